@@ -1,0 +1,171 @@
+//! Domain errors: each has a stable machine code and a Japanese message for staff.
+
+use thiserror::Error;
+
+/// Every way a domain rule can refuse input.
+///
+/// The `code()` is stable across releases (clients and the UI key on it); the
+/// `Display` text is the Japanese message shown to counter staff.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DomainError {
+    // --- codes and numbers (E-CODE-*) ---
+    #[error("地方公共団体コード「{0}」が正しくありません(6桁の数字で、検査数字が一致する必要があります)")]
+    InvalidLocalGovCode(String),
+    #[error("住民票コード「{0}」が正しくありません(11桁の数字で、検査数字が一致する必要があります)")]
+    InvalidJuminhyoCode(String),
+    #[error("個人番号が正しくありません(12桁の数字で、検査用数字が一致する必要があります)")]
+    InvalidIndividualNumber,
+    #[error("郵便番号「{0}」が正しくありません(7桁の数字、例: 231-0005)")]
+    InvalidPostalCode(String),
+    #[error("{kind}「{value}」は登録されていない区分です")]
+    UnknownCode { kind: &'static str, value: String },
+
+    // --- dates (E-DATE-*) ---
+    #[error("日付「{0}」を読み取れません(例: 令和8年4月1日、R8.4.1、2026-04-01)")]
+    InvalidDate(String),
+    #[error("明治6年(1873年)より前の日付は旧暦のため扱えません")]
+    LunarCalendarDate,
+    #[error("{what}({date})が未来の日付です")]
+    FutureDate { what: &'static str, date: String },
+    #[error("異動日({effective})が届出日({notified})より後です")]
+    EffectiveAfterNotified { effective: String, notified: String },
+
+    // --- names and addresses (E-NAME-*, E-ADDR-*) ---
+    #[error("{field}が入力されていません")]
+    Missing { field: &'static str },
+    #[error("{field}に使用できない文字が含まれています(「{ch}」)")]
+    InvalidCharacter { field: &'static str, ch: String },
+    #[error("振り仮名はカタカナで入力してください(「{0}」)")]
+    InvalidFurigana(String),
+    #[error("{field}が長すぎます(最大{max}文字)")]
+    TooLong { field: &'static str, max: usize },
+
+    // --- persons and households (E-IDO-*) ---
+    #[error("住民(ID {0})が見つかりません")]
+    PersonNotFound(String),
+    #[error("世帯(ID {0})が見つかりません")]
+    HouseholdNotFound(String),
+    #[error("住民(ID {0})は既に登録されています")]
+    PersonExists(String),
+    #[error("世帯(ID {0})は既に登録されています")]
+    HouseholdExists(String),
+    #[error("{name}さんは既に消除されています(除票)")]
+    PersonRemoved { name: String },
+    #[error("{name}さんは転出予定のため、この異動はできません")]
+    PersonMovingOut { name: String },
+    #[error("{name}さんは転出予定ではありません")]
+    NotMovingOut { name: String },
+    #[error("世帯主がいません。世帯主を1人指定してください")]
+    NoHead,
+    #[error("世帯主が複数指定されています。世帯主は1人です")]
+    TwoHeads,
+    #[error("世帯主の続柄は「世帯主」でなければなりません")]
+    HeadRelationship,
+    #[error("世帯主以外の人に「世帯主」の続柄は指定できません")]
+    RelationshipIsHead,
+    #[error("{name}さんの続柄が指定されていません")]
+    RelationshipMissing { name: String },
+    #[error("{name}さんは世帯主です。先に世帯主変更をしてください")]
+    PersonIsHead { name: String },
+    #[error("世帯主が世帯を離れるため、残る世帯員から新しい世帯主と続柄を指定してください")]
+    HeadSuccessionRequired,
+    #[error("指定された人は同じ世帯に属していません")]
+    NotSameHousehold,
+    #[error("世帯員全員を対象にすることはできません(世帯に残る人が必要です)")]
+    HouseholdWouldBeEmpty,
+    #[error("転居先と世帯の住所が一致しません")]
+    AddressMismatch,
+    #[error("同じ世帯が指定されています")]
+    SameHousehold,
+    #[error("世帯全員が転居する場合以外は、新しい世帯か加わる世帯を指定してください")]
+    PartialMoveNeedsTarget,
+    #[error("異動日({effective})が生年月日({birth})より前です")]
+    BeforeBirth { effective: String, birth: String },
+    #[error("{name}さんには、より後の日付({last})の異動が既に記録されています。遡った異動は職権修正で行ってください")]
+    OutOfOrder { name: String, last: String },
+    #[error("出生の異動日は生年月日と同じでなければなりません")]
+    BirthDateMismatch,
+    #[error("外国人住民の項目(国籍・在留資格など)が必要です")]
+    ForeignDetailsRequired,
+    #[error("{name}さんは外国人住民ではありません")]
+    NotForeignResident { name: String },
+    #[error("日本人住民に外国人住民の項目は記載できません")]
+    ForeignDetailsOnJapanese,
+    #[error("外国人住民に本籍・筆頭者は記載できません")]
+    HonsekiOnForeign,
+    #[error("在留資格「{status}」は{category}の区分では記載できません")]
+    StatusCategoryMismatch { status: String, category: String },
+    #[error("在留期間の満了日が必要です")]
+    ExpiryRequired,
+    #[error("{name}さんには通称が記載されていません")]
+    NoAlias { name: String },
+    #[error("修正前の値が現在の記録と一致しません(他の職員が先に修正した可能性があります)")]
+    CorrectionStale,
+    #[error("修正前と修正後の値が同じです")]
+    CorrectionNoop,
+    #[error("転入前住所が必要です")]
+    PreviousAddressRequired,
+    #[error("対象者が指定されていません")]
+    NoPersons,
+    #[error("同じ人が2回指定されています")]
+    DuplicatePerson,
+    #[error("世帯の内容が他の職員により変更されています(版 {expected} → 現在 {actual})。最新の内容を確認して、もう一度入力してください")]
+    Conflict { expected: u64, actual: u64 },
+}
+
+impl DomainError {
+    /// The stable machine code of this error (`E-AREA-NNN`).
+    pub fn code(&self) -> &'static str {
+        use DomainError::*;
+        match self {
+            InvalidLocalGovCode(_) => "E-CODE-001",
+            InvalidJuminhyoCode(_) => "E-CODE-002",
+            InvalidIndividualNumber => "E-CODE-003",
+            InvalidPostalCode(_) => "E-CODE-004",
+            UnknownCode { .. } => "E-CODE-005",
+            InvalidDate(_) => "E-DATE-001",
+            LunarCalendarDate => "E-DATE-002",
+            FutureDate { .. } => "E-DATE-003",
+            EffectiveAfterNotified { .. } => "E-DATE-004",
+            Missing { .. } => "E-INPUT-001",
+            InvalidCharacter { .. } => "E-NAME-001",
+            InvalidFurigana(_) => "E-NAME-002",
+            TooLong { .. } => "E-INPUT-002",
+            PersonNotFound(_) => "E-IDO-001",
+            HouseholdNotFound(_) => "E-IDO-002",
+            PersonExists(_) => "E-IDO-003",
+            HouseholdExists(_) => "E-IDO-004",
+            PersonRemoved { .. } => "E-IDO-005",
+            PersonMovingOut { .. } => "E-IDO-006",
+            NotMovingOut { .. } => "E-IDO-007",
+            NoHead => "E-IDO-010",
+            TwoHeads => "E-IDO-011",
+            HeadRelationship => "E-IDO-012",
+            RelationshipIsHead => "E-IDO-013",
+            RelationshipMissing { .. } => "E-IDO-014",
+            PersonIsHead { .. } => "E-IDO-015",
+            HeadSuccessionRequired => "E-IDO-016",
+            NotSameHousehold => "E-IDO-017",
+            HouseholdWouldBeEmpty => "E-IDO-018",
+            AddressMismatch => "E-IDO-019",
+            SameHousehold => "E-IDO-020",
+            PartialMoveNeedsTarget => "E-IDO-021",
+            BeforeBirth { .. } => "E-IDO-022",
+            OutOfOrder { .. } => "E-IDO-023",
+            BirthDateMismatch => "E-IDO-024",
+            ForeignDetailsRequired => "E-IDO-030",
+            NotForeignResident { .. } => "E-IDO-031",
+            ForeignDetailsOnJapanese => "E-IDO-032",
+            HonsekiOnForeign => "E-IDO-033",
+            StatusCategoryMismatch { .. } => "E-IDO-034",
+            ExpiryRequired => "E-IDO-035",
+            NoAlias { .. } => "E-IDO-036",
+            CorrectionStale => "E-IDO-040",
+            CorrectionNoop => "E-IDO-041",
+            PreviousAddressRequired => "E-IDO-042",
+            NoPersons => "E-IDO-043",
+            DuplicatePerson => "E-IDO-044",
+            Conflict { .. } => "E-CONFLICT-001",
+        }
+    }
+}

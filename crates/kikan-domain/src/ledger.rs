@@ -1,0 +1,324 @@
+//! The ledger (異動履歴): every change to the registry is one immutable entry.
+//!
+//! An entry carries everything needed to apply it again (new identifiers included), so
+//! that the projections can be rebuilt from the ledger alone. Its serialised form is
+//! kikan's documented export format for changes (docs/formats.md).
+
+use crate::codes::{IndividualNumber, JuminhyoCode, LocalGovCode};
+use crate::lists::{ChangeReason, ForeignRemovalReason, Relationship, ResidenceStatus, Sex};
+use crate::names::{Furigana, PersonName};
+use crate::person::{Address, ForeignDetails, Honseki, HouseholdId, PersonId};
+use crate::DomainError;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// 届出期間: a notification more than 14 days after the event is late (住基法22条ほか).
+pub const NOTIFICATION_PERIOD_DAYS: i64 = 14;
+
+/// The items of a person entering the registry (転入, 出生, 職権記載).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonData {
+    pub id: PersonId,
+    pub juminhyo_code: Option<JuminhyoCode>,
+    pub individual_number: Option<IndividualNumber>,
+    pub name: PersonName,
+    pub furigana: Furigana,
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
+    pub relationship: Relationship,
+    pub honseki: Option<Honseki>,
+    pub foreign: Option<ForeignDetails>,
+}
+
+/// A member's relationship to the (new) head of household.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRelationship {
+    pub person: PersonId,
+    pub relationship: Relationship,
+}
+
+/// Who heads a household after its head leaves (death, move-out, removal), and how
+/// the members who stay relate to the new head.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Succession {
+    pub relationships: Vec<MemberRelationship>,
+}
+
+/// Where the persons of a 転入 go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind")]
+pub enum MoveInHousehold {
+    /// A new household; the person with 続柄 世帯主 heads it.
+    New { id: HouseholdId },
+    /// An existing household at the same address.
+    Existing { id: HouseholdId },
+}
+
+/// How a 転入 came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MoveInKind {
+    /// 転入: from another municipality in Japan.
+    Domestic,
+    /// 国外からの転入.
+    FromAbroad,
+    /// 職権記載: recorded by the mayor's authority.
+    ExOfficio,
+}
+
+/// Where the movers of a 転居 end up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind")]
+pub enum RelocationTarget {
+    /// The whole household moves.
+    WholeHousehold,
+    /// Some members move and form a new household.
+    NewHousehold { id: HouseholdId, relationships: Vec<MemberRelationship> },
+    /// Some members move into an existing household at the new address.
+    JoinHousehold { id: HouseholdId, relationships: Vec<MemberRelationship> },
+}
+
+/// An item corrected by 職権修正, with the value it replaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "item")]
+pub enum Correction {
+    Name { old: PersonName, new: PersonName },
+    Furigana { old: Furigana, new: Furigana },
+    BirthDate { old: NaiveDate, new: NaiveDate },
+    Sex { old: Sex, new: Sex },
+    Honseki { old: Option<Honseki>, new: Option<Honseki> },
+    Relationship { old: Relationship, new: Relationship },
+    JuminhyoCode { old: Option<JuminhyoCode>, new: Option<JuminhyoCode> },
+    IndividualNumber { old: Option<IndividualNumber>, new: Option<IndividualNumber> },
+    Nationality { old: String, new: String },
+}
+
+impl Correction {
+    /// The Japanese name of the corrected item.
+    pub fn item_label(&self) -> &'static str {
+        match self {
+            Correction::Name { .. } => "氏名",
+            Correction::Furigana { .. } => "振り仮名",
+            Correction::BirthDate { .. } => "生年月日",
+            Correction::Sex { .. } => "性別",
+            Correction::Honseki { .. } => "本籍・筆頭者",
+            Correction::Relationship { .. } => "続柄",
+            Correction::JuminhyoCode { .. } => "住民票コード",
+            Correction::IndividualNumber { .. } => "個人番号",
+            Correction::Nationality { .. } => "国籍・地域",
+        }
+    }
+}
+
+/// One 異動 with its fully resolved content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Change {
+    /// 転入 / 国外からの転入 / 職権記載.
+    MoveIn {
+        kind: MoveInKind,
+        household: MoveInHousehold,
+        persons: Vec<PersonData>,
+        address: Address,
+        /// 転入前住所 (the address before moving in).
+        previous_address: Option<Address>,
+    },
+    /// 転居: moving within the municipality.
+    Relocation { persons: Vec<PersonId>, address: Address, target: RelocationTarget },
+    /// 転出 (国外転出 when `abroad`): planned, or immediate for a move abroad that has
+    /// already happened.
+    MoveOut {
+        persons: Vec<PersonId>,
+        destination: Address,
+        planned_on: NaiveDate,
+        abroad: bool,
+        succession: Option<Succession>,
+    },
+    /// 転出確定: the new municipality's 転入通知 arrived (or a move abroad fell due).
+    MoveOutConfirmed {
+        persons: Vec<PersonId>,
+        destination: Address,
+        notice_from: Option<LocalGovCode>,
+        succession: Option<Succession>,
+    },
+    /// 世帯分離: members leave to form a new household at the same address.
+    HouseholdSplit { persons: Vec<PersonId>, new_household: HouseholdId, relationships: Vec<MemberRelationship> },
+    /// 世帯合併: a household joins another at the same address.
+    HouseholdMerge { absorbed: HouseholdId, into: HouseholdId, relationships: Vec<MemberRelationship> },
+    /// 世帯主変更: a new head; every member's 続柄 is re-expressed.
+    HeadChange { household: HouseholdId, relationships: Vec<MemberRelationship> },
+    /// 世帯構成変更: members move to another existing household at the same address.
+    CompositionChange { persons: Vec<PersonId>, into: HouseholdId, relationships: Vec<MemberRelationship> },
+    /// 出生.
+    Birth { person: PersonData, household: HouseholdId },
+    /// 死亡.
+    Death { person: PersonId, succession: Option<Succession> },
+    /// 職権消除.
+    ExOfficioRemoval { person: PersonId, succession: Option<Succession> },
+    /// 職権修正: the old value stays in the ledger.
+    Correction { person: PersonId, correction: Correction },
+    /// 在留資格・在留期間等の変更 (法30条の50 notice).
+    ResidenceStatusChange {
+        person: PersonId,
+        status: Option<ResidenceStatus>,
+        period: Option<String>,
+        expires_on: Option<NaiveDate>,
+        card_number: Option<String>,
+    },
+    /// Removal on a 法30条の50 notice (出国, 在留期間満了 …).
+    ForeignRemoval { person: PersonId, reason: ForeignRemovalReason, succession: Option<Succession> },
+    /// 通称記載.
+    AliasRecord { person: PersonId, alias: PersonName, furigana: Option<Furigana> },
+    /// 通称削除.
+    AliasDeletion { person: PersonId },
+}
+
+impl Change {
+    /// The 異動事由 of this change.
+    pub fn reason(&self) -> ChangeReason {
+        match self {
+            Change::MoveIn { kind: MoveInKind::Domestic, .. } => ChangeReason::MoveIn,
+            Change::MoveIn { kind: MoveInKind::FromAbroad, .. } => ChangeReason::MoveInFromAbroad,
+            Change::MoveIn { kind: MoveInKind::ExOfficio, .. } => ChangeReason::ExOfficioRecord,
+            Change::Relocation { .. } => ChangeReason::Relocation,
+            Change::MoveOut { abroad: true, .. } => ChangeReason::Emigration,
+            Change::MoveOut { .. } => ChangeReason::MoveOut,
+            Change::MoveOutConfirmed { .. } => ChangeReason::MoveOutConfirmed,
+            Change::HouseholdSplit { .. } => ChangeReason::HouseholdSplit,
+            Change::HouseholdMerge { .. } => ChangeReason::HouseholdMerge,
+            Change::HeadChange { .. } => ChangeReason::HeadChange,
+            Change::CompositionChange { .. } => ChangeReason::CompositionChange,
+            Change::Birth { .. } => ChangeReason::Birth,
+            Change::Death { .. } => ChangeReason::Death,
+            Change::ExOfficioRemoval { .. } => ChangeReason::ExOfficioRemoval,
+            Change::Correction { .. } => ChangeReason::ExOfficioCorrection,
+            Change::ResidenceStatusChange { .. } => ChangeReason::ResidenceStatusChange,
+            Change::ForeignRemoval { .. } => ChangeReason::ForeignRemoval,
+            Change::AliasRecord { .. } => ChangeReason::AliasRecord,
+            Change::AliasDeletion { .. } => ChangeReason::AliasDeletion,
+        }
+    }
+
+    /// Is this a notification by the resident (届出), to which the 14-day period applies?
+    pub fn is_notification(&self) -> bool {
+        matches!(
+            self,
+            Change::MoveIn { kind: MoveInKind::Domestic | MoveInKind::FromAbroad, .. }
+                | Change::Relocation { .. }
+                | Change::MoveOut { .. }
+                | Change::HouseholdSplit { .. }
+                | Change::HouseholdMerge { .. }
+                | Change::HeadChange { .. }
+                | Change::CompositionChange { .. }
+        )
+    }
+
+    /// The existing persons and households this change reads or writes; the store loads
+    /// them (with every member of each household) before applying the change.
+    pub fn references(&self) -> (Vec<PersonId>, Vec<HouseholdId>) {
+        let succ = |s: &Option<Succession>| -> Vec<PersonId> {
+            s.iter().flat_map(|s| s.relationships.iter().map(|r| r.person)).collect()
+        };
+        match self {
+            Change::MoveIn { household: MoveInHousehold::Existing { id }, .. } => (vec![], vec![*id]),
+            Change::MoveIn { .. } => (vec![], vec![]),
+            Change::Relocation { persons, target, .. } => {
+                let hs = match target {
+                    RelocationTarget::JoinHousehold { id, .. } => vec![*id],
+                    _ => vec![],
+                };
+                (persons.clone(), hs)
+            }
+            Change::MoveOut { persons, succession, .. } | Change::MoveOutConfirmed { persons, succession, .. } => {
+                (persons.iter().copied().chain(succ(succession)).collect(), vec![])
+            }
+            Change::HouseholdSplit { persons, .. } => (persons.clone(), vec![]),
+            Change::HouseholdMerge { absorbed, into, .. } => (vec![], vec![*absorbed, *into]),
+            Change::HeadChange { household, .. } => (vec![], vec![*household]),
+            Change::CompositionChange { persons, into, .. } => (persons.clone(), vec![*into]),
+            Change::Birth { household, .. } => (vec![], vec![*household]),
+            Change::Death { person, succession }
+            | Change::ExOfficioRemoval { person, succession }
+            | Change::ForeignRemoval { person, succession, .. } => {
+                (std::iter::once(*person).chain(succ(succession)).collect(), vec![])
+            }
+            Change::Correction { person, .. }
+            | Change::ResidenceStatusChange { person, .. }
+            | Change::AliasRecord { person, .. }
+            | Change::AliasDeletion { person } => (vec![*person], vec![]),
+        }
+    }
+}
+
+/// 届出人: who made the notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notifier {
+    pub name: String,
+    /// 本人, 世帯主, 世帯員, 代理人, or the office that sent a notice.
+    pub capacity: String,
+}
+
+/// One ledger entry: the change and its three times.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    /// The order of recording within the tenant; assigned by the store (0 before).
+    pub seq: i64,
+    /// 異動日: when the change took effect.
+    pub effective_on: NaiveDate,
+    /// 届出日 (or the date the notice arrived).
+    pub notified_on: NaiveDate,
+    /// 処理日時: when the system recorded it.
+    pub recorded_at: DateTime<Utc>,
+    /// The staff member who recorded it.
+    pub operator: String,
+    pub notifier: Option<Notifier>,
+    /// Notified after the legal period (accepted, and flagged).
+    pub late: bool,
+    pub change: Change,
+}
+
+impl LedgerEntry {
+    /// Builds an entry at intake: checks the dates against `today` and the change's
+    /// own date rules, and sets the late flag.
+    pub fn at_intake(
+        change: Change,
+        effective_on: NaiveDate,
+        notified_on: NaiveDate,
+        recorded_at: DateTime<Utc>,
+        operator: String,
+        notifier: Option<Notifier>,
+        today: NaiveDate,
+    ) -> Result<Self, DomainError> {
+        if notified_on > today {
+            return Err(DomainError::FutureDate { what: "届出日", date: notified_on.to_string() });
+        }
+        let effective_on = match &change {
+            // A planned move-out takes effect (as 転出予定) on notification, or on the
+            // move date when notified afterwards.
+            Change::MoveOut { planned_on, .. } => (*planned_on).min(notified_on),
+            _ => effective_on,
+        };
+        if effective_on > today {
+            return Err(DomainError::FutureDate { what: "異動日", date: effective_on.to_string() });
+        }
+        if effective_on > notified_on {
+            return Err(DomainError::EffectiveAfterNotified {
+                effective: effective_on.to_string(),
+                notified: notified_on.to_string(),
+            });
+        }
+        if let Change::Birth { person, .. } = &change
+            && person.birth_date != effective_on
+        {
+            return Err(DomainError::BirthDateMismatch);
+        }
+        let late = change.is_notification() && (notified_on - effective_on).num_days() > NOTIFICATION_PERIOD_DAYS;
+        if operator.trim().is_empty() {
+            return Err(DomainError::Missing { field: "処理者" });
+        }
+        Ok(LedgerEntry { seq: 0, effective_on, notified_on, recorded_at, operator, notifier, late, change })
+    }
+
+    pub fn reason(&self) -> ChangeReason {
+        self.change.reason()
+    }
+}

@@ -1,0 +1,31 @@
+//! kikan-domain: the resident registry (住民基本台帳) as code.
+//!
+//! **Architecture invariant:** this crate does no I/O and cannot fail for I/O reasons.
+//! It knows nothing of HTTP, SQL or JSON; its types derive `serde` only so that the
+//! ledger and snapshots have one documented, versioned export form.
+
+pub mod codes;
+pub mod error;
+pub mod ledger;
+pub mod lists;
+pub mod names;
+pub mod person;
+pub mod registry;
+pub mod wareki;
+
+pub use codes::{IndividualNumber, JuminhyoCode, LocalGovCode, PostalCode};
+pub use error::DomainError;
+pub use ledger::{
+    Change, Correction, LedgerEntry, MemberRelationship, MoveInHousehold, MoveInKind, Notifier,
+    PersonData, RelocationTarget, Succession,
+};
+pub use lists::{
+    ChangeReason, ForeignCategory, ForeignRemovalReason, Relationship, RemovalReason,
+    ResidenceStatus, Sex,
+};
+pub use names::{Furigana, PersonName};
+pub use person::{
+    Address, Alias, ForeignDetails, Honseki, Household, HouseholdId, MoveInRecord, PastAlias,
+    Person, PersonId, PersonStatus,
+};
+pub use registry::{Registry, Touched};

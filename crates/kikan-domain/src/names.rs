@@ -1,0 +1,228 @@
+//! Names as registered (氏名, variant kanji and IVS included), their 振り仮名, and the
+//! derived search keys. A key is lossy by design; the name itself never is.
+
+use crate::DomainError;
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+const MAX_NAME_CHARS: usize = 100;
+
+/// Is `c` a variation selector (U+FE00–FE0F or the IVS range U+E0100–E01EF)?
+pub fn is_variation_selector(c: char) -> bool {
+    matches!(c as u32, 0xFE00..=0xFE0F | 0xE0100..=0xE01EF)
+}
+
+fn is_ideograph(c: char) -> bool {
+    matches!(c as u32,
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF | 0x3005 | 0x3006 | 0x3007)
+}
+
+/// Characters a registered name may hold: ideographs (with an optional variation
+/// selector), kana, the Latin letters of foreign names, spaces and a few marks. The
+/// 行政事務標準文字 GJ additions sit in a private-use plane and are accepted there.
+fn check_name_chars(field: &'static str, s: &str) -> Result<(), DomainError> {
+    let mut prev: Option<char> = None;
+    for c in s.chars() {
+        let ok = if is_variation_selector(c) {
+            prev.is_some_and(is_ideograph)
+        } else {
+            is_ideograph(c)
+                || matches!(c as u32, 0x3041..=0x309F | 0x30A0..=0x30FF | 0xF0000..=0xFFFFD)
+                || c.is_ascii_alphabetic()
+                || matches!(c, ' ' | '　' | '-' | '\'' | '.' | ',' | '・' | 'ゝ' | 'ゞ' | 'ヽ' | 'ヾ')
+                || (c.is_alphabetic() && !c.is_ascii() && (c as u32) < 0x0250)
+        };
+        if !ok {
+            return Err(DomainError::InvalidCharacter { field, ch: c.to_string() });
+        }
+        prev = Some(c);
+    }
+    Ok(())
+}
+
+fn required(field: &'static str, s: &str) -> Result<String, DomainError> {
+    let t = s.trim_matches(|c: char| c == ' ' || c == '　');
+    if t.is_empty() {
+        return Err(DomainError::Missing { field });
+    }
+    if t.chars().count() > MAX_NAME_CHARS {
+        return Err(DomainError::TooLong { field, max: MAX_NAME_CHARS });
+    }
+    Ok(t.to_string())
+}
+
+/// 氏名: the name exactly as registered. Surrounding blanks are trimmed; nothing else
+/// is changed (no NFC: it would fold compatibility ideographs and lose the glyph).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonName {
+    family: String,
+    given: String,
+}
+
+impl PersonName {
+    /// A name of a family part (氏) and a given part (名). A foreign resident's name in
+    /// the alphabet may have an empty given part.
+    pub fn parse(family: &str, given: &str) -> Result<Self, DomainError> {
+        let family = required("氏", family)?;
+        check_name_chars("氏", &family)?;
+        let given = given.trim_matches(|c: char| c == ' ' || c == '　').to_string();
+        check_name_chars("名", &given)?;
+        if given.chars().count() > MAX_NAME_CHARS {
+            return Err(DomainError::TooLong { field: "名", max: MAX_NAME_CHARS });
+        }
+        Ok(PersonName { family, given })
+    }
+    pub fn family(&self) -> &str {
+        &self.family
+    }
+    pub fn given(&self) -> &str {
+        &self.given
+    }
+    /// The full name as printed: 氏 and 名 separated by a full-width space.
+    pub fn full(&self) -> String {
+        if self.given.is_empty() {
+            self.family.clone()
+        } else {
+            format!("{}　{}", self.family, self.given)
+        }
+    }
+    /// Does the name hold an ideographic variation sequence?
+    pub fn has_variation_sequence(&self) -> bool {
+        self.family.chars().chain(self.given.chars()).any(is_variation_selector)
+    }
+    /// The search key of the whole name (see [`kanji_key`]).
+    pub fn key(&self) -> String {
+        format!("{}{}", kanji_key(&self.family), kanji_key(&self.given))
+    }
+}
+
+/// 振り仮名: the reading in full-width katakana. Hiragana and half-width katakana are
+/// accepted on input and stored as full-width katakana.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Furigana {
+    family: String,
+    given: String,
+}
+
+impl Furigana {
+    pub fn parse(family: &str, given: &str) -> Result<Self, DomainError> {
+        let family = to_katakana(&required("振り仮名(氏)", family)?);
+        let given = to_katakana(given.trim());
+        for part in [&family, &given] {
+            if !part.chars().all(|c| matches!(c as u32, 0x30A1..=0x30FA | 0x30FC) || c == '　' || c == ' ') {
+                return Err(DomainError::InvalidFurigana(part.clone()));
+            }
+        }
+        Ok(Furigana { family, given })
+    }
+    pub fn family(&self) -> &str {
+        &self.family
+    }
+    pub fn given(&self) -> &str {
+        &self.given
+    }
+    pub fn full(&self) -> String {
+        if self.given.is_empty() {
+            self.family.clone()
+        } else {
+            format!("{}　{}", self.family, self.given)
+        }
+    }
+    pub fn key(&self) -> String {
+        format!("{}{}", kana_key(&self.family), kana_key(&self.given))
+    }
+}
+
+/// Converts hiragana and half-width katakana to full-width katakana (NFKC composes the
+/// half-width voiced marks: ｶﾞ → ガ).
+pub fn to_katakana(s: &str) -> String {
+    s.nfkc()
+        .map(|c| match c as u32 {
+            0x3041..=0x3096 => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// The kana search key: full-width katakana, no blanks or middle dots, Latin upper-case.
+/// Hiragana, katakana and half-width input give the same key.
+pub fn kana_key(s: &str) -> String {
+    to_katakana(s)
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '　' | '・' | '･'))
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// Old and variant forms folded to the common form for searching (髙 → 高, 﨑 → 崎 …).
+/// Both the stored names and the query pass through the same table, so either form
+/// finds the other. Compatibility ideographs are folded by NFC first.
+const VARIANTS: &[(char, char)] = &[
+    ('髙', '高'), ('﨑', '崎'), ('嵜', '崎'), ('碕', '崎'), ('邊', '辺'), ('邉', '辺'),
+    ('齋', '斎'), ('齊', '斉'), ('澤', '沢'), ('濱', '浜'), ('濵', '浜'), ('國', '国'),
+    ('廣', '広'), ('德', '徳'), ('眞', '真'), ('櫻', '桜'), ('嶋', '島'), ('嶌', '島'),
+    ('冨', '富'), ('桒', '桑'), ('槇', '槙'), ('瀨', '瀬'), ('龍', '竜'), ('萬', '万'),
+    ('實', '実'), ('壽', '寿'), ('與', '与'), ('圓', '円'), ('條', '条'), ('藏', '蔵'),
+    ('惠', '恵'), ('會', '会'), ('來', '来'), ('黑', '黒'), ('豐', '豊'), ('禮', '礼'),
+    ('靜', '静'), ('彌', '弥'), ('榮', '栄'), ('淵', '渕'), ('曾', '曽'), ('籠', '篭'),
+    ('峯', '峰'), ('栁', '柳'), ('舘', '館'), ('邨', '村'),
+];
+
+fn fold_variant(c: char) -> char {
+    VARIANTS.iter().find(|(from, _)| *from == c).map_or(c, |(_, to)| *to)
+}
+
+/// The kanji search key: variation selectors dropped, compatibility ideographs folded
+/// (NFC), variant forms folded, blanks removed, kana folded as in [`kana_key`].
+pub fn kanji_key(s: &str) -> String {
+    let without_vs: String = s.chars().filter(|c| !is_variation_selector(*c)).collect();
+    let folded: String = without_vs.nfc().map(fold_variant).collect();
+    kana_key(&folded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_keep_ivs_and_compatibility_ideographs() {
+        let n = PersonName::parse("葛\u{E0102}西", "太郎").map_err(|e| e.to_string());
+        let n = n.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(n.family(), "葛\u{E0102}西");
+        assert!(n.has_variation_sequence());
+        // U+FA10 (塚) must not be folded in the stored name.
+        let c = PersonName::parse("\u{FA10}本", "花子").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.family(), "\u{FA10}本");
+        assert_eq!(kanji_key(c.family()), "塚本");
+    }
+
+    #[test]
+    fn bad_names_are_refused() {
+        assert_eq!(PersonName::parse("", "太郎").map_err(|e| e.code()), Err("E-INPUT-001"));
+        assert_eq!(PersonName::parse("山田1", "太郎").map_err(|e| e.code()), Err("E-NAME-001"));
+        // A variation selector must follow an ideograph.
+        assert!(PersonName::parse("\u{E0100}山", "太郎").is_err());
+        assert!(PersonName::parse("SMITH", "JOHN").is_ok());
+    }
+
+    #[test]
+    fn furigana_accepts_any_kana_form() {
+        let a = Furigana::parse("やまだ", "たろう").map(|f| f.full());
+        let b = Furigana::parse("ﾔﾏﾀﾞ", "ﾀﾛｳ").map(|f| f.full());
+        assert_eq!(a, Ok("ヤマダ　タロウ".to_string()));
+        assert_eq!(a, b);
+        assert_eq!(Furigana::parse("山田", "").map_err(|e| e.code()), Err("E-NAME-002"));
+    }
+
+    #[test]
+    fn variants_find_each_other() {
+        assert_eq!(kanji_key("髙橋"), kanji_key("高橋"));
+        assert_eq!(kanji_key("山﨑"), kanji_key("山崎"));
+        assert_eq!(kanji_key("渡邊"), kanji_key("渡辺"));
+        assert_eq!(kanji_key("渡邉"), kanji_key("渡辺"));
+        assert_eq!(kanji_key("葛\u{E0102}西"), kanji_key("葛西"));
+        assert_ne!(kanji_key("高橋"), kanji_key("高島"));
+        assert_eq!(kana_key("やまだ たろう"), kana_key("ヤマダタロウ"));
+        assert_eq!(kana_key("ﾔﾏﾀﾞ"), "ヤマダ");
+    }
+}

@@ -1,0 +1,250 @@
+//! A resident's record (住民票) and a household (世帯), as the projections hold them.
+
+use crate::codes::{IndividualNumber, JuminhyoCode, PostalCode};
+use crate::lists::{ForeignCategory, Relationship, RemovalReason, ResidenceStatus, Sex};
+use crate::names::{Furigana, PersonName};
+use crate::DomainError;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+const MAX_ADDRESS_CHARS: usize = 200;
+
+macro_rules! id_type {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { write!(f, "{}", self.0) }
+        }
+    };
+}
+id_type!(
+    /// The system's own identifier of a person (宛名番号 within one municipality).
+    PersonId
+);
+id_type!(
+    /// The system's own identifier of a household (世帯番号).
+    HouseholdId
+);
+
+fn text(field: &'static str, s: &str, required: bool) -> Result<Option<String>, DomainError> {
+    let t = s.trim_matches(|c: char| c == ' ' || c == '　');
+    if t.is_empty() {
+        return if required { Err(DomainError::Missing { field }) } else { Ok(None) };
+    }
+    if t.chars().count() > MAX_ADDRESS_CHARS {
+        return Err(DomainError::TooLong { field, max: MAX_ADDRESS_CHARS });
+    }
+    if let Some(c) = t.chars().find(|c| c.is_control()) {
+        return Err(DomainError::InvalidCharacter { field, ch: format!("U+{:04X}", c as u32) });
+    }
+    Ok(Some(t.to_string()))
+}
+
+/// 住所: the place (都道府県・市区町村・町字), the 番地, and the 方書 (building and room).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub postal_code: Option<PostalCode>,
+    pub place: String,
+    pub banchi: String,
+    pub katagaki: Option<String>,
+}
+
+impl Address {
+    pub fn parse(
+        postal_code: Option<&str>,
+        place: &str,
+        banchi: &str,
+        katagaki: Option<&str>,
+    ) -> Result<Self, DomainError> {
+        let postal_code = match postal_code.map(str::trim) {
+            Some(p) if !p.is_empty() => Some(PostalCode::parse(p)?),
+            _ => None,
+        };
+        let place = text("住所", place, true)?.unwrap_or_default();
+        let banchi = text("番地", banchi, false)?.unwrap_or_default();
+        let katagaki = match katagaki {
+            Some(k) => text("方書", k, false)?,
+            None => None,
+        };
+        Ok(Address { postal_code, place, banchi, katagaki })
+    }
+
+    /// The address on one line, as printed.
+    pub fn line(&self) -> String {
+        let mut s = format!("{}{}", self.place, self.banchi);
+        if let Some(k) = &self.katagaki {
+            s.push('　');
+            s.push_str(k);
+        }
+        s
+    }
+
+    /// Do two addresses name the same dwelling? (The postal code does not count.)
+    pub fn same_dwelling(&self, other: &Address) -> bool {
+        self.place == other.place && self.banchi == other.banchi && self.katagaki == other.katagaki
+    }
+}
+
+/// 本籍 and 筆頭者: Japanese residents only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Honseki {
+    pub domicile: String,
+    pub head_name: String,
+}
+
+impl Honseki {
+    pub fn parse(domicile: &str, head_name: &str) -> Result<Self, DomainError> {
+        Ok(Honseki {
+            domicile: text("本籍", domicile, true)?.unwrap_or_default(),
+            head_name: text("筆頭者", head_name, true)?.unwrap_or_default(),
+        })
+    }
+}
+
+/// 通称: a registered alias of a foreign resident (住基法施行令30条の16).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alias {
+    pub name: PersonName,
+    pub furigana: Option<Furigana>,
+    pub recorded_on: NaiveDate,
+}
+
+/// A past alias, kept for the 通称の履歴.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastAlias {
+    pub alias: Alias,
+    pub deleted_on: NaiveDate,
+}
+
+/// The items of a foreign resident's record (住基法30条の45).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignDetails {
+    /// 国籍・地域.
+    pub nationality: String,
+    pub category: ForeignCategory,
+    pub status: Option<ResidenceStatus>,
+    /// 在留期間, as the card writes it (e.g. 3年).
+    pub period: Option<String>,
+    /// 在留期間の満了の日.
+    pub expires_on: Option<NaiveDate>,
+    /// 在留カード or 特別永住者証明書 number.
+    pub card_number: Option<String>,
+    pub alias: Option<Alias>,
+    pub past_aliases: Vec<PastAlias>,
+}
+
+impl ForeignDetails {
+    /// Checks the combination of category, status and dates.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        text("国籍・地域", &self.nationality, true)?;
+        if let Some(card) = &self.card_number {
+            let b = card.as_bytes();
+            let ok = b.len() == 12
+                && b[..2].iter().all(u8::is_ascii_uppercase)
+                && b[2..10].iter().all(u8::is_ascii_digit)
+                && b[10..].iter().all(u8::is_ascii_uppercase);
+            if !ok {
+                return Err(DomainError::UnknownCode { kind: "在留カード等番号", value: card.clone() });
+            }
+        }
+        match self.category {
+            ForeignCategory::MidToLongTerm => {
+                let status = self.status.ok_or(DomainError::Missing { field: "在留資格" })?;
+                if !status.allowed_for_mid_to_long_term() {
+                    return Err(DomainError::StatusCategoryMismatch {
+                        status: status.label().into(),
+                        category: self.category.label().into(),
+                    });
+                }
+                if status.has_expiry() && self.expires_on.is_none() {
+                    return Err(DomainError::ExpiryRequired);
+                }
+            }
+            ForeignCategory::SpecialPermanent => {
+                if let Some(status) = self.status {
+                    return Err(DomainError::StatusCategoryMismatch {
+                        status: status.label().into(),
+                        category: self.category.label().into(),
+                    });
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Where a record stands: in A (active or moving out) or in B (除票).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state")]
+pub enum PersonStatus {
+    /// 住民: on the current register.
+    Active,
+    /// 転出予定: notified a move-out; stays in A until the 転出確定.
+    MovingOut { planned_on: NaiveDate, destination: Address, abroad: bool },
+    /// 除票: removed from A on `on`, for `reason`.
+    Removed { on: NaiveDate, reason: RemovalReason, destination: Option<Address> },
+}
+
+/// 転入の記録: the notification date and the address before moving in (従前の住所).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoveInRecord {
+    pub notified_on: NaiveDate,
+    pub previous_address: Option<Address>,
+}
+
+/// One resident's record as it stands (住民票, or 除票 once removed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: PersonId,
+    pub juminhyo_code: Option<JuminhyoCode>,
+    pub individual_number: Option<IndividualNumber>,
+    pub name: PersonName,
+    pub furigana: Furigana,
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
+    pub household_id: HouseholdId,
+    pub relationship: Relationship,
+    pub address: Address,
+    /// 住民となった年月日.
+    pub became_resident_on: NaiveDate,
+    /// 住所を定めた年月日.
+    pub address_since: NaiveDate,
+    /// 転入: 届出の年月日 and 従前の住所; kept after later 転居.
+    pub moved_in: Option<MoveInRecord>,
+    /// 異動前住所: the address before the latest 転居 in the municipality.
+    pub previous_address_in_city: Option<Address>,
+    pub honseki: Option<Honseki>,
+    pub foreign: Option<ForeignDetails>,
+    pub status: PersonStatus,
+    /// The effective date of the latest change to this record.
+    pub last_change_on: NaiveDate,
+    /// Optimistic version: the number of ledger entries applied to this record.
+    pub version: u64,
+}
+
+impl Person {
+    pub fn is_removed(&self) -> bool {
+        matches!(self.status, PersonStatus::Removed { .. })
+    }
+    pub fn is_head(&self) -> bool {
+        self.relationship == Relationship::Head
+    }
+}
+
+/// 世帯: a household at one address with exactly one head while it exists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Household {
+    pub id: HouseholdId,
+    pub head: PersonId,
+    pub address: Address,
+    /// Current members (not removed), in the order they joined.
+    pub members: Vec<PersonId>,
+    /// Set when the last member left.
+    pub dissolved_on: Option<NaiveDate>,
+    pub version: u64,
+}

@@ -1,0 +1,701 @@
+//! The registry state and the one function that changes it: [`Registry::apply`].
+//!
+//! The same `apply` serves the online path (on a slice of the registry loaded for one
+//! change) and the replay check (on the whole registry rebuilt from the ledger), so the
+//! projections are, by construction, a fold of the ledger.
+
+use crate::ledger::{
+    Change, Correction, LedgerEntry, MemberRelationship, MoveInHousehold, MoveInKind, PersonData,
+    RelocationTarget, Succession,
+};
+use crate::lists::{Relationship, RemovalReason};
+use crate::person::{
+    Address, ForeignDetails, Household, HouseholdId, MoveInRecord, PastAlias, Person, PersonId,
+    PersonStatus,
+};
+use crate::{Alias, DomainError};
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The records one change wrote, by id, in ascending order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Touched {
+    pub persons: Vec<PersonId>,
+    pub households: Vec<HouseholdId>,
+}
+
+/// The registry, or a slice of it: persons and households by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Registry {
+    persons: HashMap<PersonId, Person>,
+    households: HashMap<HouseholdId, Household>,
+}
+
+impl Registry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a stored record to a slice (the store's loading path).
+    pub fn insert_person(&mut self, p: Person) {
+        self.persons.insert(p.id, p);
+    }
+    pub fn insert_household(&mut self, h: Household) {
+        self.households.insert(h.id, h);
+    }
+    pub fn person(&self, id: PersonId) -> Option<&Person> {
+        self.persons.get(&id)
+    }
+    pub fn household(&self, id: HouseholdId) -> Option<&Household> {
+        self.households.get(&id)
+    }
+    pub fn persons(&self) -> impl Iterator<Item = &Person> {
+        self.persons.values()
+    }
+    pub fn households(&self) -> impl Iterator<Item = &Household> {
+        self.households.values()
+    }
+    pub fn len(&self) -> usize {
+        self.persons.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.persons.is_empty()
+    }
+
+    /// Applies one ledger entry. On error nothing has changed.
+    pub fn apply(&mut self, entry: &LedgerEntry) -> Result<Touched, DomainError> {
+        let mut w = Work { base: self, persons: BTreeMap::new(), households: BTreeMap::new(), on: entry.effective_on };
+        w.change(entry)?;
+        let Work { persons, households, on, .. } = w;
+        let touched = Touched { persons: persons.keys().copied().collect(), households: households.keys().copied().collect() };
+        for (id, mut p) in persons {
+            p.version += 1;
+            p.last_change_on = p.last_change_on.max(on);
+            self.persons.insert(id, p);
+        }
+        for (id, mut h) in households {
+            h.version += 1;
+            self.households.insert(id, h);
+        }
+        Ok(touched)
+    }
+}
+
+/// The copy-on-write working set of one change.
+struct Work<'a> {
+    base: &'a Registry,
+    persons: BTreeMap<PersonId, Person>,
+    households: BTreeMap<HouseholdId, Household>,
+    on: NaiveDate,
+}
+
+fn unique(persons: &[PersonId]) -> Result<(), DomainError> {
+    if persons.is_empty() {
+        return Err(DomainError::NoPersons);
+    }
+    let set: BTreeSet<_> = persons.iter().collect();
+    if set.len() != persons.len() {
+        return Err(DomainError::DuplicatePerson);
+    }
+    Ok(())
+}
+
+impl Work<'_> {
+    fn person(&self, id: PersonId) -> Result<&Person, DomainError> {
+        self.persons
+            .get(&id)
+            .or_else(|| self.base.persons.get(&id))
+            .ok_or_else(|| DomainError::PersonNotFound(id.to_string()))
+    }
+    fn person_mut(&mut self, id: PersonId) -> Result<&mut Person, DomainError> {
+        if !self.persons.contains_key(&id) {
+            let p = self.base.persons.get(&id).ok_or_else(|| DomainError::PersonNotFound(id.to_string()))?;
+            self.persons.insert(id, p.clone());
+        }
+        self.persons.get_mut(&id).ok_or_else(|| DomainError::PersonNotFound(id.to_string()))
+    }
+    fn household(&self, id: HouseholdId) -> Result<&Household, DomainError> {
+        let h = self
+            .households
+            .get(&id)
+            .or_else(|| self.base.households.get(&id))
+            .ok_or_else(|| DomainError::HouseholdNotFound(id.to_string()))?;
+        if h.dissolved_on.is_some() {
+            return Err(DomainError::HouseholdNotFound(id.to_string()));
+        }
+        Ok(h)
+    }
+    fn household_mut(&mut self, id: HouseholdId) -> Result<&mut Household, DomainError> {
+        self.household(id)?;
+        if !self.households.contains_key(&id) {
+            let h = self.base.households.get(&id).ok_or_else(|| DomainError::HouseholdNotFound(id.to_string()))?;
+            self.households.insert(id, h.clone());
+        }
+        self.households.get_mut(&id).ok_or_else(|| DomainError::HouseholdNotFound(id.to_string()))
+    }
+    fn person_is_new(&self, id: PersonId) -> Result<(), DomainError> {
+        if self.persons.contains_key(&id) || self.base.persons.contains_key(&id) {
+            return Err(DomainError::PersonExists(id.to_string()));
+        }
+        Ok(())
+    }
+    fn household_is_new(&self, id: HouseholdId) -> Result<(), DomainError> {
+        if self.households.contains_key(&id) || self.base.households.contains_key(&id) {
+            return Err(DomainError::HouseholdExists(id.to_string()));
+        }
+        Ok(())
+    }
+
+    /// A person who may take part in a change: on the register, not moving out, and
+    /// with no change recorded after this one's effective date.
+    fn check_active(&self, id: PersonId) -> Result<&Person, DomainError> {
+        let p = self.check_present(id)?;
+        if matches!(p.status, PersonStatus::MovingOut { .. }) {
+            return Err(DomainError::PersonMovingOut { name: p.name.full() });
+        }
+        Ok(p)
+    }
+    /// A person still in A (active or moving out), in effective-date order.
+    fn check_present(&self, id: PersonId) -> Result<&Person, DomainError> {
+        let p = self.person(id)?;
+        if p.is_removed() {
+            return Err(DomainError::PersonRemoved { name: p.name.full() });
+        }
+        self.check_order(p)?;
+        Ok(p)
+    }
+    fn check_order(&self, p: &Person) -> Result<(), DomainError> {
+        if self.on < p.last_change_on {
+            return Err(DomainError::OutOfOrder { name: p.name.full(), last: p.last_change_on.to_string() });
+        }
+        if self.on < p.birth_date {
+            return Err(DomainError::BeforeBirth { effective: self.on.to_string(), birth: p.birth_date.to_string() });
+        }
+        Ok(())
+    }
+
+    /// The one household all `persons` belong to.
+    fn common_household(&self, persons: &[PersonId]) -> Result<HouseholdId, DomainError> {
+        let mut hid = None;
+        for id in persons {
+            let h = self.person(*id)?.household_id;
+            if hid.is_some_and(|x| x != h) {
+                return Err(DomainError::NotSameHousehold);
+            }
+            hid = Some(h);
+        }
+        hid.ok_or(DomainError::NoPersons)
+    }
+
+    /// Checks that `rels` name each of `members` exactly once, and that 世帯主 appears
+    /// exactly once (`with_head`) or not at all.
+    fn check_relationships(
+        &self,
+        members: &[PersonId],
+        rels: &[MemberRelationship],
+        with_head: bool,
+    ) -> Result<Option<PersonId>, DomainError> {
+        let listed: BTreeSet<PersonId> = rels.iter().map(|r| r.person).collect();
+        if listed.len() != rels.len() {
+            return Err(DomainError::DuplicatePerson);
+        }
+        for m in members {
+            if !listed.contains(m) {
+                return Err(DomainError::RelationshipMissing { name: self.person(*m)?.name.full() });
+            }
+        }
+        let member_set: BTreeSet<PersonId> = members.iter().copied().collect();
+        if let Some(extra) = listed.iter().find(|p| !member_set.contains(p)) {
+            return Err(DomainError::PersonNotFound(extra.to_string()));
+        }
+        let heads: Vec<PersonId> =
+            rels.iter().filter(|r| r.relationship == Relationship::Head).map(|r| r.person).collect();
+        match (with_head, heads.len()) {
+            (true, 0) => Err(DomainError::NoHead),
+            (true, 1) => Ok(heads.first().copied()),
+            (true, _) => Err(DomainError::TwoHeads),
+            (false, 0) => Ok(None),
+            (false, _) => Err(DomainError::RelationshipIsHead),
+        }
+    }
+
+    fn set_relationships(&mut self, rels: &[MemberRelationship]) -> Result<(), DomainError> {
+        for r in rels {
+            self.person_mut(r.person)?.relationship = r.relationship;
+        }
+        Ok(())
+    }
+
+    /// Takes `persons` out of their household `hid`. When the head leaves and others
+    /// stay, `succession` must name the new head and restate every relationship; when
+    /// nobody stays, the household is dissolved.
+    fn leave_household(
+        &mut self,
+        hid: HouseholdId,
+        persons: &[PersonId],
+        succession: Option<&Succession>,
+    ) -> Result<(), DomainError> {
+        let h = self.household(hid)?;
+        let leaving: BTreeSet<PersonId> = persons.iter().copied().collect();
+        let remaining: Vec<PersonId> = h.members.iter().copied().filter(|m| !leaving.contains(m)).collect();
+        let head_leaves = leaving.contains(&h.head);
+        let new_head = if remaining.is_empty() {
+            None
+        } else if head_leaves {
+            let s = succession.ok_or(DomainError::HeadSuccessionRequired)?;
+            let head = self.check_relationships(&remaining, &s.relationships, true)?;
+            for m in &remaining {
+                self.check_present(*m)?;
+            }
+            self.set_relationships(&s.relationships)?;
+            head
+        } else {
+            None
+        };
+        let on = self.on;
+        let h = self.household_mut(hid)?;
+        h.members = remaining;
+        if h.members.is_empty() {
+            h.dissolved_on = Some(on);
+        }
+        if let Some(head) = new_head {
+            h.head = head;
+        }
+        Ok(())
+    }
+
+    /// Moves `persons` (already checked) from their household into `into` with `rels`.
+    fn join_household(
+        &mut self,
+        persons: &[PersonId],
+        into: HouseholdId,
+        rels: &[MemberRelationship],
+    ) -> Result<(), DomainError> {
+        self.set_relationships(rels)?;
+        for id in persons {
+            self.person_mut(*id)?.household_id = into;
+        }
+        self.household_mut(into)?.members.extend(persons.iter().copied());
+        Ok(())
+    }
+
+    fn remove(
+        &mut self,
+        id: PersonId,
+        reason: RemovalReason,
+        destination: Option<Address>,
+        succession: Option<&Succession>,
+    ) -> Result<(), DomainError> {
+        let hid = self.person(id)?.household_id;
+        self.leave_household(hid, &[id], succession)?;
+        let on = self.on;
+        self.person_mut(id)?.status = PersonStatus::Removed { on, reason, destination };
+        Ok(())
+    }
+
+    fn new_person(&self, d: &PersonData) -> Result<(), DomainError> {
+        self.person_is_new(d.id)?;
+        if d.birth_date > self.on {
+            return Err(DomainError::BeforeBirth { effective: self.on.to_string(), birth: d.birth_date.to_string() });
+        }
+        match &d.foreign {
+            Some(f) => {
+                if d.honseki.is_some() {
+                    return Err(DomainError::HonsekiOnForeign);
+                }
+                f.validate()?;
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    fn create_person(
+        &mut self,
+        d: &PersonData,
+        household_id: HouseholdId,
+        address: &Address,
+        moved_in: Option<MoveInRecord>,
+    ) {
+        let p = Person {
+            id: d.id,
+            juminhyo_code: d.juminhyo_code.clone(),
+            individual_number: d.individual_number.clone(),
+            name: d.name.clone(),
+            furigana: d.furigana.clone(),
+            birth_date: d.birth_date,
+            sex: d.sex,
+            household_id,
+            relationship: d.relationship,
+            address: address.clone(),
+            became_resident_on: self.on,
+            address_since: self.on,
+            moved_in,
+            previous_address_in_city: None,
+            honseki: d.honseki.clone(),
+            foreign: d.foreign.clone(),
+            status: PersonStatus::Active,
+            last_change_on: self.on,
+            version: 0,
+        };
+        self.persons.insert(p.id, p);
+    }
+
+    fn foreign_mut(&mut self, id: PersonId) -> Result<&mut ForeignDetails, DomainError> {
+        let p = self.person_mut(id)?;
+        let name = p.name.full();
+        p.foreign.as_mut().ok_or(DomainError::NotForeignResident { name })
+    }
+
+    fn change(&mut self, entry: &LedgerEntry) -> Result<(), DomainError> {
+        match &entry.change {
+            Change::MoveIn { kind, household, persons, address, previous_address } => {
+                if persons.is_empty() {
+                    return Err(DomainError::NoPersons);
+                }
+                unique(&persons.iter().map(|p| p.id).collect::<Vec<_>>())?;
+                if *kind == MoveInKind::Domestic && previous_address.is_none() {
+                    return Err(DomainError::PreviousAddressRequired);
+                }
+                for d in persons {
+                    self.new_person(d)?;
+                }
+                let heads: Vec<&PersonData> = persons.iter().filter(|p| p.relationship == Relationship::Head).collect();
+                let hid = match household {
+                    MoveInHousehold::New { id } => {
+                        self.household_is_new(*id)?;
+                        let head = match heads.as_slice() {
+                            [] => return Err(DomainError::NoHead),
+                            [h] => h.id,
+                            _ => return Err(DomainError::TwoHeads),
+                        };
+                        self.households.insert(
+                            *id,
+                            Household {
+                                id: *id,
+                                head,
+                                address: address.clone(),
+                                members: vec![],
+                                dissolved_on: None,
+                                version: 0,
+                            },
+                        );
+                        *id
+                    }
+                    MoveInHousehold::Existing { id } => {
+                        let h = self.household(*id)?;
+                        if !h.address.same_dwelling(address) {
+                            return Err(DomainError::AddressMismatch);
+                        }
+                        if !heads.is_empty() {
+                            return Err(DomainError::RelationshipIsHead);
+                        }
+                        *id
+                    }
+                };
+                let moved_in = match kind {
+                    MoveInKind::ExOfficio => None,
+                    _ => Some(MoveInRecord { notified_on: entry.notified_on, previous_address: previous_address.clone() }),
+                };
+                for d in persons {
+                    self.create_person(d, hid, address, moved_in.clone());
+                }
+                self.household_mut(hid)?.members.extend(persons.iter().map(|p| p.id));
+                Ok(())
+            }
+            Change::Relocation { persons, address, target } => {
+                unique(persons)?;
+                for id in persons {
+                    self.check_active(*id)?;
+                }
+                let from = self.common_household(persons)?;
+                let h = self.household(from)?;
+                let all = persons.len() == h.members.len();
+                let head_moves = persons.contains(&h.head);
+                let old_address = h.address.clone();
+                match target {
+                    RelocationTarget::WholeHousehold => {
+                        if !all {
+                            return Err(DomainError::PartialMoveNeedsTarget);
+                        }
+                        self.household_mut(from)?.address = address.clone();
+                    }
+                    RelocationTarget::NewHousehold { id, relationships } => {
+                        self.household_is_new(*id)?;
+                        if head_moves && !all {
+                            return Err(DomainError::PersonIsHead { name: self.person(h.head)?.name.full() });
+                        }
+                        let head = self.check_relationships(persons, relationships, true)?.ok_or(DomainError::NoHead)?;
+                        self.leave_household(from, persons, None)?;
+                        self.households.insert(
+                            *id,
+                            Household { id: *id, head, address: address.clone(), members: vec![], dissolved_on: None, version: 0 },
+                        );
+                        self.join_household(persons, *id, relationships)?;
+                    }
+                    RelocationTarget::JoinHousehold { id, relationships } => {
+                        if *id == from {
+                            return Err(DomainError::SameHousehold);
+                        }
+                        if !self.household(*id)?.address.same_dwelling(address) {
+                            return Err(DomainError::AddressMismatch);
+                        }
+                        if head_moves && !all {
+                            return Err(DomainError::PersonIsHead { name: self.person(h.head)?.name.full() });
+                        }
+                        self.check_relationships(persons, relationships, false)?;
+                        self.leave_household(from, persons, None)?;
+                        self.join_household(persons, *id, relationships)?;
+                    }
+                }
+                let on = self.on;
+                for id in persons {
+                    let p = self.person_mut(*id)?;
+                    p.previous_address_in_city = Some(old_address.clone());
+                    p.address = address.clone();
+                    p.address_since = on;
+                }
+                Ok(())
+            }
+            Change::MoveOut { persons, destination, planned_on, abroad, succession } => {
+                unique(persons)?;
+                for id in persons {
+                    self.check_active(*id)?;
+                }
+                let hid = self.common_household(persons)?;
+                if *abroad && *planned_on <= entry.notified_on {
+                    // 国外転出 after the fact: removed at the date.
+                    self.leave_household(hid, persons, succession.as_ref())?;
+                    let on = self.on;
+                    for id in persons {
+                        self.person_mut(*id)?.status = PersonStatus::Removed {
+                            on,
+                            reason: RemovalReason::Emigrated,
+                            destination: Some(destination.clone()),
+                        };
+                    }
+                } else {
+                    for id in persons {
+                        self.person_mut(*id)?.status = PersonStatus::MovingOut {
+                            planned_on: *planned_on,
+                            destination: destination.clone(),
+                            abroad: *abroad,
+                        };
+                    }
+                }
+                Ok(())
+            }
+            Change::MoveOutConfirmed { persons, destination, succession, .. } => {
+                unique(persons)?;
+                let mut reasons = Vec::new();
+                for id in persons {
+                    let p = self.check_present(*id)?;
+                    match &p.status {
+                        PersonStatus::MovingOut { abroad, .. } => reasons.push(if *abroad {
+                            RemovalReason::Emigrated
+                        } else {
+                            RemovalReason::MovedOut
+                        }),
+                        _ => return Err(DomainError::NotMovingOut { name: p.name.full() }),
+                    }
+                }
+                let hid = self.common_household(persons)?;
+                self.leave_household(hid, persons, succession.as_ref())?;
+                let on = self.on;
+                for (id, reason) in persons.iter().zip(reasons) {
+                    self.person_mut(*id)?.status =
+                        PersonStatus::Removed { on, reason, destination: Some(destination.clone()) };
+                }
+                Ok(())
+            }
+            Change::HouseholdSplit { persons, new_household, relationships } => {
+                unique(persons)?;
+                for id in persons {
+                    self.check_active(*id)?;
+                }
+                let from = self.common_household(persons)?;
+                let h = self.household(from)?;
+                if persons.contains(&h.head) {
+                    return Err(DomainError::PersonIsHead { name: self.person(h.head)?.name.full() });
+                }
+                if persons.len() == h.members.len() {
+                    return Err(DomainError::HouseholdWouldBeEmpty);
+                }
+                let address = h.address.clone();
+                self.household_is_new(*new_household)?;
+                let head = self.check_relationships(persons, relationships, true)?.ok_or(DomainError::NoHead)?;
+                self.leave_household(from, persons, None)?;
+                self.households.insert(
+                    *new_household,
+                    Household { id: *new_household, head, address, members: vec![], dissolved_on: None, version: 0 },
+                );
+                self.join_household(persons, *new_household, relationships)
+            }
+            Change::HouseholdMerge { absorbed, into, relationships } => {
+                if absorbed == into {
+                    return Err(DomainError::SameHousehold);
+                }
+                let a = self.household(*absorbed)?.clone();
+                if !self.household(*into)?.address.same_dwelling(&a.address) {
+                    return Err(DomainError::AddressMismatch);
+                }
+                for id in &a.members {
+                    self.check_present(*id)?;
+                }
+                self.check_relationships(&a.members, relationships, false)?;
+                let on = self.on;
+                let h = self.household_mut(*absorbed)?;
+                h.members.clear();
+                h.dissolved_on = Some(on);
+                self.join_household(&a.members, *into, relationships)
+            }
+            Change::HeadChange { household, relationships } => {
+                let h = self.household(*household)?.clone();
+                for id in &h.members {
+                    self.check_present(*id)?;
+                }
+                let head = self.check_relationships(&h.members, relationships, true)?.ok_or(DomainError::NoHead)?;
+                self.check_active(head)?;
+                self.set_relationships(relationships)?;
+                self.household_mut(*household)?.head = head;
+                Ok(())
+            }
+            Change::CompositionChange { persons, into, relationships } => {
+                unique(persons)?;
+                for id in persons {
+                    self.check_active(*id)?;
+                }
+                let from = self.common_household(persons)?;
+                if from == *into {
+                    return Err(DomainError::SameHousehold);
+                }
+                let h = self.household(from)?;
+                if persons.contains(&h.head) && persons.len() != h.members.len() {
+                    return Err(DomainError::PersonIsHead { name: self.person(h.head)?.name.full() });
+                }
+                if !self.household(*into)?.address.same_dwelling(&h.address) {
+                    return Err(DomainError::AddressMismatch);
+                }
+                self.check_relationships(persons, relationships, false)?;
+                self.leave_household(from, persons, None)?;
+                self.join_household(persons, *into, relationships)
+            }
+            Change::Birth { person, household } => {
+                self.new_person(person)?;
+                if person.birth_date != self.on {
+                    return Err(DomainError::BirthDateMismatch);
+                }
+                if person.relationship == Relationship::Head {
+                    return Err(DomainError::RelationshipIsHead);
+                }
+                let address = self.household(*household)?.address.clone();
+                self.create_person(person, *household, &address, None);
+                self.household_mut(*household)?.members.push(person.id);
+                Ok(())
+            }
+            Change::Death { person, succession } => {
+                self.check_present(*person)?;
+                self.remove(*person, RemovalReason::Died, None, succession.as_ref())
+            }
+            Change::ExOfficioRemoval { person, succession } => {
+                self.check_present(*person)?;
+                self.remove(*person, RemovalReason::ExOfficio, None, succession.as_ref())
+            }
+            Change::ForeignRemoval { person, succession, .. } => {
+                let p = self.check_present(*person)?;
+                if p.foreign.is_none() {
+                    return Err(DomainError::NotForeignResident { name: p.name.full() });
+                }
+                self.remove(*person, RemovalReason::ForeignNotice, None, succession.as_ref())
+            }
+            Change::Correction { person, correction } => {
+                let p = self.person(*person)?;
+                self.check_order(p)?;
+                self.correct(*person, correction)
+            }
+            Change::ResidenceStatusChange { person, status, period, expires_on, card_number } => {
+                self.check_present(*person)?;
+                let f = self.foreign_mut(*person)?;
+                let mut next = f.clone();
+                next.status = *status;
+                next.period = period.clone();
+                next.expires_on = *expires_on;
+                next.card_number = card_number.clone();
+                next.validate()?;
+                *f = next;
+                Ok(())
+            }
+            Change::AliasRecord { person, alias, furigana } => {
+                self.check_present(*person)?;
+                let on = self.on;
+                let f = self.foreign_mut(*person)?;
+                if let Some(old) = f.alias.take() {
+                    f.past_aliases.push(PastAlias { alias: old, deleted_on: on });
+                }
+                f.alias = Some(Alias { name: alias.clone(), furigana: furigana.clone(), recorded_on: on });
+                Ok(())
+            }
+            Change::AliasDeletion { person } => {
+                let name = self.check_present(*person)?.name.full();
+                let on = self.on;
+                let f = self.foreign_mut(*person)?;
+                let old = f.alias.take().ok_or(DomainError::NoAlias { name })?;
+                f.past_aliases.push(PastAlias { alias: old, deleted_on: on });
+                Ok(())
+            }
+        }
+    }
+
+    fn correct(&mut self, id: PersonId, c: &Correction) -> Result<(), DomainError> {
+        fn swap<T: PartialEq + Clone>(field: &mut T, old: &T, new: &T) -> Result<(), DomainError> {
+            if field != old {
+                return Err(DomainError::CorrectionStale);
+            }
+            if old == new {
+                return Err(DomainError::CorrectionNoop);
+            }
+            *field = new.clone();
+            Ok(())
+        }
+        let p = self.person_mut(id)?;
+        match c {
+            Correction::Name { old, new } => swap(&mut p.name, old, new),
+            Correction::Furigana { old, new } => swap(&mut p.furigana, old, new),
+            Correction::BirthDate { old, new } => {
+                if *new > p.became_resident_on.max(p.last_change_on) && p.moved_in.is_some() {
+                    return Err(DomainError::BeforeBirth {
+                        effective: p.became_resident_on.to_string(),
+                        birth: new.to_string(),
+                    });
+                }
+                swap(&mut p.birth_date, old, new)
+            }
+            Correction::Sex { old, new } => swap(&mut p.sex, old, new),
+            Correction::Honseki { old, new } => {
+                if p.foreign.is_some() && new.is_some() {
+                    return Err(DomainError::HonsekiOnForeign);
+                }
+                swap(&mut p.honseki, old, new)
+            }
+            Correction::Relationship { old, new } => {
+                if *old == Relationship::Head {
+                    return Err(DomainError::PersonIsHead { name: p.name.full() });
+                }
+                if *new == Relationship::Head {
+                    return Err(DomainError::RelationshipIsHead);
+                }
+                swap(&mut p.relationship, old, new)
+            }
+            Correction::JuminhyoCode { old, new } => swap(&mut p.juminhyo_code, old, new),
+            Correction::IndividualNumber { old, new } => swap(&mut p.individual_number, old, new),
+            Correction::Nationality { old, new } => {
+                let name = p.name.full();
+                let f = p.foreign.as_mut().ok_or(DomainError::NotForeignResident { name })?;
+                if new.trim().is_empty() {
+                    return Err(DomainError::Missing { field: "国籍・地域" });
+                }
+                swap(&mut f.nationality, old, new)
+            }
+        }
+    }
+}
