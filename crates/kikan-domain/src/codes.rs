@@ -124,9 +124,11 @@ macro_rules! numeric_code {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct JuminhyoCode(String);
-numeric_code!(JuminhyoCode, 11, |s: &str| DomainError::InvalidJuminhyoCode(
-    s.into()
-));
+numeric_code!(
+    JuminhyoCode,
+    11,
+    |s: &str| DomainError::InvalidJuminhyoCode(s.into())
+);
 impl fmt::Display for JuminhyoCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -195,13 +197,25 @@ mod tests {
 
     #[test]
     fn local_gov_codes_from_the_domain_text() {
-        assert_eq!(LocalGovCode::parse("141003").map(|c| c.to_string()), Ok("141003".into()));
-        assert_eq!(LocalGovCode::from_five("13101").map(|c| c.to_string()), Ok("131016".into()));
-        assert_eq!(LocalGovCode::from_five("01100").map(|c| c.to_string()), Ok("011002".into()));
+        assert_eq!(
+            LocalGovCode::parse("141003").map(|c| c.to_string()),
+            Ok("141003".into())
+        );
+        assert_eq!(
+            LocalGovCode::from_five("13101").map(|c| c.to_string()),
+            Ok("131016".into())
+        );
+        assert_eq!(
+            LocalGovCode::from_five("01100").map(|c| c.to_string()),
+            Ok("011002".into())
+        );
         assert!(LocalGovCode::parse("141004").is_err());
         assert!(LocalGovCode::parse("14100").is_err());
         assert!(LocalGovCode::parse("14100a").is_err());
-        assert_eq!(LocalGovCode::parse("x").map_err(|e| e.code()), Err("E-CODE-001"));
+        assert_eq!(
+            LocalGovCode::parse("x").map_err(|e| e.code()),
+            Err("E-CODE-001")
+        );
     }
 
     #[test]
@@ -224,8 +238,14 @@ mod tests {
 
     #[test]
     fn postal_codes() {
-        assert_eq!(PostalCode::parse("2310005").map(|p| p.0), Ok("231-0005".into()));
-        assert_eq!(PostalCode::parse("〒２３１－０００５").map(|p| p.0), Ok("231-0005".into()));
+        assert_eq!(
+            PostalCode::parse("2310005").map(|p| p.0),
+            Ok("231-0005".into())
+        );
+        assert_eq!(
+            PostalCode::parse("〒２３１－０００５").map(|p| p.0),
+            Ok("231-0005".into())
+        );
         assert!(PostalCode::parse("23-10005").is_err());
         assert!(PostalCode::parse("231000").is_err());
     }

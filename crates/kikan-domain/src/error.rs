@@ -9,9 +9,13 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DomainError {
     // --- codes and numbers (E-CODE-*) ---
-    #[error("地方公共団体コード「{0}」が正しくありません(6桁の数字で、検査数字が一致する必要があります)")]
+    #[error(
+        "地方公共団体コード「{0}」が正しくありません(6桁の数字で、検査数字が一致する必要があります)"
+    )]
     InvalidLocalGovCode(String),
-    #[error("住民票コード「{0}」が正しくありません(11桁の数字で、検査数字が一致する必要があります)")]
+    #[error(
+        "住民票コード「{0}」が正しくありません(11桁の数字で、検査数字が一致する必要があります)"
+    )]
     InvalidJuminhyoCode(String),
     #[error("個人番号が正しくありません(12桁の数字で、検査用数字が一致する必要があります)")]
     InvalidIndividualNumber,
@@ -81,7 +85,9 @@ pub enum DomainError {
     PartialMoveNeedsTarget,
     #[error("異動日({effective})が生年月日({birth})より前です")]
     BeforeBirth { effective: String, birth: String },
-    #[error("{name}さんには、より後の日付({last})の異動が既に記録されています。遡った異動は職権修正で行ってください")]
+    #[error(
+        "{name}さんには、より後の日付({last})の異動が既に記録されています。遡った異動は職権修正で行ってください"
+    )]
     OutOfOrder { name: String, last: String },
     #[error("出生の異動日は生年月日と同じでなければなりません")]
     BirthDateMismatch,
@@ -109,7 +115,9 @@ pub enum DomainError {
     NoPersons,
     #[error("同じ人が2回指定されています")]
     DuplicatePerson,
-    #[error("世帯の内容が他の職員により変更されています(版 {expected} → 現在 {actual})。最新の内容を確認して、もう一度入力してください")]
+    #[error(
+        "世帯の内容が他の職員により変更されています(版 {expected} → 現在 {actual})。最新の内容を確認して、もう一度入力してください"
+    )]
     Conflict { expected: u64, actual: u64 },
 }
 

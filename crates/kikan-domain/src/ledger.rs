@@ -4,11 +4,11 @@
 //! that the projections can be rebuilt from the ledger alone. Its serialised form is
 //! kikan's documented export format for changes (docs/formats.md).
 
+use crate::DomainError;
 use crate::codes::{IndividualNumber, JuminhyoCode, LocalGovCode};
 use crate::lists::{ChangeReason, ForeignRemovalReason, Relationship, ResidenceStatus, Sex};
 use crate::names::{Furigana, PersonName};
 use crate::person::{Address, ForeignDetails, Honseki, HouseholdId, PersonId};
-use crate::DomainError;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -72,24 +72,57 @@ pub enum RelocationTarget {
     /// The whole household moves.
     WholeHousehold,
     /// Some members move and form a new household.
-    NewHousehold { id: HouseholdId, relationships: Vec<MemberRelationship> },
+    NewHousehold {
+        id: HouseholdId,
+        relationships: Vec<MemberRelationship>,
+    },
     /// Some members move into an existing household at the new address.
-    JoinHousehold { id: HouseholdId, relationships: Vec<MemberRelationship> },
+    JoinHousehold {
+        id: HouseholdId,
+        relationships: Vec<MemberRelationship>,
+    },
 }
 
 /// An item corrected by 職権修正, with the value it replaces.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "item")]
 pub enum Correction {
-    Name { old: PersonName, new: PersonName },
-    Furigana { old: Furigana, new: Furigana },
-    BirthDate { old: NaiveDate, new: NaiveDate },
-    Sex { old: Sex, new: Sex },
-    Honseki { old: Option<Honseki>, new: Option<Honseki> },
-    Relationship { old: Relationship, new: Relationship },
-    JuminhyoCode { old: Option<JuminhyoCode>, new: Option<JuminhyoCode> },
-    IndividualNumber { old: Option<IndividualNumber>, new: Option<IndividualNumber> },
-    Nationality { old: String, new: String },
+    Name {
+        old: PersonName,
+        new: PersonName,
+    },
+    Furigana {
+        old: Furigana,
+        new: Furigana,
+    },
+    BirthDate {
+        old: NaiveDate,
+        new: NaiveDate,
+    },
+    Sex {
+        old: Sex,
+        new: Sex,
+    },
+    Honseki {
+        old: Option<Honseki>,
+        new: Option<Honseki>,
+    },
+    Relationship {
+        old: Relationship,
+        new: Relationship,
+    },
+    JuminhyoCode {
+        old: Option<JuminhyoCode>,
+        new: Option<JuminhyoCode>,
+    },
+    IndividualNumber {
+        old: Option<IndividualNumber>,
+        new: Option<IndividualNumber>,
+    },
+    Nationality {
+        old: String,
+        new: String,
+    },
 }
 
 impl Correction {
@@ -123,7 +156,11 @@ pub enum Change {
         previous_address: Option<Address>,
     },
     /// 転居: moving within the municipality.
-    Relocation { persons: Vec<PersonId>, address: Address, target: RelocationTarget },
+    Relocation {
+        persons: Vec<PersonId>,
+        address: Address,
+        target: RelocationTarget,
+    },
     /// 転出 (国外転出 when `abroad`): planned, or immediate for a move abroad that has
     /// already happened.
     MoveOut {
@@ -141,21 +178,48 @@ pub enum Change {
         succession: Option<Succession>,
     },
     /// 世帯分離: members leave to form a new household at the same address.
-    HouseholdSplit { persons: Vec<PersonId>, new_household: HouseholdId, relationships: Vec<MemberRelationship> },
+    HouseholdSplit {
+        persons: Vec<PersonId>,
+        new_household: HouseholdId,
+        relationships: Vec<MemberRelationship>,
+    },
     /// 世帯合併: a household joins another at the same address.
-    HouseholdMerge { absorbed: HouseholdId, into: HouseholdId, relationships: Vec<MemberRelationship> },
+    HouseholdMerge {
+        absorbed: HouseholdId,
+        into: HouseholdId,
+        relationships: Vec<MemberRelationship>,
+    },
     /// 世帯主変更: a new head; every member's 続柄 is re-expressed.
-    HeadChange { household: HouseholdId, relationships: Vec<MemberRelationship> },
+    HeadChange {
+        household: HouseholdId,
+        relationships: Vec<MemberRelationship>,
+    },
     /// 世帯構成変更: members move to another existing household at the same address.
-    CompositionChange { persons: Vec<PersonId>, into: HouseholdId, relationships: Vec<MemberRelationship> },
+    CompositionChange {
+        persons: Vec<PersonId>,
+        into: HouseholdId,
+        relationships: Vec<MemberRelationship>,
+    },
     /// 出生.
-    Birth { person: PersonData, household: HouseholdId },
+    Birth {
+        person: PersonData,
+        household: HouseholdId,
+    },
     /// 死亡.
-    Death { person: PersonId, succession: Option<Succession> },
+    Death {
+        person: PersonId,
+        succession: Option<Succession>,
+    },
     /// 職権消除.
-    ExOfficioRemoval { person: PersonId, succession: Option<Succession> },
+    ExOfficioRemoval {
+        person: PersonId,
+        succession: Option<Succession>,
+    },
     /// 職権修正: the old value stays in the ledger.
-    Correction { person: PersonId, correction: Correction },
+    Correction {
+        person: PersonId,
+        correction: Correction,
+    },
     /// 在留資格・在留期間等の変更 (法30条の50 notice).
     ResidenceStatusChange {
         person: PersonId,
@@ -165,9 +229,17 @@ pub enum Change {
         card_number: Option<String>,
     },
     /// Removal on a 法30条の50 notice (出国, 在留期間満了 …).
-    ForeignRemoval { person: PersonId, reason: ForeignRemovalReason, succession: Option<Succession> },
+    ForeignRemoval {
+        person: PersonId,
+        reason: ForeignRemovalReason,
+        succession: Option<Succession>,
+    },
     /// 通称記載.
-    AliasRecord { person: PersonId, alias: PersonName, furigana: Option<Furigana> },
+    AliasRecord {
+        person: PersonId,
+        alias: PersonName,
+        furigana: Option<Furigana>,
+    },
     /// 通称削除.
     AliasDeletion { person: PersonId },
 }
@@ -176,9 +248,18 @@ impl Change {
     /// The 異動事由 of this change.
     pub fn reason(&self) -> ChangeReason {
         match self {
-            Change::MoveIn { kind: MoveInKind::Domestic, .. } => ChangeReason::MoveIn,
-            Change::MoveIn { kind: MoveInKind::FromAbroad, .. } => ChangeReason::MoveInFromAbroad,
-            Change::MoveIn { kind: MoveInKind::ExOfficio, .. } => ChangeReason::ExOfficioRecord,
+            Change::MoveIn {
+                kind: MoveInKind::Domestic,
+                ..
+            } => ChangeReason::MoveIn,
+            Change::MoveIn {
+                kind: MoveInKind::FromAbroad,
+                ..
+            } => ChangeReason::MoveInFromAbroad,
+            Change::MoveIn {
+                kind: MoveInKind::ExOfficio,
+                ..
+            } => ChangeReason::ExOfficioRecord,
             Change::Relocation { .. } => ChangeReason::Relocation,
             Change::MoveOut { abroad: true, .. } => ChangeReason::Emigration,
             Change::MoveOut { .. } => ChangeReason::MoveOut,
@@ -202,8 +283,10 @@ impl Change {
     pub fn is_notification(&self) -> bool {
         matches!(
             self,
-            Change::MoveIn { kind: MoveInKind::Domestic | MoveInKind::FromAbroad, .. }
-                | Change::Relocation { .. }
+            Change::MoveIn {
+                kind: MoveInKind::Domestic | MoveInKind::FromAbroad,
+                ..
+            } | Change::Relocation { .. }
                 | Change::MoveOut { .. }
                 | Change::HouseholdSplit { .. }
                 | Change::HouseholdMerge { .. }
@@ -216,21 +299,38 @@ impl Change {
     /// them (with every member of each household) before applying the change.
     pub fn references(&self) -> (Vec<PersonId>, Vec<HouseholdId>) {
         let succ = |s: &Option<Succession>| -> Vec<PersonId> {
-            s.iter().flat_map(|s| s.relationships.iter().map(|r| r.person)).collect()
+            s.iter()
+                .flat_map(|s| s.relationships.iter().map(|r| r.person))
+                .collect()
         };
         match self {
-            Change::MoveIn { household: MoveInHousehold::Existing { id }, .. } => (vec![], vec![*id]),
+            Change::MoveIn {
+                household: MoveInHousehold::Existing { id },
+                ..
+            } => (vec![], vec![*id]),
             Change::MoveIn { .. } => (vec![], vec![]),
-            Change::Relocation { persons, target, .. } => {
+            Change::Relocation {
+                persons, target, ..
+            } => {
                 let hs = match target {
                     RelocationTarget::JoinHousehold { id, .. } => vec![*id],
                     _ => vec![],
                 };
                 (persons.clone(), hs)
             }
-            Change::MoveOut { persons, succession, .. } | Change::MoveOutConfirmed { persons, succession, .. } => {
-                (persons.iter().copied().chain(succ(succession)).collect(), vec![])
+            Change::MoveOut {
+                persons,
+                succession,
+                ..
             }
+            | Change::MoveOutConfirmed {
+                persons,
+                succession,
+                ..
+            } => (
+                persons.iter().copied().chain(succ(succession)).collect(),
+                vec![],
+            ),
             Change::HouseholdSplit { persons, .. } => (persons.clone(), vec![]),
             Change::HouseholdMerge { absorbed, into, .. } => (vec![], vec![*absorbed, *into]),
             Change::HeadChange { household, .. } => (vec![], vec![*household]),
@@ -238,9 +338,12 @@ impl Change {
             Change::Birth { household, .. } => (vec![], vec![*household]),
             Change::Death { person, succession }
             | Change::ExOfficioRemoval { person, succession }
-            | Change::ForeignRemoval { person, succession, .. } => {
-                (std::iter::once(*person).chain(succ(succession)).collect(), vec![])
-            }
+            | Change::ForeignRemoval {
+                person, succession, ..
+            } => (
+                std::iter::once(*person).chain(succ(succession)).collect(),
+                vec![],
+            ),
             Change::Correction { person, .. }
             | Change::ResidenceStatusChange { person, .. }
             | Change::AliasRecord { person, .. }
@@ -289,7 +392,10 @@ impl LedgerEntry {
         today: NaiveDate,
     ) -> Result<Self, DomainError> {
         if notified_on > today {
-            return Err(DomainError::FutureDate { what: "届出日", date: notified_on.to_string() });
+            return Err(DomainError::FutureDate {
+                what: "届出日",
+                date: notified_on.to_string(),
+            });
         }
         let effective_on = match &change {
             // A planned move-out takes effect (as 転出予定) on notification, or on the
@@ -298,7 +404,10 @@ impl LedgerEntry {
             _ => effective_on,
         };
         if effective_on > today {
-            return Err(DomainError::FutureDate { what: "異動日", date: effective_on.to_string() });
+            return Err(DomainError::FutureDate {
+                what: "異動日",
+                date: effective_on.to_string(),
+            });
         }
         if effective_on > notified_on {
             return Err(DomainError::EffectiveAfterNotified {
@@ -311,11 +420,21 @@ impl LedgerEntry {
         {
             return Err(DomainError::BirthDateMismatch);
         }
-        let late = change.is_notification() && (notified_on - effective_on).num_days() > NOTIFICATION_PERIOD_DAYS;
+        let late = change.is_notification()
+            && (notified_on - effective_on).num_days() > NOTIFICATION_PERIOD_DAYS;
         if operator.trim().is_empty() {
             return Err(DomainError::Missing { field: "処理者" });
         }
-        Ok(LedgerEntry { seq: 0, effective_on, notified_on, recorded_at, operator, notifier, late, change })
+        Ok(LedgerEntry {
+            seq: 0,
+            effective_on,
+            notified_on,
+            recorded_at,
+            operator,
+            notifier,
+            late,
+            change,
+        })
     }
 
     pub fn reason(&self) -> ChangeReason {

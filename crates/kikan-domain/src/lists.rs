@@ -117,7 +117,12 @@ impl ResidenceStatus {
     /// 中長期在留者 excludes these (入管法19条の3): they are never resident-registered
     /// under that category.
     pub fn allowed_for_mid_to_long_term(self) -> bool {
-        !matches!(self, ResidenceStatus::Diplomat | ResidenceStatus::Official | ResidenceStatus::TemporaryVisitor)
+        !matches!(
+            self,
+            ResidenceStatus::Diplomat
+                | ResidenceStatus::Official
+                | ResidenceStatus::TemporaryVisitor
+        )
     }
     /// Permanent statuses have no expiry date.
     pub fn has_expiry(self) -> bool {
@@ -154,7 +159,10 @@ mod tests {
             assert_eq!(ResidenceStatus::parse(s.label()), Ok(*s));
         }
         assert_eq!(Sex::parse("男"), Ok(Sex::Male));
-        assert_eq!(Relationship::parse("いとこの友達").map_err(|e| e.code()), Err("E-CODE-005"));
+        assert_eq!(
+            Relationship::parse("いとこの友達").map_err(|e| e.code()),
+            Err("E-CODE-005")
+        );
         assert!(ForeignCategory::parse("観光客").is_err());
     }
 }

@@ -29,11 +29,17 @@ fn check_name_chars(field: &'static str, s: &str) -> Result<(), DomainError> {
             is_ideograph(c)
                 || matches!(c as u32, 0x3041..=0x309F | 0x30A0..=0x30FF | 0xF0000..=0xFFFFD)
                 || c.is_ascii_alphabetic()
-                || matches!(c, ' ' | '　' | '-' | '\'' | '.' | ',' | '・' | 'ゝ' | 'ゞ' | 'ヽ' | 'ヾ')
+                || matches!(
+                    c,
+                    ' ' | '　' | '-' | '\'' | '.' | ',' | '・' | 'ゝ' | 'ゞ' | 'ヽ' | 'ヾ'
+                )
                 || (c.is_alphabetic() && !c.is_ascii() && (c as u32) < 0x0250)
         };
         if !ok {
-            return Err(DomainError::InvalidCharacter { field, ch: c.to_string() });
+            return Err(DomainError::InvalidCharacter {
+                field,
+                ch: c.to_string(),
+            });
         }
         prev = Some(c);
     }
@@ -46,7 +52,10 @@ fn required(field: &'static str, s: &str) -> Result<String, DomainError> {
         return Err(DomainError::Missing { field });
     }
     if t.chars().count() > MAX_NAME_CHARS {
-        return Err(DomainError::TooLong { field, max: MAX_NAME_CHARS });
+        return Err(DomainError::TooLong {
+            field,
+            max: MAX_NAME_CHARS,
+        });
     }
     Ok(t.to_string())
 }
@@ -65,10 +74,15 @@ impl PersonName {
     pub fn parse(family: &str, given: &str) -> Result<Self, DomainError> {
         let family = required("氏", family)?;
         check_name_chars("氏", &family)?;
-        let given = given.trim_matches(|c: char| c == ' ' || c == '　').to_string();
+        let given = given
+            .trim_matches(|c: char| c == ' ' || c == '　')
+            .to_string();
         check_name_chars("名", &given)?;
         if given.chars().count() > MAX_NAME_CHARS {
-            return Err(DomainError::TooLong { field: "名", max: MAX_NAME_CHARS });
+            return Err(DomainError::TooLong {
+                field: "名",
+                max: MAX_NAME_CHARS,
+            });
         }
         Ok(PersonName { family, given })
     }
@@ -88,7 +102,10 @@ impl PersonName {
     }
     /// Does the name hold an ideographic variation sequence?
     pub fn has_variation_sequence(&self) -> bool {
-        self.family.chars().chain(self.given.chars()).any(is_variation_selector)
+        self.family
+            .chars()
+            .chain(self.given.chars())
+            .any(is_variation_selector)
     }
     /// The search key of the whole name (see [`kanji_key`]).
     pub fn key(&self) -> String {
@@ -109,7 +126,10 @@ impl Furigana {
         let family = to_katakana(&required("振り仮名(氏)", family)?);
         let given = to_katakana(given.trim());
         for part in [&family, &given] {
-            if !part.chars().all(|c| matches!(c as u32, 0x30A1..=0x30FA | 0x30FC) || c == '　' || c == ' ') {
+            if !part
+                .chars()
+                .all(|c| matches!(c as u32, 0x30A1..=0x30FA | 0x30FC) || c == '　' || c == ' ')
+            {
                 return Err(DomainError::InvalidFurigana(part.clone()));
             }
         }
@@ -158,18 +178,59 @@ pub fn kana_key(s: &str) -> String {
 /// Both the stored names and the query pass through the same table, so either form
 /// finds the other. Compatibility ideographs are folded by NFC first.
 const VARIANTS: &[(char, char)] = &[
-    ('髙', '高'), ('﨑', '崎'), ('嵜', '崎'), ('碕', '崎'), ('邊', '辺'), ('邉', '辺'),
-    ('齋', '斎'), ('齊', '斉'), ('澤', '沢'), ('濱', '浜'), ('濵', '浜'), ('國', '国'),
-    ('廣', '広'), ('德', '徳'), ('眞', '真'), ('櫻', '桜'), ('嶋', '島'), ('嶌', '島'),
-    ('冨', '富'), ('桒', '桑'), ('槇', '槙'), ('瀨', '瀬'), ('龍', '竜'), ('萬', '万'),
-    ('實', '実'), ('壽', '寿'), ('與', '与'), ('圓', '円'), ('條', '条'), ('藏', '蔵'),
-    ('惠', '恵'), ('會', '会'), ('來', '来'), ('黑', '黒'), ('豐', '豊'), ('禮', '礼'),
-    ('靜', '静'), ('彌', '弥'), ('榮', '栄'), ('淵', '渕'), ('曾', '曽'), ('籠', '篭'),
-    ('峯', '峰'), ('栁', '柳'), ('舘', '館'), ('邨', '村'),
+    ('髙', '高'),
+    ('﨑', '崎'),
+    ('嵜', '崎'),
+    ('碕', '崎'),
+    ('邊', '辺'),
+    ('邉', '辺'),
+    ('齋', '斎'),
+    ('齊', '斉'),
+    ('澤', '沢'),
+    ('濱', '浜'),
+    ('濵', '浜'),
+    ('國', '国'),
+    ('廣', '広'),
+    ('德', '徳'),
+    ('眞', '真'),
+    ('櫻', '桜'),
+    ('嶋', '島'),
+    ('嶌', '島'),
+    ('冨', '富'),
+    ('桒', '桑'),
+    ('槇', '槙'),
+    ('瀨', '瀬'),
+    ('龍', '竜'),
+    ('萬', '万'),
+    ('實', '実'),
+    ('壽', '寿'),
+    ('與', '与'),
+    ('圓', '円'),
+    ('條', '条'),
+    ('藏', '蔵'),
+    ('惠', '恵'),
+    ('會', '会'),
+    ('來', '来'),
+    ('黑', '黒'),
+    ('豐', '豊'),
+    ('禮', '礼'),
+    ('靜', '静'),
+    ('彌', '弥'),
+    ('榮', '栄'),
+    ('淵', '渕'),
+    ('曾', '曽'),
+    ('籠', '篭'),
+    ('峯', '峰'),
+    ('栁', '柳'),
+    ('舘', '館'),
+    ('邨', '村'),
 ];
 
 fn fold_variant(c: char) -> char {
-    VARIANTS.iter().find(|(from, _)| *from == c).map_or(c, |(_, to)| *to)
+    VARIANTS
+        .iter()
+        .find(|(from, _)| *from == c)
+        .map_or(c, |(_, to)| *to)
 }
 
 /// The kanji search key: variation selectors dropped, compatibility ideographs folded
@@ -198,8 +259,14 @@ mod tests {
 
     #[test]
     fn bad_names_are_refused() {
-        assert_eq!(PersonName::parse("", "太郎").map_err(|e| e.code()), Err("E-INPUT-001"));
-        assert_eq!(PersonName::parse("山田1", "太郎").map_err(|e| e.code()), Err("E-NAME-001"));
+        assert_eq!(
+            PersonName::parse("", "太郎").map_err(|e| e.code()),
+            Err("E-INPUT-001")
+        );
+        assert_eq!(
+            PersonName::parse("山田1", "太郎").map_err(|e| e.code()),
+            Err("E-NAME-001")
+        );
         // A variation selector must follow an ideograph.
         assert!(PersonName::parse("\u{E0100}山", "太郎").is_err());
         assert!(PersonName::parse("SMITH", "JOHN").is_ok());
@@ -211,7 +278,10 @@ mod tests {
         let b = Furigana::parse("ﾔﾏﾀﾞ", "ﾀﾛｳ").map(|f| f.full());
         assert_eq!(a, Ok("ヤマダ　タロウ".to_string()));
         assert_eq!(a, b);
-        assert_eq!(Furigana::parse("山田", "").map_err(|e| e.code()), Err("E-NAME-002"));
+        assert_eq!(
+            Furigana::parse("山田", "").map_err(|e| e.code()),
+            Err("E-NAME-002")
+        );
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! A resident's record (住民票) and a household (世帯), as the projections hold them.
 
+use crate::DomainError;
 use crate::codes::{IndividualNumber, JuminhyoCode, PostalCode};
 use crate::lists::{ForeignCategory, Relationship, RemovalReason, ResidenceStatus, Sex};
 use crate::names::{Furigana, PersonName};
-use crate::DomainError;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -33,13 +33,23 @@ id_type!(
 fn text(field: &'static str, s: &str, required: bool) -> Result<Option<String>, DomainError> {
     let t = s.trim_matches(|c: char| c == ' ' || c == '　');
     if t.is_empty() {
-        return if required { Err(DomainError::Missing { field }) } else { Ok(None) };
+        return if required {
+            Err(DomainError::Missing { field })
+        } else {
+            Ok(None)
+        };
     }
     if t.chars().count() > MAX_ADDRESS_CHARS {
-        return Err(DomainError::TooLong { field, max: MAX_ADDRESS_CHARS });
+        return Err(DomainError::TooLong {
+            field,
+            max: MAX_ADDRESS_CHARS,
+        });
     }
     if let Some(c) = t.chars().find(|c| c.is_control()) {
-        return Err(DomainError::InvalidCharacter { field, ch: format!("U+{:04X}", c as u32) });
+        return Err(DomainError::InvalidCharacter {
+            field,
+            ch: format!("U+{:04X}", c as u32),
+        });
     }
     Ok(Some(t.to_string()))
 }
@@ -70,7 +80,12 @@ impl Address {
             Some(k) => text("方書", k, false)?,
             None => None,
         };
-        Ok(Address { postal_code, place, banchi, katagaki })
+        Ok(Address {
+            postal_code,
+            place,
+            banchi,
+            katagaki,
+        })
     }
 
     /// The address on one line, as printed.
@@ -148,12 +163,17 @@ impl ForeignDetails {
                 && b[2..10].iter().all(u8::is_ascii_digit)
                 && b[10..].iter().all(u8::is_ascii_uppercase);
             if !ok {
-                return Err(DomainError::UnknownCode { kind: "在留カード等番号", value: card.clone() });
+                return Err(DomainError::UnknownCode {
+                    kind: "在留カード等番号",
+                    value: card.clone(),
+                });
             }
         }
         match self.category {
             ForeignCategory::MidToLongTerm => {
-                let status = self.status.ok_or(DomainError::Missing { field: "在留資格" })?;
+                let status = self.status.ok_or(DomainError::Missing {
+                    field: "在留資格"
+                })?;
                 if !status.allowed_for_mid_to_long_term() {
                     return Err(DomainError::StatusCategoryMismatch {
                         status: status.label().into(),
@@ -185,9 +205,17 @@ pub enum PersonStatus {
     /// 住民: on the current register.
     Active,
     /// 転出予定: notified a move-out; stays in A until the 転出確定.
-    MovingOut { planned_on: NaiveDate, destination: Address, abroad: bool },
+    MovingOut {
+        planned_on: NaiveDate,
+        destination: Address,
+        abroad: bool,
+    },
     /// 除票: removed from A on `on`, for `reason`.
-    Removed { on: NaiveDate, reason: RemovalReason, destination: Option<Address> },
+    Removed {
+        on: NaiveDate,
+        reason: RemovalReason,
+        destination: Option<Address>,
+    },
 }
 
 /// 転入の記録: the notification date and the address before moving in (従前の住所).

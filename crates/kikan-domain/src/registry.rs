@@ -64,10 +64,23 @@ impl Registry {
 
     /// Applies one ledger entry. On error nothing has changed.
     pub fn apply(&mut self, entry: &LedgerEntry) -> Result<Touched, DomainError> {
-        let mut w = Work { base: self, persons: BTreeMap::new(), households: BTreeMap::new(), on: entry.effective_on };
+        let mut w = Work {
+            base: self,
+            persons: BTreeMap::new(),
+            households: BTreeMap::new(),
+            on: entry.effective_on,
+        };
         w.change(entry)?;
-        let Work { persons, households, on, .. } = w;
-        let touched = Touched { persons: persons.keys().copied().collect(), households: households.keys().copied().collect() };
+        let Work {
+            persons,
+            households,
+            on,
+            ..
+        } = w;
+        let touched = Touched {
+            persons: persons.keys().copied().collect(),
+            households: households.keys().copied().collect(),
+        };
         for (id, mut p) in persons {
             p.version += 1;
             p.last_change_on = p.last_change_on.max(on);
@@ -109,10 +122,16 @@ impl Work<'_> {
     }
     fn person_mut(&mut self, id: PersonId) -> Result<&mut Person, DomainError> {
         if !self.persons.contains_key(&id) {
-            let p = self.base.persons.get(&id).ok_or_else(|| DomainError::PersonNotFound(id.to_string()))?;
+            let p = self
+                .base
+                .persons
+                .get(&id)
+                .ok_or_else(|| DomainError::PersonNotFound(id.to_string()))?;
             self.persons.insert(id, p.clone());
         }
-        self.persons.get_mut(&id).ok_or_else(|| DomainError::PersonNotFound(id.to_string()))
+        self.persons
+            .get_mut(&id)
+            .ok_or_else(|| DomainError::PersonNotFound(id.to_string()))
     }
     fn household(&self, id: HouseholdId) -> Result<&Household, DomainError> {
         let h = self
@@ -128,10 +147,16 @@ impl Work<'_> {
     fn household_mut(&mut self, id: HouseholdId) -> Result<&mut Household, DomainError> {
         self.household(id)?;
         if !self.households.contains_key(&id) {
-            let h = self.base.households.get(&id).ok_or_else(|| DomainError::HouseholdNotFound(id.to_string()))?;
+            let h = self
+                .base
+                .households
+                .get(&id)
+                .ok_or_else(|| DomainError::HouseholdNotFound(id.to_string()))?;
             self.households.insert(id, h.clone());
         }
-        self.households.get_mut(&id).ok_or_else(|| DomainError::HouseholdNotFound(id.to_string()))
+        self.households
+            .get_mut(&id)
+            .ok_or_else(|| DomainError::HouseholdNotFound(id.to_string()))
     }
     fn person_is_new(&self, id: PersonId) -> Result<(), DomainError> {
         if self.persons.contains_key(&id) || self.base.persons.contains_key(&id) {
@@ -151,7 +176,9 @@ impl Work<'_> {
     fn check_active(&self, id: PersonId) -> Result<&Person, DomainError> {
         let p = self.check_present(id)?;
         if matches!(p.status, PersonStatus::MovingOut { .. }) {
-            return Err(DomainError::PersonMovingOut { name: p.name.full() });
+            return Err(DomainError::PersonMovingOut {
+                name: p.name.full(),
+            });
         }
         Ok(p)
     }
@@ -159,17 +186,25 @@ impl Work<'_> {
     fn check_present(&self, id: PersonId) -> Result<&Person, DomainError> {
         let p = self.person(id)?;
         if p.is_removed() {
-            return Err(DomainError::PersonRemoved { name: p.name.full() });
+            return Err(DomainError::PersonRemoved {
+                name: p.name.full(),
+            });
         }
         self.check_order(p)?;
         Ok(p)
     }
     fn check_order(&self, p: &Person) -> Result<(), DomainError> {
         if self.on < p.last_change_on {
-            return Err(DomainError::OutOfOrder { name: p.name.full(), last: p.last_change_on.to_string() });
+            return Err(DomainError::OutOfOrder {
+                name: p.name.full(),
+                last: p.last_change_on.to_string(),
+            });
         }
         if self.on < p.birth_date {
-            return Err(DomainError::BeforeBirth { effective: self.on.to_string(), birth: p.birth_date.to_string() });
+            return Err(DomainError::BeforeBirth {
+                effective: self.on.to_string(),
+                birth: p.birth_date.to_string(),
+            });
         }
         Ok(())
     }
@@ -201,15 +236,20 @@ impl Work<'_> {
         }
         for m in members {
             if !listed.contains(m) {
-                return Err(DomainError::RelationshipMissing { name: self.person(*m)?.name.full() });
+                return Err(DomainError::RelationshipMissing {
+                    name: self.person(*m)?.name.full(),
+                });
             }
         }
         let member_set: BTreeSet<PersonId> = members.iter().copied().collect();
         if let Some(extra) = listed.iter().find(|p| !member_set.contains(p)) {
             return Err(DomainError::PersonNotFound(extra.to_string()));
         }
-        let heads: Vec<PersonId> =
-            rels.iter().filter(|r| r.relationship == Relationship::Head).map(|r| r.person).collect();
+        let heads: Vec<PersonId> = rels
+            .iter()
+            .filter(|r| r.relationship == Relationship::Head)
+            .map(|r| r.person)
+            .collect();
         match (with_head, heads.len()) {
             (true, 0) => Err(DomainError::NoHead),
             (true, 1) => Ok(heads.first().copied()),
@@ -237,7 +277,12 @@ impl Work<'_> {
     ) -> Result<(), DomainError> {
         let h = self.household(hid)?;
         let leaving: BTreeSet<PersonId> = persons.iter().copied().collect();
-        let remaining: Vec<PersonId> = h.members.iter().copied().filter(|m| !leaving.contains(m)).collect();
+        let remaining: Vec<PersonId> = h
+            .members
+            .iter()
+            .copied()
+            .filter(|m| !leaving.contains(m))
+            .collect();
         let head_leaves = leaving.contains(&h.head);
         let new_head = if remaining.is_empty() {
             None
@@ -275,7 +320,9 @@ impl Work<'_> {
         for id in persons {
             self.person_mut(*id)?.household_id = into;
         }
-        self.household_mut(into)?.members.extend(persons.iter().copied());
+        self.household_mut(into)?
+            .members
+            .extend(persons.iter().copied());
         Ok(())
     }
 
@@ -289,14 +336,21 @@ impl Work<'_> {
         let hid = self.person(id)?.household_id;
         self.leave_household(hid, &[id], succession)?;
         let on = self.on;
-        self.person_mut(id)?.status = PersonStatus::Removed { on, reason, destination };
+        self.person_mut(id)?.status = PersonStatus::Removed {
+            on,
+            reason,
+            destination,
+        };
         Ok(())
     }
 
     fn new_person(&self, d: &PersonData) -> Result<(), DomainError> {
         self.person_is_new(d.id)?;
         if d.birth_date > self.on {
-            return Err(DomainError::BeforeBirth { effective: self.on.to_string(), birth: d.birth_date.to_string() });
+            return Err(DomainError::BeforeBirth {
+                effective: self.on.to_string(),
+                birth: d.birth_date.to_string(),
+            });
         }
         match &d.foreign {
             Some(f) => {
@@ -344,12 +398,20 @@ impl Work<'_> {
     fn foreign_mut(&mut self, id: PersonId) -> Result<&mut ForeignDetails, DomainError> {
         let p = self.person_mut(id)?;
         let name = p.name.full();
-        p.foreign.as_mut().ok_or(DomainError::NotForeignResident { name })
+        p.foreign
+            .as_mut()
+            .ok_or(DomainError::NotForeignResident { name })
     }
 
     fn change(&mut self, entry: &LedgerEntry) -> Result<(), DomainError> {
         match &entry.change {
-            Change::MoveIn { kind, household, persons, address, previous_address } => {
+            Change::MoveIn {
+                kind,
+                household,
+                persons,
+                address,
+                previous_address,
+            } => {
                 if persons.is_empty() {
                     return Err(DomainError::NoPersons);
                 }
@@ -360,7 +422,10 @@ impl Work<'_> {
                 for d in persons {
                     self.new_person(d)?;
                 }
-                let heads: Vec<&PersonData> = persons.iter().filter(|p| p.relationship == Relationship::Head).collect();
+                let heads: Vec<&PersonData> = persons
+                    .iter()
+                    .filter(|p| p.relationship == Relationship::Head)
+                    .collect();
                 let hid = match household {
                     MoveInHousehold::New { id } => {
                         self.household_is_new(*id)?;
@@ -395,15 +460,24 @@ impl Work<'_> {
                 };
                 let moved_in = match kind {
                     MoveInKind::ExOfficio => None,
-                    _ => Some(MoveInRecord { notified_on: entry.notified_on, previous_address: previous_address.clone() }),
+                    _ => Some(MoveInRecord {
+                        notified_on: entry.notified_on,
+                        previous_address: previous_address.clone(),
+                    }),
                 };
                 for d in persons {
                     self.create_person(d, hid, address, moved_in.clone());
                 }
-                self.household_mut(hid)?.members.extend(persons.iter().map(|p| p.id));
+                self.household_mut(hid)?
+                    .members
+                    .extend(persons.iter().map(|p| p.id));
                 Ok(())
             }
-            Change::Relocation { persons, address, target } => {
+            Change::Relocation {
+                persons,
+                address,
+                target,
+            } => {
                 unique(persons)?;
                 for id in persons {
                     self.check_active(*id)?;
@@ -423,13 +497,24 @@ impl Work<'_> {
                     RelocationTarget::NewHousehold { id, relationships } => {
                         self.household_is_new(*id)?;
                         if head_moves && !all {
-                            return Err(DomainError::PersonIsHead { name: self.person(h.head)?.name.full() });
+                            return Err(DomainError::PersonIsHead {
+                                name: self.person(h.head)?.name.full(),
+                            });
                         }
-                        let head = self.check_relationships(persons, relationships, true)?.ok_or(DomainError::NoHead)?;
+                        let head = self
+                            .check_relationships(persons, relationships, true)?
+                            .ok_or(DomainError::NoHead)?;
                         self.leave_household(from, persons, None)?;
                         self.households.insert(
                             *id,
-                            Household { id: *id, head, address: address.clone(), members: vec![], dissolved_on: None, version: 0 },
+                            Household {
+                                id: *id,
+                                head,
+                                address: address.clone(),
+                                members: vec![],
+                                dissolved_on: None,
+                                version: 0,
+                            },
                         );
                         self.join_household(persons, *id, relationships)?;
                     }
@@ -441,7 +526,9 @@ impl Work<'_> {
                             return Err(DomainError::AddressMismatch);
                         }
                         if head_moves && !all {
-                            return Err(DomainError::PersonIsHead { name: self.person(h.head)?.name.full() });
+                            return Err(DomainError::PersonIsHead {
+                                name: self.person(h.head)?.name.full(),
+                            });
                         }
                         self.check_relationships(persons, relationships, false)?;
                         self.leave_household(from, persons, None)?;
@@ -457,7 +544,13 @@ impl Work<'_> {
                 }
                 Ok(())
             }
-            Change::MoveOut { persons, destination, planned_on, abroad, succession } => {
+            Change::MoveOut {
+                persons,
+                destination,
+                planned_on,
+                abroad,
+                succession,
+            } => {
                 unique(persons)?;
                 for id in persons {
                     self.check_active(*id)?;
@@ -485,7 +578,12 @@ impl Work<'_> {
                 }
                 Ok(())
             }
-            Change::MoveOutConfirmed { persons, destination, succession, .. } => {
+            Change::MoveOutConfirmed {
+                persons,
+                destination,
+                succession,
+                ..
+            } => {
                 unique(persons)?;
                 let mut reasons = Vec::new();
                 for id in persons {
@@ -496,19 +594,30 @@ impl Work<'_> {
                         } else {
                             RemovalReason::MovedOut
                         }),
-                        _ => return Err(DomainError::NotMovingOut { name: p.name.full() }),
+                        _ => {
+                            return Err(DomainError::NotMovingOut {
+                                name: p.name.full(),
+                            });
+                        }
                     }
                 }
                 let hid = self.common_household(persons)?;
                 self.leave_household(hid, persons, succession.as_ref())?;
                 let on = self.on;
                 for (id, reason) in persons.iter().zip(reasons) {
-                    self.person_mut(*id)?.status =
-                        PersonStatus::Removed { on, reason, destination: Some(destination.clone()) };
+                    self.person_mut(*id)?.status = PersonStatus::Removed {
+                        on,
+                        reason,
+                        destination: Some(destination.clone()),
+                    };
                 }
                 Ok(())
             }
-            Change::HouseholdSplit { persons, new_household, relationships } => {
+            Change::HouseholdSplit {
+                persons,
+                new_household,
+                relationships,
+            } => {
                 unique(persons)?;
                 for id in persons {
                     self.check_active(*id)?;
@@ -516,22 +625,37 @@ impl Work<'_> {
                 let from = self.common_household(persons)?;
                 let h = self.household(from)?;
                 if persons.contains(&h.head) {
-                    return Err(DomainError::PersonIsHead { name: self.person(h.head)?.name.full() });
+                    return Err(DomainError::PersonIsHead {
+                        name: self.person(h.head)?.name.full(),
+                    });
                 }
                 if persons.len() == h.members.len() {
                     return Err(DomainError::HouseholdWouldBeEmpty);
                 }
                 let address = h.address.clone();
                 self.household_is_new(*new_household)?;
-                let head = self.check_relationships(persons, relationships, true)?.ok_or(DomainError::NoHead)?;
+                let head = self
+                    .check_relationships(persons, relationships, true)?
+                    .ok_or(DomainError::NoHead)?;
                 self.leave_household(from, persons, None)?;
                 self.households.insert(
                     *new_household,
-                    Household { id: *new_household, head, address, members: vec![], dissolved_on: None, version: 0 },
+                    Household {
+                        id: *new_household,
+                        head,
+                        address,
+                        members: vec![],
+                        dissolved_on: None,
+                        version: 0,
+                    },
                 );
                 self.join_household(persons, *new_household, relationships)
             }
-            Change::HouseholdMerge { absorbed, into, relationships } => {
+            Change::HouseholdMerge {
+                absorbed,
+                into,
+                relationships,
+            } => {
                 if absorbed == into {
                     return Err(DomainError::SameHousehold);
                 }
@@ -549,18 +673,27 @@ impl Work<'_> {
                 h.dissolved_on = Some(on);
                 self.join_household(&a.members, *into, relationships)
             }
-            Change::HeadChange { household, relationships } => {
+            Change::HeadChange {
+                household,
+                relationships,
+            } => {
                 let h = self.household(*household)?.clone();
                 for id in &h.members {
                     self.check_present(*id)?;
                 }
-                let head = self.check_relationships(&h.members, relationships, true)?.ok_or(DomainError::NoHead)?;
+                let head = self
+                    .check_relationships(&h.members, relationships, true)?
+                    .ok_or(DomainError::NoHead)?;
                 self.check_active(head)?;
                 self.set_relationships(relationships)?;
                 self.household_mut(*household)?.head = head;
                 Ok(())
             }
-            Change::CompositionChange { persons, into, relationships } => {
+            Change::CompositionChange {
+                persons,
+                into,
+                relationships,
+            } => {
                 unique(persons)?;
                 for id in persons {
                     self.check_active(*id)?;
@@ -571,7 +704,9 @@ impl Work<'_> {
                 }
                 let h = self.household(from)?;
                 if persons.contains(&h.head) && persons.len() != h.members.len() {
-                    return Err(DomainError::PersonIsHead { name: self.person(h.head)?.name.full() });
+                    return Err(DomainError::PersonIsHead {
+                        name: self.person(h.head)?.name.full(),
+                    });
                 }
                 if !self.household(*into)?.address.same_dwelling(&h.address) {
                     return Err(DomainError::AddressMismatch);
@@ -601,19 +736,34 @@ impl Work<'_> {
                 self.check_present(*person)?;
                 self.remove(*person, RemovalReason::ExOfficio, None, succession.as_ref())
             }
-            Change::ForeignRemoval { person, succession, .. } => {
+            Change::ForeignRemoval {
+                person, succession, ..
+            } => {
                 let p = self.check_present(*person)?;
                 if p.foreign.is_none() {
-                    return Err(DomainError::NotForeignResident { name: p.name.full() });
+                    return Err(DomainError::NotForeignResident {
+                        name: p.name.full(),
+                    });
                 }
-                self.remove(*person, RemovalReason::ForeignNotice, None, succession.as_ref())
+                self.remove(
+                    *person,
+                    RemovalReason::ForeignNotice,
+                    None,
+                    succession.as_ref(),
+                )
             }
             Change::Correction { person, correction } => {
                 let p = self.person(*person)?;
                 self.check_order(p)?;
                 self.correct(*person, correction)
             }
-            Change::ResidenceStatusChange { person, status, period, expires_on, card_number } => {
+            Change::ResidenceStatusChange {
+                person,
+                status,
+                period,
+                expires_on,
+                card_number,
+            } => {
                 self.check_present(*person)?;
                 let f = self.foreign_mut(*person)?;
                 let mut next = f.clone();
@@ -625,14 +775,25 @@ impl Work<'_> {
                 *f = next;
                 Ok(())
             }
-            Change::AliasRecord { person, alias, furigana } => {
+            Change::AliasRecord {
+                person,
+                alias,
+                furigana,
+            } => {
                 self.check_present(*person)?;
                 let on = self.on;
                 let f = self.foreign_mut(*person)?;
                 if let Some(old) = f.alias.take() {
-                    f.past_aliases.push(PastAlias { alias: old, deleted_on: on });
+                    f.past_aliases.push(PastAlias {
+                        alias: old,
+                        deleted_on: on,
+                    });
                 }
-                f.alias = Some(Alias { name: alias.clone(), furigana: furigana.clone(), recorded_on: on });
+                f.alias = Some(Alias {
+                    name: alias.clone(),
+                    furigana: furigana.clone(),
+                    recorded_on: on,
+                });
                 Ok(())
             }
             Change::AliasDeletion { person } => {
@@ -640,7 +801,10 @@ impl Work<'_> {
                 let on = self.on;
                 let f = self.foreign_mut(*person)?;
                 let old = f.alias.take().ok_or(DomainError::NoAlias { name })?;
-                f.past_aliases.push(PastAlias { alias: old, deleted_on: on });
+                f.past_aliases.push(PastAlias {
+                    alias: old,
+                    deleted_on: on,
+                });
                 Ok(())
             }
         }
@@ -679,7 +843,9 @@ impl Work<'_> {
             }
             Correction::Relationship { old, new } => {
                 if *old == Relationship::Head {
-                    return Err(DomainError::PersonIsHead { name: p.name.full() });
+                    return Err(DomainError::PersonIsHead {
+                        name: p.name.full(),
+                    });
                 }
                 if *new == Relationship::Head {
                     return Err(DomainError::RelationshipIsHead);
@@ -690,9 +856,14 @@ impl Work<'_> {
             Correction::IndividualNumber { old, new } => swap(&mut p.individual_number, old, new),
             Correction::Nationality { old, new } => {
                 let name = p.name.full();
-                let f = p.foreign.as_mut().ok_or(DomainError::NotForeignResident { name })?;
+                let f = p
+                    .foreign
+                    .as_mut()
+                    .ok_or(DomainError::NotForeignResident { name })?;
                 if new.trim().is_empty() {
-                    return Err(DomainError::Missing { field: "国籍・地域" });
+                    return Err(DomainError::Missing {
+                        field: "国籍・地域",
+                    });
                 }
                 swap(&mut f.nationality, old, new)
             }

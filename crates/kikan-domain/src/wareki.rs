@@ -86,8 +86,18 @@ pub fn era_year(date: NaiveDate) -> Result<(Era, i32), DomainError> {
 /// Formats a date as on a certificate: 令和8年4月1日, 令和元年5月1日.
 pub fn format_wareki(date: NaiveDate) -> Result<String, DomainError> {
     let (era, y) = era_year(date)?;
-    let year = if y == 1 { "元".to_string() } else { y.to_string() };
-    Ok(format!("{}{}年{}月{}日", era.name(), year, date.month(), date.day()))
+    let year = if y == 1 {
+        "元".to_string()
+    } else {
+        y.to_string()
+    };
+    Ok(format!(
+        "{}{}年{}月{}日",
+        era.name(),
+        year,
+        date.month(),
+        date.day()
+    ))
 }
 
 /// Parses a date in 和暦 (令和8年4月1日, 令和元年5月1日, R8.4.1, H31/4/30) or in the
@@ -119,7 +129,10 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, DomainError> {
     }
     let num = |p: &str| p.trim().parse::<i32>().map_err(|_| bad());
     let (y, m, d) = (num(parts[0])?, num(parts[1])?, num(parts[2])?);
-    let (m, d) = (u32::try_from(m).map_err(|_| bad())?, u32::try_from(d).map_err(|_| bad())?);
+    let (m, d) = (
+        u32::try_from(m).map_err(|_| bad())?,
+        u32::try_from(d).map_err(|_| bad())?,
+    );
     match era {
         None => {
             let date = NaiveDate::from_ymd_opt(y, m, d).ok_or_else(bad)?;
@@ -182,7 +195,10 @@ mod tests {
         assert_eq!(f(1912, 7, 30), "大正元年7月30日");
         assert_eq!(f(1873, 1, 1), "明治6年1月1日");
         assert_eq!(f(2026, 11, 25), "令和8年11月25日");
-        assert_eq!(format_wareki(d(1872, 12, 31)), Err(DomainError::LunarCalendarDate));
+        assert_eq!(
+            format_wareki(d(1872, 12, 31)),
+            Err(DomainError::LunarCalendarDate)
+        );
     }
 
     #[test]
@@ -201,7 +217,10 @@ mod tests {
         assert!(parse_date("令和3年2月29日").is_err());
         assert!(parse_date("2026-13-01").is_err());
         assert!(parse_date("きのう").is_err());
-        assert_eq!(parse_date("明治5年12月1日"), Err(DomainError::LunarCalendarDate));
+        assert_eq!(
+            parse_date("明治5年12月1日"),
+            Err(DomainError::LunarCalendarDate)
+        );
         assert_eq!(parse_date("x").map_err(|e| e.code()), Err("E-DATE-001"));
     }
 

@@ -1,0 +1,256 @@
+//! kikan-store: the storage trait in domain terms, and the registry service on top.
+//!
+//! **Architecture invariant:** nothing here knows SQL or HTTP. Each engine crate
+//! implements [`Store`]; the server and the CLI speak only to `dyn Store` through the
+//! functions of [`service`] and [`check`].
+
+pub mod check;
+pub mod error;
+pub mod service;
+
+pub use error::StoreError;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use kikan_domain::{
+    Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId, PersonStatus,
+};
+
+/// A municipality: the tenant every row, key and request is scoped by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub code: LocalGovCode,
+    /// The municipality's name (横浜市).
+    pub name: String,
+    /// The mayor's title and name, as the certification text prints it.
+    pub mayor: String,
+}
+
+/// The columns a store keeps beside a person's snapshot, for search and the registers.
+/// They are derived from the snapshot; `kikan check` recomputes and compares them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonIndex {
+    /// `A` (住民票, incl. 転出予定) or `B` (除票).
+    pub register: char,
+    pub household_id: HouseholdId,
+    pub kana_key: String,
+    pub name_key: String,
+    pub birth_date: NaiveDate,
+    pub address_line: String,
+    pub juminhyo_code: Option<String>,
+    pub version: i64,
+}
+
+impl PersonIndex {
+    pub fn of(p: &Person) -> Self {
+        PersonIndex {
+            register: if matches!(p.status, PersonStatus::Removed { .. }) {
+                'B'
+            } else {
+                'A'
+            },
+            household_id: p.household_id,
+            kana_key: p.furigana.key(),
+            name_key: p.name.key(),
+            birth_date: p.birth_date,
+            address_line: p.address.line(),
+            juminhyo_code: p.juminhyo_code.as_ref().map(|c| c.to_string()),
+            version: p.version as i64,
+        }
+    }
+}
+
+/// One stored version of a person: the snapshot valid from `valid_from` (the entry's
+/// 異動日) until the next version's `valid_from`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonVersion {
+    pub seq: i64,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub person: Person,
+}
+
+/// One stored version of a household.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdVersion {
+    pub seq: i64,
+    pub valid_from: NaiveDate,
+    pub household: Household,
+}
+
+/// A search of the register. Every given criterion must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchQuery {
+    /// Prefix of the reading (any kana form).
+    pub kana: Option<String>,
+    /// Prefix of the name, variant-folded (髙橋 finds 高橋).
+    pub name: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    /// Part of the address line.
+    pub address: Option<String>,
+    pub juminhyo_code: Option<String>,
+    /// Include removed records (除票).
+    pub include_removed: bool,
+    pub limit: u32,
+}
+
+/// The search keys of a query, as the store compares them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchKeys {
+    pub kana_prefix: Option<String>,
+    pub name_prefix: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub address_part: Option<String>,
+    pub juminhyo_code: Option<String>,
+    pub include_removed: bool,
+    pub limit: u32,
+}
+
+impl SearchQuery {
+    pub fn keys(&self) -> SearchKeys {
+        let nonempty = |s: String| if s.is_empty() { None } else { Some(s) };
+        SearchKeys {
+            kana_prefix: self
+                .kana
+                .as_deref()
+                .map(kikan_domain::names::kana_key)
+                .and_then(nonempty),
+            name_prefix: self
+                .name
+                .as_deref()
+                .map(kikan_domain::names::kanji_key)
+                .and_then(nonempty),
+            birth_date: self.birth_date,
+            address_part: self
+                .address
+                .as_deref()
+                .map(|s| s.trim().to_string())
+                .and_then(nonempty),
+            juminhyo_code: self
+                .juminhyo_code
+                .as_deref()
+                .map(|s| s.trim().to_string())
+                .and_then(nonempty),
+            include_removed: self.include_removed,
+            limit: self.limit.clamp(1, 1000),
+        }
+    }
+}
+
+/// The upper bound of a prefix range: every string starting with `prefix` sorts below it.
+pub fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// The storage engine. Every method is one unit of work and is scoped by tenant.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// The engine's name for logs and `kikan bench` (sqlite, postgres).
+    fn engine(&self) -> &'static str;
+
+    async fn add_tenant(&self, tenant: &Tenant) -> Result<(), StoreError>;
+    async fn tenant(&self, code: LocalGovCode) -> Result<Option<Tenant>, StoreError>;
+    async fn tenants(&self) -> Result<Vec<Tenant>, StoreError>;
+
+    /// The current records of these persons (missing ids are left out).
+    async fn persons(
+        &self,
+        tenant: LocalGovCode,
+        ids: &[PersonId],
+    ) -> Result<Vec<Person>, StoreError>;
+    /// The current records of these households (missing ids are left out).
+    async fn households(
+        &self,
+        tenant: LocalGovCode,
+        ids: &[HouseholdId],
+    ) -> Result<Vec<Household>, StoreError>;
+
+    /// Records one change atomically: appends the entry, writes the new snapshots and
+    /// their versions. A snapshot whose stored version is not one below it (another
+    /// clerk committed first) fails the whole commit with [`StoreError::Conflict`].
+    /// Returns the entry's sequence number.
+    async fn commit(
+        &self,
+        tenant: LocalGovCode,
+        entry: &LedgerEntry,
+        persons: &[&Person],
+        households: &[&Household],
+    ) -> Result<i64, StoreError>;
+
+    /// Ledger entries after `after_seq`, in order, at most `limit`.
+    async fn ledger(
+        &self,
+        tenant: LocalGovCode,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<LedgerEntry>, StoreError>;
+    /// Every version of a person, oldest first (the 異動履歴 with the entries).
+    async fn person_versions(
+        &self,
+        tenant: LocalGovCode,
+        id: PersonId,
+    ) -> Result<Vec<PersonVersion>, StoreError>;
+    /// The entries that changed a person or a household, oldest first.
+    async fn entries_for(
+        &self,
+        tenant: LocalGovCode,
+        person: Option<PersonId>,
+        household: Option<HouseholdId>,
+    ) -> Result<Vec<LedgerEntry>, StoreError>;
+    /// A person as of an effective date (None before they were recorded).
+    async fn person_as_of(
+        &self,
+        tenant: LocalGovCode,
+        id: PersonId,
+        on: NaiveDate,
+    ) -> Result<Option<Person>, StoreError>;
+    /// The household as it was on a date: its record and its members then.
+    async fn household_as_of(
+        &self,
+        tenant: LocalGovCode,
+        id: HouseholdId,
+        on: NaiveDate,
+    ) -> Result<Option<(Household, Vec<Person>)>, StoreError>;
+    /// Every resident on the register on a date, by person id, a page at a time.
+    async fn residents_as_of(
+        &self,
+        tenant: LocalGovCode,
+        on: NaiveDate,
+        after: Option<PersonId>,
+        limit: u32,
+    ) -> Result<Vec<Person>, StoreError>;
+    async fn search(
+        &self,
+        tenant: LocalGovCode,
+        keys: &SearchKeys,
+    ) -> Result<Vec<Person>, StoreError>;
+
+    /// For the replay check: stored persons with their index columns, by id.
+    async fn person_rows(
+        &self,
+        tenant: LocalGovCode,
+        after: Option<PersonId>,
+        limit: u32,
+    ) -> Result<Vec<(PersonIndex, Person)>, StoreError>;
+    /// For the replay check: stored households, by id.
+    async fn household_rows(
+        &self,
+        tenant: LocalGovCode,
+        after: Option<HouseholdId>,
+        limit: u32,
+    ) -> Result<Vec<Household>, StoreError>;
+    /// For the replay check: every stored person version, by (person id, seq).
+    async fn version_rows(
+        &self,
+        tenant: LocalGovCode,
+        after: Option<(PersonId, i64)>,
+        limit: u32,
+    ) -> Result<Vec<(PersonId, PersonVersion)>, StoreError>;
+    /// For the replay check: every stored household version, by (household id, seq).
+    async fn household_version_rows(
+        &self,
+        tenant: LocalGovCode,
+        after: Option<(HouseholdId, i64)>,
+        limit: u32,
+    ) -> Result<Vec<HouseholdVersion>, StoreError>;
+}

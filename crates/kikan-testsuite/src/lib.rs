@@ -1,0 +1,238 @@
+//! The story tests every store engine must pass, and the helpers they use.
+//!
+//! `tests/stories.rs` runs each story on a fresh SQLite file and, when
+//! `KIKAN_TEST_DATABASE_URL` names a PostgreSQL database (as on CI), on a fresh
+//! schema there.
+
+pub mod stories;
+
+use chrono::{NaiveDate, Utc};
+use kikan_domain::*;
+use kikan_store::service::{self, Recorded};
+use kikan_store::{Store, StoreError, Tenant};
+use kikan_store_postgres::PgStore;
+use kikan_store_sqlite::SqliteStore;
+use std::sync::Arc;
+
+/// A fresh store of one engine, with raw access for tampering tests.
+pub enum TestStore {
+    Sqlite(Arc<SqliteStore>),
+    Postgres(Arc<PgStore>),
+}
+
+impl TestStore {
+    pub fn store(&self) -> Arc<dyn Store> {
+        match self {
+            TestStore::Sqlite(s) => s.clone(),
+            TestStore::Postgres(s) => s.clone(),
+        }
+    }
+
+    /// Runs one SQL statement directly, behind the store's back.
+    pub async fn exec(&self, sql: &str) -> Result<u64, String> {
+        match self {
+            TestStore::Sqlite(s) => sqlx::query(sql)
+                .execute(s.pool())
+                .await
+                .map(|r| r.rows_affected()),
+            TestStore::Postgres(s) => sqlx::query(sql)
+                .execute(s.pool())
+                .await
+                .map(|r| r.rows_affected()),
+        }
+        .map_err(|e| e.to_string())
+    }
+}
+
+/// A new SQLite database in a new temporary directory.
+pub async fn fresh_sqlite() -> TestStore {
+    let dir = std::env::temp_dir().join(format!("kikan-test-{:016x}", rand::random::<u64>()));
+    match SqliteStore::open_dir(&dir).await {
+        Ok(s) => TestStore::Sqlite(Arc::new(s)),
+        Err(e) => panic!("cannot open SQLite in {}: {e}", dir.display()),
+    }
+}
+
+/// The PostgreSQL URL for tests, if configured.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("KIKAN_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// A new schema in the test PostgreSQL database, or None when none is configured.
+pub async fn fresh_postgres() -> Option<TestStore> {
+    let url = postgres_url()?;
+    let schema = format!("t_{:016x}", rand::random::<u64>());
+    match PgStore::open_in_schema(&url, Some(&schema)).await {
+        Ok(s) => Some(TestStore::Postgres(Arc::new(s))),
+        Err(e) => panic!("cannot open PostgreSQL schema {schema}: {e}"),
+    }
+}
+
+pub fn d(s: &str) -> NaiveDate {
+    match kikan_domain::wareki::parse_date(s) {
+        Ok(d) => d,
+        Err(e) => panic!("bad test date {s}: {e}"),
+    }
+}
+
+pub fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("unexpected error: {e}"),
+    }
+}
+
+pub fn addr(place: &str, banchi: &str, katagaki: Option<&str>) -> Address {
+    ok(Address::parse(Some("2310005"), place, banchi, katagaki))
+}
+
+/// A Japanese person entering the registry.
+pub fn japanese(
+    name: (&str, &str),
+    kana: (&str, &str),
+    birth: &str,
+    sex: &str,
+    rel: &str,
+) -> PersonData {
+    PersonData {
+        id: service::new_person_id(),
+        juminhyo_code: Some(ok(JuminhyoCode::from_body(&format!(
+            "{:010}",
+            rand::random::<u32>()
+        )))),
+        individual_number: Some(ok(IndividualNumber::from_body(&format!(
+            "{:011}",
+            rand::random::<u32>()
+        )))),
+        name: ok(PersonName::parse(name.0, name.1)),
+        furigana: ok(Furigana::parse(kana.0, kana.1)),
+        birth_date: d(birth),
+        sex: ok(Sex::parse(sex)),
+        relationship: ok(Relationship::parse(rel)),
+        honseki: Some(ok(Honseki::parse(
+            "神奈川県横浜市中区本町一丁目1番地",
+            name.0,
+        ))),
+        foreign: None,
+    }
+}
+
+/// A foreign resident (中長期在留者) entering the registry.
+pub fn foreigner(
+    name: &str,
+    kana: &str,
+    birth: &str,
+    sex: &str,
+    rel: &str,
+    status: &str,
+) -> PersonData {
+    PersonData {
+        id: service::new_person_id(),
+        juminhyo_code: None,
+        individual_number: None,
+        name: ok(PersonName::parse(name, "")),
+        furigana: ok(Furigana::parse(kana, "")),
+        birth_date: d(birth),
+        sex: ok(Sex::parse(sex)),
+        relationship: ok(Relationship::parse(rel)),
+        honseki: None,
+        foreign: Some(ForeignDetails {
+            nationality: "ベトナム".into(),
+            category: ForeignCategory::MidToLongTerm,
+            status: Some(ok(ResidenceStatus::parse(status))),
+            period: Some("3年".into()),
+            expires_on: Some(d("2028-03-31")),
+            card_number: Some("AB12345678CD".into()),
+            alias: None,
+            past_aliases: vec![],
+        }),
+    }
+}
+
+pub fn rel(p: PersonId, r: &str) -> MemberRelationship {
+    MemberRelationship {
+        person: p,
+        relationship: ok(Relationship::parse(r)),
+    }
+}
+
+/// A counter clerk of one municipality, with a fixed "today".
+pub struct Clerk {
+    pub store: Arc<dyn Store>,
+    pub tenant: LocalGovCode,
+    pub today: NaiveDate,
+}
+
+impl Clerk {
+    /// Registers the tenant and returns its clerk.
+    pub async fn new(store: Arc<dyn Store>, code: &str, name: &str) -> Clerk {
+        let tenant = ok(LocalGovCode::parse(code));
+        ok(store
+            .add_tenant(&Tenant {
+                code: tenant,
+                name: name.into(),
+                mayor: format!("{name}長　試験　太郎"),
+            })
+            .await);
+        Clerk {
+            store,
+            tenant,
+            today: d("2026-10-01"),
+        }
+    }
+
+    pub async fn record(
+        &self,
+        change: Change,
+        effective: &str,
+        notified: &str,
+    ) -> Result<Recorded, StoreError> {
+        self.record_expect(change, effective, notified, &[]).await
+    }
+
+    pub async fn record_expect(
+        &self,
+        change: Change,
+        effective: &str,
+        notified: &str,
+        expect: &[(HouseholdId, u64)],
+    ) -> Result<Recorded, StoreError> {
+        let entry = LedgerEntry::at_intake(
+            change,
+            d(effective),
+            d(notified),
+            Utc::now(),
+            "窓口 試験".into(),
+            Some(Notifier {
+                name: "届出人".into(),
+                capacity: "本人".into(),
+            }),
+            self.today,
+        )?;
+        service::record(&*self.store, self.tenant, entry, expect).await
+    }
+
+    pub async fn person(&self, id: PersonId) -> Person {
+        match ok(self.store.persons(self.tenant, &[id]).await).pop() {
+            Some(p) => p,
+            None => panic!("person {id} not found"),
+        }
+    }
+
+    pub async fn household(&self, id: HouseholdId) -> Household {
+        match ok(self.store.households(self.tenant, &[id]).await).pop() {
+            Some(h) => h,
+            None => panic!("household {id} not found"),
+        }
+    }
+}
+
+/// The error code of a failed record, or "ok".
+pub fn code<T>(r: &Result<T, StoreError>) -> &'static str {
+    match r {
+        Ok(_) => "ok",
+        Err(e) => e.code(),
+    }
+}

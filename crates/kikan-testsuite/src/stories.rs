@@ -1,0 +1,1461 @@
+//! Stories: each drives the registry through a use case on any engine.
+
+use crate::*;
+use kikan_store::SearchQuery;
+use kikan_store::check::check;
+use kikan_store::service::new_household_id;
+
+/// The 髙橋 family of four, moved in on 2026-04-01.
+pub struct Family {
+    pub household: HouseholdId,
+    pub head: PersonId,
+    pub wife: PersonId,
+    pub son: PersonId,
+    pub daughter: PersonId,
+}
+
+pub fn home() -> Address {
+    addr(
+        "神奈川県横浜市中区本町一丁目",
+        "1番地2",
+        Some("本町ハイツ101号室"),
+    )
+}
+
+pub async fn move_in_family(c: &Clerk) -> Family {
+    let head = japanese(
+        ("髙橋", "太郎"),
+        ("タカハシ", "タロウ"),
+        "1980-04-01",
+        "男",
+        "世帯主",
+    );
+    let wife = japanese(
+        ("髙橋", "花子"),
+        ("たかはし", "はなこ"),
+        "1982-06-15",
+        "女",
+        "妻",
+    );
+    let son = japanese(("髙橋", "一郎"), ("ﾀｶﾊｼ", "ｲﾁﾛｳ"), "2010-01-20", "男", "子");
+    let daughter = japanese(
+        ("髙橋", "さくら"),
+        ("タカハシ", "サクラ"),
+        "2014-09-09",
+        "女",
+        "子",
+    );
+    let f = Family {
+        household: new_household_id(),
+        head: head.id,
+        wife: wife.id,
+        son: son.id,
+        daughter: daughter.id,
+    };
+    let r = c
+        .record(
+            Change::MoveIn {
+                kind: MoveInKind::Domestic,
+                household: MoveInHousehold::New { id: f.household },
+                persons: vec![head, wife, son, daughter],
+                address: home(),
+                previous_address: Some(addr("東京都千代田区千代田", "1番1号", None)),
+            },
+            "2026-04-01",
+            "2026-04-05",
+        )
+        .await;
+    assert!(!ok(r).entry.late);
+    f
+}
+
+pub async fn tenants_are_checked_and_kept_apart(s: TestStore) {
+    let store = s.store();
+    let yokohama = Clerk::new(store.clone(), "141003", "横浜市").await;
+    let again = store
+        .add_tenant(&kikan_store::Tenant {
+            code: yokohama.tenant,
+            name: "横浜市".into(),
+            mayor: "x".into(),
+        })
+        .await;
+    assert_eq!(again.map_err(|e| e.code()), Err("E-TENANT-002"));
+    let f = move_in_family(&yokohama).await;
+    // Another municipality sees nothing of Yokohama's residents.
+    let chiyoda = Clerk::new(store.clone(), "131016", "千代田区").await;
+    assert!(ok(store.persons(chiyoda.tenant, &[f.head]).await).is_empty());
+    let q = SearchQuery {
+        name: Some("高橋".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert!(ok(store.search(chiyoda.tenant, &q.keys()).await).is_empty());
+    assert_eq!(ok(store.search(yokohama.tenant, &q.keys()).await).len(), 4);
+    // A change for Yokohama's household under Chiyoda's code finds no household.
+    let r = chiyoda
+        .record(
+            Change::Death {
+                person: f.son,
+                succession: None,
+            },
+            "2026-05-01",
+            "2026-05-01",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-001");
+    // An unregistered municipality cannot record anything.
+    let ghost = Clerk {
+        store: store.clone(),
+        tenant: ok(LocalGovCode::from_five("27100")),
+        today: d("2026-10-01"),
+    };
+    let r = ghost
+        .record(
+            Change::Death {
+                person: f.son,
+                succession: None,
+            },
+            "2026-05-01",
+            "2026-05-01",
+        )
+        .await;
+    assert_eq!(code(&r), "E-TENANT-001");
+}
+
+pub async fn move_in_and_search(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    let h = c.household(f.household).await;
+    assert_eq!(h.head, f.head);
+    assert_eq!(h.members.len(), 4);
+    let p = c.person(f.son).await;
+    assert_eq!(p.furigana.full(), "タカハシ　イチロウ");
+    assert_eq!(p.address_since, d("2026-04-01"));
+    assert_eq!(
+        p.moved_in.as_ref().map(|m| m.notified_on),
+        Some(d("2026-04-05"))
+    );
+    let search = |q: SearchQuery| {
+        let store = c.store.clone();
+        let t = c.tenant;
+        async move {
+            ok(store
+                .search(t, &SearchQuery { limit: 50, ..q }.keys())
+                .await)
+        }
+    };
+    // Kana prefix in any form.
+    for kana in ["たかはし", "タカハシ", "ﾀｶﾊｼ", "タカハシ　ハ"] {
+        let hits = search(SearchQuery {
+            kana: Some(kana.into()),
+            ..Default::default()
+        })
+        .await;
+        assert!(!hits.is_empty(), "{kana}");
+        assert!(hits.iter().all(|p| {
+            p.furigana
+                .key()
+                .starts_with(&kikan_domain::names::kana_key(kana))
+        }));
+    }
+    assert_eq!(
+        search(SearchQuery {
+            kana: Some("たかはし".into()),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        4
+    );
+    // Variant kanji find each other.
+    assert_eq!(
+        search(SearchQuery {
+            name: Some("高橋".into()),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        4
+    );
+    assert_eq!(
+        search(SearchQuery {
+            name: Some("髙橋　花".into()),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        1
+    );
+    assert!(
+        search(SearchQuery {
+            name: Some("高島".into()),
+            ..Default::default()
+        })
+        .await
+        .is_empty()
+    );
+    // Birth date, address, 住民票コード.
+    let by_birth = search(SearchQuery {
+        birth_date: Some(d("1982-06-15")),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        by_birth.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![f.wife]
+    );
+    assert_eq!(
+        search(SearchQuery {
+            address: Some("本町一丁目1番地2".into()),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        4
+    );
+    let code = c.person(f.head).await.juminhyo_code.map(|c| c.to_string());
+    let by_code = search(SearchQuery {
+        juminhyo_code: code,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        by_code.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![f.head]
+    );
+    // Variant forms the other way round: a 﨑 name found by 崎.
+    let p = japanese(
+        ("山﨑", "次郎"),
+        ("ヤマサキ", "ジロウ"),
+        "1990-01-01",
+        "男",
+        "同居人",
+    );
+    ok(c.record(
+        Change::MoveIn {
+            kind: MoveInKind::Domestic,
+            household: MoveInHousehold::Existing { id: f.household },
+            persons: vec![p],
+            address: home(),
+            previous_address: Some(addr("大阪府大阪市北区梅田", "1丁目1番", None)),
+        },
+        "2026-04-10",
+        "2026-04-10",
+    )
+    .await);
+    assert_eq!(
+        search(SearchQuery {
+            name: Some("山崎".into()),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        1
+    );
+}
+
+pub async fn move_in_refuses_impossible_requests(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let prev = Some(addr("東京都千代田区千代田", "1番1号", None));
+    let mi = |persons: Vec<PersonData>, prev: Option<Address>| Change::MoveIn {
+        kind: MoveInKind::Domestic,
+        household: MoveInHousehold::New {
+            id: new_household_id(),
+        },
+        persons,
+        address: home(),
+        previous_address: prev,
+    };
+    let a = || {
+        japanese(
+            ("山田", "一"),
+            ("ヤマダ", "ハジメ"),
+            "1970-01-01",
+            "男",
+            "世帯主",
+        )
+    };
+    let b = || japanese(("山田", "二"), ("ヤマダ", "ツギ"), "1972-01-01", "女", "妻");
+    // A household without a head, with two heads.
+    assert_eq!(
+        code(
+            &c.record(mi(vec![b()], prev.clone()), "2026-04-01", "2026-04-01")
+                .await
+        ),
+        "E-IDO-010"
+    );
+    assert_eq!(
+        code(
+            &c.record(mi(vec![a(), a()], prev.clone()), "2026-04-01", "2026-04-01")
+                .await
+        ),
+        "E-IDO-011"
+    );
+    // A future date, an effective date after the notification.
+    assert_eq!(
+        code(
+            &c.record(mi(vec![a()], prev.clone()), "2026-10-02", "2026-10-02")
+                .await
+        ),
+        "E-DATE-003"
+    );
+    assert_eq!(
+        code(
+            &c.record(mi(vec![a()], prev.clone()), "2026-04-02", "2026-04-01")
+                .await
+        ),
+        "E-DATE-004"
+    );
+    // Born after moving in; 転入 without the former address.
+    let unborn = japanese(("山田", "三"), ("ヤマダ", "サン"), "2026-05-01", "男", "子");
+    assert_eq!(
+        code(
+            &c.record(
+                mi(vec![a(), unborn], prev.clone()),
+                "2026-04-01",
+                "2026-04-01"
+            )
+            .await
+        ),
+        "E-IDO-022"
+    );
+    assert_eq!(
+        code(
+            &c.record(mi(vec![a()], None), "2026-04-01", "2026-04-01")
+                .await
+        ),
+        "E-IDO-042"
+    );
+    // Foreign items on a Japanese, 本籍 on a foreigner, a status the category forbids.
+    let mut j = a();
+    j.foreign = foreigner(
+        "NGUYEN VAN A",
+        "グエン",
+        "1990-01-01",
+        "男",
+        "世帯主",
+        "留学",
+    )
+    .foreign;
+    assert_eq!(
+        code(
+            &c.record(mi(vec![j], prev.clone()), "2026-04-01", "2026-04-01")
+                .await
+        ),
+        "E-IDO-033"
+    );
+    let tourist = foreigner(
+        "NGUYEN VAN A",
+        "グエン",
+        "1990-01-01",
+        "男",
+        "世帯主",
+        "短期滞在",
+    );
+    assert_eq!(
+        code(
+            &c.record(mi(vec![tourist], prev.clone()), "2026-04-01", "2026-04-01")
+                .await
+        ),
+        "E-IDO-034"
+    );
+    // Joining a household at another address, or as a second head.
+    let f = move_in_family(&c).await;
+    let elsewhere = Change::MoveIn {
+        kind: MoveInKind::Domestic,
+        household: MoveInHousehold::Existing { id: f.household },
+        persons: vec![b()],
+        address: addr("神奈川県横浜市西区みなとみらい", "2丁目", None),
+        previous_address: prev.clone(),
+    };
+    assert_eq!(
+        code(&c.record(elsewhere, "2026-04-01", "2026-04-01").await),
+        "E-IDO-019"
+    );
+    let second_head = Change::MoveIn {
+        kind: MoveInKind::Domestic,
+        household: MoveInHousehold::Existing { id: f.household },
+        persons: vec![a()],
+        address: home(),
+        previous_address: prev.clone(),
+    };
+    assert_eq!(
+        code(&c.record(second_head, "2026-04-01", "2026-04-01").await),
+        "E-IDO-013"
+    );
+    // Nothing of the refused requests was recorded.
+    assert_eq!(ok(c.store.ledger(c.tenant, 0, 100).await).len(), 1);
+    ok(check(&*c.store, c.tenant).await);
+}
+
+pub async fn late_notifications_are_flagged(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let p = japanese(
+        ("佐藤", "健"),
+        ("サトウ", "ケン"),
+        "1985-03-03",
+        "男",
+        "世帯主",
+    );
+    let change = Change::MoveIn {
+        kind: MoveInKind::FromAbroad,
+        household: MoveInHousehold::New {
+            id: new_household_id(),
+        },
+        persons: vec![p],
+        address: home(),
+        previous_address: Some(addr("アメリカ合衆国", "", None)),
+    };
+    let r = ok(c.record(change, "2026-04-01", "2026-04-16").await);
+    assert!(r.entry.late, "15 days after is late");
+    let f = move_in_family(&c).await;
+    let r = ok(c
+        .record(
+            Change::Relocation {
+                persons: vec![f.head, f.wife, f.son, f.daughter],
+                address: addr("神奈川県横浜市中区山下町", "3番地", None),
+                target: RelocationTarget::WholeHousehold,
+            },
+            "2026-05-01",
+            "2026-05-15",
+        )
+        .await);
+    assert!(!r.entry.late, "14 days after is in time");
+}
+
+pub async fn relocation(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    let all = vec![f.head, f.wife, f.son, f.daughter];
+    let new_home = addr(
+        "神奈川県横浜市中区山下町",
+        "3番地",
+        Some("山下レジデンス501"),
+    );
+    // Part of a household cannot just move without saying where it goes.
+    let partial = Change::Relocation {
+        persons: vec![f.son],
+        address: new_home.clone(),
+        target: RelocationTarget::WholeHousehold,
+    };
+    assert_eq!(
+        code(&c.record(partial, "2026-05-01", "2026-05-01").await),
+        "E-IDO-021"
+    );
+    ok(c.record(
+        Change::Relocation {
+            persons: all.clone(),
+            address: new_home.clone(),
+            target: RelocationTarget::WholeHousehold,
+        },
+        "2026-05-01",
+        "2026-05-03",
+    )
+    .await);
+    let p = c.person(f.wife).await;
+    assert_eq!(p.address, new_home);
+    assert_eq!(p.previous_address_in_city, Some(home()));
+    assert_eq!(p.address_since, d("2026-05-01"));
+    assert_eq!(c.household(f.household).await.address, new_home);
+    // The son moves alone into a new household of his own.
+    let son_home = addr("神奈川県横浜市南区", "5番地", None);
+    let hid = new_household_id();
+    ok(c.record(
+        Change::Relocation {
+            persons: vec![f.son],
+            address: son_home.clone(),
+            target: RelocationTarget::NewHousehold {
+                id: hid,
+                relationships: vec![rel(f.son, "世帯主")],
+            },
+        },
+        "2026-06-01",
+        "2026-06-01",
+    )
+    .await);
+    assert_eq!(c.household(hid).await.head, f.son);
+    assert_eq!(c.household(f.household).await.members.len(), 3);
+    // The head cannot leave his household behind by a 転居.
+    let r = c
+        .record(
+            Change::Relocation {
+                persons: vec![f.head],
+                address: son_home.clone(),
+                target: RelocationTarget::JoinHousehold {
+                    id: hid,
+                    relationships: vec![rel(f.head, "父")],
+                },
+            },
+            "2026-06-02",
+            "2026-06-02",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-015");
+    // The daughter joins her brother; the address must be his.
+    let wrong = Change::Relocation {
+        persons: vec![f.daughter],
+        address: new_home.clone(),
+        target: RelocationTarget::JoinHousehold {
+            id: hid,
+            relationships: vec![rel(f.daughter, "妹")],
+        },
+    };
+    assert_eq!(
+        code(&c.record(wrong, "2026-06-02", "2026-06-02").await),
+        "E-IDO-019"
+    );
+    ok(c.record(
+        Change::Relocation {
+            persons: vec![f.daughter],
+            address: son_home,
+            target: RelocationTarget::JoinHousehold {
+                id: hid,
+                relationships: vec![rel(f.daughter, "妹")],
+            },
+        },
+        "2026-06-02",
+        "2026-06-02",
+    )
+    .await);
+    assert_eq!(
+        c.person(f.daughter).await.relationship,
+        Relationship::YoungerSister
+    );
+    // A change dated before the person's latest one is refused.
+    let back = Change::Relocation {
+        persons: vec![f.daughter],
+        address: new_home,
+        target: RelocationTarget::WholeHousehold,
+    };
+    assert_eq!(
+        code(&c.record(back, "2026-05-15", "2026-06-03").await),
+        "E-IDO-023"
+    );
+    ok(check(&*c.store, c.tenant).await);
+}
+
+pub async fn move_out_planned_then_confirmed(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    let all = vec![f.head, f.wife, f.son, f.daughter];
+    let dest = addr("大阪府大阪市北区梅田", "3丁目1番", None);
+    // Notified on 09-20 for a move on 09-30 (a planned date after today is fine).
+    let mut c2 = Clerk {
+        store: c.store.clone(),
+        tenant: c.tenant,
+        today: d("2026-09-20"),
+    };
+    let r = ok(c2
+        .record(
+            Change::MoveOut {
+                persons: all.clone(),
+                destination: dest.clone(),
+                planned_on: d("2026-09-30"),
+                abroad: false,
+                succession: None,
+            },
+            "2026-09-30",
+            "2026-09-20",
+        )
+        .await);
+    assert_eq!(r.entry.effective_on, d("2026-09-20"));
+    let p = c.person(f.head).await;
+    assert!(matches!(p.status, PersonStatus::MovingOut { .. }));
+    // Still on register A and found by search; no further 転居 while moving out.
+    let q = SearchQuery {
+        name: Some("高橋".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(ok(c.store.search(c.tenant, &q.keys()).await).len(), 4);
+    c2.today = d("2026-09-25");
+    let r = c2
+        .record(
+            Change::Relocation {
+                persons: all.clone(),
+                address: home(),
+                target: RelocationTarget::WholeHousehold,
+            },
+            "2026-09-25",
+            "2026-09-25",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-006");
+    // The 転入通知 from 大阪市 arrives: the move-out is final on the move date.
+    let r = ok(c
+        .record(
+            Change::MoveOutConfirmed {
+                persons: all.clone(),
+                destination: dest.clone(),
+                notice_from: Some(ok(LocalGovCode::from_five("27100"))),
+                succession: None,
+            },
+            "2026-09-30",
+            "2026-10-01",
+        )
+        .await);
+    assert_eq!(r.entry.reason(), ChangeReason::MoveOutConfirmed);
+    let p = c.person(f.head).await;
+    assert!(matches!(
+        p.status,
+        PersonStatus::Removed {
+            reason: RemovalReason::MovedOut,
+            ..
+        }
+    ));
+    assert!(c.household(f.household).await.dissolved_on.is_some());
+    assert!(ok(c.store.search(c.tenant, &q.keys()).await).is_empty());
+    let with_removed = SearchQuery {
+        include_removed: true,
+        ..q
+    };
+    assert_eq!(
+        ok(c.store.search(c.tenant, &with_removed.keys()).await).len(),
+        4
+    );
+    // A removed person cannot move or be confirmed again.
+    let r = c
+        .record(
+            Change::MoveOutConfirmed {
+                persons: vec![f.son],
+                destination: dest.clone(),
+                notice_from: None,
+                succession: None,
+            },
+            "2026-10-01",
+            "2026-10-01",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-005");
+    let g = move_in_family(&c).await;
+    let r = c
+        .record(
+            Change::MoveOutConfirmed {
+                persons: vec![g.son],
+                destination: dest,
+                notice_from: None,
+                succession: None,
+            },
+            "2026-10-01",
+            "2026-10-01",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-007");
+    ok(check(&*c.store, c.tenant).await);
+}
+
+pub async fn emigration_removes_at_the_date(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    // The head leaves for abroad alone: the household needs a new head.
+    let abroad = addr("アメリカ合衆国ニューヨーク州", "", None);
+    let r = c
+        .record(
+            Change::MoveOut {
+                persons: vec![f.head],
+                destination: abroad.clone(),
+                planned_on: d("2026-07-01"),
+                abroad: true,
+                succession: None,
+            },
+            "2026-07-01",
+            "2026-07-05",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-016");
+    let succession = Succession {
+        relationships: vec![
+            rel(f.wife, "世帯主"),
+            rel(f.son, "子"),
+            rel(f.daughter, "子"),
+        ],
+    };
+    let r = ok(c
+        .record(
+            Change::MoveOut {
+                persons: vec![f.head],
+                destination: abroad,
+                planned_on: d("2026-07-01"),
+                abroad: true,
+                succession: Some(succession),
+            },
+            "2026-07-01",
+            "2026-07-05",
+        )
+        .await);
+    assert_eq!(r.entry.reason(), ChangeReason::Emigration);
+    assert!(matches!(
+        c.person(f.head).await.status,
+        PersonStatus::Removed {
+            reason: RemovalReason::Emigrated,
+            ..
+        }
+    ));
+    let h = c.household(f.household).await;
+    assert_eq!(h.head, f.wife);
+    assert_eq!(c.person(f.wife).await.relationship, Relationship::Head);
+    ok(check(&*c.store, c.tenant).await);
+}
+
+pub async fn household_split_merge_head_and_composition(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    let hid = new_household_id();
+    // The head cannot be split off; nor can everyone.
+    let r = c
+        .record(
+            Change::HouseholdSplit {
+                persons: vec![f.head],
+                new_household: hid,
+                relationships: vec![rel(f.head, "世帯主")],
+            },
+            "2026-05-01",
+            "2026-05-01",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-015");
+    // A new household needs exactly one head.
+    let r = c
+        .record(
+            Change::HouseholdSplit {
+                persons: vec![f.son],
+                new_household: hid,
+                relationships: vec![rel(f.son, "子")],
+            },
+            "2026-05-01",
+            "2026-05-01",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-010");
+    ok(c.record(
+        Change::HouseholdSplit {
+            persons: vec![f.son],
+            new_household: hid,
+            relationships: vec![rel(f.son, "世帯主")],
+        },
+        "2026-05-01",
+        "2026-05-01",
+    )
+    .await);
+    assert_eq!(c.household(hid).await.members, vec![f.son]);
+    assert_eq!(c.person(f.son).await.household_id, hid);
+    // 世帯構成変更: the daughter goes to her brother's household.
+    ok(c.record(
+        Change::CompositionChange {
+            persons: vec![f.daughter],
+            into: hid,
+            relationships: vec![rel(f.daughter, "妹")],
+        },
+        "2026-05-10",
+        "2026-05-10",
+    )
+    .await);
+    assert_eq!(c.household(hid).await.members, vec![f.son, f.daughter]);
+    // 世帯合併 back into the parents' household; relationships must cover everyone.
+    let r = c
+        .record(
+            Change::HouseholdMerge {
+                absorbed: hid,
+                into: f.household,
+                relationships: vec![rel(f.son, "子")],
+            },
+            "2026-06-01",
+            "2026-06-01",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-014");
+    ok(c.record(
+        Change::HouseholdMerge {
+            absorbed: hid,
+            into: f.household,
+            relationships: vec![rel(f.son, "子"), rel(f.daughter, "子")],
+        },
+        "2026-06-01",
+        "2026-06-01",
+    )
+    .await);
+    assert!(c.household(hid).await.dissolved_on.is_some());
+    assert_eq!(c.household(f.household).await.members.len(), 4);
+    // 世帯主変更: the wife becomes head; every relationship is restated.
+    let r = c
+        .record(
+            Change::HeadChange {
+                household: f.household,
+                relationships: vec![
+                    rel(f.wife, "世帯主"),
+                    rel(f.head, "世帯主"),
+                    rel(f.son, "子"),
+                    rel(f.daughter, "子"),
+                ],
+            },
+            "2026-07-01",
+            "2026-07-01",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-011");
+    let r = c
+        .record(
+            Change::HeadChange {
+                household: f.household,
+                relationships: vec![
+                    rel(f.wife, "世帯主"),
+                    rel(f.son, "子"),
+                    rel(f.daughter, "子"),
+                ],
+            },
+            "2026-07-01",
+            "2026-07-01",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-014");
+    ok(c.record(
+        Change::HeadChange {
+            household: f.household,
+            relationships: vec![
+                rel(f.wife, "世帯主"),
+                rel(f.head, "夫"),
+                rel(f.son, "子"),
+                rel(f.daughter, "子"),
+            ],
+        },
+        "2026-07-01",
+        "2026-07-01",
+    )
+    .await);
+    assert_eq!(c.household(f.household).await.head, f.wife);
+    assert_eq!(c.person(f.head).await.relationship, Relationship::Husband);
+    // Merging households at different addresses is a 転居, not a 合併.
+    let other = japanese(
+        ("鈴木", "一"),
+        ("スズキ", "ハジメ"),
+        "1950-01-01",
+        "男",
+        "世帯主",
+    );
+    let oh = new_household_id();
+    ok(c.record(
+        Change::MoveIn {
+            kind: MoveInKind::Domestic,
+            household: MoveInHousehold::New { id: oh },
+            persons: vec![other],
+            address: addr("神奈川県横浜市港北区", "1番", None),
+            previous_address: Some(home()),
+        },
+        "2026-07-01",
+        "2026-07-01",
+    )
+    .await);
+    let r = c
+        .record(
+            Change::HouseholdMerge {
+                absorbed: oh,
+                into: f.household,
+                relationships: vec![],
+            },
+            "2026-07-02",
+            "2026-07-02",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-019");
+    ok(check(&*c.store, c.tenant).await);
+}
+
+pub async fn birth_and_death(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    let baby = japanese(
+        ("髙橋", "みらい"),
+        ("タカハシ", "ミライ"),
+        "2026-08-01",
+        "女",
+        "子",
+    );
+    let baby_id = baby.id;
+    let mut as_head = baby.clone();
+    as_head.relationship = Relationship::Head;
+    as_head.id = kikan_store::service::new_person_id();
+    let r = c
+        .record(
+            Change::Birth {
+                person: as_head,
+                household: f.household,
+            },
+            "2026-08-01",
+            "2026-08-05",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-013");
+    let r = c
+        .record(
+            Change::Birth {
+                person: baby.clone(),
+                household: f.household,
+            },
+            "2026-08-02",
+            "2026-08-05",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-024");
+    ok(c.record(
+        Change::Birth {
+            person: baby,
+            household: f.household,
+        },
+        "2026-08-01",
+        "2026-08-05",
+    )
+    .await);
+    let p = c.person(baby_id).await;
+    assert_eq!(p.address, home());
+    assert_eq!(p.became_resident_on, d("2026-08-01"));
+    assert_eq!(c.household(f.household).await.members.len(), 5);
+    // Death before birth; the head's death without a successor.
+    let r = c
+        .record(
+            Change::Death {
+                person: baby_id,
+                succession: None,
+            },
+            "2026-07-01",
+            "2026-08-06",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-023");
+    let r = c
+        .record(
+            Change::Death {
+                person: f.head,
+                succession: None,
+            },
+            "2026-09-01",
+            "2026-09-02",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-016");
+    let succession = Succession {
+        relationships: vec![
+            rel(f.wife, "世帯主"),
+            rel(f.son, "子"),
+            rel(f.daughter, "子"),
+            rel(baby_id, "子"),
+        ],
+    };
+    ok(c.record(
+        Change::Death {
+            person: f.head,
+            succession: Some(succession),
+        },
+        "2026-09-01",
+        "2026-09-02",
+    )
+    .await);
+    assert!(matches!(
+        c.person(f.head).await.status,
+        PersonStatus::Removed {
+            reason: RemovalReason::Died,
+            ..
+        }
+    ));
+    assert_eq!(c.household(f.household).await.head, f.wife);
+    // The dead do not die twice.
+    let r = c
+        .record(
+            Change::Death {
+                person: f.head,
+                succession: None,
+            },
+            "2026-09-03",
+            "2026-09-03",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-005");
+    ok(check(&*c.store, c.tenant).await);
+}
+
+pub async fn ex_officio_record_removal_and_correction(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    let found = japanese(
+        ("田中", "実"),
+        ("タナカ", "ミノル"),
+        "1960-02-02",
+        "男",
+        "世帯主",
+    );
+    let found_id = found.id;
+    ok(c.record(
+        Change::MoveIn {
+            kind: MoveInKind::ExOfficio,
+            household: MoveInHousehold::New {
+                id: new_household_id(),
+            },
+            persons: vec![found],
+            address: addr("神奈川県横浜市中区本町二丁目", "2番地", None),
+            previous_address: None,
+        },
+        "2026-05-01",
+        "2026-05-01",
+    )
+    .await);
+    let p = c.person(found_id).await;
+    assert!(p.moved_in.is_none());
+    ok(c.record(
+        Change::ExOfficioRemoval {
+            person: found_id,
+            succession: None,
+        },
+        "2026-06-01",
+        "2026-06-01",
+    )
+    .await);
+    assert!(matches!(
+        c.person(found_id).await.status,
+        PersonStatus::Removed {
+            reason: RemovalReason::ExOfficio,
+            ..
+        }
+    ));
+    // 職権修正 of a name: the old value stays in the history.
+    let old = c.person(f.son).await.name;
+    let new = ok(PersonName::parse("髙橋", "一朗"));
+    let stale = Correction::Name {
+        old: new.clone(),
+        new: old.clone(),
+    };
+    assert_eq!(
+        code(
+            &c.record(
+                Change::Correction {
+                    person: f.son,
+                    correction: stale
+                },
+                "2026-06-01",
+                "2026-06-01"
+            )
+            .await
+        ),
+        "E-IDO-040"
+    );
+    let same = Correction::Name {
+        old: old.clone(),
+        new: old.clone(),
+    };
+    assert_eq!(
+        code(
+            &c.record(
+                Change::Correction {
+                    person: f.son,
+                    correction: same
+                },
+                "2026-06-01",
+                "2026-06-01"
+            )
+            .await
+        ),
+        "E-IDO-041"
+    );
+    ok(c.record(
+        Change::Correction {
+            person: f.son,
+            correction: Correction::Name {
+                old: old.clone(),
+                new: new.clone(),
+            },
+        },
+        "2026-06-01",
+        "2026-06-01",
+    )
+    .await);
+    assert_eq!(c.person(f.son).await.name, new);
+    let versions = ok(c.store.person_versions(c.tenant, f.son).await);
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0].person.name, old);
+    assert_eq!(versions[0].valid_to, Some(d("2026-06-01")));
+    assert_eq!(versions[1].person.name, new);
+    let history = ok(c.store.entries_for(c.tenant, Some(f.son), None).await);
+    assert_eq!(
+        history.iter().map(|e| e.reason()).collect::<Vec<_>>(),
+        vec![ChangeReason::MoveIn, ChangeReason::ExOfficioCorrection]
+    );
+    assert!(
+        matches!(&history[1].change, Change::Correction { correction: Correction::Name { old: o, .. }, .. } if *o == old)
+    );
+    // The head's 続柄 is changed only by 世帯主変更.
+    let r = c
+        .record(
+            Change::Correction {
+                person: f.head,
+                correction: Correction::Relationship {
+                    old: Relationship::Head,
+                    new: Relationship::Husband,
+                },
+            },
+            "2026-06-02",
+            "2026-06-02",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-015");
+    ok(check(&*c.store, c.tenant).await);
+}
+
+pub async fn foreign_residents(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let a = foreigner(
+        "NGUYEN VAN AN",
+        "グエン　ヴァン　アン",
+        "1995-05-05",
+        "男",
+        "世帯主",
+        "技術・人文知識・国際業務",
+    );
+    let b = foreigner(
+        "TRAN THI BINH",
+        "チャン　ティ　ビン",
+        "1997-07-07",
+        "女",
+        "妻",
+        "家族滞在",
+    );
+    let (aid, bid) = (a.id, b.id);
+    let hid = new_household_id();
+    ok(c.record(
+        Change::MoveIn {
+            kind: MoveInKind::FromAbroad,
+            household: MoveInHousehold::New { id: hid },
+            persons: vec![a, b],
+            address: home(),
+            previous_address: None,
+        },
+        "2026-04-01",
+        "2026-04-03",
+    )
+    .await);
+    // 在留資格 changes on a 30条50 notice.
+    let r = c
+        .record(
+            Change::ResidenceStatusChange {
+                person: aid,
+                status: Some(ResidenceStatus::Engineer),
+                period: Some("5年".into()),
+                expires_on: None,
+                card_number: Some("AB12345678CD".into()),
+            },
+            "2026-05-01",
+            "2026-05-02",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-035");
+    ok(c.record(
+        Change::ResidenceStatusChange {
+            person: aid,
+            status: Some(ResidenceStatus::PermanentResident),
+            period: None,
+            expires_on: None,
+            card_number: Some("XY87654321ZW".into()),
+        },
+        "2026-05-01",
+        "2026-05-02",
+    )
+    .await);
+    let f = c
+        .person(aid)
+        .await
+        .foreign
+        .unwrap_or_else(|| panic!("foreign details"));
+    assert_eq!(f.status, Some(ResidenceStatus::PermanentResident));
+    // 通称: recorded, replaced, deleted, with history.
+    let alias = ok(PersonName::parse("中村", "安"));
+    ok(c.record(
+        Change::AliasRecord {
+            person: aid,
+            alias: alias.clone(),
+            furigana: Some(ok(Furigana::parse("なかむら", "やすし"))),
+        },
+        "2026-05-10",
+        "2026-05-10",
+    )
+    .await);
+    assert_eq!(
+        c.person(aid)
+            .await
+            .foreign
+            .and_then(|f| f.alias)
+            .map(|a| a.name),
+        Some(alias)
+    );
+    ok(c.record(
+        Change::AliasDeletion { person: aid },
+        "2026-06-10",
+        "2026-06-10",
+    )
+    .await);
+    let f = c
+        .person(aid)
+        .await
+        .foreign
+        .unwrap_or_else(|| panic!("foreign details"));
+    assert!(f.alias.is_none());
+    assert_eq!(f.past_aliases.len(), 1);
+    assert_eq!(
+        code(
+            &c.record(
+                Change::AliasDeletion { person: aid },
+                "2026-06-11",
+                "2026-06-11"
+            )
+            .await
+        ),
+        "E-IDO-036"
+    );
+    // Japanese residents have no 通称 or 在留資格.
+    let fam = move_in_family(&c).await;
+    let r = c
+        .record(
+            Change::AliasRecord {
+                person: fam.son,
+                alias: ok(PersonName::parse("山田", "一")),
+                furigana: None,
+            },
+            "2026-06-11",
+            "2026-06-11",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-031");
+    // Removal on a 30条50 notice (出国).
+    ok(c.record(
+        Change::ForeignRemoval {
+            person: bid,
+            reason: ForeignRemovalReason::Departure,
+            succession: None,
+        },
+        "2026-07-01",
+        "2026-07-03",
+    )
+    .await);
+    assert!(matches!(
+        c.person(bid).await.status,
+        PersonStatus::Removed {
+            reason: RemovalReason::ForeignNotice,
+            ..
+        }
+    ));
+    let r = c
+        .record(
+            Change::ForeignRemoval {
+                person: fam.son,
+                reason: ForeignRemovalReason::Departure,
+                succession: None,
+            },
+            "2026-07-01",
+            "2026-07-03",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-031");
+    ok(check(&*c.store, c.tenant).await);
+}
+
+pub async fn as_of_queries(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    let hid = new_household_id();
+    ok(c.record(
+        Change::HouseholdSplit {
+            persons: vec![f.son],
+            new_household: hid,
+            relationships: vec![rel(f.son, "世帯主")],
+        },
+        "2026-06-01",
+        "2026-06-03",
+    )
+    .await);
+    ok(c.record(
+        Change::Death {
+            person: f.daughter,
+            succession: None,
+        },
+        "2026-08-01",
+        "2026-08-02",
+    )
+    .await);
+    let members = |on: &str| {
+        let (store, t, on) = (c.store.clone(), c.tenant, d(on));
+        let household = f.household;
+        async move {
+            ok(store.household_as_of(t, household, on).await).map(|(_, m)| {
+                let mut ids: Vec<PersonId> = m.iter().map(|p| p.id).collect();
+                ids.sort();
+                ids
+            })
+        }
+    };
+    let sorted = |mut v: Vec<PersonId>| {
+        v.sort();
+        v
+    };
+    assert_eq!(members("2026-03-31").await, None);
+    assert_eq!(
+        members("2026-04-01").await,
+        Some(sorted(vec![f.head, f.wife, f.son, f.daughter]))
+    );
+    assert_eq!(
+        members("2026-05-31").await,
+        Some(sorted(vec![f.head, f.wife, f.son, f.daughter]))
+    );
+    assert_eq!(
+        members("2026-06-01").await,
+        Some(sorted(vec![f.head, f.wife, f.daughter]))
+    );
+    assert_eq!(
+        members("2026-09-01").await,
+        Some(sorted(vec![f.head, f.wife]))
+    );
+    let son_then = ok(c.store.person_as_of(c.tenant, f.son, d("2026-05-01")).await);
+    assert_eq!(son_then.map(|p| p.household_id), Some(f.household));
+    let residents = |on: &str| {
+        let (store, t, on) = (c.store.clone(), c.tenant, d(on));
+        async move { ok(store.residents_as_of(t, on, None, 100).await).len() }
+    };
+    assert_eq!(residents("2026-01-01").await, 0);
+    assert_eq!(residents("2026-07-31").await, 4);
+    assert_eq!(residents("2026-08-01").await, 3);
+}
+
+pub async fn concurrent_clerks_conflict(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    // Both clerks open the household at the same version.
+    let seen = c.household(f.household).await.version;
+    let first = c
+        .record_expect(
+            Change::HouseholdSplit {
+                persons: vec![f.son],
+                new_household: new_household_id(),
+                relationships: vec![rel(f.son, "世帯主")],
+            },
+            "2026-05-01",
+            "2026-05-01",
+            &[(f.household, seen)],
+        )
+        .await;
+    ok(first);
+    let second = c
+        .record_expect(
+            Change::HeadChange {
+                household: f.household,
+                relationships: vec![
+                    rel(f.wife, "世帯主"),
+                    rel(f.head, "夫"),
+                    rel(f.son, "子"),
+                    rel(f.daughter, "子"),
+                ],
+            },
+            "2026-05-01",
+            "2026-05-01",
+            &[(f.household, seen)],
+        )
+        .await;
+    assert_eq!(code(&second), "E-CONFLICT-001");
+    // Truly at once, without a version seen: every change either lands whole or fails
+    // with a conflict; none is lost.
+    let g = move_in_family(&c).await;
+    let clerk = Arc::new(c);
+    let mut tasks = Vec::new();
+    for i in 0..8u32 {
+        let clerk = clerk.clone();
+        let household = g.household;
+        tasks.push(tokio::spawn(async move {
+            let baby = japanese(
+                ("髙橋", "双"),
+                ("タカハシ", "フタ"),
+                "2026-09-01",
+                if i % 2 == 0 { "男" } else { "女" },
+                "子",
+            );
+            clerk
+                .record(
+                    Change::Birth {
+                        person: baby,
+                        household,
+                    },
+                    "2026-09-01",
+                    "2026-09-02",
+                )
+                .await
+        }));
+    }
+    let mut landed = 0;
+    for t in tasks {
+        match t.await {
+            Ok(Ok(_)) => landed += 1,
+            Ok(Err(e)) => assert!(
+                matches!(e.code(), "E-CONFLICT-001" | "E-CONFLICT-002"),
+                "{e}"
+            ),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(landed >= 1);
+    let h = clerk.household(g.household).await;
+    assert_eq!(h.members.len(), 4 + landed);
+    ok(check(&*clerk.store, clerk.tenant).await);
+}
+
+pub async fn check_catches_a_tampered_projection(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    ok(c.record(
+        Change::Death {
+            person: f.daughter,
+            succession: None,
+        },
+        "2026-08-01",
+        "2026-08-02",
+    )
+    .await);
+    let report = ok(check(&*c.store, c.tenant).await);
+    assert_eq!(
+        (report.entries, report.persons, report.households),
+        (2, 4, 1)
+    );
+    // Someone edits the search column of one person directly in the database.
+    let n = ok(s
+        .exec(&format!(
+            "UPDATE persons SET address_line = '改ざん' WHERE person_id = {}",
+            f.wife
+        ))
+        .await);
+    assert_eq!(n, 1);
+    let err = match check(&*c.store, c.tenant).await {
+        Ok(_) => panic!("check passed on a tampered projection"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains(&f.wife.to_string()), "{err}");
+    // The ledger itself refuses edits.
+    assert!(s.exec("UPDATE ledger SET operator = 'x'").await.is_err());
+    assert!(s.exec("DELETE FROM ledger").await.is_err());
+}
+
+pub async fn check_catches_a_removed_record_brought_back(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    ok(c.record(
+        Change::Death {
+            person: f.daughter,
+            succession: None,
+        },
+        "2026-08-01",
+        "2026-08-02",
+    )
+    .await);
+    ok(s.exec(&format!(
+        "UPDATE persons SET register = 'A' WHERE person_id = {}",
+        f.daughter
+    ))
+    .await);
+    let err = check(&*c.store, c.tenant)
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains(&f.daughter.to_string()), "{err}");
+}
