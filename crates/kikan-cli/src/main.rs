@@ -1,1 +1,252 @@
-fn main() {}
+//! `kikan`: the one binary. Serve the API, run the demo, manage tenants, check the ledger.
+
+mod synth;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use kikan_domain::LocalGovCode;
+use kikan_server::AppState;
+use kikan_store::{Store, Tenant};
+use kikan_store_postgres::PgStore;
+use kikan_store_sqlite::SqliteStore;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "kikan",
+    version,
+    about = "kikan 基幹: an open, standard-compliant resident registry (住民記録システム)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives: a directory for the embedded SQLite file, or a database URL.
+#[derive(Args, Clone)]
+struct StoreArgs {
+    /// Directory of the embedded database (kikan.sqlite), created on first use.
+    #[arg(long, env = "KIKAN_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// A database URL instead (postgres://… or sqlite://…); overrides --data-dir.
+    #[arg(long, env = "KIKAN_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+impl StoreArgs {
+    async fn open(&self) -> Result<Arc<dyn Store>> {
+        Ok(match self.database_url.as_deref() {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Arc::new(PgStore::open(url).await.context("opening PostgreSQL")?)
+            }
+            Some(url) if url.starts_with("sqlite:") => {
+                Arc::new(SqliteStore::open(url).await.context("opening SQLite")?)
+            }
+            Some(url) => bail!("unsupported database URL {url:?} (postgres://… or sqlite://…)"),
+            None => Arc::new(
+                SqliteStore::open_dir(&self.data_dir)
+                    .await
+                    .context("opening the data directory")?,
+            ),
+        })
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API.
+    Serve {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+    },
+    /// Create a sample municipality with synthetic residents (if absent) and serve it.
+    Demo {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        /// About this many residents (a few per household).
+        #[arg(long, default_value_t = 300)]
+        residents: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Create the data and exit instead of serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Manage municipalities (tenants).
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+    /// Replay the ledger and prove the projections equal it (every tenant, or one).
+    Check {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// 全国地方公共団体コード of one tenant.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Register a municipality by its 6-digit 全国地方公共団体コード.
+    Add {
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// The mayor's title and name for certificates (横浜市長　山田　太郎).
+        #[arg(long)]
+        mayor: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List the registered municipalities.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// The demo municipality: fictional, with a valid code (14999 + check digit).
+const DEMO_CODE: &str = "14999";
+const DEMO_NAME: &str = "みほん市";
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("エラー: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve { store, port, bind } => serve(store.open().await?, &bind, port).await,
+        Command::Demo {
+            store,
+            port,
+            bind,
+            residents,
+            seed,
+            no_serve,
+        } => {
+            let store = store.open().await?;
+            let code = LocalGovCode::from_five(DEMO_CODE)?;
+            if store.tenant(code).await?.is_none() {
+                store
+                    .add_tenant(&Tenant {
+                        code,
+                        name: DEMO_NAME.into(),
+                        mayor: "みほん市長　見本　一郎".into(),
+                    })
+                    .await?;
+                let n = load_demo(&*store, code, residents, seed).await?;
+                eprintln!("{DEMO_NAME}({code})に住民 {n} 人を作成しました");
+            } else {
+                eprintln!("{DEMO_NAME}({code})は作成済みです");
+            }
+            if no_serve {
+                Ok(())
+            } else {
+                serve(store, &bind, port).await
+            }
+        }
+        Command::Tenant {
+            command:
+                TenantCommand::Add {
+                    code,
+                    name,
+                    mayor,
+                    store,
+                },
+        } => {
+            let store = store.open().await?;
+            let code = LocalGovCode::parse(&code)?;
+            store
+                .add_tenant(&Tenant {
+                    code,
+                    name: name.clone(),
+                    mayor,
+                })
+                .await?;
+            println!("{code} {name} を登録しました");
+            Ok(())
+        }
+        Command::Tenant {
+            command: TenantCommand::List { store },
+        } => {
+            for t in store.open().await?.tenants().await? {
+                println!("{}\t{}\t{}", t.code, t.name, t.mayor);
+            }
+            Ok(())
+        }
+        Command::Check { store, tenant } => {
+            let store = store.open().await?;
+            let tenants = match tenant {
+                Some(c) => vec![LocalGovCode::parse(&c)?],
+                None => store.tenants().await?.into_iter().map(|t| t.code).collect(),
+            };
+            for t in tenants {
+                let r = kikan_store::check::check(&*store, t)
+                    .await
+                    .with_context(|| format!("団体 {t} の検査に失敗しました"))?;
+                println!(
+                    "{t}: OK — 異動 {} 件を再生し、住民 {} 人・世帯 {} 件・住民の版 {} 件・世帯の版 {} 件が一致しました",
+                    r.entries, r.persons, r.households, r.person_versions, r.household_versions
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn load_demo(
+    store: &dyn Store,
+    code: LocalGovCode,
+    residents: usize,
+    seed: u64,
+) -> Result<usize> {
+    let today = kikan_server::japan_today();
+    let mut synth = synth::Synth::new(seed, "神奈川県みほん市", today);
+    let mut people = 0;
+    while people < residents {
+        for entry in synth.household() {
+            let recorded = kikan_store::service::record(store, code, entry, &[]).await?;
+            people += match &recorded.entry.change {
+                kikan_domain::Change::MoveIn { persons, .. } => persons.len(),
+                kikan_domain::Change::Birth { .. } => 1,
+                _ => 0,
+            };
+        }
+    }
+    Ok(people)
+}
+
+async fn serve(store: Arc<dyn Store>, bind: &str, port: u16) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind((bind, port))
+        .await
+        .with_context(|| format!("binding {bind}:{port}"))?;
+    let addr = listener.local_addr()?;
+    eprintln!(
+        "kikan: http://{addr}/ で待ち受けています(API: /api/v1, 仕様: /openapi.json, 保存先: {})",
+        store.engine()
+    );
+    kikan_server::serve(listener, AppState::new(store)).await?;
+    Ok(())
+}

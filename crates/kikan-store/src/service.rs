@@ -99,7 +99,7 @@ pub async fn record(
         .filter_map(|id| reg.household(*id))
         .collect();
     entry.seq = store.commit(tenant, &entry, &persons, &households).await?;
-    tracing::info!(tenant = %tenant, seq = entry.seq, reason = entry.reason().label(), "recorded");
+    tracing::debug!(tenant = %tenant, seq = entry.seq, reason = entry.reason().label(), "recorded");
     Ok(Recorded {
         entry,
         persons: touched.persons,

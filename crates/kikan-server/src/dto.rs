@@ -1,0 +1,985 @@
+//! The API's request and response types, and their conversion to and from the domain.
+//! Raw strings become domain values here and travel no further as strings.
+
+use crate::error::ApiError;
+use chrono::{DateTime, NaiveDate, Utc};
+use kikan_domain::wareki::{format_wareki, parse_date};
+use kikan_domain::*;
+use kikan_store::service::{new_household_id, new_person_id};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+type R<T> = Result<T, ApiError>;
+
+fn at<T>(r: Result<T, DomainError>, field: &str) -> R<T> {
+    r.map_err(|e| ApiError::from(e).at(field))
+}
+
+/// Reads a date in 和暦 (令和8年4月1日, R8.4.1) or 西暦 (2026-04-01).
+pub fn date_in(s: &str, field: &str) -> R<NaiveDate> {
+    at(parse_date(s), field)
+}
+
+// ---------- inputs ----------
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AddressIn {
+    /// 郵便番号 (231-0005).
+    pub postal_code: Option<String>,
+    /// 都道府県・市区町村・町字.
+    pub place: String,
+    /// 番地.
+    #[serde(default)]
+    pub banchi: String,
+    /// 方書 (building and room).
+    pub katagaki: Option<String>,
+}
+
+impl AddressIn {
+    pub fn parse(&self, field: &str) -> R<Address> {
+        at(
+            Address::parse(
+                self.postal_code.as_deref(),
+                &self.place,
+                &self.banchi,
+                self.katagaki.as_deref(),
+            ),
+            field,
+        )
+    }
+}
+
+fn opt_address(a: &Option<AddressIn>, field: &str) -> R<Option<Address>> {
+    a.as_ref().map(|a| a.parse(field)).transpose()
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NameIn {
+    /// 氏 (or the whole name of a foreign resident).
+    pub family: String,
+    /// 名.
+    #[serde(default)]
+    pub given: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct HonsekiIn {
+    /// 本籍.
+    pub domicile: String,
+    /// 筆頭者.
+    pub head_name: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ForeignIn {
+    /// 国籍・地域.
+    pub nationality: String,
+    /// 30条45規定区分 (中長期在留者, 特別永住者 …).
+    pub category: String,
+    /// 在留資格.
+    pub status: Option<String>,
+    /// 在留期間 (3年).
+    pub period: Option<String>,
+    /// 在留期間の満了日.
+    pub expires_on: Option<String>,
+    /// 在留カード等番号.
+    pub card_number: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PersonIn {
+    pub name: NameIn,
+    /// 振り仮名 (any kana form).
+    pub furigana: NameIn,
+    pub birth_date: String,
+    /// 男 or 女.
+    pub sex: String,
+    /// 続柄 (世帯主, 妻, 子 …).
+    pub relationship: String,
+    pub juminhyo_code: Option<String>,
+    pub individual_number: Option<String>,
+    pub honseki: Option<HonsekiIn>,
+    pub foreign: Option<ForeignIn>,
+}
+
+impl PersonIn {
+    fn parse(&self, f: &str) -> R<PersonData> {
+        let foreign = match &self.foreign {
+            None => None,
+            Some(x) => Some(ForeignDetails {
+                nationality: x.nationality.trim().to_string(),
+                category: at(
+                    ForeignCategory::parse(&x.category),
+                    &format!("{f}.foreign.category"),
+                )?,
+                status: x
+                    .status
+                    .as_deref()
+                    .map(|s| at(ResidenceStatus::parse(s), &format!("{f}.foreign.status")))
+                    .transpose()?,
+                period: x.period.clone(),
+                expires_on: x
+                    .expires_on
+                    .as_deref()
+                    .map(|s| date_in(s, &format!("{f}.foreign.expires_on")))
+                    .transpose()?,
+                card_number: x.card_number.clone(),
+                alias: None,
+                past_aliases: vec![],
+            }),
+        };
+        if let Some(fd) = &foreign {
+            at(fd.validate(), &format!("{f}.foreign"))?;
+        }
+        Ok(PersonData {
+            id: new_person_id(),
+            juminhyo_code: match self.juminhyo_code.as_deref() {
+                Some(c) => Some(at(JuminhyoCode::parse(c), &format!("{f}.juminhyo_code"))?),
+                None => Some(fresh_juminhyo_code(&format!("{f}.juminhyo_code"))?),
+            },
+            individual_number: self
+                .individual_number
+                .as_deref()
+                .map(|n| {
+                    at(
+                        IndividualNumber::parse(n),
+                        &format!("{f}.individual_number"),
+                    )
+                })
+                .transpose()?,
+            name: at(
+                PersonName::parse(&self.name.family, &self.name.given),
+                &format!("{f}.name"),
+            )?,
+            furigana: at(
+                Furigana::parse(&self.furigana.family, &self.furigana.given),
+                &format!("{f}.furigana"),
+            )?,
+            birth_date: date_in(&self.birth_date, &format!("{f}.birth_date"))?,
+            sex: at(Sex::parse(&self.sex), &format!("{f}.sex"))?,
+            relationship: at(
+                Relationship::parse(&self.relationship),
+                &format!("{f}.relationship"),
+            )?,
+            honseki: self
+                .honseki
+                .as_ref()
+                .map(|h| {
+                    at(
+                        Honseki::parse(&h.domicile, &h.head_name),
+                        &format!("{f}.honseki"),
+                    )
+                })
+                .transpose()?,
+            foreign,
+        })
+    }
+}
+
+/// A 住民票コード for a person new to the registry. (In production the code comes from
+/// the prefecture's allocation through 住基ネット; until that link exists this draws a
+/// valid one at random.)
+fn fresh_juminhyo_code(field: &str) -> R<JuminhyoCode> {
+    let body = format!("{:010}", new_person_id().0 as u64 % 10_000_000_000);
+    at(JuminhyoCode::from_body(&body), field)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RelIn {
+    pub person_id: i64,
+    /// 続柄 to the (new) head.
+    pub relationship: String,
+}
+
+fn rels(v: &[RelIn], field: &str) -> R<Vec<MemberRelationship>> {
+    v.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            Ok(MemberRelationship {
+                person: PersonId(r.person_id),
+                relationship: at(
+                    Relationship::parse(&r.relationship),
+                    &format!("{field}[{i}].relationship"),
+                )?,
+            })
+        })
+        .collect()
+}
+fn succession(v: &Option<Vec<RelIn>>) -> R<Option<Succession>> {
+    v.as_ref()
+        .map(|v| {
+            Ok(Succession {
+                relationships: rels(v, "succession")?,
+            })
+        })
+        .transpose()
+}
+fn ids(v: &[i64]) -> Vec<PersonId> {
+    v.iter().copied().map(PersonId).collect()
+}
+
+/// An item to correct (職権修正) and its new value; the old value is taken from the
+/// record as it stands and kept in the ledger.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(tag = "item", rename_all = "snake_case")]
+pub enum CorrectionIn {
+    Name { new: NameIn },
+    Furigana { new: NameIn },
+    BirthDate { new: String },
+    Sex { new: String },
+    Honseki { new: Option<HonsekiIn> },
+    Relationship { new: String },
+    JuminhyoCode { new: Option<String> },
+    IndividualNumber { new: Option<String> },
+    Nationality { new: String },
+}
+
+/// One 異動, by type.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChangeIn {
+    /// 転入 / 国外からの転入 / 職権記載. Without `household_id` the persons form a new
+    /// household headed by the one whose 続柄 is 世帯主.
+    MoveIn {
+        /// 転入 (default), 国外からの転入 or 職権記載.
+        kind: Option<String>,
+        household_id: Option<i64>,
+        persons: Vec<PersonIn>,
+        address: AddressIn,
+        previous_address: Option<AddressIn>,
+    },
+    /// 転居. The whole household moves, or with `relationships` the movers form a new
+    /// household, or with `join_household_id` they join one at the new address.
+    Relocation {
+        person_ids: Vec<i64>,
+        address: AddressIn,
+        join_household_id: Option<i64>,
+        relationships: Option<Vec<RelIn>>,
+    },
+    /// 転出 (国外転出 with `abroad`). `effective_on` is not needed: the entry takes
+    /// effect on the notification or on the move date, whichever is earlier.
+    MoveOut {
+        person_ids: Vec<i64>,
+        destination: AddressIn,
+        planned_on: String,
+        #[serde(default)]
+        abroad: bool,
+        succession: Option<Vec<RelIn>>,
+    },
+    /// 転出確定, on the new municipality's 転入通知.
+    MoveOutConfirmed {
+        person_ids: Vec<i64>,
+        destination: AddressIn,
+        /// 転入通知 sender's 団体コード.
+        notice_from: Option<String>,
+        succession: Option<Vec<RelIn>>,
+    },
+    /// 世帯分離.
+    HouseholdSplit {
+        person_ids: Vec<i64>,
+        relationships: Vec<RelIn>,
+    },
+    /// 世帯合併.
+    HouseholdMerge {
+        absorbed_household_id: i64,
+        into_household_id: i64,
+        relationships: Vec<RelIn>,
+    },
+    /// 世帯主変更.
+    HeadChange {
+        household_id: i64,
+        relationships: Vec<RelIn>,
+    },
+    /// 世帯構成変更.
+    CompositionChange {
+        person_ids: Vec<i64>,
+        into_household_id: i64,
+        relationships: Vec<RelIn>,
+    },
+    /// 出生.
+    Birth { household_id: i64, person: PersonIn },
+    /// 死亡.
+    Death {
+        person_id: i64,
+        succession: Option<Vec<RelIn>>,
+    },
+    /// 職権消除.
+    ExOfficioRemoval {
+        person_id: i64,
+        succession: Option<Vec<RelIn>>,
+    },
+    /// 職権修正.
+    Correction {
+        person_id: i64,
+        correction: CorrectionIn,
+    },
+    /// 在留資格等の変更 (法30条の50).
+    ResidenceStatusChange {
+        person_id: i64,
+        status: Option<String>,
+        period: Option<String>,
+        expires_on: Option<String>,
+        card_number: Option<String>,
+    },
+    /// 法30条の50による消除 (出国, 在留期間満了 …).
+    ForeignRemoval {
+        person_id: i64,
+        reason: String,
+        succession: Option<Vec<RelIn>>,
+    },
+    /// 通称記載.
+    AliasRecord {
+        person_id: i64,
+        alias: NameIn,
+        furigana: Option<NameIn>,
+    },
+    /// 通称削除.
+    AliasDeletion { person_id: i64 },
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NotifierIn {
+    pub name: String,
+    /// 本人, 世帯主, 世帯員, 代理人 …
+    pub capacity: String,
+}
+
+/// A household version the clerk saw; the change fails with a conflict if it moved on.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ExpectIn {
+    pub household_id: i64,
+    pub version: u64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChangeRequest {
+    /// 異動日 (和暦 or 西暦). Not needed for move_out.
+    pub effective_on: Option<String>,
+    /// 届出日 (和暦 or 西暦).
+    pub notified_on: String,
+    pub notifier: Option<NotifierIn>,
+    #[serde(default)]
+    pub expect: Vec<ExpectIn>,
+    pub change: ChangeIn,
+}
+
+/// What the request turns into, before the store sees it.
+pub struct ParsedChange {
+    pub change: Change,
+    pub effective_on: NaiveDate,
+    pub notified_on: NaiveDate,
+    pub notifier: Option<Notifier>,
+    pub expect: Vec<(HouseholdId, u64)>,
+}
+
+impl ChangeRequest {
+    /// Parses the request. `current` gives the record a correction starts from.
+    pub fn parse(&self, current: Option<&Person>) -> R<ParsedChange> {
+        let notified_on = date_in(&self.notified_on, "notified_on")?;
+        let effective_on = match (&self.effective_on, &self.change) {
+            (Some(s), _) => date_in(s, "effective_on")?,
+            (None, ChangeIn::MoveOut { .. }) => notified_on,
+            (None, _) => {
+                return Err(
+                    ApiError::from(DomainError::Missing { field: "異動日" }).at("effective_on")
+                );
+            }
+        };
+        Ok(ParsedChange {
+            change: self.change.parse(current)?,
+            effective_on,
+            notified_on,
+            notifier: self.notifier.as_ref().map(|n| Notifier {
+                name: n.name.clone(),
+                capacity: n.capacity.clone(),
+            }),
+            expect: self
+                .expect
+                .iter()
+                .map(|e| (HouseholdId(e.household_id), e.version))
+                .collect(),
+        })
+    }
+}
+
+impl ChangeIn {
+    /// The person whose current record a correction needs.
+    pub fn corrected_person(&self) -> Option<PersonId> {
+        match self {
+            ChangeIn::Correction { person_id, .. } => Some(PersonId(*person_id)),
+            _ => None,
+        }
+    }
+
+    fn parse(&self, current: Option<&Person>) -> R<Change> {
+        Ok(match self {
+            ChangeIn::MoveIn {
+                kind,
+                household_id,
+                persons,
+                address,
+                previous_address,
+            } => Change::MoveIn {
+                kind: match kind.as_deref().map(str::trim) {
+                    None | Some("転入") => MoveInKind::Domestic,
+                    Some("国外からの転入") => MoveInKind::FromAbroad,
+                    Some("職権記載") => MoveInKind::ExOfficio,
+                    Some(other) => {
+                        return Err(ApiError::from(DomainError::UnknownCode {
+                            kind: "転入の区分",
+                            value: other.into(),
+                        })
+                        .at("change.kind"));
+                    }
+                },
+                household: match household_id {
+                    Some(id) => MoveInHousehold::Existing {
+                        id: HouseholdId(*id),
+                    },
+                    None => MoveInHousehold::New {
+                        id: new_household_id(),
+                    },
+                },
+                persons: persons
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| p.parse(&format!("change.persons[{i}]")))
+                    .collect::<R<_>>()?,
+                address: address.parse("change.address")?,
+                previous_address: opt_address(previous_address, "change.previous_address")?,
+            },
+            ChangeIn::Relocation {
+                person_ids,
+                address,
+                join_household_id,
+                relationships,
+            } => Change::Relocation {
+                persons: ids(person_ids),
+                address: address.parse("change.address")?,
+                target: match (join_household_id, relationships) {
+                    (Some(h), r) => RelocationTarget::JoinHousehold {
+                        id: HouseholdId(*h),
+                        relationships: rels(r.as_deref().unwrap_or(&[]), "change.relationships")?,
+                    },
+                    (None, Some(r)) => RelocationTarget::NewHousehold {
+                        id: new_household_id(),
+                        relationships: rels(r, "change.relationships")?,
+                    },
+                    (None, None) => RelocationTarget::WholeHousehold,
+                },
+            },
+            ChangeIn::MoveOut {
+                person_ids,
+                destination,
+                planned_on,
+                abroad,
+                succession: s,
+            } => Change::MoveOut {
+                persons: ids(person_ids),
+                destination: destination.parse("change.destination")?,
+                planned_on: date_in(planned_on, "change.planned_on")?,
+                abroad: *abroad,
+                succession: succession(s)?,
+            },
+            ChangeIn::MoveOutConfirmed {
+                person_ids,
+                destination,
+                notice_from,
+                succession: s,
+            } => Change::MoveOutConfirmed {
+                persons: ids(person_ids),
+                destination: destination.parse("change.destination")?,
+                notice_from: notice_from
+                    .as_deref()
+                    .map(|c| at(LocalGovCode::parse(c), "change.notice_from"))
+                    .transpose()?,
+                succession: succession(s)?,
+            },
+            ChangeIn::HouseholdSplit {
+                person_ids,
+                relationships,
+            } => Change::HouseholdSplit {
+                persons: ids(person_ids),
+                new_household: new_household_id(),
+                relationships: rels(relationships, "change.relationships")?,
+            },
+            ChangeIn::HouseholdMerge {
+                absorbed_household_id,
+                into_household_id,
+                relationships,
+            } => Change::HouseholdMerge {
+                absorbed: HouseholdId(*absorbed_household_id),
+                into: HouseholdId(*into_household_id),
+                relationships: rels(relationships, "change.relationships")?,
+            },
+            ChangeIn::HeadChange {
+                household_id,
+                relationships,
+            } => Change::HeadChange {
+                household: HouseholdId(*household_id),
+                relationships: rels(relationships, "change.relationships")?,
+            },
+            ChangeIn::CompositionChange {
+                person_ids,
+                into_household_id,
+                relationships,
+            } => Change::CompositionChange {
+                persons: ids(person_ids),
+                into: HouseholdId(*into_household_id),
+                relationships: rels(relationships, "change.relationships")?,
+            },
+            ChangeIn::Birth {
+                household_id,
+                person,
+            } => Change::Birth {
+                person: person.parse("change.person")?,
+                household: HouseholdId(*household_id),
+            },
+            ChangeIn::Death {
+                person_id,
+                succession: s,
+            } => Change::Death {
+                person: PersonId(*person_id),
+                succession: succession(s)?,
+            },
+            ChangeIn::ExOfficioRemoval {
+                person_id,
+                succession: s,
+            } => Change::ExOfficioRemoval {
+                person: PersonId(*person_id),
+                succession: succession(s)?,
+            },
+            ChangeIn::Correction {
+                person_id,
+                correction,
+            } => {
+                let p = current.ok_or_else(|| {
+                    ApiError::from(DomainError::PersonNotFound(person_id.to_string()))
+                })?;
+                Change::Correction {
+                    person: p.id,
+                    correction: correction.parse(p)?,
+                }
+            }
+            ChangeIn::ResidenceStatusChange {
+                person_id,
+                status,
+                period,
+                expires_on,
+                card_number,
+            } => Change::ResidenceStatusChange {
+                person: PersonId(*person_id),
+                status: status
+                    .as_deref()
+                    .map(|s| at(ResidenceStatus::parse(s), "change.status"))
+                    .transpose()?,
+                period: period.clone(),
+                expires_on: expires_on
+                    .as_deref()
+                    .map(|s| date_in(s, "change.expires_on"))
+                    .transpose()?,
+                card_number: card_number.clone(),
+            },
+            ChangeIn::ForeignRemoval {
+                person_id,
+                reason,
+                succession: s,
+            } => Change::ForeignRemoval {
+                person: PersonId(*person_id),
+                reason: at(ForeignRemovalReason::parse(reason), "change.reason")?,
+                succession: succession(s)?,
+            },
+            ChangeIn::AliasRecord {
+                person_id,
+                alias,
+                furigana,
+            } => Change::AliasRecord {
+                person: PersonId(*person_id),
+                alias: at(
+                    PersonName::parse(&alias.family, &alias.given),
+                    "change.alias",
+                )?,
+                furigana: furigana
+                    .as_ref()
+                    .map(|f| at(Furigana::parse(&f.family, &f.given), "change.furigana"))
+                    .transpose()?,
+            },
+            ChangeIn::AliasDeletion { person_id } => Change::AliasDeletion {
+                person: PersonId(*person_id),
+            },
+        })
+    }
+}
+
+impl CorrectionIn {
+    fn parse(&self, p: &Person) -> R<Correction> {
+        let f = "change.correction.new";
+        Ok(match self {
+            CorrectionIn::Name { new } => Correction::Name {
+                old: p.name.clone(),
+                new: at(PersonName::parse(&new.family, &new.given), f)?,
+            },
+            CorrectionIn::Furigana { new } => Correction::Furigana {
+                old: p.furigana.clone(),
+                new: at(Furigana::parse(&new.family, &new.given), f)?,
+            },
+            CorrectionIn::BirthDate { new } => Correction::BirthDate {
+                old: p.birth_date,
+                new: date_in(new, f)?,
+            },
+            CorrectionIn::Sex { new } => Correction::Sex {
+                old: p.sex,
+                new: at(Sex::parse(new), f)?,
+            },
+            CorrectionIn::Honseki { new } => Correction::Honseki {
+                old: p.honseki.clone(),
+                new: new
+                    .as_ref()
+                    .map(|h| at(Honseki::parse(&h.domicile, &h.head_name), f))
+                    .transpose()?,
+            },
+            CorrectionIn::Relationship { new } => Correction::Relationship {
+                old: p.relationship,
+                new: at(Relationship::parse(new), f)?,
+            },
+            CorrectionIn::JuminhyoCode { new } => Correction::JuminhyoCode {
+                old: p.juminhyo_code.clone(),
+                new: new
+                    .as_deref()
+                    .map(|c| at(JuminhyoCode::parse(c), f))
+                    .transpose()?,
+            },
+            CorrectionIn::IndividualNumber { new } => Correction::IndividualNumber {
+                old: p.individual_number.clone(),
+                new: new
+                    .as_deref()
+                    .map(|c| at(IndividualNumber::parse(c), f))
+                    .transpose()?,
+            },
+            CorrectionIn::Nationality { new } => Correction::Nationality {
+                old: p
+                    .foreign
+                    .as_ref()
+                    .map(|x| x.nationality.clone())
+                    .unwrap_or_default(),
+                new: new.trim().to_string(),
+            },
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TenantIn {
+    /// 全国地方公共団体コード (6 digits).
+    pub code: String,
+    pub name: String,
+    /// The mayor's title and name (横浜市長　山田　太郎).
+    pub mayor: String,
+}
+
+// ---------- outputs ----------
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TenantView {
+    pub code: String,
+    pub name: String,
+    pub mayor: String,
+}
+
+impl From<&kikan_store::Tenant> for TenantView {
+    fn from(t: &kikan_store::Tenant) -> Self {
+        TenantView {
+            code: t.code.to_string(),
+            name: t.name.clone(),
+            mayor: t.mayor.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DateView {
+    /// ISO 8601 (2026-04-01).
+    pub iso: String,
+    /// 和暦 (令和8年4月1日).
+    pub wareki: String,
+}
+
+pub fn date_view(d: NaiveDate) -> DateView {
+    DateView {
+        iso: d.to_string(),
+        wareki: format_wareki(d).unwrap_or_default(),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NameView {
+    pub family: String,
+    pub given: String,
+    pub full: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddressView {
+    pub postal_code: Option<String>,
+    pub place: String,
+    pub banchi: String,
+    pub katagaki: Option<String>,
+    /// The address on one line, as printed.
+    pub line: String,
+}
+
+pub fn address_view(a: &Address) -> AddressView {
+    AddressView {
+        postal_code: a.postal_code.as_ref().map(|p| p.as_str().to_string()),
+        place: a.place.clone(),
+        banchi: a.banchi.clone(),
+        katagaki: a.katagaki.clone(),
+        line: a.line(),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusView {
+    /// 住民, 転出予定 or 消除.
+    pub state: String,
+    pub planned_on: Option<DateView>,
+    pub removed_on: Option<DateView>,
+    /// 消除事由.
+    pub reason: Option<String>,
+    pub destination: Option<AddressView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForeignView {
+    pub nationality: String,
+    pub category: String,
+    pub status: Option<String>,
+    pub period: Option<String>,
+    pub expires_on: Option<DateView>,
+    pub card_number: Option<String>,
+    pub alias: Option<NameView>,
+    pub alias_furigana: Option<NameView>,
+    /// Past aliases, oldest first.
+    pub past_aliases: Vec<NameView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MoveInView {
+    pub notified_on: DateView,
+    pub previous_address: Option<AddressView>,
+}
+
+/// A resident's record (住民票, or 除票 when `register` is B). The 個人番号 is never
+/// returned here.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonView {
+    pub id: i64,
+    pub household_id: i64,
+    /// A (住民票) or B (除票).
+    pub register: String,
+    pub status: StatusView,
+    pub name: NameView,
+    pub furigana: NameView,
+    /// The name holds an ideographic variation sequence.
+    pub has_variation_sequence: bool,
+    pub birth_date: DateView,
+    pub sex: String,
+    pub relationship: String,
+    pub address: AddressView,
+    pub became_resident_on: DateView,
+    pub address_since: DateView,
+    pub moved_in: Option<MoveInView>,
+    pub previous_address_in_city: Option<AddressView>,
+    pub juminhyo_code: Option<String>,
+    pub has_individual_number: bool,
+    pub honseki: Option<String>,
+    pub honseki_head: Option<String>,
+    pub foreign: Option<ForeignView>,
+    pub version: u64,
+}
+
+fn name_view(n: &PersonName) -> NameView {
+    NameView {
+        family: n.family().into(),
+        given: n.given().into(),
+        full: n.full(),
+    }
+}
+fn kana_view(n: &Furigana) -> NameView {
+    NameView {
+        family: n.family().into(),
+        given: n.given().into(),
+        full: n.full(),
+    }
+}
+
+impl From<&Person> for PersonView {
+    fn from(p: &Person) -> Self {
+        let status = match &p.status {
+            PersonStatus::Active => StatusView {
+                state: "住民".into(),
+                planned_on: None,
+                removed_on: None,
+                reason: None,
+                destination: None,
+            },
+            PersonStatus::MovingOut {
+                planned_on,
+                destination,
+                abroad,
+            } => StatusView {
+                state: "転出予定".into(),
+                planned_on: Some(date_view(*planned_on)),
+                removed_on: None,
+                reason: Some(if *abroad { "国外転出" } else { "転出" }.into()),
+                destination: Some(address_view(destination)),
+            },
+            PersonStatus::Removed {
+                on,
+                reason,
+                destination,
+            } => StatusView {
+                state: "消除".into(),
+                planned_on: None,
+                removed_on: Some(date_view(*on)),
+                reason: Some(reason.label().into()),
+                destination: destination.as_ref().map(address_view),
+            },
+        };
+        PersonView {
+            id: p.id.0,
+            household_id: p.household_id.0,
+            register: if p.is_removed() { "B" } else { "A" }.into(),
+            status,
+            name: name_view(&p.name),
+            furigana: kana_view(&p.furigana),
+            has_variation_sequence: p.name.has_variation_sequence(),
+            birth_date: date_view(p.birth_date),
+            sex: p.sex.label().into(),
+            relationship: p.relationship.label().into(),
+            address: address_view(&p.address),
+            became_resident_on: date_view(p.became_resident_on),
+            address_since: date_view(p.address_since),
+            moved_in: p.moved_in.as_ref().map(|m| MoveInView {
+                notified_on: date_view(m.notified_on),
+                previous_address: m.previous_address.as_ref().map(address_view),
+            }),
+            previous_address_in_city: p.previous_address_in_city.as_ref().map(address_view),
+            juminhyo_code: p.juminhyo_code.as_ref().map(|c| c.to_string()),
+            has_individual_number: p.individual_number.is_some(),
+            honseki: p.honseki.as_ref().map(|h| h.domicile.clone()),
+            honseki_head: p.honseki.as_ref().map(|h| h.head_name.clone()),
+            foreign: p.foreign.as_ref().map(|f| ForeignView {
+                nationality: f.nationality.clone(),
+                category: f.category.label().into(),
+                status: f.status.map(|s| s.label().into()),
+                period: f.period.clone(),
+                expires_on: f.expires_on.map(date_view),
+                card_number: f.card_number.clone(),
+                alias: f.alias.as_ref().map(|a| name_view(&a.name)),
+                alias_furigana: f
+                    .alias
+                    .as_ref()
+                    .and_then(|a| a.furigana.as_ref())
+                    .map(kana_view),
+                past_aliases: f
+                    .past_aliases
+                    .iter()
+                    .map(|a| name_view(&a.alias.name))
+                    .collect(),
+            }),
+            version: p.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdView {
+    pub id: i64,
+    pub head_id: i64,
+    pub address: AddressView,
+    pub version: u64,
+    pub dissolved_on: Option<DateView>,
+    /// The members (on the date asked for, with `as_of`), head first.
+    pub members: Vec<PersonView>,
+}
+
+pub fn household_view(h: &Household, members: &[Person]) -> HouseholdView {
+    let mut members: Vec<&Person> = members.iter().collect();
+    members.sort_by_key(|p| (p.id != h.head, p.birth_date, p.id));
+    HouseholdView {
+        id: h.id.0,
+        head_id: h.head.0,
+        address: address_view(&h.address),
+        version: h.version,
+        dissolved_on: h.dissolved_on.map(date_view),
+        members: members.into_iter().map(PersonView::from).collect(),
+    }
+}
+
+/// A ledger entry. `change` is the entry's documented JSON form (docs/formats.md).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryView {
+    pub seq: i64,
+    /// 異動事由.
+    pub reason: String,
+    pub effective_on: DateView,
+    pub notified_on: DateView,
+    pub recorded_at: DateTime<Utc>,
+    pub operator: String,
+    pub late: bool,
+    #[schema(value_type = Object)]
+    pub change: serde_json::Value,
+}
+
+impl From<&LedgerEntry> for EntryView {
+    fn from(e: &LedgerEntry) -> Self {
+        EntryView {
+            seq: e.seq,
+            reason: e.reason().label().into(),
+            effective_on: date_view(e.effective_on),
+            notified_on: date_view(e.notified_on),
+            recorded_at: e.recorded_at,
+            operator: e.operator.clone(),
+            late: e.late,
+            change: serde_json::to_value(&e.change).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeResult {
+    pub entry: EntryView,
+    /// Warnings for staff (late notification …).
+    pub warnings: Vec<String>,
+    /// Persons written by the change (new ones included).
+    pub person_ids: Vec<i64>,
+    /// Households written by the change (new ones included).
+    pub household_ids: Vec<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionView {
+    pub seq: i64,
+    pub valid_from: DateView,
+    pub valid_to: Option<DateView>,
+    pub record: PersonView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonHistory {
+    /// 異動履歴: every entry that changed this person, oldest first.
+    pub entries: Vec<EntryView>,
+    /// The record after each entry.
+    pub versions: Vec<VersionView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckView {
+    pub ok: bool,
+    pub entries: u64,
+    pub persons: u64,
+    pub households: u64,
+    pub person_versions: u64,
+    pub household_versions: u64,
+}

@@ -1,0 +1,157 @@
+//! The API's error body: a stable code, a Japanese message, and the field if known.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kikan_domain::DomainError;
+use kikan_store::StoreError;
+use kikan_store::check::CheckError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Every error response has this body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine code, e.g. `E-IDO-010`.
+    #[schema(example = "E-IDO-010")]
+    pub code: String,
+    /// Message for staff, in Japanese.
+    #[schema(example = "世帯主がいません。世帯主を1人指定してください")]
+    pub message: String,
+    /// The request field the error is about, when known (`persons[1].birth_date`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            body: ErrorBody {
+                code: code.into(),
+                message: message.into(),
+                field: None,
+            },
+        }
+    }
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "E-HTTP-404",
+            format!("{what}が見つかりません"),
+        )
+    }
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "E-HTTP-400", message)
+    }
+    /// Attaches the request field the error is about.
+    pub fn at(mut self, field: impl Into<String>) -> Self {
+        if self.body.field.is_none() {
+            self.body.field = Some(field.into());
+        }
+        self
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        let status = match e {
+            DomainError::PersonNotFound(_) | DomainError::HouseholdNotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
+            DomainError::Conflict { .. } => StatusCode::CONFLICT,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError::new(status, e.code(), e.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Domain(d) => d.into(),
+            StoreError::Conflict => ApiError::new(StatusCode::CONFLICT, e.code(), e.to_string()),
+            StoreError::TenantNotFound(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, e.code(), e.to_string())
+            }
+            StoreError::TenantExists(_) => {
+                ApiError::new(StatusCode::CONFLICT, e.code(), e.to_string())
+            }
+            StoreError::Corrupt(ref cause) | StoreError::Database(ref cause) => {
+                // The cause goes to the log; staff see the plain message.
+                tracing::error!(code = e.code(), %cause, "store failure");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.code(), e.to_string())
+            }
+        }
+    }
+}
+
+impl From<CheckError> for ApiError {
+    fn from(e: CheckError) -> Self {
+        match e {
+            CheckError::Store(s) => s.into(),
+            other => ApiError::new(StatusCode::CONFLICT, "E-CHECK-001", other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+/// `Json` whose rejection is an [`ApiError`] with a Japanese message.
+#[derive(Debug, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// `Query` whose rejection is an [`ApiError`].
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+/// `Path` whose rejection is an [`ApiError`].
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+impl From<axum::extract::rejection::JsonRejection> for ApiError {
+    fn from(r: axum::extract::rejection::JsonRejection) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "E-HTTP-400",
+            format!("リクエストの形式が正しくありません({})", r.body_text()),
+        )
+    }
+}
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(r: axum::extract::rejection::QueryRejection) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "E-HTTP-400",
+            format!("検索条件の形式が正しくありません({})", r.body_text()),
+        )
+    }
+}
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(r: axum::extract::rejection::PathRejection) -> Self {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "E-HTTP-404",
+            format!("URLが正しくありません({})", r.body_text()),
+        )
+    }
+}
+
+impl<T: Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        Json(self.0).into_response()
+    }
+}

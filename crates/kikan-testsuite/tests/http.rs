@@ -1,0 +1,417 @@
+//! Drives the running server over HTTP through a family's life, then asks how the
+//! household was on the dates in between. Runs on SQLite, and on PostgreSQL when
+//! KIKAN_TEST_DATABASE_URL is set.
+
+use kikan_server::AppState;
+use kikan_testsuite::{TestStore, fresh_postgres, fresh_sqlite};
+use serde_json::{Value, json};
+
+struct TestApp {
+    base: String,
+    client: reqwest::Client,
+}
+
+impl TestApp {
+    async fn spawn(s: TestStore) -> TestApp {
+        let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+            Ok(l) => l,
+            Err(e) => panic!("bind: {e}"),
+        };
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+        tokio::spawn(kikan_server::serve(listener, AppState::new(s.store())));
+        TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::new(),
+        }
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> (u16, Value) {
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => panic!("request failed: {e}"),
+        };
+        let status = resp.status().as_u16();
+        let body = resp.json::<Value>().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+    async fn get(&self, path: &str) -> (u16, Value) {
+        self.send(self.client.get(format!("{}{path}", self.base)))
+            .await
+    }
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .header("X-Kikan-Operator", "窓口 一郎")
+                .json(&body),
+        )
+        .await
+    }
+    /// Records a change and returns the result, failing the test on an error.
+    async fn change(&self, body: Value) -> Value {
+        let (status, v) = self.post("/api/v1/tenants/141003/changes", body).await;
+        assert_eq!(status, 201, "{v}");
+        v
+    }
+}
+
+fn person(
+    family: &str,
+    given: &str,
+    kana: (&str, &str),
+    birth: &str,
+    sex: &str,
+    rel: &str,
+) -> Value {
+    json!({
+        "name": {"family": family, "given": given},
+        "furigana": {"family": kana.0, "given": kana.1},
+        "birth_date": birth, "sex": sex, "relationship": rel,
+        "honseki": {"domicile": "神奈川県横浜市中区本町一丁目1番地", "head_name": "髙橋　太郎"}
+    })
+}
+
+fn member_names(household: &Value) -> Vec<String> {
+    let mut names: Vec<String> = household["members"]
+        .as_array()
+        .map(|m| {
+            m.iter()
+                .map(|p| p["name"]["given"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+async fn family_life(app: TestApp) {
+    let (status, _) = app
+        .post(
+            "/api/v1/tenants",
+            json!({"code": "141003", "name": "横浜市", "mayor": "横浜市長　試験　太郎"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+
+    // 転入 of a family of four.
+    let v = app
+        .change(json!({
+            "effective_on": "令和8年4月1日", "notified_on": "2026-04-03",
+            "notifier": {"name": "髙橋　太郎", "capacity": "本人"},
+            "change": {"type": "move_in",
+                "persons": [
+                    person("髙橋", "太郎", ("タカハシ", "タロウ"), "昭和55年4月1日", "男", "世帯主"),
+                    person("髙橋", "花子", ("たかはし", "はなこ"), "1982-06-15", "女", "妻"),
+                    person("髙橋", "一郎", ("ﾀｶﾊｼ", "ｲﾁﾛｳ"), "H22.1.20", "男", "子"),
+                    person("髙橋", "ウメ", ("タカハシ", "ウメ"), "1950-03-03", "女", "母")
+                ],
+                "address": {"postal_code": "231-0005", "place": "神奈川県横浜市中区本町一丁目", "banchi": "1番地2", "katagaki": "本町ハイツ101号室"},
+                "previous_address": {"place": "東京都千代田区千代田", "banchi": "1番1号"}}
+        }))
+        .await;
+    let hid = v["household_ids"][0].as_i64().unwrap_or_default();
+    let (_, h) = app
+        .get(&format!("/api/v1/tenants/141003/households/{hid}"))
+        .await;
+    let id_of = |given: &str| -> i64 {
+        h["members"]
+            .as_array()
+            .and_then(|m| m.iter().find(|p| p["name"]["given"] == given))
+            .and_then(|p| p["id"].as_i64())
+            .unwrap_or_else(|| panic!("{given} not in {h}"))
+    };
+    let (taro, hanako, ichiro, ume) = (id_of("太郎"), id_of("花子"), id_of("一郎"), id_of("ウメ"));
+    assert_eq!(h["head_id"], taro);
+    assert_eq!(h["members"][0]["relationship"], "世帯主");
+
+    // 転居 of the whole household.
+    let version = h["version"].as_u64().unwrap_or_default();
+    app.change(json!({
+        "effective_on": "2026-05-10", "notified_on": "2026-05-12",
+        "expect": [{"household_id": hid, "version": version}],
+        "change": {"type": "relocation", "person_ids": [taro, hanako, ichiro, ume],
+            "address": {"place": "神奈川県横浜市中区山下町", "banchi": "3番地"}}
+    }))
+    .await;
+    // A second clerk still holding the old version is refused.
+    let (status, err) = app
+        .post(
+            "/api/v1/tenants/141003/changes",
+            json!({"effective_on": "2026-05-11", "notified_on": "2026-05-12",
+                "expect": [{"household_id": hid, "version": version}],
+                "change": {"type": "relocation", "person_ids": [taro, hanako, ichiro, ume],
+                    "address": {"place": "神奈川県横浜市西区", "banchi": "1番"}}}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (409, Some("E-CONFLICT-001")),
+        "{err}"
+    );
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("他の職員")
+    );
+
+    // 世帯分離 of the son.
+    app.change(json!({
+        "effective_on": "2026-06-01", "notified_on": "2026-06-01",
+        "change": {"type": "household_split", "person_ids": [ichiro],
+            "relationships": [{"person_id": ichiro, "relationship": "世帯主"}]}
+    }))
+    .await;
+    // 出生.
+    app.change(json!({
+        "effective_on": "2026-07-01", "notified_on": "2026-07-05",
+        "change": {"type": "birth", "household_id": hid,
+            "person": person("髙橋", "みらい", ("タカハシ", "ミライ"), "2026-07-01", "女", "子")}
+    }))
+    .await;
+    // 死亡 of the grandmother; a late notification is flagged, not refused.
+    let v = app
+        .change(json!({
+            "effective_on": "2026-08-01", "notified_on": "2026-08-20",
+            "change": {"type": "death", "person_id": ume}
+        }))
+        .await;
+    assert_eq!(
+        v["entry"]["late"], false,
+        "death notices are 職権, not 届出"
+    );
+    // 転出 (planned), then the 転入通知 confirms it.
+    let (_, h) = app
+        .get(&format!("/api/v1/tenants/141003/households/{hid}"))
+        .await;
+    let movers: Vec<i64> = h["members"]
+        .as_array()
+        .map(|m| m.iter().filter_map(|p| p["id"].as_i64()).collect())
+        .unwrap_or_default();
+    assert_eq!(movers.len(), 3);
+    app.change(json!({
+        "notified_on": "2026-09-20",
+        "change": {"type": "move_out", "person_ids": movers, "planned_on": "2026-09-30",
+            "destination": {"place": "大阪府大阪市北区梅田", "banchi": "3丁目1番"}}
+    }))
+    .await;
+    let (_, p) = app
+        .get(&format!("/api/v1/tenants/141003/persons/{taro}"))
+        .await;
+    assert_eq!(
+        (p["register"].as_str(), p["status"]["state"].as_str()),
+        (Some("A"), Some("転出予定"))
+    );
+    app.change(json!({
+        "effective_on": "2026-09-30", "notified_on": "2026-10-02",
+        "change": {"type": "move_out_confirmed", "person_ids": movers, "notice_from": "271004",
+            "destination": {"place": "大阪府大阪市北区梅田", "banchi": "3丁目1番"}}
+    }))
+    .await;
+    let (_, p) = app
+        .get(&format!("/api/v1/tenants/141003/persons/{taro}"))
+        .await;
+    assert_eq!(
+        (p["register"].as_str(), p["status"]["reason"].as_str()),
+        (Some("B"), Some("転出"))
+    );
+
+    // The household as it was on the dates in between.
+    let at = |d: &'static str| {
+        let app = &app;
+        async move {
+            let (status, h) = app
+                .get(&format!(
+                    "/api/v1/tenants/141003/households/{hid}?as_of={d}"
+                ))
+                .await;
+            assert_eq!(status, 200, "{d}: {h}");
+            h
+        }
+    };
+    let (status, _) = app
+        .get(&format!(
+            "/api/v1/tenants/141003/households/{hid}?as_of=2026-03-31"
+        ))
+        .await;
+    assert_eq!(status, 404, "no household before the move-in");
+    let h = at("2026-04-15").await;
+    assert_eq!(member_names(&h), ["ウメ", "一郎", "太郎", "花子"]);
+    assert_eq!(h["address"]["place"], "神奈川県横浜市中区本町一丁目");
+    let h = at("令和8年5月15日").await;
+    assert_eq!(h["address"]["place"], "神奈川県横浜市中区山下町");
+    assert_eq!(member_names(&h).len(), 4);
+    assert_eq!(
+        member_names(&at("2026-06-15").await),
+        ["ウメ", "太郎", "花子"]
+    );
+    assert_eq!(
+        member_names(&at("2026-07-15").await),
+        ["みらい", "ウメ", "太郎", "花子"]
+    );
+    assert_eq!(
+        member_names(&at("2026-08-15").await),
+        ["みらい", "太郎", "花子"]
+    );
+    assert_eq!(
+        member_names(&at("2026-09-25").await),
+        ["みらい", "太郎", "花子"]
+    );
+    let h = at("2026-10-01").await;
+    assert!(member_names(&h).is_empty());
+    assert_eq!(h["dissolved_on"]["iso"], "2026-09-30");
+    // The son's household, and his record as of before the split.
+    let (_, p) = app
+        .get(&format!(
+            "/api/v1/tenants/141003/persons/{ichiro}?as_of=2026-05-31"
+        ))
+        .await;
+    assert_eq!(p["household_id"], hid);
+    assert_eq!(p["relationship"], "子");
+    let (_, p) = app
+        .get(&format!("/api/v1/tenants/141003/persons/{ichiro}"))
+        .await;
+    assert_ne!(p["household_id"], hid);
+    assert_eq!(p["relationship"], "世帯主");
+
+    // The full history of the head, and the register as of a date.
+    let (_, hist) = app
+        .get(&format!("/api/v1/tenants/141003/persons/{taro}/history"))
+        .await;
+    let reasons: Vec<&str> = hist["entries"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|x| x["reason"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(reasons, ["転入", "転居", "転出", "転出確定"]);
+    assert_eq!(
+        hist["versions"][0]["record"]["address"]["place"],
+        "神奈川県横浜市中区本町一丁目"
+    );
+    assert_eq!(hist["versions"][0]["valid_to"]["iso"], "2026-05-10");
+    let (_, hist) = app
+        .get(&format!("/api/v1/tenants/141003/households/{hid}/history"))
+        .await;
+    let reasons: Vec<&str> = hist
+        .as_array()
+        .map(|e| e.iter().filter_map(|x| x["reason"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        reasons,
+        ["転入", "転居", "世帯分離", "出生", "死亡", "転出確定"]
+    );
+    let (_, residents) = app
+        .get("/api/v1/tenants/141003/residents?as_of=2026-07-15")
+        .await;
+    assert_eq!(residents.as_array().map(Vec::len), Some(5));
+    // Search, with removed records only when asked.
+    let (_, hits) = app
+        .get("/api/v1/tenants/141003/search?name=%E9%AB%98%E6%A9%8B")
+        .await;
+    assert_eq!(
+        hits.as_array().map(Vec::len),
+        Some(1),
+        "only the son is still registered"
+    );
+    let (_, hits) = app.get("/api/v1/tenants/141003/search?kana=%E3%81%9F%E3%81%8B%E3%81%AF%E3%81%97&include_removed=true").await;
+    assert_eq!(hits.as_array().map(Vec::len), Some(5));
+    // The ledger replays to the same projections.
+    let (status, v) = app.post("/api/v1/tenants/141003/check", json!({})).await;
+    assert_eq!((status, v["ok"].as_bool()), (200, Some(true)), "{v}");
+}
+
+async fn errors_have_codes_and_japanese_messages(app: TestApp) {
+    let (status, v) = app.get("/api/v1/tenants/141004/search?kana=a").await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (422, Some("E-CODE-001")),
+        "{v}"
+    );
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("地方公共団体コード")
+    );
+    let (status, v) = app.get("/api/v1/tenants/131016/search?kana=a").await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (404, Some("E-TENANT-001")),
+        "{v}"
+    );
+    app.post(
+        "/api/v1/tenants",
+        json!({"code": "131016", "name": "千代田区", "mayor": "千代田区長"}),
+    )
+    .await;
+    let (status, v) = app
+        .post("/api/v1/tenants/131016/changes", json!({"nonsense": true}))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (400, Some("E-HTTP-400")),
+        "{v}"
+    );
+    let bad_date = json!({"effective_on": "令和8年2月30日", "notified_on": "2026-03-01",
+        "change": {"type": "death", "person_id": 1}});
+    let (status, v) = app.post("/api/v1/tenants/131016/changes", bad_date).await;
+    assert_eq!(
+        (status, v["code"].as_str(), v["field"].as_str()),
+        (422, Some("E-DATE-001"), Some("effective_on")),
+        "{v}"
+    );
+    let unknown_rel = json!({"effective_on": "2026-03-01", "notified_on": "2026-03-01",
+        "change": {"type": "move_in", "persons": [person("山田", "一", ("ヤマダ", "ハジメ"), "1970-01-01", "男", "いとこの友達")],
+            "address": {"place": "東京都千代田区", "banchi": "1"}, "previous_address": {"place": "x"}}});
+    let (status, v) = app
+        .post("/api/v1/tenants/131016/changes", unknown_rel)
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str(), v["field"].as_str()),
+        (
+            422,
+            Some("E-CODE-005"),
+            Some("change.persons[0].relationship")
+        ),
+        "{v}"
+    );
+    let (status, v) = app.get("/api/v1/tenants/131016/persons/42").await;
+    assert_eq!((status, v["code"].as_str()), (404, Some("E-HTTP-404")));
+    // Without an operator nothing is recorded.
+    let resp = app.client.post(format!("{}/api/v1/tenants/131016/changes", app.base)).json(&json!({"effective_on": "2026-03-01", "notified_on": "2026-03-01", "change": {"type": "death", "person_id": 1}})).send().await;
+    let v: Value = match resp {
+        Ok(r) => r.json().await.unwrap_or(Value::Null),
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(v["code"], "E-INPUT-001");
+    let (_, ledger) = app.get("/api/v1/tenants/131016/ledger").await;
+    assert_eq!(ledger.as_array().map(Vec::len), Some(0));
+    // The OpenAPI document.
+    let (status, spec) = app.get("/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(
+        spec["openapi"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("3.1")
+    );
+    assert!(spec["paths"]["/api/v1/tenants/{tenant}/changes"]["post"].is_object());
+    assert!(spec["components"]["schemas"]["ChangeIn"].is_object());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn family_life_over_http_sqlite() {
+    family_life(TestApp::spawn(fresh_sqlite().await).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn family_life_over_http_postgres() {
+    match fresh_postgres().await {
+        Some(s) => family_life(TestApp::spawn(s).await).await,
+        None => eprintln!("KIKAN_TEST_DATABASE_URL is not set: PostgreSQL run skipped"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_over_http() {
+    errors_have_codes_and_japanese_messages(TestApp::spawn(fresh_sqlite().await).await).await;
+}
