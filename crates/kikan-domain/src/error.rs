@@ -91,12 +91,8 @@ pub enum DomainError {
     OutOfOrder { name: String, last: String },
     #[error("出生の異動日は生年月日と同じでなければなりません")]
     BirthDateMismatch,
-    #[error("外国人住民の項目(国籍・在留資格など)が必要です")]
-    ForeignDetailsRequired,
     #[error("{name}さんは外国人住民ではありません")]
     NotForeignResident { name: String },
-    #[error("日本人住民に外国人住民の項目は記載できません")]
-    ForeignDetailsOnJapanese,
     #[error("外国人住民に本籍・筆頭者は記載できません")]
     HonsekiOnForeign,
     #[error("在留資格「{status}」は{category}の区分では記載できません")]
@@ -161,9 +157,7 @@ impl DomainError {
             BeforeBirth { .. } => "E-IDO-022",
             OutOfOrder { .. } => "E-IDO-023",
             BirthDateMismatch => "E-IDO-024",
-            ForeignDetailsRequired => "E-IDO-030",
             NotForeignResident { .. } => "E-IDO-031",
-            ForeignDetailsOnJapanese => "E-IDO-032",
             HonsekiOnForeign => "E-IDO-033",
             StatusCategoryMismatch { .. } => "E-IDO-034",
             ExpiryRequired => "E-IDO-035",

@@ -352,14 +352,11 @@ impl Work<'_> {
                 birth: d.birth_date.to_string(),
             });
         }
-        match &d.foreign {
-            Some(f) => {
-                if d.honseki.is_some() {
-                    return Err(DomainError::HonsekiOnForeign);
-                }
-                f.validate()?;
+        if let Some(f) = &d.foreign {
+            if d.honseki.is_some() {
+                return Err(DomainError::HonsekiOnForeign);
             }
-            None => {}
+            f.validate()?;
         }
         Ok(())
     }
