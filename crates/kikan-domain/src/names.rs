@@ -284,6 +284,27 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn keys_are_idempotent_and_kana_forms_agree(s in "[ぁ-ゖ]{1,12}") {
+            let katakana = to_katakana(&s);
+            proptest::prop_assert_eq!(kana_key(&s), kana_key(&katakana));
+            proptest::prop_assert_eq!(kana_key(&kana_key(&s)), kana_key(&s));
+            proptest::prop_assert_eq!(kanji_key(&kanji_key(&s)), kanji_key(&s));
+        }
+
+        #[test]
+        fn a_registered_name_is_kept_exactly(family in "[一-龥]{1,4}", vs in proptest::option::of(0u32..16)) {
+            let family = match vs {
+                Some(v) => format!("{family}{}", char::from_u32(0xE0100 + v).unwrap_or('\u{E0100}')),
+                None => family,
+            };
+            let n = PersonName::parse(&family, "太郎").map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            proptest::prop_assert_eq!(n.family(), family.as_str());
+            proptest::prop_assert_eq!(n.has_variation_sequence(), vs.is_some());
+        }
+    }
+
     #[test]
     fn variants_find_each_other() {
         assert_eq!(kanji_key("髙橋"), kanji_key("高橋"));

@@ -276,3 +276,84 @@ pub struct Household {
     pub dissolved_on: Option<NaiveDate>,
     pub version: u64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_with_katagaki() {
+        let a = Address::parse(
+            Some("231-0005"),
+            " 神奈川県横浜市中区本町一丁目 ",
+            "1番地2",
+            Some("本町ハイツ101号室"),
+        );
+        let a = a.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            a.line(),
+            "神奈川県横浜市中区本町一丁目1番地2　本町ハイツ101号室"
+        );
+        let b = Address::parse(
+            None,
+            "神奈川県横浜市中区本町一丁目",
+            "1番地2",
+            Some("本町ハイツ101号室"),
+        );
+        assert!(b.is_ok_and(|b| b.same_dwelling(&a)));
+        let c = Address::parse(
+            None,
+            "神奈川県横浜市中区本町一丁目",
+            "1番地2",
+            Some("本町ハイツ102号室"),
+        );
+        assert!(c.is_ok_and(|c| !c.same_dwelling(&a)));
+        assert_eq!(
+            Address::parse(None, "  ", "1", None).map_err(|e| e.code()),
+            Err("E-INPUT-001")
+        );
+        assert_eq!(
+            Address::parse(Some("12"), "横浜市", "1", None).map_err(|e| e.code()),
+            Err("E-CODE-004")
+        );
+        assert_eq!(
+            Address::parse(None, &"あ".repeat(201), "1", None).map_err(|e| e.code()),
+            Err("E-INPUT-002")
+        );
+        assert_eq!(
+            Address::parse(None, "横浜市\u{7}", "1", None).map_err(|e| e.code()),
+            Err("E-NAME-001")
+        );
+        // An empty 方書 is no 方書.
+        assert_eq!(
+            Address::parse(None, "横浜市", "1", Some(" ")).map(|a| a.katagaki),
+            Ok(None)
+        );
+    }
+
+    #[test]
+    fn foreign_details_follow_the_category() {
+        let mut f = ForeignDetails {
+            nationality: "ベトナム".into(),
+            category: ForeignCategory::MidToLongTerm,
+            status: Some(ResidenceStatus::Student),
+            period: Some("2年".into()),
+            expires_on: NaiveDate::from_ymd_opt(2028, 3, 31),
+            card_number: Some("AB12345678CD".into()),
+            alias: None,
+            past_aliases: vec![],
+        };
+        assert!(f.validate().is_ok());
+        f.card_number = Some("AB1234CD".into());
+        assert_eq!(f.validate().map_err(|e| e.code()), Err("E-CODE-005"));
+        f.card_number = None;
+        f.expires_on = None;
+        assert_eq!(f.validate().map_err(|e| e.code()), Err("E-IDO-035"));
+        f.status = Some(ResidenceStatus::PermanentResident);
+        assert!(f.validate().is_ok());
+        f.category = ForeignCategory::SpecialPermanent;
+        assert_eq!(f.validate().map_err(|e| e.code()), Err("E-IDO-034"));
+        f.status = None;
+        assert!(f.validate().is_ok());
+    }
+}

@@ -44,6 +44,36 @@ impl TestStore {
     }
 }
 
+impl TestStore {
+    /// The first column of every primary key and unique index, by table (for the
+    /// Citus rule: every key leads with tenant_id).
+    pub async fn key_leads(&self) -> Vec<(String, String)> {
+        let r = match self {
+            TestStore::Sqlite(s) => {
+                sqlx::query_as::<_, (String, String)>(
+                    "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations' AND p.pk = 1",
+                )
+                .fetch_all(s.pool())
+                .await
+            }
+            TestStore::Postgres(s) => {
+                sqlx::query_as::<_, (String, String)>(
+                    "SELECT c.relname::text, a.attname::text FROM pg_index i
+                     JOIN pg_class c ON c.oid = i.indrelid
+                     JOIN pg_namespace n ON n.oid = c.relnamespace
+                     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
+                     WHERE (i.indisprimary OR i.indisunique) AND n.nspname = current_schema()
+                       AND c.relname <> '_sqlx_migrations'",
+                )
+                .fetch_all(s.pool())
+                .await
+            }
+        };
+        ok(r)
+    }
+}
+
 /// A new SQLite database in a new temporary directory.
 pub async fn fresh_sqlite() -> TestStore {
     let dir = std::env::temp_dir().join(format!("kikan-test-{:016x}", rand::random::<u64>()));

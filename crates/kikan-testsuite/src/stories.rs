@@ -1459,3 +1459,14 @@ pub async fn check_catches_a_removed_record_brought_back(s: TestStore) {
         .unwrap_or_default();
     assert!(err.contains(&f.daughter.to_string()), "{err}");
 }
+
+pub async fn every_key_leads_with_the_tenant(s: TestStore) {
+    let keys = s.key_leads().await;
+    assert!(keys.len() >= 6, "{keys:?}");
+    for (table, first) in &keys {
+        assert_eq!(
+            first, "tenant_id",
+            "the key of {table} must begin with tenant_id"
+        );
+    }
+}

@@ -40,4 +40,5 @@ stories!(
     concurrent_clerks_conflict,
     check_catches_a_tampered_projection,
     check_catches_a_removed_record_brought_back,
+    every_key_leads_with_the_tenant,
 );
