@@ -1,5 +1,6 @@
 //! `kikan`: the one binary. Serve the API, run the demo, manage tenants, check the ledger.
 
+mod generate;
 mod synth;
 
 use anyhow::{Context, Result, bail};
@@ -9,6 +10,7 @@ use kikan_server::AppState;
 use kikan_store::{Store, Tenant};
 use kikan_store_postgres::PgStore;
 use kikan_store_sqlite::SqliteStore;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -80,6 +82,21 @@ enum Command {
         /// Create the data and exit instead of serving.
         #[arg(long)]
         no_serve: bool,
+    },
+    /// Generate a synthetic municipality of any size (deterministic per seed) in bulk.
+    Gen {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Residents on the register at the end (5000 for a town, 3800000 for 横浜市).
+        #[arg(long)]
+        residents: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// 全国地方公共団体コード of the new municipality.
+        #[arg(long, default_value = "149993")]
+        tenant: String,
+        #[arg(long, default_value = "みほん市")]
+        name: String,
     },
     /// Manage municipalities (tenants).
     Tenant {
@@ -166,6 +183,44 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 serve(store, &bind, port).await
             }
+        }
+        Command::Gen {
+            store,
+            residents,
+            seed,
+            tenant,
+            name,
+        } => {
+            let store = store.open().await?;
+            let code = LocalGovCode::parse(&tenant)?;
+            let mayor = format!("{name}長　見本　一郎");
+            let t = Tenant {
+                code,
+                name: name.clone(),
+                mayor,
+            };
+            let progress = std::io::stderr().is_terminal();
+            let g = generate::generate(
+                store,
+                t,
+                residents,
+                seed,
+                kikan_server::japan_today(),
+                progress,
+                true,
+            )
+            .await?;
+            let secs = g.elapsed.as_secs_f64();
+            println!(
+                "{name}({code}): 住民 {} 人・世帯 {} 件・異動 {} 件を {:.1} 秒で生成しました({:.0} 人/秒、うち書き込み {:.1} 秒)",
+                g.residents,
+                g.households,
+                g.entries,
+                secs,
+                g.residents as f64 / secs.max(1e-9),
+                g.insert_time.as_secs_f64()
+            );
+            Ok(())
         }
         Command::Tenant {
             command:

@@ -6,11 +6,15 @@
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use kikan_domain::{Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId};
+use kikan_store::bulk::BulkRows;
 use kikan_store::{
     HouseholdVersion, PersonIndex, PersonVersion, SearchKeys, Store, StoreError, Tenant, prefix_end,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::{PgPool, Row};
+use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+
+/// Rows per multi-row INSERT (PostgreSQL allows 65,535 bound values).
+const CHUNK: usize = 1000;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -345,6 +349,122 @@ impl Store for PgStore {
         }
         tx.commit().await.map_err(db)?;
         Ok(seq)
+    }
+
+    async fn bulk_insert(&self, tenant: LocalGovCode, rows: &BulkRows) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let t = tenant_key(tenant);
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let n = rows.ledger.len() as i64;
+        let end: i64 =
+            sqlx::query_scalar("UPDATE tenants SET ledger_seq = ledger_seq + $2 WHERE tenant_id = $1 RETURNING ledger_seq")
+                .bind(&t)
+                .bind(n)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+        let base = end - n;
+        let seq = |i: usize| base + 1 + i as i64;
+        for (n, chunk) in rows.ledger.chunks(CHUNK).enumerate() {
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO ledger (tenant_id, seq, reason, effective_on, notified_on, recorded_at, operator, late, entry) ",
+            );
+            q.push_values(chunk.iter().enumerate(), |mut b, (i, r)| {
+                b.push_bind(&t)
+                    .push_bind(seq(n * CHUNK + i))
+                    .push_bind(r.reason)
+                    .push_bind(r.effective_on)
+                    .push_bind(r.notified_on)
+                    .push_bind(r.recorded_at)
+                    .push_bind(&r.operator)
+                    .push_bind(r.late)
+                    .push_bind(&r.json)
+                    .push_unseparated("::jsonb");
+            });
+            q.build().execute(&mut *tx).await.map_err(db)?;
+        }
+        for chunk in rows.persons.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key, \
+                 birth_date, address_line, juminhyo_code, data) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(&t)
+                    .push_bind(r.id)
+                    .push_bind(r.index.version)
+                    .push_bind(r.index.register.to_string())
+                    .push_bind(r.index.household_id.0)
+                    .push_bind(&r.index.kana_key)
+                    .push_bind(&r.index.name_key)
+                    .push_bind(r.index.birth_date)
+                    .push_bind(&r.index.address_line)
+                    .push_bind(&r.index.juminhyo_code)
+                    .push_bind(&r.json)
+                    .push_unseparated("::jsonb");
+            });
+            q.build().execute(&mut *tx).await.map_err(|e| {
+                if unique_violation(&e) {
+                    StoreError::Conflict
+                } else {
+                    db(e)
+                }
+            })?;
+        }
+        for chunk in rows.person_versions.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO person_versions (tenant_id, person_id, seq, valid_from, valid_to, register, household_id, data) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(&t)
+                    .push_bind(r.id)
+                    .push_bind(seq(r.entry))
+                    .push_bind(r.valid_from)
+                    .push_bind(r.valid_to)
+                    .push_bind(r.register.to_string())
+                    .push_bind(r.household_id)
+                    .push_bind(&r.json)
+                    .push_unseparated("::jsonb");
+            });
+            q.build().execute(&mut *tx).await.map_err(db)?;
+        }
+        for chunk in rows.households.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO households (tenant_id, household_id, version, dissolved, data) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(&t)
+                    .push_bind(r.id)
+                    .push_bind(r.version)
+                    .push_bind(r.dissolved)
+                    .push_bind(&r.json)
+                    .push_unseparated("::jsonb");
+            });
+            q.build().execute(&mut *tx).await.map_err(|e| {
+                if unique_violation(&e) {
+                    StoreError::Conflict
+                } else {
+                    db(e)
+                }
+            })?;
+        }
+        for chunk in rows.household_versions.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO household_versions (tenant_id, household_id, seq, valid_from, data) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(&t)
+                    .push_bind(r.id)
+                    .push_bind(seq(r.entry))
+                    .push_bind(r.valid_from)
+                    .push_bind(&r.json)
+                    .push_unseparated("::jsonb");
+            });
+            q.build().execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(())
     }
 
     async fn ledger(

@@ -19,7 +19,7 @@ CREATE TABLE ledger (
     late          INTEGER NOT NULL,
     entry         TEXT NOT NULL,
     PRIMARY KEY (tenant_id, seq)
-) WITHOUT ROWID;
+);
 
 CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
 BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
@@ -40,7 +40,7 @@ CREATE TABLE persons (
     juminhyo_code  TEXT,
     data           TEXT NOT NULL,
     PRIMARY KEY (tenant_id, person_id)
-) WITHOUT ROWID;
+);
 CREATE INDEX persons_kana ON persons (tenant_id, kana_key);
 CREATE INDEX persons_name ON persons (tenant_id, name_key);
 CREATE INDEX persons_birth ON persons (tenant_id, birth_date);
@@ -54,7 +54,7 @@ CREATE TABLE households (
     dissolved     INTEGER NOT NULL,
     data          TEXT NOT NULL,
     PRIMARY KEY (tenant_id, household_id)
-) WITHOUT ROWID;
+);
 
 -- Projection: each person's snapshot after each entry, valid from its 異動日.
 CREATE TABLE person_versions (
@@ -67,7 +67,7 @@ CREATE TABLE person_versions (
     household_id  INTEGER NOT NULL,
     data          TEXT NOT NULL,
     PRIMARY KEY (tenant_id, person_id, seq)
-) WITHOUT ROWID;
+);
 CREATE INDEX person_versions_household ON person_versions (tenant_id, household_id, valid_from);
 CREATE INDEX person_versions_seq ON person_versions (tenant_id, seq);
 
@@ -78,5 +78,5 @@ CREATE TABLE household_versions (
     valid_from    TEXT NOT NULL,
     data          TEXT NOT NULL,
     PRIMARY KEY (tenant_id, household_id, seq)
-) WITHOUT ROWID;
+);
 CREATE INDEX household_versions_seq ON household_versions (tenant_id, seq);

@@ -6,13 +6,17 @@
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use kikan_domain::{Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId};
+use kikan_store::bulk::BulkRows;
 use kikan_store::{
     HouseholdVersion, PersonIndex, PersonVersion, SearchKeys, Store, StoreError, Tenant, prefix_end,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Row, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+
+/// Rows per multi-row INSERT (SQLite allows 32,766 bound values).
+const CHUNK: usize = 1000;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -74,7 +78,10 @@ impl SqliteStore {
             // FULL: an acknowledged 異動 survives a power loss.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // 64 MiB of page cache per connection: index pages of a large city stay hot.
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(if memory { 1 } else { 4 })
             .min_connections(1)
@@ -352,6 +359,115 @@ impl Store for SqliteStore {
         }
         tx.commit().await.map_err(db)?;
         Ok(seq)
+    }
+
+    async fn bulk_insert(&self, tenant: LocalGovCode, rows: &BulkRows) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let t = tenant_key(tenant);
+        let _w = self.write.lock().await;
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let base: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM ledger WHERE tenant_id = ?")
+                .bind(&t)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?;
+        let seq = |i: usize| base + 1 + i as i64;
+        for (n, chunk) in rows.ledger.chunks(CHUNK).enumerate() {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO ledger (tenant_id, seq, reason, effective_on, notified_on, recorded_at, operator, late, entry) ",
+            );
+            q.push_values(chunk.iter().enumerate(), |mut b, (i, r)| {
+                b.push_bind(&t)
+                    .push_bind(seq(n * CHUNK + i))
+                    .push_bind(r.reason)
+                    .push_bind(r.effective_on)
+                    .push_bind(r.notified_on)
+                    .push_bind(r.recorded_at.to_rfc3339())
+                    .push_bind(&r.operator)
+                    .push_bind(r.late)
+                    .push_bind(&r.json);
+            });
+            q.build().execute(&mut *tx).await.map_err(db)?;
+        }
+        for chunk in rows.persons.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key, \
+                 birth_date, address_line, juminhyo_code, data) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(&t)
+                    .push_bind(r.id)
+                    .push_bind(r.index.version)
+                    .push_bind(r.index.register.to_string())
+                    .push_bind(r.index.household_id.0)
+                    .push_bind(&r.index.kana_key)
+                    .push_bind(&r.index.name_key)
+                    .push_bind(r.index.birth_date)
+                    .push_bind(&r.index.address_line)
+                    .push_bind(&r.index.juminhyo_code)
+                    .push_bind(&r.json);
+            });
+            q.build().execute(&mut *tx).await.map_err(|e| {
+                if unique_violation(&e) {
+                    StoreError::Conflict
+                } else {
+                    db(e)
+                }
+            })?;
+        }
+        for chunk in rows.person_versions.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO person_versions (tenant_id, person_id, seq, valid_from, valid_to, register, household_id, data) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(&t)
+                    .push_bind(r.id)
+                    .push_bind(seq(r.entry))
+                    .push_bind(r.valid_from)
+                    .push_bind(r.valid_to)
+                    .push_bind(r.register.to_string())
+                    .push_bind(r.household_id)
+                    .push_bind(&r.json);
+            });
+            q.build().execute(&mut *tx).await.map_err(db)?;
+        }
+        for chunk in rows.households.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO households (tenant_id, household_id, version, dissolved, data) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(&t)
+                    .push_bind(r.id)
+                    .push_bind(r.version)
+                    .push_bind(r.dissolved)
+                    .push_bind(&r.json);
+            });
+            q.build().execute(&mut *tx).await.map_err(|e| {
+                if unique_violation(&e) {
+                    StoreError::Conflict
+                } else {
+                    db(e)
+                }
+            })?;
+        }
+        for chunk in rows.household_versions.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO household_versions (tenant_id, household_id, seq, valid_from, data) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(&t)
+                    .push_bind(r.id)
+                    .push_bind(seq(r.entry))
+                    .push_bind(r.valid_from)
+                    .push_bind(&r.json);
+            });
+            q.build().execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(())
     }
 
     async fn ledger(

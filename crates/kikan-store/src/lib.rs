@@ -4,6 +4,7 @@
 //! implements [`Store`]; the server and the CLI speak only to `dyn Store` through the
 //! functions of [`service`] and [`check`].
 
+pub mod bulk;
 pub mod check;
 pub mod error;
 pub mod service;
@@ -176,6 +177,14 @@ pub trait Store: Send + Sync + 'static {
         persons: &[&Person],
         households: &[&Household],
     ) -> Result<i64, StoreError>;
+
+    /// Inserts finished rows in one transaction, numbering the batch's entries after
+    /// the tenant's last. No rule is checked: the rows come from `BulkRows::add_history`.
+    async fn bulk_insert(
+        &self,
+        tenant: LocalGovCode,
+        rows: &bulk::BulkRows,
+    ) -> Result<(), StoreError>;
 
     /// Ledger entries after `after_seq`, in order, at most `limit`.
     async fn ledger(
