@@ -201,7 +201,14 @@ const BUILDINGS: &[&str] = &[
     "パレス",
 ];
 /// Foreign residents: nationality, weight, names and readings, statuses.
-const NATIONALITIES: &[(&str, u32, &[(&str, &str)], &[&str])] = &[
+/// A nationality: name, weight, names with readings, statuses.
+type Nationality = (
+    &'static str,
+    u32,
+    &'static [(&'static str, &'static str)],
+    &'static [&'static str],
+);
+const NATIONALITIES: &[Nationality] = &[
     (
         "中国",
         27,
@@ -690,74 +697,77 @@ impl Synth {
                 .then(|| from + Duration::days(s.rng.random_range(0..(to - from).num_days())))
         };
         // 転居 within the city.
-        if self.chance(0.15) {
-            if let Some(on) = next_day(self, last) {
-                let to = self.address();
-                out.push(self.entry(
-                    Change::Relocation {
-                        persons: ids.clone(),
-                        address: to,
-                        target: RelocationTarget::WholeHousehold,
-                    },
-                    on,
-                )?);
-                last = on;
-            }
+        if self.chance(0.15)
+            && let Some(on) = next_day(self, last)
+        {
+            let to = self.address();
+            out.push(self.entry(
+                Change::Relocation {
+                    persons: ids.clone(),
+                    address: to,
+                    target: RelocationTarget::WholeHousehold,
+                },
+                on,
+            )?);
+            last = on;
         }
         // An adult child splits off (世帯分離).
-        if ids.len() >= 3 && self.chance(0.08) {
-            if let Some(on) = next_day(self, last) {
-                let child = ids[ids.len() - 1];
-                let new_h = HouseholdId(self.next_household);
-                self.next_household += 1;
-                out.push(self.entry(
-                    Change::HouseholdSplit {
-                        persons: vec![child],
-                        new_household: new_h,
-                        relationships: vec![MemberRelationship {
-                            person: child,
-                            relationship: Relationship::Head,
-                        }],
-                    },
-                    on,
-                )?);
-                ids.pop();
-                last = on;
-            }
+        if ids.len() >= 3
+            && self.chance(0.08)
+            && let Some(on) = next_day(self, last)
+        {
+            let child = ids[ids.len() - 1];
+            let new_h = HouseholdId(self.next_household);
+            self.next_household += 1;
+            out.push(self.entry(
+                Change::HouseholdSplit {
+                    persons: vec![child],
+                    new_household: new_h,
+                    relationships: vec![MemberRelationship {
+                        person: child,
+                        relationship: Relationship::Head,
+                    }],
+                },
+                on,
+            )?);
+            ids.pop();
+            last = on;
         }
         // The end of the story for some: death of a person living alone, or moving away.
         let old = (self.today - head_birth).num_days() > 75 * 365;
-        if ids.len() == 1 && old && self.chance(0.12) {
-            if let Some(on) = next_day(self, last) {
-                out.push(self.entry(
-                    Change::Death {
-                        person: ids[0],
-                        succession: None,
-                    },
-                    on,
-                )?);
-            }
-        } else if self.chance(0.04) {
-            if let Some(on) = next_day(self, last) {
-                let dest = self.outside_address();
-                out.push(self.entry(
-                    Change::MoveOut {
-                        persons: ids.clone(),
-                        destination: dest.clone(),
-                        planned_on: on,
-                        abroad: false,
-                        succession: None,
-                    },
-                    on,
-                )?);
-                let confirm = Change::MoveOutConfirmed {
-                    persons: ids,
-                    destination: dest,
-                    notice_from: LocalGovCode::from_five("13101").ok(),
+        if ids.len() == 1
+            && old
+            && self.chance(0.12)
+            && let Some(on) = next_day(self, last)
+        {
+            out.push(self.entry(
+                Change::Death {
+                    person: ids[0],
                     succession: None,
-                };
-                out.push(self.entry(confirm, on)?);
-            }
+                },
+                on,
+            )?);
+        } else if self.chance(0.04)
+            && let Some(on) = next_day(self, last)
+        {
+            let dest = self.outside_address();
+            out.push(self.entry(
+                Change::MoveOut {
+                    persons: ids.clone(),
+                    destination: dest.clone(),
+                    planned_on: on,
+                    abroad: false,
+                    succession: None,
+                },
+                on,
+            )?);
+            let confirm = Change::MoveOutConfirmed {
+                persons: ids,
+                destination: dest,
+                notice_from: LocalGovCode::from_five("13101").ok(),
+                succession: None,
+            };
+            out.push(self.entry(confirm, on)?);
         }
         Some(out)
     }
