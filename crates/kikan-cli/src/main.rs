@@ -1,5 +1,6 @@
 //! `kikan`: the one binary. Serve the API, run the demo, manage tenants, check the ledger.
 
+mod bench;
 mod generate;
 mod synth;
 
@@ -97,6 +98,28 @@ enum Command {
         tenant: String,
         #[arg(long, default_value = "みほん市")]
         name: String,
+    },
+    /// Measure load, online 異動, search, as-of extraction and memory, each beside its
+    /// ceiling; prints a table and writes JSON (and an SVG plot with --plot).
+    Bench {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long, default_value_t = 100_000)]
+        residents: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Seconds per concurrency level of the online test.
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+        /// Concurrency levels of the online test.
+        #[arg(long, value_delimiter = ',', default_value = "1,8,32,128")]
+        concurrency: Vec<usize>,
+        /// Where to write the JSON report.
+        #[arg(long, default_value = "bench.json")]
+        json: PathBuf,
+        /// Where to write an SVG plot of latency against concurrency.
+        #[arg(long)]
+        plot: Option<PathBuf>,
     },
     /// Manage municipalities (tenants).
     Tenant {
@@ -220,6 +243,43 @@ async fn run(cli: Cli) -> Result<()> {
                 g.residents as f64 / secs.max(1e-9),
                 g.insert_time.as_secs_f64()
             );
+            Ok(())
+        }
+        Command::Bench {
+            store: store_args,
+            residents,
+            seed,
+            duration,
+            concurrency,
+            json,
+            plot,
+        } => {
+            let store = store_args.open().await?;
+            if !store.tenants().await?.is_empty() {
+                bail!(
+                    "ベンチマークは空のデータベースで実行してください(--data-dir に新しいディレクトリを指定)"
+                );
+            }
+            let server_args = match &store_args.database_url {
+                Some(url) => vec!["--database-url".to_string(), url.clone()],
+                None => vec![
+                    "--data-dir".to_string(),
+                    store_args.data_dir.display().to_string(),
+                ],
+            };
+            let options = bench::BenchOptions {
+                residents,
+                seed,
+                duration,
+                concurrency,
+                progress: std::io::stderr().is_terminal(),
+            };
+            let report = bench::run(store, server_args, &options).await?;
+            bench::print(&report);
+            std::fs::write(&json, serde_json::to_string_pretty(&report)?)?;
+            if let Some(plot) = plot {
+                bench::plot(&report, &plot)?;
+            }
             Ok(())
         }
         Command::Tenant {

@@ -1,0 +1,557 @@
+//! `kikan bench`: the figures that tell whether kikan is fast enough, each beside its
+//! ceiling, measured in one run on this machine.
+
+use crate::generate::{self, Generated};
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use kikan_domain::{HouseholdId, LocalGovCode, PersonId};
+use kikan_store::{SearchQuery, Store, Tenant};
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Kana prefixes searched (any form is accepted; these are the common ones).
+const KANA: &[&str] = &[
+    "サト",
+    "タカハ",
+    "ワタナベ",
+    "ヤマ",
+    "スズキ",
+    "イトウ",
+    "ナカムラ",
+    "コバヤシ",
+    "サイトウ",
+    "カサイ",
+];
+/// Names searched: each also finds its variant forms (高橋 → 髙橋, 渡辺 → 渡邊・渡邉 …).
+const NAMES: &[&str] = &[
+    "高橋", "渡辺", "斎藤", "山崎", "佐藤", "鈴木", "田中", "葛西", "辻本", "浜田",
+];
+
+/// Options of one benchmark run.
+pub struct BenchOptions {
+    pub residents: usize,
+    pub seed: u64,
+    /// Seconds per concurrency level of the online test.
+    pub duration: u64,
+    pub concurrency: Vec<usize>,
+    pub progress: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Latency {
+    pub clients: usize,
+    pub requests: u64,
+    pub errors: u64,
+    pub conflicts: u64,
+    pub per_second: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub engine: String,
+    pub machine: String,
+    pub residents: usize,
+    pub households: usize,
+    pub entries: usize,
+    pub load_seconds: f64,
+    pub load_per_second: f64,
+    pub ceiling_insert_seconds: f64,
+    pub ceiling_per_second: f64,
+    pub load_vs_ceiling: f64,
+    pub relocation: Vec<Latency>,
+    pub noop: Vec<Latency>,
+    pub search_kana: Latency,
+    pub search_name: Latency,
+    pub as_of_date: String,
+    pub as_of_residents: usize,
+    pub as_of_seconds: f64,
+    pub server_peak_rss_mib: f64,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1000.0
+}
+
+fn latency(
+    clients: usize,
+    mut samples: Vec<Duration>,
+    errors: u64,
+    conflicts: u64,
+    elapsed: Duration,
+) -> Latency {
+    samples.sort();
+    Latency {
+        clients,
+        requests: samples.len() as u64,
+        errors,
+        conflicts,
+        per_second: samples.len() as f64 / elapsed.as_secs_f64().max(1e-9),
+        p50_ms: percentile(&samples, 0.50),
+        p95_ms: percentile(&samples, 0.95),
+        p99_ms: percentile(&samples, 0.99),
+    }
+}
+
+/// The households the online test moves: (household, its members), from the register.
+async fn households(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    on: NaiveDate,
+    want: usize,
+) -> Result<Vec<(HouseholdId, Vec<PersonId>)>> {
+    let mut by_household: BTreeMap<HouseholdId, Vec<PersonId>> = BTreeMap::new();
+    let mut after = None;
+    while by_household.len() < want {
+        let page = store.residents_as_of(tenant, on, after, 5000).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        for p in page {
+            by_household.entry(p.household_id).or_default().push(p.id);
+        }
+    }
+    // Only households whose members were all seen (pages end mid-household).
+    let mut out: Vec<_> = by_household.into_iter().collect();
+    out.pop();
+    // Complete the member lists from the households themselves.
+    let ids: Vec<HouseholdId> = out.iter().map(|(h, _)| *h).collect();
+    let full = store.households(tenant, &ids).await?;
+    Ok(full
+        .into_iter()
+        .filter(|h| h.dissolved_on.is_none())
+        .map(|h| (h.id, h.members))
+        .collect())
+}
+
+/// Runs `clients` concurrent loops of `op` for `duration`.
+async fn load_test<F, Fut>(clients: usize, duration: Duration, op: F) -> Latency
+where
+    F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), u16>> + Send,
+{
+    let op = Arc::new(op);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let op = op.clone();
+        tasks.push(tokio::spawn(async move {
+            let (mut samples, mut errors, mut conflicts, mut i) = (Vec::new(), 0u64, 0u64, 0u64);
+            while started.elapsed() < duration {
+                let t = Instant::now();
+                match op(c, i).await {
+                    Ok(()) => samples.push(t.elapsed()),
+                    Err(409) => conflicts += 1,
+                    Err(_) => errors += 1,
+                }
+                i += 1;
+            }
+            (samples, errors, conflicts)
+        }));
+    }
+    let (mut all, mut errors, mut conflicts) = (Vec::new(), 0, 0);
+    for t in tasks {
+        if let Ok((s, e, c)) = t.await {
+            all.extend(s);
+            errors += e;
+            conflicts += c;
+        }
+    }
+    latency(clients, all, errors, conflicts, started.elapsed())
+}
+
+fn peak_rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0 / 1024.0);
+    format!("{cores} cores, {mem:.0} GiB, {cpu}")
+}
+
+/// The whole benchmark. `server_args` open the same store in a `kikan serve` child.
+pub async fn run(
+    store: Arc<dyn Store>,
+    server_args: Vec<String>,
+    o: &BenchOptions,
+) -> Result<Report> {
+    let today = kikan_server::japan_today();
+    let ceiling_code = LocalGovCode::from_five("14998")?;
+    let code = LocalGovCode::from_five("14999")?;
+    let tenant = |code, name: &str| Tenant {
+        code,
+        name: name.into(),
+        mayor: format!("{name}長　見本　一郎"),
+    };
+
+    eprintln!(
+        "[1/5] 書き込みの上限(生成済みの行をそのまま挿入): {} 人",
+        o.residents
+    );
+    let ceiling: Generated = generate::generate(
+        store.clone(),
+        tenant(ceiling_code, "上限測定市"),
+        o.residents,
+        o.seed,
+        today,
+        o.progress,
+        false,
+    )
+    .await?;
+    eprintln!(
+        "[2/5] 一括ロード(生成・異動の適用・書き込み): {} 人",
+        o.residents
+    );
+    let load = generate::generate(
+        store.clone(),
+        tenant(code, "みほん市"),
+        o.residents,
+        o.seed,
+        today,
+        o.progress,
+        true,
+    )
+    .await?;
+
+    // The server, as its own process, so that its memory is its own.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let exe = std::env::current_exe()?;
+    let mut child = tokio::process::Command::new(exe)
+        .arg("serve")
+        .args(&server_args)
+        .args(["--port", &port.to_string()])
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting the server")?;
+    let pid = child.id().unwrap_or(0);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()?;
+    let mut up = false;
+    for _ in 0..100 {
+        if client.get(format!("{base}/health")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if !up {
+        bail!("the server did not start");
+    }
+
+    eprintln!(
+        "[3/5] オンライン異動(転居)と空エンドポイント: 同時接続 {:?}, 各 {} 秒",
+        o.concurrency, o.duration
+    );
+    let pool = Arc::new(households(&*store, code, today, 20_000).await?);
+    if pool.is_empty() {
+        bail!("no households to move");
+    }
+    let duration = Duration::from_secs(o.duration);
+    let (mut relocation, mut noop) = (Vec::new(), Vec::new());
+    for &clients in &o.concurrency {
+        let (client2, base2, pool2) = (client.clone(), base.clone(), pool.clone());
+        let today_s = today.to_string();
+        relocation.push(
+            load_test(clients, duration, move |c, i| {
+                let (client, base, pool, today) = (client2.clone(), base2.clone(), pool2.clone(), today_s.clone());
+                async move {
+                    let mut rng = rand::rngs::SmallRng::seed_from_u64((c as u64) << 32 | i);
+                    let (_, members) = &pool[rng.random_range(0..pool.len())];
+                    let body = json!({
+                        "effective_on": today, "notified_on": today,
+                        "change": {"type": "relocation", "person_ids": members.iter().map(|p| p.0).collect::<Vec<_>>(),
+                            "address": {"place": format!("{}中央区本町一丁目", generate::PLACE), "banchi": format!("{}番{}号", rng.random_range(1..40), rng.random_range(1..30))}}
+                    });
+                    let r = client
+                        .post(format!("{base}/api/v1/tenants/149993/changes"))
+                        .header("X-Kikan-Operator", "bench")
+                        .json(&body)
+                        .send()
+                        .await
+                        .map_err(|_| 0u16)?;
+                    match r.status().as_u16() {
+                        201 => Ok(()),
+                        s => Err(s),
+                    }
+                }
+            })
+            .await,
+        );
+        let (client2, base2) = (client.clone(), base.clone());
+        noop.push(
+            load_test(clients, duration, move |_, _| {
+                let (client, base) = (client2.clone(), base2.clone());
+                async move {
+                    let r = client
+                        .get(format!("{base}/health"))
+                        .send()
+                        .await
+                        .map_err(|_| 0u16)?;
+                    if r.status().is_success() {
+                        Ok(())
+                    } else {
+                        Err(r.status().as_u16())
+                    }
+                }
+            })
+            .await,
+        );
+    }
+
+    eprintln!("[4/5] 氏名検索(かな前方一致・異体字を含む漢字)");
+    let search = |field: &'static str, values: &'static [&'static str]| {
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            let mut samples = Vec::new();
+            let started = Instant::now();
+            let mut errors = 0;
+            for i in 0..1000 {
+                let v = values[i % values.len()];
+                let t = Instant::now();
+                let ok = client
+                    .get(format!("{base}/api/v1/tenants/149993/search"))
+                    .query(&[(field, v), ("limit", "20")])
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false);
+                if ok {
+                    samples.push(t.elapsed())
+                } else {
+                    errors += 1
+                }
+            }
+            latency(1, samples, errors, 0, started.elapsed())
+        }
+    };
+    let search_kana = search("kana", KANA).await;
+    let search_name = search("name", NAMES).await;
+    // The store finds what the API found: a sanity check that the figures measure work.
+    let hits = store
+        .search(
+            code,
+            &SearchQuery {
+                name: Some("高橋".into()),
+                limit: 5,
+                ..Default::default()
+            }
+            .keys(),
+        )
+        .await?;
+    if hits.is_empty() {
+        bail!("name search found nobody: the benchmark would measure nothing");
+    }
+
+    eprintln!("[5/5] 基準日抽出(全住民と世帯)");
+    let on = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or(today);
+    let started = Instant::now();
+    let (mut after, mut count) = (None, 0usize);
+    loop {
+        let page = store.residents_as_of(code, on, after, 10_000).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        count += page.len();
+    }
+    let as_of_seconds = started.elapsed().as_secs_f64();
+    let server_peak_rss_mib = peak_rss_mib(pid);
+    let _ = child.kill().await;
+
+    Ok(Report {
+        engine: store.engine().into(),
+        machine: machine(),
+        residents: load.residents,
+        households: load.households,
+        entries: load.entries,
+        load_seconds: load.elapsed.as_secs_f64(),
+        load_per_second: load.residents as f64 / load.elapsed.as_secs_f64().max(1e-9),
+        ceiling_insert_seconds: ceiling.insert_time.as_secs_f64(),
+        ceiling_per_second: ceiling.residents as f64 / ceiling.insert_time.as_secs_f64().max(1e-9),
+        load_vs_ceiling: ceiling.insert_time.as_secs_f64() / load.elapsed.as_secs_f64().max(1e-9),
+        relocation,
+        noop,
+        search_kana,
+        search_name,
+        as_of_date: on.to_string(),
+        as_of_residents: count,
+        as_of_seconds,
+        server_peak_rss_mib,
+    })
+}
+
+pub fn print(r: &Report) {
+    println!(
+        "kikan bench — {} — {} 人 ({} 世帯, 異動 {} 件) — {}",
+        r.engine, r.residents, r.households, r.entries, r.machine
+    );
+    println!();
+    println!(
+        "一括ロード            {:>10.0} 人/秒  ({:.1} 秒)",
+        r.load_per_second, r.load_seconds
+    );
+    println!(
+        "  上限(挿入のみ)     {:>10.0} 人/秒  ({:.1} 秒)   比 {:.0} %",
+        r.ceiling_per_second,
+        r.ceiling_insert_seconds,
+        r.load_vs_ceiling * 100.0
+    );
+    println!();
+    println!(
+        "同時接続  転居/秒  p50 ms  p95 ms  p99 ms  競合  誤り | 空/秒    p50 ms  p99 ms | 比(転居/空)"
+    );
+    for (a, b) in r.relocation.iter().zip(&r.noop) {
+        println!(
+            "{:>8} {:>8.0} {:>7.2} {:>7.2} {:>7.2} {:>5} {:>5} | {:>8.0} {:>7.2} {:>7.2} | {:>5.1} %",
+            a.clients,
+            a.per_second,
+            a.p50_ms,
+            a.p95_ms,
+            a.p99_ms,
+            a.conflicts,
+            a.errors,
+            b.per_second,
+            b.p50_ms,
+            b.p99_ms,
+            100.0 * a.per_second / b.per_second.max(1e-9)
+        );
+    }
+    println!();
+    println!(
+        "かな検索        p50 {:.2} ms  p99 {:.2} ms  ({} 件)",
+        r.search_kana.p50_ms, r.search_kana.p99_ms, r.search_kana.requests
+    );
+    println!(
+        "漢字検索(異体字) p50 {:.2} ms  p99 {:.2} ms  ({} 件)",
+        r.search_name.p50_ms, r.search_name.p99_ms, r.search_name.requests
+    );
+    println!(
+        "基準日抽出 {}   {} 人を {:.1} 秒",
+        r.as_of_date, r.as_of_residents, r.as_of_seconds
+    );
+    println!("サーバーの最大RSS  {:.0} MiB", r.server_peak_rss_mib);
+}
+
+/// A small SVG of p50/p99 latency against concurrency (relocation and no-op).
+pub fn plot(r: &Report, path: &Path) -> Result<()> {
+    let (w, h, m) = (640.0, 360.0, 50.0);
+    let max = r
+        .relocation
+        .iter()
+        .chain(&r.noop)
+        .map(|l| l.p99_ms)
+        .fold(1.0f64, f64::max)
+        * 1.1;
+    let xs: Vec<f64> = (0..r.relocation.len())
+        .map(|i| m + i as f64 * (w - 2.0 * m) / (r.relocation.len().max(2) - 1) as f64)
+        .collect();
+    let y = |v: f64| h - m - v / max * (h - 2.0 * m);
+    let line = |ls: &[Latency], f: fn(&Latency) -> f64, color: &str, dash: &str| {
+        let pts: Vec<String> = ls
+            .iter()
+            .zip(&xs)
+            .map(|(l, x)| format!("{x:.1},{:.1}", y(f(l))))
+            .collect();
+        format!(
+            "<polyline fill='none' stroke='{color}' stroke-width='2' {dash} points='{}'/>",
+            pts.join(" ")
+        )
+    };
+    let mut svg = format!(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}' font-family='sans-serif' font-size='12'>"
+    );
+    svg += &format!(
+        "<rect width='{w}' height='{h}' fill='white'/><text x='{m}' y='20'>転居 (HTTP) latency vs concurrency — {} residents, {}</text>",
+        r.residents, r.engine
+    );
+    svg += &format!(
+        "<line x1='{m}' y1='{}' x2='{}' y2='{}' stroke='black'/>",
+        h - m,
+        w - m,
+        h - m
+    );
+    svg += &format!(
+        "<line x1='{m}' y1='{m}' x2='{m}' y2='{}' stroke='black'/>",
+        h - m
+    );
+    for (l, x) in r.relocation.iter().zip(&xs) {
+        svg += &format!(
+            "<text x='{x:.1}' y='{}' text-anchor='middle'>{}</text>",
+            h - m + 16.0,
+            l.clients
+        );
+    }
+    for k in 0..=4 {
+        let v = max * k as f64 / 4.0;
+        svg += &format!(
+            "<text x='{}' y='{:.1}' text-anchor='end'>{v:.1}</text>",
+            m - 4.0,
+            y(v) + 4.0
+        );
+    }
+    svg += &format!(
+        "<text x='{}' y='{}' text-anchor='middle'>concurrent clients</text><text x='12' y='{}' transform='rotate(-90 12 {})'>ms</text>",
+        w / 2.0,
+        h - 12.0,
+        h / 2.0,
+        h / 2.0
+    );
+    svg += &line(&r.relocation, |l| l.p50_ms, "#0017c1", "");
+    svg += &line(
+        &r.relocation,
+        |l| l.p99_ms,
+        "#0017c1",
+        "stroke-dasharray='6 4'",
+    );
+    svg += &line(&r.noop, |l| l.p50_ms, "#d16d00", "");
+    svg += &line(&r.noop, |l| l.p99_ms, "#d16d00", "stroke-dasharray='6 4'");
+    svg += &format!(
+        "<text x='{}' y='40' fill='#0017c1'>転居 p50 (solid), p99 (dashed)</text><text x='{}' y='56' fill='#d16d00'>no-op p50 (solid), p99 (dashed)</text>",
+        w - 260.0,
+        w - 260.0
+    );
+    svg += "</svg>\n";
+    std::fs::write(path, svg).with_context(|| format!("writing {}", path.display()))
+}
