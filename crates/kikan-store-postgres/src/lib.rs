@@ -159,21 +159,19 @@ impl Store for PgStore {
         tenant: LocalGovCode,
         ids: &[PersonId],
     ) -> Result<Vec<Person>, StoreError> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let row = sqlx::query(
-                "SELECT data::text AS data FROM persons WHERE tenant_id = $1 AND person_id = $2",
-            )
-            .bind(tenant_key(tenant))
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?;
-            if let Some(r) = row {
-                out.push(person_of(&r)?);
-            }
+        if ids.is_empty() {
+            return Ok(vec![]);
         }
-        Ok(out)
+        let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+        let rows = sqlx::query(
+            "SELECT data::text AS data FROM persons WHERE tenant_id = $1 AND person_id = ANY($2)",
+        )
+        .bind(tenant_key(tenant))
+        .bind(&ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(|r| person_of(r)).collect()
     }
 
     async fn households(
@@ -181,19 +179,19 @@ impl Store for PgStore {
         tenant: LocalGovCode,
         ids: &[HouseholdId],
     ) -> Result<Vec<Household>, StoreError> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let row = sqlx::query("SELECT data::text AS data FROM households WHERE tenant_id = $1 AND household_id = $2")
-                .bind(tenant_key(tenant))
-                .bind(id.0)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db)?;
-            if let Some(r) = row {
-                out.push(decode(&r.try_get::<String, _>("data").map_err(db)?)?);
-            }
+        if ids.is_empty() {
+            return Ok(vec![]);
         }
-        Ok(out)
+        let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+        let rows = sqlx::query("SELECT data::text AS data FROM households WHERE tenant_id = $1 AND household_id = ANY($2)")
+            .bind(tenant_key(tenant))
+            .bind(&ids)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| decode(&r.try_get::<String, _>("data").map_err(db)?))
+            .collect()
     }
 
     async fn commit(

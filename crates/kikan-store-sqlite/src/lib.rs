@@ -1,7 +1,7 @@
 //! The SQLite engine: kikan's embedded default, one file in WAL mode.
 //!
-//! Writes go through one connection at a time (SQLite has one writer); reads use a
-//! small pool and see a consistent snapshot each.
+//! Writes go through one writer at a time (SQLite has one), which commits the changes
+//! waiting for it as a group; reads use a small pool and see a consistent snapshot each.
 
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
@@ -13,20 +13,23 @@ use kikan_store::{
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{Connection, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
 /// Rows per multi-row INSERT (SQLite allows 32,766 bound values).
 const CHUNK: usize = 1000;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub struct SqliteStore {
     pool: SqlitePool,
-    write: Mutex<()>,
+    /// Held by every writer: the group committer, bulk loads, tenant registration.
+    write: Arc<Mutex<()>>,
+    commits: mpsc::Sender<Job>,
 }
 
 fn db(e: sqlx::Error) -> StoreError {
@@ -82,21 +85,44 @@ impl SqliteStore {
             // 64 MiB of page cache per connection: index pages of a large city stay hot.
             .pragma("cache_size", "-65536")
             .pragma("temp_store", "memory");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(if memory { 1 } else { 4 })
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(opts)
-            .await
-            .map_err(db)?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Database(e.to_string()))?;
+        let pool = if memory {
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(opts)
+                .await
+                .map_err(db)?;
+            MIGRATOR
+                .run(&pool)
+                .await
+                .map_err(|e| StoreError::Database(e.to_string()))?;
+            pool
+        } else {
+            // One connection first: it switches the new file to WAL and migrates it
+            // before any other connection can race it for the lock.
+            let mut first = SqliteConnection::connect_with(&opts).await.map_err(db)?;
+            MIGRATOR
+                .run(&mut first)
+                .await
+                .map_err(|e| StoreError::Database(e.to_string()))?;
+            first.close().await.map_err(db)?;
+            SqlitePoolOptions::new()
+                .max_connections(4)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(opts)
+                .await
+                .map_err(db)?
+        };
+        let write = Arc::new(Mutex::new(()));
+        let (commits, jobs) = mpsc::channel(4 * GROUP);
+        tokio::spawn(writer(pool.clone(), write.clone(), jobs));
         Ok(SqliteStore {
             pool,
-            write: Mutex::new(()),
+            write,
+            commits,
         })
     }
 
@@ -169,19 +195,18 @@ impl Store for SqliteStore {
         tenant: LocalGovCode,
         ids: &[PersonId],
     ) -> Result<Vec<Person>, StoreError> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let row = sqlx::query("SELECT data FROM persons WHERE tenant_id = ? AND person_id = ?")
-                .bind(tenant_key(tenant))
-                .bind(id.0)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db)?;
-            if let Some(r) = row {
-                out.push(person_of(&r)?);
-            }
+        if ids.is_empty() {
+            return Ok(vec![]);
         }
-        Ok(out)
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT data FROM persons WHERE tenant_id = ");
+        q.push_bind(tenant_key(tenant)).push(" AND person_id IN (");
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(id.0);
+        }
+        q.push(")");
+        let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
+        rows.iter().map(|r| person_of(r)).collect()
     }
 
     async fn households(
@@ -189,20 +214,21 @@ impl Store for SqliteStore {
         tenant: LocalGovCode,
         ids: &[HouseholdId],
     ) -> Result<Vec<Household>, StoreError> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let row =
-                sqlx::query("SELECT data FROM households WHERE tenant_id = ? AND household_id = ?")
-                    .bind(tenant_key(tenant))
-                    .bind(id.0)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(db)?;
-            if let Some(r) = row {
-                out.push(decode(&r.try_get::<String, _>("data").map_err(db)?)?);
-            }
+        if ids.is_empty() {
+            return Ok(vec![]);
         }
-        Ok(out)
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT data FROM households WHERE tenant_id = ");
+        q.push_bind(tenant_key(tenant))
+            .push(" AND household_id IN (");
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(id.0);
+        }
+        q.push(")");
+        let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
+        rows.iter()
+            .map(|r| decode(&r.try_get::<String, _>("data").map_err(db)?))
+            .collect()
     }
 
     async fn commit(
@@ -212,153 +238,21 @@ impl Store for SqliteStore {
         persons: &[&Person],
         households: &[&Household],
     ) -> Result<i64, StoreError> {
-        let t = tenant_key(tenant);
-        let _w = self.write.lock().await;
-        let mut tx = self.pool.begin().await.map_err(db)?;
-        let seq: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger WHERE tenant_id = ?")
-                .bind(&t)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db)?;
-        sqlx::query(
-            "INSERT INTO ledger (tenant_id, seq, reason, effective_on, notified_on, recorded_at, operator, late, entry)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&t)
-        .bind(seq)
-        .bind(entry.reason().label())
-        .bind(entry.effective_on)
-        .bind(entry.notified_on)
-        .bind(entry.recorded_at.to_rfc3339())
-        .bind(&entry.operator)
-        .bind(entry.late)
-        .bind(json(entry)?)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        for p in persons {
-            let ix = PersonIndex::of(p);
-            let data = json(p)?;
-            let done = if p.version == 1 {
-                sqlx::query(
-                    "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key,
-                        birth_date, address_line, juminhyo_code, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(&t)
-                .bind(p.id.0)
-                .bind(ix.version)
-                .bind(ix.register.to_string())
-                .bind(ix.household_id.0)
-                .bind(&ix.kana_key)
-                .bind(&ix.name_key)
-                .bind(ix.birth_date)
-                .bind(&ix.address_line)
-                .bind(&ix.juminhyo_code)
-                .bind(&data)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| if unique_violation(&e) { StoreError::Conflict } else { db(e) })?
-                .rows_affected()
-            } else {
-                sqlx::query(
-                    "UPDATE persons SET version = ?, register = ?, household_id = ?, kana_key = ?, name_key = ?,
-                        birth_date = ?, address_line = ?, juminhyo_code = ?, data = ?
-                     WHERE tenant_id = ? AND person_id = ? AND version = ?",
-                )
-                .bind(ix.version)
-                .bind(ix.register.to_string())
-                .bind(ix.household_id.0)
-                .bind(&ix.kana_key)
-                .bind(&ix.name_key)
-                .bind(ix.birth_date)
-                .bind(&ix.address_line)
-                .bind(&ix.juminhyo_code)
-                .bind(&data)
-                .bind(&t)
-                .bind(p.id.0)
-                .bind(ix.version - 1)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?
-                .rows_affected()
-            };
-            if done != 1 {
-                return Err(StoreError::Conflict);
-            }
-            sqlx::query(
-                "UPDATE person_versions SET valid_to = ? WHERE tenant_id = ? AND person_id = ? AND valid_to IS NULL",
-            )
-            .bind(entry.effective_on)
-            .bind(&t)
-            .bind(p.id.0)
-            .execute(&mut *tx)
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            tenant: tenant_key(tenant),
+            entry: entry.clone(),
+            persons: persons.iter().map(|p| (*p).clone()).collect(),
+            households: households.iter().map(|h| (*h).clone()).collect(),
+            reply,
+        };
+        self.commits
+            .send(job)
             .await
-            .map_err(db)?;
-            sqlx::query(
-                "INSERT INTO person_versions (tenant_id, person_id, seq, valid_from, valid_to, register, household_id, data)
-                 VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
-            )
-            .bind(&t)
-            .bind(p.id.0)
-            .bind(seq)
-            .bind(entry.effective_on)
-            .bind(ix.register.to_string())
-            .bind(ix.household_id.0)
-            .bind(&data)
-            .execute(&mut *tx)
+            .map_err(|_| StoreError::Database("the writer has stopped".into()))?;
+        answer
             .await
-            .map_err(db)?;
-        }
-        for h in households {
-            let data = json(h)?;
-            let version = h.version as i64;
-            let done = if version == 1 {
-                sqlx::query(
-                    "INSERT INTO households (tenant_id, household_id, version, dissolved, data) VALUES (?, ?, ?, ?, ?)",
-                )
-                .bind(&t)
-                .bind(h.id.0)
-                .bind(version)
-                .bind(h.dissolved_on.is_some())
-                .bind(&data)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| if unique_violation(&e) { StoreError::Conflict } else { db(e) })?
-                .rows_affected()
-            } else {
-                sqlx::query(
-                    "UPDATE households SET version = ?, dissolved = ?, data = ?
-                     WHERE tenant_id = ? AND household_id = ? AND version = ?",
-                )
-                .bind(version)
-                .bind(h.dissolved_on.is_some())
-                .bind(&data)
-                .bind(&t)
-                .bind(h.id.0)
-                .bind(version - 1)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?
-                .rows_affected()
-            };
-            if done != 1 {
-                return Err(StoreError::Conflict);
-            }
-            sqlx::query(
-                "INSERT INTO household_versions (tenant_id, household_id, seq, valid_from, data) VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(&t)
-            .bind(h.id.0)
-            .bind(seq)
-            .bind(entry.effective_on)
-            .bind(&data)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(seq)
+            .map_err(|_| StoreError::Database("the writer has stopped".into()))?
     }
 
     async fn bulk_insert(&self, tenant: LocalGovCode, rows: &BulkRows) -> Result<(), StoreError> {
@@ -771,5 +665,242 @@ fn version_of(r: &SqliteRow) -> Result<PersonVersion, StoreError> {
         valid_from: r.try_get("valid_from").map_err(db)?,
         valid_to: r.try_get("valid_to").map_err(db)?,
         person: person_of(r)?,
+    })
+}
+
+/// Writes one change inside the group's transaction (see [`writer`]).
+fn write_change<'a>(tx: &'a mut SqliteConnection, job: &'a Job) -> BoxedWrite<'a> {
+    Box::pin(async move {
+        let (t, entry) = (&job.tenant, &job.entry);
+        let seq: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger WHERE tenant_id = ?")
+                .bind(&t)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?;
+        sqlx::query(
+            "INSERT INTO ledger (tenant_id, seq, reason, effective_on, notified_on, recorded_at, operator, late, entry)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&t)
+        .bind(seq)
+        .bind(entry.reason().label())
+        .bind(entry.effective_on)
+        .bind(entry.notified_on)
+        .bind(entry.recorded_at.to_rfc3339())
+        .bind(&entry.operator)
+        .bind(entry.late)
+        .bind(json(entry)?)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        for p in &job.persons {
+            let ix = PersonIndex::of(p);
+            let data = json(p)?;
+            let done = if p.version == 1 {
+                sqlx::query(
+                    "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key,
+                        birth_date, address_line, juminhyo_code, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(&t)
+                .bind(p.id.0)
+                .bind(ix.version)
+                .bind(ix.register.to_string())
+                .bind(ix.household_id.0)
+                .bind(&ix.kana_key)
+                .bind(&ix.name_key)
+                .bind(ix.birth_date)
+                .bind(&ix.address_line)
+                .bind(&ix.juminhyo_code)
+                .bind(&data)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| if unique_violation(&e) { StoreError::Conflict } else { db(e) })?
+                .rows_affected()
+            } else {
+                sqlx::query(
+                    "UPDATE persons SET version = ?, register = ?, household_id = ?, kana_key = ?, name_key = ?,
+                        birth_date = ?, address_line = ?, juminhyo_code = ?, data = ?
+                     WHERE tenant_id = ? AND person_id = ? AND version = ?",
+                )
+                .bind(ix.version)
+                .bind(ix.register.to_string())
+                .bind(ix.household_id.0)
+                .bind(&ix.kana_key)
+                .bind(&ix.name_key)
+                .bind(ix.birth_date)
+                .bind(&ix.address_line)
+                .bind(&ix.juminhyo_code)
+                .bind(&data)
+                .bind(&t)
+                .bind(p.id.0)
+                .bind(ix.version - 1)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected()
+            };
+            if done != 1 {
+                return Err(StoreError::Conflict);
+            }
+            sqlx::query(
+                "UPDATE person_versions SET valid_to = ? WHERE tenant_id = ? AND person_id = ? AND valid_to IS NULL",
+            )
+            .bind(entry.effective_on)
+            .bind(&t)
+            .bind(p.id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            sqlx::query(
+                "INSERT INTO person_versions (tenant_id, person_id, seq, valid_from, valid_to, register, household_id, data)
+                 VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
+            )
+            .bind(&t)
+            .bind(p.id.0)
+            .bind(seq)
+            .bind(entry.effective_on)
+            .bind(ix.register.to_string())
+            .bind(ix.household_id.0)
+            .bind(&data)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        for h in &job.households {
+            let data = json(h)?;
+            let version = h.version as i64;
+            let done = if version == 1 {
+                sqlx::query(
+                    "INSERT INTO households (tenant_id, household_id, version, dissolved, data) VALUES (?, ?, ?, ?, ?)",
+                )
+                .bind(&t)
+                .bind(h.id.0)
+                .bind(version)
+                .bind(h.dissolved_on.is_some())
+                .bind(&data)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| if unique_violation(&e) { StoreError::Conflict } else { db(e) })?
+                .rows_affected()
+            } else {
+                sqlx::query(
+                    "UPDATE households SET version = ?, dissolved = ?, data = ?
+                     WHERE tenant_id = ? AND household_id = ? AND version = ?",
+                )
+                .bind(version)
+                .bind(h.dissolved_on.is_some())
+                .bind(&data)
+                .bind(&t)
+                .bind(h.id.0)
+                .bind(version - 1)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected()
+            };
+            if done != 1 {
+                return Err(StoreError::Conflict);
+            }
+            sqlx::query(
+                "INSERT INTO household_versions (tenant_id, household_id, seq, valid_from, data) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(&t)
+            .bind(h.id.0)
+            .bind(seq)
+            .bind(entry.effective_on)
+            .bind(&data)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        Ok(seq)
+    })
+}
+
+/// The future of one write (boxed: it runs inside the spawned writer).
+type BoxedWrite<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<i64, StoreError>> + Send + 'a>>;
+
+/// The future of one group's transaction.
+type BoxedGroup<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Vec<Result<i64, StoreError>>> + Send + 'a>>;
+
+/// Every change of a group fails when the group's transaction does.
+fn fail_all(n: usize, e: &StoreError) -> Vec<Result<i64, StoreError>> {
+    (0..n)
+        .map(|_| Err(StoreError::Database(e.to_string())))
+        .collect()
+}
+
+/// One change waiting for the writer.
+struct Job {
+    tenant: String,
+    entry: LedgerEntry,
+    persons: Vec<Person>,
+    households: Vec<Household>,
+    reply: oneshot::Sender<Result<i64, StoreError>>,
+}
+
+/// Most changes committed together in one transaction.
+const GROUP: usize = 256;
+
+/// The one writer: group commit. It takes every change waiting, writes each inside
+/// its own savepoint (a change that fails is rolled back alone), commits the group
+/// with one fsync, and only then answers each caller. An acknowledged change is on disk.
+async fn writer(pool: SqlitePool, lock: Arc<Mutex<()>>, mut jobs: mpsc::Receiver<Job>) {
+    while let Some(first) = jobs.recv().await {
+        let mut group = vec![first];
+        while group.len() < GROUP {
+            match jobs.try_recv() {
+                Ok(j) => group.push(j),
+                Err(_) => break,
+            }
+        }
+        let _w = lock.lock().await;
+        let outcomes = write_group(&pool, &group).await;
+        for (job, outcome) in group.into_iter().zip(outcomes) {
+            let _ = job.reply.send(outcome);
+        }
+    }
+}
+
+fn write_group<'a>(pool: &'a SqlitePool, group: &'a [Job]) -> BoxedGroup<'a> {
+    Box::pin(async move {
+        let mut tx = match pool.begin().await.map_err(db) {
+            Ok(tx) => tx,
+            Err(e) => return fail_all(group.len(), &e),
+        };
+        let mut outcomes = Vec::with_capacity(group.len());
+        for job in group {
+            if let Err(e) = sqlx::query("SAVEPOINT change")
+                .execute(&mut *tx)
+                .await
+                .map_err(db)
+            {
+                return fail_all(group.len(), &e);
+            }
+            let outcome = write_change(&mut tx, job).await;
+            if outcome.is_err()
+                && let Err(e) = sqlx::query("ROLLBACK TO change")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)
+            {
+                return fail_all(group.len(), &e);
+            }
+            if let Err(e) = sqlx::query("RELEASE change")
+                .execute(&mut *tx)
+                .await
+                .map_err(db)
+            {
+                return fail_all(group.len(), &e);
+            }
+            outcomes.push(outcome);
+        }
+        match tx.commit().await.map_err(db) {
+            Ok(()) => outcomes,
+            Err(e) => fail_all(group.len(), &e),
+        }
     })
 }

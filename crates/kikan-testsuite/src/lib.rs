@@ -79,7 +79,7 @@ pub async fn fresh_sqlite() -> TestStore {
     let dir = std::env::temp_dir().join(format!("kikan-test-{:016x}", rand::random::<u64>()));
     match SqliteStore::open_dir(&dir).await {
         Ok(s) => TestStore::Sqlite(Arc::new(s)),
-        Err(e) => panic!("cannot open SQLite in {}: {e}", dir.display()),
+        Err(e) => panic!("cannot open SQLite in {}: {e:?}", dir.display()),
     }
 }
 
