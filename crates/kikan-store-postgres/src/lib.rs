@@ -171,7 +171,7 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        rows.iter().map(|r| person_of(r)).collect()
+        rows.iter().map(person_of).collect()
     }
 
     async fn households(

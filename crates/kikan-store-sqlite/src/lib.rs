@@ -206,7 +206,7 @@ impl Store for SqliteStore {
         }
         q.push(")");
         let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
-        rows.iter().map(|r| person_of(r)).collect()
+        rows.iter().map(person_of).collect()
     }
 
     async fn households(
