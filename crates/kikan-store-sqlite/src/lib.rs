@@ -674,7 +674,7 @@ fn write_change<'a>(tx: &'a mut SqliteConnection, job: &'a Job) -> BoxedWrite<'a
         let (t, entry) = (&job.tenant, &job.entry);
         let seq: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger WHERE tenant_id = ?")
-                .bind(&t)
+                .bind(t)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db)?;
@@ -682,7 +682,7 @@ fn write_change<'a>(tx: &'a mut SqliteConnection, job: &'a Job) -> BoxedWrite<'a
             "INSERT INTO ledger (tenant_id, seq, reason, effective_on, notified_on, recorded_at, operator, late, entry)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(&t)
+        .bind(t)
         .bind(seq)
         .bind(entry.reason().label())
         .bind(entry.effective_on)
@@ -702,7 +702,7 @@ fn write_change<'a>(tx: &'a mut SqliteConnection, job: &'a Job) -> BoxedWrite<'a
                     "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key,
                         birth_date, address_line, juminhyo_code, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 )
-                .bind(&t)
+                .bind(t)
                 .bind(p.id.0)
                 .bind(ix.version)
                 .bind(ix.register.to_string())
@@ -732,7 +732,7 @@ fn write_change<'a>(tx: &'a mut SqliteConnection, job: &'a Job) -> BoxedWrite<'a
                 .bind(&ix.address_line)
                 .bind(&ix.juminhyo_code)
                 .bind(&data)
-                .bind(&t)
+                .bind(t)
                 .bind(p.id.0)
                 .bind(ix.version - 1)
                 .execute(&mut *tx)
@@ -747,7 +747,7 @@ fn write_change<'a>(tx: &'a mut SqliteConnection, job: &'a Job) -> BoxedWrite<'a
                 "UPDATE person_versions SET valid_to = ? WHERE tenant_id = ? AND person_id = ? AND valid_to IS NULL",
             )
             .bind(entry.effective_on)
-            .bind(&t)
+            .bind(t)
             .bind(p.id.0)
             .execute(&mut *tx)
             .await
@@ -756,7 +756,7 @@ fn write_change<'a>(tx: &'a mut SqliteConnection, job: &'a Job) -> BoxedWrite<'a
                 "INSERT INTO person_versions (tenant_id, person_id, seq, valid_from, valid_to, register, household_id, data)
                  VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
             )
-            .bind(&t)
+            .bind(t)
             .bind(p.id.0)
             .bind(seq)
             .bind(entry.effective_on)
@@ -774,7 +774,7 @@ fn write_change<'a>(tx: &'a mut SqliteConnection, job: &'a Job) -> BoxedWrite<'a
                 sqlx::query(
                     "INSERT INTO households (tenant_id, household_id, version, dissolved, data) VALUES (?, ?, ?, ?, ?)",
                 )
-                .bind(&t)
+                .bind(t)
                 .bind(h.id.0)
                 .bind(version)
                 .bind(h.dissolved_on.is_some())
@@ -791,7 +791,7 @@ fn write_change<'a>(tx: &'a mut SqliteConnection, job: &'a Job) -> BoxedWrite<'a
                 .bind(version)
                 .bind(h.dissolved_on.is_some())
                 .bind(&data)
-                .bind(&t)
+                .bind(t)
                 .bind(h.id.0)
                 .bind(version - 1)
                 .execute(&mut *tx)
@@ -805,7 +805,7 @@ fn write_change<'a>(tx: &'a mut SqliteConnection, job: &'a Job) -> BoxedWrite<'a
             sqlx::query(
                 "INSERT INTO household_versions (tenant_id, household_id, seq, valid_from, data) VALUES (?, ?, ?, ?, ?)",
             )
-            .bind(&t)
+            .bind(t)
             .bind(h.id.0)
             .bind(seq)
             .bind(entry.effective_on)
