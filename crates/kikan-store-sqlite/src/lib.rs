@@ -526,7 +526,13 @@ impl Store for SqliteStore {
         if k.juminhyo_code.is_some() {
             sql.push_str(" AND juminhyo_code = ?");
         }
-        sql.push_str(" ORDER BY kana_key, person_id LIMIT ?");
+        // Order by the key searched, so the index gives the order and LIMIT stops early.
+        let order = if k.kana_prefix.is_none() && k.name_prefix.is_some() {
+            "name_key"
+        } else {
+            "kana_key"
+        };
+        sql.push_str(&format!(" ORDER BY {order}, person_id LIMIT ?"));
         let mut q = sqlx::query(&sql).bind(tenant_key(tenant));
         if let Some(p) = &k.kana_prefix {
             q = q.bind(p.clone()).bind(prefix_end(p));
