@@ -9,7 +9,7 @@ use kikan_store::{SearchQuery, Store, Tenant};
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -111,21 +111,17 @@ async fn households(
     on: NaiveDate,
     want: usize,
 ) -> Result<Vec<(HouseholdId, Vec<PersonId>)>> {
-    let mut by_household: BTreeMap<HouseholdId, Vec<PersonId>> = BTreeMap::new();
+    // Household ids from the register; the member lists come from the households
+    // themselves (a page may end in the middle of a household).
+    let mut ids: BTreeSet<HouseholdId> = BTreeSet::new();
     let mut after = None;
-    while by_household.len() < want {
+    while ids.len() < want {
         let page = store.residents_as_of(tenant, on, after, 5000).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id);
-        for p in page {
-            by_household.entry(p.household_id).or_default().push(p.id);
-        }
+        ids.extend(page.iter().map(|p| p.household_id));
     }
-    // Only households whose members were all seen (pages end mid-household).
-    let mut out: Vec<_> = by_household.into_iter().collect();
-    out.pop();
-    // Complete the member lists from the households themselves.
-    let ids: Vec<HouseholdId> = out.iter().map(|(h, _)| *h).collect();
+    let ids: Vec<HouseholdId> = ids.into_iter().collect();
     let full = store.households(tenant, &ids).await?;
     Ok(full
         .into_iter()

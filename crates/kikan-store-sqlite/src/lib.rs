@@ -675,162 +675,152 @@ fn version_of(r: &SqliteRow) -> Result<PersonVersion, StoreError> {
 }
 
 /// Writes one change inside the group's transaction (see [`writer`]).
-fn write_change<'a>(tx: &'a mut SqliteConnection, job: &'a Job) -> BoxedWrite<'a> {
-    Box::pin(async move {
-        let (t, entry) = (&job.tenant, &job.entry);
-        let seq: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger WHERE tenant_id = ?")
-                .bind(t)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db)?;
+async fn write_change(tx: &mut SqliteConnection, job: &Job) -> Result<i64, StoreError> {
+    let (t, entry) = (&job.tenant, &job.entry);
+    let seq: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger WHERE tenant_id = ?")
+            .bind(t)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+    sqlx::query(
+        "INSERT INTO ledger (tenant_id, seq, reason, effective_on, notified_on, recorded_at, operator, late, entry)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(t)
+    .bind(seq)
+    .bind(entry.reason().label())
+    .bind(entry.effective_on)
+    .bind(entry.notified_on)
+    .bind(entry.recorded_at.to_rfc3339())
+    .bind(&entry.operator)
+    .bind(entry.late)
+    .bind(json(entry)?)
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?;
+    for p in &job.persons {
+        let ix = PersonIndex::of(p);
+        let data = json(p)?;
+        let done = if p.version == 1 {
+            sqlx::query(
+                "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key,
+                    birth_date, address_line, juminhyo_code, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(t)
+            .bind(p.id.0)
+            .bind(ix.version)
+            .bind(ix.register.to_string())
+            .bind(ix.household_id.0)
+            .bind(&ix.kana_key)
+            .bind(&ix.name_key)
+            .bind(ix.birth_date)
+            .bind(&ix.address_line)
+            .bind(&ix.juminhyo_code)
+            .bind(&data)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| if unique_violation(&e) { StoreError::Conflict } else { db(e) })?
+            .rows_affected()
+        } else {
+            sqlx::query(
+                "UPDATE persons SET version = ?, register = ?, household_id = ?, kana_key = ?, name_key = ?,
+                    birth_date = ?, address_line = ?, juminhyo_code = ?, data = ?
+                 WHERE tenant_id = ? AND person_id = ? AND version = ?",
+            )
+            .bind(ix.version)
+            .bind(ix.register.to_string())
+            .bind(ix.household_id.0)
+            .bind(&ix.kana_key)
+            .bind(&ix.name_key)
+            .bind(ix.birth_date)
+            .bind(&ix.address_line)
+            .bind(&ix.juminhyo_code)
+            .bind(&data)
+            .bind(t)
+            .bind(p.id.0)
+            .bind(ix.version - 1)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected()
+        };
+        if done != 1 {
+            return Err(StoreError::Conflict);
+        }
         sqlx::query(
-            "INSERT INTO ledger (tenant_id, seq, reason, effective_on, notified_on, recorded_at, operator, late, entry)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "UPDATE person_versions SET valid_to = ? WHERE tenant_id = ? AND person_id = ? AND valid_to IS NULL",
         )
-        .bind(t)
-        .bind(seq)
-        .bind(entry.reason().label())
         .bind(entry.effective_on)
-        .bind(entry.notified_on)
-        .bind(entry.recorded_at.to_rfc3339())
-        .bind(&entry.operator)
-        .bind(entry.late)
-        .bind(json(entry)?)
+        .bind(t)
+        .bind(p.id.0)
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        for p in &job.persons {
-            let ix = PersonIndex::of(p);
-            let data = json(p)?;
-            let done = if p.version == 1 {
-                sqlx::query(
-                    "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key,
-                        birth_date, address_line, juminhyo_code, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(t)
-                .bind(p.id.0)
-                .bind(ix.version)
-                .bind(ix.register.to_string())
-                .bind(ix.household_id.0)
-                .bind(&ix.kana_key)
-                .bind(&ix.name_key)
-                .bind(ix.birth_date)
-                .bind(&ix.address_line)
-                .bind(&ix.juminhyo_code)
-                .bind(&data)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| if unique_violation(&e) { StoreError::Conflict } else { db(e) })?
-                .rows_affected()
-            } else {
-                sqlx::query(
-                    "UPDATE persons SET version = ?, register = ?, household_id = ?, kana_key = ?, name_key = ?,
-                        birth_date = ?, address_line = ?, juminhyo_code = ?, data = ?
-                     WHERE tenant_id = ? AND person_id = ? AND version = ?",
-                )
-                .bind(ix.version)
-                .bind(ix.register.to_string())
-                .bind(ix.household_id.0)
-                .bind(&ix.kana_key)
-                .bind(&ix.name_key)
-                .bind(ix.birth_date)
-                .bind(&ix.address_line)
-                .bind(&ix.juminhyo_code)
-                .bind(&data)
-                .bind(t)
-                .bind(p.id.0)
-                .bind(ix.version - 1)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?
-                .rows_affected()
-            };
-            if done != 1 {
-                return Err(StoreError::Conflict);
-            }
+        sqlx::query(
+            "INSERT INTO person_versions (tenant_id, person_id, seq, valid_from, valid_to, register, household_id, data)
+             VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
+        )
+        .bind(t)
+        .bind(p.id.0)
+        .bind(seq)
+        .bind(entry.effective_on)
+        .bind(ix.register.to_string())
+        .bind(ix.household_id.0)
+        .bind(&data)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    }
+    for h in &job.households {
+        let data = json(h)?;
+        let version = h.version as i64;
+        let done = if version == 1 {
             sqlx::query(
-                "UPDATE person_versions SET valid_to = ? WHERE tenant_id = ? AND person_id = ? AND valid_to IS NULL",
-            )
-            .bind(entry.effective_on)
-            .bind(t)
-            .bind(p.id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-            sqlx::query(
-                "INSERT INTO person_versions (tenant_id, person_id, seq, valid_from, valid_to, register, household_id, data)
-                 VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
-            )
-            .bind(t)
-            .bind(p.id.0)
-            .bind(seq)
-            .bind(entry.effective_on)
-            .bind(ix.register.to_string())
-            .bind(ix.household_id.0)
-            .bind(&data)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
-        for h in &job.households {
-            let data = json(h)?;
-            let version = h.version as i64;
-            let done = if version == 1 {
-                sqlx::query(
-                    "INSERT INTO households (tenant_id, household_id, version, dissolved, data) VALUES (?, ?, ?, ?, ?)",
-                )
-                .bind(t)
-                .bind(h.id.0)
-                .bind(version)
-                .bind(h.dissolved_on.is_some())
-                .bind(&data)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| if unique_violation(&e) { StoreError::Conflict } else { db(e) })?
-                .rows_affected()
-            } else {
-                sqlx::query(
-                    "UPDATE households SET version = ?, dissolved = ?, data = ?
-                     WHERE tenant_id = ? AND household_id = ? AND version = ?",
-                )
-                .bind(version)
-                .bind(h.dissolved_on.is_some())
-                .bind(&data)
-                .bind(t)
-                .bind(h.id.0)
-                .bind(version - 1)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?
-                .rows_affected()
-            };
-            if done != 1 {
-                return Err(StoreError::Conflict);
-            }
-            sqlx::query(
-                "INSERT INTO household_versions (tenant_id, household_id, seq, valid_from, data) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO households (tenant_id, household_id, version, dissolved, data) VALUES (?, ?, ?, ?, ?)",
             )
             .bind(t)
             .bind(h.id.0)
-            .bind(seq)
-            .bind(entry.effective_on)
+            .bind(version)
+            .bind(h.dissolved_on.is_some())
             .bind(&data)
             .execute(&mut *tx)
             .await
-            .map_err(db)?;
+            .map_err(|e| if unique_violation(&e) { StoreError::Conflict } else { db(e) })?
+            .rows_affected()
+        } else {
+            sqlx::query(
+                "UPDATE households SET version = ?, dissolved = ?, data = ?
+                 WHERE tenant_id = ? AND household_id = ? AND version = ?",
+            )
+            .bind(version)
+            .bind(h.dissolved_on.is_some())
+            .bind(&data)
+            .bind(t)
+            .bind(h.id.0)
+            .bind(version - 1)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected()
+        };
+        if done != 1 {
+            return Err(StoreError::Conflict);
         }
-        Ok(seq)
-    })
+        sqlx::query(
+            "INSERT INTO household_versions (tenant_id, household_id, seq, valid_from, data) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(t)
+        .bind(h.id.0)
+        .bind(seq)
+        .bind(entry.effective_on)
+        .bind(&data)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    }
+    Ok(seq)
 }
-
-/// The future of one write (boxed: it runs inside the spawned writer).
-type BoxedWrite<'a> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<i64, StoreError>> + Send + 'a>>;
-
-/// The future of one group's transaction.
-type BoxedGroup<'a> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Vec<Result<i64, StoreError>>> + Send + 'a>>;
 
 /// Every change of a group fails when the group's transaction does.
 fn fail_all(n: usize, e: &StoreError) -> Vec<Result<i64, StoreError>> {
@@ -871,42 +861,40 @@ async fn writer(pool: SqlitePool, lock: Arc<Mutex<()>>, mut jobs: mpsc::Receiver
     }
 }
 
-fn write_group<'a>(pool: &'a SqlitePool, group: &'a [Job]) -> BoxedGroup<'a> {
-    Box::pin(async move {
-        let mut tx = match pool.begin().await.map_err(db) {
-            Ok(tx) => tx,
-            Err(e) => return fail_all(group.len(), &e),
-        };
-        let mut outcomes = Vec::with_capacity(group.len());
-        for job in group {
-            if let Err(e) = sqlx::query("SAVEPOINT change")
+async fn write_group(pool: &SqlitePool, group: &[Job]) -> Vec<Result<i64, StoreError>> {
+    let mut tx = match pool.begin().await.map_err(db) {
+        Ok(tx) => tx,
+        Err(e) => return fail_all(group.len(), &e),
+    };
+    let mut outcomes = Vec::with_capacity(group.len());
+    for job in group {
+        if let Err(e) = sqlx::query("SAVEPOINT change")
+            .execute(&mut *tx)
+            .await
+            .map_err(db)
+        {
+            return fail_all(group.len(), &e);
+        }
+        let outcome = write_change(&mut tx, job).await;
+        if outcome.is_err()
+            && let Err(e) = sqlx::query("ROLLBACK TO change")
                 .execute(&mut *tx)
                 .await
                 .map_err(db)
-            {
-                return fail_all(group.len(), &e);
-            }
-            let outcome = write_change(&mut tx, job).await;
-            if outcome.is_err()
-                && let Err(e) = sqlx::query("ROLLBACK TO change")
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)
-            {
-                return fail_all(group.len(), &e);
-            }
-            if let Err(e) = sqlx::query("RELEASE change")
-                .execute(&mut *tx)
-                .await
-                .map_err(db)
-            {
-                return fail_all(group.len(), &e);
-            }
-            outcomes.push(outcome);
+        {
+            return fail_all(group.len(), &e);
         }
-        match tx.commit().await.map_err(db) {
-            Ok(()) => outcomes,
-            Err(e) => fail_all(group.len(), &e),
+        if let Err(e) = sqlx::query("RELEASE change")
+            .execute(&mut *tx)
+            .await
+            .map_err(db)
+        {
+            return fail_all(group.len(), &e);
         }
-    })
+        outcomes.push(outcome);
+    }
+    match tx.commit().await.map_err(db) {
+        Ok(()) => outcomes,
+        Err(e) => fail_all(group.len(), &e),
+    }
 }

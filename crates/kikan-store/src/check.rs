@@ -42,12 +42,12 @@ fn differing_fields<T: serde::Serialize>(stored: &T, replayed: &T) -> String {
     );
     match (a, b) {
         (Some(serde_json::Value::Object(a)), Some(serde_json::Value::Object(b))) => {
-            let mut keys: Vec<&String> = a
+            // A field present on both sides differs once, not twice.
+            let keys: std::collections::BTreeSet<&String> = a
                 .keys()
                 .chain(b.keys())
                 .filter(|k| a.get(*k) != b.get(*k))
                 .collect();
-            keys.dedup();
             keys.iter()
                 .map(|k| k.as_str())
                 .collect::<Vec<_>>()
