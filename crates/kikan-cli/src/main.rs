@@ -114,12 +114,32 @@ enum Command {
         /// Concurrency levels of the online test.
         #[arg(long, value_delimiter = ',', default_value = "1,8,32,128")]
         concurrency: Vec<usize>,
+        /// Clients of the open-loop test (転居 offered at a fixed rate).
+        #[arg(long, default_value_t = 32)]
+        paced_clients: usize,
+        /// 転居 a second offered by the open-loop test.
+        #[arg(long, default_value_t = 1000.0)]
+        rate: f64,
         /// Where to write the JSON report.
         #[arg(long, default_value = "bench.json")]
         json: PathBuf,
         /// Where to write an SVG plot of latency against concurrency.
         #[arg(long)]
         plot: Option<PathBuf>,
+    },
+    /// 基準日抽出: every resident on the register on a date, as JSON Lines.
+    Extract {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// 全国地方公共団体コード of the municipality.
+        #[arg(long)]
+        tenant: String,
+        /// The date (和暦 or 西暦, e.g. 令和8年1月1日 or 2026-01-01).
+        #[arg(long)]
+        as_of: String,
+        /// The file to write (JSON Lines); standard output when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Manage municipalities (tenants).
     Tenant {
@@ -251,6 +271,8 @@ async fn run(cli: Cli) -> Result<()> {
             seed,
             duration,
             concurrency,
+            paced_clients,
+            rate,
             json,
             plot,
         } => {
@@ -272,6 +294,8 @@ async fn run(cli: Cli) -> Result<()> {
                 seed,
                 duration,
                 concurrency,
+                paced_clients,
+                rate,
                 progress: std::io::stderr().is_terminal(),
             };
             let report = bench::run(store, server_args, &options).await?;
@@ -309,6 +333,40 @@ async fn run(cli: Cli) -> Result<()> {
             for t in store.open().await?.tenants().await? {
                 println!("{}\t{}\t{}", t.code, t.name, t.mayor);
             }
+            Ok(())
+        }
+        Command::Extract {
+            store,
+            tenant,
+            as_of,
+            out,
+        } => {
+            let store = store.open().await?;
+            let tenant = LocalGovCode::parse(&tenant)?;
+            if store.tenant(tenant).await?.is_none() {
+                bail!("団体 {tenant} は登録されていません");
+            }
+            let on = kikan_domain::wareki::parse_date(&as_of)?;
+            let started = std::time::Instant::now();
+            let mut sink: Box<dyn std::io::Write + Send> = match &out {
+                Some(path) => Box::new(std::io::BufWriter::with_capacity(
+                    1 << 20,
+                    std::fs::File::create(path)
+                        .with_context(|| format!("{} を作成できません", path.display()))?,
+                )),
+                None => Box::new(std::io::BufWriter::with_capacity(
+                    1 << 20,
+                    std::io::stdout(),
+                )),
+            };
+            let done =
+                kikan_store::extract::residents_as_of(&*store, tenant, on, &mut *sink).await?;
+            eprintln!(
+                "{tenant}: {on} 現在の住民 {} 人を書き出しました({} バイト、{:.1} 秒)",
+                done.residents,
+                done.bytes,
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Check { store, tenant } => {

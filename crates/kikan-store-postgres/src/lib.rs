@@ -8,7 +8,8 @@ use chrono::{NaiveDate, Utc};
 use kikan_domain::{Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId};
 use kikan_store::bulk::BulkRows;
 use kikan_store::{
-    HouseholdVersion, PersonIndex, PersonVersion, SearchKeys, Store, StoreError, Tenant, prefix_end,
+    HouseholdVersion, PersonIndex, PersonVersion, SearchKeys, Store, StoreError, Tenant,
+    TenantCache, prefix_end,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
@@ -22,6 +23,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub struct PgStore {
     pool: PgPool,
+    known: TenantCache,
 }
 
 fn db(e: sqlx::Error) -> StoreError {
@@ -86,7 +88,10 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Database(e.to_string()))?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            known: TenantCache::default(),
+        })
     }
 
     /// The pool, for tests and tools that must reach the database directly.
@@ -122,19 +127,27 @@ impl Store for PgStore {
     }
 
     async fn tenant(&self, code: LocalGovCode) -> Result<Option<Tenant>, StoreError> {
+        if let Some(t) = self.known.get(code) {
+            return Ok(Some(t));
+        }
         let row = sqlx::query("SELECT name, mayor FROM tenants WHERE tenant_id = $1")
             .bind(tenant_key(code))
             .fetch_optional(&self.pool)
             .await
             .map_err(db)?;
-        row.map(|r| {
-            Ok(Tenant {
-                code,
-                name: r.try_get("name").map_err(db)?,
-                mayor: r.try_get("mayor").map_err(db)?,
+        let found = row
+            .map(|r| {
+                Ok::<_, StoreError>(Tenant {
+                    code,
+                    name: r.try_get("name").map_err(db)?,
+                    mayor: r.try_get("mayor").map_err(db)?,
+                })
             })
-        })
-        .transpose()
+            .transpose()?;
+        if let Some(t) = &found {
+            self.known.put(t);
+        }
+        Ok(found)
     }
 
     async fn tenants(&self) -> Result<Vec<Tenant>, StoreError> {
@@ -579,15 +592,15 @@ impl Store for PgStore {
         Ok(Some((household, members)))
     }
 
-    async fn residents_as_of(
+    async fn residents_as_of_json(
         &self,
         tenant: LocalGovCode,
         on: NaiveDate,
         after: Option<PersonId>,
         limit: u32,
-    ) -> Result<Vec<Person>, StoreError> {
+    ) -> Result<Vec<(PersonId, String)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT data::text AS data FROM person_versions WHERE tenant_id = $1 AND person_id > $2 AND register = 'A'
+            "SELECT person_id, data::text AS data FROM person_versions WHERE tenant_id = $1 AND person_id > $2 AND register = 'A'
                AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $4) ORDER BY person_id LIMIT $5",
         )
         .bind(tenant_key(tenant))
@@ -598,7 +611,14 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        rows.iter().map(person_of).collect()
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    PersonId(r.try_get("person_id").map_err(db)?),
+                    r.try_get("data").map_err(db)?,
+                ))
+            })
+            .collect()
     }
 
     async fn search(

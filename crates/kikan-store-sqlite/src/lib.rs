@@ -6,9 +6,10 @@
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use kikan_domain::{Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId};
-use kikan_store::bulk::BulkRows;
+use kikan_store::bulk::{BulkRows, HouseholdRow, LedgerRow, PersonRow};
 use kikan_store::{
-    HouseholdVersion, PersonIndex, PersonVersion, SearchKeys, Store, StoreError, Tenant, prefix_end,
+    HouseholdVersion, PersonIndex, PersonVersion, SearchKeys, Store, StoreError, Tenant,
+    TenantCache, prefix_end,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -17,7 +18,7 @@ use sqlx::{Connection, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
 /// Rows per multi-row INSERT (SQLite allows 32,766 bound values).
 const CHUNK: usize = 1000;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +31,11 @@ pub struct SqliteStore {
     /// Held by every writer: the group committer, bulk loads, tenant registration.
     write: Arc<Mutex<()>>,
     commits: mpsc::Sender<Job>,
+    known: TenantCache,
+    /// The database file, for the writer thread and the extraction scan.
+    path: PathBuf,
+    /// The checkpointer thread stops when the store is dropped.
+    _alive: Arc<()>,
 }
 
 fn db(e: sqlx::Error) -> StoreError {
@@ -37,9 +43,6 @@ fn db(e: sqlx::Error) -> StoreError {
 }
 fn corrupt(e: serde_json::Error) -> StoreError {
     StoreError::Corrupt(e.to_string())
-}
-fn json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
-    serde_json::to_string(v).map_err(corrupt)
 }
 fn decode<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
     serde_json::from_str(s).map_err(corrupt)
@@ -67,62 +70,61 @@ impl SqliteStore {
         Self::open(&format!("sqlite://{}", dir.join("kikan.sqlite").display())).await
     }
 
-    /// Opens a `sqlite://PATH` URL (`sqlite::memory:` for tests).
+    /// Opens a `sqlite://PATH` URL. The database is a file: the writer thread and the
+    /// readers share it through WAL, which an in-memory database cannot do.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        let memory = url.contains(":memory:");
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            return Err(StoreError::Database(
+                "an in-memory SQLite database is not supported: give a file (sqlite://PATH)".into(),
+            ));
+        }
         let opts = SqliteConnectOptions::from_str(url)
             .map_err(db)?
             .create_if_missing(true)
-            .journal_mode(if memory {
-                SqliteJournalMode::Memory
-            } else {
-                SqliteJournalMode::Wal
-            })
-            // FULL: an acknowledged 異動 survives a power loss.
+            .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             // 64 MiB of page cache per connection: index pages of a large city stay hot.
             .pragma("cache_size", "-65536")
             .pragma("temp_store", "memory");
-        let pool = if memory {
-            let pool = SqlitePoolOptions::new()
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
-                .connect_with(opts)
-                .await
-                .map_err(db)?;
-            MIGRATOR
-                .run(&pool)
-                .await
-                .map_err(|e| StoreError::Database(e.to_string()))?;
-            pool
-        } else {
-            // One connection first: it switches the new file to WAL and migrates it
-            // before any other connection can race it for the lock.
-            let mut first = SqliteConnection::connect_with(&opts).await.map_err(db)?;
-            MIGRATOR
-                .run(&mut first)
-                .await
-                .map_err(|e| StoreError::Database(e.to_string()))?;
-            first.close().await.map_err(db)?;
-            SqlitePoolOptions::new()
-                .max_connections(4)
-                .idle_timeout(None)
-                .max_lifetime(None)
-                .connect_with(opts)
-                .await
-                .map_err(db)?
-        };
+        let path = opts.get_filename().to_path_buf();
+        // One connection first: it switches the new file to WAL and migrates it
+        // before any other connection can race it for the lock.
+        let mut first = SqliteConnection::connect_with(&opts).await.map_err(db)?;
+        MIGRATOR
+            .run(&mut first)
+            .await
+            .map_err(|e| StoreError::Database(e.to_string()))?;
+        first.close().await.map_err(db)?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(opts)
+            .await
+            .map_err(db)?;
         let write = Arc::new(Mutex::new(()));
         let (commits, jobs) = mpsc::channel(4 * GROUP);
-        tokio::spawn(writer(pool.clone(), write.clone(), jobs));
+        let lock = write.clone();
+        let writer_path = path.clone();
+        std::thread::Builder::new()
+            .name("kikan-sqlite-writer".into())
+            .spawn(move || writer(writer_path, lock, jobs))
+            .map_err(|e| StoreError::Database(format!("starting the writer: {e}")))?;
+        let alive = Arc::new(());
+        let (stop, checkpoint_path) = (Arc::downgrade(&alive), path.clone());
+        std::thread::Builder::new()
+            .name("kikan-sqlite-checkpoint".into())
+            .spawn(move || checkpointer(checkpoint_path, stop))
+            .map_err(|e| StoreError::Database(format!("starting the checkpointer: {e}")))?;
         Ok(SqliteStore {
             pool,
+            path,
             write,
             commits,
+            known: TenantCache::default(),
+            _alive: alive,
         })
     }
 
@@ -158,19 +160,27 @@ impl Store for SqliteStore {
     }
 
     async fn tenant(&self, code: LocalGovCode) -> Result<Option<Tenant>, StoreError> {
+        if let Some(t) = self.known.get(code) {
+            return Ok(Some(t));
+        }
         let row = sqlx::query("SELECT name, mayor FROM tenants WHERE tenant_id = ?")
             .bind(tenant_key(code))
             .fetch_optional(&self.pool)
             .await
             .map_err(db)?;
-        row.map(|r| {
-            Ok(Tenant {
-                code,
-                name: r.try_get("name").map_err(db)?,
-                mayor: r.try_get("mayor").map_err(db)?,
+        let found = row
+            .map(|r| {
+                Ok::<_, StoreError>(Tenant {
+                    code,
+                    name: r.try_get("name").map_err(db)?,
+                    mayor: r.try_get("mayor").map_err(db)?,
+                })
             })
-        })
-        .transpose()
+            .transpose()?;
+        if let Some(t) = &found {
+            self.known.put(t);
+        }
+        Ok(found)
     }
 
     async fn tenants(&self) -> Result<Vec<Tenant>, StoreError> {
@@ -239,11 +249,12 @@ impl Store for SqliteStore {
         households: &[&Household],
     ) -> Result<i64, StoreError> {
         let (reply, answer) = oneshot::channel();
+        // Serialised here, on the caller's task, so that the one writer only writes.
         let job = Job {
             tenant: tenant_key(tenant),
-            entry: entry.clone(),
-            persons: persons.iter().map(|p| (*p).clone()).collect(),
-            households: households.iter().map(|h| (*h).clone()).collect(),
+            entry: LedgerRow::of(entry),
+            persons: persons.iter().map(|p| PersonRow::of(p)).collect(),
+            households: households.iter().map(|h| HouseholdRow::of(h)).collect(),
             reply,
         };
         self.commits
@@ -480,26 +491,40 @@ impl Store for SqliteStore {
         Ok(Some((household, members)))
     }
 
-    async fn residents_as_of(
+    async fn residents_as_of_json(
         &self,
         tenant: LocalGovCode,
         on: NaiveDate,
         after: Option<PersonId>,
         limit: u32,
-    ) -> Result<Vec<Person>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT data FROM person_versions WHERE tenant_id = ? AND person_id > ? AND register = 'A'
-               AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?) ORDER BY person_id LIMIT ?",
-        )
-        .bind(tenant_key(tenant))
-        .bind(after.map_or(0, |p| p.0))
-        .bind(on)
-        .bind(on)
-        .bind(limit)
-        .fetch_all(&self.pool)
+    ) -> Result<Vec<(PersonId, String)>, StoreError> {
+        // A scan of the whole register: read directly on a blocking thread, one short
+        // read transaction per page, without a hand-off per row.
+        let path = self.path.clone();
+        let (t, on, after) = (tenant_key(tenant), date(on), after.map_or(0, |p| p.0));
+        tokio::task::spawn_blocking(move || {
+            let c = rusqlite::Connection::open_with_flags(
+                &path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(sql)?;
+            c.busy_timeout(Duration::from_secs(10)).map_err(sql)?;
+            let mut st = c
+                .prepare(
+                    "SELECT person_id, data FROM person_versions WHERE tenant_id = ?1 AND person_id > ?2
+                       AND register = 'A' AND valid_from <= ?3 AND (valid_to IS NULL OR valid_to > ?3)
+                     ORDER BY person_id LIMIT ?4",
+                )
+                .map_err(sql)?;
+            let rows = st
+                .query_map(rusqlite::params![t, after, on, limit], |r| {
+                    Ok((PersonId(r.get(0)?), r.get(1)?))
+                })
+                .map_err(sql)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(sql)
+        })
         .await
-        .map_err(db)?;
-        rows.iter().map(person_of).collect()
+        .map_err(|e| StoreError::Database(e.to_string()))?
     }
 
     async fn search(
@@ -674,150 +699,246 @@ fn version_of(r: &SqliteRow) -> Result<PersonVersion, StoreError> {
     })
 }
 
-/// Writes one change inside the group's transaction (see [`writer`]).
-async fn write_change(tx: &mut SqliteConnection, job: &Job) -> Result<i64, StoreError> {
-    let (t, entry) = (&job.tenant, &job.entry);
-    let seq: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger WHERE tenant_id = ?")
-            .bind(t)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?;
-    sqlx::query(
-        "INSERT INTO ledger (tenant_id, seq, reason, effective_on, notified_on, recorded_at, operator, late, entry)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+/// One change waiting for the writer, already serialised by the caller's task.
+struct Job {
+    tenant: String,
+    entry: LedgerRow,
+    persons: Vec<PersonRow>,
+    households: Vec<HouseholdRow>,
+    reply: oneshot::Sender<Result<i64, StoreError>>,
+}
+
+/// Most changes committed together in one transaction.
+const GROUP: usize = 256;
+
+fn sql(e: rusqlite::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+/// The writer's own connection: synchronous, with cached prepared statements, so that
+/// a change costs a dozen calls into SQLite and no thread hand-off per statement.
+fn open_writer(path: &Path) -> Result<rusqlite::Connection, StoreError> {
+    let conn = rusqlite::Connection::open(path).map_err(sql)?;
+    conn.busy_timeout(Duration::from_secs(10)).map_err(sql)?;
+    // FULL: an acknowledged 異動 survives a power loss.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+         PRAGMA cache_size = -65536; PRAGMA temp_store = memory;
+         PRAGMA wal_autocheckpoint = 0;",
     )
-    .bind(t)
-    .bind(seq)
-    .bind(entry.reason().label())
-    .bind(entry.effective_on)
-    .bind(entry.notified_on)
-    .bind(entry.recorded_at.to_rfc3339())
-    .bind(&entry.operator)
-    .bind(entry.late)
-    .bind(json(entry)?)
-    .execute(&mut *tx)
-    .await
-    .map_err(db)?;
+    .map_err(sql)?;
+    conn.set_prepared_statement_cache_capacity(32);
+    Ok(conn)
+}
+
+/// Copies the WAL back into the database file once a second, on its own connection,
+/// so that no committing change waits for a checkpoint (the writer's automatic
+/// checkpoint is off). PASSIVE never blocks the writer or the readers.
+fn checkpointer(path: PathBuf, stop: std::sync::Weak<()>) {
+    let conn = match rusqlite::Connection::open(&path) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "the SQLite checkpointer cannot open the database");
+            return;
+        }
+    };
+    while stop.upgrade().is_some() {
+        std::thread::sleep(Duration::from_secs(1));
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+    }
+}
+
+/// The one writer, on its own thread: group commit. It takes every change waiting,
+/// writes each inside its own savepoint (a change that fails is rolled back alone),
+/// commits the group with one fsync, and only then answers each caller. An
+/// acknowledged change is on disk.
+fn writer(path: PathBuf, lock: Arc<Mutex<()>>, mut jobs: mpsc::Receiver<Job>) {
+    let mut conn = match open_writer(&path) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            tracing::error!(error = %e, "the SQLite writer cannot open the database");
+            None
+        }
+    };
+    while let Some(first) = jobs.blocking_recv() {
+        let mut group = vec![first];
+        while group.len() < GROUP {
+            match jobs.try_recv() {
+                Ok(j) => group.push(j),
+                Err(_) => break,
+            }
+        }
+        let outcomes = match conn.as_mut() {
+            Some(conn) => {
+                let _w = lock.blocking_lock();
+                write_group(conn, &group)
+            }
+            None => fail_all(
+                group.len(),
+                &StoreError::Database("the writer has no connection".into()),
+            ),
+        };
+        for (job, outcome) in group.into_iter().zip(outcomes) {
+            let _ = job.reply.send(outcome);
+        }
+    }
+}
+
+fn write_group(conn: &mut rusqlite::Connection, group: &[Job]) -> Vec<Result<i64, StoreError>> {
+    let mut tx = match conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(sql)
+    {
+        Ok(tx) => tx,
+        Err(e) => return fail_all(group.len(), &e),
+    };
+    let mut outcomes = Vec::with_capacity(group.len());
+    for job in group {
+        let outcome = match tx.savepoint().map_err(sql) {
+            Err(e) => return fail_all(group.len(), &e),
+            Ok(sp) => {
+                let outcome = write_change(&sp, job);
+                let ended = if outcome.is_ok() {
+                    sp.commit()
+                } else {
+                    // Dropping back: ROLLBACK TO and RELEASE (the savepoint's default).
+                    sp.finish()
+                };
+                if let Err(e) = ended.map_err(sql) {
+                    return fail_all(group.len(), &e);
+                }
+                outcome
+            }
+        };
+        outcomes.push(outcome);
+    }
+    match tx.commit().map_err(sql) {
+        Ok(()) => outcomes,
+        Err(e) => fail_all(group.len(), &e),
+    }
+}
+
+/// `true` when an insert failed on a primary key or unique index.
+fn is_unique(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+}
+
+fn date(d: NaiveDate) -> String {
+    d.format("%F").to_string()
+}
+
+/// Writes one change inside the group's transaction (see [`writer`]). Dates are
+/// stored as `YYYY-MM-DD` text, as the read side's sqlx decodes them.
+fn write_change(c: &rusqlite::Connection, job: &Job) -> Result<i64, StoreError> {
+    let (t, e) = (&job.tenant, &job.entry);
+    let effective_on = date(e.effective_on);
+    let seq: i64 = c
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger WHERE tenant_id = ?1")
+        .and_then(|mut s| s.query_row([t], |r| r.get(0)))
+        .map_err(sql)?;
+    c.prepare_cached(
+        "INSERT INTO ledger (tenant_id, seq, reason, effective_on, notified_on, recorded_at, operator, late, entry)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )
+    .and_then(|mut s| {
+        s.execute(rusqlite::params![
+            t,
+            seq,
+            e.reason,
+            effective_on,
+            date(e.notified_on),
+            e.recorded_at.to_rfc3339(),
+            e.operator,
+            e.late,
+            e.json
+        ])
+    })
+    .map_err(sql)?;
     for p in &job.persons {
-        let ix = PersonIndex::of(p);
-        let data = json(p)?;
-        let done = if p.version == 1 {
-            sqlx::query(
+        let ix = &p.index;
+        let register = ix.register.to_string();
+        let row = rusqlite::params![
+            t,
+            p.id,
+            ix.version,
+            register,
+            ix.household_id.0,
+            ix.kana_key,
+            ix.name_key,
+            date(ix.birth_date),
+            ix.address_line,
+            ix.juminhyo_code,
+            p.json
+        ];
+        let done = if ix.version == 1 {
+            c.prepare_cached(
                 "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key,
-                    birth_date, address_line, juminhyo_code, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    birth_date, address_line, juminhyo_code, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )
-            .bind(t)
-            .bind(p.id.0)
-            .bind(ix.version)
-            .bind(ix.register.to_string())
-            .bind(ix.household_id.0)
-            .bind(&ix.kana_key)
-            .bind(&ix.name_key)
-            .bind(ix.birth_date)
-            .bind(&ix.address_line)
-            .bind(&ix.juminhyo_code)
-            .bind(&data)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| if unique_violation(&e) { StoreError::Conflict } else { db(e) })?
-            .rows_affected()
+            .and_then(|mut s| s.execute(row))
+            .map_err(|e| if is_unique(&e) { StoreError::Conflict } else { sql(e) })?
         } else {
-            sqlx::query(
-                "UPDATE persons SET version = ?, register = ?, household_id = ?, kana_key = ?, name_key = ?,
-                    birth_date = ?, address_line = ?, juminhyo_code = ?, data = ?
-                 WHERE tenant_id = ? AND person_id = ? AND version = ?",
+            c.prepare_cached(
+                "UPDATE persons SET version = ?3, register = ?4, household_id = ?5, kana_key = ?6, name_key = ?7,
+                    birth_date = ?8, address_line = ?9, juminhyo_code = ?10, data = ?11
+                 WHERE tenant_id = ?1 AND person_id = ?2 AND version = ?3 - 1",
             )
-            .bind(ix.version)
-            .bind(ix.register.to_string())
-            .bind(ix.household_id.0)
-            .bind(&ix.kana_key)
-            .bind(&ix.name_key)
-            .bind(ix.birth_date)
-            .bind(&ix.address_line)
-            .bind(&ix.juminhyo_code)
-            .bind(&data)
-            .bind(t)
-            .bind(p.id.0)
-            .bind(ix.version - 1)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?
-            .rows_affected()
+            .and_then(|mut s| s.execute(row))
+            .map_err(sql)?
         };
         if done != 1 {
             return Err(StoreError::Conflict);
         }
-        sqlx::query(
-            "UPDATE person_versions SET valid_to = ? WHERE tenant_id = ? AND person_id = ? AND valid_to IS NULL",
+        c.prepare_cached(
+            "UPDATE person_versions SET valid_to = ?1 WHERE tenant_id = ?2 AND person_id = ?3 AND valid_to IS NULL",
         )
-        .bind(entry.effective_on)
-        .bind(t)
-        .bind(p.id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        sqlx::query(
+        .and_then(|mut s| s.execute(rusqlite::params![effective_on, t, p.id]))
+        .map_err(sql)?;
+        c.prepare_cached(
             "INSERT INTO person_versions (tenant_id, person_id, seq, valid_from, valid_to, register, household_id, data)
-             VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
+             VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7)",
         )
-        .bind(t)
-        .bind(p.id.0)
-        .bind(seq)
-        .bind(entry.effective_on)
-        .bind(ix.register.to_string())
-        .bind(ix.household_id.0)
-        .bind(&data)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        .and_then(|mut s| {
+            s.execute(rusqlite::params![
+                t,
+                p.id,
+                seq,
+                effective_on,
+                register,
+                ix.household_id.0,
+                p.json
+            ])
+        })
+        .map_err(sql)?;
     }
     for h in &job.households {
-        let data = json(h)?;
-        let version = h.version as i64;
-        let done = if version == 1 {
-            sqlx::query(
-                "INSERT INTO households (tenant_id, household_id, version, dissolved, data) VALUES (?, ?, ?, ?, ?)",
+        let row = rusqlite::params![t, h.id, h.version, h.dissolved, h.json];
+        let done = if h.version == 1 {
+            c.prepare_cached(
+                "INSERT INTO households (tenant_id, household_id, version, dissolved, data) VALUES (?1, ?2, ?3, ?4, ?5)",
             )
-            .bind(t)
-            .bind(h.id.0)
-            .bind(version)
-            .bind(h.dissolved_on.is_some())
-            .bind(&data)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| if unique_violation(&e) { StoreError::Conflict } else { db(e) })?
-            .rows_affected()
+            .and_then(|mut s| s.execute(row))
+            .map_err(|e| if is_unique(&e) { StoreError::Conflict } else { sql(e) })?
         } else {
-            sqlx::query(
-                "UPDATE households SET version = ?, dissolved = ?, data = ?
-                 WHERE tenant_id = ? AND household_id = ? AND version = ?",
+            c.prepare_cached(
+                "UPDATE households SET version = ?3, dissolved = ?4, data = ?5
+                 WHERE tenant_id = ?1 AND household_id = ?2 AND version = ?3 - 1",
             )
-            .bind(version)
-            .bind(h.dissolved_on.is_some())
-            .bind(&data)
-            .bind(t)
-            .bind(h.id.0)
-            .bind(version - 1)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?
-            .rows_affected()
+            .and_then(|mut s| s.execute(row))
+            .map_err(sql)?
         };
         if done != 1 {
             return Err(StoreError::Conflict);
         }
-        sqlx::query(
-            "INSERT INTO household_versions (tenant_id, household_id, seq, valid_from, data) VALUES (?, ?, ?, ?, ?)",
+        c.prepare_cached(
+            "INSERT INTO household_versions (tenant_id, household_id, seq, valid_from, data) VALUES (?1, ?2, ?3, ?4, ?5)",
         )
-        .bind(t)
-        .bind(h.id.0)
-        .bind(seq)
-        .bind(entry.effective_on)
-        .bind(&data)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        .and_then(|mut s| s.execute(rusqlite::params![t, h.id, seq, effective_on, h.json]))
+        .map_err(sql)?;
     }
     Ok(seq)
 }
@@ -827,74 +948,4 @@ fn fail_all(n: usize, e: &StoreError) -> Vec<Result<i64, StoreError>> {
     (0..n)
         .map(|_| Err(StoreError::Database(e.to_string())))
         .collect()
-}
-
-/// One change waiting for the writer.
-struct Job {
-    tenant: String,
-    entry: LedgerEntry,
-    persons: Vec<Person>,
-    households: Vec<Household>,
-    reply: oneshot::Sender<Result<i64, StoreError>>,
-}
-
-/// Most changes committed together in one transaction.
-const GROUP: usize = 256;
-
-/// The one writer: group commit. It takes every change waiting, writes each inside
-/// its own savepoint (a change that fails is rolled back alone), commits the group
-/// with one fsync, and only then answers each caller. An acknowledged change is on disk.
-async fn writer(pool: SqlitePool, lock: Arc<Mutex<()>>, mut jobs: mpsc::Receiver<Job>) {
-    while let Some(first) = jobs.recv().await {
-        let mut group = vec![first];
-        while group.len() < GROUP {
-            match jobs.try_recv() {
-                Ok(j) => group.push(j),
-                Err(_) => break,
-            }
-        }
-        let _w = lock.lock().await;
-        let outcomes = write_group(&pool, &group).await;
-        for (job, outcome) in group.into_iter().zip(outcomes) {
-            let _ = job.reply.send(outcome);
-        }
-    }
-}
-
-async fn write_group(pool: &SqlitePool, group: &[Job]) -> Vec<Result<i64, StoreError>> {
-    let mut tx = match pool.begin().await.map_err(db) {
-        Ok(tx) => tx,
-        Err(e) => return fail_all(group.len(), &e),
-    };
-    let mut outcomes = Vec::with_capacity(group.len());
-    for job in group {
-        if let Err(e) = sqlx::query("SAVEPOINT change")
-            .execute(&mut *tx)
-            .await
-            .map_err(db)
-        {
-            return fail_all(group.len(), &e);
-        }
-        let outcome = write_change(&mut tx, job).await;
-        if outcome.is_err()
-            && let Err(e) = sqlx::query("ROLLBACK TO change")
-                .execute(&mut *tx)
-                .await
-                .map_err(db)
-        {
-            return fail_all(group.len(), &e);
-        }
-        if let Err(e) = sqlx::query("RELEASE change")
-            .execute(&mut *tx)
-            .await
-            .map_err(db)
-        {
-            return fail_all(group.len(), &e);
-        }
-        outcomes.push(outcome);
-    }
-    match tx.commit().await.map_err(db) {
-        Ok(()) => outcomes,
-        Err(e) => fail_all(group.len(), &e),
-    }
 }

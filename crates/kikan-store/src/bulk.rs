@@ -7,7 +7,7 @@
 
 use crate::PersonIndex;
 use chrono::NaiveDate;
-use kikan_domain::{DomainError, LedgerEntry, Registry};
+use kikan_domain::{DomainError, Household, LedgerEntry, Person, Registry};
 use std::collections::HashMap;
 
 pub struct LedgerRow {
@@ -66,6 +66,41 @@ fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
+impl LedgerRow {
+    pub fn of(e: &LedgerEntry) -> Self {
+        LedgerRow {
+            reason: e.reason().label(),
+            effective_on: e.effective_on,
+            notified_on: e.notified_on,
+            recorded_at: e.recorded_at,
+            operator: e.operator.clone(),
+            late: e.late,
+            json: json(e),
+        }
+    }
+}
+
+impl PersonRow {
+    pub fn of(p: &Person) -> Self {
+        PersonRow {
+            id: p.id.0,
+            index: PersonIndex::of(p),
+            json: json(p),
+        }
+    }
+}
+
+impl HouseholdRow {
+    pub fn of(h: &Household) -> Self {
+        HouseholdRow {
+            id: h.id.0,
+            version: h.version as i64,
+            dissolved: h.dissolved_on.is_some(),
+            json: json(h),
+        }
+    }
+}
+
 impl BulkRows {
     pub fn is_empty(&self) -> bool {
         self.ledger.is_empty()
@@ -83,15 +118,7 @@ impl BulkRows {
         for e in entries {
             let touched = reg.apply(e)?;
             let idx = self.ledger.len();
-            self.ledger.push(LedgerRow {
-                reason: e.reason().label(),
-                effective_on: e.effective_on,
-                notified_on: e.notified_on,
-                recorded_at: e.recorded_at,
-                operator: e.operator.clone(),
-                late: e.late,
-                json: json(e),
-            });
+            self.ledger.push(LedgerRow::of(e));
             for id in touched.persons {
                 let Some(p) = reg.person(id) else { continue };
                 if let Some(prev) = last_version.insert(id.0, self.person_versions.len()) {
@@ -120,22 +147,12 @@ impl BulkRows {
         }
         let mut active = 0;
         for p in reg.persons() {
-            let index = PersonIndex::of(p);
-            active += usize::from(index.register == 'A');
-            self.persons.push(PersonRow {
-                id: p.id.0,
-                index,
-                json: json(p),
-            });
+            let row = PersonRow::of(p);
+            active += usize::from(row.index.register == 'A');
+            self.persons.push(row);
         }
-        for h in reg.households() {
-            self.households.push(HouseholdRow {
-                id: h.id.0,
-                version: h.version as i64,
-                dissolved: h.dissolved_on.is_some(),
-                json: json(h),
-            });
-        }
+        self.households
+            .extend(reg.households().map(HouseholdRow::of));
         Ok(active)
     }
 }

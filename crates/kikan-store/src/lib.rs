@@ -7,6 +7,7 @@
 pub mod bulk;
 pub mod check;
 pub mod error;
+pub mod extract;
 pub mod service;
 
 pub use error::StoreError;
@@ -25,6 +26,22 @@ pub struct Tenant {
     pub name: String,
     /// The mayor's title and name, as the certification text prints it.
     pub mayor: String,
+}
+
+/// The tenants this process has found. Tenants are never removed or renamed, so a
+/// found tenant stays valid; engines consult it before asking the database.
+#[derive(Debug, Default)]
+pub struct TenantCache(std::sync::RwLock<std::collections::HashMap<LocalGovCode, Tenant>>);
+
+impl TenantCache {
+    pub fn get(&self, code: LocalGovCode) -> Option<Tenant> {
+        self.0.read().ok()?.get(&code).cloned()
+    }
+    pub fn put(&self, tenant: &Tenant) {
+        if let Ok(mut map) = self.0.write() {
+            map.insert(tenant.code, tenant.clone());
+        }
+    }
 }
 
 /// The columns a store keeps beside a person's snapshot, for search and the registers.
@@ -227,7 +244,25 @@ pub trait Store: Send + Sync + 'static {
         on: NaiveDate,
         after: Option<PersonId>,
         limit: u32,
-    ) -> Result<Vec<Person>, StoreError>;
+    ) -> Result<Vec<Person>, StoreError> {
+        self.residents_as_of_json(tenant, on, after, limit)
+            .await?
+            .iter()
+            .map(|(_, json)| {
+                serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect()
+    }
+    /// The same page as [`Store::residents_as_of`], as the stored JSON snapshots
+    /// (the documented format of `docs/formats.md`), not decoded: extraction passes
+    /// them through.
+    async fn residents_as_of_json(
+        &self,
+        tenant: LocalGovCode,
+        on: NaiveDate,
+        after: Option<PersonId>,
+        limit: u32,
+    ) -> Result<Vec<(PersonId, String)>, StoreError>;
     async fn search(
         &self,
         tenant: LocalGovCode,

@@ -1318,6 +1318,25 @@ pub async fn as_of_queries(s: TestStore) {
     assert_eq!(residents("2026-01-01").await, 0);
     assert_eq!(residents("2026-07-31").await, 4);
     assert_eq!(residents("2026-08-01").await, 3);
+    // 基準日抽出 writes the same residents, one stored snapshot per line, in id order.
+    let mut out = Vec::new();
+    let done =
+        ok(
+            kikan_store::extract::residents_as_of(&*c.store, c.tenant, d("2026-07-31"), &mut out)
+                .await,
+        );
+    let lines: Vec<kikan_domain::Person> = String::from_utf8_lossy(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is a person"))
+        .collect();
+    assert_eq!(done.residents, 4);
+    assert_eq!(done.bytes, out.len() as u64);
+    assert_eq!(
+        lines,
+        ok(c.store
+            .residents_as_of(c.tenant, d("2026-07-31"), None, 100)
+            .await)
+    );
 }
 
 pub async fn concurrent_clerks_conflict(s: TestStore) {
