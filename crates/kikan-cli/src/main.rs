@@ -7,6 +7,8 @@ mod synth;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use kikan_domain::LocalGovCode;
+use kikan_security::Role;
+use kikan_security::crypto::Keyring;
 use kikan_server::AppState;
 use kikan_store::{Store, Tenant};
 use kikan_store_postgres::PgStore;
@@ -38,6 +40,48 @@ struct StoreArgs {
 }
 
 impl StoreArgs {
+    /// The installation's keys: `KIKAN_DATA_KEYS` ("1:<base64>,2:<base64>", the highest
+    /// encrypts) and `KIKAN_INDEX_KEY` from the environment (a secret store); for the
+    /// embedded default without them, a key file `kikan.keys` (mode 0600) beside the
+    /// database, created on first use.
+    fn keys(&self) -> Result<Arc<Keyring>> {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        if let (Some(data), Some(index)) = (env("KIKAN_DATA_KEYS"), env("KIKAN_INDEX_KEY")) {
+            return Ok(Arc::new(Keyring::parse(&data, &index)?));
+        }
+        if self.database_url.is_some() {
+            bail!(
+                "KIKAN_DATA_KEYS と KIKAN_INDEX_KEY を設定してください(データベースURLを使う場合、鍵は環境変数で渡します)"
+            );
+        }
+        let path = self.data_dir.join("kikan.keys");
+        if !path.exists() {
+            std::fs::create_dir_all(&self.data_dir)?;
+            let text = format!(
+                "# kikan keys: keep this file secret and out of backups of the database.\ndata_keys=1:{}\nindex_key={}\n",
+                Keyring::new_key(),
+                Keyring::new_key()
+            );
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            std::io::Write::write_all(&mut opts.open(&path)?, text.as_bytes())?;
+            tracing::warn!(path = %path.display(), "created a key file; in production pass KIKAN_DATA_KEYS and KIKAN_INDEX_KEY from a secret store");
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("{} を読めません", path.display()))?;
+        let field = |name: &str| {
+            text.lines()
+                .find_map(|l| l.trim().strip_prefix(name)?.strip_prefix('='))
+                .map(str::to_string)
+        };
+        match (field("data_keys"), field("index_key")) {
+            (Some(d), Some(i)) => Ok(Arc::new(Keyring::parse(&d, &i)?)),
+            _ => bail!("{} に data_keys と index_key がありません", path.display()),
+        }
+    }
+
     async fn open(&self) -> Result<Arc<dyn Store>> {
         Ok(match self.database_url.as_deref() {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
@@ -141,6 +185,36 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Staff accounts of a municipality (the first 管理者 is created here).
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+    /// Create an API token for another system (shown once).
+    Token {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        tenant: String,
+        /// The system's name (税務システム …).
+        #[arg(long)]
+        name: String,
+        /// reception, examiner, admin or auditor (or 窓口, 審査, 管理者, 監査).
+        #[arg(long)]
+        role: String,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Print a new random key (base64, 256 bits) for KIKAN_DATA_KEYS or KIKAN_INDEX_KEY.
+    KeysNew,
+    /// Print the current TOTP code of a secret (the demo's accounts; tests).
+    TotpCode {
+        #[arg(long)]
+        secret: String,
+    },
     /// Manage municipalities (tenants).
     Tenant {
         #[command(subcommand)]
@@ -151,6 +225,43 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
         /// 全国地方公共団体コード of one tenant.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Create an account; prints the password (unless KIKAN_NEW_PASSWORD is set) and
+    /// the TOTP secret once.
+    Add {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// reception, examiner, admin or auditor (or 窓口, 審査, 管理者, 監査).
+        #[arg(long)]
+        role: String,
+    },
+    /// List the accounts of a municipality.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify every municipality's audit chain (or one); exit 1 naming the first bad record.
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
         #[arg(long)]
         tenant: Option<String>,
     },
@@ -197,7 +308,10 @@ async fn main() {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve { store, port, bind } => serve(store.open().await?, &bind, port).await,
+        Command::Serve { store, port, bind } => {
+            let keys = store.keys()?;
+            serve(store.open().await?, keys, &bind, port).await
+        }
         Command::Demo {
             store,
             port,
@@ -206,6 +320,8 @@ async fn run(cli: Cli) -> Result<()> {
             seed,
             no_serve,
         } => {
+            let keys = store.keys()?;
+            let data_dir = store.data_dir.clone();
             let store = store.open().await?;
             let code = LocalGovCode::from_five(DEMO_CODE)?;
             if store.tenant(code).await?.is_none() {
@@ -218,13 +334,14 @@ async fn run(cli: Cli) -> Result<()> {
                     .await?;
                 let n = load_demo(&*store, code, residents, seed).await?;
                 eprintln!("{DEMO_NAME}({code})に住民 {n} 人を作成しました");
+                demo_accounts(&*store, &keys, code, &data_dir).await?;
             } else {
                 eprintln!("{DEMO_NAME}({code})は作成済みです");
             }
             if no_serve {
                 Ok(())
             } else {
-                serve(store, &bind, port).await
+                serve(store, keys, &bind, port).await
             }
         }
         Command::Gen {
@@ -342,10 +459,7 @@ async fn run(cli: Cli) -> Result<()> {
             out,
         } => {
             let store = store.open().await?;
-            let tenant = LocalGovCode::parse(&tenant)?;
-            if store.tenant(tenant).await?.is_none() {
-                bail!("団体 {tenant} は登録されていません");
-            }
+            let tenant = registered(&*store, &tenant).await?;
             let on = kikan_domain::wareki::parse_date(&as_of)?;
             let started = std::time::Instant::now();
             let mut sink: Box<dyn std::io::Write + Send> = match &out {
@@ -369,6 +483,126 @@ async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Staff {
+            command:
+                StaffCommand::Add {
+                    store,
+                    tenant,
+                    login,
+                    name,
+                    role,
+                },
+        } => {
+            let keys = store.keys()?;
+            let store = store.open().await?;
+            let tenant = registered(&*store, &tenant).await?;
+            let role = Role::parse(&role).with_context(|| {
+                format!("役割「{role}」は登録されていない区分です(窓口・審査・管理者・監査)")
+            })?;
+            let (password, generated) = match std::env::var("KIKAN_NEW_PASSWORD") {
+                Ok(p) if !p.is_empty() => (p, false),
+                _ => (kikan_security::token::new_token(), true),
+            };
+            let created = kikan_store::accounts::add_staff(
+                &*store, &keys, tenant, &login, &name, role, &password,
+            )
+            .await?;
+            store
+                .append_audit(
+                    tenant,
+                    &[kikan_security::AuditEvent {
+                        at: chrono::Utc::now(),
+                        actor: "cli".into(),
+                        role: None,
+                        action: "staff.add".into(),
+                        purpose: None,
+                        persons: vec![],
+                        detail: format!("職員 {login} を{}として登録(コマンド)", role.label()),
+                        outcome: kikan_security::Outcome::Ok,
+                        client: None,
+                    }],
+                )
+                .await?;
+            println!("職員 {login}({})を登録しました", role.label());
+            if generated {
+                println!("初期パスワード: {password}");
+            }
+            println!("TOTP秘密鍵: {}", created.totp_secret);
+            if let Some(url) =
+                kikan_security::totp::url(&created.totp_secret, &login, &format!("kikan {tenant}"))
+            {
+                println!("認証アプリ用URL: {url}");
+            }
+            Ok(())
+        }
+        Command::Staff {
+            command: StaffCommand::List { store, tenant },
+        } => {
+            let store = store.open().await?;
+            let tenant = registered(&*store, &tenant).await?;
+            for a in store.staff_list(tenant).await? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    a.login,
+                    a.name,
+                    a.role.label(),
+                    if a.active { "有効" } else { "無効" }
+                );
+            }
+            Ok(())
+        }
+        Command::Token {
+            store,
+            tenant,
+            name,
+            role,
+        } => {
+            let store = store.open().await?;
+            let tenant = registered(&*store, &tenant).await?;
+            let role = Role::parse(&role).with_context(|| {
+                format!("役割「{role}」は登録されていない区分です(窓口・審査・管理者・監査)")
+            })?;
+            let token = kikan_store::accounts::add_api_token(&*store, tenant, &name, role).await?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { store, tenant },
+        } => {
+            let store = store.open().await?;
+            let tenants = match tenant {
+                Some(c) => vec![registered(&*store, &c).await?],
+                None => store.tenants().await?.into_iter().map(|t| t.code).collect(),
+            };
+            let mut broken = false;
+            for t in tenants {
+                match kikan_store::audit::verify(&*store, t).await? {
+                    Ok(n) => println!("{t}: OK — 監査ログ {n} 件のつながりを確認しました"),
+                    Err(b) => {
+                        println!("{t}: 改ざんを検出 — 最初の不正な記録: {} — {b}", b.seq());
+                        broken = true;
+                    }
+                }
+            }
+            if broken {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::KeysNew => {
+            println!("{}", Keyring::new_key());
+            Ok(())
+        }
+        Command::TotpCode { secret } => {
+            let now = chrono::Utc::now().timestamp().max(0) as u64;
+            match kikan_security::totp::code_at(&secret, now) {
+                Some(code) => {
+                    println!("{code}");
+                    Ok(())
+                }
+                None => bail!("TOTP秘密鍵を読めません(base32)"),
+            }
+        }
         Command::Check { store, tenant } => {
             let store = store.open().await?;
             let tenants = match tenant {
@@ -387,6 +621,15 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Parses a tenant code and makes sure it is registered.
+async fn registered(store: &dyn Store, code: &str) -> Result<LocalGovCode> {
+    let code = LocalGovCode::parse(code)?;
+    if store.tenant(code).await?.is_none() {
+        bail!("団体 {code} は登録されていません");
+    }
+    Ok(code)
 }
 
 async fn load_demo(
@@ -411,7 +654,48 @@ async fn load_demo(
     Ok(people)
 }
 
-async fn serve(store: Arc<dyn Store>, bind: &str, port: u16) -> Result<()> {
+/// The demo's staff: one account per role, with random passwords and TOTP secrets,
+/// printed once and kept in `demo-accounts.txt` (mode 0600) in the data directory.
+async fn demo_accounts(
+    store: &dyn Store,
+    keys: &Keyring,
+    code: LocalGovCode,
+    data_dir: &std::path::Path,
+) -> Result<()> {
+    let mut text = String::from(
+        "# みほん市のデモ用アカウント(合成データ専用。本番では使わないこと)\n# login\trole\tpassword\ttotp_secret\n",
+    );
+    for (login, name, role) in [
+        ("madoguchi", "窓口　花子", Role::Reception),
+        ("shinsa", "審査　次郎", Role::Examiner),
+        ("kanri", "管理　三郎", Role::Admin),
+        ("kansa", "監査　四郎", Role::Auditor),
+    ] {
+        let password = kikan_security::token::new_token();
+        let created =
+            kikan_store::accounts::add_staff(store, keys, code, login, name, role, &password)
+                .await?;
+        text.push_str(&format!(
+            "{login}\t{}\t{password}\t{}\n",
+            role.code(),
+            created.totp_secret
+        ));
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let path = data_dir.join("demo-accounts.txt");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    std::io::Write::write_all(&mut opts.open(&path)?, text.as_bytes())?;
+    eprintln!(
+        "デモ用の職員アカウント(窓口・審査・管理者・監査)を作成し、{} に書き出しました。確認コードは `kikan totp-code --secret …` で表示できます",
+        path.display()
+    );
+    Ok(())
+}
+
+async fn serve(store: Arc<dyn Store>, keys: Arc<Keyring>, bind: &str, port: u16) -> Result<()> {
     let listener = tokio::net::TcpListener::bind((bind, port))
         .await
         .with_context(|| format!("binding {bind}:{port}"))?;
@@ -420,6 +704,6 @@ async fn serve(store: Arc<dyn Store>, bind: &str, port: u16) -> Result<()> {
         "kikan: http://{addr}/ で待ち受けています(API: /api/v1, 仕様: /openapi.json, 保存先: {})",
         store.engine()
     );
-    kikan_server::serve(listener, AppState::new(store)).await?;
+    kikan_server::serve(listener, AppState::new(store, keys)).await?;
     Ok(())
 }

@@ -43,6 +43,8 @@ pub enum DomainError {
     InvalidFurigana(String),
     #[error("{field}が長すぎます(最大{max}文字)")]
     TooLong { field: &'static str, max: usize },
+    #[error("{field}が正しくありません({reason})")]
+    Invalid { field: &'static str, reason: String },
 
     // --- persons and households (E-IDO-*) ---
     #[error("住民(ID {0})が見つかりません")]
@@ -135,6 +137,7 @@ impl DomainError {
             InvalidCharacter { .. } => "E-NAME-001",
             InvalidFurigana(_) => "E-NAME-002",
             TooLong { .. } => "E-INPUT-002",
+            Invalid { .. } => "E-INPUT-003",
             PersonNotFound(_) => "E-IDO-001",
             HouseholdNotFound(_) => "E-IDO-002",
             PersonExists(_) => "E-IDO-003",

@@ -80,13 +80,31 @@ impl From<StoreError> for ApiError {
             StoreError::TenantNotFound(_) => {
                 ApiError::new(StatusCode::NOT_FOUND, e.code(), e.to_string())
             }
-            StoreError::TenantExists(_) => {
+            StoreError::TenantExists(_) | StoreError::Exists(_) => {
                 ApiError::new(StatusCode::CONFLICT, e.code(), e.to_string())
             }
             StoreError::Corrupt(ref cause) | StoreError::Database(ref cause) => {
                 // The cause goes to the log; staff see the plain message.
                 tracing::error!(code = e.code(), %cause, "store failure");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.code(), e.to_string())
+            }
+        }
+    }
+}
+
+impl From<kikan_security::SecurityError> for ApiError {
+    fn from(e: kikan_security::SecurityError) -> Self {
+        match e {
+            kikan_security::SecurityError::WeakPassword { .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
+            }
+            other => {
+                tracing::error!(code = other.code(), "key or hash failure");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    other.code(),
+                    "暗号処理でエラーが発生しました。管理者に連絡してください",
+                )
             }
         }
     }

@@ -4,14 +4,18 @@
 //! values (`dto`), calls the registry service or the store, and renders views. Only
 //! this crate knows HTTP and the API's JSON shapes.
 
+pub mod accounts;
+pub mod auth;
 pub mod dto;
 pub mod error;
 pub mod routes;
 
+pub use auth::{Policy, Principal};
 use axum::Json;
 use axum::Router;
-use axum::routing::{get, post};
 use chrono::NaiveDate;
+use kikan_security::Permission;
+use kikan_security::crypto::Keyring;
 use kikan_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,14 +28,17 @@ use utoipa::OpenApi;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// The installation's keys (TOTP secrets and other encrypted fields).
+    pub keys: Arc<Keyring>,
     /// Today's date in Japan (the registry's calendar); replaceable in tests.
     pub today: Arc<dyn Fn() -> NaiveDate + Send + Sync>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<dyn Store>, keys: Arc<Keyring>) -> Self {
         AppState {
             store,
+            keys,
             today: Arc::new(japan_today),
         }
     }
@@ -44,16 +51,24 @@ pub fn japan_today() -> NaiveDate {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "kikan", description = "住民記録システム API: the resident registry of a municipality.", license(name = "Apache-2.0")),
+    info(title = "kikan", description = "住民記録システム API: the resident registry of a municipality. \
+Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or an API token as \
+`Authorization: Bearer …`; reads of personal data need the purpose in `X-Kikan-Purpose` \
+(UTF-8, percent-encoded if needed).", license(name = "Apache-2.0")),
     paths(
-        routes::health, routes::list_tenants, routes::add_tenant, routes::record_change,
+        routes::health, routes::list_tenants, routes::record_change,
         routes::get_person, routes::person_history, routes::get_household, routes::household_history,
         routes::search, routes::residents, routes::ledger, routes::check,
+        accounts::login, accounts::logout, accounts::me, accounts::list_staff, accounts::add_staff,
+        accounts::deactivate_staff, accounts::add_token, accounts::audit_log, accounts::audit_person,
+        accounts::audit_actor, accounts::audit_verify,
     ),
     tags(
         (name = "tenants", description = "Municipalities (団体)"),
         (name = "changes", description = "異動 and the ledger"),
         (name = "residents", description = "住民票, 世帯, search and extraction"),
+        (name = "accounts", description = "Login, staff accounts and API tokens"),
+        (name = "audit", description = "The audit log (監査)"),
     )
 )]
 pub struct ApiDoc;
@@ -62,48 +77,107 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
 
+/// The route table: every route with its method and its policy, in one place. The
+/// router is built from it and the authorisation middleware reads it, so a route
+/// cannot exist without a policy.
+macro_rules! api {
+    ($($method:ident $path:literal => $handler:path, $policy:expr;)+) => {
+        /// Every route: (method, path template, policy).
+        pub const ROUTES: &[(&str, &str, Policy)] = &[$((stringify!($method), $path, $policy)),+];
+
+        fn api_routes() -> Router<AppState> {
+            Router::new()$(.route($path, axum::routing::$method($handler)))+
+        }
+    };
+}
+
+api! {
+    get "/health" => routes::health, Policy::Public;
+    get "/openapi.json" => openapi, Policy::Public;
+    get "/api/v1/tenants" => routes::list_tenants, Policy::Public;
+    post "/api/v1/tenants/{tenant}/login" => accounts::login, Policy::Public;
+    post "/api/v1/tenants/{tenant}/logout" => accounts::logout, Policy::SignedIn;
+    get "/api/v1/tenants/{tenant}/me" => accounts::me, Policy::SignedIn;
+    post "/api/v1/tenants/{tenant}/changes" => routes::record_change, Policy::Needs(Permission::CommitChange);
+    get "/api/v1/tenants/{tenant}/persons/{id}" => routes::get_person, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/persons/{id}/history" => routes::person_history, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/households/{id}" => routes::get_household, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/households/{id}/history" => routes::household_history, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/search" => routes::search, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/residents" => routes::residents, Policy::Needs(Permission::Export);
+    get "/api/v1/tenants/{tenant}/ledger" => routes::ledger, Policy::Needs(Permission::Export);
+    post "/api/v1/tenants/{tenant}/check" => routes::check, Policy::Needs(Permission::RunCheck);
+    get "/api/v1/tenants/{tenant}/staff" => accounts::list_staff, Policy::Needs(Permission::ManageAccounts);
+    post "/api/v1/tenants/{tenant}/staff" => accounts::add_staff, Policy::Needs(Permission::ManageAccounts);
+    post "/api/v1/tenants/{tenant}/staff/{login}/deactivate" => accounts::deactivate_staff, Policy::Needs(Permission::ManageAccounts);
+    post "/api/v1/tenants/{tenant}/tokens" => accounts::add_token, Policy::Needs(Permission::ManageAccounts);
+    get "/api/v1/tenants/{tenant}/audit" => accounts::audit_log, Policy::Needs(Permission::ReadAudit);
+    get "/api/v1/tenants/{tenant}/audit/persons/{id}" => accounts::audit_person, Policy::Needs(Permission::ReadAudit);
+    get "/api/v1/tenants/{tenant}/audit/staff/{actor}" => accounts::audit_actor, Policy::Needs(Permission::ReadAudit);
+    get "/api/v1/tenants/{tenant}/audit/verify" => accounts::audit_verify, Policy::Needs(Permission::ReadAudit);
+}
+
+/// The policy of a matched route (None: the route is not in the table).
+pub fn policy(method: &axum::http::Method, path: &str) -> Option<Policy> {
+    let m = method.as_str().to_ascii_lowercase();
+    // HEAD is answered by GET routes.
+    let m = if m == "head" { "get".to_string() } else { m };
+    ROUTES
+        .iter()
+        .find(|(rm, rp, _)| *rm == m && *rp == path)
+        .map(|(_, _, p)| *p)
+}
+
+/// Security headers on every response: no caching of personal data, no framing,
+/// no sniffing, no referrer, a strict content policy.
+async fn security_headers(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::HeaderValue;
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    for (name, value) in [
+        ("cache-control", "no-store"),
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        (
+            "content-security-policy",
+            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+        ("cross-origin-opener-policy", "same-origin"),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    res
+}
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let t = "/api/v1/tenants/{tenant}";
-    Router::new()
-        .route("/health", get(routes::health))
-        .route("/openapi.json", get(openapi))
-        .route(
-            "/api/v1/tenants",
-            get(routes::list_tenants).post(routes::add_tenant),
-        )
-        .route(&format!("{t}/changes"), post(routes::record_change))
-        .route(&format!("{t}/persons/{{id}}"), get(routes::get_person))
-        .route(
-            &format!("{t}/persons/{{id}}/history"),
-            get(routes::person_history),
-        )
-        .route(
-            &format!("{t}/households/{{id}}"),
-            get(routes::get_household),
-        )
-        .route(
-            &format!("{t}/households/{{id}}/history"),
-            get(routes::household_history),
-        )
-        .route(&format!("{t}/search"), get(routes::search))
-        .route(&format!("{t}/residents"), get(routes::residents))
-        .route(&format!("{t}/ledger"), get(routes::ledger))
-        .route(&format!("{t}/check"), post(routes::check))
+    api_routes()
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authorize,
+        ))
         .layer(RequestBodyLimitLayer::new(1024 * 1024))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(60),
         ))
+        .layer(axum::middleware::from_fn(security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
 /// Serves the application on `listener` until ctrl-c.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }

@@ -1,41 +1,66 @@
 //! The handlers. Each parses, calls the store or the registry service, and renders.
 
 use crate::AppState;
+use crate::auth::Principal;
 use crate::dto::*;
 use crate::error::{ApiError, ApiJson as Json, ApiPath as Path, ApiQuery as Query, ErrorBody};
+use axum::Extension;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use kikan_domain::{DomainError, HouseholdId, LedgerEntry, LocalGovCode, PersonId};
+use kikan_store::SearchQuery;
 use kikan_store::service;
-use kikan_store::{SearchQuery, Tenant};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 type R<T> = Result<T, ApiError>;
 
+/// Appends one audit event of the principal; the response waits for it (no
+/// personal data leaves without its record).
+async fn audit(
+    state: &AppState,
+    p: &Principal,
+    action: &str,
+    persons: Vec<i64>,
+    detail: impl Into<String>,
+) -> R<()> {
+    state
+        .store
+        .append_audit(p.tenant, &[p.event(action, persons, detail)])
+        .await?;
+    Ok(())
+}
+
+/// The criteria of a search, as typed, for the audit log.
+fn search_detail(q: &SearchQuery) -> String {
+    let mut parts = Vec::new();
+    if let Some(v) = &q.kana {
+        parts.push(format!("かな={v}"));
+    }
+    if let Some(v) = &q.name {
+        parts.push(format!("氏名={v}"));
+    }
+    if let Some(v) = q.birth_date {
+        parts.push(format!("生年月日={v}"));
+    }
+    if let Some(v) = &q.address {
+        parts.push(format!("住所={v}"));
+    }
+    if let Some(v) = &q.juminhyo_code {
+        parts.push(format!("住民票コード={v}"));
+    }
+    if q.include_removed {
+        parts.push("除票を含む".into());
+    }
+    format!("検索: {}", parts.join(" "))
+}
+
 /// Parses the tenant of the URL and makes sure it is registered.
-async fn tenant(state: &AppState, code: &str) -> R<LocalGovCode> {
+pub async fn tenant(state: &AppState, code: &str) -> R<LocalGovCode> {
     let code = LocalGovCode::parse(code).map_err(|e| ApiError::from(e).at("tenant"))?;
     match state.store.tenant(code).await? {
         Some(_) => Ok(code),
         None => Err(kikan_store::StoreError::TenantNotFound(code.to_string()).into()),
-    }
-}
-
-/// The staff member making the request. (Until accounts exist, the client names them
-/// in `X-Kikan-Operator`, UTF-8; it is recorded with every change.)
-fn operator(headers: &HeaderMap) -> R<String> {
-    let op = headers
-        .get("x-kikan-operator")
-        .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
-    match op {
-        Some(op) => Ok(op),
-        None => Err(ApiError::from(DomainError::Missing {
-            field: "処理者(X-Kikan-Operator)",
-        })
-        .at("X-Kikan-Operator")),
     }
 }
 
@@ -64,40 +89,18 @@ pub async fn list_tenants(State(state): State<AppState>) -> R<Json<Vec<TenantVie
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/tenants", tag = "tenants", request_body = TenantIn,
-    responses((status = 201, body = TenantView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn add_tenant(
-    State(state): State<AppState>,
-    Json(t): Json<TenantIn>,
-) -> R<(StatusCode, Json<TenantView>)> {
-    let code = LocalGovCode::parse(&t.code).map_err(|e| ApiError::from(e).at("code"))?;
-    let name = t.name.trim();
-    if name.is_empty() {
-        return Err(ApiError::from(DomainError::Missing { field: "団体名" }).at("name"));
-    }
-    let tenant = Tenant {
-        code,
-        name: name.into(),
-        mayor: t.mayor.trim().into(),
-    };
-    state.store.add_tenant(&tenant).await?;
-    Ok((StatusCode::CREATED, Json(TenantView::from(&tenant))))
-}
-
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/changes", tag = "changes", request_body = ChangeRequest,
-    params(("tenant" = String, Path, description = "全国地方公共団体コード"),
-           ("X-Kikan-Operator" = String, Header, description = "The staff member recording the change")),
+    params(("tenant" = String, Path, description = "全国地方公共団体コード")),
     responses((status = 201, body = ChangeResult), (status = 404, body = ErrorBody),
               (status = 409, description = "Someone else changed the household first", body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 pub async fn record_change(
     State(state): State<AppState>,
-    Path(code): Path<String>,
-    headers: HeaderMap,
+    Extension(p): Extension<Principal>,
     Json(req): Json<ChangeRequest>,
 ) -> R<(StatusCode, Json<ChangeResult>)> {
-    let tenant = tenant(&state, &code).await?;
-    let operator = operator(&headers)?;
+    let tenant = p.tenant;
+    let operator = p.actor.clone();
     let current = match req.change.corrected_person() {
         Some(id) => Some(
             state
@@ -122,7 +125,12 @@ pub async fn record_change(
         parsed.notifier,
         (state.today)(),
     )?;
-    let recorded = service::record(&*state.store, tenant, entry, &parsed.expect).await?;
+    let mut event = p.event("change.record", vec![], entry.reason().label());
+    if event.purpose.is_none() {
+        event.purpose = Some("住民異動届の処理".into());
+    }
+    let recorded =
+        service::record_audited(&*state.store, tenant, entry, &parsed.expect, Some(event)).await?;
     let mut warnings = Vec::new();
     if recorded.entry.late {
         warnings.push(
@@ -145,11 +153,13 @@ pub async fn record_change(
     responses((status = 200, body = PersonView), (status = 404, body = ErrorBody)))]
 pub async fn get_person(
     State(state): State<AppState>,
-    Path((code, id)): Path<(String, i64)>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
     Query(q): Query<AsOf>,
 ) -> R<Json<PersonView>> {
-    let tenant = tenant(&state, &code).await?;
-    let id = PersonId(id);
+    p.purpose()?;
+    let tenant = p.tenant;
+    let id = PersonId(path.1);
     let person = match &q.as_of {
         Some(d) => {
             state
@@ -159,6 +169,18 @@ pub async fn get_person(
         }
         None => state.store.persons(tenant, &[id]).await?.pop(),
     };
+    let detail = match &q.as_of {
+        Some(d) => format!("住民票の参照({d}時点)"),
+        None => "住民票の参照".into(),
+    };
+    audit(
+        &state,
+        &p,
+        "person.read",
+        person.iter().map(|x| x.id.0).collect(),
+        detail,
+    )
+    .await?;
     person
         .map(|p| Json(PersonView::from(&p)))
         .ok_or_else(|| ApiError::not_found("住民"))
@@ -169,11 +191,19 @@ pub async fn get_person(
     responses((status = 200, body = PersonHistory), (status = 404, body = ErrorBody)))]
 pub async fn person_history(
     State(state): State<AppState>,
-    Path((code, id)): Path<(String, i64)>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
 ) -> R<Json<PersonHistory>> {
-    let tenant = tenant(&state, &code).await?;
-    let id = PersonId(id);
+    p.purpose()?;
+    let tenant = p.tenant;
+    let id = PersonId(path.1);
     let versions = state.store.person_versions(tenant, id).await?;
+    let found = if versions.is_empty() {
+        vec![]
+    } else {
+        vec![id.0]
+    };
+    audit(&state, &p, "person.history", found, "異動履歴の参照").await?;
     if versions.is_empty() {
         return Err(ApiError::not_found("住民"));
     }
@@ -197,31 +227,42 @@ pub async fn person_history(
     responses((status = 200, body = HouseholdView), (status = 404, body = ErrorBody)))]
 pub async fn get_household(
     State(state): State<AppState>,
-    Path((code, id)): Path<(String, i64)>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
     Query(q): Query<AsOf>,
 ) -> R<Json<HouseholdView>> {
-    let tenant = tenant(&state, &code).await?;
-    let id = HouseholdId(id);
-    match &q.as_of {
+    p.purpose()?;
+    let tenant = p.tenant;
+    let id = HouseholdId(path.1);
+    let found = match &q.as_of {
         Some(d) => {
-            let (h, members) = state
+            state
                 .store
                 .household_as_of(tenant, id, date_in(d, "as_of")?)
                 .await?
-                .ok_or_else(|| ApiError::not_found("世帯"))?;
-            Ok(Json(household_view(&h, &members)))
         }
-        None => {
-            let h = state
-                .store
-                .households(tenant, &[id])
-                .await?
-                .pop()
-                .ok_or_else(|| ApiError::not_found("世帯"))?;
-            let members = state.store.persons(tenant, &h.members).await?;
-            Ok(Json(household_view(&h, &members)))
-        }
-    }
+        None => match state.store.households(tenant, &[id]).await?.pop() {
+            Some(h) => {
+                let members = state.store.persons(tenant, &h.members).await?;
+                Some((h, members))
+            }
+            None => None,
+        },
+    };
+    let persons = found
+        .as_ref()
+        .map(|(_, m)| m.iter().map(|x| x.id.0).collect())
+        .unwrap_or_default();
+    audit(
+        &state,
+        &p,
+        "household.read",
+        persons,
+        format!("世帯 {id} の参照"),
+    )
+    .await?;
+    let (h, members) = found.ok_or_else(|| ApiError::not_found("世帯"))?;
+    Ok(Json(household_view(&h, &members)))
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/households/{id}/history", tag = "residents",
@@ -229,13 +270,31 @@ pub async fn get_household(
     responses((status = 200, body = Vec<EntryView>), (status = 404, body = ErrorBody)))]
 pub async fn household_history(
     State(state): State<AppState>,
-    Path((code, id)): Path<(String, i64)>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
 ) -> R<Json<Vec<EntryView>>> {
-    let tenant = tenant(&state, &code).await?;
+    p.purpose()?;
+    let tenant = p.tenant;
+    let id = path.1;
     let entries = state
         .store
         .entries_for(tenant, None, Some(HouseholdId(id)))
         .await?;
+    let mut persons: Vec<i64> = entries
+        .iter()
+        .flat_map(|e| e.change.references().0)
+        .map(|x| x.0)
+        .collect();
+    persons.sort_unstable();
+    persons.dedup();
+    audit(
+        &state,
+        &p,
+        "household.history",
+        persons,
+        format!("世帯 {id} の異動履歴の参照"),
+    )
+    .await?;
     if entries.is_empty() {
         return Err(ApiError::not_found("世帯"));
     }
@@ -265,10 +324,11 @@ pub struct SearchParams {
     responses((status = 200, body = Vec<PersonView>), (status = 422, body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    Extension(principal): Extension<Principal>,
     Query(p): Query<SearchParams>,
 ) -> R<Json<Vec<PersonView>>> {
-    let tenant = tenant(&state, &code).await?;
+    principal.purpose()?;
+    let tenant = principal.tenant;
     let q = SearchQuery {
         kana: p.kana,
         name: p.name,
@@ -294,6 +354,14 @@ pub async fn search(
         }));
     }
     let hits = state.store.search(tenant, &keys).await?;
+    audit(
+        &state,
+        &principal,
+        "resident.search",
+        hits.iter().map(|x| x.id.0).collect(),
+        search_detail(&q),
+    )
+    .await?;
     Ok(Json(hits.iter().map(PersonView::from).collect()))
 }
 
@@ -312,10 +380,11 @@ pub struct ResidentsParams {
     responses((status = 200, description = "Every resident on the register on the date, by id", body = Vec<PersonView>)))]
 pub async fn residents(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    Extension(principal): Extension<Principal>,
     Query(p): Query<ResidentsParams>,
 ) -> R<Json<Vec<PersonView>>> {
-    let tenant = tenant(&state, &code).await?;
+    principal.purpose()?;
+    let tenant = principal.tenant;
     let on = match &p.as_of {
         Some(d) => date_in(d, "as_of")?,
         None => (state.today)(),
@@ -329,6 +398,13 @@ pub async fn residents(
             p.limit.unwrap_or(1000).clamp(1, 10_000),
         )
         .await?;
+    // A page of an extraction is identified by its date and id range (listing every
+    // id of a 10,000-row page in the log would say no more).
+    let detail = match (rows.first(), rows.last()) {
+        (Some(a), Some(b)) => format!("{on} 時点の住民 {} 人(ID {}〜{})", rows.len(), a.id, b.id),
+        _ => format!("{on} 時点の住民 0 人"),
+    };
+    audit(&state, &principal, "export.residents", vec![], detail).await?;
     Ok(Json(rows.iter().map(PersonView::from).collect()))
 }
 
@@ -344,10 +420,11 @@ pub struct LedgerParams {
     responses((status = 200, body = Vec<EntryView>)))]
 pub async fn ledger(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    Extension(principal): Extension<Principal>,
     Query(p): Query<LedgerParams>,
 ) -> R<Json<Vec<EntryView>>> {
-    let tenant = tenant(&state, &code).await?;
+    principal.purpose()?;
+    let tenant = principal.tenant;
     let rows = state
         .store
         .ledger(
@@ -356,15 +433,29 @@ pub async fn ledger(
             p.limit.unwrap_or(1000).clamp(1, 10_000),
         )
         .await?;
+    let detail = match (rows.first(), rows.last()) {
+        (Some(a), Some(b)) => format!("異動の記録 {} 件(番号 {}〜{})", rows.len(), a.seq, b.seq),
+        _ => "異動の記録 0 件".into(),
+    };
+    audit(&state, &principal, "export.ledger", vec![], detail).await?;
     Ok(Json(rows.iter().map(EntryView::from).collect()))
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/check", tag = "changes",
     params(("tenant" = String, Path)),
     responses((status = 200, body = CheckView), (status = 409, description = "A projection differs from the ledger", body = ErrorBody)))]
-pub async fn check(State(state): State<AppState>, Path(code): Path<String>) -> R<Json<CheckView>> {
-    let tenant = tenant(&state, &code).await?;
-    let r = kikan_store::check::check(&*state.store, tenant).await?;
+pub async fn check(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> R<Json<CheckView>> {
+    let tenant = p.tenant;
+    let r = kikan_store::check::check(&*state.store, tenant).await;
+    let detail = match &r {
+        Ok(r) => format!("整合性検査: 異動 {} 件を再生、一致", r.entries),
+        Err(e) => format!("整合性検査: 不一致または失敗({e})"),
+    };
+    audit(&state, &p, "check.run", vec![], detail).await?;
+    let r = r?;
     Ok(Json(CheckView {
         ok: true,
         entries: r.entries,

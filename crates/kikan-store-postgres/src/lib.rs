@@ -6,6 +6,8 @@
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use kikan_domain::{Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId};
+use kikan_security::{AuditEvent, AuditRecord, Role};
+use kikan_store::accounts::{ApiToken, LoginState, Session, StaffAccount};
 use kikan_store::bulk::BulkRows;
 use kikan_store::{
     HouseholdVersion, PersonIndex, PersonVersion, SearchKeys, Store, StoreError, Tenant,
@@ -49,6 +51,104 @@ fn entry_of(row: &PgRow) -> Result<LedgerEntry, StoreError> {
 fn person_of(row: &PgRow) -> Result<Person, StoreError> {
     decode(&row.try_get::<String, _>("data").map_err(db)?)
 }
+const STAFF: &str =
+    "SELECT staff_id, login, name, role, password_hash, totp_secret, totp_last_step, failed_logins,
+    locked_until, active, oidc_subject, created_at FROM staff";
+const AUDIT: &str = "SELECT seq, event, prev_hash, hash FROM audit";
+
+fn role_of(code: &str) -> Result<Role, StoreError> {
+    Role::parse(code).ok_or_else(|| StoreError::Corrupt(format!("unknown role {code:?}")))
+}
+fn staff_of(r: &PgRow) -> Result<StaffAccount, StoreError> {
+    Ok(StaffAccount {
+        id: r.try_get("staff_id").map_err(db)?,
+        login: r.try_get("login").map_err(db)?,
+        name: r.try_get("name").map_err(db)?,
+        role: role_of(&r.try_get::<String, _>("role").map_err(db)?)?,
+        password_hash: r.try_get("password_hash").map_err(db)?,
+        totp_secret: r.try_get("totp_secret").map_err(db)?,
+        totp_last_step: r.try_get("totp_last_step").map_err(db)?,
+        failed_logins: r.try_get("failed_logins").map_err(db)?,
+        locked_until: r.try_get("locked_until").map_err(db)?,
+        active: r.try_get("active").map_err(db)?,
+        oidc_subject: r.try_get("oidc_subject").map_err(db)?,
+        created_at: r.try_get("created_at").map_err(db)?,
+    })
+}
+fn audit_of(r: &PgRow) -> Result<AuditRecord, StoreError> {
+    Ok(AuditRecord {
+        seq: r.try_get("seq").map_err(db)?,
+        event_json: r.try_get("event").map_err(db)?,
+        prev_hash: r.try_get("prev_hash").map_err(db)?,
+        hash: r.try_get("hash").map_err(db)?,
+    })
+}
+
+/// Appends to the tenant's audit chain inside `tx`. The head row's lock orders
+/// concurrent appends of one tenant, so the chain has no forks.
+async fn append_audit_tx(
+    tx: &mut sqlx::PgConnection,
+    t: &str,
+    events: &[AuditEvent],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (tenant_id) DO NOTHING")
+        .bind(t)
+        .bind(kikan_security::audit::GENESIS)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    let head = sqlx::query("SELECT seq, hash FROM audit_heads WHERE tenant_id = $1 FOR UPDATE")
+        .bind(t)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+    let mut seq: i64 = head.try_get("seq").map_err(db)?;
+    let mut prev: String = head.try_get("hash").map_err(db)?;
+    for e in events {
+        seq += 1;
+        let json = e.canonical();
+        let hash = kikan_security::audit::link(t, seq, &prev, &json);
+        sqlx::query(
+            "INSERT INTO audit (tenant_id, seq, at, actor, action, event, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(t)
+        .bind(seq)
+        .bind(e.at)
+        .bind(&e.actor)
+        .bind(&e.action)
+        .bind(&json)
+        .bind(&prev)
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        let mut persons = e.persons.clone();
+        persons.sort_unstable();
+        persons.dedup();
+        if !persons.is_empty() {
+            sqlx::query("INSERT INTO audit_persons (tenant_id, person_id, seq) SELECT $1, p, $2 FROM unnest($3::bigint[]) AS p")
+                .bind(t)
+                .bind(seq)
+                .bind(&persons)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        prev = hash;
+    }
+    sqlx::query("UPDATE audit_heads SET seq = $2, hash = $3 WHERE tenant_id = $1")
+        .bind(t)
+        .bind(seq)
+        .bind(&prev)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
 fn unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
@@ -213,6 +313,7 @@ impl Store for PgStore {
         entry: &LedgerEntry,
         persons: &[&Person],
         households: &[&Household],
+        audit: &[AuditEvent],
     ) -> Result<i64, StoreError> {
         let t = tenant_key(tenant);
         let mut tx = self.pool.begin().await.map_err(db)?;
@@ -358,6 +459,7 @@ impl Store for PgStore {
             .await
             .map_err(db)?;
         }
+        append_audit_tx(&mut tx, &t, audit).await?;
         tx.commit().await.map_err(db)?;
         Ok(seq)
     }
@@ -687,6 +789,303 @@ impl Store for PgStore {
             .await
             .map_err(db)?;
         rows.iter().map(person_of).collect()
+    }
+
+    async fn add_staff(&self, tenant: LocalGovCode, a: &StaffAccount) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO staff (tenant_id, staff_id, login, name, role, password_hash, totp_secret, totp_last_step,
+                failed_logins, locked_until, active, oidc_subject, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(tenant_key(tenant))
+        .bind(a.id)
+        .bind(&a.login)
+        .bind(&a.name)
+        .bind(a.role.code())
+        .bind(&a.password_hash)
+        .bind(&a.totp_secret)
+        .bind(a.totp_last_step)
+        .bind(a.failed_logins)
+        .bind(a.locked_until)
+        .bind(a.active)
+        .bind(&a.oidc_subject)
+        .bind(a.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if unique_violation(&e) {
+                StoreError::Exists(format!("ログイン名 {}", a.login))
+            } else {
+                db(e)
+            }
+        })?;
+        Ok(())
+    }
+
+    async fn staff_by_login(
+        &self,
+        tenant: LocalGovCode,
+        login: &str,
+    ) -> Result<Option<StaffAccount>, StoreError> {
+        let row = sqlx::query(&format!("{STAFF} WHERE tenant_id = $1 AND login = $2"))
+            .bind(tenant_key(tenant))
+            .bind(login)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(staff_of).transpose()
+    }
+
+    async fn staff_by_id(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+    ) -> Result<Option<StaffAccount>, StoreError> {
+        let row = sqlx::query(&format!("{STAFF} WHERE tenant_id = $1 AND staff_id = $2"))
+            .bind(tenant_key(tenant))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(staff_of).transpose()
+    }
+
+    async fn staff_list(&self, tenant: LocalGovCode) -> Result<Vec<StaffAccount>, StoreError> {
+        let rows = sqlx::query(&format!("{STAFF} WHERE tenant_id = $1 ORDER BY login"))
+            .bind(tenant_key(tenant))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(staff_of).collect()
+    }
+
+    async fn set_login_state(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        st: &LoginState,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE staff SET failed_logins = $1, locked_until = $2, totp_last_step = $3 WHERE tenant_id = $4 AND staff_id = $5",
+        )
+        .bind(st.failed_logins)
+        .bind(st.locked_until)
+        .bind(st.totp_last_step)
+        .bind(tenant_key(tenant))
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn set_staff_active(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        active: bool,
+    ) -> Result<(), StoreError> {
+        let t = tenant_key(tenant);
+        sqlx::query("UPDATE staff SET active = $1 WHERE tenant_id = $2 AND staff_id = $3")
+            .bind(active)
+            .bind(&t)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        if !active {
+            sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND staff_id = $2")
+                .bind(&t)
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err(db)?;
+        }
+        Ok(())
+    }
+
+    async fn add_session(&self, tenant: LocalGovCode, s: &Session) -> Result<(), StoreError> {
+        let t = tenant_key(tenant);
+        // Expired sessions of the tenant go as new ones come.
+        sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND expires_at < $2")
+            .bind(&t)
+            .bind(Utc::now())
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        sqlx::query(
+            "INSERT INTO sessions (tenant_id, token_hash, staff_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&t)
+        .bind(&s.token_hash)
+        .bind(s.staff_id)
+        .bind(&s.csrf)
+        .bind(s.created_at)
+        .bind(s.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        tenant: LocalGovCode,
+        token_hash: &str,
+    ) -> Result<Option<Session>, StoreError> {
+        let row = sqlx::query(
+            "SELECT token_hash, staff_id, csrf, created_at, expires_at FROM sessions WHERE tenant_id = $1 AND token_hash = $2",
+        )
+        .bind(tenant_key(tenant))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|r| {
+            Ok(Session {
+                token_hash: r.try_get("token_hash").map_err(db)?,
+                staff_id: r.try_get("staff_id").map_err(db)?,
+                csrf: r.try_get("csrf").map_err(db)?,
+                created_at: r.try_get("created_at").map_err(db)?,
+                expires_at: r.try_get("expires_at").map_err(db)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn end_session(&self, tenant: LocalGovCode, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND token_hash = $2")
+            .bind(tenant_key(tenant))
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn add_api_token(&self, tenant: LocalGovCode, k: &ApiToken) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO api_tokens (tenant_id, token_hash, name, role, created_at, revoked) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(tenant_key(tenant))
+        .bind(&k.token_hash)
+        .bind(&k.name)
+        .bind(k.role.code())
+        .bind(k.created_at)
+        .bind(k.revoked)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn api_token(
+        &self,
+        tenant: LocalGovCode,
+        token_hash: &str,
+    ) -> Result<Option<ApiToken>, StoreError> {
+        let row = sqlx::query(
+            "SELECT token_hash, name, role, created_at, revoked FROM api_tokens WHERE tenant_id = $1 AND token_hash = $2",
+        )
+        .bind(tenant_key(tenant))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|r| {
+            Ok(ApiToken {
+                token_hash: r.try_get("token_hash").map_err(db)?,
+                name: r.try_get("name").map_err(db)?,
+                role: role_of(&r.try_get::<String, _>("role").map_err(db)?)?,
+                created_at: r.try_get("created_at").map_err(db)?,
+                revoked: r.try_get("revoked").map_err(db)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn append_audit(
+        &self,
+        tenant: LocalGovCode,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        append_audit_tx(&mut tx, &tenant_key(tenant), events).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn audit_records(
+        &self,
+        tenant: LocalGovCode,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{AUDIT} WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        ))
+        .bind(tenant_key(tenant))
+        .bind(after_seq)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(audit_of).collect()
+    }
+
+    async fn audit_head(&self, tenant: LocalGovCode) -> Result<Option<(i64, String)>, StoreError> {
+        let row = sqlx::query("SELECT seq, hash FROM audit_heads WHERE tenant_id = $1")
+            .bind(tenant_key(tenant))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(|r| {
+            Ok((
+                r.try_get("seq").map_err(db)?,
+                r.try_get("hash").map_err(db)?,
+            ))
+        })
+        .transpose()
+    }
+
+    async fn audit_for_person(
+        &self,
+        tenant: LocalGovCode,
+        person: PersonId,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.seq, a.event, a.prev_hash, a.hash FROM audit_persons p
+               JOIN audit a ON a.tenant_id = p.tenant_id AND a.seq = p.seq
+             WHERE p.tenant_id = $1 AND p.person_id = $2 ORDER BY p.seq DESC LIMIT $3",
+        )
+        .bind(tenant_key(tenant))
+        .bind(person.0)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(audit_of).collect()
+    }
+
+    async fn audit_for_actor(
+        &self,
+        tenant: LocalGovCode,
+        actor: &str,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{AUDIT} WHERE tenant_id = $1 AND actor = $2 ORDER BY seq DESC LIMIT $3"
+        ))
+        .bind(tenant_key(tenant))
+        .bind(actor)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(audit_of).collect()
     }
 
     async fn person_rows(

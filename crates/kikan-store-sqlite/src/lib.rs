@@ -6,6 +6,8 @@
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use kikan_domain::{Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId};
+use kikan_security::{AuditEvent, AuditRecord, Role};
+use kikan_store::accounts::{ApiToken, LoginState, Session, StaffAccount};
 use kikan_store::bulk::{BulkRows, HouseholdRow, LedgerRow, PersonRow};
 use kikan_store::{
     HouseholdVersion, PersonIndex, PersonVersion, SearchKeys, Store, StoreError, Tenant,
@@ -57,6 +59,38 @@ fn entry_of(row: &SqliteRow) -> Result<LedgerEntry, StoreError> {
 }
 fn person_of(row: &SqliteRow) -> Result<Person, StoreError> {
     decode(&row.try_get::<String, _>("data").map_err(db)?)
+}
+const STAFF: &str =
+    "SELECT staff_id, login, name, role, password_hash, totp_secret, totp_last_step, failed_logins,
+    locked_until, active, oidc_subject, created_at FROM staff";
+const AUDIT: &str = "SELECT seq, event, prev_hash, hash FROM audit";
+
+fn role_of(code: &str) -> Result<Role, StoreError> {
+    Role::parse(code).ok_or_else(|| StoreError::Corrupt(format!("unknown role {code:?}")))
+}
+fn staff_of(r: &SqliteRow) -> Result<StaffAccount, StoreError> {
+    Ok(StaffAccount {
+        id: r.try_get("staff_id").map_err(db)?,
+        login: r.try_get("login").map_err(db)?,
+        name: r.try_get("name").map_err(db)?,
+        role: role_of(&r.try_get::<String, _>("role").map_err(db)?)?,
+        password_hash: r.try_get("password_hash").map_err(db)?,
+        totp_secret: r.try_get("totp_secret").map_err(db)?,
+        totp_last_step: r.try_get("totp_last_step").map_err(db)?,
+        failed_logins: r.try_get("failed_logins").map_err(db)?,
+        locked_until: r.try_get("locked_until").map_err(db)?,
+        active: r.try_get("active").map_err(db)?,
+        oidc_subject: r.try_get("oidc_subject").map_err(db)?,
+        created_at: r.try_get("created_at").map_err(db)?,
+    })
+}
+fn audit_of(r: &SqliteRow) -> Result<AuditRecord, StoreError> {
+    Ok(AuditRecord {
+        seq: r.try_get("seq").map_err(db)?,
+        event_json: r.try_get("event").map_err(db)?,
+        prev_hash: r.try_get("prev_hash").map_err(db)?,
+        hash: r.try_get("hash").map_err(db)?,
+    })
 }
 fn unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
@@ -126,6 +160,25 @@ impl SqliteStore {
             known: TenantCache::default(),
             _alive: alive,
         })
+    }
+
+    /// Hands work to the writer thread and waits until it is on disk.
+    async fn submit(
+        &self,
+        tenant: LocalGovCode,
+        change: Option<ChangeRows>,
+        audit: &[AuditEvent],
+    ) -> Result<i64, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            tenant: tenant_key(tenant),
+            change,
+            audit: audit.iter().map(AuditRow::of).collect(),
+            reply,
+        };
+        let stopped = || StoreError::Database("the writer has stopped".into());
+        self.commits.send(job).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 
     /// The pool, for tests and tools that must reach the file directly.
@@ -247,23 +300,15 @@ impl Store for SqliteStore {
         entry: &LedgerEntry,
         persons: &[&Person],
         households: &[&Household],
+        audit: &[AuditEvent],
     ) -> Result<i64, StoreError> {
-        let (reply, answer) = oneshot::channel();
         // Serialised here, on the caller's task, so that the one writer only writes.
-        let job = Job {
-            tenant: tenant_key(tenant),
+        let change = ChangeRows {
             entry: LedgerRow::of(entry),
             persons: persons.iter().map(|p| PersonRow::of(p)).collect(),
             households: households.iter().map(|h| HouseholdRow::of(h)).collect(),
-            reply,
         };
-        self.commits
-            .send(job)
-            .await
-            .map_err(|_| StoreError::Database("the writer has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Database("the writer has stopped".into()))?
+        self.submit(tenant, Some(change), audit).await
     }
 
     async fn bulk_insert(&self, tenant: LocalGovCode, rows: &BulkRows) -> Result<(), StoreError> {
@@ -578,6 +623,307 @@ impl Store for SqliteStore {
         rows.iter().map(person_of).collect()
     }
 
+    async fn add_staff(&self, tenant: LocalGovCode, a: &StaffAccount) -> Result<(), StoreError> {
+        let _w = self.write.lock().await;
+        sqlx::query(
+            "INSERT INTO staff (tenant_id, staff_id, login, name, role, password_hash, totp_secret, totp_last_step,
+                failed_logins, locked_until, active, oidc_subject, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(tenant_key(tenant))
+        .bind(a.id)
+        .bind(&a.login)
+        .bind(&a.name)
+        .bind(a.role.code())
+        .bind(&a.password_hash)
+        .bind(&a.totp_secret)
+        .bind(a.totp_last_step)
+        .bind(a.failed_logins)
+        .bind(a.locked_until)
+        .bind(a.active)
+        .bind(&a.oidc_subject)
+        .bind(a.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if unique_violation(&e) {
+                StoreError::Exists(format!("ログイン名 {}", a.login))
+            } else {
+                db(e)
+            }
+        })?;
+        Ok(())
+    }
+
+    async fn staff_by_login(
+        &self,
+        tenant: LocalGovCode,
+        login: &str,
+    ) -> Result<Option<StaffAccount>, StoreError> {
+        let row = sqlx::query(&format!("{STAFF} WHERE tenant_id = ? AND login = ?"))
+            .bind(tenant_key(tenant))
+            .bind(login)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(staff_of).transpose()
+    }
+
+    async fn staff_by_id(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+    ) -> Result<Option<StaffAccount>, StoreError> {
+        let row = sqlx::query(&format!("{STAFF} WHERE tenant_id = ? AND staff_id = ?"))
+            .bind(tenant_key(tenant))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(staff_of).transpose()
+    }
+
+    async fn staff_list(&self, tenant: LocalGovCode) -> Result<Vec<StaffAccount>, StoreError> {
+        let rows = sqlx::query(&format!("{STAFF} WHERE tenant_id = ? ORDER BY login"))
+            .bind(tenant_key(tenant))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(staff_of).collect()
+    }
+
+    async fn set_login_state(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        st: &LoginState,
+    ) -> Result<(), StoreError> {
+        let _w = self.write.lock().await;
+        sqlx::query(
+            "UPDATE staff SET failed_logins = ?, locked_until = ?, totp_last_step = ? WHERE tenant_id = ? AND staff_id = ?",
+        )
+        .bind(st.failed_logins)
+        .bind(st.locked_until)
+        .bind(st.totp_last_step)
+        .bind(tenant_key(tenant))
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn set_staff_active(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        active: bool,
+    ) -> Result<(), StoreError> {
+        let _w = self.write.lock().await;
+        let t = tenant_key(tenant);
+        sqlx::query("UPDATE staff SET active = ? WHERE tenant_id = ? AND staff_id = ?")
+            .bind(active)
+            .bind(&t)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        if !active {
+            sqlx::query("DELETE FROM sessions WHERE tenant_id = ? AND staff_id = ?")
+                .bind(&t)
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err(db)?;
+        }
+        Ok(())
+    }
+
+    async fn add_session(&self, tenant: LocalGovCode, s: &Session) -> Result<(), StoreError> {
+        let _w = self.write.lock().await;
+        let t = tenant_key(tenant);
+        // Expired sessions of the tenant go as new ones come.
+        sqlx::query("DELETE FROM sessions WHERE tenant_id = ? AND expires_at < ?")
+            .bind(&t)
+            .bind(Utc::now())
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        sqlx::query(
+            "INSERT INTO sessions (tenant_id, token_hash, staff_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&t)
+        .bind(&s.token_hash)
+        .bind(s.staff_id)
+        .bind(&s.csrf)
+        .bind(s.created_at)
+        .bind(s.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        tenant: LocalGovCode,
+        token_hash: &str,
+    ) -> Result<Option<Session>, StoreError> {
+        let row = sqlx::query(
+            "SELECT token_hash, staff_id, csrf, created_at, expires_at FROM sessions WHERE tenant_id = ? AND token_hash = ?",
+        )
+        .bind(tenant_key(tenant))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|r| {
+            Ok(Session {
+                token_hash: r.try_get("token_hash").map_err(db)?,
+                staff_id: r.try_get("staff_id").map_err(db)?,
+                csrf: r.try_get("csrf").map_err(db)?,
+                created_at: r.try_get("created_at").map_err(db)?,
+                expires_at: r.try_get("expires_at").map_err(db)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn end_session(&self, tenant: LocalGovCode, token_hash: &str) -> Result<(), StoreError> {
+        let _w = self.write.lock().await;
+        sqlx::query("DELETE FROM sessions WHERE tenant_id = ? AND token_hash = ?")
+            .bind(tenant_key(tenant))
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn add_api_token(&self, tenant: LocalGovCode, k: &ApiToken) -> Result<(), StoreError> {
+        let _w = self.write.lock().await;
+        sqlx::query(
+            "INSERT INTO api_tokens (tenant_id, token_hash, name, role, created_at, revoked) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(tenant_key(tenant))
+        .bind(&k.token_hash)
+        .bind(&k.name)
+        .bind(k.role.code())
+        .bind(k.created_at)
+        .bind(k.revoked)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn api_token(
+        &self,
+        tenant: LocalGovCode,
+        token_hash: &str,
+    ) -> Result<Option<ApiToken>, StoreError> {
+        let row = sqlx::query(
+            "SELECT token_hash, name, role, created_at, revoked FROM api_tokens WHERE tenant_id = ? AND token_hash = ?",
+        )
+        .bind(tenant_key(tenant))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|r| {
+            Ok(ApiToken {
+                token_hash: r.try_get("token_hash").map_err(db)?,
+                name: r.try_get("name").map_err(db)?,
+                role: role_of(&r.try_get::<String, _>("role").map_err(db)?)?,
+                created_at: r.try_get("created_at").map_err(db)?,
+                revoked: r.try_get("revoked").map_err(db)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn append_audit(
+        &self,
+        tenant: LocalGovCode,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.submit(tenant, None, events).await.map(|_| ())
+    }
+
+    async fn audit_records(
+        &self,
+        tenant: LocalGovCode,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{AUDIT} WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+        ))
+        .bind(tenant_key(tenant))
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(audit_of).collect()
+    }
+
+    async fn audit_head(&self, tenant: LocalGovCode) -> Result<Option<(i64, String)>, StoreError> {
+        let row = sqlx::query("SELECT seq, hash FROM audit_heads WHERE tenant_id = ?")
+            .bind(tenant_key(tenant))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(|r| {
+            Ok((
+                r.try_get("seq").map_err(db)?,
+                r.try_get("hash").map_err(db)?,
+            ))
+        })
+        .transpose()
+    }
+
+    async fn audit_for_person(
+        &self,
+        tenant: LocalGovCode,
+        person: PersonId,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.seq, a.event, a.prev_hash, a.hash FROM audit_persons p
+               JOIN audit a ON a.tenant_id = p.tenant_id AND a.seq = p.seq
+             WHERE p.tenant_id = ? AND p.person_id = ? ORDER BY p.seq DESC LIMIT ?",
+        )
+        .bind(tenant_key(tenant))
+        .bind(person.0)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(audit_of).collect()
+    }
+
+    async fn audit_for_actor(
+        &self,
+        tenant: LocalGovCode,
+        actor: &str,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{AUDIT} WHERE tenant_id = ? AND actor = ? ORDER BY seq DESC LIMIT ?"
+        ))
+        .bind(tenant_key(tenant))
+        .bind(actor)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(audit_of).collect()
+    }
+
     async fn person_rows(
         &self,
         tenant: LocalGovCode,
@@ -699,12 +1045,43 @@ fn version_of(r: &SqliteRow) -> Result<PersonVersion, StoreError> {
     })
 }
 
-/// One change waiting for the writer, already serialised by the caller's task.
-struct Job {
-    tenant: String,
+/// One change's rows.
+struct ChangeRows {
     entry: LedgerRow,
     persons: Vec<PersonRow>,
     households: Vec<HouseholdRow>,
+}
+
+/// One audit event, serialised, with its index columns.
+struct AuditRow {
+    at: String,
+    actor: String,
+    action: String,
+    persons: Vec<i64>,
+    json: String,
+}
+
+impl AuditRow {
+    fn of(e: &AuditEvent) -> Self {
+        let mut persons = e.persons.clone();
+        persons.sort_unstable();
+        persons.dedup();
+        AuditRow {
+            at: e.at.to_rfc3339(),
+            actor: e.actor.clone(),
+            action: e.action.clone(),
+            persons,
+            json: e.canonical(),
+        }
+    }
+}
+
+/// Work waiting for the writer, already serialised by the caller's task: a change
+/// with its audit events, or audit events alone.
+struct Job {
+    tenant: String,
+    change: Option<ChangeRows>,
+    audit: Vec<AuditRow>,
     reply: oneshot::Sender<Result<i64, StoreError>>,
 }
 
@@ -799,7 +1176,7 @@ fn write_group(conn: &mut rusqlite::Connection, group: &[Job]) -> Vec<Result<i64
         let outcome = match tx.savepoint().map_err(sql) {
             Err(e) => return fail_all(group.len(), &e),
             Ok(sp) => {
-                let outcome = write_change(&sp, job);
+                let outcome = write_job(&sp, job);
                 let ended = if outcome.is_ok() {
                     sp.commit()
                 } else {
@@ -833,8 +1210,71 @@ fn date(d: NaiveDate) -> String {
 
 /// Writes one change inside the group's transaction (see [`writer`]). Dates are
 /// stored as `YYYY-MM-DD` text, as the read side's sqlx decodes them.
-fn write_change(c: &rusqlite::Connection, job: &Job) -> Result<i64, StoreError> {
-    let (t, e) = (&job.tenant, &job.entry);
+fn write_job(c: &rusqlite::Connection, job: &Job) -> Result<i64, StoreError> {
+    let seq = match &job.change {
+        Some(change) => write_change(c, &job.tenant, change)?,
+        None => 0,
+    };
+    if !job.audit.is_empty() {
+        append_audit_rows(c, &job.tenant, &job.audit)?;
+    }
+    Ok(seq)
+}
+
+/// Appends to the tenant's audit chain, after its head.
+fn append_audit_rows(
+    c: &rusqlite::Connection,
+    t: &str,
+    rows: &[AuditRow],
+) -> Result<(), StoreError> {
+    let head: Option<(i64, String)> = c
+        .prepare_cached("SELECT seq, hash FROM audit_heads WHERE tenant_id = ?1")
+        .and_then(|mut s| {
+            let mut rows = s.query([t])?;
+            match rows.next()? {
+                Some(r) => Ok(Some((r.get(0)?, r.get(1)?))),
+                None => Ok(None),
+            }
+        })
+        .map_err(sql)?;
+    let (mut seq, mut prev) = head.unwrap_or((0, kikan_security::audit::GENESIS.to_string()));
+    for r in rows {
+        seq += 1;
+        let hash = kikan_security::audit::link(t, seq, &prev, &r.json);
+        c.prepare_cached(
+            "INSERT INTO audit (tenant_id, seq, at, actor, action, event, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .and_then(|mut s| {
+            s.execute(rusqlite::params![
+                t, seq, r.at, r.actor, r.action, r.json, prev, hash
+            ])
+        })
+        .map_err(sql)?;
+        for p in &r.persons {
+            c.prepare_cached(
+                "INSERT INTO audit_persons (tenant_id, person_id, seq) VALUES (?1, ?2, ?3)",
+            )
+            .and_then(|mut s| s.execute(rusqlite::params![t, p, seq]))
+            .map_err(sql)?;
+        }
+        prev = hash;
+    }
+    c.prepare_cached(
+        "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES (?1, ?2, ?3)
+         ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+    )
+    .and_then(|mut s| s.execute(rusqlite::params![t, seq, prev]))
+    .map_err(sql)?;
+    Ok(())
+}
+
+fn write_change(
+    c: &rusqlite::Connection,
+    t: &String,
+    change: &ChangeRows,
+) -> Result<i64, StoreError> {
+    let e = &change.entry;
     let effective_on = date(e.effective_on);
     let seq: i64 = c
         .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger WHERE tenant_id = ?1")
@@ -858,7 +1298,7 @@ fn write_change(c: &rusqlite::Connection, job: &Job) -> Result<i64, StoreError> 
         ])
     })
     .map_err(sql)?;
-    for p in &job.persons {
+    for p in &change.persons {
         let ix = &p.index;
         let register = ix.register.to_string();
         let row = rusqlite::params![
@@ -915,7 +1355,7 @@ fn write_change(c: &rusqlite::Connection, job: &Job) -> Result<i64, StoreError> 
         })
         .map_err(sql)?;
     }
-    for h in &job.households {
+    for h in &change.households {
         let row = rusqlite::params![t, h.id, h.version, h.dissolved, h.json];
         let done = if h.version == 1 {
             c.prepare_cached(

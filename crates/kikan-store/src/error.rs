@@ -17,6 +17,9 @@ pub enum StoreError {
     TenantNotFound(String),
     #[error("団体コード {0} の団体は既に登録されています")]
     TenantExists(String),
+    /// A name already taken (a staff login in the tenant).
+    #[error("{0} は既に使われています")]
+    Exists(String),
     /// Stored data that does not decode: a sign of tampering or a bug.
     #[error("保存データが壊れています({0})")]
     Corrupt(String),
@@ -32,6 +35,7 @@ impl StoreError {
             StoreError::Conflict => "E-CONFLICT-002",
             StoreError::TenantNotFound(_) => "E-TENANT-001",
             StoreError::TenantExists(_) => "E-TENANT-002",
+            StoreError::Exists(_) => "E-EXISTS-001",
             StoreError::Corrupt(_) => "E-STORE-002",
             StoreError::Database(_) => "E-STORE-001",
         }

@@ -4,6 +4,8 @@
 //! implements [`Store`]; the server and the CLI speak only to `dyn Store` through the
 //! functions of [`service`] and [`check`].
 
+pub mod accounts;
+pub mod audit;
 pub mod bulk;
 pub mod check;
 pub mod error;
@@ -12,11 +14,13 @@ pub mod service;
 
 pub use error::StoreError;
 
+use accounts::{ApiToken, LoginState, Session, StaffAccount};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use kikan_domain::{
     Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId, PersonStatus,
 };
+use kikan_security::{AuditEvent, AuditRecord};
 
 /// A municipality: the tenant every row, key and request is scoped by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,13 +190,16 @@ pub trait Store: Send + Sync + 'static {
     /// Records one change atomically: appends the entry, writes the new snapshots and
     /// their versions. A snapshot whose stored version is not one below it (another
     /// clerk committed first) fails the whole commit with [`StoreError::Conflict`].
-    /// Returns the entry's sequence number.
+    /// The audit events are appended to the tenant's chain in the same transaction:
+    /// a change is never recorded without its audit record. Returns the entry's
+    /// sequence number.
     async fn commit(
         &self,
         tenant: LocalGovCode,
         entry: &LedgerEntry,
         persons: &[&Person],
         households: &[&Household],
+        audit: &[AuditEvent],
     ) -> Result<i64, StoreError>;
 
     /// Inserts finished rows in one transaction, numbering the batch's entries after
@@ -268,6 +275,82 @@ pub trait Store: Send + Sync + 'static {
         tenant: LocalGovCode,
         keys: &SearchKeys,
     ) -> Result<Vec<Person>, StoreError>;
+
+    // ---- staff accounts, sessions, API tokens (kikan-security checks them) ----
+
+    /// Adds an account; a login already taken in the tenant is [`StoreError::Exists`].
+    async fn add_staff(&self, tenant: LocalGovCode, staff: &StaffAccount)
+    -> Result<(), StoreError>;
+    async fn staff_by_login(
+        &self,
+        tenant: LocalGovCode,
+        login: &str,
+    ) -> Result<Option<StaffAccount>, StoreError>;
+    async fn staff_by_id(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+    ) -> Result<Option<StaffAccount>, StoreError>;
+    async fn staff_list(&self, tenant: LocalGovCode) -> Result<Vec<StaffAccount>, StoreError>;
+    /// Records a login attempt's effect (failures, lock, the used TOTP step).
+    async fn set_login_state(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        state: &LoginState,
+    ) -> Result<(), StoreError>;
+    async fn set_staff_active(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        active: bool,
+    ) -> Result<(), StoreError>;
+    async fn add_session(&self, tenant: LocalGovCode, session: &Session) -> Result<(), StoreError>;
+    async fn session(
+        &self,
+        tenant: LocalGovCode,
+        token_hash: &str,
+    ) -> Result<Option<Session>, StoreError>;
+    async fn end_session(&self, tenant: LocalGovCode, token_hash: &str) -> Result<(), StoreError>;
+    async fn add_api_token(&self, tenant: LocalGovCode, token: &ApiToken)
+    -> Result<(), StoreError>;
+    async fn api_token(
+        &self,
+        tenant: LocalGovCode,
+        token_hash: &str,
+    ) -> Result<Option<ApiToken>, StoreError>;
+
+    // ---- the audit log ----
+
+    /// Appends events to the tenant's chain, in order, durably, before returning.
+    async fn append_audit(
+        &self,
+        tenant: LocalGovCode,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError>;
+    /// Records of the chain after `after_seq`, in order (verification, export).
+    async fn audit_records(
+        &self,
+        tenant: LocalGovCode,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError>;
+    /// The newest record's (seq, hash), as the store recorded it beside the chain.
+    async fn audit_head(&self, tenant: LocalGovCode) -> Result<Option<(i64, String)>, StoreError>;
+    /// Records concerning a resident, newest first ("who looked at this person?").
+    async fn audit_for_person(
+        &self,
+        tenant: LocalGovCode,
+        person: PersonId,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError>;
+    /// Records of one actor (staff login or token name), newest first.
+    async fn audit_for_actor(
+        &self,
+        tenant: LocalGovCode,
+        actor: &str,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError>;
 
     /// For the replay check: stored persons with their index columns, by id.
     async fn person_rows(

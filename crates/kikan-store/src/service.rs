@@ -4,6 +4,7 @@ use crate::{Store, StoreError};
 use kikan_domain::{
     DomainError, Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId, Registry,
 };
+use kikan_security::AuditEvent;
 use std::collections::BTreeSet;
 
 /// Identifiers are random in 1..2⁵³ so that they stay exact in JSON numbers; a clash
@@ -14,7 +15,7 @@ pub fn new_person_id() -> PersonId {
 pub fn new_household_id() -> HouseholdId {
     HouseholdId(new_id())
 }
-fn new_id() -> i64 {
+pub fn new_id() -> i64 {
     (rand::random::<u64>() % ((1u64 << 53) - 1) + 1) as i64
 }
 
@@ -63,8 +64,20 @@ pub async fn load_slice(
 pub async fn record(
     store: &dyn Store,
     tenant: LocalGovCode,
+    entry: LedgerEntry,
+    expect: &[(HouseholdId, u64)],
+) -> Result<Recorded, StoreError> {
+    record_audited(store, tenant, entry, expect, None).await
+}
+
+/// [`record`], with the audit event committed in the same transaction; the event's
+/// residents are filled in with every person the change touched.
+pub async fn record_audited(
+    store: &dyn Store,
+    tenant: LocalGovCode,
     mut entry: LedgerEntry,
     expect: &[(HouseholdId, u64)],
+    audit: Option<AuditEvent>,
 ) -> Result<Recorded, StoreError> {
     if store.tenant(tenant).await?.is_none() {
         return Err(StoreError::TenantNotFound(tenant.to_string()));
@@ -98,7 +111,16 @@ pub async fn record(
         .iter()
         .filter_map(|id| reg.household(*id))
         .collect();
-    entry.seq = store.commit(tenant, &entry, &persons, &households).await?;
+    let audit: Vec<AuditEvent> = audit
+        .into_iter()
+        .map(|mut e| {
+            e.persons = touched.persons.iter().map(|p| p.0).collect();
+            e
+        })
+        .collect();
+    entry.seq = store
+        .commit(tenant, &entry, &persons, &households, &audit)
+        .await?;
     tracing::debug!(tenant = %tenant, seq = entry.seq, reason = entry.reason().label(), "recorded");
     Ok(Recorded {
         entry,

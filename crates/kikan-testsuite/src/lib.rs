@@ -4,6 +4,7 @@
 //! `KIKAN_TEST_DATABASE_URL` names a PostgreSQL database (as on CI), on a fresh
 //! schema there.
 
+pub mod http;
 pub mod stories;
 
 use chrono::{NaiveDate, Utc};

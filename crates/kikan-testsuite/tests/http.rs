@@ -2,50 +2,39 @@
 //! household was on the dates in between. Runs on SQLite, and on PostgreSQL when
 //! KIKAN_TEST_DATABASE_URL is set.
 
-use kikan_server::AppState;
+use kikan_security::Role;
+use kikan_testsuite::http::{App, Caller};
 use kikan_testsuite::{TestStore, fresh_postgres, fresh_sqlite};
 use serde_json::{Value, json};
 
+/// The server, and an examiner (審査) of the municipality under test signed in.
 struct TestApp {
-    base: String,
-    client: reqwest::Client,
+    app: App,
+    clerk: Option<Caller>,
 }
 
 impl TestApp {
     async fn spawn(s: TestStore) -> TestApp {
-        let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
-            Ok(l) => l,
-            Err(e) => panic!("bind: {e}"),
-        };
-        let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
-        tokio::spawn(kikan_server::serve(listener, AppState::new(s.store())));
         TestApp {
-            base: format!("http://127.0.0.1:{port}"),
-            client: reqwest::Client::new(),
+            app: App::spawn(s).await,
+            clerk: None,
         }
     }
 
-    async fn send(&self, req: reqwest::RequestBuilder) -> (u16, Value) {
-        let resp = match req.send().await {
-            Ok(r) => r,
-            Err(e) => panic!("request failed: {e}"),
-        };
-        let status = resp.status().as_u16();
-        let body = resp.json::<Value>().await.unwrap_or(Value::Null);
-        (status, body)
+    /// Registers the municipality and signs an examiner in.
+    async fn open(&mut self, code: &str, name: &str) {
+        let t = self.app.tenant(code, name).await;
+        self.clerk = Some(self.app.as_role(t, Role::Examiner).await);
+    }
+
+    fn caller(&self) -> Caller {
+        self.clerk.clone().unwrap_or_else(|| self.app.anonymous())
     }
     async fn get(&self, path: &str) -> (u16, Value) {
-        self.send(self.client.get(format!("{}{path}", self.base)))
-            .await
+        self.caller().get(path).await
     }
     async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        self.send(
-            self.client
-                .post(format!("{}{path}", self.base))
-                .header("X-Kikan-Operator", "窓口 一郎")
-                .json(&body),
-        )
-        .await
+        self.caller().post(path, body).await
     }
     /// Records a change and returns the result, failing the test on an error.
     async fn change(&self, body: Value) -> Value {
@@ -84,14 +73,8 @@ fn member_names(household: &Value) -> Vec<String> {
     names
 }
 
-async fn family_life(app: TestApp) {
-    let (status, _) = app
-        .post(
-            "/api/v1/tenants",
-            json!({"code": "141003", "name": "横浜市", "mayor": "横浜市長　試験　太郎"}),
-        )
-        .await;
-    assert_eq!(status, 201);
+async fn family_life(mut app: TestApp) {
+    app.open("141003", "横浜市").await;
 
     // 転入 of a family of four.
     let v = app
@@ -319,7 +302,7 @@ async fn family_life(app: TestApp) {
     assert_eq!((status, v["ok"].as_bool()), (200, Some(true)), "{v}");
 }
 
-async fn errors_have_codes_and_japanese_messages(app: TestApp) {
+async fn errors_have_codes_and_japanese_messages(mut app: TestApp) {
     let (status, v) = app.get("/api/v1/tenants/141004/search?kana=a").await;
     assert_eq!(
         (status, v["code"].as_str()),
@@ -338,11 +321,7 @@ async fn errors_have_codes_and_japanese_messages(app: TestApp) {
         (404, Some("E-TENANT-001")),
         "{v}"
     );
-    app.post(
-        "/api/v1/tenants",
-        json!({"code": "131016", "name": "千代田区", "mayor": "千代田区長"}),
-    )
-    .await;
+    app.open("131016", "千代田区").await;
     let (status, v) = app
         .post("/api/v1/tenants/131016/changes", json!({"nonsense": true}))
         .await;
@@ -376,13 +355,20 @@ async fn errors_have_codes_and_japanese_messages(app: TestApp) {
     );
     let (status, v) = app.get("/api/v1/tenants/131016/persons/42").await;
     assert_eq!((status, v["code"].as_str()), (404, Some("E-HTTP-404")));
-    // Without an operator nothing is recorded.
-    let resp = app.client.post(format!("{}/api/v1/tenants/131016/changes", app.base)).json(&json!({"effective_on": "2026-03-01", "notified_on": "2026-03-01", "change": {"type": "death", "person_id": 1}})).send().await;
-    let v: Value = match resp {
-        Ok(r) => r.json().await.unwrap_or(Value::Null),
-        Err(e) => panic!("{e}"),
-    };
-    assert_eq!(v["code"], "E-INPUT-001");
+    // Without credentials nothing is recorded.
+    let (status, v) = app
+        .app
+        .anonymous()
+        .post(
+            "/api/v1/tenants/131016/changes",
+            json!({"effective_on": "2026-03-01", "notified_on": "2026-03-01", "change": {"type": "death", "person_id": 1}}),
+        )
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (401, Some("E-AUTH-001")),
+        "{v}"
+    );
     let (_, ledger) = app.get("/api/v1/tenants/131016/ledger").await;
     assert_eq!(ledger.as_array().map(Vec::len), Some(0));
     // The OpenAPI document.

@@ -1,0 +1,167 @@
+//! Roles and permissions. A role is a closed list; what it allows is one table,
+//! [`Role::allows`], so that a reviewer reads the whole policy in one place.
+
+use serde::{Deserialize, Serialize};
+
+/// The staff roles of the standard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 窓口: reception. Searches, enters 異動 as drafts, issues certificates.
+    Reception,
+    /// 審査: examination. Examines and commits 異動, approves exceptions.
+    Examiner,
+    /// 管理者: administration. Accounts and settings; no resident data.
+    Admin,
+    /// 監査: audit. Reads the audit log only.
+    Auditor,
+}
+
+/// What a request needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Read residents: search, 住民票 and 世帯 views, histories.
+    ReadResidents,
+    /// Enter a 異動 as a draft for examination.
+    DraftChange,
+    /// Examine and commit a 異動 (and reject drafts).
+    CommitChange,
+    /// Issue certificates (住民票の写し …).
+    IssueCertificate,
+    /// Approve an exception (a third-party request concerning a 支援措置 subject).
+    ApproveException,
+    /// Bulk extraction of the register and the ledger.
+    Export,
+    /// Run the replay check.
+    RunCheck,
+    /// Manage staff accounts and API tokens.
+    ManageAccounts,
+    /// Read the audit log.
+    ReadAudit,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Reception, Role::Examiner, Role::Admin, Role::Auditor];
+
+    /// The policy: which role may do what.
+    pub fn allows(self, p: Permission) -> bool {
+        use Permission::*;
+        match self {
+            Role::Reception => matches!(p, ReadResidents | DraftChange | IssueCertificate),
+            Role::Examiner => matches!(
+                p,
+                ReadResidents
+                    | DraftChange
+                    | CommitChange
+                    | IssueCertificate
+                    | ApproveException
+                    | Export
+                    | RunCheck
+            ),
+            Role::Admin => matches!(p, ManageAccounts | RunCheck),
+            Role::Auditor => matches!(p, ReadAudit),
+        }
+    }
+
+    /// The stable code (API, database).
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Reception => "reception",
+            Role::Examiner => "examiner",
+            Role::Admin => "admin",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    /// The staff's name for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Reception => "窓口",
+            Role::Examiner => "審査",
+            Role::Admin => "管理者",
+            Role::Auditor => "監査",
+        }
+    }
+
+    /// Parses a code or a label.
+    pub fn parse(s: &str) -> Option<Role> {
+        let s = s.trim();
+        Role::ALL
+            .into_iter()
+            .find(|r| r.code() == s || r.label() == s)
+    }
+}
+
+impl Permission {
+    pub const ALL: [Permission; 9] = [
+        Permission::ReadResidents,
+        Permission::DraftChange,
+        Permission::CommitChange,
+        Permission::IssueCertificate,
+        Permission::ApproveException,
+        Permission::Export,
+        Permission::RunCheck,
+        Permission::ManageAccounts,
+        Permission::ReadAudit,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Permission::ReadResidents => "住民情報の参照",
+            Permission::DraftChange => "異動の入力(下書き)",
+            Permission::CommitChange => "異動の審査・確定",
+            Permission::IssueCertificate => "証明書の交付",
+            Permission::ApproveException => "例外の承認",
+            Permission::Export => "一括抽出",
+            Permission::RunCheck => "整合性検査",
+            Permission::ManageAccounts => "職員アカウントの管理",
+            Permission::ReadAudit => "監査ログの参照",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_table() {
+        use Permission::*;
+        // Every role × permission, written out: a change of policy changes this table.
+        let expect: &[(Role, &[Permission])] = &[
+            (
+                Role::Reception,
+                &[ReadResidents, DraftChange, IssueCertificate],
+            ),
+            (
+                Role::Examiner,
+                &[
+                    ReadResidents,
+                    DraftChange,
+                    CommitChange,
+                    IssueCertificate,
+                    ApproveException,
+                    Export,
+                    RunCheck,
+                ],
+            ),
+            (Role::Admin, &[ManageAccounts, RunCheck]),
+            (Role::Auditor, &[ReadAudit]),
+        ];
+        for (role, allowed) in expect {
+            for p in Permission::ALL {
+                assert_eq!(role.allows(p), allowed.contains(&p), "{role:?} × {p:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn roles_parse_by_code_and_label() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.code()), Some(r));
+            assert_eq!(Role::parse(r.label()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

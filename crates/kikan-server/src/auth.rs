@@ -1,0 +1,347 @@
+//! Authentication and authorisation: who is asking, for which municipality, and
+//! whether their role allows what the route does.
+//!
+//! Every route has a [`Policy`] in the one table of `lib.rs` (`api!`); the
+//! [`authorize`] middleware looks the matched route up and refuses what the policy
+//! does not allow. A route missing from the table is refused (fail closed), and the
+//! route-enumeration test fails. Refusals of a known tenant are audited.
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use kikan_domain::LocalGovCode;
+use kikan_security::{AuditEvent, Outcome, Permission, Role};
+use kikan_store::accounts::Session;
+use std::net::SocketAddr;
+
+/// What a route requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Anyone (health, the API description, the list of municipalities, login).
+    Public,
+    /// Any signed-in staff member or system of the URL's municipality.
+    SignedIn,
+    /// A signed-in principal of the URL's municipality whose role allows this.
+    Needs(Permission),
+}
+
+/// How long a session lasts from login (a working day).
+pub const SESSION_HOURS: i64 = 9;
+/// Failed logins before the account locks.
+pub const MAX_FAILURES: i64 = 5;
+/// How long a locked account stays locked.
+pub const LOCK_MINUTES: i64 = 15;
+/// The session cookie of the staff UI.
+pub const COOKIE: &str = "kikan_session";
+
+/// The authenticated caller of a request, for handlers and the audit log.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub tenant: LocalGovCode,
+    /// The staff login, or `token:<name>` for a system.
+    pub actor: String,
+    pub role: Role,
+    /// The purpose stated with the request (`X-Kikan-Purpose`), if any.
+    pub purpose: Option<String>,
+    pub client: Option<String>,
+    /// The session's token hash (None for API tokens), for logout.
+    pub session: Option<String>,
+}
+
+impl Principal {
+    /// An audit event of this principal.
+    pub fn event(&self, action: &str, persons: Vec<i64>, detail: impl Into<String>) -> AuditEvent {
+        AuditEvent {
+            at: Utc::now(),
+            actor: self.actor.clone(),
+            role: Some(self.role.code().into()),
+            action: action.into(),
+            purpose: self.purpose.clone(),
+            persons,
+            detail: detail.into(),
+            outcome: Outcome::Ok,
+            client: self.client.clone(),
+        }
+    }
+
+    /// The stated purpose, required before personal data is shown.
+    pub fn purpose(&self) -> Result<&str, ApiError> {
+        self.purpose.as_deref().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "E-AUTH-004",
+                "利用目的を指定してください(X-Kikan-Purpose)",
+            )
+            .at("X-Kikan-Purpose")
+        })
+    }
+}
+
+/// The client's address, when the server knows it.
+fn client_addr(ext: &axum::http::Extensions) -> Option<String> {
+    ext.get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+}
+
+/// Extracts the client's address (None when served without connection info).
+pub struct ClientAddr(pub Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_addr(&parts.extensions)))
+    }
+}
+
+/// A header's text: UTF-8, or percent-encoded UTF-8 (what browsers can send).
+pub fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    let raw = headers.get(name)?.as_bytes();
+    let text = std::str::from_utf8(raw).ok()?;
+    let decoded = percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .ok()?
+        .trim()
+        .to_string();
+    (!decoded.is_empty()).then_some(decoded)
+}
+
+/// The credential of a request: `Authorization: Bearer …`, or the session cookie.
+fn credential(headers: &HeaderMap) -> Option<(String, bool)> {
+    if let Some(v) = headers.get("authorization").and_then(|v| v.to_str().ok()) {
+        let token = v.strip_prefix("Bearer ").map(str::trim)?;
+        return Some((token.to_string(), false));
+    }
+    let cookies = headers.get_all("cookie");
+    for c in cookies.iter().filter_map(|v| v.to_str().ok()) {
+        for part in c.split(';') {
+            if let Some(v) = part
+                .trim()
+                .strip_prefix(COOKIE)
+                .and_then(|r| r.strip_prefix('='))
+            {
+                return Some((v.trim().to_string(), true));
+            }
+        }
+    }
+    None
+}
+
+fn refused(status: StatusCode, code: &str, message: &str) -> ApiError {
+    ApiError::new(status, code, message)
+}
+
+/// Resolves the caller of `tenant` from the request's credential.
+async fn authenticate(
+    state: &AppState,
+    tenant: LocalGovCode,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<(String, Role, Option<String>), ApiError> {
+    let Some((token, from_cookie)) = credential(headers) else {
+        return Err(refused(
+            StatusCode::UNAUTHORIZED,
+            "E-AUTH-001",
+            "ログインしてください(認証情報がありません)",
+        ));
+    };
+    let hash = kikan_security::token::hash(&token);
+    if let Some(s) = state.store.session(tenant, &hash).await? {
+        return session_principal(state, tenant, method, headers, s, from_cookie).await;
+    }
+    if !from_cookie
+        && let Some(t) = state.store.api_token(tenant, &hash).await?
+        && !t.revoked
+    {
+        return Ok((format!("token:{}", t.name), t.role, None));
+    }
+    // Unknown, expired and other municipalities' credentials look the same.
+    Err(refused(
+        StatusCode::UNAUTHORIZED,
+        "E-AUTH-002",
+        "認証情報が無効です。もう一度ログインしてください",
+    ))
+}
+
+async fn session_principal(
+    state: &AppState,
+    tenant: LocalGovCode,
+    method: &Method,
+    headers: &HeaderMap,
+    s: Session,
+    from_cookie: bool,
+) -> Result<(String, Role, Option<String>), ApiError> {
+    let expired = || {
+        refused(
+            StatusCode::UNAUTHORIZED,
+            "E-AUTH-002",
+            "認証情報が無効です。もう一度ログインしてください",
+        )
+    };
+    if s.expires_at <= Utc::now() {
+        return Err(expired());
+    }
+    let Some(staff) = state.store.staff_by_id(tenant, s.staff_id).await? else {
+        return Err(expired());
+    };
+    if !staff.active {
+        return Err(expired());
+    }
+    // A browser sends the cookie by itself: a change must also carry the CSRF token,
+    // which only the UI's own page can read.
+    let unsafe_method = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if from_cookie
+        && unsafe_method
+        && header_text(headers, "x-csrf-token").as_deref() != Some(s.csrf.as_str())
+    {
+        return Err(refused(
+            StatusCode::FORBIDDEN,
+            "E-AUTH-010",
+            "画面の有効期限が切れました。画面を開き直してください(CSRF)",
+        ));
+    }
+    Ok((staff.login, staff.role, Some(s.token_hash)))
+}
+
+/// The middleware behind every route: finds the route's policy, authenticates,
+/// checks tenant and role, and hands the [`Principal`] to the handler.
+pub async fn authorize(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let method = req.method().clone();
+    let path = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_default();
+    let Some(policy) = crate::policy(&method, &path) else {
+        tracing::error!(%method, %path, "a route without a policy was refused");
+        return Err(refused(
+            StatusCode::FORBIDDEN,
+            "E-AUTH-005",
+            "この機能には権限の定義がないため利用できません",
+        ));
+    };
+    if policy == Policy::Public {
+        return Ok(next.run(req).await);
+    }
+    // Every non-public route is under /api/v1/tenants/{tenant}/.
+    let code = req
+        .uri()
+        .path()
+        .split('/')
+        .nth(4)
+        .unwrap_or_default()
+        .to_string();
+    let tenant = crate::routes::tenant(&state, &code).await?;
+    let client = client_addr(req.extensions());
+    let headers = req.headers().clone();
+    let uri_path = req.uri().path().to_string();
+    let deny = |actor: String, role: Option<Role>, err: ApiError| {
+        let event = AuditEvent {
+            at: Utc::now(),
+            actor,
+            role: role.map(|r| r.code().to_string()),
+            action: "access".into(),
+            purpose: header_text(&headers, "x-kikan-purpose"),
+            persons: vec![],
+            detail: format!("{method} {uri_path} を拒否: {}", err.body.code),
+            outcome: Outcome::Denied,
+            client: client.clone(),
+        };
+        (event, err)
+    };
+    let (actor, role, session) = match authenticate(&state, tenant, &method, &headers).await {
+        Ok(p) => p,
+        Err(err) => {
+            let (event, err) = deny("-".into(), None, err);
+            state.store.append_audit(tenant, &[event]).await?;
+            return Err(err);
+        }
+    };
+    if let Policy::Needs(permission) = policy
+        && !role.allows(permission)
+    {
+        let err = refused(
+            StatusCode::FORBIDDEN,
+            "E-AUTH-003",
+            &format!(
+                "この操作を行う権限がありません(必要な権限: {}、あなたの役割: {})",
+                permission.label(),
+                role.label()
+            ),
+        );
+        let (event, err) = deny(actor, Some(role), err);
+        state.store.append_audit(tenant, &[event]).await?;
+        return Err(err);
+    }
+    req.extensions_mut().insert(Principal {
+        tenant,
+        actor,
+        role,
+        purpose: header_text(&headers, "x-kikan-purpose"),
+        client,
+        session,
+    });
+    Ok(next.run(req).await)
+}
+
+/// What a login attempt decided, before it is stored.
+pub struct LoginDecision {
+    pub ok: bool,
+    pub failed_logins: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub totp_step: Option<u64>,
+}
+
+/// Decides a login: the account must be active and not locked, the password and
+/// the TOTP code (not used before) must match. Five failures lock it for 15 minutes.
+pub fn decide_login(
+    staff: &kikan_store::accounts::StaffAccount,
+    totp_secret: &str,
+    password: &str,
+    code: &str,
+    now: DateTime<Utc>,
+) -> LoginDecision {
+    let locked = staff.locked_until.is_some_and(|t| t > now);
+    let password_ok = kikan_security::password::verify(password, &staff.password_hash);
+    let step = kikan_security::totp::check(totp_secret, code, now.timestamp().max(0) as u64)
+        .filter(|s| *s as i64 > staff.totp_last_step);
+    let ok = staff.active && !locked && password_ok && step.is_some();
+    if ok {
+        return LoginDecision {
+            ok,
+            failed_logins: 0,
+            locked_until: None,
+            totp_step: step,
+        };
+    }
+    // A lock that has run out starts the count again.
+    let before = if staff.locked_until.is_some_and(|t| t <= now) {
+        0
+    } else {
+        staff.failed_logins
+    };
+    let failed = if locked { before } else { before + 1 };
+    let locked_until = if locked {
+        staff.locked_until
+    } else if failed >= MAX_FAILURES {
+        Some(now + chrono::Duration::minutes(LOCK_MINUTES))
+    } else {
+        None
+    };
+    LoginDecision {
+        ok,
+        failed_logins: failed,
+        locked_until,
+        totp_step: None,
+    }
+}

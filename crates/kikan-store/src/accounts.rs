@@ -1,0 +1,163 @@
+//! Stored records of staff accounts, sessions and API tokens (issue 4). The checks
+//! themselves (passwords, second factor, roles) live in `kikan-security`.
+
+use chrono::{DateTime, Utc};
+use kikan_security::Role;
+
+/// A staff member's account in one municipality.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StaffAccount {
+    pub id: i64,
+    /// The login name, unique within the tenant.
+    pub login: String,
+    /// The name shown to colleagues and in the audit log's views.
+    pub name: String,
+    pub role: Role,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// The TOTP secret, encrypted at rest (`enc1:…`).
+    pub totp_secret: String,
+    /// The last accepted TOTP step: a code is accepted once.
+    pub totp_last_step: i64,
+    pub failed_logins: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub active: bool,
+    /// The subject (`sub`) of the municipality's identity provider, when linked.
+    pub oidc_subject: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for StaffAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Hashes and secrets stay out of logs.
+        f.debug_struct("StaffAccount")
+            .field("id", &self.id)
+            .field("login", &self.login)
+            .field("role", &self.role)
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a login attempt changes on the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginState {
+    pub failed_logins: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub totp_last_step: i64,
+}
+
+/// A signed-in person's session. Only the token's hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token_hash: String,
+    pub staff_id: i64,
+    /// The token the UI sends back in `X-CSRF-Token` with every change.
+    pub csrf: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A system's credential (another business system reading the registry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub token_hash: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub revoked: bool,
+}
+
+/// A new account as created: the stored record, and the TOTP secret (base32) to
+/// hand to the staff member once, for their authenticator app.
+pub struct NewStaff {
+    pub account: StaffAccount,
+    pub totp_secret: String,
+}
+
+/// Creates and stores an account: the password hashed (argon2id), a fresh TOTP
+/// secret encrypted under the installation's keys.
+pub async fn add_staff(
+    store: &dyn crate::Store,
+    keys: &kikan_security::crypto::Keyring,
+    tenant: kikan_domain::LocalGovCode,
+    login: &str,
+    name: &str,
+    role: Role,
+    password: &str,
+) -> Result<NewStaff, crate::StoreError> {
+    let login = login.trim();
+    let valid_login = !login.is_empty()
+        && login.len() <= 64
+        && login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    if !valid_login {
+        return Err(kikan_domain::DomainError::Invalid {
+            field: "ログイン名",
+            reason: "半角英数字と . _ - @ で64文字以内にしてください".into(),
+        }
+        .into());
+    }
+    if name.trim().is_empty() {
+        return Err(kikan_domain::DomainError::Missing { field: "氏名" }.into());
+    }
+    let password_hash = kikan_security::password::hash(password).map_err(|e| {
+        kikan_domain::DomainError::Invalid {
+            field: "パスワード",
+            reason: e.to_string(),
+        }
+    })?;
+    let totp_secret = kikan_security::totp::new_secret();
+    let sealed = keys
+        .encrypt(&tenant.to_string(), "staff.totp_secret", &totp_secret)
+        .map_err(|e| crate::StoreError::Database(e.to_string()))?;
+    let account = StaffAccount {
+        id: crate::service::new_id(),
+        login: login.to_string(),
+        name: name.trim().to_string(),
+        role,
+        password_hash,
+        totp_secret: sealed,
+        totp_last_step: 0,
+        failed_logins: 0,
+        locked_until: None,
+        active: true,
+        oidc_subject: None,
+        created_at: chrono::Utc::now(),
+    };
+    store.add_staff(tenant, &account).await?;
+    Ok(NewStaff {
+        account,
+        totp_secret,
+    })
+}
+
+/// Creates an API token for a system; returns the token, shown once.
+pub async fn add_api_token(
+    store: &dyn crate::Store,
+    tenant: kikan_domain::LocalGovCode,
+    name: &str,
+    role: Role,
+) -> Result<String, crate::StoreError> {
+    if name.trim().is_empty() {
+        return Err(kikan_domain::DomainError::Missing {
+            field: "トークン名",
+        }
+        .into());
+    }
+    let token = kikan_security::token::new_token();
+    store
+        .add_api_token(
+            tenant,
+            &ApiToken {
+                token_hash: kikan_security::token::hash(&token),
+                name: name.trim().to_string(),
+                role,
+                created_at: chrono::Utc::now(),
+                revoked: false,
+            },
+        )
+        .await?;
+    Ok(token)
+}

@@ -1,0 +1,181 @@
+//! The real server on a loopback port, with accounts of every role, for the HTTP
+//! and security tests.
+
+use crate::{TestStore, ok};
+use kikan_domain::LocalGovCode;
+use kikan_security::Role;
+use kikan_security::crypto::Keyring;
+use kikan_server::AppState;
+use kikan_store::{Store, Tenant};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub struct App {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub store: Arc<dyn Store>,
+    pub keys: Arc<Keyring>,
+}
+
+/// A staff member created for a test, with what they log in with.
+pub struct Staff {
+    pub login: String,
+    pub password: String,
+    pub totp_secret: String,
+}
+
+/// A caller: a bearer token and a stated purpose.
+#[derive(Clone)]
+pub struct Caller {
+    pub app_base: String,
+    pub client: reqwest::Client,
+    pub token: Option<String>,
+    pub purpose: Option<String>,
+}
+
+pub fn test_keys() -> Arc<Keyring> {
+    Arc::new(ok(Keyring::parse(
+        &format!("1:{}", Keyring::new_key()),
+        &Keyring::new_key(),
+    )))
+}
+
+impl App {
+    pub async fn spawn(s: TestStore) -> App {
+        let listener = ok(tokio::net::TcpListener::bind("127.0.0.1:0").await);
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+        let keys = test_keys();
+        tokio::spawn(kikan_server::serve(
+            listener,
+            AppState::new(s.store(), keys.clone()),
+        ));
+        App {
+            base: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::new(),
+            store: s.store(),
+            keys,
+        }
+    }
+
+    /// Registers a municipality (as the operator's CLI does).
+    pub async fn tenant(&self, code: &str, name: &str) -> LocalGovCode {
+        let code = ok(LocalGovCode::parse(code));
+        ok(self
+            .store
+            .add_tenant(&Tenant {
+                code,
+                name: name.into(),
+                mayor: format!("{name}長　見本　一郎"),
+            })
+            .await);
+        code
+    }
+
+    pub async fn staff(&self, tenant: LocalGovCode, login: &str, role: Role) -> Staff {
+        let password = format!("pw-{login}-{:08x}", rand::random::<u32>());
+        let created = ok(kikan_store::accounts::add_staff(
+            &*self.store,
+            &self.keys,
+            tenant,
+            login,
+            &format!("{login} 職員"),
+            role,
+            &password,
+        )
+        .await);
+        Staff {
+            login: login.into(),
+            password,
+            totp_secret: created.totp_secret,
+        }
+    }
+
+    /// The current TOTP code of a staff member.
+    pub fn code(staff: &Staff) -> String {
+        let now = chrono::Utc::now().timestamp().max(0) as u64;
+        kikan_security::totp::code_at(&staff.totp_secret, now).unwrap_or_default()
+    }
+
+    /// Logs in over HTTP; returns the status and the body.
+    pub async fn login_raw(
+        &self,
+        tenant: LocalGovCode,
+        login: &str,
+        password: &str,
+        totp: &str,
+    ) -> (u16, Value) {
+        self.anonymous()
+            .post(
+                &format!("/api/v1/tenants/{tenant}/login"),
+                json!({"login": login, "password": password, "totp": totp}),
+            )
+            .await
+    }
+
+    /// A staff member signed in over HTTP, as a caller with a purpose.
+    pub async fn signed_in(&self, tenant: LocalGovCode, staff: &Staff) -> Caller {
+        let (status, v) = self
+            .login_raw(tenant, &staff.login, &staff.password, &App::code(staff))
+            .await;
+        assert_eq!(status, 200, "login of {}: {v}", staff.login);
+        self.caller(v["token"].as_str().map(String::from))
+    }
+
+    /// A new account of `role` in `tenant`, signed in.
+    pub async fn as_role(&self, tenant: LocalGovCode, role: Role) -> Caller {
+        let login = format!("{}-{:06x}", role.code(), rand::random::<u32>() & 0xFFFFFF);
+        let staff = self.staff(tenant, &login, role).await;
+        self.signed_in(tenant, &staff).await
+    }
+
+    pub fn caller(&self, token: Option<String>) -> Caller {
+        Caller {
+            app_base: self.base.clone(),
+            client: self.client.clone(),
+            token,
+            purpose: Some("住民票の写しの交付".into()),
+        }
+    }
+
+    pub fn anonymous(&self) -> Caller {
+        self.caller(None)
+    }
+}
+
+impl Caller {
+    pub fn without_purpose(mut self) -> Self {
+        self.purpose = None;
+        self
+    }
+
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut r = self
+            .client
+            .request(method, format!("{}{path}", self.app_base));
+        if let Some(t) = &self.token {
+            r = r.bearer_auth(t);
+        }
+        if let Some(p) = &self.purpose {
+            // Browsers can only send Latin-1 headers: the purpose is percent-encoded.
+            let encoded: String = p.bytes().map(|b| format!("%{b:02X}")).collect();
+            r = r.header("X-Kikan-Purpose", encoded);
+        }
+        r
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> (u16, Value) {
+        let resp = ok(req.send().await);
+        let status = resp.status().as_u16();
+        let body = resp.json::<Value>().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.send(self.request(reqwest::Method::GET, path)).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(self.request(reqwest::Method::POST, path).json(&body))
+            .await
+    }
+}
