@@ -16,6 +16,7 @@ use kikan_store_sqlite::SqliteStore;
 use std::sync::Arc;
 
 /// A fresh store of one engine, with raw access for tampering tests.
+#[derive(Clone)]
 pub enum TestStore {
     Sqlite(Arc<SqliteStore>),
     Postgres(Arc<PgStore>),
