@@ -154,6 +154,21 @@ fn unique_violation(e: &sqlx::Error) -> bool {
 }
 
 impl PgStore {
+    /// A transaction scoped to one tenant: row-level security lets it see and write
+    /// that tenant's rows only (the second wall behind the application's checks).
+    async fn begin(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<sqlx::Transaction<'_, sqlx::Postgres>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+            .bind(tenant_key(tenant))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        Ok(tx)
+    }
+
     /// Connects to a `postgres://` URL and migrates the database.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         Self::open_in_schema(url, None).await
@@ -188,6 +203,27 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Database(e.to_string()))?;
+        Ok(PgStore {
+            pool,
+            known: TenantCache::default(),
+        })
+    }
+
+    /// Connects as the application's own role, without migrating: in production the
+    /// schema belongs to an owner role that runs the migrations (any `kikan` command
+    /// with the owner's URL), and the server connects as a role that is neither
+    /// owner nor superuser, so that row-level security binds it.
+    pub async fn open_as_app(url: &str, schema: Option<&str>) -> Result<Self, StoreError> {
+        let mut opts = PgConnectOptions::from_str(url).map_err(db)?;
+        if let Some(schema) = schema {
+            opts = opts.options([("search_path", schema)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts)
+            .await
+            .map_err(db)?;
         Ok(PgStore {
             pool,
             known: TenantCache::default(),
@@ -272,6 +308,7 @@ impl Store for PgStore {
         tenant: LocalGovCode,
         ids: &[PersonId],
     ) -> Result<Vec<Person>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         if ids.is_empty() {
             return Ok(vec![]);
         }
@@ -281,7 +318,7 @@ impl Store for PgStore {
         )
         .bind(tenant_key(tenant))
         .bind(&ids)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
         rows.iter().map(person_of).collect()
@@ -292,6 +329,7 @@ impl Store for PgStore {
         tenant: LocalGovCode,
         ids: &[HouseholdId],
     ) -> Result<Vec<Household>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         if ids.is_empty() {
             return Ok(vec![]);
         }
@@ -299,7 +337,7 @@ impl Store for PgStore {
         let rows = sqlx::query("SELECT data::text AS data FROM households WHERE tenant_id = $1 AND household_id = ANY($2)")
             .bind(tenant_key(tenant))
             .bind(&ids)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
         rows.iter()
@@ -316,7 +354,7 @@ impl Store for PgStore {
         audit: &[AuditEvent],
     ) -> Result<i64, StoreError> {
         let t = tenant_key(tenant);
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin(tenant).await?;
         // The tenant row's lock orders this tenant's commits; the seq is gapless.
         let seq: i64 = sqlx::query_scalar("UPDATE tenants SET ledger_seq = ledger_seq + 1 WHERE tenant_id = $1 RETURNING ledger_seq")
             .bind(&t)
@@ -469,7 +507,7 @@ impl Store for PgStore {
             return Ok(());
         }
         let t = tenant_key(tenant);
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin(tenant).await?;
         let n = rows.ledger.len() as i64;
         let end: i64 =
             sqlx::query_scalar("UPDATE tenants SET ledger_seq = ledger_seq + $2 WHERE tenant_id = $1 RETURNING ledger_seq")
@@ -586,11 +624,12 @@ impl Store for PgStore {
         after_seq: i64,
         limit: u32,
     ) -> Result<Vec<LedgerEntry>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let rows = sqlx::query("SELECT seq, entry::text AS entry FROM ledger WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
             .bind(tenant_key(tenant))
             .bind(after_seq)
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
         rows.iter().map(entry_of).collect()
@@ -601,12 +640,13 @@ impl Store for PgStore {
         tenant: LocalGovCode,
         id: PersonId,
     ) -> Result<Vec<PersonVersion>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let rows = sqlx::query(
             "SELECT seq, valid_from, valid_to, data::text AS data FROM person_versions WHERE tenant_id = $1 AND person_id = $2 ORDER BY seq",
         )
         .bind(tenant_key(tenant))
         .bind(id.0)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
         rows.iter().map(version_of).collect()
@@ -618,6 +658,7 @@ impl Store for PgStore {
         person: Option<PersonId>,
         household: Option<HouseholdId>,
     ) -> Result<Vec<LedgerEntry>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let (sql, id) = match (person, household) {
             (Some(p), _) => (
                 "SELECT l.seq, l.entry::text AS entry FROM ledger l JOIN person_versions v ON v.tenant_id = l.tenant_id AND v.seq = l.seq
@@ -634,7 +675,7 @@ impl Store for PgStore {
         let rows = sqlx::query(sql)
             .bind(tenant_key(tenant))
             .bind(id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
         rows.iter().map(entry_of).collect()
@@ -646,6 +687,7 @@ impl Store for PgStore {
         id: PersonId,
         on: NaiveDate,
     ) -> Result<Option<Person>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let row = sqlx::query(
             "SELECT data::text AS data FROM person_versions WHERE tenant_id = $1 AND person_id = $2 AND valid_from <= $3
                AND (valid_to IS NULL OR valid_to > $4) ORDER BY seq DESC LIMIT 1",
@@ -654,7 +696,7 @@ impl Store for PgStore {
         .bind(id.0)
         .bind(on)
         .bind(on)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
         row.as_ref().map(person_of).transpose()
@@ -666,6 +708,7 @@ impl Store for PgStore {
         id: HouseholdId,
         on: NaiveDate,
     ) -> Result<Option<(Household, Vec<Person>)>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let t = tenant_key(tenant);
         let row = sqlx::query(
             "SELECT data::text AS data FROM household_versions WHERE tenant_id = $1 AND household_id = $2 AND valid_from <= $3
@@ -674,7 +717,7 @@ impl Store for PgStore {
         .bind(&t)
         .bind(id.0)
         .bind(on)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
         let Some(row) = row else { return Ok(None) };
@@ -687,7 +730,7 @@ impl Store for PgStore {
         .bind(id.0)
         .bind(on)
         .bind(on)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
         let members = rows.iter().map(person_of).collect::<Result<_, _>>()?;
@@ -701,6 +744,7 @@ impl Store for PgStore {
         after: Option<PersonId>,
         limit: u32,
     ) -> Result<Vec<(PersonId, String)>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let rows = sqlx::query(
             "SELECT person_id, data::text AS data FROM person_versions WHERE tenant_id = $1 AND person_id > $2 AND register = 'A'
                AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $4) ORDER BY person_id LIMIT $5",
@@ -710,7 +754,7 @@ impl Store for PgStore {
         .bind(on)
         .bind(on)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
         rows.iter()
@@ -728,6 +772,7 @@ impl Store for PgStore {
         tenant: LocalGovCode,
         k: &SearchKeys,
     ) -> Result<Vec<Person>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let mut sql = String::from("SELECT data::text AS data FROM persons WHERE tenant_id = $1");
         let mut n = 1;
         let mut next = || {
@@ -785,13 +830,14 @@ impl Store for PgStore {
         }
         let rows = q
             .bind(i64::from(k.limit))
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
         rows.iter().map(person_of).collect()
     }
 
     async fn add_staff(&self, tenant: LocalGovCode, a: &StaffAccount) -> Result<(), StoreError> {
+        let mut tx = self.begin(tenant).await?;
         sqlx::query(
             "INSERT INTO staff (tenant_id, staff_id, login, name, role, password_hash, totp_secret, totp_last_step,
                 failed_logins, locked_until, active, oidc_subject, created_at)
@@ -810,7 +856,7 @@ impl Store for PgStore {
         .bind(a.active)
         .bind(&a.oidc_subject)
         .bind(a.created_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(|e| {
             if unique_violation(&e) {
@@ -819,6 +865,7 @@ impl Store for PgStore {
                 db(e)
             }
         })?;
+        tx.commit().await.map_err(db)?;
         Ok(())
     }
 
@@ -827,10 +874,11 @@ impl Store for PgStore {
         tenant: LocalGovCode,
         login: &str,
     ) -> Result<Option<StaffAccount>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let row = sqlx::query(&format!("{STAFF} WHERE tenant_id = $1 AND login = $2"))
             .bind(tenant_key(tenant))
             .bind(login)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(db)?;
         row.as_ref().map(staff_of).transpose()
@@ -841,19 +889,21 @@ impl Store for PgStore {
         tenant: LocalGovCode,
         id: i64,
     ) -> Result<Option<StaffAccount>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let row = sqlx::query(&format!("{STAFF} WHERE tenant_id = $1 AND staff_id = $2"))
             .bind(tenant_key(tenant))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(db)?;
         row.as_ref().map(staff_of).transpose()
     }
 
     async fn staff_list(&self, tenant: LocalGovCode) -> Result<Vec<StaffAccount>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let rows = sqlx::query(&format!("{STAFF} WHERE tenant_id = $1 ORDER BY login"))
             .bind(tenant_key(tenant))
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
         rows.iter().map(staff_of).collect()
@@ -865,6 +915,7 @@ impl Store for PgStore {
         id: i64,
         st: &LoginState,
     ) -> Result<(), StoreError> {
+        let mut tx = self.begin(tenant).await?;
         sqlx::query(
             "UPDATE staff SET failed_logins = $1, locked_until = $2, totp_last_step = $3 WHERE tenant_id = $4 AND staff_id = $5",
         )
@@ -873,9 +924,10 @@ impl Store for PgStore {
         .bind(st.totp_last_step)
         .bind(tenant_key(tenant))
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db)?;
+        tx.commit().await.map_err(db)?;
         Ok(())
     }
 
@@ -885,32 +937,35 @@ impl Store for PgStore {
         id: i64,
         active: bool,
     ) -> Result<(), StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let t = tenant_key(tenant);
         sqlx::query("UPDATE staff SET active = $1 WHERE tenant_id = $2 AND staff_id = $3")
             .bind(active)
             .bind(&t)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(db)?;
         if !active {
             sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND staff_id = $2")
                 .bind(&t)
                 .bind(id)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await
                 .map_err(db)?;
         }
+        tx.commit().await.map_err(db)?;
         Ok(())
     }
 
     async fn add_session(&self, tenant: LocalGovCode, s: &Session) -> Result<(), StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let t = tenant_key(tenant);
         // Expired sessions of the tenant go as new ones come.
         sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND expires_at < $2")
             .bind(&t)
             .bind(Utc::now())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(db)?;
         sqlx::query(
@@ -922,9 +977,10 @@ impl Store for PgStore {
         .bind(&s.csrf)
         .bind(s.created_at)
         .bind(s.expires_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db)?;
+        tx.commit().await.map_err(db)?;
         Ok(())
     }
 
@@ -933,12 +989,13 @@ impl Store for PgStore {
         tenant: LocalGovCode,
         token_hash: &str,
     ) -> Result<Option<Session>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let row = sqlx::query(
             "SELECT token_hash, staff_id, csrf, created_at, expires_at FROM sessions WHERE tenant_id = $1 AND token_hash = $2",
         )
         .bind(tenant_key(tenant))
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
         row.map(|r| {
@@ -954,16 +1011,19 @@ impl Store for PgStore {
     }
 
     async fn end_session(&self, tenant: LocalGovCode, token_hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin(tenant).await?;
         sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND token_hash = $2")
             .bind(tenant_key(tenant))
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(db)?;
+        tx.commit().await.map_err(db)?;
         Ok(())
     }
 
     async fn add_api_token(&self, tenant: LocalGovCode, k: &ApiToken) -> Result<(), StoreError> {
+        let mut tx = self.begin(tenant).await?;
         sqlx::query(
             "INSERT INTO api_tokens (tenant_id, token_hash, name, role, created_at, revoked) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -973,9 +1033,10 @@ impl Store for PgStore {
         .bind(k.role.code())
         .bind(k.created_at)
         .bind(k.revoked)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db)?;
+        tx.commit().await.map_err(db)?;
         Ok(())
     }
 
@@ -984,12 +1045,13 @@ impl Store for PgStore {
         tenant: LocalGovCode,
         token_hash: &str,
     ) -> Result<Option<ApiToken>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let row = sqlx::query(
             "SELECT token_hash, name, role, created_at, revoked FROM api_tokens WHERE tenant_id = $1 AND token_hash = $2",
         )
         .bind(tenant_key(tenant))
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
         row.map(|r| {
@@ -1012,7 +1074,7 @@ impl Store for PgStore {
         if events.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin(tenant).await?;
         append_audit_tx(&mut tx, &tenant_key(tenant), events).await?;
         tx.commit().await.map_err(db)
     }
@@ -1023,22 +1085,24 @@ impl Store for PgStore {
         after_seq: i64,
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let rows = sqlx::query(&format!(
             "{AUDIT} WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
         ))
         .bind(tenant_key(tenant))
         .bind(after_seq)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
         rows.iter().map(audit_of).collect()
     }
 
     async fn audit_head(&self, tenant: LocalGovCode) -> Result<Option<(i64, String)>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let row = sqlx::query("SELECT seq, hash FROM audit_heads WHERE tenant_id = $1")
             .bind(tenant_key(tenant))
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(db)?;
         row.map(|r| {
@@ -1056,6 +1120,7 @@ impl Store for PgStore {
         person: PersonId,
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let rows = sqlx::query(
             "SELECT a.seq, a.event, a.prev_hash, a.hash FROM audit_persons p
                JOIN audit a ON a.tenant_id = p.tenant_id AND a.seq = p.seq
@@ -1064,7 +1129,7 @@ impl Store for PgStore {
         .bind(tenant_key(tenant))
         .bind(person.0)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
         rows.iter().map(audit_of).collect()
@@ -1076,13 +1141,14 @@ impl Store for PgStore {
         actor: &str,
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let rows = sqlx::query(&format!(
             "{AUDIT} WHERE tenant_id = $1 AND actor = $2 ORDER BY seq DESC LIMIT $3"
         ))
         .bind(tenant_key(tenant))
         .bind(actor)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
         rows.iter().map(audit_of).collect()
@@ -1094,6 +1160,7 @@ impl Store for PgStore {
         after: Option<PersonId>,
         limit: u32,
     ) -> Result<Vec<(PersonIndex, Person)>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let rows = sqlx::query(
             "SELECT version, register, household_id, kana_key, name_key, birth_date, address_line, juminhyo_code, data::text AS data
              FROM persons WHERE tenant_id = $1 AND person_id > $2 ORDER BY person_id LIMIT $3",
@@ -1101,7 +1168,7 @@ impl Store for PgStore {
         .bind(tenant_key(tenant))
         .bind(after.map_or(0, |p| p.0))
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
         rows.iter()
@@ -1128,13 +1195,14 @@ impl Store for PgStore {
         after: Option<HouseholdId>,
         limit: u32,
     ) -> Result<Vec<Household>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let rows = sqlx::query(
             "SELECT data::text AS data FROM households WHERE tenant_id = $1 AND household_id > $2 ORDER BY household_id LIMIT $3",
         )
         .bind(tenant_key(tenant))
         .bind(after.map_or(0, |h| h.0))
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
         rows.iter()
@@ -1148,6 +1216,7 @@ impl Store for PgStore {
         after: Option<(PersonId, i64)>,
         limit: u32,
     ) -> Result<Vec<(PersonId, PersonVersion)>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let (p, s) = after.map_or((0, 0), |(p, s)| (p.0, s));
         let rows = sqlx::query(
             "SELECT person_id, seq, valid_from, valid_to, data::text AS data FROM person_versions
@@ -1157,7 +1226,7 @@ impl Store for PgStore {
         .bind(p)
         .bind(s)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
         rows.iter()
@@ -1176,6 +1245,7 @@ impl Store for PgStore {
         after: Option<(HouseholdId, i64)>,
         limit: u32,
     ) -> Result<Vec<HouseholdVersion>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
         let (h, s) = after.map_or((0, 0), |(h, s)| (h.0, s));
         let rows = sqlx::query(
             "SELECT seq, valid_from, data::text AS data FROM household_versions
@@ -1185,7 +1255,7 @@ impl Store for PgStore {
         .bind(h)
         .bind(s)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
         rows.iter()
