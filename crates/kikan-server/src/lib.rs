@@ -166,7 +166,13 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(60),
         ))
         .layer(axum::middleware::from_fn(security_headers))
-        .layer(TraceLayer::new_for_http())
+        // Spans carry the method and the path, never the query string: search criteria
+        // (names, birth dates) are personal data.
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |req: &axum::http::Request<axum::body::Body>| {
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            },
+        ))
         .with_state(state)
 }
 
