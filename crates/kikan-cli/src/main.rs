@@ -83,16 +83,23 @@ impl StoreArgs {
     }
 
     async fn open(&self) -> Result<Arc<dyn Store>> {
+        let keys = self.keys()?;
         Ok(match self.database_url.as_deref() {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Arc::new(PgStore::open(url).await.context("opening PostgreSQL")?)
+                Arc::new(
+                    PgStore::open(url, keys)
+                        .await
+                        .context("opening PostgreSQL")?,
+                )
             }
-            Some(url) if url.starts_with("sqlite:") => {
-                Arc::new(SqliteStore::open(url).await.context("opening SQLite")?)
-            }
+            Some(url) if url.starts_with("sqlite:") => Arc::new(
+                SqliteStore::open(url, keys)
+                    .await
+                    .context("opening SQLite")?,
+            ),
             Some(url) => bail!("unsupported database URL {url:?} (postgres://… or sqlite://…)"),
             None => Arc::new(
-                SqliteStore::open_dir(&self.data_dir)
+                SqliteStore::open_dir(&self.data_dir, keys)
                     .await
                     .context("opening the data directory")?,
             ),

@@ -49,6 +49,10 @@ fn search_detail(q: &SearchQuery) -> String {
     if let Some(v) = &q.juminhyo_code {
         parts.push(format!("住民票コード={v}"));
     }
+    if q.individual_number.is_some() {
+        // The number itself stays out of the log: the hits identify the person.
+        parts.push("個人番号=(指定あり)".into());
+    }
     if q.include_removed {
         parts.push("除票を含む".into());
     }
@@ -312,6 +316,8 @@ pub struct SearchParams {
     /// Part of the address.
     pub address: Option<String>,
     pub juminhyo_code: Option<String>,
+    /// 個人番号 (12 digits): found by its blind index; the number is never stored in the clear.
+    pub individual_number: Option<String>,
     /// Include removed records (除票).
     #[serde(default)]
     pub include_removed: bool,
@@ -339,6 +345,7 @@ pub async fn search(
             .transpose()?,
         address: p.address,
         juminhyo_code: p.juminhyo_code,
+        individual_number: p.individual_number,
         include_removed: p.include_removed,
         limit: p.limit.unwrap_or(50),
     };
@@ -347,7 +354,8 @@ pub async fn search(
         && keys.name_prefix.is_none()
         && keys.birth_date.is_none()
         && keys.address_part.is_none()
-        && keys.juminhyo_code.is_none();
+        && keys.juminhyo_code.is_none()
+        && keys.individual_number.is_none();
     if empty {
         return Err(ApiError::from(DomainError::Missing {
             field: "検索条件"

@@ -6,15 +6,18 @@
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use kikan_domain::{Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId};
+use kikan_security::crypto::Keyring;
 use kikan_security::{AuditEvent, AuditRecord, Role};
 use kikan_store::accounts::{ApiToken, LoginState, Session, StaffAccount};
 use kikan_store::bulk::BulkRows;
+use kikan_store::seal::Sealer;
 use kikan_store::{
     HouseholdVersion, PersonIndex, PersonVersion, SearchKeys, Store, StoreError, Tenant,
     TenantCache, prefix_end,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use std::sync::Arc;
 
 /// Rows per multi-row INSERT (PostgreSQL allows 65,535 bound values).
 const CHUNK: usize = 1000;
@@ -26,6 +29,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub struct PgStore {
     pool: PgPool,
     known: TenantCache,
+    sealer: Sealer,
 }
 
 fn db(e: sqlx::Error) -> StoreError {
@@ -43,13 +47,14 @@ fn decode<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
 fn tenant_key(t: LocalGovCode) -> String {
     t.to_string()
 }
-fn entry_of(row: &PgRow) -> Result<LedgerEntry, StoreError> {
-    let mut e: LedgerEntry = decode(&row.try_get::<String, _>("entry").map_err(db)?)?;
+fn entry_of(s: &Sealer, t: &str, row: &PgRow) -> Result<LedgerEntry, StoreError> {
+    let mut e: LedgerEntry =
+        decode(&s.unseal(t, &row.try_get::<String, _>("entry").map_err(db)?)?)?;
     e.seq = row.try_get("seq").map_err(db)?;
     Ok(e)
 }
-fn person_of(row: &PgRow) -> Result<Person, StoreError> {
-    decode(&row.try_get::<String, _>("data").map_err(db)?)
+fn person_of(s: &Sealer, t: &str, row: &PgRow) -> Result<Person, StoreError> {
+    decode(&s.unseal(t, &row.try_get::<String, _>("data").map_err(db)?)?)
 }
 const STAFF: &str =
     "SELECT staff_id, login, name, role, password_hash, totp_secret, totp_last_step, failed_logins,
@@ -170,13 +175,17 @@ impl PgStore {
     }
 
     /// Connects to a `postgres://` URL and migrates the database.
-    pub async fn open(url: &str) -> Result<Self, StoreError> {
-        Self::open_in_schema(url, None).await
+    pub async fn open(url: &str, keys: Arc<Keyring>) -> Result<Self, StoreError> {
+        Self::open_in_schema(url, None, keys).await
     }
 
     /// Connects with every session's `search_path` set to `schema` (created if
     /// missing): the test suite gives each test a schema of its own.
-    pub async fn open_in_schema(url: &str, schema: Option<&str>) -> Result<Self, StoreError> {
+    pub async fn open_in_schema(
+        url: &str,
+        schema: Option<&str>,
+        keys: Arc<Keyring>,
+    ) -> Result<Self, StoreError> {
         let mut opts = PgConnectOptions::from_str(url).map_err(db)?;
         if let Some(schema) = schema {
             if !schema
@@ -206,6 +215,7 @@ impl PgStore {
         Ok(PgStore {
             pool,
             known: TenantCache::default(),
+            sealer: Sealer::new(keys),
         })
     }
 
@@ -213,7 +223,11 @@ impl PgStore {
     /// schema belongs to an owner role that runs the migrations (any `kikan` command
     /// with the owner's URL), and the server connects as a role that is neither
     /// owner nor superuser, so that row-level security binds it.
-    pub async fn open_as_app(url: &str, schema: Option<&str>) -> Result<Self, StoreError> {
+    pub async fn open_as_app(
+        url: &str,
+        schema: Option<&str>,
+        keys: Arc<Keyring>,
+    ) -> Result<Self, StoreError> {
         let mut opts = PgConnectOptions::from_str(url).map_err(db)?;
         if let Some(schema) = schema {
             opts = opts.options([("search_path", schema)]);
@@ -227,6 +241,7 @@ impl PgStore {
         Ok(PgStore {
             pool,
             known: TenantCache::default(),
+            sealer: Sealer::new(keys),
         })
     }
 
@@ -240,6 +255,10 @@ impl PgStore {
 impl Store for PgStore {
     fn engine(&self) -> &'static str {
         "postgres"
+    }
+
+    fn sealer(&self) -> &Sealer {
+        &self.sealer
     }
 
     async fn add_tenant(&self, t: &Tenant) -> Result<(), StoreError> {
@@ -321,7 +340,9 @@ impl Store for PgStore {
         .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
-        rows.iter().map(person_of).collect()
+        rows.iter()
+            .map(|r| person_of(&self.sealer, &tenant_key(tenant), r))
+            .collect()
     }
 
     async fn households(
@@ -373,17 +394,18 @@ impl Store for PgStore {
         .bind(entry.recorded_at)
         .bind(&entry.operator)
         .bind(entry.late)
-        .bind(json(entry)?)
+        .bind(self.sealer.seal(&t, &json(entry)?)?.0)
         .execute(&mut *tx)
         .await
         .map_err(db)?;
         for p in persons {
             let ix = PersonIndex::of(p);
-            let data = json(p)?;
+            let (data, number_index) = self.sealer.seal(&t, &json(p)?)?;
             let done = if p.version == 1 {
                 sqlx::query(
                     "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key,
-                        birth_date, address_line, juminhyo_code, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)",
+                        birth_date, address_line, juminhyo_code, data, number_index)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12)",
                 )
                 .bind(&t)
                 .bind(p.id.0)
@@ -396,6 +418,7 @@ impl Store for PgStore {
                 .bind(&ix.address_line)
                 .bind(&ix.juminhyo_code)
                 .bind(&data)
+                .bind(&number_index)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| if unique_violation(&e) { StoreError::Conflict } else { db(e) })?
@@ -403,7 +426,7 @@ impl Store for PgStore {
             } else {
                 sqlx::query(
                     "UPDATE persons SET version = $1, register = $2, household_id = $3, kana_key = $4, name_key = $5,
-                        birth_date = $6, address_line = $7, juminhyo_code = $8, data = $9::jsonb
+                        birth_date = $6, address_line = $7, juminhyo_code = $8, data = $9::jsonb, number_index = $13
                      WHERE tenant_id = $10 AND person_id = $11 AND version = $12",
                 )
                 .bind(ix.version)
@@ -418,6 +441,7 @@ impl Store for PgStore {
                 .bind(&t)
                 .bind(p.id.0)
                 .bind(ix.version - 1)
+                .bind(&number_index)
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?
@@ -518,6 +542,21 @@ impl Store for PgStore {
             .map_err(db)?;
         let base = end - n;
         let seq = |i: usize| base + 1 + i as i64;
+        let ledger_json = rows
+            .ledger
+            .iter()
+            .map(|r| Ok(self.sealer.seal(&t, &r.json)?.0))
+            .collect::<Result<Vec<String>, StoreError>>()?;
+        let person_json = rows
+            .persons
+            .iter()
+            .map(|r| self.sealer.seal(&t, &r.json))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let version_json = rows
+            .person_versions
+            .iter()
+            .map(|r| Ok(self.sealer.seal(&t, &r.json)?.0))
+            .collect::<Result<Vec<String>, StoreError>>()?;
         for (n, chunk) in rows.ledger.chunks(CHUNK).enumerate() {
             let mut q = QueryBuilder::<Postgres>::new(
                 "INSERT INTO ledger (tenant_id, seq, reason, effective_on, notified_on, recorded_at, operator, late, entry) ",
@@ -531,17 +570,17 @@ impl Store for PgStore {
                     .push_bind(r.recorded_at)
                     .push_bind(&r.operator)
                     .push_bind(r.late)
-                    .push_bind(&r.json)
+                    .push_bind(&ledger_json[n * CHUNK + i])
                     .push_unseparated("::jsonb");
             });
             q.build().execute(&mut *tx).await.map_err(db)?;
         }
-        for chunk in rows.persons.chunks(CHUNK) {
+        for (chunk, sealed) in rows.persons.chunks(CHUNK).zip(person_json.chunks(CHUNK)) {
             let mut q = QueryBuilder::<Postgres>::new(
                 "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key, \
-                 birth_date, address_line, juminhyo_code, data) ",
+                 birth_date, address_line, juminhyo_code, data, number_index) ",
             );
-            q.push_values(chunk, |mut b, r| {
+            q.push_values(chunk.iter().zip(sealed), |mut b, (r, (json, number))| {
                 b.push_bind(&t)
                     .push_bind(r.id)
                     .push_bind(r.index.version)
@@ -552,8 +591,9 @@ impl Store for PgStore {
                     .push_bind(r.index.birth_date)
                     .push_bind(&r.index.address_line)
                     .push_bind(&r.index.juminhyo_code)
-                    .push_bind(&r.json)
-                    .push_unseparated("::jsonb");
+                    .push_bind(json)
+                    .push_unseparated("::jsonb")
+                    .push_bind(number);
             });
             q.build().execute(&mut *tx).await.map_err(|e| {
                 if unique_violation(&e) {
@@ -563,11 +603,15 @@ impl Store for PgStore {
                 }
             })?;
         }
-        for chunk in rows.person_versions.chunks(CHUNK) {
+        for (chunk, sealed) in rows
+            .person_versions
+            .chunks(CHUNK)
+            .zip(version_json.chunks(CHUNK))
+        {
             let mut q = QueryBuilder::<Postgres>::new(
                 "INSERT INTO person_versions (tenant_id, person_id, seq, valid_from, valid_to, register, household_id, data) ",
             );
-            q.push_values(chunk, |mut b, r| {
+            q.push_values(chunk.iter().zip(sealed), |mut b, (r, json)| {
                 b.push_bind(&t)
                     .push_bind(r.id)
                     .push_bind(seq(r.entry))
@@ -575,7 +619,7 @@ impl Store for PgStore {
                     .push_bind(r.valid_to)
                     .push_bind(r.register.to_string())
                     .push_bind(r.household_id)
-                    .push_bind(&r.json)
+                    .push_bind(json)
                     .push_unseparated("::jsonb");
             });
             q.build().execute(&mut *tx).await.map_err(db)?;
@@ -632,7 +676,9 @@ impl Store for PgStore {
             .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
-        rows.iter().map(entry_of).collect()
+        rows.iter()
+            .map(|r| entry_of(&self.sealer, &tenant_key(tenant), r))
+            .collect()
     }
 
     async fn person_versions(
@@ -649,7 +695,9 @@ impl Store for PgStore {
         .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
-        rows.iter().map(version_of).collect()
+        rows.iter()
+            .map(|r| version_of(&self.sealer, &tenant_key(tenant), r))
+            .collect()
     }
 
     async fn entries_for(
@@ -678,7 +726,9 @@ impl Store for PgStore {
             .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
-        rows.iter().map(entry_of).collect()
+        rows.iter()
+            .map(|r| entry_of(&self.sealer, &tenant_key(tenant), r))
+            .collect()
     }
 
     async fn person_as_of(
@@ -699,7 +749,9 @@ impl Store for PgStore {
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
-        row.as_ref().map(person_of).transpose()
+        row.as_ref()
+            .map(|r| person_of(&self.sealer, &tenant_key(tenant), r))
+            .transpose()
     }
 
     async fn household_as_of(
@@ -733,7 +785,10 @@ impl Store for PgStore {
         .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
-        let members = rows.iter().map(person_of).collect::<Result<_, _>>()?;
+        let members = rows
+            .iter()
+            .map(|r| person_of(&self.sealer, &tenant_key(tenant), r))
+            .collect::<Result<_, _>>()?;
         Ok(Some((household, members)))
     }
 
@@ -805,6 +860,9 @@ impl Store for PgStore {
         if k.juminhyo_code.is_some() {
             sql.push_str(&format!(" AND juminhyo_code = {}", next()));
         }
+        if k.individual_number.is_some() {
+            sql.push_str(&format!(" AND number_index = {}", next()));
+        }
         // Order by the key searched, so the index gives the order and LIMIT stops early.
         let order = if k.kana_prefix.is_none() && k.name_prefix.is_some() {
             "name_key"
@@ -828,12 +886,17 @@ impl Store for PgStore {
         if let Some(c) = &k.juminhyo_code {
             q = q.bind(c.clone());
         }
+        if let Some(n) = &k.individual_number {
+            q = q.bind(self.sealer.index(&tenant_key(tenant), n));
+        }
         let rows = q
             .bind(i64::from(k.limit))
             .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
-        rows.iter().map(person_of).collect()
+        rows.iter()
+            .map(|r| person_of(&self.sealer, &tenant_key(tenant), r))
+            .collect()
     }
 
     async fn add_staff(&self, tenant: LocalGovCode, a: &StaffAccount) -> Result<(), StoreError> {
@@ -1184,7 +1247,7 @@ impl Store for PgStore {
                     juminhyo_code: r.try_get("juminhyo_code").map_err(db)?,
                     version: r.try_get("version").map_err(db)?,
                 };
-                Ok((ix, person_of(r)?))
+                Ok((ix, person_of(&self.sealer, &tenant_key(tenant), r)?))
             })
             .collect()
     }
@@ -1233,7 +1296,7 @@ impl Store for PgStore {
             .map(|r| {
                 Ok((
                     PersonId(r.try_get("person_id").map_err(db)?),
-                    version_of(r)?,
+                    version_of(&self.sealer, &tenant_key(tenant), r)?,
                 ))
             })
             .collect()
@@ -1270,11 +1333,11 @@ impl Store for PgStore {
     }
 }
 
-fn version_of(r: &PgRow) -> Result<PersonVersion, StoreError> {
+fn version_of(s: &Sealer, t: &str, r: &PgRow) -> Result<PersonVersion, StoreError> {
     Ok(PersonVersion {
         seq: r.try_get("seq").map_err(db)?,
         valid_from: r.try_get("valid_from").map_err(db)?,
         valid_to: r.try_get("valid_to").map_err(db)?,
-        person: person_of(r)?,
+        person: person_of(s, t, r)?,
     })
 }

@@ -6,9 +6,11 @@
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use kikan_domain::{Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId};
+use kikan_security::crypto::Keyring;
 use kikan_security::{AuditEvent, AuditRecord, Role};
 use kikan_store::accounts::{ApiToken, LoginState, Session, StaffAccount};
 use kikan_store::bulk::{BulkRows, HouseholdRow, LedgerRow, PersonRow};
+use kikan_store::seal::Sealer;
 use kikan_store::{
     HouseholdVersion, PersonIndex, PersonVersion, SearchKeys, Store, StoreError, Tenant,
     TenantCache, prefix_end,
@@ -34,6 +36,7 @@ pub struct SqliteStore {
     write: Arc<Mutex<()>>,
     commits: mpsc::Sender<Job>,
     known: TenantCache,
+    sealer: Sealer,
     /// The database file, for the writer thread and the extraction scan.
     path: PathBuf,
     /// The checkpointer thread stops when the store is dropped.
@@ -52,13 +55,14 @@ fn decode<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
 fn tenant_key(t: LocalGovCode) -> String {
     t.to_string()
 }
-fn entry_of(row: &SqliteRow) -> Result<LedgerEntry, StoreError> {
-    let mut e: LedgerEntry = decode(&row.try_get::<String, _>("entry").map_err(db)?)?;
+fn entry_of(s: &Sealer, t: &str, row: &SqliteRow) -> Result<LedgerEntry, StoreError> {
+    let mut e: LedgerEntry =
+        decode(&s.unseal(t, &row.try_get::<String, _>("entry").map_err(db)?)?)?;
     e.seq = row.try_get("seq").map_err(db)?;
     Ok(e)
 }
-fn person_of(row: &SqliteRow) -> Result<Person, StoreError> {
-    decode(&row.try_get::<String, _>("data").map_err(db)?)
+fn person_of(s: &Sealer, t: &str, row: &SqliteRow) -> Result<Person, StoreError> {
+    decode(&s.unseal(t, &row.try_get::<String, _>("data").map_err(db)?)?)
 }
 const STAFF: &str =
     "SELECT staff_id, login, name, role, password_hash, totp_secret, totp_last_step, failed_logins,
@@ -98,15 +102,19 @@ fn unique_violation(e: &sqlx::Error) -> bool {
 
 impl SqliteStore {
     /// Opens (creating if needed) `kikan.sqlite` in `dir` and migrates it.
-    pub async fn open_dir(dir: &Path) -> Result<Self, StoreError> {
+    pub async fn open_dir(dir: &Path, keys: Arc<Keyring>) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Database(format!("{}: {e}", dir.display())))?;
-        Self::open(&format!("sqlite://{}", dir.join("kikan.sqlite").display())).await
+        Self::open(
+            &format!("sqlite://{}", dir.join("kikan.sqlite").display()),
+            keys,
+        )
+        .await
     }
 
     /// Opens a `sqlite://PATH` URL. The database is a file: the writer thread and the
     /// readers share it through WAL, which an in-memory database cannot do.
-    pub async fn open(url: &str) -> Result<Self, StoreError> {
+    pub async fn open(url: &str, keys: Arc<Keyring>) -> Result<Self, StoreError> {
         if url.contains(":memory:") || url.contains("mode=memory") {
             return Err(StoreError::Database(
                 "an in-memory SQLite database is not supported: give a file (sqlite://PATH)".into(),
@@ -158,6 +166,7 @@ impl SqliteStore {
             write,
             commits,
             known: TenantCache::default(),
+            sealer: Sealer::new(keys),
             _alive: alive,
         })
     }
@@ -191,6 +200,10 @@ impl SqliteStore {
 impl Store for SqliteStore {
     fn engine(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn sealer(&self) -> &Sealer {
+        &self.sealer
     }
 
     async fn add_tenant(&self, t: &Tenant) -> Result<(), StoreError> {
@@ -269,7 +282,9 @@ impl Store for SqliteStore {
         }
         q.push(")");
         let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
-        rows.iter().map(person_of).collect()
+        rows.iter()
+            .map(|r| person_of(&self.sealer, &tenant_key(tenant), r))
+            .collect()
     }
 
     async fn households(
@@ -303,9 +318,18 @@ impl Store for SqliteStore {
         audit: &[AuditEvent],
     ) -> Result<i64, StoreError> {
         // Serialised here, on the caller's task, so that the one writer only writes.
+        let t = tenant_key(tenant);
+        let mut entry = LedgerRow::of(entry);
+        entry.json = self.sealer.seal(&t, &entry.json)?.0;
+        let mut rows = Vec::with_capacity(persons.len());
+        for p in persons {
+            let mut row = PersonRow::of(p);
+            (row.json, row.number_index) = self.sealer.seal(&t, &row.json)?;
+            rows.push(row);
+        }
         let change = ChangeRows {
-            entry: LedgerRow::of(entry),
-            persons: persons.iter().map(|p| PersonRow::of(p)).collect(),
+            entry,
+            persons: rows,
             households: households.iter().map(|h| HouseholdRow::of(h)).collect(),
         };
         self.submit(tenant, Some(change), audit).await
@@ -316,6 +340,22 @@ impl Store for SqliteStore {
             return Ok(());
         }
         let t = tenant_key(tenant);
+        // Sealed before the lock: the encryption is the callers' work, not the writer's.
+        let ledger_json = rows
+            .ledger
+            .iter()
+            .map(|r| Ok(self.sealer.seal(&t, &r.json)?.0))
+            .collect::<Result<Vec<String>, StoreError>>()?;
+        let person_json = rows
+            .persons
+            .iter()
+            .map(|r| self.sealer.seal(&t, &r.json))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let version_json = rows
+            .person_versions
+            .iter()
+            .map(|r| Ok(self.sealer.seal(&t, &r.json)?.0))
+            .collect::<Result<Vec<String>, StoreError>>()?;
         let _w = self.write.lock().await;
         let mut tx = self.pool.begin().await.map_err(db)?;
         let base: i64 =
@@ -338,16 +378,16 @@ impl Store for SqliteStore {
                     .push_bind(r.recorded_at.to_rfc3339())
                     .push_bind(&r.operator)
                     .push_bind(r.late)
-                    .push_bind(&r.json);
+                    .push_bind(&ledger_json[n * CHUNK + i]);
             });
             q.build().execute(&mut *tx).await.map_err(db)?;
         }
-        for chunk in rows.persons.chunks(CHUNK) {
+        for (chunk, sealed) in rows.persons.chunks(CHUNK).zip(person_json.chunks(CHUNK)) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key, \
-                 birth_date, address_line, juminhyo_code, data) ",
+                 birth_date, address_line, juminhyo_code, data, number_index) ",
             );
-            q.push_values(chunk, |mut b, r| {
+            q.push_values(chunk.iter().zip(sealed), |mut b, (r, (json, number))| {
                 b.push_bind(&t)
                     .push_bind(r.id)
                     .push_bind(r.index.version)
@@ -358,7 +398,8 @@ impl Store for SqliteStore {
                     .push_bind(r.index.birth_date)
                     .push_bind(&r.index.address_line)
                     .push_bind(&r.index.juminhyo_code)
-                    .push_bind(&r.json);
+                    .push_bind(json)
+                    .push_bind(number);
             });
             q.build().execute(&mut *tx).await.map_err(|e| {
                 if unique_violation(&e) {
@@ -368,11 +409,15 @@ impl Store for SqliteStore {
                 }
             })?;
         }
-        for chunk in rows.person_versions.chunks(CHUNK) {
+        for (chunk, sealed) in rows
+            .person_versions
+            .chunks(CHUNK)
+            .zip(version_json.chunks(CHUNK))
+        {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO person_versions (tenant_id, person_id, seq, valid_from, valid_to, register, household_id, data) ",
             );
-            q.push_values(chunk, |mut b, r| {
+            q.push_values(chunk.iter().zip(sealed), |mut b, (r, json)| {
                 b.push_bind(&t)
                     .push_bind(r.id)
                     .push_bind(seq(r.entry))
@@ -380,7 +425,7 @@ impl Store for SqliteStore {
                     .push_bind(r.valid_to)
                     .push_bind(r.register.to_string())
                     .push_bind(r.household_id)
-                    .push_bind(&r.json);
+                    .push_bind(json);
             });
             q.build().execute(&mut *tx).await.map_err(db)?;
         }
@@ -435,7 +480,9 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        rows.iter().map(entry_of).collect()
+        rows.iter()
+            .map(|r| entry_of(&self.sealer, &tenant_key(tenant), r))
+            .collect()
     }
 
     async fn person_versions(
@@ -451,7 +498,9 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        rows.iter().map(version_of).collect()
+        rows.iter()
+            .map(|r| version_of(&self.sealer, &tenant_key(tenant), r))
+            .collect()
     }
 
     async fn entries_for(
@@ -479,7 +528,9 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db)?;
-        rows.iter().map(entry_of).collect()
+        rows.iter()
+            .map(|r| entry_of(&self.sealer, &tenant_key(tenant), r))
+            .collect()
     }
 
     async fn person_as_of(
@@ -499,7 +550,9 @@ impl Store for SqliteStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        row.as_ref().map(person_of).transpose()
+        row.as_ref()
+            .map(|r| person_of(&self.sealer, &tenant_key(tenant), r))
+            .transpose()
     }
 
     async fn household_as_of(
@@ -532,7 +585,10 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        let members = rows.iter().map(person_of).collect::<Result<_, _>>()?;
+        let members = rows
+            .iter()
+            .map(|r| person_of(&self.sealer, &tenant_key(tenant), r))
+            .collect::<Result<_, _>>()?;
         Ok(Some((household, members)))
     }
 
@@ -596,6 +652,9 @@ impl Store for SqliteStore {
         if k.juminhyo_code.is_some() {
             sql.push_str(" AND juminhyo_code = ?");
         }
+        if k.individual_number.is_some() {
+            sql.push_str(" AND number_index = ?");
+        }
         // Order by the key searched, so the index gives the order and LIMIT stops early.
         let order = if k.kana_prefix.is_none() && k.name_prefix.is_some() {
             "name_key"
@@ -619,8 +678,13 @@ impl Store for SqliteStore {
         if let Some(c) = &k.juminhyo_code {
             q = q.bind(c.clone());
         }
+        if let Some(n) = &k.individual_number {
+            q = q.bind(self.sealer.index(&tenant_key(tenant), n));
+        }
         let rows = q.bind(k.limit).fetch_all(&self.pool).await.map_err(db)?;
-        rows.iter().map(person_of).collect()
+        rows.iter()
+            .map(|r| person_of(&self.sealer, &tenant_key(tenant), r))
+            .collect()
     }
 
     async fn add_staff(&self, tenant: LocalGovCode, a: &StaffAccount) -> Result<(), StoreError> {
@@ -953,7 +1017,7 @@ impl Store for SqliteStore {
                     juminhyo_code: r.try_get("juminhyo_code").map_err(db)?,
                     version: r.try_get("version").map_err(db)?,
                 };
-                Ok((ix, person_of(r)?))
+                Ok((ix, person_of(&self.sealer, &tenant_key(tenant), r)?))
             })
             .collect()
     }
@@ -1000,7 +1064,7 @@ impl Store for SqliteStore {
             .map(|r| {
                 Ok((
                     PersonId(r.try_get("person_id").map_err(db)?),
-                    version_of(r)?,
+                    version_of(&self.sealer, &tenant_key(tenant), r)?,
                 ))
             })
             .collect()
@@ -1036,12 +1100,12 @@ impl Store for SqliteStore {
     }
 }
 
-fn version_of(r: &SqliteRow) -> Result<PersonVersion, StoreError> {
+fn version_of(s: &Sealer, t: &str, r: &SqliteRow) -> Result<PersonVersion, StoreError> {
     Ok(PersonVersion {
         seq: r.try_get("seq").map_err(db)?,
         valid_from: r.try_get("valid_from").map_err(db)?,
         valid_to: r.try_get("valid_to").map_err(db)?,
-        person: person_of(r)?,
+        person: person_of(s, t, r)?,
     })
 }
 
@@ -1312,19 +1376,21 @@ fn write_change(
             date(ix.birth_date),
             ix.address_line,
             ix.juminhyo_code,
-            p.json
+            p.json,
+            p.number_index
         ];
         let done = if ix.version == 1 {
             c.prepare_cached(
                 "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key,
-                    birth_date, address_line, juminhyo_code, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    birth_date, address_line, juminhyo_code, data, number_index)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )
             .and_then(|mut s| s.execute(row))
             .map_err(|e| if is_unique(&e) { StoreError::Conflict } else { sql(e) })?
         } else {
             c.prepare_cached(
                 "UPDATE persons SET version = ?3, register = ?4, household_id = ?5, kana_key = ?6, name_key = ?7,
-                    birth_date = ?8, address_line = ?9, juminhyo_code = ?10, data = ?11
+                    birth_date = ?8, address_line = ?9, juminhyo_code = ?10, data = ?11, number_index = ?12
                  WHERE tenant_id = ?1 AND person_id = ?2 AND version = ?3 - 1",
             )
             .and_then(|mut s| s.execute(row))

@@ -24,6 +24,8 @@ pub struct PersonRow {
     pub id: i64,
     pub index: PersonIndex,
     pub json: String,
+    /// The blind index of the 個人番号, filled in by the engine when it seals `json`.
+    pub number_index: Option<String>,
 }
 
 pub struct PersonVersionRow {
@@ -86,6 +88,7 @@ impl PersonRow {
             id: p.id.0,
             index: PersonIndex::of(p),
             json: json(p),
+            number_index: None,
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod check;
 pub mod error;
 pub mod extract;
+pub mod seal;
 pub mod service;
 
 pub use error::StoreError;
@@ -111,6 +112,8 @@ pub struct SearchQuery {
     /// Part of the address line.
     pub address: Option<String>,
     pub juminhyo_code: Option<String>,
+    /// The 個人番号 (found by its blind index; never stored in the clear).
+    pub individual_number: Option<String>,
     /// Include removed records (除票).
     pub include_removed: bool,
     pub limit: u32,
@@ -124,6 +127,8 @@ pub struct SearchKeys {
     pub birth_date: Option<NaiveDate>,
     pub address_part: Option<String>,
     pub juminhyo_code: Option<String>,
+    /// The 個人番号 as typed (the engine compares its blind index).
+    pub individual_number: Option<String>,
     pub include_removed: bool,
     pub limit: u32,
 }
@@ -153,6 +158,11 @@ impl SearchQuery {
                 .as_deref()
                 .map(|s| s.trim().to_string())
                 .and_then(nonempty),
+            individual_number: self
+                .individual_number
+                .as_deref()
+                .map(|s| s.chars().filter(char::is_ascii_digit).collect::<String>())
+                .and_then(nonempty),
             include_removed: self.include_removed,
             limit: self.limit.clamp(1, 1000),
         }
@@ -169,6 +179,9 @@ pub fn prefix_end(prefix: &str) -> String {
 pub trait Store: Send + Sync + 'static {
     /// The engine's name for logs and `kikan bench` (sqlite, postgres).
     fn engine(&self) -> &'static str;
+
+    /// The keys the engine seals the 個人番号 with (see [`seal`]).
+    fn sealer(&self) -> &seal::Sealer;
 
     async fn add_tenant(&self, tenant: &Tenant) -> Result<(), StoreError>;
     async fn tenant(&self, code: LocalGovCode) -> Result<Option<Tenant>, StoreError>;
@@ -252,17 +265,19 @@ pub trait Store: Send + Sync + 'static {
         after: Option<PersonId>,
         limit: u32,
     ) -> Result<Vec<Person>, StoreError> {
+        let t = tenant.to_string();
         self.residents_as_of_json(tenant, on, after, limit)
             .await?
             .iter()
             .map(|(_, json)| {
-                serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
+                let plain = self.sealer().unseal(&t, json)?;
+                serde_json::from_str(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))
             })
             .collect()
     }
     /// The same page as [`Store::residents_as_of`], as the stored JSON snapshots
-    /// (the documented format of `docs/formats.md`), not decoded: extraction passes
-    /// them through.
+    /// (the documented format of `docs/formats.md`; the 個人番号 stays sealed), not
+    /// decoded: extraction passes them through.
     async fn residents_as_of_json(
         &self,
         tenant: LocalGovCode,

@@ -44,7 +44,7 @@ impl App {
     pub async fn spawn(s: TestStore) -> App {
         let listener = ok(tokio::net::TcpListener::bind("127.0.0.1:0").await);
         let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
-        let keys = test_keys();
+        let keys = Arc::new(s.store().sealer().keys().clone());
         tokio::spawn(kikan_server::serve(
             listener,
             AppState::new(s.store(), keys.clone()),

@@ -47,6 +47,26 @@ impl TestStore {
 }
 
 impl TestStore {
+    /// Every stored JSON document as text (persons, versions, ledger), read behind the
+    /// store's back: what a stolen database file would show.
+    pub async fn stored_documents(&self) -> Vec<String> {
+        let sql = "SELECT CAST(data AS TEXT) FROM persons UNION ALL SELECT CAST(data AS TEXT) FROM person_versions \
+                   UNION ALL SELECT CAST(entry AS TEXT) FROM ledger";
+        let r = match self {
+            TestStore::Sqlite(s) => {
+                sqlx::query_scalar::<_, String>(sql)
+                    .fetch_all(s.pool())
+                    .await
+            }
+            TestStore::Postgres(s) => {
+                sqlx::query_scalar::<_, String>(sql)
+                    .fetch_all(s.pool())
+                    .await
+            }
+        };
+        ok(r)
+    }
+
     /// The first column of every primary key and unique index, by table (for the
     /// Citus rule: every key leads with tenant_id).
     pub async fn key_leads(&self) -> Vec<(String, String)> {
@@ -79,7 +99,7 @@ impl TestStore {
 /// A new SQLite database in a new temporary directory.
 pub async fn fresh_sqlite() -> TestStore {
     let dir = std::env::temp_dir().join(format!("kikan-test-{:016x}", rand::random::<u64>()));
-    match SqliteStore::open_dir(&dir).await {
+    match SqliteStore::open_dir(&dir, http::test_keys()).await {
         Ok(s) => TestStore::Sqlite(Arc::new(s)),
         Err(e) => panic!("cannot open SQLite in {}: {e:?}", dir.display()),
     }
@@ -96,7 +116,7 @@ pub fn postgres_url() -> Option<String> {
 pub async fn fresh_postgres() -> Option<TestStore> {
     let url = postgres_url()?;
     let schema = format!("t_{:016x}", rand::random::<u64>());
-    match PgStore::open_in_schema(&url, Some(&schema)).await {
+    match PgStore::open_in_schema(&url, Some(&schema), http::test_keys()).await {
         Ok(s) => Some(TestStore::Postgres(Arc::new(s))),
         Err(e) => panic!("cannot open PostgreSQL schema {schema}: {e}"),
     }

@@ -46,7 +46,12 @@ async fn a_connection_of_tenant_a_cannot_read_tenant_b() {
         Some((_, host)) => format!("postgres://{role}@{host}"),
         None => panic!("KIKAN_TEST_DATABASE_URL must name user@host: {base}"),
     };
-    let app = Arc::new(ok(PgStore::open_as_app(&url, Some(&schema)).await));
+    let app = Arc::new(ok(PgStore::open_as_app(
+        &url,
+        Some(&schema),
+        Arc::new(owner.store().sealer().keys().clone()),
+    )
+    .await));
 
     // Hand-written SQL on the app's connection, set to tenant A.
     let mut conn = ok(app.pool().acquire().await);

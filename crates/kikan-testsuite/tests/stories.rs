@@ -41,4 +41,5 @@ stories!(
     check_catches_a_tampered_projection,
     check_catches_a_removed_record_brought_back,
     every_key_leads_with_the_tenant,
+    individual_numbers_are_sealed_at_rest,
 );
