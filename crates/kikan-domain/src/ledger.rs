@@ -295,6 +295,18 @@ impl Change {
         )
     }
 
+    /// Every person the change names: the existing ones it references and the new ones
+    /// it brings in (転入, 出生). HeadChange and merges name households only.
+    pub fn persons_named(&self) -> Vec<PersonId> {
+        let mut out = self.references().0;
+        match self {
+            Change::MoveIn { persons, .. } => out.extend(persons.iter().map(|p| p.id)),
+            Change::Birth { person, .. } => out.push(person.id),
+            _ => {}
+        }
+        out
+    }
+
     /// The existing persons and households this change reads or writes; the store loads
     /// them (with every member of each household) before applying the change.
     pub fn references(&self) -> (Vec<PersonId>, Vec<HouseholdId>) {

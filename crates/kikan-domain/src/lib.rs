@@ -11,6 +11,7 @@ pub mod lists;
 pub mod names;
 pub mod person;
 pub mod registry;
+pub mod support;
 pub mod wareki;
 
 pub use codes::{IndividualNumber, JuminhyoCode, LocalGovCode, PostalCode};

@@ -796,6 +796,78 @@ pub struct PersonView {
     pub honseki_head: Option<String>,
     pub foreign: Option<ForeignView>,
     pub version: u64,
+    /// 支援措置対象: a support measure protects this person. Handle every request
+    /// concerning them with care; certificates need a decision (`…/requests/decide`).
+    pub support_measure: bool,
+    /// The addresses are withheld from this caller because of the support measure.
+    pub address_withheld: bool,
+}
+
+/// What a withheld address reads as.
+pub const WITHHELD: &str = "(支援措置のため表示しません)";
+
+/// An address withheld for a support measure.
+pub fn address_view_withheld() -> AddressView {
+    withheld_address()
+}
+
+fn withheld_address() -> AddressView {
+    AddressView {
+        postal_code: None,
+        place: WITHHELD.into(),
+        banchi: String::new(),
+        katagaki: None,
+        line: WITHHELD.into(),
+    }
+}
+
+impl PersonView {
+    /// Marks a protected person; when the caller may not see where they live, every
+    /// address of the view (current, previous, destination) is withheld.
+    pub fn protect(&mut self, show_address: bool) {
+        self.support_measure = true;
+        if !show_address {
+            self.withhold_address();
+        }
+    }
+
+    /// Withholds every address of the view (current, previous, destination).
+    pub fn withhold_address(&mut self) {
+        self.address_withheld = true;
+        self.address = withheld_address();
+        self.moved_in = None;
+        self.previous_address_in_city = None;
+        if self.status.destination.is_some() {
+            self.status.destination = Some(withheld_address());
+        }
+    }
+}
+
+/// Replaces every 個人番号 in a change's JSON (views never carry it).
+fn redact_numbers(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            let correction = map.get("item").and_then(|i| i.as_str()) == Some("IndividualNumber");
+            for (k, child) in map.iter_mut() {
+                let number = k == "individual_number" || (correction && (k == "old" || k == "new"));
+                if number && child.is_string() {
+                    *child = serde_json::Value::String("(個人番号)".into());
+                } else {
+                    redact_numbers(child);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_numbers),
+        _ => {}
+    }
+}
+
+impl EntryView {
+    /// Withholds the change's details (addresses among them) from a caller who may not
+    /// see a protected person's whereabouts.
+    pub fn withhold(&mut self) {
+        self.change = serde_json::json!({"withheld": WITHHELD});
+    }
 }
 
 fn name_view(n: &PersonName) -> NameView {
@@ -889,6 +961,8 @@ impl From<&Person> for PersonView {
                     .collect(),
             }),
             version: p.version,
+            support_measure: false,
+            address_withheld: false,
         }
     }
 }
@@ -942,7 +1016,11 @@ impl From<&LedgerEntry> for EntryView {
             recorded_at: e.recorded_at,
             operator: e.operator.clone(),
             late: e.late,
-            change: serde_json::to_value(&e.change).unwrap_or_default(),
+            change: {
+                let mut v = serde_json::to_value(&e.change).unwrap_or_default();
+                redact_numbers(&mut v);
+                v
+            },
         }
     }
 }

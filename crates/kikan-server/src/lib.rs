@@ -9,6 +9,7 @@ pub mod auth;
 pub mod dto;
 pub mod error;
 pub mod routes;
+pub mod support;
 
 pub use auth::{Policy, Principal};
 use axum::Json;
@@ -62,6 +63,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         accounts::login, accounts::logout, accounts::me, accounts::list_staff, accounts::add_staff,
         accounts::deactivate_staff, accounts::add_token, accounts::audit_log, accounts::audit_person,
         accounts::audit_actor, accounts::audit_verify,
+        support::register, support::list, support::extend, support::end, support::decide_request,
     ),
     tags(
         (name = "tenants", description = "Municipalities (団体)"),
@@ -69,6 +71,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         (name = "residents", description = "住民票, 世帯, search and extraction"),
         (name = "accounts", description = "Login, staff accounts and API tokens"),
         (name = "audit", description = "The audit log (監査)"),
+        (name = "support", description = "支援措置 (DB C) and decisions on requests concerning protected persons"),
     )
 )]
 pub struct ApiDoc;
@@ -115,6 +118,11 @@ api! {
     get "/api/v1/tenants/{tenant}/audit/persons/{id}" => accounts::audit_person, Policy::Needs(Permission::ReadAudit);
     get "/api/v1/tenants/{tenant}/audit/staff/{actor}" => accounts::audit_actor, Policy::Needs(Permission::ReadAudit);
     get "/api/v1/tenants/{tenant}/audit/verify" => accounts::audit_verify, Policy::Needs(Permission::ReadAudit);
+    post "/api/v1/tenants/{tenant}/support-measures" => support::register, Policy::Needs(Permission::ApproveException);
+    get "/api/v1/tenants/{tenant}/support-measures" => support::list, Policy::Needs(Permission::ApproveException);
+    post "/api/v1/tenants/{tenant}/support-measures/{id}/extend" => support::extend, Policy::Needs(Permission::ApproveException);
+    post "/api/v1/tenants/{tenant}/support-measures/{id}/end" => support::end, Policy::Needs(Permission::ApproveException);
+    post "/api/v1/tenants/{tenant}/requests/decide" => support::decide_request, Policy::Needs(Permission::IssueCertificate);
 }
 
 /// The policy of a matched route (None: the route is not in the table).

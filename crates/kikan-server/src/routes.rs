@@ -4,6 +4,7 @@ use crate::AppState;
 use crate::auth::Principal;
 use crate::dto::*;
 use crate::error::{ApiError, ApiJson as Json, ApiPath as Path, ApiQuery as Query, ErrorBody};
+use crate::support::Protection;
 use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -185,9 +186,9 @@ pub async fn get_person(
         detail,
     )
     .await?;
-    person
-        .map(|p| Json(PersonView::from(&p)))
-        .ok_or_else(|| ApiError::not_found("住民"))
+    let person = person.ok_or_else(|| ApiError::not_found("住民"))?;
+    let shield = Protection::of(&state, &p, &[person.id]).await?;
+    Ok(Json(shield.person(PersonView::from(&person))))
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/persons/{id}/history", tag = "residents",
@@ -212,15 +213,20 @@ pub async fn person_history(
         return Err(ApiError::not_found("住民"));
     }
     let entries = state.store.entries_for(tenant, Some(id), None).await?;
+    // Anyone named in these entries may be protected: their addresses are in them.
+    let named: Vec<PersonId> = std::iter::once(id)
+        .chain(entries.iter().flat_map(|e| e.change.persons_named()))
+        .collect();
+    let shield = Protection::of(&state, &p, &named).await?;
     Ok(Json(PersonHistory {
-        entries: entries.iter().map(EntryView::from).collect(),
+        entries: shield.entries(entries.iter().map(EntryView::from).collect()),
         versions: versions
             .iter()
             .map(|v| VersionView {
                 seq: v.seq,
                 valid_from: date_view(v.valid_from),
                 valid_to: v.valid_to.map(date_view),
-                record: PersonView::from(&v.person),
+                record: shield.person(PersonView::from(&v.person)),
             })
             .collect(),
     }))
@@ -266,7 +272,9 @@ pub async fn get_household(
     )
     .await?;
     let (h, members) = found.ok_or_else(|| ApiError::not_found("世帯"))?;
-    Ok(Json(household_view(&h, &members)))
+    let ids: Vec<PersonId> = members.iter().map(|m| m.id).collect();
+    let shield = Protection::of(&state, &p, &ids).await?;
+    Ok(Json(shield.household(household_view(&h, &members))))
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/households/{id}/history", tag = "residents",
@@ -286,7 +294,7 @@ pub async fn household_history(
         .await?;
     let mut persons: Vec<i64> = entries
         .iter()
-        .flat_map(|e| e.change.references().0)
+        .flat_map(|e| e.change.persons_named())
         .map(|x| x.0)
         .collect();
     persons.sort_unstable();
@@ -295,14 +303,18 @@ pub async fn household_history(
         &state,
         &p,
         "household.history",
-        persons,
+        persons.clone(),
         format!("世帯 {id} の異動履歴の参照"),
     )
     .await?;
     if entries.is_empty() {
         return Err(ApiError::not_found("世帯"));
     }
-    Ok(Json(entries.iter().map(EntryView::from).collect()))
+    let ids: Vec<PersonId> = persons.into_iter().map(PersonId).collect();
+    let shield = Protection::of(&state, &p, &ids).await?;
+    Ok(Json(
+        shield.entries(entries.iter().map(EntryView::from).collect()),
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -362,15 +374,28 @@ pub async fn search(
         }));
     }
     let hits = state.store.search(tenant, &keys).await?;
+    let ids: Vec<PersonId> = hits.iter().map(|h| h.id).collect();
+    let shield = Protection::of(&state, &principal, &ids).await?;
+    // A search by address must not confirm where a protected person lives.
+    let by_address = keys.address_part.is_some() && shield.withholds();
+    let shown: Vec<&kikan_domain::Person> = hits
+        .iter()
+        .filter(|h| !(by_address && shield.is_protected(h.id)))
+        .collect();
     audit(
         &state,
         &principal,
         "resident.search",
-        hits.iter().map(|x| x.id.0).collect(),
+        shown.iter().map(|x| x.id.0).collect(),
         search_detail(&q),
     )
     .await?;
-    Ok(Json(hits.iter().map(PersonView::from).collect()))
+    Ok(Json(
+        shown
+            .into_iter()
+            .map(|h| shield.person(PersonView::from(h)))
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -413,7 +438,13 @@ pub async fn residents(
         _ => format!("{on} 時点の住民 0 人"),
     };
     audit(&state, &principal, "export.residents", vec![], detail).await?;
-    Ok(Json(rows.iter().map(PersonView::from).collect()))
+    let ids: Vec<PersonId> = rows.iter().map(|r| r.id).collect();
+    let shield = Protection::of(&state, &principal, &ids).await?;
+    Ok(Json(
+        rows.iter()
+            .map(|r| shield.person(PersonView::from(r)))
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -5,6 +5,7 @@
 
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
+use kikan_domain::support::{MeasureId, SupportMeasure};
 use kikan_domain::{Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId};
 use kikan_security::crypto::Keyring;
 use kikan_security::{AuditEvent, AuditRecord, Role};
@@ -1127,6 +1128,116 @@ impl Store for PgStore {
             })
         })
         .transpose()
+    }
+
+    async fn add_support_measure(
+        &self,
+        tenant: LocalGovCode,
+        m: &SupportMeasure,
+    ) -> Result<(), StoreError> {
+        let t = tenant_key(tenant);
+        let data = serde_json::to_string(m).map_err(corrupt)?;
+        let mut tx = self.begin(tenant).await?;
+        sqlx::query("INSERT INTO support_measures (tenant_id, measure_id, version, data) VALUES ($1, $2, $3, $4)")
+            .bind(&t)
+            .bind(m.id.0)
+            .bind(m.version as i64)
+            .bind(&data)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| if unique_violation(&e) { StoreError::Conflict } else { db(e) })?;
+        for p in m.protected() {
+            sqlx::query("INSERT INTO support_persons (tenant_id, person_id, measure_id) VALUES ($1, $2, $3)")
+                .bind(&t)
+                .bind(p.0)
+                .bind(m.id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn update_support_measure(
+        &self,
+        tenant: LocalGovCode,
+        m: &SupportMeasure,
+    ) -> Result<(), StoreError> {
+        let data = serde_json::to_string(m).map_err(corrupt)?;
+        let mut tx = self.begin(tenant).await?;
+        let done = sqlx::query(
+            "UPDATE support_measures SET version = $1, data = $2 WHERE tenant_id = $3 AND measure_id = $4 AND version = $5",
+        )
+        .bind(m.version as i64)
+        .bind(&data)
+        .bind(tenant_key(tenant))
+        .bind(m.id.0)
+        .bind(m.version as i64 - 1)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn support_measure(
+        &self,
+        tenant: LocalGovCode,
+        id: MeasureId,
+    ) -> Result<Option<SupportMeasure>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
+        let row: Option<String> = sqlx::query_scalar(
+            "SELECT data FROM support_measures WHERE tenant_id = $1 AND measure_id = $2",
+        )
+        .bind(tenant_key(tenant))
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        row.map(|d| decode(&d)).transpose()
+    }
+
+    async fn support_measures(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Vec<SupportMeasure>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT data FROM support_measures WHERE tenant_id = $1 ORDER BY measure_id",
+        )
+        .bind(tenant_key(tenant))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        rows.iter().map(|d| decode(d)).collect()
+    }
+
+    async fn support_for(
+        &self,
+        tenant: LocalGovCode,
+        persons: &[PersonId],
+    ) -> Result<Vec<SupportMeasure>, StoreError> {
+        if persons.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut q = QueryBuilder::<Postgres>::new(
+            "SELECT DISTINCT m.measure_id, m.data FROM support_persons p JOIN support_measures m
+               ON m.tenant_id = p.tenant_id AND m.measure_id = p.measure_id WHERE p.tenant_id = ",
+        );
+        q.push_bind(tenant_key(tenant))
+            .push(" AND p.person_id IN (");
+        let mut list = q.separated(", ");
+        for id in persons {
+            list.push_bind(id.0);
+        }
+        q.push(") ORDER BY m.measure_id");
+        let mut tx = self.begin(tenant).await?;
+        let rows = q.build().fetch_all(&mut *tx).await.map_err(db)?;
+        rows.iter()
+            .map(|r| decode(&r.try_get::<String, _>("data").map_err(db)?))
+            .collect()
     }
 
     async fn append_audit(

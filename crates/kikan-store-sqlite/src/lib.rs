@@ -5,6 +5,7 @@
 
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
+use kikan_domain::support::{MeasureId, SupportMeasure};
 use kikan_domain::{Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId};
 use kikan_security::crypto::Keyring;
 use kikan_security::{AuditEvent, AuditRecord, Role};
@@ -904,6 +905,116 @@ impl Store for SqliteStore {
             })
         })
         .transpose()
+    }
+
+    async fn add_support_measure(
+        &self,
+        tenant: LocalGovCode,
+        m: &SupportMeasure,
+    ) -> Result<(), StoreError> {
+        let t = tenant_key(tenant);
+        let data = serde_json::to_string(m).map_err(corrupt)?;
+        let _w = self.write.lock().await;
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        sqlx::query("INSERT INTO support_measures (tenant_id, measure_id, version, data) VALUES (?, ?, ?, ?)")
+            .bind(&t)
+            .bind(m.id.0)
+            .bind(m.version as i64)
+            .bind(&data)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| if unique_violation(&e) { StoreError::Conflict } else { db(e) })?;
+        for p in m.protected() {
+            sqlx::query(
+                "INSERT INTO support_persons (tenant_id, person_id, measure_id) VALUES (?, ?, ?)",
+            )
+            .bind(&t)
+            .bind(p.0)
+            .bind(m.id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn update_support_measure(
+        &self,
+        tenant: LocalGovCode,
+        m: &SupportMeasure,
+    ) -> Result<(), StoreError> {
+        let data = serde_json::to_string(m).map_err(corrupt)?;
+        let _w = self.write.lock().await;
+        let done = sqlx::query(
+            "UPDATE support_measures SET version = ?, data = ? WHERE tenant_id = ? AND measure_id = ? AND version = ?",
+        )
+        .bind(m.version as i64)
+        .bind(&data)
+        .bind(tenant_key(tenant))
+        .bind(m.id.0)
+        .bind(m.version as i64 - 1)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        Ok(())
+    }
+
+    async fn support_measure(
+        &self,
+        tenant: LocalGovCode,
+        id: MeasureId,
+    ) -> Result<Option<SupportMeasure>, StoreError> {
+        let row: Option<String> = sqlx::query_scalar(
+            "SELECT data FROM support_measures WHERE tenant_id = ? AND measure_id = ?",
+        )
+        .bind(tenant_key(tenant))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|d| decode(&d)).transpose()
+    }
+
+    async fn support_measures(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Vec<SupportMeasure>, StoreError> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT data FROM support_measures WHERE tenant_id = ? ORDER BY measure_id",
+        )
+        .bind(tenant_key(tenant))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(|d| decode(d)).collect()
+    }
+
+    async fn support_for(
+        &self,
+        tenant: LocalGovCode,
+        persons: &[PersonId],
+    ) -> Result<Vec<SupportMeasure>, StoreError> {
+        if persons.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT DISTINCT m.measure_id, m.data FROM support_persons p JOIN support_measures m
+               ON m.tenant_id = p.tenant_id AND m.measure_id = p.measure_id WHERE p.tenant_id = ",
+        );
+        q.push_bind(tenant_key(tenant))
+            .push(" AND p.person_id IN (");
+        let mut list = q.separated(", ");
+        for id in persons {
+            list.push_bind(id.0);
+        }
+        q.push(") ORDER BY m.measure_id");
+        let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
+        rows.iter()
+            .map(|r| decode(&r.try_get::<String, _>("data").map_err(db)?))
+            .collect()
     }
 
     async fn append_audit(

@@ -18,6 +18,7 @@ pub use error::StoreError;
 use accounts::{ApiToken, LoginState, Session, StaffAccount};
 use async_trait::async_trait;
 use chrono::NaiveDate;
+use kikan_domain::support::{MeasureId, SupportMeasure};
 use kikan_domain::{
     Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId, PersonStatus,
 };
@@ -334,6 +335,37 @@ pub trait Store: Send + Sync + 'static {
         tenant: LocalGovCode,
         token_hash: &str,
     ) -> Result<Option<ApiToken>, StoreError>;
+
+    // ---- 支援措置 (DB C) ----
+
+    /// Registers a measure (version 1).
+    async fn add_support_measure(
+        &self,
+        tenant: LocalGovCode,
+        m: &SupportMeasure,
+    ) -> Result<(), StoreError>;
+    /// Stores a changed measure; its stored version must be one below (else Conflict).
+    async fn update_support_measure(
+        &self,
+        tenant: LocalGovCode,
+        m: &SupportMeasure,
+    ) -> Result<(), StoreError>;
+    async fn support_measure(
+        &self,
+        tenant: LocalGovCode,
+        id: MeasureId,
+    ) -> Result<Option<SupportMeasure>, StoreError>;
+    /// Every measure of the tenant (a city has hundreds, not millions).
+    async fn support_measures(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Vec<SupportMeasure>, StoreError>;
+    /// The measures that protect any of these persons (in force or not).
+    async fn support_for(
+        &self,
+        tenant: LocalGovCode,
+        persons: &[PersonId],
+    ) -> Result<Vec<SupportMeasure>, StoreError>;
 
     // ---- the audit log ----
 

@@ -1,0 +1,471 @@
+//! 支援措置 (DB C): registration, extension, end, reminders, and the decision on a
+//! request (certificate, 閲覧) concerning a protected person. Every view of a person
+//! goes through [`Protection`], which marks protected persons and withholds their
+//! addresses from callers who may not see them.
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::dto::{DateView, EntryView, HouseholdView, PersonView, date_view};
+use crate::error::{ApiError, ApiJson as Json, ApiPath as Path, ApiQuery as Query, ErrorBody};
+use axum::Extension;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use kikan_domain::support::{
+    MeasureId, Offender, RequestDecision, Requester, SupportMeasure, decide,
+};
+use kikan_domain::{DomainError, PersonId};
+use kikan_security::{Outcome, Permission};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use utoipa::{IntoParams, ToSchema};
+
+type R<T> = Result<T, ApiError>;
+
+/// Who among some persons is protected today, and whether this caller may see
+/// their addresses (審査, who handles the measures, may; nobody else).
+pub struct Protection {
+    protected: BTreeSet<PersonId>,
+    show_address: bool,
+}
+
+impl Protection {
+    pub async fn of(state: &AppState, p: &Principal, persons: &[PersonId]) -> R<Protection> {
+        let today = (state.today)();
+        let measures = state.store.support_for(p.tenant, persons).await?;
+        let protected = measures
+            .iter()
+            .filter(|m| m.in_force(today))
+            .flat_map(|m| m.protected())
+            .filter(|id| persons.contains(id))
+            .collect();
+        Ok(Protection {
+            protected,
+            show_address: p.role.allows(Permission::ApproveException),
+        })
+    }
+
+    pub fn is_protected(&self, id: PersonId) -> bool {
+        self.protected.contains(&id)
+    }
+
+    pub fn any(&self) -> bool {
+        !self.protected.is_empty()
+    }
+
+    /// Whether details that reveal where protected persons live must be withheld.
+    pub fn withholds(&self) -> bool {
+        self.any() && !self.show_address
+    }
+
+    pub fn person(&self, mut v: PersonView) -> PersonView {
+        if self.protected.contains(&PersonId(v.id)) {
+            v.protect(self.show_address);
+        }
+        v
+    }
+
+    /// A household with a protected member: its address (the members' too) is withheld.
+    pub fn household(&self, mut h: HouseholdView) -> HouseholdView {
+        let withhold = self.withholds();
+        h.members = std::mem::take(&mut h.members)
+            .into_iter()
+            .map(|m| {
+                let mut m = self.person(m);
+                if withhold {
+                    m.withhold_address();
+                }
+                m
+            })
+            .collect();
+        if withhold {
+            h.address = crate::dto::address_view_withheld();
+        }
+        h
+    }
+
+    pub fn entries(&self, entries: Vec<EntryView>) -> Vec<EntryView> {
+        if !self.withholds() {
+            return entries;
+        }
+        entries
+            .into_iter()
+            .map(|mut e| {
+                e.withhold();
+                e
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OffenderIn {
+    pub name: String,
+    pub furigana: Option<String>,
+    /// 和暦 or 西暦.
+    pub birth_date: Option<String>,
+    pub address: Option<String>,
+    /// 配偶者, 元配偶者, 親 …
+    pub relation: Option<String>,
+    /// Their record in this register, if any.
+    pub person_id: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MeasureIn {
+    /// 申出者.
+    pub applicant: i64,
+    /// 併せて支援を求める者.
+    #[serde(default)]
+    pub together: Vec<i64>,
+    pub offenders: Vec<OffenderIn>,
+    /// DV, ストーカー, 児童虐待 …
+    pub kind: String,
+    /// The start (和暦 or 西暦); today when absent.
+    pub starts_on: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeasureView {
+    pub id: i64,
+    pub applicant: i64,
+    pub together: Vec<i64>,
+    pub kind: String,
+    pub starts_on: DateView,
+    pub ends_on: DateView,
+    pub ended_on: Option<DateView>,
+    pub in_force: bool,
+    /// Days until the period ends (negative once past).
+    pub days_left: i64,
+    #[schema(value_type = Object)]
+    pub offenders: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub history: serde_json::Value,
+    pub version: u64,
+}
+
+fn measure_view(m: &SupportMeasure, today: NaiveDate) -> MeasureView {
+    MeasureView {
+        id: m.id.0,
+        applicant: m.applicant.0,
+        together: m.together.iter().map(|p| p.0).collect(),
+        kind: m.kind.clone(),
+        starts_on: date_view(m.starts_on),
+        ends_on: date_view(m.ends_on),
+        ended_on: m.ended_on.map(date_view),
+        in_force: m.in_force(today),
+        days_left: (m.ends_on - today).num_days(),
+        offenders: serde_json::to_value(&m.offenders).unwrap_or_default(),
+        history: serde_json::to_value(&m.history).unwrap_or_default(),
+        version: m.version,
+    }
+}
+
+fn date_in(s: &str, field: &str) -> R<NaiveDate> {
+    kikan_domain::wareki::parse_date(s).map_err(|e| ApiError::from(e).at(field))
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/support-measures", tag = "support", request_body = MeasureIn,
+    params(("tenant" = String, Path)),
+    responses((status = 201, body = MeasureView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<MeasureIn>,
+) -> R<(StatusCode, Json<MeasureView>)> {
+    let today = (state.today)();
+    let starts_on = match &input.starts_on {
+        Some(d) => date_in(d, "starts_on")?,
+        None => today,
+    };
+    let together: Vec<PersonId> = input.together.iter().map(|i| PersonId(*i)).collect();
+    let protected: Vec<PersonId> = std::iter::once(PersonId(input.applicant))
+        .chain(together.iter().copied())
+        .collect();
+    // Everyone protected must be on this municipality's register.
+    let found = state.store.persons(p.tenant, &protected).await?;
+    if let Some(missing) = protected
+        .iter()
+        .find(|id| !found.iter().any(|f| f.id == **id))
+    {
+        return Err(
+            ApiError::from(DomainError::PersonNotFound(missing.to_string())).at("applicant"),
+        );
+    }
+    let mut offenders = Vec::new();
+    for (i, o) in input.offenders.iter().enumerate() {
+        offenders.push(Offender {
+            name: o.name.trim().into(),
+            furigana: o.furigana.clone().filter(|s| !s.trim().is_empty()),
+            birth_date: o
+                .birth_date
+                .as_deref()
+                .map(|d| date_in(d, &format!("offenders[{i}].birth_date")))
+                .transpose()?,
+            address: o.address.clone().filter(|s| !s.trim().is_empty()),
+            relation: o.relation.clone().filter(|s| !s.trim().is_empty()),
+            person_id: o.person_id.map(PersonId),
+        });
+    }
+    let m = SupportMeasure::new(
+        MeasureId(kikan_store::service::new_id()),
+        PersonId(input.applicant),
+        together,
+        offenders,
+        &input.kind,
+        starts_on,
+        &p.actor,
+    )?;
+    state.store.add_support_measure(p.tenant, &m).await?;
+    state
+        .store
+        .append_audit(
+            p.tenant,
+            &[p.event(
+                "support.register",
+                m.protected().map(|x| x.0).collect(),
+                format!("支援措置 {} を開始({})", m.id, m.kind),
+            )],
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(measure_view(&m, today))))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListParams {
+    /// Only measures in force whose period ends within this many days (reminders).
+    pub expiring_within: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/support-measures", tag = "support",
+    params(("tenant" = String, Path), ListParams), responses((status = 200, body = Vec<MeasureView>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<ListParams>,
+) -> R<Json<Vec<MeasureView>>> {
+    let today = (state.today)();
+    let measures: Vec<SupportMeasure> = state
+        .store
+        .support_measures(p.tenant)
+        .await?
+        .into_iter()
+        .filter(|m| match q.expiring_within {
+            Some(days) => m.in_force(today) && (m.ends_on - today).num_days() <= days,
+            None => true,
+        })
+        .collect();
+    let persons: Vec<i64> = measures
+        .iter()
+        .flat_map(|m| m.protected().map(|x| x.0))
+        .collect();
+    let detail = match q.expiring_within {
+        Some(d) => format!("支援措置の一覧({d}日以内に期限)"),
+        None => "支援措置の一覧".into(),
+    };
+    state
+        .store
+        .append_audit(p.tenant, &[p.event("support.list", persons, detail)])
+        .await?;
+    Ok(Json(
+        measures.iter().map(|m| measure_view(m, today)).collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EndIn {
+    pub note: Option<String>,
+}
+
+async fn change_measure(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+    action: &str,
+    f: impl FnOnce(&mut SupportMeasure, NaiveDate) -> Result<(), DomainError>,
+) -> R<Json<MeasureView>> {
+    let today = (state.today)();
+    let mut m = state
+        .store
+        .support_measure(p.tenant, MeasureId(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("支援措置"))?;
+    f(&mut m, today)?;
+    state.store.update_support_measure(p.tenant, &m).await?;
+    state
+        .store
+        .append_audit(
+            p.tenant,
+            &[p.event(
+                action,
+                m.protected().map(|x| x.0).collect(),
+                format!("支援措置 {}", m.id),
+            )],
+        )
+        .await?;
+    Ok(Json(measure_view(&m, today)))
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/support-measures/{id}/extend", tag = "support",
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, body = MeasureView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn extend(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+) -> R<Json<MeasureView>> {
+    let by = p.actor.clone();
+    change_measure(&state, &p, path.1, "support.extend", |m, today| {
+        m.extend(today, &by)
+    })
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/support-measures/{id}/end", tag = "support", request_body = EndIn,
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, body = MeasureView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn end(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+    Json(input): Json<EndIn>,
+) -> R<Json<MeasureView>> {
+    let by = p.actor.clone();
+    change_measure(&state, &p, path.1, "support.end", |m, today| {
+        m.end(today, &by, input.note)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RequesterIn {
+    /// The requester's record here, if they are a resident.
+    pub person_id: Option<i64>,
+    pub name: Option<String>,
+    pub birth_date: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RequestIn {
+    /// The persons the request concerns (a certificate's or 閲覧's subjects).
+    pub persons: Vec<i64>,
+    /// certificate (証明書の交付) or inspection (閲覧).
+    pub kind: String,
+    pub requester: RequesterIn,
+    /// A 審査 approving a third party's request gives the reason here.
+    pub approval_reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionView {
+    /// allowed, refused, needs_approval, approved.
+    pub decision: String,
+    pub message: String,
+    pub measures: Vec<i64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/requests/decide", tag = "support", request_body = RequestIn,
+    params(("tenant" = String, Path)),
+    responses((status = 200, body = DecisionView), (status = 403, description = "Refused: the requester is someone the persons are shielded from", body = ErrorBody)))]
+pub async fn decide_request(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<RequestIn>,
+) -> R<Json<DecisionView>> {
+    let today = (state.today)();
+    let persons: Vec<PersonId> = input.persons.iter().map(|i| PersonId(*i)).collect();
+    if persons.is_empty() {
+        return Err(ApiError::from(DomainError::NoPersons).at("persons"));
+    }
+    let requester = Requester {
+        person_id: input.requester.person_id.map(PersonId),
+        name: input
+            .requester
+            .name
+            .clone()
+            .filter(|s| !s.trim().is_empty()),
+        birth_date: input
+            .requester
+            .birth_date
+            .as_deref()
+            .map(|d| date_in(d, "requester.birth_date"))
+            .transpose()?,
+    };
+    let measures = state.store.support_for(p.tenant, &persons).await?;
+    let kind = if input.kind == "inspection" {
+        "閲覧"
+    } else {
+        "証明書の交付"
+    };
+    let ids = |v: &[MeasureId]| v.iter().map(|m| m.0).collect::<Vec<_>>();
+    let view = match decide(&measures, &persons, &requester, today) {
+        RequestDecision::Allowed => DecisionView {
+            decision: "allowed".into(),
+            message: format!("{kind}の請求を受け付けられます"),
+            measures: vec![],
+        },
+        RequestDecision::AllowedSelf => DecisionView {
+            decision: "allowed".into(),
+            message: format!(
+                "支援措置の対象者本人からの{kind}の請求です。本人確認のうえ受け付けられます"
+            ),
+            measures: vec![],
+        },
+        RequestDecision::RefusedShielded { measure } => {
+            // The refusal names nothing about the protected persons or where they live.
+            let event = {
+                let mut e = p.event(
+                    "request.refused",
+                    input.persons.clone(),
+                    format!("{kind}の請求を拒否(支援措置 {measure} の加害者等)"),
+                );
+                e.outcome = Outcome::Denied;
+                e
+            };
+            state.store.append_audit(p.tenant, &[event]).await?;
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "E-SUPPORT-001",
+                format!("この請求には応じられません({kind}の請求は支援措置により制限されています)"),
+            ));
+        }
+        RequestDecision::NeedsApproval { measures } => {
+            match input.approval_reason.as_deref().map(str::trim) {
+                Some(reason)
+                    if !reason.is_empty() && p.role.allows(Permission::ApproveException) =>
+                {
+                    let e = p.event(
+                        "support.approve",
+                        input.persons.clone(),
+                        format!("第三者からの{kind}の請求を承認: {reason}"),
+                    );
+                    state.store.append_audit(p.tenant, &[e]).await?;
+                    DecisionView {
+                        decision: "approved".into(),
+                        message: format!("審査の承認により{kind}の請求を受け付けます"),
+                        measures: ids(&measures),
+                    }
+                }
+                _ => DecisionView {
+                    decision: "needs_approval".into(),
+                    message: format!(
+                        "支援措置の対象者に関する第三者からの{kind}の請求です。審査担当の承認が必要です"
+                    ),
+                    measures: ids(&measures),
+                },
+            }
+        }
+    };
+    state
+        .store
+        .append_audit(
+            p.tenant,
+            &[p.event(
+                "request.decide",
+                input.persons.clone(),
+                format!("{kind}の請求: {}", view.decision),
+            )],
+        )
+        .await?;
+    Ok(Json(view))
+}

@@ -1,0 +1,228 @@
+//! 支援措置 over HTTP: markers, withheld addresses, refused and approved requests,
+//! the one-year period with extension, end and reminders (SQLite, and PostgreSQL
+//! when KIKAN_TEST_DATABASE_URL is set).
+
+use kikan_security::Role;
+use kikan_testsuite::http::App;
+use kikan_testsuite::{TestStore, fresh_postgres, fresh_sqlite};
+use serde_json::{Value, json};
+
+const WITHHELD: &str = "(支援措置のため表示しません)";
+
+fn member(
+    family: &str,
+    given: &str,
+    kana: (&str, &str),
+    birth: &str,
+    sex: &str,
+    rel: &str,
+    number: &str,
+) -> Value {
+    json!({"name": {"family": family, "given": given}, "furigana": {"family": kana.0, "given": kana.1},
+        "birth_date": birth, "sex": sex, "relationship": rel, "individual_number": number,
+        "honseki": {"domicile": "東京都千代田区千代田1番地", "head_name": "山本　花子"}})
+}
+
+async fn protected_family(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let reception = app.as_role(t, Role::Reception).await;
+    let base = format!("/api/v1/tenants/{t}");
+
+    // A mother and her son move in; a neighbour household lives in the same town.
+    let (status, v) = examiner
+        .post(&format!("{base}/changes"), json!({
+            "effective_on": "2026-04-01", "notified_on": "2026-04-01",
+            "change": {"type": "move_in",
+                "persons": [member("山本", "花子", ("ヤマモト", "ハナコ"), "1985-02-02", "女", "世帯主", "123456789018"),
+                            member("山本", "健太", ("ヤマモト", "ケンタ"), "2015-03-03", "男", "子", "876543210989")],
+                "address": {"place": "神奈川県横浜市中区山下町", "banchi": "7番地", "katagaki": "山下荘201"},
+                "previous_address": {"place": "東京都千代田区千代田", "banchi": "1番1号"}}
+        }))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let hid = v["household_ids"][0].as_i64().unwrap_or_default();
+    let (_, h) = examiner.get(&format!("{base}/households/{hid}")).await;
+    let id_of = |given: &str| {
+        h["members"]
+            .as_array()
+            .and_then(|m| m.iter().find(|p| p["name"]["given"] == given))
+            .and_then(|p| p["id"].as_i64())
+            .unwrap_or_default()
+    };
+    let (mother, son) = (id_of("花子"), id_of("健太"));
+
+    // 審査 registers the measure: the mother applies, with her son; the former husband is shielded from.
+    let (status, m) = examiner
+        .post(&format!("{base}/support-measures"), json!({
+            "applicant": mother, "together": [son], "kind": "DV",
+            "offenders": [{"name": "山本　剛", "birth_date": "昭和55年1月1日", "relation": "元配偶者", "address": "東京都千代田区千代田1番1号"}]
+        }))
+        .await;
+    assert_eq!(status, 201, "{m}");
+    let measure = m["id"].as_i64().unwrap_or_default();
+    assert_eq!(m["in_force"], true);
+    // 窓口 cannot register or list measures.
+    let (status, _) = reception.get(&format!("{base}/support-measures")).await;
+    assert_eq!(status, 403);
+
+    // 窓口 sees the marker and no address — in the person, the household, the history, search.
+    let (_, p) = reception.get(&format!("{base}/persons/{mother}")).await;
+    assert_eq!(
+        (
+            p["support_measure"].as_bool(),
+            p["address_withheld"].as_bool()
+        ),
+        (Some(true), Some(true)),
+        "{p}"
+    );
+    assert_eq!(p["address"]["line"], WITHHELD);
+    assert!(p["moved_in"].is_null());
+    let (_, hh) = reception.get(&format!("{base}/households/{hid}")).await;
+    assert_eq!(hh["address"]["line"], WITHHELD, "{hh}");
+    let (_, hist) = reception
+        .get(&format!("{base}/persons/{son}/history"))
+        .await;
+    let (_, hhist) = reception
+        .get(&format!("{base}/households/{hid}/history"))
+        .await;
+    let (_, hits) = reception
+        .get(&format!(
+            "{base}/search?kana=%E3%83%A4%E3%83%9E%E3%83%A2%E3%83%88"
+        ))
+        .await;
+    assert_eq!(hits.as_array().map(Vec::len), Some(2), "{hits}");
+    for doc in [&p, &hh, &hist, &hhist, &hits] {
+        let text = doc.to_string();
+        assert!(!text.contains("山下"), "the address leaked: {text}");
+        assert!(
+            !text.contains("123456789018") && !text.contains("876543210989"),
+            "a 個人番号 leaked: {text}"
+        );
+    }
+    // A search by address does not confirm where they live.
+    let (_, by_address) = reception
+        .get(&format!("{base}/search?address=%E5%B1%B1%E4%B8%8B"))
+        .await;
+    assert_eq!(by_address.as_array().map(Vec::len), Some(0), "{by_address}");
+    // 審査 sees the address, with the marker.
+    let (_, p) = examiner.get(&format!("{base}/persons/{mother}")).await;
+    assert_eq!(
+        (
+            p["support_measure"].as_bool(),
+            p["address_withheld"].as_bool()
+        ),
+        (Some(true), Some(false))
+    );
+    assert!(
+        p["address"]["line"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("山下町")
+    );
+
+    // Requests: the former husband (his name written with a space, as people write it) is refused.
+    let decide = format!("{base}/requests/decide");
+    let (status, v) = reception
+        .post(&decide, json!({"persons": [son], "kind": "certificate", "requester": {"name": "山本 剛", "birth_date": "1980-01-01"}}))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (403, Some("E-SUPPORT-001")),
+        "{v}"
+    );
+    assert!(!v.to_string().contains("山下"));
+    // A third party needs 審査's approval; 窓口 cannot give it.
+    let third = json!({"persons": [mother], "kind": "inspection", "requester": {"name": "佐藤 次郎", "birth_date": "1970-07-07"}, "approval_reason": "債権回収"});
+    let (_, v) = reception.post(&decide, third.clone()).await;
+    assert_eq!(v["decision"], "needs_approval", "{v}");
+    let (_, v) = examiner.post(&decide, third).await;
+    assert_eq!(v["decision"], "approved", "{v}");
+    // The mother herself may ask.
+    let (_, v) = reception.post(&decide, json!({"persons": [mother, son], "kind": "certificate", "requester": {"person_id": mother}})).await;
+    assert_eq!(v["decision"], "allowed", "{v}");
+
+    // The audit log has the refusal and the approval.
+    let auditor = app.as_role(t, Role::Auditor).await;
+    let (_, log) = auditor.get(&format!("{base}/audit/persons/{son}")).await;
+    let actions: Vec<(String, String)> = log
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .map(|e| {
+                    (
+                        e["action"].as_str().unwrap_or_default().to_string(),
+                        e["outcome"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        actions.contains(&("request.refused".to_string(), "denied".to_string())),
+        "{log}"
+    );
+    let (_, log) = auditor.get(&format!("{base}/audit/persons/{mother}")).await;
+    assert!(log.to_string().contains("support.approve"), "{log}");
+
+    // Reminders, extension, end.
+    let (_, soon) = examiner
+        .get(&format!("{base}/support-measures?expiring_within=30"))
+        .await;
+    assert_eq!(soon.as_array().map(Vec::len), Some(0), "{soon}");
+    let (_, within_year) = examiner
+        .get(&format!("{base}/support-measures?expiring_within=400"))
+        .await;
+    assert_eq!(within_year.as_array().map(Vec::len), Some(1));
+    let ends = within_year[0]["ends_on"]["iso"].clone();
+    let (status, ext) = examiner
+        .post(
+            &format!("{base}/support-measures/{measure}/extend"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{ext}");
+    assert_ne!(ext["ends_on"]["iso"], ends);
+    let (status, ended) = examiner
+        .post(
+            &format!("{base}/support-measures/{measure}/end"),
+            json!({"note": "申出者の求めにより終了"}),
+        )
+        .await;
+    assert_eq!(
+        (status, ended["in_force"].as_bool()),
+        (200, Some(false)),
+        "{ended}"
+    );
+    let (status, v) = examiner
+        .post(&format!("{base}/support-measures/{measure}/end"), json!({}))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (422, Some("E-INPUT-003")),
+        "{v}"
+    );
+    // Once ended, nothing is withheld.
+    let (_, p) = reception.get(&format!("{base}/persons/{mother}")).await;
+    assert_eq!(p["support_measure"], false);
+    assert!(
+        p["address"]["line"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("山下町")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_measures_sqlite() {
+    protected_family(fresh_sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_measures_postgres() {
+    match fresh_postgres().await {
+        Some(s) => protected_family(s).await,
+        None => eprintln!("KIKAN_TEST_DATABASE_URL is not set: PostgreSQL run skipped"),
+    }
+}
