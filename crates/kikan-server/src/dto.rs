@@ -844,7 +844,7 @@ impl PersonView {
 }
 
 /// Replaces every 個人番号 in a change's JSON (views never carry it).
-fn redact_numbers(v: &mut serde_json::Value) {
+pub fn redact_numbers(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::Object(map) => {
             let correction = map.get("item").and_then(|i| i.as_str()) == Some("IndividualNumber");

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod drafts;
 pub mod dto;
 pub mod error;
 pub mod routes;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The installation's keys (TOTP secrets and other encrypted fields).
     pub keys: Arc<Keyring>,
+    /// Serialises the examination of drafts (a draft is committed once).
+    pub drafts: Arc<tokio::sync::Mutex<()>>,
     /// Today's date in Japan (the registry's calendar); replaceable in tests.
     pub today: Arc<dyn Fn() -> NaiveDate + Send + Sync>,
 }
@@ -40,6 +43,7 @@ impl AppState {
         AppState {
             store,
             keys,
+            drafts: Arc::new(tokio::sync::Mutex::new(())),
             today: Arc::new(japan_today),
         }
     }
@@ -63,6 +67,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         accounts::login, accounts::logout, accounts::me, accounts::list_staff, accounts::add_staff,
         accounts::deactivate_staff, accounts::add_token, accounts::audit_log, accounts::audit_person,
         accounts::audit_actor, accounts::audit_verify,
+        drafts::add, drafts::list, drafts::commit, drafts::reject,
         support::register, support::list, support::extend, support::end, support::decide_request,
     ),
     tags(
@@ -102,6 +107,10 @@ api! {
     post "/api/v1/tenants/{tenant}/logout" => accounts::logout, Policy::SignedIn;
     get "/api/v1/tenants/{tenant}/me" => accounts::me, Policy::SignedIn;
     post "/api/v1/tenants/{tenant}/changes" => routes::record_change, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/drafts" => drafts::add, Policy::Needs(Permission::DraftChange);
+    get "/api/v1/tenants/{tenant}/drafts" => drafts::list, Policy::Needs(Permission::DraftChange);
+    post "/api/v1/tenants/{tenant}/drafts/{id}/commit" => drafts::commit, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/drafts/{id}/reject" => drafts::reject, Policy::Needs(Permission::CommitChange);
     get "/api/v1/tenants/{tenant}/persons/{id}" => routes::get_person, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/persons/{id}/history" => routes::person_history, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/households/{id}" => routes::get_household, Policy::Needs(Permission::ReadResidents);

@@ -104,8 +104,21 @@ pub async fn record_change(
     Extension(p): Extension<Principal>,
     Json(req): Json<ChangeRequest>,
 ) -> R<(StatusCode, Json<ChangeResult>)> {
-    let tenant = p.tenant;
-    let operator = p.actor.clone();
+    let (entry, expect) = prepare_entry(&state, p.tenant, &p.actor, &req).await?;
+    let event = change_event(&p, &entry, None);
+    let recorded =
+        service::record_audited(&*state.store, p.tenant, entry, &expect, Some(event)).await?;
+    Ok((StatusCode::CREATED, Json(change_result(&recorded))))
+}
+
+/// Turns a request into a ledger entry at intake (dates checked against today),
+/// recorded by `operator`; the household versions the clerk saw come along.
+pub async fn prepare_entry(
+    state: &AppState,
+    tenant: LocalGovCode,
+    operator: &str,
+    req: &ChangeRequest,
+) -> R<(LedgerEntry, Vec<(HouseholdId, u64)>)> {
     let current = match req.change.corrected_person() {
         Some(id) => Some(
             state
@@ -126,31 +139,43 @@ pub async fn record_change(
         parsed.effective_on,
         parsed.notified_on,
         chrono::Utc::now(),
-        operator,
+        operator.to_string(),
         parsed.notifier,
         (state.today)(),
     )?;
-    let mut event = p.event("change.record", vec![], entry.reason().label());
+    Ok((entry, parsed.expect))
+}
+
+/// The audit event of a recorded change.
+pub fn change_event(
+    p: &Principal,
+    entry: &LedgerEntry,
+    detail: Option<String>,
+) -> kikan_security::AuditEvent {
+    let mut event = p.event(
+        "change.record",
+        vec![],
+        detail.unwrap_or_else(|| entry.reason().label().into()),
+    );
     if event.purpose.is_none() {
         event.purpose = Some("住民異動届の処理".into());
     }
-    let recorded =
-        service::record_audited(&*state.store, tenant, entry, &parsed.expect, Some(event)).await?;
+    event
+}
+
+pub fn change_result(recorded: &service::Recorded) -> ChangeResult {
     let mut warnings = Vec::new();
     if recorded.entry.late {
         warnings.push(
             "届出期間(14日)を過ぎた届出です。届出期間経過の記録を確認してください".to_string(),
         );
     }
-    Ok((
-        StatusCode::CREATED,
-        Json(ChangeResult {
-            entry: EntryView::from(&recorded.entry),
-            warnings,
-            person_ids: recorded.persons.iter().map(|p| p.0).collect(),
-            household_ids: recorded.households.iter().map(|h| h.0).collect(),
-        }),
-    ))
+    ChangeResult {
+        entry: EntryView::from(&recorded.entry),
+        warnings,
+        person_ids: recorded.persons.iter().map(|p| p.0).collect(),
+        household_ids: recorded.households.iter().map(|h| h.0).collect(),
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/persons/{id}", tag = "residents",

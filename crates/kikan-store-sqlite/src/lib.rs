@@ -11,6 +11,7 @@ use kikan_security::crypto::Keyring;
 use kikan_security::{AuditEvent, AuditRecord, Role};
 use kikan_store::accounts::{ApiToken, LoginState, Session, StaffAccount};
 use kikan_store::bulk::{BulkRows, HouseholdRow, LedgerRow, PersonRow};
+use kikan_store::drafts::{Draft, DraftDecision};
 use kikan_store::seal::Sealer;
 use kikan_store::{
     HouseholdVersion, PersonIndex, PersonVersion, SearchKeys, Store, StoreError, Tenant,
@@ -97,6 +98,24 @@ fn audit_of(r: &SqliteRow) -> Result<AuditRecord, StoreError> {
         hash: r.try_get("hash").map_err(db)?,
     })
 }
+const DRAFT: &str = "SELECT draft_id, status, created_by, created_at, request, decided_by, decided_at, note, seq FROM drafts";
+
+fn draft_of(s: &Sealer, t: &str, r: &SqliteRow) -> Result<Draft, StoreError> {
+    Ok(Draft {
+        id: r.try_get("draft_id").map_err(db)?,
+        status: r.try_get("status").map_err(db)?,
+        created_by: r.try_get("created_by").map_err(db)?,
+        created_at: r.try_get("created_at").map_err(db)?,
+        request: s
+            .unseal(t, &r.try_get::<String, _>("request").map_err(db)?)?
+            .into_owned(),
+        decided_by: r.try_get("decided_by").map_err(db)?,
+        decided_at: r.try_get("decided_at").map_err(db)?,
+        note: r.try_get("note").map_err(db)?,
+        seq: r.try_get("seq").map_err(db)?,
+    })
+}
+
 fn unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
@@ -905,6 +924,81 @@ impl Store for SqliteStore {
             })
         })
         .transpose()
+    }
+
+    async fn add_draft(&self, tenant: LocalGovCode, d: &Draft) -> Result<(), StoreError> {
+        let t = tenant_key(tenant);
+        let request = self.sealer.seal(&t, &d.request)?.0;
+        let _w = self.write.lock().await;
+        sqlx::query(
+            "INSERT INTO drafts (tenant_id, draft_id, status, created_by, created_at, request) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&t)
+        .bind(d.id)
+        .bind(&d.status)
+        .bind(&d.created_by)
+        .bind(d.created_at)
+        .bind(&request)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn draft(&self, tenant: LocalGovCode, id: i64) -> Result<Option<Draft>, StoreError> {
+        let t = tenant_key(tenant);
+        let row = sqlx::query(&format!("{DRAFT} WHERE tenant_id = ? AND draft_id = ?"))
+            .bind(&t)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(|r| draft_of(&self.sealer, &t, &r)).transpose()
+    }
+
+    async fn drafts(
+        &self,
+        tenant: LocalGovCode,
+        status: Option<&str>,
+    ) -> Result<Vec<Draft>, StoreError> {
+        let t = tenant_key(tenant);
+        let rows = sqlx::query(&format!(
+            "{DRAFT} WHERE tenant_id = ? AND (? IS NULL OR status = ?) ORDER BY created_at, draft_id LIMIT 1000"
+        ))
+        .bind(&t)
+        .bind(status)
+        .bind(status)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(|r| draft_of(&self.sealer, &t, r)).collect()
+    }
+
+    async fn decide_draft(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        d: &DraftDecision,
+    ) -> Result<(), StoreError> {
+        let _w = self.write.lock().await;
+        let done = sqlx::query(
+            "UPDATE drafts SET status = ?, decided_by = ?, decided_at = ?, note = ?, seq = ?
+             WHERE tenant_id = ? AND draft_id = ? AND status = 'pending'",
+        )
+        .bind(d.status)
+        .bind(&d.by)
+        .bind(d.at)
+        .bind(&d.note)
+        .bind(d.seq)
+        .bind(tenant_key(tenant))
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        Ok(())
     }
 
     async fn add_support_measure(

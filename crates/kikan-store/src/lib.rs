@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod bulk;
 pub mod check;
+pub mod drafts;
 pub mod error;
 pub mod extract;
 pub mod seal;
@@ -335,6 +336,28 @@ pub trait Store: Send + Sync + 'static {
         tenant: LocalGovCode,
         token_hash: &str,
     ) -> Result<Option<ApiToken>, StoreError>;
+
+    // ---- drafts (窓口 enters, 審査 commits) ----
+
+    async fn add_draft(&self, tenant: LocalGovCode, d: &drafts::Draft) -> Result<(), StoreError>;
+    async fn draft(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+    ) -> Result<Option<drafts::Draft>, StoreError>;
+    /// Drafts by status (all when None), oldest first.
+    async fn drafts(
+        &self,
+        tenant: LocalGovCode,
+        status: Option<&str>,
+    ) -> Result<Vec<drafts::Draft>, StoreError>;
+    /// Decides a pending draft; one already decided is [`StoreError::Conflict`].
+    async fn decide_draft(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        d: &drafts::DraftDecision,
+    ) -> Result<(), StoreError>;
 
     // ---- 支援措置 (DB C) ----
 

@@ -59,6 +59,51 @@ pub async fn load_slice(
     Ok(reg)
 }
 
+/// Loads the slice a change touches, checks the versions the clerk saw and applies
+/// the domain rules, without writing anything.
+async fn apply_on_slice(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    entry: &LedgerEntry,
+    expect: &[(HouseholdId, u64)],
+) -> Result<(Registry, kikan_domain::Touched), StoreError> {
+    let (pids, hids) = entry.change.references();
+    let hids: Vec<HouseholdId> = hids
+        .into_iter()
+        .chain(expect.iter().map(|(h, _)| *h))
+        .collect();
+    let mut reg = load_slice(store, tenant, &pids, &hids).await?;
+    for (hid, version) in expect {
+        let h = reg
+            .household(*hid)
+            .ok_or_else(|| DomainError::HouseholdNotFound(hid.to_string()))?;
+        if h.version != *version {
+            return Err(DomainError::Conflict {
+                expected: *version,
+                actual: h.version,
+            }
+            .into());
+        }
+    }
+    let touched = reg.apply(entry)?;
+    Ok((reg, touched))
+}
+
+/// Checks a change as [`record`] would, and records nothing (a draft's examination).
+pub async fn dry_run(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    entry: &LedgerEntry,
+    expect: &[(HouseholdId, u64)],
+) -> Result<(), StoreError> {
+    if store.tenant(tenant).await?.is_none() {
+        return Err(StoreError::TenantNotFound(tenant.to_string()));
+    }
+    apply_on_slice(store, tenant, entry, expect)
+        .await
+        .map(|_| ())
+}
+
 /// Records one change: loads what it touches, checks the versions the clerk saw
 /// (`expect`), applies the domain rules and commits all of it or nothing.
 pub async fn record(
@@ -82,25 +127,7 @@ pub async fn record_audited(
     if store.tenant(tenant).await?.is_none() {
         return Err(StoreError::TenantNotFound(tenant.to_string()));
     }
-    let (pids, hids) = entry.change.references();
-    let hids: Vec<HouseholdId> = hids
-        .into_iter()
-        .chain(expect.iter().map(|(h, _)| *h))
-        .collect();
-    let mut reg = load_slice(store, tenant, &pids, &hids).await?;
-    for (hid, version) in expect {
-        let h = reg
-            .household(*hid)
-            .ok_or_else(|| DomainError::HouseholdNotFound(hid.to_string()))?;
-        if h.version != *version {
-            return Err(DomainError::Conflict {
-                expected: *version,
-                actual: h.version,
-            }
-            .into());
-        }
-    }
-    let touched = reg.apply(&entry)?;
+    let (reg, touched) = apply_on_slice(store, tenant, &entry, expect).await?;
     let persons: Vec<&Person> = touched
         .persons
         .iter()

@@ -532,6 +532,92 @@ async fn audit_verification_catches_tampering(make: impl AsyncFn() -> TestStore)
     }
 }
 
+/// 窓口 enters a 異動 as a draft (checked at once, recorded nowhere); 審査 commits or
+/// rejects it.
+async fn drafts_flow(s: TestStore) {
+    let app = App::spawn(s).await;
+    let a = app.tenant(A, "横浜市").await;
+    let reception = app.as_role(a, Role::Reception).await;
+    let examiner = app.as_role(a, Role::Examiner).await;
+    let base = format!("/api/v1/tenants/{a}");
+    let (_, me) = examiner.get(&format!("{base}/me")).await;
+    let examiner_login = me["actor"].as_str().unwrap_or_default().to_string();
+
+    // A mistake is caught at the counter, and nothing is kept.
+    let mut bad = move_in_body("山田", "太郎");
+    bad["change"]["persons"][0]["relationship"] = json!("子");
+    let (status, v) = reception.post(&format!("{base}/drafts"), bad).await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (422, Some("E-IDO-010")),
+        "{v}"
+    );
+    let (_, list) = reception.get(&format!("{base}/drafts")).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(0));
+
+    let (status, d) = reception
+        .post(&format!("{base}/drafts"), move_in_body("山田", "太郎"))
+        .await;
+    assert_eq!(
+        (status, d["status"].as_str()),
+        (201, Some("pending")),
+        "{d}"
+    );
+    let id = d["id"].as_i64().unwrap_or_default();
+    let (_, ledger) = examiner.get(&format!("{base}/ledger")).await;
+    assert_eq!(
+        ledger.as_array().map(Vec::len),
+        Some(0),
+        "a draft reached the ledger"
+    );
+    let (status, _) = reception
+        .post(&format!("{base}/drafts/{id}/commit"), json!({}))
+        .await;
+    assert_eq!(status, 403);
+
+    let (status, v) = examiner
+        .post(&format!("{base}/drafts/{id}/commit"), json!({}))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["entry"]["operator"], examiner_login.as_str());
+    let (_, ledger) = examiner.get(&format!("{base}/ledger")).await;
+    assert_eq!(ledger.as_array().map(Vec::len), Some(1));
+    let (_, done) = examiner
+        .get(&format!("{base}/drafts?status=committed"))
+        .await;
+    assert_eq!(done[0]["seq"], ledger[0]["seq"], "{done}");
+    let (status, v) = examiner
+        .post(&format!("{base}/drafts/{id}/commit"), json!({}))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (409, Some("E-DRAFT-001")),
+        "{v}"
+    );
+
+    let (_, d2) = reception
+        .post(&format!("{base}/drafts"), move_in_body("鈴木", "一"))
+        .await;
+    let id2 = d2["id"].as_i64().unwrap_or_default();
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/drafts/{id2}/reject"),
+            json!({"note": "本人確認書類の不備"}),
+        )
+        .await;
+    assert_eq!(
+        (status, v["status"].as_str()),
+        (200, Some("rejected")),
+        "{v}"
+    );
+    let (status, _) = examiner
+        .post(&format!("{base}/drafts/{id2}/commit"), json!({}))
+        .await;
+    assert_eq!(status, 409);
+    let (_, ledger) = examiner.get(&format!("{base}/ledger")).await;
+    assert_eq!(ledger.as_array().map(Vec::len), Some(1));
+}
+
 macro_rules! on_both {
     ($($name:ident => $body:ident),+ $(,)?) => {
         mod sqlite {
@@ -562,6 +648,7 @@ on_both!(
     every_route_refuses_without_the_right => every_route_is_guarded,
     each_role_can_do_its_work_and_nothing_else => roles_by_action,
     login_needs_both_factors_and_locks => login_second_factor_lockout_sessions,
+    drafts_are_entered_by_reception_and_committed_by_examination => drafts_flow,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
