@@ -210,6 +210,22 @@ enum Command {
         #[arg(long)]
         role: String,
     },
+    /// Configure sign-in through the municipality's identity provider (OIDC); the
+    /// client secret is read from KIKAN_OIDC_CLIENT_SECRET and stored encrypted.
+    Oidc {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        tenant: String,
+        /// The issuer URL (https://idp.example.lg.jp/realms/city).
+        #[arg(long)]
+        issuer: String,
+        #[arg(long)]
+        client_id: String,
+        /// Where the provider returns: https://<kikan>/api/v1/tenants/<code>/oidc/callback
+        #[arg(long)]
+        redirect_url: String,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -260,6 +276,17 @@ enum StaffCommand {
         store: StoreArgs,
         #[arg(long)]
         tenant: String,
+    },
+    /// Link an account to its subject (`sub`) at the municipality's identity provider.
+    LinkOidc {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        subject: String,
     },
 }
 
@@ -556,6 +583,56 @@ async fn run(cli: Cli) -> Result<()> {
                     if a.active { "有効" } else { "無効" }
                 );
             }
+            Ok(())
+        }
+        Command::Staff {
+            command:
+                StaffCommand::LinkOidc {
+                    store,
+                    tenant,
+                    login,
+                    subject,
+                },
+        } => {
+            let store = store.open().await?;
+            let tenant = registered(&*store, &tenant).await?;
+            let staff = store
+                .staff_by_login(tenant, &login)
+                .await?
+                .with_context(|| format!("職員 {login} は登録されていません"))?;
+            store
+                .set_staff_oidc(tenant, staff.id, Some(subject.trim()))
+                .await?;
+            println!("職員 {login} をIDプロバイダの利用者 {subject} に紐付けました");
+            Ok(())
+        }
+        Command::Oidc {
+            store,
+            tenant,
+            issuer,
+            client_id,
+            redirect_url,
+        } => {
+            let keys = store.keys()?;
+            let store = store.open().await?;
+            let tenant = registered(&*store, &tenant).await?;
+            let secret = std::env::var("KIKAN_OIDC_CLIENT_SECRET")
+                .ok()
+                .filter(|s| !s.is_empty())
+                .context("KIKAN_OIDC_CLIENT_SECRET を設定してください(クライアントシークレットはコマンド引数に書きません)")?;
+            let sealed = keys.encrypt(&tenant.to_string(), "oidc.client_secret", &secret)?;
+            store
+                .set_oidc_provider(
+                    tenant,
+                    &kikan_store::accounts::OidcProvider {
+                        issuer,
+                        client_id,
+                        client_secret: sealed,
+                        redirect_url,
+                    },
+                )
+                .await?;
+            println!("団体 {tenant} のIDプロバイダを設定しました");
             Ok(())
         }
         Command::Token {

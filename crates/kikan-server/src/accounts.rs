@@ -155,6 +155,24 @@ pub async fn login(
         }
         return Err(login_refused());
     }
+    open_session(
+        &state,
+        tenant,
+        &staff,
+        event(&staff.login, Some(staff.role), Outcome::Ok, "ログイン"),
+    )
+    .await
+}
+
+/// Starts a session for a staff member who proved who they are: stores its hash,
+/// audits the login, and answers with the token (also as the session cookie).
+pub async fn open_session(
+    state: &AppState,
+    tenant: kikan_domain::LocalGovCode,
+    staff: &kikan_store::accounts::StaffAccount,
+    login_event: AuditEvent,
+) -> R<Response> {
+    let now = Utc::now();
     let token = kikan_security::token::new_token();
     let csrf = kikan_security::token::new_token();
     let session = Session {
@@ -165,18 +183,7 @@ pub async fn login(
         expires_at: now + chrono::Duration::hours(SESSION_HOURS),
     };
     state.store.add_session(tenant, &session).await?;
-    state
-        .store
-        .append_audit(
-            tenant,
-            &[event(
-                &staff.login,
-                Some(staff.role),
-                Outcome::Ok,
-                "ログイン",
-            )],
-        )
-        .await?;
+    state.store.append_audit(tenant, &[login_event]).await?;
     let cookie = format!(
         "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
         SESSION_HOURS * 3600
@@ -185,7 +192,7 @@ pub async fn login(
         token,
         csrf,
         expires_at: session.expires_at.to_rfc3339(),
-        staff: StaffView::from(&staff),
+        staff: StaffView::from(staff),
     };
     let mut res = Json(body).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod drafts;
 pub mod dto;
 pub mod error;
+pub mod oidc;
 pub mod routes;
 pub mod support;
 
@@ -32,6 +33,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The installation's keys (TOTP secrets and other encrypted fields).
     pub keys: Arc<Keyring>,
+    /// OIDC sign-ins waiting for the provider's answer, by `state`.
+    pub oidc: Arc<std::sync::Mutex<std::collections::HashMap<String, oidc::Pending>>>,
     /// Serialises the examination of drafts (a draft is committed once).
     pub drafts: Arc<tokio::sync::Mutex<()>>,
     /// Today's date in Japan (the registry's calendar); replaceable in tests.
@@ -44,6 +47,7 @@ impl AppState {
             store,
             keys,
             drafts: Arc::new(tokio::sync::Mutex::new(())),
+            oidc: Arc::default(),
             today: Arc::new(japan_today),
         }
     }
@@ -64,7 +68,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         routes::health, routes::list_tenants, routes::record_change,
         routes::get_person, routes::person_history, routes::get_household, routes::household_history,
         routes::search, routes::residents, routes::ledger, routes::check,
-        accounts::login, accounts::logout, accounts::me, accounts::list_staff, accounts::add_staff,
+        accounts::login, oidc::login, oidc::callback, accounts::logout, accounts::me, accounts::list_staff, accounts::add_staff,
         accounts::deactivate_staff, accounts::add_token, accounts::audit_log, accounts::audit_person,
         accounts::audit_actor, accounts::audit_verify,
         drafts::add, drafts::list, drafts::commit, drafts::reject,
@@ -104,6 +108,8 @@ api! {
     get "/openapi.json" => openapi, Policy::Public;
     get "/api/v1/tenants" => routes::list_tenants, Policy::Public;
     post "/api/v1/tenants/{tenant}/login" => accounts::login, Policy::Public;
+    get "/api/v1/tenants/{tenant}/oidc/login" => oidc::login, Policy::Public;
+    get "/api/v1/tenants/{tenant}/oidc/callback" => oidc::callback, Policy::Public;
     post "/api/v1/tenants/{tenant}/logout" => accounts::logout, Policy::SignedIn;
     get "/api/v1/tenants/{tenant}/me" => accounts::me, Policy::SignedIn;
     post "/api/v1/tenants/{tenant}/changes" => routes::record_change, Policy::Needs(Permission::CommitChange);

@@ -9,7 +9,7 @@ use kikan_domain::support::{MeasureId, SupportMeasure};
 use kikan_domain::{Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId};
 use kikan_security::crypto::Keyring;
 use kikan_security::{AuditEvent, AuditRecord, Role};
-use kikan_store::accounts::{ApiToken, LoginState, Session, StaffAccount};
+use kikan_store::accounts::{ApiToken, LoginState, OidcProvider, Session, StaffAccount};
 use kikan_store::bulk::BulkRows;
 use kikan_store::drafts::{Draft, DraftDecision};
 use kikan_store::seal::Sealer;
@@ -1147,6 +1147,91 @@ impl Store for PgStore {
             })
         })
         .transpose()
+    }
+
+    async fn set_oidc_provider(
+        &self,
+        tenant: LocalGovCode,
+        o: &OidcProvider,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin(tenant).await?;
+        sqlx::query(
+            "INSERT INTO oidc_providers (tenant_id, issuer, client_id, client_secret, redirect_url) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (tenant_id) DO UPDATE SET issuer = excluded.issuer, client_id = excluded.client_id,
+               client_secret = excluded.client_secret, redirect_url = excluded.redirect_url",
+        )
+        .bind(tenant_key(tenant))
+        .bind(&o.issuer)
+        .bind(&o.client_id)
+        .bind(&o.client_secret)
+        .bind(&o.redirect_url)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn oidc_provider(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Option<OidcProvider>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
+        let row = sqlx::query(
+            "SELECT issuer, client_id, client_secret, redirect_url FROM oidc_providers WHERE tenant_id = $1",
+        )
+        .bind(tenant_key(tenant))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        row.map(|r| {
+            Ok(OidcProvider {
+                issuer: r.try_get("issuer").map_err(db)?,
+                client_id: r.try_get("client_id").map_err(db)?,
+                client_secret: r.try_get("client_secret").map_err(db)?,
+                redirect_url: r.try_get("redirect_url").map_err(db)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn set_staff_oidc(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        subject: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin(tenant).await?;
+        sqlx::query("UPDATE staff SET oidc_subject = $1 WHERE tenant_id = $2 AND staff_id = $3")
+            .bind(subject)
+            .bind(tenant_key(tenant))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                if unique_violation(&e) {
+                    StoreError::Exists("このIDプロバイダの利用者".into())
+                } else {
+                    db(e)
+                }
+            })?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn staff_by_oidc(
+        &self,
+        tenant: LocalGovCode,
+        subject: &str,
+    ) -> Result<Option<StaffAccount>, StoreError> {
+        let mut tx = self.begin(tenant).await?;
+        let row = sqlx::query(&format!(
+            "{STAFF} WHERE tenant_id = $1 AND oidc_subject = $2"
+        ))
+        .bind(tenant_key(tenant))
+        .bind(subject)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        row.as_ref().map(staff_of).transpose()
     }
 
     async fn add_draft(&self, tenant: LocalGovCode, d: &Draft) -> Result<(), StoreError> {

@@ -9,7 +9,7 @@ use kikan_domain::support::{MeasureId, SupportMeasure};
 use kikan_domain::{Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId};
 use kikan_security::crypto::Keyring;
 use kikan_security::{AuditEvent, AuditRecord, Role};
-use kikan_store::accounts::{ApiToken, LoginState, Session, StaffAccount};
+use kikan_store::accounts::{ApiToken, LoginState, OidcProvider, Session, StaffAccount};
 use kikan_store::bulk::{BulkRows, HouseholdRow, LedgerRow, PersonRow};
 use kikan_store::drafts::{Draft, DraftDecision};
 use kikan_store::seal::Sealer;
@@ -924,6 +924,87 @@ impl Store for SqliteStore {
             })
         })
         .transpose()
+    }
+
+    async fn set_oidc_provider(
+        &self,
+        tenant: LocalGovCode,
+        o: &OidcProvider,
+    ) -> Result<(), StoreError> {
+        let _w = self.write.lock().await;
+        sqlx::query(
+            "INSERT INTO oidc_providers (tenant_id, issuer, client_id, client_secret, redirect_url) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (tenant_id) DO UPDATE SET issuer = excluded.issuer, client_id = excluded.client_id,
+               client_secret = excluded.client_secret, redirect_url = excluded.redirect_url",
+        )
+        .bind(tenant_key(tenant))
+        .bind(&o.issuer)
+        .bind(&o.client_id)
+        .bind(&o.client_secret)
+        .bind(&o.redirect_url)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn oidc_provider(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Option<OidcProvider>, StoreError> {
+        let row = sqlx::query(
+            "SELECT issuer, client_id, client_secret, redirect_url FROM oidc_providers WHERE tenant_id = ?",
+        )
+        .bind(tenant_key(tenant))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|r| {
+            Ok(OidcProvider {
+                issuer: r.try_get("issuer").map_err(db)?,
+                client_id: r.try_get("client_id").map_err(db)?,
+                client_secret: r.try_get("client_secret").map_err(db)?,
+                redirect_url: r.try_get("redirect_url").map_err(db)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn set_staff_oidc(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        subject: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let _w = self.write.lock().await;
+        sqlx::query("UPDATE staff SET oidc_subject = ? WHERE tenant_id = ? AND staff_id = ?")
+            .bind(subject)
+            .bind(tenant_key(tenant))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| {
+                if unique_violation(&e) {
+                    StoreError::Exists("このIDプロバイダの利用者".into())
+                } else {
+                    db(e)
+                }
+            })?;
+        Ok(())
+    }
+
+    async fn staff_by_oidc(
+        &self,
+        tenant: LocalGovCode,
+        subject: &str,
+    ) -> Result<Option<StaffAccount>, StoreError> {
+        let row = sqlx::query(&format!("{STAFF} WHERE tenant_id = ? AND oidc_subject = ?"))
+            .bind(tenant_key(tenant))
+            .bind(subject)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(staff_of).transpose()
     }
 
     async fn add_draft(&self, tenant: LocalGovCode, d: &Draft) -> Result<(), StoreError> {

@@ -161,3 +161,24 @@ pub async fn add_api_token(
         .await?;
     Ok(token)
 }
+
+/// A municipality's identity provider (OIDC), for staff who sign in there.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OidcProvider {
+    /// The issuer URL (discovery at `<issuer>/.well-known/openid-configuration`).
+    pub issuer: String,
+    pub client_id: String,
+    /// Encrypted at rest (`enc1:…`); the server decrypts it with the installation's keys.
+    pub client_secret: String,
+    /// Where the provider sends the browser back: `…/api/v1/tenants/{tenant}/oidc/callback`.
+    pub redirect_url: String,
+}
+
+impl std::fmt::Debug for OidcProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcProvider")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}

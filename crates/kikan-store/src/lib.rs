@@ -337,6 +337,30 @@ pub trait Store: Send + Sync + 'static {
         token_hash: &str,
     ) -> Result<Option<ApiToken>, StoreError>;
 
+    // ---- OIDC ----
+
+    async fn set_oidc_provider(
+        &self,
+        tenant: LocalGovCode,
+        p: &accounts::OidcProvider,
+    ) -> Result<(), StoreError>;
+    async fn oidc_provider(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Option<accounts::OidcProvider>, StoreError>;
+    /// Links an account to the provider's subject (`sub`), or unlinks it.
+    async fn set_staff_oidc(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        subject: Option<&str>,
+    ) -> Result<(), StoreError>;
+    async fn staff_by_oidc(
+        &self,
+        tenant: LocalGovCode,
+        subject: &str,
+    ) -> Result<Option<StaffAccount>, StoreError>;
+
     // ---- drafts (窓口 enters, 審査 commits) ----
 
     async fn add_draft(&self, tenant: LocalGovCode, d: &drafts::Draft) -> Result<(), StoreError>;
