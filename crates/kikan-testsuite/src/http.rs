@@ -179,3 +179,28 @@ impl Caller {
             .await
     }
 }
+
+/// A person of a 転入 request, as the API takes it.
+pub fn person_json(
+    name: (&str, &str),
+    kana: (&str, &str),
+    birth: &str,
+    sex: &str,
+    rel: &str,
+) -> Value {
+    json!({
+        "name": {"family": name.0, "given": name.1},
+        "furigana": {"family": kana.0, "given": kana.1},
+        "birth_date": birth, "sex": sex, "relationship": rel,
+        "honseki": {"domicile": "神奈川県横浜市中区本町一丁目1番地", "head_name": "髙橋　太郎"}
+    })
+}
+
+/// Two fields of every record of an audit-log response, as pairs (action and purpose,
+/// action and outcome …).
+pub fn audit_pairs(log: &Value, a: &str, b: &str) -> Vec<(String, String)> {
+    let field = |e: &Value, k: &str| e[k].as_str().unwrap_or_default().to_string();
+    log.as_array()
+        .map(|l| l.iter().map(|e| (field(e, a), field(e, b))).collect())
+        .unwrap_or_default()
+}

@@ -3,7 +3,7 @@
 //! KIKAN_TEST_DATABASE_URL is set.
 
 use kikan_security::Role;
-use kikan_testsuite::http::{App, Caller};
+use kikan_testsuite::http::{App, Caller, person_json};
 use kikan_testsuite::{TestStore, fresh_postgres, fresh_sqlite};
 use serde_json::{Value, json};
 
@@ -52,12 +52,7 @@ fn person(
     sex: &str,
     rel: &str,
 ) -> Value {
-    json!({
-        "name": {"family": family, "given": given},
-        "furigana": {"family": kana.0, "given": kana.1},
-        "birth_date": birth, "sex": sex, "relationship": rel,
-        "honseki": {"domicile": "神奈川県横浜市中区本町一丁目1番地", "head_name": "髙橋　太郎"}
-    })
+    person_json((family, given), kana, birth, sex, rel)
 }
 
 fn member_names(household: &Value) -> Vec<String> {

@@ -5,7 +5,7 @@ use kikan_domain::LocalGovCode;
 use kikan_security::Role;
 use kikan_security::audit::ChainBreak;
 use kikan_server::{Policy, ROUTES};
-use kikan_testsuite::http::{App, Caller};
+use kikan_testsuite::http::{App, Caller, audit_pairs};
 use kikan_testsuite::{TestStore, fresh_postgres, fresh_sqlite, ok};
 use serde_json::{Value, json};
 
@@ -234,19 +234,7 @@ async fn roles_by_action(s: TestStore) {
         .get(&format!("/api/v1/tenants/{a}/audit/persons/{person}"))
         .await;
     assert_eq!(status, 200, "{log}");
-    let actions: Vec<(String, String)> = log
-        .as_array()
-        .map(|l| {
-            l.iter()
-                .map(|e| {
-                    (
-                        e["action"].as_str().unwrap_or_default().to_string(),
-                        e["purpose"].as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let actions = audit_pairs(&log, "action", "purpose");
     assert_eq!(
         actions,
         vec![

@@ -3,7 +3,7 @@
 //! when KIKAN_TEST_DATABASE_URL is set).
 
 use kikan_security::Role;
-use kikan_testsuite::http::App;
+use kikan_testsuite::http::{App, audit_pairs, person_json};
 use kikan_testsuite::{TestStore, fresh_postgres, fresh_sqlite};
 use serde_json::{Value, json};
 
@@ -18,9 +18,9 @@ fn member(
     rel: &str,
     number: &str,
 ) -> Value {
-    json!({"name": {"family": family, "given": given}, "furigana": {"family": kana.0, "given": kana.1},
-        "birth_date": birth, "sex": sex, "relationship": rel, "individual_number": number,
-        "honseki": {"domicile": "東京都千代田区千代田1番地", "head_name": "山本　花子"}})
+    let mut p = person_json((family, given), kana, birth, sex, rel);
+    p["individual_number"] = json!(number);
+    p
 }
 
 async fn protected_family(s: TestStore) {
@@ -146,19 +146,7 @@ async fn protected_family(s: TestStore) {
     // The audit log has the refusal and the approval.
     let auditor = app.as_role(t, Role::Auditor).await;
     let (_, log) = auditor.get(&format!("{base}/audit/persons/{son}")).await;
-    let actions: Vec<(String, String)> = log
-        .as_array()
-        .map(|l| {
-            l.iter()
-                .map(|e| {
-                    (
-                        e["action"].as_str().unwrap_or_default().to_string(),
-                        e["outcome"].as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let actions = audit_pairs(&log, "action", "outcome");
     assert!(
         actions.contains(&("request.refused".to_string(), "denied".to_string())),
         "{log}"
