@@ -226,6 +226,15 @@ enum Command {
         #[arg(long)]
         redirect_url: String,
     },
+    /// 支援措置 in force whose period ends within DAYS (for a daily reminder job).
+    SupportExpiring {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -671,6 +680,50 @@ async fn run(cli: Cli) -> Result<()> {
             if broken {
                 std::process::exit(1);
             }
+            Ok(())
+        }
+        Command::SupportExpiring {
+            store,
+            tenant,
+            days,
+        } => {
+            let store = store.open().await?;
+            let tenant = registered(&*store, &tenant).await?;
+            let today = kikan_server::japan_today();
+            let mut n = 0;
+            for m in store.support_measures(tenant).await? {
+                let left = (m.ends_on - today).num_days();
+                if m.in_force(today) && left <= days {
+                    n += 1;
+                    println!(
+                        "支援措置 {}\t申出者 {}\t期限 {}\tあと {left} 日",
+                        m.id,
+                        m.applicant,
+                        kikan_domain::wareki::format_wareki(m.ends_on)
+                            .unwrap_or_else(|_| m.ends_on.to_string())
+                    );
+                }
+            }
+            store
+                .append_audit(
+                    tenant,
+                    &[kikan_security::AuditEvent {
+                        at: chrono::Utc::now(),
+                        actor: format!(
+                            "cli:{}",
+                            std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+                        ),
+                        role: None,
+                        action: "support.list".into(),
+                        purpose: Some("期限の通知".into()),
+                        persons: vec![],
+                        detail: format!("{days}日以内に期限の支援措置 {n} 件"),
+                        outcome: kikan_security::Outcome::Ok,
+                        client: None,
+                    }],
+                )
+                .await?;
+            eprintln!("{days}日以内に期限を迎える支援措置: {n} 件");
             Ok(())
         }
         Command::KeysNew => {

@@ -154,6 +154,21 @@ async fn protected_family(s: TestStore) {
     let (_, log) = auditor.get(&format!("{base}/audit/persons/{mother}")).await;
     assert!(log.to_string().contains("support.approve"), "{log}");
 
+    // An extraction leaves the registry: the protected are in it, without their address.
+    let mut out = Vec::new();
+    let today = (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive();
+    let done = kikan_testsuite::ok(
+        kikan_store::extract::residents_as_of(&*app.store, t, today, &mut out).await,
+    );
+    let text = String::from_utf8_lossy(&out);
+    assert_eq!((done.residents, done.withheld), (2, 2), "{text}");
+    assert!(!text.contains("山下"), "{text}");
+    assert_eq!(
+        text.matches("\"support_measure\":true").count(),
+        2,
+        "{text}"
+    );
+
     // Reminders, extension, end.
     let (_, soon) = examiner
         .get(&format!("{base}/support-measures?expiring_within=30"))
