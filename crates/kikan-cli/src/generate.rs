@@ -103,6 +103,7 @@ pub async fn generate(
         out.insert_time += previous.await??;
     }
     out.insert_time += insert(store.clone(), tenant.code, rows).await?;
+    store.refresh_statistics().await?;
     out.elapsed = started.elapsed();
     bar.finish_and_clear();
     Ok(out)

@@ -281,6 +281,16 @@ impl Store for PgStore {
         &self.sealer
     }
 
+    async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        // Without statistics after a bulk load the planner guesses tiny tables and sorts
+        // every match of a search instead of reading the index in order.
+        sqlx::query("ANALYZE")
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
     async fn add_tenant(&self, t: &Tenant) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO tenants (tenant_id, name, mayor, created_at) VALUES ($1, $2, $3, $4)",

@@ -225,6 +225,12 @@ pub trait Store: Send + Sync + 'static {
         rows: &bulk::BulkRows,
     ) -> Result<(), StoreError>;
 
+    /// After a bulk load: lets the engine's planner learn the new table sizes
+    /// (PostgreSQL: ANALYZE; otherwise nothing).
+    async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Ledger entries after `after_seq`, in order, at most `limit`.
     async fn ledger(
         &self,
