@@ -518,6 +518,22 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let done =
                 kikan_store::extract::residents_as_of(&*store, tenant, on, &mut *sink).await?;
+            let target = out
+                .as_ref()
+                .map_or("標準出力".to_string(), |p| p.display().to_string());
+            store
+                .append_audit(
+                    tenant,
+                    &[cli_event(
+                        "export.residents",
+                        Some("基準日抽出"),
+                        format!(
+                            "{on} 時点の住民 {} 人を {target} に書き出し",
+                            done.residents
+                        ),
+                    )],
+                )
+                .await?;
             eprintln!(
                 "{tenant}: {on} 現在の住民 {} 人を書き出しました({} バイト、{:.1} 秒)",
                 done.residents,
@@ -553,17 +569,11 @@ async fn run(cli: Cli) -> Result<()> {
             store
                 .append_audit(
                     tenant,
-                    &[kikan_security::AuditEvent {
-                        at: chrono::Utc::now(),
-                        actor: "cli".into(),
-                        role: None,
-                        action: "staff.add".into(),
-                        purpose: None,
-                        persons: vec![],
-                        detail: format!("職員 {login} を{}として登録(コマンド)", role.label()),
-                        outcome: kikan_security::Outcome::Ok,
-                        client: None,
-                    }],
+                    &[cli_event(
+                        "staff.add",
+                        None,
+                        format!("職員 {login} を{}として登録(コマンド)", role.label()),
+                    )],
                 )
                 .await?;
             println!("職員 {login}({})を登録しました", role.label());
@@ -707,20 +717,11 @@ async fn run(cli: Cli) -> Result<()> {
             store
                 .append_audit(
                     tenant,
-                    &[kikan_security::AuditEvent {
-                        at: chrono::Utc::now(),
-                        actor: format!(
-                            "cli:{}",
-                            std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-                        ),
-                        role: None,
-                        action: "support.list".into(),
-                        purpose: Some("期限の通知".into()),
-                        persons: vec![],
-                        detail: format!("{days}日以内に期限の支援措置 {n} 件"),
-                        outcome: kikan_security::Outcome::Ok,
-                        client: None,
-                    }],
+                    &[cli_event(
+                        "support.list",
+                        Some("期限の通知"),
+                        format!("{days}日以内に期限の支援措置 {n} 件"),
+                    )],
                 )
                 .await?;
             eprintln!("{days}日以内に期限を迎える支援措置: {n} 件");
@@ -757,6 +758,24 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+/// An audit event of a command run on the server by an operating-system user.
+fn cli_event(action: &str, purpose: Option<&str>, detail: String) -> kikan_security::AuditEvent {
+    kikan_security::AuditEvent {
+        at: chrono::Utc::now(),
+        actor: format!(
+            "cli:{}",
+            std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+        ),
+        role: None,
+        action: action.into(),
+        purpose: purpose.map(String::from),
+        persons: vec![],
+        detail,
+        outcome: kikan_security::Outcome::Ok,
+        client: None,
     }
 }
 

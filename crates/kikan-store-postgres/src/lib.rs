@@ -572,21 +572,7 @@ impl Store for PgStore {
             .map_err(db)?;
         let base = end - n;
         let seq = |i: usize| base + 1 + i as i64;
-        let ledger_json = rows
-            .ledger
-            .iter()
-            .map(|r| Ok(self.sealer.seal(&t, &r.json)?.0))
-            .collect::<Result<Vec<String>, StoreError>>()?;
-        let person_json = rows
-            .persons
-            .iter()
-            .map(|r| self.sealer.seal(&t, &r.json))
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let version_json = rows
-            .person_versions
-            .iter()
-            .map(|r| Ok(self.sealer.seal(&t, &r.json)?.0))
-            .collect::<Result<Vec<String>, StoreError>>()?;
+        let sealed = self.sealer.seal_bulk(&t, rows)?;
         for (n, chunk) in rows.ledger.chunks(CHUNK).enumerate() {
             let mut q = QueryBuilder::<Postgres>::new(
                 "INSERT INTO ledger (tenant_id, seq, reason, effective_on, notified_on, recorded_at, operator, late, entry) ",
@@ -600,12 +586,12 @@ impl Store for PgStore {
                     .push_bind(r.recorded_at)
                     .push_bind(&r.operator)
                     .push_bind(r.late)
-                    .push_bind(&ledger_json[n * CHUNK + i])
+                    .push_bind(&sealed.ledger[n * CHUNK + i])
                     .push_unseparated("::jsonb");
             });
             q.build().execute(&mut *tx).await.map_err(db)?;
         }
-        for (chunk, sealed) in rows.persons.chunks(CHUNK).zip(person_json.chunks(CHUNK)) {
+        for (chunk, sealed) in rows.persons.chunks(CHUNK).zip(sealed.persons.chunks(CHUNK)) {
             let mut q = QueryBuilder::<Postgres>::new(
                 "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key, \
                  birth_date, address_line, juminhyo_code, data, number_index) ",
@@ -636,7 +622,7 @@ impl Store for PgStore {
         for (chunk, sealed) in rows
             .person_versions
             .chunks(CHUNK)
-            .zip(version_json.chunks(CHUNK))
+            .zip(sealed.person_versions.chunks(CHUNK))
         {
             let mut q = QueryBuilder::<Postgres>::new(
                 "INSERT INTO person_versions (tenant_id, person_id, seq, valid_from, valid_to, register, household_id, data) ",

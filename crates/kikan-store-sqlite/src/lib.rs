@@ -361,21 +361,7 @@ impl Store for SqliteStore {
         }
         let t = tenant_key(tenant);
         // Sealed before the lock: the encryption is the callers' work, not the writer's.
-        let ledger_json = rows
-            .ledger
-            .iter()
-            .map(|r| Ok(self.sealer.seal(&t, &r.json)?.0))
-            .collect::<Result<Vec<String>, StoreError>>()?;
-        let person_json = rows
-            .persons
-            .iter()
-            .map(|r| self.sealer.seal(&t, &r.json))
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let version_json = rows
-            .person_versions
-            .iter()
-            .map(|r| Ok(self.sealer.seal(&t, &r.json)?.0))
-            .collect::<Result<Vec<String>, StoreError>>()?;
+        let sealed = self.sealer.seal_bulk(&t, rows)?;
         let _w = self.write.lock().await;
         let mut tx = self.pool.begin().await.map_err(db)?;
         let base: i64 =
@@ -398,11 +384,11 @@ impl Store for SqliteStore {
                     .push_bind(r.recorded_at.to_rfc3339())
                     .push_bind(&r.operator)
                     .push_bind(r.late)
-                    .push_bind(&ledger_json[n * CHUNK + i]);
+                    .push_bind(&sealed.ledger[n * CHUNK + i]);
             });
             q.build().execute(&mut *tx).await.map_err(db)?;
         }
-        for (chunk, sealed) in rows.persons.chunks(CHUNK).zip(person_json.chunks(CHUNK)) {
+        for (chunk, sealed) in rows.persons.chunks(CHUNK).zip(sealed.persons.chunks(CHUNK)) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key, \
                  birth_date, address_line, juminhyo_code, data, number_index) ",
@@ -432,7 +418,7 @@ impl Store for SqliteStore {
         for (chunk, sealed) in rows
             .person_versions
             .chunks(CHUNK)
-            .zip(version_json.chunks(CHUNK))
+            .zip(sealed.person_versions.chunks(CHUNK))
         {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO person_versions (tenant_id, person_id, seq, valid_from, valid_to, register, household_id, data) ",

@@ -13,6 +13,14 @@ use std::sync::Arc;
 /// The JSON field that holds a 個人番号, wherever it appears.
 const FIELD: &str = "individual_number";
 
+/// The sealed documents of a bulk batch (see [`Sealer::seal_bulk`]).
+pub struct SealedBulk {
+    pub ledger: Vec<String>,
+    /// (document, blind index of the number).
+    pub persons: Vec<(String, Option<String>)>,
+    pub person_versions: Vec<String>,
+}
+
 /// The installation's keys, as the engines use them.
 #[derive(Clone)]
 pub struct Sealer {
@@ -71,6 +79,33 @@ impl Sealer {
             |n| n.starts_with("enc1:"),
         )?;
         Ok(Cow::Owned(serde_json::to_string(&v).map_err(corrupt)?))
+    }
+
+    /// A bulk batch's documents sealed (ledger entries, persons with their blind
+    /// index, person versions), in the batch's order; households carry no number.
+    pub fn seal_bulk(
+        &self,
+        tenant: &str,
+        rows: &crate::bulk::BulkRows,
+    ) -> Result<SealedBulk, StoreError> {
+        let only = |json: &str| Ok::<_, StoreError>(self.seal(tenant, json)?.0);
+        Ok(SealedBulk {
+            ledger: rows
+                .ledger
+                .iter()
+                .map(|r| only(&r.json))
+                .collect::<Result<_, _>>()?,
+            persons: rows
+                .persons
+                .iter()
+                .map(|r| self.seal(tenant, &r.json))
+                .collect::<Result<_, _>>()?,
+            person_versions: rows
+                .person_versions
+                .iter()
+                .map(|r| only(&r.json))
+                .collect::<Result<_, _>>()?,
+        })
     }
 
     /// The blind index of a number, for lookups.
