@@ -117,6 +117,18 @@ pub enum DomainError {
         "世帯の内容が他の職員により変更されています(版 {expected} → 現在 {actual})。最新の内容を確認して、もう一度入力してください"
     )]
     Conflict { expected: u64, actual: u64 },
+    #[error("{item}は記載できません({reason})")]
+    CertificateItem { item: &'static str, reason: String },
+    #[error("{name}さんの記録は{state}です。{kind}は交付できません")]
+    CertificateRecord {
+        name: String,
+        state: &'static str,
+        kind: &'static str,
+    },
+    #[error("{0}")]
+    CertificateLayout(String),
+    #[error("請求者の確認ができません: {0}")]
+    CertificateRequester(String),
 }
 
 impl DomainError {
@@ -171,6 +183,10 @@ impl DomainError {
             NoPersons => "E-IDO-043",
             DuplicatePerson => "E-IDO-044",
             Conflict { .. } => "E-CONFLICT-001",
+            CertificateItem { .. } => "E-CERT-001",
+            CertificateRecord { .. } => "E-CERT-002",
+            CertificateLayout(_) => "E-CERT-003",
+            CertificateRequester(_) => "E-CERT-004",
         }
     }
 }

@@ -1,0 +1,601 @@
+//! kikan-cert: certificates (住民票の写し, 記載事項証明書, 除票の写し) as A4 PDF.
+//!
+//! The content comes from `kikan_domain::certificate`; this crate only draws it. Text is
+//! shaped with rustybuzz against IPAmj明朝, whose cmap format 14 maps each Moji_Joho
+//! ideographic variation sequence (葛 U+845B U+E0102 …) to its registered glyph, and the
+//! font is embedded as a subset by krilla. Before anything is drawn every character and
+//! every variation sequence is looked up in the font: a missing glyph is an error
+//! ([`CertError::MissingGlyph`]), never a silent fallback to another character.
+
+use kikan_domain::certificate::{CertificateContent, Field, Layout};
+use krilla::Document;
+use krilla::color::{luma, rgb};
+use krilla::geom::{PathBuilder, Point, Rect, Transform};
+use krilla::metadata::Metadata;
+use krilla::num::NormalizedF32;
+use krilla::page::PageSettings;
+use krilla::paint::{Fill, Stroke};
+use krilla::surface::Surface;
+use krilla::text::{Font, GlyphId, KrillaGlyph};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where Debian's fonts-ipamj-mincho puts the font.
+pub const DEFAULT_FONT: &str = "/usr/share/fonts/truetype/ipamj/ipamjm.ttf";
+
+/// Why a certificate could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum CertError {
+    #[error(
+        "証明書に印字できない文字があります:「{ch}」({codepoints})。登録されている字形がフォントにありません(対象:「{text}」)"
+    )]
+    MissingGlyph {
+        ch: String,
+        codepoints: String,
+        text: String,
+    },
+    #[error("証明書用フォントを読み込めません({0})")]
+    Font(String),
+    #[error("PDFを作成できません({0})")]
+    Pdf(String),
+}
+
+impl CertError {
+    /// The stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CertError::MissingGlyph { .. } => "E-CERT-010",
+            CertError::Font(_) => "E-CERT-011",
+            CertError::Pdf(_) => "E-CERT-012",
+        }
+    }
+}
+
+fn is_selector(c: char) -> bool {
+    matches!(c as u32, 0xFE00..=0xFE0F | 0xE0100..=0xE01EF)
+}
+
+/// The certificate font, loaded once and shared (IPAmj明朝 is 46 MB).
+#[derive(Clone)]
+pub struct CertFont {
+    data: Arc<Vec<u8>>,
+    font: Font,
+}
+
+impl std::fmt::Debug for CertFont {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CertFont({} bytes)", self.data.len())
+    }
+}
+
+impl CertFont {
+    /// The font file to use: `KIKAN_CERT_FONT`, else Debian's IPAmj明朝.
+    pub fn default_path() -> PathBuf {
+        std::env::var_os("KIKAN_CERT_FONT")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_FONT))
+    }
+
+    pub fn load(path: &Path) -> Result<Self, CertError> {
+        let bytes =
+            std::fs::read(path).map_err(|e| CertError::Font(format!("{}: {e}", path.display())))?;
+        Self::from_bytes(bytes)
+    }
+
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, CertError> {
+        let data = Arc::new(bytes);
+        if rustybuzz::Face::from_slice(&data, 0).is_none() {
+            return Err(CertError::Font("OpenType フォントではありません".into()));
+        }
+        let font = Font::new(data.clone().into(), 0)
+            .ok_or_else(|| CertError::Font("OpenType フォントではありません".into()))?;
+        Ok(CertFont { data, font })
+    }
+
+    fn face(&self) -> Result<rustybuzz::Face<'_>, CertError> {
+        rustybuzz::Face::from_slice(&self.data, 0)
+            .ok_or_else(|| CertError::Font("フォントを解析できません".into()))
+    }
+
+    /// Checks that every character of `text`, and every variation sequence in it, has its
+    /// own glyph in the font.
+    pub fn check(&self, text: &str) -> Result<(), CertError> {
+        check_with(&self.face()?, text)
+    }
+
+    /// The glyph the font draws for `text` (one character, optionally with a selector).
+    pub fn glyph_of(&self, text: &str) -> Result<u16, CertError> {
+        let face = self.face()?;
+        let shaped = shape(&face, text)?;
+        Ok(shaped
+            .glyphs
+            .first()
+            .map(|g| g.glyph_id.to_u32() as u16)
+            .unwrap_or(0))
+    }
+}
+
+fn check_with(face: &rustybuzz::Face<'_>, text: &str) -> Result<(), CertError> {
+    let missing = |s: &str| CertError::MissingGlyph {
+        ch: s.to_string(),
+        codepoints: s
+            .chars()
+            .map(|c| format!("U+{:04X}", c as u32))
+            .collect::<Vec<_>>()
+            .join(" "),
+        text: text.to_string(),
+    };
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_whitespace() && c != '\u{3000}' {
+            continue;
+        }
+        if is_selector(c) {
+            // A selector with nothing before it cannot select anything.
+            return Err(missing(&c.to_string()));
+        }
+        match chars.peek().copied() {
+            Some(vs) if is_selector(vs) => {
+                chars.next();
+                if face.glyph_variation_index(c, vs).is_none() {
+                    return Err(missing(&format!("{c}{vs}")));
+                }
+            }
+            _ => {
+                if face.glyph_index(c).is_none() {
+                    return Err(missing(&c.to_string()));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+struct Shaped {
+    glyphs: Vec<KrillaGlyph>,
+    /// The advance of the whole run at size 1.
+    width: f32,
+}
+
+fn shape(face: &rustybuzz::Face<'_>, text: &str) -> Result<Shaped, CertError> {
+    check_with(face, text)?;
+    let mut buffer = rustybuzz::UnicodeBuffer::new();
+    buffer.push_str(text);
+    buffer.set_direction(rustybuzz::Direction::LeftToRight);
+    buffer.guess_segment_properties();
+    let out = rustybuzz::shape(face, &[], buffer);
+    let upem = face.units_per_em() as f32;
+    let infos = out.glyph_infos();
+    let positions = out.glyph_positions();
+    let mut glyphs = Vec::with_capacity(infos.len());
+    let mut width = 0.0;
+    for (i, (info, pos)) in infos.iter().zip(positions).enumerate() {
+        if info.glyph_id == 0 {
+            let start = info.cluster as usize;
+            let ch: String = text[start..].chars().take(1).collect();
+            return Err(CertError::MissingGlyph {
+                codepoints: ch.chars().map(|c| format!("U+{:04X}", c as u32)).collect(),
+                ch,
+                text: text.to_string(),
+            });
+        }
+        let start = info.cluster as usize;
+        let end = infos[i + 1..]
+            .iter()
+            .find(|n| n.cluster != info.cluster)
+            .map_or(text.len(), |n| n.cluster as usize);
+        let advance = pos.x_advance as f32 / upem;
+        width += advance;
+        glyphs.push(KrillaGlyph {
+            glyph_id: GlyphId::new(info.glyph_id),
+            text_range: start..end,
+            x_advance: advance,
+            x_offset: pos.x_offset as f32 / upem,
+            y_offset: pos.y_offset as f32 / upem,
+            y_advance: pos.y_advance as f32 / upem,
+            location: None,
+        });
+    }
+    Ok(Shaped { glyphs, width })
+}
+
+/// What is printed beside the content: the issue's serial and verification code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    /// 交付番号 (0 for a preview).
+    pub serial: i64,
+    /// 照合番号.
+    pub code: String,
+    /// A preview (見本): marked as such, with no serial or code.
+    pub preview: bool,
+}
+
+/// A drawn certificate.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub pdf: Vec<u8>,
+    pub pages: u32,
+}
+
+impl Rendered {
+    /// The SHA-256 of the PDF, hex: recorded at issue, compared by `cert verify`.
+    pub fn sha256(&self) -> String {
+        sha256_hex(&self.pdf)
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Formats a verification code for print: groups of four.
+pub fn format_code(code: &str) -> String {
+    code.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+// ---- page geometry (points; A4 portrait, y grows downwards) ----
+const PAGE_W: f32 = 595.28;
+const PAGE_H: f32 = 841.89;
+const LEFT: f32 = 42.0;
+const RIGHT: f32 = PAGE_W - 42.0;
+const ROW: f32 = 17.0;
+const LABEL_W: f32 = 92.0;
+const NUMBER_W: f32 = 18.0;
+const FOOTER_TOP: f32 = PAGE_H - 205.0;
+
+struct Pen<'a, 'f> {
+    surface: Surface<'a>,
+    face: &'f rustybuzz::Face<'f>,
+    font: Font,
+}
+
+fn gray(level: u8) -> Fill {
+    Fill {
+        paint: luma::Color::new(level).into(),
+        ..Fill::default()
+    }
+}
+
+fn red(opacity: f32) -> Fill {
+    Fill {
+        paint: rgb::Color::new(200, 30, 30).into(),
+        opacity: NormalizedF32::new(opacity).unwrap_or(NormalizedF32::ONE),
+        ..Fill::default()
+    }
+}
+
+impl Pen<'_, '_> {
+    /// Draws `text` with its left end at `x` and its baseline at `y`; shrinks it to `max`
+    /// width when given. Returns the width drawn.
+    fn text(
+        &mut self,
+        x: f32,
+        y: f32,
+        size: f32,
+        text: &str,
+        max: Option<f32>,
+    ) -> Result<f32, CertError> {
+        if text.is_empty() {
+            return Ok(0.0);
+        }
+        let shaped = shape(self.face, text)?;
+        let mut size = size;
+        if let Some(max) = max
+            && shaped.width * size > max
+        {
+            size = (max / shaped.width).max(5.0);
+        }
+        self.surface.draw_glyphs(
+            Point::from_xy(x, y),
+            &shaped.glyphs,
+            self.font.clone(),
+            text,
+            size,
+            false,
+        );
+        Ok(shaped.width * size)
+    }
+
+    fn width(&self, text: &str, size: f32) -> Result<f32, CertError> {
+        Ok(shape(self.face, text)?.width * size)
+    }
+
+    fn centered(&mut self, cx: f32, y: f32, size: f32, text: &str) -> Result<(), CertError> {
+        let w = self.width(text, size)?;
+        self.text(cx - w / 2.0, y, size, text, None).map(|_| ())
+    }
+
+    fn right(&mut self, rx: f32, y: f32, size: f32, text: &str) -> Result<(), CertError> {
+        let w = self.width(text, size)?;
+        self.text(rx - w, y, size, text, None).map(|_| ())
+    }
+
+    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, width: f32) {
+        if let Some(r) = Rect::from_xywh(x, y, w, h) {
+            let mut pb = PathBuilder::new();
+            pb.push_rect(r);
+            if let Some(path) = pb.finish() {
+                self.surface.set_fill(None);
+                self.surface.set_stroke(Some(Stroke {
+                    width,
+                    ..Stroke::default()
+                }));
+                self.surface.draw_path(&path);
+                self.surface.set_stroke(None);
+                self.surface.set_fill(Some(Fill::default()));
+            }
+        }
+    }
+
+    fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, width: f32) {
+        let mut pb = PathBuilder::new();
+        pb.move_to(x1, y1);
+        pb.line_to(x2, y2);
+        if let Some(path) = pb.finish() {
+            self.surface.set_fill(None);
+            self.surface.set_stroke(Some(Stroke {
+                width,
+                ..Stroke::default()
+            }));
+            self.surface.draw_path(&path);
+            self.surface.set_stroke(None);
+            self.surface.set_fill(Some(Fill::default()));
+        }
+    }
+
+    /// One ruled row of label/value cells; `cells` are (label, value, width share).
+    fn row(&mut self, x: f32, y: f32, w: f32, cells: &[&Field]) -> Result<(), CertError> {
+        self.rect(x, y, w, ROW, 0.5);
+        let cell_w = w / cells.len() as f32;
+        for (i, f) in cells.iter().enumerate() {
+            let cx = x + cell_w * i as f32;
+            if i > 0 {
+                self.line(cx, y, cx, y + ROW, 0.5);
+            }
+            self.line(cx + LABEL_W, y, cx + LABEL_W, y + ROW, 0.3);
+            let label_max = LABEL_W - 6.0;
+            self.text(cx + 3.0, y + 12.0, 8.0, &f.label, Some(label_max))?;
+            let value_max = cell_w - LABEL_W - 6.0;
+            self.text(
+                cx + LABEL_W + 3.0,
+                y + 12.5,
+                10.0,
+                &f.value,
+                Some(value_max),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The rows of a list of fields: wide fields alone, the others two to a row.
+    fn fields(&mut self, x: f32, mut y: f32, w: f32, fields: &[Field]) -> Result<f32, CertError> {
+        let mut pending: Option<&Field> = None;
+        for f in fields {
+            if f.wide {
+                if let Some(p) = pending.take() {
+                    self.row(x, y, w, &[p])?;
+                    y += ROW;
+                }
+                self.row(x, y, w, &[f])?;
+                y += ROW;
+            } else if let Some(p) = pending.take() {
+                self.row(x, y, w, &[p, f])?;
+                y += ROW;
+            } else {
+                pending = Some(f);
+            }
+        }
+        if let Some(p) = pending {
+            self.row(x, y, w, &[p])?;
+            y += ROW;
+        }
+        Ok(y)
+    }
+
+    /// A faint pattern behind the entries (地紋) that says what the paper is.
+    fn background(&mut self) -> Result<(), CertError> {
+        self.surface.set_fill(Some(gray(225)));
+        let motif = "原本　KIKAN　".repeat(16);
+        let motif = motif.as_str();
+        let mut y = 190.0;
+        while y < PAGE_H - 80.0 {
+            self.surface
+                .push_transform(&Transform::from_rotate_at(-20.0, LEFT, y));
+            // Drawn as outlines: a pattern, not text a reader would extract.
+            let shaped = shape(self.face, motif)?;
+            self.surface.draw_glyphs(
+                Point::from_xy(LEFT - 60.0, y),
+                &shaped.glyphs,
+                self.font.clone(),
+                motif,
+                9.0,
+                true,
+            );
+            self.surface.pop();
+            y += 42.0;
+        }
+        self.surface.set_fill(Some(Fill::default()));
+        Ok(())
+    }
+
+    fn preview_mark(&mut self) -> Result<(), CertError> {
+        self.surface.set_fill(Some(red(0.22)));
+        self.surface.push_transform(&Transform::from_rotate_at(
+            -35.0,
+            PAGE_W / 2.0,
+            PAGE_H / 2.0,
+        ));
+        self.centered(PAGE_W / 2.0, PAGE_H / 2.0 + 60.0, 170.0, "見本")?;
+        self.surface.pop();
+        self.surface.set_fill(Some(Fill::default()));
+        Ok(())
+    }
+
+    /// The seal (公印): a red square with the office's name.
+    fn seal(&mut self, x: f32, y: f32, municipality: &str) -> Result<(), CertError> {
+        let size = 58.0;
+        let mut pb = PathBuilder::new();
+        if let (Some(outer), Some(inner)) = (
+            Rect::from_xywh(x, y, size, size),
+            Rect::from_xywh(x + 3.0, y + 3.0, size - 6.0, size - 6.0),
+        ) {
+            pb.push_rect(outer);
+            pb.push_rect(inner);
+        }
+        if let Some(path) = pb.finish() {
+            self.surface.set_fill(None);
+            self.surface.set_stroke(Some(Stroke {
+                width: 1.6,
+                paint: rgb::Color::new(200, 30, 30).into(),
+                ..Stroke::default()
+            }));
+            self.surface.draw_path(&path);
+            self.surface.set_stroke(None);
+        }
+        self.surface.set_fill(Some(red(0.85)));
+        let text: Vec<char> = format!("{municipality}長之印").chars().collect();
+        let per_line = text.len().div_ceil(2).max(1);
+        let lines: Vec<String> = text.chunks(per_line).map(|c| c.iter().collect()).collect();
+        let fs = ((size - 12.0) / per_line as f32).min(16.0);
+        for (i, l) in lines.iter().enumerate() {
+            self.centered(
+                x + size / 2.0,
+                y + size / 2.0 - 2.0 + (i as f32) * (fs + 4.0),
+                fs,
+                l,
+            )?;
+        }
+        self.surface.set_fill(Some(Fill::default()));
+        Ok(())
+    }
+}
+
+/// Draws `content` as an A4 PDF.
+pub fn render(
+    font: &CertFont,
+    content: &CertificateContent,
+    stamp: &Stamp,
+) -> Result<Rendered, CertError> {
+    let face = font.face()?;
+    // Check every printed string before drawing anything: the error names the text.
+    for t in content.texts() {
+        check_with(&face, t)?;
+    }
+    let per_page = content.layout.per_page();
+    let chunks: Vec<_> = content.entries.chunks(per_page).collect();
+    let pages = chunks.len().max(1) as u32;
+    let mut doc = Document::new();
+    doc.set_metadata(
+        Metadata::new()
+            .title(format!("{}（{}）", content.title, content.municipality))
+            .language("ja".into()),
+    );
+    let serial_text = if stamp.preview {
+        "交付番号 ―（見本）".to_string()
+    } else {
+        format!("交付番号 第{:06}号", stamp.serial)
+    };
+    for (page_no, entries) in chunks.iter().enumerate() {
+        let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
+            .ok_or_else(|| CertError::Pdf("page size".into()))?;
+        let mut page = doc.start_page_with(settings);
+        {
+            let mut pen = Pen {
+                surface: page.surface(),
+                face: &face,
+                font: font.font.clone(),
+            };
+            pen.background()?;
+            // Title and the line under it.
+            pen.centered(PAGE_W / 2.0, 74.0, 22.0, &content.title)?;
+            pen.text(LEFT, 104.0, 9.0, &serial_text, None)?;
+            pen.right(RIGHT, 104.0, 9.0, &format!("{}／{}頁", page_no + 1, pages))?;
+            let mut y = 112.0;
+            let w = RIGHT - LEFT;
+            if !content.header.is_empty() {
+                y = pen.fields(LEFT, y, w, &content.header)?;
+                y += 6.0;
+            }
+            for (i, e) in entries.iter().enumerate() {
+                let n = page_no * per_page + i + 1;
+                let top = y;
+                y = pen.fields(LEFT + NUMBER_W, y, w - NUMBER_W, &e.fields)?;
+                pen.rect(LEFT, top, NUMBER_W, y - top, 0.5);
+                pen.centered(
+                    LEFT + NUMBER_W / 2.0,
+                    (top + y) / 2.0 + 4.0,
+                    10.0,
+                    &n.to_string(),
+                )?;
+                pen.rect(LEFT, top, w, y - top, 1.2);
+                y += 5.0;
+            }
+            let last = page_no + 1 == chunks.len();
+            if last {
+                if !content.omitted.is_empty() {
+                    let names: Vec<&str> = content.omitted.iter().map(|i| i.label()).collect();
+                    pen.text(
+                        LEFT,
+                        y + 10.0,
+                        8.0,
+                        &format!("（省略した事項：{}）", names.join("、")),
+                        Some(w),
+                    )?;
+                }
+                let ending = "以下余白";
+                pen.right(RIGHT, y + 10.0, 8.0, ending)?;
+                // 認証文, date, mayor and seal.
+                let fy = FOOTER_TOP;
+                pen.text(LEFT, fy + 20.0, 11.5, &content.certification, Some(w))?;
+                pen.text(LEFT + 20.0, fy + 50.0, 11.0, &content.issued_on_text, None)?;
+                pen.right(RIGHT - 70.0, fy + 88.0, 14.0, &content.mayor)?;
+                pen.seal(RIGHT - 62.0, fy + 58.0, &content.municipality)?;
+            } else {
+                pen.right(RIGHT, y + 10.0, 8.0, "次頁に続く")?;
+            }
+            // Every page: the notice that a copy of the paper is not the original, and the
+            // code that lets the municipality confirm the issue.
+            let by = PAGE_H - 70.0;
+            pen.line(LEFT, by, RIGHT, by, 0.5);
+            pen.text(
+            LEFT,
+            by + 14.0,
+            8.0,
+            "この証明書を複写したものは原本ではありません。交付の事実と内容は照合番号により発行元で確認できます。",
+            Some(w),
+        )?;
+            let code = if stamp.preview {
+                "照合番号 ―（見本のため交付されていません）".to_string()
+            } else {
+                format!("照合番号 {}", format_code(&stamp.code))
+            };
+            pen.text(LEFT, by + 30.0, 9.0, &code, None)?;
+            pen.right(
+                RIGHT,
+                by + 30.0,
+                9.0,
+                &format!("{serial_text}　{}／{}頁", page_no + 1, pages),
+            )?;
+            if stamp.preview {
+                pen.preview_mark()?;
+            }
+            pen.surface.finish();
+        }
+        page.finish();
+    }
+    let pdf = doc.finish().map_err(|e| CertError::Pdf(format!("{e:?}")))?;
+    Ok(Rendered { pdf, pages })
+}
+
+/// Whether `layout` prints the household once above its members.
+pub fn prints_household_header(layout: Layout) -> bool {
+    layout == Layout::Household
+}

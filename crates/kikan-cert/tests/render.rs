@@ -1,0 +1,605 @@
+//! Renders every certificate type, reads its text back as a person would (pdftotext), and
+//! checks each printed and each omitted item; checks the registered glyphs (IVS) and that
+//! a glyph the font lacks fails loudly.
+
+use chrono::NaiveDate;
+use kikan_cert::{CertError, CertFont, Stamp, render};
+use kikan_domain::certificate::{
+    CertificateKind, CertificateRequest, Item, Layout, RequesterInfo, RequesterKind, Subject, build,
+};
+use kikan_domain::codes::{IndividualNumber, JuminhyoCode};
+use kikan_domain::lists::{ForeignCategory, Relationship, RemovalReason, ResidenceStatus, Sex};
+use kikan_domain::names::{Furigana, PersonName};
+use kikan_domain::person::{
+    Address, ForeignDetails, Honseki, HouseholdId, MoveInRecord, Person, PersonId, PersonStatus,
+};
+use std::process::Command;
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+fn addr(place: &str, banchi: &str, katagaki: Option<&str>) -> Address {
+    Address::parse(None, place, banchi, katagaki).expect("address")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn person(
+    id: i64,
+    family: &str,
+    given: &str,
+    kana: (&str, &str),
+    birth: &str,
+    sex: Sex,
+    rel: Relationship,
+    number: &str,
+    code_body: &str,
+) -> Person {
+    Person {
+        id: PersonId(id),
+        juminhyo_code: Some(JuminhyoCode::from_body(code_body).expect("code")),
+        individual_number: Some(IndividualNumber::parse(number).expect("number")),
+        name: PersonName::parse(family, given).expect("name"),
+        furigana: Furigana::parse(kana.0, kana.1).expect("kana"),
+        birth_date: d(birth),
+        sex,
+        household_id: HouseholdId(1),
+        relationship: rel,
+        address: addr(
+            "みほん県みほん市中央二丁目",
+            "3番4号",
+            Some("みほんハイツ201号室"),
+        ),
+        became_resident_on: d("2024-04-01"),
+        address_since: d("2025-10-01"),
+        moved_in: Some(MoveInRecord {
+            notified_on: d("2024-04-05"),
+            previous_address: Some(addr("東京都千代田区霞が関一丁目", "1番1号", None)),
+        }),
+        previous_address_in_city: Some(addr("みほん県みほん市本町一丁目", "5番地", None)),
+        honseki: Some(
+            Honseki::parse("東京都千代田区霞が関一丁目1番", "葛󠄂西　辻󠄂男").expect("honseki"),
+        ),
+        foreign: None,
+        status: PersonStatus::Active,
+        last_change_on: d("2025-10-01"),
+        version: 3,
+    }
+}
+
+fn household() -> Vec<Subject> {
+    let head = person(
+        1,
+        "葛\u{E0102}西",
+        "辻\u{E0102}男",
+        ("カサイ", "ツジオ"),
+        "1980-02-29",
+        Sex::Male,
+        Relationship::Head,
+        "123456789018",
+        "1234567890",
+    );
+    let mut wife = person(
+        2,
+        "葛\u{E0102}西",
+        "花子",
+        ("カサイ", "ハナコ"),
+        "1982-07-07",
+        Sex::Female,
+        Relationship::Wife,
+        "234567890121",
+        "2345678901",
+    );
+    wife.individual_number = None;
+    let mut lodger = person(
+        3,
+        "グエン",
+        "ヴァン　アン",
+        ("グエン", "ヴァン　アン"),
+        "1999-05-01",
+        Sex::Male,
+        Relationship::Lodger,
+        "345678901234",
+        "3456789012",
+    );
+    lodger.honseki = None;
+    lodger.foreign = Some(ForeignDetails {
+        nationality: "ベトナム".into(),
+        category: ForeignCategory::MidToLongTerm,
+        status: Some(ResidenceStatus::Student),
+        period: Some("2年".into()),
+        expires_on: Some(d("2027-03-31")),
+        card_number: Some("AB12345678CD".into()),
+        alias: None,
+        past_aliases: vec![],
+    });
+    let head_name = head.name.full();
+    [head, wife, lodger]
+        .into_iter()
+        .map(|person| Subject {
+            person,
+            head_name: Some(head_name.clone()),
+        })
+        .collect()
+}
+
+fn request(kind: CertificateKind, layout: Layout, persons: &[i64]) -> CertificateRequest {
+    CertificateRequest {
+        kind,
+        layout,
+        persons: persons.iter().map(|i| PersonId(*i)).collect(),
+        whole_household: false,
+        items: vec![],
+        requester: RequesterInfo {
+            kind: Some(RequesterKind::SameHousehold),
+            person_id: Some(PersonId(1)),
+            ..RequesterInfo::default()
+        },
+        purpose: "勤務先提出".into(),
+        identity_check: "運転免許証".into(),
+        copies: 1,
+        fee_exempt: None,
+    }
+}
+
+fn font() -> CertFont {
+    CertFont::load(&CertFont::default_path()).unwrap_or_else(|e| {
+        panic!("{e}: install fonts-ipamj-mincho (.ci/run does) or set KIKAN_CERT_FONT")
+    })
+}
+
+fn pdftotext(pdf: &[u8], name: &str) -> String {
+    // KIKAN_CERT_SAMPLES=DIR keeps each PDF (docs/certificates/ is made from them).
+    if let Some(dir) = std::env::var_os("KIKAN_CERT_SAMPLES") {
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.pdf")), pdf)
+            .expect("sample");
+    }
+    let dir = std::env::temp_dir().join(format!("kikan-cert-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let path = dir.join("c.pdf");
+    std::fs::write(&path, pdf).expect("write");
+    let out = Command::new("pdftotext")
+        .args(["-enc", "UTF-8", "-raw"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("pdftotext (poppler-utils; .ci/run installs it): {e}"));
+    assert!(out.status.success(), "pdftotext failed");
+    let _ = std::fs::remove_dir_all(&dir);
+    // pdftotext puts each drawn run on its own line or separates them by spaces.
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// The text with the spaces and line breaks pdftotext adds between runs removed.
+fn squeezed(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn stamp() -> Stamp {
+    Stamp {
+        serial: 123,
+        code: "ABCDEFGHJKMNPQRS".into(),
+        preview: false,
+    }
+}
+
+#[test]
+fn resident_copy_household_layout_prints_the_defaults_and_omits_the_rest() {
+    let subjects = household();
+    let mut req = request(CertificateKind::ResidentCopy, Layout::Household, &[1, 2, 3]);
+    req.whole_household = true;
+    let content = build(
+        &req,
+        &subjects,
+        Some(&subjects[0].person),
+        "みほん市",
+        "みほん市長　見本　太郎",
+        d("2026-11-25"),
+    )
+    .expect("content");
+    let r = render(&font(), &content, &stamp()).expect("render");
+    assert_eq!(r.pages, 1);
+    assert!(r.pdf.starts_with(b"%PDF-"));
+    let text = squeezed(&pdftotext(&r.pdf, "household"));
+    for want in [
+        "住民票の写し",
+        "交付番号第000123号",
+        "1／1頁",
+        "みほん県みほん市中央二丁目3番4号みほんハイツ201号室",
+        // The names keep their registered variation selector.
+        "葛\u{E0102}西辻\u{E0102}男",
+        "葛\u{E0102}西花子",
+        "カサイツジオ",
+        "昭和55年2月29日",
+        "昭和57年7月7日",
+        "平成11年5月1日",
+        "住民となった年月日",
+        "令和6年4月1日",
+        "住所を定めた年月日",
+        "令和7年10月1日",
+        "東京都千代田区霞が関一丁目1番1号",
+        "みほん県みほん市本町一丁目5番地",
+        "ベトナム",
+        "中長期在留者",
+        "この写しは、世帯全員の住民票の原本と相違ないことを証明する。",
+        "令和8年11月25日",
+        "みほん市長見本太郎",
+        "照合番号ABCD-EFGH-JKMN-PQRS",
+        "複写したものは原本ではありません",
+        "省略した事項：続柄、本籍・筆頭者、住民票コード、個人番号、在留資格等",
+    ] {
+        assert!(text.contains(&squeezed(want)), "missing {want:?} in {text}");
+    }
+    // Omitted by default: 本籍, 続柄 values, 住民票コード, 個人番号, 在留資格 and card.
+    for absent in [
+        "東京都千代田区霞が関一丁目1番筆頭者",
+        "123456789018",
+        "12345678906",
+        "留学",
+        "AB12345678CD",
+        "妻",
+    ] {
+        assert!(
+            !text.contains(absent),
+            "{absent:?} printed but not asked for"
+        );
+    }
+}
+
+#[test]
+fn optional_items_print_only_when_asked_and_allowed() {
+    let subjects = household();
+    let mut req = request(CertificateKind::ResidentCopy, Layout::Individual, &[1]);
+    req.items = vec![
+        Item::Honseki,
+        Item::Relationship,
+        Item::JuminhyoCode,
+        Item::IndividualNumber,
+    ];
+    req.requester = RequesterInfo {
+        kind: Some(RequesterKind::Himself),
+        person_id: Some(PersonId(1)),
+        ..RequesterInfo::default()
+    };
+    let content = build(
+        &req,
+        &subjects[..1],
+        Some(&subjects[0].person),
+        "みほん市",
+        "みほん市長　見本　太郎",
+        d("2026-11-25"),
+    )
+    .expect("content");
+    let r = render(&font(), &content, &stamp()).expect("render");
+    let text = squeezed(&pdftotext(&r.pdf, "individual"));
+    let code = subjects[0]
+        .person
+        .juminhyo_code
+        .as_ref()
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    for want in [
+        "東京都千代田区霞が関一丁目1番",
+        "筆頭者葛\u{E0102}西辻\u{E0102}男",
+        "世帯主",
+        "123456789018",
+        code.as_str(),
+        "この写しは、住民票の原本と相違ないことを証明する。",
+    ] {
+        assert!(text.contains(&squeezed(want)), "missing {want:?} in {text}");
+    }
+    assert!(!text.contains("省略した事項"));
+
+    // A third party may not have the numbers printed: refused, with the item named.
+    req.requester = RequesterInfo {
+        kind: Some(RequesterKind::ThirdParty),
+        name: Some("債権　太郎".into()),
+        reason: Some("債権回収のため".into()),
+        ..RequesterInfo::default()
+    };
+    let err = build(
+        &req,
+        &subjects[..1],
+        None,
+        "みほん市",
+        "市長",
+        d("2026-11-25"),
+    )
+    .expect_err("third party with 住民票コード");
+    assert_eq!(err.code(), "E-CERT-001");
+    assert!(err.to_string().contains("住民票コード"), "{err}");
+    req.items = vec![Item::Honseki];
+    let ok = build(
+        &req,
+        &subjects[..1],
+        None,
+        "みほん市",
+        "市長",
+        d("2026-11-25"),
+    );
+    assert!(ok.is_ok(), "{ok:?}");
+    // A third party must say why.
+    req.requester.reason = None;
+    let err = build(
+        &req,
+        &subjects[..1],
+        None,
+        "みほん市",
+        "市長",
+        d("2026-11-25"),
+    )
+    .expect_err("no reason");
+    assert_eq!(err.code(), "E-INPUT-001");
+}
+
+#[test]
+fn items_certificate_prints_the_chosen_items_only() {
+    let subjects = household();
+    let mut req = request(CertificateKind::ResidentItems, Layout::Individual, &[2]);
+    req.items = vec![Item::Address, Item::AddressSince];
+    let content = build(
+        &req,
+        &subjects[1..2],
+        Some(&subjects[0].person),
+        "みほん市",
+        "みほん市長　見本　太郎",
+        d("2026-11-25"),
+    )
+    .expect("content");
+    let r = render(&font(), &content, &stamp()).expect("render");
+    let text = squeezed(&pdftotext(&r.pdf, "items"));
+    for want in [
+        "住民票記載事項証明書",
+        "葛\u{E0102}西花子",
+        "みほん県みほん市中央二丁目3番4号",
+        "令和7年10月1日",
+        "上記の事項は、住民票に記載されていることを証明する。",
+    ] {
+        assert!(text.contains(&squeezed(want)), "missing {want:?} in {text}");
+    }
+    for absent in [
+        "生年月日",
+        "昭和57年",
+        "性別",
+        "東京都千代田区",
+        "本町一丁目",
+    ] {
+        assert!(!text.contains(absent), "{absent:?} printed but not chosen");
+    }
+    // Nothing chosen but the name: refused.
+    req.items = vec![];
+    let err = build(
+        &req,
+        &subjects[1..2],
+        Some(&subjects[0].person),
+        "み",
+        "市長",
+        d("2026-11-25"),
+    )
+    .expect_err("no items");
+    assert_eq!(err.code(), "E-INPUT-001");
+}
+
+#[test]
+fn removed_copy_and_items_certificate() {
+    let mut subjects = household();
+    subjects.truncate(1);
+    subjects[0].person.status = PersonStatus::Removed {
+        on: d("2026-09-30"),
+        reason: RemovalReason::MovedOut,
+        destination: Some(addr("大阪府大阪市北区梅田一丁目", "2番3号", None)),
+    };
+    let mut req = request(CertificateKind::RemovedCopy, Layout::Individual, &[1]);
+    req.requester = RequesterInfo {
+        kind: Some(RequesterKind::Professional),
+        name: Some("法務　一郎".into()),
+        qualification: Some("弁護士 登録番号12345".into()),
+        reason: Some("相続手続(依頼者 葛西 太郎)".into()),
+        ..RequesterInfo::default()
+    };
+    let content = build(
+        &req,
+        &subjects,
+        None,
+        "みほん市",
+        "みほん市長　見本　太郎",
+        d("2026-11-25"),
+    )
+    .expect("content");
+    let r = render(&font(), &content, &stamp()).expect("render");
+    let text = squeezed(&pdftotext(&r.pdf, "removed"));
+    for want in [
+        "除票の写し",
+        "葛\u{E0102}西辻\u{E0102}男",
+        "令和8年9月30日転出",
+        "転出先大阪府大阪市北区梅田一丁目2番3号",
+        "この写しは、除票の原本と相違ないことを証明する。",
+    ] {
+        assert!(text.contains(&squeezed(want)), "missing {want:?} in {text}");
+    }
+    for absent in ["123456789018", "筆頭者葛"] {
+        assert!(!text.contains(absent), "{absent:?} printed");
+    }
+    // 除票 are printed one person a sheet.
+    req.layout = Layout::Household;
+    let err = build(&req, &subjects, None, "み", "市長", d("2026-11-25")).expect_err("layout");
+    assert_eq!(err.code(), "E-CERT-003");
+    // A 住民票の写し of a removed record is refused, and the other way round.
+    req.layout = Layout::Individual;
+    req.kind = CertificateKind::ResidentCopy;
+    let err = build(&req, &subjects, None, "み", "市長", d("2026-11-25")).expect_err("removed");
+    assert_eq!(err.code(), "E-CERT-002");
+    let active = household();
+    req.kind = CertificateKind::RemovedItems;
+    req.items = vec![Item::Removal];
+    let err = build(&req, &active[..1], None, "み", "市長", d("2026-11-25")).expect_err("active");
+    assert_eq!(err.code(), "E-CERT-002");
+
+    req.items = vec![Item::Removal, Item::BirthDate];
+    let content = build(
+        &req,
+        &subjects,
+        None,
+        "みほん市",
+        "みほん市長　見本　太郎",
+        d("2026-11-25"),
+    )
+    .expect("items");
+    let r = render(&font(), &content, &stamp()).expect("render");
+    let text = squeezed(&pdftotext(&r.pdf, "removed-items"));
+    for want in [
+        "除票記載事項証明書",
+        "昭和55年2月29日",
+        "令和8年9月30日転出",
+        "上記の事項は、除票に記載されていることを証明する。",
+    ] {
+        assert!(text.contains(&squeezed(want)), "missing {want:?} in {text}");
+    }
+    assert!(
+        !text.contains("中央二丁目"),
+        "address printed but not chosen"
+    );
+}
+
+#[test]
+fn a_household_of_more_than_four_takes_two_pages() {
+    let base = household();
+    let mut subjects = vec![];
+    for i in 0..6 {
+        let mut s = base[i % 2].clone();
+        s.person.id = PersonId(10 + i as i64);
+        subjects.push(s);
+    }
+    let ids: Vec<i64> = subjects.iter().map(|s| s.person.id.0).collect();
+    let mut req = request(CertificateKind::ResidentCopy, Layout::Household, &ids);
+    req.requester.person_id = Some(PersonId(10));
+    let content = build(
+        &req,
+        &subjects,
+        Some(&subjects[0].person),
+        "みほん市",
+        "市長",
+        d("2026-11-25"),
+    )
+    .expect("content");
+    let r = render(&font(), &content, &stamp()).expect("render");
+    assert_eq!(r.pages, 2);
+    let text = squeezed(&pdftotext(&r.pdf, "pages"));
+    assert!(text.contains("1／2頁") && text.contains("2／2頁") && text.contains("次頁に続く"));
+}
+
+#[test]
+fn the_registered_variant_is_its_own_glyph_in_the_embedded_font() {
+    let font = font();
+    // STACK.md's checked pairs: 葛 U+E0102 → mj022335, plain 葛 → mj022336 (= U+E0103).
+    let plain = font.glyph_of("葛").expect("plain");
+    let variant = font.glyph_of("葛\u{E0102}").expect("variant");
+    let e0103 = font.glyph_of("葛\u{E0103}").expect("e0103");
+    assert_ne!(plain, variant, "葛󠄂 must not print as plain 葛");
+    assert_eq!(plain, e0103);
+    let tsuji = font.glyph_of("辻\u{E0102}").expect("tsuji");
+    assert_ne!(tsuji, font.glyph_of("辻").expect("plain tsuji"));
+    // The PDF embeds the font as a subset and maps the variant glyph back to the sequence.
+    let subjects = household();
+    let req = request(CertificateKind::ResidentCopy, Layout::Individual, &[1]);
+    let content = build(
+        &req,
+        &subjects[..1],
+        Some(&subjects[0].person),
+        "みほん市",
+        "市長",
+        d("2026-11-25"),
+    )
+    .expect("content");
+    let r = render(&font, &content, &stamp()).expect("render");
+    let text = pdftotext(&r.pdf, "ivs");
+    assert!(text.contains("葛\u{E0102}西"), "selector lost: {text}");
+    let dir = std::env::temp_dir().join(format!("kikan-cert-fonts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let path = dir.join("c.pdf");
+    std::fs::write(&path, &r.pdf).expect("write");
+    let fonts = Command::new("pdffonts")
+        .arg(&path)
+        .output()
+        .expect("pdffonts");
+    let listing = String::from_utf8_lossy(&fonts.stdout).to_string();
+    let _ = std::fs::remove_dir_all(&dir);
+    let line = listing
+        .lines()
+        .find(|l| l.contains("IPAmj"))
+        .unwrap_or_else(|| panic!("IPAmj明朝 not in the PDF: {listing}"));
+    // name+subset tag, "emb yes", "sub yes", "uni yes".
+    assert!(line.contains('+'), "not a subset: {line}");
+    assert_eq!(line.matches(" yes").count(), 3, "{line}");
+    // A subset: far smaller than the 46 MB font.
+    assert!(r.pdf.len() < 400_000, "PDF of {} bytes", r.pdf.len());
+}
+
+#[test]
+fn a_missing_glyph_fails_loudly() {
+    let font = font();
+    // Adobe-Japan1's 葛 U+E0100 is not in the Moji_Joho collection: no silent base glyph.
+    let err = font.check("葛\u{E0100}城").expect_err("AJ1 sequence");
+    assert_eq!(err.code(), "E-CERT-010");
+    assert!(err.to_string().contains("U+845B U+E0100"), "{err}");
+    // A character of the private-use plane (a GJ addition or an old 外字) is not in it either.
+    assert!(matches!(
+        font.check("山\u{F0001}"),
+        Err(CertError::MissingGlyph { .. })
+    ));
+    // And a certificate with such a name is not drawn at all.
+    let mut subjects = household();
+    subjects[0].person.name = PersonName::parse("葛\u{E0100}西", "辻男").expect("name");
+    let req = request(CertificateKind::ResidentCopy, Layout::Individual, &[1]);
+    let content = build(
+        &req,
+        &subjects[..1],
+        Some(&subjects[0].person),
+        "みほん市",
+        "市長",
+        d("2026-11-25"),
+    )
+    .expect("content");
+    let err = render(&font, &content, &stamp()).expect_err("render");
+    assert_eq!(err.code(), "E-CERT-010");
+}
+
+#[test]
+fn a_preview_is_marked_and_carries_no_serial() {
+    let subjects = household();
+    let req = request(CertificateKind::ResidentCopy, Layout::Individual, &[1]);
+    let content = build(
+        &req,
+        &subjects[..1],
+        Some(&subjects[0].person),
+        "みほん市",
+        "市長",
+        d("2026-11-25"),
+    )
+    .expect("content");
+    let r = render(
+        &font(),
+        &content,
+        &Stamp {
+            serial: 0,
+            code: String::new(),
+            preview: true,
+        },
+    )
+    .expect("render");
+    let text = squeezed(&pdftotext(&r.pdf, "preview"));
+    assert!(text.contains("見本"), "{text}");
+    assert!(!text.contains("第000"), "{text}");
+    // The same content and stamp draw the same bytes (the register keeps the hash).
+    let again = render(
+        &font(),
+        &content,
+        &Stamp {
+            serial: 0,
+            code: String::new(),
+            preview: true,
+        },
+    )
+    .expect("render");
+    assert_eq!(again.sha256(), r.sha256());
+}

@@ -1,0 +1,771 @@
+//! Certificates' content (証明書の記載内容): which items a 住民票の写し, a 記載事項証明書 or
+//! a 除票の写し prints, for whom, and what the law lets each requester see.
+//!
+//! This module decides *what* is printed, as text; drawing it on paper is the `kikan-cert`
+//! crate's work, and recording the issue is the store's.
+
+use crate::DomainError;
+use crate::person::{Person, PersonId, PersonStatus};
+use crate::wareki::format_wareki;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// The fee of one copy (手数料), in yen, unless the municipality's ordinance says otherwise.
+pub const FEE_PER_COPY: u32 = 300;
+/// The most copies one request may ask for.
+pub const MAX_COPIES: u32 = 20;
+
+/// The four certificates of the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateKind {
+    /// 住民票の写し.
+    ResidentCopy,
+    /// 住民票記載事項証明書: chosen items only.
+    ResidentItems,
+    /// 除票の写し.
+    RemovedCopy,
+    /// 除票記載事項証明書.
+    RemovedItems,
+}
+
+impl CertificateKind {
+    pub const ALL: [CertificateKind; 4] = [
+        CertificateKind::ResidentCopy,
+        CertificateKind::ResidentItems,
+        CertificateKind::RemovedCopy,
+        CertificateKind::RemovedItems,
+    ];
+
+    /// The title printed at the head of the certificate.
+    pub fn title(self) -> &'static str {
+        match self {
+            CertificateKind::ResidentCopy => "住民票の写し",
+            CertificateKind::ResidentItems => "住民票記載事項証明書",
+            CertificateKind::RemovedCopy => "除票の写し",
+            CertificateKind::RemovedItems => "除票記載事項証明書",
+        }
+    }
+
+    /// The code used in the API and the issuance register.
+    pub fn code(self) -> &'static str {
+        match self {
+            CertificateKind::ResidentCopy => "resident_copy",
+            CertificateKind::ResidentItems => "resident_items",
+            CertificateKind::RemovedCopy => "removed_copy",
+            CertificateKind::RemovedItems => "removed_items",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        let t = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|k| k.code() == t || k.title() == t)
+            .ok_or_else(|| DomainError::UnknownCode {
+                kind: "証明書の種類",
+                value: t.to_string(),
+            })
+    }
+
+    /// Is this a certificate of removed records (除票)?
+    pub fn of_removed(self) -> bool {
+        matches!(
+            self,
+            CertificateKind::RemovedCopy | CertificateKind::RemovedItems
+        )
+    }
+
+    /// Does it certify chosen items only (記載事項証明書)?
+    pub fn items_only(self) -> bool {
+        matches!(
+            self,
+            CertificateKind::ResidentItems | CertificateKind::RemovedItems
+        )
+    }
+}
+
+/// The two layouts the standard fixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    /// 世帯連記式: the members of one household on one sheet, up to four a page.
+    Household,
+    /// 個人票: one person a page.
+    Individual,
+}
+
+impl Layout {
+    pub fn label(self) -> &'static str {
+        match self {
+            Layout::Household => "世帯連記式",
+            Layout::Individual => "個人票",
+        }
+    }
+    /// How many persons one A4 page holds.
+    pub fn per_page(self) -> usize {
+        match self {
+            Layout::Household => 4,
+            Layout::Individual => 1,
+        }
+    }
+}
+
+/// An item of the record that a certificate may print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Item {
+    Name,
+    Furigana,
+    BirthDate,
+    Sex,
+    Head,
+    Relationship,
+    Address,
+    AddressSince,
+    BecameResident,
+    /// 前住所: the address before the latest 転居 in the municipality.
+    PreviousAddress,
+    /// 転入前住所: the last address outside the municipality.
+    MovedInFrom,
+    Honseki,
+    JuminhyoCode,
+    IndividualNumber,
+    /// 国籍・地域 and the 30条45規定区分.
+    Nationality,
+    /// 在留資格, 在留期間, its 満了日 and the 在留カード等番号.
+    ResidenceDetails,
+    /// 通称.
+    Alias,
+    /// 消除 (除票 only): the date and reason of removal.
+    Removal,
+}
+
+impl Item {
+    pub const ALL: [Item; 18] = [
+        Item::Name,
+        Item::Furigana,
+        Item::BirthDate,
+        Item::Sex,
+        Item::Head,
+        Item::Relationship,
+        Item::Address,
+        Item::AddressSince,
+        Item::BecameResident,
+        Item::PreviousAddress,
+        Item::MovedInFrom,
+        Item::Honseki,
+        Item::JuminhyoCode,
+        Item::IndividualNumber,
+        Item::Nationality,
+        Item::ResidenceDetails,
+        Item::Alias,
+        Item::Removal,
+    ];
+
+    /// The label printed beside the value.
+    pub fn label(self) -> &'static str {
+        match self {
+            Item::Name => "氏名",
+            Item::Furigana => "氏名の振り仮名",
+            Item::BirthDate => "生年月日",
+            Item::Sex => "性別",
+            Item::Head => "世帯主",
+            Item::Relationship => "続柄",
+            Item::Address => "住所",
+            Item::AddressSince => "住所を定めた年月日",
+            Item::BecameResident => "住民となった年月日",
+            Item::PreviousAddress => "前住所",
+            Item::MovedInFrom => "転入前住所",
+            Item::Honseki => "本籍・筆頭者",
+            Item::JuminhyoCode => "住民票コード",
+            Item::IndividualNumber => "個人番号",
+            Item::Nationality => "国籍・地域",
+            Item::ResidenceDetails => "在留資格等",
+            Item::Alias => "通称",
+            Item::Removal => "消除",
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Item::Name => "name",
+            Item::Furigana => "furigana",
+            Item::BirthDate => "birth_date",
+            Item::Sex => "sex",
+            Item::Head => "head",
+            Item::Relationship => "relationship",
+            Item::Address => "address",
+            Item::AddressSince => "address_since",
+            Item::BecameResident => "became_resident",
+            Item::PreviousAddress => "previous_address",
+            Item::MovedInFrom => "moved_in_from",
+            Item::Honseki => "honseki",
+            Item::JuminhyoCode => "juminhyo_code",
+            Item::IndividualNumber => "individual_number",
+            Item::Nationality => "nationality",
+            Item::ResidenceDetails => "residence_details",
+            Item::Alias => "alias",
+            Item::Removal => "removal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        let t = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|i| i.code() == t || i.label() == t)
+            .ok_or_else(|| DomainError::UnknownCode {
+                kind: "証明書の記載事項",
+                value: t.to_string(),
+            })
+    }
+
+    /// Items a 写し omits unless asked for (and allowed).
+    pub fn omitted_by_default(self) -> bool {
+        matches!(
+            self,
+            Item::Honseki
+                | Item::Relationship
+                | Item::JuminhyoCode
+                | Item::IndividualNumber
+                | Item::ResidenceDetails
+        )
+    }
+}
+
+/// Who asks for the certificate (請求者の区分).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequesterKind {
+    /// 本人.
+    Himself,
+    /// 同一世帯の者.
+    SameHousehold,
+    /// 第三者 with a legitimate interest (住基法12条の3第1項).
+    ThirdParty,
+    /// 弁護士, 司法書士 … for their duties (職務上請求, 12条の3第2項).
+    Professional,
+}
+
+impl RequesterKind {
+    pub const ALL: [RequesterKind; 4] = [
+        RequesterKind::Himself,
+        RequesterKind::SameHousehold,
+        RequesterKind::ThirdParty,
+        RequesterKind::Professional,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            RequesterKind::Himself => "本人",
+            RequesterKind::SameHousehold => "同一世帯",
+            RequesterKind::ThirdParty => "第三者",
+            RequesterKind::Professional => "弁護士等職務上請求",
+        }
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            RequesterKind::Himself => "self",
+            RequesterKind::SameHousehold => "same_household",
+            RequesterKind::ThirdParty => "third_party",
+            RequesterKind::Professional => "professional",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        let t = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|k| k.code() == t || k.label() == t)
+            .ok_or_else(|| DomainError::UnknownCode {
+                kind: "請求者の区分",
+                value: t.to_string(),
+            })
+    }
+    /// May this requester see the 住民票コード and 個人番号? Only the person and their
+    /// household (住基法12条; third-party requests under 12条の3 never print them).
+    pub fn may_see_numbers(self) -> bool {
+        matches!(self, RequesterKind::Himself | RequesterKind::SameHousehold)
+    }
+}
+
+/// The requester, as the counter recorded them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequesterInfo {
+    pub kind: Option<RequesterKind>,
+    /// Their own record, when they are a resident (本人, 同一世帯).
+    pub person_id: Option<PersonId>,
+    pub name: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub address: Option<String>,
+    /// 請求の事由: required from third parties and professionals.
+    pub reason: Option<String>,
+    /// 資格と登録番号 of a professional (弁護士 第12345号 …).
+    pub qualification: Option<String>,
+}
+
+/// A request for a certificate, as entered at the counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateRequest {
+    pub kind: CertificateKind,
+    pub layout: Layout,
+    /// The persons printed, in order.
+    pub persons: Vec<PersonId>,
+    /// Every current member of the household was asked for (世帯全員).
+    pub whole_household: bool,
+    /// For a 写し: the optional items asked for. For a 記載事項証明書: the items certified.
+    pub items: Vec<Item>,
+    pub requester: RequesterInfo,
+    /// 使用目的.
+    pub purpose: String,
+    /// 本人確認: the document the requester showed (運転免許証, マイナンバーカード …).
+    pub identity_check: String,
+    pub copies: u32,
+    /// 手数料の免除: the reason, when no fee is charged (公用 …).
+    pub fee_exempt: Option<String>,
+}
+
+impl CertificateRequest {
+    /// The fee charged, in yen.
+    pub fn fee(&self) -> u32 {
+        if self
+            .fee_exempt
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty())
+        {
+            0
+        } else {
+            FEE_PER_COPY * self.copies
+        }
+    }
+}
+
+/// A person to print, with the name of the head of their household.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub person: Person,
+    /// 世帯主の氏名 (for a 除票: of the household the person left).
+    pub head_name: Option<String>,
+}
+
+/// One printed line: a label and its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Field {
+    pub label: String,
+    pub value: String,
+    /// Spans the whole row (addresses and other long values).
+    pub wide: bool,
+}
+
+/// One person's part of the certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub person_id: PersonId,
+    pub fields: Vec<Field>,
+}
+
+/// Everything printed on a certificate but its serial, verification code and pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateContent {
+    pub kind: CertificateKind,
+    pub layout: Layout,
+    pub title: String,
+    /// 世帯連記式: the household's address and head, printed once above the members.
+    pub header: Vec<Field>,
+    pub entries: Vec<Entry>,
+    /// The items printed (for the issuance register).
+    pub items: Vec<Item>,
+    /// The optional items left out, named on the certificate as 省略.
+    pub omitted: Vec<Item>,
+    /// 認証文.
+    pub certification: String,
+    pub issued_on: NaiveDate,
+    /// The issue date in 和暦, as printed.
+    pub issued_on_text: String,
+    pub municipality: String,
+    /// The mayor's title and name (…市長　氏名).
+    pub mayor: String,
+}
+
+impl CertificateContent {
+    /// Every string printed from the record (for the glyph check and the tests).
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        self.header
+            .iter()
+            .chain(self.entries.iter().flat_map(|e| e.fields.iter()))
+            .flat_map(|f| [f.label.as_str(), f.value.as_str()])
+            .chain([
+                self.title.as_str(),
+                self.certification.as_str(),
+                self.issued_on_text.as_str(),
+                self.municipality.as_str(),
+                self.mayor.as_str(),
+            ])
+    }
+}
+
+fn nonempty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn refuse(item: Item, reason: &str) -> DomainError {
+    DomainError::CertificateItem {
+        item: item.label(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Checks the request against the law and the records, and builds what is printed.
+/// `subjects` are the persons of `req.persons`, in that order; `requester` is the
+/// requester's own record when they named one.
+pub fn build(
+    req: &CertificateRequest,
+    subjects: &[Subject],
+    requester: Option<&Person>,
+    municipality: &str,
+    mayor: &str,
+    today: NaiveDate,
+) -> Result<CertificateContent, DomainError> {
+    if subjects.is_empty() {
+        return Err(DomainError::NoPersons);
+    }
+    for (i, s) in subjects.iter().enumerate() {
+        if subjects[..i].iter().any(|o| o.person.id == s.person.id) {
+            return Err(DomainError::DuplicatePerson);
+        }
+        let removed = s.person.is_removed();
+        if removed != req.kind.of_removed() {
+            return Err(DomainError::CertificateRecord {
+                name: s.person.name.full(),
+                state: if removed { "除票" } else { "住民票" },
+                kind: req.kind.title(),
+            });
+        }
+    }
+    if req.kind.of_removed() && req.layout == Layout::Household {
+        return Err(DomainError::CertificateLayout(
+            "除票の写し・除票記載事項証明書は個人票で交付します".into(),
+        ));
+    }
+    if req.layout == Layout::Household {
+        let h = subjects[0].person.household_id;
+        if subjects.iter().any(|s| s.person.household_id != h) {
+            return Err(DomainError::CertificateLayout(
+                "世帯連記式には同じ世帯の人だけを記載できます".into(),
+            ));
+        }
+    }
+    if req.purpose.trim().is_empty() {
+        return Err(DomainError::Missing {
+            field: "使用目的"
+        });
+    }
+    if req.identity_check.trim().is_empty() {
+        return Err(DomainError::Missing {
+            field: "本人確認書類",
+        });
+    }
+    if req.copies == 0 || req.copies > MAX_COPIES {
+        return Err(DomainError::Invalid {
+            field: "通数",
+            reason: format!("1から{MAX_COPIES}までで指定してください"),
+        });
+    }
+    let kind = req.requester.kind.ok_or(DomainError::Missing {
+        field: "請求者の区分",
+    })?;
+    check_requester(req, kind, subjects, requester)?;
+
+    // The items printed.
+    let mut items: Vec<Item> = if req.kind.items_only() {
+        if req.items.iter().all(|i| *i == Item::Name) {
+            return Err(DomainError::Missing {
+                field: "証明する事項",
+            });
+        }
+        let mut v = vec![Item::Name];
+        v.extend(req.items.iter().copied().filter(|i| *i != Item::Name));
+        v
+    } else {
+        let mut v: Vec<Item> = Item::ALL
+            .into_iter()
+            .filter(|i| !i.omitted_by_default())
+            .collect();
+        v.extend(req.items.iter().copied().filter(|i| i.omitted_by_default()));
+        v
+    };
+    items.sort();
+    items.dedup();
+    if !req.kind.of_removed() {
+        if req.kind.items_only() && items.contains(&Item::Removal) {
+            return Err(refuse(Item::Removal, "住民票には消除の記載がありません"));
+        }
+        items.retain(|i| *i != Item::Removal);
+    }
+    for item in &items {
+        match item {
+            Item::IndividualNumber | Item::JuminhyoCode if !kind.may_see_numbers() => {
+                return Err(refuse(
+                    *item,
+                    "本人又は同一世帯の方からの請求に限り記載できます",
+                ));
+            }
+            _ => {}
+        }
+    }
+    let omitted: Vec<Item> = if req.kind.items_only() {
+        vec![]
+    } else {
+        Item::ALL
+            .into_iter()
+            .filter(|i| i.omitted_by_default() && !items.contains(i))
+            .filter(|i| match i {
+                // Name an item as left out only where somebody has it.
+                Item::Honseki => subjects.iter().any(|s| s.person.foreign.is_none()),
+                Item::ResidenceDetails => subjects.iter().any(|s| s.person.foreign.is_some()),
+                _ => true,
+            })
+            .collect()
+    };
+
+    let mut header = vec![];
+    if req.layout == Layout::Household {
+        let p = &subjects[0].person;
+        if items.contains(&Item::Address) {
+            header.push(field("住所", p.address.line(), true));
+        }
+        if items.contains(&Item::Head) {
+            header.push(field(
+                "世帯主",
+                subjects[0].head_name.clone().unwrap_or_default(),
+                true,
+            ));
+        }
+    }
+    let mut entries = Vec::with_capacity(subjects.len());
+    for s in subjects {
+        entries.push(Entry {
+            person_id: s.person.id,
+            fields: fields_of(s, &items, req.layout)?,
+        });
+    }
+    let certification = certification(req.kind, req.whole_household).to_string();
+    Ok(CertificateContent {
+        kind: req.kind,
+        layout: req.layout,
+        title: req.kind.title().to_string(),
+        header,
+        entries,
+        items,
+        omitted,
+        certification,
+        issued_on: today,
+        issued_on_text: format_wareki(today)?,
+        municipality: municipality.to_string(),
+        mayor: mayor.to_string(),
+    })
+}
+
+fn check_requester(
+    req: &CertificateRequest,
+    kind: RequesterKind,
+    subjects: &[Subject],
+    requester: Option<&Person>,
+) -> Result<(), DomainError> {
+    let r = &req.requester;
+    let bad = |reason: &str| DomainError::CertificateRequester(reason.to_string());
+    match kind {
+        RequesterKind::Himself => {
+            let me = requester.ok_or_else(|| bad("本人の住民記録を指定してください"))?;
+            if subjects.len() != 1 || subjects[0].person.id != me.id {
+                return Err(bad(
+                    "本人請求で交付できるのは本人の証明書だけです(世帯員の分は同一世帯の請求として受け付けてください)",
+                ));
+            }
+        }
+        RequesterKind::SameHousehold => {
+            let me = requester.ok_or_else(|| bad("請求者の住民記録を指定してください"))?;
+            if subjects
+                .iter()
+                .any(|s| s.person.household_id != me.household_id)
+            {
+                return Err(bad("請求者と同じ世帯の人ではありません"));
+            }
+        }
+        RequesterKind::ThirdParty => {
+            if nonempty(&r.name).is_none() {
+                return Err(DomainError::Missing {
+                    field: "請求者の氏名",
+                });
+            }
+            if nonempty(&r.reason).is_none() {
+                return Err(DomainError::Missing {
+                    field: "請求の事由",
+                });
+            }
+        }
+        RequesterKind::Professional => {
+            if nonempty(&r.name).is_none() {
+                return Err(DomainError::Missing {
+                    field: "請求者の氏名",
+                });
+            }
+            if nonempty(&r.qualification).is_none() {
+                return Err(DomainError::Missing {
+                    field: "資格・登録番号",
+                });
+            }
+            if nonempty(&r.reason).is_none() {
+                return Err(DomainError::Missing {
+                    field: "業務の種類・依頼者",
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn field(label: &str, value: String, wide: bool) -> Field {
+    Field {
+        label: label.to_string(),
+        value,
+        wide,
+    }
+}
+
+fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, DomainError> {
+    let p = &s.person;
+    let mut out = vec![];
+    for item in items {
+        let label = item.label();
+        match item {
+            Item::Name => out.push(field(label, p.name.full(), false)),
+            Item::Furigana => out.push(field(label, p.furigana.full(), false)),
+            Item::BirthDate => out.push(field(label, format_wareki(p.birth_date)?, false)),
+            Item::Sex => out.push(field(label, p.sex.label().to_string(), false)),
+            Item::Head => {
+                if layout == Layout::Individual {
+                    out.push(field(label, s.head_name.clone().unwrap_or_default(), false));
+                }
+            }
+            Item::Relationship => out.push(field(label, p.relationship.label().into(), false)),
+            Item::Address => {
+                if layout == Layout::Individual {
+                    out.push(field(label, p.address.line(), true));
+                }
+            }
+            Item::AddressSince => {
+                let mut v = format_wareki(p.address_since)?;
+                if let Some(m) = &p.moved_in
+                    && p.address_since == p.became_resident_on
+                {
+                    v.push_str(&format!("　{}届出", format_wareki(m.notified_on)?));
+                }
+                out.push(field(label, v, false));
+            }
+            Item::BecameResident => {
+                out.push(field(label, format_wareki(p.became_resident_on)?, false));
+            }
+            Item::PreviousAddress => out.push(field(
+                label,
+                p.previous_address_in_city
+                    .as_ref()
+                    .map(|a| a.line())
+                    .unwrap_or_default(),
+                true,
+            )),
+            Item::MovedInFrom => out.push(field(
+                label,
+                p.moved_in
+                    .as_ref()
+                    .and_then(|m| m.previous_address.as_ref())
+                    .map(|a| a.line())
+                    .unwrap_or_default(),
+                true,
+            )),
+            Item::Honseki => {
+                if p.foreign.is_none() {
+                    let v = p
+                        .honseki
+                        .as_ref()
+                        .map(|h| format!("{}　筆頭者 {}", h.domicile, h.head_name))
+                        .unwrap_or_default();
+                    out.push(field(label, v, true));
+                }
+            }
+            Item::JuminhyoCode => out.push(field(
+                label,
+                p.juminhyo_code
+                    .as_ref()
+                    .map(|c| c.to_string())
+                    .unwrap_or_default(),
+                false,
+            )),
+            Item::IndividualNumber => out.push(field(
+                label,
+                p.individual_number
+                    .as_ref()
+                    .map(|n| n.as_str().to_string())
+                    .unwrap_or_default(),
+                false,
+            )),
+            Item::Nationality => {
+                if let Some(f) = &p.foreign {
+                    out.push(field(label, f.nationality.clone(), false));
+                    out.push(field(
+                        "法第30条の45に規定する区分",
+                        f.category.label().into(),
+                        false,
+                    ));
+                }
+            }
+            Item::ResidenceDetails => {
+                if let Some(f) = &p.foreign {
+                    let mut v = f.status.map(|s| s.label().to_string()).unwrap_or_default();
+                    if let Some(period) = &f.period {
+                        v.push_str(&format!("　在留期間 {period}"));
+                    }
+                    if let Some(e) = f.expires_on {
+                        v.push_str(&format!("　満了日 {}", format_wareki(e)?));
+                    }
+                    out.push(field(label, v, true));
+                    if let Some(card) = &f.card_number {
+                        out.push(field("在留カード等番号", card.clone(), false));
+                    }
+                }
+            }
+            Item::Alias => {
+                if let Some(a) = p.foreign.as_ref().and_then(|f| f.alias.as_ref()) {
+                    out.push(field(label, a.name.full(), false));
+                }
+            }
+            Item::Removal => {
+                if let PersonStatus::Removed {
+                    on,
+                    reason,
+                    destination,
+                } = &p.status
+                {
+                    let mut v = format!("{}　{}", format_wareki(*on)?, reason.label());
+                    if let Some(d) = destination {
+                        v.push_str(&format!("　転出先 {}", d.line()));
+                    }
+                    out.push(field(label, v, true));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The certification text (認証文) of each kind.
+pub fn certification(kind: CertificateKind, whole_household: bool) -> &'static str {
+    match kind {
+        CertificateKind::ResidentCopy if whole_household => {
+            "この写しは、世帯全員の住民票の原本と相違ないことを証明する。"
+        }
+        CertificateKind::ResidentCopy => "この写しは、住民票の原本と相違ないことを証明する。",
+        CertificateKind::ResidentItems => "上記の事項は、住民票に記載されていることを証明する。",
+        CertificateKind::RemovedCopy => "この写しは、除票の原本と相違ないことを証明する。",
+        CertificateKind::RemovedItems => "上記の事項は、除票に記載されていることを証明する。",
+    }
+}
