@@ -7,6 +7,8 @@
 //! every variation sequence is looked up in the font: a missing glyph is an error
 //! ([`CertError::MissingGlyph`]), never a silent fallback to another character.
 
+pub mod issue;
+
 use kikan_domain::certificate::{CertificateContent, Field, Layout};
 use krilla::Document;
 use krilla::color::{luma, rgb};

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod certificates;
 pub mod drafts;
 pub mod dto;
 pub mod error;
@@ -39,6 +40,9 @@ pub struct AppState {
     pub drafts: Arc<tokio::sync::Mutex<()>>,
     /// Today's date in Japan (the registry's calendar); replaceable in tests.
     pub today: Arc<dyn Fn() -> NaiveDate + Send + Sync>,
+    /// The certificate font file (IPAmj明朝), loaded on the first certificate.
+    pub cert_font_path: std::path::PathBuf,
+    pub cert_font: Arc<tokio::sync::OnceCell<Arc<kikan_cert::CertFont>>>,
 }
 
 impl AppState {
@@ -49,6 +53,8 @@ impl AppState {
             drafts: Arc::new(tokio::sync::Mutex::new(())),
             oidc: Arc::default(),
             today: Arc::new(japan_today),
+            cert_font_path: kikan_cert::CertFont::default_path(),
+            cert_font: Arc::default(),
         }
     }
 }
@@ -73,6 +79,8 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         accounts::audit_actor, accounts::audit_verify,
         drafts::add, drafts::list, drafts::commit, drafts::reject,
         support::register, support::list, support::extend, support::end, support::decide_request,
+        certificates::preview, certificates::issue, certificates::reprint, certificates::register,
+        certificates::get, certificates::verify,
     ),
     tags(
         (name = "tenants", description = "Municipalities (団体)"),
@@ -81,6 +89,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         (name = "accounts", description = "Login, staff accounts and API tokens"),
         (name = "audit", description = "The audit log (監査)"),
         (name = "support", description = "支援措置 (DB C) and decisions on requests concerning protected persons"),
+        (name = "certificates", description = "住民票の写し, 記載事項証明書, 除票の写し: preview, issue, re-print, the issuance register and verification"),
     )
 )]
 pub struct ApiDoc;
@@ -138,6 +147,12 @@ api! {
     post "/api/v1/tenants/{tenant}/support-measures/{id}/extend" => support::extend, Policy::Needs(Permission::ApproveException);
     post "/api/v1/tenants/{tenant}/support-measures/{id}/end" => support::end, Policy::Needs(Permission::ApproveException);
     post "/api/v1/tenants/{tenant}/requests/decide" => support::decide_request, Policy::Needs(Permission::IssueCertificate);
+    post "/api/v1/tenants/{tenant}/certificates/preview" => certificates::preview, Policy::Needs(Permission::IssueCertificate);
+    post "/api/v1/tenants/{tenant}/certificates" => certificates::issue, Policy::Needs(Permission::IssueCertificate);
+    get "/api/v1/tenants/{tenant}/certificates" => certificates::register, Policy::Needs(Permission::IssueCertificate);
+    post "/api/v1/tenants/{tenant}/certificates/verify" => certificates::verify, Policy::Needs(Permission::IssueCertificate);
+    get "/api/v1/tenants/{tenant}/certificates/{serial}" => certificates::get, Policy::Needs(Permission::IssueCertificate);
+    post "/api/v1/tenants/{tenant}/certificates/{serial}/reprint" => certificates::reprint, Policy::Needs(Permission::IssueCertificate);
 }
 
 /// The policy of a matched route (None: the route is not in the table).

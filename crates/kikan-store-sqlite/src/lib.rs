@@ -11,6 +11,7 @@ use kikan_security::crypto::Keyring;
 use kikan_security::{AuditEvent, AuditRecord, Role};
 use kikan_store::accounts::{ApiToken, LoginState, OidcProvider, Session, StaffAccount};
 use kikan_store::bulk::{BulkRows, HouseholdRow, LedgerRow, PersonRow};
+use kikan_store::certificates::{self, Certificate, CertificateQuery, Reprint};
 use kikan_store::drafts::{Draft, DraftDecision};
 use kikan_store::seal::Sealer;
 use kikan_store::{
@@ -1178,6 +1179,166 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn reserve_certificate_serial(&self, tenant: LocalGovCode) -> Result<i64, StoreError> {
+        let _w = self.write.lock().await;
+        let row = sqlx::query(
+            "INSERT INTO certificate_serials (tenant_id, last_serial) VALUES (?, 1)
+             ON CONFLICT (tenant_id) DO UPDATE SET last_serial = last_serial + 1
+             RETURNING last_serial",
+        )
+        .bind(tenant_key(tenant))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        row.try_get::<i64, _>(0).map_err(db)
+    }
+
+    async fn add_certificate(
+        &self,
+        tenant: LocalGovCode,
+        c: &Certificate,
+    ) -> Result<(), StoreError> {
+        let t = tenant_key(tenant);
+        let data = certificates::seal(&self.sealer, &t, c)?;
+        let _w = self.write.lock().await;
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        sqlx::query(
+            "INSERT INTO certificates (tenant_id, serial, code, issued_at, issued_on, kind, staff, data)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&t)
+        .bind(c.serial)
+        .bind(&c.code)
+        .bind(c.issued_at)
+        .bind(c.content.issued_on)
+        .bind(c.content.kind.code())
+        .bind(&c.staff)
+        .bind(&data)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| if unique_violation(&e) { StoreError::Conflict } else { db(e) })?;
+        for p in c.persons() {
+            sqlx::query(
+                "INSERT INTO certificate_persons (tenant_id, person_id, serial) VALUES (?, ?, ?)",
+            )
+            .bind(&t)
+            .bind(p.0)
+            .bind(c.serial)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn certificate(
+        &self,
+        tenant: LocalGovCode,
+        serial: i64,
+    ) -> Result<Option<Certificate>, StoreError> {
+        let t = tenant_key(tenant);
+        let row = sqlx::query("SELECT data FROM certificates WHERE tenant_id = ? AND serial = ?")
+            .bind(&t)
+            .bind(serial)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        match row {
+            Some(r) => {
+                let reprints = self.reprints(&t, serial).await?;
+                let data: String = r.try_get("data").map_err(db)?;
+                certificates::open(&self.sealer, &t, &data, reprints).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn certificate_by_code(
+        &self,
+        tenant: LocalGovCode,
+        code: &str,
+    ) -> Result<Option<Certificate>, StoreError> {
+        let row = sqlx::query("SELECT serial FROM certificates WHERE tenant_id = ? AND code = ?")
+            .bind(tenant_key(tenant))
+            .bind(code)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        match row {
+            Some(r) => {
+                self.certificate(tenant, r.try_get("serial").map_err(db)?)
+                    .await
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn certificates(
+        &self,
+        tenant: LocalGovCode,
+        q: &CertificateQuery,
+    ) -> Result<Vec<Certificate>, StoreError> {
+        let t = tenant_key(tenant);
+        let mut b = QueryBuilder::<Sqlite>::new(
+            "SELECT serial, data FROM certificates c WHERE tenant_id = ",
+        );
+        b.push_bind(&t);
+        if let Some(from) = q.from {
+            b.push(" AND issued_on >= ").push_bind(from);
+        }
+        if let Some(to) = q.to {
+            b.push(" AND issued_on <= ").push_bind(to);
+        }
+        if let Some(staff) = &q.staff {
+            b.push(" AND staff = ").push_bind(staff.clone());
+        }
+        if let Some(kind) = &q.kind {
+            b.push(" AND kind = ").push_bind(kind.clone());
+        }
+        if let Some(p) = q.person {
+            b.push(" AND serial IN (SELECT serial FROM certificate_persons WHERE tenant_id = ")
+                .push_bind(&t)
+                .push(" AND person_id = ")
+                .push_bind(p.0)
+                .push(")");
+        }
+        b.push(" ORDER BY serial DESC LIMIT ")
+            .push_bind(q.bounded_limit());
+        let rows = b.build().fetch_all(&self.pool).await.map_err(db)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let serial: i64 = r.try_get("serial").map_err(db)?;
+            let data: String = r.try_get("data").map_err(db)?;
+            let reprints = self.reprints(&t, serial).await?;
+            out.push(certificates::open(&self.sealer, &t, &data, reprints)?);
+        }
+        Ok(out)
+    }
+
+    async fn add_certificate_reprint(
+        &self,
+        tenant: LocalGovCode,
+        serial: i64,
+        r: &Reprint,
+    ) -> Result<(), StoreError> {
+        let t = tenant_key(tenant);
+        let data = certificates::reprint_json(r)?;
+        let _w = self.write.lock().await;
+        sqlx::query(
+            "INSERT INTO certificate_reprints (tenant_id, serial, n, data)
+             SELECT ?, ?, COALESCE(MAX(n), 0) + 1, ? FROM certificate_reprints WHERE tenant_id = ? AND serial = ?",
+        )
+        .bind(&t)
+        .bind(serial)
+        .bind(&data)
+        .bind(&t)
+        .bind(serial)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
     async fn append_audit(
         &self,
         tenant: LocalGovCode,
@@ -1726,4 +1887,21 @@ fn fail_all(n: usize, e: &StoreError) -> Vec<Result<i64, StoreError>> {
     (0..n)
         .map(|_| Err(StoreError::Database(e.to_string())))
         .collect()
+}
+
+impl SqliteStore {
+    /// The re-prints of one certificate, oldest first.
+    async fn reprints(&self, t: &str, serial: i64) -> Result<Vec<Reprint>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT data FROM certificate_reprints WHERE tenant_id = ? AND serial = ? ORDER BY n",
+        )
+        .bind(t)
+        .bind(serial)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| certificates::reprint_of(&r.try_get::<String, _>("data").map_err(db)?))
+            .collect()
+    }
 }

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod bulk;
+pub mod certificates;
 pub mod check;
 pub mod drafts;
 pub mod error;
@@ -419,6 +420,42 @@ pub trait Store: Send + Sync + 'static {
         tenant: LocalGovCode,
         persons: &[PersonId],
     ) -> Result<Vec<SupportMeasure>, StoreError>;
+
+    // ---- the issuance register (証明書交付簿) ----
+
+    /// Takes the tenant's next 交付番号. A number taken and never recorded (the drawing
+    /// failed) stays a gap in the register, as a spoiled form (書損) does on paper.
+    async fn reserve_certificate_serial(&self, tenant: LocalGovCode) -> Result<i64, StoreError>;
+    /// Records an issued certificate under its reserved serial.
+    async fn add_certificate(
+        &self,
+        tenant: LocalGovCode,
+        c: &certificates::Certificate,
+    ) -> Result<(), StoreError>;
+    async fn certificate(
+        &self,
+        tenant: LocalGovCode,
+        serial: i64,
+    ) -> Result<Option<certificates::Certificate>, StoreError>;
+    /// The certificate a 照合番号 belongs to.
+    async fn certificate_by_code(
+        &self,
+        tenant: LocalGovCode,
+        code: &str,
+    ) -> Result<Option<certificates::Certificate>, StoreError>;
+    /// Searches the register, newest first.
+    async fn certificates(
+        &self,
+        tenant: LocalGovCode,
+        q: &certificates::CertificateQuery,
+    ) -> Result<Vec<certificates::Certificate>, StoreError>;
+    /// Records a re-print of an issued certificate.
+    async fn add_certificate_reprint(
+        &self,
+        tenant: LocalGovCode,
+        serial: i64,
+        r: &certificates::Reprint,
+    ) -> Result<(), StoreError>;
 
     // ---- the audit log ----
 

@@ -1,0 +1,353 @@
+//! Issuing certificates against the store: gather the records, decide the 支援措置 question,
+//! build the content, draw it, and record it in the issuance register. The HTTP API and
+//! the CLI both issue through here; they write the audit events (each knows its actor).
+
+use crate::{CertError, CertFont, Rendered, Stamp, render, sha256_hex};
+use chrono::{Duration, NaiveDate, Utc};
+use kikan_domain::certificate::{CertificateContent, CertificateRequest, Subject, build};
+use kikan_domain::support::{MeasureId, RequestDecision, Requester, decide};
+use kikan_domain::{DomainError, LocalGovCode, Person, PersonId, PersonStatus};
+use kikan_store::certificates::{Certificate, Reprint};
+use kikan_store::{Store, StoreError, Tenant};
+use rand::Rng;
+
+/// Why a certificate was not issued.
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Cert(#[from] CertError),
+    /// The requester is someone a printed person is shielded from (支援措置).
+    #[error("この請求には応じられません(証明書の交付の請求は支援措置により制限されています)")]
+    Refused { measure: MeasureId },
+    /// A third party asks about a protected person: an examiner must approve.
+    #[error("支援措置の対象者が含まれているため、審査担当の承認(承認理由の入力)が必要です")]
+    NeedsApproval { measures: Vec<MeasureId> },
+    #[error("交付番号 {0} の証明書は交付簿にありません")]
+    NotFound(i64),
+}
+
+impl IssueError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            IssueError::Domain(e) => e.code(),
+            IssueError::Store(e) => e.code(),
+            IssueError::Cert(e) => e.code(),
+            IssueError::Refused { .. } => "E-SUPPORT-001",
+            IssueError::NeedsApproval { .. } => "E-SUPPORT-002",
+            IssueError::NotFound(_) => "E-CERT-020",
+        }
+    }
+}
+
+/// A request checked and its content built, ready to draw.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub request: CertificateRequest,
+    pub content: CertificateContent,
+    /// How a 支援措置 concerning a printed person was settled (None: none concerned).
+    pub support: Option<String>,
+}
+
+/// The persons of a request, with their heads' names, in the order asked.
+async fn subjects(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    ids: &[PersonId],
+) -> Result<Vec<Subject>, IssueError> {
+    let found = store.persons(tenant, ids).await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let person = found
+            .iter()
+            .find(|p| p.id == *id)
+            .cloned()
+            .ok_or(DomainError::PersonNotFound(id.to_string()))?;
+        let head_name = head_name(store, tenant, &person).await?;
+        out.push(Subject { person, head_name });
+    }
+    Ok(out)
+}
+
+/// The name of the head of the person's household: today, or for a 除票 on the day
+/// before the removal.
+async fn head_name(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    person: &Person,
+) -> Result<Option<String>, IssueError> {
+    if person.is_head() {
+        return Ok(Some(person.name.full()));
+    }
+    let on = match &person.status {
+        PersonStatus::Removed { on, .. } => *on - Duration::days(1),
+        _ => {
+            let hh = store.households(tenant, &[person.household_id]).await?;
+            let Some(h) = hh.first() else {
+                return Ok(None);
+            };
+            let head = store.persons(tenant, &[h.head]).await?;
+            return Ok(head.first().map(|p| p.name.full()));
+        }
+    };
+    let then = store
+        .household_as_of(tenant, person.household_id, on)
+        .await?;
+    Ok(then.and_then(|(h, members)| {
+        members
+            .iter()
+            .find(|m| m.id == h.head)
+            .map(|m| m.name.full())
+    }))
+}
+
+/// Checks a request and builds its content. `approval` is the examiner's reason for
+/// a third-party request concerning a protected person; pass it only when the caller
+/// may approve exceptions.
+pub async fn prepare(
+    store: &dyn Store,
+    tenant: &Tenant,
+    mut request: CertificateRequest,
+    approval: Option<&str>,
+    today: NaiveDate,
+) -> Result<Prepared, IssueError> {
+    if request.whole_household && request.persons.is_empty() {
+        return Err(DomainError::NoPersons.into());
+    }
+    if request.persons.is_empty() {
+        return Err(DomainError::NoPersons.into());
+    }
+    let subjects = subjects(store, tenant.code, &request.persons).await?;
+    if request.whole_household {
+        // 世帯全員: every current member, and no one else.
+        let h = subjects[0].person.household_id;
+        let households = store.households(tenant.code, &[h]).await?;
+        let members = households
+            .first()
+            .map(|h| h.members.clone())
+            .unwrap_or_default();
+        let asked: Vec<PersonId> = subjects.iter().map(|s| s.person.id).collect();
+        if members.len() != asked.len() || members.iter().any(|m| !asked.contains(m)) {
+            return Err(DomainError::CertificateLayout(
+                "世帯全員の写しには、世帯の現在の全員を指定してください".into(),
+            )
+            .into());
+        }
+        request.persons = members;
+    }
+    let requester_person = match request.requester.person_id {
+        Some(id) => Some(
+            store
+                .persons(tenant.code, &[id])
+                .await?
+                .into_iter()
+                .next()
+                .ok_or(DomainError::PersonNotFound(id.to_string()))?,
+        ),
+        None => None,
+    };
+    // 支援措置: decided before anything about the persons is built or shown.
+    let measures = store.support_for(tenant.code, &request.persons).await?;
+    let requester = Requester {
+        person_id: request.requester.person_id,
+        name: request
+            .requester
+            .name
+            .clone()
+            .or_else(|| requester_person.as_ref().map(|p| p.name.full())),
+        birth_date: request
+            .requester
+            .birth_date
+            .or_else(|| requester_person.as_ref().map(|p| p.birth_date)),
+    };
+    let support = match decide(&measures, &request.persons, &requester, today) {
+        RequestDecision::Allowed => None,
+        RequestDecision::AllowedSelf => {
+            Some("支援措置の対象者本人(同一の措置の対象者)からの請求".into())
+        }
+        RequestDecision::RefusedShielded { measure } => {
+            return Err(IssueError::Refused { measure });
+        }
+        RequestDecision::NeedsApproval { measures } => {
+            match approval.map(str::trim).filter(|s| !s.is_empty()) {
+                Some(reason) => Some(format!("審査の承認: {reason}")),
+                None => return Err(IssueError::NeedsApproval { measures }),
+            }
+        }
+    };
+    // Keep the order the staff chose (whole households in the household's order).
+    let ordered: Vec<Subject> = request
+        .persons
+        .iter()
+        .filter_map(|id| subjects.iter().find(|s| s.person.id == *id).cloned())
+        .collect();
+    let content = build(
+        &request,
+        &ordered,
+        requester_person.as_ref(),
+        &tenant.name,
+        &tenant.mayor,
+        today,
+    )?;
+    Ok(Prepared {
+        request,
+        content,
+        support,
+    })
+}
+
+/// A new 照合番号: 16 characters of Crockford's base32 (80 random bits), no I, L, O or U.
+pub fn new_code() -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Normalises a typed 照合番号: hyphens and spaces dropped, upper case, the letters a
+/// person confuses read as the digits they look like.
+pub fn normalise_code(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| match c.to_ascii_uppercase() {
+            'I' | 'L' => '1',
+            'O' => '0',
+            c => c,
+        })
+        .collect()
+}
+
+/// Draws a preview (見本): no serial, no code, nothing recorded.
+pub fn preview(font: &CertFont, p: &Prepared) -> Result<Rendered, IssueError> {
+    Ok(render(
+        font,
+        &p.content,
+        &Stamp {
+            serial: 0,
+            code: String::new(),
+            preview: true,
+        },
+    )?)
+}
+
+/// Issues a prepared certificate: takes the next serial, draws, records. The caller
+/// appends the audit event.
+pub async fn issue(
+    store: &dyn Store,
+    font: &CertFont,
+    tenant: LocalGovCode,
+    p: Prepared,
+    staff: &str,
+) -> Result<(Certificate, Rendered), IssueError> {
+    // Check the glyphs before a serial is taken: a name the font cannot print leaves no gap.
+    for t in p.content.texts() {
+        font.check(t)?;
+    }
+    let serial = store.reserve_certificate_serial(tenant).await?;
+    let code = new_code();
+    let rendered = render(
+        font,
+        &p.content,
+        &Stamp {
+            serial,
+            code: code.clone(),
+            preview: false,
+        },
+    )?;
+    let c = Certificate {
+        serial,
+        code,
+        issued_at: Utc::now(),
+        staff: staff.to_string(),
+        fee: p.request.fee(),
+        request: p.request,
+        content: p.content,
+        support: p.support,
+        pages: rendered.pages,
+        pdf_sha256: rendered.sha256(),
+        reprints: vec![],
+    };
+    store.add_certificate(tenant, &c).await?;
+    Ok((c, rendered))
+}
+
+/// Re-prints an issued certificate (the same serial, code and content) and records it.
+pub async fn reprint(
+    store: &dyn Store,
+    font: &CertFont,
+    tenant: LocalGovCode,
+    serial: i64,
+    staff: &str,
+    reason: &str,
+) -> Result<(Certificate, Rendered), IssueError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(DomainError::Missing {
+            field: "再印刷の理由",
+        }
+        .into());
+    }
+    let c = store
+        .certificate(tenant, serial)
+        .await?
+        .ok_or(IssueError::NotFound(serial))?;
+    let rendered = render(
+        font,
+        &c.content,
+        &Stamp {
+            serial,
+            code: c.code.clone(),
+            preview: false,
+        },
+    )?;
+    store
+        .add_certificate_reprint(
+            tenant,
+            serial,
+            &Reprint {
+                at: Utc::now(),
+                staff: staff.to_string(),
+                reason: reason.to_string(),
+            },
+        )
+        .await?;
+    Ok((c, rendered))
+}
+
+/// What a verification found.
+#[derive(Debug, Clone)]
+pub struct Verification {
+    pub certificate: Certificate,
+    /// Whether the PDF given has the bytes issued (None: no PDF given).
+    pub pdf_matches: Option<bool>,
+}
+
+/// Looks a 照合番号 up in the register; with a PDF (or its SHA-256), also tells whether
+/// the file is the one issued, unaltered.
+pub async fn verify(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    code: &str,
+    pdf: Option<&[u8]>,
+    pdf_sha256: Option<&str>,
+) -> Result<Option<Verification>, IssueError> {
+    let code = normalise_code(code);
+    let Some(c) = store.certificate_by_code(tenant, &code).await? else {
+        return Ok(None);
+    };
+    let given = match (pdf, pdf_sha256) {
+        (Some(bytes), _) => Some(sha256_hex(bytes)),
+        (None, Some(h)) => Some(h.trim().to_ascii_lowercase()),
+        (None, None) => None,
+    };
+    let pdf_matches = given.map(|h| h == c.pdf_sha256);
+    Ok(Some(Verification {
+        certificate: c,
+        pdf_matches,
+    }))
+}

@@ -1,0 +1,639 @@
+//! Certificates over HTTP: preview, issue, re-print, the issuance register and
+//! verification of a 照合番号. The work is `kikan_cert::issue`'s; this module parses,
+//! authorises the 支援措置 approval, audits and answers with the PDF.
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::dto::date_in;
+use crate::error::{ApiError, ApiJson as Json, ApiPath as Path, ApiQuery as Query, ErrorBody};
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use kikan_cert::issue::{self, IssueError, Prepared};
+use kikan_cert::{CertError, CertFont, Rendered};
+use kikan_domain::certificate::{
+    CertificateKind, CertificateRequest, Item, Layout, RequesterInfo, RequesterKind,
+};
+use kikan_domain::{DomainError, HouseholdId, PersonId};
+use kikan_security::{Outcome, Permission};
+use kikan_store::certificates::{Certificate, CertificateQuery};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+
+type R<T> = Result<T, ApiError>;
+
+impl From<IssueError> for ApiError {
+    fn from(e: IssueError) -> Self {
+        match e {
+            IssueError::Domain(d) => d.into(),
+            IssueError::Store(s) => s.into(),
+            IssueError::Cert(c) => cert_error(c),
+            IssueError::Refused { .. } | IssueError::NeedsApproval { .. } => {
+                ApiError::new(StatusCode::FORBIDDEN, e.code(), e.to_string())
+            }
+            IssueError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, e.code(), e.to_string()),
+        }
+    }
+}
+
+fn cert_error(c: CertError) -> ApiError {
+    match c {
+        CertError::MissingGlyph { .. } => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, c.code(), c.to_string())
+        }
+        CertError::Font(_) | CertError::Pdf(_) => {
+            tracing::error!(code = c.code(), cause = %c, "certificate drawing failed");
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, c.code(), c.to_string())
+        }
+    }
+}
+
+/// The certificate font, loaded on first use and then shared.
+async fn font(state: &AppState) -> R<Arc<CertFont>> {
+    let path = state.cert_font_path.clone();
+    state
+        .cert_font
+        .get_or_try_init(|| async move {
+            tokio::task::spawn_blocking(move || CertFont::load(&path))
+                .await
+                .map_err(|e| CertError::Font(e.to_string()))?
+                .map(Arc::new)
+        })
+        .await
+        .cloned()
+        .map_err(cert_error)
+}
+
+/// Runs a drawing on the blocking pool (a certificate takes milliseconds of CPU).
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, IssueError> + Send + 'static,
+) -> R<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "E-CERT-012", e.to_string()))?
+        .map_err(ApiError::from)
+}
+
+// ---------- input ----------
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RequesterIn {
+    /// self (本人), same_household (同一世帯), third_party (第三者), professional (弁護士等職務上請求).
+    pub kind: String,
+    /// The requester's own record, when they are a resident.
+    pub person_id: Option<i64>,
+    pub name: Option<String>,
+    /// 生年月日 (和暦 or 西暦).
+    pub birth_date: Option<String>,
+    pub address: Option<String>,
+    /// 請求の事由 (third parties, professionals).
+    pub reason: Option<String>,
+    /// 資格・登録番号 (professionals).
+    pub qualification: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CertificateIn {
+    /// resident_copy (住民票の写し), resident_items (住民票記載事項証明書), removed_copy
+    /// (除票の写し), removed_items (除票記載事項証明書).
+    pub kind: String,
+    /// household (世帯連記式; the default for 住民票) or individual (個人票).
+    pub layout: Option<String>,
+    /// 世帯全員: every current member of this household.
+    pub household_id: Option<i64>,
+    /// Or chosen persons, in print order.
+    #[serde(default)]
+    pub persons: Vec<i64>,
+    /// 写し: optional items asked for (honseki, relationship, juminhyo_code,
+    /// individual_number, residence_details). 記載事項証明書: the items certified.
+    #[serde(default)]
+    pub items: Vec<String>,
+    pub requester: RequesterIn,
+    /// 使用目的.
+    pub purpose: String,
+    /// 本人確認書類.
+    pub identity_check: String,
+    pub copies: Option<u32>,
+    /// 手数料免除の理由.
+    pub fee_exempt: Option<String>,
+    /// 審査's approval of a third-party request concerning a 支援措置 subject.
+    pub approval_reason: Option<String>,
+}
+
+fn parse(input: &CertificateIn, members: Option<Vec<PersonId>>) -> R<CertificateRequest> {
+    let kind = CertificateKind::parse(&input.kind).map_err(|e| ApiError::from(e).at("kind"))?;
+    let layout = match input.layout.as_deref().map(str::trim) {
+        None | Some("") => {
+            if kind.of_removed() {
+                Layout::Individual
+            } else {
+                Layout::Household
+            }
+        }
+        Some("household" | "世帯連記式") => Layout::Household,
+        Some("individual" | "個人票") => Layout::Individual,
+        Some(other) => {
+            return Err(ApiError::from(DomainError::UnknownCode {
+                kind: "様式",
+                value: other.to_string(),
+            })
+            .at("layout"));
+        }
+    };
+    let items = input
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Item::parse(s).map_err(|e| ApiError::from(e).at(format!("items[{i}]"))))
+        .collect::<R<Vec<_>>>()?;
+    let r = &input.requester;
+    let requester = RequesterInfo {
+        kind: Some(
+            RequesterKind::parse(&r.kind).map_err(|e| ApiError::from(e).at("requester.kind"))?,
+        ),
+        person_id: r.person_id.map(PersonId),
+        name: r.name.clone().filter(|s| !s.trim().is_empty()),
+        birth_date: r
+            .birth_date
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|d| date_in(d, "requester.birth_date"))
+            .transpose()?,
+        address: r.address.clone().filter(|s| !s.trim().is_empty()),
+        reason: r.reason.clone().filter(|s| !s.trim().is_empty()),
+        qualification: r.qualification.clone().filter(|s| !s.trim().is_empty()),
+    };
+    let whole = members.is_some();
+    let persons = members.unwrap_or_else(|| input.persons.iter().map(|i| PersonId(*i)).collect());
+    Ok(CertificateRequest {
+        kind,
+        layout,
+        persons,
+        whole_household: whole,
+        items,
+        requester,
+        purpose: input.purpose.trim().to_string(),
+        identity_check: input.identity_check.trim().to_string(),
+        copies: input.copies.unwrap_or(1),
+        fee_exempt: input.fee_exempt.clone().filter(|s| !s.trim().is_empty()),
+    })
+}
+
+/// Checks a request and builds its content; a refusal under a 支援措置 is audited.
+async fn prepare(state: &AppState, p: &Principal, input: &CertificateIn) -> R<Prepared> {
+    p.purpose()?;
+    let members = match input.household_id {
+        Some(h) => {
+            let hh = state.store.households(p.tenant, &[HouseholdId(h)]).await?;
+            let h = hh
+                .into_iter()
+                .next()
+                .ok_or_else(|| ApiError::from(DomainError::HouseholdNotFound(h.to_string())))?;
+            Some(h.members)
+        }
+        None => None,
+    };
+    let request = parse(input, members)?;
+    let tenant = state
+        .store
+        .tenant(p.tenant)
+        .await?
+        .ok_or_else(|| ApiError::not_found("団体"))?;
+    // Only an examiner's approval counts.
+    let approval = input
+        .approval_reason
+        .as_deref()
+        .filter(|_| p.role.allows(Permission::ApproveException));
+    let persons: Vec<i64> = request.persons.iter().map(|x| x.0).collect();
+    match issue::prepare(
+        state.store.as_ref(),
+        &tenant,
+        request,
+        approval,
+        (state.today)(),
+    )
+    .await
+    {
+        Ok(prepared) => {
+            if let (Some(reason), Some(_)) = (approval, &prepared.support) {
+                let e = p.event(
+                    "support.approve",
+                    persons,
+                    format!("第三者からの証明書の交付の請求を承認: {reason}"),
+                );
+                state.store.append_audit(p.tenant, &[e]).await?;
+            }
+            Ok(prepared)
+        }
+        Err(IssueError::Refused { measure }) => {
+            let mut e = p.event(
+                "request.refused",
+                persons,
+                format!("証明書の交付の請求を拒否(支援措置 {measure} の加害者等)"),
+            );
+            e.outcome = Outcome::Denied;
+            state.store.append_audit(p.tenant, &[e]).await?;
+            Err(IssueError::Refused { measure }.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn pdf_response(r: Rendered, c: Option<&Certificate>) -> R<Response> {
+    let name = match c {
+        Some(c) => format!("certificate-{:06}.pdf", c.serial),
+        None => "preview.pdf".to_string(),
+    };
+    let mut res = Response::new(Body::from(r.pdf));
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    let disposition = HeaderValue::from_str(&format!("inline; filename=\"{name}\""))
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "E-CERT-012", e.to_string()))?;
+    h.insert(header::CONTENT_DISPOSITION, disposition);
+    h.insert("x-kikan-pages", HeaderValue::from(r.pages));
+    if let Some(c) = c {
+        h.insert("x-kikan-certificate-serial", HeaderValue::from(c.serial));
+        if let Ok(v) = HeaderValue::from_str(&c.code) {
+            h.insert("x-kikan-verification-code", v);
+        }
+    }
+    Ok(res)
+}
+
+fn describe(c: &Certificate) -> String {
+    let r = &c.request;
+    let who = r
+        .requester
+        .kind
+        .map(|k| k.label())
+        .unwrap_or_default();
+    let items: Vec<&str> = c.content.items.iter().map(|i| i.label()).collect();
+    format!(
+        "{} 第{:06}号 {}通 請求者: {}{} 使用目的: {} 本人確認: {} 記載事項: {}",
+        c.content.title,
+        c.serial,
+        r.copies,
+        who,
+        r.requester
+            .name
+            .as_deref()
+            .map(|n| format!("({n})"))
+            .unwrap_or_default(),
+        r.purpose,
+        r.identity_check,
+        items.join("・")
+    )
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/certificates/preview", tag = "certificates",
+    request_body = CertificateIn, params(("tenant" = String, Path)),
+    responses((status = 200, description = "The certificate as a PDF marked 見本 (nothing issued)", content_type = "application/pdf"),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn preview(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<CertificateIn>,
+) -> R<Response> {
+    let prepared = prepare(&state, &p, &input).await?;
+    let font = font(&state).await?;
+    let persons: Vec<i64> = prepared.request.persons.iter().map(|x| x.0).collect();
+    let detail = format!("{}の見本を表示", prepared.content.title);
+    let rendered = blocking(move || issue::preview(&font, &prepared)).await?;
+    state
+        .store
+        .append_audit(p.tenant, &[p.event("certificate.preview", persons, detail)])
+        .await?;
+    pdf_response(rendered, None)
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/certificates", tag = "certificates",
+    request_body = CertificateIn, params(("tenant" = String, Path)),
+    responses((status = 201, description = "The issued certificate as a PDF; its serial and 照合番号 in the headers", content_type = "application/pdf"),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn issue(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<CertificateIn>,
+) -> R<Response> {
+    let prepared = prepare(&state, &p, &input).await?;
+    let font = font(&state).await?;
+    let store = state.store.clone();
+    let tenant = p.tenant;
+    let staff = p.actor.clone();
+    // Drawing is CPU work: on the blocking pool, with the store calls around it.
+    let handle = tokio::runtime::Handle::current();
+    let (c, rendered) = blocking(move || {
+        handle.block_on(issue::issue(store.as_ref(), &font, tenant, prepared, &staff))
+    })
+    .await?;
+    let persons: Vec<i64> = c.persons().iter().map(|x| x.0).collect();
+    state
+        .store
+        .append_audit(p.tenant, &[p.event("certificate.issue", persons, describe(&c))])
+        .await?;
+    let mut res = pdf_response(rendered, Some(&c))?;
+    *res.status_mut() = StatusCode::CREATED;
+    Ok(res)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReprintIn {
+    /// 再印刷の理由 (用紙詰まり, 汚損 …).
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/certificates/{serial}/reprint", tag = "certificates",
+    request_body = ReprintIn, params(("tenant" = String, Path), ("serial" = i64, Path)),
+    responses((status = 200, description = "The same certificate again (same serial and 照合番号)", content_type = "application/pdf"),
+        (status = 404, body = ErrorBody)))]
+pub async fn reprint(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+    Json(input): Json<ReprintIn>,
+) -> R<Response> {
+    let serial = path.1;
+    p.purpose()?;
+    let font = font(&state).await?;
+    let store = state.store.clone();
+    let tenant = p.tenant;
+    let staff = p.actor.clone();
+    let handle = tokio::runtime::Handle::current();
+    let (c, rendered) = blocking(move || {
+        handle.block_on(issue::reprint(
+            store.as_ref(),
+            &font,
+            tenant,
+            serial,
+            &staff,
+            &input.reason,
+        ))
+    })
+    .await?;
+    let persons: Vec<i64> = c.persons().iter().map(|x| x.0).collect();
+    state
+        .store
+        .append_audit(
+            p.tenant,
+            &[p.event(
+                "certificate.reprint",
+                persons,
+                format!("{} 第{:06}号を再印刷", c.content.title, c.serial),
+            )],
+        )
+        .await?;
+    pdf_response(rendered, Some(&c))
+}
+
+// ---------- the register ----------
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonRef {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReprintView {
+    pub at: String,
+    pub staff: String,
+    pub reason: String,
+}
+
+/// One line of the issuance register (証明書交付簿).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateView {
+    pub serial: i64,
+    /// 照合番号.
+    pub code: String,
+    pub issued_at: String,
+    pub staff: String,
+    pub kind: String,
+    pub title: String,
+    pub layout: String,
+    pub persons: Vec<PersonRef>,
+    pub requester_kind: String,
+    pub requester_name: Option<String>,
+    pub requester_reason: Option<String>,
+    pub purpose: String,
+    pub identity_check: String,
+    /// The items printed (labels).
+    pub items: Vec<String>,
+    pub copies: u32,
+    /// 手数料 (円).
+    pub fee: u32,
+    pub fee_exempt: Option<String>,
+    pub pages: u32,
+    pub support: Option<String>,
+    pub pdf_sha256: String,
+    pub reprints: Vec<ReprintView>,
+}
+
+fn view(c: &Certificate) -> CertificateView {
+    let names = c
+        .content
+        .entries
+        .iter()
+        .map(|e| PersonRef {
+            id: e.person_id.0,
+            name: e
+                .fields
+                .iter()
+                .find(|f| f.label == Item::Name.label())
+                .map(|f| f.value.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let r = &c.request;
+    CertificateView {
+        serial: c.serial,
+        code: c.code.clone(),
+        issued_at: c.issued_at.to_rfc3339(),
+        staff: c.staff.clone(),
+        kind: c.content.kind.code().into(),
+        title: c.content.title.clone(),
+        layout: c.content.layout.label().into(),
+        persons: names,
+        requester_kind: r.requester.kind.map(|k| k.label()).unwrap_or_default().into(),
+        requester_name: r.requester.name.clone(),
+        requester_reason: r.requester.reason.clone(),
+        purpose: r.purpose.clone(),
+        identity_check: r.identity_check.clone(),
+        items: c.content.items.iter().map(|i| i.label().to_string()).collect(),
+        copies: r.copies,
+        fee: c.fee,
+        fee_exempt: r.fee_exempt.clone(),
+        pages: c.pages,
+        support: c.support.clone(),
+        pdf_sha256: c.pdf_sha256.clone(),
+        reprints: c
+            .reprints
+            .iter()
+            .map(|x| ReprintView {
+                at: x.at.to_rfc3339(),
+                staff: x.staff.clone(),
+                reason: x.reason.clone(),
+            })
+            .collect(),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RegisterParams {
+    /// Issued on or after (和暦 or 西暦).
+    pub from: Option<String>,
+    /// Issued on or before.
+    pub to: Option<String>,
+    pub person: Option<i64>,
+    pub staff: Option<String>,
+    pub kind: Option<String>,
+    pub limit: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/certificates", tag = "certificates",
+    params(("tenant" = String, Path), RegisterParams),
+    responses((status = 200, body = Vec<CertificateView>)))]
+pub async fn register(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<RegisterParams>,
+) -> R<axum::Json<Vec<CertificateView>>> {
+    p.purpose()?;
+    let kind = q
+        .kind
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|k| {
+            CertificateKind::parse(k)
+                .map(|k| k.code().to_string())
+                .map_err(|e| ApiError::from(e).at("kind"))
+        })
+        .transpose()?;
+    let query = CertificateQuery {
+        from: q.from.as_deref().filter(|s| !s.trim().is_empty()).map(|d| date_in(d, "from")).transpose()?,
+        to: q.to.as_deref().filter(|s| !s.trim().is_empty()).map(|d| date_in(d, "to")).transpose()?,
+        person: q.person.map(PersonId),
+        staff: q.staff.clone().filter(|s| !s.trim().is_empty()),
+        kind,
+        limit: q.limit.unwrap_or(100),
+    };
+    let found = state.store.certificates(p.tenant, &query).await?;
+    let persons: Vec<i64> = found
+        .iter()
+        .flat_map(|c| c.persons().iter().map(|x| x.0))
+        .collect();
+    state
+        .store
+        .append_audit(
+            p.tenant,
+            &[p.event(
+                "certificate.register",
+                persons,
+                format!("証明書交付簿の検索({}件)", found.len()),
+            )],
+        )
+        .await?;
+    Ok(axum::Json(found.iter().map(view).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/certificates/{serial}", tag = "certificates",
+    params(("tenant" = String, Path), ("serial" = i64, Path)),
+    responses((status = 200, body = CertificateView), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+) -> R<axum::Json<CertificateView>> {
+    let serial = path.1;
+    p.purpose()?;
+    let c = state
+        .store
+        .certificate(p.tenant, serial)
+        .await?
+        .ok_or(IssueError::NotFound(serial))?;
+    let persons: Vec<i64> = c.persons().iter().map(|x| x.0).collect();
+    state
+        .store
+        .append_audit(
+            p.tenant,
+            &[p.event("certificate.read", persons, format!("交付簿 第{serial:06}号の閲覧"))],
+        )
+        .await?;
+    Ok(axum::Json(view(&c)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct VerifyIn {
+    /// 照合番号 as printed (hyphens and spaces are ignored).
+    pub code: String,
+    /// The SHA-256 (hex) of a PDF to compare with the one issued.
+    pub pdf_sha256: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifyView {
+    /// Whether the code belongs to a certificate this municipality issued.
+    pub genuine: bool,
+    /// Whether the PDF given is the one issued, unaltered (absent: none given).
+    pub pdf_matches: Option<bool>,
+    pub message: String,
+    /// The certificate as recorded, to compare with the paper.
+    pub certificate: Option<CertificateView>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/certificates/verify", tag = "certificates",
+    request_body = VerifyIn, params(("tenant" = String, Path)),
+    responses((status = 200, body = VerifyView)))]
+pub async fn verify(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<VerifyIn>,
+) -> R<axum::Json<VerifyView>> {
+    p.purpose()?;
+    let found = issue::verify(
+        state.store.as_ref(),
+        p.tenant,
+        &input.code,
+        None,
+        input.pdf_sha256.as_deref(),
+    )
+    .await?;
+    let (persons, detail, out) = match found {
+        None => (
+            vec![],
+            "照合番号の照会(該当なし)".to_string(),
+            VerifyView {
+                genuine: false,
+                pdf_matches: None,
+                message: "この照合番号の証明書は交付されていません。偽造又は記載誤りの可能性があります".into(),
+                certificate: None,
+            },
+        ),
+        Some(v) => {
+            let c = &v.certificate;
+            let message = match v.pdf_matches {
+                Some(false) => "交付された証明書ですが、PDFの内容が交付時と一致しません(改変の可能性があります)",
+                Some(true) => "交付された証明書で、PDFは交付時のものと一致します",
+                None => "交付された証明書です。記載内容を交付簿の内容と照合してください",
+            };
+            (
+                c.persons().iter().map(|x| x.0).collect(),
+                format!("照合番号の照会 第{:06}号", c.serial),
+                VerifyView {
+                    genuine: true,
+                    pdf_matches: v.pdf_matches,
+                    message: message.into(),
+                    certificate: Some(view(c)),
+                },
+            )
+        }
+    };
+    state
+        .store
+        .append_audit(p.tenant, &[p.event("certificate.verify", persons, detail)])
+        .await?;
+    Ok(axum::Json(out))
+}
