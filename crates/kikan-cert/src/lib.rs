@@ -11,7 +11,7 @@ pub mod issue;
 
 use kikan_domain::certificate::{CertificateContent, Field, Layout};
 use krilla::Document;
-use krilla::color::{luma, rgb};
+use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Point, Rect, Transform};
 use krilla::metadata::Metadata;
 use krilla::num::NormalizedF32;
@@ -259,13 +259,6 @@ struct Pen<'a, 'f> {
     font: Font,
 }
 
-fn gray(level: u8) -> Fill {
-    Fill {
-        paint: luma::Color::new(level).into(),
-        ..Fill::default()
-    }
-}
-
 fn red(opacity: f32) -> Fill {
     Fill {
         paint: rgb::Color::new(200, 30, 30).into(),
@@ -402,30 +395,33 @@ impl Pen<'_, '_> {
         Ok(y)
     }
 
-    /// A faint pattern behind the entries (地紋) that says what the paper is.
-    fn background(&mut self) -> Result<(), CertError> {
-        self.surface.set_fill(Some(gray(225)));
-        let motif = "原本　KIKAN　".repeat(16);
-        let motif = motif.as_str();
-        let mut y = 190.0;
-        while y < PAGE_H - 80.0 {
-            self.surface
-                .push_transform(&Transform::from_rotate_at(-20.0, LEFT, y));
-            // Drawn as outlines: a pattern, not text a reader would extract.
-            let shaped = shape(self.face, motif)?;
-            self.surface.draw_glyphs(
-                Point::from_xy(LEFT - 60.0, y),
-                &shaped.glyphs,
-                self.font.clone(),
-                motif,
-                9.0,
-                true,
-            );
-            self.surface.pop();
-            y += 42.0;
+    /// A faint wave pattern behind the entries (地紋), as security paper has: lines, not
+    /// text, so that it stays out of the extracted text and the file stays small.
+    fn background(&mut self) {
+        let mut pb = PathBuilder::new();
+        let mut k = 0.0_f32;
+        let mut y0 = 118.0;
+        while y0 < PAGE_H - 76.0 {
+            let mut x = LEFT - 6.0;
+            pb.move_to(x, y0 + 3.5 * (x / 17.0 + k * 0.9).sin());
+            while x < RIGHT + 6.0 {
+                x += 5.0;
+                pb.line_to(x, y0 + 3.5 * (x / 17.0 + k * 0.9).sin());
+            }
+            y0 += 9.0;
+            k += 1.0;
         }
-        self.surface.set_fill(Some(Fill::default()));
-        Ok(())
+        if let Some(path) = pb.finish() {
+            self.surface.set_fill(None);
+            self.surface.set_stroke(Some(Stroke {
+                width: 0.35,
+                paint: rgb::Color::new(196, 214, 226).into(),
+                ..Stroke::default()
+            }));
+            self.surface.draw_path(&path);
+            self.surface.set_stroke(None);
+            self.surface.set_fill(Some(Fill::default()));
+        }
     }
 
     fn preview_mark(&mut self) -> Result<(), CertError> {
@@ -515,7 +511,7 @@ pub fn render(
                 face: &face,
                 font: font.font.clone(),
             };
-            pen.background()?;
+            pen.background();
             // Title and the line under it.
             pen.centered(PAGE_W / 2.0, 74.0, 22.0, &content.title)?;
             pen.text(LEFT, 104.0, 9.0, &serial_text, None)?;

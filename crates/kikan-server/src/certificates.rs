@@ -34,7 +34,9 @@ impl From<IssueError> for ApiError {
             IssueError::Refused { .. } | IssueError::NeedsApproval { .. } => {
                 ApiError::new(StatusCode::FORBIDDEN, e.code(), e.to_string())
             }
-            IssueError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, e.code(), e.to_string()),
+            IssueError::NotFound(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, e.code(), e.to_string())
+            }
         }
     }
 }
@@ -73,7 +75,13 @@ async fn blocking<T: Send + 'static>(
 ) -> R<T> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "E-CERT-012", e.to_string()))?
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "E-CERT-012",
+                e.to_string(),
+            )
+        })?
         .map_err(ApiError::from)
 }
 
@@ -249,9 +257,18 @@ fn pdf_response(r: Rendered, c: Option<&Certificate>) -> R<Response> {
     };
     let mut res = Response::new(Body::from(r.pdf));
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-    let disposition = HeaderValue::from_str(&format!("inline; filename=\"{name}\""))
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "E-CERT-012", e.to_string()))?;
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    let disposition =
+        HeaderValue::from_str(&format!("inline; filename=\"{name}\"")).map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "E-CERT-012",
+                e.to_string(),
+            )
+        })?;
     h.insert(header::CONTENT_DISPOSITION, disposition);
     h.insert("x-kikan-pages", HeaderValue::from(r.pages));
     if let Some(c) = c {
@@ -265,11 +282,7 @@ fn pdf_response(r: Rendered, c: Option<&Certificate>) -> R<Response> {
 
 fn describe(c: &Certificate) -> String {
     let r = &c.request;
-    let who = r
-        .requester
-        .kind
-        .map(|k| k.label())
-        .unwrap_or_default();
+    let who = r.requester.kind.map(|k| k.label()).unwrap_or_default();
     let items: Vec<&str> = c.content.items.iter().map(|i| i.label()).collect();
     format!(
         "{} 第{:06}号 {}通 請求者: {}{} 使用目的: {} 本人確認: {} 記載事項: {}",
@@ -326,13 +339,22 @@ pub async fn issue(
     // Drawing is CPU work: on the blocking pool, with the store calls around it.
     let handle = tokio::runtime::Handle::current();
     let (c, rendered) = blocking(move || {
-        handle.block_on(issue::issue(store.as_ref(), &font, tenant, prepared, &staff))
+        handle.block_on(issue::issue(
+            store.as_ref(),
+            &font,
+            tenant,
+            prepared,
+            &staff,
+        ))
     })
     .await?;
     let persons: Vec<i64> = c.persons().iter().map(|x| x.0).collect();
     state
         .store
-        .append_audit(p.tenant, &[p.event("certificate.issue", persons, describe(&c))])
+        .append_audit(
+            p.tenant,
+            &[p.event("certificate.issue", persons, describe(&c))],
+        )
         .await?;
     let mut res = pdf_response(rendered, Some(&c))?;
     *res.status_mut() = StatusCode::CREATED;
@@ -457,12 +479,22 @@ fn view(c: &Certificate) -> CertificateView {
         title: c.content.title.clone(),
         layout: c.content.layout.label().into(),
         persons: names,
-        requester_kind: r.requester.kind.map(|k| k.label()).unwrap_or_default().into(),
+        requester_kind: r
+            .requester
+            .kind
+            .map(|k| k.label())
+            .unwrap_or_default()
+            .into(),
         requester_name: r.requester.name.clone(),
         requester_reason: r.requester.reason.clone(),
         purpose: r.purpose.clone(),
         identity_check: r.identity_check.clone(),
-        items: c.content.items.iter().map(|i| i.label().to_string()).collect(),
+        items: c
+            .content
+            .items
+            .iter()
+            .map(|i| i.label().to_string())
+            .collect(),
         copies: r.copies,
         fee: c.fee,
         fee_exempt: r.fee_exempt.clone(),
@@ -513,8 +545,18 @@ pub async fn register(
         })
         .transpose()?;
     let query = CertificateQuery {
-        from: q.from.as_deref().filter(|s| !s.trim().is_empty()).map(|d| date_in(d, "from")).transpose()?,
-        to: q.to.as_deref().filter(|s| !s.trim().is_empty()).map(|d| date_in(d, "to")).transpose()?,
+        from: q
+            .from
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|d| date_in(d, "from"))
+            .transpose()?,
+        to: q
+            .to
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|d| date_in(d, "to"))
+            .transpose()?,
         person: q.person.map(PersonId),
         staff: q.staff.clone().filter(|s| !s.trim().is_empty()),
         kind,
@@ -559,7 +601,11 @@ pub async fn get(
         .store
         .append_audit(
             p.tenant,
-            &[p.event("certificate.read", persons, format!("交付簿 第{serial:06}号の閲覧"))],
+            &[p.event(
+                "certificate.read",
+                persons,
+                format!("交付簿 第{serial:06}号の閲覧"),
+            )],
         )
         .await?;
     Ok(axum::Json(view(&c)))
@@ -608,14 +654,18 @@ pub async fn verify(
             VerifyView {
                 genuine: false,
                 pdf_matches: None,
-                message: "この照合番号の証明書は交付されていません。偽造又は記載誤りの可能性があります".into(),
+                message:
+                    "この照合番号の証明書は交付されていません。偽造又は記載誤りの可能性があります"
+                        .into(),
                 certificate: None,
             },
         ),
         Some(v) => {
             let c = &v.certificate;
             let message = match v.pdf_matches {
-                Some(false) => "交付された証明書ですが、PDFの内容が交付時と一致しません(改変の可能性があります)",
+                Some(false) => {
+                    "交付された証明書ですが、PDFの内容が交付時と一致しません(改変の可能性があります)"
+                }
                 Some(true) => "交付された証明書で、PDFは交付時のものと一致します",
                 None => "交付された証明書です。記載内容を交付簿の内容と照合してください",
             };

@@ -5,6 +5,7 @@
 //! schema there.
 
 pub mod http;
+pub mod pdf;
 pub mod stories;
 
 use chrono::{NaiveDate, Utc};

@@ -13,7 +13,7 @@ use kikan_domain::names::{Furigana, PersonName};
 use kikan_domain::person::{
     Address, ForeignDetails, Honseki, HouseholdId, MoveInRecord, Person, PersonId, PersonStatus,
 };
-use std::process::Command;
+use kikan_testsuite::pdf::{fonts, squeezed, text as pdftotext};
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
@@ -146,33 +146,6 @@ fn font() -> CertFont {
     CertFont::load(&CertFont::default_path()).unwrap_or_else(|e| {
         panic!("{e}: install fonts-ipamj-mincho (.ci/run does) or set KIKAN_CERT_FONT")
     })
-}
-
-fn pdftotext(pdf: &[u8], name: &str) -> String {
-    // KIKAN_CERT_SAMPLES=DIR keeps each PDF (docs/certificates/ is made from them).
-    if let Some(dir) = std::env::var_os("KIKAN_CERT_SAMPLES") {
-        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.pdf")), pdf)
-            .expect("sample");
-    }
-    let dir = std::env::temp_dir().join(format!("kikan-cert-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("tmp");
-    let path = dir.join("c.pdf");
-    std::fs::write(&path, pdf).expect("write");
-    let out = Command::new("pdftotext")
-        .args(["-enc", "UTF-8", "-raw"])
-        .arg(&path)
-        .arg("-")
-        .output()
-        .unwrap_or_else(|e| panic!("pdftotext (poppler-utils; .ci/run installs it): {e}"));
-    assert!(out.status.success(), "pdftotext failed");
-    let _ = std::fs::remove_dir_all(&dir);
-    // pdftotext puts each drawn run on its own line or separates them by spaces.
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
-/// The text with the spaces and line breaks pdftotext adds between runs removed.
-fn squeezed(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 fn stamp() -> Stamp {
@@ -514,16 +487,7 @@ fn the_registered_variant_is_its_own_glyph_in_the_embedded_font() {
     let r = render(&font, &content, &stamp()).expect("render");
     let text = pdftotext(&r.pdf, "ivs");
     assert!(text.contains("葛\u{E0102}西"), "selector lost: {text}");
-    let dir = std::env::temp_dir().join(format!("kikan-cert-fonts-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("tmp");
-    let path = dir.join("c.pdf");
-    std::fs::write(&path, &r.pdf).expect("write");
-    let fonts = Command::new("pdffonts")
-        .arg(&path)
-        .output()
-        .expect("pdffonts");
-    let listing = String::from_utf8_lossy(&fonts.stdout).to_string();
-    let _ = std::fs::remove_dir_all(&dir);
+    let listing = fonts(&r.pdf);
     let line = listing
         .lines()
         .find(|l| l.contains("IPAmj"))
