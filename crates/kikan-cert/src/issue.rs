@@ -6,7 +6,7 @@ use crate::{CertError, CertFont, Rendered, Stamp, render, sha256_hex};
 use chrono::{Duration, NaiveDate, Utc};
 use kikan_domain::certificate::{CertificateContent, CertificateRequest, Subject, build};
 use kikan_domain::support::{MeasureId, RequestDecision, Requester, decide};
-use kikan_domain::{DomainError, LocalGovCode, Person, PersonId, PersonStatus};
+use kikan_domain::{DomainError, HouseholdId, LocalGovCode, Person, PersonId, PersonStatus};
 use kikan_store::certificates::{Certificate, Reprint};
 use kikan_store::{Store, StoreError, Tenant};
 use rand::Rng;
@@ -102,6 +102,20 @@ async fn head_name(
             .find(|m| m.id == h.head)
             .map(|m| m.name.full())
     }))
+}
+
+/// The current members of a household, in its order (a request for 世帯全員).
+pub async fn household_members(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    household: HouseholdId,
+) -> Result<Vec<PersonId>, IssueError> {
+    let found = store.households(tenant, &[household]).await?;
+    let h = found
+        .into_iter()
+        .next()
+        .ok_or_else(|| DomainError::HouseholdNotFound(household.to_string()))?;
+    Ok(h.members)
 }
 
 /// Checks a request and builds its content. `approval` is the examiner's reason for

@@ -1,6 +1,7 @@
 //! `kikan`: the one binary. Serve the API, run the demo, manage tenants, check the ledger.
 
 mod bench;
+mod cert;
 mod generate;
 mod synth;
 
@@ -234,6 +235,11 @@ enum Command {
         tenant: String,
         #[arg(long, default_value_t = 30)]
         days: i64,
+    },
+    /// Certificates: issue, preview, re-print, verify, the register, and their benchmark.
+    Cert {
+        #[command(subcommand)]
+        command: Box<cert::CertCommand>,
     },
     /// The audit log.
     Audit {
@@ -727,6 +733,7 @@ async fn run(cli: Cli) -> Result<()> {
             eprintln!("{days}日以内に期限を迎える支援措置: {n} 件");
             Ok(())
         }
+        Command::Cert { command } => cert::run(*command).await,
         Command::KeysNew => {
             println!("{}", Keyring::new_key());
             Ok(())

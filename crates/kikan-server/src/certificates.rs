@@ -131,7 +131,9 @@ pub struct CertificateIn {
     pub approval_reason: Option<String>,
 }
 
-fn parse(input: &CertificateIn, members: Option<Vec<PersonId>>) -> R<CertificateRequest> {
+/// Reads a request as the API (and the CLI) take it; `members` are the household's when
+/// 世帯全員 was asked for.
+pub fn request_of(input: &CertificateIn, members: Option<Vec<PersonId>>) -> R<CertificateRequest> {
     let kind = CertificateKind::parse(&input.kind).map_err(|e| ApiError::from(e).at("kind"))?;
     let layout = match input.layout.as_deref().map(str::trim) {
         None | Some("") => {
@@ -195,16 +197,11 @@ async fn prepare(state: &AppState, p: &Principal, input: &CertificateIn) -> R<Pr
     p.purpose()?;
     let members = match input.household_id {
         Some(h) => {
-            let hh = state.store.households(p.tenant, &[HouseholdId(h)]).await?;
-            let h = hh
-                .into_iter()
-                .next()
-                .ok_or_else(|| ApiError::from(DomainError::HouseholdNotFound(h.to_string())))?;
-            Some(h.members)
+            Some(issue::household_members(state.store.as_ref(), p.tenant, HouseholdId(h)).await?)
         }
         None => None,
     };
-    let request = parse(input, members)?;
+    let request = request_of(input, members)?;
     let tenant = state
         .store
         .tenant(p.tenant)

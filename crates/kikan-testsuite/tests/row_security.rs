@@ -53,6 +53,24 @@ async fn a_connection_of_tenant_a_cannot_read_tenant_b() {
     )
     .await));
 
+    // Every table keyed by tenant (but the list of tenants itself) forces row security:
+    // a table added without its policy fails here.
+    let unguarded: Vec<String> = ok(sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'
+          WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname <> 'tenants'
+            AND NOT (c.relrowsecurity AND c.relforcerowsecurity)
+          ORDER BY 1",
+    )
+    .bind(&schema)
+    .fetch_all(pg.pool())
+    .await);
+    assert!(
+        unguarded.is_empty(),
+        "tables without row-level security: {unguarded:?}"
+    );
+
     // Hand-written SQL on the app's connection, set to tenant A.
     let mut conn = ok(app.pool().acquire().await);
     ok(
