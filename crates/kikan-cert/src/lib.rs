@@ -555,7 +555,10 @@ pub fn render(
                 pen.text(LEFT, fy + 20.0, 11.5, &content.certification, Some(w))?;
                 pen.text(LEFT + 20.0, fy + 50.0, 11.0, &content.issued_on_text, None)?;
                 pen.right(RIGHT - 70.0, fy + 88.0, 14.0, &content.mayor)?;
-                pen.seal(RIGHT - 62.0, fy + 58.0, &content.municipality)?;
+                // A preview carries no seal: it certifies nothing.
+                if !stamp.preview {
+                    pen.seal(RIGHT - 62.0, fy + 58.0, &content.municipality)?;
+                }
             } else {
                 pen.right(RIGHT, y + 10.0, 8.0, "次頁に続く")?;
             }

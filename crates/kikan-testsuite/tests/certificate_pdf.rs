@@ -537,7 +537,7 @@ fn a_preview_is_marked_and_carries_no_serial() {
         &subjects[..1],
         Some(&subjects[0].person),
         "みほん市",
-        "市長",
+        "みほん市長　見本　太郎",
         d("2026-11-25"),
     )
     .expect("content");
@@ -554,6 +554,10 @@ fn a_preview_is_marked_and_carries_no_serial() {
     let text = squeezed(&pdftotext(&r.pdf, "preview"));
     assert!(text.contains("見本"), "{text}");
     assert!(!text.contains("第000"), "{text}");
+    assert!(
+        !text.contains("長之印"),
+        "a preview carries no seal: {text}"
+    );
     // The same content and stamp draw the same bytes (the register keeps the hash).
     let again = render(
         &font(),
