@@ -317,16 +317,7 @@ impl Pen<'_, '_> {
         if let Some(r) = Rect::from_xywh(x, y, w, h) {
             let mut pb = PathBuilder::new();
             pb.push_rect(r);
-            if let Some(path) = pb.finish() {
-                self.surface.set_fill(None);
-                self.surface.set_stroke(Some(Stroke {
-                    width,
-                    ..Stroke::default()
-                }));
-                self.surface.draw_path(&path);
-                self.surface.set_stroke(None);
-                self.surface.set_fill(Some(Fill::default()));
-            }
+            self.stroke(pb, width);
         }
     }
 
@@ -334,6 +325,11 @@ impl Pen<'_, '_> {
         let mut pb = PathBuilder::new();
         pb.move_to(x1, y1);
         pb.line_to(x2, y2);
+        self.stroke(pb, width);
+    }
+
+    /// Strokes a path in black.
+    fn stroke(&mut self, pb: PathBuilder, width: f32) {
         if let Some(path) = pb.finish() {
             self.surface.set_fill(None);
             self.surface.set_stroke(Some(Stroke {

@@ -18,28 +18,9 @@ use std::time::{Duration, Instant};
 #[derive(Subcommand)]
 pub enum CertCommand {
     /// Issue a certificate: check, draw, record in the issuance register, write the PDF.
-    Issue {
-        #[command(flatten)]
-        store: StoreArgs,
-        #[command(flatten)]
-        request: RequestArgs,
-        /// 審査's approval of a third-party request concerning a 支援措置 subject.
-        #[arg(long)]
-        approval_reason: Option<String>,
-        #[arg(long)]
-        out: PathBuf,
-    },
+    Issue(IssueArgs),
     /// Draw a certificate marked 見本 without issuing it.
-    Preview {
-        #[command(flatten)]
-        store: StoreArgs,
-        #[command(flatten)]
-        request: RequestArgs,
-        #[arg(long)]
-        approval_reason: Option<String>,
-        #[arg(long)]
-        out: PathBuf,
-    },
+    Preview(IssueArgs),
     /// Print an issued certificate again (same serial and 照合番号); recorded as a re-print.
     Reprint {
         #[command(flatten)]
@@ -96,6 +77,20 @@ pub enum CertCommand {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+}
+
+#[derive(Args)]
+pub struct IssueArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(flatten)]
+    request: RequestArgs,
+    /// 審査's approval of a third-party request concerning a 支援措置 subject.
+    #[arg(long)]
+    approval_reason: Option<String>,
+    /// Where to write the PDF.
+    #[arg(long)]
+    out: PathBuf,
 }
 
 /// A certificate request from the command line (the API's fields, as flags).
@@ -274,12 +269,12 @@ fn line(c: &Certificate) -> String {
 
 pub async fn run(command: CertCommand) -> Result<()> {
     match command {
-        CertCommand::Issue {
+        CertCommand::Issue(IssueArgs {
             store,
             request,
             approval_reason,
             out,
-        } => {
+        }) => {
             let store = store.open().await?;
             let (tenant, p) = prepared(&*store, &request, approval_reason).await?;
             let font = font()?;
@@ -302,12 +297,12 @@ pub async fn run(command: CertCommand) -> Result<()> {
             println!("{}", line(&c));
             Ok(())
         }
-        CertCommand::Preview {
+        CertCommand::Preview(IssueArgs {
             store,
             request,
             approval_reason,
             out,
-        } => {
+        }) => {
             let store = store.open().await?;
             let (tenant, p) = prepared(&*store, &request, approval_reason).await?;
             let rendered = issue::preview(&*font()?, &p).map_err(issue_error)?;

@@ -85,6 +85,31 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError::from)
 }
 
+/// Runs an issue or a re-print (store calls around a drawing) on the blocking pool,
+/// then appends its audit event.
+async fn drawn<Fut>(
+    state: &AppState,
+    p: &Principal,
+    action: &str,
+    work: impl FnOnce(Arc<dyn kikan_store::Store>, Arc<CertFont>, String) -> Fut + Send + 'static,
+    detail: impl FnOnce(&Certificate) -> String,
+) -> R<(Certificate, Rendered)>
+where
+    Fut: std::future::Future<Output = Result<(Certificate, Rendered), IssueError>>,
+{
+    let font = font(state).await?;
+    let store = state.store.clone();
+    let staff = p.actor.clone();
+    let handle = tokio::runtime::Handle::current();
+    let (c, rendered) = blocking(move || handle.block_on(work(store, font, staff))).await?;
+    let persons: Vec<i64> = c.persons().iter().map(|x| x.0).collect();
+    state
+        .store
+        .append_audit(p.tenant, &[p.event(action, persons, detail(&c))])
+        .await?;
+    Ok((c, rendered))
+}
+
 // ---------- input ----------
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -329,30 +354,17 @@ pub async fn issue(
     Json(input): Json<CertificateIn>,
 ) -> R<Response> {
     let prepared = prepare(&state, &p, &input).await?;
-    let font = font(&state).await?;
-    let store = state.store.clone();
     let tenant = p.tenant;
-    let staff = p.actor.clone();
-    // Drawing is CPU work: on the blocking pool, with the store calls around it.
-    let handle = tokio::runtime::Handle::current();
-    let (c, rendered) = blocking(move || {
-        handle.block_on(issue::issue(
-            store.as_ref(),
-            &font,
-            tenant,
-            prepared,
-            &staff,
-        ))
-    })
+    let (c, rendered) = drawn(
+        &state,
+        &p,
+        "certificate.issue",
+        move |store, font, staff| async move {
+            issue::issue(store.as_ref(), &font, tenant, prepared, &staff).await
+        },
+        describe,
+    )
     .await?;
-    let persons: Vec<i64> = c.persons().iter().map(|x| x.0).collect();
-    state
-        .store
-        .append_audit(
-            p.tenant,
-            &[p.event("certificate.issue", persons, describe(&c))],
-        )
-        .await?;
     let mut res = pdf_response(rendered, Some(&c))?;
     *res.status_mut() = StatusCode::CREATED;
     Ok(res)
@@ -376,34 +388,17 @@ pub async fn reprint(
 ) -> R<Response> {
     let serial = path.1;
     p.purpose()?;
-    let font = font(&state).await?;
-    let store = state.store.clone();
     let tenant = p.tenant;
-    let staff = p.actor.clone();
-    let handle = tokio::runtime::Handle::current();
-    let (c, rendered) = blocking(move || {
-        handle.block_on(issue::reprint(
-            store.as_ref(),
-            &font,
-            tenant,
-            serial,
-            &staff,
-            &input.reason,
-        ))
-    })
+    let (c, rendered) = drawn(
+        &state,
+        &p,
+        "certificate.reprint",
+        move |store, font, staff| async move {
+            issue::reprint(store.as_ref(), &font, tenant, serial, &staff, &input.reason).await
+        },
+        |c| format!("{} 第{:06}号を再印刷", c.content.title, c.serial),
+    )
     .await?;
-    let persons: Vec<i64> = c.persons().iter().map(|x| x.0).collect();
-    state
-        .store
-        .append_audit(
-            p.tenant,
-            &[p.event(
-                "certificate.reprint",
-                persons,
-                format!("{} 第{:06}号を再印刷", c.content.title, c.serial),
-            )],
-        )
-        .await?;
     pdf_response(rendered, Some(&c))
 }
 

@@ -204,3 +204,17 @@ pub fn audit_pairs(log: &Value, a: &str, b: &str) -> Vec<(String, String)> {
         .map(|l| l.iter().map(|e| (field(e, a), field(e, b))).collect())
         .unwrap_or_default()
 }
+
+/// The ids of a household's members (a household view) by given name, in the order asked.
+pub fn members_by_given(household: &Value, given: &[&str]) -> Vec<i64> {
+    given
+        .iter()
+        .map(|g| {
+            household["members"]
+                .as_array()
+                .and_then(|m| m.iter().find(|p| p["name"]["given"] == *g))
+                .and_then(|p| p["id"].as_i64())
+                .unwrap_or_default()
+        })
+        .collect()
+}

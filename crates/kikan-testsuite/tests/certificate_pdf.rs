@@ -148,6 +148,28 @@ fn font() -> CertFont {
     })
 }
 
+/// The content of a request at みほん市 on 2026-11-25.
+fn make(
+    req: &CertificateRequest,
+    subjects: &[Subject],
+    requester: Option<&kikan_domain::person::Person>,
+) -> Result<kikan_domain::certificate::CertificateContent, kikan_domain::DomainError> {
+    build(
+        req,
+        subjects,
+        requester,
+        "みほん市",
+        "みほん市長　見本　太郎",
+        d("2026-11-25"),
+    )
+}
+
+fn has_all(text: &str, wanted: &[&str]) {
+    for want in wanted {
+        assert!(text.contains(&squeezed(want)), "missing {want:?} in {text}");
+    }
+}
+
 fn stamp() -> Stamp {
     Stamp {
         serial: 123,
@@ -161,48 +183,41 @@ fn resident_copy_household_layout_prints_the_defaults_and_omits_the_rest() {
     let subjects = household();
     let mut req = request(CertificateKind::ResidentCopy, Layout::Household, &[1, 2, 3]);
     req.whole_household = true;
-    let content = build(
-        &req,
-        &subjects,
-        Some(&subjects[0].person),
-        "みほん市",
-        "みほん市長　見本　太郎",
-        d("2026-11-25"),
-    )
-    .expect("content");
+    let content = make(&req, &subjects, Some(&subjects[0].person)).expect("content");
     let r = render(&font(), &content, &stamp()).expect("render");
     assert_eq!(r.pages, 1);
     assert!(r.pdf.starts_with(b"%PDF-"));
     let text = squeezed(&pdftotext(&r.pdf, "household"));
-    for want in [
-        "住民票の写し",
-        "交付番号第000123号",
-        "1／1頁",
-        "みほん県みほん市中央二丁目3番4号みほんハイツ201号室",
-        // The names keep their registered variation selector.
-        "葛\u{E0102}西辻\u{E0102}男",
-        "葛\u{E0102}西花子",
-        "カサイツジオ",
-        "昭和55年2月29日",
-        "昭和57年7月7日",
-        "平成11年5月1日",
-        "住民となった年月日",
-        "令和6年4月1日",
-        "住所を定めた年月日",
-        "令和7年10月1日",
-        "東京都千代田区霞が関一丁目1番1号",
-        "みほん県みほん市本町一丁目5番地",
-        "ベトナム",
-        "中長期在留者",
-        "この写しは、世帯全員の住民票の原本と相違ないことを証明する。",
-        "令和8年11月25日",
-        "みほん市長見本太郎",
-        "照合番号ABCD-EFGH-JKMN-PQRS",
-        "複写したものは原本ではありません",
-        "省略した事項：続柄、本籍・筆頭者、住民票コード、個人番号、在留資格等",
-    ] {
-        assert!(text.contains(&squeezed(want)), "missing {want:?} in {text}");
-    }
+    has_all(
+        &text,
+        &[
+            "住民票の写し",
+            "交付番号第000123号",
+            "1／1頁",
+            "みほん県みほん市中央二丁目3番4号みほんハイツ201号室",
+            // The names keep their registered variation selector.
+            "葛\u{E0102}西辻\u{E0102}男",
+            "葛\u{E0102}西花子",
+            "カサイツジオ",
+            "昭和55年2月29日",
+            "昭和57年7月7日",
+            "平成11年5月1日",
+            "住民となった年月日",
+            "令和6年4月1日",
+            "住所を定めた年月日",
+            "令和7年10月1日",
+            "東京都千代田区霞が関一丁目1番1号",
+            "みほん県みほん市本町一丁目5番地",
+            "ベトナム",
+            "中長期在留者",
+            "この写しは、世帯全員の住民票の原本と相違ないことを証明する。",
+            "令和8年11月25日",
+            "みほん市長見本太郎",
+            "照合番号ABCD-EFGH-JKMN-PQRS",
+            "複写したものは原本ではありません",
+            "省略した事項：続柄、本籍・筆頭者、住民票コード、個人番号、在留資格等",
+        ],
+    );
     // Omitted by default: 本籍, 続柄 values, 住民票コード, 個人番号, 在留資格 and card.
     for absent in [
         "東京都千代田区霞が関一丁目1番筆頭者",
@@ -234,15 +249,7 @@ fn optional_items_print_only_when_asked_and_allowed() {
         person_id: Some(PersonId(1)),
         ..RequesterInfo::default()
     };
-    let content = build(
-        &req,
-        &subjects[..1],
-        Some(&subjects[0].person),
-        "みほん市",
-        "みほん市長　見本　太郎",
-        d("2026-11-25"),
-    )
-    .expect("content");
+    let content = make(&req, &subjects[..1], Some(&subjects[0].person)).expect("content");
     let r = render(&font(), &content, &stamp()).expect("render");
     let text = squeezed(&pdftotext(&r.pdf, "individual"));
     let code = subjects[0]
@@ -251,16 +258,17 @@ fn optional_items_print_only_when_asked_and_allowed() {
         .as_ref()
         .map(|c| c.to_string())
         .unwrap_or_default();
-    for want in [
-        "東京都千代田区霞が関一丁目1番",
-        "筆頭者葛\u{E0102}西辻\u{E0102}男",
-        "世帯主",
-        "123456789018",
-        code.as_str(),
-        "この写しは、住民票の原本と相違ないことを証明する。",
-    ] {
-        assert!(text.contains(&squeezed(want)), "missing {want:?} in {text}");
-    }
+    has_all(
+        &text,
+        &[
+            "東京都千代田区霞が関一丁目1番",
+            "筆頭者葛\u{E0102}西辻\u{E0102}男",
+            "世帯主",
+            "123456789018",
+            code.as_str(),
+            "この写しは、住民票の原本と相違ないことを証明する。",
+        ],
+    );
     assert!(!text.contains("省略した事項"));
 
     // A third party may not have the numbers printed: refused, with the item named.
@@ -270,38 +278,15 @@ fn optional_items_print_only_when_asked_and_allowed() {
         reason: Some("債権回収のため".into()),
         ..RequesterInfo::default()
     };
-    let err = build(
-        &req,
-        &subjects[..1],
-        None,
-        "みほん市",
-        "市長",
-        d("2026-11-25"),
-    )
-    .expect_err("third party with 住民票コード");
+    let err = make(&req, &subjects[..1], None).expect_err("third party with 住民票コード");
     assert_eq!(err.code(), "E-CERT-001");
     assert!(err.to_string().contains("住民票コード"), "{err}");
     req.items = vec![Item::Honseki];
-    let ok = build(
-        &req,
-        &subjects[..1],
-        None,
-        "みほん市",
-        "市長",
-        d("2026-11-25"),
-    );
+    let ok = make(&req, &subjects[..1], None);
     assert!(ok.is_ok(), "{ok:?}");
     // A third party must say why.
     req.requester.reason = None;
-    let err = build(
-        &req,
-        &subjects[..1],
-        None,
-        "みほん市",
-        "市長",
-        d("2026-11-25"),
-    )
-    .expect_err("no reason");
+    let err = make(&req, &subjects[..1], None).expect_err("no reason");
     assert_eq!(err.code(), "E-INPUT-001");
 }
 
@@ -310,26 +295,19 @@ fn items_certificate_prints_the_chosen_items_only() {
     let subjects = household();
     let mut req = request(CertificateKind::ResidentItems, Layout::Individual, &[2]);
     req.items = vec![Item::Address, Item::AddressSince];
-    let content = build(
-        &req,
-        &subjects[1..2],
-        Some(&subjects[0].person),
-        "みほん市",
-        "みほん市長　見本　太郎",
-        d("2026-11-25"),
-    )
-    .expect("content");
+    let content = make(&req, &subjects[1..2], Some(&subjects[0].person)).expect("content");
     let r = render(&font(), &content, &stamp()).expect("render");
     let text = squeezed(&pdftotext(&r.pdf, "items"));
-    for want in [
-        "住民票記載事項証明書",
-        "葛\u{E0102}西花子",
-        "みほん県みほん市中央二丁目3番4号",
-        "令和7年10月1日",
-        "上記の事項は、住民票に記載されていることを証明する。",
-    ] {
-        assert!(text.contains(&squeezed(want)), "missing {want:?} in {text}");
-    }
+    has_all(
+        &text,
+        &[
+            "住民票記載事項証明書",
+            "葛\u{E0102}西花子",
+            "みほん県みほん市中央二丁目3番4号",
+            "令和7年10月1日",
+            "上記の事項は、住民票に記載されていることを証明する。",
+        ],
+    );
     for absent in [
         "生年月日",
         "昭和57年",
@@ -370,26 +348,19 @@ fn removed_copy_and_items_certificate() {
         reason: Some("相続手続(依頼者 葛西 太郎)".into()),
         ..RequesterInfo::default()
     };
-    let content = build(
-        &req,
-        &subjects,
-        None,
-        "みほん市",
-        "みほん市長　見本　太郎",
-        d("2026-11-25"),
-    )
-    .expect("content");
+    let content = make(&req, &subjects, None).expect("content");
     let r = render(&font(), &content, &stamp()).expect("render");
     let text = squeezed(&pdftotext(&r.pdf, "removed"));
-    for want in [
-        "除票の写し",
-        "葛\u{E0102}西辻\u{E0102}男",
-        "令和8年9月30日転出",
-        "転出先大阪府大阪市北区梅田一丁目2番3号",
-        "この写しは、除票の原本と相違ないことを証明する。",
-    ] {
-        assert!(text.contains(&squeezed(want)), "missing {want:?} in {text}");
-    }
+    has_all(
+        &text,
+        &[
+            "除票の写し",
+            "葛\u{E0102}西辻\u{E0102}男",
+            "令和8年9月30日転出",
+            "転出先大阪府大阪市北区梅田一丁目2番3号",
+            "この写しは、除票の原本と相違ないことを証明する。",
+        ],
+    );
     for absent in ["123456789018", "筆頭者葛"] {
         assert!(!text.contains(absent), "{absent:?} printed");
     }
@@ -409,25 +380,18 @@ fn removed_copy_and_items_certificate() {
     assert_eq!(err.code(), "E-CERT-002");
 
     req.items = vec![Item::Removal, Item::BirthDate];
-    let content = build(
-        &req,
-        &subjects,
-        None,
-        "みほん市",
-        "みほん市長　見本　太郎",
-        d("2026-11-25"),
-    )
-    .expect("items");
+    let content = make(&req, &subjects, None).expect("items");
     let r = render(&font(), &content, &stamp()).expect("render");
     let text = squeezed(&pdftotext(&r.pdf, "removed-items"));
-    for want in [
-        "除票記載事項証明書",
-        "昭和55年2月29日",
-        "令和8年9月30日転出",
-        "上記の事項は、除票に記載されていることを証明する。",
-    ] {
-        assert!(text.contains(&squeezed(want)), "missing {want:?} in {text}");
-    }
+    has_all(
+        &text,
+        &[
+            "除票記載事項証明書",
+            "昭和55年2月29日",
+            "令和8年9月30日転出",
+            "上記の事項は、除票に記載されていることを証明する。",
+        ],
+    );
     assert!(
         !text.contains("中央二丁目"),
         "address printed but not chosen"
@@ -446,15 +410,7 @@ fn a_household_of_more_than_four_takes_two_pages() {
     let ids: Vec<i64> = subjects.iter().map(|s| s.person.id.0).collect();
     let mut req = request(CertificateKind::ResidentCopy, Layout::Household, &ids);
     req.requester.person_id = Some(PersonId(10));
-    let content = build(
-        &req,
-        &subjects,
-        Some(&subjects[0].person),
-        "みほん市",
-        "市長",
-        d("2026-11-25"),
-    )
-    .expect("content");
+    let content = make(&req, &subjects, Some(&subjects[0].person)).expect("content");
     let r = render(&font(), &content, &stamp()).expect("render");
     assert_eq!(r.pages, 2);
     let text = squeezed(&pdftotext(&r.pdf, "pages"));
@@ -475,15 +431,7 @@ fn the_registered_variant_is_its_own_glyph_in_the_embedded_font() {
     // The PDF embeds the font as a subset and maps the variant glyph back to the sequence.
     let subjects = household();
     let req = request(CertificateKind::ResidentCopy, Layout::Individual, &[1]);
-    let content = build(
-        &req,
-        &subjects[..1],
-        Some(&subjects[0].person),
-        "みほん市",
-        "市長",
-        d("2026-11-25"),
-    )
-    .expect("content");
+    let content = make(&req, &subjects[..1], Some(&subjects[0].person)).expect("content");
     let r = render(&font, &content, &stamp()).expect("render");
     let text = pdftotext(&r.pdf, "ivs");
     assert!(text.contains("葛\u{E0102}西"), "selector lost: {text}");
@@ -515,15 +463,7 @@ fn a_missing_glyph_fails_loudly() {
     let mut subjects = household();
     subjects[0].person.name = PersonName::parse("葛\u{E0100}西", "辻男").expect("name");
     let req = request(CertificateKind::ResidentCopy, Layout::Individual, &[1]);
-    let content = build(
-        &req,
-        &subjects[..1],
-        Some(&subjects[0].person),
-        "みほん市",
-        "市長",
-        d("2026-11-25"),
-    )
-    .expect("content");
+    let content = make(&req, &subjects[..1], Some(&subjects[0].person)).expect("content");
     let err = render(&font, &content, &stamp()).expect_err("render");
     assert_eq!(err.code(), "E-CERT-010");
 }
@@ -532,25 +472,13 @@ fn a_missing_glyph_fails_loudly() {
 fn a_preview_is_marked_and_carries_no_serial() {
     let subjects = household();
     let req = request(CertificateKind::ResidentCopy, Layout::Individual, &[1]);
-    let content = build(
-        &req,
-        &subjects[..1],
-        Some(&subjects[0].person),
-        "みほん市",
-        "みほん市長　見本　太郎",
-        d("2026-11-25"),
-    )
-    .expect("content");
-    let r = render(
-        &font(),
-        &content,
-        &Stamp {
-            serial: 0,
-            code: String::new(),
-            preview: true,
-        },
-    )
-    .expect("render");
+    let content = make(&req, &subjects[..1], Some(&subjects[0].person)).expect("content");
+    let preview = Stamp {
+        serial: 0,
+        code: String::new(),
+        preview: true,
+    };
+    let r = render(&font(), &content, &preview).expect("render");
     let text = squeezed(&pdftotext(&r.pdf, "preview"));
     assert!(text.contains("見本"), "{text}");
     assert!(!text.contains("第000"), "{text}");
@@ -559,15 +487,6 @@ fn a_preview_is_marked_and_carries_no_serial() {
         "a preview carries no seal: {text}"
     );
     // The same content and stamp draw the same bytes (the register keeps the hash).
-    let again = render(
-        &font(),
-        &content,
-        &Stamp {
-            serial: 0,
-            code: String::new(),
-            preview: true,
-        },
-    )
-    .expect("render");
+    let again = render(&font(), &content, &preview).expect("render");
     assert_eq!(again.sha256(), r.sha256());
 }

@@ -4,7 +4,7 @@
 //! font cannot print.
 
 use kikan_security::Role;
-use kikan_testsuite::http::{App, Caller, audit_pairs, person_json};
+use kikan_testsuite::http::{App, Caller, audit_pairs, members_by_given, person_json};
 use kikan_testsuite::pdf::{squeezed, text};
 use kikan_testsuite::{TestStore, fresh_postgres, fresh_sqlite};
 use serde_json::{Value, json};
@@ -99,14 +99,9 @@ async fn counter_day(s: TestStore) {
     assert_eq!(status, 201, "{v}");
     let hid = v["household_ids"][0].as_i64().unwrap_or_default();
     let (_, h) = examiner.get(&format!("{base}/households/{hid}")).await;
-    let id_of = |given: &str| {
-        h["members"]
-            .as_array()
-            .and_then(|m| m.iter().find(|p| p["name"]["given"] == given))
-            .and_then(|p| p["id"].as_i64())
-            .unwrap_or_default()
+    let [ichiro, hanako, kenta] = members_by_given(&h, &["一郎", "花子", "健太"])[..] else {
+        panic!("{h}")
     };
-    let (ichiro, hanako, kenta) = (id_of("一郎"), id_of("花子"), id_of("健太"));
 
     let whole = json!({
         "kind": "resident_copy", "household_id": hid,

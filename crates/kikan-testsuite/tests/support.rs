@@ -3,7 +3,7 @@
 //! when KIKAN_TEST_DATABASE_URL is set).
 
 use kikan_security::Role;
-use kikan_testsuite::http::{App, audit_pairs, person_json};
+use kikan_testsuite::http::{App, audit_pairs, members_by_given, person_json};
 use kikan_testsuite::{TestStore, fresh_postgres, fresh_sqlite};
 use serde_json::{Value, json};
 
@@ -44,14 +44,9 @@ async fn protected_family(s: TestStore) {
     assert_eq!(status, 201, "{v}");
     let hid = v["household_ids"][0].as_i64().unwrap_or_default();
     let (_, h) = examiner.get(&format!("{base}/households/{hid}")).await;
-    let id_of = |given: &str| {
-        h["members"]
-            .as_array()
-            .and_then(|m| m.iter().find(|p| p["name"]["given"] == given))
-            .and_then(|p| p["id"].as_i64())
-            .unwrap_or_default()
+    let [mother, son] = members_by_given(&h, &["花子", "健太"])[..] else {
+        panic!("{h}")
     };
-    let (mother, son) = (id_of("花子"), id_of("健太"));
 
     // 審査 registers the measure: the mother applies, with her son; the former husband is shielded from.
     let (status, m) = examiner
