@@ -34,6 +34,8 @@ pub struct DraftView {
     pub note: Option<String>,
     /// The ledger entry it became.
     pub seq: Option<i64>,
+    /// What 審査 should know before committing (late notification, 支援措置).
+    pub warnings: Vec<String>,
 }
 
 fn parse_request(text: &str) -> R<ChangeRequest> {
@@ -59,7 +61,35 @@ fn view(d: &Draft) -> DraftView {
         decided_at: d.decided_at.map(|t| t.to_rfc3339()),
         note: d.note.clone(),
         seq: d.seq,
+        warnings: vec![],
     }
+}
+
+/// The domain's warnings about an entry, for the examiner: a late notification, and
+/// persons under a 支援措置 in force.
+async fn warnings(
+    state: &AppState,
+    p: &Principal,
+    entry: &kikan_domain::LedgerEntry,
+) -> R<Vec<String>> {
+    let mut out = vec![];
+    if entry.late {
+        out.push(
+            "届出期間(14日)を過ぎた届出です。届出期間経過の記録を確認してください".to_string(),
+        );
+    }
+    let persons = entry.change.references().0;
+    let today = (state.today)();
+    let protected = state
+        .store
+        .support_for(p.tenant, &persons)
+        .await?
+        .iter()
+        .any(|m| m.in_force(today));
+    if protected {
+        out.push("支援措置の対象者が含まれています。住所等の取扱いに注意してください".to_string());
+    }
+    Ok(out)
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/drafts", tag = "changes", request_body = ChangeRequest,
@@ -88,6 +118,7 @@ pub async fn add(
         seq: None,
     };
     state.store.add_draft(p.tenant, &draft).await?;
+    let warned = warnings(&state, &p, &entry).await?;
     let persons = entry.change.references().0.iter().map(|x| x.0).collect();
     state
         .store
@@ -100,7 +131,9 @@ pub async fn add(
             )],
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(view(&draft))))
+    let mut out = view(&draft);
+    out.warnings = warned;
+    Ok((StatusCode::CREATED, Json(out)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -143,7 +176,18 @@ pub async fn list(
             )],
         )
         .await?;
-    Ok(Json(drafts.iter().map(view).collect()))
+    let mut out = Vec::with_capacity(drafts.len());
+    for d in &drafts {
+        let mut v = view(d);
+        if d.status == "pending"
+            && let Ok(req) = parse_request(&d.request)
+            && let Ok((entry, _)) = prepare_entry(&state, p.tenant, &p.actor, &req).await
+        {
+            v.warnings = warnings(&state, &p, &entry).await?;
+        }
+        out.push(v);
+    }
+    Ok(Json(out))
 }
 
 async fn pending(state: &AppState, p: &Principal, id: i64) -> R<Draft> {

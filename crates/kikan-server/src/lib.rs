@@ -13,6 +13,7 @@ pub mod error;
 pub mod oidc;
 pub mod routes;
 pub mod support;
+pub mod ui;
 
 pub use auth::{Policy, Principal};
 use axum::Json;
@@ -198,6 +199,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::authorize,
         ))
+        .merge(ui::routes())
         .layer(RequestBodyLimitLayer::new(1024 * 1024))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -1,0 +1,670 @@
+// kikan staff UI. Every screen is drawn from the JSON API (/api/v1/tenants/{code}/…)
+// with the session cookie (HttpOnly), the CSRF token of the session and the purpose the
+// staff member chose (X-Kikan-Purpose): the same routes, policies and audit log as any
+// other client. No data is kept in the browser but the tenant code and the CSRF token
+// (sessionStorage, gone when the tab closes).
+'use strict';
+
+const S = { tenant: null, tenantName: '', csrf: null, me: null };
+
+// ---------- small DOM helpers ----------
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'text') el.textContent = v;
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+const $ = (sel, root) => (root || document).querySelector(sel);
+const $$ = (sel, root) => [...(root || document).querySelectorAll(sel)];
+let uid = 0;
+const nextId = (p) => `${p}-${++uid}`;
+
+function field(label, input, opts) {
+  const o = opts || {};
+  const id = input.id || nextId('f');
+  input.id = id;
+  if (o.required) input.setAttribute('aria-required', 'true');
+  const kids = [h('label', { for: id }, label, o.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, '※必須') : null)];
+  if (o.hint) {
+    const hid = `${id}-hint`;
+    kids.push(h('p', { class: 'hint', id: hid }, o.hint));
+    input.setAttribute('aria-describedby', hid);
+  }
+  kids.push(input);
+  return h('div', { class: 'field' }, kids);
+}
+function text(name, dataField, attrs) {
+  return h('input', Object.assign({ type: 'text', name, dataset: { field: dataField || name } }, attrs || {}));
+}
+function select(name, options, dataField, attrs) {
+  return h('select', Object.assign({ name, dataset: { field: dataField || name } }, attrs || {}),
+    options.map((o) => (Array.isArray(o) ? h('option', { value: o[0] }, o[1]) : h('option', { value: o }, o))));
+}
+function checkbox(name, label, value, checked) {
+  const id = nextId('c');
+  return h('div', { class: 'check' },
+    h('input', { type: 'checkbox', id, name, value: value === undefined ? 'on' : value, checked: !!checked }),
+    h('label', { for: id }, label));
+}
+function banner(kind, title, body) {
+  return h('div', { class: `banner banner-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+    h('strong', {}, title), body ? h('span', {}, body) : null);
+}
+function badges(p) {
+  return [
+    p.support_measure ? h('span', { class: 'badge badge-support', title: '支援措置対象者' }, '支援措置') : null,
+    p.register === 'B' ? h('span', { class: 'badge badge-removed' }, '除票') : null,
+    p.has_variation_sequence ? h('span', { class: 'badge badge-ivs', title: '異体字(IVS)を含む氏名' }, '異体字') : null,
+  ];
+}
+const v = (form, name) => {
+  const el = form.elements[name];
+  return el ? String(el.value || '').trim() : '';
+};
+const opt = (s) => (s === '' ? undefined : s);
+
+// ---------- the API ----------
+async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (S.csrf) headers['X-CSRF-Token'] = S.csrf;
+  const purpose = $('#purpose') && $('#purpose').value;
+  if (purpose) headers['X-Kikan-Purpose'] = encodeURIComponent(purpose);
+  const res = await fetch(`/api/v1/tenants/${S.tenant}${path}`, {
+    method, headers, credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const type = res.headers.get('content-type') || '';
+  let data = null;
+  if (type.includes('application/json')) data = await res.json();
+  else if (type.includes('application/pdf')) data = await res.blob();
+  if (res.status === 401 && !path.endsWith('/login')) {
+    signedOut('ログインの有効期限が切れました。もう一度ログインしてください。');
+  }
+  return { status: res.status, ok: res.ok, data, headers: res.headers };
+}
+
+// Shows an API error next to its field (data-field matches the error's field path, or a
+// prefix of it), or above the form; nothing typed is cleared.
+function showError(form, res) {
+  clearErrors(form);
+  const err = res.data || {};
+  const message = `${err.message || '処理できませんでした'}(${err.code || res.status})`;
+  let target = null;
+  if (err.field) {
+    const f = err.field;
+    const all = $$('[data-field]', form);
+    target = all.find((el) => el.dataset.field === f)
+      || all.find((el) => f.startsWith(el.dataset.field + '.') || f.startsWith(el.dataset.field + '['))
+      || all.find((el) => el.dataset.field.startsWith(f));
+  }
+  if (target) {
+    const id = `${target.id || nextId('t')}-error`;
+    target.setAttribute('aria-invalid', 'true');
+    const described = (target.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+    target.setAttribute('aria-describedby', [...described, id].join(' '));
+    target.closest('.field, .check, div').append(h('p', { class: 'field-error', id }, message));
+    target.focus();
+  }
+  const top = banner('error', target ? '入力内容を確認してください' : message, target ? message : null);
+  top.classList.add('form-error');
+  form.prepend(top);
+  if (!target) top.scrollIntoView({ block: 'nearest' });
+}
+function clearErrors(form) {
+  $$('.field-error, .form-error', form).forEach((e) => e.remove());
+  $$('[aria-invalid]', form).forEach((e) => {
+    e.removeAttribute('aria-invalid');
+    const d = (e.getAttribute('aria-describedby') || '').split(' ').filter((x) => !x.endsWith('-error'));
+    if (d.length) e.setAttribute('aria-describedby', d.join(' ')); else e.removeAttribute('aria-describedby');
+  });
+}
+
+// ---------- sign-in ----------
+function signedOut(message) {
+  S.csrf = null; S.me = null;
+  sessionStorage.removeItem('kikan.csrf');
+  location.hash = '#/login';
+  render(message);
+}
+
+async function loginScreen(main, message) {
+  $('#bar').hidden = true; $('#nav').hidden = true;
+  const tenants = await (await fetch('/api/v1/tenants')).json();
+  const form = h('form', { class: 'login', novalidate: true },
+    h('h1', {}, 'ログイン'),
+    message ? banner('info', message) : null,
+    field('団体', select('tenant', tenants.map((t) => [t.code, `${t.name}(${t.code})`]), 'tenant'), { required: true }),
+    field('職員ID', text('login', 'login', { autocomplete: 'username' }), { required: true }),
+    field('パスワード', h('input', { type: 'password', name: 'password', autocomplete: 'current-password', dataset: { field: 'password' } }), { required: true }),
+    field('確認コード(6桁)', text('totp', 'totp', { inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: '6' }),
+      { required: true, hint: '認証アプリに表示されている6桁の数字' }),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, 'ログイン')));
+  const last = sessionStorage.getItem('kikan.tenant');
+  if (last) form.elements.tenant.value = last;
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    S.tenant = v(form, 'tenant');
+    const res = await api('POST', '/login', { login: v(form, 'login'), password: form.elements.password.value, totp: v(form, 'totp') });
+    if (!res.ok) { form.elements.password.value = ''; return showError(form, res); }
+    S.csrf = res.data.csrf;
+    sessionStorage.setItem('kikan.tenant', S.tenant);
+    sessionStorage.setItem('kikan.csrf', S.csrf);
+    await loadMe();
+    location.hash = '#/search';
+  });
+  main.replaceChildren(form);
+  form.elements.login.focus();
+}
+
+async function loadMe() {
+  const me = await api('GET', '/me');
+  if (!me.ok) return false;
+  S.me = me.data;
+  const tenants = await (await fetch('/api/v1/tenants')).json();
+  const t = tenants.find((x) => x.code === S.tenant);
+  S.tenantName = t ? t.name : S.tenant;
+  $('#tenant-name').textContent = `${S.tenantName}(${S.tenant})`;
+  $('#staff-name').textContent = `${S.me.actor}(${S.me.role_label})`;
+  $('#bar').hidden = false; $('#nav').hidden = false;
+  drawNav();
+  return true;
+}
+const can = (p) => S.me && S.me.permissions.includes(p);
+
+const MENU = [
+  ['#/search', '住民検索', 'read_residents'],
+  ['#/change/move_in', '転入の受付', 'draft_change'],
+  ['#/drafts', '審査待ち', 'draft_change'],
+  ['#/certificates', '証明書交付簿', 'issue_certificate'],
+  ['#/support', '支援措置', 'approve_exception'],
+  ['#/audit', '監査ログ', 'read_audit'],
+  ['#/staff', '職員管理', 'manage_accounts'],
+];
+function drawNav() {
+  const here = location.hash.split('?')[0];
+  $('#nav').replaceChildren(...MENU.filter((m) => can(m[2])).map(([href, label]) =>
+    h('a', { href, 'aria-current': here.startsWith(href) ? 'page' : null }, label)));
+}
+
+// ---------- search ----------
+async function searchScreen(main, q) {
+  const form = h('form', { novalidate: true, role: 'search' },
+    h('div', { class: 'row' },
+      field('振り仮名', text('kana', 'kana', { value: q.get('kana') || '' }), { hint: '前方一致(ひらがな・カタカナ)' }),
+      field('氏名', text('name', 'name', { value: q.get('name') || '' }), { hint: '異体字は同じ字として探します' }),
+      field('生年月日', text('birth_date', 'birth_date', { value: q.get('birth_date') || '' }), { hint: '例: 昭和55年4月1日、S55.4.1、1980-04-01' })),
+    h('div', { class: 'row' },
+      field('住所', text('address', 'address', { value: q.get('address') || '' }), { hint: '住所の一部' }),
+      field('住民票コード', text('juminhyo_code', 'juminhyo_code', { value: q.get('juminhyo_code') || '', inputmode: 'numeric' }), { hint: '11桁' })),
+    checkbox('include_removed', '除票も含める', 'true', q.get('include_removed') === 'true'),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '検索')));
+  const results = h('div', { id: 'results', 'aria-live': 'polite' });
+  main.replaceChildren(h('h1', {}, '住民検索'), form, results);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const p = new URLSearchParams();
+    for (const k of ['kana', 'name', 'birth_date', 'address', 'juminhyo_code']) if (v(form, k)) p.set(k, v(form, k));
+    if (form.elements.include_removed.checked) p.set('include_removed', 'true');
+    location.hash = `#/search?${p}`;
+  });
+  if ([...q.keys()].length === 0) { form.elements.kana.focus(); return; }
+  const res = await api('GET', `/search?${q}`);
+  if (!res.ok) return showError(form, res);
+  const hits = res.data;
+  results.replaceChildren(
+    h('h2', {}, `検索結果 ${hits.length}件`),
+    hits.length === 0 ? h('p', {}, '該当する住民はいません。') :
+      h('table', { class: 'table' },
+        h('thead', {}, h('tr', {}, ['氏名', '振り仮名', '生年月日', '性別', '住所', '状態'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, hits.map((p) => h('tr', {},
+          h('td', {}, h('a', { href: `#/person/${p.id}` }, p.name.full), badges(p)),
+          h('td', {}, p.furigana.full), h('td', {}, p.birth_date.wareki), h('td', {}, p.sex),
+          h('td', {}, p.address.line), h('td', {}, p.status.state))))));
+}
+
+// ---------- a resident, the household, the history ----------
+function recordList(p) {
+  const rows = [
+    ['氏名', [p.name.full, ...badges(p)]], ['振り仮名', p.furigana.full], ['生年月日', p.birth_date.wareki],
+    ['性別', p.sex], ['続柄', p.relationship], ['住所', p.address.line], ['状態', p.status.state + (p.status.removed_on ? ` ${p.status.removed_on.wareki} ${p.status.reason || ''}` : '')],
+    ['住民となった年月日', p.became_resident_on.wareki], ['住所を定めた年月日', p.address_since.wareki],
+    ['転入前住所', p.moved_in && p.moved_in.previous_address ? p.moved_in.previous_address.line : ''],
+    ['前住所', p.previous_address_in_city ? p.previous_address_in_city.line : ''],
+    ['住民票コード', p.juminhyo_code || ''], ['本籍・筆頭者', p.honseki ? `${p.honseki} 筆頭者 ${p.honseki_head || ''}` : ''],
+  ];
+  if (p.foreign) rows.push(['国籍・地域', p.foreign.nationality], ['在留資格', `${p.foreign.status || ''} ${p.foreign.period || ''}`]);
+  return h('dl', { class: 'record' }, rows.flatMap(([k, val]) => [h('dt', {}, k), h('dd', {}, val)]));
+}
+
+async function personScreen(main, id, q) {
+  const asOf = q.get('as_of') || '';
+  const suffix = asOf ? `?as_of=${encodeURIComponent(asOf)}` : '';
+  const res = await api('GET', `/persons/${id}${suffix}`);
+  if (!res.ok) { main.replaceChildren(h('h1', {}, '住民票'), banner('error', res.data ? res.data.message : '表示できません')); return; }
+  const p = res.data;
+  const [hh, hist] = await Promise.all([api('GET', `/households/${p.household_id}${suffix}`), api('GET', `/persons/${id}/history`)]);
+  const asOfForm = h('form', { class: 'row', novalidate: true },
+    field('基準日(この日現在の内容を表示)', text('as_of', 'as_of', { value: asOf }), { hint: '和暦・西暦どちらでも。空欄で現在' }),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '表示')));
+  asOfForm.addEventListener('submit', (e) => { e.preventDefault(); location.hash = `#/person/${id}${v(asOfForm, 'as_of') ? `?as_of=${encodeURIComponent(v(asOfForm, 'as_of'))}` : ''}`; });
+  const members = hh.ok ? hh.data.members : [];
+  const entries = hist.ok ? hist.data.entries.slice().reverse() : [];
+  main.replaceChildren(
+    h('h1', {}, `${p.name.full} さんの住民票`, asOf ? h('span', { class: 'muted' }, `(${asOf} 現在)`) : null),
+    p.support_measure ? banner('warning', '支援措置の対象者です', p.address_withheld ? '住所は表示しません。証明書の交付・閲覧は審査担当の判断が必要です。' : '証明書の交付・閲覧の請求には支援措置の確認が必要です。') : null,
+    asOfForm,
+    h('div', { class: 'columns' },
+      h('section', { 'aria-labelledby': 'rec-h' }, h('h2', { id: 'rec-h' }, '記載事項'), recordList(p),
+        h('div', { class: 'actions' },
+          can('issue_certificate') ? h('a', { class: 'button button-primary', href: `#/certificate?household=${p.household_id}&person=${p.id}` }, '証明書を交付') : null,
+          can('draft_change') && p.register === 'A' ? h('a', { class: 'button button-secondary', href: `#/change/relocation?household=${p.household_id}` }, '転居を受付') : null)),
+      h('section', { 'aria-labelledby': 'hh-h' }, h('h2', { id: 'hh-h' }, '世帯'),
+        hh.ok ? [h('p', {}, `住所: ${hh.data.address.line}`),
+          h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['氏名', '続柄', '生年月日'].map((t) => h('th', { scope: 'col' }, t)))),
+            h('tbody', {}, members.map((m) => h('tr', {}, h('td', {}, h('a', { href: `#/person/${m.id}` }, m.name.full), badges(m)), h('td', {}, m.relationship), h('td', {}, m.birth_date.wareki)))))]
+          : h('p', {}, '世帯を表示できません'),
+        h('h2', {}, '異動履歴'),
+        h('ol', { class: 'timeline', 'aria-label': '異動履歴(新しい順)' }, entries.map((e) => h('li', {},
+          h('div', { class: 'when' }, `${e.effective_on.wareki} ${e.reason}`, e.late ? h('span', { class: 'badge badge-late' }, '届出遅延') : null),
+          h('div', { class: 'meta' }, `届出日 ${e.notified_on.wareki}・処理 ${new Date(e.recorded_at).toLocaleString('ja-JP')}・${e.operator}`)))))));
+}
+
+// ---------- 異動: 受付 (draft) ----------
+const RELATIONSHIPS = ['世帯主', '妻', '夫', '子', '父', '母', '兄', '姉', '弟', '妹', '孫', '祖父', '祖母', '子の妻', '子の夫', '妻の父', '妻の母', '夫の父', '夫の母', '縁故者', '同居人'];
+
+function notificationFields(prefix) {
+  return h('fieldset', {}, h('legend', {}, '届出'),
+    h('div', { class: 'row' },
+      field('異動日', text('effective_on', 'effective_on'), { required: true, hint: '例: 令和8年4月1日' }),
+      field('届出日', text('notified_on', 'notified_on'), { required: true, hint: '14日を過ぎた届出は遅延として記録されます' }),
+      field('届出人', text('notifier_name', `${prefix}notifier`), { hint: '氏名' }),
+      field('資格', select('notifier_capacity', ['本人', '世帯主', '同一世帯員', '代理人'], `${prefix}notifier.capacity`))));
+}
+function addressFields(legend, prefix, dataPrefix) {
+  return h('fieldset', {}, h('legend', {}, legend), h('div', { class: 'row' },
+    field('郵便番号', text(`${prefix}postal_code`, `${dataPrefix}.postal_code`, { inputmode: 'numeric' })),
+    field('都道府県・市区町村・町字', text(`${prefix}place`, `${dataPrefix}.place`, { size: 30 }), { required: true }),
+    field('番地', text(`${prefix}banchi`, `${dataPrefix}.banchi`)),
+    field('方書', text(`${prefix}katagaki`, `${dataPrefix}.katagaki`), { hint: '建物名・部屋番号' })));
+}
+function addressOf(form, prefix) {
+  return { postal_code: opt(v(form, `${prefix}postal_code`)), place: v(form, `${prefix}place`), banchi: v(form, `${prefix}banchi`), katagaki: opt(v(form, `${prefix}katagaki`)) };
+}
+function notifier(form) {
+  const name = v(form, 'notifier_name');
+  return name ? { name, capacity: v(form, 'notifier_capacity') } : undefined;
+}
+
+function personFields(i) {
+  const p = `persons[${i}]`;
+  const d = `change.persons[${i}]`;
+  return h('fieldset', { class: 'person-block', dataset: { person: String(i) } }, h('legend', {}, `${i + 1}人目`),
+    h('div', { class: 'row' },
+      field('氏', text(`${p}.family`, `${d}.name`), { required: true }),
+      field('名', text(`${p}.given`, `${d}.name.given`)),
+      field('氏(振り仮名)', text(`${p}.kana_family`, `${d}.furigana`), { required: true }),
+      field('名(振り仮名)', text(`${p}.kana_given`, `${d}.furigana.given`))),
+    h('div', { class: 'row' },
+      field('生年月日', text(`${p}.birth_date`, `${d}.birth_date`), { required: true }),
+      field('性別', select(`${p}.sex`, ['男', '女'], `${d}.sex`), { required: true }),
+      field('続柄', select(`${p}.relationship`, i === 0 ? RELATIONSHIPS : RELATIONSHIPS.slice(1).concat(['世帯主']), `${d}.relationship`), { required: true }),
+      field('個人番号', text(`${p}.individual_number`, `${d}.individual_number`, { inputmode: 'numeric', autocomplete: 'off' }), { hint: '12桁(任意)' })),
+    h('div', { class: 'row' },
+      field('本籍', text(`${p}.domicile`, `${d}.honseki`, { size: 30 })),
+      field('筆頭者', text(`${p}.head_name`, `${d}.honseki.head_name`))));
+}
+
+async function submitDraft(form, body, done) {
+  clearErrors(form);
+  const path = can('commit_change') && form.elements.commit_now && form.elements.commit_now.checked ? '/changes' : '/drafts';
+  const res = await api('POST', path, body);
+  if (!res.ok) return showError(form, res);
+  done(res.data, path === '/changes');
+}
+
+function draftDone(main, d, committed) {
+  const box = h('div', { class: 'result', role: 'status', tabindex: '-1' },
+    committed ? [h('p', { class: 'big' }, '異動を確定しました'), h('p', {}, `台帳番号 ${d.entry ? d.entry.seq : ''}`)]
+      : [h('p', { class: 'big' }, `受付番号 ${d.id} を審査に回しました`), h('p', {}, '審査担当が内容を確認して確定します。'),
+        h('a', { href: '#/drafts' }, '審査待ちの一覧へ')]);
+  main.append(box);
+  box.focus();
+}
+
+async function moveInScreen(main) {
+  let count = 1;
+  const people = h('div', {}, personFields(0));
+  const form = h('form', { novalidate: true },
+    notificationFields(''),
+    addressFields('新しい住所', 'to_', 'change.address'),
+    addressFields('転入前住所', 'from_', 'change.previous_address'),
+    h('h2', {}, '転入する人'), people,
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'button', id: 'add-person', onclick: () => { people.append(personFields(count++)); } }, '人を追加')),
+    can('commit_change') ? checkbox('commit_now', '審査を経ずにこのまま確定する(審査担当のみ)') : null,
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, can('commit_change') ? '登録' : '受付(審査へ)')));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const persons = $$('[data-person]', form).map((fs) => {
+      const i = fs.dataset.person;
+      const g = (k) => v(form, `persons[${i}].${k}`);
+      const person = {
+        name: { family: g('family'), given: g('given') }, furigana: { family: g('kana_family'), given: g('kana_given') },
+        birth_date: g('birth_date'), sex: g('sex'), relationship: g('relationship'),
+        individual_number: opt(g('individual_number')),
+      };
+      if (g('domicile')) person.honseki = { domicile: g('domicile'), head_name: g('head_name') };
+      return person;
+    });
+    submitDraft(form, {
+      effective_on: v(form, 'effective_on'), notified_on: v(form, 'notified_on'), notifier: notifier(form),
+      change: { type: 'move_in', persons, address: addressOf(form, 'to_'), previous_address: addressOf(form, 'from_') },
+    }, (d, committed) => draftDone(main, d, committed));
+  });
+  main.replaceChildren(h('h1', {}, '転入の受付'), h('p', {}, '転出証明書(または特例転入の転出証明書情報)の内容を入力します。入力内容はすぐに住民記録と照合されます。'), form);
+}
+
+async function relocationScreen(main, q) {
+  const hid = q.get('household');
+  const res = await api('GET', `/households/${hid}`);
+  if (!res.ok) { main.replaceChildren(h('h1', {}, '転居の受付'), banner('error', res.data ? res.data.message : '世帯を表示できません')); return; }
+  const hh = res.data;
+  const form = h('form', { novalidate: true },
+    h('p', {}, `世帯: ${hh.address.line}(世帯番号 ${hh.id})`),
+    h('fieldset', {}, h('legend', {}, '転居する人'), h('div', { class: 'checks', dataset: { field: 'change.person_ids' } },
+      hh.members.map((m) => checkbox('person_ids', `${m.name.full}(${m.relationship})`, m.id, true)))),
+    notificationFields(''),
+    addressFields('新しい住所', 'to_', 'change.address'),
+    can('commit_change') ? checkbox('commit_now', '審査を経ずにこのまま確定する(審査担当のみ)') : null,
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, can('commit_change') ? '登録' : '受付(審査へ)')));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const ids = $$('input[name=person_ids]:checked', form).map((c) => Number(c.value));
+    submitDraft(form, {
+      effective_on: v(form, 'effective_on'), notified_on: v(form, 'notified_on'), notifier: notifier(form),
+      expect: [{ household_id: hh.id, version: hh.version }],
+      change: { type: 'relocation', person_ids: ids, address: addressOf(form, 'to_') },
+    }, (d, committed) => draftDone(main, d, committed));
+  });
+  main.replaceChildren(h('h1', {}, '転居の受付'), form);
+}
+
+// ---------- 審査 ----------
+const KINDS = { move_in: '転入', relocation: '転居', move_out: '転出', move_out_confirmed: '転出確定', household_split: '世帯分離', household_merge: '世帯合併', head_change: '世帯主変更', composition_change: '世帯構成変更', birth: '出生', death: '死亡', ex_officio_removal: '職権消除', correction: '職権修正' };
+
+function draftSummary(d) {
+  const c = d.request.change || {};
+  const names = (c.persons || []).map((p) => `${p.name.family}　${p.name.given}`).join('、');
+  const addr = c.address ? `${c.address.place}${c.address.banchi || ''}${c.address.katagaki ? '　' + c.address.katagaki : ''}` : '';
+  return [names, c.person_ids ? `対象 ${c.person_ids.length}人` : '', addr ? `住所: ${addr}` : ''].filter(Boolean).join(' / ');
+}
+
+async function draftsScreen(main) {
+  const res = await api('GET', '/drafts');
+  const list = res.ok ? res.data : [];
+  main.replaceChildren(h('h1', {}, '審査待ちの異動'),
+    !res.ok ? banner('error', res.data.message) : null,
+    list.length === 0 ? h('p', {}, '審査待ちの異動はありません。') : null,
+    ...list.map((d) => {
+      const warn = d.warnings || [];
+      const form = h('form', { class: 'person-block', novalidate: true, dataset: { draft: String(d.id) } },
+        h('h2', {}, `受付番号 ${d.id}: ${KINDS[d.kind] || d.kind}`),
+        h('p', {}, draftSummary(d)),
+        h('p', { class: 'muted' }, `異動日 ${d.request.effective_on || ''}・届出日 ${d.request.notified_on || ''}・受付 ${d.created_by}(${new Date(d.created_at).toLocaleString('ja-JP')})`),
+        warn.map((w) => banner('warning', w)),
+        can('commit_change') ? [
+          field('差戻しの理由', text('note', 'note'), { hint: '差し戻すときに入力' }),
+          h('div', { class: 'actions' },
+            h('button', { class: 'button button-primary', type: 'submit', name: 'commit' }, '確定'),
+            h('button', { class: 'button button-danger', type: 'button', onclick: async () => {
+              const r = await api('POST', `/drafts/${d.id}/reject`, { note: v(form, 'note') });
+              if (!r.ok) return showError(form, r);
+              form.replaceChildren(banner('info', `受付番号 ${d.id} を差し戻しました`));
+            } }, '差戻し'))] : null);
+      form.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        const r = await api('POST', `/drafts/${d.id}/commit`, {});
+        if (!r.ok) {
+          if (r.status === 409) r.data.message = `${r.data.message}(他の職員が同じ世帯を先に変更しました。差し戻して、最新の内容で受け付け直してください)`;
+          return showError(form, r);
+        }
+        form.replaceChildren(banner('success', `受付番号 ${d.id} を確定しました`, ` 台帳番号 ${r.data.seq || (r.data.entry && r.data.entry.seq) || ''}`));
+      });
+      return form;
+    }));
+}
+
+// ---------- certificates ----------
+const CERT_KINDS = [['resident_copy', '住民票の写し'], ['resident_items', '住民票記載事項証明書'], ['removed_copy', '除票の写し'], ['removed_items', '除票記載事項証明書']];
+const OPTIONAL = [['honseki', '本籍・筆頭者'], ['relationship', '続柄'], ['juminhyo_code', '住民票コード'], ['individual_number', '個人番号'], ['residence_details', '在留資格等']];
+const ITEMS = [['birth_date', '生年月日'], ['sex', '性別'], ['head', '世帯主'], ['address', '住所'], ['address_since', '住所を定めた年月日'], ['became_resident', '住民となった年月日'], ['previous_address', '前住所'], ['moved_in_from', '転入前住所'], ['removal', '消除']];
+const REQUESTERS = [['self', '本人'], ['same_household', '同一世帯'], ['third_party', '第三者'], ['professional', '弁護士等(職務上請求)']];
+
+function pdfLink(blob, label, name) {
+  const url = URL.createObjectURL(blob);
+  return h('a', { class: 'button button-secondary', href: url, target: '_blank', rel: 'noopener', download: name }, label);
+}
+
+async function certificateScreen(main, q) {
+  const hid = q.get('household');
+  const res = await api('GET', `/households/${hid}`);
+  if (!res.ok) { main.replaceChildren(h('h1', {}, '証明書の交付'), banner('error', res.data ? res.data.message : '世帯を表示できません')); return; }
+  const hh = res.data;
+  const chosen = q.get('person');
+  const output = h('div', { 'aria-live': 'polite' });
+  const form = h('form', { novalidate: true },
+    h('fieldset', {}, h('legend', {}, '証明書'), h('div', { class: 'row' },
+      field('種類', select('kind', CERT_KINDS, 'kind'), { required: true }),
+      field('様式', select('layout', [['household', '世帯連記式'], ['individual', '個人票']], 'layout')))),
+    h('fieldset', {}, h('legend', {}, '記載する人'), h('div', { class: 'checks', dataset: { field: 'persons' } },
+      hh.members.map((m) => checkbox('persons', `${m.name.full}(${m.relationship})`, m.id, !chosen || String(m.id) === chosen))),
+    h('p', { class: 'hint' }, '全員を選ぶと「世帯全員の写し」になります。')),
+    h('fieldset', {}, h('legend', {}, '記載事項'),
+      h('p', { class: 'hint' }, '写し: 省略される事項のうち記載を求められたもの。記載事項証明書: 証明する事項(氏名は必ず記載)。'),
+      h('div', { class: 'checks', dataset: { field: 'items' } }, OPTIONAL.concat(ITEMS).map(([k, l]) => checkbox('items', l, k, false)))),
+    h('fieldset', {}, h('legend', {}, '請求者'),
+      h('div', { class: 'row' },
+        field('区分', select('requester_kind', REQUESTERS, 'requester.kind'), { required: true }),
+        field('請求者(世帯員の場合)', select('requester_person', [['', '(住民以外)']].concat(hh.members.map((m) => [String(m.id), m.name.full])), 'requester.person_id')),
+        field('氏名(住民以外の場合)', text('requester_name', 'requester.name')),
+        field('請求者の生年月日', text('requester_birth_date', 'requester.birth_date'), { hint: '支援措置の確認に使います' })),
+      h('div', { class: 'row' },
+        field('請求の事由', text('reason', 'requester.reason', { size: 30 }), { hint: '第三者・職務上請求では必須' }),
+        field('資格・登録番号', text('qualification', 'requester.qualification'), { hint: '職務上請求のみ' }))),
+    h('fieldset', {}, h('legend', {}, '受付'), h('div', { class: 'row' },
+      field('使用目的', text('purpose', 'purpose', { size: 24 }), { required: true }),
+      field('本人確認書類', select('identity_check', ['運転免許証', 'マイナンバーカード', '旅券', '在留カード', '健康保険証等2点', 'その他'], 'identity_check'), { required: true }),
+      field('通数', h('input', { type: 'number', name: 'copies', min: '1', max: '20', value: '1', dataset: { field: 'copies' } }), { required: true }),
+      can('approve_exception') ? field('承認理由(支援措置・審査担当)', text('approval_reason', 'approval_reason', { size: 30 })) : null)),
+    h('div', { class: 'actions' },
+      h('button', { class: 'button button-secondary', type: 'button', id: 'preview', onclick: () => send(true) }, '見本を表示'),
+      h('button', { class: 'button button-primary', type: 'submit' }, '交付する')),
+    output);
+  const mePerson = hh.members.find((m) => String(m.id) === chosen);
+  if (mePerson) form.elements.requester_person.value = String(mePerson.id);
+  if (chosen) form.elements.requester_kind.value = 'self';
+  function body() {
+    const persons = $$('input[name=persons]:checked', form).map((c) => Number(c.value));
+    const whole = persons.length === hh.members.length && form.elements.kind.value.startsWith('resident');
+    const rp = v(form, 'requester_person');
+    return {
+      kind: v(form, 'kind'), layout: v(form, 'layout'),
+      household_id: whole ? hh.id : undefined, persons: whole ? [] : persons,
+      items: $$('input[name=items]:checked', form).map((c) => c.value),
+      requester: { kind: v(form, 'requester_kind'), person_id: rp ? Number(rp) : undefined, name: opt(v(form, 'requester_name')),
+        birth_date: opt(v(form, 'requester_birth_date')), reason: opt(v(form, 'reason')), qualification: opt(v(form, 'qualification')) },
+      purpose: v(form, 'purpose'), identity_check: v(form, 'identity_check'), copies: Number(v(form, 'copies') || 1),
+      approval_reason: form.elements.approval_reason ? opt(v(form, 'approval_reason')) : undefined,
+    };
+  }
+  async function send(preview) {
+    clearErrors(form);
+    output.replaceChildren();
+    const r = await api('POST', preview ? '/certificates/preview' : '/certificates', body());
+    if (!r.ok) return showError(form, r);
+    if (preview) {
+      output.replaceChildren(h('div', { class: 'result', role: 'status' }, h('p', { class: 'big' }, '見本を作成しました(交付はまだです)'),
+        h('p', {}, `${r.headers.get('x-kikan-pages')}頁`), pdfLink(r.data, '見本PDFを開く', 'preview.pdf')));
+      return;
+    }
+    const serial = r.headers.get('x-kikan-certificate-serial');
+    const code = (r.headers.get('x-kikan-verification-code') || '').replace(/(.{4})(?=.)/g, '$1-');
+    const box = h('div', { class: 'result', role: 'status', tabindex: '-1' },
+      h('p', { class: 'big', id: 'issued' }, `交付番号 第${String(serial).padStart(6, '0')}号 を交付しました`),
+      h('p', {}, `照合番号 ${code}・${r.headers.get('x-kikan-pages')}頁・手数料 ${300 * Number(v(form, 'copies') || 1)}円`),
+      h('div', { class: 'actions' }, pdfLink(r.data, 'PDFを開いて印刷', `certificate-${serial}.pdf`), h('a', { href: '#/certificates' }, '証明書交付簿へ')));
+    output.replaceChildren(box);
+    box.focus();
+  }
+  form.addEventListener('submit', (e) => { e.preventDefault(); send(false); });
+  main.replaceChildren(h('h1', {}, '証明書の交付'), h('p', {}, `世帯: ${hh.address.line}`), form);
+}
+
+async function registerScreen(main, q) {
+  const form = h('form', { class: 'row', novalidate: true },
+    field('交付日(から)', text('from', 'from', { value: q.get('from') || '' })),
+    field('交付日(まで)', text('to', 'to', { value: q.get('to') || '' })),
+    field('住民(宛名番号)', text('person', 'person', { value: q.get('person') || '', inputmode: 'numeric' })),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '検索')));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const p = new URLSearchParams();
+    for (const k of ['from', 'to', 'person']) if (v(form, k)) p.set(k, v(form, k));
+    location.hash = `#/certificates?${p}`;
+  });
+  const verify = h('form', { class: 'row', novalidate: true },
+    field('照合番号', text('code', 'code', { size: 24 }), { hint: '証明書下部の照合番号' }),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '照合')));
+  const verified = h('div', { 'aria-live': 'polite' });
+  verify.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await api('POST', '/certificates/verify', { code: v(verify, 'code') });
+    if (!r.ok) return showError(verify, r);
+    verified.replaceChildren(banner(r.data.genuine ? 'success' : 'error', r.data.message,
+      r.data.certificate ? ` 第${String(r.data.certificate.serial).padStart(6, '0')}号 ${r.data.certificate.title} ${r.data.certificate.persons.map((p) => p.name).join('、')}` : ''));
+  });
+  const res = await api('GET', `/certificates?${q}`);
+  const list = res.ok ? res.data : [];
+  main.replaceChildren(h('h1', {}, '証明書交付簿'), form,
+    !res.ok ? banner('error', res.data.message) : null,
+    h('table', { class: 'table' },
+      h('thead', {}, h('tr', {}, ['交付番号', '交付日時', '証明書', '対象者', '請求者', '使用目的', '通数・手数料', '職員', '再印刷'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, list.map((c) => h('tr', {},
+        h('td', {}, `第${String(c.serial).padStart(6, '0')}号`), h('td', {}, new Date(c.issued_at).toLocaleString('ja-JP')),
+        h('td', {}, c.title), h('td', {}, c.persons.map((p) => p.name).join('、')),
+        h('td', {}, `${c.requester_kind}${c.requester_name ? `(${c.requester_name})` : ''}`), h('td', {}, c.purpose),
+        h('td', {}, `${c.copies}通 ${c.fee}円`), h('td', {}, c.staff),
+        h('td', {}, `${c.reprints.length}回`))))),
+    h('h2', {}, '照合番号による確認'), verify, verified);
+}
+
+// ---------- 支援措置, audit, staff ----------
+async function supportScreen(main) {
+  const res = await api('GET', '/support-measures');
+  const list = res.ok ? res.data : [];
+  const form = h('form', { novalidate: true },
+    h('div', { class: 'row' },
+      field('申出者(宛名番号)', text('applicant', 'applicant', { inputmode: 'numeric' }), { required: true }),
+      field('併せて支援を求める者(宛名番号、カンマ区切り)', text('together', 'together')),
+      field('種別', select('kind', ['DV', 'ストーカー', '児童虐待', 'その他'], 'kind'))),
+    h('div', { class: 'row' },
+      field('加害者の氏名', text('offender_name', 'offenders[0].name'), { required: true }),
+      field('加害者の生年月日', text('offender_birth', 'offenders[0].birth_date')),
+      field('続柄・関係', text('offender_relation', 'offenders[0].relation'))),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '登録')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const together = v(form, 'together').split(/[,、\s]+/).filter(Boolean).map(Number);
+    const r = await api('POST', '/support-measures', { applicant: Number(v(form, 'applicant')), together, kind: v(form, 'kind'),
+      offenders: [{ name: v(form, 'offender_name'), birth_date: opt(v(form, 'offender_birth')), relation: opt(v(form, 'offender_relation')) }] });
+    if (!r.ok) return showError(form, r);
+    route();
+  });
+  main.replaceChildren(h('h1', {}, '支援措置'),
+    !res.ok ? banner('error', res.data.message) : null,
+    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['番号', '申出者', '対象者', '種別', '期間', '状態'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, list.map((m) => h('tr', {}, h('td', {}, m.id), h('td', {}, h('a', { href: `#/person/${m.applicant}` }, m.applicant)),
+        h('td', {}, m.together.join('、')), h('td', {}, m.kind), h('td', {}, `${m.starts_on.wareki}〜${m.ends_on.wareki}`),
+        h('td', {}, m.in_force ? `措置中(残り${m.days_left}日)` : '終了'))))),
+    h('h2', {}, '新しい支援措置の登録'), form);
+}
+
+async function auditScreen(main) {
+  const [log, verify] = await Promise.all([api('GET', '/audit?limit=200'), api('GET', '/audit/verify')]);
+  const rows = log.ok ? log.data.slice().reverse() : [];
+  main.replaceChildren(h('h1', {}, '監査ログ'),
+    verify.ok ? banner(verify.data.ok ? 'success' : 'error', verify.data.ok ? 'ハッシュ連鎖は正常です' : '監査ログの改ざんを検出しました', ` ${verify.data.message || ''}`) : null,
+    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['番号', '日時', '職員', '操作', '対象', '利用目的', '結果', '内容'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, rows.map((a) => h('tr', {}, h('td', {}, a.seq), h('td', {}, new Date(a.at).toLocaleString('ja-JP')), h('td', {}, a.actor),
+        h('td', {}, a.action), h('td', {}, a.persons.join('、')), h('td', {}, a.purpose || ''),
+        h('td', {}, a.outcome === 'ok' ? '許可' : '拒否'), h('td', {}, a.detail))))));
+}
+
+async function staffScreen(main) {
+  const res = await api('GET', '/staff');
+  const list = res.ok ? res.data : [];
+  const out = h('div', { 'aria-live': 'polite' });
+  const form = h('form', { novalidate: true }, h('div', { class: 'row' },
+    field('職員ID', text('login', 'login'), { required: true }), field('氏名', text('name', 'name'), { required: true }),
+    field('役割', select('role', [['reception', '窓口'], ['examiner', '審査'], ['admin', '管理者'], ['auditor', '監査']], 'role')),
+    field('初期パスワード', h('input', { type: 'password', name: 'password', autocomplete: 'new-password', dataset: { field: 'password' } }), { required: true, hint: '12文字以上' })),
+  h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '追加')), out);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await api('POST', '/staff', { login: v(form, 'login'), name: v(form, 'name'), role: v(form, 'role'), password: form.elements.password.value });
+    if (!r.ok) return showError(form, r);
+    out.replaceChildren(banner('success', `${r.data.staff.name} さんを追加しました`, ` 認証アプリに登録する秘密鍵(この一度だけ表示): ${r.data.totp_secret || ''}`));
+  });
+  main.replaceChildren(h('h1', {}, '職員管理'),
+    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['職員ID', '氏名', '役割', '状態'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, list.map((s) => h('tr', {}, h('td', {}, s.login), h('td', {}, s.name), h('td', {}, s.role_label || s.role), h('td', {}, s.active === false ? '停止' : '有効'))))),
+    h('h2', {}, '職員の追加'), form);
+}
+
+// ---------- routing ----------
+async function render(message) {
+  const main = $('#main');
+  const [path, query] = (location.hash.slice(1) || '/search').split('?');
+  const q = new URLSearchParams(query || '');
+  if (!S.me || path === '/login') return loginScreen(main, message);
+  drawNav();
+  const parts = path.split('/').filter(Boolean);
+  const screens = {
+    search: () => searchScreen(main, q),
+    person: () => personScreen(main, parts[1], q),
+    change: () => (parts[1] === 'relocation' ? relocationScreen(main, q) : moveInScreen(main)),
+    drafts: () => draftsScreen(main),
+    certificate: () => certificateScreen(main, q),
+    certificates: () => registerScreen(main, q),
+    support: () => supportScreen(main),
+    audit: () => auditScreen(main),
+    staff: () => staffScreen(main),
+  };
+  const screen = screens[parts[0]] || screens.search;
+  main.replaceChildren(h('p', { class: 'loading' }, '読み込んでいます…'));
+  await screen();
+  const h1 = $('h1', main);
+  document.title = `${h1 ? h1.textContent : ''} - kikan 住民記録システム`;
+  main.focus({ preventScroll: true });
+}
+const route = () => render().catch((e) => $('#main').replaceChildren(banner('error', '画面を表示できませんでした', ` ${e.message}`)));
+
+window.addEventListener('hashchange', route);
+window.addEventListener('DOMContentLoaded', async () => {
+  $('#logout').addEventListener('click', async () => { await api('POST', '/logout'); signedOut('ログアウトしました。'); });
+  $('#purpose').value = sessionStorage.getItem('kikan.purpose') || $('#purpose').value;
+  $('#purpose').addEventListener('change', () => sessionStorage.setItem('kikan.purpose', $('#purpose').value));
+  S.tenant = sessionStorage.getItem('kikan.tenant');
+  S.csrf = sessionStorage.getItem('kikan.csrf');
+  if (S.tenant && S.csrf) await loadMe().catch(() => false);
+  route();
+});

@@ -1,0 +1,254 @@
+// Browser tests of the staff UI: a real kikan server (the demo municipality), Debian's
+// headless Chromium driven by playwright-core. Two counter staff work side by side:
+// 窓口 (madoguchi) enters, 審査 (shinsa) examines and commits. Asserts on what the page
+// shows. With KIKAN_UI_SCREENSHOTS=DIR each main screen is saved as a PNG there.
+//
+//   KIKAN_BIN=target/debug/kikan node tests/ui/run.mjs
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+
+const bin = process.env.KIKAN_BIN || 'target/debug/kikan';
+const port = Number(process.env.KIKAN_UI_PORT || 18181);
+const base = `http://127.0.0.1:${port}`;
+const shots = process.env.KIKAN_UI_SCREENSHOTS;
+const dataDir = mkdtempSync(join(tmpdir(), 'kikan-ui-'));
+
+// RFC 6238 TOTP (SHA-1, 30 s, 6 digits), as the staff's authenticator app computes it.
+function totp(secret, at = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const off = mac[mac.length - 1] & 0xf;
+  const n = (mac.readUInt32BE(off) & 0x7fffffff) % 1_000_000;
+  return String(n).padStart(6, '0');
+}
+
+const today = new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 10);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let step = 0;
+async function shot(page, name) {
+  if (shots) await page.screenshot({ path: join(shots, `${String(++step).padStart(2, '0')}-${name}.png`), fullPage: true });
+}
+// A form control by its label (the ※必須 mark is not part of the name).
+const lab = (root, name) => root.getByLabel(new RegExp(`^${name.replace(/[()]/g, '\\$&')}(※必須)?$`));
+function log(message) { console.log(`ok - ${message}`); }
+
+const server = spawn(bin, ['demo', '--data-dir', dataDir, '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+let browser;
+try {
+  for (let i = 0; ; i++) {
+    try { if ((await fetch(`${base}/health`)).ok) break; } catch { /* not yet */ }
+    if (i > 240) throw new Error('the demo server did not come up');
+    await sleep(500);
+  }
+  const accounts = Object.fromEntries(readFileSync(join(dataDir, 'demo-accounts.txt'), 'utf8').split('\n')
+    .filter((l) => l && !l.startsWith('#')).map((l) => l.trim().split(/\s+/)).map(([login, , password, secret]) => [login, { password, secret }]));
+
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+
+  async function signIn(login) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP' });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => { throw new Error(`page error: ${e.message}`); });
+    await page.goto(`${base}/ui/`);
+    await lab(page, '職員ID').fill(login);
+    await lab(page, 'パスワード').fill(accounts[login].password);
+    await lab(page, '確認コード(6桁)').fill(totp(accounts[login].secret));
+    if (login === 'madoguchi') await shot(page, 'login');
+    await page.getByRole('button', { name: 'ログイン' }).click();
+    await page.getByRole('heading', { name: '住民検索' }).waitFor();
+    // The municipality and the staff member stay visible.
+    assert.match(await page.locator('#tenant-name').textContent(), /みほん市\(149993\)/);
+    assert.match(await page.locator('#staff-name').textContent(), new RegExp(login));
+    return page;
+  }
+
+  // A wrong code is refused, with the message on the page.
+  {
+    const context = await browser.newContext({ locale: 'ja-JP' });
+    const page = await context.newPage();
+    await page.goto(`${base}/ui/`);
+    await lab(page, '職員ID').fill('madoguchi');
+    await lab(page, 'パスワード').fill('wrong-password-000');
+    await lab(page, '確認コード(6桁)').fill('000000');
+    await page.getByRole('button', { name: 'ログイン' }).click();
+    await page.locator('.form-error').waitFor();
+    assert.equal(await lab(page, '職員ID').inputValue(), 'madoguchi', 'the login id stays typed');
+    await context.close();
+    log('a wrong password is refused on the login page');
+  }
+
+  const clerk = await signIn('madoguchi');
+  const examiner = await signIn('shinsa');
+  assert.match(await clerk.locator('#staff-name').textContent(), /窓口/);
+  log('login with the second factor; tenant and staff shown');
+
+  // Search by 振り仮名.
+  await lab(clerk, '振り仮名').fill('さとう');
+  await clerk.getByRole('button', { name: '検索' }).click();
+  await clerk.getByRole('heading', { name: /検索結果 \d+件/ }).waitFor();
+  const hits = await clerk.locator('#results tbody tr').count();
+  assert.ok(hits > 0, 'the demo town has residents named さとう');
+  await shot(clerk, 'search');
+  // A birth date in 和暦 that does not exist is refused next to its field.
+  await lab(clerk, '生年月日').fill('平成31年5月1日');
+  await clerk.getByRole('button', { name: '検索' }).click();
+  await clerk.locator('.field-error').waitFor();
+  assert.match(await clerk.locator('.field-error').textContent(), /E-DATE/);
+  assert.equal(await lab(clerk, '振り仮名').inputValue(), 'さとう', 'nothing typed is lost');
+  log(`search by 振り仮名 (${hits} hits); an impossible 和暦 date is shown at its field`);
+
+  // 転入 of a family: first with a mistake (no family name), then right.
+  await clerk.goto(`${base}/ui/#/change/move_in`);
+  await clerk.getByRole('heading', { name: '転入の受付' }).waitFor();
+  await lab(clerk, '異動日').fill(today);
+  await lab(clerk, '届出日').fill(today);
+  await lab(clerk, '都道府県・市区町村・町字').first().fill('神奈川県みほん市中央一丁目');
+  await lab(clerk, '番地').first().fill('7番8号');
+  await lab(clerk, '方書').first().fill('みほんレジデンス305号室');
+  await lab(clerk, '都道府県・市区町村・町字').nth(1).fill('東京都千代田区霞が関二丁目');
+  await lab(clerk, '番地').nth(1).fill('1番2号');
+  const person = (i) => clerk.locator(`[data-person="${i}"]`);
+  await lab(person(0), '名').fill('一郎');
+  await lab(person(0), '氏(振り仮名)').fill('ミホン');
+  await lab(person(0), '名(振り仮名)').fill('イチロウ');
+  await lab(person(0), '生年月日').fill('昭和60年5月5日');
+  await clerk.getByRole('button', { name: '人を追加' }).click();
+  await lab(person(1), '氏').fill('見本');
+  await lab(person(1), '名').fill('花子');
+  await lab(person(1), '氏(振り仮名)').fill('ミホン');
+  await lab(person(1), '名(振り仮名)').fill('ハナコ');
+  await lab(person(1), '生年月日').fill('2015-03-03');
+  await lab(person(1), '性別').selectOption('女');
+  await lab(person(1), '続柄').selectOption('子');
+  await clerk.getByRole('button', { name: '受付(審査へ)' }).click();
+  await clerk.locator('.field-error').waitFor();
+  const err = await clerk.locator('.field-error').textContent();
+  assert.match(err, /氏|入力されていません/, err);
+  assert.equal(await lab(person(1), '名').inputValue(), '花子', 'nothing typed is lost');
+  await shot(clerk, 'move-in-error');
+  await lab(person(0), '氏').fill('見本');
+  await clerk.getByRole('button', { name: '受付(審査へ)' }).click();
+  await clerk.getByText(/受付番号 \d+ を審査に回しました/).waitFor();
+  log('転入 of a family entered by 窓口 as a draft (an error first, shown at the field)');
+
+  // 審査 commits it.
+  await examiner.goto(`${base}/ui/#/drafts`);
+  await examiner.getByRole('heading', { name: /転入$/ }).first().waitFor();
+  await shot(examiner, 'drafts');
+  await examiner.locator('form[data-draft]').filter({ hasText: '見本' }).getByRole('button', { name: '確定' }).click();
+  await examiner.getByText(/を確定しました/).waitFor();
+  log('審査 commits the 転入');
+
+  // 窓口 finds the family and enters a 転居.
+  await clerk.goto(`${base}/ui/#/search?kana=${encodeURIComponent('みほん')}`);
+  await clerk.getByRole('link', { name: '見本　一郎' }).click();
+  await clerk.getByRole('heading', { name: '見本　一郎 さんの住民票' }).waitFor();
+  assert.match(await clerk.locator('.record').textContent(), /東京都千代田区霞が関二丁目1番2号/);
+  await shot(clerk, 'person');
+  const personUrl = clerk.url();
+  await clerk.getByRole('link', { name: '転居を受付' }).click();
+  await clerk.getByRole('heading', { name: '転居の受付' }).waitFor();
+  await lab(clerk, '異動日').fill(today);
+  await lab(clerk, '届出日').fill(today);
+  await lab(clerk, '都道府県・市区町村・町字').fill('神奈川県みほん市本町三丁目');
+  await lab(clerk, '番地').fill('4番5号');
+  await clerk.getByRole('button', { name: '受付(審査へ)' }).click();
+  await clerk.getByText(/受付番号 \d+ を審査に回しました/).waitFor();
+  await examiner.goto(`${base}/ui/#/search`);
+  await examiner.goto(`${base}/ui/#/drafts`);
+  await examiner.getByRole('heading', { name: /転居$/ }).first().waitFor();
+  await examiner.locator('form[data-draft]').filter({ hasText: '転居' }).getByRole('button', { name: '確定' }).click();
+  await examiner.getByText(/を確定しました/).waitFor();
+  await clerk.goto(personUrl);
+  await clerk.getByRole('heading', { name: '見本　一郎 さんの住民票' }).waitFor();
+  assert.match(await clerk.locator('.record').textContent(), /本町三丁目4番5号/);
+  assert.match(await clerk.locator('.timeline').textContent(), /転居/);
+  assert.match(await clerk.locator('.timeline').textContent(), /転入/);
+  // As of yesterday the record had not begun.
+  log('転居 entered and committed; the history shows 転入 and 転居');
+
+  // 住民票の写し: preview, then issue.
+  await clerk.getByRole('link', { name: '証明書を交付' }).click();
+  await clerk.getByRole('heading', { name: '証明書の交付' }).waitFor();
+  await lab(clerk, '使用目的').fill('勤務先へ提出');
+  await clerk.getByRole('button', { name: '見本を表示' }).click();
+  await clerk.getByText('見本を作成しました').waitFor();
+  await shot(clerk, 'certificate');
+  await clerk.getByRole('button', { name: '交付する' }).click();
+  await clerk.locator('#issued').waitFor();
+  const issued = await clerk.locator('#issued').textContent();
+  assert.match(issued, /交付番号 第\d{6}号 を交付しました/);
+  const href = await clerk.getByRole('link', { name: 'PDFを開いて印刷' }).getAttribute('href');
+  assert.ok(href.startsWith('blob:'), 'the PDF is offered to print');
+  await clerk.goto(`${base}/ui/#/certificates`);
+  await clerk.getByRole('heading', { name: '証明書交付簿' }).waitFor();
+  assert.match(await clerk.locator('table').textContent(), /見本　一郎/);
+  await shot(clerk, 'register');
+  log(`住民票の写し issued (${issued.trim()}) and listed in the register`);
+
+  // 支援措置: 審査 registers one for the family; a request by the offender is refused.
+  const id = await (async () => {
+    await clerk.goto(`${base}/ui/#/search?kana=${encodeURIComponent('みほん いちろう')}`);
+    const link = clerk.getByRole('link', { name: '見本　一郎' });
+    return (await link.getAttribute('href')).split('/').pop();
+  })();
+  await examiner.goto(`${base}/ui/#/support`);
+  await examiner.getByRole('heading', { name: '支援措置', exact: true }).waitFor();
+  await lab(examiner, '申出者(宛名番号)').fill(id);
+  await lab(examiner, '加害者の氏名').fill('見本　加害');
+  await lab(examiner, '加害者の生年月日').fill('昭和50年1月1日');
+  await lab(examiner, '続柄・関係').fill('元配偶者');
+  await examiner.getByRole('button', { name: '登録' }).click();
+  await examiner.locator('table').getByText('措置中').waitFor();
+  await shot(examiner, 'support');
+  await clerk.goto(`${base}/ui/#/person/${id}`);
+  await clerk.getByText('支援措置の対象者です').waitFor();
+  await clerk.getByRole('link', { name: '証明書を交付' }).click();
+  await lab(clerk, '区分').selectOption('third_party');
+  await lab(clerk, '請求者(世帯員の場合)').selectOption('');
+  await lab(clerk, '氏名(住民以外の場合)').fill('見本 加害');
+  await lab(clerk, '請求者の生年月日').fill('1975-01-01');
+  await lab(clerk, '請求の事由').fill('家族の状況確認');
+  await lab(clerk, '使用目的').fill('確認');
+  await clerk.getByRole('button', { name: '交付する' }).click();
+  await clerk.locator('.form-error').waitFor();
+  const refusal = await clerk.locator('.form-error').textContent();
+  assert.match(refusal, /この請求には応じられません/);
+  assert.match(refusal, /E-SUPPORT-001/);
+  assert.doesNotMatch(refusal, /本町/, 'the refusal says nothing of where they live');
+  await shot(clerk, 'support-refusal');
+  log('a request by the person shielded from is refused under the 支援措置');
+
+  // 監査 sees the log; 管理者 manages accounts.
+  const auditor = await signIn('kansa');
+  await auditor.goto(`${base}/ui/#/audit`);
+  await auditor.getByText('ハッシュ連鎖は正常です').waitFor();
+  assert.match(await auditor.locator('table').textContent(), /request\.refused/);
+  await shot(auditor, 'audit');
+  const admin = await signIn('kanri');
+  await admin.goto(`${base}/ui/#/staff`);
+  await admin.getByRole('heading', { name: '職員管理' }).waitFor();
+  await shot(admin, 'staff');
+  // 窓口 has no audit menu, and the API refuses it.
+  assert.equal(await clerk.locator('#nav a', { hasText: '監査ログ' }).count(), 0);
+  log('監査 reads the verified audit log; 管理者 sees the staff; 窓口 has no audit menu');
+  console.log('all UI tests passed');
+} finally {
+  if (browser) await browser.close();
+  server.kill('SIGINT');
+  await sleep(300);
+  rmSync(dataDir, { recursive: true, force: true });
+}
