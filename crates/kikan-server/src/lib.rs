@@ -192,6 +192,21 @@ async fn security_headers(
     res
 }
 
+/// `Server-Timing: app;dur=…` on every response: the time the server spent, in ms, which
+/// the browser reports per request (the UI's page-time measurement reads it).
+async fn server_timing(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let mut res = next.run(req).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("app;dur={ms:.2}")) {
+        res.headers_mut().insert("server-timing", v);
+    }
+    res
+}
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     api_routes()
@@ -206,6 +221,7 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(60),
         ))
         .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn(server_timing))
         // Spans carry the method and the path, never the query string: search criteria
         // (names, birth dates) are personal data.
         .layer(TraceLayer::new_for_http().make_span_with(

@@ -23,6 +23,10 @@ function h(tag, attrs, ...children) {
   }
   return el;
 }
+// Replaces an element's children, leaving out absent ones (null, false).
+function show(el, ...kids) {
+  el.replaceChildren(...kids.flat().filter((k) => k !== null && k !== undefined && k !== false));
+}
 const $ = (sel, root) => (root || document).querySelector(sel);
 const $$ = (sel, root) => [...(root || document).querySelectorAll(sel)];
 let uid = 0;
@@ -70,6 +74,8 @@ const v = (form, name) => {
   const el = form.elements[name];
   return el ? String(el.value || '').trim() : '';
 };
+// A time as the counter reads it: Japan Standard Time, whatever the PC's zone.
+const jst = (t) => new Date(t).toLocaleString('ja-JP', { timeZone: 'Asia/Tokyo' });
 const opt = (s) => (s === '' ? undefined : s);
 
 // ---------- the API ----------
@@ -162,7 +168,7 @@ async function loginScreen(main, message) {
     await loadMe();
     location.hash = '#/search';
   });
-  main.replaceChildren(form);
+  show(main, form);
   form.elements.login.focus();
 }
 
@@ -192,7 +198,7 @@ const MENU = [
 ];
 function drawNav() {
   const here = location.hash.split('?')[0];
-  $('#nav').replaceChildren(...MENU.filter((m) => can(m[2])).map(([href, label]) =>
+  show($('#nav'), ...MENU.filter((m) => can(m[2])).map(([href, label]) =>
     h('a', { href, 'aria-current': here.startsWith(href) ? 'page' : null }, label)));
 }
 
@@ -209,7 +215,7 @@ async function searchScreen(main, q) {
     checkbox('include_removed', '除票も含める', 'true', q.get('include_removed') === 'true'),
     h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '検索')));
   const results = h('div', { id: 'results', 'aria-live': 'polite' });
-  main.replaceChildren(h('h1', {}, '住民検索'), form, results);
+  show(main, h('h1', {}, '住民検索'), form, results);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const p = new URLSearchParams();
@@ -221,7 +227,7 @@ async function searchScreen(main, q) {
   const res = await api('GET', `/search?${q}`);
   if (!res.ok) return showError(form, res);
   const hits = res.data;
-  results.replaceChildren(
+  show(results, 
     h('h2', {}, `検索結果 ${hits.length}件`),
     hits.length === 0 ? h('p', {}, '該当する住民はいません。') :
       h('table', { class: 'table' },
@@ -250,7 +256,7 @@ async function personScreen(main, id, q) {
   const asOf = q.get('as_of') || '';
   const suffix = asOf ? `?as_of=${encodeURIComponent(asOf)}` : '';
   const res = await api('GET', `/persons/${id}${suffix}`);
-  if (!res.ok) { main.replaceChildren(h('h1', {}, '住民票'), banner('error', res.data ? res.data.message : '表示できません')); return; }
+  if (!res.ok) { show(main, h('h1', {}, '住民票'), banner('error', res.data ? res.data.message : '表示できません')); return; }
   const p = res.data;
   const [hh, hist] = await Promise.all([api('GET', `/households/${p.household_id}${suffix}`), api('GET', `/persons/${id}/history`)]);
   const asOfForm = h('form', { class: 'row', novalidate: true },
@@ -259,7 +265,7 @@ async function personScreen(main, id, q) {
   asOfForm.addEventListener('submit', (e) => { e.preventDefault(); location.hash = `#/person/${id}${v(asOfForm, 'as_of') ? `?as_of=${encodeURIComponent(v(asOfForm, 'as_of'))}` : ''}`; });
   const members = hh.ok ? hh.data.members : [];
   const entries = hist.ok ? hist.data.entries.slice().reverse() : [];
-  main.replaceChildren(
+  show(main, 
     h('h1', {}, `${p.name.full} さんの住民票`, asOf ? h('span', { class: 'muted' }, `(${asOf} 現在)`) : null),
     p.support_measure ? banner('warning', '支援措置の対象者です', p.address_withheld ? '住所は表示しません。証明書の交付・閲覧は審査担当の判断が必要です。' : '証明書の交付・閲覧の請求には支援措置の確認が必要です。') : null,
     asOfForm,
@@ -276,7 +282,7 @@ async function personScreen(main, id, q) {
         h('h2', {}, '異動履歴'),
         h('ol', { class: 'timeline', 'aria-label': '異動履歴(新しい順)' }, entries.map((e) => h('li', {},
           h('div', { class: 'when' }, `${e.effective_on.wareki} ${e.reason}`, e.late ? h('span', { class: 'badge badge-late' }, '届出遅延') : null),
-          h('div', { class: 'meta' }, `届出日 ${e.notified_on.wareki}・処理 ${new Date(e.recorded_at).toLocaleString('ja-JP')}・${e.operator}`)))))));
+          h('div', { class: 'meta' }, `届出日 ${e.notified_on.wareki}・処理 ${jst(e.recorded_at)}・${e.operator}`)))))));
 }
 
 // ---------- 異動: 受付 (draft) ----------
@@ -370,13 +376,13 @@ async function moveInScreen(main) {
       change: { type: 'move_in', persons, address: addressOf(form, 'to_'), previous_address: addressOf(form, 'from_') },
     }, (d, committed) => draftDone(main, d, committed));
   });
-  main.replaceChildren(h('h1', {}, '転入の受付'), h('p', {}, '転出証明書(または特例転入の転出証明書情報)の内容を入力します。入力内容はすぐに住民記録と照合されます。'), form);
+  show(main, h('h1', {}, '転入の受付'), h('p', {}, '転出証明書(または特例転入の転出証明書情報)の内容を入力します。入力内容はすぐに住民記録と照合されます。'), form);
 }
 
 async function relocationScreen(main, q) {
   const hid = q.get('household');
   const res = await api('GET', `/households/${hid}`);
-  if (!res.ok) { main.replaceChildren(h('h1', {}, '転居の受付'), banner('error', res.data ? res.data.message : '世帯を表示できません')); return; }
+  if (!res.ok) { show(main, h('h1', {}, '転居の受付'), banner('error', res.data ? res.data.message : '世帯を表示できません')); return; }
   const hh = res.data;
   const form = h('form', { novalidate: true },
     h('p', {}, `世帯: ${hh.address.line}(世帯番号 ${hh.id})`),
@@ -395,7 +401,7 @@ async function relocationScreen(main, q) {
       change: { type: 'relocation', person_ids: ids, address: addressOf(form, 'to_') },
     }, (d, committed) => draftDone(main, d, committed));
   });
-  main.replaceChildren(h('h1', {}, '転居の受付'), form);
+  show(main, h('h1', {}, '転居の受付'), form);
 }
 
 // ---------- 審査 ----------
@@ -411,7 +417,7 @@ function draftSummary(d) {
 async function draftsScreen(main) {
   const res = await api('GET', '/drafts');
   const list = res.ok ? res.data : [];
-  main.replaceChildren(h('h1', {}, '審査待ちの異動'),
+  show(main, h('h1', {}, '審査待ちの異動'),
     !res.ok ? banner('error', res.data.message) : null,
     list.length === 0 ? h('p', {}, '審査待ちの異動はありません。') : null,
     ...list.map((d) => {
@@ -419,7 +425,7 @@ async function draftsScreen(main) {
       const form = h('form', { class: 'person-block', novalidate: true, dataset: { draft: String(d.id) } },
         h('h2', {}, `受付番号 ${d.id}: ${KINDS[d.kind] || d.kind}`),
         h('p', {}, draftSummary(d)),
-        h('p', { class: 'muted' }, `異動日 ${d.request.effective_on || ''}・届出日 ${d.request.notified_on || ''}・受付 ${d.created_by}(${new Date(d.created_at).toLocaleString('ja-JP')})`),
+        h('p', { class: 'muted' }, `異動日 ${d.request.effective_on || ''}・届出日 ${d.request.notified_on || ''}・受付 ${d.created_by}(${jst(d.created_at)})`),
         warn.map((w) => banner('warning', w)),
         can('commit_change') ? [
           field('差戻しの理由', text('note', 'note'), { hint: '差し戻すときに入力' }),
@@ -428,7 +434,7 @@ async function draftsScreen(main) {
             h('button', { class: 'button button-danger', type: 'button', onclick: async () => {
               const r = await api('POST', `/drafts/${d.id}/reject`, { note: v(form, 'note') });
               if (!r.ok) return showError(form, r);
-              form.replaceChildren(banner('info', `受付番号 ${d.id} を差し戻しました`));
+              show(form, banner('info', `受付番号 ${d.id} を差し戻しました`));
             } }, '差戻し'))] : null);
       form.addEventListener('submit', async (e) => {
         e.preventDefault();
@@ -437,7 +443,7 @@ async function draftsScreen(main) {
           if (r.status === 409) r.data.message = `${r.data.message}(他の職員が同じ世帯を先に変更しました。差し戻して、最新の内容で受け付け直してください)`;
           return showError(form, r);
         }
-        form.replaceChildren(banner('success', `受付番号 ${d.id} を確定しました`, ` 台帳番号 ${r.data.seq || (r.data.entry && r.data.entry.seq) || ''}`));
+        show(form, banner('success', `受付番号 ${d.id} を確定しました`, ` 台帳番号 ${r.data.seq || (r.data.entry && r.data.entry.seq) || ''}`));
       });
       return form;
     }));
@@ -457,7 +463,7 @@ function pdfLink(blob, label, name) {
 async function certificateScreen(main, q) {
   const hid = q.get('household');
   const res = await api('GET', `/households/${hid}`);
-  if (!res.ok) { main.replaceChildren(h('h1', {}, '証明書の交付'), banner('error', res.data ? res.data.message : '世帯を表示できません')); return; }
+  if (!res.ok) { show(main, h('h1', {}, '証明書の交付'), banner('error', res.data ? res.data.message : '世帯を表示できません')); return; }
   const hh = res.data;
   const chosen = q.get('person');
   const output = h('div', { 'aria-live': 'polite' });
@@ -508,11 +514,11 @@ async function certificateScreen(main, q) {
   }
   async function send(preview) {
     clearErrors(form);
-    output.replaceChildren();
+    show(output, );
     const r = await api('POST', preview ? '/certificates/preview' : '/certificates', body());
     if (!r.ok) return showError(form, r);
     if (preview) {
-      output.replaceChildren(h('div', { class: 'result', role: 'status' }, h('p', { class: 'big' }, '見本を作成しました(交付はまだです)'),
+      show(output, h('div', { class: 'result', role: 'status' }, h('p', { class: 'big' }, '見本を作成しました(交付はまだです)'),
         h('p', {}, `${r.headers.get('x-kikan-pages')}頁`), pdfLink(r.data, '見本PDFを開く', 'preview.pdf')));
       return;
     }
@@ -522,11 +528,11 @@ async function certificateScreen(main, q) {
       h('p', { class: 'big', id: 'issued' }, `交付番号 第${String(serial).padStart(6, '0')}号 を交付しました`),
       h('p', {}, `照合番号 ${code}・${r.headers.get('x-kikan-pages')}頁・手数料 ${300 * Number(v(form, 'copies') || 1)}円`),
       h('div', { class: 'actions' }, pdfLink(r.data, 'PDFを開いて印刷', `certificate-${serial}.pdf`), h('a', { href: '#/certificates' }, '証明書交付簿へ')));
-    output.replaceChildren(box);
+    show(output, box);
     box.focus();
   }
   form.addEventListener('submit', (e) => { e.preventDefault(); send(false); });
-  main.replaceChildren(h('h1', {}, '証明書の交付'), h('p', {}, `世帯: ${hh.address.line}`), form);
+  show(main, h('h1', {}, '証明書の交付'), h('p', {}, `世帯: ${hh.address.line}`), form);
 }
 
 async function registerScreen(main, q) {
@@ -549,17 +555,17 @@ async function registerScreen(main, q) {
     e.preventDefault();
     const r = await api('POST', '/certificates/verify', { code: v(verify, 'code') });
     if (!r.ok) return showError(verify, r);
-    verified.replaceChildren(banner(r.data.genuine ? 'success' : 'error', r.data.message,
+    show(verified, banner(r.data.genuine ? 'success' : 'error', r.data.message,
       r.data.certificate ? ` 第${String(r.data.certificate.serial).padStart(6, '0')}号 ${r.data.certificate.title} ${r.data.certificate.persons.map((p) => p.name).join('、')}` : ''));
   });
   const res = await api('GET', `/certificates?${q}`);
   const list = res.ok ? res.data : [];
-  main.replaceChildren(h('h1', {}, '証明書交付簿'), form,
+  show(main, h('h1', {}, '証明書交付簿'), form,
     !res.ok ? banner('error', res.data.message) : null,
     h('table', { class: 'table' },
       h('thead', {}, h('tr', {}, ['交付番号', '交付日時', '証明書', '対象者', '請求者', '使用目的', '通数・手数料', '職員', '再印刷'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, list.map((c) => h('tr', {},
-        h('td', {}, `第${String(c.serial).padStart(6, '0')}号`), h('td', {}, new Date(c.issued_at).toLocaleString('ja-JP')),
+        h('td', {}, `第${String(c.serial).padStart(6, '0')}号`), h('td', {}, jst(c.issued_at)),
         h('td', {}, c.title), h('td', {}, c.persons.map((p) => p.name).join('、')),
         h('td', {}, `${c.requester_kind}${c.requester_name ? `(${c.requester_name})` : ''}`), h('td', {}, c.purpose),
         h('td', {}, `${c.copies}通 ${c.fee}円`), h('td', {}, c.staff),
@@ -589,7 +595,7 @@ async function supportScreen(main) {
     if (!r.ok) return showError(form, r);
     route();
   });
-  main.replaceChildren(h('h1', {}, '支援措置'),
+  show(main, h('h1', {}, '支援措置'),
     !res.ok ? banner('error', res.data.message) : null,
     h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['番号', '申出者', '対象者', '種別', '期間', '状態'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, list.map((m) => h('tr', {}, h('td', {}, m.id), h('td', {}, h('a', { href: `#/person/${m.applicant}` }, m.applicant)),
@@ -601,10 +607,10 @@ async function supportScreen(main) {
 async function auditScreen(main) {
   const [log, verify] = await Promise.all([api('GET', '/audit?limit=200'), api('GET', '/audit/verify')]);
   const rows = log.ok ? log.data.slice().reverse() : [];
-  main.replaceChildren(h('h1', {}, '監査ログ'),
+  show(main, h('h1', {}, '監査ログ'),
     verify.ok ? banner(verify.data.ok ? 'success' : 'error', verify.data.ok ? 'ハッシュ連鎖は正常です' : '監査ログの改ざんを検出しました', ` ${verify.data.message || ''}`) : null,
     h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['番号', '日時', '職員', '操作', '対象', '利用目的', '結果', '内容'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, rows.map((a) => h('tr', {}, h('td', {}, a.seq), h('td', {}, new Date(a.at).toLocaleString('ja-JP')), h('td', {}, a.actor),
+      h('tbody', {}, rows.map((a) => h('tr', {}, h('td', {}, a.seq), h('td', {}, jst(a.at)), h('td', {}, a.actor),
         h('td', {}, a.action), h('td', {}, a.persons.join('、')), h('td', {}, a.purpose || ''),
         h('td', {}, a.outcome === 'ok' ? '許可' : '拒否'), h('td', {}, a.detail))))));
 }
@@ -622,9 +628,9 @@ async function staffScreen(main) {
     e.preventDefault();
     const r = await api('POST', '/staff', { login: v(form, 'login'), name: v(form, 'name'), role: v(form, 'role'), password: form.elements.password.value });
     if (!r.ok) return showError(form, r);
-    out.replaceChildren(banner('success', `${r.data.staff.name} さんを追加しました`, ` 認証アプリに登録する秘密鍵(この一度だけ表示): ${r.data.totp_secret || ''}`));
+    show(out, banner('success', `${r.data.staff.name} さんを追加しました`, ` 認証アプリに登録する秘密鍵(この一度だけ表示): ${r.data.totp_secret || ''}`));
   });
-  main.replaceChildren(h('h1', {}, '職員管理'),
+  show(main, h('h1', {}, '職員管理'),
     h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['職員ID', '氏名', '役割', '状態'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, list.map((s) => h('tr', {}, h('td', {}, s.login), h('td', {}, s.name), h('td', {}, s.role_label || s.role), h('td', {}, s.active === false ? '停止' : '有効'))))),
     h('h2', {}, '職員の追加'), form);
@@ -650,13 +656,13 @@ async function render(message) {
     staff: () => staffScreen(main),
   };
   const screen = screens[parts[0]] || screens.search;
-  main.replaceChildren(h('p', { class: 'loading' }, '読み込んでいます…'));
+  show(main, h('p', { class: 'loading' }, '読み込んでいます…'));
   await screen();
   const h1 = $('h1', main);
   document.title = `${h1 ? h1.textContent : ''} - kikan 住民記録システム`;
   main.focus({ preventScroll: true });
 }
-const route = () => render().catch((e) => $('#main').replaceChildren(banner('error', '画面を表示できませんでした', ` ${e.message}`)));
+const route = () => render().catch((e) => show($('#main'), banner('error', '画面を表示できませんでした', ` ${e.message}`)));
 
 window.addEventListener('hashchange', route);
 window.addEventListener('DOMContentLoaded', async () => {
