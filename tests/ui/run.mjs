@@ -232,6 +232,30 @@ try {
   await shot(clerk, 'support-refusal');
   log('a request by the person shielded from is refused under the 支援措置');
 
+  // 出生 into the family, entered by 審査 on the household's other-changes screen and
+  // committed at once (審査 may).
+  await examiner.goto(personUrl);
+  await examiner.getByRole('link', { name: 'その他の異動を受付' }).click();
+  await examiner.getByRole('heading', { name: '異動の受付' }).waitFor();
+  await lab(examiner, '異動の種類').selectOption('birth');
+  await lab(examiner, '異動日').fill(today);
+  await lab(examiner, '届出日').fill(today);
+  const baby = examiner.locator('[data-person="0"]');
+  await lab(baby, '氏').fill('見本');
+  await lab(baby, '名').fill('みらい');
+  await lab(baby, '氏(振り仮名)').fill('ミホン');
+  await lab(baby, '名(振り仮名)').fill('ミライ');
+  await lab(baby, '生年月日').fill(today);
+  await lab(baby, '性別').selectOption('女');
+  await lab(baby, '続柄').selectOption('子');
+  await examiner.getByText('審査を経ずにこのまま確定する').click();
+  await shot(examiner, 'birth');
+  await examiner.getByRole('button', { name: '登録' }).click();
+  await examiner.getByText('異動を確定しました').waitFor();
+  await examiner.goto(personUrl);
+  await examiner.getByRole('link', { name: '見本　みらい' }).waitFor();
+  log('出生 entered and committed by 審査; the household lists the child');
+
   // 監査 sees the log; 管理者 manages accounts.
   const auditor = await signIn('kansa');
   await auditor.goto(`${base}/ui/#/audit`);

@@ -273,7 +273,8 @@ async function personScreen(main, id, q) {
       h('section', { 'aria-labelledby': 'rec-h' }, h('h2', { id: 'rec-h' }, '記載事項'), recordList(p),
         h('div', { class: 'actions' },
           can('issue_certificate') ? h('a', { class: 'button button-primary', href: `#/certificate?household=${p.household_id}&person=${p.id}` }, '証明書を交付') : null,
-          can('draft_change') && p.register === 'A' ? h('a', { class: 'button button-secondary', href: `#/change/relocation?household=${p.household_id}` }, '転居を受付') : null)),
+          can('draft_change') && p.register === 'A' ? h('a', { class: 'button button-secondary', href: `#/change/relocation?household=${p.household_id}` }, '転居を受付') : null,
+          can('draft_change') && p.register === 'A' ? h('a', { class: 'button button-secondary', href: `#/change/household?household=${p.household_id}` }, 'その他の異動を受付') : null)),
       h('section', { 'aria-labelledby': 'hh-h' }, h('h2', { id: 'hh-h' }, '世帯'),
         hh.ok ? [h('p', {}, `住所: ${hh.data.address.line}`),
           h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['氏名', '続柄', '生年月日'].map((t) => h('th', { scope: 'col' }, t)))),
@@ -404,8 +405,76 @@ async function relocationScreen(main, q) {
   show(main, h('h1', {}, '転居の受付'), form);
 }
 
+// The other 異動 of a household: one screen, the fields by type.
+const HOUSEHOLD_CHANGES = [
+  ['move_out', '転出'], ['move_out_confirmed', '転出確定(転入通知の受理)'], ['household_split', '世帯分離'],
+  ['head_change', '世帯主変更'], ['birth', '出生'], ['death', '死亡'], ['ex_officio_removal', '職権消除'],
+];
+
+async function householdChangeScreen(main, q) {
+  const hid = q.get('household');
+  const res = await api('GET', `/households/${hid}`);
+  if (!res.ok) { show(main, h('h1', {}, '異動の受付'), banner('error', res.data ? res.data.message : '世帯を表示できません')); return; }
+  const hh = res.data;
+  const type = select('type', HOUSEHOLD_CHANGES, 'change.type');
+  type.value = q.get('type') || 'move_out';
+  const rows = hh.members.map((m, i) => h('tr', {},
+    h('td', {}, h('input', { type: 'checkbox', name: 'target', value: String(m.id), id: `t-${m.id}`, 'aria-label': `${m.name.full}を対象にする` })),
+    h('td', {}, h('label', { for: `t-${m.id}` }, m.name.full), m.id === hh.head_id ? h('span', { class: 'badge badge-ivs' }, '世帯主') : null),
+    h('td', {}, (() => {
+      const sel = select(`rel-${m.id}`, RELATIONSHIPS, `change.relationships[${i}].relationship`, { 'aria-label': `${m.name.full}の続柄(異動後)` });
+      sel.value = m.relationship;
+      return sel;
+    })())));
+  const specific = h('div', {});
+  const form = h('form', { novalidate: true },
+    h('p', {}, `世帯: ${hh.address.line}(世帯番号 ${hh.id})`),
+    field('異動の種類', type, { required: true }),
+    h('fieldset', { dataset: { field: 'change.person_ids' } }, h('legend', {}, '世帯員'),
+      h('p', { class: 'hint' }, '対象の人を選び、異動後の続柄を確認してください。世帯主が抜けるときは、残る人から新しい世帯主を選びます。'),
+      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['対象', '氏名', '異動後の続柄'].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows))),
+    notificationFields(''), specific,
+    can('commit_change') ? checkbox('commit_now', '審査を経ずにこのまま確定する(審査担当のみ)') : null,
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, can('commit_change') ? '登録' : '受付(審査へ)')));
+  const drawSpecific = () => {
+    const t = type.value;
+    const parts = [];
+    if (t === 'move_out') {
+      parts.push(h('div', { class: 'row' }, field('転出予定日', text('planned_on', 'change.planned_on'), { required: true })), checkbox('abroad', '国外への転出'));
+    }
+    if (t === 'move_out_confirmed') parts.push(field('転入通知を送った団体のコード', text('notice_from', 'change.notice_from', { inputmode: 'numeric' }), { hint: '6桁' }));
+    if (t === 'move_out' || t === 'move_out_confirmed') parts.push(addressFields('転出先', 'dest_', 'change.destination'));
+    if (t === 'birth') parts.push(personFields(0));
+    show(specific, parts);
+  };
+  type.addEventListener('change', drawSpecific);
+  drawSpecific();
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const t = type.value;
+    const targets = $$('input[name=target]:checked', form).map((c) => Number(c.value));
+    const rel = (ids) => ids.map((id) => ({ person_id: id, relationship: v(form, `rel-${id}`) }));
+    const stay = hh.members.map((m) => m.id).filter((id) => !targets.includes(id));
+    const succession = targets.includes(hh.head_id) && stay.length ? rel(stay) : undefined;
+    let change;
+    if (t === 'move_out') change = { type: t, person_ids: targets, destination: addressOf(form, 'dest_'), planned_on: v(form, 'planned_on'), abroad: form.elements.abroad.checked, succession };
+    else if (t === 'move_out_confirmed') change = { type: t, person_ids: targets, destination: addressOf(form, 'dest_'), notice_from: opt(v(form, 'notice_from')), succession };
+    else if (t === 'household_split') change = { type: t, person_ids: targets, relationships: rel(targets) };
+    else if (t === 'head_change') change = { type: t, household_id: hh.id, relationships: rel(hh.members.map((m) => m.id)) };
+    else if (t === 'birth') {
+      const g = (k) => v(form, `persons[0].${k}`);
+      change = { type: t, household_id: hh.id, person: { name: { family: g('family'), given: g('given') }, furigana: { family: g('kana_family'), given: g('kana_given') },
+        birth_date: g('birth_date'), sex: g('sex'), relationship: g('relationship'), individual_number: opt(g('individual_number')) } };
+    } else change = { type: t, person_id: targets[0], succession };
+    const body = { effective_on: opt(v(form, 'effective_on')), notified_on: v(form, 'notified_on'), notifier: notifier(form),
+      expect: [{ household_id: hh.id, version: hh.version }], change };
+    submitDraft(form, body, (d, committed) => draftDone(main, d, committed));
+  });
+  show(main, h('h1', {}, '異動の受付'), form);
+}
+
 // ---------- 審査 ----------
-const KINDS = { move_in: '転入', relocation: '転居', move_out: '転出', move_out_confirmed: '転出確定', household_split: '世帯分離', household_merge: '世帯合併', head_change: '世帯主変更', composition_change: '世帯構成変更', birth: '出生', death: '死亡', ex_officio_removal: '職権消除', correction: '職権修正' };
+const KINDS = { move_in: '転入', foreign_removal: '法第30条の50による消除', relocation: '転居', move_out: '転出', move_out_confirmed: '転出確定', household_split: '世帯分離', household_merge: '世帯合併', head_change: '世帯主変更', composition_change: '世帯構成変更', birth: '出生', death: '死亡', ex_officio_removal: '職権消除', correction: '職権修正' };
 
 function draftSummary(d) {
   const c = d.request.change || {};
@@ -647,7 +716,8 @@ async function render(message) {
   const screens = {
     search: () => searchScreen(main, q),
     person: () => personScreen(main, parts[1], q),
-    change: () => (parts[1] === 'relocation' ? relocationScreen(main, q) : moveInScreen(main)),
+    change: () => (parts[1] === 'relocation' ? relocationScreen(main, q)
+      : parts[1] === 'household' ? householdChangeScreen(main, q) : moveInScreen(main)),
     drafts: () => draftsScreen(main),
     certificate: () => certificateScreen(main, q),
     certificates: () => registerScreen(main, q),
