@@ -49,8 +49,8 @@ async function visit(hash, heading) {
   await page.evaluate(() => performance.clearResourceTimings());
   const mark = await page.evaluate(() => performance.now());
   await page.evaluate((h) => { location.hash = h; }, hash);
+  await page.waitForFunction((h) => document.querySelector('#main').dataset.loaded === h, hash);
   await page.locator('h1', { hasText: heading }).waitFor();
-  await page.waitForLoadState('networkidle');
   return since(mark);
 }
 

@@ -259,9 +259,7 @@ pub async fn issue(
     staff: &str,
 ) -> Result<(Certificate, Rendered), IssueError> {
     // Check the glyphs before a serial is taken: a name the font cannot print leaves no gap.
-    for t in p.content.texts() {
-        font.check(t)?;
-    }
+    font.check_all(p.content.texts())?;
     let serial = store.reserve_certificate_serial(tenant).await?;
     let code = new_code();
     let rendered = render(

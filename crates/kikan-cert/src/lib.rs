@@ -106,6 +106,12 @@ impl CertFont {
         check_with(&self.face()?, text)
     }
 
+    /// [`CertFont::check`] for many strings, with one parse of the font.
+    pub fn check_all<'a>(&self, texts: impl IntoIterator<Item = &'a str>) -> Result<(), CertError> {
+        let face = self.face()?;
+        texts.into_iter().try_for_each(|t| check_with(&face, t))
+    }
+
     /// The glyph the font draws for `text` (one character, optionally with a selector).
     pub fn glyph_of(&self, text: &str) -> Result<u16, CertError> {
         let face = self.face()?;
@@ -394,15 +400,29 @@ impl Pen<'_, '_> {
     /// A faint wave pattern behind the entries (地紋), as security paper has: lines, not
     /// text, so that it stays out of the extracted text and the file stays small.
     fn background(&mut self) {
+        // Each line is a run of half waves, one cubic curve each (a few dozen path
+        // operators a line, so the page stays quick to compress).
+        const HALF: f32 = 53.0;
+        const AMPLITUDE: f32 = 3.5;
         let mut pb = PathBuilder::new();
         let mut k = 0.0_f32;
         let mut y0 = 118.0;
         while y0 < PAGE_H - 76.0 {
-            let mut x = LEFT - 6.0;
-            pb.move_to(x, y0 + 3.5 * (x / 17.0 + k * 0.9).sin());
+            let mut x = LEFT - 6.0 - (k * 15.0) % (2.0 * HALF);
+            let mut up = true;
+            pb.move_to(x, y0);
             while x < RIGHT + 6.0 {
-                x += 5.0;
-                pb.line_to(x, y0 + 3.5 * (x / 17.0 + k * 0.9).sin());
+                let c = if up { -AMPLITUDE } else { AMPLITUDE } * 4.0 / 3.0;
+                pb.cubic_to(
+                    x + HALF / 3.0,
+                    y0 + c,
+                    x + 2.0 * HALF / 3.0,
+                    y0 + c,
+                    x + HALF,
+                    y0,
+                );
+                x += HALF;
+                up = !up;
             }
             y0 += 9.0;
             k += 1.0;

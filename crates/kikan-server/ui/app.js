@@ -726,8 +726,11 @@ async function render(message) {
     staff: () => staffScreen(main),
   };
   const screen = screens[parts[0]] || screens.search;
+  delete main.dataset.loaded;
   show(main, h('p', { class: 'loading' }, '読み込んでいます…'));
   await screen();
+  // For tests and measurements: the screen of this address is complete.
+  main.dataset.loaded = location.hash;
   const h1 = $('h1', main);
   document.title = `${h1 ? h1.textContent : ''} - kikan 住民記録システム`;
   main.focus({ preventScroll: true });

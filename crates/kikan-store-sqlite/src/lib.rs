@@ -518,13 +518,17 @@ impl Store for SqliteStore {
     ) -> Result<Vec<LedgerEntry>, StoreError> {
         let (sql, id) = match (person, household) {
             (Some(p), _) => (
-                "SELECT l.seq, l.entry FROM ledger l JOIN person_versions v ON v.tenant_id = l.tenant_id AND v.seq = l.seq
-                 WHERE l.tenant_id = ? AND v.person_id = ? ORDER BY l.seq",
+                // The person's versions first (a handful), then their entries: without
+                // statistics SQLite would otherwise walk the tenant's whole ledger.
+                "SELECT l.seq, l.entry FROM person_versions v CROSS JOIN ledger l
+                   ON l.tenant_id = v.tenant_id AND l.seq = v.seq
+                 WHERE v.tenant_id = ? AND v.person_id = ? ORDER BY v.seq",
                 p.0,
             ),
             (None, Some(h)) => (
-                "SELECT l.seq, l.entry FROM ledger l JOIN household_versions v ON v.tenant_id = l.tenant_id AND v.seq = l.seq
-                 WHERE l.tenant_id = ? AND v.household_id = ? ORDER BY l.seq",
+                "SELECT l.seq, l.entry FROM household_versions v CROSS JOIN ledger l
+                   ON l.tenant_id = v.tenant_id AND l.seq = v.seq
+                 WHERE v.tenant_id = ? AND v.household_id = ? ORDER BY v.seq",
                 h.0,
             ),
             (None, None) => return Ok(vec![]),
