@@ -167,18 +167,38 @@ try {
   await lab(clerk, '番地').fill('4番5号');
   await clerk.getByRole('button', { name: '受付(審査へ)' }).click();
   await clerk.getByText(/受付番号 \d+ を審査に回しました/).waitFor();
+  // A second 転居 of the same household, entered from the same version of it.
+  await clerk.goto(personUrl);
+  await clerk.getByRole('link', { name: '転居を受付' }).click();
+  await lab(clerk, '異動日').fill(today);
+  await lab(clerk, '届出日').fill(today);
+  await lab(clerk, '都道府県・市区町村・町字').fill('神奈川県みほん市港町');
+  await lab(clerk, '番地').fill('9番');
+  await clerk.getByRole('button', { name: '受付(審査へ)' }).click();
+  await clerk.getByText(/受付番号 \d+ を審査に回しました/).waitFor();
   await examiner.goto(`${base}/ui/#/search`);
   await examiner.goto(`${base}/ui/#/drafts`);
   await examiner.getByRole('heading', { name: /転居$/ }).first().waitFor();
-  await examiner.locator('form[data-draft]').filter({ hasText: '転居' }).getByRole('button', { name: '確定' }).click();
+  await examiner.locator('form[data-draft]').filter({ hasText: '本町三丁目' }).getByRole('button', { name: '確定' }).click();
   await examiner.getByText(/を確定しました/).waitFor();
+  // The other one was entered before the household changed: a clear conflict, nothing recorded.
+  const stale = examiner.locator('form[data-draft]').filter({ hasText: '港町' });
+  await stale.getByRole('button', { name: '確定' }).click();
+  await stale.locator('.form-error').waitFor();
+  const conflict = await stale.locator('.form-error').textContent();
+  assert.match(conflict, /他の職員/, conflict);
+  assert.match(conflict, /409|E-CONFLICT/, conflict);
+  await shot(examiner, 'conflict');
+  await lab(stale, '差戻しの理由').fill('世帯が先に変更されたため受付し直し');
+  await stale.getByRole('button', { name: '差戻し' }).click();
+  await examiner.getByText(/を差し戻しました/).waitFor();
   await clerk.goto(personUrl);
   await clerk.getByRole('heading', { name: '見本　一郎 さんの住民票' }).waitFor();
   assert.match(await clerk.locator('.record').textContent(), /本町三丁目4番5号/);
   assert.match(await clerk.locator('.timeline').textContent(), /転居/);
   assert.match(await clerk.locator('.timeline').textContent(), /転入/);
   // As of yesterday the record had not begun.
-  log('転居 entered and committed; the history shows 転入 and 転居');
+  log('転居 entered and committed; a second one from the stale household is refused as a conflict and sent back; the history shows 転入 and 転居');
 
   // 住民票の写し: preview, then issue.
   await clerk.getByRole('link', { name: '証明書を交付' }).click();
@@ -255,6 +275,21 @@ try {
   await examiner.goto(personUrl);
   await examiner.getByRole('link', { name: '見本　みらい' }).waitFor();
   log('出生 entered and committed by 審査; the household lists the child');
+
+  // 世帯主変更: every member's 続柄 restated from the new head, committed by 審査.
+  await examiner.getByRole('link', { name: 'その他の異動を受付' }).click();
+  await lab(examiner, '異動の種類').selectOption('head_change');
+  await lab(examiner, '異動日').fill(today);
+  await lab(examiner, '届出日').fill(today);
+  await examiner.getByLabel('見本　一郎の続柄(異動後)').selectOption('父');
+  await examiner.getByLabel('見本　花子の続柄(異動後)').selectOption('世帯主');
+  await examiner.getByLabel('見本　みらいの続柄(異動後)').selectOption('妹');
+  await examiner.getByText('審査を経ずにこのまま確定する').click();
+  await examiner.getByRole('button', { name: '登録' }).click();
+  await examiner.getByText('異動を確定しました').waitFor();
+  await examiner.goto(personUrl);
+  await examiner.locator('.record').getByText('父', { exact: true }).waitFor();
+  log('世帯主変更 with every 続柄 restated');
 
   // 監査 sees the log; 管理者 manages accounts.
   const auditor = await signIn('kansa');

@@ -352,6 +352,7 @@ async function moveInScreen(main) {
   let count = 1;
   const people = h('div', {}, personFields(0));
   const form = h('form', { novalidate: true },
+    field('種類', select('kind', ['転入', '国外からの転入', '職権記載'], 'change.kind'), { hint: '国外からの転入・職権記載では転入前住所は空欄でかまいません' }),
     notificationFields(''),
     addressFields('新しい住所', 'to_', 'change.address'),
     addressFields('転入前住所', 'from_', 'change.previous_address'),
@@ -374,7 +375,8 @@ async function moveInScreen(main) {
     });
     submitDraft(form, {
       effective_on: v(form, 'effective_on'), notified_on: v(form, 'notified_on'), notifier: notifier(form),
-      change: { type: 'move_in', persons, address: addressOf(form, 'to_'), previous_address: addressOf(form, 'from_') },
+      change: { type: 'move_in', kind: v(form, 'kind'), persons, address: addressOf(form, 'to_'),
+        previous_address: v(form, 'from_place') ? addressOf(form, 'from_') : undefined },
     }, (d, committed) => draftDone(main, d, committed));
   });
   show(main, h('h1', {}, '転入の受付'), h('p', {}, '転出証明書(または特例転入の転出証明書情報)の内容を入力します。入力内容はすぐに住民記録と照合されます。'), form);
@@ -408,8 +410,12 @@ async function relocationScreen(main, q) {
 // The other 異動 of a household: one screen, the fields by type.
 const HOUSEHOLD_CHANGES = [
   ['move_out', '転出'], ['move_out_confirmed', '転出確定(転入通知の受理)'], ['household_split', '世帯分離'],
-  ['head_change', '世帯主変更'], ['birth', '出生'], ['death', '死亡'], ['ex_officio_removal', '職権消除'],
+  ['head_change', '世帯主変更'], ['household_merge', '世帯合併(この世帯を他の世帯へ)'],
+  ['composition_change', '世帯構成変更(選んだ人を他の世帯へ)'], ['birth', '出生'], ['death', '死亡'],
+  ['ex_officio_removal', '職権消除'], ['correction', '職権修正'], ['residence_status_change', '在留資格等の変更(法第30条の50)'],
+  ['foreign_removal', '法第30条の50による消除'], ['alias_record', '通称の記載'], ['alias_deletion', '通称の削除'],
 ];
+const CORRECTABLE = [['name', '氏名'], ['furigana', '振り仮名'], ['birth_date', '生年月日'], ['sex', '性別'], ['relationship', '続柄']];
 
 async function householdChangeScreen(main, q) {
   const hid = q.get('household');
@@ -445,6 +451,26 @@ async function householdChangeScreen(main, q) {
     if (t === 'move_out_confirmed') parts.push(field('転入通知を送った団体のコード', text('notice_from', 'change.notice_from', { inputmode: 'numeric' }), { hint: '6桁' }));
     if (t === 'move_out' || t === 'move_out_confirmed') parts.push(addressFields('転出先', 'dest_', 'change.destination'));
     if (t === 'birth') parts.push(personFields(0));
+    if (t === 'household_merge' || t === 'composition_change') {
+      parts.push(field('移る先の世帯番号', text('into_household_id', 'change.into_household_id', { inputmode: 'numeric' }), { required: true, hint: '同じ住所の世帯。続柄は移る先の世帯主から見たもの' }));
+    }
+    if (t === 'correction') {
+      parts.push(h('div', { class: 'row' },
+        field('修正する事項', select('item', CORRECTABLE, 'change.correction.item'), { required: true }),
+        field('修正後(氏・値)', text('new_value', 'change.correction.new'), { required: true, hint: '日付は和暦・西暦どちらでも' }),
+        field('修正後(名)', text('new_given', 'change.correction.new.given'), { hint: '氏名・振り仮名のとき' })));
+    }
+    if (t === 'residence_status_change') {
+      parts.push(h('div', { class: 'row' },
+        field('在留資格', text('status', 'change.status')), field('在留期間', text('period', 'change.period'), { hint: '例: 3年' }),
+        field('満了日', text('expires_on', 'change.expires_on')), field('在留カード等番号', text('card_number', 'change.card_number'))));
+    }
+    if (t === 'foreign_removal') parts.push(field('消除事由', select('reason', ['出国', '在留期間満了', '在留資格取消', '退去強制', '日本国籍取得'], 'change.reason'), { required: true }));
+    if (t === 'alias_record') {
+      parts.push(h('div', { class: 'row' },
+        field('通称(氏)', text('alias_family', 'change.alias'), { required: true }), field('通称(名)', text('alias_given', 'change.alias.given')),
+        field('通称の振り仮名(氏)', text('alias_kana_family', 'change.furigana')), field('通称の振り仮名(名)', text('alias_kana_given', 'change.furigana.given'))));
+    }
     show(specific, parts);
   };
   type.addEventListener('change', drawSpecific);
@@ -465,7 +491,24 @@ async function householdChangeScreen(main, q) {
       const g = (k) => v(form, `persons[0].${k}`);
       change = { type: t, household_id: hh.id, person: { name: { family: g('family'), given: g('given') }, furigana: { family: g('kana_family'), given: g('kana_given') },
         birth_date: g('birth_date'), sex: g('sex'), relationship: g('relationship'), individual_number: opt(g('individual_number')) } };
-    } else change = { type: t, person_id: targets[0], succession };
+    } else if (t === 'household_merge') change = { type: t, absorbed_household_id: hh.id, into_household_id: Number(v(form, 'into_household_id')), relationships: rel(hh.members.map((m) => m.id)) };
+    else if (t === 'composition_change') change = { type: t, person_ids: targets, into_household_id: Number(v(form, 'into_household_id')), relationships: rel(targets) };
+    else if (t === 'correction') {
+      const item = v(form, 'item');
+      const value = ['name', 'furigana'].includes(item) ? { family: v(form, 'new_value'), given: v(form, 'new_given') } : v(form, 'new_value');
+      change = { type: t, person_id: targets[0], correction: { item, new: value } };
+    } else if (t === 'residence_status_change') {
+      change = { type: t, person_id: targets[0], status: opt(v(form, 'status')), period: opt(v(form, 'period')), expires_on: opt(v(form, 'expires_on')), card_number: opt(v(form, 'card_number')) };
+    } else if (t === 'foreign_removal') change = { type: t, person_id: targets[0], reason: v(form, 'reason'), succession };
+    else if (t === 'alias_record') {
+      change = { type: t, person_id: targets[0], alias: { family: v(form, 'alias_family'), given: v(form, 'alias_given') },
+        furigana: v(form, 'alias_kana_family') ? { family: v(form, 'alias_kana_family'), given: v(form, 'alias_kana_given') } : undefined };
+    } else if (t === 'alias_deletion') change = { type: t, person_id: targets[0] };
+    else change = { type: t, person_id: targets[0], succession };
+    if (change.person_id === undefined && 'person_id' in change) {
+      // Nobody chosen: say so at the member list, like any other error.
+      return showError(form, { status: 422, data: { code: 'E-IDO-043', message: '対象者が指定されていません', field: 'change.person_ids' } });
+    }
     const body = { effective_on: opt(v(form, 'effective_on')), notified_on: v(form, 'notified_on'), notifier: notifier(form),
       expect: [{ household_id: hh.id, version: hh.version }], change };
     submitDraft(form, body, (d, committed) => draftDone(main, d, committed));
@@ -474,7 +517,7 @@ async function householdChangeScreen(main, q) {
 }
 
 // ---------- 審査 ----------
-const KINDS = { move_in: '転入', foreign_removal: '法第30条の50による消除', relocation: '転居', move_out: '転出', move_out_confirmed: '転出確定', household_split: '世帯分離', household_merge: '世帯合併', head_change: '世帯主変更', composition_change: '世帯構成変更', birth: '出生', death: '死亡', ex_officio_removal: '職権消除', correction: '職権修正' };
+const KINDS = { move_in: '転入', foreign_removal: '法第30条の50による消除', residence_status_change: '在留資格等の変更', alias_record: '通称の記載', alias_deletion: '通称の削除', relocation: '転居', move_out: '転出', move_out_confirmed: '転出確定', household_split: '世帯分離', household_merge: '世帯合併', head_change: '世帯主変更', composition_change: '世帯構成変更', birth: '出生', death: '死亡', ex_officio_removal: '職権消除', correction: '職権修正' };
 
 function draftSummary(d) {
   const c = d.request.change || {};
@@ -644,6 +687,12 @@ async function registerScreen(main, q) {
 
 // ---------- 支援措置, audit, staff ----------
 async function supportScreen(main) {
+  const stepped = h('div', { 'aria-live': 'polite' });
+  async function step(id, what, body) {
+    const r = await api('POST', `/support-measures/${id}/${what}`, body);
+    if (!r.ok) { show(stepped, banner('error', r.data.message, ` (${r.data.code})`)); return; }
+    await route();
+  }
   const res = await api('GET', '/support-measures');
   const list = res.ok ? res.data : [];
   const form = h('form', { novalidate: true },
@@ -666,10 +715,14 @@ async function supportScreen(main) {
   });
   show(main, h('h1', {}, '支援措置'),
     !res.ok ? banner('error', res.data.message) : null,
-    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['番号', '申出者', '対象者', '種別', '期間', '状態'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['番号', '申出者', '対象者', '種別', '期間', '状態', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, list.map((m) => h('tr', {}, h('td', {}, m.id), h('td', {}, h('a', { href: `#/person/${m.applicant}` }, m.applicant)),
         h('td', {}, m.together.join('、')), h('td', {}, m.kind), h('td', {}, `${m.starts_on.wareki}〜${m.ends_on.wareki}`),
-        h('td', {}, m.in_force ? `措置中(残り${m.days_left}日)` : '終了'))))),
+        h('td', {}, m.in_force ? `措置中(残り${m.days_left}日)` : '終了'),
+        h('td', {}, m.in_force ? [
+          h('button', { class: 'button button-text', type: 'button', onclick: () => step(m.id, 'extend', {}) }, '1年延長'),
+          h('button', { class: 'button button-text', type: 'button', onclick: () => step(m.id, 'end', { note: '申出者の求めにより終了' }) }, '終了')] : null))))),
+    stepped,
     h('h2', {}, '新しい支援措置の登録'), form);
 }
 
@@ -700,8 +753,14 @@ async function staffScreen(main) {
     show(out, banner('success', `${r.data.staff.name} さんを追加しました`, ` 認証アプリに登録する秘密鍵(この一度だけ表示): ${r.data.totp_secret || ''}`));
   });
   show(main, h('h1', {}, '職員管理'),
-    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['職員ID', '氏名', '役割', '状態'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, list.map((s) => h('tr', {}, h('td', {}, s.login), h('td', {}, s.name), h('td', {}, s.role_label || s.role), h('td', {}, s.active === false ? '停止' : '有効'))))),
+    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['職員ID', '氏名', '役割', '状態', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, list.map((s) => h('tr', {}, h('td', {}, s.login), h('td', {}, s.name), h('td', {}, s.role_label || s.role),
+        h('td', {}, s.active === false ? '停止' : '有効', s.locked ? h('span', { class: 'badge badge-late' }, 'ロック中') : null),
+        h('td', {}, s.active !== false && s.login !== S.me.actor ? h('button', { class: 'button button-text', type: 'button', onclick: async () => {
+          const r = await api('POST', `/staff/${encodeURIComponent(s.login)}/deactivate`, {});
+          if (!r.ok) { show(out, banner('error', r.data.message)); return; }
+          route();
+        } }, '利用停止') : null))))),
     h('h2', {}, '職員の追加'), form);
 }
 
