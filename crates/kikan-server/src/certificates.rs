@@ -69,6 +69,31 @@ async fn font(state: &AppState) -> R<Arc<CertFont>> {
         .map_err(cert_error)
 }
 
+/// Warnings for the names an entry records that the certificate font cannot print (a
+/// variation sequence of another collection, a private-use 外字): staff hear of it at
+/// entry, not at the counter when the certificate fails.
+pub async fn print_warnings(state: &AppState, entry: &kikan_domain::LedgerEntry) -> Vec<String> {
+    use kikan_domain::Change;
+    let names: Vec<String> = match &entry.change {
+        Change::MoveIn { persons, .. } => persons.iter().map(|p| p.name.full()).collect(),
+        Change::Birth { person, .. } => vec![person.name.full()],
+        Change::AliasRecord { alias, .. } => vec![alias.full()],
+        _ => vec![],
+    };
+    if names.is_empty() {
+        return vec![];
+    }
+    // Without the font (logged by `font`) there is nothing to check against.
+    let Ok(font) = font(state).await else {
+        return vec![];
+    };
+    names
+        .iter()
+        .filter_map(|n| font.check(n).err())
+        .map(|e| format!("{e}。このままでは証明書を交付できません。文字を確認してください"))
+        .collect()
+}
+
 /// Runs a drawing on the blocking pool (a certificate takes milliseconds of CPU).
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, IssueError> + Send + 'static,

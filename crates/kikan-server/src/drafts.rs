@@ -89,6 +89,7 @@ async fn warnings(
     if protected {
         out.push("支援措置の対象者が含まれています。住所等の取扱いに注意してください".to_string());
     }
+    out.extend(crate::certificates::print_warnings(state, entry).await);
     Ok(out)
 }
 

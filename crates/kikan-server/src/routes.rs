@@ -108,7 +108,11 @@ pub async fn record_change(
     let event = change_event(&p, &entry, None);
     let recorded =
         service::record_audited(&*state.store, p.tenant, entry, &expect, Some(event)).await?;
-    Ok((StatusCode::CREATED, Json(change_result(&recorded))))
+    let mut result = change_result(&recorded);
+    result
+        .warnings
+        .extend(crate::certificates::print_warnings(&state, &recorded.entry).await);
+    Ok((StatusCode::CREATED, Json(result)))
 }
 
 /// Turns a request into a ledger entry at intake (dates checked against today),

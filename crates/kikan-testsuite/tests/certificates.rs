@@ -401,6 +401,11 @@ async fn counter_day(s: TestStore) {
         }))
         .await;
     assert_eq!(status, 201, "{v}");
+    // Recorded as registered, but staff are told at entry that it cannot be printed.
+    assert!(
+        v["warnings"].to_string().contains("U+845B U+E0100"),
+        "no warning at entry: {v}"
+    );
     let jiro = v["person_ids"][0].as_i64().unwrap_or_default();
     let glyph = post_pdf(
         &reception,
