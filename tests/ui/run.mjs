@@ -35,8 +35,21 @@ function totp(secret, at = Date.now()) {
 const today = new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 10);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let step = 0;
+// Every screen passed to `shot` is also checked with axe-core (WCAG 2.x A and AA rules):
+// a serious or critical violation fails the test. axe runs through the DevTools
+// protocol, so the page's CSP stays as it is.
+const axeSource = readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+const checked = [];
 async function shot(page, name) {
   if (shots) await page.screenshot({ path: join(shots, `${String(++step).padStart(2, '0')}-${name}.png`), fullPage: true });
+  await page.evaluate(axeSource);
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert.deepEqual(found, [], `accessibility of ${name}:\n${found.join('\n')}`);
+  checked.push(name);
 }
 // A form control by its label (the ※必須 mark is not part of the name).
 const lab = (root, name) => root.getByLabel(new RegExp(`^${name.replace(/[()]/g, '\\$&')}(※必須)?$`));
@@ -304,6 +317,7 @@ try {
   // 窓口 has no audit menu, and the API refuses it.
   assert.equal(await clerk.locator('#nav a', { hasText: '監査ログ' }).count(), 0);
   log('監査 reads the verified audit log; 管理者 sees the staff; 窓口 has no audit menu');
+  log(`no serious or critical axe-core violation (WCAG 2.1 A/AA) on ${checked.length} screens: ${checked.join(', ')}`);
   console.log('all UI tests passed');
 } finally {
   if (browser) await browser.close();
