@@ -497,10 +497,12 @@ impl Synth {
                 name: PersonName::parse(name, "").ok()?,
                 furigana: Furigana::parse(kana, "").ok()?,
                 birth_date: birth,
-                sex: if self.chance(0.5) {
-                    Sex::Male
-                } else {
-                    Sex::Female
+                // The coin is drawn for everyone (the same random sequence per seed); a
+                // wife is a woman.
+                sex: match (self.chance(0.5), rel) {
+                    (_, Relationship::Wife) => Sex::Female,
+                    (true, _) => Sex::Male,
+                    (false, _) => Sex::Female,
                 },
                 relationship: rel,
                 honseki: None,
@@ -580,6 +582,10 @@ impl Synth {
             if self.chance(0.4) {
                 let b = self.around(head, 4);
                 members.push(self.foreigner(nat, b, Relationship::Wife)?);
+                // The head of a household with a wife is her husband.
+                if let Some(h) = members.first_mut() {
+                    h.data.sex = Sex::Male;
+                }
                 if self.chance(0.5) {
                     let b = self.birth(0..15).max(head + Duration::days(20 * 365));
                     members.push(self.foreigner(nat, b, Relationship::Child)?);
@@ -776,4 +782,39 @@ impl Synth {
 fn overlaps(band: usize, ages: &std::ops::Range<i64>) -> bool {
     let lo = band as i64 * 5;
     lo < ages.end && lo + 5 > ages.start
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kikan_domain::Change;
+
+    /// Every 妻 the generator writes is a woman and every 夫 a man, Japanese or foreign.
+    #[test]
+    fn spouses_have_the_sex_their_relationship_says() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap_or_default();
+        let mut synth = Synth::new(7, "神奈川県みほん市", today);
+        let (mut wives, mut foreign_wives) = (0, 0);
+        for _ in 0..3000 {
+            for entry in synth.household() {
+                if let Change::MoveIn { persons, .. } = &entry.change {
+                    for p in persons {
+                        match p.relationship {
+                            Relationship::Wife => {
+                                assert_eq!(p.sex, Sex::Female, "{:?}", p.name);
+                                wives += 1;
+                                foreign_wives += usize::from(p.foreign.is_some());
+                            }
+                            Relationship::Husband => assert_eq!(p.sex, Sex::Male),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            wives > 100 && foreign_wives > 0,
+            "{wives} wives, {foreign_wives} foreign"
+        );
+    }
 }
