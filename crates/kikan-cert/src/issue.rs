@@ -50,6 +50,9 @@ pub struct Prepared {
     pub content: CertificateContent,
     /// How a 支援措置 concerning a printed person was settled (None: none concerned).
     pub support: Option<String>,
+    /// The examiner's reason, when the request went through only by their approval
+    /// (callers audit it as `support.approve`).
+    pub approval: Option<String>,
 }
 
 /// The persons of a request, with their heads' names, in the order asked.
@@ -60,41 +63,60 @@ async fn subjects(
 ) -> Result<Vec<Subject>, IssueError> {
     let found = store.persons(tenant, ids).await?;
     let mut out = Vec::with_capacity(ids.len());
+    // Members of one household share its head: look each (household, date) up once.
+    let mut heads: Vec<(HeadKey, Option<String>)> = vec![];
     for id in ids {
         let person = found
             .iter()
             .find(|p| p.id == *id)
             .cloned()
             .ok_or(DomainError::PersonNotFound(id.to_string()))?;
-        let head_name = head_name(store, tenant, &person).await?;
+        let head_name = if person.is_head() {
+            Some(person.name.full())
+        } else {
+            let key = (person.household_id, removed_on(&person));
+            match heads.iter().find(|(k, _)| *k == key) {
+                Some((_, name)) => name.clone(),
+                None => {
+                    let name = head_name(store, tenant, key.0, key.1).await?;
+                    heads.push((key, name.clone()));
+                    name
+                }
+            }
+        };
         out.push(Subject { person, head_name });
     }
     Ok(out)
 }
 
-/// The name of the head of the person's household: today, or for a 除票 on the day
-/// before the removal.
+/// A household, and the day of removal for a 除票 (None: today).
+type HeadKey = (HouseholdId, Option<NaiveDate>);
+
+fn removed_on(person: &Person) -> Option<NaiveDate> {
+    match &person.status {
+        PersonStatus::Removed { on, .. } => Some(*on),
+        _ => None,
+    }
+}
+
+/// The name of the head of a household: today, or for a 除票 (removed on `removed`) on
+/// the day before the removal.
 async fn head_name(
     store: &dyn Store,
     tenant: LocalGovCode,
-    person: &Person,
+    household: HouseholdId,
+    removed: Option<NaiveDate>,
 ) -> Result<Option<String>, IssueError> {
-    if person.is_head() {
-        return Ok(Some(person.name.full()));
-    }
-    let on = match &person.status {
-        PersonStatus::Removed { on, .. } => *on - Duration::days(1),
-        _ => {
-            let hh = store.households(tenant, &[person.household_id]).await?;
-            let Some(h) = hh.first() else {
-                return Ok(None);
-            };
-            let head = store.persons(tenant, &[h.head]).await?;
-            return Ok(head.first().map(|p| p.name.full()));
-        }
+    let Some(on) = removed else {
+        let hh = store.households(tenant, &[household]).await?;
+        let Some(h) = hh.first() else {
+            return Ok(None);
+        };
+        let head = store.persons(tenant, &[h.head]).await?;
+        return Ok(head.first().map(|p| p.name.full()));
     };
     let then = store
-        .household_as_of(tenant, person.household_id, on)
+        .household_as_of(tenant, household, on - Duration::days(1))
         .await?;
     Ok(then.and_then(|(h, members)| {
         members
@@ -128,9 +150,6 @@ pub async fn prepare(
     approval: Option<&str>,
     today: NaiveDate,
 ) -> Result<Prepared, IssueError> {
-    if request.whole_household && request.persons.is_empty() {
-        return Err(DomainError::NoPersons.into());
-    }
     if request.persons.is_empty() {
         return Err(DomainError::NoPersons.into());
     }
@@ -177,17 +196,21 @@ pub async fn prepare(
             .birth_date
             .or_else(|| requester_person.as_ref().map(|p| p.birth_date)),
     };
-    let support = match decide(&measures, &request.persons, &requester, today) {
-        RequestDecision::Allowed => None,
-        RequestDecision::AllowedSelf => {
-            Some("支援措置の対象者本人(同一の措置の対象者)からの請求".into())
-        }
+    let (support, approval) = match decide(&measures, &request.persons, &requester, today) {
+        RequestDecision::Allowed => (None, None),
+        RequestDecision::AllowedSelf => (
+            Some("支援措置の対象者本人(同一の措置の対象者)からの請求".into()),
+            None,
+        ),
         RequestDecision::RefusedShielded { measure } => {
             return Err(IssueError::Refused { measure });
         }
         RequestDecision::NeedsApproval { measures } => {
             match approval.map(str::trim).filter(|s| !s.is_empty()) {
-                Some(reason) => Some(format!("審査の承認: {reason}")),
+                Some(reason) => (
+                    Some(format!("審査の承認: {reason}")),
+                    Some(reason.to_string()),
+                ),
                 None => return Err(IssueError::NeedsApproval { measures }),
             }
         }
@@ -210,6 +233,7 @@ pub async fn prepare(
         request,
         content,
         support,
+        approval,
     })
 }
 

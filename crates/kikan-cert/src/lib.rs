@@ -9,7 +9,7 @@
 
 pub mod issue;
 
-use kikan_domain::certificate::{CertificateContent, Field, Layout};
+use kikan_domain::certificate::{CertificateContent, Field};
 use krilla::Document;
 use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Point, Rect, Transform};
@@ -294,6 +294,10 @@ impl Pen<'_, '_> {
         {
             size = (max / shaped.width).max(5.0);
         }
+        Ok(self.place(&shaped, x, y, size, text))
+    }
+
+    fn place(&mut self, shaped: &Shaped, x: f32, y: f32, size: f32, text: &str) -> f32 {
         self.surface.draw_glyphs(
             Point::from_xy(x, y),
             &shaped.glyphs,
@@ -302,21 +306,30 @@ impl Pen<'_, '_> {
             size,
             false,
         );
-        Ok(shaped.width * size)
+        shaped.width * size
     }
 
-    fn width(&self, text: &str, size: f32) -> Result<f32, CertError> {
-        Ok(shape(self.face, text)?.width * size)
+    /// Draws `text` so that the point `anchor` of its width (0: left, 0.5: centre,
+    /// 1: right) falls on `x`.
+    fn aligned(
+        &mut self,
+        x: f32,
+        y: f32,
+        size: f32,
+        text: &str,
+        anchor: f32,
+    ) -> Result<(), CertError> {
+        let shaped = shape(self.face, text)?;
+        self.place(&shaped, x - shaped.width * size * anchor, y, size, text);
+        Ok(())
     }
 
     fn centered(&mut self, cx: f32, y: f32, size: f32, text: &str) -> Result<(), CertError> {
-        let w = self.width(text, size)?;
-        self.text(cx - w / 2.0, y, size, text, None).map(|_| ())
+        self.aligned(cx, y, size, text, 0.5)
     }
 
     fn right(&mut self, rx: f32, y: f32, size: f32, text: &str) -> Result<(), CertError> {
-        let w = self.width(text, size)?;
-        self.text(rx - w, y, size, text, None).map(|_| ())
+        self.aligned(rx, y, size, text, 1.0)
     }
 
     fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, width: f32) {
@@ -498,11 +511,9 @@ pub fn render(
     content: &CertificateContent,
     stamp: &Stamp,
 ) -> Result<Rendered, CertError> {
+    // Every string is checked as it is shaped (`shape`): a missing glyph stops the
+    // drawing with an error naming the text, and the half-drawn document is dropped.
     let face = font.face()?;
-    // Check every printed string before drawing anything: the error names the text.
-    for t in content.texts() {
-        check_with(&face, t)?;
-    }
     let per_page = content.layout.per_page();
     let chunks: Vec<_> = content.entries.chunks(per_page).collect();
     let pages = chunks.len().max(1) as u32;
@@ -610,9 +621,4 @@ pub fn render(
     }
     let pdf = doc.finish().map_err(|e| CertError::Pdf(format!("{e:?}")))?;
     Ok(Rendered { pdf, pages })
-}
-
-/// Whether `layout` prints the household once above its members.
-pub fn prints_household_header(layout: Layout) -> bool {
-    layout == Layout::Household
 }

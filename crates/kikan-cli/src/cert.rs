@@ -218,7 +218,20 @@ async fn prepared(
     )
     .await
     {
-        Ok(p) => Ok((code, p)),
+        Ok(p) => {
+            if let Some(reason) = &p.approval {
+                audit(
+                    store,
+                    code,
+                    p.request.persons.iter().copied(),
+                    "support.approve",
+                    Some(&args.purpose),
+                    format!("第三者からの証明書の交付の請求を承認: {reason}"),
+                )
+                .await?;
+            }
+            Ok((code, p))
+        }
         Err(e) => {
             if let IssueError::Refused { measure } = &e {
                 let mut ev = cli_event(
@@ -233,6 +246,21 @@ async fn prepared(
             Err(issue_error(e))
         }
     }
+}
+
+/// Appends the CLI's audit event about these persons.
+async fn audit(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    persons: impl IntoIterator<Item = PersonId>,
+    action: &str,
+    purpose: Option<&str>,
+    detail: String,
+) -> Result<()> {
+    let mut ev = cli_event(action, purpose, detail);
+    ev.persons = persons.into_iter().map(|p| p.0).collect();
+    store.append_audit(tenant, &[ev]).await?;
+    Ok(())
 }
 
 fn write(out: &Path, pdf: &[u8]) -> Result<()> {
@@ -282,7 +310,10 @@ pub async fn run(command: CertCommand) -> Result<()> {
                 .await
                 .map_err(issue_error)?;
             write(&out, &rendered.pdf)?;
-            let mut ev = cli_event(
+            audit(
+                &*store,
+                tenant,
+                c.persons().iter().copied(),
                 "certificate.issue",
                 Some(&request.purpose),
                 format!(
@@ -291,9 +322,8 @@ pub async fn run(command: CertCommand) -> Result<()> {
                     c.serial,
                     out.display()
                 ),
-            );
-            ev.persons = c.persons().iter().map(|p| p.0).collect();
-            store.append_audit(tenant, &[ev]).await?;
+            )
+            .await?;
             println!("{}", line(&c));
             Ok(())
         }
@@ -307,13 +337,15 @@ pub async fn run(command: CertCommand) -> Result<()> {
             let (tenant, p) = prepared(&*store, &request, approval_reason).await?;
             let rendered = issue::preview(&*font()?, &p).map_err(issue_error)?;
             write(&out, &rendered.pdf)?;
-            let mut ev = cli_event(
+            audit(
+                &*store,
+                tenant,
+                p.request.persons.iter().copied(),
                 "certificate.preview",
                 Some(&request.purpose),
                 format!("{}の見本を {} に出力", p.content.title, out.display()),
-            );
-            ev.persons = p.request.persons.iter().map(|x| x.0).collect();
-            store.append_audit(tenant, &[ev]).await?;
+            )
+            .await?;
             eprintln!(
                 "見本を {} に書き出しました({}頁)",
                 out.display(),
@@ -335,13 +367,15 @@ pub async fn run(command: CertCommand) -> Result<()> {
                     .await
                     .map_err(issue_error)?;
             write(&out, &rendered.pdf)?;
-            let mut ev = cli_event(
+            audit(
+                &*store,
+                tenant,
+                c.persons().iter().copied(),
                 "certificate.reprint",
                 None,
                 format!("{} 第{:06}号を再印刷({reason})", c.content.title, c.serial),
-            );
-            ev.persons = c.persons().iter().map(|p| p.0).collect();
-            store.append_audit(tenant, &[ev]).await?;
+            )
+            .await?;
             eprintln!("第{serial:06}号を再印刷しました: {}", out.display());
             Ok(())
         }
@@ -362,11 +396,16 @@ pub async fn run(command: CertCommand) -> Result<()> {
             let found = issue::verify(&*store, tenant, &code, bytes.as_deref(), None)
                 .await
                 .map_err(issue_error)?;
-            let mut ev = cli_event("certificate.verify", None, format!("照合番号の照会 {code}"));
-            if let Some(v) = &found {
-                ev.persons = v.certificate.persons().iter().map(|p| p.0).collect();
-            }
-            store.append_audit(tenant, &[ev]).await?;
+            let persons = found.as_ref().map_or(&[][..], |v| v.certificate.persons());
+            audit(
+                &*store,
+                tenant,
+                persons.iter().copied(),
+                "certificate.verify",
+                None,
+                format!("照合番号の照会 {code}"),
+            )
+            .await?;
             match found {
                 None => bail!(
                     "この照合番号の証明書は交付されていません(偽造又は記載誤りの可能性があります)"
@@ -415,16 +454,15 @@ pub async fn run(command: CertCommand) -> Result<()> {
                 limit,
             };
             let found = store.certificates(tenant, &q).await?;
-            let mut ev = cli_event(
+            audit(
+                &*store,
+                tenant,
+                found.iter().flat_map(|c| c.persons().iter().copied()),
                 "certificate.register",
                 None,
                 format!("証明書交付簿の検索({}件)", found.len()),
-            );
-            ev.persons = found
-                .iter()
-                .flat_map(|c| c.persons().iter().map(|p| p.0))
-                .collect();
-            store.append_audit(tenant, &[ev]).await?;
+            )
+            .await?;
             for c in &found {
                 println!("{}", line(c));
             }
@@ -625,13 +663,15 @@ async fn bench(
                 let (c, _) = issue::issue(&*store, &font, code, p.clone(), &staff)
                     .await
                     .map_err(issue_error)?;
-                let mut ev = cli_event(
+                audit(
+                    &*store,
+                    code,
+                    c.persons().iter().copied(),
                     "certificate.issue",
                     Some("性能測定"),
                     format!("第{:06}号", c.serial),
-                );
-                ev.persons = c.persons().iter().map(|p| p.0).collect();
-                store.append_audit(code, &[ev]).await?;
+                )
+                .await?;
                 lat.push(t0.elapsed());
             }
             Ok::<_, anyhow::Error>(lat)

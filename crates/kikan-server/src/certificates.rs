@@ -273,7 +273,8 @@ async fn prepare(state: &AppState, p: &Principal, input: &CertificateIn) -> R<Pr
     .await
     {
         Ok(prepared) => {
-            if let (Some(reason), Some(_)) = (approval, &prepared.support) {
+            // Only a request that went through by the examiner's approval is one.
+            if let Some(reason) = &prepared.approval {
                 let e = p.event(
                     "support.approve",
                     persons,
