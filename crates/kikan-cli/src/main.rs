@@ -12,8 +12,6 @@ use kikan_security::Role;
 use kikan_security::crypto::Keyring;
 use kikan_server::AppState;
 use kikan_store::{Store, Tenant};
-use kikan_store_postgres::PgStore;
-use kikan_store_sqlite::SqliteStore;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -88,19 +86,19 @@ impl StoreArgs {
         Ok(match self.database_url.as_deref() {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 Arc::new(
-                    PgStore::open(url, keys)
+                    kikan_store_postgres::open(url, keys)
                         .await
                         .context("opening PostgreSQL")?,
                 )
             }
             Some(url) if url.starts_with("sqlite:") => Arc::new(
-                SqliteStore::open(url, keys)
+                kikan_store_sqlite::open(url, keys)
                     .await
                     .context("opening SQLite")?,
             ),
             Some(url) => bail!("unsupported database URL {url:?} (postgres://… or sqlite://…)"),
             None => Arc::new(
-                SqliteStore::open_dir(&self.data_dir, keys)
+                kikan_store_sqlite::open_dir(&self.data_dir, keys)
                     .await
                     .context("opening the data directory")?,
             ),

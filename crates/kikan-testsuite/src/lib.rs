@@ -35,11 +35,11 @@ impl TestStore {
     pub async fn exec(&self, sql: &str) -> Result<u64, String> {
         match self {
             TestStore::Sqlite(s) => sqlx::query(sql)
-                .execute(s.pool())
+                .execute(&sqlite_pool(s).await)
                 .await
                 .map(|r| r.rows_affected()),
             TestStore::Postgres(s) => sqlx::query(sql)
-                .execute(s.pool())
+                .execute(s.engine().pool())
                 .await
                 .map(|r| r.rows_affected()),
         }
@@ -56,12 +56,12 @@ impl TestStore {
         let r = match self {
             TestStore::Sqlite(s) => {
                 sqlx::query_scalar::<_, String>(sql)
-                    .fetch_all(s.pool())
+                    .fetch_all(&sqlite_pool(s).await)
                     .await
             }
             TestStore::Postgres(s) => {
                 sqlx::query_scalar::<_, String>(sql)
-                    .fetch_all(s.pool())
+                    .fetch_all(s.engine().pool())
                     .await
             }
         };
@@ -77,7 +77,7 @@ impl TestStore {
                     "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p
                      WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations' AND p.pk = 1",
                 )
-                .fetch_all(s.pool())
+                .fetch_all(&sqlite_pool(s).await)
                 .await
             }
             TestStore::Postgres(s) => {
@@ -89,7 +89,7 @@ impl TestStore {
                      WHERE (i.indisprimary OR i.indisunique) AND n.nspname = current_schema()
                        AND c.relname <> '_sqlx_migrations'",
                 )
-                .fetch_all(s.pool())
+                .fetch_all(s.engine().pool())
                 .await
             }
         };
@@ -97,10 +97,17 @@ impl TestStore {
     }
 }
 
+/// A connection pool of its own on a SQLite store's file (the engine itself talks to
+/// SQLite directly).
+async fn sqlite_pool(s: &SqliteStore) -> sqlx::SqlitePool {
+    let url = format!("sqlite://{}", s.engine().path().display());
+    ok(sqlx::SqlitePool::connect(&url).await)
+}
+
 /// A new SQLite database in a new temporary directory.
 pub async fn fresh_sqlite() -> TestStore {
     let dir = std::env::temp_dir().join(format!("kikan-test-{:016x}", rand::random::<u64>()));
-    match SqliteStore::open_dir(&dir, http::test_keys()).await {
+    match kikan_store_sqlite::open_dir(&dir, http::test_keys()).await {
         Ok(s) => TestStore::Sqlite(Arc::new(s)),
         Err(e) => panic!("cannot open SQLite in {}: {e:?}", dir.display()),
     }
@@ -117,7 +124,7 @@ pub fn postgres_url() -> Option<String> {
 pub async fn fresh_postgres() -> Option<TestStore> {
     let url = postgres_url()?;
     let schema = format!("t_{:016x}", rand::random::<u64>());
-    match PgStore::open_in_schema(&url, Some(&schema), http::test_keys()).await {
+    match kikan_store_postgres::open_in_schema(&url, Some(&schema), http::test_keys()).await {
         Ok(s) => Some(TestStore::Postgres(Arc::new(s))),
         Err(e) => panic!("cannot open PostgreSQL schema {schema}: {e}"),
     }

@@ -3,7 +3,6 @@
 //! role that is neither owner nor superuser.
 
 use kikan_store::Store;
-use kikan_store_postgres::PgStore;
 use kikan_testsuite::stories::move_in_family;
 use kikan_testsuite::{Clerk, TestStore, fresh_postgres, ok, postgres_url};
 use std::sync::Arc;
@@ -18,7 +17,7 @@ async fn a_connection_of_tenant_a_cannot_read_tenant_b() {
         panic!("fresh_postgres gives PostgreSQL")
     };
     let schema: String = ok(sqlx::query_scalar("SELECT current_schema()::text")
-        .fetch_one(pg.pool())
+        .fetch_one(pg.engine().pool())
         .await);
     let a = Clerk::new(owner.store(), "141003", "横浜市").await;
     let b = Clerk::new(owner.store(), "131016", "千代田区").await;
@@ -46,7 +45,7 @@ async fn a_connection_of_tenant_a_cannot_read_tenant_b() {
         Some((_, host)) => format!("postgres://{role}@{host}"),
         None => panic!("KIKAN_TEST_DATABASE_URL must name user@host: {base}"),
     };
-    let app = Arc::new(ok(PgStore::open_as_app(
+    let app = Arc::new(ok(kikan_store_postgres::open_as_app(
         &url,
         Some(&schema),
         Arc::new(owner.store().sealer().keys().clone()),
@@ -64,7 +63,7 @@ async fn a_connection_of_tenant_a_cannot_read_tenant_b() {
           ORDER BY 1",
     )
     .bind(&schema)
-    .fetch_all(pg.pool())
+    .fetch_all(pg.engine().pool())
     .await);
     assert!(
         unguarded.is_empty(),
@@ -72,7 +71,7 @@ async fn a_connection_of_tenant_a_cannot_read_tenant_b() {
     );
 
     // Hand-written SQL on the app's connection, set to tenant A.
-    let mut conn = ok(app.pool().acquire().await);
+    let mut conn = ok(app.engine().pool().acquire().await);
     ok(
         sqlx::query("SELECT set_config('app.tenant_id', '141003', false)")
             .execute(&mut *conn)
@@ -140,7 +139,7 @@ async fn a_connection_of_tenant_a_cannot_read_tenant_b() {
         4
     );
     let owner_view: i64 = ok(sqlx::query_scalar("SELECT count(*) FROM persons")
-        .fetch_one(pg.pool())
+        .fetch_one(pg.engine().pool())
         .await);
     assert_eq!(
         owner_view, 8,

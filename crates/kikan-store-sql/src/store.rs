@@ -1,0 +1,1311 @@
+//! [`Store`] for any [`Engine`]: every statement of the registry, written once.
+
+use crate::write::{self, AuditRow, ChangeRows, Job};
+use crate::{Engine, Q, Row, Tx};
+use async_trait::async_trait;
+use chrono::{NaiveDate, Utc};
+use kikan_domain::support::{MeasureId, SupportMeasure};
+use kikan_domain::{Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId};
+use kikan_security::{AuditEvent, AuditRecord, Role};
+use kikan_store::accounts::{ApiToken, LoginState, OidcProvider, Session, StaffAccount};
+use kikan_store::bulk::{BulkRows, HouseholdRow, LedgerRow, PersonRow};
+use kikan_store::certificates::{self, Certificate, CertificateQuery, Reprint};
+use kikan_store::drafts::{Draft, DraftDecision};
+use kikan_store::seal::Sealer;
+use kikan_store::{
+    HouseholdVersion, PersonIndex, PersonVersion, SearchKeys, Store, StoreError, Tenant,
+    TenantCache, prefix_end,
+};
+
+/// The registry's store over one engine.
+pub struct SqlStore<E: Engine> {
+    engine: E,
+    known: TenantCache,
+    sealer: Sealer,
+}
+
+impl<E: Engine> SqlStore<E> {
+    pub fn new(engine: E, sealer: Sealer) -> Self {
+        SqlStore {
+            engine,
+            known: TenantCache::default(),
+            sealer,
+        }
+    }
+
+    /// The engine, for tools and tests that must reach the database directly.
+    pub fn engine(&self) -> &E {
+        &self.engine
+    }
+
+    /// Runs one read in a transaction of the tenant.
+    async fn read(&self, tenant: LocalGovCode, q: Q) -> Result<Vec<Row>, StoreError> {
+        let mut tx = self.engine.begin(Some(&key(tenant)), false).await?;
+        Ok(tx.rows(q).await?)
+    }
+
+    async fn read_one(&self, tenant: LocalGovCode, q: Q) -> Result<Option<Row>, StoreError> {
+        Ok(self.read(tenant, q).await?.into_iter().next())
+    }
+
+    /// Runs statements that write, in one transaction of the tenant; a unique
+    /// violation becomes `on_unique`.
+    async fn write(
+        &self,
+        tenant: LocalGovCode,
+        statements: Vec<Q>,
+        on_unique: impl Fn() -> StoreError,
+    ) -> Result<Vec<u64>, StoreError> {
+        let mut tx = self.engine.begin(Some(&key(tenant)), true).await?;
+        let mut done = Vec::with_capacity(statements.len());
+        for q in statements {
+            done.push(tx.exec(q).await.map_err(|e| e.or_unique(on_unique()))?);
+        }
+        self.engine.commit(tx).await?;
+        Ok(done)
+    }
+
+    /// One statement that must change exactly one row (a compare-and-set).
+    async fn write_one(&self, tenant: LocalGovCode, q: Q) -> Result<(), StoreError> {
+        let done = self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        if done.first() == Some(&1) {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict)
+        }
+    }
+
+    fn person(&self, t: &str, r: &Row) -> Result<Person, StoreError> {
+        decode(&self.sealer.unseal(t, r.text("data")?)?)
+    }
+
+    fn persons_of(&self, t: &str, rows: &[Row]) -> Result<Vec<Person>, StoreError> {
+        rows.iter().map(|r| self.person(t, r)).collect()
+    }
+
+    fn entry(&self, t: &str, r: &Row) -> Result<LedgerEntry, StoreError> {
+        let mut e: LedgerEntry = decode(&self.sealer.unseal(t, r.text("entry")?)?)?;
+        e.seq = r.get("seq")?;
+        Ok(e)
+    }
+
+    fn version(&self, t: &str, r: &Row) -> Result<PersonVersion, StoreError> {
+        Ok(PersonVersion {
+            seq: r.get("seq")?,
+            valid_from: r.get("valid_from")?,
+            valid_to: r.get("valid_to")?,
+            person: self.person(t, r)?,
+        })
+    }
+
+    fn draft(&self, t: &str, r: &Row) -> Result<Draft, StoreError> {
+        Ok(Draft {
+            id: r.get("draft_id")?,
+            status: r.get("status")?,
+            created_by: r.get("created_by")?,
+            created_at: r.get("created_at")?,
+            request: self.sealer.unseal(t, r.text("request")?)?.into_owned(),
+            decided_by: r.get("decided_by")?,
+            decided_at: r.get("decided_at")?,
+            note: r.get("note")?,
+            seq: r.get("seq")?,
+        })
+    }
+
+    /// Loads the register's certificates of these rows (serial, data) with their
+    /// re-prints, in one query for all of them.
+    async fn certificates_of(
+        &self,
+        tx: &mut E::Txn,
+        t: &str,
+        rows: &[Row],
+    ) -> Result<Vec<Certificate>, StoreError> {
+        if rows.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut q = Q::new("SELECT serial, data FROM certificate_reprints WHERE tenant_id = ");
+        let p = q.param(t);
+        q.push(&p);
+        q.push(" AND serial IN (");
+        for (i, r) in rows.iter().enumerate() {
+            let p = q.param(r.get::<i64>("serial")?);
+            q.push(&format!("{}{p}", if i > 0 { ", " } else { "" }));
+        }
+        q.push(") ORDER BY serial, n");
+        let mut reprints: std::collections::HashMap<i64, Vec<Reprint>> = Default::default();
+        for r in tx.rows(q).await? {
+            reprints
+                .entry(r.get("serial")?)
+                .or_default()
+                .push(certificates::reprint_of(r.text("data")?)?);
+        }
+        rows.iter()
+            .map(|r| {
+                let serial: i64 = r.get("serial")?;
+                let reprints = reprints.remove(&serial).unwrap_or_default();
+                certificates::open(&self.sealer, t, r.text("data")?, reprints)
+            })
+            .collect()
+    }
+}
+
+fn key(t: LocalGovCode) -> String {
+    t.to_string()
+}
+
+fn decode<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// `IN ($n, …)` for a list of ids, bound in `q`.
+fn in_list(q: &mut Q, ids: impl Iterator<Item = i64>) -> String {
+    let list: Vec<String> = ids.map(|id| q.param(id)).collect();
+    format!("({})", list.join(", "))
+}
+
+const STAFF: &str =
+    "SELECT staff_id, login, name, role, password_hash, totp_secret, totp_last_step,
+    failed_logins, locked_until, active, oidc_subject, created_at FROM staff";
+const AUDIT: &str = "SELECT seq, event, prev_hash, hash FROM audit";
+const DRAFT: &str = "SELECT draft_id, status, created_by, created_at, request, decided_by,
+    decided_at, note, seq FROM drafts";
+
+fn role_of(r: &Row) -> Result<Role, StoreError> {
+    let code: String = r.get("role")?;
+    Role::parse(&code).ok_or_else(|| StoreError::Corrupt(format!("unknown role {code:?}")))
+}
+
+fn staff_of(r: &Row) -> Result<StaffAccount, StoreError> {
+    Ok(StaffAccount {
+        id: r.get("staff_id")?,
+        login: r.get("login")?,
+        name: r.get("name")?,
+        role: role_of(r)?,
+        password_hash: r.get("password_hash")?,
+        totp_secret: r.get("totp_secret")?,
+        totp_last_step: r.get("totp_last_step")?,
+        failed_logins: r.get("failed_logins")?,
+        locked_until: r.get("locked_until")?,
+        active: r.get("active")?,
+        oidc_subject: r.get("oidc_subject")?,
+        created_at: r.get("created_at")?,
+    })
+}
+
+fn audit_of(r: &Row) -> Result<AuditRecord, StoreError> {
+    Ok(AuditRecord {
+        seq: r.get("seq")?,
+        event_json: r.get("event")?,
+        prev_hash: r.get("prev_hash")?,
+        hash: r.get("hash")?,
+    })
+}
+
+fn tenant_of(code: LocalGovCode, r: &Row) -> Result<Tenant, StoreError> {
+    Ok(Tenant {
+        code,
+        name: r.get("name")?,
+        mayor: r.get("mayor")?,
+    })
+}
+
+#[async_trait]
+impl<E: Engine> Store for SqlStore<E> {
+    fn engine(&self) -> &'static str {
+        self.engine.name()
+    }
+
+    fn sealer(&self) -> &Sealer {
+        &self.sealer
+    }
+
+    async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        self.engine.refresh_statistics().await
+    }
+
+    async fn add_tenant(&self, t: &Tenant) -> Result<(), StoreError> {
+        let mut tx = self.engine.begin(None, true).await?;
+        tx.exec(
+            Q::new(
+                "INSERT INTO tenants (tenant_id, name, mayor, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .arg(key(t.code))
+            .arg(&t.name)
+            .arg(&t.mayor)
+            .arg(Utc::now()),
+        )
+        .await
+        .map_err(|e| e.or_unique(StoreError::TenantExists(t.code.to_string())))?;
+        self.engine.commit(tx).await
+    }
+
+    async fn tenant(&self, code: LocalGovCode) -> Result<Option<Tenant>, StoreError> {
+        if let Some(t) = self.known.get(code) {
+            return Ok(Some(t));
+        }
+        let mut tx = self.engine.begin(None, false).await?;
+        let row = tx
+            .row(Q::new("SELECT name, mayor FROM tenants WHERE tenant_id = $1").arg(key(code)))
+            .await?;
+        let found = row.map(|r| tenant_of(code, &r)).transpose()?;
+        if let Some(t) = &found {
+            self.known.put(t);
+        }
+        Ok(found)
+    }
+
+    async fn tenants(&self) -> Result<Vec<Tenant>, StoreError> {
+        let mut tx = self.engine.begin(None, false).await?;
+        let rows = tx
+            .rows(Q::new(
+                "SELECT tenant_id, name, mayor FROM tenants ORDER BY tenant_id",
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| tenant_of(LocalGovCode::parse(r.text("tenant_id")?)?, r))
+            .collect()
+    }
+
+    async fn persons(
+        &self,
+        tenant: LocalGovCode,
+        ids: &[PersonId],
+    ) -> Result<Vec<Person>, StoreError> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut q = Q::new("SELECT data FROM persons WHERE tenant_id = $1").arg(key(tenant));
+        let list = in_list(&mut q, ids.iter().map(|i| i.0));
+        q.push(&format!(" AND person_id IN {list}"));
+        let rows = self.read(tenant, q).await?;
+        self.persons_of(&key(tenant), &rows)
+    }
+
+    async fn households(
+        &self,
+        tenant: LocalGovCode,
+        ids: &[HouseholdId],
+    ) -> Result<Vec<Household>, StoreError> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut q = Q::new("SELECT data FROM households WHERE tenant_id = $1").arg(key(tenant));
+        let list = in_list(&mut q, ids.iter().map(|i| i.0));
+        q.push(&format!(" AND household_id IN {list}"));
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
+    async fn commit(
+        &self,
+        tenant: LocalGovCode,
+        entry: &LedgerEntry,
+        persons: &[&Person],
+        households: &[&Household],
+        audit: &[AuditEvent],
+    ) -> Result<i64, StoreError> {
+        // Serialised and sealed here, on the caller's task: the engine only writes.
+        let t = key(tenant);
+        let mut entry = LedgerRow::of(entry);
+        entry.json = self.sealer.seal(&t, &entry.json)?.0;
+        let mut rows = Vec::with_capacity(persons.len());
+        for p in persons {
+            let mut row = PersonRow::of(p);
+            (row.json, row.number_index) = self.sealer.seal(&t, &row.json)?;
+            rows.push(row);
+        }
+        let change = ChangeRows {
+            entry,
+            persons: rows,
+            households: households.iter().map(|h| HouseholdRow::of(h)).collect(),
+        };
+        self.engine
+            .write(Job {
+                tenant: t,
+                change: Some(change),
+                audit: audit.iter().map(AuditRow::of).collect(),
+            })
+            .await
+    }
+
+    async fn bulk_insert(&self, tenant: LocalGovCode, rows: &BulkRows) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let t = key(tenant);
+        // Sealed before the transaction: the encryption is the caller's work.
+        let sealed = self.sealer.seal_bulk(&t, rows)?;
+        let mut tx = self.engine.begin(Some(&t), true).await?;
+        write::bulk_insert(&mut tx, &t, rows, &sealed).await?;
+        self.engine.commit(tx).await
+    }
+
+    async fn ledger(
+        &self,
+        tenant: LocalGovCode,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<LedgerEntry>, StoreError> {
+        let t = key(tenant);
+        let rows = self
+            .read(
+                tenant,
+                Q::new(
+                    "SELECT seq, entry FROM ledger WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                )
+                .arg(&t)
+                .arg(after_seq)
+                .arg(limit),
+            )
+            .await?;
+        rows.iter().map(|r| self.entry(&t, r)).collect()
+    }
+
+    async fn person_versions(
+        &self,
+        tenant: LocalGovCode,
+        id: PersonId,
+    ) -> Result<Vec<PersonVersion>, StoreError> {
+        let t = key(tenant);
+        let rows = self
+            .read(
+                tenant,
+                Q::new(
+                    "SELECT seq, valid_from, valid_to, data FROM person_versions
+                     WHERE tenant_id = $1 AND person_id = $2 ORDER BY seq",
+                )
+                .arg(&t)
+                .arg(id.0),
+            )
+            .await?;
+        rows.iter().map(|r| self.version(&t, r)).collect()
+    }
+
+    async fn entries_for(
+        &self,
+        tenant: LocalGovCode,
+        person: Option<PersonId>,
+        household: Option<HouseholdId>,
+    ) -> Result<Vec<LedgerEntry>, StoreError> {
+        let t = key(tenant);
+        // The record's versions first (a handful), then their entries: a planner
+        // without statistics would otherwise walk the tenant's whole ledger.
+        let (sql, id) = match (person, household) {
+            (Some(p), _) => (
+                "SELECT l.seq, l.entry FROM person_versions v CROSS JOIN ledger l
+                 WHERE l.tenant_id = v.tenant_id AND l.seq = v.seq
+                   AND v.tenant_id = $1 AND v.person_id = $2 ORDER BY v.seq",
+                p.0,
+            ),
+            (None, Some(h)) => (
+                "SELECT l.seq, l.entry FROM household_versions v CROSS JOIN ledger l
+                 WHERE l.tenant_id = v.tenant_id AND l.seq = v.seq
+                   AND v.tenant_id = $1 AND v.household_id = $2 ORDER BY v.seq",
+                h.0,
+            ),
+            (None, None) => return Ok(vec![]),
+        };
+        let rows = self.read(tenant, Q::new(sql).arg(&t).arg(id)).await?;
+        rows.iter().map(|r| self.entry(&t, r)).collect()
+    }
+
+    async fn person_as_of(
+        &self,
+        tenant: LocalGovCode,
+        id: PersonId,
+        on: NaiveDate,
+    ) -> Result<Option<Person>, StoreError> {
+        let t = key(tenant);
+        let row = self
+            .read_one(
+                tenant,
+                Q::new(
+                    "SELECT data FROM person_versions WHERE tenant_id = $1 AND person_id = $2
+                       AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)
+                     ORDER BY seq DESC LIMIT 1",
+                )
+                .arg(&t)
+                .arg(id.0)
+                .arg(on),
+            )
+            .await?;
+        row.map(|r| self.person(&t, &r)).transpose()
+    }
+
+    async fn household_as_of(
+        &self,
+        tenant: LocalGovCode,
+        id: HouseholdId,
+        on: NaiveDate,
+    ) -> Result<Option<(Household, Vec<Person>)>, StoreError> {
+        let t = key(tenant);
+        let mut tx = self.engine.begin(Some(&t), false).await?;
+        let row = tx
+            .row(
+                Q::new(
+                    "SELECT data FROM household_versions WHERE tenant_id = $1 AND household_id = $2
+                       AND valid_from <= $3 ORDER BY valid_from DESC, seq DESC LIMIT 1",
+                )
+                .arg(&t)
+                .arg(id.0)
+                .arg(on),
+            )
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let household: Household = decode(row.text("data")?)?;
+        let rows = tx
+            .rows(
+                Q::new(
+                    "SELECT data FROM person_versions WHERE tenant_id = $1 AND household_id = $2
+                       AND register = 'A' AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)
+                     ORDER BY person_id",
+                )
+                .arg(&t)
+                .arg(id.0)
+                .arg(on),
+            )
+            .await?;
+        Ok(Some((household, self.persons_of(&t, &rows)?)))
+    }
+
+    async fn residents_as_of_json(
+        &self,
+        tenant: LocalGovCode,
+        on: NaiveDate,
+        after: Option<PersonId>,
+        limit: u32,
+    ) -> Result<Vec<(PersonId, String)>, StoreError> {
+        let rows = self
+            .read(
+                tenant,
+                Q::new(
+                    "SELECT person_id, data FROM person_versions WHERE tenant_id = $1 AND person_id > $2
+                       AND register = 'A' AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)
+                     ORDER BY person_id LIMIT $4",
+                )
+                .arg(key(tenant))
+                .arg(after.map_or(0, |p| p.0))
+                .arg(on)
+                .arg(limit),
+            )
+            .await?;
+        rows.into_iter()
+            .map(|r| Ok((PersonId(r.get("person_id")?), r.get("data")?)))
+            .collect()
+    }
+
+    async fn search(
+        &self,
+        tenant: LocalGovCode,
+        k: &SearchKeys,
+    ) -> Result<Vec<Person>, StoreError> {
+        let t = key(tenant);
+        let mut q = Q::new("SELECT data FROM persons WHERE tenant_id = $1").arg(&t);
+        let mut cond = String::new();
+        if !k.include_removed {
+            cond.push_str(" AND register = 'A'");
+        }
+        if let Some(p) = &k.kana_prefix {
+            let (a, b) = (q.param(p), q.param(prefix_end(p)));
+            cond.push_str(&format!(" AND kana_key >= {a} AND kana_key < {b}"));
+        }
+        if let Some(p) = &k.name_prefix {
+            let (a, b) = (q.param(p), q.param(prefix_end(p)));
+            cond.push_str(&format!(" AND name_key >= {a} AND name_key < {b}"));
+        }
+        if let Some(d) = k.birth_date {
+            cond.push_str(&format!(" AND birth_date = {}", q.param(d)));
+        }
+        if let Some(a) = &k.address_part {
+            cond.push_str(&format!(" AND strpos(address_line, {}) > 0", q.param(a)));
+        }
+        if let Some(c) = &k.juminhyo_code {
+            cond.push_str(&format!(" AND juminhyo_code = {}", q.param(c)));
+        }
+        if let Some(n) = &k.individual_number {
+            let index = self.sealer.index(&t, n);
+            cond.push_str(&format!(" AND number_index = {}", q.param(index)));
+        }
+        // Order by the key searched, so the index gives the order and LIMIT stops early.
+        let order = if k.kana_prefix.is_none() && k.name_prefix.is_some() {
+            "name_key"
+        } else {
+            "kana_key"
+        };
+        let limit = q.param(k.limit);
+        cond.push_str(&format!(" ORDER BY {order}, person_id LIMIT {limit}"));
+        q.push(&cond);
+        let rows = self.read(tenant, q).await?;
+        self.persons_of(&t, &rows)
+    }
+
+    async fn add_staff(&self, tenant: LocalGovCode, a: &StaffAccount) -> Result<(), StoreError> {
+        let q = Q::new(
+            "INSERT INTO staff (tenant_id, staff_id, login, name, role, password_hash, totp_secret,
+                totp_last_step, failed_logins, locked_until, active, oidc_subject, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .arg(key(tenant))
+        .arg(a.id)
+        .arg(&a.login)
+        .arg(&a.name)
+        .arg(a.role.code())
+        .arg(&a.password_hash)
+        .arg(&a.totp_secret)
+        .arg(a.totp_last_step)
+        .arg(a.failed_logins)
+        .arg(a.locked_until)
+        .arg(a.active)
+        .arg(&a.oidc_subject)
+        .arg(a.created_at);
+        self.write(tenant, vec![q], || {
+            StoreError::Exists(format!("ログイン名 {}", a.login))
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn staff_by_login(
+        &self,
+        tenant: LocalGovCode,
+        login: &str,
+    ) -> Result<Option<StaffAccount>, StoreError> {
+        let q = Q::new(format!("{STAFF} WHERE tenant_id = $1 AND login = $2"))
+            .arg(key(tenant))
+            .arg(login);
+        self.read_one(tenant, q)
+            .await?
+            .as_ref()
+            .map(staff_of)
+            .transpose()
+    }
+
+    async fn staff_by_id(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+    ) -> Result<Option<StaffAccount>, StoreError> {
+        let q = Q::new(format!("{STAFF} WHERE tenant_id = $1 AND staff_id = $2"))
+            .arg(key(tenant))
+            .arg(id);
+        self.read_one(tenant, q)
+            .await?
+            .as_ref()
+            .map(staff_of)
+            .transpose()
+    }
+
+    async fn staff_list(&self, tenant: LocalGovCode) -> Result<Vec<StaffAccount>, StoreError> {
+        let q = Q::new(format!("{STAFF} WHERE tenant_id = $1 ORDER BY login")).arg(key(tenant));
+        self.read(tenant, q).await?.iter().map(staff_of).collect()
+    }
+
+    async fn set_login_state(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        st: &LoginState,
+    ) -> Result<(), StoreError> {
+        let q = Q::new(
+            "UPDATE staff SET failed_logins = $3, locked_until = $4, totp_last_step = $5
+             WHERE tenant_id = $1 AND staff_id = $2",
+        )
+        .arg(key(tenant))
+        .arg(id)
+        .arg(st.failed_logins)
+        .arg(st.locked_until)
+        .arg(st.totp_last_step);
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn set_staff_active(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        active: bool,
+    ) -> Result<(), StoreError> {
+        let t = key(tenant);
+        let mut statements = vec![
+            Q::new("UPDATE staff SET active = $3 WHERE tenant_id = $1 AND staff_id = $2")
+                .arg(&t)
+                .arg(id)
+                .arg(active),
+        ];
+        if !active {
+            statements.push(
+                Q::new("DELETE FROM sessions WHERE tenant_id = $1 AND staff_id = $2")
+                    .arg(&t)
+                    .arg(id),
+            );
+        }
+        self.write(tenant, statements, || StoreError::Conflict)
+            .await?;
+        Ok(())
+    }
+
+    async fn add_session(&self, tenant: LocalGovCode, s: &Session) -> Result<(), StoreError> {
+        let t = key(tenant);
+        let statements = vec![
+            // Expired sessions of the tenant go as new ones come.
+            Q::new("DELETE FROM sessions WHERE tenant_id = $1 AND expires_at < $2")
+                .arg(&t)
+                .arg(Utc::now()),
+            Q::new(
+                "INSERT INTO sessions (tenant_id, token_hash, staff_id, csrf, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .arg(&t)
+            .arg(&s.token_hash)
+            .arg(s.staff_id)
+            .arg(&s.csrf)
+            .arg(s.created_at)
+            .arg(s.expires_at),
+        ];
+        self.write(tenant, statements, || StoreError::Conflict)
+            .await?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        tenant: LocalGovCode,
+        token_hash: &str,
+    ) -> Result<Option<Session>, StoreError> {
+        let q = Q::new(
+            "SELECT token_hash, staff_id, csrf, created_at, expires_at FROM sessions
+             WHERE tenant_id = $1 AND token_hash = $2",
+        )
+        .arg(key(tenant))
+        .arg(token_hash);
+        let row = self.read_one(tenant, q).await?;
+        row.map(|r| {
+            Ok(Session {
+                token_hash: r.get("token_hash")?,
+                staff_id: r.get("staff_id")?,
+                csrf: r.get("csrf")?,
+                created_at: r.get("created_at")?,
+                expires_at: r.get("expires_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn end_session(&self, tenant: LocalGovCode, token_hash: &str) -> Result<(), StoreError> {
+        let q = Q::new("DELETE FROM sessions WHERE tenant_id = $1 AND token_hash = $2")
+            .arg(key(tenant))
+            .arg(token_hash);
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn add_api_token(&self, tenant: LocalGovCode, k: &ApiToken) -> Result<(), StoreError> {
+        let q = Q::new(
+            "INSERT INTO api_tokens (tenant_id, token_hash, name, role, created_at, revoked)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .arg(key(tenant))
+        .arg(&k.token_hash)
+        .arg(&k.name)
+        .arg(k.role.code())
+        .arg(k.created_at)
+        .arg(k.revoked);
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn api_token(
+        &self,
+        tenant: LocalGovCode,
+        token_hash: &str,
+    ) -> Result<Option<ApiToken>, StoreError> {
+        let q = Q::new(
+            "SELECT token_hash, name, role, created_at, revoked FROM api_tokens
+             WHERE tenant_id = $1 AND token_hash = $2",
+        )
+        .arg(key(tenant))
+        .arg(token_hash);
+        let row = self.read_one(tenant, q).await?;
+        row.map(|r| {
+            Ok(ApiToken {
+                token_hash: r.get("token_hash")?,
+                name: r.get("name")?,
+                role: role_of(&r)?,
+                created_at: r.get("created_at")?,
+                revoked: r.get("revoked")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn set_oidc_provider(
+        &self,
+        tenant: LocalGovCode,
+        o: &OidcProvider,
+    ) -> Result<(), StoreError> {
+        let q = Q::new(
+            "INSERT INTO oidc_providers (tenant_id, issuer, client_id, client_secret, redirect_url)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (tenant_id) DO UPDATE SET issuer = excluded.issuer, client_id = excluded.client_id,
+               client_secret = excluded.client_secret, redirect_url = excluded.redirect_url",
+        )
+        .arg(key(tenant))
+        .arg(&o.issuer)
+        .arg(&o.client_id)
+        .arg(&o.client_secret)
+        .arg(&o.redirect_url);
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn oidc_provider(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Option<OidcProvider>, StoreError> {
+        let q = Q::new(
+            "SELECT issuer, client_id, client_secret, redirect_url FROM oidc_providers WHERE tenant_id = $1",
+        )
+        .arg(key(tenant));
+        let row = self.read_one(tenant, q).await?;
+        row.map(|r| {
+            Ok(OidcProvider {
+                issuer: r.get("issuer")?,
+                client_id: r.get("client_id")?,
+                client_secret: r.get("client_secret")?,
+                redirect_url: r.get("redirect_url")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn set_staff_oidc(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        subject: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let q = Q::new("UPDATE staff SET oidc_subject = $3 WHERE tenant_id = $1 AND staff_id = $2")
+            .arg(key(tenant))
+            .arg(id)
+            .arg(subject);
+        self.write(tenant, vec![q], || {
+            StoreError::Exists("このIDプロバイダの利用者".into())
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn staff_by_oidc(
+        &self,
+        tenant: LocalGovCode,
+        subject: &str,
+    ) -> Result<Option<StaffAccount>, StoreError> {
+        let q = Q::new(format!(
+            "{STAFF} WHERE tenant_id = $1 AND oidc_subject = $2"
+        ))
+        .arg(key(tenant))
+        .arg(subject);
+        self.read_one(tenant, q)
+            .await?
+            .as_ref()
+            .map(staff_of)
+            .transpose()
+    }
+
+    async fn add_draft(&self, tenant: LocalGovCode, d: &Draft) -> Result<(), StoreError> {
+        let t = key(tenant);
+        let request = self.sealer.seal(&t, &d.request)?.0;
+        let q = Q::new(
+            "INSERT INTO drafts (tenant_id, draft_id, status, created_by, created_at, request)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .arg(&t)
+        .arg(d.id)
+        .arg(&d.status)
+        .arg(&d.created_by)
+        .arg(d.created_at)
+        .arg(request);
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn draft(&self, tenant: LocalGovCode, id: i64) -> Result<Option<Draft>, StoreError> {
+        let t = key(tenant);
+        let q = Q::new(format!("{DRAFT} WHERE tenant_id = $1 AND draft_id = $2"))
+            .arg(&t)
+            .arg(id);
+        let row = self.read_one(tenant, q).await?;
+        row.map(|r| self.draft(&t, &r)).transpose()
+    }
+
+    async fn drafts(
+        &self,
+        tenant: LocalGovCode,
+        status: Option<&str>,
+    ) -> Result<Vec<Draft>, StoreError> {
+        let t = key(tenant);
+        let mut q = Q::new(format!("{DRAFT} WHERE tenant_id = $1")).arg(&t);
+        if let Some(s) = status {
+            let p = q.param(s);
+            q.push(&format!(" AND status = {p}"));
+        }
+        q.push(" ORDER BY created_at, draft_id LIMIT 1000");
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| self.draft(&t, r)).collect()
+    }
+
+    async fn decide_draft(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        d: &DraftDecision,
+    ) -> Result<(), StoreError> {
+        let q = Q::new(
+            "UPDATE drafts SET status = $3, decided_by = $4, decided_at = $5, note = $6, seq = $7
+             WHERE tenant_id = $1 AND draft_id = $2 AND status = 'pending'",
+        )
+        .arg(key(tenant))
+        .arg(id)
+        .arg(d.status)
+        .arg(&d.by)
+        .arg(d.at)
+        .arg(&d.note)
+        .arg(d.seq);
+        self.write_one(tenant, q).await
+    }
+
+    async fn add_support_measure(
+        &self,
+        tenant: LocalGovCode,
+        m: &SupportMeasure,
+    ) -> Result<(), StoreError> {
+        let t = key(tenant);
+        let mut statements = vec![
+            Q::new(
+                "INSERT INTO support_measures (tenant_id, measure_id, version, data) VALUES ($1, $2, $3, $4)",
+            )
+            .arg(&t)
+            .arg(m.id.0)
+            .arg(m.version as i64)
+            .arg(json(m)?),
+        ];
+        for p in m.protected() {
+            statements.push(
+                Q::new(
+                    "INSERT INTO support_persons (tenant_id, person_id, measure_id) VALUES ($1, $2, $3)",
+                )
+                .arg(&t)
+                .arg(p.0)
+                .arg(m.id.0),
+            );
+        }
+        self.write(tenant, statements, || StoreError::Conflict)
+            .await?;
+        Ok(())
+    }
+
+    async fn update_support_measure(
+        &self,
+        tenant: LocalGovCode,
+        m: &SupportMeasure,
+    ) -> Result<(), StoreError> {
+        let q = Q::new(
+            "UPDATE support_measures SET version = $3, data = $4
+             WHERE tenant_id = $1 AND measure_id = $2 AND version = $3 - 1",
+        )
+        .arg(key(tenant))
+        .arg(m.id.0)
+        .arg(m.version as i64)
+        .arg(json(m)?);
+        self.write_one(tenant, q).await
+    }
+
+    async fn support_measure(
+        &self,
+        tenant: LocalGovCode,
+        id: MeasureId,
+    ) -> Result<Option<SupportMeasure>, StoreError> {
+        let q =
+            Q::new("SELECT data FROM support_measures WHERE tenant_id = $1 AND measure_id = $2")
+                .arg(key(tenant))
+                .arg(id.0);
+        let row = self.read_one(tenant, q).await?;
+        row.map(|r| decode(r.text("data")?)).transpose()
+    }
+
+    async fn support_measures(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Vec<SupportMeasure>, StoreError> {
+        let q =
+            Q::new("SELECT data FROM support_measures WHERE tenant_id = $1 ORDER BY measure_id")
+                .arg(key(tenant));
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
+    async fn support_for(
+        &self,
+        tenant: LocalGovCode,
+        persons: &[PersonId],
+    ) -> Result<Vec<SupportMeasure>, StoreError> {
+        if persons.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut q = Q::new(
+            "SELECT DISTINCT m.measure_id, m.data FROM support_persons p JOIN support_measures m
+               ON m.tenant_id = p.tenant_id AND m.measure_id = p.measure_id WHERE p.tenant_id = $1",
+        )
+        .arg(key(tenant));
+        let list = in_list(&mut q, persons.iter().map(|p| p.0));
+        q.push(&format!(" AND p.person_id IN {list} ORDER BY m.measure_id"));
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
+    async fn reserve_certificate_serial(&self, tenant: LocalGovCode) -> Result<i64, StoreError> {
+        let mut tx = self.engine.begin(Some(&key(tenant)), true).await?;
+        let row = tx
+            .row(
+                Q::new(
+                    "INSERT INTO certificate_serials (tenant_id, last_serial) VALUES ($1, 1)
+                     ON CONFLICT (tenant_id) DO UPDATE SET last_serial = certificate_serials.last_serial + 1
+                     RETURNING last_serial",
+                )
+                .arg(key(tenant)),
+            )
+            .await?
+            .ok_or_else(|| StoreError::Database("no serial returned".into()))?;
+        let serial = row.get("last_serial")?;
+        self.engine.commit(tx).await?;
+        Ok(serial)
+    }
+
+    async fn add_certificate(
+        &self,
+        tenant: LocalGovCode,
+        c: &Certificate,
+    ) -> Result<(), StoreError> {
+        let t = key(tenant);
+        let data = certificates::seal(&self.sealer, &t, c)?;
+        let mut statements = vec![
+            Q::new(
+                "INSERT INTO certificates (tenant_id, serial, code, issued_at, issued_on, kind, staff, data)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .arg(&t)
+            .arg(c.serial)
+            .arg(&c.code)
+            .arg(c.issued_at)
+            .arg(c.content.issued_on)
+            .arg(c.content.kind.code())
+            .arg(&c.staff)
+            .arg(data),
+        ];
+        if !c.persons().is_empty() {
+            // Multi-row VALUES carrying the tenant: on Citus it routes to one shard.
+            let mut q =
+                Q::new("INSERT INTO certificate_persons (tenant_id, person_id, serial) VALUES ");
+            let rows: Vec<String> = c
+                .persons()
+                .iter()
+                .map(|p| format!("({}, {}, {})", q.param(&t), q.param(p.0), q.param(c.serial)))
+                .collect();
+            q.push(&rows.join(", "));
+            statements.push(q);
+        }
+        self.write(tenant, statements, || StoreError::Conflict)
+            .await?;
+        Ok(())
+    }
+
+    async fn certificate(
+        &self,
+        tenant: LocalGovCode,
+        serial: i64,
+    ) -> Result<Option<Certificate>, StoreError> {
+        let t = key(tenant);
+        let mut tx = self.engine.begin(Some(&t), false).await?;
+        let rows = tx
+            .rows(
+                Q::new(
+                    "SELECT serial, data FROM certificates WHERE tenant_id = $1 AND serial = $2",
+                )
+                .arg(&t)
+                .arg(serial),
+            )
+            .await?;
+        Ok(self.certificates_of(&mut tx, &t, &rows).await?.pop())
+    }
+
+    async fn certificate_by_code(
+        &self,
+        tenant: LocalGovCode,
+        code: &str,
+    ) -> Result<Option<Certificate>, StoreError> {
+        let t = key(tenant);
+        let mut tx = self.engine.begin(Some(&t), false).await?;
+        let rows = tx
+            .rows(
+                Q::new("SELECT serial, data FROM certificates WHERE tenant_id = $1 AND code = $2")
+                    .arg(&t)
+                    .arg(code),
+            )
+            .await?;
+        Ok(self.certificates_of(&mut tx, &t, &rows).await?.pop())
+    }
+
+    async fn certificates(
+        &self,
+        tenant: LocalGovCode,
+        f: &CertificateQuery,
+    ) -> Result<Vec<Certificate>, StoreError> {
+        let t = key(tenant);
+        let mut q = Q::new("SELECT serial, data FROM certificates WHERE tenant_id = $1").arg(&t);
+        let mut cond = String::new();
+        if let Some(from) = f.from {
+            cond.push_str(&format!(" AND issued_on >= {}", q.param(from)));
+        }
+        if let Some(to) = f.to {
+            cond.push_str(&format!(" AND issued_on <= {}", q.param(to)));
+        }
+        if let Some(staff) = &f.staff {
+            cond.push_str(&format!(" AND staff = {}", q.param(staff)));
+        }
+        if let Some(kind) = &f.kind {
+            cond.push_str(&format!(" AND kind = {}", q.param(kind)));
+        }
+        if let Some(p) = f.person {
+            cond.push_str(&format!(
+                " AND serial IN (SELECT serial FROM certificate_persons WHERE tenant_id = $1 AND person_id = {})",
+                q.param(p.0)
+            ));
+        }
+        cond.push_str(&format!(
+            " ORDER BY serial DESC LIMIT {}",
+            q.param(f.bounded_limit())
+        ));
+        q.push(&cond);
+        let mut tx = self.engine.begin(Some(&t), false).await?;
+        let rows = tx.rows(q).await?;
+        self.certificates_of(&mut tx, &t, &rows).await
+    }
+
+    async fn add_certificate_reprint(
+        &self,
+        tenant: LocalGovCode,
+        serial: i64,
+        r: &Reprint,
+    ) -> Result<(), StoreError> {
+        let t = key(tenant);
+        let data = certificates::reprint_json(r)?;
+        let mut tx = self.engine.begin(Some(&t), true).await?;
+        // The certificate's row, locked: re-prints of one certificate number in turn.
+        tx.rows(
+            Q::new(
+                "SELECT serial FROM certificates WHERE tenant_id = $1 AND serial = $2 FOR SHARE",
+            )
+            .arg(&t)
+            .arg(serial),
+        )
+        .await?;
+        let next: i64 = tx
+            .row(
+                Q::new(
+                    "SELECT COALESCE(MAX(n), 0) + 1 AS n FROM certificate_reprints
+                     WHERE tenant_id = $1 AND serial = $2",
+                )
+                .arg(&t)
+                .arg(serial),
+            )
+            .await?
+            .map(|r| r.get("n"))
+            .transpose()?
+            .unwrap_or(1);
+        tx.exec(
+            Q::new("INSERT INTO certificate_reprints (tenant_id, serial, n, data) VALUES ($1, $2, $3, $4)")
+                .arg(&t)
+                .arg(serial)
+                .arg(next)
+                .arg(data),
+        )
+        .await
+        .map_err(|e| e.or_unique(StoreError::Conflict))?;
+        self.engine.commit(tx).await
+    }
+
+    async fn append_audit(
+        &self,
+        tenant: LocalGovCode,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.engine
+            .write(Job {
+                tenant: key(tenant),
+                change: None,
+                audit: events.iter().map(AuditRow::of).collect(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn audit_records(
+        &self,
+        tenant: LocalGovCode,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let q = Q::new(format!(
+            "{AUDIT} WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        ))
+        .arg(key(tenant))
+        .arg(after_seq)
+        .arg(limit);
+        self.read(tenant, q).await?.iter().map(audit_of).collect()
+    }
+
+    async fn audit_head(&self, tenant: LocalGovCode) -> Result<Option<(i64, String)>, StoreError> {
+        let q = Q::new("SELECT seq, hash FROM audit_heads WHERE tenant_id = $1").arg(key(tenant));
+        let row = self.read_one(tenant, q).await?;
+        row.map(|r| Ok((r.get("seq")?, r.get("hash")?))).transpose()
+    }
+
+    async fn audit_for_person(
+        &self,
+        tenant: LocalGovCode,
+        person: PersonId,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let q = Q::new(
+            "SELECT a.seq, a.event, a.prev_hash, a.hash FROM audit_persons p
+               JOIN audit a ON a.tenant_id = p.tenant_id AND a.seq = p.seq
+             WHERE p.tenant_id = $1 AND p.person_id = $2 ORDER BY p.seq DESC LIMIT $3",
+        )
+        .arg(key(tenant))
+        .arg(person.0)
+        .arg(limit);
+        self.read(tenant, q).await?.iter().map(audit_of).collect()
+    }
+
+    async fn audit_for_actor(
+        &self,
+        tenant: LocalGovCode,
+        actor: &str,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let q = Q::new(format!(
+            "{AUDIT} WHERE tenant_id = $1 AND actor = $2 ORDER BY seq DESC LIMIT $3"
+        ))
+        .arg(key(tenant))
+        .arg(actor)
+        .arg(limit);
+        self.read(tenant, q).await?.iter().map(audit_of).collect()
+    }
+
+    async fn person_rows(
+        &self,
+        tenant: LocalGovCode,
+        after: Option<PersonId>,
+        limit: u32,
+    ) -> Result<Vec<(PersonIndex, Person)>, StoreError> {
+        let t = key(tenant);
+        let q = Q::new(
+            "SELECT version, register, household_id, kana_key, name_key, birth_date, address_line,
+                juminhyo_code, data
+             FROM persons WHERE tenant_id = $1 AND person_id > $2 ORDER BY person_id LIMIT $3",
+        )
+        .arg(&t)
+        .arg(after.map_or(0, |p| p.0))
+        .arg(limit);
+        let rows = self.read(tenant, q).await?;
+        rows.iter()
+            .map(|r| {
+                let register: String = r.get("register")?;
+                let ix = PersonIndex {
+                    register: register.chars().next().unwrap_or('?'),
+                    household_id: HouseholdId(r.get("household_id")?),
+                    kana_key: r.get("kana_key")?,
+                    name_key: r.get("name_key")?,
+                    birth_date: r.get("birth_date")?,
+                    address_line: r.get("address_line")?,
+                    juminhyo_code: r.get("juminhyo_code")?,
+                    version: r.get("version")?,
+                };
+                Ok((ix, self.person(&t, r)?))
+            })
+            .collect()
+    }
+
+    async fn household_rows(
+        &self,
+        tenant: LocalGovCode,
+        after: Option<HouseholdId>,
+        limit: u32,
+    ) -> Result<Vec<Household>, StoreError> {
+        let q = Q::new(
+            "SELECT data FROM households WHERE tenant_id = $1 AND household_id > $2
+             ORDER BY household_id LIMIT $3",
+        )
+        .arg(key(tenant))
+        .arg(after.map_or(0, |h| h.0))
+        .arg(limit);
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
+    async fn version_rows(
+        &self,
+        tenant: LocalGovCode,
+        after: Option<(PersonId, i64)>,
+        limit: u32,
+    ) -> Result<Vec<(PersonId, PersonVersion)>, StoreError> {
+        let t = key(tenant);
+        let (p, s) = after.map_or((0, 0), |(p, s)| (p.0, s));
+        let q = Q::new(
+            "SELECT person_id, seq, valid_from, valid_to, data FROM person_versions
+             WHERE tenant_id = $1 AND (person_id, seq) > ($2, $3) ORDER BY person_id, seq LIMIT $4",
+        )
+        .arg(&t)
+        .arg(p)
+        .arg(s)
+        .arg(limit);
+        let rows = self.read(tenant, q).await?;
+        rows.iter()
+            .map(|r| Ok((PersonId(r.get("person_id")?), self.version(&t, r)?)))
+            .collect()
+    }
+
+    async fn household_version_rows(
+        &self,
+        tenant: LocalGovCode,
+        after: Option<(HouseholdId, i64)>,
+        limit: u32,
+    ) -> Result<Vec<HouseholdVersion>, StoreError> {
+        let (h, s) = after.map_or((0, 0), |(h, s)| (h.0, s));
+        let q = Q::new(
+            "SELECT seq, valid_from, data FROM household_versions
+             WHERE tenant_id = $1 AND (household_id, seq) > ($2, $3) ORDER BY household_id, seq LIMIT $4",
+        )
+        .arg(key(tenant))
+        .arg(h)
+        .arg(s)
+        .arg(limit);
+        let rows = self.read(tenant, q).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(HouseholdVersion {
+                    seq: r.get("seq")?,
+                    valid_from: r.get("valid_from")?,
+                    household: decode(r.text("data")?)?,
+                })
+            })
+            .collect()
+    }
+}

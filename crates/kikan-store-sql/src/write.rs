@@ -1,0 +1,453 @@
+//! The write path, written once: a change (ledger entry, snapshots with their
+//! compare-and-set, versions), the audit chain, and the bulk load.
+
+use crate::{Q, Tx, Value};
+use kikan_security::AuditEvent;
+use kikan_store::StoreError;
+use kikan_store::bulk::{BulkRows, HouseholdRow, LedgerRow, PersonRow};
+use kikan_store::seal::SealedBulk;
+
+/// Rows per multi-row INSERT (SQLite allows 32,766 bound values, PostgreSQL 65,535).
+pub const CHUNK: usize = 1000;
+
+/// One change's rows, serialised and sealed by the caller's task.
+pub struct ChangeRows {
+    pub entry: LedgerRow,
+    pub persons: Vec<PersonRow>,
+    pub households: Vec<HouseholdRow>,
+}
+
+/// One audit event, serialised, with its index columns.
+pub struct AuditRow {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor: String,
+    pub action: String,
+    pub persons: Vec<i64>,
+    pub json: String,
+}
+
+impl AuditRow {
+    pub fn of(e: &AuditEvent) -> Self {
+        let mut persons = e.persons.clone();
+        persons.sort_unstable();
+        persons.dedup();
+        AuditRow {
+            at: e.at,
+            actor: e.actor.clone(),
+            action: e.action.clone(),
+            persons,
+            json: e.canonical(),
+        }
+    }
+}
+
+/// Work to write: a change with its audit events, or audit events alone.
+pub struct Job {
+    pub tenant: String,
+    pub change: Option<ChangeRows>,
+    pub audit: Vec<AuditRow>,
+}
+
+/// Writes one job inside the caller's transaction; returns the entry's number.
+pub async fn write_job(tx: &mut (impl Tx + ?Sized), job: &Job) -> Result<i64, StoreError> {
+    let seq = match &job.change {
+        Some(change) => write_change(tx, &job.tenant, change).await?,
+        None => 0,
+    };
+    append_audit(tx, &job.tenant, &job.audit).await?;
+    Ok(seq)
+}
+
+/// Takes the next `n` ledger numbers of the tenant and returns the last. The counter
+/// row lives in `ledger_heads`, a table distributed by tenant like the ledger, so that
+/// on Citus it is locked on the tenant's own shard, never cluster-wide.
+pub async fn take_ledger_numbers(
+    tx: &mut (impl Tx + ?Sized),
+    t: &str,
+    n: i64,
+) -> Result<i64, StoreError> {
+    let row = tx
+        .row(
+            Q::new(
+                "INSERT INTO ledger_heads (tenant_id, seq) VALUES ($1, $2)
+                 ON CONFLICT (tenant_id) DO UPDATE SET seq = ledger_heads.seq + $2 RETURNING seq",
+            )
+            .arg(t)
+            .arg(n),
+        )
+        .await?
+        .ok_or_else(|| StoreError::Database("no ledger number returned".into()))?;
+    row.get("seq")
+}
+
+async fn write_change(
+    tx: &mut (impl Tx + ?Sized),
+    t: &str,
+    change: &ChangeRows,
+) -> Result<i64, StoreError> {
+    let e = &change.entry;
+    let seq = take_ledger_numbers(tx, t, 1).await?;
+    tx.exec(
+        Q::new(
+            "INSERT INTO ledger (tenant_id, seq, reason, effective_on, notified_on, recorded_at, operator, late, entry)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)",
+        )
+        .arg(t)
+        .arg(seq)
+        .arg(e.reason)
+        .arg(e.effective_on)
+        .arg(e.notified_on)
+        .arg(e.recorded_at)
+        .arg(&e.operator)
+        .arg(e.late)
+        .arg(&e.json),
+    )
+    .await?;
+    for p in &change.persons {
+        let ix = &p.index;
+        let q = if ix.version == 1 {
+            "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key,
+                birth_date, address_line, juminhyo_code, data, number_index)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12)"
+        } else {
+            "UPDATE persons SET version = $3, register = $4, household_id = $5, kana_key = $6, name_key = $7,
+                birth_date = $8, address_line = $9, juminhyo_code = $10, data = $11::jsonb, number_index = $12
+             WHERE tenant_id = $1 AND person_id = $2 AND version = $3 - 1"
+        };
+        let done = tx
+            .exec(
+                Q::new(q)
+                    .arg(t)
+                    .arg(p.id)
+                    .arg(ix.version)
+                    .arg(ix.register)
+                    .arg(ix.household_id.0)
+                    .arg(&ix.kana_key)
+                    .arg(&ix.name_key)
+                    .arg(ix.birth_date)
+                    .arg(&ix.address_line)
+                    .arg(&ix.juminhyo_code)
+                    .arg(&p.json)
+                    .arg(&p.number_index),
+            )
+            .await
+            .map_err(|e| e.or_unique(StoreError::Conflict))?;
+        if done != 1 {
+            return Err(StoreError::Conflict);
+        }
+        tx.exec(
+            Q::new(
+                "UPDATE person_versions SET valid_to = $1
+                 WHERE tenant_id = $2 AND person_id = $3 AND valid_to IS NULL",
+            )
+            .arg(e.effective_on)
+            .arg(t)
+            .arg(p.id),
+        )
+        .await?;
+        tx.exec(
+            Q::new(
+                "INSERT INTO person_versions (tenant_id, person_id, seq, valid_from, valid_to, register, household_id, data)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)",
+            )
+            .arg(t)
+            .arg(p.id)
+            .arg(seq)
+            .arg(e.effective_on)
+            .arg(Value::Date(None))
+            .arg(ix.register)
+            .arg(ix.household_id.0)
+            .arg(&p.json),
+        )
+        .await?;
+    }
+    for h in &change.households {
+        let q = if h.version == 1 {
+            "INSERT INTO households (tenant_id, household_id, version, dissolved, data)
+             VALUES ($1, $2, $3, $4, $5::jsonb)"
+        } else {
+            "UPDATE households SET version = $3, dissolved = $4, data = $5::jsonb
+             WHERE tenant_id = $1 AND household_id = $2 AND version = $3 - 1"
+        };
+        let done = tx
+            .exec(
+                Q::new(q)
+                    .arg(t)
+                    .arg(h.id)
+                    .arg(h.version)
+                    .arg(h.dissolved)
+                    .arg(&h.json),
+            )
+            .await
+            .map_err(|e| e.or_unique(StoreError::Conflict))?;
+        if done != 1 {
+            return Err(StoreError::Conflict);
+        }
+        tx.exec(
+            Q::new(
+                "INSERT INTO household_versions (tenant_id, household_id, seq, valid_from, data)
+                 VALUES ($1, $2, $3, $4, $5::jsonb)",
+            )
+            .arg(t)
+            .arg(h.id)
+            .arg(seq)
+            .arg(e.effective_on)
+            .arg(&h.json),
+        )
+        .await?;
+    }
+    Ok(seq)
+}
+
+/// Appends events to the tenant's audit chain. The head row is locked first
+/// (`FOR UPDATE`; SQLite has one writer), so concurrent appends of one tenant queue
+/// behind each other and the chain never forks.
+pub async fn append_audit(
+    tx: &mut (impl Tx + ?Sized),
+    t: &str,
+    rows: &[AuditRow],
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    tx.exec(
+        Q::new(
+            "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, $2)
+             ON CONFLICT (tenant_id) DO NOTHING",
+        )
+        .arg(t)
+        .arg(kikan_security::audit::GENESIS),
+    )
+    .await?;
+    let head = tx
+        .row(Q::new("SELECT seq, hash FROM audit_heads WHERE tenant_id = $1 FOR UPDATE").arg(t))
+        .await?
+        .ok_or_else(|| StoreError::Database("the audit head is missing".into()))?;
+    let mut seq: i64 = head.get("seq")?;
+    let mut prev: String = head.get("hash")?;
+    for r in rows {
+        seq += 1;
+        let hash = kikan_security::audit::link(t, seq, &prev, &r.json);
+        tx.exec(
+            Q::new(
+                "INSERT INTO audit (tenant_id, seq, at, actor, action, event, prev_hash, hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .arg(t)
+            .arg(seq)
+            .arg(r.at)
+            .arg(&r.actor)
+            .arg(&r.action)
+            .arg(&r.json)
+            .arg(&prev)
+            .arg(&hash),
+        )
+        .await?;
+        if !r.persons.is_empty() {
+            // Multi-row VALUES carrying the tenant: on Citus it routes to one shard.
+            let mut q = Q::new("INSERT INTO audit_persons (tenant_id, person_id, seq) VALUES ");
+            for (i, p) in r.persons.iter().enumerate() {
+                let row = format!(
+                    "{}({}, {}, {})",
+                    if i > 0 { ", " } else { "" },
+                    q.param(t),
+                    q.param(*p),
+                    q.param(seq)
+                );
+                q.push(&row);
+            }
+            tx.exec(q).await?;
+        }
+        prev = hash;
+    }
+    tx.exec(
+        Q::new("UPDATE audit_heads SET seq = $2, hash = $3 WHERE tenant_id = $1")
+            .arg(t)
+            .arg(seq)
+            .arg(&prev),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Multi-row INSERTs of `rows`, `CHUNK` rows a statement. `cols` names the columns;
+/// `json` lists the positions (0-based) holding JSON documents.
+async fn insert_chunks<R>(
+    tx: &mut (impl Tx + ?Sized),
+    table: &str,
+    cols: &[&str],
+    json: &[usize],
+    rows: &[R],
+    values: impl Fn(usize, &R) -> Vec<Value>,
+    on_unique: fn() -> StoreError,
+) -> Result<(), StoreError> {
+    for (n, chunk) in rows.chunks(CHUNK).enumerate() {
+        let mut q = Q::new(format!("INSERT INTO {table} ({}) VALUES ", cols.join(", ")));
+        for (i, r) in chunk.iter().enumerate() {
+            let mut row = String::from(if i > 0 { ", (" } else { "(" });
+            for (c, v) in values(n * CHUNK + i, r).into_iter().enumerate() {
+                if c > 0 {
+                    row.push_str(", ");
+                }
+                row.push_str(&q.param(v));
+                if json.contains(&c) {
+                    row.push_str("::jsonb");
+                }
+            }
+            row.push(')');
+            q.push(&row);
+        }
+        tx.exec(q).await.map_err(|e| e.or_unique(on_unique()))?;
+    }
+    Ok(())
+}
+
+/// Inserts a bulk load's finished rows, numbering its entries after the tenant's last.
+pub async fn bulk_insert(
+    tx: &mut (impl Tx + ?Sized),
+    t: &str,
+    rows: &BulkRows,
+    sealed: &SealedBulk,
+) -> Result<(), StoreError> {
+    let n = rows.ledger.len() as i64;
+    let base = take_ledger_numbers(tx, t, n).await? - n;
+    let seq = |i: usize| base + 1 + i as i64;
+    let db = || StoreError::Database("a bulk row collides with a stored one".into());
+    insert_chunks(
+        tx,
+        "ledger",
+        &[
+            "tenant_id",
+            "seq",
+            "reason",
+            "effective_on",
+            "notified_on",
+            "recorded_at",
+            "operator",
+            "late",
+            "entry",
+        ],
+        &[8],
+        &rows.ledger,
+        |i, r| {
+            vec![
+                t.into(),
+                seq(i).into(),
+                r.reason.into(),
+                r.effective_on.into(),
+                r.notified_on.into(),
+                r.recorded_at.into(),
+                (&r.operator).into(),
+                r.late.into(),
+                (&sealed.ledger[i]).into(),
+            ]
+        },
+        db,
+    )
+    .await?;
+    insert_chunks(
+        tx,
+        "persons",
+        &[
+            "tenant_id",
+            "person_id",
+            "version",
+            "register",
+            "household_id",
+            "kana_key",
+            "name_key",
+            "birth_date",
+            "address_line",
+            "juminhyo_code",
+            "data",
+            "number_index",
+        ],
+        &[10],
+        &rows.persons,
+        |i, r| {
+            let (json, number) = &sealed.persons[i];
+            vec![
+                t.into(),
+                r.id.into(),
+                r.index.version.into(),
+                r.index.register.into(),
+                r.index.household_id.0.into(),
+                (&r.index.kana_key).into(),
+                (&r.index.name_key).into(),
+                r.index.birth_date.into(),
+                (&r.index.address_line).into(),
+                (&r.index.juminhyo_code).into(),
+                json.into(),
+                number.into(),
+            ]
+        },
+        || StoreError::Conflict,
+    )
+    .await?;
+    insert_chunks(
+        tx,
+        "person_versions",
+        &[
+            "tenant_id",
+            "person_id",
+            "seq",
+            "valid_from",
+            "valid_to",
+            "register",
+            "household_id",
+            "data",
+        ],
+        &[7],
+        &rows.person_versions,
+        |i, r| {
+            vec![
+                t.into(),
+                r.id.into(),
+                seq(r.entry).into(),
+                r.valid_from.into(),
+                r.valid_to.into(),
+                r.register.into(),
+                r.household_id.into(),
+                (&sealed.person_versions[i]).into(),
+            ]
+        },
+        db,
+    )
+    .await?;
+    insert_chunks(
+        tx,
+        "households",
+        &["tenant_id", "household_id", "version", "dissolved", "data"],
+        &[4],
+        &rows.households,
+        |_, r| {
+            vec![
+                t.into(),
+                r.id.into(),
+                r.version.into(),
+                r.dissolved.into(),
+                (&r.json).into(),
+            ]
+        },
+        || StoreError::Conflict,
+    )
+    .await?;
+    insert_chunks(
+        tx,
+        "household_versions",
+        &["tenant_id", "household_id", "seq", "valid_from", "data"],
+        &[4],
+        &rows.household_versions,
+        |_, r| {
+            vec![
+                t.into(),
+                r.id.into(),
+                seq(r.entry).into(),
+                r.valid_from.into(),
+                (&r.json).into(),
+            ]
+        },
+        db,
+    )
+    .await
+}
