@@ -215,8 +215,6 @@ pub async fn commit(
     Extension(p): Extension<Principal>,
     Path(path): Path<(String, i64)>,
 ) -> R<(StatusCode, Json<ChangeResult>)> {
-    // One examination at a time in this process, so a draft is never committed twice.
-    let _one = state.drafts.lock().await;
     let d = pending(&state, &p, path.1).await?;
     let req = parse_request(&d.request)?;
     let (entry, expect) = prepare_entry(&state, p.tenant, &p.actor, &req).await?;
@@ -230,22 +228,24 @@ pub async fn commit(
             d.created_by
         )),
     );
-    let recorded =
-        service::record_audited(&*state.store, p.tenant, entry, &expect, Some(event)).await?;
-    state
-        .store
-        .decide_draft(
-            p.tenant,
-            d.id,
-            &DraftDecision {
-                status: "committed",
-                by: p.actor.clone(),
-                at: Utc::now(),
-                note: None,
-                seq: Some(recorded.entry.seq),
-            },
-        )
-        .await?;
+    // The change and the draft's decision commit together: of two examiners (in any
+    // number of server processes) committing one draft, one lands, the other conflicts.
+    let decision = DraftDecision {
+        status: "committed",
+        by: p.actor.clone(),
+        at: Utc::now(),
+        note: None,
+        seq: None,
+    };
+    let recorded = service::record_audited(
+        &*state.store,
+        p.tenant,
+        entry,
+        &expect,
+        Some(event),
+        Some((d.id, &decision)),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(change_result(&recorded))))
 }
 
@@ -270,7 +270,6 @@ pub async fn reject(
         })
         .at("note"));
     }
-    let _one = state.drafts.lock().await;
     let mut d = pending(&state, &p, path.1).await?;
     let decision = DraftDecision {
         status: "rejected",

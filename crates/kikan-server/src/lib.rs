@@ -37,8 +37,6 @@ pub struct AppState {
     pub keys: Arc<Keyring>,
     /// OIDC sign-ins waiting for the provider's answer, by `state`.
     pub oidc: Arc<std::sync::Mutex<std::collections::HashMap<String, oidc::Pending>>>,
-    /// Serialises the examination of drafts (a draft is committed once).
-    pub drafts: Arc<tokio::sync::Mutex<()>>,
     /// Today's date in Japan (the registry's calendar); replaceable in tests.
     pub today: Arc<dyn Fn() -> NaiveDate + Send + Sync>,
     /// The certificate font file (IPAmj明朝), loaded on the first certificate.
@@ -51,7 +49,6 @@ impl AppState {
         AppState {
             store,
             keys,
-            drafts: Arc::new(tokio::sync::Mutex::new(())),
             oidc: Arc::default(),
             today: Arc::new(japan_today),
             cert_font_path: kikan_cert::CertFont::default_path(),

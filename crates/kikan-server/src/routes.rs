@@ -107,7 +107,7 @@ pub async fn record_change(
     let (entry, expect) = prepare_entry(&state, p.tenant, &p.actor, &req).await?;
     let event = change_event(&p, &entry, None);
     let recorded =
-        service::record_audited(&*state.store, p.tenant, entry, &expect, Some(event)).await?;
+        service::record_audited(&*state.store, p.tenant, entry, &expect, Some(event), None).await?;
     let mut result = change_result(&recorded);
     result
         .warnings

@@ -307,6 +307,7 @@ impl<E: Engine> Store for SqlStore<E> {
         persons: &[&Person],
         households: &[&Household],
         audit: &[AuditEvent],
+        draft: Option<(i64, &DraftDecision)>,
     ) -> Result<i64, StoreError> {
         // Serialised and sealed here, on the caller's task: the engine only writes.
         let t = key(tenant);
@@ -327,6 +328,7 @@ impl<E: Engine> Store for SqlStore<E> {
             .write(Job {
                 tenant: t,
                 change: Some(change),
+                draft: draft.map(|(id, d)| (id, d.clone())),
                 audit: audit.iter().map(AuditRow::of).collect(),
             })
             .await
@@ -1150,6 +1152,7 @@ impl<E: Engine> Store for SqlStore<E> {
             .write(Job {
                 tenant: key(tenant),
                 change: None,
+                draft: None,
                 audit: events.iter().map(AuditRow::of).collect(),
             })
             .await?;

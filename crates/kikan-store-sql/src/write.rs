@@ -5,6 +5,7 @@ use crate::{Q, Tx, Value};
 use kikan_security::AuditEvent;
 use kikan_store::StoreError;
 use kikan_store::bulk::{BulkRows, HouseholdRow, LedgerRow, PersonRow};
+use kikan_store::drafts::DraftDecision;
 use kikan_store::seal::SealedBulk;
 
 /// Rows per multi-row INSERT (SQLite allows 32,766 bound values, PostgreSQL 65,535).
@@ -45,6 +46,8 @@ impl AuditRow {
 pub struct Job {
     pub tenant: String,
     pub change: Option<ChangeRows>,
+    /// The draft the change commits, and its decision (`seq` is filled in here).
+    pub draft: Option<(i64, DraftDecision)>,
     pub audit: Vec<AuditRow>,
 }
 
@@ -54,6 +57,28 @@ pub async fn write_job(tx: &mut (impl Tx + ?Sized), job: &Job) -> Result<i64, St
         Some(change) => write_change(tx, &job.tenant, change).await?,
         None => 0,
     };
+    if let Some((id, d)) = &job.draft {
+        // Only a pending draft is decided; a row another transaction decided first
+        // (PostgreSQL re-reads it after waiting for its lock) changes nothing.
+        let done = tx
+            .exec(
+                Q::new(
+                    "UPDATE drafts SET status = $3, decided_by = $4, decided_at = $5, note = $6, seq = $7
+                     WHERE tenant_id = $1 AND draft_id = $2 AND status = 'pending'",
+                )
+                .arg(&job.tenant)
+                .arg(*id)
+                .arg(d.status)
+                .arg(&d.by)
+                .arg(d.at)
+                .arg(&d.note)
+                .arg(if seq > 0 { Some(seq) } else { d.seq }),
+            )
+            .await?;
+        if done != 1 {
+            return Err(StoreError::Conflict);
+        }
+    }
     append_audit(tx, &job.tenant, &job.audit).await?;
     Ok(seq)
 }

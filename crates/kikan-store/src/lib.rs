@@ -207,8 +207,11 @@ pub trait Store: Send + Sync + 'static {
     /// their versions. A snapshot whose stored version is not one below it (another
     /// clerk committed first) fails the whole commit with [`StoreError::Conflict`].
     /// The audit events are appended to the tenant's chain in the same transaction:
-    /// a change is never recorded without its audit record. Returns the entry's
-    /// sequence number.
+    /// a change is never recorded without its audit record. With a draft, the
+    /// draft's decision (`committed`, with the entry's number) is written in the same
+    /// transaction, and a draft no longer pending fails the whole commit with
+    /// [`StoreError::Conflict`]: across processes, a draft is committed once.
+    /// Returns the entry's sequence number.
     async fn commit(
         &self,
         tenant: LocalGovCode,
@@ -216,6 +219,7 @@ pub trait Store: Send + Sync + 'static {
         persons: &[&Person],
         households: &[&Household],
         audit: &[AuditEvent],
+        draft: Option<(i64, &drafts::DraftDecision)>,
     ) -> Result<i64, StoreError>;
 
     /// Inserts finished rows in one transaction, numbering the batch's entries after

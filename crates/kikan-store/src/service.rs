@@ -112,17 +112,19 @@ pub async fn record(
     entry: LedgerEntry,
     expect: &[(HouseholdId, u64)],
 ) -> Result<Recorded, StoreError> {
-    record_audited(store, tenant, entry, expect, None).await
+    record_audited(store, tenant, entry, expect, None, None).await
 }
 
 /// [`record`], with the audit event committed in the same transaction; the event's
-/// residents are filled in with every person the change touched.
+/// residents are filled in with every person the change touched. With a draft, its
+/// decision is recorded in the same transaction (see [`Store::commit`]).
 pub async fn record_audited(
     store: &dyn Store,
     tenant: LocalGovCode,
     mut entry: LedgerEntry,
     expect: &[(HouseholdId, u64)],
     audit: Option<AuditEvent>,
+    draft: Option<(i64, &crate::drafts::DraftDecision)>,
 ) -> Result<Recorded, StoreError> {
     if store.tenant(tenant).await?.is_none() {
         return Err(StoreError::TenantNotFound(tenant.to_string()));
@@ -146,7 +148,7 @@ pub async fn record_audited(
         })
         .collect();
     entry.seq = store
-        .commit(tenant, &entry, &persons, &households, &audit)
+        .commit(tenant, &entry, &persons, &households, &audit, draft)
         .await?;
     tracing::debug!(tenant = %tenant, seq = entry.seq, reason = entry.reason().label(), "recorded");
     Ok(Recorded {

@@ -1,0 +1,95 @@
+//! A draft is committed once, even by two servers that share nothing but the
+//! database: the change and the draft's decision are one transaction.
+
+use kikan_security::Role;
+use kikan_testsuite::http::{App, test_keys};
+use kikan_testsuite::{TestStore, ok, postgres_url};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+fn move_in_body(given: &str) -> Value {
+    json!({
+        "effective_on": "2026-04-01", "notified_on": "2026-04-01",
+        "change": {"type": "move_in",
+            "persons": [kikan_testsuite::http::person_json(("競合", given), ("キョウゴウ", "タロウ"), "1980-01-01", "男", "世帯主")],
+            "address": {"place": "神奈川県横浜市中区本町一丁目", "banchi": "1番地"},
+            "previous_address": {"place": "東京都千代田区千代田", "banchi": "1番1号"}}
+    })
+}
+
+/// Two servers (each with its own store and connections) on one database; the same
+/// draft is committed through both at the same moment, several times over.
+async fn one_draft_two_servers(first: TestStore, second: TestStore) {
+    let (one, two) = (App::spawn(first).await, App::spawn(second).await);
+    let t = one.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let reception = one.as_role(t, Role::Reception).await;
+    let examiner_one = one.as_role(t, Role::Examiner).await;
+    let examiner_two = {
+        let staff = two.staff(t, "shinsa2", Role::Examiner).await;
+        two.signed_in(t, &staff).await
+    };
+    const ROUNDS: usize = 6;
+    for round in 0..ROUNDS {
+        let given = format!("太郎{}", ["一", "二", "三", "四", "五", "六"][round]);
+        let (status, d) = reception
+            .post(&format!("{base}/drafts"), move_in_body(&given))
+            .await;
+        assert_eq!(status, 201, "{d}");
+        let id = d["id"].as_i64().unwrap_or_default();
+        let path = format!("{base}/drafts/{id}/commit");
+        let ((s1, v1), (s2, v2)) = tokio::join!(
+            examiner_one.post(&path, json!({})),
+            examiner_two.post(&path, json!({}))
+        );
+        let mut statuses = [s1, s2];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [201, 409], "round {round}: {v1} / {v2}");
+        let loser = if s1 == 409 { &v1 } else { &v2 };
+        assert!(
+            matches!(loser["code"].as_str(), Some("E-CONFLICT-002" | "E-DRAFT-001")),
+            "{loser}"
+        );
+        let (_, found) = examiner_one
+            .get(&format!("{base}/search?name={}", "競合"))
+            .await;
+        let named: Vec<&Value> = found
+            .as_array()
+            .map(|a| a.iter().filter(|p| p["name"]["given"] == given.as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(named.len(), 1, "round {round}: the family was recorded twice: {found}");
+    }
+    let (_, ledger) = examiner_one.get(&format!("{base}/ledger")).await;
+    assert_eq!(ledger.as_array().map(Vec::len), Some(ROUNDS), "{ledger}");
+    let (_, drafts) = examiner_one.get(&format!("{base}/drafts?status=committed")).await;
+    assert_eq!(drafts.as_array().map(Vec::len), Some(ROUNDS), "{drafts}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_committed_by_two_servers_lands_once_sqlite() {
+    let first = kikan_testsuite::fresh_sqlite().await;
+    let TestStore::Sqlite(s) = &first else {
+        panic!("fresh_sqlite gives SQLite")
+    };
+    let url = format!("sqlite://{}", s.engine().path().display());
+    let keys = Arc::new(first.store().sealer().keys().clone());
+    let second = TestStore::Sqlite(Arc::new(ok(kikan_store_sqlite::open(&url, keys).await)));
+    one_draft_two_servers(first, second).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_committed_by_two_servers_lands_once_postgres() {
+    let Some(url) = postgres_url() else {
+        eprintln!("KIKAN_TEST_DATABASE_URL is not set: PostgreSQL test skipped");
+        return;
+    };
+    let schema = format!("t_{:016x}", rand::random::<u64>());
+    let keys = test_keys();
+    let first = ok(kikan_store_postgres::open_in_schema(&url, Some(&schema), keys.clone()).await);
+    let second = ok(kikan_store_postgres::open_as_app(&url, Some(&schema), keys).await);
+    one_draft_two_servers(
+        TestStore::Postgres(Arc::new(first)),
+        TestStore::Postgres(Arc::new(second)),
+    )
+    .await;
+}
