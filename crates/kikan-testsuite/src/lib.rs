@@ -21,6 +21,10 @@ use std::sync::Arc;
 pub enum TestStore {
     Sqlite(Arc<SqliteStore>),
     Postgres(Arc<PgStore>),
+    /// PostgreSQL as production runs it: the store connected as a role that owns no
+    /// table and is no superuser (row security binds it), beside the owner's store
+    /// that migrated the schema (for raw access).
+    PostgresApp { app: Arc<PgStore>, owner: Arc<PgStore> },
 }
 
 impl TestStore {
@@ -28,6 +32,15 @@ impl TestStore {
         match self {
             TestStore::Sqlite(s) => s.clone(),
             TestStore::Postgres(s) => s.clone(),
+            TestStore::PostgresApp { app, .. } => app.clone(),
+        }
+    }
+
+    /// The PostgreSQL store that owns the schema, if this is PostgreSQL.
+    fn pg_owner(&self) -> Option<&PgStore> {
+        match self {
+            TestStore::Sqlite(_) => None,
+            TestStore::Postgres(s) | TestStore::PostgresApp { owner: s, .. } => Some(s),
         }
     }
 
@@ -38,8 +51,8 @@ impl TestStore {
                 .execute(&sqlite_pool(s).await)
                 .await
                 .map(|r| r.rows_affected()),
-            TestStore::Postgres(s) => sqlx::query(sql)
-                .execute(s.engine().pool())
+            s @ (TestStore::Postgres(_) | TestStore::PostgresApp { .. }) => sqlx::query(sql)
+                .execute(pg_pool(s))
                 .await
                 .map(|r| r.rows_affected()),
         }
@@ -59,9 +72,9 @@ impl TestStore {
                     .fetch_all(&sqlite_pool(s).await)
                     .await
             }
-            TestStore::Postgres(s) => {
+            s @ (TestStore::Postgres(_) | TestStore::PostgresApp { .. }) => {
                 sqlx::query_scalar::<_, String>(sql)
-                    .fetch_all(s.engine().pool())
+                    .fetch_all(pg_pool(s))
                     .await
             }
         };
@@ -80,7 +93,7 @@ impl TestStore {
                 .fetch_all(&sqlite_pool(s).await)
                 .await
             }
-            TestStore::Postgres(s) => {
+            s @ (TestStore::Postgres(_) | TestStore::PostgresApp { .. }) => {
                 sqlx::query_as::<_, (String, String)>(
                     "SELECT c.relname::text, a.attname::text FROM pg_index i
                      JOIN pg_class c ON c.oid = i.indrelid
@@ -89,11 +102,19 @@ impl TestStore {
                      WHERE (i.indisprimary OR i.indisunique) AND n.nspname = current_schema()
                        AND c.relname <> '_sqlx_migrations'",
                 )
-                .fetch_all(s.engine().pool())
+                .fetch_all(pg_pool(s))
                 .await
             }
         };
         ok(r)
+    }
+}
+
+/// The owner's pool of a PostgreSQL test store.
+fn pg_pool(s: &TestStore) -> &sqlx::PgPool {
+    match s.pg_owner() {
+        Some(pg) => pg.engine().pool(),
+        None => panic!("not a PostgreSQL store"),
     }
 }
 
@@ -128,6 +149,42 @@ pub async fn fresh_postgres() -> Option<TestStore> {
         Ok(s) => Some(TestStore::Postgres(Arc::new(s))),
         Err(e) => panic!("cannot open PostgreSQL schema {schema}: {e}"),
     }
+}
+
+/// A new schema migrated by its owner, and the store connected to it as the
+/// application's role (`kikan_app`: LOGIN, NOSUPERUSER, NOBYPASSRLS, owning nothing,
+/// granted only the use of the tables), or None when no database is configured.
+pub async fn fresh_postgres_app() -> Option<TestStore> {
+    let url = postgres_url()?;
+    let owner = match fresh_postgres().await? {
+        TestStore::Postgres(s) => s,
+        _ => panic!("fresh_postgres gives PostgreSQL"),
+    };
+    let pool = owner.engine().pool();
+    let schema: String = ok(sqlx::query_scalar("SELECT current_schema()::text")
+        .fetch_one(pool)
+        .await);
+    let role = "kikan_app";
+    for sql in [
+        format!(
+            "DO $$ BEGIN CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS;
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        ),
+        format!("GRANT USAGE ON SCHEMA {schema} TO {role}"),
+        format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}"),
+    ] {
+        ok(sqlx::query(&sql).execute(pool).await);
+    }
+    let app_url = match url.split_once("://").and_then(|(_, rest)| rest.split_once('@')) {
+        Some((_, host)) => format!("postgres://{role}@{host}"),
+        None => panic!("KIKAN_TEST_DATABASE_URL must name user@host: {url}"),
+    };
+    let keys = Arc::new(owner.sealer().keys().clone());
+    let app = ok(kikan_store_postgres::open_as_app(&app_url, Some(&schema), keys).await);
+    Some(TestStore::PostgresApp {
+        app: Arc::new(app),
+        owner,
+    })
 }
 
 pub fn d(s: &str) -> NaiveDate {

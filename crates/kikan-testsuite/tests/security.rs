@@ -504,7 +504,7 @@ async fn audit_verification_catches_tampering(make: impl AsyncFn() -> TestStore)
         );
         let statements = match &s {
             TestStore::Sqlite(_) => case.sqlite,
-            TestStore::Postgres(_) => case.postgres,
+            TestStore::Postgres(_) | TestStore::PostgresApp { .. } => case.postgres,
         };
         for sql in statements {
             if let Err(e) = s.exec(sql).await {

@@ -21,6 +21,19 @@ macro_rules! stories {
                 }
             )+
         }
+        /// As production runs: connected as a role that owns nothing and is no
+        /// superuser, the schema migrated by its owner, row security on.
+        mod postgres_app {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    match kikan_testsuite::fresh_postgres_app().await {
+                        Some(s) => kikan_testsuite::stories::$name(s).await,
+                        None => eprintln!("KIKAN_TEST_DATABASE_URL is not set: PostgreSQL story skipped"),
+                    }
+                }
+            )+
+        }
     };
 }
 
