@@ -82,15 +82,30 @@ impl StoreArgs {
     }
 
     async fn open(&self) -> Result<Arc<dyn Store>> {
+        self.open_with(true).await
+    }
+
+    /// The PostgreSQL URL, when the store is PostgreSQL.
+    fn postgres_url(&self) -> Option<&str> {
+        self.database_url
+            .as_deref()
+            .filter(|url| url.starts_with("postgres://") || url.starts_with("postgresql://"))
+    }
+
+    /// Opens the store. Without `migrate`, PostgreSQL is connected as it is (the
+    /// server's role need own no table); SQLite, embedded, always migrates.
+    async fn open_with(&self, migrate: bool) -> Result<Arc<dyn Store>> {
         let keys = self.keys()?;
         Ok(match self.database_url.as_deref() {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Arc::new(
-                    kikan_store_postgres::open(url, keys)
-                        .await
-                        .context("opening PostgreSQL")?,
-                )
-            }
+            Some(url) if self.postgres_url().is_some() => Arc::new(if migrate {
+                kikan_store_postgres::open(url, keys)
+                    .await
+                    .context("opening PostgreSQL")?
+            } else {
+                kikan_store_postgres::open_as_app(url, None, keys)
+                    .await
+                    .context("opening PostgreSQL (without migrating)")?
+            }),
             Some(url) if url.starts_with("sqlite:") => Arc::new(
                 kikan_store_sqlite::open(url, keys)
                     .await
@@ -116,6 +131,15 @@ enum Command {
         port: u16,
         #[arg(long, default_value = "127.0.0.1")]
         bind: String,
+        /// Do not migrate the schema (PostgreSQL): the server may then connect as a
+        /// role that owns no table; `kikan migrate` is run by the owner beforehand.
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Apply the schema's migrations and exit (run as the role that owns the tables).
+    Migrate {
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Create a sample municipality with synthetic residents (if absent) and serve it.
     Demo {
@@ -355,9 +379,24 @@ async fn main() {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve { store, port, bind } => {
+        Command::Serve {
+            store,
+            port,
+            bind,
+            no_migrate,
+        } => {
             let keys = store.keys()?;
-            serve(store.open().await?, keys, &bind, port).await
+            serve(store.open_with(!no_migrate).await?, keys, &bind, port).await
+        }
+        Command::Migrate { store } => {
+            match store.postgres_url() {
+                Some(url) => kikan_store_postgres::migrate(url, None).await?,
+                None => {
+                    store.open().await?;
+                }
+            }
+            println!("スキーマを最新にしました");
+            Ok(())
         }
         Command::Demo {
             store,

@@ -127,3 +127,104 @@ fn bad_input_is_refused_in_japanese() {
     assert!(text(&o).contains("既に登録"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// PostgreSQL as production runs it: `kikan migrate` as the owner, then `kikan serve
+/// --no-migrate` as a role that owns no table; without `--no-migrate` that role
+/// cannot start the server (it may not change the schema).
+#[tokio::test]
+async fn migrate_as_owner_then_serve_as_a_role_that_owns_nothing() {
+    let Some(base) = std::env::var("KIKAN_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("KIKAN_TEST_DATABASE_URL is not set: PostgreSQL test skipped");
+        return;
+    };
+    let Some((_, host_db)) = base.split_once("://").and_then(|(_, r)| r.split_once('@')) else {
+        panic!("KIKAN_TEST_DATABASE_URL must name user@host/db: {base}")
+    };
+    let host = host_db.split('/').next().unwrap_or(host_db);
+    let db = format!("kikan_cli_{}", std::process::id());
+    let admin = match sqlx::PgPool::connect(&base).await {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    };
+    let run = |sql: String| {
+        let admin = admin.clone();
+        async move {
+            if let Err(e) = sqlx::query(&sql).execute(&admin).await {
+                panic!("{sql}: {e}");
+            }
+        }
+    };
+    run(format!("DROP DATABASE IF EXISTS {db}")).await;
+    run(format!("CREATE DATABASE {db}")).await;
+    let owner_url = format!("postgres://postgres@{host}/{db}");
+    let o = kikan(&["migrate", "--database-url", &owner_url]);
+    assert!(o.status.success(), "{}", text(&o));
+    let owner = match sqlx::PgPool::connect(&owner_url).await {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    };
+    for sql in [
+        "DO $$ BEGIN CREATE ROLE kikan_app LOGIN NOSUPERUSER NOBYPASSRLS;
+         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
+        "GRANT USAGE ON SCHEMA public TO kikan_app",
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO kikan_app",
+    ] {
+        if let Err(e) = sqlx::query(sql).execute(&owner).await {
+            panic!("{sql}: {e}");
+        }
+    }
+    owner.close().await;
+    let app_url = format!("postgres://kikan_app@{host}/{db}");
+    let keys = [
+        (
+            "KIKAN_DATA_KEYS",
+            "1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        ),
+        (
+            "KIKAN_INDEX_KEY",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        ),
+    ];
+    let serve = |extra: &[&str], port: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_kikan"));
+        c.args(["serve", "--database-url", &app_url, "--port", port])
+            .args(extra)
+            .envs(keys)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        match c.spawn() {
+            Ok(child) => child,
+            Err(e) => panic!("cannot run kikan: {e}"),
+        }
+    };
+    // Migrating needs the owner: the application's role is refused.
+    let refused = serve(&[], "18391");
+    let out = match refused.wait_with_output() {
+        Ok(o) => o,
+        Err(e) => panic!("{e}"),
+    };
+    assert!(!out.status.success(), "{}", text(&out));
+    // Without migrating it serves, and reads the tenants through row security.
+    let mut child = serve(&["--no-migrate"], "18392");
+    let client = reqwest::Client::new();
+    let mut answered = None;
+    for _ in 0..100 {
+        if let Ok(r) = client
+            .get("http://127.0.0.1:18392/api/v1/tenants")
+            .send()
+            .await
+        {
+            answered = Some(r.status().as_u16());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(answered, Some(200));
+    run(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await;
+}

@@ -24,7 +24,10 @@ pub enum TestStore {
     /// PostgreSQL as production runs it: the store connected as a role that owns no
     /// table and is no superuser (row security binds it), beside the owner's store
     /// that migrated the schema (for raw access).
-    PostgresApp { app: Arc<PgStore>, owner: Arc<PgStore> },
+    PostgresApp {
+        app: Arc<PgStore>,
+        owner: Arc<PgStore>,
+    },
 }
 
 impl TestStore {
@@ -175,7 +178,10 @@ pub async fn fresh_postgres_app() -> Option<TestStore> {
     ] {
         ok(sqlx::query(&sql).execute(pool).await);
     }
-    let app_url = match url.split_once("://").and_then(|(_, rest)| rest.split_once('@')) {
+    let app_url = match url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('@'))
+    {
         Some((_, host)) => format!("postgres://{role}@{host}"),
         None => panic!("KIKAN_TEST_DATABASE_URL must name user@host: {url}"),
     };

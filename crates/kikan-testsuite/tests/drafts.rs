@@ -47,7 +47,10 @@ async fn one_draft_two_servers(first: TestStore, second: TestStore) {
         assert_eq!(statuses, [201, 409], "round {round}: {v1} / {v2}");
         let loser = if s1 == 409 { &v1 } else { &v2 };
         assert!(
-            matches!(loser["code"].as_str(), Some("E-CONFLICT-002" | "E-DRAFT-001")),
+            matches!(
+                loser["code"].as_str(),
+                Some("E-CONFLICT-002" | "E-DRAFT-001")
+            ),
             "{loser}"
         );
         let (_, found) = examiner_one
@@ -55,13 +58,23 @@ async fn one_draft_two_servers(first: TestStore, second: TestStore) {
             .await;
         let named: Vec<&Value> = found
             .as_array()
-            .map(|a| a.iter().filter(|p| p["name"]["given"] == given.as_str()).collect())
+            .map(|a| {
+                a.iter()
+                    .filter(|p| p["name"]["given"] == given.as_str())
+                    .collect()
+            })
             .unwrap_or_default();
-        assert_eq!(named.len(), 1, "round {round}: the family was recorded twice: {found}");
+        assert_eq!(
+            named.len(),
+            1,
+            "round {round}: the family was recorded twice: {found}"
+        );
     }
     let (_, ledger) = examiner_one.get(&format!("{base}/ledger")).await;
     assert_eq!(ledger.as_array().map(Vec::len), Some(ROUNDS), "{ledger}");
-    let (_, drafts) = examiner_one.get(&format!("{base}/drafts?status=committed")).await;
+    let (_, drafts) = examiner_one
+        .get(&format!("{base}/drafts?status=committed"))
+        .await;
     assert_eq!(drafts.as_array().map(Vec::len), Some(ROUNDS), "{drafts}");
 }
 
