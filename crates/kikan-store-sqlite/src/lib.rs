@@ -165,16 +165,17 @@ impl Drop for SqliteTxn {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
             // A writing unit dropped before its commit is rolled back.
-            if self.write.is_some() && !conn.is_autocommit() {
-                if let Err(e) = conn.execute_batch("ROLLBACK") {
-                    tracing::warn!(error = %e, "rollback failed; the connection is closed");
-                    return;
-                }
+            if self.write.is_some()
+                && !conn.is_autocommit()
+                && let Err(e) = conn.execute_batch("ROLLBACK")
+            {
+                tracing::warn!(error = %e, "rollback failed; the connection is closed");
+                return;
             }
-            if let Ok(mut idle) = self.idle.lock() {
-                if idle.len() < READERS {
-                    idle.push(conn);
-                }
+            if let Ok(mut idle) = self.idle.lock()
+                && idle.len() < READERS
+            {
+                idle.push(conn);
             }
         }
     }
@@ -329,10 +330,10 @@ fn write_group(
 
 /// The group's transaction failed: roll it back, and fail every change in it.
 fn abandon(conn: &rusqlite::Connection, n: usize, e: &StoreError) -> Vec<Result<i64, StoreError>> {
-    if !conn.is_autocommit() {
-        if let Err(e) = conn.execute_batch("ROLLBACK") {
-            tracing::error!(error = %e, "the writer could not roll back a failed group");
-        }
+    if !conn.is_autocommit()
+        && let Err(e) = conn.execute_batch("ROLLBACK")
+    {
+        tracing::error!(error = %e, "the writer could not roll back a failed group");
     }
     fail_all(n, e)
 }
