@@ -120,18 +120,16 @@ impl PgEngine {
 /// A transaction, scoped to a tenant when it names one.
 pub struct PgTxn(sqlx::Transaction<'static, Postgres>);
 
-fn bind<'q>(
-    q: sqlx::query::Query<'q, Postgres, PgArguments>,
-    v: Value,
-) -> sqlx::query::Query<'q, Postgres, PgArguments> {
-    match v {
+/// The statement with its values bound (moved, not copied: they hold documents).
+fn query(sql: &str, args: Vec<Value>) -> sqlx::query::Query<'_, Postgres, PgArguments> {
+    args.into_iter().fold(sqlx::query(sql), |q, v| match v {
         Value::Null => q.bind(None::<String>),
         Value::Int(n) => q.bind(n),
         Value::Text(s) => q.bind(s),
         Value::Bool(b) => q.bind(b),
         Value::Date(d) => q.bind(d),
         Value::Time(t) => q.bind(t),
-    }
+    })
 }
 
 /// A column as a [`Value`], by its PostgreSQL type. `jsonb` comes back as its text
@@ -141,8 +139,8 @@ fn column(r: &PgRow, i: usize) -> Result<Value, sqlx::Error> {
     if raw.is_null() {
         return Ok(Value::Null);
     }
-    let ty = raw.type_info().name().to_string();
-    Ok(match ty.as_str() {
+    let ty = raw.type_info();
+    Ok(match ty.name() {
         "INT8" => Value::Int(Some(r.try_get(i)?)),
         "INT4" => Value::Int(Some(i64::from(r.try_get::<i32, _>(i)?))),
         "INT2" => Value::Int(Some(i64::from(r.try_get::<i16, _>(i)?))),
@@ -171,20 +169,18 @@ fn row_of(cols: &Arc<[String]>, r: &PgRow) -> Result<Row, sqlx::Error> {
 #[async_trait]
 impl Tx for PgTxn {
     async fn exec(&mut self, q: Q) -> Result<u64, DbError> {
-        let mut query = sqlx::query(&q.sql);
-        for v in q.args.iter().cloned() {
-            query = bind(query, v);
-        }
-        let done = query.execute(&mut *self.0).await.map_err(db_error)?;
+        let done = query(&q.sql, q.args)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_error)?;
         Ok(done.rows_affected())
     }
 
     async fn rows(&mut self, q: Q) -> Result<Vec<Row>, DbError> {
-        let mut query = sqlx::query(&q.sql);
-        for v in q.args.iter().cloned() {
-            query = bind(query, v);
-        }
-        let rows = query.fetch_all(&mut *self.0).await.map_err(db_error)?;
+        let rows = query(&q.sql, q.args)
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db_error)?;
         let Some(first) = rows.first() else {
             return Ok(vec![]);
         };

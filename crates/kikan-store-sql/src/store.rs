@@ -112,26 +112,27 @@ impl<E: Engine> SqlStore<E> {
         })
     }
 
-    /// Loads the register's certificates of these rows (serial, data) with their
-    /// re-prints, in one query for all of them.
-    async fn certificates_of(
+    /// The register's certificates a query of `certificates` finds (serial, data),
+    /// with their re-prints loaded in one more query for all of them.
+    async fn certificates_where(
         &self,
-        tx: &mut E::Txn,
-        t: &str,
-        rows: &[Row],
+        tenant: LocalGovCode,
+        found: Q,
     ) -> Result<Vec<Certificate>, StoreError> {
+        let t = key(tenant);
+        let mut tx = self.engine.begin(Some(&t), false).await?;
+        let rows = tx.rows(found).await?;
         if rows.is_empty() {
             return Ok(vec![]);
         }
-        let mut q = Q::new("SELECT serial, data FROM certificate_reprints WHERE tenant_id = ");
-        let p = q.param(t);
-        q.push(&p);
-        q.push(" AND serial IN (");
-        for (i, r) in rows.iter().enumerate() {
-            let p = q.param(r.get::<i64>("serial")?);
-            q.push(&format!("{}{p}", if i > 0 { ", " } else { "" }));
-        }
-        q.push(") ORDER BY serial, n");
+        let mut q =
+            Q::new("SELECT serial, data FROM certificate_reprints WHERE tenant_id = $1").arg(&t);
+        let serials = rows
+            .iter()
+            .map(|r| r.get::<i64>("serial"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let list = in_list(&mut q, serials.into_iter());
+        q.push(&format!(" AND serial IN {list} ORDER BY serial, n"));
         let mut reprints: std::collections::HashMap<i64, Vec<Reprint>> = Default::default();
         for r in tx.rows(q).await? {
             reprints
@@ -143,7 +144,7 @@ impl<E: Engine> SqlStore<E> {
             .map(|r| {
                 let serial: i64 = r.get("serial")?;
                 let reprints = reprints.remove(&serial).unwrap_or_default();
-                certificates::open(&self.sealer, t, r.text("data")?, reprints)
+                certificates::open(&self.sealer, &t, r.text("data")?, reprints)
             })
             .collect()
     }
@@ -496,7 +497,7 @@ impl<E: Engine> Store for SqlStore<E> {
             )
             .await?;
         rows.into_iter()
-            .map(|r| Ok((PersonId(r.get("person_id")?), r.get("data")?)))
+            .map(|mut r| Ok((PersonId(r.get("person_id")?), r.take_text("data")?)))
             .collect()
     }
 
@@ -866,18 +867,8 @@ impl<E: Engine> Store for SqlStore<E> {
         id: i64,
         d: &DraftDecision,
     ) -> Result<(), StoreError> {
-        let q = Q::new(
-            "UPDATE drafts SET status = $3, decided_by = $4, decided_at = $5, note = $6, seq = $7
-             WHERE tenant_id = $1 AND draft_id = $2 AND status = 'pending'",
-        )
-        .arg(key(tenant))
-        .arg(id)
-        .arg(d.status)
-        .arg(&d.by)
-        .arg(d.at)
-        .arg(&d.note)
-        .arg(d.seq);
-        self.write_one(tenant, q).await
+        self.write_one(tenant, write::decide_draft(&key(tenant), id, d, d.seq))
+            .await
     }
 
     async fn add_support_measure(
@@ -1010,15 +1001,14 @@ impl<E: Engine> Store for SqlStore<E> {
         ];
         if !c.persons().is_empty() {
             // Multi-row VALUES carrying the tenant: on Citus it routes to one shard.
-            let mut q =
-                Q::new("INSERT INTO certificate_persons (tenant_id, person_id, serial) VALUES ");
-            let rows: Vec<String> = c
-                .persons()
-                .iter()
-                .map(|p| format!("({}, {}, {})", q.param(&t), q.param(p.0), q.param(c.serial)))
-                .collect();
-            q.push(&rows.join(", "));
-            statements.push(q);
+            statements.push(write::insert_values(
+                "certificate_persons",
+                &["tenant_id", "person_id", "serial"],
+                &[],
+                c.persons()
+                    .iter()
+                    .map(|p| vec![(&t).into(), p.0.into(), c.serial.into()]),
+            ));
         }
         self.write(tenant, statements, || StoreError::Conflict)
             .await?;
@@ -1030,18 +1020,11 @@ impl<E: Engine> Store for SqlStore<E> {
         tenant: LocalGovCode,
         serial: i64,
     ) -> Result<Option<Certificate>, StoreError> {
-        let t = key(tenant);
-        let mut tx = self.engine.begin(Some(&t), false).await?;
-        let rows = tx
-            .rows(
-                Q::new(
-                    "SELECT serial, data FROM certificates WHERE tenant_id = $1 AND serial = $2",
-                )
-                .arg(&t)
-                .arg(serial),
-            )
-            .await?;
-        Ok(self.certificates_of(&mut tx, &t, &rows).await?.pop())
+        let q =
+            Q::new("SELECT serial, data FROM certificates WHERE tenant_id = $1 AND serial = $2")
+                .arg(key(tenant))
+                .arg(serial);
+        Ok(self.certificates_where(tenant, q).await?.pop())
     }
 
     async fn certificate_by_code(
@@ -1049,16 +1032,10 @@ impl<E: Engine> Store for SqlStore<E> {
         tenant: LocalGovCode,
         code: &str,
     ) -> Result<Option<Certificate>, StoreError> {
-        let t = key(tenant);
-        let mut tx = self.engine.begin(Some(&t), false).await?;
-        let rows = tx
-            .rows(
-                Q::new("SELECT serial, data FROM certificates WHERE tenant_id = $1 AND code = $2")
-                    .arg(&t)
-                    .arg(code),
-            )
-            .await?;
-        Ok(self.certificates_of(&mut tx, &t, &rows).await?.pop())
+        let q = Q::new("SELECT serial, data FROM certificates WHERE tenant_id = $1 AND code = $2")
+            .arg(key(tenant))
+            .arg(code);
+        Ok(self.certificates_where(tenant, q).await?.pop())
     }
 
     async fn certificates(
@@ -1092,9 +1069,7 @@ impl<E: Engine> Store for SqlStore<E> {
             q.param(f.bounded_limit())
         ));
         q.push(&cond);
-        let mut tx = self.engine.begin(Some(&t), false).await?;
-        let rows = tx.rows(q).await?;
-        self.certificates_of(&mut tx, &t, &rows).await
+        self.certificates_where(tenant, q).await
     }
 
     async fn add_certificate_reprint(

@@ -209,6 +209,22 @@ impl Row {
         })
     }
 
+    /// A text column, moved out of the row (an extracted document is passed on
+    /// without a copy).
+    pub fn take_text(&mut self, col: &str) -> Result<String, StoreError> {
+        let i = self
+            .cols
+            .iter()
+            .position(|c| c == col)
+            .ok_or_else(|| StoreError::Database(format!("no column {col} in the result")))?;
+        match self.vals.get_mut(i) {
+            Some(Value::Text(s @ Some(_))) => Ok(s.take().unwrap_or_default()),
+            v => Err(StoreError::Corrupt(format!(
+                "column {col} holds {v:?}, not text"
+            ))),
+        }
+    }
+
     /// A text column, borrowed (stored documents are read without a copy).
     pub fn text(&self, col: &str) -> Result<&str, StoreError> {
         match self.value(col)? {

@@ -58,29 +58,31 @@ pub async fn write_job(tx: &mut (impl Tx + ?Sized), job: &Job) -> Result<i64, St
         None => 0,
     };
     if let Some((id, d)) = &job.draft {
-        // Only a pending draft is decided; a row another transaction decided first
-        // (PostgreSQL re-reads it after waiting for its lock) changes nothing.
-        let done = tx
-            .exec(
-                Q::new(
-                    "UPDATE drafts SET status = $3, decided_by = $4, decided_at = $5, note = $6, seq = $7
-                     WHERE tenant_id = $1 AND draft_id = $2 AND status = 'pending'",
-                )
-                .arg(&job.tenant)
-                .arg(*id)
-                .arg(d.status)
-                .arg(&d.by)
-                .arg(d.at)
-                .arg(&d.note)
-                .arg(if seq > 0 { Some(seq) } else { d.seq }),
-            )
-            .await?;
+        let seq = if seq > 0 { Some(seq) } else { d.seq };
+        let done = tx.exec(decide_draft(&job.tenant, *id, d, seq)).await?;
         if done != 1 {
             return Err(StoreError::Conflict);
         }
     }
     append_audit(tx, &job.tenant, &job.audit).await?;
     Ok(seq)
+}
+
+/// Decides a draft, with the ledger number it was committed as. Only a pending draft
+/// is decided: a row another transaction decided first (PostgreSQL re-reads it after
+/// waiting for its lock) is left alone, and the statement changes no row.
+pub fn decide_draft(t: &str, id: i64, d: &DraftDecision, seq: Option<i64>) -> Q {
+    Q::new(
+        "UPDATE drafts SET status = $3, decided_by = $4, decided_at = $5, note = $6, seq = $7
+         WHERE tenant_id = $1 AND draft_id = $2 AND status = 'pending'",
+    )
+    .arg(t)
+    .arg(id)
+    .arg(d.status)
+    .arg(&d.by)
+    .arg(d.at)
+    .arg(&d.note)
+    .arg(seq)
 }
 
 /// Takes the next `n` ledger numbers of the tenant and returns the last. The counter
@@ -270,18 +272,15 @@ pub async fn append_audit(
         .await?;
         if !r.persons.is_empty() {
             // Multi-row VALUES carrying the tenant: on Citus it routes to one shard.
-            let mut q = Q::new("INSERT INTO audit_persons (tenant_id, person_id, seq) VALUES ");
-            for (i, p) in r.persons.iter().enumerate() {
-                let row = format!(
-                    "{}({}, {}, {})",
-                    if i > 0 { ", " } else { "" },
-                    q.param(t),
-                    q.param(*p),
-                    q.param(seq)
-                );
-                q.push(&row);
-            }
-            tx.exec(q).await?;
+            tx.exec(insert_values(
+                "audit_persons",
+                &["tenant_id", "person_id", "seq"],
+                &[],
+                r.persons
+                    .iter()
+                    .map(|p| vec![t.into(), (*p).into(), seq.into()]),
+            ))
+            .await?;
         }
         prev = hash;
     }
@@ -295,8 +294,33 @@ pub async fn append_audit(
     Ok(())
 }
 
-/// Multi-row INSERTs of `rows`, `CHUNK` rows a statement. `cols` names the columns;
-/// `json` lists the positions (0-based) holding JSON documents.
+/// One multi-row INSERT: `cols` names the columns, `json` lists the positions
+/// (0-based) holding JSON documents, each row gives its values in that order.
+pub fn insert_values(
+    table: &str,
+    cols: &[&str],
+    json: &[usize],
+    rows: impl Iterator<Item = Vec<Value>>,
+) -> Q {
+    let mut q = Q::new(format!("INSERT INTO {table} ({}) VALUES ", cols.join(", ")));
+    for (i, values) in rows.enumerate() {
+        let mut row = String::from(if i > 0 { ", (" } else { "(" });
+        for (c, v) in values.into_iter().enumerate() {
+            if c > 0 {
+                row.push_str(", ");
+            }
+            row.push_str(&q.param(v));
+            if json.contains(&c) {
+                row.push_str("::jsonb");
+            }
+        }
+        row.push(')');
+        q.push(&row);
+    }
+    q
+}
+
+/// Multi-row INSERTs of `rows`, `CHUNK` rows a statement (see [`insert_values`]).
 async fn insert_chunks<R>(
     tx: &mut (impl Tx + ?Sized),
     table: &str,
@@ -307,22 +331,13 @@ async fn insert_chunks<R>(
     on_unique: fn() -> StoreError,
 ) -> Result<(), StoreError> {
     for (n, chunk) in rows.chunks(CHUNK).enumerate() {
-        let mut q = Q::new(format!("INSERT INTO {table} ({}) VALUES ", cols.join(", ")));
-        for (i, r) in chunk.iter().enumerate() {
-            let mut row = String::from(if i > 0 { ", (" } else { "(" });
-            for (c, v) in values(n * CHUNK + i, r).into_iter().enumerate() {
-                if c > 0 {
-                    row.push_str(", ");
-                }
-                row.push_str(&q.param(v));
-                if json.contains(&c) {
-                    row.push_str("::jsonb");
-                }
-            }
-            row.push(')');
-            q.push(&row);
-        }
-        tx.exec(q).await.map_err(|e| e.or_unique(on_unique()))?;
+        let rows = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, r)| values(n * CHUNK + i, r));
+        tx.exec(insert_values(table, cols, json, rows))
+            .await
+            .map_err(|e| e.or_unique(on_unique()))?;
     }
     Ok(())
 }
