@@ -282,7 +282,7 @@ pub async fn run(
     server_args: Vec<String>,
     o: &BenchOptions,
 ) -> Result<Report> {
-    let today = kikan_server::japan_today();
+    let today = kikan_app::japan_today();
     let ceiling_code = LocalGovCode::from_five("14998")?;
     let code = LocalGovCode::from_five("14999")?;
     let tenant = |code, name: &str| Tenant {
@@ -357,7 +357,7 @@ pub async fn run(
     let pool = Arc::new(households(&*store, code, today, 20_000).await?);
     // The load runs as a system with the 審査 role, like another business system would.
     let token =
-        kikan_store::accounts::add_api_token(&*store, code, "kikan bench", Role::Examiner).await?;
+        kikan_app::accounts::add_api_token(&*store, code, "kikan bench", Role::Examiner).await?;
     if pool.is_empty() {
         bail!("no households to move");
     }
@@ -460,7 +460,8 @@ pub async fn run(
     let started = Instant::now();
     let done = {
         let mut file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
-        kikan_store::extract::residents_as_of(&*store, code, on, &mut file).await?
+        kikan_app::extract::residents_as_of(&*store, code, on, kikan_app::japan_today(), &mut file)
+            .await?
     };
     let count = done.residents as usize;
     let as_of_seconds = started.elapsed().as_secs_f64();

@@ -4,10 +4,10 @@
 use crate::{StoreArgs, cli_event, registered};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
+use kikan_app::certificates::{CertificateIn, RequesterIn, request_of};
 use kikan_cert::CertFont;
 use kikan_cert::issue::{self, IssueError};
 use kikan_domain::{HouseholdId, LocalGovCode, PersonId};
-use kikan_server::certificates::{CertificateIn, RequesterIn, request_of};
 use kikan_store::Store;
 use kikan_store::certificates::{Certificate, CertificateQuery};
 use std::collections::BTreeMap;
@@ -193,59 +193,12 @@ async fn prepared(
     approval: Option<String>,
 ) -> Result<(LocalGovCode, issue::Prepared)> {
     let code = registered(store, &args.tenant).await?;
-    let tenant = store
-        .tenant(code)
-        .await?
-        .ok_or_else(|| anyhow!("団体 {code} は登録されていません"))?;
-    let members = match args.household {
-        Some(h) => Some(
-            issue::household_members(store, code, HouseholdId(h))
-                .await
-                .map_err(issue_error)?,
-        ),
-        None => None,
-    };
-    let input = args.input(approval.clone());
-    let request =
-        request_of(&input, members).map_err(|e| anyhow!("{} {}", e.body.code, e.body.message))?;
-    let persons: Vec<i64> = request.persons.iter().map(|p| p.0).collect();
-    match issue::prepare(
-        store,
-        &tenant,
-        request,
-        approval.as_deref(),
-        kikan_server::japan_today(),
-    )
-    .await
-    {
-        Ok(p) => {
-            if let Some(reason) = &p.approval {
-                audit(
-                    store,
-                    code,
-                    p.request.persons.iter().copied(),
-                    "support.approve",
-                    Some(&args.purpose),
-                    format!("第三者からの証明書の交付の請求を承認: {reason}"),
-                )
-                .await?;
-            }
-            Ok((code, p))
-        }
-        Err(e) => {
-            if let IssueError::Refused { measure } = &e {
-                let mut ev = cli_event(
-                    "request.refused",
-                    Some(&args.purpose),
-                    format!("証明書の交付の請求を拒否(支援措置 {measure} の加害者等)"),
-                );
-                ev.persons = persons;
-                ev.outcome = kikan_security::Outcome::Denied;
-                store.append_audit(code, &[ev]).await?;
-            }
-            Err(issue_error(e))
-        }
-    }
+    let actor = kikan_app::Actor::command_line(code, Some(&args.purpose));
+    let input = args.input(approval);
+    let p = kikan_app::certificates::prepare(store, &actor, &input, kikan_app::japan_today())
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    Ok((code, p))
 }
 
 /// Appends the CLI's audit event about these persons.
@@ -501,7 +454,7 @@ async fn households(
     tenant: LocalGovCode,
     n: usize,
 ) -> Result<Vec<Vec<PersonId>>> {
-    let today = kikan_server::japan_today();
+    let today = kikan_app::japan_today();
     let mut by_household: BTreeMap<HouseholdId, Vec<PersonId>> = BTreeMap::new();
     let mut after = None;
     while by_household.len() < n {
@@ -542,7 +495,7 @@ async fn bench(
     if homes.is_empty() {
         bail!("団体 {code} に住民がいません(kikan gen か kikan demo で作成してください)");
     }
-    let today = kikan_server::japan_today();
+    let today = kikan_app::japan_today();
     let mut prepared = Vec::with_capacity(count);
     for i in 0..count {
         let members = homes[i % homes.len()].clone();
@@ -567,8 +520,7 @@ async fn bench(
             fee_exempt: None,
             approval_reason: None,
         };
-        let mut request =
-            request_of(&input, Some(members)).map_err(|e| anyhow!("{}", e.body.message))?;
+        let mut request = request_of(&input, Some(members)).map_err(|e| anyhow!("{e}"))?;
         request.whole_household = true;
         match issue::prepare(&*store, &t, request, None, today).await {
             Ok(p) => prepared.push(p),

@@ -64,6 +64,16 @@ pub struct Address {
 }
 
 impl Address {
+    /// The address shown in place of a protected person's (支援措置).
+    pub fn withheld() -> Self {
+        Address {
+            postal_code: None,
+            place: WITHHELD.into(),
+            banchi: String::new(),
+            katagaki: None,
+        }
+    }
+
     pub fn parse(
         postal_code: Option<&str>,
         place: &str,
@@ -262,7 +272,32 @@ impl Person {
     pub fn is_head(&self) -> bool {
         self.relationship == Relationship::Head
     }
+
+    /// 支援措置: every address of the record withheld (current, previous, before moving
+    /// in, destination), for a reader who may not learn where the person lives.
+    pub fn withhold_addresses(&mut self) {
+        self.address = Address::withheld();
+        self.moved_in = None;
+        self.previous_address_in_city = None;
+        match &mut self.status {
+            PersonStatus::Active => {}
+            PersonStatus::MovingOut { destination, .. } => *destination = Address::withheld(),
+            PersonStatus::Removed { destination, .. } => {
+                if destination.is_some() {
+                    *destination = Some(Address::withheld());
+                }
+            }
+        }
+    }
+
+    /// The 個人番号 fields of the record (one), for code that must handle each of them.
+    pub fn individual_numbers_mut(&mut self) -> Vec<&mut Option<IndividualNumber>> {
+        vec![&mut self.individual_number]
+    }
 }
+
+/// What a withheld address reads as (支援措置).
+pub const WITHHELD: &str = "(支援措置のため表示しません)";
 
 /// 世帯: a household at one address with exactly one head while it exists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -306,7 +306,7 @@ pub async fn add_staff(
     Json(input): Json<StaffIn>,
 ) -> R<(StatusCode, Json<NewStaffView>)> {
     let role = role_in(&input.role)?;
-    let created = kikan_store::accounts::add_staff(
+    let created = kikan_app::accounts::add_staff(
         &*state.store,
         &state.keys,
         p.tenant,
@@ -397,7 +397,7 @@ pub async fn add_token(
 ) -> R<(StatusCode, Json<TokenOut>)> {
     let role = role_in(&input.role)?;
     let token =
-        kikan_store::accounts::add_api_token(&*state.store, p.tenant, &input.name, role).await?;
+        kikan_app::accounts::add_api_token(&*state.store, p.tenant, &input.name, role).await?;
     state
         .store
         .append_audit(
@@ -554,7 +554,7 @@ pub async fn audit_verify(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
 ) -> R<Json<VerifyView>> {
-    let outcome = kikan_store::audit::verify(&*state.store, p.tenant).await?;
+    let outcome = kikan_app::audit::verify(&*state.store, p.tenant).await?;
     audited_read(&state, &p, "監査ログの検証".into()).await?;
     Ok(Json(match outcome {
         Ok(n) => VerifyView {

@@ -53,19 +53,20 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// An audit event of this principal.
-    pub fn event(&self, action: &str, persons: Vec<i64>, detail: impl Into<String>) -> AuditEvent {
-        AuditEvent {
-            at: Utc::now(),
-            actor: self.actor.clone(),
-            role: Some(self.role.code().into()),
-            action: action.into(),
+    /// The principal as the use cases know them.
+    pub fn actor(&self) -> kikan_app::Actor {
+        kikan_app::Actor {
+            tenant: self.tenant,
+            name: self.actor.clone(),
+            role: Some(self.role),
             purpose: self.purpose.clone(),
-            persons,
-            detail: detail.into(),
-            outcome: Outcome::Ok,
             client: self.client.clone(),
         }
+    }
+
+    /// An audit event of this principal.
+    pub fn event(&self, action: &str, persons: Vec<i64>, detail: impl Into<String>) -> AuditEvent {
+        self.actor().event(action, persons, detail)
     }
 
     /// The stated purpose, required before personal data is shown.

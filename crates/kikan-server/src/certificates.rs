@@ -11,13 +11,11 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
+use kikan_app::certificates::{self, CertificateIn, FieldError, PrepareError};
 use kikan_cert::issue::{self, IssueError, Prepared};
 use kikan_cert::{CertError, CertFont, Rendered};
-use kikan_domain::certificate::{
-    CertificateKind, CertificateRequest, Item, Layout, RequesterInfo, RequesterKind,
-};
-use kikan_domain::{DomainError, HouseholdId, PersonId};
-use kikan_security::{Outcome, Permission};
+use kikan_domain::PersonId;
+use kikan_domain::certificate::{CertificateKind, Item};
 use kikan_store::certificates::{Certificate, CertificateQuery};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -137,165 +135,25 @@ where
 
 // ---------- input ----------
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct RequesterIn {
-    /// self (本人), same_household (同一世帯), third_party (第三者), professional (弁護士等職務上請求).
-    pub kind: String,
-    /// The requester's own record, when they are a resident.
-    pub person_id: Option<i64>,
-    pub name: Option<String>,
-    /// 生年月日 (和暦 or 西暦).
-    pub birth_date: Option<String>,
-    pub address: Option<String>,
-    /// 請求の事由 (third parties, professionals).
-    pub reason: Option<String>,
-    /// 資格・登録番号 (professionals).
-    pub qualification: Option<String>,
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        ApiError::from(e.error).at(e.field)
+    }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct CertificateIn {
-    /// resident_copy (住民票の写し), resident_items (住民票記載事項証明書), removed_copy
-    /// (除票の写し), removed_items (除票記載事項証明書).
-    pub kind: String,
-    /// household (世帯連記式; the default for 住民票) or individual (個人票).
-    pub layout: Option<String>,
-    /// 世帯全員: every current member of this household.
-    pub household_id: Option<i64>,
-    /// Or chosen persons, in print order.
-    #[serde(default)]
-    pub persons: Vec<i64>,
-    /// 写し: optional items asked for (honseki, relationship, juminhyo_code,
-    /// individual_number, residence_details). 記載事項証明書: the items certified.
-    #[serde(default)]
-    pub items: Vec<String>,
-    pub requester: RequesterIn,
-    /// 使用目的.
-    pub purpose: String,
-    /// 本人確認書類.
-    pub identity_check: String,
-    pub copies: Option<u32>,
-    /// 手数料免除の理由.
-    pub fee_exempt: Option<String>,
-    /// 審査's approval of a third-party request concerning a 支援措置 subject.
-    pub approval_reason: Option<String>,
-}
-
-/// Reads a request as the API (and the CLI) take it; `members` are the household's when
-/// 世帯全員 was asked for.
-pub fn request_of(input: &CertificateIn, members: Option<Vec<PersonId>>) -> R<CertificateRequest> {
-    let kind = CertificateKind::parse(&input.kind).map_err(|e| ApiError::from(e).at("kind"))?;
-    let layout = match input.layout.as_deref().map(str::trim) {
-        None | Some("") => {
-            if kind.of_removed() {
-                Layout::Individual
-            } else {
-                Layout::Household
-            }
+impl From<PrepareError> for ApiError {
+    fn from(e: PrepareError) -> Self {
+        match e {
+            PrepareError::Field(f) => f.into(),
+            PrepareError::Issue(i) => i.into(),
         }
-        Some("household" | "世帯連記式") => Layout::Household,
-        Some("individual" | "個人票") => Layout::Individual,
-        Some(other) => {
-            return Err(ApiError::from(DomainError::UnknownCode {
-                kind: "様式",
-                value: other.to_string(),
-            })
-            .at("layout"));
-        }
-    };
-    let items = input
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, s)| Item::parse(s).map_err(|e| ApiError::from(e).at(format!("items[{i}]"))))
-        .collect::<R<Vec<_>>>()?;
-    let r = &input.requester;
-    let requester = RequesterInfo {
-        kind: Some(
-            RequesterKind::parse(&r.kind).map_err(|e| ApiError::from(e).at("requester.kind"))?,
-        ),
-        person_id: r.person_id.map(PersonId),
-        name: r.name.clone().filter(|s| !s.trim().is_empty()),
-        birth_date: r
-            .birth_date
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .map(|d| date_in(d, "requester.birth_date"))
-            .transpose()?,
-        address: r.address.clone().filter(|s| !s.trim().is_empty()),
-        reason: r.reason.clone().filter(|s| !s.trim().is_empty()),
-        qualification: r.qualification.clone().filter(|s| !s.trim().is_empty()),
-    };
-    let whole = members.is_some();
-    let persons = members.unwrap_or_else(|| input.persons.iter().map(|i| PersonId(*i)).collect());
-    Ok(CertificateRequest {
-        kind,
-        layout,
-        persons,
-        whole_household: whole,
-        items,
-        requester,
-        purpose: input.purpose.trim().to_string(),
-        identity_check: input.identity_check.trim().to_string(),
-        copies: input.copies.unwrap_or(1),
-        fee_exempt: input.fee_exempt.clone().filter(|s| !s.trim().is_empty()),
-    })
+    }
 }
 
-/// Checks a request and builds its content; a refusal under a 支援措置 is audited.
+/// Checks a request and builds its content (see `kikan_app::certificates::prepare`).
 async fn prepare(state: &AppState, p: &Principal, input: &CertificateIn) -> R<Prepared> {
     p.purpose()?;
-    let members = match input.household_id {
-        Some(h) => {
-            Some(issue::household_members(state.store.as_ref(), p.tenant, HouseholdId(h)).await?)
-        }
-        None => None,
-    };
-    let request = request_of(input, members)?;
-    let tenant = state
-        .store
-        .tenant(p.tenant)
-        .await?
-        .ok_or_else(|| ApiError::not_found("団体"))?;
-    // Only an examiner's approval counts.
-    let approval = input
-        .approval_reason
-        .as_deref()
-        .filter(|_| p.role.allows(Permission::ApproveException));
-    let persons: Vec<i64> = request.persons.iter().map(|x| x.0).collect();
-    match issue::prepare(
-        state.store.as_ref(),
-        &tenant,
-        request,
-        approval,
-        (state.today)(),
-    )
-    .await
-    {
-        Ok(prepared) => {
-            // Only a request that went through by the examiner's approval is one.
-            if let Some(reason) = &prepared.approval {
-                let e = p.event(
-                    "support.approve",
-                    persons,
-                    format!("第三者からの証明書の交付の請求を承認: {reason}"),
-                );
-                state.store.append_audit(p.tenant, &[e]).await?;
-            }
-            Ok(prepared)
-        }
-        Err(IssueError::Refused { measure }) => {
-            let mut e = p.event(
-                "request.refused",
-                persons,
-                format!("証明書の交付の請求を拒否(支援措置 {measure} の加害者等)"),
-            );
-            e.outcome = Outcome::Denied;
-            state.store.append_audit(p.tenant, &[e]).await?;
-            Err(IssueError::Refused { measure }.into())
-        }
-        Err(e) => Err(e.into()),
-    }
+    Ok(certificates::prepare(&*state.store, &p.actor(), input, state.clock.today()).await?)
 }
 
 fn pdf_response(r: Rendered, c: Option<&Certificate>) -> R<Response> {

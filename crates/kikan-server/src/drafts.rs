@@ -3,15 +3,15 @@
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::dto::{ChangeRequest, ChangeResult, redact_numbers};
+use crate::dto::{ChangeRequest, ChangeResult};
 use crate::error::{ApiError, ApiJson as Json, ApiPath as Path, ApiQuery as Query, ErrorBody};
-use crate::routes::{change_event, change_result, prepare_entry};
+use crate::routes::{change_result, prepare_entry};
 use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
-use kikan_store::drafts::{Draft, DraftDecision};
-use kikan_store::service;
+use kikan_app::drafts::{self as app, DraftError, Intake};
+use kikan_app::record::intake_warnings;
+use kikan_store::drafts::Draft;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -26,7 +26,7 @@ pub struct DraftView {
     pub created_at: String,
     /// The kind of change requested (move_in, relocation …).
     pub kind: String,
-    /// The request as entered (the 個人番号 replaced).
+    /// The request as entered (every 個人番号 left out).
     #[schema(value_type = Object)]
     pub request: serde_json::Value,
     pub decided_by: Option<String>,
@@ -43,9 +43,27 @@ fn parse_request(text: &str) -> R<ChangeRequest> {
         .map_err(|e| ApiError::bad_request(format!("リクエストの形式が正しくありません({e})")))
 }
 
+impl From<DraftError> for ApiError {
+    fn from(e: DraftError) -> Self {
+        match e {
+            DraftError::NotFound => ApiError::not_found("下書き"),
+            DraftError::Decided(_) => ApiError::new(StatusCode::CONFLICT, e.code(), e.to_string()),
+            DraftError::Store(s) => s.into(),
+        }
+    }
+}
+
+/// The request as entered, without its 個人番号: read into its typed form, every
+/// number removed (`ChangeRequest::without_individual_numbers`), written back.
+fn shown_request(text: &str) -> serde_json::Value {
+    match serde_json::from_str::<ChangeRequest>(text) {
+        Ok(req) => serde_json::to_value(req.without_individual_numbers()).unwrap_or_default(),
+        Err(_) => serde_json::Value::Null,
+    }
+}
+
 fn view(d: &Draft) -> DraftView {
-    let mut request: serde_json::Value = serde_json::from_str(&d.request).unwrap_or_default();
-    redact_numbers(&mut request);
+    let request = shown_request(&d.request);
     let kind = request["change"]["type"]
         .as_str()
         .unwrap_or_default()
@@ -65,32 +83,27 @@ fn view(d: &Draft) -> DraftView {
     }
 }
 
-/// The domain's warnings about an entry, for the examiner: a late notification, and
-/// persons under a 支援措置 in force.
+/// What 審査 should know about a draft's change: the domain's warnings (a late
+/// notification, persons under a 支援措置) and names the certificate font cannot print.
 async fn warnings(
     state: &AppState,
     p: &Principal,
     entry: &kikan_domain::LedgerEntry,
 ) -> R<Vec<String>> {
-    let mut out = vec![];
-    if entry.late {
-        out.push(
-            "届出期間(14日)を過ぎた届出です。届出期間経過の記録を確認してください".to_string(),
-        );
-    }
-    let persons = entry.change.references().0;
-    let today = (state.today)();
-    let protected = state
-        .store
-        .support_for(p.tenant, &persons)
-        .await?
-        .iter()
-        .any(|m| m.in_force(today));
-    if protected {
-        out.push("支援措置の対象者が含まれています。住所等の取扱いに注意してください".to_string());
-    }
+    let mut out = intake_warnings(&*state.store, p.tenant, entry, state.clock.today()).await?;
     out.extend(crate::certificates::print_warnings(state, entry).await);
     Ok(out)
+}
+
+/// The change a draft keeps, or (for a draft entered before intakes were kept) its
+/// request parsed again.
+async fn intake(state: &AppState, p: &Principal, d: &Draft) -> R<Intake> {
+    if let Some(intake) = app::intake_of(d)? {
+        return Ok(intake);
+    }
+    let req = parse_request(&d.request)?;
+    let (entry, expect) = prepare_entry(state, p.tenant, &p.actor, &req).await?;
+    Ok(Intake { entry, expect })
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/drafts", tag = "changes", request_body = ChangeRequest,
@@ -106,34 +119,10 @@ pub async fn add(
     let req = parse_request(&text)?;
     // The same checks as a commit, now, so that the counter hears of a mistake at once.
     let (entry, expect) = prepare_entry(&state, p.tenant, &p.actor, &req).await?;
-    service::dry_run(&*state.store, p.tenant, &entry, &expect).await?;
-    let draft = Draft {
-        id: service::new_id(),
-        status: "pending".into(),
-        created_by: p.actor.clone(),
-        created_at: Utc::now(),
-        request: text,
-        decided_by: None,
-        decided_at: None,
-        note: None,
-        seq: None,
-    };
-    state.store.add_draft(p.tenant, &draft).await?;
-    let warned = warnings(&state, &p, &entry).await?;
-    let persons = entry.change.references().0.iter().map(|x| x.0).collect();
-    state
-        .store
-        .append_audit(
-            p.tenant,
-            &[p.event(
-                "draft.add",
-                persons,
-                format!("下書き {}: {}", draft.id, entry.reason().label()),
-            )],
-        )
-        .await?;
+    let intake = Intake { entry, expect };
+    let draft = app::add(&*state.store, &p.actor(), text, &intake).await?;
     let mut out = view(&draft);
-    out.warnings = warned;
+    out.warnings = warnings(&state, &p, &intake.entry).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -181,30 +170,13 @@ pub async fn list(
     for d in &drafts {
         let mut v = view(d);
         if d.status == "pending"
-            && let Ok(req) = parse_request(&d.request)
-            && let Ok((entry, _)) = prepare_entry(&state, p.tenant, &p.actor, &req).await
+            && let Ok(i) = intake(&state, &p, d).await
         {
-            v.warnings = warnings(&state, &p, &entry).await?;
+            v.warnings = warnings(&state, &p, &i.entry).await?;
         }
         out.push(v);
     }
     Ok(Json(out))
-}
-
-async fn pending(state: &AppState, p: &Principal, id: i64) -> R<Draft> {
-    let d = state
-        .store
-        .draft(p.tenant, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("下書き"))?;
-    if d.status != "pending" {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "E-DRAFT-001",
-            format!("この下書きは既に処理されています(状態: {})", d.status),
-        ));
-    }
-    Ok(d)
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/drafts/{id}/commit", tag = "changes",
@@ -215,37 +187,9 @@ pub async fn commit(
     Extension(p): Extension<Principal>,
     Path(path): Path<(String, i64)>,
 ) -> R<(StatusCode, Json<ChangeResult>)> {
-    let d = pending(&state, &p, path.1).await?;
-    let req = parse_request(&d.request)?;
-    let (entry, expect) = prepare_entry(&state, p.tenant, &p.actor, &req).await?;
-    let event = change_event(
-        &p,
-        &entry,
-        Some(format!(
-            "{}(下書き {} 入力: {} を審査して確定)",
-            entry.reason().label(),
-            d.id,
-            d.created_by
-        )),
-    );
-    // The change and the draft's decision commit together: of two examiners (in any
-    // number of server processes) committing one draft, one lands, the other conflicts.
-    let decision = DraftDecision {
-        status: "committed",
-        by: p.actor.clone(),
-        at: Utc::now(),
-        note: None,
-        seq: None,
-    };
-    let recorded = service::record_audited(
-        &*state.store,
-        p.tenant,
-        entry,
-        &expect,
-        Some(event),
-        Some((d.id, &decision)),
-    )
-    .await?;
+    let d = app::pending(&*state.store, p.tenant, path.1).await?;
+    let intake = intake(&state, &p, &d).await?;
+    let recorded = app::commit(&*state.store, &p.actor(), &d, intake).await?;
     Ok((StatusCode::CREATED, Json(change_result(&recorded))))
 }
 
@@ -264,31 +208,9 @@ pub async fn reject(
     Path(path): Path<(String, i64)>,
     Json(input): Json<RejectIn>,
 ) -> R<Json<DraftView>> {
-    if input.note.trim().is_empty() {
-        return Err(ApiError::from(kikan_domain::DomainError::Missing {
-            field: "差戻しの理由",
-        })
-        .at("note"));
-    }
-    let mut d = pending(&state, &p, path.1).await?;
-    let decision = DraftDecision {
-        status: "rejected",
-        by: p.actor.clone(),
-        at: Utc::now(),
-        note: Some(input.note.trim().to_string()),
-        seq: None,
-    };
-    state.store.decide_draft(p.tenant, d.id, &decision).await?;
-    state
-        .store
-        .append_audit(
-            p.tenant,
-            &[p.event("draft.reject", vec![], format!("下書き {} を差戻し", d.id))],
-        )
-        .await?;
-    d.status = "rejected".into();
-    d.decided_by = Some(decision.by);
-    d.decided_at = Some(decision.at);
-    d.note = decision.note;
+    let d = app::pending(&*state.store, p.tenant, path.1).await?;
+    let d = app::reject(&*state.store, &p.actor(), d, &input.note)
+        .await
+        .map_err(|e| ApiError::from(e).at("note"))?;
     Ok(Json(view(&d)))
 }

@@ -3,9 +3,10 @@
 
 use crate::error::ApiError;
 use chrono::{DateTime, NaiveDate, Utc};
+use kikan_app::ids::{new_household_id, new_person_id};
+use kikan_app::protect::Shown;
 use kikan_domain::wareki::{format_wareki, parse_date};
 use kikan_domain::*;
-use kikan_store::service::{new_household_id, new_person_id};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -22,7 +23,7 @@ pub fn date_in(s: &str, field: &str) -> R<NaiveDate> {
 
 // ---------- inputs ----------
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AddressIn {
     /// 郵便番号 (231-0005).
     pub postal_code: Option<String>,
@@ -53,7 +54,7 @@ fn opt_address(a: &Option<AddressIn>, field: &str) -> R<Option<Address>> {
     a.as_ref().map(|a| a.parse(field)).transpose()
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct NameIn {
     /// 氏 (or the whole name of a foreign resident).
     pub family: String,
@@ -62,7 +63,7 @@ pub struct NameIn {
     pub given: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct HonsekiIn {
     /// 本籍.
     pub domicile: String,
@@ -70,7 +71,7 @@ pub struct HonsekiIn {
     pub head_name: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ForeignIn {
     /// 国籍・地域.
     pub nationality: String,
@@ -86,7 +87,7 @@ pub struct ForeignIn {
     pub card_number: Option<String>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PersonIn {
     pub name: NameIn,
     /// 振り仮名 (any kana form).
@@ -184,7 +185,7 @@ fn fresh_juminhyo_code(field: &str) -> R<JuminhyoCode> {
     at(JuminhyoCode::from_body(&body), field)
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RelIn {
     pub person_id: i64,
     /// 続柄 to the (new) head.
@@ -220,7 +221,7 @@ fn ids(v: &[i64]) -> Vec<PersonId> {
 
 /// An item to correct (職権修正) and its new value; the old value is taken from the
 /// record as it stands and kept in the ledger.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "item", rename_all = "snake_case")]
 pub enum CorrectionIn {
     Name { new: NameIn },
@@ -235,7 +236,7 @@ pub enum CorrectionIn {
 }
 
 /// One 異動, by type.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChangeIn {
     /// 転入 / 国外からの転入 / 職権記載. Without `household_id` the persons form a new
@@ -337,7 +338,7 @@ pub enum ChangeIn {
     AliasDeletion { person_id: i64 },
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct NotifierIn {
     pub name: String,
     /// 本人, 世帯主, 世帯員, 代理人 …
@@ -345,13 +346,13 @@ pub struct NotifierIn {
 }
 
 /// A household version the clerk saw; the change fails with a conflict if it moved on.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ExpectIn {
     pub household_id: i64,
     pub version: u64,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ChangeRequest {
     /// 異動日 (和暦 or 西暦). Not needed for move_out.
     pub effective_on: Option<String>,
@@ -373,6 +374,43 @@ pub struct ParsedChange {
 }
 
 impl ChangeRequest {
+    /// The request as a reader who may not see 個人番号 gets it: every number left
+    /// out. The match names each kind of change, so a new kind that carries a number
+    /// cannot be added without being handled here.
+    pub fn without_individual_numbers(mut self) -> Self {
+        match &mut self.change {
+            ChangeIn::MoveIn { persons, .. } => {
+                persons.iter_mut().for_each(|p| p.individual_number = None)
+            }
+            ChangeIn::Birth { person, .. } => person.individual_number = None,
+            ChangeIn::Correction { correction, .. } => match correction {
+                CorrectionIn::IndividualNumber { new } => *new = None,
+                CorrectionIn::Name { .. }
+                | CorrectionIn::Furigana { .. }
+                | CorrectionIn::BirthDate { .. }
+                | CorrectionIn::Sex { .. }
+                | CorrectionIn::Honseki { .. }
+                | CorrectionIn::Relationship { .. }
+                | CorrectionIn::JuminhyoCode { .. }
+                | CorrectionIn::Nationality { .. } => {}
+            },
+            ChangeIn::Relocation { .. }
+            | ChangeIn::MoveOut { .. }
+            | ChangeIn::MoveOutConfirmed { .. }
+            | ChangeIn::HouseholdSplit { .. }
+            | ChangeIn::HouseholdMerge { .. }
+            | ChangeIn::HeadChange { .. }
+            | ChangeIn::CompositionChange { .. }
+            | ChangeIn::Death { .. }
+            | ChangeIn::ExOfficioRemoval { .. }
+            | ChangeIn::ResidenceStatusChange { .. }
+            | ChangeIn::ForeignRemoval { .. }
+            | ChangeIn::AliasRecord { .. }
+            | ChangeIn::AliasDeletion { .. } => {}
+        }
+        self
+    }
+
     /// Parses the request. `current` gives the record a correction starts from.
     pub fn parse(&self, current: Option<&Person>) -> R<ParsedChange> {
         let notified_on = date_in(&self.notified_on, "notified_on")?;
@@ -803,62 +841,13 @@ pub struct PersonView {
     pub address_withheld: bool,
 }
 
-/// What a withheld address reads as.
-pub const WITHHELD: &str = "(支援措置のため表示しません)";
-
-/// An address withheld for a support measure.
-pub fn address_view_withheld() -> AddressView {
-    withheld_address()
-}
-
-fn withheld_address() -> AddressView {
-    AddressView {
-        postal_code: None,
-        place: WITHHELD.into(),
-        banchi: String::new(),
-        katagaki: None,
-        line: WITHHELD.into(),
-    }
-}
-
-impl PersonView {
-    /// Marks a protected person; when the caller may not see where they live, every
-    /// address of the view (current, previous, destination) is withheld.
-    pub fn protect(&mut self, show_address: bool) {
-        self.support_measure = true;
-        if !show_address {
-            self.withhold_address();
-        }
-    }
-
-    /// Withholds every address of the view (current, previous, destination).
-    pub fn withhold_address(&mut self) {
-        self.address_withheld = true;
-        self.address = withheld_address();
-        self.moved_in = None;
-        self.previous_address_in_city = None;
-        if self.status.destination.is_some() {
-            self.status.destination = Some(withheld_address());
-        }
-    }
-}
-
-/// Replaces every 個人番号 in a change's JSON (views never carry it).
-pub fn redact_numbers(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(map) => {
-            let correction = map.get("item").and_then(|i| i.as_str()) == Some("IndividualNumber");
-            for (k, child) in map.iter_mut() {
-                let number = k == "individual_number" || (correction && (k == "old" || k == "new"));
-                if number && child.is_string() {
-                    *child = serde_json::Value::String("(個人番号)".into());
-                } else {
-                    redact_numbers(child);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_numbers),
-        _ => {}
+impl From<&Shown> for PersonView {
+    /// A person as the 支援措置 rule lets this reader see them (`kikan_app::protect`).
+    fn from(s: &Shown) -> Self {
+        let mut v = PersonView::from(&s.person);
+        v.support_measure = s.protected;
+        v.address_withheld = s.withheld;
+        v
     }
 }
 
@@ -866,7 +855,7 @@ impl EntryView {
     /// Withholds the change's details (addresses among them) from a caller who may not
     /// see a protected person's whereabouts.
     pub fn withhold(&mut self) {
-        self.change = serde_json::json!({"withheld": WITHHELD});
+        self.change = serde_json::json!({"withheld": kikan_domain::person::WITHHELD});
     }
 }
 
@@ -978,9 +967,9 @@ pub struct HouseholdView {
     pub members: Vec<PersonView>,
 }
 
-pub fn household_view(h: &Household, members: &[Person]) -> HouseholdView {
-    let mut members: Vec<&Person> = members.iter().collect();
-    members.sort_by_key(|p| (p.id != h.head, p.birth_date, p.id));
+pub fn household_view(h: &Household, members: &[Shown]) -> HouseholdView {
+    let mut members: Vec<&Shown> = members.iter().collect();
+    members.sort_by_key(|s| (s.person.id != h.head, s.person.birth_date, s.person.id));
     HouseholdView {
         id: h.id.0,
         head_id: h.head.0,
@@ -1016,11 +1005,8 @@ impl From<&LedgerEntry> for EntryView {
             recorded_at: e.recorded_at,
             operator: e.operator.clone(),
             late: e.late,
-            change: {
-                let mut v = serde_json::to_value(&e.change).unwrap_or_default();
-                redact_numbers(&mut v);
-                v
-            },
+            // Views never carry a 個人番号.
+            change: serde_json::to_value(e.change.without_individual_numbers()).unwrap_or_default(),
         }
     }
 }

@@ -3,9 +3,9 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use kikan_app::check::CheckError;
 use kikan_domain::DomainError;
 use kikan_store::StoreError;
-use kikan_store::check::CheckError;
 use serde::Serialize;
 use utoipa::ToSchema;
 

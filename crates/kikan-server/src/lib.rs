@@ -1,8 +1,9 @@
 //! kikan-server: the HTTP API (JSON; OpenAPI 3.1 at `/openapi.json`).
 //!
-//! **Architecture invariant:** the server is thin. It parses requests into domain
-//! values (`dto`), calls the registry service or the store, and renders views. Only
-//! this crate knows HTTP and the API's JSON shapes.
+//! **Architecture invariant:** the server is thin. It authenticates, parses requests
+//! into domain values (`dto`), calls the use cases of `kikan-app` (and, for plain reads
+//! and the account plumbing, the store), and renders views. Only this crate knows HTTP
+//! and the API's JSON shapes.
 
 pub mod accounts;
 pub mod auth;
@@ -18,7 +19,6 @@ pub mod ui;
 pub use auth::{Policy, Principal};
 use axum::Json;
 use axum::Router;
-use chrono::NaiveDate;
 use kikan_security::Permission;
 use kikan_security::crypto::Keyring;
 use kikan_store::Store;
@@ -37,8 +37,8 @@ pub struct AppState {
     pub keys: Arc<Keyring>,
     /// OIDC sign-ins waiting for the provider's answer, by `state`.
     pub oidc: Arc<std::sync::Mutex<std::collections::HashMap<String, oidc::Pending>>>,
-    /// Today's date in Japan (the registry's calendar); replaceable in tests.
-    pub today: Arc<dyn Fn() -> NaiveDate + Send + Sync>,
+    /// The registry's calendar (Japan's today); replaceable in tests.
+    pub clock: kikan_app::Clock,
     /// The certificate font file (IPAmj明朝), loaded on the first certificate.
     pub cert_font_path: std::path::PathBuf,
     pub cert_font: Arc<tokio::sync::OnceCell<Arc<kikan_cert::CertFont>>>,
@@ -50,16 +50,11 @@ impl AppState {
             store,
             keys,
             oidc: Arc::default(),
-            today: Arc::new(japan_today),
+            clock: kikan_app::Clock::japan(),
             cert_font_path: kikan_cert::CertFont::default_path(),
             cert_font: Arc::default(),
         }
     }
-}
-
-/// Today in Japan Standard Time (UTC+9, no daylight saving).
-pub fn japan_today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
 }
 
 #[derive(OpenApi)]

@@ -1,4 +1,5 @@
-//! The handlers. Each parses, calls the store or the registry service, and renders.
+//! The handlers. Each parses, calls a use case of `kikan-app` (or, for a plain read,
+//! the store), and renders.
 
 use crate::AppState;
 use crate::auth::Principal;
@@ -8,9 +9,9 @@ use crate::support::Protection;
 use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
+use kikan_app::record;
 use kikan_domain::{DomainError, HouseholdId, LedgerEntry, LocalGovCode, PersonId};
 use kikan_store::SearchQuery;
-use kikan_store::service;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -105,9 +106,9 @@ pub async fn record_change(
     Json(req): Json<ChangeRequest>,
 ) -> R<(StatusCode, Json<ChangeResult>)> {
     let (entry, expect) = prepare_entry(&state, p.tenant, &p.actor, &req).await?;
-    let event = change_event(&p, &entry, None);
+    let event = record::change_event(&p.actor(), &entry, None);
     let recorded =
-        service::record_audited(&*state.store, p.tenant, entry, &expect, Some(event), None).await?;
+        record::record_audited(&*state.store, p.tenant, entry, &expect, Some(event), None).await?;
     let mut result = change_result(&recorded);
     result
         .warnings
@@ -145,34 +146,15 @@ pub async fn prepare_entry(
         chrono::Utc::now(),
         operator.to_string(),
         parsed.notifier,
-        (state.today)(),
+        state.clock.today(),
     )?;
     Ok((entry, parsed.expect))
 }
 
-/// The audit event of a recorded change.
-pub fn change_event(
-    p: &Principal,
-    entry: &LedgerEntry,
-    detail: Option<String>,
-) -> kikan_security::AuditEvent {
-    let mut event = p.event(
-        "change.record",
-        vec![],
-        detail.unwrap_or_else(|| entry.reason().label().into()),
-    );
-    if event.purpose.is_none() {
-        event.purpose = Some("住民異動届の処理".into());
-    }
-    event
-}
-
-pub fn change_result(recorded: &service::Recorded) -> ChangeResult {
+pub fn change_result(recorded: &record::Recorded) -> ChangeResult {
     let mut warnings = Vec::new();
     if recorded.entry.late {
-        warnings.push(
-            "届出期間(14日)を過ぎた届出です。届出期間経過の記録を確認してください".to_string(),
-        );
+        warnings.push(record::LATE.to_string());
     }
     ChangeResult {
         entry: EntryView::from(&recorded.entry),
@@ -217,7 +199,7 @@ pub async fn get_person(
     .await?;
     let person = person.ok_or_else(|| ApiError::not_found("住民"))?;
     let shield = Protection::of(&state, &p, &[person.id]).await?;
-    Ok(Json(shield.person(PersonView::from(&person))))
+    Ok(Json(shield.person(&person)))
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/persons/{id}/history", tag = "residents",
@@ -255,7 +237,7 @@ pub async fn person_history(
                 seq: v.seq,
                 valid_from: date_view(v.valid_from),
                 valid_to: v.valid_to.map(date_view),
-                record: shield.person(PersonView::from(&v.person)),
+                record: shield.person(&v.person),
             })
             .collect(),
     }))
@@ -303,7 +285,7 @@ pub async fn get_household(
     let (h, members) = found.ok_or_else(|| ApiError::not_found("世帯"))?;
     let ids: Vec<PersonId> = members.iter().map(|m| m.id).collect();
     let shield = Protection::of(&state, &p, &ids).await?;
-    Ok(Json(shield.household(household_view(&h, &members))))
+    Ok(Json(shield.household(&h, &members)))
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/households/{id}/history", tag = "residents",
@@ -419,12 +401,7 @@ pub async fn search(
         search_detail(&q),
     )
     .await?;
-    Ok(Json(
-        shown
-            .into_iter()
-            .map(|h| shield.person(PersonView::from(h)))
-            .collect(),
-    ))
+    Ok(Json(shown.into_iter().map(|h| shield.person(h)).collect()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -449,7 +426,7 @@ pub async fn residents(
     let tenant = principal.tenant;
     let on = match &p.as_of {
         Some(d) => date_in(d, "as_of")?,
-        None => (state.today)(),
+        None => state.clock.today(),
     };
     let rows = state
         .store
@@ -469,11 +446,7 @@ pub async fn residents(
     audit(&state, &principal, "export.residents", vec![], detail).await?;
     let ids: Vec<PersonId> = rows.iter().map(|r| r.id).collect();
     let shield = Protection::of(&state, &principal, &ids).await?;
-    Ok(Json(
-        rows.iter()
-            .map(|r| shield.person(PersonView::from(r)))
-            .collect(),
-    ))
+    Ok(Json(rows.iter().map(|r| shield.person(r)).collect()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -517,7 +490,7 @@ pub async fn check(
     Extension(p): Extension<Principal>,
 ) -> R<Json<CheckView>> {
     let tenant = p.tenant;
-    let r = kikan_store::check::check(&*state.store, tenant).await;
+    let r = kikan_app::check::check(&*state.store, tenant).await;
     let detail = match &r {
         Ok(r) => format!("整合性検査: 異動 {} 件を再生、一致", r.entries),
         Err(e) => format!("整合性検査: 不一致または失敗({e})"),

@@ -5,83 +5,56 @@
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::dto::{DateView, EntryView, HouseholdView, PersonView, date_view};
+use crate::dto::{DateView, EntryView, HouseholdView, PersonView, date_view, household_view};
 use crate::error::{ApiError, ApiJson as Json, ApiPath as Path, ApiQuery as Query, ErrorBody};
 use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
+use kikan_app::protect;
 use kikan_domain::support::{
     MeasureId, Offender, RequestDecision, Requester, SupportMeasure, decide,
 };
-use kikan_domain::{DomainError, PersonId};
+use kikan_domain::{DomainError, Household, Person, PersonId};
 use kikan_security::{Outcome, Permission};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 use utoipa::{IntoParams, ToSchema};
 
 type R<T> = Result<T, ApiError>;
 
-/// Who among some persons is protected today, and whether this caller may see
-/// their addresses (審査, who handles the measures, may; nobody else).
-pub struct Protection {
-    protected: BTreeSet<PersonId>,
-    show_address: bool,
-}
+/// The 支援措置 rule (`kikan_app::protect`) for one request: who among some persons is
+/// protected today, and whether this caller may see their addresses.
+pub struct Protection(protect::Protection);
 
 impl Protection {
     pub async fn of(state: &AppState, p: &Principal, persons: &[PersonId]) -> R<Protection> {
-        let today = (state.today)();
-        let measures = state.store.support_for(p.tenant, persons).await?;
-        let protected = measures
-            .iter()
-            .filter(|m| m.in_force(today))
-            .flat_map(|m| m.protected())
-            .filter(|id| persons.contains(id))
-            .collect();
-        Ok(Protection {
-            protected,
-            show_address: p.role.allows(Permission::ApproveException),
-        })
+        let today = state.clock.today();
+        Ok(Protection(
+            protect::Protection::of(&*state.store, &p.actor(), persons, today).await?,
+        ))
     }
 
     pub fn is_protected(&self, id: PersonId) -> bool {
-        self.protected.contains(&id)
+        self.0.is_protected(id)
     }
 
     pub fn any(&self) -> bool {
-        !self.protected.is_empty()
+        self.0.any()
     }
 
     /// Whether details that reveal where protected persons live must be withheld.
     pub fn withholds(&self) -> bool {
-        self.any() && !self.show_address
+        self.0.withholds()
     }
 
-    pub fn person(&self, mut v: PersonView) -> PersonView {
-        if self.protected.contains(&PersonId(v.id)) {
-            v.protect(self.show_address);
-        }
-        v
+    pub fn person(&self, p: &Person) -> PersonView {
+        PersonView::from(&self.0.person(p))
     }
 
     /// A household with a protected member: its address (the members' too) is withheld.
-    pub fn household(&self, mut h: HouseholdView) -> HouseholdView {
-        let withhold = self.withholds();
-        h.members = std::mem::take(&mut h.members)
-            .into_iter()
-            .map(|m| {
-                let mut m = self.person(m);
-                if withhold {
-                    m.withhold_address();
-                }
-                m
-            })
-            .collect();
-        if withhold {
-            h.address = crate::dto::address_view_withheld();
-        }
-        h
+    pub fn household(&self, h: &Household, members: &[Person]) -> HouseholdView {
+        let (h, members) = self.0.household(h, members);
+        household_view(&h, &members)
     }
 
     pub fn entries(&self, entries: Vec<EntryView>) -> Vec<EntryView> {
@@ -173,7 +146,7 @@ pub async fn register(
     Extension(p): Extension<Principal>,
     Json(input): Json<MeasureIn>,
 ) -> R<(StatusCode, Json<MeasureView>)> {
-    let today = (state.today)();
+    let today = state.clock.today();
     let starts_on = match &input.starts_on {
         Some(d) => date_in(d, "starts_on")?,
         None => today,
@@ -208,7 +181,7 @@ pub async fn register(
         });
     }
     let m = SupportMeasure::new(
-        MeasureId(kikan_store::service::new_id()),
+        MeasureId(kikan_app::ids::new_id()),
         PersonId(input.applicant),
         together,
         offenders,
@@ -244,7 +217,7 @@ pub async fn list(
     Extension(p): Extension<Principal>,
     Query(q): Query<ListParams>,
 ) -> R<Json<Vec<MeasureView>>> {
-    let today = (state.today)();
+    let today = state.clock.today();
     let measures: Vec<SupportMeasure> = state
         .store
         .support_measures(p.tenant)
@@ -284,7 +257,7 @@ async fn change_measure(
     action: &str,
     f: impl FnOnce(&mut SupportMeasure, NaiveDate) -> Result<(), DomainError>,
 ) -> R<Json<MeasureView>> {
-    let today = (state.today)();
+    let today = state.clock.today();
     let mut m = state
         .store
         .support_measure(p.tenant, MeasureId(id))
@@ -372,7 +345,7 @@ pub async fn decide_request(
     Extension(p): Extension<Principal>,
     Json(input): Json<RequestIn>,
 ) -> R<Json<DecisionView>> {
-    let today = (state.today)();
+    let today = state.clock.today();
     let persons: Vec<PersonId> = input.persons.iter().map(|i| PersonId(*i)).collect();
     if persons.is_empty() {
         return Err(ApiError::from(DomainError::NoPersons).at("persons"));

@@ -105,6 +105,10 @@ impl<E: Engine> SqlStore<E> {
             created_by: r.get("created_by")?,
             created_at: r.get("created_at")?,
             request: self.sealer.unseal(t, r.text("request")?)?.into_owned(),
+            intake: r
+                .get::<Option<String>>("intake")?
+                .map(|i| self.sealer.unseal(t, &i).map(|p| p.into_owned()))
+                .transpose()?,
             decided_by: r.get("decided_by")?,
             decided_at: r.get("decided_at")?,
             note: r.get("note")?,
@@ -172,8 +176,8 @@ const STAFF: &str =
     "SELECT staff_id, login, name, role, password_hash, totp_secret, totp_last_step,
     failed_logins, locked_until, active, oidc_subject, created_at FROM staff";
 const AUDIT: &str = "SELECT seq, event, prev_hash, hash FROM audit";
-const DRAFT: &str = "SELECT draft_id, status, created_by, created_at, request, decided_by,
-    decided_at, note, seq FROM drafts";
+const DRAFT: &str = "SELECT draft_id, status, created_by, created_at, request, intake,
+    decided_by, decided_at, note, seq FROM drafts";
 
 fn role_of(r: &Row) -> Result<Role, StoreError> {
     let code: String = r.get("role")?;
@@ -822,16 +826,21 @@ impl<E: Engine> Store for SqlStore<E> {
     async fn add_draft(&self, tenant: LocalGovCode, d: &Draft) -> Result<(), StoreError> {
         let t = key(tenant);
         let request = self.sealer.seal(&t, &d.request)?.0;
+        let intake = match &d.intake {
+            Some(i) => Some(self.sealer.seal(&t, i)?.0),
+            None => None,
+        };
         let q = Q::new(
-            "INSERT INTO drafts (tenant_id, draft_id, status, created_by, created_at, request)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO drafts (tenant_id, draft_id, status, created_by, created_at, request, intake)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .arg(&t)
         .arg(d.id)
         .arg(&d.status)
         .arg(&d.created_by)
         .arg(d.created_at)
-        .arg(request);
+        .arg(request)
+        .arg(intake);
         self.write(tenant, vec![q], || StoreError::Conflict).await?;
         Ok(())
     }

@@ -1,6 +1,8 @@
 //! Drafts: a 異動 entered by 窓口, waiting for 審査 to examine and commit it (or
 //! reject it). The request is kept as the clerk submitted it (JSON of the API's
-//! `ChangeRequest`); nothing reaches the ledger until an examiner commits it.
+//! `ChangeRequest`), for the examiner to read, beside the change as it was parsed and
+//! checked at intake (`intake`, see `kikan_app::drafts`); nothing reaches the ledger
+//! until an examiner commits it.
 
 use chrono::{DateTime, Utc};
 
@@ -13,6 +15,9 @@ pub struct Draft {
     pub created_at: DateTime<Utc>,
     /// The request as submitted (the 個人番号 in it is sealed at rest like everywhere).
     pub request: String,
+    /// The parsed change (JSON of `kikan_app::drafts::Intake`), sealed at rest too;
+    /// None for drafts entered before it was kept.
+    pub intake: Option<String>,
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
     pub note: Option<String>,

@@ -1,19 +1,16 @@
-//! kikan-store: the storage trait in domain terms, and the registry service on top.
+//! kikan-store: the storage trait in domain terms, the rows it stores, and the sealing
+//! of 個人番号 at rest.
 //!
-//! **Architecture invariant:** nothing here knows SQL or HTTP. Each engine crate
-//! implements [`Store`]; the server and the CLI speak only to `dyn Store` through the
-//! functions of [`service`] and [`check`].
+//! **Architecture invariant:** nothing here knows SQL or HTTP, and nothing here is a
+//! use case. `kikan-store-sql` implements [`Store`] once for both engines; the use
+//! cases (`kikan-app`) call it from above.
 
 pub mod accounts;
-pub mod audit;
 pub mod bulk;
 pub mod certificates;
-pub mod check;
 pub mod drafts;
 pub mod error;
-pub mod extract;
 pub mod seal;
-pub mod service;
 
 pub use error::StoreError;
 

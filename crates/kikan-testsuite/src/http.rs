@@ -73,7 +73,7 @@ impl App {
 
     pub async fn staff(&self, tenant: LocalGovCode, login: &str, role: Role) -> Staff {
         let password = format!("pw-{login}-{:08x}", rand::random::<u32>());
-        let created = ok(kikan_store::accounts::add_staff(
+        let created = ok(kikan_app::accounts::add_staff(
             &*self.store,
             &self.keys,
             tenant,

@@ -9,8 +9,9 @@ pub mod pdf;
 pub mod stories;
 
 use chrono::{NaiveDate, Utc};
+use kikan_app::ids::new_person_id;
+use kikan_app::record::{self, Recorded};
 use kikan_domain::*;
-use kikan_store::service::{self, Recorded};
 use kikan_store::{Store, StoreError, Tenant};
 use kikan_store_postgres::PgStore;
 use kikan_store_sqlite::SqliteStore;
@@ -220,7 +221,7 @@ pub fn japanese(
     rel: &str,
 ) -> PersonData {
     PersonData {
-        id: service::new_person_id(),
+        id: new_person_id(),
         juminhyo_code: Some(ok(JuminhyoCode::from_body(&format!(
             "{:010}",
             rand::random::<u32>()
@@ -252,7 +253,7 @@ pub fn foreigner(
     status: &str,
 ) -> PersonData {
     PersonData {
-        id: service::new_person_id(),
+        id: new_person_id(),
         juminhyo_code: None,
         individual_number: None,
         name: ok(PersonName::parse(name, "")),
@@ -334,7 +335,7 @@ impl Clerk {
             }),
             self.today,
         )?;
-        service::record(&*self.store, self.tenant, entry, expect).await
+        record::record(&*self.store, self.tenant, entry, expect).await
     }
 
     pub async fn person(&self, id: PersonId) -> Person {

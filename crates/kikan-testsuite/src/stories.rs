@@ -1,9 +1,9 @@
 //! Stories: each drives the registry through a use case on any engine.
 
 use crate::*;
+use kikan_app::check::check;
+use kikan_app::ids::new_household_id;
 use kikan_store::SearchQuery;
-use kikan_store::check::check;
-use kikan_store::service::new_household_id;
 
 /// The 髙橋 family of four, moved in on 2026-04-01.
 pub struct Family {
@@ -873,7 +873,7 @@ pub async fn birth_and_death(s: TestStore) {
     let baby_id = baby.id;
     let mut as_head = baby.clone();
     as_head.relationship = Relationship::Head;
-    as_head.id = kikan_store::service::new_person_id();
+    as_head.id = kikan_app::ids::new_person_id();
     let r = c
         .record(
             Change::Birth {
@@ -1320,11 +1320,14 @@ pub async fn as_of_queries(s: TestStore) {
     assert_eq!(residents("2026-08-01").await, 3);
     // 基準日抽出 writes the same residents, one stored snapshot per line, in id order.
     let mut out = Vec::new();
-    let done =
-        ok(
-            kikan_store::extract::residents_as_of(&*c.store, c.tenant, d("2026-07-31"), &mut out)
-                .await,
-        );
+    let done = ok(kikan_app::extract::residents_as_of(
+        &*c.store,
+        c.tenant,
+        d("2026-07-31"),
+        kikan_app::japan_today(),
+        &mut out,
+    )
+    .await);
     // The 個人番号 stays sealed in the extraction; the keys open it.
     let text = String::from_utf8_lossy(&out).to_string();
     assert_eq!(text.matches("enc1:").count(), 4, "{text}");
@@ -1562,5 +1565,5 @@ pub async fn individual_numbers_are_sealed_at_rest(s: TestStore) {
     assert_eq!(by(replacement.as_str()).await, vec![f.head]);
     assert_eq!(by(number.as_str()).await, Vec::<PersonId>::new());
     // The replay check reads the sealed ledger and agrees.
-    ok(kikan_store::check::check(&*c.store, c.tenant).await);
+    ok(kikan_app::check::check(&*c.store, c.tenant).await);
 }

@@ -106,3 +106,44 @@ async fn a_draft_committed_by_two_servers_lands_once_postgres() {
     )
     .await;
 }
+
+/// A draft keeps the change as checked at intake: the examiner commits what the
+/// counter entered (the 個人番号 too), while no view of the draft shows the number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_keeps_its_checked_change_and_shows_no_number() {
+    let app = App::spawn(kikan_testsuite::fresh_sqlite().await).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let reception = app.as_role(t, Role::Reception).await;
+    let staff = app.staff(t, "shinsa", Role::Examiner).await;
+    let examiner = app.signed_in(t, &staff).await;
+    const NUMBER: &str = "123456789018";
+    let mut body = move_in_body("番号");
+    body["change"]["persons"][0]["individual_number"] = json!(NUMBER);
+    let (status, d) = reception.post(&format!("{base}/drafts"), body).await;
+    assert_eq!(status, 201, "{d}");
+    assert!(!d.to_string().contains(NUMBER), "{d}");
+    assert_eq!(d["kind"], "move_in", "{d}");
+    assert_eq!(
+        d["request"]["change"]["persons"][0]["name"]["given"], "番号",
+        "{d}"
+    );
+    let (_, list) = examiner.get(&format!("{base}/drafts?status=all")).await;
+    assert!(!list.to_string().contains(NUMBER), "{list}");
+    let id = d["id"].as_i64().unwrap_or_default();
+    let (status, done) = examiner
+        .post(&format!("{base}/drafts/{id}/commit"), json!({}))
+        .await;
+    assert_eq!(status, 201, "{done}");
+    assert!(!done.to_string().contains(NUMBER), "{done}");
+    assert_eq!(done["entry"]["operator"], "shinsa", "{done}");
+    let pid = done["person_ids"][0].as_i64().unwrap_or_default();
+    let (status, p) = examiner.get(&format!("{base}/persons/{pid}")).await;
+    assert_eq!(status, 200, "{p}");
+    assert_eq!(p["has_individual_number"], true, "{p}");
+    // The committed number is the one entered: the person is found by it.
+    let (_, found) = examiner
+        .get(&format!("{base}/search?individual_number={NUMBER}"))
+        .await;
+    assert_eq!(found[0]["id"].as_i64(), Some(pid), "{found}");
+}

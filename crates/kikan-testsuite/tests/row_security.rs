@@ -135,7 +135,7 @@ async fn a_connection_of_tenant_a_cannot_read_tenant_b() {
         today: a.today,
     };
     assert_eq!(
-        ok(kikan_store::check::check(&*as_app.store, ta).await).persons,
+        ok(kikan_app::check::check(&*as_app.store, ta).await).persons,
         4
     );
     let owner_view: i64 = ok(sqlx::query_scalar("SELECT count(*) FROM persons")

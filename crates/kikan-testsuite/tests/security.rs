@@ -53,7 +53,7 @@ async fn every_route_is_guarded(s: TestStore) {
         by_role.push((role, app.as_role(a, role).await));
     }
     let other = app.as_role(b, Role::Examiner).await;
-    let other_token = app.caller(Some(ok(kikan_store::accounts::add_api_token(
+    let other_token = app.caller(Some(ok(kikan_app::accounts::add_api_token(
         &*app.store,
         b,
         "他団体",
@@ -484,7 +484,7 @@ async fn audit_verification_catches_tampering(make: impl AsyncFn() -> TestStore)
             ok(store.append_audit(a, &[event]).await);
         }
         assert_eq!(
-            ok(kikan_store::audit::verify(&*store, a).await),
+            ok(kikan_app::audit::verify(&*store, a).await),
             Ok(5),
             "{}",
             case.name
@@ -512,7 +512,7 @@ async fn audit_verification_catches_tampering(make: impl AsyncFn() -> TestStore)
             }
         }
         assert_eq!(
-            ok(kikan_store::audit::verify(&*store, a).await),
+            ok(kikan_app::audit::verify(&*store, a).await),
             Err(case.expect),
             "{}",
             case.name

@@ -153,7 +153,14 @@ async fn protected_family(s: TestStore) {
     let mut out = Vec::new();
     let today = (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive();
     let done = kikan_testsuite::ok(
-        kikan_store::extract::residents_as_of(&*app.store, t, today, &mut out).await,
+        kikan_app::extract::residents_as_of(
+            &*app.store,
+            t,
+            today,
+            kikan_app::japan_today(),
+            &mut out,
+        )
+        .await,
     );
     let text = String::from_utf8_lossy(&out);
     assert_eq!((done.residents, done.withheld), (2, 2), "{text}");

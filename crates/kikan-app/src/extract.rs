@@ -9,9 +9,10 @@
 //! written with every address withheld and `"support_measure": true`: an extraction
 //! leaves the registry, and must not carry where they live.
 
-use crate::{Store, StoreError};
+use crate::protect::Protection;
 use chrono::NaiveDate;
-use kikan_domain::LocalGovCode;
+use kikan_domain::{LocalGovCode, Person};
+use kikan_store::{Store, StoreError};
 use std::io::Write;
 
 /// Rows fetched per page.
@@ -26,27 +27,25 @@ pub struct Extracted {
     pub withheld: u64,
 }
 
-/// What a withheld address reads as in an extraction.
-pub const WITHHELD: &str = "(支援措置のため表示しません)";
-
-/// The line of a protected person: addresses withheld, the marker set.
-fn withhold(json: &str) -> Result<String, StoreError> {
-    let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
-    let mut v: serde_json::Value = serde_json::from_str(json).map_err(corrupt)?;
-    let blank =
-        serde_json::json!({"postal_code": null, "place": WITHHELD, "banchi": "", "katagaki": null});
-    if let Some(o) = v.as_object_mut() {
-        o.insert("address".into(), blank.clone());
-        o.insert("moved_in".into(), serde_json::Value::Null);
-        o.insert("previous_address_in_city".into(), serde_json::Value::Null);
-        o.insert("support_measure".into(), serde_json::Value::Bool(true));
-        if let Some(status) = o.get_mut("status").and_then(|s| s.as_object_mut())
-            && status.contains_key("destination")
-        {
-            status.insert("destination".into(), blank);
-        }
+/// The line of a protected person: the record decoded, its addresses withheld by the
+/// one rule ([`crate::protect`]), the marker set, the 個人番号 sealed again.
+fn withhold(store: &dyn Store, tenant: &str, json: &str) -> Result<String, StoreError> {
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        #[serde(flatten)]
+        person: &'a Person,
+        support_measure: bool,
     }
-    serde_json::to_string(&v).map_err(corrupt)
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
+    let plain = store.sealer().unseal(tenant, json)?;
+    let mut person: Person = serde_json::from_str(&plain).map_err(corrupt)?;
+    person.withhold_addresses();
+    let line = serde_json::to_string(&Line {
+        person: &person,
+        support_measure: true,
+    })
+    .map_err(corrupt)?;
+    Ok(store.sealer().seal(tenant, &line)?.0)
 }
 
 /// Writes every resident on the register of `tenant` on `on` to `out`, one JSON
@@ -55,6 +54,7 @@ pub async fn residents_as_of(
     store: &dyn Store,
     tenant: LocalGovCode,
     on: NaiveDate,
+    today: NaiveDate,
     out: &mut (dyn Write + Send),
 ) -> Result<Extracted, StoreError> {
     let io = |e: std::io::Error| StoreError::Database(format!("書き出しに失敗しました: {e}"));
@@ -63,14 +63,8 @@ pub async fn residents_as_of(
         bytes: 0,
         withheld: 0,
     };
-    let today = (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive();
-    let protected: std::collections::BTreeSet<kikan_domain::PersonId> = store
-        .support_measures(tenant)
-        .await?
-        .iter()
-        .filter(|m| m.in_force(on) || m.in_force(today))
-        .flat_map(|m| m.protected().collect::<Vec<_>>())
-        .collect();
+    let protection = Protection::for_extraction(store, tenant, on, today).await?;
+    let t = tenant.to_string();
     let mut page = store.residents_as_of_json(tenant, on, None, PAGE).await?;
     while let Some(&(last, _)) = page.last() {
         let full = page.len() == PAGE as usize;
@@ -85,9 +79,9 @@ pub async fn residents_as_of(
         };
         let write = async {
             for (id, json) in &page {
-                let line = if protected.contains(id) {
+                let line = if protection.is_protected(*id) {
                     done.withheld += 1;
-                    std::borrow::Cow::Owned(withhold(json)?)
+                    std::borrow::Cow::Owned(withhold(store, &t, json)?)
                 } else {
                     std::borrow::Cow::Borrowed(json.as_str())
                 };

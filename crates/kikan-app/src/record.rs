@@ -1,23 +1,13 @@
-//! The registry service: one function per use case, generic over the engine.
+//! Recording a change: the slice it touches loaded, the versions the clerk saw checked,
+//! the domain rules applied, and all of it committed with its audit record or nothing.
 
-use crate::{Store, StoreError};
+use crate::Actor;
 use kikan_domain::{
     DomainError, Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId, Registry,
 };
 use kikan_security::AuditEvent;
+use kikan_store::{Store, StoreError};
 use std::collections::BTreeSet;
-
-/// Identifiers are random in 1..2⁵³ so that they stay exact in JSON numbers; a clash
-/// (about one in 10¹⁵ per pair) fails the commit as a conflict instead of overwriting.
-pub fn new_person_id() -> PersonId {
-    PersonId(new_id())
-}
-pub fn new_household_id() -> HouseholdId {
-    HouseholdId(new_id())
-}
-pub fn new_id() -> i64 {
-    (rand::random::<u64>() % ((1u64 << 53) - 1) + 1) as i64
-}
 
 /// What a recorded change produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,7 +114,7 @@ pub async fn record_audited(
     mut entry: LedgerEntry,
     expect: &[(HouseholdId, u64)],
     audit: Option<AuditEvent>,
-    draft: Option<(i64, &crate::drafts::DraftDecision)>,
+    draft: Option<(i64, &kikan_store::drafts::DraftDecision)>,
 ) -> Result<Recorded, StoreError> {
     if store.tenant(tenant).await?.is_none() {
         return Err(StoreError::TenantNotFound(tenant.to_string()));
@@ -156,4 +146,47 @@ pub async fn record_audited(
         persons: touched.persons,
         households: touched.households,
     })
+}
+
+/// The audit event of a recorded change, in the actor's name; without a stated
+/// purpose, the purpose is the notification's processing.
+pub fn change_event(actor: &Actor, entry: &LedgerEntry, detail: Option<String>) -> AuditEvent {
+    let mut event = actor.event(
+        "change.record",
+        vec![],
+        detail.unwrap_or_else(|| entry.reason().label().into()),
+    );
+    if event.purpose.is_none() {
+        event.purpose = Some("住民異動届の処理".into());
+    }
+    event
+}
+
+/// The warning for a notification made after its period.
+pub const LATE: &str = "届出期間(14日)を過ぎた届出です。届出期間経過の記録を確認してください";
+/// The warning for a change concerning a person under a 支援措置.
+pub const PROTECTED: &str = "支援措置の対象者が含まれています。住所等の取扱いに注意してください";
+
+/// What staff should know about a change at intake: a late notification, and
+/// persons under a 支援措置 in force today.
+pub async fn intake_warnings(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    entry: &LedgerEntry,
+    today: chrono::NaiveDate,
+) -> Result<Vec<String>, StoreError> {
+    let mut out = vec![];
+    if entry.late {
+        out.push(LATE.to_string());
+    }
+    let persons = entry.change.references().0;
+    let protected = store
+        .support_for(tenant, &persons)
+        .await?
+        .iter()
+        .any(|m| m.in_force(today));
+    if protected {
+        out.push(PROTECTED.to_string());
+    }
+    Ok(out)
 }

@@ -1,8 +1,8 @@
 //! Verification of a tenant's audit chain as stored, a page at a time.
 
-use crate::{Store, StoreError};
 use kikan_domain::LocalGovCode;
 use kikan_security::audit::{ChainBreak, Verifier};
+use kikan_store::{Store, StoreError};
 
 /// Walks the tenant's chain up to the head the store recorded. `Ok(Ok(n))`: n
 /// records verified; `Ok(Err(b))`: the first bad record; `Err`: the store failed.

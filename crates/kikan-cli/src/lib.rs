@@ -1,4 +1,7 @@
-//! `kikan`: the one binary. Serve the API, run the demo, manage tenants, check the ledger.
+//! The commands of the `kikan` binary: the demo, tenants, staff, imports, extraction,
+//! certificates, the replay check, benchmarks. They work through the use cases of
+//! `kikan-app`; `serve` hands the opened store to the HTTP server the binary passes in
+//! ([`Server`]), so this crate does not depend on `kikan-server`.
 
 mod bench;
 mod cert;
@@ -9,9 +12,9 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use kikan_domain::LocalGovCode;
 use kikan_security::Role;
-use kikan_security::crypto::Keyring;
-use kikan_server::AppState;
-use kikan_store::{Store, Tenant};
+pub use kikan_security::crypto::Keyring;
+pub use kikan_store::Store;
+use kikan_store::Tenant;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,7 +25,7 @@ use std::sync::Arc;
     version,
     about = "kikan 基幹: an open, standard-compliant resident registry (住民記録システム)"
 )]
-struct Cli {
+pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -362,22 +365,16 @@ enum TenantCommand {
 const DEMO_CODE: &str = "14999";
 const DEMO_NAME: &str = "みほん市";
 
-#[tokio::main]
-async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    if let Err(e) = run(Cli::parse()).await {
-        eprintln!("エラー: {e:#}");
-        std::process::exit(1);
-    }
-}
+/// The HTTP server `serve` and `demo` hand the opened store to. The binary (crate
+/// `kikan`) passes `kikan-server`'s; the commands themselves do not know HTTP.
+pub type Server = fn(
+    tokio::net::TcpListener,
+    Arc<dyn Store>,
+    Arc<Keyring>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send>>;
 
-async fn run(cli: Cli) -> Result<()> {
+/// Runs one command line.
+pub async fn run(cli: Cli, server: Server) -> Result<()> {
     match cli.command {
         Command::Serve {
             store,
@@ -386,7 +383,14 @@ async fn run(cli: Cli) -> Result<()> {
             no_migrate,
         } => {
             let keys = store.keys()?;
-            serve(store.open_with(!no_migrate).await?, keys, &bind, port).await
+            serve(
+                server,
+                store.open_with(!no_migrate).await?,
+                keys,
+                &bind,
+                port,
+            )
+            .await
         }
         Command::Migrate { store } => {
             match store.postgres_url() {
@@ -427,7 +431,7 @@ async fn run(cli: Cli) -> Result<()> {
             if no_serve {
                 Ok(())
             } else {
-                serve(store, keys, &bind, port).await
+                serve(server, store, keys, &bind, port).await
             }
         }
         Command::Gen {
@@ -451,7 +455,7 @@ async fn run(cli: Cli) -> Result<()> {
                 t,
                 residents,
                 seed,
-                kikan_server::japan_today(),
+                kikan_app::japan_today(),
                 progress,
                 true,
             )
@@ -559,8 +563,14 @@ async fn run(cli: Cli) -> Result<()> {
                     std::io::stdout(),
                 )),
             };
-            let done =
-                kikan_store::extract::residents_as_of(&*store, tenant, on, &mut *sink).await?;
+            let done = kikan_app::extract::residents_as_of(
+                &*store,
+                tenant,
+                on,
+                kikan_app::japan_today(),
+                &mut *sink,
+            )
+            .await?;
             let target = out
                 .as_ref()
                 .map_or("標準出力".to_string(), |p| p.display().to_string());
@@ -605,7 +615,7 @@ async fn run(cli: Cli) -> Result<()> {
                 Ok(p) if !p.is_empty() => (p, false),
                 _ => (kikan_security::token::new_token(), true),
             };
-            let created = kikan_store::accounts::add_staff(
+            let created = kikan_app::accounts::add_staff(
                 &*store, &keys, tenant, &login, &name, role, &password,
             )
             .await?;
@@ -708,7 +718,7 @@ async fn run(cli: Cli) -> Result<()> {
             let role = Role::parse(&role).with_context(|| {
                 format!("役割「{role}」は登録されていない区分です(窓口・審査・管理者・監査)")
             })?;
-            let token = kikan_store::accounts::add_api_token(&*store, tenant, &name, role).await?;
+            let token = kikan_app::accounts::add_api_token(&*store, tenant, &name, role).await?;
             println!("{token}");
             Ok(())
         }
@@ -722,7 +732,7 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let mut broken = false;
             for t in tenants {
-                match kikan_store::audit::verify(&*store, t).await? {
+                match kikan_app::audit::verify(&*store, t).await? {
                     Ok(n) => println!("{t}: OK — 監査ログ {n} 件のつながりを確認しました"),
                     Err(b) => {
                         println!("{t}: 改ざんを検出 — 最初の不正な記録: {} — {b}", b.seq());
@@ -742,7 +752,7 @@ async fn run(cli: Cli) -> Result<()> {
         } => {
             let store = store.open().await?;
             let tenant = registered(&*store, &tenant).await?;
-            let today = kikan_server::japan_today();
+            let today = kikan_app::japan_today();
             let mut n = 0;
             for m in store.support_measures(tenant).await? {
                 let left = (m.ends_on - today).num_days();
@@ -792,7 +802,7 @@ async fn run(cli: Cli) -> Result<()> {
                 None => store.tenants().await?.into_iter().map(|t| t.code).collect(),
             };
             for t in tenants {
-                let r = kikan_store::check::check(&*store, t)
+                let r = kikan_app::check::check(&*store, t)
                     .await
                     .with_context(|| format!("団体 {t} の検査に失敗しました"))?;
                 println!(
@@ -838,12 +848,12 @@ async fn load_demo(
     residents: usize,
     seed: u64,
 ) -> Result<usize> {
-    let today = kikan_server::japan_today();
+    let today = kikan_app::japan_today();
     let mut synth = synth::Synth::new(seed, "神奈川県みほん市", today);
     let mut people = 0;
     while people < residents {
         for entry in synth.household() {
-            let recorded = kikan_store::service::record(store, code, entry, &[]).await?;
+            let recorded = kikan_app::record::record(store, code, entry, &[]).await?;
             people += match &recorded.entry.change {
                 kikan_domain::Change::MoveIn { persons, .. } => persons.len(),
                 kikan_domain::Change::Birth { .. } => 1,
@@ -873,8 +883,7 @@ async fn demo_accounts(
     ] {
         let password = kikan_security::token::new_token();
         let created =
-            kikan_store::accounts::add_staff(store, keys, code, login, name, role, &password)
-                .await?;
+            kikan_app::accounts::add_staff(store, keys, code, login, name, role, &password).await?;
         text.push_str(&format!(
             "{login}\t{}\t{password}\t{}\n",
             role.code(),
@@ -895,7 +904,13 @@ async fn demo_accounts(
     Ok(())
 }
 
-async fn serve(store: Arc<dyn Store>, keys: Arc<Keyring>, bind: &str, port: u16) -> Result<()> {
+async fn serve(
+    server: Server,
+    store: Arc<dyn Store>,
+    keys: Arc<Keyring>,
+    bind: &str,
+    port: u16,
+) -> Result<()> {
     let listener = tokio::net::TcpListener::bind((bind, port))
         .await
         .with_context(|| format!("binding {bind}:{port}"))?;
@@ -904,6 +919,5 @@ async fn serve(store: Arc<dyn Store>, keys: Arc<Keyring>, bind: &str, port: u16)
         "kikan: http://{addr}/ で待ち受けています(API: /api/v1, 仕様: /openapi.json, 保存先: {})",
         store.engine()
     );
-    kikan_server::serve(listener, AppState::new(store, keys)).await?;
-    Ok(())
+    server(listener, store, keys).await
 }

@@ -1,7 +1,7 @@
 //! `kikan check`: replays the ledger and proves the stored projections equal it.
 
-use crate::{PersonIndex, Store, StoreError};
 use kikan_domain::{HouseholdId, LocalGovCode, PersonId, Registry};
+use kikan_store::{PersonIndex, Store, StoreError};
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use thiserror::Error;

@@ -1,0 +1,24 @@
+//! kikan-app: the use cases of the registry, between the store and its callers.
+//!
+//! **Architecture invariant:** the server and the CLI do what they do to the registry
+//! through this crate: recording a change with its audit record ([`record`]), drafts
+//! ([`drafts`]), certificate requests ([`certificates`]), extraction ([`extract`]), the
+//! replay check ([`check`]), audit verification ([`audit`]), accounts ([`accounts`]).
+//! The 支援措置 withholding rule lives here once, typed ([`protect`]), and so does the
+//! registry's calendar ([`clock`]). Nothing here knows HTTP or SQL: the engines sit
+//! below (`kikan-store`'s trait), the server and the CLI above.
+
+pub mod accounts;
+pub mod actor;
+pub mod audit;
+pub mod certificates;
+pub mod check;
+pub mod clock;
+pub mod drafts;
+pub mod extract;
+pub mod ids;
+pub mod protect;
+pub mod record;
+
+pub use actor::Actor;
+pub use clock::{Clock, japan_today};

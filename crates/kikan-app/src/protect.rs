@@ -1,0 +1,211 @@
+//! 支援措置 (DV・ストーカー・児童虐待等の被害者の保護): the one rule for what a reader
+//! learns of a protected person. While a measure is in force, a person it protects is
+//! marked on every view, and where they live (every address of the record, and the
+//! details of the changes that would tell it) is withheld from every reader except 審査,
+//! who handles the measures. An extraction leaves the registry: it withholds the
+//! addresses of everyone protected on its date or today, from everyone.
+//!
+//! The rule works on the domain's types (`Person::withhold_addresses`), not on the
+//! JSON they are stored as; the compiler keeps it in step with the record's shape.
+
+use crate::Actor;
+use chrono::NaiveDate;
+use kikan_domain::support::SupportMeasure;
+use kikan_domain::{Household, LocalGovCode, Person, PersonId};
+use kikan_security::Permission;
+use kikan_store::{Store, StoreError};
+use std::collections::BTreeSet;
+
+/// Who among some persons is protected, and whether this reader may see their
+/// addresses.
+#[derive(Debug, Clone, Default)]
+pub struct Protection {
+    protected: BTreeSet<PersonId>,
+    show_address: bool,
+}
+
+/// A person as a reader may see them.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub person: Person,
+    /// A measure in force protects them: handle every request with care.
+    pub protected: bool,
+    /// Their addresses were withheld from this reader.
+    pub withheld: bool,
+}
+
+/// The persons that measures in force on any of `days` protect.
+fn protected_by<'a>(
+    measures: impl IntoIterator<Item = &'a SupportMeasure>,
+    days: &[NaiveDate],
+) -> BTreeSet<PersonId> {
+    measures
+        .into_iter()
+        .filter(|m| days.iter().any(|d| m.in_force(*d)))
+        .flat_map(|m| m.protected())
+        .collect()
+}
+
+impl Protection {
+    /// The protection of `persons` today, for this actor: only a role that approves
+    /// exceptions (審査) may see the addresses.
+    pub async fn of(
+        store: &dyn Store,
+        actor: &Actor,
+        persons: &[PersonId],
+        today: NaiveDate,
+    ) -> Result<Protection, StoreError> {
+        let measures = store.support_for(actor.tenant, persons).await?;
+        let protected = protected_by(&measures, &[today])
+            .into_iter()
+            .filter(|id| persons.contains(id))
+            .collect();
+        Ok(Protection {
+            protected,
+            show_address: actor.role.is_some() && actor.may(Permission::ApproveException),
+        })
+    }
+
+    /// The protection of an extraction on `on`: everyone protected on that date or
+    /// today, withheld from every reader.
+    pub async fn for_extraction(
+        store: &dyn Store,
+        tenant: LocalGovCode,
+        on: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<Protection, StoreError> {
+        let measures = store.support_measures(tenant).await?;
+        Ok(Protection {
+            protected: protected_by(&measures, &[on, today]),
+            show_address: false,
+        })
+    }
+
+    pub fn is_protected(&self, id: PersonId) -> bool {
+        self.protected.contains(&id)
+    }
+
+    pub fn any(&self) -> bool {
+        !self.protected.is_empty()
+    }
+
+    /// Whether details that reveal where protected persons live must be withheld
+    /// (a household's address, the details of their changes, a search by address).
+    pub fn withholds(&self) -> bool {
+        self.any() && !self.show_address
+    }
+
+    /// A person as this reader may see them.
+    pub fn person(&self, p: &Person) -> Shown {
+        let protected = self.is_protected(p.id);
+        let mut person = p.clone();
+        let withheld = protected && !self.show_address;
+        if withheld {
+            person.withhold_addresses();
+        }
+        Shown {
+            person,
+            protected,
+            withheld,
+        }
+    }
+
+    /// A household as this reader may see it: with a protected member, its address
+    /// and every member's are withheld.
+    pub fn household(&self, h: &Household, members: &[Person]) -> (Household, Vec<Shown>) {
+        let withhold = self.withholds();
+        let mut h = h.clone();
+        if withhold {
+            h.address = kikan_domain::person::Address::withheld();
+        }
+        let members = members
+            .iter()
+            .map(|m| {
+                let mut shown = self.person(m);
+                if withhold && !shown.withheld {
+                    shown.person.withhold_addresses();
+                    shown.withheld = true;
+                }
+                shown
+            })
+            .collect();
+        (h, members)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kikan_domain::person::{PersonStatus, WITHHELD};
+
+    #[test]
+    fn every_address_of_a_protected_person_is_withheld_and_nothing_else() {
+        let p = kikan_testdata_person();
+        let shield = Protection {
+            protected: [p.id].into(),
+            show_address: false,
+        };
+        let shown = shield.person(&p);
+        assert!(shown.protected && shown.withheld);
+        let q = &shown.person;
+        assert_eq!(q.address.place, WITHHELD);
+        assert!(q.moved_in.is_none() && q.previous_address_in_city.is_none());
+        match &q.status {
+            PersonStatus::MovingOut { destination, .. } => assert_eq!(destination.place, WITHHELD),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!((q.name.full(), q.birth_date), (p.name.full(), p.birth_date));
+        // 審査 sees the address, with the mark.
+        let examiner = Protection {
+            protected: [p.id].into(),
+            show_address: true,
+        };
+        let shown = examiner.person(&p);
+        assert!(shown.protected && !shown.withheld);
+        assert_eq!(shown.person, p);
+        // Someone else is untouched.
+        assert_eq!(Protection::default().person(&p).person, p);
+    }
+
+    /// A synthetic resident moving out, with a previous address in the city.
+    fn kikan_testdata_person() -> Person {
+        use kikan_domain::person::{Address, MoveInRecord};
+        use kikan_domain::{Furigana, HouseholdId, PersonName, Relationship, Sex};
+        fn ok<T>(e: kikan_domain::DomainError) -> T {
+            panic!("{e}")
+        }
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        let address = |place: &str, banchi: &str| {
+            Address::parse(None, place, banchi, None).unwrap_or_else(ok)
+        };
+        let here = address("横浜市中区本町一丁目", "1番地");
+        Person {
+            id: PersonId(7),
+            juminhyo_code: None,
+            individual_number: None,
+            name: PersonName::parse("山田", "花子").unwrap_or_else(ok),
+            furigana: Furigana::parse("ヤマダ", "ハナコ").unwrap_or_else(ok),
+            birth_date: day("1990-04-01"),
+            sex: Sex::Female,
+            household_id: HouseholdId(8),
+            relationship: Relationship::Head,
+            address: here.clone(),
+            became_resident_on: day("2020-04-01"),
+            address_since: day("2021-04-01"),
+            moved_in: Some(MoveInRecord {
+                notified_on: day("2020-04-02"),
+                previous_address: Some(address("川崎市川崎区砂子一丁目", "2番地")),
+            }),
+            previous_address_in_city: Some(address("横浜市中区本町二丁目", "3番地")),
+            honseki: None,
+            foreign: None,
+            status: PersonStatus::MovingOut {
+                planned_on: day("2026-10-01"),
+                destination: address("東京都千代田区千代田", "1番"),
+                abroad: false,
+            },
+            last_change_on: day("2021-04-01"),
+            version: 2,
+        }
+    }
+}

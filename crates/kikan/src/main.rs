@@ -1,0 +1,30 @@
+//! `kikan`: the one binary. The commands are `kikan-cli`'s; `serve` and `demo` run
+//! `kikan-server`'s HTTP API on the store the command opened.
+
+use clap::Parser;
+
+fn serve(
+    listener: tokio::net::TcpListener,
+    store: std::sync::Arc<dyn kikan_cli::Store>,
+    keys: std::sync::Arc<kikan_cli::Keyring>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>> {
+    Box::pin(async move {
+        kikan_server::serve(listener, kikan_server::AppState::new(store, keys)).await?;
+        Ok(())
+    })
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(e) = kikan_cli::run(kikan_cli::Cli::parse(), serve).await {
+        eprintln!("エラー: {e:#}");
+        std::process::exit(1);
+    }
+}
