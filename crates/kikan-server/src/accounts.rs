@@ -539,7 +539,7 @@ pub async fn audit_actor(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct VerifyView {
+pub struct AuditVerifyView {
     pub ok: bool,
     /// Records checked.
     pub records: i64,
@@ -549,21 +549,21 @@ pub struct VerifyView {
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/audit/verify", tag = "audit",
-    params(("tenant" = String, Path)), responses((status = 200, body = VerifyView)))]
+    params(("tenant" = String, Path)), responses((status = 200, body = AuditVerifyView)))]
 pub async fn audit_verify(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-) -> R<Json<VerifyView>> {
+) -> R<Json<AuditVerifyView>> {
     let outcome = kikan_app::audit::verify(&*state.store, p.tenant).await?;
     audited_read(&state, &p, "監査ログの検証".into()).await?;
     Ok(Json(match outcome {
-        Ok(n) => VerifyView {
+        Ok(n) => AuditVerifyView {
             ok: true,
             records: n,
             first_bad: None,
             message: format!("監査ログ {n} 件のつながりを確認しました"),
         },
-        Err(b) => VerifyView {
+        Err(b) => AuditVerifyView {
             ok: false,
             records: 0,
             first_bad: Some(b.seq()),

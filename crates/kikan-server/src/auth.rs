@@ -134,6 +134,22 @@ fn credential(headers: &HeaderMap) -> Option<(String, bool)> {
     None
 }
 
+/// 405 with the methods the path has (`Allow`).
+fn method_not_allowed(allowed: &[&str]) -> ApiError {
+    let allow = allowed
+        .iter()
+        .map(|m| m.to_ascii_uppercase())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut e = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "E-HTTP-405",
+        format!("このURLでは {allow} だけが使えます"),
+    );
+    e.allow = Some(allow);
+    e
+}
+
 fn refused(status: StatusCode, code: &str, message: &str) -> ApiError {
     ApiError::new(status, code, message)
 }
@@ -224,6 +240,11 @@ pub async fn authorize(
         .map(|m| m.as_str().to_string())
         .unwrap_or_default();
     let Some(policy) = crate::policy(&method, &path) else {
+        let allowed = crate::methods(&path);
+        if !allowed.is_empty() {
+            // The path exists with other methods: an ordinary client mistake.
+            return Err(method_not_allowed(&allowed));
+        }
         tracing::error!(%method, %path, "a route without a policy was refused");
         return Err(refused(
             StatusCode::FORBIDDEN,

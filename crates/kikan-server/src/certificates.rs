@@ -496,7 +496,7 @@ pub struct VerifyIn {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct VerifyView {
+pub struct CertificateVerifyView {
     /// Whether the code belongs to a certificate this municipality issued.
     pub genuine: bool,
     /// Whether the PDF given is the one issued, unaltered (absent: none given).
@@ -508,12 +508,12 @@ pub struct VerifyView {
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/certificates/verify", tag = "certificates",
     request_body = VerifyIn, params(("tenant" = String, Path)),
-    responses((status = 200, body = VerifyView)))]
+    responses((status = 200, body = CertificateVerifyView)))]
 pub async fn verify(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     Json(input): Json<VerifyIn>,
-) -> R<axum::Json<VerifyView>> {
+) -> R<axum::Json<CertificateVerifyView>> {
     p.purpose()?;
     let found = issue::verify(
         state.store.as_ref(),
@@ -527,7 +527,7 @@ pub async fn verify(
         None => (
             vec![],
             "照合番号の照会(該当なし)".to_string(),
-            VerifyView {
+            CertificateVerifyView {
                 genuine: false,
                 pdf_matches: None,
                 message:
@@ -548,7 +548,7 @@ pub async fn verify(
             (
                 c.persons().iter().map(|x| x.0).collect(),
                 format!("照合番号の照会 第{:06}号", c.serial),
-                VerifyView {
+                CertificateVerifyView {
                     genuine: true,
                     pdf_matches: v.pdf_matches,
                     message: message.into(),

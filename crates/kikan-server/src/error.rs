@@ -27,12 +27,15 @@ pub struct ErrorBody {
 pub struct ApiError {
     pub status: StatusCode,
     pub body: ErrorBody,
+    /// The `Allow` header of a 405.
+    pub allow: Option<String>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         ApiError {
             status,
+            allow: None,
             body: ErrorBody {
                 code: code.into(),
                 message: message.into(),
@@ -121,7 +124,11 @@ impl From<CheckError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut res = (self.status, Json(self.body)).into_response();
+        if let Some(allow) = self.allow.and_then(|a| a.parse().ok()) {
+            res.headers_mut().insert(axum::http::header::ALLOW, allow);
+        }
+        res
     }
 }
 

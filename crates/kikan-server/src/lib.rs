@@ -87,8 +87,90 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
 )]
 pub struct ApiDoc;
 
+/// The published description (`/openapi.json`): the handlers' annotations, plus the
+/// answers every route of a kind can give, derived from the route table: 401 and 403
+/// where a policy guards the route, 404 for an unknown municipality, 400 for a
+/// malformed request, 413 for a body over 1 MiB, 500 when the database fails.
+pub fn api_description() -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let mut doc = ApiDoc::openapi();
+    let error = |text: &str| {
+        ResponseBuilder::new()
+            .description(text)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for (method, op) in [
+            ("get", item.get.as_mut()),
+            ("post", item.post.as_mut()),
+            ("put", item.put.as_mut()),
+            ("delete", item.delete.as_mut()),
+            ("patch", item.patch.as_mut()),
+        ] {
+            let Some(op) = op else { continue };
+            let guarded = policy_of(method, path).is_some_and(|p| p != Policy::Public);
+            let mut common = vec![(
+                "500",
+                "データベースなどの障害(E-STORE-001 …)。原因はログにだけ記録されます",
+            )];
+            if path.starts_with("/api/v1/tenants/{tenant}") {
+                common.push((
+                    "404",
+                    "団体コードが登録されていない、または対象が見つからない",
+                ));
+            }
+            if guarded {
+                common.push((
+                    "401",
+                    "認証がない、期限切れ、または他の団体の認証(E-AUTH-001, E-AUTH-002)",
+                ));
+                common.push(("403", "この役割には許可されていない操作(E-AUTH-003)"));
+            }
+            if guarded || op.request_body.is_some() || op.parameters.is_some() {
+                common.push((
+                    "400",
+                    "リクエストの形式が正しくない、または利用目的(X-Kikan-Purpose)がない",
+                ));
+            }
+            let body = op.request_body.is_some();
+            for (status, text) in common {
+                op.responses
+                    .responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| error(text).into());
+            }
+            if body {
+                op.responses
+                    .responses
+                    .entry("413".into())
+                    .or_insert_with(|| {
+                        ResponseBuilder::new()
+                            .description("リクエストの本文が大きすぎる(1 MiB まで)")
+                            .build()
+                            .into()
+                    });
+            }
+        }
+    }
+    doc
+}
+
+fn policy_of(method: &str, path: &str) -> Option<Policy> {
+    ROUTES
+        .iter()
+        .find(|(m, p, _)| *m == method && *p == path)
+        .map(|(_, _, p)| *p)
+}
+
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    static DOC: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+    Json(DOC.get_or_init(api_description).clone())
 }
 
 /// The route table: every route with its method and its policy, in one place. The
@@ -153,10 +235,20 @@ pub fn policy(method: &axum::http::Method, path: &str) -> Option<Policy> {
     let m = method.as_str().to_ascii_lowercase();
     // HEAD is answered by GET routes.
     let m = if m == "head" { "get".to_string() } else { m };
-    ROUTES
+    policy_of(&m, path)
+}
+
+/// The methods a path template has in the route table (empty: not a route).
+pub fn methods(path: &str) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = ROUTES
         .iter()
-        .find(|(rm, rp, _)| *rm == m && *rp == path)
-        .map(|(_, _, p)| *p)
+        .filter(|(_, rp, _)| *rp == path)
+        .map(|(m, _, _)| *m)
+        .collect();
+    if out.contains(&"get") {
+        out.push("head");
+    }
+    out
 }
 
 /// Security headers on every response: no caching of personal data, no framing,

@@ -110,11 +110,33 @@ pub struct MeasureView {
     pub in_force: bool,
     /// Days until the period ends (negative once past).
     pub days_left: i64,
-    #[schema(value_type = Object)]
-    pub offenders: serde_json::Value,
-    #[schema(value_type = Object)]
-    pub history: serde_json::Value,
+    pub offenders: Vec<OffenderView>,
+    /// The measure's life: 開始, 延長, 終了, oldest first.
+    pub history: Vec<MeasureEventView>,
     pub version: u64,
+}
+
+/// What is known of a person the protected are shielded from (加害者).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OffenderView {
+    pub name: String,
+    pub furigana: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub address: Option<String>,
+    /// 配偶者, 元配偶者, 親 …
+    pub relation: Option<String>,
+    /// Their record in this register, if any.
+    pub person_id: Option<i64>,
+}
+
+/// One step of a measure's life.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeasureEventView {
+    pub on: NaiveDate,
+    /// 開始, 延長, 終了.
+    pub action: String,
+    pub by: String,
+    pub note: Option<String>,
 }
 
 fn measure_view(m: &SupportMeasure, today: NaiveDate) -> MeasureView {
@@ -128,8 +150,28 @@ fn measure_view(m: &SupportMeasure, today: NaiveDate) -> MeasureView {
         ended_on: m.ended_on.map(date_view),
         in_force: m.in_force(today),
         days_left: (m.ends_on - today).num_days(),
-        offenders: serde_json::to_value(&m.offenders).unwrap_or_default(),
-        history: serde_json::to_value(&m.history).unwrap_or_default(),
+        offenders: m
+            .offenders
+            .iter()
+            .map(|o| OffenderView {
+                name: o.name.clone(),
+                furigana: o.furigana.clone(),
+                birth_date: o.birth_date,
+                address: o.address.clone(),
+                relation: o.relation.clone(),
+                person_id: o.person_id.map(|p| p.0),
+            })
+            .collect(),
+        history: m
+            .history
+            .iter()
+            .map(|e| MeasureEventView {
+                on: e.on,
+                action: e.action.clone(),
+                by: e.by.clone(),
+                note: e.note.clone(),
+            })
+            .collect(),
         version: m.version,
     }
 }
@@ -310,8 +352,9 @@ pub async fn end(
     .await
 }
 
+/// The requester of a request concerning protected persons.
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct RequesterIn {
+pub struct DecisionRequesterIn {
     /// The requester's record here, if they are a resident.
     pub person_id: Option<i64>,
     pub name: Option<String>,
@@ -324,7 +367,7 @@ pub struct RequestIn {
     pub persons: Vec<i64>,
     /// certificate (証明書の交付) or inspection (閲覧).
     pub kind: String,
-    pub requester: RequesterIn,
+    pub requester: DecisionRequesterIn,
     /// A 審査 approving a third party's request gives the reason here.
     pub approval_reason: Option<String>,
 }

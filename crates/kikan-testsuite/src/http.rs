@@ -163,10 +163,22 @@ impl Caller {
         r
     }
 
+    /// Sends a request; the answer is checked against the published API description
+    /// ([`crate::spec`]) before the test sees it.
     pub async fn send(&self, req: reqwest::RequestBuilder) -> (u16, Value) {
-        let resp = ok(req.send().await);
+        let req = ok(req.build());
+        let (method, path) = (req.method().to_string(), req.url().path().to_string());
+        let resp = ok(self.client.execute(req).await);
         let status = resp.status().as_u16();
+        let is_json = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|c| c.starts_with("application/json"));
         let body = resp.json::<Value>().await.unwrap_or(Value::Null);
+        if let Err(e) = crate::spec::check(&method, &path, status, is_json.then_some(&body)) {
+            panic!("the answer differs from /openapi.json: {e}");
+        }
         (status, body)
     }
 

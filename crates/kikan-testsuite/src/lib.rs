@@ -6,6 +6,7 @@
 
 pub mod http;
 pub mod pdf;
+pub mod spec;
 pub mod stories;
 
 use chrono::{NaiveDate, Utc};

@@ -657,3 +657,44 @@ async fn audit_tampering_is_named_postgres() {
     })
     .await;
 }
+
+/// A method a path does not have is 405 with the methods it has (`Allow`), for
+/// anyone, before any credential is looked at: not a refusal, not an error in the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_method_the_path_does_not_have_is_405() {
+    let app = App::spawn(fresh_sqlite().await).await;
+    let a = app.tenant(A, "横浜市").await;
+    let clerk = app.as_role(a, Role::Examiner).await;
+    for (caller, method, path, allow) in [
+        (
+            &clerk,
+            "DELETE",
+            format!("/api/v1/tenants/{A}/persons/1"),
+            "GET, HEAD",
+        ),
+        (
+            &clerk,
+            "PUT",
+            format!("/api/v1/tenants/{A}/drafts"),
+            "POST, GET, HEAD",
+        ),
+        (&app.anonymous(), "POST", "/health".to_string(), "GET, HEAD"),
+    ] {
+        let req = caller.request(ok(reqwest::Method::from_bytes(method.as_bytes())), &path);
+        let resp = ok(caller.client.execute(ok(req.build())).await);
+        let status = resp.status().as_u16();
+        let allowed = resp
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        assert_eq!(
+            (status, body["code"].as_str(), allowed.as_str()),
+            (405, Some("E-HTTP-405"), allow),
+            "{method} {path}: {body}"
+        );
+        assert!(kikan_testsuite::spec::check(method, &path, status, Some(&body)).is_ok());
+    }
+}
