@@ -190,6 +190,7 @@ pub async fn commit(
     let d = app::pending(&*state.store, p.tenant, path.1).await?;
     let intake = intake(&state, &p, &d).await?;
     let recorded = app::commit(&*state.store, &p.actor(), &d, intake).await?;
+    state.metrics.change(p.tenant, &recorded.entry);
     Ok((StatusCode::CREATED, Json(change_result(&recorded))))
 }
 

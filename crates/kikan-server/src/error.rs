@@ -124,7 +124,9 @@ impl From<CheckError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let code = crate::metrics::ErrorCode(self.body.code.clone());
         let mut res = (self.status, Json(self.body)).into_response();
+        res.extensions_mut().insert(code);
         if let Some(allow) = self.allow.and_then(|a| a.parse().ok()) {
             res.headers_mut().insert(axum::http::header::ALLOW, allow);
         }

@@ -11,6 +11,7 @@ pub mod certificates;
 pub mod drafts;
 pub mod dto;
 pub mod error;
+pub mod metrics;
 pub mod oidc;
 pub mod routes;
 pub mod support;
@@ -42,6 +43,8 @@ pub struct AppState {
     /// The certificate font file (IPAmj明朝), loaded on the first certificate.
     pub cert_font_path: std::path::PathBuf,
     pub cert_font: Arc<tokio::sync::OnceCell<Arc<kikan_cert::CertFont>>>,
+    /// Counters, latency and gauges for `GET /metrics`.
+    pub metrics: metrics::Metrics,
 }
 
 impl AppState {
@@ -53,7 +56,14 @@ impl AppState {
             clock: kikan_app::Clock::japan(),
             cert_font_path: kikan_cert::CertFont::default_path(),
             cert_font: Arc::default(),
+            metrics: metrics::Metrics::new(None),
         }
+    }
+
+    /// Serves `GET /metrics` to holders of this token (none: the endpoint is off).
+    pub fn with_metrics_token(mut self, token: Option<&str>) -> Self {
+        self.metrics = metrics::Metrics::new(token);
+        self
     }
 }
 
@@ -64,7 +74,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
 `Authorization: Bearer …`; reads of personal data need the purpose in `X-Kikan-Purpose` \
 (UTF-8, percent-encoded if needed).", license(name = "Apache-2.0")),
     paths(
-        routes::health, routes::list_tenants, routes::record_change,
+        routes::health, metrics::ready, metrics::metrics, routes::list_tenants, routes::record_change,
         routes::get_person, routes::person_history, routes::get_household, routes::household_history,
         routes::search, routes::residents, routes::ledger, routes::check,
         accounts::login, oidc::login, oidc::callback, accounts::logout, accounts::me, accounts::list_staff, accounts::add_staff,
@@ -76,6 +86,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         certificates::get, certificates::verify,
     ),
     tags(
+        (name = "operations", description = "Readiness and metrics, for operators"),
         (name = "tenants", description = "Municipalities (団体)"),
         (name = "changes", description = "異動 and the ledger"),
         (name = "residents", description = "住民票, 世帯, search and extraction"),
@@ -189,6 +200,8 @@ macro_rules! api {
 
 api! {
     get "/health" => routes::health, Policy::Public;
+    get "/ready" => metrics::ready, Policy::Public;
+    get "/metrics" => metrics::metrics, Policy::Public;
     get "/openapi.json" => openapi, Policy::Public;
     get "/api/v1/tenants" => routes::list_tenants, Policy::Public;
     post "/api/v1/tenants/{tenant}/login" => accounts::login, Policy::Public;
@@ -298,6 +311,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::authorize,
         ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .merge(ui::routes())
         .layer(RequestBodyLimitLayer::new(1024 * 1024))
         .layer(TimeoutLayer::with_status_code(
@@ -318,6 +335,7 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves the application on `listener` until ctrl-c.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    metrics::spawn_upkeep(state.metrics.clone());
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -109,6 +109,7 @@ pub async fn record_change(
     let event = record::change_event(&p.actor(), &entry, None);
     let recorded =
         record::record_audited(&*state.store, p.tenant, entry, &expect, Some(event), None).await?;
+    state.metrics.change(p.tenant, &recorded.entry);
     let mut result = change_result(&recorded);
     result
         .warnings

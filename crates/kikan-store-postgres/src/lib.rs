@@ -204,6 +204,10 @@ impl Engine for PgEngine {
         "postgres"
     }
 
+    fn connections(&self) -> (u32, u32) {
+        (self.pool.size(), self.pool.num_idle() as u32)
+    }
+
     async fn begin(&self, tenant: Option<&str>, _write: bool) -> Result<PgTxn, StoreError> {
         let mut tx = self.pool.begin().await.map_err(db)?;
         if let Some(t) = tenant {

@@ -97,4 +97,9 @@ pub trait Engine: Send + Sync + 'static {
     async fn refresh_statistics(&self) -> Result<(), StoreError> {
         Ok(())
     }
+
+    /// Connections open and idle, for monitoring.
+    fn connections(&self) -> (u32, u32) {
+        (0, 0)
+    }
 }

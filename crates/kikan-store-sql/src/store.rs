@@ -22,6 +22,24 @@ pub struct SqlStore<E: Engine> {
     engine: E,
     known: TenantCache,
     sealer: Sealer,
+    /// Writes submitted and not yet answered (the commit queue's gauge).
+    writing: std::sync::atomic::AtomicU32,
+}
+
+/// Counts a write as in the commit queue while it lives.
+struct Writing<'a>(&'a std::sync::atomic::AtomicU32);
+
+impl<'a> Writing<'a> {
+    fn new(n: &'a std::sync::atomic::AtomicU32) -> Self {
+        n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Writing(n)
+    }
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl<E: Engine> SqlStore<E> {
@@ -30,6 +48,7 @@ impl<E: Engine> SqlStore<E> {
             engine,
             known: TenantCache::default(),
             sealer,
+            writing: Default::default(),
         }
     }
 
@@ -228,6 +247,23 @@ impl<E: Engine> Store for SqlStore<E> {
         &self.sealer
     }
 
+    fn gauges(&self) -> kikan_store::StoreGauges {
+        let (connections, idle) = self.engine.connections();
+        kikan_store::StoreGauges {
+            connections,
+            idle,
+            commit_queue: self.writing.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let mut tx = self.engine.begin(None, false).await?;
+        tx.rows(Q::new("SELECT 1 AS one"))
+            .await
+            .map_err(|e| StoreError::Database(e.message))?;
+        Ok(())
+    }
+
     async fn refresh_statistics(&self) -> Result<(), StoreError> {
         self.engine.refresh_statistics().await
     }
@@ -329,6 +365,7 @@ impl<E: Engine> Store for SqlStore<E> {
             persons: rows,
             households: households.iter().map(|h| HouseholdRow::of(h)).collect(),
         };
+        let _queued = Writing::new(&self.writing);
         self.engine
             .write(Job {
                 tenant: t,
@@ -1132,6 +1169,7 @@ impl<E: Engine> Store for SqlStore<E> {
         if events.is_empty() {
             return Ok(());
         }
+        let _queued = Writing::new(&self.writing);
         self.engine
             .write(Job {
                 tenant: key(tenant),

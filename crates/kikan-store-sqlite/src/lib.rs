@@ -16,6 +16,7 @@ use sqlx::Connection;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard, mpsc, oneshot};
 
@@ -35,6 +36,8 @@ pub struct SqliteEngine {
     write: Arc<Mutex<()>>,
     jobs: mpsc::Sender<(Job, oneshot::Sender<Result<i64, StoreError>>)>,
     idle: Arc<std::sync::Mutex<Vec<rusqlite::Connection>>>,
+    /// Units of work holding a connection now.
+    busy: Arc<AtomicU32>,
     /// The checkpointer thread stops when the engine is dropped.
     _alive: Arc<()>,
 }
@@ -98,6 +101,7 @@ pub async fn open(url: &str, keys: Arc<Keyring>) -> Result<SqliteStore, StoreErr
         write,
         jobs,
         idle: Arc::default(),
+        busy: Arc::default(),
         _alive: alive,
     };
     Ok(SqlStore::new(engine, Sealer::new(keys)))
@@ -138,6 +142,16 @@ pub struct SqliteTxn {
     idle: Arc<std::sync::Mutex<Vec<rusqlite::Connection>>>,
     /// The writer lock, held by a writing unit until it ends.
     write: Option<OwnedMutexGuard<()>>,
+    _busy: Busy,
+}
+
+/// Counts a unit of work as holding a connection while it lives.
+struct Busy(Arc<AtomicU32>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl SqliteTxn {
@@ -199,15 +213,24 @@ impl Engine for SqliteEngine {
         "sqlite"
     }
 
+    /// The pool's connections (busy and idle) and the writer thread's own.
+    fn connections(&self) -> (u32, u32) {
+        let idle = self.idle.lock().map(|v| v.len() as u32).unwrap_or(0);
+        (idle + self.busy.load(Ordering::Relaxed) + 1, idle)
+    }
+
     async fn begin(&self, _tenant: Option<&str>, write: bool) -> Result<SqliteTxn, StoreError> {
         let guard = match write {
             true => Some(self.write.clone().lock_owned().await),
             false => None,
         };
+        self.busy.fetch_add(1, Ordering::Relaxed);
+        let busy = Busy(self.busy.clone());
         let mut tx = SqliteTxn {
             conn: Some(self.connection()?),
             idle: self.idle.clone(),
             write: guard,
+            _busy: busy,
         };
         if write {
             tx.exec(Q::new("BEGIN IMMEDIATE")).await?;

@@ -174,6 +174,18 @@ pub fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
 }
 
+/// What a store reports for monitoring (the metrics endpoint's gauges).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct StoreGauges {
+    /// Database connections open (idle ones included).
+    pub connections: u32,
+    /// Of those, the idle ones.
+    pub idle: u32,
+    /// Writes of changes and audit records submitted and not yet durable (waiting for
+    /// the tenant's lock, the writer or the fsync).
+    pub commit_queue: u32,
+}
+
 /// The storage engine. Every method is one unit of work and is scoped by tenant.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -182,6 +194,14 @@ pub trait Store: Send + Sync + 'static {
 
     /// The keys the engine seals the 個人番号 with (see [`seal`]).
     fn sealer(&self) -> &seal::Sealer;
+
+    /// Connections and the commit queue, now.
+    fn gauges(&self) -> StoreGauges {
+        StoreGauges::default()
+    }
+
+    /// Whether the database answers (the readiness check).
+    async fn ping(&self) -> Result<(), StoreError>;
 
     async fn add_tenant(&self, tenant: &Tenant) -> Result<(), StoreError>;
     async fn tenant(&self, code: LocalGovCode) -> Result<Option<Tenant>, StoreError>;

@@ -42,12 +42,17 @@ pub fn test_keys() -> Arc<Keyring> {
 
 impl App {
     pub async fn spawn(s: TestStore) -> App {
+        Self::spawn_with(s, |state| state).await
+    }
+
+    /// A server whose state is adjusted first (a metrics token, say).
+    pub async fn spawn_with(s: TestStore, adjust: impl FnOnce(AppState) -> AppState) -> App {
         let listener = ok(tokio::net::TcpListener::bind("127.0.0.1:0").await);
         let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
         let keys = Arc::new(s.store().sealer().keys().clone());
         tokio::spawn(kikan_server::serve(
             listener,
-            AppState::new(s.store(), keys.clone()),
+            adjust(AppState::new(s.store(), keys.clone())),
         ));
         App {
             base: format!("http://127.0.0.1:{port}"),

@@ -9,7 +9,10 @@ fn serve(
     keys: std::sync::Arc<kikan_cli::Keyring>,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>> {
     Box::pin(async move {
-        kikan_server::serve(listener, kikan_server::AppState::new(store, keys)).await?;
+        // The metrics endpoint's own credential (none: no endpoint).
+        let token = std::env::var("KIKAN_METRICS_TOKEN").ok();
+        let state = kikan_server::AppState::new(store, keys).with_metrics_token(token.as_deref());
+        kikan_server::serve(listener, state).await?;
         Ok(())
     })
 }
