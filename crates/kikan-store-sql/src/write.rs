@@ -51,6 +51,28 @@ pub struct Job {
     pub audit: Vec<AuditRow>,
 }
 
+/// Writes a group of jobs inside the caller's transaction, each in a savepoint of its
+/// own: a job that fails (a stale version, a draft decided meanwhile) is undone alone
+/// and the group goes on. Returns each job's outcome, or the error that broke the
+/// transaction itself (the caller then rolls back and fails every job). Committing the
+/// group is the caller's: one commit, one fsync, for every change in it.
+pub async fn write_group<'a>(
+    tx: &mut (impl Tx + ?Sized),
+    jobs: impl IntoIterator<Item = &'a Job>,
+) -> Result<Vec<Result<i64, StoreError>>, StoreError> {
+    let mut outcomes = Vec::new();
+    for job in jobs {
+        tx.exec(Q::new("SAVEPOINT job")).await?;
+        let outcome = write_job(tx, job).await;
+        if outcome.is_err() {
+            tx.exec(Q::new("ROLLBACK TO SAVEPOINT job")).await?;
+        }
+        tx.exec(Q::new("RELEASE SAVEPOINT job")).await?;
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
 /// Writes one job inside the caller's transaction; returns the entry's number.
 pub async fn write_job(tx: &mut (impl Tx + ?Sized), job: &Job) -> Result<i64, StoreError> {
     let seq = match &job.change {

@@ -325,26 +325,14 @@ fn write_group(
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE").map_err(sql) {
         return fail_all(group.len(), &e);
     }
-    let mut outcomes = Vec::with_capacity(group.len());
-    for (job, _) in group {
-        if let Err(e) = conn.execute_batch("SAVEPOINT job").map_err(sql) {
-            return abandon(conn, group.len(), &e);
-        }
-        let outcome = dialect::now(kikan_store_sql::write::write_job(
-            &mut dialect::Direct(conn),
-            job,
-        ));
-        let end = if outcome.is_ok() {
-            "RELEASE job"
-        } else {
-            // The failed change alone is undone; the group goes on.
-            "ROLLBACK TO job; RELEASE job"
-        };
-        if let Err(e) = conn.execute_batch(end).map_err(sql) {
-            return abandon(conn, group.len(), &e);
-        }
-        outcomes.push(outcome);
-    }
+    let jobs = group.iter().map(|(job, _)| job);
+    let outcomes = match dialect::now(kikan_store_sql::write::write_group(
+        &mut dialect::Direct(conn),
+        jobs,
+    )) {
+        Ok(outcomes) => outcomes,
+        Err(e) => return abandon(conn, group.len(), &e),
+    };
     match conn.execute_batch("COMMIT").map_err(sql) {
         Ok(()) => outcomes,
         Err(e) => abandon(conn, group.len(), &e),

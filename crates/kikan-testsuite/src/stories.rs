@@ -1426,6 +1426,21 @@ pub async fn concurrent_clerks_conflict(s: TestStore) {
     assert!(landed >= 1);
     let h = clerk.household(g.household).await;
     assert_eq!(h.members.len(), 4 + landed);
+    // Many families at once (the engines commit them in groups): every one lands, and
+    // the tenant's ledger stays numbered 1, 2, 3 … without a gap or a repeat.
+    let families: Vec<_> = (0..24)
+        .map(|_| {
+            let clerk = clerk.clone();
+            tokio::spawn(async move { move_in_family(&clerk).await })
+        })
+        .collect();
+    for f in families {
+        ok(f.await);
+    }
+    let ledger = ok(clerk.store.ledger(clerk.tenant, 0, 10_000).await);
+    let seqs: Vec<i64> = ledger.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>());
+    assert!(seqs.len() >= 24 + 2 + landed);
     ok(check(&*clerk.store, clerk.tenant).await);
 }
 
