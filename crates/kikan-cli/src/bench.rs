@@ -138,38 +138,64 @@ async fn households(
         .collect())
 }
 
+/// A municipality made ready for the online test: its households, and a system token
+/// with the 審査 role (the load runs like another business system would).
+async fn target(
+    store: &dyn Store,
+    code: LocalGovCode,
+    today: NaiveDate,
+    want: usize,
+) -> Result<Target> {
+    let pool = Arc::new(households(store, code, today, want).await?);
+    if pool.is_empty() {
+        bail!("no households to move in {code}");
+    }
+    let token =
+        kikan_app::accounts::add_api_token(store, code, "kikan bench", Role::Examiner).await?;
+    Ok(Target { code, token, pool })
+}
+
 /// Households and their members, for the online test.
 type Pool = Arc<Vec<(HouseholdId, Vec<PersonId>)>>;
 
-/// One 転居 of a random household, as a clerk's client would post it.
+/// A municipality the online test moves households of: its code, the system token
+/// the load runs with, and its households.
+#[derive(Clone)]
+pub struct Target {
+    pub code: LocalGovCode,
+    pub token: String,
+    pub pool: Pool,
+}
+
+/// One 転居 of a random household, as a clerk's client would post it; client `c`
+/// works for the municipality `targets[c % targets.len()]`.
 fn relocate(
     client: &reqwest::Client,
     base: &str,
-    token: &str,
-    pool: &Pool,
+    targets: &[Target],
     today: NaiveDate,
 ) -> impl Fn(usize, u64) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), u16>> + Send>>
 + Send
 + Sync
 + 'static {
-    let (client, base, pool, today) = (
+    let (client, base, targets, today) = (
         client.clone(),
         base.to_string(),
-        pool.clone(),
+        Arc::new(targets.to_vec()),
         today.to_string(),
     );
-    let token = token.to_string();
     move |c, i| {
         let mut rng = rand::rngs::SmallRng::seed_from_u64((c as u64) << 32 | i);
-        let (_, members) = &pool[rng.random_range(0..pool.len())];
+        let t = &targets[c % targets.len()];
+        let (_, members) = &t.pool[rng.random_range(0..t.pool.len())];
         let body = json!({
             "effective_on": today, "notified_on": today,
             "change": {"type": "relocation", "person_ids": members.iter().map(|p| p.0).collect::<Vec<_>>(),
                 "address": {"place": format!("{}中央区本町一丁目", generate::PLACE), "banchi": format!("{}番{}号", rng.random_range(1..40), rng.random_range(1..30))}}
         });
         let request = client
-            .post(format!("{base}/api/v1/tenants/149993/changes"))
-            .bearer_auth(&token)
+            .post(format!("{base}/api/v1/tenants/{}/changes", t.code))
+            .bearer_auth(&t.token)
             .json(&body);
         Box::pin(async move {
             let r = request.send().await.map_err(|_| 0u16)?;
@@ -276,6 +302,36 @@ fn machine() -> String {
     format!("{cores} cores, {mem:.0} GiB, {cpu}")
 }
 
+/// Starts `kikan serve` on the same store as its own process (so that its memory is its
+/// own), and waits until it answers; returns it, its address and a client.
+async fn start_server(
+    server_args: &[String],
+) -> Result<(tokio::process::Child, String, reqwest::Client)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let exe = std::env::current_exe()?;
+    let child = tokio::process::Command::new(exe)
+        .arg("serve")
+        .args(server_args)
+        .args(["--port", &port.to_string()])
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting the server")?;
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()?;
+    for _ in 0..100 {
+        if client.get(format!("{base}/health")).send().await.is_ok() {
+            return Ok((child, base, client));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("the server did not start")
+}
+
 /// The whole benchmark. `server_args` open the same store in a `kikan serve` child.
 pub async fn run(
     store: Arc<dyn Store>,
@@ -320,47 +376,16 @@ pub async fn run(
     )
     .await?;
 
-    // The server, as its own process, so that its memory is its own.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let exe = std::env::current_exe()?;
-    let mut child = tokio::process::Command::new(exe)
-        .arg("serve")
-        .args(&server_args)
-        .args(["--port", &port.to_string()])
-        .env("RUST_LOG", "warn")
-        .kill_on_drop(true)
-        .spawn()
-        .context("starting the server")?;
+    let (mut child, base, client) = start_server(&server_args).await?;
     let pid = child.id().unwrap_or(0);
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(256)
-        .build()?;
-    let mut up = false;
-    for _ in 0..100 {
-        if client.get(format!("{base}/health")).send().await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    if !up {
-        bail!("the server did not start");
-    }
 
     eprintln!(
         "[3/5] オンライン異動(転居)と空エンドポイント: 同時接続 {:?}, 各 {} 秒",
         o.concurrency, o.duration
     );
-    let pool = Arc::new(households(&*store, code, today, 20_000).await?);
-    // The load runs as a system with the 審査 role, like another business system would.
-    let token =
-        kikan_app::accounts::add_api_token(&*store, code, "kikan bench", Role::Examiner).await?;
-    if pool.is_empty() {
-        bail!("no households to move");
-    }
+    let target = target(&*store, code, today, 20_000).await?;
+    let token = target.token.clone();
+    let targets = [target];
     let duration = Duration::from_secs(o.duration);
     let (mut relocation, mut noop) = (Vec::new(), Vec::new());
     for &clients in &o.concurrency {
@@ -369,7 +394,7 @@ pub async fn run(
                 clients,
                 duration,
                 None,
-                relocate(&client, &base, &token, &pool, today),
+                relocate(&client, &base, &targets, today),
             )
             .await,
         );
@@ -402,7 +427,7 @@ pub async fn run(
         o.paced_clients,
         duration,
         Some(o.rate),
-        relocate(&client, &base, &token, &pool, today),
+        relocate(&client, &base, &targets, today),
     )
     .await;
 
@@ -702,4 +727,247 @@ pub fn plot(r: &Report, path: &Path) -> Result<()> {
     );
     svg += "</svg>\n";
     std::fs::write(path, svg).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Options of the many-municipalities run (`kikan bench --tenants N`).
+pub struct TenantsOptions {
+    pub tenants: usize,
+    /// Residents generated for each municipality.
+    pub residents: usize,
+    pub seed: u64,
+    /// Seconds per measurement.
+    pub duration: u64,
+    /// Clients of the one-municipality measurement.
+    pub one_clients: usize,
+    /// Clients per municipality when all are driven together.
+    pub clients_per_tenant: usize,
+    /// Residents per bulk load of the noisy neighbour (repeated while the others work).
+    pub bulk_residents: usize,
+    pub progress: bool,
+}
+
+/// The many-municipalities figures.
+#[derive(Debug, Serialize)]
+pub struct TenantsReport {
+    pub engine: String,
+    pub machine: String,
+    pub tenants: usize,
+    pub residents_per_tenant: usize,
+    pub load_seconds: f64,
+    /// One municipality's 転居 alone.
+    pub one_tenant: Latency,
+    /// Every municipality at once: the aggregate rate and the latency of all requests.
+    pub all_tenants: Latency,
+    /// The slowest municipality's p99 in that run.
+    pub worst_tenant_p99_ms: f64,
+    /// The other municipalities' 転居 while one bulk-loads a city, over and over.
+    pub noisy_neighbour: Latency,
+    /// What the neighbour loaded meanwhile, and how fast.
+    pub neighbour_residents: usize,
+    pub neighbour_per_second: f64,
+}
+
+/// A municipality code of the run: 13 (東京都) then 100, 101, … (synthetic names).
+fn bench_code(i: usize) -> Result<LocalGovCode> {
+    Ok(LocalGovCode::from_five(&format!("13{:03}", 100 + i))?)
+}
+
+/// Many municipalities on one store: one alone, all together, and a noisy neighbour.
+pub async fn run_tenants(
+    store: Arc<dyn Store>,
+    server_args: Vec<String>,
+    o: &TenantsOptions,
+) -> Result<TenantsReport> {
+    let today = kikan_app::japan_today();
+    if o.tenants < 2 || o.tenants > 800 {
+        bail!("--tenants は 2 から 800 の間で指定してください");
+    }
+    eprintln!("[1/4] {} 団体に各 {} 人を生成", o.tenants, o.residents);
+    let started = Instant::now();
+    let mut codes = Vec::with_capacity(o.tenants);
+    for i in 0..o.tenants {
+        let code = bench_code(i)?;
+        let t = Tenant {
+            code,
+            name: format!("負荷測定市{}", i + 1),
+            mayor: "負荷測定市長　見本　一郎".into(),
+        };
+        generate::generate(
+            store.clone(),
+            t,
+            o.residents,
+            o.seed + i as u64,
+            today,
+            false,
+            true,
+        )
+        .await?;
+        codes.push(code);
+        if o.progress && (i + 1) % 10 == 0 {
+            eprintln!("  {} / {} 団体", i + 1, o.tenants);
+        }
+    }
+    let load_seconds = started.elapsed().as_secs_f64();
+    let mut targets = Vec::with_capacity(o.tenants);
+    for code in &codes {
+        targets.push(target(&*store, *code, today, 5_000).await?);
+    }
+    let (mut child, base, client) = start_server(&server_args).await?;
+    let duration = Duration::from_secs(o.duration);
+
+    eprintln!("[2/4] 1団体の転居: 同時接続 {}", o.one_clients);
+    let one_tenant = load_test(
+        o.one_clients,
+        duration,
+        None,
+        relocate(&client, &base, &targets[..1], today),
+    )
+    .await;
+
+    let clients = o.tenants * o.clients_per_tenant;
+    eprintln!(
+        "[3/4] 全 {} 団体の転居を同時に: 同時接続 {clients}",
+        o.tenants
+    );
+    let (all_tenants, by_tenant) = load_by_tenant(
+        clients,
+        duration,
+        &targets,
+        relocate(&client, &base, &targets, today),
+    )
+    .await;
+    let worst_tenant_p99_ms = by_tenant.iter().map(|l| l.p99_ms).fold(0.0, f64::max);
+
+    eprintln!(
+        "[4/4] 隣の団体が一括ロード(各 {} 人を繰り返し)する間の、他の {} 団体の転居",
+        o.bulk_residents,
+        o.tenants - 1
+    );
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let neighbour = {
+        let (store, stop) = (store.clone(), stop.clone());
+        let (bulk, seed, first) = (o.bulk_residents, o.seed, o.tenants);
+        tokio::spawn(async move {
+            let (mut loaded, mut i) = (0usize, 0usize);
+            let started = Instant::now();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let t = Tenant {
+                    code: bench_code(first + i)?,
+                    name: format!("一括ロード市{}", i + 1),
+                    mayor: "一括ロード市長　見本　一郎".into(),
+                };
+                let g = generate::generate(
+                    store.clone(),
+                    t,
+                    bulk,
+                    seed + 1000 + i as u64,
+                    today,
+                    false,
+                    true,
+                )
+                .await?;
+                loaded += g.residents;
+                i += 1;
+            }
+            Ok::<_, anyhow::Error>((loaded, started.elapsed()))
+        })
+    };
+    let others = &targets[1..];
+    let noisy_clients = others.len() * o.clients_per_tenant;
+    let (noisy_neighbour, _) = load_by_tenant(
+        noisy_clients,
+        duration,
+        others,
+        relocate(&client, &base, others, today),
+    )
+    .await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (neighbour_residents, neighbour_time) = neighbour.await??;
+    let _ = child.kill().await;
+    Ok(TenantsReport {
+        engine: store.engine().into(),
+        machine: machine(),
+        tenants: o.tenants,
+        residents_per_tenant: o.residents,
+        load_seconds,
+        one_tenant,
+        all_tenants,
+        worst_tenant_p99_ms,
+        noisy_neighbour,
+        neighbour_residents,
+        neighbour_per_second: neighbour_residents as f64 / neighbour_time.as_secs_f64().max(1e-9),
+    })
+}
+
+/// [`load_test`] over several municipalities (client `c` works for `targets[c % n]`):
+/// the whole run, and each municipality's own figures.
+async fn load_by_tenant<F, Fut>(
+    clients: usize,
+    duration: Duration,
+    targets: &[Target],
+    op: F,
+) -> (Latency, Vec<Latency>)
+where
+    F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), u16>> + Send,
+{
+    let n = targets.len();
+    let op = Arc::new(op);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let op = op.clone();
+        tasks.push(tokio::spawn(async move {
+            let (mut samples, mut errors, mut conflicts, mut i) = (Vec::new(), 0u64, 0u64, 0u64);
+            while started.elapsed() < duration {
+                let t = Instant::now();
+                match op(c, i).await {
+                    Ok(()) => samples.push(t.elapsed()),
+                    Err(409) => conflicts += 1,
+                    Err(_) => errors += 1,
+                }
+                i += 1;
+            }
+            (c % n, samples, errors, conflicts)
+        }));
+    }
+    let mut per: Vec<(Vec<Duration>, u64, u64)> = vec![(Vec::new(), 0, 0); n];
+    for t in tasks {
+        if let Ok((k, s, e, c)) = t.await {
+            per[k].0.extend(s);
+            per[k].1 += e;
+            per[k].2 += c;
+        }
+    }
+    let elapsed = started.elapsed();
+    let mut all = (Vec::new(), 0, 0);
+    let mut each = Vec::with_capacity(n);
+    for (s, e, c) in per {
+        all.0.extend(s.iter().copied());
+        all.1 += e;
+        all.2 += c;
+        each.push(latency(clients / n.max(1), s, e, c, elapsed));
+    }
+    (latency(clients, all.0, all.1, all.2, elapsed), each)
+}
+
+pub fn print_tenants(r: &TenantsReport) {
+    println!(
+        "kikan bench --tenants {} — {} — 各 {} 人 (生成 {:.1} 秒) — {}",
+        r.tenants, r.engine, r.residents_per_tenant, r.load_seconds, r.machine
+    );
+    let line = |what: &str, l: &Latency| {
+        println!(
+            "  {what}: {:.0} 件/秒 (同時接続 {}, 成功 {}, 競合 {}, 失敗 {}) p50 {:.1} ms / p99 {:.1} ms",
+            l.per_second, l.clients, l.requests, l.conflicts, l.errors, l.p50_ms, l.p99_ms
+        )
+    };
+    line("1団体の転居", &r.one_tenant);
+    line("全団体の転居(合計)", &r.all_tenants);
+    println!("  最も遅い団体の p99: {:.1} ms", r.worst_tenant_p99_ms);
+    line("一括ロード中の他団体の転居", &r.noisy_neighbour);
+    println!(
+        "  隣の一括ロード: {} 人 ({:.0} 人/秒)",
+        r.neighbour_residents, r.neighbour_per_second
+    );
 }

@@ -203,6 +203,18 @@ enum Command {
         /// Where to write an SVG plot of latency against concurrency.
         #[arg(long)]
         plot: Option<PathBuf>,
+        /// Many municipalities on one store instead: this many, each with
+        /// `--tenant-residents` residents (one alone, all together, a noisy neighbour).
+        #[arg(long)]
+        tenants: Option<usize>,
+        #[arg(long, default_value_t = 2_000)]
+        tenant_residents: usize,
+        /// Clients per municipality when all are driven together.
+        #[arg(long, default_value_t = 2)]
+        clients_per_tenant: usize,
+        /// Residents per bulk load of the noisy neighbour.
+        #[arg(long, default_value_t = 20_000)]
+        bulk_residents: usize,
     },
     /// 基準日抽出: every resident on the register on a date, as JSON Lines.
     Extract {
@@ -482,6 +494,10 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
             rate,
             json,
             plot,
+            tenants,
+            tenant_residents,
+            clients_per_tenant,
+            bulk_residents,
         } => {
             let store = store_args.open().await?;
             if !store.tenants().await?.is_empty() {
@@ -496,6 +512,22 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                     store_args.data_dir.display().to_string(),
                 ],
             };
+            if let Some(tenants) = tenants {
+                let options = bench::TenantsOptions {
+                    tenants,
+                    residents: tenant_residents,
+                    seed,
+                    duration,
+                    one_clients: 32,
+                    clients_per_tenant,
+                    bulk_residents,
+                    progress: std::io::stderr().is_terminal(),
+                };
+                let report = bench::run_tenants(store, server_args, &options).await?;
+                bench::print_tenants(&report);
+                std::fs::write(&json, serde_json::to_string_pretty(&report)?)?;
+                return Ok(());
+            }
             let options = bench::BenchOptions {
                 residents,
                 seed,

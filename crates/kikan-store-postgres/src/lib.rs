@@ -47,8 +47,20 @@ struct Pending {
     draining: bool,
 }
 
-/// Jobs written in one transaction at most (one savepoint each).
+/// Jobs written in one transaction at most (one savepoint each); `KIKAN_PG_COMMIT_GROUP`
+/// overrides it (1: a transaction per change, as before group commit).
 const GROUP: usize = 64;
+
+fn group_size() -> usize {
+    static SIZE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *SIZE.get_or_init(|| {
+        std::env::var("KIKAN_PG_COMMIT_GROUP")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|n| (1..=1000).contains(n))
+            .unwrap_or(GROUP)
+    })
+}
 
 impl Groups {
     /// Queues a job; true when no committer drains the tenant yet (the caller starts one).
@@ -76,7 +88,7 @@ impl Groups {
             pending.draining = false;
             return Vec::new();
         }
-        let n = pending.jobs.len().min(GROUP);
+        let n = pending.jobs.len().min(group_size());
         pending.jobs.drain(..n).collect()
     }
 }
