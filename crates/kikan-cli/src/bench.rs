@@ -217,6 +217,36 @@ where
     F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<(), u16>> + Send,
 {
+    let started = Instant::now();
+    let (mut all, mut errors, mut conflicts) = (Vec::new(), 0, 0);
+    for (_, s, e, c) in run_clients(clients, duration, rate, op).await {
+        all.extend(s);
+        errors += e;
+        conflicts += c;
+    }
+    // An open-loop run is measured over its schedule: the rate it sustained.
+    let window = if rate.is_some() {
+        duration
+    } else {
+        started.elapsed()
+    };
+    latency(clients, all, errors, conflicts, window)
+}
+
+/// What one client of a load test saw: its number, its latencies, errors, conflicts.
+type ClientRun = (usize, Vec<Duration>, u64, u64);
+
+/// The clients' loops of [`load_test`], each client's figures apart.
+async fn run_clients<F, Fut>(
+    clients: usize,
+    duration: Duration,
+    rate: Option<f64>,
+    op: F,
+) -> Vec<ClientRun>
+where
+    F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), u16>> + Send,
+{
     let op = Arc::new(op);
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -244,24 +274,16 @@ where
                 }
                 i += 1;
             }
-            (samples, errors, conflicts)
+            (c, samples, errors, conflicts)
         }));
     }
-    let (mut all, mut errors, mut conflicts) = (Vec::new(), 0, 0);
+    let mut out = Vec::with_capacity(clients);
     for t in tasks {
-        if let Ok((s, e, c)) = t.await {
-            all.extend(s);
-            errors += e;
-            conflicts += c;
+        if let Ok(run) = t.await {
+            out.push(run);
         }
     }
-    // An open-loop run is measured over its schedule: the rate it sustained.
-    let window = if rate.is_some() {
-        duration
-    } else {
-        started.elapsed()
-    };
-    latency(clients, all, errors, conflicts, window)
+    out
 }
 
 fn peak_rss_mib(pid: u32) -> f64 {
@@ -912,32 +934,12 @@ where
     Fut: std::future::Future<Output = Result<(), u16>> + Send,
 {
     let n = targets.len();
-    let op = Arc::new(op);
     let started = Instant::now();
-    let mut tasks = Vec::new();
-    for c in 0..clients {
-        let op = op.clone();
-        tasks.push(tokio::spawn(async move {
-            let (mut samples, mut errors, mut conflicts, mut i) = (Vec::new(), 0u64, 0u64, 0u64);
-            while started.elapsed() < duration {
-                let t = Instant::now();
-                match op(c, i).await {
-                    Ok(()) => samples.push(t.elapsed()),
-                    Err(409) => conflicts += 1,
-                    Err(_) => errors += 1,
-                }
-                i += 1;
-            }
-            (c % n, samples, errors, conflicts)
-        }));
-    }
     let mut per: Vec<(Vec<Duration>, u64, u64)> = vec![(Vec::new(), 0, 0); n];
-    for t in tasks {
-        if let Ok((k, s, e, c)) = t.await {
-            per[k].0.extend(s);
-            per[k].1 += e;
-            per[k].2 += c;
-        }
+    for (c, s, e, k) in run_clients(clients, duration, None, op).await {
+        per[c % n].0.extend(s);
+        per[c % n].1 += e;
+        per[c % n].2 += k;
     }
     let elapsed = started.elapsed();
     let mut all = (Vec::new(), 0, 0);
