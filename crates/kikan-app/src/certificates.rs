@@ -230,3 +230,38 @@ pub async fn prepare(
         Err(e) => Err(e.into()),
     }
 }
+
+/// Whether an actor may re-print a certificate now. A re-print shows again what was
+/// printed, addresses included: while a 支援措置 protects a printed person (whether or
+/// not it did when the certificate was issued), only an actor who may approve
+/// exceptions (審査) re-prints it; anyone else is refused, and the refusal is audited.
+pub async fn may_reprint(
+    store: &dyn Store,
+    actor: &Actor,
+    serial: i64,
+    today: NaiveDate,
+) -> Result<(), PrepareError> {
+    let c = store
+        .certificate(actor.tenant, serial)
+        .await?
+        .ok_or(IssueError::NotFound(serial))?;
+    let persons = c.persons().to_vec();
+    let measures: Vec<_> = store
+        .support_for(actor.tenant, &persons)
+        .await?
+        .into_iter()
+        .filter(|m| m.in_force(today))
+        .map(|m| m.id)
+        .collect();
+    if measures.is_empty() || actor.may(Permission::ApproveException) {
+        return Ok(());
+    }
+    let mut e = actor.event(
+        "request.refused",
+        persons.iter().map(|p| p.0).collect(),
+        format!("第{serial:06}号の再印刷を拒否(支援措置の対象者を含むため審査担当が扱います)"),
+    );
+    e.outcome = Outcome::Denied;
+    store.append_audit(actor.tenant, &[e]).await?;
+    Err(IssueError::NeedsApproval { measures }.into())
+}

@@ -45,7 +45,40 @@ pub struct AuditEvent {
     pub client: Option<String>,
 }
 
+/// The longest texts an audit event keeps (characters): what a caller sends (a login
+/// name, a purpose header) is cut to these, so that no request, authenticated or not,
+/// can grow the append-only log by more than a bounded record.
+pub const MAX_ACTOR: usize = 64;
+pub const MAX_PURPOSE: usize = 100;
+pub const MAX_DETAIL: usize = 300;
+pub const MAX_SHORT: usize = 64;
+
+/// `text` cut to `max` characters, with `…` where it was cut.
+fn cut(text: &mut String, max: usize) {
+    if let Some((i, _)) = text.char_indices().nth(max) {
+        text.truncate(i);
+        text.push('…');
+    }
+}
+
 impl AuditEvent {
+    /// The event with every text cut to its bound (see [`MAX_ACTOR`] …).
+    pub fn bounded(mut self) -> Self {
+        cut(&mut self.actor, MAX_ACTOR);
+        if let Some(r) = &mut self.role {
+            cut(r, MAX_SHORT);
+        }
+        cut(&mut self.action, MAX_SHORT);
+        if let Some(p) = &mut self.purpose {
+            cut(p, MAX_PURPOSE);
+        }
+        cut(&mut self.detail, MAX_DETAIL);
+        if let Some(c) = &mut self.client {
+            cut(c, MAX_SHORT);
+        }
+        self
+    }
+
     /// The canonical text that is hashed and stored (field order is the struct's).
     pub fn canonical(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()

@@ -69,7 +69,8 @@ fn login_refused() -> ApiError {
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/login", tag = "accounts", request_body = LoginIn,
     params(("tenant" = String, Path)),
-    responses((status = 200, body = LoginOut), (status = 401, body = ErrorBody), (status = 423, body = ErrorBody)))]
+    responses((status = 200, body = LoginOut), (status = 401, body = ErrorBody), (status = 423, body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins from this source (E-AUTH-015)", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     Path(code): Path<String>,
@@ -90,7 +91,30 @@ pub async fn login(
         client: client.clone(),
     };
     let login = input.login.trim();
+    let source = client.clone().unwrap_or_else(|| "-".into());
+    match state.sign_ins.attempt(tenant, &source) {
+        auth::Attempt::Allowed => {}
+        limited => {
+            if limited == auth::Attempt::JustLimited {
+                let detail = format!(
+                    "ログインの失敗が{}秒間に{}回を超えたため、この接続元からのログインを制限",
+                    auth::FAILURE_WINDOW.as_secs(),
+                    auth::MAX_FAILURES_PER_SOURCE
+                );
+                state
+                    .store
+                    .append_audit(tenant, &[event(login, None, Outcome::Denied, &detail)])
+                    .await?;
+            }
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "E-AUTH-015",
+                "ログインの失敗が続いています。しばらく待ってから再度お試しください",
+            ));
+        }
+    }
     let Some(staff) = state.store.staff_by_login(tenant, login).await? else {
+        state.sign_ins.failed(tenant, &source);
         // The same work and the same answer as a wrong password: names cannot be probed.
         let _ =
             kikan_security::password::verify(&input.password, kikan_security::password::decoy());
@@ -123,6 +147,7 @@ pub async fn login(
         )
         .await?;
     if !decision.ok {
+        state.sign_ins.failed(tenant, &source);
         let locked = decision.locked_until.is_some_and(|t| t > now);
         let detail = if !staff.active {
             "無効なアカウント"

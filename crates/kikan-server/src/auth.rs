@@ -37,6 +37,61 @@ pub const MAX_FAILURES: i64 = 5;
 pub const LOCK_MINUTES: i64 = 15;
 /// The session cookie of the staff UI.
 pub const COOKIE: &str = "kikan_session";
+/// Failed sign-ins one source may make to one municipality in [`FAILURE_WINDOW`];
+/// beyond it, sign-ins from there are answered 429 and no longer each audited.
+pub const MAX_FAILURES_PER_SOURCE: u32 = 30;
+pub const FAILURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Failed sign-ins per (municipality, source), in a fixed window: what an anonymous
+/// source can add to the audit log over time is bounded.
+#[derive(Default)]
+pub struct SignInLimiter(
+    std::sync::Mutex<std::collections::HashMap<(LocalGovCode, String), (std::time::Instant, u32)>>,
+);
+
+/// Whether a source may try to sign in now.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Attempt {
+    Allowed,
+    /// Limited from now on: the one refusal that is audited.
+    JustLimited,
+    Limited,
+}
+
+impl SignInLimiter {
+    pub fn attempt(&self, tenant: LocalGovCode, source: &str) -> Attempt {
+        let Ok(mut map) = self.0.lock() else {
+            return Attempt::Allowed;
+        };
+        let now = std::time::Instant::now();
+        if map.len() > 10_000 {
+            map.retain(|_, (since, _)| now.duration_since(*since) < FAILURE_WINDOW);
+        }
+        match map.get_mut(&(tenant, source.to_string())) {
+            Some((since, n)) if now.duration_since(*since) < FAILURE_WINDOW => {
+                if *n == MAX_FAILURES_PER_SOURCE {
+                    *n += 1;
+                    Attempt::JustLimited
+                } else if *n > MAX_FAILURES_PER_SOURCE {
+                    Attempt::Limited
+                } else {
+                    Attempt::Allowed
+                }
+            }
+            _ => Attempt::Allowed,
+        }
+    }
+
+    pub fn failed(&self, tenant: LocalGovCode, source: &str) {
+        let Ok(mut map) = self.0.lock() else { return };
+        let now = std::time::Instant::now();
+        let entry = map.entry((tenant, source.to_string())).or_insert((now, 0));
+        if now.duration_since(entry.0) >= FAILURE_WINDOW {
+            *entry = (now, 0);
+        }
+        entry.1 = entry.1.saturating_add(1).min(MAX_FAILURES_PER_SOURCE);
+    }
+}
 
 /// The authenticated caller of a request, for handlers and the audit log.
 #[derive(Debug, Clone)]

@@ -272,6 +272,7 @@ pub async fn reprint(
 ) -> R<Response> {
     let serial = path.1;
     p.purpose()?;
+    certificates::may_reprint(&*state.store, &p.actor(), serial, state.clock.today()).await?;
     let tenant = p.tenant;
     let (c, rendered) = drawn(
         &state,

@@ -6,6 +6,7 @@ use crate::auth::Principal;
 use crate::dto::{ChangeRequest, ChangeResult};
 use crate::error::{ApiError, ApiJson as Json, ApiPath as Path, ApiQuery as Query, ErrorBody};
 use crate::routes::{change_result, prepare_entry};
+use crate::support::Protection;
 use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -36,6 +37,11 @@ pub struct DraftView {
     pub seq: Option<i64>,
     /// What 審査 should know before committing (late notification, 支援措置).
     pub warnings: Vec<String>,
+    /// A person of the change is under a 支援措置 in force.
+    pub support_measure: bool,
+    /// The request is withheld from this reader (it may tell where a protected person
+    /// lives or moves to); only the kind is shown.
+    pub withheld: bool,
 }
 
 fn parse_request(text: &str) -> R<ChangeRequest> {
@@ -80,6 +86,8 @@ fn view(d: &Draft) -> DraftView {
         note: d.note.clone(),
         seq: d.seq,
         warnings: vec![],
+        support_measure: false,
+        withheld: false,
     }
 }
 
@@ -154,25 +162,48 @@ pub async fn list(
             .at("status"));
         }
     };
+    // The list shows what clerks entered: personal data, so a purpose is stated.
+    p.purpose()?;
     let drafts = state.store.drafts(p.tenant, status).await?;
+    let mut intakes = Vec::with_capacity(drafts.len());
+    for d in &drafts {
+        intakes.push(intake(&state, &p, d).await.ok());
+    }
+    let persons: Vec<kikan_domain::PersonId> = intakes
+        .iter()
+        .flatten()
+        .flat_map(|i| i.entry.change.references().0)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let shield = Protection::of(&state, &p, &persons).await?;
     state
         .store
         .append_audit(
             p.tenant,
             &[p.event(
                 "draft.list",
-                vec![],
+                persons.iter().map(|x| x.0).collect(),
                 format!("下書きの一覧({})", status.unwrap_or("all")),
             )],
         )
         .await?;
     let mut out = Vec::with_capacity(drafts.len());
-    for d in &drafts {
+    for (d, i) in drafts.iter().zip(&intakes) {
         let mut v = view(d);
-        if d.status == "pending"
-            && let Ok(i) = intake(&state, &p, d).await
-        {
-            v.warnings = warnings(&state, &p, &i.entry).await?;
+        if let Some(i) = i {
+            let concerned = i.entry.change.references().0;
+            if concerned.iter().any(|id| shield.is_protected(*id)) {
+                v.support_measure = true;
+                if shield.withholds() {
+                    // Where a protected person lives or moves to stays with 審査.
+                    v.request = serde_json::json!({"withheld": kikan_domain::person::WITHHELD});
+                    v.withheld = true;
+                }
+            }
+            if d.status == "pending" {
+                v.warnings = warnings(&state, &p, &i.entry).await?;
+            }
         }
         out.push(v);
     }

@@ -38,6 +38,8 @@ pub struct AppState {
     pub keys: Arc<Keyring>,
     /// OIDC sign-ins waiting for the provider's answer, by `state`.
     pub oidc: Arc<std::sync::Mutex<std::collections::HashMap<String, oidc::Pending>>>,
+    /// Failed sign-ins per source (see `auth::SignInLimiter`).
+    pub sign_ins: Arc<auth::SignInLimiter>,
     /// The registry's calendar (Japan's today); replaceable in tests.
     pub clock: kikan_app::Clock,
     /// The certificate font file (IPAmj明朝), loaded on the first certificate.
@@ -53,6 +55,7 @@ impl AppState {
             store,
             keys,
             oidc: Arc::default(),
+            sign_ins: Arc::default(),
             clock: kikan_app::Clock::japan(),
             cert_font_path: kikan_cert::CertFont::default_path(),
             cert_font: Arc::default(),

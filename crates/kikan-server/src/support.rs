@@ -259,6 +259,8 @@ pub async fn list(
     Extension(p): Extension<Principal>,
     Query(q): Query<ListParams>,
 ) -> R<Json<Vec<MeasureView>>> {
+    // Offenders' names and addresses: personal data, read for a stated purpose.
+    p.purpose()?;
     let today = state.clock.today();
     let measures: Vec<SupportMeasure> = state
         .store

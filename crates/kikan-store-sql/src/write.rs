@@ -28,16 +28,19 @@ pub struct AuditRow {
 }
 
 impl AuditRow {
+    /// The row of an event, its texts cut to their bounds (`AuditEvent::bounded`).
     pub fn of(e: &AuditEvent) -> Self {
+        let e = e.clone().bounded();
         let mut persons = e.persons.clone();
         persons.sort_unstable();
         persons.dedup();
+        let json = e.canonical();
         AuditRow {
             at: e.at,
-            actor: e.actor.clone(),
-            action: e.action.clone(),
+            actor: e.actor,
+            action: e.action,
             persons,
-            json: e.canonical(),
+            json,
         }
     }
 }

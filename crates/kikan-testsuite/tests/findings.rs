@@ -1,0 +1,251 @@
+//! Findings of the outside security test (issue 13), each reproduced, on both engines:
+//! a protected address in the draft list, a re-print past a 支援措置, and anonymous
+//! callers growing the audit log without bound.
+
+use kikan_security::Role;
+use kikan_testsuite::http::{App, Caller, members_by_given, person_json};
+use kikan_testsuite::{TestStore, fresh_postgres, fresh_sqlite, ok};
+use serde_json::json;
+
+const SECRET_PLACE: &str = "神奈川県横浜市磯子区秘密町";
+
+/// A mother and son who moved in; (household, mother, son).
+async fn family(examiner: &Caller, base: &str) -> (i64, i64, i64) {
+    let (status, v) = examiner
+        .post(&format!("{base}/changes"), json!({
+            "effective_on": "2026-04-01", "notified_on": "2026-04-01",
+            "change": {"type": "move_in",
+                "persons": [person_json(("山本", "花子"), ("ヤマモト", "ハナコ"), "1985-02-02", "女", "世帯主"),
+                            person_json(("山本", "健太"), ("ヤマモト", "ケンタ"), "2015-03-03", "男", "子")],
+                "address": {"place": "神奈川県横浜市中区山下町", "banchi": "7番地"},
+                "previous_address": {"place": "東京都千代田区千代田", "banchi": "1番1号"}}
+        }))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let hid = v["household_ids"][0].as_i64().unwrap_or_default();
+    let (_, h) = examiner.get(&format!("{base}/households/{hid}")).await;
+    let [mother, son] = members_by_given(&h, &["花子", "健太"])[..] else {
+        panic!("{h}")
+    };
+    (hid, mother, son)
+}
+
+async fn protect(examiner: &Caller, base: &str, mother: i64, son: i64) {
+    let (status, m) = examiner
+        .post(
+            &format!("{base}/support-measures"),
+            json!({
+                "applicant": mother, "together": [son], "kind": "DV",
+                "offenders": [{"name": "山本　剛", "relation": "元配偶者"}]
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{m}");
+}
+
+/// Finding 1 and 11: the draft list and the measures list need a stated purpose; a
+/// protected person's new address in a draft is withheld from 窓口, and the audit
+/// record names the persons the listed drafts concern.
+async fn drafts_do_not_show_a_protected_address(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let counter = app.as_role(t, Role::Reception).await;
+    let (_, mother, son) = family(&examiner, &base).await;
+    protect(&examiner, &base, mother, son).await;
+    // 審査 enters the protected family's 転居 as a draft (any clerk may).
+    let (status, d) = examiner
+        .post(
+            &format!("{base}/drafts"),
+            json!({
+                "effective_on": "2026-06-01", "notified_on": "2026-06-01",
+                "change": {"type": "relocation", "person_ids": [mother, son],
+                    "address": {"place": SECRET_PLACE, "banchi": "9番地"}}
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{d}");
+
+    for (who, caller) in [("窓口", &counter), ("審査", &examiner)] {
+        let (status, v) = caller
+            .clone()
+            .without_purpose()
+            .get(&format!("{base}/drafts?status=all"))
+            .await;
+        assert_eq!(
+            (status, v["code"].as_str()),
+            (400, Some("E-AUTH-004")),
+            "{who}: {v}"
+        );
+    }
+    let (status, v) = examiner
+        .clone()
+        .without_purpose()
+        .get(&format!("{base}/support-measures"))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (400, Some("E-AUTH-004")),
+        "{v}"
+    );
+
+    let (status, list) = counter.get(&format!("{base}/drafts?status=all")).await;
+    assert_eq!(status, 200, "{list}");
+    assert!(
+        !list.to_string().contains(SECRET_PLACE),
+        "窓口 sees the address: {list}"
+    );
+    assert_eq!(list[0]["support_measure"], true, "{list}");
+    // 審査 handles the measures and sees it.
+    let (_, list) = examiner.get(&format!("{base}/drafts?status=all")).await;
+    assert!(list.to_string().contains(SECRET_PLACE), "{list}");
+    // The list's audit record names the persons concerned.
+    let records = ok(app.store.audit_records(t, 0, 1000).await);
+    let listed = records
+        .iter()
+        .filter_map(|r| r.event())
+        .rfind(|e| e.action == "draft.list")
+        .map(|e| e.persons)
+        .unwrap_or_default();
+    assert!(
+        listed.contains(&mother) && listed.contains(&son),
+        "{listed:?}"
+    );
+}
+
+/// Finding 2: a certificate issued before a measure began is not re-printed by 窓口.
+async fn reprint_rechecks_the_measure(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let counter = app.as_role(t, Role::Reception).await;
+    let (hid, mother, son) = family(&examiner, &base).await;
+    let request = json!({
+        "kind": "resident_copy", "household_id": hid,
+        "requester": {"kind": "same_household", "person_id": mother},
+        "purpose": "勤務先へ提出", "identity_check": "運転免許証"
+    });
+    let resp = ok(counter
+        .request(reqwest::Method::POST, &format!("{base}/certificates"))
+        .json(&request)
+        .send()
+        .await);
+    let status = resp.status().as_u16();
+    let serial_header = resp.headers().get("x-kikan-certificate-serial").cloned();
+    assert_eq!(status, 201, "{:?}", resp.text().await);
+    let serial: i64 = serial_header
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_default();
+    protect(&examiner, &base, mother, son).await;
+    let reprint = format!("{base}/certificates/{serial}/reprint");
+    let (status, v) = counter.post(&reprint, json!({"reason": "汚損"})).await;
+    assert_eq!(status, 403, "{v}");
+    assert_eq!(v["code"], "E-SUPPORT-002", "{v}");
+    let records = ok(app.store.audit_records(t, 0, 1000).await);
+    assert!(
+        records
+            .iter()
+            .filter_map(|r| r.event())
+            .any(|e| e.action == "request.refused" && e.persons.contains(&mother)),
+        "the refusal is audited"
+    );
+    // 審査, who handles the measures, may.
+    let resp = ok(examiner
+        .request(reqwest::Method::POST, &reprint)
+        .json(&json!({"reason": "汚損"}))
+        .send()
+        .await);
+    assert_eq!(resp.status().as_u16(), 200);
+}
+
+/// Finding 3: what an anonymous caller can add to the audit log is bounded per request
+/// (a 1 MB login name, a 300 KB purpose) and per source over time (failed sign-ins).
+async fn anonymous_callers_cannot_grow_the_audit_log(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let anonymous = app.anonymous();
+    let huge = "あ".repeat(350_000); // ~1 MB of UTF-8
+    let (status, v) = anonymous
+        .post(
+            &format!("{base}/login"),
+            json!({"login": huge, "password": "x", "totp": "000000"}),
+        )
+        .await;
+    assert!((400..500).contains(&status), "{status} {v}");
+    let long_purpose: String = "%E3%81%82".repeat(33_000); // 300 KB as sent
+    let resp = ok(app
+        .client
+        .get(format!("{}{base}/ledger", app.base))
+        .header("X-Kikan-Purpose", long_purpose)
+        .send()
+        .await);
+    assert_eq!(resp.status().as_u16(), 401);
+    let records = ok(app.store.audit_records(t, 0, 1000).await);
+    let largest = records
+        .iter()
+        .map(|r| r.event_json.len())
+        .max()
+        .unwrap_or_default();
+    assert!(largest <= 2_048, "an audit record of {largest} bytes");
+    // Many failed sign-ins from one source: answered 429 after a bound, and the log
+    // stops growing with them.
+    let before = ok(app.store.audit_records(t, 0, 10_000).await).len();
+    let mut limited = 0;
+    for i in 0..60 {
+        let (status, v) = anonymous
+            .post(
+                &format!("{base}/login"),
+                json!({"login": format!("nobody{i}"), "password": "x", "totp": "000000"}),
+            )
+            .await;
+        if status == 429 {
+            limited += 1;
+            assert_eq!(v["code"], "E-AUTH-015", "{v}");
+        }
+    }
+    let after = ok(app.store.audit_records(t, 0, 10_000).await).len();
+    assert!(
+        limited >= 20,
+        "only {limited} of 60 failed sign-ins were limited"
+    );
+    assert!(
+        after - before <= 31,
+        "{} records for 60 attempts",
+        after - before
+    );
+}
+
+macro_rules! on_both {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::fresh_sqlite().await).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    match super::fresh_postgres().await {
+                        Some(s) => super::$name(s).await,
+                        None => eprintln!("KIKAN_TEST_DATABASE_URL is not set: skipped"),
+                    }
+                }
+            )+
+        }
+    };
+}
+
+on_both!(
+    drafts_do_not_show_a_protected_address,
+    reprint_rechecks_the_measure,
+    anonymous_callers_cannot_grow_the_audit_log,
+);
