@@ -53,8 +53,12 @@ pub const MAX_PURPOSE: usize = 100;
 pub const MAX_DETAIL: usize = 300;
 pub const MAX_SHORT: usize = 64;
 
-/// `text` cut to `max` characters, with `…` where it was cut.
+/// `text` cut to `max` characters, with `…` where it was cut, and without NUL (which
+/// PostgreSQL's text cannot hold).
 fn cut(text: &mut String, max: usize) {
+    if text.contains('\0') {
+        text.retain(|c| c != '\0');
+    }
     if let Some((i, _)) = text.char_indices().nth(max) {
         text.truncate(i);
         text.push('…');

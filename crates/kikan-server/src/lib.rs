@@ -307,6 +307,77 @@ async fn server_timing(
     res
 }
 
+/// Refuses a request with a NUL character in its path, query or JSON body: no field
+/// of the registry holds one (and PostgreSQL's text cannot), so it is bad input, 400.
+async fn reject_nul(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let refused = || {
+        error::ApiError::bad_request("NUL文字(U+0000)は使えません。入力を確認してください")
+            .into_response()
+    };
+    let uri = req.uri().to_string();
+    if uri.contains("%00") || uri.contains('\0') {
+        return refused();
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, 1024 * 1024).await {
+        Ok(b) => b,
+        Err(_) => {
+            return error::ApiError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "E-HTTP-413",
+                "リクエストの本文が大きすぎます(1 MiB まで)",
+            )
+            .into_response();
+        }
+    };
+    if bytes.contains(&0) || bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return refused();
+    }
+    next.run(axum::extract::Request::from_parts(
+        parts,
+        axum::body::Body::from(bytes),
+    ))
+    .await
+}
+
+/// Every error answer has a stable code: an answer the handlers did not make (no
+/// route, a body over the limit, a timeout) gets the API's error body too.
+async fn stable_codes(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let res = next.run(req).await;
+    let status = res.status();
+    if !status.is_client_error() && !status.is_server_error()
+        || res.extensions().get::<metrics::ErrorCode>().is_some()
+        || res
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .is_some_and(|c| c.as_bytes().starts_with(b"application/json"))
+    {
+        return res;
+    }
+    let message = match status.as_u16() {
+        404 => "URLが見つかりません",
+        405 => "このURLではこのメソッドは使えません",
+        408 => "処理が時間内に終わりませんでした。時間をおいて再度お試しください",
+        413 => "リクエストの本文が大きすぎます(1 MiB まで)",
+        _ => "リクエストを処理できませんでした",
+    };
+    let allow = res.headers().get(axum::http::header::ALLOW).cloned();
+    let mut out = error::ApiError::new(status, &format!("E-HTTP-{}", status.as_u16()), message)
+        .into_response();
+    if let Some(a) = allow {
+        out.headers_mut().insert(axum::http::header::ALLOW, a);
+    }
+    out
+}
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     api_routes()
@@ -314,6 +385,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::authorize,
         ))
+        .route_layer(axum::middleware::from_fn(reject_nul))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -324,6 +396,7 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(60),
         ))
+        .layer(axum::middleware::from_fn(stable_codes))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::middleware::from_fn(server_timing))
         // Spans carry the method and the path, never the query string: search criteria

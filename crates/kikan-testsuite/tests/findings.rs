@@ -248,4 +248,95 @@ on_both!(
     drafts_do_not_show_a_protected_address,
     reprint_rechecks_the_measure,
     anonymous_callers_cannot_grow_the_audit_log,
+    nul_and_stray_errors_have_codes,
 );
+
+/// Finding 9 and the low ones: a NUL character anywhere is bad input (400, on both
+/// engines, never a 500), and every error answer carries a stable code, also those the
+/// handlers do not make (no such URL, a body over the limit).
+async fn nul_and_stray_errors_have_codes(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let anonymous = app.anonymous();
+    let (status, v) = anonymous
+        .post(
+            &format!("{base}/login"),
+            json!({"login": "a\u{0}b", "password": "x", "totp": "000000"}),
+        )
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (400, Some("E-HTTP-400")),
+        "{v}"
+    );
+    let (status, v) = examiner.get(&format!("{base}/search?name=%00")).await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (400, Some("E-HTTP-400")),
+        "{v}"
+    );
+    let mut person = person_json(
+        ("山\u{0}本", "花子"),
+        ("ヤマモト", "ハナコ"),
+        "1985-02-02",
+        "女",
+        "世帯主",
+    );
+    person["juminhyo_code"] = json!(null);
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/changes"),
+            json!({
+                "effective_on": "2026-04-01", "notified_on": "2026-04-01",
+                "change": {"type": "move_in", "persons": [person],
+                    "address": {"place": "神奈川県横浜市中区山下町", "banchi": "7番地"}}
+            }),
+        )
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (400, Some("E-HTTP-400")),
+        "{v}"
+    );
+    // A purpose with a NUL is kept without it in the audit record (no 500 on PostgreSQL).
+    let status = ok(examiner
+        .request(reqwest::Method::GET, &format!("{base}/ledger"))
+        .header("X-Kikan-Purpose", "%E7%9B%A3%00%E6%9F%BB")
+        .send()
+        .await)
+    .status()
+    .as_u16();
+    assert_eq!(status, 200);
+    // No such URL, a body over 1 MiB: the API's error body with a code.
+    for (status, body) in [
+        {
+            let r = ok(app
+                .client
+                .get(format!("{}/api/v1/nowhere", app.base))
+                .send()
+                .await);
+            (
+                r.status().as_u16(),
+                r.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        },
+        {
+            let big = "あ".repeat(400_000);
+            let r = ok(app
+                .client
+                .post(format!("{}{base}/login", app.base))
+                .json(&json!({"login": big}))
+                .send()
+                .await);
+            (
+                r.status().as_u16(),
+                r.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        },
+    ] {
+        assert!(matches!(status, 404 | 413), "{status} {body}");
+        assert_eq!(body["code"], format!("E-HTTP-{status}"), "{body}");
+    }
+}
