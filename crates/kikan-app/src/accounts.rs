@@ -37,6 +37,7 @@ pub async fn add_staff(
     if name.trim().is_empty() {
         return Err(kikan_domain::DomainError::Missing { field: "氏名" }.into());
     }
+    plain_name(name, "氏名")?;
     let password_hash = kikan_security::password::hash(password).map_err(|e| {
         kikan_domain::DomainError::Invalid {
             field: "パスワード",
@@ -81,6 +82,7 @@ pub async fn add_api_token(
         }
         .into());
     }
+    plain_name(name, "トークン名")?;
     let token = kikan_security::token::new_token();
     store
         .add_api_token(
@@ -95,4 +97,37 @@ pub async fn add_api_token(
         )
         .await?;
     Ok(token)
+}
+
+/// A name that becomes an audit actor or is shown beside one: at most 100 characters,
+/// no control characters and no bidirectional overrides (which would make a log line
+/// read other than it is).
+fn plain_name(name: &str, field: &'static str) -> Result<(), kikan_store::StoreError> {
+    let bidi = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}');
+    if name.chars().count() > 100 || name.chars().any(|c| c.is_control() || bidi(c)) {
+        return Err(kikan_domain::DomainError::Invalid {
+            field,
+            reason: "制御文字や書字方向の制御文字を含まない100文字以内にしてください".into(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_without_control_or_direction_characters() {
+        assert!(super::plain_name("窓口　花子", "氏名").is_ok());
+        assert!(super::plain_name("住基連携システム", "トークン名").is_ok());
+        for bad in [
+            "a\u{0}b",
+            "tab\there",
+            "\u{202E}evil",
+            "x\u{2066}y",
+            &"あ".repeat(101),
+        ] {
+            assert!(super::plain_name(bad, "氏名").is_err(), "{bad:?}");
+        }
+    }
 }

@@ -210,8 +210,9 @@ pub async fn open_session(
     state.store.add_session(tenant, &session).await?;
     state.store.append_audit(tenant, &[login_event]).await?;
     let cookie = format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
-        SESSION_HOURS * 3600
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        SESSION_HOURS * 3600,
+        if state.cookie_secure { "; Secure" } else { "" }
     );
     let body = LoginOut {
         token,
@@ -414,7 +415,7 @@ pub struct TokenOut {
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/tokens", tag = "accounts", request_body = TokenIn,
-    params(("tenant" = String, Path)), responses((status = 201, body = TokenOut)))]
+    params(("tenant" = String, Path)), responses((status = 201, body = TokenOut), (status = 422, description = "A name missing or not plain, or an unknown role", body = ErrorBody)))]
 pub async fn add_token(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,

@@ -38,6 +38,8 @@ pub struct AppState {
     pub keys: Arc<Keyring>,
     /// OIDC sign-ins waiting for the provider's answer, by `state`.
     pub oidc: Arc<std::sync::Mutex<std::collections::HashMap<String, oidc::Pending>>>,
+    /// Mark the session cookie `Secure` (behind TLS: `KIKAN_COOKIE_SECURE=1`).
+    pub cookie_secure: bool,
     /// Failed sign-ins per source (see `auth::SignInLimiter`).
     pub sign_ins: Arc<auth::SignInLimiter>,
     /// The registry's calendar (Japan's today); replaceable in tests.
@@ -56,6 +58,7 @@ impl AppState {
             keys,
             oidc: Arc::default(),
             sign_ins: Arc::default(),
+            cookie_secure: false,
             clock: kikan_app::Clock::japan(),
             cert_font_path: kikan_cert::CertFont::default_path(),
             cert_font: Arc::default(),

@@ -340,3 +340,51 @@ async fn nul_and_stray_errors_have_codes(s: TestStore) {
         assert_eq!(body["code"], format!("E-HTTP-{status}"), "{body}");
     }
 }
+
+/// Low findings: names that become audit actors hold no control or direction
+/// characters; behind TLS the session cookie is `Secure`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actor_names_are_plain_and_the_cookie_can_be_secure() {
+    let app = App::spawn_with(fresh_sqlite().await, |mut s| {
+        s.cookie_secure = true;
+        s
+    })
+    .await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let admin = app.as_role(t, Role::Admin).await;
+    for name in ["\u{202E}者理管", "職員\u{7}"] {
+        let (status, v) = admin
+            .post(&format!("{base}/staff"), json!({"login": "plain", "name": name, "role": "窓口", "password": "correct horse battery"}))
+            .await;
+        assert_eq!(status, 422, "{v}");
+        let (status, v) = admin
+            .post(
+                &format!("{base}/tokens"),
+                json!({"name": name, "role": "窓口"}),
+            )
+            .await;
+        assert_eq!(status, 422, "{v}");
+    }
+    let staff = app.staff(t, "secure", Role::Reception).await;
+    let code =
+        kikan_security::totp::code_at(&staff.totp_secret, chrono::Utc::now().timestamp() as u64)
+            .unwrap_or_default();
+    let resp = ok(app
+        .client
+        .post(format!("{}{base}/login", app.base))
+        .json(&json!({"login": "secure", "password": staff.password, "totp": code}))
+        .send()
+        .await);
+    assert_eq!(resp.status().as_u16(), 200);
+    let cookie = resp
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+}

@@ -11,7 +11,10 @@ fn serve(
     Box::pin(async move {
         // The metrics endpoint's own credential (none: no endpoint).
         let token = std::env::var("KIKAN_METRICS_TOKEN").ok();
-        let state = kikan_server::AppState::new(store, keys).with_metrics_token(token.as_deref());
+        let mut state =
+            kikan_server::AppState::new(store, keys).with_metrics_token(token.as_deref());
+        // Behind TLS the session cookie is marked Secure.
+        state.cookie_secure = std::env::var("KIKAN_COOKIE_SECURE").is_ok_and(|v| v == "1");
         kikan_server::serve(listener, state).await?;
         Ok(())
     })
