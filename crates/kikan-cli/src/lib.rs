@@ -764,7 +764,23 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
             };
             let mut broken = false;
             for t in tenants {
+                // Audited first: the chain then holds at least this record, so an empty
+                // view (row security not seeing the tenant) cannot pass as "0 件".
+                let event = cli_event(
+                    "audit.verify",
+                    Some("監査ログの検証"),
+                    "kikan audit verify".into(),
+                );
+                store.append_audit(t, &[event]).await.with_context(|| {
+                    format!("団体 {t} の監査ログに書けません(行レベルセキュリティの設定を確認してください)")
+                })?;
                 match kikan_app::audit::verify(&*store, t).await? {
+                    Ok(0) => {
+                        println!(
+                            "{t}: 監査ログが1件も見えません(書いた記録が読めない: 行レベルセキュリティの設定を確認してください)"
+                        );
+                        broken = true;
+                    }
                     Ok(n) => println!("{t}: OK — 監査ログ {n} 件のつながりを確認しました"),
                     Err(b) => {
                         println!("{t}: 改ざんを検出 — 最初の不正な記録: {} — {b}", b.seq());
@@ -834,6 +850,17 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                 None => store.tenants().await?.into_iter().map(|t| t.code).collect(),
             };
             for t in tenants {
+                // The check reads every record: it is audited first. Where row security
+                // does not see the tenant (a misconfigured cluster), this write fails
+                // instead of the check passing on an empty view ("OK — 0 件").
+                let event = cli_event(
+                    "check.run",
+                    Some("台帳と記録の照合"),
+                    "kikan check: 台帳を再生して記録と照合".into(),
+                );
+                store.append_audit(t, &[event]).await.with_context(|| {
+                    format!("団体 {t} の監査ログに書けません(行レベルセキュリティの設定を確認してください)")
+                })?;
                 let r = kikan_app::check::check(&*store, t)
                     .await
                     .with_context(|| format!("団体 {t} の検査に失敗しました"))?;

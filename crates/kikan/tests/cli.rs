@@ -41,6 +41,11 @@ async fn check_passes_on_demo_data_and_names_a_tampered_record() {
     let o = kikan(&["check", "--data-dir", &d]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("OK"), "{}", text(&o));
+    // The check and the verification are audited first: the chain they verify holds
+    // their own records, so an empty view cannot pass as "0 件".
+    let o = kikan(&["audit", "verify", "--data-dir", &d]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!text(&o).contains("監査ログ 0 件"), "{}", text(&o));
     let o = kikan(&["tenant", "list", "--data-dir", &d]);
     assert!(text(&o).contains("149993\tみほん市"), "{}", text(&o));
 
