@@ -210,7 +210,7 @@ async fn audit(
     purpose: Option<&str>,
     detail: String,
 ) -> Result<()> {
-    let mut ev = cli_event(action, purpose, detail);
+    let mut ev = cli_event(tenant, action, purpose, detail);
     ev.persons = persons.into_iter().map(|p| p.0).collect();
     store.append_audit(tenant, &[ev]).await?;
     Ok(())

@@ -610,6 +610,7 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                 .append_audit(
                     tenant,
                     &[cli_event(
+                        tenant,
                         "export.residents",
                         Some("基準日抽出"),
                         format!(
@@ -655,6 +656,7 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                 .append_audit(
                     tenant,
                     &[cli_event(
+                        tenant,
                         "staff.add",
                         None,
                         format!("職員 {login} を{}として登録(コマンド)", role.label()),
@@ -767,6 +769,7 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                 // Audited first: the chain then holds at least this record, so an empty
                 // view (row security not seeing the tenant) cannot pass as "0 件".
                 let event = cli_event(
+                    t,
                     "audit.verify",
                     Some("監査ログの検証"),
                     "kikan audit verify".into(),
@@ -819,6 +822,7 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                 .append_audit(
                     tenant,
                     &[cli_event(
+                        tenant,
                         "support.list",
                         Some("期限の通知"),
                         format!("{days}日以内に期限の支援措置 {n} 件"),
@@ -854,6 +858,7 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                 // does not see the tenant (a misconfigured cluster), this write fails
                 // instead of the check passing on an empty view ("OK — 0 件").
                 let event = cli_event(
+                    t,
                     "check.run",
                     Some("台帳と記録の照合"),
                     "kikan check: 台帳を再生して記録と照合".into(),
@@ -874,22 +879,15 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
     }
 }
 
-/// An audit event of a command run on the server by an operating-system user.
-fn cli_event(action: &str, purpose: Option<&str>, detail: String) -> kikan_security::AuditEvent {
-    kikan_security::AuditEvent {
-        at: chrono::Utc::now(),
-        actor: format!(
-            "cli:{}",
-            std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-        ),
-        role: None,
-        action: action.into(),
-        purpose: purpose.map(String::from),
-        persons: vec![],
-        detail,
-        outcome: kikan_security::Outcome::Ok,
-        client: None,
-    }
+/// An audit event of a command run on the server by an operating-system user
+/// (`cli:$USER`, as `kikan_app::Actor::command_line` names them).
+fn cli_event(
+    tenant: LocalGovCode,
+    action: &str,
+    purpose: Option<&str>,
+    detail: String,
+) -> kikan_security::AuditEvent {
+    kikan_app::Actor::command_line(tenant, purpose).event(action, vec![], detail)
 }
 
 /// Parses a tenant code and makes sure it is registered.
