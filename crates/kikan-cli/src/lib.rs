@@ -302,6 +302,11 @@ enum Command {
         /// 全国地方公共団体コード of one tenant.
         #[arg(long)]
         tenant: Option<String>,
+        /// At most this many persons and households held replayed in memory at once;
+        /// beyond it the least recently changed are read back from their stored
+        /// versions when needed (about 2 KB each).
+        #[arg(long, default_value_t = kikan_app::check::CheckOptions::default().live)]
+        held: usize,
     },
 }
 
@@ -847,7 +852,11 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                 None => bail!("TOTP秘密鍵を読めません(base32)"),
             }
         }
-        Command::Check { store, tenant } => {
+        Command::Check {
+            store,
+            tenant,
+            held,
+        } => {
             let store = store.open().await?;
             let tenants = match tenant {
                 Some(c) => vec![LocalGovCode::parse(&c)?],
@@ -866,12 +875,18 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                 store.append_audit(t, &[event]).await.with_context(|| {
                     format!("団体 {t} の監査ログに書けません(行レベルセキュリティの設定を確認してください)")
                 })?;
-                let r = kikan_app::check::check(&*store, t)
+                let options = kikan_app::check::CheckOptions { live: held };
+                let r = kikan_app::check::check_with(&*store, t, options)
                     .await
                     .with_context(|| format!("団体 {t} の検査に失敗しました"))?;
                 println!(
-                    "{t}: OK — 異動 {} 件を再生し、住民 {} 人・世帯 {} 件・住民の版 {} 件・世帯の版 {} 件が一致しました",
-                    r.entries, r.persons, r.households, r.person_versions, r.household_versions
+                    "{t}: OK — 異動 {} 件を再生し、住民 {} 人・世帯 {} 件・住民の版 {} 件・世帯の版 {} 件が一致しました(保存版からの読み戻し {} 件)",
+                    r.entries,
+                    r.persons,
+                    r.households,
+                    r.person_versions,
+                    r.household_versions,
+                    r.reloads
                 );
             }
             Ok(())

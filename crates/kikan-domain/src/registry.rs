@@ -43,6 +43,13 @@ impl Registry {
     pub fn insert_household(&mut self, h: Household) {
         self.households.insert(h.id, h);
     }
+    /// Takes a record out of a slice (the replay check keeps only what later entries need).
+    pub fn forget_person(&mut self, id: PersonId) -> Option<Person> {
+        self.persons.remove(&id)
+    }
+    pub fn forget_household(&mut self, id: HouseholdId) -> Option<Household> {
+        self.households.remove(&id)
+    }
     pub fn person(&self, id: PersonId) -> Option<&Person> {
         self.persons.get(&id)
     }

@@ -1,7 +1,7 @@
 //! Stories: each drives the registry through a use case on any engine.
 
 use crate::*;
-use kikan_app::check::check;
+use kikan_app::check::{CheckOptions, CheckReport, check, check_with};
 use kikan_app::ids::new_household_id;
 use kikan_store::SearchQuery;
 
@@ -1502,6 +1502,92 @@ pub async fn check_catches_a_removed_record_brought_back(s: TestStore) {
         .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(err.contains(&f.daughter.to_string()), "{err}");
+}
+
+/// Two families whose changes interleave in the ledger: the wife of `a` and the
+/// household of `b` each have versions before and after the other family's.
+async fn interleaved_families(c: &Clerk) -> (Family, Family) {
+    let a = move_in_family(c).await;
+    let b = move_in_family(c).await;
+    let whole = |f: &Family, line: &str| Change::Relocation {
+        persons: vec![f.head, f.wife, f.son, f.daughter],
+        address: addr("神奈川県横浜市中区山下町", line, None),
+        target: RelocationTarget::WholeHousehold,
+    };
+    ok(c.record(whole(&a, "3番地"), "2026-05-01", "2026-05-02")
+        .await);
+    ok(c.record(whole(&b, "4番地"), "2026-05-03", "2026-05-04")
+        .await);
+    ok(c.record(whole(&a, "5番地"), "2026-06-01", "2026-06-02")
+        .await);
+    ok(c.record(
+        Change::Death {
+            person: b.daughter,
+            succession: None,
+        },
+        "2026-07-01",
+        "2026-07-02",
+    )
+    .await);
+    (a, b)
+}
+
+/// The replay check streams: with room for a single record it reads records back from
+/// their stored versions and reaches the same result; an edited or a missing version
+/// fails it either way, naming the record.
+pub async fn check_streams_through_little_memory(s: TestStore) {
+    let tight = CheckOptions { live: 1 };
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let (a, _) = interleaved_families(&c).await;
+    let full = ok(check(&*c.store, c.tenant).await);
+    assert_eq!(
+        (full.entries, full.persons, full.households, full.reloads),
+        (6, 8, 2, 0)
+    );
+    let small = ok(check_with(&*c.store, c.tenant, tight).await);
+    assert!(small.reloads > 0, "{small:?}");
+    assert_eq!(
+        CheckReport {
+            reloads: 0,
+            ..small
+        },
+        full
+    );
+    // A version's start date edited in the database.
+    let n = ok(s
+        .exec(&format!(
+            "UPDATE person_versions SET valid_from = '2000-01-01' WHERE person_id = {0} \
+             AND seq = (SELECT MIN(seq) FROM person_versions WHERE person_id = {0})",
+            a.wife
+        ))
+        .await);
+    assert_eq!(n, 1);
+    for options in [CheckOptions::default(), tight] {
+        let err = match check_with(&*c.store, c.tenant, options).await {
+            Ok(r) => panic!("check passed on an edited version: {r:?}"),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains(&a.wife.to_string()), "{err}");
+    }
+    // A household version deleted from the middle of its history.
+    let c = Clerk::new(s.store(), "131016", "千代田区").await;
+    let (_, b) = interleaved_families(&c).await;
+    let n = ok(s
+        .exec(&format!(
+            "DELETE FROM household_versions WHERE household_id = {0} AND seq = \
+             (SELECT MIN(seq) FROM household_versions WHERE household_id = {0} AND seq > \
+              (SELECT MIN(seq) FROM household_versions WHERE household_id = {0}))",
+            b.household
+        ))
+        .await);
+    assert_eq!(n, 1);
+    for options in [CheckOptions::default(), tight] {
+        let err = match check_with(&*c.store, c.tenant, options).await {
+            Ok(r) => panic!("check passed without a version: {r:?}"),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains(&b.household.to_string()), "{err}");
+    }
 }
 
 pub async fn every_key_leads_with_the_tenant(s: TestStore) {

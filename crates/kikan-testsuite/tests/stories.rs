@@ -53,6 +53,7 @@ stories!(
     concurrent_clerks_conflict,
     check_catches_a_tampered_projection,
     check_catches_a_removed_record_brought_back,
+    check_streams_through_little_memory,
     every_key_leads_with_the_tenant,
     individual_numbers_are_sealed_at_rest,
 );
