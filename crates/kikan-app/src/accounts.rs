@@ -69,13 +69,29 @@ pub async fn add_staff(
     })
 }
 
+/// How long a new API token stays valid unless said otherwise, and at most.
+pub const TOKEN_DAYS: u32 = 90;
+pub const TOKEN_DAYS_MAX: u32 = 365;
+
+/// What a new API token is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewToken<'a> {
+    /// The system's name (税務システム …).
+    pub name: &'a str,
+    pub role: Role,
+    /// Days until it expires (1 to [`TOKEN_DAYS_MAX`]).
+    pub days: u32,
+    /// The staff member making it (None on the command line).
+    pub created_by: Option<i64>,
+}
+
 /// Creates an API token for a system; returns the token, shown once.
 pub async fn add_api_token(
     store: &dyn kikan_store::Store,
     tenant: kikan_domain::LocalGovCode,
-    name: &str,
-    role: Role,
+    new: NewToken<'_>,
 ) -> Result<String, kikan_store::StoreError> {
+    let name = new.name;
     if name.trim().is_empty() {
         return Err(kikan_domain::DomainError::Missing {
             field: "トークン名",
@@ -83,15 +99,25 @@ pub async fn add_api_token(
         .into());
     }
     plain_name(name, "トークン名")?;
+    if !(1..=TOKEN_DAYS_MAX).contains(&new.days) {
+        return Err(kikan_domain::DomainError::Invalid {
+            field: "有効日数",
+            reason: format!("1から{TOKEN_DAYS_MAX}日までにしてください"),
+        }
+        .into());
+    }
     let token = kikan_security::token::new_token();
+    let now = chrono::Utc::now();
     store
         .add_api_token(
             tenant,
             &ApiToken {
                 token_hash: kikan_security::token::hash(&token),
                 name: name.trim().to_string(),
-                role,
-                created_at: chrono::Utc::now(),
+                role: new.role,
+                created_at: now,
+                expires_at: now + chrono::Duration::days(i64::from(new.days)),
+                created_by: new.created_by,
                 revoked: false,
             },
         )
@@ -99,9 +125,6 @@ pub async fn add_api_token(
     Ok(token)
 }
 
-/// A name that becomes an audit actor or is shown beside one: at most 100 characters,
-/// no control characters and no bidirectional overrides (which would make a log line
-/// read other than it is).
 fn plain_name(name: &str, field: &'static str) -> Result<(), kikan_store::StoreError> {
     let bidi = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}');
     if name.chars().count() > 100 || name.chars().any(|c| c.is_control() || bidi(c)) {

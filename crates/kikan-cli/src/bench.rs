@@ -150,8 +150,17 @@ async fn target(
     if pool.is_empty() {
         bail!("no households to move in {code}");
     }
-    let token =
-        kikan_app::accounts::add_api_token(store, code, "kikan bench", Role::Examiner).await?;
+    let token = kikan_app::accounts::add_api_token(
+        store,
+        code,
+        kikan_app::accounts::NewToken {
+            name: "kikan bench",
+            role: Role::Examiner,
+            days: 1,
+            created_by: None,
+        },
+    )
+    .await?;
     Ok(Target { code, token, pool })
 }
 

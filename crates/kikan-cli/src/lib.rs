@@ -247,6 +247,9 @@ enum Command {
         /// reception, examiner, admin or auditor (or 窓口, 審査, 管理者, 監査).
         #[arg(long)]
         role: String,
+        /// Days until the token expires (at most 365).
+        #[arg(long, default_value_t = kikan_app::accounts::TOKEN_DAYS)]
+        days: u32,
     },
     /// Configure sign-in through the municipality's identity provider (OIDC); the
     /// client secret is read from KIKAN_OIDC_CLIENT_SECRET and stored encrypted.
@@ -751,13 +754,20 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
             tenant,
             name,
             role,
+            days,
         } => {
             let store = store.open().await?;
             let tenant = registered(&*store, &tenant).await?;
             let role = Role::parse(&role).with_context(|| {
                 format!("役割「{role}」は登録されていない区分です(窓口・審査・管理者・監査)")
             })?;
-            let token = kikan_app::accounts::add_api_token(&*store, tenant, &name, role).await?;
+            let new = kikan_app::accounts::NewToken {
+                name: &name,
+                role,
+                days,
+                created_by: None,
+            };
+            let token = kikan_app::accounts::add_api_token(&*store, tenant, new).await?;
             println!("{token}");
             Ok(())
         }

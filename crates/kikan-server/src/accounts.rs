@@ -8,7 +8,7 @@ use axum::Extension;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use kikan_domain::PersonId;
 use kikan_security::{AuditEvent, AuditRecord, Outcome, Role};
 use kikan_store::accounts::{LoginState, Session};
@@ -406,24 +406,40 @@ pub struct TokenIn {
     /// The system's name (e.g. 税務システム).
     pub name: String,
     pub role: String,
+    /// Days until it expires: 1 to 365, 90 when not given.
+    pub days: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenOut {
     /// Shown this once; only its hash is stored.
     pub token: String,
+    /// The token's name in lists and in `…/tokens/{id}/revoke`.
+    pub id: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/tokens", tag = "accounts", request_body = TokenIn,
-    params(("tenant" = String, Path)), responses((status = 201, body = TokenOut), (status = 422, description = "A name missing or not plain, or an unknown role", body = ErrorBody)))]
+    params(("tenant" = String, Path)), responses((status = 201, body = TokenOut), (status = 422, description = "A name missing or not plain, an unknown role, or days outside 1 to 365", body = ErrorBody)))]
 pub async fn add_token(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     Json(input): Json<TokenIn>,
 ) -> R<(StatusCode, Json<TokenOut>)> {
     let role = role_in(&input.role)?;
-    let token =
-        kikan_app::accounts::add_api_token(&*state.store, p.tenant, &input.name, role).await?;
+    let days = input.days.unwrap_or(kikan_app::accounts::TOKEN_DAYS);
+    let new = kikan_app::accounts::NewToken {
+        name: &input.name,
+        role,
+        days,
+        created_by: p.staff_id,
+    };
+    let token = kikan_app::accounts::add_api_token(&*state.store, p.tenant, new).await?;
+    let stored = state
+        .store
+        .api_token(p.tenant, &kikan_security::token::hash(&token))
+        .await?
+        .ok_or_else(|| ApiError::not_found("APIトークン"))?;
     state
         .store
         .append_audit(
@@ -432,14 +448,95 @@ pub async fn add_token(
                 "token.add",
                 vec![],
                 format!(
-                    "APIトークン「{}」を{}として発行",
+                    "APIトークン「{}」({})を{}として{days}日間有効で発行",
                     input.name.trim(),
+                    stored.id(),
                     role.label()
                 ),
             )],
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(TokenOut { token })))
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenOut {
+            token,
+            id: stored.id().to_string(),
+            expires_at: stored.expires_at,
+        }),
+    ))
+}
+
+/// An API token as listed: never the token, only its public id.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: String,
+    pub name: String,
+    /// reception (窓口), examiner (審査), admin (管理者), auditor (監査).
+    pub role: String,
+    pub role_label: String,
+    pub created_at: DateTime<Utc>,
+    /// The login of the staff member who made it (None: made on the command line).
+    pub created_by: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked: bool,
+    /// Neither revoked nor expired.
+    pub usable: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/tokens", tag = "accounts",
+    params(("tenant" = String, Path)), responses((status = 200, body = Vec<TokenView>)))]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> R<Json<Vec<TokenView>>> {
+    let staff = state.store.staff_list(p.tenant).await?;
+    let now = Utc::now();
+    let views = state
+        .store
+        .api_tokens(p.tenant)
+        .await?
+        .iter()
+        .map(|t| TokenView {
+            id: t.id().to_string(),
+            name: t.name.clone(),
+            role: t.role.code().into(),
+            role_label: t.role.label().into(),
+            created_at: t.created_at,
+            created_by: t
+                .created_by
+                .and_then(|id| staff.iter().find(|s| s.id == id))
+                .map(|s| s.login.clone()),
+            expires_at: t.expires_at,
+            revoked: t.revoked,
+            usable: t.usable(now),
+        })
+        .collect();
+    Ok(Json(views))
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/tokens/{id}/revoke", tag = "accounts",
+    params(("tenant" = String, Path), ("id" = String, Path)),
+    responses((status = 204, description = "Revoked: refused from now on"), (status = 404, body = ErrorBody)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, String)>,
+) -> R<StatusCode> {
+    let id = path.1;
+    // Only a whole public id names a token (no prefix matching several).
+    let known = id.len() == kikan_store::accounts::ApiToken::ID_CHARS
+        && id.bytes().all(|b| b.is_ascii_hexdigit());
+    if !known || !state.store.revoke_api_token(p.tenant, &id).await? {
+        return Err(ApiError::not_found("APIトークン"));
+    }
+    state
+        .store
+        .append_audit(
+            p.tenant,
+            &[p.event("token.revoke", vec![], format!("APIトークン {id} を失効"))],
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

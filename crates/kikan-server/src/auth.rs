@@ -105,6 +105,16 @@ pub struct Principal {
     pub client: Option<String>,
     /// The session's token hash (None for API tokens), for logout.
     pub session: Option<String>,
+    /// The signed-in staff member's account (None for API tokens).
+    pub staff_id: Option<i64>,
+}
+
+/// Who a credential belongs to.
+struct Caller {
+    actor: String,
+    role: Role,
+    session: Option<String>,
+    staff_id: Option<i64>,
 }
 
 impl Principal {
@@ -215,7 +225,7 @@ async fn authenticate(
     tenant: LocalGovCode,
     method: &Method,
     headers: &HeaderMap,
-) -> Result<(String, Role, Option<String>), ApiError> {
+) -> Result<Caller, ApiError> {
     let Some((token, from_cookie)) = credential(headers) else {
         return Err(refused(
             StatusCode::UNAUTHORIZED,
@@ -229,9 +239,14 @@ async fn authenticate(
     }
     if !from_cookie
         && let Some(t) = state.store.api_token(tenant, &hash).await?
-        && !t.revoked
+        && t.usable(Utc::now())
     {
-        return Ok((format!("token:{}", t.name), t.role, None));
+        return Ok(Caller {
+            actor: format!("token:{}", t.name),
+            role: t.role,
+            session: None,
+            staff_id: None,
+        });
     }
     // Unknown, expired and other municipalities' credentials look the same.
     Err(refused(
@@ -248,7 +263,7 @@ async fn session_principal(
     headers: &HeaderMap,
     s: Session,
     from_cookie: bool,
-) -> Result<(String, Role, Option<String>), ApiError> {
+) -> Result<Caller, ApiError> {
     let expired = || {
         refused(
             StatusCode::UNAUTHORIZED,
@@ -278,7 +293,12 @@ async fn session_principal(
             "画面の有効期限が切れました。画面を開き直してください(CSRF)",
         ));
     }
-    Ok((staff.login, staff.role, Some(s.token_hash)))
+    Ok(Caller {
+        actor: staff.login,
+        role: staff.role,
+        session: Some(s.token_hash),
+        staff_id: Some(staff.id),
+    })
 }
 
 /// The middleware behind every route: finds the route's policy, authenticates,
@@ -336,7 +356,12 @@ pub async fn authorize(
         };
         (event, err)
     };
-    let (actor, role, session) = match authenticate(&state, tenant, &method, &headers).await {
+    let Caller {
+        actor,
+        role,
+        session,
+        staff_id,
+    } = match authenticate(&state, tenant, &method, &headers).await {
         Ok(p) => p,
         Err(err) => {
             let (event, err) = deny("-".into(), None, err);
@@ -367,6 +392,7 @@ pub async fn authorize(
         purpose: header_text(&headers, "x-kikan-purpose"),
         client,
         session,
+        staff_id,
     });
     Ok(next.run(req).await)
 }

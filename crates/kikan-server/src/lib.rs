@@ -84,7 +84,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         routes::get_person, routes::person_history, routes::get_household, routes::household_history,
         routes::search, routes::residents, routes::ledger, routes::check,
         accounts::login, oidc::login, oidc::callback, accounts::logout, accounts::me, accounts::list_staff, accounts::add_staff,
-        accounts::deactivate_staff, accounts::add_token, accounts::audit_log, accounts::audit_person,
+        accounts::deactivate_staff, accounts::add_token, accounts::list_tokens, accounts::revoke_token, accounts::audit_log, accounts::audit_person,
         accounts::audit_actor, accounts::audit_verify,
         drafts::add, drafts::list, drafts::commit, drafts::reject,
         support::register, support::list, support::extend, support::end, support::decide_request,
@@ -232,6 +232,8 @@ api! {
     post "/api/v1/tenants/{tenant}/staff" => accounts::add_staff, Policy::Needs(Permission::ManageAccounts);
     post "/api/v1/tenants/{tenant}/staff/{login}/deactivate" => accounts::deactivate_staff, Policy::Needs(Permission::ManageAccounts);
     post "/api/v1/tenants/{tenant}/tokens" => accounts::add_token, Policy::Needs(Permission::ManageAccounts);
+    get "/api/v1/tenants/{tenant}/tokens" => accounts::list_tokens, Policy::Needs(Permission::ManageAccounts);
+    post "/api/v1/tenants/{tenant}/tokens/{id}/revoke" => accounts::revoke_token, Policy::Needs(Permission::ManageAccounts);
     get "/api/v1/tenants/{tenant}/audit" => accounts::audit_log, Policy::Needs(Permission::ReadAudit);
     get "/api/v1/tenants/{tenant}/audit/persons/{id}" => accounts::audit_person, Policy::Needs(Permission::ReadAudit);
     get "/api/v1/tenants/{tenant}/audit/staff/{actor}" => accounts::audit_actor, Policy::Needs(Permission::ReadAudit);

@@ -220,6 +220,24 @@ fn staff_of(r: &Row) -> Result<StaffAccount, StoreError> {
     })
 }
 
+const TOKEN: &str =
+    "SELECT token_hash, name, role, created_at, revoked, expires_at, created_by FROM api_tokens";
+
+fn token_of(r: &Row) -> Result<ApiToken, StoreError> {
+    let created_at: chrono::DateTime<chrono::Utc> = r.get("created_at")?;
+    let expires_at: Option<chrono::DateTime<chrono::Utc>> = r.get("expires_at")?;
+    Ok(ApiToken {
+        token_hash: r.get("token_hash")?,
+        name: r.get("name")?,
+        role: role_of(r)?,
+        created_at,
+        expires_at: expires_at
+            .unwrap_or(created_at + chrono::Duration::days(ApiToken::LEGACY_DAYS)),
+        created_by: r.get("created_by")?,
+        revoked: r.get("revoked")?,
+    })
+}
+
 fn audit_of(r: &Row) -> Result<AuditRecord, StoreError> {
     Ok(AuditRecord {
         seq: r.get("seq")?,
@@ -686,6 +704,15 @@ impl<E: Engine> Store for SqlStore<E> {
                     .arg(&t)
                     .arg(id),
             );
+            // The tokens this staff member made die with the account.
+            statements.push(
+                Q::new(
+                    "UPDATE api_tokens SET revoked = $3 WHERE tenant_id = $1 AND created_by = $2",
+                )
+                .arg(&t)
+                .arg(id)
+                .arg(true),
+            );
         }
         self.write(tenant, statements, || StoreError::Conflict)
             .await?;
@@ -749,15 +776,18 @@ impl<E: Engine> Store for SqlStore<E> {
 
     async fn add_api_token(&self, tenant: LocalGovCode, k: &ApiToken) -> Result<(), StoreError> {
         let q = Q::new(
-            "INSERT INTO api_tokens (tenant_id, token_hash, name, role, created_at, revoked)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO api_tokens
+               (tenant_id, token_hash, name, role, created_at, revoked, expires_at, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .arg(key(tenant))
         .arg(&k.token_hash)
         .arg(&k.name)
         .arg(k.role.code())
         .arg(k.created_at)
-        .arg(k.revoked);
+        .arg(k.revoked)
+        .arg(k.expires_at)
+        .arg(k.created_by);
         self.write(tenant, vec![q], || StoreError::Conflict).await?;
         Ok(())
     }
@@ -767,23 +797,38 @@ impl<E: Engine> Store for SqlStore<E> {
         tenant: LocalGovCode,
         token_hash: &str,
     ) -> Result<Option<ApiToken>, StoreError> {
-        let q = Q::new(
-            "SELECT token_hash, name, role, created_at, revoked FROM api_tokens
-             WHERE tenant_id = $1 AND token_hash = $2",
-        )
+        let q = Q::new(format!("{TOKEN} WHERE tenant_id = $1 AND token_hash = $2"))
+            .arg(key(tenant))
+            .arg(token_hash);
+        self.read_one(tenant, q)
+            .await?
+            .as_ref()
+            .map(token_of)
+            .transpose()
+    }
+
+    async fn api_tokens(&self, tenant: LocalGovCode) -> Result<Vec<ApiToken>, StoreError> {
+        let q = Q::new(format!(
+            "{TOKEN} WHERE tenant_id = $1 ORDER BY created_at, token_hash"
+        ))
+        .arg(key(tenant));
+        self.read(tenant, q).await?.iter().map(token_of).collect()
+    }
+
+    async fn revoke_api_token(&self, tenant: LocalGovCode, id: &str) -> Result<bool, StoreError> {
+        if id.len() != ApiToken::ID_CHARS {
+            return Ok(false);
+        }
+        let q = Q::new(format!(
+            "UPDATE api_tokens SET revoked = $3
+             WHERE tenant_id = $1 AND substr(token_hash, 1, {}) = $2",
+            ApiToken::ID_CHARS
+        ))
         .arg(key(tenant))
-        .arg(token_hash);
-        let row = self.read_one(tenant, q).await?;
-        row.map(|r| {
-            Ok(ApiToken {
-                token_hash: r.get("token_hash")?,
-                name: r.get("name")?,
-                role: role_of(&r)?,
-                created_at: r.get("created_at")?,
-                revoked: r.get("revoked")?,
-            })
-        })
-        .transpose()
+        .arg(id)
+        .arg(true);
+        let done = self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(done.first().is_some_and(|n| *n > 0))
     }
 
     async fn set_oidc_provider(

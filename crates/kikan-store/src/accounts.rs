@@ -65,7 +65,32 @@ pub struct ApiToken {
     pub name: String,
     pub role: Role,
     pub created_at: DateTime<Utc>,
+    /// After this the token is refused.
+    pub expires_at: DateTime<Utc>,
+    /// The staff member who made it (None: made on the server's command line); the
+    /// token is revoked when that account is deactivated.
+    pub created_by: Option<i64>,
     pub revoked: bool,
+}
+
+impl ApiToken {
+    /// How long a token made before expiry dates existed stays valid.
+    pub const LEGACY_DAYS: i64 = 365;
+    /// Characters of the hash that name a token in lists and URLs.
+    pub const ID_CHARS: usize = 16;
+
+    /// The token's public name in lists and URLs: the start of its hash (never the
+    /// token itself).
+    pub fn id(&self) -> &str {
+        self.token_hash
+            .get(..Self::ID_CHARS)
+            .unwrap_or(&self.token_hash)
+    }
+
+    /// Whether the token may be used at `now`.
+    pub fn usable(&self, now: DateTime<Utc>) -> bool {
+        !self.revoked && now < self.expires_at
+    }
 }
 
 /// A municipality's identity provider (OIDC), for staff who sign in there.

@@ -364,6 +364,10 @@ pub trait Store: Send + Sync + 'static {
         tenant: LocalGovCode,
         token_hash: &str,
     ) -> Result<Option<ApiToken>, StoreError>;
+    /// Every API token of the tenant, oldest first (hashes only).
+    async fn api_tokens(&self, tenant: LocalGovCode) -> Result<Vec<ApiToken>, StoreError>;
+    /// Revokes the token whose [`ApiToken::id`] is `id`; false when there is none.
+    async fn revoke_api_token(&self, tenant: LocalGovCode, id: &str) -> Result<bool, StoreError>;
 
     // ---- OIDC ----
 

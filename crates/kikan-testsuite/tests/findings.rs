@@ -250,7 +250,125 @@ on_both!(
     reprint_rechecks_the_measure,
     anonymous_callers_cannot_grow_the_audit_log,
     nul_and_stray_errors_have_codes,
+    tokens_list_expire_revoke_and_die_with_their_maker,
 );
+
+/// Finding 5: API tokens are listed (never the token itself), expire, can be revoked,
+/// and die when the staff member who made them is deactivated.
+async fn tokens_list_expire_revoke_and_die_with_their_maker(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let admin = app.as_role(t, Role::Admin).await;
+    let maker_account = app.staff(t, "tokenmaker", Role::Admin).await;
+    let maker = app.signed_in(t, &maker_account).await;
+    let (status, v) = maker
+        .post(
+            &format!("{base}/tokens"),
+            json!({"name": "税務システム", "role": "admin", "days": 30}),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let token = v["token"].as_str().unwrap_or_default().to_string();
+    let id = v["id"].as_str().unwrap_or_default().to_string();
+    let expires: chrono::DateTime<chrono::Utc> =
+        ok(serde_json::from_value(v["expires_at"].clone()));
+    let days = (expires - chrono::Utc::now()).num_hours();
+    assert!((29 * 24..=30 * 24).contains(&days), "{v}");
+    let system = app.caller(Some(token.clone()));
+    let (status, list) = system.get(&format!("{base}/tokens")).await;
+    assert_eq!(status, 200, "{list}");
+    assert!(!list.to_string().contains(&token), "{list}");
+    let listed = list
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["id"] == id.as_str()))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (&listed["created_by"], &listed["usable"], &listed["name"]),
+        (&json!("tokenmaker"), &json!(true), &json!("税務システム")),
+        "{list}"
+    );
+    for days in [0, 366] {
+        let (status, v) = admin
+            .post(
+                &format!("{base}/tokens"),
+                json!({"name": "福祉システム", "role": "admin", "days": days}),
+            )
+            .await;
+        assert_eq!(
+            (status, v["code"].as_str()),
+            (422, Some("E-INPUT-003")),
+            "{v}"
+        );
+    }
+    // Revoked: refused from then on.
+    let (status, v) = admin
+        .post(
+            &format!("{base}/tokens"),
+            json!({"name": "福祉システム", "role": "admin"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let welfare = app.caller(v["token"].as_str().map(String::from));
+    assert_eq!(welfare.get(&format!("{base}/tokens")).await.0, 200);
+    let path = format!(
+        "{base}/tokens/{}/revoke",
+        v["id"].as_str().unwrap_or_default()
+    );
+    let (status, body) = admin.post(&path, json!({})).await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(welfare.get(&format!("{base}/tokens")).await.0, 401);
+    for unknown in ["0123456789abcdef", "01"] {
+        let (status, _) = admin
+            .post(&format!("{base}/tokens/{unknown}/revoke"), json!({}))
+            .await;
+        assert_eq!(status, 404);
+    }
+    // Expired: refused.
+    let old = "expired-token-for-the-test";
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(100);
+    ok(app
+        .store
+        .add_api_token(
+            t,
+            &kikan_store::accounts::ApiToken {
+                token_hash: kikan_security::token::hash(old),
+                name: "古いシステム".into(),
+                role: Role::Admin,
+                created_at: long_ago,
+                expires_at: long_ago + chrono::Duration::days(90),
+                created_by: None,
+                revoked: false,
+            },
+        )
+        .await);
+    let (status, v) = app
+        .caller(Some(old.into()))
+        .get(&format!("{base}/tokens"))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (401, Some("E-AUTH-002")),
+        "{v}"
+    );
+    // The maker deactivated: the token dies with the account.
+    let (status, body) = admin
+        .post(&format!("{base}/staff/tokenmaker/deactivate"), json!({}))
+        .await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(system.get(&format!("{base}/tokens")).await.0, 401);
+    let (_, list) = admin.get(&format!("{base}/tokens")).await;
+    let listed = list
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["id"] == id.as_str()))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (&listed["revoked"], &listed["usable"]),
+        (&json!(true), &json!(false))
+    );
+}
 
 /// Finding 9 and the low ones: a NUL character anywhere is bad input (400, on both
 /// engines, never a 500), and every error answer carries a stable code, also those the

@@ -56,8 +56,12 @@ async fn every_route_is_guarded(s: TestStore) {
     let other_token = app.caller(Some(ok(kikan_app::accounts::add_api_token(
         &*app.store,
         b,
-        "他団体",
-        Role::Examiner,
+        kikan_app::accounts::NewToken {
+            name: "他団体",
+            role: Role::Examiner,
+            days: 1,
+            created_by: None,
+        },
     )
     .await)));
     let anonymous = app.anonymous();
