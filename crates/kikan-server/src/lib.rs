@@ -11,6 +11,7 @@ pub mod certificates;
 pub mod drafts;
 pub mod dto;
 pub mod error;
+pub mod listen;
 pub mod metrics;
 pub mod oidc;
 pub mod routes;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub cert_font: Arc<tokio::sync::OnceCell<Arc<kikan_cert::CertFont>>>,
     /// Counters, latency and gauges for `GET /metrics`.
     pub metrics: metrics::Metrics,
+    /// Deadlines and per-source bounds of connections.
+    pub connections: listen::Connections,
 }
 
 impl AppState {
@@ -63,6 +66,7 @@ impl AppState {
             cert_font_path: kikan_cert::CertFont::default_path(),
             cert_font: Arc::default(),
             metrics: metrics::Metrics::new(None),
+            connections: listen::Connections::default(),
         }
     }
 
@@ -417,11 +421,8 @@ pub fn router(state: AppState) -> Router {
 /// Serves the application on `listener` until ctrl-c.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     metrics::spawn_upkeep(state.metrics.clone());
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    let limits = state.connections;
+    listen::serve(listener, router(state), limits, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await

@@ -251,7 +251,64 @@ on_both!(
     anonymous_callers_cannot_grow_the_audit_log,
     nul_and_stray_errors_have_codes,
     tokens_list_expire_revoke_and_die_with_their_maker,
+    slow_and_idle_connections_are_cut,
 );
+
+/// Whether the server closes `conn` within `within` (reading whatever it still sends).
+async fn closed_within(conn: &mut tokio::net::TcpStream, within: std::time::Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let deadline = tokio::time::Instant::now() + within;
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout_at(deadline, conn.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+/// Finding 10: a connection that sends nothing, one whose request head trickles, and
+/// a kept-alive one left idle are all cut; one source cannot hold more than its share
+/// of connections, and the server serves again once they are gone.
+async fn slow_and_idle_connections_are_cut(s: TestStore) {
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpStream;
+    let limits = kikan_server::listen::Connections {
+        header_read: std::time::Duration::from_secs(2),
+        per_source: 4,
+    };
+    let app = App::spawn_with(s, move |mut state| {
+        state.connections = limits;
+        state
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(ok(TcpStream::connect(&addr).await));
+    }
+    // A fifth from the same source is closed at once.
+    let mut fifth = ok(TcpStream::connect(&addr).await);
+    assert!(closed_within(&mut fifth, std::time::Duration::from_millis(1500)).await);
+    // The idle ones are cut after the deadline.
+    for conn in &mut held {
+        assert!(closed_within(conn, std::time::Duration::from_secs(6)).await);
+    }
+    // A request head that trickles in.
+    let mut slow = ok(TcpStream::connect(&addr).await);
+    ok(slow.write_all(b"GET /health HTTP/1.1\r\n").await);
+    assert!(closed_within(&mut slow, std::time::Duration::from_secs(6)).await);
+    // Kept alive after an answer, then idle.
+    let mut kept = ok(TcpStream::connect(&addr).await);
+    ok(kept
+        .write_all(format!("GET /health HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .await);
+    assert!(closed_within(&mut kept, std::time::Duration::from_secs(6)).await);
+    // Served again.
+    let (status, v) = app.anonymous().get("/health").await;
+    assert_eq!(status, 200, "{v}");
+}
 
 /// Finding 5: API tokens are listed (never the token itself), expire, can be revoked,
 /// and die when the staff member who made them is deactivated.
