@@ -32,6 +32,19 @@ pub async fn verify(
         }
         after = last;
     }
+    if let Some((head_seq, _)) = &head {
+        // A record past the head: appends write record and head in one transaction, so
+        // a record newer than the head read after it was put there behind kikan's back.
+        if let Some(next) = store.audit_records(tenant, *head_seq, 1).await?.first() {
+            let now = store.audit_head(tenant).await?.map_or(0, |(s, _)| s);
+            if next.seq > now {
+                return Ok(Err(ChainBreak::PastHead {
+                    seq: next.seq,
+                    head_seq: now,
+                }));
+            }
+        }
+    }
     match &head {
         Some((s, h)) => Ok(verifier.finish(Some((*s, h.as_str())))),
         // Records without a head: the head row was removed.

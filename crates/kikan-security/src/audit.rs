@@ -97,6 +97,46 @@ pub struct AuditRecord {
     pub event_json: String,
     pub prev_hash: String,
     pub hash: String,
+    /// The index columns the log's views search by (who, when, what, whom): outside
+    /// the hash, so verification checks each against the hashed event.
+    pub index: AuditIndex,
+}
+
+/// A record's index columns as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditIndex {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    /// The residents concerned (`audit_persons`), ascending, each once.
+    pub persons: Vec<i64>,
+}
+
+impl AuditIndex {
+    /// The columns an event is stored with.
+    pub fn of(e: &AuditEvent) -> Self {
+        let mut persons = e.persons.clone();
+        persons.sort_unstable();
+        persons.dedup();
+        AuditIndex {
+            at: e.at,
+            actor: e.actor.clone(),
+            action: e.action.clone(),
+            persons,
+        }
+    }
+
+    /// Whether these columns are the event's (times to the database's microsecond).
+    fn matches(&self, e: &AuditEvent) -> bool {
+        let same_time = (self.at - e.at)
+            .num_microseconds()
+            .is_some_and(|d| d.abs() <= 1);
+        let want = AuditIndex::of(e);
+        same_time
+            && self.actor == want.actor
+            && self.action == want.action
+            && self.persons == want.persons
+    }
 }
 
 impl AuditRecord {
@@ -128,6 +168,10 @@ pub enum ChainBreak {
     Unreadable { seq: i64 },
     #[error("最新の記録が失われています(先頭 {head_seq} に対し最後の記録は {last_seq})")]
     Truncated { head_seq: i64, last_seq: i64 },
+    #[error("記録 {seq} の索引(日時・職員・操作・住民)が記録の内容と一致しません")]
+    IndexAltered { seq: i64 },
+    #[error("記録 {seq} が保存された先頭({head_seq})の後に追加されています")]
+    PastHead { seq: i64, head_seq: i64 },
 }
 
 impl ChainBreak {
@@ -136,7 +180,9 @@ impl ChainBreak {
             ChainBreak::Altered { seq }
             | ChainBreak::Missing { seq, .. }
             | ChainBreak::Unlinked { seq }
-            | ChainBreak::Unreadable { seq } => *seq,
+            | ChainBreak::Unreadable { seq }
+            | ChainBreak::IndexAltered { seq }
+            | ChainBreak::PastHead { seq, .. } => *seq,
             ChainBreak::Truncated { last_seq, .. } => last_seq + 1,
         }
     }
@@ -185,8 +231,11 @@ impl Verifier {
         if link(&self.tenant, r.seq, &r.prev_hash, &r.event_json) != r.hash {
             return Err(ChainBreak::Altered { seq: r.seq });
         }
-        if r.event().is_none() {
+        let Some(event) = r.event() else {
             return Err(ChainBreak::Unreadable { seq: r.seq });
+        };
+        if !r.index.matches(&event) {
+            return Err(ChainBreak::IndexAltered { seq: r.seq });
         }
         self.last_seq = r.seq;
         self.last_hash = r.hash.clone();
@@ -235,6 +284,7 @@ mod tests {
                     event_json,
                     prev_hash: prev.clone(),
                     hash: hash.clone(),
+                    index: AuditIndex::of(&event(seq)),
                 };
                 prev = hash;
                 r

@@ -194,7 +194,7 @@ fn in_list(q: &mut Q, ids: impl Iterator<Item = i64>) -> String {
 const STAFF: &str =
     "SELECT staff_id, login, name, role, password_hash, totp_secret, totp_last_step,
     failed_logins, locked_until, active, oidc_subject, created_at FROM staff";
-const AUDIT: &str = "SELECT seq, event, prev_hash, hash FROM audit";
+const AUDIT: &str = "SELECT seq, at, actor, action, event, prev_hash, hash FROM audit";
 const DRAFT: &str = "SELECT draft_id, status, created_by, created_at, request, intake,
     decided_by, decided_at, note, seq FROM drafts";
 
@@ -244,6 +244,12 @@ fn audit_of(r: &Row) -> Result<AuditRecord, StoreError> {
         event_json: r.get("event")?,
         prev_hash: r.get("prev_hash")?,
         hash: r.get("hash")?,
+        index: kikan_security::audit::AuditIndex {
+            at: r.get("at")?,
+            actor: r.get("actor")?,
+            action: r.get("action")?,
+            persons: Vec::new(),
+        },
     })
 }
 
@@ -1232,13 +1238,42 @@ impl<E: Engine> Store for SqlStore<E> {
         after_seq: i64,
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StoreError> {
+        let t = key(tenant);
+        let mut tx = self.engine.begin(Some(&t), false).await?;
         let q = Q::new(format!(
             "{AUDIT} WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
         ))
-        .arg(key(tenant))
+        .arg(&t)
         .arg(after_seq)
         .arg(limit);
-        self.read(tenant, q).await?.iter().map(audit_of).collect()
+        let mut records = tx
+            .rows(q)
+            .await?
+            .iter()
+            .map(audit_of)
+            .collect::<Result<Vec<_>, _>>()?;
+        if let (Some(first), Some(last)) = (records.first(), records.last()) {
+            // The residents of each record, from the index table, in the same snapshot.
+            let q = Q::new(
+                "SELECT seq, person_id FROM audit_persons
+                 WHERE tenant_id = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq, person_id",
+            )
+            .arg(&t)
+            .arg(first.seq)
+            .arg(last.seq);
+            let mut i = 0;
+            for row in tx.rows(q).await? {
+                let seq: i64 = row.get("seq")?;
+                let person: i64 = row.get("person_id")?;
+                while records.get(i).is_some_and(|r| r.seq < seq) {
+                    i += 1;
+                }
+                if let Some(r) = records.get_mut(i).filter(|r| r.seq == seq) {
+                    r.index.persons.push(person);
+                }
+            }
+        }
+        Ok(records)
     }
 
     async fn audit_head(&self, tenant: LocalGovCode) -> Result<Option<(i64, String)>, StoreError> {

@@ -3,6 +3,7 @@
 
 use crate::{Q, Tx, Value};
 use kikan_security::AuditEvent;
+use kikan_security::audit::AuditIndex;
 use kikan_store::StoreError;
 use kikan_store::bulk::{BulkRows, HouseholdRow, LedgerRow, PersonRow};
 use kikan_store::drafts::DraftDecision;
@@ -20,10 +21,7 @@ pub struct ChangeRows {
 
 /// One audit event, serialised, with its index columns.
 pub struct AuditRow {
-    pub at: chrono::DateTime<chrono::Utc>,
-    pub actor: String,
-    pub action: String,
-    pub persons: Vec<i64>,
+    pub index: AuditIndex,
     pub json: String,
 }
 
@@ -31,16 +29,9 @@ impl AuditRow {
     /// The row of an event, its texts cut to their bounds (`AuditEvent::bounded`).
     pub fn of(e: &AuditEvent) -> Self {
         let e = e.clone().bounded();
-        let mut persons = e.persons.clone();
-        persons.sort_unstable();
-        persons.dedup();
-        let json = e.canonical();
         AuditRow {
-            at: e.at,
-            actor: e.actor,
-            action: e.action,
-            persons,
-            json,
+            index: AuditIndex::of(&e),
+            json: e.canonical(),
         }
     }
 }
@@ -287,21 +278,29 @@ pub async fn append_audit(
             )
             .arg(t)
             .arg(seq)
-            .arg(r.at)
-            .arg(&r.actor)
-            .arg(&r.action)
+            .arg(r.index.at)
+            .arg(&r.index.actor)
+            .arg(&r.index.action)
             .arg(&r.json)
             .arg(&prev)
             .arg(&hash),
         )
-        .await?;
-        if !r.persons.is_empty() {
+        .await
+        .map_err(|e| {
+            // A record already at the next number was put past the head behind the
+            // application's back: refuse plainly (no unaudited work goes on).
+            e.or_unique(StoreError::Corrupt(format!(
+                "監査ログの記録 {seq} が先頭の後に既にあります。kikan audit verify で確認してください"
+            )))
+        })?;
+        if !r.index.persons.is_empty() {
             // Multi-row VALUES carrying the tenant: on Citus it routes to one shard.
             tx.exec(insert_values(
                 "audit_persons",
                 &["tenant_id", "person_id", "seq"],
                 &[],
-                r.persons
+                r.index
+                    .persons
                     .iter()
                     .map(|p| vec![t.into(), (*p).into(), seq.into()]),
             ))

@@ -412,6 +412,8 @@ async fn audit_verification_catches_tampering(make: impl AsyncFn() -> TestStore)
                 prev_hash = CASE seq WHEN 2 THEN (SELECT prev_hash FROM audit WHERE seq = 3 AND tenant_id = '141003') ELSE (SELECT prev_hash FROM audit WHERE seq = 2 AND tenant_id = '141003') END, \
                 hash = CASE seq WHEN 2 THEN (SELECT hash FROM audit WHERE seq = 3 AND tenant_id = '141003') ELSE (SELECT hash FROM audit WHERE seq = 2 AND tenant_id = '141003') END \
                 WHERE tenant_id = '141003' AND seq IN (2, 3)";
+    const PAST_HEAD: &str = "INSERT INTO audit (tenant_id, seq, at, actor, action, event, prev_hash, hash) \
+                SELECT tenant_id, 6, at, actor, action, event, hash, hash FROM audit WHERE seq = 5 AND tenant_id = '141003'";
     let cases = [
         Case {
             name: "edited",
@@ -459,6 +461,33 @@ async fn audit_verification_catches_tampering(make: impl AsyncFn() -> TestStore)
             expect: ChainBreak::Truncated {
                 head_seq: 5,
                 last_seq: 4,
+            },
+        },
+        Case {
+            name: "actor column edited",
+            sqlite: &[
+                "DROP TRIGGER audit_no_update",
+                "UPDATE audit SET actor = 'someone' WHERE seq = 3",
+            ],
+            postgres: &[
+                "ALTER TABLE audit DISABLE TRIGGER audit_append_only",
+                "UPDATE audit SET actor = 'someone' WHERE seq = 3",
+            ],
+            expect: ChainBreak::IndexAltered { seq: 3 },
+        },
+        Case {
+            name: "persons index emptied",
+            sqlite: &["DELETE FROM audit_persons WHERE seq = 2"],
+            postgres: &["DELETE FROM audit_persons WHERE seq = 2"],
+            expect: ChainBreak::IndexAltered { seq: 2 },
+        },
+        Case {
+            name: "record past the head",
+            sqlite: &[PAST_HEAD],
+            postgres: &[PAST_HEAD],
+            expect: ChainBreak::PastHead {
+                seq: 6,
+                head_seq: 5,
             },
         },
     ];
@@ -515,12 +544,29 @@ async fn audit_verification_catches_tampering(make: impl AsyncFn() -> TestStore)
                 panic!("{}: {sql}: {e}", case.name);
             }
         }
+        let expect = case.expect;
         assert_eq!(
             ok(kikan_app::audit::verify(&*store, a).await),
-            Err(case.expect),
+            Err(expect.clone()),
             "{}",
             case.name
         );
+        if let ChainBreak::PastHead { .. } = expect {
+            // Appending then fails plainly, with a stable code, not as a database error.
+            let event = kikan_security::AuditEvent {
+                at: chrono::Utc::now(),
+                actor: "clerk".into(),
+                role: None,
+                action: "person.read".into(),
+                purpose: None,
+                persons: vec![],
+                detail: String::new(),
+                outcome: kikan_security::Outcome::Ok,
+                client: None,
+            };
+            let r = store.append_audit(a, &[event]).await;
+            assert_eq!(r.map_err(|e| e.code()), Err("E-STORE-002"));
+        }
     }
 }
 
