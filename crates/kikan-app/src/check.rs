@@ -22,7 +22,7 @@ use chrono::NaiveDate;
 use kikan_domain::{DomainError, Household, HouseholdId, LocalGovCode, Person, PersonId, Registry};
 use kikan_store::{PersonIndex, Store, StoreError};
 use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
+use std::hash::BuildHasher;
 use thiserror::Error;
 
 const PAGE: u32 = 5000;
@@ -198,30 +198,28 @@ impl Tracks {
     }
 }
 
-/// Keyed fingerprints, fresh keys every run.
-struct Fingerprints(RandomState);
-
-struct HashWriter<'a, H: Hasher>(&'a mut H);
-
-impl<H: Hasher> std::io::Write for HashWriter<'_, H> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+/// Keyed fingerprints, fresh keys every run; the text is serialised into one reused
+/// buffer and hashed in one piece.
+struct Fingerprints {
+    keys: RandomState,
+    buf: Vec<u8>,
 }
 
 impl Fingerprints {
-    fn of<T: serde::Serialize>(&self, v: &T) -> u64 {
-        let mut h = self.0.build_hasher();
-        // Serialising a domain value into a hasher cannot fail.
-        let _ = serde_json::to_writer(HashWriter(&mut h), v);
-        h.finish()
+    fn new() -> Self {
+        Fingerprints {
+            keys: RandomState::new(),
+            buf: Vec::with_capacity(4096),
+        }
+    }
+    fn of<T: serde::Serialize>(&mut self, v: &T) -> u64 {
+        self.buf.clear();
+        // Serialising a domain value into memory cannot fail.
+        let _ = serde_json::to_writer(&mut self.buf, v);
+        self.keys.hash_one(self.buf.as_slice())
     }
     fn version(&self, id: i64, seq: i64, from: NaiveDate, fp: u64) -> u64 {
-        self.0.hash_one((id, seq, from, fp))
+        self.keys.hash_one((id, seq, from, fp))
     }
 }
 
@@ -263,7 +261,7 @@ pub async fn check_with(
     let mut c = Checker {
         store,
         tenant,
-        fps: Fingerprints(RandomState::new()),
+        fps: Fingerprints::new(),
         persons: Tracks::new(Kind::Person),
         households: Tracks::new(Kind::Household),
         reg: Registry::new(),

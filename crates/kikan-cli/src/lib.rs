@@ -58,6 +58,16 @@ impl StoreArgs {
         }
         let path = self.data_dir.join("kikan.keys");
         if !path.exists() {
+            // A database restored without its keys: new keys would read none of its
+            // sealed data (and every sealed read would fail). Refuse instead.
+            let db = self.data_dir.join("kikan.sqlite");
+            if std::fs::metadata(&db).is_ok_and(|m| m.len() > 0) {
+                bail!(
+                    "{} はありますが鍵ファイル {} がありません。データベースを復元した場合は、その鍵ファイル(または KIKAN_DATA_KEYS と KIKAN_INDEX_KEY)も戻してください。新しい鍵では既存の暗号化データを読めないため、鍵を作らずに終了します",
+                    db.display(),
+                    path.display()
+                );
+            }
             std::fs::create_dir_all(&self.data_dir)?;
             let text = format!(
                 "# kikan keys: keep this file secret and out of backups of the database.\ndata_keys=1:{}\nindex_key={}\n",

@@ -69,7 +69,7 @@ fn login_refused() -> ApiError {
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/login", tag = "accounts", request_body = LoginIn,
     params(("tenant" = String, Path)),
-    responses((status = 200, body = LoginOut), (status = 401, body = ErrorBody), (status = 423, body = ErrorBody),
+    responses((status = 200, body = LoginOut), (status = 401, body = ErrorBody),
         (status = 429, description = "Too many failed sign-ins from this source (E-AUTH-015)", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
@@ -168,16 +168,9 @@ pub async fn login(
                 )],
             )
             .await?;
-        if locked && staff.active {
-            return Err(ApiError::new(
-                StatusCode::LOCKED,
-                "E-AUTH-009",
-                format!(
-                    "ログインの失敗が続いたため、アカウントを{}分間ロックしました。時間をおいて再度お試しください",
-                    auth::LOCK_MINUTES
-                ),
-            ));
-        }
+        // A locked account answers as any other refusal: whether a login name exists
+        // (and is locked) cannot be probed. Administrators see the lock in the staff
+        // list, auditors in the log.
         return Err(login_refused());
     }
     open_session(

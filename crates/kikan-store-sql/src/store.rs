@@ -1289,7 +1289,7 @@ impl<E: Engine> Store for SqlStore<E> {
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StoreError> {
         let q = Q::new(
-            "SELECT a.seq, a.event, a.prev_hash, a.hash FROM audit_persons p
+            "SELECT a.seq, a.at, a.actor, a.action, a.event, a.prev_hash, a.hash FROM audit_persons p
                JOIN audit a ON a.tenant_id = p.tenant_id AND a.seq = p.seq
              WHERE p.tenant_id = $1 AND p.person_id = $2 ORDER BY p.seq DESC LIMIT $3",
         )

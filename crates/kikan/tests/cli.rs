@@ -86,6 +86,16 @@ async fn check_passes_on_demo_data_and_names_a_tampered_record() {
         text(&o)
     );
     assert!(text(&o).contains("address"), "{}", text(&o));
+
+    // The database without its key file (a restore that forgot it): refused, and no
+    // new key is made.
+    let keys = Path::new(&dir).join("kikan.keys");
+    let kept = Path::new(&dir).join("kikan.keys.kept");
+    assert!(std::fs::rename(&keys, &kept).is_ok());
+    let o = kikan(&["check", "--data-dir", &d]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("kikan.keys"), "{}", text(&o));
+    assert!(!keys.exists(), "a new key file was made");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
