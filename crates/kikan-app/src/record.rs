@@ -175,18 +175,24 @@ pub async fn intake_warnings(
     entry: &LedgerEntry,
     today: chrono::NaiveDate,
 ) -> Result<Vec<String>, StoreError> {
-    let mut out = vec![];
-    if entry.late {
-        out.push(LATE.to_string());
-    }
     let persons = entry.change.references().0;
     let protected = store
         .support_for(tenant, &persons)
         .await?
         .iter()
         .any(|m| m.in_force(today));
+    Ok(warnings_for(entry, protected))
+}
+
+/// [`intake_warnings`] where the caller already knows whether a person the change
+/// concerns is protected (a list that loaded the measures once).
+pub fn warnings_for(entry: &LedgerEntry, protected: bool) -> Vec<String> {
+    let mut out = vec![];
+    if entry.late {
+        out.push(LATE.to_string());
+    }
     if protected {
         out.push(PROTECTED.to_string());
     }
-    Ok(out)
+    out
 }

@@ -193,7 +193,8 @@ pub async fn list(
         let mut v = view(d);
         if let Some(i) = i {
             let concerned = i.entry.change.references().0;
-            if concerned.iter().any(|id| shield.is_protected(*id)) {
+            let protected = concerned.iter().any(|id| shield.is_protected(*id));
+            if protected {
                 v.support_measure = true;
                 if shield.withholds() {
                     // Where a protected person lives or moves to stays with 審査.
@@ -202,7 +203,10 @@ pub async fn list(
                 }
             }
             if d.status == "pending" {
-                v.warnings = warnings(&state, &p, &i.entry).await?;
+                // The measures were loaded once for the whole list (`shield`).
+                v.warnings = kikan_app::record::warnings_for(&i.entry, protected);
+                v.warnings
+                    .extend(crate::certificates::print_warnings(&state, &i.entry).await);
             }
         }
         out.push(v);
