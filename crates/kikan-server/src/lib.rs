@@ -334,14 +334,8 @@ async fn reject_nul(
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, 1024 * 1024).await {
         Ok(b) => b,
-        Err(_) => {
-            return error::ApiError::new(
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "E-HTTP-413",
-                "リクエストの本文が大きすぎます(1 MiB まで)",
-            )
-            .into_response();
-        }
+        // `stable_codes` (outside this layer) gives the answer its code and message.
+        Err(_) => return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response(),
     };
     if bytes.contains(&0) || bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
         return refused();
