@@ -85,12 +85,13 @@ pub struct NewToken<'a> {
     pub created_by: Option<i64>,
 }
 
-/// Creates an API token for a system; returns the token, shown once.
+/// Creates an API token for a system; returns the token (shown once) and the record
+/// stored for it.
 pub async fn add_api_token(
     store: &dyn kikan_store::Store,
     tenant: kikan_domain::LocalGovCode,
     new: NewToken<'_>,
-) -> Result<String, kikan_store::StoreError> {
+) -> Result<(String, ApiToken), kikan_store::StoreError> {
     let name = new.name;
     if name.trim().is_empty() {
         return Err(kikan_domain::DomainError::Missing {
@@ -108,23 +109,22 @@ pub async fn add_api_token(
     }
     let token = kikan_security::token::new_token();
     let now = chrono::Utc::now();
-    store
-        .add_api_token(
-            tenant,
-            &ApiToken {
-                token_hash: kikan_security::token::hash(&token),
-                name: name.trim().to_string(),
-                role: new.role,
-                created_at: now,
-                expires_at: now + chrono::Duration::days(i64::from(new.days)),
-                created_by: new.created_by,
-                revoked: false,
-            },
-        )
-        .await?;
-    Ok(token)
+    let record = ApiToken {
+        token_hash: kikan_security::token::hash(&token),
+        name: name.trim().to_string(),
+        role: new.role,
+        created_at: now,
+        expires_at: now + chrono::Duration::days(i64::from(new.days)),
+        created_by: new.created_by,
+        revoked: false,
+    };
+    store.add_api_token(tenant, &record).await?;
+    Ok((token, record))
 }
 
+/// A name that becomes an audit actor or is shown beside one: at most 100 characters,
+/// no control characters and no bidirectional overrides (which would make a log line
+/// read other than it is).
 fn plain_name(name: &str, field: &'static str) -> Result<(), kikan_store::StoreError> {
     let bidi = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}');
     if name.chars().count() > 100 || name.chars().any(|c| c.is_control() || bidi(c)) {

@@ -150,7 +150,7 @@ async fn target(
     if pool.is_empty() {
         bail!("no households to move in {code}");
     }
-    let token = kikan_app::accounts::add_api_token(
+    let (token, _) = kikan_app::accounts::add_api_token(
         store,
         code,
         kikan_app::accounts::NewToken {

@@ -777,7 +777,7 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                 days,
                 created_by: None,
             };
-            let token = kikan_app::accounts::add_api_token(&*store, tenant, new).await?;
+            let (token, _) = kikan_app::accounts::add_api_token(&*store, tenant, new).await?;
             println!("{token}");
             Ok(())
         }

@@ -53,17 +53,20 @@ async fn every_route_is_guarded(s: TestStore) {
         by_role.push((role, app.as_role(a, role).await));
     }
     let other = app.as_role(b, Role::Examiner).await;
-    let other_token = app.caller(Some(ok(kikan_app::accounts::add_api_token(
-        &*app.store,
-        b,
-        kikan_app::accounts::NewToken {
-            name: "他団体",
-            role: Role::Examiner,
-            days: 1,
-            created_by: None,
-        },
-    )
-    .await)));
+    let other_token = app.caller(Some(
+        ok(kikan_app::accounts::add_api_token(
+            &*app.store,
+            b,
+            kikan_app::accounts::NewToken {
+                name: "他団体",
+                role: Role::Examiner,
+                days: 1,
+                created_by: None,
+            },
+        )
+        .await)
+        .0,
+    ));
     let anonymous = app.anonymous();
 
     let mut guarded = 0;
