@@ -17,9 +17,10 @@ fn serve(
         state.cookie_secure = std::env::var("KIKAN_COOKIE_SECURE").is_ok_and(|v| v == "1");
         // Behind a reverse proxy every connection comes from the proxy.
         if let Ok(v) = std::env::var("KIKAN_CONNECTIONS_PER_SOURCE") {
-            state.connections.per_source = v.parse().map_err(|_| {
+            let n: std::num::NonZeroUsize = v.parse().map_err(|_| {
                 anyhow::anyhow!("KIKAN_CONNECTIONS_PER_SOURCE は正の整数で指定してください: {v}")
             })?;
+            state.connections.per_source = n.get();
         }
         kikan_server::serve(listener, state).await?;
         Ok(())
