@@ -314,6 +314,26 @@ try {
   await admin.goto(`${base}/ui/#/staff`);
   await admin.getByRole('heading', { name: '職員管理' }).waitFor();
   await shot(admin, 'staff');
+  // 管理者 adds a 窓口 account: it waits for 審査's approval, and only the approver is
+  // shown the second factor.
+  await lab(admin, '職員ID').fill('shinjin');
+  await lab(admin, '氏名').fill('新人　五郎');
+  await lab(admin, '役割').selectOption('reception');
+  await lab(admin, '初期パスワード').fill('a long enough password');
+  await admin.getByRole('button', { name: '追加' }).click();
+  await admin.getByText('新人　五郎 さんを承認待ちで登録しました').waitFor();
+  assert.doesNotMatch(await admin.locator('main').textContent(), /秘密鍵\(この一度だけ表示\)/);
+  await admin.locator('tr', { hasText: 'shinjin' }).getByText('承認待ち').waitFor();
+  await examiner.goto(`${base}/ui/#/access`);
+  await examiner.getByRole('heading', { name: 'アクセス承認' }).waitFor();
+  await shot(examiner, 'access');
+  await examiner.locator('tr', { hasText: 'shinjin' }).getByRole('button', { name: '承認' }).click();
+  const approved = await examiner.getByText(/本人に渡す認証アプリの秘密鍵/).textContent();
+  const secret = approved.match(/: ([A-Z2-7]+)/)[1];
+  accounts.shinjin = { password: 'a long enough password', secret };
+  const newcomer = await signIn('shinjin');
+  assert.match(await newcomer.locator('#staff-name').textContent(), /窓口/);
+  log('管理者 asks for a 窓口 account; 審査 approves it and alone sees its second factor; the newcomer signs in');
   // 窓口 has no audit menu, and the API refuses it.
   assert.equal(await clerk.locator('#nav a', { hasText: '監査ログ' }).count(), 0);
   log('監査 reads the verified audit log; 管理者 sees the staff; 窓口 has no audit menu');

@@ -4,10 +4,23 @@ use kikan_security::Role;
 use kikan_store::accounts::{ApiToken, StaffAccount};
 
 /// A new account as created: the stored record, and the TOTP secret (base32) to
-/// hand to the staff member once, for their authenticator app.
+/// hand to the staff member once, for their authenticator app. No secret when the
+/// account awaits approval: the approver is shown it (see [`approve_staff`]).
 pub struct NewStaff {
     pub account: StaffAccount,
-    pub totp_secret: String,
+    pub totp_secret: Option<String>,
+}
+
+/// What a new account is.
+pub struct StaffIn<'a> {
+    pub login: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub password: &'a str,
+    /// The administrator asking for it (None: the server's operator, on its command
+    /// line). An administrator's request for a role that sees personal data waits for
+    /// approval: the one who sets the password never also holds the second factor.
+    pub requested_by: Option<i64>,
 }
 
 /// Creates and stores an account: the password hashed (argon2id), a fresh TOTP
@@ -16,12 +29,9 @@ pub async fn add_staff(
     store: &dyn kikan_store::Store,
     keys: &kikan_security::crypto::Keyring,
     tenant: kikan_domain::LocalGovCode,
-    login: &str,
-    name: &str,
-    role: Role,
-    password: &str,
+    new: StaffIn<'_>,
 ) -> Result<NewStaff, kikan_store::StoreError> {
-    let login = login.trim();
+    let login = new.login.trim();
     let valid_login = !login.is_empty()
         && login.len() <= 64
         && login
@@ -34,11 +44,12 @@ pub async fn add_staff(
         }
         .into());
     }
+    let name = new.name;
     if name.trim().is_empty() {
         return Err(kikan_domain::DomainError::Missing { field: "氏名" }.into());
     }
     plain_name(name, "氏名")?;
-    let password_hash = kikan_security::password::hash(password).map_err(|e| {
+    let password_hash = kikan_security::password::hash(new.password).map_err(|e| {
         kikan_domain::DomainError::Invalid {
             field: "パスワード",
             reason: e.to_string(),
@@ -48,25 +59,63 @@ pub async fn add_staff(
     let sealed = keys
         .encrypt(&tenant.to_string(), "staff.totp_secret", &totp_secret)
         .map_err(|e| kikan_store::StoreError::Database(e.to_string()))?;
+    let awaiting = new.requested_by.is_some() && new.role.sees_personal_data();
     let account = StaffAccount {
         id: crate::ids::new_id(),
         login: login.to_string(),
         name: name.trim().to_string(),
-        role,
+        role: new.role,
         password_hash,
         totp_secret: sealed,
         totp_last_step: 0,
         failed_logins: 0,
         locked_until: None,
-        active: true,
+        active: !awaiting,
         oidc_subject: None,
         created_at: chrono::Utc::now(),
+        awaiting_approval: awaiting,
+        approved_by: None,
     };
     store.add_staff(tenant, &account).await?;
     Ok(NewStaff {
         account,
-        totp_secret,
+        totp_secret: (!awaiting).then_some(totp_secret),
     })
+}
+
+/// 承認: activates an account awaiting approval and returns its TOTP secret, shown
+/// to the approver once to hand to the staff member (who has the password from the
+/// administrator). None when the account does not await approval.
+pub async fn approve_staff(
+    store: &dyn kikan_store::Store,
+    keys: &kikan_security::crypto::Keyring,
+    tenant: kikan_domain::LocalGovCode,
+    login: &str,
+    approver: i64,
+) -> Result<Option<NewStaff>, kikan_store::StoreError> {
+    let Some(mut account) = store.staff_by_login(tenant, login).await? else {
+        return Ok(None);
+    };
+    if !account.awaiting_approval || account.id == approver {
+        return Ok(None);
+    }
+    let secret = keys
+        .decrypt(
+            &tenant.to_string(),
+            "staff.totp_secret",
+            &account.totp_secret,
+        )
+        .map_err(|e| kikan_store::StoreError::Corrupt(e.to_string()))?;
+    if !store.approve_staff(tenant, account.id, approver).await? {
+        return Ok(None);
+    }
+    account.active = true;
+    account.awaiting_approval = false;
+    account.approved_by = Some(approver);
+    Ok(Some(NewStaff {
+        account,
+        totp_secret: Some(secret),
+    }))
 }
 
 /// How long a new API token stays valid unless said otherwise, and at most.
@@ -85,13 +134,44 @@ pub struct NewToken<'a> {
     pub created_by: Option<i64>,
 }
 
-/// Creates an API token for a system; returns the token (shown once) and the record
-/// stored for it.
+/// Creates an API token for a system at once; returns the token (shown once) and the
+/// record stored for it. For the server's operator (its command line) and for roles
+/// that see no personal data; what an administrator asks for goes through
+/// [`request_api_token`].
 pub async fn add_api_token(
     store: &dyn kikan_store::Store,
     tenant: kikan_domain::LocalGovCode,
     new: NewToken<'_>,
 ) -> Result<(String, ApiToken), kikan_store::StoreError> {
+    let (token, record) = token_record(&new)?;
+    store.add_api_token(tenant, &record).await?;
+    Ok((token, record))
+}
+
+/// An administrator asks for an API token: one with a role that sees personal data is
+/// stored sealed under the installation's keys, awaiting approval, and not returned
+/// (see [`approve_api_token`]); others are made at once.
+pub async fn request_api_token(
+    store: &dyn kikan_store::Store,
+    keys: &kikan_security::crypto::Keyring,
+    tenant: kikan_domain::LocalGovCode,
+    new: NewToken<'_>,
+) -> Result<(Option<String>, ApiToken), kikan_store::StoreError> {
+    if !new.role.sees_personal_data() {
+        let (token, record) = add_api_token(store, tenant, new).await?;
+        return Ok((Some(token), record));
+    }
+    let (token, mut record) = token_record(&new)?;
+    let sealed = keys
+        .encrypt(&tenant.to_string(), TOKEN_CONTEXT, &token)
+        .map_err(|e| kikan_store::StoreError::Database(e.to_string()))?;
+    record.sealed = Some(sealed);
+    store.add_api_token(tenant, &record).await?;
+    Ok((None, record))
+}
+
+/// A new token and its record, the input checked.
+fn token_record(new: &NewToken<'_>) -> Result<(String, ApiToken), kikan_store::StoreError> {
     let name = new.name;
     if name.trim().is_empty() {
         return Err(kikan_domain::DomainError::Missing {
@@ -117,9 +197,52 @@ pub async fn add_api_token(
         expires_at: now + chrono::Duration::days(i64::from(new.days)),
         created_by: new.created_by,
         revoked: false,
+        sealed: None,
+        approved_by: None,
     };
-    store.add_api_token(tenant, &record).await?;
     Ok((token, record))
+}
+
+/// What a sealed token awaiting approval is sealed for.
+const TOKEN_CONTEXT: &str = "api_token.awaiting_approval";
+
+/// 承認: makes a token awaiting approval usable for the days it was asked for, from
+/// now, and returns it (shown to the approver once) with its record. None when the
+/// token does not await approval, or the approver asked for it.
+pub async fn approve_api_token(
+    store: &dyn kikan_store::Store,
+    keys: &kikan_security::crypto::Keyring,
+    tenant: kikan_domain::LocalGovCode,
+    id: &str,
+    approver: i64,
+) -> Result<Option<(String, ApiToken)>, kikan_store::StoreError> {
+    let now = chrono::Utc::now();
+    let Some(mut record) = store
+        .api_tokens(tenant)
+        .await?
+        .into_iter()
+        .find(|t| t.id() == id && t.awaiting_approval(now))
+    else {
+        return Ok(None);
+    };
+    let Some(sealed) = record.sealed.take() else {
+        return Ok(None);
+    };
+    if record.created_by == Some(approver) {
+        return Ok(None);
+    }
+    let token = keys
+        .decrypt(&tenant.to_string(), TOKEN_CONTEXT, &sealed)
+        .map_err(|e| kikan_store::StoreError::Corrupt(e.to_string()))?;
+    record.expires_at = now + (record.expires_at - record.created_at);
+    if !store
+        .approve_api_token(tenant, id, approver, record.expires_at)
+        .await?
+    {
+        return Ok(None);
+    }
+    record.approved_by = Some(approver);
+    Ok(Some((token, record)))
 }
 
 /// A name that becomes an audit actor or is shown beside one: at most 100 characters,

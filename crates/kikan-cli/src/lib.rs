@@ -666,10 +666,16 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                 Ok(p) if !p.is_empty() => (p, false),
                 _ => (kikan_security::token::new_token(), true),
             };
-            let created = kikan_app::accounts::add_staff(
-                &*store, &keys, tenant, &login, &name, role, &password,
-            )
-            .await?;
+            let new = kikan_app::accounts::StaffIn {
+                login: &login,
+                name: &name,
+                role,
+                password: &password,
+                requested_by: None,
+            };
+            let created = kikan_app::accounts::add_staff(&*store, &keys, tenant, new).await?;
+            // The operator's accounts need no approval: the secret is always there.
+            let secret = created.totp_secret.unwrap_or_default();
             store
                 .append_audit(
                     tenant,
@@ -685,9 +691,9 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
             if generated {
                 println!("初期パスワード: {password}");
             }
-            println!("TOTP秘密鍵: {}", created.totp_secret);
+            println!("TOTP秘密鍵: {secret}");
             if let Some(url) =
-                kikan_security::totp::url(&created.totp_secret, &login, &format!("kikan {tenant}"))
+                kikan_security::totp::url(&secret, &login, &format!("kikan {tenant}"))
             {
                 println!("認証アプリ用URL: {url}");
             }
@@ -974,12 +980,18 @@ async fn demo_accounts(
         ("kansa", "監査　四郎", Role::Auditor),
     ] {
         let password = kikan_security::token::new_token();
-        let created =
-            kikan_app::accounts::add_staff(store, keys, code, login, name, role, &password).await?;
+        let new = kikan_app::accounts::StaffIn {
+            login,
+            name,
+            role,
+            password: &password,
+            requested_by: None,
+        };
+        let created = kikan_app::accounts::add_staff(store, keys, code, new).await?;
         text.push_str(&format!(
             "{login}\t{}\t{password}\t{}\n",
             role.code(),
-            created.totp_secret
+            created.totp_secret.unwrap_or_default()
         ));
     }
     std::fs::create_dir_all(data_dir)?;

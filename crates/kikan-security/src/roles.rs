@@ -37,6 +37,9 @@ pub enum Permission {
     RunCheck,
     /// Manage staff accounts and API tokens.
     ManageAccounts,
+    /// Approve an account or API token that an administrator asked for, when its role
+    /// sees personal data (アクセス権の承認: the business, not IT, lets people in).
+    ApproveAccess,
     /// Read the audit log.
     ReadAudit,
 }
@@ -58,10 +61,18 @@ impl Role {
                     | ApproveException
                     | Export
                     | RunCheck
+                    | ApproveAccess
             ),
             Role::Admin => matches!(p, ManageAccounts | RunCheck),
             Role::Auditor => matches!(p, ReadAudit),
         }
+    }
+
+    /// Whether the role sees personal data (residents or the audit log, which names
+    /// them). An account or API token with such a role, asked for by an administrator,
+    /// works only once someone with [`Permission::ApproveAccess`] approves it.
+    pub fn sees_personal_data(self) -> bool {
+        self.allows(Permission::ReadResidents) || self.allows(Permission::ReadAudit)
     }
 
     /// The stable code (API, database).
@@ -94,7 +105,7 @@ impl Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 10] = [
         Permission::ReadResidents,
         Permission::DraftChange,
         Permission::CommitChange,
@@ -103,6 +114,7 @@ impl Permission {
         Permission::Export,
         Permission::RunCheck,
         Permission::ManageAccounts,
+        Permission::ApproveAccess,
         Permission::ReadAudit,
     ];
 
@@ -116,6 +128,7 @@ impl Permission {
             Permission::Export => "一括抽出",
             Permission::RunCheck => "整合性検査",
             Permission::ManageAccounts => "職員アカウントの管理",
+            Permission::ApproveAccess => "アクセス権の承認",
             Permission::ReadAudit => "監査ログの参照",
         }
     }
@@ -144,6 +157,7 @@ mod tests {
                     ApproveException,
                     Export,
                     RunCheck,
+                    ApproveAccess,
                 ],
             ),
             (Role::Admin, &[ManageAccounts, RunCheck]),
@@ -153,6 +167,19 @@ mod tests {
             for p in Permission::ALL {
                 assert_eq!(role.allows(p), allowed.contains(&p), "{role:?} × {p:?}");
             }
+        }
+    }
+
+    #[test]
+    fn only_the_administrator_sees_no_personal_data() {
+        let blind: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| !r.sees_personal_data())
+            .collect();
+        assert_eq!(blind, vec![Role::Admin]);
+        // Who manages accounts never approves them.
+        for r in Role::ALL {
+            assert!(!(r.allows(Permission::ManageAccounts) && r.allows(Permission::ApproveAccess)));
         }
     }
 

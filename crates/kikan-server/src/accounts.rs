@@ -34,6 +34,8 @@ pub struct StaffView {
     pub role_label: String,
     pub active: bool,
     pub locked: bool,
+    /// 承認待ち: asked for by an administrator, not usable until approved.
+    pub awaiting_approval: bool,
 }
 
 impl From<&kikan_store::accounts::StaffAccount> for StaffView {
@@ -45,6 +47,7 @@ impl From<&kikan_store::accounts::StaffAccount> for StaffView {
             role_label: a.role.label().into(),
             active: a.active,
             locked: a.locked_until.is_some_and(|t| t > Utc::now()),
+            awaiting_approval: a.awaiting_approval,
         }
     }
 }
@@ -300,9 +303,25 @@ pub struct StaffIn {
 pub struct NewStaffView {
     pub staff: StaffView,
     /// The TOTP secret (base32), shown this once: register it in the authenticator app.
-    pub totp_secret: String,
+    /// Absent when the account awaits approval: the approver is shown it.
+    pub totp_secret: Option<String>,
     /// The same as an `otpauth://` URL (for a QR code).
-    pub totp_url: String,
+    pub totp_url: Option<String>,
+}
+
+impl NewStaffView {
+    fn of(created: kikan_app::accounts::NewStaff, tenant: kikan_domain::LocalGovCode) -> Self {
+        let issuer = format!("kikan {tenant}");
+        let login = &created.account.login;
+        NewStaffView {
+            staff: StaffView::from(&created.account),
+            totp_url: created
+                .totp_secret
+                .as_deref()
+                .and_then(|s| kikan_security::totp::url(s, login, &issuer)),
+            totp_secret: created.totp_secret,
+        }
+    }
 }
 
 fn role_in(s: &str) -> R<Role> {
@@ -325,16 +344,19 @@ pub async fn add_staff(
     Json(input): Json<StaffIn>,
 ) -> R<(StatusCode, Json<NewStaffView>)> {
     let role = role_in(&input.role)?;
-    let created = kikan_app::accounts::add_staff(
-        &*state.store,
-        &state.keys,
-        p.tenant,
-        &input.login,
-        &input.name,
+    let new = kikan_app::accounts::StaffIn {
+        login: &input.login,
+        name: &input.name,
         role,
-        &input.password,
-    )
-    .await?;
+        password: &input.password,
+        requested_by: p.staff_id,
+    };
+    let created = kikan_app::accounts::add_staff(&*state.store, &state.keys, p.tenant, new).await?;
+    let awaiting = if created.account.awaiting_approval {
+        "(承認待ち)"
+    } else {
+        ""
+    };
     state
         .store
         .append_audit(
@@ -343,27 +365,99 @@ pub async fn add_staff(
                 "staff.add",
                 vec![],
                 format!(
-                    "職員 {} を{}として登録",
+                    "職員 {} を{}として登録{awaiting}",
                     created.account.login,
                     role.label()
                 ),
             )],
         )
         .await?;
-    let issuer = format!("kikan {}", p.tenant);
     Ok((
         StatusCode::CREATED,
-        Json(NewStaffView {
-            staff: StaffView::from(&created.account),
-            totp_url: kikan_security::totp::url(
-                &created.totp_secret,
-                &created.account.login,
-                &issuer,
-            )
-            .unwrap_or_default(),
-            totp_secret: created.totp_secret,
-        }),
+        Json(NewStaffView::of(created, p.tenant)),
     ))
+}
+
+/// What awaits approval: accounts and API tokens an administrator asked for with a
+/// role that sees personal data.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessRequests {
+    pub staff: Vec<StaffView>,
+    pub tokens: Vec<TokenView>,
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/access-requests", tag = "accounts",
+    params(("tenant" = String, Path)), responses((status = 200, body = AccessRequests)))]
+pub async fn access_requests(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> R<Json<AccessRequests>> {
+    let staff = state.store.staff_list(p.tenant).await?;
+    let now = Utc::now();
+    let tokens = state
+        .store
+        .api_tokens(p.tenant)
+        .await?
+        .iter()
+        .filter(|t| t.awaiting_approval(now))
+        .map(|t| TokenView::of(t, &staff, now))
+        .collect();
+    Ok(Json(AccessRequests {
+        staff: staff
+            .iter()
+            .filter(|s| s.awaiting_approval)
+            .map(StaffView::from)
+            .collect(),
+        tokens,
+    }))
+}
+
+fn not_awaiting(what: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "E-ACCESS-001",
+        format!(
+            "この{what}は承認待ちではありません(承認済み・利用停止・失効、または依頼者本人による承認)"
+        ),
+    )
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/staff/{login}/approve", tag = "accounts",
+    params(("tenant" = String, Path), ("login" = String, Path)),
+    responses((status = 200, description = "Approved: active from now; the TOTP secret is shown this once, to hand to the staff member", body = NewStaffView),
+        (status = 404, body = ErrorBody), (status = 409, description = "Not awaiting approval (E-ACCESS-001)", body = ErrorBody)))]
+pub async fn approve_staff(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, String)>,
+) -> R<Json<NewStaffView>> {
+    let login = path.1;
+    if state
+        .store
+        .staff_by_login(p.tenant, &login)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found("職員"));
+    }
+    let approver = p.staff_id.ok_or_else(|| not_awaiting("職員"))?;
+    let approved =
+        kikan_app::accounts::approve_staff(&*state.store, &state.keys, p.tenant, &login, approver)
+            .await?
+            .ok_or_else(|| not_awaiting("職員"))?;
+    let role = approved.account.role.label();
+    state
+        .store
+        .append_audit(
+            p.tenant,
+            &[p.event(
+                "staff.approve",
+                vec![],
+                format!("職員 {login}({role})の利用を承認"),
+            )],
+        )
+        .await?;
+    Ok(Json(NewStaffView::of(approved, p.tenant)))
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/staff/{login}/deactivate", tag = "accounts",
@@ -405,8 +499,10 @@ pub struct TokenIn {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenOut {
-    /// Shown this once; only its hash is stored.
-    pub token: String,
+    /// Shown this once; only its hash is stored. Absent when the token awaits
+    /// approval (a role that sees personal data): the approver is shown it.
+    pub token: Option<String>,
+    pub awaiting_approval: bool,
     /// The token's name in lists and in `…/tokens/{id}/revoke`.
     pub id: String,
     pub expires_at: DateTime<Utc>,
@@ -427,7 +523,13 @@ pub async fn add_token(
         days,
         created_by: p.staff_id,
     };
-    let (token, stored) = kikan_app::accounts::add_api_token(&*state.store, p.tenant, new).await?;
+    let (token, stored) =
+        kikan_app::accounts::request_api_token(&*state.store, &state.keys, p.tenant, new).await?;
+    let awaiting = if token.is_none() {
+        "(承認待ち)"
+    } else {
+        ""
+    };
     state
         .store
         .append_audit(
@@ -436,7 +538,7 @@ pub async fn add_token(
                 "token.add",
                 vec![],
                 format!(
-                    "APIトークン「{}」({})を{}として{days}日間有効で発行",
+                    "APIトークン「{}」({})を{}として{days}日間有効で発行{awaiting}",
                     input.name.trim(),
                     stored.id(),
                     role.label()
@@ -447,6 +549,7 @@ pub async fn add_token(
     Ok((
         StatusCode::CREATED,
         Json(TokenOut {
+            awaiting_approval: token.is_none(),
             token,
             id: stored.id().to_string(),
             expires_at: stored.expires_at,
@@ -467,8 +570,38 @@ pub struct TokenView {
     pub created_by: Option<String>,
     pub expires_at: DateTime<Utc>,
     pub revoked: bool,
-    /// Neither revoked nor expired.
+    /// Neither revoked nor expired, nor awaiting approval.
     pub usable: bool,
+    /// 承認待ち: asked for by an administrator, not usable until approved.
+    pub awaiting_approval: bool,
+    /// The login of the staff member who approved it.
+    pub approved_by: Option<String>,
+}
+
+impl TokenView {
+    fn of(
+        t: &kikan_store::accounts::ApiToken,
+        staff: &[kikan_store::accounts::StaffAccount],
+        now: DateTime<Utc>,
+    ) -> Self {
+        let login = |id: Option<i64>| {
+            id.and_then(|id| staff.iter().find(|s| s.id == id))
+                .map(|s| s.login.clone())
+        };
+        TokenView {
+            id: t.id().to_string(),
+            name: t.name.clone(),
+            role: t.role.code().into(),
+            role_label: t.role.label().into(),
+            created_at: t.created_at,
+            created_by: login(t.created_by),
+            expires_at: t.expires_at,
+            revoked: t.revoked,
+            usable: t.usable(now),
+            awaiting_approval: t.awaiting_approval(now),
+            approved_by: login(t.approved_by),
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/tokens", tag = "accounts",
@@ -484,20 +617,7 @@ pub async fn list_tokens(
         .api_tokens(p.tenant)
         .await?
         .iter()
-        .map(|t| TokenView {
-            id: t.id().to_string(),
-            name: t.name.clone(),
-            role: t.role.code().into(),
-            role_label: t.role.label().into(),
-            created_at: t.created_at,
-            created_by: t
-                .created_by
-                .and_then(|id| staff.iter().find(|s| s.id == id))
-                .map(|s| s.login.clone()),
-            expires_at: t.expires_at,
-            revoked: t.revoked,
-            usable: t.usable(now),
-        })
+        .map(|t| TokenView::of(t, &staff, now))
         .collect();
     Ok(Json(views))
 }
@@ -523,6 +643,48 @@ pub async fn revoke_token(
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/tokens/{id}/approve", tag = "accounts",
+    params(("tenant" = String, Path), ("id" = String, Path)),
+    responses((status = 200, description = "Approved: usable from now for the days asked; the token is shown this once", body = TokenOut),
+        (status = 404, body = ErrorBody), (status = 409, description = "Not awaiting approval (E-ACCESS-001)", body = ErrorBody)))]
+pub async fn approve_token(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, String)>,
+) -> R<Json<TokenOut>> {
+    let id = path.1;
+    let known = state.store.api_tokens(p.tenant).await?;
+    if !known.iter().any(|t| t.id() == id) {
+        return Err(ApiError::not_found("APIトークン"));
+    }
+    let approver = p.staff_id.ok_or_else(|| not_awaiting("APIトークン"))?;
+    let (token, record) =
+        kikan_app::accounts::approve_api_token(&*state.store, &state.keys, p.tenant, &id, approver)
+            .await?
+            .ok_or_else(|| not_awaiting("APIトークン"))?;
+    state
+        .store
+        .append_audit(
+            p.tenant,
+            &[p.event(
+                "token.approve",
+                vec![],
+                format!(
+                    "APIトークン「{}」({id}、{})の利用を承認",
+                    record.name,
+                    record.role.label()
+                ),
+            )],
+        )
+        .await?;
+    Ok(Json(TokenOut {
+        token: Some(token),
+        awaiting_approval: false,
+        id,
+        expires_at: record.expires_at,
+    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -195,6 +195,7 @@ const MENU = [
   ['#/support', '支援措置', 'approve_exception'],
   ['#/audit', '監査ログ', 'read_audit'],
   ['#/staff', '職員管理', 'manage_accounts'],
+  ['#/access', 'アクセス承認', 'approve_access'],
 ];
 function drawNav() {
   const here = location.hash.split('?')[0];
@@ -750,18 +751,53 @@ async function staffScreen(main) {
     e.preventDefault();
     const r = await api('POST', '/staff', { login: v(form, 'login'), name: v(form, 'name'), role: v(form, 'role'), password: form.elements.password.value });
     if (!r.ok) return showError(form, r);
-    show(out, banner('success', `${r.data.staff.name} さんを追加しました`, ` 認証アプリに登録する秘密鍵(この一度だけ表示): ${r.data.totp_secret || ''}`));
+    show(out, r.data.staff.awaiting_approval
+      ? banner('success', `${r.data.staff.name} さんを承認待ちで登録しました`, ' 住民情報を扱う役割のため、審査の職員が「アクセス承認」で承認すると有効になります。認証アプリの秘密鍵は承認した職員に表示されます。')
+      : banner('success', `${r.data.staff.name} さんを追加しました`, ` 認証アプリに登録する秘密鍵(この一度だけ表示): ${r.data.totp_secret || ''}`));
+    const fresh = await api('GET', '/staff');
+    if (fresh.ok) show(tbody, ...staffRows(fresh.data));
   });
+  const staffRows = (rows) => rows.map((s) => h('tr', {}, h('td', {}, s.login), h('td', {}, s.name), h('td', {}, s.role_label || s.role),
+    h('td', {}, s.awaiting_approval ? '承認待ち' : s.active === false ? '停止' : '有効', s.locked ? h('span', { class: 'badge badge-late' }, 'ロック中') : null),
+    h('td', {}, (s.active !== false || s.awaiting_approval) && s.login !== S.me.actor ? h('button', { class: 'button button-text', type: 'button', onclick: async () => {
+      const r = await api('POST', `/staff/${encodeURIComponent(s.login)}/deactivate`, {});
+      if (!r.ok) { show(out, banner('error', r.data.message)); return; }
+      route();
+    } }, s.awaiting_approval ? '取下げ' : '利用停止') : null)));
+  const tbody = h('tbody', {}, staffRows(list));
   show(main, h('h1', {}, '職員管理'),
-    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['職員ID', '氏名', '役割', '状態', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, list.map((s) => h('tr', {}, h('td', {}, s.login), h('td', {}, s.name), h('td', {}, s.role_label || s.role),
-        h('td', {}, s.active === false ? '停止' : '有効', s.locked ? h('span', { class: 'badge badge-late' }, 'ロック中') : null),
-        h('td', {}, s.active !== false && s.login !== S.me.actor ? h('button', { class: 'button button-text', type: 'button', onclick: async () => {
-          const r = await api('POST', `/staff/${encodeURIComponent(s.login)}/deactivate`, {});
-          if (!r.ok) { show(out, banner('error', r.data.message)); return; }
-          route();
-        } }, '利用停止') : null))))),
+    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['職員ID', '氏名', '役割', '状態', '操作'].map((t) => h('th', { scope: 'col' }, t)))), tbody),
     h('h2', {}, '職員の追加'), form);
+}
+
+// アクセス承認: accounts and API tokens an administrator asked for with a role that sees
+// personal data work only once 審査 approves them; the approver alone is shown the
+// second factor (or the token), once, to hand over.
+async function accessScreen(main) {
+  const res = await api('GET', '/access-requests');
+  const out = h('div', { 'aria-live': 'polite' });
+  const data = res.ok ? res.data : { staff: [], tokens: [] };
+  async function approve(path, what) {
+    const r = await api('POST', path, {});
+    if (!r.ok) { show(out, banner('error', r.data.message, ` (${r.data.code})`)); return; }
+    const secret = r.data.totp_secret || r.data.token;
+    await route();
+    show($('#access-out'), banner('success', `${what}を承認しました`,
+      r.data.totp_secret ? ` 本人に渡す認証アプリの秘密鍵(この一度だけ表示): ${secret}` : ` 連携システムに設定するトークン(この一度だけ表示): ${secret}`));
+  }
+  out.id = 'access-out';
+  show(main, h('h1', {}, 'アクセス承認'),
+    !res.ok ? banner('error', res.data.message) : null, out,
+    h('h2', {}, '承認待ちの職員'),
+    data.staff.length === 0 ? h('p', {}, '承認待ちの職員はいません。') :
+      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['職員ID', '氏名', '役割', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, data.staff.map((s) => h('tr', {}, h('td', {}, s.login), h('td', {}, s.name), h('td', {}, s.role_label),
+          h('td', {}, h('button', { class: 'button button-text', type: 'button', onclick: () => approve(`/staff/${encodeURIComponent(s.login)}/approve`, `${s.name} さん`) }, '承認')))))),
+    h('h2', {}, '承認待ちのAPIトークン'),
+    data.tokens.length === 0 ? h('p', {}, '承認待ちのAPIトークンはありません。') :
+      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['名称', '役割', '依頼者', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, data.tokens.map((t) => h('tr', {}, h('td', {}, t.name), h('td', {}, t.role_label), h('td', {}, t.created_by || ''),
+          h('td', {}, h('button', { class: 'button button-text', type: 'button', onclick: () => approve(`/tokens/${t.id}/approve`, `「${t.name}」`) }, '承認')))))));
 }
 
 // ---------- routing ----------
@@ -783,6 +819,7 @@ async function render(message) {
     support: () => supportScreen(main),
     audit: () => auditScreen(main),
     staff: () => staffScreen(main),
+    access: () => accessScreen(main),
   };
   const screen = screens[parts[0]] || screens.search;
   delete main.dataset.loaded;

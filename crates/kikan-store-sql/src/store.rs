@@ -193,7 +193,8 @@ fn in_list(q: &mut Q, ids: impl Iterator<Item = i64>) -> String {
 
 const STAFF: &str =
     "SELECT staff_id, login, name, role, password_hash, totp_secret, totp_last_step,
-    failed_logins, locked_until, active, oidc_subject, created_at FROM staff";
+    failed_logins, locked_until, active, oidc_subject, created_at, awaiting_approval, approved_by
+    FROM staff";
 const AUDIT: &str = "SELECT seq, at, actor, action, event, prev_hash, hash FROM audit";
 const DRAFT: &str = "SELECT draft_id, status, created_by, created_at, request, intake,
     decided_by, decided_at, note, seq FROM drafts";
@@ -217,11 +218,14 @@ fn staff_of(r: &Row) -> Result<StaffAccount, StoreError> {
         active: r.get("active")?,
         oidc_subject: r.get("oidc_subject")?,
         created_at: r.get("created_at")?,
+        awaiting_approval: r.get("awaiting_approval")?,
+        approved_by: r.get("approved_by")?,
     })
 }
 
 const TOKEN: &str =
-    "SELECT token_hash, name, role, created_at, revoked, expires_at, created_by FROM api_tokens";
+    "SELECT token_hash, name, role, created_at, revoked, expires_at, created_by, sealed_token,
+    approved_by FROM api_tokens";
 
 fn token_of(r: &Row) -> Result<ApiToken, StoreError> {
     let created_at: chrono::DateTime<chrono::Utc> = r.get("created_at")?;
@@ -235,6 +239,8 @@ fn token_of(r: &Row) -> Result<ApiToken, StoreError> {
             .unwrap_or(created_at + chrono::Duration::days(ApiToken::LEGACY_DAYS)),
         created_by: r.get("created_by")?,
         revoked: r.get("revoked")?,
+        sealed: r.get("sealed_token")?,
+        approved_by: r.get("approved_by")?,
     })
 }
 
@@ -614,8 +620,9 @@ impl<E: Engine> Store for SqlStore<E> {
     async fn add_staff(&self, tenant: LocalGovCode, a: &StaffAccount) -> Result<(), StoreError> {
         let q = Q::new(
             "INSERT INTO staff (tenant_id, staff_id, login, name, role, password_hash, totp_secret,
-                totp_last_step, failed_logins, locked_until, active, oidc_subject, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                totp_last_step, failed_logins, locked_until, active, oidc_subject, created_at,
+                awaiting_approval, approved_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .arg(key(tenant))
         .arg(a.id)
@@ -629,7 +636,9 @@ impl<E: Engine> Store for SqlStore<E> {
         .arg(a.locked_until)
         .arg(a.active)
         .arg(&a.oidc_subject)
-        .arg(a.created_at);
+        .arg(a.created_at)
+        .arg(a.awaiting_approval)
+        .arg(a.approved_by);
         self.write(tenant, vec![q], || {
             StoreError::Exists(format!("ログイン名 {}", a.login))
         })
@@ -699,10 +708,15 @@ impl<E: Engine> Store for SqlStore<E> {
     ) -> Result<(), StoreError> {
         let t = key(tenant);
         let mut statements = vec![
-            Q::new("UPDATE staff SET active = $3 WHERE tenant_id = $1 AND staff_id = $2")
-                .arg(&t)
-                .arg(id)
-                .arg(active),
+            // A deactivated account no longer awaits approval either.
+            Q::new(
+                "UPDATE staff SET active = $3, awaiting_approval = $4
+                 WHERE tenant_id = $1 AND staff_id = $2",
+            )
+            .arg(&t)
+            .arg(id)
+            .arg(active)
+            .arg(false),
         ];
         if !active {
             statements.push(
@@ -723,6 +737,25 @@ impl<E: Engine> Store for SqlStore<E> {
         self.write(tenant, statements, || StoreError::Conflict)
             .await?;
         Ok(())
+    }
+
+    async fn approve_staff(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        approver: i64,
+    ) -> Result<bool, StoreError> {
+        let q = Q::new(
+            "UPDATE staff SET active = $4, awaiting_approval = $5, approved_by = $3
+             WHERE tenant_id = $1 AND staff_id = $2 AND awaiting_approval = $4",
+        )
+        .arg(key(tenant))
+        .arg(id)
+        .arg(approver)
+        .arg(true)
+        .arg(false);
+        let done = self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(done.first().is_some_and(|n| *n > 0))
     }
 
     async fn add_session(&self, tenant: LocalGovCode, s: &Session) -> Result<(), StoreError> {
@@ -783,8 +816,9 @@ impl<E: Engine> Store for SqlStore<E> {
     async fn add_api_token(&self, tenant: LocalGovCode, k: &ApiToken) -> Result<(), StoreError> {
         let q = Q::new(
             "INSERT INTO api_tokens
-               (tenant_id, token_hash, name, role, created_at, revoked, expires_at, created_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+               (tenant_id, token_hash, name, role, created_at, revoked, expires_at, created_by,
+                sealed_token, approved_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .arg(key(tenant))
         .arg(&k.token_hash)
@@ -793,7 +827,9 @@ impl<E: Engine> Store for SqlStore<E> {
         .arg(k.created_at)
         .arg(k.revoked)
         .arg(k.expires_at)
-        .arg(k.created_by);
+        .arg(k.created_by)
+        .arg(&k.sealed)
+        .arg(k.approved_by);
         self.write(tenant, vec![q], || StoreError::Conflict).await?;
         Ok(())
     }
@@ -833,6 +869,31 @@ impl<E: Engine> Store for SqlStore<E> {
         .arg(key(tenant))
         .arg(id)
         .arg(true);
+        let done = self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(done.first().is_some_and(|n| *n > 0))
+    }
+
+    async fn approve_api_token(
+        &self,
+        tenant: LocalGovCode,
+        id: &str,
+        approver: i64,
+        expires_at: chrono::DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        if id.len() != ApiToken::ID_CHARS {
+            return Ok(false);
+        }
+        let q = Q::new(format!(
+            "UPDATE api_tokens SET sealed_token = NULL, approved_by = $3, expires_at = $4
+             WHERE tenant_id = $1 AND substr(token_hash, 1, {}) = $2
+               AND sealed_token IS NOT NULL AND revoked = $5",
+            ApiToken::ID_CHARS
+        ))
+        .arg(key(tenant))
+        .arg(id)
+        .arg(approver)
+        .arg(expires_at)
+        .arg(false);
         let done = self.write(tenant, vec![q], || StoreError::Conflict).await?;
         Ok(done.first().is_some_and(|n| *n > 0))
     }

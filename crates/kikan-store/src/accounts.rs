@@ -25,6 +25,11 @@ pub struct StaffAccount {
     /// The subject (`sub`) of the municipality's identity provider, when linked.
     pub oidc_subject: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// 承認待ち: asked for by an administrator for a role that sees personal data; not
+    /// usable (and not active) until someone who may approve access approves it.
+    pub awaiting_approval: bool,
+    /// Who approved it (None: needed no approval).
+    pub approved_by: Option<i64>,
 }
 
 impl std::fmt::Debug for StaffAccount {
@@ -71,6 +76,12 @@ pub struct ApiToken {
     /// token is revoked when that account is deactivated.
     pub created_by: Option<i64>,
     pub revoked: bool,
+    /// 承認待ち: the token itself, sealed under the installation's keys, while it
+    /// awaits approval (see [`StaffAccount::awaiting_approval`]); the approver is
+    /// shown it once and it is erased. Never usable while set.
+    pub sealed: Option<String>,
+    /// Who approved it (None: needed no approval).
+    pub approved_by: Option<i64>,
 }
 
 impl ApiToken {
@@ -89,7 +100,12 @@ impl ApiToken {
 
     /// Whether the token may be used at `now`.
     pub fn usable(&self, now: DateTime<Utc>) -> bool {
-        !self.revoked && now < self.expires_at
+        !self.revoked && self.sealed.is_none() && now < self.expires_at
+    }
+
+    /// Whether it awaits approval (and is neither revoked nor expired).
+    pub fn awaiting_approval(&self, now: DateTime<Utc>) -> bool {
+        !self.revoked && self.sealed.is_some() && now < self.expires_at
     }
 }
 

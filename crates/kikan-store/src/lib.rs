@@ -16,7 +16,7 @@ pub use error::StoreError;
 
 use accounts::{ApiToken, LoginState, Session, StaffAccount};
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use kikan_domain::support::{MeasureId, SupportMeasure};
 use kikan_domain::{
     Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId, PersonStatus,
@@ -350,6 +350,14 @@ pub trait Store: Send + Sync + 'static {
         id: i64,
         active: bool,
     ) -> Result<(), StoreError>;
+    /// Activates an account awaiting approval, recording who approved it; false when it
+    /// was not awaiting approval (approved already, deactivated, or no such account).
+    async fn approve_staff(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        approver: i64,
+    ) -> Result<bool, StoreError>;
     async fn add_session(&self, tenant: LocalGovCode, session: &Session) -> Result<(), StoreError>;
     async fn session(
         &self,
@@ -368,6 +376,16 @@ pub trait Store: Send + Sync + 'static {
     async fn api_tokens(&self, tenant: LocalGovCode) -> Result<Vec<ApiToken>, StoreError>;
     /// Revokes the token whose [`ApiToken::id`] is `id`; false when there is none.
     async fn revoke_api_token(&self, tenant: LocalGovCode, id: &str) -> Result<bool, StoreError>;
+    /// Makes the token whose [`ApiToken::id`] is `id` usable until `expires_at`: its
+    /// sealed copy is erased and the approver recorded. False when it was not awaiting
+    /// approval (approved already, revoked, or no such token).
+    async fn approve_api_token(
+        &self,
+        tenant: LocalGovCode,
+        id: &str,
+        approver: i64,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 
     // ---- OIDC ----
 

@@ -78,20 +78,20 @@ impl App {
 
     pub async fn staff(&self, tenant: LocalGovCode, login: &str, role: Role) -> Staff {
         let password = format!("pw-{login}-{:08x}", rand::random::<u32>());
-        let created = ok(kikan_app::accounts::add_staff(
-            &*self.store,
-            &self.keys,
-            tenant,
+        let name = format!("{login} 職員");
+        let new = kikan_app::accounts::StaffIn {
             login,
-            &format!("{login} 職員"),
+            name: &name,
             role,
-            &password,
-        )
-        .await);
+            password: &password,
+            requested_by: None,
+        };
+        let created =
+            ok(kikan_app::accounts::add_staff(&*self.store, &self.keys, tenant, new).await);
         Staff {
             login: login.into(),
             password,
-            totp_secret: created.totp_secret,
+            totp_secret: created.totp_secret.unwrap_or_default(),
         }
     }
 

@@ -252,6 +252,7 @@ on_both!(
     nul_and_stray_errors_have_codes,
     tokens_list_expire_revoke_and_die_with_their_maker,
     slow_and_idle_connections_are_cut,
+    the_administrator_cannot_reach_resident_data,
 );
 
 /// Whether the server closes `conn` within `within` (reading whatever it still sends).
@@ -397,6 +398,8 @@ async fn tokens_list_expire_revoke_and_die_with_their_maker(s: TestStore) {
                 expires_at: long_ago + chrono::Duration::days(90),
                 created_by: None,
                 revoked: false,
+                sealed: None,
+                approved_by: None,
             },
         )
         .await);
@@ -425,6 +428,204 @@ async fn tokens_list_expire_revoke_and_die_with_their_maker(s: TestStore) {
         (&listed["revoked"], &listed["usable"]),
         (&json!(true), &json!(false))
     );
+}
+
+/// Finding 4: 管理者 cannot give itself resident access. An account or API token it asks
+/// for with a role that sees personal data waits for approval by 審査 (who alone is
+/// shown the second factor or the token); the administrator can neither use nor
+/// approve it, and its own tokens see no resident.
+async fn the_administrator_cannot_reach_resident_data(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let admin = app.as_role(t, Role::Admin).await;
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let password = "a long enough password";
+    // An account for each role that sees personal data: created, but without its
+    // second factor, and it cannot sign in.
+    for (login, role) in [("mine-r", "窓口"), ("mine-e", "審査"), ("mine-a", "監査")] {
+        let (status, v) = admin
+            .post(
+                &format!("{base}/staff"),
+                json!({"login": login, "name": "自作　職員", "role": role, "password": password}),
+            )
+            .await;
+        assert_eq!(status, 201, "{v}");
+        assert_eq!(
+            (
+                &v["staff"]["awaiting_approval"],
+                &v["totp_secret"],
+                &v["totp_url"]
+            ),
+            (&json!(true), &json!(null), &json!(null)),
+            "{v}"
+        );
+        let (status, v) = app.login_raw(t, login, password, "000000").await;
+        assert_eq!(status, 401, "{v}");
+    }
+    // An administrator's account needs no approval (it sees no resident).
+    let (status, v) = admin
+        .post(
+            &format!("{base}/staff"),
+            json!({"login": "admin2", "name": "管理　二郎", "role": "管理者", "password": password}),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    assert!(v["totp_secret"].is_string(), "{v}");
+    // Tokens: one that sees residents awaits approval and is not shown; its own
+    // 管理者 token is shown but reads no resident.
+    let mut pending = Vec::new();
+    for role in ["examiner", "auditor", "reception"] {
+        let (status, v) = admin
+            .post(
+                &format!("{base}/tokens"),
+                json!({"name": "税務システム", "role": role, "days": 10}),
+            )
+            .await;
+        assert_eq!(status, 201, "{v}");
+        assert_eq!(
+            (&v["token"], &v["awaiting_approval"]),
+            (&json!(null), &json!(true)),
+            "{v}"
+        );
+        pending.push(v["id"].as_str().unwrap_or_default().to_string());
+    }
+    let (status, v) = admin
+        .post(
+            &format!("{base}/tokens"),
+            json!({"name": "管理用", "role": "admin"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let own = app.caller(v["token"].as_str().map(String::from));
+    // No path from the administrator (session or own token) to residents or approval.
+    for c in [&admin, &own] {
+        for path in [
+            format!("{base}/residents"),
+            format!("{base}/search?name=山田"),
+            format!("{base}/access-requests"),
+            format!("{base}/audit"),
+        ] {
+            assert_eq!(c.get(&path).await.0, 403, "{path}");
+        }
+        for path in [
+            format!("{base}/staff/mine-e/approve"),
+            format!("{base}/tokens/{}/approve", pending[0]),
+        ] {
+            assert_eq!(c.post(&path, json!({})).await.0, 403, "{path}");
+        }
+    }
+    // The list of tokens shows them awaiting, not usable.
+    let (_, list) = admin.get(&format!("{base}/tokens")).await;
+    let waiting = list
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .filter(|x| x["awaiting_approval"] == json!(true) && x["usable"] == json!(false))
+                .count()
+        })
+        .unwrap_or_default();
+    assert_eq!(waiting, 3, "{list}");
+
+    // 審査 sees what awaits and approves: it alone is shown the second factor.
+    let (status, v) = examiner.get(&format!("{base}/access-requests")).await;
+    assert_eq!(status, 200, "{v}");
+    let logins: Vec<&str> = v["staff"]
+        .as_array()
+        .map(|l| l.iter().filter_map(|s| s["login"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(logins.len(), 3, "{v}");
+    assert!(logins.contains(&"mine-e"), "{v}");
+    assert_eq!(v["tokens"].as_array().map(Vec::len), Some(3), "{v}");
+    let (status, v) = examiner
+        .post(&format!("{base}/staff/mine-e/approve"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let secret = v["totp_secret"].as_str().unwrap_or_default().to_string();
+    assert!(
+        v["totp_url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("otpauth://totp/")),
+        "{v}"
+    );
+    let newcomer = kikan_testsuite::http::Staff {
+        login: "mine-e".into(),
+        password: password.into(),
+        totp_secret: secret,
+    };
+    let signed_in = app.signed_in(t, &newcomer).await;
+    assert_eq!(
+        signed_in.get(&format!("{base}/search?name=山田")).await.0,
+        200
+    );
+    // Once only.
+    let (status, v) = examiner
+        .post(&format!("{base}/staff/mine-e/approve"), json!({}))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (409, Some("E-ACCESS-001")),
+        "{v}"
+    );
+    // A request the administrator withdrew (deactivated) cannot be approved.
+    let (status, _) = admin
+        .post(&format!("{base}/staff/mine-a/deactivate"), json!({}))
+        .await;
+    assert_eq!(status, 204);
+    let (status, v) = examiner
+        .post(&format!("{base}/staff/mine-a/approve"), json!({}))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (409, Some("E-ACCESS-001")),
+        "{v}"
+    );
+    assert_eq!(
+        examiner
+            .post(&format!("{base}/staff/nobody/approve"), json!({}))
+            .await
+            .0,
+        404
+    );
+    // The token: shown to the approver once, valid for the days asked from now.
+    let (status, v) = examiner
+        .post(&format!("{base}/tokens/{}/approve", pending[0]), json!({}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let expires: chrono::DateTime<chrono::Utc> =
+        ok(serde_json::from_value(v["expires_at"].clone()));
+    let hours = (expires - chrono::Utc::now()).num_hours();
+    assert!((9 * 24..=10 * 24).contains(&hours), "{v}");
+    let system = app.caller(v["token"].as_str().map(String::from));
+    let (status, v) = system.get(&format!("{base}/residents")).await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = examiner
+        .post(&format!("{base}/tokens/{}/approve", pending[0]), json!({}))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (409, Some("E-ACCESS-001")),
+        "{v}"
+    );
+    assert_eq!(
+        examiner
+            .post(
+                &format!("{base}/tokens/0123456789abcdef/approve"),
+                json!({})
+            )
+            .await
+            .0,
+        404
+    );
+    // The list says who approved.
+    let (_, list) = admin.get(&format!("{base}/tokens")).await;
+    let approved = list
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["id"] == pending[0].as_str()))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(approved["usable"], json!(true), "{list}");
+    assert!(approved["approved_by"].is_string(), "{list}");
 }
 
 /// Finding 9 and the low ones: a NUL character anywhere is bad input (400, on both
