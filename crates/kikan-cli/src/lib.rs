@@ -914,6 +914,12 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                     r.household_versions,
                     r.reloads
                 );
+                if r.unsealed > 0 {
+                    println!(
+                        "{t}: 注意 — 封印のない異動 {} 件(封印の導入前に記録されたもの)は、書換えを検出できません",
+                        r.unsealed
+                    );
+                }
             }
             Ok(())
         }

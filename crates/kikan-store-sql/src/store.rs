@@ -102,9 +102,41 @@ impl<E: Engine> SqlStore<E> {
         rows.iter().map(|r| self.person(t, r)).collect()
     }
 
-    fn entry(&self, t: &str, r: &Row) -> Result<LedgerEntry, StoreError> {
+    /// A ledger row read back ([`LEDGER_COLUMNS`]), its seal and index columns checked:
+    /// an entry edited outside kikan (its 届出日, 届出人, operator or anything else) or
+    /// moved to another number is refused as corrupt, naming its number. Entries
+    /// recorded before seals existed (numbers below `sealed_from`) carry none.
+    fn entry(&self, t: &str, r: &Row, sealed_from: i64) -> Result<LedgerEntry, StoreError> {
         let mut e: LedgerEntry = decode(&self.sealer.unseal(t, r.text("entry")?)?)?;
-        e.seq = r.get("seq")?;
+        let seq: i64 = r.get("seq")?;
+        e.seq = 0;
+        let row = LedgerRow::of(&e);
+        let mac: Option<String> = r.get("mac")?;
+        let sealed = match mac {
+            Some(mac) => mac == self.sealer.entry_mac(t, seq, &row.json),
+            None => seq < sealed_from,
+        };
+        if !sealed {
+            return Err(StoreError::Corrupt(format!(
+                "異動 {seq} が封印と一致しません(内容・届出日・届出人・操作者の書換えまたは番号の付替え)"
+            )));
+        }
+        let stored = LedgerRow {
+            reason: row.reason,
+            effective_on: r.get("effective_on")?,
+            notified_on: r.get("notified_on")?,
+            recorded_at: r.get("recorded_at")?,
+            operator: r.get("operator")?,
+            late: r.get("late")?,
+            json: String::new(),
+        };
+        let reason: String = r.get("reason")?;
+        if reason != row.reason || !stored.same_columns(&row) {
+            return Err(StoreError::Corrupt(format!(
+                "異動 {seq} の索引列(事由・日付・操作者)が記録内容と一致しません"
+            )));
+        }
+        e.seq = seq;
         Ok(e)
     }
 
@@ -195,6 +227,9 @@ const STAFF: &str =
     "SELECT staff_id, login, name, role, password_hash, totp_secret, totp_last_step,
     failed_logins, locked_until, active, oidc_subject, created_at, awaiting_approval, approved_by
     FROM staff";
+/// The columns of a ledger row (table alias `l`) that [`SqlStore::entry`] reads.
+const LEDGER_COLUMNS: &str = "l.seq, l.reason, l.effective_on, l.notified_on, l.recorded_at, \
+    l.operator, l.late, l.entry, l.mac";
 const AUDIT: &str = "SELECT seq, at, actor, action, event, prev_hash, hash FROM audit";
 const DRAFT: &str = "SELECT draft_id, status, created_by, created_at, request, intake,
     decided_by, decided_at, note, seq FROM drafts";
@@ -382,8 +417,8 @@ impl<E: Engine> Store for SqlStore<E> {
     ) -> Result<i64, StoreError> {
         // Serialised and sealed here, on the caller's task: the engine only writes.
         let t = key(tenant);
-        let mut entry = LedgerRow::of(entry);
-        entry.json = self.sealer.seal(&t, &entry.json)?.0;
+        let entry = LedgerRow::of(entry);
+        let entry_sealed = self.sealer.seal(&t, &entry.json)?.0;
         let mut rows = Vec::with_capacity(persons.len());
         for p in persons {
             let mut row = PersonRow::of(p);
@@ -392,6 +427,8 @@ impl<E: Engine> Store for SqlStore<E> {
         }
         let change = ChangeRows {
             entry,
+            entry_sealed,
+            sealer: self.sealer.clone(),
             persons: rows,
             households: households.iter().map(|h| HouseholdRow::of(h)).collect(),
         };
@@ -414,8 +451,17 @@ impl<E: Engine> Store for SqlStore<E> {
         // Sealed before the transaction: the encryption is the caller's work.
         let sealed = self.sealer.seal_bulk(&t, rows)?;
         let mut tx = self.engine.begin(Some(&t), true).await?;
-        write::bulk_insert(&mut tx, &t, rows, &sealed).await?;
+        write::bulk_insert(&mut tx, &t, rows, &sealed, &self.sealer).await?;
         self.engine.commit(tx).await
+    }
+
+    async fn sealed_from(&self, tenant: LocalGovCode) -> Result<i64, StoreError> {
+        let q =
+            Q::new("SELECT sealed_from FROM ledger_heads WHERE tenant_id = $1").arg(key(tenant));
+        match self.read_one(tenant, q).await? {
+            Some(r) => r.get("sealed_from"),
+            None => Ok(1),
+        }
     }
 
     async fn ledger(
@@ -428,15 +474,19 @@ impl<E: Engine> Store for SqlStore<E> {
         let rows = self
             .read(
                 tenant,
-                Q::new(
-                    "SELECT seq, entry FROM ledger WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-                )
+                Q::new(format!(
+                    "SELECT {LEDGER_COLUMNS} FROM ledger l
+                     WHERE l.tenant_id = $1 AND l.seq > $2 ORDER BY l.seq LIMIT $3"
+                ))
                 .arg(&t)
                 .arg(after_seq)
                 .arg(limit),
             )
             .await?;
-        rows.iter().map(|r| self.entry(&t, r)).collect()
+        let sealed_from = self.sealed_from(tenant).await?;
+        rows.iter()
+            .map(|r| self.entry(&t, r, sealed_from))
+            .collect()
     }
 
     async fn person_versions(
@@ -470,21 +520,25 @@ impl<E: Engine> Store for SqlStore<E> {
         // without statistics would otherwise walk the tenant's whole ledger.
         let (sql, id) = match (person, household) {
             (Some(p), _) => (
-                "SELECT l.seq, l.entry FROM person_versions v CROSS JOIN ledger l
+                "FROM person_versions v CROSS JOIN ledger l
                  WHERE l.tenant_id = v.tenant_id AND l.seq = v.seq
                    AND v.tenant_id = $1 AND v.person_id = $2 ORDER BY v.seq",
                 p.0,
             ),
             (None, Some(h)) => (
-                "SELECT l.seq, l.entry FROM household_versions v CROSS JOIN ledger l
+                "FROM household_versions v CROSS JOIN ledger l
                  WHERE l.tenant_id = v.tenant_id AND l.seq = v.seq
                    AND v.tenant_id = $1 AND v.household_id = $2 ORDER BY v.seq",
                 h.0,
             ),
             (None, None) => return Ok(vec![]),
         };
+        let sql = format!("SELECT {LEDGER_COLUMNS} {sql}");
         let rows = self.read(tenant, Q::new(sql).arg(&t).arg(id)).await?;
-        rows.iter().map(|r| self.entry(&t, r)).collect()
+        let sealed_from = self.sealed_from(tenant).await?;
+        rows.iter()
+            .map(|r| self.entry(&t, r, sealed_from))
+            .collect()
     }
 
     async fn person_as_of(

@@ -7,14 +7,19 @@ use kikan_security::audit::AuditIndex;
 use kikan_store::StoreError;
 use kikan_store::bulk::{BulkRows, HouseholdRow, LedgerRow, PersonRow};
 use kikan_store::drafts::DraftDecision;
-use kikan_store::seal::SealedBulk;
+use kikan_store::seal::{SealedBulk, Sealer};
 
 /// Rows per multi-row INSERT (SQLite allows 32,766 bound values, PostgreSQL 65,535).
 pub const CHUNK: usize = 1000;
 
 /// One change's rows, serialised and sealed by the caller's task.
 pub struct ChangeRows {
+    /// The entry, its `json` canonical (the text its seal covers).
     pub entry: LedgerRow,
+    /// The entry as stored (its 個人番号 encrypted).
+    pub entry_sealed: String,
+    /// The keys that seal the entry once its number is known.
+    pub sealer: Sealer,
     pub persons: Vec<PersonRow>,
     pub households: Vec<HouseholdRow>,
 }
@@ -132,8 +137,8 @@ async fn write_change(
     let seq = take_ledger_numbers(tx, t, 1).await?;
     tx.exec(
         Q::new(
-            "INSERT INTO ledger (tenant_id, seq, reason, effective_on, notified_on, recorded_at, operator, late, entry)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)",
+            "INSERT INTO ledger (tenant_id, seq, reason, effective_on, notified_on, recorded_at, operator, late, entry, mac)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)",
         )
         .arg(t)
         .arg(seq)
@@ -143,7 +148,8 @@ async fn write_change(
         .arg(e.recorded_at)
         .arg(&e.operator)
         .arg(e.late)
-        .arg(&e.json),
+        .arg(&change.entry_sealed)
+        .arg(change.sealer.entry_mac(t, seq, &e.json)),
     )
     .await?;
     for p in &change.persons {
@@ -372,6 +378,7 @@ pub async fn bulk_insert(
     t: &str,
     rows: &BulkRows,
     sealed: &SealedBulk,
+    sealer: &Sealer,
 ) -> Result<(), StoreError> {
     let n = rows.ledger.len() as i64;
     let base = take_ledger_numbers(tx, t, n).await? - n;
@@ -390,6 +397,7 @@ pub async fn bulk_insert(
             "operator",
             "late",
             "entry",
+            "mac",
         ],
         &[8],
         &rows.ledger,
@@ -404,6 +412,7 @@ pub async fn bulk_insert(
                 (&r.operator).into(),
                 r.late.into(),
                 (&sealed.ledger[i]).into(),
+                sealer.entry_mac(t, seq(i), &r.json).into(),
             ]
         },
         db,

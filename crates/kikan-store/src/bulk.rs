@@ -69,6 +69,7 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 }
 
 impl LedgerRow {
+    /// The row of an entry; `json` is its canonical text ([`canonical`]).
     pub fn of(e: &LedgerEntry) -> Self {
         LedgerRow {
             reason: e.reason().label(),
@@ -77,8 +78,34 @@ impl LedgerRow {
             recorded_at: e.recorded_at,
             operator: e.operator.clone(),
             late: e.late,
-            json: json(e),
+            json: canonical(e),
         }
+    }
+
+    /// Whether the row's index columns say what its entry says (the recording time to
+    /// the microsecond, as PostgreSQL keeps it).
+    pub fn same_columns(&self, other: &LedgerRow) -> bool {
+        self.reason == other.reason
+            && self.effective_on == other.effective_on
+            && self.notified_on == other.notified_on
+            && self.recorded_at.timestamp_micros() == other.recorded_at.timestamp_micros()
+            && self.operator == other.operator
+            && self.late == other.late
+    }
+}
+
+/// The canonical text of a ledger entry, which its seal covers: its JSON with `seq`
+/// 0 (the number is sealed beside it) and every 個人番号 in the clear. A stored entry,
+/// read back and decoded, gives the same text, whatever the engine did to the JSON's
+/// layout (PostgreSQL's jsonb reorders keys).
+pub fn canonical(e: &LedgerEntry) -> String {
+    if e.seq == 0 {
+        json(e)
+    } else {
+        json(&LedgerEntry {
+            seq: 0,
+            ..e.clone()
+        })
     }
 }
 

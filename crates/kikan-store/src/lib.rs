@@ -261,6 +261,9 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<LedgerEntry>, StoreError>;
     /// Every version of a person, oldest first (the 異動履歴 with the entries).
+    /// The first ledger number that carries a seal (封印); entries below it were
+    /// recorded before seals existed. 1 for a database created since.
+    async fn sealed_from(&self, tenant: LocalGovCode) -> Result<i64, StoreError>;
     async fn person_versions(
         &self,
         tenant: LocalGovCode,

@@ -108,6 +108,15 @@ impl Sealer {
         })
     }
 
+    /// 封印: the keyed digest of the ledger entry numbered `seq`, over its canonical
+    /// text ([`crate::bulk::canonical`]). Whoever can edit the database but does not
+    /// hold the installation's keys cannot make an edited entry (its 届出日, 届出人,
+    /// operator, anything) or a moved one match its seal.
+    pub fn entry_mac(&self, tenant: &str, seq: i64, canonical: &str) -> String {
+        self.keys
+            .blind_index(tenant, "ledger.entry", &format!("{seq}\n{canonical}"))
+    }
+
     /// The blind index of a number, for lookups.
     pub fn index(&self, tenant: &str, number: &str) -> String {
         self.keys.blind_index(tenant, FIELD, number)

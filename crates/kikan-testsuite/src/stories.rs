@@ -1479,6 +1479,86 @@ pub async fn check_catches_a_tampered_projection(s: TestStore) {
     assert!(s.exec("DELETE FROM ledger").await.is_err());
 }
 
+/// Issue 13 finding 8: a ledger entry edited behind kikan's back — its operator, 届出日
+/// or 届出人, in the entry or in its index columns — or given another entry's seal is
+/// refused by the check, naming the entry; an entry from before seals existed passes
+/// only below `sealed_from`.
+pub async fn check_catches_an_edited_ledger_entry(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    ok(c.record(
+        Change::Death {
+            person: f.daughter,
+            succession: None,
+        },
+        "2026-08-01",
+        "2026-08-02",
+    )
+    .await);
+    assert_eq!(ok(check(&*c.store, c.tenant).await).unsealed, 0);
+    let sqlite = matches!(s, TestStore::Sqlite(_));
+    // Whoever edits the database directly first lifts the append-only guard.
+    ok(s.exec(if sqlite {
+        "DROP TRIGGER ledger_no_update"
+    } else {
+        "ALTER TABLE ledger DISABLE TRIGGER ledger_append_only"
+    })
+    .await);
+    ok(s.exec(
+        "CREATE TABLE ledger_copy AS SELECT tenant_id, seq, operator, entry, mac FROM ledger",
+    )
+    .await);
+    let set = |path: &str, value: &str| {
+        if sqlite {
+            format!(
+                "UPDATE ledger SET entry = json_set(entry, '$.{path}', json('{value}')) WHERE seq = 2"
+            )
+        } else {
+            format!(
+                "UPDATE ledger SET entry = jsonb_set(entry, '{{{path}}}', '{value}'::jsonb) WHERE seq = 2"
+            )
+        }
+    };
+    let edits = [
+        ("the operator column", "UPDATE ledger SET operator = '別人' WHERE seq = 2".to_string()),
+        ("the operator", set("operator", r#""別人""#)),
+        ("the 届出日", set("notified_on", r#""2026-08-01""#)),
+        ("the 届出人", set("notifier", r#"{"name": "別人", "capacity": "代理人"}"#)),
+        (
+            "the operator, in the entry and its column alike",
+            set("operator", r#""別人""#).replace("SET ", "SET operator = '別人', "),
+        ),
+        ("the seal, taken from entry 1", "UPDATE ledger SET mac = (SELECT c.mac FROM ledger_copy c WHERE c.seq = 1) WHERE seq = 2".to_string()),
+        ("the seal, removed", "UPDATE ledger SET mac = NULL WHERE seq = 2".to_string()),
+    ];
+    let restore = "UPDATE ledger SET operator = (SELECT c.operator FROM ledger_copy c WHERE c.seq = ledger.seq),
+        entry = (SELECT c.entry FROM ledger_copy c WHERE c.seq = ledger.seq),
+        mac = (SELECT c.mac FROM ledger_copy c WHERE c.seq = ledger.seq)";
+    for (what, sql) in edits {
+        assert_eq!(ok(s.exec(&sql).await), 1, "{what}");
+        let err = match check(&*c.store, c.tenant).await {
+            Ok(_) => panic!("check passed with {what} edited"),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains("異動 2 "), "{what}: {err}");
+        ok(s.exec(restore).await);
+        ok(check(&*c.store, c.tenant).await);
+    }
+    // An entry older than seals: unsealed below sealed_from only.
+    ok(s.exec("UPDATE ledger SET mac = NULL WHERE seq = 1").await);
+    assert!(check(&*c.store, c.tenant).await.is_err());
+    let heads = |n: i64| format!("UPDATE ledger_heads SET sealed_from = {n}");
+    if !sqlite {
+        ok(
+            s.exec("ALTER TABLE ledger_heads NO FORCE ROW LEVEL SECURITY")
+                .await,
+        );
+    }
+    assert_eq!(ok(s.exec(&heads(2)).await), 1);
+    let report = ok(check(&*c.store, c.tenant).await);
+    assert_eq!((report.entries, report.unsealed), (2, 1));
+}
+
 pub async fn check_catches_a_removed_record_brought_back(s: TestStore) {
     let c = Clerk::new(s.store(), "141003", "横浜市").await;
     let f = move_in_family(&c).await;

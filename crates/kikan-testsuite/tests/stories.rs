@@ -52,6 +52,7 @@ stories!(
     as_of_queries,
     concurrent_clerks_conflict,
     check_catches_a_tampered_projection,
+    check_catches_an_edited_ledger_entry,
     check_catches_a_removed_record_brought_back,
     check_streams_through_little_memory,
     every_key_leads_with_the_tenant,
