@@ -10,11 +10,12 @@
 
 use crate::Actor;
 use chrono::NaiveDate;
+use kikan_domain::support::MeasureId;
 use kikan_domain::support::SupportMeasure;
 use kikan_domain::{Household, LocalGovCode, Person, PersonId};
 use kikan_security::Permission;
 use kikan_store::{Store, StoreError};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Who among some persons is protected, and whether this reader may see their
 /// addresses.
@@ -22,6 +23,18 @@ use std::collections::BTreeSet;
 pub struct Protection {
     protected: BTreeSet<PersonId>,
     show_address: bool,
+    /// Per protected person: the measures that protect them, and what a reader is to be
+    /// told (the period ends soon, or has ended without an extension).
+    measures: BTreeMap<PersonId, Vec<MeasureNote>>,
+}
+
+/// A measure as a protected person's record shows it (2.2.4, j380): which one (the
+/// screens open it from here), whether it is a 仮支援措置, and its alert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasureNote {
+    pub id: MeasureId,
+    pub provisional: bool,
+    pub alert: Option<String>,
 }
 
 /// A person as a reader may see them.
@@ -32,6 +45,8 @@ pub struct Shown {
     pub protected: bool,
     /// Their addresses were withheld from this reader.
     pub withheld: bool,
+    /// The measures that protect them (empty when not protected).
+    pub measures: Vec<MeasureNote>,
 }
 
 /// The persons that measures in force on any of `days` protect.
@@ -56,13 +71,24 @@ impl Protection {
         today: NaiveDate,
     ) -> Result<Protection, StoreError> {
         let measures = store.support_for(actor.tenant, persons).await?;
-        let protected = protected_by(&measures, &[today])
+        let protected: BTreeSet<PersonId> = protected_by(&measures, &[today])
             .into_iter()
             .filter(|id| persons.contains(id))
             .collect();
+        let mut notes: BTreeMap<PersonId, Vec<MeasureNote>> = BTreeMap::new();
+        for m in measures.iter().filter(|m| m.in_force(today)) {
+            for p in m.protected().filter(|p| protected.contains(p)) {
+                notes.entry(p).or_default().push(MeasureNote {
+                    id: m.id,
+                    provisional: m.provisional.is_some(),
+                    alert: m.alert(today).map(|a| a.message()),
+                });
+            }
+        }
         Ok(Protection {
             protected,
             show_address: actor.role.is_some() && actor.may(Permission::ApproveException),
+            measures: notes,
         })
     }
 
@@ -78,6 +104,7 @@ impl Protection {
         Ok(Protection {
             protected: protected_by(&measures, &[on, today]),
             show_address: false,
+            measures: BTreeMap::new(),
         })
     }
 
@@ -107,6 +134,7 @@ impl Protection {
             person,
             protected,
             withheld,
+            measures: self.measures.get(&p.id).cloned().unwrap_or_default(),
         }
     }
 
@@ -144,6 +172,7 @@ mod tests {
         let shield = Protection {
             protected: [p.id].into(),
             show_address: false,
+            measures: BTreeMap::new(),
         };
         let shown = shield.person(&p);
         assert!(shown.protected && shown.withheld);
@@ -159,6 +188,7 @@ mod tests {
         let examiner = Protection {
             protected: [p.id].into(),
             show_address: true,
+            measures: BTreeMap::new(),
         };
         let shown = examiner.person(&p);
         assert!(shown.protected && !shown.withheld);

@@ -838,10 +838,17 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
             let mut n = 0;
             for m in store.support_measures(tenant).await? {
                 let left = (m.ends_on - today).num_days();
-                if m.in_force(today) && left <= days {
+                // A measure past its period stays in force until someone ends it: it
+                // is listed as overdue until then.
+                if m.in_force(today) && m.provisional.is_none() && left <= days {
                     n += 1;
+                    let when = if left < 0 {
+                        format!("期間経過 {} 日(延長も終了もされていません)", -left)
+                    } else {
+                        format!("あと {left} 日")
+                    };
                     println!(
-                        "支援措置 {}\t申出者 {}\t期限 {}\tあと {left} 日",
+                        "支援措置 {}\t申出者 {}\t期限 {}\t{when}",
                         m.id,
                         m.applicant,
                         kikan_domain::wareki::format_wareki(m.ends_on)

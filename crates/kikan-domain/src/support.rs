@@ -2,10 +2,14 @@
 //!
 //! A person who applies (申出者) is registered with the persons who seek protection
 //! with them (併せて支援を求める者) and the persons they are shielded from (加害者),
-//! with what is known of those. A measure lasts one year from its start, can be
-//! extended by a year at a time, and ends early on request. While a measure is in
-//! force, a request by a shielded person concerning a protected person is refused,
-//! and a third party's request needs an examiner's (審査) approval.
+//! with what is known of those (1.1.16, j160). A measure's period is one year from its
+//! start (the end is set from the start and can be corrected); it can be extended by
+//! a year from the day after its end, from one month before that end (3.4, j440).
+//! From the application until the need is confirmed it is a 仮支援措置, which protects
+//! alike. A measure never lapses by itself: past its end it stays in force, with an
+//! alert, until someone ends it (終了). While a measure is in force, a request by a
+//! shielded person concerning a protected person is refused, and a third party's
+//! request needs an examiner's (審査) approval.
 
 use crate::error::DomainError;
 use crate::names::{kana_key, kanji_key};
@@ -36,6 +40,49 @@ pub struct Offender {
     pub relation: Option<String>,
     /// Their record in this municipality's register, if they have one.
     pub person_id: Option<PersonId>,
+    /// 性別, as known.
+    #[serde(default)]
+    pub sex: Option<String>,
+    /// その他: anything else worth knowing (free text).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// 仮支援措置: protection from the application until the need is confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provisional {
+    /// 仮支援措置の開始年月日.
+    pub since: NaiveDate,
+    /// 当初受付市区町村, when another municipality first took the application.
+    pub first_municipality: Option<String>,
+}
+
+/// What a reader of a protected person's record is to be told about the measure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MeasureAlert {
+    /// The period ends within a month: extend it or let it end.
+    EndsSoon { ends_on: NaiveDate, days_left: i64 },
+    /// The period has ended without an extension: the measure stays in force until
+    /// someone ends or extends it.
+    PeriodOver { ends_on: NaiveDate },
+}
+
+impl MeasureAlert {
+    /// The alert in the staff's words.
+    pub fn message(&self) -> String {
+        match self {
+            MeasureAlert::EndsSoon { ends_on, days_left } => format!(
+                "支援措置の期間が{}日後({})に終了します。延長または終了の手続を確認してください",
+                days_left,
+                crate::wareki::format_wareki(*ends_on).unwrap_or_else(|_| ends_on.to_string())
+            ),
+            MeasureAlert::PeriodOver { ends_on } => format!(
+                "支援措置の期間は{}に終了していますが、延長も終了もされていません(措置は継続中として扱います)",
+                crate::wareki::format_wareki(*ends_on).unwrap_or_else(|_| ends_on.to_string())
+            ),
+        }
+    }
 }
 
 /// One step of a measure's life, kept on the measure.
@@ -60,12 +107,22 @@ pub struct SupportMeasure {
     /// The kind of harm (DV, ストーカー, 児童虐待 …), as the assessment says.
     pub kind: String,
     pub starts_on: NaiveDate,
-    /// The last day in force (a year after the start, less a day; extended a year at a time).
+    /// The period's last day (a year after the start, less a day, unless corrected;
+    /// extended a year at a time). The measure does not lapse on it.
     pub ends_on: NaiveDate,
-    /// Set when ended before the period ran out.
+    /// Set when someone ended it (終了); from this day it protects no more.
     pub ended_on: Option<NaiveDate>,
     pub history: Vec<MeasureEvent>,
     pub version: u64,
+    /// Set while it is a 仮支援措置 (until [`SupportMeasure::confirm`]).
+    #[serde(default)]
+    pub provisional: Option<Provisional>,
+    /// 連絡先 of the applicant (telephone, mobile, e-mail …).
+    #[serde(default)]
+    pub contact: Option<String>,
+    /// 申出者との関係 of each person protected with the applicant (子, 母 …).
+    #[serde(default)]
+    pub relations: std::collections::BTreeMap<PersonId, String>,
 }
 
 /// How a request concerning a protected person is decided.
@@ -158,7 +215,106 @@ impl SupportMeasure {
                 note: None,
             }],
             version: 1,
+            provisional: None,
+            contact: None,
+            relations: Default::default(),
         })
+    }
+
+    /// Makes a new measure a 仮支援措置 from its start (the need not yet confirmed).
+    pub fn as_provisional(mut self, first_municipality: Option<String>) -> Self {
+        self.provisional = Some(Provisional {
+            since: self.starts_on,
+            first_municipality,
+        });
+        if let Some(first) = self.history.first_mut() {
+            first.action = "仮支援措置開始".into();
+        }
+        self
+    }
+
+    /// 支援措置の開始: the need confirmed, a 仮支援措置 becomes a measure whose period of
+    /// one year starts on `on`.
+    pub fn confirm(&mut self, on: NaiveDate, by: &str) -> Result<(), DomainError> {
+        self.still_open()?;
+        if self.provisional.is_none() {
+            return Err(DomainError::Invalid {
+                field: "支援措置",
+                reason: "仮支援措置ではありません(既に開始しています)".into(),
+            });
+        }
+        self.provisional = None;
+        self.starts_on = on;
+        self.ends_on = one_year_from(on);
+        self.push(on, "開始(仮支援措置から)", by, None);
+        Ok(())
+    }
+
+    /// Corrects the period's last day (修正), which must not be before its start.
+    pub fn correct_end(
+        &mut self,
+        ends_on: NaiveDate,
+        on: NaiveDate,
+        by: &str,
+        note: Option<String>,
+    ) -> Result<(), DomainError> {
+        self.still_open()?;
+        if ends_on < self.starts_on {
+            return Err(DomainError::Invalid {
+                field: "終了年月日",
+                reason: "開始年月日より前にはできません".into(),
+            });
+        }
+        self.ends_on = ends_on;
+        self.push(on, "終了年月日の修正", by, note);
+        Ok(())
+    }
+
+    fn still_open(&self) -> Result<(), DomainError> {
+        if self.ended_on.is_some() {
+            return Err(DomainError::Invalid {
+                field: "支援措置",
+                reason: "この支援措置は既に終了しています".into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, on: NaiveDate, action: &str, by: &str, note: Option<String>) {
+        self.history.push(MeasureEvent {
+            on,
+            action: action.into(),
+            by: by.into(),
+            note,
+        });
+        self.version += 1;
+    }
+
+    /// The first day an extension may be made: one month before the period's end.
+    pub fn extendable_from(&self) -> NaiveDate {
+        self.ends_on
+            .checked_sub_months(Months::new(1))
+            .unwrap_or(self.ends_on)
+    }
+
+    /// What a reader of a protected person's record is to be told on `on`: the period
+    /// ends within a month, or it has ended without an extension.
+    pub fn alert(&self, on: NaiveDate) -> Option<MeasureAlert> {
+        if !self.in_force(on) || self.provisional.is_some() {
+            return None;
+        }
+        if on > self.ends_on {
+            Some(MeasureAlert::PeriodOver {
+                ends_on: self.ends_on,
+            })
+        } else if on >= self.extendable_from() {
+            Some(MeasureAlert::EndsSoon {
+                ends_on: self.ends_on,
+                days_left: (self.ends_on - on).num_days(),
+            })
+        } else {
+            None
+        }
     }
 
     /// The persons the measure protects.
@@ -166,11 +322,18 @@ impl SupportMeasure {
         std::iter::once(self.applicant).chain(self.together.iter().copied())
     }
 
+    /// Whether it protects on `on`: from its start (or its 仮支援措置's) until someone
+    /// ends it. The end of the period does not end it (3.1, j410; 3.4, j440).
     pub fn in_force(&self, on: NaiveDate) -> bool {
-        self.starts_on <= on && on <= self.ends_on && self.ended_on.is_none_or(|e| on < e)
+        let since = self
+            .provisional
+            .as_ref()
+            .map_or(self.starts_on, |p| p.since);
+        since <= on && self.ended_on.is_none_or(|e| on < e)
     }
 
-    /// Extends by one year from the current end (延長).
+    /// Extends by one year from the day after the current end (延長), from one month
+    /// before that end.
     pub fn extend(&mut self, on: NaiveDate, by: &str) -> Result<(), DomainError> {
         if self.ended_on.is_some() {
             return Err(DomainError::Invalid {
@@ -178,15 +341,25 @@ impl SupportMeasure {
                 reason: "終了した支援措置は延長できません。新たに申出を受け付けてください".into(),
             });
         }
+        if self.provisional.is_some() {
+            return Err(DomainError::Invalid {
+                field: "支援措置",
+                reason: "仮支援措置は延長できません。支援の必要性を確認して開始してください".into(),
+            });
+        }
+        if on < self.extendable_from() {
+            return Err(DomainError::Invalid {
+                field: "支援措置",
+                reason: format!(
+                    "延長は期間終了日の1か月前({})から行えます",
+                    crate::wareki::format_wareki(self.extendable_from())
+                        .unwrap_or_else(|_| self.extendable_from().to_string())
+                ),
+            });
+        }
         let next_start = self.ends_on.succ_opt().unwrap_or(self.ends_on);
         self.ends_on = one_year_from(next_start);
-        self.history.push(MeasureEvent {
-            on,
-            action: "延長".into(),
-            by: by.into(),
-            note: None,
-        });
-        self.version += 1;
+        self.push(on, "延長", by, None);
         Ok(())
     }
 
@@ -204,13 +377,7 @@ impl SupportMeasure {
             });
         }
         self.ended_on = Some(on);
-        self.history.push(MeasureEvent {
-            on,
-            action: "終了".into(),
-            by: by.into(),
-            note,
-        });
-        self.version += 1;
+        self.push(on, "終了", by, note);
         Ok(())
     }
 
@@ -287,6 +454,8 @@ mod tests {
                 address: None,
                 relation: Some("元配偶者".into()),
                 person_id: None,
+                sex: None,
+                note: None,
             }],
             "DV",
             d("2026-04-01"),
@@ -299,7 +468,9 @@ mod tests {
     fn a_year_then_extended_then_ended() {
         let mut m = measure();
         assert_eq!(m.ends_on, d("2027-03-31"));
-        assert!(m.in_force(d("2027-03-31")) && !m.in_force(d("2027-04-01")));
+        // Too early to extend: from one month before the end.
+        assert!(m.extend(d("2027-02-27"), "shinsa").is_err());
+        assert_eq!(m.extendable_from(), d("2027-02-28"));
         assert!(m.extend(d("2027-03-01"), "shinsa").is_ok());
         assert_eq!(m.ends_on, d("2028-03-31"));
         assert!(
@@ -309,6 +480,61 @@ mod tests {
         assert!(!m.in_force(d("2027-06-01")) && m.in_force(d("2027-05-31")));
         assert!(m.extend(d("2027-07-01"), "shinsa").is_err());
         assert_eq!(m.version, 3);
+    }
+
+    #[test]
+    fn a_measure_never_lapses_by_itself_and_alerts_instead() {
+        let m = measure();
+        assert_eq!(m.alert(d("2027-02-27")), None);
+        assert_eq!(
+            m.alert(d("2027-03-01")),
+            Some(MeasureAlert::EndsSoon {
+                ends_on: d("2027-03-31"),
+                days_left: 30
+            })
+        );
+        // Past its end, not extended: still in force, with an alert.
+        assert!(m.in_force(d("2027-04-01")) && m.in_force(d("2030-01-01")));
+        assert_eq!(
+            m.alert(d("2027-04-01")),
+            Some(MeasureAlert::PeriodOver {
+                ends_on: d("2027-03-31")
+            })
+        );
+        assert!(
+            m.alert(d("2027-04-01"))
+                .is_some_and(|a| a.message().contains("令和9年3月31日"))
+        );
+        // A late extension runs from the day after the old end.
+        let mut late = m.clone();
+        assert!(late.extend(d("2027-05-10"), "shinsa").is_ok());
+        assert_eq!(late.ends_on, d("2028-03-31"));
+        assert_eq!(late.alert(d("2027-05-10")), None);
+    }
+
+    #[test]
+    fn a_provisional_measure_protects_until_confirmed() {
+        let mut m = measure().as_provisional(Some("東京都千代田区".into()));
+        assert!(m.in_force(d("2026-04-01")));
+        assert_eq!(m.alert(d("2027-04-01")), None);
+        assert!(m.extend(d("2027-03-15"), "shinsa").is_err());
+        assert!(m.confirm(d("2026-04-20"), "shinsa").is_ok());
+        assert_eq!((m.starts_on, m.ends_on), (d("2026-04-20"), d("2027-04-19")));
+        assert!(m.provisional.is_none() && m.confirm(d("2026-04-21"), "x").is_err());
+        assert!(
+            m.correct_end(d("2026-04-19"), d("2026-04-21"), "x", None)
+                .is_err()
+        );
+        assert!(
+            m.correct_end(d("2027-03-31"), d("2026-04-21"), "x", None)
+                .is_ok()
+        );
+        assert_eq!(m.ends_on, d("2027-03-31"));
+        let actions: Vec<&str> = m.history.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            ["仮支援措置開始", "開始(仮支援措置から)", "終了年月日の修正"]
+        );
     }
 
     #[test]
@@ -349,9 +575,17 @@ mod tests {
             decide(&ms, &[PersonId(99)], &offender, on),
             RequestDecision::Allowed
         );
-        // After the period, nothing is withheld.
+        // After the period, not ended by anyone: still refused (no lapse by itself).
         assert_eq!(
             decide(&ms, &[PersonId(11)], &offender, d("2027-04-01")),
+            RequestDecision::RefusedShielded {
+                measure: MeasureId(1)
+            }
+        );
+        let mut ended = measure();
+        assert!(ended.end(d("2027-04-02"), "shinsa", None).is_ok());
+        assert_eq!(
+            decide(&[ended], &[PersonId(11)], &offender, d("2027-04-02")),
             RequestDecision::Allowed
         );
     }
@@ -379,6 +613,8 @@ mod tests {
                 address: None,
                 relation: None,
                 person_id: Some(PersonId(1)),
+                sex: None,
+                note: None,
             }],
             "DV",
             d("2026-04-01"),

@@ -839,6 +839,19 @@ pub struct PersonView {
     pub support_measure: bool,
     /// The addresses are withheld from this caller because of the support measure.
     pub address_withheld: bool,
+    /// The measures that protect this person (2.2.4: the record leads to them), each
+    /// with whether it is a 仮支援措置 and its alert (the period ends within a month, or
+    /// has ended without an extension).
+    pub support_measures: Vec<MeasureNoteView>,
+}
+
+/// A support measure as a protected person's record shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeasureNoteView {
+    pub id: i64,
+    /// 仮支援措置 (the need not yet confirmed).
+    pub provisional: bool,
+    pub alert: Option<String>,
 }
 
 impl From<&Shown> for PersonView {
@@ -847,6 +860,15 @@ impl From<&Shown> for PersonView {
         let mut v = PersonView::from(&s.person);
         v.support_measure = s.protected;
         v.address_withheld = s.withheld;
+        v.support_measures = s
+            .measures
+            .iter()
+            .map(|m| MeasureNoteView {
+                id: m.id.0,
+                provisional: m.provisional,
+                alert: m.alert.clone(),
+            })
+            .collect();
         v
     }
 }
@@ -952,6 +974,7 @@ impl From<&Person> for PersonView {
             version: p.version,
             support_measure: false,
             address_withheld: false,
+            support_measures: vec![],
         }
     }
 }

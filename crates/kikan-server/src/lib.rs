@@ -92,7 +92,8 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         accounts::deactivate_staff, accounts::add_token, accounts::list_tokens, accounts::revoke_token, accounts::audit_log, accounts::audit_person,
         accounts::audit_actor, accounts::audit_verify,
         drafts::add, drafts::list, drafts::commit, drafts::reject,
-        support::register, support::list, support::extend, support::end, support::decide_request,
+        support::register, support::list, support::extend, support::end, support::confirm,
+        support::correct_period, support::decide_request,
         certificates::preview, certificates::issue, certificates::reprint, certificates::register,
         certificates::get, certificates::verify,
     ),
@@ -250,6 +251,8 @@ api! {
     get "/api/v1/tenants/{tenant}/support-measures" => support::list, Policy::Needs(Permission::ApproveException);
     post "/api/v1/tenants/{tenant}/support-measures/{id}/extend" => support::extend, Policy::Needs(Permission::ApproveException);
     post "/api/v1/tenants/{tenant}/support-measures/{id}/end" => support::end, Policy::Needs(Permission::ApproveException);
+    post "/api/v1/tenants/{tenant}/support-measures/{id}/confirm" => support::confirm, Policy::Needs(Permission::ApproveException);
+    post "/api/v1/tenants/{tenant}/support-measures/{id}/period" => support::correct_period, Policy::Needs(Permission::ApproveException);
     post "/api/v1/tenants/{tenant}/requests/decide" => support::decide_request, Policy::Needs(Permission::IssueCertificate);
     post "/api/v1/tenants/{tenant}/certificates/preview" => certificates::preview, Policy::Needs(Permission::IssueCertificate);
     post "/api/v1/tenants/{tenant}/certificates" => certificates::issue, Policy::Needs(Permission::IssueCertificate);

@@ -82,6 +82,10 @@ pub struct OffenderIn {
     pub relation: Option<String>,
     /// Their record in this register, if any.
     pub person_id: Option<i64>,
+    /// 性別, as known.
+    pub sex: Option<String>,
+    /// その他 (free text).
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -96,6 +100,19 @@ pub struct MeasureIn {
     pub kind: String,
     /// The start (和暦 or 西暦); today when absent.
     pub starts_on: Option<String>,
+    /// The period's last day; a year after the start, less a day, when absent.
+    pub ends_on: Option<String>,
+    /// 仮支援措置: protect from now, while the need is being confirmed
+    /// (`…/confirm` starts the measure).
+    #[serde(default)]
+    pub provisional: bool,
+    /// 当初受付市区町村, when another municipality first took the application.
+    pub first_municipality: Option<String>,
+    /// 連絡先 of the applicant (telephone, e-mail …).
+    pub contact: Option<String>,
+    /// 申出者との関係 of each person in `together`, keyed by their 宛名番号.
+    #[serde(default)]
+    pub relations: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -107,9 +124,25 @@ pub struct MeasureView {
     pub starts_on: DateView,
     pub ends_on: DateView,
     pub ended_on: Option<DateView>,
+    /// It protects today: from its start (or its 仮支援措置's) until someone ends it;
+    /// the end of its period does not end it.
     pub in_force: bool,
+    /// 仮支援措置,措置中, 期間経過(措置継続) or 終了.
+    pub status: String,
+    /// The 仮支援措置's start, while it is one.
+    pub provisional_since: Option<DateView>,
+    /// 当初受付市区町村.
+    pub first_municipality: Option<String>,
     /// Days until the period ends (negative once past).
     pub days_left: i64,
+    /// The first day it may be extended (a month before the period's end).
+    pub extendable_from: DateView,
+    /// What staff are to be told today: the period ends within a month, or has ended
+    /// without an extension.
+    pub alert: Option<String>,
+    pub contact: Option<String>,
+    /// 申出者との関係 of the persons protected with the applicant, keyed by 宛名番号.
+    pub relations: std::collections::BTreeMap<String, String>,
     pub offenders: Vec<OffenderView>,
     /// The measure's life: 開始, 延長, 終了, oldest first.
     pub history: Vec<MeasureEventView>,
@@ -127,6 +160,8 @@ pub struct OffenderView {
     pub relation: Option<String>,
     /// Their record in this register, if any.
     pub person_id: Option<i64>,
+    pub sex: Option<String>,
+    pub note: Option<String>,
 }
 
 /// One step of a measure's life.
@@ -149,7 +184,30 @@ fn measure_view(m: &SupportMeasure, today: NaiveDate) -> MeasureView {
         ends_on: date_view(m.ends_on),
         ended_on: m.ended_on.map(date_view),
         in_force: m.in_force(today),
+        status: if !m.in_force(today) {
+            "終了"
+        } else if m.provisional.is_some() {
+            "仮支援措置"
+        } else if today > m.ends_on {
+            "期間経過(措置継続)"
+        } else {
+            "措置中"
+        }
+        .into(),
+        provisional_since: m.provisional.as_ref().map(|p| date_view(p.since)),
+        first_municipality: m
+            .provisional
+            .as_ref()
+            .and_then(|p| p.first_municipality.clone()),
         days_left: (m.ends_on - today).num_days(),
+        extendable_from: date_view(m.extendable_from()),
+        alert: m.alert(today).map(|a| a.message()),
+        contact: m.contact.clone(),
+        relations: m
+            .relations
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
         offenders: m
             .offenders
             .iter()
@@ -160,6 +218,8 @@ fn measure_view(m: &SupportMeasure, today: NaiveDate) -> MeasureView {
                 address: o.address.clone(),
                 relation: o.relation.clone(),
                 person_id: o.person_id.map(|p| p.0),
+                sex: o.sex.clone(),
+                note: o.note.clone(),
             })
             .collect(),
         history: m
@@ -220,9 +280,29 @@ pub async fn register(
             address: o.address.clone().filter(|s| !s.trim().is_empty()),
             relation: o.relation.clone().filter(|s| !s.trim().is_empty()),
             person_id: o.person_id.map(PersonId),
+            sex: o.sex.clone().filter(|s| !s.trim().is_empty()),
+            note: o.note.clone().filter(|s| !s.trim().is_empty()),
         });
     }
-    let m = SupportMeasure::new(
+    let mut relations = std::collections::BTreeMap::new();
+    for (k, v) in &input.relations {
+        let id = k
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|id| input.together.contains(id));
+        let Some(id) = id else {
+            return Err(ApiError::from(DomainError::Invalid {
+                field: "申出者との関係",
+                reason: format!("宛名番号 {k} は併せて支援を求める者にありません"),
+            })
+            .at("relations"));
+        };
+        if !v.trim().is_empty() {
+            relations.insert(PersonId(id), v.trim().to_string());
+        }
+    }
+    let mut m = SupportMeasure::new(
         MeasureId(kikan_app::ids::new_id()),
         PersonId(input.applicant),
         together,
@@ -231,6 +311,27 @@ pub async fn register(
         starts_on,
         &p.actor,
     )?;
+    if input.provisional {
+        m = m.as_provisional(
+            input
+                .first_municipality
+                .clone()
+                .filter(|s| !s.trim().is_empty()),
+        );
+    }
+    if let Some(ends_on) = &input.ends_on {
+        let ends_on = date_in(ends_on, "ends_on")?;
+        if ends_on < m.starts_on {
+            return Err(ApiError::from(DomainError::Invalid {
+                field: "終了年月日",
+                reason: "開始年月日より前にはできません".into(),
+            })
+            .at("ends_on"));
+        }
+        m.ends_on = ends_on;
+    }
+    m.contact = input.contact.clone().filter(|s| !s.trim().is_empty());
+    m.relations = relations;
     state.store.add_support_measure(p.tenant, &m).await?;
     state
         .store
@@ -239,7 +340,16 @@ pub async fn register(
             &[p.event(
                 "support.register",
                 m.protected().map(|x| x.0).collect(),
-                format!("支援措置 {} を開始({})", m.id, m.kind),
+                format!(
+                    "支援措置 {} を{}({})",
+                    m.id,
+                    if m.provisional.is_some() {
+                        "仮支援措置として開始"
+                    } else {
+                        "開始"
+                    },
+                    m.kind
+                ),
             )],
         )
         .await?;
@@ -268,7 +378,13 @@ pub async fn list(
         .await?
         .into_iter()
         .filter(|m| match q.expiring_within {
-            Some(days) => m.in_force(today) && (m.ends_on - today).num_days() <= days,
+            // In force (a measure past its period stays so), not provisional, its
+            // period ending within `days` or already over.
+            Some(days) => {
+                m.in_force(today)
+                    && m.provisional.is_none()
+                    && (m.ends_on - today).num_days() <= days
+            }
             None => true,
         })
         .collect();
@@ -350,6 +466,47 @@ pub async fn end(
     let by = p.actor.clone();
     change_measure(&state, &p, path.1, "support.end", |m, today| {
         m.end(today, &by, input.note)
+    })
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/support-measures/{id}/confirm", tag = "support",
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "The need confirmed: the 仮支援措置 becomes a measure whose year starts today", body = MeasureView),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+) -> R<Json<MeasureView>> {
+    let by = p.actor.clone();
+    change_measure(&state, &p, path.1, "support.confirm", |m, today| {
+        m.confirm(today, &by)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PeriodIn {
+    /// The period's corrected last day (和暦 or 西暦).
+    pub ends_on: String,
+    pub note: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/support-measures/{id}/period", tag = "support", request_body = PeriodIn,
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "The period's end corrected (修正)", body = MeasureView),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn correct_period(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+    Json(input): Json<PeriodIn>,
+) -> R<Json<MeasureView>> {
+    let by = p.actor.clone();
+    let ends_on = date_in(&input.ends_on, "ends_on")?;
+    change_measure(&state, &p, path.1, "support.period", |m, today| {
+        m.correct_end(ends_on, today, &by, input.note)
     })
     .await
 }

@@ -59,10 +59,12 @@ function checkbox(name, label, value, checked) {
     h('input', { type: 'checkbox', id, name, value: value === undefined ? 'on' : value, checked: !!checked }),
     h('label', { for: id }, label));
 }
-function banner(kind, title, body) {
+function banner(kind, title, body, ...more) {
   return h('div', { class: `banner banner-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
-    h('strong', {}, title), body ? h('span', {}, body) : null);
+    h('strong', {}, title), body ? h('span', {}, body) : null, ...more);
 }
+// Today in Japan (YYYY-MM-DD), as the server counts days.
+const japanToday = () => new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 10);
 function badges(p) {
   return [
     p.support_measure ? h('span', { class: 'badge badge-support', title: '支援措置対象者' }, '支援措置') : null,
@@ -268,7 +270,10 @@ async function personScreen(main, id, q) {
   const entries = hist.ok ? hist.data.entries.slice().reverse() : [];
   show(main, 
     h('h1', {}, `${p.name.full} さんの住民票`, asOf ? h('span', { class: 'muted' }, `(${asOf} 現在)`) : null),
-    p.support_measure ? banner('warning', '支援措置の対象者です', p.address_withheld ? '住所は表示しません。証明書の交付・閲覧は審査担当の判断が必要です。' : '証明書の交付・閲覧の請求には支援措置の確認が必要です。') : null,
+    p.support_measure ? banner('warning', (p.support_measures || []).some((m) => m.provisional) ? '仮支援措置の対象者です' : '支援措置の対象者です',
+      p.address_withheld ? '住所は表示しません。証明書の交付・閲覧は審査担当の判断が必要です。' : '証明書の交付・閲覧の請求には支援措置の確認が必要です。',
+      can('approve_exception') ? h('a', { href: '#/support' }, ' 支援措置の内容を見る') : null) : null,
+    ...(p.support_measures || []).filter((m) => m.alert).map((m) => banner('warning', '支援措置の期間', ` ${m.alert}`)),
     asOfForm,
     h('div', { class: 'columns' },
       h('section', { 'aria-labelledby': 'rec-h' }, h('h2', { id: 'rec-h' }, '記載事項'), recordList(p),
@@ -702,15 +707,23 @@ async function supportScreen(main) {
       field('併せて支援を求める者(宛名番号、カンマ区切り)', text('together', 'together')),
       field('種別', select('kind', ['DV', 'ストーカー', '児童虐待', 'その他'], 'kind'))),
     h('div', { class: 'row' },
+      field('開始年月日', text('starts_on', 'starts_on'), { hint: '空欄なら本日。例: 令和8年4月1日' }),
+      field('終了年月日', text('ends_on', 'ends_on'), { hint: '空欄なら開始から1年' }),
+      field('申出者の連絡先', text('contact', 'contact'), { hint: '電話番号・メールアドレス等' })),
+    checkbox('provisional', '仮支援措置として受け付ける(支援の必要性の確認前)', 'true', false),
+    h('div', { class: 'row' },
       field('加害者の氏名', text('offender_name', 'offenders[0].name'), { required: true }),
       field('加害者の生年月日', text('offender_birth', 'offenders[0].birth_date')),
-      field('続柄・関係', text('offender_relation', 'offenders[0].relation'))),
+      field('続柄・関係', text('offender_relation', 'offenders[0].relation')),
+      field('加害者に関するその他', text('offender_note', 'offenders[0].note'))),
     h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '登録')));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const together = v(form, 'together').split(/[,、\s]+/).filter(Boolean).map(Number);
     const r = await api('POST', '/support-measures', { applicant: Number(v(form, 'applicant')), together, kind: v(form, 'kind'),
-      offenders: [{ name: v(form, 'offender_name'), birth_date: opt(v(form, 'offender_birth')), relation: opt(v(form, 'offender_relation')) }] });
+      starts_on: opt(v(form, 'starts_on')), ends_on: opt(v(form, 'ends_on')), contact: opt(v(form, 'contact')),
+      provisional: form.elements.provisional.checked,
+      offenders: [{ name: v(form, 'offender_name'), birth_date: opt(v(form, 'offender_birth')), relation: opt(v(form, 'offender_relation')), note: opt(v(form, 'offender_note')) }] });
     if (!r.ok) return showError(form, r);
     route();
   });
@@ -719,9 +732,10 @@ async function supportScreen(main) {
     h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['番号', '申出者', '対象者', '種別', '期間', '状態', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, list.map((m) => h('tr', {}, h('td', {}, m.id), h('td', {}, h('a', { href: `#/person/${m.applicant}` }, m.applicant)),
         h('td', {}, m.together.join('、')), h('td', {}, m.kind), h('td', {}, `${m.starts_on.wareki}〜${m.ends_on.wareki}`),
-        h('td', {}, m.in_force ? `措置中(残り${m.days_left}日)` : '終了'),
+        h('td', {}, m.status, m.status === '措置中' ? `(残り${m.days_left}日)` : '', m.alert ? h('div', { class: 'hint' }, m.alert) : null),
         h('td', {}, m.in_force ? [
-          h('button', { class: 'button button-text', type: 'button', onclick: () => step(m.id, 'extend', {}) }, '1年延長'),
+          m.provisional_since ? h('button', { class: 'button button-text', type: 'button', onclick: () => step(m.id, 'confirm', {}) }, '支援措置を開始')
+            : h('button', { class: 'button button-text', type: 'button', disabled: m.extendable_from.iso > japanToday() ? true : null, title: `延長は${m.extendable_from.wareki}から`, onclick: () => step(m.id, 'extend', {}) }, '1年延長'),
           h('button', { class: 'button button-text', type: 'button', onclick: () => step(m.id, 'end', { note: '申出者の求めにより終了' }) }, '終了')] : null))))),
     stepped,
     h('h2', {}, '新しい支援措置の登録'), form);

@@ -180,7 +180,54 @@ async fn protected_family(s: TestStore) {
         .get(&format!("{base}/support-measures?expiring_within=400"))
         .await;
     assert_eq!(within_year.as_array().map(Vec::len), Some(1));
-    let ends = within_year[0]["ends_on"]["iso"].clone();
+    assert_eq!(within_year[0]["status"], "措置中", "{within_year}");
+    // Too early to extend: from a month before the period's end.
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/support-measures/{measure}/extend"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (422, Some("E-INPUT-003")),
+        "{v}"
+    );
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("1か月前"),
+        "{v}"
+    );
+    // The end corrected to ten days from now: an alert on the list and on the record.
+    let today = kikan_app::japan_today();
+    let in_ten = today + chrono::Duration::days(10);
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/support-measures/{measure}/period"),
+            json!({"ends_on": in_ten.to_string(), "note": "申出書の期間に合わせて修正"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert!(
+        v["alert"].as_str().unwrap_or_default().contains("10日後"),
+        "{v}"
+    );
+    let (_, soon) = examiner
+        .get(&format!("{base}/support-measures?expiring_within=30"))
+        .await;
+    assert_eq!(soon.as_array().map(Vec::len), Some(1), "{soon}");
+    let (_, p) = reception.get(&format!("{base}/persons/{son}")).await;
+    let notes = &p["support_measures"];
+    assert_eq!(notes[0]["id"], measure, "{p}");
+    assert!(
+        notes[0]["alert"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("終了します"),
+        "{p}"
+    );
     let (status, ext) = examiner
         .post(
             &format!("{base}/support-measures/{measure}/extend"),
@@ -188,7 +235,9 @@ async fn protected_family(s: TestStore) {
         )
         .await;
     assert_eq!(status, 200, "{ext}");
-    assert_ne!(ext["ends_on"]["iso"], ends);
+    let next_end = kikan_domain::support::one_year_from(in_ten + chrono::Duration::days(1));
+    assert_eq!(ext["ends_on"]["iso"], next_end.to_string(), "{ext}");
+    assert!(ext["alert"].is_null(), "{ext}");
     let (status, ended) = examiner
         .post(
             &format!("{base}/support-measures/{measure}/end"),
@@ -217,6 +266,184 @@ async fn protected_family(s: TestStore) {
             .unwrap_or_default()
             .contains("山下町")
     );
+}
+
+/// 3.4 (j440), 1.1.16 (j160): a measure whose period has run out stays in force (and
+/// says so) until someone ends or extends it; a 仮支援措置 protects from the
+/// application until the need is confirmed.
+async fn no_lapse_and_provisional(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let reception = app.as_role(t, Role::Reception).await;
+    let base = format!("/api/v1/tenants/{t}");
+    let (status, v) = examiner
+        .post(&format!("{base}/changes"), json!({
+            "effective_on": "2024-04-01", "notified_on": "2024-04-01",
+            "change": {"type": "move_in",
+                "persons": [member("川村", "直美", ("カワムラ", "ナオミ"), "1980-02-02", "女", "世帯主", "123456789018"),
+                            member("川村", "翼", ("カワムラ", "ツバサ"), "2012-03-03", "男", "子", "876543210989")],
+                "address": {"place": "神奈川県横浜市中区山下町", "banchi": "8番地"},
+                "previous_address": {"place": "東京都千代田区千代田", "banchi": "2番1号"}}
+        }))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let hid = v["household_ids"][0].as_i64().unwrap_or_default();
+    let (_, h) = examiner.get(&format!("{base}/households/{hid}")).await;
+    let [mother, son] = members_by_given(&h, &["直美", "翼"])[..] else {
+        panic!("{h}")
+    };
+    // A measure from two years ago, never extended: its period is over, it is not.
+    let (status, m) = examiner
+        .post(
+            &format!("{base}/support-measures"),
+            json!({
+                "applicant": mother, "together": [son], "kind": "DV", "starts_on": "2024-04-01",
+                "contact": "090-0000-0000", "relations": {son.to_string(): "子"},
+                "offenders": [{"name": "川村　剛", "sex": "男", "note": "車で来庁したことがある"}]
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{m}");
+    assert_eq!(
+        (&m["in_force"], &m["status"], &m["ends_on"]["iso"]),
+        (
+            &json!(true),
+            &json!("期間経過(措置継続)"),
+            &json!("2025-03-31")
+        ),
+        "{m}"
+    );
+    assert!(
+        m["alert"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("延長も終了もされていません"),
+        "{m}"
+    );
+    assert_eq!(
+        (&m["contact"], &m["relations"][son.to_string()]),
+        (&json!("090-0000-0000"), &json!("子")),
+        "{m}"
+    );
+    assert_eq!(
+        (&m["offenders"][0]["sex"], &m["offenders"][0]["note"]),
+        (&json!("男"), &json!("車で来庁したことがある"))
+    );
+    // Still withheld from 窓口, with the alert on the record.
+    let (_, p) = reception.get(&format!("{base}/persons/{mother}")).await;
+    assert_eq!(
+        (&p["support_measure"], &p["address_withheld"]),
+        (&json!(true), &json!(true)),
+        "{p}"
+    );
+    assert!(
+        p["support_measures"][0]["alert"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("延長も終了もされていません"),
+        "{p}"
+    );
+    // Overdue measures are on the reminder list.
+    let (_, soon) = examiner
+        .get(&format!("{base}/support-measures?expiring_within=0"))
+        .await;
+    assert_eq!(soon.as_array().map(Vec::len), Some(1), "{soon}");
+    // A late extension runs from the day after the old end.
+    let (status, ext) = examiner
+        .post(
+            &format!("{base}/support-measures/{}/extend", m["id"]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, &ext["ends_on"]["iso"]),
+        (200, &json!("2026-03-31")),
+        "{ext}"
+    );
+    let (_, ended) = examiner
+        .post(
+            &format!("{base}/support-measures/{}/end", m["id"]),
+            json!({"note": "終了"}),
+        )
+        .await;
+    assert_eq!(ended["status"], "終了");
+    let (_, p) = reception.get(&format!("{base}/persons/{mother}")).await;
+    assert_eq!(p["support_measure"], false, "{p}");
+
+    // A 仮支援措置: protects at once; confirmed, its year starts that day.
+    let (status, m) = examiner
+        .post(&format!("{base}/support-measures"), json!({
+            "applicant": son, "kind": "児童虐待", "provisional": true, "first_municipality": "東京都千代田区",
+            "offenders": [{"name": "川村　剛"}]
+        }))
+        .await;
+    assert_eq!(status, 201, "{m}");
+    assert_eq!(
+        (&m["status"], &m["first_municipality"]),
+        (&json!("仮支援措置"), &json!("東京都千代田区")),
+        "{m}"
+    );
+    let (_, p) = reception.get(&format!("{base}/persons/{son}")).await;
+    assert_eq!(
+        (
+            &p["address_withheld"],
+            &p["support_measures"][0]["provisional"]
+        ),
+        (&json!(true), &json!(true)),
+        "{p}"
+    );
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/support-measures/{}/extend", m["id"]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 422, "{v}");
+    let (status, c) = examiner
+        .post(
+            &format!("{base}/support-measures/{}/confirm", m["id"]),
+            json!({}),
+        )
+        .await;
+    assert_eq!((status, &c["status"]), (200, &json!("措置中")), "{c}");
+    let today = kikan_app::japan_today();
+    assert_eq!(c["starts_on"]["iso"], today.to_string());
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/support-measures/{}/confirm", m["id"]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 422, "{v}");
+    // A relation for someone not protected with the applicant is refused.
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/support-measures"),
+            json!({
+                "applicant": mother, "kind": "DV", "relations": {"12345": "子"},
+                "offenders": [{"name": "川村　剛"}]
+            }),
+        )
+        .await;
+    assert_eq!(
+        (status, v["field"].as_str()),
+        (422, Some("relations")),
+        "{v}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_lapse_sqlite() {
+    no_lapse_and_provisional(fresh_sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_lapse_postgres() {
+    match fresh_postgres().await {
+        Some(s) => no_lapse_and_provisional(s).await,
+        None => eprintln!("KIKAN_TEST_DATABASE_URL is not set: skipped"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
