@@ -204,6 +204,17 @@ pub async fn prepare(
         .as_deref()
         .filter(|_| actor.may(Permission::ApproveException));
     let persons: Vec<i64> = request.persons.iter().map(|x| x.0).collect();
+    // 抑止 of 証明書発行 (3.1): refused before anything is built.
+    let printed = store.persons(actor.tenant, &request.persons).await?;
+    let printed: Vec<&kikan_domain::Person> = printed.iter().collect();
+    crate::suppress::enforce(
+        store,
+        actor,
+        kikan_domain::suppress::Process::Certificate,
+        &crate::suppress::subjects(&printed, &[]),
+        today,
+    )
+    .await?;
     match issue::prepare(store, &tenant, request, approval, today).await {
         Ok(prepared) => {
             // Only a request that went through by the examiner's approval is one.

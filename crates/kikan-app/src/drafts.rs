@@ -61,7 +61,28 @@ pub async fn add(
     request: String,
     intake: &Intake,
 ) -> Result<Draft, StoreError> {
-    record::dry_run(store, actor.tenant, &intake.entry, &intake.expect).await?;
+    if let Err(e) = record::dry_run(store, actor.tenant, &intake.entry, &intake.expect).await {
+        if let StoreError::Domain(kikan_domain::DomainError::Suppressed { .. }) = &e {
+            let mut event = actor.event(
+                "suppress.refused",
+                intake
+                    .entry
+                    .change
+                    .references()
+                    .0
+                    .iter()
+                    .map(|x| x.0)
+                    .collect(),
+                format!(
+                    "異動入力(下書き)を抑止により拒否({})",
+                    intake.entry.reason().label()
+                ),
+            );
+            event.outcome = kikan_security::Outcome::Denied;
+            store.append_audit(actor.tenant, &[event]).await?;
+        }
+        return Err(e);
+    }
     let draft = Draft {
         id: new_id(),
         status: "pending".into(),

@@ -2,6 +2,7 @@
 //! the domain rules applied, and all of it committed with its audit record or nothing.
 
 use crate::Actor;
+use kikan_domain::suppress::Process;
 use kikan_domain::{
     DomainError, Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId, Registry,
 };
@@ -15,6 +16,8 @@ pub struct Recorded {
     pub entry: LedgerEntry,
     pub persons: Vec<PersonId>,
     pub households: Vec<HouseholdId>,
+    /// Alerts of 抑止 (alert level, or temporarily released) on what it touched.
+    pub alerts: Vec<String>,
 }
 
 /// Loads the slice of the registry a change needs: the named persons and households,
@@ -56,7 +59,7 @@ async fn apply_on_slice(
     tenant: LocalGovCode,
     entry: &LedgerEntry,
     expect: &[(HouseholdId, u64)],
-) -> Result<(Registry, kikan_domain::Touched), StoreError> {
+) -> Result<(Registry, kikan_domain::Touched, Vec<HouseholdId>), StoreError> {
     let (pids, hids) = entry.change.references();
     let hids: Vec<HouseholdId> = hids
         .into_iter()
@@ -75,8 +78,51 @@ async fn apply_on_slice(
             .into());
         }
     }
+    // The households the named persons live in before the change (a household's
+    // suppression holds a member leaving it too).
+    let mut before: Vec<HouseholdId> = pids
+        .iter()
+        .filter_map(|p| reg.person(*p).map(|p| p.household_id))
+        .collect();
+    before.extend(hids);
     let touched = reg.apply(entry)?;
-    Ok((reg, touched))
+    Ok((reg, touched, before))
+}
+
+/// 抑止 of 異動入力 on what a change touched (each person, their households before and
+/// after, the households changed): refused by an error-level suppression in force, or
+/// the alerts to show.
+async fn suppression_alerts(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    reg: &Registry,
+    touched: &kikan_domain::Touched,
+    before: &[HouseholdId],
+) -> Result<Vec<String>, StoreError> {
+    let persons: Vec<&Person> = touched
+        .persons
+        .iter()
+        .filter_map(|id| reg.person(*id))
+        .collect();
+    let households: Vec<HouseholdId> = touched.households.iter().chain(before).copied().collect();
+    let subjects = crate::suppress::subjects(&persons, &households);
+    let v = crate::suppress::verdict(
+        store,
+        tenant,
+        Process::Change,
+        &subjects,
+        crate::japan_today(),
+        chrono::Utc::now(),
+    )
+    .await?;
+    match v.refused.into_iter().next() {
+        Some((_, message)) => Err(DomainError::Suppressed {
+            process: Process::Change,
+            message,
+        }
+        .into()),
+        None => Ok(v.alerts),
+    }
 }
 
 /// Checks a change as [`record`] would, and records nothing (a draft's examination).
@@ -89,7 +135,8 @@ pub async fn dry_run(
     if store.tenant(tenant).await?.is_none() {
         return Err(StoreError::TenantNotFound(tenant.to_string()));
     }
-    apply_on_slice(store, tenant, entry, expect)
+    let (reg, touched, before) = apply_on_slice(store, tenant, entry, expect).await?;
+    suppression_alerts(store, tenant, &reg, &touched, &before)
         .await
         .map(|_| ())
 }
@@ -119,7 +166,21 @@ pub async fn record_audited(
     if store.tenant(tenant).await?.is_none() {
         return Err(StoreError::TenantNotFound(tenant.to_string()));
     }
-    let (reg, touched) = apply_on_slice(store, tenant, &entry, expect).await?;
+    let (reg, touched, before) = apply_on_slice(store, tenant, &entry, expect).await?;
+    let alerts = match suppression_alerts(store, tenant, &reg, &touched, &before).await {
+        Ok(alerts) => alerts,
+        Err(e) => {
+            // The refusal is audited in the name of whoever asked.
+            if let Some(mut event) = audit {
+                event.action = "suppress.refused".into();
+                event.outcome = kikan_security::Outcome::Denied;
+                event.persons = touched.persons.iter().map(|p| p.0).collect();
+                event.detail = format!("異動入力を抑止により拒否({})", entry.reason().label());
+                store.append_audit(tenant, &[event]).await?;
+            }
+            return Err(e);
+        }
+    };
     let persons: Vec<&Person> = touched
         .persons
         .iter()
@@ -145,6 +206,7 @@ pub async fn record_audited(
         entry,
         persons: touched.persons,
         households: touched.households,
+        alerts,
     })
 }
 

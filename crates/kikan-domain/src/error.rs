@@ -129,6 +129,12 @@ pub enum DomainError {
     CertificateLayout(String),
     #[error("請求者の確認ができません: {0}")]
     CertificateRequester(String),
+    /// 抑止: an error-level suppression holds this processing (3.1).
+    #[error("{message}。処理するには抑止の一時解除が必要です")]
+    Suppressed {
+        process: crate::suppress::Process,
+        message: String,
+    },
 }
 
 impl DomainError {
@@ -187,6 +193,11 @@ impl DomainError {
             CertificateRecord { .. } => "E-CERT-002",
             CertificateLayout(_) => "E-CERT-003",
             CertificateRequester(_) => "E-CERT-004",
+            Suppressed { process, .. } => match process {
+                crate::suppress::Process::Change => "E-SUPPRESS-001",
+                crate::suppress::Process::Certificate => "E-SUPPRESS-002",
+                crate::suppress::Process::Inquiry => "E-SUPPRESS-003",
+            },
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod names;
 pub mod person;
 pub mod registry;
 pub mod support;
+pub mod suppress;
 pub mod wareki;
 
 pub use codes::{IndividualNumber, JuminhyoCode, LocalGovCode, PostalCode};

@@ -42,6 +42,10 @@ pub enum Permission {
     ApproveAccess,
     /// Read the audit log.
     ReadAudit,
+    /// Set and release 抑止 (3.1).
+    ManageSuppression,
+    /// Release a 抑止 for a while (一時解除), with a reason.
+    ReleaseSuppression,
 }
 
 impl Role {
@@ -62,6 +66,8 @@ impl Role {
                     | Export
                     | RunCheck
                     | ApproveAccess
+                    | ManageSuppression
+                    | ReleaseSuppression
             ),
             Role::Admin => matches!(p, ManageAccounts | RunCheck),
             Role::Auditor => matches!(p, ReadAudit),
@@ -105,7 +111,7 @@ impl Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 12] = [
         Permission::ReadResidents,
         Permission::DraftChange,
         Permission::CommitChange,
@@ -116,6 +122,8 @@ impl Permission {
         Permission::ManageAccounts,
         Permission::ApproveAccess,
         Permission::ReadAudit,
+        Permission::ManageSuppression,
+        Permission::ReleaseSuppression,
     ];
 
     pub fn label(self) -> &'static str {
@@ -130,6 +138,8 @@ impl Permission {
             Permission::ManageAccounts => "職員アカウントの管理",
             Permission::ApproveAccess => "アクセス権の承認",
             Permission::ReadAudit => "監査ログの参照",
+            Permission::ManageSuppression => "抑止の設定・解除",
+            Permission::ReleaseSuppression => "抑止の一時解除",
         }
     }
 }
@@ -158,6 +168,8 @@ mod tests {
                     Export,
                     RunCheck,
                     ApproveAccess,
+                    ManageSuppression,
+                    ReleaseSuppression,
                 ],
             ),
             (Role::Admin, &[ManageAccounts, RunCheck]),

@@ -210,7 +210,7 @@ fn describe(c: &Certificate) -> String {
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/certificates/preview", tag = "certificates",
     request_body = CertificateIn, params(("tenant" = String, Path)),
     responses((status = 200, description = "The certificate as a PDF marked 見本 (nothing issued)", content_type = "application/pdf"),
-        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 423, description = "抑止 (3.1): an error-level suppression holds this processing for a person or household concerned (E-SUPPRESS-001 異動入力, -002 証明書発行, -003 照会)", body = ErrorBody)))]
 pub async fn preview(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
@@ -231,7 +231,7 @@ pub async fn preview(
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/certificates", tag = "certificates",
     request_body = CertificateIn, params(("tenant" = String, Path)),
     responses((status = 201, description = "The issued certificate as a PDF; its serial and 照合番号 in the headers", content_type = "application/pdf"),
-        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 423, description = "抑止 (3.1): an error-level suppression holds this processing for a person or household concerned (E-SUPPRESS-001 異動入力, -002 証明書発行, -003 照会)", body = ErrorBody)))]
 pub async fn issue(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,

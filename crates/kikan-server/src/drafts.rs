@@ -117,7 +117,7 @@ async fn intake(state: &AppState, p: &Principal, d: &Draft) -> R<Intake> {
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/drafts", tag = "changes", request_body = ChangeRequest,
     params(("tenant" = String, Path)),
     responses((status = 201, description = "Checked against the register and kept for examination", body = DraftView),
-              (status = 422, body = ErrorBody)))]
+              (status = 422, body = ErrorBody), (status = 423, description = "抑止 (3.1): an error-level suppression holds this processing for a person or household concerned (E-SUPPRESS-001 異動入力, -002 証明書発行, -003 照会)", body = ErrorBody)))]
 pub async fn add(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
@@ -216,7 +216,7 @@ pub async fn list(
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/drafts/{id}/commit", tag = "changes",
     params(("tenant" = String, Path), ("id" = i64, Path)),
-    responses((status = 201, body = ChangeResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = ChangeResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 423, description = "抑止 (3.1): an error-level suppression holds this processing for a person or household concerned (E-SUPPRESS-001 異動入力, -002 証明書発行, -003 照会)", body = ErrorBody)))]
 pub async fn commit(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,

@@ -843,6 +843,9 @@ pub struct PersonView {
     /// with whether it is a 仮支援措置 and its alert (the period ends within a month, or
     /// has ended without an extension).
     pub support_measures: Vec<MeasureNoteView>,
+    /// 抑止 in force on this person or their household (3.1: search results and views
+    /// show that a record is held): what each holds, how, and why.
+    pub suppressions: Vec<String>,
 }
 
 /// A support measure as a protected person's record shows it.
@@ -975,6 +978,7 @@ impl From<&Person> for PersonView {
             support_measure: false,
             address_withheld: false,
             support_measures: vec![],
+            suppressions: vec![],
         }
     }
 }

@@ -69,6 +69,8 @@ impl From<DomainError> for ApiError {
                 StatusCode::NOT_FOUND
             }
             DomainError::Conflict { .. } => StatusCode::CONFLICT,
+            // 抑止: the record is held for this processing until released.
+            DomainError::Suppressed { .. } => StatusCode::LOCKED,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         ApiError::new(status, e.code(), e.to_string())

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod oidc;
 pub mod routes;
 pub mod support;
+pub mod suppress;
 pub mod ui;
 
 pub use auth::{Policy, Principal};
@@ -94,6 +95,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         drafts::add, drafts::list, drafts::commit, drafts::reject,
         support::register, support::list, support::extend, support::end, support::confirm,
         support::correct_period, support::decide_request,
+        suppress::add, suppress::list, suppress::release_temporarily, suppress::release,
         certificates::preview, certificates::issue, certificates::reprint, certificates::register,
         certificates::get, certificates::verify,
     ),
@@ -253,6 +255,10 @@ api! {
     post "/api/v1/tenants/{tenant}/support-measures/{id}/end" => support::end, Policy::Needs(Permission::ApproveException);
     post "/api/v1/tenants/{tenant}/support-measures/{id}/confirm" => support::confirm, Policy::Needs(Permission::ApproveException);
     post "/api/v1/tenants/{tenant}/support-measures/{id}/period" => support::correct_period, Policy::Needs(Permission::ApproveException);
+    post "/api/v1/tenants/{tenant}/suppressions" => suppress::add, Policy::Needs(Permission::ManageSuppression);
+    get "/api/v1/tenants/{tenant}/suppressions" => suppress::list, Policy::Needs(Permission::ManageSuppression);
+    post "/api/v1/tenants/{tenant}/suppressions/{id}/release-temporarily" => suppress::release_temporarily, Policy::Needs(Permission::ReleaseSuppression);
+    post "/api/v1/tenants/{tenant}/suppressions/{id}/release" => suppress::release, Policy::Needs(Permission::ManageSuppression);
     post "/api/v1/tenants/{tenant}/requests/decide" => support::decide_request, Policy::Needs(Permission::IssueCertificate);
     post "/api/v1/tenants/{tenant}/certificates/preview" => certificates::preview, Policy::Needs(Permission::IssueCertificate);
     post "/api/v1/tenants/{tenant}/certificates" => certificates::issue, Policy::Needs(Permission::IssueCertificate);

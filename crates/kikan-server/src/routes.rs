@@ -99,7 +99,7 @@ pub async fn list_tenants(State(state): State<AppState>) -> R<Json<Vec<TenantVie
     params(("tenant" = String, Path, description = "全国地方公共団体コード")),
     responses((status = 201, body = ChangeResult), (status = 404, body = ErrorBody),
               (status = 409, description = "Someone else changed the household first", body = ErrorBody),
-              (status = 422, body = ErrorBody)))]
+              (status = 422, body = ErrorBody), (status = 423, description = "抑止 (3.1): an error-level suppression holds this processing for a person or household concerned (E-SUPPRESS-001 異動入力, -002 証明書発行, -003 照会)", body = ErrorBody)))]
 pub async fn record_change(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
@@ -157,6 +157,7 @@ pub fn change_result(recorded: &record::Recorded) -> ChangeResult {
     if recorded.entry.late {
         warnings.push(record::LATE.to_string());
     }
+    warnings.extend(recorded.alerts.iter().cloned());
     ChangeResult {
         entry: EntryView::from(&recorded.entry),
         warnings,
@@ -167,7 +168,7 @@ pub fn change_result(recorded: &record::Recorded) -> ChangeResult {
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/persons/{id}", tag = "residents",
     params(("tenant" = String, Path), ("id" = i64, Path), AsOf),
-    responses((status = 200, body = PersonView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PersonView), (status = 404, body = ErrorBody), (status = 423, description = "抑止 (3.1): an error-level suppression holds this processing for a person or household concerned (E-SUPPRESS-001 異動入力, -002 証明書発行, -003 照会)", body = ErrorBody)))]
 pub async fn get_person(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
@@ -186,6 +187,10 @@ pub async fn get_person(
         }
         None => state.store.persons(tenant, &[id]).await?.pop(),
     };
+    // 照会抑止 (3.1): refused before anything is read out.
+    if let Some(found) = &person {
+        crate::suppress::inquiry(&state, &p, &[found]).await?;
+    }
     let detail = match &q.as_of {
         Some(d) => format!("住民票の参照({d}時点)"),
         None => "住民票の参照".into(),
@@ -200,12 +205,14 @@ pub async fn get_person(
     .await?;
     let person = person.ok_or_else(|| ApiError::not_found("住民"))?;
     let shield = Protection::of(&state, &p, &[person.id]).await?;
-    Ok(Json(shield.person(&person)))
+    let mut view = shield.person(&person);
+    crate::suppress::mark(&state, &p, std::slice::from_mut(&mut view), &[&person]).await?;
+    Ok(Json(view))
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/persons/{id}/history", tag = "residents",
     params(("tenant" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, body = PersonHistory), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PersonHistory), (status = 404, body = ErrorBody), (status = 423, description = "抑止 (3.1): an error-level suppression holds this processing for a person or household concerned (E-SUPPRESS-001 異動入力, -002 証明書発行, -003 照会)", body = ErrorBody)))]
 pub async fn person_history(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
@@ -215,6 +222,9 @@ pub async fn person_history(
     let tenant = p.tenant;
     let id = PersonId(path.1);
     let versions = state.store.person_versions(tenant, id).await?;
+    if let Some(last) = versions.last() {
+        crate::suppress::inquiry(&state, &p, &[&last.person]).await?;
+    }
     let found = if versions.is_empty() {
         vec![]
     } else {
@@ -246,7 +256,7 @@ pub async fn person_history(
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/households/{id}", tag = "residents",
     params(("tenant" = String, Path), ("id" = i64, Path), AsOf),
-    responses((status = 200, body = HouseholdView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = HouseholdView), (status = 404, body = ErrorBody), (status = 423, description = "抑止 (3.1): an error-level suppression holds this processing for a person or household concerned (E-SUPPRESS-001 異動入力, -002 証明書発行, -003 照会)", body = ErrorBody)))]
 pub async fn get_household(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
@@ -271,6 +281,10 @@ pub async fn get_household(
             None => None,
         },
     };
+    if let Some((_, members)) = &found {
+        let members: Vec<&kikan_domain::Person> = members.iter().collect();
+        crate::suppress::inquiry(&state, &p, &members).await?;
+    }
     let persons = found
         .as_ref()
         .map(|(_, m)| m.iter().map(|x| x.id.0).collect())
@@ -291,7 +305,7 @@ pub async fn get_household(
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/households/{id}/history", tag = "residents",
     params(("tenant" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, body = Vec<EntryView>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<EntryView>), (status = 404, body = ErrorBody), (status = 423, description = "抑止 (3.1): an error-level suppression holds this processing for a person or household concerned (E-SUPPRESS-001 異動入力, -002 証明書発行, -003 照会)", body = ErrorBody)))]
 pub async fn household_history(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
@@ -311,6 +325,16 @@ pub async fn household_history(
         .collect();
     persons.sort_unstable();
     persons.dedup();
+    if !entries.is_empty() {
+        kikan_app::suppress::enforce(
+            &*state.store,
+            &p.actor(),
+            kikan_domain::suppress::Process::Inquiry,
+            &[kikan_domain::suppress::Subject::Household(HouseholdId(id))],
+            state.clock.today(),
+        )
+        .await?;
+    }
     audit(
         &state,
         &p,
@@ -402,7 +426,10 @@ pub async fn search(
         search_detail(&q),
     )
     .await?;
-    Ok(Json(shown.into_iter().map(|h| shield.person(h)).collect()))
+    // 抑止 (3.1): a held record is marked in the results.
+    let mut views: Vec<PersonView> = shown.iter().map(|h| shield.person(h)).collect();
+    crate::suppress::mark(&state, &principal, &mut views, &shown).await?;
+    Ok(Json(views))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

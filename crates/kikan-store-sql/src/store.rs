@@ -5,6 +5,7 @@ use crate::{Engine, Q, Row, Tx};
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use kikan_domain::support::{MeasureId, SupportMeasure};
+use kikan_domain::suppress::{Subject, Suppression, SuppressionId};
 use kikan_domain::{Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId};
 use kikan_security::{AuditEvent, AuditRecord, Role};
 use kikan_store::accounts::{ApiToken, LoginState, OidcProvider, Session, StaffAccount};
@@ -230,6 +231,14 @@ const STAFF: &str =
 /// The columns of a ledger row (table alias `l`) that [`SqlStore::entry`] reads.
 const LEDGER_COLUMNS: &str = "l.seq, l.reason, l.effective_on, l.notified_on, l.recorded_at, \
     l.operator, l.late, l.entry, l.mac";
+/// A suppression's subject as its lookup columns hold it.
+fn subject_key(s: &Subject) -> (&'static str, i64) {
+    match s {
+        Subject::Person(p) => ("person", p.0),
+        Subject::Household(h) => ("household", h.0),
+    }
+}
+
 const AUDIT: &str = "SELECT seq, at, actor, action, event, prev_hash, hash FROM audit";
 const DRAFT: &str = "SELECT draft_id, status, created_by, created_at, request, intake,
     decided_by, decided_at, note, seq FROM drafts";
@@ -1168,6 +1177,91 @@ impl<E: Engine> Store for SqlStore<E> {
         .arg(key(tenant));
         let list = in_list(&mut q, persons.iter().map(|p| p.0));
         q.push(&format!(" AND p.person_id IN {list} ORDER BY m.measure_id"));
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
+    async fn add_suppression(
+        &self,
+        tenant: LocalGovCode,
+        s: &Suppression,
+    ) -> Result<(), StoreError> {
+        let (kind, id) = subject_key(&s.subject);
+        let q = Q::new(
+            "INSERT INTO suppressions (tenant_id, suppression_id, version, subject_kind, subject_id, data)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .arg(key(tenant))
+        .arg(s.id.0)
+        .arg(s.version as i64)
+        .arg(kind)
+        .arg(id)
+        .arg(json(s)?);
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn update_suppression(
+        &self,
+        tenant: LocalGovCode,
+        s: &Suppression,
+    ) -> Result<(), StoreError> {
+        let q = Q::new(
+            "UPDATE suppressions SET version = $3, data = $4
+             WHERE tenant_id = $1 AND suppression_id = $2 AND version = $3 - 1",
+        )
+        .arg(key(tenant))
+        .arg(s.id.0)
+        .arg(s.version as i64)
+        .arg(json(s)?);
+        self.write_one(tenant, q).await
+    }
+
+    async fn suppression(
+        &self,
+        tenant: LocalGovCode,
+        id: SuppressionId,
+    ) -> Result<Option<Suppression>, StoreError> {
+        let q =
+            Q::new("SELECT data FROM suppressions WHERE tenant_id = $1 AND suppression_id = $2")
+                .arg(key(tenant))
+                .arg(id.0);
+        let row = self.read_one(tenant, q).await?;
+        row.map(|r| decode(r.text("data")?)).transpose()
+    }
+
+    async fn suppressions(&self, tenant: LocalGovCode) -> Result<Vec<Suppression>, StoreError> {
+        let q =
+            Q::new("SELECT data FROM suppressions WHERE tenant_id = $1 ORDER BY suppression_id")
+                .arg(key(tenant));
+        let rows = self.read(tenant, q).await?;
+        let mut all: Vec<Suppression> = rows
+            .iter()
+            .map(|r| decode(r.text("data")?))
+            .collect::<Result<_, _>>()?;
+        all.sort_by_key(|s| (s.history.first().map(|e| e.at), s.id));
+        Ok(all)
+    }
+
+    async fn suppressions_for(
+        &self,
+        tenant: LocalGovCode,
+        subjects: &[Subject],
+    ) -> Result<Vec<Suppression>, StoreError> {
+        if subjects.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut q = Q::new("SELECT data FROM suppressions WHERE tenant_id = $1").arg(key(tenant));
+        let mut alternatives = Vec::new();
+        for s in subjects {
+            let (kind, id) = subject_key(s);
+            let (k, i) = (q.param(kind), q.param(id));
+            alternatives.push(format!("(subject_kind = {k} AND subject_id = {i})"));
+        }
+        q.push(&format!(
+            " AND ({}) ORDER BY suppression_id",
+            alternatives.join(" OR ")
+        ));
         let rows = self.read(tenant, q).await?;
         rows.iter().map(|r| decode(r.text("data")?)).collect()
     }

@@ -467,6 +467,37 @@ pub trait Store: Send + Sync + 'static {
         persons: &[PersonId],
     ) -> Result<Vec<SupportMeasure>, StoreError>;
 
+    // ---- 抑止 (3.1) ----
+
+    async fn add_suppression(
+        &self,
+        tenant: LocalGovCode,
+        s: &kikan_domain::suppress::Suppression,
+    ) -> Result<(), StoreError>;
+    /// Stores a changed suppression whose `version` is one more than the stored one
+    /// ([`StoreError::Conflict`] otherwise).
+    async fn update_suppression(
+        &self,
+        tenant: LocalGovCode,
+        s: &kikan_domain::suppress::Suppression,
+    ) -> Result<(), StoreError>;
+    async fn suppression(
+        &self,
+        tenant: LocalGovCode,
+        id: kikan_domain::suppress::SuppressionId,
+    ) -> Result<Option<kikan_domain::suppress::Suppression>, StoreError>;
+    /// Every suppression of the tenant, oldest first.
+    async fn suppressions(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Vec<kikan_domain::suppress::Suppression>, StoreError>;
+    /// The suppressions whose subject is one of `subjects`.
+    async fn suppressions_for(
+        &self,
+        tenant: LocalGovCode,
+        subjects: &[kikan_domain::suppress::Subject],
+    ) -> Result<Vec<kikan_domain::suppress::Suppression>, StoreError>;
+
     // ---- the issuance register (証明書交付簿) ----
 
     /// Takes the tenant's next 交付番号. A number taken and never recorded (the drawing

@@ -1,0 +1,432 @@
+//! 異動・発行・照会抑止 (3.1, j410): setting, listing (9.2, j1290; the feed of 3.2,
+//! j420), temporary release and release; and the markers on every view of a held
+//! record. The holds themselves are enforced in `kikan_app` (record, certificates) and
+//! on the reads here ([`inquiry`]).
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::dto::{DateView, PersonView, date_view};
+use crate::error::{ApiError, ApiJson as Json, ApiPath as Path, ApiQuery as Query, ErrorBody};
+use axum::Extension;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use kikan_domain::suppress::{Category, Level, Process, Subject, Suppression, SuppressionId};
+use kikan_domain::{DomainError, HouseholdId, Person, PersonId};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+type R<T> = Result<T, ApiError>;
+
+/// 照会抑止 before a record is shown: refused (423 `E-SUPPRESS-003`, audited) by an
+/// error-level suppression of 照会 on the person or their household.
+pub async fn inquiry(state: &AppState, p: &Principal, persons: &[&Person]) -> R<()> {
+    let subjects = kikan_app::suppress::subjects(persons, &[]);
+    kikan_app::suppress::enforce(
+        &*state.store,
+        &p.actor(),
+        Process::Inquiry,
+        &subjects,
+        state.clock.today(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Marks the views of `persons` with the suppressions in force on them (or their
+/// households), in one look-up.
+pub async fn mark(
+    state: &AppState,
+    p: &Principal,
+    views: &mut [PersonView],
+    persons: &[&Person],
+) -> R<()> {
+    let subjects = kikan_app::suppress::subjects(persons, &[]);
+    let held = state.store.suppressions_for(p.tenant, &subjects).await?;
+    let today = state.clock.today();
+    for (v, person) in views.iter_mut().zip(persons) {
+        let mine = [
+            Subject::Person(person.id),
+            Subject::Household(person.household_id),
+        ];
+        v.suppressions = held
+            .iter()
+            .filter(|s| s.in_force(today) && mine.contains(&s.subject))
+            .map(|s| marker(s, today))
+            .collect();
+    }
+    Ok(())
+}
+
+fn marker(s: &Suppression, today: NaiveDate) -> String {
+    let processes: Vec<&str> = s.processes.iter().map(|p| p.label()).collect();
+    let mut m = format!(
+        "抑止 {}: {}({})— {}",
+        s.id,
+        processes.join("・"),
+        s.level.label(),
+        s.reason
+    );
+    if s.temporarily_released(Utc::now()) {
+        m.push_str("(一時解除中)");
+    }
+    if s.ends_on.is_some_and(|e| today > e) {
+        m.push_str("(終了日経過・解除まで継続)");
+    }
+    m
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SubjectIn {
+    /// person or household.
+    pub kind: String,
+    /// 宛名番号 or 世帯番号.
+    pub id: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SuppressionIn {
+    pub subject: SubjectIn,
+    /// support (支援対象者) or other (その他); other when absent.
+    pub category: Option<String>,
+    /// Any of change (異動入力), certificate (証明書発行), inquiry (照会).
+    pub processes: Vec<String>,
+    /// error (エラー: refused) or alert (アラート: shown, allowed).
+    pub level: String,
+    pub reason: String,
+    /// 和暦 or 西暦; today when absent.
+    pub starts_on: Option<String>,
+    /// The end date (the suppression does not end on it; it is released explicitly).
+    pub ends_on: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuppressionView {
+    pub id: i64,
+    /// person or household.
+    pub subject_kind: String,
+    pub subject_id: i64,
+    /// 支援対象者 or その他.
+    pub category: String,
+    /// change, certificate, inquiry.
+    pub processes: Vec<String>,
+    pub process_labels: Vec<String>,
+    /// error or alert.
+    pub level: String,
+    pub reason: String,
+    pub starts_on: DateView,
+    pub ends_on: Option<DateView>,
+    pub released_on: Option<DateView>,
+    /// Holds today (its end date does not end it; a release does). Other systems
+    /// follow this: a temporary release never changes it.
+    pub in_force: bool,
+    /// Past its end date and not released.
+    pub past_end: bool,
+    /// While a temporary release runs: until when.
+    pub temporarily_released_until: Option<DateTime<Utc>>,
+    /// Its life: 設定, 一時解除, 解除.
+    pub history: Vec<SuppressionEventView>,
+    pub version: u64,
+    /// The last change (for feeds: `changed_since`).
+    pub changed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuppressionEventView {
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub by: String,
+    pub note: Option<String>,
+}
+
+fn view(s: &Suppression, today: NaiveDate) -> SuppressionView {
+    let now = Utc::now();
+    let (subject_kind, subject_id) = match s.subject {
+        Subject::Person(p) => ("person", p.0),
+        Subject::Household(h) => ("household", h.0),
+    };
+    SuppressionView {
+        id: s.id.0,
+        subject_kind: subject_kind.into(),
+        subject_id,
+        category: s.category.label().into(),
+        processes: s.processes.iter().map(|p| p.code().into()).collect(),
+        process_labels: s.processes.iter().map(|p| p.label().into()).collect(),
+        level: match s.level {
+            Level::Error => "error",
+            Level::Alert => "alert",
+        }
+        .into(),
+        reason: s.reason.clone(),
+        starts_on: date_view(s.starts_on),
+        ends_on: s.ends_on.map(date_view),
+        released_on: s.released_on.map(date_view),
+        in_force: s.in_force(today),
+        past_end: s.in_force(today) && s.ends_on.is_some_and(|e| today > e),
+        temporarily_released_until: s
+            .release
+            .as_ref()
+            .filter(|_| s.temporarily_released(now))
+            .map(|r| r.until),
+        history: s
+            .history
+            .iter()
+            .map(|e| SuppressionEventView {
+                at: e.at,
+                action: e.action.clone(),
+                by: e.by.clone(),
+                note: e.note.clone(),
+            })
+            .collect(),
+        version: s.version,
+        changed_at: s.history.last().map_or(now, |e| e.at),
+    }
+}
+
+fn date_in(s: &str, field: &str) -> R<NaiveDate> {
+    kikan_domain::wareki::parse_date(s).map_err(|e| ApiError::from(e).at(field))
+}
+
+fn invalid(field: &'static str, reason: String, at: &str) -> ApiError {
+    ApiError::from(DomainError::Invalid { field, reason }).at(at)
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/suppressions", tag = "support", request_body = SuppressionIn,
+    params(("tenant" = String, Path)),
+    responses((status = 201, body = SuppressionView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<SuppressionIn>,
+) -> R<(StatusCode, Json<SuppressionView>)> {
+    let today = state.clock.today();
+    let subject = match input.subject.kind.as_str() {
+        "person" => {
+            let id = PersonId(input.subject.id);
+            if state.store.persons(p.tenant, &[id]).await?.is_empty() {
+                return Err(
+                    ApiError::from(DomainError::PersonNotFound(id.to_string())).at("subject.id")
+                );
+            }
+            Subject::Person(id)
+        }
+        "household" => {
+            let id = HouseholdId(input.subject.id);
+            if state.store.households(p.tenant, &[id]).await?.is_empty() {
+                return Err(
+                    ApiError::from(DomainError::HouseholdNotFound(id.to_string())).at("subject.id"),
+                );
+            }
+            Subject::Household(id)
+        }
+        other => {
+            return Err(invalid(
+                "抑止の対象",
+                format!("「{other}」は person(個人)か household(世帯)にしてください"),
+                "subject.kind",
+            ));
+        }
+    };
+    let category = match input.category.as_deref().unwrap_or("other") {
+        "support" | "支援対象者" => Category::Support,
+        "other" | "その他" => Category::Other,
+        other => {
+            return Err(invalid(
+                "抑止の区分",
+                format!("「{other}」は support か other にしてください"),
+                "category",
+            ));
+        }
+    };
+    let mut processes = std::collections::BTreeSet::new();
+    for (i, code) in input.processes.iter().enumerate() {
+        let process = Process::parse(code).ok_or_else(|| {
+            invalid(
+                "抑止する処理",
+                format!("「{code}」は change(異動入力)・certificate(証明書発行)・inquiry(照会)のいずれかにしてください"),
+                &format!("processes[{i}]"),
+            )
+        })?;
+        processes.insert(process);
+    }
+    let level = match input.level.as_str() {
+        "error" | "エラー" => Level::Error,
+        "alert" | "アラート" => Level::Alert,
+        other => {
+            return Err(invalid(
+                "抑止レベル",
+                format!("「{other}」は error か alert にしてください"),
+                "level",
+            ));
+        }
+    };
+    let starts_on = match &input.starts_on {
+        Some(d) => date_in(d, "starts_on")?,
+        None => today,
+    };
+    let ends_on = input
+        .ends_on
+        .as_deref()
+        .map(|d| date_in(d, "ends_on"))
+        .transpose()?;
+    let s = Suppression::new(
+        SuppressionId(kikan_app::ids::new_id()),
+        subject,
+        category,
+        processes,
+        level,
+        &input.reason,
+        starts_on,
+        ends_on,
+        Utc::now(),
+        &p.actor,
+    )?;
+    state.store.add_suppression(p.tenant, &s).await?;
+    audit(
+        &state,
+        &p,
+        "suppress.add",
+        &s,
+        format!("抑止 {} を設定", s.id),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(view(&s, today))))
+}
+
+async fn audit(
+    state: &AppState,
+    p: &Principal,
+    action: &str,
+    s: &Suppression,
+    detail: String,
+) -> R<()> {
+    let persons = match s.subject {
+        Subject::Person(id) => vec![id.0],
+        Subject::Household(_) => vec![],
+    };
+    state
+        .store
+        .append_audit(p.tenant, &[p.event(action, persons, detail)])
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListParams {
+    /// Only those in force today (抑止対象者一覧).
+    pub in_force: Option<bool>,
+    /// Only those set or changed since (a feed for other systems, 3.2).
+    pub changed_since: Option<DateTime<Utc>>,
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/suppressions", tag = "support",
+    params(("tenant" = String, Path), ListParams), responses((status = 200, body = Vec<SuppressionView>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<ListParams>,
+) -> R<Json<Vec<SuppressionView>>> {
+    p.purpose()?;
+    let today = state.clock.today();
+    let views: Vec<SuppressionView> = state
+        .store
+        .suppressions(p.tenant)
+        .await?
+        .iter()
+        .filter(|s| q.in_force.is_none_or(|f| s.in_force(today) == f))
+        .map(|s| view(s, today))
+        .filter(|v| q.changed_since.is_none_or(|since| v.changed_at > since))
+        .collect();
+    let persons: Vec<i64> = views
+        .iter()
+        .filter(|v| v.subject_kind == "person")
+        .map(|v| v.subject_id)
+        .collect();
+    state
+        .store
+        .append_audit(
+            p.tenant,
+            &[p.event(
+                "suppress.list",
+                persons,
+                format!("抑止の一覧({}件)", views.len()),
+            )],
+        )
+        .await?;
+    Ok(Json(views))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TemporaryReleaseIn {
+    /// Minutes until the suppression holds again by itself (1 to 480; 30 when absent).
+    pub minutes: Option<i64>,
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReleaseIn {
+    pub note: Option<String>,
+}
+
+async fn change(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+    action: &str,
+    f: impl FnOnce(&mut Suppression, NaiveDate) -> Result<(), DomainError>,
+) -> R<Json<SuppressionView>> {
+    let today = state.clock.today();
+    let mut s = state
+        .store
+        .suppression(p.tenant, SuppressionId(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("抑止"))?;
+    f(&mut s, today)?;
+    state.store.update_suppression(p.tenant, &s).await?;
+    let last = s
+        .history
+        .last()
+        .map(|e| e.action.clone())
+        .unwrap_or_default();
+    audit(state, p, action, &s, format!("抑止 {} を{last}", s.id)).await?;
+    Ok(Json(view(&s, today)))
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/suppressions/{id}/release-temporarily", tag = "support", request_body = TemporaryReleaseIn,
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "一時解除: the suppression lets the work go on until the time runs out, then holds again by itself", body = SuppressionView),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn release_temporarily(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+    Json(input): Json<TemporaryReleaseIn>,
+) -> R<Json<SuppressionView>> {
+    let by = p.actor.clone();
+    let minutes = input.minutes.unwrap_or(30);
+    change(
+        &state,
+        &p,
+        path.1,
+        "suppress.release_temporarily",
+        |s, today| s.release_for(minutes, &input.reason, Utc::now(), today, &by),
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/suppressions/{id}/release", tag = "support", request_body = ReleaseIn,
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "解除: holds no more from today", body = SuppressionView),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn release(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+    Json(input): Json<ReleaseIn>,
+) -> R<Json<SuppressionView>> {
+    let by = p.actor.clone();
+    change(&state, &p, path.1, "suppress.release", |s, today| {
+        s.release(today, Utc::now(), &by, input.note)
+    })
+    .await
+}
