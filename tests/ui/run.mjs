@@ -304,6 +304,35 @@ try {
   await examiner.locator('.record').getByText('父', { exact: true }).waitFor();
   log('世帯主変更 with every 続柄 restated');
 
+  // 抑止: 審査 holds 一郎's certificates from his record; 窓口 sees the mark in search and
+  // on the record, and cannot issue; 解除 ends it.
+  await examiner.goto(personUrl);
+  await examiner.getByRole('link', { name: '抑止を設定' }).click();
+  await examiner.getByRole('heading', { name: '抑止', exact: true }).waitFor();
+  await lab(examiner, '理由').fill('裁判所の命令');
+  await examiner.getByLabel('異動入力').uncheck();
+  await examiner.getByRole('button', { name: '抑止を設定' }).click();
+  await examiner.getByText(/抑止 \d+ を設定しました/).waitFor();
+  await examiner.locator('table').getByText('裁判所の命令').waitFor();
+  await shot(examiner, 'suppress');
+  await clerk.goto(`${base}/ui/#/search?kana=${encodeURIComponent('みほん')}`);
+  await clerk.locator('tr', { hasText: '見本　一郎' }).getByText('抑止').waitFor();
+  await clerk.goto(personUrl);
+  await clerk.getByText(/証明書発行が抑止されています|証明書発行\(エラー\)/).first().waitFor();
+  const held = await clerk.evaluate(async (tenant) => {
+    const id = location.hash.split('/')[2];
+    const r = await fetch(`/api/v1/tenants/${tenant}/certificates/preview`, { method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('kikan.csrf'), 'X-Kikan-Purpose': encodeURIComponent('住民票の写しの交付') },
+      body: JSON.stringify({ kind: 'resident_copy', layout: 'individual', persons: [Number(id)], requester: { kind: 'self', person_id: Number(id) }, purpose: '確認', identity_check: '運転免許証' }) });
+    return [r.status, (await r.json()).code];
+  }, '149993');
+  assert.deepEqual(held, [423, 'E-SUPPRESS-002']);
+  await examiner.goto(`${base}/ui/#/suppress`);
+  await examiner.locator('tr', { hasText: '裁判所の命令' }).getByRole('button', { name: '解除', exact: true }).click();
+  await examiner.getByText(/抑止 \d+ を解除しました/).waitFor();
+  await examiner.getByText('抑止中の対象はありません。').waitFor();
+  log('抑止 set from the record: marked in search and on the record, certificates refused (423), then 解除');
+
   // 監査 sees the log; 管理者 manages accounts.
   const auditor = await signIn('kansa');
   await auditor.goto(`${base}/ui/#/audit`);

@@ -48,6 +48,13 @@ pub async fn add_staff(
     if name.trim().is_empty() {
         return Err(kikan_domain::DomainError::Missing { field: "氏名" }.into());
     }
+    if new.role == Role::System {
+        return Err(kikan_domain::DomainError::Invalid {
+            field: "役割",
+            reason: "連携システムの役割はAPIトークン専用です(職員には付けられません)".into(),
+        }
+        .into());
+    }
     plain_name(name, "氏名")?;
     let password_hash = kikan_security::password::hash(new.password).map_err(|e| {
         kikan_domain::DomainError::Invalid {
@@ -75,6 +82,7 @@ pub async fn add_staff(
         created_at: chrono::Utc::now(),
         awaiting_approval: awaiting,
         approved_by: None,
+        hidden_items: Default::default(),
     };
     store.add_staff(tenant, &account).await?;
     Ok(NewStaff {
@@ -132,6 +140,8 @@ pub struct NewToken<'a> {
     pub days: u32,
     /// The staff member making it (None on the command line).
     pub created_by: Option<i64>,
+    /// 10.4: items the system does not see.
+    pub hidden_items: std::collections::BTreeSet<kikan_security::Item>,
 }
 
 /// Creates an API token for a system at once; returns the token (shown once) and the
@@ -199,6 +209,7 @@ fn token_record(new: &NewToken<'_>) -> Result<(String, ApiToken), kikan_store::S
         revoked: false,
         sealed: None,
         approved_by: None,
+        hidden_items: new.hidden_items.clone(),
     };
     Ok((token, record))
 }

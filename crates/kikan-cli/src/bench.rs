@@ -158,6 +158,7 @@ async fn target(
             role: Role::Examiner,
             days: 1,
             created_by: None,
+            hidden_items: Default::default(),
         },
     )
     .await?;

@@ -782,6 +782,7 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                 role,
                 days,
                 created_by: None,
+                hidden_items: Default::default(),
             };
             let (token, _) = kikan_app::accounts::add_api_token(&*store, tenant, new).await?;
             println!("{token}");

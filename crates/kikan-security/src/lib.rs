@@ -16,7 +16,7 @@ pub mod token;
 pub mod totp;
 
 pub use audit::{AuditEvent, AuditRecord, Outcome};
-pub use roles::{Permission, Role};
+pub use roles::{Item, Permission, Role};
 
 /// A failure of a security check, with a stable code for the API.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -15,6 +15,10 @@ pub enum Role {
     Admin,
     /// 監査: audit. Reads the audit log only.
     Auditor,
+    /// 連携システム: another business system (税務, 国保 …) reading the register through an
+    /// API token: residents and extractions, never a change, a certificate or a
+    /// protected address; the items it sees can be narrowed per token ([`Item`]).
+    System,
 }
 
 /// What a request needs.
@@ -49,7 +53,13 @@ pub enum Permission {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Reception, Role::Examiner, Role::Admin, Role::Auditor];
+    pub const ALL: [Role; 5] = [
+        Role::Reception,
+        Role::Examiner,
+        Role::Admin,
+        Role::Auditor,
+        Role::System,
+    ];
 
     /// The policy: which role may do what.
     pub fn allows(self, p: Permission) -> bool {
@@ -71,6 +81,7 @@ impl Role {
             ),
             Role::Admin => matches!(p, ManageAccounts | RunCheck),
             Role::Auditor => matches!(p, ReadAudit),
+            Role::System => matches!(p, ReadResidents | Export),
         }
     }
 
@@ -88,6 +99,7 @@ impl Role {
             Role::Examiner => "examiner",
             Role::Admin => "admin",
             Role::Auditor => "auditor",
+            Role::System => "system",
         }
     }
 
@@ -98,6 +110,7 @@ impl Role {
             Role::Examiner => "審査",
             Role::Admin => "管理者",
             Role::Auditor => "監査",
+            Role::System => "連携システム",
         }
     }
 
@@ -108,6 +121,66 @@ impl Role {
             .into_iter()
             .find(|r| r.code() == s || r.label() == s)
     }
+}
+
+/// 10.4 (j1390): the items each person's (or system's) screens can be set to hide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Item {
+    /// 戸籍の表示: 本籍 and 筆頭者.
+    Honseki,
+    /// 個人番号 (whether one is held; the number itself is never shown).
+    IndividualNumber,
+    /// 住民票コード.
+    JuminhyoCode,
+    /// 在留資格等: status, period, its expiry and the card number.
+    ResidenceStatus,
+}
+
+impl Item {
+    pub const ALL: [Item; 4] = [
+        Item::Honseki,
+        Item::IndividualNumber,
+        Item::JuminhyoCode,
+        Item::ResidenceStatus,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Item::Honseki => "honseki",
+            Item::IndividualNumber => "individual_number",
+            Item::JuminhyoCode => "juminhyo_code",
+            Item::ResidenceStatus => "residence_status",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Item::Honseki => "戸籍の表示",
+            Item::IndividualNumber => "個人番号",
+            Item::JuminhyoCode => "住民票コード",
+            Item::ResidenceStatus => "在留資格等",
+        }
+    }
+
+    /// Parses a code or a label.
+    pub fn parse(s: &str) -> Option<Item> {
+        let s = s.trim();
+        Item::ALL
+            .into_iter()
+            .find(|i| i.code() == s || i.label() == s)
+    }
+}
+
+/// A set of hidden items as stored (a JSON array of codes); an unreadable value hides
+/// everything rather than nothing.
+pub fn items_from_json(s: &str) -> std::collections::BTreeSet<Item> {
+    serde_json::from_str(s).unwrap_or_else(|_| Item::ALL.into_iter().collect())
+}
+
+/// The stored form of a set of hidden items.
+pub fn items_to_json(items: &std::collections::BTreeSet<Item>) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
 }
 
 impl Permission {
@@ -174,6 +247,7 @@ mod tests {
             ),
             (Role::Admin, &[ManageAccounts, RunCheck]),
             (Role::Auditor, &[ReadAudit]),
+            (Role::System, &[ReadResidents, Export]),
         ];
         for (role, allowed) in expect {
             for p in Permission::ALL {
@@ -189,6 +263,9 @@ mod tests {
             .filter(|r| !r.sees_personal_data())
             .collect();
         assert_eq!(blind, vec![Role::Admin]);
+        // A system only reads.
+        assert!(Role::System.sees_personal_data());
+        assert!(!Role::System.allows(Permission::DraftChange));
         // Who manages accounts never approves them.
         for r in Role::ALL {
             assert!(!(r.allows(Permission::ManageAccounts) && r.allows(Permission::ApproveAccess)));

@@ -36,6 +36,8 @@ pub struct StaffView {
     pub locked: bool,
     /// 承認待ち: asked for by an administrator, not usable until approved.
     pub awaiting_approval: bool,
+    /// 10.4: items hidden on this person's screens (codes).
+    pub hidden_items: Vec<String>,
 }
 
 impl From<&kikan_store::accounts::StaffAccount> for StaffView {
@@ -48,6 +50,7 @@ impl From<&kikan_store::accounts::StaffAccount> for StaffView {
             active: a.active,
             locked: a.locked_until.is_some_and(|t| t > Utc::now()),
             awaiting_approval: a.awaiting_approval,
+            hidden_items: a.hidden_items.iter().map(|i| i.code().into()).collect(),
         }
     }
 }
@@ -460,6 +463,58 @@ pub async fn approve_staff(
     Ok(Json(NewStaffView::of(approved, p.tenant)))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ItemsIn {
+    /// The items to hide on this person's screens: honseki (戸籍の表示),
+    /// individual_number (個人番号), juminhyo_code (住民票コード), residence_status
+    /// (在留資格等); empty shows them all.
+    pub hidden_items: Vec<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/staff/{login}/items", tag = "accounts", request_body = ItemsIn,
+    params(("tenant" = String, Path), ("login" = String, Path)),
+    responses((status = 200, description = "10.4 操作権限設定: the items hidden on every screen of this staff member, from their next request", body = StaffView),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_items(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, String)>,
+    Json(input): Json<ItemsIn>,
+) -> R<Json<StaffView>> {
+    let login = path.1;
+    let hidden = items_in(&input.hidden_items, "hidden_items")?;
+    let mut staff = state
+        .store
+        .staff_by_login(p.tenant, &login)
+        .await?
+        .ok_or_else(|| ApiError::not_found("職員"))?;
+    state
+        .store
+        .set_staff_items(p.tenant, staff.id, &hidden)
+        .await?;
+    let labels: Vec<&str> = hidden.iter().map(|i| i.label()).collect();
+    state
+        .store
+        .append_audit(
+            p.tenant,
+            &[p.event(
+                "staff.items",
+                vec![],
+                format!(
+                    "職員 {login} の非表示項目を設定: {}",
+                    if labels.is_empty() {
+                        "なし".to_string()
+                    } else {
+                        labels.join("・")
+                    }
+                ),
+            )],
+        )
+        .await?;
+    staff.hidden_items = hidden;
+    Ok(Json(StaffView::from(&staff)))
+}
+
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/staff/{login}/deactivate", tag = "accounts",
     params(("tenant" = String, Path), ("login" = String, Path)),
     responses((status = 204, description = "Deactivated; their sessions end"), (status = 404, body = ErrorBody)))]
@@ -495,6 +550,28 @@ pub struct TokenIn {
     pub role: String,
     /// Days until it expires: 1 to 365, 90 when not given.
     pub days: Option<u32>,
+    /// 10.4: items the system does not see: honseki (戸籍の表示), individual_number,
+    /// juminhyo_code, residence_status (在留資格等).
+    #[serde(default)]
+    pub hidden_items: Vec<String>,
+}
+
+/// Items named by code or label (10.4).
+fn items_in(names: &[String], field: &str) -> R<std::collections::BTreeSet<kikan_security::Item>> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            kikan_security::Item::parse(n).ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "E-CODE-006",
+                    format!("項目「{n}」は表示を制御できる項目ではありません(戸籍の表示・個人番号・住民票コード・在留資格等)"),
+                )
+                .at(format!("{field}[{i}]"))
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -522,6 +599,7 @@ pub async fn add_token(
         role,
         days,
         created_by: p.staff_id,
+        hidden_items: items_in(&input.hidden_items, "hidden_items")?,
     };
     let (token, stored) =
         kikan_app::accounts::request_api_token(&*state.store, &state.keys, p.tenant, new).await?;
@@ -576,6 +654,8 @@ pub struct TokenView {
     pub awaiting_approval: bool,
     /// The login of the staff member who approved it.
     pub approved_by: Option<String>,
+    /// 10.4: items the system does not see (codes).
+    pub hidden_items: Vec<String>,
 }
 
 impl TokenView {
@@ -600,6 +680,7 @@ impl TokenView {
             usable: t.usable(now),
             awaiting_approval: t.awaiting_approval(now),
             approved_by: login(t.approved_by),
+            hidden_items: t.hidden_items.iter().map(|i| i.code().into()).collect(),
         }
     }
 }

@@ -107,6 +107,9 @@ pub struct Principal {
     pub session: Option<String>,
     /// The signed-in staff member's account (None for API tokens).
     pub staff_id: Option<i64>,
+    /// 10.4: the items hidden on this caller's screens (set per staff member and per
+    /// API token).
+    pub hidden: std::collections::BTreeSet<kikan_security::Item>,
 }
 
 /// Who a credential belongs to.
@@ -115,6 +118,7 @@ struct Caller {
     role: Role,
     session: Option<String>,
     staff_id: Option<i64>,
+    hidden: std::collections::BTreeSet<kikan_security::Item>,
 }
 
 impl Principal {
@@ -246,6 +250,7 @@ async fn authenticate(
             role: t.role,
             session: None,
             staff_id: None,
+            hidden: t.hidden_items,
         });
     }
     // Unknown, expired and other municipalities' credentials look the same.
@@ -298,6 +303,7 @@ async fn session_principal(
         role: staff.role,
         session: Some(s.token_hash),
         staff_id: Some(staff.id),
+        hidden: staff.hidden_items,
     })
 }
 
@@ -361,6 +367,7 @@ pub async fn authorize(
         role,
         session,
         staff_id,
+        hidden,
     } = match authenticate(&state, tenant, &method, &headers).await {
         Ok(p) => p,
         Err(err) => {
@@ -393,6 +400,7 @@ pub async fn authorize(
         client,
         session,
         staff_id,
+        hidden,
     });
     Ok(next.run(req).await)
 }

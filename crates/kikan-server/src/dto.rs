@@ -846,6 +846,81 @@ pub struct PersonView {
     /// 抑止 in force on this person or their household (3.1: search results and views
     /// show that a record is held): what each holds, how, and why.
     pub suppressions: Vec<String>,
+    /// 10.4: the items hidden from this caller (codes), their fields left empty.
+    pub hidden_items: Vec<String>,
+}
+
+/// What a hidden item's value reads as where a field must hold text.
+pub const NOT_SHOWN: &str = "(表示権限がありません)";
+
+/// The JSON keys of a change's details that carry each item.
+fn item_keys(item: kikan_security::Item) -> &'static [&'static str] {
+    use kikan_security::Item::*;
+    match item {
+        Honseki => &["honseki", "honseki_head"],
+        IndividualNumber => &["individual_number"],
+        JuminhyoCode => &["juminhyo_code"],
+        ResidenceStatus => &[
+            "status",
+            "period",
+            "expires_on",
+            "card_number",
+            "residence_status",
+        ],
+    }
+}
+
+/// Replaces, anywhere in `v`, the values of the keys that carry a hidden item.
+fn scrub(v: &mut serde_json::Value, keys: &[&str]) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, val) in map.iter_mut() {
+                if keys.contains(&k.as_str()) && !val.is_null() {
+                    *val = serde_json::Value::String(NOT_SHOWN.into());
+                } else {
+                    scrub(val, keys);
+                }
+            }
+        }
+        serde_json::Value::Array(list) => list.iter_mut().for_each(|x| scrub(x, keys)),
+        _ => {}
+    }
+}
+
+impl PersonView {
+    /// 10.4: empties the items hidden from this caller, and says which.
+    pub fn hide(&mut self, hidden: &std::collections::BTreeSet<kikan_security::Item>) {
+        use kikan_security::Item::*;
+        for item in hidden {
+            match item {
+                Honseki => {
+                    self.honseki = None;
+                    self.honseki_head = None;
+                }
+                IndividualNumber => self.has_individual_number = false,
+                JuminhyoCode => self.juminhyo_code = None,
+                ResidenceStatus => {
+                    if let Some(f) = self.foreign.as_mut() {
+                        f.status = None;
+                        f.period = None;
+                        f.expires_on = None;
+                        f.card_number = None;
+                    }
+                }
+            }
+        }
+        self.hidden_items = hidden.iter().map(|i| i.code().into()).collect();
+    }
+}
+
+impl EntryView {
+    /// 10.4: empties, in the change's details, the items hidden from this caller.
+    pub fn hide(&mut self, hidden: &std::collections::BTreeSet<kikan_security::Item>) {
+        let keys: Vec<&str> = hidden.iter().flat_map(|i| item_keys(*i)).copied().collect();
+        if !keys.is_empty() {
+            scrub(&mut self.change, &keys);
+        }
+    }
 }
 
 /// A support measure as a protected person's record shows it.
@@ -979,6 +1054,7 @@ impl From<&Person> for PersonView {
             address_withheld: false,
             support_measures: vec![],
             suppressions: vec![],
+            hidden_items: vec![],
         }
     }
 }

@@ -24,13 +24,17 @@ type R<T> = Result<T, ApiError>;
 
 /// The 支援措置 rule (`kikan_app::protect`) for one request: who among some persons is
 /// protected today, and whether this caller may see their addresses.
-pub struct Protection(protect::Protection);
+pub struct Protection(
+    protect::Protection,
+    std::collections::BTreeSet<kikan_security::Item>,
+);
 
 impl Protection {
     pub async fn of(state: &AppState, p: &Principal, persons: &[PersonId]) -> R<Protection> {
         let today = state.clock.today();
         Ok(Protection(
             protect::Protection::of(&*state.store, &p.actor(), persons, today).await?,
+            p.hidden.clone(),
         ))
     }
 
@@ -47,24 +51,31 @@ impl Protection {
         self.0.withholds()
     }
 
+    /// A person as this caller may see them: the 支援措置 rule, then the items hidden
+    /// from this caller (10.4).
     pub fn person(&self, p: &Person) -> PersonView {
-        PersonView::from(&self.0.person(p))
+        let mut v = PersonView::from(&self.0.person(p));
+        v.hide(&self.1);
+        v
     }
 
     /// A household with a protected member: its address (the members' too) is withheld.
     pub fn household(&self, h: &Household, members: &[Person]) -> HouseholdView {
         let (h, members) = self.0.household(h, members);
-        household_view(&h, &members)
+        let mut v = household_view(&h, &members);
+        v.members.iter_mut().for_each(|m| m.hide(&self.1));
+        v
     }
 
     pub fn entries(&self, entries: Vec<EntryView>) -> Vec<EntryView> {
-        if !self.withholds() {
-            return entries;
-        }
+        let withhold = self.withholds();
         entries
             .into_iter()
             .map(|mut e| {
-                e.withhold();
+                if withhold {
+                    e.withhold();
+                }
+                e.hide(&self.1);
                 e
             })
             .collect()

@@ -68,6 +68,7 @@ const japanToday = () => new Date(Date.now() + 9 * 3600 * 1000).toISOString().sl
 function badges(p) {
   return [
     p.support_measure ? h('span', { class: 'badge badge-support', title: '支援措置対象者' }, '支援措置') : null,
+    (p.suppressions || []).length ? h('span', { class: 'badge badge-late', title: p.suppressions.join('\n') }, '抑止') : null,
     p.register === 'B' ? h('span', { class: 'badge badge-removed' }, '除票') : null,
     p.has_variation_sequence ? h('span', { class: 'badge badge-ivs', title: '異体字(IVS)を含む氏名' }, '異体字') : null,
   ];
@@ -198,6 +199,7 @@ const MENU = [
   ['#/audit', '監査ログ', 'read_audit'],
   ['#/staff', '職員管理', 'manage_accounts'],
   ['#/access', 'アクセス承認', 'approve_access'],
+  ['#/suppress', '抑止', 'manage_suppression'],
 ];
 function drawNav() {
   const here = location.hash.split('?')[0];
@@ -274,12 +276,14 @@ async function personScreen(main, id, q) {
       p.address_withheld ? '住所は表示しません。証明書の交付・閲覧は審査担当の判断が必要です。' : '証明書の交付・閲覧の請求には支援措置の確認が必要です。',
       can('approve_exception') ? h('a', { href: '#/support' }, ' 支援措置の内容を見る') : null) : null,
     ...(p.support_measures || []).filter((m) => m.alert).map((m) => banner('warning', '支援措置の期間', ` ${m.alert}`)),
+    ...(p.suppressions || []).map((t) => banner('warning', '抑止対象', ` ${t}`)),
     asOfForm,
     h('div', { class: 'columns' },
       h('section', { 'aria-labelledby': 'rec-h' }, h('h2', { id: 'rec-h' }, '記載事項'), recordList(p),
         h('div', { class: 'actions' },
           can('issue_certificate') ? h('a', { class: 'button button-primary', href: `#/certificate?household=${p.household_id}&person=${p.id}` }, '証明書を交付') : null,
           can('draft_change') && p.register === 'A' ? h('a', { class: 'button button-secondary', href: `#/change/relocation?household=${p.household_id}` }, '転居を受付') : null,
+          can('manage_suppression') ? h('a', { class: 'button button-secondary', href: `#/suppress?person=${p.id}` }, '抑止を設定') : null,
           can('draft_change') && p.register === 'A' ? h('a', { class: 'button button-secondary', href: `#/change/household?household=${p.household_id}` }, 'その他の異動を受付') : null)),
       h('section', { 'aria-labelledby': 'hh-h' }, h('h2', { id: 'hh-h' }, '世帯'),
         hh.ok ? [h('p', {}, `住所: ${hh.data.address.line}`),
@@ -771,8 +775,21 @@ async function staffScreen(main) {
     const fresh = await api('GET', '/staff');
     if (fresh.ok) show(tbody, ...staffRows(fresh.data));
   });
+  // 10.4 操作権限設定: the items hidden on a staff member's screens.
+  const ITEMS = [['honseki', '戸籍の表示'], ['individual_number', '個人番号'], ['juminhyo_code', '住民票コード'], ['residence_status', '在留資格等']];
+  const itemsCell = (s) => {
+    const boxes = ITEMS.map(([code, label]) => h('label', { class: 'check' },
+      h('input', { type: 'checkbox', name: `hide-${s.login}-${code}`, value: code, checked: (s.hidden_items || []).includes(code) }), `${label}を隠す`));
+    return h('td', {}, h('div', { class: 'row' }, ...boxes),
+      h('button', { class: 'button button-text', type: 'button', onclick: async () => {
+        const hidden = boxes.map((b) => b.querySelector('input')).filter((i) => i.checked).map((i) => i.value);
+        const r = await api('POST', `/staff/${encodeURIComponent(s.login)}/items`, { hidden_items: hidden });
+        show(out, r.ok ? banner('success', `${s.name} さんの表示項目を保存しました`) : banner('error', r.data.message, ` (${r.data.code})`));
+      } }, '表示項目を保存'));
+  };
   const staffRows = (rows) => rows.map((s) => h('tr', {}, h('td', {}, s.login), h('td', {}, s.name), h('td', {}, s.role_label || s.role),
     h('td', {}, s.awaiting_approval ? '承認待ち' : s.active === false ? '停止' : '有効', s.locked ? h('span', { class: 'badge badge-late' }, 'ロック中') : null),
+    itemsCell(s),
     h('td', {}, (s.active !== false || s.awaiting_approval) && s.login !== S.me.actor ? h('button', { class: 'button button-text', type: 'button', onclick: async () => {
       const r = await api('POST', `/staff/${encodeURIComponent(s.login)}/deactivate`, {});
       if (!r.ok) { show(out, banner('error', r.data.message)); return; }
@@ -780,7 +797,7 @@ async function staffScreen(main) {
     } }, s.awaiting_approval ? '取下げ' : '利用停止') : null)));
   const tbody = h('tbody', {}, staffRows(list));
   show(main, h('h1', {}, '職員管理'),
-    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['職員ID', '氏名', '役割', '状態', '操作'].map((t) => h('th', { scope: 'col' }, t)))), tbody),
+    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['職員ID', '氏名', '役割', '状態', '非表示項目', '操作'].map((t) => h('th', { scope: 'col' }, t)))), tbody),
     h('h2', {}, '職員の追加'), form);
 }
 
@@ -814,6 +831,66 @@ async function accessScreen(main) {
           h('td', {}, h('button', { class: 'button button-text', type: 'button', onclick: () => approve(`/tokens/${t.id}/approve`, `「${t.name}」`) }, '承認')))))));
 }
 
+// 異動・発行・照会抑止 (3.1): the suppressions in force (抑止対象者一覧, 9.2), each with
+// its temporary release (一時解除: a reason and a time, after which it holds again by
+// itself) and its release (解除); and a form to set one on a person or a household.
+async function suppressScreen(main, q) {
+  const res = await api('GET', '/suppressions?in_force=true');
+  const list = res.ok ? res.data : [];
+  const out = h('div', { 'aria-live': 'polite', id: 'suppress-out' });
+  async function step(path, body) {
+    const r = await api('POST', path, body);
+    if (!r.ok) { show($('#suppress-out'), banner('error', r.data.message, ` (${r.data.code})`)); return; }
+    await route();
+    const last = r.data.history[r.data.history.length - 1];
+    show($('#suppress-out'), banner('success', `抑止 ${r.data.id} を${last ? last.action : '更新'}しました`));
+  }
+  const rows = list.map((x) => {
+    const reason = h('input', { type: 'text', name: `reason-${x.id}`, 'aria-label': `抑止 ${x.id} の一時解除の理由` });
+    const minutes = h('select', { name: `minutes-${x.id}`, 'aria-label': `抑止 ${x.id} の一時解除の時間` },
+      [['15', '15分'], ['30', '30分'], ['60', '60分']].map(([val, l]) => h('option', { value: val, selected: val === '30' ? true : null }, l)));
+    return h('tr', {}, h('td', {}, x.id),
+      h('td', {}, x.subject_kind === 'person' ? h('a', { href: `#/person/${x.subject_id}` }, `個人 ${x.subject_id}`) : `世帯 ${x.subject_id}`),
+      h('td', {}, x.category), h('td', {}, x.process_labels.join('・')), h('td', {}, x.level === 'error' ? 'エラー' : 'アラート'),
+      h('td', {}, x.reason),
+      h('td', {}, `${x.starts_on.wareki}〜${x.ends_on ? x.ends_on.wareki : ''}`, x.past_end ? h('div', { class: 'hint' }, '終了日経過(解除まで継続)') : null),
+      h('td', {}, x.temporarily_released_until ? `一時解除中(${jst(x.temporarily_released_until)}まで)` : '抑止中'),
+      h('td', {},
+        can('release_suppression') && x.level === 'error' ? h('div', { class: 'row' }, reason, minutes,
+          h('button', { class: 'button button-text', type: 'button', onclick: () => step(`/suppressions/${x.id}/release-temporarily`, { reason: reason.value, minutes: Number(minutes.value) }) }, '一時解除')) : null,
+        h('button', { class: 'button button-text', type: 'button', onclick: () => step(`/suppressions/${x.id}/release`, { note: '解除' }) }, '解除')));
+  });
+  const form = h('form', { novalidate: true },
+    h('div', { class: 'row' },
+      field('対象', select('kind', [['person', '個人(宛名番号)'], ['household', '世帯(世帯番号)']], 'subject.kind')),
+      field('番号', text('subject_id', 'subject.id', { inputmode: 'numeric', value: q.get('person') || '' }), { required: true }),
+      field('区分', select('category', [['other', 'その他'], ['support', '支援対象者']], 'category')),
+      field('レベル', select('level', [['error', 'エラー(処理不可)'], ['alert', 'アラート(処理可)']], 'level'))),
+    h('fieldset', {}, h('legend', {}, '抑止する処理'),
+      checkbox('p_change', '異動入力', 'change', true), checkbox('p_certificate', '証明書発行', 'certificate', true), checkbox('p_inquiry', '照会', 'inquiry', false)),
+    h('div', { class: 'row' },
+      field('理由', text('reason', 'reason'), { required: true }),
+      field('開始日', text('starts_on', 'starts_on'), { hint: '空欄なら本日' }),
+      field('終了日', text('ends_on', 'ends_on'), { hint: '終了日を過ぎても解除するまで抑止は続きます' })),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '抑止を設定')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const processes = ['change', 'certificate', 'inquiry'].filter((p) => form.elements[`p_${p}`].checked);
+    const r = await api('POST', '/suppressions', { subject: { kind: v(form, 'kind'), id: Number(v(form, 'subject_id')) },
+      category: v(form, 'category'), level: v(form, 'level'), processes, reason: v(form, 'reason'),
+      starts_on: opt(v(form, 'starts_on')), ends_on: opt(v(form, 'ends_on')) });
+    if (!r.ok) return showError(form, r);
+    await route();
+    show($('#suppress-out'), banner('success', `抑止 ${r.data.id} を設定しました`));
+  });
+  show(main, h('h1', {}, '抑止'), !res.ok ? banner('error', res.data.message) : null, out,
+    h('h2', {}, '抑止対象者一覧'),
+    list.length === 0 ? h('p', {}, '抑止中の対象はありません。') :
+      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['番号', '対象', '区分', '処理', 'レベル', '理由', '期間', '状態', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, rows)),
+    h('h2', {}, '抑止の設定'), form);
+}
+
 // ---------- routing ----------
 async function render(message) {
   const main = $('#main');
@@ -834,6 +911,7 @@ async function render(message) {
     audit: () => auditScreen(main),
     staff: () => staffScreen(main),
     access: () => accessScreen(main),
+    suppress: () => suppressScreen(main, q),
   };
   const screen = screens[parts[0]] || screens.search;
   delete main.dataset.loaded;

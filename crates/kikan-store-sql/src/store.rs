@@ -226,8 +226,8 @@ fn in_list(q: &mut Q, ids: impl Iterator<Item = i64>) -> String {
 
 const STAFF: &str =
     "SELECT staff_id, login, name, role, password_hash, totp_secret, totp_last_step,
-    failed_logins, locked_until, active, oidc_subject, created_at, awaiting_approval, approved_by
-    FROM staff";
+    failed_logins, locked_until, active, oidc_subject, created_at, awaiting_approval, approved_by,
+    hidden_items FROM staff";
 /// The columns of a ledger row (table alias `l`) that [`SqlStore::entry`] reads.
 const LEDGER_COLUMNS: &str = "l.seq, l.reason, l.effective_on, l.notified_on, l.recorded_at, \
     l.operator, l.late, l.entry, l.mac";
@@ -264,12 +264,13 @@ fn staff_of(r: &Row) -> Result<StaffAccount, StoreError> {
         created_at: r.get("created_at")?,
         awaiting_approval: r.get("awaiting_approval")?,
         approved_by: r.get("approved_by")?,
+        hidden_items: kikan_security::roles::items_from_json(r.text("hidden_items")?),
     })
 }
 
 const TOKEN: &str =
     "SELECT token_hash, name, role, created_at, revoked, expires_at, created_by, sealed_token,
-    approved_by FROM api_tokens";
+    approved_by, hidden_items FROM api_tokens";
 
 fn token_of(r: &Row) -> Result<ApiToken, StoreError> {
     let created_at: chrono::DateTime<chrono::Utc> = r.get("created_at")?;
@@ -285,6 +286,7 @@ fn token_of(r: &Row) -> Result<ApiToken, StoreError> {
         revoked: r.get("revoked")?,
         sealed: r.get("sealed_token")?,
         approved_by: r.get("approved_by")?,
+        hidden_items: kikan_security::roles::items_from_json(r.text("hidden_items")?),
     })
 }
 
@@ -684,8 +686,8 @@ impl<E: Engine> Store for SqlStore<E> {
         let q = Q::new(
             "INSERT INTO staff (tenant_id, staff_id, login, name, role, password_hash, totp_secret,
                 totp_last_step, failed_logins, locked_until, active, oidc_subject, created_at,
-                awaiting_approval, approved_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                awaiting_approval, approved_by, hidden_items)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .arg(key(tenant))
         .arg(a.id)
@@ -701,7 +703,8 @@ impl<E: Engine> Store for SqlStore<E> {
         .arg(&a.oidc_subject)
         .arg(a.created_at)
         .arg(a.awaiting_approval)
-        .arg(a.approved_by);
+        .arg(a.approved_by)
+        .arg(kikan_security::roles::items_to_json(&a.hidden_items));
         self.write(tenant, vec![q], || {
             StoreError::Exists(format!("ログイン名 {}", a.login))
         })
@@ -802,6 +805,20 @@ impl<E: Engine> Store for SqlStore<E> {
         Ok(())
     }
 
+    async fn set_staff_items(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        hidden: &std::collections::BTreeSet<kikan_security::Item>,
+    ) -> Result<(), StoreError> {
+        let q = Q::new("UPDATE staff SET hidden_items = $3 WHERE tenant_id = $1 AND staff_id = $2")
+            .arg(key(tenant))
+            .arg(id)
+            .arg(kikan_security::roles::items_to_json(hidden));
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
+    }
+
     async fn approve_staff(
         &self,
         tenant: LocalGovCode,
@@ -880,8 +897,8 @@ impl<E: Engine> Store for SqlStore<E> {
         let q = Q::new(
             "INSERT INTO api_tokens
                (tenant_id, token_hash, name, role, created_at, revoked, expires_at, created_by,
-                sealed_token, approved_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                sealed_token, approved_by, hidden_items)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .arg(key(tenant))
         .arg(&k.token_hash)
@@ -892,7 +909,8 @@ impl<E: Engine> Store for SqlStore<E> {
         .arg(k.expires_at)
         .arg(k.created_by)
         .arg(&k.sealed)
-        .arg(k.approved_by);
+        .arg(k.approved_by)
+        .arg(kikan_security::roles::items_to_json(&k.hidden_items));
         self.write(tenant, vec![q], || StoreError::Conflict).await?;
         Ok(())
     }

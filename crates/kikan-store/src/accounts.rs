@@ -2,7 +2,8 @@
 //! themselves (passwords, second factor, roles) live in `kikan-security`.
 
 use chrono::{DateTime, Utc};
-use kikan_security::Role;
+use kikan_security::{Item, Role};
+use std::collections::BTreeSet;
 
 /// A staff member's account in one municipality.
 #[derive(Clone, PartialEq, Eq)]
@@ -30,6 +31,8 @@ pub struct StaffAccount {
     pub awaiting_approval: bool,
     /// Who approved it (None: needed no approval).
     pub approved_by: Option<i64>,
+    /// 10.4: items hidden on this person's screens.
+    pub hidden_items: BTreeSet<Item>,
 }
 
 impl std::fmt::Debug for StaffAccount {
@@ -82,6 +85,8 @@ pub struct ApiToken {
     pub sealed: Option<String>,
     /// Who approved it (None: needed no approval).
     pub approved_by: Option<i64>,
+    /// 10.4: items this system does not see (its business has no need of them).
+    pub hidden_items: BTreeSet<Item>,
 }
 
 impl ApiToken {

@@ -353,6 +353,13 @@ pub trait Store: Send + Sync + 'static {
         id: i64,
         active: bool,
     ) -> Result<(), StoreError>;
+    /// Sets the items hidden on a staff member's screens (10.4).
+    async fn set_staff_items(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        hidden: &std::collections::BTreeSet<kikan_security::Item>,
+    ) -> Result<(), StoreError>;
     /// Activates an account awaiting approval, recording who approved it; false when it
     /// was not awaiting approval (approved already, deactivated, or no such account).
     async fn approve_staff(

@@ -253,6 +253,7 @@ on_both!(
     tokens_list_expire_revoke_and_die_with_their_maker,
     slow_and_idle_connections_are_cut,
     the_administrator_cannot_reach_resident_data,
+    systems_read_only_what_their_business_may_see,
 );
 
 /// Whether the server closes `conn` within `within` (reading whatever it still sends).
@@ -400,6 +401,7 @@ async fn tokens_list_expire_revoke_and_die_with_their_maker(s: TestStore) {
                 revoked: false,
                 sealed: None,
                 approved_by: None,
+                hidden_items: Default::default(),
             },
         )
         .await);
@@ -626,6 +628,119 @@ async fn the_administrator_cannot_reach_resident_data(s: TestStore) {
         .unwrap_or_default();
     assert_eq!(approved["usable"], json!(true), "{list}");
     assert!(approved["approved_by"].is_string(), "{list}");
+}
+
+/// A business system reads with a role of its own (連携システム): residents and
+/// extractions only, never a change, a certificate or a protected address, and only
+/// the items its token allows (10.4, j1390, as for staff per person).
+async fn systems_read_only_what_their_business_may_see(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let admin = app.as_role(t, Role::Admin).await;
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let (_, mother, son) = family(&examiner, &base).await;
+    protect(&examiner, &base, mother, son).await;
+    // Asked for by 管理者, approved by 審査 (it sees residents).
+    let (status, v) = admin
+        .post(
+            &format!("{base}/tokens"),
+            json!({"name": "税務システム", "role": "連携システム", "hidden_items": ["個人番号", "juminhyo_code"]}),
+        )
+        .await;
+    assert_eq!(
+        (status, &v["awaiting_approval"]),
+        (201, &json!(true)),
+        "{v}"
+    );
+    let (status, v) = examiner
+        .post(
+            &format!(
+                "{base}/tokens/{}/approve",
+                v["id"].as_str().unwrap_or_default()
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let system = app.caller(v["token"].as_str().map(String::from));
+    // It reads, without the hidden items and without the protected address.
+    let (status, p) = system.get(&format!("{base}/persons/{son}")).await;
+    assert_eq!(status, 200, "{p}");
+    assert_eq!(
+        (
+            &p["juminhyo_code"],
+            &p["has_individual_number"],
+            &p["address_withheld"]
+        ),
+        (&json!(null), &json!(false), &json!(true)),
+        "{p}"
+    );
+    assert_eq!(
+        p["hidden_items"],
+        json!(["individual_number", "juminhyo_code"]),
+        "{p}"
+    );
+    assert!(p["honseki"].is_string(), "{p}");
+    assert_eq!(system.get(&format!("{base}/residents")).await.0, 200);
+    // It changes nothing and issues nothing.
+    for path in [
+        "changes",
+        "drafts",
+        "certificates",
+        "support-measures",
+        "suppressions",
+    ] {
+        let (status, _) = system.post(&format!("{base}/{path}"), json!({})).await;
+        assert_eq!(status, 403, "{path}");
+    }
+    // No staff account takes the role.
+    let (status, v) = admin
+        .post(&format!("{base}/staff"), json!({"login": "zei", "name": "税務　太郎", "role": "system", "password": "a long enough password"}))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (422, Some("E-INPUT-003")),
+        "{v}"
+    );
+
+    // Per staff member: 管理者 hides 戸籍の表示 and 在留資格等 from a 窓口.
+    let clerk_account = app.staff(t, "madoguchi2", Role::Reception).await;
+    let clerk = app.signed_in(t, &clerk_account).await;
+    let (_, before) = clerk.get(&format!("{base}/persons/{son}")).await;
+    assert!(before["honseki"].is_string(), "{before}");
+    let (status, v) = admin
+        .post(
+            &format!("{base}/staff/madoguchi2/items"),
+            json!({"hidden_items": ["戸籍の表示", "residence_status"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (_, after) = clerk.get(&format!("{base}/persons/{son}")).await;
+    assert_eq!(
+        (&after["honseki"], &after["honseki_head"]),
+        (&json!(null), &json!(null)),
+        "{after}"
+    );
+    let (_, hits) = clerk.get(&format!("{base}/search?kana=ヤマモト")).await;
+    assert!(
+        hits.as_array()
+            .is_some_and(|l| !l.is_empty() && l.iter().all(|h| h["honseki"].is_null())),
+        "{hits}"
+    );
+    let (_, hist) = clerk.get(&format!("{base}/persons/{son}/history")).await;
+    assert!(!hist.to_string().contains("本町一丁目1番地"), "{hist}");
+    let (status, v) = admin
+        .post(
+            &format!("{base}/staff/madoguchi2/items"),
+            json!({"hidden_items": ["氏名"]}),
+        )
+        .await;
+    assert_eq!(
+        (status, v["field"].as_str()),
+        (422, Some("hidden_items[0]")),
+        "{v}"
+    );
 }
 
 /// Finding 9 and the low ones: a NUL character anywhere is bad input (400, on both

@@ -62,6 +62,7 @@ async fn every_route_is_guarded(s: TestStore) {
                 role: Role::Examiner,
                 days: 1,
                 created_by: None,
+                hidden_items: Default::default(),
             },
         )
         .await)
