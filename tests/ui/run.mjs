@@ -337,8 +337,16 @@ try {
   const auditor = await signIn('kansa');
   await auditor.goto(`${base}/ui/#/audit`);
   await auditor.getByText('ハッシュ連鎖は正常です').waitFor();
-  assert.match(await auditor.locator('table').textContent(), /request\.refused/);
+  assert.match(await auditor.locator('table').first().textContent(), /request\.refused/);
   await shot(auditor, 'audit');
+  // 10.2: refused requests only, and the summary per staff member.
+  await lab(auditor, '結果').selectOption('denied');
+  await auditor.getByRole('button', { name: '検索' }).click();
+  await auditor.waitForFunction(() => location.hash.includes('outcome=denied') && document.querySelector('main').dataset.loaded === location.hash);
+  const outcomes = await auditor.locator('table').first().locator('tbody tr td:nth-child(7)').allTextContents();
+  assert.ok(outcomes.length > 0 && outcomes.every((o) => o === '拒否'), outcomes.join());
+  await auditor.getByRole('heading', { name: '職員別の集計' }).waitFor();
+  assert.match(await auditor.locator('table').nth(1).textContent(), /madoguchi/);
   const admin = await signIn('kanri');
   await admin.goto(`${base}/ui/#/staff`);
   await admin.getByRole('heading', { name: '職員管理' }).waitFor();
@@ -365,7 +373,7 @@ try {
   log('管理者 asks for a 窓口 account; 審査 approves it and alone sees its second factor; the newcomer signs in');
   // 窓口 has no audit menu, and the API refuses it.
   assert.equal(await clerk.locator('#nav a', { hasText: '監査ログ' }).count(), 0);
-  log('監査 reads the verified audit log; 管理者 sees the staff; 窓口 has no audit menu');
+  log('監査 reads the verified audit log, searches the refused requests and sees the summary per staff member; 管理者 sees the staff; 窓口 has no audit menu');
   log(`no serious or critical axe-core violation (WCAG 2.1 A/AA) on ${checked.length} screens: ${checked.join(', ')}`);
   console.log('all UI tests passed');
 } finally {

@@ -826,28 +826,168 @@ async fn audited_read(state: &AppState, p: &Principal, detail: String) -> R<()> 
     Ok(())
 }
 
+/// 10.2 (j1370): the access log searched by period, staff, action, resident, outcome
+/// and hours.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditSearchParams {
+    /// Records after this sequence number.
+    pub after: Option<i64>,
+    /// At most this many (1–1000, default 100).
+    pub limit: Option<u32>,
+    /// From this day (和暦 or 西暦, in Japan) or instant (RFC 3339), inclusive.
+    pub from: Option<String>,
+    /// Until this day (inclusive) or instant (exclusive).
+    pub to: Option<String>,
+    /// One staff login or `token:<name>`.
+    pub actor: Option<String>,
+    /// One action code (`resident.search`, `person.read`, `login` …).
+    pub action: Option<String>,
+    /// Records naming this resident (宛名番号).
+    pub person: Option<i64>,
+    /// ok or denied.
+    pub outcome: Option<String>,
+    /// Only outside office hours (深夜・休業日: before 8:30, from 17:15, weekends, 12/29–1/3).
+    #[serde(default)]
+    pub after_hours: bool,
+}
+
+/// A bound of a period: a day (its start in Japan; `end` takes the next day's start)
+/// or an instant.
+fn bound(s: &str, end: bool, field: &str) -> R<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let day = kikan_domain::wareki::parse_date(s).map_err(|e| ApiError::from(e).at(field))?;
+    let day = if end {
+        day.succ_opt().unwrap_or(day)
+    } else {
+        day
+    };
+    let start = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    Ok(DateTime::<Utc>::from_naive_utc_and_offset(start, Utc) - chrono::Duration::hours(9))
+}
+
+/// The filter of a search, read from its parameters.
+fn audit_filter(q: &AuditSearchParams) -> R<kikan_app::audit::Filter> {
+    let outcome = match q.outcome.as_deref() {
+        None | Some("") => None,
+        Some("ok") => Some(Outcome::Ok),
+        Some("denied") => Some(Outcome::Denied),
+        Some(other) => {
+            return Err(ApiError::from(kikan_domain::DomainError::Invalid {
+                field: "結果",
+                reason: format!("「{other}」は ok か denied にしてください"),
+            })
+            .at("outcome"));
+        }
+    };
+    Ok(kikan_app::audit::Filter {
+        query: kikan_store::AuditQuery {
+            from: q
+                .from
+                .as_deref()
+                .map(|s| bound(s, false, "from"))
+                .transpose()?,
+            to: q.to.as_deref().map(|s| bound(s, true, "to")).transpose()?,
+            actor: q.actor.clone().filter(|s| !s.is_empty()),
+            action: q.action.clone().filter(|s| !s.is_empty()),
+            person: q.person.map(kikan_domain::PersonId),
+            after_seq: q.after.unwrap_or(0),
+            limit: 1000,
+        },
+        outcome,
+        after_hours: q.after_hours,
+    })
+}
+
+/// How many records one search reads at most (a year of a large city's log is more:
+/// narrow by period, staff or resident).
+const AUDIT_SCAN_MAX: usize = 500_000;
+
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/audit", tag = "audit",
-    params(("tenant" = String, Path), AuditParams), responses((status = 200, body = Vec<AuditView>)))]
+    params(("tenant" = String, Path), AuditSearchParams), responses((status = 200, body = Vec<AuditView>), (status = 422, body = ErrorBody)))]
 pub async fn audit_log(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Query(q): Query<AuditParams>,
+    Query(q): Query<AuditSearchParams>,
 ) -> R<Json<Vec<AuditView>>> {
-    let records = state
-        .store
-        .audit_records(
-            p.tenant,
-            q.after.unwrap_or(0),
-            q.limit.unwrap_or(100).clamp(1, 1000),
-        )
-        .await?;
+    let filter = audit_filter(&q)?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000) as usize;
+    let (found, _) =
+        kikan_app::audit::search(&*state.store, p.tenant, &filter, limit, AUDIT_SCAN_MAX).await?;
+    let records: Vec<AuditRecord> = found.into_iter().map(|(r, _)| r).collect();
     audited_read(
         &state,
         &p,
-        format!("監査ログ(番号 {} 以降)", q.after.unwrap_or(0)),
+        format!(
+            "監査ログの検索(番号 {} 以降、{}件)",
+            q.after.unwrap_or(0),
+            records.len()
+        ),
     )
     .await?;
     Ok(Json(audit_views(&records)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SummaryParams {
+    /// From this day or instant.
+    pub from: Option<String>,
+    /// Until this day (inclusive) or instant (exclusive).
+    pub to: Option<String>,
+}
+
+/// One staff member's or system's activity over a period (10.2's analyses).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActorSummaryView {
+    pub actor: String,
+    pub logins: u64,
+    pub failed_logins: u64,
+    pub reads: u64,
+    pub searches: u64,
+    /// Residents the searches returned, in all.
+    pub search_hits: u64,
+    /// The most residents one search returned (大量検索).
+    pub largest_search: u64,
+    pub exports: u64,
+    pub denied: u64,
+    /// Records outside office hours (深夜・休業日).
+    pub after_hours: u64,
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/audit/summary", tag = "audit",
+    params(("tenant" = String, Path), SummaryParams),
+    responses((status = 200, description = "Per staff member or system: sign-ins, failed sign-ins, reads, searches and their hits, extractions, refusals, after-hours records", body = Vec<ActorSummaryView>), (status = 422, body = ErrorBody)))]
+pub async fn audit_summary(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<SummaryParams>,
+) -> R<Json<Vec<ActorSummaryView>>> {
+    let from = q
+        .from
+        .as_deref()
+        .map(|s| bound(s, false, "from"))
+        .transpose()?;
+    let to = q.to.as_deref().map(|s| bound(s, true, "to")).transpose()?;
+    let summary = kikan_app::audit::summary(&*state.store, p.tenant, from, to).await?;
+    audited_read(&state, &p, "監査ログの集計".into()).await?;
+    Ok(Json(
+        summary
+            .into_iter()
+            .map(|s| ActorSummaryView {
+                actor: s.actor,
+                logins: s.logins,
+                failed_logins: s.failed_logins,
+                reads: s.reads,
+                searches: s.searches,
+                search_hits: s.search_hits,
+                largest_search: s.largest_search,
+                exports: s.exports,
+                denied: s.denied,
+                after_hours: s.after_hours,
+            })
+            .collect(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/audit/persons/{id}", tag = "audit",

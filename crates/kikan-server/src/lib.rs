@@ -91,7 +91,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         accounts::login, oidc::login, oidc::callback, accounts::logout, accounts::me, accounts::list_staff, accounts::add_staff,
         accounts::access_requests, accounts::approve_staff, accounts::approve_token, accounts::set_items,
         accounts::deactivate_staff, accounts::add_token, accounts::list_tokens, accounts::revoke_token, accounts::audit_log, accounts::audit_person,
-        accounts::audit_actor, accounts::audit_verify,
+        accounts::audit_actor, accounts::audit_verify, accounts::audit_summary,
         drafts::add, drafts::list, drafts::commit, drafts::reject,
         support::register, support::list, support::extend, support::end, support::confirm,
         support::correct_period, support::decide_request,
@@ -249,6 +249,7 @@ api! {
     get "/api/v1/tenants/{tenant}/audit" => accounts::audit_log, Policy::Needs(Permission::ReadAudit);
     get "/api/v1/tenants/{tenant}/audit/persons/{id}" => accounts::audit_person, Policy::Needs(Permission::ReadAudit);
     get "/api/v1/tenants/{tenant}/audit/staff/{actor}" => accounts::audit_actor, Policy::Needs(Permission::ReadAudit);
+    get "/api/v1/tenants/{tenant}/audit/summary" => accounts::audit_summary, Policy::Needs(Permission::ReadAudit);
     get "/api/v1/tenants/{tenant}/audit/verify" => accounts::audit_verify, Policy::Needs(Permission::ReadAudit);
     post "/api/v1/tenants/{tenant}/support-measures" => support::register, Policy::Needs(Permission::ApproveException);
     get "/api/v1/tenants/{tenant}/support-measures" => support::list, Policy::Needs(Permission::ApproveException);

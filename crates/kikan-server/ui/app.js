@@ -745,15 +745,44 @@ async function supportScreen(main) {
     h('h2', {}, '新しい支援措置の登録'), form);
 }
 
-async function auditScreen(main) {
-  const [log, verify] = await Promise.all([api('GET', '/audit?limit=200'), api('GET', '/audit/verify')]);
+// 10.2 アクセスログ管理: the log searched by period, staff, action, resident, outcome and
+// hours, and a summary per staff member over the period.
+async function auditScreen(main, q) {
+  const params = new URLSearchParams();
+  for (const k of ['from', 'to', 'actor', 'action', 'person', 'outcome']) if (q.get(k)) params.set(k, q.get(k));
+  if (q.get('after_hours') === 'true') params.set('after_hours', 'true');
+  params.set('limit', '200');
+  const period = new URLSearchParams();
+  for (const k of ['from', 'to']) if (q.get(k)) period.set(k, q.get(k));
+  const [log, verify, summary] = await Promise.all([api('GET', `/audit?${params}`), api('GET', '/audit/verify'), api('GET', `/audit/summary?${period}`)]);
   const rows = log.ok ? log.data.slice().reverse() : [];
+  const form = h('form', { novalidate: true, role: 'search' },
+    h('div', { class: 'row' },
+      field('期間(から)', text('from', 'from', { value: q.get('from') || '' }), { hint: '例: 令和8年12月1日' }),
+      field('期間(まで)', text('to', 'to', { value: q.get('to') || '' })),
+      field('職員', text('actor', 'actor', { value: q.get('actor') || '' })),
+      field('宛名番号', text('person', 'person', { value: q.get('person') || '', inputmode: 'numeric' })),
+      field('結果', select('outcome', [['', 'すべて'], ['ok', '許可'], ['denied', '拒否']], 'outcome'))),
+    checkbox('after_hours', '深夜・休業日のみ', 'true', q.get('after_hours') === 'true'),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '検索')));
+  form.elements.outcome.value = q.get('outcome') || '';
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const p = new URLSearchParams();
+    for (const k of ['from', 'to', 'actor', 'person', 'outcome']) if (v(form, k)) p.set(k, v(form, k));
+    if (form.elements.after_hours.checked) p.set('after_hours', 'true');
+    location.hash = `#/audit?${p}`;
+  });
   show(main, h('h1', {}, '監査ログ'),
     verify.ok ? banner(verify.data.ok ? 'success' : 'error', verify.data.ok ? 'ハッシュ連鎖は正常です' : '監査ログの改ざんを検出しました', ` ${verify.data.message || ''}`) : null,
+    form, !log.ok ? banner('error', log.data.message, ` (${log.data.code})`) : null,
     h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['番号', '日時', '職員', '操作', '対象', '利用目的', '結果', '内容'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, rows.map((a) => h('tr', {}, h('td', {}, a.seq), h('td', {}, jst(a.at)), h('td', {}, a.actor),
         h('td', {}, a.action), h('td', {}, a.persons.join('、')), h('td', {}, a.purpose || ''),
-        h('td', {}, a.outcome === 'ok' ? '許可' : '拒否'), h('td', {}, a.detail))))));
+        h('td', {}, a.outcome === 'ok' ? '許可' : '拒否'), h('td', {}, a.detail))))),
+    h('h2', {}, '職員別の集計'),
+    summary.ok ? h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['職員', 'ログイン', 'ログイン失敗', '参照', '検索', '検索該当者数', '最大該当者数', '抽出', '拒否', '深夜・休業日'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, summary.data.map((x) => h('tr', {}, [x.actor, x.logins, x.failed_logins, x.reads, x.searches, x.search_hits, x.largest_search, x.exports, x.denied, x.after_hours].map((c) => h('td', {}, c)))))) : null);
 }
 
 async function staffScreen(main) {
@@ -908,7 +937,7 @@ async function render(message) {
     certificate: () => certificateScreen(main, q),
     certificates: () => registerScreen(main, q),
     support: () => supportScreen(main),
-    audit: () => auditScreen(main),
+    audit: () => auditScreen(main, q),
     staff: () => staffScreen(main),
     access: () => accessScreen(main),
     suppress: () => suppressScreen(main, q),

@@ -1459,6 +1459,42 @@ impl<E: Engine> Store for SqlStore<E> {
         Ok(())
     }
 
+    async fn audit_search(
+        &self,
+        tenant: LocalGovCode,
+        a: &kikan_store::AuditQuery,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let t = key(tenant);
+        let mut q = Q::new(format!("{AUDIT} WHERE tenant_id = $1 AND seq > $2"))
+            .arg(&t)
+            .arg(a.after_seq);
+        if let Some(from) = a.from {
+            let p = q.param(from);
+            q.push(&format!(" AND at >= {p}"));
+        }
+        if let Some(to) = a.to {
+            let p = q.param(to);
+            q.push(&format!(" AND at < {p}"));
+        }
+        if let Some(actor) = &a.actor {
+            let p = q.param(actor.as_str());
+            q.push(&format!(" AND actor = {p}"));
+        }
+        if let Some(action) = &a.action {
+            let p = q.param(action.as_str());
+            q.push(&format!(" AND action = {p}"));
+        }
+        if let Some(person) = a.person {
+            let p = q.param(person.0);
+            q.push(&format!(
+                " AND seq IN (SELECT seq FROM audit_persons WHERE tenant_id = $1 AND person_id = {p})"
+            ));
+        }
+        let limit = q.param(i64::from(a.limit));
+        q.push(&format!(" ORDER BY seq LIMIT {limit}"));
+        self.read(tenant, q).await?.iter().map(audit_of).collect()
+    }
+
     async fn audit_records(
         &self,
         tenant: LocalGovCode,

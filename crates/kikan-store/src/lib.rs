@@ -187,6 +187,20 @@ pub struct StoreGauges {
 }
 
 /// The storage engine. Every method is one unit of work and is scoped by tenant.
+/// What the access log is searched by, in the store (its index columns).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// From this instant (inclusive).
+    pub from: Option<DateTime<Utc>>,
+    /// Until this instant (exclusive).
+    pub to: Option<DateTime<Utc>>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub person: Option<PersonId>,
+    pub after_seq: i64,
+    pub limit: u32,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// The engine's name for logs and `kikan bench` (sqlite, postgres).
@@ -555,6 +569,14 @@ pub trait Store: Send + Sync + 'static {
         tenant: LocalGovCode,
         after_seq: i64,
         limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError>;
+    /// Records matching `q`'s index criteria (time, actor, action, resident), oldest
+    /// first, after `q.after_seq` (10.2: the access log searched by period, staff and
+    /// resident).
+    async fn audit_search(
+        &self,
+        tenant: LocalGovCode,
+        q: &AuditQuery,
     ) -> Result<Vec<AuditRecord>, StoreError>;
     /// The newest record's (seq, hash), as the store recorded it beside the chain.
     async fn audit_head(&self, tenant: LocalGovCode) -> Result<Option<(i64, String)>, StoreError>;

@@ -5,7 +5,7 @@
 use kikan_security::Role;
 use kikan_testsuite::http::{App, Caller, members_by_given, person_json};
 use kikan_testsuite::{TestStore, fresh_postgres, fresh_sqlite, ok};
-use serde_json::json;
+use serde_json::{Value, json};
 
 const SECRET_PLACE: &str = "神奈川県横浜市磯子区秘密町";
 
@@ -254,6 +254,7 @@ on_both!(
     slow_and_idle_connections_are_cut,
     the_administrator_cannot_reach_resident_data,
     systems_read_only_what_their_business_may_see,
+    the_access_log_is_searched_and_summarised,
 );
 
 /// Whether the server closes `conn` within `within` (reading whatever it still sends).
@@ -741,6 +742,96 @@ async fn systems_read_only_what_their_business_may_see(s: TestStore) {
         (422, Some("hidden_items[0]")),
         "{v}"
     );
+}
+
+/// 10.2 (j1370): the access log searched by period, staff, action, resident, outcome
+/// and hours, and summarised per staff member (sign-ins, failures, searches and their
+/// hits).
+async fn the_access_log_is_searched_and_summarised(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let account = app.staff(t, "shinsa1", Role::Examiner).await;
+    let examiner = app.signed_in(t, &account).await;
+    let auditor = app.as_role(t, Role::Auditor).await;
+    let (_, mother, _) = family(&examiner, &base).await;
+    let (status, _) = app
+        .login_raw(t, "shinsa1", "wrong password!", "000000")
+        .await;
+    assert_eq!(status, 401);
+    for _ in 0..2 {
+        assert_eq!(
+            examiner
+                .get(&format!("{base}/search?kana=ヤマモト"))
+                .await
+                .0,
+            200
+        );
+    }
+    assert_eq!(
+        examiner.get(&format!("{base}/persons/{mother}")).await.0,
+        200
+    );
+    let count = |v: &Value| v.as_array().map(Vec::len).unwrap_or_default();
+    let (status, v) = auditor
+        .get(&format!(
+            "{base}/audit?actor=shinsa1&action=resident.search"
+        ))
+        .await;
+    assert_eq!((status, count(&v)), (200, 2), "{v}");
+    let (_, v) = auditor
+        .get(&format!("{base}/audit?outcome=denied&action=login"))
+        .await;
+    assert_eq!(count(&v), 1, "{v}");
+    let (_, v) = auditor
+        .get(&format!("{base}/audit?person={mother}&action=person.read"))
+        .await;
+    assert_eq!(count(&v), 1, "{v}");
+    let today = kikan_app::japan_today();
+    let tomorrow = today + chrono::Duration::days(1);
+    let yesterday = today - chrono::Duration::days(1);
+    let (_, v) = auditor.get(&format!("{base}/audit?from={tomorrow}")).await;
+    assert_eq!(count(&v), 0, "{v}");
+    let (_, v) = auditor.get(&format!("{base}/audit?to={yesterday}")).await;
+    assert_eq!(count(&v), 0, "{v}");
+    let (_, v) = auditor
+        .get(&format!(
+            "{base}/audit?from={today}&to={today}&actor=shinsa1"
+        ))
+        .await;
+    assert!(count(&v) >= 4, "{v}");
+    // Outside office hours: every record returned is.
+    let (_, v) = auditor
+        .get(&format!("{base}/audit?after_hours=true&limit=1000"))
+        .await;
+    for r in v.as_array().cloned().unwrap_or_default() {
+        let at: chrono::DateTime<chrono::Utc> = ok(serde_json::from_value(r["at"].clone()));
+        assert!(kikan_app::audit::after_hours(at), "{r}");
+    }
+    let (status, v) = auditor.get(&format!("{base}/audit?outcome=maybe")).await;
+    assert_eq!((status, v["field"].as_str()), (422, Some("outcome")), "{v}");
+    // The summary per staff member.
+    let (status, v) = auditor
+        .get(&format!("{base}/audit/summary?from={today}"))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let me = v
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["actor"] == "shinsa1"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (
+            &me["logins"],
+            &me["failed_logins"],
+            &me["searches"],
+            &me["search_hits"],
+            &me["largest_search"]
+        ),
+        (&json!(1), &json!(1), &json!(2), &json!(4), &json!(2)),
+        "{v}"
+    );
+    assert_eq!(examiner.get(&format!("{base}/audit/summary")).await.0, 403);
 }
 
 /// Finding 9 and the low ones: a NUL character anywhere is bad input (400, on both

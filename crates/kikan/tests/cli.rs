@@ -48,6 +48,57 @@ async fn check_passes_on_demo_data_and_names_a_tampered_record() {
     assert!(!text(&o).contains("監査ログ 0 件"), "{}", text(&o));
     let o = kikan(&["tenant", "list", "--data-dir", &d]);
     assert!(text(&o).contains("149993\tみほん市"), "{}", text(&o));
+    // The access log as CSV for analysis (10.2): by action, and by period.
+    let o = kikan(&[
+        "audit",
+        "export",
+        "--data-dir",
+        &d,
+        "--tenant",
+        "149993",
+        "--action",
+        "check.run",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let csv = String::from_utf8_lossy(&o.stdout).to_string();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("番号,日時,職員,役割,操作"), "{csv}");
+    assert!(
+        lines.len() >= 2 && lines[1..].iter().all(|l| l.contains(",check.run,")),
+        "{csv}"
+    );
+    let o = kikan(&[
+        "audit",
+        "export",
+        "--data-dir",
+        &d,
+        "--tenant",
+        "149993",
+        "--from",
+        "2099-01-01",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).lines().count(),
+        1,
+        "{}",
+        text(&o)
+    );
+    let o = kikan(&[
+        "audit",
+        "export",
+        "--data-dir",
+        &d,
+        "--tenant",
+        "149993",
+        "--from",
+        "2026-13-01",
+    ]);
+    assert!(
+        !o.status.success() && text(&o).contains("日付"),
+        "{}",
+        text(&o)
+    );
 
     // Alter one projection row directly in the file.
     let url = format!(
