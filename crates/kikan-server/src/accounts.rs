@@ -137,7 +137,18 @@ pub async fn login(
         state
             .keys
             .decrypt(&tenant.to_string(), "staff.totp_secret", &staff.totp_secret)?;
-    let decision = auth::decide_login(&staff, &secret, &input.password, &input.totp, now);
+    // A lock holds the sources that failed on this account (or every source once
+    // the failures pile up): whoever knows a login name cannot lock its owner out.
+    let lock_applies = state.sign_ins.failed_here(tenant, staff.id, &source)
+        || staff.failed_logins >= auth::HARD_MAX_FAILURES;
+    let decision = auth::decide_login(
+        &staff,
+        &secret,
+        &input.password,
+        &input.totp,
+        now,
+        lock_applies,
+    );
     state
         .store
         .set_login_state(
@@ -154,6 +165,7 @@ pub async fn login(
         .await?;
     if !decision.ok {
         state.sign_ins.failed(tenant, &source);
+        state.sign_ins.account_failed(tenant, staff.id, &source);
         let locked = decision.locked_until.is_some_and(|t| t > now);
         let detail = if !staff.active {
             "無効なアカウント"

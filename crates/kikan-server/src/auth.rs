@@ -42,12 +42,23 @@ pub const COOKIE: &str = "kikan_session";
 pub const MAX_FAILURES_PER_SOURCE: u32 = 30;
 pub const FAILURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// Failed sign-ins of one account, from all sources together, beyond which its lock
+/// holds every source (below it, a lock holds only the sources that failed).
+pub const HARD_MAX_FAILURES: i64 = 50;
+
 /// Failed sign-ins per (municipality, source), in a fixed window: what an anonymous
-/// source can add to the audit log over time is bounded.
+/// source can add to the audit log over time is bounded. And per (account, source),
+/// the last failure: an account's lock holds the sources that failed on it, so that
+/// anyone who knows a login name cannot keep its owner out from another terminal.
 #[derive(Default)]
-pub struct SignInLimiter(
-    std::sync::Mutex<std::collections::HashMap<(LocalGovCode, String), (std::time::Instant, u32)>>,
-);
+pub struct SignInLimiter {
+    sources: std::sync::Mutex<
+        std::collections::HashMap<(LocalGovCode, String), (std::time::Instant, u32)>,
+    >,
+    accounts: std::sync::Mutex<
+        std::collections::HashMap<(LocalGovCode, i64, String), std::time::Instant>,
+    >,
+}
 
 /// Whether a source may try to sign in now.
 #[derive(Debug, PartialEq, Eq)]
@@ -60,7 +71,7 @@ pub enum Attempt {
 
 impl SignInLimiter {
     pub fn attempt(&self, tenant: LocalGovCode, source: &str) -> Attempt {
-        let Ok(mut map) = self.0.lock() else {
+        let Ok(mut map) = self.sources.lock() else {
             return Attempt::Allowed;
         };
         let now = std::time::Instant::now();
@@ -82,8 +93,33 @@ impl SignInLimiter {
         }
     }
 
+    /// Records a failed sign-in on an account from a source.
+    pub fn account_failed(&self, tenant: LocalGovCode, staff: i64, source: &str) {
+        let Ok(mut map) = self.accounts.lock() else {
+            return;
+        };
+        let now = std::time::Instant::now();
+        if map.len() > 10_000 {
+            map.retain(|_, at| now.duration_since(*at) < lock_window());
+        }
+        map.insert((tenant, staff, source.to_string()), now);
+    }
+
+    /// Whether a source failed on an account within the lock's time: the account's
+    /// lock holds it.
+    pub fn failed_here(&self, tenant: LocalGovCode, staff: i64, source: &str) -> bool {
+        let Ok(map) = self.accounts.lock() else {
+            // Unknown: the lock holds.
+            return true;
+        };
+        map.get(&(tenant, staff, source.to_string()))
+            .is_some_and(|at| at.elapsed() < lock_window())
+    }
+
     pub fn failed(&self, tenant: LocalGovCode, source: &str) {
-        let Ok(mut map) = self.0.lock() else { return };
+        let Ok(mut map) = self.sources.lock() else {
+            return;
+        };
         let now = std::time::Instant::now();
         let entry = map.entry((tenant, source.to_string())).or_insert((now, 0));
         if now.duration_since(entry.0) >= FAILURE_WINDOW {
@@ -91,6 +127,10 @@ impl SignInLimiter {
         }
         entry.1 = entry.1.saturating_add(1).min(MAX_FAILURES_PER_SOURCE);
     }
+}
+
+fn lock_window() -> std::time::Duration {
+    std::time::Duration::from_secs(LOCK_MINUTES.unsigned_abs() * 60)
 }
 
 /// The authenticated caller of a request, for handlers and the audit log.
@@ -414,15 +454,18 @@ pub struct LoginDecision {
 }
 
 /// Decides a login: the account must be active and not locked, the password and
-/// the TOTP code (not used before) must match. Five failures lock it for 15 minutes.
+/// the TOTP code (not used before) must match. Five failures lock it for 15 minutes;
+/// the lock holds where `lock_applies` (the sources that failed on the account, or all
+/// once it failed [`HARD_MAX_FAILURES`] times).
 pub fn decide_login(
     staff: &kikan_store::accounts::StaffAccount,
     totp_secret: &str,
     password: &str,
     code: &str,
     now: DateTime<Utc>,
+    lock_applies: bool,
 ) -> LoginDecision {
-    let locked = staff.locked_until.is_some_and(|t| t > now);
+    let locked = lock_applies && staff.locked_until.is_some_and(|t| t > now);
     let password_ok = kikan_security::password::verify(password, &staff.password_hash);
     let step = kikan_security::totp::check(totp_secret, code, now.timestamp().max(0) as u64)
         .filter(|s| *s as i64 > staff.totp_last_step);

@@ -255,6 +255,7 @@ on_both!(
     the_administrator_cannot_reach_resident_data,
     systems_read_only_what_their_business_may_see,
     the_access_log_is_searched_and_summarised,
+    a_lock_holds_only_the_sources_that_failed,
 );
 
 /// Whether the server closes `conn` within `within` (reading whatever it still sends).
@@ -832,6 +833,45 @@ async fn the_access_log_is_searched_and_summarised(s: TestStore) {
         "{v}"
     );
     assert_eq!(examiner.get(&format!("{base}/audit/summary")).await.0, 403);
+}
+
+/// The low finding: anyone who knew a login name could keep its owner locked out. A
+/// lock now holds the sources that failed on the account; its owner signs in from
+/// another terminal.
+async fn a_lock_holds_only_the_sources_that_failed(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let owner = app.staff(t, "owner", Role::Reception).await;
+    for _ in 0..5 {
+        let (status, _) = app
+            .login_raw(t, "owner", "not the password", "000000")
+            .await;
+        assert_eq!(status, 401);
+    }
+    // Locked for the source that failed, even with the right password and code.
+    let (status, v) = app
+        .login_raw(t, "owner", &owner.password, &App::code(&owner))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (401, Some("E-AUTH-008")),
+        "{v}"
+    );
+    // The owner, from another terminal (another address), signs in.
+    let elsewhere = match reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    };
+    let resp = elsewhere
+        .post(format!("{}/api/v1/tenants/{t}/login", app.base))
+        .json(&json!({"login": "owner", "password": owner.password, "totp": App::code(&owner)}))
+        .send()
+        .await;
+    let status = resp.map(|r| r.status().as_u16()).unwrap_or_default();
+    assert_eq!(status, 200);
 }
 
 /// Finding 9 and the low ones: a NUL character anywhere is bad input (400, on both
