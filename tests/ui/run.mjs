@@ -7,7 +7,7 @@
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -58,8 +58,13 @@ function log(message) { console.log(`ok - ${message}`); }
 const server = spawn(bin, ['demo', '--data-dir', dataDir, '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
 let browser;
 try {
+  // Our server up: it answers, and it wrote its accounts (another server on the same
+  // port would answer too: set KIKAN_UI_PORT to run beside it).
+  let exited = null;
+  server.on('exit', (code) => { exited = code; });
   for (let i = 0; ; i++) {
-    try { if ((await fetch(`${base}/health`)).ok) break; } catch { /* not yet */ }
+    if (exited !== null) throw new Error(`the demo server exited (${exited}): is port ${port} in use? set KIKAN_UI_PORT`);
+    try { if (existsSync(join(dataDir, 'demo-accounts.txt')) && (await fetch(`${base}/health`)).ok) break; } catch { /* not yet */ }
     if (i > 240) throw new Error('the demo server did not come up');
     await sleep(500);
   }
@@ -374,6 +379,43 @@ try {
   // 窓口 has no audit menu, and the API refuses it.
   assert.equal(await clerk.locator('#nav a', { hasText: '監査ログ' }).count(), 0);
   log('監査 reads the verified audit log, searches the refused requests and sees the summary per staff member; 管理者 sees the staff; 窓口 has no audit menu');
+  // 入力場所・入力端末: 管理者 registers a place and a terminal; a clerk sets this browser
+  // as that terminal, and their next change is recorded with it.
+  await admin.goto(`${base}/ui/#/places`);
+  await admin.getByRole('heading', { name: '入力場所・端末' }).waitFor();
+  const placeForm = admin.locator('form').filter({ hasText: '場所を登録' });
+  await lab(placeForm, '場所コード').fill('HONCHO');
+  await lab(placeForm, '名称').fill('本庁市民課');
+  await placeForm.getByRole('button', { name: '場所を登録' }).click();
+  await admin.getByText('入力場所 HONCHO を登録しました').waitFor();
+  const terminalForm = admin.locator('form').filter({ hasText: '端末を登録' });
+  await lab(terminalForm, '端末コード').fill('T01');
+  await lab(terminalForm, '端末名').fill('窓口1番');
+  await terminalForm.getByRole('button', { name: '端末を登録' }).click();
+  await admin.getByText('入力端末 T01 を登録しました').waitFor();
+  await shot(admin, 'places');
+  await examiner.goto(`${base}/ui/#/terminal`);
+  await lab(examiner, 'この端末').selectOption('T01');
+  await examiner.getByRole('button', { name: '保存' }).click();
+  await examiner.getByText('この端末を T01 として記録します').waitFor();
+  assert.match(await examiner.locator('#staff-name').textContent(), /端末 T01/);
+  const recorded = await examiner.evaluate(async () => {
+    const r = await fetch(`/api/v1/tenants/149993/audit?limit=1`, { credentials: 'same-origin' });
+    return r.status;
+  });
+  assert.equal(recorded, 403, 'an examiner does not read the audit log');
+  await examiner.goto(`${base}/ui/#/search?kana=${encodeURIComponent('みほん')}`);
+  await examiner.getByRole('link', { name: '見本　一郎' }).first().waitFor();
+  await auditor.goto(`${base}/ui/#/audit`);
+  await auditor.reload();
+  await auditor.locator('table').first().waitFor();
+  const lastSearch = await auditor.evaluate(async () => {
+    const r = await fetch(`/api/v1/tenants/149993/audit?action=resident.search&limit=1000`, { credentials: 'same-origin', headers: { 'X-Kikan-Purpose': encodeURIComponent('監査') } });
+    const list = await r.json();
+    return list[list.length - 1].terminal;
+  });
+  assert.equal(lastSearch, 'T01@HONCHO');
+  log('入力場所・端末 registered by 管理者; a browser set as terminal T01 has its search recorded as T01@HONCHO');
   log(`no serious or critical axe-core violation (WCAG 2.1 A/AA) on ${checked.length} screens: ${checked.join(', ')}`);
   console.log('all UI tests passed');
 } finally {

@@ -16,6 +16,8 @@ pub struct Actor {
     pub purpose: Option<String>,
     /// The client address, when known.
     pub client: Option<String>,
+    /// 入力場所・入力端末 (1.3.1), as `terminal@place`, when the request named one.
+    pub terminal: Option<String>,
 }
 
 impl Actor {
@@ -30,6 +32,7 @@ impl Actor {
             role: None,
             purpose: purpose.map(String::from),
             client: None,
+            terminal: None,
         }
     }
 
@@ -50,6 +53,7 @@ impl Actor {
             detail: detail.into(),
             outcome: Outcome::Ok,
             client: self.client.clone(),
+            terminal: self.terminal.clone(),
         }
     }
 }

@@ -53,6 +53,8 @@ pub struct Prepared {
     /// The examiner's reason, when the request went through only by their approval
     /// (callers audit it as `support.approve`).
     pub approval: Option<String>,
+    /// 交付場所 (1.3.1): where it is issued, as `terminal@place`, when known.
+    pub place: Option<String>,
 }
 
 /// The persons of a request, with their heads' names, in the order asked.
@@ -234,6 +236,7 @@ pub async fn prepare(
         content,
         support,
         approval,
+        place: None,
     })
 }
 
@@ -304,6 +307,7 @@ pub async fn issue(
         request: p.request,
         content: p.content,
         support: p.support,
+        place: p.place,
         pages: rendered.pages,
         pdf_sha256: rendered.sha256(),
         reprints: vec![],

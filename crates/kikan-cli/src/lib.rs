@@ -872,7 +872,8 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                 "対象者",
                 "結果",
                 "内容",
-                "端末",
+                "接続元",
+                "入力端末",
             ])?;
             let mut rows = 0u64;
             let mut f = filter.clone();
@@ -896,6 +897,7 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                         },
                         e.detail.clone(),
                         e.client.clone().unwrap_or_default(),
+                        e.terminal.clone().unwrap_or_default(),
                     ])?;
                     rows += 1;
                 }

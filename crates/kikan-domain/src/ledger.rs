@@ -434,6 +434,10 @@ pub struct LedgerEntry {
     /// Notified after the legal period (accepted, and flagged).
     pub late: bool,
     pub change: Change,
+    /// 入力場所・入力端末 (1.3.1): where it was entered, as `terminal@place`, when the
+    /// request named a registered terminal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminal: Option<String>,
 }
 
 impl LedgerEntry {
@@ -491,6 +495,7 @@ impl LedgerEntry {
             notifier,
             late,
             change,
+            terminal: None,
         })
     }
 

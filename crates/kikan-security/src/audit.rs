@@ -43,6 +43,10 @@ pub struct AuditEvent {
     pub outcome: Outcome,
     /// The client address, when known.
     pub client: Option<String>,
+    /// 入力場所・入力端末 (1.3.1): the terminal the request named, as `terminal@place`.
+    /// Absent from events before it was recorded (their hashed form is unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminal: Option<String>,
 }
 
 /// The longest texts an audit event keeps (characters): what a caller sends (a login
@@ -79,6 +83,9 @@ impl AuditEvent {
         cut(&mut self.detail, MAX_DETAIL);
         if let Some(c) = &mut self.client {
             cut(c, MAX_SHORT);
+        }
+        if let Some(t) = &mut self.terminal {
+            cut(t, MAX_SHORT);
         }
         self
     }
@@ -270,6 +277,7 @@ mod tests {
             detail: String::new(),
             outcome: Outcome::Ok,
             client: None,
+            terminal: None,
         }
     }
 

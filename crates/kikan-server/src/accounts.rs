@@ -95,6 +95,7 @@ pub async fn login(
         detail: detail.into(),
         outcome,
         client: client.clone(),
+        terminal: None,
     };
     let login = input.login.trim();
     let source = client.clone().unwrap_or_else(|| "-".into());
@@ -793,6 +794,8 @@ pub struct AuditView {
     /// ok or denied.
     pub outcome: String,
     pub client: Option<String>,
+    /// 入力場所・入力端末 (`terminal@place`), when the request named one.
+    pub terminal: Option<String>,
     pub hash: String,
 }
 
@@ -815,6 +818,7 @@ fn audit_views(records: &[AuditRecord]) -> Vec<AuditView> {
                     Outcome::Denied => "denied".into(),
                 },
                 client: e.client,
+                terminal: e.terminal,
                 hash: r.hash.clone(),
             })
         })

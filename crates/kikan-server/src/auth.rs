@@ -150,6 +150,9 @@ pub struct Principal {
     /// 10.4: the items hidden on this caller's screens (set per staff member and per
     /// API token).
     pub hidden: std::collections::BTreeSet<kikan_security::Item>,
+    /// 入力場所・入力端末 (1.3.1): the registered terminal the request named
+    /// (`X-Kikan-Terminal`), as `terminal@place`.
+    pub terminal: Option<String>,
 }
 
 /// Who a credential belongs to.
@@ -170,6 +173,7 @@ impl Principal {
             role: Some(self.role),
             purpose: self.purpose.clone(),
             client: self.client.clone(),
+            terminal: self.terminal.clone(),
         }
     }
 
@@ -399,6 +403,7 @@ pub async fn authorize(
             detail: format!("{method} {uri_path} を拒否: {}", err.body.code),
             outcome: Outcome::Denied,
             client: client.clone(),
+            terminal: None,
         };
         (event, err)
     };
@@ -432,6 +437,23 @@ pub async fn authorize(
         state.store.append_audit(tenant, &[event]).await?;
         return Err(err);
     }
+    // 入力場所・入力端末: a terminal named must be registered (and in use) here.
+    let terminal = match header_text(&headers, "x-kikan-terminal") {
+        None => None,
+        Some(code) => match crate::places::terminal_label(&state, tenant, &code).await? {
+            Some(label) => Some(label),
+            None => {
+                let err = refused(
+                    StatusCode::BAD_REQUEST,
+                    "E-TERMINAL-001",
+                    "この端末は登録されていないか、使用を停止しています(X-Kikan-Terminal)",
+                );
+                let (event, err) = deny(actor, Some(role), err);
+                state.store.append_audit(tenant, &[event]).await?;
+                return Err(err);
+            }
+        },
+    };
     req.extensions_mut().insert(Principal {
         tenant,
         actor,
@@ -441,6 +463,7 @@ pub async fn authorize(
         session,
         staff_id,
         hidden,
+        terminal,
     });
     Ok(next.run(req).await)
 }

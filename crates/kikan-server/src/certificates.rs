@@ -237,7 +237,8 @@ pub async fn issue(
     Extension(p): Extension<Principal>,
     Json(input): Json<CertificateIn>,
 ) -> R<Response> {
-    let prepared = prepare(&state, &p, &input).await?;
+    let mut prepared = prepare(&state, &p, &input).await?;
+    prepared.place = p.terminal.clone();
     let tenant = p.tenant;
     let (c, rendered) = drawn(
         &state,
@@ -310,6 +311,8 @@ pub struct CertificateView {
     pub code: String,
     pub issued_at: String,
     pub staff: String,
+    /// 交付場所: the terminal and place it was issued at (`terminal@place`), when known.
+    pub place: Option<String>,
     pub kind: String,
     pub title: String,
     pub layout: String,
@@ -352,6 +355,7 @@ fn view(c: &Certificate) -> CertificateView {
         code: c.code.clone(),
         issued_at: c.issued_at.to_rfc3339(),
         staff: c.staff.clone(),
+        place: c.place.clone(),
         kind: c.content.kind.code().into(),
         title: c.content.title.clone(),
         layout: c.content.layout.label().into(),

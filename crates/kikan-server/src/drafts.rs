@@ -126,7 +126,9 @@ pub async fn add(
     let text = body.to_string();
     let req = parse_request(&text)?;
     // The same checks as a commit, now, so that the counter hears of a mistake at once.
-    let (entry, expect) = prepare_entry(&state, p.tenant, &p.actor, &req).await?;
+    let (mut entry, expect) = prepare_entry(&state, p.tenant, &p.actor, &req).await?;
+    // 入力場所・入力端末: where the draft was entered.
+    entry.terminal = p.terminal.clone();
     let intake = Intake { entry, expect };
     let draft = app::add(&*state.store, &p.actor(), text, &intake).await?;
     let mut out = view(&draft);

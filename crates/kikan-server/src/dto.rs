@@ -1094,6 +1094,8 @@ pub struct EntryView {
     pub recorded_at: DateTime<Utc>,
     pub operator: String,
     pub late: bool,
+    /// 入力場所・入力端末 (`terminal@place`), when the entry recorded one.
+    pub terminal: Option<String>,
     #[schema(value_type = Object)]
     pub change: serde_json::Value,
 }
@@ -1108,6 +1110,7 @@ impl From<&LedgerEntry> for EntryView {
             recorded_at: e.recorded_at,
             operator: e.operator.clone(),
             late: e.late,
+            terminal: e.terminal.clone(),
             // Views never carry a 個人番号.
             change: serde_json::to_value(e.change.without_individual_numbers()).unwrap_or_default(),
         }

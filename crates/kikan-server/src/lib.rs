@@ -14,6 +14,7 @@ pub mod error;
 pub mod listen;
 pub mod metrics;
 pub mod oidc;
+pub mod places;
 pub mod routes;
 pub mod support;
 pub mod suppress;
@@ -96,6 +97,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         support::register, support::list, support::extend, support::end, support::confirm,
         support::correct_period, support::decide_request,
         suppress::add, suppress::list, suppress::release_temporarily, suppress::release,
+        places::put_place, places::places, places::put_terminal, places::terminals,
         certificates::preview, certificates::issue, certificates::reprint, certificates::register,
         certificates::get, certificates::verify,
     ),
@@ -257,6 +259,10 @@ api! {
     post "/api/v1/tenants/{tenant}/support-measures/{id}/end" => support::end, Policy::Needs(Permission::ApproveException);
     post "/api/v1/tenants/{tenant}/support-measures/{id}/confirm" => support::confirm, Policy::Needs(Permission::ApproveException);
     post "/api/v1/tenants/{tenant}/support-measures/{id}/period" => support::correct_period, Policy::Needs(Permission::ApproveException);
+    post "/api/v1/tenants/{tenant}/places" => places::put_place, Policy::Needs(Permission::ManageAccounts);
+    get "/api/v1/tenants/{tenant}/places" => places::places, Policy::SignedIn;
+    post "/api/v1/tenants/{tenant}/terminals" => places::put_terminal, Policy::Needs(Permission::ManageAccounts);
+    get "/api/v1/tenants/{tenant}/terminals" => places::terminals, Policy::SignedIn;
     post "/api/v1/tenants/{tenant}/suppressions" => suppress::add, Policy::Needs(Permission::ManageSuppression);
     get "/api/v1/tenants/{tenant}/suppressions" => suppress::list, Policy::Needs(Permission::ManageSuppression);
     post "/api/v1/tenants/{tenant}/suppressions/{id}/release-temporarily" => suppress::release_temporarily, Policy::Needs(Permission::ReleaseSuppression);

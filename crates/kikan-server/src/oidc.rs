@@ -164,6 +164,7 @@ pub async fn callback(
         detail: format!("IDプロバイダ: {detail}"),
         outcome: Outcome::Denied,
         client: client_addr.clone(),
+        terminal: None,
     };
     let pending = q
         .state
@@ -261,6 +262,7 @@ pub async fn callback(
         detail: "IDプロバイダでログイン".into(),
         outcome: Outcome::Ok,
         client: client_addr,
+        terminal: None,
     };
     open_session(&state, tenant, &staff, event).await
 }

@@ -105,7 +105,8 @@ pub async fn record_change(
     Extension(p): Extension<Principal>,
     Json(req): Json<ChangeRequest>,
 ) -> R<(StatusCode, Json<ChangeResult>)> {
-    let (entry, expect) = prepare_entry(&state, p.tenant, &p.actor, &req).await?;
+    let (mut entry, expect) = prepare_entry(&state, p.tenant, &p.actor, &req).await?;
+    entry.terminal = p.terminal.clone();
     let event = record::change_event(&p.actor(), &entry, None);
     let recorded =
         record::record_audited(&*state.store, p.tenant, entry, &expect, Some(event), None).await?;

@@ -88,6 +88,9 @@ async function api(method, path, body) {
   if (S.csrf) headers['X-CSRF-Token'] = S.csrf;
   const purpose = $('#purpose') && $('#purpose').value;
   if (purpose) headers['X-Kikan-Purpose'] = encodeURIComponent(purpose);
+  // 入力場所・入力端末 (1.3.1): the terminal this browser was set up as.
+  const terminal = localStorage.getItem(`kikan.terminal.${S.tenant}`);
+  if (terminal) headers['X-Kikan-Terminal'] = terminal;
   const res = await fetch(`/api/v1/tenants/${S.tenant}${path}`, {
     method, headers, credentials: 'same-origin',
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -183,12 +186,13 @@ async function loadMe() {
   const t = tenants.find((x) => x.code === S.tenant);
   S.tenantName = t ? t.name : S.tenant;
   $('#tenant-name').textContent = `${S.tenantName}(${S.tenant})`;
-  $('#staff-name').textContent = `${S.me.actor}(${S.me.role_label})`;
+  const terminal = localStorage.getItem(`kikan.terminal.${S.tenant}`);
+  $('#staff-name').textContent = `${S.me.actor}(${S.me.role_label})${terminal ? ` 端末 ${terminal}` : ''}`;
   $('#bar').hidden = false; $('#nav').hidden = false;
   drawNav();
   return true;
 }
-const can = (p) => S.me && S.me.permissions.includes(p);
+const can = (p) => S.me && (p === null || S.me.permissions.includes(p));
 
 const MENU = [
   ['#/search', '住民検索', 'read_residents'],
@@ -200,6 +204,8 @@ const MENU = [
   ['#/staff', '職員管理', 'manage_accounts'],
   ['#/access', 'アクセス承認', 'approve_access'],
   ['#/suppress', '抑止', 'manage_suppression'],
+  ['#/places', '入力場所・端末', 'manage_accounts'],
+  ['#/terminal', 'この端末', null],
 ];
 function drawNav() {
   const here = location.hash.split('?')[0];
@@ -920,6 +926,70 @@ async function suppressScreen(main, q) {
     h('h2', {}, '抑止の設定'), form);
 }
 
+// 入力場所・入力端末 (1.3.1): 管理者 registers the places and their terminals.
+async function placesScreen(main) {
+  const [places, terminals] = await Promise.all([api('GET', '/places'), api('GET', '/terminals')]);
+  const ps = places.ok ? places.data : [];
+  const ts = terminals.ok ? terminals.data : [];
+  const out = h('div', { 'aria-live': 'polite', id: 'places-out' });
+  const placeForm = h('form', { novalidate: true },
+    h('div', { class: 'row' },
+      field('場所コード', text('code', 'code'), { required: true, hint: '半角英数字' }),
+      field('名称', text('name', 'name'), { required: true }),
+      field('種別', select('kind', ['本庁', '支所', '出張所', '利用課'], 'kind')),
+      field('行政区', text('ward', 'ward'), { hint: '指定都市のみ' })),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '場所を登録')));
+  placeForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await api('POST', '/places', { code: v(placeForm, 'code'), name: v(placeForm, 'name'), kind: v(placeForm, 'kind'), ward: opt(v(placeForm, 'ward')) });
+    if (!r.ok) return showError(placeForm, r);
+    await route();
+    show($('#places-out'), banner('success', `入力場所 ${r.data.code} を登録しました`));
+  });
+  const terminalForm = h('form', { novalidate: true },
+    h('div', { class: 'row' },
+      field('端末コード', text('code', 'code'), { required: true, hint: '半角英数字' }),
+      field('端末名', text('name', 'name'), { required: true }),
+      field('入力場所', select('place', ps.map((p) => [p.code, p.name]), 'place'))),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '端末を登録')));
+  terminalForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await api('POST', '/terminals', { code: v(terminalForm, 'code'), name: v(terminalForm, 'name'), place: v(terminalForm, 'place') });
+    if (!r.ok) return showError(terminalForm, r);
+    await route();
+    show($('#places-out'), banner('success', `入力端末 ${r.data.code} を登録しました`));
+  });
+  show(main, h('h1', {}, '入力場所・端末'), out,
+    h('h2', {}, '入力場所'),
+    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['コード', '名称', '種別', '行政区', '状態'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, ps.map((p) => h('tr', {}, h('td', {}, p.code), h('td', {}, p.name), h('td', {}, p.kind), h('td', {}, p.ward || ''), h('td', {}, p.active ? '使用中' : '停止'))))),
+    placeForm,
+    h('h2', {}, '入力端末'),
+    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['コード', '端末名', '入力場所', '状態'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, ts.map((t) => h('tr', {}, h('td', {}, t.code), h('td', {}, t.name), h('td', {}, t.place), h('td', {}, t.active ? '使用中' : '停止'))))),
+    terminalForm);
+}
+
+// この端末: which registered terminal this browser is; every request then names it.
+async function terminalScreen(main) {
+  const res = await api('GET', '/terminals');
+  const list = res.ok ? res.data.filter((t) => t.active) : [];
+  const key = `kikan.terminal.${S.tenant}`;
+  const form = h('form', { novalidate: true },
+    field('この端末', select('terminal', [['', '(設定しない)'], ...list.map((t) => [t.code, `${t.code} ${t.name}(${t.place})`])], 'terminal')),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '保存')));
+  form.elements.terminal.value = localStorage.getItem(key) || '';
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const code = v(form, 'terminal');
+    if (code) localStorage.setItem(key, code); else localStorage.removeItem(key);
+    await loadMe();
+    show($('#terminal-out'), banner('success', code ? `この端末を ${code} として記録します` : '端末を設定しません'));
+  });
+  show(main, h('h1', {}, 'この端末'), h('div', { 'aria-live': 'polite', id: 'terminal-out' }),
+    h('p', {}, '操作の記録(監査ログ・異動・証明書交付簿)に、ここで選んだ端末と入力場所が残ります。'), form);
+}
+
 // ---------- routing ----------
 async function render(message) {
   const main = $('#main');
@@ -941,6 +1011,8 @@ async function render(message) {
     staff: () => staffScreen(main),
     access: () => accessScreen(main),
     suppress: () => suppressScreen(main, q),
+    places: () => placesScreen(main),
+    terminal: () => terminalScreen(main),
   };
   const screen = screens[parts[0]] || screens.search;
   delete main.dataset.loaded;

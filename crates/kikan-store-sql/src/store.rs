@@ -1199,6 +1199,58 @@ impl<E: Engine> Store for SqlStore<E> {
         rows.iter().map(|r| decode(r.text("data")?)).collect()
     }
 
+    async fn put_place(
+        &self,
+        tenant: LocalGovCode,
+        p: &kikan_store::places::Place,
+    ) -> Result<(), StoreError> {
+        let q = Q::new(
+            "INSERT INTO places (tenant_id, place_code, data) VALUES ($1, $2, $3)
+             ON CONFLICT (tenant_id, place_code) DO UPDATE SET data = excluded.data",
+        )
+        .arg(key(tenant))
+        .arg(p.code.as_str())
+        .arg(json(p)?);
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn places(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Vec<kikan_store::places::Place>, StoreError> {
+        let q = Q::new("SELECT data FROM places WHERE tenant_id = $1 ORDER BY place_code")
+            .arg(key(tenant));
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
+    async fn put_terminal(
+        &self,
+        tenant: LocalGovCode,
+        t: &kikan_store::places::Terminal,
+    ) -> Result<(), StoreError> {
+        let q = Q::new(
+            "INSERT INTO terminals (tenant_id, terminal_code, data) VALUES ($1, $2, $3)
+             ON CONFLICT (tenant_id, terminal_code) DO UPDATE SET data = excluded.data",
+        )
+        .arg(key(tenant))
+        .arg(t.code.as_str())
+        .arg(json(t)?);
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn terminals(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Vec<kikan_store::places::Terminal>, StoreError> {
+        let q = Q::new("SELECT data FROM terminals WHERE tenant_id = $1 ORDER BY terminal_code")
+            .arg(key(tenant));
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
     async fn add_suppression(
         &self,
         tenant: LocalGovCode,

@@ -29,6 +29,9 @@ pub struct Certificate {
     /// The 支援措置 decision, when a measure concerned a printed person: the examiner's
     /// approval reason, or `self` for the protected person themselves.
     pub support: Option<String>,
+    /// 交付場所 (1.3.1): where it was issued, as `terminal@place`, when known.
+    #[serde(default)]
+    pub place: Option<String>,
     pub fee: u32,
     pub pages: u32,
     /// SHA-256 of the PDF as issued (hex).

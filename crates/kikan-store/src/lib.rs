@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod certificates;
 pub mod drafts;
 pub mod error;
+pub mod places;
 pub mod seal;
 
 pub use error::StoreError;
@@ -487,6 +488,19 @@ pub trait Store: Send + Sync + 'static {
         tenant: LocalGovCode,
         persons: &[PersonId],
     ) -> Result<Vec<SupportMeasure>, StoreError>;
+
+    // ---- 入力場所・入力端末 (1.3.1) ----
+
+    /// Adds or replaces a place (by its code).
+    async fn put_place(&self, tenant: LocalGovCode, p: &places::Place) -> Result<(), StoreError>;
+    async fn places(&self, tenant: LocalGovCode) -> Result<Vec<places::Place>, StoreError>;
+    /// Adds or replaces a terminal (by its code).
+    async fn put_terminal(
+        &self,
+        tenant: LocalGovCode,
+        t: &places::Terminal,
+    ) -> Result<(), StoreError>;
+    async fn terminals(&self, tenant: LocalGovCode) -> Result<Vec<places::Terminal>, StoreError>;
 
     // ---- 抑止 (3.1) ----
 

@@ -31,6 +31,8 @@ pub struct Caller {
     pub client: reqwest::Client,
     pub token: Option<String>,
     pub purpose: Option<String>,
+    /// The registered terminal the requests name (`X-Kikan-Terminal`).
+    pub terminal: Option<String>,
 }
 
 pub fn test_keys() -> Arc<Keyring> {
@@ -152,6 +154,7 @@ impl App {
             client: self.client.clone(),
             token,
             purpose: Some("住民票の写しの交付".into()),
+            terminal: None,
         }
     }
 
@@ -166,6 +169,12 @@ impl Caller {
         self
     }
 
+    /// The same caller at a registered terminal.
+    pub fn at_terminal(mut self, code: &str) -> Self {
+        self.terminal = Some(code.into());
+        self
+    }
+
     pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let mut r = self
             .client
@@ -177,6 +186,9 @@ impl Caller {
             // Browsers can only send Latin-1 headers: the purpose is percent-encoded.
             let encoded: String = p.bytes().map(|b| format!("%{b:02X}")).collect();
             r = r.header("X-Kikan-Purpose", encoded);
+        }
+        if let Some(t) = &self.terminal {
+            r = r.header("X-Kikan-Terminal", t);
         }
         r
     }

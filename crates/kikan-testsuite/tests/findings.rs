@@ -256,6 +256,7 @@ on_both!(
     systems_read_only_what_their_business_may_see,
     the_access_log_is_searched_and_summarised,
     a_lock_holds_only_the_sources_that_failed,
+    places_and_terminals_are_recorded,
 );
 
 /// Whether the server closes `conn` within `within` (reading whatever it still sends).
@@ -872,6 +873,99 @@ async fn a_lock_holds_only_the_sources_that_failed(s: TestStore) {
         .await;
     let status = resp.map(|r| r.status().as_u16()).unwrap_or_default();
     assert_eq!(status, 200);
+}
+
+/// 1.3.1 (j230): places and terminals registered by 管理者; a request naming its
+/// terminal is recorded with it in the audit log, the ledger and the issuance register;
+/// an unknown or retired terminal is refused.
+async fn places_and_terminals_are_recorded(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let admin = app.as_role(t, Role::Admin).await;
+    let auditor = app.as_role(t, Role::Auditor).await;
+    let (status, v) = admin
+        .post(
+            &format!("{base}/places"),
+            json!({"code": "HONCHO", "name": "本庁市民課", "kind": "本庁"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = admin
+        .post(
+            &format!("{base}/places"),
+            json!({"code": "X", "name": "どこか", "kind": "倉庫"}),
+        )
+        .await;
+    assert_eq!((status, v["field"].as_str()), (422, Some("kind")), "{v}");
+    let (status, v) = admin
+        .post(
+            &format!("{base}/terminals"),
+            json!({"code": "T01", "name": "窓口1番", "place": "NOWHERE"}),
+        )
+        .await;
+    assert_eq!((status, v["field"].as_str()), (422, Some("place")), "{v}");
+    let (status, v) = admin
+        .post(
+            &format!("{base}/terminals"),
+            json!({"code": "T01", "name": "窓口1番", "place": "HONCHO"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let examiner = app.as_role(t, Role::Examiner).await.at_terminal("T01");
+    assert_eq!(examiner.get(&format!("{base}/terminals")).await.0, 200);
+    let (_, mother, _) = family(&examiner, &base).await;
+    // The ledger entry and the audit record name the terminal and its place.
+    let (_, hist) = examiner
+        .get(&format!("{base}/persons/{mother}/history"))
+        .await;
+    assert_eq!(hist["entries"][0]["terminal"], "T01@HONCHO", "{hist}");
+    let (_, log) = auditor
+        .get(&format!("{base}/audit?action=change.record"))
+        .await;
+    assert_eq!(log[0]["terminal"], "T01@HONCHO", "{log}");
+    // The issuance register: 交付場所.
+    let copy = json!({"kind": "resident_copy", "layout": "individual", "persons": [mother],
+        "requester": {"kind": "self", "person_id": mother}, "purpose": "勤務先へ提出", "identity_check": "運転免許証"});
+    let resp = examiner
+        .request(reqwest::Method::POST, &format!("{base}/certificates"))
+        .json(&copy)
+        .send()
+        .await;
+    assert_eq!(resp.map(|r| r.status().as_u16()).unwrap_or_default(), 201);
+    let (_, register) = examiner.get(&format!("{base}/certificates")).await;
+    assert_eq!(register[0]["place"], "T01@HONCHO", "{register}");
+    // Unknown, and retired, terminals are refused.
+    let stranger = app.as_role(t, Role::Reception).await.at_terminal("T99");
+    let (status, v) = stranger.get(&format!("{base}/persons/{mother}")).await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (400, Some("E-TERMINAL-001")),
+        "{v}"
+    );
+    let (status, _) = admin
+        .post(
+            &format!("{base}/terminals"),
+            json!({"code": "T01", "name": "窓口1番", "place": "HONCHO", "active": false}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, v) = examiner.get(&format!("{base}/persons/{mother}")).await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (400, Some("E-TERMINAL-001")),
+        "{v}"
+    );
+    assert_eq!(
+        examiner
+            .post(
+                &format!("{base}/places"),
+                json!({"code": "A", "name": "a", "kind": "本庁"})
+            )
+            .await
+            .0,
+        403
+    );
 }
 
 /// Finding 9 and the low ones: a NUL character anywhere is bad input (400, on both

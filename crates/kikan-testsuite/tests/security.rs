@@ -519,6 +519,7 @@ async fn audit_verification_catches_tampering(make: impl AsyncFn() -> TestStore)
                 detail: String::new(),
                 outcome: kikan_security::Outcome::Ok,
                 client: None,
+                terminal: None,
             };
             ok(store.append_audit(a, &[event]).await);
         }
@@ -569,6 +570,7 @@ async fn audit_verification_catches_tampering(make: impl AsyncFn() -> TestStore)
                 detail: String::new(),
                 outcome: kikan_security::Outcome::Ok,
                 client: None,
+                terminal: None,
             };
             let r = store.append_audit(a, &[event]).await;
             assert_eq!(r.map_err(|e| e.code()), Err("E-STORE-002"));

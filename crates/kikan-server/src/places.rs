@@ -1,0 +1,255 @@
+//! 入力場所・入力端末 (1.3.1, j230): the places where the registry is used and their
+//! terminals, registered by 管理者; a request names its terminal in
+//! `X-Kikan-Terminal`, and the audit log, the ledger and the issuance register record
+//! it as `terminal@place`.
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiJson as Json, ErrorBody};
+use axum::Extension;
+use axum::extract::State;
+
+use kikan_domain::{DomainError, LocalGovCode};
+use kikan_store::places::{PLACE_KINDS, Place, Terminal, valid_code};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+type R<T> = Result<T, ApiError>;
+
+/// The label a request's terminal is recorded under, if `code` names a terminal in use
+/// at a place in use.
+pub async fn terminal_label(
+    state: &AppState,
+    tenant: LocalGovCode,
+    code: &str,
+) -> R<Option<String>> {
+    let code = code.trim();
+    let Some(t) = state
+        .store
+        .terminals(tenant)
+        .await?
+        .into_iter()
+        .find(|t| t.code == code && t.active)
+    else {
+        return Ok(None);
+    };
+    let place_in_use = state
+        .store
+        .places(tenant)
+        .await?
+        .iter()
+        .any(|p| p.code == t.place && p.active);
+    Ok(place_in_use.then(|| format!("{}@{}", t.code, t.place)))
+}
+
+/// A place as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaceView {
+    pub code: String,
+    pub name: String,
+    /// 本庁, 支所, 出張所 or 利用課.
+    pub kind: String,
+    pub ward: Option<String>,
+    pub active: bool,
+}
+
+impl From<Place> for PlaceView {
+    fn from(p: Place) -> Self {
+        PlaceView {
+            code: p.code,
+            name: p.name,
+            kind: p.kind,
+            ward: p.ward,
+            active: p.active,
+        }
+    }
+}
+
+/// A terminal as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TerminalView {
+    pub code: String,
+    pub name: String,
+    /// Its place's code.
+    pub place: String,
+    pub active: bool,
+}
+
+impl From<Terminal> for TerminalView {
+    fn from(t: Terminal) -> Self {
+        TerminalView {
+            code: t.code,
+            name: t.name,
+            place: t.place,
+            active: t.active,
+        }
+    }
+}
+
+fn invalid(field: &'static str, reason: String, at: &str) -> ApiError {
+    ApiError::from(DomainError::Invalid { field, reason }).at(at)
+}
+
+fn code_in(code: &str, field: &'static str) -> R<String> {
+    let code = code.trim();
+    if !valid_code(code) {
+        return Err(invalid(
+            field,
+            "半角英数字と - _ で16文字以内にしてください".into(),
+            "code",
+        ));
+    }
+    Ok(code.to_string())
+}
+
+fn name_in(name: &str) -> R<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 50 || name.chars().any(char::is_control) {
+        return Err(invalid(
+            "名称",
+            "制御文字を含まない50文字以内にしてください".into(),
+            "name",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PlaceIn {
+    pub code: String,
+    pub name: String,
+    /// 本庁, 支所, 出張所 or 利用課.
+    pub kind: String,
+    /// 行政区 (designated cities).
+    pub ward: Option<String>,
+    /// false takes it out of use; true when absent.
+    pub active: Option<bool>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/places", tag = "accounts", request_body = PlaceIn,
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "Registered (or changed, by its code)", body = PlaceView), (status = 422, body = ErrorBody)))]
+pub async fn put_place(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<PlaceIn>,
+) -> R<Json<PlaceView>> {
+    let kind = input.kind.trim();
+    if !PLACE_KINDS.contains(&kind) {
+        return Err(invalid(
+            "場所の種別",
+            format!("{}のいずれかにしてください", PLACE_KINDS.join("・")),
+            "kind",
+        ));
+    }
+    let place = Place {
+        code: code_in(&input.code, "場所コード")?,
+        name: name_in(&input.name)?,
+        kind: kind.into(),
+        ward: input.ward.as_deref().map(name_in).transpose()?,
+        active: input.active.unwrap_or(true),
+    };
+    state.store.put_place(p.tenant, &place).await?;
+    state
+        .store
+        .append_audit(
+            p.tenant,
+            &[p.event(
+                "place.put",
+                vec![],
+                format!("入力場所 {}({})を登録", place.code, place.name),
+            )],
+        )
+        .await?;
+    Ok(Json(place.into()))
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/places", tag = "accounts",
+    params(("tenant" = String, Path)), responses((status = 200, body = Vec<PlaceView>)))]
+pub async fn places(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> R<Json<Vec<PlaceView>>> {
+    Ok(Json(
+        state
+            .store
+            .places(p.tenant)
+            .await?
+            .into_iter()
+            .map(PlaceView::from)
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TerminalIn {
+    pub code: String,
+    pub name: String,
+    /// The code of a registered place.
+    pub place: String,
+    /// false takes it out of use; true when absent.
+    pub active: Option<bool>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/terminals", tag = "accounts", request_body = TerminalIn,
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "Registered (or changed, by its code)", body = TerminalView), (status = 422, body = ErrorBody)))]
+pub async fn put_terminal(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<TerminalIn>,
+) -> R<Json<TerminalView>> {
+    let place = input.place.trim();
+    if !state
+        .store
+        .places(p.tenant)
+        .await?
+        .iter()
+        .any(|x| x.code == place)
+    {
+        return Err(invalid(
+            "入力場所",
+            format!("場所コード {place} は登録されていません"),
+            "place",
+        ));
+    }
+    let terminal = Terminal {
+        code: code_in(&input.code, "端末コード")?,
+        name: name_in(&input.name)?,
+        place: place.into(),
+        active: input.active.unwrap_or(true),
+    };
+    state.store.put_terminal(p.tenant, &terminal).await?;
+    state
+        .store
+        .append_audit(
+            p.tenant,
+            &[p.event(
+                "terminal.put",
+                vec![],
+                format!(
+                    "入力端末 {}({})を{}に登録",
+                    terminal.code, terminal.name, terminal.place
+                ),
+            )],
+        )
+        .await?;
+    Ok(Json(terminal.into()))
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/terminals", tag = "accounts",
+    params(("tenant" = String, Path)), responses((status = 200, body = Vec<TerminalView>)))]
+pub async fn terminals(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> R<Json<Vec<TerminalView>>> {
+    Ok(Json(
+        state
+            .store
+            .terminals(p.tenant)
+            .await?
+            .into_iter()
+            .map(TerminalView::from)
+            .collect(),
+    ))
+}
