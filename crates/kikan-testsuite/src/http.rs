@@ -260,3 +260,25 @@ pub fn members_by_given(household: &Value, given: &[&str]) -> Vec<i64> {
         })
         .collect()
 }
+
+/// A mother and son (山本 花子 and 健太) who moved in to 横浜市中区山下町 on 2026-04-01,
+/// recorded by `examiner`: (household, mother, son).
+pub async fn mother_and_son(examiner: &Caller, base: &str) -> (i64, i64, i64) {
+    let (status, v) = examiner
+        .post(&format!("{base}/changes"), json!({
+            "effective_on": "2026-04-01", "notified_on": "2026-04-01",
+            "change": {"type": "move_in",
+                "persons": [person_json(("山本", "花子"), ("ヤマモト", "ハナコ"), "1985-02-02", "女", "世帯主"),
+                            person_json(("山本", "健太"), ("ヤマモト", "ケンタ"), "2015-03-03", "男", "子")],
+                "address": {"place": "神奈川県横浜市中区山下町", "banchi": "7番地"},
+                "previous_address": {"place": "東京都千代田区千代田", "banchi": "1番1号"}}
+        }))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let hid = v["household_ids"][0].as_i64().unwrap_or_default();
+    let (_, h) = examiner.get(&format!("{base}/households/{hid}")).await;
+    let [mother, son] = members_by_given(&h, &["花子", "健太"])[..] else {
+        panic!("{h}")
+    };
+    (hid, mother, son)
+}

@@ -4,7 +4,7 @@
 //! search results show a held record; the list feeds other systems.
 
 use kikan_security::Role;
-use kikan_testsuite::http::{App, audit_pairs, members_by_given, person_json};
+use kikan_testsuite::http::{App, audit_pairs};
 use kikan_testsuite::{TestStore, fresh_postgres, fresh_sqlite};
 use serde_json::{Value, json};
 
@@ -23,22 +23,7 @@ async fn held_records(s: TestStore) {
     let examiner = app.as_role(t, Role::Examiner).await;
     let reception = app.as_role(t, Role::Reception).await;
     let auditor = app.as_role(t, Role::Auditor).await;
-    let (status, v) = examiner
-        .post(&format!("{base}/changes"), json!({
-            "effective_on": "2026-04-01", "notified_on": "2026-04-01",
-            "change": {"type": "move_in",
-                "persons": [person_json(("山本", "花子"), ("ヤマモト", "ハナコ"), "1985-02-02", "女", "世帯主"),
-                            person_json(("山本", "健太"), ("ヤマモト", "ケンタ"), "2015-03-03", "男", "子")],
-                "address": {"place": "神奈川県横浜市中区山下町", "banchi": "7番地"},
-                "previous_address": {"place": "東京都千代田区千代田", "banchi": "1番1号"}}
-        }))
-        .await;
-    assert_eq!(status, 201, "{v}");
-    let hid = v["household_ids"][0].as_i64().unwrap_or_default();
-    let (_, h) = examiner.get(&format!("{base}/households/{hid}")).await;
-    let [mother, son] = members_by_given(&h, &["花子", "健太"])[..] else {
-        panic!("{h}")
-    };
+    let (hid, mother, son) = kikan_testsuite::http::mother_and_son(&examiner, &base).await;
     let suppressions = format!("{base}/suppressions");
 
     // Only those allowed set suppressions.
