@@ -5,7 +5,7 @@
 use crate::{CertError, CertFont, Rendered, Stamp, render, sha256_hex};
 use chrono::{Duration, NaiveDate, Utc};
 use kikan_domain::certificate::{CertificateContent, CertificateRequest, Subject, build};
-use kikan_domain::support::{MeasureId, RequestDecision, Requester, decide};
+use kikan_domain::support::{MeasureId, RequestDecision, Requester, Service, decide_for};
 use kikan_domain::{DomainError, HouseholdId, LocalGovCode, Person, PersonId, PersonStatus};
 use kikan_store::certificates::{Certificate, Reprint};
 use kikan_store::{Store, StoreError, Tenant};
@@ -198,7 +198,13 @@ pub async fn prepare(
             .birth_date
             .or_else(|| requester_person.as_ref().map(|p| p.birth_date)),
     };
-    let (support, approval) = match decide(&measures, &request.persons, &requester, today) {
+    let (support, approval) = match decide_for(
+        &measures,
+        Service::Copies,
+        &request.persons,
+        &requester,
+        today,
+    ) {
         RequestDecision::Allowed => (None, None),
         RequestDecision::AllowedSelf => (
             Some("支援措置の対象者本人(同一の措置の対象者)からの請求".into()),

@@ -57,6 +57,58 @@ pub struct Provisional {
     pub first_municipality: Option<String>,
 }
 
+/// 申出者より支援を求められている事務 (1.1.16): which requests a measure restricts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Services {
+    /// 住民基本台帳の一部の写しの閲覧 (the current address).
+    pub inspection: bool,
+    /// 住民票の写し等の交付 (the current and the previous address).
+    pub copies: bool,
+    /// 戸籍の附票の写し等の交付 (本籍, 前本籍 …; kept for the 附票 system).
+    pub fuhyo: bool,
+}
+
+impl Default for Services {
+    fn default() -> Self {
+        Services {
+            inspection: true,
+            copies: true,
+            fuhyo: true,
+        }
+    }
+}
+
+/// A request a measure may restrict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Inspection,
+    Copies,
+    Fuhyo,
+}
+
+impl Services {
+    pub fn covers(&self, s: Service) -> bool {
+        match s {
+            Service::Inspection => self.inspection,
+            Service::Copies => self.copies,
+            Service::Fuhyo => self.fuhyo,
+        }
+    }
+}
+
+/// 転送情報 (1.1.16): the measure's application forwarded to or from another
+/// municipality.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transfer {
+    /// 転送先市区町村 and 転送年月日 (this municipality took the application first).
+    pub forwarded_to: Option<String>,
+    pub forwarded_on: Option<NaiveDate>,
+    /// 転送された支援措置申出書の受付年月日 (this municipality received it).
+    pub received_on: Option<NaiveDate>,
+    /// 支援の必要性がないことを確認したときの申出者への連絡年月日.
+    pub no_need_notified_on: Option<NaiveDate>,
+}
+
 /// What a reader of a protected person's record is to be told about the measure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -123,6 +175,12 @@ pub struct SupportMeasure {
     /// 申出者との関係 of each person protected with the applicant (子, 母 …).
     #[serde(default)]
     pub relations: std::collections::BTreeMap<PersonId, String>,
+    /// The requests it restricts (all, unless the applicant asked for fewer).
+    #[serde(default)]
+    pub services: Services,
+    /// 転送情報.
+    #[serde(default)]
+    pub transfer: Transfer,
 }
 
 /// How a request concerning a protected person is decided.
@@ -218,6 +276,8 @@ impl SupportMeasure {
             provisional: None,
             contact: None,
             relations: Default::default(),
+            services: Services::default(),
+            transfer: Transfer::default(),
         })
     }
 
@@ -407,6 +467,22 @@ impl SupportMeasure {
     }
 }
 
+/// [`decide`] for one kind of request: only the measures that restrict it count.
+pub fn decide_for(
+    measures: &[SupportMeasure],
+    service: Service,
+    persons: &[PersonId],
+    requester: &Requester,
+    on: NaiveDate,
+) -> RequestDecision {
+    let restricting: Vec<SupportMeasure> = measures
+        .iter()
+        .filter(|m| m.services.covers(service))
+        .cloned()
+        .collect();
+    decide(&restricting, persons, requester, on)
+}
+
 /// Decides a request by `requester` concerning `persons`, under the measures in force.
 pub fn decide(
     measures: &[SupportMeasure],
@@ -510,6 +586,31 @@ mod tests {
         assert!(late.extend(d("2027-05-10"), "shinsa").is_ok());
         assert_eq!(late.ends_on, d("2028-03-31"));
         assert_eq!(late.alert(d("2027-05-10")), None);
+    }
+
+    #[test]
+    fn a_measure_restricts_the_requests_it_was_asked_for() {
+        let mut m = measure();
+        m.services = Services {
+            inspection: true,
+            copies: false,
+            fuhyo: true,
+        };
+        let offender = Requester {
+            name: Some("高橋　一郎".into()),
+            birth_date: Some(d("1975-05-05")),
+            ..Default::default()
+        };
+        let on = d("2026-06-01");
+        let ms = [m];
+        assert_eq!(
+            decide_for(&ms, Service::Copies, &[PersonId(10)], &offender, on),
+            RequestDecision::Allowed
+        );
+        assert!(matches!(
+            decide_for(&ms, Service::Inspection, &[PersonId(10)], &offender, on),
+            RequestDecision::RefusedShielded { .. }
+        ));
     }
 
     #[test]

@@ -95,7 +95,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         accounts::audit_actor, accounts::audit_verify, accounts::audit_summary,
         drafts::add, drafts::list, drafts::commit, drafts::reject,
         support::register, support::list, support::extend, support::end, support::confirm,
-        support::correct_period, support::decide_request,
+        support::correct_period, support::transfer, support::decide_request,
         suppress::add, suppress::list, suppress::release_temporarily, suppress::release,
         places::put_place, places::places, places::put_terminal, places::terminals,
         certificates::preview, certificates::issue, certificates::reprint, certificates::register,
@@ -258,6 +258,7 @@ api! {
     post "/api/v1/tenants/{tenant}/support-measures/{id}/extend" => support::extend, Policy::Needs(Permission::ApproveException);
     post "/api/v1/tenants/{tenant}/support-measures/{id}/end" => support::end, Policy::Needs(Permission::ApproveException);
     post "/api/v1/tenants/{tenant}/support-measures/{id}/confirm" => support::confirm, Policy::Needs(Permission::ApproveException);
+    post "/api/v1/tenants/{tenant}/support-measures/{id}/transfer" => support::transfer, Policy::Needs(Permission::ApproveException);
     post "/api/v1/tenants/{tenant}/support-measures/{id}/period" => support::correct_period, Policy::Needs(Permission::ApproveException);
     post "/api/v1/tenants/{tenant}/places" => places::put_place, Policy::Needs(Permission::ManageAccounts);
     get "/api/v1/tenants/{tenant}/places" => places::places, Policy::SignedIn;

@@ -13,7 +13,8 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use kikan_app::protect;
 use kikan_domain::support::{
-    MeasureId, Offender, RequestDecision, Requester, SupportMeasure, decide,
+    MeasureId, Offender, RequestDecision, Requester, Service, Services, SupportMeasure, Transfer,
+    decide_for,
 };
 use kikan_domain::{DomainError, Household, Person, PersonId};
 use kikan_security::{Outcome, Permission};
@@ -124,6 +125,53 @@ pub struct MeasureIn {
     /// 申出者との関係 of each person in `together`, keyed by their 宛名番号.
     #[serde(default)]
     pub relations: std::collections::BTreeMap<String, String>,
+    /// The requests it restricts (申出者より支援を求められている事務); all when absent.
+    pub services: Option<ServicesIo>,
+}
+
+/// 申出者より支援を求められている事務.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct ServicesIo {
+    /// 住民基本台帳の一部の写しの閲覧.
+    pub inspection: bool,
+    /// 住民票の写し等の交付.
+    pub copies: bool,
+    /// 戸籍の附票の写し等の交付.
+    pub fuhyo: bool,
+}
+
+impl From<Services> for ServicesIo {
+    fn from(s: Services) -> Self {
+        ServicesIo {
+            inspection: s.inspection,
+            copies: s.copies,
+            fuhyo: s.fuhyo,
+        }
+    }
+}
+
+/// 転送情報.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TransferIo {
+    /// 転送先市区町村.
+    pub forwarded_to: Option<String>,
+    /// 転送年月日 (和暦 or 西暦 in; ISO out).
+    pub forwarded_on: Option<String>,
+    /// 転送された支援措置申出書の受付年月日.
+    pub received_on: Option<String>,
+    /// 支援の必要性がないことを確認したときの申出者への連絡年月日.
+    pub no_need_notified_on: Option<String>,
+}
+
+impl From<&Transfer> for TransferIo {
+    fn from(t: &Transfer) -> Self {
+        TransferIo {
+            forwarded_to: t.forwarded_to.clone(),
+            forwarded_on: t.forwarded_on.map(|d| d.to_string()),
+            received_on: t.received_on.map(|d| d.to_string()),
+            no_need_notified_on: t.no_need_notified_on.map(|d| d.to_string()),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -154,6 +202,10 @@ pub struct MeasureView {
     pub contact: Option<String>,
     /// 申出者との関係 of the persons protected with the applicant, keyed by 宛名番号.
     pub relations: std::collections::BTreeMap<String, String>,
+    /// The requests it restricts.
+    pub services: ServicesIo,
+    /// 転送情報.
+    pub transfer: TransferIo,
     pub offenders: Vec<OffenderView>,
     /// The measure's life: 開始, 延長, 終了, oldest first.
     pub history: Vec<MeasureEventView>,
@@ -219,6 +271,8 @@ fn measure_view(m: &SupportMeasure, today: NaiveDate) -> MeasureView {
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect(),
+        services: m.services.into(),
+        transfer: TransferIo::from(&m.transfer),
         offenders: m
             .offenders
             .iter()
@@ -343,6 +397,19 @@ pub async fn register(
     }
     m.contact = input.contact.clone().filter(|s| !s.trim().is_empty());
     m.relations = relations;
+    if let Some(s) = input.services {
+        if !(s.inspection || s.copies || s.fuhyo) {
+            return Err(ApiError::from(DomainError::Missing {
+                field: "支援を求められている事務",
+            })
+            .at("services"));
+        }
+        m.services = Services {
+            inspection: s.inspection,
+            copies: s.copies,
+            fuhyo: s.fuhyo,
+        };
+    }
     state.store.add_support_measure(p.tenant, &m).await?;
     state
         .store
@@ -522,6 +589,44 @@ pub async fn correct_period(
     .await
 }
 
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/support-measures/{id}/transfer", tag = "support", request_body = TransferIo,
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "転送情報 recorded (the fields given replace the stored ones)", body = MeasureView),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn transfer(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+    Json(input): Json<TransferIo>,
+) -> R<Json<MeasureView>> {
+    let day = |s: &Option<String>, field: &str| s.as_deref().map(|d| date_in(d, field)).transpose();
+    let t = Transfer {
+        forwarded_to: input.forwarded_to.clone().filter(|s| !s.trim().is_empty()),
+        forwarded_on: day(&input.forwarded_on, "forwarded_on")?,
+        received_on: day(&input.received_on, "received_on")?,
+        no_need_notified_on: day(&input.no_need_notified_on, "no_need_notified_on")?,
+    };
+    if t.forwarded_to.is_some() != t.forwarded_on.is_some() {
+        return Err(ApiError::from(DomainError::Missing {
+            field: "転送先市区町村と転送年月日",
+        })
+        .at("forwarded_on"));
+    }
+    let by = p.actor.clone();
+    change_measure(&state, &p, path.1, "support.transfer", |m, today| {
+        m.transfer = t;
+        m.history.push(kikan_domain::support::MeasureEvent {
+            on: today,
+            action: "転送情報の記録".into(),
+            by,
+            note: None,
+        });
+        m.version += 1;
+        Ok(())
+    })
+    .await
+}
+
 /// The requester of a request concerning protected persons.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DecisionRequesterIn {
@@ -535,7 +640,8 @@ pub struct DecisionRequesterIn {
 pub struct RequestIn {
     /// The persons the request concerns (a certificate's or 閲覧's subjects).
     pub persons: Vec<i64>,
-    /// certificate (証明書の交付) or inspection (閲覧).
+    /// certificate (証明書の交付), inspection (閲覧) or fuhyo (戸籍の附票の写しの交付);
+    /// only the measures that restrict that request count.
     pub kind: String,
     pub requester: DecisionRequesterIn,
     /// A 審査 approving a third party's request gives the reason here.
@@ -578,13 +684,13 @@ pub async fn decide_request(
             .transpose()?,
     };
     let measures = state.store.support_for(p.tenant, &persons).await?;
-    let kind = if input.kind == "inspection" {
-        "閲覧"
-    } else {
-        "証明書の交付"
+    let (kind, service) = match input.kind.as_str() {
+        "inspection" => ("閲覧", Service::Inspection),
+        "fuhyo" => ("戸籍の附票の写しの交付", Service::Fuhyo),
+        _ => ("証明書の交付", Service::Copies),
     };
     let ids = |v: &[MeasureId]| v.iter().map(|m| m.0).collect::<Vec<_>>();
-    let view = match decide(&measures, &persons, &requester, today) {
+    let view = match decide_for(&measures, service, &persons, &requester, today) {
         RequestDecision::Allowed => DecisionView {
             decision: "allowed".into(),
             message: format!("{kind}の請求を受け付けられます"),

@@ -721,6 +721,10 @@ async function supportScreen(main) {
       field('終了年月日', text('ends_on', 'ends_on'), { hint: '空欄なら開始から1年' }),
       field('申出者の連絡先', text('contact', 'contact'), { hint: '電話番号・メールアドレス等' })),
     checkbox('provisional', '仮支援措置として受け付ける(支援の必要性の確認前)', 'true', false),
+    h('fieldset', {}, h('legend', {}, '支援を求められている事務'),
+      checkbox('s_inspection', '住民基本台帳の一部の写しの閲覧', 'true', true),
+      checkbox('s_copies', '住民票の写し等の交付', 'true', true),
+      checkbox('s_fuhyo', '戸籍の附票の写し等の交付', 'true', true)),
     h('div', { class: 'row' },
       field('加害者の氏名', text('offender_name', 'offenders[0].name'), { required: true }),
       field('加害者の生年月日', text('offender_birth', 'offenders[0].birth_date')),
@@ -733,6 +737,7 @@ async function supportScreen(main) {
     const r = await api('POST', '/support-measures', { applicant: Number(v(form, 'applicant')), together, kind: v(form, 'kind'),
       starts_on: opt(v(form, 'starts_on')), ends_on: opt(v(form, 'ends_on')), contact: opt(v(form, 'contact')),
       provisional: form.elements.provisional.checked,
+      services: { inspection: form.elements.s_inspection.checked, copies: form.elements.s_copies.checked, fuhyo: form.elements.s_fuhyo.checked },
       offenders: [{ name: v(form, 'offender_name'), birth_date: opt(v(form, 'offender_birth')), relation: opt(v(form, 'offender_relation')), note: opt(v(form, 'offender_note')) }] });
     if (!r.ok) return showError(form, r);
     route();

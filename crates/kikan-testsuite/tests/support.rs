@@ -416,6 +416,66 @@ async fn no_lapse_and_provisional(s: TestStore) {
         )
         .await;
     assert_eq!(status, 422, "{v}");
+    // A measure restricting 閲覧 only: a copy asked by the offender goes through, 閲覧 not.
+    let (status, m) = examiner
+        .post(&format!("{base}/support-measures"), json!({
+            "applicant": mother, "kind": "ストーカー", "services": {"inspection": true, "copies": false, "fuhyo": false},
+            "offenders": [{"name": "川村　剛"}]
+        }))
+        .await;
+    assert_eq!(
+        (status, &m["services"]["copies"]),
+        (201, &json!(false)),
+        "{m}"
+    );
+    let ask =
+        |kind: &str| json!({"persons": [mother], "kind": kind, "requester": {"name": "川村　剛"}});
+    let (status, v) = examiner
+        .post(&format!("{base}/requests/decide"), ask("certificate"))
+        .await;
+    assert_eq!((status, &v["decision"]), (200, &json!("allowed")), "{v}");
+    let (status, v) = examiner
+        .post(&format!("{base}/requests/decide"), ask("inspection"))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (403, Some("E-SUPPORT-001")),
+        "{v}"
+    );
+    let (status, v) = examiner
+        .post(&format!("{base}/support-measures"), json!({
+            "applicant": mother, "kind": "DV", "services": {"inspection": false, "copies": false, "fuhyo": false},
+            "offenders": [{"name": "川村　剛"}]
+        }))
+        .await;
+    assert_eq!(
+        (status, v["field"].as_str()),
+        (422, Some("services")),
+        "{v}"
+    );
+    // 転送情報.
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/support-measures/{}/transfer", m["id"]),
+            json!({"forwarded_to": "東京都千代田区", "forwarded_on": "2026-06-01"}),
+        )
+        .await;
+    assert_eq!(
+        (
+            status,
+            &v["transfer"]["forwarded_to"],
+            &v["transfer"]["forwarded_on"]
+        ),
+        (200, &json!("東京都千代田区"), &json!("2026-06-01")),
+        "{v}"
+    );
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/support-measures/{}/transfer", m["id"]),
+            json!({"forwarded_to": "東京都千代田区"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{v}");
     // A relation for someone not protected with the applicant is refused.
     let (status, v) = examiner
         .post(
