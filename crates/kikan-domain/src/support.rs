@@ -350,6 +350,27 @@ impl SupportMeasure {
         self.version += 1;
     }
 
+    /// 前住所地として継続 (3.4): the day the last of the protected persons moved away (転出),
+    /// when all of them have. The measure goes on protecting their 除票, as a
+    /// 仮支援措置 of the former municipality, until someone ends it.
+    pub fn moved_away(&self, persons: &[crate::person::Person]) -> Option<NaiveDate> {
+        use crate::lists::RemovalReason;
+        use crate::person::PersonStatus;
+        let mut last = None;
+        for id in self.protected() {
+            let p = persons.iter().find(|p| p.id == id)?;
+            match &p.status {
+                PersonStatus::Removed {
+                    on,
+                    reason: RemovalReason::MovedOut | RemovalReason::Emigrated,
+                    ..
+                } => last = last.max(Some(*on)),
+                _ => return None,
+            }
+        }
+        last
+    }
+
     /// The first day an extension may be made: one month before the period's end.
     pub fn extendable_from(&self) -> NaiveDate {
         self.ends_on

@@ -237,7 +237,7 @@ pub struct MeasureEventView {
     pub note: Option<String>,
 }
 
-fn measure_view(m: &SupportMeasure, today: NaiveDate) -> MeasureView {
+fn measure_view(m: &SupportMeasure, today: NaiveDate, moved: Option<NaiveDate>) -> MeasureView {
     MeasureView {
         id: m.id.0,
         applicant: m.applicant.0,
@@ -249,6 +249,8 @@ fn measure_view(m: &SupportMeasure, today: NaiveDate) -> MeasureView {
         in_force: m.in_force(today),
         status: if !m.in_force(today) {
             "終了"
+        } else if moved.is_some() {
+            "前住所地として継続(仮支援措置)"
         } else if m.provisional.is_some() {
             "仮支援措置"
         } else if today > m.ends_on {
@@ -264,7 +266,13 @@ fn measure_view(m: &SupportMeasure, today: NaiveDate) -> MeasureView {
             .and_then(|p| p.first_municipality.clone()),
         days_left: (m.ends_on - today).num_days(),
         extendable_from: date_view(m.extendable_from()),
-        alert: m.alert(today).map(|a| a.message()),
+        alert: match moved.filter(|_| m.in_force(today)) {
+            Some(on) => Some(format!(
+                "支援対象者は{}に転出しました。前住所地として支援措置を継続しています(仮支援措置)。転入先への転送と終了の判断をしてください",
+                kikan_domain::wareki::format_wareki(on).unwrap_or_else(|_| on.to_string())
+            )),
+            None => m.alert(today).map(|a| a.message()),
+        },
         contact: m.contact.clone(),
         relations: m
             .relations
@@ -431,7 +439,7 @@ pub async fn register(
             )],
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(measure_view(&m, today))))
+    Ok((StatusCode::CREATED, Json(measure_view(&m, today, None))))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -476,10 +484,18 @@ pub async fn list(
     };
     state
         .store
-        .append_audit(p.tenant, &[p.event("support.list", persons, detail)])
+        .append_audit(
+            p.tenant,
+            &[p.event("support.list", persons.clone(), detail)],
+        )
         .await?;
+    let ids: Vec<PersonId> = persons.into_iter().map(PersonId).collect();
+    let records = state.store.persons(p.tenant, &ids).await?;
     Ok(Json(
-        measures.iter().map(|m| measure_view(m, today)).collect(),
+        measures
+            .iter()
+            .map(|m| measure_view(m, today, m.moved_away(&records)))
+            .collect(),
     ))
 }
 
@@ -514,7 +530,11 @@ async fn change_measure(
             )],
         )
         .await?;
-    Ok(Json(measure_view(&m, today)))
+    let records = state
+        .store
+        .persons(p.tenant, &m.protected().collect::<Vec<_>>())
+        .await?;
+    Ok(Json(measure_view(&m, today, m.moved_away(&records))))
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/support-measures/{id}/extend", tag = "support",

@@ -476,6 +476,38 @@ async fn no_lapse_and_provisional(s: TestStore) {
         )
         .await;
     assert_eq!(status, 422, "{v}");
+    // The family moves away (転出): the measures go on, as the former municipality's
+    // 仮支援措置, and say so.
+    for body in [
+        json!({"notified_on": "2026-11-20", "change": {"type": "move_out", "person_ids": [mother, son],
+            "planned_on": "2026-11-25", "destination": {"place": "大阪府大阪市北区梅田", "banchi": "3丁目1番"}}}),
+        json!({"effective_on": "2026-11-25", "notified_on": "2026-11-26", "change": {"type": "move_out_confirmed",
+            "person_ids": [mother, son], "notice_from": "271004",
+            "destination": {"place": "大阪府大阪市北区梅田", "banchi": "3丁目1番"}}}),
+    ] {
+        let (status, v) = examiner.post(&format!("{base}/changes"), body).await;
+        assert_eq!(status, 201, "{v}");
+    }
+    let (_, list) = examiner.get(&format!("{base}/support-measures")).await;
+    let of = |id: &Value| {
+        list.as_array()
+            .and_then(|l| l.iter().find(|x| &x["id"] == id))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let moved = of(&c["id"]);
+    assert_eq!(moved["status"], "前住所地として継続(仮支援措置)", "{moved}");
+    assert!(
+        moved["alert"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("転出しました"),
+        "{moved}"
+    );
+    assert_eq!(
+        (&moved["in_force"], &of(&m["id"])["status"]),
+        (&json!(true), &json!("前住所地として継続(仮支援措置)"))
+    );
     // A relation for someone not protected with the applicant is refused.
     let (status, v) = examiner
         .post(
