@@ -375,7 +375,13 @@ try {
   accounts.shinjin = { password: 'a long enough password', secret };
   const newcomer = await signIn('shinjin');
   assert.match(await newcomer.locator('#staff-name').textContent(), /窓口/);
-  log('管理者 asks for a 窓口 account; 審査 approves it and alone sees its second factor; the newcomer signs in');
+  // The newcomer changes the initial password (10.3) and is asked to sign in again.
+  await newcomer.goto(`${base}/ui/#/password`);
+  await lab(newcomer, '現在のパスワード').fill('a long enough password');
+  await lab(newcomer, '新しいパスワード(12文字以上)').fill('my own new password');
+  await newcomer.getByRole('button', { name: '変更' }).click();
+  await newcomer.getByText('パスワードを変更しました。新しいパスワードでログインしてください。').waitFor();
+  log('管理者 asks for a 窓口 account; 審査 approves it and alone sees its second factor; the newcomer signs in and changes the initial password');
   // 窓口 has no audit menu, and the API refuses it.
   assert.equal(await clerk.locator('#nav a', { hasText: '監査ログ' }).count(), 0);
   log('監査 reads the verified audit log, searches the refused requests and sees the summary per staff member; 管理者 sees the staff; 窓口 has no audit menu');

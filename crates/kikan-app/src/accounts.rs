@@ -126,6 +126,115 @@ pub async fn approve_staff(
     }))
 }
 
+fn hashed(password: &str, field: &'static str) -> Result<String, kikan_store::StoreError> {
+    kikan_security::password::hash(password).map_err(|e| {
+        kikan_domain::DomainError::Invalid {
+            field,
+            reason: e.to_string(),
+        }
+        .into()
+    })
+}
+
+fn no_such_staff(login: &str) -> kikan_store::StoreError {
+    kikan_domain::DomainError::Invalid {
+        field: "職員",
+        reason: format!("{login} は利用中の職員アカウントではありません"),
+    }
+    .into()
+}
+
+/// 10.3: a staff member changes their own password (the current one proven). Their
+/// sessions end; they sign in again with the new one.
+pub async fn change_password(
+    store: &dyn kikan_store::Store,
+    tenant: kikan_domain::LocalGovCode,
+    staff_id: i64,
+    current: &str,
+    new: &str,
+) -> Result<(), kikan_store::StoreError> {
+    let account = store
+        .staff_by_id(tenant, staff_id)
+        .await?
+        .filter(|a| a.active)
+        .ok_or_else(|| no_such_staff(&staff_id.to_string()))?;
+    if !kikan_security::password::verify(current, &account.password_hash) {
+        return Err(kikan_domain::DomainError::Invalid {
+            field: "現在のパスワード",
+            reason: "一致しません".into(),
+        }
+        .into());
+    }
+    let reset = kikan_store::accounts::CredentialReset {
+        password_hash: Some(hashed(new, "新しいパスワード")?),
+        ..Default::default()
+    };
+    store
+        .reset_staff_credentials(tenant, account.id, &reset)
+        .await
+}
+
+/// 10.3: the administrator sets a new initial password for an account (the staff
+/// member forgot theirs). The second factor stays the staff member's: the password
+/// alone signs nobody in.
+pub async fn reset_password(
+    store: &dyn kikan_store::Store,
+    tenant: kikan_domain::LocalGovCode,
+    login: &str,
+    new: &str,
+) -> Result<StaffAccount, kikan_store::StoreError> {
+    let account = store
+        .staff_by_login(tenant, login)
+        .await?
+        .filter(|a| a.active || a.awaiting_approval)
+        .ok_or_else(|| no_such_staff(login))?;
+    let reset = kikan_store::accounts::CredentialReset {
+        password_hash: Some(hashed(new, "パスワード")?),
+        ..Default::default()
+    };
+    store
+        .reset_staff_credentials(tenant, account.id, &reset)
+        .await?;
+    Ok(account)
+}
+
+/// 10.3: the administrator resets an account's second factor (a lost phone). A new
+/// TOTP secret is made; for a role that sees personal data the account waits for
+/// approval again and only the approver is shown the secret ([`approve_staff`]), so
+/// that the administrator, who may know the password, never holds both.
+pub async fn reset_second_factor(
+    store: &dyn kikan_store::Store,
+    keys: &kikan_security::crypto::Keyring,
+    tenant: kikan_domain::LocalGovCode,
+    login: &str,
+) -> Result<NewStaff, kikan_store::StoreError> {
+    let mut account = store
+        .staff_by_login(tenant, login)
+        .await?
+        .filter(|a| a.active || a.awaiting_approval)
+        .ok_or_else(|| no_such_staff(login))?;
+    let secret = kikan_security::totp::new_secret();
+    let sealed = keys
+        .encrypt(&tenant.to_string(), "staff.totp_secret", &secret)
+        .map_err(|e| kikan_store::StoreError::Database(e.to_string()))?;
+    let awaiting = account.role.sees_personal_data();
+    let reset = kikan_store::accounts::CredentialReset {
+        password_hash: None,
+        totp_secret: Some(sealed.clone()),
+        awaiting_approval: awaiting,
+    };
+    store
+        .reset_staff_credentials(tenant, account.id, &reset)
+        .await?;
+    account.totp_secret = sealed;
+    account.awaiting_approval = awaiting;
+    account.active = account.active && !awaiting;
+    Ok(NewStaff {
+        account,
+        totp_secret: (!awaiting).then_some(secret),
+    })
+}
+
 /// How long a new API token stays valid unless said otherwise, and at most.
 pub const TOKEN_DAYS: u32 = 90;
 pub const TOKEN_DAYS_MAX: u32 = 365;

@@ -477,6 +477,111 @@ pub async fn approve_staff(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordChangeIn {
+    pub current: String,
+    /// At least 12 characters.
+    pub new: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/me/password", tag = "accounts", request_body = PasswordChangeIn,
+    params(("tenant" = String, Path)),
+    responses((status = 204, description = "Changed; every session of the account ends (sign in again)"),
+        (status = 400, description = "Not a signed-in staff member (an API token)", body = ErrorBody),
+        (status = 422, description = "The current password does not match, or the new one is too weak", body = ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<PasswordChangeIn>,
+) -> R<StatusCode> {
+    let Some(staff_id) = p.staff_id else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "E-AUTH-017",
+            "パスワードを変更できるのはログインした職員だけです",
+        ));
+    };
+    let result = kikan_app::accounts::change_password(
+        &*state.store,
+        p.tenant,
+        staff_id,
+        &input.current,
+        &input.new,
+    )
+    .await;
+    let mut event = p.event("staff.password", vec![], "パスワードの変更(本人)");
+    if result.is_err() {
+        event.outcome = Outcome::Denied;
+    }
+    state.store.append_audit(p.tenant, &[event]).await?;
+    result?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordResetIn {
+    /// The new initial password (at least 12 characters), to hand to the staff member.
+    pub password: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/staff/{login}/password", tag = "accounts", request_body = PasswordResetIn,
+    params(("tenant" = String, Path), ("login" = String, Path)),
+    responses((status = 204, description = "Reset: the lock cleared, every session ended; the second factor is unchanged"),
+        (status = 422, body = ErrorBody)))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, String)>,
+    Json(input): Json<PasswordResetIn>,
+) -> R<StatusCode> {
+    let login = path.1;
+    kikan_app::accounts::reset_password(&*state.store, p.tenant, &login, &input.password).await?;
+    state
+        .store
+        .append_audit(
+            p.tenant,
+            &[p.event(
+                "staff.password_reset",
+                vec![],
+                format!("職員 {login} のパスワードを初期化"),
+            )],
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/staff/{login}/totp-reset", tag = "accounts",
+    params(("tenant" = String, Path), ("login" = String, Path)),
+    responses((status = 200, description = "A new second factor. For a role that sees personal data the account awaits 審査's approval again and the secret is shown to the approver only; for 管理者 it is shown here, once", body = NewStaffView),
+        (status = 422, body = ErrorBody)))]
+pub async fn reset_second_factor(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, String)>,
+) -> R<Json<NewStaffView>> {
+    let login = path.1;
+    let reset =
+        kikan_app::accounts::reset_second_factor(&*state.store, &state.keys, p.tenant, &login)
+            .await?;
+    let awaiting = if reset.account.awaiting_approval {
+        "(承認待ち)"
+    } else {
+        ""
+    };
+    state
+        .store
+        .append_audit(
+            p.tenant,
+            &[p.event(
+                "staff.totp_reset",
+                vec![],
+                format!("職員 {login} の確認コード(二要素目)を再発行{awaiting}"),
+            )],
+        )
+        .await?;
+    Ok(Json(NewStaffView::of(reset, p.tenant)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ItemsIn {
     /// The items to hide on this person's screens: honseki (戸籍の表示),
     /// individual_number (個人番号), juminhyo_code (住民票コード), residence_status

@@ -91,6 +91,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         routes::search, routes::residents, routes::ledger, routes::check,
         accounts::login, oidc::login, oidc::callback, accounts::logout, accounts::me, accounts::list_staff, accounts::add_staff,
         accounts::access_requests, accounts::approve_staff, accounts::approve_token, accounts::set_items,
+        accounts::change_password, accounts::reset_password, accounts::reset_second_factor,
         accounts::deactivate_staff, accounts::add_token, accounts::list_tokens, accounts::revoke_token, accounts::audit_log, accounts::audit_person,
         accounts::audit_actor, accounts::audit_verify, accounts::audit_summary,
         drafts::add, drafts::list, drafts::commit, drafts::reject,
@@ -240,6 +241,9 @@ api! {
     post "/api/v1/tenants/{tenant}/check" => routes::check, Policy::Needs(Permission::RunCheck);
     get "/api/v1/tenants/{tenant}/staff" => accounts::list_staff, Policy::Needs(Permission::ManageAccounts);
     post "/api/v1/tenants/{tenant}/staff" => accounts::add_staff, Policy::Needs(Permission::ManageAccounts);
+    post "/api/v1/tenants/{tenant}/me/password" => accounts::change_password, Policy::SignedIn;
+    post "/api/v1/tenants/{tenant}/staff/{login}/password" => accounts::reset_password, Policy::Needs(Permission::ManageAccounts);
+    post "/api/v1/tenants/{tenant}/staff/{login}/totp-reset" => accounts::reset_second_factor, Policy::Needs(Permission::ManageAccounts);
     post "/api/v1/tenants/{tenant}/staff/{login}/items" => accounts::set_items, Policy::Needs(Permission::ManageAccounts);
     post "/api/v1/tenants/{tenant}/staff/{login}/deactivate" => accounts::deactivate_staff, Policy::Needs(Permission::ManageAccounts);
     get "/api/v1/tenants/{tenant}/access-requests" => accounts::access_requests, Policy::Needs(Permission::ApproveAccess);

@@ -145,8 +145,10 @@ function clearErrors(form) {
 function signedOut(message) {
   S.csrf = null; S.me = null;
   sessionStorage.removeItem('kikan.csrf');
-  location.hash = '#/login';
-  render(message);
+  // One render of the login screen, with the message (a hash change renders too).
+  S.flash = message;
+  if (location.hash !== '#/login') location.hash = '#/login';
+  else render(message);
 }
 
 async function loginScreen(main, message) {
@@ -169,6 +171,7 @@ async function loginScreen(main, message) {
     const res = await api('POST', '/login', { login: v(form, 'login'), password: form.elements.password.value, totp: v(form, 'totp') });
     if (!res.ok) { form.elements.password.value = ''; return showError(form, res); }
     S.csrf = res.data.csrf;
+    S.flash = null;
     sessionStorage.setItem('kikan.tenant', S.tenant);
     sessionStorage.setItem('kikan.csrf', S.csrf);
     await loadMe();
@@ -206,6 +209,7 @@ const MENU = [
   ['#/suppress', '抑止', 'manage_suppression'],
   ['#/places', '入力場所・端末', 'manage_accounts'],
   ['#/terminal', 'この端末', null],
+  ['#/password', 'パスワード変更', null],
 ];
 function drawNav() {
   const here = location.hash.split('?')[0];
@@ -834,7 +838,20 @@ async function staffScreen(main) {
       const r = await api('POST', `/staff/${encodeURIComponent(s.login)}/deactivate`, {});
       if (!r.ok) { show(out, banner('error', r.data.message)); return; }
       route();
-    } }, s.awaiting_approval ? '取下げ' : '利用停止') : null)));
+    } }, s.awaiting_approval ? '取下げ' : '利用停止') : null,
+    s.login !== S.me.actor ? h('button', { class: 'button button-text', type: 'button', onclick: async () => {
+      const password = prompt(`${s.name} さんの新しい初期パスワード(12文字以上)`);
+      if (!password) return;
+      const r = await api('POST', `/staff/${encodeURIComponent(s.login)}/password`, { password });
+      show(out, r.ok ? banner('success', `${s.name} さんのパスワードを初期化しました`, ' 確認コード(認証アプリ)は変わりません。') : banner('error', r.data.message, ` (${r.data.code})`));
+    } }, 'パスワード初期化') : null,
+    s.login !== S.me.actor ? h('button', { class: 'button button-text', type: 'button', onclick: async () => {
+      const r = await api('POST', `/staff/${encodeURIComponent(s.login)}/totp-reset`, {});
+      if (!r.ok) { show(out, banner('error', r.data.message, ` (${r.data.code})`)); return; }
+      await route();
+      show($('main div[aria-live]'), r.data.totp_secret ? banner('success', `${s.name} さんの確認コードを再発行しました`, ` 認証アプリに登録する秘密鍵(この一度だけ表示): ${r.data.totp_secret}`)
+        : banner('success', `${s.name} さんの確認コードを再発行しました`, ' 審査の職員が「アクセス承認」で承認すると有効になり、秘密鍵は承認した職員に表示されます。'));
+    } }, '確認コード再発行') : null)));
   const tbody = h('tbody', {}, staffRows(list));
   show(main, h('h1', {}, '職員管理'),
     h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['職員ID', '氏名', '役割', '状態', '非表示項目', '操作'].map((t) => h('th', { scope: 'col' }, t)))), tbody),
@@ -975,6 +992,20 @@ async function placesScreen(main) {
     terminalForm);
 }
 
+// パスワード変更 (10.3): the staff member's own password; they sign in again after.
+async function passwordScreen(main) {
+  const pw = (name, label) => field(label, h('input', { type: 'password', name, autocomplete: name === 'current' ? 'current-password' : 'new-password', dataset: { field: name } }), { required: true });
+  const form = h('form', { novalidate: true }, pw('current', '現在のパスワード'), pw('new', '新しいパスワード(12文字以上)'),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '変更')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await api('POST', '/me/password', { current: form.elements.current.value, new: form.elements.new.value });
+    if (!r.ok) return showError(form, r);
+    signedOut('パスワードを変更しました。新しいパスワードでログインしてください。');
+  });
+  show(main, h('h1', {}, 'パスワード変更'), form);
+}
+
 // この端末: which registered terminal this browser is; every request then names it.
 async function terminalScreen(main) {
   const res = await api('GET', '/terminals');
@@ -1000,7 +1031,7 @@ async function render(message) {
   const main = $('#main');
   const [path, query] = (location.hash.slice(1) || '/search').split('?');
   const q = new URLSearchParams(query || '');
-  if (!S.me || path === '/login') return loginScreen(main, message);
+  if (!S.me || path === '/login') return loginScreen(main, message || S.flash);
   drawNav();
   const parts = path.split('/').filter(Boolean);
   const screens = {
@@ -1018,6 +1049,7 @@ async function render(message) {
     suppress: () => suppressScreen(main, q),
     places: () => placesScreen(main),
     terminal: () => terminalScreen(main),
+    password: () => passwordScreen(main),
   };
   const screen = screens[parts[0]] || screens.search;
   delete main.dataset.loaded;

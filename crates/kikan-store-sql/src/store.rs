@@ -805,6 +805,62 @@ impl<E: Engine> Store for SqlStore<E> {
         Ok(())
     }
 
+    async fn reset_staff_credentials(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        r: &kikan_store::accounts::CredentialReset,
+    ) -> Result<(), StoreError> {
+        let t = key(tenant);
+        let mut statements = vec![
+            Q::new(
+                "UPDATE staff SET failed_logins = $3, locked_until = NULL WHERE tenant_id = $1 AND staff_id = $2",
+            )
+            .arg(&t)
+            .arg(id)
+            .arg(0i64),
+            Q::new("DELETE FROM sessions WHERE tenant_id = $1 AND staff_id = $2")
+                .arg(&t)
+                .arg(id),
+        ];
+        if let Some(hash) = &r.password_hash {
+            statements.push(
+                Q::new(
+                    "UPDATE staff SET password_hash = $3 WHERE tenant_id = $1 AND staff_id = $2",
+                )
+                .arg(&t)
+                .arg(id)
+                .arg(hash.as_str()),
+            );
+        }
+        if let Some(secret) = &r.totp_secret {
+            statements.push(
+                Q::new(
+                    "UPDATE staff SET totp_secret = $3, totp_last_step = $4 WHERE tenant_id = $1 AND staff_id = $2",
+                )
+                .arg(&t)
+                .arg(id)
+                .arg(secret.as_str())
+                .arg(0i64),
+            );
+        }
+        if r.awaiting_approval {
+            statements.push(
+                Q::new(
+                    "UPDATE staff SET awaiting_approval = $3, active = $4, approved_by = NULL
+                     WHERE tenant_id = $1 AND staff_id = $2",
+                )
+                .arg(&t)
+                .arg(id)
+                .arg(true)
+                .arg(false),
+            );
+        }
+        self.write(tenant, statements, || StoreError::Conflict)
+            .await?;
+        Ok(())
+    }
+
     async fn set_staff_items(
         &self,
         tenant: LocalGovCode,

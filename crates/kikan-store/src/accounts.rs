@@ -47,6 +47,29 @@ impl std::fmt::Debug for StaffAccount {
     }
 }
 
+/// New credentials for an account (10.3: the user changes the password, the
+/// administrator resets it or the second factor). Whatever is set, the failures and
+/// the lock are cleared and every session of the account ends.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct CredentialReset {
+    /// argon2id PHC string.
+    pub password_hash: Option<String>,
+    /// A new TOTP secret, encrypted (`enc1:…`); its used-step count starts again.
+    pub totp_secret: Option<String>,
+    /// The account waits for approval again (and is not active until then).
+    pub awaiting_approval: bool,
+}
+
+impl std::fmt::Debug for CredentialReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialReset")
+            .field("password", &self.password_hash.is_some())
+            .field("totp", &self.totp_secret.is_some())
+            .field("awaiting_approval", &self.awaiting_approval)
+            .finish()
+    }
+}
+
 /// What a login attempt changes on the account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginState {

@@ -368,6 +368,13 @@ pub trait Store: Send + Sync + 'static {
         id: i64,
         active: bool,
     ) -> Result<(), StoreError>;
+    /// Sets new credentials on an account ([`accounts::CredentialReset`]).
+    async fn reset_staff_credentials(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        reset: &accounts::CredentialReset,
+    ) -> Result<(), StoreError>;
     /// Sets the items hidden on a staff member's screens (10.4).
     async fn set_staff_items(
         &self,

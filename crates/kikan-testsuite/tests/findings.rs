@@ -241,6 +241,7 @@ on_both!(
     the_access_log_is_searched_and_summarised,
     a_lock_holds_only_the_sources_that_failed,
     places_and_terminals_are_recorded,
+    passwords_change_and_reset_without_handing_over_access,
 );
 
 /// Whether the server closes `conn` within `within` (reading whatever it still sends).
@@ -949,6 +950,130 @@ async fn places_and_terminals_are_recorded(s: TestStore) {
             .await
             .0,
         403
+    );
+}
+
+/// 10.3 (j1380): a staff member changes their own password; 管理者 resets a forgotten
+/// password (the second factor stays the staff member's) or a lost second factor (the
+/// account then awaits 審査's approval again, and only the approver sees the secret).
+async fn passwords_change_and_reset_without_handing_over_access(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let admin = app.as_role(t, Role::Admin).await;
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let account = app.staff(t, "clerk1", Role::Reception).await;
+    let clerk = app.signed_in(t, &account).await;
+    let next_code = |secret: &str| {
+        let soon = chrono::Utc::now().timestamp().max(0) as u64 + 30;
+        kikan_security::totp::code_at(secret, soon).unwrap_or_default()
+    };
+    let change = format!("{base}/me/password");
+    let (status, v) = clerk
+        .post(
+            &change,
+            json!({"current": "not mine", "new": "a brand new password"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{v}");
+    let (status, v) = clerk
+        .post(
+            &change,
+            json!({"current": account.password, "new": "short"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{v}");
+    let (status, v) = clerk
+        .post(
+            &change,
+            json!({"current": account.password, "new": "a brand new password"}),
+        )
+        .await;
+    assert_eq!(status, 204, "{v}");
+    // The session ended; the new password signs in.
+    assert_eq!(clerk.get(&format!("{base}/me")).await.0, 401);
+    let (status, v) = app
+        .login_raw(
+            t,
+            "clerk1",
+            "a brand new password",
+            &next_code(&account.totp_secret),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    // A system has no password to change.
+    let system = app.as_role(t, Role::System).await;
+    let (status, v) = system
+        .post(&change, json!({"current": "x", "new": "y"}))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (400, Some("E-AUTH-017")),
+        "{v}"
+    );
+
+    // 管理者 resets the password: stored, the second factor untouched.
+    let (status, v) = admin
+        .post(
+            &format!("{base}/staff/clerk1/password"),
+            json!({"password": "reset by the office"}),
+        )
+        .await;
+    assert_eq!(status, 204, "{v}");
+    let stored =
+        ok(app.store.staff_by_login(t, "clerk1").await).unwrap_or_else(|| panic!("clerk1"));
+    assert!(kikan_security::password::verify(
+        "reset by the office",
+        &stored.password_hash
+    ));
+    assert!(!stored.awaiting_approval && stored.active);
+    // 管理者 resets the second factor: no secret for 管理者, the account awaits approval.
+    let (status, v) = admin
+        .post(&format!("{base}/staff/clerk1/totp-reset"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        (&v["totp_secret"], &v["staff"]["awaiting_approval"]),
+        (&json!(null), &json!(true)),
+        "{v}"
+    );
+    let (status, _) = app
+        .login_raw(
+            t,
+            "clerk1",
+            "reset by the office",
+            &next_code(&account.totp_secret),
+        )
+        .await;
+    assert_eq!(status, 401);
+    let (status, v) = examiner
+        .post(&format!("{base}/staff/clerk1/approve"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let secret = v["totp_secret"].as_str().unwrap_or_default().to_string();
+    assert_ne!(secret, account.totp_secret);
+    let renewed = kikan_testsuite::http::Staff {
+        login: "clerk1".into(),
+        password: "reset by the office".into(),
+        totp_secret: secret,
+    };
+    app.signed_in(t, &renewed).await;
+    // An administrator's own second factor comes back at once.
+    app.staff(t, "admin2", Role::Admin).await;
+    let (status, v) = admin
+        .post(&format!("{base}/staff/admin2/totp-reset"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert!(v["totp_secret"].is_string(), "{v}");
+    assert_eq!(
+        clerk
+            .post(
+                &format!("{base}/staff/admin2/password"),
+                json!({"password": "whatever long"})
+            )
+            .await
+            .0,
+        401
     );
 }
 
