@@ -340,6 +340,11 @@ impl NewStaffView {
     }
 }
 
+/// What an audit detail adds for a credential that awaits approval.
+fn awaiting_note(awaiting: bool) -> &'static str {
+    if awaiting { "(承認待ち)" } else { "" }
+}
+
 fn role_in(s: &str) -> R<Role> {
     Role::parse(s).ok_or_else(|| {
         ApiError::new(
@@ -368,11 +373,7 @@ pub async fn add_staff(
         requested_by: p.staff_id,
     };
     let created = kikan_app::accounts::add_staff(&*state.store, &state.keys, p.tenant, new).await?;
-    let awaiting = if created.account.awaiting_approval {
-        "(承認待ち)"
-    } else {
-        ""
-    };
+    let awaiting = awaiting_note(created.account.awaiting_approval);
     state
         .store
         .append_audit(
@@ -562,11 +563,7 @@ pub async fn reset_second_factor(
     let reset =
         kikan_app::accounts::reset_second_factor(&*state.store, &state.keys, p.tenant, &login)
             .await?;
-    let awaiting = if reset.account.awaiting_approval {
-        "(承認待ち)"
-    } else {
-        ""
-    };
+    let awaiting = awaiting_note(reset.account.awaiting_approval);
     state
         .store
         .append_audit(
@@ -721,11 +718,7 @@ pub async fn add_token(
     };
     let (token, stored) =
         kikan_app::accounts::request_api_token(&*state.store, &state.keys, p.tenant, new).await?;
-    let awaiting = if token.is_none() {
-        "(承認待ち)"
-    } else {
-        ""
-    };
+    let awaiting = awaiting_note(token.is_none());
     state
         .store
         .append_audit(
