@@ -67,6 +67,19 @@ pub struct Filter {
     pub after_hours: bool,
 }
 
+/// A bound of a period given as a day in Japan: the day's start, or with `end` the
+/// next day's start (so that the day itself is included).
+pub fn day_bound(day: chrono::NaiveDate, end: bool) -> chrono::DateTime<chrono::Utc> {
+    let day = if end {
+        day.succ_opt().unwrap_or(day)
+    } else {
+        day
+    };
+    let start = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    chrono::DateTime::<chrono::Utc>::from_naive_utc_and_offset(start, chrono::Utc)
+        - chrono::Duration::hours(9)
+}
+
 /// Whether an instant is outside office hours in Japan: before 8:30 or from 17:15 on
 /// a weekday, a Saturday or Sunday, or 12/29 to 1/3 (年末年始). National holidays are
 /// not known to kikan yet.
@@ -134,18 +147,20 @@ pub async fn search(
 /// reads, searches and the residents they returned, extractions, refusals, and what
 /// was done outside office hours.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActorSummary {
     pub actor: String,
     pub logins: u64,
     pub failed_logins: u64,
     pub reads: u64,
     pub searches: u64,
-    /// Residents the searches returned, in all (大量検索 shows here).
+    /// Residents the searches returned, in all.
     pub search_hits: u64,
-    /// The most residents one search returned.
+    /// The most residents one search returned (大量検索).
     pub largest_search: u64,
     pub exports: u64,
     pub denied: u64,
+    /// Records outside office hours (深夜・休業日).
     pub after_hours: u64,
 }
 

@@ -106,23 +106,9 @@ async fn suppression_alerts(
         .collect();
     let households: Vec<HouseholdId> = touched.households.iter().chain(before).copied().collect();
     let subjects = crate::suppress::subjects(&persons, &households);
-    let v = crate::suppress::verdict(
-        store,
-        tenant,
-        Process::Change,
-        &subjects,
-        crate::japan_today(),
-        chrono::Utc::now(),
-    )
-    .await?;
-    match v.refused.into_iter().next() {
-        Some((_, message)) => Err(DomainError::Suppressed {
-            process: Process::Change,
-            message,
-        }
-        .into()),
-        None => Ok(v.alerts),
-    }
+    let held = store.suppressions_for(tenant, &subjects).await?;
+    crate::suppress::judge(&held, Process::Change, &subjects, crate::japan_today())
+        .map_err(|(_, e)| e)
 }
 
 /// Checks a change as [`record`] would, and records nothing (a draft's examination).

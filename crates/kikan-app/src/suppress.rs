@@ -4,9 +4,9 @@
 //! (and error-level ones temporarily released) come back as alerts to show.
 
 use crate::Actor;
-use chrono::{DateTime, NaiveDate, Utc};
-use kikan_domain::suppress::{Process, Subject, Verdict, decide};
-use kikan_domain::{DomainError, HouseholdId, LocalGovCode, Person, PersonId};
+use chrono::{NaiveDate, Utc};
+use kikan_domain::suppress::{Process, Subject, Suppression, SuppressionId, decide};
+use kikan_domain::{DomainError, HouseholdId, Person, PersonId};
 use kikan_security::Outcome;
 use kikan_store::{Store, StoreError};
 use std::collections::BTreeSet;
@@ -22,21 +22,23 @@ pub fn subjects(persons: &[&Person], households: &[HouseholdId]) -> Vec<Subject>
     out.into_iter().collect()
 }
 
-/// How the suppressions of `subjects` decide `process` now.
-pub async fn verdict(
-    store: &dyn Store,
-    tenant: LocalGovCode,
+/// How the suppressions `held` (those of `subjects`) decide `process` now: the alerts
+/// to show, or the refusal (the suppression's id, and the error to answer with).
+pub fn judge(
+    held: &[Suppression],
     process: Process,
     subjects: &[Subject],
     today: NaiveDate,
-    now: DateTime<Utc>,
-) -> Result<Verdict, StoreError> {
-    let held = store.suppressions_for(tenant, subjects).await?;
-    Ok(decide(&held, process, subjects, today, now))
+) -> Result<Vec<String>, (SuppressionId, StoreError)> {
+    let v = decide(held, process, subjects, today, Utc::now());
+    match v.refused.into_iter().next() {
+        Some((id, message)) => Err((id, DomainError::Suppressed { process, message }.into())),
+        None => Ok(v.alerts),
+    }
 }
 
 /// Refuses `process` when an error-level suppression holds it (the refusal audited,
-/// naming `persons`), or returns the alerts to show.
+/// naming the persons among `subjects`), or returns the alerts to show.
 pub async fn enforce(
     store: &dyn Store,
     actor: &Actor,
@@ -44,27 +46,38 @@ pub async fn enforce(
     subjects: &[Subject],
     today: NaiveDate,
 ) -> Result<Vec<String>, StoreError> {
-    let v = verdict(store, actor.tenant, process, subjects, today, Utc::now()).await?;
-    if let Some((id, message)) = v.refused.first() {
-        let persons: Vec<i64> = subjects
-            .iter()
-            .filter_map(|s| match s {
-                Subject::Person(PersonId(p)) => Some(*p),
-                Subject::Household(_) => None,
-            })
-            .collect();
-        let mut e = actor.event(
-            "suppress.refused",
-            persons,
-            format!("{}を抑止により拒否(抑止 {id})", process.label()),
-        );
-        e.outcome = Outcome::Denied;
-        store.append_audit(actor.tenant, &[e]).await?;
-        return Err(DomainError::Suppressed {
-            process,
-            message: message.clone(),
+    let held = store.suppressions_for(actor.tenant, subjects).await?;
+    enforce_held(store, actor, process, subjects, &held, today).await
+}
+
+/// [`enforce`] with the suppressions of `subjects` already loaded (`held`), for a caller
+/// that shows them too.
+pub async fn enforce_held(
+    store: &dyn Store,
+    actor: &Actor,
+    process: Process,
+    subjects: &[Subject],
+    held: &[Suppression],
+    today: NaiveDate,
+) -> Result<Vec<String>, StoreError> {
+    match judge(held, process, subjects, today) {
+        Ok(alerts) => Ok(alerts),
+        Err((id, err)) => {
+            let persons: Vec<i64> = subjects
+                .iter()
+                .filter_map(|s| match s {
+                    Subject::Person(PersonId(p)) => Some(*p),
+                    Subject::Household(_) => None,
+                })
+                .collect();
+            let mut e = actor.event(
+                "suppress.refused",
+                persons,
+                format!("{}を抑止により拒否(抑止 {id})", process.label()),
+            );
+            e.outcome = Outcome::Denied;
+            store.append_audit(actor.tenant, &[e]).await?;
+            Err(err)
         }
-        .into());
     }
-    Ok(v.alerts)
 }

@@ -839,12 +839,7 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                         .map(|s| {
                             let d = kikan_domain::wareki::parse_date(s)
                                 .with_context(|| format!("日付「{s}」を読めません"))?;
-                            let d = if end { d.succ_opt().unwrap_or(d) } else { d };
-                            let start = d.and_hms_opt(0, 0, 0).unwrap_or_default();
-                            Ok(chrono::DateTime::<chrono::Utc>::from_naive_utc_and_offset(
-                                start,
-                                chrono::Utc,
-                            ) - chrono::Duration::hours(9))
+                            Ok(kikan_app::audit::day_bound(d, end))
                         })
                         .transpose()
                 };

@@ -972,13 +972,7 @@ fn bound(s: &str, end: bool, field: &str) -> R<DateTime<Utc>> {
         return Ok(t.with_timezone(&Utc));
     }
     let day = kikan_domain::wareki::parse_date(s).map_err(|e| ApiError::from(e).at(field))?;
-    let day = if end {
-        day.succ_opt().unwrap_or(day)
-    } else {
-        day
-    };
-    let start = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    Ok(DateTime::<Utc>::from_naive_utc_and_offset(start, Utc) - chrono::Duration::hours(9))
+    Ok(kikan_app::audit::day_bound(day, end))
 }
 
 /// The filter of a search, read from its parameters.
@@ -1051,32 +1045,14 @@ pub struct SummaryParams {
     pub to: Option<String>,
 }
 
-/// One staff member's or system's activity over a period (10.2's analyses).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ActorSummaryView {
-    pub actor: String,
-    pub logins: u64,
-    pub failed_logins: u64,
-    pub reads: u64,
-    pub searches: u64,
-    /// Residents the searches returned, in all.
-    pub search_hits: u64,
-    /// The most residents one search returned (大量検索).
-    pub largest_search: u64,
-    pub exports: u64,
-    pub denied: u64,
-    /// Records outside office hours (深夜・休業日).
-    pub after_hours: u64,
-}
-
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/audit/summary", tag = "audit",
     params(("tenant" = String, Path), SummaryParams),
-    responses((status = 200, description = "Per staff member or system: sign-ins, failed sign-ins, reads, searches and their hits, extractions, refusals, after-hours records", body = Vec<ActorSummaryView>), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "Per staff member or system: sign-ins, failed sign-ins, reads, searches and their hits, extractions, refusals, after-hours records", body = Vec<kikan_app::audit::ActorSummary>), (status = 422, body = ErrorBody)))]
 pub async fn audit_summary(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     Query(q): Query<SummaryParams>,
-) -> R<Json<Vec<ActorSummaryView>>> {
+) -> R<Json<Vec<kikan_app::audit::ActorSummary>>> {
     let from = q
         .from
         .as_deref()
@@ -1085,23 +1061,7 @@ pub async fn audit_summary(
     let to = q.to.as_deref().map(|s| bound(s, true, "to")).transpose()?;
     let summary = kikan_app::audit::summary(&*state.store, p.tenant, from, to).await?;
     audited_read(&state, &p, "監査ログの集計".into()).await?;
-    Ok(Json(
-        summary
-            .into_iter()
-            .map(|s| ActorSummaryView {
-                actor: s.actor,
-                logins: s.logins,
-                failed_logins: s.failed_logins,
-                reads: s.reads,
-                searches: s.searches,
-                search_hits: s.search_hits,
-                largest_search: s.largest_search,
-                exports: s.exports,
-                denied: s.denied,
-                after_hours: s.after_hours,
-            })
-            .collect(),
-    ))
+    Ok(Json(summary))
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/audit/persons/{id}", tag = "audit",

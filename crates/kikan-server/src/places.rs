@@ -23,23 +23,10 @@ pub async fn terminal_label(
     tenant: LocalGovCode,
     code: &str,
 ) -> R<Option<String>> {
-    let code = code.trim();
-    let Some(t) = state
-        .store
-        .terminals(tenant)
-        .await?
-        .into_iter()
-        .find(|t| t.code == code && t.active)
-    else {
-        return Ok(None);
-    };
-    let place_in_use = state
-        .store
-        .places(tenant)
-        .await?
-        .iter()
-        .any(|p| p.code == t.place && p.active);
-    Ok(place_in_use.then(|| format!("{}@{}", t.code, t.place)))
+    let found = state.store.terminal_at(tenant, code.trim()).await?;
+    Ok(found.and_then(|(t, place)| {
+        (t.active && place.is_some_and(|p| p.active)).then(|| format!("{}@{}", t.code, t.place))
+    }))
 }
 
 /// A place as the API shows it.
@@ -150,17 +137,14 @@ pub async fn put_place(
         active: input.active.unwrap_or(true),
     };
     state.store.put_place(p.tenant, &place).await?;
-    state
-        .store
-        .append_audit(
-            p.tenant,
-            &[p.event(
-                "place.put",
-                vec![],
-                format!("入力場所 {}({})を登録", place.code, place.name),
-            )],
-        )
-        .await?;
+    crate::routes::audit(
+        &state,
+        &p,
+        "place.put",
+        vec![],
+        format!("入力場所 {}({})を登録", place.code, place.name),
+    )
+    .await?;
     Ok(Json(place.into()))
 }
 
@@ -220,20 +204,17 @@ pub async fn put_terminal(
         active: input.active.unwrap_or(true),
     };
     state.store.put_terminal(p.tenant, &terminal).await?;
-    state
-        .store
-        .append_audit(
-            p.tenant,
-            &[p.event(
-                "terminal.put",
-                vec![],
-                format!(
-                    "入力端末 {}({})を{}に登録",
-                    terminal.code, terminal.name, terminal.place
-                ),
-            )],
-        )
-        .await?;
+    crate::routes::audit(
+        &state,
+        &p,
+        "terminal.put",
+        vec![],
+        format!(
+            "入力端末 {}({})を{}に登録",
+            terminal.code, terminal.name, terminal.place
+        ),
+    )
+    .await?;
     Ok(Json(terminal.into()))
 }
 

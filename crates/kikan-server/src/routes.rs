@@ -19,7 +19,7 @@ type R<T> = Result<T, ApiError>;
 
 /// Appends one audit event of the principal; the response waits for it (no
 /// personal data leaves without its record).
-async fn audit(
+pub(crate) async fn audit(
     state: &AppState,
     p: &Principal,
     action: &str,
@@ -189,9 +189,10 @@ pub async fn get_person(
         None => state.store.persons(tenant, &[id]).await?.pop(),
     };
     // 照会抑止 (3.1): refused before anything is read out.
-    if let Some(found) = &person {
-        crate::suppress::inquiry(&state, &p, &[found]).await?;
-    }
+    let held = match &person {
+        Some(found) => crate::suppress::inquiry(&state, &p, &[found]).await?,
+        None => vec![],
+    };
     let detail = match &q.as_of {
         Some(d) => format!("住民票の参照({d}時点)"),
         None => "住民票の参照".into(),
@@ -207,7 +208,12 @@ pub async fn get_person(
     let person = person.ok_or_else(|| ApiError::not_found("住民"))?;
     let shield = Protection::of(&state, &p, &[person.id]).await?;
     let mut view = shield.person(&person);
-    crate::suppress::mark(&state, &p, std::slice::from_mut(&mut view), &[&person]).await?;
+    crate::suppress::mark_with(
+        std::slice::from_mut(&mut view),
+        &[&person],
+        &held,
+        state.clock.today(),
+    );
     Ok(Json(view))
 }
 

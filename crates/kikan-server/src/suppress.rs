@@ -19,18 +19,21 @@ use utoipa::{IntoParams, ToSchema};
 type R<T> = Result<T, ApiError>;
 
 /// 照会抑止 before a record is shown: refused (423 `E-SUPPRESS-003`, audited) by an
-/// error-level suppression of 照会 on the person or their household.
-pub async fn inquiry(state: &AppState, p: &Principal, persons: &[&Person]) -> R<()> {
+/// error-level suppression of 照会 on the person or their household. Returns the
+/// suppressions of the persons and their households, for [`mark_with`].
+pub async fn inquiry(state: &AppState, p: &Principal, persons: &[&Person]) -> R<Vec<Suppression>> {
     let subjects = kikan_app::suppress::subjects(persons, &[]);
-    kikan_app::suppress::enforce(
+    let held = state.store.suppressions_for(p.tenant, &subjects).await?;
+    kikan_app::suppress::enforce_held(
         &*state.store,
         &p.actor(),
         Process::Inquiry,
         &subjects,
+        &held,
         state.clock.today(),
     )
     .await?;
-    Ok(())
+    Ok(held)
 }
 
 /// Marks the views of `persons` with the suppressions in force on them (or their
@@ -43,7 +46,17 @@ pub async fn mark(
 ) -> R<()> {
     let subjects = kikan_app::suppress::subjects(persons, &[]);
     let held = state.store.suppressions_for(p.tenant, &subjects).await?;
-    let today = state.clock.today();
+    mark_with(views, persons, &held, state.clock.today());
+    Ok(())
+}
+
+/// [`mark`] with the suppressions already loaded (`held`, as [`inquiry`] returns them).
+pub fn mark_with(
+    views: &mut [PersonView],
+    persons: &[&Person],
+    held: &[Suppression],
+    today: NaiveDate,
+) {
     for (v, person) in views.iter_mut().zip(persons) {
         let mine = [
             Subject::Person(person.id),
@@ -55,7 +68,6 @@ pub async fn mark(
             .map(|s| marker(s, today))
             .collect();
     }
-    Ok(())
 }
 
 fn marker(s: &Suppression, today: NaiveDate) -> String {
@@ -304,11 +316,7 @@ async fn audit(
         Subject::Person(id) => vec![id.0],
         Subject::Household(_) => vec![],
     };
-    state
-        .store
-        .append_audit(p.tenant, &[p.event(action, persons, detail)])
-        .await?;
-    Ok(())
+    crate::routes::audit(state, p, action, persons, detail).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

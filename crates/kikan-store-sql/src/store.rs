@@ -1307,6 +1307,36 @@ impl<E: Engine> Store for SqlStore<E> {
         rows.iter().map(|r| decode(r.text("data")?)).collect()
     }
 
+    async fn terminal_at(
+        &self,
+        tenant: LocalGovCode,
+        code: &str,
+    ) -> Result<
+        Option<(
+            kikan_store::places::Terminal,
+            Option<kikan_store::places::Place>,
+        )>,
+        StoreError,
+    > {
+        let t = key(tenant);
+        let q = Q::new("SELECT data FROM terminals WHERE tenant_id = $1 AND terminal_code = $2")
+            .arg(&t)
+            .arg(code);
+        let Some(row) = self.read_one(tenant, q).await? else {
+            return Ok(None);
+        };
+        let terminal: kikan_store::places::Terminal = decode(row.text("data")?)?;
+        let q = Q::new("SELECT data FROM places WHERE tenant_id = $1 AND place_code = $2")
+            .arg(&t)
+            .arg(terminal.place.as_str());
+        let place = self
+            .read_one(tenant, q)
+            .await?
+            .map(|r| decode(r.text("data")?))
+            .transpose()?;
+        Ok(Some((terminal, place)))
+    }
+
     async fn add_suppression(
         &self,
         tenant: LocalGovCode,

@@ -508,6 +508,13 @@ pub trait Store: Send + Sync + 'static {
         t: &places::Terminal,
     ) -> Result<(), StoreError>;
     async fn terminals(&self, tenant: LocalGovCode) -> Result<Vec<places::Terminal>, StoreError>;
+    /// One terminal with its place, by the terminal's code (every request that names
+    /// its terminal asks).
+    async fn terminal_at(
+        &self,
+        tenant: LocalGovCode,
+        code: &str,
+    ) -> Result<Option<(places::Terminal, Option<places::Place>)>, StoreError>;
 
     // ---- 抑止 (3.1) ----
 
