@@ -19,6 +19,7 @@ pub mod extract;
 pub mod ids;
 pub mod protect;
 pub mod record;
+pub mod relationships;
 pub mod suppress;
 
 pub use actor::Actor;

@@ -233,6 +233,7 @@ mod tests {
                 planned_on: day("2026-10-01"),
                 destination: address("東京都千代田区千代田", "1番"),
                 abroad: false,
+                succession: None,
             },
             last_change_on: day("2021-04-01"),
             version: 2,

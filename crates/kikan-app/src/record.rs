@@ -153,7 +153,7 @@ pub async fn record_audited(
         return Err(StoreError::TenantNotFound(tenant.to_string()));
     }
     let (reg, touched, before) = apply_on_slice(store, tenant, &entry, expect).await?;
-    let alerts = match suppression_alerts(store, tenant, &reg, &touched, &before).await {
+    let mut alerts = match suppression_alerts(store, tenant, &reg, &touched, &before).await {
         Ok(alerts) => alerts,
         Err(e) => {
             // The refusal is audited in the name of whoever asked.
@@ -167,6 +167,8 @@ pub async fn record_audited(
             return Err(e);
         }
     };
+    // What the rules allowed but staff must hear of (a household left without a head …).
+    alerts.extend(touched.notices.iter().map(|n| n.message()));
     let persons: Vec<&Person> = touched
         .persons
         .iter()
@@ -215,8 +217,9 @@ pub const LATE: &str = "届出期間(14日)を過ぎた届出です。届出期�
 /// The warning for a change concerning a person under a 支援措置.
 pub const PROTECTED: &str = "支援措置の対象者が含まれています。住所等の取扱いに注意してください";
 
-/// What staff should know about a change at intake: a late notification, and
-/// persons under a 支援措置 in force today.
+/// What staff should know about a change at intake: a late notification, persons
+/// under a 支援措置 in force today, and what applying it now would tell (a household
+/// left without a head …).
 pub async fn intake_warnings(
     store: &dyn Store,
     tenant: LocalGovCode,
@@ -229,7 +232,12 @@ pub async fn intake_warnings(
         .await?
         .iter()
         .any(|m| m.in_force(today));
-    Ok(warnings_for(entry, protected))
+    let mut out = warnings_for(entry, protected);
+    // A change that no longer applies says so when it is committed.
+    if let Ok((_, touched, _)) = apply_on_slice(store, tenant, entry, &[]).await {
+        out.extend(touched.notices.iter().map(|n| n.message()));
+    }
+    Ok(out)
 }
 
 /// [`intake_warnings`] where the caller already knows whether a person the change

@@ -114,7 +114,11 @@ async fn head_name(
         let Some(h) = hh.first() else {
             return Ok(None);
         };
-        let head = store.persons(tenant, &[h.head]).await?;
+        // A household without a 世帯主 (1.1.10) prints none.
+        let Some(head) = h.head else {
+            return Ok(None);
+        };
+        let head = store.persons(tenant, &[head]).await?;
         return Ok(head.first().map(|p| p.name.full()));
     };
     let then = store
@@ -123,7 +127,7 @@ async fn head_name(
     Ok(then.and_then(|(h, members)| {
         members
             .iter()
-            .find(|m| m.id == h.head)
+            .find(|m| h.is_head(m.id))
             .map(|m| m.name.full())
     }))
 }

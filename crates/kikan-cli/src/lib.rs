@@ -296,6 +296,17 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// 続柄 stored in forms the standard does not use (1.1.11: 孫, 祖父, おじ …): list
+    /// them with the standard's forms; with --migrate, record a 職権修正 for each that has
+    /// exactly one (孫 → 子の子) and list the rest for staff.
+    Relationships {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        migrate: bool,
+    },
     /// Print a new random key (base64, 256 bits) for KIKAN_DATA_KEYS or KIKAN_INDEX_KEY.
     KeysNew,
     /// Print the current TOTP code of a secret (the demo's accounts; tests).
@@ -1000,6 +1011,48 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
             Ok(())
         }
         Command::Cert { command } => cert::run(*command).await,
+        Command::Relationships {
+            store,
+            tenant,
+            migrate,
+        } => {
+            let store = store.open().await?;
+            let tenant = registered(&*store, &tenant).await?;
+            let today = kikan_app::japan_today();
+            let line = |r: &kikan_app::relationships::LegacyForm| {
+                format!(
+                    "{}\t{}\t{}\t{}",
+                    r.person,
+                    r.name,
+                    r.stored,
+                    r.forms.join(" または ")
+                )
+            };
+            if migrate {
+                let actor = kikan_app::Actor::command_line(tenant, Some("続柄の表記の移行"));
+                let done =
+                    kikan_app::relationships::migrate(&*store, &actor, today, chrono::Utc::now())
+                        .await?;
+                for r in &done.corrected {
+                    println!("修正\t{}", line(r));
+                }
+                for r in &done.left {
+                    println!("要確認\t{}", line(r));
+                }
+                eprintln!(
+                    "続柄 {} 件を標準の表記に修正しました。{} 件は職員の確認が必要です",
+                    done.corrected.len(),
+                    done.left.len()
+                );
+            } else {
+                let rows = kikan_app::relationships::legacy(&*store, tenant, today).await?;
+                for r in &rows {
+                    println!("{}", line(r));
+                }
+                eprintln!("標準仕様で使わない表記の続柄: {} 件", rows.len());
+            }
+            Ok(())
+        }
         Command::KeysNew => {
             println!("{}", Keyring::new_key());
             Ok(())

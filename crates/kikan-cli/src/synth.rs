@@ -8,6 +8,7 @@
 //! generations 5 %, others 3 %; about 3 % foreign residents.
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
+use kikan_domain::codes::serial_number;
 use kikan_domain::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -438,7 +439,7 @@ impl Synth {
         let town = self.pick(TOWNS);
         Some(Member {
             data: PersonData {
-                id: PersonId(id),
+                id: PersonId(serial_number(id)),
                 juminhyo_code: JuminhyoCode::from_body(&body).ok(),
                 individual_number: IndividualNumber::from_body(&number).ok(),
                 name: PersonName::parse(surname.0, given.0).ok()?,
@@ -483,7 +484,7 @@ impl Synth {
         };
         Some(Member {
             data: PersonData {
-                id: PersonId(id),
+                id: PersonId(serial_number(id)),
                 juminhyo_code: JuminhyoCode::from_body(&format!(
                     "{:010}",
                     self.rng.random_range(0..10_000_000_000u64)
@@ -558,7 +559,7 @@ impl Synth {
     }
 
     fn try_household(&mut self) -> Option<Vec<LedgerEntry>> {
-        let hid = HouseholdId(self.next_household);
+        let hid = HouseholdId(serial_number(self.next_household));
         self.next_household += 1;
         let mut members: Vec<Member> = Vec::new();
         let kind = self.rng.random_range(0..1000);
@@ -723,7 +724,7 @@ impl Synth {
             && let Some(on) = next_day(self, last)
         {
             let child = ids[ids.len() - 1];
-            let new_h = HouseholdId(self.next_household);
+            let new_h = HouseholdId(serial_number(self.next_household));
             self.next_household += 1;
             out.push(self.entry(
                 Change::HouseholdSplit {

@@ -647,7 +647,7 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
                     out.push(field(label, s.head_name.clone().unwrap_or_default(), false));
                 }
             }
-            Item::Relationship => out.push(field(label, p.relationship.label().into(), false)),
+            Item::Relationship => out.push(field(label, p.relationship.label(), false)),
             Item::Address => {
                 if layout == Layout::Individual {
                     out.push(field(label, p.address.line(), true));

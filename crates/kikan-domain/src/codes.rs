@@ -83,6 +83,27 @@ pub fn mod11_check(body: &[u32]) -> u32 {
     if r <= 1 { 0 } else { 11 - r }
 }
 
+/// The highest serial a 宛名番号 or 世帯番号 carries: ten digits, so that with its check
+/// digit a number stays below 10¹¹.
+pub const MAX_SERIAL: i64 = 9_999_999_999;
+
+/// 宛名番号・世帯番号 (1.1.13, j130): a serial followed by its check digit, modulus 11
+/// with weights 2–7 from the right (remainder 0 gives 0; remainder 1 gives 0 as well, as
+/// for the 住民票コード and 個人番号 with the same weights, so that one digit suffices).
+pub fn serial_number(serial: i64) -> i64 {
+    let digits: Vec<u32> = serial
+        .to_string()
+        .chars()
+        .filter_map(|c| c.to_digit(10))
+        .collect();
+    serial * 10 + i64::from(mod11_check(&digits))
+}
+
+/// Is `number` a serial with its correct check digit (a number given under 1.1.13)?
+pub fn is_serial_number(number: i64) -> bool {
+    (10..=MAX_SERIAL * 10 + 9).contains(&number) && serial_number(number / 10) == number
+}
+
 macro_rules! numeric_code {
     ($name:ident, $len:expr, $err:expr) => {
         impl $name {
@@ -194,6 +215,21 @@ impl From<PostalCode> for String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn atena_and_household_numbers_carry_a_modulus_11_check_digit() {
+        // 1234567: 7·2 + 6·3 + 5·4 + 4·5 + 3·6 + 2·7 + 1·2 = 106; 106 mod 11 = 7; 11 − 7 = 4.
+        assert_eq!(serial_number(1_234_567), 12_345_674);
+        assert_eq!(serial_number(1), 19);
+        // 14: 4·2 + 1·3 = 11, remainder 0 gives 0.
+        assert_eq!(serial_number(14), 140);
+        // 6: 6·2 = 12, remainder 1 gives 0.
+        assert_eq!(serial_number(6), 60);
+        assert!(is_serial_number(12_345_674));
+        assert!(!is_serial_number(12_345_675));
+        assert!(!is_serial_number(7));
+        assert!(!is_serial_number(MAX_SERIAL * 10 + 20));
+    }
 
     #[test]
     fn local_gov_codes_from_the_domain_text() {

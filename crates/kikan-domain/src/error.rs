@@ -23,6 +23,8 @@ pub enum DomainError {
     InvalidPostalCode(String),
     #[error("{kind}「{value}」は登録されていない区分です")]
     UnknownCode { kind: &'static str, value: String },
+    #[error("続柄「{value}」は標準仕様で使わない表記です({hint})")]
+    RelationshipForm { value: String, hint: String },
 
     // --- dates (E-DATE-*) ---
     #[error("日付「{0}」を読み取れません(例: 令和8年4月1日、R8.4.1、2026-04-01)")]
@@ -107,6 +109,18 @@ pub enum DomainError {
     CorrectionStale,
     #[error("修正前と修正後の値が同じです")]
     CorrectionNoop,
+    #[error(
+        "軽微な修正は氏名又は住所の修正に限ります(「{item}」は職権修正又は誤記修正で修正してください)"
+    )]
+    MinorCorrectionItem { item: &'static str },
+    #[error("「{item}」はこの記録にない項目のため修正できません")]
+    CorrectionNotApplicable { item: &'static str },
+    #[error("{what}({date})は生年月日({birth})より前にできません")]
+    DateBeforeBirth {
+        what: &'static str,
+        date: String,
+        birth: String,
+    },
     #[error("転入前住所が必要です")]
     PreviousAddressRequired,
     #[error("対象者が指定されていません")]
@@ -147,6 +161,7 @@ impl DomainError {
             InvalidIndividualNumber => "E-CODE-003",
             InvalidPostalCode(_) => "E-CODE-004",
             UnknownCode { .. } => "E-CODE-005",
+            RelationshipForm { .. } => "E-CODE-007",
             InvalidDate(_) => "E-DATE-001",
             LunarCalendarDate => "E-DATE-002",
             FutureDate { .. } => "E-DATE-003",
@@ -185,6 +200,9 @@ impl DomainError {
             NoAlias { .. } => "E-IDO-036",
             CorrectionStale => "E-IDO-040",
             CorrectionNoop => "E-IDO-041",
+            MinorCorrectionItem { .. } => "E-IDO-045",
+            CorrectionNotApplicable { .. } => "E-IDO-046",
+            DateBeforeBirth { .. } => "E-IDO-047",
             PreviousAddressRequired => "E-IDO-042",
             NoPersons => "E-IDO-043",
             DuplicatePerson => "E-IDO-044",

@@ -6,7 +6,9 @@
 
 use crate::DomainError;
 use crate::codes::{IndividualNumber, JuminhyoCode, LocalGovCode};
-use crate::lists::{ChangeReason, ForeignRemovalReason, Relationship, ResidenceStatus, Sex};
+use crate::lists::{
+    ChangeReason, ForeignCategory, ForeignRemovalReason, Relationship, ResidenceStatus, Sex,
+};
 use crate::names::{Furigana, PersonName};
 use crate::person::{Address, ForeignDetails, Honseki, HouseholdId, PersonId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -123,6 +125,89 @@ pub enum Correction {
         old: String,
         new: String,
     },
+    /// 住所 (方書 and 郵便番号 with it). A household shares its address: the household and
+    /// every current member are corrected together.
+    Address {
+        old: Address,
+        new: Address,
+    },
+    /// 転入前住所.
+    PreviousAddress {
+        old: Option<Address>,
+        new: Option<Address>,
+    },
+    /// 住民となった年月日.
+    BecameResidentOn {
+        old: NaiveDate,
+        new: NaiveDate,
+    },
+    /// 住所を定めた年月日.
+    AddressSince {
+        old: NaiveDate,
+        new: NaiveDate,
+    },
+    /// 届出の年月日 of the 転入.
+    NotifiedOn {
+        old: NaiveDate,
+        new: NaiveDate,
+    },
+    /// 法第30条の45に規定する区分 and its items (在留資格, 在留期間, 満了日, カード番号).
+    Residence {
+        old: Residence,
+        new: Residence,
+    },
+}
+
+/// A foreign resident's 30条45 items, corrected together so that they stay consistent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Residence {
+    pub category: ForeignCategory,
+    pub status: Option<ResidenceStatus>,
+    pub period: Option<String>,
+    pub expires_on: Option<NaiveDate>,
+    pub card_number: Option<String>,
+}
+
+impl Residence {
+    pub fn of(f: &ForeignDetails) -> Self {
+        Residence {
+            category: f.category,
+            status: f.status,
+            period: f.period.clone(),
+            expires_on: f.expires_on,
+            card_number: f.card_number.clone(),
+        }
+    }
+}
+
+/// Which 修正 a correction is (1.2.2; 4.2.3.1–4.2.3.3): 職権修正, 軽微な修正 (規則11条3項2号:
+/// names and addresses only) or 誤記修正 (a mistake in the record).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CorrectionKind {
+    #[default]
+    #[serde(rename = "職権修正")]
+    ExOfficio,
+    #[serde(rename = "軽微な修正")]
+    Minor,
+    #[serde(rename = "誤記修正")]
+    Clerical,
+}
+
+impl CorrectionKind {
+    pub fn is_default(&self) -> bool {
+        *self == CorrectionKind::ExOfficio
+    }
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        match s.trim() {
+            "職権修正" => Ok(CorrectionKind::ExOfficio),
+            "軽微な修正" => Ok(CorrectionKind::Minor),
+            "誤記修正" => Ok(CorrectionKind::Clerical),
+            other => Err(DomainError::UnknownCode {
+                kind: "修正の種類",
+                value: other.into(),
+            }),
+        }
+    }
 }
 
 impl Correction {
@@ -138,6 +223,12 @@ impl Correction {
             Correction::JuminhyoCode { .. } => "住民票コード",
             Correction::IndividualNumber { .. } => "個人番号",
             Correction::Nationality { .. } => "国籍・地域",
+            Correction::Address { .. } => "住所",
+            Correction::PreviousAddress { .. } => "転入前住所",
+            Correction::BecameResidentOn { .. } => "住民となった年月日",
+            Correction::AddressSince { .. } => "住所を定めた年月日",
+            Correction::NotifiedOn { .. } => "届出の年月日",
+            Correction::Residence { .. } => "法第30条の45に規定する区分",
         }
     }
 }
@@ -215,10 +306,12 @@ pub enum Change {
         person: PersonId,
         succession: Option<Succession>,
     },
-    /// 職権修正: the old value stays in the ledger.
+    /// 職権修正, 軽微な修正 or 誤記修正: the old value stays in the ledger.
     Correction {
         person: PersonId,
         correction: Correction,
+        #[serde(default, skip_serializing_if = "CorrectionKind::is_default")]
+        kind: CorrectionKind,
     },
     /// 在留資格・在留期間等の変更 (法30条の50 notice).
     ResidenceStatusChange {
@@ -264,7 +357,13 @@ impl Change {
                 | Correction::Honseki { .. }
                 | Correction::Relationship { .. }
                 | Correction::JuminhyoCode { .. }
-                | Correction::Nationality { .. } => vec![],
+                | Correction::Nationality { .. }
+                | Correction::Address { .. }
+                | Correction::PreviousAddress { .. }
+                | Correction::BecameResidentOn { .. }
+                | Correction::AddressSince { .. }
+                | Correction::NotifiedOn { .. }
+                | Correction::Residence { .. } => vec![],
             },
             Change::Relocation { .. }
             | Change::MoveOut { .. }
@@ -279,6 +378,42 @@ impl Change {
             | Change::ForeignRemoval { .. }
             | Change::AliasRecord { .. }
             | Change::AliasDeletion { .. } => vec![],
+        }
+    }
+
+    /// The identifiers this change gives to new persons (転入, 出生) and households
+    /// (転入 to a new household, 転居 or 世帯分離 into one), to be numbered before it is
+    /// recorded (1.1.13).
+    pub fn new_ids_mut(&mut self) -> (Vec<&mut PersonId>, Vec<&mut HouseholdId>) {
+        match self {
+            Change::MoveIn {
+                persons, household, ..
+            } => (
+                persons.iter_mut().map(|p| &mut p.id).collect(),
+                match household {
+                    MoveInHousehold::New { id } => vec![id],
+                    MoveInHousehold::Existing { .. } => vec![],
+                },
+            ),
+            Change::Birth { person, .. } => (vec![&mut person.id], vec![]),
+            Change::Relocation {
+                target: RelocationTarget::NewHousehold { id, .. },
+                ..
+            } => (vec![], vec![id]),
+            Change::HouseholdSplit { new_household, .. } => (vec![], vec![new_household]),
+            Change::Relocation { .. }
+            | Change::MoveOut { .. }
+            | Change::MoveOutConfirmed { .. }
+            | Change::HouseholdMerge { .. }
+            | Change::HeadChange { .. }
+            | Change::CompositionChange { .. }
+            | Change::Death { .. }
+            | Change::ExOfficioRemoval { .. }
+            | Change::Correction { .. }
+            | Change::ResidenceStatusChange { .. }
+            | Change::ForeignRemoval { .. }
+            | Change::AliasRecord { .. }
+            | Change::AliasDeletion { .. } => (vec![], vec![]),
         }
     }
 
@@ -316,7 +451,11 @@ impl Change {
             Change::Birth { .. } => ChangeReason::Birth,
             Change::Death { .. } => ChangeReason::Death,
             Change::ExOfficioRemoval { .. } => ChangeReason::ExOfficioRemoval,
-            Change::Correction { .. } => ChangeReason::ExOfficioCorrection,
+            Change::Correction { kind, .. } => match kind {
+                CorrectionKind::ExOfficio => ChangeReason::ExOfficioCorrection,
+                CorrectionKind::Minor => ChangeReason::MinorCorrection,
+                CorrectionKind::Clerical => ChangeReason::ClericalCorrection,
+            },
             Change::ResidenceStatusChange { .. } => ChangeReason::ResidenceStatusChange,
             Change::ForeignRemoval { .. } => ChangeReason::ForeignRemoval,
             Change::AliasRecord { .. } => ChangeReason::AliasRecord,

@@ -12,6 +12,7 @@ pub mod lists;
 pub mod names;
 pub mod person;
 pub mod registry;
+pub mod relationship;
 pub mod support;
 pub mod suppress;
 pub mod wareki;
@@ -19,8 +20,8 @@ pub mod wareki;
 pub use codes::{IndividualNumber, JuminhyoCode, LocalGovCode, PostalCode};
 pub use error::DomainError;
 pub use ledger::{
-    Change, Correction, LedgerEntry, MemberRelationship, MoveInHousehold, MoveInKind, Notifier,
-    PersonData, RelocationTarget, Succession,
+    Change, Correction, CorrectionKind, LedgerEntry, MemberRelationship, MoveInHousehold,
+    MoveInKind, Notifier, PersonData, RelocationTarget, Succession,
 };
 pub use lists::{
     ChangeReason, ForeignCategory, ForeignRemovalReason, Relationship, RemovalReason,

@@ -219,6 +219,10 @@ pub enum PersonStatus {
         planned_on: NaiveDate,
         destination: Address,
         abroad: bool,
+        /// The 世帯主 and 続柄 of those who stay, given with the 転出届 of the head; they
+        /// take effect when the removal does (unless the 転出確定 gives its own).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        succession: Option<crate::ledger::Succession>,
     },
     /// 除票: removed from A on `on`, for `reason`.
     Removed {
@@ -299,17 +303,27 @@ impl Person {
 /// What a withheld address reads as (支援措置).
 pub const WITHHELD: &str = "(支援措置のため表示しません)";
 
-/// 世帯: a household at one address with exactly one head while it exists.
+/// 世帯: a household at one address, with at most one head. A household may be
+/// without a 世帯主 (1.1.10, j100): when its head leaves and two or more members stay,
+/// until a 世帯主変更 names the new one (4.0.4, j490).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Household {
     pub id: HouseholdId,
-    pub head: PersonId,
+    /// 世帯主; None while the household has none.
+    pub head: Option<PersonId>,
     pub address: Address,
     /// Current members (not removed), in the order they joined.
     pub members: Vec<PersonId>,
     /// Set when the last member left.
     pub dissolved_on: Option<NaiveDate>,
     pub version: u64,
+}
+
+impl Household {
+    /// Is `person` this household's head?
+    pub fn is_head(&self, person: PersonId) -> bool {
+        self.head == Some(person)
+    }
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 //! projections are, by construction, a fold of the ledger.
 
 use crate::ledger::{
-    Change, Correction, LedgerEntry, MemberRelationship, MoveInHousehold, MoveInKind, PersonData,
-    RelocationTarget, Succession,
+    Change, Correction, CorrectionKind, LedgerEntry, MemberRelationship, MoveInHousehold,
+    MoveInKind, PersonData, RelocationTarget, Residence, Succession,
 };
 use crate::lists::{Relationship, RemovalReason};
 use crate::person::{
@@ -17,11 +17,55 @@ use crate::{Alias, DomainError};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// The records one change wrote, by id, in ascending order.
+/// The records one change wrote, by id, in ascending order, and what staff must be told.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Touched {
     pub persons: Vec<PersonId>,
     pub households: Vec<HouseholdId>,
+    pub notices: Vec<Notice>,
+}
+
+/// What the rules allowed but staff must hear of (アラート, 11.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// The head left and two or more members stay: the household is without a 世帯主
+    /// until a 世帯主変更 (1.1.10, 4.0.4).
+    Headless { household: HouseholdId },
+    /// The head left and one member stays: that member was made 世帯主 by 職権 (4.0.4).
+    HeadByOffice {
+        household: HouseholdId,
+        person: PersonId,
+    },
+    /// A 転出届 of the head while others stay and no successor was named: on the day of
+    /// removal the household will be without a 世帯主 (two or more stay) or its one
+    /// remaining member its head.
+    HeadMovesOut {
+        household: HouseholdId,
+        remaining: usize,
+    },
+}
+
+impl Notice {
+    /// The alert, in Japanese, as staff read it.
+    pub fn message(&self) -> String {
+        match self {
+            Notice::Headless { household } => format!(
+                "世帯番号{household}の世帯は世帯主が不在になりました。世帯主変更を行ってください"
+            ),
+            Notice::HeadByOffice { household, .. } => format!(
+                "世帯番号{household}の世帯に残る世帯員を職権で世帯主としました。世帯主変更通知書を送付してください"
+            ),
+            Notice::HeadMovesOut {
+                household,
+                remaining,
+            } if *remaining >= 2 => format!(
+                "世帯主の転出により、転出の日から世帯番号{household}の世帯は世帯主が不在になります。世帯主変更を行ってください"
+            ),
+            Notice::HeadMovesOut { household, .. } => format!(
+                "世帯主の転出により、転出の日に世帯番号{household}の世帯に残る世帯員を職権で世帯主とします"
+            ),
+        }
+    }
 }
 
 /// The registry, or a slice of it: persons and households by id.
@@ -76,17 +120,20 @@ impl Registry {
             persons: BTreeMap::new(),
             households: BTreeMap::new(),
             on: entry.effective_on,
+            notices: vec![],
         };
         w.change(entry)?;
         let Work {
             persons,
             households,
             on,
+            notices,
             ..
         } = w;
         let touched = Touched {
             persons: persons.keys().copied().collect(),
             households: households.keys().copied().collect(),
+            notices,
         };
         for (id, mut p) in persons {
             p.version += 1;
@@ -107,6 +154,22 @@ struct Work<'a> {
     persons: BTreeMap<PersonId, Person>,
     households: BTreeMap<HouseholdId, Household>,
     on: NaiveDate,
+    notices: Vec<Notice>,
+}
+
+fn not_before_birth(
+    what: &'static str,
+    date: NaiveDate,
+    birth: NaiveDate,
+) -> Result<(), DomainError> {
+    if date < birth {
+        return Err(DomainError::DateBeforeBirth {
+            what,
+            date: date.to_string(),
+            birth: birth.to_string(),
+        });
+    }
+    Ok(())
 }
 
 fn unique(persons: &[PersonId]) -> Result<(), DomainError> {
@@ -274,8 +337,9 @@ impl Work<'_> {
     }
 
     /// Takes `persons` out of their household `hid`. When the head leaves and others
-    /// stay, `succession` must name the new head and restate every relationship; when
-    /// nobody stays, the household is dissolved.
+    /// stay, `succession` names the new head and restates every relationship; without
+    /// one, a sole remaining member becomes 世帯主 by 職権 and two or more stay without a
+    /// head (4.0.4). When nobody stays, the household is dissolved.
     fn leave_household(
         &mut self,
         hid: HouseholdId,
@@ -290,19 +354,32 @@ impl Work<'_> {
             .copied()
             .filter(|m| !leaving.contains(m))
             .collect();
-        let head_leaves = leaving.contains(&h.head);
-        let new_head = if remaining.is_empty() {
-            None
-        } else if head_leaves {
-            let s = succession.ok_or(DomainError::HeadSuccessionRequired)?;
-            let head = self.check_relationships(&remaining, &s.relationships, true)?;
-            for m in &remaining {
-                self.check_present(*m)?;
+        let head_leaves = h.head.is_some_and(|x| leaving.contains(&x));
+        let new_head = match (remaining.as_slice(), succession) {
+            ([], _) => None,
+            (_, _) if !head_leaves => None,
+            (_, Some(s)) => {
+                let head = self.check_relationships(&remaining, &s.relationships, true)?;
+                for m in &remaining {
+                    self.check_present(*m)?;
+                }
+                self.set_relationships(&s.relationships)?;
+                Some(head)
             }
-            self.set_relationships(&s.relationships)?;
-            head
-        } else {
-            None
+            ([only], None) => {
+                let only = *only;
+                self.check_present(only)?;
+                self.person_mut(only)?.relationship = Relationship::Head;
+                self.notices.push(Notice::HeadByOffice {
+                    household: hid,
+                    person: only,
+                });
+                Some(Some(only))
+            }
+            (_, None) => {
+                self.notices.push(Notice::Headless { household: hid });
+                Some(None)
+            }
         };
         let on = self.on;
         let h = self.household_mut(hid)?;
@@ -442,7 +519,7 @@ impl Work<'_> {
                             *id,
                             Household {
                                 id: *id,
-                                head,
+                                head: Some(head),
                                 address: address.clone(),
                                 members: vec![],
                                 dissolved_on: None,
@@ -456,8 +533,15 @@ impl Work<'_> {
                         if !h.address.same_dwelling(address) {
                             return Err(DomainError::AddressMismatch);
                         }
-                        if !heads.is_empty() {
-                            return Err(DomainError::RelationshipIsHead);
+                        // A household without a 世帯主 may take one who moves in.
+                        match (h.head, heads.as_slice()) {
+                            (_, []) => {}
+                            (None, [newcomer]) => {
+                                let newcomer = newcomer.id;
+                                self.household_mut(*id)?.head = Some(newcomer);
+                            }
+                            (None, _) => return Err(DomainError::TwoHeads),
+                            (Some(_), _) => return Err(DomainError::RelationshipIsHead),
                         }
                         *id
                     }
@@ -489,7 +573,6 @@ impl Work<'_> {
                 let from = self.common_household(persons)?;
                 let h = self.household(from)?;
                 let all = persons.len() == h.members.len();
-                let head_moves = persons.contains(&h.head);
                 let old_address = h.address.clone();
                 match target {
                     RelocationTarget::WholeHousehold => {
@@ -500,11 +583,6 @@ impl Work<'_> {
                     }
                     RelocationTarget::NewHousehold { id, relationships } => {
                         self.household_is_new(*id)?;
-                        if head_moves && !all {
-                            return Err(DomainError::PersonIsHead {
-                                name: self.person(h.head)?.name.full(),
-                            });
-                        }
                         let head = self
                             .check_relationships(persons, relationships, true)?
                             .ok_or(DomainError::NoHead)?;
@@ -513,7 +591,7 @@ impl Work<'_> {
                             *id,
                             Household {
                                 id: *id,
-                                head,
+                                head: Some(head),
                                 address: address.clone(),
                                 members: vec![],
                                 dissolved_on: None,
@@ -528,11 +606,6 @@ impl Work<'_> {
                         }
                         if !self.household(*id)?.address.same_dwelling(address) {
                             return Err(DomainError::AddressMismatch);
-                        }
-                        if head_moves && !all {
-                            return Err(DomainError::PersonIsHead {
-                                name: self.person(h.head)?.name.full(),
-                            });
                         }
                         self.check_relationships(persons, relationships, false)?;
                         self.leave_household(from, persons, None)?;
@@ -572,11 +645,31 @@ impl Work<'_> {
                         };
                     }
                 } else {
+                    // The head moving out while others stay: the succession given now
+                    // takes effect with the removal; without one, staff hear what will
+                    // happen then (4.0.4).
+                    let h = self.household(hid)?;
+                    let remaining = h.members.iter().filter(|m| !persons.contains(m)).count();
+                    if let Some(s) = succession {
+                        let stay: Vec<PersonId> = h
+                            .members
+                            .iter()
+                            .copied()
+                            .filter(|m| !persons.contains(m))
+                            .collect();
+                        self.check_relationships(&stay, &s.relationships, true)?;
+                    } else if remaining > 0 && h.head.is_some_and(|x| persons.contains(&x)) {
+                        self.notices.push(Notice::HeadMovesOut {
+                            household: hid,
+                            remaining,
+                        });
+                    }
                     for id in persons {
                         self.person_mut(*id)?.status = PersonStatus::MovingOut {
                             planned_on: *planned_on,
                             destination: destination.clone(),
                             abroad: *abroad,
+                            succession: succession.clone(),
                         };
                     }
                 }
@@ -590,14 +683,22 @@ impl Work<'_> {
             } => {
                 unique(persons)?;
                 let mut reasons = Vec::new();
+                let mut pending = None;
                 for id in persons {
                     let p = self.check_present(*id)?;
                     match &p.status {
-                        PersonStatus::MovingOut { abroad, .. } => reasons.push(if *abroad {
-                            RemovalReason::Emigrated
-                        } else {
-                            RemovalReason::MovedOut
-                        }),
+                        PersonStatus::MovingOut {
+                            abroad,
+                            succession: given,
+                            ..
+                        } => {
+                            pending = pending.or(given.clone());
+                            reasons.push(if *abroad {
+                                RemovalReason::Emigrated
+                            } else {
+                                RemovalReason::MovedOut
+                            })
+                        }
                         _ => {
                             return Err(DomainError::NotMovingOut {
                                 name: p.name.full(),
@@ -606,6 +707,8 @@ impl Work<'_> {
                     }
                 }
                 let hid = self.common_household(persons)?;
+                // The 転出確定's own succession, or the one given with the 転出届.
+                let succession = succession.clone().or(pending);
                 self.leave_household(hid, persons, succession.as_ref())?;
                 let on = self.on;
                 for (id, reason) in persons.iter().zip(reasons) {
@@ -628,11 +731,6 @@ impl Work<'_> {
                 }
                 let from = self.common_household(persons)?;
                 let h = self.household(from)?;
-                if persons.contains(&h.head) {
-                    return Err(DomainError::PersonIsHead {
-                        name: self.person(h.head)?.name.full(),
-                    });
-                }
                 if persons.len() == h.members.len() {
                     return Err(DomainError::HouseholdWouldBeEmpty);
                 }
@@ -646,7 +744,7 @@ impl Work<'_> {
                     *new_household,
                     Household {
                         id: *new_household,
-                        head,
+                        head: Some(head),
                         address,
                         members: vec![],
                         dissolved_on: None,
@@ -690,7 +788,7 @@ impl Work<'_> {
                     .ok_or(DomainError::NoHead)?;
                 self.check_active(head)?;
                 self.set_relationships(relationships)?;
-                self.household_mut(*household)?.head = head;
+                self.household_mut(*household)?.head = Some(head);
                 Ok(())
             }
             Change::CompositionChange {
@@ -707,11 +805,6 @@ impl Work<'_> {
                     return Err(DomainError::SameHousehold);
                 }
                 let h = self.household(from)?;
-                if persons.contains(&h.head) && persons.len() != h.members.len() {
-                    return Err(DomainError::PersonIsHead {
-                        name: self.person(h.head)?.name.full(),
-                    });
-                }
                 if !self.household(*into)?.address.same_dwelling(&h.address) {
                     return Err(DomainError::AddressMismatch);
                 }
@@ -756,9 +849,29 @@ impl Work<'_> {
                     succession.as_ref(),
                 )
             }
-            Change::Correction { person, correction } => {
+            Change::Correction {
+                person,
+                correction,
+                kind,
+            } => {
                 let p = self.person(*person)?;
                 self.check_order(p)?;
+                // 軽微な修正 (規則11条3項2号) concerns names and addresses only.
+                if *kind == CorrectionKind::Minor
+                    && !matches!(
+                        correction,
+                        Correction::Name { .. }
+                            | Correction::Furigana { .. }
+                            | Correction::Address { .. }
+                    )
+                {
+                    return Err(DomainError::MinorCorrectionItem {
+                        item: correction.item_label(),
+                    });
+                }
+                if let Correction::Address { old, new } = correction {
+                    return self.correct_address(*person, old, new);
+                }
                 self.correct(*person, correction)
             }
             Change::ResidenceStatusChange {
@@ -871,6 +984,93 @@ impl Work<'_> {
                 }
                 swap(&mut f.nationality, old, new)
             }
+            // Corrected as a household: see correct_address.
+            Correction::Address { .. } => {
+                Err(DomainError::CorrectionNotApplicable { item: "住所" })
+            }
+            Correction::PreviousAddress { old, new } => {
+                let m = p
+                    .moved_in
+                    .as_mut()
+                    .ok_or(DomainError::CorrectionNotApplicable {
+                        item: "転入前住所"
+                    })?;
+                swap(&mut m.previous_address, old, new)
+            }
+            Correction::BecameResidentOn { old, new } => {
+                not_before_birth("住民となった年月日", *new, p.birth_date)?;
+                swap(&mut p.became_resident_on, old, new)
+            }
+            Correction::AddressSince { old, new } => {
+                not_before_birth("住所を定めた年月日", *new, p.birth_date)?;
+                swap(&mut p.address_since, old, new)
+            }
+            Correction::NotifiedOn { old, new } => {
+                let m = p
+                    .moved_in
+                    .as_mut()
+                    .ok_or(DomainError::CorrectionNotApplicable {
+                        item: "届出の年月日",
+                    })?;
+                swap(&mut m.notified_on, old, new)
+            }
+            Correction::Residence { old, new } => {
+                let name = p.name.full();
+                let f = p
+                    .foreign
+                    .as_mut()
+                    .ok_or(DomainError::NotForeignResident { name })?;
+                if Residence::of(f) != *old {
+                    return Err(DomainError::CorrectionStale);
+                }
+                if old == new {
+                    return Err(DomainError::CorrectionNoop);
+                }
+                let mut next = f.clone();
+                next.category = new.category;
+                next.status = new.status;
+                next.period = new.period.clone();
+                next.expires_on = new.expires_on;
+                next.card_number = new.card_number.clone();
+                next.validate()?;
+                *f = next;
+                Ok(())
+            }
         }
+    }
+
+    /// 住所 correction: the household's address and every current member's, which
+    /// must all read `old`; a removed person's (除票) alone.
+    fn correct_address(
+        &mut self,
+        id: PersonId,
+        old: &Address,
+        new: &Address,
+    ) -> Result<(), DomainError> {
+        if old == new {
+            return Err(DomainError::CorrectionNoop);
+        }
+        let p = self.person(id)?;
+        if p.address != *old {
+            return Err(DomainError::CorrectionStale);
+        }
+        if p.is_removed() {
+            self.person_mut(id)?.address = new.clone();
+            return Ok(());
+        }
+        let hid = p.household_id;
+        let h = self.household(hid)?;
+        if h.address != *old {
+            return Err(DomainError::CorrectionStale);
+        }
+        for m in h.members.clone() {
+            let member = self.person_mut(m)?;
+            if member.address != *old {
+                return Err(DomainError::CorrectionStale);
+            }
+            member.address = new.clone();
+        }
+        self.household_mut(hid)?.address = new.clone();
+        Ok(())
     }
 }

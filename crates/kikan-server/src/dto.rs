@@ -5,6 +5,7 @@ use crate::error::ApiError;
 use chrono::{DateTime, NaiveDate, Utc};
 use kikan_app::ids::{new_household_id, new_person_id};
 use kikan_app::protect::Shown;
+use kikan_domain::ledger::Residence;
 use kikan_domain::wareki::{format_wareki, parse_date};
 use kikan_domain::*;
 use serde::{Deserialize, Serialize};
@@ -219,8 +220,20 @@ fn ids(v: &[i64]) -> Vec<PersonId> {
     v.iter().copied().map(PersonId).collect()
 }
 
-/// An item to correct (職権修正) and its new value; the old value is taken from the
-/// record as it stands and kept in the ledger.
+/// A foreign resident's 30条45 items as corrected together.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ResidenceIn {
+    /// 30条45規定区分 (中長期在留者, 特別永住者 …).
+    pub category: String,
+    pub status: Option<String>,
+    pub period: Option<String>,
+    pub expires_on: Option<String>,
+    pub card_number: Option<String>,
+}
+
+/// An item to correct and its new value; the old value is taken from the record as it
+/// stands and kept in the ledger. `address` corrects the whole household's address
+/// (方書 and 郵便番号 included).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "item", rename_all = "snake_case")]
 pub enum CorrectionIn {
@@ -233,6 +246,12 @@ pub enum CorrectionIn {
     JuminhyoCode { new: Option<String> },
     IndividualNumber { new: Option<String> },
     Nationality { new: String },
+    Address { new: AddressIn },
+    PreviousAddress { new: Option<AddressIn> },
+    BecameResidentOn { new: String },
+    AddressSince { new: String },
+    NotifiedOn { new: String },
+    Residence { new: ResidenceIn },
 }
 
 /// One 異動, by type.
@@ -309,10 +328,11 @@ pub enum ChangeIn {
         person_id: i64,
         succession: Option<Vec<RelIn>>,
     },
-    /// 職権修正.
+    /// 職権修正 (default), 軽微な修正 (names and addresses only) or 誤記修正, by `kind`.
     Correction {
         person_id: i64,
         correction: CorrectionIn,
+        kind: Option<String>,
     },
     /// 在留資格等の変更 (法30条の50).
     ResidenceStatusChange {
@@ -392,7 +412,13 @@ impl ChangeRequest {
                 | CorrectionIn::Honseki { .. }
                 | CorrectionIn::Relationship { .. }
                 | CorrectionIn::JuminhyoCode { .. }
-                | CorrectionIn::Nationality { .. } => {}
+                | CorrectionIn::Nationality { .. }
+                | CorrectionIn::Address { .. }
+                | CorrectionIn::PreviousAddress { .. }
+                | CorrectionIn::BecameResidentOn { .. }
+                | CorrectionIn::AddressSince { .. }
+                | CorrectionIn::NotifiedOn { .. }
+                | CorrectionIn::Residence { .. } => {}
             },
             ChangeIn::Relocation { .. }
             | ChangeIn::MoveOut { .. }
@@ -590,6 +616,7 @@ impl ChangeIn {
             ChangeIn::Correction {
                 person_id,
                 correction,
+                kind,
             } => {
                 let p = current.ok_or_else(|| {
                     ApiError::from(DomainError::PersonNotFound(person_id.to_string()))
@@ -597,6 +624,11 @@ impl ChangeIn {
                 Change::Correction {
                     person: p.id,
                     correction: correction.parse(p)?,
+                    kind: kind
+                        .as_deref()
+                        .map(|k| at(CorrectionKind::parse(k), "change.kind"))
+                        .transpose()?
+                        .unwrap_or_default(),
                 }
             }
             ChangeIn::ResidenceStatusChange {
@@ -702,6 +734,57 @@ impl CorrectionIn {
                     .unwrap_or_default(),
                 new: new.trim().to_string(),
             },
+            CorrectionIn::Address { new } => Correction::Address {
+                old: p.address.clone(),
+                new: new.parse(f)?,
+            },
+            CorrectionIn::PreviousAddress { new } => Correction::PreviousAddress {
+                old: p.moved_in.as_ref().and_then(|m| m.previous_address.clone()),
+                new: new.as_ref().map(|a| a.parse(f)).transpose()?,
+            },
+            CorrectionIn::BecameResidentOn { new } => Correction::BecameResidentOn {
+                old: p.became_resident_on,
+                new: date_in(new, f)?,
+            },
+            CorrectionIn::AddressSince { new } => Correction::AddressSince {
+                old: p.address_since,
+                new: date_in(new, f)?,
+            },
+            CorrectionIn::NotifiedOn { new } => Correction::NotifiedOn {
+                old: p.moved_in.as_ref().map(|m| m.notified_on).ok_or_else(|| {
+                    ApiError::from(DomainError::CorrectionNotApplicable {
+                        item: "届出の年月日",
+                    })
+                    .at(f)
+                })?,
+                new: date_in(new, f)?,
+            },
+            CorrectionIn::Residence { new } => {
+                let old = p.foreign.as_ref().map(Residence::of).ok_or_else(|| {
+                    ApiError::from(DomainError::NotForeignResident {
+                        name: p.name.full(),
+                    })
+                    .at(f)
+                })?;
+                Correction::Residence {
+                    old,
+                    new: Residence {
+                        category: at(ForeignCategory::parse(&new.category), f)?,
+                        status: new
+                            .status
+                            .as_deref()
+                            .map(|s| at(ResidenceStatus::parse(s), f))
+                            .transpose()?,
+                        period: new.period.clone(),
+                        expires_on: new
+                            .expires_on
+                            .as_deref()
+                            .map(|d| date_in(d, f))
+                            .transpose()?,
+                        card_number: new.card_number.clone(),
+                    },
+                }
+            }
         })
     }
 }
@@ -988,6 +1071,7 @@ impl From<&Person> for PersonView {
                 planned_on,
                 destination,
                 abroad,
+                ..
             } => StatusView {
                 state: "転出予定".into(),
                 planned_on: Some(date_view(*planned_on)),
@@ -1017,7 +1101,7 @@ impl From<&Person> for PersonView {
             has_variation_sequence: p.name.has_variation_sequence(),
             birth_date: date_view(p.birth_date),
             sex: p.sex.label().into(),
-            relationship: p.relationship.label().into(),
+            relationship: p.relationship.label(),
             address: address_view(&p.address),
             became_resident_on: date_view(p.became_resident_on),
             address_since: date_view(p.address_since),
@@ -1062,7 +1146,8 @@ impl From<&Person> for PersonView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HouseholdView {
     pub id: i64,
-    pub head_id: i64,
+    /// 世帯主; null while the household has none (1.1.10).
+    pub head_id: Option<i64>,
     pub address: AddressView,
     pub version: u64,
     pub dissolved_on: Option<DateView>,
@@ -1072,10 +1157,10 @@ pub struct HouseholdView {
 
 pub fn household_view(h: &Household, members: &[Shown]) -> HouseholdView {
     let mut members: Vec<&Shown> = members.iter().collect();
-    members.sort_by_key(|s| (s.person.id != h.head, s.person.birth_date, s.person.id));
+    members.sort_by_key(|s| (!h.is_head(s.person.id), s.person.birth_date, s.person.id));
     HouseholdView {
         id: h.id.0,
-        head_id: h.head.0,
+        head_id: h.head.map(|x| x.0),
         address: address_view(&h.address),
         version: h.version,
         dissolved_on: h.dissolved_on.map(date_view),

@@ -140,7 +140,9 @@ pub async fn prepare_entry(
         ),
         None => None,
     };
-    let parsed = req.parse(current.as_ref())?;
+    let mut parsed = req.parse(current.as_ref())?;
+    // 宛名番号・世帯番号 (1.1.13): the new persons and households take the next serials.
+    kikan_app::ids::number(&*state.store, tenant, &mut parsed.change).await?;
     let entry = LedgerEntry::at_intake(
         parsed.change,
         parsed.effective_on,

@@ -124,7 +124,7 @@ function showError(form, res) {
     target.setAttribute('aria-invalid', 'true');
     const described = (target.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
     target.setAttribute('aria-describedby', [...described, id].join(' '));
-    target.closest('.field, .check, div').append(h('p', { class: 'field-error', id }, message));
+    (target.closest('.field, .check, div, td') || target.parentElement).append(h('p', { class: 'field-error', id }, message));
     target.focus();
   }
   const top = banner('error', target ? '入力内容を確認してください' : message, target ? message : null);
@@ -297,6 +297,7 @@ async function personScreen(main, id, q) {
           can('draft_change') && p.register === 'A' ? h('a', { class: 'button button-secondary', href: `#/change/household?household=${p.household_id}` }, 'その他の異動を受付') : null)),
       h('section', { 'aria-labelledby': 'hh-h' }, h('h2', { id: 'hh-h' }, '世帯'),
         hh.ok ? [h('p', {}, `住所: ${hh.data.address.line}`),
+          hh.data.head_id == null && !hh.data.dissolved_on ? banner('warning', '世帯主がいません', ' この世帯には世帯主がいません。世帯主変更を行ってください。') : null,
           h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['氏名', '続柄', '生年月日'].map((t) => h('th', { scope: 'col' }, t)))),
             h('tbody', {}, members.map((m) => h('tr', {}, h('td', {}, h('a', { href: `#/person/${m.id}` }, m.name.full), badges(m)), h('td', {}, m.relationship), h('td', {}, m.birth_date.wareki)))))]
           : h('p', {}, '世帯を表示できません'),
@@ -307,7 +308,18 @@ async function personScreen(main, id, q) {
 }
 
 // ---------- 異動: 受付 (draft) ----------
-const RELATIONSHIPS = ['世帯主', '妻', '夫', '子', '父', '母', '兄', '姉', '弟', '妹', '孫', '祖父', '祖母', '子の妻', '子の夫', '妻の父', '妻の母', '夫の父', '夫の母', '縁故者', '同居人'];
+// 続柄 (1.1.11): 世帯主; the eleven terms, or up to four of them joined by 「の」 (子の子,
+// 妻の父, 子の子の子の子); 縁故者; 同居人. The list offers every term and every pair;
+// longer chains are typed, and the server checks every form (孫 or 祖父 are refused with
+// the form to use).
+const KIN = ['夫', '妻', '夫（未届）', '妻（未届）', '子', '父', '母', '兄', '姉', '弟', '妹'];
+const RELATIONSHIPS = ['世帯主', ...KIN, ...KIN.flatMap((a) => KIN.map((b) => `${a}の${b}`)), '縁故者', '同居人'];
+function relationshipInput(name, dataField, value, attrs) {
+  if (!document.getElementById('relationships')) {
+    (document.body || document.documentElement).append(h('datalist', { id: 'relationships' }, RELATIONSHIPS.map((r) => h('option', { value: r }))));
+  }
+  return text(name, dataField, Object.assign({ list: 'relationships', value, autocomplete: 'off' }, attrs || {}));
+}
 
 function notificationFields(prefix) {
   return h('fieldset', {}, h('legend', {}, '届出'),
@@ -344,7 +356,7 @@ function personFields(i) {
     h('div', { class: 'row' },
       field('生年月日', text(`${p}.birth_date`, `${d}.birth_date`), { required: true }),
       field('性別', select(`${p}.sex`, ['男', '女'], `${d}.sex`), { required: true }),
-      field('続柄', select(`${p}.relationship`, i === 0 ? RELATIONSHIPS : RELATIONSHIPS.slice(1).concat(['世帯主']), `${d}.relationship`), { required: true }),
+      field('続柄', relationshipInput(`${p}.relationship`, `${d}.relationship`, i === 0 ? '世帯主' : '子'), { required: true, hint: '例: 妻、子、子の子、妻の父(4世代まで「の」でつなぐ)' }),
       field('個人番号', text(`${p}.individual_number`, `${d}.individual_number`, { inputmode: 'numeric', autocomplete: 'off' }), { hint: '12桁(任意)' })),
     h('div', { class: 'row' },
       field('本籍', text(`${p}.domicile`, `${d}.honseki`, { size: 30 })),
@@ -363,7 +375,9 @@ function draftDone(main, d, committed) {
   const box = h('div', { class: 'result', role: 'status', tabindex: '-1' },
     committed ? [h('p', { class: 'big' }, '異動を確定しました'), h('p', {}, `台帳番号 ${d.entry ? d.entry.seq : ''}`)]
       : [h('p', { class: 'big' }, `受付番号 ${d.id} を審査に回しました`), h('p', {}, '審査担当が内容を確認して確定します。'),
-        h('a', { href: '#/drafts' }, '審査待ちの一覧へ')]);
+        h('a', { href: '#/drafts' }, '審査待ちの一覧へ')],
+    // Alerts (11.1): what the change allowed but staff must act on (a household left without a head …).
+    (d.warnings || []).map((w) => banner('warning', '注意', ` ${w}`)));
   main.append(box);
   box.focus();
 }
@@ -409,6 +423,7 @@ async function relocationScreen(main, q) {
   const hh = res.data;
   const form = h('form', { novalidate: true },
     h('p', {}, `世帯: ${hh.address.line}(世帯番号 ${hh.id})`),
+    hh.head_id == null ? banner('warning', '世帯主がいません', ' 世帯主変更で新しい世帯主を定めてください。') : null,
     h('fieldset', {}, h('legend', {}, '転居する人'), h('div', { class: 'checks', dataset: { field: 'change.person_ids' } },
       hh.members.map((m) => checkbox('person_ids', `${m.name.full}(${m.relationship})`, m.id, true)))),
     notificationFields(''),
@@ -448,16 +463,15 @@ async function householdChangeScreen(main, q) {
     h('td', {}, h('input', { type: 'checkbox', name: 'target', value: String(m.id), id: `t-${m.id}`, 'aria-label': `${m.name.full}を対象にする` })),
     h('td', {}, h('label', { for: `t-${m.id}` }, m.name.full), m.id === hh.head_id ? h('span', { class: 'badge badge-ivs' }, '世帯主') : null),
     h('td', {}, (() => {
-      const sel = select(`rel-${m.id}`, RELATIONSHIPS, `change.relationships[${i}].relationship`, { 'aria-label': `${m.name.full}の続柄(異動後)` });
-      sel.value = m.relationship;
-      return sel;
+      return relationshipInput(`rel-${m.id}`, `change.relationships[${i}].relationship`, m.relationship, { 'aria-label': `${m.name.full}の続柄(異動後)` });
     })())));
   const specific = h('div', {});
   const form = h('form', { novalidate: true },
     h('p', {}, `世帯: ${hh.address.line}(世帯番号 ${hh.id})`),
+    hh.head_id == null ? banner('warning', '世帯主がいません', ' 世帯主変更で新しい世帯主を定めてください。') : null,
     field('異動の種類', type, { required: true }),
     h('fieldset', { dataset: { field: 'change.person_ids' } }, h('legend', {}, '世帯員'),
-      h('p', { class: 'hint' }, '対象の人を選び、異動後の続柄を確認してください。世帯主が抜けるときは、残る人から新しい世帯主を選びます。'),
+      h('p', { class: 'hint' }, '対象の人を選び、異動後の続柄を確認してください。世帯主が抜けるときは、残る人から新しい世帯主を選びます(選ばないときは、残る人が1人ならその人が職権で世帯主に、2人以上なら世帯主のいない世帯になります)。'),
       h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['対象', '氏名', '異動後の続柄'].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows))),
     notificationFields(''), specific,
     can('commit_change') ? checkbox('commit_now', '審査を経ずにこのまま確定する(審査担当のみ)') : null,
@@ -501,7 +515,9 @@ async function householdChangeScreen(main, q) {
     const targets = $$('input[name=target]:checked', form).map((c) => Number(c.value));
     const rel = (ids) => ids.map((id) => ({ person_id: id, relationship: v(form, `rel-${id}`) }));
     const stay = hh.members.map((m) => m.id).filter((id) => !targets.includes(id));
-    const succession = targets.includes(hh.head_id) && stay.length ? rel(stay) : undefined;
+    // The head leaving: the one set as 世帯主 among those who stay succeeds; with none
+    // set, one who stays alone becomes head by 職権 and two or more stay without a head.
+    const succession = targets.includes(hh.head_id) && stay.some((id) => v(form, `rel-${id}`) === '世帯主') ? rel(stay) : undefined;
     let change;
     if (t === 'move_out') change = { type: t, person_ids: targets, destination: addressOf(form, 'dest_'), planned_on: v(form, 'planned_on'), abroad: form.elements.abroad.checked, succession };
     else if (t === 'move_out_confirmed') change = { type: t, person_ids: targets, destination: addressOf(form, 'dest_'), notice_from: opt(v(form, 'notice_from')), succession };

@@ -1422,6 +1422,48 @@ impl<E: Engine> Store for SqlStore<E> {
         rows.iter().map(|r| decode(r.text("data")?)).collect()
     }
 
+    async fn reserve_serials(
+        &self,
+        tenant: LocalGovCode,
+        kind: kikan_store::SerialKind,
+        n: i64,
+    ) -> Result<i64, StoreError> {
+        let t = key(tenant);
+        // The highest serial in use: numbers below 10¹¹ are a serial and a check digit
+        // (earlier numbers were drawn at random from a far larger range).
+        let (table, column) = match kind {
+            kikan_store::SerialKind::Persons => ("persons", "person_id"),
+            kikan_store::SerialKind::Households => ("households", "household_id"),
+        };
+        let mut tx = self.engine.begin(Some(&t), true).await?;
+        tx.exec(
+            Q::new(format!(
+                "INSERT INTO number_serials (tenant_id, kind, last_serial)
+                 SELECT $1, $2, COALESCE(MAX({column}), 0) / 10 FROM {table}
+                 WHERE tenant_id = $1 AND {column} < 100000000000
+                 ON CONFLICT (tenant_id, kind) DO NOTHING"
+            ))
+            .arg(&t)
+            .arg(kind.as_str()),
+        )
+        .await?;
+        let row = tx
+            .row(
+                Q::new(
+                    "UPDATE number_serials SET last_serial = last_serial + $3
+                     WHERE tenant_id = $1 AND kind = $2 RETURNING last_serial",
+                )
+                .arg(&t)
+                .arg(kind.as_str())
+                .arg(n),
+            )
+            .await?
+            .ok_or_else(|| StoreError::Database("no serial returned".into()))?;
+        let last = row.get("last_serial")?;
+        self.engine.commit(tx).await?;
+        Ok(last)
+    }
+
     async fn reserve_certificate_serial(&self, tenant: LocalGovCode) -> Result<i64, StoreError> {
         let mut tx = self.engine.begin(Some(&key(tenant)), true).await?;
         let row = tx

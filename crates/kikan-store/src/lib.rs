@@ -102,6 +102,24 @@ pub struct HouseholdVersion {
     pub household: Household,
 }
 
+/// Which numbers [`Store::reserve_serials`] hands out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SerialKind {
+    /// 宛名番号.
+    Persons,
+    /// 世帯番号.
+    Households,
+}
+
+impl SerialKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SerialKind::Persons => "persons",
+            SerialKind::Households => "households",
+        }
+    }
+}
+
 /// A search of the register. Every given criterion must match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchQuery {
@@ -549,6 +567,16 @@ pub trait Store: Send + Sync + 'static {
 
     // ---- the issuance register (証明書交付簿) ----
 
+    /// Takes the next `n` serials of 宛名番号 (`persons`) or 世帯番号 (`households`) and
+    /// returns the last; the serials are `last - n + 1 ..= last`. The first call for a
+    /// tenant starts above the highest serial already used (a number below 10¹¹ is its
+    /// serial and a check digit). A serial taken and never used stays a gap.
+    async fn reserve_serials(
+        &self,
+        tenant: LocalGovCode,
+        kind: SerialKind,
+        n: i64,
+    ) -> Result<i64, StoreError>;
     /// Takes the tenant's next 交付番号. A number taken and never recorded (the drawing
     /// failed) stays a gap in the register, as a spoiled form (書損) does on paper.
     async fn reserve_certificate_serial(&self, tenant: LocalGovCode) -> Result<i64, StoreError>;

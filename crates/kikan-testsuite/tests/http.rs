@@ -101,6 +101,46 @@ async fn family_life(mut app: TestApp) {
     let (taro, hanako, ichiro, ume) = (id_of("太郎"), id_of("花子"), id_of("一郎"), id_of("ウメ"));
     assert_eq!(h["head_id"], taro);
     assert_eq!(h["members"][0]["relationship"], "世帯主");
+    // 宛名番号・世帯番号 (1.1.13): the municipality's next serials, each with its
+    // modulus-11 check digit.
+    let mut serials: Vec<i64> = [taro, hanako, ichiro, ume].iter().map(|n| n / 10).collect();
+    serials.sort();
+    assert_eq!(
+        serials,
+        vec![1, 2, 3, 4],
+        "the first four 宛名番号 of a new municipality"
+    );
+    for n in [taro, hanako, ichiro, ume, hid] {
+        assert!(kikan_domain::codes::is_serial_number(n), "{n}");
+    }
+    assert_eq!(hid, 19, "the first 世帯番号: serial 1, check digit 9");
+    // 続柄 (1.1.11): a form the standard does not use is refused with the one to use;
+    // a chain of more than four terms too. Nothing is recorded.
+    for (rel, hint) in [("孫", "子の子"), ("子の子の子の子の子", "縁故者")] {
+        let (status, err) = app
+            .post(
+                "/api/v1/tenants/141003/changes",
+                json!({"effective_on": "2026-04-02", "notified_on": "2026-04-03",
+                    "change": {"type": "move_in", "household_id": hid,
+                        "persons": [person("髙橋", "空", ("タカハシ", "ソラ"), "2020-01-01", "女", rel)],
+                        "address": {"postal_code": "231-0005", "place": "神奈川県横浜市中区本町一丁目", "banchi": "1番地2", "katagaki": "本町ハイツ101号室"},
+                        "previous_address": {"place": "東京都千代田区千代田", "banchi": "1番1号"}}}),
+            )
+            .await;
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (422, Some("E-CODE-007")),
+            "{err}"
+        );
+        assert!(
+            err["message"].as_str().unwrap_or_default().contains(hint),
+            "{err}"
+        );
+    }
+    let (_, same) = app
+        .get(&format!("/api/v1/tenants/141003/households/{hid}"))
+        .await;
+    assert_eq!(same["members"].as_array().map(Vec::len), Some(4));
 
     // 転居 of the whole household.
     let version = h["version"].as_u64().unwrap_or_default();

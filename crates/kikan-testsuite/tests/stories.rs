@@ -57,4 +57,6 @@ stories!(
     check_streams_through_little_memory,
     every_key_leads_with_the_tenant,
     individual_numbers_are_sealed_at_rest,
+    households_without_a_head,
+    relationships_as_the_standard_writes_them,
 );
