@@ -372,6 +372,29 @@ try {
   assert.equal(await examiner.getByText('この世帯には世帯主がいません').count(), 0);
   log('a household left without a head by the head\'s death: alerted, marked on the record, then a 世帯主変更 names the head');
 
+  // 修正 (4.2.3): a 軽微な修正 of the household's address (its 方書 was left out), by 審査;
+  // every member's record reads the corrected address, and the history names the reason.
+  await examiner.goto(personUrl);
+  await examiner.getByRole('link', { name: 'その他の異動を受付' }).click();
+  await lab(examiner, '異動の種類').selectOption('correction');
+  await lab(examiner, '異動日').fill(today);
+  await lab(examiner, '届出日').fill(today);
+  await examiner.getByLabel('見本　一郎を対象にする').check();
+  await lab(examiner, '修正する事項').selectOption('address');
+  await lab(examiner, '修正の種類').selectOption('軽微な修正');
+  const corrected = examiner.locator('fieldset', { hasText: '修正後の住所' });
+  await lab(corrected, '都道府県・市区町村・町字').fill('神奈川県みほん市本町三丁目');
+  await lab(corrected, '番地').fill('4番5号');
+  await lab(corrected, '方書').fill('ほんまちハイツ201号室');
+  await shot(examiner, 'correction');
+  await examiner.getByText('審査を経ずにこのまま確定する').click();
+  await examiner.getByRole('button', { name: '登録' }).click();
+  await examiner.getByText('異動を確定しました').waitFor();
+  await examiner.goto(personUrl);
+  await examiner.locator('.record').getByText(/ほんまちハイツ201号室/).first().waitFor();
+  await examiner.getByText('軽微な修正').first().waitFor();
+  log('軽微な修正 of the household\'s address (方書) from the record, shown on it and in its history');
+
   // 監査 sees the log; 管理者 manages accounts.
   const auditor = await signIn('kansa');
   await auditor.goto(`${base}/ui/#/audit`);

@@ -642,3 +642,45 @@ impl LedgerEntry {
         self.change.reason()
     }
 }
+
+/// An item a view as of a date shows that a correction recorded later replaced: the
+/// ledger knows when a fact held and when it was corrected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaterCorrection {
+    /// The item (住所, 生年月日 …).
+    pub item: &'static str,
+    /// The correction's date.
+    pub on: NaiveDate,
+    /// 職権修正, 軽微な修正 or 誤記修正.
+    pub reason: ChangeReason,
+    pub seq: i64,
+}
+
+/// The corrections among `entries` (a person's, oldest first) that took effect after
+/// `on`: what a view of the person as of `on` shows and was later corrected. An address
+/// correction of the household counts for each member.
+pub fn corrected_after(
+    entries: &[LedgerEntry],
+    person: PersonId,
+    on: NaiveDate,
+) -> Vec<LaterCorrection> {
+    entries
+        .iter()
+        .filter(|e| e.effective_on > on)
+        .filter_map(|e| match &e.change {
+            Change::Correction {
+                person: p,
+                correction,
+                ..
+            } if *p == person || matches!(correction, Correction::Address { .. }) => {
+                Some(LaterCorrection {
+                    item: correction.item_label(),
+                    on: e.effective_on,
+                    reason: e.reason(),
+                    seq: e.seq,
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}

@@ -931,6 +931,10 @@ pub struct PersonView {
     pub suppressions: Vec<String>,
     /// 10.4: the items hidden from this caller (codes), their fields left empty.
     pub hidden_items: Vec<String>,
+    /// With `as_of`: the items shown that a correction recorded with a later date
+    /// replaced (修正 after the date asked for), oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub corrected_later: Vec<LaterCorrectionView>,
 }
 
 /// What a hidden item's value reads as where a field must hold text.
@@ -1139,6 +1143,7 @@ impl From<&Person> for PersonView {
             support_measures: vec![],
             suppressions: vec![],
             hidden_items: vec![],
+            corrected_later: vec![],
         }
     }
 }
@@ -1198,6 +1203,30 @@ impl From<&LedgerEntry> for EntryView {
             terminal: e.terminal.clone(),
             // Views never carry a 個人番号.
             change: serde_json::to_value(e.change.without_individual_numbers()).unwrap_or_default(),
+        }
+    }
+}
+
+/// An item shown as of a date that a later correction replaced.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LaterCorrectionView {
+    /// The item (住所, 生年月日 …).
+    pub item: String,
+    /// The date of the correction.
+    pub on: DateView,
+    /// 職権修正, 軽微な修正 or 誤記修正.
+    pub reason: String,
+    /// Its ledger number.
+    pub seq: i64,
+}
+
+impl From<&kikan_domain::ledger::LaterCorrection> for LaterCorrectionView {
+    fn from(c: &kikan_domain::ledger::LaterCorrection) -> Self {
+        LaterCorrectionView {
+            item: c.item.into(),
+            on: date_view(c.on),
+            reason: c.reason.label().into(),
+            seq: c.seq,
         }
     }
 }

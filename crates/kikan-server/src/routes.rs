@@ -216,6 +216,15 @@ pub async fn get_person(
         &held,
         state.clock.today(),
     );
+    // As of a date: the items shown that a correction with a later date replaced.
+    if let Some(d) = &q.as_of {
+        let on = date_in(d, "as_of")?;
+        let entries = state.store.entries_for(tenant, Some(id), None).await?;
+        view.corrected_later = kikan_domain::ledger::corrected_after(&entries, id, on)
+            .iter()
+            .map(crate::dto::LaterCorrectionView::from)
+            .collect();
+    }
     Ok(Json(view))
 }
 

@@ -287,6 +287,9 @@ async function personScreen(main, id, q) {
       can('approve_exception') ? h('a', { href: '#/support' }, ' 支援措置の内容を見る') : null) : null,
     ...(p.support_measures || []).filter((m) => m.alert).map((m) => banner('warning', '支援措置の期間', ` ${m.alert}`)),
     ...(p.suppressions || []).map((t) => banner('warning', '抑止対象', ` ${t}`)),
+    // As of a date: the items shown that a later correction replaced.
+    (p.corrected_later || []).length ? banner('warning', 'この日より後に修正された項目があります',
+      ` ${p.corrected_later.map((c) => `${c.item}(${c.on.wareki} ${c.reason})`).join('、')}`) : null,
     asOfForm,
     h('div', { class: 'columns' },
       h('section', { 'aria-labelledby': 'rec-h' }, h('h2', { id: 'rec-h' }, '記載事項'), recordList(p),
@@ -447,10 +450,14 @@ const HOUSEHOLD_CHANGES = [
   ['move_out', '転出'], ['move_out_confirmed', '転出確定(転入通知の受理)'], ['household_split', '世帯分離'],
   ['head_change', '世帯主変更'], ['household_merge', '世帯合併(この世帯を他の世帯へ)'],
   ['composition_change', '世帯構成変更(選んだ人を他の世帯へ)'], ['birth', '出生'], ['death', '死亡'],
-  ['ex_officio_removal', '職権消除'], ['correction', '職権修正'], ['residence_status_change', '在留資格等の変更(法第30条の50)'],
+  ['ex_officio_removal', '職権消除'], ['correction', '修正(職権修正・軽微な修正・誤記修正)'], ['residence_status_change', '在留資格等の変更(法第30条の50)'],
   ['foreign_removal', '法第30条の50による消除'], ['alias_record', '通称の記載'], ['alias_deletion', '通称の削除'],
 ];
-const CORRECTABLE = [['name', '氏名'], ['furigana', '振り仮名'], ['birth_date', '生年月日'], ['sex', '性別'], ['relationship', '続柄']];
+// 修正 (4.2.3): every item the record keeps, as 職権修正, 軽微な修正 (氏名・住所 only) or 誤記修正.
+const CORRECTABLE = [['address', '住所(方書・郵便番号を含む。世帯全員)'], ['name', '氏名'], ['furigana', '振り仮名'], ['birth_date', '生年月日'], ['sex', '性別'],
+  ['relationship', '続柄'], ['previous_address', '転入前住所'], ['became_resident_on', '住民となった年月日'], ['address_since', '住所を定めた年月日'],
+  ['notified_on', '届出の年月日(転入)'], ['residence', '30条45規定区分・在留資格等(外国人住民)']];
+const CORRECTION_KINDS = ['職権修正', '軽微な修正', '誤記修正'];
 
 async function householdChangeScreen(main, q) {
   const hid = q.get('household');
@@ -489,10 +496,27 @@ async function householdChangeScreen(main, q) {
       parts.push(field('移る先の世帯番号', text('into_household_id', 'change.into_household_id', { inputmode: 'numeric' }), { required: true, hint: '同じ住所の世帯。続柄は移る先の世帯主から見たもの' }));
     }
     if (t === 'correction') {
+      const item = select('correction_item', CORRECTABLE, 'change.correction.item');
+      const values = h('div', {});
+      const drawValues = () => {
+        const i = item.value;
+        if (i === 'address' || i === 'previous_address') show(values, addressFields('修正後の住所', 'corr_', 'change.correction.new'));
+        else if (i === 'residence') {
+          show(values, h('div', { class: 'row' },
+            field('30条45規定区分', select('res_category', ['中長期在留者', '特別永住者', '一時庇護許可者', '仮滞在許可者', '出生による経過滞在者', '国籍喪失による経過滞在者'], 'change.correction.new.category'), { required: true }),
+            field('在留資格', text('res_status', 'change.correction.new.status')), field('在留期間', text('res_period', 'change.correction.new.period'), { hint: '例: 3年' }),
+            field('満了日', text('res_expires_on', 'change.correction.new.expires_on')), field('在留カード等番号', text('res_card_number', 'change.correction.new.card_number'))));
+        } else {
+          show(values, h('div', { class: 'row' },
+            field('修正後(氏・値)', text('new_value', 'change.correction.new'), { required: true, hint: '日付は和暦・西暦どちらでも' }),
+            ['name', 'furigana'].includes(i) ? field('修正後(名)', text('new_given', 'change.correction.new.given')) : null));
+        }
+      };
+      item.addEventListener('change', drawValues);
+      drawValues();
       parts.push(h('div', { class: 'row' },
-        field('修正する事項', select('item', CORRECTABLE, 'change.correction.item'), { required: true }),
-        field('修正後(氏・値)', text('new_value', 'change.correction.new'), { required: true, hint: '日付は和暦・西暦どちらでも' }),
-        field('修正後(名)', text('new_given', 'change.correction.new.given'), { hint: '氏名・振り仮名のとき' })));
+        field('修正する事項', item, { required: true }),
+        field('修正の種類', select('correction_kind', CORRECTION_KINDS, 'change.kind'), { required: true, hint: '軽微な修正は氏名・住所のみ' })), values);
     }
     if (t === 'residence_status_change') {
       parts.push(h('div', { class: 'row' },
@@ -530,9 +554,16 @@ async function householdChangeScreen(main, q) {
     } else if (t === 'household_merge') change = { type: t, absorbed_household_id: hh.id, into_household_id: Number(v(form, 'into_household_id')), relationships: rel(hh.members.map((m) => m.id)) };
     else if (t === 'composition_change') change = { type: t, person_ids: targets, into_household_id: Number(v(form, 'into_household_id')), relationships: rel(targets) };
     else if (t === 'correction') {
-      const item = v(form, 'item');
-      const value = ['name', 'furigana'].includes(item) ? { family: v(form, 'new_value'), given: v(form, 'new_given') } : v(form, 'new_value');
-      change = { type: t, person_id: targets[0], correction: { item, new: value } };
+      const item = v(form, 'correction_item');
+      let value;
+      if (['name', 'furigana'].includes(item)) value = { family: v(form, 'new_value'), given: v(form, 'new_given') };
+      else if (item === 'address') value = addressOf(form, 'corr_');
+      else if (item === 'previous_address') value = v(form, 'corr_place') ? addressOf(form, 'corr_') : null;
+      else if (item === 'residence') {
+        value = { category: v(form, 'res_category'), status: opt(v(form, 'res_status')), period: opt(v(form, 'res_period')),
+          expires_on: opt(v(form, 'res_expires_on')), card_number: opt(v(form, 'res_card_number')) };
+      } else value = v(form, 'new_value');
+      change = { type: t, person_id: targets[0], correction: { item, new: value }, kind: v(form, 'correction_kind') };
     } else if (t === 'residence_status_change') {
       change = { type: t, person_id: targets[0], status: opt(v(form, 'status')), period: opt(v(form, 'period')), expires_on: opt(v(form, 'expires_on')), card_number: opt(v(form, 'card_number')) };
     } else if (t === 'foreign_removal') change = { type: t, person_id: targets[0], reason: v(form, 'reason'), succession };

@@ -1766,7 +1766,7 @@ impl<E: Engine> Store for SqlStore<E> {
         let t = key(tenant);
         let q = Q::new(
             "SELECT version, register, household_id, kana_key, name_key, birth_date, address_line,
-                juminhyo_code, data
+                juminhyo_code, data, moving_out_on
              FROM persons WHERE tenant_id = $1 AND person_id > $2 ORDER BY person_id LIMIT $3",
         )
         .arg(&t)
@@ -1785,6 +1785,7 @@ impl<E: Engine> Store for SqlStore<E> {
                     address_line: r.get("address_line")?,
                     juminhyo_code: r.get("juminhyo_code")?,
                     version: r.get("version")?,
+                    moving_out_on: r.get("moving_out_on")?,
                 };
                 Ok((ix, self.person(&t, r)?))
             })

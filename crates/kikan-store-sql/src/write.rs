@@ -156,11 +156,12 @@ async fn write_change(
         let ix = &p.index;
         let q = if ix.version == 1 {
             "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key,
-                birth_date, address_line, juminhyo_code, data, number_index)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12)"
+                birth_date, address_line, juminhyo_code, data, number_index, moving_out_on)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)"
         } else {
             "UPDATE persons SET version = $3, register = $4, household_id = $5, kana_key = $6, name_key = $7,
-                birth_date = $8, address_line = $9, juminhyo_code = $10, data = $11::jsonb, number_index = $12
+                birth_date = $8, address_line = $9, juminhyo_code = $10, data = $11::jsonb, number_index = $12,
+                moving_out_on = $13
              WHERE tenant_id = $1 AND person_id = $2 AND version = $3 - 1"
         };
         let done = tx
@@ -177,7 +178,8 @@ async fn write_change(
                     .arg(&ix.address_line)
                     .arg(&ix.juminhyo_code)
                     .arg(&p.json)
-                    .arg(&p.number_index),
+                    .arg(&p.number_index)
+                    .arg(ix.moving_out_on),
             )
             .await
             .map_err(|e| e.or_unique(StoreError::Conflict))?;
@@ -434,6 +436,7 @@ pub async fn bulk_insert(
             "juminhyo_code",
             "data",
             "number_index",
+            "moving_out_on",
         ],
         &[10],
         &rows.persons,
@@ -452,6 +455,7 @@ pub async fn bulk_insert(
                 (&r.index.juminhyo_code).into(),
                 json.into(),
                 number.into(),
+                r.index.moving_out_on.into(),
             ]
         },
         || StoreError::Conflict,

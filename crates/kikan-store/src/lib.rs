@@ -63,6 +63,8 @@ pub struct PersonIndex {
     pub address_line: String,
     pub juminhyo_code: Option<String>,
     pub version: i64,
+    /// 転出予定: the planned date of one still on the register (the daily work's key).
+    pub moving_out_on: Option<NaiveDate>,
 }
 
 impl PersonIndex {
@@ -80,6 +82,10 @@ impl PersonIndex {
             address_line: p.address.line(),
             juminhyo_code: p.juminhyo_code.as_ref().map(|c| c.to_string()),
             version: p.version as i64,
+            moving_out_on: match &p.status {
+                PersonStatus::MovingOut { planned_on, .. } => Some(*planned_on),
+                _ => None,
+            },
         }
     }
 }

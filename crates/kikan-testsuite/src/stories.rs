@@ -2082,3 +2082,263 @@ pub async fn relationships_as_the_standard_writes_them(s: TestStore) {
     assert_eq!(again.len(), 1);
     ok(check(&*c.store, c.tenant).await);
 }
+
+/// 修正 of any item (4.2.3.1–4.2.3.3, j840–j860): the household's address (方書 and
+/// 郵便番号 with it) for every member at once, 転入前住所, 住民となった年月日, 住所を定めた
+/// 年月日, 届出日 and a foreign resident's 30条45 items, as 職権修正, 軽微な修正 (names and
+/// addresses only) or 誤記修正; stale or empty corrections refused, nothing changed; a
+/// view as of a date names the items corrected after it. Replay agrees.
+pub async fn corrections_of_every_item(s: TestStore) {
+    use kikan_domain::ledger::{Residence, corrected_after};
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    let fix = |person: PersonId, correction: Correction, kind: CorrectionKind| Change::Correction {
+        person,
+        correction,
+        kind,
+    };
+    // The 方書 was mistyped: 軽微な修正 of the address, for the whole household.
+    let old = home();
+    let new = addr(
+        "神奈川県横浜市中区本町一丁目",
+        "1番地2",
+        Some("本町ハイツ102号室"),
+    );
+    let r = ok(c
+        .record(
+            fix(
+                f.son,
+                Correction::Address {
+                    old: old.clone(),
+                    new: new.clone(),
+                },
+                CorrectionKind::Minor,
+            ),
+            "2026-06-01",
+            "2026-06-01",
+        )
+        .await);
+    assert_eq!(r.entry.reason(), ChangeReason::MinorCorrection);
+    for m in [f.head, f.wife, f.son, f.daughter] {
+        assert_eq!(c.person(m).await.address, new);
+    }
+    assert_eq!(c.household(f.household).await.address, new);
+    // Refused, nothing changed: the old value no longer holds; no change at all; a
+    // 軽微な修正 of a date.
+    let stale = c
+        .record(
+            fix(
+                f.head,
+                Correction::Address {
+                    old: old.clone(),
+                    new: new.clone(),
+                },
+                CorrectionKind::ExOfficio,
+            ),
+            "2026-06-02",
+            "2026-06-02",
+        )
+        .await;
+    assert_eq!(code(&stale), "E-IDO-040");
+    let same = c
+        .record(
+            fix(
+                f.head,
+                Correction::Address {
+                    old: new.clone(),
+                    new: new.clone(),
+                },
+                CorrectionKind::ExOfficio,
+            ),
+            "2026-06-02",
+            "2026-06-02",
+        )
+        .await;
+    assert_eq!(code(&same), "E-IDO-041");
+    let minor_date = c
+        .record(
+            fix(
+                f.head,
+                Correction::AddressSince {
+                    old: d("2026-04-01"),
+                    new: d("2026-03-31"),
+                },
+                CorrectionKind::Minor,
+            ),
+            "2026-06-02",
+            "2026-06-02",
+        )
+        .await;
+    assert_eq!(code(&minor_date), "E-IDO-045");
+    // 誤記修正 of the dates and the 転入 items.
+    let before_birth = c
+        .record(
+            fix(
+                f.daughter,
+                Correction::BecameResidentOn {
+                    old: d("2026-04-01"),
+                    new: d("2014-09-08"),
+                },
+                CorrectionKind::Clerical,
+            ),
+            "2026-06-02",
+            "2026-06-02",
+        )
+        .await;
+    assert_eq!(code(&before_birth), "E-IDO-047");
+    let head = c.person(f.head).await;
+    assert_eq!(head.address, new, "nothing changed by the refusals");
+    for (correction, item) in [
+        (
+            Correction::BecameResidentOn {
+                old: d("2026-04-01"),
+                new: d("2026-03-30"),
+            },
+            "住民となった年月日",
+        ),
+        (
+            Correction::AddressSince {
+                old: d("2026-04-01"),
+                new: d("2026-03-30"),
+            },
+            "住所を定めた年月日",
+        ),
+        (
+            Correction::NotifiedOn {
+                old: d("2026-04-05"),
+                new: d("2026-04-04"),
+            },
+            "届出の年月日",
+        ),
+        (
+            Correction::PreviousAddress {
+                old: Some(addr("東京都千代田区千代田", "1番1号", None)),
+                new: Some(addr("東京都千代田区千代田", "1番2号", None)),
+            },
+            "転入前住所",
+        ),
+    ] {
+        assert_eq!(correction.item_label(), item);
+        let r = ok(c
+            .record(
+                fix(f.head, correction, CorrectionKind::Clerical),
+                "2026-06-03",
+                "2026-06-03",
+            )
+            .await);
+        assert_eq!(r.entry.reason(), ChangeReason::ClericalCorrection);
+    }
+    let head = c.person(f.head).await;
+    assert_eq!(head.became_resident_on, d("2026-03-30"));
+    assert_eq!(head.address_since, d("2026-03-30"));
+    let moved_in = head.moved_in.unwrap_or_else(|| panic!("moved in"));
+    assert_eq!(moved_in.notified_on, d("2026-04-04"));
+    assert_eq!(
+        moved_in.previous_address,
+        Some(addr("東京都千代田区千代田", "1番2号", None))
+    );
+    // A view as of May names what was corrected since; one as of July nothing.
+    let entries = ok(c.store.entries_for(c.tenant, Some(f.head), None).await);
+    let may: Vec<&str> = corrected_after(&entries, f.head, d("2026-05-01"))
+        .iter()
+        .map(|x| x.item)
+        .collect();
+    assert_eq!(
+        may,
+        vec![
+            "住所",
+            "住民となった年月日",
+            "住所を定めた年月日",
+            "届出の年月日",
+            "転入前住所"
+        ]
+    );
+    assert!(corrected_after(&entries, f.head, d("2026-07-01")).is_empty());
+    let as_of_may = ok(c
+        .store
+        .person_as_of(c.tenant, f.head, d("2026-05-01"))
+        .await)
+    .unwrap_or_else(|| panic!("on the register in May"));
+    assert_eq!(
+        as_of_may.address, old,
+        "as of May, the address before the correction"
+    );
+
+    // A foreign resident's 30条45 items, corrected together and checked together.
+    let mut v = foreigner(
+        "NGUYEN VAN AN",
+        "グエン ヴァン アン",
+        "1995-05-05",
+        "男",
+        "世帯主",
+        "技能",
+    );
+    v.id = kikan_app::ids::new_person_id();
+    let vid = v.id;
+    ok(c.record(
+        Change::MoveIn {
+            kind: MoveInKind::FromAbroad,
+            household: MoveInHousehold::New {
+                id: new_household_id(),
+            },
+            persons: vec![v],
+            address: addr("神奈川県横浜市中区山下町", "9番地", None),
+            previous_address: None,
+        },
+        "2026-04-10",
+        "2026-04-10",
+    )
+    .await);
+    let before = Residence::of(
+        c.person(vid)
+            .await
+            .foreign
+            .as_ref()
+            .unwrap_or_else(|| panic!("foreign")),
+    );
+    let mut wrong = before.clone();
+    wrong.status = None;
+    let refused = c
+        .record(
+            fix(
+                vid,
+                Correction::Residence {
+                    old: before.clone(),
+                    new: wrong,
+                },
+                CorrectionKind::Clerical,
+            ),
+            "2026-06-04",
+            "2026-06-04",
+        )
+        .await;
+    assert_eq!(
+        code(&refused),
+        "E-INPUT-001",
+        "a 中長期在留者 needs a 在留資格"
+    );
+    let mut right = before.clone();
+    right.expires_on = Some(d("2028-04-30"));
+    right.card_number = Some("AB12345679CD".into());
+    ok(c.record(
+        fix(
+            vid,
+            Correction::Residence {
+                old: before,
+                new: right,
+            },
+            CorrectionKind::Clerical,
+        ),
+        "2026-06-04",
+        "2026-06-04",
+    )
+    .await);
+    let f2 = c
+        .person(vid)
+        .await
+        .foreign
+        .unwrap_or_else(|| panic!("foreign"));
+    assert_eq!(f2.expires_on, Some(d("2028-04-30")));
+    assert_eq!(f2.card_number.as_deref(), Some("AB12345679CD"));
+    ok(check(&*c.store, c.tenant).await);
+}

@@ -173,6 +173,46 @@ async fn family_life(mut app: TestApp) {
             .contains("他の職員")
     );
 
+    // 軽微な修正 of the household's address (the 番地 was written wrong); a view as of a
+    // date before it names the item corrected later.
+    let v = app
+        .change(json!({
+            "effective_on": "2026-05-20", "notified_on": "2026-05-20",
+            "change": {"type": "correction", "person_id": hanako, "kind": "軽微な修正",
+                "correction": {"item": "address", "new": {"place": "神奈川県横浜市中区山下町", "banchi": "3番地1"}}}
+        }))
+        .await;
+    assert_eq!(v["entry"]["reason"], "軽微な修正");
+    let (_, taro_now) = app
+        .get(&format!("/api/v1/tenants/141003/persons/{taro}"))
+        .await;
+    assert_eq!(
+        taro_now["address"]["banchi"], "3番地1",
+        "the whole household"
+    );
+    let (_, then) = app
+        .get(&format!(
+            "/api/v1/tenants/141003/persons/{taro}?as_of=2026-05-15"
+        ))
+        .await;
+    assert_eq!(then["address"]["banchi"], "3番地");
+    assert_eq!(then["corrected_later"][0]["item"], "住所", "{then}");
+    assert_eq!(then["corrected_later"][0]["reason"], "軽微な修正");
+    // 軽微な修正 is for names and addresses only.
+    let (status, err) = app
+        .post(
+            "/api/v1/tenants/141003/changes",
+            json!({"effective_on": "2026-05-21", "notified_on": "2026-05-21",
+                "change": {"type": "correction", "person_id": taro, "kind": "軽微な修正",
+                    "correction": {"item": "birth_date", "new": "1980-04-02"}}}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (422, Some("E-IDO-045")),
+        "{err}"
+    );
+
     // 世帯分離 of the son.
     app.change(json!({
         "effective_on": "2026-06-01", "notified_on": "2026-06-01",
@@ -300,7 +340,7 @@ async fn family_life(mut app: TestApp) {
         .as_array()
         .map(|e| e.iter().filter_map(|x| x["reason"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(reasons, ["転入", "転居", "転出", "転出確定"]);
+    assert_eq!(reasons, ["転入", "転居", "軽微な修正", "転出", "転出確定"]);
     assert_eq!(
         hist["versions"][0]["record"]["address"]["place"],
         "神奈川県横浜市中区本町一丁目"
@@ -315,7 +355,15 @@ async fn family_life(mut app: TestApp) {
         .unwrap_or_default();
     assert_eq!(
         reasons,
-        ["転入", "転居", "世帯分離", "出生", "死亡", "転出確定"]
+        [
+            "転入",
+            "転居",
+            "軽微な修正",
+            "世帯分離",
+            "出生",
+            "死亡",
+            "転出確定"
+        ]
     );
     let (_, residents) = app
         .get("/api/v1/tenants/141003/residents?as_of=2026-07-15")

@@ -59,4 +59,5 @@ stories!(
     individual_numbers_are_sealed_at_rest,
     households_without_a_head,
     relationships_as_the_standard_writes_them,
+    corrections_of_every_item,
 );
