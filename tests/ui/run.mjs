@@ -395,6 +395,18 @@ try {
   await examiner.getByText('軽微な修正').first().waitFor();
   log('軽微な修正 of the household\'s address (方書) from the record, shown on it and in its history');
 
+  // 日次処理 (9.1): 審査 runs the daily work now; the run is listed with its outcome. The
+  // 転入通知未着者一覧 (4.1.3.1.4) opens from the menu.
+  await examiner.goto(`${base}/ui/#/daily`);
+  await examiner.getByRole('heading', { name: '日次処理' }).waitFor();
+  await examiner.getByRole('button', { name: '今すぐ実行' }).click();
+  await examiner.getByText('日次処理を実行しました').waitFor();
+  await examiner.locator('table').getByText('正常終了').first().waitFor();
+  await shot(examiner, 'daily');
+  await examiner.goto(`${base}/ui/#/awaiting`);
+  await examiner.getByRole('heading', { name: '転入通知未着者一覧' }).waitFor();
+  log('日次処理 run from its screen and listed as 正常終了; the 転入通知未着者一覧 opens');
+
   // 監査 sees the log; 管理者 manages accounts.
   const auditor = await signIn('kansa');
   await auditor.goto(`${base}/ui/#/audit`);

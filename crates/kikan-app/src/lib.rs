@@ -14,6 +14,7 @@ pub mod audit;
 pub mod certificates;
 pub mod check;
 pub mod clock;
+pub mod daily;
 pub mod drafts;
 pub mod extract;
 pub mod ids;

@@ -252,3 +252,41 @@ pub fn warnings_for(entry: &LedgerEntry, protected: bool) -> Vec<String> {
     }
     out
 }
+
+/// A 転入通知 (転出確定) at intake (1.1.5, 4.1.3.1.1): the 転入日 entered as its 異動日
+/// becomes the 転出年月日（確定）; the entry takes effect on the earlier of it and the
+/// 転出予定日 for persons still on the register, or on the day the notice came for a
+/// 除票 already removed on its planned date (which the notice completes). Other changes
+/// are left as they are.
+pub async fn settle_move_in_notice(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    change: &mut kikan_domain::Change,
+    effective_on: &mut chrono::NaiveDate,
+    notified_on: chrono::NaiveDate,
+) -> Result<(), StoreError> {
+    let kikan_domain::Change::MoveOutConfirmed {
+        persons, moved_on, ..
+    } = change
+    else {
+        return Ok(());
+    };
+    let entered = *effective_on;
+    *moved_on = Some(entered);
+    let found = store.persons(tenant, persons).await?;
+    if found.iter().any(Person::is_removed) {
+        *effective_on = notified_on;
+        return Ok(());
+    }
+    let planned = found
+        .iter()
+        .filter_map(|p| match &p.status {
+            kikan_domain::PersonStatus::MovingOut { planned_on, .. } => Some(*planned_on),
+            _ => None,
+        })
+        .min();
+    if let Some(planned) = planned {
+        *effective_on = entered.min(planned);
+    }
+    Ok(())
+}

@@ -296,6 +296,17 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// 日次処理 (9.1): run the work due today (a 転出 whose planned date has come leaves
+    /// the register on it); with --list, show the latest runs instead. The server runs
+    /// it once a day by itself (unless KIKAN_DAILY=0).
+    Daily {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        list: bool,
+    },
     /// 続柄 stored in forms the standard does not use (1.1.11: 孫, 祖父, おじ …): list
     /// them with the standard's forms; with --migrate, record a 職権修正 for each that has
     /// exactly one (孫 → 子の子) and list the rest for staff.
@@ -1011,6 +1022,34 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
             Ok(())
         }
         Command::Cert { command } => cert::run(*command).await,
+        Command::Daily {
+            store,
+            tenant,
+            list,
+        } => {
+            let store = store.open().await?;
+            let tenant = registered(&*store, &tenant).await?;
+            if list {
+                for r in store.job_runs(tenant, kikan_app::daily::JOB, 50).await? {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        r.started_at.format("%Y-%m-%d %H:%M:%S"),
+                        r.on,
+                        if r.ok { "正常終了" } else { "異常終了" },
+                        r.by,
+                        r.detail
+                    );
+                }
+                return Ok(());
+            }
+            let by = format!(
+                "cli:{}",
+                std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+            );
+            let run = kikan_app::daily::run(&*store, tenant, kikan_app::japan_today(), &by).await?;
+            eprintln!("日次処理({}): {}", run.on, run.detail);
+            Ok(())
+        }
         Command::Relationships {
             store,
             tenant,

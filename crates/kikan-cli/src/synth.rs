@@ -773,6 +773,7 @@ impl Synth {
                 destination: dest,
                 notice_from: LocalGovCode::from_five("13101").ok(),
                 succession: None,
+                moved_on: None,
             };
             out.push(self.entry(confirm, on)?);
         }

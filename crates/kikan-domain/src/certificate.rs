@@ -743,11 +743,21 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
                     on,
                     reason,
                     destination,
+                    moved_out,
                 } = &p.status
                 {
                     let mut v = format!("{}　{}", format_wareki(*on)?, reason.label());
                     if let Some(d) = destination {
                         v.push_str(&format!("　転出先 {}", d.line()));
+                    }
+                    // The 予定 stays beside the 確定 (4.1.3.1.1); without a 転入通知 the
+                    // destination is the planned one.
+                    match moved_out {
+                        Some(m) if m.notice.is_none() => v.push_str("(予定)"),
+                        Some(m) if destination.as_ref() != Some(&m.planned_destination) => {
+                            v.push_str(&format!("　転出先(予定) {}", m.planned_destination.line()))
+                        }
+                        _ => {}
                     }
                     out.push(field(label, v, true));
                 }

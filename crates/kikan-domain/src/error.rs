@@ -113,6 +113,10 @@ pub enum DomainError {
         "軽微な修正は氏名又は住所の修正に限ります(「{item}」は職権修正又は誤記修正で修正してください)"
     )]
     MinorCorrectionItem { item: &'static str },
+    #[error(
+        "{name}さんの転出予定日({planned})を過ぎています。予定日到来による消除(日次処理)の後に転入通知を受理してください"
+    )]
+    MoveOutDue { name: String, planned: String },
     #[error("「{item}」はこの記録にない項目のため修正できません")]
     CorrectionNotApplicable { item: &'static str },
     #[error("{what}({date})は生年月日({birth})より前にできません")]
@@ -203,6 +207,7 @@ impl DomainError {
             MinorCorrectionItem { .. } => "E-IDO-045",
             CorrectionNotApplicable { .. } => "E-IDO-046",
             DateBeforeBirth { .. } => "E-IDO-047",
+            MoveOutDue { .. } => "E-IDO-048",
             PreviousAddressRequired => "E-IDO-042",
             NoPersons => "E-IDO-043",
             DuplicatePerson => "E-IDO-044",

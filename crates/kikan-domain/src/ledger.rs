@@ -262,12 +262,22 @@ pub enum Change {
         succession: Option<Succession>,
     },
     /// 転出確定: the new municipality's 転入通知 arrived (or a move abroad fell due).
+    /// Its 異動日 is the removal's: the earlier of the 転入日 and the 転出予定日 (1.1.5),
+    /// or the day the notice came for a 除票 removed on its planned date, which the
+    /// notice completes.
     MoveOutConfirmed {
         persons: Vec<PersonId>,
         destination: Address,
         notice_from: Option<LocalGovCode>,
         succession: Option<Succession>,
+        /// 転出年月日（確定）: the 転入日 the notice gives (the 異動日 when absent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        moved_on: Option<NaiveDate>,
     },
+    /// 転出 taking effect on its planned date (1.1.5, j50): the persons of a 転出届
+    /// whose 転出予定日 came before any 転入通知 leave the register on that date; the
+    /// 転入通知, when it comes, completes their 除票. Recorded by the daily work.
+    MoveOutDue { persons: Vec<PersonId> },
     /// 世帯分離: members leave to form a new household at the same address.
     HouseholdSplit {
         persons: Vec<PersonId>,
@@ -368,6 +378,7 @@ impl Change {
             Change::Relocation { .. }
             | Change::MoveOut { .. }
             | Change::MoveOutConfirmed { .. }
+            | Change::MoveOutDue { .. }
             | Change::HouseholdSplit { .. }
             | Change::HouseholdMerge { .. }
             | Change::HeadChange { .. }
@@ -404,6 +415,7 @@ impl Change {
             Change::Relocation { .. }
             | Change::MoveOut { .. }
             | Change::MoveOutConfirmed { .. }
+            | Change::MoveOutDue { .. }
             | Change::HouseholdMerge { .. }
             | Change::HeadChange { .. }
             | Change::CompositionChange { .. }
@@ -444,6 +456,7 @@ impl Change {
             Change::MoveOut { abroad: true, .. } => ChangeReason::Emigration,
             Change::MoveOut { .. } => ChangeReason::MoveOut,
             Change::MoveOutConfirmed { .. } => ChangeReason::MoveOutConfirmed,
+            Change::MoveOutDue { .. } => ChangeReason::MoveOutDue,
             Change::HouseholdSplit { .. } => ChangeReason::HouseholdSplit,
             Change::HouseholdMerge { .. } => ChangeReason::HouseholdMerge,
             Change::HeadChange { .. } => ChangeReason::HeadChange,
@@ -528,6 +541,7 @@ impl Change {
                 vec![],
             ),
             Change::HouseholdSplit { persons, .. } => (persons.clone(), vec![]),
+            Change::MoveOutDue { persons } => (persons.clone(), vec![]),
             Change::HouseholdMerge { absorbed, into, .. } => (vec![], vec![*absorbed, *into]),
             Change::HeadChange { household, .. } => (vec![], vec![*household]),
             Change::CompositionChange { persons, into, .. } => (persons.clone(), vec![*into]),

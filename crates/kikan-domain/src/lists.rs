@@ -52,7 +52,8 @@ closed_list!(
     /// 異動事由: the reason of a change, as recorded and printed.
     ChangeReason, "異動事由", {
         MoveIn => "転入", MoveInFromAbroad => "国外からの転入", Relocation => "転居",
-        MoveOut => "転出", MoveOutConfirmed => "転出確定", Emigration => "国外転出",
+        MoveOut => "転出", MoveOutConfirmed => "転出確定",
+        MoveOutDue => "転出(予定日到来)", Emigration => "国外転出",
         HouseholdSplit => "世帯分離", HouseholdMerge => "世帯合併",
         HeadChange => "世帯主変更", CompositionChange => "世帯構成変更",
         Birth => "出生", Death => "死亡",

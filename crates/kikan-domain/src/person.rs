@@ -228,8 +228,34 @@ pub enum PersonStatus {
     Removed {
         on: NaiveDate,
         reason: RemovalReason,
+        /// 転出先: as confirmed by the 転入通知 once it came, else as planned.
         destination: Option<Address>,
+        /// For a 転出: what the 転出届 said, kept beside what the 転入通知 confirmed
+        /// (4.1.3.1.1: the 予定 is never overwritten).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        moved_out: Option<MoveOutRecord>,
     },
+}
+
+/// A 転出 as the 除票 keeps it (1.1.5, j50).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoveOutRecord {
+    /// 転出予定年月日 and 転出先住所（予定）.
+    pub planned_on: NaiveDate,
+    pub planned_destination: Address,
+    /// The 転入通知, once received: None while it has not arrived (転入通知未着).
+    pub notice: Option<MoveInNotice>,
+}
+
+/// 転入通知: what the new municipality notified (4.1.3.1.1, j680).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoveInNotice {
+    /// 転入通知年月日.
+    pub notified_on: NaiveDate,
+    /// 転出年月日（確定）: the 転入日 the notice gives.
+    pub moved_on: NaiveDate,
+    /// 転出先住所（確定）.
+    pub destination: Address,
 }
 
 /// 転入の記録: the notification date and the address before moving in (従前の住所).
@@ -286,9 +312,19 @@ impl Person {
         match &mut self.status {
             PersonStatus::Active => {}
             PersonStatus::MovingOut { destination, .. } => *destination = Address::withheld(),
-            PersonStatus::Removed { destination, .. } => {
+            PersonStatus::Removed {
+                destination,
+                moved_out,
+                ..
+            } => {
                 if destination.is_some() {
                     *destination = Some(Address::withheld());
+                }
+                if let Some(m) = moved_out {
+                    m.planned_destination = Address::withheld();
+                    if let Some(n) = &mut m.notice {
+                        n.destination = Address::withheld();
+                    }
                 }
             }
         }

@@ -10,8 +10,8 @@ use crate::ledger::{
 };
 use crate::lists::{Relationship, RemovalReason};
 use crate::person::{
-    Address, ForeignDetails, Household, HouseholdId, MoveInRecord, PastAlias, Person, PersonId,
-    PersonStatus,
+    Address, ForeignDetails, Household, HouseholdId, MoveInNotice, MoveInRecord, MoveOutRecord,
+    PastAlias, Person, PersonId, PersonStatus,
 };
 use crate::{Alias, DomainError};
 use chrono::NaiveDate;
@@ -424,6 +424,7 @@ impl Work<'_> {
             on,
             reason,
             destination,
+            moved_out: None,
         };
         Ok(())
     }
@@ -642,6 +643,7 @@ impl Work<'_> {
                             on,
                             reason: RemovalReason::Emigrated,
                             destination: Some(destination.clone()),
+                            moved_out: None,
                         };
                     }
                 } else {
@@ -679,10 +681,36 @@ impl Work<'_> {
                 persons,
                 destination,
                 succession,
+                moved_on,
                 ..
             } => {
                 unique(persons)?;
-                let mut reasons = Vec::new();
+                let notice = MoveInNotice {
+                    notified_on: entry.notified_on,
+                    moved_on: moved_on.unwrap_or(self.on),
+                    destination: destination.clone(),
+                };
+                // Removed already on the planned date: the notice completes the 除票,
+                // beside the plan; the removal date stays.
+                if self.person(persons[0])?.is_removed() {
+                    for id in persons {
+                        let p = self.person_mut(*id)?;
+                        let name = p.name.full();
+                        match &mut p.status {
+                            PersonStatus::Removed {
+                                destination: d,
+                                moved_out: Some(m),
+                                ..
+                            } if m.notice.is_none() => {
+                                *d = Some(destination.clone());
+                                m.notice = Some(notice.clone());
+                            }
+                            _ => return Err(DomainError::PersonRemoved { name }),
+                        }
+                    }
+                    return Ok(());
+                }
+                let mut leaving = Vec::new();
                 let mut pending = None;
                 for id in persons {
                     let p = self.check_present(*id)?;
@@ -690,13 +718,29 @@ impl Work<'_> {
                         PersonStatus::MovingOut {
                             abroad,
                             succession: given,
-                            ..
+                            planned_on,
+                            destination: planned,
                         } => {
+                            // Removal is on the earlier of the planned date and the 転入日:
+                            // a notice after the planned date completes a 除票 instead.
+                            if self.on > *planned_on {
+                                return Err(DomainError::MoveOutDue {
+                                    name: p.name.full(),
+                                    planned: planned_on.to_string(),
+                                });
+                            }
                             pending = pending.or(given.clone());
-                            reasons.push(if *abroad {
-                                RemovalReason::Emigrated
+                            leaving.push(if *abroad {
+                                (RemovalReason::Emigrated, None)
                             } else {
-                                RemovalReason::MovedOut
+                                (
+                                    RemovalReason::MovedOut,
+                                    Some(MoveOutRecord {
+                                        planned_on: *planned_on,
+                                        planned_destination: planned.clone(),
+                                        notice: Some(notice.clone()),
+                                    }),
+                                )
                             })
                         }
                         _ => {
@@ -711,11 +755,60 @@ impl Work<'_> {
                 let succession = succession.clone().or(pending);
                 self.leave_household(hid, persons, succession.as_ref())?;
                 let on = self.on;
-                for (id, reason) in persons.iter().zip(reasons) {
+                for (id, (reason, moved_out)) in persons.iter().zip(leaving) {
                     self.person_mut(*id)?.status = PersonStatus::Removed {
                         on,
                         reason,
                         destination: Some(destination.clone()),
+                        moved_out,
+                    };
+                }
+                Ok(())
+            }
+            Change::MoveOutDue { persons } => {
+                unique(persons)?;
+                let mut leaving = Vec::new();
+                let mut pending = None;
+                for id in persons {
+                    let p = self.check_present(*id)?;
+                    match &p.status {
+                        PersonStatus::MovingOut {
+                            abroad,
+                            succession: given,
+                            planned_on,
+                            destination,
+                        } if *planned_on <= self.on => {
+                            pending = pending.or(given.clone());
+                            leaving.push(if *abroad {
+                                (RemovalReason::Emigrated, destination.clone(), None)
+                            } else {
+                                (
+                                    RemovalReason::MovedOut,
+                                    destination.clone(),
+                                    Some(MoveOutRecord {
+                                        planned_on: *planned_on,
+                                        planned_destination: destination.clone(),
+                                        notice: None,
+                                    }),
+                                )
+                            });
+                        }
+                        _ => {
+                            return Err(DomainError::NotMovingOut {
+                                name: p.name.full(),
+                            });
+                        }
+                    }
+                }
+                let hid = self.common_household(persons)?;
+                self.leave_household(hid, persons, pending.as_ref())?;
+                let on = self.on;
+                for (id, (reason, destination, moved_out)) in persons.iter().zip(leaving) {
+                    self.person_mut(*id)?.status = PersonStatus::Removed {
+                        on,
+                        reason,
+                        destination: Some(destination),
+                        moved_out,
                     };
                 }
                 Ok(())

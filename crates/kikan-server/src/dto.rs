@@ -558,6 +558,7 @@ impl ChangeIn {
                     .map(|c| at(LocalGovCode::parse(c), "change.notice_from"))
                     .transpose()?,
                 succession: succession(s)?,
+                moved_on: None,
             },
             ChangeIn::HouseholdSplit {
                 person_ids,
@@ -868,6 +869,18 @@ pub struct StatusView {
     /// 消除事由.
     pub reason: Option<String>,
     pub destination: Option<AddressView>,
+    /// A 転出's 除票: what the 転出届 planned, and the 転入通知 once it came (its date
+    /// and the 転出年月日（確定）); null while it has not (転入通知未着).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_out: Option<MoveOutView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MoveOutView {
+    pub planned_on: DateView,
+    pub planned_destination: AddressView,
+    pub notified_on: Option<DateView>,
+    pub moved_on: Option<DateView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1070,6 +1083,7 @@ impl From<&Person> for PersonView {
                 removed_on: None,
                 reason: None,
                 destination: None,
+                moved_out: None,
             },
             PersonStatus::MovingOut {
                 planned_on,
@@ -1082,17 +1096,25 @@ impl From<&Person> for PersonView {
                 removed_on: None,
                 reason: Some(if *abroad { "国外転出" } else { "転出" }.into()),
                 destination: Some(address_view(destination)),
+                moved_out: None,
             },
             PersonStatus::Removed {
                 on,
                 reason,
                 destination,
+                moved_out,
             } => StatusView {
                 state: "消除".into(),
                 planned_on: None,
                 removed_on: Some(date_view(*on)),
                 reason: Some(reason.label().into()),
                 destination: destination.as_ref().map(address_view),
+                moved_out: moved_out.as_ref().map(|m| MoveOutView {
+                    planned_on: date_view(m.planned_on),
+                    planned_destination: address_view(&m.planned_destination),
+                    notified_on: m.notice.as_ref().map(|n| date_view(n.notified_on)),
+                    moved_on: m.notice.as_ref().map(|n| date_view(n.moved_on)),
+                }),
             },
         };
         PersonView {

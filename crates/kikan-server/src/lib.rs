@@ -11,6 +11,7 @@ pub mod certificates;
 pub mod drafts;
 pub mod dto;
 pub mod error;
+pub mod jobs;
 pub mod listen;
 pub mod metrics;
 pub mod oidc;
@@ -99,6 +100,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         support::correct_period, support::transfer, support::decide_request,
         suppress::add, suppress::list, suppress::release_temporarily, suppress::release,
         places::put_place, places::places, places::put_terminal, places::terminals,
+        jobs::runs, jobs::run_now, jobs::awaiting_notice,
         certificates::preview, certificates::issue, certificates::reprint, certificates::register,
         certificates::get, certificates::verify,
     ),
@@ -266,6 +268,9 @@ api! {
     post "/api/v1/tenants/{tenant}/support-measures/{id}/period" => support::correct_period, Policy::Needs(Permission::ApproveException);
     post "/api/v1/tenants/{tenant}/places" => places::put_place, Policy::Needs(Permission::ManageAccounts);
     get "/api/v1/tenants/{tenant}/places" => places::places, Policy::SignedIn;
+    get "/api/v1/tenants/{tenant}/jobs/daily" => jobs::runs, Policy::Needs(Permission::RunCheck);
+    post "/api/v1/tenants/{tenant}/jobs/daily" => jobs::run_now, Policy::Needs(Permission::CommitChange);
+    get "/api/v1/tenants/{tenant}/move-outs/awaiting-notice" => jobs::awaiting_notice, Policy::Needs(Permission::ReadResidents);
     post "/api/v1/tenants/{tenant}/terminals" => places::put_terminal, Policy::Needs(Permission::ManageAccounts);
     get "/api/v1/tenants/{tenant}/terminals" => places::terminals, Policy::SignedIn;
     post "/api/v1/tenants/{tenant}/suppressions" => suppress::add, Policy::Needs(Permission::ManageSuppression);

@@ -143,6 +143,15 @@ pub async fn prepare_entry(
     let mut parsed = req.parse(current.as_ref())?;
     // 宛名番号・世帯番号 (1.1.13): the new persons and households take the next serials.
     kikan_app::ids::number(&*state.store, tenant, &mut parsed.change).await?;
+    // 転入通知: removal on the earlier of the 転入日 and the 転出予定日 (1.1.5).
+    record::settle_move_in_notice(
+        &*state.store,
+        tenant,
+        &mut parsed.change,
+        &mut parsed.effective_on,
+        parsed.notified_on,
+    )
+    .await?;
     let entry = LedgerEntry::at_intake(
         parsed.change,
         parsed.effective_on,

@@ -207,6 +207,8 @@ const MENU = [
   ['#/staff', '職員管理', 'manage_accounts'],
   ['#/access', 'アクセス承認', 'approve_access'],
   ['#/suppress', '抑止', 'manage_suppression'],
+  ['#/awaiting', '転入通知未着', 'read_residents'],
+  ['#/daily', '日次処理', 'run_check'],
   ['#/places', '入力場所・端末', 'manage_accounts'],
   ['#/terminal', 'この端末', null],
   ['#/password', 'パスワード変更', null],
@@ -260,6 +262,8 @@ function recordList(p) {
     ['性別', p.sex], ['続柄', p.relationship], ['住所', p.address.line], ['状態', p.status.state + (p.status.removed_on ? ` ${p.status.removed_on.wareki} ${p.status.reason || ''}` : '')],
     ['住民となった年月日', p.became_resident_on.wareki], ['住所を定めた年月日', p.address_since.wareki],
     ['転入前住所', p.moved_in && p.moved_in.previous_address ? p.moved_in.previous_address.line : ''],
+    ...(p.status.moved_out ? [['転出予定', `${p.status.moved_out.planned_on.wareki} ${p.status.moved_out.planned_destination.line}`],
+      ['転入通知', p.status.moved_out.notified_on ? `${p.status.moved_out.notified_on.wareki} 受理(転出年月日 ${p.status.moved_out.moved_on.wareki})` : '未着']] : []),
     ['前住所', p.previous_address_in_city ? p.previous_address_in_city.line : ''],
     ['住民票コード', p.juminhyo_code || ''], ['本籍・筆頭者', p.honseki ? `${p.honseki} 筆頭者 ${p.honseki_head || ''}` : ''],
   ];
@@ -1073,6 +1077,41 @@ async function terminalScreen(main) {
     h('p', {}, '操作の記録(監査ログ・異動・証明書交付簿)に、ここで選んだ端末と入力場所が残ります。'), form);
 }
 
+// ---------- 日次処理 (9.1) and 転入通知未着者一覧 (4.1.3.1.4) ----------
+async function awaitingScreen(main) {
+  const res = await api('GET', '/move-outs/awaiting-notice');
+  if (!res.ok) { show(main, h('h1', {}, '転入通知未着者一覧'), banner('error', res.data ? res.data.message : '表示できません')); return; }
+  const rows = res.data;
+  show(main, h('h1', {}, '転入通知未着者一覧'),
+    h('p', {}, '転出予定日の到来により消除し、転入地からの転入通知がまだ届いていない人です。転入通知が届いたら、世帯の「その他の異動」から転出確定(転入通知の受理)を入力してください。'),
+    rows.length === 0 ? h('p', {}, '転入通知の届いていない人はいません。') :
+      h('table', { class: 'table' },
+        h('thead', {}, h('tr', {}, ['氏名', '生年月日', '転出予定日', '転出先(予定)', '消除日'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, rows.map((p) => h('tr', {},
+          h('td', {}, h('a', { href: `#/person/${p.id}` }, p.name.full), badges(p)), h('td', {}, p.birth_date.wareki),
+          h('td', {}, p.status.moved_out ? p.status.moved_out.planned_on.wareki : ''),
+          h('td', {}, p.status.moved_out ? p.status.moved_out.planned_destination.line : ''),
+          h('td', {}, p.status.removed_on ? p.status.removed_on.wareki : ''))))));
+}
+
+async function dailyScreen(main, message) {
+  const res = await api('GET', '/jobs/daily');
+  const runs = res.ok ? res.data : [];
+  const runNow = can('commit_change') ? h('button', { class: 'button button-primary', type: 'button', onclick: async () => {
+    const r = await api('POST', '/jobs/daily');
+    await dailyScreen(main, r.ok ? banner('success', '日次処理を実行しました', ` ${r.data.detail}`) : banner('error', r.data ? r.data.message : '実行できませんでした'));
+  } }, '今すぐ実行') : null;
+  show(main, h('h1', {}, '日次処理'), message || null,
+    h('p', {}, '転出予定日が到来した転出予定者の消除など、日付の到来で必要な処理です。サーバーが毎日自動で実行し、失敗したときは1時間ごとに再実行します。同じ処理が二度適用されることはありません。'),
+    h('div', { class: 'actions' }, runNow),
+    runs.length === 0 ? h('p', {}, '実行記録はまだありません。') :
+      h('table', { class: 'table' },
+        h('thead', {}, h('tr', {}, ['開始', '処理日', '結果', '内容', '実行元'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, runs.map((r) => h('tr', {},
+          h('td', {}, jst(r.started_at)), h('td', {}, r.on.wareki), h('td', {}, r.ok ? '正常終了' : '異常終了'),
+          h('td', {}, r.detail), h('td', {}, r.by))))));
+}
+
 // ---------- routing ----------
 async function render(message) {
   const main = $('#main');
@@ -1095,6 +1134,8 @@ async function render(message) {
     access: () => accessScreen(main),
     suppress: () => suppressScreen(main, q),
     places: () => placesScreen(main),
+    awaiting: () => awaitingScreen(main),
+    daily: () => dailyScreen(main),
     terminal: () => terminalScreen(main),
     password: () => passwordScreen(main),
   };

@@ -1422,6 +1422,70 @@ impl<E: Engine> Store for SqlStore<E> {
         rows.iter().map(|r| decode(r.text("data")?)).collect()
     }
 
+    async fn moving_out_due(
+        &self,
+        tenant: LocalGovCode,
+        on: NaiveDate,
+    ) -> Result<Vec<Person>, StoreError> {
+        let t = key(tenant);
+        let q = Q::new(
+            "SELECT data FROM persons WHERE tenant_id = $1 AND moving_out_on IS NOT NULL
+               AND moving_out_on <= $2 AND register = 'A' ORDER BY person_id",
+        )
+        .arg(&t)
+        .arg(on);
+        let rows = self.read(tenant, q).await?;
+        self.persons_of(&t, &rows)
+    }
+
+    async fn awaiting_move_in_notice(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Vec<Person>, StoreError> {
+        let t = key(tenant);
+        let q = Q::new(
+            "SELECT data FROM persons WHERE tenant_id = $1 AND moving_out_on IS NOT NULL
+               AND register = 'B' ORDER BY person_id",
+        )
+        .arg(&t);
+        let rows = self.read(tenant, q).await?;
+        self.persons_of(&t, &rows)
+    }
+
+    async fn add_job_run(
+        &self,
+        tenant: LocalGovCode,
+        run: &kikan_store::jobs::JobRun,
+    ) -> Result<(), StoreError> {
+        let q = Q::new(
+            "INSERT INTO job_runs (tenant_id, run_id, job, started_at, data) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .arg(key(tenant))
+        .arg(run.id)
+        .arg(run.job.as_str())
+        .arg(run.started_at)
+        .arg(json(run)?);
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn job_runs(
+        &self,
+        tenant: LocalGovCode,
+        job: &str,
+        limit: u32,
+    ) -> Result<Vec<kikan_store::jobs::JobRun>, StoreError> {
+        let q = Q::new(
+            "SELECT data FROM job_runs WHERE tenant_id = $1 AND job = $2
+             ORDER BY started_at DESC, run_id DESC LIMIT $3",
+        )
+        .arg(key(tenant))
+        .arg(job)
+        .arg(limit);
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
     async fn reserve_serials(
         &self,
         tenant: LocalGovCode,

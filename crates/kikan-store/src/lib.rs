@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod certificates;
 pub mod drafts;
 pub mod error;
+pub mod jobs;
 pub mod places;
 pub mod seal;
 
@@ -63,7 +64,8 @@ pub struct PersonIndex {
     pub address_line: String,
     pub juminhyo_code: Option<String>,
     pub version: i64,
-    /// 転出予定: the planned date of one still on the register (the daily work's key).
+    /// The 転出予定日 of a 転出 the 転入通知 has not confirmed: one still on the register
+    /// (転出予定), or removed on that date and awaiting the notice (転入通知未着).
     pub moving_out_on: Option<NaiveDate>,
 }
 
@@ -84,6 +86,9 @@ impl PersonIndex {
             version: p.version as i64,
             moving_out_on: match &p.status {
                 PersonStatus::MovingOut { planned_on, .. } => Some(*planned_on),
+                PersonStatus::Removed {
+                    moved_out: Some(m), ..
+                } if m.notice.is_none() => Some(m.planned_on),
                 _ => None,
             },
         }
@@ -573,6 +578,28 @@ pub trait Store: Send + Sync + 'static {
 
     // ---- the issuance register (証明書交付簿) ----
 
+    /// 転出予定 on the register whose planned date is `on` or before (1.1.5: they leave
+    /// on that date), by person id.
+    async fn moving_out_due(
+        &self,
+        tenant: LocalGovCode,
+        on: NaiveDate,
+    ) -> Result<Vec<Person>, StoreError>;
+    /// 除票 of a 転出 whose 転入通知 has not come (転入通知未着, 4.1.3.1.4), by person id.
+    async fn awaiting_move_in_notice(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Vec<Person>, StoreError>;
+    /// Records one run of a job (9.1).
+    async fn add_job_run(&self, tenant: LocalGovCode, run: &jobs::JobRun)
+    -> Result<(), StoreError>;
+    /// The latest runs of a job, newest first.
+    async fn job_runs(
+        &self,
+        tenant: LocalGovCode,
+        job: &str,
+        limit: u32,
+    ) -> Result<Vec<jobs::JobRun>, StoreError>;
     /// Takes the next `n` serials of 宛名番号 (`persons`) or 世帯番号 (`households`) and
     /// returns the last; the serials are `last - n + 1 ..= last`. The first call for a
     /// tenant starts above the highest serial already used (a number below 10¹¹ is its

@@ -573,6 +573,7 @@ pub async fn move_out_planned_then_confirmed(s: TestStore) {
                 destination: dest.clone(),
                 notice_from: Some(ok(LocalGovCode::from_five("27100"))),
                 succession: None,
+                moved_on: None,
             },
             "2026-09-30",
             "2026-10-01",
@@ -605,6 +606,7 @@ pub async fn move_out_planned_then_confirmed(s: TestStore) {
                 destination: dest.clone(),
                 notice_from: None,
                 succession: None,
+                moved_on: None,
             },
             "2026-10-01",
             "2026-10-01",
@@ -619,6 +621,7 @@ pub async fn move_out_planned_then_confirmed(s: TestStore) {
                 destination: dest,
                 notice_from: None,
                 succession: None,
+                moved_on: None,
             },
             "2026-10-01",
             "2026-10-01",
@@ -1893,6 +1896,7 @@ pub async fn households_without_a_head(s: TestStore) {
             destination: addr("大阪府大阪市北区", "1番", None),
             notice_from: None,
             succession: None,
+            moved_on: None,
         },
         "2026-08-31",
         "2026-09-05",
@@ -1933,6 +1937,7 @@ pub async fn households_without_a_head(s: TestStore) {
             destination: addr("大阪府大阪市北区", "2番", None),
             notice_from: None,
             succession: None,
+            moved_on: None,
         },
         "2026-09-30",
         "2026-09-30",
@@ -2340,5 +2345,182 @@ pub async fn corrections_of_every_item(s: TestStore) {
         .unwrap_or_else(|| panic!("foreign"));
     assert_eq!(f2.expires_on, Some(d("2028-04-30")));
     assert_eq!(f2.card_number.as_deref(), Some("AB12345679CD"));
+    ok(check(&*c.store, c.tenant).await);
+}
+
+/// A 転入通知 as the counter enters it: settled (removal on the earlier of the 転入日
+/// and the 転出予定日; a 除票 already removed is completed), then recorded.
+async fn notice(c: &Clerk, persons: Vec<PersonId>, moved_on: &str, notified: &str) -> Recorded {
+    let mut change = Change::MoveOutConfirmed {
+        persons,
+        destination: addr("大阪府大阪市北区梅田一丁目", "2番3号", None),
+        notice_from: None,
+        succession: None,
+        moved_on: None,
+    };
+    let mut effective = d(moved_on);
+    ok(kikan_app::record::settle_move_in_notice(
+        &*c.store,
+        c.tenant,
+        &mut change,
+        &mut effective,
+        d(notified),
+    )
+    .await);
+    ok(c.record(change, &effective.to_string(), notified).await)
+}
+
+/// 転出 takes effect by itself (1.1.5, j50; 4.1.3.1.1, j680; 4.1.3.1.4, j710): a person
+/// whose 転出予定日 has come leaves the register on that date by the daily work, without
+/// waiting for the 転入通知, which then completes the 除票 beside the plan; a notice
+/// before the daily work removes on the earlier of the 転入日 and the planned date.
+/// Runs are recorded, and running again applies nothing twice.
+pub async fn move_out_takes_effect_by_itself(s: TestStore) {
+    use kikan_app::daily;
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    let move_out = |p: PersonId, planned: &str| Change::MoveOut {
+        persons: vec![p],
+        destination: addr("大阪府大阪市北区", "1番", None),
+        planned_on: d(planned),
+        abroad: false,
+        succession: None,
+    };
+    ok(
+        c.record(move_out(f.son, "2026-09-10"), "2026-09-01", "2026-09-01")
+            .await,
+    );
+    // Before the planned date nothing happens; the run is recorded.
+    let run = ok(daily::run(&*c.store, c.tenant, d("2026-09-09"), "test").await);
+    assert!(run.ok && run.detail.contains("0 世帯"), "{}", run.detail);
+    assert!(matches!(
+        c.person(f.son).await.status,
+        PersonStatus::MovingOut { .. }
+    ));
+    // After it, the son has left on that date.
+    let run = ok(daily::run(&*c.store, c.tenant, d("2026-09-15"), "test").await);
+    assert!(run.detail.contains("1 世帯 1 人"), "{}", run.detail);
+    match c.person(f.son).await.status {
+        PersonStatus::Removed {
+            on,
+            reason,
+            moved_out: Some(m),
+            ..
+        } => {
+            assert_eq!(on, d("2026-09-10"));
+            assert_eq!(reason, RemovalReason::MovedOut);
+            assert_eq!(m.planned_on, d("2026-09-10"));
+            assert!(m.notice.is_none());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!c.household(f.household).await.members.contains(&f.son));
+    let on = |date: &str| {
+        let store = c.store.clone();
+        let tenant = c.tenant;
+        let date = d(date);
+        async move { ok(store.person_as_of(tenant, f.son, date).await).map(|p| p.is_removed()) }
+    };
+    assert_eq!(on("2026-09-09").await, Some(false));
+    assert_eq!(on("2026-09-10").await, Some(true));
+    let entries = ok(c.store.ledger(c.tenant, 0, 1000).await).len();
+    // Again: nothing applied twice.
+    let again = ok(daily::run(&*c.store, c.tenant, d("2026-09-16"), "test").await);
+    assert!(again.detail.contains("0 世帯"), "{}", again.detail);
+    assert_eq!(ok(c.store.ledger(c.tenant, 0, 1000).await).len(), entries);
+    // 転入通知未着: listed until the notice comes.
+    let waiting = ok(daily::awaiting_notice(&*c.store, c.tenant).await);
+    assert_eq!(
+        waiting.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![f.son]
+    );
+    // The notice (転入日 before the planned date, come after it) completes the 除票:
+    // the removal date stays, the plan stays beside the confirmation.
+    let r = notice(&c, vec![f.son], "2026-09-08", "2026-09-20").await;
+    assert_eq!(r.entry.effective_on, d("2026-09-20"));
+    match c.person(f.son).await.status {
+        PersonStatus::Removed {
+            on,
+            destination,
+            moved_out: Some(m),
+            ..
+        } => {
+            assert_eq!(on, d("2026-09-10"));
+            assert_eq!(m.planned_destination, addr("大阪府大阪市北区", "1番", None));
+            let n = m.notice.unwrap_or_else(|| panic!("completed"));
+            assert_eq!(
+                (n.notified_on, n.moved_on),
+                (d("2026-09-20"), d("2026-09-08"))
+            );
+            assert_eq!(destination, Some(n.destination));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(ok(daily::awaiting_notice(&*c.store, c.tenant).await).is_empty());
+    // A notice twice is refused, nothing changed.
+    let twice = c
+        .record(
+            Change::MoveOutConfirmed {
+                persons: vec![f.son],
+                destination: addr("大阪府大阪市北区", "9番", None),
+                notice_from: None,
+                succession: None,
+                moved_on: None,
+            },
+            "2026-09-21",
+            "2026-09-21",
+        )
+        .await;
+    assert_eq!(code(&twice), "E-IDO-005");
+    // A notice before the daily work: removal on the 転入日 when it is earlier …
+    ok(c.record(
+        move_out(f.daughter, "2026-09-25"),
+        "2026-09-18",
+        "2026-09-18",
+    )
+    .await);
+    let r = notice(&c, vec![f.daughter], "2026-09-20", "2026-09-22").await;
+    assert_eq!(r.entry.effective_on, d("2026-09-20"));
+    // … and on the planned date when the 転入日 is later.
+    ok(
+        c.record(move_out(f.wife, "2026-09-26"), "2026-09-19", "2026-09-19")
+            .await,
+    );
+    let r = notice(&c, vec![f.wife], "2026-09-29", "2026-09-30").await;
+    assert_eq!(r.entry.effective_on, d("2026-09-26"));
+    match c.person(f.wife).await.status {
+        PersonStatus::Removed {
+            on,
+            moved_out: Some(m),
+            ..
+        } => {
+            assert_eq!(on, d("2026-09-26"));
+            assert_eq!(m.notice.map(|n| n.moved_on), Some(d("2026-09-29")));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Recorded as is, a notice dated after the planned date of one still on the
+    // register is refused: the daily work removes first.
+    ok(
+        c.record(move_out(f.head, "2026-09-27"), "2026-09-20", "2026-09-20")
+            .await,
+    );
+    let late = c
+        .record(
+            Change::MoveOutConfirmed {
+                persons: vec![f.head],
+                destination: addr("大阪府大阪市北区", "9番", None),
+                notice_from: None,
+                succession: None,
+                moved_on: None,
+            },
+            "2026-09-28",
+            "2026-09-28",
+        )
+        .await;
+    assert_eq!(code(&late), "E-IDO-048");
+    let runs = ok(c.store.job_runs(c.tenant, daily::JOB, 10).await);
+    assert_eq!(runs.len(), 3);
+    assert!(runs.iter().all(|r| r.ok));
     ok(check(&*c.store, c.tenant).await);
 }

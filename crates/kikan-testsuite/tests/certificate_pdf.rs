@@ -339,6 +339,7 @@ fn removed_copy_and_items_certificate() {
         on: d("2026-09-30"),
         reason: RemovalReason::MovedOut,
         destination: Some(addr("大阪府大阪市北区梅田一丁目", "2番3号", None)),
+        moved_out: None,
     };
     let mut req = request(CertificateKind::RemovedCopy, Layout::Individual, &[1]);
     req.requester = RequesterInfo {

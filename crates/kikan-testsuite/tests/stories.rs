@@ -60,4 +60,5 @@ stories!(
     households_without_a_head,
     relationships_as_the_standard_writes_them,
     corrections_of_every_item,
+    move_out_takes_effect_by_itself,
 );

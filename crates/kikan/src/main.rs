@@ -22,6 +22,10 @@ fn serve(
             })?;
             state.connections.per_source = n.get();
         }
+        // 日次処理 (9.1): the work due on a date (KIKAN_DAILY=0 leaves it to `kikan daily`).
+        if std::env::var("KIKAN_DAILY").map_or(true, |v| v != "0") {
+            kikan_server::jobs::spawn_daily(state.clone());
+        }
         kikan_server::serve(listener, state).await?;
         Ok(())
     })
