@@ -570,6 +570,45 @@ pub struct Notifier {
     pub capacity: String,
 }
 
+/// On what a change is recorded: a resident's 届出 (4.1), the mayor's authority (職権,
+/// 4.2.0.2: any 届出's change may be made so when the 届出 is missing), or 職権 on a
+/// resident's 申出 (4.2.0.5). The entry's `notified_on` is the 届出日, the 戸籍届出・通知日
+/// or the 申出日 accordingly (the sections allow one item for the three).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Basis {
+    #[default]
+    #[serde(rename = "届出")]
+    Notification,
+    #[serde(rename = "職権")]
+    ExOfficio,
+    #[serde(rename = "申出")]
+    Request,
+}
+
+impl Basis {
+    pub fn is_notification(&self) -> bool {
+        *self == Basis::Notification
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Basis::Notification => "届出",
+            Basis::ExOfficio => "職権",
+            Basis::Request => "申出による職権",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        match s.trim() {
+            "届出" => Ok(Basis::Notification),
+            "職権" => Ok(Basis::ExOfficio),
+            "申出" | "申出による職権" => Ok(Basis::Request),
+            other => Err(DomainError::UnknownCode {
+                kind: "記載の根拠",
+                value: other.into(),
+            }),
+        }
+    }
+}
+
 /// One ledger entry: the change and its three times.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerEntry {
@@ -591,6 +630,9 @@ pub struct LedgerEntry {
     /// request named a registered terminal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminal: Option<String>,
+    /// 届出, 職権 or 申出 (absent: 届出, or 職権 for a change that is never notified).
+    #[serde(default, skip_serializing_if = "Basis::is_notification")]
+    pub basis: Basis,
 }
 
 impl LedgerEntry {
@@ -634,7 +676,18 @@ impl LedgerEntry {
         {
             return Err(DomainError::BirthDateMismatch);
         }
-        let late = change.is_notification()
+        // A 転出届 more than 14 days after the move is not a 届出: the 転出 is recorded by
+        // 職権 (4.1.3.0.1).
+        let basis = match &change {
+            Change::MoveOut { planned_on, .. }
+                if (notified_on - *planned_on).num_days() > NOTIFICATION_PERIOD_DAYS =>
+            {
+                Basis::ExOfficio
+            }
+            _ => Basis::Notification,
+        };
+        let late = basis.is_notification()
+            && change.is_notification()
             && (notified_on - effective_on).num_days() > NOTIFICATION_PERIOD_DAYS;
         if operator.trim().is_empty() {
             return Err(DomainError::Missing { field: "処理者" });
@@ -649,7 +702,27 @@ impl LedgerEntry {
             late,
             change,
             terminal: None,
+            basis,
         })
+    }
+
+    /// Records the entry by 職権 or on a 申出 instead of on a 届出: no 届出期間 applies.
+    pub fn with_basis(mut self, basis: Basis) -> Self {
+        if !basis.is_notification() {
+            self.basis = basis;
+            self.late = false;
+        }
+        self
+    }
+
+    /// 届出, 職権 or 申出による職権, as staff read it: a change that is never notified
+    /// (出生, 死亡, 職権記載・消除・修正 …) is 職権.
+    pub fn basis_label(&self) -> &'static str {
+        if self.basis.is_notification() && !self.change.is_notification() {
+            Basis::ExOfficio.label()
+        } else {
+            self.basis.label()
+        }
     }
 
     pub fn reason(&self) -> ChangeReason {

@@ -20,7 +20,7 @@ pub mod wareki;
 pub use codes::{IndividualNumber, JuminhyoCode, LocalGovCode, PostalCode};
 pub use error::DomainError;
 pub use ledger::{
-    Change, Correction, CorrectionKind, LedgerEntry, MemberRelationship, MoveInHousehold,
+    Basis, Change, Correction, CorrectionKind, LedgerEntry, MemberRelationship, MoveInHousehold,
     MoveInKind, Notifier, PersonData, RelocationTarget, Succession,
 };
 pub use lists::{

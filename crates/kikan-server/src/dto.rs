@@ -379,6 +379,9 @@ pub struct ChangeRequest {
     /// 届出日 (和暦 or 西暦).
     pub notified_on: String,
     pub notifier: Option<NotifierIn>,
+    /// 届出 (default), 職権 (4.2.0.2: a 届出's change made by the mayor's authority) or
+    /// 申出 (職権 on a resident's 申出, 4.2.0.5; `notified_on` is then the 申出日).
+    pub basis: Option<String>,
     #[serde(default)]
     pub expect: Vec<ExpectIn>,
     pub change: ChangeIn,
@@ -390,6 +393,7 @@ pub struct ParsedChange {
     pub effective_on: NaiveDate,
     pub notified_on: NaiveDate,
     pub notifier: Option<Notifier>,
+    pub basis: Basis,
     pub expect: Vec<(HouseholdId, u64)>,
 }
 
@@ -457,6 +461,12 @@ impl ChangeRequest {
                 name: n.name.clone(),
                 capacity: n.capacity.clone(),
             }),
+            basis: self
+                .basis
+                .as_deref()
+                .map(|b| at(Basis::parse(b), "basis"))
+                .transpose()?
+                .unwrap_or_default(),
             expect: self
                 .expect
                 .iter()
@@ -1205,6 +1215,8 @@ pub struct EntryView {
     pub notified_on: DateView,
     pub recorded_at: DateTime<Utc>,
     pub operator: String,
+    /// 届出, 職権 or 申出による職権.
+    pub basis: String,
     pub late: bool,
     /// 入力場所・入力端末 (`terminal@place`), when the entry recorded one.
     pub terminal: Option<String>,
@@ -1221,6 +1233,7 @@ impl From<&LedgerEntry> for EntryView {
             notified_on: date_view(e.notified_on),
             recorded_at: e.recorded_at,
             operator: e.operator.clone(),
+            basis: e.basis_label().into(),
             late: e.late,
             terminal: e.terminal.clone(),
             // Views never carry a 個人番号.

@@ -160,7 +160,8 @@ pub async fn prepare_entry(
         operator.to_string(),
         parsed.notifier,
         state.clock.today(),
-    )?;
+    )?
+    .with_basis(parsed.basis);
     Ok((entry, parsed.expect))
 }
 

@@ -310,8 +310,9 @@ async function personScreen(main, id, q) {
           : h('p', {}, '世帯を表示できません'),
         h('h2', {}, '異動履歴'),
         h('ol', { class: 'timeline', 'aria-label': '異動履歴(新しい順)' }, entries.map((e) => h('li', {},
-          h('div', { class: 'when' }, `${e.effective_on.wareki} ${e.reason}`, e.late ? h('span', { class: 'badge badge-late' }, '届出遅延') : null),
-          h('div', { class: 'meta' }, `届出日 ${e.notified_on.wareki}・処理 ${jst(e.recorded_at)}・${e.operator}`)))))));
+          h('div', { class: 'when' }, `${e.effective_on.wareki} ${e.reason}`, e.late ? h('span', { class: 'badge badge-late' }, '届出遅延') : null,
+            e.basis !== '届出' ? h('span', { class: 'badge' }, e.basis) : null),
+          h('div', { class: 'meta' }, `${e.basis === '届出' ? '届出日' : e.basis === '職権' ? '通知日' : '申出日'} ${e.notified_on.wareki}・処理 ${jst(e.recorded_at)}・${e.operator}`)))))));
 }
 
 // ---------- 異動: 受付 (draft) ----------
@@ -334,7 +335,10 @@ function notificationFields(prefix) {
       field('異動日', text('effective_on', 'effective_on'), { required: true, hint: '例: 令和8年4月1日' }),
       field('届出日', text('notified_on', 'notified_on'), { required: true, hint: '14日を過ぎた届出は遅延として記録されます' }),
       field('届出人', text('notifier_name', `${prefix}notifier`), { hint: '氏名' }),
-      field('資格', select('notifier_capacity', ['本人', '世帯主', '同一世帯員', '代理人'], `${prefix}notifier.capacity`))));
+      field('資格', select('notifier_capacity', ['本人', '世帯主', '同一世帯員', '代理人'], `${prefix}notifier.capacity`)),
+      // 4.2.0.2 / 4.2.0.5: a 届出's change made by 職権, or by 職権 on a 申出 (届出日 is then
+      // the 通知日 or the 申出日).
+      field('記載の根拠', select('basis', [['届出', '届出'], ['職権', '職権(届出によらない)'], ['申出', '申出による職権']], 'basis'), { hint: '職権・申出のときは届出日欄に通知日・申出日を入力' })));
 }
 function addressFields(legend, prefix, dataPrefix) {
   return h('fieldset', {}, h('legend', {}, legend), h('div', { class: 'row' },
@@ -415,7 +419,7 @@ async function moveInScreen(main) {
       return person;
     });
     submitDraft(form, {
-      effective_on: v(form, 'effective_on'), notified_on: v(form, 'notified_on'), notifier: notifier(form),
+      effective_on: v(form, 'effective_on'), notified_on: v(form, 'notified_on'), notifier: notifier(form), basis: v(form, 'basis'),
       change: { type: 'move_in', kind: v(form, 'kind'), persons, address: addressOf(form, 'to_'),
         previous_address: v(form, 'from_place') ? addressOf(form, 'from_') : undefined },
     }, (d, committed) => draftDone(main, d, committed));
@@ -441,7 +445,7 @@ async function relocationScreen(main, q) {
     e.preventDefault();
     const ids = $$('input[name=person_ids]:checked', form).map((c) => Number(c.value));
     submitDraft(form, {
-      effective_on: v(form, 'effective_on'), notified_on: v(form, 'notified_on'), notifier: notifier(form),
+      effective_on: v(form, 'effective_on'), notified_on: v(form, 'notified_on'), notifier: notifier(form), basis: v(form, 'basis'),
       expect: [{ household_id: hh.id, version: hh.version }],
       change: { type: 'relocation', person_ids: ids, address: addressOf(form, 'to_') },
     }, (d, committed) => draftDone(main, d, committed));
@@ -580,7 +584,7 @@ async function householdChangeScreen(main, q) {
       // Nobody chosen: say so at the member list, like any other error.
       return showError(form, { status: 422, data: { code: 'E-IDO-043', message: '対象者が指定されていません', field: 'change.person_ids' } });
     }
-    const body = { effective_on: opt(v(form, 'effective_on')), notified_on: v(form, 'notified_on'), notifier: notifier(form),
+    const body = { effective_on: opt(v(form, 'effective_on')), notified_on: v(form, 'notified_on'), notifier: notifier(form), basis: v(form, 'basis'),
       expect: [{ household_id: hh.id, version: hh.version }], change };
     submitDraft(form, body, (d, committed) => draftDone(main, d, committed));
   });

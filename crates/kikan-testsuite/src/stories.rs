@@ -2524,3 +2524,105 @@ pub async fn move_out_takes_effect_by_itself(s: TestStore) {
     assert!(runs.iter().all(|r| r.ok));
     ok(check(&*c.store, c.tenant).await);
 }
+
+/// 職権 and 申出 (4.2.0.1–4.2.0.5; 4.1.3.0.1): a 届出's change made by 職権 or on a 申出
+/// is recorded as such, without a 届出期間; a 転出届 more than 14 days after the move is
+/// recorded by 職権; a late 届出 stays flagged. The marks survive the ledger's seal.
+pub async fn ex_officio_changes_are_marked(s: TestStore) {
+    use kikan_domain::Basis;
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    let entry = |change: Change, effective: &str, notified: &str| {
+        ok(LedgerEntry::at_intake(
+            change,
+            d(effective),
+            d(notified),
+            chrono::Utc::now(),
+            "審査 試験".into(),
+            None,
+            c.today,
+        ))
+    };
+    // A 転居 found by 実態調査, made by 職権 20 days after the move: no 届出期間.
+    let relocation = entry(
+        Change::Relocation {
+            persons: vec![f.head, f.wife, f.son, f.daughter],
+            address: addr("神奈川県横浜市中区山下町", "3番地", None),
+            target: RelocationTarget::WholeHousehold,
+        },
+        "2026-05-01",
+        "2026-05-21",
+    );
+    assert!(relocation.late, "as a 届出 it would be late");
+    let by_office = relocation.with_basis(Basis::ExOfficio);
+    assert!(!by_office.late);
+    assert_eq!(by_office.basis_label(), "職権");
+    let r = ok(record::record(&*c.store, c.tenant, by_office, &[]).await);
+    assert_eq!(r.entry.reason(), ChangeReason::Relocation);
+    // 世帯分離 on the son's 申出.
+    let split = entry(
+        Change::HouseholdSplit {
+            persons: vec![f.son],
+            new_household: new_household_id(),
+            relationships: vec![rel(f.son, "世帯主")],
+        },
+        "2026-06-01",
+        "2026-06-03",
+    )
+    .with_basis(Basis::Request);
+    assert_eq!(split.basis_label(), "申出による職権");
+    ok(record::record(&*c.store, c.tenant, split, &[]).await);
+    // A 転出届 20 days after the move is recorded by 職権 (4.1.3.0.1).
+    let move_out = entry(
+        Change::MoveOut {
+            persons: vec![f.daughter],
+            destination: addr("大阪府大阪市北区", "1番", None),
+            planned_on: d("2026-07-01"),
+            abroad: false,
+            succession: None,
+        },
+        "2026-07-01",
+        "2026-07-21",
+    );
+    assert_eq!((move_out.basis, move_out.late), (Basis::ExOfficio, false));
+    ok(record::record(&*c.store, c.tenant, move_out, &[]).await);
+    // A 転出届 within the period stays a 届出.
+    let in_time = entry(
+        Change::MoveOut {
+            persons: vec![f.wife],
+            destination: addr("大阪府大阪市北区", "1番", None),
+            planned_on: d("2026-07-10"),
+            abroad: false,
+            succession: None,
+        },
+        "2026-07-10",
+        "2026-07-05",
+    );
+    assert_eq!(in_time.basis, Basis::Notification);
+    // A death is 職権 by nature.
+    let death = entry(
+        Change::Death {
+            person: f.head,
+            succession: None,
+        },
+        "2026-08-01",
+        "2026-08-02",
+    );
+    assert_eq!(
+        (death.basis, death.basis_label()),
+        (Basis::Notification, "職権")
+    );
+    // Read back through the seal, the marks are there.
+    let ledger = ok(c.store.ledger(c.tenant, 0, 100).await);
+    let bases: Vec<Basis> = ledger.iter().map(|e| e.basis).collect();
+    assert_eq!(
+        bases,
+        vec![
+            Basis::Notification,
+            Basis::ExOfficio,
+            Basis::Request,
+            Basis::ExOfficio
+        ]
+    );
+    ok(check(&*c.store, c.tenant).await);
+}

@@ -212,14 +212,30 @@ async fn family_life(mut app: TestApp) {
         (422, Some("E-IDO-045")),
         "{err}"
     );
+    // 記載の根拠 (4.2.0.2): 届出, 職権 or 申出; anything else is refused at its field.
+    let (status, err) = app
+        .post(
+            "/api/v1/tenants/141003/changes",
+            json!({"effective_on": "2026-05-21", "notified_on": "2026-05-21", "basis": "命令",
+                "change": {"type": "correction", "person_id": taro,
+                    "correction": {"item": "birth_date", "new": "1980-04-02"}}}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str(), err["field"].as_str()),
+        (422, Some("E-CODE-005"), Some("basis")),
+        "{err}"
+    );
 
-    // 世帯分離 of the son.
-    app.change(json!({
-        "effective_on": "2026-06-01", "notified_on": "2026-06-01",
-        "change": {"type": "household_split", "person_ids": [ichiro],
-            "relationships": [{"person_id": ichiro, "relationship": "世帯主"}]}
-    }))
-    .await;
+    // 世帯分離 of the son, by 職権 on his 申出 (4.2.0.5).
+    let v = app
+        .change(json!({"basis": "申出",
+            "effective_on": "2026-06-01", "notified_on": "2026-06-01",
+            "change": {"type": "household_split", "person_ids": [ichiro],
+                "relationships": [{"person_id": ichiro, "relationship": "世帯主"}]}
+        }))
+        .await;
+    assert_eq!(v["entry"]["basis"], "申出による職権");
     // 出生.
     app.change(json!({
         "effective_on": "2026-07-01", "notified_on": "2026-07-05",

@@ -61,4 +61,5 @@ stories!(
     relationships_as_the_standard_writes_them,
     corrections_of_every_item,
     move_out_takes_effect_by_itself,
+    ex_officio_changes_are_marked,
 );
