@@ -121,6 +121,7 @@ pub async fn dry_run(
     if store.tenant(tenant).await?.is_none() {
         return Err(StoreError::TenantNotFound(tenant.to_string()));
     }
+    check_newcomers(store, tenant, &entry.change).await?;
     let (reg, touched, before) = apply_on_slice(store, tenant, entry, expect).await?;
     suppression_alerts(store, tenant, &reg, &touched, &before)
         .await
@@ -152,6 +153,7 @@ pub async fn record_audited(
     if store.tenant(tenant).await?.is_none() {
         return Err(StoreError::TenantNotFound(tenant.to_string()));
     }
+    let newcomers = check_newcomers(store, tenant, &entry.change).await?;
     let (reg, touched, before) = apply_on_slice(store, tenant, &entry, expect).await?;
     let mut alerts = match suppression_alerts(store, tenant, &reg, &touched, &before).await {
         Ok(alerts) => alerts,
@@ -167,8 +169,10 @@ pub async fn record_audited(
             return Err(e);
         }
     };
-    // What the rules allowed but staff must hear of (a household left without a head …).
+    // What the rules allowed but staff must hear of (a household left without a head, a
+    // newcomer who may be a 再転入者 …).
     alerts.extend(touched.notices.iter().map(|n| n.message()));
+    alerts.extend(newcomers);
     let persons: Vec<&Person> = touched
         .persons
         .iter()
@@ -233,6 +237,9 @@ pub async fn intake_warnings(
         .iter()
         .any(|m| m.in_force(today));
     let mut out = warnings_for(entry, protected);
+    if let Ok(alerts) = check_newcomers(store, tenant, &entry.change).await {
+        out.extend(alerts);
+    }
     // A change that no longer applies says so when it is committed.
     if let Ok((_, touched, _)) = apply_on_slice(store, tenant, entry, &[]).await {
         out.extend(touched.notices.iter().map(|n| n.message()));
@@ -289,4 +296,82 @@ pub async fn settle_move_in_notice(
         *effective_on = entered.min(planned);
     }
     Ok(())
+}
+
+/// 再転入者 and double records at a 転入 (4.1.1.2, j600): a new person whose 個人番号 or
+/// 住民票コード is a 除票's is refused until entered as that 再転入者 (their 宛名番号), or
+/// is refused outright when it is a current resident's; one whose 氏名・性別・生年月日 match
+/// a 除票 or a resident gets an alert. Returns the alerts.
+pub async fn check_newcomers(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    change: &kikan_domain::Change,
+) -> Result<Vec<String>, StoreError> {
+    let kikan_domain::Change::MoveIn { persons, .. } = change else {
+        return Ok(vec![]);
+    };
+    let mut alerts = vec![];
+    for d in persons.iter().filter(|d| !d.returning) {
+        let mut by_number = vec![];
+        if let Some(n) = &d.individual_number {
+            by_number.push((
+                "個人番号",
+                kikan_store::SearchKeys {
+                    individual_number: Some(n.as_str().to_string()),
+                    include_removed: true,
+                    limit: 5,
+                    ..Default::default()
+                },
+            ));
+        }
+        if let Some(c) = &d.juminhyo_code {
+            by_number.push((
+                "住民票コード",
+                kikan_store::SearchKeys {
+                    juminhyo_code: Some(c.to_string()),
+                    include_removed: true,
+                    limit: 5,
+                    ..Default::default()
+                },
+            ));
+        }
+        for (item, keys) in by_number {
+            if let Some(p) = store.search(tenant, &keys).await?.into_iter().next() {
+                let (name, id) = (p.name.full(), p.id.to_string());
+                return Err(if p.is_removed() {
+                    DomainError::ReturningResident { name, id, item }
+                } else {
+                    DomainError::AlreadyResident { name, id, item }
+                }
+                .into());
+            }
+        }
+        // 3情報: the same name (as its search key), sex and birth date.
+        let keys = kikan_store::SearchKeys {
+            name_prefix: Some(d.name.key()),
+            birth_date: Some(d.birth_date),
+            include_removed: true,
+            limit: 20,
+            ..Default::default()
+        };
+        for p in store.search(tenant, &keys).await? {
+            if p.name.key() != d.name.key() || p.sex != d.sex {
+                continue;
+            }
+            alerts.push(if p.is_removed() {
+                format!(
+                    "{}さんは除票(宛名番号{})と氏名・性別・生年月日が一致します。再転入者であれば、その宛名番号を指定して入力してください",
+                    d.name.full(),
+                    p.id
+                )
+            } else {
+                format!(
+                    "{}さんは住民として記録されている人(宛名番号{})と氏名・性別・生年月日が一致します。二重に記録していないか確認してください",
+                    d.name.full(),
+                    p.id
+                )
+            });
+        }
+    }
+    Ok(alerts)
 }

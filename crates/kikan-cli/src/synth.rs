@@ -453,6 +453,7 @@ impl Synth {
                 )
                 .ok(),
                 foreign: None,
+                returning: false,
             },
         })
     }
@@ -524,6 +525,7 @@ impl Synth {
                     alias,
                     past_aliases: vec![],
                 }),
+                returning: false,
             },
         })
     }

@@ -117,6 +117,24 @@ pub enum DomainError {
         "{name}さんの転出予定日({planned})を過ぎています。予定日到来による消除(日次処理)の後に転入通知を受理してください"
     )]
     MoveOutDue { name: String, planned: String },
+    #[error("宛名番号{id}は除票にありません(再転入者は、その人の除票の宛名番号を指定してください)")]
+    NotRemoved { id: String },
+    #[error(
+        "{name}さん(宛名番号{id})の除票と{item}が一致します。再転入者として、その宛名番号を指定して入力してください"
+    )]
+    ReturningResident {
+        name: String,
+        id: String,
+        item: &'static str,
+    },
+    #[error("住民として記録されている{name}さん(宛名番号{id})と{item}が一致します")]
+    AlreadyResident {
+        name: String,
+        id: String,
+        item: &'static str,
+    },
+    #[error("転居先が現住所と同じです(同じ番地の別の建物・部屋へは方書を変えて入力してください)")]
+    SameAddress,
     #[error("「{item}」はこの記録にない項目のため修正できません")]
     CorrectionNotApplicable { item: &'static str },
     #[error("{what}({date})は生年月日({birth})より前にできません")]
@@ -208,6 +226,10 @@ impl DomainError {
             CorrectionNotApplicable { .. } => "E-IDO-046",
             DateBeforeBirth { .. } => "E-IDO-047",
             MoveOutDue { .. } => "E-IDO-048",
+            SameAddress => "E-IDO-050",
+            ReturningResident { .. } => "E-IDO-051",
+            NotRemoved { .. } => "E-IDO-052",
+            AlreadyResident { .. } => "E-IDO-053",
             PreviousAddressRequired => "E-IDO-042",
             NoPersons => "E-IDO-043",
             DuplicatePerson => "E-IDO-044",

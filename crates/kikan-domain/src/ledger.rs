@@ -30,6 +30,10 @@ pub struct PersonData {
     pub relationship: Relationship,
     pub honseki: Option<Honseki>,
     pub foreign: Option<ForeignDetails>,
+    /// 再転入者 (4.1.1.2, j600): `id` is the 宛名番号 of this person's 除票, which the
+    /// record takes up again (its history continues).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub returning: bool,
 }
 
 /// A member's relationship to the (new) head of household.
@@ -400,7 +404,12 @@ impl Change {
             Change::MoveIn {
                 persons, household, ..
             } => (
-                persons.iter_mut().map(|p| &mut p.id).collect(),
+                // A 再転入者 keeps the 宛名番号 of their 除票.
+                persons
+                    .iter_mut()
+                    .filter(|p| !p.returning)
+                    .map(|p| &mut p.id)
+                    .collect(),
                 match household {
                     MoveInHousehold::New { id } => vec![id],
                     MoveInHousehold::Existing { .. } => vec![],
@@ -514,10 +523,19 @@ impl Change {
         };
         match self {
             Change::MoveIn {
-                household: MoveInHousehold::Existing { id },
-                ..
-            } => (vec![], vec![*id]),
-            Change::MoveIn { .. } => (vec![], vec![]),
+                household, persons, ..
+            } => (
+                // A 再転入者's 除票 is taken up again.
+                persons
+                    .iter()
+                    .filter(|p| p.returning)
+                    .map(|p| p.id)
+                    .collect(),
+                match household {
+                    MoveInHousehold::Existing { id } => vec![*id],
+                    MoveInHousehold::New { .. } => vec![],
+                },
+            ),
             Change::Relocation {
                 persons, target, ..
             } => {

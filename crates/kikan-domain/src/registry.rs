@@ -430,7 +430,18 @@ impl Work<'_> {
     }
 
     fn new_person(&self, d: &PersonData) -> Result<(), DomainError> {
-        self.person_is_new(d.id)?;
+        if d.returning {
+            // 再転入者: their 除票, removed before this date.
+            let old = self.person(d.id)?;
+            if !old.is_removed() {
+                return Err(DomainError::NotRemoved {
+                    id: d.id.to_string(),
+                });
+            }
+            self.check_order(old)?;
+        } else {
+            self.person_is_new(d.id)?;
+        }
         if d.birth_date > self.on {
             return Err(DomainError::BeforeBirth {
                 effective: self.on.to_string(),
@@ -472,7 +483,8 @@ impl Work<'_> {
             foreign: d.foreign.clone(),
             status: PersonStatus::Active,
             last_change_on: self.on,
-            version: 0,
+            // A 再転入者's record continues its 除票's versions.
+            version: self.person(d.id).map_or(0, |old| old.version),
         };
         self.persons.insert(p.id, p);
     }
@@ -612,6 +624,11 @@ impl Work<'_> {
                         self.leave_household(from, persons, None)?;
                         self.join_household(persons, *id, relationships)?;
                     }
+                }
+                // 11.1: a 転居 to the very dwelling one lives in (same 番地 and 方書) is
+                // no 転居; one to another building of the same 地番 is (4.1.2.1).
+                if old_address.same_dwelling(address) {
+                    return Err(DomainError::SameAddress);
                 }
                 let on = self.on;
                 for id in persons {
@@ -906,6 +923,12 @@ impl Work<'_> {
                 self.join_household(persons, *into, relationships)
             }
             Change::Birth { person, household } => {
+                if person.returning {
+                    return Err(DomainError::Invalid {
+                        field: "再転入者",
+                        reason: "出生の届出では指定できません".into(),
+                    });
+                }
                 self.new_person(person)?;
                 if person.birth_date != self.on {
                     return Err(DomainError::BirthDateMismatch);

@@ -102,6 +102,9 @@ pub struct PersonIn {
     pub individual_number: Option<String>,
     pub honseki: Option<HonsekiIn>,
     pub foreign: Option<ForeignIn>,
+    /// 再転入者 (4.1.1.2): the 宛名番号 of this person's 除票, which the record takes up
+    /// again. A 転入 whose 個人番号 or 住民票コード matches a 除票 must give it.
+    pub returning_person_id: Option<i64>,
 }
 
 impl PersonIn {
@@ -134,7 +137,10 @@ impl PersonIn {
             at(fd.validate(), &format!("{f}.foreign"))?;
         }
         Ok(PersonData {
-            id: new_person_id(),
+            id: self
+                .returning_person_id
+                .map_or_else(new_person_id, PersonId),
+            returning: self.returning_person_id.is_some(),
             juminhyo_code: match self.juminhyo_code.as_deref() {
                 Some(c) => Some(at(JuminhyoCode::parse(c), &format!("{f}.juminhyo_code"))?),
                 None => Some(fresh_juminhyo_code(&format!("{f}.juminhyo_code"))?),

@@ -371,7 +371,9 @@ function personFields(i) {
       field('個人番号', text(`${p}.individual_number`, `${d}.individual_number`, { inputmode: 'numeric', autocomplete: 'off' }), { hint: '12桁(任意)' })),
     h('div', { class: 'row' },
       field('本籍', text(`${p}.domicile`, `${d}.honseki`, { size: 30 })),
-      field('筆頭者', text(`${p}.head_name`, `${d}.honseki.head_name`))));
+      field('筆頭者', text(`${p}.head_name`, `${d}.honseki.head_name`)),
+      // 再転入者 (4.1.1.2): the 宛名番号 of their 除票, which the record takes up again.
+      field('再転入者の宛名番号', text(`${p}.returning_person_id`, `${d}.returning_person_id`, { inputmode: 'numeric' }), { hint: '除票がある人のみ(個人番号・住民票コードが除票と一致するときは必須)' })));
 }
 
 async function submitDraft(form, body, done) {
@@ -414,6 +416,7 @@ async function moveInScreen(main) {
         name: { family: g('family'), given: g('given') }, furigana: { family: g('kana_family'), given: g('kana_given') },
         birth_date: g('birth_date'), sex: g('sex'), relationship: g('relationship'),
         individual_number: opt(g('individual_number')),
+        returning_person_id: g('returning_person_id') ? Number(g('returning_person_id')) : undefined,
       };
       if (g('domicile')) person.honseki = { domicile: g('domicile'), head_name: g('head_name') };
       return person;

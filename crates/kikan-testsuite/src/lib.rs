@@ -241,6 +241,7 @@ pub fn japanese(
             name.0,
         ))),
         foreign: None,
+        returning: false,
     }
 }
 
@@ -273,6 +274,7 @@ pub fn foreigner(
             alias: None,
             past_aliases: vec![],
         }),
+        returning: false,
     }
 }
 

@@ -2626,3 +2626,142 @@ pub async fn ex_officio_changes_are_marked(s: TestStore) {
     );
     ok(check(&*c.store, c.tenant).await);
 }
+
+/// 再転入者 and double records at a 転入 (4.1.1.2, j600), and a 転居 to the same dwelling
+/// (4.1.2.1, j630; 11.1): a newcomer whose 個人番号 or 住民票コード is a 除票's is refused
+/// until entered as that 再転入者, who takes up the 除票's 宛名番号 and history; one who
+/// matches a resident's number is refused; a match of 氏名・性別・生年月日 is alerted.
+pub async fn returning_residents_and_duplicates(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    ok(c.record(
+        Change::MoveOut {
+            persons: vec![f.son],
+            destination: addr("大阪府大阪市北区", "1番", None),
+            planned_on: d("2026-05-10"),
+            abroad: false,
+            succession: None,
+        },
+        "2026-05-01",
+        "2026-05-01",
+    )
+    .await);
+    ok(c.record(
+        Change::MoveOutConfirmed {
+            persons: vec![f.son],
+            destination: addr("大阪府大阪市北区", "1番", None),
+            notice_from: None,
+            succession: None,
+            moved_on: None,
+        },
+        "2026-05-10",
+        "2026-05-12",
+    )
+    .await);
+    let son = c.person(f.son).await;
+    let versions = ok(c.store.person_versions(c.tenant, f.son).await).len();
+    let flat = addr("神奈川県横浜市中区山下町", "7番地", None);
+    let move_in = |p: PersonData| Change::MoveIn {
+        kind: MoveInKind::Domestic,
+        household: MoveInHousehold::New {
+            id: new_household_id(),
+        },
+        persons: vec![p],
+        address: flat.clone(),
+        previous_address: Some(addr("大阪府大阪市北区", "1番", None)),
+    };
+    let newcomer = || {
+        let mut p = japanese(
+            ("髙橋", "一郎"),
+            ("タカハシ", "イチロウ"),
+            "2010-01-20",
+            "男",
+            "世帯主",
+        );
+        p.id = kikan_app::ids::new_person_id();
+        p
+    };
+    let entries = ok(c.store.ledger(c.tenant, 0, 100).await).len();
+    // The 除票's 個人番号, or its 住民票コード: to be entered as the 再転入者.
+    let mut same_number = newcomer();
+    same_number.individual_number = son.individual_number.clone();
+    let r = c
+        .record(move_in(same_number), "2026-08-01", "2026-08-01")
+        .await;
+    assert_eq!(code(&r), "E-IDO-051");
+    assert!(format!("{:?}", r.err()).contains(&f.son.to_string()));
+    let mut same_code = newcomer();
+    same_code.juminhyo_code = son.juminhyo_code.clone();
+    let r = c
+        .record(move_in(same_code), "2026-08-01", "2026-08-01")
+        .await;
+    assert_eq!(code(&r), "E-IDO-051");
+    // A current resident's 個人番号: refused.
+    let mut residents = newcomer();
+    residents.individual_number = c.person(f.wife).await.individual_number;
+    let r = c
+        .record(move_in(residents), "2026-08-01", "2026-08-01")
+        .await;
+    assert_eq!(code(&r), "E-IDO-053");
+    assert_eq!(
+        ok(c.store.ledger(c.tenant, 0, 100).await).len(),
+        entries,
+        "nothing recorded"
+    );
+    // The 再転入者: the 除票's 宛名番号, its history continuing.
+    let mut back = newcomer();
+    back.id = f.son;
+    back.returning = true;
+    back.individual_number = son.individual_number.clone();
+    back.juminhyo_code = son.juminhyo_code.clone();
+    ok(c.record(move_in(back), "2026-08-01", "2026-08-01").await);
+    let again = c.person(f.son).await;
+    assert!(matches!(again.status, PersonStatus::Active));
+    assert_eq!(again.address, flat);
+    assert_eq!(
+        ok(c.store.person_versions(c.tenant, f.son).await).len(),
+        versions + 1
+    );
+    // Only a 除票 can be taken up again.
+    let mut not_removed = newcomer();
+    not_removed.id = f.wife;
+    not_removed.returning = true;
+    let r = c
+        .record(move_in(not_removed), "2026-08-02", "2026-08-02")
+        .await;
+    assert_eq!(code(&r), "E-IDO-052");
+    // The same 氏名・性別・生年月日 as someone on the register: recorded, with an alert.
+    let twin = newcomer();
+    let r = ok(c.record(move_in(twin), "2026-08-03", "2026-08-03").await);
+    assert!(
+        r.alerts
+            .iter()
+            .any(|a| a.contains("二重に記録していないか")),
+        "{:?}",
+        r.alerts
+    );
+    // 転居 to the dwelling one lives in: refused; to another room of the same 番地: a 転居.
+    let stay = c
+        .record(
+            Change::Relocation {
+                persons: vec![f.son],
+                address: flat.clone(),
+                target: RelocationTarget::WholeHousehold,
+            },
+            "2026-08-10",
+            "2026-08-10",
+        )
+        .await;
+    assert_eq!(code(&stay), "E-IDO-050");
+    ok(c.record(
+        Change::Relocation {
+            persons: vec![f.son],
+            address: addr("神奈川県横浜市中区山下町", "7番地", Some("山下荘2号室")),
+            target: RelocationTarget::WholeHousehold,
+        },
+        "2026-08-10",
+        "2026-08-10",
+    )
+    .await);
+    ok(check(&*c.store, c.tenant).await);
+}

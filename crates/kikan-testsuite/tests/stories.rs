@@ -62,4 +62,5 @@ stories!(
     corrections_of_every_item,
     move_out_takes_effect_by_itself,
     ex_officio_changes_are_marked,
+    returning_residents_and_duplicates,
 );
