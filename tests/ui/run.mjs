@@ -394,6 +394,14 @@ try {
   await examiner.locator('.record').getByText(/ほんまちハイツ201号室/).first().waitFor();
   await examiner.getByText('軽微な修正').first().waitFor();
   log('軽微な修正 of the household\'s address (方書) from the record, shown on it and in its history');
+  // 異動の取消し (4.6): 審査 cancels that correction from the history; the address is as
+  // before, and both entries stay in the history.
+  await examiner.getByRole('button', { name: /^取消し 台帳番号\d+\(軽微な修正\)$/ }).click();
+  await examiner.getByText(/の軽微な修正を取り消しました/).waitFor();
+  assert.doesNotMatch(await examiner.locator('.record').textContent(), /ほんまちハイツ201号室/);
+  await examiner.getByText('異動の取消し（修正）').first().waitFor();
+  await shot(examiner, 'cancellation');
+  log('異動の取消し of the correction from the history: the address is as before, both entries kept');
 
   // 日次処理 (9.1): 審査 runs the daily work now; the run is listed with its outcome. The
   // 転入通知未着者一覧 (4.1.3.1.4) opens from the menu.

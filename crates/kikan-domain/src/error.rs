@@ -133,6 +133,12 @@ pub enum DomainError {
         id: String,
         item: &'static str,
     },
+    #[error(
+        "台帳番号{seq}の異動の後に、同じ人又は世帯の異動が記録されているため取り消せません(後の異動から順に取り消してください)"
+    )]
+    CancellationBlocked { seq: String },
+    #[error("台帳番号{seq}の異動は取り消せません({reason})")]
+    NotCancellable { seq: String, reason: &'static str },
     #[error("転居先が現住所と同じです(同じ番地の別の建物・部屋へは方書を変えて入力してください)")]
     SameAddress,
     #[error("「{item}」はこの記録にない項目のため修正できません")]
@@ -227,6 +233,8 @@ impl DomainError {
             DateBeforeBirth { .. } => "E-IDO-047",
             MoveOutDue { .. } => "E-IDO-048",
             SameAddress => "E-IDO-050",
+            CancellationBlocked { .. } => "E-IDO-054",
+            NotCancellable { .. } => "E-IDO-055",
             ReturningResident { .. } => "E-IDO-051",
             NotRemoved { .. } => "E-IDO-052",
             AlreadyResident { .. } => "E-IDO-053",

@@ -349,6 +349,44 @@ pub enum Change {
     },
     /// 通称削除.
     AliasDeletion { person: PersonId },
+    /// 異動の取消し (4.6, j980): the records an entry wrote are put back as they were
+    /// before it, as a new entry; those it brought in leave the register. Refused when a
+    /// later entry changed one of them.
+    Cancellation {
+        /// The ledger number of the entry cancelled.
+        cancelled: i64,
+        kind: CancellationKind,
+        persons: Vec<RestorePerson>,
+        households: Vec<RestoreHousehold>,
+    },
+}
+
+/// 異動の取消し（増）(a removal undone), （減）(an arrival undone) or （修正）.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CancellationKind {
+    #[serde(rename = "増")]
+    Increase,
+    #[serde(rename = "減")]
+    Decrease,
+    #[serde(rename = "修正")]
+    Correction,
+}
+
+/// A person an entry wrote: its version right after the entry (any other now means a
+/// later change) and its record before (None: the entry brought it in).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestorePerson {
+    pub id: PersonId,
+    pub after_version: u64,
+    pub before: Option<Box<crate::person::Person>>,
+}
+
+/// A household an entry wrote, as [`RestorePerson`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreHousehold {
+    pub id: HouseholdId,
+    pub after_version: u64,
+    pub before: Option<crate::person::Household>,
 }
 
 impl Change {
@@ -362,6 +400,11 @@ impl Change {
                 .map(|p| &mut p.individual_number)
                 .collect(),
             Change::Birth { person, .. } => vec![&mut person.individual_number],
+            Change::Cancellation { persons, .. } => persons
+                .iter_mut()
+                .filter_map(|p| p.before.as_mut())
+                .map(|p| &mut p.individual_number)
+                .collect(),
             Change::Correction { correction, .. } => match correction {
                 Correction::IndividualNumber { old, new } => vec![old, new],
                 Correction::Name { .. }
@@ -434,7 +477,8 @@ impl Change {
             | Change::ResidenceStatusChange { .. }
             | Change::ForeignRemoval { .. }
             | Change::AliasRecord { .. }
-            | Change::AliasDeletion { .. } => (vec![], vec![]),
+            | Change::AliasDeletion { .. }
+            | Change::Cancellation { .. } => (vec![], vec![]),
         }
     }
 
@@ -482,6 +526,11 @@ impl Change {
             Change::ForeignRemoval { .. } => ChangeReason::ForeignRemoval,
             Change::AliasRecord { .. } => ChangeReason::AliasRecord,
             Change::AliasDeletion { .. } => ChangeReason::AliasDeletion,
+            Change::Cancellation { kind, .. } => match kind {
+                CancellationKind::Increase => ChangeReason::CancellationIncrease,
+                CancellationKind::Decrease => ChangeReason::CancellationDecrease,
+                CancellationKind::Correction => ChangeReason::CancellationCorrection,
+            },
         }
     }
 
@@ -576,6 +625,14 @@ impl Change {
             | Change::ResidenceStatusChange { person, .. }
             | Change::AliasRecord { person, .. }
             | Change::AliasDeletion { person } => (vec![*person], vec![]),
+            Change::Cancellation {
+                persons,
+                households,
+                ..
+            } => (
+                persons.iter().map(|p| p.id).collect(),
+                households.iter().map(|h| h.id).collect(),
+            ),
         }
     }
 }

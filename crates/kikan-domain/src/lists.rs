@@ -62,6 +62,8 @@ closed_list!(
         ClericalCorrection => "誤記修正",
         ResidenceStatusChange => "在留資格等変更", ForeignRemoval => "法第30条の50による消除",
         AliasRecord => "通称記載", AliasDeletion => "通称削除",
+        CancellationIncrease => "異動の取消し（増）", CancellationDecrease => "異動の取消し（減）",
+        CancellationCorrection => "異動の取消し（修正）",
     }
 );
 
@@ -127,6 +129,7 @@ closed_list!(
     RemovalReason, "消除事由", {
         MovedOut => "転出", Emigrated => "国外転出", Died => "死亡",
         ExOfficio => "職権消除", ForeignNotice => "法第30条の50による消除",
+        Cancelled => "異動の取消し",
     }
 );
 

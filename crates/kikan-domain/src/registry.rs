@@ -1040,7 +1040,93 @@ impl Work<'_> {
                 });
                 Ok(())
             }
+            Change::Cancellation {
+                cancelled,
+                persons,
+                households,
+                ..
+            } => self.cancel(*cancelled, persons, households),
         }
+    }
+
+    /// 異動の取消し: every record the cancelled entry wrote, unchanged since, put back as
+    /// it was before; a person or household it brought in leaves (消除, dissolved).
+    fn cancel(
+        &mut self,
+        cancelled: i64,
+        persons: &[crate::ledger::RestorePerson],
+        households: &[crate::ledger::RestoreHousehold],
+    ) -> Result<(), DomainError> {
+        let blocked = || DomainError::CancellationBlocked {
+            seq: cancelled.to_string(),
+        };
+        if persons.is_empty() && households.is_empty() {
+            return Err(DomainError::NoPersons);
+        }
+        for r in persons {
+            let p = self.person(r.id)?;
+            if p.version != r.after_version {
+                return Err(blocked());
+            }
+            if self.on < p.last_change_on {
+                return Err(DomainError::OutOfOrder {
+                    name: p.name.full(),
+                    last: p.last_change_on.to_string(),
+                });
+            }
+        }
+        for r in households {
+            let h = self
+                .households
+                .get(&r.id)
+                .or_else(|| self.base.households.get(&r.id))
+                .ok_or_else(|| DomainError::HouseholdNotFound(r.id.to_string()))?;
+            if h.version != r.after_version {
+                return Err(blocked());
+            }
+        }
+        let on = self.on;
+        for r in persons {
+            let version = self.person(r.id)?.version;
+            let restored = match &r.before {
+                Some(before) => Person {
+                    version,
+                    ..(**before).clone()
+                },
+                None => {
+                    let mut p = self.person(r.id)?.clone();
+                    p.status = PersonStatus::Removed {
+                        on,
+                        reason: RemovalReason::Cancelled,
+                        destination: None,
+                        moved_out: None,
+                    };
+                    p
+                }
+            };
+            self.persons.insert(r.id, restored);
+        }
+        for r in households {
+            let current = self
+                .households
+                .get(&r.id)
+                .or_else(|| self.base.households.get(&r.id))
+                .cloned()
+                .ok_or_else(|| DomainError::HouseholdNotFound(r.id.to_string()))?;
+            let restored = match &r.before {
+                Some(before) => Household {
+                    version: current.version,
+                    ..before.clone()
+                },
+                None => Household {
+                    members: vec![],
+                    dissolved_on: Some(on),
+                    ..current
+                },
+            };
+            self.households.insert(r.id, restored);
+        }
+        Ok(())
     }
 
     fn correct(&mut self, id: PersonId, c: &Correction) -> Result<(), DomainError> {

@@ -88,7 +88,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
 (UTF-8, percent-encoded if needed).", license(name = "Apache-2.0")),
     paths(
         routes::health, metrics::ready, metrics::metrics, routes::list_tenants, routes::record_change,
-        routes::get_person, routes::person_history, routes::get_household, routes::household_history,
+        routes::cancel_change, routes::get_person, routes::person_history, routes::get_household, routes::household_history,
         routes::search, routes::residents, routes::ledger, routes::check,
         accounts::login, oidc::login, oidc::callback, accounts::logout, accounts::me, accounts::list_staff, accounts::add_staff,
         accounts::access_requests, accounts::approve_staff, accounts::approve_token, accounts::set_items,
@@ -229,6 +229,7 @@ api! {
     post "/api/v1/tenants/{tenant}/logout" => accounts::logout, Policy::SignedIn;
     get "/api/v1/tenants/{tenant}/me" => accounts::me, Policy::SignedIn;
     post "/api/v1/tenants/{tenant}/changes" => routes::record_change, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/changes/{seq}/cancel" => routes::cancel_change, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/drafts" => drafts::add, Policy::Needs(Permission::DraftChange);
     get "/api/v1/tenants/{tenant}/drafts" => drafts::list, Policy::Needs(Permission::DraftChange);
     post "/api/v1/tenants/{tenant}/drafts/{id}/commit" => drafts::commit, Policy::Needs(Permission::CommitChange);

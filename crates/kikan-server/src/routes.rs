@@ -562,3 +562,65 @@ pub async fn check(
         household_versions: r.household_versions,
     }))
 }
+
+/// 異動の取消し (4.6): by 職権 or on a 申出 (4.6.1.1, whose 申出日 is `notified_on`).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CancelIn {
+    /// 職権 (default) or 申出.
+    pub basis: Option<String>,
+    /// The day of the cancellation (和暦 or 西暦); today when absent.
+    pub effective_on: Option<String>,
+    /// 通知日 or 申出日; today when absent.
+    pub notified_on: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/changes/{seq}/cancel", tag = "changes",
+    request_body = CancelIn,
+    params(("tenant" = String, Path), ("seq" = i64, Path, description = "台帳番号 of the entry cancelled")),
+    responses((status = 201, body = ChangeResult), (status = 404, body = ErrorBody),
+              (status = 422, description = "Not cancellable: a later entry changed its records (E-IDO-054), or it cannot be (E-IDO-055)", body = ErrorBody),
+              (status = 423, description = "抑止 (3.1): an error-level suppression holds this processing for a person or household concerned (E-SUPPRESS-001 異動入力, -002 証明書発行, -003 照会)", body = ErrorBody)))]
+pub async fn cancel_change(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+    Json(req): Json<CancelIn>,
+) -> R<(StatusCode, Json<ChangeResult>)> {
+    let today = state.clock.today();
+    let basis = match req.basis.as_deref() {
+        None => kikan_domain::Basis::ExOfficio,
+        Some(b) => {
+            match kikan_domain::Basis::parse(b).map_err(|e| ApiError::from(e).at("basis"))? {
+                // A cancellation is never a 届出: 職権, or 職権 on a 申出.
+                kikan_domain::Basis::Notification => kikan_domain::Basis::ExOfficio,
+                other => other,
+            }
+        }
+    };
+    let day = |s: &Option<String>, field: &str| -> R<chrono::NaiveDate> {
+        s.as_deref().map_or(Ok(today), |d| date_in(d, field))
+    };
+    let notified_on = day(&req.notified_on, "notified_on")?;
+    let effective_on = day(&req.effective_on, "effective_on")?;
+    let change = kikan_app::cancel::cancellation(&*state.store, p.tenant, path.1).await?;
+    let mut entry = LedgerEntry::at_intake(
+        change,
+        effective_on,
+        notified_on,
+        chrono::Utc::now(),
+        p.actor.clone(),
+        None,
+        today,
+    )?
+    .with_basis(basis);
+    entry.terminal = p.terminal.clone();
+    let event = record::change_event(
+        &p.actor(),
+        &entry,
+        Some(format!("台帳番号{}の異動の取消し", path.1)),
+    );
+    let recorded =
+        record::record_audited(&*state.store, p.tenant, entry, &[], Some(event), None).await?;
+    state.metrics.change(p.tenant, &recorded.entry);
+    Ok((StatusCode::CREATED, Json(change_result(&recorded))))
+}

@@ -312,7 +312,15 @@ async function personScreen(main, id, q) {
         h('ol', { class: 'timeline', 'aria-label': '異動履歴(新しい順)' }, entries.map((e) => h('li', {},
           h('div', { class: 'when' }, `${e.effective_on.wareki} ${e.reason}`, e.late ? h('span', { class: 'badge badge-late' }, '届出遅延') : null,
             e.basis !== '届出' ? h('span', { class: 'badge' }, e.basis) : null),
-          h('div', { class: 'meta' }, `${e.basis === '届出' ? '届出日' : e.basis === '職権' ? '通知日' : '申出日'} ${e.notified_on.wareki}・処理 ${jst(e.recorded_at)}・${e.operator}`)))))));
+          h('div', { class: 'meta' }, `${e.basis === '届出' ? '届出日' : e.basis === '職権' ? '通知日' : '申出日'} ${e.notified_on.wareki}・処理 ${jst(e.recorded_at)}・${e.operator}`),
+          // 異動の取消し (4.6): by 職権, as a new entry; refused when a later one changed the same records.
+          can('commit_change') && !e.reason.startsWith('異動の取消し') ? h('button', { class: 'button button-secondary button-small', type: 'button',
+            'aria-label': `取消し 台帳番号${e.seq}(${e.reason})`, onclick: async () => {
+              const r = await api('POST', `/changes/${e.seq}/cancel`, { basis: '職権' });
+              if (!r.ok) { main.prepend(banner('error', r.data ? r.data.message : '取り消せませんでした')); return; }
+              await personScreen(main, id, q);
+              main.prepend(banner('success', `台帳番号${e.seq}の${e.reason}を取り消しました`));
+            } }, '取消し') : null))))));
 }
 
 // ---------- 異動: 受付 (draft) ----------

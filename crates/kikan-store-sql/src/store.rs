@@ -1422,6 +1422,56 @@ impl<E: Engine> Store for SqlStore<E> {
         rows.iter().map(|r| decode(r.text("data")?)).collect()
     }
 
+    async fn around_entry(
+        &self,
+        tenant: LocalGovCode,
+        seq: i64,
+    ) -> Result<kikan_store::EntryRecords, StoreError> {
+        let t = key(tenant);
+        let mut out = kikan_store::EntryRecords::default();
+        let q = Q::new(
+            "SELECT person_id, data FROM person_versions WHERE tenant_id = $1 AND seq = $2 ORDER BY person_id",
+        )
+        .arg(&t)
+        .arg(seq);
+        for r in self.read(tenant, q).await? {
+            let after = self.person(&t, &r)?;
+            let q = Q::new(
+                "SELECT data FROM person_versions WHERE tenant_id = $1 AND person_id = $2 AND seq < $3
+                 ORDER BY seq DESC LIMIT 1",
+            )
+            .arg(&t)
+            .arg(after.id.0)
+            .arg(seq);
+            let before = match self.read_one(tenant, q).await? {
+                Some(b) => Some(self.person(&t, &b)?),
+                None => None,
+            };
+            out.persons.push((after, before));
+        }
+        let q = Q::new(
+            "SELECT household_id, data FROM household_versions WHERE tenant_id = $1 AND seq = $2 ORDER BY household_id",
+        )
+        .arg(&t)
+        .arg(seq);
+        for r in self.read(tenant, q).await? {
+            let after: Household = decode(r.text("data")?)?;
+            let q = Q::new(
+                "SELECT data FROM household_versions WHERE tenant_id = $1 AND household_id = $2 AND seq < $3
+                 ORDER BY seq DESC LIMIT 1",
+            )
+            .arg(&t)
+            .arg(after.id.0)
+            .arg(seq);
+            let before = match self.read_one(tenant, q).await? {
+                Some(b) => Some(decode(b.text("data")?)?),
+                None => None,
+            };
+            out.households.push((after, before));
+        }
+        Ok(out)
+    }
+
     async fn moving_out_due(
         &self,
         tenant: LocalGovCode,

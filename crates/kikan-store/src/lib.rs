@@ -113,6 +113,13 @@ pub struct HouseholdVersion {
     pub household: Household,
 }
 
+/// What [`Store::around_entry`] returns: (as written by the entry, as before it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EntryRecords {
+    pub persons: Vec<(Person, Option<Person>)>,
+    pub households: Vec<(Household, Option<Household>)>,
+}
+
 /// Which numbers [`Store::reserve_serials`] hands out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SerialKind {
@@ -578,6 +585,13 @@ pub trait Store: Send + Sync + 'static {
 
     // ---- the issuance register (証明書交付簿) ----
 
+    /// The records ledger entry `seq` wrote, each as it wrote it and as it was before
+    /// (None: the entry brought it in), for 異動の取消し (4.6).
+    async fn around_entry(
+        &self,
+        tenant: LocalGovCode,
+        seq: i64,
+    ) -> Result<EntryRecords, StoreError>;
     /// 転出予定 on the register whose planned date is `on` or before (1.1.5: they leave
     /// on that date), by person id.
     async fn moving_out_due(

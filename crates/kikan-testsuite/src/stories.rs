@@ -2765,3 +2765,129 @@ pub async fn returning_residents_and_duplicates(s: TestStore) {
     .await);
     ok(check(&*c.store, c.tenant).await);
 }
+
+/// 異動の取消し (4.6, j980): a 転居 undone (修正), a 死亡 undone — the 除票 returns to the
+/// register (増), a 転入 undone — the newcomer leaves it (減), each as a new entry that
+/// keeps the cancelled one; refused when a later entry changed the same records, or for
+/// a cancellation itself, nothing changed. Replay agrees.
+pub async fn cancellations(s: TestStore) {
+    use kikan_app::cancel::cancellation;
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    let cancel = |seq: i64, on: &'static str| {
+        let store = c.store.clone();
+        let tenant = c.tenant;
+        let c = &c;
+        async move {
+            let change = cancellation(&*store, tenant, seq).await?;
+            c.record(change, on, on).await
+        }
+    };
+    // 転居, then its cancellation: the old address again, for every member.
+    let moved = ok(c
+        .record(
+            Change::Relocation {
+                persons: vec![f.head, f.wife, f.son, f.daughter],
+                address: addr("神奈川県横浜市中区山下町", "3番地", None),
+                target: RelocationTarget::WholeHousehold,
+            },
+            "2026-05-01",
+            "2026-05-01",
+        )
+        .await);
+    let r = ok(cancel(moved.entry.seq, "2026-05-02").await);
+    assert_eq!(r.entry.reason(), ChangeReason::CancellationCorrection);
+    for m in [f.head, f.wife, f.son, f.daughter] {
+        assert_eq!(c.person(m).await.address, home());
+    }
+    assert_eq!(c.household(f.household).await.address, home());
+    // 死亡, then its cancellation: she is on the register again, in her household.
+    let died = ok(c
+        .record(
+            Change::Death {
+                person: f.wife,
+                succession: None,
+            },
+            "2026-05-10",
+            "2026-05-11",
+        )
+        .await);
+    assert!(c.person(f.wife).await.is_removed());
+    let r = ok(cancel(died.entry.seq, "2026-05-12").await);
+    assert_eq!(r.entry.reason(), ChangeReason::CancellationIncrease);
+    assert!(matches!(
+        c.person(f.wife).await.status,
+        PersonStatus::Active
+    ));
+    assert!(c.household(f.household).await.members.contains(&f.wife));
+    // 転入 into the household, then its cancellation: the newcomer leaves.
+    let mut aunt = japanese(
+        ("髙橋", "ふみ"),
+        ("タカハシ", "フミ"),
+        "1960-02-02",
+        "女",
+        "父の妹",
+    );
+    aunt.id = kikan_app::ids::new_person_id();
+    let aunt_id = aunt.id;
+    let came = ok(c
+        .record(
+            Change::MoveIn {
+                kind: MoveInKind::Domestic,
+                household: MoveInHousehold::Existing { id: f.household },
+                persons: vec![aunt],
+                address: home(),
+                previous_address: Some(addr("東京都港区芝公園", "4番2号", None)),
+            },
+            "2026-05-20",
+            "2026-05-20",
+        )
+        .await);
+    let r = ok(cancel(came.entry.seq, "2026-05-21").await);
+    assert_eq!(r.entry.reason(), ChangeReason::CancellationDecrease);
+    match c.person(aunt_id).await.status {
+        PersonStatus::Removed { reason, .. } => assert_eq!(reason, RemovalReason::Cancelled),
+        other => panic!("{other:?}"),
+    }
+    assert!(!c.household(f.household).await.members.contains(&aunt_id));
+    // A later entry on the same household: the earlier one cannot be cancelled.
+    let moved = ok(c
+        .record(
+            Change::Relocation {
+                persons: vec![f.head, f.wife, f.son, f.daughter],
+                address: addr("神奈川県横浜市中区山下町", "5番地", None),
+                target: RelocationTarget::WholeHousehold,
+            },
+            "2026-06-01",
+            "2026-06-01",
+        )
+        .await);
+    ok(c.record(
+        Change::HeadChange {
+            household: f.household,
+            relationships: vec![
+                rel(f.wife, "世帯主"),
+                rel(f.head, "夫"),
+                rel(f.son, "子"),
+                rel(f.daughter, "子"),
+            ],
+        },
+        "2026-06-02",
+        "2026-06-02",
+    )
+    .await);
+    let entries = ok(c.store.ledger(c.tenant, 0, 100).await).len();
+    let blocked = cancel(moved.entry.seq, "2026-06-03").await;
+    assert_eq!(code(&blocked), "E-IDO-054");
+    // Neither a cancellation nor a number not in the ledger can be cancelled.
+    let twice = cancel(r.entry.seq, "2026-06-03").await;
+    assert_eq!(code(&twice), "E-IDO-055");
+    let unknown = cancel(9_999, "2026-06-03").await;
+    assert_eq!(code(&unknown), "E-IDO-055");
+    assert_eq!(ok(c.store.ledger(c.tenant, 0, 100).await).len(), entries);
+    assert_eq!(
+        c.person(f.son).await.address,
+        addr("神奈川県横浜市中区山下町", "5番地", None)
+    );
+    ok(check(&*c.store, c.tenant).await);
+}

@@ -396,6 +396,37 @@ async fn family_life(mut app: TestApp) {
     );
     let (_, hits) = app.get("/api/v1/tenants/141003/search?kana=%E3%81%9F%E3%81%8B%E3%81%AF%E3%81%97&include_removed=true").await;
     assert_eq!(hits.as_array().map(Vec::len), Some(5));
+    // 異動の取消し (4.6): the last entry (the 転出確定) undone on the son's 申出; the
+    // number of a cancellation, or one not in the ledger, cannot be.
+    let (_, ledger) = app.get("/api/v1/tenants/141003/ledger?after=0").await;
+    let last = ledger
+        .as_array()
+        .and_then(|l| l.last())
+        .and_then(|e| e["seq"].as_i64())
+        .unwrap_or_default();
+    let (status, v) = app
+        .post(
+            &format!("/api/v1/tenants/141003/changes/{last}/cancel"),
+            json!({"basis": "申出", "notified_on": "2026-10-01", "effective_on": "2026-10-01"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["entry"]["reason"], "異動の取消し（増）");
+    assert_eq!(v["entry"]["basis"], "申出による職権");
+    let cancellation = v["entry"]["seq"].as_i64().unwrap_or_default();
+    for seq in [cancellation, 99_999] {
+        let (status, err) = app
+            .post(
+                &format!("/api/v1/tenants/141003/changes/{seq}/cancel"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (422, Some("E-IDO-055")),
+            "{err}"
+        );
+    }
     // The ledger replays to the same projections.
     let (status, v) = app.post("/api/v1/tenants/141003/check", json!({})).await;
     assert_eq!((status, v["ok"].as_bool()), (200, Some(true)), "{v}");

@@ -63,4 +63,5 @@ stories!(
     move_out_takes_effect_by_itself,
     ex_officio_changes_are_marked,
     returning_residents_and_duplicates,
+    cancellations,
 );
