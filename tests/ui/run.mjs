@@ -148,7 +148,8 @@ try {
   await lab(person(1), '名').fill('花子');
   await lab(person(1), '氏(振り仮名)').fill('ミホン');
   await lab(person(1), '名(振り仮名)').fill('ハナコ');
-  await lab(person(1), '生年月日').fill('2015-03-03');
+  // 1.1.8: a 不詳日 as the 戸籍 gives it.
+  await lab(person(1), '生年月日').fill('平成27年3月頃');
   await lab(person(1), '性別').selectOption('女');
   await lab(person(1), '続柄').fill('子');
   await clerk.getByRole('button', { name: '受付(審査へ)' }).click();
@@ -175,6 +176,8 @@ try {
   await clerk.getByRole('link', { name: '見本　一郎' }).click();
   await clerk.getByRole('heading', { name: '見本　一郎 さんの住民票' }).waitFor();
   assert.match(await clerk.locator('.record').textContent(), /東京都千代田区霞が関二丁目1番2号/);
+  // The 不詳日 is shown as entered (the household's table).
+  await clerk.getByRole('cell', { name: '平成27年3月頃' }).waitFor();
   await shot(clerk, 'person');
   const personUrl = clerk.url();
   await clerk.getByRole('link', { name: '転居を受付' }).click();

@@ -216,6 +216,7 @@ mod tests {
             name: PersonName::parse("山田", "花子").unwrap_or_else(ok),
             furigana: Furigana::parse("ヤマダ", "ハナコ").unwrap_or_else(ok),
             birth_date: day("1990-04-01"),
+            birth_date_text: None,
             sex: Sex::Female,
             household_id: HouseholdId(8),
             relationship: Relationship::Head,

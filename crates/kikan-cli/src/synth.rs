@@ -445,6 +445,7 @@ impl Synth {
                 name: PersonName::parse(surname.0, given.0).ok()?,
                 furigana: Furigana::parse(surname.1, given.1).ok()?,
                 birth_date: birth,
+                birth_date_text: None,
                 sex: if male { Sex::Male } else { Sex::Female },
                 relationship: rel,
                 honseki: Honseki::parse(
@@ -499,6 +500,7 @@ impl Synth {
                 name: PersonName::parse(name, "").ok()?,
                 furigana: Furigana::parse(kana, "").ok()?,
                 birth_date: birth,
+                birth_date_text: None,
                 // The coin is drawn for everyone (the same random sequence per seed); a
                 // wife is a woman.
                 sex: match (self.chance(0.5), rel) {
@@ -692,7 +694,7 @@ impl Synth {
             ids.push(m.data.id);
             out.push(self.entry(
                 Change::Birth {
-                    person: m.data,
+                    person: Box::new(m.data),
                     household: hid,
                 },
                 b,

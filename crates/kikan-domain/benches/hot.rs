@@ -21,6 +21,7 @@ fn family(hid: HouseholdId) -> Option<LedgerEntry> {
             name: PersonName::parse("髙橋", given).ok()?,
             furigana: Furigana::parse("タカハシ", "タロウ").ok()?,
             birth_date: day(1980, 4, 1),
+            birth_date_text: None,
             sex: Sex::Male,
             relationship: rel,
             honseki: Honseki::parse("神奈川県横浜市中区本町一丁目1番地", "髙橋　太郎").ok(),

@@ -640,7 +640,7 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
         match item {
             Item::Name => out.push(field(label, p.name.full(), false)),
             Item::Furigana => out.push(field(label, p.furigana.full(), false)),
-            Item::BirthDate => out.push(field(label, format_wareki(p.birth_date)?, false)),
+            Item::BirthDate => out.push(field(label, p.birth_date_shown()?, false)),
             Item::Sex => out.push(field(label, p.sex.label().to_string(), false)),
             Item::Head => {
                 if layout == Layout::Individual {
@@ -725,7 +725,8 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
                         v.push_str(&format!("　在留期間 {period}"));
                     }
                     if let Some(e) = f.expires_on {
-                        v.push_str(&format!("　満了日 {}", format_wareki(e)?));
+                        // 西暦, never 和暦 (1.1.9).
+                        v.push_str(&format!("　満了日 {}", crate::wareki::format_seireki(e)));
                     }
                     out.push(field(label, v, true));
                     if let Some(card) = &f.card_number {

@@ -25,7 +25,11 @@ pub struct PersonData {
     pub individual_number: Option<IndividualNumber>,
     pub name: PersonName,
     pub furigana: Furigana,
+    /// 生年月日: the internal, sortable date.
     pub birth_date: NaiveDate,
+    /// 生年月日 as the 戸籍 gives it when it is 不詳 or not a calendar day (1.1.8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date_text: Option<String>,
     pub sex: Sex,
     pub relationship: Relationship,
     pub honseki: Option<Honseki>,
@@ -307,7 +311,7 @@ pub enum Change {
     },
     /// 出生.
     Birth {
-        person: PersonData,
+        person: Box<PersonData>,
         household: HouseholdId,
     },
     /// 死亡.

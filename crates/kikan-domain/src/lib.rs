@@ -6,6 +6,7 @@
 
 pub mod certificate;
 pub mod codes;
+pub mod dates;
 pub mod error;
 pub mod ledger;
 pub mod lists;

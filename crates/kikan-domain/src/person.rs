@@ -273,7 +273,11 @@ pub struct Person {
     pub individual_number: Option<IndividualNumber>,
     pub name: PersonName,
     pub furigana: Furigana,
+    /// 生年月日: the internal, sortable date.
     pub birth_date: NaiveDate,
+    /// 生年月日 as the 戸籍 gives it when it is 不詳 or not a calendar day (1.1.8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date_text: Option<String>,
     pub sex: Sex,
     pub household_id: HouseholdId,
     pub relationship: Relationship,
@@ -301,6 +305,18 @@ impl Person {
     }
     pub fn is_head(&self) -> bool {
         self.relationship == Relationship::Head
+    }
+
+    /// 生年月日 as shown and printed (1.1.9): the 不詳 text as the 戸籍 gives it, else
+    /// 西暦 for a foreign resident and 和暦 for a Japanese one.
+    pub fn birth_date_shown(&self) -> Result<String, DomainError> {
+        if let Some(t) = &self.birth_date_text {
+            return Ok(t.clone());
+        }
+        if self.foreign.is_some() {
+            return Ok(crate::wareki::format_seireki(self.birth_date));
+        }
+        crate::wareki::format_wareki(self.birth_date)
     }
 
     /// 支援措置: every address of the record withheld (current, previous, before moving

@@ -471,6 +471,7 @@ impl Work<'_> {
             name: d.name.clone(),
             furigana: d.furigana.clone(),
             birth_date: d.birth_date,
+            birth_date_text: d.birth_date_text.clone(),
             sex: d.sex,
             household_id,
             relationship: d.relationship,

@@ -3,72 +3,96 @@
 use crate::DomainError;
 use chrono::{Datelike, NaiveDate};
 
-/// A modern Japanese era.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Era {
-    Meiji,
-    Taisho,
-    Showa,
-    Heisei,
-    Reiwa,
+/// A Japanese era (元号), as data (1.3.6, j280): a new 元号 is configuration, not code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Era {
+    pub name: String,
+    /// The letter of the short form (R8.4.1).
+    pub letter: char,
+    /// The first day of the era (明治: 1868-10-23, counted from 1868 as 元年).
+    pub start: NaiveDate,
+    /// The previous era's name stays valid on this era's first day (明治45年7月30日 and
+    /// 大正15年12月25日: the 改元 came on the day the emperor died, 1.1.8).
+    pub shared_first_day: bool,
+}
+
+/// The eras kikan knows: 明治 to 令和, and any added by `KIKAN_ERAS`
+/// (`名称,略字,開始日;…`, e.g. `新元号,X,2040-01-01`), read once.
+pub fn eras() -> &'static [Era] {
+    static ERAS: std::sync::OnceLock<Vec<Era>> = std::sync::OnceLock::new();
+    ERAS.get_or_init(|| {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN);
+        let mut eras = vec![
+            ("明治", 'M', day(1868, 10, 23), false),
+            ("大正", 'T', day(1912, 7, 30), true),
+            ("昭和", 'S', day(1926, 12, 25), true),
+            ("平成", 'H', day(1989, 1, 8), false),
+            ("令和", 'R', day(2019, 5, 1), false),
+        ]
+        .into_iter()
+        .map(|(name, letter, start, shared_first_day)| Era {
+            name: name.into(),
+            letter,
+            start,
+            shared_first_day,
+        })
+        .collect::<Vec<_>>();
+        if let Ok(extra) = std::env::var("KIKAN_ERAS") {
+            eras.extend(parse_eras(&extra));
+        }
+        eras.sort_by_key(|e| e.start);
+        eras
+    })
+}
+
+/// Reads added eras (`名称,略字,開始日;…`); malformed ones are left out, loudly.
+pub fn parse_eras(s: &str) -> Vec<Era> {
+    s.split(';')
+        .filter(|e| !e.trim().is_empty())
+        .filter_map(|e| {
+            let parts: Vec<&str> = e.split(',').map(str::trim).collect();
+            let era = match parts.as_slice() {
+                [name, letter, start] if !name.is_empty() => Some(Era {
+                    name: (*name).into(),
+                    letter: letter.chars().next()?.to_ascii_uppercase(),
+                    start: NaiveDate::parse_from_str(start, "%Y-%m-%d").ok()?,
+                    shared_first_day: false,
+                }),
+                _ => None,
+            };
+            if era.is_none() {
+                eprintln!("KIKAN_ERAS: 元号「{e}」を読み取れません(名称,略字,開始日)");
+            }
+            era
+        })
+        .collect()
 }
 
 impl Era {
-    pub const ALL: [Era; 5] = [Era::Meiji, Era::Taisho, Era::Showa, Era::Heisei, Era::Reiwa];
-
-    /// The first day of the era (明治: 1868-10-23, the day of the 改元, counted from 1868 as 元年).
-    pub fn start(self) -> NaiveDate {
-        let (y, m, d) = match self {
-            Era::Meiji => (1868, 10, 23),
-            Era::Taisho => (1912, 7, 30),
-            Era::Showa => (1926, 12, 25),
-            Era::Heisei => (1989, 1, 8),
-            Era::Reiwa => (2019, 5, 1),
-        };
-        NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Era::Meiji => "明治",
-            Era::Taisho => "大正",
-            Era::Showa => "昭和",
-            Era::Heisei => "平成",
-            Era::Reiwa => "令和",
-        }
-    }
-
-    fn letter(self) -> char {
-        match self {
-            Era::Meiji => 'M',
-            Era::Taisho => 'T',
-            Era::Showa => 'S',
-            Era::Heisei => 'H',
-            Era::Reiwa => 'R',
-        }
-    }
-
-    fn next(self) -> Option<Era> {
-        match self {
-            Era::Meiji => Some(Era::Taisho),
-            Era::Taisho => Some(Era::Showa),
-            Era::Showa => Some(Era::Heisei),
-            Era::Heisei => Some(Era::Reiwa),
-            Era::Reiwa => None,
-        }
-    }
-
     /// The era of a date, if the date is on or after the adoption of the solar calendar.
-    pub fn of(date: NaiveDate) -> Result<Era, DomainError> {
+    pub fn of(date: NaiveDate) -> Result<&'static Era, DomainError> {
         if date < first_solar_day() {
             return Err(DomainError::LunarCalendarDate);
         }
-        Ok(Era::ALL
+        eras()
             .iter()
             .rev()
-            .copied()
-            .find(|e| date >= e.start())
-            .unwrap_or(Era::Meiji))
+            .find(|e| date >= e.start)
+            .or_else(|| eras().first())
+            .ok_or(DomainError::LunarCalendarDate)
+    }
+
+    /// The era after this one, if any.
+    fn next(&self) -> Option<&'static Era> {
+        eras().iter().find(|e| e.start > self.start)
+    }
+
+    /// Is `date` within this era (on the next one's first day too, where it is shared)?
+    fn holds(&self, date: NaiveDate) -> bool {
+        date >= self.start
+            && self
+                .next()
+                .is_none_or(|n| date < n.start || (n.shared_first_day && date == n.start))
     }
 }
 
@@ -78,9 +102,9 @@ fn first_solar_day() -> NaiveDate {
 }
 
 /// The era and era year of a date (year 1 is printed 元年).
-pub fn era_year(date: NaiveDate) -> Result<(Era, i32), DomainError> {
+pub fn era_year(date: NaiveDate) -> Result<(&'static Era, i32), DomainError> {
     let era = Era::of(date)?;
-    Ok((era, date.year() - era.start().year() + 1))
+    Ok((era, date.year() - era.start.year() + 1))
 }
 
 /// Formats a date as on a certificate: 令和8年4月1日, 令和元年5月1日.
@@ -93,11 +117,17 @@ pub fn format_wareki(date: NaiveDate) -> Result<String, DomainError> {
     };
     Ok(format!(
         "{}{}年{}月{}日",
-        era.name(),
+        era.name,
         year,
         date.month(),
         date.day()
     ))
+}
+
+/// Formats a date in 西暦 as written for a foreign resident's 生年月日 and 在留期間の満了の
+/// 日 (1.1.9: never 和暦 there): 1995年5月5日.
+pub fn format_seireki(date: NaiveDate) -> String {
+    format!("{}年{}月{}日", date.year(), date.month(), date.day())
 }
 
 /// Parses a date in 和暦 (令和8年4月1日, 令和元年5月1日, R8.4.1, H31/4/30) or in the
@@ -145,12 +175,11 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, DomainError> {
             if y < 1 {
                 return Err(bad());
             }
-            let date = NaiveDate::from_ymd_opt(era.start().year() + y - 1, m, d).ok_or_else(bad)?;
+            let date = NaiveDate::from_ymd_opt(era.start.year() + y - 1, m, d).ok_or_else(bad)?;
             if date < first_solar_day() {
                 return Err(DomainError::LunarCalendarDate);
             }
-            let in_era = date >= era.start() && era.next().is_none_or(|n| date < n.start());
-            if !in_era {
+            if !era.holds(date) {
                 return Err(bad());
             }
             Ok(date)
@@ -158,12 +187,12 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, DomainError> {
     }
 }
 
-fn split_era(s: &str) -> (Option<Era>, &str) {
-    for era in Era::ALL {
-        if let Some(rest) = s.strip_prefix(era.name()) {
+fn split_era(s: &str) -> (Option<&'static Era>, &str) {
+    for era in eras() {
+        if let Some(rest) = s.strip_prefix(era.name.as_str()) {
             return (Some(era), rest);
         }
-        let l = era.letter();
+        let l = era.letter;
         for prefix in [l, l.to_ascii_lowercase()] {
             if let Some(rest) = s.strip_prefix(prefix) {
                 return (Some(era), rest);
@@ -210,6 +239,10 @@ mod tests {
         assert_eq!(parse_date("2026-04-01"), Ok(d(2026, 4, 1)));
         assert_eq!(parse_date("2026年4月1日"), Ok(d(2026, 4, 1)));
         assert_eq!(parse_date("大正元年7月30日"), Ok(d(1912, 7, 30)));
+        // The 改元 days: the old era's name holds on the new one's first day (1.1.8).
+        assert_eq!(parse_date("明治45年7月30日"), Ok(d(1912, 7, 30)));
+        assert_eq!(parse_date("大正15年12月25日"), Ok(d(1926, 12, 25)));
+        assert!(parse_date("明治45年7月31日").is_err());
         // Outside the era, impossible, or malformed.
         assert!(parse_date("平成31年5月1日").is_err());
         assert!(parse_date("昭和64年1月8日").is_err());
@@ -222,6 +255,24 @@ mod tests {
             Err(DomainError::LunarCalendarDate)
         );
         assert_eq!(parse_date("x").map_err(|e| e.code()), Err("E-DATE-001"));
+    }
+
+    #[test]
+    fn eras_are_data() {
+        let added = parse_eras("新元号,X,2040-01-01; 壊れた,Y; ");
+        assert_eq!(added.len(), 1);
+        assert_eq!(
+            (added[0].name.as_str(), added[0].letter, added[0].start),
+            ("新元号", 'X', d(2040, 1, 1))
+        );
+        assert_eq!(
+            eras()
+                .iter()
+                .map(|e| e.name.as_str())
+                .take(5)
+                .collect::<Vec<_>>(),
+            ["明治", "大正", "昭和", "平成", "令和"]
+        );
     }
 
     proptest! {

@@ -136,6 +136,10 @@ impl PersonIn {
         if let Some(fd) = &foreign {
             at(fd.validate(), &format!("{f}.foreign"))?;
         }
+        let birth = at(
+            kikan_domain::dates::parse_recorded(&self.birth_date),
+            &format!("{f}.birth_date"),
+        )?;
         Ok(PersonData {
             id: self
                 .returning_person_id
@@ -163,7 +167,10 @@ impl PersonIn {
                 Furigana::parse(&self.furigana.family, &self.furigana.given),
                 &format!("{f}.furigana"),
             )?,
-            birth_date: date_in(&self.birth_date, &format!("{f}.birth_date"))?,
+            // 生年月日 may be 不詳 or not a calendar day (1.1.8): kept as written beside
+            // its internal date.
+            birth_date: birth.sort,
+            birth_date_text: birth.text,
             sex: at(Sex::parse(&self.sex), &format!("{f}.sex"))?,
             relationship: at(
                 Relationship::parse(&self.relationship),
@@ -613,7 +620,7 @@ impl ChangeIn {
                 household_id,
                 person,
             } => Change::Birth {
-                person: person.parse("change.person")?,
+                person: Box::new(person.parse("change.person")?),
                 household: HouseholdId(*household_id),
             },
             ChangeIn::Death {
@@ -836,16 +843,29 @@ impl From<&kikan_store::Tenant> for TenantView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DateView {
-    /// ISO 8601 (2026-04-01).
+    /// ISO 8601 (2026-04-01); for a 不詳 date, its internal date.
     pub iso: String,
     /// 和暦 (令和8年4月1日).
     pub wareki: String,
+    /// As staff read it (1.1.9): 和暦; 西暦 for a foreign resident's 生年月日 and 満了日;
+    /// the text of a 不詳 date (令和2年頃).
+    pub shown: String,
 }
 
 pub fn date_view(d: NaiveDate) -> DateView {
+    let wareki = format_wareki(d).unwrap_or_default();
     DateView {
         iso: d.to_string(),
-        wareki: format_wareki(d).unwrap_or_default(),
+        shown: wareki.clone(),
+        wareki,
+    }
+}
+
+/// A date shown in 西暦 (a foreign resident's 生年月日 and 満了日, 1.1.9).
+fn seireki_view(d: NaiveDate) -> DateView {
+    DateView {
+        shown: kikan_domain::wareki::format_seireki(d),
+        ..date_view(d)
     }
 }
 
@@ -1141,7 +1161,10 @@ impl From<&Person> for PersonView {
             name: name_view(&p.name),
             furigana: kana_view(&p.furigana),
             has_variation_sequence: p.name.has_variation_sequence(),
-            birth_date: date_view(p.birth_date),
+            birth_date: DateView {
+                shown: p.birth_date_shown().unwrap_or_default(),
+                ..date_view(p.birth_date)
+            },
             sex: p.sex.label().into(),
             relationship: p.relationship.label(),
             address: address_view(&p.address),
@@ -1161,7 +1184,7 @@ impl From<&Person> for PersonView {
                 category: f.category.label().into(),
                 status: f.status.map(|s| s.label().into()),
                 period: f.period.clone(),
-                expires_on: f.expires_on.map(date_view),
+                expires_on: f.expires_on.map(seireki_view),
                 card_number: f.card_number.clone(),
                 alias: f.alias.as_ref().map(|a| name_view(&a.name)),
                 alias_furigana: f

@@ -251,14 +251,14 @@ async function searchScreen(main, q) {
         h('thead', {}, h('tr', {}, ['氏名', '振り仮名', '生年月日', '性別', '住所', '状態'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, hits.map((p) => h('tr', {},
           h('td', {}, h('a', { href: `#/person/${p.id}` }, p.name.full), badges(p)),
-          h('td', {}, p.furigana.full), h('td', {}, p.birth_date.wareki), h('td', {}, p.sex),
+          h('td', {}, p.furigana.full), h('td', {}, p.birth_date.shown), h('td', {}, p.sex),
           h('td', {}, p.address.line), h('td', {}, p.status.state))))));
 }
 
 // ---------- a resident, the household, the history ----------
 function recordList(p) {
   const rows = [
-    ['氏名', [p.name.full, ...badges(p)]], ['振り仮名', p.furigana.full], ['生年月日', p.birth_date.wareki],
+    ['氏名', [p.name.full, ...badges(p)]], ['振り仮名', p.furigana.full], ['生年月日', p.birth_date.shown],
     ['性別', p.sex], ['続柄', p.relationship], ['住所', p.address.line], ['状態', p.status.state + (p.status.removed_on ? ` ${p.status.removed_on.wareki} ${p.status.reason || ''}` : '')],
     ['住民となった年月日', p.became_resident_on.wareki], ['住所を定めた年月日', p.address_since.wareki],
     ['転入前住所', p.moved_in && p.moved_in.previous_address ? p.moved_in.previous_address.line : ''],
@@ -306,7 +306,7 @@ async function personScreen(main, id, q) {
         hh.ok ? [h('p', {}, `住所: ${hh.data.address.line}`),
           hh.data.head_id == null && !hh.data.dissolved_on ? banner('warning', '世帯主がいません', ' この世帯には世帯主がいません。世帯主変更を行ってください。') : null,
           h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['氏名', '続柄', '生年月日'].map((t) => h('th', { scope: 'col' }, t)))),
-            h('tbody', {}, members.map((m) => h('tr', {}, h('td', {}, h('a', { href: `#/person/${m.id}` }, m.name.full), badges(m)), h('td', {}, m.relationship), h('td', {}, m.birth_date.wareki)))))]
+            h('tbody', {}, members.map((m) => h('tr', {}, h('td', {}, h('a', { href: `#/person/${m.id}` }, m.name.full), badges(m)), h('td', {}, m.relationship), h('td', {}, m.birth_date.shown)))))]
           : h('p', {}, '世帯を表示できません'),
         h('h2', {}, '異動履歴'),
         h('ol', { class: 'timeline', 'aria-label': '異動履歴(新しい順)' }, entries.map((e) => h('li', {},
@@ -1103,7 +1103,7 @@ async function awaitingScreen(main) {
       h('table', { class: 'table' },
         h('thead', {}, h('tr', {}, ['氏名', '生年月日', '転出予定日', '転出先(予定)', '消除日'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, rows.map((p) => h('tr', {},
-          h('td', {}, h('a', { href: `#/person/${p.id}` }, p.name.full), badges(p)), h('td', {}, p.birth_date.wareki),
+          h('td', {}, h('a', { href: `#/person/${p.id}` }, p.name.full), badges(p)), h('td', {}, p.birth_date.shown),
           h('td', {}, p.status.moved_out ? p.status.moved_out.planned_on.wareki : ''),
           h('td', {}, p.status.moved_out ? p.status.moved_out.planned_destination.line : ''),
           h('td', {}, p.status.removed_on ? p.status.removed_on.wareki : ''))))));

@@ -234,6 +234,7 @@ pub fn japanese(
         name: ok(PersonName::parse(name.0, name.1)),
         furigana: ok(Furigana::parse(kana.0, kana.1)),
         birth_date: d(birth),
+        birth_date_text: None,
         sex: ok(Sex::parse(sex)),
         relationship: ok(Relationship::parse(rel)),
         honseki: Some(ok(Honseki::parse(
@@ -261,6 +262,7 @@ pub fn foreigner(
         name: ok(PersonName::parse(name, "")),
         furigana: ok(Furigana::parse(kana, "")),
         birth_date: d(birth),
+        birth_date_text: None,
         sex: ok(Sex::parse(sex)),
         relationship: ok(Relationship::parse(rel)),
         honseki: None,

@@ -838,7 +838,7 @@ pub async fn birth_and_death(s: TestStore) {
     let r = c
         .record(
             Change::Birth {
-                person: as_head,
+                person: Box::new(as_head),
                 household: f.household,
             },
             "2026-08-01",
@@ -849,7 +849,7 @@ pub async fn birth_and_death(s: TestStore) {
     let r = c
         .record(
             Change::Birth {
-                person: baby.clone(),
+                person: Box::new(baby.clone()),
                 household: f.household,
             },
             "2026-08-02",
@@ -859,7 +859,7 @@ pub async fn birth_and_death(s: TestStore) {
     assert_eq!(code(&r), "E-IDO-024");
     ok(c.record(
         Change::Birth {
-            person: baby,
+            person: Box::new(baby),
             household: f.household,
         },
         "2026-08-01",
@@ -1357,7 +1357,7 @@ pub async fn concurrent_clerks_conflict(s: TestStore) {
             clerk
                 .record(
                     Change::Birth {
-                        person: baby,
+                        person: Box::new(baby),
                         household,
                     },
                     "2026-09-01",
@@ -1751,7 +1751,7 @@ pub async fn households_without_a_head(s: TestStore) {
     let baby_id = baby.id;
     ok(c.record(
         Change::Birth {
-            person: baby,
+            person: Box::new(baby),
             household: f.household,
         },
         "2026-05-10",

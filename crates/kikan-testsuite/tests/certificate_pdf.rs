@@ -42,6 +42,7 @@ fn person(
         name: PersonName::parse(family, given).expect("name"),
         furigana: Furigana::parse(kana.0, kana.1).expect("kana"),
         birth_date: d(birth),
+        birth_date_text: None,
         sex,
         household_id: HouseholdId(1),
         relationship: rel,
@@ -201,7 +202,8 @@ fn resident_copy_household_layout_prints_the_defaults_and_omits_the_rest() {
             "カサイツジオ",
             "昭和55年2月29日",
             "昭和57年7月7日",
-            "平成11年5月1日",
+            // A foreign resident's 生年月日 in 西暦, never 和暦 (1.1.9).
+            "1999年5月1日",
             "住民となった年月日",
             "令和6年4月1日",
             "住所を定めた年月日",
@@ -220,6 +222,7 @@ fn resident_copy_household_layout_prints_the_defaults_and_omits_the_rest() {
     );
     // Omitted by default: 本籍, 続柄 values, 住民票コード, 個人番号, 在留資格 and card.
     for absent in [
+        "平成11年5月1日",
         "東京都千代田区霞が関一丁目1番筆頭者",
         "123456789018",
         "12345678906",
@@ -490,4 +493,37 @@ fn a_preview_is_marked_and_carries_no_serial() {
     // The same content and stamp draw the same bytes (the register keeps the hash).
     let again = render(&font(), &content, &preview).expect("render");
     assert_eq!(again.sha256(), r.sha256());
+}
+
+/// 生年月日 printed as the record keeps it (1.1.8, 1.1.9): a 不詳日 as its text, a day not
+/// on the calendar as written; never the internal date.
+#[test]
+fn a_birth_date_of_unknown_day_prints_as_recorded() {
+    let mut subjects = household();
+    subjects.truncate(2);
+    subjects[1].person.birth_date = d("1945-01-01");
+    subjects[1].person.birth_date_text = Some("昭和20年頃".into());
+    let req = request(CertificateKind::ResidentCopy, Layout::Individual, &[2]);
+    let content = make(&req, &subjects[1..2], Some(&subjects[0].person)).expect("content");
+    let r = render(&font(), &content, &stamp()).expect("render");
+    let text = squeezed(&pdftotext(&r.pdf, "unknown-day"));
+    has_all(&text, &["生年月日", "昭和20年頃"]);
+    assert!(
+        !text.contains(&squeezed("昭和20年1月1日")),
+        "the internal date printed"
+    );
+    // A foreign resident's 在留期間の満了の日, like the 生年月日, in 西暦 (1.1.9).
+    let subjects = household();
+    let mut req = request(CertificateKind::ResidentCopy, Layout::Individual, &[3]);
+    req.items = vec![Item::ResidenceDetails];
+    req.requester = RequesterInfo {
+        kind: Some(RequesterKind::Himself),
+        person_id: Some(PersonId(3)),
+        ..RequesterInfo::default()
+    };
+    let content = make(&req, &subjects[2..3], Some(&subjects[2].person)).expect("content");
+    let r = render(&font(), &content, &stamp()).expect("render");
+    let text = squeezed(&pdftotext(&r.pdf, "foreign-dates"));
+    has_all(&text, &["満了日2027年3月31日", "1999年5月1日"]);
+    assert!(!text.contains(&squeezed("令和9年3月31日")));
 }

@@ -141,6 +141,69 @@ async fn family_life(mut app: TestApp) {
         .get(&format!("/api/v1/tenants/141003/households/{hid}"))
         .await;
     assert_eq!(same["members"].as_array().map(Vec::len), Some(4));
+    // 生年月日 as the standard allows it (1.1.8): a 不詳日 and a day not on the calendar are
+    // kept as written beside a sortable date; a bare 年月 is refused at its field.
+    let (status, err) = app
+        .post(
+            "/api/v1/tenants/141003/changes",
+            json!({"effective_on": "2026-04-02", "notified_on": "2026-04-03",
+                "change": {"type": "move_in",
+                    "persons": [person("髙橋", "ツル", ("タカハシ", "ツル"), "昭和20年3月", "女", "世帯主")],
+                    "address": {"place": "神奈川県横浜市中区本町一丁目", "banchi": "9番地"},
+                    "previous_address": {"place": "東京都千代田区千代田", "banchi": "1番1号"}}}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str(), err["field"].as_str()),
+        (
+            422,
+            Some("E-DATE-001"),
+            Some("change.persons[0].birth_date")
+        ),
+        "{err}"
+    );
+    let v = app
+        .change(
+            json!({"effective_on": "2026-04-02", "notified_on": "2026-04-03",
+            "change": {"type": "move_in",
+                "persons": [
+                    person("髙橋", "ツル", ("タカハシ", "ツル"), "昭和20年頃", "女", "世帯主"),
+                    person("髙橋", "ハル", ("タカハシ", "ハル"), "平成3年2月29日", "女", "子")
+                ],
+                "address": {"place": "神奈川県横浜市中区本町一丁目", "banchi": "9番地"},
+                "previous_address": {"place": "東京都千代田区千代田", "banchi": "1番1号"}}}),
+        )
+        .await;
+    let tsuru_hid = v["household_ids"][0].as_i64().unwrap_or_default();
+    let (_, th) = app
+        .get(&format!("/api/v1/tenants/141003/households/{tsuru_hid}"))
+        .await;
+    let shown: Vec<(String, String)> = th["members"]
+        .as_array()
+        .map(|m| {
+            m.iter()
+                .map(|p| {
+                    (
+                        p["birth_date"]["shown"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string(),
+                        p["birth_date"]["iso"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        shown,
+        vec![
+            ("昭和20年頃".to_string(), "1945-01-01".to_string()),
+            ("平成3年2月29日".to_string(), "1991-02-28".to_string())
+        ]
+    );
 
     // 転居 of the whole household.
     let version = h["version"].as_u64().unwrap_or_default();
@@ -384,18 +447,18 @@ async fn family_life(mut app: TestApp) {
     let (_, residents) = app
         .get("/api/v1/tenants/141003/residents?as_of=2026-07-15")
         .await;
-    assert_eq!(residents.as_array().map(Vec::len), Some(5));
+    assert_eq!(residents.as_array().map(Vec::len), Some(7));
     // Search, with removed records only when asked.
     let (_, hits) = app
         .get("/api/v1/tenants/141003/search?name=%E9%AB%98%E6%A9%8B")
         .await;
     assert_eq!(
         hits.as_array().map(Vec::len),
-        Some(1),
-        "only the son is still registered"
+        Some(3),
+        "of the family only the son is still registered (and ツル and ハル)"
     );
     let (_, hits) = app.get("/api/v1/tenants/141003/search?kana=%E3%81%9F%E3%81%8B%E3%81%AF%E3%81%97&include_removed=true").await;
-    assert_eq!(hits.as_array().map(Vec::len), Some(5));
+    assert_eq!(hits.as_array().map(Vec::len), Some(7));
     // 異動の取消し (4.6): the last entry (the 転出確定) undone on the son's 申出; the
     // number of a cancellation, or one not in the ledger, cannot be.
     let (_, ledger) = app.get("/api/v1/tenants/141003/ledger?after=0").await;
