@@ -405,6 +405,22 @@ try {
   await examiner.getByText('異動の取消し（修正）').first().waitFor();
   await shot(examiner, 'cancellation');
   log('異動の取消し of the correction from the history: the address is as before, both entries kept');
+  // 旧氏 (1.1.7): 記載 on a 請求, shown on the record and found by the search.
+  await examiner.getByRole('link', { name: 'その他の異動を受付' }).click();
+  await lab(examiner, '異動の種類').selectOption('former_surname_record');
+  await lab(examiner, '異動日').fill(today);
+  await lab(examiner, '届出日').fill(today);
+  await examiner.getByLabel('見本　一郎を対象にする').check();
+  await lab(examiner, '旧氏').fill('山田');
+  await lab(examiner, '旧氏の振り仮名').fill('ヤマダ');
+  await examiner.getByText('審査を経ずにこのまま確定する').click();
+  await examiner.getByRole('button', { name: '登録' }).click();
+  await examiner.getByText('異動を確定しました').waitFor();
+  await examiner.goto(personUrl);
+  await examiner.locator('.record').getByText('山田(ヤマダ)').waitFor();
+  await examiner.goto(`${base}/ui/#/search?former_surname=${encodeURIComponent('山田')}`);
+  await examiner.getByRole('link', { name: '見本　一郎' }).first().waitFor();
+  log('旧氏 recorded on a 請求: on the record with its reading, and found by the 旧氏 search');
 
   // 日次処理 (9.1): 審査 runs the daily work now; the run is listed with its outcome. The
   // 転入通知未着者一覧 (4.1.3.1.4) opens from the menu.

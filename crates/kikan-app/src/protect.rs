@@ -230,6 +230,7 @@ mod tests {
             previous_address_in_city: Some(address("横浜市中区本町二丁目", "3番地")),
             honseki: None,
             foreign: None,
+            former_surname: None,
             status: PersonStatus::MovingOut {
                 planned_on: day("2026-10-01"),
                 destination: address("東京都千代田区千代田", "1番"),

@@ -638,7 +638,13 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
     for item in items {
         let label = item.label();
         match item {
-            Item::Name => out.push(field(label, p.name.full(), false)),
+            Item::Name => {
+                out.push(field(label, p.name.full(), false));
+                // 旧氏 (1.1.7) is printed with the name where it is recorded.
+                if let Some(f) = &p.former_surname {
+                    out.push(field("旧氏", f.surname.full(), false));
+                }
+            }
             Item::Furigana => out.push(field(label, p.furigana.full(), false)),
             Item::BirthDate => out.push(field(label, p.birth_date_shown()?, false)),
             Item::Sex => out.push(field(label, p.sex.label().to_string(), false)),

@@ -139,6 +139,12 @@ pub enum DomainError {
     CancellationBlocked { seq: String },
     #[error("台帳番号{seq}の異動は取り消せません({reason})")]
     NotCancellable { seq: String, reason: &'static str },
+    #[error("{name}さんには旧氏が記載されていません")]
+    NoFormerSurname { name: String },
+    #[error("{name}さんには旧氏が記載されています(別の旧氏にするときは旧氏の変更としてください)")]
+    FormerSurnameExists { name: String },
+    #[error("旧氏は日本人住民についてのみ記載できます")]
+    FormerSurnameOnForeign,
     #[error("転居先が現住所と同じです(同じ番地の別の建物・部屋へは方書を変えて入力してください)")]
     SameAddress,
     #[error("「{item}」はこの記録にない項目のため修正できません")]
@@ -233,6 +239,9 @@ impl DomainError {
             DateBeforeBirth { .. } => "E-IDO-047",
             MoveOutDue { .. } => "E-IDO-048",
             SameAddress => "E-IDO-050",
+            NoFormerSurname { .. } => "E-IDO-056",
+            FormerSurnameExists { .. } => "E-IDO-057",
+            FormerSurnameOnForeign => "E-IDO-058",
             CancellationBlocked { .. } => "E-IDO-054",
             NotCancellable { .. } => "E-IDO-055",
             ReturningResident { .. } => "E-IDO-051",

@@ -353,6 +353,20 @@ pub enum Change {
     },
     /// 通称削除.
     AliasDeletion { person: PersonId },
+    /// 旧氏の記載 (1.1.7, j70), on a 請求 (the entry's `notified_on` is the 請求日).
+    FormerSurnameRecord {
+        person: PersonId,
+        surname: PersonName,
+        furigana: Option<Furigana>,
+    },
+    /// 旧氏の変更: another 旧氏 in place of the one recorded.
+    FormerSurnameChange {
+        person: PersonId,
+        surname: PersonName,
+        furigana: Option<Furigana>,
+    },
+    /// 旧氏の削除.
+    FormerSurnameDeletion { person: PersonId },
     /// 異動の取消し (4.6, j980): the records an entry wrote are put back as they were
     /// before it, as a new entry; those it brought in leave the register. Refused when a
     /// later entry changed one of them.
@@ -439,7 +453,10 @@ impl Change {
             | Change::ResidenceStatusChange { .. }
             | Change::ForeignRemoval { .. }
             | Change::AliasRecord { .. }
-            | Change::AliasDeletion { .. } => vec![],
+            | Change::AliasDeletion { .. }
+            | Change::FormerSurnameRecord { .. }
+            | Change::FormerSurnameChange { .. }
+            | Change::FormerSurnameDeletion { .. } => vec![],
         }
     }
 
@@ -482,6 +499,9 @@ impl Change {
             | Change::ForeignRemoval { .. }
             | Change::AliasRecord { .. }
             | Change::AliasDeletion { .. }
+            | Change::FormerSurnameRecord { .. }
+            | Change::FormerSurnameChange { .. }
+            | Change::FormerSurnameDeletion { .. }
             | Change::Cancellation { .. } => (vec![], vec![]),
         }
     }
@@ -530,6 +550,9 @@ impl Change {
             Change::ForeignRemoval { .. } => ChangeReason::ForeignRemoval,
             Change::AliasRecord { .. } => ChangeReason::AliasRecord,
             Change::AliasDeletion { .. } => ChangeReason::AliasDeletion,
+            Change::FormerSurnameRecord { .. } => ChangeReason::FormerSurnameRecord,
+            Change::FormerSurnameChange { .. } => ChangeReason::FormerSurnameChange,
+            Change::FormerSurnameDeletion { .. } => ChangeReason::FormerSurnameDeletion,
             Change::Cancellation { kind, .. } => match kind {
                 CancellationKind::Increase => ChangeReason::CancellationIncrease,
                 CancellationKind::Decrease => ChangeReason::CancellationDecrease,
@@ -628,7 +651,10 @@ impl Change {
             Change::Correction { person, .. }
             | Change::ResidenceStatusChange { person, .. }
             | Change::AliasRecord { person, .. }
-            | Change::AliasDeletion { person } => (vec![*person], vec![]),
+            | Change::AliasDeletion { person }
+            | Change::FormerSurnameRecord { person, .. }
+            | Change::FormerSurnameChange { person, .. }
+            | Change::FormerSurnameDeletion { person } => (vec![*person], vec![]),
             Change::Cancellation {
                 persons,
                 households,

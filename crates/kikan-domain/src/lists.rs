@@ -62,6 +62,8 @@ closed_list!(
         ClericalCorrection => "誤記修正",
         ResidenceStatusChange => "在留資格等変更", ForeignRemoval => "法第30条の50による消除",
         AliasRecord => "通称記載", AliasDeletion => "通称削除",
+        FormerSurnameRecord => "旧氏の記載", FormerSurnameChange => "旧氏の変更",
+        FormerSurnameDeletion => "旧氏の削除",
         CancellationIncrease => "異動の取消し（増）", CancellationDecrease => "異動の取消し（減）",
         CancellationCorrection => "異動の取消し（修正）",
     }

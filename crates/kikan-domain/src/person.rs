@@ -130,6 +130,15 @@ impl Honseki {
     }
 }
 
+/// 旧氏: a former surname recorded on request (住基法施行令30条の13), printed beside the
+/// name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormerSurname {
+    pub surname: PersonName,
+    pub furigana: Option<Furigana>,
+    pub recorded_on: NaiveDate,
+}
+
 /// 通称: a registered alias of a foreign resident (住基法施行令30条の16).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Alias {
@@ -292,6 +301,9 @@ pub struct Person {
     pub previous_address_in_city: Option<Address>,
     pub honseki: Option<Honseki>,
     pub foreign: Option<ForeignDetails>,
+    /// 旧氏 (1.1.7) and its フリガナ, with the day it was recorded or last changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub former_surname: Option<FormerSurname>,
     pub status: PersonStatus,
     /// The effective date of the latest change to this record.
     pub last_change_on: NaiveDate,

@@ -10,8 +10,8 @@ use crate::ledger::{
 };
 use crate::lists::{Relationship, RemovalReason};
 use crate::person::{
-    Address, ForeignDetails, Household, HouseholdId, MoveInNotice, MoveInRecord, MoveOutRecord,
-    PastAlias, Person, PersonId, PersonStatus,
+    Address, ForeignDetails, FormerSurname, Household, HouseholdId, MoveInNotice, MoveInRecord,
+    MoveOutRecord, PastAlias, Person, PersonId, PersonStatus,
 };
 use crate::{Alias, DomainError};
 use chrono::NaiveDate;
@@ -482,6 +482,7 @@ impl Work<'_> {
             previous_address_in_city: None,
             honseki: d.honseki.clone(),
             foreign: d.foreign.clone(),
+            former_surname: None,
             status: PersonStatus::Active,
             last_change_on: self.on,
             // A 再転入者's record continues its 除票's versions.
@@ -1047,6 +1048,48 @@ impl Work<'_> {
                 households,
                 ..
             } => self.cancel(*cancelled, persons, households),
+            Change::FormerSurnameRecord {
+                person,
+                surname,
+                furigana,
+            }
+            | Change::FormerSurnameChange {
+                person,
+                surname,
+                furigana,
+            } => {
+                let is_record = matches!(entry.change, Change::FormerSurnameRecord { .. });
+                let p = self.check_present(*person)?;
+                let name = p.name.full();
+                if p.foreign.is_some() {
+                    return Err(DomainError::FormerSurnameOnForeign);
+                }
+                match (&p.former_surname, is_record) {
+                    (Some(_), true) => return Err(DomainError::FormerSurnameExists { name }),
+                    (None, false) => return Err(DomainError::NoFormerSurname { name }),
+                    (Some(old), false) if old.surname == *surname && old.furigana == *furigana => {
+                        return Err(DomainError::CorrectionNoop);
+                    }
+                    _ => {}
+                }
+                let on = self.on;
+                self.person_mut(*person)?.former_surname = Some(FormerSurname {
+                    surname: surname.clone(),
+                    furigana: furigana.clone(),
+                    recorded_on: on,
+                });
+                Ok(())
+            }
+            Change::FormerSurnameDeletion { person } => {
+                let p = self.check_present(*person)?;
+                if p.former_surname.is_none() {
+                    return Err(DomainError::NoFormerSurname {
+                        name: p.name.full(),
+                    });
+                }
+                self.person_mut(*person)?.former_surname = None;
+                Ok(())
+            }
         }
     }
 

@@ -369,6 +369,21 @@ pub enum ChangeIn {
     },
     /// 通称削除.
     AliasDeletion { person_id: i64 },
+    /// 旧氏の記載 (1.1.7), on a 請求: `notified_on` is the 請求日.
+    FormerSurnameRecord {
+        person_id: i64,
+        surname: String,
+        /// フリガナ of the 旧氏 (any kana form).
+        furigana: Option<String>,
+    },
+    /// 旧氏の変更.
+    FormerSurnameChange {
+        person_id: i64,
+        surname: String,
+        furigana: Option<String>,
+    },
+    /// 旧氏の削除.
+    FormerSurnameDeletion { person_id: i64 },
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -449,7 +464,10 @@ impl ChangeRequest {
             | ChangeIn::ResidenceStatusChange { .. }
             | ChangeIn::ForeignRemoval { .. }
             | ChangeIn::AliasRecord { .. }
-            | ChangeIn::AliasDeletion { .. } => {}
+            | ChangeIn::AliasDeletion { .. }
+            | ChangeIn::FormerSurnameRecord { .. }
+            | ChangeIn::FormerSurnameChange { .. }
+            | ChangeIn::FormerSurnameDeletion { .. } => {}
         }
         self
     }
@@ -701,6 +719,39 @@ impl ChangeIn {
             ChangeIn::AliasDeletion { person_id } => Change::AliasDeletion {
                 person: PersonId(*person_id),
             },
+            ChangeIn::FormerSurnameRecord {
+                person_id,
+                surname,
+                furigana,
+            }
+            | ChangeIn::FormerSurnameChange {
+                person_id,
+                surname,
+                furigana,
+            } => {
+                let surname = at(PersonName::parse(surname, ""), "change.surname")?;
+                let furigana = furigana
+                    .as_deref()
+                    .map(|f| at(Furigana::parse(f, ""), "change.furigana"))
+                    .transpose()?;
+                let person = PersonId(*person_id);
+                if matches!(self, ChangeIn::FormerSurnameRecord { .. }) {
+                    Change::FormerSurnameRecord {
+                        person,
+                        surname,
+                        furigana,
+                    }
+                } else {
+                    Change::FormerSurnameChange {
+                        person,
+                        surname,
+                        furigana,
+                    }
+                }
+            }
+            ChangeIn::FormerSurnameDeletion { person_id } => Change::FormerSurnameDeletion {
+                person: PersonId(*person_id),
+            },
         })
     }
 }
@@ -942,6 +993,13 @@ pub struct MoveInView {
 /// A resident's record (住民票, or 除票 when `register` is B). The 個人番号 is never
 /// returned here.
 #[derive(Debug, Serialize, ToSchema)]
+pub struct FormerSurnameView {
+    pub surname: String,
+    pub furigana: Option<String>,
+    pub recorded_on: DateView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PersonView {
     pub id: i64,
     pub household_id: i64,
@@ -950,6 +1008,9 @@ pub struct PersonView {
     pub status: StatusView,
     pub name: NameView,
     pub furigana: NameView,
+    /// 旧氏 (1.1.7) and its フリガナ, where recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub former_surname: Option<FormerSurnameView>,
     /// The name holds an ideographic variation sequence.
     pub has_variation_sequence: bool,
     pub birth_date: DateView,
@@ -1160,6 +1221,11 @@ impl From<&Person> for PersonView {
             status,
             name: name_view(&p.name),
             furigana: kana_view(&p.furigana),
+            former_surname: p.former_surname.as_ref().map(|f| FormerSurnameView {
+                surname: f.surname.full(),
+                furigana: f.furigana.as_ref().map(|k| k.full()),
+                recorded_on: date_view(f.recorded_on),
+            }),
             has_variation_sequence: p.name.has_variation_sequence(),
             birth_date: DateView {
                 shown: p.birth_date_shown().unwrap_or_default(),

@@ -51,6 +51,9 @@ fn search_detail(q: &SearchQuery) -> String {
     if let Some(v) = &q.juminhyo_code {
         parts.push(format!("住民票コード={v}"));
     }
+    if let Some(v) = &q.former_surname {
+        parts.push(format!("旧氏={v}"));
+    }
     if q.individual_number.is_some() {
         // The number itself stays out of the log: the hits identify the person.
         parts.push("個人番号=(指定あり)".into());
@@ -394,6 +397,8 @@ pub struct SearchParams {
     pub juminhyo_code: Option<String>,
     /// 個人番号 (12 digits): found by its blind index; the number is never stored in the clear.
     pub individual_number: Option<String>,
+    /// 旧氏の前方一致 (1.1.7); variant kanji match as the name.
+    pub former_surname: Option<String>,
     /// Include removed records (除票).
     #[serde(default)]
     pub include_removed: bool,
@@ -422,6 +427,7 @@ pub async fn search(
         address: p.address,
         juminhyo_code: p.juminhyo_code,
         individual_number: p.individual_number,
+        former_surname: p.former_surname,
         include_removed: p.include_removed,
         limit: p.limit.unwrap_or(50),
     };
@@ -431,7 +437,8 @@ pub async fn search(
         && keys.birth_date.is_none()
         && keys.address_part.is_none()
         && keys.juminhyo_code.is_none()
-        && keys.individual_number.is_none();
+        && keys.individual_number.is_none()
+        && keys.former_prefix.is_none();
     if empty {
         return Err(ApiError::from(DomainError::Missing {
             field: "検索条件"

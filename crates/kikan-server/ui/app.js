@@ -228,7 +228,8 @@ async function searchScreen(main, q) {
       field('生年月日', text('birth_date', 'birth_date', { value: q.get('birth_date') || '' }), { hint: '例: 昭和55年4月1日、S55.4.1、1980-04-01' })),
     h('div', { class: 'row' },
       field('住所', text('address', 'address', { value: q.get('address') || '' }), { hint: '住所の一部' }),
-      field('住民票コード', text('juminhyo_code', 'juminhyo_code', { value: q.get('juminhyo_code') || '', inputmode: 'numeric' }), { hint: '11桁' })),
+      field('住民票コード', text('juminhyo_code', 'juminhyo_code', { value: q.get('juminhyo_code') || '', inputmode: 'numeric' }), { hint: '11桁' }),
+      field('旧氏', text('former_surname', 'former_surname', { value: q.get('former_surname') || '' }), { hint: '前方一致' })),
     checkbox('include_removed', '除票も含める', 'true', q.get('include_removed') === 'true'),
     h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '検索')));
   const results = h('div', { id: 'results', 'aria-live': 'polite' });
@@ -236,7 +237,7 @@ async function searchScreen(main, q) {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const p = new URLSearchParams();
-    for (const k of ['kana', 'name', 'birth_date', 'address', 'juminhyo_code']) if (v(form, k)) p.set(k, v(form, k));
+    for (const k of ['kana', 'name', 'birth_date', 'address', 'juminhyo_code', 'former_surname']) if (v(form, k)) p.set(k, v(form, k));
     if (form.elements.include_removed.checked) p.set('include_removed', 'true');
     location.hash = `#/search?${p}`;
   });
@@ -258,7 +259,8 @@ async function searchScreen(main, q) {
 // ---------- a resident, the household, the history ----------
 function recordList(p) {
   const rows = [
-    ['氏名', [p.name.full, ...badges(p)]], ['振り仮名', p.furigana.full], ['生年月日', p.birth_date.shown],
+    ['氏名', [p.name.full, ...badges(p)]], ['振り仮名', p.furigana.full],
+    ...(p.former_surname ? [['旧氏', `${p.former_surname.surname}${p.former_surname.furigana ? `(${p.former_surname.furigana})` : ''}`]] : []), ['生年月日', p.birth_date.shown],
     ['性別', p.sex], ['続柄', p.relationship], ['住所', p.address.line], ['状態', p.status.state + (p.status.removed_on ? ` ${p.status.removed_on.wareki} ${p.status.reason || ''}` : '')],
     ['住民となった年月日', p.became_resident_on.wareki], ['住所を定めた年月日', p.address_since.wareki],
     ['転入前住所', p.moved_in && p.moved_in.previous_address ? p.moved_in.previous_address.line : ''],
@@ -471,6 +473,7 @@ const HOUSEHOLD_CHANGES = [
   ['composition_change', '世帯構成変更(選んだ人を他の世帯へ)'], ['birth', '出生'], ['death', '死亡'],
   ['ex_officio_removal', '職権消除'], ['correction', '修正(職権修正・軽微な修正・誤記修正)'], ['residence_status_change', '在留資格等の変更(法第30条の50)'],
   ['foreign_removal', '法第30条の50による消除'], ['alias_record', '通称の記載'], ['alias_deletion', '通称の削除'],
+  ['former_surname_record', '旧氏の記載'], ['former_surname_change', '旧氏の変更'], ['former_surname_deletion', '旧氏の削除'],
 ];
 // 修正 (4.2.3): every item the record keeps, as 職権修正, 軽微な修正 (氏名・住所 only) or 誤記修正.
 const CORRECTABLE = [['address', '住所(方書・郵便番号を含む。世帯全員)'], ['name', '氏名'], ['furigana', '振り仮名'], ['birth_date', '生年月日'], ['sex', '性別'],
@@ -543,6 +546,11 @@ async function householdChangeScreen(main, q) {
         field('満了日', text('expires_on', 'change.expires_on')), field('在留カード等番号', text('card_number', 'change.card_number'))));
     }
     if (t === 'foreign_removal') parts.push(field('消除事由', select('reason', ['出国', '在留期間満了', '在留資格取消', '退去強制', '日本国籍取得'], 'change.reason'), { required: true }));
+    if (t === 'former_surname_record' || t === 'former_surname_change') {
+      parts.push(h('div', { class: 'row' },
+        field('旧氏', text('surname', 'change.surname'), { required: true, hint: '請求日は届出日欄に入力' }),
+        field('旧氏の振り仮名', text('surname_kana', 'change.furigana'))));
+    }
     if (t === 'alias_record') {
       parts.push(h('div', { class: 'row' },
         field('通称(氏)', text('alias_family', 'change.alias'), { required: true }), field('通称(名)', text('alias_given', 'change.alias.given')),
@@ -590,6 +598,9 @@ async function householdChangeScreen(main, q) {
       change = { type: t, person_id: targets[0], alias: { family: v(form, 'alias_family'), given: v(form, 'alias_given') },
         furigana: v(form, 'alias_kana_family') ? { family: v(form, 'alias_kana_family'), given: v(form, 'alias_kana_given') } : undefined };
     } else if (t === 'alias_deletion') change = { type: t, person_id: targets[0] };
+    else if (t === 'former_surname_record' || t === 'former_surname_change') {
+      change = { type: t, person_id: targets[0], surname: v(form, 'surname'), furigana: opt(v(form, 'surname_kana')) };
+    } else if (t === 'former_surname_deletion') change = { type: t, person_id: targets[0] };
     else change = { type: t, person_id: targets[0], succession };
     if (change.person_id === undefined && 'person_id' in change) {
       // Nobody chosen: say so at the member list, like any other error.
@@ -603,7 +614,7 @@ async function householdChangeScreen(main, q) {
 }
 
 // ---------- 審査 ----------
-const KINDS = { move_in: '転入', foreign_removal: '法第30条の50による消除', residence_status_change: '在留資格等の変更', alias_record: '通称の記載', alias_deletion: '通称の削除', relocation: '転居', move_out: '転出', move_out_confirmed: '転出確定', household_split: '世帯分離', household_merge: '世帯合併', head_change: '世帯主変更', composition_change: '世帯構成変更', birth: '出生', death: '死亡', ex_officio_removal: '職権消除', correction: '職権修正' };
+const KINDS = { move_in: '転入', foreign_removal: '法第30条の50による消除', residence_status_change: '在留資格等の変更', alias_record: '通称の記載', alias_deletion: '通称の削除', former_surname_record: '旧氏の記載', former_surname_change: '旧氏の変更', former_surname_deletion: '旧氏の削除', relocation: '転居', move_out: '転出', move_out_confirmed: '転出確定', household_split: '世帯分離', household_merge: '世帯合併', head_change: '世帯主変更', composition_change: '世帯構成変更', birth: '出生', death: '死亡', ex_officio_removal: '職権消除', correction: '職権修正' };
 
 function draftSummary(d) {
   const c = d.request.change || {};

@@ -656,6 +656,10 @@ impl<E: Engine> Store for SqlStore<E> {
             let (a, b) = (q.param(p), q.param(prefix_end(p)));
             cond.push_str(&format!(" AND name_key >= {a} AND name_key < {b}"));
         }
+        if let Some(p) = &k.former_prefix {
+            let (a, b) = (q.param(p), q.param(prefix_end(p)));
+            cond.push_str(&format!(" AND former_key >= {a} AND former_key < {b}"));
+        }
         if let Some(d) = k.birth_date {
             cond.push_str(&format!(" AND birth_date = {}", q.param(d)));
         }
@@ -1880,7 +1884,7 @@ impl<E: Engine> Store for SqlStore<E> {
         let t = key(tenant);
         let q = Q::new(
             "SELECT version, register, household_id, kana_key, name_key, birth_date, address_line,
-                juminhyo_code, data, moving_out_on
+                juminhyo_code, data, moving_out_on, former_key
              FROM persons WHERE tenant_id = $1 AND person_id > $2 ORDER BY person_id LIMIT $3",
         )
         .arg(&t)
@@ -1900,6 +1904,7 @@ impl<E: Engine> Store for SqlStore<E> {
                     juminhyo_code: r.get("juminhyo_code")?,
                     version: r.get("version")?,
                     moving_out_on: r.get("moving_out_on")?,
+                    former_key: r.get("former_key")?,
                 };
                 Ok((ix, self.person(&t, r)?))
             })

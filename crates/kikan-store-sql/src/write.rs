@@ -156,12 +156,12 @@ async fn write_change(
         let ix = &p.index;
         let q = if ix.version == 1 {
             "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key,
-                birth_date, address_line, juminhyo_code, data, number_index, moving_out_on)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)"
+                birth_date, address_line, juminhyo_code, data, number_index, moving_out_on, former_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14)"
         } else {
             "UPDATE persons SET version = $3, register = $4, household_id = $5, kana_key = $6, name_key = $7,
                 birth_date = $8, address_line = $9, juminhyo_code = $10, data = $11::jsonb, number_index = $12,
-                moving_out_on = $13
+                moving_out_on = $13, former_key = $14
              WHERE tenant_id = $1 AND person_id = $2 AND version = $3 - 1"
         };
         let done = tx
@@ -179,7 +179,8 @@ async fn write_change(
                     .arg(&ix.juminhyo_code)
                     .arg(&p.json)
                     .arg(&p.number_index)
-                    .arg(ix.moving_out_on),
+                    .arg(ix.moving_out_on)
+                    .arg(&ix.former_key),
             )
             .await
             .map_err(|e| e.or_unique(StoreError::Conflict))?;
@@ -437,6 +438,7 @@ pub async fn bulk_insert(
             "data",
             "number_index",
             "moving_out_on",
+            "former_key",
         ],
         &[10],
         &rows.persons,
@@ -456,6 +458,7 @@ pub async fn bulk_insert(
                 json.into(),
                 number.into(),
                 r.index.moving_out_on.into(),
+                (&r.index.former_key).into(),
             ]
         },
         || StoreError::Conflict,

@@ -67,6 +67,8 @@ pub struct PersonIndex {
     /// The 転出予定日 of a 転出 the 転入通知 has not confirmed: one still on the register
     /// (転出予定), or removed on that date and awaiting the notice (転入通知未着).
     pub moving_out_on: Option<NaiveDate>,
+    /// The search key of the 旧氏, where one is recorded.
+    pub former_key: Option<String>,
 }
 
 impl PersonIndex {
@@ -91,6 +93,7 @@ impl PersonIndex {
                 } if m.notice.is_none() => Some(m.planned_on),
                 _ => None,
             },
+            former_key: p.former_surname.as_ref().map(|f| f.surname.key()),
         }
     }
 }
@@ -151,6 +154,8 @@ pub struct SearchQuery {
     pub juminhyo_code: Option<String>,
     /// The 個人番号 (found by its blind index; never stored in the clear).
     pub individual_number: Option<String>,
+    /// Prefix of the 旧氏, variant-folded as the name.
+    pub former_surname: Option<String>,
     /// Include removed records (除票).
     pub include_removed: bool,
     pub limit: u32,
@@ -166,6 +171,7 @@ pub struct SearchKeys {
     pub juminhyo_code: Option<String>,
     /// The 個人番号 as typed (the engine compares its blind index).
     pub individual_number: Option<String>,
+    pub former_prefix: Option<String>,
     pub include_removed: bool,
     pub limit: u32,
 }
@@ -199,6 +205,11 @@ impl SearchQuery {
                 .individual_number
                 .as_deref()
                 .map(|s| s.chars().filter(char::is_ascii_digit).collect::<String>())
+                .and_then(nonempty),
+            former_prefix: self
+                .former_surname
+                .as_deref()
+                .map(kikan_domain::names::kanji_key)
                 .and_then(nonempty),
             include_removed: self.include_removed,
             limit: self.limit.clamp(1, 1000),

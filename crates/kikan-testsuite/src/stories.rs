@@ -2891,3 +2891,160 @@ pub async fn cancellations(s: TestStore) {
     );
     ok(check(&*c.store, c.tenant).await);
 }
+
+/// 旧氏 (1.1.7, j70): 記載, 変更 and 削除 on a 請求, with its フリガナ and history; refused
+/// twice, without one, or for a foreign resident, nothing changed.
+pub async fn former_surnames(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    let surname = |n: &str, k: &str| {
+        (
+            ok(PersonName::parse(n, "")),
+            Some(ok(Furigana::parse(k, ""))),
+        )
+    };
+    let (sato, sato_kana) = surname("佐藤", "さとう");
+    let r = ok(c
+        .record(
+            Change::FormerSurnameRecord {
+                person: f.wife,
+                surname: sato.clone(),
+                furigana: sato_kana.clone(),
+            },
+            "2026-05-01",
+            "2026-05-01",
+        )
+        .await);
+    assert_eq!(r.entry.reason(), ChangeReason::FormerSurnameRecord);
+    let kept = c.person(f.wife).await.former_surname;
+    assert_eq!(
+        kept.as_ref().map(|k| k.surname.full()),
+        Some("佐藤".to_string())
+    );
+    assert_eq!(
+        kept.and_then(|k| k.furigana).map(|k| k.full()),
+        Some("サトウ".to_string())
+    );
+    let twice = c
+        .record(
+            Change::FormerSurnameRecord {
+                person: f.wife,
+                surname: sato.clone(),
+                furigana: None,
+            },
+            "2026-05-02",
+            "2026-05-02",
+        )
+        .await;
+    assert_eq!(code(&twice), "E-IDO-057");
+    let (suzuki, suzuki_kana) = surname("鈴木", "スズキ");
+    let r = ok(c
+        .record(
+            Change::FormerSurnameChange {
+                person: f.wife,
+                surname: suzuki,
+                furigana: suzuki_kana,
+            },
+            "2026-06-01",
+            "2026-06-01",
+        )
+        .await);
+    assert_eq!(r.entry.reason(), ChangeReason::FormerSurnameChange);
+    // 旧氏 is a search key (2.1.3): the one recorded now, not the one before.
+    let by_former = |name: &str| SearchQuery {
+        former_surname: Some(name.into()),
+        limit: 10,
+        ..Default::default()
+    };
+    let found = ok(c.store.search(c.tenant, &by_former("鈴").keys()).await);
+    assert_eq!(found.iter().map(|p| p.id).collect::<Vec<_>>(), vec![f.wife]);
+    assert!(ok(c.store.search(c.tenant, &by_former("佐藤").keys()).await).is_empty());
+    let r = ok(c
+        .record(
+            Change::FormerSurnameDeletion { person: f.wife },
+            "2026-07-01",
+            "2026-07-01",
+        )
+        .await);
+    assert_eq!(r.entry.reason(), ChangeReason::FormerSurnameDeletion);
+    assert!(c.person(f.wife).await.former_surname.is_none());
+    let none = c
+        .record(
+            Change::FormerSurnameDeletion { person: f.wife },
+            "2026-07-02",
+            "2026-07-02",
+        )
+        .await;
+    assert_eq!(code(&none), "E-IDO-056");
+    let change_none = c
+        .record(
+            Change::FormerSurnameChange {
+                person: f.son,
+                surname: sato.clone(),
+                furigana: None,
+            },
+            "2026-07-02",
+            "2026-07-02",
+        )
+        .await;
+    assert_eq!(code(&change_none), "E-IDO-056");
+    // Its history: the three entries, the surnames as they were.
+    let history: Vec<ChangeReason> = ok(c.store.entries_for(c.tenant, Some(f.wife), None).await)
+        .iter()
+        .map(|e| e.reason())
+        .filter(|r| r.label().starts_with("旧氏"))
+        .collect();
+    assert_eq!(
+        history,
+        vec![
+            ChangeReason::FormerSurnameRecord,
+            ChangeReason::FormerSurnameChange,
+            ChangeReason::FormerSurnameDeletion
+        ]
+    );
+    let june = ok(c
+        .store
+        .person_as_of(c.tenant, f.wife, d("2026-06-15"))
+        .await)
+    .and_then(|p| p.former_surname)
+    .map(|k| k.surname.full());
+    assert_eq!(june, Some("鈴木".to_string()));
+    // Not for a foreign resident.
+    let mut v = foreigner(
+        "NGUYEN VAN AN",
+        "グエン ヴァン アン",
+        "1995-05-05",
+        "男",
+        "世帯主",
+        "技能",
+    );
+    v.id = kikan_app::ids::new_person_id();
+    let vid = v.id;
+    ok(c.record(
+        Change::MoveIn {
+            kind: MoveInKind::FromAbroad,
+            household: MoveInHousehold::New {
+                id: new_household_id(),
+            },
+            persons: vec![v],
+            address: addr("神奈川県横浜市中区山下町", "9番地", None),
+            previous_address: None,
+        },
+        "2026-04-10",
+        "2026-04-10",
+    )
+    .await);
+    let foreign = c
+        .record(
+            Change::FormerSurnameRecord {
+                person: vid,
+                surname: sato,
+                furigana: sato_kana,
+            },
+            "2026-07-03",
+            "2026-07-03",
+        )
+        .await;
+    assert_eq!(code(&foreign), "E-IDO-058");
+    ok(check(&*c.store, c.tenant).await);
+}

@@ -62,6 +62,7 @@ fn person(
             Honseki::parse("東京都千代田区霞が関一丁目1番", "葛󠄂西　辻󠄂男").expect("honseki"),
         ),
         foreign: None,
+        former_surname: None,
         status: PersonStatus::Active,
         last_change_on: d("2025-10-01"),
         version: 3,
@@ -503,11 +504,17 @@ fn a_birth_date_of_unknown_day_prints_as_recorded() {
     subjects.truncate(2);
     subjects[1].person.birth_date = d("1945-01-01");
     subjects[1].person.birth_date_text = Some("昭和20年頃".into());
+    // 旧氏 (1.1.7) is printed with the name.
+    subjects[1].person.former_surname = Some(kikan_domain::person::FormerSurname {
+        surname: PersonName::parse("佐藤", "").expect("surname"),
+        furigana: None,
+        recorded_on: d("2026-05-01"),
+    });
     let req = request(CertificateKind::ResidentCopy, Layout::Individual, &[2]);
     let content = make(&req, &subjects[1..2], Some(&subjects[0].person)).expect("content");
     let r = render(&font(), &content, &stamp()).expect("render");
     let text = squeezed(&pdftotext(&r.pdf, "unknown-day"));
-    has_all(&text, &["生年月日", "昭和20年頃"]);
+    has_all(&text, &["生年月日", "昭和20年頃", "旧氏佐藤"]);
     assert!(
         !text.contains(&squeezed("昭和20年1月1日")),
         "the internal date printed"

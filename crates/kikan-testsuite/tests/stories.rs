@@ -64,4 +64,5 @@ stories!(
     ex_officio_changes_are_marked,
     returning_residents_and_duplicates,
     cancellations,
+    former_surnames,
 );
