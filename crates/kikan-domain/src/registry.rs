@@ -729,108 +729,11 @@ impl Work<'_> {
                     }
                     return Ok(());
                 }
-                let mut leaving = Vec::new();
-                let mut pending = None;
-                for id in persons {
-                    let p = self.check_present(*id)?;
-                    match &p.status {
-                        PersonStatus::MovingOut {
-                            abroad,
-                            succession: given,
-                            planned_on,
-                            destination: planned,
-                        } => {
-                            // Removal is on the earlier of the planned date and the 転入日:
-                            // a notice after the planned date completes a 除票 instead.
-                            if self.on > *planned_on {
-                                return Err(DomainError::MoveOutDue {
-                                    name: p.name.full(),
-                                    planned: planned_on.to_string(),
-                                });
-                            }
-                            pending = pending.or(given.clone());
-                            leaving.push(if *abroad {
-                                (RemovalReason::Emigrated, None)
-                            } else {
-                                (
-                                    RemovalReason::MovedOut,
-                                    Some(MoveOutRecord {
-                                        planned_on: *planned_on,
-                                        planned_destination: planned.clone(),
-                                        notice: Some(notice.clone()),
-                                    }),
-                                )
-                            })
-                        }
-                        _ => {
-                            return Err(DomainError::NotMovingOut {
-                                name: p.name.full(),
-                            });
-                        }
-                    }
-                }
-                let hid = self.common_household(persons)?;
-                // The 転出確定's own succession, or the one given with the 転出届.
-                let succession = succession.clone().or(pending);
-                self.leave_household(hid, persons, succession.as_ref())?;
-                let on = self.on;
-                for (id, (reason, moved_out)) in persons.iter().zip(leaving) {
-                    self.person_mut(*id)?.status = PersonStatus::Removed {
-                        on,
-                        reason,
-                        destination: Some(destination.clone()),
-                        moved_out,
-                    };
-                }
-                Ok(())
+                self.remove_moving_out(persons, Some(notice), succession.as_ref())
             }
             Change::MoveOutDue { persons } => {
                 unique(persons)?;
-                let mut leaving = Vec::new();
-                let mut pending = None;
-                for id in persons {
-                    let p = self.check_present(*id)?;
-                    match &p.status {
-                        PersonStatus::MovingOut {
-                            abroad,
-                            succession: given,
-                            planned_on,
-                            destination,
-                        } if *planned_on <= self.on => {
-                            pending = pending.or(given.clone());
-                            leaving.push(if *abroad {
-                                (RemovalReason::Emigrated, destination.clone(), None)
-                            } else {
-                                (
-                                    RemovalReason::MovedOut,
-                                    destination.clone(),
-                                    Some(MoveOutRecord {
-                                        planned_on: *planned_on,
-                                        planned_destination: destination.clone(),
-                                        notice: None,
-                                    }),
-                                )
-                            });
-                        }
-                        _ => {
-                            return Err(DomainError::NotMovingOut {
-                                name: p.name.full(),
-                            });
-                        }
-                    }
-                }
-                let hid = self.common_household(persons)?;
-                self.leave_household(hid, persons, pending.as_ref())?;
-                let on = self.on;
-                for (id, (reason, destination, moved_out)) in persons.iter().zip(leaving) {
-                    self.person_mut(*id)?.status = PersonStatus::Removed {
-                        on,
-                        reason,
-                        destination: Some(destination),
-                        moved_out,
-                    };
-                }
-                Ok(())
+                self.remove_moving_out(persons, None, None)
             }
             Change::HouseholdSplit {
                 persons,
@@ -1091,6 +994,78 @@ impl Work<'_> {
                 Ok(())
             }
         }
+    }
+
+    /// Removes `persons`, all 転出予定 of one household: on a 転入通知 (`notice`; the
+    /// removal's date must not be after the planned one) or on the planned date come
+    /// (`notice` None). The plan is kept beside the notice; the succession given now, or
+    /// else the one given with the 転出届, applies to those who stay.
+    fn remove_moving_out(
+        &mut self,
+        persons: &[PersonId],
+        notice: Option<MoveInNotice>,
+        succession: Option<&Succession>,
+    ) -> Result<(), DomainError> {
+        let mut leaving = Vec::new();
+        let mut pending = None;
+        for id in persons {
+            let p = self.check_present(*id)?;
+            let PersonStatus::MovingOut {
+                abroad,
+                succession: given,
+                planned_on,
+                destination: planned,
+            } = &p.status
+            else {
+                return Err(DomainError::NotMovingOut {
+                    name: p.name.full(),
+                });
+            };
+            match &notice {
+                // Removal is on the earlier of the planned date and the 転入日: a notice
+                // after the planned date completes a 除票 instead.
+                Some(_) if self.on > *planned_on => {
+                    return Err(DomainError::MoveOutDue {
+                        name: p.name.full(),
+                        planned: planned_on.to_string(),
+                    });
+                }
+                None if *planned_on > self.on => {
+                    return Err(DomainError::NotMovingOut {
+                        name: p.name.full(),
+                    });
+                }
+                _ => {}
+            }
+            pending = pending.or(given.clone());
+            let destination = notice
+                .as_ref()
+                .map_or_else(|| planned.clone(), |n| n.destination.clone());
+            let moved_out = (!abroad).then(|| MoveOutRecord {
+                planned_on: *planned_on,
+                planned_destination: planned.clone(),
+                notice: notice.clone(),
+            });
+            let reason = if *abroad {
+                RemovalReason::Emigrated
+            } else {
+                RemovalReason::MovedOut
+            };
+            leaving.push((reason, destination, moved_out));
+        }
+        let hid = self.common_household(persons)?;
+        let succession = succession.cloned().or(pending);
+        self.leave_household(hid, persons, succession.as_ref())?;
+        let on = self.on;
+        for (id, (reason, destination, moved_out)) in persons.iter().zip(leaving) {
+            self.person_mut(*id)?.status = PersonStatus::Removed {
+                on,
+                reason,
+                destination: Some(destination),
+                moved_out,
+            };
+        }
+        Ok(())
     }
 
     /// 異動の取消し: every record the cancelled entry wrote, unchanged since, put back as
