@@ -226,6 +226,8 @@ mod tests {
             moved_in: Some(MoveInRecord {
                 notified_on: day("2020-04-02"),
                 previous_address: Some(address("川崎市川崎区砂子一丁目", "2番地")),
+                unnotified: false,
+                last_registered: None,
             }),
             previous_address_in_city: Some(address("横浜市中区本町二丁目", "3番地")),
             honseki: None,

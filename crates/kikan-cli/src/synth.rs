@@ -684,6 +684,8 @@ impl Synth {
                 persons: movers.into_iter().map(|m| m.data).collect(),
                 address,
                 previous_address: if from_abroad { None } else { Some(previous) },
+                unnotified: false,
+                last_registered: None,
             },
             moved_in,
         )?);

@@ -47,6 +47,8 @@ fn family(hid: HouseholdId) -> Option<LedgerEntry> {
         ],
         address: address.clone(),
         previous_address: Some(address),
+        unnotified: false,
+        last_registered: None,
     };
     LedgerEntry::at_intake(
         change,

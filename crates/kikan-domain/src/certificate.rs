@@ -683,8 +683,15 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
                 label,
                 p.moved_in
                     .as_ref()
-                    .and_then(|m| m.previous_address.as_ref())
-                    .map(|a| a.line())
+                    .and_then(|m| {
+                        // 未届転入 (4.1.1.4): the address is followed by （未届）.
+                        let line = m.previous_address.as_ref()?.line();
+                        Some(if m.unnotified {
+                            format!("{line}（未届）")
+                        } else {
+                            line
+                        })
+                    })
                     .unwrap_or_default(),
                 true,
             )),

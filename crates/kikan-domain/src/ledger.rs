@@ -253,6 +253,12 @@ pub enum Change {
         address: Address,
         /// 転入前住所 (the address before moving in).
         previous_address: Option<Address>,
+        /// 未届転入 (4.1.1.4): `previous_address` is the latest address never notified.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        unnotified: bool,
+        /// 最終登録住所地 (4.1.1.4, 4.2.1.1).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_registered: Option<Address>,
     },
     /// 転居: moving within the municipality.
     Relocation {

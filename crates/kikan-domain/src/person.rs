@@ -272,6 +272,14 @@ pub struct MoveInNotice {
 pub struct MoveInRecord {
     pub notified_on: NaiveDate,
     pub previous_address: Option<Address>,
+    /// 未届転入 (4.1.1.4): the 転入前住所 is the latest address never notified, printed
+    /// with （未届）.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unnotified: bool,
+    /// 最終登録住所地 (4.1.1.4, 4.2.1.1): the last address where the person was
+    /// registered, kept as data (not a 住民票 item).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_registered: Option<Address>,
 }
 
 /// One resident's record as it stands (住民票, or 除票 once removed).

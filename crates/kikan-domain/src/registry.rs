@@ -507,6 +507,8 @@ impl Work<'_> {
                 persons,
                 address,
                 previous_address,
+                unnotified,
+                last_registered,
             } => {
                 if persons.is_empty() {
                     return Err(DomainError::NoPersons);
@@ -561,12 +563,22 @@ impl Work<'_> {
                         *id
                     }
                 };
+                if *unnotified && previous_address.is_none() {
+                    return Err(DomainError::Missing {
+                        field: "転入前住所(未届の住所)",
+                    });
+                }
+                let record = MoveInRecord {
+                    notified_on: entry.notified_on,
+                    previous_address: previous_address.clone(),
+                    unnotified: *unnotified,
+                    last_registered: last_registered.clone(),
+                };
+                // 職権記載 (住所設定) keeps a 転入 record when it says something of where the
+                // person came from (未届, 最終登録住所地).
                 let moved_in = match kind {
-                    MoveInKind::ExOfficio => None,
-                    _ => Some(MoveInRecord {
-                        notified_on: entry.notified_on,
-                        previous_address: previous_address.clone(),
-                    }),
+                    MoveInKind::ExOfficio if !*unnotified && last_registered.is_none() => None,
+                    _ => Some(record),
                 };
                 for d in persons {
                     self.create_person(d, hid, address, moved_in.clone());

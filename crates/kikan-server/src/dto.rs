@@ -280,6 +280,10 @@ pub enum ChangeIn {
         persons: Vec<PersonIn>,
         address: AddressIn,
         previous_address: Option<AddressIn>,
+        /// 未届転入 (4.1.1.4): `previous_address` is the latest address never notified.
+        unnotified: Option<bool>,
+        /// 最終登録住所地 (4.1.1.4, 4.2.1.1).
+        last_registered_address: Option<AddressIn>,
     },
     /// 転居. The whole household moves, or with `relationships` the movers form a new
     /// household, or with `join_household_id` they join one at the new address.
@@ -524,6 +528,8 @@ impl ChangeIn {
                 persons,
                 address,
                 previous_address,
+                unnotified,
+                last_registered_address,
             } => Change::MoveIn {
                 kind: match kind.as_deref().map(str::trim) {
                     None | Some("転入") => MoveInKind::Domestic,
@@ -552,6 +558,11 @@ impl ChangeIn {
                     .collect::<R<_>>()?,
                 address: address.parse("change.address")?,
                 previous_address: opt_address(previous_address, "change.previous_address")?,
+                unnotified: unnotified.unwrap_or(false),
+                last_registered: opt_address(
+                    last_registered_address,
+                    "change.last_registered_address",
+                )?,
             },
             ChangeIn::Relocation {
                 person_ids,
@@ -988,6 +999,10 @@ pub struct ForeignView {
 pub struct MoveInView {
     pub notified_on: DateView,
     pub previous_address: Option<AddressView>,
+    /// 未届転入: `previous_address` is the latest address never notified （未届）.
+    pub unnotified: bool,
+    /// 最終登録住所地.
+    pub last_registered: Option<AddressView>,
 }
 
 /// A resident's record (住民票, or 除票 when `register` is B). The 個人番号 is never
@@ -1239,6 +1254,8 @@ impl From<&Person> for PersonView {
             moved_in: p.moved_in.as_ref().map(|m| MoveInView {
                 notified_on: date_view(m.notified_on),
                 previous_address: m.previous_address.as_ref().map(address_view),
+                unnotified: m.unnotified,
+                last_registered: m.last_registered.as_ref().map(address_view),
             }),
             previous_address_in_city: p.previous_address_in_city.as_ref().map(address_view),
             juminhyo_code: p.juminhyo_code.as_ref().map(|c| c.to_string()),

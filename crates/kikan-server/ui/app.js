@@ -263,7 +263,8 @@ function recordList(p) {
     ...(p.former_surname ? [['旧氏', `${p.former_surname.surname}${p.former_surname.furigana ? `(${p.former_surname.furigana})` : ''}`]] : []), ['生年月日', p.birth_date.shown],
     ['性別', p.sex], ['続柄', p.relationship], ['住所', p.address.line], ['状態', p.status.state + (p.status.removed_on ? ` ${p.status.removed_on.wareki} ${p.status.reason || ''}` : '')],
     ['住民となった年月日', p.became_resident_on.wareki], ['住所を定めた年月日', p.address_since.wareki],
-    ['転入前住所', p.moved_in && p.moved_in.previous_address ? p.moved_in.previous_address.line : ''],
+    ['転入前住所', p.moved_in && p.moved_in.previous_address ? `${p.moved_in.previous_address.line}${p.moved_in.unnotified ? '（未届）' : ''}` : ''],
+    ...(p.moved_in && p.moved_in.last_registered ? [['最終登録住所地', p.moved_in.last_registered.line]] : []),
     ...(p.status.moved_out ? [['転出予定', `${p.status.moved_out.planned_on.wareki} ${p.status.moved_out.planned_destination.line}`],
       ['転入通知', p.status.moved_out.notified_on ? `${p.status.moved_out.notified_on.wareki} 受理(転出年月日 ${p.status.moved_out.moved_on.wareki})` : '未着']] : []),
     ['前住所', p.previous_address_in_city ? p.previous_address_in_city.line : ''],
@@ -413,6 +414,10 @@ async function moveInScreen(main) {
     notificationFields(''),
     addressFields('新しい住所', 'to_', 'change.address'),
     addressFields('転入前住所', 'from_', 'change.previous_address'),
+    // 未届転入・住所設定 (4.1.1.4, 4.2.1.1).
+    h('div', { class: 'row' },
+      checkbox('unnotified', '未届転入(転入前住所は届出のなかった直近の住所)'),
+      field('最終登録住所地', text('last_registered', 'change.last_registered_address', { size: 30 }), { hint: '住民登録のあった最後の住所(任意)' })),
     h('h2', {}, '転入する人'), people,
     h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'button', id: 'add-person', onclick: () => { people.append(personFields(count++)); } }, '人を追加')),
     can('commit_change') ? checkbox('commit_now', '審査を経ずにこのまま確定する(審査担当のみ)') : null,
@@ -434,7 +439,9 @@ async function moveInScreen(main) {
     submitDraft(form, {
       effective_on: v(form, 'effective_on'), notified_on: v(form, 'notified_on'), notifier: notifier(form), basis: v(form, 'basis'),
       change: { type: 'move_in', kind: v(form, 'kind'), persons, address: addressOf(form, 'to_'),
-        previous_address: v(form, 'from_place') ? addressOf(form, 'from_') : undefined },
+        previous_address: v(form, 'from_place') ? addressOf(form, 'from_') : undefined,
+        unnotified: form.elements.unnotified.checked || undefined,
+        last_registered_address: v(form, 'last_registered') ? { place: v(form, 'last_registered') } : undefined },
     }, (d, committed) => draftDone(main, d, committed));
   });
   show(main, h('h1', {}, '転入の受付'), h('p', {}, '転出証明書(または特例転入の転出証明書情報)の内容を入力します。入力内容はすぐに住民記録と照合されます。'), form);

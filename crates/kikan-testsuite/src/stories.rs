@@ -60,6 +60,8 @@ pub async fn move_in_family(c: &Clerk) -> Family {
                 persons: vec![head, wife, son, daughter],
                 address: home(),
                 previous_address: Some(addr("東京都千代田区千代田", "1番1号", None)),
+                unnotified: false,
+                last_registered: None,
             },
             "2026-04-01",
             "2026-04-05",
@@ -238,6 +240,8 @@ pub async fn move_in_and_search(s: TestStore) {
             persons: vec![p],
             address: home(),
             previous_address: Some(addr("大阪府大阪市北区梅田", "1丁目1番", None)),
+            unnotified: false,
+            last_registered: None,
         },
         "2026-04-10",
         "2026-04-10",
@@ -265,6 +269,8 @@ pub async fn move_in_refuses_impossible_requests(s: TestStore) {
         persons,
         address: home(),
         previous_address: prev,
+        unnotified: false,
+        last_registered: None,
     };
     let a = || {
         japanese(
@@ -367,6 +373,8 @@ pub async fn move_in_refuses_impossible_requests(s: TestStore) {
         persons: vec![b()],
         address: addr("神奈川県横浜市西区みなとみらい", "2丁目", None),
         previous_address: prev.clone(),
+        unnotified: false,
+        last_registered: None,
     };
     assert_eq!(
         code(&c.record(elsewhere, "2026-04-01", "2026-04-01").await),
@@ -378,6 +386,8 @@ pub async fn move_in_refuses_impossible_requests(s: TestStore) {
         persons: vec![a()],
         address: home(),
         previous_address: prev.clone(),
+        unnotified: false,
+        last_registered: None,
     };
     assert_eq!(
         code(&c.record(second_head, "2026-04-01", "2026-04-01").await),
@@ -405,6 +415,8 @@ pub async fn late_notifications_are_flagged(s: TestStore) {
         persons: vec![p],
         address: home(),
         previous_address: Some(addr("アメリカ合衆国", "", None)),
+        unnotified: false,
+        last_registered: None,
     };
     let r = ok(c.record(change, "2026-04-01", "2026-04-16").await);
     assert!(r.entry.late, "15 days after is late");
@@ -801,6 +813,8 @@ pub async fn household_split_merge_head_and_composition(s: TestStore) {
             persons: vec![other],
             address: addr("神奈川県横浜市港北区", "1番", None),
             previous_address: Some(home()),
+            unnotified: false,
+            last_registered: None,
         },
         "2026-07-01",
         "2026-07-01",
@@ -942,6 +956,8 @@ pub async fn ex_officio_record_removal_and_correction(s: TestStore) {
             persons: vec![found],
             address: addr("神奈川県横浜市中区本町二丁目", "2番地", None),
             previous_address: None,
+            unnotified: false,
+            last_registered: None,
         },
         "2026-05-01",
         "2026-05-01",
@@ -1079,6 +1095,8 @@ pub async fn foreign_residents(s: TestStore) {
             persons: vec![a, b],
             address: home(),
             previous_address: None,
+            unnotified: false,
+            last_registered: None,
         },
         "2026-04-01",
         "2026-04-03",
@@ -1830,6 +1848,8 @@ pub async fn households_without_a_head(s: TestStore) {
             persons: vec![partner],
             address: home(),
             previous_address: Some(addr("東京都港区芝公園", "4番2号", None)),
+            unnotified: false,
+            last_registered: None,
         },
         "2026-06-10",
         "2026-06-10",
@@ -1959,6 +1979,8 @@ pub async fn households_without_a_head(s: TestStore) {
                 persons: vec![newcomer("一", "世帯主"), newcomer("二", "世帯主")],
                 address: home(),
                 previous_address: Some(addr("東京都港区芝公園", "4番2号", None)),
+                unnotified: false,
+                last_registered: None,
             },
             "2026-10-01",
             "2026-10-01",
@@ -1973,6 +1995,8 @@ pub async fn households_without_a_head(s: TestStore) {
                 persons: vec![newcomer("三", "世帯主")],
                 address: home(),
                 previous_address: Some(addr("東京都港区芝公園", "4番2号", None)),
+                unnotified: false,
+                last_registered: None,
             },
             "2026-10-01",
             "2026-10-01",
@@ -1988,6 +2012,8 @@ pub async fn households_without_a_head(s: TestStore) {
             persons: vec![one],
             address: home(),
             previous_address: Some(addr("東京都港区芝公園", "4番2号", None)),
+            unnotified: false,
+            last_registered: None,
         },
         "2026-10-01",
         "2026-10-01",
@@ -2038,6 +2064,8 @@ pub async fn relationships_as_the_standard_writes_them(s: TestStore) {
             persons: vec![head, grandchild, grandfather, great],
             address: home(),
             previous_address: Some(addr("東京都千代田区千代田", "1番1号", None)),
+            unnotified: false,
+            last_registered: None,
         },
         "2026-04-01",
         "2026-04-01",
@@ -2289,6 +2317,8 @@ pub async fn corrections_of_every_item(s: TestStore) {
             persons: vec![v],
             address: addr("神奈川県横浜市中区山下町", "9番地", None),
             previous_address: None,
+            unnotified: false,
+            last_registered: None,
         },
         "2026-04-10",
         "2026-04-10",
@@ -2669,6 +2699,8 @@ pub async fn returning_residents_and_duplicates(s: TestStore) {
         persons: vec![p],
         address: flat.clone(),
         previous_address: Some(addr("大阪府大阪市北区", "1番", None)),
+        unnotified: false,
+        last_registered: None,
     };
     let newcomer = || {
         let mut p = japanese(
@@ -2838,6 +2870,8 @@ pub async fn cancellations(s: TestStore) {
                 persons: vec![aunt],
                 address: home(),
                 previous_address: Some(addr("東京都港区芝公園", "4番2号", None)),
+                unnotified: false,
+                last_registered: None,
             },
             "2026-05-20",
             "2026-05-20",
@@ -3029,6 +3063,8 @@ pub async fn former_surnames(s: TestStore) {
             persons: vec![v],
             address: addr("神奈川県横浜市中区山下町", "9番地", None),
             previous_address: None,
+            unnotified: false,
+            last_registered: None,
         },
         "2026-04-10",
         "2026-04-10",
@@ -3046,5 +3082,53 @@ pub async fn former_surnames(s: TestStore) {
         )
         .await;
     assert_eq!(code(&foreign), "E-IDO-058");
+    ok(check(&*c.store, c.tenant).await);
+}
+
+/// 未届転入 and 住所設定 (4.1.1.4, j620; 4.2.1.1, j800): the 転入前住所 is the latest
+/// address never notified, marked （未届）, and the 最終登録住所地 is kept as data; a 未届
+/// 転入 without that address is refused.
+pub async fn unnotified_move_ins(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let mut p = japanese(
+        ("山本", "実"),
+        ("ヤマモト", "ミノル"),
+        "1970-07-07",
+        "男",
+        "世帯主",
+    );
+    p.id = kikan_app::ids::new_person_id();
+    let id = p.id;
+    let set = |p: PersonData, previous: Option<Address>| Change::MoveIn {
+        kind: MoveInKind::ExOfficio,
+        household: MoveInHousehold::New {
+            id: new_household_id(),
+        },
+        persons: vec![p],
+        address: addr("神奈川県横浜市中区山下町", "11番地", None),
+        previous_address: previous,
+        unnotified: true,
+        last_registered: Some(addr("北海道札幌市中央区北一条西", "2丁目", None)),
+    };
+    let refused = c
+        .record(set(p.clone(), None), "2026-06-01", "2026-06-01")
+        .await;
+    assert_eq!(code(&refused), "E-INPUT-001");
+    let unnotified = addr("東京都新宿区西新宿", "2番8号", None);
+    ok(
+        c.record(set(p, Some(unnotified.clone())), "2026-06-01", "2026-06-01")
+            .await,
+    );
+    let m = c
+        .person(id)
+        .await
+        .moved_in
+        .unwrap_or_else(|| panic!("a 転入 record"));
+    assert!(m.unnotified);
+    assert_eq!(m.previous_address, Some(unnotified));
+    assert_eq!(
+        m.last_registered,
+        Some(addr("北海道札幌市中央区北一条西", "2丁目", None))
+    );
     ok(check(&*c.store, c.tenant).await);
 }

@@ -56,6 +56,8 @@ fn person(
         moved_in: Some(MoveInRecord {
             notified_on: d("2024-04-05"),
             previous_address: Some(addr("東京都千代田区霞が関一丁目", "1番1号", None)),
+            unnotified: false,
+            last_registered: None,
         }),
         previous_address_in_city: Some(addr("みほん県みほん市本町一丁目", "5番地", None)),
         honseki: Some(
@@ -504,6 +506,10 @@ fn a_birth_date_of_unknown_day_prints_as_recorded() {
     subjects.truncate(2);
     subjects[1].person.birth_date = d("1945-01-01");
     subjects[1].person.birth_date_text = Some("昭和20年頃".into());
+    // 未届転入 (4.1.1.4): the 転入前住所 followed by （未届）.
+    if let Some(m) = subjects[1].person.moved_in.as_mut() {
+        m.unnotified = true;
+    }
     // 旧氏 (1.1.7) is printed with the name.
     subjects[1].person.former_surname = Some(kikan_domain::person::FormerSurname {
         surname: PersonName::parse("佐藤", "").expect("surname"),
@@ -514,7 +520,15 @@ fn a_birth_date_of_unknown_day_prints_as_recorded() {
     let content = make(&req, &subjects[1..2], Some(&subjects[0].person)).expect("content");
     let r = render(&font(), &content, &stamp()).expect("render");
     let text = squeezed(&pdftotext(&r.pdf, "unknown-day"));
-    has_all(&text, &["生年月日", "昭和20年頃", "旧氏佐藤"]);
+    has_all(
+        &text,
+        &[
+            "生年月日",
+            "昭和20年頃",
+            "旧氏佐藤",
+            "東京都千代田区霞が関一丁目1番1号（未届）",
+        ],
+    );
     assert!(
         !text.contains(&squeezed("昭和20年1月1日")),
         "the internal date printed"

@@ -65,4 +65,5 @@ stories!(
     returning_residents_and_duplicates,
     cancellations,
     former_surnames,
+    unnotified_move_ins,
 );
