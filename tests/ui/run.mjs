@@ -432,6 +432,9 @@ try {
   await shot(examiner, 'daily');
   await examiner.goto(`${base}/ui/#/awaiting`);
   await examiner.getByRole('heading', { name: '転入通知未着者一覧' }).waitFor();
+  // The list came (a table, or the line saying there is nobody), not an error.
+  await examiner.locator('main table, main p:has-text("転入通知の届いていない人はいません")').first().waitFor();
+  assert.equal(await examiner.locator('main .banner-error').count(), 0);
   log('日次処理 run from its screen and listed as 正常終了; the 転入通知未着者一覧 opens');
 
   // 監査 sees the log; 管理者 manages accounts.

@@ -336,7 +336,14 @@ pub async fn check_newcomers(
             ));
         }
         for (item, keys) in by_number {
-            if let Some(p) = store.search(tenant, &keys).await?.into_iter().next() {
+            // A record with this very 宛名番号 is this entry recorded already (a draft
+            // committed twice): the commit answers that as a conflict.
+            if let Some(p) = store
+                .search(tenant, &keys)
+                .await?
+                .into_iter()
+                .find(|p| p.id != d.id)
+            {
                 let (name, id) = (p.name.full(), p.id.to_string());
                 return Err(if p.is_removed() {
                     DomainError::ReturningResident { name, id, item }
@@ -355,7 +362,7 @@ pub async fn check_newcomers(
             ..Default::default()
         };
         for p in store.search(tenant, &keys).await? {
-            if p.name.key() != d.name.key() || p.sex != d.sex {
+            if p.id == d.id || p.name.key() != d.name.key() || p.sex != d.sex {
                 continue;
             }
             alerts.push(if p.is_removed() {

@@ -74,6 +74,9 @@ pub struct Report {
     /// 転居 offered at a fixed rate (open loop), latency from the scheduled start.
     pub relocation_paced: Latency,
     pub paced_rate: f64,
+    /// 転入 of a new two-person household, closed loop, per concurrency: the server
+    /// numbers them (宛名番号・世帯番号) and looks for them among 除票 and residents.
+    pub move_in: Vec<Latency>,
     pub noop: Vec<Latency>,
     pub search_kana: Latency,
     pub search_name: Latency,
@@ -202,6 +205,51 @@ fn relocate(
             "effective_on": today, "notified_on": today,
             "change": {"type": "relocation", "person_ids": members.iter().map(|p| p.0).collect::<Vec<_>>(),
                 "address": {"place": format!("{}中央区本町一丁目", generate::PLACE), "banchi": format!("{}番{}号", rng.random_range(1..40), rng.random_range(1..30))}}
+        });
+        let request = client
+            .post(format!("{base}/api/v1/tenants/{}/changes", t.code))
+            .bearer_auth(&t.token)
+            .json(&body);
+        Box::pin(async move {
+            let r = request.send().await.map_err(|_| 0u16)?;
+            match r.status().as_u16() {
+                201 => Ok(()),
+                s => Err(s),
+            }
+        })
+    }
+}
+
+/// One 転入 of a new two-person household with names of its own (no numbers given, so
+/// the server draws the 住民票コード), as a clerk's client would post it.
+fn move_in(
+    client: &reqwest::Client,
+    base: &str,
+    targets: &[Target],
+    today: NaiveDate,
+) -> impl Fn(usize, u64) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), u16>> + Send>>
++ Send
++ Sync
++ 'static {
+    let (client, base, targets, today) = (
+        client.clone(),
+        base.to_string(),
+        Arc::new(targets.to_vec()),
+        today.to_string(),
+    );
+    move |c, i| {
+        let t = &targets[c % targets.len()];
+        let person = |given: &str, rel: &str, born: &str| {
+            json!({"name": {"family": "転入", "given": format!("{given}{c}の{i}")},
+                "furigana": {"family": "テンニュウ", "given": "タロウ"},
+                "birth_date": born, "sex": "男", "relationship": rel})
+        };
+        let body = json!({
+            "effective_on": today, "notified_on": today,
+            "change": {"type": "move_in",
+                "persons": [person("太郎", "世帯主", "1980-01-01"), person("次郎", "子", "2010-01-01")],
+                "address": {"place": format!("{}中央区本町二丁目", generate::PLACE), "banchi": format!("{}番{}号", c + 1, i % 50 + 1)},
+                "previous_address": {"place": "東京都千代田区千代田", "banchi": "1番1号"}}
         });
         let request = client
             .post(format!("{base}/api/v1/tenants/{}/changes", t.code))
@@ -463,6 +511,23 @@ pub async fn run(
     )
     .await;
 
+    eprintln!(
+        "[3/5] 転入(2人の新しい世帯): 同時接続 {:?}, 各 {} 秒",
+        o.concurrency, o.duration
+    );
+    let mut move_ins = Vec::new();
+    for &clients in &o.concurrency {
+        move_ins.push(
+            load_test(
+                clients,
+                duration,
+                None,
+                move_in(&client, &base, &targets, today),
+            )
+            .await,
+        );
+    }
+
     eprintln!("[4/5] 氏名検索(かな前方一致・異体字を含む漢字)");
     let search = |field: &'static str, values: &'static [&'static str]| {
         let (client, base, token) = (client.clone(), base.clone(), token.clone());
@@ -539,6 +604,7 @@ pub async fn run(
         load_vs_ceiling: ceiling.insert_time.as_secs_f64() / load.elapsed.as_secs_f64().max(1e-9),
         relocation,
         relocation_paced,
+        move_in: move_ins,
         paced_rate: o.rate,
         noop,
         search_kana,
@@ -591,6 +657,12 @@ pub fn print(r: &Report) {
         "一定到着率 {:.0} 件/秒・同時接続 {}: 実績 {:.0} 件/秒  p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  競合 {}  誤り {}",
         r.paced_rate, p.clients, p.per_second, p.p50_ms, p.p95_ms, p.p99_ms, p.conflicts, p.errors
     );
+    for m in &r.move_in {
+        println!(
+            "転入(2人世帯) 同時接続 {:>3}: {:.0} 件/秒  p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  競合 {}  誤り {}",
+            m.clients, m.per_second, m.p50_ms, m.p95_ms, m.p99_ms, m.conflicts, m.errors
+        );
+    }
     println!();
     println!(
         "かな検索        p50 {:.2} ms  p99 {:.2} ms  ({} 件)",
