@@ -181,12 +181,15 @@ pub struct Target {
 }
 
 /// One 転居 of a random household, as a clerk's client would post it; client `c`
-/// works for the municipality `targets[c % targets.len()]`.
+/// works for the municipality `targets[c % targets.len()]`. Each phase of a run draws
+/// with its own `phase`, so that no phase sends a household back to where an earlier
+/// one moved it (a 転居 to the dwelling one lives in is refused, 11.1).
 fn relocate(
     client: &reqwest::Client,
     base: &str,
     targets: &[Target],
     today: NaiveDate,
+    phase: u64,
 ) -> impl Fn(usize, u64) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), u16>> + Send>>
 + Send
 + Sync
@@ -198,7 +201,7 @@ fn relocate(
         today.to_string(),
     );
     move |c, i| {
-        let mut rng = rand::rngs::SmallRng::seed_from_u64((c as u64) << 32 | i);
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(phase << 56 ^ (c as u64) << 32 | i);
         let t = &targets[c % targets.len()];
         let (_, members) = &t.pool[rng.random_range(0..t.pool.len())];
         let body = json!({
@@ -239,15 +242,22 @@ fn move_in(
     );
     move |c, i| {
         let t = &targets[c % targets.len()];
-        let person = |given: &str, rel: &str, born: &str| {
-            json!({"name": {"family": "転入", "given": format!("{given}{c}の{i}")},
+        const GIVEN: [&str; 8] = ["太郎", "次郎", "一郎", "健", "誠", "修", "学", "翔"];
+        let n = (c as u64) << 32 | i;
+        let day = |base: &str, k: u64| {
+            NaiveDate::parse_from_str(base, "%Y-%m-%d")
+                .map(|d| (d + chrono::Duration::days((k % 3000) as i64)).to_string())
+                .unwrap_or_else(|_| base.to_string())
+        };
+        let person = |k: u64, rel: &str, born: String| {
+            json!({"name": {"family": "転入", "given": GIVEN[(k % 8) as usize]},
                 "furigana": {"family": "テンニュウ", "given": "タロウ"},
                 "birth_date": born, "sex": "男", "relationship": rel})
         };
         let body = json!({
             "effective_on": today, "notified_on": today,
             "change": {"type": "move_in",
-                "persons": [person("太郎", "世帯主", "1980-01-01"), person("次郎", "子", "2010-01-01")],
+                "persons": [person(n, "世帯主", day("1960-01-01", n)), person(n + 1, "子", day("2000-01-01", n))],
                 "address": {"place": format!("{}中央区本町二丁目", generate::PLACE), "banchi": format!("{}番{}号", c + 1, i % 50 + 1)},
                 "previous_address": {"place": "東京都千代田区千代田", "banchi": "1番1号"}}
         });
@@ -468,13 +478,13 @@ pub async fn run(
     let targets = [target];
     let duration = Duration::from_secs(o.duration);
     let (mut relocation, mut noop) = (Vec::new(), Vec::new());
-    for &clients in &o.concurrency {
+    for (phase, &clients) in o.concurrency.iter().enumerate() {
         relocation.push(
             load_test(
                 clients,
                 duration,
                 None,
-                relocate(&client, &base, &targets, today),
+                relocate(&client, &base, &targets, today, phase as u64),
             )
             .await,
         );
@@ -507,7 +517,7 @@ pub async fn run(
         o.paced_clients,
         duration,
         Some(o.rate),
-        relocate(&client, &base, &targets, today),
+        relocate(&client, &base, &targets, today, 100),
     )
     .await;
 
@@ -924,7 +934,7 @@ pub async fn run_tenants(
         o.one_clients,
         duration,
         None,
-        relocate(&client, &base, &targets[..1], today),
+        relocate(&client, &base, &targets[..1], today, 199),
     )
     .await;
 
@@ -937,7 +947,7 @@ pub async fn run_tenants(
         clients,
         duration,
         &targets,
-        relocate(&client, &base, &targets, today),
+        relocate(&client, &base, &targets, today, 200),
     )
     .await;
     let worst_tenant_p99_ms = by_tenant.iter().map(|l| l.p99_ms).fold(0.0, f64::max);
@@ -982,7 +992,7 @@ pub async fn run_tenants(
         noisy_clients,
         duration,
         others,
-        relocate(&client, &base, others, today),
+        relocate(&client, &base, others, today, 201),
     )
     .await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);

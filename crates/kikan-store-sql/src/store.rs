@@ -25,7 +25,18 @@ pub struct SqlStore<E: Engine> {
     sealer: Sealer,
     /// Writes submitted and not yet answered (the commit queue's gauge).
     writing: std::sync::atomic::AtomicU32,
+    /// 宛名番号・世帯番号 serials taken from the database a block at a time, per tenant
+    /// and kind: (next, last) of the block at hand.
+    serial_blocks: std::sync::Mutex<SerialBlocks>,
 }
+
+/// (tenant, kind) → (next, last) of the block of serials at hand.
+type SerialBlocks = std::collections::HashMap<(String, &'static str), (i64, i64)>;
+
+/// Serials reserved per write: one short write per this many new persons or households
+/// (on SQLite a write outside the commit queue waits for the writer). A block not used
+/// up when the process stops leaves a gap, as a refused change does.
+const SERIAL_BLOCK: i64 = 64;
 
 /// Counts a write as in the commit queue while it lives.
 struct Writing<'a>(&'a std::sync::atomic::AtomicU32);
@@ -50,12 +61,57 @@ impl<E: Engine> SqlStore<E> {
             known: TenantCache::default(),
             sealer,
             writing: Default::default(),
+            serial_blocks: Default::default(),
         }
     }
 
     /// The engine, for tools and tests that must reach the database directly.
     pub fn engine(&self) -> &E {
         &self.engine
+    }
+
+    /// Takes `n` serials from the database's counter (initialised above the highest in
+    /// use) and returns the last.
+    async fn reserve_serial_block(
+        &self,
+        tenant: LocalGovCode,
+        kind: kikan_store::SerialKind,
+        n: i64,
+    ) -> Result<i64, StoreError> {
+        let t = key(tenant);
+        // The highest serial in use: numbers below 10¹¹ are a serial and a check digit
+        // (earlier numbers were drawn at random from a far larger range).
+        let (table, column) = match kind {
+            kikan_store::SerialKind::Persons => ("persons", "person_id"),
+            kikan_store::SerialKind::Households => ("households", "household_id"),
+        };
+        let mut tx = self.engine.begin(Some(&t), true).await?;
+        tx.exec(
+            Q::new(format!(
+                "INSERT INTO number_serials (tenant_id, kind, last_serial)
+                 SELECT $1, $2, COALESCE(MAX({column}), 0) / 10 FROM {table}
+                 WHERE tenant_id = $1 AND {column} < 100000000000
+                 ON CONFLICT (tenant_id, kind) DO NOTHING"
+            ))
+            .arg(&t)
+            .arg(kind.as_str()),
+        )
+        .await?;
+        let row = tx
+            .row(
+                Q::new(
+                    "UPDATE number_serials SET last_serial = last_serial + $3
+                     WHERE tenant_id = $1 AND kind = $2 RETURNING last_serial",
+                )
+                .arg(&t)
+                .arg(kind.as_str())
+                .arg(n),
+            )
+            .await?
+            .ok_or_else(|| StoreError::Database("no serial returned".into()))?;
+        let last = row.get("last_serial")?;
+        self.engine.commit(tx).await?;
+        Ok(last)
     }
 
     /// Runs one read in a transaction of the tenant.
@@ -673,17 +729,31 @@ impl<E: Engine> Store for SqlStore<E> {
             let index = self.sealer.index(&t, n);
             cond.push_str(&format!(" AND number_index = {}", q.param(index)));
         }
-        // Order by the key searched, so the index gives the order and LIMIT stops early.
-        let order = if k.kana_prefix.is_none() && k.name_prefix.is_some() {
-            "name_key"
+        // Order by the key searched, so the index gives the order and LIMIT stops early;
+        // an exact code or number finds its few rows by its own index (ordering those by
+        // reading would have the planner walk the whole reading index instead).
+        let exact = k.juminhyo_code.is_some() || k.individual_number.is_some();
+        let order = if exact {
+            ""
+        } else if k.kana_prefix.is_none() && k.name_prefix.is_some() {
+            " ORDER BY name_key, person_id"
         } else {
-            "kana_key"
+            " ORDER BY kana_key, person_id"
         };
         let limit = q.param(k.limit);
-        cond.push_str(&format!(" ORDER BY {order}, person_id LIMIT {limit}"));
+        cond.push_str(&format!("{order} LIMIT {limit}"));
         q.push(&cond);
         let rows = self.read(tenant, q).await?;
-        self.persons_of(&t, &rows)
+        let mut found = self.persons_of(&t, &rows)?;
+        if exact {
+            found.sort_by(|a, b| {
+                a.furigana
+                    .key()
+                    .cmp(&b.furigana.key())
+                    .then(a.id.cmp(&b.id))
+            });
+        }
+        Ok(found)
     }
 
     async fn add_staff(&self, tenant: LocalGovCode, a: &StaffAccount) -> Result<(), StoreError> {
@@ -1546,40 +1616,23 @@ impl<E: Engine> Store for SqlStore<E> {
         kind: kikan_store::SerialKind,
         n: i64,
     ) -> Result<i64, StoreError> {
-        let t = key(tenant);
-        // The highest serial in use: numbers below 10¹¹ are a serial and a check digit
-        // (earlier numbers were drawn at random from a far larger range).
-        let (table, column) = match kind {
-            kikan_store::SerialKind::Persons => ("persons", "person_id"),
-            kikan_store::SerialKind::Households => ("households", "household_id"),
-        };
-        let mut tx = self.engine.begin(Some(&t), true).await?;
-        tx.exec(
-            Q::new(format!(
-                "INSERT INTO number_serials (tenant_id, kind, last_serial)
-                 SELECT $1, $2, COALESCE(MAX({column}), 0) / 10 FROM {table}
-                 WHERE tenant_id = $1 AND {column} < 100000000000
-                 ON CONFLICT (tenant_id, kind) DO NOTHING"
-            ))
-            .arg(&t)
-            .arg(kind.as_str()),
-        )
-        .await?;
-        let row = tx
-            .row(
-                Q::new(
-                    "UPDATE number_serials SET last_serial = last_serial + $3
-                     WHERE tenant_id = $1 AND kind = $2 RETURNING last_serial",
-                )
-                .arg(&t)
-                .arg(kind.as_str())
-                .arg(n),
-            )
-            .await?
-            .ok_or_else(|| StoreError::Database("no serial returned".into()))?;
-        let last = row.get("last_serial")?;
-        self.engine.commit(tx).await?;
-        Ok(last)
+        let slot = (key(tenant), kind.as_str());
+        let poisoned = |_| StoreError::Database("serial blocks poisoned".into());
+        {
+            let mut blocks = self.serial_blocks.lock().map_err(poisoned)?;
+            if let Some((next, last)) = blocks.get_mut(&slot)
+                && *last - *next + 1 >= n
+            {
+                *next += n;
+                return Ok(*next - 1);
+            }
+        }
+        let want = n.max(SERIAL_BLOCK);
+        let last = self.reserve_serial_block(tenant, kind, want).await?;
+        let mut blocks = self.serial_blocks.lock().map_err(poisoned)?;
+        // The first n of the new block now, the rest for the next ones.
+        blocks.insert(slot, (last - want + 1 + n, last));
+        Ok(last - want + n)
     }
 
     async fn reserve_certificate_serial(&self, tenant: LocalGovCode) -> Result<i64, StoreError> {
