@@ -353,12 +353,14 @@ pub async fn check_newcomers(
                 .into());
             }
         }
-        // 3情報: the same name (as its search key), sex and birth date.
+        // 3情報: the same name (as its search key), sex and birth date — looked up by the
+        // birth date, whose few records are then compared (a common name would have the
+        // lookup walk every record of that name).
         let keys = kikan_store::SearchKeys {
-            name_prefix: Some(d.name.key()),
             birth_date: Some(d.birth_date),
             include_removed: true,
-            limit: 20,
+            limit: 1000,
+            every_hit: true,
             ..Default::default()
         };
         for p in store.search(tenant, &keys).await? {

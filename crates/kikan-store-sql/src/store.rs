@@ -732,7 +732,9 @@ impl<E: Engine> Store for SqlStore<E> {
         // Order by the key searched, so the index gives the order and LIMIT stops early;
         // an exact code or number finds its few rows by its own index (ordering those by
         // reading would have the planner walk the whole reading index instead).
-        let exact = k.juminhyo_code.is_some() || k.individual_number.is_some();
+        // An exact code or number, or a lookup that wants every hit (not the first by
+        // reading): few rows, found by their own index and put in order here.
+        let exact = k.juminhyo_code.is_some() || k.individual_number.is_some() || k.every_hit;
         let order = if exact {
             ""
         } else if k.kana_prefix.is_none() && k.name_prefix.is_some() {

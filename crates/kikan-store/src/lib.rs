@@ -174,6 +174,10 @@ pub struct SearchKeys {
     pub former_prefix: Option<String>,
     pub include_removed: bool,
     pub limit: u32,
+    /// Every hit up to `limit`, in no particular order before they are sorted (a check
+    /// that compares them all, by an index of its own such as the birth date's), rather
+    /// than the first by reading.
+    pub every_hit: bool,
 }
 
 impl SearchQuery {
@@ -213,6 +217,7 @@ impl SearchQuery {
                 .and_then(nonempty),
             include_removed: self.include_removed,
             limit: self.limit.clamp(1, 1000),
+            every_hit: false,
         }
     }
 }
