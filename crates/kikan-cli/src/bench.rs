@@ -180,6 +180,29 @@ pub struct Target {
     pub pool: Pool,
 }
 
+/// A load test's request: one change posted as the municipality's system; 201 is
+/// success, any other status (0 when nothing came back) counts against it.
+type Posted = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), u16>> + Send>>;
+
+fn post_change(
+    client: &reqwest::Client,
+    base: &str,
+    t: &Target,
+    body: &serde_json::Value,
+) -> Posted {
+    let request = client
+        .post(format!("{base}/api/v1/tenants/{}/changes", t.code))
+        .bearer_auth(&t.token)
+        .json(body);
+    Box::pin(async move {
+        let r = request.send().await.map_err(|_| 0u16)?;
+        match r.status().as_u16() {
+            201 => Ok(()),
+            s => Err(s),
+        }
+    })
+}
+
 /// One 転居 of a random household, as a clerk's client would post it; client `c`
 /// works for the municipality `targets[c % targets.len()]`. Each phase of a run draws
 /// with its own `phase`, so that no phase sends a household back to where an earlier
@@ -190,10 +213,7 @@ fn relocate(
     targets: &[Target],
     today: NaiveDate,
     phase: u64,
-) -> impl Fn(usize, u64) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), u16>> + Send>>
-+ Send
-+ Sync
-+ 'static {
+) -> impl Fn(usize, u64) -> Posted + Send + Sync + 'static {
     let (client, base, targets, today) = (
         client.clone(),
         base.to_string(),
@@ -209,17 +229,7 @@ fn relocate(
             "change": {"type": "relocation", "person_ids": members.iter().map(|p| p.0).collect::<Vec<_>>(),
                 "address": {"place": format!("{}中央区本町一丁目", generate::PLACE), "banchi": format!("{}番{}号", rng.random_range(1..40), rng.random_range(1..30))}}
         });
-        let request = client
-            .post(format!("{base}/api/v1/tenants/{}/changes", t.code))
-            .bearer_auth(&t.token)
-            .json(&body);
-        Box::pin(async move {
-            let r = request.send().await.map_err(|_| 0u16)?;
-            match r.status().as_u16() {
-                201 => Ok(()),
-                s => Err(s),
-            }
-        })
+        post_change(&client, &base, t, &body)
     }
 }
 
@@ -230,10 +240,7 @@ fn move_in(
     base: &str,
     targets: &[Target],
     today: NaiveDate,
-) -> impl Fn(usize, u64) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), u16>> + Send>>
-+ Send
-+ Sync
-+ 'static {
+) -> impl Fn(usize, u64) -> Posted + Send + Sync + 'static {
     let (client, base, targets, today) = (
         client.clone(),
         base.to_string(),
@@ -261,17 +268,7 @@ fn move_in(
                 "address": {"place": format!("{}中央区本町二丁目", generate::PLACE), "banchi": format!("{}番{}号", c + 1, i % 50 + 1)},
                 "previous_address": {"place": "東京都千代田区千代田", "banchi": "1番1号"}}
         });
-        let request = client
-            .post(format!("{base}/api/v1/tenants/{}/changes", t.code))
-            .bearer_auth(&t.token)
-            .json(&body);
-        Box::pin(async move {
-            let r = request.send().await.map_err(|_| 0u16)?;
-            match r.status().as_u16() {
-                201 => Ok(()),
-                s => Err(s),
-            }
-        })
+        post_change(&client, &base, t, &body)
     }
 }
 
