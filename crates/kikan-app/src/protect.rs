@@ -222,7 +222,9 @@ mod tests {
             relationship: Relationship::Head,
             address: here.clone(),
             became_resident_on: day("2020-04-01"),
+            became_resident_text: None,
             address_since: day("2021-04-01"),
+            address_since_text: None,
             moved_in: Some(MoveInRecord {
                 notified_on: day("2020-04-02"),
                 previous_address: Some(address("川崎市川崎区砂子一丁目", "2番地")),

@@ -660,7 +660,7 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
                 }
             }
             Item::AddressSince => {
-                let mut v = format_wareki(p.address_since)?;
+                let mut v = p.address_since_shown()?;
                 if let Some(m) = &p.moved_in
                     && p.address_since == p.became_resident_on
                 {
@@ -669,7 +669,7 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
                 out.push(field(label, v, false));
             }
             Item::BecameResident => {
-                out.push(field(label, format_wareki(p.became_resident_on)?, false));
+                out.push(field(label, p.became_resident_shown()?, false));
             }
             Item::PreviousAddress => out.push(field(
                 label,
@@ -756,11 +756,16 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
                 if let PersonStatus::Removed {
                     on,
                     reason,
+                    on_text,
                     destination,
                     moved_out,
                 } = &p.status
                 {
-                    let mut v = format!("{}　{}", format_wareki(*on)?, reason.label());
+                    let mut v = format!(
+                        "{}　{}",
+                        crate::person::shown(*on, on_text)?,
+                        reason.label()
+                    );
                     if let Some(d) = destination {
                         v.push_str(&format!("　転出先 {}", d.line()));
                     }

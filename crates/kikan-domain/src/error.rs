@@ -35,6 +35,10 @@ pub enum DomainError {
     FutureDate { what: &'static str, date: String },
     #[error("異動日({effective})が届出日({notified})より後です")]
     EffectiveAfterNotified { effective: String, notified: String },
+    #[error(
+        "{what}に不詳日・暦にない日(「{text}」)は入力できません。不詳日は生年月日、住民となった年月日、住所を定めた年月日と出生・死亡・失踪の異動日に限ります"
+    )]
+    UnknownDateNotAllowed { what: &'static str, text: String },
 
     // --- names and addresses (E-NAME-*, E-ADDR-*) ---
     #[error("{field}が入力されていません")]
@@ -200,6 +204,7 @@ impl DomainError {
             LunarCalendarDate => "E-DATE-002",
             FutureDate { .. } => "E-DATE-003",
             EffectiveAfterNotified { .. } => "E-DATE-004",
+            UnknownDateNotAllowed { .. } => "E-DATE-005",
             Missing { .. } => "E-INPUT-001",
             InvalidCharacter { .. } => "E-NAME-001",
             InvalidFurigana(_) => "E-NAME-002",

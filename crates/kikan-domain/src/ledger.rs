@@ -108,6 +108,11 @@ pub enum Correction {
     BirthDate {
         old: NaiveDate,
         new: NaiveDate,
+        /// The dates as recorded when 不詳 (1.1.8).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        old_text: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        new_text: Option<String>,
     },
     Sex {
         old: Sex,
@@ -148,11 +153,21 @@ pub enum Correction {
     BecameResidentOn {
         old: NaiveDate,
         new: NaiveDate,
+        /// The dates as recorded when 不詳 (1.1.8).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        old_text: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        new_text: Option<String>,
     },
     /// 住所を定めた年月日.
     AddressSince {
         old: NaiveDate,
         new: NaiveDate,
+        /// The dates as recorded when 不詳 (1.1.8).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        old_text: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        new_text: Option<String>,
     },
     /// 届出の年月日 of the 転入.
     NotifiedOn {
@@ -744,6 +759,11 @@ pub struct LedgerEntry {
     /// 届出, 職権 or 申出 (absent: 届出, or 職権 for a change that is never notified).
     #[serde(default, skip_serializing_if = "Basis::is_notification")]
     pub basis: Basis,
+    /// 異動日 as recorded when it is 不詳 or not a calendar day (1.1.8): only for a
+    /// 出生, 死亡 or 失踪 (職権消除), and a 転入 or 職権記載 whose date becomes the
+    /// 住民となった年月日 and 住所を定めた年月日. `effective_on` is then its internal date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_text: Option<String>,
 }
 
 impl LedgerEntry {
@@ -814,7 +834,33 @@ impl LedgerEntry {
             change,
             terminal: None,
             basis,
+            effective_text: None,
         })
+    }
+
+    /// Records the 異動日 as written when it is 不詳 or not a calendar day (1.1.8):
+    /// refused for a change whose date the standard keeps to calendar days. An entry
+    /// of unknown date is never flagged late: the day the period ran from is unknown.
+    pub fn with_effective_text(mut self, text: Option<String>) -> Result<Self, DomainError> {
+        let Some(text) = text else {
+            return Ok(self);
+        };
+        let allowed = matches!(
+            self.change,
+            Change::MoveIn { .. }
+                | Change::Birth { .. }
+                | Change::Death { .. }
+                | Change::ExOfficioRemoval { .. }
+        );
+        if !allowed {
+            return Err(DomainError::UnknownDateNotAllowed {
+                what: "異動日",
+                text,
+            });
+        }
+        self.late = false;
+        self.effective_text = Some(text);
+        Ok(self)
     }
 
     /// Records the entry by 職権 or on a 申出 instead of on a 届出: no 届出期間 applies.

@@ -237,12 +237,15 @@ pub enum PersonStatus {
     Removed {
         on: NaiveDate,
         reason: RemovalReason,
+        /// 消除日 as recorded when the 死亡・失踪 date is 不詳 (1.1.8).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_text: Option<String>,
         /// 転出先: as confirmed by the 転入通知 once it came, else as planned.
         destination: Option<Address>,
         /// For a 転出: what the 転出届 said, kept beside what the 転入通知 confirmed
         /// (4.1.3.1.1: the 予定 is never overwritten).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        moved_out: Option<MoveOutRecord>,
+        moved_out: Option<Box<MoveOutRecord>>,
     },
 }
 
@@ -301,8 +304,14 @@ pub struct Person {
     pub address: Address,
     /// 住民となった年月日.
     pub became_resident_on: NaiveDate,
+    /// 住民となった年月日 as recorded when it is 不詳 or not a calendar day (1.1.8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub became_resident_text: Option<String>,
     /// 住所を定めた年月日.
     pub address_since: NaiveDate,
+    /// 住所を定めた年月日 as recorded when it is 不詳 or not a calendar day (1.1.8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_since_text: Option<String>,
     /// 転入: 届出の年月日 and 従前の住所; kept after later 転居.
     pub moved_in: Option<MoveInRecord>,
     /// 異動前住所: the address before the latest 転居 in the municipality.
@@ -339,6 +348,16 @@ impl Person {
         crate::wareki::format_wareki(self.birth_date)
     }
 
+    /// 住民となった年月日 as shown and printed: its 不詳 text, else 和暦.
+    pub fn became_resident_shown(&self) -> Result<String, DomainError> {
+        shown(self.became_resident_on, &self.became_resident_text)
+    }
+
+    /// 住所を定めた年月日 as shown and printed: its 不詳 text, else 和暦.
+    pub fn address_since_shown(&self) -> Result<String, DomainError> {
+        shown(self.address_since, &self.address_since_text)
+    }
+
     /// 支援措置: every address of the record withheld (current, previous, before moving
     /// in, destination), for a reader who may not learn where the person lives.
     pub fn withhold_addresses(&mut self) {
@@ -369,6 +388,14 @@ impl Person {
     /// The 個人番号 fields of the record (one), for code that must handle each of them.
     pub fn individual_numbers_mut(&mut self) -> Vec<&mut Option<IndividualNumber>> {
         vec![&mut self.individual_number]
+    }
+}
+
+/// A date kept beside its 不詳 text, as shown: the text, else 和暦.
+pub fn shown(date: NaiveDate, text: &Option<String>) -> Result<String, DomainError> {
+    match text {
+        Some(t) => Ok(t.clone()),
+        None => crate::wareki::format_wareki(date),
     }
 }
 

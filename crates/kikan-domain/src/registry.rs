@@ -120,6 +120,7 @@ impl Registry {
             persons: BTreeMap::new(),
             households: BTreeMap::new(),
             on: entry.effective_on,
+            on_text: entry.effective_text.clone(),
             notices: vec![],
         };
         w.change(entry)?;
@@ -154,6 +155,8 @@ struct Work<'a> {
     persons: BTreeMap<PersonId, Person>,
     households: BTreeMap<HouseholdId, Household>,
     on: NaiveDate,
+    /// The 異動日 as recorded when 不詳 (1.1.8).
+    on_text: Option<String>,
     notices: Vec<Notice>,
 }
 
@@ -420,9 +423,11 @@ impl Work<'_> {
         let hid = self.person(id)?.household_id;
         self.leave_household(hid, &[id], succession)?;
         let on = self.on;
+        let on_text = self.on_text.clone();
         self.person_mut(id)?.status = PersonStatus::Removed {
             on,
             reason,
+            on_text,
             destination,
             moved_out: None,
         };
@@ -477,7 +482,9 @@ impl Work<'_> {
             relationship: d.relationship,
             address: address.clone(),
             became_resident_on: self.on,
+            became_resident_text: self.on_text.clone(),
             address_since: self.on,
+            address_since_text: self.on_text.clone(),
             moved_in,
             previous_address_in_city: None,
             honseki: d.honseki.clone(),
@@ -650,6 +657,7 @@ impl Work<'_> {
                     p.previous_address_in_city = Some(old_address.clone());
                     p.address = address.clone();
                     p.address_since = on;
+                    p.address_since_text = None;
                 }
                 Ok(())
             }
@@ -673,6 +681,7 @@ impl Work<'_> {
                         self.person_mut(*id)?.status = PersonStatus::Removed {
                             on,
                             reason: RemovalReason::Emigrated,
+                            on_text: None,
                             destination: Some(destination.clone()),
                             moved_out: None,
                         };
@@ -1073,8 +1082,9 @@ impl Work<'_> {
             self.person_mut(*id)?.status = PersonStatus::Removed {
                 on,
                 reason,
+                on_text: None,
                 destination: Some(destination),
-                moved_out,
+                moved_out: moved_out.map(Box::new),
             };
         }
         Ok(())
@@ -1129,6 +1139,7 @@ impl Work<'_> {
                     p.status = PersonStatus::Removed {
                         on,
                         reason: RemovalReason::Cancelled,
+                        on_text: None,
                         destination: None,
                         moved_out: None,
                     };
@@ -1171,18 +1182,45 @@ impl Work<'_> {
             *field = new.clone();
             Ok(())
         }
+        /// A date and its 不詳 text, corrected together.
+        type DateFields<'p> = (&'p mut NaiveDate, &'p mut Option<String>);
+        fn swap_dates(
+            field: DateFields<'_>,
+            old: (&NaiveDate, &Option<String>),
+            new: (&NaiveDate, &Option<String>),
+        ) -> Result<(), DomainError> {
+            let (date, text) = field;
+            if (&*date, &*text) != old {
+                return Err(DomainError::CorrectionStale);
+            }
+            if old == new {
+                return Err(DomainError::CorrectionNoop);
+            }
+            *date = *new.0;
+            *text = new.1.clone();
+            Ok(())
+        }
         let p = self.person_mut(id)?;
         match c {
             Correction::Name { old, new } => swap(&mut p.name, old, new),
             Correction::Furigana { old, new } => swap(&mut p.furigana, old, new),
-            Correction::BirthDate { old, new } => {
+            Correction::BirthDate {
+                old,
+                new,
+                old_text,
+                new_text,
+            } => {
                 if *new > p.became_resident_on.max(p.last_change_on) && p.moved_in.is_some() {
                     return Err(DomainError::BeforeBirth {
                         effective: p.became_resident_on.to_string(),
                         birth: new.to_string(),
                     });
                 }
-                swap(&mut p.birth_date, old, new)
+                swap_dates(
+                    (&mut p.birth_date, &mut p.birth_date_text),
+                    (old, old_text),
+                    (new, new_text),
+                )
             }
             Correction::Sex { old, new } => swap(&mut p.sex, old, new),
             Correction::Honseki { old, new } => {
@@ -1230,13 +1268,31 @@ impl Work<'_> {
                     })?;
                 swap(&mut m.previous_address, old, new)
             }
-            Correction::BecameResidentOn { old, new } => {
+            Correction::BecameResidentOn {
+                old,
+                new,
+                old_text,
+                new_text,
+            } => {
                 not_before_birth("住民となった年月日", *new, p.birth_date)?;
-                swap(&mut p.became_resident_on, old, new)
+                swap_dates(
+                    (&mut p.became_resident_on, &mut p.became_resident_text),
+                    (old, old_text),
+                    (new, new_text),
+                )
             }
-            Correction::AddressSince { old, new } => {
+            Correction::AddressSince {
+                old,
+                new,
+                old_text,
+                new_text,
+            } => {
                 not_before_birth("住所を定めた年月日", *new, p.birth_date)?;
-                swap(&mut p.address_since, old, new)
+                swap_dates(
+                    (&mut p.address_since, &mut p.address_since_text),
+                    (old, old_text),
+                    (new, new_text),
+                )
             }
             Correction::NotifiedOn { old, new } => {
                 let m = p

@@ -406,7 +406,9 @@ pub struct ExpectIn {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ChangeRequest {
-    /// 異動日 (和暦 or 西暦). Not needed for move_out.
+    /// 異動日 (和暦 or 西暦). Not needed for move_out. A 出生, 死亡, 失踪 (職権消除) or
+    /// 転入・職権記載 takes a 不詳日 (令和2年頃, 年月日不詳 …) or a day not on the calendar
+    /// (1.1.8); any other change refuses one (E-DATE-005).
     pub effective_on: Option<String>,
     /// 届出日 (和暦 or 西暦).
     pub notified_on: String,
@@ -423,6 +425,8 @@ pub struct ChangeRequest {
 pub struct ParsedChange {
     pub change: Change,
     pub effective_on: NaiveDate,
+    /// The 異動日 as written when 不詳 (1.1.8); the entry refuses it where not allowed.
+    pub effective_text: Option<String>,
     pub notified_on: NaiveDate,
     pub notifier: Option<Notifier>,
     pub basis: Basis,
@@ -479,9 +483,12 @@ impl ChangeRequest {
     /// Parses the request. `current` gives the record a correction starts from.
     pub fn parse(&self, current: Option<&Person>) -> R<ParsedChange> {
         let notified_on = date_in(&self.notified_on, "notified_on")?;
-        let effective_on = match (&self.effective_on, &self.change) {
-            (Some(s), _) => date_in(s, "effective_on")?,
-            (None, ChangeIn::MoveOut { .. }) => notified_on,
+        let (effective_on, effective_text) = match (&self.effective_on, &self.change) {
+            (Some(s), _) => {
+                let d = at(kikan_domain::dates::parse_recorded(s), "effective_on")?;
+                (d.sort, d.text)
+            }
+            (None, ChangeIn::MoveOut { .. }) => (notified_on, None),
             (None, _) => {
                 return Err(
                     ApiError::from(DomainError::Missing { field: "異動日" }).at("effective_on")
@@ -491,6 +498,7 @@ impl ChangeRequest {
         Ok(ParsedChange {
             change: self.change.parse(current)?,
             effective_on,
+            effective_text,
             notified_on,
             notifier: self.notifier.as_ref().map(|n| Notifier {
                 name: n.name.clone(),
@@ -779,10 +787,15 @@ impl CorrectionIn {
                 old: p.furigana.clone(),
                 new: at(Furigana::parse(&new.family, &new.given), f)?,
             },
-            CorrectionIn::BirthDate { new } => Correction::BirthDate {
-                old: p.birth_date,
-                new: date_in(new, f)?,
-            },
+            CorrectionIn::BirthDate { new } => {
+                let new = at(kikan_domain::dates::parse_recorded(new), f)?;
+                Correction::BirthDate {
+                    old: p.birth_date,
+                    old_text: p.birth_date_text.clone(),
+                    new: new.sort,
+                    new_text: new.text,
+                }
+            }
             CorrectionIn::Sex { new } => Correction::Sex {
                 old: p.sex,
                 new: at(Sex::parse(new), f)?,
@@ -828,14 +841,24 @@ impl CorrectionIn {
                 old: p.moved_in.as_ref().and_then(|m| m.previous_address.clone()),
                 new: new.as_ref().map(|a| a.parse(f)).transpose()?,
             },
-            CorrectionIn::BecameResidentOn { new } => Correction::BecameResidentOn {
-                old: p.became_resident_on,
-                new: date_in(new, f)?,
-            },
-            CorrectionIn::AddressSince { new } => Correction::AddressSince {
-                old: p.address_since,
-                new: date_in(new, f)?,
-            },
+            CorrectionIn::BecameResidentOn { new } => {
+                let new = at(kikan_domain::dates::parse_recorded(new), f)?;
+                Correction::BecameResidentOn {
+                    old: p.became_resident_on,
+                    old_text: p.became_resident_text.clone(),
+                    new: new.sort,
+                    new_text: new.text,
+                }
+            }
+            CorrectionIn::AddressSince { new } => {
+                let new = at(kikan_domain::dates::parse_recorded(new), f)?;
+                Correction::AddressSince {
+                    old: p.address_since,
+                    old_text: p.address_since_text.clone(),
+                    new: new.sort,
+                    new_text: new.text,
+                }
+            }
             CorrectionIn::NotifiedOn { new } => Correction::NotifiedOn {
                 old: p.moved_in.as_ref().map(|m| m.notified_on).ok_or_else(|| {
                     ApiError::from(DomainError::CorrectionNotApplicable {
@@ -920,6 +943,17 @@ pub fn date_view(d: NaiveDate) -> DateView {
         iso: d.to_string(),
         shown: wareki.clone(),
         wareki,
+    }
+}
+
+/// A date kept beside its 不詳 text (1.1.8): shown as the text when there is one.
+pub fn recorded_view(d: NaiveDate, text: &Option<String>) -> DateView {
+    match text {
+        Some(t) => DateView {
+            shown: t.clone(),
+            ..date_view(d)
+        },
+        None => date_view(d),
     }
 }
 
@@ -1213,12 +1247,13 @@ impl From<&Person> for PersonView {
             PersonStatus::Removed {
                 on,
                 reason,
+                on_text,
                 destination,
                 moved_out,
             } => StatusView {
                 state: "消除".into(),
                 planned_on: None,
-                removed_on: Some(date_view(*on)),
+                removed_on: Some(recorded_view(*on, on_text)),
                 reason: Some(reason.label().into()),
                 destination: destination.as_ref().map(address_view),
                 moved_out: moved_out.as_ref().map(|m| MoveOutView {
@@ -1249,8 +1284,8 @@ impl From<&Person> for PersonView {
             sex: p.sex.label().into(),
             relationship: p.relationship.label(),
             address: address_view(&p.address),
-            became_resident_on: date_view(p.became_resident_on),
-            address_since: date_view(p.address_since),
+            became_resident_on: recorded_view(p.became_resident_on, &p.became_resident_text),
+            address_since: recorded_view(p.address_since, &p.address_since_text),
             moved_in: p.moved_in.as_ref().map(|m| MoveInView {
                 notified_on: date_view(m.notified_on),
                 previous_address: m.previous_address.as_ref().map(address_view),
@@ -1341,7 +1376,7 @@ impl From<&LedgerEntry> for EntryView {
         EntryView {
             seq: e.seq,
             reason: e.reason().label().into(),
-            effective_on: date_view(e.effective_on),
+            effective_on: recorded_view(e.effective_on, &e.effective_text),
             notified_on: date_view(e.notified_on),
             recorded_at: e.recorded_at,
             operator: e.operator.clone(),

@@ -164,7 +164,9 @@ pub async fn prepare_entry(
         parsed.notifier,
         state.clock.today(),
     )?
-    .with_basis(parsed.basis);
+    .with_basis(parsed.basis)
+    .with_effective_text(parsed.effective_text)
+    .map_err(|e| ApiError::from(e).at("effective_on"))?;
     Ok((entry, parsed.expect))
 }
 

@@ -261,8 +261,8 @@ function recordList(p) {
   const rows = [
     ['氏名', [p.name.full, ...badges(p)]], ['振り仮名', p.furigana.full],
     ...(p.former_surname ? [['旧氏', `${p.former_surname.surname}${p.former_surname.furigana ? `(${p.former_surname.furigana})` : ''}`]] : []), ['生年月日', p.birth_date.shown],
-    ['性別', p.sex], ['続柄', p.relationship], ['住所', p.address.line], ['状態', p.status.state + (p.status.removed_on ? ` ${p.status.removed_on.wareki} ${p.status.reason || ''}` : '')],
-    ['住民となった年月日', p.became_resident_on.wareki], ['住所を定めた年月日', p.address_since.wareki],
+    ['性別', p.sex], ['続柄', p.relationship], ['住所', p.address.line], ['状態', p.status.state + (p.status.removed_on ? ` ${p.status.removed_on.shown} ${p.status.reason || ''}` : '')],
+    ['住民となった年月日', p.became_resident_on.shown], ['住所を定めた年月日', p.address_since.shown],
     ['転入前住所', p.moved_in && p.moved_in.previous_address ? `${p.moved_in.previous_address.line}${p.moved_in.unnotified ? '（未届）' : ''}` : ''],
     ...(p.moved_in && p.moved_in.last_registered ? [['最終登録住所地', p.moved_in.last_registered.line]] : []),
     ...(p.status.moved_out ? [['転出予定', `${p.status.moved_out.planned_on.wareki} ${p.status.moved_out.planned_destination.line}`],
@@ -313,7 +313,7 @@ async function personScreen(main, id, q) {
           : h('p', {}, '世帯を表示できません'),
         h('h2', {}, '異動履歴'),
         h('ol', { class: 'timeline', 'aria-label': '異動履歴(新しい順)' }, entries.map((e) => h('li', {},
-          h('div', { class: 'when' }, `${e.effective_on.wareki} ${e.reason}`, e.late ? h('span', { class: 'badge badge-late' }, '届出遅延') : null,
+          h('div', { class: 'when' }, `${e.effective_on.shown} ${e.reason}`, e.late ? h('span', { class: 'badge badge-late' }, '届出遅延') : null,
             e.basis !== '届出' ? h('span', { class: 'badge' }, e.basis) : null),
           h('div', { class: 'meta' }, `${e.basis === '届出' ? '届出日' : e.basis === '職権' ? '通知日' : '申出日'} ${e.notified_on.wareki}・処理 ${jst(e.recorded_at)}・${e.operator}`),
           // 異動の取消し (4.6): by 職権, as a new entry; refused when a later one changed the same records.
@@ -343,7 +343,7 @@ function relationshipInput(name, dataField, value, attrs) {
 function notificationFields(prefix) {
   return h('fieldset', {}, h('legend', {}, '届出'),
     h('div', { class: 'row' },
-      field('異動日', text('effective_on', 'effective_on'), { required: true, hint: '例: 令和8年4月1日' }),
+      field('異動日', text('effective_on', 'effective_on'), { required: true, hint: '例: 令和8年4月1日(出生・死亡・失踪・転入は 令和2年頃 などの不詳日も可)' }),
       field('届出日', text('notified_on', 'notified_on'), { required: true, hint: '14日を過ぎた届出は遅延として記録されます' }),
       field('届出人', text('notifier_name', `${prefix}notifier`), { hint: '氏名' }),
       field('資格', select('notifier_capacity', ['本人', '世帯主', '同一世帯員', '代理人'], `${prefix}notifier.capacity`)),

@@ -343,6 +343,29 @@ impl Clerk {
         record::record(&*self.store, self.tenant, entry, expect).await
     }
 
+    /// Records `change` with a 異動日 written as staff enter it: a 不詳日 (令和2年頃) or
+    /// a day not on the calendar is kept as its text (1.1.8).
+    pub async fn record_dated(
+        &self,
+        change: Change,
+        effective: &str,
+        notified: &str,
+    ) -> Result<Recorded, StoreError> {
+        let on = kikan_domain::dates::parse_recorded(effective)?;
+        let entry = LedgerEntry::at_intake(
+            change,
+            on.sort,
+            d(notified),
+            Utc::now(),
+            "窓口 試験".into(),
+            None,
+            self.today,
+        )?
+        .with_basis(kikan_domain::Basis::ExOfficio)
+        .with_effective_text(on.text)?;
+        record::record(&*self.store, self.tenant, entry, &[]).await
+    }
+
     pub async fn person(&self, id: PersonId) -> Person {
         match ok(self.store.persons(self.tenant, &[id]).await).pop() {
             Some(p) => p,

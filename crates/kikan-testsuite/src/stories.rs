@@ -2195,6 +2195,8 @@ pub async fn corrections_of_every_item(s: TestStore) {
                 Correction::AddressSince {
                     old: d("2026-04-01"),
                     new: d("2026-03-31"),
+                    old_text: None,
+                    new_text: None,
                 },
                 CorrectionKind::Minor,
             ),
@@ -2211,6 +2213,8 @@ pub async fn corrections_of_every_item(s: TestStore) {
                 Correction::BecameResidentOn {
                     old: d("2026-04-01"),
                     new: d("2014-09-08"),
+                    old_text: None,
+                    new_text: None,
                 },
                 CorrectionKind::Clerical,
             ),
@@ -2226,6 +2230,8 @@ pub async fn corrections_of_every_item(s: TestStore) {
             Correction::BecameResidentOn {
                 old: d("2026-04-01"),
                 new: d("2026-03-30"),
+                old_text: None,
+                new_text: None,
             },
             "住民となった年月日",
         ),
@@ -2233,6 +2239,8 @@ pub async fn corrections_of_every_item(s: TestStore) {
             Correction::AddressSince {
                 old: d("2026-04-01"),
                 new: d("2026-03-30"),
+                old_text: None,
+                new_text: None,
             },
             "住所を定めた年月日",
         ),
@@ -3131,4 +3139,143 @@ pub async fn unnotified_move_ins(s: TestStore) {
         Some(addr("北海道札幌市中央区北一条西", "2丁目", None))
     );
     ok(check(&*c.store, c.tenant).await);
+}
+
+/// 年月日の管理 (1.1.8): beside 生年月日, the 住民となった年月日, 住所を定めた年月日 and the
+/// 出生・死亡・失踪 異動日 take a 不詳日 or a day not on the calendar, kept as written
+/// beside a sortable date; every other 異動日 refuses one (E-DATE-005).
+pub async fn unknown_dates_beyond_birth(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    // 職権記載 of a person found living here since an unknown day of 平成15年.
+    let found = japanese(
+        ("田中", "実"),
+        ("タナカ", "ミノル"),
+        "1960-02-02",
+        "男",
+        "世帯主",
+    );
+    let found_id = found.id;
+    let found_home = addr("神奈川県横浜市中区本町二丁目", "2番地", None);
+    ok(c.record_dated(
+        Change::MoveIn {
+            kind: MoveInKind::ExOfficio,
+            household: MoveInHousehold::New {
+                id: new_household_id(),
+            },
+            persons: vec![found],
+            address: found_home.clone(),
+            previous_address: None,
+            unnotified: false,
+            last_registered: None,
+        },
+        "平成15年頃",
+        "2026-05-01",
+    )
+    .await);
+    let p = c.person(found_id).await;
+    assert_eq!(
+        p.became_resident_on,
+        d("2003-01-01"),
+        "the internal date sorts"
+    );
+    assert_eq!(p.became_resident_text.as_deref(), Some("平成15年頃"));
+    assert_eq!(ok(p.became_resident_shown()), "平成15年頃");
+    assert_eq!(ok(p.address_since_shown()), "平成15年頃");
+    // A 転居 is on a known day: a 不詳 異動日 is refused, nothing changed.
+    let r = c
+        .record_dated(
+            Change::Relocation {
+                persons: vec![found_id],
+                address: addr("神奈川県横浜市中区本町三丁目", "3番地", None),
+                target: RelocationTarget::WholeHousehold,
+            },
+            "令和8年5月頃",
+            "2026-06-01",
+        )
+        .await;
+    assert_eq!(code(&r), "E-DATE-005");
+    assert_eq!(c.person(found_id).await.address, found_home);
+    assert_eq!(c.person(f.head).await.address, home());
+    // A day not on the calendar (2月29日 of a common year) is kept as written.
+    ok(c.record(
+        Change::Correction {
+            person: found_id,
+            kind: CorrectionKind::Clerical,
+            correction: Correction::AddressSince {
+                old: d("2003-01-01"),
+                old_text: Some("平成15年頃".into()),
+                new: d("2003-03-01"),
+                new_text: Some("平成15年2月29日".into()),
+            },
+        },
+        "2026-06-01",
+        "2026-06-01",
+    )
+    .await);
+    let p = c.person(found_id).await;
+    assert_eq!(ok(p.address_since_shown()), "平成15年2月29日");
+    assert_eq!(
+        ok(p.became_resident_shown()),
+        "平成15年頃",
+        "only the one item"
+    );
+    // A correction that names the old date without its text is stale.
+    let stale = c
+        .record(
+            Change::Correction {
+                person: found_id,
+                kind: CorrectionKind::Clerical,
+                correction: Correction::BecameResidentOn {
+                    old: d("2003-01-01"),
+                    old_text: None,
+                    new: d("2003-04-01"),
+                    new_text: None,
+                },
+            },
+            "2026-06-01",
+            "2026-06-01",
+        )
+        .await;
+    assert_eq!(code(&stale), "E-IDO-040");
+    // A 転居 then sets a known 住所を定めた年月日 and leaves the 住民となった年月日.
+    ok(c.record(
+        Change::Relocation {
+            persons: vec![found_id],
+            address: addr("神奈川県横浜市中区本町四丁目", "4番地", None),
+            target: RelocationTarget::WholeHousehold,
+        },
+        "2026-06-10",
+        "2026-06-10",
+    )
+    .await);
+    let p = c.person(found_id).await;
+    assert_eq!(p.address_since_text, None);
+    assert_eq!(ok(p.address_since_shown()), "令和8年6月10日");
+    assert_eq!(ok(p.became_resident_shown()), "平成15年頃");
+    // 死亡 on a day known only as 上旬: the 除票's 消除日 is kept as written.
+    ok(c.record_dated(
+        Change::Death {
+            person: found_id,
+            succession: None,
+        },
+        "令和8年7月上旬",
+        "2026-07-20",
+    )
+    .await);
+    match c.person(found_id).await.status {
+        PersonStatus::Removed { on, on_text, .. } => {
+            assert_eq!(on, d("2026-07-01"));
+            assert_eq!(on_text.as_deref(), Some("令和8年7月上旬"));
+        }
+        other => panic!("not removed: {other:?}"),
+    }
+    // The ledger keeps the text; the replay agrees.
+    let history = ok(c.store.entries_for(c.tenant, Some(found_id), None).await);
+    assert!(
+        history
+            .iter()
+            .any(|e| e.effective_text.as_deref() == Some("令和8年7月上旬"))
+    );
+    ok(kikan_app::check::check(&*c.store, c.tenant).await);
 }

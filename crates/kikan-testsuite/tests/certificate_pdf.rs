@@ -52,7 +52,9 @@ fn person(
             Some("みほんハイツ201号室"),
         ),
         became_resident_on: d("2024-04-01"),
+        became_resident_text: None,
         address_since: d("2025-10-01"),
+        address_since_text: None,
         moved_in: Some(MoveInRecord {
             notified_on: d("2024-04-05"),
             previous_address: Some(addr("東京都千代田区霞が関一丁目", "1番1号", None)),
@@ -344,6 +346,7 @@ fn removed_copy_and_items_certificate() {
     subjects[0].person.status = PersonStatus::Removed {
         on: d("2026-09-30"),
         reason: RemovalReason::MovedOut,
+        on_text: None,
         destination: Some(addr("大阪府大阪市北区梅田一丁目", "2番3号", None)),
         moved_out: None,
     };
@@ -506,6 +509,10 @@ fn a_birth_date_of_unknown_day_prints_as_recorded() {
     subjects.truncate(2);
     subjects[1].person.birth_date = d("1945-01-01");
     subjects[1].person.birth_date_text = Some("昭和20年頃".into());
+    // The 住民となった年月日 and 住所を定めた年月日 too (1.1.8).
+    subjects[1].person.became_resident_on = d("2024-04-01");
+    subjects[1].person.became_resident_text = Some("令和6年4月上旬".into());
+    subjects[1].person.address_since_text = Some("令和7年10月頃".into());
     // 未届転入 (4.1.1.4): the 転入前住所 followed by （未届）.
     if let Some(m) = subjects[1].person.moved_in.as_mut() {
         m.unnotified = true;
@@ -525,6 +532,8 @@ fn a_birth_date_of_unknown_day_prints_as_recorded() {
         &[
             "生年月日",
             "昭和20年頃",
+            "令和6年4月上旬",
+            "令和7年10月頃",
             "旧氏佐藤",
             "東京都千代田区霞が関一丁目1番1号（未届）",
         ],

@@ -309,7 +309,7 @@ async fn family_life(mut app: TestApp) {
     // 死亡 of the grandmother; a late notification is flagged, not refused.
     let v = app
         .change(json!({
-            "effective_on": "2026-08-01", "notified_on": "2026-08-20",
+            "effective_on": "令和8年8月上旬", "notified_on": "2026-08-20",
             "change": {"type": "death", "person_id": ume}
         }))
         .await;
@@ -317,6 +317,13 @@ async fn family_life(mut app: TestApp) {
         v["entry"]["late"], false,
         "death notices are 職権, not 届出"
     );
+    // Its 異動日 is 不詳 (1.1.8): kept as written beside the internal date.
+    assert_eq!(v["entry"]["effective_on"]["shown"], "令和8年8月上旬");
+    assert_eq!(v["entry"]["effective_on"]["iso"], "2026-08-01");
+    let (_, p) = app
+        .get(&format!("/api/v1/tenants/141003/persons/{ume}"))
+        .await;
+    assert_eq!(p["status"]["removed_on"]["shown"], "令和8年8月上旬");
     // 転出 (planned), then the 転入通知 confirms it.
     let (_, h) = app
         .get(&format!("/api/v1/tenants/141003/households/{hid}"))
@@ -523,12 +530,21 @@ async fn errors_have_codes_and_japanese_messages(mut app: TestApp) {
         (400, Some("E-HTTP-400")),
         "{v}"
     );
-    let bad_date = json!({"effective_on": "令和8年2月30日", "notified_on": "2026-03-01",
+    let bad_date = json!({"effective_on": "令和8年13月1日", "notified_on": "2026-03-01",
         "change": {"type": "death", "person_id": 1}});
     let (status, v) = app.post("/api/v1/tenants/131016/changes", bad_date).await;
     assert_eq!(
         (status, v["code"].as_str(), v["field"].as_str()),
         (422, Some("E-DATE-001"), Some("effective_on")),
+        "{v}"
+    );
+    // 2月30日 is allowed for a 死亡 (1.1.8), not for a 世帯主変更.
+    let not_a_day = json!({"effective_on": "令和8年2月30日", "notified_on": "2026-03-01",
+        "change": {"type": "head_change", "household_id": 1, "relationships": []}});
+    let (status, v) = app.post("/api/v1/tenants/131016/changes", not_a_day).await;
+    assert_eq!(
+        (status, v["code"].as_str(), v["field"].as_str()),
+        (422, Some("E-DATE-005"), Some("effective_on")),
         "{v}"
     );
     let unknown_rel = json!({"effective_on": "2026-03-01", "notified_on": "2026-03-01",

@@ -38,6 +38,7 @@ macro_rules! stories {
 }
 
 stories!(
+    unknown_dates_beyond_birth,
     tenants_are_checked_and_kept_apart,
     move_in_and_search,
     move_in_refuses_impossible_requests,
