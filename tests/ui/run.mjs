@@ -360,6 +360,15 @@ try {
   await shot(examiner, 'headless-alert');
   await examiner.goto(personUrl);
   await examiner.getByText('この世帯には世帯主がいません').waitFor();
+  // 世帯主変更依頼通知書 (4.0.5): the household is on the 対象者リスト, and the letter is drawn.
+  await examiner.goto(`${base}/ui/#/headless`);
+  await examiner.getByRole('heading', { name: '世帯主不在世帯' }).waitFor();
+  await examiner.locator('main table tbody tr').filter({ hasText: '見本' }).first().waitFor();
+  await examiner.getByRole('button', { name: '世帯主変更依頼通知書を作成' }).first().click();
+  await examiner.getByRole('link', { name: '世帯主変更依頼通知書を開く' }).waitFor();
+  await shot(examiner, 'headless-list');
+  log('世帯主不在世帯 listed (対象者リスト) with the member the 世帯主変更依頼通知書 goes to; the letter drawn');
+  await examiner.goto(personUrl);
   await examiner.getByRole('link', { name: 'その他の異動を受付' }).click();
   await examiner.getByText('世帯主変更で新しい世帯主を定めてください').waitFor();
   await lab(examiner, '異動の種類').selectOption('head_change');

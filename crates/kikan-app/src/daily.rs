@@ -116,7 +116,8 @@ pub async fn done_today(
         .any(|r| r.ok && r.on == today))
 }
 
-/// 転入通知未着 (4.1.3.1.4, j710): the 除票 of a 転出 whose 転入通知 has not come.
+/// 転入通知未着 (4.1.3.1.4, j710): the 除票 of a 転出 whose 転入通知 has not come, and
+/// those removed by 職権消除 with none since.
 pub async fn awaiting_notice(
     store: &dyn Store,
     tenant: LocalGovCode,

@@ -19,6 +19,7 @@ pub mod daily;
 pub mod drafts;
 pub mod extract;
 pub mod ids;
+pub mod letters;
 pub mod protect;
 pub mod record;
 pub mod relationships;

@@ -1,4 +1,5 @@
-//! kikan-cert: certificates (住民票の写し, 記載事項証明書, 除票の写し) as A4 PDF.
+//! kikan-cert: certificates (住民票の写し, 記載事項証明書, 除票の写し) and letters (通知書・照会書)
+//! as A4 PDF.
 //!
 //! The content comes from `kikan_domain::certificate`; this crate only draws it. Text is
 //! shaped with rustybuzz against IPAmj明朝, whose cmap format 14 maps each Moji_Joho
@@ -8,6 +9,9 @@
 //! ([`CertError::MissingGlyph`]), never a silent fallback to another character.
 
 pub mod issue;
+pub mod letter;
+
+pub use letter::render_letter;
 
 use kikan_domain::certificate::{CertificateContent, Field};
 use krilla::Document;

@@ -759,6 +759,7 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
                     on_text,
                     destination,
                     moved_out,
+                    ..
                 } = &p.status
                 {
                     let mut v = format!(

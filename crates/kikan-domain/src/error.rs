@@ -26,6 +26,15 @@ pub enum DomainError {
     #[error("続柄「{value}」は標準仕様で使わない表記です({hint})")]
     RelationshipForm { value: String, hint: String },
 
+    #[error(
+        "{name}さんは転入通知を待っている転出者ではありません(照会書は転出予定日に消除され、転入通知が未着の者に限ります)"
+    )]
+    NotAwaitingMoveInNotice { name: String },
+    #[error("世帯{id}には世帯主がいません。世帯主変更依頼通知書を使ってください")]
+    HouseholdHeadless { id: String },
+    #[error("世帯{id}には世帯主がいます(世帯主変更依頼通知書は世帯主がいない世帯に限ります)")]
+    HouseholdHasHead { id: String },
+
     // --- dates (E-DATE-*) ---
     #[error("日付「{0}」を読み取れません(例: 令和8年4月1日、R8.4.1、2026-04-01)")]
     InvalidDate(String),
@@ -251,6 +260,9 @@ impl DomainError {
             NotCancellable { .. } => "E-IDO-055",
             ReturningResident { .. } => "E-IDO-051",
             NotRemoved { .. } => "E-IDO-052",
+            NotAwaitingMoveInNotice { .. } => "E-IDO-059",
+            HouseholdHeadless { .. } => "E-IDO-060",
+            HouseholdHasHead { .. } => "E-IDO-061",
             AlreadyResident { .. } => "E-IDO-053",
             PreviousAddressRequired => "E-IDO-042",
             NoPersons => "E-IDO-043",

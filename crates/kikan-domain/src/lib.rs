@@ -9,6 +9,7 @@ pub mod codes;
 pub mod dates;
 pub mod error;
 pub mod ledger;
+pub mod letters;
 pub mod lists;
 pub mod names;
 pub mod person;

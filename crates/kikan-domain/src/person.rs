@@ -246,6 +246,9 @@ pub enum PersonStatus {
         /// (4.1.3.1.1: the 予定 is never overwritten).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         moved_out: Option<Box<MoveOutRecord>>,
+        /// For a 職権消除 (実態調査 …): the 転入通知 received afterwards (4.1.3.1.1).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notice: Option<Box<MoveInNotice>>,
     },
 }
 

@@ -430,6 +430,7 @@ impl Work<'_> {
             on_text,
             destination,
             moved_out: None,
+            notice: None,
         };
         Ok(())
     }
@@ -684,6 +685,7 @@ impl Work<'_> {
                             on_text: None,
                             destination: Some(destination.clone()),
                             moved_out: None,
+                            notice: None,
                         };
                     }
                 } else {
@@ -744,6 +746,17 @@ impl Work<'_> {
                             } if m.notice.is_none() => {
                                 *d = Some(destination.clone());
                                 m.notice = Some(notice.clone());
+                            }
+                            // 職権消除 after a 実態調査, then a 転入通知 (4.1.3.1.1).
+                            PersonStatus::Removed {
+                                reason: RemovalReason::ExOfficio,
+                                destination: d,
+                                moved_out: None,
+                                notice: n @ None,
+                                ..
+                            } => {
+                                *d = Some(destination.clone());
+                                *n = Some(Box::new(notice.clone()));
                             }
                             _ => return Err(DomainError::PersonRemoved { name }),
                         }
@@ -1085,6 +1098,7 @@ impl Work<'_> {
                 on_text: None,
                 destination: Some(destination),
                 moved_out: moved_out.map(Box::new),
+                notice: None,
             };
         }
         Ok(())
@@ -1142,6 +1156,7 @@ impl Work<'_> {
                         on_text: None,
                         destination: None,
                         moved_out: None,
+                        notice: None,
                     };
                     p
                 }

@@ -39,7 +39,7 @@ impl From<IssueError> for ApiError {
     }
 }
 
-fn cert_error(c: CertError) -> ApiError {
+pub(crate) fn cert_error(c: CertError) -> ApiError {
     match c {
         CertError::MissingGlyph { .. } => {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, c.code(), c.to_string())
@@ -52,7 +52,7 @@ fn cert_error(c: CertError) -> ApiError {
 }
 
 /// The certificate font, loaded on first use and then shared.
-async fn font(state: &AppState) -> R<Arc<CertFont>> {
+pub(crate) async fn font(state: &AppState) -> R<Arc<CertFont>> {
     let path = state.cert_font_path.clone();
     state
         .cert_font
@@ -161,6 +161,19 @@ fn pdf_response(r: Rendered, c: Option<&Certificate>) -> R<Response> {
         Some(c) => format!("certificate-{:06}.pdf", c.serial),
         None => "preview.pdf".to_string(),
     };
+    let mut res = pdf_named(r, &name)?;
+    if let Some(c) = c {
+        let h = res.headers_mut();
+        h.insert("x-kikan-certificate-serial", HeaderValue::from(c.serial));
+        if let Ok(v) = HeaderValue::from_str(&c.code) {
+            h.insert("x-kikan-verification-code", v);
+        }
+    }
+    Ok(res)
+}
+
+/// A PDF answered inline under `name`, with its page count.
+pub(crate) fn pdf_named(r: Rendered, name: &str) -> R<Response> {
     let mut res = Response::new(Body::from(r.pdf));
     let h = res.headers_mut();
     h.insert(
@@ -177,12 +190,6 @@ fn pdf_response(r: Rendered, c: Option<&Certificate>) -> R<Response> {
         })?;
     h.insert(header::CONTENT_DISPOSITION, disposition);
     h.insert("x-kikan-pages", HeaderValue::from(r.pages));
-    if let Some(c) = c {
-        h.insert("x-kikan-certificate-serial", HeaderValue::from(c.serial));
-        if let Ok(v) = HeaderValue::from_str(&c.code) {
-            h.insert("x-kikan-verification-code", v);
-        }
-    }
     Ok(res)
 }
 

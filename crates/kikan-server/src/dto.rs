@@ -1005,6 +1005,16 @@ pub struct StatusView {
     /// and the 転出年月日（確定）); null while it has not (転入通知未着).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moved_out: Option<MoveOutView>,
+    /// A 職権消除's 転入通知 received afterwards (4.1.3.1.1): its date and the 転出年月日
+    /// （確定）; the confirmed address is `destination`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<NoticeView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoticeView {
+    pub notified_on: DateView,
+    pub moved_on: DateView,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1230,6 +1240,7 @@ impl From<&Person> for PersonView {
                 reason: None,
                 destination: None,
                 moved_out: None,
+                notice: None,
             },
             PersonStatus::MovingOut {
                 planned_on,
@@ -1243,6 +1254,7 @@ impl From<&Person> for PersonView {
                 reason: Some(if *abroad { "国外転出" } else { "転出" }.into()),
                 destination: Some(address_view(destination)),
                 moved_out: None,
+                notice: None,
             },
             PersonStatus::Removed {
                 on,
@@ -1250,6 +1262,7 @@ impl From<&Person> for PersonView {
                 on_text,
                 destination,
                 moved_out,
+                notice,
             } => StatusView {
                 state: "消除".into(),
                 planned_on: None,
@@ -1261,6 +1274,10 @@ impl From<&Person> for PersonView {
                     planned_destination: address_view(&m.planned_destination),
                     notified_on: m.notice.as_ref().map(|n| date_view(n.notified_on)),
                     moved_on: m.notice.as_ref().map(|n| date_view(n.moved_on)),
+                }),
+                notice: notice.as_ref().map(|n| NoticeView {
+                    notified_on: date_view(n.notified_on),
+                    moved_on: date_view(n.moved_on),
                 }),
             },
         };

@@ -12,6 +12,7 @@ pub mod drafts;
 pub mod dto;
 pub mod error;
 pub mod jobs;
+pub mod letters;
 pub mod listen;
 pub mod metrics;
 pub mod oidc;
@@ -101,6 +102,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         suppress::add, suppress::list, suppress::release_temporarily, suppress::release,
         places::put_place, places::places, places::put_terminal, places::terminals,
         jobs::runs, jobs::run_now, jobs::awaiting_notice,
+        letters::move_in_inquiry, letters::head_letter, letters::headless,
         certificates::preview, certificates::issue, certificates::reprint, certificates::register,
         certificates::get, certificates::verify,
     ),
@@ -272,6 +274,9 @@ api! {
     get "/api/v1/tenants/{tenant}/jobs/daily" => jobs::runs, Policy::Needs(Permission::RunCheck);
     post "/api/v1/tenants/{tenant}/jobs/daily" => jobs::run_now, Policy::Needs(Permission::CommitChange);
     get "/api/v1/tenants/{tenant}/move-outs/awaiting-notice" => jobs::awaiting_notice, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/persons/{id}/move-in-inquiry" => letters::move_in_inquiry, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/households/{id}/head-letter" => letters::head_letter, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/households/headless" => letters::headless, Policy::Needs(Permission::ReadResidents);
     post "/api/v1/tenants/{tenant}/terminals" => places::put_terminal, Policy::Needs(Permission::ManageAccounts);
     get "/api/v1/tenants/{tenant}/terminals" => places::terminals, Policy::SignedIn;
     post "/api/v1/tenants/{tenant}/suppressions" => suppress::add, Policy::Needs(Permission::ManageSuppression);

@@ -60,6 +60,19 @@ impl Protection {
         v
     }
 
+    /// A person's record as this caller may see it (支援措置: addresses withheld), for a
+    /// document drawn from it.
+    pub fn record(&self, p: &Person) -> Person {
+        self.0.person(p).person
+    }
+
+    /// A household and its members' records as this caller may see them, for a
+    /// document drawn from them.
+    pub fn household_records(&self, h: &Household, members: &[Person]) -> (Household, Vec<Person>) {
+        let (h, members) = self.0.household(h, members);
+        (h, members.into_iter().map(|s| s.person).collect())
+    }
+
     /// A household with a protected member: its address (the members' too) is withheld.
     pub fn household(&self, h: &Household, members: &[Person]) -> HouseholdView {
         let (h, members) = self.0.household(h, members);

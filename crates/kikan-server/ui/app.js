@@ -208,6 +208,7 @@ const MENU = [
   ['#/access', 'アクセス承認', 'approve_access'],
   ['#/suppress', '抑止', 'manage_suppression'],
   ['#/awaiting', '転入通知未着', 'read_residents'],
+  ['#/headless', '世帯主不在世帯', 'read_residents'],
   ['#/daily', '日次処理', 'run_check'],
   ['#/places', '入力場所・端末', 'manage_accounts'],
   ['#/terminal', 'この端末', null],
@@ -307,7 +308,10 @@ async function personScreen(main, id, q) {
           can('draft_change') && p.register === 'A' ? h('a', { class: 'button button-secondary', href: `#/change/household?household=${p.household_id}` }, 'その他の異動を受付') : null)),
       h('section', { 'aria-labelledby': 'hh-h' }, h('h2', { id: 'hh-h' }, '世帯'),
         hh.ok ? [h('p', {}, `住所: ${hh.data.address.line}`),
-          hh.data.head_id == null && !hh.data.dissolved_on ? banner('warning', '世帯主がいません', ' この世帯には世帯主がいません。世帯主変更を行ってください。') : null,
+          hh.data.head_id == null && !hh.data.dissolved_on ? banner('warning', '世帯主がいません', ' この世帯には世帯主がいません。世帯主変更を行うか、世帯主変更依頼通知書を送ってください。') : null,
+          !hh.data.dissolved_on && p.register === 'A' ? h('div', { class: 'actions' }, hh.data.head_id == null
+            ? letterButton(`/households/${hh.data.id}/head-letter`, '世帯主変更依頼通知書', `世帯主変更依頼通知書-${hh.data.id}.pdf`)
+            : letterButton(`/households/${hh.data.id}/head-letter`, '世帯主変更通知書', `世帯主変更通知書-${hh.data.id}.pdf`)) : null,
           h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['氏名', '続柄', '生年月日'].map((t) => h('th', { scope: 'col' }, t)))),
             h('tbody', {}, members.map((m) => h('tr', {}, h('td', {}, h('a', { href: `#/person/${m.id}` }, m.name.full), badges(m)), h('td', {}, m.relationship), h('td', {}, m.birth_date.shown)))))]
           : h('p', {}, '世帯を表示できません'),
@@ -674,6 +678,18 @@ const REQUESTERS = [['self', '本人'], ['same_household', '同一世帯'], ['th
 function pdfLink(blob, label, name) {
   const url = URL.createObjectURL(blob);
   return h('a', { class: 'button button-secondary', href: url, target: '_blank', rel: 'noopener', download: name }, label);
+}
+
+// A letter (通知書・照会書): a button that draws it, then gives way to a link that opens it.
+function letterButton(path, label, name) {
+  const status = h('span', { 'aria-live': 'polite' });
+  const button = h('button', { class: 'button button-secondary button-small', type: 'button', onclick: async () => {
+    button.disabled = true;
+    const r = await api('GET', path);
+    if (r.ok) button.replaceWith(pdfLink(r.data, `${label}を開く`, name));
+    else { button.disabled = false; status.replaceChildren(r.data && r.data.message ? r.data.message : '作成できませんでした'); }
+  } }, `${label}を作成`);
+  return h('span', {}, button, status);
 }
 
 async function certificateScreen(main, q) {
@@ -1116,15 +1132,33 @@ async function awaitingScreen(main) {
   if (!res.ok) { show(main, h('h1', {}, '転入通知未着者一覧'), banner('error', res.data ? res.data.message : '表示できません')); return; }
   const rows = res.data;
   show(main, h('h1', {}, '転入通知未着者一覧'),
-    h('p', {}, '転出予定日の到来により消除し、転入地からの転入通知がまだ届いていない人です。転入通知が届いたら、世帯の「その他の異動」から転出確定(転入通知の受理)を入力してください。'),
+    h('p', {}, '転出予定日の到来により消除した人と職権で消除した人のうち、転入地からの転入通知がまだ届いていない人です。転入通知が届いたら、世帯の「その他の異動」から転出確定(転入通知の受理)を入力してください。'),
     rows.length === 0 ? h('p', {}, '転入通知の届いていない人はいません。') :
       h('table', { class: 'table' },
-        h('thead', {}, h('tr', {}, ['氏名', '生年月日', '転出予定日', '転出先(予定)', '消除日'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('thead', {}, h('tr', {}, ['氏名', '生年月日', '消除事由', '転出予定日', '転出先(予定)', '消除日', '照会書'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, rows.map((p) => h('tr', {},
           h('td', {}, h('a', { href: `#/person/${p.id}` }, p.name.full), badges(p)), h('td', {}, p.birth_date.shown),
+          h('td', {}, p.status.reason || ''),
           h('td', {}, p.status.moved_out ? p.status.moved_out.planned_on.wareki : ''),
           h('td', {}, p.status.moved_out ? p.status.moved_out.planned_destination.line : ''),
-          h('td', {}, p.status.removed_on ? p.status.removed_on.wareki : ''))))));
+          h('td', {}, p.status.removed_on ? p.status.removed_on.wareki : ''),
+          h('td', {}, p.status.moved_out ? letterButton(`/persons/${p.id}/move-in-inquiry`, '照会書', `照会書-${p.id}.pdf`) : ''))))));
+}
+
+// ---------- 世帯主不在世帯 (4.0.4, 4.0.5): the 対象者リスト of the 世帯主変更依頼通知書 ----------
+async function headlessScreen(main) {
+  const res = await api('GET', '/households/headless');
+  if (!res.ok) { show(main, h('h1', {}, '世帯主不在世帯'), banner('error', res.data ? res.data.message : '表示できません')); return; }
+  const rows = res.data;
+  show(main, h('h1', {}, '世帯主不在世帯'),
+    h('p', {}, '世帯主がいなくなり、世帯員が2人以上残っている世帯です。世帯主変更届を出すよう世帯主変更依頼通知書を送るか、職権で世帯主を定めて(世帯主変更)世帯主変更通知書を送ってください。'),
+    rows.length === 0 ? h('p', {}, '世帯主のいない世帯はありません。') :
+      h('table', { class: 'table' },
+        h('thead', {}, h('tr', {}, ['世帯', '住所', '世帯主が不在となった日', '送付先', '世帯員', ''].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, rows.map((r) => h('tr', {},
+          h('td', {}, String(r.household_id)), h('td', {}, r.address.line),
+          h('td', {}, r.since.wareki), h('td', {}, r.addressee_id ? h('a', { href: `#/person/${r.addressee_id}` }, r.addressee) : r.addressee), h('td', {}, `${r.members}人`),
+          h('td', {}, letterButton(`/households/${r.household_id}/head-letter`, '世帯主変更依頼通知書', `世帯主変更依頼通知書-${r.household_id}.pdf`)))))));
 }
 
 async function dailyScreen(main, message) {
@@ -1168,6 +1202,7 @@ async function render(message) {
     suppress: () => suppressScreen(main, q),
     places: () => placesScreen(main),
     awaiting: () => awaitingScreen(main),
+    headless: () => headlessScreen(main),
     daily: () => dailyScreen(main),
     terminal: () => terminalScreen(main),
     password: () => passwordScreen(main),

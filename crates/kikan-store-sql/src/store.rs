@@ -1578,6 +1578,20 @@ impl<E: Engine> Store for SqlStore<E> {
         self.persons_of(&t, &rows)
     }
 
+    async fn headless_households(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Vec<Household>, StoreError> {
+        let q = Q::new(
+            "SELECT data FROM households WHERE tenant_id = $1 AND headless = $2
+               ORDER BY household_id",
+        )
+        .arg(key(tenant))
+        .arg(true);
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
     async fn add_job_run(
         &self,
         tenant: LocalGovCode,

@@ -215,10 +215,10 @@ async fn write_change(
     }
     for h in &change.households {
         let q = if h.version == 1 {
-            "INSERT INTO households (tenant_id, household_id, version, dissolved, data)
-             VALUES ($1, $2, $3, $4, $5::jsonb)"
+            "INSERT INTO households (tenant_id, household_id, version, dissolved, data, headless)
+             VALUES ($1, $2, $3, $4, $5::jsonb, $6)"
         } else {
-            "UPDATE households SET version = $3, dissolved = $4, data = $5::jsonb
+            "UPDATE households SET version = $3, dissolved = $4, data = $5::jsonb, headless = $6
              WHERE tenant_id = $1 AND household_id = $2 AND version = $3 - 1"
         };
         let done = tx
@@ -228,7 +228,8 @@ async fn write_change(
                     .arg(h.id)
                     .arg(h.version)
                     .arg(h.dissolved)
-                    .arg(&h.json),
+                    .arg(&h.json)
+                    .arg(h.headless),
             )
             .await
             .map_err(|e| e.or_unique(StoreError::Conflict))?;
@@ -497,7 +498,14 @@ pub async fn bulk_insert(
     insert_chunks(
         tx,
         "households",
-        &["tenant_id", "household_id", "version", "dissolved", "data"],
+        &[
+            "tenant_id",
+            "household_id",
+            "version",
+            "dissolved",
+            "data",
+            "headless",
+        ],
         &[4],
         &rows.households,
         |_, r| {
@@ -507,6 +515,7 @@ pub async fn bulk_insert(
                 r.version.into(),
                 r.dissolved.into(),
                 (&r.json).into(),
+                r.headless.into(),
             ]
         },
         || StoreError::Conflict,

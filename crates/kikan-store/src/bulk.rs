@@ -43,6 +43,8 @@ pub struct HouseholdRow {
     pub id: i64,
     pub version: i64,
     pub dissolved: bool,
+    /// On the register without a 世帯主 (4.0.4).
+    pub headless: bool,
     pub json: String,
 }
 
@@ -126,6 +128,7 @@ impl HouseholdRow {
             id: h.id.0,
             version: h.version as i64,
             dissolved: h.dissolved_on.is_some(),
+            headless: h.head.is_none() && h.dissolved_on.is_none(),
             json: json(h),
         }
     }

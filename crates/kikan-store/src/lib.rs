@@ -65,7 +65,8 @@ pub struct PersonIndex {
     pub juminhyo_code: Option<String>,
     pub version: i64,
     /// The 転出予定日 of a 転出 the 転入通知 has not confirmed: one still on the register
-    /// (転出予定), or removed on that date and awaiting the notice (転入通知未着).
+    /// (転出予定), or removed on that date and awaiting the notice (転入通知未着); for a
+    /// 職権消除 without a 転入通知, its removal date.
     pub moving_out_on: Option<NaiveDate>,
     /// The search key of the 旧氏, where one is recorded.
     pub former_key: Option<String>,
@@ -91,6 +92,14 @@ impl PersonIndex {
                 PersonStatus::Removed {
                     moved_out: Some(m), ..
                 } if m.notice.is_none() => Some(m.planned_on),
+                // A 職権消除 awaits a 転入通知 as well (4.1.3.1.4): listed from its date.
+                PersonStatus::Removed {
+                    on,
+                    reason: kikan_domain::RemovalReason::ExOfficio,
+                    moved_out: None,
+                    notice: None,
+                    ..
+                } => Some(*on),
                 _ => None,
             },
             former_key: p.former_surname.as_ref().map(|f| f.surname.key()),
@@ -615,11 +624,15 @@ pub trait Store: Send + Sync + 'static {
         tenant: LocalGovCode,
         on: NaiveDate,
     ) -> Result<Vec<Person>, StoreError>;
-    /// 除票 of a 転出 whose 転入通知 has not come (転入通知未着, 4.1.3.1.4), by person id.
+    /// 除票 of a 転出 whose 転入通知 has not come (転入通知未着, 4.1.3.1.4), and of a 職権消除
+    /// with none since, by person id.
     async fn awaiting_move_in_notice(
         &self,
         tenant: LocalGovCode,
     ) -> Result<Vec<Person>, StoreError>;
+    /// Households on the register without a 世帯主 (4.0.4, 4.0.5), by household id.
+    async fn headless_households(&self, tenant: LocalGovCode)
+    -> Result<Vec<Household>, StoreError>;
     /// Records one run of a job (9.1).
     async fn add_job_run(&self, tenant: LocalGovCode, run: &jobs::JobRun)
     -> Result<(), StoreError>;

@@ -981,6 +981,59 @@ pub async fn ex_officio_record_removal_and_correction(s: TestStore) {
             ..
         }
     ));
+    // A 職権消除 awaits a 転入通知 (4.1.3.1.4: it is on the 未着者一覧) ...
+    let awaiting = ok(kikan_app::daily::awaiting_notice(&*c.store, c.tenant).await);
+    assert_eq!(
+        awaiting.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![found_id]
+    );
+    // ... and takes one when it comes (4.1.3.1.1): the 除票 keeps its removal date and
+    // gains the destination, the notice's date and the 転出年月日（確定）.
+    let osaka = addr("大阪府大阪市北区梅田一丁目", "2番3号", None);
+    ok(c.record(
+        Change::MoveOutConfirmed {
+            persons: vec![found_id],
+            destination: osaka.clone(),
+            notice_from: Some(ok(LocalGovCode::from_five("27127"))),
+            succession: None,
+            moved_on: Some(d("2026-05-20")),
+        },
+        "2026-06-15",
+        "2026-06-15",
+    )
+    .await);
+    match c.person(found_id).await.status {
+        PersonStatus::Removed {
+            on,
+            destination,
+            notice: Some(n),
+            ..
+        } => {
+            assert_eq!(on, d("2026-06-01"), "the removal date stays");
+            assert_eq!(destination, Some(osaka.clone()));
+            assert_eq!(
+                (n.notified_on, n.moved_on),
+                (d("2026-06-15"), d("2026-05-20"))
+            );
+        }
+        other => panic!("no notice: {other:?}"),
+    }
+    assert!(ok(kikan_app::daily::awaiting_notice(&*c.store, c.tenant).await).is_empty());
+    // A second notice for the same 除票 is refused, nothing changed.
+    let again = c
+        .record(
+            Change::MoveOutConfirmed {
+                persons: vec![found_id],
+                destination: osaka,
+                notice_from: None,
+                succession: None,
+                moved_on: Some(d("2026-05-20")),
+            },
+            "2026-06-16",
+            "2026-06-16",
+        )
+        .await;
+    assert_eq!(code(&again), "E-IDO-005");
     // 職権修正 of a name: the old value stays in the history.
     let old = c.person(f.son).await.name;
     let new = ok(PersonName::parse("髙橋", "一朗"));

@@ -349,6 +349,7 @@ fn removed_copy_and_items_certificate() {
         on_text: None,
         destination: Some(addr("大阪府大阪市北区梅田一丁目", "2番3号", None)),
         moved_out: None,
+        notice: None,
     };
     let mut req = request(CertificateKind::RemovedCopy, Layout::Individual, &[1]);
     req.requester = RequesterInfo {

@@ -1,0 +1,202 @@
+//! 通知書・照会書: the letters the registry sends out, as content (kikan-cert draws them).
+//!
+//! - 転入通知未着照会書 (4.1.3.1.4, j710): to the municipality a resident said they were
+//!   moving to, when its 転入通知 has not come.
+//! - 世帯主変更通知書 (4.0.4, j490; 4.0.5, j500): the household is told whom the mayor made
+//!   its 世帯主 by 職権.
+//! - 世帯主変更依頼通知書 (4.0.5): a household left without a 世帯主 is asked to notify one.
+//!
+//! The two household letters go to the member listed first (5.2) among those who stay.
+
+use crate::DomainError;
+use crate::person::{Household, Person, PersonStatus};
+use crate::wareki::format_wareki;
+use chrono::NaiveDate;
+
+/// What a letter says, ready to draw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Letter {
+    pub title: String,
+    /// The addressee: address lines, then the name with its honorific.
+    pub to: Vec<String>,
+    /// 発行日, 和暦.
+    pub dated: String,
+    /// The sender: the municipality's mayor, as the certificates print it.
+    pub from: String,
+    pub body: Vec<String>,
+    /// 記: labelled items.
+    pub items: Vec<(String, String)>,
+    /// A table after the items (heading row first), e.g. the household's members.
+    pub table: Vec<Vec<String>>,
+    /// 回答欄: what the recipient fills in and sends back.
+    pub reply: Vec<String>,
+}
+
+/// The municipality sending a letter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sender {
+    /// 横浜市.
+    pub municipality: String,
+    /// 横浜市長　山田　太郎.
+    pub mayor: String,
+}
+
+fn members_table(members: &[&Person]) -> Result<Vec<Vec<String>>, DomainError> {
+    let mut rows = vec![vec![
+        "氏名".to_string(),
+        "続柄".to_string(),
+        "生年月日".to_string(),
+    ]];
+    for m in members {
+        rows.push(vec![
+            m.name.full(),
+            m.relationship.label(),
+            m.birth_date_shown()?,
+        ]);
+    }
+    Ok(rows)
+}
+
+/// The members on the register in the order the 住民票 lists them (5.2: the head, then
+/// by birth), as the household letters list them.
+fn current<'a>(household: &Household, members: &'a [Person]) -> Vec<&'a Person> {
+    let mut on: Vec<&Person> = household
+        .members
+        .iter()
+        .filter_map(|id| members.iter().find(|m| m.id == *id && !m.is_removed()))
+        .collect();
+    on.sort_by_key(|m| (!household.is_head(m.id), m.birth_date, m.id));
+    on
+}
+
+/// The member a household letter goes to (4.0.5): of those who stay, the one the
+/// 住民票 listed first before the head left (by birth, the head aside: a head named
+/// since was a member then).
+pub fn addressee<'a>(household: &Household, members: &'a [Person]) -> Option<&'a Person> {
+    current(household, members)
+        .into_iter()
+        .min_by_key(|m| (m.birth_date, m.id))
+}
+
+/// 転入通知未着照会書 (4.1.3.1.4): asks the destination whether the person moved in.
+/// Only for a 転出 removed (or due) without a 転入通知.
+pub fn move_in_inquiry(
+    from: &Sender,
+    person: &Person,
+    today: NaiveDate,
+) -> Result<Letter, DomainError> {
+    let (planned_on, destination) = match &person.status {
+        PersonStatus::Removed {
+            moved_out: Some(m), ..
+        } if m.notice.is_none() => (m.planned_on, m.planned_destination.line()),
+        _ => {
+            return Err(DomainError::NotAwaitingMoveInNotice {
+                name: person.name.full(),
+            });
+        }
+    };
+    Ok(Letter {
+        title: "転入通知未着照会書".into(),
+        to: vec![
+            format!("転出先 {destination}"),
+            "上記住所地の市区町村長　様".into(),
+        ],
+        dated: format_wareki(today)?,
+        from: from.mayor.clone(),
+        body: vec![
+            format!(
+                "下記の者は、{}を転出予定年月日として貴市区町村へ転出する旨の届出をしましたが、現在まで転入通知が届いておりません。",
+                format_wareki(planned_on)?
+            ),
+            "つきましては、転入届の有無を下欄にご記入のうえ、ご回答くださいますようお願いします。"
+                .into(),
+        ],
+        items: vec![
+            ("氏名".into(), person.name.full()),
+            ("フリガナ".into(), person.furigana.full()),
+            ("生年月日".into(), person.birth_date_shown()?),
+            ("性別".into(), person.sex.label().into()),
+            ("転出前の住所".into(), person.address.line()),
+            ("転出先（予定）".into(), destination),
+            ("転出予定年月日".into(), format_wareki(planned_on)?),
+        ],
+        table: vec![],
+        reply: vec![
+            "□ 転入届を受理しています（転入年月日　　　　年　　月　　日）".into(),
+            "□ 転入届を受理していません".into(),
+            "回答日　　　　年　　月　　日　　回答者（市区町村名・担当）".into(),
+        ],
+    })
+}
+
+/// 世帯主変更通知書 (4.0.4, 4.0.5): the household is told whom the mayor made its head by
+/// 職権, and from when.
+pub fn head_change_notice(
+    from: &Sender,
+    household: &Household,
+    members: &[Person],
+    changed_on: NaiveDate,
+    today: NaiveDate,
+) -> Result<Letter, DomainError> {
+    let head = household
+        .head
+        .and_then(|h| members.iter().find(|m| m.id == h))
+        .ok_or(DomainError::HouseholdHeadless {
+            id: household.id.to_string(),
+        })?;
+    let to = addressee(household, members).unwrap_or(head);
+    Ok(Letter {
+        title: "世帯主変更通知書".into(),
+        to: vec![to.address.line(), format!("{}　様", to.name.full())],
+        dated: format_wareki(today)?,
+        from: from.mayor.clone(),
+        body: vec![format!(
+            "あなたの世帯の世帯主が世帯からいなくなったため、住民基本台帳法に基づき、{}付けで職権により次のとおり世帯主を定めましたので通知します。",
+            format_wareki(changed_on)?
+        )],
+        items: vec![
+            ("住所".into(), household.address.line()),
+            ("世帯主".into(), head.name.full()),
+            ("変更年月日".into(), format_wareki(changed_on)?),
+        ],
+        table: members_table(&current(household, members))?,
+        reply: vec![],
+    })
+}
+
+/// 世帯主変更依頼通知書 (4.0.5): a household without a head is asked to notify one.
+pub fn head_change_request(
+    from: &Sender,
+    household: &Household,
+    members: &[Person],
+    since: NaiveDate,
+    today: NaiveDate,
+) -> Result<Letter, DomainError> {
+    if household.head.is_some() || household.dissolved_on.is_some() {
+        return Err(DomainError::HouseholdHasHead {
+            id: household.id.to_string(),
+        });
+    }
+    let to = addressee(household, members).ok_or(DomainError::HouseholdHasHead {
+        id: household.id.to_string(),
+    })?;
+    Ok(Letter {
+        title: "世帯主変更依頼通知書".into(),
+        to: vec![to.address.line(), format!("{}　様", to.name.full())],
+        dated: format_wareki(today)?,
+        from: from.mayor.clone(),
+        body: vec![
+            format!(
+                "あなたの世帯は、{}から世帯主がいない状態となっています。",
+                format_wareki(since)?
+            ),
+            "世帯員のうちどなたが世帯主となるかを定め、世帯主変更届を提出してください（住民基本台帳法第25条）。".into(),
+        ],
+        items: vec![
+            ("住所".into(), household.address.line()),
+            ("世帯主が不在となった日".into(), format_wareki(since)?),
+        ],
+        table: members_table(&current(household, members))?,
+        reply: vec![],
+    })
+}

@@ -1,0 +1,164 @@
+//! Letters (通知書・照会書) as PDF: the 転入通知未着照会書 (4.1.3.1.4), the 世帯主変更通知書
+//! and 世帯主変更依頼通知書 (4.0.4, 4.0.5), and the list of households without a head that
+//! the 依頼通知書 go to (対象者リスト). Each read states its purpose and is audited; the
+//! 支援措置 rule withholds addresses as on screen.
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::certificates::{cert_error, font, pdf_named};
+use crate::dto::{AddressView, DateView, address_view, date_view};
+use crate::error::ApiError;
+use crate::routes::audit;
+use crate::support::Protection;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::{Extension, http::StatusCode};
+use kikan_app::letters as app;
+use kikan_domain::letters::{self, Letter};
+use kikan_domain::{HouseholdId, PersonId};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+type R<T> = Result<T, ApiError>;
+
+async fn draw(state: &AppState, letter: Letter, name: &str) -> R<Response> {
+    let font = font(state).await?;
+    let rendered = tokio::task::spawn_blocking(move || kikan_cert::render_letter(&font, &letter))
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "E-CERT-012",
+                e.to_string(),
+            )
+        })?
+        .map_err(cert_error)?;
+    pdf_named(rendered, name)
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/persons/{id}/move-in-inquiry", tag = "residents",
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "転入通知未着照会書 (4.1.3.1.4) for a 除票 of a 転出 whose 転入通知 has not come, as a PDF", content_type = "application/pdf"),
+        (status = 422, description = "E-IDO-059: not awaiting a 転入通知", body = crate::error::ErrorBody)))]
+pub async fn move_in_inquiry(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+) -> R<Response> {
+    p.purpose()?;
+    let id = PersonId(path.1);
+    let person = app::inquiry_subject(&*state.store, p.tenant, id).await?;
+    crate::suppress::inquiry(&state, &p, &[&person]).await?;
+    audit(
+        &state,
+        &p,
+        "letter.move_in_inquiry",
+        vec![id.0],
+        format!("転入通知未着照会書の作成({id})"),
+    )
+    .await?;
+    let shield = Protection::of(&state, &p, &[id]).await?;
+    let from = app::sender(&*state.store, p.tenant).await?;
+    let letter = letters::move_in_inquiry(&from, &shield.record(&person), state.clock.today())?;
+    draw(&state, letter, &format!("move-in-inquiry-{id}.pdf")).await
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/households/{id}/head-letter", tag = "residents",
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "世帯主変更通知書 when the household has a head (made by 職権), 世帯主変更依頼通知書 when it has none (4.0.4, 4.0.5), as a PDF, to the member listed first", content_type = "application/pdf"),
+        (status = 404, body = crate::error::ErrorBody)))]
+pub async fn head_letter(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+) -> R<Response> {
+    p.purpose()?;
+    let id = HouseholdId(path.1);
+    let (h, members) = app::household(&*state.store, p.tenant, id).await?;
+    let current: Vec<&kikan_domain::Person> = members.iter().filter(|m| !m.is_removed()).collect();
+    crate::suppress::inquiry(&state, &p, &current).await?;
+    let kind = if h.head.is_some() {
+        "世帯主変更通知書"
+    } else {
+        "世帯主変更依頼通知書"
+    };
+    audit(
+        &state,
+        &p,
+        "letter.head_change",
+        current.iter().map(|m| m.id.0).collect(),
+        format!("{kind}の作成(世帯 {id})"),
+    )
+    .await?;
+    let ids: Vec<PersonId> = current.iter().map(|m| m.id).collect();
+    let shield = Protection::of(&state, &p, &ids).await?;
+    let (shown, shown_members) = shield.household_records(&h, &members);
+    let letter = app::household_letter(
+        &*state.store,
+        p.tenant,
+        &shown,
+        &shown_members,
+        state.clock.today(),
+    )
+    .await?;
+    draw(&state, letter, &format!("head-letter-{id}.pdf")).await
+}
+
+/// A household without a 世帯主, as the 対象者リスト lists it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HeadlessView {
+    pub household_id: i64,
+    pub address: AddressView,
+    /// 世帯主が不在となった日.
+    pub since: DateView,
+    /// The member the 世帯主変更依頼通知書 goes to (listed first, 5.2).
+    pub addressee: String,
+    pub addressee_id: Option<i64>,
+    pub members: usize,
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/households/headless", tag = "residents",
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "世帯主変更依頼通知書の対象者リスト (4.0.5): households on the register without a 世帯主", body = Vec<HeadlessView>)))]
+pub async fn headless(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> R<Json<Vec<HeadlessView>>> {
+    p.purpose()?;
+    let found = state.store.headless_households(p.tenant).await?;
+    let ids: Vec<PersonId> = found
+        .iter()
+        .flat_map(|h| h.members.iter().copied())
+        .collect();
+    audit(
+        &state,
+        &p,
+        "household.headless",
+        ids.iter().map(|x| x.0).collect(),
+        "世帯主不在世帯の一覧(世帯主変更依頼通知書の対象者リスト)の参照",
+    )
+    .await?;
+    let members = state.store.persons(p.tenant, &ids).await?;
+    let shield = Protection::of(&state, &p, &ids).await?;
+    let mut out = Vec::with_capacity(found.len());
+    for h in &found {
+        let mine: Vec<kikan_domain::Person> = members
+            .iter()
+            .filter(|m| m.household_id == h.id && !m.is_removed())
+            .cloned()
+            .collect();
+        let since = app::head_since(&*state.store, p.tenant, h).await?;
+        let (shown, _) = shield.household_records(h, &mine);
+        let addressee = letters::addressee(h, &mine);
+        out.push(HeadlessView {
+            household_id: h.id.0,
+            address: address_view(&shown.address),
+            since: date_view(since),
+            addressee: addressee.map(|m| m.name.full()).unwrap_or_default(),
+            addressee_id: addressee.map(|m| m.id.0),
+            members: mine.len(),
+        });
+    }
+    Ok(Json(out))
+}
