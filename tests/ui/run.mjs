@@ -384,6 +384,21 @@ try {
   assert.equal(await examiner.getByText('この世帯には世帯主がいません').count(), 0);
   log('a household left without a head by the head\'s death: alerted, marked on the record, then a 世帯主変更 names the head');
 
+  // 再転入者 (4.1.1.2): the 転入 form takes the items of a 除票 (花子's, who died) by its 宛名番号.
+  const removedId = await examiner.evaluate(async (tenant) => {
+    const r = await fetch(`/api/v1/tenants/${tenant}/search?name=${encodeURIComponent('見本')}&include_removed=true`,
+      { credentials: 'same-origin', headers: { 'X-Kikan-Purpose': encodeURIComponent('住民票の写しの交付') } });
+    return ((await r.json()).find((p) => p.register === 'B') || {}).id;
+  }, '149993');
+  assert.ok(removedId, 'a 除票 of 見本');
+  await examiner.goto(`${base}/ui/#/change/move_in`);
+  await lab(examiner, '再転入者の宛名番号').fill(String(removedId));
+  await examiner.getByRole('button', { name: '除票から取り込む' }).click();
+  await examiner.getByText(/さんの除票から取り込みました/).waitFor();
+  assert.equal(await lab(examiner, '氏').inputValue(), '見本');
+  assert.notEqual(await lab(examiner, '生年月日').inputValue(), '');
+  log('再転入者: the 除票\'s items taken into the 転入 form by its 宛名番号, to be checked and corrected there');
+
   // 修正 (4.2.3): a 軽微な修正 of the household's address (its 方書 was left out), by 審査;
   // every member's record reads the corrected address, and the history names the reason.
   await examiner.goto(personUrl);

@@ -335,6 +335,17 @@ pub async fn check_newcomers(
                 },
             ));
         }
+        if let Some(c) = d.foreign.as_ref().and_then(|f| f.card_number.as_deref()) {
+            by_number.push((
+                "在留カード等番号",
+                kikan_store::SearchKeys {
+                    card_number: Some(kikan_store::card_key(c)),
+                    include_removed: true,
+                    limit: 5,
+                    ..Default::default()
+                },
+            ));
+        }
         for (item, keys) in by_number {
             // A record with this very 宛名番号 is this entry recorded already (a draft
             // committed twice): the commit answers that as a conflict.

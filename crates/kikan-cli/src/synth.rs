@@ -455,6 +455,7 @@ impl Synth {
                 .ok(),
                 foreign: None,
                 returning: false,
+                keep_former_names: false,
             },
         })
     }
@@ -528,6 +529,7 @@ impl Synth {
                     past_aliases: vec![],
                 }),
                 returning: false,
+                keep_former_names: false,
             },
         })
     }

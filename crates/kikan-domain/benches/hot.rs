@@ -27,6 +27,7 @@ fn family(hid: HouseholdId) -> Option<LedgerEntry> {
             honseki: Honseki::parse("神奈川県横浜市中区本町一丁目1番地", "髙橋　太郎").ok(),
             foreign: None,
             returning: false,
+            keep_former_names: false,
         })
     };
     let address = Address::parse(

@@ -30,6 +30,10 @@ pub enum DomainError {
         "{name}さんは転入通知を待っている転出者ではありません(照会書は転出予定日に消除され、転入通知が未着の者に限ります)"
     )]
     NotAwaitingMoveInNotice { name: String },
+    #[error(
+        "{name}さんの旧氏・通称は引き継げません(国外へ転出した市区町村への、その後最初の国外からの転入で、再転入者として入力した場合に限ります)"
+    )]
+    FormerNamesNotCarried { name: String },
     #[error("世帯{id}には世帯主がいません。世帯主変更依頼通知書を使ってください")]
     HouseholdHeadless { id: String },
     #[error("世帯{id}には世帯主がいます(世帯主変更依頼通知書は世帯主がいない世帯に限ります)")]
@@ -263,6 +267,7 @@ impl DomainError {
             NotAwaitingMoveInNotice { .. } => "E-IDO-059",
             HouseholdHeadless { .. } => "E-IDO-060",
             HouseholdHasHead { .. } => "E-IDO-061",
+            FormerNamesNotCarried { .. } => "E-IDO-062",
             AlreadyResident { .. } => "E-IDO-053",
             PreviousAddressRequired => "E-IDO-042",
             NoPersons => "E-IDO-043",

@@ -38,6 +38,10 @@ pub struct PersonData {
     /// record takes up again (its history continues).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub returning: bool,
+    /// A 再転入者 back from abroad in the municipality they emigrated from, on the first
+    /// 転入 since: the 旧氏 and 通称 their 除票 kept take effect again (1.1.7).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_former_names: bool,
 }
 
 /// A member's relationship to the (new) head of household.

@@ -463,6 +463,27 @@ impl Work<'_> {
         Ok(())
     }
 
+    /// 旧氏・通称 carried over (1.1.7): only for a 再転入者 coming back from abroad to the
+    /// municipality whose 除票 says they emigrated from it.
+    fn check_carry_over(&self, d: &PersonData, kind: MoveInKind) -> Result<(), DomainError> {
+        let emigrated = d.returning
+            && kind == MoveInKind::FromAbroad
+            && matches!(
+                self.person(d.id)?.status,
+                PersonStatus::Removed {
+                    reason: RemovalReason::Emigrated,
+                    ..
+                }
+            );
+        if emigrated {
+            Ok(())
+        } else {
+            Err(DomainError::FormerNamesNotCarried {
+                name: d.name.full(),
+            })
+        }
+    }
+
     fn create_person(
         &mut self,
         d: &PersonData,
@@ -470,6 +491,21 @@ impl Work<'_> {
         address: &Address,
         moved_in: Option<MoveInRecord>,
     ) {
+        // What the 除票 kept at the 国外転出, taken up again when asked (1.1.7).
+        let kept = self
+            .person(d.id)
+            .ok()
+            .filter(|_| d.keep_former_names)
+            .map(|old| {
+                (
+                    old.former_surname.clone(),
+                    old.foreign.as_ref().and_then(|f| f.alias.clone()),
+                )
+            });
+        let mut foreign = d.foreign.clone();
+        if let (Some(f), Some((_, Some(alias)))) = (foreign.as_mut(), &kept) {
+            f.alias = Some(alias.clone());
+        }
         let p = Person {
             id: d.id,
             juminhyo_code: d.juminhyo_code.clone(),
@@ -489,8 +525,8 @@ impl Work<'_> {
             moved_in,
             previous_address_in_city: None,
             honseki: d.honseki.clone(),
-            foreign: d.foreign.clone(),
-            former_surname: None,
+            foreign,
+            former_surname: kept.and_then(|(surname, _)| surname),
             status: PersonStatus::Active,
             last_change_on: self.on,
             // A 再転入者's record continues its 除票's versions.
@@ -527,6 +563,9 @@ impl Work<'_> {
                 }
                 for d in persons {
                     self.new_person(d)?;
+                    if d.keep_former_names {
+                        self.check_carry_over(d, *kind)?;
+                    }
                 }
                 let heads: Vec<&PersonData> = persons
                     .iter()

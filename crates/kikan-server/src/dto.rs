@@ -105,6 +105,10 @@ pub struct PersonIn {
     /// 再転入者 (4.1.1.2): the 宛名番号 of this person's 除票, which the record takes up
     /// again. A 転入 whose 個人番号 or 住民票コード matches a 除票 must give it.
     pub returning_person_id: Option<i64>,
+    /// A 再転入者 back from abroad where they emigrated from (国外からの転入): take up the
+    /// 旧氏 and 通称 their 除票 kept (1.1.7).
+    #[serde(default)]
+    pub keep_former_names: bool,
 }
 
 impl PersonIn {
@@ -145,6 +149,7 @@ impl PersonIn {
                 .returning_person_id
                 .map_or_else(new_person_id, PersonId),
             returning: self.returning_person_id.is_some(),
+            keep_former_names: self.keep_former_names,
             juminhyo_code: match self.juminhyo_code.as_deref() {
                 Some(c) => Some(at(JuminhyoCode::parse(c), &format!("{f}.juminhyo_code"))?),
                 None => Some(fresh_juminhyo_code(&format!("{f}.juminhyo_code"))?),

@@ -54,6 +54,9 @@ fn search_detail(q: &SearchQuery) -> String {
     if let Some(v) = &q.former_surname {
         parts.push(format!("旧氏={v}"));
     }
+    if let Some(v) = &q.card_number {
+        parts.push(format!("在留カード等番号={v}"));
+    }
     if q.individual_number.is_some() {
         // The number itself stays out of the log: the hits identify the person.
         parts.push("個人番号=(指定あり)".into());
@@ -401,6 +404,8 @@ pub struct SearchParams {
     pub individual_number: Option<String>,
     /// 旧氏の前方一致 (1.1.7); variant kanji match as the name.
     pub former_surname: Option<String>,
+    /// 在留カード等番号, exactly (blanks and case aside).
+    pub card_number: Option<String>,
     /// Include removed records (除票).
     #[serde(default)]
     pub include_removed: bool,
@@ -430,6 +435,7 @@ pub async fn search(
         juminhyo_code: p.juminhyo_code,
         individual_number: p.individual_number,
         former_surname: p.former_surname,
+        card_number: p.card_number,
         include_removed: p.include_removed,
         limit: p.limit.unwrap_or(50),
     };
@@ -440,7 +446,8 @@ pub async fn search(
         && keys.address_part.is_none()
         && keys.juminhyo_code.is_none()
         && keys.individual_number.is_none()
-        && keys.former_prefix.is_none();
+        && keys.former_prefix.is_none()
+        && keys.card_number.is_none();
     if empty {
         return Err(ApiError::from(DomainError::Missing {
             field: "検索条件"

@@ -387,8 +387,29 @@ function personFields(i) {
     h('div', { class: 'row' },
       field('本籍', text(`${p}.domicile`, `${d}.honseki`, { size: 30 })),
       field('筆頭者', text(`${p}.head_name`, `${d}.honseki.head_name`)),
-      // 再転入者 (4.1.1.2): the 宛名番号 of their 除票, which the record takes up again.
-      field('再転入者の宛名番号', text(`${p}.returning_person_id`, `${d}.returning_person_id`, { inputmode: 'numeric' }), { hint: '除票がある人のみ(個人番号・住民票コードが除票と一致するときは必須)' })));
+      // 再転入者 (4.1.1.2): the 宛名番号 of their 除票, which the record takes up again;
+      // the 除票's items can be taken into the form and corrected there.
+      field('再転入者の宛名番号', text(`${p}.returning_person_id`, `${d}.returning_person_id`, { inputmode: 'numeric' }), { hint: '除票がある人のみ(個人番号・住民票コード・在留カード等番号が除票と一致するときは必須)' }),
+      h('div', { class: 'field' }, h('button', { class: 'button button-secondary button-small', type: 'button', onclick: (e) => takeFromRemoved(e.target.closest('fieldset'), p) }, '除票から取り込む'),
+        h('span', { class: 'hint', 'aria-live': 'polite', dataset: { taken: p } })),
+      // 1.1.7: back from abroad where they emigrated from, the 旧氏・通称 kept on the 除票 return.
+      checkbox(`${p}.keep_former_names`, '旧氏・通称を引き継ぐ(国外転出後、最初の国外からの転入)')));
+}
+
+// 再転入者 (4.1.1.2): the 除票's items as they were at the 転出, into the form.
+async function takeFromRemoved(block, p) {
+  const note = $(`[data-taken="${p}"]`, block);
+  const id = v(block, `${p}.returning_person_id`);
+  if (!id) { note.replaceChildren('再転入者の宛名番号を入力してください'); return; }
+  const r = await api('GET', `/persons/${encodeURIComponent(id)}`);
+  if (!r.ok || r.data.register !== 'B') { note.replaceChildren(r.ok ? 'この宛名番号は除票ではありません' : (r.data && r.data.message) || '除票を表示できません'); return; }
+  const x = r.data;
+  const set = (k, val) => { const el = block.querySelector(`[name="${p}.${k}"]`); if (el && val != null) el.value = val; };
+  set('family', x.name.family); set('given', x.name.given);
+  set('kana_family', x.furigana.family); set('kana_given', x.furigana.given);
+  set('birth_date', x.birth_date.shown); set('sex', x.sex);
+  set('domicile', x.honseki); set('head_name', x.honseki_head);
+  note.replaceChildren(`${x.name.full}さんの除票から取り込みました。内容を確認し、必要なら修正してください。`);
 }
 
 async function submitDraft(form, body, done) {
@@ -436,6 +457,7 @@ async function moveInScreen(main) {
         birth_date: g('birth_date'), sex: g('sex'), relationship: g('relationship'),
         individual_number: opt(g('individual_number')),
         returning_person_id: g('returning_person_id') ? Number(g('returning_person_id')) : undefined,
+        keep_former_names: !!(form.elements[`persons[${i}].keep_former_names`] || {}).checked,
       };
       if (g('domicile')) person.honseki = { domicile: g('domicile'), head_name: g('head_name') };
       return person;

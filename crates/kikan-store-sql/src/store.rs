@@ -725,6 +725,10 @@ impl<E: Engine> Store for SqlStore<E> {
         if let Some(c) = &k.juminhyo_code {
             cond.push_str(&format!(" AND juminhyo_code = {}", q.param(c)));
         }
+        if let Some(c) = &k.card_number {
+            let c = kikan_store::card_key(c);
+            cond.push_str(&format!(" AND card_number = {}", q.param(c)));
+        }
         if let Some(n) = &k.individual_number {
             let index = self.sealer.index(&t, n);
             cond.push_str(&format!(" AND number_index = {}", q.param(index)));
@@ -734,7 +738,10 @@ impl<E: Engine> Store for SqlStore<E> {
         // reading would have the planner walk the whole reading index instead).
         // An exact code or number, or a lookup that wants every hit (not the first by
         // reading): few rows, found by their own index and put in order here.
-        let exact = k.juminhyo_code.is_some() || k.individual_number.is_some() || k.every_hit;
+        let exact = k.juminhyo_code.is_some()
+            || k.individual_number.is_some()
+            || k.card_number.is_some()
+            || k.every_hit;
         let order = if exact {
             ""
         } else if k.kana_prefix.is_none() && k.name_prefix.is_some() {
@@ -1953,7 +1960,7 @@ impl<E: Engine> Store for SqlStore<E> {
         let t = key(tenant);
         let q = Q::new(
             "SELECT version, register, household_id, kana_key, name_key, birth_date, address_line,
-                juminhyo_code, data, moving_out_on, former_key
+                juminhyo_code, data, moving_out_on, former_key, card_number
              FROM persons WHERE tenant_id = $1 AND person_id > $2 ORDER BY person_id LIMIT $3",
         )
         .arg(&t)
@@ -1974,6 +1981,7 @@ impl<E: Engine> Store for SqlStore<E> {
                     version: r.get("version")?,
                     moving_out_on: r.get("moving_out_on")?,
                     former_key: r.get("former_key")?,
+                    card_number: r.get("card_number")?,
                 };
                 Ok((ix, self.person(&t, r)?))
             })

@@ -156,12 +156,13 @@ async fn write_change(
         let ix = &p.index;
         let q = if ix.version == 1 {
             "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key,
-                birth_date, address_line, juminhyo_code, data, number_index, moving_out_on, former_key)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14)"
+                birth_date, address_line, juminhyo_code, data, number_index, moving_out_on, former_key,
+                card_number)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15)"
         } else {
             "UPDATE persons SET version = $3, register = $4, household_id = $5, kana_key = $6, name_key = $7,
                 birth_date = $8, address_line = $9, juminhyo_code = $10, data = $11::jsonb, number_index = $12,
-                moving_out_on = $13, former_key = $14
+                moving_out_on = $13, former_key = $14, card_number = $15
              WHERE tenant_id = $1 AND person_id = $2 AND version = $3 - 1"
         };
         let done = tx
@@ -180,7 +181,8 @@ async fn write_change(
                     .arg(&p.json)
                     .arg(&p.number_index)
                     .arg(ix.moving_out_on)
-                    .arg(&ix.former_key),
+                    .arg(&ix.former_key)
+                    .arg(&ix.card_number),
             )
             .await
             .map_err(|e| e.or_unique(StoreError::Conflict))?;
@@ -440,6 +442,7 @@ pub async fn bulk_insert(
             "number_index",
             "moving_out_on",
             "former_key",
+            "card_number",
         ],
         &[10],
         &rows.persons,
@@ -460,6 +463,7 @@ pub async fn bulk_insert(
                 number.into(),
                 r.index.moving_out_on.into(),
                 (&r.index.former_key).into(),
+                (&r.index.card_number).into(),
             ]
         },
         || StoreError::Conflict,

@@ -70,6 +70,16 @@ pub struct PersonIndex {
     pub moving_out_on: Option<NaiveDate>,
     /// The search key of the 旧氏, where one is recorded.
     pub former_key: Option<String>,
+    /// A foreign resident's 在留カード等番号, as [`card_key`] writes it.
+    pub card_number: Option<String>,
+}
+
+/// A 在留カード等番号 as kept for lookup: blanks removed, letters in upper case.
+pub fn card_key(card: &str) -> String {
+    card.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 impl PersonIndex {
@@ -103,6 +113,11 @@ impl PersonIndex {
                 _ => None,
             },
             former_key: p.former_surname.as_ref().map(|f| f.surname.key()),
+            card_number: p
+                .foreign
+                .as_ref()
+                .and_then(|f| f.card_number.as_deref())
+                .map(card_key),
         }
     }
 }
@@ -165,6 +180,8 @@ pub struct SearchQuery {
     pub individual_number: Option<String>,
     /// Prefix of the 旧氏, variant-folded as the name.
     pub former_surname: Option<String>,
+    /// A 在留カード等番号, exactly.
+    pub card_number: Option<String>,
     /// Include removed records (除票).
     pub include_removed: bool,
     pub limit: u32,
@@ -181,6 +198,8 @@ pub struct SearchKeys {
     /// The 個人番号 as typed (the engine compares its blind index).
     pub individual_number: Option<String>,
     pub former_prefix: Option<String>,
+    /// A 在留カード等番号, exactly (as [`card_key`] writes it).
+    pub card_number: Option<String>,
     pub include_removed: bool,
     pub limit: u32,
     /// Every hit up to `limit`, in no particular order before they are sorted (a check
@@ -224,6 +243,7 @@ impl SearchQuery {
                 .as_deref()
                 .map(kikan_domain::names::kanji_key)
                 .and_then(nonempty),
+            card_number: self.card_number.as_deref().map(card_key).and_then(nonempty),
             include_removed: self.include_removed,
             limit: self.limit.clamp(1, 1000),
             every_hit: false,

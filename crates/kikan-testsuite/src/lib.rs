@@ -243,6 +243,7 @@ pub fn japanese(
         ))),
         foreign: None,
         returning: false,
+        keep_former_names: false,
     }
 }
 
@@ -277,6 +278,7 @@ pub fn foreigner(
             past_aliases: vec![],
         }),
         returning: false,
+        keep_former_names: false,
     }
 }
 

@@ -2856,6 +2856,71 @@ pub async fn returning_residents_and_duplicates(s: TestStore) {
         "2026-08-10",
     )
     .await);
+    // A foreign resident who left is known again by the 在留カード等番号 (written with a
+    // blank and in lower case this time): refused until entered as the 再転入者.
+    let nguyen = foreigner(
+        "グエン　ヴァン　アン",
+        "グエン　ヴァン　アン",
+        "1995-05-05",
+        "男",
+        "世帯主",
+        "技術・人文知識・国際業務",
+    );
+    let nguyen_id = nguyen.id;
+    ok(c.record(move_in(nguyen), "2026-08-11", "2026-08-11").await);
+    ok(c.record(
+        Change::MoveOut {
+            persons: vec![nguyen_id],
+            destination: addr("ベトナム社会主義共和国", "", None),
+            planned_on: d("2026-08-20"),
+            abroad: true,
+            succession: None,
+        },
+        "2026-08-20",
+        "2026-08-20",
+    )
+    .await);
+    let mut card_again = foreigner(
+        "グエン　ヴァン　アン",
+        "グエン　ヴァン　アン",
+        "1995-05-06",
+        "男",
+        "世帯主",
+        "技術・人文知識・国際業務",
+    );
+    if let Some(f) = card_again.foreign.as_mut() {
+        f.card_number = Some("ab12345678 cd".into());
+    }
+    let r = c
+        .record(move_in(card_again.clone()), "2026-09-01", "2026-09-01")
+        .await;
+    assert_eq!(code(&r), "E-IDO-051");
+    assert!(format!("{r:?}").contains("在留カード等番号"), "{r:?}");
+    // Searching by the card finds the 除票 too.
+    let found = ok(c
+        .store
+        .search(
+            c.tenant,
+            &SearchQuery {
+                card_number: Some("AB12345678CD".into()),
+                include_removed: true,
+                limit: 10,
+                ..Default::default()
+            }
+            .keys(),
+        )
+        .await);
+    assert_eq!(
+        found.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![nguyen_id]
+    );
+    card_again.id = nguyen_id;
+    card_again.returning = true;
+    if let Some(f) = card_again.foreign.as_mut() {
+        f.card_number = Some("AB12345678CD".into());
+    }
+    ok(c.record(move_in(card_again), "2026-09-01", "2026-09-01")
+        .await);
     ok(check(&*c.store, c.tenant).await);
 }
 
@@ -3331,4 +3396,175 @@ pub async fn unknown_dates_beyond_birth(s: TestStore) {
             .any(|e| e.effective_text.as_deref() == Some("令和8年7月上旬"))
     );
     ok(kikan_app::check::check(&*c.store, c.tenant).await);
+}
+
+/// 旧氏・通称 carried over (1.1.7, third item): a resident with a 旧氏 emigrates; on the
+/// first 転入 from abroad back into the same municipality, entered as the 再転入者, the
+/// 旧氏 the 除票 kept takes effect again when asked; not for a 転入 from within Japan,
+/// nor for one whose 除票 is not a 国外転出.
+pub async fn former_names_come_back_from_abroad(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    let sato = ok(PersonName::parse("佐藤", ""));
+    ok(c.record(
+        Change::FormerSurnameRecord {
+            person: f.wife,
+            surname: sato.clone(),
+            furigana: Some(ok(Furigana::parse("サトウ", ""))),
+        },
+        "2026-05-01",
+        "2026-05-01",
+    )
+    .await);
+    ok(c.record(
+        Change::MoveOut {
+            persons: vec![f.wife],
+            destination: addr("アメリカ合衆国ニューヨーク州", "", None),
+            planned_on: d("2026-06-01"),
+            abroad: true,
+            succession: None,
+        },
+        "2026-06-01",
+        "2026-06-02",
+    )
+    .await);
+    let gone = c.person(f.wife).await;
+    assert!(gone.is_removed());
+    let back = |kind: MoveInKind, keep: bool| {
+        let mut p = japanese(
+            ("髙橋", "花子"),
+            ("タカハシ", "ハナコ"),
+            "1982-06-15",
+            "女",
+            "妻",
+        );
+        p.id = f.wife;
+        p.returning = true;
+        p.keep_former_names = keep;
+        Change::MoveIn {
+            kind,
+            household: MoveInHousehold::Existing { id: f.household },
+            persons: vec![p],
+            address: home(),
+            previous_address: Some(addr("アメリカ合衆国ニューヨーク州", "", None)),
+            unnotified: false,
+            last_registered: None,
+        }
+    };
+    // Asked for a 転入 from within Japan: refused, nothing changed.
+    let r = c
+        .record(back(MoveInKind::Domestic, true), "2026-09-01", "2026-09-01")
+        .await;
+    assert_eq!(code(&r), "E-IDO-062");
+    assert_eq!(c.person(f.wife).await, gone);
+    // Back from abroad: the 旧氏 comes back with the record.
+    ok(c.record(
+        back(MoveInKind::FromAbroad, true),
+        "2026-09-01",
+        "2026-09-01",
+    )
+    .await);
+    let p = c.person(f.wife).await;
+    assert!(!p.is_removed());
+    assert_eq!(
+        p.former_surname.as_ref().map(|k| k.surname.clone()),
+        Some(sato)
+    );
+    // One whose 除票 is a 職権消除 carries nothing over.
+    ok(c.record(
+        Change::ExOfficioRemoval {
+            person: f.son,
+            succession: None,
+        },
+        "2026-09-02",
+        "2026-09-02",
+    )
+    .await);
+    let mut son = japanese(("髙橋", "一郎"), ("ﾀｶﾊｼ", "ｲﾁﾛｳ"), "2010-01-20", "男", "子");
+    son.id = f.son;
+    son.returning = true;
+    son.keep_former_names = true;
+    let r = c
+        .record(
+            Change::MoveIn {
+                kind: MoveInKind::FromAbroad,
+                household: MoveInHousehold::Existing { id: f.household },
+                persons: vec![son],
+                address: home(),
+                previous_address: None,
+                unnotified: false,
+                last_registered: None,
+            },
+            "2026-09-03",
+            "2026-09-03",
+        )
+        .await;
+    assert_eq!(code(&r), "E-IDO-062");
+    // A foreign resident's 通称 likewise.
+    let anh = foreigner(
+        "グエン　アン",
+        "グエン　アン",
+        "1990-01-01",
+        "女",
+        "世帯主",
+        "技術・人文知識・国際業務",
+    );
+    let anh_id = anh.id;
+    let anh_household = new_household_id();
+    let flat = addr("神奈川県横浜市中区山下町", "9番地", None);
+    let arrive = |p: PersonData, household: MoveInHousehold| Change::MoveIn {
+        kind: MoveInKind::FromAbroad,
+        household,
+        persons: vec![p],
+        address: flat.clone(),
+        previous_address: None,
+        unnotified: false,
+        last_registered: None,
+    };
+    ok(c.record(
+        arrive(anh.clone(), MoveInHousehold::New { id: anh_household }),
+        "2026-04-10",
+        "2026-04-10",
+    )
+    .await);
+    let alias = ok(PersonName::parse("中村", "杏"));
+    ok(c.record(
+        Change::AliasRecord {
+            person: anh_id,
+            alias: alias.clone(),
+            furigana: Some(ok(Furigana::parse("なかむら", "あん"))),
+        },
+        "2026-05-10",
+        "2026-05-10",
+    )
+    .await);
+    ok(c.record(
+        Change::MoveOut {
+            persons: vec![anh_id],
+            destination: addr("ベトナム社会主義共和国", "", None),
+            planned_on: d("2026-06-10"),
+            abroad: true,
+            succession: None,
+        },
+        "2026-06-10",
+        "2026-06-10",
+    )
+    .await);
+    let mut again = anh;
+    again.returning = true;
+    again.keep_former_names = true;
+    ok(c.record(
+        arrive(
+            again,
+            MoveInHousehold::New {
+                id: new_household_id(),
+            },
+        ),
+        "2026-09-05",
+        "2026-09-05",
+    )
+    .await);
+    let p = c.person(anh_id).await;
+    assert_eq!(p.foreign.and_then(|f| f.alias).map(|a| a.name), Some(alias));
+    ok(check(&*c.store, c.tenant).await);
 }
