@@ -2436,6 +2436,52 @@ pub async fn corrections_of_every_item(s: TestStore) {
         .unwrap_or_else(|| panic!("foreign"));
     assert_eq!(f2.expires_on, Some(d("2028-04-30")));
     assert_eq!(f2.card_number.as_deref(), Some("AB12345679CD"));
+    // 4.2.3.1: the 世帯主の氏名 printed for the members follows a correction of the
+    // head's name.
+    let taro = ok(PersonName::parse("髙橋", "太朗"));
+    ok(c.record(
+        fix(
+            f.head,
+            Correction::Name {
+                old: c.person(f.head).await.name,
+                new: taro.clone(),
+            },
+            CorrectionKind::Clerical,
+        ),
+        "2026-06-05",
+        "2026-06-05",
+    )
+    .await);
+    use kikan_domain::certificate::{
+        CertificateKind, CertificateRequest, Layout, RequesterInfo, RequesterKind,
+    };
+    let tenant = ok(c.store.tenant(c.tenant).await).unwrap_or_else(|| panic!("tenant"));
+    let request = CertificateRequest {
+        kind: CertificateKind::ResidentCopy,
+        layout: Layout::Individual,
+        persons: vec![f.wife],
+        whole_household: false,
+        items: vec![],
+        requester: RequesterInfo {
+            kind: Some(RequesterKind::Himself),
+            person_id: Some(f.wife),
+            ..RequesterInfo::default()
+        },
+        purpose: "勤務先提出".into(),
+        identity_check: "運転免許証".into(),
+        copies: 1,
+        fee_exempt: None,
+    };
+    let prepared = ok(kikan_cert::issue::prepare(&*c.store, &tenant, request, None, c.today).await);
+    let head: Vec<&str> = prepared
+        .content
+        .entries
+        .iter()
+        .flat_map(|e| e.fields.iter())
+        .filter(|f| f.label == "世帯主")
+        .map(|f| f.value.as_str())
+        .collect();
+    assert_eq!(head, vec![taro.full()]);
     ok(check(&*c.store, c.tenant).await);
 }
 
