@@ -55,34 +55,39 @@ impl From<kikan_domain::DomainError> for DraftError {
 
 /// Enters a draft: checks the change as a commit would, keeps it with the request as
 /// submitted (`request`, JSON), and audits the entry. Nothing reaches the ledger.
+/// Returns the draft and the alerts the check raised (再転入者 or double records,
+/// a household left without a head, 抑止 at alert level).
 pub async fn add(
     store: &dyn Store,
     actor: &Actor,
     request: String,
     intake: &Intake,
-) -> Result<Draft, StoreError> {
-    if let Err(e) = record::dry_run(store, actor.tenant, &intake.entry, &intake.expect).await {
-        if let StoreError::Domain(kikan_domain::DomainError::Suppressed { .. }) = &e {
-            let mut event = actor.event(
-                "suppress.refused",
-                intake
-                    .entry
-                    .change
-                    .references()
-                    .0
-                    .iter()
-                    .map(|x| x.0)
-                    .collect(),
-                format!(
-                    "異動入力(下書き)を抑止により拒否({})",
-                    intake.entry.reason().label()
-                ),
-            );
-            event.outcome = kikan_security::Outcome::Denied;
-            store.append_audit(actor.tenant, &[event]).await?;
+) -> Result<(Draft, Vec<String>), StoreError> {
+    let alerts = match record::dry_run(store, actor.tenant, &intake.entry, &intake.expect).await {
+        Ok(alerts) => alerts,
+        Err(e) => {
+            if let StoreError::Domain(kikan_domain::DomainError::Suppressed { .. }) = &e {
+                let mut event = actor.event(
+                    "suppress.refused",
+                    intake
+                        .entry
+                        .change
+                        .references()
+                        .0
+                        .iter()
+                        .map(|x| x.0)
+                        .collect(),
+                    format!(
+                        "異動入力(下書き)を抑止により拒否({})",
+                        intake.entry.reason().label()
+                    ),
+                );
+                event.outcome = kikan_security::Outcome::Denied;
+                store.append_audit(actor.tenant, &[event]).await?;
+            }
+            return Err(e);
         }
-        return Err(e);
-    }
+    };
     let draft = Draft {
         id: new_id(),
         status: "pending".into(),
@@ -103,7 +108,7 @@ pub async fn add(
         format!("下書き {}: {}", draft.id, intake.entry.reason().label()),
     );
     store.append_audit(actor.tenant, &[event]).await?;
-    Ok(draft)
+    Ok((draft, alerts))
 }
 
 fn encode(intake: &Intake) -> Result<String, StoreError> {

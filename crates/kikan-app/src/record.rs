@@ -117,15 +117,15 @@ pub async fn dry_run(
     tenant: LocalGovCode,
     entry: &LedgerEntry,
     expect: &[(HouseholdId, u64)],
-) -> Result<(), StoreError> {
+) -> Result<Vec<String>, StoreError> {
     if store.tenant(tenant).await?.is_none() {
         return Err(StoreError::TenantNotFound(tenant.to_string()));
     }
-    check_newcomers(store, tenant, &entry.change).await?;
+    let mut alerts = check_newcomers(store, tenant, &entry.change).await?;
     let (reg, touched, before) = apply_on_slice(store, tenant, entry, expect).await?;
-    suppression_alerts(store, tenant, &reg, &touched, &before)
-        .await
-        .map(|_| ())
+    alerts.extend(touched.notices.iter().map(|n| n.message()));
+    alerts.extend(suppression_alerts(store, tenant, &reg, &touched, &before).await?);
+    Ok(alerts)
 }
 
 /// Records one change: loads what it touches, checks the versions the clerk saw
@@ -221,10 +221,8 @@ pub const LATE: &str = "届出期間(14日)を過ぎた届出です。届出期�
 /// The warning for a change concerning a person under a 支援措置.
 pub const PROTECTED: &str = "支援措置の対象者が含まれています。住所等の取扱いに注意してください";
 
-/// What staff should know about a change at intake: a late notification, persons
-/// under a 支援措置 in force today, and what applying it now would tell (a household
-/// left without a head …).
-pub async fn intake_warnings(
+/// The warnings of the entry itself: a late notification, persons under a 支援措置.
+pub async fn entry_warnings(
     store: &dyn Store,
     tenant: LocalGovCode,
     entry: &LedgerEntry,
@@ -236,18 +234,10 @@ pub async fn intake_warnings(
         .await?
         .iter()
         .any(|m| m.in_force(today));
-    let mut out = warnings_for(entry, protected);
-    if let Ok(alerts) = check_newcomers(store, tenant, &entry.change).await {
-        out.extend(alerts);
-    }
-    // A change that no longer applies says so when it is committed.
-    if let Ok((_, touched, _)) = apply_on_slice(store, tenant, entry, &[]).await {
-        out.extend(touched.notices.iter().map(|n| n.message()));
-    }
-    Ok(out)
+    Ok(warnings_for(entry, protected))
 }
 
-/// [`intake_warnings`] where the caller already knows whether a person the change
+/// [`entry_warnings`] where the caller already knows whether a person the change
 /// concerns is protected (a list that loaded the measures once).
 pub fn warnings_for(entry: &LedgerEntry, protected: bool) -> Vec<String> {
     let mut out = vec![];

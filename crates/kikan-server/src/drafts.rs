@@ -11,7 +11,7 @@ use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use kikan_app::drafts::{self as app, DraftError, Intake};
-use kikan_app::record::intake_warnings;
+use kikan_app::record::entry_warnings;
 use kikan_store::drafts::Draft;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -91,18 +91,6 @@ fn view(d: &Draft) -> DraftView {
     }
 }
 
-/// What 審査 should know about a draft's change: the domain's warnings (a late
-/// notification, persons under a 支援措置) and names the certificate font cannot print.
-async fn warnings(
-    state: &AppState,
-    p: &Principal,
-    entry: &kikan_domain::LedgerEntry,
-) -> R<Vec<String>> {
-    let mut out = intake_warnings(&*state.store, p.tenant, entry, state.clock.today()).await?;
-    out.extend(crate::certificates::print_warnings(state, entry).await);
-    Ok(out)
-}
-
 /// The change a draft keeps, or (for a draft entered before intakes were kept) its
 /// request parsed again.
 async fn intake(state: &AppState, p: &Principal, d: &Draft) -> R<Intake> {
@@ -130,9 +118,13 @@ pub async fn add(
     // 入力場所・入力端末: where the draft was entered.
     entry.terminal = p.terminal.clone();
     let intake = Intake { entry, expect };
-    let draft = app::add(&*state.store, &p.actor(), text, &intake).await?;
+    let (draft, alerts) = app::add(&*state.store, &p.actor(), text, &intake).await?;
     let mut out = view(&draft);
-    out.warnings = warnings(&state, &p, &intake.entry).await?;
+    // The check just made gave its alerts: nothing is loaded or looked up again.
+    let mut w = entry_warnings(&*state.store, p.tenant, &intake.entry, state.clock.today()).await?;
+    w.extend(alerts);
+    w.extend(crate::certificates::print_warnings(&state, &intake.entry).await);
+    out.warnings = w;
     Ok((StatusCode::CREATED, Json(out)))
 }
 

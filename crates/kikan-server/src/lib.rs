@@ -102,7 +102,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         suppress::add, suppress::list, suppress::release_temporarily, suppress::release,
         places::put_place, places::places, places::put_terminal, places::terminals,
         jobs::runs, jobs::run_now, jobs::awaiting_notice,
-        letters::move_in_inquiry, letters::head_letter, letters::headless,
+        letters::move_in_inquiry, letters::head_letter, letters::headless, routes::relationships,
         certificates::preview, certificates::issue, certificates::reprint, certificates::register,
         certificates::get, certificates::verify,
     ),
@@ -277,6 +277,7 @@ api! {
     get "/api/v1/tenants/{tenant}/persons/{id}/move-in-inquiry" => letters::move_in_inquiry, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/households/{id}/head-letter" => letters::head_letter, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/households/headless" => letters::headless, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/relationships" => routes::relationships, Policy::SignedIn;
     post "/api/v1/tenants/{tenant}/terminals" => places::put_terminal, Policy::Needs(Permission::ManageAccounts);
     get "/api/v1/tenants/{tenant}/terminals" => places::terminals, Policy::SignedIn;
     post "/api/v1/tenants/{tenant}/suppressions" => suppress::add, Policy::Needs(Permission::ManageSuppression);

@@ -87,6 +87,13 @@ pub async fn health() -> &'static str {
     "ok"
 }
 
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/relationships", tag = "residents",
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "続柄 (1.1.11) as staff pick them: 世帯主, every term, every chain of two, 縁故者, 同居人 (longer chains are typed)", body = Vec<String>)))]
+pub async fn relationships() -> Json<Vec<String>> {
+    Json(kikan_domain::Relationship::offered())
+}
+
 #[utoipa::path(get, path = "/api/v1/tenants", tag = "tenants",
     responses((status = 200, body = Vec<TenantView>)))]
 pub async fn list_tenants(State(state): State<AppState>) -> R<Json<Vec<TenantView>>> {

@@ -332,14 +332,14 @@ async function personScreen(main, id, q) {
 
 // ---------- 異動: 受付 (draft) ----------
 // 続柄 (1.1.11): 世帯主; the eleven terms, or up to four of them joined by 「の」 (子の子,
-// 妻の父, 子の子の子の子); 縁故者; 同居人. The list offers every term and every pair;
-// longer chains are typed, and the server checks every form (孫 or 祖父 are refused with
-// the form to use).
-const KIN = ['夫', '妻', '夫（未届）', '妻（未届）', '子', '父', '母', '兄', '姉', '弟', '妹'];
-const RELATIONSHIPS = ['世帯主', ...KIN, ...KIN.flatMap((a) => KIN.map((b) => `${a}の${b}`)), '縁故者', '同居人'];
+// 妻の父, 子の子の子の子); 縁故者; 同居人. The list (every term and every pair) comes from
+// the server once; longer chains are typed, and the server checks every form (孫 or 祖父
+// are refused with the form to use).
 function relationshipInput(name, dataField, value, attrs) {
   if (!document.getElementById('relationships')) {
-    (document.body || document.documentElement).append(h('datalist', { id: 'relationships' }, RELATIONSHIPS.map((r) => h('option', { value: r }))));
+    const list = h('datalist', { id: 'relationships' });
+    (document.body || document.documentElement).append(list);
+    api('GET', '/relationships').then((r) => { if (r.ok) list.replaceChildren(...r.data.map((x) => h('option', { value: x }))); });
   }
   return text(name, dataField, Object.assign({ list: 'relationships', value, autocomplete: 'off' }, attrs || {}));
 }

@@ -317,6 +317,14 @@ async fn family_life(mut app: TestApp) {
         v["entry"]["late"], false,
         "death notices are 職権, not 届出"
     );
+    // The 続柄 staff pick from (1.1.11): every term and pair, 子の子 but never 孫.
+    let (_, offered) = app.get("/api/v1/tenants/141003/relationships").await;
+    let offered: Vec<&str> = offered
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(offered.len(), 135);
+    assert!(offered.contains(&"子の子") && !offered.contains(&"孫"));
     // Its 異動日 is 不詳 (1.1.8): kept as written beside the internal date.
     assert_eq!(v["entry"]["effective_on"]["shown"], "令和8年8月上旬");
     assert_eq!(v["entry"]["effective_on"]["iso"], "2026-08-01");

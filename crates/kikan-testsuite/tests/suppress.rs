@@ -108,6 +108,18 @@ async fn held_records(s: TestStore) {
         v["warnings"].to_string().contains("転出予定の確認中"),
         "{v}"
     );
+    // A draft hears the same alert from the check made at its entry.
+    let (status, draft) = examiner
+        .post(
+            &format!("{base}/drafts"),
+            relocation(&[mother, son], "2番地"),
+        )
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    assert!(
+        draft["warnings"].to_string().contains("転出予定の確認中"),
+        "{draft}"
+    );
     // At error level on the son: his household's next change is refused, drafts too.
     let (status, hard) = examiner
         .post(
