@@ -131,6 +131,16 @@ try {
   // 転入 of a family: first with a mistake (no family name), then right.
   await clerk.goto(`${base}/ui/#/change/move_in`);
   await clerk.getByRole('heading', { name: '転入の受付' }).waitFor();
+  // 4.0.3 / 4.1.0.2: the 異動日 starts blank, the 届出日 as today; its label follows the
+  // basis (申出日 for a 申出, 4.2.0.5; 戸籍届出・通知日 for 職権, 4.2.0.4).
+  assert.equal(await lab(clerk, '異動日').inputValue(), '');
+  assert.equal(await lab(clerk, '届出日').inputValue(), today);
+  await lab(clerk, '記載の根拠').selectOption('申出');
+  assert.equal(await lab(clerk, '申出日').inputValue(), today);
+  await lab(clerk, '記載の根拠').selectOption('職権');
+  await lab(clerk, '戸籍届出・通知日').waitFor();
+  await lab(clerk, '記載の根拠').selectOption('届出');
+  log('異動日 blank and 届出日 today at first; the date\'s label follows the basis (届出日・戸籍届出・通知日・申出日)');
   await lab(clerk, '異動日').fill(today);
   await lab(clerk, '届出日').fill(today);
   await lab(clerk, '都道府県・市区町村・町字').first().fill('神奈川県みほん市中央一丁目');

@@ -344,16 +344,25 @@ function relationshipInput(name, dataField, value, attrs) {
   return text(name, dataField, Object.assign({ list: 'relationships', value, autocomplete: 'off' }, attrs || {}));
 }
 
+// 4.0.3: the 異動日 starts blank; 4.1.0.2, 4.2.0.4, 4.2.0.5: the 届出日 (one item with the
+// 戸籍届出・通知日 and the 申出日, as the standard allows) starts as today, and its label
+// follows the basis chosen.
+const DATE_OF_BASIS = { 届出: '届出日', 職権: '戸籍届出・通知日', 申出: '申出日' };
 function notificationFields(prefix) {
+  const notified = field('届出日', text('notified_on', 'notified_on', { value: japanToday() }), { required: true, hint: '処理当日を表示しています。14日を過ぎた届出は遅延として記録されます' });
+  const basis = select('basis', [['届出', '届出'], ['職権', '職権(届出によらない)'], ['申出', '申出による職権']], 'basis');
+  basis.addEventListener('change', () => {
+    const label = $('label', notified);
+    if (label && label.firstChild) label.firstChild.textContent = DATE_OF_BASIS[basis.value] || '届出日';
+  });
   return h('fieldset', {}, h('legend', {}, '届出'),
     h('div', { class: 'row' },
-      field('異動日', text('effective_on', 'effective_on'), { required: true, hint: '例: 令和8年4月1日(出生・死亡・失踪・転入は 令和2年頃 などの不詳日も可)' }),
-      field('届出日', text('notified_on', 'notified_on'), { required: true, hint: '14日を過ぎた届出は遅延として記録されます' }),
+      field('異動日', text('effective_on', 'effective_on', { value: '' }), { required: true, hint: '例: 令和8年4月1日(出生・死亡・失踪・転入は 令和2年頃 などの不詳日も可)' }),
+      notified,
       field('届出人', text('notifier_name', `${prefix}notifier`), { hint: '氏名' }),
       field('資格', select('notifier_capacity', ['本人', '世帯主', '同一世帯員', '代理人'], `${prefix}notifier.capacity`)),
-      // 4.2.0.2 / 4.2.0.5: a 届出's change made by 職権, or by 職権 on a 申出 (届出日 is then
-      // the 通知日 or the 申出日).
-      field('記載の根拠', select('basis', [['届出', '届出'], ['職権', '職権(届出によらない)'], ['申出', '申出による職権']], 'basis'), { hint: '職権・申出のときは届出日欄に通知日・申出日を入力' })));
+      // 4.2.0.2 / 4.2.0.5: a 届出's change made by 職権, or by 職権 on a 申出.
+      field('記載の根拠', basis)));
 }
 function addressFields(legend, prefix, dataPrefix) {
   return h('fieldset', {}, h('legend', {}, legend), h('div', { class: 'row' },
