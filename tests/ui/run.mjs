@@ -433,6 +433,8 @@ try {
   log('軽微な修正 of the household\'s address (方書) from the record, shown on it and in its history');
   // 異動の取消し (4.6): 審査 cancels that correction from the history; the address is as
   // before, and both entries stay in the history.
+  // An entry that concerned several persons can also be cancelled for this one only (一部).
+  await examiner.getByRole('button', { name: /^この人のみ取消し 台帳番号\d+\(転入\)$/ }).waitFor();
   await examiner.getByRole('button', { name: /^取消し 台帳番号\d+\(軽微な修正\)$/ }).click();
   await examiner.getByText(/の軽微な修正を取り消しました/).waitFor();
   assert.doesNotMatch(await examiner.locator('.record').textContent(), /ほんまちハイツ201号室/);

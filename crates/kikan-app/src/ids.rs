@@ -37,6 +37,19 @@ pub async fn number(
     Ok(())
 }
 
+/// The next 世帯番号 (1.1.13), for a household formed other than by a change that names
+/// its new households (an 異動の取消し that cannot return someone to theirs).
+pub async fn household_number(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+) -> Result<HouseholdId, StoreError> {
+    let n = take(store, tenant, SerialKind::Households, 1).await?;
+    n.first()
+        .copied()
+        .map(HouseholdId)
+        .ok_or_else(|| StoreError::Corrupt("no 世帯番号".into()))
+}
+
 /// `n` numbers of `kind` no record holds yet.
 async fn take(
     store: &dyn Store,

@@ -34,6 +34,8 @@ pub enum DomainError {
         "{name}さんの旧氏・通称は引き継げません(国外へ転出した市区町村への、その後最初の国外からの転入で、再転入者として入力した場合に限ります)"
     )]
     FormerNamesNotCarried { name: String },
+    #[error("宛名番号{id}の人は台帳番号{seq}の異動の対象ではありません")]
+    PersonNotInEntry { seq: String, id: String },
     #[error("世帯{id}には世帯主がいません。世帯主変更依頼通知書を使ってください")]
     HouseholdHeadless { id: String },
     #[error("世帯{id}には世帯主がいます(世帯主変更依頼通知書は世帯主がいない世帯に限ります)")]
@@ -268,6 +270,7 @@ impl DomainError {
             HouseholdHeadless { .. } => "E-IDO-060",
             HouseholdHasHead { .. } => "E-IDO-061",
             FormerNamesNotCarried { .. } => "E-IDO-062",
+            PersonNotInEntry { .. } => "E-IDO-063",
             AlreadyResident { .. } => "E-IDO-053",
             PreviousAddressRequired => "E-IDO-042",
             NoPersons => "E-IDO-043",

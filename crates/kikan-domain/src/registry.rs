@@ -1173,10 +1173,14 @@ impl Work<'_> {
             let h = self
                 .households
                 .get(&r.id)
-                .or_else(|| self.base.households.get(&r.id))
-                .ok_or_else(|| DomainError::HouseholdNotFound(r.id.to_string()))?;
-            if h.version != r.after_version {
-                return Err(blocked());
+                .or_else(|| self.base.households.get(&r.id));
+            match h {
+                Some(h) if h.version != r.after_version => return Err(blocked()),
+                Some(_) => {}
+                // A household the cancellation forms (version 0): one returning to a
+                // former address whose household is gone (4.6.0.1).
+                None if r.after_version == 0 && r.before.is_some() => {}
+                None => return Err(DomainError::HouseholdNotFound(r.id.to_string())),
             }
         }
         let on = self.on;
@@ -1207,19 +1211,23 @@ impl Work<'_> {
                 .households
                 .get(&r.id)
                 .or_else(|| self.base.households.get(&r.id))
-                .cloned()
-                .ok_or_else(|| DomainError::HouseholdNotFound(r.id.to_string()))?;
-            let restored = match &r.before {
-                Some(before) => Household {
-                    version: current.version,
+                .cloned();
+            let mut restored = match (&r.before, current) {
+                (Some(before), current) => Household {
+                    version: current.map_or(0, |c| c.version),
                     ..before.clone()
                 },
-                None => Household {
+                (None, Some(current)) => Household {
                     members: vec![],
                     dissolved_on: Some(on),
                     ..current
                 },
+                (None, None) => return Err(DomainError::HouseholdNotFound(r.id.to_string())),
             };
+            // Left by everyone the cancellation took out of it.
+            if restored.members.is_empty() && restored.dissolved_on.is_none() {
+                restored.dissolved_on = Some(on);
+            }
             self.households.insert(r.id, restored);
         }
         Ok(())

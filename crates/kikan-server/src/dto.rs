@@ -1389,6 +1389,8 @@ pub struct EntryView {
     pub late: bool,
     /// 入力場所・入力端末 (`terminal@place`), when the entry recorded one.
     pub terminal: Option<String>,
+    /// The persons the entry concerned (their 宛名番号).
+    pub person_ids: Vec<i64>,
     #[schema(value_type = Object)]
     pub change: serde_json::Value,
 }
@@ -1405,6 +1407,12 @@ impl From<&LedgerEntry> for EntryView {
             basis: e.basis_label().into(),
             late: e.late,
             terminal: e.terminal.clone(),
+            person_ids: {
+                let mut ids: Vec<i64> = e.change.persons_named().iter().map(|p| p.0).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                ids
+            },
             // Views never carry a 個人番号.
             change: serde_json::to_value(e.change.without_individual_numbers()).unwrap_or_default(),
         }

@@ -595,13 +595,17 @@ pub struct CancelIn {
     pub effective_on: Option<String>,
     /// 通知日 or 申出日; today when absent.
     pub notified_on: Option<String>,
+    /// Cancel for these persons only (4.6.0.1: 一部); absent or empty: every person the
+    /// entry concerned.
+    #[serde(default)]
+    pub person_ids: Vec<i64>,
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/changes/{seq}/cancel", tag = "changes",
     request_body = CancelIn,
     params(("tenant" = String, Path), ("seq" = i64, Path, description = "台帳番号 of the entry cancelled")),
     responses((status = 201, body = ChangeResult), (status = 404, body = ErrorBody),
-              (status = 422, description = "Not cancellable: a later entry changed its records (E-IDO-054), or it cannot be (E-IDO-055)", body = ErrorBody),
+              (status = 422, description = "Not cancellable: a later entry changed its records (E-IDO-054), or it cannot be (E-IDO-055); a person the entry did not concern (E-IDO-063)", body = ErrorBody),
               (status = 423, description = "抑止 (3.1): an error-level suppression holds this processing for a person or household concerned (E-SUPPRESS-001 異動入力, -002 証明書発行, -003 照会)", body = ErrorBody)))]
 pub async fn cancel_change(
     State(state): State<AppState>,
@@ -625,7 +629,10 @@ pub async fn cancel_change(
     };
     let notified_on = day(&req.notified_on, "notified_on")?;
     let effective_on = day(&req.effective_on, "effective_on")?;
-    let change = kikan_app::cancel::cancellation(&*state.store, p.tenant, path.1).await?;
+    let only: Vec<PersonId> = req.person_ids.iter().copied().map(PersonId).collect();
+    let change = kikan_app::cancel::cancellation_for(&*state.store, p.tenant, path.1, &only)
+        .await
+        .map_err(|e| ApiError::from(e).at("person_ids"))?;
     let mut entry = LedgerEntry::at_intake(
         change,
         effective_on,

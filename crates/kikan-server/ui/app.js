@@ -327,7 +327,15 @@ async function personScreen(main, id, q) {
               if (!r.ok) { main.prepend(banner('error', r.data ? r.data.message : '取り消せませんでした')); return; }
               await personScreen(main, id, q);
               main.prepend(banner('success', `台帳番号${e.seq}の${e.reason}を取り消しました`));
-            } }, '取消し') : null))))));
+            } }, '取消し') : null,
+          // 4.6.0.1: for this person only (一部), when the entry concerned others too.
+          can('commit_change') && !e.reason.startsWith('異動の取消し') && (e.person_ids || []).length > 1 ? h('button', { class: 'button button-secondary button-small', type: 'button',
+            'aria-label': `この人のみ取消し 台帳番号${e.seq}(${e.reason})`, onclick: async () => {
+              const r = await api('POST', `/changes/${e.seq}/cancel`, { basis: '職権', person_ids: [Number(id)] });
+              if (!r.ok) { main.prepend(banner('error', r.data ? r.data.message : '取り消せませんでした')); return; }
+              await personScreen(main, id, q);
+              main.prepend(banner('success', `台帳番号${e.seq}の${e.reason}を${p.name.full}さんについて取り消しました`));
+            } }, 'この人のみ取消し') : null))))));
 }
 
 // ---------- 異動: 受付 (draft) ----------

@@ -3614,3 +3614,95 @@ pub async fn former_names_come_back_from_abroad(s: TestStore) {
     assert_eq!(p.foreign.and_then(|f| f.alias).map(|a| a.name), Some(alias));
     ok(check(&*c.store, c.tenant).await);
 }
+
+/// 異動の取消し for some of the persons of an entry (4.6.0.1: 全部又は一部): a household's
+/// 転居 undone for the son alone — the household has moved, so he returns to the former
+/// address as a household of his own, which he heads; a 転入 of three undone for one —
+/// she leaves the register, the others stay; a person the entry did not concern is
+/// refused (E-IDO-063), nothing changed. Replay agrees.
+pub async fn partial_cancellations(s: TestStore) {
+    use kikan_app::cancel::cancellation_for;
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let f = move_in_family(&c).await;
+    let yamashita = addr("神奈川県横浜市中区山下町", "3番地", None);
+    let moved = ok(c
+        .record(
+            Change::Relocation {
+                persons: vec![f.head, f.wife, f.son, f.daughter],
+                address: yamashita.clone(),
+                target: RelocationTarget::WholeHousehold,
+            },
+            "2026-05-01",
+            "2026-05-01",
+        )
+        .await);
+    // Someone the entry did not concern.
+    let outsider = kikan_app::ids::new_person_id();
+    let r = cancellation_for(&*c.store, c.tenant, moved.entry.seq, &[outsider]).await;
+    assert_eq!(r.map_err(|e| e.code()).err(), Some("E-IDO-063"));
+    let change = ok(cancellation_for(&*c.store, c.tenant, moved.entry.seq, &[f.son]).await);
+    ok(c.record(change, "2026-05-02", "2026-05-02").await);
+    let son = c.person(f.son).await;
+    assert_eq!(son.address, home(), "back at the former address");
+    assert_ne!(
+        son.household_id, f.household,
+        "the household moved: a new one"
+    );
+    assert_eq!(son.relationship, Relationship::Head);
+    let his = c.household(son.household_id).await;
+    assert_eq!((his.head, his.members.clone()), (Some(f.son), vec![f.son]));
+    assert_eq!(his.address, home());
+    let family = c.household(f.household).await;
+    assert_eq!(family.address, yamashita);
+    assert_eq!(family.members, vec![f.head, f.wife, f.daughter]);
+    assert_eq!(c.person(f.wife).await.address, yamashita, "the others stay");
+    // A 転入 of three undone for one: she leaves the register; the others stay.
+    let (head, wife, child) = (
+        japanese(
+            ("佐藤", "一"),
+            ("サトウ", "ハジメ"),
+            "1970-01-01",
+            "男",
+            "世帯主",
+        ),
+        japanese(("佐藤", "幸"), ("サトウ", "サチ"), "1972-02-02", "女", "妻"),
+        japanese(
+            ("佐藤", "光"),
+            ("サトウ", "ヒカル"),
+            "2000-03-03",
+            "女",
+            "子",
+        ),
+    );
+    let (hid, wid, cid) = (head.id, wife.id, child.id);
+    let sato = new_household_id();
+    let arrived = ok(c
+        .record(
+            Change::MoveIn {
+                kind: MoveInKind::Domestic,
+                household: MoveInHousehold::New { id: sato },
+                persons: vec![head, wife, child],
+                address: addr("神奈川県横浜市中区本町五丁目", "5番地", None),
+                previous_address: Some(addr("東京都千代田区千代田", "1番1号", None)),
+                unnotified: false,
+                last_registered: None,
+            },
+            "2026-06-01",
+            "2026-06-01",
+        )
+        .await);
+    let change = ok(cancellation_for(&*c.store, c.tenant, arrived.entry.seq, &[cid]).await);
+    let r = ok(c.record(change, "2026-06-02", "2026-06-02").await);
+    assert_eq!(r.entry.reason(), ChangeReason::CancellationDecrease);
+    assert!(matches!(
+        c.person(cid).await.status,
+        PersonStatus::Removed {
+            reason: RemovalReason::Cancelled,
+            ..
+        }
+    ));
+    assert!(!c.person(wid).await.is_removed());
+    let h = c.household(sato).await;
+    assert_eq!((h.head, h.members.clone()), (Some(hid), vec![hid, wid]));
+    ok(check(&*c.store, c.tenant).await);
+}

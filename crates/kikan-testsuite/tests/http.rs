@@ -601,6 +601,54 @@ async fn errors_have_codes_and_japanese_messages(mut app: TestApp) {
     assert!(spec["components"]["schemas"]["ChangeIn"].is_object());
 }
 
+/// 異動の取消し for one of the persons of an entry (4.6.0.1), over HTTP.
+async fn partial_cancellation(mut app: TestApp) {
+    app.open("141003", "横浜市").await;
+    let v = app
+        .change(json!({
+            "effective_on": "2026-04-01", "notified_on": "2026-04-01",
+            "change": {"type": "move_in",
+                "persons": [person("北村", "一", ("キタムラ", "ハジメ"), "1970-01-01", "男", "世帯主"),
+                            person("北村", "二葉", ("キタムラ", "フタバ"), "2000-02-02", "女", "子")],
+                "address": {"place": "神奈川県横浜市中区本町一丁目", "banchi": "1番地"},
+                "previous_address": {"place": "東京都千代田区千代田", "banchi": "1番1号"}}
+        }))
+        .await;
+    let seq = v["entry"]["seq"].as_i64().unwrap_or_default();
+    let ids: Vec<i64> = v["person_ids"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_i64()).collect())
+        .unwrap_or_default();
+    assert_eq!(ids.len(), 2, "{v}");
+    let (_, p) = app
+        .get(&format!("/api/v1/tenants/141003/persons/{}", ids[1]))
+        .await;
+    assert_eq!(p["register"], "A");
+    let path = format!("/api/v1/tenants/141003/changes/{seq}/cancel");
+    let (status, e) = app.post(&path, json!({"person_ids": [42]})).await;
+    assert_eq!(
+        (status, e["code"].as_str(), e["field"].as_str()),
+        (422, Some("E-IDO-063"), Some("person_ids")),
+        "{e}"
+    );
+    let (status, r) = app.post(&path, json!({"person_ids": [ids[1]]})).await;
+    assert_eq!(status, 201, "{r}");
+    assert_eq!(r["entry"]["reason"], "異動の取消し（減）");
+    let (_, gone) = app
+        .get(&format!("/api/v1/tenants/141003/persons/{}", ids[1]))
+        .await;
+    assert_eq!(gone["register"], "B", "{gone}");
+    let (_, stays) = app
+        .get(&format!("/api/v1/tenants/141003/persons/{}", ids[0]))
+        .await;
+    assert_eq!(stays["register"], "A", "{stays}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partial_cancellation_over_http() {
+    partial_cancellation(TestApp::spawn(fresh_sqlite().await).await).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn family_life_over_http_sqlite() {
     family_life(TestApp::spawn(fresh_sqlite().await).await).await;

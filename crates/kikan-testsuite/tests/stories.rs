@@ -38,6 +38,7 @@ macro_rules! stories {
 }
 
 stories!(
+    partial_cancellations,
     former_names_come_back_from_abroad,
     unknown_dates_beyond_birth,
     tenants_are_checked_and_kept_apart,
