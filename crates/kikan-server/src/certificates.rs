@@ -39,7 +39,7 @@ impl From<IssueError> for ApiError {
     }
 }
 
-pub(crate) fn cert_error(c: CertError) -> ApiError {
+fn cert_error(c: CertError) -> ApiError {
     match c {
         CertError::MissingGlyph { .. } => {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, c.code(), c.to_string())
@@ -93,7 +93,7 @@ pub async fn print_warnings(state: &AppState, entry: &kikan_domain::LedgerEntry)
 }
 
 /// Runs a drawing on the blocking pool (a certificate takes milliseconds of CPU).
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, IssueError> + Send + 'static,
 ) -> R<T> {
     tokio::task::spawn_blocking(f)

@@ -5,15 +5,15 @@
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::certificates::{cert_error, font, pdf_named};
+use crate::certificates::{blocking, font, pdf_named};
 use crate::dto::{AddressView, DateView, address_view, date_view};
 use crate::error::ApiError;
 use crate::routes::audit;
 use crate::support::Protection;
+use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::{Extension, http::StatusCode};
 use kikan_app::letters as app;
 use kikan_domain::letters::{self, Letter};
 use kikan_domain::{HouseholdId, PersonId};
@@ -24,16 +24,7 @@ type R<T> = Result<T, ApiError>;
 
 async fn draw(state: &AppState, letter: Letter, name: &str) -> R<Response> {
     let font = font(state).await?;
-    let rendered = tokio::task::spawn_blocking(move || kikan_cert::render_letter(&font, &letter))
-        .await
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "E-CERT-012",
-                e.to_string(),
-            )
-        })?
-        .map_err(cert_error)?;
+    let rendered = blocking(move || Ok(kikan_cert::render_letter(&font, &letter)?)).await?;
     pdf_named(rendered, name)
 }
 
