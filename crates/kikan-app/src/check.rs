@@ -302,16 +302,30 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     /// Step 1: the tracks from the stored versions, and each person's versions valid
-    /// one after another (each until the next starts, the last open).
+    /// one after another: each until the earliest start of the versions after it (the
+    /// next one's, or a later one's that took effect before it: a removal moved back to
+    /// the 転入日, 1.1.5), the last open.
     async fn stored_versions(&mut self) -> Result<(), CheckError> {
+        /// One person's versions in order: (seq, valid_from, valid_to).
+        type Track = Vec<(i64, NaiveDate, Option<NaiveDate>)>;
+        fn ends(pid: PersonId, track: &Track) -> Result<(), CheckError> {
+            // The earliest start of the versions after this one.
+            let mut later: Option<NaiveDate> = None;
+            for (seq, from, to) in track.iter().rev() {
+                if *to != later {
+                    return Err(CheckError::Mismatch(match (later, to) {
+                        (None, Some(to)) => {
+                            format!("住民 {pid} の最新の版に終了日({to})が設定されています")
+                        }
+                        _ => format!("住民 {pid} の履歴(連番 {seq})の終了日が一致しません"),
+                    }));
+                }
+                later = Some(later.map_or(*from, |l| l.min(*from)));
+            }
+            Ok(())
+        }
         let mut after = None;
-        let mut prev: Option<(PersonId, Option<NaiveDate>)> = None;
-        let open_end = |prev: Option<(PersonId, Option<NaiveDate>)>| match prev {
-            Some((pid, Some(to))) => Err(CheckError::Mismatch(format!(
-                "住民 {pid} の最新の版に終了日({to})が設定されています"
-            ))),
-            _ => Ok(()),
-        };
+        let mut track: Option<(PersonId, Track)> = None;
         loop {
             let rows = self.store.version_rows(self.tenant, after, PAGE).await?;
             let Some(last) = rows.last() else { break };
@@ -320,21 +334,21 @@ impl Checker<'_> {
                 let fp = self.fps.of(&v.person);
                 let hash = self.fps.version(pid.0, v.seq, v.valid_from, fp);
                 self.persons.stored(pid.0, v.seq, hash)?;
-                match prev {
-                    Some((ppid, to)) if ppid == *pid && to != Some(v.valid_from) => {
-                        return Err(CheckError::Mismatch(format!(
-                            "住民 {pid} の履歴(連番 {})の前の版の終了日が一致しません",
-                            v.seq
-                        )));
+                match &mut track {
+                    Some((tp, t)) if tp == pid => t.push((v.seq, v.valid_from, v.valid_to)),
+                    _ => {
+                        if let Some((tp, t)) = &track {
+                            ends(*tp, t)?;
+                        }
+                        track = Some((*pid, vec![(v.seq, v.valid_from, v.valid_to)]));
                     }
-                    Some((ppid, _)) if ppid != *pid => open_end(prev)?,
-                    _ => {}
                 }
-                prev = Some((*pid, v.valid_to));
                 self.report.person_versions += 1;
             }
         }
-        open_end(prev)?;
+        if let Some((tp, t)) = &track {
+            ends(*tp, t)?;
+        }
         let mut after = None;
         loop {
             let rows = self

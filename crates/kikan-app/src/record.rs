@@ -272,7 +272,25 @@ pub async fn settle_move_in_notice(
     *moved_on = Some(entered);
     let found = store.persons(tenant, persons).await?;
     if found.iter().any(Person::is_removed) {
-        *effective_on = notified_on;
+        // A 除票 removed on its planned date: the notice takes effect when it came, or
+        // on the 転入日 when that is earlier than the removal (which it moves back).
+        let removed_on = found
+            .iter()
+            .filter_map(|p| match &p.status {
+                kikan_domain::PersonStatus::Removed {
+                    on,
+                    moved_out: Some(m),
+                    ..
+                } if m.notice.is_none() => Some(*on),
+                _ => None,
+            })
+            .min();
+        *effective_on = match removed_on {
+            // A 転入日 after the notice's own date: left for the entry to refuse.
+            _ if entered > notified_on => entered,
+            Some(on) if entered < on => entered,
+            _ => notified_on,
+        };
         return Ok(());
     }
     let planned = found

@@ -772,19 +772,30 @@ impl Work<'_> {
                     destination: destination.clone(),
                 };
                 // Removed already on the planned date: the notice completes the 除票,
-                // beside the plan; the removal date stays.
+                // beside the plan. A 転入日 before that date moves the removal back to it
+                // (1.1.5: the earlier of the two); the entry then takes effect on it, and
+                // the household is written again as of that day, so that views as of a
+                // date in between agree.
                 if self.person(persons[0])?.is_removed() {
+                    let back_to = self.on;
+                    let mut households = vec![];
                     for id in persons {
                         let p = self.person_mut(*id)?;
                         let name = p.name.full();
+                        let hid = p.household_id;
                         match &mut p.status {
                             PersonStatus::Removed {
+                                on,
                                 destination: d,
                                 moved_out: Some(m),
                                 ..
                             } if m.notice.is_none() => {
                                 *d = Some(destination.clone());
                                 m.notice = Some(notice.clone());
+                                if back_to < *on {
+                                    households.push((hid, *on));
+                                    *on = back_to;
+                                }
                             }
                             // 職権消除 after a 実態調査, then a 転入通知 (4.1.3.1.1).
                             PersonStatus::Removed {
@@ -799,6 +810,21 @@ impl Work<'_> {
                             }
                             _ => return Err(DomainError::PersonRemoved { name }),
                         }
+                    }
+                    for (hid, removed_on) in households {
+                        let h = match self.households.get(&hid) {
+                            Some(h) => h.clone(),
+                            None => {
+                                self.base.households.get(&hid).cloned().ok_or_else(|| {
+                                    DomainError::HouseholdNotFound(hid.to_string())
+                                })?
+                            }
+                        };
+                        let mut h = h;
+                        if h.dissolved_on == Some(removed_on) {
+                            h.dissolved_on = Some(back_to);
+                        }
+                        self.households.insert(hid, h);
                     }
                     return Ok(());
                 }

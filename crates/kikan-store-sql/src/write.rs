@@ -192,7 +192,7 @@ async fn write_change(
         tx.exec(
             Q::new(
                 "UPDATE person_versions SET valid_to = $1
-                 WHERE tenant_id = $2 AND person_id = $3 AND valid_to IS NULL",
+                 WHERE tenant_id = $2 AND person_id = $3 AND (valid_to IS NULL OR valid_to > $1)",
             )
             .arg(e.effective_on)
             .arg(t)

@@ -2571,10 +2571,11 @@ pub async fn move_out_takes_effect_by_itself(s: TestStore) {
         waiting.iter().map(|p| p.id).collect::<Vec<_>>(),
         vec![f.son]
     );
-    // The notice (転入日 before the planned date, come after it) completes the 除票:
-    // the removal date stays, the plan stays beside the confirmation.
+    // The notice (転入日 before the planned date, come after it) completes the 除票 and
+    // moves the removal back to the 転入日 (1.1.5: the earlier of the two); the plan stays
+    // beside the confirmation, and views as of a day in between agree.
     let r = notice(&c, vec![f.son], "2026-09-08", "2026-09-20").await;
-    assert_eq!(r.entry.effective_on, d("2026-09-20"));
+    assert_eq!(r.entry.effective_on, d("2026-09-08"));
     match c.person(f.son).await.status {
         PersonStatus::Removed {
             on,
@@ -2582,7 +2583,7 @@ pub async fn move_out_takes_effect_by_itself(s: TestStore) {
             moved_out: Some(m),
             ..
         } => {
-            assert_eq!(on, d("2026-09-10"));
+            assert_eq!(on, d("2026-09-08"));
             assert_eq!(m.planned_destination, addr("大阪府大阪市北区", "1番", None));
             let n = m.notice.unwrap_or_else(|| panic!("completed"));
             assert_eq!(
@@ -2594,6 +2595,22 @@ pub async fn move_out_takes_effect_by_itself(s: TestStore) {
         other => panic!("{other:?}"),
     }
     assert!(ok(daily::awaiting_notice(&*c.store, c.tenant).await).is_empty());
+    assert_eq!(on("2026-09-07").await, Some(false));
+    assert_eq!(on("2026-09-08").await, Some(true));
+    assert_eq!(on("2026-09-09").await, Some(true));
+    let (h, members) = ok(c
+        .store
+        .household_as_of(c.tenant, f.household, d("2026-09-09"))
+        .await)
+    .unwrap_or_else(|| panic!("household"));
+    assert!(!h.members.contains(&f.son), "{h:?}");
+    assert!(members.iter().all(|m| m.id != f.son));
+    let before = ok(c
+        .store
+        .household_as_of(c.tenant, f.household, d("2026-09-07"))
+        .await)
+    .unwrap_or_else(|| panic!("household"));
+    assert!(before.0.members.contains(&f.son));
     // A notice twice is refused, nothing changed.
     let twice = c
         .record(
@@ -2659,6 +2676,17 @@ pub async fn move_out_takes_effect_by_itself(s: TestStore) {
     let runs = ok(c.store.job_runs(c.tenant, daily::JOB, 10).await);
     assert_eq!(runs.len(), 3);
     assert!(runs.iter().all(|r| r.ok));
+    ok(check(&*c.store, c.tenant).await);
+    // A version whose end was not moved back with the removal is caught by the replay.
+    let end = |to: &str, was: &str| {
+        format!(
+            "UPDATE person_versions SET valid_to = '{to}' WHERE person_id = {} AND valid_to = '{was}' AND valid_from < '2026-09-08'",
+            f.son.0
+        )
+    };
+    assert_eq!(s.exec(&end("2026-09-10", "2026-09-08")).await, Ok(1));
+    assert!(check(&*c.store, c.tenant).await.is_err());
+    assert_eq!(s.exec(&end("2026-09-08", "2026-09-10")).await, Ok(1));
     ok(check(&*c.store, c.tenant).await);
 }
 
