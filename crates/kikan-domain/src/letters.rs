@@ -65,7 +65,7 @@ fn current<'a>(household: &Household, members: &'a [Person]) -> Vec<&'a Person> 
         .iter()
         .filter_map(|id| members.iter().find(|m| m.id == *id && !m.is_removed()))
         .collect();
-    on.sort_by_key(|m| (!household.is_head(m.id), m.birth_date, m.id));
+    on.sort_by_key(|m| household.listing_key(m));
     on
 }
 

@@ -426,6 +426,12 @@ impl Household {
     pub fn is_head(&self, person: PersonId) -> bool {
         self.head == Some(person)
     }
+
+    /// Where a member stands in the order the 住民票 lists the household (5.2): the
+    /// head, then by birth.
+    pub fn listing_key(&self, member: &Person) -> (bool, NaiveDate, PersonId) {
+        (!self.is_head(member.id), member.birth_date, member.id)
+    }
 }
 
 #[cfg(test)]

@@ -206,11 +206,15 @@ impl Work<'_> {
             .get_mut(&id)
             .ok_or_else(|| DomainError::PersonNotFound(id.to_string()))
     }
-    fn household(&self, id: HouseholdId) -> Result<&Household, DomainError> {
-        let h = self
-            .households
+    /// A household's record as the change sees it, dissolved ones included.
+    fn household_record(&self, id: HouseholdId) -> Option<&Household> {
+        self.households
             .get(&id)
             .or_else(|| self.base.households.get(&id))
+    }
+    fn household(&self, id: HouseholdId) -> Result<&Household, DomainError> {
+        let h = self
+            .household_record(id)
             .ok_or_else(|| DomainError::HouseholdNotFound(id.to_string()))?;
         if h.dissolved_on.is_some() {
             return Err(DomainError::HouseholdNotFound(id.to_string()));
@@ -812,15 +816,10 @@ impl Work<'_> {
                         }
                     }
                     for (hid, removed_on) in households {
-                        let h = match self.households.get(&hid) {
-                            Some(h) => h.clone(),
-                            None => {
-                                self.base.households.get(&hid).cloned().ok_or_else(|| {
-                                    DomainError::HouseholdNotFound(hid.to_string())
-                                })?
-                            }
-                        };
-                        let mut h = h;
+                        let mut h = self
+                            .household_record(hid)
+                            .cloned()
+                            .ok_or_else(|| DomainError::HouseholdNotFound(hid.to_string()))?;
                         if h.dissolved_on == Some(removed_on) {
                             h.dissolved_on = Some(back_to);
                         }
@@ -1196,11 +1195,7 @@ impl Work<'_> {
             }
         }
         for r in households {
-            let h = self
-                .households
-                .get(&r.id)
-                .or_else(|| self.base.households.get(&r.id));
-            match h {
+            match self.household_record(r.id) {
                 Some(h) if h.version != r.after_version => return Err(blocked()),
                 Some(_) => {}
                 // A household the cancellation forms (version 0): one returning to a
@@ -1233,11 +1228,7 @@ impl Work<'_> {
             self.persons.insert(r.id, restored);
         }
         for r in households {
-            let current = self
-                .households
-                .get(&r.id)
-                .or_else(|| self.base.households.get(&r.id))
-                .cloned();
+            let current = self.household_record(r.id).cloned();
             let mut restored = match (&r.before, current) {
                 (Some(before), current) => Household {
                     version: current.map_or(0, |c| c.version),

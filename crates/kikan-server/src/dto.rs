@@ -22,6 +22,12 @@ pub fn date_in(s: &str, field: &str) -> R<NaiveDate> {
     at(parse_date(s), field)
 }
 
+/// A date where the standard allows a 不詳日 or a day not on the calendar (1.1.8): its
+/// sortable date, and its text when it is one of those.
+pub fn recorded_in(s: &str, field: &str) -> R<kikan_domain::dates::RecordedDate> {
+    at(kikan_domain::dates::parse_recorded(s), field)
+}
+
 // ---------- inputs ----------
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -140,10 +146,7 @@ impl PersonIn {
         if let Some(fd) = &foreign {
             at(fd.validate(), &format!("{f}.foreign"))?;
         }
-        let birth = at(
-            kikan_domain::dates::parse_recorded(&self.birth_date),
-            &format!("{f}.birth_date"),
-        )?;
+        let birth = recorded_in(&self.birth_date, &format!("{f}.birth_date"))?;
         Ok(PersonData {
             id: self
                 .returning_person_id
@@ -490,7 +493,7 @@ impl ChangeRequest {
         let notified_on = date_in(&self.notified_on, "notified_on")?;
         let (effective_on, effective_text) = match (&self.effective_on, &self.change) {
             (Some(s), _) => {
-                let d = at(kikan_domain::dates::parse_recorded(s), "effective_on")?;
+                let d = recorded_in(s, "effective_on")?;
                 (d.sort, d.text)
             }
             (None, ChangeIn::MoveOut { .. }) => (notified_on, None),
@@ -793,7 +796,7 @@ impl CorrectionIn {
                 new: at(Furigana::parse(&new.family, &new.given), f)?,
             },
             CorrectionIn::BirthDate { new } => {
-                let new = at(kikan_domain::dates::parse_recorded(new), f)?;
+                let new = recorded_in(new, f)?;
                 Correction::BirthDate {
                     old: p.birth_date,
                     old_text: p.birth_date_text.clone(),
@@ -847,7 +850,7 @@ impl CorrectionIn {
                 new: new.as_ref().map(|a| a.parse(f)).transpose()?,
             },
             CorrectionIn::BecameResidentOn { new } => {
-                let new = at(kikan_domain::dates::parse_recorded(new), f)?;
+                let new = recorded_in(new, f)?;
                 Correction::BecameResidentOn {
                     old: p.became_resident_on,
                     old_text: p.became_resident_text.clone(),
@@ -856,7 +859,7 @@ impl CorrectionIn {
                 }
             }
             CorrectionIn::AddressSince { new } => {
-                let new = at(kikan_domain::dates::parse_recorded(new), f)?;
+                let new = recorded_in(new, f)?;
                 Correction::AddressSince {
                     old: p.address_since,
                     old_text: p.address_since_text.clone(),
@@ -1363,7 +1366,7 @@ pub struct HouseholdView {
 
 pub fn household_view(h: &Household, members: &[Shown]) -> HouseholdView {
     let mut members: Vec<&Shown> = members.iter().collect();
-    members.sort_by_key(|s| (!h.is_head(s.person.id), s.person.birth_date, s.person.id));
+    members.sort_by_key(|s| h.listing_key(&s.person));
     HouseholdView {
         id: h.id.0,
         head_id: h.head.map(|x| x.0),

@@ -726,7 +726,6 @@ impl<E: Engine> Store for SqlStore<E> {
             cond.push_str(&format!(" AND juminhyo_code = {}", q.param(c)));
         }
         if let Some(c) = &k.card_number {
-            let c = kikan_store::card_key(c);
             cond.push_str(&format!(" AND card_number = {}", q.param(c)));
         }
         if let Some(n) = &k.individual_number {
