@@ -231,6 +231,33 @@ try {
   // As of yesterday the record had not begun.
   log('転居 entered and committed; a second one from the stale household is refused as a conflict and sent back; the history shows 転入 and 転居');
 
+  // 排他制御 (10.3): while 窓口 has the household's 転居 form open, 審査 reads the record
+  // but cannot open a change of it; the 抑止 screen lists the lock and 審査 releases it
+  // with a reason; leaving a form gives its record back.
+  await clerk.getByRole('link', { name: '転居を受付' }).click();
+  await clerk.getByRole('heading', { name: '転居の受付' }).waitFor();
+  await examiner.goto(personUrl);
+  await examiner.getByRole('heading', { name: '見本　一郎 さんの住民票' }).waitFor();
+  await examiner.getByRole('link', { name: 'その他の異動を受付' }).click();
+  await examiner.getByText('他の職員が入力中です').waitFor();
+  assert.match(await examiner.locator('.banner-error').textContent(), /madoguchi さんが転居の受付の入力中です/);
+  await examiner.goto(`${base}/ui/#/suppress`);
+  const lockRow = examiner.locator('tr', { hasText: '転居の受付' });
+  await lockRow.getByText('madoguchi').waitFor();
+  await shot(examiner, 'locks');
+  await lockRow.getByRole('textbox').fill('窓口が離席したため');
+  await lockRow.getByRole('button', { name: '排他を解除' }).click();
+  await examiner.getByText(/の排他を解除しました/).waitFor();
+  await examiner.getByText('入力中で排他している記録はありません。').waitFor();
+  await examiner.goto(personUrl);
+  await examiner.getByRole('link', { name: 'その他の異動を受付' }).click();
+  await examiner.getByRole('heading', { name: '異動の受付' }).waitFor();
+  await examiner.goto(personUrl);
+  await examiner.getByRole('heading', { name: '見本　一郎 さんの住民票' }).waitFor();
+  await clerk.goto(personUrl);
+  await clerk.getByRole('heading', { name: '見本　一郎 さんの住民票' }).waitFor();
+  log('排他制御: an open 異動 form holds the household; the other clerk is told who; 抑止 lists it and releases it with a reason');
+
   // 住民票の写し: preview, then issue.
   await clerk.getByRole('link', { name: '証明書を交付' }).click();
   await clerk.getByRole('heading', { name: '証明書の交付' }).waitFor();
@@ -264,6 +291,12 @@ try {
   await lab(examiner, '続柄・関係').fill('元配偶者');
   await examiner.getByRole('button', { name: '登録' }).click();
   await examiner.locator('table').getByText('措置中').waitFor();
+  // 1.1.16: the database shows the person from their record; 3.4: the 期間終了通知.
+  await examiner.getByText('対象者の詳細').click();
+  await examiner.locator('details').getByText(/申出者/).first().waitFor();
+  assert.match(await examiner.locator('details').first().textContent(), /見本　一郎/);
+  await examiner.getByRole('button', { name: '期間終了通知を作成' }).click();
+  await examiner.getByRole('link', { name: '期間終了通知を開く' }).waitFor();
   await shot(examiner, 'support');
   await clerk.goto(`${base}/ui/#/person/${id}`);
   await clerk.getByText('支援措置の対象者です').waitFor();

@@ -63,31 +63,44 @@ pub async fn add(
     request: String,
     intake: &Intake,
 ) -> Result<(Draft, Vec<String>), StoreError> {
-    let alerts = match record::dry_run(store, actor.tenant, &intake.entry, &intake.expect).await {
-        Ok(alerts) => alerts,
-        Err(e) => {
-            if let StoreError::Domain(kikan_domain::DomainError::Suppressed { .. }) = &e {
-                let mut event = actor.event(
-                    "suppress.refused",
-                    intake
-                        .entry
-                        .change
-                        .references()
-                        .0
-                        .iter()
-                        .map(|x| x.0)
-                        .collect(),
-                    format!(
-                        "異動入力(下書き)を抑止により拒否({})",
-                        intake.entry.reason().label()
-                    ),
-                );
-                event.outcome = kikan_security::Outcome::Denied;
-                store.append_audit(actor.tenant, &[event]).await?;
+    let (alerts, own_locks) =
+        match record::dry_run(store, actor.tenant, &intake.entry, &intake.expect).await {
+            Ok(checked) => checked,
+            Err(e) => {
+                if let StoreError::Domain(
+                    kikan_domain::DomainError::Suppressed { .. }
+                    | kikan_domain::DomainError::Locked { .. },
+                ) = &e
+                {
+                    let mut event = actor.event(
+                        "suppress.refused",
+                        intake
+                            .entry
+                            .change
+                            .references()
+                            .0
+                            .iter()
+                            .map(|x| x.0)
+                            .collect(),
+                        format!(
+                            "異動入力(下書き)を{}により拒否({})",
+                            if matches!(
+                                e,
+                                StoreError::Domain(kikan_domain::DomainError::Locked { .. })
+                            ) {
+                                "排他制御"
+                            } else {
+                                "抑止"
+                            },
+                            intake.entry.reason().label()
+                        ),
+                    );
+                    event.outcome = kikan_security::Outcome::Denied;
+                    store.append_audit(actor.tenant, &[event]).await?;
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
-    };
+        };
     let draft = Draft {
         id: new_id(),
         status: "pending".into(),
@@ -101,6 +114,12 @@ pub async fn add(
         seq: None,
     };
     store.add_draft(actor.tenant, &draft).await?;
+    if !own_locks.is_empty() {
+        // Entered: the examiner takes it from here.
+        store
+            .release_locks(actor.tenant, Some(&actor.name), &own_locks)
+            .await?;
+    }
     let persons = intake.entry.change.references().0;
     let event = actor.event(
         "draft.add",

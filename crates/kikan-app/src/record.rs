@@ -2,7 +2,7 @@
 //! the domain rules applied, and all of it committed with its audit record or nothing.
 
 use crate::Actor;
-use kikan_domain::suppress::Process;
+use kikan_domain::suppress::{Process, Subject};
 use kikan_domain::{
     DomainError, Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId, Registry,
 };
@@ -90,15 +90,17 @@ async fn apply_on_slice(
 }
 
 /// 抑止 of 異動入力 on what a change touched (each person, their households before and
-/// after, the households changed): refused by an error-level suppression in force, or
-/// the alerts to show.
+/// after, the households changed): refused by an error-level suppression in force or by
+/// another staff member's lock (排他制御), or the alerts to show and the subjects `who`
+/// holds locks of (released once the change is recorded).
 async fn suppression_alerts(
     store: &dyn Store,
     tenant: LocalGovCode,
+    who: &str,
     reg: &Registry,
     touched: &kikan_domain::Touched,
     before: &[HouseholdId],
-) -> Result<Vec<String>, StoreError> {
+) -> Result<(Vec<String>, Vec<Subject>), StoreError> {
     let persons: Vec<&Person> = touched
         .persons
         .iter()
@@ -106,26 +108,44 @@ async fn suppression_alerts(
         .collect();
     let households: Vec<HouseholdId> = touched.households.iter().chain(before).copied().collect();
     let subjects = crate::suppress::subjects(&persons, &households);
+    // 排他制御 (10.3): a record someone else is entering a change of waits for them.
+    let locks = store.locks_for(tenant, &subjects).await?;
+    let now = chrono::Utc::now();
+    if let Some(l) = kikan_domain::suppress::locked_out(&locks, who, now) {
+        return Err(DomainError::Locked {
+            message: l.message(),
+        }
+        .into());
+    }
+    let own: Vec<Subject> = locks
+        .iter()
+        .filter(|l| l.holder == who)
+        .map(|l| l.subject)
+        .collect();
     let held = store.suppressions_for(tenant, &subjects).await?;
-    crate::suppress::judge(&held, Process::Change, &subjects, crate::japan_today())
-        .map_err(|(_, e)| e)
+    let alerts = crate::suppress::judge(&held, Process::Change, &subjects, crate::japan_today())
+        .map_err(|(_, e)| e)?;
+    Ok((alerts, own))
 }
 
 /// Checks a change as [`record`] would, and records nothing (a draft's examination).
+/// Returns the alerts, and the subjects the entry's operator holds locks of.
 pub async fn dry_run(
     store: &dyn Store,
     tenant: LocalGovCode,
     entry: &LedgerEntry,
     expect: &[(HouseholdId, u64)],
-) -> Result<Vec<String>, StoreError> {
+) -> Result<(Vec<String>, Vec<Subject>), StoreError> {
     if store.tenant(tenant).await?.is_none() {
         return Err(StoreError::TenantNotFound(tenant.to_string()));
     }
     let mut alerts = check_newcomers(store, tenant, &entry.change).await?;
     let (reg, touched, before) = apply_on_slice(store, tenant, entry, expect).await?;
     alerts.extend(touched.notices.iter().map(|n| n.message()));
-    alerts.extend(suppression_alerts(store, tenant, &reg, &touched, &before).await?);
-    Ok(alerts)
+    let (held, own) =
+        suppression_alerts(store, tenant, &entry.operator, &reg, &touched, &before).await?;
+    alerts.extend(held);
+    Ok((alerts, own))
 }
 
 /// Records one change: loads what it touches, checks the versions the clerk saw
@@ -155,20 +175,26 @@ pub async fn record_audited(
     }
     let newcomers = check_newcomers(store, tenant, &entry.change).await?;
     let (reg, touched, before) = apply_on_slice(store, tenant, &entry, expect).await?;
-    let mut alerts = match suppression_alerts(store, tenant, &reg, &touched, &before).await {
-        Ok(alerts) => alerts,
-        Err(e) => {
-            // The refusal is audited in the name of whoever asked.
-            if let Some(mut event) = audit {
-                event.action = "suppress.refused".into();
-                event.outcome = kikan_security::Outcome::Denied;
-                event.persons = touched.persons.iter().map(|p| p.0).collect();
-                event.detail = format!("異動入力を抑止により拒否({})", entry.reason().label());
-                store.append_audit(tenant, &[event]).await?;
+    let (mut alerts, own_locks) =
+        match suppression_alerts(store, tenant, &entry.operator, &reg, &touched, &before).await {
+            Ok(held) => held,
+            Err(e) => {
+                // The refusal is audited in the name of whoever asked.
+                if let Some(mut event) = audit {
+                    event.action = "suppress.refused".into();
+                    event.outcome = kikan_security::Outcome::Denied;
+                    event.persons = touched.persons.iter().map(|p| p.0).collect();
+                    event.detail = match &e {
+                        StoreError::Domain(DomainError::Locked { .. }) => {
+                            format!("異動入力を排他制御により拒否({})", entry.reason().label())
+                        }
+                        _ => format!("異動入力を抑止により拒否({})", entry.reason().label()),
+                    };
+                    store.append_audit(tenant, &[event]).await?;
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
-    };
+        };
     // What the rules allowed but staff must hear of (a household left without a head, a
     // newcomer who may be a 再転入者 …).
     alerts.extend(touched.notices.iter().map(|n| n.message()));
@@ -193,6 +219,12 @@ pub async fn record_audited(
     entry.seq = store
         .commit(tenant, &entry, &persons, &households, &audit, draft)
         .await?;
+    if !own_locks.is_empty() {
+        // The work the locks were taken for is done.
+        store
+            .release_locks(tenant, Some(&entry.operator), &own_locks)
+            .await?;
+    }
     tracing::debug!(tenant = %tenant, seq = entry.seq, reason = entry.reason().label(), "recorded");
     Ok(Recorded {
         entry,

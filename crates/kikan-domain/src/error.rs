@@ -202,6 +202,9 @@ pub enum DomainError {
         process: crate::suppress::Process,
         message: String,
     },
+    /// 排他制御: another staff member is entering a change of this record (10.3).
+    #[error("{message}")]
+    Locked { message: String },
 }
 
 impl DomainError {
@@ -285,6 +288,7 @@ impl DomainError {
                 crate::suppress::Process::Certificate => "E-SUPPRESS-002",
                 crate::suppress::Process::Inquiry => "E-SUPPRESS-003",
             },
+            Locked { .. } => "E-LOCK-001",
         }
     }
 }

@@ -6,6 +6,9 @@
 //!   its 世帯主 by 職権.
 //! - 世帯主変更依頼通知書 (4.0.5): a household left without a 世帯主 is asked to notify one.
 //!
+//! - 支援措置期間終了通知 (3.4, j440; 帳票 20.5.1): the 申出者 is told, before the period
+//!   of their 支援措置 ends, when it ends and from when they may ask for its extension.
+//!
 //! The two household letters go to the member listed first (5.2) among those who stay.
 
 use crate::DomainError;
@@ -197,6 +200,88 @@ pub fn head_change_request(
             ("世帯主が不在となった日".into(), format_wareki(since)?),
         ],
         table: members_table(&current(household, members))?,
+        reply: vec![],
+    })
+}
+/// 支援措置期間終了通知 (3.4, j440; 帳票 20.5.1): to the 申出者, at their address (or, once
+/// they moved away, at the 転出先 the register knows), naming everyone the measure
+/// protects. Refused for a measure that has ended or is still a 仮支援措置 (no period yet).
+pub fn support_period_notice(
+    from: &Sender,
+    measure: &crate::support::SupportMeasure,
+    protected: &[Person],
+    today: NaiveDate,
+) -> Result<Letter, DomainError> {
+    let refuse = |reason: &str| DomainError::Invalid {
+        field: "支援措置",
+        reason: reason.into(),
+    };
+    if !measure.in_force(today) {
+        return Err(refuse("終了した支援措置には期間終了通知を作成できません"));
+    }
+    if measure.provisional.is_some() {
+        return Err(refuse(
+            "仮支援措置には期間がありません。支援措置を開始してから作成してください",
+        ));
+    }
+    let applicant = protected
+        .iter()
+        .find(|p| p.id == measure.applicant)
+        .ok_or_else(|| DomainError::PersonNotFound(measure.applicant.to_string()))?;
+    let address = match &applicant.status {
+        PersonStatus::Removed {
+            destination: Some(d),
+            ..
+        } => d.line(),
+        _ => applicant.address.line(),
+    };
+    let mut table = vec![vec![
+        "氏名".to_string(),
+        "申出者との関係".to_string(),
+        "生年月日".to_string(),
+    ]];
+    for id in measure.protected() {
+        if let Some(p) = protected.iter().find(|p| p.id == id) {
+            table.push(vec![
+                p.name.full(),
+                if id == measure.applicant {
+                    "申出者".into()
+                } else {
+                    measure.relations.get(&id).cloned().unwrap_or_default()
+                },
+                p.birth_date_shown()?,
+            ]);
+        }
+    }
+    let ends = format_wareki(measure.ends_on)?;
+    let from_day = format_wareki(measure.extendable_from())?;
+    Ok(Letter {
+        title: "支援措置期間終了通知".into(),
+        to: vec![address, format!("{}　様", applicant.name.full())],
+        dated: format_wareki(today)?,
+        from: from.mayor.clone(),
+        body: vec![
+            format!(
+                "あなたからの申出により実施している住民基本台帳事務における支援措置の期間は、{ends}をもって終了します。"
+            ),
+            format!(
+                "引き続き支援措置を希望される場合は、{from_day}から{ends}までの間に、支援措置の延長の申出をしてください。延長後の期間は、{}から1年間です。",
+                format_wareki(measure.ends_on.succ_opt().unwrap_or(measure.ends_on))?
+            ),
+            "延長の申出がないときは、期間の終了後に支援措置を終了することがあります。".into(),
+        ],
+        items: vec![
+            ("申出者".into(), applicant.name.full()),
+            (
+                "支援措置の期間".into(),
+                format!("{}から{ends}まで", format_wareki(measure.starts_on)?),
+            ),
+            (
+                "延長の申出ができる期間".into(),
+                format!("{from_day}から{ends}まで"),
+            ),
+        ],
+        table,
         reply: vec![],
     })
 }

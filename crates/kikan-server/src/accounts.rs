@@ -248,9 +248,19 @@ pub async fn logout(
     if let Some(hash) = &p.session {
         state.store.end_session(p.tenant, hash).await?;
     }
+    // 排他制御 (10.3): whatever they held for a change goes back to the others.
+    let released = state
+        .store
+        .release_locks(p.tenant, Some(&p.actor), &[])
+        .await?;
+    let detail = if released > 0 {
+        format!("ログアウト(排他 {released}件を返却)")
+    } else {
+        "ログアウト".to_string()
+    };
     state
         .store
-        .append_audit(p.tenant, &[p.event("logout", vec![], "ログアウト")])
+        .append_audit(p.tenant, &[p.event("logout", vec![], detail)])
         .await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
     res.headers_mut().insert(

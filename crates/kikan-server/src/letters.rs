@@ -153,3 +153,34 @@ pub async fn headless(
     }
     Ok(Json(out))
 }
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/support-measures/{id}/end-notice", tag = "support",
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "支援措置期間終了通知 (3.4, 帳票 20.5.1) to the 申出者, as a PDF: when the period ends and from when an extension may be asked for", content_type = "application/pdf"),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 422, description = "E-INPUT-003: the measure has ended, or is still a 仮支援措置", body = crate::error::ErrorBody)))]
+pub async fn support_period_notice(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+) -> R<Response> {
+    p.purpose()?;
+    let m = state
+        .store
+        .support_measure(p.tenant, kikan_domain::support::MeasureId(path.1))
+        .await?
+        .ok_or_else(|| ApiError::not_found("支援措置"))?;
+    let ids: Vec<PersonId> = m.protected().collect();
+    let protected = state.store.persons(p.tenant, &ids).await?;
+    let from = app::sender(&*state.store, p.tenant).await?;
+    let letter = letters::support_period_notice(&from, &m, &protected, state.clock.today())?;
+    audit(
+        &state,
+        &p,
+        "letter.support_period",
+        ids.iter().map(|x| x.0).collect(),
+        format!("支援措置期間終了通知の作成(支援措置 {})", m.id),
+    )
+    .await?;
+    draw(&state, letter, &format!("support-period-{}.pdf", m.id)).await
+}

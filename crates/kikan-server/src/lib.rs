@@ -100,9 +100,10 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         support::register, support::list, support::extend, support::end, support::confirm,
         support::correct_period, support::transfer, support::decide_request,
         suppress::add, suppress::list, suppress::release_temporarily, suppress::release,
+        suppress::take_locks, suppress::give_back_locks, suppress::list_locks, suppress::force_release,
         places::put_place, places::places, places::put_terminal, places::terminals,
         jobs::runs, jobs::run_now, jobs::awaiting_notice,
-        letters::move_in_inquiry, letters::head_letter, letters::headless, routes::relationships,
+        letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, routes::relationships,
         certificates::preview, certificates::issue, certificates::reprint, certificates::register,
         certificates::get, certificates::verify,
     ),
@@ -269,6 +270,7 @@ api! {
     post "/api/v1/tenants/{tenant}/support-measures/{id}/confirm" => support::confirm, Policy::Needs(Permission::ApproveException);
     post "/api/v1/tenants/{tenant}/support-measures/{id}/transfer" => support::transfer, Policy::Needs(Permission::ApproveException);
     post "/api/v1/tenants/{tenant}/support-measures/{id}/period" => support::correct_period, Policy::Needs(Permission::ApproveException);
+    get "/api/v1/tenants/{tenant}/support-measures/{id}/end-notice" => letters::support_period_notice, Policy::Needs(Permission::ApproveException);
     post "/api/v1/tenants/{tenant}/places" => places::put_place, Policy::Needs(Permission::ManageAccounts);
     get "/api/v1/tenants/{tenant}/places" => places::places, Policy::SignedIn;
     get "/api/v1/tenants/{tenant}/jobs/daily" => jobs::runs, Policy::Needs(Permission::RunCheck);
@@ -284,6 +286,10 @@ api! {
     get "/api/v1/tenants/{tenant}/suppressions" => suppress::list, Policy::Needs(Permission::ManageSuppression);
     post "/api/v1/tenants/{tenant}/suppressions/{id}/release-temporarily" => suppress::release_temporarily, Policy::Needs(Permission::ReleaseSuppression);
     post "/api/v1/tenants/{tenant}/suppressions/{id}/release" => suppress::release, Policy::Needs(Permission::ManageSuppression);
+    post "/api/v1/tenants/{tenant}/locks" => suppress::take_locks, Policy::Needs(Permission::DraftChange);
+    post "/api/v1/tenants/{tenant}/locks/release" => suppress::give_back_locks, Policy::Needs(Permission::DraftChange);
+    get "/api/v1/tenants/{tenant}/locks" => suppress::list_locks, Policy::Needs(Permission::ManageSuppression);
+    post "/api/v1/tenants/{tenant}/locks/force-release" => suppress::force_release, Policy::Needs(Permission::ManageSuppression);
     post "/api/v1/tenants/{tenant}/requests/decide" => support::decide_request, Policy::Needs(Permission::IssueCertificate);
     post "/api/v1/tenants/{tenant}/certificates/preview" => certificates::preview, Policy::Needs(Permission::IssueCertificate);
     post "/api/v1/tenants/{tenant}/certificates" => certificates::issue, Policy::Needs(Permission::IssueCertificate);

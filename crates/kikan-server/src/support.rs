@@ -220,9 +220,122 @@ pub struct MeasureView {
     /// 転送情報.
     pub transfer: TransferIo,
     pub offenders: Vec<OffenderView>,
+    /// 1.1.16: the persons it protects as their records show them (the applicant first).
+    pub persons: Vec<ProtectedView>,
     /// The measure's life: 開始, 延長, 終了, oldest first.
     pub history: Vec<MeasureEventView>,
     pub version: u64,
+}
+
+/// 1.1.16 (j160): a protected person in the measure's database.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProtectedView {
+    /// 宛名番号.
+    pub id: i64,
+    /// 申出者 or 併せて支援を求める者.
+    pub role: String,
+    /// 申出者との関係.
+    pub relation: Option<String>,
+    pub name: String,
+    pub furigana: String,
+    /// 通称 (振り仮名).
+    pub alias: Option<String>,
+    pub birth_date: String,
+    pub sex: String,
+    /// 住所; once moved away, the last address here (前住所).
+    pub address: String,
+    /// 前住所等.
+    pub previous_address: Option<String>,
+    pub honseki: Option<String>,
+    /// 前本籍等, latest first.
+    pub previous_honseki: Vec<String>,
+    /// 前住所地市区町村の項目: set once they moved away.
+    pub moved_away: Option<MovedAwayView>,
+}
+
+/// The 転出先 as this municipality, the former one, knows it (1.1.16).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MovedAwayView {
+    pub on: DateView,
+    /// 統合記載欄に記載された転出先住所.
+    pub recorded_destination: Option<String>,
+    /// 転出届に基づいて記載した転出先住所（予定）.
+    pub planned_destination: Option<String>,
+    /// 転入通知に基づいて記載した転出先住所.
+    pub notified_destination: Option<String>,
+}
+
+impl From<kikan_domain::support::ProtectedRecord> for ProtectedView {
+    fn from(r: kikan_domain::support::ProtectedRecord) -> Self {
+        ProtectedView {
+            id: r.person.0,
+            role: if r.applicant {
+                "申出者"
+            } else {
+                "併せて支援を求める者"
+            }
+            .into(),
+            relation: r.relation,
+            name: r.name,
+            furigana: r.furigana,
+            alias: r.alias,
+            birth_date: r.birth_date,
+            sex: r.sex,
+            address: r.address,
+            previous_address: r.previous_address,
+            honseki: r.honseki,
+            previous_honseki: r.previous_honseki,
+            moved_away: r.moved_away.map(|m| MovedAwayView {
+                on: date_view(m.on),
+                recorded_destination: m.recorded,
+                planned_destination: m.planned,
+                notified_destination: m.notified,
+            }),
+        }
+    }
+}
+
+/// The measures' views, their protected persons read once.
+async fn views(
+    state: &AppState,
+    p: &Principal,
+    measures: &[SupportMeasure],
+) -> R<Vec<MeasureView>> {
+    let today = state.clock.today();
+    let ids: Vec<PersonId> = measures.iter().flat_map(|m| m.protected()).collect();
+    let records = state.store.persons(p.tenant, &ids).await?;
+    let mut former = std::collections::HashMap::new();
+    for r in &records {
+        let versions: Vec<kikan_domain::Person> = state
+            .store
+            .person_versions(p.tenant, r.id)
+            .await?
+            .into_iter()
+            .map(|v| v.person)
+            .collect();
+        former.insert(r.id, kikan_domain::support::former_honseki(&versions, r));
+    }
+    Ok(measures
+        .iter()
+        .map(|m| {
+            let persons = m
+                .protected()
+                .filter_map(|id| records.iter().find(|r| r.id == id))
+                .map(|r| {
+                    m.record_of(r, former.get(&r.id).cloned().unwrap_or_default())
+                        .into()
+                })
+                .collect();
+            measure_view(m, today, m.moved_away(&records), persons)
+        })
+        .collect())
+}
+
+async fn one_view(state: &AppState, p: &Principal, m: &SupportMeasure) -> R<MeasureView> {
+    views(state, p, std::slice::from_ref(m))
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::not_found("支援措置"))
 }
 
 /// What is known of a person the protected are shielded from (加害者).
@@ -250,7 +363,12 @@ pub struct MeasureEventView {
     pub note: Option<String>,
 }
 
-fn measure_view(m: &SupportMeasure, today: NaiveDate, moved: Option<NaiveDate>) -> MeasureView {
+fn measure_view(
+    m: &SupportMeasure,
+    today: NaiveDate,
+    moved: Option<NaiveDate>,
+    persons: Vec<ProtectedView>,
+) -> MeasureView {
     MeasureView {
         id: m.id.0,
         applicant: m.applicant.0,
@@ -308,6 +426,7 @@ fn measure_view(m: &SupportMeasure, today: NaiveDate, moved: Option<NaiveDate>) 
                 note: o.note.clone(),
             })
             .collect(),
+        persons,
         history: m
             .history
             .iter()
@@ -452,7 +571,8 @@ pub async fn register(
             )],
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(measure_view(&m, today, None))))
+    let shown = one_view(&state, &p, &m).await?;
+    Ok((StatusCode::CREATED, Json(shown)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -502,14 +622,7 @@ pub async fn list(
             &[p.event("support.list", persons.clone(), detail)],
         )
         .await?;
-    let ids: Vec<PersonId> = persons.into_iter().map(PersonId).collect();
-    let records = state.store.persons(p.tenant, &ids).await?;
-    Ok(Json(
-        measures
-            .iter()
-            .map(|m| measure_view(m, today, m.moved_away(&records)))
-            .collect(),
-    ))
+    Ok(Json(views(&state, &p, &measures).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -543,11 +656,7 @@ async fn change_measure(
             )],
         )
         .await?;
-    let records = state
-        .store
-        .persons(p.tenant, &m.protected().collect::<Vec<_>>())
-        .await?;
-    Ok(Json(measure_view(&m, today, m.moved_away(&records))))
+    Ok(Json(one_view(state, p, &m).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/support-measures/{id}/extend", tag = "support",

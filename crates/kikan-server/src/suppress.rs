@@ -11,7 +11,7 @@ use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
-use kikan_domain::suppress::{Category, Level, Process, Subject, Suppression, SuppressionId};
+use kikan_domain::suppress::{Category, Level, Lock, Process, Subject, Suppression, SuppressionId};
 use kikan_domain::{DomainError, HouseholdId, Person, PersonId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -212,33 +212,7 @@ pub async fn add(
     Json(input): Json<SuppressionIn>,
 ) -> R<(StatusCode, Json<SuppressionView>)> {
     let today = state.clock.today();
-    let subject = match input.subject.kind.as_str() {
-        "person" => {
-            let id = PersonId(input.subject.id);
-            if state.store.persons(p.tenant, &[id]).await?.is_empty() {
-                return Err(
-                    ApiError::from(DomainError::PersonNotFound(id.to_string())).at("subject.id")
-                );
-            }
-            Subject::Person(id)
-        }
-        "household" => {
-            let id = HouseholdId(input.subject.id);
-            if state.store.households(p.tenant, &[id]).await?.is_empty() {
-                return Err(
-                    ApiError::from(DomainError::HouseholdNotFound(id.to_string())).at("subject.id"),
-                );
-            }
-            Subject::Household(id)
-        }
-        other => {
-            return Err(invalid(
-                "抑止の対象",
-                format!("「{other}」は person(個人)か household(世帯)にしてください"),
-                "subject.kind",
-            ));
-        }
-    };
+    let subject = subject_in(&state, &p, &input.subject, "subject").await?;
     let category = match input.category.as_deref().unwrap_or("other") {
         "support" | "支援対象者" => Category::Support,
         "other" | "その他" => Category::Other,
@@ -303,6 +277,35 @@ pub async fn add(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(view(&s, today))))
+}
+
+/// The subject named, checked to exist in the tenant.
+async fn subject_in(state: &AppState, p: &Principal, s: &SubjectIn, at: &str) -> R<Subject> {
+    match s.kind.as_str() {
+        "person" => {
+            let id = PersonId(s.id);
+            if state.store.persons(p.tenant, &[id]).await?.is_empty() {
+                return Err(ApiError::from(DomainError::PersonNotFound(id.to_string()))
+                    .at(format!("{at}.id")));
+            }
+            Ok(Subject::Person(id))
+        }
+        "household" => {
+            let id = HouseholdId(s.id);
+            if state.store.households(p.tenant, &[id]).await?.is_empty() {
+                return Err(
+                    ApiError::from(DomainError::HouseholdNotFound(id.to_string()))
+                        .at(format!("{at}.id")),
+                );
+            }
+            Ok(Subject::Household(id))
+        }
+        other => Err(invalid(
+            "抑止の対象",
+            format!("「{other}」は person(個人)か household(世帯)にしてください"),
+            &format!("{at}.kind"),
+        )),
+    }
 }
 
 async fn audit(
@@ -437,4 +440,264 @@ pub async fn release(
         s.release(today, Utc::now(), &by, input.note)
     })
     .await
+}
+
+// ---- 排他制御 (10.3, managed with the 抑止 of 3.1) ----
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LocksIn {
+    /// The persons and households about to be changed.
+    pub subjects: Vec<SubjectIn>,
+    /// What is being entered (転居の受付 …), shown to the others.
+    pub purpose: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LockView {
+    /// person or household.
+    pub subject_kind: String,
+    pub subject_id: i64,
+    /// The staff login at work on it.
+    pub holder: String,
+    pub purpose: String,
+    pub since: DateTime<Utc>,
+    /// When it runs out unless taken again.
+    pub until: DateTime<Utc>,
+    /// What the others are told.
+    pub message: String,
+}
+
+fn lock_view(l: &Lock) -> LockView {
+    let (kind, id) = match l.subject {
+        Subject::Person(p) => ("person", p.0),
+        Subject::Household(h) => ("household", h.0),
+    };
+    LockView {
+        subject_kind: kind.into(),
+        subject_id: id,
+        holder: l.holder.clone(),
+        purpose: l.purpose.clone(),
+        since: l.since,
+        until: l.until,
+        message: l.message(),
+    }
+}
+
+async fn subjects_in(state: &AppState, p: &Principal, input: &[SubjectIn]) -> R<Vec<Subject>> {
+    if input.is_empty() {
+        return Err(ApiError::from(DomainError::Missing {
+            field: "排他の対象",
+        })
+        .at("subjects"));
+    }
+    let mut out = Vec::with_capacity(input.len());
+    for (i, s) in input.iter().enumerate() {
+        out.push(subject_in(state, p, s, &format!("subjects[{i}]")).await?);
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// The subjects a lock of `subjects` must not cross: each person's household, each
+/// household's members.
+async fn related_subjects(
+    state: &AppState,
+    p: &Principal,
+    subjects: &[Subject],
+) -> R<Vec<Subject>> {
+    let persons: Vec<PersonId> = subjects
+        .iter()
+        .filter_map(|s| match s {
+            Subject::Person(id) => Some(*id),
+            Subject::Household(_) => None,
+        })
+        .collect();
+    let households: Vec<HouseholdId> = subjects
+        .iter()
+        .filter_map(|s| match s {
+            Subject::Household(id) => Some(*id),
+            Subject::Person(_) => None,
+        })
+        .collect();
+    let mut out: Vec<Subject> = state
+        .store
+        .persons(p.tenant, &persons)
+        .await?
+        .iter()
+        .map(|x| Subject::Household(x.household_id))
+        .collect();
+    for h in state.store.households(p.tenant, &households).await? {
+        out.extend(h.members.iter().map(|m| Subject::Person(*m)));
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn persons_of(subjects: &[Subject]) -> Vec<i64> {
+    subjects
+        .iter()
+        .filter_map(|s| match s {
+            Subject::Person(p) => Some(p.0),
+            Subject::Household(_) => None,
+        })
+        .collect()
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/locks", tag = "support", request_body = LocksIn,
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "排他制御: the records are held for the caller (taken again: renewed) until their change is entered, they are given back, or 30 minutes pass", body = Vec<LockView>),
+        (status = 423, description = "`E-LOCK-001`: another staff member is entering a change of one of them; nothing taken", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn take_locks(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<LocksIn>,
+) -> R<Json<Vec<LockView>>> {
+    let subjects = subjects_in(&state, &p, &input.subjects).await?;
+    let now = Utc::now();
+    let purpose = input.purpose.as_deref().unwrap_or("");
+    let locks = subjects
+        .iter()
+        .map(|s| Lock::new(*s, &p.actor, purpose, now))
+        .collect::<Result<Vec<_>, _>>()?;
+    // A person's household and a household's members are held with them: someone
+    // else's lock of either refuses this one too.
+    let related = related_subjects(&state, &p, &subjects).await?;
+    let around = state.store.locks_for(p.tenant, &related).await?;
+    let held = match kikan_domain::suppress::locked_out(&around, &p.actor, now) {
+        Some(l) => Some(l.clone()),
+        None => state.store.acquire_locks(p.tenant, &locks, now).await?,
+    };
+    if let Some(held) = held {
+        let mut e = p.event(
+            "lock.refused",
+            persons_of(&subjects),
+            format!("排他: {}", held.message()),
+        );
+        e.outcome = kikan_security::Outcome::Denied;
+        state.store.append_audit(p.tenant, &[e]).await?;
+        return Err(DomainError::Locked {
+            message: held.message(),
+        }
+        .into());
+    }
+    crate::routes::audit(
+        &state,
+        &p,
+        "lock.take",
+        persons_of(&subjects),
+        format!("排他: {}件を{}のため確保", locks.len(), locks[0].purpose),
+    )
+    .await?;
+    Ok(Json(locks.iter().map(lock_view).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LocksOut {
+    /// The records to give back; every lock the caller holds when empty.
+    #[serde(default)]
+    pub subjects: Vec<SubjectIn>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Released {
+    /// How many locks went.
+    pub released: u64,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/locks/release", tag = "support", request_body = LocksOut,
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "The caller's own locks given back (the form was left)", body = Released)))]
+pub async fn give_back_locks(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<LocksOut>,
+) -> R<Json<Released>> {
+    let subjects = if input.subjects.is_empty() {
+        vec![]
+    } else {
+        subjects_in(&state, &p, &input.subjects).await?
+    };
+    let released = state
+        .store
+        .release_locks(p.tenant, Some(&p.actor), &subjects)
+        .await?;
+    if released > 0 {
+        crate::routes::audit(
+            &state,
+            &p,
+            "lock.release",
+            persons_of(&subjects),
+            format!("排他: {released}件を返却"),
+        )
+        .await?;
+    }
+    Ok(Json(Released { released }))
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/locks", tag = "support",
+    params(("tenant" = String, Path)), responses((status = 200, description = "Records held now (排他制御中), oldest first", body = Vec<LockView>)))]
+pub async fn list_locks(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> R<Json<Vec<LockView>>> {
+    let locks = state.store.locks(p.tenant, Utc::now()).await?;
+    let subjects: Vec<Subject> = locks.iter().map(|l| l.subject).collect();
+    crate::routes::audit(
+        &state,
+        &p,
+        "lock.list",
+        persons_of(&subjects),
+        format!("排他制御中の一覧({}件)", locks.len()),
+    )
+    .await?;
+    Ok(Json(locks.iter().map(lock_view).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ForceReleaseIn {
+    pub subject: SubjectIn,
+    /// Why (the holder left, their session ended …).
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/locks/force-release", tag = "support", request_body = ForceReleaseIn,
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "解除 of another staff member's lock, with a reason", body = Released),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn force_release(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<ForceReleaseIn>,
+) -> R<Json<Released>> {
+    let subject = subject_in(&state, &p, &input.subject, "subject").await?;
+    if input.reason.trim().is_empty() {
+        return Err(ApiError::from(DomainError::Missing {
+            field: "解除の理由",
+        })
+        .at("reason"));
+    }
+    let held = state.store.locks_for(p.tenant, &[subject]).await?;
+    let released = state
+        .store
+        .release_locks(p.tenant, None, &[subject])
+        .await?;
+    crate::routes::audit(
+        &state,
+        &p,
+        "lock.force_release",
+        persons_of(&[subject]),
+        format!(
+            "排他を解除({}、理由: {})",
+            held.first().map_or("なし".into(), |l| format!(
+                "{} さんの{}",
+                l.holder, l.purpose
+            )),
+            input.reason.trim()
+        ),
+    )
+    .await?;
+    Ok(Json(Released { released }))
 }

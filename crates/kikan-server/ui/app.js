@@ -82,7 +82,7 @@ const jst = (t) => new Date(t).toLocaleString('ja-JP', { timeZone: 'Asia/Tokyo' 
 const opt = (s) => (s === '' ? undefined : s);
 
 // ---------- the API ----------
-async function api(method, path, body) {
+async function api(method, path, body, keepalive) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (S.csrf) headers['X-CSRF-Token'] = S.csrf;
@@ -92,7 +92,7 @@ async function api(method, path, body) {
   const terminal = localStorage.getItem(`kikan.terminal.${S.tenant}`);
   if (terminal) headers['X-Kikan-Terminal'] = terminal;
   const res = await fetch(`/api/v1/tenants/${S.tenant}${path}`, {
-    method, headers, credentials: 'same-origin',
+    method, headers, credentials: 'same-origin', keepalive: !!keepalive,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const type = res.headers.get('content-type') || '';
@@ -437,6 +437,21 @@ async function submitDraft(form, body, done) {
   done(res.data, path === '/changes');
 }
 
+// 排他制御 (10.3): a household's 異動 form holds it for this clerk; others may read it
+// but not change it until the change is entered (the server gives the lock back then),
+// the form is left, or 30 minutes pass.
+async function holdHousehold(hid, purpose) {
+  const r = await api('POST', '/locks', { subjects: [{ kind: 'household', id: Number(hid) }], purpose });
+  if (r.ok) S.held = true;
+  return r;
+}
+async function giveBack(leaving) {
+  if (!S.held) return;
+  S.held = false;
+  await api('POST', '/locks/release', {}, leaving);
+}
+const lockedOut = (r) => banner('error', '他の職員が入力中です', ` ${r.data ? r.data.message : ''}`);
+
 function draftDone(main, d, committed) {
   const box = h('div', { class: 'result', role: 'status', tabindex: '-1' },
     committed ? [h('p', { class: 'big' }, '異動を確定しました'), h('p', {}, `台帳番号 ${d.entry ? d.entry.seq : ''}`)]
@@ -495,6 +510,8 @@ async function relocationScreen(main, q) {
   const res = await api('GET', `/households/${hid}`);
   if (!res.ok) { show(main, h('h1', {}, '転居の受付'), banner('error', res.data ? res.data.message : '世帯を表示できません')); return; }
   const hh = res.data;
+  const lock = await holdHousehold(hid, '転居の受付');
+  if (!lock.ok) { show(main, h('h1', {}, '転居の受付'), lockedOut(lock)); return; }
   const form = h('form', { novalidate: true },
     h('p', {}, `世帯: ${hh.address.line}(世帯番号 ${hh.id})`),
     hh.head_id == null ? banner('warning', '世帯主がいません', ' 世帯主変更で新しい世帯主を定めてください。') : null,
@@ -536,6 +553,8 @@ async function householdChangeScreen(main, q) {
   const res = await api('GET', `/households/${hid}`);
   if (!res.ok) { show(main, h('h1', {}, '異動の受付'), banner('error', res.data ? res.data.message : '世帯を表示できません')); return; }
   const hh = res.data;
+  const lock = await holdHousehold(hid, '異動の受付');
+  if (!lock.ok) { show(main, h('h1', {}, '異動の受付'), lockedOut(lock)); return; }
   const type = select('type', HOUSEHOLD_CHANGES, 'change.type');
   type.value = q.get('type') || 'move_out';
   const rows = hh.members.map((m, i) => h('tr', {},
@@ -894,7 +913,19 @@ async function supportScreen(main) {
         h('td', {}, m.in_force ? [
           m.provisional_since ? h('button', { class: 'button button-text', type: 'button', onclick: () => step(m.id, 'confirm', {}) }, '支援措置を開始')
             : h('button', { class: 'button button-text', type: 'button', disabled: m.extendable_from.iso > japanToday() ? true : null, title: `延長は${m.extendable_from.wareki}から`, onclick: () => step(m.id, 'extend', {}) }, '1年延長'),
-          h('button', { class: 'button button-text', type: 'button', onclick: () => step(m.id, 'end', { note: '申出者の求めにより終了' }) }, '終了')] : null))))),
+          // 3.4 (帳票 20.5.1): told before the period ends.
+          m.provisional_since ? null : letterButton(`/support-measures/${m.id}/end-notice`, '期間終了通知', `支援措置期間終了通知-${m.id}.pdf`),
+          h('button', { class: 'button button-text', type: 'button', onclick: () => step(m.id, 'end', { note: '申出者の求めにより終了' }) }, '終了')] : null,
+        // 1.1.16: the persons as their records show them; once moved away, the 転出先 three ways.
+        h('details', {}, h('summary', {}, '対象者の詳細'), h('dl', { class: 'record' }, (m.persons || []).flatMap((x) => [
+          h('dt', {}, `${x.role}${x.relation ? `(${x.relation})` : ''}`),
+          h('dd', {}, `${x.name}(${x.furigana})${x.alias ? ` 通称 ${x.alias}` : ''} ${x.birth_date} ${x.sex}`,
+            h('div', {}, `${x.moved_away ? '前住所(最終住所)' : '住所'}: ${x.address}`),
+            x.previous_address ? h('div', {}, `前住所等: ${x.previous_address}`) : null,
+            x.honseki ? h('div', {}, `本籍: ${x.honseki}`) : null,
+            x.previous_honseki.length ? h('div', {}, `前本籍等: ${x.previous_honseki.join('、')}`) : null,
+            x.moved_away ? h('div', {}, `${x.moved_away.on.wareki} 転出 — 統合記載欄の転出先: ${x.moved_away.recorded_destination || ''}`,
+              `/転出届の転出先(予定): ${x.moved_away.planned_destination || ''}`, `/転入通知の転出先: ${x.moved_away.notified_destination || '未着'}`) : null)])))))))),
     stepped,
     h('h2', {}, '新しい支援措置の登録'), form);
 }
@@ -1031,8 +1062,20 @@ async function accessScreen(main) {
 // its temporary release (一時解除: a reason and a time, after which it holds again by
 // itself) and its release (解除); and a form to set one on a person or a household.
 async function suppressScreen(main, q) {
-  const res = await api('GET', '/suppressions?in_force=true');
+  const [res, held] = await Promise.all([api('GET', '/suppressions?in_force=true'), api('GET', '/locks')]);
   const list = res.ok ? res.data : [];
+  const locks = held.ok ? held.data : [];
+  const lockRows = locks.map((l) => {
+    const why = h('input', { type: 'text', name: `why-${l.subject_kind}-${l.subject_id}`, 'aria-label': `${l.subject_kind === 'person' ? '個人' : '世帯'} ${l.subject_id} の排他解除の理由` });
+    return h('tr', {}, h('td', {}, l.subject_kind === 'person' ? h('a', { href: `#/person/${l.subject_id}` }, `個人 ${l.subject_id}`) : `世帯 ${l.subject_id}`),
+      h('td', {}, l.holder), h('td', {}, l.purpose), h('td', {}, `${jst(l.since)}〜${jst(l.until)}`),
+      h('td', {}, h('div', { class: 'row' }, why, h('button', { class: 'button button-text', type: 'button', onclick: async () => {
+        const r = await api('POST', '/locks/force-release', { subject: { kind: l.subject_kind, id: l.subject_id }, reason: why.value });
+        if (!r.ok) { show($('#suppress-out'), banner('error', r.data.message, ` (${r.data.code})`)); return; }
+        await route();
+        show($('#suppress-out'), banner('success', `${l.subject_kind === 'person' ? '個人' : '世帯'} ${l.subject_id} の排他を解除しました`));
+      } }, '排他を解除'))));
+  });
   const out = h('div', { 'aria-live': 'polite', id: 'suppress-out' });
   async function step(path, body) {
     const r = await api('POST', path, body);
@@ -1084,6 +1127,11 @@ async function suppressScreen(main, q) {
     list.length === 0 ? h('p', {}, '抑止中の対象はありません。') :
       h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['番号', '対象', '区分', '処理', 'レベル', '理由', '期間', '状態', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, rows)),
+    // 排他制御 (10.3): records another clerk is entering a change of.
+    h('h2', {}, '排他制御中の記録'),
+    locks.length === 0 ? h('p', {}, '入力中で排他している記録はありません。') :
+      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['対象', '入力中の職員', '作業', '時間', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, lockRows)),
     h('h2', {}, '抑止の設定'), form);
 }
 
@@ -1247,6 +1295,8 @@ async function render(message) {
     password: () => passwordScreen(main),
   };
   const screen = screens[parts[0]] || screens.search;
+  // Leaving a 異動 form gives its record back to the others.
+  await giveBack().catch(() => {});
   delete main.dataset.loaded;
   show(main, h('p', { class: 'loading' }, '読み込んでいます…'));
   await screen();
@@ -1259,6 +1309,8 @@ async function render(message) {
 const route = () => render().catch((e) => show($('#main'), banner('error', '画面を表示できませんでした', ` ${e.message}`)));
 
 window.addEventListener('hashchange', route);
+// Closing or reloading the page leaves the form too.
+window.addEventListener('pagehide', () => { giveBack(true).catch(() => {}); });
 window.addEventListener('DOMContentLoaded', async () => {
   $('#logout').addEventListener('click', async () => { await api('POST', '/logout'); signedOut('ログアウトしました。'); });
   $('#purpose').value = sessionStorage.getItem('kikan.purpose') || $('#purpose').value;

@@ -3,9 +3,9 @@
 use crate::write::{self, AuditRow, ChangeRows, Job};
 use crate::{Engine, Q, Row, Tx};
 use async_trait::async_trait;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use kikan_domain::support::{MeasureId, SupportMeasure};
-use kikan_domain::suppress::{Subject, Suppression, SuppressionId};
+use kikan_domain::suppress::{Lock, Subject, Suppression, SuppressionId};
 use kikan_domain::{Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId};
 use kikan_security::{AuditEvent, AuditRecord, Role};
 use kikan_store::accounts::{ApiToken, LoginState, OidcProvider, Session, StaffAccount};
@@ -293,6 +293,17 @@ fn subject_key(s: &Subject) -> (&'static str, i64) {
         Subject::Person(p) => ("person", p.0),
         Subject::Household(h) => ("household", h.0),
     }
+}
+
+/// `(subject_kind = … AND subject_id = …) OR …` for `subjects`, their values bound to `q`.
+fn subject_alternatives(q: &mut Q, subjects: &[Subject]) -> String {
+    let mut alternatives = Vec::new();
+    for s in subjects {
+        let (kind, id) = subject_key(s);
+        let (k, i) = (q.param(kind), q.param(id));
+        alternatives.push(format!("(subject_kind = {k} AND subject_id = {i})"));
+    }
+    alternatives.join(" OR ")
 }
 
 const AUDIT: &str = "SELECT seq, at, actor, action, event, prev_hash, hash FROM audit";
@@ -1490,18 +1501,97 @@ impl<E: Engine> Store for SqlStore<E> {
             return Ok(vec![]);
         }
         let mut q = Q::new("SELECT data FROM suppressions WHERE tenant_id = $1").arg(key(tenant));
-        let mut alternatives = Vec::new();
-        for s in subjects {
-            let (kind, id) = subject_key(s);
-            let (k, i) = (q.param(kind), q.param(id));
-            alternatives.push(format!("(subject_kind = {k} AND subject_id = {i})"));
-        }
-        q.push(&format!(
-            " AND ({}) ORDER BY suppression_id",
-            alternatives.join(" OR ")
-        ));
+        let alternatives = subject_alternatives(&mut q, subjects);
+        q.push(&format!(" AND ({alternatives}) ORDER BY suppression_id"));
         let rows = self.read(tenant, q).await?;
         rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
+    async fn acquire_locks(
+        &self,
+        tenant: LocalGovCode,
+        locks: &[Lock],
+        now: DateTime<Utc>,
+    ) -> Result<Option<Lock>, StoreError> {
+        let t = key(tenant);
+        let mut tx = self.engine.begin(Some(&t), true).await?;
+        for l in locks {
+            let (kind, id) = subject_key(&l.subject);
+            // Taken when free, run out, or the holder's own (renewed).
+            let q = Q::new(
+                "INSERT INTO record_locks (tenant_id, subject_kind, subject_id, holder, until_at, data)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (tenant_id, subject_kind, subject_id) DO UPDATE
+                 SET holder = excluded.holder, until_at = excluded.until_at, data = excluded.data
+                 WHERE record_locks.holder = excluded.holder OR record_locks.until_at <= $7",
+            )
+            .arg(&t)
+            .arg(kind)
+            .arg(id)
+            .arg(l.holder.as_str())
+            .arg(l.until.timestamp())
+            .arg(json(l)?)
+            .arg(now.timestamp());
+            if tx.exec(q).await? == 0 {
+                // Dropping the transaction gives back what it took.
+                drop(tx);
+                let held = self.locks_for(tenant, &[l.subject]).await?;
+                return Ok(Some(held.into_iter().next().ok_or(StoreError::Conflict)?));
+            }
+        }
+        self.engine.commit(tx).await?;
+        Ok(None)
+    }
+
+    async fn locks_for(
+        &self,
+        tenant: LocalGovCode,
+        subjects: &[Subject],
+    ) -> Result<Vec<Lock>, StoreError> {
+        if subjects.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut q = Q::new("SELECT data FROM record_locks WHERE tenant_id = $1").arg(key(tenant));
+        let alternatives = subject_alternatives(&mut q, subjects);
+        q.push(&format!(" AND ({alternatives})"));
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
+    async fn locks(
+        &self,
+        tenant: LocalGovCode,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Lock>, StoreError> {
+        let q = Q::new("SELECT data FROM record_locks WHERE tenant_id = $1 AND until_at > $2")
+            .arg(key(tenant))
+            .arg(now.timestamp());
+        let rows = self.read(tenant, q).await?;
+        let mut all: Vec<Lock> = rows
+            .iter()
+            .map(|r| decode(r.text("data")?))
+            .collect::<Result<_, _>>()?;
+        all.sort_by_key(|l| (l.since, l.subject));
+        Ok(all)
+    }
+
+    async fn release_locks(
+        &self,
+        tenant: LocalGovCode,
+        holder: Option<&str>,
+        subjects: &[Subject],
+    ) -> Result<u64, StoreError> {
+        let mut q = Q::new("DELETE FROM record_locks WHERE tenant_id = $1").arg(key(tenant));
+        if let Some(h) = holder {
+            let p = q.param(h);
+            q.push(&format!(" AND holder = {p}"));
+        }
+        if !subjects.is_empty() {
+            let alternatives = subject_alternatives(&mut q, subjects);
+            q.push(&format!(" AND ({alternatives})"));
+        }
+        let done = self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(done.into_iter().sum())
     }
 
     async fn around_entry(

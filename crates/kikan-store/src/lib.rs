@@ -628,6 +628,38 @@ pub trait Store: Send + Sync + 'static {
         subjects: &[kikan_domain::suppress::Subject],
     ) -> Result<Vec<kikan_domain::suppress::Suppression>, StoreError>;
 
+    // ---- 排他制御 (10.3, under 3.1) ----
+
+    /// Takes `locks` (one holder) together or none of them: a subject already locked by
+    /// someone else, not yet run out at `now`, is returned instead (nothing taken). The
+    /// holder's own locks are renewed.
+    async fn acquire_locks(
+        &self,
+        tenant: LocalGovCode,
+        locks: &[kikan_domain::suppress::Lock],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<kikan_domain::suppress::Lock>, StoreError>;
+    /// The locks of `subjects` (run out or not).
+    async fn locks_for(
+        &self,
+        tenant: LocalGovCode,
+        subjects: &[kikan_domain::suppress::Subject],
+    ) -> Result<Vec<kikan_domain::suppress::Lock>, StoreError>;
+    /// Every lock of the tenant not run out at `now`, oldest first.
+    async fn locks(
+        &self,
+        tenant: LocalGovCode,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<kikan_domain::suppress::Lock>, StoreError>;
+    /// Releases the locks of `subjects` (every subject when empty) held by `holder`, or
+    /// by anyone when `holder` is None; returns how many went.
+    async fn release_locks(
+        &self,
+        tenant: LocalGovCode,
+        holder: Option<&str>,
+        subjects: &[kikan_domain::suppress::Subject],
+    ) -> Result<u64, StoreError>;
+
     // ---- the issuance register (証明書交付簿) ----
 
     /// The records ledger entry `seq` wrote, each as it wrote it and as it was before

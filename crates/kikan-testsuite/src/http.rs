@@ -212,6 +212,31 @@ impl Caller {
         (status, body)
     }
 
+    /// A PDF read back (200 and `application/pdf` asserted), as its squeezed text
+    /// ([`crate::pdf::text`], [`crate::pdf::squeezed`]; `name` names a kept sample).
+    pub async fn pdf_text(&self, path: &str, name: &str) -> String {
+        let res = self
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let status = res.status().as_u16();
+        let kind = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let body = res.bytes().await.unwrap_or_default();
+        assert_eq!(
+            (status, kind.as_str()),
+            (200, "application/pdf"),
+            "{path}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        crate::pdf::squeezed(&crate::pdf::text(&body, name))
+    }
+
     pub async fn get(&self, path: &str) -> (u16, Value) {
         self.send(self.request(reqwest::Method::GET, path)).await
     }

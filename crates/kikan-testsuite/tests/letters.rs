@@ -6,31 +6,12 @@
 
 use kikan_security::Role;
 use kikan_testsuite::http::{App, Caller, members_by_given, person_json};
-use kikan_testsuite::pdf::{squeezed, text};
+use kikan_testsuite::pdf::squeezed;
 use kikan_testsuite::{TestStore, fresh_postgres, fresh_sqlite};
 use serde_json::json;
 
 async fn pdf(caller: &Caller, path: &str, name: &str) -> String {
-    let res = caller
-        .request(reqwest::Method::GET, path)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{path}: {e}"));
-    let status = res.status().as_u16();
-    let kind = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let body = res.bytes().await.unwrap_or_default();
-    assert_eq!(
-        (status, kind.as_str()),
-        (200, "application/pdf"),
-        "{path}: {}",
-        String::from_utf8_lossy(&body)
-    );
-    squeezed(&text(&body, name))
+    caller.pdf_text(path, name).await
 }
 
 fn has_all(text: &str, parts: &[&str]) {

@@ -550,3 +550,204 @@ async fn support_measures_postgres() {
         None => eprintln!("KIKAN_TEST_DATABASE_URL is not set: PostgreSQL run skipped"),
     }
 }
+
+/// 1.1.16 (j160): the measure's database shows each protected person from their record
+/// (住所, 前住所, 本籍, 前本籍, 通称 …) and, once they moved away, the 前住所地 items: the
+/// 転出先 as the 統合記載欄 keeps it, as the 転出届 gave it and as the 転入通知 confirmed it.
+/// 3.4 (j440, 帳票 20.5.1): the 支援措置期間終了通知 to the 申出者.
+async fn the_database_and_the_end_notice(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let reception = app.as_role(t, Role::Reception).await;
+    let auditor = app.as_role(t, Role::Auditor).await;
+    let base = format!("/api/v1/tenants/{t}");
+    let mut mother = member(
+        "森",
+        "由美",
+        ("モリ", "ユミ"),
+        "1983-05-05",
+        "女",
+        "世帯主",
+        "123456789018",
+    );
+    mother["honseki"] = json!({"domicile": "東京都千代田区千代田1番", "head_name": "森　由美"});
+    let son = member(
+        "森",
+        "陸",
+        ("モリ", "リク"),
+        "2014-06-06",
+        "男",
+        "子",
+        "876543210989",
+    );
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/changes"),
+            json!({
+                "effective_on": "2026-04-01", "notified_on": "2026-04-01",
+                "change": {"type": "move_in", "persons": [mother, son],
+                    "address": {"place": "神奈川県横浜市中区山下町", "banchi": "9番地"},
+                    "previous_address": {"place": "東京都千代田区千代田", "banchi": "3番1号"}}
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let hid = v["household_ids"][0].as_i64().unwrap_or_default();
+    let (_, h) = examiner.get(&format!("{base}/households/{hid}")).await;
+    let [mother, son] = members_by_given(&h, &["由美", "陸"])[..] else {
+        panic!("{h}")
+    };
+    // 本籍 changes (転籍): the old one is the 前本籍.
+    let (status, v) = examiner
+        .post(&format!("{base}/changes"), json!({
+            "effective_on": "2026-05-01", "notified_on": "2026-05-01",
+            "change": {"type": "correction", "person_id": mother, "kind": "職権修正",
+                "correction": {"item": "honseki", "new": {"domicile": "神奈川県横浜市中区山下町9番地", "head_name": "森　由美"}}}
+        }))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let (status, m) = examiner
+        .post(
+            &format!("{base}/support-measures"),
+            json!({
+                "applicant": mother, "together": [son], "kind": "DV", "starts_on": "2026-01-15",
+                "relations": {son.to_string(): "子"}, "offenders": [{"name": "森　健"}]
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{m}");
+    let id = m["id"].as_i64().unwrap_or_default();
+    let persons = m["persons"].as_array().cloned().unwrap_or_default();
+    assert_eq!(persons.len(), 2, "{m}");
+    let a = &persons[0];
+    assert_eq!(
+        (&a["role"], &a["name"], &a["furigana"], &a["sex"]),
+        (
+            &json!("申出者"),
+            &json!("森　由美"),
+            &json!("モリ　ユミ"),
+            &json!("女")
+        ),
+        "{a}"
+    );
+    assert_eq!(a["address"], "神奈川県横浜市中区山下町9番地", "{a}");
+    assert_eq!(a["previous_address"], "東京都千代田区千代田3番1号", "{a}");
+    assert_eq!(
+        (&a["honseki"], &a["previous_honseki"]),
+        (
+            &json!("神奈川県横浜市中区山下町9番地"),
+            &json!(["東京都千代田区千代田1番"])
+        ),
+        "{a}"
+    );
+    assert_eq!(a["moved_away"], Value::Null);
+    assert_eq!(
+        (&persons[1]["role"], &persons[1]["relation"]),
+        (&json!("併せて支援を求める者"), &json!("子"))
+    );
+
+    // 支援措置期間終了通知: the period ends 令和9年1月14日; an extension may be asked
+    // for from 令和8年12月14日. 窓口 may not draw it; it needs a purpose.
+    let notice = format!("{base}/support-measures/{id}/end-notice");
+    assert_eq!(reception.get(&notice).await.0, 403);
+    let text = examiner.pdf_text(&notice, "support-period-notice").await;
+    for expected in [
+        "支援措置期間終了通知",
+        "森由美様",
+        "神奈川県横浜市中区山下町9番地",
+        "令和9年1月14日をもって終了",
+        "令和8年12月14日から令和9年1月14日まで",
+        "森陸",
+        "横浜市長",
+    ] {
+        assert!(text.contains(expected), "{expected} not in {text}");
+    }
+    let (status, v) = examiner.clone().without_purpose().get(&notice).await;
+    assert_eq!(status, 400, "{v}");
+    assert_eq!(
+        examiner
+            .get(&format!("{base}/support-measures/1/end-notice"))
+            .await
+            .0,
+        404
+    );
+    // Not for a 仮支援措置 (no period yet), nor a measure ended.
+    let (_, provisional) = examiner
+        .post(&format!("{base}/support-measures"), json!({
+            "applicant": son, "kind": "DV", "provisional": true, "offenders": [{"name": "森　健"}]
+        }))
+        .await;
+    let (status, v) = examiner
+        .get(&format!(
+            "{base}/support-measures/{}/end-notice",
+            provisional["id"]
+        ))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (422, Some("E-INPUT-003")),
+        "{v}"
+    );
+
+    // They move away: the 前住所地 items.
+    for body in [
+        json!({"notified_on": "2026-06-10", "change": {"type": "move_out", "person_ids": [mother, son],
+            "planned_on": "2026-06-20", "destination": {"place": "大阪府大阪市北区梅田", "banchi": "1丁目1番"}}}),
+        json!({"effective_on": "2026-06-18", "notified_on": "2026-06-25", "change": {"type": "move_out_confirmed",
+            "person_ids": [mother, son], "notice_from": "271004",
+            "destination": {"place": "大阪府大阪市北区茶屋町", "banchi": "2番"}}}),
+    ] {
+        let (status, v) = examiner.post(&format!("{base}/changes"), body).await;
+        assert_eq!(status, 201, "{v}");
+    }
+    let (_, list) = examiner.get(&format!("{base}/support-measures")).await;
+    let moved = list
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["id"] == json!(id)))
+        .cloned()
+        .unwrap_or_default();
+    let a = &moved["persons"][0];
+    assert_eq!(a["address"], "神奈川県横浜市中区山下町9番地", "{a}");
+    let away = &a["moved_away"];
+    assert_eq!(
+        (
+            &away["planned_destination"],
+            &away["notified_destination"],
+            &away["recorded_destination"]
+        ),
+        (
+            &json!("大阪府大阪市北区梅田1丁目1番"),
+            &json!("大阪府大阪市北区茶屋町2番"),
+            &json!("大阪府大阪市北区茶屋町2番")
+        ),
+        "{away}"
+    );
+    assert_eq!(away["on"]["iso"], "2026-06-18", "{away}");
+    // The notice goes to the 転出先 the register knows.
+    let text = examiner
+        .pdf_text(&notice, "support-period-notice-moved")
+        .await;
+    assert!(text.contains("大阪府大阪市北区茶屋町2番"), "{text}");
+
+    // Every notice drawn is in the audit log, naming the persons.
+    let (_, log) = auditor.get(&format!("{base}/audit?limit=500")).await;
+    let drawn = audit_pairs(&log, "action", "outcome")
+        .iter()
+        .filter(|(action, _)| action == "letter.support_period")
+        .count();
+    assert_eq!(drawn, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_and_the_end_notice_sqlite() {
+    the_database_and_the_end_notice(fresh_sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_and_the_end_notice_postgres() {
+    match fresh_postgres().await {
+        Some(s) => the_database_and_the_end_notice(s).await,
+        None => eprintln!("KIKAN_TEST_DATABASE_URL is not set: skipped"),
+    }
+}

@@ -262,3 +262,217 @@ async fn held_records_postgres() {
         None => eprintln!("KIKAN_TEST_DATABASE_URL is not set: skipped"),
     }
 }
+
+/// 排他制御 (10.3, managed as a 抑止 under 3.1): while one staff member enters a change
+/// of a household, nobody else enters or records one; reading goes on; the lock goes
+/// with the holder's change or draft, is renewed by taking it again, and is released
+/// by someone who manages 抑止 (with a reason); a lock that ran out holds nobody.
+async fn records_in_work_are_held(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let colleague = app.as_role(t, Role::Examiner).await;
+    let reception = app.as_role(t, Role::Reception).await;
+    let auditor = app.as_role(t, Role::Auditor).await;
+    let (hid, mother, son) = kikan_testsuite::http::mother_and_son(&examiner, &base).await;
+    let locks = format!("{base}/locks");
+    let household =
+        json!({"subjects": [{"kind": "household", "id": hid}], "purpose": "転居の受付"});
+
+    // 窓口 opens the household's 転居 form: the household is held for them.
+    let (status, v) = reception.post(&locks, household.clone()).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v[0]["purpose"].as_str(), Some("転居の受付"), "{v}");
+    let (_, before) = examiner.get(&format!("{base}/households/{hid}")).await;
+
+    // Anyone else: a change, a draft, a lock of the household or of a member, refused.
+    for (path, body) in [
+        (
+            format!("{base}/changes"),
+            relocation(&[mother, son], "1番地"),
+        ),
+        (
+            format!("{base}/drafts"),
+            relocation(&[mother, son], "1番地"),
+        ),
+        (locks.clone(), household.clone()),
+        (
+            locks.clone(),
+            json!({"subjects": [{"kind": "person", "id": son}]}),
+        ),
+    ] {
+        let (status, v) = examiner.post(&path, body).await;
+        assert_eq!(
+            (status, v["code"].as_str()),
+            (423, Some("E-LOCK-001")),
+            "{path}: {v}"
+        );
+        let message = v["message"].as_str().unwrap_or_default();
+        assert!(message.contains("転居の受付の入力中"), "{message}");
+    }
+    // Nothing changed; reading goes on.
+    let (status, after) = examiner.get(&format!("{base}/households/{hid}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(after["version"], before["version"]);
+    assert_eq!(
+        examiner.get(&format!("{base}/persons/{mother}")).await.0,
+        200
+    );
+
+    // The holder takes it again (renewed), and enters the draft: the lock goes with it.
+    assert_eq!(reception.post(&locks, household.clone()).await.0, 200);
+    let (status, draft) = reception
+        .post(
+            &format!("{base}/drafts"),
+            relocation(&[mother, son], "2番地"),
+        )
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    let (status, held) = colleague.get(&locks).await;
+    assert_eq!(status, 200, "{held}");
+    assert_eq!(held.as_array().map(Vec::len), Some(0), "{held}");
+    let id = draft["id"].as_i64().unwrap_or_default();
+    let (status, v) = examiner
+        .post(&format!("{base}/drafts/{id}/commit"), json!({}))
+        .await;
+    assert_eq!(status, 201, "{v}");
+
+    // A lock of a person; the holder's own commit takes it away.
+    let person = json!({"subjects": [{"kind": "person", "id": son}], "purpose": "転出の受付"});
+    assert_eq!(examiner.post(&locks, person.clone()).await.0, 200);
+    let (status, v) = colleague
+        .post(
+            &format!("{base}/changes"),
+            relocation(&[mother, son], "3番地"),
+        )
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (423, Some("E-LOCK-001")),
+        "{v}"
+    );
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/changes"),
+            relocation(&[mother, son], "3番地"),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(
+        colleague.get(&locks).await.1.as_array().map(Vec::len),
+        Some(0)
+    );
+
+    // Left behind (the clerk went home): released by someone who manages 抑止, with a
+    // reason; 窓口 may neither list nor release others' locks.
+    assert_eq!(reception.post(&locks, household.clone()).await.0, 200);
+    assert_eq!(reception.get(&locks).await.0, 403);
+    let release = format!("{locks}/force-release");
+    let subject = json!({"kind": "household", "id": hid});
+    assert_eq!(
+        reception
+            .post(&release, json!({"subject": subject, "reason": "x"}))
+            .await
+            .0,
+        403
+    );
+    let (status, v) = colleague
+        .post(&release, json!({"subject": subject, "reason": " "}))
+        .await;
+    assert_eq!((status, v["field"].as_str()), (422, Some("reason")), "{v}");
+    let (status, listed) = colleague.get(&locks).await;
+    assert_eq!(status, 200);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    let (status, v) = colleague
+        .post(
+            &release,
+            json!({"subject": subject, "reason": "担当者が退庁したため"}),
+        )
+        .await;
+    assert_eq!((status, v["released"].as_u64()), (200, Some(1)), "{v}");
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/changes"),
+            relocation(&[mother, son], "4番地"),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+
+    // The holder gives their locks back when leaving the form.
+    assert_eq!(reception.post(&locks, household.clone()).await.0, 200);
+    let (status, v) = reception.post(&format!("{locks}/release"), json!({})).await;
+    assert_eq!((status, v["released"].as_u64()), (200, Some(1)), "{v}");
+
+    // A lock that ran out holds nobody (30 minutes after it was taken).
+    let long_ago = chrono::Utc::now() - chrono::Duration::minutes(31);
+    let stale = kikan_domain::suppress::Lock::new(
+        kikan_domain::suppress::Subject::Household(kikan_domain::HouseholdId(hid)),
+        "someone-gone",
+        "転居の受付",
+        long_ago,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let taken = app.store.acquire_locks(t, &[stale], long_ago).await;
+    assert!(matches!(taken, Ok(None)), "{taken:?}");
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/changes"),
+            relocation(&[mother, son], "5番地"),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(examiner.post(&locks, household.clone()).await.0, 200);
+    assert_eq!(
+        examiner
+            .post(&format!("{locks}/release"), json!({}))
+            .await
+            .0,
+        200
+    );
+
+    // Bad input.
+    for (body, field) in [
+        (json!({"subjects": []}), "subjects"),
+        (
+            json!({"subjects": [{"kind": "family", "id": hid}]}),
+            "subjects[0].kind",
+        ),
+        (
+            json!({"subjects": [{"kind": "person", "id": 1}]}),
+            "subjects[0].id",
+        ),
+    ] {
+        let (status, v) = examiner.post(&locks, body).await;
+        assert!(matches!(status, 404 | 422), "{v}");
+        assert_eq!(v["field"].as_str(), Some(field), "{v}");
+    }
+
+    // Refusals and releases are in the audit log.
+    let (_, log) = auditor.get(&format!("{base}/audit?limit=500")).await;
+    let pairs = audit_pairs(&log, "action", "outcome");
+    let count = |a: &str| pairs.iter().filter(|(action, _)| action == a).count();
+    // The change and the draft refused at the commit; two locks refused.
+    assert_eq!(
+        pairs
+            .iter()
+            .filter(|(a, o)| a == "suppress.refused" && o == "denied")
+            .count(),
+        3
+    );
+    assert_eq!(count("lock.refused"), 2);
+    assert_eq!(count("lock.force_release"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_in_work_are_held_sqlite() {
+    records_in_work_are_held(fresh_sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_in_work_are_held_postgres() {
+    match fresh_postgres().await {
+        Some(s) => records_in_work_are_held(s).await,
+        None => eprintln!("KIKAN_TEST_DATABASE_URL is not set: skipped"),
+    }
+}
