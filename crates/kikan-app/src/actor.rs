@@ -54,6 +54,7 @@ impl Actor {
             outcome: Outcome::Ok,
             client: self.client.clone(),
             terminal: self.terminal.clone(),
+            my_number: false,
         }
     }
 }

@@ -65,6 +65,8 @@ pub struct Filter {
     pub outcome: Option<kikan_security::Outcome>,
     /// Only records made outside office hours (深夜・休業日; see [`after_hours`]).
     pub after_hours: bool,
+    /// Only records of work that touched a 個人番号 (個人番号へのアクセス有無).
+    pub my_number: bool,
 }
 
 /// A bound of a period given as a day in Japan: the day's start, or with `end` the
@@ -81,16 +83,17 @@ pub fn day_bound(day: chrono::NaiveDate, end: bool) -> chrono::DateTime<chrono::
 }
 
 /// Whether an instant is outside office hours in Japan: before 8:30 or from 17:15 on
-/// a weekday, a Saturday or Sunday, or 12/29 to 1/3 (年末年始). National holidays are
-/// not known to kikan yet.
+/// a working day; any time on a Saturday, a Sunday, a 国民の祝日 or other holiday
+/// ([`kikan_domain::holidays`]), or from 12/29 to 1/3 (年末年始).
 pub fn after_hours(at: chrono::DateTime<chrono::Utc>) -> bool {
     use chrono::{Datelike, Timelike, Weekday};
     let jst = at + chrono::Duration::hours(9);
     let (month, day) = (jst.month(), jst.day());
     let year_end = (month == 12 && day >= 29) || (month == 1 && day <= 3);
     let weekend = matches!(jst.weekday(), Weekday::Sat | Weekday::Sun);
+    let holiday = kikan_domain::holidays::holiday(jst.date_naive()).is_some();
     let minutes = jst.hour() * 60 + jst.minute();
-    year_end || weekend || !(8 * 60 + 30..17 * 60 + 15).contains(&minutes)
+    year_end || weekend || holiday || !(8 * 60 + 30..17 * 60 + 15).contains(&minutes)
 }
 
 /// Records matching `f`, oldest first, at most `limit`, reading at most `max_scan`
@@ -126,8 +129,9 @@ pub async fn search(
                     r.seq
                 )));
             };
-            let wanted =
-                f.outcome.is_none_or(|o| o == e.outcome) && (!f.after_hours || after_hours(e.at));
+            let wanted = f.outcome.is_none_or(|o| o == e.outcome)
+                && (!f.after_hours || after_hours(e.at))
+                && (!f.my_number || e.my_number);
             if wanted {
                 out.push((r, e));
                 if out.len() >= limit {
@@ -162,6 +166,8 @@ pub struct ActorSummary {
     pub denied: u64,
     /// Records outside office hours (深夜・休業日).
     pub after_hours: u64,
+    /// Records of work that touched a 個人番号.
+    pub my_number: u64,
 }
 
 /// [`ActorSummary`] of every actor with a record in `[from, to)`, by actor.
@@ -215,6 +221,9 @@ pub async fn summary(
             if after_hours(e.at) {
                 s.after_hours += 1;
             }
+            if e.my_number {
+                s.my_number += 1;
+            }
         }
         q.after_seq = last;
     }
@@ -245,5 +254,10 @@ mod tests {
         assert!(after_hours(at("2026-12-29T10:00:00+09:00")));
         assert!(after_hours(at("2027-01-04T08:00:00+09:00")));
         assert!(!after_hours(at("2027-01-04T09:00:00+09:00")));
+        // 国民の祝日, 振替休日 and 国民の休日 at noon.
+        assert!(after_hours(at("2026-11-23T12:00:00+09:00")));
+        assert!(after_hours(at("2026-05-06T12:00:00+09:00")));
+        assert!(after_hours(at("2026-09-22T12:00:00+09:00")));
+        assert!(!after_hours(at("2026-09-24T12:00:00+09:00")));
     }
 }

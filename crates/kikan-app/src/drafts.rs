@@ -121,11 +121,13 @@ pub async fn add(
             .await?;
     }
     let persons = intake.entry.change.references().0;
-    let event = actor.event(
-        "draft.add",
-        persons.iter().map(|x| x.0).collect(),
-        format!("下書き {}: {}", draft.id, intake.entry.reason().label()),
-    );
+    let event = actor
+        .event(
+            "draft.add",
+            persons.iter().map(|x| x.0).collect(),
+            format!("下書き {}: {}", draft.id, intake.entry.reason().label()),
+        )
+        .with_my_number(intake.entry.change.carries_individual_number());
     store.append_audit(actor.tenant, &[event]).await?;
     Ok((draft, alerts))
 }

@@ -245,7 +245,7 @@ pub fn change_event(actor: &Actor, entry: &LedgerEntry, detail: Option<String>) 
     if event.purpose.is_none() {
         event.purpose = Some("住民異動届の処理".into());
     }
-    event
+    event.with_my_number(entry.change.carries_individual_number())
 }
 
 /// The warning for a notification made after its period.

@@ -419,6 +419,9 @@ enum AuditCommand {
         /// Only outside office hours (深夜・休業日).
         #[arg(long)]
         after_hours: bool,
+        /// Only work that read, wrote or printed a 個人番号.
+        #[arg(long)]
+        my_number: bool,
     },
 }
 
@@ -851,6 +854,7 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                     person,
                     denied,
                     after_hours,
+                    my_number,
                 },
         } => {
             let store = store.open().await?;
@@ -877,6 +881,7 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                 },
                 outcome: denied.then_some(kikan_security::Outcome::Denied),
                 after_hours,
+                my_number,
             };
             let mut out = csv::Writer::from_writer(std::io::stdout().lock());
             out.write_record([
@@ -891,6 +896,7 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                 "内容",
                 "接続元",
                 "入力端末",
+                "個人番号",
             ])?;
             let mut rows = 0u64;
             let mut f = filter.clone();
@@ -915,6 +921,7 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                         e.detail.clone(),
                         e.client.clone().unwrap_or_default(),
                         e.terminal.clone().unwrap_or_default(),
+                        if e.my_number { "有" } else { "" }.to_string(),
                     ])?;
                     rows += 1;
                 }

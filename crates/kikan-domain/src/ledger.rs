@@ -531,6 +531,14 @@ impl Change {
         }
     }
 
+    /// Whether the change writes a 個人番号 (a 転入's or 出生's, a correction of one).
+    pub fn carries_individual_number(&self) -> bool {
+        self.clone()
+            .individual_numbers_mut()
+            .into_iter()
+            .any(|n| n.is_some())
+    }
+
     /// The change as a reader who may not see 個人番号 gets it: every number removed.
     pub fn without_individual_numbers(&self) -> Change {
         let mut c = self.clone();

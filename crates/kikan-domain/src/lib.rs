@@ -8,6 +8,7 @@ pub mod certificate;
 pub mod codes;
 pub mod dates;
 pub mod error;
+pub mod holidays;
 pub mod ledger;
 pub mod letters;
 pub mod lists;

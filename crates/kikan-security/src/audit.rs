@@ -47,6 +47,10 @@ pub struct AuditEvent {
     /// Absent from events before it was recorded (their hashed form is unchanged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminal: Option<String>,
+    /// 個人番号へのアクセス有無 (10.2): the work read, wrote or printed a 個人番号. Absent
+    /// (false) from other events, so events before it was recorded hash as they did.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub my_number: bool,
 }
 
 /// The longest texts an audit event keeps (characters): what a caller sends (a login
@@ -70,6 +74,12 @@ fn cut(text: &mut String, max: usize) {
 }
 
 impl AuditEvent {
+    /// The event, marked as touching a 個人番号 when `touched`.
+    pub fn with_my_number(mut self, touched: bool) -> Self {
+        self.my_number |= touched;
+        self
+    }
+
     /// The event with every text cut to its bound (see [`MAX_ACTOR`] …).
     pub fn bounded(mut self) -> Self {
         cut(&mut self.actor, MAX_ACTOR);
@@ -268,6 +278,7 @@ mod tests {
 
     fn event(n: i64) -> AuditEvent {
         AuditEvent {
+            my_number: false,
             at: DateTime::from_timestamp(1_790_000_000 + n, 0).unwrap_or_default(),
             actor: "tanaka".into(),
             role: Some("reception".into()),

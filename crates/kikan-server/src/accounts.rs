@@ -96,6 +96,7 @@ pub async fn login(
         outcome,
         client: client.clone(),
         terminal: None,
+        my_number: false,
     };
     let login = input.login.trim();
     let source = client.clone().unwrap_or_else(|| "-".into());
@@ -904,6 +905,8 @@ pub struct AuditView {
     pub client: Option<String>,
     /// 入力場所・入力端末 (`terminal@place`), when the request named one.
     pub terminal: Option<String>,
+    /// 個人番号へのアクセス有無: the work read, wrote or printed a 個人番号.
+    pub my_number: bool,
     pub hash: String,
 }
 
@@ -927,6 +930,7 @@ fn audit_views(records: &[AuditRecord]) -> Vec<AuditView> {
                 },
                 client: e.client,
                 terminal: e.terminal,
+                my_number: e.my_number,
                 hash: r.hash.clone(),
             })
         })
@@ -970,9 +974,12 @@ pub struct AuditSearchParams {
     pub person: Option<i64>,
     /// ok or denied.
     pub outcome: Option<String>,
-    /// Only outside office hours (深夜・休業日: before 8:30, from 17:15, weekends, 12/29–1/3).
+    /// Only outside office hours (深夜・休業日: before 8:30, from 17:15, weekends, 国民の祝日 and 振替休日, 12/29–1/3).
     #[serde(default)]
     pub after_hours: bool,
+    /// Only work that read, wrote or printed a 個人番号 (個人番号へのアクセス有無).
+    #[serde(default)]
+    pub my_number: bool,
 }
 
 /// A bound of a period: a day (its start in Japan; `end` takes the next day's start)
@@ -1015,6 +1022,7 @@ fn audit_filter(q: &AuditSearchParams) -> R<kikan_app::audit::Filter> {
         },
         outcome,
         after_hours: q.after_hours,
+        my_number: q.my_number,
     })
 }
 

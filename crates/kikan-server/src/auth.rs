@@ -404,6 +404,7 @@ pub async fn authorize(
             outcome: Outcome::Denied,
             client: client.clone(),
             terminal: None,
+            my_number: false,
         };
         (event, err)
     };

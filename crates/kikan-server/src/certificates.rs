@@ -126,10 +126,10 @@ where
     let handle = tokio::runtime::Handle::current();
     let (c, rendered) = blocking(move || handle.block_on(work(store, font, staff))).await?;
     let persons: Vec<i64> = c.persons().iter().map(|x| x.0).collect();
-    state
-        .store
-        .append_audit(p.tenant, &[p.event(action, persons, detail(&c))])
-        .await?;
+    let event = p
+        .event(action, persons, detail(&c))
+        .with_my_number(c.request.items.contains(&Item::IndividualNumber));
+    state.store.append_audit(p.tenant, &[event]).await?;
     Ok((c, rendered))
 }
 
@@ -227,10 +227,15 @@ pub async fn preview(
     let font = font(&state).await?;
     let persons: Vec<i64> = prepared.request.persons.iter().map(|x| x.0).collect();
     let detail = format!("{}の見本を表示", prepared.content.title);
+    let my_number = prepared.request.items.contains(&Item::IndividualNumber);
     let rendered = blocking(move || issue::preview(&font, &prepared)).await?;
     state
         .store
-        .append_audit(p.tenant, &[p.event("certificate.preview", persons, detail)])
+        .append_audit(
+            p.tenant,
+            &[p.event("certificate.preview", persons, detail)
+                .with_my_number(my_number)],
+        )
         .await?;
     pdf_response(rendered, None)
 }

@@ -165,6 +165,7 @@ pub async fn callback(
         outcome: Outcome::Denied,
         client: client_addr.clone(),
         terminal: None,
+        my_number: false,
     };
     let pending = q
         .state
@@ -263,6 +264,7 @@ pub async fn callback(
         outcome: Outcome::Ok,
         client: client_addr,
         terminal: None,
+        my_number: false,
     };
     open_session(&state, tenant, &staff, event).await
 }

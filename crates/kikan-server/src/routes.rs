@@ -469,14 +469,15 @@ pub async fn search(
         .iter()
         .filter(|h| !(by_address && shield.is_protected(h.id)))
         .collect();
-    audit(
-        &state,
-        &principal,
-        "resident.search",
-        shown.iter().map(|x| x.id.0).collect(),
-        search_detail(&q),
-    )
-    .await?;
+    // A search by 個人番号 is an access to it (10.2).
+    let event = principal
+        .event(
+            "resident.search",
+            shown.iter().map(|x| x.id.0).collect(),
+            search_detail(&q),
+        )
+        .with_my_number(q.individual_number.is_some());
+    state.store.append_audit(principal.tenant, &[event]).await?;
     // 抑止 (3.1): a held record is marked in the results.
     let mut views: Vec<PersonView> = shown.iter().map(|h| shield.person(h)).collect();
     crate::suppress::mark(&state, &principal, &mut views, &shown).await?;

@@ -936,6 +936,7 @@ async function auditScreen(main, q) {
   const params = new URLSearchParams();
   for (const k of ['from', 'to', 'actor', 'action', 'person', 'outcome']) if (q.get(k)) params.set(k, q.get(k));
   if (q.get('after_hours') === 'true') params.set('after_hours', 'true');
+  if (q.get('my_number') === 'true') params.set('my_number', 'true');
   params.set('limit', '200');
   const period = new URLSearchParams();
   for (const k of ['from', 'to']) if (q.get(k)) period.set(k, q.get(k));
@@ -949,6 +950,7 @@ async function auditScreen(main, q) {
       field('宛名番号', text('person', 'person', { value: q.get('person') || '', inputmode: 'numeric' })),
       field('結果', select('outcome', [['', 'すべて'], ['ok', '許可'], ['denied', '拒否']], 'outcome'))),
     checkbox('after_hours', '深夜・休業日のみ', 'true', q.get('after_hours') === 'true'),
+    checkbox('my_number', '個人番号へのアクセスのみ', 'true', q.get('my_number') === 'true'),
     h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '検索')));
   form.elements.outcome.value = q.get('outcome') || '';
   form.addEventListener('submit', (e) => {
@@ -956,18 +958,19 @@ async function auditScreen(main, q) {
     const p = new URLSearchParams();
     for (const k of ['from', 'to', 'actor', 'person', 'outcome']) if (v(form, k)) p.set(k, v(form, k));
     if (form.elements.after_hours.checked) p.set('after_hours', 'true');
+    if (form.elements.my_number.checked) p.set('my_number', 'true');
     location.hash = `#/audit?${p}`;
   });
   show(main, h('h1', {}, '監査ログ'),
     verify.ok ? banner(verify.data.ok ? 'success' : 'error', verify.data.ok ? 'ハッシュ連鎖は正常です' : '監査ログの改ざんを検出しました', ` ${verify.data.message || ''}`) : null,
     form, !log.ok ? banner('error', log.data.message, ` (${log.data.code})`) : null,
-    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['番号', '日時', '職員', '操作', '対象', '利用目的', '結果', '内容'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['番号', '日時', '職員', '操作', '対象', '利用目的', '結果', '個人番号', '内容'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, rows.map((a) => h('tr', {}, h('td', {}, a.seq), h('td', {}, jst(a.at)), h('td', {}, a.actor),
         h('td', {}, a.action), h('td', {}, a.persons.join('、')), h('td', {}, a.purpose || ''),
-        h('td', {}, a.outcome === 'ok' ? '許可' : '拒否'), h('td', {}, a.detail))))),
+        h('td', {}, a.outcome === 'ok' ? '許可' : '拒否'), h('td', {}, a.my_number ? '有' : ''), h('td', {}, a.detail))))),
     h('h2', {}, '職員別の集計'),
-    summary.ok ? h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['職員', 'ログイン', 'ログイン失敗', '参照', '検索', '検索該当者数', '最大該当者数', '抽出', '拒否', '深夜・休業日'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, summary.data.map((x) => h('tr', {}, [x.actor, x.logins, x.failed_logins, x.reads, x.searches, x.search_hits, x.largest_search, x.exports, x.denied, x.after_hours].map((c) => h('td', {}, c)))))) : null);
+    summary.ok ? h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['職員', 'ログイン', 'ログイン失敗', '参照', '検索', '検索該当者数', '最大該当者数', '抽出', '拒否', '深夜・休業日', '個人番号'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, summary.data.map((x) => h('tr', {}, [x.actor, x.logins, x.failed_logins, x.reads, x.searches, x.search_hits, x.largest_search, x.exports, x.denied, x.after_hours, x.my_number].map((c) => h('td', {}, c)))))) : null);
 }
 
 async function staffScreen(main) {

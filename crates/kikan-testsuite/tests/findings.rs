@@ -818,7 +818,61 @@ async fn the_access_log_is_searched_and_summarised(s: TestStore) {
         (&json!(1), &json!(1), &json!(2), &json!(4), &json!(2)),
         "{v}"
     );
+    assert_eq!(me["my_number"], 0, "{v}");
     assert_eq!(examiner.get(&format!("{base}/audit/summary")).await.0, 403);
+
+    // 個人番号へのアクセス有無: a change writing one, a search by one and a certificate
+    // printing one are marked; nothing else is.
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/changes"),
+            json!({
+                "effective_on": today.to_string(), "notified_on": today.to_string(),
+                "change": {"type": "correction", "person_id": mother, "kind": "職権修正",
+                    "correction": {"item": "individual_number", "new": "123456789018"}}
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let (status, v) = examiner
+        .get(&format!("{base}/search?individual_number=123456789018"))
+        .await;
+    assert_eq!((status, count(&v)), (200, 1), "{v}");
+    let preview = examiner
+        .request(
+            reqwest::Method::POST,
+            &format!("{base}/certificates/preview"),
+        )
+        .json(
+            &json!({"kind": "resident_copy", "layout": "individual", "persons": [mother],
+            "requester": {"kind": "self", "person_id": mother}, "purpose": "確認",
+            "identity_check": "運転免許証", "items": ["individual_number"]}),
+        )
+        .send()
+        .await
+        .map(|r| r.status().as_u16());
+    assert_eq!(preview.ok(), Some(200));
+    let (_, v) = auditor
+        .get(&format!("{base}/audit?my_number=true&limit=1000"))
+        .await;
+    let marked: Vec<&str> = v
+        .as_array()
+        .map(|l| l.iter().filter_map(|r| r["action"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        marked,
+        ["change.record", "resident.search", "certificate.preview"],
+        "{v}"
+    );
+    let (_, v) = auditor
+        .get(&format!("{base}/audit/summary?from={today}"))
+        .await;
+    let me = v
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["actor"] == "shinsa1"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(me["my_number"], 3, "{v}");
 }
 
 /// The low finding: anyone who knew a login name could keep its owner locked out. A

@@ -520,6 +520,7 @@ async fn audit_verification_catches_tampering(make: impl AsyncFn() -> TestStore)
                 outcome: kikan_security::Outcome::Ok,
                 client: None,
                 terminal: None,
+                my_number: false,
             };
             ok(store.append_audit(a, &[event]).await);
         }
@@ -571,6 +572,7 @@ async fn audit_verification_catches_tampering(make: impl AsyncFn() -> TestStore)
                 outcome: kikan_security::Outcome::Ok,
                 client: None,
                 terminal: None,
+                my_number: false,
             };
             let r = store.append_audit(a, &[event]).await;
             assert_eq!(r.map_err(|e| e.code()), Err("E-STORE-002"));
