@@ -425,6 +425,34 @@ async fn stable_codes(
     out
 }
 
+/// The most bytes of header lines a request may carry (names and values).
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// A request whose headers are over [`MAX_HEADER_BYTES`] is answered 431 with a code and
+/// the security headers, like every other refusal. (hyper itself answers a bare 431,
+/// before kikan sees the request, only past its buffer, [`listen::MAX_HEAD_BYTES`], or
+/// past 100 header lines.)
+async fn header_limit(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let size: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if size > MAX_HEADER_BYTES {
+        return error::ApiError::new(
+            axum::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "E-HTTP-431",
+            "リクエストのヘッダーが大きすぎます(32 KiB まで)",
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     api_routes()
@@ -443,6 +471,7 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(60),
         ))
+        .layer(axum::middleware::from_fn(header_limit))
         .layer(axum::middleware::from_fn(stable_codes))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::middleware::from_fn(server_timing))

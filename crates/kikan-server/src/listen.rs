@@ -74,6 +74,11 @@ impl Drop for Slot {
     }
 }
 
+/// The most a connection buffers of a request head: past it, hyper answers a bare 431
+/// and closes. Well above the application's own limit (`MAX_HEADER_BYTES`, answered
+/// with a code), so that only absurd heads meet it.
+pub const MAX_HEAD_BYTES: usize = 256 * 1024;
+
 /// Serves `app` on `listener` until `shutdown` completes, then lets the open
 /// connections finish (at most 10 s).
 pub async fn serve(
@@ -84,7 +89,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read);
+        .header_read_timeout(limits.header_read)
+        .max_buf_size(MAX_HEAD_BYTES);
     let sources = Arc::new(Sources::default());
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
