@@ -550,6 +550,25 @@ try {
   await newcomer.getByRole('button', { name: '変更' }).click();
   await newcomer.getByText('パスワードを変更しました。新しいパスワードでログインしてください。').waitFor();
   log('管理者 asks for a 窓口 account; 審査 approves it and alone sees its second factor; the newcomer signs in and changes the initial password');
+  // 所属部署 (10.3, 組織単位): a department hiding 個人番号 from its members; the newcomer
+  // joins it with a 利用期間, and a move to another department is prepared for later.
+  await admin.goto(`${base}/ui/#/staff`);
+  await admin.getByRole('heading', { name: '職員管理' }).waitFor();
+  await lab(admin, '部署コード').fill('SHIMIN');
+  await lab(admin, '部署名').fill('市民課');
+  await admin.locator('form').filter({ hasText: '部署を保存' }).getByLabel('個人番号').check();
+  await admin.getByRole('button', { name: '部署を保存' }).click();
+  await admin.getByText('所属部署 市民課 を保存しました').waitFor();
+  await admin.getByLabel('新人　五郎の所属部署', { exact: true }).selectOption('SHIMIN');
+  await admin.getByLabel('新人　五郎の利用開始日').fill('令和8年4月1日');
+  await admin.locator('tr', { hasText: 'shinjin' }).getByRole('button', { name: '所属・期間を保存' }).click();
+  await admin.getByText('新人　五郎 さんの所属部署・利用期間を保存しました').waitFor();
+  await admin.getByLabel('新人　五郎の予定日').fill('令和9年4月1日');
+  await admin.getByLabel('新人　五郎の利用を予定日の前日で終える').check();
+  await admin.locator('tr', { hasText: 'shinjin' }).getByRole('button', { name: '変更を予定' }).click();
+  await admin.getByText('新人　五郎 さんの変更を令和9年4月1日に予定しました').waitFor();
+  await admin.locator('tr', { hasText: 'shinjin' }).getByText('予定: 2027-04-01 利用終了').waitFor();
+  log('所属部署 (組織単位) with its hidden items, a staff member\'s 利用期間, and a change prepared for a later day');
   // 窓口 has no audit menu, and the API refuses it.
   assert.equal(await clerk.locator('#nav a', { hasText: '監査ログ' }).count(), 0);
   log('監査 reads the verified audit log, searches the refused requests and sees the summary per staff member; 管理者 sees the staff; 窓口 has no audit menu');

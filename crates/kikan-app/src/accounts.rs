@@ -1,7 +1,10 @@
 //! Staff accounts and API tokens as an administrator creates them.
 
+use chrono::NaiveDate;
+use kikan_domain::{DomainError, LocalGovCode};
 use kikan_security::Role;
-use kikan_store::accounts::{ApiToken, StaffAccount};
+use kikan_store::accounts::{ApiToken, Department, ScheduledChange, StaffAccount};
+use kikan_store::{Store, StoreError};
 
 /// A new account as created: the stored record, and the TOTP secret (base32) to
 /// hand to the staff member once, for their authenticator app. No secret when the
@@ -83,6 +86,7 @@ pub async fn add_staff(
         awaiting_approval: awaiting,
         approved_by: None,
         hidden_items: Default::default(),
+        profile: Default::default(),
     };
     store.add_staff(tenant, &account).await?;
     Ok(NewStaff {
@@ -396,4 +400,356 @@ mod tests {
             assert!(super::plain_name(bad, "氏名").is_err(), "{bad:?}");
         }
     }
+}
+
+// ---- 10.3 (j1380): departments, 利用期間, changes prepared in advance ----
+
+fn staff_not_found(login: &str) -> StoreError {
+    DomainError::Invalid {
+        field: "ログイン名",
+        reason: format!("職員 {login} は登録されていません"),
+    }
+    .into()
+}
+
+/// The department `code` names, or an error naming the field.
+async fn department(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    code: &str,
+) -> Result<Department, StoreError> {
+    store
+        .departments(tenant)
+        .await?
+        .into_iter()
+        .find(|d| d.code == code)
+        .ok_or_else(|| {
+            DomainError::UnknownCode {
+                kind: "所属部署",
+                value: code.to_string(),
+            }
+            .into()
+        })
+}
+
+/// Adds or replaces a department (所属部署); its hidden items are copied to each of its
+/// members at once (they apply from their next request). Returns how many members.
+pub async fn put_department(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    d: Department,
+) -> Result<usize, StoreError> {
+    if !kikan_store::places::valid_code(&d.code) {
+        return Err(DomainError::Invalid {
+            field: "部署コード",
+            reason: "半角英数字と - _ で16文字以内にしてください".into(),
+        }
+        .into());
+    }
+    plain_name(&d.name, "部署名")?;
+    if d.name.trim().is_empty() {
+        return Err(DomainError::Missing { field: "部署名" }.into());
+    }
+    store.put_department(tenant, &d).await?;
+    let mut members = 0;
+    for s in store.staff_list(tenant).await? {
+        if s.profile.department.as_deref() == Some(d.code.as_str()) {
+            let mut profile = s.profile.clone();
+            profile.department_items = d.hidden_items.clone();
+            store.set_staff_profile(tenant, s.id, &profile).await?;
+            members += 1;
+        }
+    }
+    Ok(members)
+}
+
+/// 10.3: sets a staff member's department (its hidden items with it) and 利用期間.
+pub async fn set_profile(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    login: &str,
+    department_code: Option<&str>,
+    valid_from: Option<NaiveDate>,
+    valid_until: Option<NaiveDate>,
+) -> Result<StaffAccount, StoreError> {
+    let mut s = store
+        .staff_by_login(tenant, login)
+        .await?
+        .ok_or_else(|| staff_not_found(login))?;
+    if let (Some(f), Some(u)) = (valid_from, valid_until)
+        && u < f
+    {
+        return Err(DomainError::Invalid {
+            field: "利用期間",
+            reason: "終了日を開始日より前にはできません".into(),
+        }
+        .into());
+    }
+    s.profile.department_items = match department_code {
+        Some(code) => department(store, tenant, code).await?.hidden_items,
+        None => Default::default(),
+    };
+    s.profile.department = department_code.map(String::from);
+    s.profile.valid_from = valid_from;
+    s.profile.valid_until = valid_until;
+    store.set_staff_profile(tenant, s.id, &s.profile).await?;
+    Ok(s)
+}
+
+/// スケジューラー: prepares a change of a staff member's account for a later day (a
+/// new department, other hidden items, the account's end). One change waits at a
+/// time: a new one replaces it.
+pub async fn schedule(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    login: &str,
+    change: ScheduledChange,
+    today: NaiveDate,
+) -> Result<StaffAccount, StoreError> {
+    let mut s = store
+        .staff_by_login(tenant, login)
+        .await?
+        .ok_or_else(|| staff_not_found(login))?;
+    if change.on <= today {
+        return Err(DomainError::Invalid {
+            field: "予定日",
+            reason: "明日以降の日にしてください(今日の変更はその場で行えます)".into(),
+        }
+        .into());
+    }
+    if change.department.is_none() && change.hidden_items.is_none() && !change.ends {
+        return Err(DomainError::Missing {
+            field: "予定する変更",
+        }
+        .into());
+    }
+    if let Some(code) = &change.department {
+        department(store, tenant, code).await?;
+    }
+    s.profile.scheduled = Some(change);
+    store.set_staff_profile(tenant, s.id, &s.profile).await?;
+    Ok(s)
+}
+
+/// Makes a staff member's prepared change if its day has come (on `today`); returns the
+/// account as it now is, and whether a change was made.
+pub async fn apply_due(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    mut s: StaffAccount,
+    today: NaiveDate,
+) -> Result<(StaffAccount, bool), StoreError> {
+    let Some(change) = s.profile.scheduled.clone().filter(|c| c.on <= today) else {
+        return Ok((s, false));
+    };
+    if let Some(code) = &change.department {
+        // A department removed since is left out rather than blocking the rest.
+        let found = store
+            .departments(tenant)
+            .await?
+            .into_iter()
+            .find(|d| &d.code == code);
+        if let Some(d) = found {
+            s.profile.department = Some(d.code);
+            s.profile.department_items = d.hidden_items;
+        }
+    }
+    if let Some(items) = &change.hidden_items {
+        store.set_staff_items(tenant, s.id, items).await?;
+        s.hidden_items = items.clone();
+    }
+    if change.ends {
+        s.profile.valid_until = change.on.pred_opt();
+    }
+    s.profile.scheduled = None;
+    store.set_staff_profile(tenant, s.id, &s.profile).await?;
+    Ok((s, true))
+}
+
+/// Makes every prepared change whose day has come (the daily job); returns the logins.
+pub async fn apply_schedules(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    today: NaiveDate,
+) -> Result<Vec<String>, StoreError> {
+    let mut done = Vec::new();
+    for s in store.staff_list(tenant).await? {
+        let login = s.login.clone();
+        if apply_due(store, tenant, s, today).await?.1 {
+            done.push(login);
+        }
+    }
+    Ok(done)
+}
+
+/// One line of a batch of accounts (一括メンテナンス, 10.3), as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StaffLine {
+    pub login: String,
+    pub name: String,
+    pub role: String,
+    /// 所属部署 (code); empty: none.
+    pub department: String,
+    /// 利用期間 (和暦 or 西暦); empty: open.
+    pub valid_from: String,
+    pub valid_until: String,
+    /// Hidden items, by code or label, separated by `・`, `,` or spaces.
+    pub hidden_items: String,
+}
+
+/// What a batch did: the accounts created (with the initial password and the TOTP
+/// secret to hand over once) and the logins changed.
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+    pub created: Vec<(String, String, String)>,
+    pub changed: Vec<String>,
+}
+
+struct Checked {
+    line: StaffLine,
+    role: Role,
+    from: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    items: std::collections::BTreeSet<kikan_security::Item>,
+    existing: Option<StaffAccount>,
+}
+
+/// 操作権限の一括メンテナンス (10.3): creates the accounts of a batch that do not exist
+/// and sets, for every line, the department, the 利用期間 and the hidden items. Every
+/// line is checked first: with any error (numbered from 1, the heading not counted)
+/// nothing is written. A line may not change an existing account's role or name.
+pub async fn apply_batch(
+    store: &dyn Store,
+    keys: &kikan_security::crypto::Keyring,
+    tenant: LocalGovCode,
+    lines: Vec<StaffLine>,
+) -> Result<BatchOutcome, Vec<String>> {
+    let departments = store
+        .departments(tenant)
+        .await
+        .map_err(|e| vec![e.to_string()])?;
+    let mut errors = Vec::new();
+    let mut checked = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, line) in lines.into_iter().enumerate() {
+        let n = i + 1;
+        let mut fail = |m: String| errors.push(format!("{n}行目: {m}"));
+        if !seen.insert(line.login.clone()) {
+            fail(format!("ログイン名 {} が重複しています", line.login));
+            continue;
+        }
+        let Some(role) = Role::parse(line.role.trim()) else {
+            fail(format!("役割「{}」は登録されていない区分です", line.role));
+            continue;
+        };
+        if !line.department.trim().is_empty()
+            && !departments.iter().any(|d| d.code == line.department.trim())
+        {
+            fail(format!(
+                "所属部署「{}」は登録されていません",
+                line.department
+            ));
+            continue;
+        }
+        let day = |s: &str| -> Result<Option<NaiveDate>, String> {
+            if s.trim().is_empty() {
+                return Ok(None);
+            }
+            kikan_domain::wareki::parse_date(s)
+                .map(Some)
+                .map_err(|e| e.to_string())
+        };
+        let (from, until) = match (day(&line.valid_from), day(&line.valid_until)) {
+            (Ok(f), Ok(u)) => (f, u),
+            (Err(e), _) | (_, Err(e)) => {
+                fail(format!("利用期間: {e}"));
+                continue;
+            }
+        };
+        let mut items = std::collections::BTreeSet::new();
+        let mut bad = None;
+        for name in line
+            .hidden_items
+            .split(['・', ',', '、', ' ', '　'])
+            .filter(|s| !s.is_empty())
+        {
+            match kikan_security::Item::parse(name) {
+                Some(item) => {
+                    items.insert(item);
+                }
+                None => bad = Some(name.to_string()),
+            }
+        }
+        if let Some(name) = bad {
+            fail(format!(
+                "項目「{name}」は表示を制御できる項目ではありません"
+            ));
+            continue;
+        }
+        let existing = match store.staff_by_login(tenant, line.login.trim()).await {
+            Ok(e) => e,
+            Err(e) => {
+                fail(e.to_string());
+                continue;
+            }
+        };
+        if let Some(e) = &existing
+            && (e.role != role || e.name != line.name.trim())
+        {
+            fail(format!(
+                "既存の職員 {} の役割・氏名は一括メンテナンスでは変えられません",
+                line.login
+            ));
+            continue;
+        }
+        checked.push(Checked {
+            line,
+            role,
+            from,
+            until,
+            items,
+            existing,
+        });
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut out = BatchOutcome::default();
+    let failed = |e: StoreError| vec![e.to_string()];
+    for c in checked {
+        let login = c.line.login.trim().to_string();
+        if c.existing.is_none() {
+            let password = kikan_security::token::new_token();
+            let created = add_staff(
+                store,
+                keys,
+                tenant,
+                StaffIn {
+                    login: &login,
+                    name: &c.line.name,
+                    role: c.role,
+                    password: &password,
+                    requested_by: None,
+                },
+            )
+            .await
+            .map_err(failed)?;
+            out.created.push((
+                login.clone(),
+                password,
+                created.totp_secret.unwrap_or_default(),
+            ));
+        } else {
+            out.changed.push(login.clone());
+        }
+        let department = Some(c.line.department.trim()).filter(|d| !d.is_empty());
+        let s = set_profile(store, tenant, &login, department, c.from, c.until)
+            .await
+            .map_err(failed)?;
+        store
+            .set_staff_items(tenant, s.id, &c.items)
+            .await
+            .map_err(failed)?;
+    }
+    Ok(out)
 }

@@ -77,14 +77,21 @@ pub async fn run(
     by: &str,
 ) -> Result<JobRun, StoreError> {
     let started_at = Utc::now();
-    let outcome = remove_due_move_outs(store, tenant, today, started_at).await;
+    let outcome = async {
+        let removed = remove_due_move_outs(store, tenant, today, started_at).await?;
+        // 10.3: the staff accounts' changes prepared for today (人事異動 …).
+        let staff = crate::accounts::apply_schedules(store, tenant, today).await?;
+        Ok::<_, StoreError>((removed, staff))
+    }
+    .await;
     let (ok, detail) = match &outcome {
-        Ok(done) => (
+        Ok((done, staff)) => (
             true,
             format!(
-                "転出予定日到来による消除 {} 世帯 {} 人",
+                "転出予定日到来による消除 {} 世帯 {} 人、職員の予定変更 {} 件",
                 done.len(),
-                done.iter().map(|r| r.persons.len()).sum::<usize>()
+                done.iter().map(|r| r.persons.len()).sum::<usize>(),
+                staff.len()
             ),
         ),
         Err(e) => (false, format!("失敗しました({}): {e}", e.code())),

@@ -8,7 +8,7 @@ use axum::Extension;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use kikan_domain::PersonId;
 use kikan_security::{AuditEvent, AuditRecord, Outcome, Role};
 use kikan_store::accounts::{LoginState, Session};
@@ -36,8 +36,30 @@ pub struct StaffView {
     pub locked: bool,
     /// 承認待ち: asked for by an administrator, not usable until approved.
     pub awaiting_approval: bool,
-    /// 10.4: items hidden on this person's screens (codes).
+    /// 10.4: items hidden on this person's screens (codes), their own.
     pub hidden_items: Vec<String>,
+    /// 10.3: 所属部署 (its code), and the items it hides from its members.
+    pub department: Option<String>,
+    pub department_items: Vec<String>,
+    /// 利用期間.
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
+    /// A change prepared for a later day.
+    pub scheduled: Option<ScheduledView>,
+}
+
+/// A change of an account prepared in advance (スケジューラー).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ScheduledView {
+    /// The day it takes effect (和暦 or 西暦 on input).
+    pub on: String,
+    /// The new department's code.
+    pub department: Option<String>,
+    /// The items hidden from that day (codes).
+    pub hidden_items: Option<Vec<String>>,
+    /// The account ends the day before.
+    #[serde(default)]
+    pub ends: bool,
 }
 
 impl From<&kikan_store::accounts::StaffAccount> for StaffView {
@@ -51,6 +73,24 @@ impl From<&kikan_store::accounts::StaffAccount> for StaffView {
             locked: a.locked_until.is_some_and(|t| t > Utc::now()),
             awaiting_approval: a.awaiting_approval,
             hidden_items: a.hidden_items.iter().map(|i| i.code().into()).collect(),
+            department: a.profile.department.clone(),
+            department_items: a
+                .profile
+                .department_items
+                .iter()
+                .map(|i| i.code().into())
+                .collect(),
+            valid_from: a.profile.valid_from,
+            valid_until: a.profile.valid_until,
+            scheduled: a.profile.scheduled.as_ref().map(|c| ScheduledView {
+                on: c.on.to_string(),
+                department: c.department.clone(),
+                hidden_items: c
+                    .hidden_items
+                    .as_ref()
+                    .map(|s| s.iter().map(|i| i.code().into()).collect()),
+                ends: c.ends,
+            }),
         }
     }
 }
@@ -1154,4 +1194,204 @@ pub async fn audit_verify(
             message: b.to_string(),
         },
     }))
+}
+
+// ---- 10.3 (j1380): departments, 利用期間, changes prepared in advance ----
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DepartmentIo {
+    /// The municipality's own code (letters, digits, `-`, `_`; up to 16).
+    pub code: String,
+    /// 市民課, 保険年金課 …
+    pub name: String,
+    /// Items hidden from every member (codes: honseki, individual_number,
+    /// juminhyo_code, residence_status), on top of each member's own.
+    #[serde(default)]
+    pub hidden_items: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/departments", tag = "accounts",
+    params(("tenant" = String, Path)), responses((status = 200, description = "所属部署, by code", body = Vec<DepartmentIo>)))]
+pub async fn departments(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> R<Json<Vec<DepartmentIo>>> {
+    let list = state.store.departments(p.tenant).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|d| DepartmentIo {
+                code: d.code,
+                name: d.name,
+                hidden_items: d.hidden_items.iter().map(|i| i.code().into()).collect(),
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/departments", tag = "accounts", request_body = DepartmentIo,
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "10.3 組織単位: the department added or changed; its hidden items apply to every member from their next request", body = DepartmentIo),
+        (status = 422, body = ErrorBody)))]
+pub async fn put_department(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<DepartmentIo>,
+) -> R<Json<DepartmentIo>> {
+    let d = kikan_store::accounts::Department {
+        code: input.code.trim().to_string(),
+        name: input.name.trim().to_string(),
+        hidden_items: items_in(&input.hidden_items, "hidden_items")?,
+    };
+    let members = kikan_app::accounts::put_department(&*state.store, p.tenant, d.clone())
+        .await
+        .map_err(|e| field_of(e, "code"))?;
+    crate::routes::audit(
+        &state,
+        &p,
+        "department.put",
+        vec![],
+        format!(
+            "所属部署 {} ({}) を設定、所属職員 {members} 人に反映",
+            d.code, d.name
+        ),
+    )
+    .await?;
+    Ok(Json(DepartmentIo {
+        code: d.code,
+        name: d.name,
+        hidden_items: d.hidden_items.iter().map(|i| i.code().into()).collect(),
+    }))
+}
+
+/// Points a store error at the request's field when it is about the input.
+fn field_of(e: kikan_store::StoreError, field: &str) -> ApiError {
+    match e {
+        kikan_store::StoreError::Domain(d) => ApiError::from(d).at(field),
+        other => other.into(),
+    }
+}
+
+fn day_in(s: &Option<String>, field: &str) -> R<Option<NaiveDate>> {
+    s.as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| kikan_domain::wareki::parse_date(s).map_err(|e| ApiError::from(e).at(field)))
+        .transpose()
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ProfileIn {
+    /// 所属部署 (its code); none when absent.
+    pub department: Option<String>,
+    /// 利用期間 (和暦 or 西暦): the first and the last day the account may be used.
+    pub valid_from: Option<String>,
+    pub valid_until: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/staff/{login}/profile", tag = "accounts", request_body = ProfileIn,
+    params(("tenant" = String, Path), ("login" = String, Path)),
+    responses((status = 200, description = "10.3: the staff member's department and 利用期間 (outside it the account neither signs in nor is used)", body = StaffView),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_profile(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, String)>,
+    Json(input): Json<ProfileIn>,
+) -> R<Json<StaffView>> {
+    let login = path.1;
+    if state
+        .store
+        .staff_by_login(p.tenant, &login)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found("職員"));
+    }
+    let from = day_in(&input.valid_from, "valid_from")?;
+    let until = day_in(&input.valid_until, "valid_until")?;
+    let department = input
+        .department
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    let staff =
+        kikan_app::accounts::set_profile(&*state.store, p.tenant, &login, department, from, until)
+            .await
+            .map_err(|e| {
+                field_of(
+                    e,
+                    if department.is_some() {
+                        "department"
+                    } else {
+                        "valid_until"
+                    },
+                )
+            })?;
+    crate::routes::audit(
+        &state,
+        &p,
+        "staff.profile",
+        vec![],
+        format!(
+            "職員 {login} の所属部署・利用期間を設定: {} {}〜{}",
+            department.unwrap_or("所属なし"),
+            from.map(|d| d.to_string()).unwrap_or_default(),
+            until.map(|d| d.to_string()).unwrap_or_default()
+        ),
+    )
+    .await?;
+    Ok(Json(StaffView::from(&staff)))
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/staff/{login}/schedule", tag = "accounts", request_body = ScheduledView,
+    params(("tenant" = String, Path), ("login" = String, Path)),
+    responses((status = 200, description = "10.3 スケジューラー: a change prepared for a later day (department, hidden items, the account's end), made on that day (at the staff member's next request or by the daily job)", body = StaffView),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn schedule(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, String)>,
+    Json(input): Json<ScheduledView>,
+) -> R<Json<StaffView>> {
+    let login = path.1;
+    if state
+        .store
+        .staff_by_login(p.tenant, &login)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found("職員"));
+    }
+    let on = day_in(&Some(input.on.clone()), "on")?.ok_or_else(|| {
+        ApiError::from(kikan_domain::DomainError::Missing { field: "予定日" }).at("on")
+    })?;
+    let hidden_items = input
+        .hidden_items
+        .as_ref()
+        .map(|h| items_in(h, "hidden_items"))
+        .transpose()?;
+    let change = kikan_store::accounts::ScheduledChange {
+        on,
+        department: input.department.clone().filter(|d| !d.trim().is_empty()),
+        hidden_items,
+        ends: input.ends,
+        by: p.actor.clone(),
+    };
+    let field = if change.department.is_some() {
+        "department"
+    } else {
+        "on"
+    };
+    let staff =
+        kikan_app::accounts::schedule(&*state.store, p.tenant, &login, change, state.clock.today())
+            .await
+            .map_err(|e| field_of(e, field))?;
+    crate::routes::audit(
+        &state,
+        &p,
+        "staff.schedule",
+        vec![],
+        format!("職員 {login} の変更を {on} に予定"),
+    )
+    .await?;
+    Ok(Json(StaffView::from(&staff)))
 }

@@ -326,7 +326,10 @@ async fn session_principal(
     let Some(staff) = state.store.staff_by_id(tenant, s.staff_id).await? else {
         return Err(expired());
     };
-    if !staff.active {
+    // 10.3: a change prepared for today is made before the account is used.
+    let today = state.clock.today();
+    let (staff, _) = kikan_app::accounts::apply_due(&*state.store, tenant, staff, today).await?;
+    if !staff.active || !staff.profile.usable_on(today) {
         return Err(expired());
     }
     // A browser sends the cookie by itself: a change must also carry the CSRF token,
@@ -342,12 +345,13 @@ async fn session_principal(
             "画面の有効期限が切れました。画面を開き直してください(CSRF)",
         ));
     }
+    let hidden = staff.hidden();
     Ok(Caller {
         actor: staff.login,
         role: staff.role,
         session: Some(s.token_hash),
         staff_id: Some(staff.id),
-        hidden: staff.hidden_items,
+        hidden,
     })
 }
 
@@ -493,7 +497,11 @@ pub fn decide_login(
     let password_ok = kikan_security::password::verify(password, &staff.password_hash);
     let step = kikan_security::totp::check(totp_secret, code, now.timestamp().max(0) as u64)
         .filter(|s| *s as i64 > staff.totp_last_step);
-    let ok = staff.active && !locked && password_ok && step.is_some();
+    // 10.3: outside its 利用期間 an account signs in no more than a deactivated one.
+    let usable = staff
+        .profile
+        .usable_on((now + chrono::Duration::hours(9)).date_naive());
+    let ok = staff.active && usable && !locked && password_ok && step.is_some();
     if ok {
         return LoginDecision {
             ok,

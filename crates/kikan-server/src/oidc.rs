@@ -235,7 +235,7 @@ pub async fn callback(
         ));
     }
     let staff = match state.store.staff_by_oidc(tenant, &subject).await? {
-        Some(s) if s.active => s,
+        Some(s) if s.active && s.profile.usable_on(state.clock.today()) => s,
         _ => {
             state
                 .store

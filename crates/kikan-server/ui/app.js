@@ -974,8 +974,10 @@ async function auditScreen(main, q) {
 }
 
 async function staffScreen(main) {
-  const res = await api('GET', '/staff');
+  const [res, deps] = await Promise.all([api('GET', '/staff'), api('GET', '/departments')]);
   const list = res.ok ? res.data : [];
+  const departments = deps.ok ? deps.data : [];
+  const depOptions = [['', '所属なし'], ...departments.map((d) => [d.code, `${d.name}(${d.code})`])];
   const out = h('div', { 'aria-live': 'polite' });
   const form = h('form', { novalidate: true }, h('div', { class: 'row' },
     field('職員ID', text('login', 'login'), { required: true }), field('氏名', text('name', 'name'), { required: true }),
@@ -1004,9 +1006,30 @@ async function staffScreen(main) {
         show(out, r.ok ? banner('success', `${s.name} さんの表示項目を保存しました`) : banner('error', r.data.message, ` (${r.data.code})`));
       } }, '表示項目を保存'));
   };
+  // 10.3: 所属部署 and 利用期間, and a change prepared for a later day (スケジューラー).
+  const profileCell = (s) => {
+    const dep = select(`dep-${s.login}`, depOptions, 'department', { 'aria-label': `${s.name}の所属部署` });
+    dep.value = s.department || '';
+    const from = text(`from-${s.login}`, 'valid_from', { value: s.valid_from || '', 'aria-label': `${s.name}の利用開始日` });
+    const until = text(`until-${s.login}`, 'valid_until', { value: s.valid_until || '', 'aria-label': `${s.name}の利用終了日` });
+    const on = text(`on-${s.login}`, 'on', { 'aria-label': `${s.name}の予定日` });
+    const to = select(`to-${s.login}`, [['', '部署は変えない'], ...departments.map((d) => [d.code, `${d.name}へ`])], 'department', { 'aria-label': `${s.name}の予定後の所属部署` });
+    const ends = h('input', { type: 'checkbox', name: `ends-${s.login}`, 'aria-label': `${s.name}の利用を予定日の前日で終える` });
+    const say = (r, what) => show(out, r.ok ? banner('success', `${s.name} さんの${what}を保存しました`) : banner('error', r.data.message, ` (${r.data.code})`));
+    return h('td', {}, h('div', { class: 'row' }, dep, from, until,
+      h('button', { class: 'button button-text', type: 'button', onclick: async () => {
+        say(await api('POST', `/staff/${encodeURIComponent(s.login)}/profile`, { department: opt(dep.value), valid_from: opt(from.value), valid_until: opt(until.value) }), '所属部署・利用期間');
+      } }, '所属・期間を保存')),
+      s.scheduled ? h('div', { class: 'hint' }, `予定: ${s.scheduled.on} ${s.scheduled.department ? `${s.scheduled.department}へ異動` : ''}${s.scheduled.ends ? '利用終了' : ''}`) : null,
+      h('div', { class: 'row' }, on, to, h('label', { class: 'check' }, ends, '前日で利用終了'),
+        h('button', { class: 'button button-text', type: 'button', onclick: async () => {
+          const r = await api('POST', `/staff/${encodeURIComponent(s.login)}/schedule`, { on: on.value, department: opt(to.value), ends: ends.checked });
+          if (r.ok) { await route(); show($('main div[aria-live]'), banner('success', `${s.name} さんの変更を${on.value}に予定しました`)); } else say(r, '予定');
+        } }, '変更を予定')));
+  };
   const staffRows = (rows) => rows.map((s) => h('tr', {}, h('td', {}, s.login), h('td', {}, s.name), h('td', {}, s.role_label || s.role),
     h('td', {}, s.awaiting_approval ? '承認待ち' : s.active === false ? '停止' : '有効', s.locked ? h('span', { class: 'badge badge-late' }, 'ロック中') : null),
-    itemsCell(s),
+    itemsCell(s), profileCell(s),
     h('td', {}, (s.active !== false || s.awaiting_approval) && s.login !== S.me.actor ? h('button', { class: 'button button-text', type: 'button', onclick: async () => {
       const r = await api('POST', `/staff/${encodeURIComponent(s.login)}/deactivate`, {});
       if (!r.ok) { show(out, banner('error', r.data.message)); return; }
@@ -1026,9 +1049,27 @@ async function staffScreen(main) {
         : banner('success', `${s.name} さんの確認コードを再発行しました`, ' 審査の職員が「アクセス承認」で承認すると有効になり、秘密鍵は承認した職員に表示されます。'));
     } }, '確認コード再発行') : null)));
   const tbody = h('tbody', {}, staffRows(list));
+  // 所属部署 (組織単位): items hidden from every member.
+  const depForm = h('form', { novalidate: true }, h('div', { class: 'row' },
+    field('部署コード', text('code', 'code'), { required: true, hint: '半角英数字' }), field('部署名', text('name', 'name'), { required: true })),
+    h('fieldset', {}, h('legend', {}, '部署の全員に隠す項目'), ...ITEMS.map(([code, label]) => checkbox(`dep_${code}`, label, code, false))),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '部署を保存')));
+  depForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const hidden = ITEMS.map(([code]) => code).filter((code) => depForm.elements[`dep_${code}`].checked);
+    const r = await api('POST', '/departments', { code: v(depForm, 'code'), name: v(depForm, 'name'), hidden_items: hidden });
+    if (!r.ok) return showError(depForm, r);
+    await route();
+    show($('main div[aria-live]'), banner('success', `所属部署 ${r.data.name} を保存しました`));
+  });
   show(main, h('h1', {}, '職員管理'),
-    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['職員ID', '氏名', '役割', '状態', '非表示項目', '操作'].map((t) => h('th', { scope: 'col' }, t)))), tbody),
-    h('h2', {}, '職員の追加'), form);
+    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['職員ID', '氏名', '役割', '状態', '非表示項目', '所属・利用期間', '操作'].map((t) => h('th', { scope: 'col' }, t)))), tbody),
+    h('h2', {}, '職員の追加'), form,
+    h('h2', {}, '所属部署'),
+    departments.length ? h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['コード', '部署名', '隠す項目'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, departments.map((d) => h('tr', {}, h('td', {}, d.code), h('td', {}, d.name),
+        h('td', {}, d.hidden_items.map((c) => (ITEMS.find(([k]) => k === c) || [c, c])[1]).join('・')))))) : h('p', {}, '所属部署はまだありません。'),
+    depForm);
 }
 
 // アクセス承認: accounts and API tokens an administrator asked for with a role that sees

@@ -283,7 +283,7 @@ fn in_list(q: &mut Q, ids: impl Iterator<Item = i64>) -> String {
 const STAFF: &str =
     "SELECT staff_id, login, name, role, password_hash, totp_secret, totp_last_step,
     failed_logins, locked_until, active, oidc_subject, created_at, awaiting_approval, approved_by,
-    hidden_items FROM staff";
+    hidden_items, profile FROM staff";
 /// The columns of a ledger row (table alias `l`) that [`SqlStore::entry`] reads.
 const LEDGER_COLUMNS: &str = "l.seq, l.reason, l.effective_on, l.notified_on, l.recorded_at, \
     l.operator, l.late, l.entry, l.mac";
@@ -332,6 +332,7 @@ fn staff_of(r: &Row) -> Result<StaffAccount, StoreError> {
         awaiting_approval: r.get("awaiting_approval")?,
         approved_by: r.get("approved_by")?,
         hidden_items: kikan_security::roles::items_from_json(r.text("hidden_items")?),
+        profile: decode(r.text("profile")?)?,
     })
 }
 
@@ -779,8 +780,8 @@ impl<E: Engine> Store for SqlStore<E> {
         let q = Q::new(
             "INSERT INTO staff (tenant_id, staff_id, login, name, role, password_hash, totp_secret,
                 totp_last_step, failed_logins, locked_until, active, oidc_subject, created_at,
-                awaiting_approval, approved_by, hidden_items)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                awaiting_approval, approved_by, hidden_items, profile)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         )
         .arg(key(tenant))
         .arg(a.id)
@@ -797,7 +798,8 @@ impl<E: Engine> Store for SqlStore<E> {
         .arg(a.created_at)
         .arg(a.awaiting_approval)
         .arg(a.approved_by)
-        .arg(kikan_security::roles::items_to_json(&a.hidden_items));
+        .arg(kikan_security::roles::items_to_json(&a.hidden_items))
+        .arg(json(&a.profile)?);
         self.write(tenant, vec![q], || {
             StoreError::Exists(format!("ログイン名 {}", a.login))
         })
@@ -966,6 +968,45 @@ impl<E: Engine> Store for SqlStore<E> {
             .arg(kikan_security::roles::items_to_json(hidden));
         self.write(tenant, vec![q], || StoreError::Conflict).await?;
         Ok(())
+    }
+
+    async fn set_staff_profile(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        profile: &kikan_store::accounts::StaffProfile,
+    ) -> Result<(), StoreError> {
+        let q = Q::new("UPDATE staff SET profile = $3 WHERE tenant_id = $1 AND staff_id = $2")
+            .arg(key(tenant))
+            .arg(id)
+            .arg(json(profile)?);
+        self.write_one(tenant, q).await
+    }
+
+    async fn put_department(
+        &self,
+        tenant: LocalGovCode,
+        d: &kikan_store::accounts::Department,
+    ) -> Result<(), StoreError> {
+        let q = Q::new(
+            "INSERT INTO departments (tenant_id, code, data) VALUES ($1, $2, $3)
+             ON CONFLICT (tenant_id, code) DO UPDATE SET data = excluded.data",
+        )
+        .arg(key(tenant))
+        .arg(d.code.as_str())
+        .arg(json(d)?);
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn departments(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Vec<kikan_store::accounts::Department>, StoreError> {
+        let q = Q::new("SELECT data FROM departments WHERE tenant_id = $1 ORDER BY code")
+            .arg(key(tenant));
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
     }
 
     async fn approve_staff(

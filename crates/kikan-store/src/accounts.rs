@@ -1,8 +1,9 @@
 //! Stored records of staff accounts, sessions and API tokens (issue 4). The checks
 //! themselves (passwords, second factor, roles) live in `kikan-security`.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use kikan_security::{Item, Role};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// A staff member's account in one municipality.
@@ -32,6 +33,75 @@ pub struct StaffAccount {
     /// Who approved it (None: needed no approval).
     pub approved_by: Option<i64>,
     /// 10.4: items hidden on this person's screens.
+    pub hidden_items: BTreeSet<Item>,
+    /// 10.3: 所属部署, 利用期間 and a change prepared in advance.
+    pub profile: StaffProfile,
+}
+
+impl StaffAccount {
+    /// The items hidden from this person: their own, and their department's.
+    pub fn hidden(&self) -> BTreeSet<Item> {
+        self.hidden_items
+            .union(&self.profile.department_items)
+            .copied()
+            .collect()
+    }
+}
+
+/// 10.3 (j1380): what kikan keeps of a staff member beyond the role and credentials.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffProfile {
+    /// 所属部署: the code of their department ([`Department`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    /// 利用期間: the first day the account may be used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<NaiveDate>,
+    /// 利用期間: the last day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<NaiveDate>,
+    /// The items their department hides (組織単位), copied here whenever the
+    /// department or their membership changes.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub department_items: BTreeSet<Item>,
+    /// スケジューラー: a change prepared in advance, made on its day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled: Option<ScheduledChange>,
+}
+
+impl StaffProfile {
+    /// Whether the account may be used on `day` (its 利用期間).
+    pub fn usable_on(&self, day: NaiveDate) -> bool {
+        self.valid_from.is_none_or(|f| f <= day) && self.valid_until.is_none_or(|u| day <= u)
+    }
+}
+
+/// A change of a staff member's account prepared in advance (人事異動 on 4月1日 …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledChange {
+    /// The day it takes effect.
+    pub on: NaiveDate,
+    /// The new department (its code), if it changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    /// The items hidden from them from that day, if they change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden_items: Option<BTreeSet<Item>>,
+    /// The account ends the day before (退職, 転出 to another office).
+    #[serde(default)]
+    pub ends: bool,
+    /// Who prepared it.
+    pub by: String,
+}
+
+/// 所属部署: a department whose members share settings (10.3: アクセス権限の付与は組織単位で).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Department {
+    /// The municipality's own code for it (as a place's: letters, digits, `-`, `_`).
+    pub code: String,
+    /// 市民課, 保険年金課 …
+    pub name: String,
+    /// Items hidden from every member (on top of each member's own).
     pub hidden_items: BTreeSet<Item>,
 }
 

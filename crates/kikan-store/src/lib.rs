@@ -456,6 +456,24 @@ pub trait Store: Send + Sync + 'static {
         id: i64,
         reset: &accounts::CredentialReset,
     ) -> Result<(), StoreError>;
+    /// Stores a staff member's profile (10.3: department, 利用期間, a scheduled change).
+    async fn set_staff_profile(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+        profile: &accounts::StaffProfile,
+    ) -> Result<(), StoreError>;
+    /// Adds or replaces a department (所属部署).
+    async fn put_department(
+        &self,
+        tenant: LocalGovCode,
+        d: &accounts::Department,
+    ) -> Result<(), StoreError>;
+    /// Every department of the tenant, by code.
+    async fn departments(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Vec<accounts::Department>, StoreError>;
     /// Sets the items hidden on a staff member's screens (10.4).
     async fn set_staff_items(
         &self,

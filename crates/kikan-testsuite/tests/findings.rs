@@ -242,6 +242,7 @@ on_both!(
     a_lock_holds_only_the_sources_that_failed,
     places_and_terminals_are_recorded,
     passwords_change_and_reset_without_handing_over_access,
+    accounts_by_department_period_and_schedule,
 );
 
 /// Whether the server closes `conn` within `within` (reading whatever it still sends).
@@ -1297,4 +1298,198 @@ async fn raw(base: &str, start: &str) -> (u16, serde_json::Value) {
         .and_then(|b| serde_json::from_str(b.trim()).ok())
         .unwrap_or_default();
     (status, body)
+}
+
+/// 10.3 (j1380): departments whose hidden items their members share (組織単位), each
+/// account's 利用期間 (outside it, no sign-in and no use), and changes prepared in
+/// advance (スケジューラー), made on their day; 管理者 only, each audited.
+async fn accounts_by_department_period_and_schedule(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let admin = app.as_role(t, Role::Admin).await;
+    let auditor = app.as_role(t, Role::Auditor).await;
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let account = app.staff(t, "clerk2", Role::Examiner).await;
+    let clerk = app.signed_in(t, &account).await;
+    let (_, mother, _) = family(&examiner, &base).await;
+    let hidden_for_clerk = async || {
+        let (status, v) = clerk.get(&format!("{base}/persons/{mother}")).await;
+        (status, v["hidden_items"].clone())
+    };
+    assert_eq!(hidden_for_clerk().await, (200, json!([])));
+
+    // A department hiding 個人番号 from its members.
+    let departments = format!("{base}/departments");
+    let (status, v) = admin
+        .post(
+            &departments,
+            json!({"code": "SHIMIN", "name": "市民課", "hidden_items": ["individual_number"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        examiner
+            .post(&departments, json!({"code": "X", "name": "x"}))
+            .await
+            .0,
+        403
+    );
+    let profile = format!("{base}/staff/clerk2/profile");
+    let (status, v) = admin.post(&profile, json!({"department": "SHIMIN"})).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["department_items"], json!(["individual_number"]), "{v}");
+    assert_eq!(
+        hidden_for_clerk().await,
+        (200, json!(["individual_number"]))
+    );
+    // The department changes: its members follow from their next request.
+    let (status, v) = admin
+        .post(&departments, json!({"code": "SHIMIN", "name": "市民課", "hidden_items": ["individual_number", "honseki"]}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        hidden_for_clerk().await,
+        (200, json!(["honseki", "individual_number"]))
+    );
+    let (_, list) = admin.get(&departments).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+
+    // 利用期間: ended yesterday — the session is refused, and so is a sign-in.
+    let today = kikan_app::japan_today();
+    let yesterday = today - chrono::Duration::days(1);
+    let tomorrow = today + chrono::Duration::days(1);
+    let (status, v) = admin
+        .post(
+            &profile,
+            json!({"department": "SHIMIN", "valid_until": yesterday.to_string()}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(clerk.get(&format!("{base}/me")).await.0, 401);
+    let next_code = {
+        let soon = chrono::Utc::now().timestamp().max(0) as u64 + 30;
+        kikan_security::totp::code_at(&account.totp_secret, soon).unwrap_or_default()
+    };
+    assert_eq!(
+        app.login_raw(t, "clerk2", &account.password, &next_code)
+            .await
+            .0,
+        401
+    );
+    // Open again from today: the same code signs in.
+    let (status, v) = admin
+        .post(
+            &profile,
+            json!({"department": "SHIMIN", "valid_from": today.to_string()}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = app
+        .login_raw(t, "clerk2", &account.password, &next_code)
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let clerk = app.caller(v["token"].as_str().map(String::from));
+
+    // スケジューラー: a move to another department prepared for tomorrow.
+    let (status, v) = admin
+        .post(
+            &departments,
+            json!({"code": "KOKUHO", "name": "保険年金課", "hidden_items": ["juminhyo_code"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let schedule = format!("{base}/staff/clerk2/schedule");
+    let (status, v) = admin
+        .post(
+            &schedule,
+            json!({"on": tomorrow.to_string(), "department": "KOKUHO"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["scheduled"]["department"], "KOKUHO", "{v}");
+    // Not yet: today the clerk is still in 市民課.
+    let (status, v) = clerk.get(&format!("{base}/persons/{mother}")).await;
+    assert_eq!(
+        (status, &v["hidden_items"]),
+        (200, &json!(["honseki", "individual_number"]))
+    );
+    // Tomorrow's daily work makes it.
+    let done = kikan_app::accounts::apply_schedules(&*app.store, t, tomorrow).await;
+    assert_eq!(done.ok(), Some(vec!["clerk2".to_string()]));
+    let (_, staff) = admin.get(&format!("{base}/staff")).await;
+    let me = staff
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["login"] == "clerk2"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (&me["department"], &me["department_items"], &me["scheduled"]),
+        (&json!("KOKUHO"), &json!(["juminhyo_code"]), &Value::Null),
+        "{me}"
+    );
+    // A leaver: the account ends the day before the day prepared.
+    let (status, v) = admin
+        .post(&schedule, json!({"on": tomorrow.to_string(), "ends": true}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let done = kikan_app::accounts::apply_schedules(&*app.store, t, tomorrow).await;
+    assert_eq!(done.map(|d| d.len()).ok(), Some(1));
+    let (_, staff) = admin.get(&format!("{base}/staff")).await;
+    let me = staff
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["login"] == "clerk2"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(me["valid_until"], json!(today.to_string()), "{me}");
+
+    // Refusals: each with its field, nothing changed.
+    for (path, body, field) in [
+        (
+            &schedule,
+            json!({"on": today.to_string(), "ends": true}),
+            "on",
+        ),
+        (&schedule, json!({"on": tomorrow.to_string()}), "on"),
+        (
+            &schedule,
+            json!({"on": tomorrow.to_string(), "department": "NONE"}),
+            "department",
+        ),
+        (&profile, json!({"department": "NONE"}), "department"),
+        (
+            &profile,
+            json!({"valid_from": tomorrow.to_string(), "valid_until": today.to_string()}),
+            "valid_until",
+        ),
+        (
+            &departments,
+            json!({"code": "市民課", "name": "市民課"}),
+            "code",
+        ),
+        (
+            &departments,
+            json!({"code": "A", "name": "a", "hidden_items": ["氏名"]}),
+            "hidden_items[0]",
+        ),
+    ] {
+        let (status, v) = admin.post(path, body).await;
+        assert_eq!(
+            (status, v["field"].as_str()),
+            (422, Some(field)),
+            "{path}: {v}"
+        );
+    }
+    assert_eq!(
+        admin
+            .post(&format!("{base}/staff/nobody/profile"), json!({}))
+            .await
+            .0,
+        404
+    );
+    let (_, log) = auditor.get(&format!("{base}/audit?limit=500")).await;
+    let pairs = kikan_testsuite::http::audit_pairs(&log, "action", "outcome");
+    for action in ["department.put", "staff.profile", "staff.schedule"] {
+        assert!(pairs.iter().any(|(a, _)| a == action), "{action}");
+    }
 }

@@ -294,3 +294,103 @@ async fn migrate_as_owner_then_serve_as_a_role_that_owns_nothing() {
     assert_eq!(answered, Some(200));
     run(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await;
 }
+
+/// 操作権限の一括メンテナンス (10.3): accounts created and updated from a CSV file; a
+/// file with any bad line writes nothing and names each bad line.
+#[test]
+fn staff_are_maintained_in_a_batch() {
+    let dir = std::env::temp_dir().join(format!("kikan-cli-staff-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_string_lossy().to_string();
+    let o = kikan(&[
+        "tenant",
+        "add",
+        "141003",
+        "--name",
+        "横浜市",
+        "--mayor",
+        "横浜市長",
+        "--data-dir",
+        &d,
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let file = dir.join("staff.csv");
+    let f = file.to_string_lossy().to_string();
+    let head = "ログイン名,氏名,役割,所属部署,利用開始日,利用終了日,非表示項目\n";
+    let write = |body: &str| {
+        std::fs::write(&file, format!("{head}{body}")).unwrap_or_else(|e| panic!("{e}"));
+    };
+    let import = || {
+        kikan(&[
+            "staff",
+            "import",
+            "--data-dir",
+            &d,
+            "--tenant",
+            "141003",
+            "--file",
+            &f,
+        ])
+    };
+    let list = || {
+        text(&kikan(&[
+            "staff",
+            "list",
+            "--data-dir",
+            &d,
+            "--tenant",
+            "141003",
+        ]))
+    };
+    write(
+        "kimura,木村　一,窓口,,令和8年4月1日,,個人番号\n\
+         sato,佐藤　二,係長,,,,\n\
+         suzuki,鈴木　三,審査,SHIMIN,,,\n\
+         tanaka,田中　四,審査,,令和8年2月30日,,\n",
+    );
+    let o = import();
+    assert!(!o.status.success(), "{}", text(&o));
+    for expected in [
+        "2行目",
+        "係長",
+        "3行目",
+        "SHIMIN",
+        "4行目",
+        "何も登録していません",
+    ] {
+        assert!(text(&o).contains(expected), "{expected}: {}", text(&o));
+    }
+    assert!(!list().contains("kimura"), "{}", list());
+    write(
+        "kimura,木村　一,窓口,,令和8年4月1日,,個人番号\n\
+         sato,佐藤　二,審査,,,令和9年3月31日,\n",
+    );
+    let o = import();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("登録 kimura 初期パスワード: "),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("登録 sato "), "{}", text(&o));
+    assert!(
+        list().contains("kimura") && list().contains("sato"),
+        "{}",
+        list()
+    );
+    // Again, with other items: the existing account is changed, not created.
+    write("kimura,木村　一,窓口,,,,個人番号・戸籍の表示\n");
+    let o = import();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("変更 kimura"), "{}", text(&o));
+    // A role is not changed by a batch.
+    write("kimura,木村　一,審査,,,,\n");
+    let o = import();
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("役割・氏名は一括メンテナンスでは変えられません"),
+        "{}",
+        text(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
