@@ -568,6 +568,13 @@ try {
   await admin.locator('tr', { hasText: 'shinjin' }).getByRole('button', { name: '変更を予定' }).click();
   await admin.getByText('新人　五郎 さんの変更を令和9年4月1日に予定しました').waitFor();
   await admin.locator('tr', { hasText: 'shinjin' }).getByText('予定: 2027-04-01 利用終了').waitFor();
+  // 操作権限一覧表: the newcomer's row, 窓口's permissions marked, 個人番号 hidden by the department.
+  await admin.goto(`${base}/ui/#/search`);
+  await admin.goto(`${base}/ui/#/staff`);
+  const permRow = admin.locator('.scroll tr', { hasText: 'shinjin' });
+  await permRow.waitFor();
+  assert.match(await permRow.textContent(), /窓口市民課可○○/);
+  assert.match(await permRow.textContent(), /個人番号/);
   log('所属部署 (組織単位) with its hidden items, a staff member\'s 利用期間, and a change prepared for a later day');
   // 窓口 has no audit menu, and the API refuses it.
   assert.equal(await clerk.locator('#nav a', { hasText: '監査ログ' }).count(), 0);

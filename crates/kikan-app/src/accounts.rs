@@ -753,3 +753,57 @@ pub async fn apply_batch(
     }
     Ok(out)
 }
+
+/// One staff member in the 操作権限一覧表 (10.3): what their role allows, in the order of
+/// [`kikan_security::Permission::ALL`], and what is hidden from them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionRow {
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    /// 所属部署, by name (its code when the department is gone).
+    pub department: Option<String>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
+    /// Usable: active, approved, within its 利用期間 on the day asked.
+    pub usable: bool,
+    pub allowed: Vec<bool>,
+    /// Items hidden from them (their own and their department's), by label.
+    pub hidden: Vec<&'static str>,
+}
+
+/// 操作権限一覧表 (10.3): every staff member with the permissions of their role and
+/// the items hidden from them, on `today`, by login.
+pub async fn permission_table(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    today: NaiveDate,
+) -> Result<Vec<PermissionRow>, StoreError> {
+    let departments = store.departments(tenant).await?;
+    let mut rows: Vec<PermissionRow> = store
+        .staff_list(tenant)
+        .await?
+        .into_iter()
+        .map(|s| PermissionRow {
+            department: s.profile.department.as_ref().map(|code| {
+                departments
+                    .iter()
+                    .find(|d| &d.code == code)
+                    .map_or(code.clone(), |d| d.name.clone())
+            }),
+            valid_from: s.profile.valid_from,
+            valid_until: s.profile.valid_until,
+            usable: s.active && s.profile.usable_on(today),
+            allowed: kikan_security::Permission::ALL
+                .iter()
+                .map(|p| s.role.allows(*p))
+                .collect(),
+            hidden: s.hidden().iter().map(|i| i.label()).collect(),
+            login: s.login,
+            name: s.name,
+            role: s.role,
+        })
+        .collect();
+    rows.sort_by(|a, b| a.login.cmp(&b.login));
+    Ok(rows)
+}

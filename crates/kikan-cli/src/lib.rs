@@ -374,6 +374,14 @@ enum StaffCommand {
         #[arg(long)]
         file: std::path::PathBuf,
     },
+    /// 操作権限一覧表 (10.3) as CSV: every account, its role's permissions (○), its
+    /// department, 利用期間 and hidden items.
+    Permissions {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        tenant: String,
+    },
     /// List the accounts of a municipality.
     List {
         #[command(flatten)]
@@ -828,6 +836,49 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                 outcome.created.len(),
                 outcome.changed.len()
             );
+            Ok(())
+        }
+        Command::Staff {
+            command: StaffCommand::Permissions { store, tenant },
+        } => {
+            let store = store.open().await?;
+            let tenant = registered(&*store, &tenant).await?;
+            let today = kikan_app::japan_today();
+            let rows = kikan_app::accounts::permission_table(&*store, tenant, today).await?;
+            let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+            let mut head = vec![
+                "職員ID",
+                "氏名",
+                "役割",
+                "所属部署",
+                "利用開始日",
+                "利用終了日",
+                "利用可否",
+            ];
+            head.extend(kikan_security::Permission::ALL.iter().map(|p| p.label()));
+            head.push("非表示項目");
+            out.write_record(&head)?;
+            for r in &rows {
+                let day =
+                    |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+                let mut line = vec![
+                    r.login.clone(),
+                    r.name.clone(),
+                    r.role.label().to_string(),
+                    r.department.clone().unwrap_or_default(),
+                    day(r.valid_from),
+                    day(r.valid_until),
+                    if r.usable { "可" } else { "不可" }.to_string(),
+                ];
+                line.extend(
+                    r.allowed
+                        .iter()
+                        .map(|a| if *a { "○" } else { "" }.to_string()),
+                );
+                line.push(r.hidden.join("・"));
+                out.write_record(&line)?;
+            }
+            out.flush()?;
             Ok(())
         }
         Command::Staff {

@@ -1395,3 +1395,58 @@ pub async fn schedule(
     .await?;
     Ok(Json(StaffView::from(&staff)))
 }
+
+/// 操作権限一覧表 (10.3): the permissions every staff member's role gives, in columns.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PermissionTable {
+    /// The columns: each permission's label, in order.
+    pub permissions: Vec<String>,
+    pub rows: Vec<PermissionRowView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PermissionRowView {
+    pub login: String,
+    pub name: String,
+    pub role_label: String,
+    /// 所属部署 (its name).
+    pub department: Option<String>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
+    /// Active, approved and within its 利用期間 today.
+    pub usable: bool,
+    /// One per column of `permissions`.
+    pub allowed: Vec<bool>,
+    /// Items hidden from them (labels).
+    pub hidden: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/staff/permission-table", tag = "accounts",
+    params(("tenant" = String, Path)), responses((status = 200, description = "10.3 操作権限一覧表", body = PermissionTable)))]
+pub async fn permission_table(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> R<Json<PermissionTable>> {
+    let rows =
+        kikan_app::accounts::permission_table(&*state.store, p.tenant, state.clock.today()).await?;
+    Ok(Json(PermissionTable {
+        permissions: kikan_security::Permission::ALL
+            .iter()
+            .map(|x| x.label().to_string())
+            .collect(),
+        rows: rows
+            .into_iter()
+            .map(|r| PermissionRowView {
+                login: r.login,
+                name: r.name,
+                role_label: r.role.label().into(),
+                department: r.department,
+                valid_from: r.valid_from,
+                valid_until: r.valid_until,
+                usable: r.usable,
+                allowed: r.allowed,
+                hidden: r.hidden.into_iter().map(String::from).collect(),
+            })
+            .collect(),
+    }))
+}

@@ -92,7 +92,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         routes::cancel_change, routes::get_person, routes::person_history, routes::get_household, routes::household_history,
         routes::search, routes::residents, routes::ledger, routes::check,
         accounts::login, oidc::login, oidc::callback, accounts::logout, accounts::me, accounts::list_staff, accounts::add_staff,
-        accounts::access_requests, accounts::approve_staff, accounts::approve_token, accounts::set_items, accounts::set_profile, accounts::schedule, accounts::departments, accounts::put_department,
+        accounts::access_requests, accounts::approve_staff, accounts::approve_token, accounts::set_items, accounts::set_profile, accounts::permission_table, accounts::schedule, accounts::departments, accounts::put_department,
         accounts::change_password, accounts::reset_password, accounts::reset_second_factor,
         accounts::deactivate_staff, accounts::add_token, accounts::list_tokens, accounts::revoke_token, accounts::audit_log, accounts::audit_person,
         accounts::audit_actor, accounts::audit_verify, accounts::audit_summary,
@@ -252,6 +252,7 @@ api! {
     post "/api/v1/tenants/{tenant}/staff/{login}/totp-reset" => accounts::reset_second_factor, Policy::Needs(Permission::ManageAccounts);
     post "/api/v1/tenants/{tenant}/staff/{login}/items" => accounts::set_items, Policy::Needs(Permission::ManageAccounts);
     post "/api/v1/tenants/{tenant}/staff/{login}/profile" => accounts::set_profile, Policy::Needs(Permission::ManageAccounts);
+    get "/api/v1/tenants/{tenant}/staff/permission-table" => accounts::permission_table, Policy::Needs(Permission::ManageAccounts);
     post "/api/v1/tenants/{tenant}/staff/{login}/schedule" => accounts::schedule, Policy::Needs(Permission::ManageAccounts);
     get "/api/v1/tenants/{tenant}/departments" => accounts::departments, Policy::Needs(Permission::ManageAccounts);
     post "/api/v1/tenants/{tenant}/departments" => accounts::put_department, Policy::Needs(Permission::ManageAccounts);

@@ -974,7 +974,7 @@ async function auditScreen(main, q) {
 }
 
 async function staffScreen(main) {
-  const [res, deps] = await Promise.all([api('GET', '/staff'), api('GET', '/departments')]);
+  const [res, deps, table] = await Promise.all([api('GET', '/staff'), api('GET', '/departments'), api('GET', '/staff/permission-table')]);
   const list = res.ok ? res.data : [];
   const departments = deps.ok ? deps.data : [];
   const depOptions = [['', '所属なし'], ...departments.map((d) => [d.code, `${d.name}(${d.code})`])];
@@ -1065,6 +1065,11 @@ async function staffScreen(main) {
   show(main, h('h1', {}, '職員管理'),
     h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['職員ID', '氏名', '役割', '状態', '非表示項目', '所属・利用期間', '操作'].map((t) => h('th', { scope: 'col' }, t)))), tbody),
     h('h2', {}, '職員の追加'), form,
+    // 操作権限一覧表 (10.3): each account against each permission of its role.
+    table.ok ? [h('h2', {}, '操作権限一覧表'),
+      h('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': '操作権限一覧表' }, h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['職員ID', '役割', '所属部署', '利用', ...table.data.permissions, '非表示項目'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, table.data.rows.map((r) => h('tr', {}, h('td', {}, r.login), h('td', {}, r.role_label), h('td', {}, r.department || ''),
+          h('td', {}, r.usable ? '可' : '不可'), ...r.allowed.map((a) => h('td', {}, a ? '○' : '')), h('td', {}, r.hidden.join('・')))))))] : null,
     h('h2', {}, '所属部署'),
     departments.length ? h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['コード', '部署名', '隠す項目'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, departments.map((d) => h('tr', {}, h('td', {}, d.code), h('td', {}, d.name),

@@ -1442,6 +1442,27 @@ async fn accounts_by_department_period_and_schedule(s: TestStore) {
         .cloned()
         .unwrap_or_default();
     assert_eq!(me["valid_until"], json!(today.to_string()), "{me}");
+    // 操作権限一覧表: a row per account, a column per permission.
+    let table = format!("{base}/staff/permission-table");
+    assert_eq!(examiner.get(&table).await.0, 403);
+    let (status, v) = admin.get(&table).await;
+    assert_eq!(status, 200, "{v}");
+    let columns = v["permissions"]
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or_default();
+    assert_eq!(columns, kikan_security::Permission::ALL.len());
+    let row = v["rows"]
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["login"] == "clerk2"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (&row["department"], &row["usable"], &row["hidden"]),
+        (&json!("保険年金課"), &json!(true), &json!(["住民票コード"])),
+        "{row}"
+    );
+    assert_eq!(row["allowed"].as_array().map(Vec::len), Some(columns));
 
     // Refusals: each with its field, nothing changed.
     for (path, body, field) in [

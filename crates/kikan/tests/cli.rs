@@ -392,5 +392,30 @@ fn staff_are_maintained_in_a_batch() {
         "{}",
         text(&o)
     );
+    // 操作権限一覧表: one line per account, a ○ per permission its role gives.
+    let o = kikan(&[
+        "staff",
+        "permissions",
+        "--data-dir",
+        &d,
+        "--tenant",
+        "141003",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let table = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        table
+            .starts_with("職員ID,氏名,役割,所属部署,利用開始日,利用終了日,利用可否,住民情報の参照"),
+        "{table}"
+    );
+    assert!(
+        table.contains("kimura,木村　一,窓口,,,,可,○,○,,○,"),
+        "{table}"
+    );
+    assert!(
+        table.contains("sato,佐藤　二,審査,,,2027-03-31,可,○,○,○,○"),
+        "{table}"
+    );
+    assert!(table.contains("戸籍の表示・個人番号"), "{table}");
     let _ = std::fs::remove_dir_all(&dir);
 }
