@@ -37,6 +37,8 @@ pub struct PlaceView {
     /// 本庁, 支所, 出張所 or 利用課.
     pub kind: String,
     pub ward: Option<String>,
+    /// A 区役所's ward's 全国地方公共団体コード.
+    pub ward_code: Option<String>,
     pub active: bool,
 }
 
@@ -47,6 +49,7 @@ impl From<Place> for PlaceView {
             name: p.name,
             kind: p.kind,
             ward: p.ward,
+            ward_code: p.ward_code,
             active: p.active,
         }
     }
@@ -107,8 +110,11 @@ pub struct PlaceIn {
     pub name: String,
     /// 本庁, 支所, 出張所 or 利用課.
     pub kind: String,
-    /// 行政区 (designated cities).
+    /// 行政区 (designated cities): for a 区役所 the ward it serves (required), for another
+    /// place a ward whose 区役所 is registered.
     pub ward: Option<String>,
+    /// A 区役所's ward's 全国地方公共団体コード (with its check digit).
+    pub ward_code: Option<String>,
     /// false takes it out of use; true when absent.
     pub active: Option<bool>,
 }
@@ -129,11 +135,51 @@ pub async fn put_place(
             "kind",
         ));
     }
+    let ward = input
+        .ward
+        .as_deref()
+        .filter(|w| !w.trim().is_empty())
+        .map(name_in)
+        .transpose()
+        .map_err(|e| e.at("ward"))?;
+    let ward_code = input
+        .ward_code
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| {
+            LocalGovCode::parse(c)
+                .map(|c| c.to_string())
+                .map_err(|e| ApiError::from(e).at("ward_code"))
+        })
+        .transpose()?;
+    if kind == kikan_store::places::WARD_OFFICE {
+        // 1.3.1: a designated city's 行政区, each with its 区役所.
+        if !ward.as_deref().is_some_and(|w| w.ends_with('区')) {
+            return Err(invalid(
+                "行政区",
+                "区役所には、その行政区の名称(〜区)を指定してください".into(),
+                "ward",
+            ));
+        }
+    } else if let Some(w) = &ward {
+        let places = state.store.places(p.tenant).await?;
+        if !kikan_store::places::wards(&places)
+            .iter()
+            .any(|x| x.ward.as_deref() == Some(w.as_str()))
+        {
+            return Err(invalid(
+                "行政区",
+                format!("行政区「{w}」の区役所が登録されていません。先に区役所を登録してください"),
+                "ward",
+            ));
+        }
+    }
     let place = Place {
         code: code_in(&input.code, "場所コード")?,
         name: name_in(&input.name)?,
         kind: kind.into(),
-        ward: input.ward.as_deref().map(name_in).transpose()?,
+        ward,
+        ward_code,
         active: input.active.unwrap_or(true),
     };
     state.store.put_place(p.tenant, &place).await?;

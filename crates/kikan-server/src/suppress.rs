@@ -141,6 +141,9 @@ pub struct SuppressionView {
     pub version: u64,
     /// The last change (for feeds: `changed_since`).
     pub changed_at: DateTime<Utc>,
+    /// 行政区 of a designated city (9.2): the ward the person's or household's address
+    /// lies in, when the city has registered its wards (区役所, 1.3.1).
+    pub ward: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -192,7 +195,52 @@ fn view(s: &Suppression, today: NaiveDate) -> SuppressionView {
             .collect(),
         version: s.version,
         changed_at: s.history.last().map_or(now, |e| e.at),
+        ward: None,
     }
+}
+
+/// 9.2: each view's 行政区, from the address of its person or household, when the city
+/// has wards.
+async fn set_wards(state: &AppState, p: &Principal, views: &mut [SuppressionView]) -> R<()> {
+    let places = state.store.places(p.tenant).await?;
+    let wards = kikan_store::places::wards(&places);
+    if wards.is_empty() || views.is_empty() {
+        return Ok(());
+    }
+    let city = state
+        .store
+        .tenant(p.tenant)
+        .await?
+        .map(|t| t.name)
+        .unwrap_or_default();
+    let ids = |kind: &str| -> Vec<i64> {
+        views
+            .iter()
+            .filter(|v| v.subject_kind == kind)
+            .map(|v| v.subject_id)
+            .collect()
+    };
+    let persons: Vec<PersonId> = ids("person").into_iter().map(PersonId).collect();
+    let households: Vec<HouseholdId> = ids("household").into_iter().map(HouseholdId).collect();
+    let mut addresses = std::collections::HashMap::new();
+    for x in state.store.persons(p.tenant, &persons).await? {
+        addresses.insert(("person", x.id.0), x.address.line());
+    }
+    for h in state.store.households(p.tenant, &households).await? {
+        addresses.insert(("household", h.id.0), h.address.line());
+    }
+    for v in views.iter_mut() {
+        let kind = if v.subject_kind == "person" {
+            "person"
+        } else {
+            "household"
+        };
+        v.ward = addresses
+            .get(&(kind, v.subject_id))
+            .and_then(|a| kikan_store::places::ward_of(a, &city, &wards))
+            .and_then(|w| w.ward.clone());
+    }
+    Ok(())
 }
 
 fn date_in(s: &str, field: &str) -> R<NaiveDate> {
@@ -328,10 +376,13 @@ pub struct ListParams {
     pub in_force: Option<bool>,
     /// Only those set or changed since (a feed for other systems, 3.2).
     pub changed_since: Option<DateTime<Utc>>,
+    /// Only those in this 行政区 (its name or code; 9.2: the list split by ward).
+    pub ward: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/suppressions", tag = "support",
-    params(("tenant" = String, Path), ListParams), responses((status = 200, body = Vec<SuppressionView>)))]
+    params(("tenant" = String, Path), ListParams), responses((status = 200, body = Vec<SuppressionView>),
+        (status = 422, description = "E-CODE-005: a 行政区 the city has not registered", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
@@ -339,7 +390,7 @@ pub async fn list(
 ) -> R<Json<Vec<SuppressionView>>> {
     p.purpose()?;
     let today = state.clock.today();
-    let views: Vec<SuppressionView> = state
+    let mut views: Vec<SuppressionView> = state
         .store
         .suppressions(p.tenant)
         .await?
@@ -348,6 +399,22 @@ pub async fn list(
         .map(|s| view(s, today))
         .filter(|v| q.changed_since.is_none_or(|since| v.changed_at > since))
         .collect();
+    set_wards(&state, &p, &mut views).await?;
+    if let Some(asked) = q.ward.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+        let places = state.store.places(p.tenant).await?;
+        let ward = kikan_store::places::wards(&places)
+            .into_iter()
+            .find(|w| w.ward.as_deref() == Some(asked) || w.ward_code.as_deref() == Some(asked))
+            .and_then(|w| w.ward.clone())
+            .ok_or_else(|| {
+                ApiError::from(DomainError::UnknownCode {
+                    kind: "行政区",
+                    value: asked.to_string(),
+                })
+                .at("ward")
+            })?;
+        views.retain(|v| v.ward.as_deref() == Some(ward.as_str()));
+    }
     let persons: Vec<i64> = views
         .iter()
         .filter(|v| v.subject_kind == "person")

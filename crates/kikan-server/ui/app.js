@@ -1111,8 +1111,16 @@ async function accessScreen(main) {
 // its temporary release (一時解除: a reason and a time, after which it holds again by
 // itself) and its release (解除); and a form to set one on a person or a household.
 async function suppressScreen(main, q) {
-  const [res, held] = await Promise.all([api('GET', '/suppressions?in_force=true'), api('GET', '/locks')]);
+  const ward = q.get('ward') || '';
+  const [res, held, places] = await Promise.all([api('GET', `/suppressions?in_force=true${ward ? `&ward=${encodeURIComponent(ward)}` : ''}`), api('GET', '/locks'), api('GET', '/places')]);
   const list = res.ok ? res.data : [];
+  // 9.2: in a designated city the list is split by 行政区.
+  const wards = (places.ok ? places.data : []).filter((p) => p.kind === '区役所' && p.ward).map((p) => p.ward);
+  const wardPick = wards.length ? select('ward', [['', 'すべての区'], ...wards.map((w) => [w, w])], 'ward', { 'aria-label': '行政区で分ける' }) : null;
+  if (wardPick) {
+    wardPick.value = ward;
+    wardPick.addEventListener('change', () => { location.hash = `#/suppress${wardPick.value ? `?ward=${encodeURIComponent(wardPick.value)}` : ''}`; });
+  }
   const locks = held.ok ? held.data : [];
   const lockRows = locks.map((l) => {
     const why = h('input', { type: 'text', name: `why-${l.subject_kind}-${l.subject_id}`, 'aria-label': `${l.subject_kind === 'person' ? '個人' : '世帯'} ${l.subject_id} の排他解除の理由` });
@@ -1139,6 +1147,7 @@ async function suppressScreen(main, q) {
       [['15', '15分'], ['30', '30分'], ['60', '60分']].map(([val, l]) => h('option', { value: val, selected: val === '30' ? true : null }, l)));
     return h('tr', {}, h('td', {}, x.id),
       h('td', {}, x.subject_kind === 'person' ? h('a', { href: `#/person/${x.subject_id}` }, `個人 ${x.subject_id}`) : `世帯 ${x.subject_id}`),
+      wards.length ? h('td', {}, x.ward || '') : null,
       h('td', {}, x.category), h('td', {}, x.process_labels.join('・')), h('td', {}, x.level === 'error' ? 'エラー' : 'アラート'),
       h('td', {}, x.reason),
       h('td', {}, `${x.starts_on.wareki}〜${x.ends_on ? x.ends_on.wareki : ''}`, x.past_end ? h('div', { class: 'hint' }, '終了日経過(解除まで継続)') : null),
@@ -1172,9 +1181,9 @@ async function suppressScreen(main, q) {
     show($('#suppress-out'), banner('success', `抑止 ${r.data.id} を設定しました`));
   });
   show(main, h('h1', {}, '抑止'), !res.ok ? banner('error', res.data.message) : null, out,
-    h('h2', {}, '抑止対象者一覧'),
+    h('h2', {}, '抑止対象者一覧', ward ? `(${ward})` : ''), wardPick,
     list.length === 0 ? h('p', {}, '抑止中の対象はありません。') :
-      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['番号', '対象', '区分', '処理', 'レベル', '理由', '期間', '状態', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['番号', '対象', ...(wards.length ? ['行政区'] : []), '区分', '処理', 'レベル', '理由', '期間', '状態', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, rows)),
     // 排他制御 (10.3): records another clerk is entering a change of.
     h('h2', {}, '排他制御中の記録'),
@@ -1194,12 +1203,13 @@ async function placesScreen(main) {
     h('div', { class: 'row' },
       field('場所コード', text('code', 'code'), { required: true, hint: '半角英数字' }),
       field('名称', text('name', 'name'), { required: true }),
-      field('種別', select('kind', ['本庁', '支所', '出張所', '利用課'], 'kind')),
-      field('行政区', text('ward', 'ward'), { hint: '指定都市のみ' })),
+      field('種別', select('kind', ['本庁', '支所', '出張所', '利用課', '区役所'], 'kind')),
+      field('行政区', text('ward', 'ward'), { hint: '指定都市のみ。区役所はその区(例: 中区)、他の場所は所在の区' }),
+      field('行政区のコード', text('ward_code', 'ward_code'), { hint: '区役所のみ。全国地方公共団体コード(例: 141038)' })),
     h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '場所を登録')));
   placeForm.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const r = await api('POST', '/places', { code: v(placeForm, 'code'), name: v(placeForm, 'name'), kind: v(placeForm, 'kind'), ward: opt(v(placeForm, 'ward')) });
+    const r = await api('POST', '/places', { code: v(placeForm, 'code'), name: v(placeForm, 'name'), kind: v(placeForm, 'kind'), ward: opt(v(placeForm, 'ward')), ward_code: opt(v(placeForm, 'ward_code')) });
     if (!r.ok) return showError(placeForm, r);
     await route();
     show($('#places-out'), banner('success', `入力場所 ${r.data.code} を登録しました`));

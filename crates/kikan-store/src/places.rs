@@ -13,9 +13,34 @@ pub struct Place {
     pub name: String,
     /// 本庁, 支所, 出張所 or 利用課.
     pub kind: String,
-    /// 行政区 (or 総合区) of a designated city, when it has them.
+    /// 行政区 (or 総合区) of a designated city, when it has them: for a 区役所 the ward it
+    /// serves, for another place the ward it lies in.
     pub ward: Option<String>,
+    /// A 区役所's ward's 全国地方公共団体コード (横浜市中区: 141038).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ward_code: Option<String>,
     pub active: bool,
+}
+
+/// The 区役所: where a designated city registers its 行政区 (1.3.1).
+pub const WARD_OFFICE: &str = "区役所";
+
+/// The 行政区 of a designated city (1.3.1): the wards its 区役所 serve, by name.
+pub fn wards(places: &[Place]) -> Vec<&Place> {
+    places
+        .iter()
+        .filter(|p| p.kind == WARD_OFFICE && p.ward.is_some())
+        .collect()
+}
+
+/// The ward an address lies in: the one whose name follows the city's in it
+/// (神奈川県横浜市中区山下町 in 横浜市: 中区). None outside the city or without wards.
+pub fn ward_of<'a>(address: &str, city: &str, wards: &[&'a Place]) -> Option<&'a Place> {
+    wards.iter().copied().find(|w| {
+        w.ward
+            .as_deref()
+            .is_some_and(|name| address.contains(&format!("{city}{name}")))
+    })
 }
 
 /// 入力端末: a terminal at a place.
@@ -31,7 +56,7 @@ pub struct Terminal {
 }
 
 /// The kinds of place the standard names.
-pub const PLACE_KINDS: [&str; 4] = ["本庁", "支所", "出張所", "利用課"];
+pub const PLACE_KINDS: [&str; 5] = ["本庁", "支所", "出張所", "利用課", WARD_OFFICE];
 
 /// Whether a code is one kikan takes for a place or a terminal.
 pub fn valid_code(code: &str) -> bool {

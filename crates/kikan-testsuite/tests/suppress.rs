@@ -476,3 +476,93 @@ async fn records_in_work_are_held_postgres() {
         None => eprintln!("KIKAN_TEST_DATABASE_URL is not set: skipped"),
     }
 }
+
+/// 1.3.1 (j230) and 9.2 (j1290): a designated city registers its 行政区 with their 区役所;
+/// other places name the ward they lie in (a registered one); the 抑止対象者一覧 shows
+/// each entry's ward and is split by ward.
+async fn lists_split_by_ward(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let admin = app.as_role(t, Role::Admin).await;
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let places = format!("{base}/places");
+    for body in [
+        json!({"code": "NAKA", "name": "中区役所", "kind": "区役所", "ward": "中区", "ward_code": "141038"}),
+        json!({"code": "NISHI", "name": "西区役所", "kind": "区役所", "ward": "西区", "ward_code": "141011"}),
+        json!({"code": "NAKA-1", "name": "中区役所 山下町出張所", "kind": "出張所", "ward": "中区"}),
+    ] {
+        let (status, v) = admin.post(&places, body).await;
+        assert_eq!(status, 200, "{v}");
+    }
+    for (body, field) in [
+        (
+            json!({"code": "MINAMI-1", "name": "南区の出張所", "kind": "出張所", "ward": "南区"}),
+            "ward",
+        ),
+        (
+            json!({"code": "X", "name": "区役所", "kind": "区役所"}),
+            "ward",
+        ),
+        (
+            json!({"code": "Y", "name": "港区役所", "kind": "区役所", "ward": "港区", "ward_code": "141039"}),
+            "ward_code",
+        ),
+    ] {
+        let (status, v) = admin.post(&places, body).await;
+        assert_eq!((status, v["field"].as_str()), (422, Some(field)), "{v}");
+    }
+    // Two households, one in each ward, each held.
+    let (_, mother, _) = kikan_testsuite::http::mother_and_son(&examiner, &base).await;
+    let (status, v) = examiner
+        .post(&format!("{base}/changes"), json!({
+            "effective_on": "2026-04-01", "notified_on": "2026-04-01",
+            "change": {"type": "move_in",
+                "persons": [kikan_testsuite::http::person_json(("西川", "明"), ("ニシカワ", "アキラ"), "1970-01-01", "男", "世帯主")],
+                "address": {"place": "神奈川県横浜市西区みなとみらい", "banchi": "1番"},
+                "previous_address": {"place": "東京都港区芝", "banchi": "1番"}}
+        }))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let west = v["household_ids"][0].as_i64().unwrap_or_default();
+    let suppressions = format!("{base}/suppressions");
+    for subject in [
+        json!({"kind": "person", "id": mother}),
+        json!({"kind": "household", "id": west}),
+    ] {
+        let (status, v) = examiner
+            .post(&suppressions, json!({"subject": subject, "processes": ["certificate"], "level": "alert", "reason": "確認中"}))
+            .await;
+        assert_eq!(status, 201, "{v}");
+    }
+    let (_, all) = examiner.get(&format!("{suppressions}?in_force=true")).await;
+    let mut wards: Vec<&str> = all
+        .as_array()
+        .map(|l| l.iter().filter_map(|x| x["ward"].as_str()).collect())
+        .unwrap_or_default();
+    wards.sort();
+    assert_eq!(wards, ["中区", "西区"], "{all}");
+    for (asked, expected) in [("中区", mother), ("141011", west)] {
+        let (status, v) = examiner
+            .get(&format!("{suppressions}?in_force=true&ward={asked}"))
+            .await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v.as_array().map(Vec::len), Some(1), "{asked}: {v}");
+        assert_eq!(v[0]["subject_id"], expected, "{v}");
+    }
+    let (status, v) = examiner.get(&format!("{suppressions}?ward=南区")).await;
+    assert_eq!((status, v["field"].as_str()), (422, Some("ward")), "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_split_by_ward_sqlite() {
+    lists_split_by_ward(fresh_sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_split_by_ward_postgres() {
+    match fresh_postgres().await {
+        Some(s) => lists_split_by_ward(s).await,
+        None => eprintln!("KIKAN_TEST_DATABASE_URL is not set: skipped"),
+    }
+}
