@@ -12,9 +12,8 @@
 //! request needs an examiner's (審査) approval.
 
 use crate::error::DomainError;
-use crate::lists::RemovalReason;
 use crate::names::{kana_key, kanji_key};
-use crate::person::{Person, PersonId, PersonStatus};
+use crate::person::PersonId;
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -529,127 +528,6 @@ pub fn decide(
     }
     RequestDecision::NeedsApproval {
         measures: concerned.iter().map(|m| m.id).collect(),
-    }
-}
-
-/// 1.1.16 (j160): one protected person as the measure's database shows them, read from
-/// their record. While they live here (現住所地市区町村): 住所, 前住所等, 本籍 and 前本籍等.
-/// Once they moved away (前住所地市区町村): the last address here as 前住所, and the
-/// 転出先 three ways — as the 統合記載欄 records it, as the 転出届 gave it (予定), as
-/// the 転入通知 confirmed it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProtectedRecord {
-    pub person: PersonId,
-    /// 申出者, or one protected together with them.
-    pub applicant: bool,
-    /// 申出者との関係 (for those protected together).
-    pub relation: Option<String>,
-    pub name: String,
-    pub furigana: String,
-    /// 通称 and its furigana.
-    pub alias: Option<String>,
-    pub birth_date: String,
-    pub sex: String,
-    /// 住所 (現住所地), or the 最終住所 here (前住所地: 前住所).
-    pub address: String,
-    /// 前住所等: the address before this one (within the city, or before the 転入).
-    pub previous_address: Option<String>,
-    pub honseki: Option<String>,
-    /// 前本籍等: the earlier 本籍, latest first.
-    pub previous_honseki: Vec<String>,
-    /// Set once they moved away.
-    pub moved_away: Option<MovedAway>,
-}
-
-/// The 前住所地 items of 1.1.16.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MovedAway {
-    pub on: NaiveDate,
-    /// 統合記載欄に記載された転出先住所 (the 転入通知's once it came, else the 予定).
-    pub recorded: Option<String>,
-    /// 転出届に基づいて記載した転出先住所（予定）.
-    pub planned: Option<String>,
-    /// 転入通知に基づいて記載した転出先住所 (None while it has not come).
-    pub notified: Option<String>,
-}
-
-/// The 本籍 a person had before the present one, latest first, from their record's
-/// versions (oldest first): each distinct one once.
-pub fn former_honseki(versions: &[Person], current: &Person) -> Vec<String> {
-    let now = current.honseki.as_ref().map(|h| h.domicile.clone());
-    let mut out: Vec<String> = Vec::new();
-    for v in versions.iter().rev() {
-        if let Some(h) = &v.honseki
-            && Some(&h.domicile) != now.as_ref()
-            && !out.contains(&h.domicile)
-        {
-            out.push(h.domicile.clone());
-        }
-    }
-    out
-}
-
-impl SupportMeasure {
-    /// What the database shows of `p` (one of those it protects), with their former
-    /// 本籍 (see [`former_honseki`]).
-    pub fn record_of(&self, p: &Person, previous_honseki: Vec<String>) -> ProtectedRecord {
-        let moved_away = match &p.status {
-            PersonStatus::Removed {
-                on,
-                reason,
-                destination,
-                moved_out,
-                notice,
-                ..
-            } if matches!(reason, RemovalReason::MovedOut | RemovalReason::Emigrated)
-                || notice.is_some() =>
-            {
-                let notified = moved_out
-                    .as_ref()
-                    .and_then(|m| m.notice.as_ref())
-                    .or(notice.as_deref())
-                    .map(|n| n.destination.line());
-                Some(MovedAway {
-                    on: *on,
-                    recorded: destination.as_ref().map(|a| a.line()),
-                    planned: moved_out.as_ref().map(|m| m.planned_destination.line()),
-                    notified,
-                })
-            }
-            _ => None,
-        };
-        let previous_address = p
-            .previous_address_in_city
-            .as_ref()
-            .or(p
-                .moved_in
-                .as_ref()
-                .and_then(|m| m.previous_address.as_ref()))
-            .map(|a| a.line());
-        ProtectedRecord {
-            person: p.id,
-            applicant: p.id == self.applicant,
-            relation: self.relations.get(&p.id).cloned(),
-            name: p.name.full(),
-            furigana: p.furigana.full(),
-            alias: p
-                .foreign
-                .as_ref()
-                .and_then(|f| f.alias.as_ref())
-                .map(|a| match &a.furigana {
-                    Some(k) => format!("{}({})", a.name.full(), k.full()),
-                    None => a.name.full(),
-                }),
-            birth_date: p
-                .birth_date_shown()
-                .unwrap_or_else(|_| p.birth_date.to_string()),
-            sex: p.sex.label().into(),
-            address: p.address.line(),
-            previous_address,
-            honseki: p.honseki.as_ref().map(|h| h.domicile.clone()),
-            previous_honseki,
-            moved_away,
-        }
     }
 }
 

@@ -500,14 +500,7 @@ pub async fn approve_staff(
     Path(path): Path<(String, String)>,
 ) -> R<Json<NewStaffView>> {
     let login = path.1;
-    if state
-        .store
-        .staff_by_login(p.tenant, &login)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::not_found("職員"));
-    }
+    staff_named(&state, &p, &login).await?;
     let approver = p.staff_id.ok_or_else(|| not_awaiting("職員"))?;
     let approved =
         kikan_app::accounts::approve_staff(&*state.store, &state.keys, p.tenant, &login, approver)
@@ -1263,6 +1256,19 @@ pub async fn put_department(
     }))
 }
 
+/// The account `login` names in the caller's municipality (404 otherwise).
+async fn staff_named(
+    state: &AppState,
+    p: &Principal,
+    login: &str,
+) -> R<kikan_store::accounts::StaffAccount> {
+    state
+        .store
+        .staff_by_login(p.tenant, login)
+        .await?
+        .ok_or_else(|| ApiError::not_found("職員"))
+}
+
 /// Points a store error at the request's field when it is about the input.
 fn field_of(e: kikan_store::StoreError, field: &str) -> ApiError {
     match e {
@@ -1298,14 +1304,7 @@ pub async fn set_profile(
     Json(input): Json<ProfileIn>,
 ) -> R<Json<StaffView>> {
     let login = path.1;
-    if state
-        .store
-        .staff_by_login(p.tenant, &login)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::not_found("職員"));
-    }
+    staff_named(&state, &p, &login).await?;
     let from = day_in(&input.valid_from, "valid_from")?;
     let until = day_in(&input.valid_until, "valid_until")?;
     let department = input
@@ -1353,14 +1352,7 @@ pub async fn schedule(
     Json(input): Json<ScheduledView>,
 ) -> R<Json<StaffView>> {
     let login = path.1;
-    if state
-        .store
-        .staff_by_login(p.tenant, &login)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::not_found("職員"));
-    }
+    staff_named(&state, &p, &login).await?;
     let on = day_in(&Some(input.on.clone()), "on")?.ok_or_else(|| {
         ApiError::from(kikan_domain::DomainError::Missing { field: "予定日" }).at("on")
     })?;

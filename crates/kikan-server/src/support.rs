@@ -221,78 +221,10 @@ pub struct MeasureView {
     pub transfer: TransferIo,
     pub offenders: Vec<OffenderView>,
     /// 1.1.16: the persons it protects as their records show them (the applicant first).
-    pub persons: Vec<ProtectedView>,
+    pub persons: Vec<kikan_app::protect::ProtectedRecord>,
     /// The measure's life: 開始, 延長, 終了, oldest first.
     pub history: Vec<MeasureEventView>,
     pub version: u64,
-}
-
-/// 1.1.16 (j160): a protected person in the measure's database.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProtectedView {
-    /// 宛名番号.
-    pub id: i64,
-    /// 申出者 or 併せて支援を求める者.
-    pub role: String,
-    /// 申出者との関係.
-    pub relation: Option<String>,
-    pub name: String,
-    pub furigana: String,
-    /// 通称 (振り仮名).
-    pub alias: Option<String>,
-    pub birth_date: String,
-    pub sex: String,
-    /// 住所; once moved away, the last address here (前住所).
-    pub address: String,
-    /// 前住所等.
-    pub previous_address: Option<String>,
-    pub honseki: Option<String>,
-    /// 前本籍等, latest first.
-    pub previous_honseki: Vec<String>,
-    /// 前住所地市区町村の項目: set once they moved away.
-    pub moved_away: Option<MovedAwayView>,
-}
-
-/// The 転出先 as this municipality, the former one, knows it (1.1.16).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MovedAwayView {
-    pub on: DateView,
-    /// 統合記載欄に記載された転出先住所.
-    pub recorded_destination: Option<String>,
-    /// 転出届に基づいて記載した転出先住所（予定）.
-    pub planned_destination: Option<String>,
-    /// 転入通知に基づいて記載した転出先住所.
-    pub notified_destination: Option<String>,
-}
-
-impl From<kikan_domain::support::ProtectedRecord> for ProtectedView {
-    fn from(r: kikan_domain::support::ProtectedRecord) -> Self {
-        ProtectedView {
-            id: r.person.0,
-            role: if r.applicant {
-                "申出者"
-            } else {
-                "併せて支援を求める者"
-            }
-            .into(),
-            relation: r.relation,
-            name: r.name,
-            furigana: r.furigana,
-            alias: r.alias,
-            birth_date: r.birth_date,
-            sex: r.sex,
-            address: r.address,
-            previous_address: r.previous_address,
-            honseki: r.honseki,
-            previous_honseki: r.previous_honseki,
-            moved_away: r.moved_away.map(|m| MovedAwayView {
-                on: date_view(m.on),
-                recorded_destination: m.recorded,
-                planned_destination: m.planned,
-                notified_destination: m.notified,
-            }),
-        }
-    }
 }
 
 /// The measures' views, their protected persons read once.
@@ -313,7 +245,7 @@ async fn views(
             .into_iter()
             .map(|v| v.person)
             .collect();
-        former.insert(r.id, kikan_domain::support::former_honseki(&versions, r));
+        former.insert(r.id, kikan_app::protect::former_honseki(&versions, r));
     }
     Ok(measures
         .iter()
@@ -322,8 +254,11 @@ async fn views(
                 .protected()
                 .filter_map(|id| records.iter().find(|r| r.id == id))
                 .map(|r| {
-                    m.record_of(r, former.get(&r.id).cloned().unwrap_or_default())
-                        .into()
+                    kikan_app::protect::record_of(
+                        m,
+                        r,
+                        former.get(&r.id).cloned().unwrap_or_default(),
+                    )
                 })
                 .collect();
             measure_view(m, today, m.moved_away(&records), persons)
@@ -367,7 +302,7 @@ fn measure_view(
     m: &SupportMeasure,
     today: NaiveDate,
     moved: Option<NaiveDate>,
-    persons: Vec<ProtectedView>,
+    persons: Vec<kikan_app::protect::ProtectedRecord>,
 ) -> MeasureView {
     MeasureView {
         id: m.id.0,

@@ -924,7 +924,7 @@ async function supportScreen(main) {
             x.previous_address ? h('div', {}, `前住所等: ${x.previous_address}`) : null,
             x.honseki ? h('div', {}, `本籍: ${x.honseki}`) : null,
             x.previous_honseki.length ? h('div', {}, `前本籍等: ${x.previous_honseki.join('、')}`) : null,
-            x.moved_away ? h('div', {}, `${x.moved_away.on.wareki} 転出 — 統合記載欄の転出先: ${x.moved_away.recorded_destination || ''}`,
+            x.moved_away ? h('div', {}, `${x.moved_away.on} 転出 — 統合記載欄の転出先: ${x.moved_away.recorded_destination || ''}`,
               `/転出届の転出先(予定): ${x.moved_away.planned_destination || ''}`, `/転入通知の転出先: ${x.moved_away.notified_destination || '未着'}`) : null)])))))))),
     stepped,
     h('h2', {}, '新しい支援措置の登録'), form);

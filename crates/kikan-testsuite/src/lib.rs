@@ -390,3 +390,30 @@ pub fn code<T>(r: &Result<T, StoreError>) -> &'static str {
         Err(e) => e.code(),
     }
 }
+
+/// Runs each named story (`async fn name(s: TestStore)`) as two tests, `sqlite::name`
+/// and `postgres::name` (skipped without `KIKAN_TEST_DATABASE_URL`).
+#[macro_export]
+macro_rules! on_both {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::fresh_sqlite().await).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    match $crate::fresh_postgres().await {
+                        Some(s) => super::$name(s).await,
+                        None => eprintln!("KIKAN_TEST_DATABASE_URL is not set: skipped"),
+                    }
+                }
+            )+
+        }
+    };
+}

@@ -723,7 +723,7 @@ async fn the_database_and_the_end_notice(s: TestStore) {
         ),
         "{away}"
     );
-    assert_eq!(away["on"]["iso"], "2026-06-18", "{away}");
+    assert_eq!(away["on"], "2026-06-18", "{away}");
     // The notice goes to the 転出先 the register knows.
     let text = examiner
         .pdf_text(&notice, "support-period-notice-moved")

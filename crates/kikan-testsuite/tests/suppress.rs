@@ -4,8 +4,8 @@
 //! search results show a held record; the list feeds other systems.
 
 use kikan_security::Role;
+use kikan_testsuite::TestStore;
 use kikan_testsuite::http::{App, audit_pairs};
-use kikan_testsuite::{TestStore, fresh_postgres, fresh_sqlite};
 use serde_json::{Value, json};
 
 fn relocation(persons: &[i64], banchi: &str) -> Value {
@@ -250,19 +250,6 @@ async fn held_records(s: TestStore) {
     assert_eq!(refused, 5);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn held_records_sqlite() {
-    held_records(fresh_sqlite().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn held_records_postgres() {
-    match fresh_postgres().await {
-        Some(s) => held_records(s).await,
-        None => eprintln!("KIKAN_TEST_DATABASE_URL is not set: skipped"),
-    }
-}
-
 /// 排他制御 (10.3, managed as a 抑止 under 3.1): while one staff member enters a change
 /// of a household, nobody else enters or records one; reading goes on; the lock goes
 /// with the holder's change or draft, is renewed by taking it again, and is released
@@ -464,19 +451,6 @@ async fn records_in_work_are_held(s: TestStore) {
     assert_eq!(count("lock.force_release"), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn records_in_work_are_held_sqlite() {
-    records_in_work_are_held(fresh_sqlite().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn records_in_work_are_held_postgres() {
-    match fresh_postgres().await {
-        Some(s) => records_in_work_are_held(s).await,
-        None => eprintln!("KIKAN_TEST_DATABASE_URL is not set: skipped"),
-    }
-}
-
 /// 1.3.1 (j230) and 9.2 (j1290): a designated city registers its 行政区 with their 区役所;
 /// other places name the ward they lie in (a registered one); the 抑止対象者一覧 shows
 /// each entry's ward and is split by ward.
@@ -554,15 +528,4 @@ async fn lists_split_by_ward(s: TestStore) {
     assert_eq!((status, v["field"].as_str()), (422, Some("ward")), "{v}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lists_split_by_ward_sqlite() {
-    lists_split_by_ward(fresh_sqlite().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lists_split_by_ward_postgres() {
-    match fresh_postgres().await {
-        Some(s) => lists_split_by_ward(s).await,
-        None => eprintln!("KIKAN_TEST_DATABASE_URL is not set: skipped"),
-    }
-}
+kikan_testsuite::on_both!(held_records, records_in_work_are_held, lists_split_by_ward);
