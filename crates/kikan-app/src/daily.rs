@@ -30,15 +30,24 @@ pub fn actor(tenant: LocalGovCode) -> Actor {
     }
 }
 
+/// What the removals of a day did.
+#[derive(Debug, Default)]
+pub struct Removals {
+    pub done: Vec<Recorded>,
+    /// Households a clerk held (排他制御) while the work ran: left for the next run,
+    /// which removes them on the same date.
+    pub held: usize,
+}
+
 /// Removes every 転出予定 whose planned date is `today` or before: one entry per
 /// household and date, on that date (or, for a record changed since, on its latest
-/// change), audited.
+/// change), audited. A household a clerk is entering a change of waits for the next run.
 pub async fn remove_due_move_outs(
     store: &dyn Store,
     tenant: LocalGovCode,
     today: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<Vec<Recorded>, StoreError> {
+) -> Result<Removals, StoreError> {
     let due = store.moving_out_due(tenant, today).await?;
     let mut groups: BTreeMap<(NaiveDate, HouseholdId), (Vec<PersonId>, NaiveDate)> =
         BTreeMap::new();
@@ -52,7 +61,7 @@ pub async fn remove_due_move_outs(
         }
     }
     let actor = actor(tenant);
-    let mut done = vec![];
+    let mut out = Removals::default();
     for ((_, _), (persons, on)) in groups {
         let entry = LedgerEntry::at_intake(
             Change::MoveOutDue { persons },
@@ -64,9 +73,13 @@ pub async fn remove_due_move_outs(
             today,
         )?;
         let event = change_event(&actor, &entry, None);
-        done.push(record_audited(store, tenant, entry, &[], Some(event), None).await?);
+        match record_audited(store, tenant, entry, &[], Some(event), None).await {
+            Ok(r) => out.done.push(r),
+            Err(StoreError::Domain(kikan_domain::DomainError::Locked { .. })) => out.held += 1,
+            Err(e) => return Err(e),
+        }
     }
-    Ok(done)
+    Ok(out)
 }
 
 /// Runs the daily work of `today` for `tenant` and records the run, failed or not.
@@ -85,12 +98,22 @@ pub async fn run(
     }
     .await;
     let (ok, detail) = match &outcome {
-        Ok((done, staff)) => (
-            true,
+        // A household held by a clerk leaves the run unfinished: the next one (the
+        // server tries again within the hour) removes it on the same date.
+        Ok((removed, staff)) => (
+            removed.held == 0,
             format!(
-                "転出予定日到来による消除 {} 世帯 {} 人、職員の予定変更 {} 件",
-                done.len(),
-                done.iter().map(|r| r.persons.len()).sum::<usize>(),
+                "転出予定日到来による消除 {} 世帯 {} 人{}、職員の予定変更 {} 件",
+                removed.done.len(),
+                removed.done.iter().map(|r| r.persons.len()).sum::<usize>(),
+                if removed.held > 0 {
+                    format!(
+                        "(入力中で排他されているため次回に回した世帯 {})",
+                        removed.held
+                    )
+                } else {
+                    String::new()
+                },
                 staff.len()
             ),
         ),

@@ -418,6 +418,41 @@ async fn records_in_work_are_held(s: TestStore) {
         200
     );
 
+    // The daily work does not remove a 転出予定 whose household a clerk holds: its run
+    // stays unfinished (tried again within the hour) and removes it once given back.
+    let (status, v) = examiner
+        .post(&format!("{base}/changes"), json!({
+            "notified_on": "2026-06-25",
+            "change": {"type": "move_out", "person_ids": [mother, son], "planned_on": "2026-07-01",
+                "destination": {"place": "大阪府大阪市北区梅田一丁目", "banchi": "2番3号"}}
+        }))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(reception.post(&locks, household.clone()).await.0, 200);
+    let daily = format!("{base}/jobs/daily");
+    let (status, run) = examiner.post(&daily, json!({})).await;
+    assert_eq!((status, &run["ok"]), (201, &json!(false)), "{run}");
+    assert!(
+        run["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("次回に回した世帯 1"),
+        "{run}"
+    );
+    let (_, p) = examiner.get(&format!("{base}/persons/{mother}")).await;
+    assert_eq!(p["register"], "A", "{p}");
+    assert_eq!(
+        reception
+            .post(&format!("{locks}/release"), json!({}))
+            .await
+            .0,
+        200
+    );
+    let (status, run) = examiner.post(&daily, json!({})).await;
+    assert_eq!((status, &run["ok"]), (201, &json!(true)), "{run}");
+    let (_, p) = examiner.get(&format!("{base}/persons/{mother}")).await;
+    assert_eq!(p["register"], "B", "{p}");
+
     // Bad input.
     for (body, field) in [
         (json!({"subjects": []}), "subjects"),
@@ -439,13 +474,14 @@ async fn records_in_work_are_held(s: TestStore) {
     let (_, log) = auditor.get(&format!("{base}/audit?limit=500")).await;
     let pairs = audit_pairs(&log, "action", "outcome");
     let count = |a: &str| pairs.iter().filter(|(action, _)| action == a).count();
-    // The change and the draft refused at the commit; two locks refused.
+    // The change and the draft refused at the commit, and the daily removal; two
+    // locks refused.
     assert_eq!(
         pairs
             .iter()
             .filter(|(a, o)| a == "suppress.refused" && o == "denied")
             .count(),
-        3
+        4
     );
     assert_eq!(count("lock.refused"), 2);
     assert_eq!(count("lock.force_release"), 1);
