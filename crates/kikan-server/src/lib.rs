@@ -397,12 +397,21 @@ async fn reject_nul(
 }
 
 /// Every error answer has a stable code: an answer the handlers did not make (no
-/// route, a body over the limit, a timeout) gets the API's error body too.
+/// route, a body over the limit, a timeout) gets the API's error body too; headers
+/// over the limit are refused here, before anything else reads them.
 async fn stable_codes(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
+    if headers_too_large(&req) {
+        return error::ApiError::new(
+            axum::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "E-HTTP-431",
+            "リクエストのヘッダーが大きすぎます(32 KiB まで)",
+        )
+        .into_response();
+    }
     let res = next.run(req).await;
     let status = res.status();
     if !status.is_client_error() && !status.is_server_error()
@@ -433,29 +442,17 @@ async fn stable_codes(
 /// The most bytes of header lines a request may carry (names and values).
 pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 
-/// A request whose headers are over [`MAX_HEADER_BYTES`] is answered 431 with a code and
-/// the security headers, like every other refusal. (hyper itself answers a bare 431,
-/// before kikan sees the request, only past its buffer, [`listen::MAX_HEAD_BYTES`], or
-/// past 100 header lines.)
-async fn header_limit(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
+/// Whether a request's header lines (names and values) pass [`MAX_HEADER_BYTES`]: it is
+/// then answered 431 with a code and the security headers, like every other refusal.
+/// (hyper itself answers a bare 431, before kikan sees the request, only past its
+/// buffer, [`listen::MAX_HEAD_BYTES`], or past 100 header lines.)
+fn headers_too_large(req: &axum::extract::Request) -> bool {
     let size: usize = req
         .headers()
         .iter()
         .map(|(k, v)| k.as_str().len() + v.len() + 4)
         .sum();
-    if size > MAX_HEADER_BYTES {
-        return error::ApiError::new(
-            axum::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            "E-HTTP-431",
-            "リクエストのヘッダーが大きすぎます(32 KiB まで)",
-        )
-        .into_response();
-    }
-    next.run(req).await
+    size > MAX_HEADER_BYTES
 }
 
 /// The whole application.
@@ -476,7 +473,6 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(60),
         ))
-        .layer(axum::middleware::from_fn(header_limit))
         .layer(axum::middleware::from_fn(stable_codes))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::middleware::from_fn(server_timing))
