@@ -205,6 +205,9 @@ pub enum DomainError {
     /// 排他制御: another staff member is entering a change of this record (10.3).
     #[error("{message}")]
     Locked { message: String },
+    /// 排他制御: one staff member would hold more records than they may at once.
+    #[error("同時に排他できる記録は{max}件までです。入力を終えた記録の画面を閉じてください")]
+    TooManyLocks { max: usize },
 }
 
 impl DomainError {
@@ -289,6 +292,7 @@ impl DomainError {
                 crate::suppress::Process::Inquiry => "E-SUPPRESS-003",
             },
             Locked { .. } => "E-LOCK-001",
+            TooManyLocks { .. } => "E-LOCK-002",
         }
     }
 }

@@ -355,6 +355,11 @@ pub fn decide(
 /// How long a 排他制御 lock lasts unless renewed, in minutes.
 pub const LOCK_MINUTES: i64 = 30;
 
+/// The most records one staff member may hold at once: a clerk enters one household's
+/// change at a time (a 世帯合併 names two), so more is a mistake or an attempt to hold
+/// others off the register.
+pub const LOCKS_PER_HOLDER: usize = 10;
+
 /// 排他制御 (10.3, managed with the other 抑止 under 3.1): while a staff member enters a
 /// 異動 for a person or a household, the record is held for them: anyone else may read
 /// it, but no other change of it is entered or recorded until the holder is done (the

@@ -70,7 +70,9 @@ impl From<DomainError> for ApiError {
             }
             DomainError::Conflict { .. } => StatusCode::CONFLICT,
             // 抑止: the record is held for this processing until released.
-            DomainError::Suppressed { .. } | DomainError::Locked { .. } => StatusCode::LOCKED,
+            DomainError::Suppressed { .. }
+            | DomainError::Locked { .. }
+            | DomainError::TooManyLocks { .. } => StatusCode::LOCKED,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         ApiError::new(status, e.code(), e.to_string())

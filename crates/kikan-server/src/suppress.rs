@@ -615,7 +615,7 @@ fn persons_of(subjects: &[Subject]) -> Vec<i64> {
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/locks", tag = "support", request_body = LocksIn,
     params(("tenant" = String, Path)),
     responses((status = 200, description = "排他制御: the records are held for the caller (taken again: renewed) until their change is entered, they are given back, or 30 minutes pass", body = Vec<LockView>),
-        (status = 423, description = "`E-LOCK-001`: another staff member is entering a change of one of them; nothing taken", body = ErrorBody),
+        (status = 423, description = "`E-LOCK-001`: another staff member is entering a change of one of them; `E-LOCK-002`: the caller would hold more than 10 records; nothing taken", body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn take_locks(
     State(state): State<AppState>,
@@ -624,6 +624,22 @@ pub async fn take_locks(
 ) -> R<Json<Vec<LockView>>> {
     let subjects = subjects_in(&state, &p, &input.subjects).await?;
     let now = Utc::now();
+    // One clerk holds a few records at a time, never the register.
+    let mine: std::collections::BTreeSet<Subject> = state
+        .store
+        .locks(p.tenant, now)
+        .await?
+        .into_iter()
+        .filter(|l| l.holder == p.actor)
+        .map(|l| l.subject)
+        .chain(subjects.iter().copied())
+        .collect();
+    if mine.len() > kikan_domain::suppress::LOCKS_PER_HOLDER {
+        return Err(DomainError::TooManyLocks {
+            max: kikan_domain::suppress::LOCKS_PER_HOLDER,
+        }
+        .into());
+    }
     let purpose = input.purpose.as_deref().unwrap_or("");
     let locks = subjects
         .iter()

@@ -453,6 +453,36 @@ async fn records_in_work_are_held(s: TestStore) {
     let (_, p) = examiner.get(&format!("{base}/persons/{mother}")).await;
     assert_eq!(p["register"], "B", "{p}");
 
+    // Nobody holds more than a few records at once (no clerk can hold the register).
+    let mut many = vec![];
+    for _ in 0..4 {
+        let (h, m, s) = kikan_testsuite::http::mother_and_son(&examiner, &base).await;
+        many.extend([
+            json!({"kind": "household", "id": h}),
+            json!({"kind": "person", "id": m}),
+            json!({"kind": "person", "id": s}),
+        ]);
+    }
+    let (status, v) = reception
+        .post(&locks, json!({"subjects": many[..10]}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = reception
+        .post(&locks, json!({"subjects": many[10..]}))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (423, Some("E-LOCK-002")),
+        "{v}"
+    );
+    assert_eq!(
+        reception
+            .post(&format!("{locks}/release"), json!({}))
+            .await
+            .0,
+        200
+    );
+
     // Bad input.
     for (body, field) in [
         (json!({"subjects": []}), "subjects"),
