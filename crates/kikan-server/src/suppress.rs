@@ -201,9 +201,12 @@ fn view(s: &Suppression, today: NaiveDate) -> SuppressionView {
 
 /// 9.2: each view's 行政区, from the address of its person or household, when the city
 /// has wards.
-async fn set_wards(state: &AppState, p: &Principal, views: &mut [SuppressionView]) -> R<()> {
-    let places = state.store.places(p.tenant).await?;
-    let wards = kikan_store::places::wards(&places);
+async fn set_wards(
+    state: &AppState,
+    p: &Principal,
+    wards: &[&kikan_store::places::Place],
+    views: &mut [SuppressionView],
+) -> R<()> {
     if wards.is_empty() || views.is_empty() {
         return Ok(());
     }
@@ -222,22 +225,18 @@ async fn set_wards(state: &AppState, p: &Principal, views: &mut [SuppressionView
     };
     let persons: Vec<PersonId> = ids("person").into_iter().map(PersonId).collect();
     let households: Vec<HouseholdId> = ids("household").into_iter().map(HouseholdId).collect();
+    // Keyed by (is a person, id).
     let mut addresses = std::collections::HashMap::new();
     for x in state.store.persons(p.tenant, &persons).await? {
-        addresses.insert(("person", x.id.0), x.address.line());
+        addresses.insert((true, x.id.0), x.address.line());
     }
     for h in state.store.households(p.tenant, &households).await? {
-        addresses.insert(("household", h.id.0), h.address.line());
+        addresses.insert((false, h.id.0), h.address.line());
     }
     for v in views.iter_mut() {
-        let kind = if v.subject_kind == "person" {
-            "person"
-        } else {
-            "household"
-        };
         v.ward = addresses
-            .get(&(kind, v.subject_id))
-            .and_then(|a| kikan_store::places::ward_of(a, &city, &wards))
+            .get(&(v.subject_kind == "person", v.subject_id))
+            .and_then(|a| kikan_store::places::ward_of(a, &city, wards))
             .and_then(|w| w.ward.clone());
     }
     Ok(())
@@ -399,11 +398,13 @@ pub async fn list(
         .map(|s| view(s, today))
         .filter(|v| q.changed_since.is_none_or(|since| v.changed_at > since))
         .collect();
-    set_wards(&state, &p, &mut views).await?;
+    // 9.2: the places are read once, for the wards shown and the one asked for.
+    let places = state.store.places(p.tenant).await?;
+    let wards = kikan_store::places::wards(&places);
+    set_wards(&state, &p, &wards, &mut views).await?;
     if let Some(asked) = q.ward.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
-        let places = state.store.places(p.tenant).await?;
-        let ward = kikan_store::places::wards(&places)
-            .into_iter()
+        let ward = wards
+            .iter()
             .find(|w| w.ward.as_deref() == Some(asked) || w.ward_code.as_deref() == Some(asked))
             .and_then(|w| w.ward.clone())
             .ok_or_else(|| {
