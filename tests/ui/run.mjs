@@ -332,13 +332,23 @@ try {
   await lab(baby, '生年月日').fill(today);
   await lab(baby, '性別').selectOption('女');
   await lab(baby, '続柄').fill('子');
+  // 本籍入力補助 (4.0.6): the household's address is proposed, with なし and 不明 (1.1.12).
+  await lab(baby, '本籍').focus();
+  const proposed = await baby.locator('input[name$=".domicile"]').evaluate((el) => [...el.list.options].map((o) => o.value));
+  assert.ok(proposed.includes('なし') && proposed.includes('不明'), proposed.join(','));
+  const home = proposed.find((x) => x.startsWith('神奈川県みほん市'));
+  assert.ok(home, proposed.join(','));
+  await lab(baby, '本籍').fill(home);
+  await lab(baby, '筆頭者').fill('見本　一郎');
   await examiner.getByText('審査を経ずにこのまま確定する').click();
   await shot(examiner, 'birth');
   await examiner.getByRole('button', { name: '登録' }).click();
   await examiner.getByText('異動を確定しました').waitFor();
   await examiner.goto(personUrl);
-  await examiner.getByRole('link', { name: '見本　みらい' }).waitFor();
-  log('出生 entered and committed by 審査; the household lists the child');
+  await examiner.getByRole('link', { name: '見本　みらい' }).click();
+  await examiner.locator('.record').getByText(`${home} 筆頭者 見本　一郎`).waitFor();
+  await examiner.goto(personUrl);
+  log('出生 entered and committed by 審査, its 本籍 chosen from the proposed ones (4.0.6) and on the child\'s record');
 
   // 世帯主変更: every member's 続柄 restated from the new head, committed by 審査.
   await examiner.getByRole('link', { name: 'その他の異動を受付' }).click();
@@ -490,6 +500,62 @@ try {
   await examiner.goto(`${base}/ui/#/search?former_surname=${encodeURIComponent('山田')}`);
   await examiner.getByRole('link', { name: '見本　一郎' }).first().waitFor();
   log('旧氏 recorded on a 請求: on the record with its reading, and found by the 旧氏 search');
+
+  // 外国人住民 (1.1.2): a 国外からの転入 with every 30条の45 item, committed by 審査; the
+  // record shows them and the 外国人住民となった年月日. Then 帰化 (4.5.3): the same record
+  // (宛名番号, 住所, history) becomes a Japanese one with its 本籍.
+  await examiner.goto(`${base}/ui/#/change/move_in`);
+  await examiner.getByRole('heading', { name: '転入の受付' }).waitFor();
+  await lab(examiner, '種類').selectOption('国外からの転入');
+  await lab(examiner, '異動日').fill(today);
+  await lab(examiner, '届出日').fill(today);
+  await lab(examiner, '都道府県・市区町村・町字').first().fill('神奈川県みほん市中央二丁目');
+  await lab(examiner, '番地').first().fill('3番4号');
+  const alien = examiner.locator('[data-person="0"]');
+  await lab(alien, '氏').fill('NGUYEN VAN AN');
+  await lab(alien, '氏(振り仮名)').fill('グエン　ヴァン　アン');
+  await lab(alien, '生年月日').fill('1995-05-05');
+  await lab(alien, '国籍・地域').fill('ベトナム');
+  await lab(alien, '30条45規定区分').selectOption('中長期在留者');
+  await lab(alien, '在留資格').fill('技術・人文知識・国際業務');
+  await lab(alien, '在留期間').fill('3年');
+  await lab(alien, '在留期間の満了日').fill('2029-03-31');
+  await lab(alien, '在留カード等番号').fill('AB12345678CD');
+  await shot(examiner, 'foreign-move-in');
+  await examiner.getByText('審査を経ずにこのまま確定する').click();
+  await examiner.getByRole('button', { name: '登録' }).click();
+  await examiner.getByText('異動を確定しました').waitFor();
+  await examiner.goto(`${base}/ui/#/search?kana=${encodeURIComponent('グエン')}`);
+  await examiner.getByRole('link', { name: 'NGUYEN VAN AN' }).first().click();
+  await examiner.getByRole('heading', { name: /NGUYEN VAN AN さんの住民票/ }).waitFor();
+  const alienUrl = examiner.url();
+  const record = await examiner.locator('.record').textContent();
+  for (const want of ['ベトナム', '技術・人文知識・国際業務', '外国人住民となった年月日']) assert.match(record, new RegExp(want), record);
+  log('国外からの転入 of a foreign resident with every 30条の45 item: on the record, with the 外国人住民となった年月日');
+  await examiner.getByRole('link', { name: 'その他の異動を受付' }).click();
+  await lab(examiner, '異動の種類').selectOption('nationality_change');
+  await lab(examiner, '異動日').fill(today);
+  await lab(examiner, '届出日').fill(today);
+  await examiner.getByLabel('NGUYEN VAN ANを対象にする').check();
+  await lab(examiner, '種類').selectOption('帰化');
+  await lab(examiner, '異動後の氏名(氏)').fill('中村');
+  await lab(examiner, '異動後の氏名(名)').fill('安');
+  await lab(examiner, '振り仮名(氏)').fill('ナカムラ');
+  await lab(examiner, '振り仮名(名)').fill('ヤスシ');
+  await lab(examiner, '本籍').fill('神奈川県みほん市中央二丁目3番地');
+  await lab(examiner, '筆頭者').fill('中村　安');
+  await shot(examiner, 'naturalisation');
+  await examiner.getByText('審査を経ずにこのまま確定する').click();
+  await examiner.getByRole('button', { name: '登録' }).click();
+  await examiner.getByText('異動を確定しました').waitFor();
+  await examiner.goto(alienUrl);
+  await examiner.getByRole('heading', { name: /中村\s安 さんの住民票/ }).waitFor();
+  const naturalised = await examiner.locator('.record').textContent();
+  assert.match(naturalised, /神奈川県みほん市中央二丁目3番地/, naturalised);
+  assert.match(naturalised, /住民となった年月日/, naturalised);
+  assert.doesNotMatch(naturalised, /ベトナム/, naturalised);
+  assert.match(await examiner.locator('.timeline').textContent(), /帰化.*職権消除（帰化等）・職権記載（帰化等）[\s\S]*国外からの転入/);
+  log('帰化 keeps the person: the same record (宛名番号, history) is now Japanese, with its 本籍');
 
   // 日次処理 (9.1): 審査 runs the daily work now; the run is listed with its outcome. The
   // 転入通知未着者一覧 (4.1.3.1.4) opens from the menu.

@@ -5,7 +5,7 @@
 //! crate's work, and recording the issue is the store's.
 
 use crate::DomainError;
-use crate::person::{Person, PersonId, PersonStatus};
+use crate::person::{Honseki, Person, PersonId, PersonStatus};
 use crate::wareki::format_wareki;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -669,6 +669,13 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
                 out.push(field(label, v, false));
             }
             Item::BecameResident => {
+                // A foreign resident's record prints the 外国人住民となった年月日 (1.1.2;
+                // after a 国籍喪失, the later of the loss and the 住民となった年月日).
+                let label = if p.foreign.is_some() {
+                    "外国人住民となった年月日"
+                } else {
+                    label
+                };
                 out.push(field(label, p.became_resident_shown()?, false));
             }
             Item::PreviousAddress => out.push(field(
@@ -697,11 +704,7 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
             )),
             Item::Honseki => {
                 if p.foreign.is_none() {
-                    let v = p
-                        .honseki
-                        .as_ref()
-                        .map(|h| format!("{}　筆頭者 {}", h.domicile, h.head_name))
-                        .unwrap_or_default();
+                    let v = p.honseki.as_ref().map(Honseki::line).unwrap_or_default();
                     out.push(field(label, v, true));
                 }
             }

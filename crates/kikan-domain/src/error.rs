@@ -164,6 +164,16 @@ pub enum DomainError {
     FormerSurnameExists { name: String },
     #[error("旧氏は日本人住民についてのみ記載できます")]
     FormerSurnameOnForeign,
+    #[error("{name}さんは{needed}ではないため、{kind}を入力できません")]
+    NationalityChangeNotApplicable {
+        name: String,
+        kind: &'static str,
+        needed: &'static str,
+    },
+    #[error("日本人住民の記録に国籍・在留資格等の外国人住民の事項は記載できません")]
+    ForeignItemsOnJapanese,
+    #[error("本籍が「{word}」のときは筆頭者を記載できません(入力された筆頭者: {head})")]
+    HonsekiWordWithHead { word: String, head: String },
     #[error("転居先が現住所と同じです(同じ番地の別の建物・部屋へは方書を変えて入力してください)")]
     SameAddress,
     #[error("「{item}」はこの記録にない項目のため修正できません")]
@@ -277,6 +287,9 @@ impl DomainError {
             HouseholdHasHead { .. } => "E-IDO-061",
             FormerNamesNotCarried { .. } => "E-IDO-062",
             PersonNotInEntry { .. } => "E-IDO-063",
+            NationalityChangeNotApplicable { .. } => "E-IDO-064",
+            ForeignItemsOnJapanese => "E-IDO-065",
+            HonsekiWordWithHead { .. } => "E-IDO-066",
             AlreadyResident { .. } => "E-IDO-053",
             PreviousAddressRequired => "E-IDO-042",
             NoPersons => "E-IDO-043",

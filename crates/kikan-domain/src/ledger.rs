@@ -7,7 +7,8 @@
 use crate::DomainError;
 use crate::codes::{IndividualNumber, JuminhyoCode, LocalGovCode};
 use crate::lists::{
-    ChangeReason, ForeignCategory, ForeignRemovalReason, Relationship, ResidenceStatus, Sex,
+    ChangeReason, ForeignCategory, ForeignRemovalReason, NationalityChangeKind, Relationship,
+    ResidenceStatus, Sex, StandardReason,
 };
 use crate::names::{Furigana, PersonName};
 use crate::person::{Address, ForeignDetails, Honseki, HouseholdId, PersonId};
@@ -392,6 +393,24 @@ pub enum Change {
     },
     /// 旧氏の削除.
     FormerSurnameDeletion { person: PersonId },
+    /// 帰化, 国籍取得 (a foreign resident's record becomes a Japanese one) or 国籍喪失 (a
+    /// Japanese resident's becomes a foreign one) (4.5.3–4.5.5, j930–j950). The person
+    /// stays the same: 宛名番号, 住所, 生年月日, 性別, 続柄, 住所を定めた年月日, 住民票コード,
+    /// 個人番号, 転入前住所 and the history are carried; the 外国人住民となった年月日 becomes
+    /// the 住民となった年月日 (帰化等), or the later of the 国籍喪失 date and the
+    /// 住民となった年月日 becomes the 外国人住民となった年月日 (国籍喪失). The entry stands
+    /// for the standard's two reasons: 職権消除 of the old record and 職権記載 of the new.
+    NationalityChange {
+        person: PersonId,
+        kind: NationalityChangeKind,
+        /// The name on the new record (a 帰化 usually brings a Japanese one).
+        name: PersonName,
+        furigana: Furigana,
+        /// 本籍・筆頭者 of the Japanese record (帰化, 国籍取得).
+        honseki: Option<Honseki>,
+        /// The 30条の45 items of the foreign record (国籍喪失).
+        foreign: Option<ForeignDetails>,
+    },
     /// 異動の取消し (4.6, j980): the records an entry wrote are put back as they were
     /// before it, as a new entry; those it brought in leave the register. Refused when a
     /// later entry changed one of them.
@@ -481,7 +500,8 @@ impl Change {
             | Change::AliasDeletion { .. }
             | Change::FormerSurnameRecord { .. }
             | Change::FormerSurnameChange { .. }
-            | Change::FormerSurnameDeletion { .. } => vec![],
+            | Change::FormerSurnameDeletion { .. }
+            | Change::NationalityChange { .. } => vec![],
         }
     }
 
@@ -527,6 +547,7 @@ impl Change {
             | Change::FormerSurnameRecord { .. }
             | Change::FormerSurnameChange { .. }
             | Change::FormerSurnameDeletion { .. }
+            | Change::NationalityChange { .. }
             | Change::Cancellation { .. } => (vec![], vec![]),
         }
     }
@@ -586,6 +607,11 @@ impl Change {
             Change::FormerSurnameRecord { .. } => ChangeReason::FormerSurnameRecord,
             Change::FormerSurnameChange { .. } => ChangeReason::FormerSurnameChange,
             Change::FormerSurnameDeletion { .. } => ChangeReason::FormerSurnameDeletion,
+            Change::NationalityChange { kind, .. } => match kind {
+                NationalityChangeKind::Naturalisation => ChangeReason::Naturalisation,
+                NationalityChangeKind::Acquisition => ChangeReason::NationalityAcquisition,
+                NationalityChangeKind::Loss => ChangeReason::NationalityLoss,
+            },
             Change::Cancellation { kind, .. } => match kind {
                 CancellationKind::Increase => ChangeReason::CancellationIncrease,
                 CancellationKind::Decrease => ChangeReason::CancellationDecrease,
@@ -687,7 +713,8 @@ impl Change {
             | Change::AliasDeletion { person }
             | Change::FormerSurnameRecord { person, .. }
             | Change::FormerSurnameChange { person, .. }
-            | Change::FormerSurnameDeletion { person } => (vec![*person], vec![]),
+            | Change::FormerSurnameDeletion { person }
+            | Change::NationalityChange { person, .. } => (vec![*person], vec![]),
             Change::Cancellation {
                 persons,
                 households,
@@ -897,6 +924,70 @@ impl LedgerEntry {
     pub fn reason(&self) -> ChangeReason {
         self.change.reason()
     }
+
+    /// The 異動事由 as the standard classifies them (1.2.2, j210): one, or two for a
+    /// change of nationality (the old record's 職権消除 and the new one's 職権記載).
+    pub fn standard_reasons(&self) -> Vec<StandardReason> {
+        use StandardReason as S;
+        let one = match &self.change {
+            Change::MoveIn { kind, .. } => match kind {
+                MoveInKind::Domestic => S::DomesticMoveIn,
+                MoveInKind::FromAbroad => S::MoveInFromAbroad,
+                MoveInKind::ExOfficio => S::ExOfficioRecord,
+            },
+            Change::Relocation { .. } => S::Relocation,
+            Change::MoveOut { abroad: true, .. } => S::Emigration,
+            Change::MoveOut { .. }
+            | Change::MoveOutConfirmed { .. }
+            | Change::MoveOutDue { .. } => S::DomesticMoveOut,
+            Change::HouseholdSplit { .. } => S::HouseholdSplit,
+            Change::HouseholdMerge { .. } => S::HouseholdMerge,
+            Change::HeadChange { .. } => S::HeadChange,
+            Change::CompositionChange { .. } => S::CompositionChange,
+            Change::Birth { .. } => S::Birth,
+            Change::Death { .. } => S::Death,
+            Change::ExOfficioRemoval { .. } | Change::ForeignRemoval { .. } => S::ExOfficioRemoval,
+            Change::Correction {
+                correction: Correction::IndividualNumber { old, .. },
+                ..
+            } => match (self.basis, old) {
+                (Basis::Request, _) => S::IndividualNumberRequest,
+                (_, None) => S::IndividualNumberRecord,
+                (_, Some(_)) => S::IndividualNumberCorrection,
+            },
+            Change::Correction {
+                correction: Correction::JuminhyoCode { .. },
+                ..
+            } => match self.basis {
+                Basis::Request => S::JuminhyoCodeRequest,
+                _ => S::JuminhyoCodeRecord,
+            },
+            Change::Correction { kind, .. } => match kind {
+                CorrectionKind::ExOfficio => S::ExOfficioCorrection,
+                CorrectionKind::Minor => S::MinorCorrection,
+                CorrectionKind::Clerical => S::ClericalCorrection,
+            },
+            Change::ResidenceStatusChange { .. } => S::ExOfficioCorrection,
+            Change::AliasRecord { .. } => S::AliasRecord,
+            Change::AliasDeletion { .. } => S::AliasDeletion,
+            Change::FormerSurnameRecord { .. } => S::FormerSurnameRecord,
+            Change::FormerSurnameChange { .. } => S::FormerSurnameChange,
+            Change::FormerSurnameDeletion { .. } => S::FormerSurnameDeletion,
+            Change::NationalityChange { kind, .. } => {
+                return if kind.to_japanese() {
+                    vec![S::RemovalNaturalisation, S::RecordNaturalisation]
+                } else {
+                    vec![S::RemovalNationalityLoss, S::RecordNationalityLoss]
+                };
+            }
+            Change::Cancellation { kind, .. } => match kind {
+                CancellationKind::Increase => S::CancellationIncrease,
+                CancellationKind::Decrease => S::CancellationDecrease,
+                CancellationKind::Correction => S::CancellationCorrection,
+            },
+        };
+        vec![one]
+    }
 }
 
 /// An item a view as of a date shows that a correction recorded later replaced: the
@@ -939,4 +1030,81 @@ pub fn corrected_after(
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codes::{IndividualNumber, JuminhyoCode};
+
+    fn entry(change: Change, basis: Basis) -> LedgerEntry {
+        let d = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap_or_default();
+        LedgerEntry {
+            seq: 1,
+            effective_on: d,
+            notified_on: d,
+            recorded_at: DateTime::<Utc>::default(),
+            operator: "試験".into(),
+            notifier: None,
+            late: false,
+            change,
+            terminal: None,
+            basis,
+            effective_text: None,
+        }
+    }
+
+    /// 1.2.2: the 個人番号 and 住民票コード corrections map to the standard's own reasons
+    /// by what they do (first record, change on request, correction by 職権).
+    #[test]
+    fn number_corrections_have_the_standards_reasons() {
+        use StandardReason as S;
+        let n = |body: &str| IndividualNumber::from_body(body).ok();
+        let code = |body: &str| JuminhyoCode::from_body(body).ok();
+        let number = |old, new| Change::Correction {
+            person: PersonId(1),
+            correction: Correction::IndividualNumber { old, new },
+            kind: CorrectionKind::ExOfficio,
+        };
+        let juminhyo = |old, new| Change::Correction {
+            person: PersonId(1),
+            correction: Correction::JuminhyoCode { old, new },
+            kind: CorrectionKind::ExOfficio,
+        };
+        let cases = [
+            (
+                number(None, n("12345678901")),
+                Basis::ExOfficio,
+                S::IndividualNumberRecord,
+            ),
+            (
+                number(n("12345678901"), n("10987654321")),
+                Basis::ExOfficio,
+                S::IndividualNumberCorrection,
+            ),
+            (
+                number(n("12345678901"), n("10987654321")),
+                Basis::Request,
+                S::IndividualNumberRequest,
+            ),
+            (
+                juminhyo(None, code("1234567890")),
+                Basis::ExOfficio,
+                S::JuminhyoCodeRecord,
+            ),
+            (
+                juminhyo(code("1234567890"), code("0987654321")),
+                Basis::Request,
+                S::JuminhyoCodeRequest,
+            ),
+        ];
+        for (change, basis, want) in cases {
+            assert_eq!(entry(change, basis).standard_reasons(), vec![want]);
+        }
+        // Every reason of the standard's list is a distinct label.
+        let labels: std::collections::BTreeSet<_> =
+            StandardReason::ALL.iter().map(|r| r.label()).collect();
+        assert_eq!(labels.len(), StandardReason::ALL.len());
+        assert_eq!(StandardReason::ALL.len(), 37);
+    }
 }

@@ -27,8 +27,8 @@ pub use ledger::{
     MoveInKind, Notifier, PersonData, RelocationTarget, Succession,
 };
 pub use lists::{
-    ChangeReason, ForeignCategory, ForeignRemovalReason, Relationship, RemovalReason,
-    ResidenceStatus, Sex,
+    ChangeReason, ForeignCategory, ForeignRemovalReason, NationalityChangeKind, Relationship,
+    RemovalReason, ResidenceStatus, Sex, StandardReason,
 };
 pub use names::{Furigana, PersonName};
 pub use person::{

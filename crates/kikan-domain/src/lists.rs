@@ -66,6 +66,53 @@ closed_list!(
         FormerSurnameDeletion => "旧氏の削除",
         CancellationIncrease => "異動の取消し（増）", CancellationDecrease => "異動の取消し（減）",
         CancellationCorrection => "異動の取消し（修正）",
+        Naturalisation => "帰化", NationalityAcquisition => "国籍取得",
+        NationalityLoss => "国籍喪失",
+    }
+);
+
+closed_list!(
+    /// 帰化, 国籍取得 or 国籍喪失 (4.5.3–4.5.5): the person's record changes from foreign
+    /// to Japanese or back, and stays the same person.
+    NationalityChangeKind, "国籍の異動", {
+        Naturalisation => "帰化", Acquisition => "国籍取得", Loss => "国籍喪失",
+    }
+);
+
+impl NationalityChangeKind {
+    /// Does the person become a Japanese resident (帰化, 国籍取得)?
+    pub fn to_japanese(self) -> bool {
+        !matches!(self, NationalityChangeKind::Loss)
+    }
+}
+
+closed_list!(
+    /// 異動事由 as the standard classifies them (1.2.2, j210): every system reason maps
+    /// to one or two of these (a 帰化 removes the foreign record and writes the Japanese
+    /// one).
+    StandardReason, "標準の異動事由", {
+        DomesticMoveIn => "国内転入", MoveInFromAbroad => "国外転入等", Birth => "出生",
+        RecordNaturalisation => "職権記載（帰化等）",
+        RecordNationalityLoss => "職権記載（国籍喪失）",
+        ExOfficioRecord => "職権記載", RecordRemake => "改製（記載）",
+        RecordReissue => "再製（記載）", CancellationIncrease => "異動の取消し（増）",
+        DomesticMoveOut => "国内転出", Emigration => "国外転出", Death => "死亡",
+        RemovalNaturalisation => "職権消除（帰化等）",
+        RemovalNationalityLoss => "職権消除（国籍喪失）",
+        ExOfficioRemoval => "職権消除", RemovalRemake => "改製（消除）",
+        RemovalReissue => "再製（消除）", CancellationDecrease => "異動の取消し（減）",
+        Relocation => "転居", MinorCorrection => "軽微な修正",
+        ExOfficioCorrection => "職権修正", ClericalCorrection => "誤記修正",
+        IndividualNumberRequest => "個人番号の変更請求",
+        IndividualNumberCorrection => "個人番号の職権修正",
+        IndividualNumberRecord => "個人番号の職権記載",
+        JuminhyoCodeRequest => "住民票コードの変更請求",
+        JuminhyoCodeRecord => "住民票コードの職権記載",
+        HouseholdSplit => "世帯分離", HouseholdMerge => "世帯合併",
+        CompositionChange => "世帯変更", HeadChange => "世帯主変更",
+        FormerSurnameRecord => "旧氏の記載", FormerSurnameChange => "旧氏の変更",
+        FormerSurnameDeletion => "旧氏の削除", AliasRecord => "通称の記載",
+        AliasDeletion => "通称の削除", CancellationCorrection => "異動の取消し（修正）",
     }
 );
 

@@ -121,12 +121,46 @@ pub struct Honseki {
     pub head_name: String,
 }
 
+/// 本籍・筆頭者 as 「なし」 (no 本籍: a 無籍者) or 「不明」 (not known) (1.1.12, j120):
+/// the column reads that word, with no 筆頭者.
+pub const HONSEKI_NONE: &str = "なし";
+pub const HONSEKI_UNKNOWN: &str = "不明";
+
 impl Honseki {
+    /// A 本籍 and its 筆頭者; or 「なし」 or 「不明」 for the whole column, with the
+    /// 筆頭者 left empty (refused when given: E-IDO-066).
     pub fn parse(domicile: &str, head_name: &str) -> Result<Self, DomainError> {
+        let domicile = text("本籍", domicile, true)?.unwrap_or_default();
+        if domicile == HONSEKI_NONE || domicile == HONSEKI_UNKNOWN {
+            if let Some(head) = text("筆頭者", head_name, false)? {
+                return Err(DomainError::HonsekiWordWithHead {
+                    word: domicile,
+                    head,
+                });
+            }
+            return Ok(Honseki {
+                domicile,
+                head_name: String::new(),
+            });
+        }
         Ok(Honseki {
-            domicile: text("本籍", domicile, true)?.unwrap_or_default(),
+            domicile,
             head_name: text("筆頭者", head_name, true)?.unwrap_or_default(),
         })
+    }
+
+    /// 「なし」 or 「不明」 rather than a 本籍.
+    pub fn is_word(&self) -> bool {
+        self.domicile == HONSEKI_NONE || self.domicile == HONSEKI_UNKNOWN
+    }
+
+    /// The column as printed and shown: the 本籍 and 筆頭者, or the one word.
+    pub fn line(&self) -> String {
+        if self.is_word() {
+            self.domicile.clone()
+        } else {
+            format!("{}　筆頭者 {}", self.domicile, self.head_name)
+        }
     }
 }
 
@@ -486,6 +520,26 @@ mod tests {
             Address::parse(None, "横浜市", "1", Some(" ")).map(|a| a.katagaki),
             Ok(None)
         );
+    }
+
+    #[test]
+    fn honseki_may_read_none_or_unknown() {
+        let h = Honseki::parse("なし", "");
+        assert!(h.as_ref().is_ok_and(|h| h.is_word() && h.line() == "なし"));
+        let h = Honseki::parse(" 不明 ", "　");
+        assert!(h.as_ref().is_ok_and(|h| h.is_word() && h.line() == "不明"));
+        assert_eq!(
+            Honseki::parse("不明", "山田太郎").map_err(|e| e.code()),
+            Err("E-IDO-066")
+        );
+        assert_eq!(
+            Honseki::parse("東京都千代田区千代田1番", "").map_err(|e| e.code()),
+            Err("E-INPUT-001")
+        );
+        let h = Honseki::parse("東京都千代田区千代田1番", "山田　太郎");
+        assert!(h.is_ok_and(
+            |h| !h.is_word() && h.line() == "東京都千代田区千代田1番　筆頭者 山田　太郎"
+        ));
     }
 
     #[test]

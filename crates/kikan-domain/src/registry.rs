@@ -8,10 +8,11 @@ use crate::ledger::{
     Change, Correction, CorrectionKind, LedgerEntry, MemberRelationship, MoveInHousehold,
     MoveInKind, PersonData, RelocationTarget, Residence, Succession,
 };
-use crate::lists::{Relationship, RemovalReason};
+use crate::lists::{NationalityChangeKind, Relationship, RemovalReason};
+use crate::names::{Furigana, PersonName};
 use crate::person::{
-    Address, ForeignDetails, FormerSurname, Household, HouseholdId, MoveInNotice, MoveInRecord,
-    MoveOutRecord, PastAlias, Person, PersonId, PersonStatus,
+    Address, ForeignDetails, FormerSurname, Honseki, Household, HouseholdId, MoveInNotice,
+    MoveInRecord, MoveOutRecord, PastAlias, Person, PersonId, PersonStatus,
 };
 use crate::{Alias, DomainError};
 use chrono::NaiveDate;
@@ -537,6 +538,66 @@ impl Work<'_> {
             version: self.person(d.id).map_or(0, |old| old.version),
         };
         self.persons.insert(p.id, p);
+    }
+
+    /// 帰化・国籍取得・国籍喪失 (4.5.3–4.5.5): the record changes in place and keeps
+    /// what the sections carry; what belongs to the old kind of record (本籍 or the
+    /// 30条の45 items, 旧氏 or 通称) goes.
+    fn change_nationality(
+        &mut self,
+        id: PersonId,
+        kind: NationalityChangeKind,
+        name: &PersonName,
+        furigana: &Furigana,
+        honseki: &Option<Honseki>,
+        foreign: &Option<ForeignDetails>,
+    ) -> Result<(), DomainError> {
+        let p = self.check_present(id)?;
+        let to_japanese = kind.to_japanese();
+        if p.foreign.is_some() != to_japanese {
+            return Err(DomainError::NationalityChangeNotApplicable {
+                name: p.name.full(),
+                kind: kind.label(),
+                needed: if to_japanese {
+                    "外国人住民"
+                } else {
+                    "日本人住民"
+                },
+            });
+        }
+        let on = self.on;
+        let p = self.person_mut(id)?;
+        p.name = name.clone();
+        p.furigana = furigana.clone();
+        if to_japanese {
+            if foreign.is_some() {
+                return Err(DomainError::ForeignItemsOnJapanese);
+            }
+            let h = honseki.clone().ok_or(DomainError::Missing {
+                field: "本籍・筆頭者",
+            })?;
+            // The 外国人住民となった年月日 is carried as the 住民となった年月日.
+            p.honseki = Some(h);
+            p.foreign = None;
+        } else {
+            if honseki.is_some() {
+                return Err(DomainError::HonsekiOnForeign);
+            }
+            let f = foreign.clone().ok_or(DomainError::Missing {
+                field: "国籍・地域",
+            })?;
+            f.validate()?;
+            p.foreign = Some(f);
+            p.honseki = None;
+            p.former_surname = None;
+            // 外国人住民となった年月日: the later of the day the nationality was lost and
+            // the 住民となった年月日.
+            if on > p.became_resident_on {
+                p.became_resident_on = on;
+                p.became_resident_text = None;
+            }
+        }
+        Ok(())
     }
 
     fn foreign_mut(&mut self, id: PersonId) -> Result<&mut ForeignDetails, DomainError> {
@@ -1081,6 +1142,14 @@ impl Work<'_> {
                 });
                 Ok(())
             }
+            Change::NationalityChange {
+                person,
+                kind,
+                name,
+                furigana,
+                honseki,
+                foreign,
+            } => self.change_nationality(*person, *kind, name, furigana, honseki, foreign),
             Change::FormerSurnameDeletion { person } => {
                 let p = self.check_present(*person)?;
                 if p.former_surname.is_none() {

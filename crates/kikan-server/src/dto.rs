@@ -72,9 +72,10 @@ pub struct NameIn {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct HonsekiIn {
-    /// 本籍.
+    /// 本籍, or 「なし」 or 「不明」 for the whole column (1.1.12).
     pub domicile: String,
-    /// 筆頭者.
+    /// 筆頭者 (empty with 「なし」 or 「不明」).
+    #[serde(default)]
     pub head_name: String,
 }
 
@@ -117,35 +118,42 @@ pub struct PersonIn {
     pub keep_former_names: bool,
 }
 
+impl ForeignIn {
+    /// The 30条の45 items, checked together; `f` names the field in errors.
+    fn parse(&self, f: &str) -> R<ForeignDetails> {
+        let fd = ForeignDetails {
+            nationality: self.nationality.trim().to_string(),
+            category: at(
+                ForeignCategory::parse(&self.category),
+                &format!("{f}.category"),
+            )?,
+            status: self
+                .status
+                .as_deref()
+                .map(|s| at(ResidenceStatus::parse(s), &format!("{f}.status")))
+                .transpose()?,
+            period: self.period.clone(),
+            expires_on: self
+                .expires_on
+                .as_deref()
+                .map(|s| date_in(s, &format!("{f}.expires_on")))
+                .transpose()?,
+            card_number: self.card_number.clone(),
+            alias: None,
+            past_aliases: vec![],
+        };
+        at(fd.validate(), f)?;
+        Ok(fd)
+    }
+}
+
 impl PersonIn {
     fn parse(&self, f: &str) -> R<PersonData> {
-        let foreign = match &self.foreign {
-            None => None,
-            Some(x) => Some(ForeignDetails {
-                nationality: x.nationality.trim().to_string(),
-                category: at(
-                    ForeignCategory::parse(&x.category),
-                    &format!("{f}.foreign.category"),
-                )?,
-                status: x
-                    .status
-                    .as_deref()
-                    .map(|s| at(ResidenceStatus::parse(s), &format!("{f}.foreign.status")))
-                    .transpose()?,
-                period: x.period.clone(),
-                expires_on: x
-                    .expires_on
-                    .as_deref()
-                    .map(|s| date_in(s, &format!("{f}.foreign.expires_on")))
-                    .transpose()?,
-                card_number: x.card_number.clone(),
-                alias: None,
-                past_aliases: vec![],
-            }),
-        };
-        if let Some(fd) = &foreign {
-            at(fd.validate(), &format!("{f}.foreign"))?;
-        }
+        let foreign = self
+            .foreign
+            .as_ref()
+            .map(|x| x.parse(&format!("{f}.foreign")))
+            .transpose()?;
         let birth = recorded_in(&self.birth_date, &format!("{f}.birth_date"))?;
         Ok(PersonData {
             id: self
@@ -396,6 +404,19 @@ pub enum ChangeIn {
     },
     /// 旧氏の削除.
     FormerSurnameDeletion { person_id: i64 },
+    /// 帰化, 国籍取得 or 国籍喪失 (4.5.3–4.5.5): the same person's record becomes a
+    /// Japanese one (with `honseki`) or a foreign one (with `foreign`). `effective_on`
+    /// is the day of the 帰化・取得・喪失; `notified_on` the day the 戸籍 notice came.
+    NationalityChange {
+        person_id: i64,
+        /// 帰化, 国籍取得 or 国籍喪失.
+        kind: String,
+        /// The name on the new record.
+        name: NameIn,
+        furigana: NameIn,
+        honseki: Option<HonsekiIn>,
+        foreign: Option<ForeignIn>,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -483,7 +504,8 @@ impl ChangeRequest {
             | ChangeIn::AliasDeletion { .. }
             | ChangeIn::FormerSurnameRecord { .. }
             | ChangeIn::FormerSurnameChange { .. }
-            | ChangeIn::FormerSurnameDeletion { .. } => {}
+            | ChangeIn::FormerSurnameDeletion { .. }
+            | ChangeIn::NationalityChange { .. } => {}
         }
         self
     }
@@ -778,6 +800,30 @@ impl ChangeIn {
             }
             ChangeIn::FormerSurnameDeletion { person_id } => Change::FormerSurnameDeletion {
                 person: PersonId(*person_id),
+            },
+            ChangeIn::NationalityChange {
+                person_id,
+                kind,
+                name,
+                furigana,
+                honseki,
+                foreign,
+            } => Change::NationalityChange {
+                person: PersonId(*person_id),
+                kind: at(NationalityChangeKind::parse(kind), "change.kind")?,
+                name: at(PersonName::parse(&name.family, &name.given), "change.name")?,
+                furigana: at(
+                    Furigana::parse(&furigana.family, &furigana.given),
+                    "change.furigana",
+                )?,
+                honseki: honseki
+                    .as_ref()
+                    .map(|h| at(Honseki::parse(&h.domicile, &h.head_name), "change.honseki"))
+                    .transpose()?,
+                foreign: foreign
+                    .as_ref()
+                    .map(|x| x.parse("change.foreign"))
+                    .transpose()?,
             },
         })
     }
@@ -1383,6 +1429,9 @@ pub struct EntryView {
     pub seq: i64,
     /// 異動事由.
     pub reason: String,
+    /// 異動事由 as the standard classifies them (1.2.2): one, or for a 帰化・国籍取得・
+    /// 国籍喪失 the old record's 職権消除 and the new one's 職権記載.
+    pub standard_reasons: Vec<String>,
     pub effective_on: DateView,
     pub notified_on: DateView,
     pub recorded_at: DateTime<Utc>,
@@ -1403,6 +1452,11 @@ impl From<&LedgerEntry> for EntryView {
         EntryView {
             seq: e.seq,
             reason: e.reason().label().into(),
+            standard_reasons: e
+                .standard_reasons()
+                .into_iter()
+                .map(|r| r.label().to_string())
+                .collect(),
             effective_on: recorded_view(e.effective_on, &e.effective_text),
             notified_on: date_view(e.notified_on),
             recorded_at: e.recorded_at,

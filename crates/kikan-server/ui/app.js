@@ -263,13 +263,13 @@ function recordList(p) {
     ['氏名', [p.name.full, ...badges(p)]], ['振り仮名', p.furigana.full],
     ...(p.former_surname ? [['旧氏', `${p.former_surname.surname}${p.former_surname.furigana ? `(${p.former_surname.furigana})` : ''}`]] : []), ['生年月日', p.birth_date.shown],
     ['性別', p.sex], ['続柄', p.relationship], ['住所', p.address.line], ['状態', p.status.state + (p.status.removed_on ? ` ${p.status.removed_on.shown} ${p.status.reason || ''}` : '')],
-    ['住民となった年月日', p.became_resident_on.shown], ['住所を定めた年月日', p.address_since.shown],
+    [p.foreign ? '外国人住民となった年月日' : '住民となった年月日', p.became_resident_on.shown], ['住所を定めた年月日', p.address_since.shown],
     ['転入前住所', p.moved_in && p.moved_in.previous_address ? `${p.moved_in.previous_address.line}${p.moved_in.unnotified ? '（未届）' : ''}` : ''],
     ...(p.moved_in && p.moved_in.last_registered ? [['最終登録住所地', p.moved_in.last_registered.line]] : []),
     ...(p.status.moved_out ? [['転出予定', `${p.status.moved_out.planned_on.wareki} ${p.status.moved_out.planned_destination.line}`],
       ['転入通知', p.status.moved_out.notified_on ? `${p.status.moved_out.notified_on.wareki} 受理(転出年月日 ${p.status.moved_out.moved_on.wareki})` : '未着']] : []),
     ['前住所', p.previous_address_in_city ? p.previous_address_in_city.line : ''],
-    ['住民票コード', p.juminhyo_code || ''], ['本籍・筆頭者', p.honseki ? `${p.honseki} 筆頭者 ${p.honseki_head || ''}` : ''],
+    ['住民票コード', p.juminhyo_code || ''], ['本籍・筆頭者', p.honseki ? (p.honseki_head ? `${p.honseki} 筆頭者 ${p.honseki_head}` : p.honseki) : ''],
   ];
   if (p.foreign) rows.push(['国籍・地域', p.foreign.nationality], ['在留資格', `${p.foreign.status || ''} ${p.foreign.period || ''}`]);
   return h('dl', { class: 'record' }, rows.flatMap(([k, val]) => [h('dt', {}, k), h('dd', {}, val)]));
@@ -317,7 +317,8 @@ async function personScreen(main, id, q) {
           : h('p', {}, '世帯を表示できません'),
         h('h2', {}, '異動履歴'),
         h('ol', { class: 'timeline', 'aria-label': '異動履歴(新しい順)' }, entries.map((e) => h('li', {},
-          h('div', { class: 'when' }, `${e.effective_on.shown} ${e.reason}`, e.late ? h('span', { class: 'badge badge-late' }, '届出遅延') : null,
+          h('div', { class: 'when' }, `${e.effective_on.shown} ${e.reason}`,
+            (e.standard_reasons || []).length > 1 ? h('span', { class: 'muted' }, `(${e.standard_reasons.join('・')})`) : null, e.late ? h('span', { class: 'badge badge-late' }, '届出遅延') : null,
             e.basis !== '届出' ? h('span', { class: 'badge' }, e.basis) : null),
           h('div', { class: 'meta' }, `${e.basis === '届出' ? '届出日' : e.basis === '職権' ? '通知日' : '申出日'} ${e.notified_on.wareki}・処理 ${jst(e.recorded_at)}・${e.operator}`),
           // 異動の取消し (4.6): by 職権, as a new entry; refused when a later one changed the same records.
@@ -402,7 +403,7 @@ function personFields(i) {
       field('続柄', relationshipInput(`${p}.relationship`, `${d}.relationship`, i === 0 ? '世帯主' : '子'), { required: true, hint: '例: 妻、子、子の子、妻の父(4世代まで「の」でつなぐ)' }),
       field('個人番号', text(`${p}.individual_number`, `${d}.individual_number`, { inputmode: 'numeric', autocomplete: 'off' }), { hint: '12桁(任意)' })),
     h('div', { class: 'row' },
-      field('本籍', text(`${p}.domicile`, `${d}.honseki`, { size: 30 })),
+      field('本籍', honsekiInput(p, d), { hint: '候補から選べます。「なし」「不明」も可' }),
       field('筆頭者', text(`${p}.head_name`, `${d}.honseki.head_name`)),
       // 再転入者 (4.1.1.2): the 宛名番号 of their 除票, which the record takes up again;
       // the 除票's items can be taken into the form and corrected there.
@@ -410,7 +411,60 @@ function personFields(i) {
       h('div', { class: 'field' }, h('button', { class: 'button button-secondary button-small', type: 'button', onclick: (e) => takeFromRemoved(e.target.closest('fieldset'), p) }, '除票から取り込む'),
         h('span', { class: 'hint', 'aria-live': 'polite', dataset: { taken: p } })),
       // 1.1.7: back from abroad where they emigrated from, the 旧氏・通称 kept on the 除票 return.
-      checkbox(`${p}.keep_former_names`, '旧氏・通称を引き継ぐ(国外転出後、最初の国外からの転入)')));
+      checkbox(`${p}.keep_former_names`, '旧氏・通称を引き継ぐ(国外転出後、最初の国外からの転入)')),
+    // 外国人住民 (1.1.2): the 法第30条の45 items; 国籍・地域 makes the record a foreign one.
+    h('fieldset', { class: 'subgroup' }, h('legend', {}, '外国人住民の事項(外国人住民のみ)'),
+      h('div', { class: 'row' },
+        field('国籍・地域', text(`${p}.nationality`, `${d}.foreign.nationality`)),
+        field('30条45規定区分', select(`${p}.category`, FOREIGN_CATEGORIES, `${d}.foreign.category`)),
+        field('在留資格', text(`${p}.status`, `${d}.foreign.status`), { hint: '中長期在留者のみ' }),
+        field('在留期間', text(`${p}.period`, `${d}.foreign.period`), { hint: '例: 3年' }),
+        field('在留期間の満了日', text(`${p}.expires_on`, `${d}.foreign.expires_on`), { hint: '西暦・和暦どちらでも' }),
+        field('在留カード等番号', text(`${p}.card_number`, `${d}.foreign.card_number`, { autocomplete: 'off' }), { hint: '英字2・数字8・英字2' }))));
+}
+
+// The person items every form of a new person sends: the name, birth, 本籍 of a Japanese
+// resident or the 30条の45 items of a foreign one (g reads the block's fields).
+function personBody(g) {
+  const person = {
+    name: { family: g('family'), given: g('given') }, furigana: { family: g('kana_family'), given: g('kana_given') },
+    birth_date: g('birth_date'), sex: g('sex'), relationship: g('relationship'),
+    individual_number: opt(g('individual_number')),
+  };
+  if (g('domicile')) person.honseki = { domicile: g('domicile'), head_name: g('head_name') };
+  if (g('nationality')) {
+    person.foreign = { nationality: g('nationality'), category: g('category'), status: opt(g('status')), period: opt(g('period')),
+      expires_on: opt(g('expires_on')), card_number: opt(g('card_number')) };
+  }
+  return person;
+}
+
+// 本籍入力補助 (4.0.6): the 本籍 field proposes the 現住所 and 転入前住所 entered, the 本籍 of
+// the household's members (data-household on the form) and of the other persons entered,
+// and なし・不明 (1.1.12). A member's 本籍 chosen brings its 筆頭者 when that is empty.
+function honsekiInput(p, d) {
+  const listId = nextId('honseki');
+  const input = text(`${p}.domicile`, `${d}.honseki`, { size: 30, list: listId, autocomplete: 'off' });
+  const list = h('datalist', { id: listId });
+  (document.body || document.documentElement).append(list);
+  const heads = new Map();
+  input.addEventListener('focus', () => {
+    const form = input.form;
+    if (!form) return;
+    heads.clear();
+    const add = (val, head) => { if (val && !heads.has(val)) heads.set(val, head || ''); };
+    const addr = (prefix) => { if (v(form, `${prefix}place`)) add(v(form, `${prefix}place`) + v(form, `${prefix}banchi`)); };
+    addr('to_'); addr('from_');
+    for (const m of JSON.parse(form.dataset.household || '[]')) add(m.honseki, m.head);
+    for (const el of $$('input[name$=".domicile"]', form)) if (el !== input) add(el.value, v(form, el.name.replace(/domicile$/, 'head_name')));
+    add('なし'); add('不明');
+    list.replaceChildren(...[...heads.keys()].map((x) => h('option', { value: x })));
+  });
+  input.addEventListener('change', () => {
+    const head = input.form && input.form.elements[`${p}.head_name`];
+    if (head && !head.value && heads.get(input.value)) head.value = heads.get(input.value);
+  });
+  return input;
 }
 
 // 再転入者 (4.1.1.2): the 除票's items as they were at the 転出, into the form.
@@ -484,15 +538,10 @@ async function moveInScreen(main) {
     const persons = $$('[data-person]', form).map((fs) => {
       const i = fs.dataset.person;
       const g = (k) => v(form, `persons[${i}].${k}`);
-      const person = {
-        name: { family: g('family'), given: g('given') }, furigana: { family: g('kana_family'), given: g('kana_given') },
-        birth_date: g('birth_date'), sex: g('sex'), relationship: g('relationship'),
-        individual_number: opt(g('individual_number')),
+      return Object.assign(personBody(g), {
         returning_person_id: g('returning_person_id') ? Number(g('returning_person_id')) : undefined,
         keep_former_names: !!(form.elements[`persons[${i}].keep_former_names`] || {}).checked,
-      };
-      if (g('domicile')) person.honseki = { domicile: g('domicile'), head_name: g('head_name') };
-      return person;
+      });
     });
     submitDraft(form, {
       effective_on: v(form, 'effective_on'), notified_on: v(form, 'notified_on'), notifier: notifier(form), basis: v(form, 'basis'),
@@ -541,7 +590,9 @@ const HOUSEHOLD_CHANGES = [
   ['ex_officio_removal', '職権消除'], ['correction', '修正(職権修正・軽微な修正・誤記修正)'], ['residence_status_change', '在留資格等の変更(法第30条の50)'],
   ['foreign_removal', '法第30条の50による消除'], ['alias_record', '通称の記載'], ['alias_deletion', '通称の削除'],
   ['former_surname_record', '旧氏の記載'], ['former_surname_change', '旧氏の変更'], ['former_surname_deletion', '旧氏の削除'],
+  ['nationality_change', '帰化・国籍取得・国籍喪失'],
 ];
+const FOREIGN_CATEGORIES = ['中長期在留者', '特別永住者', '一時庇護許可者', '仮滞在許可者', '出生による経過滞在者', '国籍喪失による経過滞在者'];
 // 修正 (4.2.3): every item the record keeps, as 職権修正, 軽微な修正 (氏名・住所 only) or 誤記修正.
 const CORRECTABLE = [['address', '住所(方書・郵便番号を含む。世帯全員)'], ['name', '氏名'], ['furigana', '振り仮名'], ['birth_date', '生年月日'], ['sex', '性別'],
   ['relationship', '続柄'], ['previous_address', '転入前住所'], ['became_resident_on', '住民となった年月日'], ['address_since', '住所を定めた年月日'],
@@ -564,7 +615,10 @@ async function householdChangeScreen(main, q) {
       return relationshipInput(`rel-${m.id}`, `change.relationships[${i}].relationship`, m.relationship, { 'aria-label': `${m.name.full}の続柄(異動後)` });
     })())));
   const specific = h('div', {});
-  const form = h('form', { novalidate: true },
+  // 本籍入力補助 (4.0.6): the 現住所 and the members' 本籍 for the 出生 form.
+  const candidates = [{ honseki: `${hh.address.place}${hh.address.banchi || ''}` },
+    ...hh.members.filter((m) => m.honseki).map((m) => ({ honseki: m.honseki, head: m.honseki_head }))];
+  const form = h('form', { novalidate: true, dataset: { household: JSON.stringify(candidates) } },
     h('p', {}, `世帯: ${hh.address.line}(世帯番号 ${hh.id})`),
     hh.head_id == null ? banner('warning', '世帯主がいません', ' 世帯主変更で新しい世帯主を定めてください。') : null,
     field('異動の種類', type, { required: true }),
@@ -594,7 +648,7 @@ async function householdChangeScreen(main, q) {
         if (i === 'address' || i === 'previous_address') show(values, addressFields('修正後の住所', 'corr_', 'change.correction.new'));
         else if (i === 'residence') {
           show(values, h('div', { class: 'row' },
-            field('30条45規定区分', select('res_category', ['中長期在留者', '特別永住者', '一時庇護許可者', '仮滞在許可者', '出生による経過滞在者', '国籍喪失による経過滞在者'], 'change.correction.new.category'), { required: true }),
+            field('30条45規定区分', select('res_category', FOREIGN_CATEGORIES, 'change.correction.new.category'), { required: true }),
             field('在留資格', text('res_status', 'change.correction.new.status')), field('在留期間', text('res_period', 'change.correction.new.period'), { hint: '例: 3年' }),
             field('満了日', text('res_expires_on', 'change.correction.new.expires_on')), field('在留カード等番号', text('res_card_number', 'change.correction.new.card_number'))));
         } else {
@@ -620,6 +674,28 @@ async function householdChangeScreen(main, q) {
         field('旧氏', text('surname', 'change.surname'), { required: true, hint: '請求日は届出日欄に入力' }),
         field('旧氏の振り仮名', text('surname_kana', 'change.furigana'))));
     }
+    // 帰化・国籍取得・国籍喪失 (4.5.3–4.5.5): the same person, a new kind of record.
+    if (t === 'nationality_change') {
+      const kind = select('nat_kind', ['帰化', '国籍取得', '国籍喪失'], 'change.kind');
+      const more = h('div', {});
+      const drawMore = () => show(more, kind.value === '国籍喪失'
+        ? h('div', { class: 'row' },
+          field('国籍・地域', text('nat_nationality', 'change.foreign.nationality'), { required: true }),
+          field('30条45規定区分', select('nat_category', FOREIGN_CATEGORIES, 'change.foreign.category'), { required: true }),
+          field('在留資格', text('nat_status', 'change.foreign.status')), field('在留期間', text('nat_period', 'change.foreign.period'), { hint: '例: 3年' }),
+          field('満了日', text('nat_expires_on', 'change.foreign.expires_on')), field('在留カード等番号', text('nat_card_number', 'change.foreign.card_number')))
+        : h('div', { class: 'row' },
+          field('本籍', text('nat_domicile', 'change.honseki.domicile'), { required: true }),
+          field('筆頭者', text('nat_head', 'change.honseki.head_name'), { required: true })));
+      kind.addEventListener('change', drawMore);
+      kind.value = q.get('kind') || '帰化';
+      drawMore();
+      parts.push(h('p', { class: 'hint' }, '宛名番号・住所・生年月日・性別・続柄・住所を定めた年月日・住民票コード・個人番号・転入前住所は引き継ぎます。異動日は帰化・国籍取得・国籍喪失の日、届出日は戸籍の届出・通知の日です。'),
+        h('div', { class: 'row' }, field('種類', kind, { required: true }),
+          field('異動後の氏名(氏)', text('nat_family', 'change.name'), { required: true }), field('異動後の氏名(名)', text('nat_given', 'change.name.given')),
+          field('振り仮名(氏)', text('nat_kana_family', 'change.furigana'), { required: true }), field('振り仮名(名)', text('nat_kana_given', 'change.furigana.given'))),
+        more);
+    }
     if (t === 'alias_record') {
       parts.push(h('div', { class: 'row' },
         field('通称(氏)', text('alias_family', 'change.alias'), { required: true }), field('通称(名)', text('alias_given', 'change.alias.given')),
@@ -644,9 +720,8 @@ async function householdChangeScreen(main, q) {
     else if (t === 'household_split') change = { type: t, person_ids: targets, relationships: rel(targets) };
     else if (t === 'head_change') change = { type: t, household_id: hh.id, relationships: rel(hh.members.map((m) => m.id)) };
     else if (t === 'birth') {
-      const g = (k) => v(form, `persons[0].${k}`);
-      change = { type: t, household_id: hh.id, person: { name: { family: g('family'), given: g('given') }, furigana: { family: g('kana_family'), given: g('kana_given') },
-        birth_date: g('birth_date'), sex: g('sex'), relationship: g('relationship'), individual_number: opt(g('individual_number')) } };
+      // 出生: the 本籍 (or a foreign child's 30条の45 items) goes with the rest.
+      change = { type: t, household_id: hh.id, person: personBody((k) => v(form, `persons[0].${k}`)) };
     } else if (t === 'household_merge') change = { type: t, absorbed_household_id: hh.id, into_household_id: Number(v(form, 'into_household_id')), relationships: rel(hh.members.map((m) => m.id)) };
     else if (t === 'composition_change') change = { type: t, person_ids: targets, into_household_id: Number(v(form, 'into_household_id')), relationships: rel(targets) };
     else if (t === 'correction') {
@@ -670,7 +745,15 @@ async function householdChangeScreen(main, q) {
     else if (t === 'former_surname_record' || t === 'former_surname_change') {
       change = { type: t, person_id: targets[0], surname: v(form, 'surname'), furigana: opt(v(form, 'surname_kana')) };
     } else if (t === 'former_surname_deletion') change = { type: t, person_id: targets[0] };
-    else change = { type: t, person_id: targets[0], succession };
+    else if (t === 'nationality_change') {
+      const kind = v(form, 'nat_kind');
+      change = { type: t, person_id: targets[0], kind, name: { family: v(form, 'nat_family'), given: v(form, 'nat_given') },
+        furigana: { family: v(form, 'nat_kana_family'), given: v(form, 'nat_kana_given') } };
+      if (kind === '国籍喪失') {
+        change.foreign = { nationality: v(form, 'nat_nationality'), category: v(form, 'nat_category'), status: opt(v(form, 'nat_status')),
+          period: opt(v(form, 'nat_period')), expires_on: opt(v(form, 'nat_expires_on')), card_number: opt(v(form, 'nat_card_number')) };
+      } else change.honseki = { domicile: v(form, 'nat_domicile'), head_name: v(form, 'nat_head') };
+    } else change = { type: t, person_id: targets[0], succession };
     if (change.person_id === undefined && 'person_id' in change) {
       // Nobody chosen: say so at the member list, like any other error.
       return showError(form, { status: 422, data: { code: 'E-IDO-043', message: '対象者が指定されていません', field: 'change.person_ids' } });
@@ -683,7 +766,7 @@ async function householdChangeScreen(main, q) {
 }
 
 // ---------- 審査 ----------
-const KINDS = { move_in: '転入', foreign_removal: '法第30条の50による消除', residence_status_change: '在留資格等の変更', alias_record: '通称の記載', alias_deletion: '通称の削除', former_surname_record: '旧氏の記載', former_surname_change: '旧氏の変更', former_surname_deletion: '旧氏の削除', relocation: '転居', move_out: '転出', move_out_confirmed: '転出確定', household_split: '世帯分離', household_merge: '世帯合併', head_change: '世帯主変更', composition_change: '世帯構成変更', birth: '出生', death: '死亡', ex_officio_removal: '職権消除', correction: '職権修正' };
+const KINDS = { move_in: '転入', foreign_removal: '法第30条の50による消除', residence_status_change: '在留資格等の変更', alias_record: '通称の記載', alias_deletion: '通称の削除', former_surname_record: '旧氏の記載', former_surname_change: '旧氏の変更', former_surname_deletion: '旧氏の削除', nationality_change: '帰化・国籍取得・国籍喪失', relocation: '転居', move_out: '転出', move_out_confirmed: '転出確定', household_split: '世帯分離', household_merge: '世帯合併', head_change: '世帯主変更', composition_change: '世帯構成変更', birth: '出生', death: '死亡', ex_officio_removal: '職権消除', correction: '職権修正' };
 
 function draftSummary(d) {
   const c = d.request.change || {};

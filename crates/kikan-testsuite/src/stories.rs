@@ -3734,3 +3734,219 @@ pub async fn partial_cancellations(s: TestStore) {
     assert_eq!((h.head, h.members.clone()), (Some(hid), vec![hid, wid]));
     ok(check(&*c.store, c.tenant).await);
 }
+
+/// 帰化, 国籍取得 and 国籍喪失 (4.5.3–4.5.5): the same person's record changes kind and
+/// keeps the carried items; what it cannot carry is refused with nothing written; the
+/// entry is classified as the standard's 職権消除 and 職権記載 (1.2.2); a cancellation
+/// brings the old record back; replay agrees.
+pub async fn nationality_changes(s: TestStore) {
+    use kikan_app::cancel::cancellation;
+    use kikan_domain::{NationalityChangeKind as K, StandardReason};
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let a = foreigner(
+        "NGUYEN VAN AN",
+        "グエン　ヴァン　アン",
+        "1995-05-05",
+        "男",
+        "世帯主",
+        "永住者",
+    );
+    let b = foreigner(
+        "TRAN THI BINH",
+        "チャン　ティ　ビン",
+        "1997-07-07",
+        "女",
+        "妻",
+        "永住者",
+    );
+    let (aid, bid) = (a.id, b.id);
+    let hid = new_household_id();
+    ok(c.record(
+        Change::MoveIn {
+            kind: MoveInKind::FromAbroad,
+            household: MoveInHousehold::New { id: hid },
+            persons: vec![a, b],
+            address: home(),
+            previous_address: None,
+            unnotified: false,
+            last_registered: None,
+        },
+        "2026-04-01",
+        "2026-04-03",
+    )
+    .await);
+    ok(c.record(
+        Change::AliasRecord {
+            person: aid,
+            alias: ok(PersonName::parse("中村", "安")),
+            furigana: None,
+        },
+        "2026-04-10",
+        "2026-04-10",
+    )
+    .await);
+    let before = c.person(aid).await;
+    let honseki = || {
+        Some(ok(Honseki::parse(
+            "神奈川県横浜市中区本町一丁目1番地",
+            "中村　安",
+        )))
+    };
+    let naturalise =
+        |kind: K, person: PersonId, honseki: Option<Honseki>| Change::NationalityChange {
+            person,
+            kind,
+            name: ok(PersonName::parse("中村", "安")),
+            furigana: ok(Furigana::parse("ナカムラ", "ヤスシ")),
+            honseki,
+            foreign: None,
+        };
+    let with_foreign = |mut c: Change, f: Option<ForeignDetails>| {
+        if let Change::NationalityChange { foreign, .. } = &mut c {
+            *foreign = f;
+        }
+        c
+    };
+    // 帰化: the same 宛名番号 and household, the carried items, a Japanese record.
+    let r = ok(c
+        .record(
+            naturalise(K::Naturalisation, aid, honseki()),
+            "2026-06-01",
+            "2026-06-05",
+        )
+        .await);
+    assert_eq!(
+        r.entry.standard_reasons(),
+        vec![
+            StandardReason::RemovalNaturalisation,
+            StandardReason::RecordNaturalisation
+        ]
+    );
+    assert_eq!(r.entry.reason(), ChangeReason::Naturalisation);
+    let after = c.person(aid).await;
+    assert!(after.foreign.is_none());
+    assert_eq!(after.honseki, honseki());
+    assert_eq!(after.name.full(), "中村　安");
+    for (what, same) in [
+        ("住所", after.address == before.address),
+        ("生年月日", after.birth_date == before.birth_date),
+        ("性別", after.sex == before.sex),
+        ("続柄", after.relationship == before.relationship),
+        ("世帯", after.household_id == before.household_id),
+        // 外国人住民となった年月日 carried as the 住民となった年月日.
+        (
+            "住民となった年月日",
+            after.became_resident_on == d("2026-04-01"),
+        ),
+        (
+            "住所を定めた年月日",
+            after.address_since == before.address_since,
+        ),
+        ("住民票コード", after.juminhyo_code == before.juminhyo_code),
+        (
+            "個人番号",
+            after.individual_number == before.individual_number,
+        ),
+        ("転入前住所", after.moved_in == before.moved_in),
+    ] {
+        assert!(same, "{what} not carried");
+    }
+    assert!(matches!(after.status, PersonStatus::Active));
+    // The 外国人住民票 as it stood the day before is still there, as of that day.
+    let then = ok(c.store.person_as_of(c.tenant, aid, d("2026-05-31")).await);
+    assert!(then.is_some_and(|p| p.foreign.is_some_and(|f| f.alias.is_some())));
+    // Refused, nothing written: 帰化 of a Japanese resident; without 本籍; with 30条の45
+    // items on the Japanese record; 国籍喪失 of a foreign resident.
+    let v = c.person(bid).await.version;
+    for (change, expected) in [
+        (naturalise(K::Naturalisation, aid, honseki()), "E-IDO-064"),
+        (naturalise(K::Acquisition, bid, None), "E-INPUT-001"),
+        (
+            with_foreign(
+                naturalise(K::Acquisition, bid, honseki()),
+                c.person(bid).await.foreign,
+            ),
+            "E-IDO-065",
+        ),
+        (
+            with_foreign(naturalise(K::Loss, bid, None), c.person(bid).await.foreign),
+            "E-IDO-064",
+        ),
+    ] {
+        let r = c.record(change, "2026-06-10", "2026-06-10").await;
+        assert_eq!(code(&r), expected);
+    }
+    assert_eq!(c.person(bid).await.version, v);
+    // 国籍取得 of the wife, then its cancellation: her 外国人住民票 again.
+    let got = ok(c
+        .record(
+            naturalise(K::Acquisition, bid, honseki()),
+            "2026-06-10",
+            "2026-06-12",
+        )
+        .await);
+    assert!(c.person(bid).await.foreign.is_none());
+    let undo = ok(cancellation(&*c.store, c.tenant, got.entry.seq).await);
+    ok(c.record(undo, "2026-06-13", "2026-06-13").await);
+    let bp = c.person(bid).await;
+    assert!(bp.foreign.is_some() && bp.honseki.is_none());
+    // 国籍喪失 of a Japanese resident with a 旧氏: a foreign record whose 外国人住民となった
+    // 年月日 is the later of the loss and the 住民となった年月日; no 本籍, no 旧氏.
+    let fam = move_in_family(&c).await;
+    ok(c.record(
+        Change::FormerSurnameRecord {
+            person: fam.wife,
+            surname: ok(PersonName::parse("佐藤", "")),
+            furigana: None,
+        },
+        "2026-05-01",
+        "2026-05-01",
+    )
+    .await);
+    let wife = c.person(fam.wife).await;
+    let lost_foreign = Some(ForeignDetails {
+        nationality: "アメリカ合衆国".into(),
+        category: ForeignCategory::TransitionalLossOfNationality,
+        status: None,
+        period: None,
+        expires_on: None,
+        card_number: None,
+        alias: None,
+        past_aliases: vec![],
+    });
+    let lose =
+        |honseki: Option<Honseki>, foreign: Option<ForeignDetails>| Change::NationalityChange {
+            person: fam.wife,
+            kind: K::Loss,
+            name: ok(PersonName::parse("TAKAHASHI HANAKO", "")),
+            furigana: ok(Furigana::parse("タカハシ　ハナコ", "")),
+            honseki,
+            foreign,
+        };
+    for (change, expected) in [
+        (lose(None, None), "E-INPUT-001"),
+        (lose(honseki(), lost_foreign.clone()), "E-IDO-033"),
+    ] {
+        let r = c.record(change, "2026-07-01", "2026-07-03").await;
+        assert_eq!(code(&r), expected);
+    }
+    assert_eq!(c.person(fam.wife).await.version, wife.version);
+    let r = ok(c
+        .record(lose(None, lost_foreign.clone()), "2026-07-01", "2026-07-03")
+        .await);
+    assert_eq!(
+        r.entry.standard_reasons(),
+        vec![
+            StandardReason::RemovalNationalityLoss,
+            StandardReason::RecordNationalityLoss
+        ]
+    );
+    let lost = c.person(fam.wife).await;
+    assert_eq!(lost.foreign, lost_foreign);
+    assert!(lost.honseki.is_none() && lost.former_surname.is_none());
+    assert_eq!(lost.became_resident_on, d("2026-07-01"));
+    assert_eq!(lost.juminhyo_code, wife.juminhyo_code);
+    assert_eq!(lost.household_id, fam.household);
+    assert!(c.household(fam.household).await.members.contains(&fam.wife));
+    ok(check(&*c.store, c.tenant).await);
+}

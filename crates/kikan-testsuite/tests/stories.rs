@@ -69,4 +69,5 @@ stories!(
     cancellations,
     former_surnames,
     unnotified_move_ins,
+    nationality_changes,
 );
