@@ -557,6 +557,62 @@ try {
   assert.match(await examiner.locator('.timeline').textContent(), /帰化.*職権消除（帰化等）・職権記載（帰化等）[\s\S]*国外からの転入/);
   log('帰化 keeps the person: the same record (宛名番号, history) is now Japanese, with its 本籍');
 
+  // メモ (1.1.15): written on the record with its author and time, edited (the history
+  // keeps both), then deleted; never on a certificate (tests/memos.rs prints one).
+  await lab(examiner, '新しいメモ').fill('郵送希望の申出あり');
+  await examiner.getByRole('button', { name: 'メモを追加' }).click();
+  await examiner.getByText('メモを追加しました').waitFor();
+  await examiner.locator('.memo-text', { hasText: '郵送希望の申出あり' }).waitFor();
+  assert.match(await examiner.locator('.memo .meta').first().textContent(), /shinsa・令和\d+年/);
+  const memoEdit = examiner.locator('form.memo-edit').first();
+  await memoEdit.locator('textarea').fill('郵送希望の申出あり(9月再確認)');
+  await memoEdit.getByRole('button', { name: '修正' }).click();
+  await examiner.getByText('メモを修正しました').waitFor();
+  await examiner.getByText('履歴(2件)').click();
+  assert.match(await examiner.locator('.memo details').textContent(), /郵送希望の申出あり・shinsa[\s\S]*9月再確認/);
+  await shot(examiner, 'memo');
+  await examiner.locator('form.memo-edit').first().getByRole('button', { name: '削除' }).click();
+  await examiner.getByText('メモを削除しました').waitFor();
+  await examiner.getByText('メモはありません。').waitFor();
+  log('メモ: written with author and time (和暦), edited with its history kept, deleted');
+
+  // キーボードのみの画面操作 (2.3.2, j400): a whole 転入 without the mouse, from the menu
+  // to the committed change: Tab to each field by its label, type, Space on the box,
+  // Enter on the links and buttons.
+  await examiner.goto(`${base}/ui/#/search`);
+  await examiner.getByRole('heading', { name: '住民検索' }).waitFor();
+  const tabTo = async (label) => {
+    for (let i = 0; i < 300; i++) {
+      await examiner.keyboard.press('Tab');
+      const name = await examiner.evaluate(() => {
+        const el = document.activeElement;
+        const l = el && el.labels && el.labels[0];
+        return ((l ? l.textContent : el && el.textContent) || '').replace('※必須', '').trim();
+      });
+      if (name === label) return;
+    }
+    throw new Error(`keyboard: ${label} was never reached by Tab`);
+  };
+  await tabTo('転入の受付');
+  await examiner.keyboard.press('Enter');
+  await examiner.getByRole('heading', { name: '転入の受付' }).waitFor();
+  await tabTo('異動日');
+  await examiner.keyboard.type(today);
+  for (const [label, value] of [['都道府県・市区町村・町字', '神奈川県みほん市中央三丁目'], ['番地', '9番10号'],
+    ['都道府県・市区町村・町字', '東京都港区芝公園四丁目'], ['氏', '鍵盤'], ['名', '太郎'], ['氏(振り仮名)', 'ケンバン'],
+    ['名(振り仮名)', 'タロウ'], ['生年月日', '平成2年2月2日']]) {
+    await tabTo(label);
+    await examiner.keyboard.type(value);
+  }
+  await tabTo('審査を経ずにこのまま確定する(審査担当のみ)');
+  await examiner.keyboard.press('Space');
+  await tabTo('登録');
+  await examiner.keyboard.press('Enter');
+  await examiner.getByText('異動を確定しました').waitFor();
+  await examiner.goto(`${base}/ui/#/search?kana=${encodeURIComponent('ケンバン')}`);
+  await examiner.getByRole('link', { name: '鍵盤　太郎' }).waitFor();
+  log('キーボードのみ: a 転入 entered and committed with Tab, typing, Space and Enter alone');
+
   // 日次処理 (9.1): 審査 runs the daily work now; the run is listed with its outcome. The
   // 転入通知未着者一覧 (4.1.3.1.4) opens from the menu.
   await examiner.goto(`${base}/ui/#/daily`);

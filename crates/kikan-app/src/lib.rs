@@ -20,6 +20,7 @@ pub mod drafts;
 pub mod extract;
 pub mod ids;
 pub mod letters;
+pub mod memos;
 pub mod protect;
 pub mod record;
 pub mod relationships;

@@ -172,6 +172,14 @@ pub enum DomainError {
     },
     #[error("日本人住民の記録に国籍・在留資格等の外国人住民の事項は記載できません")]
     ForeignItemsOnJapanese,
+    #[error("メモが入力されていません")]
+    MemoEmpty,
+    #[error("メモは{max}文字以内で入力してください")]
+    MemoTooLong { max: usize },
+    #[error("メモ(番号{id})は見つからないか、削除されています")]
+    MemoNotFound { id: i64 },
+    #[error("メモ(番号{id})は{by}さんが先に修正しました。最新の内容を確認してから修正してください")]
+    MemoStale { id: i64, by: String },
     #[error("本籍が「{word}」のときは筆頭者を記載できません(入力された筆頭者: {head})")]
     HonsekiWordWithHead { word: String, head: String },
     #[error("転居先が現住所と同じです(同じ番地の別の建物・部屋へは方書を変えて入力してください)")]
@@ -290,6 +298,10 @@ impl DomainError {
             NationalityChangeNotApplicable { .. } => "E-IDO-064",
             ForeignItemsOnJapanese => "E-IDO-065",
             HonsekiWordWithHead { .. } => "E-IDO-066",
+            MemoEmpty => "E-MEMO-001",
+            MemoTooLong { .. } => "E-MEMO-002",
+            MemoNotFound { .. } => "E-MEMO-003",
+            MemoStale { .. } => "E-MEMO-004",
             AlreadyResident { .. } => "E-IDO-053",
             PreviousAddressRequired => "E-IDO-042",
             NoPersons => "E-IDO-043",

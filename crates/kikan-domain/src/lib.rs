@@ -12,6 +12,7 @@ pub mod holidays;
 pub mod ledger;
 pub mod letters;
 pub mod lists;
+pub mod memo;
 pub mod names;
 pub mod person;
 pub mod registry;

@@ -65,10 +65,10 @@ impl ApiError {
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         let status = match e {
-            DomainError::PersonNotFound(_) | DomainError::HouseholdNotFound(_) => {
-                StatusCode::NOT_FOUND
-            }
-            DomainError::Conflict { .. } => StatusCode::CONFLICT,
+            DomainError::PersonNotFound(_)
+            | DomainError::HouseholdNotFound(_)
+            | DomainError::MemoNotFound { .. } => StatusCode::NOT_FOUND,
+            DomainError::Conflict { .. } | DomainError::MemoStale { .. } => StatusCode::CONFLICT,
             // 抑止: the record is held for this processing until released.
             DomainError::Suppressed { .. }
             | DomainError::Locked { .. }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod jobs;
 pub mod letters;
 pub mod listen;
+pub mod memos;
 pub mod metrics;
 pub mod oidc;
 pub mod places;
@@ -102,6 +103,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         suppress::add, suppress::list, suppress::release_temporarily, suppress::release,
         suppress::take_locks, suppress::give_back_locks, suppress::list_locks, suppress::force_release,
         places::put_place, places::places, places::put_terminal, places::terminals,
+        memos::list, memos::write, memos::revise,
         jobs::runs, jobs::run_now, jobs::awaiting_notice,
         letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, routes::relationships,
         certificates::preview, certificates::issue, certificates::reprint, certificates::register,
@@ -239,6 +241,9 @@ api! {
     post "/api/v1/tenants/{tenant}/drafts/{id}/reject" => drafts::reject, Policy::Needs(Permission::CommitChange);
     get "/api/v1/tenants/{tenant}/persons/{id}" => routes::get_person, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/persons/{id}/history" => routes::person_history, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/persons/{id}/memos" => memos::list, Policy::Needs(Permission::ReadResidents);
+    post "/api/v1/tenants/{tenant}/persons/{id}/memos" => memos::write, Policy::Needs(Permission::DraftChange);
+    post "/api/v1/tenants/{tenant}/persons/{id}/memos/{memo_id}" => memos::revise, Policy::Needs(Permission::DraftChange);
     get "/api/v1/tenants/{tenant}/households/{id}" => routes::get_household, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/households/{id}/history" => routes::household_history, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/search" => routes::search, Policy::Needs(Permission::ReadResidents);

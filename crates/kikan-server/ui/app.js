@@ -78,7 +78,8 @@ const v = (form, name) => {
   return el ? String(el.value || '').trim() : '';
 };
 // A time as the counter reads it: Japan Standard Time, whatever the PC's zone.
-const jst = (t) => new Date(t).toLocaleString('ja-JP', { timeZone: 'Asia/Tokyo' });
+// Times on screens in 和暦 (2.3): 令和8年12月2日 11:34:02, in Japan's time.
+const jst = (t) => new Date(t).toLocaleString('ja-JP-u-ca-japanese', { timeZone: 'Asia/Tokyo', era: 'long', year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const opt = (s) => (s === '' ? undefined : s);
 
 // ---------- the API ----------
@@ -281,7 +282,7 @@ async function personScreen(main, id, q) {
   const res = await api('GET', `/persons/${id}${suffix}`);
   if (!res.ok) { show(main, h('h1', {}, '住民票'), banner('error', res.data ? res.data.message : '表示できません')); return; }
   const p = res.data;
-  const [hh, hist] = await Promise.all([api('GET', `/households/${p.household_id}${suffix}`), api('GET', `/persons/${id}/history`)]);
+  const [hh, hist, memos] = await Promise.all([api('GET', `/households/${p.household_id}${suffix}`), api('GET', `/persons/${id}/history`), api('GET', `/persons/${id}/memos`)]);
   const asOfForm = h('form', { class: 'row', novalidate: true },
     field('基準日(この日現在の内容を表示)', text('as_of', 'as_of', { value: asOf }), { hint: '和暦・西暦どちらでも。空欄で現在' }),
     h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '表示')));
@@ -305,7 +306,8 @@ async function personScreen(main, id, q) {
           can('issue_certificate') ? h('a', { class: 'button button-primary', href: `#/certificate?household=${p.household_id}&person=${p.id}` }, '証明書を交付') : null,
           can('draft_change') && p.register === 'A' ? h('a', { class: 'button button-secondary', href: `#/change/relocation?household=${p.household_id}` }, '転居を受付') : null,
           can('manage_suppression') ? h('a', { class: 'button button-secondary', href: `#/suppress?person=${p.id}` }, '抑止を設定') : null,
-          can('draft_change') && p.register === 'A' ? h('a', { class: 'button button-secondary', href: `#/change/household?household=${p.household_id}` }, 'その他の異動を受付') : null)),
+          can('draft_change') && p.register === 'A' ? h('a', { class: 'button button-secondary', href: `#/change/household?household=${p.household_id}` }, 'その他の異動を受付') : null),
+        memoSection(main, id, q, memos.ok ? memos.data : [])),
       h('section', { 'aria-labelledby': 'hh-h' }, h('h2', { id: 'hh-h' }, '世帯'),
         hh.ok ? [h('p', {}, `住所: ${hh.data.address.line}`),
           hh.data.head_id == null && !hh.data.dissolved_on ? banner('warning', '世帯主がいません', ' この世帯には世帯主がいません。世帯主変更を行うか、世帯主変更依頼通知書を送ってください。') : null,
@@ -337,6 +339,52 @@ async function personScreen(main, id, q) {
               await personScreen(main, id, q);
               main.prepend(banner('success', `台帳番号${e.seq}の${e.reason}を${p.name.full}さんについて取り消しました`));
             } }, 'この人のみ取消し') : null))))));
+}
+
+// メモ (1.1.15): staff notes on the person, with author and time; edits and deletions
+// keep the history. Never printed on a certificate.
+function memoSection(main, id, q, memos) {
+  const again = async (r, done) => {
+    if (!r.ok) { main.prepend(banner('error', r.data ? r.data.message : 'メモを保存できませんでした')); return; }
+    await personScreen(main, id, q);
+    main.prepend(banner('success', done));
+  };
+  const add = h('form', { novalidate: true },
+    field('新しいメモ', h('textarea', { name: 'memo', rows: 3, dataset: { field: 'text' } }), { hint: '証明書には印字されません' }),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary button-small', type: 'submit' }, 'メモを追加')));
+  add.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await api('POST', `/persons/${id}/memos`, { text: v(add, 'memo') });
+    if (!r.ok) return showError(add, r);
+    await again(r, 'メモを追加しました');
+  });
+  const live = memos.filter((m) => !m.deleted);
+  return h('section', { 'aria-labelledby': 'memo-h' }, h('h2', { id: 'memo-h' }, 'メモ'),
+    live.length === 0 ? h('p', { class: 'muted' }, 'メモはありません。') : null,
+    h('ul', { class: 'memos' }, live.map((m, i) => {
+      const edit = h('form', { novalidate: true, class: 'memo-edit' },
+        field(`メモ${i + 1}の修正`, h('textarea', { name: 'memo', rows: 2, dataset: { field: 'text' } }, m.current.text)),
+        h('div', { class: 'actions' },
+          h('button', { class: 'button button-secondary button-small', type: 'submit' }, '修正'),
+          h('button', { class: 'button button-danger button-small', type: 'button', onclick: async () => {
+            await again(await api('POST', `/persons/${id}/memos/${m.id}`, { revision: m.current.revision }), 'メモを削除しました');
+          } }, '削除')));
+      edit.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        const r = await api('POST', `/persons/${id}/memos/${m.id}`, { revision: m.current.revision, text: v(edit, 'memo') });
+        if (!r.ok) return showError(edit, r);
+        await again(r, 'メモを修正しました');
+      });
+      return h('li', { class: 'memo' },
+        h('p', { class: 'memo-text' }, m.current.text),
+        h('p', { class: 'meta' }, `${m.current.author}・${jst(m.current.at)}`),
+        m.history.length > 1 ? h('details', {}, h('summary', {}, `履歴(${m.history.length}件)`),
+          h('ol', {}, m.history.map((r) => h('li', {}, `${r.text == null ? '(削除)' : r.text}・${r.author}・${jst(r.at)}`)))) : null,
+        can('draft_change') ? edit : null);
+    })),
+    memos.some((m) => m.deleted) ? h('details', {}, h('summary', {}, '削除したメモ'),
+      h('ul', {}, memos.filter((m) => m.deleted).map((m) => h('li', {}, m.history.map((r) => `${r.text == null ? '(削除)' : r.text}・${r.author}・${jst(r.at)}`).join(' → '))))) : null,
+    can('draft_change') ? add : null);
 }
 
 // ---------- 異動: 受付 (draft) ----------

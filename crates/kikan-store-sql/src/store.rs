@@ -1389,6 +1389,39 @@ impl<E: Engine> Store for SqlStore<E> {
         rows.iter().map(|r| decode(r.text("data")?)).collect()
     }
 
+    async fn add_memo_revision(
+        &self,
+        tenant: LocalGovCode,
+        r: &kikan_domain::memo::MemoRevision,
+    ) -> Result<(), StoreError> {
+        let q = Q::new(
+            "INSERT INTO memos (tenant_id, memo_id, revision, person_id, data)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .arg(key(tenant))
+        .arg(r.memo_id)
+        .arg(i64::from(r.revision))
+        .arg(r.person.0)
+        .arg(json(r)?);
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn memo_revisions(
+        &self,
+        tenant: LocalGovCode,
+        person: PersonId,
+    ) -> Result<Vec<kikan_domain::memo::MemoRevision>, StoreError> {
+        let q = Q::new(
+            "SELECT data FROM memos WHERE tenant_id = $1 AND person_id = $2
+             ORDER BY memo_id, revision",
+        )
+        .arg(key(tenant))
+        .arg(person.0);
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
     async fn put_place(
         &self,
         tenant: LocalGovCode,

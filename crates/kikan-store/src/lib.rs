@@ -678,6 +678,21 @@ pub trait Store: Send + Sync + 'static {
         subjects: &[kikan_domain::suppress::Subject],
     ) -> Result<u64, StoreError>;
 
+    // ---- メモ (1.1.15) ----
+    /// Adds a revision of a memo; another with the same memo and revision (someone
+    /// else's edit first) is a conflict and nothing is written.
+    async fn add_memo_revision(
+        &self,
+        tenant: LocalGovCode,
+        r: &kikan_domain::memo::MemoRevision,
+    ) -> Result<(), StoreError>;
+    /// Every revision of the memos on a person, in memo and revision order.
+    async fn memo_revisions(
+        &self,
+        tenant: LocalGovCode,
+        person: PersonId,
+    ) -> Result<Vec<kikan_domain::memo::MemoRevision>, StoreError>;
+
     // ---- the issuance register (証明書交付簿) ----
 
     /// The records ledger entry `seq` wrote, each as it wrote it and as it was before

@@ -237,6 +237,25 @@ impl Caller {
         crate::pdf::squeezed(&crate::pdf::text(&body, name))
     }
 
+    /// A PDF made by a POST (a certificate issued), as its squeezed text; success and a
+    /// PDF body asserted.
+    pub async fn post_pdf_text(&self, path: &str, body: Value, name: &str) -> String {
+        let res = self
+            .request(reqwest::Method::POST, path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let status = res.status().as_u16();
+        let body = res.bytes().await.unwrap_or_default();
+        assert!(
+            body.starts_with(b"%PDF") && matches!(status, 200 | 201),
+            "{path}: {status} {}",
+            String::from_utf8_lossy(&body)
+        );
+        crate::pdf::squeezed(&crate::pdf::text(&body, name))
+    }
+
     pub async fn get(&self, path: &str) -> (u16, Value) {
         self.send(self.request(reqwest::Method::GET, path)).await
     }

@@ -1,0 +1,94 @@
+//! メモ (1.1.15, j150): staff notes on a person, written, edited and deleted as new
+//! revisions (the history), each with its author's user ID and time. Memos are not
+//! items of the record and no certificate reads them.
+
+use chrono::{DateTime, Utc};
+use kikan_domain::memo::{Memo, MemoRevision, fold, memo_text};
+use kikan_domain::{DomainError, LocalGovCode, PersonId};
+use kikan_store::{Store, StoreError};
+
+/// The memos on a person (deleted ones included, with their history). The person must
+/// be on the tenant's register (A or B).
+pub async fn memos_of(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    person: PersonId,
+) -> Result<Vec<Memo>, StoreError> {
+    known(store, tenant, person).await?;
+    Ok(fold(store.memo_revisions(tenant, person).await?))
+}
+
+/// Writes a new memo on a person.
+pub async fn write(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    person: PersonId,
+    text: &str,
+    author: &str,
+    at: DateTime<Utc>,
+) -> Result<MemoRevision, StoreError> {
+    let text = memo_text(text)?;
+    known(store, tenant, person).await?;
+    let r = MemoRevision {
+        memo_id: crate::ids::new_id(),
+        revision: 1,
+        person,
+        text: Some(text),
+        author: author.into(),
+        at,
+    };
+    store.add_memo_revision(tenant, &r).await?;
+    Ok(r)
+}
+
+/// Edits a memo (with `text`) or deletes it (without), after revision `seen`: refused
+/// when someone changed it since (E-MEMO-004) or it is gone (E-MEMO-003).
+#[allow(clippy::too_many_arguments)]
+pub async fn revise(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    person: PersonId,
+    memo_id: i64,
+    seen: u32,
+    text: Option<&str>,
+    author: &str,
+    at: DateTime<Utc>,
+) -> Result<MemoRevision, StoreError> {
+    let text = text.map(memo_text).transpose()?;
+    let memos = memos_of(store, tenant, person).await?;
+    let memo = memos
+        .iter()
+        .find(|m| m.id == memo_id)
+        .ok_or(DomainError::MemoNotFound { id: memo_id })?;
+    let r = MemoRevision {
+        memo_id,
+        revision: memo.next_revision(seen)?,
+        person,
+        text,
+        author: author.into(),
+        at,
+    };
+    // Two edits from the same revision: the second finds the row taken.
+    store
+        .add_memo_revision(tenant, &r)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict => StoreError::Domain(DomainError::MemoStale {
+                id: memo_id,
+                by: "他の職員".into(),
+            }),
+            other => other,
+        })?;
+    Ok(r)
+}
+
+async fn known(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    person: PersonId,
+) -> Result<(), StoreError> {
+    if store.persons(tenant, &[person]).await?.is_empty() {
+        return Err(DomainError::PersonNotFound(person.to_string()).into());
+    }
+    Ok(())
+}

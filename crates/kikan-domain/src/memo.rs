@@ -1,0 +1,159 @@
+//! メモ (1.1.15, j150): staff notes on a person, on any subject. Each is kept with who
+//! wrote it and when; an edit or a deletion is a new revision, so the history stays. A
+//! memo is never printed on a certificate: it is not an item of the 住民票 (certificates
+//! are drawn from the record, which does not hold it).
+
+use crate::DomainError;
+use crate::person::PersonId;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The longest memo, in characters.
+pub const MAX_MEMO_CHARS: usize = 2000;
+
+/// One revision of a memo: the first writes it, later ones edit it, and one with no text
+/// deletes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoRevision {
+    pub memo_id: i64,
+    /// 1 for the first; each edit or deletion adds one.
+    pub revision: u32,
+    pub person: PersonId,
+    /// The text; None once deleted.
+    pub text: Option<String>,
+    /// The staff member's user ID (login).
+    pub author: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A memo as it stands, with every revision (oldest first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Memo {
+    pub id: i64,
+    pub person: PersonId,
+    pub revisions: Vec<MemoRevision>,
+}
+
+impl Memo {
+    /// The latest revision.
+    pub fn current(&self) -> Option<&MemoRevision> {
+        self.revisions.last()
+    }
+    pub fn is_deleted(&self) -> bool {
+        self.current().is_none_or(|r| r.text.is_none())
+    }
+    /// The revision an edit or a deletion follows, when the memo can take one (it is
+    /// not deleted, and nobody else changed it since `seen`).
+    pub fn next_revision(&self, seen: u32) -> Result<u32, DomainError> {
+        let cur = self
+            .current()
+            .ok_or(DomainError::MemoNotFound { id: self.id })?;
+        if cur.text.is_none() {
+            return Err(DomainError::MemoNotFound { id: self.id });
+        }
+        if cur.revision != seen {
+            return Err(DomainError::MemoStale {
+                id: self.id,
+                by: cur.author.clone(),
+            });
+        }
+        Ok(seen + 1)
+    }
+}
+
+/// A memo's text as written: trimmed, not empty, not too long, no control characters
+/// other than line breaks and tabs.
+pub fn memo_text(s: &str) -> Result<String, DomainError> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(DomainError::MemoEmpty);
+    }
+    if t.chars().count() > MAX_MEMO_CHARS {
+        return Err(DomainError::MemoTooLong {
+            max: MAX_MEMO_CHARS,
+        });
+    }
+    if let Some(c) = t
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(DomainError::InvalidCharacter {
+            field: "メモ",
+            ch: format!("U+{:04X}", c as u32),
+        });
+    }
+    Ok(t.replace("\r\n", "\n"))
+}
+
+/// The memos among `revisions` (any order), each with its history, by id.
+pub fn fold(revisions: Vec<MemoRevision>) -> Vec<Memo> {
+    let mut by_id: std::collections::BTreeMap<i64, Memo> = Default::default();
+    for r in revisions {
+        by_id
+            .entry(r.memo_id)
+            .or_insert_with(|| Memo {
+                id: r.memo_id,
+                person: r.person,
+                revisions: vec![],
+            })
+            .revisions
+            .push(r);
+    }
+    let mut out: Vec<Memo> = by_id.into_values().collect();
+    for m in &mut out {
+        m.revisions.sort_by_key(|r| r.revision);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rev(memo_id: i64, revision: u32, text: Option<&str>, author: &str) -> MemoRevision {
+        MemoRevision {
+            memo_id,
+            revision,
+            person: PersonId(7),
+            text: text.map(str::to_string),
+            author: author.into(),
+            at: DateTime::<Utc>::default(),
+        }
+    }
+
+    #[test]
+    fn memos_keep_their_history_and_refuse_stale_edits() {
+        let memos = fold(vec![
+            rev(2, 1, Some("来庁予定"), "madoguchi"),
+            rev(1, 2, Some("郵送希望(訂正)"), "shinsa"),
+            rev(1, 1, Some("郵送希望"), "madoguchi"),
+            rev(2, 2, None, "shinsa"),
+        ]);
+        assert_eq!(memos.len(), 2);
+        assert_eq!(memos[0].revisions.len(), 2);
+        assert_eq!(
+            memos[0].current().and_then(|r| r.text.as_deref()),
+            Some("郵送希望(訂正)")
+        );
+        assert!(!memos[0].is_deleted() && memos[1].is_deleted());
+        assert_eq!(memos[0].next_revision(2), Ok(3));
+        assert_eq!(
+            memos[0].next_revision(1).map_err(|e| e.code()),
+            Err("E-MEMO-004")
+        );
+        assert_eq!(
+            memos[1].next_revision(2).map_err(|e| e.code()),
+            Err("E-MEMO-003")
+        );
+        assert_eq!(memo_text("  \n "), Err(DomainError::MemoEmpty));
+        assert_eq!(
+            memo_text(&"あ".repeat(MAX_MEMO_CHARS + 1)).map_err(|e| e.code()),
+            Err("E-MEMO-002")
+        );
+        assert_eq!(
+            memo_text("a\u{0}b").map_err(|e| e.code()),
+            Err("E-NAME-001")
+        );
+        assert_eq!(memo_text(" 一行目\r\n二行目 "), Ok("一行目\n二行目".into()));
+    }
+}
