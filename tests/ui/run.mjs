@@ -672,6 +672,34 @@ try {
   await newcomer.getByRole('button', { name: '変更' }).click();
   await newcomer.getByText('パスワードを変更しました。新しいパスワードでログインしてください。').waitFor();
   log('管理者 asks for a 窓口 account; 審査 approves it and alone sees its second factor; the newcomer signs in and changes the initial password');
+  // 法第7条の業務事項 (1.1.1, 7.2.2): 管理者 asks for 国保システム's token with its scope;
+  // 審査 approves it on アクセス承認 (the scope shown); the system sets a 国保 item of 中村 安
+  // and is refused the 選挙人名簿; the record shows the item.
+  const asked = await admin.evaluate(async (tenant) => {
+    const r = await fetch(`/api/v1/tenants/${tenant}/tokens`, { method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('kikan.csrf') },
+      body: JSON.stringify({ name: '国保システム', role: 'system', businesses: ['national_health_insurance'] }) });
+    return [r.status, await r.text()];
+  }, '149993');
+  assert.equal(asked[0], 201, asked[1]);
+  await examiner.goto(`${base}/ui/#/search`);
+  await examiner.goto(`${base}/ui/#/access`);
+  await examiner.locator('tr', { hasText: '国保システム' }).getByText('国民健康保険').waitFor();
+  await examiner.locator('tr', { hasText: '国保システム' }).getByRole('button', { name: '承認' }).click();
+  const shown = await examiner.getByText(/連携システムに設定するトークン/).textContent();
+  const systemToken = shown.match(/: (\S+)$/)[1];
+  const naturalisedId = alienUrl.split('/').pop();
+  const setItems = async (items) => {
+    const r = await fetch(`${base}/api/v1/tenants/149993/persons/${naturalisedId}/business-items`, { method: 'POST',
+      headers: { Authorization: `Bearer ${systemToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ items }) });
+    return [r.status, (await r.json()).code];
+  };
+  assert.deepEqual((await setItems({ business: 'national_health_insurance', insured: true, acquired_on: '2026-04-01', lost_on: null }))[0], 200);
+  assert.deepEqual(await setItems({ business: 'elector', registered: true }), [403, 'E-BIZ-002']);
+  await examiner.goto(alienUrl);
+  await examiner.getByRole('region', { name: '他業務の事項(法第7条)' }).getByText(/該当　資格取得 令和8年4月1日/).waitFor();
+  assert.doesNotMatch(await examiner.getByRole('region', { name: '他業務の事項(法第7条)' }).textContent(), /選挙人名簿/);
+  log('法第7条: 国保システム\'s token (scope asked by 管理者, approved by 審査) sets its 国保 item and is refused the 選挙人名簿; the record shows it');
   // 所属部署 (10.3, 組織単位): a department hiding 個人番号 from its members; the newcomer
   // joins it with a 利用期間, and a move to another department is prepared for later.
   await admin.goto(`${base}/ui/#/staff`);

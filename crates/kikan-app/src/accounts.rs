@@ -255,6 +255,8 @@ pub struct NewToken<'a> {
     pub created_by: Option<i64>,
     /// 10.4: items the system does not see.
     pub hidden_items: std::collections::BTreeSet<kikan_security::Item>,
+    /// The businesses whose 法第7条 items the system sets (its scope): 連携システム only.
+    pub businesses: std::collections::BTreeSet<kikan_domain::business::Business>,
 }
 
 /// Creates an API token for a system at once; returns the token (shown once) and the
@@ -310,6 +312,13 @@ fn token_record(new: &NewToken<'_>) -> Result<(String, ApiToken), kikan_store::S
         }
         .into());
     }
+    if !new.businesses.is_empty() && new.role != Role::System {
+        return Err(kikan_domain::DomainError::Invalid {
+            field: "業務の範囲",
+            reason: "法第7条の業務事項を設定できるのは連携システムのトークンだけです".into(),
+        }
+        .into());
+    }
     let token = kikan_security::token::new_token();
     let now = chrono::Utc::now();
     let record = ApiToken {
@@ -323,6 +332,7 @@ fn token_record(new: &NewToken<'_>) -> Result<(String, ApiToken), kikan_store::S
         sealed: None,
         approved_by: None,
         hidden_items: new.hidden_items.clone(),
+        businesses: new.businesses.clone(),
     };
     Ok((token, record))
 }

@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod actor;
 pub mod audit;
+pub mod business;
 pub mod cancel;
 pub mod certificates;
 pub mod check;

@@ -64,6 +64,8 @@ async fn subjects(
     ids: &[PersonId],
 ) -> Result<Vec<Subject>, IssueError> {
     let found = store.persons(tenant, ids).await?;
+    // The 法第7条 items of other businesses, current values (printed when asked for).
+    let business = store.business_records(tenant, ids).await?;
     let mut out = Vec::with_capacity(ids.len());
     // Members of one household share its head: look each (household, date) up once.
     let mut heads: Vec<(HeadKey, Option<String>)> = vec![];
@@ -86,7 +88,21 @@ async fn subjects(
                 }
             }
         };
-        out.push(Subject { person, head_name });
+        let mine: Vec<_> = business
+            .iter()
+            .filter(|r| r.person == person.id)
+            .cloned()
+            .collect();
+        let business = kikan_domain::business::latest(&mine)
+            .into_iter()
+            .filter(|r| r.items.business() != kikan_domain::business::Business::Card)
+            .map(|r| (r.items.business().label().to_string(), r.items.line()))
+            .collect();
+        out.push(Subject {
+            person,
+            head_name,
+            business,
+        });
     }
     Ok(out)
 }

@@ -162,6 +162,7 @@ async fn target(
             days: 1,
             created_by: None,
             hidden_items: Default::default(),
+            businesses: Default::default(),
         },
     )
     .await?;

@@ -965,6 +965,7 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                 days,
                 created_by: None,
                 hidden_items: Default::default(),
+                businesses: Default::default(),
             };
             let (token, _) = kikan_app::accounts::add_api_token(&*store, tenant, new).await?;
             println!("{token}");

@@ -139,10 +139,13 @@ pub enum Item {
     Alias,
     /// 消除 (除票 only): the date and reason of removal.
     Removal,
+    /// The 法第7条 items other businesses keep (選挙人名簿, 国民健康保険, 後期高齢者医療,
+    /// 介護保険, 国民年金, 児童手当): printed only when asked for.
+    BusinessItems,
 }
 
 impl Item {
-    pub const ALL: [Item; 18] = [
+    pub const ALL: [Item; 19] = [
         Item::Name,
         Item::Furigana,
         Item::BirthDate,
@@ -161,6 +164,7 @@ impl Item {
         Item::ResidenceDetails,
         Item::Alias,
         Item::Removal,
+        Item::BusinessItems,
     ];
 
     /// The label printed beside the value.
@@ -184,6 +188,7 @@ impl Item {
             Item::ResidenceDetails => "在留資格等",
             Item::Alias => "通称",
             Item::Removal => "消除",
+            Item::BusinessItems => "法第7条の業務事項",
         }
     }
 
@@ -207,6 +212,7 @@ impl Item {
             Item::ResidenceDetails => "residence_details",
             Item::Alias => "alias",
             Item::Removal => "removal",
+            Item::BusinessItems => "business_items",
         }
     }
 
@@ -230,6 +236,7 @@ impl Item {
                 | Item::JuminhyoCode
                 | Item::IndividualNumber
                 | Item::ResidenceDetails
+                | Item::BusinessItems
         )
     }
 }
@@ -345,6 +352,9 @@ pub struct Subject {
     pub person: Person,
     /// 世帯主の氏名 (for a 除票: of the household the person left).
     pub head_name: Option<String>,
+    /// The current 法第7条 items of other businesses, as (business, line), printed when
+    /// asked for ([`Item::BusinessItems`]).
+    pub business: Vec<(String, String)>,
 }
 
 /// One printed line: a label and its value.
@@ -522,6 +532,8 @@ pub fn build(
                 // Name an item as left out only where somebody has it.
                 Item::Honseki => subjects.iter().any(|s| s.person.foreign.is_none()),
                 Item::ResidenceDetails => subjects.iter().any(|s| s.person.foreign.is_some()),
+                // The 法第7条 items other businesses keep: where some are recorded.
+                Item::BusinessItems => subjects.iter().any(|s| !s.business.is_empty()),
                 _ => true,
             })
             .collect()
@@ -783,6 +795,11 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
                         _ => {}
                     }
                     out.push(field(label, v, true));
+                }
+            }
+            Item::BusinessItems => {
+                for (business, line) in &s.business {
+                    out.push(field(business, line.clone(), true));
                 }
             }
         }

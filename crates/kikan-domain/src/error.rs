@@ -172,6 +172,15 @@ pub enum DomainError {
     },
     #[error("日本人住民の記録に国籍・在留資格等の外国人住民の事項は記載できません")]
     ForeignItemsOnJapanese,
+    #[error("{business}の事項が正しくありません: {reason}")]
+    BusinessItems {
+        business: &'static str,
+        reason: String,
+    },
+    #[error(
+        "{name}さんは法第30条の46転入・第30条の47届出の対象ではありません(中長期在留者・特別永住者・一時庇護許可者・仮滞在許可者に限ります)"
+    )]
+    NotArticle46Category { name: String },
     #[error("メモが入力されていません")]
     MemoEmpty,
     #[error("メモは{max}文字以内で入力してください")]
@@ -298,6 +307,8 @@ impl DomainError {
             NationalityChangeNotApplicable { .. } => "E-IDO-064",
             ForeignItemsOnJapanese => "E-IDO-065",
             HonsekiWordWithHead { .. } => "E-IDO-066",
+            NotArticle46Category { .. } => "E-IDO-067",
+            BusinessItems { .. } => "E-BIZ-001",
             MemoEmpty => "E-MEMO-001",
             MemoTooLong { .. } => "E-MEMO-002",
             MemoNotFound { .. } => "E-MEMO-003",

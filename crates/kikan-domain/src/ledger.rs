@@ -78,6 +78,19 @@ pub enum MoveInKind {
     FromAbroad,
     /// 職権記載: recorded by the mayor's authority.
     ExOfficio,
+    /// 法第30条の46転入 (4.5.1, j910): a 中長期在留者, 特別永住者, 一時庇護許可者 or 仮滞在
+    /// 許可者 entering Japan settles here; as a 国外からの転入, the 転入前住所 may be blank.
+    Article46,
+    /// 法第30条の47届出 (4.5.2, j920): a person living here becomes one of those four
+    /// (a change of status from 短期滞在, say); recorded like a 国外からの転入.
+    Article47,
+}
+
+impl MoveInKind {
+    /// 法第30条の46・47: the foreign residents these are for (法第30条の45 の区分).
+    pub fn foreign_only(self) -> bool {
+        matches!(self, MoveInKind::Article46 | MoveInKind::Article47)
+    }
 }
 
 /// Where the movers of a 転居 end up.
@@ -583,6 +596,14 @@ impl Change {
                 kind: MoveInKind::ExOfficio,
                 ..
             } => ChangeReason::ExOfficioRecord,
+            Change::MoveIn {
+                kind: MoveInKind::Article46,
+                ..
+            } => ChangeReason::Article46,
+            Change::MoveIn {
+                kind: MoveInKind::Article47,
+                ..
+            } => ChangeReason::Article47,
             Change::Relocation { .. } => ChangeReason::Relocation,
             Change::MoveOut { abroad: true, .. } => ChangeReason::Emigration,
             Change::MoveOut { .. } => ChangeReason::MoveOut,
@@ -625,7 +646,10 @@ impl Change {
         matches!(
             self,
             Change::MoveIn {
-                kind: MoveInKind::Domestic | MoveInKind::FromAbroad,
+                kind: MoveInKind::Domestic
+                    | MoveInKind::FromAbroad
+                    | MoveInKind::Article46
+                    | MoveInKind::Article47,
                 ..
             } | Change::Relocation { .. }
                 | Change::MoveOut { .. }
@@ -932,7 +956,9 @@ impl LedgerEntry {
         let one = match &self.change {
             Change::MoveIn { kind, .. } => match kind {
                 MoveInKind::Domestic => S::DomesticMoveIn,
-                MoveInKind::FromAbroad => S::MoveInFromAbroad,
+                MoveInKind::FromAbroad | MoveInKind::Article46 | MoveInKind::Article47 => {
+                    S::MoveInFromAbroad
+                }
                 MoveInKind::ExOfficio => S::ExOfficioRecord,
             },
             Change::Relocation { .. } => S::Relocation,

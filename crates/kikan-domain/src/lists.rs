@@ -68,6 +68,7 @@ closed_list!(
         CancellationCorrection => "異動の取消し（修正）",
         Naturalisation => "帰化", NationalityAcquisition => "国籍取得",
         NationalityLoss => "国籍喪失",
+        Article46 => "法第30条の46転入", Article47 => "法第30条の47届出",
     }
 );
 

@@ -8,7 +8,7 @@ use crate::ledger::{
     Change, Correction, CorrectionKind, LedgerEntry, MemberRelationship, MoveInHousehold,
     MoveInKind, PersonData, RelocationTarget, Residence, Succession,
 };
-use crate::lists::{NationalityChangeKind, Relationship, RemovalReason};
+use crate::lists::{ForeignCategory, NationalityChangeKind, Relationship, RemovalReason};
 use crate::names::{Furigana, PersonName};
 use crate::person::{
     Address, ForeignDetails, FormerSurname, Honseki, Household, HouseholdId, MoveInNotice,
@@ -625,6 +625,25 @@ impl Work<'_> {
                 unique(&persons.iter().map(|p| p.id).collect::<Vec<_>>())?;
                 if *kind == MoveInKind::Domestic && previous_address.is_none() {
                     return Err(DomainError::PreviousAddressRequired);
+                }
+                // 法第30条の46・47: only the four categories the sections name.
+                if kind.foreign_only() {
+                    for d in persons {
+                        let allowed = d.foreign.as_ref().is_some_and(|f| {
+                            matches!(
+                                f.category,
+                                ForeignCategory::MidToLongTerm
+                                    | ForeignCategory::SpecialPermanent
+                                    | ForeignCategory::TemporaryRefuge
+                                    | ForeignCategory::ProvisionalStay
+                            )
+                        });
+                        if !allowed {
+                            return Err(DomainError::NotArticle46Category {
+                                name: d.name.full(),
+                            });
+                        }
+                    }
                 }
                 for d in persons {
                     self.new_person(d)?;

@@ -50,6 +50,9 @@ pub enum Permission {
     ManageSuppression,
     /// Release a 抑止 for a while (一時解除), with a reason.
     ReleaseSuppression,
+    /// Set the 法第7条 items another business keeps (選挙, 国保 …, 1.1.1 and 7.2.2): a
+    /// 連携システム within its token's scope, 審査 for any business.
+    SetBusinessItems,
 }
 
 impl Role {
@@ -78,10 +81,11 @@ impl Role {
                     | ApproveAccess
                     | ManageSuppression
                     | ReleaseSuppression
+                    | SetBusinessItems
             ),
             Role::Admin => matches!(p, ManageAccounts | RunCheck),
             Role::Auditor => matches!(p, ReadAudit),
-            Role::System => matches!(p, ReadResidents | Export),
+            Role::System => matches!(p, ReadResidents | Export | SetBusinessItems),
         }
     }
 
@@ -184,7 +188,7 @@ pub fn items_to_json(items: &std::collections::BTreeSet<Item>) -> String {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Permission::ReadResidents,
         Permission::DraftChange,
         Permission::CommitChange,
@@ -197,6 +201,7 @@ impl Permission {
         Permission::ReadAudit,
         Permission::ManageSuppression,
         Permission::ReleaseSuppression,
+        Permission::SetBusinessItems,
     ];
 
     pub fn label(self) -> &'static str {
@@ -213,6 +218,7 @@ impl Permission {
             Permission::ReadAudit => "監査ログの参照",
             Permission::ManageSuppression => "抑止の設定・解除",
             Permission::ReleaseSuppression => "抑止の一時解除",
+            Permission::SetBusinessItems => "法第7条の業務事項の設定",
         }
     }
 }
@@ -243,11 +249,12 @@ mod tests {
                     ApproveAccess,
                     ManageSuppression,
                     ReleaseSuppression,
+                    SetBusinessItems,
                 ],
             ),
             (Role::Admin, &[ManageAccounts, RunCheck]),
             (Role::Auditor, &[ReadAudit]),
-            (Role::System, &[ReadResidents, Export]),
+            (Role::System, &[ReadResidents, Export, SetBusinessItems]),
         ];
         for (role, allowed) in expect {
             for p in Permission::ALL {

@@ -713,6 +713,25 @@ pub struct TokenIn {
     /// juminhyo_code, residence_status (在留資格等).
     #[serde(default)]
     pub hidden_items: Vec<String>,
+    /// The businesses whose 法第7条 items a 連携システム sets (its scope): elector,
+    /// national_health_insurance, late_stage_medical, long_term_care, national_pension,
+    /// child_allowance, card (or their Japanese names).
+    #[serde(default)]
+    pub businesses: Vec<String>,
+}
+
+/// Businesses named by code or label (the scope of a 連携システム's token).
+fn businesses_in(
+    names: &[String],
+) -> R<std::collections::BTreeSet<kikan_domain::business::Business>> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            kikan_domain::business::Business::parse(n)
+                .map_err(|e| ApiError::from(e).at(format!("businesses[{i}]")))
+        })
+        .collect()
 }
 
 /// Items named by code or label (10.4).
@@ -759,6 +778,7 @@ pub async fn add_token(
         days,
         created_by: p.staff_id,
         hidden_items: items_in(&input.hidden_items, "hidden_items")?,
+        businesses: businesses_in(&input.businesses)?,
     };
     let (token, stored) =
         kikan_app::accounts::request_api_token(&*state.store, &state.keys, p.tenant, new).await?;
@@ -811,6 +831,8 @@ pub struct TokenView {
     pub approved_by: Option<String>,
     /// 10.4: items the system does not see (codes).
     pub hidden_items: Vec<String>,
+    /// The businesses whose 法第7条 items it sets (codes).
+    pub businesses: Vec<String>,
 }
 
 impl TokenView {
@@ -836,6 +858,7 @@ impl TokenView {
             awaiting_approval: t.awaiting_approval(now),
             approved_by: login(t.approved_by),
             hidden_items: t.hidden_items.iter().map(|i| i.code().into()).collect(),
+            businesses: t.businesses.iter().map(|b| b.code().into()).collect(),
         }
     }
 }

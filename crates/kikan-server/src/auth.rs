@@ -153,6 +153,8 @@ pub struct Principal {
     /// 入力場所・入力端末 (1.3.1): the registered terminal the request named
     /// (`X-Kikan-Terminal`), as `terminal@place`.
     pub terminal: Option<String>,
+    /// A 連携システム's scope: the businesses whose 法第7条 items it sets (empty for staff).
+    pub businesses: std::collections::BTreeSet<kikan_domain::business::Business>,
 }
 
 /// Who a credential belongs to.
@@ -162,6 +164,7 @@ struct Caller {
     session: Option<String>,
     staff_id: Option<i64>,
     hidden: std::collections::BTreeSet<kikan_security::Item>,
+    businesses: std::collections::BTreeSet<kikan_domain::business::Business>,
 }
 
 impl Principal {
@@ -295,6 +298,7 @@ async fn authenticate(
             session: None,
             staff_id: None,
             hidden: t.hidden_items,
+            businesses: t.businesses,
         });
     }
     // Unknown, expired and other municipalities' credentials look the same.
@@ -352,6 +356,7 @@ async fn session_principal(
         session: Some(s.token_hash),
         staff_id: Some(staff.id),
         hidden,
+        businesses: Default::default(),
     })
 }
 
@@ -418,6 +423,7 @@ pub async fn authorize(
         session,
         staff_id,
         hidden,
+        businesses,
     } = match authenticate(&state, tenant, &method, &headers).await {
         Ok(p) => p,
         Err(err) => {
@@ -469,6 +475,7 @@ pub async fn authorize(
         staff_id,
         hidden,
         terminal,
+        businesses,
     });
     Ok(next.run(req).await)
 }

@@ -290,7 +290,7 @@ pub enum ChangeIn {
     /// 転入 / 国外からの転入 / 職権記載. Without `household_id` the persons form a new
     /// household headed by the one whose 続柄 is 世帯主.
     MoveIn {
-        /// 転入 (default), 国外からの転入 or 職権記載.
+        /// 転入 (default), 国外からの転入, 職権記載, 法第30条の46転入 or 法第30条の47届出.
         kind: Option<String>,
         household_id: Option<i64>,
         persons: Vec<PersonIn>,
@@ -573,6 +573,8 @@ impl ChangeIn {
                     None | Some("転入") => MoveInKind::Domestic,
                     Some("国外からの転入") => MoveInKind::FromAbroad,
                     Some("職権記載") => MoveInKind::ExOfficio,
+                    Some("法第30条の46転入") => MoveInKind::Article46,
+                    Some("法第30条の47届出") => MoveInKind::Article47,
                     Some(other) => {
                         return Err(ApiError::from(DomainError::UnknownCode {
                             kind: "転入の区分",
@@ -1513,6 +1515,10 @@ pub struct ChangeResult {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VersionView {
+    /// 履歴番号 (1.2.1): this person's versions numbered from 1, one per change; with
+    /// the 宛名番号 it keys the version, and the highest is the current record.
+    pub number: u64,
+    /// The ledger entry that made this version.
     pub seq: i64,
     pub valid_from: DateView,
     pub valid_to: Option<DateView>,

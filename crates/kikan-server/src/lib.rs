@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod business;
 pub mod certificates;
 pub mod drafts;
 pub mod dto;
@@ -104,6 +105,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         suppress::take_locks, suppress::give_back_locks, suppress::list_locks, suppress::force_release,
         places::put_place, places::places, places::put_terminal, places::terminals,
         memos::list, memos::write, memos::revise,
+        business::list, business::set,
         jobs::runs, jobs::run_now, jobs::awaiting_notice,
         letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, routes::relationships,
         certificates::preview, certificates::issue, certificates::reprint, certificates::register,
@@ -242,6 +244,8 @@ api! {
     get "/api/v1/tenants/{tenant}/persons/{id}" => routes::get_person, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/persons/{id}/history" => routes::person_history, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/persons/{id}/memos" => memos::list, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/persons/{id}/business-items" => business::list, Policy::Needs(Permission::ReadResidents);
+    post "/api/v1/tenants/{tenant}/persons/{id}/business-items" => business::set, Policy::Needs(Permission::SetBusinessItems);
     post "/api/v1/tenants/{tenant}/persons/{id}/memos" => memos::write, Policy::Needs(Permission::DraftChange);
     post "/api/v1/tenants/{tenant}/persons/{id}/memos/{memo_id}" => memos::revise, Policy::Needs(Permission::DraftChange);
     get "/api/v1/tenants/{tenant}/households/{id}" => routes::get_household, Policy::Needs(Permission::ReadResidents);

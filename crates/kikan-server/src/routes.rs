@@ -288,6 +288,7 @@ pub async fn person_history(
         versions: versions
             .iter()
             .map(|v| VersionView {
+                number: v.person.version,
                 seq: v.seq,
                 valid_from: date_view(v.valid_from),
                 valid_to: v.valid_to.map(date_view),

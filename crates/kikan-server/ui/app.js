@@ -282,7 +282,8 @@ async function personScreen(main, id, q) {
   const res = await api('GET', `/persons/${id}${suffix}`);
   if (!res.ok) { show(main, h('h1', {}, '住民票'), banner('error', res.data ? res.data.message : '表示できません')); return; }
   const p = res.data;
-  const [hh, hist, memos] = await Promise.all([api('GET', `/households/${p.household_id}${suffix}`), api('GET', `/persons/${id}/history`), api('GET', `/persons/${id}/memos`)]);
+  const [hh, hist, memos, business] = await Promise.all([api('GET', `/households/${p.household_id}${suffix}`), api('GET', `/persons/${id}/history`),
+    api('GET', `/persons/${id}/memos`), api('GET', `/persons/${id}/business-items`)]);
   const asOfForm = h('form', { class: 'row', novalidate: true },
     field('基準日(この日現在の内容を表示)', text('as_of', 'as_of', { value: asOf }), { hint: '和暦・西暦どちらでも。空欄で現在' }),
     h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '表示')));
@@ -307,6 +308,11 @@ async function personScreen(main, id, q) {
           can('draft_change') && p.register === 'A' ? h('a', { class: 'button button-secondary', href: `#/change/relocation?household=${p.household_id}` }, '転居を受付') : null,
           can('manage_suppression') ? h('a', { class: 'button button-secondary', href: `#/suppress?person=${p.id}` }, '抑止を設定') : null,
           can('draft_change') && p.register === 'A' ? h('a', { class: 'button button-secondary', href: `#/change/household?household=${p.household_id}` }, 'その他の異動を受付') : null),
+        // 法第7条の業務事項 (1.1.1, 7.2.2): as each business's system last set them.
+        h('section', { 'aria-labelledby': 'biz-h' }, h('h2', { id: 'biz-h' }, '他業務の事項(法第7条)'),
+          business.ok && business.data.current.length ? h('dl', { class: 'record' }, business.data.current.flatMap((b) => [h('dt', {}, b.label),
+            h('dd', {}, b.line, h('span', { class: 'muted' }, ` (${b.set_by}・${jst(b.at)})`))]))
+            : h('p', { class: 'muted' }, '他業務から設定された事項はありません。')),
         memoSection(main, id, q, memos.ok ? memos.data : [])),
       h('section', { 'aria-labelledby': 'hh-h' }, h('h2', { id: 'hh-h' }, '世帯'),
         hh.ok ? [h('p', {}, `住所: ${hh.data.address.line}`),
@@ -569,7 +575,7 @@ async function moveInScreen(main) {
   let count = 1;
   const people = h('div', {}, personFields(0));
   const form = h('form', { novalidate: true },
-    field('種類', select('kind', ['転入', '国外からの転入', '職権記載'], 'change.kind'), { hint: '国外からの転入・職権記載では転入前住所は空欄でかまいません' }),
+    field('種類', select('kind', ['転入', '国外からの転入', '職権記載', '法第30条の46転入', '法第30条の47届出'], 'change.kind'), { hint: '国外からの転入・職権記載・法第30条の46転入・第30条の47届出では転入前住所は空欄でかまいません' }),
     notificationFields(''),
     addressFields('新しい住所', 'to_', 'change.address'),
     addressFields('転入前住所', 'from_', 'change.previous_address'),
@@ -860,7 +866,7 @@ async function draftsScreen(main) {
 
 // ---------- certificates ----------
 const CERT_KINDS = [['resident_copy', '住民票の写し'], ['resident_items', '住民票記載事項証明書'], ['removed_copy', '除票の写し'], ['removed_items', '除票記載事項証明書']];
-const OPTIONAL = [['honseki', '本籍・筆頭者'], ['relationship', '続柄'], ['juminhyo_code', '住民票コード'], ['individual_number', '個人番号'], ['residence_details', '在留資格等']];
+const OPTIONAL = [['honseki', '本籍・筆頭者'], ['relationship', '続柄'], ['juminhyo_code', '住民票コード'], ['individual_number', '個人番号'], ['residence_details', '在留資格等'], ['business_items', '法第7条の業務事項']];
 const ITEMS = [['birth_date', '生年月日'], ['sex', '性別'], ['head', '世帯主'], ['address', '住所'], ['address_since', '住所を定めた年月日'], ['became_resident', '住民となった年月日'], ['previous_address', '前住所'], ['moved_in_from', '転入前住所'], ['removal', '消除']];
 const REQUESTERS = [['self', '本人'], ['same_household', '同一世帯'], ['third_party', '第三者'], ['professional', '弁護士等(職務上請求)']];
 
@@ -1208,6 +1214,8 @@ async function staffScreen(main) {
     depForm);
 }
 
+const BUSINESSES = { elector: '選挙人名簿', national_health_insurance: '国民健康保険', late_stage_medical: '後期高齢者医療', long_term_care: '介護保険',
+  national_pension: '国民年金', child_allowance: '児童手当', card: '住基カード・個人番号カード' };
 // アクセス承認: accounts and API tokens an administrator asked for with a role that sees
 // personal data work only once 審査 approves them; the approver alone is shown the
 // second factor (or the token), once, to hand over.
@@ -1233,8 +1241,8 @@ async function accessScreen(main) {
           h('td', {}, h('button', { class: 'button button-text', type: 'button', onclick: () => approve(`/staff/${encodeURIComponent(s.login)}/approve`, `${s.name} さん`) }, '承認')))))),
     h('h2', {}, '承認待ちのAPIトークン'),
     data.tokens.length === 0 ? h('p', {}, '承認待ちのAPIトークンはありません。') :
-      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['名称', '役割', '依頼者', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', {}, data.tokens.map((t) => h('tr', {}, h('td', {}, t.name), h('td', {}, t.role_label), h('td', {}, t.created_by || ''),
+      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['名称', '役割', '業務範囲(法第7条)', '依頼者', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, data.tokens.map((t) => h('tr', {}, h('td', {}, t.name), h('td', {}, t.role_label), h('td', {}, (t.businesses || []).map((b) => BUSINESSES[b] || b).join('、')), h('td', {}, t.created_by || ''),
           h('td', {}, h('button', { class: 'button button-text', type: 'button', onclick: () => approve(`/tokens/${t.id}/approve`, `「${t.name}」`) }, '承認')))))));
 }
 

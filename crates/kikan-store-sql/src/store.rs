@@ -338,7 +338,7 @@ fn staff_of(r: &Row) -> Result<StaffAccount, StoreError> {
 
 const TOKEN: &str =
     "SELECT token_hash, name, role, created_at, revoked, expires_at, created_by, sealed_token,
-    approved_by, hidden_items FROM api_tokens";
+    approved_by, hidden_items, businesses FROM api_tokens";
 
 fn token_of(r: &Row) -> Result<ApiToken, StoreError> {
     let created_at: chrono::DateTime<chrono::Utc> = r.get("created_at")?;
@@ -355,6 +355,7 @@ fn token_of(r: &Row) -> Result<ApiToken, StoreError> {
         sealed: r.get("sealed_token")?,
         approved_by: r.get("approved_by")?,
         hidden_items: kikan_security::roles::items_from_json(r.text("hidden_items")?),
+        businesses: decode(r.text("businesses")?)?,
     })
 }
 
@@ -1087,8 +1088,8 @@ impl<E: Engine> Store for SqlStore<E> {
         let q = Q::new(
             "INSERT INTO api_tokens
                (tenant_id, token_hash, name, role, created_at, revoked, expires_at, created_by,
-                sealed_token, approved_by, hidden_items)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                sealed_token, approved_by, hidden_items, businesses)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .arg(key(tenant))
         .arg(&k.token_hash)
@@ -1100,7 +1101,8 @@ impl<E: Engine> Store for SqlStore<E> {
         .arg(k.created_by)
         .arg(&k.sealed)
         .arg(k.approved_by)
-        .arg(kikan_security::roles::items_to_json(&k.hidden_items));
+        .arg(kikan_security::roles::items_to_json(&k.hidden_items))
+        .arg(json(&k.businesses)?);
         self.write(tenant, vec![q], || StoreError::Conflict).await?;
         Ok(())
     }
@@ -1385,6 +1387,41 @@ impl<E: Engine> Store for SqlStore<E> {
         .arg(key(tenant));
         let list = in_list(&mut q, persons.iter().map(|p| p.0));
         q.push(&format!(" AND p.person_id IN {list} ORDER BY m.measure_id"));
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
+    async fn add_business_record(
+        &self,
+        tenant: LocalGovCode,
+        r: &kikan_domain::business::BusinessRecord,
+    ) -> Result<(), StoreError> {
+        let q = Q::new(
+            "INSERT INTO business_items (tenant_id, person_id, business, revision, data)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .arg(key(tenant))
+        .arg(r.person.0)
+        .arg(r.items.business().code())
+        .arg(i64::from(r.revision))
+        .arg(json(r)?);
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn business_records(
+        &self,
+        tenant: LocalGovCode,
+        persons: &[PersonId],
+    ) -> Result<Vec<kikan_domain::business::BusinessRecord>, StoreError> {
+        if persons.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut q = Q::new("SELECT data FROM business_items WHERE tenant_id = $1").arg(key(tenant));
+        let list = in_list(&mut q, persons.iter().map(|p| p.0));
+        q.push(&format!(
+            " AND person_id IN {list} ORDER BY person_id, business, revision"
+        ));
         let rows = self.read(tenant, q).await?;
         rows.iter().map(|r| decode(r.text("data")?)).collect()
     }

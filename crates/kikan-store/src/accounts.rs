@@ -180,6 +180,9 @@ pub struct ApiToken {
     pub approved_by: Option<i64>,
     /// 10.4: items this system does not see (its business has no need of them).
     pub hidden_items: BTreeSet<Item>,
+    /// The businesses whose 法第7条 items this system sets (選挙, 国保 …): its scope; none
+    /// for a system that only reads.
+    pub businesses: BTreeSet<kikan_domain::business::Business>,
 }
 
 impl ApiToken {

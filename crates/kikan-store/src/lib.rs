@@ -678,6 +678,21 @@ pub trait Store: Send + Sync + 'static {
         subjects: &[kikan_domain::suppress::Subject],
     ) -> Result<u64, StoreError>;
 
+    // ---- the 法第7条 items other businesses keep (1.1.1, 7.2.2) ----
+    /// Adds a value a business system set for a person; another with the same
+    /// business and revision is a conflict and nothing is written.
+    async fn add_business_record(
+        &self,
+        tenant: LocalGovCode,
+        r: &kikan_domain::business::BusinessRecord,
+    ) -> Result<(), StoreError>;
+    /// Every value set for these persons, by person, business and revision.
+    async fn business_records(
+        &self,
+        tenant: LocalGovCode,
+        persons: &[PersonId],
+    ) -> Result<Vec<kikan_domain::business::BusinessRecord>, StoreError>;
+
     // ---- メモ (1.1.15) ----
     /// Adds a revision of a memo; another with the same memo and revision (someone
     /// else's edit first) is a conflict and nothing is written.

@@ -138,6 +138,7 @@ impl App {
                 days: 1,
                 created_by: None,
                 hidden_items: Default::default(),
+                businesses: Default::default(),
             };
             let (token, _) =
                 ok(kikan_app::accounts::add_api_token(&*self.store, tenant, new).await);

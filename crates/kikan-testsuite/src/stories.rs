@@ -3948,5 +3948,116 @@ pub async fn nationality_changes(s: TestStore) {
     assert_eq!(lost.juminhyo_code, wife.juminhyo_code);
     assert_eq!(lost.household_id, fam.household);
     assert!(c.household(fam.household).await.members.contains(&fam.wife));
+    // 1.2.1: every version of a record is whole and numbered from 1 (履歴番号), the
+    // highest being the current record: the foreign record's, then the Japanese one's.
+    let versions = ok(c.store.person_versions(c.tenant, aid).await);
+    let numbers: Vec<u64> = versions.iter().map(|v| v.person.version).collect();
+    assert_eq!(numbers, (1..=numbers.len() as u64).collect::<Vec<_>>());
+    assert!(
+        versions[0].person.foreign.is_some() && versions[0].person.name.full() == "NGUYEN VAN AN"
+    );
+    assert_eq!(
+        versions.last().map(|v| &v.person),
+        Some(&c.person(aid).await)
+    );
+    ok(check(&*c.store, c.tenant).await);
+}
+
+/// 法第30条の46転入 and 法第30条の47届出 (4.5.1, 4.5.2): recorded like a 国外からの転入,
+/// without a 転入前住所, under their own reasons; only for 中長期在留者, 特別永住者,
+/// 一時庇護許可者 and 仮滞在許可者 (E-IDO-067 otherwise, nothing written).
+pub async fn article_46_and_47(s: TestStore) {
+    use kikan_domain::StandardReason;
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let move_in = |kind, person: PersonData| Change::MoveIn {
+        kind,
+        household: MoveInHousehold::New {
+            id: new_household_id(),
+        },
+        persons: vec![person],
+        address: home(),
+        previous_address: None,
+        unnotified: false,
+        last_registered: None,
+    };
+    let newcomer = foreigner(
+        "LE VAN BA",
+        "レ　ヴァン　バ",
+        "1999-09-09",
+        "男",
+        "世帯主",
+        "留学",
+    );
+    let id = newcomer.id;
+    let r = ok(c
+        .record(
+            move_in(MoveInKind::Article46, newcomer),
+            "2026-04-01",
+            "2026-04-02",
+        )
+        .await);
+    assert_eq!(r.entry.reason(), ChangeReason::Article46);
+    assert_eq!(
+        r.entry.standard_reasons(),
+        vec![StandardReason::MoveInFromAbroad]
+    );
+    let p = c.person(id).await;
+    assert!(p.moved_in.is_some_and(|m| m.previous_address.is_none()));
+    // 30条の47: a 特別永住者 living here is recorded.
+    let mut special = foreigner(
+        "KIM MIN",
+        "キム　ミン",
+        "1990-01-01",
+        "女",
+        "世帯主",
+        "留学",
+    );
+    if let Some(f) = special.foreign.as_mut() {
+        f.category = ForeignCategory::SpecialPermanent;
+        f.card_number = Some("XY87654321ZW".into());
+        f.status = None;
+        f.period = None;
+        f.expires_on = None;
+    }
+    let r = ok(c
+        .record(
+            move_in(MoveInKind::Article47, special),
+            "2026-05-01",
+            "2026-05-01",
+        )
+        .await);
+    assert_eq!(r.entry.reason(), ChangeReason::Article47);
+    // Refused, nothing written: a 経過滞在者 and a Japanese resident.
+    let mut born = foreigner(
+        "LE THI CA",
+        "レ　ティ　カ",
+        "2026-03-01",
+        "女",
+        "世帯主",
+        "留学",
+    );
+    if let Some(f) = born.foreign.as_mut() {
+        f.category = ForeignCategory::TransitionalBirth;
+        f.card_number = None;
+        f.status = None;
+        f.period = None;
+        f.expires_on = None;
+    }
+    let (born_id, japanese_id) = (born.id, new_person_id());
+    let mut jp = japanese(
+        ("山田", "一"),
+        ("ヤマダ", "ハジメ"),
+        "1980-01-01",
+        "男",
+        "世帯主",
+    );
+    jp.id = japanese_id;
+    for (kind, person) in [(MoveInKind::Article47, born), (MoveInKind::Article46, jp)] {
+        let r = c
+            .record(move_in(kind, person), "2026-05-02", "2026-05-02")
+            .await;
+        assert_eq!(code(&r), "E-IDO-067");
+    }
+    assert!(ok(c.store.persons(c.tenant, &[born_id, japanese_id]).await).is_empty());
     ok(check(&*c.store, c.tenant).await);
 }

@@ -125,6 +125,7 @@ fn household() -> Vec<Subject> {
         .map(|person| Subject {
             person,
             head_name: Some(head_name.clone()),
+            business: vec![],
         })
         .collect()
 }

@@ -371,6 +371,7 @@ async fn tokens_list_expire_revoke_and_die_with_their_maker(s: TestStore) {
                 sealed: None,
                 approved_by: None,
                 hidden_items: Default::default(),
+                businesses: Default::default(),
             },
         )
         .await);

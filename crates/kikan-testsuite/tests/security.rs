@@ -63,6 +63,7 @@ async fn every_route_is_guarded(s: TestStore) {
                 days: 1,
                 created_by: None,
                 hidden_items: Default::default(),
+                businesses: Default::default(),
             },
         )
         .await)

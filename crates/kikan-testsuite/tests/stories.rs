@@ -70,4 +70,5 @@ stories!(
     former_surnames,
     unnotified_move_ins,
     nationality_changes,
+    article_46_and_47,
 );
