@@ -575,6 +575,12 @@ try {
   await examiner.getByText('メモを削除しました').waitFor();
   await examiner.getByText('メモはありません。').waitFor();
   log('メモ: written with author and time (和暦), edited with its history kept, deleted');
+  // 備考 (1.1.14, C類型) with the 事実上の世帯主 (4.1.4.3): written by 審査, listed under 備考.
+  await lab(examiner, '事実上の世帯主(氏名)').fill('児童養護施設長　見本　次郎');
+  await examiner.getByRole('button', { name: '備考を追加' }).click();
+  await examiner.getByText('備考を追加しました').waitFor();
+  await examiner.getByRole('region', { name: '備考(統合記載欄)' }).locator('.memo-text', { hasText: '事実上の世帯主　児童養護施設長　見本　次郎' }).waitFor();
+  log('備考: the 事実上の世帯主 written in the 統合記載欄\'s C類型');
 
   // キーボードのみの画面操作 (2.3.2, j400): a whole 転入 without the mouse, from the menu
   // to the committed change: Tab to each field by its label, type, Space on the box,

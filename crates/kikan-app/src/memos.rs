@@ -3,12 +3,12 @@
 //! items of the record and no certificate reads them.
 
 use chrono::{DateTime, Utc};
-use kikan_domain::memo::{Memo, MemoRevision, fold, memo_text};
+use kikan_domain::memo::{Memo, MemoRevision, NoteKind, fold, memo_text};
 use kikan_domain::{DomainError, LocalGovCode, PersonId};
 use kikan_store::{Store, StoreError};
 
-/// The memos on a person (deleted ones included, with their history). The person must
-/// be on the tenant's register (A or B).
+/// The メモ and 備考 on a person (deleted ones included, with their history). The person
+/// must be on the tenant's register (A or B).
 pub async fn memos_of(
     store: &dyn Store,
     tenant: LocalGovCode,
@@ -18,11 +18,12 @@ pub async fn memos_of(
     Ok(fold(store.memo_revisions(tenant, person).await?))
 }
 
-/// Writes a new memo on a person.
+/// Writes a new メモ or 備考 on a person.
 pub async fn write(
     store: &dyn Store,
     tenant: LocalGovCode,
     person: PersonId,
+    kind: NoteKind,
     text: &str,
     author: &str,
     at: DateTime<Utc>,
@@ -31,6 +32,7 @@ pub async fn write(
     known(store, tenant, person).await?;
     let r = MemoRevision {
         memo_id: crate::ids::new_id(),
+        kind,
         revision: 1,
         person,
         text: Some(text),
@@ -41,13 +43,15 @@ pub async fn write(
     Ok(r)
 }
 
-/// Edits a memo (with `text`) or deletes it (without), after revision `seen`: refused
-/// when someone changed it since (E-MEMO-004) or it is gone (E-MEMO-003).
+/// Edits a メモ or 備考 (with `text`) or deletes it (without), after revision `seen`:
+/// refused when someone changed it since (E-MEMO-004) or it is gone, or of the other
+/// kind (E-MEMO-003).
 #[allow(clippy::too_many_arguments)]
 pub async fn revise(
     store: &dyn Store,
     tenant: LocalGovCode,
     person: PersonId,
+    kind: NoteKind,
     memo_id: i64,
     seen: u32,
     text: Option<&str>,
@@ -58,10 +62,11 @@ pub async fn revise(
     let memos = memos_of(store, tenant, person).await?;
     let memo = memos
         .iter()
-        .find(|m| m.id == memo_id)
+        .find(|m| m.id == memo_id && m.kind() == kind)
         .ok_or(DomainError::MemoNotFound { id: memo_id })?;
     let r = MemoRevision {
         memo_id,
+        kind: memo.kind(),
         revision: memo.next_revision(seen)?,
         person,
         text,

@@ -98,10 +98,17 @@ async fn subjects(
             .filter(|r| r.items.business() != kikan_domain::business::Business::Card)
             .map(|r| (r.items.business().label().to_string(), r.items.line()))
             .collect();
+        // 備考 (統合記載欄 C類型) in force; メモ never.
+        let remarks = kikan_domain::memo::fold(store.memo_revisions(tenant, person.id).await?)
+            .into_iter()
+            .filter(|m| m.kind() == kikan_domain::memo::NoteKind::Remark)
+            .filter_map(|m| m.current().and_then(|r| r.text.clone()))
+            .collect();
         out.push(Subject {
             person,
             head_name,
             business,
+            remarks,
         });
     }
     Ok(out)

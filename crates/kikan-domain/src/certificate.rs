@@ -142,10 +142,13 @@ pub enum Item {
     /// The 法第7条 items other businesses keep (選挙人名簿, 国民健康保険, 後期高齢者医療,
     /// 介護保険, 国民年金, 児童手当): printed only when asked for.
     BusinessItems,
+    /// 備考 (1.1.14, the 統合記載欄's C類型; the 事実上の世帯主 of 4.1.4.3): printed where
+    /// the record has one.
+    Remarks,
 }
 
 impl Item {
-    pub const ALL: [Item; 19] = [
+    pub const ALL: [Item; 20] = [
         Item::Name,
         Item::Furigana,
         Item::BirthDate,
@@ -165,6 +168,7 @@ impl Item {
         Item::Alias,
         Item::Removal,
         Item::BusinessItems,
+        Item::Remarks,
     ];
 
     /// The label printed beside the value.
@@ -189,6 +193,7 @@ impl Item {
             Item::Alias => "通称",
             Item::Removal => "消除",
             Item::BusinessItems => "法第7条の業務事項",
+            Item::Remarks => "備考",
         }
     }
 
@@ -213,6 +218,7 @@ impl Item {
             Item::Alias => "alias",
             Item::Removal => "removal",
             Item::BusinessItems => "business_items",
+            Item::Remarks => "remarks",
         }
     }
 
@@ -355,6 +361,8 @@ pub struct Subject {
     /// The current 法第7条 items of other businesses, as (business, line), printed when
     /// asked for ([`Item::BusinessItems`]).
     pub business: Vec<(String, String)>,
+    /// The 備考 in force (統合記載欄 C類型), oldest first.
+    pub remarks: Vec<String>,
 }
 
 /// One printed line: a label and its value.
@@ -800,6 +808,11 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
             Item::BusinessItems => {
                 for (business, line) in &s.business {
                     out.push(field(business, line.clone(), true));
+                }
+            }
+            Item::Remarks => {
+                for r in &s.remarks {
+                    out.push(field(label, r.clone(), true));
                 }
             }
         }

@@ -1,7 +1,7 @@
-//! メモ (1.1.15, j150): staff notes on a person, on any subject. Each is kept with who
-//! wrote it and when; an edit or a deletion is a new revision, so the history stays. A
-//! memo is never printed on a certificate: it is not an item of the 住民票 (certificates
-//! are drawn from the record, which does not hold it).
+//! メモ (1.1.15, j150) and 備考 (1.1.14, j140: the 統合記載欄's C類型): notes on a person.
+//! Each is kept with who wrote it and when; an edit or a deletion is a new revision, so
+//! the history stays. A メモ is never printed on a certificate (it is not an item of the
+//! 住民票); a 備考 is printed in the 統合記載欄 of the 写し.
 
 use crate::DomainError;
 use crate::person::PersonId;
@@ -11,11 +11,45 @@ use serde::{Deserialize, Serialize};
 /// The longest memo, in characters.
 pub const MAX_MEMO_CHARS: usize = 2000;
 
+/// メモ (staff only) or 備考 (printed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    /// メモ (1.1.15): never printed.
+    #[default]
+    Memo,
+    /// 備考 (1.1.14, C類型): a matter apart from the 異動履歴, printed in the 統合記載欄;
+    /// the 事実上の世帯主 (4.1.4.3) is written here.
+    Remark,
+}
+
+impl NoteKind {
+    pub fn is_memo(&self) -> bool {
+        *self == NoteKind::Memo
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            NoteKind::Memo => "メモ",
+            NoteKind::Remark => "備考",
+        }
+    }
+}
+
+/// 事実上の世帯主 (4.1.4.3, j740): a head of household outside the law (a diplomat, a
+/// member of the U.S. forces, the head of a children's home …), written in the 備考.
+pub fn de_facto_head(name: &str) -> Result<String, DomainError> {
+    let name = memo_text(name)?;
+    Ok(format!("事実上の世帯主　{name}"))
+}
+
 /// One revision of a memo: the first writes it, later ones edit it, and one with no text
 /// deletes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemoRevision {
     pub memo_id: i64,
+    /// メモ or 備考 (absent: メモ).
+    #[serde(default, skip_serializing_if = "NoteKind::is_memo")]
+    pub kind: NoteKind,
     /// 1 for the first; each edit or deletion adds one.
     pub revision: u32,
     pub person: PersonId,
@@ -35,6 +69,10 @@ pub struct Memo {
 }
 
 impl Memo {
+    /// メモ or 備考, as first written.
+    pub fn kind(&self) -> NoteKind {
+        self.revisions.first().map(|r| r.kind).unwrap_or_default()
+    }
     /// The latest revision.
     pub fn current(&self) -> Option<&MemoRevision> {
         self.revisions.last()
@@ -116,6 +154,7 @@ mod tests {
             revision,
             person: PersonId(7),
             text: text.map(str::to_string),
+            kind: NoteKind::Memo,
             author: author.into(),
             at: DateTime::<Utc>::default(),
         }

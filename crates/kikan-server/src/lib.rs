@@ -104,7 +104,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         suppress::add, suppress::list, suppress::release_temporarily, suppress::release,
         suppress::take_locks, suppress::give_back_locks, suppress::list_locks, suppress::force_release,
         places::put_place, places::places, places::put_terminal, places::terminals,
-        memos::list, memos::write, memos::revise,
+        memos::list, memos::write, memos::revise, memos::list_remarks, memos::write_remark, memos::revise_remark,
         business::list, business::set,
         jobs::runs, jobs::run_now, jobs::awaiting_notice,
         letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, routes::relationships,
@@ -248,6 +248,9 @@ api! {
     post "/api/v1/tenants/{tenant}/persons/{id}/business-items" => business::set, Policy::Needs(Permission::SetBusinessItems);
     post "/api/v1/tenants/{tenant}/persons/{id}/memos" => memos::write, Policy::Needs(Permission::DraftChange);
     post "/api/v1/tenants/{tenant}/persons/{id}/memos/{memo_id}" => memos::revise, Policy::Needs(Permission::DraftChange);
+    get "/api/v1/tenants/{tenant}/persons/{id}/remarks" => memos::list_remarks, Policy::Needs(Permission::ReadResidents);
+    post "/api/v1/tenants/{tenant}/persons/{id}/remarks" => memos::write_remark, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/persons/{id}/remarks/{memo_id}" => memos::revise_remark, Policy::Needs(Permission::CommitChange);
     get "/api/v1/tenants/{tenant}/households/{id}" => routes::get_household, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/households/{id}/history" => routes::household_history, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/search" => routes::search, Policy::Needs(Permission::ReadResidents);

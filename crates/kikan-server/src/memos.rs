@@ -1,6 +1,6 @@
-//! メモ (1.1.15, j150): staff notes on a person, with who wrote each revision and when,
-//! and the history of edits and deletions. Never printed: certificates are drawn from the
-//! record, which does not hold them.
+//! メモ (1.1.15, j150) and 備考 (1.1.14, j140, the 統合記載欄's C類型; 4.1.4.3, j740, the
+//! 事実上の世帯主): notes on a person, with who wrote each revision and when, and the
+//! history of edits and deletions. A メモ is never printed; a 備考 is, in the 統合記載欄.
 
 use crate::AppState;
 use crate::auth::Principal;
@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use kikan_app::memos;
 use kikan_domain::PersonId;
-use kikan_domain::memo::{Memo, MemoRevision};
+use kikan_domain::memo::{Memo, MemoRevision, NoteKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -69,12 +69,119 @@ pub struct MemoIn {
     pub text: String,
 }
 
+/// A new 備考: free text, or the 事実上の世帯主's name (written 「事実上の世帯主　氏名」).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RemarkIn {
+    pub text: Option<String>,
+    /// 事実上の世帯主 (4.1.4.3): a head of household outside the law (a diplomat, the head
+    /// of a children's home …).
+    pub de_facto_head: Option<String>,
+}
+
 /// An edit (with `text`) or a deletion (without) of a memo, after the revision the
 /// staff member saw.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MemoRevisionIn {
     pub revision: u32,
     pub text: Option<String>,
+}
+
+async fn list_of(
+    state: &AppState,
+    p: &Principal,
+    id: PersonId,
+    kind: NoteKind,
+) -> R<Vec<MemoView>> {
+    p.purpose()?;
+    let found = memos::memos_of(&*state.store, p.tenant, id).await;
+    let persons = if found.is_ok() { vec![id.0] } else { vec![] };
+    let (action, what) = match kind {
+        NoteKind::Memo => ("memo.read", "メモの参照"),
+        NoteKind::Remark => ("remark.read", "備考の参照"),
+    };
+    audit(state, p, action, persons, what).await?;
+    Ok(found?
+        .iter()
+        .filter(|m| m.kind() == kind)
+        .map(MemoView::from)
+        .collect())
+}
+
+async fn write_of(
+    state: &AppState,
+    p: &Principal,
+    id: PersonId,
+    kind: NoteKind,
+    text: &str,
+) -> R<MemoView> {
+    let r = memos::write(
+        &*state.store,
+        p.tenant,
+        id,
+        kind,
+        text,
+        &p.actor,
+        Utc::now(),
+    )
+    .await
+    .map_err(|e| ApiError::from(e).at("text"))?;
+    let action = match kind {
+        NoteKind::Memo => "memo.write",
+        NoteKind::Remark => "remark.write",
+    };
+    audit(
+        state,
+        p,
+        action,
+        vec![id.0],
+        format!("{}の記載(番号{})", kind.label(), r.memo_id),
+    )
+    .await?;
+    Ok(MemoView::from(&Memo {
+        id: r.memo_id,
+        person: id,
+        revisions: vec![r],
+    }))
+}
+
+async fn revise_of(
+    state: &AppState,
+    p: &Principal,
+    (id, memo_id): (PersonId, i64),
+    kind: NoteKind,
+    input: MemoRevisionIn,
+) -> R<MemoView> {
+    let r = memos::revise(
+        &*state.store,
+        p.tenant,
+        id,
+        kind,
+        memo_id,
+        input.revision,
+        input.text.as_deref(),
+        &p.actor,
+        Utc::now(),
+    )
+    .await?;
+    let what = if r.text.is_some() { "修正" } else { "削除" };
+    let action = match kind {
+        NoteKind::Memo => "memo.write",
+        NoteKind::Remark => "remark.write",
+    };
+    audit(
+        state,
+        p,
+        action,
+        vec![id.0],
+        format!("{}の{what}(番号{memo_id})", kind.label()),
+    )
+    .await?;
+    let all = memos::memos_of(&*state.store, p.tenant, id).await?;
+    let memo = all
+        .iter()
+        .find(|m| m.id == memo_id)
+        .ok_or_else(|| ApiError::not_found(kind.label()))?;
+    Ok(MemoView::from(memo))
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/persons/{id}/memos", tag = "residents",
@@ -85,12 +192,9 @@ pub async fn list(
     Extension(p): Extension<Principal>,
     Path(path): Path<(String, i64)>,
 ) -> R<Json<Vec<MemoView>>> {
-    p.purpose()?;
-    let id = PersonId(path.1);
-    let found = memos::memos_of(&*state.store, p.tenant, id).await;
-    let persons = if found.is_ok() { vec![id.0] } else { vec![] };
-    audit(&state, &p, "memo.read", persons, "メモの参照").await?;
-    Ok(Json(found?.iter().map(MemoView::from).collect()))
+    Ok(Json(
+        list_of(&state, &p, PersonId(path.1), NoteKind::Memo).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/persons/{id}/memos", tag = "residents", request_body = MemoIn,
@@ -102,30 +206,9 @@ pub async fn write(
     Path(path): Path<(String, i64)>,
     Json(input): Json<MemoIn>,
 ) -> R<Json<MemoView>> {
-    let id = PersonId(path.1);
-    let r = memos::write(
-        &*state.store,
-        p.tenant,
-        id,
-        &input.text,
-        &p.actor,
-        Utc::now(),
-    )
-    .await
-    .map_err(|e| ApiError::from(e).at("text"))?;
-    audit(
-        &state,
-        &p,
-        "memo.write",
-        vec![id.0],
-        format!("メモの記載(番号{})", r.memo_id),
-    )
-    .await?;
-    Ok(Json(MemoView::from(&Memo {
-        id: r.memo_id,
-        person: id,
-        revisions: vec![r],
-    })))
+    Ok(Json(
+        write_of(&state, &p, PersonId(path.1), NoteKind::Memo, &input.text).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/persons/{id}/memos/{memo_id}", tag = "residents", request_body = MemoRevisionIn,
@@ -137,31 +220,56 @@ pub async fn revise(
     Path(path): Path<(String, i64, i64)>,
     Json(input): Json<MemoRevisionIn>,
 ) -> R<Json<MemoView>> {
-    let (id, memo_id) = (PersonId(path.1), path.2);
-    let r = memos::revise(
-        &*state.store,
-        p.tenant,
-        id,
-        memo_id,
-        input.revision,
-        input.text.as_deref(),
-        &p.actor,
-        Utc::now(),
-    )
-    .await?;
-    let what = if r.text.is_some() { "修正" } else { "削除" };
-    audit(
-        &state,
-        &p,
-        "memo.write",
-        vec![id.0],
-        format!("メモの{what}(番号{memo_id})"),
-    )
-    .await?;
-    let all = memos::memos_of(&*state.store, p.tenant, id).await?;
-    let memo = all
-        .iter()
-        .find(|m| m.id == memo_id)
-        .ok_or_else(|| ApiError::not_found("メモ"))?;
-    Ok(Json(MemoView::from(memo)))
+    let key = (PersonId(path.1), path.2);
+    Ok(Json(
+        revise_of(&state, &p, key, NoteKind::Memo, input).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/persons/{id}/remarks", tag = "residents",
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "The 備考 (統合記載欄 C類型), deleted ones with their history", body = Vec<MemoView>), (status = 400, description = "No stated purpose (E-AUTH-004)", body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_remarks(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+) -> R<Json<Vec<MemoView>>> {
+    Ok(Json(
+        list_of(&state, &p, PersonId(path.1), NoteKind::Remark).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/persons/{id}/remarks", tag = "residents", request_body = RemarkIn,
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "Written; printed in the 統合記載欄 of the 写し", body = MemoView), (status = 404, body = ErrorBody), (status = 422, description = "Empty (E-MEMO-001), too long (E-MEMO-002) or with a control character (E-NAME-001)", body = ErrorBody)))]
+pub async fn write_remark(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+    Json(input): Json<RemarkIn>,
+) -> R<Json<MemoView>> {
+    let text = match (&input.de_facto_head, &input.text) {
+        (Some(head), _) => kikan_domain::memo::de_facto_head(head)
+            .map_err(|e| ApiError::from(e).at("de_facto_head"))?,
+        (None, Some(t)) => t.clone(),
+        (None, None) => String::new(),
+    };
+    Ok(Json(
+        write_of(&state, &p, PersonId(path.1), NoteKind::Remark, &text).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/persons/{id}/remarks/{memo_id}", tag = "residents", request_body = MemoRevisionIn,
+    params(("tenant" = String, Path), ("id" = i64, Path), ("memo_id" = i64, Path)),
+    responses((status = 200, description = "Edited, or deleted when no text was given", body = MemoView), (status = 404, description = "No such person or 備考, or it is deleted (E-MEMO-003)", body = ErrorBody), (status = 409, description = "Someone changed it after the revision given (E-MEMO-004)", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn revise_remark(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64, i64)>,
+    Json(input): Json<MemoRevisionIn>,
+) -> R<Json<MemoView>> {
+    let key = (PersonId(path.1), path.2);
+    Ok(Json(
+        revise_of(&state, &p, key, NoteKind::Remark, input).await?,
+    ))
 }

@@ -282,8 +282,8 @@ async function personScreen(main, id, q) {
   const res = await api('GET', `/persons/${id}${suffix}`);
   if (!res.ok) { show(main, h('h1', {}, '住民票'), banner('error', res.data ? res.data.message : '表示できません')); return; }
   const p = res.data;
-  const [hh, hist, memos, business] = await Promise.all([api('GET', `/households/${p.household_id}${suffix}`), api('GET', `/persons/${id}/history`),
-    api('GET', `/persons/${id}/memos`), api('GET', `/persons/${id}/business-items`)]);
+  const [hh, hist, memos, business, remarks] = await Promise.all([api('GET', `/households/${p.household_id}${suffix}`), api('GET', `/persons/${id}/history`),
+    api('GET', `/persons/${id}/memos`), api('GET', `/persons/${id}/business-items`), api('GET', `/persons/${id}/remarks`)]);
   const asOfForm = h('form', { class: 'row', novalidate: true },
     field('基準日(この日現在の内容を表示)', text('as_of', 'as_of', { value: asOf }), { hint: '和暦・西暦どちらでも。空欄で現在' }),
     h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '表示')));
@@ -313,7 +313,8 @@ async function personScreen(main, id, q) {
           business.ok && business.data.current.length ? h('dl', { class: 'record' }, business.data.current.flatMap((b) => [h('dt', {}, b.label),
             h('dd', {}, b.line, h('span', { class: 'muted' }, ` (${b.set_by}・${jst(b.at)})`))]))
             : h('p', { class: 'muted' }, '他業務から設定された事項はありません。')),
-        memoSection(main, id, q, memos.ok ? memos.data : [])),
+        noteSection(main, id, q, remarks.ok ? remarks.data : [], 'remark'),
+        noteSection(main, id, q, memos.ok ? memos.data : [], 'memo')),
       h('section', { 'aria-labelledby': 'hh-h' }, h('h2', { id: 'hh-h' }, '世帯'),
         hh.ok ? [h('p', {}, `住所: ${hh.data.address.line}`),
           hh.data.head_id == null && !hh.data.dissolved_on ? banner('warning', '世帯主がいません', ' この世帯には世帯主がいません。世帯主変更を行うか、世帯主変更依頼通知書を送ってください。') : null,
@@ -347,50 +348,59 @@ async function personScreen(main, id, q) {
             } }, 'この人のみ取消し') : null))))));
 }
 
-// メモ (1.1.15): staff notes on the person, with author and time; edits and deletions
-// keep the history. Never printed on a certificate.
-function memoSection(main, id, q, memos) {
+// The two kinds of note on a person: メモ (1.1.15, staff only, never printed) and 備考
+// (1.1.14, 統合記載欄 C類型, printed; 審査 writes them, the 事実上の世帯主 among them).
+const NOTES = {
+  memo: { path: 'memos', title: 'メモ', hint: '証明書には印字されません', may: 'draft_change' },
+  remark: { path: 'remarks', title: '備考(統合記載欄)', hint: '住民票の写しの統合記載欄に印字されます', may: 'commit_change' },
+};
+function noteSection(main, id, q, notes, which) {
+  const k = NOTES[which];
+  const word = k.title.replace(/\(.*\)$/, '');
   const again = async (r, done) => {
-    if (!r.ok) { main.prepend(banner('error', r.data ? r.data.message : 'メモを保存できませんでした')); return; }
+    if (!r.ok) { main.prepend(banner('error', r.data ? r.data.message : `${word}を保存できませんでした`)); return; }
     await personScreen(main, id, q);
     main.prepend(banner('success', done));
   };
   const add = h('form', { novalidate: true },
-    field('新しいメモ', h('textarea', { name: 'memo', rows: 3, dataset: { field: 'text' } }), { hint: '証明書には印字されません' }),
-    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary button-small', type: 'submit' }, 'メモを追加')));
+    field(`新しい${word}`, h('textarea', { name: 'memo', rows: 3, dataset: { field: 'text' } }), { hint: k.hint }),
+    which === 'remark' ? field('事実上の世帯主(氏名)', text('de_facto_head', 'de_facto_head'), { hint: '法適用外の外国人・施設長など。入力すると「事実上の世帯主 氏名」を記載します' }) : null,
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary button-small', type: 'submit' }, `${word}を追加`)));
   add.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const r = await api('POST', `/persons/${id}/memos`, { text: v(add, 'memo') });
+    const body = which === 'remark' && v(add, 'de_facto_head') ? { de_facto_head: v(add, 'de_facto_head') } : { text: v(add, 'memo') };
+    const r = await api('POST', `/persons/${id}/${k.path}`, body);
     if (!r.ok) return showError(add, r);
-    await again(r, 'メモを追加しました');
+    await again(r, `${word}を追加しました`);
   });
-  const live = memos.filter((m) => !m.deleted);
-  return h('section', { 'aria-labelledby': 'memo-h' }, h('h2', { id: 'memo-h' }, 'メモ'),
-    live.length === 0 ? h('p', { class: 'muted' }, 'メモはありません。') : null,
+  const live = notes.filter((m) => !m.deleted);
+  const hid = `${which}-h`;
+  return h('section', { 'aria-labelledby': hid }, h('h2', { id: hid }, k.title),
+    live.length === 0 ? h('p', { class: 'muted' }, `${word}はありません。`) : null,
     h('ul', { class: 'memos' }, live.map((m, i) => {
       const edit = h('form', { novalidate: true, class: 'memo-edit' },
-        field(`メモ${i + 1}の修正`, h('textarea', { name: 'memo', rows: 2, dataset: { field: 'text' } }, m.current.text)),
+        field(`${word}${i + 1}の修正`, h('textarea', { name: 'memo', rows: 2, dataset: { field: 'text' } }, m.current.text)),
         h('div', { class: 'actions' },
           h('button', { class: 'button button-secondary button-small', type: 'submit' }, '修正'),
           h('button', { class: 'button button-danger button-small', type: 'button', onclick: async () => {
-            await again(await api('POST', `/persons/${id}/memos/${m.id}`, { revision: m.current.revision }), 'メモを削除しました');
+            await again(await api('POST', `/persons/${id}/${k.path}/${m.id}`, { revision: m.current.revision }), `${word}を削除しました`);
           } }, '削除')));
       edit.addEventListener('submit', async (e) => {
         e.preventDefault();
-        const r = await api('POST', `/persons/${id}/memos/${m.id}`, { revision: m.current.revision, text: v(edit, 'memo') });
+        const r = await api('POST', `/persons/${id}/${k.path}/${m.id}`, { revision: m.current.revision, text: v(edit, 'memo') });
         if (!r.ok) return showError(edit, r);
-        await again(r, 'メモを修正しました');
+        await again(r, `${word}を修正しました`);
       });
       return h('li', { class: 'memo' },
         h('p', { class: 'memo-text' }, m.current.text),
         h('p', { class: 'meta' }, `${m.current.author}・${jst(m.current.at)}`),
         m.history.length > 1 ? h('details', {}, h('summary', {}, `履歴(${m.history.length}件)`),
           h('ol', {}, m.history.map((r) => h('li', {}, `${r.text == null ? '(削除)' : r.text}・${r.author}・${jst(r.at)}`)))) : null,
-        can('draft_change') ? edit : null);
+        can(k.may) ? edit : null);
     })),
-    memos.some((m) => m.deleted) ? h('details', {}, h('summary', {}, '削除したメモ'),
-      h('ul', {}, memos.filter((m) => m.deleted).map((m) => h('li', {}, m.history.map((r) => `${r.text == null ? '(削除)' : r.text}・${r.author}・${jst(r.at)}`).join(' → '))))) : null,
-    can('draft_change') ? add : null);
+    notes.some((m) => m.deleted) ? h('details', {}, h('summary', {}, `削除した${word}`),
+      h('ul', {}, notes.filter((m) => m.deleted).map((m) => h('li', {}, m.history.map((r) => `${r.text == null ? '(削除)' : r.text}・${r.author}・${jst(r.at)}`).join(' → '))))) : null,
+    can(k.may) ? add : null);
 }
 
 // ---------- 異動: 受付 (draft) ----------
@@ -867,7 +877,7 @@ async function draftsScreen(main) {
 // ---------- certificates ----------
 const CERT_KINDS = [['resident_copy', '住民票の写し'], ['resident_items', '住民票記載事項証明書'], ['removed_copy', '除票の写し'], ['removed_items', '除票記載事項証明書']];
 const OPTIONAL = [['honseki', '本籍・筆頭者'], ['relationship', '続柄'], ['juminhyo_code', '住民票コード'], ['individual_number', '個人番号'], ['residence_details', '在留資格等'], ['business_items', '法第7条の業務事項']];
-const ITEMS = [['birth_date', '生年月日'], ['sex', '性別'], ['head', '世帯主'], ['address', '住所'], ['address_since', '住所を定めた年月日'], ['became_resident', '住民となった年月日'], ['previous_address', '前住所'], ['moved_in_from', '転入前住所'], ['removal', '消除']];
+const ITEMS = [['birth_date', '生年月日'], ['sex', '性別'], ['head', '世帯主'], ['address', '住所'], ['address_since', '住所を定めた年月日'], ['became_resident', '住民となった年月日'], ['previous_address', '前住所'], ['moved_in_from', '転入前住所'], ['removal', '消除'], ['remarks', '備考']];
 const REQUESTERS = [['self', '本人'], ['same_household', '同一世帯'], ['third_party', '第三者'], ['professional', '弁護士等(職務上請求)']];
 
 function pdfLink(blob, label, name) {

@@ -126,6 +126,7 @@ fn household() -> Vec<Subject> {
             person,
             head_name: Some(head_name.clone()),
             business: vec![],
+            remarks: vec![],
         })
         .collect()
 }

@@ -1,7 +1,8 @@
 //! メモ (1.1.15, j150) over HTTP, on both engines: a memo on a person with its author
 //! and time; edits and deletions kept as its history; stale edits, empty or overlong
 //! text and unknown persons refused with nothing written; reads and writes audited; and
-//! never printed on a certificate.
+//! never printed on a certificate. 備考 (1.1.14, C類型; 4.1.4.3, the 事実上の世帯主): written by
+//! 審査, listed apart, printed in the 統合記載欄.
 
 use kikan_security::Role;
 use kikan_testsuite::TestStore;
@@ -130,6 +131,41 @@ async fn memos_are_kept_with_history_and_never_printed(s: TestStore) {
     let (_, none) = reception.get(&format!("{base}/persons/{son}/memos")).await;
     assert_eq!(none, json!([]));
 
+    // 備考 (統合記載欄 C類型): 審査 writes them (窓口 may not), the 事実上の世帯主 among them;
+    // they are listed apart from the メモ, and a メモ cannot be edited as a 備考.
+    let remarks = format!("{base}/persons/{mother}/remarks");
+    let (status, _) = reception.post(&remarks, json!({"text": "x"})).await;
+    assert_eq!(status, 403);
+    let (status, r) = examiner
+        .post(&remarks, json!({"de_facto_head": "在日米軍　司令官"}))
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(
+        r["current"]["text"], "事実上の世帯主　在日米軍　司令官",
+        "{r}"
+    );
+    let (status, v) = examiner.post(&remarks, json!({})).await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (422, Some("E-MEMO-001")),
+        "{v}"
+    );
+    let (status, v) = examiner
+        .post(
+            &format!("{remarks}/{id}"),
+            json!({"revision": 2, "text": "備考として上書き"}),
+        )
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (404, Some("E-MEMO-003")),
+        "{v}"
+    );
+    let (_, listed) = reception.get(&remarks).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    let (_, listed) = reception.get(&memos).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
+
     // Never printed: a 住民票の写し of the mother with every item asked for.
     let copy = json!({"kind": "resident_copy", "layout": "individual", "persons": [mother],
         "items": ["honseki", "relationship", "juminhyo_code"],
@@ -138,6 +174,8 @@ async fn memos_are_kept_with_history_and_never_printed(s: TestStore) {
         .post_pdf_text(&format!("{base}/certificates"), copy, "memo-not-printed")
         .await;
     assert!(text.contains("山本"), "{text}");
+    // The 備考 is printed in the 統合記載欄; the メモ never.
+    assert!(text.contains("備考事実上の世帯主在日米軍司令官"), "{text}");
     for word in ["郵送希望", "再確認", "来庁予定", "メモ"] {
         assert!(!text.contains(word), "{word} printed: {text}");
     }
