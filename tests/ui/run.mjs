@@ -619,6 +619,31 @@ try {
   await examiner.getByRole('link', { name: '鍵盤　太郎' }).waitFor();
   log('キーボードのみ: a 転入 entered and committed with Tab, typing, Space and Enter alone');
 
+  // 転居 of some members (4.1.2): the son moves out of his mother's household into a new
+  // one of his own at another address in the city; she stays.
+  const pair = await examiner.evaluate(async (tenant) => {
+    const person = (given, kana, birth, sex, rel) => ({ name: { family: '分居', given }, furigana: { family: 'ブンキョ', given: kana }, birth_date: birth, sex, relationship: rel });
+    const r = await fetch(`/api/v1/tenants/${tenant}/changes`, { method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('kikan.csrf'), 'X-Kikan-Purpose': encodeURIComponent('住民票の写しの交付') },
+      body: JSON.stringify({ effective_on: '2026-04-01', notified_on: '2026-04-01', change: { type: 'move_in', persons: [person('母子', 'ボシ', '1970-01-01', '女', '世帯主'), person('息子', 'ムスコ', '2000-01-01', '男', '子')],
+        address: { place: '神奈川県みほん市中央四丁目', banchi: '1番1号' }, previous_address: { place: '東京都港区芝公園四丁目', banchi: '2番8号' } } }) });
+    return (await r.json()).household_ids[0];
+  }, '149993');
+  await examiner.goto(`${base}/ui/#/change/relocation?household=${pair}`);
+  await examiner.getByRole('heading', { name: '転居の受付' }).waitFor();
+  await examiner.getByLabel('分居　母子(世帯主)').uncheck();
+  await lab(examiner, '分居　息子の転居後の続柄').fill('世帯主');
+  await lab(examiner, '異動日').fill(today);
+  await lab(examiner, '都道府県・市区町村・町字').fill('神奈川県みほん市中央五丁目');
+  await lab(examiner, '番地').fill('6番7号');
+  await examiner.getByText('審査を経ずにこのまま確定する').click();
+  await examiner.getByRole('button', { name: '登録' }).click();
+  await examiner.getByText('異動を確定しました').waitFor();
+  await examiner.goto(`${base}/ui/#/search?kana=${encodeURIComponent('ブンキョ')}`);
+  await examiner.locator('tr', { hasText: '分居　息子' }).getByText('神奈川県みほん市中央五丁目6番7号').waitFor();
+  await examiner.locator('tr', { hasText: '分居　母子' }).getByText('神奈川県みほん市中央四丁目1番1号').waitFor();
+  log('転居 of one member of a household into a new one of his own; the other stays');
+
   // 日次処理 (9.1): 審査 runs the daily work now; the run is listed with its outcome. The
   // 転入通知未着者一覧 (4.1.3.1.4) opens from the menu.
   await examiner.goto(`${base}/ui/#/daily`);

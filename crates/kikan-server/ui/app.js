@@ -628,8 +628,12 @@ async function relocationScreen(main, q) {
   const form = h('form', { novalidate: true },
     h('p', {}, `世帯: ${hh.address.line}(世帯番号 ${hh.id})`),
     hh.head_id == null ? banner('warning', '世帯主がいません', ' 世帯主変更で新しい世帯主を定めてください。') : null,
-    h('fieldset', {}, h('legend', {}, '転居する人'), h('div', { class: 'checks', dataset: { field: 'change.person_ids' } },
-      hh.members.map((m) => checkbox('person_ids', `${m.name.full}(${m.relationship})`, m.id, true)))),
+    h('fieldset', {}, h('legend', {}, '転居する人'),
+      h('p', { class: 'hint' }, '世帯の一部が転居するときは、転居する人だけを選び、転居後の続柄(新しい世帯なら世帯主を1人)を入力します。既存の世帯に加わるときはその世帯番号も入力します。'),
+      h('div', { class: 'checks', dataset: { field: 'change.person_ids' } },
+        hh.members.map((m, i) => h('div', { class: 'row' }, checkbox('person_ids', `${m.name.full}(${m.relationship})`, m.id, true),
+          field(`${m.name.full}の転居後の続柄`, relationshipInput(`rel-${m.id}`, `change.relationships[${i}].relationship`, m.relationship))))),
+      field('加わる世帯の世帯番号', text('join_household_id', 'change.join_household_id', { inputmode: 'numeric' }), { hint: '一部の人が転居先の既存の世帯に加わるときのみ' })),
     notificationFields(''),
     addressFields('新しい住所', 'to_', 'change.address'),
     can('commit_change') ? checkbox('commit_now', '審査を経ずにこのまま確定する(審査担当のみ)') : null,
@@ -637,10 +641,15 @@ async function relocationScreen(main, q) {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const ids = $$('input[name=person_ids]:checked', form).map((c) => Number(c.value));
+    const change = { type: 'relocation', person_ids: ids, address: addressOf(form, 'to_') };
+    // Some of the household: into a new household, or joining one at the new address.
+    if (ids.length < hh.members.length) {
+      change.relationships = ids.map((id) => ({ person_id: id, relationship: v(form, `rel-${id}`) }));
+      if (v(form, 'join_household_id')) change.join_household_id = Number(v(form, 'join_household_id'));
+    }
     submitDraft(form, {
       effective_on: v(form, 'effective_on'), notified_on: v(form, 'notified_on'), notifier: notifier(form), basis: v(form, 'basis'),
-      expect: [{ household_id: hh.id, version: hh.version }],
-      change: { type: 'relocation', person_ids: ids, address: addressOf(form, 'to_') },
+      expect: [{ household_id: hh.id, version: hh.version }], change,
     }, (d, committed) => draftDone(main, d, committed));
   });
   show(main, h('h1', {}, '転居の受付'), form);

@@ -1121,15 +1121,16 @@ pub async fn ex_officio_record_removal_and_correction(s: TestStore) {
     ok(check(&*c.store, c.tenant).await);
 }
 
-pub async fn foreign_residents(s: TestStore) {
-    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+/// A Vietnamese couple (AN, head, and BINH, his wife) moved in from abroad on
+/// 2026-04-01 with the 在留資格 given: (AN, BINH).
+pub async fn foreign_couple(c: &Clerk, statuses: (&str, &str)) -> (PersonId, PersonId) {
     let a = foreigner(
         "NGUYEN VAN AN",
         "グエン　ヴァン　アン",
         "1995-05-05",
         "男",
         "世帯主",
-        "技術・人文知識・国際業務",
+        statuses.0,
     );
     let b = foreigner(
         "TRAN THI BINH",
@@ -1137,14 +1138,15 @@ pub async fn foreign_residents(s: TestStore) {
         "1997-07-07",
         "女",
         "妻",
-        "家族滞在",
+        statuses.1,
     );
     let (aid, bid) = (a.id, b.id);
-    let hid = new_household_id();
     ok(c.record(
         Change::MoveIn {
             kind: MoveInKind::FromAbroad,
-            household: MoveInHousehold::New { id: hid },
+            household: MoveInHousehold::New {
+                id: new_household_id(),
+            },
             persons: vec![a, b],
             address: home(),
             previous_address: None,
@@ -1155,6 +1157,12 @@ pub async fn foreign_residents(s: TestStore) {
         "2026-04-03",
     )
     .await);
+    (aid, bid)
+}
+
+pub async fn foreign_residents(s: TestStore) {
+    let c = Clerk::new(s.store(), "141003", "横浜市").await;
+    let (aid, bid) = foreign_couple(&c, ("技術・人文知識・国際業務", "家族滞在")).await;
     // 在留資格 changes on a 30条50 notice.
     let r = c
         .record(
@@ -3743,38 +3751,7 @@ pub async fn nationality_changes(s: TestStore) {
     use kikan_app::cancel::cancellation;
     use kikan_domain::{NationalityChangeKind as K, StandardReason};
     let c = Clerk::new(s.store(), "141003", "横浜市").await;
-    let a = foreigner(
-        "NGUYEN VAN AN",
-        "グエン　ヴァン　アン",
-        "1995-05-05",
-        "男",
-        "世帯主",
-        "永住者",
-    );
-    let b = foreigner(
-        "TRAN THI BINH",
-        "チャン　ティ　ビン",
-        "1997-07-07",
-        "女",
-        "妻",
-        "永住者",
-    );
-    let (aid, bid) = (a.id, b.id);
-    let hid = new_household_id();
-    ok(c.record(
-        Change::MoveIn {
-            kind: MoveInKind::FromAbroad,
-            household: MoveInHousehold::New { id: hid },
-            persons: vec![a, b],
-            address: home(),
-            previous_address: None,
-            unnotified: false,
-            last_registered: None,
-        },
-        "2026-04-01",
-        "2026-04-03",
-    )
-    .await);
+    let (aid, bid) = foreign_couple(&c, ("永住者", "永住者")).await;
     ok(c.record(
         Change::AliasRecord {
             person: aid,
