@@ -644,6 +644,29 @@ try {
   await examiner.locator('tr', { hasText: '分居　母子' }).getByText('神奈川県みほん市中央四丁目1番1号').waitFor();
   log('転居 of one member of a household into a new one of his own; the other stays');
 
+  // 入管通知 (4.5.6): 審査 reads a notice file in; the pending notice shows the resident
+  // and the items before and after; 反映 records it by 職権.
+  await examiner.evaluate(async (tenant) => {
+    await fetch(`/api/v1/tenants/${tenant}/changes`, { method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('kikan.csrf'), 'X-Kikan-Purpose': encodeURIComponent('住民票の写しの交付') },
+      body: JSON.stringify({ effective_on: '2026-04-01', notified_on: '2026-04-01', change: { type: 'move_in', kind: '国外からの転入',
+        persons: [{ name: { family: 'TRAN THI BINH', given: '' }, furigana: { family: 'チャン　ティ　ビン', given: '' }, birth_date: '1997-07-07', sex: '女', relationship: '世帯主',
+          foreign: { nationality: 'ベトナム', category: '中長期在留者', status: '留学', period: '2年', expires_on: '2027-03-31', card_number: 'CD87654321EF' } }],
+        address: { place: '神奈川県みほん市中央六丁目', banchi: '1番1号' } } }) });
+  }, '149993');
+  await examiner.goto(`${base}/ui/#/notices`);
+  await examiner.getByRole('heading', { name: /入管通知/ }).waitFor();
+  await lab(examiner, 'または内容を貼り付け').fill('通知日,在留カード等番号,通知の種類,在留資格,在留期間,満了日,新しい在留カード等番号,消除事由\n2026-05-01,CD87654321EF,変更,技術・人文知識・国際業務,5年,2031-03-31,,');
+  await examiner.getByRole('button', { name: '取り込む' }).click();
+  await examiner.getByText('入管通知を1件取り込みました').waitFor();
+  const row = examiner.locator('tr', { hasText: 'TRAN THI BINH' });
+  await row.getByText(/→ 在留資格 技術・人文知識・国際業務　在留期間 5年/).waitFor();
+  await shot(examiner, 'notices');
+  await row.getByRole('button', { name: '反映' }).click();
+  await examiner.getByText('TRAN THI BINH さんに通知を反映しました').waitFor();
+  await examiner.getByText('未処理の通知はありません。').waitFor();
+  log('入管通知: a file read in, the pending notice shown with its 処理結果確認票, applied by 職権');
+
   // 日次処理 (9.1): 審査 runs the daily work now; the run is listed with its outcome. The
   // 転入通知未着者一覧 (4.1.3.1.4) opens from the menu.
   await examiner.goto(`${base}/ui/#/daily`);

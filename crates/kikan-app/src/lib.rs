@@ -20,6 +20,7 @@ pub mod daily;
 pub mod drafts;
 pub mod extract;
 pub mod ids;
+pub mod immigration;
 pub mod letters;
 pub mod memos;
 pub mod protect;

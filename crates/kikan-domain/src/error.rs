@@ -181,6 +181,12 @@ pub enum DomainError {
         "{name}さんは法第30条の46転入・第30条の47届出の対象ではありません(中長期在留者・特別永住者・一時庇護許可者・仮滞在許可者に限ります)"
     )]
     NotArticle46Category { name: String },
+    #[error("入管通知のファイルの{line}行目: {reason}")]
+    NoticeLine { line: usize, reason: String },
+    #[error("入管通知(番号{id})は処理済みか、見つかりません")]
+    NoticeNotPending { id: i64 },
+    #[error("在留カード等番号{card}の外国人住民は記録されていません")]
+    NoticeSubjectUnknown { card: String },
     #[error("メモが入力されていません")]
     MemoEmpty,
     #[error("メモは{max}文字以内で入力してください")]
@@ -309,6 +315,9 @@ impl DomainError {
             HonsekiWordWithHead { .. } => "E-IDO-066",
             NotArticle46Category { .. } => "E-IDO-067",
             BusinessItems { .. } => "E-BIZ-001",
+            NoticeLine { .. } => "E-NOTICE-001",
+            NoticeNotPending { .. } => "E-NOTICE-002",
+            NoticeSubjectUnknown { .. } => "E-NOTICE-003",
             MemoEmpty => "E-MEMO-001",
             MemoTooLong { .. } => "E-MEMO-002",
             MemoNotFound { .. } => "E-MEMO-003",

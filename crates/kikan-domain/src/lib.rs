@@ -10,6 +10,7 @@ pub mod codes;
 pub mod dates;
 pub mod error;
 pub mod holidays;
+pub mod immigration;
 pub mod ledger;
 pub mod letters;
 pub mod lists;

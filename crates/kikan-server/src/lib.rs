@@ -12,6 +12,7 @@ pub mod certificates;
 pub mod drafts;
 pub mod dto;
 pub mod error;
+pub mod immigration;
 pub mod jobs;
 pub mod letters;
 pub mod listen;
@@ -106,6 +107,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         places::put_place, places::places, places::put_terminal, places::terminals,
         memos::list, memos::write, memos::revise, memos::list_remarks, memos::write_remark, memos::revise_remark,
         business::list, business::set,
+        immigration::import, immigration::list, immigration::apply, immigration::reject,
         jobs::runs, jobs::run_now, jobs::awaiting_notice,
         letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, routes::relationships,
         certificates::preview, certificates::issue, certificates::reprint, certificates::register,
@@ -237,6 +239,10 @@ api! {
     get "/api/v1/tenants/{tenant}/me" => accounts::me, Policy::SignedIn;
     post "/api/v1/tenants/{tenant}/changes" => routes::record_change, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/changes/{seq}/cancel" => routes::cancel_change, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/immigration-notices" => immigration::import, Policy::Needs(Permission::CommitChange);
+    get "/api/v1/tenants/{tenant}/immigration-notices" => immigration::list, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/immigration-notices/{id}/apply" => immigration::apply, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/immigration-notices/{id}/reject" => immigration::reject, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/drafts" => drafts::add, Policy::Needs(Permission::DraftChange);
     get "/api/v1/tenants/{tenant}/drafts" => drafts::list, Policy::Needs(Permission::DraftChange);
     post "/api/v1/tenants/{tenant}/drafts/{id}/commit" => drafts::commit, Policy::Needs(Permission::CommitChange);

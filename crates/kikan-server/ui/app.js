@@ -210,6 +210,7 @@ const MENU = [
   ['#/suppress', '抑止', 'manage_suppression'],
   ['#/awaiting', '転入通知未着', 'read_residents'],
   ['#/headless', '世帯主不在世帯', 'read_residents'],
+  ['#/notices', '入管通知', 'commit_change'],
   ['#/daily', '日次処理', 'run_check'],
   ['#/places', '入力場所・端末', 'manage_accounts'],
   ['#/terminal', 'この端末', null],
@@ -401,6 +402,48 @@ function noteSection(main, id, q, notes, which) {
     notes.some((m) => m.deleted) ? h('details', {}, h('summary', {}, `削除した${word}`),
       h('ul', {}, notes.filter((m) => m.deleted).map((m) => h('li', {}, m.history.map((r) => `${r.text == null ? '(削除)' : r.text}・${r.author}・${jst(r.at)}`).join(' → '))))) : null,
     can(k.may) ? add : null);
+}
+
+// 出入国在留管理庁長官通知 (4.5.6): a notice file read in; the notices still to process,
+// whatever their date, with their 処理結果確認票 (before → after); each applied by 職権
+// or set aside with a reason.
+async function noticesScreen(main) {
+  const res = await api('GET', '/immigration-notices');
+  const list = res.ok ? res.data : [];
+  const out = h('div', { 'aria-live': 'polite', id: 'notices-out' });
+  const upload = h('form', { novalidate: true },
+    field('通知ファイル(CSV)', h('input', { type: 'file', name: 'file', accept: '.csv,text/csv' }), { hint: '見出し: 通知日,在留カード等番号,通知の種類,在留資格,在留期間,満了日,新しい在留カード等番号,消除事由' }),
+    field('または内容を貼り付け', h('textarea', { name: 'csv', rows: 4, dataset: { field: 'csv' } })),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '取り込む')));
+  upload.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = upload.elements.file.files[0];
+    const csv = f ? await f.text() : v(upload, 'csv');
+    const r = await api('POST', '/immigration-notices', { name: f ? f.name : '貼り付け', csv });
+    if (!r.ok) return showError(upload, r);
+    await route();
+    show($('#notices-out'), banner('success', `入管通知を${r.data.length}件取り込みました`));
+  });
+  const settle = async (path, body, done) => {
+    const r = await api('POST', path, body);
+    if (!r.ok) { show(out, banner('error', r.data ? r.data.message : '処理できませんでした')); return; }
+    await route();
+    show($('#notices-out'), banner('success', done));
+  };
+  show(main, h('h1', {}, '入管通知(出入国在留管理庁長官通知)'), !res.ok ? banner('error', res.data.message) : null, out, upload,
+    h('h2', {}, `未処理の通知 ${list.length}件`),
+    list.length === 0 ? h('p', {}, '未処理の通知はありません。') :
+      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['通知日', '対象者', '通知', '処理結果確認票(変更前 → 変更後)', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, list.map((n) => {
+          const reason = text(`reason-${n.id}`, 'reason', { 'aria-label': `通知${n.card_number}を処理しない理由` });
+          return h('tr', {}, h('td', {}, n.notified_on), h('td', {}, n.person_id ? h('a', { href: `#/person/${n.person_id}` }, n.name) : `該当者なし(${n.card_number})`),
+            h('td', {}, n.action, h('div', { class: 'muted' }, n.source)),
+            h('td', {}, n.before ? [h('div', {}, n.before), h('div', {}, `→ ${n.after}`)] : ''),
+            h('td', {}, n.person_id ? h('button', { class: 'button button-secondary button-small', type: 'button',
+              onclick: () => settle(`/immigration-notices/${n.id}/apply`, {}, `${n.name} さんに通知を反映しました`) }, '反映') : null,
+            reason, h('button', { class: 'button button-text', type: 'button',
+              onclick: () => settle(`/immigration-notices/${n.id}/reject`, { reason: reason.value }, '通知を処理しないことにしました') }, '処理しない')));
+        }))));
 }
 
 // ---------- 異動: 受付 (draft) ----------
@@ -1507,6 +1550,7 @@ async function render(message) {
     places: () => placesScreen(main),
     awaiting: () => awaitingScreen(main),
     headless: () => headlessScreen(main),
+    notices: () => noticesScreen(main),
     daily: () => dailyScreen(main),
     terminal: () => terminalScreen(main),
     password: () => passwordScreen(main),

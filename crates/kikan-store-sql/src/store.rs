@@ -1426,6 +1426,68 @@ impl<E: Engine> Store for SqlStore<E> {
         rows.iter().map(|r| decode(r.text("data")?)).collect()
     }
 
+    async fn add_notices(
+        &self,
+        tenant: LocalGovCode,
+        notices: &[kikan_domain::immigration::ImmigrationNotice],
+    ) -> Result<(), StoreError> {
+        let mut statements = Vec::with_capacity(notices.len());
+        for n in notices {
+            statements.push(
+                Q::new(
+                    "INSERT INTO immigration_notices (tenant_id, notice_id, pending, data)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .arg(key(tenant))
+                .arg(n.id)
+                .arg(true)
+                .arg(json(n)?),
+            );
+        }
+        self.write(tenant, statements, || StoreError::Conflict)
+            .await?;
+        Ok(())
+    }
+
+    async fn notices(
+        &self,
+        tenant: LocalGovCode,
+        pending_only: bool,
+    ) -> Result<Vec<kikan_domain::immigration::ImmigrationNotice>, StoreError> {
+        let mut q =
+            Q::new("SELECT data FROM immigration_notices WHERE tenant_id = $1").arg(key(tenant));
+        if pending_only {
+            let p = q.param(true);
+            q.push(&format!(" AND pending = {p}"));
+        }
+        q.push(" ORDER BY notice_id");
+        let rows = self.read(tenant, q).await?;
+        let mut out: Vec<kikan_domain::immigration::ImmigrationNotice> = rows
+            .iter()
+            .map(|r| decode(r.text("data")?))
+            .collect::<Result<_, _>>()?;
+        out.sort_by_key(|n| (n.notified_on, n.id));
+        Ok(out)
+    }
+
+    async fn settle_notice(
+        &self,
+        tenant: LocalGovCode,
+        notice: &kikan_domain::immigration::ImmigrationNotice,
+    ) -> Result<bool, StoreError> {
+        let q = Q::new(
+            "UPDATE immigration_notices SET pending = $3, data = $4
+             WHERE tenant_id = $1 AND notice_id = $2 AND pending = $5",
+        )
+        .arg(key(tenant))
+        .arg(notice.id)
+        .arg(false)
+        .arg(json(notice)?)
+        .arg(true);
+        let done = self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(done.first().is_some_and(|n| *n > 0))
+    }
+
     async fn add_memo_revision(
         &self,
         tenant: LocalGovCode,

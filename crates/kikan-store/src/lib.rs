@@ -693,6 +693,26 @@ pub trait Store: Send + Sync + 'static {
         persons: &[PersonId],
     ) -> Result<Vec<kikan_domain::business::BusinessRecord>, StoreError>;
 
+    // ---- 出入国在留管理庁長官通知 (4.5.6) ----
+    /// Stores notices read from a file, all or none.
+    async fn add_notices(
+        &self,
+        tenant: LocalGovCode,
+        notices: &[kikan_domain::immigration::ImmigrationNotice],
+    ) -> Result<(), StoreError>;
+    /// The tenant's notices (only those still pending when asked), oldest first.
+    async fn notices(
+        &self,
+        tenant: LocalGovCode,
+        pending_only: bool,
+    ) -> Result<Vec<kikan_domain::immigration::ImmigrationNotice>, StoreError>;
+    /// Settles a pending notice (applied or set aside): false when it was not pending.
+    async fn settle_notice(
+        &self,
+        tenant: LocalGovCode,
+        notice: &kikan_domain::immigration::ImmigrationNotice,
+    ) -> Result<bool, StoreError>;
+
     // ---- メモ (1.1.15) ----
     /// Adds a revision of a memo; another with the same memo and revision (someone
     /// else's edit first) is a conflict and nothing is written.
