@@ -15,7 +15,7 @@ pub async fn memos_of(
     person: PersonId,
 ) -> Result<Vec<Memo>, StoreError> {
     known(store, tenant, person).await?;
-    Ok(fold(store.memo_revisions(tenant, person).await?))
+    Ok(fold(store.memo_revisions(tenant, &[person]).await?))
 }
 
 /// Writes a new メモ or 備考 on a person.

@@ -66,6 +66,11 @@ async fn subjects(
     let found = store.persons(tenant, ids).await?;
     // The 法第7条 items of other businesses, current values (printed when asked for).
     let business = store.business_records(tenant, ids).await?;
+    // 備考 (統合記載欄 C類型) in force; メモ never.
+    let remarks: Vec<_> = kikan_domain::memo::fold(store.memo_revisions(tenant, ids).await?)
+        .into_iter()
+        .filter(|m| m.kind() == kikan_domain::memo::NoteKind::Remark)
+        .collect();
     let mut out = Vec::with_capacity(ids.len());
     // Members of one household share its head: look each (household, date) up once.
     let mut heads: Vec<(HeadKey, Option<String>)> = vec![];
@@ -98,10 +103,9 @@ async fn subjects(
             .filter(|r| r.items.business() != kikan_domain::business::Business::Card)
             .map(|r| (r.items.business().label().to_string(), r.items.line()))
             .collect();
-        // 備考 (統合記載欄 C類型) in force; メモ never.
-        let remarks = kikan_domain::memo::fold(store.memo_revisions(tenant, person.id).await?)
-            .into_iter()
-            .filter(|m| m.kind() == kikan_domain::memo::NoteKind::Remark)
+        let remarks = remarks
+            .iter()
+            .filter(|m| m.person == person.id)
             .filter_map(|m| m.current().and_then(|r| r.text.clone()))
             .collect();
         out.push(Subject {

@@ -123,7 +123,7 @@ pub fn memo_text(s: &str) -> Result<String, DomainError> {
     Ok(t.replace("\r\n", "\n"))
 }
 
-/// The memos among `revisions` (any order), each with its history, by id.
+/// The memos among `revisions` (any order), each with its history, oldest first.
 pub fn fold(revisions: Vec<MemoRevision>) -> Vec<Memo> {
     let mut by_id: std::collections::BTreeMap<i64, Memo> = Default::default();
     for r in revisions {
@@ -141,6 +141,8 @@ pub fn fold(revisions: Vec<MemoRevision>) -> Vec<Memo> {
     for m in &mut out {
         m.revisions.sort_by_key(|r| r.revision);
     }
+    // Oldest first (ids are random).
+    out.sort_by_key(|m| (m.revisions.first().map(|r| r.at), m.id));
     out
 }
 

@@ -1509,14 +1509,16 @@ impl<E: Engine> Store for SqlStore<E> {
     async fn memo_revisions(
         &self,
         tenant: LocalGovCode,
-        person: PersonId,
+        persons: &[PersonId],
     ) -> Result<Vec<kikan_domain::memo::MemoRevision>, StoreError> {
-        let q = Q::new(
-            "SELECT data FROM memos WHERE tenant_id = $1 AND person_id = $2
-             ORDER BY memo_id, revision",
-        )
-        .arg(key(tenant))
-        .arg(person.0);
+        if persons.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut q = Q::new("SELECT data FROM memos WHERE tenant_id = $1").arg(key(tenant));
+        let list = in_list(&mut q, persons.iter().map(|p| p.0));
+        q.push(&format!(
+            " AND person_id IN {list} ORDER BY memo_id, revision"
+        ));
         let rows = self.read(tenant, q).await?;
         rows.iter().map(|r| decode(r.text("data")?)).collect()
     }

@@ -721,11 +721,11 @@ pub trait Store: Send + Sync + 'static {
         tenant: LocalGovCode,
         r: &kikan_domain::memo::MemoRevision,
     ) -> Result<(), StoreError>;
-    /// Every revision of the memos on a person, in memo and revision order.
+    /// Every revision of the メモ and 備考 on these persons, in memo and revision order.
     async fn memo_revisions(
         &self,
         tenant: LocalGovCode,
-        person: PersonId,
+        persons: &[PersonId],
     ) -> Result<Vec<kikan_domain::memo::MemoRevision>, StoreError>;
 
     // ---- the issuance register (証明書交付簿) ----
