@@ -633,16 +633,18 @@ try {
   await examiner.getByRole('heading', { name: '転居の受付' }).waitFor();
   await examiner.getByLabel('分居　母子(世帯主)').uncheck();
   await lab(examiner, '分居　息子の転居後の続柄').fill('世帯主');
-  await lab(examiner, '異動日').fill(today);
+  // Notified 20 days after the move: committed at once, with the late notice's warning.
+  await lab(examiner, '異動日').fill(new Date(Date.now() + 9 * 3600 * 1000 - 20 * 86400 * 1000).toISOString().slice(0, 10));
   await lab(examiner, '都道府県・市区町村・町字').fill('神奈川県みほん市中央五丁目');
   await lab(examiner, '番地').fill('6番7号');
   await examiner.getByText('審査を経ずにこのまま確定する').click();
   await examiner.getByRole('button', { name: '登録' }).click();
   await examiner.getByText('異動を確定しました').waitFor();
+  await examiner.getByText(/届出期間\(14日\)を過ぎた届出です/).waitFor();
   await examiner.goto(`${base}/ui/#/search?kana=${encodeURIComponent('ブンキョ')}`);
   await examiner.locator('tr', { hasText: '分居　息子' }).getByText('神奈川県みほん市中央五丁目6番7号').waitFor();
   await examiner.locator('tr', { hasText: '分居　母子' }).getByText('神奈川県みほん市中央四丁目1番1号').waitFor();
-  log('転居 of one member of a household into a new one of his own; the other stays');
+  log('転居 of one member of a household into a new one of his own, notified late: the warning is shown on the direct commit; the other stays');
 
   // 入管通知 (4.5.6): 審査 reads a notice file in; the pending notice shows the resident
   // and the items before and after; 反映 records it by 職権.
