@@ -3,7 +3,7 @@
 //! latest being what the record shows and a certificate prints when asked.
 
 use chrono::{DateTime, Utc};
-use kikan_domain::business::{BusinessItems, BusinessRecord, latest};
+use kikan_domain::business::{BusinessItems, BusinessRecord};
 use kikan_domain::{DomainError, LocalGovCode, PersonId};
 use kikan_store::{Store, StoreError};
 
@@ -48,19 +48,4 @@ pub async fn set(
     };
     store.add_business_record(tenant, &r).await?;
     Ok(r)
-}
-
-/// The current value of each business for each of `persons`.
-pub async fn current(
-    store: &dyn Store,
-    tenant: LocalGovCode,
-    persons: &[PersonId],
-) -> Result<Vec<BusinessRecord>, StoreError> {
-    let all = store.business_records(tenant, persons).await?;
-    let mut out = Vec::new();
-    for p in persons {
-        let mine: Vec<BusinessRecord> = all.iter().filter(|r| r.person == *p).cloned().collect();
-        out.extend(latest(&mine).into_iter().cloned());
-    }
-    Ok(out)
 }

@@ -66,6 +66,7 @@ async fn subjects(
     let found = store.persons(tenant, ids).await?;
     // The 法第7条 items of other businesses, current values (printed when asked for).
     let business = store.business_records(tenant, ids).await?;
+    let business = kikan_domain::business::latest(&business);
     // 備考 (統合記載欄 C類型) in force; メモ never.
     let remarks: Vec<_> = kikan_domain::memo::fold(store.memo_revisions(tenant, ids).await?)
         .into_iter()
@@ -93,13 +94,9 @@ async fn subjects(
                 }
             }
         };
-        let mine: Vec<_> = business
+        let business = business
             .iter()
             .filter(|r| r.person == person.id)
-            .cloned()
-            .collect();
-        let business = kikan_domain::business::latest(&mine)
-            .into_iter()
             .filter(|r| r.items.business() != kikan_domain::business::Business::Card)
             .map(|r| (r.items.business().label().to_string(), r.items.line()))
             .collect();

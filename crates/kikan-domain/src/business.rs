@@ -306,13 +306,15 @@ pub struct BusinessRecord {
     pub at: DateTime<Utc>,
 }
 
-/// The latest value of each business among `records` (any order), by business.
+/// The latest value of each business of each person among `records` (any order), by
+/// person and business.
 pub fn latest(records: &[BusinessRecord]) -> Vec<&BusinessRecord> {
-    let mut by: std::collections::BTreeMap<Business, &BusinessRecord> = Default::default();
+    let mut by: std::collections::BTreeMap<(PersonId, Business), &BusinessRecord> =
+        Default::default();
     for r in records {
-        let b = r.items.business();
-        if by.get(&b).is_none_or(|x| x.revision < r.revision) {
-            by.insert(b, r);
+        let key = (r.person, r.items.business());
+        if by.get(&key).is_none_or(|x| x.revision < r.revision) {
+            by.insert(key, r);
         }
     }
     by.into_values().collect()

@@ -74,12 +74,7 @@ pub fn parse_line(
     };
     let notified_on = date(cols[0], "通知日")?;
     let card = |s: &str| -> Result<String, DomainError> {
-        let b = s.as_bytes();
-        let ok = b.len() == 12
-            && b[..2].iter().all(u8::is_ascii_uppercase)
-            && b[2..10].iter().all(u8::is_ascii_digit)
-            && b[10..].iter().all(u8::is_ascii_uppercase);
-        if ok {
+        if crate::person::is_card_number(s) {
             Ok(s.to_string())
         } else {
             Err(bad(format!("在留カード等番号「{s}」が正しくありません")))

@@ -205,22 +205,27 @@ pub struct ForeignDetails {
     pub past_aliases: Vec<PastAlias>,
 }
 
+/// Is `s` a 在留カード or 特別永住者証明書 number in form: two capital letters, eight digits,
+/// two capital letters?
+pub fn is_card_number(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 12
+        && b[..2].iter().all(u8::is_ascii_uppercase)
+        && b[2..10].iter().all(u8::is_ascii_digit)
+        && b[10..].iter().all(u8::is_ascii_uppercase)
+}
+
 impl ForeignDetails {
     /// Checks the combination of category, status and dates.
     pub fn validate(&self) -> Result<(), DomainError> {
         text("国籍・地域", &self.nationality, true)?;
-        if let Some(card) = &self.card_number {
-            let b = card.as_bytes();
-            let ok = b.len() == 12
-                && b[..2].iter().all(u8::is_ascii_uppercase)
-                && b[2..10].iter().all(u8::is_ascii_digit)
-                && b[10..].iter().all(u8::is_ascii_uppercase);
-            if !ok {
-                return Err(DomainError::UnknownCode {
-                    kind: "在留カード等番号",
-                    value: card.clone(),
-                });
-            }
+        if let Some(card) = &self.card_number
+            && !is_card_number(card)
+        {
+            return Err(DomainError::UnknownCode {
+                kind: "在留カード等番号",
+                value: card.clone(),
+            });
         }
         match self.category {
             ForeignCategory::MidToLongTerm => {

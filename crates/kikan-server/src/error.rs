@@ -67,7 +67,9 @@ impl From<DomainError> for ApiError {
         let status = match e {
             DomainError::PersonNotFound(_)
             | DomainError::HouseholdNotFound(_)
-            | DomainError::MemoNotFound { .. } => StatusCode::NOT_FOUND,
+            | DomainError::MemoNotFound { .. }
+            | DomainError::NoticeNotPending { .. }
+            | DomainError::NoticeSubjectUnknown { .. } => StatusCode::NOT_FOUND,
             DomainError::Conflict { .. } | DomainError::MemoStale { .. } => StatusCode::CONFLICT,
             // 抑止: the record is held for this processing until released.
             DomainError::Suppressed { .. }

@@ -202,8 +202,7 @@ pub async fn apply(
         &p.actor(),
         state.clock.today(),
     )
-    .await
-    .map_err(not_found_for_notices)?;
+    .await?;
     state.metrics.change(p.tenant, &recorded.entry);
     Ok((StatusCode::CREATED, Json(change_result(&recorded))))
 }
@@ -217,9 +216,7 @@ pub async fn reject(
     Path(path): Path<(String, i64)>,
     Json(input): Json<NoticeRejectIn>,
 ) -> R<Json<ImmigrationNoticeView>> {
-    let n = immigration::reject(&*state.store, p.tenant, path.1, &input.reason, &p.actor)
-        .await
-        .map_err(not_found_for_notices)?;
+    let n = immigration::reject(&*state.store, p.tenant, path.1, &input.reason, &p.actor).await?;
     audit(
         &state,
         &p,
@@ -229,14 +226,4 @@ pub async fn reject(
     )
     .await?;
     Ok(Json(view(&n, None)))
-}
-
-/// A notice that is not pending, or whose resident is unknown, is not found (404).
-fn not_found_for_notices(e: kikan_store::StoreError) -> ApiError {
-    let api = ApiError::from(e);
-    if matches!(api.body.code.as_str(), "E-NOTICE-002" | "E-NOTICE-003") {
-        ApiError::new(StatusCode::NOT_FOUND, &api.body.code, &api.body.message)
-    } else {
-        api
-    }
 }
