@@ -521,6 +521,10 @@ try {
   await lab(alien, '在留期間').fill('3年');
   await lab(alien, '在留期間の満了日').fill('2029-03-31');
   await lab(alien, '在留カード等番号').fill('AB12345678CD');
+  await lab(alien, '氏名（漢字）(氏)').fill('阮');
+  await lab(alien, '氏名（漢字）(名)').fill('文安');
+  await lab(alien, '住居地の届出').selectOption('yes');
+  await lab(alien, '上陸許可証による転入').selectOption('yes');
   await shot(examiner, 'foreign-move-in');
   await examiner.getByText('審査を経ずにこのまま確定する').click();
   await examiner.getByRole('button', { name: '登録' }).click();
@@ -530,8 +534,9 @@ try {
   await examiner.getByRole('heading', { name: /NGUYEN VAN AN さんの住民票/ }).waitFor();
   const alienUrl = examiner.url();
   const record = await examiner.locator('.record').textContent();
-  for (const want of ['ベトナム', '技術・人文知識・国際業務', '外国人住民となった年月日']) assert.match(record, new RegExp(want), record);
-  log('国外からの転入 of a foreign resident with every 30条の45 item: on the record, with the 外国人住民となった年月日');
+  for (const want of ['ベトナム', '技術・人文知識・国際業務', '外国人住民となった年月日', '氏名（漢字）阮　文安', '在留期間3年 満了日 2029年3月31日',
+    '住居地の届出あり', '上陸許可証による転入あり']) assert.match(record, new RegExp(want), record);
+  log('国外からの転入 of a foreign resident with every 30条の45 item and the 1.1.2 ones (氏名（漢字）, 住居地の届出, 上陸許可証): on the record, with the 外国人住民となった年月日');
   await examiner.getByRole('link', { name: 'その他の異動を受付' }).click();
   await lab(examiner, '異動の種類').selectOption('nationality_change');
   await lab(examiner, '異動日').fill(today);

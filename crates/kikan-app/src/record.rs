@@ -170,8 +170,17 @@ pub async fn record_audited(
     audit: Option<AuditEvent>,
     draft: Option<(i64, &kikan_store::drafts::DraftDecision)>,
 ) -> Result<Recorded, StoreError> {
-    if store.tenant(tenant).await?.is_none() {
+    let Some(this) = store.tenant(tenant).await? else {
         return Err(StoreError::TenantNotFound(tenant.to_string()));
+    };
+    // 通称を記載・削除した市区町村 (1.1.2): this one.
+    if let kikan_domain::Change::AliasRecord { municipality, .. }
+    | kikan_domain::Change::AliasDeletion { municipality, .. } = &mut entry.change
+    {
+        *municipality = Some(kikan_domain::LocalBody {
+            code: this.code.to_string(),
+            name: this.name,
+        });
     }
     let newcomers = check_newcomers(store, tenant, &entry.change).await?;
     let (reg, touched, before) = apply_on_slice(store, tenant, &entry, expect).await?;

@@ -456,6 +456,7 @@ impl Synth {
                 foreign: None,
                 returning: false,
                 keep_former_names: false,
+                foreign_resident_since: None,
             },
         })
     }
@@ -481,6 +482,7 @@ impl Synth {
                 name: PersonName::parse(s.0, "").ok()?,
                 furigana: Furigana::parse(s.1, "").ok(),
                 recorded_on: birth.max(ymd(1990, 1, 1)),
+                recorded_by: None,
             })
         } else {
             None
@@ -527,9 +529,16 @@ impl Synth {
                     )),
                     alias,
                     past_aliases: vec![],
+                    kanji_name: None,
+                    kanji_furigana: None,
+                    old_law_registered_on: None,
+                    old_law_registered_text: None,
+                    residence_notified: false,
+                    landing_permit: false,
                 }),
                 returning: false,
                 keep_former_names: false,
+                foreign_resident_since: None,
             },
         })
     }

@@ -28,6 +28,7 @@ fn family(hid: HouseholdId) -> Option<LedgerEntry> {
             foreign: None,
             returning: false,
             keep_former_names: false,
+            foreign_resident_since: None,
         })
     };
     let address = Address::parse(

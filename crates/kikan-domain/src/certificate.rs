@@ -664,6 +664,10 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
                 if let Some(f) = &p.former_surname {
                     out.push(field("旧氏", f.surname.full(), false));
                 }
+                // A foreign resident's 氏名（漢字） is printed beside the alphabet name (1.1.2).
+                if let Some(k) = p.foreign.as_ref().and_then(|f| f.kanji_name.as_ref()) {
+                    out.push(field("氏名（漢字）", k.full(), false));
+                }
             }
             Item::Furigana => out.push(field(label, p.furigana.full(), false)),
             Item::BirthDate => out.push(field(label, p.birth_date_shown()?, false)),
@@ -757,14 +761,21 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
             Item::ResidenceDetails => {
                 if let Some(f) = &p.foreign {
                     let mut v = f.status.map(|s| s.label().to_string()).unwrap_or_default();
+                    // 在留期間, 上陸期間 or 仮滞在期間, as the category has it.
+                    let period_label = f.period_label();
                     if let Some(period) = &f.period {
-                        v.push_str(&format!("　在留期間 {period}"));
+                        v.push_str(&format!("　{period_label} {period}"));
                     }
                     if let Some(e) = f.expires_on {
                         // 西暦, never 和暦 (1.1.9).
-                        v.push_str(&format!("　満了日 {}", crate::wareki::format_seireki(e)));
+                        let end = if f.status.is_some() {
+                            "満了日".to_string()
+                        } else {
+                            format!("{period_label}の満了日")
+                        };
+                        v.push_str(&format!("　{end} {}", crate::wareki::format_seireki(e)));
                     }
-                    out.push(field(label, v, true));
+                    out.push(field(label, v.trim_start_matches('　').to_string(), true));
                     if let Some(card) = &f.card_number {
                         out.push(field("在留カード等番号", card.clone(), false));
                     }

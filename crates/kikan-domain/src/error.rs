@@ -1,5 +1,6 @@
 //! Domain errors: each has a stable machine code and a Japanese message for staff.
 
+use chrono::NaiveDate;
 use thiserror::Error;
 
 /// Every way a domain rule can refuse input.
@@ -122,6 +123,15 @@ pub enum DomainError {
     StatusCategoryMismatch { status: String, category: String },
     #[error("在留期間の満了日が必要です")]
     ExpiryRequired,
+    #[error("{item}(その満了の日)が必要です")]
+    PeriodEndRequired { item: &'static str },
+    #[error("外国人住民となった年月日({since})は生年月日以後、異動日({effective})以前の日です")]
+    ForeignResidentSince {
+        since: NaiveDate,
+        effective: NaiveDate,
+    },
+    #[error("旧外登法による登録年月日({on})が外国人登録法の廃止(平成24年7月9日)より後です")]
+    OldLawRegistrationTooLate { on: NaiveDate },
     #[error("{name}さんには通称が記載されていません")]
     NoAlias { name: String },
     #[error("修正前の値が現在の記録と一致しません(他の職員が先に修正した可能性があります)")]
@@ -314,6 +324,9 @@ impl DomainError {
             ForeignItemsOnJapanese => "E-IDO-065",
             HonsekiWordWithHead { .. } => "E-IDO-066",
             NotArticle46Category { .. } => "E-IDO-067",
+            PeriodEndRequired { .. } => "E-IDO-068",
+            OldLawRegistrationTooLate { .. } => "E-IDO-069",
+            ForeignResidentSince { .. } => "E-IDO-070",
             BusinessItems { .. } => "E-BIZ-001",
             NoticeLine { .. } => "E-NOTICE-001",
             NoticeNotPending { .. } => "E-NOTICE-002",

@@ -11,7 +11,7 @@ use crate::lists::{
     ResidenceStatus, Sex, StandardReason,
 };
 use crate::names::{Furigana, PersonName};
-use crate::person::{Address, ForeignDetails, Honseki, HouseholdId, PersonId};
+use crate::person::{Address, ForeignDetails, Honseki, HouseholdId, LocalBody, PersonId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +43,10 @@ pub struct PersonData {
     /// 転入 since: the 旧氏 and 通称 their 除票 kept take effect again (1.1.7).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub keep_former_names: bool,
+    /// 外国人住民となった年月日 as the 転出証明書 gives it (1.1.2): a foreign resident
+    /// moving in keeps the day they first became one, not the 転入日. None: the 異動日.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub foreign_resident_since: Option<NaiveDate>,
 }
 
 /// A member's relationship to the (new) head of household.
@@ -199,7 +203,9 @@ pub enum Correction {
     },
 }
 
-/// A foreign resident's 30条45 items, corrected together so that they stay consistent.
+/// A foreign resident's 30条45 items and the other items of 1.1.2 (氏名（漢字）,
+/// 旧外登法による登録年月日, 住居地の届出の有無, 上陸許可証による転入の旨), corrected
+/// together so that they stay consistent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Residence {
     pub category: ForeignCategory,
@@ -207,6 +213,18 @@ pub struct Residence {
     pub period: Option<String>,
     pub expires_on: Option<NaiveDate>,
     pub card_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kanji_name: Option<PersonName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kanji_furigana: Option<Furigana>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_law_registered_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_law_registered_text: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub residence_notified: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub landing_permit: bool,
 }
 
 impl Residence {
@@ -217,6 +235,30 @@ impl Residence {
             period: f.period.clone(),
             expires_on: f.expires_on,
             card_number: f.card_number.clone(),
+            kanji_name: f.kanji_name.clone(),
+            kanji_furigana: f.kanji_furigana.clone(),
+            old_law_registered_on: f.old_law_registered_on,
+            old_law_registered_text: f.old_law_registered_text.clone(),
+            residence_notified: f.residence_notified,
+            landing_permit: f.landing_permit,
+        }
+    }
+
+    /// `f` with these items in place of its own (the 国籍・地域 and 通称 stay).
+    pub fn applied_to(&self, f: &ForeignDetails) -> ForeignDetails {
+        ForeignDetails {
+            category: self.category,
+            status: self.status,
+            period: self.period.clone(),
+            expires_on: self.expires_on,
+            card_number: self.card_number.clone(),
+            kanji_name: self.kanji_name.clone(),
+            kanji_furigana: self.kanji_furigana.clone(),
+            old_law_registered_on: self.old_law_registered_on,
+            old_law_registered_text: self.old_law_registered_text.clone(),
+            residence_notified: self.residence_notified,
+            landing_permit: self.landing_permit,
+            ..f.clone()
         }
     }
 }
@@ -389,9 +431,17 @@ pub enum Change {
         person: PersonId,
         alias: PersonName,
         furigana: Option<Furigana>,
+        /// 通称を記載した市区町村: this municipality (set by the application layer).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        municipality: Option<LocalBody>,
     },
     /// 通称削除.
-    AliasDeletion { person: PersonId },
+    AliasDeletion {
+        person: PersonId,
+        /// 通称を削除した市区町村: this municipality (set by the application layer).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        municipality: Option<LocalBody>,
+    },
     /// 旧氏の記載 (1.1.7, j70), on a 請求 (the entry's `notified_on` is the 請求日).
     FormerSurnameRecord {
         person: PersonId,
@@ -734,7 +784,7 @@ impl Change {
             Change::Correction { person, .. }
             | Change::ResidenceStatusChange { person, .. }
             | Change::AliasRecord { person, .. }
-            | Change::AliasDeletion { person }
+            | Change::AliasDeletion { person, .. }
             | Change::FormerSurnameRecord { person, .. }
             | Change::FormerSurnameChange { person, .. }
             | Change::FormerSurnameDeletion { person }

@@ -35,7 +35,7 @@ pub use lists::{
 };
 pub use names::{Furigana, PersonName};
 pub use person::{
-    Address, Alias, ForeignDetails, Honseki, Household, HouseholdId, MoveInRecord, PastAlias,
-    Person, PersonId, PersonStatus,
+    Address, Alias, ForeignDetails, Honseki, Household, HouseholdId, LocalBody, MoveInRecord,
+    PastAlias, Person, PersonId, PersonStatus,
 };
 pub use registry::{Registry, Touched};

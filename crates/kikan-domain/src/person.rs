@@ -179,6 +179,10 @@ pub struct Alias {
     pub name: PersonName,
     pub furigana: Option<Furigana>,
     pub recorded_on: NaiveDate,
+    /// 通称を記載した市区町村 and its code (1.1.2): this municipality, or the one whose
+    /// 転出証明書 carried the 通称 to a 転入. None on records from before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_by: Option<LocalBody>,
 }
 
 /// A past alias, kept for the 通称の履歴.
@@ -186,6 +190,39 @@ pub struct Alias {
 pub struct PastAlias {
     pub alias: Alias,
     pub deleted_on: NaiveDate,
+    /// 通称を削除した市区町村 and its code (1.1.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_by: Option<LocalBody>,
+}
+
+/// A municipality as a record names it: its 全国地方公共団体コード (6 digits, with the
+/// check digit) and its name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalBody {
+    pub code: String,
+    pub name: String,
+}
+
+impl LocalBody {
+    /// A 全国地方公共団体コード (its check digit verified) and a name; `item` names the
+    /// name's field in errors.
+    pub fn parse(code: &str, name: &str, item: &'static str) -> Result<Self, DomainError> {
+        Ok(LocalBody {
+            code: crate::codes::LocalGovCode::parse(code)?.to_string(),
+            name: text(item, name, true)?.unwrap_or_default(),
+        })
+    }
+
+    /// 横浜市（141003）.
+    pub fn line(&self) -> String {
+        format!("{}（{}）", self.name, self.code)
+    }
+}
+
+/// The last day a registration under the 外国人登録法 could be made: the law was repealed
+/// on 2012-07-09 (平成24年7月9日).
+pub fn old_law_last_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2012, 7, 8).unwrap_or(NaiveDate::MIN)
 }
 
 /// The items of a foreign resident's record (住基法30条の45).
@@ -203,6 +240,26 @@ pub struct ForeignDetails {
     pub card_number: Option<String>,
     pub alias: Option<Alias>,
     pub past_aliases: Vec<PastAlias>,
+    /// 氏名（漢字）: the name in kanji where the person holds one (1.1.2), beside the
+    /// alphabet name that [`Person::name`] keeps; with its reading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kanji_name: Option<PersonName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kanji_furigana: Option<Furigana>,
+    /// 旧外登法による登録年月日: the date of the first registration under the former
+    /// 外国人登録法 (up to 2012-07-08); its text where the date is 不詳 (1.1.8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_law_registered_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_law_registered_text: Option<String>,
+    /// 住居地の届出の有無: the 転入 was also the 住居地の届出 of 入管法19条の7 (or 19条の8,
+    /// 19条の9) — sent on to 出入国在留管理庁.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub residence_notified: bool,
+    /// 上陸許可証による転入の旨: moved in showing the 旅券's 上陸許可 (its card to follow,
+    /// 入管法19条の6) rather than a 在留カード.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub landing_permit: bool,
 }
 
 /// Is `s` a 在留カード or 特別永住者証明書 number in form: two capital letters, eight digits,
@@ -216,15 +273,67 @@ pub fn is_card_number(s: &str) -> bool {
 }
 
 impl ForeignDetails {
+    /// The 国籍・地域 and category, with none of the other items.
+    pub fn new(nationality: String, category: ForeignCategory) -> Self {
+        ForeignDetails {
+            nationality,
+            category,
+            status: None,
+            period: None,
+            expires_on: None,
+            card_number: None,
+            alias: None,
+            past_aliases: vec![],
+            kanji_name: None,
+            kanji_furigana: None,
+            old_law_registered_on: None,
+            old_law_registered_text: None,
+            residence_notified: false,
+            landing_permit: false,
+        }
+    }
+
+    /// What `period` and `expires_on` are for this category (法第30条の45の表): the
+    /// 在留期間 of a 中長期在留者, the 上陸期間 of a 一時庇護許可者, the 仮滞在期間 of a
+    /// 仮滞在許可者.
+    pub fn period_label(&self) -> &'static str {
+        match self.category {
+            ForeignCategory::TemporaryRefuge => "上陸期間",
+            ForeignCategory::ProvisionalStay => "仮滞在期間",
+            _ => "在留期間",
+        }
+    }
+
     /// Checks the combination of category, status and dates.
     pub fn validate(&self) -> Result<(), DomainError> {
         text("国籍・地域", &self.nationality, true)?;
+        if let Some(d) = self.old_law_registered_on
+            && d > old_law_last_day()
+        {
+            return Err(DomainError::OldLawRegistrationTooLate { on: d });
+        }
         if let Some(card) = &self.card_number
             && !is_card_number(card)
         {
             return Err(DomainError::UnknownCode {
                 kind: "在留カード等番号",
                 value: card.clone(),
+            });
+        }
+        // 空欄を許容しない (1.1.6, j60): the 在留カード or 特別永住者証明書 number — but for a
+        // 転入 on a 上陸許可証, whose card is issued later (its 30条の50 notice gives it).
+        if matches!(
+            self.category,
+            ForeignCategory::MidToLongTerm | ForeignCategory::SpecialPermanent
+        ) && self.card_number.is_none()
+            && !self.landing_permit
+        {
+            return Err(DomainError::Missing {
+                field: if self.category == ForeignCategory::SpecialPermanent {
+                    "特別永住者証明書の番号"
+                } else {
+                    "在留カードの番号"
+                },
             });
         }
         match self.category {
@@ -247,6 +356,20 @@ impl ForeignDetails {
                     return Err(DomainError::StatusCategoryMismatch {
                         status: status.label().into(),
                         category: self.category.label().into(),
+                    });
+                }
+            }
+            // 上陸期間 and 仮滞在期間 (法第30条の45の表): no 在留資格, and the period's end.
+            ForeignCategory::TemporaryRefuge | ForeignCategory::ProvisionalStay => {
+                if let Some(status) = self.status {
+                    return Err(DomainError::StatusCategoryMismatch {
+                        status: status.label().into(),
+                        category: self.category.label().into(),
+                    });
+                }
+                if self.expires_on.is_none() {
+                    return Err(DomainError::PeriodEndRequired {
+                        item: self.period_label(),
                     });
                 }
             }
@@ -550,19 +673,22 @@ mod tests {
     #[test]
     fn foreign_details_follow_the_category() {
         let mut f = ForeignDetails {
-            nationality: "ベトナム".into(),
-            category: ForeignCategory::MidToLongTerm,
             status: Some(ResidenceStatus::Student),
             period: Some("2年".into()),
             expires_on: NaiveDate::from_ymd_opt(2028, 3, 31),
             card_number: Some("AB12345678CD".into()),
-            alias: None,
-            past_aliases: vec![],
+            ..ForeignDetails::new("ベトナム".into(), ForeignCategory::MidToLongTerm)
         };
         assert!(f.validate().is_ok());
         f.card_number = Some("AB1234CD".into());
         assert_eq!(f.validate().map_err(|e| e.code()), Err("E-CODE-005"));
+        // Never blank (1.1.6), but on a 上陸許可証 (the card comes later).
         f.card_number = None;
+        assert_eq!(f.validate().map_err(|e| e.code()), Err("E-INPUT-001"));
+        f.landing_permit = true;
+        assert!(f.validate().is_ok());
+        f.landing_permit = false;
+        f.card_number = Some("AB12345678CD".into());
         f.expires_on = None;
         assert_eq!(f.validate().map_err(|e| e.code()), Err("E-IDO-035"));
         f.status = Some(ResidenceStatus::PermanentResident);
@@ -571,5 +697,32 @@ mod tests {
         assert_eq!(f.validate().map_err(|e| e.code()), Err("E-IDO-034"));
         f.status = None;
         assert!(f.validate().is_ok());
+        // 上陸期間 and 仮滞在期間: no 在留資格, and the period's end is required.
+        f.category = ForeignCategory::TemporaryRefuge;
+        assert_eq!(f.period_label(), "上陸期間");
+        f.expires_on = None;
+        assert_eq!(f.validate().map_err(|e| e.code()), Err("E-IDO-068"));
+        f.expires_on = NaiveDate::from_ymd_opt(2027, 1, 31);
+        assert!(f.validate().is_ok());
+        f.status = Some(ResidenceStatus::Student);
+        assert_eq!(f.validate().map_err(|e| e.code()), Err("E-IDO-034"));
+        f.status = None;
+        f.category = ForeignCategory::ProvisionalStay;
+        assert_eq!(f.period_label(), "仮滞在期間");
+        // 旧外登法 was repealed on 2012-07-09.
+        f.old_law_registered_on = NaiveDate::from_ymd_opt(2012, 7, 9);
+        assert_eq!(f.validate().map_err(|e| e.code()), Err("E-IDO-069"));
+        f.old_law_registered_on = NaiveDate::from_ymd_opt(1990, 4, 1);
+        assert!(f.validate().is_ok());
+    }
+
+    #[test]
+    fn a_local_body_has_a_six_digit_code() {
+        let b = LocalBody::parse(" 141003 ", "横浜市", "通称を記載した市区町村");
+        assert!(b.is_ok_and(|b| b.line() == "横浜市（141003）"));
+        assert_eq!(
+            LocalBody::parse("141004", "横浜市", "通称を記載した市区町村").map_err(|e| e.code()),
+            Err("E-CODE-001")
+        );
     }
 }

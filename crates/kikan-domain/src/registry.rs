@@ -465,6 +465,17 @@ impl Work<'_> {
             }
             f.validate()?;
         }
+        if let Some(since) = d.foreign_resident_since {
+            if d.foreign.is_none() {
+                return Err(DomainError::ForeignItemsOnJapanese);
+            }
+            if since > self.on || since < d.birth_date {
+                return Err(DomainError::ForeignResidentSince {
+                    since,
+                    effective: self.on,
+                });
+            }
+        }
         Ok(())
     }
 
@@ -523,8 +534,12 @@ impl Work<'_> {
             household_id,
             relationship: d.relationship,
             address: address.clone(),
-            became_resident_on: self.on,
-            became_resident_text: self.on_text.clone(),
+            became_resident_on: d.foreign_resident_since.unwrap_or(self.on),
+            became_resident_text: if d.foreign_resident_since.is_some() {
+                None
+            } else {
+                self.on_text.clone()
+            },
             address_since: self.on,
             address_since_text: self.on_text.clone(),
             moved_in,
@@ -1095,6 +1110,7 @@ impl Work<'_> {
                 person,
                 alias,
                 furigana,
+                municipality,
             } => {
                 self.check_present(*person)?;
                 let on = self.on;
@@ -1103,16 +1119,21 @@ impl Work<'_> {
                     f.past_aliases.push(PastAlias {
                         alias: old,
                         deleted_on: on,
+                        deleted_by: municipality.clone(),
                     });
                 }
                 f.alias = Some(Alias {
                     name: alias.clone(),
                     furigana: furigana.clone(),
                     recorded_on: on,
+                    recorded_by: municipality.clone(),
                 });
                 Ok(())
             }
-            Change::AliasDeletion { person } => {
+            Change::AliasDeletion {
+                person,
+                municipality,
+            } => {
                 let name = self.check_present(*person)?.name.full();
                 let on = self.on;
                 let f = self.foreign_mut(*person)?;
@@ -1120,6 +1141,7 @@ impl Work<'_> {
                 f.past_aliases.push(PastAlias {
                     alias: old,
                     deleted_on: on,
+                    deleted_by: municipality.clone(),
                 });
                 Ok(())
             }
@@ -1482,12 +1504,7 @@ impl Work<'_> {
                 if old == new {
                     return Err(DomainError::CorrectionNoop);
                 }
-                let mut next = f.clone();
-                next.category = new.category;
-                next.status = new.status;
-                next.period = new.period.clone();
-                next.expires_on = new.expires_on;
-                next.card_number = new.card_number.clone();
+                let next = new.applied_to(f);
                 next.validate()?;
                 *f = next;
                 Ok(())

@@ -93,6 +93,113 @@ pub struct ForeignIn {
     pub expires_on: Option<String>,
     /// 在留カード等番号.
     pub card_number: Option<String>,
+    #[serde(flatten)]
+    pub more: ForeignMoreIn,
+    /// 通称 carried by the 転出証明書 (a 転入), with the municipality that recorded it.
+    pub alias: Option<AliasIn>,
+    /// 外国人住民となった年月日 as the 転出証明書 gives it; without it, the 異動日.
+    pub foreign_resident_since: Option<String>,
+}
+
+/// The foreign-resident items of 1.1.2 beside the 30条45 ones. An item left out stays as
+/// it is (none, for a new record); an empty name or date clears it.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct ForeignMoreIn {
+    /// 氏名（漢字）, where held beside the alphabet name.
+    pub kanji_name: Option<NameIn>,
+    /// 氏名（漢字）の振り仮名.
+    pub kanji_furigana: Option<NameIn>,
+    /// 旧外登法による登録年月日 (不詳 allowed; up to 平成24年7月8日).
+    pub old_law_registered_on: Option<String>,
+    /// 住居地の届出の有無: the 転入 was also the 入管法 住居地の届出.
+    pub residence_notified: Option<bool>,
+    /// 上陸許可証による転入の旨.
+    pub landing_permit: Option<bool>,
+}
+
+impl ForeignMoreIn {
+    /// Writes the items given into `fd`; `f` names the field in errors.
+    fn apply(&self, fd: &mut ForeignDetails, f: &str) -> R<()> {
+        let blank = |n: &NameIn| n.family.trim().is_empty() && n.given.trim().is_empty();
+        if let Some(n) = &self.kanji_name {
+            fd.kanji_name = if blank(n) {
+                None
+            } else {
+                Some(at(
+                    PersonName::parse(&n.family, &n.given),
+                    &format!("{f}.kanji_name"),
+                )?)
+            };
+        }
+        if let Some(n) = &self.kanji_furigana {
+            fd.kanji_furigana = if blank(n) {
+                None
+            } else {
+                Some(at(
+                    Furigana::parse(&n.family, &n.given),
+                    &format!("{f}.kanji_furigana"),
+                )?)
+            };
+        }
+        if let Some(s) = &self.old_law_registered_on {
+            let d = if s.trim().is_empty() {
+                None
+            } else {
+                Some(recorded_in(s, &format!("{f}.old_law_registered_on"))?)
+            };
+            fd.old_law_registered_on = d.as_ref().map(|d| d.sort);
+            fd.old_law_registered_text = d.and_then(|d| d.text);
+        }
+        if let Some(b) = self.residence_notified {
+            fd.residence_notified = b;
+        }
+        if let Some(b) = self.landing_permit {
+            fd.landing_permit = b;
+        }
+        Ok(())
+    }
+}
+
+/// A 通称 as the 転出証明書 gives it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AliasIn {
+    pub name: NameIn,
+    pub furigana: Option<NameIn>,
+    /// 通称を記載した年月日.
+    pub recorded_on: String,
+    /// 通称を記載した市区町村: its 全国地方公共団体コード and name.
+    pub municipality_code: String,
+    pub municipality_name: String,
+}
+
+impl AliasIn {
+    fn parse(&self, f: &str) -> R<Alias> {
+        Ok(Alias {
+            name: at(
+                PersonName::parse(&self.name.family, &self.name.given),
+                &format!("{f}.name"),
+            )?,
+            furigana: self
+                .furigana
+                .as_ref()
+                .map(|n| {
+                    at(
+                        Furigana::parse(&n.family, &n.given),
+                        &format!("{f}.furigana"),
+                    )
+                })
+                .transpose()?,
+            recorded_on: date_in(&self.recorded_on, &format!("{f}.recorded_on"))?,
+            recorded_by: Some(at(
+                LocalBody::parse(
+                    &self.municipality_code,
+                    &self.municipality_name,
+                    "通称を記載した市区町村",
+                ),
+                &format!("{f}.municipality_code"),
+            )?),
+        })
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -121,12 +228,7 @@ pub struct PersonIn {
 impl ForeignIn {
     /// The 30条の45 items, checked together; `f` names the field in errors.
     fn parse(&self, f: &str) -> R<ForeignDetails> {
-        let fd = ForeignDetails {
-            nationality: self.nationality.trim().to_string(),
-            category: at(
-                ForeignCategory::parse(&self.category),
-                &format!("{f}.category"),
-            )?,
+        let mut fd = ForeignDetails {
             status: self
                 .status
                 .as_deref()
@@ -139,9 +241,20 @@ impl ForeignIn {
                 .map(|s| date_in(s, &format!("{f}.expires_on")))
                 .transpose()?,
             card_number: self.card_number.clone(),
-            alias: None,
-            past_aliases: vec![],
+            alias: self
+                .alias
+                .as_ref()
+                .map(|a| a.parse(&format!("{f}.alias")))
+                .transpose()?,
+            ..ForeignDetails::new(
+                self.nationality.trim().to_string(),
+                at(
+                    ForeignCategory::parse(&self.category),
+                    &format!("{f}.category"),
+                )?,
+            )
         };
+        self.more.apply(&mut fd, f)?;
         at(fd.validate(), f)?;
         Ok(fd)
     }
@@ -161,6 +274,13 @@ impl PersonIn {
                 .map_or_else(new_person_id, PersonId),
             returning: self.returning_person_id.is_some(),
             keep_former_names: self.keep_former_names,
+            foreign_resident_since: self
+                .foreign
+                .as_ref()
+                .and_then(|x| x.foreign_resident_since.as_deref())
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| date_in(s, &format!("{f}.foreign.foreign_resident_since")))
+                .transpose()?,
             juminhyo_code: match self.juminhyo_code.as_deref() {
                 Some(c) => Some(at(JuminhyoCode::parse(c), &format!("{f}.juminhyo_code"))?),
                 None => Some(fresh_juminhyo_code(&format!("{f}.juminhyo_code"))?),
@@ -255,9 +375,14 @@ pub struct ResidenceIn {
     /// 30条45規定区分 (中長期在留者, 特別永住者 …).
     pub category: String,
     pub status: Option<String>,
+    /// 在留期間, 上陸期間 or 仮滞在期間 as the category has it.
     pub period: Option<String>,
+    /// The end of that period.
     pub expires_on: Option<String>,
     pub card_number: Option<String>,
+    /// The other items of 1.1.2; an item left out stays as it is.
+    #[serde(flatten)]
+    pub more: ForeignMoreIn,
 }
 
 /// An item to correct and its new value; the old value is taken from the record as it
@@ -766,9 +891,12 @@ impl ChangeIn {
                     .as_ref()
                     .map(|f| at(Furigana::parse(&f.family, &f.given), "change.furigana"))
                     .transpose()?,
+                // This municipality: set at intake.
+                municipality: None,
             },
             ChangeIn::AliasDeletion { person_id } => Change::AliasDeletion {
                 person: PersonId(*person_id),
+                municipality: None,
             },
             ChangeIn::FormerSurnameRecord {
                 person_id,
@@ -931,23 +1059,29 @@ impl CorrectionIn {
                     })
                     .at(f)
                 })?;
+                let mut fd = ForeignDetails {
+                    category: at(ForeignCategory::parse(&new.category), f)?,
+                    status: new
+                        .status
+                        .as_deref()
+                        .map(|s| at(ResidenceStatus::parse(s), f))
+                        .transpose()?,
+                    period: new.period.clone(),
+                    expires_on: new
+                        .expires_on
+                        .as_deref()
+                        .map(|d| date_in(d, f))
+                        .transpose()?,
+                    card_number: new.card_number.clone(),
+                    // The items not given stay as the record has them.
+                    ..p.foreign.clone().unwrap_or_else(|| {
+                        ForeignDetails::new(String::new(), ForeignCategory::MidToLongTerm)
+                    })
+                };
+                new.more.apply(&mut fd, f)?;
                 Correction::Residence {
                     old,
-                    new: Residence {
-                        category: at(ForeignCategory::parse(&new.category), f)?,
-                        status: new
-                            .status
-                            .as_deref()
-                            .map(|s| at(ResidenceStatus::parse(s), f))
-                            .transpose()?,
-                        period: new.period.clone(),
-                        expires_on: new
-                            .expires_on
-                            .as_deref()
-                            .map(|d| date_in(d, f))
-                            .transpose()?,
-                        card_number: new.card_number.clone(),
-                    },
+                    new: Residence::of(&fd),
                 }
             }
         })
@@ -1086,13 +1220,36 @@ pub struct ForeignView {
     pub nationality: String,
     pub category: String,
     pub status: Option<String>,
+    /// What `period` and `expires_on` are for the category: 在留期間, 上陸期間 or 仮滞在期間.
+    pub period_label: String,
     pub period: Option<String>,
     pub expires_on: Option<DateView>,
     pub card_number: Option<String>,
     pub alias: Option<NameView>,
     pub alias_furigana: Option<NameView>,
-    /// Past aliases, oldest first.
-    pub past_aliases: Vec<NameView>,
+    /// 通称を記載した年月日 and 市区町村（コード）.
+    pub alias_recorded_on: Option<DateView>,
+    pub alias_recorded_by: Option<String>,
+    /// Past aliases, oldest first, with when and where each was recorded and deleted.
+    pub past_aliases: Vec<PastAliasView>,
+    /// 氏名（漢字） and its reading.
+    pub kanji_name: Option<NameView>,
+    pub kanji_furigana: Option<NameView>,
+    /// 旧外登法による登録年月日.
+    pub old_law_registered_on: Option<DateView>,
+    /// 住居地の届出の有無.
+    pub residence_notified: bool,
+    /// 上陸許可証による転入の旨.
+    pub landing_permit: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PastAliasView {
+    pub name: NameView,
+    pub recorded_on: DateView,
+    pub recorded_by: Option<String>,
+    pub deleted_on: DateView,
+    pub deleted_by: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1374,6 +1531,7 @@ impl From<&Person> for PersonView {
                 nationality: f.nationality.clone(),
                 category: f.category.label().into(),
                 status: f.status.map(|s| s.label().into()),
+                period_label: f.period_label().into(),
                 period: f.period.clone(),
                 expires_on: f.expires_on.map(seireki_view),
                 card_number: f.card_number.clone(),
@@ -1383,11 +1541,30 @@ impl From<&Person> for PersonView {
                     .as_ref()
                     .and_then(|a| a.furigana.as_ref())
                     .map(kana_view),
+                alias_recorded_on: f.alias.as_ref().map(|a| date_view(a.recorded_on)),
+                alias_recorded_by: f
+                    .alias
+                    .as_ref()
+                    .and_then(|a| a.recorded_by.as_ref())
+                    .map(LocalBody::line),
                 past_aliases: f
                     .past_aliases
                     .iter()
-                    .map(|a| name_view(&a.alias.name))
+                    .map(|a| PastAliasView {
+                        name: name_view(&a.alias.name),
+                        recorded_on: date_view(a.alias.recorded_on),
+                        recorded_by: a.alias.recorded_by.as_ref().map(LocalBody::line),
+                        deleted_on: date_view(a.deleted_on),
+                        deleted_by: a.deleted_by.as_ref().map(LocalBody::line),
+                    })
                     .collect(),
+                kanji_name: f.kanji_name.as_ref().map(name_view),
+                kanji_furigana: f.kanji_furigana.as_ref().map(kana_view),
+                old_law_registered_on: f
+                    .old_law_registered_on
+                    .map(|d| recorded_view(d, &f.old_law_registered_text)),
+                residence_notified: f.residence_notified,
+                landing_permit: f.landing_permit,
             }),
             version: p.version,
             support_measure: false,

@@ -273,8 +273,23 @@ function recordList(p) {
     ['前住所', p.previous_address_in_city ? p.previous_address_in_city.line : ''],
     ['住民票コード', p.juminhyo_code || ''], ['本籍・筆頭者', p.honseki ? (p.honseki_head ? `${p.honseki} 筆頭者 ${p.honseki_head}` : p.honseki) : ''],
   ];
-  if (p.foreign) rows.push(['国籍・地域', p.foreign.nationality], ['在留資格', `${p.foreign.status || ''} ${p.foreign.period || ''}`]);
+  if (p.foreign) rows.push(...foreignRows(p.foreign));
   return h('dl', { class: 'record' }, rows.flatMap(([k, val]) => [h('dt', {}, k), h('dd', {}, val)]));
+}
+
+// A foreign resident's items (1.1.2): the kanji name, the 30条の45 items with the period
+// as the category names it, the 通称 with where it was recorded, and its history.
+function foreignRows(f) {
+  const alias = f.alias ? `${f.alias.full}${f.alias_furigana ? `(${f.alias_furigana.full})` : ''} ${f.alias_recorded_on ? f.alias_recorded_on.shown : ''}記載${f.alias_recorded_by ? ` ${f.alias_recorded_by}` : ''}` : '';
+  return [
+    ...(f.kanji_name ? [['氏名（漢字）', `${f.kanji_name.full}${f.kanji_furigana ? `(${f.kanji_furigana.full})` : ''}`]] : []),
+    ['国籍・地域', f.nationality], ['30条45規定区分', f.category], ['在留資格', f.status || ''],
+    [f.period_label, `${f.period || ''}${f.expires_on ? ` 満了日 ${f.expires_on.shown}` : ''}`], ['在留カード等番号', f.card_number || ''],
+    ['通称', alias],
+    ...f.past_aliases.map((a) => ['通称の履歴', `${a.name.full} ${a.recorded_on.shown}記載${a.recorded_by ? ` ${a.recorded_by}` : ''} ${a.deleted_on.shown}削除${a.deleted_by ? ` ${a.deleted_by}` : ''}`]),
+    ...(f.old_law_registered_on ? [['旧外登法による登録年月日', f.old_law_registered_on.shown]] : []),
+    ['住居地の届出', f.residence_notified ? 'あり' : 'なし'], ...(f.landing_permit ? [['上陸許可証による転入', 'あり']] : []),
+  ];
 }
 
 async function personScreen(main, id, q) {
@@ -527,7 +542,35 @@ function personFields(i) {
         field('在留資格', text(`${p}.status`, `${d}.foreign.status`), { hint: '中長期在留者のみ' }),
         field('在留期間', text(`${p}.period`, `${d}.foreign.period`), { hint: '例: 3年' }),
         field('在留期間の満了日', text(`${p}.expires_on`, `${d}.foreign.expires_on`), { hint: '西暦・和暦どちらでも' }),
-        field('在留カード等番号', text(`${p}.card_number`, `${d}.foreign.card_number`, { autocomplete: 'off' }), { hint: '英字2・数字8・英字2' }))));
+        field('在留カード等番号', text(`${p}.card_number`, `${d}.foreign.card_number`, { autocomplete: 'off' }), { hint: '英字2・数字8・英字2' })),
+      h('div', { class: 'row' },
+        field('氏名（漢字）(氏)', text(`${p}.kanji_family`, `${d}.foreign.kanji_name`)), field('氏名（漢字）(名)', text(`${p}.kanji_given`, `${d}.foreign.kanji_name.given`)),
+        field('漢字氏名の振り仮名(氏)', text(`${p}.kanji_kana_family`, `${d}.foreign.kanji_furigana`)), field('漢字氏名の振り仮名(名)', text(`${p}.kanji_kana_given`, `${d}.foreign.kanji_furigana.given`))),
+      h('div', { class: 'row' },
+        field('外国人住民となった年月日', text(`${p}.foreign_resident_since`, `${d}.foreign.foreign_resident_since`), { hint: '転出証明書の日付。空欄で異動日' }),
+        field('旧外登法による登録年月日', text(`${p}.old_law_registered_on`, `${d}.foreign.old_law_registered_on`), { hint: '不詳可(例: 昭和60年頃)' }),
+        field('住居地の届出', select(`${p}.residence_notified`, YES_NO, `${d}.foreign.residence_notified`)),
+        field('上陸許可証による転入', select(`${p}.landing_permit`, YES_NO, `${d}.foreign.landing_permit`))),
+      h('div', { class: 'row' },
+        field('通称(転出証明書)', text(`${p}.alias`, `${d}.foreign.alias.name`)), field('通称の振り仮名', text(`${p}.alias_kana`, `${d}.foreign.alias.furigana`)),
+        field('通称を記載した年月日', text(`${p}.alias_on`, `${d}.foreign.alias.recorded_on`)),
+        field('通称を記載した市区町村コード', text(`${p}.alias_code`, `${d}.foreign.alias.municipality_code`, { inputmode: 'numeric' })),
+        field('通称を記載した市区町村', text(`${p}.alias_body`, `${d}.foreign.alias.municipality_name`)))));
+}
+
+const YES_NO = [['', 'なし'], ['yes', 'あり']];
+const KEEP_YES_NO = [['', '変更しない'], ['yes', 'あり'], ['no', 'なし']];
+
+// The 1.1.2 items beside the 30条の45 ones (g reads a block's fields; prefix p): a field
+// left blank is not sent.
+function foreignMore(g, p) {
+  const name = (fam, giv) => (g(fam) ? { family: g(fam), given: g(giv) } : undefined);
+  return {
+    kanji_name: name(`${p}kanji_family`, `${p}kanji_given`), kanji_furigana: name(`${p}kanji_kana_family`, `${p}kanji_kana_given`),
+    old_law_registered_on: opt(g(`${p}old_law_registered_on`)),
+    residence_notified: g(`${p}residence_notified`) === '' ? undefined : g(`${p}residence_notified`) === 'yes',
+    landing_permit: g(`${p}landing_permit`) === '' ? undefined : g(`${p}landing_permit`) === 'yes',
+  };
 }
 
 // The person items every form of a new person sends: the name, birth, 本籍 of a Japanese
@@ -540,8 +583,10 @@ function personBody(g) {
   };
   if (g('domicile')) person.honseki = { domicile: g('domicile'), head_name: g('head_name') };
   if (g('nationality')) {
-    person.foreign = { nationality: g('nationality'), category: g('category'), status: opt(g('status')), period: opt(g('period')),
-      expires_on: opt(g('expires_on')), card_number: opt(g('card_number')) };
+    person.foreign = Object.assign({ nationality: g('nationality'), category: g('category'), status: opt(g('status')), period: opt(g('period')),
+      expires_on: opt(g('expires_on')), card_number: opt(g('card_number')), foreign_resident_since: opt(g('foreign_resident_since')),
+      alias: g('alias') ? { name: { family: g('alias'), given: '' }, furigana: g('alias_kana') ? { family: g('alias_kana'), given: '' } : undefined,
+        recorded_on: g('alias_on'), municipality_code: g('alias_code'), municipality_name: g('alias_body') } : undefined }, foreignMore(g, ''));
   }
   return person;
 }
@@ -766,7 +811,16 @@ async function householdChangeScreen(main, q) {
           show(values, h('div', { class: 'row' },
             field('30条45規定区分', select('res_category', FOREIGN_CATEGORIES, 'change.correction.new.category'), { required: true }),
             field('在留資格', text('res_status', 'change.correction.new.status')), field('在留期間', text('res_period', 'change.correction.new.period'), { hint: '例: 3年' }),
-            field('満了日', text('res_expires_on', 'change.correction.new.expires_on')), field('在留カード等番号', text('res_card_number', 'change.correction.new.card_number'))));
+            field('満了日', text('res_expires_on', 'change.correction.new.expires_on'), { hint: '在留期間・上陸期間・仮滞在期間の満了日' }),
+            field('在留カード等番号', text('res_card_number', 'change.correction.new.card_number'))),
+          h('p', { class: 'hint' }, '次の事項は、空欄のまま・「変更しない」のときは現在の内容のままです。'),
+          h('div', { class: 'row' },
+            field('氏名（漢字）(氏)', text('res_kanji_family', 'change.correction.new.kanji_name')), field('氏名（漢字）(名)', text('res_kanji_given', 'change.correction.new.kanji_name.given')),
+            field('漢字氏名の振り仮名(氏)', text('res_kanji_kana_family', 'change.correction.new.kanji_furigana')), field('漢字氏名の振り仮名(名)', text('res_kanji_kana_given', 'change.correction.new.kanji_furigana.given'))),
+          h('div', { class: 'row' },
+            field('旧外登法による登録年月日', text('res_old_law_registered_on', 'change.correction.new.old_law_registered_on')),
+            field('住居地の届出', select('res_residence_notified', KEEP_YES_NO, 'change.correction.new.residence_notified')),
+            field('上陸許可証による転入', select('res_landing_permit', KEEP_YES_NO, 'change.correction.new.landing_permit'))));
         } else {
           show(values, h('div', { class: 'row' },
             field('修正後(氏・値)', text('new_value', 'change.correction.new'), { required: true, hint: '日付は和暦・西暦どちらでも' }),
@@ -847,8 +901,9 @@ async function householdChangeScreen(main, q) {
       else if (item === 'address') value = addressOf(form, 'corr_');
       else if (item === 'previous_address') value = v(form, 'corr_place') ? addressOf(form, 'corr_') : null;
       else if (item === 'residence') {
-        value = { category: v(form, 'res_category'), status: opt(v(form, 'res_status')), period: opt(v(form, 'res_period')),
-          expires_on: opt(v(form, 'res_expires_on')), card_number: opt(v(form, 'res_card_number')) };
+        value = Object.assign({ category: v(form, 'res_category'), status: opt(v(form, 'res_status')), period: opt(v(form, 'res_period')),
+          expires_on: opt(v(form, 'res_expires_on')), card_number: opt(v(form, 'res_card_number')) }, foreignMore((k) => v(form, k), 'res_'));
+        for (const k of ['residence_notified', 'landing_permit']) if (v(form, `res_${k}`) === 'no') value[k] = false;
       } else value = v(form, 'new_value');
       change = { type: t, person_id: targets[0], correction: { item, new: value }, kind: v(form, 'correction_kind') };
     } else if (t === 'residence_status_change') {

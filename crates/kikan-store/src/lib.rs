@@ -68,7 +68,8 @@ pub struct PersonIndex {
     /// (転出予定), or removed on that date and awaiting the notice (転入通知未着); for a
     /// 職権消除 without a 転入通知, its removal date.
     pub moving_out_on: Option<NaiveDate>,
-    /// The search key of the 旧氏, where one is recorded.
+    /// The search key of the 旧氏, where one is recorded, or of a foreign resident's
+    /// 氏名（漢字）.
     pub former_key: Option<String>,
     /// A foreign resident's 在留カード等番号, as [`card_key`] writes it.
     pub card_number: Option<String>,
@@ -112,7 +113,18 @@ impl PersonIndex {
                 } => Some(*on),
                 _ => None,
             },
-            former_key: p.former_surname.as_ref().map(|f| f.surname.key()),
+            // The second name a search finds: the 旧氏, or a foreign resident's
+            // 氏名（漢字） (who has no 旧氏).
+            former_key: p
+                .former_surname
+                .as_ref()
+                .map(|f| f.surname.key())
+                .or_else(|| {
+                    p.foreign
+                        .as_ref()
+                        .and_then(|f| f.kanji_name.as_ref())
+                        .map(kikan_domain::names::PersonName::key)
+                }),
             card_number: p
                 .foreign
                 .as_ref()

@@ -244,6 +244,7 @@ pub fn japanese(
         foreign: None,
         returning: false,
         keep_former_names: false,
+        foreign_resident_since: None,
     }
 }
 
@@ -276,9 +277,16 @@ pub fn foreigner(
             card_number: Some("AB12345678CD".into()),
             alias: None,
             past_aliases: vec![],
+            kanji_name: None,
+            kanji_furigana: None,
+            old_law_registered_on: None,
+            old_law_registered_text: None,
+            residence_notified: false,
+            landing_permit: false,
         }),
         returning: false,
         keep_former_names: false,
+        foreign_resident_since: None,
     }
 }
 

@@ -1203,6 +1203,7 @@ pub async fn foreign_residents(s: TestStore) {
             person: aid,
             alias: alias.clone(),
             furigana: Some(ok(Furigana::parse("なかむら", "やすし"))),
+            municipality: None,
         },
         "2026-05-10",
         "2026-05-10",
@@ -1217,7 +1218,10 @@ pub async fn foreign_residents(s: TestStore) {
         Some(alias)
     );
     ok(c.record(
-        Change::AliasDeletion { person: aid },
+        Change::AliasDeletion {
+            person: aid,
+            municipality: None,
+        },
         "2026-06-10",
         "2026-06-10",
     )
@@ -1229,10 +1233,20 @@ pub async fn foreign_residents(s: TestStore) {
         .unwrap_or_else(|| panic!("foreign details"));
     assert!(f.alias.is_none());
     assert_eq!(f.past_aliases.len(), 1);
+    // 通称を記載・削除した市区町村 (1.1.2): this one, named by its code.
+    let here = Some(kikan_domain::LocalBody {
+        code: "141003".into(),
+        name: "横浜市".into(),
+    });
+    assert_eq!(f.past_aliases[0].alias.recorded_by, here);
+    assert_eq!(f.past_aliases[0].deleted_by, here);
     assert_eq!(
         code(
             &c.record(
-                Change::AliasDeletion { person: aid },
+                Change::AliasDeletion {
+                    person: aid,
+                    municipality: None,
+                },
                 "2026-06-11",
                 "2026-06-11"
             )
@@ -1248,6 +1262,7 @@ pub async fn foreign_residents(s: TestStore) {
                 person: fam.son,
                 alias: ok(PersonName::parse("山田", "一")),
                 furigana: None,
+                municipality: None,
             },
             "2026-06-11",
             "2026-06-11",
@@ -3615,6 +3630,7 @@ pub async fn former_names_come_back_from_abroad(s: TestStore) {
             person: anh_id,
             alias: alias.clone(),
             furigana: Some(ok(Furigana::parse("なかむら", "あん"))),
+            municipality: None,
         },
         "2026-05-10",
         "2026-05-10",
@@ -3757,6 +3773,7 @@ pub async fn nationality_changes(s: TestStore) {
             person: aid,
             alias: ok(PersonName::parse("中村", "安")),
             furigana: None,
+            municipality: None,
         },
         "2026-04-10",
         "2026-04-10",
@@ -3890,6 +3907,12 @@ pub async fn nationality_changes(s: TestStore) {
         card_number: None,
         alias: None,
         past_aliases: vec![],
+        kanji_name: None,
+        kanji_furigana: None,
+        old_law_registered_on: None,
+        old_law_registered_text: None,
+        residence_notified: false,
+        landing_permit: false,
     });
     let lose =
         |honseki: Option<Honseki>, foreign: Option<ForeignDetails>| Change::NationalityChange {

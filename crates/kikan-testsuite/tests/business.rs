@@ -181,7 +181,7 @@ async fn business_systems_set_their_own_items(s: TestStore) {
             "change": {"type": "move_in", "kind": "国外からの転入",
                 "persons": [{"name": {"family": "NGUYEN VAN AN", "given": ""}, "furigana": {"family": "グエン　ヴァン　アン", "given": ""},
                     "birth_date": "1995-05-05", "sex": "男", "relationship": "世帯主",
-                    "foreign": {"nationality": "ベトナム", "category": "特別永住者"}}],
+                    "foreign": {"nationality": "ベトナム", "category": "特別永住者", "card_number": "SP12345678AB"}}],
                 "address": {"place": "神奈川県横浜市中区山下町", "banchi": "8番地"}}
         }))
         .await;

@@ -118,6 +118,12 @@ fn household() -> Vec<Subject> {
         card_number: Some("AB12345678CD".into()),
         alias: None,
         past_aliases: vec![],
+        kanji_name: None,
+        kanji_furigana: None,
+        old_law_registered_on: None,
+        old_law_registered_text: None,
+        residence_notified: false,
+        landing_permit: false,
     });
     let head_name = head.name.full();
     [head, wife, lodger]
