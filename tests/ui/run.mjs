@@ -674,6 +674,27 @@ try {
   await examiner.getByText('未処理の通知はありません。').waitFor();
   log('入管通知: a file read in, the pending notice shown with its 処理結果確認票, applied by 職権');
 
+  // 市町村通知・市町村伝達 (4.5.7): the foreign residents' 異動 listed in order and classed;
+  // sent as one batch with its file; a result of エラー read back; the item sent again.
+  await examiner.goto(`${base}/ui/#/outbox`);
+  await examiner.getByRole('heading', { name: /入管への通知/ }).waitFor();
+  const binh = examiner.locator('tr', { hasText: 'TRAN THI BINH' });
+  await binh.first().waitFor();
+  assert.match(await binh.first().textContent(), /市町村通知住基法国外からの転入/);
+  await shot(examiner, 'outbox');
+  await examiner.getByRole('button', { name: /送信する/ }).click();
+  await examiner.getByText(/第1回として\d+件を送信しました/).waitFor();
+  await examiner.getByRole('link', { name: '送信ファイルを保存する' }).waitFor();
+  const firstId = (await binh.first().locator('td').first().textContent()).trim();
+  await lab(examiner, 'または内容を貼り付け').fill(`送信番号,処理結果,エラー内容\n${firstId},エラー,在留カード番号が一致しません`);
+  await examiner.getByRole('button', { name: '処理結果を取り込む' }).click();
+  await examiner.getByText('処理結果を1件取り込みました').waitFor();
+  await binh.first().getByText('在留カード番号が一致しません').waitFor();
+  await examiner.getByRole('button', { name: `送信番号${firstId}を再送信する` }).click();
+  await examiner.getByText(`送信番号${firstId}を再送信の対象にしました`).waitFor();
+  assert.match(await binh.first().textContent(), /未送信/);
+  log('市町村通知・市町村伝達: listed in the ledger\'s order and classed, sent as a batch with its file, an エラー read back and sent again');
+
   // 日次処理 (9.1): 審査 runs the daily work now; the run is listed with its outcome. The
   // 転入通知未着者一覧 (4.1.3.1.4) opens from the menu.
   await examiner.goto(`${base}/ui/#/daily`);

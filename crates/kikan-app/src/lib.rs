@@ -23,6 +23,7 @@ pub mod ids;
 pub mod immigration;
 pub mod letters;
 pub mod memos;
+pub mod outbound;
 pub mod protect;
 pub mod record;
 pub mod relationships;

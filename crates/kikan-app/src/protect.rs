@@ -237,6 +237,7 @@ mod tests {
             honseki: None,
             foreign: None,
             former_surname: None,
+            nationality_changed_on: None,
             status: PersonStatus::MovingOut {
                 planned_on: day("2026-10-01"),
                 destination: address("東京都千代田区千代田", "1番"),

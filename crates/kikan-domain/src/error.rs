@@ -130,6 +130,12 @@ pub enum DomainError {
         since: NaiveDate,
         effective: NaiveDate,
     },
+    #[error("結果ファイルの{line}行目を読めません: {why}")]
+    OutboundResultLine { line: usize, why: String },
+    #[error(
+        "送信番号{id}の市町村通知・市町村伝達はありません(または再送信できる状態ではありません)"
+    )]
+    OutboundItemNotFound { id: i64 },
     #[error("旧外登法による登録年月日({on})が外国人登録法の廃止(平成24年7月9日)より後です")]
     OldLawRegistrationTooLate { on: NaiveDate },
     #[error("{name}さんには通称が記載されていません")]
@@ -327,6 +333,8 @@ impl DomainError {
             PeriodEndRequired { .. } => "E-IDO-068",
             OldLawRegistrationTooLate { .. } => "E-IDO-069",
             ForeignResidentSince { .. } => "E-IDO-070",
+            OutboundResultLine { .. } => "E-OUTBOX-001",
+            OutboundItemNotFound { .. } => "E-OUTBOX-002",
             BusinessItems { .. } => "E-BIZ-001",
             NoticeLine { .. } => "E-NOTICE-001",
             NoticeNotPending { .. } => "E-NOTICE-002",

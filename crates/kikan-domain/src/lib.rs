@@ -16,6 +16,7 @@ pub mod letters;
 pub mod lists;
 pub mod memo;
 pub mod names;
+pub mod outbound;
 pub mod person;
 pub mod registry;
 pub mod relationship;

@@ -486,6 +486,10 @@ pub struct Person {
     /// 旧氏 (1.1.7) and its フリガナ, with the day it was recorded or last changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub former_surname: Option<FormerSurname>,
+    /// The day of the latest 帰化, 国籍取得 or 国籍喪失 (4.5.3–4.5.5): the record was of
+    /// the other kind (日本人住民・外国人住民) before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nationality_changed_on: Option<NaiveDate>,
     pub status: PersonStatus,
     /// The effective date of the latest change to this record.
     pub last_change_on: NaiveDate,

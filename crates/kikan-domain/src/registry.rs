@@ -547,6 +547,7 @@ impl Work<'_> {
             honseki: d.honseki.clone(),
             foreign,
             former_surname: kept.and_then(|(surname, _)| surname),
+            nationality_changed_on: None,
             status: PersonStatus::Active,
             last_change_on: self.on,
             // A 再転入者's record continues its 除票's versions.
@@ -584,6 +585,7 @@ impl Work<'_> {
         let p = self.person_mut(id)?;
         p.name = name.clone();
         p.furigana = furigana.clone();
+        p.nationality_changed_on = Some(on);
         if to_japanese {
             if foreign.is_some() {
                 return Err(DomainError::ForeignItemsOnJapanese);

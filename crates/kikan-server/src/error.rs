@@ -69,7 +69,8 @@ impl From<DomainError> for ApiError {
             | DomainError::HouseholdNotFound(_)
             | DomainError::MemoNotFound { .. }
             | DomainError::NoticeNotPending { .. }
-            | DomainError::NoticeSubjectUnknown { .. } => StatusCode::NOT_FOUND,
+            | DomainError::NoticeSubjectUnknown { .. }
+            | DomainError::OutboundItemNotFound { .. } => StatusCode::NOT_FOUND,
             DomainError::Conflict { .. } | DomainError::MemoStale { .. } => StatusCode::CONFLICT,
             // 抑止: the record is held for this processing until released.
             DomainError::Suppressed { .. }

@@ -19,6 +19,7 @@ pub mod listen;
 pub mod memos;
 pub mod metrics;
 pub mod oidc;
+pub mod outbound;
 pub mod places;
 pub mod routes;
 pub mod support;
@@ -108,6 +109,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         memos::list, memos::write, memos::revise, memos::list_remarks, memos::write_remark, memos::revise_remark,
         business::list, business::set,
         immigration::import, immigration::list, immigration::apply, immigration::reject,
+        outbound::list, outbound::send, outbound::results, outbound::resend,
         jobs::runs, jobs::run_now, jobs::awaiting_notice,
         letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, routes::relationships,
         certificates::preview, certificates::issue, certificates::reprint, certificates::register,
@@ -243,6 +245,10 @@ api! {
     get "/api/v1/tenants/{tenant}/immigration-notices" => immigration::list, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/immigration-notices/{id}/apply" => immigration::apply, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/immigration-notices/{id}/reject" => immigration::reject, Policy::Needs(Permission::CommitChange);
+    get "/api/v1/tenants/{tenant}/immigration-outbox" => outbound::list, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/immigration-outbox/send" => outbound::send, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/immigration-outbox/results" => outbound::results, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/immigration-outbox/{id}/resend" => outbound::resend, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/drafts" => drafts::add, Policy::Needs(Permission::DraftChange);
     get "/api/v1/tenants/{tenant}/drafts" => drafts::list, Policy::Needs(Permission::DraftChange);
     post "/api/v1/tenants/{tenant}/drafts/{id}/commit" => drafts::commit, Policy::Needs(Permission::CommitChange);

@@ -79,6 +79,8 @@ const v = (form, name) => {
 };
 // A time as the counter reads it: Japan Standard Time, whatever the PC's zone.
 // Times on screens in 和暦 (2.3): 令和8年12月2日 11:34:02, in Japan's time.
+// A day (YYYY-MM-DD) in 和暦 (令和8年12月2日).
+const wareki = (d) => new Date(`${d}T00:00:00+09:00`).toLocaleDateString('ja-JP-u-ca-japanese', { timeZone: 'Asia/Tokyo', era: 'long', year: 'numeric', month: 'long', day: 'numeric' });
 const jst = (t) => new Date(t).toLocaleString('ja-JP-u-ca-japanese', { timeZone: 'Asia/Tokyo', era: 'long', year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const opt = (s) => (s === '' ? undefined : s);
 
@@ -211,6 +213,7 @@ const MENU = [
   ['#/awaiting', '転入通知未着', 'read_residents'],
   ['#/headless', '世帯主不在世帯', 'read_residents'],
   ['#/notices', '入管通知', 'commit_change'],
+  ['#/outbox', '入管への通知', 'commit_change'],
   ['#/daily', '日次処理', 'run_check'],
   ['#/places', '入力場所・端末', 'manage_accounts'],
   ['#/terminal', 'この端末', null],
@@ -459,6 +462,59 @@ async function noticesScreen(main) {
             reason, h('button', { class: 'button button-text', type: 'button',
               onclick: () => settle(`/immigration-notices/${n.id}/reject`, { reason: reason.value }, '通知を処理しないことにしました') }, '処理しない')));
         }))));
+}
+
+// 市町村通知・市町村伝達 (4.5.7): what goes to 出入国在留管理庁, made from the 異動 of
+// foreign residents in their order; sent as one file once due (a 転出 on its planned
+// day), the 連携端末's results read back, a sent or refused item sent again.
+const OUTBOX_STATES = [['', 'すべて'], ['pending', '未送信'], ['sent', '送信済み'], ['failed', 'エラー'], ['accepted', '処理済み']];
+async function outboxScreen(main, q) {
+  const state = q.get('state') || '';
+  const res = await api('GET', `/immigration-outbox${state ? `?state=${state}` : ''}`);
+  const list = res.ok ? res.data : [];
+  const out = h('div', { 'aria-live': 'polite', id: 'outbox-out' });
+  const filter = h('form', { class: 'row', novalidate: true }, field('状態', select('state', OUTBOX_STATES, 'state')),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '表示')));
+  filter.elements.state.value = state;
+  filter.addEventListener('submit', (e) => { e.preventDefault(); location.hash = `#/outbox${v(filter, 'state') ? `?state=${v(filter, 'state')}` : ''}`; });
+  const send = h('button', { class: 'button button-primary', type: 'button', onclick: async () => {
+    const r = await api('POST', '/immigration-outbox/send', {});
+    if (!r.ok) { show(out, banner('error', r.data ? r.data.message : '送信できませんでした')); return; }
+    await route();
+    if (r.data.batch === 0) { show($('#outbox-out'), banner('info', '送信する通知はありません(送信日が来ていないものを除く)。')); return; }
+    const url = URL.createObjectURL(new Blob([r.data.file], { type: 'text/csv' }));
+    show($('#outbox-out'), banner('success', `第${r.data.batch}回として${r.data.items.length}件を送信しました`,
+      h('a', { href: url, download: `shichoson-tsuchi-${r.data.batch}.csv` }, '送信ファイルを保存する')));
+  } }, '送信する(送信日の来たもの)');
+  const results = h('form', { novalidate: true },
+    field('処理結果ファイル(CSV)', h('input', { type: 'file', name: 'file', accept: '.csv,text/csv' }), { hint: '見出し: 送信番号,処理結果,エラー内容(処理結果は 正常 または エラー)' }),
+    field('または内容を貼り付け', h('textarea', { name: 'csv', rows: 3, dataset: { field: 'csv' } })),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '処理結果を取り込む')));
+  results.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = results.elements.file.files[0];
+    const csv = f ? await f.text() : v(results, 'csv');
+    const r = await api('POST', '/immigration-outbox/results', { name: f ? f.name : '貼り付け', csv });
+    if (!r.ok) return showError(results, r);
+    await route();
+    show($('#outbox-out'), banner('success', `処理結果を${r.data.length}件取り込みました`));
+  });
+  const resend = async (item) => {
+    const r = await api('POST', `/immigration-outbox/${item.id}/resend`, {});
+    if (!r.ok) { show(out, banner('error', r.data ? r.data.message : '再送信にできませんでした')); return; }
+    await route();
+    show($('#outbox-out'), banner('success', `送信番号${item.id}を再送信の対象にしました`));
+  };
+  show(main, h('h1', {}, '入管への通知(市町村通知・市町村伝達)'), !res.ok ? banner('error', res.data.message) : null, out,
+    h('div', { class: 'actions' }, send), filter,
+    h('h2', {}, `通知 ${list.length}件`),
+    list.length === 0 ? h('p', {}, '該当する通知はありません。') :
+      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['送信番号', '区分', '届出の法令', '異動', '対象者', '送信日', '状態', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, list.map((i) => h('tr', {}, h('td', {}, String(i.id)), h('td', {}, i.kind), h('td', {}, i.class),
+          h('td', {}, `${i.reason} ${wareki(i.effective_on)}`), h('td', {}, h('a', { href: `#/person/${i.person_id}` }, i.name), i.card_number ? h('div', { class: 'muted' }, i.card_number) : null),
+          h('td', {}, wareki(i.due_on)), h('td', {}, `${i.state_label}${i.batch ? `(第${i.batch}回)` : ''}`, i.error ? h('div', { class: 'error-text' }, i.error) : null),
+          h('td', {}, ['sent', 'failed'].includes(i.state) ? h('button', { class: 'button button-secondary button-small', type: 'button', 'aria-label': `送信番号${i.id}を再送信する`, onclick: () => resend(i) }, '再送信') : null))))),
+    h('h2', {}, '処理結果の取込み'), results);
 }
 
 // ---------- 異動: 受付 (draft) ----------
@@ -1606,6 +1662,7 @@ async function render(message) {
     awaiting: () => awaitingScreen(main),
     headless: () => headlessScreen(main),
     notices: () => noticesScreen(main),
+    outbox: () => outboxScreen(main, q),
     daily: () => dailyScreen(main),
     terminal: () => terminalScreen(main),
     password: () => passwordScreen(main),

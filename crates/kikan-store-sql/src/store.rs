@@ -141,6 +141,27 @@ impl<E: Engine> SqlStore<E> {
         Ok(done)
     }
 
+    /// Statements that must each change exactly one row (compare-and-sets), in one
+    /// transaction: one that changes none rolls all of them back as a conflict.
+    async fn write_each_one(
+        &self,
+        tenant: LocalGovCode,
+        statements: Vec<Q>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.engine.begin(Some(&key(tenant)), true).await?;
+        for q in statements {
+            let n = tx
+                .exec(q)
+                .await
+                .map_err(|e| e.or_unique(StoreError::Conflict))?;
+            if n != 1 {
+                // Dropped unfinished: rolled back.
+                return Err(StoreError::Conflict);
+            }
+        }
+        self.engine.commit(tx).await
+    }
+
     /// One statement that must change exactly one row (a compare-and-set).
     async fn write_one(&self, tenant: LocalGovCode, q: Q) -> Result<(), StoreError> {
         let done = self.write(tenant, vec![q], || StoreError::Conflict).await?;
@@ -1486,6 +1507,98 @@ impl<E: Engine> Store for SqlStore<E> {
         .arg(true);
         let done = self.write(tenant, vec![q], || StoreError::Conflict).await?;
         Ok(done.first().is_some_and(|n| *n > 0))
+    }
+
+    async fn outbox_head(&self, tenant: LocalGovCode) -> Result<i64, StoreError> {
+        let q = Q::new("SELECT seq FROM immigration_outbox_heads WHERE tenant_id = $1")
+            .arg(key(tenant));
+        match self.read_one(tenant, q).await? {
+            Some(r) => r.get("seq"),
+            None => Ok(0),
+        }
+    }
+
+    async fn add_outbox(
+        &self,
+        tenant: LocalGovCode,
+        head: i64,
+        items: &[kikan_domain::outbound::OutboundItem],
+    ) -> Result<(), StoreError> {
+        let mut statements = Vec::with_capacity(items.len() + 1);
+        for i in items {
+            statements.push(
+                Q::new(
+                    "INSERT INTO immigration_outbox (tenant_id, item_id, state, batch, data)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .arg(key(tenant))
+                .arg(i.id)
+                .arg(i.state.name())
+                .arg(i.state.batch())
+                .arg(json(i)?),
+            );
+        }
+        statements.push(
+            Q::new(
+                "INSERT INTO immigration_outbox_heads (tenant_id, seq) VALUES ($1, $2)
+                 ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq",
+            )
+            .arg(key(tenant))
+            .arg(head),
+        );
+        self.write(tenant, statements, || StoreError::Conflict)
+            .await?;
+        Ok(())
+    }
+
+    async fn outbox(
+        &self,
+        tenant: LocalGovCode,
+        state: Option<&str>,
+    ) -> Result<Vec<kikan_domain::outbound::OutboundItem>, StoreError> {
+        let mut q =
+            Q::new("SELECT data FROM immigration_outbox WHERE tenant_id = $1").arg(key(tenant));
+        if let Some(s) = state {
+            let p = q.param(s);
+            q.push(&format!(" AND state = {p}"));
+        }
+        q.push(" ORDER BY item_id");
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
+    async fn update_outbox(
+        &self,
+        tenant: LocalGovCode,
+        items: &[(kikan_domain::outbound::OutboundItem, &str)],
+    ) -> Result<(), StoreError> {
+        let mut statements = Vec::with_capacity(items.len());
+        for (i, was) in items {
+            statements.push(
+                Q::new(
+                    "UPDATE immigration_outbox SET state = $3, batch = $4, data = $5
+                     WHERE tenant_id = $1 AND item_id = $2 AND state = $6",
+                )
+                .arg(key(tenant))
+                .arg(i.id)
+                .arg(i.state.name())
+                .arg(i.state.batch())
+                .arg(json(i)?)
+                .arg(*was),
+            );
+        }
+        self.write_each_one(tenant, statements).await
+    }
+
+    async fn outbox_last_batch(&self, tenant: LocalGovCode) -> Result<i64, StoreError> {
+        let q = Q::new(
+            "SELECT COALESCE(MAX(batch), 0) AS batch FROM immigration_outbox WHERE tenant_id = $1",
+        )
+        .arg(key(tenant));
+        match self.read_one(tenant, q).await? {
+            Some(r) => r.get("batch"),
+            None => Ok(0),
+        }
     }
 
     async fn add_memo_revision(

@@ -725,6 +725,34 @@ pub trait Store: Send + Sync + 'static {
         notice: &kikan_domain::immigration::ImmigrationNotice,
     ) -> Result<bool, StoreError>;
 
+    // ---- 市町村通知・市町村伝達 (4.5.7) ----
+    /// The last ledger number whose items are made (0: none yet).
+    async fn outbox_head(&self, tenant: LocalGovCode) -> Result<i64, StoreError>;
+    /// Adds the items of the entries up to `head` and moves the head there, all or
+    /// nothing; items already made (another reader first) are a conflict.
+    async fn add_outbox(
+        &self,
+        tenant: LocalGovCode,
+        head: i64,
+        items: &[kikan_domain::outbound::OutboundItem],
+    ) -> Result<(), StoreError>;
+    /// The items in number order; with `state` (pending, sent, accepted, failed) only
+    /// those in it.
+    async fn outbox(
+        &self,
+        tenant: LocalGovCode,
+        state: Option<&str>,
+    ) -> Result<Vec<kikan_domain::outbound::OutboundItem>, StoreError>;
+    /// Writes the items' new states, all or nothing; an item whose state moved since
+    /// `was` (its state name when read) fails the whole with a conflict.
+    async fn update_outbox(
+        &self,
+        tenant: LocalGovCode,
+        items: &[(kikan_domain::outbound::OutboundItem, &str)],
+    ) -> Result<(), StoreError>;
+    /// The highest batch number used (0: none).
+    async fn outbox_last_batch(&self, tenant: LocalGovCode) -> Result<i64, StoreError>;
+
     // ---- メモ (1.1.15) ----
     /// Adds a revision of a memo; another with the same memo and revision (someone
     /// else's edit first) is a conflict and nothing is written.

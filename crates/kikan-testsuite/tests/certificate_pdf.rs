@@ -67,6 +67,7 @@ fn person(
         ),
         foreign: None,
         former_surname: None,
+        nationality_changed_on: None,
         status: PersonStatus::Active,
         last_change_on: d("2025-10-01"),
         version: 3,
