@@ -261,6 +261,7 @@ try {
   // 住民票の写し: preview, then issue.
   await clerk.getByRole('link', { name: '証明書を交付' }).click();
   await clerk.getByRole('heading', { name: '証明書の交付' }).waitFor();
+  const certificateUrl = clerk.url();
   await lab(clerk, '使用目的').fill('勤務先へ提出');
   await clerk.getByRole('button', { name: '見本を表示' }).click();
   await clerk.getByText('見本を作成しました').waitFor();
@@ -808,6 +809,38 @@ try {
   assert.match(await permRow.textContent(), /窓口市民課可○○/);
   assert.match(await permRow.textContent(), /個人番号/);
   log('所属部署 (組織単位) with its hidden items, a staff member\'s 利用期間, and a change prepared for a later day');
+  // 認証者・公印 (1.3.9, 5.6): 管理者 registers a 職務代理者 for a period around today and a
+  // 証明書専用印 (a synthetic seal image); the counter's certificate form names the
+  // deputy as today's 認証者 and offers the registered phrase and 公用.
+  await admin.goto(`${base}/ui/#/certsettings`);
+  await admin.getByRole('heading', { name: '認証者・公印の設定' }).waitFor();
+  const certForm = admin.locator('form').filter({ hasText: '認証者を登録' });
+  await lab(certForm, '区分').selectOption('職務代理者');
+  await lab(certForm, '職名').fill('みほん市長職務代理者　みほん市副市長');
+  await lab(certForm, '氏名').fill('代理　花子');
+  await lab(certForm, '開始日').fill(today);
+  await lab(certForm, '終了日').fill('2099-12-31');
+  await admin.getByRole('button', { name: '認証者を登録' }).click();
+  await admin.getByText('認証者を登録しました').waitFor();
+  await admin.getByText(/本日の認証者: .*職務代理者　みほん市副市長　代理　花子/).waitFor();
+  await admin.locator('input[name=file]').setInputFiles(new URL('./fixtures/seal.png', import.meta.url).pathname);
+  await admin.getByRole('button', { name: '公印を登録' }).click();
+  await admin.getByText('公印を登録しました').waitFor();
+  await admin.getByRole('img', { name: '証明書専用印の印影' }).waitFor();
+  await lab(admin, '固定文言(1行に1つ)').fill('公印省略\nこの印は黒色です');
+  await admin.getByRole('button', { name: '固定文言を保存' }).click();
+  await admin.getByText('固定文言を保存しました').waitFor();
+  await shot(admin, 'certificate-settings');
+  await clerk.goto(`${base}/ui/#/search`);
+  await clerk.goto(certificateUrl);
+  await clerk.getByRole('heading', { name: '証明書の交付' }).waitFor();
+  await lab(clerk, '使用目的').fill('勤務先へ提出');
+  assert.match(await lab(clerk, '認証者').textContent(), /自動\(.*代理　花子\)/);
+  await lab(clerk, '固定文言').selectOption('この印は黒色です');
+  await clerk.getByText('公用(「公用」と印字する)').click();
+  await clerk.getByRole('button', { name: '見本を表示' }).click();
+  await clerk.getByText('見本を作成しました(交付はまだです)').waitFor();
+  log('認証者・公印: a 職務代理者 for a period and a 証明書専用印 registered by 管理者; the counter\'s form names today\'s 認証者 and prints a phrase and 公用');
   // 窓口 has no audit menu, and the API refuses it.
   assert.equal(await clerk.locator('#nav a', { hasText: '監査ログ' }).count(), 0);
   log('監査 reads the verified audit log, searches the refused requests and sees the summary per staff member; 管理者 sees the staff; 窓口 has no audit menu');

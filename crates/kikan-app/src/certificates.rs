@@ -8,6 +8,7 @@ use kikan_cert::issue::{self, IssueError, Prepared};
 use kikan_domain::certificate::{
     CertificateKind, CertificateRequest, Item, Layout, RequesterInfo, RequesterKind,
 };
+use kikan_domain::certifier::{CertifierRole, SealChoice, SealKind};
 use kikan_domain::wareki::parse_date;
 use kikan_domain::{DomainError, HouseholdId, PersonId};
 use kikan_security::{Outcome, Permission};
@@ -81,6 +82,16 @@ pub struct CertificateIn {
     pub fee_exempt: Option<String>,
     /// 審査's approval of a third-party request concerning a 支援措置 subject.
     pub approval_reason: Option<String>,
+    /// 公用: a public office's request; 「公用」 is printed (5.7).
+    #[serde(default)]
+    pub official: bool,
+    /// 認証者: 市区町村長 or 職務代理者; without it, the one of the day.
+    pub certifier: Option<String>,
+    /// 公印: 市区町村長印, 職務代理者印, 証明書専用印, or なし (omitted); without it, the
+    /// 証明書専用印 or the 認証者's own.
+    pub seal: Option<String>,
+    /// A registered fixed phrase to print (「公印省略」…).
+    pub phrase: Option<String>,
 }
 
 /// Reads a request as the API (and the CLI) take it; `members` are the household's when
@@ -144,6 +155,21 @@ pub fn request_of(
         identity_check: input.identity_check.trim().to_string(),
         copies: input.copies.unwrap_or(1),
         fee_exempt: input.fee_exempt.clone().filter(|s| !s.trim().is_empty()),
+        official: input.official,
+        certifier: input
+            .certifier
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| CertifierRole::parse(s).map_err(|e| FieldError::at(e, "certifier")))
+            .transpose()?,
+        seal: match input.seal.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("なし") => Some(SealChoice::Omit),
+            Some(k) => Some(SealChoice::Kind(
+                SealKind::parse(k).map_err(|e| FieldError::at(e, "seal"))?,
+            )),
+        },
+        phrase: input.phrase.clone().filter(|s| !s.trim().is_empty()),
     })
 }
 

@@ -257,14 +257,26 @@ pub async fn prepare(
         .iter()
         .filter_map(|id| subjects.iter().find(|s| s.person.id == *id).cloned())
         .collect();
-    let content = build(
+    // 認証者, 公印 and phrase of the day (5.6), as asked or by default.
+    let certification = crate::settings::certification(
+        store,
+        tenant,
+        today,
+        request.certifier,
+        request.seal,
+        request.phrase.as_deref(),
+    )
+    .await?;
+    let mut content = build(
         &request,
         &ordered,
         requester_person.as_ref(),
         &tenant.name,
-        &tenant.mayor,
+        &certification.line,
         today,
     )?;
+    content.seal = certification.seal;
+    content.phrase = certification.phrase;
     Ok(Prepared {
         request,
         content,
@@ -297,6 +309,20 @@ pub fn normalise_code(typed: &str) -> String {
         .collect()
 }
 
+/// The registered seal a certificate's content names (a reprint draws the same one).
+async fn seal_of(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    content: &kikan_domain::certificate::CertificateContent,
+) -> Result<Option<kikan_domain::certifier::Seal>, IssueError> {
+    match content.seal {
+        kikan_domain::certificate::SealPrint::Image(id) => {
+            Ok(crate::settings::seal_image(store, tenant, id).await?)
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Draws a preview (見本): no serial, no code, nothing recorded.
 pub fn preview(font: &CertFont, p: &Prepared) -> Result<Rendered, IssueError> {
     Ok(render(
@@ -306,6 +332,7 @@ pub fn preview(font: &CertFont, p: &Prepared) -> Result<Rendered, IssueError> {
             serial: 0,
             code: String::new(),
             preview: true,
+            seal: None,
         },
     )?)
 }
@@ -321,6 +348,7 @@ pub async fn issue(
 ) -> Result<(Certificate, Rendered), IssueError> {
     // Check the glyphs before a serial is taken: a name the font cannot print leaves no gap.
     font.check_all(p.content.texts())?;
+    let seal = seal_of(store, tenant, &p.content).await?;
     let serial = store.reserve_certificate_serial(tenant).await?;
     let code = new_code();
     let rendered = render(
@@ -330,6 +358,7 @@ pub async fn issue(
             serial,
             code: code.clone(),
             preview: false,
+            seal: seal.as_ref(),
         },
     )?;
     let c = Certificate {
@@ -370,6 +399,7 @@ pub async fn reprint(
         .certificate(tenant, serial)
         .await?
         .ok_or(IssueError::NotFound(serial))?;
+    let seal = seal_of(store, tenant, &c.content).await?;
     let rendered = render(
         font,
         &c.content,
@@ -377,6 +407,7 @@ pub async fn reprint(
             serial,
             code: c.code.clone(),
             preview: false,
+            seal: seal.as_ref(),
         },
     )?;
     store

@@ -10,10 +10,12 @@
 
 pub mod issue;
 pub mod letter;
+pub mod seal;
+pub mod settings;
 
 pub use letter::render_letter;
 
-use kikan_domain::certificate::{CertificateContent, Field};
+use kikan_domain::certificate::{CertificateContent, Field, SealPrint};
 use krilla::Document;
 use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Point, Rect, Transform};
@@ -213,14 +215,16 @@ fn shape(face: &rustybuzz::Face<'_>, text: &str) -> Result<Shaped, CertError> {
 }
 
 /// What is printed beside the content: the issue's serial and verification code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stamp {
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stamp<'a> {
     /// 交付番号 (0 for a preview).
     pub serial: i64,
     /// 照合番号.
     pub code: String,
     /// A preview (見本): marked as such, with no serial or code.
     pub preview: bool,
+    /// The registered seal the content names.
+    pub seal: Option<&'a kikan_domain::certifier::Seal>,
 }
 
 /// A drawn certificate.
@@ -261,6 +265,8 @@ const RIGHT: f32 = PAGE_W - 42.0;
 const ROW: f32 = 17.0;
 const LABEL_W: f32 = 92.0;
 const NUMBER_W: f32 = 18.0;
+/// Points per millimetre.
+const MM: f32 = 72.0 / 25.4;
 const FOOTER_TOP: f32 = PAGE_H - 205.0;
 
 struct Pen<'a, 'f> {
@@ -470,7 +476,21 @@ impl Pen<'_, '_> {
         Ok(())
     }
 
-    /// The seal (公印): a red square with the office's name.
+    /// A PNG image, `side` points square, its top left at (x, y).
+    fn image(&mut self, x: f32, y: f32, side: f32, png: &[u8]) -> Result<(), CertError> {
+        let image = krilla::image::Image::from_png(png.to_vec().into(), true)
+            .map_err(|e| CertError::Pdf(format!("seal image: {e}")))?;
+        let size = krilla::geom::Size::from_wh(side, side)
+            .ok_or_else(|| CertError::Pdf("seal size".into()))?;
+        self.surface
+            .push_transform(&Transform::from_translate(x, y));
+        self.surface.draw_image(image, size);
+        self.surface.pop();
+        Ok(())
+    }
+
+    /// The placeholder seal of a municipality that has registered none: a square with
+    /// the office's name.
     fn seal(&mut self, x: f32, y: f32, municipality: &str) -> Result<(), CertError> {
         let size = 58.0;
         let mut pb = PathBuilder::new();
@@ -543,8 +563,12 @@ pub fn render(
                 font: font.font.clone(),
             };
             pen.background();
-            // Title and the line under it.
+            // Title and the line under it; 「公用」 (5.7) boxed at the top left.
             pen.centered(PAGE_W / 2.0, 74.0, 22.0, &content.title)?;
+            if content.official {
+                pen.rect(LEFT, 54.0, 48.0, 26.0, 1.2);
+                pen.centered(LEFT + 24.0, 73.0, 15.0, "公用")?;
+            }
             pen.text(LEFT, 104.0, 9.0, &serial_text, None)?;
             pen.right(RIGHT, 104.0, 9.0, &format!("{}／{}頁", page_no + 1, pages))?;
             let mut y = 112.0;
@@ -588,7 +612,18 @@ pub fn render(
                 pen.right(RIGHT - 70.0, fy + 88.0, 14.0, &content.mayor)?;
                 // A preview carries no seal: it certifies nothing.
                 if !stamp.preview {
-                    pen.seal(RIGHT - 62.0, fy + 58.0, &content.municipality)?;
+                    match (content.seal, stamp.seal) {
+                        (SealPrint::Image(_), Some(seal)) => {
+                            let side = seal.size_mm * MM;
+                            pen.image(RIGHT - 4.0 - side, fy + 87.0 - side * 0.8, side, &seal.png)?;
+                        }
+                        (SealPrint::Omitted, _) => {}
+                        _ => pen.seal(RIGHT - 62.0, fy + 58.0, &content.municipality)?,
+                    }
+                }
+                // The fixed phrase (「公印省略」…), under the 認証者.
+                if let Some(phrase) = &content.phrase {
+                    pen.right(RIGHT - 70.0, fy + 108.0, 9.0, phrase)?;
                 }
             } else {
                 pen.right(RIGHT, y + 10.0, 8.0, "次頁に続く")?;

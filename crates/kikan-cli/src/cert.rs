@@ -162,6 +162,7 @@ impl RequestArgs {
             copies: Some(self.copies),
             fee_exempt: self.fee_exempt.clone(),
             approval_reason,
+            ..CertificateIn::default()
         }
     }
 }
@@ -519,6 +520,7 @@ async fn bench(
             copies: Some(1),
             fee_exempt: None,
             approval_reason: None,
+            ..CertificateIn::default()
         };
         let mut request = request_of(&input, Some(members)).map_err(|e| anyhow!("{e}"))?;
         request.whole_household = true;
@@ -537,13 +539,26 @@ async fn bench(
         members
     );
 
-    // Phase 1: drawing only, on `concurrency` threads.
+    // Phase 1: drawing only, on `concurrency` threads, each with a registered seal image
+    // (a 300-pixel PNG, 21 mm) as a municipality would have.
+    let seal = Arc::new(kikan_domain::certifier::Seal {
+        id: 1,
+        kind: kikan_domain::certifier::SealKind::Certificate,
+        size_mm: 21.0,
+        red: false,
+        png: kikan_cert::seal::one_colour(&kikan_cert::seal::sample_png(300), false)
+            .map_err(|e| anyhow!("{e}"))?,
+    });
+    for p in &mut prepared {
+        p.content.seal = kikan_domain::certificate::SealPrint::Image(1);
+    }
     let work = Arc::new(prepared);
     let started = Instant::now();
     let mut threads = vec![];
     for w in 0..concurrency {
         let work = work.clone();
         let font = font.clone();
+        let seal = seal.clone();
         threads.push(std::thread::spawn(
             move || -> Result<(Vec<Duration>, Vec<usize>, Vec<u32>)> {
                 let (mut lat, mut sizes, mut pages) = (vec![], vec![], vec![]);
@@ -556,6 +571,7 @@ async fn bench(
                             serial: 1,
                             code: issue::new_code(),
                             preview: false,
+                            seal: Some(&seal),
                         },
                     )
                     .map_err(|e| anyhow!("{} {e}", e.code()))?;

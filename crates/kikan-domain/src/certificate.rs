@@ -335,6 +335,18 @@ pub struct CertificateRequest {
     pub copies: u32,
     /// 手数料の免除: the reason, when no fee is charged (公用 …).
     pub fee_exempt: Option<String>,
+    /// 公用 (5.7): a request of a public office; 「公用」 is printed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub official: bool,
+    /// The 認証者 asked for (5.6); None: the one of the day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certifier: Option<crate::certifier::CertifierRole>,
+    /// The seal asked for, or none (公印省略); None: the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<crate::certifier::SealChoice>,
+    /// A registered fixed phrase to print (「公印省略」「この印は黒色です」…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phrase: Option<String>,
 }
 
 impl CertificateRequest {
@@ -400,8 +412,30 @@ pub struct CertificateContent {
     /// The issue date in 和暦, as printed.
     pub issued_on_text: String,
     pub municipality: String,
-    /// The mayor's title and name (…市長　氏名).
+    /// The 認証者's title and name as printed (神奈川県横浜市長　氏名).
     pub mayor: String,
+    /// The seal printed (5.6).
+    #[serde(default)]
+    pub seal: SealPrint,
+    /// The fixed phrase printed by the seal (「公印省略」…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phrase: Option<String>,
+    /// 「公用」 printed (5.7).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub official: bool,
+}
+
+/// The seal a certificate carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "seal", content = "id", rename_all = "snake_case")]
+pub enum SealPrint {
+    /// The drawn placeholder of a municipality that has registered no seal.
+    #[default]
+    Drawn,
+    /// A registered 電子公印, by id.
+    Image(i64),
+    /// None: the seal is omitted (a phrase such as 「公印省略」 says so).
+    Omitted,
 }
 
 impl CertificateContent {
@@ -582,6 +616,10 @@ pub fn build(
         issued_on_text: format_wareki(today)?,
         municipality: municipality.to_string(),
         mayor: mayor.to_string(),
+        // The seal and phrase are the issuing layer's, from the registered ones.
+        seal: SealPrint::Drawn,
+        phrase: None,
+        official: req.official,
     })
 }
 

@@ -130,6 +130,12 @@ pub enum DomainError {
         since: NaiveDate,
         effective: NaiveDate,
     },
+    #[error("認証者の期間が正しくありません: {reason}")]
+    CertifierPeriod { reason: String },
+    #[error("公印の画像を登録できません: {reason}")]
+    SealImage { reason: String },
+    #[error("固定文言「{phrase}」は登録されていません")]
+    UnknownPhrase { phrase: String },
     #[error("結果ファイルの{line}行目を読めません: {why}")]
     OutboundResultLine { line: usize, why: String },
     #[error(
@@ -334,6 +340,9 @@ impl DomainError {
             OldLawRegistrationTooLate { .. } => "E-IDO-069",
             ForeignResidentSince { .. } => "E-IDO-070",
             OutboundResultLine { .. } => "E-OUTBOX-001",
+            CertifierPeriod { .. } => "E-CERT-030",
+            SealImage { .. } => "E-CERT-031",
+            UnknownPhrase { .. } => "E-CERT-032",
             OutboundItemNotFound { .. } => "E-OUTBOX-002",
             BusinessItems { .. } => "E-BIZ-001",
             NoticeLine { .. } => "E-NOTICE-001",

@@ -6,6 +6,7 @@
 
 pub mod business;
 pub mod certificate;
+pub mod certifier;
 pub mod codes;
 pub mod dates;
 pub mod error;

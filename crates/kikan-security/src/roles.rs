@@ -41,6 +41,8 @@ pub enum Permission {
     RunCheck,
     /// Manage staff accounts and API tokens.
     ManageAccounts,
+    /// Register the 認証者, 電子公印 and fixed phrases of certificates (1.3.7, 1.3.9, 5.6).
+    ManageCertificateSettings,
     /// Approve an account or API token that an administrator asked for, when its role
     /// sees personal data (アクセス権の承認: the business, not IT, lets people in).
     ApproveAccess,
@@ -83,7 +85,7 @@ impl Role {
                     | ReleaseSuppression
                     | SetBusinessItems
             ),
-            Role::Admin => matches!(p, ManageAccounts | RunCheck),
+            Role::Admin => matches!(p, ManageAccounts | ManageCertificateSettings | RunCheck),
             Role::Auditor => matches!(p, ReadAudit),
             Role::System => matches!(p, ReadResidents | Export | SetBusinessItems),
         }
@@ -188,7 +190,7 @@ pub fn items_to_json(items: &std::collections::BTreeSet<Item>) -> String {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ReadResidents,
         Permission::DraftChange,
         Permission::CommitChange,
@@ -197,6 +199,7 @@ impl Permission {
         Permission::Export,
         Permission::RunCheck,
         Permission::ManageAccounts,
+        Permission::ManageCertificateSettings,
         Permission::ApproveAccess,
         Permission::ReadAudit,
         Permission::ManageSuppression,
@@ -214,6 +217,7 @@ impl Permission {
             Permission::Export => "一括抽出",
             Permission::RunCheck => "整合性検査",
             Permission::ManageAccounts => "職員アカウントの管理",
+            Permission::ManageCertificateSettings => "認証者・公印の設定",
             Permission::ApproveAccess => "アクセス権の承認",
             Permission::ReadAudit => "監査ログの参照",
             Permission::ManageSuppression => "抑止の設定・解除",
@@ -252,7 +256,10 @@ mod tests {
                     SetBusinessItems,
                 ],
             ),
-            (Role::Admin, &[ManageAccounts, RunCheck]),
+            (
+                Role::Admin,
+                &[ManageAccounts, ManageCertificateSettings, RunCheck],
+            ),
             (Role::Auditor, &[ReadAudit]),
             (Role::System, &[ReadResidents, Export, SetBusinessItems]),
         ];

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod auth;
 pub mod business;
 pub mod certificates;
+pub mod certsettings;
 pub mod drafts;
 pub mod dto;
 pub mod error;
@@ -114,6 +115,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, routes::relationships,
         certificates::preview, certificates::issue, certificates::reprint, certificates::register,
         certificates::get, certificates::verify,
+        certsettings::get, certsettings::put_certifier, certsettings::add_seal, certsettings::set_phrases,
     ),
     tags(
         (name = "operations", description = "Readiness and metrics, for operators"),
@@ -246,6 +248,10 @@ api! {
     post "/api/v1/tenants/{tenant}/immigration-notices/{id}/apply" => immigration::apply, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/immigration-notices/{id}/reject" => immigration::reject, Policy::Needs(Permission::CommitChange);
     get "/api/v1/tenants/{tenant}/immigration-outbox" => outbound::list, Policy::Needs(Permission::CommitChange);
+    get "/api/v1/tenants/{tenant}/certificate-settings" => certsettings::get, Policy::SignedIn;
+    post "/api/v1/tenants/{tenant}/certifiers" => certsettings::put_certifier, Policy::Needs(Permission::ManageCertificateSettings);
+    post "/api/v1/tenants/{tenant}/seals" => certsettings::add_seal, Policy::Needs(Permission::ManageCertificateSettings);
+    put "/api/v1/tenants/{tenant}/certificate-phrases" => certsettings::set_phrases, Policy::Needs(Permission::ManageCertificateSettings);
     post "/api/v1/tenants/{tenant}/immigration-outbox/send" => outbound::send, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/immigration-outbox/results" => outbound::results, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/immigration-outbox/{id}/resend" => outbound::resend, Policy::Needs(Permission::CommitChange);

@@ -214,6 +214,7 @@ const MENU = [
   ['#/headless', '世帯主不在世帯', 'read_residents'],
   ['#/notices', '入管通知', 'commit_change'],
   ['#/outbox', '入管への通知', 'commit_change'],
+  ['#/certsettings', '認証者・公印', 'manage_certificate_settings'],
   ['#/daily', '日次処理', 'run_check'],
   ['#/places', '入力場所・端末', 'manage_accounts'],
   ['#/terminal', 'この端末', null],
@@ -1062,7 +1063,8 @@ function letterButton(path, label, name) {
 
 async function certificateScreen(main, q) {
   const hid = q.get('household');
-  const res = await api('GET', `/households/${hid}`);
+  const [res, settings] = await Promise.all([api('GET', `/households/${hid}`), api('GET', '/certificate-settings')]);
+  const phrases = settings.ok ? settings.data.phrases : [];
   if (!res.ok) { show(main, h('h1', {}, '証明書の交付'), banner('error', res.data ? res.data.message : '世帯を表示できません')); return; }
   const hh = res.data;
   const chosen = q.get('person');
@@ -1091,6 +1093,13 @@ async function certificateScreen(main, q) {
       field('本人確認書類', select('identity_check', ['運転免許証', 'マイナンバーカード', '旅券', '在留カード', '健康保険証等2点', 'その他'], 'identity_check'), { required: true }),
       field('通数', h('input', { type: 'number', name: 'copies', min: '1', max: '20', value: '1', dataset: { field: 'copies' } }), { required: true }),
       can('approve_exception') ? field('承認理由(支援措置・審査担当)', text('approval_reason', 'approval_reason', { size: 30 })) : null)),
+    // 認証者・公印・固定文言 (5.6) and 公用 (5.7): by default the 認証者 of the day and the
+    // registered seal.
+    h('fieldset', {}, h('legend', {}, '認証'), h('div', { class: 'row' },
+      field('認証者', select('certifier', [['', `自動(${settings.ok ? settings.data.today : '本日の認証者'})`], ['市区町村長', '市区町村長'], ['職務代理者', '職務代理者']], 'certifier')),
+      field('公印', select('seal', [['', '自動(証明書専用印など)'], ['証明書専用印', '証明書専用印'], ['市区町村長印', '市区町村長印'], ['職務代理者印', '職務代理者印'], ['なし', '押印しない']], 'seal')),
+      field('固定文言', select('phrase', [['', 'なし']].concat(phrases.map((x) => [x, x])), 'phrase')),
+      h('div', { class: 'field' }, checkbox('official', '公用(「公用」と印字する)')))),
     h('div', { class: 'actions' },
       h('button', { class: 'button button-secondary', type: 'button', id: 'preview', onclick: () => send(true) }, '見本を表示'),
       h('button', { class: 'button button-primary', type: 'submit' }, '交付する')),
@@ -1110,6 +1119,8 @@ async function certificateScreen(main, q) {
         birth_date: opt(v(form, 'requester_birth_date')), reason: opt(v(form, 'reason')), qualification: opt(v(form, 'qualification')) },
       purpose: v(form, 'purpose'), identity_check: v(form, 'identity_check'), copies: Number(v(form, 'copies') || 1),
       approval_reason: form.elements.approval_reason ? opt(v(form, 'approval_reason')) : undefined,
+      certifier: opt(v(form, 'certifier')), seal: opt(v(form, 'seal')), phrase: opt(v(form, 'phrase')),
+      official: form.elements.official.checked,
     };
   }
   async function send(preview) {
@@ -1133,6 +1144,77 @@ async function certificateScreen(main, q) {
   }
   form.addEventListener('submit', (e) => { e.preventDefault(); send(false); });
   show(main, h('h1', {}, '証明書の交付'), h('p', {}, `世帯: ${hh.address.line}`), form);
+}
+
+// 認証者・公印・固定文言 (1.3.7, 1.3.9, 5.6): 管理者 registers the 市区町村長 and 職務代理者
+// with their periods (the one of the day certifies), the seal images (printed black, at
+// most 25 mm) and the phrases the counter may print.
+async function certSettingsScreen(main) {
+  const res = await api('GET', '/certificate-settings');
+  const st = res.ok ? res.data : { certifiers: [], seals: [], phrases: [], today: '' };
+  const out = h('div', { 'aria-live': 'polite', id: 'settings-out' });
+  const done = async (r, message, form) => {
+    if (!r.ok) return showError(form, r);
+    await route();
+    show($('#settings-out'), banner('success', message));
+  };
+  const add = h('form', { novalidate: true }, h('div', { class: 'row' },
+    field('区分', select('role', ['市区町村長', '職務代理者'], 'role'), { required: true }),
+    field('職名', text('title', 'title', { size: 28 }), { required: true, hint: '都道府県名は自動で付きます(例: 横浜市長職務代理者　横浜市副市長)' }),
+    field('氏名', text('name', 'name'), { required: true }),
+    field('開始日', text('from', 'from'), { required: true, hint: '和暦・西暦どちらでも' }),
+    field('終了日', text('to', 'to'), { hint: '空欄で期間の定めなし' })),
+  h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '認証者を登録')));
+  add.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await api('POST', '/certifiers', { role: v(add, 'role'), title: v(add, 'title'), name: v(add, 'name'), from: v(add, 'from'), to: opt(v(add, 'to')) });
+    done(r, '認証者を登録しました', add);
+  });
+  const seal = h('form', { novalidate: true }, h('div', { class: 'row' },
+    field('種類', select('kind', ['証明書専用印', '市区町村長印', '職務代理者印', 'カード券面用印'], 'kind'), { required: true }),
+    field('印影の画像(PNG)', h('input', { type: 'file', name: 'file', accept: 'image/png', dataset: { field: 'png' } }), { required: true }),
+    field('大きさ(mm角)', h('input', { type: 'number', name: 'size_mm', min: '5', max: '25', step: '0.5', value: '21', dataset: { field: 'size_mm' } }), { required: true, hint: '25mm以内。黒色で印字します' }),
+    h('div', { class: 'field' }, checkbox('red', '赤色(カード券面用印のみ)'))),
+  h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '公印を登録')));
+  seal.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = seal.elements.file.files[0];
+    const png = f ? btoa(String.fromCharCode(...new Uint8Array(await f.arrayBuffer()))) : '';
+    const r = await api('POST', '/seals', { kind: v(seal, 'kind'), png, size_mm: Number(v(seal, 'size_mm')), red: seal.elements.red.checked });
+    done(r, '公印を登録しました', seal);
+  });
+  const phrases = h('form', { novalidate: true },
+    field('固定文言(1行に1つ)', h('textarea', { name: 'phrases', rows: 3, dataset: { field: 'phrases' } }, st.phrases.join('\n')), { hint: '例: 公印省略、この印は黒色です' }),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '固定文言を保存')));
+  phrases.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await api('PUT', '/certificate-phrases', { phrases: v(phrases, 'phrases').split('\n') });
+    done(r, '固定文言を保存しました', phrases);
+  });
+  const endForm = (c) => {
+    const f = h('form', { class: 'inline', novalidate: true },
+      text(`to-${c.id}`, 'to', { 'aria-label': `${c.name}の終了日`, value: c.to || '', size: 12 }),
+      h('button', { class: 'button button-secondary button-small', type: 'submit' }, '終了日を変更'));
+    f.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const r = await api('POST', '/certifiers', { id: c.id, role: c.role, title: c.title, name: c.name, from: c.from, to: opt(v(f, `to-${c.id}`)) });
+      done(r, `${c.name}の期間を変更しました`, f);
+    });
+    return f;
+  };
+  show(main, h('h1', {}, '認証者・公印の設定'), !res.ok ? banner('error', res.data.message) : null, out,
+    h('p', {}, `本日の認証者: ${st.today}`),
+    h('h2', {}, '認証者'),
+    st.certifiers.length === 0 ? h('p', {}, '登録されていません(設定時の市区町村長が認証者になります)。') :
+      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['区分', '印字', '開始日', '終了日'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, st.certifiers.map((c) => h('tr', {}, h('td', {}, c.role), h('td', {}, c.line), h('td', {}, wareki(c.from)), h('td', {}, c.to ? wareki(c.to) : '定めなし', endForm(c)))))),
+    add,
+    h('h2', {}, '公印'),
+    st.seals.length === 0 ? h('p', {}, '登録されていません(仮の印影を印字します)。') :
+      h('ul', { class: 'seals' }, st.seals.map((x) => h('li', {}, h('img', { src: `data:image/png;base64,${x.png}`, alt: `${x.kind}の印影`, width: 64, height: 64 }),
+        ` ${x.kind} ${x.size_mm}mm角${x.red ? '(赤)' : ''}`))),
+    seal,
+    h('h2', {}, '固定文言'), phrases);
 }
 
 async function registerScreen(main, q) {
@@ -1663,6 +1745,7 @@ async function render(message) {
     headless: () => headlessScreen(main),
     notices: () => noticesScreen(main),
     outbox: () => outboxScreen(main, q),
+    certsettings: () => certSettingsScreen(main),
     daily: () => dailyScreen(main),
     terminal: () => terminalScreen(main),
     password: () => passwordScreen(main),

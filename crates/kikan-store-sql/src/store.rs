@@ -1509,6 +1509,42 @@ impl<E: Engine> Store for SqlStore<E> {
         Ok(done.first().is_some_and(|n| *n > 0))
     }
 
+    async fn put_certificate_setting(
+        &self,
+        tenant: LocalGovCode,
+        kind: &str,
+        id: i64,
+        data: &str,
+    ) -> Result<(), StoreError> {
+        let q = Q::new(
+            "INSERT INTO certificate_settings (tenant_id, kind, id, data) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (tenant_id, kind, id) DO UPDATE SET data = excluded.data",
+        )
+        .arg(key(tenant))
+        .arg(kind)
+        .arg(id)
+        .arg(data);
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn certificate_settings(
+        &self,
+        tenant: LocalGovCode,
+        kind: &str,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let q = Q::new(
+            "SELECT id, data FROM certificate_settings WHERE tenant_id = $1 AND kind = $2 ORDER BY id",
+        )
+        .arg(key(tenant))
+        .arg(kind);
+        self.read(tenant, q)
+            .await?
+            .into_iter()
+            .map(|mut r| Ok((r.get("id")?, r.take_text("data")?)))
+            .collect()
+    }
+
     async fn outbox_head(&self, tenant: LocalGovCode) -> Result<i64, StoreError> {
         let q = Q::new("SELECT seq FROM immigration_outbox_heads WHERE tenant_id = $1")
             .arg(key(tenant));

@@ -725,6 +725,23 @@ pub trait Store: Send + Sync + 'static {
         notice: &kikan_domain::immigration::ImmigrationNotice,
     ) -> Result<bool, StoreError>;
 
+    // ---- 認証者・公印・固定文言 (1.3.7, 1.3.9, 5.6) ----
+    /// Stores a setting document of `kind` (certifier, seal, phrases) under `id`,
+    /// replacing the one there.
+    async fn put_certificate_setting(
+        &self,
+        tenant: LocalGovCode,
+        kind: &str,
+        id: i64,
+        data: &str,
+    ) -> Result<(), StoreError>;
+    /// The setting documents of `kind`, by id.
+    async fn certificate_settings(
+        &self,
+        tenant: LocalGovCode,
+        kind: &str,
+    ) -> Result<Vec<(i64, String)>, StoreError>;
+
     // ---- 市町村通知・市町村伝達 (4.5.7) ----
     /// The last ledger number whose items are made (0: none yet).
     async fn outbox_head(&self, tenant: LocalGovCode) -> Result<i64, StoreError>;

@@ -241,6 +241,12 @@ impl Caller {
     /// A PDF made by a POST (a certificate issued), as its squeezed text; success and a
     /// PDF body asserted.
     pub async fn post_pdf_text(&self, path: &str, body: Value, name: &str) -> String {
+        let pdf = self.post_pdf(path, body).await;
+        crate::pdf::squeezed(&crate::pdf::text(&pdf, name))
+    }
+
+    /// A PDF made by a POST, as bytes; success and a PDF body asserted.
+    pub async fn post_pdf(&self, path: &str, body: Value) -> Vec<u8> {
         let res = self
             .request(reqwest::Method::POST, path)
             .json(&body)
@@ -254,7 +260,12 @@ impl Caller {
             "{path}: {status} {}",
             String::from_utf8_lossy(&body)
         );
-        crate::pdf::squeezed(&crate::pdf::text(&body, name))
+        body.to_vec()
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(self.request(reqwest::Method::PUT, path).json(&body))
+            .await
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {

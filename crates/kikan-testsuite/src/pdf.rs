@@ -37,6 +37,25 @@ pub fn fonts(pdf: &[u8]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The images a PDF embeds, as `pdfimages -list` lists them (one line each after its
+/// two header lines: page, number, type, width, height, colour …).
+pub fn images(pdf: &[u8]) -> Vec<String> {
+    let dir = tempdir("images");
+    let path = dir.join("c.pdf");
+    std::fs::write(&path, pdf).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let out = Command::new("pdfimages")
+        .arg("-list")
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("pdfimages (poppler-utils): {e}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(2)
+        .map(str::to_string)
+        .collect()
+}
+
 fn tempdir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "kikan-pdf-{}-{name}-{:08x}",

@@ -2494,6 +2494,10 @@ pub async fn corrections_of_every_item(s: TestStore) {
         identity_check: "運転免許証".into(),
         copies: 1,
         fee_exempt: None,
+        official: false,
+        certifier: None,
+        seal: None,
+        phrase: None,
     };
     let prepared = ok(kikan_cert::issue::prepare(&*c.store, &tenant, request, None, c.today).await);
     let head: Vec<&str> = prepared

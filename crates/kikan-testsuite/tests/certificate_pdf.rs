@@ -154,6 +154,10 @@ fn request(kind: CertificateKind, layout: Layout, persons: &[i64]) -> Certificat
         identity_check: "運転免許証".into(),
         copies: 1,
         fee_exempt: None,
+        official: false,
+        certifier: None,
+        seal: None,
+        phrase: None,
     }
 }
 
@@ -185,11 +189,12 @@ fn has_all(text: &str, wanted: &[&str]) {
     }
 }
 
-fn stamp() -> Stamp {
+fn stamp() -> Stamp<'static> {
     Stamp {
         serial: 123,
         code: "ABCDEFGHJKMNPQRS".into(),
         preview: false,
+        seal: None,
     }
 }
 
@@ -497,6 +502,7 @@ fn a_preview_is_marked_and_carries_no_serial() {
         serial: 0,
         code: String::new(),
         preview: true,
+        seal: None,
     };
     let r = render(&font(), &content, &preview).expect("render");
     let text = squeezed(&pdftotext(&r.pdf, "preview"));

@@ -1,0 +1,221 @@
+//! The municipality's 認証者, 電子公印 and fixed phrases (1.3.7, 1.3.9, 5.6), kept in the
+//! store, and what a certificate takes from them on its day.
+
+use chrono::NaiveDate;
+use kikan_domain::DomainError;
+use kikan_domain::LocalGovCode;
+use kikan_domain::certifier::{
+    Certifier, CertifierRole, Seal, SealChoice, SealKind, certifier_on, seal_of,
+};
+use kikan_store::{Store, StoreError, Tenant};
+use serde::de::DeserializeOwned;
+
+const CERTIFIER: &str = "certifier";
+const SEAL: &str = "seal";
+const PHRASES: &str = "phrases";
+
+fn decode<T: DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+    serde_json::from_str(s).map_err(|e| StoreError::Database(format!("setting: {e}")))
+}
+
+fn encode<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Database(format!("setting: {e}")))
+}
+
+/// The next id of a kind of setting.
+async fn next_id(store: &dyn Store, tenant: LocalGovCode, kind: &str) -> Result<i64, StoreError> {
+    Ok(store
+        .certificate_settings(tenant, kind)
+        .await?
+        .last()
+        .map_or(1, |(id, _)| id + 1))
+}
+
+pub async fn certifiers(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+) -> Result<Vec<Certifier>, StoreError> {
+    store
+        .certificate_settings(tenant, CERTIFIER)
+        .await?
+        .iter()
+        .map(|(_, d)| decode(d))
+        .collect()
+}
+
+/// Registers a 認証者 for a period (or, with `id`, corrects one: a period ended or
+/// a name misspelt); refused when it overlaps another of the same role (E-CERT-030).
+pub async fn put_certifier(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    mut c: Certifier,
+) -> Result<Certifier, StoreError> {
+    let all = certifiers(store, tenant).await?;
+    if c.id == 0 {
+        c.id = next_id(store, tenant, CERTIFIER).await?;
+    } else if !all.iter().any(|o| o.id == c.id) {
+        return Err(DomainError::CertifierPeriod {
+            reason: format!("番号{}の認証者はいません", c.id),
+        }
+        .into());
+    }
+    c.title = c.title.trim().to_string();
+    c.name = c.name.trim().to_string();
+    c.validate(&all)?;
+    store
+        .put_certificate_setting(tenant, CERTIFIER, c.id, &encode(&c)?)
+        .await?;
+    Ok(c)
+}
+
+pub async fn seals(store: &dyn Store, tenant: LocalGovCode) -> Result<Vec<Seal>, StoreError> {
+    store
+        .certificate_settings(tenant, SEAL)
+        .await?
+        .iter()
+        .map(|(_, d)| decode(d))
+        .collect()
+}
+
+/// Registers a seal image: made one colour (black, or red for a card's seal) and kept;
+/// a newer seal of a kind replaces the older for certificates issued from now on, and
+/// certificates already issued keep theirs (a reprint draws the same).
+pub async fn add_seal(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    kind: SealKind,
+    png: &[u8],
+    size_mm: f32,
+    red: bool,
+) -> Result<Seal, StoreError> {
+    let mut seal = Seal {
+        id: next_id(store, tenant, SEAL).await?,
+        kind,
+        size_mm,
+        red,
+        png: vec![],
+    };
+    seal.validate()?;
+    seal.png = crate::seal::one_colour(png, red)?;
+    store
+        .put_certificate_setting(tenant, SEAL, seal.id, &encode(&seal)?)
+        .await?;
+    Ok(seal)
+}
+
+/// The fixed phrases a certificate may carry (「公印省略」「この印は黒色です」…).
+pub async fn phrases(store: &dyn Store, tenant: LocalGovCode) -> Result<Vec<String>, StoreError> {
+    match store.certificate_settings(tenant, PHRASES).await?.first() {
+        Some((_, d)) => decode(d),
+        None => Ok(vec![]),
+    }
+}
+
+pub async fn set_phrases(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    phrases: &[String],
+) -> Result<Vec<String>, StoreError> {
+    let mut list: Vec<String> = phrases
+        .iter()
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    list.dedup();
+    if let Some(p) = list.iter().find(|p| p.chars().count() > 40) {
+        let _ = p;
+        return Err(DomainError::TooLong {
+            field: "固定文言",
+            max: 40,
+        }
+        .into());
+    }
+    store
+        .put_certificate_setting(tenant, PHRASES, 0, &encode(&list)?)
+        .await?;
+    Ok(list)
+}
+
+/// What a certificate of `day` carries: the 認証者's printed line, the seal (its id, or
+/// none with the seal omitted, or the drawn placeholder while none is registered) and
+/// the fixed phrase.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Certification {
+    pub line: String,
+    pub seal: kikan_domain::certificate::SealPrint,
+    pub phrase: Option<String>,
+}
+
+/// Chooses the 認証者, seal and phrase of a certificate: the one asked for or the one of
+/// the day (the 職務代理者 within their period), the seal asked for or the 証明書専用印,
+/// else the certifier's own; a seal or phrase asked for must be registered. Without any
+/// 認証者 registered, the mayor given at `tenant add` certifies.
+pub async fn certification(
+    store: &dyn Store,
+    tenant: &Tenant,
+    day: NaiveDate,
+    certifier: Option<CertifierRole>,
+    seal: Option<SealChoice>,
+    phrase: Option<&str>,
+) -> Result<Certification, StoreError> {
+    use kikan_domain::certificate::SealPrint;
+    let all = certifiers(store, tenant.code).await?;
+    let chosen = certifier_on(&all, day, certifier);
+    let line = match (chosen, certifier) {
+        (Some(c), _) => c.line(tenant.code),
+        (None, Some(role)) => {
+            return Err(DomainError::CertifierPeriod {
+                reason: format!("{day}に{}は登録されていません", role.label()),
+            }
+            .into());
+        }
+        (None, None) if all.is_empty() => tenant.mayor.clone(),
+        (None, None) => {
+            return Err(DomainError::CertifierPeriod {
+                reason: format!("{day}の認証者(市区町村長・職務代理者)が登録されていません"),
+            }
+            .into());
+        }
+    };
+    let registered = seals(store, tenant.code).await?;
+    let seal = match seal {
+        Some(SealChoice::Omit) => SealPrint::Omitted,
+        Some(SealChoice::Kind(kind)) => SealPrint::Image(
+            seal_of(&registered, kind)
+                .ok_or_else(|| DomainError::SealImage {
+                    reason: format!("{}は登録されていません", kind.label()),
+                })?
+                .id,
+        ),
+        None => {
+            let own = SealKind::of(chosen.map_or(CertifierRole::Mayor, |c| c.role));
+            match seal_of(&registered, SealKind::Certificate).or_else(|| seal_of(&registered, own))
+            {
+                Some(s) => SealPrint::Image(s.id),
+                None => SealPrint::Drawn,
+            }
+        }
+    };
+    let phrase = match phrase.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => {
+            if !phrases(store, tenant.code).await?.iter().any(|x| x == p) {
+                return Err(DomainError::UnknownPhrase {
+                    phrase: p.to_string(),
+                }
+                .into());
+            }
+            Some(p.to_string())
+        }
+        None => None,
+    };
+    Ok(Certification { line, seal, phrase })
+}
+
+/// The image of a seal printed on a certificate (None: not registered here).
+pub async fn seal_image(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    id: i64,
+) -> Result<Option<Seal>, StoreError> {
+    Ok(seals(store, tenant).await?.into_iter().find(|s| s.id == id))
+}

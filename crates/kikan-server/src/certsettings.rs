@@ -1,0 +1,235 @@
+//! 認証者, 電子公印 and fixed phrases of certificates (1.3.7, 1.3.9, 5.6): 管理者 registers
+//! them; anyone signed in reads them (the counter chooses among them per certificate).
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::dto::date_in;
+use crate::error::{ApiError, ApiJson as Json, ErrorBody};
+use crate::routes::audit;
+use axum::Extension;
+use axum::extract::State;
+use base64::Engine;
+use kikan_cert::settings;
+use kikan_domain::certifier::{Certifier, CertifierRole, SealKind, certifier_on};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+type R<T> = Result<T, ApiError>;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertifierView {
+    pub id: i64,
+    /// 市区町村長 or 職務代理者.
+    pub role: String,
+    pub title: String,
+    pub name: String,
+    /// YYYY-MM-DD; `to` null: until further notice.
+    pub from: String,
+    pub to: Option<String>,
+    /// As printed, the prefecture included.
+    pub line: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SealView {
+    pub id: i64,
+    pub kind: String,
+    pub size_mm: f32,
+    pub red: bool,
+    /// The image as it prints (PNG, base64).
+    pub png: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateSettingsView {
+    pub certifiers: Vec<CertifierView>,
+    pub seals: Vec<SealView>,
+    pub phrases: Vec<String>,
+    /// Who certifies today, as printed (none registered: the mayor given at setup).
+    pub today: String,
+}
+
+async fn tenant(state: &AppState, p: &Principal) -> R<kikan_store::Tenant> {
+    state
+        .store
+        .tenant(p.tenant)
+        .await?
+        .ok_or_else(|| kikan_store::StoreError::TenantNotFound(p.tenant.to_string()).into())
+}
+
+async fn view(state: &AppState, p: &Principal) -> R<CertificateSettingsView> {
+    let t = tenant(state, p).await?;
+    let certifiers = settings::certifiers(&*state.store, p.tenant).await?;
+    let today = certifier_on(&certifiers, state.clock.today(), None)
+        .map_or_else(|| t.mayor.clone(), |c| c.line(p.tenant));
+    Ok(CertificateSettingsView {
+        certifiers: certifiers
+            .iter()
+            .map(|c| CertifierView {
+                id: c.id,
+                role: c.role.label().into(),
+                title: c.title.clone(),
+                name: c.name.clone(),
+                from: c.from.to_string(),
+                to: c.to.map(|d| d.to_string()),
+                line: c.line(p.tenant),
+            })
+            .collect(),
+        seals: settings::seals(&*state.store, p.tenant)
+            .await?
+            .iter()
+            .map(|s| SealView {
+                id: s.id,
+                kind: s.kind.label().into(),
+                size_mm: s.size_mm,
+                red: s.red,
+                png: base64::engine::general_purpose::STANDARD.encode(&s.png),
+            })
+            .collect(),
+        phrases: settings::phrases(&*state.store, p.tenant).await?,
+        today,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/certificate-settings", tag = "certificates",
+    params(("tenant" = String, Path)),
+    responses((status = 200, body = CertificateSettingsView)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> R<Json<CertificateSettingsView>> {
+    Ok(Json(view(&state, &p).await?))
+}
+
+/// A 認証者 for a period; with `id`, a correction of one (its period ended …).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CertifierIn {
+    pub id: Option<i64>,
+    /// 市区町村長 or 職務代理者.
+    pub role: String,
+    /// 職名 without the prefecture (横浜市長; 横浜市長職務代理者　横浜市副市長).
+    pub title: String,
+    pub name: String,
+    /// First and last day (和暦 or 西暦); without `to`, until further notice.
+    pub from: String,
+    pub to: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/certifiers", tag = "certificates", request_body = CertifierIn,
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "Registered; the settings", body = CertificateSettingsView), (status = 422, description = "An overlapping period of the same role or a period ending before it starts (E-CERT-030)", body = ErrorBody)))]
+pub async fn put_certifier(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<CertifierIn>,
+) -> R<Json<CertificateSettingsView>> {
+    let c = Certifier {
+        id: input.id.unwrap_or(0),
+        role: CertifierRole::parse(&input.role).map_err(|e| ApiError::from(e).at("role"))?,
+        title: input.title.clone(),
+        name: input.name.clone(),
+        from: date_in(&input.from, "from")?,
+        to: input
+            .to
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| date_in(s, "to"))
+            .transpose()?,
+    };
+    let c = settings::put_certifier(&*state.store, p.tenant, c).await?;
+    audit(
+        &state,
+        &p,
+        "settings.certifier",
+        vec![],
+        format!(
+            "認証者の登録: {} {}({}〜{})",
+            c.role.label(),
+            c.line(p.tenant),
+            c.from,
+            c.to.map(|d| d.to_string()).unwrap_or_default()
+        ),
+    )
+    .await?;
+    Ok(Json(view(&state, &p).await?))
+}
+
+/// A seal image to register.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SealIn {
+    /// 市区町村長印, 職務代理者印, 証明書専用印 or カード券面用印.
+    pub kind: String,
+    /// The image: PNG, base64.
+    pub png: String,
+    /// Printed size, mm square (at most 25).
+    pub size_mm: f32,
+    /// Red (カード券面用印 only); black otherwise.
+    #[serde(default)]
+    pub red: bool,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/seals", tag = "certificates", request_body = SealIn,
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "Registered, in one colour; the settings", body = CertificateSettingsView), (status = 422, description = "Not a PNG, too large, nothing dark on it, red for a certificate (E-CERT-031)", body = ErrorBody)))]
+pub async fn add_seal(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<SealIn>,
+) -> R<Json<CertificateSettingsView>> {
+    let kind = SealKind::parse(&input.kind).map_err(|e| ApiError::from(e).at("kind"))?;
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(input.png.trim())
+        .map_err(|_| {
+            ApiError::from(kikan_domain::DomainError::SealImage {
+                reason: "画像がbase64ではありません".into(),
+            })
+            .at("png")
+        })?;
+    let seal = settings::add_seal(
+        &*state.store,
+        p.tenant,
+        kind,
+        &png,
+        input.size_mm,
+        input.red,
+    )
+    .await
+    .map_err(|e| ApiError::from(e).at("png"))?;
+    audit(
+        &state,
+        &p,
+        "settings.seal",
+        vec![],
+        format!("公印の登録: {}({}mm角)", seal.kind.label(), seal.size_mm),
+    )
+    .await?;
+    Ok(Json(view(&state, &p).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PhrasesIn {
+    /// The fixed phrases (「公印省略」「この印は黒色です」…), each at most 40 characters.
+    pub phrases: Vec<String>,
+}
+
+#[utoipa::path(put, path = "/api/v1/tenants/{tenant}/certificate-phrases", tag = "certificates", request_body = PhrasesIn,
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "The phrases now; the settings", body = CertificateSettingsView), (status = 422, body = ErrorBody)))]
+pub async fn set_phrases(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<PhrasesIn>,
+) -> R<Json<CertificateSettingsView>> {
+    let list = settings::set_phrases(&*state.store, p.tenant, &input.phrases)
+        .await
+        .map_err(|e| ApiError::from(e).at("phrases"))?;
+    audit(
+        &state,
+        &p,
+        "settings.phrases",
+        vec![],
+        format!("固定文言の設定: {}", list.join("、")),
+    )
+    .await?;
+    Ok(Json(view(&state, &p).await?))
+}
