@@ -76,6 +76,10 @@ pub enum CertCommand {
         concurrency: usize,
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Draw the placeholder instead of a registered seal image (to measure the
+        /// image's cost).
+        #[arg(long)]
+        without_seal: bool,
     },
 }
 
@@ -428,6 +432,7 @@ pub async fn run(command: CertCommand) -> Result<()> {
             count,
             concurrency,
             json,
+            without_seal,
         } => {
             bench(
                 store.open().await?,
@@ -435,6 +440,7 @@ pub async fn run(command: CertCommand) -> Result<()> {
                 count,
                 concurrency.max(1),
                 json,
+                !without_seal,
             )
             .await
         }
@@ -483,6 +489,7 @@ async fn bench(
     count: usize,
     concurrency: usize,
     json: Option<PathBuf>,
+    with_seal: bool,
 ) -> Result<()> {
     let code = registered(&*store, tenant).await?;
     let t = store
@@ -549,8 +556,10 @@ async fn bench(
         png: kikan_cert::seal::one_colour(&kikan_cert::seal::sample_png(300), false)
             .map_err(|e| anyhow!("{e}"))?,
     });
-    for p in &mut prepared {
-        p.content.seal = kikan_domain::certificate::SealPrint::Image(1);
+    if with_seal {
+        for p in &mut prepared {
+            p.content.seal = kikan_domain::certificate::SealPrint::Image(1);
+        }
     }
     let work = Arc::new(prepared);
     let started = Instant::now();
@@ -571,7 +580,7 @@ async fn bench(
                             serial: 1,
                             code: issue::new_code(),
                             preview: false,
-                            seal: Some(&seal),
+                            seal: with_seal.then_some(&*seal),
                         },
                     )
                     .map_err(|e| anyhow!("{} {e}", e.code()))?;
