@@ -3903,20 +3903,14 @@ pub async fn nationality_changes(s: TestStore) {
     .await);
     let wife = c.person(fam.wife).await;
     let lost_foreign = Some(ForeignDetails {
-        nationality: "アメリカ合衆国".into(),
-        category: ForeignCategory::TransitionalLossOfNationality,
         status: None,
         period: None,
         expires_on: None,
         card_number: None,
-        alias: None,
-        past_aliases: vec![],
-        kanji_name: None,
-        kanji_furigana: None,
-        old_law_registered_on: None,
-        old_law_registered_text: None,
-        residence_notified: false,
-        landing_permit: false,
+        ..ForeignDetails::new(
+            "アメリカ合衆国".into(),
+            ForeignCategory::TransitionalLossOfNationality,
+        )
     });
     let lose =
         |honseki: Option<Honseki>, foreign: Option<ForeignDetails>| Change::NationalityChange {

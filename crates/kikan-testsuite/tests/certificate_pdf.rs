@@ -111,20 +111,11 @@ fn household() -> Vec<Subject> {
     );
     lodger.honseki = None;
     lodger.foreign = Some(ForeignDetails {
-        nationality: "ベトナム".into(),
-        category: ForeignCategory::MidToLongTerm,
         status: Some(ResidenceStatus::Student),
         period: Some("2年".into()),
         expires_on: Some(d("2027-03-31")),
         card_number: Some("AB12345678CD".into()),
-        alias: None,
-        past_aliases: vec![],
-        kanji_name: None,
-        kanji_furigana: None,
-        old_law_registered_on: None,
-        old_law_registered_text: None,
-        residence_notified: false,
-        landing_permit: false,
+        ..ForeignDetails::new("ベトナム".into(), ForeignCategory::MidToLongTerm)
     });
     let head_name = head.name.full();
     [head, wife, lodger]
