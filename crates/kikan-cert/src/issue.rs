@@ -333,6 +333,7 @@ pub fn preview(font: &CertFont, p: &Prepared) -> Result<Rendered, IssueError> {
             code: String::new(),
             preview: true,
             seal: None,
+            place: None,
         },
     )?)
 }
@@ -359,6 +360,7 @@ pub async fn issue(
             code: code.clone(),
             preview: false,
             seal: seal.as_ref(),
+            place: p.place.clone(),
         },
     )?;
     let c = Certificate {
@@ -408,6 +410,7 @@ pub async fn reprint(
             code: c.code.clone(),
             preview: false,
             seal: seal.as_ref(),
+            place: c.place.clone(),
         },
     )?;
     store

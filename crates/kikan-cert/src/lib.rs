@@ -225,6 +225,31 @@ pub struct Stamp<'a> {
     pub preview: bool,
     /// The registered seal the content names.
     pub seal: Option<&'a kikan_domain::certifier::Seal>,
+    /// 交付場所 (`terminal@place`), when known: its terminal is part of the 発行番号.
+    pub place: Option<String>,
+}
+
+impl Stamp<'_> {
+    /// 発行番号 (5.5): 発行年月日・市区町村名・発行端末・(プリンタ: not known to a browser,
+    /// left out)・発行された順の番号・頁／総頁 — 20261202 横浜市 T01 000123 1/2.
+    pub fn issue_number(&self, content: &CertificateContent, page: u32, pages: u32) -> String {
+        if self.preview {
+            return "発行番号 ―（見本）".into();
+        }
+        let terminal = self
+            .place
+            .as_deref()
+            .and_then(|p| p.split('@').next())
+            .filter(|t| !t.is_empty())
+            .map(|t| format!("{t} "))
+            .unwrap_or_default();
+        format!(
+            "発行番号 {} {} {terminal}{:06} {page}/{pages}",
+            content.issued_on.format("%Y%m%d"),
+            content.municipality,
+            self.serial
+        )
+    }
 }
 
 /// A drawn certificate.
@@ -649,7 +674,7 @@ pub fn render(
                 RIGHT,
                 by + 30.0,
                 9.0,
-                &format!("{serial_text}　{}／{}頁", page_no + 1, pages),
+                &stamp.issue_number(content, page_no as u32 + 1, pages),
             )?;
             if stamp.preview {
                 pen.preview_mark()?;

@@ -581,6 +581,7 @@ async fn bench(
                             code: issue::new_code(),
                             preview: false,
                             seal: with_seal.then_some(&*seal),
+                            place: Some("T01@HONCHO".into()),
                         },
                     )
                     .map_err(|e| anyhow!("{} {e}", e.code()))?;

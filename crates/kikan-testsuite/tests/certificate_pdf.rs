@@ -186,6 +186,7 @@ fn stamp() -> Stamp<'static> {
         code: "ABCDEFGHJKMNPQRS".into(),
         preview: false,
         seal: None,
+        place: Some("T01@HONCHO".into()),
     }
 }
 
@@ -205,6 +206,8 @@ fn resident_copy_household_layout_prints_the_defaults_and_omits_the_rest() {
             "住民票の写し",
             "交付番号第000123号",
             "1／1頁",
+            // 発行番号 (5.5): date, municipality, terminal, number, page.
+            "発行番号20261125みほん市T010001231/1",
             "みほん県みほん市中央二丁目3番4号みほんハイツ201号室",
             // The names keep their registered variation selector.
             "葛\u{E0102}西辻\u{E0102}男",
@@ -494,6 +497,7 @@ fn a_preview_is_marked_and_carries_no_serial() {
         code: String::new(),
         preview: true,
         seal: None,
+        place: None,
     };
     let r = render(&font(), &content, &preview).expect("render");
     let text = squeezed(&pdftotext(&r.pdf, "preview"));

@@ -145,6 +145,9 @@ async fn certifiers_seals_and_phrases_print_as_registered(s: TestStore) {
     assert!(text.contains("公用"), "{text}");
     assert!(text.contains("この印は黒色です"), "{text}");
     assert!(!text.contains("横浜市長之印"), "no placeholder: {text}");
+    // 発行番号 (5.5): date, municipality, number, page (no terminal was named).
+    let number = format!("発行番号{}横浜市", today.format("%Y%m%d"));
+    assert!(text.contains(&number) && text.contains("1/1"), "{text}");
     // One image (with its transparency mask): 240 pixels over 21 mm is 290 ppi.
     let images = kikan_testsuite::pdf::images(&pdf);
     let seal: Vec<Vec<&str>> = images
