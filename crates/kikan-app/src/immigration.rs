@@ -159,9 +159,8 @@ async fn pending(
     id: i64,
 ) -> Result<ImmigrationNotice, StoreError> {
     store
-        .notices(tenant, true)
+        .notice(tenant, id)
         .await?
-        .into_iter()
-        .find(|n| n.id == id)
+        .filter(|n| n.state == NoticeState::Pending)
         .ok_or_else(|| DomainError::NoticeNotPending { id }.into())
 }

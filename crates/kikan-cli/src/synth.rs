@@ -514,12 +514,6 @@ impl Synth {
                 relationship: rel,
                 honseki: None,
                 foreign: Some(ForeignDetails {
-                    nationality: nationality.into(),
-                    category: if special {
-                        ForeignCategory::SpecialPermanent
-                    } else {
-                        ForeignCategory::MidToLongTerm
-                    },
                     status,
                     period: expires.map(|_| "3年".into()),
                     expires_on: expires,
@@ -528,13 +522,14 @@ impl Synth {
                         self.rng.random_range(0..100_000_000u32)
                     )),
                     alias,
-                    past_aliases: vec![],
-                    kanji_name: None,
-                    kanji_furigana: None,
-                    old_law_registered_on: None,
-                    old_law_registered_text: None,
-                    residence_notified: false,
-                    landing_permit: false,
+                    ..ForeignDetails::new(
+                        nationality.into(),
+                        if special {
+                            ForeignCategory::SpecialPermanent
+                        } else {
+                            ForeignCategory::MidToLongTerm
+                        },
+                    )
                 }),
                 returning: false,
                 keep_former_names: false,

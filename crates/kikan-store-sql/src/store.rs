@@ -1491,6 +1491,21 @@ impl<E: Engine> Store for SqlStore<E> {
         Ok(out)
     }
 
+    async fn notice(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+    ) -> Result<Option<kikan_domain::immigration::ImmigrationNotice>, StoreError> {
+        let q =
+            Q::new("SELECT data FROM immigration_notices WHERE tenant_id = $1 AND notice_id = $2")
+                .arg(key(tenant))
+                .arg(id);
+        match self.read_one(tenant, q).await? {
+            Some(r) => Ok(Some(decode(r.text("data")?)?)),
+            None => Ok(None),
+        }
+    }
+
     async fn settle_notice(
         &self,
         tenant: LocalGovCode,

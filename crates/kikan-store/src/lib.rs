@@ -718,6 +718,12 @@ pub trait Store: Send + Sync + 'static {
         tenant: LocalGovCode,
         pending_only: bool,
     ) -> Result<Vec<kikan_domain::immigration::ImmigrationNotice>, StoreError>;
+    /// One notice by its number, whatever its state.
+    async fn notice(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+    ) -> Result<Option<kikan_domain::immigration::ImmigrationNotice>, StoreError>;
     /// Settles a pending notice (applied or set aside): false when it was not pending.
     async fn settle_notice(
         &self,
