@@ -1,0 +1,8 @@
+-- A database from before 市町村通知・市町村伝達 (4.5.7): the entries it already holds were
+-- notified by whatever ran before; items are made from the next entry on. (Row security
+-- is lifted for the owner while the rows of every tenant are written.)
+ALTER TABLE immigration_outbox_heads NO FORCE ROW LEVEL SECURITY;
+INSERT INTO immigration_outbox_heads (tenant_id, seq)
+SELECT tenant_id, seq FROM ledger_heads
+ON CONFLICT (tenant_id) DO NOTHING;
+ALTER TABLE immigration_outbox_heads FORCE ROW LEVEL SECURITY;
