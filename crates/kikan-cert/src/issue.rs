@@ -338,7 +338,10 @@ pub fn preview(font: &CertFont, p: &Prepared) -> Result<Rendered, IssueError> {
     )?)
 }
 
-/// Issues a prepared certificate: takes the next serial, draws, records. The caller
+/// Issues a prepared certificate: takes the next serial — one per copy (5.5), in a row —
+/// draws, records. Each copy is its own register record (its 交付番号, 照合番号, one
+/// copy's fee, its own PDF's hash, which a re-print of it reproduces); the PDF answered
+/// holds every copy, one after the other. Returns the first copy's record. The caller
 /// appends the audit event.
 pub async fn issue(
     store: &dyn Store,
@@ -350,35 +353,55 @@ pub async fn issue(
     // Check the glyphs before a serial is taken: a name the font cannot print leaves no gap.
     font.check_all(p.content.texts())?;
     let seal = seal_of(store, tenant, &p.content).await?;
-    let serial = store.reserve_certificate_serial(tenant).await?;
-    let code = new_code();
-    let rendered = render(
-        font,
-        &p.content,
-        &Stamp {
+    let copies = i64::from(p.request.copies.max(1));
+    let last = store.reserve_certificate_serials(tenant, copies).await?;
+    let stamps: Vec<Stamp> = (last - copies + 1..=last)
+        .map(|serial| Stamp {
             serial,
-            code: code.clone(),
+            code: new_code(),
             preview: false,
             seal: seal.as_ref(),
             place: p.place.clone(),
-        },
-    )?;
-    let c = Certificate {
-        serial,
-        code,
-        issued_at: Utc::now(),
-        staff: staff.to_string(),
-        fee: p.request.fee(),
-        request: p.request,
-        content: p.content,
-        support: p.support,
-        place: p.place,
-        pages: rendered.pages,
-        pdf_sha256: rendered.sha256(),
-        reprints: vec![],
+        })
+        .collect();
+    // Each record is of one copy.
+    let request = CertificateRequest {
+        copies: 1,
+        ..p.request
     };
-    store.add_certificate(tenant, &c).await?;
-    Ok((c, rendered))
+    let issued_at = Utc::now();
+    let mut records = Vec::with_capacity(stamps.len());
+    let mut single = None;
+    for stamp in &stamps {
+        let rendered = render(font, &p.content, stamp)?;
+        records.push(Certificate {
+            serial: stamp.serial,
+            code: stamp.code.clone(),
+            issued_at,
+            staff: staff.to_string(),
+            fee: request.fee(),
+            request: request.clone(),
+            content: p.content.clone(),
+            support: p.support.clone(),
+            place: p.place.clone(),
+            pages: rendered.pages,
+            pdf_sha256: rendered.sha256(),
+            reprints: vec![],
+        });
+        single = Some(rendered);
+    }
+    let rendered = match single {
+        Some(r) if stamps.len() == 1 => r,
+        _ => crate::render_copies(font, &p.content, &stamps)?,
+    };
+    for c in &records {
+        store.add_certificate(tenant, c).await?;
+    }
+    let first = records
+        .into_iter()
+        .next()
+        .ok_or(IssueError::NotFound(last))?;
+    Ok((first, rendered))
 }
 
 /// Re-prints an issued certificate (the same serial, code and content) and records it.

@@ -560,6 +560,16 @@ pub fn render(
     content: &CertificateContent,
     stamp: &Stamp,
 ) -> Result<Rendered, CertError> {
+    render_copies(font, content, std::slice::from_ref(stamp))
+}
+
+/// Draws `content` once per stamp, one copy after the other, as one A4 PDF: each copy
+/// carries its own 交付番号, 照合番号 and 発行番号 (5.5). `pages` counts every page.
+pub fn render_copies(
+    font: &CertFont,
+    content: &CertificateContent,
+    stamps: &[Stamp],
+) -> Result<Rendered, CertError> {
     // Every string is checked as it is shaped (`shape`): a missing glyph stops the
     // drawing with an error naming the text, and the half-drawn document is dropped.
     let face = font.face()?;
@@ -572,117 +582,127 @@ pub fn render(
             .title(format!("{}（{}）", content.title, content.municipality))
             .language("ja".into()),
     );
-    let serial_text = if stamp.preview {
-        "交付番号 ―（見本）".to_string()
-    } else {
-        format!("交付番号 第{:06}号", stamp.serial)
-    };
-    for (page_no, entries) in chunks.iter().enumerate() {
-        let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
-            .ok_or_else(|| CertError::Pdf("page size".into()))?;
-        let mut page = doc.start_page_with(settings);
-        {
-            let mut pen = Pen {
-                surface: page.surface(),
-                face: &face,
-                font: font.font.clone(),
-            };
-            pen.background();
-            // Title and the line under it; 「公用」 (5.7) boxed at the top left.
-            pen.centered(PAGE_W / 2.0, 74.0, 22.0, &content.title)?;
-            if content.official {
-                pen.rect(LEFT, 54.0, 48.0, 26.0, 1.2);
-                pen.centered(LEFT + 24.0, 73.0, 15.0, "公用")?;
-            }
-            pen.text(LEFT, 104.0, 9.0, &serial_text, None)?;
-            pen.right(RIGHT, 104.0, 9.0, &format!("{}／{}頁", page_no + 1, pages))?;
-            let mut y = 112.0;
-            let w = RIGHT - LEFT;
-            if !content.header.is_empty() {
-                y = pen.fields(LEFT, y, w, &content.header)?;
-                y += 6.0;
-            }
-            for (i, e) in entries.iter().enumerate() {
-                let n = page_no * per_page + i + 1;
-                let top = y;
-                y = pen.fields(LEFT + NUMBER_W, y, w - NUMBER_W, &e.fields)?;
-                pen.rect(LEFT, top, NUMBER_W, y - top, 0.5);
-                pen.centered(
-                    LEFT + NUMBER_W / 2.0,
-                    (top + y) / 2.0 + 4.0,
-                    10.0,
-                    &n.to_string(),
-                )?;
-                pen.rect(LEFT, top, w, y - top, 1.2);
-                y += 5.0;
-            }
-            let last = page_no + 1 == chunks.len();
-            if last {
-                if !content.omitted.is_empty() {
-                    let names: Vec<&str> = content.omitted.iter().map(|i| i.label()).collect();
-                    pen.text(
-                        LEFT,
-                        y + 10.0,
-                        8.0,
-                        &format!("（省略した事項：{}）", names.join("、")),
-                        Some(w),
+    for stamp in stamps {
+        let serial_text = if stamp.preview {
+            "交付番号 ―（見本）".to_string()
+        } else {
+            format!("交付番号 第{:06}号", stamp.serial)
+        };
+        for (page_no, entries) in chunks.iter().enumerate() {
+            let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
+                .ok_or_else(|| CertError::Pdf("page size".into()))?;
+            let mut page = doc.start_page_with(settings);
+            {
+                let mut pen = Pen {
+                    surface: page.surface(),
+                    face: &face,
+                    font: font.font.clone(),
+                };
+                pen.background();
+                // Title and the line under it; 「公用」 (5.7) boxed at the top left.
+                pen.centered(PAGE_W / 2.0, 74.0, 22.0, &content.title)?;
+                if content.official {
+                    pen.rect(LEFT, 54.0, 48.0, 26.0, 1.2);
+                    pen.centered(LEFT + 24.0, 73.0, 15.0, "公用")?;
+                }
+                pen.text(LEFT, 104.0, 9.0, &serial_text, None)?;
+                pen.right(RIGHT, 104.0, 9.0, &format!("{}／{}頁", page_no + 1, pages))?;
+                let mut y = 112.0;
+                let w = RIGHT - LEFT;
+                if !content.header.is_empty() {
+                    y = pen.fields(LEFT, y, w, &content.header)?;
+                    y += 6.0;
+                }
+                for (i, e) in entries.iter().enumerate() {
+                    let n = page_no * per_page + i + 1;
+                    let top = y;
+                    y = pen.fields(LEFT + NUMBER_W, y, w - NUMBER_W, &e.fields)?;
+                    pen.rect(LEFT, top, NUMBER_W, y - top, 0.5);
+                    pen.centered(
+                        LEFT + NUMBER_W / 2.0,
+                        (top + y) / 2.0 + 4.0,
+                        10.0,
+                        &n.to_string(),
                     )?;
+                    pen.rect(LEFT, top, w, y - top, 1.2);
+                    y += 5.0;
                 }
-                let ending = "以下余白";
-                pen.right(RIGHT, y + 10.0, 8.0, ending)?;
-                // 認証文, date, mayor and seal.
-                let fy = FOOTER_TOP;
-                pen.text(LEFT, fy + 20.0, 11.5, &content.certification, Some(w))?;
-                pen.text(LEFT + 20.0, fy + 50.0, 11.0, &content.issued_on_text, None)?;
-                pen.right(RIGHT - 70.0, fy + 88.0, 14.0, &content.mayor)?;
-                // A preview carries no seal: it certifies nothing.
-                if !stamp.preview {
-                    match (content.seal, stamp.seal) {
-                        (SealPrint::Image(_), Some(seal)) => {
-                            let side = seal.size_mm * MM;
-                            pen.image(RIGHT - 4.0 - side, fy + 87.0 - side * 0.8, side, &seal.png)?;
-                        }
-                        (SealPrint::Omitted, _) => {}
-                        _ => pen.seal(RIGHT - 62.0, fy + 58.0, &content.municipality)?,
+                let last = page_no + 1 == chunks.len();
+                if last {
+                    if !content.omitted.is_empty() {
+                        let names: Vec<&str> = content.omitted.iter().map(|i| i.label()).collect();
+                        pen.text(
+                            LEFT,
+                            y + 10.0,
+                            8.0,
+                            &format!("（省略した事項：{}）", names.join("、")),
+                            Some(w),
+                        )?;
                     }
+                    let ending = "以下余白";
+                    pen.right(RIGHT, y + 10.0, 8.0, ending)?;
+                    // 認証文, date, mayor and seal.
+                    let fy = FOOTER_TOP;
+                    pen.text(LEFT, fy + 20.0, 11.5, &content.certification, Some(w))?;
+                    pen.text(LEFT + 20.0, fy + 50.0, 11.0, &content.issued_on_text, None)?;
+                    pen.right(RIGHT - 70.0, fy + 88.0, 14.0, &content.mayor)?;
+                    // A preview carries no seal: it certifies nothing.
+                    if !stamp.preview {
+                        match (content.seal, stamp.seal) {
+                            (SealPrint::Image(_), Some(seal)) => {
+                                let side = seal.size_mm * MM;
+                                pen.image(
+                                    RIGHT - 4.0 - side,
+                                    fy + 87.0 - side * 0.8,
+                                    side,
+                                    &seal.png,
+                                )?;
+                            }
+                            (SealPrint::Omitted, _) => {}
+                            _ => pen.seal(RIGHT - 62.0, fy + 58.0, &content.municipality)?,
+                        }
+                    }
+                    // The fixed phrase (「公印省略」…), under the 認証者.
+                    if let Some(phrase) = &content.phrase {
+                        pen.right(RIGHT - 70.0, fy + 108.0, 9.0, phrase)?;
+                    }
+                } else {
+                    pen.right(RIGHT, y + 10.0, 8.0, "次頁に続く")?;
                 }
-                // The fixed phrase (「公印省略」…), under the 認証者.
-                if let Some(phrase) = &content.phrase {
-                    pen.right(RIGHT - 70.0, fy + 108.0, 9.0, phrase)?;
-                }
-            } else {
-                pen.right(RIGHT, y + 10.0, 8.0, "次頁に続く")?;
-            }
-            // Every page: the notice that a copy of the paper is not the original, and the
-            // code that lets the municipality confirm the issue.
-            let by = PAGE_H - 70.0;
-            pen.line(LEFT, by, RIGHT, by, 0.5);
-            pen.text(
+                // Every page: the notice that a copy of the paper is not the original, and the
+                // code that lets the municipality confirm the issue.
+                let by = PAGE_H - 70.0;
+                pen.line(LEFT, by, RIGHT, by, 0.5);
+                pen.text(
             LEFT,
             by + 14.0,
             8.0,
             "この証明書を複写したものは原本ではありません。交付の事実と内容は照合番号により発行元で確認できます。",
             Some(w),
         )?;
-            let code = if stamp.preview {
-                "照合番号 ―（見本のため交付されていません）".to_string()
-            } else {
-                format!("照合番号 {}", format_code(&stamp.code))
-            };
-            pen.text(LEFT, by + 30.0, 9.0, &code, None)?;
-            pen.right(
-                RIGHT,
-                by + 30.0,
-                9.0,
-                &stamp.issue_number(content, page_no as u32 + 1, pages),
-            )?;
-            if stamp.preview {
-                pen.preview_mark()?;
+                let code = if stamp.preview {
+                    "照合番号 ―（見本のため交付されていません）".to_string()
+                } else {
+                    format!("照合番号 {}", format_code(&stamp.code))
+                };
+                pen.text(LEFT, by + 30.0, 9.0, &code, None)?;
+                pen.right(
+                    RIGHT,
+                    by + 30.0,
+                    9.0,
+                    &stamp.issue_number(content, page_no as u32 + 1, pages),
+                )?;
+                if stamp.preview {
+                    pen.preview_mark()?;
+                }
+                pen.surface.finish();
             }
-            pen.surface.finish();
+            page.finish();
         }
-        page.finish();
     }
     let pdf = doc.finish().map_err(|e| CertError::Pdf(format!("{e:?}")))?;
-    Ok(Rendered { pdf, pages })
+    Ok(Rendered {
+        pdf,
+        pages: pages * stamps.len().max(1) as u32,
+    })
 }

@@ -242,7 +242,7 @@ pub async fn preview(
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/certificates", tag = "certificates",
     request_body = CertificateIn, params(("tenant" = String, Path)),
-    responses((status = 201, description = "The issued certificate as a PDF; its serial and 照合番号 in the headers", content_type = "application/pdf"),
+    responses((status = 201, description = "The issued certificate as a PDF, every copy with its own 交付番号 (one after the other: the first and last in X-Kikan-Certificate-Serial and X-Kikan-Certificate-Last-Serial) and 照合番号 (the first copy's in X-Kikan-Verification-Code)", content_type = "application/pdf"),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 423, description = "抑止 (3.1): an error-level suppression holds this processing for a person or household concerned (E-SUPPRESS-001 異動入力, -002 証明書発行, -003 照会)", body = ErrorBody)))]
 pub async fn issue(
     State(state): State<AppState>,
@@ -252,6 +252,8 @@ pub async fn issue(
     let mut prepared = prepare(&state, &p, &input).await?;
     prepared.place = p.terminal.clone();
     let tenant = p.tenant;
+    // One 交付番号 per copy, in a row (5.5).
+    let copies = i64::from(prepared.request.copies.max(1));
     let (c, rendered) = drawn(
         &state,
         &p,
@@ -259,11 +261,25 @@ pub async fn issue(
         move |store, font, staff| async move {
             issue::issue(store.as_ref(), &font, tenant, prepared, &staff).await
         },
-        describe,
+        move |c| {
+            let mut d = describe(c);
+            if copies > 1 {
+                d.push_str(&format!(
+                    "（{copies}通: 第{:06}号〜第{:06}号）",
+                    c.serial,
+                    c.serial + copies - 1
+                ));
+            }
+            d
+        },
     )
     .await?;
     let mut res = pdf_response(rendered, Some(&c))?;
     *res.status_mut() = StatusCode::CREATED;
+    res.headers_mut().insert(
+        "x-kikan-certificate-last-serial",
+        HeaderValue::from(c.serial + copies - 1),
+    );
     Ok(res)
 }
 

@@ -1134,9 +1134,11 @@ async function certificateScreen(main, q) {
       return;
     }
     const serial = r.headers.get('x-kikan-certificate-serial');
+    const last = r.headers.get('x-kikan-certificate-last-serial') || serial;
+    const numbers = last === serial ? `第${String(serial).padStart(6, '0')}号` : `第${String(serial).padStart(6, '0')}号〜第${String(last).padStart(6, '0')}号(1通ずつ)`;
     const code = (r.headers.get('x-kikan-verification-code') || '').replace(/(.{4})(?=.)/g, '$1-');
     const box = h('div', { class: 'result', role: 'status', tabindex: '-1' },
-      h('p', { class: 'big', id: 'issued' }, `交付番号 第${String(serial).padStart(6, '0')}号 を交付しました`),
+      h('p', { class: 'big', id: 'issued' }, `交付番号 ${numbers} を交付しました`),
       h('p', {}, `照合番号 ${code}・${r.headers.get('x-kikan-pages')}頁・手数料 ${300 * Number(v(form, 'copies') || 1)}円`),
       h('div', { class: 'actions' }, pdfLink(r.data, 'PDFを開いて印刷', `certificate-${serial}.pdf`), h('a', { href: '#/certificates' }, '証明書交付簿へ')));
     show(output, box);

@@ -2086,16 +2086,21 @@ impl<E: Engine> Store for SqlStore<E> {
         Ok(last - want + n)
     }
 
-    async fn reserve_certificate_serial(&self, tenant: LocalGovCode) -> Result<i64, StoreError> {
+    async fn reserve_certificate_serials(
+        &self,
+        tenant: LocalGovCode,
+        n: i64,
+    ) -> Result<i64, StoreError> {
         let mut tx = self.engine.begin(Some(&key(tenant)), true).await?;
         let row = tx
             .row(
                 Q::new(
-                    "INSERT INTO certificate_serials (tenant_id, last_serial) VALUES ($1, 1)
-                     ON CONFLICT (tenant_id) DO UPDATE SET last_serial = certificate_serials.last_serial + 1
+                    "INSERT INTO certificate_serials (tenant_id, last_serial) VALUES ($1, $2)
+                     ON CONFLICT (tenant_id) DO UPDATE SET last_serial = certificate_serials.last_serial + $2
                      RETURNING last_serial",
                 )
-                .arg(key(tenant)),
+                .arg(key(tenant))
+                .arg(n.max(1)),
             )
             .await?
             .ok_or_else(|| StoreError::Database("no serial returned".into()))?;

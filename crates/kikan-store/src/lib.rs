@@ -838,7 +838,16 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<i64, StoreError>;
     /// Takes the tenant's next 交付番号. A number taken and never recorded (the drawing
     /// failed) stays a gap in the register, as a spoiled form (書損) does on paper.
-    async fn reserve_certificate_serial(&self, tenant: LocalGovCode) -> Result<i64, StoreError>;
+    async fn reserve_certificate_serial(&self, tenant: LocalGovCode) -> Result<i64, StoreError> {
+        self.reserve_certificate_serials(tenant, 1).await
+    }
+    /// Takes the tenant's next `n` 交付番号 at once (one per copy, 5.5) and returns the
+    /// last: the copies' numbers follow one another.
+    async fn reserve_certificate_serials(
+        &self,
+        tenant: LocalGovCode,
+        n: i64,
+    ) -> Result<i64, StoreError>;
     /// Records an issued certificate under its reserved serial.
     async fn add_certificate(
         &self,

@@ -106,7 +106,7 @@ async fn counter_day(s: TestStore) {
     let whole = json!({
         "kind": "resident_copy", "household_id": hid,
         "requester": {"kind": "same_household", "person_id": hanako},
-        "purpose": "勤務先へ提出", "identity_check": "運転免許証", "copies": 2
+        "purpose": "勤務先へ提出", "identity_check": "運転免許証", "copies": 1
     });
 
     // Preview: a PDF marked 見本, nothing issued.
@@ -163,7 +163,7 @@ async fn counter_day(s: TestStore) {
         "members out of order"
     );
 
-    // The register finds it by person, with the request as recorded; the fee is 2 × 300.
+    // The register finds it by person, with the request as recorded; the fee is 300.
     let (status, reg) = reception.get(&format!("{certs}?person={kenta}")).await;
     assert_eq!(status, 200, "{reg}");
     assert_eq!(reg.as_array().map(Vec::len), Some(1), "{reg}");
@@ -175,7 +175,7 @@ async fn counter_day(s: TestStore) {
             e["requester_kind"].as_str(),
             e["pages"].as_u64()
         ),
-        (Some(1), Some(600), Some("同一世帯"), Some(1)),
+        (Some(1), Some(300), Some("同一世帯"), Some(1)),
         "{e}"
     );
     assert_eq!(e["purpose"], "勤務先へ提出");
@@ -499,6 +499,44 @@ async fn counter_day(s: TestStore) {
     // Reading the register needs a purpose, like every read of personal data.
     let (status, _) = reception.clone().without_purpose().get(&certs).await;
     assert_eq!(status, 400);
+    // Two copies: one 交付番号 and 照合番号 each, in a row (5.5); one PDF with both, each
+    // copy its own register record (one copy's fee, its own PDF's hash).
+    let mut two = whole.clone();
+    two["copies"] = json!(2);
+    let both = post_pdf(&reception, &certs, two).await;
+    assert_eq!(both.status, 201, "{}", both.error);
+    assert_eq!(both.serial, Some(6));
+    let text = text(&both.bytes, "http-two-copies");
+    contains_all(
+        &text,
+        &[
+            "交付番号 第000006号",
+            "交付番号 第000007号",
+            "000006 1/1",
+            "000007 1/1",
+        ],
+        "two copies",
+    );
+    let (_, six) = reception.get(&format!("{certs}/6")).await;
+    let (_, seven) = reception.get(&format!("{certs}/7")).await;
+    assert_eq!(
+        (six["fee"].as_u64(), seven["fee"].as_u64()),
+        (Some(300), Some(300))
+    );
+    assert_eq!(
+        (six["copies"].as_u64(), seven["copies"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_ne!(six["code"], seven["code"]);
+    // Each copy's 照合番号 finds its own record.
+    let (_, v) = reception
+        .post(&format!("{certs}/verify"), json!({"code": seven["code"]}))
+        .await;
+    assert_eq!(
+        (v["genuine"].as_bool(), v["certificate"]["serial"].as_i64()),
+        (Some(true), Some(7)),
+        "{v}"
+    );
     // The 監査 role may not issue.
     let denied = post_pdf(&auditor, &certs, whole).await;
     assert_eq!(denied.status, 403);
