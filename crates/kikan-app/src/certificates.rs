@@ -221,10 +221,7 @@ pub async fn prepare(
         None => None,
     };
     let request = request_of(input, members)?;
-    let tenant = store
-        .tenant(actor.tenant)
-        .await?
-        .ok_or_else(|| kikan_store::StoreError::TenantNotFound(actor.tenant.to_string()))?;
+    let tenant = store.registered_tenant(actor.tenant).await?;
     let approval = input
         .approval_reason
         .as_deref()

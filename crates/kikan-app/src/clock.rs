@@ -5,7 +5,12 @@ use std::sync::Arc;
 
 /// Today in Japan Standard Time.
 pub fn japan_today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
+    japan_day(chrono::Utc::now())
+}
+
+/// The day in Japan Standard Time of an instant.
+pub fn japan_day(at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    (at + chrono::Duration::hours(9)).date_naive()
 }
 
 /// Where "today" comes from: Japan's calendar, or a fixed day (tests, rehearsals).

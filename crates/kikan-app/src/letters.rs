@@ -13,10 +13,7 @@ const LOOK_BACK: usize = 200;
 
 /// The municipality as the letters name it.
 pub async fn sender(store: &dyn Store, tenant: LocalGovCode) -> Result<Sender, StoreError> {
-    let t = store
-        .tenant(tenant)
-        .await?
-        .ok_or_else(|| StoreError::TenantNotFound(tenant.to_string()))?;
+    let t = store.registered_tenant(tenant).await?;
     Ok(Sender {
         municipality: t.name,
         mayor: t.mayor,

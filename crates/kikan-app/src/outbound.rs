@@ -14,11 +14,6 @@ use std::collections::{BTreeSet, HashMap};
 /// Entries read at a time.
 const PAGE: u32 = 500;
 
-/// The JST day of an instant.
-fn japan_day(at: DateTime<Utc>) -> NaiveDate {
-    (at + chrono::Duration::hours(9)).date_naive()
-}
-
 /// Makes the items of every entry recorded since the last reading. Another reader
 /// first is no error: its items stand.
 pub async fn scan(store: &dyn Store, tenant: LocalGovCode) -> Result<(), StoreError> {
@@ -88,7 +83,11 @@ pub async fn scan(store: &dyn Store, tenant: LocalGovCode) -> Result<(), StoreEr
                         .map(|v| &v.person)
                 })
                 .collect();
-            items.extend(items_of(entry, &after, japan_day(entry.recorded_at)));
+            items.extend(items_of(
+                entry,
+                &after,
+                crate::clock::japan_day(entry.recorded_at),
+            ));
         }
         match store.add_outbox(tenant, last, &items).await {
             Ok(()) | Err(StoreError::Conflict) => {}

@@ -136,9 +136,7 @@ pub async fn dry_run(
     entry: &LedgerEntry,
     expect: &[(HouseholdId, u64)],
 ) -> Result<(Vec<String>, Vec<Subject>), StoreError> {
-    if store.tenant(tenant).await?.is_none() {
-        return Err(StoreError::TenantNotFound(tenant.to_string()));
-    }
+    store.registered_tenant(tenant).await?;
     let mut alerts = check_newcomers(store, tenant, &entry.change).await?;
     let (reg, touched, before) = apply_on_slice(store, tenant, entry, expect).await?;
     alerts.extend(touched.notices.iter().map(|n| n.message()));
@@ -170,9 +168,7 @@ pub async fn record_audited(
     audit: Option<AuditEvent>,
     draft: Option<(i64, &kikan_store::drafts::DraftDecision)>,
 ) -> Result<Recorded, StoreError> {
-    let Some(this) = store.tenant(tenant).await? else {
-        return Err(StoreError::TenantNotFound(tenant.to_string()));
-    };
+    let this = store.registered_tenant(tenant).await?;
     // 通称を記載・削除した市区町村 (1.1.2): this one.
     if let kikan_domain::Change::AliasRecord { municipality, .. }
     | kikan_domain::Change::AliasDeletion { municipality, .. } = &mut entry.change

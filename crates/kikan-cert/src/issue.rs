@@ -55,6 +55,8 @@ pub struct Prepared {
     pub approval: Option<String>,
     /// 交付場所 (1.3.1): where it is issued, as `terminal@place`, when known.
     pub place: Option<String>,
+    /// The registered seal the content names (`content.seal`), read with the 認証者.
+    pub seal: Option<kikan_domain::certifier::Seal>,
 }
 
 /// The persons of a request, with their heads' names, in the order asked.
@@ -277,12 +279,14 @@ pub async fn prepare(
     )?;
     content.seal = certification.seal;
     content.phrase = certification.phrase;
+    let seal = certification.image;
     Ok(Prepared {
         request,
         content,
         support,
         approval,
         place: None,
+        seal,
     })
 }
 
@@ -309,7 +313,8 @@ pub fn normalise_code(typed: &str) -> String {
         .collect()
 }
 
-/// The registered seal a certificate's content names (a reprint draws the same one).
+/// The registered seal an issued certificate's content names (a re-print draws the same
+/// one).
 async fn seal_of(
     store: &dyn Store,
     tenant: LocalGovCode,
@@ -352,7 +357,6 @@ pub async fn issue(
 ) -> Result<(Certificate, Rendered), IssueError> {
     // Check the glyphs before a serial is taken: a name the font cannot print leaves no gap.
     font.check_all(p.content.texts())?;
-    let seal = seal_of(store, tenant, &p.content).await?;
     let copies = i64::from(p.request.copies.max(1));
     let last = store.reserve_certificate_serials(tenant, copies).await?;
     let stamps: Vec<Stamp> = (last - copies + 1..=last)
@@ -360,7 +364,7 @@ pub async fn issue(
             serial,
             code: new_code(),
             preview: false,
-            seal: seal.as_ref(),
+            seal: p.seal.as_ref(),
             place: p.place.clone(),
         })
         .collect();

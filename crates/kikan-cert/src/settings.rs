@@ -143,6 +143,8 @@ pub async fn set_phrases(
 pub struct Certification {
     pub line: String,
     pub seal: kikan_domain::certificate::SealPrint,
+    /// The registered seal `seal` names, read here once for the drawing.
+    pub image: Option<Seal>,
     pub phrase: Option<String>,
 }
 
@@ -178,23 +180,24 @@ pub async fn certification(
         }
     };
     let registered = seals(store, tenant.code).await?;
-    let seal = match seal {
-        Some(SealChoice::Omit) => SealPrint::Omitted,
-        Some(SealChoice::Kind(kind)) => SealPrint::Image(
-            seal_of(&registered, kind)
-                .ok_or_else(|| DomainError::SealImage {
+    let image = match seal {
+        Some(SealChoice::Omit) => None,
+        Some(SealChoice::Kind(kind)) => {
+            Some(
+                seal_of(&registered, kind).ok_or_else(|| DomainError::SealImage {
                     reason: format!("{}は登録されていません", kind.label()),
-                })?
-                .id,
-        ),
+                })?,
+            )
+        }
         None => {
             let own = SealKind::of(chosen.map_or(CertifierRole::Mayor, |c| c.role));
-            match seal_of(&registered, SealKind::Certificate).or_else(|| seal_of(&registered, own))
-            {
-                Some(s) => SealPrint::Image(s.id),
-                None => SealPrint::Drawn,
-            }
+            seal_of(&registered, SealKind::Certificate).or_else(|| seal_of(&registered, own))
         }
+    };
+    let (seal, image) = match (seal, image) {
+        (Some(SealChoice::Omit), _) => (SealPrint::Omitted, None),
+        (_, Some(s)) => (SealPrint::Image(s.id), Some(s.clone())),
+        (_, None) => (SealPrint::Drawn, None),
     };
     let phrase = match phrase.map(str::trim).filter(|p| !p.is_empty()) {
         Some(p) => {
@@ -208,7 +211,12 @@ pub async fn certification(
         }
         None => None,
     };
-    Ok(Certification { line, seal, phrase })
+    Ok(Certification {
+        line,
+        seal,
+        image,
+        phrase,
+    })
 }
 
 /// The image of a seal printed on a certificate (None: not registered here).

@@ -166,18 +166,17 @@ pub fn items_of(
                 Change::Relocation { persons, .. } => carded && persons.contains(&p.id),
                 _ => false,
             };
-        let card = f.card_number.clone();
         if residence_notice {
-            out.push((p, LawClass::Both, OutboundKind::Notice, card.clone()));
-            out.push((p, LawClass::Both, OutboundKind::Transmission, card));
+            out.push((p, LawClass::Both, OutboundKind::Notice));
+            out.push((p, LawClass::Both, OutboundKind::Transmission));
         } else {
-            out.push((p, LawClass::Resident, OutboundKind::Notice, card));
+            out.push((p, LawClass::Resident, OutboundKind::Notice));
         }
     }
     let reason = entry.reason().label().to_string();
     out.into_iter()
         .enumerate()
-        .map(|(i, (p, class, kind, card_number))| OutboundItem {
+        .map(|(i, (p, class, kind))| OutboundItem {
             id: entry.seq * PER_ENTRY + i as i64,
             entry_seq: entry.seq,
             person: p.id,
@@ -187,8 +186,7 @@ pub fn items_of(
             effective_on: entry.effective_on,
             due_on,
             name: p.name.full(),
-            card_number: card_number
-                .or_else(|| p.foreign.as_ref().and_then(|f| f.card_number.clone())),
+            card_number: p.foreign.as_ref().and_then(|f| f.card_number.clone()),
             state: OutboundState::Pending,
         })
         .take(PER_ENTRY as usize)

@@ -49,16 +49,8 @@ pub struct CertificateSettingsView {
     pub today: String,
 }
 
-async fn tenant(state: &AppState, p: &Principal) -> R<kikan_store::Tenant> {
-    state
-        .store
-        .tenant(p.tenant)
-        .await?
-        .ok_or_else(|| kikan_store::StoreError::TenantNotFound(p.tenant.to_string()).into())
-}
-
 async fn view(state: &AppState, p: &Principal) -> R<CertificateSettingsView> {
-    let t = tenant(state, p).await?;
+    let t = state.store.registered_tenant(p.tenant).await?;
     let certifiers = settings::certifiers(&*state.store, p.tenant).await?;
     let today = certifier_on(&certifiers, state.clock.today(), None)
         .map_or_else(|| t.mayor.clone(), |c| c.line(p.tenant));

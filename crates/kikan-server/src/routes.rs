@@ -70,10 +70,8 @@ fn search_detail(q: &SearchQuery) -> String {
 /// Parses the tenant of the URL and makes sure it is registered.
 pub async fn tenant(state: &AppState, code: &str) -> R<LocalGovCode> {
     let code = LocalGovCode::parse(code).map_err(|e| ApiError::from(e).at("tenant"))?;
-    match state.store.tenant(code).await? {
-        Some(_) => Ok(code),
-        None => Err(kikan_store::StoreError::TenantNotFound(code.to_string()).into()),
-    }
+    state.store.registered_tenant(code).await?;
+    Ok(code)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

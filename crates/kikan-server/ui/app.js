@@ -423,6 +423,25 @@ function noteSection(main, id, q, notes, which) {
     can(k.may) ? add : null);
 }
 
+// A CSV file read in, chosen or pasted: posted as {name, csv} to `path`; on success the
+// screen is drawn again and `done` tells what was read.
+function csvForm(label, hint, rows, button, path, done) {
+  const form = h('form', { novalidate: true },
+    field(label, h('input', { type: 'file', name: 'file', accept: '.csv,text/csv' }), { hint }),
+    field('または内容を貼り付け', h('textarea', { name: 'csv', rows, dataset: { field: 'csv' } })),
+    h('div', { class: 'actions' }, button));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = form.elements.file.files[0];
+    const csv = f ? await f.text() : v(form, 'csv');
+    const r = await api('POST', path, { name: f ? f.name : '貼り付け', csv });
+    if (!r.ok) return showError(form, r);
+    await route();
+    done(r.data);
+  });
+  return form;
+}
+
 // 出入国在留管理庁長官通知 (4.5.6): a notice file read in; the notices still to process,
 // whatever their date, with their 処理結果確認票 (before → after); each applied by 職権
 // or set aside with a reason.
@@ -430,19 +449,9 @@ async function noticesScreen(main) {
   const res = await api('GET', '/immigration-notices');
   const list = res.ok ? res.data : [];
   const out = h('div', { 'aria-live': 'polite', id: 'notices-out' });
-  const upload = h('form', { novalidate: true },
-    field('通知ファイル(CSV)', h('input', { type: 'file', name: 'file', accept: '.csv,text/csv' }), { hint: '見出し: 通知日,在留カード等番号,通知の種類,在留資格,在留期間,満了日,新しい在留カード等番号,消除事由' }),
-    field('または内容を貼り付け', h('textarea', { name: 'csv', rows: 4, dataset: { field: 'csv' } })),
-    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '取り込む')));
-  upload.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const f = upload.elements.file.files[0];
-    const csv = f ? await f.text() : v(upload, 'csv');
-    const r = await api('POST', '/immigration-notices', { name: f ? f.name : '貼り付け', csv });
-    if (!r.ok) return showError(upload, r);
-    await route();
-    show($('#notices-out'), banner('success', `入管通知を${r.data.length}件取り込みました`));
-  });
+  const upload = csvForm('通知ファイル(CSV)', '見出し: 通知日,在留カード等番号,通知の種類,在留資格,在留期間,満了日,新しい在留カード等番号,消除事由',
+    4, h('button', { class: 'button button-primary', type: 'submit' }, '取り込む'), '/immigration-notices',
+    (read) => show($('#notices-out'), banner('success', `入管通知を${read.length}件取り込みました`)));
   const settle = async (path, body, done) => {
     const r = await api('POST', path, body);
     if (!r.ok) { show(out, banner('error', r.data ? r.data.message : '処理できませんでした')); return; }
@@ -487,19 +496,9 @@ async function outboxScreen(main, q) {
     show($('#outbox-out'), banner('success', `第${r.data.batch}回として${r.data.items.length}件を送信しました`,
       h('a', { href: url, download: `shichoson-tsuchi-${r.data.batch}.csv` }, '送信ファイルを保存する')));
   } }, '送信する(送信日の来たもの)');
-  const results = h('form', { novalidate: true },
-    field('処理結果ファイル(CSV)', h('input', { type: 'file', name: 'file', accept: '.csv,text/csv' }), { hint: '見出し: 送信番号,処理結果,エラー内容(処理結果は 正常 または エラー)' }),
-    field('または内容を貼り付け', h('textarea', { name: 'csv', rows: 3, dataset: { field: 'csv' } })),
-    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '処理結果を取り込む')));
-  results.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const f = results.elements.file.files[0];
-    const csv = f ? await f.text() : v(results, 'csv');
-    const r = await api('POST', '/immigration-outbox/results', { name: f ? f.name : '貼り付け', csv });
-    if (!r.ok) return showError(results, r);
-    await route();
-    show($('#outbox-out'), banner('success', `処理結果を${r.data.length}件取り込みました`));
-  });
+  const results = csvForm('処理結果ファイル(CSV)', '見出し: 送信番号,処理結果,エラー内容(処理結果は 正常 または エラー)',
+    3, h('button', { class: 'button button-secondary', type: 'submit' }, '処理結果を取り込む'), '/immigration-outbox/results',
+    (read) => show($('#outbox-out'), banner('success', `処理結果を${read.length}件取り込みました`)));
   const resend = async (item) => {
     const r = await api('POST', `/immigration-outbox/${item.id}/resend`, {});
     if (!r.ok) { show(out, banner('error', r.data ? r.data.message : '再送信にできませんでした')); return; }

@@ -164,12 +164,7 @@ impl<E: Engine> SqlStore<E> {
 
     /// One statement that must change exactly one row (a compare-and-set).
     async fn write_one(&self, tenant: LocalGovCode, q: Q) -> Result<(), StoreError> {
-        let done = self.write(tenant, vec![q], || StoreError::Conflict).await?;
-        if done.first() == Some(&1) {
-            Ok(())
-        } else {
-            Err(StoreError::Conflict)
-        }
+        self.write_each_one(tenant, vec![q]).await
     }
 
     fn person(&self, t: &str, r: &Row) -> Result<Person, StoreError> {

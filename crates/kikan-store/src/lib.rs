@@ -313,6 +313,12 @@ pub trait Store: Send + Sync + 'static {
 
     async fn add_tenant(&self, tenant: &Tenant) -> Result<(), StoreError>;
     async fn tenant(&self, code: LocalGovCode) -> Result<Option<Tenant>, StoreError>;
+    /// A registered tenant; one not registered is [`StoreError::TenantNotFound`].
+    async fn registered_tenant(&self, code: LocalGovCode) -> Result<Tenant, StoreError> {
+        self.tenant(code)
+            .await?
+            .ok_or_else(|| StoreError::TenantNotFound(code.to_string()))
+    }
     async fn tenants(&self) -> Result<Vec<Tenant>, StoreError>;
 
     /// The current records of these persons (missing ids are left out).
