@@ -652,6 +652,45 @@ try {
   await examiner.locator('tr', { hasText: '分居　母子' }).getByText('神奈川県みほん市中央四丁目1番1号').waitFor();
   log('転居 of one member of a household into a new one of his own, notified late: the warning is shown on the direct commit; the other stays');
 
+  // 住民異動届受理通知 (4.1.0.3) of that 転居, from its history; then his 転出 goes on, in the
+  // same flow, to its 転出証明書 (4.1.3.0.3), and the register re-issues it (再交付).
+  await examiner.locator('tr', { hasText: '分居　息子' }).getByRole('link', { name: '分居　息子' }).click();
+  await examiner.getByRole('heading', { name: '異動履歴' }).waitFor();
+  await examiner.locator('.timeline li', { hasText: '転居' }).getByRole('button', { name: '住民異動届受理通知を作成' }).click();
+  await examiner.getByRole('link', { name: '住民異動届受理通知を開く' }).waitFor();
+  await examiner.getByRole('link', { name: 'その他の異動を受付' }).click();
+  await lab(examiner, '異動の種類').selectOption('move_out');
+  await lab(examiner, '届出日').fill(today);
+  await lab(examiner, '転出予定日').fill(today);
+  await examiner.getByLabel('分居　息子を対象にする').check();
+  await lab(examiner, '都道府県・市区町村・町字').fill('神奈川県川崎市川崎区宮本町');
+  await lab(examiner, '番地').fill('1番地');
+  await examiner.getByText('審査を経ずにこのまま確定する').click();
+  await examiner.getByRole('button', { name: '登録' }).click();
+  await examiner.getByText('異動を確定しました').waitFor();
+  await lab(examiner, '本人確認書類').fill('運転免許証');
+  await examiner.getByRole('button', { name: '転出証明書を交付' }).click();
+  await examiner.getByText(/を交付しました\(手数料なし\)/).waitFor();
+  await examiner.getByRole('link', { name: '転出証明書を開いて印刷' }).waitFor();
+  await shot(examiner, 'move-out-certificate');
+  await examiner.goto(`${base}/ui/#/certificates`);
+  await examiner.locator('main table tbody tr', { hasText: '転出証明書' }).first().getByRole('button', { name: /^再交付/ }).click();
+  await examiner.getByRole('link', { name: /再交付 第\d+号を開く/ }).waitFor();
+  log('住民異動届受理通知 drawn from the history; a 転出 committed goes on to its 転出証明書 (free of charge); the register re-issues it (再交付)');
+
+  // 閲覧用リスト (9.5): by 町字 in a random order, as PDF; its seed is told.
+  await examiner.goto(`${base}/ui/#/inspection`);
+  await examiner.getByRole('heading', { name: '住民基本台帳の一部の写し(閲覧用)' }).waitFor();
+  await lab(examiner, '住所(町字まで)').fill('神奈川県みほん市');
+  await lab(examiner, '並び順').selectOption('ランダム');
+  await lab(examiner, '出力形式').selectOption('pdf');
+  await examiner.getByRole('button', { name: '閲覧用リストを作成' }).click();
+  await examiner.getByText(/人の閲覧用リストを作成しました/).waitFor();
+  await examiner.getByText(/^シード \d+/).waitFor();
+  await examiner.getByRole('link', { name: '閲覧用リスト(PDF)を開く' }).waitFor();
+  await shot(examiner, 'inspection-list');
+  log('閲覧用リスト made by 町字 in a random order as PDF, its seed shown');
+
   // 入管通知 (4.5.6): 審査 reads a notice file in; the pending notice shows the resident
   // and the items before and after; 反映 records it by 職権.
   await examiner.evaluate(async (tenant) => {

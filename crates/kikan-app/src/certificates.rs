@@ -73,7 +73,8 @@ pub struct CertificateIn {
     #[serde(default)]
     pub items: Vec<String>,
     pub requester: RequesterIn,
-    /// 使用目的.
+    /// 使用目的 (a 転出証明書's is the 転入届 unless said).
+    #[serde(default)]
     pub purpose: String,
     /// 本人確認書類.
     pub identity_check: String,
@@ -151,7 +152,11 @@ pub fn request_of(
         whole_household: whole,
         items,
         requester,
-        purpose: input.purpose.trim().to_string(),
+        // A 転出証明書 is for the 転入届 (the counter need not say so).
+        purpose: match input.purpose.trim() {
+            "" if kind.of_move_out() => "転入届の添付書類".to_string(),
+            p => p.to_string(),
+        },
         identity_check: input.identity_check.trim().to_string(),
         copies: input.copies.unwrap_or(1),
         fee_exempt: input.fee_exempt.clone().filter(|s| !s.trim().is_empty()),

@@ -4,7 +4,10 @@
 
 use chrono::NaiveDate;
 use kikan_domain::letters::{self, Letter, Sender};
-use kikan_domain::{DomainError, Household, HouseholdId, LocalGovCode, Person, PersonId};
+use kikan_domain::notices::{self, CodeNotice, Written};
+use kikan_domain::{
+    DomainError, Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId,
+};
 use kikan_store::{Store, StoreError};
 
 /// How many of a household's latest entries are looked through for the day its head
@@ -88,4 +91,46 @@ pub async fn inquiry_subject(
         .await?
         .pop()
         .ok_or_else(|| StoreError::Domain(DomainError::PersonNotFound(id.to_string())))
+}
+
+/// Ledger entry `seq` and the persons it wrote (as written, as before), in the order the
+/// entry names them, for the notices made from an entry (`kikan_domain::notices`).
+pub async fn entry_written(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    seq: i64,
+) -> Result<(LedgerEntry, Vec<Written>), StoreError> {
+    let entry = store
+        .ledger(tenant, seq - 1, 1)
+        .await?
+        .into_iter()
+        .find(|e| e.seq == seq)
+        .ok_or_else(|| DomainError::LetterNotApplicable {
+            letter: "通知書",
+            reason: format!("台帳番号 {seq} は台帳にありません"),
+        })?;
+    let mut persons = store.around_entry(tenant, seq).await?.persons;
+    let order = entry.change.persons_named();
+    persons.sort_by_key(|(p, _)| {
+        order
+            .iter()
+            .position(|id| *id == p.id)
+            .unwrap_or(usize::MAX)
+    });
+    Ok((entry, persons))
+}
+
+/// The 住民票コード notice a person's record calls for now (4.3.3) and its date.
+pub async fn code_notice_of(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    person: &Person,
+) -> Result<(CodeNotice, NaiveDate), StoreError> {
+    let entries = store.entries_for(tenant, Some(person.id), None).await?;
+    notices::code_notice_of(person, &entries).ok_or_else(|| {
+        StoreError::Domain(DomainError::LetterNotApplicable {
+            letter: "住民票コード通知票",
+            reason: "住民票コードを記載した異動がありません".into(),
+        })
+    })
 }

@@ -21,6 +21,7 @@ pub mod drafts;
 pub mod extract;
 pub mod ids;
 pub mod immigration;
+pub mod inspection;
 pub mod letters;
 pub mod memos;
 pub mod outbound;

@@ -30,6 +30,26 @@ pub enum IssueError {
     NotFound(i64),
 }
 
+/// The kind a 転出証明書 request is issued as: the 準ずる証明書 when the 転出 of the
+/// first person was recorded by 職権 (notified more than 14 days after the move,
+/// 4.1.3.0.1), the 転出証明書 itself otherwise — whichever of the two was asked for.
+async fn move_out_kind(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    person: PersonId,
+) -> Result<kikan_domain::certificate::CertificateKind, IssueError> {
+    use kikan_domain::certificate::CertificateKind;
+    let entries = store.entries_for(tenant, Some(person), None).await?;
+    let basis = entries.iter().rev().find_map(|e| match &e.change {
+        kikan_domain::Change::MoveOut { persons, .. } if persons.contains(&person) => Some(e.basis),
+        _ => None,
+    });
+    Ok(match basis {
+        Some(kikan_domain::Basis::ExOfficio) => CertificateKind::MoveOutQuasi,
+        _ => CertificateKind::MoveOut,
+    })
+}
+
 impl IssueError {
     pub fn code(&self) -> &'static str {
         match self {
@@ -184,6 +204,9 @@ pub async fn prepare(
 ) -> Result<Prepared, IssueError> {
     if request.persons.is_empty() {
         return Err(DomainError::NoPersons.into());
+    }
+    if request.kind.of_move_out() {
+        request.kind = move_out_kind(store, tenant.code, request.persons[0]).await?;
     }
     let subjects = subjects(store, tenant.code, &request.persons).await?;
     if request.whole_household {
@@ -452,6 +475,63 @@ pub async fn reprint(
         )
         .await?;
     Ok((c, rendered))
+}
+
+/// Issues a 再交付 of a 転出証明書 (or 準ずる証明書, 4.1.3.0.3): a new 交付番号 and 照合番号,
+/// the first issue's content marked 再交付 (never the records' latest state), the
+/// 認証者 and seal of today. The caller audits it.
+pub async fn reissue(
+    store: &dyn Store,
+    font: &CertFont,
+    tenant: &Tenant,
+    serial: i64,
+    staff: &str,
+    reason: &str,
+    today: NaiveDate,
+) -> Result<(Certificate, Rendered), IssueError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(DomainError::Missing {
+            field: "再交付の理由",
+        }
+        .into());
+    }
+    let original = store
+        .certificate(tenant.code, serial)
+        .await?
+        .ok_or(IssueError::NotFound(serial))?;
+    // A 再交付 of a 再交付 prints the first issue again.
+    let first = match original.content.reissue_of {
+        Some(s) => store
+            .certificate(tenant.code, s)
+            .await?
+            .ok_or(IssueError::NotFound(s))?,
+        None => original,
+    };
+    let certification =
+        crate::settings::certification(store, tenant, today, None, None, None).await?;
+    let mut content = kikan_domain::transfer::reissue(
+        &first.content,
+        first.serial,
+        first.content.issued_on,
+        &certification.line,
+        today,
+    )?;
+    content.seal = certification.seal;
+    content.phrase = certification.phrase;
+    let request = CertificateRequest {
+        purpose: format!("再交付: {reason}"),
+        ..first.request.clone()
+    };
+    let p = Prepared {
+        request,
+        content,
+        support: first.support.clone(),
+        approval: None,
+        place: first.place.clone(),
+        seal: certification.image,
+    };
+    issue(store, font, tenant.code, p, staff).await
 }
 
 /// What a verification found.

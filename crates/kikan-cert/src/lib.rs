@@ -10,10 +10,12 @@
 
 pub mod issue;
 pub mod letter;
+pub mod list;
 pub mod seal;
 pub mod settings;
 
 pub use letter::render_letter;
+pub use list::{List, render_list};
 
 use kikan_domain::certificate::{CertificateContent, Field, SealPrint};
 use krilla::Document;

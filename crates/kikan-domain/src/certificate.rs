@@ -27,14 +27,21 @@ pub enum CertificateKind {
     RemovedCopy,
     /// 除票記載事項証明書.
     RemovedItems,
+    /// 転出証明書 (4.1.3.0.3): for the persons of one 転出届 (`crate::transfer`).
+    MoveOut,
+    /// 転出証明書に準ずる証明書: for a 転出 recorded by 職権 (notified more than 14 days
+    /// after the move, 4.1.3.0.1).
+    MoveOutQuasi,
 }
 
 impl CertificateKind {
-    pub const ALL: [CertificateKind; 4] = [
+    pub const ALL: [CertificateKind; 6] = [
         CertificateKind::ResidentCopy,
         CertificateKind::ResidentItems,
         CertificateKind::RemovedCopy,
         CertificateKind::RemovedItems,
+        CertificateKind::MoveOut,
+        CertificateKind::MoveOutQuasi,
     ];
 
     /// The title printed at the head of the certificate.
@@ -44,6 +51,8 @@ impl CertificateKind {
             CertificateKind::ResidentItems => "住民票記載事項証明書",
             CertificateKind::RemovedCopy => "除票の写し",
             CertificateKind::RemovedItems => "除票記載事項証明書",
+            CertificateKind::MoveOut => "転出証明書",
+            CertificateKind::MoveOutQuasi => "転出証明書に準ずる証明書",
         }
     }
 
@@ -54,6 +63,8 @@ impl CertificateKind {
             CertificateKind::ResidentItems => "resident_items",
             CertificateKind::RemovedCopy => "removed_copy",
             CertificateKind::RemovedItems => "removed_items",
+            CertificateKind::MoveOut => "move_out",
+            CertificateKind::MoveOutQuasi => "move_out_quasi",
         }
     }
 
@@ -73,6 +84,14 @@ impl CertificateKind {
         matches!(
             self,
             CertificateKind::RemovedCopy | CertificateKind::RemovedItems
+        )
+    }
+
+    /// Is this a 転出証明書 (or the 準ずる証明書)?
+    pub fn of_move_out(self) -> bool {
+        matches!(
+            self,
+            CertificateKind::MoveOut | CertificateKind::MoveOutQuasi
         )
     }
 
@@ -352,10 +371,12 @@ pub struct CertificateRequest {
 impl CertificateRequest {
     /// The fee charged, in yen.
     pub fn fee(&self) -> u32 {
-        if self
-            .fee_exempt
-            .as_deref()
-            .is_some_and(|s| !s.trim().is_empty())
+        // A 転出証明書 is part of the 転出届: no fee.
+        if self.kind.of_move_out()
+            || self
+                .fee_exempt
+                .as_deref()
+                .is_some_and(|s| !s.trim().is_empty())
         {
             0
         } else {
@@ -423,6 +444,9 @@ pub struct CertificateContent {
     /// 「公用」 printed (5.7).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub official: bool,
+    /// A 再交付 (4.1.3.0.3): the 交付番号 of the first issue, whose content it prints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reissue_of: Option<i64>,
 }
 
 /// The seal a certificate carries.
@@ -479,6 +503,28 @@ pub fn build(
 ) -> Result<CertificateContent, DomainError> {
     if subjects.is_empty() {
         return Err(DomainError::NoPersons);
+    }
+    if req.kind.of_move_out() {
+        for (i, s) in subjects.iter().enumerate() {
+            if subjects[..i].iter().any(|o| o.person.id == s.person.id) {
+                return Err(DomainError::DuplicatePerson);
+            }
+        }
+        let kind = req.requester.kind.ok_or(DomainError::Missing {
+            field: "請求者の区分",
+        })?;
+        if !kind.may_see_numbers() {
+            return Err(DomainError::CertificateRequester(
+                "転出証明書は転出する本人又は同一世帯の方に交付します".into(),
+            ));
+        }
+        if req.identity_check.trim().is_empty() {
+            return Err(DomainError::Missing {
+                field: "本人確認書類",
+            });
+        }
+        check_requester(req, kind, subjects, requester)?;
+        return crate::transfer::build(req, subjects, municipality, mayor, today);
     }
     for (i, s) in subjects.iter().enumerate() {
         if subjects[..i].iter().any(|o| o.person.id == s.person.id) {
@@ -620,6 +666,7 @@ pub fn build(
         seal: SealPrint::Drawn,
         phrase: None,
         official: req.official,
+        reissue_of: None,
     })
 }
 
@@ -879,5 +926,8 @@ pub fn certification(kind: CertificateKind, whole_household: bool) -> &'static s
         CertificateKind::ResidentItems => "上記の事項は、住民票に記載されていることを証明する。",
         CertificateKind::RemovedCopy => "この写しは、除票の原本と相違ないことを証明する。",
         CertificateKind::RemovedItems => "上記の事項は、除票に記載されていることを証明する。",
+        CertificateKind::MoveOut | CertificateKind::MoveOutQuasi => {
+            crate::transfer::certification(kind)
+        }
     }
 }

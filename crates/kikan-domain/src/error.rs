@@ -31,6 +31,12 @@ pub enum DomainError {
         "{name}さんは転入通知を待っている転出者ではありません(照会書は転出予定日に消除され、転入通知が未着の者に限ります)"
     )]
     NotAwaitingMoveInNotice { name: String },
+    /// A notice or record asked for an entry (or person) it does not apply to.
+    #[error("{letter}は作成できません({reason})")]
+    LetterNotApplicable {
+        letter: &'static str,
+        reason: String,
+    },
     #[error(
         "{name}さんの旧氏・通称は引き継げません(国外へ転出した市区町村への、その後最初の国外からの転入で、再転入者として入力した場合に限ります)"
     )]
@@ -328,6 +334,7 @@ impl DomainError {
             ReturningResident { .. } => "E-IDO-051",
             NotRemoved { .. } => "E-IDO-052",
             NotAwaitingMoveInNotice { .. } => "E-IDO-059",
+            LetterNotApplicable { .. } => "E-CERT-040",
             HouseholdHeadless { .. } => "E-IDO-060",
             HouseholdHasHead { .. } => "E-IDO-061",
             FormerNamesNotCarried { .. } => "E-IDO-062",

@@ -17,12 +17,14 @@ pub mod letters;
 pub mod lists;
 pub mod memo;
 pub mod names;
+pub mod notices;
 pub mod outbound;
 pub mod person;
 pub mod registry;
 pub mod relationship;
 pub mod support;
 pub mod suppress;
+pub mod transfer;
 pub mod wareki;
 
 pub use codes::{IndividualNumber, JuminhyoCode, LocalGovCode, PostalCode};

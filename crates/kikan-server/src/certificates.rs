@@ -316,6 +316,51 @@ pub async fn reprint(
     pdf_response(rendered, Some(&c))
 }
 
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/certificates/{serial}/reissue", tag = "certificates",
+    request_body = ReprintIn, params(("tenant" = String, Path), ("serial" = i64, Path)),
+    responses((status = 201, description = "再交付 of a 転出証明書 or 転出証明書に準ずる証明書 (4.1.3.0.3): a new 交付番号 and 照合番号, marked 再交付, printing what the first issue printed", content_type = "application/pdf"),
+        (status = 404, body = ErrorBody), (status = 422, description = "E-CERT-003: not a 転出証明書", body = ErrorBody)))]
+pub async fn reissue(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+    Json(input): Json<ReprintIn>,
+) -> R<Response> {
+    let serial = path.1;
+    p.purpose()?;
+    // It shows again what was printed: the 支援措置 rule of a re-print.
+    certificates::may_reprint(&*state.store, &p.actor(), serial, state.clock.today()).await?;
+    let tenant = state.store.registered_tenant(p.tenant).await?;
+    let today = state.clock.today();
+    let (c, rendered) = drawn(
+        &state,
+        &p,
+        "certificate.reissue",
+        move |store, font, staff| async move {
+            issue::reissue(
+                store.as_ref(),
+                &font,
+                &tenant,
+                serial,
+                &staff,
+                &input.reason,
+                today,
+            )
+            .await
+        },
+        move |c| {
+            format!(
+                "{} 第{:06}号(第{serial:06}号の再交付)",
+                c.content.title, c.serial
+            )
+        },
+    )
+    .await?;
+    let mut res = pdf_response(rendered, Some(&c))?;
+    *res.status_mut() = StatusCode::CREATED;
+    Ok(res)
+}
+
 // ---------- the register ----------
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -16,6 +16,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use kikan_app::letters as app;
 use kikan_domain::letters::{self, Letter};
+use kikan_domain::notices;
 use kikan_domain::{HouseholdId, PersonId};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -183,4 +184,140 @@ pub async fn support_period_notice(
     )
     .await?;
     draw(&state, letter, &format!("support-period-{}.pdf", m.id)).await
+}
+
+/// Which notice to draw from a ledger entry.
+#[derive(Debug, Clone, Copy)]
+enum EntryLetter {
+    Receipt,
+    ExOfficioNotice,
+    ExOfficioRecord,
+}
+
+async fn entry_letter(
+    state: &AppState,
+    p: &Principal,
+    seq: i64,
+    which: EntryLetter,
+) -> R<Response> {
+    p.purpose()?;
+    let (entry, written) = app::entry_written(&*state.store, p.tenant, seq).await?;
+    let now: Vec<&kikan_domain::Person> = written.iter().map(|(after, _)| after).collect();
+    crate::suppress::inquiry(state, p, &now).await?;
+    let ids: Vec<PersonId> = written.iter().map(|(after, _)| after.id).collect();
+    // Addresses of protected persons are withheld as on screen (支援措置).
+    let shield = Protection::of(state, p, &ids).await?;
+    let shown: Vec<notices::Written> = written
+        .iter()
+        .map(|(after, before)| {
+            (
+                shield.record(after),
+                before.as_ref().map(|b| shield.record(b)),
+            )
+        })
+        .collect();
+    let from = app::sender(&*state.store, p.tenant).await?;
+    let today = state.clock.today();
+    let (letter, event, name) = match which {
+        EntryLetter::Receipt => (
+            notices::receipt_notice(&from, &entry, &shown, today)?,
+            "letter.receipt_notice",
+            "receipt-notice",
+        ),
+        EntryLetter::ExOfficioNotice => (
+            notices::ex_officio_notice(&from, &entry, &shown, today)?,
+            "letter.ex_officio_notice",
+            "ex-officio-notice",
+        ),
+        EntryLetter::ExOfficioRecord => (
+            notices::ex_officio_record(
+                &from,
+                &entry,
+                &shown,
+                kikan_app::clock::japan_day(entry.recorded_at),
+                today,
+            )?,
+            "letter.ex_officio_record",
+            "ex-officio-record",
+        ),
+    };
+    audit(
+        state,
+        p,
+        event,
+        ids.iter().map(|x| x.0).collect(),
+        format!("{}の作成(台帳番号 {seq})", letter.title),
+    )
+    .await?;
+    draw(state, letter, &format!("{name}-{seq}.pdf")).await
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/entries/{seq}/receipt-notice", tag = "residents",
+    params(("tenant" = String, Path), ("seq" = i64, Path)),
+    responses((status = 200, description = "住民異動届受理通知 (4.1.0.3) for a 転入, 転居, 転出 or 世帯変更届 (or the 転出 of a 転出証明書に準ずる証明書), to the 届出人 at the address before the 異動 (none: the person at the new address); any day after the entry", content_type = "application/pdf"),
+        (status = 422, description = "E-CERT-040: not such a 届出", body = crate::error::ErrorBody)))]
+pub async fn receipt_notice(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+) -> R<Response> {
+    entry_letter(&state, &p, path.1, EntryLetter::Receipt).await
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/entries/{seq}/ex-officio-notice", tag = "residents",
+    params(("tenant" = String, Path), ("seq" = i64, Path)),
+    responses((status = 200, description = "職権記載等通知書 (4.2.0.1) to the person a 職権 entry concerned", content_type = "application/pdf"),
+        (status = 422, description = "E-CERT-040: the entry was a 届出", body = crate::error::ErrorBody)))]
+pub async fn ex_officio_notice(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+) -> R<Response> {
+    entry_letter(&state, &p, path.1, EntryLetter::ExOfficioNotice).await
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/entries/{seq}/ex-officio-record", tag = "residents",
+    params(("tenant" = String, Path), ("seq" = i64, Path)),
+    responses((status = 200, description = "職権記録書 (4.2.0.1): what a 職権 entry recorded, removed or corrected (each item before and after), on what grounds, when and by whom", content_type = "application/pdf"),
+        (status = 422, description = "E-CERT-040: the entry was a 届出", body = crate::error::ErrorBody)))]
+pub async fn ex_officio_record(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+) -> R<Response> {
+    entry_letter(&state, &p, path.1, EntryLetter::ExOfficioRecord).await
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/persons/{id}/code-notice", tag = "residents",
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "住民票コード通知票, 変更通知票 or 修正通知票 (4.3.3), as the latest entry that set the code calls for; drawn again on request", content_type = "application/pdf"),
+        (status = 422, description = "E-CERT-040: no code recorded, or a 除票", body = crate::error::ErrorBody)))]
+pub async fn code_notice(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+) -> R<Response> {
+    p.purpose()?;
+    let id = PersonId(path.1);
+    let person = app::inquiry_subject(&*state.store, p.tenant, id).await?;
+    crate::suppress::inquiry(&state, &p, &[&person]).await?;
+    let (kind, on) = app::code_notice_of(&*state.store, p.tenant, &person).await?;
+    let shield = Protection::of(&state, &p, &[id]).await?;
+    let from = app::sender(&*state.store, p.tenant).await?;
+    let letter = notices::code_notice(
+        &from,
+        &shield.record(&person),
+        kind,
+        on,
+        state.clock.today(),
+    )?;
+    audit(
+        &state,
+        &p,
+        "letter.code_notice",
+        vec![id.0],
+        format!("{}の作成({id})", kind.title()),
+    )
+    .await?;
+    draw(&state, letter, &format!("code-notice-{id}.pdf")).await
 }

@@ -14,6 +14,7 @@ pub mod drafts;
 pub mod dto;
 pub mod error;
 pub mod immigration;
+pub mod inspection;
 pub mod jobs;
 pub mod letters;
 pub mod listen;
@@ -112,8 +113,8 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         immigration::import, immigration::list, immigration::apply, immigration::reject,
         outbound::list, outbound::send, outbound::results, outbound::resend,
         jobs::runs, jobs::run_now, jobs::awaiting_notice,
-        letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, routes::relationships,
-        certificates::preview, certificates::issue, certificates::reprint, certificates::register,
+        letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, letters::receipt_notice, letters::ex_officio_notice, letters::ex_officio_record, letters::code_notice, inspection::inspection_list, routes::relationships,
+        certificates::preview, certificates::issue, certificates::reprint, certificates::reissue, certificates::register,
         certificates::get, certificates::verify,
         certsettings::get, certsettings::put_certifier, certsettings::add_seal, certsettings::set_phrases,
     ),
@@ -314,6 +315,11 @@ api! {
     get "/api/v1/tenants/{tenant}/persons/{id}/move-in-inquiry" => letters::move_in_inquiry, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/households/{id}/head-letter" => letters::head_letter, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/households/headless" => letters::headless, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/entries/{seq}/receipt-notice" => letters::receipt_notice, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/entries/{seq}/ex-officio-notice" => letters::ex_officio_notice, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/entries/{seq}/ex-officio-record" => letters::ex_officio_record, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/persons/{id}/code-notice" => letters::code_notice, Policy::Needs(Permission::ReadResidents);
+    post "/api/v1/tenants/{tenant}/inspection-list" => inspection::inspection_list, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/relationships" => routes::relationships, Policy::SignedIn;
     post "/api/v1/tenants/{tenant}/terminals" => places::put_terminal, Policy::Needs(Permission::ManageAccounts);
     get "/api/v1/tenants/{tenant}/terminals" => places::terminals, Policy::SignedIn;
@@ -332,6 +338,7 @@ api! {
     post "/api/v1/tenants/{tenant}/certificates/verify" => certificates::verify, Policy::Needs(Permission::IssueCertificate);
     get "/api/v1/tenants/{tenant}/certificates/{serial}" => certificates::get, Policy::Needs(Permission::IssueCertificate);
     post "/api/v1/tenants/{tenant}/certificates/{serial}/reprint" => certificates::reprint, Policy::Needs(Permission::IssueCertificate);
+    post "/api/v1/tenants/{tenant}/certificates/{serial}/reissue" => certificates::reissue, Policy::Needs(Permission::IssueCertificate);
 }
 
 /// The policy of a matched route (None: the route is not in the table).

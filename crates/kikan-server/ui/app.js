@@ -101,7 +101,7 @@ async function api(method, path, body, keepalive) {
   const type = res.headers.get('content-type') || '';
   let data = null;
   if (type.includes('application/json')) data = await res.json();
-  else if (type.includes('application/pdf')) data = await res.blob();
+  else if (type.includes('application/pdf') || type.includes('text/csv')) data = await res.blob();
   if (res.status === 401 && !path.endsWith('/login')) {
     signedOut('ログインの有効期限が切れました。もう一度ログインしてください。');
   }
@@ -212,6 +212,7 @@ const MENU = [
   ['#/suppress', '抑止', 'manage_suppression'],
   ['#/awaiting', '転入通知未着', 'read_residents'],
   ['#/headless', '世帯主不在世帯', 'read_residents'],
+  ['#/inspection', '閲覧用リスト', 'read_residents'],
   ['#/notices', '入管通知', 'commit_change'],
   ['#/outbox', '入管への通知', 'commit_change'],
   ['#/certsettings', '認証者・公印', 'manage_certificate_settings'],
@@ -350,6 +351,7 @@ async function personScreen(main, id, q) {
             (e.standard_reasons || []).length > 1 ? h('span', { class: 'muted' }, `(${e.standard_reasons.join('・')})`) : null, e.late ? h('span', { class: 'badge badge-late' }, '届出遅延') : null,
             e.basis !== '届出' ? h('span', { class: 'badge' }, e.basis) : null),
           h('div', { class: 'meta' }, `${e.basis === '届出' ? '届出日' : e.basis === '職権' ? '通知日' : '申出日'} ${e.notified_on.wareki}・処理 ${jst(e.recorded_at)}・${e.operator}`),
+          entryLetters(e),
           // 異動の取消し (4.6): by 職権, as a new entry; refused when a later one changed the same records.
           can('commit_change') && !e.reason.startsWith('異動の取消し') ? h('button', { class: 'button button-secondary button-small', type: 'button',
             'aria-label': `取消し 台帳番号${e.seq}(${e.reason})`, onclick: async () => {
@@ -720,7 +722,10 @@ function draftDone(main, d, committed) {
       : [h('p', { class: 'big' }, `受付番号 ${d.id} を審査に回しました`), h('p', {}, '審査担当が内容を確認して確定します。'),
         h('a', { href: '#/drafts' }, '審査待ちの一覧へ')],
     // Alerts (11.1): what the change allowed but staff must act on (a household left without a head …).
-    (d.warnings || []).map((w) => banner('warning', '注意', ` ${w}`)));
+    (d.warnings || []).map((w) => banner('warning', '注意', ` ${w}`)),
+    committed && d.entry ? entryLetters(d.entry) : null,
+    // A 転出 (not abroad) goes on to its 転出証明書.
+    committed && d.entry && d.entry.change && d.entry.change.type === 'MoveOut' && !d.entry.change.abroad ? moveOutCertificate(d.entry.change.persons) : null);
   main.append(box);
   box.focus();
 }
@@ -1048,6 +1053,52 @@ function pdfLink(blob, label, name) {
   return h('a', { class: 'button button-secondary', href: url, target: '_blank', rel: 'noopener', download: name }, label);
 }
 
+// The documents an entry gives, any day after it (4.1.0.3, 4.2.0.1): the 住民異動届受理通知
+// of a 転入・転居・転出・世帯変更届 (and of a 転出 recorded by 職権 for its 準ずる証明書), the
+// 職権記載等通知書 and 職権記録書 of a change made by 職権.
+const RECEIPT_TYPES = ['MoveIn', 'Relocation', 'MoveOut', 'HouseholdSplit', 'HouseholdMerge', 'HeadChange', 'CompositionChange'];
+function entryLetters(e) {
+  const c = e.change || {};
+  const out = [];
+  if (c.type === 'MoveOut' || (RECEIPT_TYPES.includes(c.type) && e.basis === '届出' && c.kind !== 'ExOfficio')) {
+    out.push(letterButton(`/entries/${e.seq}/receipt-notice`, '住民異動届受理通知', `住民異動届受理通知-${e.seq}.pdf`));
+  }
+  // 住民票コード通知票 (4.3.3): a code recorded (出生, 国外からの転入, 職権記載), changed or
+  // corrected; its 変更・修正通知票 as the entry calls for.
+  const newCodes = c.type === 'Birth' || (c.type === 'MoveIn' && c.kind !== 'Domestic');
+  if (newCodes || (c.type === 'Correction' && (c.correction || {}).item === 'JuminhyoCode')) {
+    for (const id of e.person_ids || []) out.push(letterButton(`/persons/${id}/code-notice`, `住民票コード通知票(宛名番号 ${id})`, `住民票コード通知票-${id}.pdf`));
+  }
+  if (e.basis !== '届出') {
+    out.push(letterButton(`/entries/${e.seq}/ex-officio-notice`, '職権記載等通知書', `職権記載等通知書-${e.seq}.pdf`),
+      letterButton(`/entries/${e.seq}/ex-officio-record`, '職権記録書', `職権記録書-${e.seq}.pdf`));
+  }
+  return out.length ? h('div', { class: 'actions' }, out) : null;
+}
+
+// 転出証明書 (4.1.3.0.3), in the flow of the 転出: the movers of one 転出届, to one of them
+// (or the 準ずる証明書 when the 転出 was recorded by 職権); free of charge.
+function moveOutCertificate(personIds) {
+  const output = h('div', { 'aria-live': 'polite' });
+  const form = h('form', { class: 'inline', novalidate: true, 'aria-label': '転出証明書の交付' },
+    h('h2', {}, '転出証明書'),
+    field('交付を受ける人(宛名番号)', select('requester', personIds.map(String), 'requester.person_id')),
+    field('本人確認書類', text('identity_check', 'identity_check', { size: 20 })),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '転出証明書を交付')), output);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    const r = await api('POST', '/certificates', { kind: 'move_out', persons: personIds,
+      requester: { kind: personIds.length > 1 ? 'same_household' : 'self', person_id: Number(v(form, 'requester')) },
+      identity_check: v(form, 'identity_check') });
+    if (!r.ok) return showError(form, r);
+    const serial = r.headers.get('x-kikan-certificate-serial');
+    show(output, h('div', { class: 'result', role: 'status' }, h('p', { class: 'big' }, `交付番号 第${String(serial).padStart(6, '0')}号 を交付しました(手数料なし)`),
+      pdfLink(r.data, '転出証明書を開いて印刷', `転出証明書-${serial}.pdf`)));
+  });
+  return form;
+}
+
 // A letter (通知書・照会書): a button that draws it, then gives way to a link that opens it.
 function letterButton(path, label, name) {
   const status = h('span', { 'aria-live': 'polite' });
@@ -1246,14 +1297,33 @@ async function registerScreen(main, q) {
   show(main, h('h1', {}, '証明書交付簿'), form,
     !res.ok ? banner('error', res.data.message) : null,
     h('table', { class: 'table' },
-      h('thead', {}, h('tr', {}, ['交付番号', '交付日時', '証明書', '対象者', '請求者', '使用目的', '通数・手数料', '職員', '再印刷'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ['交付番号', '交付日時', '証明書', '対象者', '請求者', '使用目的', '通数・手数料', '職員', '再印刷', '再交付'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, list.map((c) => h('tr', {},
         h('td', {}, `第${String(c.serial).padStart(6, '0')}号`), h('td', {}, jst(c.issued_at)),
         h('td', {}, c.title), h('td', {}, c.persons.map((p) => p.name).join('、')),
         h('td', {}, `${c.requester_kind}${c.requester_name ? `(${c.requester_name})` : ''}`), h('td', {}, c.purpose),
         h('td', {}, `${c.copies}通 ${c.fee}円`), h('td', {}, c.staff),
-        h('td', {}, `${c.reprints.length}回`))))),
+        h('td', {}, `${c.reprints.length}回`),
+        // 再交付 (4.1.3.0.3): a 転出証明書 lost or damaged, issued again as first printed.
+        h('td', {}, c.kind === 'move_out' || c.kind === 'move_out_quasi' ? reissueButton(main, c) : null))))),
     h('h2', {}, '照合番号による確認'), verify, verified);
+}
+
+function reissueButton(main, c) {
+  const no = `第${String(c.serial).padStart(6, '0')}号`;
+  const status = h('span', { 'aria-live': 'polite' });
+  const reason = h('input', { name: 'reason', value: '紛失', size: 6, 'aria-label': `再交付の理由 ${no}` });
+  const button = h('button', { class: 'button button-secondary button-small', type: 'submit', 'aria-label': `再交付 ${no}` }, '再交付');
+  const form = h('form', { class: 'inline', novalidate: true }, reason, button, status);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    button.disabled = true;
+    const r = await api('POST', `/certificates/${c.serial}/reissue`, { reason: reason.value });
+    if (!r.ok) { button.disabled = false; status.replaceChildren(r.data && r.data.message ? r.data.message : '再交付できませんでした'); return; }
+    const serial = r.headers.get('x-kikan-certificate-serial');
+    form.replaceWith(pdfLink(r.data, `再交付 第${String(serial).padStart(6, '0')}号を開く`, `転出証明書-再交付-${serial}.pdf`));
+  });
+  return form;
 }
 
 // ---------- 支援措置, audit, staff ----------
@@ -1687,6 +1757,40 @@ async function awaitingScreen(main) {
 }
 
 // ---------- 世帯主不在世帯 (4.0.4, 4.0.5): the 対象者リスト of the 世帯主変更依頼通知書 ----------
+// 住民基本台帳の一部の写し（閲覧用） (9.5): the list by the conditions set, as CSV or PDF;
+// a random order keeps its seed, so the same list can be drawn again.
+async function inspectionScreen(main) {
+  const output = h('div', { 'aria-live': 'polite' });
+  const form = h('form', { novalidate: true },
+    h('p', {}, '氏名・生年月日・性別・住所の4項目です。支援措置の対象者は常に除かれます。'),
+    h('div', { class: 'row' },
+      field('基準日', text('as_of', 'as_of'), { hint: '空欄は本日' }),
+      field('住所(町字まで)', text('place_prefix', 'place_prefix', { size: 30 }), { hint: '例: 神奈川県みほん市中央四丁目' }),
+      field('性別', select('sex', ['', '男', '女'], 'sex'))),
+    h('div', { class: 'row' },
+      field('生年月日(から)', text('born_from', 'born_from')), field('生年月日(まで)', text('born_to', 'born_to'))),
+    h('div', { class: 'row' },
+      field('並び順', select('order', ['住所順', 'ランダム'], 'order')),
+      field('シード', text('seed', 'seed', { inputmode: 'numeric' }), { hint: 'ランダム順位を再現するとき' }),
+      field('出力形式', select('format', ['csv', 'pdf'], 'format'))),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '閲覧用リストを作成')), output);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    const format = v(form, 'format');
+    const r = await api('POST', '/inspection-list', { as_of: opt(v(form, 'as_of')), place_prefix: opt(v(form, 'place_prefix')), sex: opt(v(form, 'sex')),
+      born_from: opt(v(form, 'born_from')), born_to: opt(v(form, 'born_to')), order: v(form, 'order'),
+      seed: v(form, 'seed') ? Number(v(form, 'seed')) : undefined, format });
+    if (!r.ok) return showError(form, r);
+    const seed = r.headers.get('x-kikan-seed');
+    show(output, h('div', { class: 'result', role: 'status' },
+      h('p', { class: 'big' }, `${r.headers.get('x-kikan-rows')}人の閲覧用リストを作成しました`),
+      seed ? h('p', {}, `シード ${seed}(同じ条件とシードで同じ順位になります)`) : null,
+      pdfLink(r.data, `閲覧用リスト(${format.toUpperCase()})を開く`, `閲覧用リスト.${format}`)));
+  });
+  show(main, h('h1', {}, '住民基本台帳の一部の写し(閲覧用)'), form);
+}
+
 async function headlessScreen(main) {
   const res = await api('GET', '/households/headless');
   if (!res.ok) { show(main, h('h1', {}, '世帯主不在世帯'), banner('error', res.data ? res.data.message : '表示できません')); return; }
@@ -1744,6 +1848,7 @@ async function render(message) {
     places: () => placesScreen(main),
     awaiting: () => awaitingScreen(main),
     headless: () => headlessScreen(main),
+    inspection: () => inspectionScreen(main),
     notices: () => noticesScreen(main),
     outbox: () => outboxScreen(main, q),
     certsettings: () => certSettingsScreen(main),

@@ -1,0 +1,207 @@
+//! 住民基本台帳の一部の写し（閲覧用） (9.5): the list made by the conditions staff set, as
+//! CSV (UTF-8 with a byte order mark, for spreadsheet software) or PDF. The read states
+//! its purpose and is audited with the conditions, the count and the seed of a random
+//! order; persons protected by a 支援措置 are never listed.
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::certificates::{blocking, font, pdf_named};
+use crate::error::ApiError;
+use crate::routes::audit;
+use axum::Extension;
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use kikan_app::inspection::{self, InspectionQuery, Order};
+use kikan_domain::wareki::{format_wareki, parse_date};
+use kikan_domain::{DomainError, Sex};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+type R<T> = Result<T, ApiError>;
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct InspectionIn {
+    /// 基準日 (和暦 or 西暦); today when left out.
+    pub as_of: Option<String>,
+    /// The address starts with this (町字: 「神奈川県横浜市中区本町一丁目」).
+    pub place_prefix: Option<String>,
+    /// 男 or 女.
+    pub sex: Option<String>,
+    /// 生年月日 from and to (inclusive).
+    pub born_from: Option<String>,
+    pub born_to: Option<String>,
+    /// address (住所順, the default) or random (ランダム順位).
+    pub order: Option<String>,
+    /// The seed of a random order, to draw the same list again; a new one when left out.
+    pub seed: Option<u64>,
+    /// csv (the default) or pdf.
+    pub format: Option<String>,
+}
+
+fn date(field: &'static str, s: &Option<String>) -> R<Option<NaiveDateOpt>> {
+    match s.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => parse_date(t)
+            .map(Some)
+            .map_err(|e| ApiError::from(e).at(field)),
+    }
+}
+
+type NaiveDateOpt = chrono::NaiveDate;
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/inspection-list", tag = "residents",
+    request_body = InspectionIn, params(("tenant" = String, Path)),
+    responses((status = 200, description = "住民基本台帳の一部の写し（閲覧用） (9.5): 氏名, 生年月日, 性別 and 住所 of the residents on the register on the date who meet the conditions, never one a 支援措置 protects; in address order or a random one (its seed in X-Kikan-Seed); CSV (UTF-8 with BOM) or PDF; the count in X-Kikan-Rows", content_type = "text/csv"),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn inspection_list(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<InspectionIn>,
+) -> R<Response> {
+    p.purpose()?;
+    let today = state.clock.today();
+    let on = date("as_of", &input.as_of)?.unwrap_or(today);
+    let sex = match input.sex.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s) => Some(Sex::parse(s).map_err(|e| ApiError::from(e).at("sex"))?),
+    };
+    let order = match input.order.as_deref().map(str::trim) {
+        None | Some("" | "address" | "住所順") => Order::Address,
+        // A new seed short enough to read out and type again (and exact in JavaScript).
+        Some("random" | "ランダム") => Order::Random(
+            input
+                .seed
+                .unwrap_or_else(|| rand::random::<u64>() % 10_000_000_000),
+        ),
+        Some(other) => {
+            return Err(ApiError::from(DomainError::UnknownCode {
+                kind: "並び順",
+                value: other.to_string(),
+            })
+            .at("order"));
+        }
+    };
+    let pdf = match input.format.as_deref().map(str::trim) {
+        None | Some("" | "csv") => false,
+        Some("pdf") => true,
+        Some(other) => {
+            return Err(ApiError::from(DomainError::UnknownCode {
+                kind: "出力形式",
+                value: other.to_string(),
+            })
+            .at("format"));
+        }
+    };
+    let q = InspectionQuery {
+        on,
+        place_prefix: input
+            .place_prefix
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+        sex,
+        born_from: date("born_from", &input.born_from)?,
+        born_to: date("born_to", &input.born_to)?,
+        order,
+    };
+    let list = inspection::inspection_list(&*state.store, p.tenant, &q, today).await?;
+    let on_text = format_wareki(on)?;
+    let mut about = vec![format!("基準日 {on_text}")];
+    if let Some(prefix) = &q.place_prefix {
+        about.push(format!("住所 {prefix}"));
+    }
+    if let Some(s) = q.sex {
+        about.push(format!("性別 {}", s.label()));
+    }
+    if q.born_from.is_some() || q.born_to.is_some() {
+        about.push(format!(
+            "生年月日 {}〜{}",
+            q.born_from
+                .map(format_wareki)
+                .transpose()?
+                .unwrap_or_default(),
+            q.born_to
+                .map(format_wareki)
+                .transpose()?
+                .unwrap_or_default()
+        ));
+    }
+    about.push(match order {
+        Order::Address => "住所順".to_string(),
+        Order::Random(seed) => format!("ランダム順位(シード {seed})"),
+    });
+    audit(
+        &state,
+        &p,
+        "inspection.list",
+        vec![],
+        format!(
+            "住民基本台帳の一部の写し(閲覧用)の作成: {} {}件(支援措置の対象者 {}件を除く) {}",
+            about.join("・"),
+            list.rows.len(),
+            list.withheld,
+            if pdf { "PDF" } else { "CSV" }
+        ),
+    )
+    .await?;
+    let rows = list.rows.len();
+    let mut res = if pdf {
+        let font = font(&state).await?;
+        let drawn = kikan_cert::List {
+            title: "住民基本台帳の一部の写し（閲覧用）".into(),
+            about: vec![about.join("　")],
+            headings: ["氏名", "生年月日", "性別", "住所"]
+                .map(String::from)
+                .to_vec(),
+            widths: vec![0.22, 0.18, 0.08, 0.52],
+            rows: list
+                .rows
+                .into_iter()
+                .map(|r| vec![r.name, r.birth_date, r.sex, r.address])
+                .collect(),
+        };
+        let rendered = blocking(move || Ok(kikan_cert::render_list(&font, &drawn)?)).await?;
+        pdf_named(rendered, "inspection-list.pdf")?
+    } else {
+        let mut out = String::from("\u{feff}氏名,生年月日,性別,住所\r\n");
+        for r in &list.rows {
+            out.push_str(&format!(
+                "{},{},{},{}\r\n",
+                csv_field(&r.name),
+                csv_field(&r.birth_date),
+                csv_field(&r.sex),
+                csv_field(&r.address)
+            ));
+        }
+        let mut res = Response::new(Body::from(out));
+        let h = res.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/csv; charset=utf-8"),
+        );
+        h.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment; filename=\"inspection-list.csv\""),
+        );
+        res
+    };
+    res.headers_mut()
+        .insert("x-kikan-rows", HeaderValue::from(rows));
+    if let Order::Random(seed) = order {
+        res.headers_mut()
+            .insert("x-kikan-seed", HeaderValue::from(seed));
+    }
+    Ok(res)
+}
