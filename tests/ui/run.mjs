@@ -869,6 +869,11 @@ try {
   await lab(admin, '固定文言(1行に1つ)').fill('公印省略\nこの印は黒色です');
   await admin.getByRole('button', { name: '固定文言を保存' }).click();
   await admin.getByText('固定文言を保存しました').waitFor();
+  // 文字溢れ (5.8): 管理者 chooses blank for a value too long for its box; kept.
+  await lab(admin, '文字溢れ時の出力').selectOption('blank');
+  await admin.getByRole('button', { name: '文字溢れ時の出力を保存' }).click();
+  await admin.getByText('文字溢れ時の出力を保存しました').waitFor();
+  assert.equal(await lab(admin, '文字溢れ時の出力').inputValue(), 'blank');
   await shot(admin, 'certificate-settings');
   await clerk.goto(`${base}/ui/#/search`);
   await clerk.goto(certificateUrl);
@@ -879,7 +884,7 @@ try {
   await clerk.getByText('公用(「公用」と印字する)').click();
   await clerk.getByRole('button', { name: '見本を表示' }).click();
   await clerk.getByText('見本を作成しました(交付はまだです)').waitFor();
-  log('認証者・公印: a 職務代理者 for a period and a 証明書専用印 registered by 管理者; the counter\'s form names today\'s 認証者 and prints a phrase and 公用');
+  log('認証者・公印: a 職務代理者 for a period and a 証明書専用印 registered by 管理者; 文字溢れ set to blank; the counter\'s form names today\'s 認証者 and prints a phrase and 公用');
   // 窓口 has no audit menu, and the API refuses it.
   assert.equal(await clerk.locator('#nav a', { hasText: '監査ログ' }).count(), 0);
   log('監査 reads the verified audit log, searches the refused requests and sees the summary per staff member; 管理者 sees the staff; 窓口 has no audit menu');

@@ -77,6 +77,8 @@ pub struct Prepared {
     pub place: Option<String>,
     /// The registered seal the content names (`content.seal`), read with the 認証者.
     pub seal: Option<kikan_domain::certifier::Seal>,
+    /// What a value too long for its box prints (5.8), as the municipality set.
+    pub overflow: kikan_domain::certificate::OverflowMode,
 }
 
 /// The persons of a request, with their heads' names, in the order asked.
@@ -303,6 +305,7 @@ pub async fn prepare(
     content.seal = certification.seal;
     content.phrase = certification.phrase;
     let seal = certification.image;
+    let overflow = crate::settings::overflow_mode(store, tenant.code).await?;
     Ok(Prepared {
         request,
         content,
@@ -310,6 +313,7 @@ pub async fn prepare(
         approval,
         place: None,
         seal,
+        overflow,
     })
 }
 
@@ -351,11 +355,18 @@ async fn seal_of(
     }
 }
 
-/// Draws a preview (見本): no serial, no code, nothing recorded.
-pub fn preview(font: &CertFont, p: &Prepared) -> Result<Rendered, IssueError> {
-    Ok(render(
+/// Draws a preview (見本): no serial, no code, nothing recorded. Returns what overflowed
+/// (5.8) with it, for the alert.
+pub fn preview(
+    font: &CertFont,
+    p: &Prepared,
+) -> Result<(Rendered, Vec<kikan_domain::certificate::Overflow>), IssueError> {
+    font.check_all(p.content.texts())?;
+    let mut content = p.content.clone();
+    crate::fit(font, &mut content, p.overflow)?;
+    let rendered = render(
         font,
-        &p.content,
+        &content,
         &Stamp {
             serial: 0,
             code: String::new(),
@@ -363,7 +374,8 @@ pub fn preview(font: &CertFont, p: &Prepared) -> Result<Rendered, IssueError> {
             seal: None,
             place: None,
         },
-    )?)
+    )?;
+    Ok((rendered, content.overflow))
 }
 
 /// Issues a prepared certificate: takes the next serial — one per copy (5.5), in a row —
@@ -380,6 +392,9 @@ pub async fn issue(
 ) -> Result<(Certificate, Rendered), IssueError> {
     // Check the glyphs before a serial is taken: a name the font cannot print leaves no gap.
     font.check_all(p.content.texts())?;
+    let mut p = p;
+    // 文字溢れ (5.8): what does not fit is printed as set, and listed with the record.
+    crate::fit(font, &mut p.content, p.overflow)?;
     let copies = i64::from(p.request.copies.max(1));
     let last = store.reserve_certificate_serials(tenant, copies).await?;
     let stamps: Vec<Stamp> = (last - copies + 1..=last)
@@ -530,6 +545,7 @@ pub async fn reissue(
         approval: None,
         place: first.place.clone(),
         seal: certification.image,
+        overflow: crate::settings::overflow_mode(store, tenant.code).await?,
     };
     issue(store, font, tenant.code, p, staff).await
 }

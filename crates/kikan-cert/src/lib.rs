@@ -329,7 +329,7 @@ impl Pen<'_, '_> {
         if let Some(max) = max
             && shaped.width * size > max
         {
-            size = (max / shaped.width).max(5.0);
+            size = (max / shaped.width).max(MIN_TEXT);
         }
         Ok(self.place(&shaped, x, y, size, text))
     }
@@ -422,26 +422,11 @@ impl Pen<'_, '_> {
         Ok(())
     }
 
-    /// The rows of a list of fields: wide fields alone, the others two to a row.
+    /// The rows of a list of fields ([`rows_of`]).
     fn fields(&mut self, x: f32, mut y: f32, w: f32, fields: &[Field]) -> Result<f32, CertError> {
-        let mut pending: Option<&Field> = None;
-        for f in fields {
-            if f.wide {
-                if let Some(p) = pending.take() {
-                    self.row(x, y, w, &[p])?;
-                    y += ROW;
-                }
-                self.row(x, y, w, &[f])?;
-                y += ROW;
-            } else if let Some(p) = pending.take() {
-                self.row(x, y, w, &[p, f])?;
-                y += ROW;
-            } else {
-                pending = Some(f);
-            }
-        }
-        if let Some(p) = pending {
-            self.row(x, y, w, &[p])?;
+        for row in rows_of(fields) {
+            let cells: Vec<&Field> = row.iter().map(|i| &fields[*i]).collect();
+            self.row(x, y, w, &cells)?;
             y += ROW;
         }
         Ok(y)
@@ -554,6 +539,106 @@ impl Pen<'_, '_> {
         self.surface.set_fill(Some(Fill::default()));
         Ok(())
     }
+}
+
+/// How fields are laid out in rows: a wide field alone, the others two to a row (an odd
+/// one alone), in order. Indices into `fields`.
+fn rows_of(fields: &[Field]) -> Vec<Vec<usize>> {
+    let mut rows = vec![];
+    let mut pending: Option<usize> = None;
+    for (i, f) in fields.iter().enumerate() {
+        if f.wide {
+            if let Some(p) = pending.take() {
+                rows.push(vec![p]);
+            }
+            rows.push(vec![i]);
+        } else if let Some(p) = pending.take() {
+            rows.push(vec![p, i]);
+        } else {
+            pending = Some(i);
+        }
+    }
+    if let Some(p) = pending {
+        rows.push(vec![p]);
+    }
+    rows
+}
+
+/// The smallest size a value is shrunk to (points); below it, it overflows (5.8).
+const MIN_TEXT: f32 = 5.0;
+
+/// The width a value has in its cell, in a row of `cells` cells `w` wide ([`Pen::row`]).
+fn value_width(w: f32, cells: usize) -> f32 {
+    w / cells as f32 - LABEL_W - 6.0
+}
+
+/// 文字溢れ (5.8): finds the values of `content` too long for their box even at the
+/// smallest size, prints each as far as it fits or blank (`mode`), and lists them in
+/// `content.overflow` (the 文字超過リスト). A value shrinks to fit before that.
+pub fn fit(
+    font: &CertFont,
+    content: &mut CertificateContent,
+    mode: kikan_domain::certificate::OverflowMode,
+) -> Result<(), CertError> {
+    let face = font.face()?;
+    let w = RIGHT - LEFT;
+    let mut found = vec![];
+    let mut fit_all = |fields: &mut [Field], w: f32| -> Result<(), CertError> {
+        for row in rows_of(fields) {
+            let max = value_width(w, row.len());
+            for i in row {
+                let f = &mut fields[i];
+                if f.value.is_empty() || shape(&face, &f.value)?.width * MIN_TEXT <= max {
+                    continue;
+                }
+                let printed = match mode {
+                    kikan_domain::certificate::OverflowMode::Blank => String::new(),
+                    kikan_domain::certificate::OverflowMode::Limit => {
+                        longest_prefix(&face, &f.value, max / MIN_TEXT)?
+                    }
+                };
+                found.push(kikan_domain::certificate::Overflow {
+                    label: f.label.clone(),
+                    value: std::mem::replace(&mut f.value, printed.clone()),
+                    printed,
+                });
+            }
+        }
+        Ok(())
+    };
+    fit_all(&mut content.header, w)?;
+    for e in &mut content.entries {
+        fit_all(&mut e.fields, w - NUMBER_W)?;
+    }
+    content.overflow.extend(found);
+    Ok(())
+}
+
+/// The longest start of `text` (whole characters, a variation selector kept with its
+/// base) no wider than `max` at size 1.
+fn longest_prefix(face: &rustybuzz::Face<'_>, text: &str, max: f32) -> Result<String, CertError> {
+    let ends: Vec<usize> = text
+        .char_indices()
+        .skip(1)
+        .filter(|(_, c)| !is_selector(*c))
+        .map(|(i, _)| i)
+        .chain([text.len()])
+        .collect();
+    let (mut lo, mut hi) = (0usize, ends.len());
+    // The first `lo` cuts fit; find the most.
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if shape(face, &text[..ends[mid - 1]])?.width <= max {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    Ok(if lo == 0 {
+        String::new()
+    } else {
+        text[..ends[lo - 1]].to_string()
+    })
 }
 
 /// Draws `content` as an A4 PDF.

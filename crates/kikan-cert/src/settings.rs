@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use kikan_domain::DomainError;
 use kikan_domain::LocalGovCode;
+use kikan_domain::certificate::OverflowMode;
 use kikan_domain::certifier::{
     Certifier, CertifierRole, Seal, SealChoice, SealKind, certifier_on, seal_of,
 };
@@ -13,6 +14,7 @@ use serde::de::DeserializeOwned;
 const CERTIFIER: &str = "certifier";
 const SEAL: &str = "seal";
 const PHRASES: &str = "phrases";
+const OVERFLOW: &str = "overflow";
 
 fn decode<T: DeserializeOwned>(s: &str) -> Result<T, StoreError> {
     serde_json::from_str(s).map_err(|e| StoreError::Database(format!("setting: {e}")))
@@ -134,6 +136,28 @@ pub async fn set_phrases(
         .put_certificate_setting(tenant, PHRASES, 0, &encode(&list)?)
         .await?;
     Ok(list)
+}
+
+/// What a certificate prints of a value too long for its box (5.8): as far as it fits
+/// (the default) or blank.
+pub async fn overflow_mode(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+) -> Result<OverflowMode, StoreError> {
+    match store.certificate_settings(tenant, OVERFLOW).await?.first() {
+        Some((_, d)) => decode(d),
+        None => Ok(OverflowMode::default()),
+    }
+}
+
+pub async fn set_overflow_mode(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    mode: OverflowMode,
+) -> Result<(), StoreError> {
+    store
+        .put_certificate_setting(tenant, OVERFLOW, 0, &encode(&mode)?)
+        .await
 }
 
 /// What a certificate of `day` carries: the 認証者's printed line, the seal (its id, or

@@ -293,7 +293,10 @@ pub async fn run(command: CertCommand) -> Result<()> {
         }) => {
             let store = store.open().await?;
             let (tenant, p) = prepared(&*store, &request, approval_reason).await?;
-            let rendered = issue::preview(&*font()?, &p).map_err(issue_error)?;
+            let (rendered, overflow) = issue::preview(&*font()?, &p).map_err(issue_error)?;
+            for o in &overflow {
+                eprintln!("文字溢れ: {} 「{}」 → 「{}」", o.label, o.value, o.printed);
+            }
             write(&out, &rendered.pdf)?;
             audit(
                 &*store,
@@ -573,9 +576,13 @@ async fn bench(
                 let (mut lat, mut sizes, mut pages) = (vec![], vec![], vec![]);
                 for p in work.iter().skip(w).step_by(concurrency) {
                     let t0 = Instant::now();
+                    // As an issue draws: the 文字溢れ check (5.8), then the drawing.
+                    let mut content = p.content.clone();
+                    kikan_cert::fit(&font, &mut content, p.overflow)
+                        .map_err(|e| anyhow!("{} {e}", e.code()))?;
                     let r = kikan_cert::render(
                         &font,
-                        &p.content,
+                        &content,
                         &kikan_cert::Stamp {
                             serial: 1,
                             code: issue::new_code(),

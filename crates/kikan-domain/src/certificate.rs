@@ -447,6 +447,51 @@ pub struct CertificateContent {
     /// A 再交付 (4.1.3.0.3): the 交付番号 of the first issue, whose content it prints.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reissue_of: Option<i64>,
+    /// 文字溢れ (5.8): the values too long for their box even at the smallest size,
+    /// printed as far as they fit or left blank, as the municipality set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overflow: Vec<Overflow>,
+}
+
+/// A value that did not fit its box (5.8, 10.7: the 文字超過リスト).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overflow {
+    /// The item (住所, 氏名 …).
+    pub label: String,
+    /// The whole value, as recorded.
+    pub value: String,
+    /// What was printed: as much as fits, or nothing.
+    pub printed: String,
+}
+
+/// What a certificate prints of a value too long for its box (5.8, set per municipality).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverflowMode {
+    /// As far as it fits (限界まで出力).
+    #[default]
+    Limit,
+    /// Blank (空白で出力).
+    Blank,
+}
+
+impl OverflowMode {
+    pub fn label(self) -> &'static str {
+        match self {
+            OverflowMode::Limit => "限界まで出力",
+            OverflowMode::Blank => "空白で出力",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        match s.trim() {
+            "limit" | "限界まで出力" => Ok(OverflowMode::Limit),
+            "blank" | "空白で出力" => Ok(OverflowMode::Blank),
+            other => Err(DomainError::UnknownCode {
+                kind: "文字溢れ時の出力",
+                value: other.to_string(),
+            }),
+        }
+    }
 }
 
 /// The seal a certificate carries.
@@ -667,6 +712,7 @@ pub fn build(
         phrase: None,
         official: req.official,
         reissue_of: None,
+        overflow: vec![],
     })
 }
 

@@ -160,6 +160,7 @@ pub fn build(
         phrase: None,
         official: req.official,
         reissue_of: None,
+        overflow: vec![],
     })
 }
 
@@ -311,6 +312,7 @@ pub fn reissue(
     c.issued_on_text = format_wareki(today)?;
     c.mayor = mayor.to_string();
     c.reissue_of = Some(original_serial);
+    // Its values as printed then, with what overflowed then (5.8).
     Ok(c)
 }
 

@@ -168,8 +168,18 @@ fn pdf_response(r: Rendered, c: Option<&Certificate>) -> R<Response> {
         if let Ok(v) = HeaderValue::from_str(&c.code) {
             h.insert("x-kikan-verification-code", v);
         }
+        overflow_alert(&mut res, c.content.overflow.len());
     }
     Ok(res)
+}
+
+/// 文字溢れ (5.8): the alert, as the count of values that did not fit (their list is the
+/// register's 文字超過リスト).
+fn overflow_alert(res: &mut Response, count: usize) {
+    if count > 0 {
+        res.headers_mut()
+            .insert("x-kikan-overflow", HeaderValue::from(count));
+    }
 }
 
 /// A PDF answered inline under `name`, with its page count.
@@ -228,7 +238,7 @@ pub async fn preview(
     let persons: Vec<i64> = prepared.request.persons.iter().map(|x| x.0).collect();
     let detail = format!("{}の見本を表示", prepared.content.title);
     let my_number = prepared.request.items.contains(&Item::IndividualNumber);
-    let rendered = blocking(move || issue::preview(&font, &prepared)).await?;
+    let (rendered, overflow) = blocking(move || issue::preview(&font, &prepared)).await?;
     state
         .store
         .append_audit(
@@ -237,7 +247,9 @@ pub async fn preview(
                 .with_my_number(my_number)],
         )
         .await?;
-    pdf_response(rendered, None)
+    let mut res = pdf_response(rendered, None)?;
+    overflow_alert(&mut res, overflow.len());
+    Ok(res)
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/certificates", tag = "certificates",
@@ -405,6 +417,16 @@ pub struct CertificateView {
     pub support: Option<String>,
     pub pdf_sha256: String,
     pub reprints: Vec<ReprintView>,
+    /// 文字溢れ (5.8): the values that did not fit, whole and as printed.
+    pub overflow: Vec<OverflowView>,
+}
+
+/// A value too long for its box (the 文字超過リスト, 5.8 and 10.7).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OverflowView {
+    pub label: String,
+    pub value: String,
+    pub printed: String,
 }
 
 fn view(c: &Certificate) -> CertificateView {
@@ -464,6 +486,16 @@ fn view(c: &Certificate) -> CertificateView {
                 reason: x.reason.clone(),
             })
             .collect(),
+        overflow: c
+            .content
+            .overflow
+            .iter()
+            .map(|o| OverflowView {
+                label: o.label.clone(),
+                value: o.value.clone(),
+                printed: o.printed.clone(),
+            })
+            .collect(),
     }
 }
 
@@ -476,6 +508,9 @@ pub struct RegisterParams {
     pub person: Option<i64>,
     pub staff: Option<String>,
     pub kind: Option<String>,
+    /// Only those where a value did not fit (文字超過リスト, 5.8), among the latest
+    /// `limit` matching.
+    pub overflow: Option<bool>,
     pub limit: Option<u32>,
 }
 
@@ -516,7 +551,10 @@ pub async fn register(
         kind,
         limit: q.limit.unwrap_or(100),
     };
-    let found = state.store.certificates(p.tenant, &query).await?;
+    let mut found = state.store.certificates(p.tenant, &query).await?;
+    if q.overflow == Some(true) {
+        found.retain(|c| !c.content.overflow.is_empty());
+    }
     let persons: Vec<i64> = found
         .iter()
         .flat_map(|c| c.persons().iter().map(|x| x.0))

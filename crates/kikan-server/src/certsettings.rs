@@ -45,6 +45,9 @@ pub struct CertificateSettingsView {
     pub certifiers: Vec<CertifierView>,
     pub seals: Vec<SealView>,
     pub phrases: Vec<String>,
+    /// 文字溢れ (5.8): what a value too long for its box prints — limit (限界まで出力) or
+    /// blank (空白で出力).
+    pub overflow: String,
     /// Who certifies today, as printed (none registered: the mayor given at setup).
     pub today: String,
 }
@@ -79,6 +82,10 @@ async fn view(state: &AppState, p: &Principal) -> R<CertificateSettingsView> {
             })
             .collect(),
         phrases: settings::phrases(&*state.store, p.tenant).await?,
+        overflow: settings::overflow_mode(&*state.store, p.tenant)
+            .await?
+            .label()
+            .into(),
         today,
     })
 }
@@ -221,6 +228,34 @@ pub async fn set_phrases(
         "settings.phrases",
         vec![],
         format!("固定文言の設定: {}", list.join("、")),
+    )
+    .await?;
+    Ok(Json(view(&state, &p).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OverflowIn {
+    /// limit (限界まで出力) or blank (空白で出力).
+    pub mode: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/tenants/{tenant}/certificate-overflow", tag = "certificates", request_body = OverflowIn,
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "文字溢れ (5.8): what a certificate prints of a value too long for its box; the settings", body = CertificateSettingsView), (status = 422, body = ErrorBody)))]
+pub async fn set_overflow(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<OverflowIn>,
+) -> R<Json<CertificateSettingsView>> {
+    let mode = kikan_domain::certificate::OverflowMode::parse(&input.mode)
+        .map_err(|e| ApiError::from(e).at("mode"))?;
+    settings::set_overflow_mode(&*state.store, p.tenant, mode).await?;
+    audit(
+        &state,
+        &p,
+        "settings.overflow",
+        vec![],
+        format!("文字溢れ時の出力の設定: {}", mode.label()),
     )
     .await?;
     Ok(Json(view(&state, &p).await?))

@@ -116,7 +116,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, letters::receipt_notice, letters::ex_officio_notice, letters::ex_officio_record, letters::code_notice, inspection::inspection_list, routes::relationships,
         certificates::preview, certificates::issue, certificates::reprint, certificates::reissue, certificates::register,
         certificates::get, certificates::verify,
-        certsettings::get, certsettings::put_certifier, certsettings::add_seal, certsettings::set_phrases,
+        certsettings::get, certsettings::put_certifier, certsettings::add_seal, certsettings::set_phrases, certsettings::set_overflow,
     ),
     tags(
         (name = "operations", description = "Readiness and metrics, for operators"),
@@ -253,6 +253,7 @@ api! {
     post "/api/v1/tenants/{tenant}/certifiers" => certsettings::put_certifier, Policy::Needs(Permission::ManageCertificateSettings);
     post "/api/v1/tenants/{tenant}/seals" => certsettings::add_seal, Policy::Needs(Permission::ManageCertificateSettings);
     put "/api/v1/tenants/{tenant}/certificate-phrases" => certsettings::set_phrases, Policy::Needs(Permission::ManageCertificateSettings);
+    put "/api/v1/tenants/{tenant}/certificate-overflow" => certsettings::set_overflow, Policy::Needs(Permission::ManageCertificateSettings);
     post "/api/v1/tenants/{tenant}/immigration-outbox/send" => outbound::send, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/immigration-outbox/results" => outbound::results, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/immigration-outbox/{id}/resend" => outbound::resend, Policy::Needs(Permission::CommitChange);

@@ -1048,6 +1048,12 @@ const OPTIONAL = [['honseki', '本籍・筆頭者'], ['relationship', '続柄'],
 const ITEMS = [['birth_date', '生年月日'], ['sex', '性別'], ['head', '世帯主'], ['address', '住所'], ['address_since', '住所を定めた年月日'], ['became_resident', '住民となった年月日'], ['previous_address', '前住所'], ['moved_in_from', '転入前住所'], ['removal', '消除'], ['remarks', '備考']];
 const REQUESTERS = [['self', '本人'], ['same_household', '同一世帯'], ['third_party', '第三者'], ['professional', '弁護士等(職務上請求)']];
 
+// 文字溢れ (5.8): the alert when a value did not fit its box.
+function overflowAlert(r) {
+  const n = r.headers.get('x-kikan-overflow');
+  return n ? banner('warning', '文字溢れ', ` ${n}項目が枠に収まりません。証明書交付簿の文字超過リストで内容を確認してください。`) : null;
+}
+
 function pdfLink(blob, label, name) {
   const url = URL.createObjectURL(blob);
   return h('a', { class: 'button button-secondary', href: url, target: '_blank', rel: 'noopener', download: name }, label);
@@ -1179,7 +1185,7 @@ async function certificateScreen(main, q) {
     const r = await api('POST', preview ? '/certificates/preview' : '/certificates', body());
     if (!r.ok) return showError(form, r);
     if (preview) {
-      show(output, h('div', { class: 'result', role: 'status' }, h('p', { class: 'big' }, '見本を作成しました(交付はまだです)'),
+      show(output, h('div', { class: 'result', role: 'status' }, h('p', { class: 'big' }, '見本を作成しました(交付はまだです)'), overflowAlert(r),
         h('p', {}, `${r.headers.get('x-kikan-pages')}頁`), pdfLink(r.data, '見本PDFを開く', 'preview.pdf')));
       return;
     }
@@ -1189,6 +1195,7 @@ async function certificateScreen(main, q) {
     const code = (r.headers.get('x-kikan-verification-code') || '').replace(/(.{4})(?=.)/g, '$1-');
     const box = h('div', { class: 'result', role: 'status', tabindex: '-1' },
       h('p', { class: 'big', id: 'issued' }, `交付番号 ${numbers} を交付しました`),
+      overflowAlert(r),
       h('p', {}, `照合番号 ${code}・${r.headers.get('x-kikan-pages')}頁・手数料 ${300 * Number(v(form, 'copies') || 1)}円`),
       h('div', { class: 'actions' }, pdfLink(r.data, 'PDFを開いて印刷', `certificate-${serial}.pdf`), h('a', { href: '#/certificates' }, '証明書交付簿へ')));
     show(output, box);
@@ -1243,6 +1250,16 @@ async function certSettingsScreen(main) {
     const r = await api('PUT', '/certificate-phrases', { phrases: v(phrases, 'phrases').split('\n') });
     done(r, '固定文言を保存しました', phrases);
   });
+  // 文字溢れ (5.8): a value too long for its box is printed as far as it fits or blank.
+  const overflow = h('form', { class: 'inline', novalidate: true },
+    field('文字溢れ時の出力', select('mode', [['limit', '限界まで出力'], ['blank', '空白で出力']], 'mode')),
+    h('button', { class: 'button button-secondary', type: 'submit' }, '文字溢れ時の出力を保存'));
+  overflow.elements.mode.value = st.overflow === '空白で出力' ? 'blank' : 'limit';
+  overflow.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await api('PUT', '/certificate-overflow', { mode: v(overflow, 'mode') });
+    done(r, '文字溢れ時の出力を保存しました', overflow);
+  });
   const endForm = (c) => {
     const f = h('form', { class: 'inline', novalidate: true },
       text(`to-${c.id}`, 'to', { 'aria-label': `${c.name}の終了日`, value: c.to || '', size: 12 }),
@@ -1266,7 +1283,8 @@ async function certSettingsScreen(main) {
       h('ul', { class: 'seals' }, st.seals.map((x) => h('li', {}, h('img', { src: `data:image/png;base64,${x.png}`, alt: `${x.kind}の印影`, width: 64, height: 64 }),
         ` ${x.kind} ${x.size_mm}mm角${x.red ? '(赤)' : ''}`))),
     seal,
-    h('h2', {}, '固定文言'), phrases);
+    h('h2', {}, '固定文言'), phrases,
+    h('h2', {}, '文字溢れ'), h('p', {}, '枠に収まらない値(最小の文字の大きさでも)は、証明書交付簿の文字超過リストに記録されます。'), overflow);
 }
 
 async function registerScreen(main, q) {
@@ -1274,11 +1292,14 @@ async function registerScreen(main, q) {
     field('交付日(から)', text('from', 'from', { value: q.get('from') || '' })),
     field('交付日(まで)', text('to', 'to', { value: q.get('to') || '' })),
     field('住民(宛名番号)', text('person', 'person', { value: q.get('person') || '', inputmode: 'numeric' })),
+    checkbox('overflow', '文字超過リスト(文字溢れのあったものだけ)'),
     h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '検索')));
+  form.elements.overflow.checked = q.get('overflow') === 'true';
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const p = new URLSearchParams();
     for (const k of ['from', 'to', 'person']) if (v(form, k)) p.set(k, v(form, k));
+    if (form.elements.overflow.checked) p.set('overflow', 'true');
     location.hash = `#/certificates?${p}`;
   });
   const verify = h('form', { class: 'row', novalidate: true },
@@ -1297,7 +1318,7 @@ async function registerScreen(main, q) {
   show(main, h('h1', {}, '証明書交付簿'), form,
     !res.ok ? banner('error', res.data.message) : null,
     h('table', { class: 'table' },
-      h('thead', {}, h('tr', {}, ['交付番号', '交付日時', '証明書', '対象者', '請求者', '使用目的', '通数・手数料', '職員', '再印刷', '再交付'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ['交付番号', '交付日時', '証明書', '対象者', '請求者', '使用目的', '通数・手数料', '職員', '再印刷', '再交付', '文字溢れ'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, list.map((c) => h('tr', {},
         h('td', {}, `第${String(c.serial).padStart(6, '0')}号`), h('td', {}, jst(c.issued_at)),
         h('td', {}, c.title), h('td', {}, c.persons.map((p) => p.name).join('、')),
@@ -1305,7 +1326,9 @@ async function registerScreen(main, q) {
         h('td', {}, `${c.copies}通 ${c.fee}円`), h('td', {}, c.staff),
         h('td', {}, `${c.reprints.length}回`),
         // 再交付 (4.1.3.0.3): a 転出証明書 lost or damaged, issued again as first printed.
-        h('td', {}, c.kind === 'move_out' || c.kind === 'move_out_quasi' ? reissueButton(main, c) : null))))),
+        h('td', {}, c.kind === 'move_out' || c.kind === 'move_out_quasi' ? reissueButton(main, c) : null),
+        // 文字超過リスト (5.8, 10.7): the whole value beside what was printed.
+        h('td', {}, (c.overflow || []).map((o) => h('div', {}, `${o.label}: ${o.value}(印字: ${o.printed || '空白'})`))))))),
     h('h2', {}, '照合番号による確認'), verify, verified);
 }
 

@@ -740,3 +740,110 @@ async fn inspection_list_postgres() {
     };
     inspection(s).await;
 }
+
+/// 文字溢れ (5.8, 10.7): a value too long for its box even at the smallest size is
+/// printed as far as it fits (the default) or blank (the setting), the counter alerted
+/// (X-Kikan-Overflow on the preview and the issue), and the 文字超過リスト (the register's
+/// `overflow=true`) gives it whole beside what was printed.
+async fn overflow(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let admin = app.as_role(t, Role::Admin).await;
+    let certs = format!("{base}/certificates");
+    let building = "みほん総合開発記念ガーデンタワーレジデンス".repeat(6) + "東棟";
+    let v = change(&examiner, &base, json!({
+        "effective_on": "2026-04-01", "notified_on": "2026-04-01",
+        "change": {"type": "move_in",
+            "persons": [person_json(("長井", "溢子"), ("ナガイ", "アフコ"), "1980-08-08", "女", "世帯主")],
+            "address": {"place": "神奈川県横浜市中区本町三丁目", "banchi": "3番地", "katagaki": building},
+            "previous_address": {"place": "東京都千代田区千代田", "banchi": "1番1号"}}
+    }))
+    .await;
+    let id = v["entry"]["person_ids"][0].as_i64().unwrap_or_default();
+    let request = json!({"kind": "resident_copy", "persons": [id], "purpose": "確認",
+        "requester": {"kind": "self", "person_id": id}, "identity_check": "旅券"});
+    // The preview alerts.
+    let (status, h, _) = file(&examiner, &format!("{certs}/preview"), request.clone()).await;
+    assert_eq!(
+        (status, header(&h, "x-kikan-overflow").as_str()),
+        (200, "1")
+    );
+    // Issued: as far as it fits.
+    let (status, h, pdf) = file(&examiner, &certs, request.clone()).await;
+    assert_eq!(
+        (status, header(&h, "x-kikan-overflow").as_str()),
+        (201, "1")
+    );
+    let text = squeezed(&kikan_testsuite::pdf::text(&pdf, "overflow-limit"));
+    has_all(&text, &["神奈川県横浜市中区本町三丁目3番地みほん総合開発"]);
+    has_none(&text, &["東棟"]);
+    // The 文字超過リスト: this one, the whole value and what was printed.
+    let (status, list) = examiner.get(&format!("{certs}?overflow=true")).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    let o = &list[0]["overflow"][0];
+    assert_eq!(o["label"], "住所", "{o}");
+    let whole = o["value"].as_str().unwrap_or_default();
+    let printed = o["printed"].as_str().unwrap_or_default();
+    assert!(
+        whole.ends_with("東棟") && whole.starts_with(printed) && printed.len() > 30,
+        "{o}"
+    );
+    // Set to blank (管理者; a word not known refused): the next prints no address.
+    let (status, e) = admin
+        .put(
+            &format!("{base}/certificate-overflow"),
+            json!({"mode": "縮小"}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (422, Some("E-CODE-005")),
+        "{e}"
+    );
+    let (status, v) = admin
+        .put(
+            &format!("{base}/certificate-overflow"),
+            json!({"mode": "blank"}),
+        )
+        .await;
+    assert_eq!(
+        (status, v["overflow"].as_str()),
+        (200, Some("空白で出力")),
+        "{v}"
+    );
+    let (_, h, pdf) = file(&examiner, &certs, request).await;
+    assert_eq!(header(&h, "x-kikan-overflow"), "1");
+    let text = squeezed(&kikan_testsuite::pdf::text(&pdf, "overflow-blank"));
+    has_none(&text, &["みほん総合開発", "本町三丁目3番地"]);
+    has_all(&text, &["長井　溢子"]);
+    // A certificate whose values fit (her birth date only) alerts nothing and is on no list.
+    let (status, h, _) = file(
+        &examiner,
+        &certs,
+        json!({"kind": "resident_items", "persons": [id],
+        "items": ["birth_date"], "purpose": "確認",
+        "requester": {"kind": "self", "person_id": id}, "identity_check": "旅券"}),
+    )
+    .await;
+    assert_eq!((status, header(&h, "x-kikan-overflow").as_str()), (201, ""));
+    let (_, list) = examiner.get(&format!("{certs}?overflow=true")).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
+    let (_, all) = examiner.get(&certs).await;
+    assert_eq!(all.as_array().map(Vec::len), Some(3), "{all}");
+}
+
+#[tokio::test]
+async fn overflow_sqlite() {
+    overflow(fresh_sqlite().await).await;
+}
+
+#[tokio::test]
+async fn overflow_postgres() {
+    let Some(s) = fresh_postgres().await else {
+        return;
+    };
+    overflow(s).await;
+}
