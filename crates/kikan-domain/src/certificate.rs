@@ -891,22 +891,7 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
             }
             Item::ResidenceDetails => {
                 if let Some(f) = &p.foreign {
-                    let mut v = f.status.map(|s| s.label().to_string()).unwrap_or_default();
-                    // 在留期間, 上陸期間 or 仮滞在期間, as the category has it.
-                    let period_label = f.period_label();
-                    if let Some(period) = &f.period {
-                        v.push_str(&format!("　{period_label} {period}"));
-                    }
-                    if let Some(e) = f.expires_on {
-                        // 西暦, never 和暦 (1.1.9).
-                        let end = if f.status.is_some() {
-                            "満了日".to_string()
-                        } else {
-                            format!("{period_label}の満了日")
-                        };
-                        v.push_str(&format!("　{end} {}", crate::wareki::format_seireki(e)));
-                    }
-                    out.push(field(label, v.trim_start_matches('　').to_string(), true));
+                    out.push(field(label, residence_line(f), true));
                     if let Some(card) = &f.card_number {
                         out.push(field("在留カード等番号", card.clone(), false));
                     }
@@ -960,6 +945,25 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
         }
     }
     Ok(out)
+}
+
+/// 在留資格 with the 在留期間 (or 上陸期間, 仮滞在期間, as the category has it) and its
+/// 満了日, in 西暦, never 和暦 (1.1.9), as a certificate prints them.
+pub(crate) fn residence_line(f: &crate::ForeignDetails) -> String {
+    let mut v = f.status.map(|s| s.label().to_string()).unwrap_or_default();
+    let period_label = f.period_label();
+    if let Some(period) = &f.period {
+        v.push_str(&format!("　{period_label} {period}"));
+    }
+    if let Some(e) = f.expires_on {
+        let end = if f.status.is_some() {
+            "満了日".to_string()
+        } else {
+            format!("{period_label}の満了日")
+        };
+        v.push_str(&format!("　{end} {}", crate::wareki::format_seireki(e)));
+    }
+    v.trim_start_matches('　').to_string()
 }
 
 /// The certification text (認証文) of each kind.

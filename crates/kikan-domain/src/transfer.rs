@@ -19,7 +19,7 @@ use crate::certificate::{
     Subject,
 };
 use crate::person::{Address, Honseki, Person, PersonStatus};
-use crate::wareki::{format_seireki, format_wareki};
+use crate::wareki::format_wareki;
 use chrono::NaiveDate;
 
 /// The 法第7条 items of other businesses a 転出証明書 carries (第10号から第10号の3まで).
@@ -220,18 +220,9 @@ fn fields_of(s: &Subject) -> Result<Vec<Field>, DomainError> {
                 p.became_resident_shown()?,
                 false,
             ));
-            let mut v = f.status.map(|s| s.label().to_string()).unwrap_or_default();
-            let period_label = f.period_label();
-            if let Some(period) = &f.period {
-                v.push_str(&format!("　{period_label} {period}"));
-            }
-            if let Some(e) = f.expires_on {
-                // 西暦, never 和暦 (1.1.9).
-                v.push_str(&format!("　満了日 {}", format_seireki(e)));
-            }
             out.push(field(
                 "在留資格等",
-                v.trim_start_matches('　').to_string(),
+                crate::certificate::residence_line(f),
                 true,
             ));
             if let Some(card) = &f.card_number {

@@ -186,27 +186,48 @@ pub async fn support_period_notice(
     draw(&state, letter, &format!("support-period-{}.pdf", m.id)).await
 }
 
-/// Which notice to draw from a ledger entry.
+/// Which notice to draw from a ledger entry (the last part of its path).
 #[derive(Debug, Clone, Copy)]
 enum EntryLetter {
+    /// `receipt-notice`: 住民異動届受理通知 (4.1.0.3).
     Receipt,
+    /// `ex-officio-notice`: 職権記載等通知書 (4.2.0.1).
     ExOfficioNotice,
+    /// `ex-officio-record`: 職権記録書 (4.2.0.1).
     ExOfficioRecord,
 }
 
-async fn entry_letter(
-    state: &AppState,
-    p: &Principal,
-    seq: i64,
-    which: EntryLetter,
+impl EntryLetter {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "receipt-notice" => Some(EntryLetter::Receipt),
+            "ex-officio-notice" => Some(EntryLetter::ExOfficioNotice),
+            "ex-officio-record" => Some(EntryLetter::ExOfficioRecord),
+            _ => None,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/entries/{seq}/{letter}", tag = "residents",
+    params(("tenant" = String, Path), ("seq" = i64, Path),
+        ("letter" = String, Path, description = "receipt-notice: 住民異動届受理通知 (4.1.0.3) of a 転入, 転居, 転出 or 世帯変更届 (or the 転出 of a 転出証明書に準ずる証明書), to the 届出人 at the address before the 異動 (none: the person at the new address), any day after; ex-officio-notice: 職権記載等通知書 (4.2.0.1) to the person a 職権 entry concerned; ex-officio-record: 職権記録書 (4.2.0.1), what a 職権 entry recorded, removed or corrected (each item before and after), on what grounds, when and by whom")),
+    responses((status = 200, description = "The notice as a PDF", content_type = "application/pdf"),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 422, description = "E-CERT-040: the entry is not one the notice is for", body = crate::error::ErrorBody)))]
+pub async fn entry_letter(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64, String)>,
 ) -> R<Response> {
+    let (_, seq, which) = path;
+    let which = EntryLetter::parse(&which).ok_or_else(|| ApiError::not_found("通知書"))?;
     p.purpose()?;
     let (entry, written) = app::entry_written(&*state.store, p.tenant, seq).await?;
     let now: Vec<&kikan_domain::Person> = written.iter().map(|(after, _)| after).collect();
-    crate::suppress::inquiry(state, p, &now).await?;
+    crate::suppress::inquiry(&state, &p, &now).await?;
     let ids: Vec<PersonId> = written.iter().map(|(after, _)| after.id).collect();
     // Addresses of protected persons are withheld as on screen (支援措置).
-    let shield = Protection::of(state, p, &ids).await?;
+    let shield = Protection::of(&state, &p, &ids).await?;
     let shown: Vec<notices::Written> = written
         .iter()
         .map(|(after, before)| {
@@ -242,50 +263,14 @@ async fn entry_letter(
         ),
     };
     audit(
-        state,
-        p,
+        &state,
+        &p,
         event,
         ids.iter().map(|x| x.0).collect(),
         format!("{}の作成(台帳番号 {seq})", letter.title),
     )
     .await?;
-    draw(state, letter, &format!("{name}-{seq}.pdf")).await
-}
-
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/entries/{seq}/receipt-notice", tag = "residents",
-    params(("tenant" = String, Path), ("seq" = i64, Path)),
-    responses((status = 200, description = "住民異動届受理通知 (4.1.0.3) for a 転入, 転居, 転出 or 世帯変更届 (or the 転出 of a 転出証明書に準ずる証明書), to the 届出人 at the address before the 異動 (none: the person at the new address); any day after the entry", content_type = "application/pdf"),
-        (status = 422, description = "E-CERT-040: not such a 届出", body = crate::error::ErrorBody)))]
-pub async fn receipt_notice(
-    State(state): State<AppState>,
-    Extension(p): Extension<Principal>,
-    Path(path): Path<(String, i64)>,
-) -> R<Response> {
-    entry_letter(&state, &p, path.1, EntryLetter::Receipt).await
-}
-
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/entries/{seq}/ex-officio-notice", tag = "residents",
-    params(("tenant" = String, Path), ("seq" = i64, Path)),
-    responses((status = 200, description = "職権記載等通知書 (4.2.0.1) to the person a 職権 entry concerned", content_type = "application/pdf"),
-        (status = 422, description = "E-CERT-040: the entry was a 届出", body = crate::error::ErrorBody)))]
-pub async fn ex_officio_notice(
-    State(state): State<AppState>,
-    Extension(p): Extension<Principal>,
-    Path(path): Path<(String, i64)>,
-) -> R<Response> {
-    entry_letter(&state, &p, path.1, EntryLetter::ExOfficioNotice).await
-}
-
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/entries/{seq}/ex-officio-record", tag = "residents",
-    params(("tenant" = String, Path), ("seq" = i64, Path)),
-    responses((status = 200, description = "職権記録書 (4.2.0.1): what a 職権 entry recorded, removed or corrected (each item before and after), on what grounds, when and by whom", content_type = "application/pdf"),
-        (status = 422, description = "E-CERT-040: the entry was a 届出", body = crate::error::ErrorBody)))]
-pub async fn ex_officio_record(
-    State(state): State<AppState>,
-    Extension(p): Extension<Principal>,
-    Path(path): Path<(String, i64)>,
-) -> R<Response> {
-    entry_letter(&state, &p, path.1, EntryLetter::ExOfficioRecord).await
+    draw(&state, letter, &format!("{name}-{seq}.pdf")).await
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/persons/{id}/code-notice", tag = "residents",

@@ -113,7 +113,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         immigration::import, immigration::list, immigration::apply, immigration::reject,
         outbound::list, outbound::send, outbound::results, outbound::resend,
         jobs::runs, jobs::run_now, jobs::awaiting_notice,
-        letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, letters::receipt_notice, letters::ex_officio_notice, letters::ex_officio_record, letters::code_notice, inspection::inspection_list, routes::relationships,
+        letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, letters::entry_letter, letters::code_notice, inspection::inspection_list, routes::relationships,
         certificates::preview, certificates::issue, certificates::reprint, certificates::reissue, certificates::register,
         certificates::get, certificates::verify,
         certsettings::get, certsettings::put_certifier, certsettings::add_seal, certsettings::set_phrases, certsettings::set_overflow,
@@ -316,9 +316,7 @@ api! {
     get "/api/v1/tenants/{tenant}/persons/{id}/move-in-inquiry" => letters::move_in_inquiry, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/households/{id}/head-letter" => letters::head_letter, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/households/headless" => letters::headless, Policy::Needs(Permission::ReadResidents);
-    get "/api/v1/tenants/{tenant}/entries/{seq}/receipt-notice" => letters::receipt_notice, Policy::Needs(Permission::ReadResidents);
-    get "/api/v1/tenants/{tenant}/entries/{seq}/ex-officio-notice" => letters::ex_officio_notice, Policy::Needs(Permission::ReadResidents);
-    get "/api/v1/tenants/{tenant}/entries/{seq}/ex-officio-record" => letters::ex_officio_record, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/entries/{seq}/{letter}" => letters::entry_letter, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/persons/{id}/code-notice" => letters::code_notice, Policy::Needs(Permission::ReadResidents);
     post "/api/v1/tenants/{tenant}/inspection-list" => inspection::inspection_list, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/relationships" => routes::relationships, Policy::SignedIn;

@@ -265,6 +265,11 @@ async fn documents(s: TestStore) {
             "職権で住民票の修正をしました",
         ],
     );
+    // A notice kikan does not know.
+    let (status, _) = examiner
+        .get(&format!("{base}/entries/{correction_seq}/unknown-letter"))
+        .await;
+    assert_eq!(status, 404);
     // A 届出 has neither.
     for doc in ["ex-officio-record", "ex-officio-notice"] {
         refused(
