@@ -120,6 +120,15 @@ try {
   const hits = await clerk.locator('#results tbody tr').count();
   assert.ok(hits > 0, 'the demo town has residents named さとう');
   await shot(clerk, 'search');
+  // 検索履歴 (2.1.1): the search is kept for this staff member; from the search screen
+  // it runs again, or its conditions go back into the form for a new search.
+  await clerk.goto(`${base}/ui/#/search`);
+  await clerk.getByRole('heading', { name: '検索履歴' }).waitFor();
+  await clerk.getByRole('button', { name: '条件を入力欄へ 振り仮名=さとう' }).click();
+  assert.equal(await lab(clerk, '振り仮名').inputValue(), 'さとう');
+  await clerk.getByRole('link', { name: '再検索 振り仮名=さとう' }).click();
+  await clerk.getByRole('heading', { name: /検索結果 \d+件/ }).waitFor();
+  log('検索履歴: the search kept for this staff member, put back in the form and run again');
   // A birth date in 和暦 that does not exist is refused next to its field.
   await lab(clerk, '生年月日').fill('平成31年5月1日');
   await clerk.getByRole('button', { name: '検索' }).click();

@@ -96,7 +96,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
     paths(
         routes::health, metrics::ready, metrics::metrics, routes::list_tenants, routes::record_change,
         routes::cancel_change, routes::get_person, routes::person_history, routes::get_household, routes::household_history,
-        routes::search, routes::residents, routes::ledger, routes::check,
+        routes::search, routes::search_history, routes::residents, routes::ledger, routes::check,
         accounts::login, oidc::login, oidc::callback, accounts::logout, accounts::me, accounts::list_staff, accounts::add_staff,
         accounts::access_requests, accounts::approve_staff, accounts::approve_token, accounts::set_items, accounts::set_profile, accounts::permission_table, accounts::schedule, accounts::departments, accounts::put_department,
         accounts::change_password, accounts::reset_password, accounts::reset_second_factor,
@@ -274,6 +274,7 @@ api! {
     get "/api/v1/tenants/{tenant}/households/{id}" => routes::get_household, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/households/{id}/history" => routes::household_history, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/search" => routes::search, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/search-history" => routes::search_history, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/residents" => routes::residents, Policy::Needs(Permission::Export);
     get "/api/v1/tenants/{tenant}/ledger" => routes::ledger, Policy::Needs(Permission::Export);
     post "/api/v1/tenants/{tenant}/check" => routes::check, Policy::Needs(Permission::RunCheck);

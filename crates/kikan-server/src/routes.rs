@@ -419,6 +419,91 @@ pub struct SearchParams {
     pub limit: Option<u32>,
 }
 
+/// 検索履歴 (2.1.1): how many searches each staff member keeps.
+const SEARCH_HISTORY: u32 = 20;
+
+/// A search as the 検索履歴 keeps it: the conditions as typed, and when. A search by
+/// 個人番号 is not kept.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SearchHistoryView {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub kana: Option<String>,
+    pub name: Option<String>,
+    pub birth_date: Option<String>,
+    pub address: Option<String>,
+    pub juminhyo_code: Option<String>,
+    pub former_surname: Option<String>,
+    pub card_number: Option<String>,
+    #[serde(default)]
+    pub include_removed: bool,
+}
+
+impl SearchHistoryView {
+    fn of(p: &SearchParams) -> Option<Self> {
+        if p.individual_number.is_some() {
+            return None;
+        }
+        let t = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        Some(SearchHistoryView {
+            at: chrono::Utc::now(),
+            kana: t(&p.kana),
+            name: t(&p.name),
+            birth_date: t(&p.birth_date),
+            address: t(&p.address),
+            juminhyo_code: t(&p.juminhyo_code),
+            former_surname: t(&p.former_surname),
+            card_number: t(&p.card_number),
+            include_removed: p.include_removed,
+        })
+    }
+
+    /// The same conditions (the time aside).
+    fn same(&self, o: &Self) -> bool {
+        SearchHistoryView {
+            at: o.at,
+            ..self.clone()
+        } == *o
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/search-history", tag = "residents",
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "検索履歴 (2.1.1): the caller's latest searches (at most 20, each set of conditions once, newest first), to search again or start a new one from", body = Vec<SearchHistoryView>)))]
+pub async fn search_history(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> R<Json<Vec<SearchHistoryView>>> {
+    principal.purpose()?;
+    let t = principal.tenant.to_string();
+    let mut out: Vec<SearchHistoryView> = vec![];
+    for sealed in state
+        .store
+        .search_history(principal.tenant, &principal.actor)
+        .await?
+    {
+        let plain = state.store.sealer().unseal(&t, &sealed)?;
+        let h: SearchHistoryView = serde_json::from_str(&plain)
+            .map_err(|e| ApiError::from(kikan_store::StoreError::Corrupt(e.to_string())))?;
+        if !out.iter().any(|o| o.same(&h)) {
+            out.push(h);
+        }
+    }
+    audit(
+        &state,
+        &principal,
+        "search.history",
+        vec![],
+        format!("検索履歴の参照({}件)", out.len()),
+    )
+    .await?;
+    Ok(Json(out))
+}
+
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/search", tag = "residents",
     params(("tenant" = String, Path), SearchParams),
     responses((status = 200, body = Vec<PersonView>), (status = 422, body = ErrorBody)))]
@@ -429,6 +514,8 @@ pub async fn search(
 ) -> R<Json<Vec<PersonView>>> {
     principal.purpose()?;
     let tenant = principal.tenant;
+    // 検索履歴 (2.1.1): a staff member's search is kept (a system's is not).
+    let history = SearchHistoryView::of(&p).filter(|_| principal.staff_id.is_some());
     let q = SearchQuery {
         kana: p.kana,
         name: p.name,
@@ -477,6 +564,21 @@ pub async fn search(
         )
         .with_my_number(q.individual_number.is_some());
     state.store.append_audit(principal.tenant, &[event]).await?;
+    if let Some(h) = history {
+        let json = serde_json::to_string(&h)
+            .map_err(|e| ApiError::from(kikan_store::StoreError::Corrupt(e.to_string())))?;
+        let sealed = state.store.sealer().seal(&tenant.to_string(), &json)?.0;
+        // Two searches by one staff member at the same moment keep one: the other
+        // search is answered all the same.
+        match state
+            .store
+            .add_search_history(tenant, &principal.actor, &sealed, SEARCH_HISTORY)
+            .await
+        {
+            Ok(()) | Err(kikan_store::StoreError::Conflict) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
     // 抑止 (3.1): a held record is marked in the results.
     let mut views: Vec<PersonView> = shown.iter().map(|h| shield.person(h)).collect();
     crate::suppress::mark(&state, &principal, &mut views, &shown).await?;

@@ -241,16 +241,39 @@ async function searchScreen(main, q) {
     checkbox('include_removed', '除票も含める', 'true', q.get('include_removed') === 'true'),
     h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '検索')));
   const results = h('div', { id: 'results', 'aria-live': 'polite' });
-  show(main, h('h1', {}, '住民検索'), form, results);
+  const history = h('section', { 'aria-labelledby': 'search-history-h' });
+  show(main, h('h1', {}, '住民検索'), form, results, history);
+  const KEYS = ['kana', 'name', 'birth_date', 'address', 'juminhyo_code', 'former_surname'];
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const p = new URLSearchParams();
-    for (const k of ['kana', 'name', 'birth_date', 'address', 'juminhyo_code', 'former_surname']) if (v(form, k)) p.set(k, v(form, k));
+    for (const k of KEYS) if (v(form, k)) p.set(k, v(form, k));
     if (form.elements.include_removed.checked) p.set('include_removed', 'true');
     location.hash = `#/search?${p}`;
   });
-  if ([...q.keys()].length === 0) { form.elements.kana.focus(); return; }
+  // 検索履歴 (2.1.1): this staff member's latest searches, to run again or to start a new
+  // search from (the conditions put back in the form).
+  const drawHistory = async () => {
+    const r = await api('GET', '/search-history');
+    if (!r.ok || r.data.length === 0) return;
+    const LABELS = { kana: '振り仮名', name: '氏名', birth_date: '生年月日', address: '住所', juminhyo_code: '住民票コード', former_surname: '旧氏', card_number: '在留カード等番号' };
+    show(history, h('h2', { id: 'search-history-h' }, '検索履歴'),
+      h('ul', { class: 'search-history' }, r.data.map((x) => {
+        const p = new URLSearchParams();
+        for (const k of Object.keys(LABELS)) if (x[k]) p.set(k, x[k]);
+        if (x.include_removed) p.set('include_removed', 'true');
+        const said = Object.keys(LABELS).filter((k) => x[k]).map((k) => `${LABELS[k]}=${x[k]}`).join('・') + (x.include_removed ? '・除票も含める' : '');
+        return h('li', {}, h('a', { href: `#/search?${p}`, 'aria-label': `再検索 ${said}` }, said), ` ${jst(x.at)} `,
+          h('button', { class: 'button button-secondary button-small', type: 'button', 'aria-label': `条件を入力欄へ ${said}`, onclick: () => {
+            for (const k of KEYS) form.elements[k].value = x[k] || '';
+            form.elements.include_removed.checked = !!x.include_removed;
+            form.elements.kana.focus();
+          } }, '条件を入力欄へ'));
+      })));
+  };
+  if ([...q.keys()].length === 0) { form.elements.kana.focus(); await drawHistory(); return; }
   const res = await api('GET', `/search?${q}`);
+  await drawHistory();
   if (!res.ok) return showError(form, res);
   const hits = res.data;
   show(results, 

@@ -1555,6 +1555,52 @@ impl<E: Engine> Store for SqlStore<E> {
             .collect()
     }
 
+    async fn add_search_history(
+        &self,
+        tenant: LocalGovCode,
+        login: &str,
+        data: &str,
+        keep: u32,
+    ) -> Result<(), StoreError> {
+        let t = key(tenant);
+        let add = Q::new(
+            "INSERT INTO search_history (tenant_id, login, id, data)
+             SELECT $1, $2, COALESCE(MAX(id), 0) + 1, $3 FROM search_history
+             WHERE tenant_id = $1 AND login = $2",
+        )
+        .arg(&t)
+        .arg(login)
+        .arg(data);
+        let prune = Q::new(
+            "DELETE FROM search_history WHERE tenant_id = $1 AND login = $2 AND id NOT IN
+             (SELECT id FROM search_history WHERE tenant_id = $1 AND login = $2
+              ORDER BY id DESC LIMIT $3)",
+        )
+        .arg(&t)
+        .arg(login)
+        .arg(i64::from(keep));
+        self.write(tenant, vec![add, prune], || StoreError::Conflict)
+            .await?;
+        Ok(())
+    }
+
+    async fn search_history(
+        &self,
+        tenant: LocalGovCode,
+        login: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let q = Q::new(
+            "SELECT data FROM search_history WHERE tenant_id = $1 AND login = $2 ORDER BY id DESC",
+        )
+        .arg(key(tenant))
+        .arg(login);
+        self.read(tenant, q)
+            .await?
+            .into_iter()
+            .map(|mut r| r.take_text("data"))
+            .collect()
+    }
+
     async fn outbox_head(&self, tenant: LocalGovCode) -> Result<i64, StoreError> {
         let q = Q::new("SELECT seq FROM immigration_outbox_heads WHERE tenant_id = $1")
             .arg(key(tenant));

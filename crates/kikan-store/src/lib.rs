@@ -754,6 +754,24 @@ pub trait Store: Send + Sync + 'static {
         kind: &str,
     ) -> Result<Vec<(i64, String)>, StoreError>;
 
+    // ---- 検索履歴 (2.1.1) ----
+    /// Keeps a search of `login` (its conditions, sealed by the caller), and only the
+    /// latest `keep` of theirs. Two at the same moment by the same login: one is kept,
+    /// the other answers `StoreError::Conflict`.
+    async fn add_search_history(
+        &self,
+        tenant: LocalGovCode,
+        login: &str,
+        data: &str,
+        keep: u32,
+    ) -> Result<(), StoreError>;
+    /// The searches `login` kept, newest first.
+    async fn search_history(
+        &self,
+        tenant: LocalGovCode,
+        login: &str,
+    ) -> Result<Vec<String>, StoreError>;
+
     // ---- 市町村通知・市町村伝達 (4.5.7) ----
     /// The last ledger number whose items are made (0: none yet).
     async fn outbox_head(&self, tenant: LocalGovCode) -> Result<i64, StoreError>;
