@@ -35,10 +35,8 @@ pub async fn cancellation_for(
         reason,
     };
     let entry = store
-        .ledger(tenant, seq - 1, 1)
+        .entry(tenant, seq)
         .await?
-        .into_iter()
-        .find(|e| e.seq == seq)
         .ok_or_else(|| not("台帳にない番号です"))?;
     if matches!(entry.change, Change::Cancellation { .. }) {
         return Err(not("取消しの異動です").into());

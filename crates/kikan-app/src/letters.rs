@@ -80,8 +80,8 @@ pub async fn household_letter(
     })
 }
 
-/// A 除票 awaiting its 転入通知, for the 照会書.
-pub async fn inquiry_subject(
+/// A person (or 除票) by 宛名番号, for a letter about them (PersonNotFound when none).
+pub async fn person(
     store: &dyn Store,
     tenant: LocalGovCode,
     id: PersonId,
@@ -100,15 +100,14 @@ pub async fn entry_written(
     tenant: LocalGovCode,
     seq: i64,
 ) -> Result<(LedgerEntry, Vec<Written>), StoreError> {
-    let entry = store
-        .ledger(tenant, seq - 1, 1)
-        .await?
-        .into_iter()
-        .find(|e| e.seq == seq)
-        .ok_or_else(|| DomainError::LetterNotApplicable {
-            letter: "通知書",
-            reason: format!("台帳番号 {seq} は台帳にありません"),
-        })?;
+    let entry =
+        store
+            .entry(tenant, seq)
+            .await?
+            .ok_or_else(|| DomainError::LetterNotApplicable {
+                letter: "通知書",
+                reason: format!("台帳番号 {seq} は台帳にありません"),
+            })?;
     let mut persons = store.around_entry(tenant, seq).await?.persons;
     let order = entry.change.persons_named();
     persons.sort_by_key(|(p, _)| {

@@ -361,7 +361,6 @@ pub fn preview(
     font: &CertFont,
     p: &Prepared,
 ) -> Result<(Rendered, Vec<kikan_domain::certificate::Overflow>), IssueError> {
-    font.check_all(p.content.texts())?;
     let mut content = p.content.clone();
     crate::fit(font, &mut content, p.overflow)?;
     let rendered = render(

@@ -410,7 +410,7 @@ impl Pen<'_, '_> {
             self.line(cx + LABEL_W, y, cx + LABEL_W, y + ROW, 0.3);
             let label_max = LABEL_W - 6.0;
             self.text(cx + 3.0, y + 12.0, 8.0, &f.label, Some(label_max))?;
-            let value_max = cell_w - LABEL_W - 6.0;
+            let value_max = value_width(w, cells.len());
             self.text(
                 cx + LABEL_W + 3.0,
                 y + 12.5,

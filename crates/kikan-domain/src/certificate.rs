@@ -789,17 +789,7 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
     for item in items {
         let label = item.label();
         match item {
-            Item::Name => {
-                out.push(field(label, p.name.full(), false));
-                // 旧氏 (1.1.7) is printed with the name where it is recorded.
-                if let Some(f) = &p.former_surname {
-                    out.push(field("旧氏", f.surname.full(), false));
-                }
-                // A foreign resident's 氏名（漢字） is printed beside the alphabet name (1.1.2).
-                if let Some(k) = p.foreign.as_ref().and_then(|f| f.kanji_name.as_ref()) {
-                    out.push(field("氏名（漢字）", k.full(), false));
-                }
-            }
+            Item::Name => out.extend(name_fields(p)),
             Item::Furigana => out.push(field(label, p.furigana.full(), false)),
             Item::BirthDate => out.push(field(label, p.birth_date_shown()?, false)),
             Item::Sex => out.push(field(label, p.sex.label().to_string(), false)),
@@ -945,6 +935,19 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
         }
     }
     Ok(out)
+}
+
+/// The name as a certificate prints it: 氏名, with the 旧氏 (1.1.7) where recorded and a
+/// foreign resident's 氏名（漢字） beside the alphabet name (1.1.2).
+pub(crate) fn name_fields(p: &Person) -> Vec<Field> {
+    let mut out = vec![field(Item::Name.label(), p.name.full(), false)];
+    if let Some(f) = &p.former_surname {
+        out.push(field("旧氏", f.surname.full(), false));
+    }
+    if let Some(k) = p.foreign.as_ref().and_then(|f| f.kanji_name.as_ref()) {
+        out.push(field("氏名（漢字）", k.full(), false));
+    }
+    out
 }
 
 /// 在留資格 with the 在留期間 (or 上陸期間, 仮滞在期間, as the category has it) and its

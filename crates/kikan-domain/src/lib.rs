@@ -8,6 +8,7 @@ pub mod business;
 pub mod certificate;
 pub mod certifier;
 pub mod codes;
+pub mod csv;
 pub mod dates;
 pub mod error;
 pub mod holidays;

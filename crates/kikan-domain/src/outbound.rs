@@ -222,13 +222,7 @@ pub const SEND_HEADER: &str =
 
 /// One line of a send file.
 pub fn send_line(item: &OutboundItem) -> String {
-    let cell = |s: &str| {
-        if s.contains([',', '"', '\n']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
+    let cell = crate::csv::cell;
     [
         item.id.to_string(),
         item.kind.label().into(),

@@ -174,13 +174,7 @@ fn state_of(p: &Person) -> &'static str {
 
 fn fields_of(s: &Subject) -> Result<Vec<Field>, DomainError> {
     let p = &s.person;
-    let mut out = vec![field("氏名", p.name.full(), false)];
-    if let Some(f) = &p.former_surname {
-        out.push(field("旧氏", f.surname.full(), false));
-    }
-    if let Some(k) = p.foreign.as_ref().and_then(|f| f.kanji_name.as_ref()) {
-        out.push(field("氏名（漢字）", k.full(), false));
-    }
+    let mut out = crate::certificate::name_fields(p);
     out.push(field("フリガナ", p.furigana.full(), false));
     out.push(field("生年月日", p.birth_date_shown()?, false));
     out.push(field("性別", p.sex.label().to_string(), false));

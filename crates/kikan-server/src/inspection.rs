@@ -6,6 +6,7 @@
 use crate::AppState;
 use crate::auth::Principal;
 use crate::certificates::{blocking, font, pdf_named};
+use crate::dto::date_in;
 use crate::error::ApiError;
 use crate::routes::audit;
 use axum::Extension;
@@ -15,7 +16,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use kikan_app::inspection::{self, InspectionQuery, Order};
-use kikan_domain::wareki::{format_wareki, parse_date};
+use kikan_domain::wareki::format_wareki;
 use kikan_domain::{DomainError, Sex};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -41,22 +42,10 @@ pub struct InspectionIn {
     pub format: Option<String>,
 }
 
-fn date(field: &'static str, s: &Option<String>) -> R<Option<NaiveDateOpt>> {
+fn date(field: &'static str, s: &Option<String>) -> R<Option<chrono::NaiveDate>> {
     match s.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(t) => parse_date(t)
-            .map(Some)
-            .map_err(|e| ApiError::from(e).at(field)),
-    }
-}
-
-type NaiveDateOpt = chrono::NaiveDate;
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
+        Some(t) => date_in(t, field).map(Some),
     }
 }
 
@@ -179,10 +168,10 @@ pub async fn inspection_list(
         for r in &list.rows {
             out.push_str(&format!(
                 "{},{},{},{}\r\n",
-                csv_field(&r.name),
-                csv_field(&r.birth_date),
-                csv_field(&r.sex),
-                csv_field(&r.address)
+                kikan_domain::csv::cell(&r.name),
+                kikan_domain::csv::cell(&r.birth_date),
+                kikan_domain::csv::cell(&r.sex),
+                kikan_domain::csv::cell(&r.address)
             ));
         }
         let mut res = Response::new(Body::from(out));

@@ -40,7 +40,7 @@ pub async fn move_in_inquiry(
 ) -> R<Response> {
     p.purpose()?;
     let id = PersonId(path.1);
-    let person = app::inquiry_subject(&*state.store, p.tenant, id).await?;
+    let person = app::person(&*state.store, p.tenant, id).await?;
     crate::suppress::inquiry(&state, &p, &[&person]).await?;
     audit(
         &state,
@@ -284,7 +284,7 @@ pub async fn code_notice(
 ) -> R<Response> {
     p.purpose()?;
     let id = PersonId(path.1);
-    let person = app::inquiry_subject(&*state.store, p.tenant, id).await?;
+    let person = app::person(&*state.store, p.tenant, id).await?;
     crate::suppress::inquiry(&state, &p, &[&person]).await?;
     let (kind, on) = app::code_notice_of(&*state.store, p.tenant, &person).await?;
     let shield = Protection::of(&state, &p, &[id]).await?;

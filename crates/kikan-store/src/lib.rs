@@ -374,6 +374,18 @@ pub trait Store: Send + Sync + 'static {
         after_seq: i64,
         limit: u32,
     ) -> Result<Vec<LedgerEntry>, StoreError>;
+    /// Ledger entry `seq` (None: no such entry).
+    async fn entry(
+        &self,
+        tenant: LocalGovCode,
+        seq: i64,
+    ) -> Result<Option<LedgerEntry>, StoreError> {
+        Ok(self
+            .ledger(tenant, seq - 1, 1)
+            .await?
+            .into_iter()
+            .find(|e| e.seq == seq))
+    }
     /// Every version of a person, oldest first (the 異動履歴 with the entries).
     /// The first ledger number that carries a seal (封印); entries below it were
     /// recorded before seals existed. 1 for a database created since.
