@@ -136,6 +136,28 @@ try {
   assert.match(await clerk.locator('.field-error').textContent(), /E-DATE/);
   assert.equal(await lab(clerk, '振り仮名').inputValue(), 'さとう', 'nothing typed is lost');
   log(`search by 振り仮名 (${hits} hits); an impossible 和暦 date is shown at its field`);
+  // 2.1.2 あいまい検索 and 2.1.3's further conditions: さとお finds the さとう only when
+  // asked; 性別 from the 詳細条件 narrows it.
+  await clerk.goto(`${base}/ui/#/search`);
+  await lab(clerk, '振り仮名').fill('さとお');
+  await clerk.getByRole('button', { name: '検索' }).click();
+  await clerk.getByRole('heading', { name: '検索結果 0件' }).waitFor();
+  await clerk.getByLabel(/^あいまい検索/).check();
+  await clerk.getByText('詳細条件').click();
+  await lab(clerk, '性別').selectOption('女');
+  await clerk.getByRole('button', { name: '検索' }).click();
+  await clerk.getByRole('heading', { name: /検索結果 [1-9]\d*件/ }).waitFor();
+  const sexes = await clerk.locator('#results tbody tr td:nth-child(4)').allTextContents();
+  assert.ok(sexes.length > 0 && sexes.every((x) => x === '女'), `女 only: ${sexes}`);
+  assert.ok(await clerk.getByLabel(/^あいまい検索/).isChecked(), 'the search keeps its flags in the form');
+  log(`あいまい検索: さとお finds ${sexes.length} さとう (女) only when asked`);
+  // 2.2.3 文字コード照会: typed characters drawn large with their codes, an IVS kept with
+  // its base character.
+  await clerk.getByRole('link', { name: '文字コード照会' }).click();
+  await lab(clerk, '文字(拡大して入力・照会)').fill('葛\u{E0102}西');
+  await clerk.locator('.char-zoom li').nth(1).waitFor();
+  assert.deepEqual(await clerk.locator('.char-code').allTextContents(), ['U+845B U+E0102', 'U+897F']);
+  log('文字コード照会: 葛 with its IVS and 西, large, with their codes');
 
   // 転入 of a family: first with a mistake (no family name), then right.
   await clerk.goto(`${base}/ui/#/change/move_in`);

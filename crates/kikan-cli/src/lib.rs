@@ -108,6 +108,22 @@ impl StoreArgs {
     /// Opens the store. Without `migrate`, PostgreSQL is connected as it is (the
     /// server's role need own no table); SQLite, embedded, always migrates.
     async fn open_with(&self, migrate: bool) -> Result<Arc<dyn Store>> {
+        let store = self.connect(migrate).await?;
+        // Records from before the search columns of 2.1.2/2.1.3 get them now (once).
+        let filled = store
+            .fill_search_keys()
+            .await
+            .context("filling the search keys")?;
+        if filled > 0 {
+            tracing::info!(
+                filled,
+                "search keys filled for records of an earlier version"
+            );
+        }
+        Ok(store)
+    }
+
+    async fn connect(&self, migrate: bool) -> Result<Arc<dyn Store>> {
         let keys = self.keys()?;
         Ok(match self.database_url.as_deref() {
             Some(url) if self.postgres_url().is_some() => Arc::new(if migrate {

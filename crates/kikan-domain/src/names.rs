@@ -151,6 +151,10 @@ impl Furigana {
     pub fn key(&self) -> String {
         format!("{}{}", kana_key(&self.family), kana_key(&self.given))
     }
+    /// The あいまい検索 key of the whole reading ([`fuzzy_kana_key`]).
+    pub fn fuzzy_key(&self) -> String {
+        fuzzy_kana_key(&format!("{}{}", self.family, self.given))
+    }
 }
 
 /// Converts hiragana and half-width katakana to full-width katakana (NFKC composes the
@@ -164,14 +168,108 @@ pub fn to_katakana(s: &str) -> String {
         .collect()
 }
 
-/// The kana search key: full-width katakana, no blanks or middle dots, Latin upper-case.
-/// Hiragana, katakana and half-width input give the same key.
+/// The kana search key: full-width katakana, no blanks or middle dots, Latin upper-case,
+/// every dash form one 長音 (2.1.2's 入力ゆらぎ: 「ー」「―」「－」「‐」「ｰ」「-」 are one
+/// character to a search). Hiragana, katakana and half-width input give the same key.
 pub fn kana_key(s: &str) -> String {
     to_katakana(s)
         .chars()
-        .filter(|c| !matches!(c, ' ' | '　' | '・' | '･'))
-        .map(|c| c.to_ascii_uppercase())
+        .filter(|c| !c.is_whitespace() && !matches!(c, '・' | '･'))
+        .map(|c| match c {
+            '―' | '－' | '‐' | '-' | '—' | '–' | '−' | 'ｰ' => 'ー',
+            c => c.to_ascii_uppercase(),
+        })
         .collect()
+}
+
+/// The あいまい検索 key of a reading (2.1.2, j330): [`kana_key`], then
+/// - 濁音・半濁音 read as 清音 (ガ = カ, パ = バ = ハ), ヂ as ジ and ヅ as ズ (so ヂ = ジ = シ),
+///   ヴァ・ヴィ・ヴ・ヴェ・ヴォ as バ・ビ・ブ・ベ・ボ;
+/// - ワ as ハ, ヲ as オ (and the old ヰ・ヱ as イ・エ);
+/// - 拗音・促音 in full size (ッ = ツ, ャ = ヤ …);
+/// - 長音 left out (ヒューガ = ヒュガ);
+/// - from the second character on, a ウ after an オ段 character read as オ (サトウ = サトオ).
+///
+/// Stored beside the exact key, so a search may ask for either. Latin letters pass as in
+/// the exact key.
+pub fn fuzzy_kana_key(s: &str) -> String {
+    let exact: Vec<char> = kana_key(s).chars().collect();
+    let mut out = String::with_capacity(exact.len() * 3);
+    let mut prev: Option<char> = None;
+    let mut i = 0;
+    while i < exact.len() {
+        let c = exact[i];
+        i += 1;
+        let folded = match c {
+            'ー' => continue,
+            'ヴ' => match exact.get(i) {
+                Some(v @ ('ァ' | 'ィ' | 'ゥ' | 'ェ' | 'ォ')) => {
+                    i += 1;
+                    match v {
+                        'ァ' => 'ハ',
+                        'ィ' => 'ヒ',
+                        'ゥ' => 'フ',
+                        'ェ' => 'ヘ',
+                        _ => 'ホ',
+                    }
+                }
+                _ => 'フ',
+            },
+            'ヂ' => 'シ',
+            'ヅ' => 'ス',
+            'ヲ' => 'オ',
+            'ワ' | 'ヮ' | 'ヷ' => 'ハ',
+            'ヰ' | 'ヸ' => 'イ',
+            'ヱ' | 'ヹ' => 'エ',
+            'ヺ' => 'オ',
+            'ァ' => 'ア',
+            'ィ' => 'イ',
+            'ゥ' => 'ウ',
+            'ェ' => 'エ',
+            'ォ' => 'オ',
+            'ッ' => 'ツ',
+            'ャ' => 'ヤ',
+            'ュ' => 'ユ',
+            'ョ' => 'ヨ',
+            'ヵ' => 'カ',
+            'ヶ' => 'ケ',
+            c => unvoiced(c),
+        };
+        let folded = if folded == 'ウ' && prev.is_some_and(is_o_row) {
+            'オ'
+        } else {
+            folded
+        };
+        out.push(folded);
+        prev = Some(folded);
+    }
+    out
+}
+
+/// The 清音 of a katakana 濁音 or 半濁音 (ガ → カ, パ → ハ); any other character as it is.
+fn unvoiced(c: char) -> char {
+    let mut parts = std::iter::once(c).nfd();
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(base), Some('\u{3099}' | '\u{309A}'), None) => base,
+        _ => c,
+    }
+}
+
+/// オ段: the katakana that end in the vowel o, after [`fuzzy_kana_key`]'s folding.
+fn is_o_row(c: char) -> bool {
+    matches!(
+        c,
+        'オ' | 'コ' | 'ソ' | 'ト' | 'ノ' | 'ホ' | 'モ' | 'ヨ' | 'ロ'
+    )
+}
+
+/// Is the text a reading (katakana, hiragana or half-width kana, blanks and dashes
+/// aside), rather than a name in kanji or letters?
+pub fn is_reading(s: &str) -> bool {
+    let k = kana_key(s);
+    !k.is_empty()
+        && k.chars()
+            .all(|c| matches!(c as u32, 0x30A1..=0x30FA | 0x30FC))
 }
 
 /// Old and variant forms folded to the common form for searching (髙 → 高, 﨑 → 崎 …).
@@ -184,6 +282,12 @@ const VARIANTS: &[(char, char)] = &[
     ('碕', '崎'),
     ('邊', '辺'),
     ('邉', '辺'),
+    ('边', '辺'),
+    ('𨘢', '辺'),
+    ('滨', '浜'),
+    ('籐', '藤'),
+    ('籘', '藤'),
+    ('䕨', '藤'),
     ('齋', '斎'),
     ('齊', '斉'),
     ('澤', '沢'),
@@ -306,11 +410,83 @@ mod tests {
     }
 
     #[test]
+    fn fuzzy_readings_as_the_standard_lists() {
+        let same = |a: &str, b: &str| {
+            assert_eq!(fuzzy_kana_key(a), fuzzy_kana_key(b), "{a} = {b}");
+        };
+        // 清音・濁音・半濁音 (the section's examples).
+        for (a, b) in [
+            ("ヂ", "ジ"),
+            ("ズ", "ヅ"),
+            ("ワ", "ハ"),
+            ("ヴァ", "バ"),
+            ("ヴィ", "ビ"),
+            ("ヴ", "ブ"),
+            ("オ", "ヲ"),
+            ("ヒ", "ピ"),
+            ("ガ", "カ"),
+            ("ジ", "シ"),
+        ] {
+            same(a, b);
+        }
+        // 拗音・促音.
+        for (a, b) in [("ッ", "ツ"), ("ャ", "ヤ"), ("ュ", "ユ"), ("ョ", "ヨ")] {
+            same(a, b);
+        }
+        // オ段 + ウ from the second character on; 長音; the dash forms; blanks.
+        same("サトウ", "サトオ");
+        same("ショウジ", "ショオジ");
+        same("オウギ", "オオギ");
+        assert_ne!(fuzzy_kana_key("ウエダ"), fuzzy_kana_key("オエダ"));
+        same("ヒューガ", "ヒュガ");
+        for dash in ["ー", "―", "－", "‐", "ｰ", "-"] {
+            same(&format!("ヒュ{dash}ガ"), "ヒューガ");
+            assert_eq!(kana_key(&format!("ヒュ{dash}ガ")), "ヒューガ");
+        }
+        same("やまだ　たろう", "ヤマダ タロウ");
+        same("ﾔﾏﾀﾞ ﾀﾛｳ", "やまた たろお");
+        assert_ne!(fuzzy_kana_key("ヤマダ"), fuzzy_kana_key("ヤマネ"));
+        assert!(is_reading("やまだ"));
+        assert!(is_reading("ヒュ－ガ"));
+        assert!(!is_reading("山田"));
+        assert!(!is_reading("SMITH"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_fuzzy_key_is_a_fixed_point_and_keeps_prefixes(s in "[ァ-ヶー]{1,10}", cut in 1usize..10) {
+            let f = fuzzy_kana_key(&s);
+            proptest::prop_assert_eq!(fuzzy_kana_key(&f), f.clone());
+            // A prefix of the reading gives a prefix of the key (a prefix search finds
+            // it), but where it ends inside a ヴ+small-vowel pair.
+            let chars: Vec<char> = s.chars().collect();
+            let cut = cut.min(chars.len());
+            let head: String = chars[..cut].iter().collect();
+            if !head.ends_with('ヴ') {
+                proptest::prop_assert!(f.starts_with(&fuzzy_kana_key(&head)), "{} / {}", s, head);
+            }
+        }
+    }
+
+    #[test]
     fn variants_find_each_other() {
         assert_eq!(kanji_key("髙橋"), kanji_key("高橋"));
         assert_eq!(kanji_key("山﨑"), kanji_key("山崎"));
         assert_eq!(kanji_key("渡邊"), kanji_key("渡辺"));
         assert_eq!(kanji_key("渡邉"), kanji_key("渡辺"));
+        // 2.1.2's own examples of 異体字・正字.
+        for (a, b) in [
+            ("边", "辺"),
+            ("𨘢", "辺"),
+            ("濱", "浜"),
+            ("濵", "浜"),
+            ("滨", "浜"),
+            ("䕨", "藤"),
+            ("籘", "藤"),
+            ("籐", "藤"),
+        ] {
+            assert_eq!(kanji_key(a), kanji_key(b), "{a} = {b}");
+        }
         assert_eq!(kanji_key("葛\u{E0102}西"), kanji_key("葛西"));
         assert_ne!(kanji_key("高橋"), kanji_key("高島"));
         assert_eq!(kana_key("やまだ たろう"), kana_key("ヤマダタロウ"));

@@ -135,30 +135,11 @@ pub fn format_seireki(date: NaiveDate) -> String {
 /// A date outside its era (平成31年5月1日) is refused.
 pub fn parse_date(input: &str) -> Result<NaiveDate, DomainError> {
     let bad = || DomainError::InvalidDate(input.to_string());
-    let s: String = input
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
-                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
-            }
-            '．' => '.',
-            '／' => '/',
-            '－' => '-',
-            c => c,
-        })
-        .collect();
-    let (era, rest) = split_era(&s);
-    let rest = rest.replace("元年", "1年");
-    let parts: Vec<&str> = rest
-        .split(['年', '月', '日', '.', '/', '-'])
-        .filter(|p| !p.is_empty())
-        .collect();
+    let (era, parts) = date_parts(input)?;
     if parts.len() != 3 {
         return Err(bad());
     }
-    let num = |p: &str| p.trim().parse::<i32>().map_err(|_| bad());
-    let (y, m, d) = (num(parts[0])?, num(parts[1])?, num(parts[2])?);
+    let (y, m, d) = (parts[0], parts[1], parts[2]);
     let (m, d) = (
         u32::try_from(m).map_err(|_| bad())?,
         u32::try_from(d).map_err(|_| bad())?,
@@ -185,6 +166,93 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, DomainError> {
             Ok(date)
         }
     }
+}
+
+/// Parses a day, a month or a year, in 和暦 or 西暦, as the first and last day it
+/// covers (2.1.3: a search by 生年月日 where 西暦 and 和暦 years stand for each other):
+/// 昭和50年 → 1975-01-01..1975-12-31, S50.3 → March 1975, 1975年3月, 2019-05; 平成31年
+/// is 1 January to 30 April 2019 and 令和元年 1 May to 31 December; a full date is
+/// itself.
+pub fn parse_period(input: &str) -> Result<(NaiveDate, NaiveDate), DomainError> {
+    if let Ok(d) = parse_date(input) {
+        return Ok((d, d));
+    }
+    let bad = || DomainError::InvalidDate(input.to_string());
+    let (era, parts) = date_parts(input)?;
+    let year = match (era, parts.first()) {
+        (_, None) => return Err(bad()),
+        (None, Some(y)) => *y,
+        (Some(e), Some(y)) if *y >= 1 => e.start.year() + y - 1,
+        _ => return Err(bad()),
+    };
+    let (from, to) = match parts[..] {
+        [_] => (
+            NaiveDate::from_ymd_opt(year, 1, 1),
+            NaiveDate::from_ymd_opt(year, 12, 31),
+        ),
+        [_, m] => {
+            let m = u32::try_from(m).map_err(|_| bad())?;
+            let first = NaiveDate::from_ymd_opt(year, m, 1);
+            let next = if m == 12 {
+                NaiveDate::from_ymd_opt(year + 1, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(year, m + 1, 1)
+            };
+            (first, next.and_then(|n| n.pred_opt()))
+        }
+        _ => return Err(bad()),
+    };
+    let (Some(mut from), Some(mut to)) = (from, to) else {
+        return Err(bad());
+    };
+    if let Some(e) = era {
+        // Within the era: 平成31年 ends on 30 April, 令和元年 begins on 1 May.
+        from = from.max(e.start);
+        if let Some(n) = e.next() {
+            let last = if n.shared_first_day {
+                n.start
+            } else {
+                n.start.pred_opt().unwrap_or(n.start)
+            };
+            to = to.min(last);
+        }
+        if from > to {
+            return Err(bad());
+        }
+    }
+    if to < first_solar_day() {
+        return Err(DomainError::LunarCalendarDate);
+    }
+    Ok((from.max(first_solar_day()), to))
+}
+
+/// The era and the numbers of a typed date (full-width forms folded, 元年 read as 1).
+fn date_parts(input: &str) -> Result<(Option<&'static Era>, Vec<i32>), DomainError> {
+    let bad = || DomainError::InvalidDate(input.to_string());
+    let s: String = input
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
+                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+            }
+            '．' => '.',
+            '／' => '/',
+            '－' => '-',
+            c => c,
+        })
+        .collect();
+    let (era, rest) = split_era(&s);
+    let rest = rest.replace("元年", "1年");
+    let parts = rest
+        .split(['年', '月', '日', '.', '/', '-'])
+        .filter(|p| !p.is_empty())
+        .map(|p| p.trim().parse::<i32>().map_err(|_| bad()))
+        .collect::<Result<Vec<i32>, _>>()?;
+    if parts.is_empty() || parts.len() > 3 {
+        return Err(bad());
+    }
+    Ok((era, parts))
 }
 
 fn split_era(s: &str) -> (Option<&'static Era>, &str) {
@@ -228,6 +296,44 @@ mod tests {
             format_wareki(d(1872, 12, 31)),
             Err(DomainError::LunarCalendarDate)
         );
+    }
+
+    #[test]
+    fn periods_in_either_calendar() {
+        assert_eq!(
+            parse_period("昭和50年"),
+            Ok((d(1975, 1, 1), d(1975, 12, 31)))
+        );
+        assert_eq!(parse_period("1975"), Ok((d(1975, 1, 1), d(1975, 12, 31))));
+        assert_eq!(parse_period("S50.3"), Ok((d(1975, 3, 1), d(1975, 3, 31))));
+        assert_eq!(
+            parse_period("2024年2月"),
+            Ok((d(2024, 2, 1), d(2024, 2, 29)))
+        );
+        assert_eq!(
+            parse_period("1975-12"),
+            Ok((d(1975, 12, 1), d(1975, 12, 31)))
+        );
+        assert_eq!(
+            parse_period("平成31年"),
+            Ok((d(2019, 1, 1), d(2019, 4, 30)))
+        );
+        assert_eq!(
+            parse_period("令和元年"),
+            Ok((d(2019, 5, 1), d(2019, 12, 31)))
+        );
+        assert_eq!(
+            parse_period("令和元年5月"),
+            Ok((d(2019, 5, 1), d(2019, 5, 31)))
+        );
+        assert_eq!(
+            parse_period("平成元年1月"),
+            Ok((d(1989, 1, 8), d(1989, 1, 31)))
+        );
+        assert_eq!(parse_period("S50.3.4"), Ok((d(1975, 3, 4), d(1975, 3, 4))));
+        assert!(parse_period("令和元年4月").is_err());
+        assert!(parse_period("昭和").is_err());
+        assert!(parse_period("1975-13").is_err());
     }
 
     #[test]

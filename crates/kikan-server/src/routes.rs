@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use kikan_app::record;
 use kikan_domain::{DomainError, HouseholdId, LedgerEntry, LocalGovCode, PersonId};
-use kikan_store::SearchQuery;
+use kikan_store::{EmptyItem, NameMatch, SearchQuery};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -34,34 +34,53 @@ pub(crate) async fn audit(
 }
 
 /// The criteria of a search, as typed, for the audit log.
-fn search_detail(q: &SearchQuery) -> String {
+fn search_detail(p: &SearchParams) -> String {
     let mut parts = Vec::new();
-    if let Some(v) = &q.kana {
-        parts.push(format!("かな={v}"));
+    let texts = [
+        ("かな", &p.kana),
+        ("氏名", &p.name),
+        ("名", &p.given),
+        ("生年月日", &p.birth_date),
+        ("生年月日から", &p.birth_from),
+        ("生年月日まで", &p.birth_to),
+        ("住所", &p.address),
+        ("方書", &p.katagaki),
+        ("住民票コード", &p.juminhyo_code),
+        ("旧氏", &p.former_surname),
+        ("通称", &p.alias),
+        ("在留カード等番号", &p.card_number),
+        ("性別", &p.sex),
+        ("続柄", &p.relationship),
+        ("消除事由", &p.removal_reason),
+        ("未入力", &p.empty),
+    ];
+    for (label, v) in texts {
+        if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            parts.push(format!("{label}={v}"));
+        }
     }
-    if let Some(v) = &q.name {
-        parts.push(format!("氏名={v}"));
+    if let Some(v) = p.household_id {
+        parts.push(format!("世帯番号={v}"));
     }
-    if let Some(v) = q.birth_date {
-        parts.push(format!("生年月日={v}"));
+    if let Some(v) = p.person_id {
+        parts.push(format!("宛名番号={v}"));
     }
-    if let Some(v) = &q.address {
-        parts.push(format!("住所={v}"));
-    }
-    if let Some(v) = &q.juminhyo_code {
-        parts.push(format!("住民票コード={v}"));
-    }
-    if let Some(v) = &q.former_surname {
-        parts.push(format!("旧氏={v}"));
-    }
-    if let Some(v) = &q.card_number {
-        parts.push(format!("在留カード等番号={v}"));
-    }
-    if q.individual_number.is_some() {
+    if p.individual_number.is_some() {
         // The number itself stays out of the log: the hits identify the person.
         parts.push("個人番号=(指定あり)".into());
     }
-    if q.include_removed {
+    match p.matching.unwrap_or_default() {
+        NameMatch::Prefix => {}
+        NameMatch::Exact => parts.push("完全一致".into()),
+        NameMatch::Partial => parts.push("部分一致".into()),
+    }
+    if p.fuzzy {
+        parts.push("あいまい".into());
+    }
+    if p.past {
+        parts.push("過去を含む".into());
+    }
+    if p.include_removed {
         parts.push("除票を含む".into());
     }
     format!("検索: {}", parts.join(" "))
@@ -397,21 +416,55 @@ pub async fn household_history(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct SearchParams {
-    /// 振り仮名の前方一致 (hiragana, katakana or half-width).
+    /// 振り仮名 (hiragana, katakana or half-width), compared as `matching` says.
     pub kana: Option<String>,
-    /// 氏名の前方一致; variant kanji match (髙橋 = 高橋).
+    /// 氏名; variant kanji match (髙橋 = 高橋).
     pub name: Option<String>,
-    /// 生年月日 (和暦 or 西暦).
+    /// 名 alone: its reading or the name as written (2.1.2).
+    pub given: Option<String>,
+    /// How names, readings, 旧氏 and 通称 are compared: `prefix` (前方一致, the default),
+    /// `exact` (完全一致) or `partial` (部分一致).
+    #[serde(rename = "match")]
+    #[param(rename = "match", value_type = Option<String>)]
+    pub matching: Option<NameMatch>,
+    /// あいまい検索 of readings (2.1.2): 清音・濁音・半濁音, small kana, 長音 and オ段+ウ
+    /// make no difference.
+    #[serde(default)]
+    pub fuzzy: bool,
+    /// Past names, readings, 旧氏, 通称 and addresses match too (2.1.3).
+    #[serde(default)]
+    pub past: bool,
+    /// 生年月日 (和暦 or 西暦): a day, or a month or year (昭和50年, 1975-03).
     pub birth_date: Option<String>,
-    /// Part of the address.
+    /// 生年月日 from and to (each a day, month or year, 和暦 or 西暦).
+    pub birth_from: Option<String>,
+    pub birth_to: Option<String>,
+    /// Part of the address (current, or past ones with `past`).
     pub address: Option<String>,
+    /// The beginning of the 方書.
+    pub katagaki: Option<String>,
     pub juminhyo_code: Option<String>,
     /// 個人番号 (12 digits): found by its blind index; the number is never stored in the clear.
     pub individual_number: Option<String>,
-    /// 旧氏の前方一致 (1.1.7); variant kanji match as the name.
+    /// 旧氏 (1.1.7); variant kanji match as the name.
     pub former_surname: Option<String>,
+    /// 通称 or its reading (foreign residents).
+    pub alias: Option<String>,
     /// 在留カード等番号, exactly (blanks and case aside).
     pub card_number: Option<String>,
+    /// 性別 (男, 女).
+    pub sex: Option<String>,
+    /// 続柄 as printed (世帯主, 妻, 子 …).
+    pub relationship: Option<String>,
+    /// 消除事由 (転出, 死亡, 職権消除 …): searches the 除票.
+    pub removal_reason: Option<String>,
+    /// 世帯番号.
+    pub household_id: Option<i64>,
+    /// 宛名番号.
+    pub person_id: Option<i64>,
+    /// Items that must be empty, comma-separated: `juminhyo_code`, `individual_number`,
+    /// `given_reading`, `katagaki`.
+    pub empty: Option<String>,
     /// Include removed records (除票).
     #[serde(default)]
     pub include_removed: bool,
@@ -427,13 +480,49 @@ const SEARCH_HISTORY: u32 = 20;
 #[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SearchHistoryView {
     pub at: chrono::DateTime<chrono::Utc>,
+    #[serde(flatten)]
+    pub conditions: SearchConditions,
+}
+
+/// The conditions of a search as typed (the 個人番号 aside), as the 検索履歴 keeps them.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SearchConditions {
     pub kana: Option<String>,
     pub name: Option<String>,
+    #[serde(default)]
+    pub given: Option<String>,
+    #[serde(default, rename = "match")]
+    #[schema(value_type = Option<String>)]
+    pub matching: Option<NameMatch>,
+    #[serde(default)]
+    pub fuzzy: bool,
+    #[serde(default)]
+    pub past: bool,
     pub birth_date: Option<String>,
+    #[serde(default)]
+    pub birth_from: Option<String>,
+    #[serde(default)]
+    pub birth_to: Option<String>,
     pub address: Option<String>,
+    #[serde(default)]
+    pub katagaki: Option<String>,
     pub juminhyo_code: Option<String>,
     pub former_surname: Option<String>,
+    #[serde(default)]
+    pub alias: Option<String>,
     pub card_number: Option<String>,
+    #[serde(default)]
+    pub sex: Option<String>,
+    #[serde(default)]
+    pub relationship: Option<String>,
+    #[serde(default)]
+    pub removal_reason: Option<String>,
+    #[serde(default)]
+    pub household_id: Option<i64>,
+    #[serde(default)]
+    pub person_id: Option<i64>,
+    #[serde(default)]
+    pub empty: Option<String>,
     #[serde(default)]
     pub include_removed: bool,
 }
@@ -451,23 +540,36 @@ impl SearchHistoryView {
         };
         Some(SearchHistoryView {
             at: chrono::Utc::now(),
-            kana: t(&p.kana),
-            name: t(&p.name),
-            birth_date: t(&p.birth_date),
-            address: t(&p.address),
-            juminhyo_code: t(&p.juminhyo_code),
-            former_surname: t(&p.former_surname),
-            card_number: t(&p.card_number),
-            include_removed: p.include_removed,
+            conditions: SearchConditions {
+                kana: t(&p.kana),
+                name: t(&p.name),
+                given: t(&p.given),
+                matching: p.matching.filter(|m| *m != NameMatch::Prefix),
+                fuzzy: p.fuzzy,
+                past: p.past,
+                birth_date: t(&p.birth_date),
+                birth_from: t(&p.birth_from),
+                birth_to: t(&p.birth_to),
+                address: t(&p.address),
+                katagaki: t(&p.katagaki),
+                juminhyo_code: t(&p.juminhyo_code),
+                former_surname: t(&p.former_surname),
+                alias: t(&p.alias),
+                card_number: t(&p.card_number),
+                sex: t(&p.sex),
+                relationship: t(&p.relationship),
+                removal_reason: t(&p.removal_reason),
+                household_id: p.household_id,
+                person_id: p.person_id,
+                empty: t(&p.empty),
+                include_removed: p.include_removed,
+            },
         })
     }
 
     /// The same conditions (the time aside).
     fn same(&self, o: &Self) -> bool {
-        SearchHistoryView {
-            at: o.at,
-            ..self.clone()
-        } == *o
+        self.conditions == o.conditions
     }
 }
 
@@ -516,32 +618,92 @@ pub async fn search(
     let tenant = principal.tenant;
     // 検索履歴 (2.1.1): a staff member's search is kept (a system's is not).
     let history = SearchHistoryView::of(&p).filter(|_| principal.staff_id.is_some());
+    let period = |v: &Option<String>, field: &'static str| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| kikan_domain::wareki::parse_period(v).map_err(|e| ApiError::from(e).at(field)))
+            .transpose()
+    };
+    let (day, from, to) = (
+        period(&p.birth_date, "birth_date")?,
+        period(&p.birth_from, "birth_from")?,
+        period(&p.birth_to, "birth_to")?,
+    );
+    // A day is a day; a month or year, and from/to, a range.
+    let birth_date = day.filter(|(a, b)| a == b).map(|(a, _)| a);
+    let born = match (day.filter(|_| birth_date.is_none()), from, to) {
+        (None, None, None) => None,
+        (d, f, t) => {
+            let lo = [d.map(|x| x.0), f.map(|x| x.0)].into_iter().flatten().max();
+            let hi = [d.map(|x| x.1), t.map(|x| x.1)].into_iter().flatten().min();
+            Some((
+                lo.unwrap_or(chrono::NaiveDate::MIN),
+                hi.unwrap_or(chrono::NaiveDate::MAX),
+            ))
+        }
+    };
+    let label = |v: &Option<String>, parse: fn(&str) -> Result<(), DomainError>, field| match v
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        Some(v) => parse(v)
+            .map(|()| Some(v.to_string()))
+            .map_err(|e| ApiError::from(e).at(field)),
+        None => Ok(None),
+    };
+    let empty = match p.empty.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => vec![],
+        Some(list) => list
+            .split(',')
+            .map(|item| {
+                serde_json::from_value::<EmptyItem>(serde_json::Value::String(item.trim().into()))
+                    .map_err(|_| {
+                        ApiError::from(DomainError::UnknownCode {
+                            kind: "未入力項目",
+                            value: item.trim().to_string(),
+                        })
+                        .at("empty")
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
     let q = SearchQuery {
-        kana: p.kana,
-        name: p.name,
-        birth_date: p
-            .birth_date
-            .as_deref()
-            .map(|d| date_in(d, "birth_date"))
-            .transpose()?,
-        address: p.address,
-        juminhyo_code: p.juminhyo_code,
-        individual_number: p.individual_number,
-        former_surname: p.former_surname,
-        card_number: p.card_number,
+        kana: p.kana.clone(),
+        name: p.name.clone(),
+        given: p.given.clone(),
+        matching: p.matching.unwrap_or_default(),
+        fuzzy: p.fuzzy,
+        past: p.past,
+        birth_date,
+        born,
+        address: p.address.clone(),
+        katagaki: p.katagaki.clone(),
+        juminhyo_code: p.juminhyo_code.clone(),
+        individual_number: p.individual_number.clone(),
+        former_surname: p.former_surname.clone(),
+        alias: p.alias.clone(),
+        card_number: p.card_number.clone(),
+        sex: label(&p.sex, |v| kikan_domain::Sex::parse(v).map(|_| ()), "sex")?,
+        relationship: label(
+            &p.relationship,
+            |v| kikan_domain::Relationship::parse(v).map(|_| ()),
+            "relationship",
+        )?,
+        removal_reason: label(
+            &p.removal_reason,
+            |v| kikan_domain::RemovalReason::parse(v).map(|_| ()),
+            "removal_reason",
+        )?,
+        household_id: p.household_id,
+        person_id: p.person_id,
+        empty,
         include_removed: p.include_removed,
         limit: p.limit.unwrap_or(50),
     };
     let keys = q.keys();
-    let empty = keys.kana_prefix.is_none()
-        && keys.name_prefix.is_none()
-        && keys.birth_date.is_none()
-        && keys.address_part.is_none()
-        && keys.juminhyo_code.is_none()
-        && keys.individual_number.is_none()
-        && keys.former_prefix.is_none()
-        && keys.card_number.is_none();
-    if empty {
+    if keys.is_empty() {
         return Err(ApiError::from(DomainError::Missing {
             field: "検索条件"
         }));
@@ -550,7 +712,7 @@ pub async fn search(
     let ids: Vec<PersonId> = hits.iter().map(|h| h.id).collect();
     let shield = Protection::of(&state, &principal, &ids).await?;
     // A search by address must not confirm where a protected person lives.
-    let by_address = keys.address_part.is_some() && shield.withholds();
+    let by_address = keys.by_address() && shield.withholds();
     let shown: Vec<&kikan_domain::Person> = hits
         .iter()
         .filter(|h| !(by_address && shield.is_protected(h.id)))
@@ -560,7 +722,7 @@ pub async fn search(
         .event(
             "resident.search",
             shown.iter().map(|x| x.id.0).collect(),
-            search_detail(&q),
+            search_detail(&p),
         )
         .with_my_number(q.individual_number.is_some());
     state.store.append_audit(principal.tenant, &[event]).await?;

@@ -213,6 +213,7 @@ const MENU = [
   ['#/awaiting', '転入通知未着', 'read_residents'],
   ['#/headless', '世帯主不在世帯', 'read_residents'],
   ['#/inspection', '閲覧用リスト', 'read_residents'],
+  ['#/chars', '文字コード照会', null],
   ['#/notices', '入管通知', 'commit_change'],
   ['#/outbox', '入管への通知', 'commit_change'],
   ['#/certsettings', '認証者・公印', 'manage_certificate_settings'],
@@ -228,27 +229,62 @@ function drawNav() {
 }
 
 // ---------- search ----------
+// The search's conditions beyond the first rows (2.1.3), and how names are compared
+// (2.1.2); the form opens them when a search used them.
+const SEARCH_MORE = ['given', 'alias', 'katagaki', 'birth_from', 'birth_to', 'sex', 'relationship', 'removal_reason', 'household_id', 'person_id', 'empty', 'card_number'];
+const SEARCH_FLAGS = ['fuzzy', 'past', 'include_removed'];
 async function searchScreen(main, q) {
+  const sel = (name, options, label) => {
+    const el = select(name, options);
+    el.value = q.get(name) || '';
+    return field(label, el);
+  };
+  const more = h('details', { class: 'search-more', open: SEARCH_MORE.some((k) => q.get(k)) || null },
+    h('summary', {}, '詳細条件'),
+    h('div', { class: 'row' },
+      field('名', text('given', 'given', { value: q.get('given') || '' }), { hint: '名だけで探します(読み・漢字)' }),
+      field('通称', text('alias', 'alias', { value: q.get('alias') || '' }), { hint: '外国人住民の通称・その読み' }),
+      field('方書', text('katagaki', 'katagaki', { value: q.get('katagaki') || '' }), { hint: '前方一致' })),
+    h('div', { class: 'row' },
+      field('生年月日(から)', text('birth_from', 'birth_from', { value: q.get('birth_from') || '' }), { hint: '例: 昭和50年、S50.4、1975' }),
+      field('生年月日(まで)', text('birth_to', 'birth_to', { value: q.get('birth_to') || '' }), { hint: '年・年月・年月日' }),
+      sel('sex', [['', '指定なし'], '男', '女'], '性別')),
+    h('div', { class: 'row' },
+      field('続柄', text('relationship', 'relationship', { value: q.get('relationship') || '' }), { hint: '例: 世帯主、妻、子' }),
+      field('世帯番号', text('household_id', 'household_id', { value: q.get('household_id') || '', inputmode: 'numeric' })),
+      field('宛名番号', text('person_id', 'person_id', { value: q.get('person_id') || '', inputmode: 'numeric' }))),
+    h('div', { class: 'row' },
+      sel('removal_reason', [['', '指定なし'], '転出', '国外転出', '死亡', '職権消除', '法第30条の50による消除', '異動の取消し'], '消除事由(除票)'),
+      sel('empty', [['', '指定なし'], ['juminhyo_code', '住民票コード'], ['individual_number', '個人番号'], ['given_reading', '名のフリガナ'], ['katagaki', '方書']], '未入力の項目'),
+      field('在留カード等番号', text('card_number', 'card_number', { value: q.get('card_number') || '' }))));
   const form = h('form', { novalidate: true, role: 'search' },
     h('div', { class: 'row' },
-      field('振り仮名', text('kana', 'kana', { value: q.get('kana') || '' }), { hint: '前方一致(ひらがな・カタカナ)' }),
+      field('振り仮名', text('kana', 'kana', { value: q.get('kana') || '' }), { hint: 'ひらがな・カタカナ(氏と名の間の空白は無視)' }),
       field('氏名', text('name', 'name', { value: q.get('name') || '' }), { hint: '異体字は同じ字として探します' }),
-      field('生年月日', text('birth_date', 'birth_date', { value: q.get('birth_date') || '' }), { hint: '例: 昭和55年4月1日、S55.4.1、1980-04-01' })),
+      field('生年月日', text('birth_date', 'birth_date', { value: q.get('birth_date') || '' }), { hint: '例: 昭和55年4月1日、S55.4、1980(年・年月も可)' })),
     h('div', { class: 'row' },
       field('住所', text('address', 'address', { value: q.get('address') || '' }), { hint: '住所の一部' }),
       field('住民票コード', text('juminhyo_code', 'juminhyo_code', { value: q.get('juminhyo_code') || '', inputmode: 'numeric' }), { hint: '11桁' }),
-      field('旧氏', text('former_surname', 'former_surname', { value: q.get('former_surname') || '' }), { hint: '前方一致' })),
-    checkbox('include_removed', '除票も含める', 'true', q.get('include_removed') === 'true'),
+      field('旧氏', text('former_surname', 'former_surname', { value: q.get('former_surname') || '' }), { hint: '氏名と同じ比べ方' })),
+    h('div', { class: 'row' },
+      sel('match', [['prefix', '前方一致'], ['exact', '完全一致'], ['partial', '部分一致']], '氏名・振り仮名の一致'),
+      h('div', { class: 'field' },
+        checkbox('fuzzy', 'あいまい検索(濁音・小さい字・長音・オウ/オオ を区別しない)', 'true', q.get('fuzzy') === 'true'),
+        checkbox('past', '過去の氏名・住所も含める', 'true', q.get('past') === 'true'),
+        checkbox('include_removed', '除票も含める', 'true', q.get('include_removed') === 'true'))),
+    more,
     h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '検索')));
+  if (!q.get('match')) form.elements.match.value = 'prefix';
   const results = h('div', { id: 'results', 'aria-live': 'polite' });
   const history = h('section', { 'aria-labelledby': 'search-history-h' });
   show(main, h('h1', {}, '住民検索'), form, results, history);
-  const KEYS = ['kana', 'name', 'birth_date', 'address', 'juminhyo_code', 'former_surname'];
+  const KEYS = ['kana', 'name', 'birth_date', 'address', 'juminhyo_code', 'former_surname', ...SEARCH_MORE];
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const p = new URLSearchParams();
     for (const k of KEYS) if (v(form, k)) p.set(k, v(form, k));
-    if (form.elements.include_removed.checked) p.set('include_removed', 'true');
+    if (form.elements.match.value !== 'prefix') p.set('match', form.elements.match.value);
+    for (const k of SEARCH_FLAGS) if (form.elements[k].checked) p.set(k, 'true');
     location.hash = `#/search?${p}`;
   });
   // 検索履歴 (2.1.1): this staff member's latest searches, to run again or to start a new
@@ -256,17 +292,23 @@ async function searchScreen(main, q) {
   const drawHistory = async () => {
     const r = await api('GET', '/search-history');
     if (!r.ok || r.data.length === 0) return;
-    const LABELS = { kana: '振り仮名', name: '氏名', birth_date: '生年月日', address: '住所', juminhyo_code: '住民票コード', former_surname: '旧氏', card_number: '在留カード等番号' };
+    const LABELS = { kana: '振り仮名', name: '氏名', given: '名', birth_date: '生年月日', birth_from: '生年月日から', birth_to: '生年月日まで', address: '住所', katagaki: '方書', juminhyo_code: '住民票コード', former_surname: '旧氏', alias: '通称', card_number: '在留カード等番号', sex: '性別', relationship: '続柄', removal_reason: '消除事由', household_id: '世帯番号', person_id: '宛名番号', empty: '未入力' };
+    const MATCH = { exact: '完全一致', partial: '部分一致' };
+    const FLAGS = { fuzzy: 'あいまい', past: '過去を含む', include_removed: '除票も含める' };
     show(history, h('h2', { id: 'search-history-h' }, '検索履歴'),
       h('ul', { class: 'search-history' }, r.data.map((x) => {
         const p = new URLSearchParams();
-        for (const k of Object.keys(LABELS)) if (x[k]) p.set(k, x[k]);
-        if (x.include_removed) p.set('include_removed', 'true');
-        const said = Object.keys(LABELS).filter((k) => x[k]).map((k) => `${LABELS[k]}=${x[k]}`).join('・') + (x.include_removed ? '・除票も含める' : '');
+        for (const k of Object.keys(LABELS)) if (x[k] !== null && x[k] !== undefined && x[k] !== '') p.set(k, x[k]);
+        if (x.match) p.set('match', x.match);
+        for (const k of Object.keys(FLAGS)) if (x[k]) p.set(k, 'true');
+        const said = [...Object.keys(LABELS).filter((k) => p.has(k)).map((k) => `${LABELS[k]}=${x[k]}`),
+          ...(x.match ? [MATCH[x.match]] : []), ...Object.keys(FLAGS).filter((k) => x[k]).map((k) => FLAGS[k])].join('・');
         return h('li', {}, h('a', { href: `#/search?${p}`, 'aria-label': `再検索 ${said}` }, said), ` ${jst(x.at)} `,
           h('button', { class: 'button button-secondary button-small', type: 'button', 'aria-label': `条件を入力欄へ ${said}`, onclick: () => {
-            for (const k of KEYS) form.elements[k].value = x[k] || '';
-            form.elements.include_removed.checked = !!x.include_removed;
+            for (const k of KEYS) form.elements[k].value = p.get(k) || '';
+            form.elements.match.value = x.match || 'prefix';
+            for (const k of SEARCH_FLAGS) form.elements[k].checked = !!x[k];
+            if (SEARCH_MORE.some((k) => p.get(k))) more.open = true;
             form.elements.kana.focus();
           } }, '条件を入力欄へ'));
       })));
@@ -347,6 +389,10 @@ async function personScreen(main, id, q) {
     asOfForm,
     h('div', { class: 'columns' },
       h('section', { 'aria-labelledby': 'rec-h' }, h('h2', { id: 'rec-h' }, '記載事項'), recordList(p),
+        h('details', { class: 'char-details' }, h('summary', {}, '文字の拡大・文字コード'),
+          ...[['氏名', p.name.full], ['旧氏', p.former_surname ? p.former_surname.surname : ''], ['通称', p.foreign && p.foreign.alias ? p.foreign.alias.full : ''],
+            ['住所', p.address.line], ['本籍・筆頭者', p.honseki ? `${p.honseki} ${p.honseki_head || ''}` : '']].filter(([, t]) => t)
+            .flatMap(([k, t]) => [h('h3', {}, k), charTable(t.replace(/\s+/g, ''))])),
         h('div', { class: 'actions' },
           can('issue_certificate') ? h('a', { class: 'button button-primary', href: `#/certificate?household=${p.household_id}&person=${p.id}` }, '証明書を交付') : null,
           can('draft_change') && p.register === 'A' ? h('a', { class: 'button button-secondary', href: `#/change/relocation?household=${p.household_id}` }, '転居を受付') : null,
@@ -1870,6 +1916,35 @@ async function dailyScreen(main, message) {
           h('td', {}, r.detail), h('td', {}, r.by))))));
 }
 
+// ---------- 文字コード照会 (2.2.3) ----------
+// Each character of a text drawn large, with its code points (an IVS keeps its
+// selector with its base character), so that a 外字 or variant is read and checked.
+function charCells(text) {
+  const cells = [];
+  for (const c of [...(text || '')]) {
+    const cp = c.codePointAt(0);
+    const vs = (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF);
+    if (vs && cells.length) cells[cells.length - 1].push(c); else cells.push([c]);
+  }
+  return cells.map((g) => ({ glyph: g.join(''), codes: g.map((c) => `U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}`).join(' ') }));
+}
+function charTable(text) {
+  const cells = charCells(text);
+  return cells.length === 0 ? h('p', { class: 'muted' }, '文字がありません。') :
+    h('ul', { class: 'char-zoom', 'aria-label': `${text} の文字とコード` }, cells.map((c) =>
+      h('li', {}, h('span', { class: 'char-glyph', lang: 'ja' }, c.glyph), h('span', { class: 'char-code' }, c.codes))));
+}
+// A field to type or paste into, shown large as it is typed, with the codes.
+function charPanel(initial) {
+  const input = text('chars', 'chars', { value: initial || '', class: 'char-input' });
+  const out = h('div', { 'aria-live': 'polite' }, charTable(initial || ''));
+  input.addEventListener('input', () => show(out, charTable(input.value)));
+  return h('div', {}, field('文字(拡大して入力・照会)', input, { hint: '氏名・住所などを入力または貼り付けると、1字ずつ拡大して文字コードを表示します' }), out);
+}
+function charsScreen(main, q) {
+  show(main, h('h1', {}, '文字コード照会'), charPanel(q.get('text') || ''));
+}
+
 // ---------- routing ----------
 async function render(message) {
   const main = $('#main');
@@ -1880,6 +1955,7 @@ async function render(message) {
   const parts = path.split('/').filter(Boolean);
   const screens = {
     search: () => searchScreen(main, q),
+    chars: () => charsScreen(main, q),
     person: () => personScreen(main, parts[1], q),
     change: () => (parts[1] === 'relocation' ? relocationScreen(main, q)
       : parts[1] === 'household' ? householdChangeScreen(main, q) : moveInScreen(main)),

@@ -14,8 +14,8 @@ use kikan_store::certificates::{self, Certificate, CertificateQuery, Reprint};
 use kikan_store::drafts::{Draft, DraftDecision};
 use kikan_store::seal::Sealer;
 use kikan_store::{
-    HouseholdVersion, PersonIndex, PersonVersion, SearchKeys, Store, StoreError, Tenant,
-    TenantCache, prefix_end,
+    EmptyItem, HouseholdVersion, NameMatch, PersonIndex, PersonVersion, SearchKeys, Store,
+    StoreError, Tenant, TenantCache, prefix_end,
 };
 
 /// The registry's store over one engine.
@@ -425,6 +425,94 @@ impl<E: Engine> Store for SqlStore<E> {
         Ok(())
     }
 
+    async fn fill_search_keys(&self) -> Result<u64, StoreError> {
+        let mut filled = 0u64;
+        for tenant in self.tenants().await? {
+            let t = key(tenant.code);
+            loop {
+                let rows = self
+                    .read(
+                        tenant.code,
+                        Q::new(
+                            "SELECT person_id, data FROM persons WHERE tenant_id = $1
+                               AND kana_fuzzy IS NULL ORDER BY person_id LIMIT 500",
+                        )
+                        .arg(&t),
+                    )
+                    .await?;
+                let persons = self.persons_of(&t, &rows)?;
+                let (Some(first), Some(last)) = (persons.first(), persons.last()) else {
+                    break;
+                };
+                let versions = self
+                    .read(
+                        tenant.code,
+                        Q::new(
+                            "SELECT person_id, data FROM person_versions WHERE tenant_id = $1
+                               AND person_id >= $2 AND person_id <= $3 ORDER BY person_id, seq",
+                        )
+                        .arg(&t)
+                        .arg(first.id.0)
+                        .arg(last.id.0),
+                    )
+                    .await?;
+                let mut past = std::collections::BTreeSet::new();
+                let mut before: Option<(i64, PersonIndex)> = None;
+                for r in &versions {
+                    let id: i64 = r.get("person_id")?;
+                    let ix = PersonIndex::of(&self.person(&t, r)?);
+                    if let Some((prev_id, prev)) = &before
+                        && *prev_id == id
+                    {
+                        past.extend(prev.past_keys(&ix).into_iter().map(|(k, v)| (id, k, v)));
+                    }
+                    before = Some((id, ix));
+                }
+                let mut statements = Vec::with_capacity(persons.len() + past.len());
+                for p in &persons {
+                    let ix = PersonIndex::of(p);
+                    statements.push(
+                        Q::new(
+                            "UPDATE persons SET kana_key = $3, name_key = $4, kana_fuzzy = $5,
+                                given_kana = $6, given_fuzzy = $7, given_key = $8, alias_key = $9,
+                                alias_kana = $10, sex = $11, relationship = $12, removal_reason = $13
+                             WHERE tenant_id = $1 AND person_id = $2",
+                        )
+                        .arg(&t)
+                        .arg(p.id.0)
+                        .arg(&ix.kana_key)
+                        .arg(&ix.name_key)
+                        .arg(&ix.kana_fuzzy)
+                        .arg(&ix.given_kana)
+                        .arg(&ix.given_fuzzy)
+                        .arg(&ix.given_key)
+                        .arg(&ix.alias_key)
+                        .arg(&ix.alias_kana)
+                        .arg(&ix.sex)
+                        .arg(&ix.relationship)
+                        .arg(&ix.removal_reason),
+                    );
+                }
+                for (id, kind, k) in past {
+                    statements.push(
+                        Q::new(
+                            "INSERT INTO person_past (tenant_id, kind, key, person_id)
+                             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                        )
+                        .arg(&t)
+                        .arg(kind.code())
+                        .arg(k)
+                        .arg(id),
+                    );
+                }
+                self.write(tenant.code, statements, || StoreError::Conflict)
+                    .await?;
+                filled += persons.len() as u64;
+            }
+        }
+        Ok(filled)
+    }
+
     async fn refresh_statistics(&self) -> Result<(), StoreError> {
         self.engine.refresh_statistics().await
     }
@@ -733,23 +821,26 @@ impl<E: Engine> Store for SqlStore<E> {
         if !k.include_removed {
             cond.push_str(" AND register = 'A'");
         }
-        if let Some(p) = &k.kana_prefix {
-            let (a, b) = (q.param(p), q.param(prefix_end(p)));
-            cond.push_str(&format!(" AND kana_key >= {a} AND kana_key < {b}"));
-        }
-        if let Some(p) = &k.name_prefix {
-            let (a, b) = (q.param(p), q.param(prefix_end(p)));
-            cond.push_str(&format!(" AND name_key >= {a} AND name_key < {b}"));
-        }
-        if let Some(p) = &k.former_prefix {
-            let (a, b) = (q.param(p), q.param(prefix_end(p)));
-            cond.push_str(&format!(" AND former_key >= {a} AND former_key < {b}"));
+        for c in &k.texts {
+            let on_column = text_cond(&mut q, c.column, c.matching, &c.value);
+            match c.past {
+                None => cond.push_str(&format!(" AND {on_column}")),
+                Some(kind) => {
+                    let kind = q.param(kind.code());
+                    let on_key = text_cond(&mut q, "key", c.matching, &c.value);
+                    cond.push_str(&format!(
+                        " AND ({on_column} OR person_id IN (SELECT person_id FROM person_past
+                              WHERE tenant_id = $1 AND kind = {kind} AND {on_key}))"
+                    ));
+                }
+            }
         }
         if let Some(d) = k.birth_date {
             cond.push_str(&format!(" AND birth_date = {}", q.param(d)));
         }
-        if let Some(a) = &k.address_part {
-            cond.push_str(&format!(" AND strpos(address_line, {}) > 0", q.param(a)));
+        if let Some((from, to)) = k.born {
+            let (a, b) = (q.param(from), q.param(to));
+            cond.push_str(&format!(" AND birth_date >= {a} AND birth_date <= {b}"));
         }
         if let Some(c) = &k.juminhyo_code {
             cond.push_str(&format!(" AND juminhyo_code = {}", q.param(c)));
@@ -761,28 +852,49 @@ impl<E: Engine> Store for SqlStore<E> {
             let index = self.sealer.index(&t, n);
             cond.push_str(&format!(" AND number_index = {}", q.param(index)));
         }
+        for (column, v) in &k.labels {
+            cond.push_str(&format!(" AND {column} = {}", q.param(v)));
+        }
+        if let Some(h) = k.household_id {
+            cond.push_str(&format!(" AND household_id = {}", q.param(h)));
+        }
+        if let Some(p) = k.person_id {
+            cond.push_str(&format!(" AND person_id = {}", q.param(p)));
+        }
+        for e in &k.empty {
+            cond.push_str(match e {
+                EmptyItem::JuminhyoCode => " AND juminhyo_code IS NULL",
+                EmptyItem::IndividualNumber => " AND number_index IS NULL",
+                EmptyItem::GivenReading => " AND given_kana = ''",
+                EmptyItem::Katagaki => " AND strpos(address_line, '　') = 0",
+            });
+        }
         // Order by the key searched, so the index gives the order and LIMIT stops early;
         // an exact code or number finds its few rows by its own index (ordering those by
-        // reading would have the planner walk the whole reading index instead).
-        // An exact code or number, or a lookup that wants every hit (not the first by
-        // reading): few rows, found by their own index and put in order here.
+        // reading would have the planner walk the whole reading index instead), as does
+        // a lookup that wants every hit: those are put in order here.
         let exact = k.juminhyo_code.is_some()
             || k.individual_number.is_some()
             || k.card_number.is_some()
+            || k.person_id.is_some()
             || k.every_hit;
-        let order = if exact {
-            ""
-        } else if k.kana_prefix.is_none() && k.name_prefix.is_some() {
-            " ORDER BY name_key, person_id"
-        } else {
-            " ORDER BY kana_key, person_id"
+        let walked = k
+            .texts
+            .iter()
+            .find(|c| c.past.is_none() && c.matching != NameMatch::Partial)
+            .map(|c| c.column);
+        let order = match walked {
+            _ if exact => String::new(),
+            Some(column) => format!(" ORDER BY {column}, person_id"),
+            None => " ORDER BY kana_key, person_id".to_string(),
         };
+        let by_reading = !exact && matches!(walked, None | Some("kana_key"));
         let limit = q.param(k.limit);
         cond.push_str(&format!("{order} LIMIT {limit}"));
         q.push(&cond);
         let rows = self.read(tenant, q).await?;
         let mut found = self.persons_of(&t, &rows)?;
-        if exact {
+        if !by_reading {
             found.sort_by(|a, b| {
                 a.furigana
                     .key()
@@ -2434,7 +2546,8 @@ impl<E: Engine> Store for SqlStore<E> {
         let t = key(tenant);
         let q = Q::new(
             "SELECT version, register, household_id, kana_key, name_key, birth_date, address_line,
-                juminhyo_code, data, moving_out_on, former_key, card_number
+                juminhyo_code, data, moving_out_on, former_key, card_number, kana_fuzzy, given_kana,
+                given_fuzzy, given_key, alias_key, alias_kana, sex, relationship, removal_reason
              FROM persons WHERE tenant_id = $1 AND person_id > $2 ORDER BY person_id LIMIT $3",
         )
         .arg(&t)
@@ -2456,6 +2569,15 @@ impl<E: Engine> Store for SqlStore<E> {
                     moving_out_on: r.get("moving_out_on")?,
                     former_key: r.get("former_key")?,
                     card_number: r.get("card_number")?,
+                    kana_fuzzy: r.get::<Option<String>>("kana_fuzzy")?.unwrap_or_default(),
+                    given_kana: r.get::<Option<String>>("given_kana")?.unwrap_or_default(),
+                    given_fuzzy: r.get::<Option<String>>("given_fuzzy")?.unwrap_or_default(),
+                    given_key: r.get::<Option<String>>("given_key")?.unwrap_or_default(),
+                    alias_key: r.get("alias_key")?,
+                    alias_kana: r.get("alias_kana")?,
+                    sex: r.get::<Option<String>>("sex")?.unwrap_or_default(),
+                    relationship: r.get::<Option<String>>("relationship")?.unwrap_or_default(),
+                    removal_reason: r.get("removal_reason")?,
                 };
                 Ok((ix, self.person(&t, r)?))
             })
@@ -2526,5 +2648,18 @@ impl<E: Engine> Store for SqlStore<E> {
                 })
             })
             .collect()
+    }
+}
+
+/// One text condition on `column` (a fixed name, never input): a prefix range, an
+/// equality or a part (2.1.2: 前方・完全・部分一致).
+fn text_cond(q: &mut Q, column: &str, m: NameMatch, value: &str) -> String {
+    match m {
+        NameMatch::Prefix => {
+            let (a, b) = (q.param(value), q.param(prefix_end(value)));
+            format!("{column} >= {a} AND {column} < {b}")
+        }
+        NameMatch::Exact => format!("{column} = {}", q.param(value)),
+        NameMatch::Partial => format!("strpos({column}, {}) > 0", q.param(value)),
     }
 }

@@ -4,10 +4,10 @@
 use crate::{Q, Tx, Value};
 use kikan_security::AuditEvent;
 use kikan_security::audit::AuditIndex;
-use kikan_store::StoreError;
 use kikan_store::bulk::{BulkRows, HouseholdRow, LedgerRow, PersonRow};
 use kikan_store::drafts::DraftDecision;
 use kikan_store::seal::{SealedBulk, Sealer};
+use kikan_store::{PastKind, PersonIndex, StoreError};
 
 /// Rows per multi-row INSERT (SQLite allows 32,766 bound values, PostgreSQL 65,535).
 pub const CHUNK: usize = 1000;
@@ -128,6 +128,67 @@ pub async fn take_ledger_numbers(
     row.get("seq")
 }
 
+/// The past-key kinds and the `persons` columns that hold their current value.
+const PAST_COLUMNS: [(PastKind, &str); 6] = [
+    (PastKind::Kana, "kana_key"),
+    (PastKind::Fuzzy, "kana_fuzzy"),
+    (PastKind::Name, "name_key"),
+    (PastKind::Former, "former_key"),
+    (PastKind::Alias, "alias_key"),
+    (PastKind::Address, "address_line"),
+];
+
+/// Copies a person's stored keys that the new version does not keep into `person_past`
+/// ($1 tenant, $2 person, then the new values in [`PAST_COLUMNS`] order).
+static KEEP_PAST: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let union: Vec<String> = PAST_COLUMNS
+        .iter()
+        .map(|(k, c)| {
+            format!(
+                "SELECT tenant_id, person_id, '{}' AS kind, {c} AS key FROM persons
+                  WHERE tenant_id = $1 AND person_id = $2",
+                k.code()
+            )
+        })
+        .collect();
+    let same: Vec<String> = PAST_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| format!("(kind = '{}' AND key = COALESCE(${}, ''))", k.code(), i + 3))
+        .collect();
+    format!(
+        "INSERT INTO person_past (tenant_id, kind, key, person_id)
+         SELECT tenant_id, kind, key, person_id FROM ({}) AS old
+          WHERE key IS NOT NULL AND key <> '' AND NOT ({})
+         ON CONFLICT DO NOTHING",
+        union.join(" UNION ALL "),
+        same.join(" OR ")
+    )
+});
+
+/// Keeps the search keys the stored version of a person has and `new` has not (its
+/// past names, readings, 旧氏, 通称 and address: 2.1.3), before the row is overwritten.
+async fn keep_past_keys(
+    tx: &mut (impl Tx + ?Sized),
+    t: &str,
+    person: i64,
+    new: &PersonIndex,
+) -> Result<(), StoreError> {
+    tx.exec(
+        Q::new(KEEP_PAST.as_str())
+            .arg(t)
+            .arg(person)
+            .arg(&new.kana_key)
+            .arg(&new.kana_fuzzy)
+            .arg(&new.name_key)
+            .arg(&new.former_key)
+            .arg(&new.alias_key)
+            .arg(&new.address_line),
+    )
+    .await?;
+    Ok(())
+}
+
 async fn write_change(
     tx: &mut (impl Tx + ?Sized),
     t: &str,
@@ -154,15 +215,22 @@ async fn write_change(
     .await?;
     for p in &change.persons {
         let ix = &p.index;
+        if ix.version > 1 {
+            keep_past_keys(tx, t, p.id, ix).await?;
+        }
         let q = if ix.version == 1 {
             "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key,
                 birth_date, address_line, juminhyo_code, data, number_index, moving_out_on, former_key,
-                card_number)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15)"
+                card_number, kana_fuzzy, given_kana, given_fuzzy, given_key, alias_key, alias_kana, sex,
+                relationship, removal_reason)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15, $16, $17, $18,
+                $19, $20, $21, $22, $23, $24)"
         } else {
             "UPDATE persons SET version = $3, register = $4, household_id = $5, kana_key = $6, name_key = $7,
                 birth_date = $8, address_line = $9, juminhyo_code = $10, data = $11::jsonb, number_index = $12,
-                moving_out_on = $13, former_key = $14, card_number = $15
+                moving_out_on = $13, former_key = $14, card_number = $15, kana_fuzzy = $16, given_kana = $17,
+                given_fuzzy = $18, given_key = $19, alias_key = $20, alias_kana = $21, sex = $22,
+                relationship = $23, removal_reason = $24
              WHERE tenant_id = $1 AND person_id = $2 AND version = $3 - 1"
         };
         let done = tx
@@ -182,7 +250,16 @@ async fn write_change(
                     .arg(&p.number_index)
                     .arg(ix.moving_out_on)
                     .arg(&ix.former_key)
-                    .arg(&ix.card_number),
+                    .arg(&ix.card_number)
+                    .arg(&ix.kana_fuzzy)
+                    .arg(&ix.given_kana)
+                    .arg(&ix.given_fuzzy)
+                    .arg(&ix.given_key)
+                    .arg(&ix.alias_key)
+                    .arg(&ix.alias_kana)
+                    .arg(&ix.sex)
+                    .arg(&ix.relationship)
+                    .arg(&ix.removal_reason),
             )
             .await
             .map_err(|e| e.or_unique(StoreError::Conflict))?;
@@ -463,6 +540,15 @@ pub async fn bulk_insert(
             "moving_out_on",
             "former_key",
             "card_number",
+            "kana_fuzzy",
+            "given_kana",
+            "given_fuzzy",
+            "given_key",
+            "alias_key",
+            "alias_kana",
+            "sex",
+            "relationship",
+            "removal_reason",
         ],
         &[10],
         &rows.persons,
@@ -484,9 +570,28 @@ pub async fn bulk_insert(
                 r.index.moving_out_on.into(),
                 (&r.index.former_key).into(),
                 (&r.index.card_number).into(),
+                (&r.index.kana_fuzzy).into(),
+                (&r.index.given_kana).into(),
+                (&r.index.given_fuzzy).into(),
+                (&r.index.given_key).into(),
+                (&r.index.alias_key).into(),
+                (&r.index.alias_kana).into(),
+                (&r.index.sex).into(),
+                (&r.index.relationship).into(),
+                (&r.index.removal_reason).into(),
             ]
         },
         || StoreError::Conflict,
+    )
+    .await?;
+    insert_chunks(
+        tx,
+        "person_past",
+        &["tenant_id", "kind", "key", "person_id"],
+        &[],
+        &rows.past,
+        |_, (id, kind, key)| vec![t.into(), kind.code().into(), key.into(), (*id).into()],
+        db,
     )
     .await?;
     insert_chunks(

@@ -5,9 +5,10 @@
 //! nothing but insert: the same call, fed pre-built rows, is the load's raw-insert
 //! ceiling in `kikan bench`.
 
-use crate::PersonIndex;
+use crate::{PastKind, PersonIndex};
 use chrono::NaiveDate;
 use kikan_domain::{DomainError, Household, LedgerEntry, Person, Registry};
+use std::collections::BTreeSet;
 use std::collections::HashMap;
 
 pub struct LedgerRow {
@@ -63,6 +64,9 @@ pub struct BulkRows {
     pub person_versions: Vec<PersonVersionRow>,
     pub households: Vec<HouseholdRow>,
     pub household_versions: Vec<HouseholdVersionRow>,
+    /// Search keys a person's version had and the next did not (table `person_past`),
+    /// each once.
+    pub past: Vec<(i64, PastKind, String)>,
 }
 
 fn json<T: serde::Serialize>(v: &T) -> String {
@@ -148,6 +152,8 @@ impl BulkRows {
     pub fn add_history(&mut self, entries: &[LedgerEntry]) -> Result<usize, DomainError> {
         let mut reg = Registry::new();
         let mut last_version: HashMap<i64, usize> = HashMap::new();
+        let mut last_index: HashMap<i64, PersonIndex> = HashMap::new();
+        let mut past: BTreeSet<(i64, PastKind, String)> = BTreeSet::new();
         for e in entries {
             let touched = reg.apply(e)?;
             let idx = self.ledger.len();
@@ -158,13 +164,18 @@ impl BulkRows {
                     self.person_versions[prev].valid_to = Some(e.effective_on);
                 }
                 let ix = PersonIndex::of(p);
+                if let Some(before) = last_index.get(&id.0) {
+                    past.extend(before.past_keys(&ix).into_iter().map(|(k, v)| (id.0, k, v)));
+                }
+                let (register, household_id) = (ix.register, ix.household_id.0);
+                last_index.insert(id.0, ix);
                 self.person_versions.push(PersonVersionRow {
                     id: id.0,
                     entry: idx,
                     valid_from: e.effective_on,
                     valid_to: None,
-                    register: ix.register,
-                    household_id: ix.household_id.0,
+                    register,
+                    household_id,
                     json: json(p),
                 });
             }
@@ -178,6 +189,7 @@ impl BulkRows {
                 });
             }
         }
+        self.past.extend(past);
         let mut active = 0;
         for p in reg.persons() {
             let row = PersonRow::of(p);

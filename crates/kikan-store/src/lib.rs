@@ -73,6 +73,20 @@ pub struct PersonIndex {
     pub former_key: Option<String>,
     /// A foreign resident's 在留カード等番号, as [`card_key`] writes it.
     pub card_number: Option<String>,
+    /// The あいまい検索 key of the reading (2.1.2: [`kikan_domain::names::fuzzy_kana_key`]).
+    pub kana_fuzzy: String,
+    /// The reading of the 名 alone, exact and あいまい (2.1.2: 名のみの検索).
+    pub given_kana: String,
+    pub given_fuzzy: String,
+    /// The 名 alone, variant-folded as the name.
+    pub given_key: String,
+    /// A foreign resident's 通称, variant-folded, and its reading (2.1.3).
+    pub alias_key: Option<String>,
+    pub alias_kana: Option<String>,
+    /// 性別 and 続柄 as labelled (男, 女; 世帯主, 子 …), and the 消除事由 of a 除票 (2.1.3).
+    pub sex: String,
+    pub relationship: String,
+    pub removal_reason: Option<String>,
 }
 
 /// A 在留カード等番号 as kept for lookup: blanks removed, letters in upper case.
@@ -130,6 +144,93 @@ impl PersonIndex {
                 .as_ref()
                 .and_then(|f| f.card_number.as_deref())
                 .map(card_key),
+            kana_fuzzy: p.furigana.fuzzy_key(),
+            given_kana: kikan_domain::names::kana_key(p.furigana.given()),
+            given_fuzzy: kikan_domain::names::fuzzy_kana_key(p.furigana.given()),
+            given_key: kikan_domain::names::kanji_key(p.name.given()),
+            alias_key: p
+                .foreign
+                .as_ref()
+                .and_then(|f| f.alias.as_ref())
+                .map(|a| a.name.key()),
+            alias_kana: p
+                .foreign
+                .as_ref()
+                .and_then(|f| f.alias.as_ref())
+                .and_then(|a| a.furigana.as_ref())
+                .map(kikan_domain::names::Furigana::key),
+            sex: p.sex.label().to_string(),
+            relationship: p.relationship.to_string(),
+            removal_reason: match &p.status {
+                PersonStatus::Removed { reason, .. } => Some(reason.label().to_string()),
+                _ => None,
+            },
+        }
+    }
+
+    /// The search keys this version had that `current` no longer has, by kind: the
+    /// past names, readings, 旧氏, 通称 and addresses a search with `past` finds (2.1.3).
+    pub fn past_keys(&self, current: &PersonIndex) -> Vec<(PastKind, String)> {
+        let mut out = Vec::new();
+        let mut add = |kind: PastKind, old: Option<&String>, new: Option<&String>| {
+            if let Some(o) = old.filter(|o| !o.is_empty() && Some(*o) != new) {
+                out.push((kind, o.clone()));
+            }
+        };
+        add(
+            PastKind::Kana,
+            Some(&self.kana_key),
+            Some(&current.kana_key),
+        );
+        add(
+            PastKind::Fuzzy,
+            Some(&self.kana_fuzzy),
+            Some(&current.kana_fuzzy),
+        );
+        add(
+            PastKind::Name,
+            Some(&self.name_key),
+            Some(&current.name_key),
+        );
+        add(
+            PastKind::Former,
+            self.former_key.as_ref(),
+            current.former_key.as_ref(),
+        );
+        add(
+            PastKind::Alias,
+            self.alias_key.as_ref(),
+            current.alias_key.as_ref(),
+        );
+        add(
+            PastKind::Address,
+            Some(&self.address_line),
+            Some(&current.address_line),
+        );
+        out
+    }
+}
+
+/// The kinds of past search keys (table `person_past`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PastKind {
+    Kana,
+    Fuzzy,
+    Name,
+    Former,
+    Alias,
+    Address,
+}
+
+impl PastKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            PastKind::Kana => "kana",
+            PastKind::Fuzzy => "fuzzy",
+            PastKind::Name => "name",
+            PastKind::Former => "former",
+            PastKind::Alias => "alias",
+            PastKind::Address => "address",
         }
     }
 }
@@ -177,41 +278,115 @@ impl SerialKind {
     }
 }
 
+/// How a name, reading, 旧氏 or 通称 is compared (2.1.2: 完全一致・部分一致; 前方一致 as
+/// well, the counter's usual).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameMatch {
+    #[default]
+    Prefix,
+    Exact,
+    Partial,
+}
+
+/// Items a search can ask to be empty (2.1.3: データ未入力項目についても検索できること).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmptyItem {
+    /// 住民票コード not yet given.
+    JuminhyoCode,
+    /// 個人番号 not yet given.
+    IndividualNumber,
+    /// 名のフリガナ not recorded.
+    GivenReading,
+    /// No 方書.
+    Katagaki,
+}
+
+impl EmptyItem {
+    pub fn label(self) -> &'static str {
+        match self {
+            EmptyItem::JuminhyoCode => "住民票コード",
+            EmptyItem::IndividualNumber => "個人番号",
+            EmptyItem::GivenReading => "名のフリガナ",
+            EmptyItem::Katagaki => "方書",
+        }
+    }
+}
+
 /// A search of the register. Every given criterion must match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchQuery {
-    /// Prefix of the reading (any kana form).
+    /// The reading (any kana form), compared as `matching` says.
     pub kana: Option<String>,
-    /// Prefix of the name, variant-folded (髙橋 finds 高橋).
+    /// The name, variant-folded (髙橋 finds 高橋).
     pub name: Option<String>,
+    /// The 名 alone: a reading, or the name as written (2.1.2: 名のみの検索).
+    pub given: Option<String>,
+    /// How names, readings, 旧氏 and 通称 are compared.
+    pub matching: NameMatch,
+    /// あいまい検索 of readings (2.1.2: 清音・濁音, small kana, 長音, オ段+ウ …).
+    pub fuzzy: bool,
+    /// Past names, readings, 旧氏, 通称 and addresses too (2.1.3: 過去のものも横断的に).
+    pub past: bool,
     pub birth_date: Option<NaiveDate>,
+    /// 生年月日 within these days (a 和暦 or 西暦 year or month, 2.1.3).
+    pub born: Option<(NaiveDate, NaiveDate)>,
     /// Part of the address line.
     pub address: Option<String>,
+    /// Part of the 方書.
+    pub katagaki: Option<String>,
     pub juminhyo_code: Option<String>,
     /// The 個人番号 (found by its blind index; never stored in the clear).
     pub individual_number: Option<String>,
-    /// Prefix of the 旧氏, variant-folded as the name.
+    /// The 旧氏 (or a foreign resident's 氏名（漢字）), variant-folded as the name.
     pub former_surname: Option<String>,
+    /// A foreign resident's 通称 or its reading.
+    pub alias: Option<String>,
     /// A 在留カード等番号, exactly.
     pub card_number: Option<String>,
+    /// 性別, 続柄 and 消除事由 by their labels (男; 世帯主, 子; 転出 …).
+    pub sex: Option<String>,
+    pub relationship: Option<String>,
+    pub removal_reason: Option<String>,
+    /// 世帯番号 and 宛名番号.
+    pub household_id: Option<i64>,
+    pub person_id: Option<i64>,
+    /// Items that must be empty.
+    pub empty: Vec<EmptyItem>,
     /// Include removed records (除票).
     pub include_removed: bool,
     pub limit: u32,
 }
 
+/// One text condition of a search, on one index column of `persons`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextCond {
+    /// The column compared (one of a fixed set: never from input).
+    pub column: &'static str,
+    pub value: String,
+    pub matching: NameMatch,
+    /// Past keys of this kind match too (table `person_past`).
+    pub past: Option<PastKind>,
+}
+
 /// The search keys of a query, as the store compares them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchKeys {
-    pub kana_prefix: Option<String>,
-    pub name_prefix: Option<String>,
+    /// Names, readings, 旧氏, 通称, addresses and 方書: each must match.
+    pub texts: Vec<TextCond>,
     pub birth_date: Option<NaiveDate>,
-    pub address_part: Option<String>,
+    pub born: Option<(NaiveDate, NaiveDate)>,
     pub juminhyo_code: Option<String>,
     /// The 個人番号 as typed (the engine compares its blind index).
     pub individual_number: Option<String>,
-    pub former_prefix: Option<String>,
     /// A 在留カード等番号, exactly (as [`card_key`] writes it).
     pub card_number: Option<String>,
+    /// Columns equal to a label: `sex`, `relationship`, `removal_reason`.
+    pub labels: Vec<(&'static str, String)>,
+    pub household_id: Option<i64>,
+    pub person_id: Option<i64>,
+    pub empty: Vec<EmptyItem>,
     pub include_removed: bool,
     pub limit: u32,
     /// Every hit up to `limit`, in no particular order before they are sorted (a check
@@ -220,43 +395,135 @@ pub struct SearchKeys {
     pub every_hit: bool,
 }
 
+impl SearchKeys {
+    /// Does the search name no criterion at all?
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty()
+            && self.birth_date.is_none()
+            && self.born.is_none()
+            && self.juminhyo_code.is_none()
+            && self.individual_number.is_none()
+            && self.card_number.is_none()
+            && self.labels.is_empty()
+            && self.household_id.is_none()
+            && self.person_id.is_none()
+            && self.empty.is_empty()
+    }
+
+    /// Does it search by an address (current or past) or a 方書?
+    pub fn by_address(&self) -> bool {
+        self.texts.iter().any(|t| t.column == "address_line")
+    }
+}
+
 impl SearchQuery {
     pub fn keys(&self) -> SearchKeys {
-        let nonempty = |s: String| if s.is_empty() { None } else { Some(s) };
+        use kikan_domain::names::{fuzzy_kana_key, is_reading, kana_key, kanji_key};
+        let given = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let m = self.matching;
+        let past = |k: PastKind| self.past.then_some(k);
+        let mut texts = Vec::new();
+        let mut push = |column: &'static str, value: String, matching, past| {
+            if !value.is_empty() {
+                texts.push(TextCond {
+                    column,
+                    value,
+                    matching,
+                    past,
+                });
+            }
+        };
+        // A reading, exact or あいまい, on the column that keeps it so.
+        let reading = |q: &str, exact: &'static str, fuzzy: &'static str| {
+            if self.fuzzy {
+                let mut v = fuzzy_kana_key(q);
+                // A prefix ending in ヴ may go on as ヴァ (key ハ): leave it off.
+                if m == NameMatch::Prefix && kana_key(q).ends_with('ヴ') {
+                    v.pop();
+                }
+                (fuzzy, v)
+            } else {
+                (exact, kana_key(q))
+            }
+        };
+        if let Some(q) = given(&self.kana) {
+            let (column, v) = reading(&q, "kana_key", "kana_fuzzy");
+            let kind = if self.fuzzy {
+                PastKind::Fuzzy
+            } else {
+                PastKind::Kana
+            };
+            push(column, v, m, past(kind));
+        }
+        if let Some(q) = given(&self.name) {
+            push("name_key", kanji_key(&q), m, past(PastKind::Name));
+        }
+        if let Some(q) = given(&self.given) {
+            if is_reading(&q) {
+                let (column, v) = reading(&q, "given_kana", "given_fuzzy");
+                push(column, v, m, None);
+            } else {
+                push("given_key", kanji_key(&q), m, None);
+            }
+        }
+        if let Some(q) = given(&self.former_surname) {
+            push("former_key", kanji_key(&q), m, past(PastKind::Former));
+        }
+        if let Some(q) = given(&self.alias) {
+            if is_reading(&q) {
+                push("alias_kana", kana_key(&q), m, None);
+            } else {
+                push("alias_key", kanji_key(&q), m, past(PastKind::Alias));
+            }
+        }
+        if let Some(q) = given(&self.address) {
+            push(
+                "address_line",
+                q,
+                NameMatch::Partial,
+                past(PastKind::Address),
+            );
+        }
+        if let Some(q) = given(&self.katagaki) {
+            // The 方書 follows the full-width space of the address line.
+            push("address_line", format!("　{q}"), NameMatch::Partial, None);
+        }
+        let mut labels = Vec::new();
+        for (column, v) in [
+            ("sex", &self.sex),
+            ("relationship", &self.relationship),
+            ("removal_reason", &self.removal_reason),
+        ] {
+            if let Some(v) = given(v) {
+                labels.push((column, v));
+            }
+        }
         SearchKeys {
-            kana_prefix: self
-                .kana
-                .as_deref()
-                .map(kikan_domain::names::kana_key)
-                .and_then(nonempty),
-            name_prefix: self
-                .name
-                .as_deref()
-                .map(kikan_domain::names::kanji_key)
-                .and_then(nonempty),
+            texts,
             birth_date: self.birth_date,
-            address_part: self
-                .address
-                .as_deref()
-                .map(|s| s.trim().to_string())
-                .and_then(nonempty),
-            juminhyo_code: self
-                .juminhyo_code
-                .as_deref()
-                .map(|s| s.trim().to_string())
-                .and_then(nonempty),
+            born: self.born,
+            juminhyo_code: given(&self.juminhyo_code),
             individual_number: self
                 .individual_number
                 .as_deref()
                 .map(|s| s.chars().filter(char::is_ascii_digit).collect::<String>())
-                .and_then(nonempty),
-            former_prefix: self
-                .former_surname
+                .filter(|s| !s.is_empty()),
+            card_number: self
+                .card_number
                 .as_deref()
-                .map(kikan_domain::names::kanji_key)
-                .and_then(nonempty),
-            card_number: self.card_number.as_deref().map(card_key).and_then(nonempty),
-            include_removed: self.include_removed,
+                .map(card_key)
+                .filter(|s| !s.is_empty()),
+            labels,
+            household_id: self.household_id,
+            person_id: self.person_id,
+            empty: self.empty.clone(),
+            // A search for a 消除事由 is a search of the 除票.
+            include_removed: self.include_removed || self.removal_reason.is_some(),
             limit: self.limit.clamp(1, 1000),
             every_hit: false,
         }
@@ -310,6 +577,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Whether the database answers (the readiness check).
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Fills the search columns of records written by an earlier version (those a
+    /// migration added empty) and their past keys from their stored versions. Returns
+    /// how many records it filled; run when the store is opened.
+    async fn fill_search_keys(&self) -> Result<u64, StoreError> {
+        Ok(0)
+    }
 
     async fn add_tenant(&self, tenant: &Tenant) -> Result<(), StoreError>;
     async fn tenant(&self, code: LocalGovCode) -> Result<Option<Tenant>, StoreError>;

@@ -113,6 +113,27 @@ async fn foreign_resident_items_are_kept_shown_and_printed(s: TestStore) {
     let f = &p["foreign"];
     assert_eq!(f["alias"]["full"], "金田　英夫", "{p}");
     assert_eq!(f["alias_recorded_by"], "横浜市（141003）", "{p}");
+    // The 通称 is a search key (2.1.3); the one it replaced, with past ones.
+    let alias_hits = |q: &'static str| {
+        let examiner = examiner.clone();
+        let url = format!("{base}/search?{q}");
+        async move {
+            let (status, v) = examiner.get(&url).await;
+            assert_eq!(status, 200, "{v}");
+            v.as_array()
+                .map(|a| a.iter().map(|p| p["id"].clone()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        }
+    };
+    assert_eq!(
+        alias_hits("alias=%E9%87%91%E7%94%B0").await,
+        vec![serde_json::json!(kim)]
+    );
+    assert!(alias_hits("alias=%E9%87%91%E5%B1%B1").await.is_empty());
+    assert_eq!(
+        alias_hits("alias=%E9%87%91%E5%B1%B1&past=true").await,
+        vec![serde_json::json!(kim)]
+    );
     assert_eq!(f["past_aliases"][0]["name"]["full"], "金山　英夫", "{p}");
     assert_eq!(
         f["past_aliases"][0]["recorded_by"], "大阪市（271004）",
