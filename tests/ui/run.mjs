@@ -158,6 +158,19 @@ try {
   await clerk.locator('.char-zoom li').nth(1).waitFor();
   assert.deepEqual(await clerk.locator('.char-code').allTextContents(), ['U+845B U+E0102', 'U+897F']);
   log('文字コード照会: 葛 with its IVS and 西, large, with their codes');
+  // 6.1 統計: the demo town's population on today's date and this year's 異動, with the
+  // age pyramid, saved as CSV.
+  await clerk.getByRole('link', { name: '統計' }).click();
+  await lab(clerk, '基準日').fill(today);
+  await lab(clerk, '集計期間(から)').fill(`${today.slice(0, 4)}-01-01`);
+  await lab(clerk, '集計期間(まで)').fill(today);
+  await clerk.getByRole('button', { name: '集計' }).click();
+  await clerk.getByRole('img', { name: /人口ピラミッド/ }).waitFor();
+  const total = await clerk.locator('table').first().locator('tbody tr').nth(2).locator('td').nth(2).textContent();
+  assert.ok(Number(total.replace(/,/g, '')) > 0, `a population: ${total}`);
+  await clerk.getByRole('link', { name: '集計結果をCSVで保存' }).waitFor();
+  await shot(clerk, 'statistics');
+  log(`統計: ${total} residents on ${today}, the year's 異動, the pyramid and the CSV`);
 
   // 転入 of a family: first with a mistake (no family name), then right.
   await clerk.goto(`${base}/ui/#/change/move_in`);

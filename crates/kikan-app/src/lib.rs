@@ -28,6 +28,7 @@ pub mod outbound;
 pub mod protect;
 pub mod record;
 pub mod relationships;
+pub mod statistics;
 pub mod suppress;
 
 pub use actor::Actor;

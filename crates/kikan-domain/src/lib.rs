@@ -23,6 +23,7 @@ pub mod outbound;
 pub mod person;
 pub mod registry;
 pub mod relationship;
+pub mod statistics;
 pub mod support;
 pub mod suppress;
 pub mod transfer;

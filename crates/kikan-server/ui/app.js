@@ -213,6 +213,7 @@ const MENU = [
   ['#/awaiting', '転入通知未着', 'read_residents'],
   ['#/headless', '世帯主不在世帯', 'read_residents'],
   ['#/inspection', '閲覧用リスト', 'read_residents'],
+  ['#/statistics', '統計', 'read_residents'],
   ['#/chars', '文字コード照会', null],
   ['#/notices', '入管通知', 'commit_change'],
   ['#/outbox', '入管への通知', 'commit_change'],
@@ -1916,6 +1917,66 @@ async function dailyScreen(main, message) {
           h('td', {}, r.detail), h('td', {}, r.by))))));
 }
 
+// ---------- 統計 (6.1) ----------
+// The 住民基本台帳関係年報's figures (population and households on the 基準日, the
+// period's 異動 by cause) and the 定期報告's, with the age pyramid drawn as SVG.
+function pyramid(pop) {
+  const bands = pop.bands_japanese.map((j, i) => ({ male: j.male + pop.bands_foreign[i].male, female: j.female + pop.bands_foreign[i].female }));
+  const max = Math.max(1, ...bands.flatMap((b) => [b.male, b.female]));
+  const rowH = 14; const half = 180; const mid = 60; const w = 2 * half + mid; const hgt = bands.length * rowH + 24;
+  const NS = 'http://www.w3.org/2000/svg';
+  const el = (name, attrs, text) => { const e = document.createElementNS(NS, name); for (const [k, val] of Object.entries(attrs)) e.setAttribute(k, val); if (text !== undefined) e.textContent = text; return e; };
+  const svg = el('svg', { viewBox: `0 0 ${w} ${hgt}`, width: '100%', role: 'img', 'aria-label': '年齢階級別人口(男女別)の人口ピラミッド', class: 'pyramid' });
+  svg.append(el('text', { x: half / 2, y: 12, 'text-anchor': 'middle', 'font-size': 11 }, '男'), el('text', { x: half + mid + half / 2, y: 12, 'text-anchor': 'middle', 'font-size': 11 }, '女'));
+  bands.forEach((b, i) => {
+    const y = hgt - (i + 1) * rowH;
+    const m = (b.male / max) * half; const f = (b.female / max) * half;
+    svg.append(el('rect', { x: half - m, y, width: m, height: rowH - 2, fill: '#0054ac' }),
+      el('rect', { x: half + mid, y, width: f, height: rowH - 2, fill: '#d4145a' }),
+      el('text', { x: half + mid / 2, y: y + rowH - 4, 'text-anchor': 'middle', 'font-size': 9 }, i === bands.length - 1 ? `${i * 5}+` : `${i * 5}-${i * 5 + 4}`));
+  });
+  return svg;
+}
+async function statisticsScreen(main, q) {
+  const form = h('form', { class: 'row', novalidate: true },
+    field('基準日', text('on', 'on', { value: q.get('on') || '' }), { hint: '人口・世帯数の日。空欄で今年の1月1日' }),
+    field('集計期間(から)', text('from', 'from', { value: q.get('from') || '' }), { hint: '異動日で数えます。空欄で基準日の前年' }),
+    field('集計期間(まで)', text('to', 'to', { value: q.get('to') || '' })),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '集計')));
+  const out = h('div', { 'aria-live': 'polite' });
+  show(main, h('h1', {}, '統計(住民基本台帳関係年報・定期報告)'), form, out);
+  const params = () => { const p = new URLSearchParams(); for (const k of ['on', 'from', 'to']) if (v(form, k)) p.set(k, v(form, k)); return p; };
+  form.addEventListener('submit', (e) => { e.preventDefault(); location.hash = `#/statistics?${params()}`; });
+  const r = await api('GET', `/statistics?${params()}`);
+  if (!r.ok) return showError(form, r);
+  const { population: pop, movement: mov } = r.data;
+  const csv = await api('GET', `/statistics?${params()}&format=csv`);
+  const num = (n) => Number(n).toLocaleString('ja-JP');
+  const table = (caption, head, rows) => h('table', { class: 'table' }, h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, head.map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, rows.map((row) => h('tr', {}, h('th', { scope: 'row' }, row[0]), ...row.slice(1).map((c) => h('td', { class: 'num' }, num(c)))))));
+  const J = mov.japanese; const F = mov.foreign;
+  const inc = (c) => c.moved_in + c.moved_in_from_abroad + c.births + c.other_increase;
+  const dec = (c) => c.moved_out + c.emigrated + c.deaths + c.other_decrease;
+  show(out,
+    table(`人口(${pop.on} 現在)`, ['', '日本人住民', '外国人住民', '計'], [
+      ['男', pop.japanese.male, pop.foreign.male, pop.japanese.male + pop.foreign.male],
+      ['女', pop.japanese.female, pop.foreign.female, pop.japanese.female + pop.foreign.female],
+      ['計', pop.japanese.male + pop.japanese.female, pop.foreign.male + pop.foreign.female, pop.japanese.male + pop.japanese.female + pop.foreign.male + pop.foreign.female]]),
+    table(`世帯数(${pop.on} 現在)`, ['', '世帯数'], [['日本人住民のみの世帯', pop.households_japanese], ['外国人住民のみの世帯', pop.households_foreign], ['複数国籍世帯', pop.households_mixed]]),
+    table(`人口の増減(${mov.from} 〜 ${mov.to})`, ['', '日本人住民', '外国人住民', '計'], [
+      ['転入(国内)', J.moved_in, F.moved_in, J.moved_in + F.moved_in], ['転入(国外から)', J.moved_in_from_abroad, F.moved_in_from_abroad, J.moved_in_from_abroad + F.moved_in_from_abroad],
+      ['出生', J.births, F.births, J.births + F.births], ['その他(記載)', J.other_increase, F.other_increase, J.other_increase + F.other_increase],
+      ['増加計', inc(J), inc(F), inc(J) + inc(F)],
+      ['転出(国内)', J.moved_out, F.moved_out, J.moved_out + F.moved_out], ['転出(国外へ)', J.emigrated, F.emigrated, J.emigrated + F.emigrated],
+      ['死亡', J.deaths, F.deaths, J.deaths + F.deaths], ['その他(消除)', J.other_decrease, F.other_decrease, J.other_decrease + F.other_decrease],
+      ['減少計', dec(J), dec(F), dec(J) + dec(F)]]),
+    table(`定期報告(${mov.from} 〜 ${mov.to})`, ['', '件数'], [['住居地の届出(新規)', mov.residence_notified_new], ['住居地の届出(変更)', mov.residence_notified_change],
+      ...Object.entries(pop.by_status).map(([k, n]) => [`中長期在留者 ${k}(${pop.on} 現在)`, n])]),
+    h('h2', {}, '年齢階級別人口'), pyramid(pop),
+    csv.ok ? h('div', { class: 'actions' }, pdfLink(csv.data, '集計結果をCSVで保存', `統計-${pop.on}.csv`)) : null);
+}
+
 // ---------- 文字コード照会 (2.2.3) ----------
 // Each character of a text drawn large, with its code points (an IVS keeps its
 // selector with its base character), so that a 外字 or variant is read and checked.
@@ -1956,6 +2017,7 @@ async function render(message) {
   const screens = {
     search: () => searchScreen(main, q),
     chars: () => charsScreen(main, q),
+    statistics: () => statisticsScreen(main, q),
     person: () => personScreen(main, parts[1], q),
     change: () => (parts[1] === 'relocation' ? relocationScreen(main, q)
       : parts[1] === 'household' ? householdChangeScreen(main, q) : moveInScreen(main)),

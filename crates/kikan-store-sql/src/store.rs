@@ -14,8 +14,8 @@ use kikan_store::certificates::{self, Certificate, CertificateQuery, Reprint};
 use kikan_store::drafts::{Draft, DraftDecision};
 use kikan_store::seal::Sealer;
 use kikan_store::{
-    EmptyItem, HouseholdVersion, NameMatch, PersonIndex, PersonVersion, SearchKeys, Store,
-    StoreError, Tenant, TenantCache, prefix_end,
+    EmptyItem, EntryWithPersons, HouseholdVersion, NameMatch, PersonIndex, PersonVersion,
+    SearchKeys, Store, StoreError, Tenant, TenantCache, prefix_end,
 };
 
 /// The registry's store over one engine.
@@ -671,6 +671,72 @@ impl<E: Engine> Store for SqlStore<E> {
         rows.iter()
             .map(|r| self.entry(&t, r, sealed_from))
             .collect()
+    }
+
+    async fn entries_between(
+        &self,
+        tenant: LocalGovCode,
+        from: NaiveDate,
+        to: NaiveDate,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<EntryWithPersons>, StoreError> {
+        let t = key(tenant);
+        let rows = self
+            .read(
+                tenant,
+                Q::new(format!(
+                    "SELECT {LEDGER_COLUMNS} FROM ledger l
+                     WHERE l.tenant_id = $1 AND l.seq > $2 AND l.effective_on >= $3
+                       AND l.effective_on <= $4 ORDER BY l.seq LIMIT $5"
+                ))
+                .arg(&t)
+                .arg(after_seq)
+                .arg(from)
+                .arg(to)
+                .arg(limit),
+            )
+            .await?;
+        let sealed_from = self.sealed_from(tenant).await?;
+        let entries: Vec<LedgerEntry> = rows
+            .iter()
+            .map(|r| self.entry(&t, r, sealed_from))
+            .collect::<Result<_, _>>()?;
+        let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
+            return Ok(vec![]);
+        };
+        let versions = self
+            .read(
+                tenant,
+                Q::new(
+                    "SELECT v.seq, v.data,
+                        (SELECT b.register FROM person_versions b
+                          WHERE b.tenant_id = v.tenant_id AND b.person_id = v.person_id AND b.seq < v.seq
+                          ORDER BY b.seq DESC LIMIT 1) AS before
+                     FROM person_versions v
+                     WHERE v.tenant_id = $1 AND v.seq >= $2 AND v.seq <= $3 ORDER BY v.seq, v.person_id",
+                )
+                .arg(&t)
+                .arg(first.seq)
+                .arg(last.seq),
+            )
+            .await?;
+        let mut by_seq: std::collections::HashMap<i64, Vec<(Person, Option<char>)>> =
+            std::collections::HashMap::new();
+        for r in &versions {
+            let before: Option<String> = r.get("before")?;
+            by_seq
+                .entry(r.get("seq")?)
+                .or_default()
+                .push((self.person(&t, r)?, before.and_then(|b| b.chars().next())));
+        }
+        Ok(entries
+            .into_iter()
+            .map(|e| {
+                let persons = by_seq.remove(&e.seq).unwrap_or_default();
+                (e, persons)
+            })
+            .collect())
     }
 
     async fn person_versions(

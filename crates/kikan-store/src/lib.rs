@@ -260,6 +260,10 @@ pub struct EntryRecords {
     pub households: Vec<(Household, Option<Household>)>,
 }
 
+/// What [`Store::entries_between`] returns: an entry, and each person record it wrote
+/// with the register that record was on before (`None`: new).
+pub type EntryWithPersons = (LedgerEntry, Vec<(Person, Option<char>)>);
+
 /// Which numbers [`Store::reserve_serials`] hands out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SerialKind {
@@ -660,6 +664,18 @@ pub trait Store: Send + Sync + 'static {
             .into_iter()
             .find(|e| e.seq == seq))
     }
+    /// The entries whose 異動日 is within `from..=to`, after `after_seq`, in ledger
+    /// order, at most `limit`; each with the person records it wrote (as it wrote them)
+    /// and the register each was on before it (`None`: the entry brought it in). The
+    /// statistics of a period (6.1) are counted from them.
+    async fn entries_between(
+        &self,
+        tenant: LocalGovCode,
+        from: NaiveDate,
+        to: NaiveDate,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<EntryWithPersons>, StoreError>;
     /// Every version of a person, oldest first (the 異動履歴 with the entries).
     /// The first ledger number that carries a seal (封印); entries below it were
     /// recorded before seals existed. 1 for a database created since.

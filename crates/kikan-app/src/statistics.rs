@@ -1,0 +1,174 @@
+//! 統計 (6.1, j1080): the 住民基本台帳関係年報's population, households and 異動 of a
+//! period, and the 中長期在留者 figures of the 出入国在留管理庁's 定期報告, counted from
+//! the ledger's records (`kikan_domain::statistics`): the population from the as-of
+//! table on the 基準日, the 異動 from the entries whose 異動日 falls in the period.
+//! Figures of a past period are the same whenever they are asked; only what kikan's
+//! ledger holds is counted (a municipality that moved onto kikan counts from its first
+//! month here, as 6.1 says: the months before are the former system's).
+
+use chrono::NaiveDate;
+use kikan_domain::statistics::{Movement, MovementTally, Population, PopulationTally};
+use kikan_domain::{DomainError, LocalGovCode};
+use kikan_store::{Store, StoreError};
+
+/// Rows and entries fetched per page.
+const PAGE: u32 = 10_000;
+
+/// The population and households on `on`.
+pub async fn population(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    on: NaiveDate,
+) -> Result<Population, StoreError> {
+    let mut tally = PopulationTally::new(on);
+    let mut after = None;
+    loop {
+        let page = store.residents_as_of(tenant, on, after, PAGE).await?;
+        for p in &page {
+            tally.add(p);
+        }
+        match page.last() {
+            Some(p) if page.len() == PAGE as usize => after = Some(p.id),
+            _ => break,
+        }
+    }
+    Ok(tally.finish())
+}
+
+/// The 異動 whose 異動日 is within `from..=to`.
+pub async fn movement(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Movement, StoreError> {
+    if from > to {
+        return Err(DomainError::InvalidDate(format!("{from} 〜 {to}")).into());
+    }
+    let mut tally = MovementTally::new(from, to);
+    let mut after = 0;
+    loop {
+        let page = store.entries_between(tenant, from, to, after, PAGE).await?;
+        for (e, persons) in &page {
+            tally.add(e, persons);
+        }
+        match page.last() {
+            Some((e, _)) if page.len() == PAGE as usize => after = e.seq,
+            _ => break,
+        }
+    }
+    Ok(tally.finish())
+}
+
+/// The 年報 as CSV (UTF-8 with a BOM, for spreadsheet software): one row per figure,
+/// 区分 and 項目 in Japanese, so that the file reads without a manual.
+pub fn csv(pop: &Population, mov: &Movement) -> String {
+    let mut out = String::from("\u{FEFF}区分,項目,日本人住民,外国人住民,計\r\n");
+    let mut row = |group: &str, item: &str, j: u64, f: u64| {
+        out.push_str(&format!(
+            "{},{},{j},{f},{}\r\n",
+            kikan_domain::csv::cell(group),
+            kikan_domain::csv::cell(item),
+            j + f
+        ));
+    };
+    let on = pop.on.format("%Y-%m-%d").to_string();
+    row(
+        &format!("人口（{on}現在）"),
+        "男",
+        pop.japanese.male,
+        pop.foreign.male,
+    );
+    row(
+        &format!("人口（{on}現在）"),
+        "女",
+        pop.japanese.female,
+        pop.foreign.female,
+    );
+    row(
+        &format!("人口（{on}現在）"),
+        "計",
+        pop.japanese.total(),
+        pop.foreign.total(),
+    );
+    row(
+        &format!("世帯数（{on}現在）"),
+        "日本人住民のみ・外国人住民のみ",
+        pop.households_japanese,
+        pop.households_foreign,
+    );
+    row(
+        &format!("世帯数（{on}現在）"),
+        "複数国籍世帯",
+        pop.households_mixed,
+        0,
+    );
+    for (i, (j, f)) in pop
+        .bands_japanese
+        .iter()
+        .zip(pop.bands_foreign.iter())
+        .enumerate()
+    {
+        let band = if i + 1 == kikan_domain::statistics::BANDS {
+            format!("{}歳以上", i * 5)
+        } else {
+            format!("{}〜{}歳", i * 5, i * 5 + 4)
+        };
+        row("年齢階級別人口（男）", &band, j.male, f.male);
+        row("年齢階級別人口（女）", &band, j.female, f.female);
+    }
+    let period = format!(
+        "{}〜{}",
+        mov.from.format("%Y-%m-%d"),
+        mov.to.format("%Y-%m-%d")
+    );
+    let (j, f) = (&mov.japanese, &mov.foreign);
+    for (item, a, b) in [
+        ("転入（国内）", j.moved_in, f.moved_in),
+        (
+            "転入（国外から）",
+            j.moved_in_from_abroad,
+            f.moved_in_from_abroad,
+        ),
+        ("出生", j.births, f.births),
+        ("その他（記載）", j.other_increase, f.other_increase),
+        ("増加計", j.increase(), f.increase()),
+        ("転出（国内）", j.moved_out, f.moved_out),
+        ("転出（国外へ）", j.emigrated, f.emigrated),
+        ("死亡", j.deaths, f.deaths),
+        ("その他（消除）", j.other_decrease, f.other_decrease),
+        ("減少計", j.decrease(), f.decrease()),
+    ] {
+        row(&format!("人口の増減（{period}）"), item, a, b);
+    }
+    row(
+        &format!("定期報告（{period}）"),
+        "住居地の届出（新規）",
+        0,
+        mov.residence_notified_new,
+    );
+    row(
+        &format!("定期報告（{period}）"),
+        "住居地の届出（変更）",
+        0,
+        mov.residence_notified_change,
+    );
+    for (k, n) in &pop.by_category {
+        row(&format!("外国人住民の区分（{on}現在）"), k, 0, *n);
+    }
+    for (k, n) in &pop.by_status {
+        row(&format!("中長期在留者の在留資格（{on}現在）"), k, 0, *n);
+    }
+    for (k, n) in &pop.by_nationality {
+        row(&format!("外国人住民の国籍・地域（{on}現在）"), k, 0, *n);
+    }
+    for m in &mov.monthly {
+        row(
+            &format!("月別異動（{}）", m.month),
+            &m.reason,
+            m.japanese,
+            m.foreign,
+        );
+    }
+    out
+}
