@@ -171,6 +171,17 @@ try {
   await clerk.getByRole('link', { name: '集計結果をCSVで保存' }).waitFor();
   await shot(clerk, 'statistics');
   log(`統計: ${total} residents on ${today}, the year's 異動, the pyramid and the CSV`);
+  // 9.6 無作為抽出: 5 women drawn, their 宛名シール made; the seed is shown.
+  await clerk.getByRole('link', { name: '無作為抽出' }).click();
+  await lab(clerk, '性別').selectOption('女');
+  await lab(clerk, '抽出人数').fill('5');
+  await lab(clerk, '出力形式').selectOption('labels');
+  await clerk.getByRole('button', { name: '抽出' }).click();
+  await clerk.getByText('5人を抽出しました').waitFor();
+  await clerk.getByRole('link', { name: '宛名シール(PDF)を開く' }).waitFor();
+  assert.match(await clerk.locator('.result').textContent(), /シード \d+/);
+  await shot(clerk, 'random-extract');
+  log('無作為抽出: 5 women drawn from a shown seed, their 宛名シール made');
 
   // 転入 of a family: first with a mistake (no family name), then right.
   await clerk.goto(`${base}/ui/#/change/move_in`);

@@ -38,6 +38,10 @@ pub struct InspectionQuery {
     pub born_from: Option<NaiveDate>,
     pub born_to: Option<NaiveDate>,
     pub order: Order,
+    /// 日本人住民 only (`Some(false)`) or 外国人住民 only (`Some(true)`) (9.6).
+    pub foreign: Option<bool>,
+    /// At most this many, the first of the order (9.6: 抽出人数).
+    pub count: Option<usize>,
 }
 
 /// One line of the list.
@@ -48,6 +52,8 @@ pub struct InspectionRow {
     pub birth_date: String,
     pub sex: String,
     pub address: String,
+    /// 郵便番号 (for the 宛名シール of 9.6).
+    pub postal_code: Option<String>,
 }
 
 /// The list made.
@@ -94,6 +100,7 @@ fn wanted(p: &Person, q: &InspectionQuery) -> bool {
         && q.sex.is_none_or(|s| p.sex == s)
         && q.born_from.is_none_or(|d| p.birth_date >= d)
         && q.born_to.is_none_or(|d| p.birth_date <= d)
+        && q.foreign.is_none_or(|f| p.foreign.is_some() == f)
 }
 
 /// Checks the conditions: the range in order, the prefix not blank.
@@ -161,6 +168,9 @@ pub async fn inspection_list(
             found.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
         }
     }
+    if let Some(n) = q.count {
+        found.truncate(n);
+    }
     let rows = found
         .iter()
         .map(|p| {
@@ -169,6 +179,11 @@ pub async fn inspection_list(
                 birth_date: p.birth_date_shown()?,
                 sex: p.sex.label().to_string(),
                 address: p.address.line(),
+                postal_code: p
+                    .address
+                    .postal_code
+                    .as_ref()
+                    .map(|c| c.as_str().to_string()),
             })
         })
         .collect::<Result<Vec<_>, DomainError>>()?;

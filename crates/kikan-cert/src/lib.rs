@@ -9,11 +9,13 @@
 //! ([`CertError::MissingGlyph`]), never a silent fallback to another character.
 
 pub mod issue;
+pub mod labels;
 pub mod letter;
 pub mod list;
 pub mod seal;
 pub mod settings;
 
+pub use labels::{Label, render_labels};
 pub use letter::render_letter;
 pub use list::{List, render_list};
 

@@ -38,8 +38,106 @@ pub struct InspectionIn {
     pub order: Option<String>,
     /// The seed of a random order, to draw the same list again; a new one when left out.
     pub seed: Option<u64>,
-    /// csv (the default) or pdf.
+    /// csv (the default) or pdf; for a 無作為抽出 also labels (宛名シール).
     pub format: Option<String>,
+    /// 無作為抽出 (9.6): 日本人 or 外国人 only.
+    pub nationality: Option<String>,
+    /// 無作為抽出 (9.6): how many to draw (抽出人数, 1–100000).
+    pub count: Option<usize>,
+}
+
+/// The conditions of a list (the order as `order` says), and the lines that say them.
+fn conditions(
+    input: &InspectionIn,
+    today: chrono::NaiveDate,
+    order: Order,
+) -> R<(InspectionQuery, Vec<String>)> {
+    let on = date("as_of", &input.as_of)?.unwrap_or(today);
+    let sex = match input.sex.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s) => Some(Sex::parse(s).map_err(|e| ApiError::from(e).at("sex"))?),
+    };
+    let foreign = match input.nationality.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some("日本人" | "japanese") => Some(false),
+        Some("外国人" | "foreign") => Some(true),
+        Some(other) => {
+            return Err(ApiError::from(DomainError::UnknownCode {
+                kind: "日本人・外国人の別",
+                value: other.to_string(),
+            })
+            .at("nationality"));
+        }
+    };
+    let q = InspectionQuery {
+        on,
+        place_prefix: input
+            .place_prefix
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+        sex,
+        born_from: date("born_from", &input.born_from)?,
+        born_to: date("born_to", &input.born_to)?,
+        order,
+        foreign,
+        count: None,
+    };
+    let mut about = vec![format!("基準日 {}", format_wareki(on)?)];
+    if let Some(prefix) = &q.place_prefix {
+        about.push(format!("住所 {prefix}"));
+    }
+    if let Some(s) = q.sex {
+        about.push(format!("性別 {}", s.label()));
+    }
+    if let Some(f) = q.foreign {
+        about.push(
+            if f {
+                "外国人住民"
+            } else {
+                "日本人住民"
+            }
+            .to_string(),
+        );
+    }
+    if q.born_from.is_some() || q.born_to.is_some() {
+        about.push(format!(
+            "生年月日 {}〜{}",
+            q.born_from
+                .map(format_wareki)
+                .transpose()?
+                .unwrap_or_default(),
+            q.born_to
+                .map(format_wareki)
+                .transpose()?
+                .unwrap_or_default()
+        ));
+    }
+    about.push(match order {
+        Order::Address => "住所順".to_string(),
+        Order::Random(seed) => format!("ランダム順位(シード {seed})"),
+    });
+    Ok((q, about))
+}
+
+/// The seed given, or a new one short enough to read out and type again (and exact in
+/// JavaScript).
+fn seed_of(input: &InspectionIn) -> u64 {
+    input
+        .seed
+        .unwrap_or_else(|| rand::random::<u64>() % 10_000_000_000)
+}
+
+fn csv_response(out: String, name: &'static str) -> Response {
+    let mut res = Response::new(Body::from(out));
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static(name));
+    res
 }
 
 fn date(field: &'static str, s: &Option<String>) -> R<Option<chrono::NaiveDate>> {
@@ -60,19 +158,9 @@ pub async fn inspection_list(
 ) -> R<Response> {
     p.purpose()?;
     let today = state.clock.today();
-    let on = date("as_of", &input.as_of)?.unwrap_or(today);
-    let sex = match input.sex.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(s) => Some(Sex::parse(s).map_err(|e| ApiError::from(e).at("sex"))?),
-    };
     let order = match input.order.as_deref().map(str::trim) {
         None | Some("" | "address" | "住所順") => Order::Address,
-        // A new seed short enough to read out and type again (and exact in JavaScript).
-        Some("random" | "ランダム") => Order::Random(
-            input
-                .seed
-                .unwrap_or_else(|| rand::random::<u64>() % 10_000_000_000),
-        ),
+        Some("random" | "ランダム") => Order::Random(seed_of(&input)),
         Some(other) => {
             return Err(ApiError::from(DomainError::UnknownCode {
                 kind: "並び順",
@@ -92,45 +180,8 @@ pub async fn inspection_list(
             .at("format"));
         }
     };
-    let q = InspectionQuery {
-        on,
-        place_prefix: input
-            .place_prefix
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string),
-        sex,
-        born_from: date("born_from", &input.born_from)?,
-        born_to: date("born_to", &input.born_to)?,
-        order,
-    };
+    let (q, about) = conditions(&input, today, order)?;
     let list = inspection::inspection_list(&*state.store, p.tenant, &q, today).await?;
-    let on_text = format_wareki(on)?;
-    let mut about = vec![format!("基準日 {on_text}")];
-    if let Some(prefix) = &q.place_prefix {
-        about.push(format!("住所 {prefix}"));
-    }
-    if let Some(s) = q.sex {
-        about.push(format!("性別 {}", s.label()));
-    }
-    if q.born_from.is_some() || q.born_to.is_some() {
-        about.push(format!(
-            "生年月日 {}〜{}",
-            q.born_from
-                .map(format_wareki)
-                .transpose()?
-                .unwrap_or_default(),
-            q.born_to
-                .map(format_wareki)
-                .transpose()?
-                .unwrap_or_default()
-        ));
-    }
-    about.push(match order {
-        Order::Address => "住所順".to_string(),
-        Order::Random(seed) => format!("ランダム順位(シード {seed})"),
-    });
     audit(
         &state,
         &p,
@@ -174,17 +225,7 @@ pub async fn inspection_list(
                 kikan_domain::csv::cell(&r.address)
             ));
         }
-        let mut res = Response::new(Body::from(out));
-        let h = res.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/csv; charset=utf-8"),
-        );
-        h.insert(
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_static("attachment; filename=\"inspection-list.csv\""),
-        );
-        res
+        csv_response(out, "attachment; filename=\"inspection-list.csv\"")
     };
     res.headers_mut()
         .insert("x-kikan-rows", HeaderValue::from(rows));
@@ -192,5 +233,140 @@ pub async fn inspection_list(
         res.headers_mut()
             .insert("x-kikan-seed", HeaderValue::from(seed));
     }
+    Ok(res)
+}
+
+/// The most a 無作為抽出 draws at once.
+const MAX_DRAW: usize = 100_000;
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/random-extract", tag = "residents",
+    request_body = InspectionIn, params(("tenant" = String, Path)),
+    responses((status = 200, description = "無作為抽出 (9.6): `count` residents drawn at random from those on the register on the date who meet the conditions (町字, 性別, 生年月日, 日本人・外国人の別), from a recorded seed (X-Kikan-Seed: the same seed draws the same residents); never one a 支援措置 protects; CSV (UTF-8 with BOM: 氏名, 生年月日, 性別, 郵便番号, 住所), the list as PDF, or 宛名シール (format=labels, A4 12面); the count in X-Kikan-Rows", content_type = "text/csv"),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn random_extract(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<InspectionIn>,
+) -> R<Response> {
+    p.purpose()?;
+    let today = state.clock.today();
+    let count = match input.count {
+        Some(n) if (1..=MAX_DRAW).contains(&n) => n,
+        Some(_) => {
+            return Err(ApiError::from(DomainError::Invalid {
+                field: "抽出人数",
+                reason: format!("1から{MAX_DRAW}までの人数を指定してください"),
+            })
+            .at("count"));
+        }
+        None => {
+            return Err(ApiError::from(DomainError::Missing {
+                field: "抽出人数"
+            })
+            .at("count"));
+        }
+    };
+    #[derive(PartialEq)]
+    enum Out {
+        Csv,
+        Pdf,
+        Labels,
+    }
+    let format = match input.format.as_deref().map(str::trim) {
+        None | Some("" | "csv") => Out::Csv,
+        Some("pdf") => Out::Pdf,
+        Some("labels") => Out::Labels,
+        Some(other) => {
+            return Err(ApiError::from(DomainError::UnknownCode {
+                kind: "出力形式",
+                value: other.to_string(),
+            })
+            .at("format"));
+        }
+    };
+    let seed = seed_of(&input);
+    let (mut q, mut about) = conditions(&input, today, Order::Random(seed))?;
+    q.count = Some(count);
+    about.push(format!("抽出人数 {count}"));
+    let list = inspection::inspection_list(&*state.store, p.tenant, &q, today).await?;
+    audit(
+        &state,
+        &p,
+        "extract.random",
+        vec![],
+        format!(
+            "無作為抽出: {} {}件(支援措置の対象者 {}件を除く) {}",
+            about.join("・"),
+            list.rows.len(),
+            list.withheld,
+            match format {
+                Out::Csv => "CSV",
+                Out::Pdf => "PDF",
+                Out::Labels => "宛名シール",
+            }
+        ),
+    )
+    .await?;
+    let rows = list.rows.len();
+    let mut res = match format {
+        Out::Labels => {
+            let font = font(&state).await?;
+            let labels: Vec<kikan_cert::Label> = list
+                .rows
+                .into_iter()
+                .map(|r| kikan_cert::Label {
+                    postal_code: r.postal_code,
+                    address: r.address,
+                    name: r.name,
+                })
+                .collect();
+            let rendered = blocking(move || Ok(kikan_cert::render_labels(&font, &labels)?)).await?;
+            pdf_named(rendered, "labels.pdf")?
+        }
+        Out::Pdf => {
+            let font = font(&state).await?;
+            let drawn = kikan_cert::List {
+                title: "無作為抽出".into(),
+                about: vec![about.join("　")],
+                headings: ["氏名", "生年月日", "性別", "郵便番号", "住所"]
+                    .map(String::from)
+                    .to_vec(),
+                widths: vec![0.2, 0.16, 0.07, 0.1, 0.47],
+                rows: list
+                    .rows
+                    .into_iter()
+                    .map(|r| {
+                        vec![
+                            r.name,
+                            r.birth_date,
+                            r.sex,
+                            r.postal_code.unwrap_or_default(),
+                            r.address,
+                        ]
+                    })
+                    .collect(),
+            };
+            let rendered = blocking(move || Ok(kikan_cert::render_list(&font, &drawn)?)).await?;
+            pdf_named(rendered, "random-extract.pdf")?
+        }
+        Out::Csv => {
+            let mut out = String::from("\u{feff}氏名,生年月日,性別,郵便番号,住所\r\n");
+            for r in &list.rows {
+                out.push_str(&format!(
+                    "{},{},{},{},{}\r\n",
+                    kikan_domain::csv::cell(&r.name),
+                    kikan_domain::csv::cell(&r.birth_date),
+                    kikan_domain::csv::cell(&r.sex),
+                    kikan_domain::csv::cell(r.postal_code.as_deref().unwrap_or_default()),
+                    kikan_domain::csv::cell(&r.address)
+                ));
+            }
+            csv_response(out, "attachment; filename=\"random-extract.csv\"")
+        }
+    };
+    res.headers_mut()
+        .insert("x-kikan-rows", HeaderValue::from(rows));
+    res.headers_mut()
+        .insert("x-kikan-seed", HeaderValue::from(seed));
     Ok(res)
 }

@@ -114,7 +114,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         immigration::import, immigration::list, immigration::apply, immigration::reject,
         outbound::list, outbound::send, outbound::results, outbound::resend,
         jobs::runs, jobs::run_now, jobs::awaiting_notice,
-        letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, letters::entry_letter, letters::code_notice, inspection::inspection_list, statistics::statistics, routes::relationships,
+        letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, letters::entry_letter, letters::code_notice, inspection::inspection_list, inspection::random_extract, statistics::statistics, routes::relationships,
         certificates::preview, certificates::issue, certificates::reprint, certificates::reissue, certificates::register,
         certificates::get, certificates::verify,
         certsettings::get, certsettings::put_certifier, certsettings::add_seal, certsettings::set_phrases, certsettings::set_overflow,
@@ -322,6 +322,7 @@ api! {
     get "/api/v1/tenants/{tenant}/persons/{id}/code-notice" => letters::code_notice, Policy::Needs(Permission::ReadResidents);
     post "/api/v1/tenants/{tenant}/inspection-list" => inspection::inspection_list, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/statistics" => statistics::statistics, Policy::Needs(Permission::ReadResidents);
+    post "/api/v1/tenants/{tenant}/random-extract" => inspection::random_extract, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/relationships" => routes::relationships, Policy::SignedIn;
     post "/api/v1/tenants/{tenant}/terminals" => places::put_terminal, Policy::Needs(Permission::ManageAccounts);
     get "/api/v1/tenants/{tenant}/terminals" => places::terminals, Policy::SignedIn;

@@ -213,6 +213,7 @@ const MENU = [
   ['#/awaiting', '転入通知未着', 'read_residents'],
   ['#/headless', '世帯主不在世帯', 'read_residents'],
   ['#/inspection', '閲覧用リスト', 'read_residents'],
+  ['#/random', '無作為抽出', 'read_residents'],
   ['#/statistics', '統計', 'read_residents'],
   ['#/chars', '文字コード照会', null],
   ['#/notices', '入管通知', 'commit_change'],
@@ -1917,6 +1918,44 @@ async function dailyScreen(main, message) {
           h('td', {}, r.detail), h('td', {}, r.by))))));
 }
 
+// ---------- 無作為抽出 (9.6) ----------
+// Residents drawn at random by 性別, 生年月日, 地区, 日本人・外国人の別 and a number, from a
+// seed shown (the same seed draws them again), as CSV, a list or 宛名シール.
+async function randomScreen(main) {
+  const output = h('div', { 'aria-live': 'polite' });
+  const form = h('form', { novalidate: true },
+    h('p', {}, '条件に合う住民から指定した人数を無作為に抽出します。支援措置の対象者は常に除かれます。'),
+    h('div', { class: 'row' },
+      field('基準日', text('as_of', 'as_of'), { hint: '空欄は本日' }),
+      field('地区(住所の町字まで)', text('place_prefix', 'place_prefix', { size: 30 }), { hint: '例: 神奈川県みほん市中央四丁目' }),
+      field('性別', select('sex', ['', '男', '女'], 'sex'))),
+    h('div', { class: 'row' },
+      field('生年月日(から)', text('born_from', 'born_from')), field('生年月日(まで)', text('born_to', 'born_to')),
+      field('日本人・外国人の別', select('nationality', [['', '指定なし'], '日本人', '外国人'], 'nationality'))),
+    h('div', { class: 'row' },
+      field('抽出人数', text('count', 'count', { inputmode: 'numeric' }), { required: true }),
+      field('シード', text('seed', 'seed', { inputmode: 'numeric' }), { hint: '同じ抽出を再現するとき' }),
+      field('出力形式', select('format', [['csv', 'CSV'], ['pdf', '一覧(PDF)'], ['labels', '宛名シール(PDF)']], 'format'))),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '抽出')), output);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    const format = v(form, 'format');
+    const r = await api('POST', '/random-extract', { as_of: opt(v(form, 'as_of')), place_prefix: opt(v(form, 'place_prefix')), sex: opt(v(form, 'sex')),
+      born_from: opt(v(form, 'born_from')), born_to: opt(v(form, 'born_to')), nationality: opt(v(form, 'nationality')),
+      count: v(form, 'count') ? Number(v(form, 'count')) : undefined, seed: v(form, 'seed') ? Number(v(form, 'seed')) : undefined, format });
+    if (!r.ok) return showError(form, r);
+    const seed = r.headers.get('x-kikan-seed');
+    const ext = format === 'csv' ? 'csv' : 'pdf';
+    const label = { csv: '抽出結果(CSV)', pdf: '抽出結果一覧(PDF)', labels: '宛名シール(PDF)' }[format];
+    show(output, h('div', { class: 'result', role: 'status' },
+      h('p', { class: 'big' }, `${r.headers.get('x-kikan-rows')}人を抽出しました`),
+      h('p', {}, `シード ${seed}(同じ条件とシードで同じ人を抽出します)`),
+      pdfLink(r.data, `${label}を開く`, `無作為抽出-${seed}.${ext}`)));
+  });
+  show(main, h('h1', {}, '無作為抽出・条件指定抽出'), form);
+}
+
 // ---------- 統計 (6.1) ----------
 // The 住民基本台帳関係年報's figures (population and households on the 基準日, the
 // period's 異動 by cause) and the 定期報告's, with the age pyramid drawn as SVG.
@@ -2018,6 +2057,7 @@ async function render(message) {
     search: () => searchScreen(main, q),
     chars: () => charsScreen(main, q),
     statistics: () => statisticsScreen(main, q),
+    random: () => randomScreen(main),
     person: () => personScreen(main, parts[1], q),
     change: () => (parts[1] === 'relocation' ? relocationScreen(main, q)
       : parts[1] === 'household' ? householdChangeScreen(main, q) : moveInScreen(main)),
