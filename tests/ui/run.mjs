@@ -182,6 +182,18 @@ try {
   assert.match(await clerk.locator('.result').textContent(), /シード \d+/);
   await shot(clerk, 'random-extract');
   log('無作為抽出: 5 women drawn from a shown seed, their 宛名シール made');
+  // 9.4 成年被後見人: set by 審査 on the person's record (窓口 has no such form).
+  await examiner.goto(`${base}/ui/#/search?kana=%E3%81%99%E3%81%9A%E3%81%8D`);
+  await examiner.locator('#results tbody tr a').first().click();
+  await examiner.getByText('成年被後見人の設定').click();
+  await examiner.getByLabel('成年被後見人', { exact: true }).check();
+  await lab(examiner, '後見開始の審判確定日').fill('2020-04-01');
+  await examiner.getByRole('button', { name: '成年被後見人を設定' }).click();
+  await examiner.locator('dd', { hasText: '後見開始 令和2年4月1日' }).waitFor();
+  await clerk.goto(examiner.url());
+  await clerk.getByRole('heading', { name: '他業務の事項(法第7条)' }).waitFor();
+  assert.equal(await clerk.getByText('成年被後見人の設定').count(), 0, '窓口 cannot set it');
+  log('成年被後見人: set by 審査 with its date, shown on the record; 窓口 has no form');
 
   // 転入 of a family: first with a mistake (no family name), then right.
   await clerk.goto(`${base}/ui/#/change/move_in`);

@@ -121,7 +121,14 @@ async fn subjects(
         let business = business
             .iter()
             .filter(|r| r.person == person.id)
-            .filter(|r| r.items.business() != kikan_domain::business::Business::Card)
+            // Not 住民票 items: the card held, and 成年被後見人 (9.4), never printed.
+            .filter(|r| {
+                !matches!(
+                    r.items.business(),
+                    kikan_domain::business::Business::Card
+                        | kikan_domain::business::Business::AdultWard
+                )
+            })
             .map(|r| (r.items.business().label().to_string(), r.items.line()))
             .collect();
         let remarks = remarks

@@ -28,10 +28,13 @@ pub enum Business {
     ChildAllowance,
     /// 住基カード又は個人番号カードの保有 (7.2.2).
     Card,
+    /// 成年被後見人 (9.4): set by the registry's staff (or the 選挙 system); never printed
+    /// on a certificate; a 転出 of one gives the notice to the new municipality.
+    AdultWard,
 }
 
 impl Business {
-    pub const ALL: [Business; 7] = [
+    pub const ALL: [Business; 8] = [
         Business::Elector,
         Business::NationalHealthInsurance,
         Business::LateStageMedical,
@@ -39,6 +42,7 @@ impl Business {
         Business::NationalPension,
         Business::ChildAllowance,
         Business::Card,
+        Business::AdultWard,
     ];
     pub fn code(self) -> &'static str {
         match self {
@@ -49,6 +53,7 @@ impl Business {
             Business::NationalPension => "national_pension",
             Business::ChildAllowance => "child_allowance",
             Business::Card => "card",
+            Business::AdultWard => "adult_ward",
         }
     }
     pub fn label(self) -> &'static str {
@@ -60,6 +65,7 @@ impl Business {
             Business::NationalPension => "国民年金",
             Business::ChildAllowance => "児童手当",
             Business::Card => "住基カード・個人番号カード",
+            Business::AdultWard => "成年被後見人",
         }
     }
     /// Reads a business from its code or its label.
@@ -154,6 +160,13 @@ pub enum BusinessItems {
     Card {
         holds: bool,
     },
+    /// 成年被後見人であるか, and the day the 後見開始の審判 became final (and, once it
+    /// ended, the day it ended).
+    AdultWard {
+        ward: bool,
+        since: Option<NaiveDate>,
+        until: Option<NaiveDate>,
+    },
 }
 
 impl BusinessItems {
@@ -166,6 +179,7 @@ impl BusinessItems {
             BusinessItems::NationalPension { .. } => Business::NationalPension,
             BusinessItems::ChildAllowance { .. } => Business::ChildAllowance,
             BusinessItems::Card { .. } => Business::Card,
+            BusinessItems::AdultWard { .. } => Business::AdultWard,
         }
     }
 
@@ -194,6 +208,19 @@ impl BusinessItems {
         };
         match self {
             BusinessItems::Elector { .. } | BusinessItems::Card { .. } => Ok(()),
+            BusinessItems::AdultWard { ward, since, until } => {
+                if *ward && until.is_some() {
+                    return Err(bad(
+                        "後見が終了したときは成年被後見人を「該当しない」にしてください",
+                    ));
+                }
+                if let (Some(s), Some(u)) = (since, until)
+                    && u < s
+                {
+                    return Err(bad("後見の終了日が開始日より前です"));
+                }
+                Ok(())
+            }
             BusinessItems::NationalHealthInsurance(c)
             | BusinessItems::LateStageMedical(c)
             | BusinessItems::LongTermCare(c) => coverage(c),
@@ -289,6 +316,16 @@ impl BusinessItems {
                 "保有なし"
             }
             .into(),
+            BusinessItems::AdultWard { ward, since, until } => {
+                let mut s = if *ward { "該当" } else { "非該当" }.to_string();
+                if since.is_some() {
+                    s.push_str(&format!("　後見開始 {}", on(since)));
+                }
+                if until.is_some() {
+                    s.push_str(&format!("　後見終了 {}", on(until)));
+                }
+                s
+            }
         }
     }
 }

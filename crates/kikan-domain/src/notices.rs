@@ -400,3 +400,77 @@ pub fn code_notice(
         reply: vec![],
     })
 }
+
+/// 成年被後見人に関する通知書 (9.4): when a 成年被後見人 moves out, the notice the registry
+/// sends to the municipality they move to. `wards` are the persons of the 転出 who are
+/// 成年被後見人 (the 9.4 item set for them), each with the day the 後見開始の審判 became
+/// final where it is known; `persons` every person the entry wrote.
+pub fn ward_notice(
+    from: &Sender,
+    entry: &LedgerEntry,
+    wards: &[(&Person, Option<NaiveDate>)],
+    today: NaiveDate,
+) -> Result<Letter, DomainError> {
+    const LETTER: &str = "成年被後見人に関する通知書";
+    let Change::MoveOut {
+        destination,
+        planned_on,
+        abroad,
+        ..
+    } = &entry.change
+    else {
+        return Err(not_for(
+            LETTER,
+            format!("{}は転出の届出ではありません", entry.reason().label()),
+        ));
+    };
+    if *abroad {
+        return Err(not_for(
+            LETTER,
+            "国外への転出には転入地の市区町村がありません",
+        ));
+    }
+    if wards.is_empty() {
+        return Err(not_for(LETTER, "この転出に成年被後見人はいません"));
+    }
+    let mut table = vec![
+        [
+            "氏名",
+            "生年月日",
+            "性別",
+            "従前の住所",
+            "後見開始の審判確定日",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for (p, since) in wards {
+        table.push(vec![
+            p.name.full(),
+            p.birth_date_shown()?,
+            p.sex.label().to_string(),
+            p.address.line(),
+            since.map(format_wareki).transpose()?.unwrap_or_default(),
+        ]);
+    }
+    Ok(Letter {
+        title: LETTER.into(),
+        to: vec![
+            format!("転入地 {}", destination.line()),
+            "を管轄する市区町村長　様".into(),
+        ],
+        dated: format_wareki(today)?,
+        from: from.mayor.clone(),
+        body: vec![format!(
+            "下記の者は{}の住民基本台帳に成年被後見人として記録されていた者で、貴市区町村へ転出しましたので通知します。",
+            from.municipality
+        )],
+        items: vec![
+            ("転出届の届出日".into(), format_wareki(entry.notified_on)?),
+            ("転出の予定年月日".into(), format_wareki(*planned_on)?),
+            ("転出先".into(), destination.line()),
+        ],
+        table,
+        reply: vec![],
+    })
+}

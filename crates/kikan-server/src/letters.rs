@@ -195,6 +195,8 @@ enum EntryLetter {
     ExOfficioNotice,
     /// `ex-officio-record`: 職権記録書 (4.2.0.1).
     ExOfficioRecord,
+    /// `ward-notice`: 成年被後見人に関する通知書 (9.4).
+    WardNotice,
 }
 
 impl EntryLetter {
@@ -203,6 +205,7 @@ impl EntryLetter {
             "receipt-notice" => Some(EntryLetter::Receipt),
             "ex-officio-notice" => Some(EntryLetter::ExOfficioNotice),
             "ex-officio-record" => Some(EntryLetter::ExOfficioRecord),
+            "ward-notice" => Some(EntryLetter::WardNotice),
             _ => None,
         }
     }
@@ -210,7 +213,7 @@ impl EntryLetter {
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/entries/{seq}/{letter}", tag = "residents",
     params(("tenant" = String, Path), ("seq" = i64, Path),
-        ("letter" = String, Path, description = "receipt-notice: 住民異動届受理通知 (4.1.0.3) of a 転入, 転居, 転出 or 世帯変更届 (or the 転出 of a 転出証明書に準ずる証明書), to the 届出人 at the address before the 異動 (none: the person at the new address), any day after; ex-officio-notice: 職権記載等通知書 (4.2.0.1) to the person a 職権 entry concerned; ex-officio-record: 職権記録書 (4.2.0.1), what a 職権 entry recorded, removed or corrected (each item before and after), on what grounds, when and by whom")),
+        ("letter" = String, Path, description = "receipt-notice: 住民異動届受理通知 (4.1.0.3) of a 転入, 転居, 転出 or 世帯変更届 (or the 転出 of a 転出証明書に準ずる証明書), to the 届出人 at the address before the 異動 (none: the person at the new address), any day after; ex-officio-notice: 職権記載等通知書 (4.2.0.1) to the person a 職権 entry concerned; ex-officio-record: 職権記録書 (4.2.0.1), what a 職権 entry recorded, removed or corrected (each item before and after), on what grounds, when and by whom; ward-notice: 成年被後見人に関する通知書 (9.4) of a 転出 of a 成年被後見人, to the municipality moved to")),
     responses((status = 200, description = "The notice as a PDF", content_type = "application/pdf"),
         (status = 404, body = crate::error::ErrorBody),
         (status = 422, description = "E-CERT-040: the entry is not one the notice is for", body = crate::error::ErrorBody)))]
@@ -261,6 +264,28 @@ pub async fn entry_letter(
             "letter.ex_officio_record",
             "ex-officio-record",
         ),
+        EntryLetter::WardNotice => {
+            let records = state.store.business_records(p.tenant, &ids).await?;
+            let latest = kikan_domain::business::latest(&records);
+            let wards: Vec<(&kikan_domain::Person, Option<chrono::NaiveDate>)> = shown
+                .iter()
+                .filter_map(|(after, _)| {
+                    latest.iter().find_map(|r| match &r.items {
+                        kikan_domain::business::BusinessItems::AdultWard {
+                            ward: true,
+                            since,
+                            ..
+                        } if r.person == after.id => Some((after, *since)),
+                        _ => None,
+                    })
+                })
+                .collect();
+            (
+                notices::ward_notice(&from, &entry, &wards, today)?,
+                "letter.ward_notice",
+                "ward-notice",
+            )
+        }
     };
     audit(
         &state,

@@ -378,6 +378,7 @@ async function personScreen(main, id, q) {
   asOfForm.addEventListener('submit', (e) => { e.preventDefault(); location.hash = `#/person/${id}${v(asOfForm, 'as_of') ? `?as_of=${encodeURIComponent(v(asOfForm, 'as_of'))}` : ''}`; });
   const members = hh.ok ? hh.data.members : [];
   const entries = hist.ok ? hist.data.entries.slice().reverse() : [];
+  const isWard = business.ok && business.data.current.some((b) => b.business === 'adult_ward' && b.items.ward);
   show(main, 
     h('h1', {}, `${p.name.full} さんの住民票`, asOf ? h('span', { class: 'muted' }, `(${asOf} 現在)`) : null),
     p.support_measure ? banner('warning', (p.support_measures || []).some((m) => m.provisional) ? '仮支援措置の対象者です' : '支援措置の対象者です',
@@ -404,7 +405,8 @@ async function personScreen(main, id, q) {
         h('section', { 'aria-labelledby': 'biz-h' }, h('h2', { id: 'biz-h' }, '他業務の事項(法第7条)'),
           business.ok && business.data.current.length ? h('dl', { class: 'record' }, business.data.current.flatMap((b) => [h('dt', {}, b.label),
             h('dd', {}, b.line, h('span', { class: 'muted' }, ` (${b.set_by}・${jst(b.at)})`))]))
-            : h('p', { class: 'muted' }, '他業務から設定された事項はありません。')),
+            : h('p', { class: 'muted' }, '他業務から設定された事項はありません。'),
+          can('set_business_items') && p.register === 'A' ? wardForm(main, p, q, business.ok ? business.data.current : []) : null),
         noteSection(main, id, q, remarks.ok ? remarks.data : [], 'remark'),
         noteSection(main, id, q, memos.ok ? memos.data : [], 'memo')),
       h('section', { 'aria-labelledby': 'hh-h' }, h('h2', { id: 'hh-h' }, '世帯'),
@@ -422,7 +424,7 @@ async function personScreen(main, id, q) {
             (e.standard_reasons || []).length > 1 ? h('span', { class: 'muted' }, `(${e.standard_reasons.join('・')})`) : null, e.late ? h('span', { class: 'badge badge-late' }, '届出遅延') : null,
             e.basis !== '届出' ? h('span', { class: 'badge' }, e.basis) : null),
           h('div', { class: 'meta' }, `${e.basis === '届出' ? '届出日' : e.basis === '職権' ? '通知日' : '申出日'} ${e.notified_on.wareki}・処理 ${jst(e.recorded_at)}・${e.operator}`),
-          entryLetters(e),
+          entryLetters(e, isWard),
           // 異動の取消し (4.6): by 職権, as a new entry; refused when a later one changed the same records.
           can('commit_change') && !e.reason.startsWith('異動の取消し') ? h('button', { class: 'button button-secondary button-small', type: 'button',
             'aria-label': `取消し 台帳番号${e.seq}(${e.reason})`, onclick: async () => {
@@ -1130,13 +1132,37 @@ function pdfLink(blob, label, name) {
   return h('a', { class: 'button button-secondary', href: url, target: '_blank', rel: 'noopener', download: name }, label);
 }
 
+// 成年被後見人 (9.4): set or cleared by 審査 with the day the 後見開始の審判 became final.
+// No list of them is made (the section forbids one).
+function wardForm(main, p, q, current) {
+  const now = current.find((b) => b.business === 'adult_ward');
+  const items = now ? now.items : { ward: false, since: null };
+  const form = h('form', { class: 'row', novalidate: true, 'aria-label': '成年被後見人の設定' },
+    h('div', { class: 'field' }, checkbox('ward', '成年被後見人', 'true', !!items.ward)),
+    field('後見開始の審判確定日', text('since', 'items', { value: items.since || '' }), { hint: '西暦(例: 2020-04-01)' }),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '成年被後見人を設定')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    const ward = form.elements.ward.checked;
+    const r = await api('POST', `/persons/${p.id}/business-items`, { items: { business: 'adult_ward', ward, since: v(form, 'since') || null, until: null } });
+    if (!r.ok) return showError(form, r);
+    await personScreen(main, p.id, q);
+  });
+  return h('details', { class: 'ward' }, h('summary', {}, '成年被後見人の設定'), form);
+}
+
 // The documents an entry gives, any day after it (4.1.0.3, 4.2.0.1): the 住民異動届受理通知
 // of a 転入・転居・転出・世帯変更届 (and of a 転出 recorded by 職権 for its 準ずる証明書), the
 // 職権記載等通知書 and 職権記録書 of a change made by 職権.
 const RECEIPT_TYPES = ['MoveIn', 'Relocation', 'MoveOut', 'HouseholdSplit', 'HouseholdMerge', 'HeadChange', 'CompositionChange'];
-function entryLetters(e) {
+function entryLetters(e, isWard) {
   const c = e.change || {};
   const out = [];
+  // 成年被後見人に関する通知書 (9.4): a 転出 of a 成年被後見人, to the new municipality.
+  if (isWard && c.type === 'MoveOut' && !c.abroad) {
+    out.push(letterButton(`/entries/${e.seq}/ward-notice`, '成年被後見人に関する通知書', `成年被後見人に関する通知書-${e.seq}.pdf`));
+  }
   if (c.type === 'MoveOut' || (RECEIPT_TYPES.includes(c.type) && e.basis === '届出' && c.kind !== 'ExOfficio')) {
     out.push(letterButton(`/entries/${e.seq}/receipt-notice`, '住民異動届受理通知', `住民異動届受理通知-${e.seq}.pdf`));
   }

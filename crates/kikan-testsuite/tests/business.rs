@@ -204,6 +204,24 @@ async fn business_systems_set_their_own_items(s: TestStore) {
         .await;
     assert_eq!(status, 200, "{v}");
 
+    // 成年被後見人 (9.4) set by 審査; the 国保 token may not.
+    let (status, v) = examiner
+        .post(&items, json!({"items": {"business": "adult_ward", "ward": true, "since": "2020-04-01", "until": null}}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = nhi
+        .post(&items, json!({"items": {"business": "adult_ward", "ward": false, "since": null, "until": null}}))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (403, Some("E-BIZ-002")),
+        "{v}"
+    );
+    let (status, v) = examiner
+        .post(&items, json!({"items": {"business": "adult_ward", "ward": true, "since": "2020-04-01", "until": "2021-01-01"}}))
+        .await;
+    assert_eq!(status, 422, "{v}");
+
     // A certificate prints them only when asked for.
     let copy = |items: Value| {
         json!({"kind": "resident_copy", "layout": "individual", "persons": [mother],
@@ -237,14 +255,84 @@ async fn business_systems_set_their_own_items(s: TestStore) {
         !asked.contains("保有あり"),
         "the card is no 住民票 item: {asked}"
     );
+    assert!(
+        !asked.contains("成年被後見人"),
+        "成年被後見人 is never printed: {asked}"
+    );
 
     // Audited: each value set, the refusal, the reads.
     let (_, log) = auditor.get(&format!("{base}/audit/persons/{mother}")).await;
     let pairs = audit_pairs(&log, "action", "outcome");
     let count = |a: &str| pairs.iter().filter(|(x, _)| x == a).count();
     assert!(count("business.write") >= 5, "{pairs:?}");
-    assert_eq!(count("business.refused"), 1, "{pairs:?}");
+    assert_eq!(count("business.refused"), 2, "{pairs:?}");
     assert!(count("business.read") >= 1, "{pairs:?}");
 }
 
-kikan_testsuite::on_both!(business_systems_set_their_own_items);
+/// 成年被後見人 (9.4): set for a person, and when they move out, the notice to the
+/// municipality they move to, naming them and not the others of the 転出.
+async fn adult_wards_are_notified_on_move_out(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let (_, mother, son) = kikan_testsuite::http::mother_and_son(&examiner, &base).await;
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/persons/{mother}/business-items"),
+            json!({"items": {"business": "adult_ward", "ward": true, "since": "2020-04-01", "until": null}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (_, p) = examiner
+        .get(&format!("{base}/persons/{mother}/business-items"))
+        .await;
+    assert!(p.to_string().contains("成年被後見人"), "{p}");
+    let move_out = |persons: Vec<i64>| {
+        json!({"effective_on": "2026-11-20", "notified_on": "2026-11-20",
+            "change": {"type": "move_out", "person_ids": persons, "planned_on": "2026-12-20",
+                "destination": {"place": "神奈川県川崎市川崎区宮本町", "banchi": "1番地"}}})
+    };
+    // The son alone first (he is none): refused; then the mother.
+    let (status, v) = examiner
+        .post(&format!("{base}/changes"), move_out(vec![son]))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let seq = v["entry"]["seq"].as_i64().unwrap_or_default();
+    let (status, v) = examiner
+        .get(&format!("{base}/entries/{seq}/ward-notice"))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (422, Some("E-CERT-040")),
+        "{v}"
+    );
+    let (status, v) = examiner
+        .post(&format!("{base}/changes"), move_out(vec![mother]))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let seq = v["entry"]["seq"].as_i64().unwrap_or_default();
+    let text = examiner
+        .pdf_text(&format!("{base}/entries/{seq}/ward-notice"), "ward-notice")
+        .await;
+    for word in [
+        "成年被後見人に関する通知書",
+        "神奈川県川崎市川崎区宮本町1番地",
+        "山本花子",
+        "令和2年4月1日",
+        "令和8年12月20日",
+    ] {
+        assert!(text.contains(word), "{word}: {text}");
+    }
+    assert!(!text.contains("健太"), "{text}");
+    let auditor = app.as_role(t, Role::Auditor).await;
+    let (_, log) = auditor
+        .get(&format!("{base}/audit?action=letter.ward_notice"))
+        .await;
+    assert_eq!(log.as_array().map(Vec::len), Some(1), "{log}");
+}
+
+kikan_testsuite::on_both!(
+    business_systems_set_their_own_items,
+    adult_wards_are_notified_on_move_out
+);
