@@ -744,6 +744,13 @@ try {
   await examiner.locator('main table tbody tr', { hasText: '転出証明書' }).first().getByRole('button', { name: /^再交付/ }).click();
   await examiner.getByRole('link', { name: /再交付 第\d+号を開く/ }).waitFor();
   log('住民異動届受理通知 drawn from the history; a 転出 committed goes on to its 転出証明書 (free of charge); the register re-issues it (再交付)');
+  // 処分情報 (1.3.8): the re-issued one recorded as destroyed, in the register.
+  await examiner.goto(`${base}/ui/#/certificates`);
+  const newest = examiner.locator('main table tbody tr').first();
+  await newest.getByRole('textbox', { name: /^処分の理由/ }).fill('誤交付のため回収・廃棄');
+  await newest.getByRole('button', { name: /^処分を記録/ }).click();
+  await newest.getByText(/処分済み .*誤交付のため回収・廃棄/).waitFor();
+  log('処分情報: a certificate recorded as destroyed in the register');
 
   // 閲覧用リスト (9.5): by 町字 in a random order, as PDF; its seed is told.
   await examiner.goto(`${base}/ui/#/inspection`);

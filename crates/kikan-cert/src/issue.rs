@@ -472,6 +472,7 @@ pub async fn reprint(
         .certificate(tenant, serial)
         .await?
         .ok_or(IssueError::NotFound(serial))?;
+    not_disposed(&c)?;
     let seal = seal_of(store, tenant, &c.content).await?;
     let rendered = render(
         font,
@@ -492,10 +493,59 @@ pub async fn reprint(
                 at: Utc::now(),
                 staff: staff.to_string(),
                 reason: reason.to_string(),
+                disposed: false,
             },
         )
         .await?;
     Ok((c, rendered))
+}
+
+/// Refuses a certificate recorded as 処分 (1.3.8): nothing is printed under its number.
+fn not_disposed(c: &Certificate) -> Result<(), IssueError> {
+    match c.disposal() {
+        Some(d) => Err(DomainError::CertificateDisposed {
+            serial: c.serial,
+            reason: d.reason.clone(),
+        }
+        .into()),
+        None => Ok(()),
+    }
+}
+
+/// Records the 処分 of a certificate issued in error and destroyed (1.3.8 処分情報): who,
+/// when and why, in the register beside its re-prints. Once, and with a reason.
+pub async fn dispose(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    serial: i64,
+    staff: &str,
+    reason: &str,
+) -> Result<Certificate, IssueError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(DomainError::Missing {
+            field: "処分の理由",
+        }
+        .into());
+    }
+    let c = store
+        .certificate(tenant, serial)
+        .await?
+        .ok_or(IssueError::NotFound(serial))?;
+    not_disposed(&c)?;
+    store
+        .add_certificate_reprint(
+            tenant,
+            serial,
+            &Reprint {
+                at: Utc::now(),
+                staff: staff.to_string(),
+                reason: reason.to_string(),
+                disposed: true,
+            },
+        )
+        .await?;
+    Ok(c)
 }
 
 /// Issues a 再交付 of a 転出証明書 (or 準ずる証明書, 4.1.3.0.3): a new 交付番号 and 照合番号,
@@ -521,6 +571,8 @@ pub async fn reissue(
         .certificate(tenant.code, serial)
         .await?
         .ok_or(IssueError::NotFound(serial))?;
+    // One issued in error and destroyed is issued anew, not again.
+    not_disposed(&original)?;
     // A 再交付 of a 再交付 prints the first issue again.
     let first = match original.content.reissue_of {
         Some(s) => store

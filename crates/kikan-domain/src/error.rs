@@ -31,6 +31,10 @@ pub enum DomainError {
         "{name}さんは転入通知を待っている転出者ではありません(照会書は転出予定日に消除され、転入通知が未着の者に限ります)"
     )]
     NotAwaitingMoveInNotice { name: String },
+    /// A certificate recorded as 処分 (printed in error and destroyed, 1.3.8) is not
+    /// printed or disposed of again.
+    #[error("交付番号 {serial} の証明書は処分済みです(処分の記録: {reason})")]
+    CertificateDisposed { serial: i64, reason: String },
     /// A notice or record asked for an entry (or person) it does not apply to.
     #[error("{letter}は作成できません({reason})")]
     LetterNotApplicable {
@@ -335,6 +339,7 @@ impl DomainError {
             NotRemoved { .. } => "E-IDO-052",
             NotAwaitingMoveInNotice { .. } => "E-IDO-059",
             LetterNotApplicable { .. } => "E-CERT-040",
+            CertificateDisposed { .. } => "E-CERT-041",
             HouseholdHeadless { .. } => "E-IDO-060",
             HouseholdHasHead { .. } => "E-IDO-061",
             FormerNamesNotCarried { .. } => "E-IDO-062",

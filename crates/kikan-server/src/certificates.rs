@@ -304,7 +304,7 @@ pub struct ReprintIn {
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/certificates/{serial}/reprint", tag = "certificates",
     request_body = ReprintIn, params(("tenant" = String, Path), ("serial" = i64, Path)),
     responses((status = 200, description = "The same certificate again (same serial and 照合番号)", content_type = "application/pdf"),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 422, description = "E-CERT-041: recorded as 処分 (1.3.8)", body = ErrorBody)))]
 pub async fn reprint(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
@@ -326,6 +326,48 @@ pub async fn reprint(
     )
     .await?;
     pdf_response(rendered, Some(&c))
+}
+
+/// 処分 of a certificate issued in error (1.3.8).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DisposeIn {
+    /// Why it was destroyed (誤って交付したため回収・廃棄 …).
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/certificates/{serial}/dispose", tag = "certificates",
+    request_body = DisposeIn, params(("tenant" = String, Path), ("serial" = i64, Path)),
+    responses((status = 200, description = "処分情報 (1.3.8) recorded: the certificate was issued in error and destroyed; the register shows it, the 照合番号 answers that it is not valid, and it is not printed again", body = CertificateView),
+        (status = 404, body = ErrorBody), (status = 422, description = "E-CERT-041: already disposed of; E-INPUT-001: no reason", body = ErrorBody)))]
+pub async fn dispose(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+    Json(input): Json<DisposeIn>,
+) -> R<axum::Json<CertificateView>> {
+    let serial = path.1;
+    p.purpose()?;
+    issue::dispose(&*state.store, p.tenant, serial, &p.actor, &input.reason)
+        .await
+        .map_err(|e| ApiError::from(e).at("reason"))?;
+    let c = state
+        .store
+        .certificate(p.tenant, serial)
+        .await?
+        .ok_or(IssueError::NotFound(serial))?;
+    crate::routes::audit(
+        &state,
+        &p,
+        "certificate.dispose",
+        c.persons().iter().map(|x| x.0).collect(),
+        format!(
+            "{} 第{serial:06}号の処分({})",
+            c.content.title,
+            input.reason.trim()
+        ),
+    )
+    .await?;
+    Ok(axum::Json(view(&c)))
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/certificates/{serial}/reissue", tag = "certificates",
@@ -388,6 +430,14 @@ pub struct ReprintView {
     pub reason: String,
 }
 
+/// 処分情報 (1.3.8): the certificate was issued in error and destroyed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisposalView {
+    pub at: String,
+    pub staff: String,
+    pub reason: String,
+}
+
 /// One line of the issuance register (証明書交付簿).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CertificateView {
@@ -417,6 +467,8 @@ pub struct CertificateView {
     pub support: Option<String>,
     pub pdf_sha256: String,
     pub reprints: Vec<ReprintView>,
+    /// 処分情報 (1.3.8), when it was recorded.
+    pub disposed: Option<DisposalView>,
     /// 文字溢れ (5.8): the values that did not fit, whole and as printed.
     pub overflow: Vec<OverflowView>,
 }
@@ -480,12 +532,18 @@ fn view(c: &Certificate) -> CertificateView {
         reprints: c
             .reprints
             .iter()
+            .filter(|x| !x.disposed)
             .map(|x| ReprintView {
                 at: x.at.to_rfc3339(),
                 staff: x.staff.clone(),
                 reason: x.reason.clone(),
             })
             .collect(),
+        disposed: c.disposal().map(|x| DisposalView {
+            at: x.at.to_rfc3339(),
+            staff: x.staff.clone(),
+            reason: x.reason.clone(),
+        }),
         overflow: c
             .content
             .overflow
@@ -655,6 +713,9 @@ pub async fn verify(
         Some(v) => {
             let c = &v.certificate;
             let message = match v.pdf_matches {
+                _ if c.disposal().is_some() => {
+                    "交付された証明書ですが、誤って交付したため処分した記録があります(この証明書は有効ではありません)"
+                }
                 Some(false) => {
                     "交付された証明書ですが、PDFの内容が交付時と一致しません(改変の可能性があります)"
                 }
@@ -665,7 +726,7 @@ pub async fn verify(
                 c.persons().iter().map(|x| x.0).collect(),
                 format!("照合番号の照会 第{:06}号", c.serial),
                 CertificateVerifyView {
-                    genuine: true,
+                    genuine: c.disposal().is_none(),
                     pdf_matches: v.pdf_matches,
                     message: message.into(),
                     certificate: Some(view(c)),

@@ -115,7 +115,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         outbound::list, outbound::send, outbound::results, outbound::resend,
         jobs::runs, jobs::run_now, jobs::awaiting_notice,
         letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, letters::entry_letter, letters::code_notice, inspection::inspection_list, inspection::random_extract, statistics::statistics, routes::relationships,
-        certificates::preview, certificates::issue, certificates::reprint, certificates::reissue, certificates::register,
+        certificates::preview, certificates::issue, certificates::reprint, certificates::reissue, certificates::dispose, certificates::register,
         certificates::get, certificates::verify,
         certsettings::get, certsettings::put_certifier, certsettings::add_seal, certsettings::set_phrases, certsettings::set_overflow,
     ),
@@ -341,6 +341,7 @@ api! {
     post "/api/v1/tenants/{tenant}/certificates/verify" => certificates::verify, Policy::Needs(Permission::IssueCertificate);
     get "/api/v1/tenants/{tenant}/certificates/{serial}" => certificates::get, Policy::Needs(Permission::IssueCertificate);
     post "/api/v1/tenants/{tenant}/certificates/{serial}/reprint" => certificates::reprint, Policy::Needs(Permission::IssueCertificate);
+    post "/api/v1/tenants/{tenant}/certificates/{serial}/dispose" => certificates::dispose, Policy::Needs(Permission::IssueCertificate);
     post "/api/v1/tenants/{tenant}/certificates/{serial}/reissue" => certificates::reissue, Policy::Needs(Permission::IssueCertificate);
 }
 

@@ -1415,7 +1415,7 @@ async function registerScreen(main, q) {
   show(main, h('h1', {}, '証明書交付簿'), form,
     !res.ok ? banner('error', res.data.message) : null,
     h('table', { class: 'table' },
-      h('thead', {}, h('tr', {}, ['交付番号', '交付日時', '証明書', '対象者', '請求者', '使用目的', '通数・手数料', '職員', '再印刷', '再交付', '文字溢れ'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ['交付番号', '交付日時', '証明書', '対象者', '請求者', '使用目的', '通数・手数料', '職員', '再印刷', '再交付', '文字溢れ', '処分'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, list.map((c) => h('tr', {},
         h('td', {}, `第${String(c.serial).padStart(6, '0')}号`), h('td', {}, jst(c.issued_at)),
         h('td', {}, c.title), h('td', {}, c.persons.map((p) => p.name).join('、')),
@@ -1425,8 +1425,25 @@ async function registerScreen(main, q) {
         // 再交付 (4.1.3.0.3): a 転出証明書 lost or damaged, issued again as first printed.
         h('td', {}, c.kind === 'move_out' || c.kind === 'move_out_quasi' ? reissueButton(main, c) : null),
         // 文字超過リスト (5.8, 10.7): the whole value beside what was printed.
-        h('td', {}, (c.overflow || []).map((o) => h('div', {}, `${o.label}: ${o.value}(印字: ${o.printed || '空白'})`))))))),
+        h('td', {}, (c.overflow || []).map((o) => h('div', {}, `${o.label}: ${o.value}(印字: ${o.printed || '空白'})`))),
+        // 処分情報 (1.3.8): a certificate issued in error and destroyed.
+        h('td', {}, c.disposed ? `処分済み ${jst(c.disposed.at)} ${c.disposed.staff}(${c.disposed.reason})` : disposeButton(main, c)))))),
     h('h2', {}, '照合番号による確認'), verify, verified);
+}
+
+function disposeButton(main, c) {
+  const no = `第${String(c.serial).padStart(6, '0')}号`;
+  const status = h('span', { 'aria-live': 'polite' });
+  const reason = h('input', { name: 'reason', size: 10, 'aria-label': `処分の理由 ${no}` });
+  const button = h('button', { class: 'button button-secondary button-small', type: 'submit', 'aria-label': `処分を記録 ${no}` }, '処分を記録');
+  const form = h('form', { class: 'inline', novalidate: true }, reason, button, status);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const r = await api('POST', `/certificates/${c.serial}/dispose`, { reason: reason.value });
+    if (!r.ok) { status.replaceChildren(r.data && r.data.message ? r.data.message : '記録できませんでした'); return; }
+    form.replaceWith(`処分済み ${jst(r.data.disposed.at)} ${r.data.disposed.staff}(${r.data.disposed.reason})`);
+  });
+  return form;
 }
 
 function reissueButton(main, c) {

@@ -45,14 +45,23 @@ impl Certificate {
     pub fn persons(&self) -> &[PersonId] {
         &self.request.persons
     }
+    /// The 処分 recorded for it, if any (1.3.8).
+    pub fn disposal(&self) -> Option<&Reprint> {
+        self.reprints.iter().find(|r| r.disposed)
+    }
 }
 
 /// A re-print of an issued certificate (用紙詰まり, 汚損 …): the same serial and code.
+/// With `disposed`, the register's 処分情報 (1.3.8) instead: the certificate was issued
+/// in error and destroyed; it is kept with the re-prints, as one more event of the
+/// certificate, and nothing is printed under its number after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reprint {
     pub at: DateTime<Utc>,
     pub staff: String,
     pub reason: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disposed: bool,
 }
 
 /// A search of the register; every criterion is optional, newest first.
