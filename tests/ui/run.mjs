@@ -580,8 +580,8 @@ try {
   await lab(examiner, '都道府県・市区町村・町字').first().fill('神奈川県みほん市中央二丁目');
   await lab(examiner, '番地').first().fill('3番4号');
   const alien = examiner.locator('[data-person="0"]');
-  await lab(alien, '氏').fill('NGUYEN VAN AN');
-  await lab(alien, '氏(振り仮名)').fill('グエン　ヴァン　アン');
+  await lab(alien, '氏').fill('TRAN QUOC BAO');
+  await lab(alien, '氏(振り仮名)').fill('トラン　クオック　バオ');
   await lab(alien, '生年月日').fill('1995-05-05');
   await lab(alien, '国籍・地域').fill('ベトナム');
   await lab(alien, '30条45規定区分').selectOption('中長期在留者');
@@ -597,9 +597,9 @@ try {
   await examiner.getByText('審査を経ずにこのまま確定する').click();
   await examiner.getByRole('button', { name: '登録' }).click();
   await examiner.getByText('異動を確定しました').waitFor();
-  await examiner.goto(`${base}/ui/#/search?kana=${encodeURIComponent('グエン')}`);
-  await examiner.getByRole('link', { name: 'NGUYEN VAN AN' }).first().click();
-  await examiner.getByRole('heading', { name: /NGUYEN VAN AN さんの住民票/ }).waitFor();
+  await examiner.goto(`${base}/ui/#/search?kana=${encodeURIComponent('トラン　クオック')}`);
+  await examiner.getByRole('link', { name: 'TRAN QUOC BAO' }).first().click();
+  await examiner.getByRole('heading', { name: /TRAN QUOC BAO さんの住民票/ }).waitFor();
   const alienUrl = examiner.url();
   const record = await examiner.locator('.record').textContent();
   for (const want of ['ベトナム', '技術・人文知識・国際業務', '外国人住民となった年月日', '氏名（漢字）阮　文安', '在留期間3年 満了日 2029年3月31日',
@@ -609,7 +609,7 @@ try {
   await lab(examiner, '異動の種類').selectOption('nationality_change');
   await lab(examiner, '異動日').fill(today);
   await lab(examiner, '届出日').fill(today);
-  await examiner.getByLabel('NGUYEN VAN ANを対象にする').check();
+  await examiner.getByLabel('TRAN QUOC BAOを対象にする').check();
   await lab(examiner, '種類').selectOption('帰化');
   await lab(examiner, '異動後の氏名(氏)').fill('中村');
   await lab(examiner, '異動後の氏名(名)').fill('安');
@@ -999,6 +999,60 @@ try {
   });
   assert.equal(lastSearch, 'T01@HONCHO');
   log('入力場所・端末 registered by 管理者; a browser set as terminal T01 has its search recorded as T01@HONCHO');
+  // 住所辞書 (1.3.3, 1.3.4): 管理者 finds a 町字 by its 住所カナ and registers a 方書 there;
+  // 審査 enters a 転入 whose 住所 is taken by 住所カナ入力 (its 郵便番号 and 住所コード come
+  // with it), the 方書 offered at the 番地 (4.0.7), and the 転入前住所 chosen from the lists
+  // 都道府県 → 市区町村 → 大字 → 小字.
+  await admin.goto(`${base}/ui/#/addresses?q=${encodeURIComponent('カ ミ チ ホ')}`);
+  await admin.getByRole('heading', { name: /町字 5件/ }).waitFor();
+  await admin.getByRole('button', { name: '神奈川県みほん市中央区本町一丁目を開く' }).click();
+  await admin.getByRole('heading', { name: /神奈川県みほん市中央区本町一丁目\(住所コード 14981001001\)/ }).waitFor();
+  const katForm = admin.locator('form').filter({ hasText: '方書を登録' });
+  await lab(katForm, '番地').fill('3番4号');
+  await lab(katForm, '建物名').fill('本町ハイツ');
+  await katForm.getByRole('button', { name: '方書を登録' }).click();
+  await admin.getByText('方書「本町ハイツ」(3番4号)を登録しました').waitFor();
+  await admin.getByRole('cell', { name: '本町ハイツ' }).waitFor();
+  await shot(admin, 'addresses');
+  await examiner.goto(`${base}/ui/#/change/move_in`);
+  await examiner.getByRole('heading', { name: '転入の受付' }).waitFor();
+  await lab(examiner, '異動日').fill(today);
+  await lab(examiner, '住所カナ・郵便番号で探す').first().fill('カ ミ チ ホ イ');
+  await examiner.getByRole('button', { name: '住所辞書を検索' }).first().click();
+  await examiner.getByRole('button', { name: /^神奈川県みほん市中央区本町一丁目\(〒/ }).click();
+  assert.equal(await lab(examiner, '都道府県・市区町村・町字').first().inputValue(), '神奈川県みほん市中央区本町一丁目');
+  assert.equal(await lab(examiner, '郵便番号').first().inputValue(), '900-0000');
+  await examiner.getByText('住所コード 14981001001').waitFor();
+  await lab(examiner, '番地').first().fill('3番4号');
+  await lab(examiner, '番地').first().press('Tab');
+  await examiner.waitForFunction(() => [...document.querySelectorAll('datalist option')].some((o) => o.value === '本町ハイツ'));
+  await lab(examiner, '方書').first().fill('本町ハイツ201');
+  await examiner.getByRole('button', { name: '一覧から選ぶ' }).nth(1).click();
+  await lab(examiner, '都道府県').selectOption({ label: '神奈川県' });
+  await lab(examiner, '市区町村').selectOption({ label: 'みほん市北区' });
+  await lab(examiner, '大字・町').selectOption({ label: '栄町' });
+  await lab(examiner, '小字・丁目').selectOption({ label: '二丁目' });
+  await examiner.waitForFunction(() => document.querySelector('[name="from_place"]').value === '神奈川県みほん市北区栄町二丁目');
+  await lab(examiner, '番地').nth(1).fill('1番1号');
+  const dictPerson = examiner.locator('[data-person="0"]');
+  for (const [label, value] of [['氏', '辞書'], ['名', '花子'], ['氏(振り仮名)', 'ジショ'], ['名(振り仮名)', 'ハナコ'], ['生年月日', '平成3年3月3日']]) {
+    await lab(dictPerson, label).fill(value);
+  }
+  await lab(dictPerson, '性別').selectOption('女');
+  await shot(examiner, 'move-in-dictionary');
+  await examiner.getByText('審査を経ずにこのまま確定する(審査担当のみ)').click();
+  await examiner.getByRole('button', { name: '登録' }).click();
+  await examiner.getByText('異動を確定しました').waitFor();
+  const taken = await examiner.evaluate(async () => {
+    const s = await fetch(`/api/v1/tenants/149993/search?kana=${encodeURIComponent('ジショ ハナコ')}`, { credentials: 'same-origin', headers: { 'X-Kikan-Purpose': encodeURIComponent('住民票の写しの交付') } });
+    const hit = (await s.json())[0];
+    const r = await fetch(`/api/v1/tenants/149993/persons/${hit.id}`, { credentials: 'same-origin', headers: { 'X-Kikan-Purpose': encodeURIComponent('住民票の写しの交付') } });
+    return r.json();
+  });
+  assert.equal(taken.address.code, '14981001001');
+  assert.equal(taken.address.katagaki, '本町ハイツ201');
+  assert.equal(taken.moved_in.previous_address.code, '14982002002');
+  log('住所辞書: a 町字 found by 住所カナ and a 方書 registered by 管理者; a 転入 with its 住所 by 住所カナ入力 (郵便番号 and 住所コード with it), the 方書 offered at its 番地, and the 転入前住所 chosen 都道府県 → 市区町村 → 大字 → 小字');
   log(`no serious or critical axe-core violation (WCAG 2.1 A/AA) on ${checked.length} screens: ${checked.join(', ')}`);
   console.log('all UI tests passed');
 } finally {

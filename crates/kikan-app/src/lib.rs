@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod addresses;
 pub mod audit;
 pub mod business;
 pub mod cancel;

@@ -137,6 +137,8 @@ pub async fn dry_run(
     expect: &[(HouseholdId, u64)],
 ) -> Result<(Vec<String>, Vec<Subject>), StoreError> {
     store.registered_tenant(tenant).await?;
+    let mut change = entry.change.clone();
+    crate::addresses::complete_addresses(store, tenant, &mut change, entry.effective_on).await?;
     let mut alerts = check_newcomers(store, tenant, &entry.change).await?;
     let (reg, touched, before) = apply_on_slice(store, tenant, entry, expect).await?;
     alerts.extend(touched.notices.iter().map(|n| n.message()));
@@ -178,6 +180,8 @@ pub async fn record_audited(
             name: this.name,
         });
     }
+    let on = entry.effective_on;
+    crate::addresses::complete_addresses(store, tenant, &mut entry.change, on).await?;
     let newcomers = check_newcomers(store, tenant, &entry.change).await?;
     let (reg, touched, before) = apply_on_slice(store, tenant, &entry, expect).await?;
     let (mut alerts, own_locks) =

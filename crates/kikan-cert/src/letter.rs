@@ -40,20 +40,41 @@ fn wrap(
 
 /// Draws `letter` as an A4 PDF of one page.
 pub fn render_letter(font: &CertFont, letter: &Letter) -> Result<Rendered, CertError> {
+    render_letters(font, std::slice::from_ref(letter))
+}
+
+/// Draws letters as one A4 PDF, a page each (a batch's notices, printed together).
+pub fn render_letters(font: &CertFont, letters: &[Letter]) -> Result<Rendered, CertError> {
     let face = font.face()?;
     let mut doc = Document::new();
     doc.set_metadata(
         Metadata::new()
-            .title(letter.title.clone())
+            .title(letters.first().map(|l| l.title.clone()).unwrap_or_default())
             .language("ja".into()),
     );
+    for letter in letters {
+        draw_page(&mut doc, font, &face, letter)?;
+    }
+    let pdf = doc.finish().map_err(|e| CertError::Pdf(format!("{e:?}")))?;
+    Ok(Rendered {
+        pdf,
+        pages: u32::try_from(letters.len()).unwrap_or(u32::MAX),
+    })
+}
+
+fn draw_page(
+    doc: &mut Document,
+    font: &CertFont,
+    face: &rustybuzz::Face<'_>,
+    letter: &Letter,
+) -> Result<(), CertError> {
     let settings =
         PageSettings::from_wh(PAGE_W, PAGE_H).ok_or_else(|| CertError::Pdf("page size".into()))?;
     let mut page = doc.start_page_with(settings);
     {
         let mut pen = Pen {
             surface: page.surface(),
-            face: &face,
+            face,
             font: font.font.clone(),
         };
         let w = RIGHT - LEFT;
@@ -70,7 +91,7 @@ pub fn render_letter(font: &CertFont, letter: &Letter) -> Result<Rendered, CertE
         pen.centered(PAGE_W / 2.0, y, 18.0, &letter.title)?;
         y += 34.0;
         for paragraph in &letter.body {
-            for (i, line) in wrap(&face, paragraph, BODY, w - BODY)?.iter().enumerate() {
+            for (i, line) in wrap(face, paragraph, BODY, w - BODY)?.iter().enumerate() {
                 let indent = if i == 0 { BODY } else { 0.0 };
                 pen.text(LEFT + indent, y, BODY, line, None)?;
                 y += LINE;
@@ -120,6 +141,5 @@ pub fn render_letter(font: &CertFont, letter: &Letter) -> Result<Rendered, CertE
         pen.surface.finish();
     }
     page.finish();
-    let pdf = doc.finish().map_err(|e| CertError::Pdf(format!("{e:?}")))?;
-    Ok(Rendered { pdf, pages: 1 })
+    Ok(())
 }

@@ -16,7 +16,7 @@ pub mod seal;
 pub mod settings;
 
 pub use labels::{Label, render_labels};
-pub use letter::render_letter;
+pub use letter::{render_letter, render_letters};
 pub use list::{List, render_list};
 
 use kikan_domain::certificate::{CertificateContent, Field, SealPrint};

@@ -334,6 +334,11 @@ enum Command {
         #[arg(long)]
         migrate: bool,
     },
+    /// 住所辞書 (1.3.2–1.3.3): import the public address data.
+    Address {
+        #[command(subcommand)]
+        command: AddressCommand,
+    },
     /// Print a new random key (base64, 256 bits) for KIKAN_DATA_KEYS or KIKAN_INDEX_KEY.
     KeysNew,
     /// Print the current TOTP code of a secret (the demo's accounts; tests).
@@ -358,6 +363,23 @@ enum Command {
         /// versions when needed (about 2 KB each).
         #[arg(long, default_value_t = kikan_app::check::CheckOptions::default().live)]
         held: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum AddressCommand {
+    /// Import a file into the 住所辞書: all of it, or nothing when a line is bad.
+    Import {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        tenant: String,
+        /// towns (アドレス・ベース・レジストリ 町字マスター, UTF-8 CSV), residence
+        /// (住居表示-住居マスター), parcel (地番マスター) or postal (Japan Post's
+        /// KEN_ALL.CSV, Shift_JIS).
+        #[arg(long)]
+        kind: String,
+        file: PathBuf,
     },
 }
 
@@ -1174,6 +1196,55 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
             Ok(())
         }
         Command::Cert { command } => cert::run(*command).await,
+        Command::Address {
+            command:
+                AddressCommand::Import {
+                    store,
+                    tenant,
+                    kind,
+                    file,
+                },
+        } => {
+            let store = store.open().await?;
+            let tenant = registered(&*store, &tenant).await?;
+            let started = std::time::Instant::now();
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("{} を読めません", file.display()))?;
+            eprintln!(
+                "{}: {} バイトを読み込みました。取り込みます…",
+                file.display(),
+                bytes.len()
+            );
+            let s = &*store;
+            let report = match kind.as_str() {
+                "towns" => kikan_app::addresses::import_towns(s, tenant, &bytes).await?,
+                "postal" => kikan_app::addresses::import_postal_codes(s, tenant, &bytes).await?,
+                k => match kikan_domain::address::NumberKind::parse(k) {
+                    Some(kind) => {
+                        kikan_app::addresses::import_numbers(s, tenant, kind, &bytes).await?
+                    }
+                    None => bail!("--kind は towns・residence・parcel・postal のいずれかです"),
+                },
+            };
+            let detail = format!(
+                "住所辞書の取込み({kind}): {} 行、{} 件書込み、{} 件(職員修正済み)を保持",
+                report.lines, report.written, report.kept
+            );
+            store
+                .append_audit(
+                    tenant,
+                    &[cli_event(tenant, "address.import", None, detail.clone())],
+                )
+                .await?;
+            println!("{detail}({:.1} 秒)", started.elapsed().as_secs_f64());
+            if kind == "postal" {
+                println!("郵便番号を設定した町字: {} 件", report.towns_coded);
+                for t in &report.ambiguous {
+                    println!("複数の郵便番号があり設定しなかった町字: {t}");
+                }
+            }
+            Ok(())
+        }
         Command::Daily {
             store,
             tenant,
@@ -1333,7 +1404,10 @@ async fn load_demo(
     seed: u64,
 ) -> Result<usize> {
     let today = kikan_app::japan_today();
-    let mut synth = synth::Synth::new(seed, "神奈川県みほん市", today);
+    // The 住所辞書 first, through the import a municipality uses for the registry's file.
+    let towns = synth::town_csv("神奈川県", "カナガワケン", DEMO_NAME, "ミホンシ");
+    kikan_app::addresses::import_towns(store, code, towns.as_bytes()).await?;
+    let mut synth = synth::Synth::new(seed, "神奈川県みほん市", today).with_dictionary();
     let mut people = 0;
     while people < residents {
         for entry in synth.household() {

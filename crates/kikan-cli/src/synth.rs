@@ -193,6 +193,105 @@ const TOWNS: &[&str] = &[
     "青葉台",
     "希望が丘",
 ];
+/// The readings of [`WARDS`] and [`TOWNS`], for the demo's 住所辞書.
+const WARD_KANA: &[&str] = &[
+    "チュウオウク",
+    "キタク",
+    "ヒガシク",
+    "ミナミク",
+    "ニシク",
+    "ミナトク",
+    "ミドリク",
+    "アオバク",
+    "アサヒク",
+    "サカエク",
+    "イズミク",
+    "セヤク",
+    "イソゴク",
+    "カナザワク",
+    "コウナンク",
+    "ホドガヤク",
+    "ツルミク",
+    "トツカク",
+];
+const TOWN_KANA: &[&str] = &[
+    "ホンチョウ",
+    "サカエチョウ",
+    "ミドリチョウ",
+    "アサヒチョウ",
+    "ワカバダイ",
+    "サクラダイ",
+    "ヒガシマチ",
+    "ニシマチ",
+    "ミナミマチ",
+    "キタマチ",
+    "ナカマチ",
+    "シンマチ",
+    "モトマチ",
+    "コトブキチョウ",
+    "マツガオカ",
+    "ウメガオカ",
+    "タケノダイ",
+    "フジミチョウ",
+    "ヒヨシチョウ",
+    "ミヤマエ",
+    "カワムカイ",
+    "ヤマテチョウ",
+    "ハマチョウ",
+    "ミナトマチ",
+    "オオドオリ",
+    "カミマチ",
+    "シモマチ",
+    "ハナゾノ",
+    "アオバダイ",
+    "キボウガオカ",
+];
+const CHOME: &[&str] = &["一丁目", "二丁目", "三丁目", "四丁目", "五丁目"];
+const CHOME_KANA: &[&str] = &[
+    "イッチョウメ",
+    "ニチョウメ",
+    "サンチョウメ",
+    "ヨンチョウメ",
+    "ゴチョウメ",
+];
+
+/// The 郵便番号 of a generated 町字 (ward, town, 丁目 index).
+fn town_postal_code(ward: usize, town: usize, chome: usize) -> String {
+    format!("9{ward:02}{town:02}{chome:02}")
+}
+
+/// The 全国地方公共団体コード (5 digits) of a ward of the demo city: like a designated
+/// city's wards, each has its own, here 14981 … 14998 (codes no real body has).
+fn ward_code(ward: usize) -> String {
+    format!("{}", 14981 + ward)
+}
+
+/// The demo city's 住所辞書 as an アドレス・ベース・レジストリ 町字マスター (the same CSV
+/// layout as the registry publishes): every ward, town and 丁目 the generator uses,
+/// 住居表示実施済み, with a 郵便番号 each.
+pub fn town_csv(pref: &str, pref_kana: &str, city: &str, city_kana: &str) -> String {
+    let mut out = String::from(
+        "lg_code,machiaza_id,machiaza_type,pref,pref_kana,pref_roma,county,county_kana,county_roma,city,city_kana,city_roma,ward,ward_kana,ward_roma,oaza_cho,oaza_cho_kana,oaza_cho_roma,chome,chome_kana,chome_number,koaza,koaza_kana,koaza_roma,machiaza_dist,rsdt_addr_flg,rsdt_addr_mtd_code,oaza_cho_aka_flg,koaza_aka_code,oaza_cho_gsi_uncmn,koaza_gsi_uncmn,status_flg,wake_num_flg,efct_date,ablt_date,src_code,post_code,remarks\n",
+    );
+    for (w, (ward, ward_kana)) in WARDS.iter().zip(WARD_KANA).enumerate() {
+        let lg_code = LocalGovCode::from_five(&ward_code(w))
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        for (t, (town, town_kana)) in TOWNS.iter().zip(TOWN_KANA).enumerate() {
+            for (c, (chome, chome_kana)) in CHOME.iter().zip(CHOME_KANA).enumerate() {
+                out.push_str(&format!(
+                    "{lg_code},{:04}{:03},2,{pref},{pref_kana},,,,,{city},{city_kana},,{ward},{ward_kana},,{town},{town_kana},,{chome},{chome_kana},{},,,,,1,1,0,,,,0,0,1970-01-01,,,{},\n",
+                    t + 1,
+                    c + 1,
+                    c + 1,
+                    town_postal_code(w, t, c),
+                ));
+            }
+        }
+    }
+    out
+}
+
 const BUILDINGS: &[&str] = &[
     "ハイツ",
     "コーポ",
@@ -292,6 +391,8 @@ const PYRAMID: &[u32] = &[
 pub struct Synth {
     rng: ChaCha8Rng,
     place: String,
+    /// The demo's 住所辞書 is loaded ([`town_csv`]): addresses carry their 住所コード.
+    dictionary: bool,
     today: NaiveDate,
     next_person: i64,
     next_household: i64,
@@ -313,11 +414,18 @@ impl Synth {
         Synth {
             rng: ChaCha8Rng::seed_from_u64(seed),
             place: place.into(),
+            dictionary: false,
             today,
             next_person: 1,
             next_household: 1,
             surname_total: SURNAMES.iter().map(|s| s.2).sum(),
         }
+    }
+
+    /// Addresses carry the 住所コード of the dictionary [`town_csv`] describes.
+    pub fn with_dictionary(mut self) -> Self {
+        self.dictionary = true;
+        self
     }
 
     fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
@@ -368,9 +476,10 @@ impl Synth {
     }
 
     fn address(&mut self) -> Address {
-        let ward = self.pick(WARDS);
-        let town = self.pick(TOWNS);
-        let chome = ["一丁目", "二丁目", "三丁目", "四丁目", "五丁目"][self.rng.random_range(0..5)];
+        let ward_no = self.rng.random_range(0..WARDS.len());
+        let town_no = self.rng.random_range(0..TOWNS.len());
+        let chome_no = self.rng.random_range(0..CHOME.len());
+        let (ward, town, chome) = (WARDS[ward_no], TOWNS[town_no], CHOME[chome_no]);
         let katagaki = if self.chance(0.4) {
             let b = self.pick(BUILDINGS);
             Some(format!(
@@ -381,14 +490,19 @@ impl Synth {
         } else {
             None
         };
-        let ward_no = WARDS.iter().position(|w| *w == ward).unwrap_or(0);
-        Address {
-            postal_code: PostalCode::parse(&format!(
-                "9{:02}{:04}",
-                ward_no,
-                self.rng.random_range(0..10000)
+        let code = if self.dictionary {
+            kikan_domain::address::AddressCode::parse(&format!(
+                "{}{:03}{:03}",
+                ward_code(ward_no),
+                town_no + 1,
+                chome_no + 1
             ))
-            .ok(),
+            .ok()
+        } else {
+            None
+        };
+        Address {
+            postal_code: PostalCode::parse(&town_postal_code(ward_no, town_no, chome_no)).ok(),
             place: format!("{}{ward}{town}{chome}", self.place),
             banchi: format!(
                 "{}番{}号",
@@ -396,6 +510,7 @@ impl Synth {
                 self.rng.random_range(1..30)
             ),
             katagaki,
+            code,
         }
     }
 
@@ -412,6 +527,7 @@ impl Synth {
             place: place.into(),
             banchi: banchi.into(),
             katagaki: None,
+            code: None,
         }
     }
 

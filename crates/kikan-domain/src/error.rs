@@ -219,6 +219,32 @@ pub enum DomainError {
     NoticeNotPending { id: i64 },
     #[error("在留カード等番号{card}の外国人住民は記録されていません")]
     NoticeSubjectUnknown { card: String },
+    #[error("住所コード「{code}」は11桁の数字ではありません")]
+    InvalidAddressCode { code: String },
+    #[error("住所コード{code}は住所辞書にありません")]
+    UnknownAddressCode { code: String },
+    #[error("住所コード{code}の町字({town})は{on}に廃止されています")]
+    AddressAbolished {
+        code: String,
+        town: String,
+        on: NaiveDate,
+    },
+    #[error("住所「{place}」は住所コード{code}の町字「{town}」と一致しません")]
+    AddressCodeMismatch {
+        code: String,
+        town: String,
+        place: String,
+    },
+    #[error("住所カナ入力「{input}」はカナで、区切りは空白で入力してください")]
+    AddressKana { input: String },
+    #[error("{file}の{line}行目: {reason}")]
+    AddressImportLine {
+        file: String,
+        line: usize,
+        reason: String,
+    },
+    #[error("方書(番号{id})は見つかりません")]
+    KatagakiNotFound { id: i64 },
     #[error("メモが入力されていません")]
     MemoEmpty,
     #[error("メモは{max}文字以内で入力してください")]
@@ -360,6 +386,13 @@ impl DomainError {
             NoticeLine { .. } => "E-NOTICE-001",
             NoticeNotPending { .. } => "E-NOTICE-002",
             NoticeSubjectUnknown { .. } => "E-NOTICE-003",
+            InvalidAddressCode { .. } => "E-ADDR-001",
+            UnknownAddressCode { .. } => "E-ADDR-002",
+            AddressAbolished { .. } => "E-ADDR-003",
+            AddressCodeMismatch { .. } => "E-ADDR-004",
+            AddressKana { .. } => "E-ADDR-005",
+            AddressImportLine { .. } => "E-ADDR-010",
+            KatagakiNotFound { .. } => "E-ADDR-020",
             MemoEmpty => "E-MEMO-001",
             MemoTooLong { .. } => "E-MEMO-002",
             MemoNotFound { .. } => "E-MEMO-003",

@@ -4,6 +4,7 @@
 //! It knows nothing of HTTP, SQL or JSON; its types derive `serde` only so that the
 //! ledger and snapshots have one documented, versioned export form.
 
+pub mod address;
 pub mod business;
 pub mod certificate;
 pub mod certifier;

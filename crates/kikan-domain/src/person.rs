@@ -61,6 +61,9 @@ pub struct Address {
     pub place: String,
     pub banchi: String,
     pub katagaki: Option<String>,
+    /// 住所コード (1.3.3) of the 町字, when the address was taken from the 住所辞書.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<crate::address::AddressCode>,
 }
 
 impl Address {
@@ -71,6 +74,7 @@ impl Address {
             place: WITHHELD.into(),
             banchi: String::new(),
             katagaki: None,
+            code: None,
         }
     }
 
@@ -95,7 +99,17 @@ impl Address {
             place,
             banchi,
             katagaki,
+            code: None,
         })
+    }
+
+    /// The address with its 住所コード (empty: none).
+    pub fn coded(mut self, code: Option<&str>) -> Result<Self, DomainError> {
+        self.code = match code.map(str::trim) {
+            Some(c) if !c.is_empty() => Some(crate::address::AddressCode::parse(c)?),
+            _ => None,
+        };
+        Ok(self)
     }
 
     /// The address on one line, as printed.

@@ -55,6 +55,8 @@ pub enum Permission {
     /// Set the 法第7条 items another business keeps (選挙, 国保 …, 1.1.1 and 7.2.2): a
     /// 連携システム within its token's scope, 審査 for any business.
     SetBusinessItems,
+    /// Keep the 住所辞書 and the 方書 master (1.3.3, 1.3.4): imports and staff edits.
+    ManageAddresses,
 }
 
 impl Role {
@@ -84,8 +86,12 @@ impl Role {
                     | ManageSuppression
                     | ReleaseSuppression
                     | SetBusinessItems
+                    | ManageAddresses
             ),
-            Role::Admin => matches!(p, ManageAccounts | ManageCertificateSettings | RunCheck),
+            Role::Admin => matches!(
+                p,
+                ManageAccounts | ManageCertificateSettings | RunCheck | ManageAddresses
+            ),
             Role::Auditor => matches!(p, ReadAudit),
             Role::System => matches!(p, ReadResidents | Export | SetBusinessItems),
         }
@@ -190,7 +196,7 @@ pub fn items_to_json(items: &std::collections::BTreeSet<Item>) -> String {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::ReadResidents,
         Permission::DraftChange,
         Permission::CommitChange,
@@ -205,6 +211,7 @@ impl Permission {
         Permission::ManageSuppression,
         Permission::ReleaseSuppression,
         Permission::SetBusinessItems,
+        Permission::ManageAddresses,
     ];
 
     pub fn label(self) -> &'static str {
@@ -223,6 +230,7 @@ impl Permission {
             Permission::ManageSuppression => "抑止の設定・解除",
             Permission::ReleaseSuppression => "抑止の一時解除",
             Permission::SetBusinessItems => "法第7条の業務事項の設定",
+            Permission::ManageAddresses => "住所辞書・方書の管理",
         }
     }
 }
@@ -254,11 +262,17 @@ mod tests {
                     ManageSuppression,
                     ReleaseSuppression,
                     SetBusinessItems,
+                    ManageAddresses,
                 ],
             ),
             (
                 Role::Admin,
-                &[ManageAccounts, ManageCertificateSettings, RunCheck],
+                &[
+                    ManageAccounts,
+                    ManageCertificateSettings,
+                    RunCheck,
+                    ManageAddresses,
+                ],
             ),
             (Role::Auditor, &[ReadAudit]),
             (Role::System, &[ReadResidents, Export, SetBusinessItems]),

@@ -41,6 +41,9 @@ pub struct AddressIn {
     pub banchi: String,
     /// 方書 (building and room).
     pub katagaki: Option<String>,
+    /// 住所コード (11 digits) when the address was chosen from the 住所辞書: the
+    /// address must then begin with that 町字 (E-ADDR-004).
+    pub code: Option<String>,
 }
 
 impl AddressIn {
@@ -51,7 +54,8 @@ impl AddressIn {
                 &self.place,
                 &self.banchi,
                 self.katagaki.as_deref(),
-            ),
+            )
+            .and_then(|a| a.coded(self.code.as_deref())),
             field,
         )
     }
@@ -1170,6 +1174,8 @@ pub struct AddressView {
     pub katagaki: Option<String>,
     /// The address on one line, as printed.
     pub line: String,
+    /// 住所コード (1.3.3), when the address was taken from the 住所辞書.
+    pub code: Option<String>,
 }
 
 pub fn address_view(a: &Address) -> AddressView {
@@ -1179,6 +1185,7 @@ pub fn address_view(a: &Address) -> AddressView {
         banchi: a.banchi.clone(),
         katagaki: a.katagaki.clone(),
         line: a.line(),
+        code: a.code.as_ref().map(|c| c.to_string()),
     }
 }
 

@@ -69,6 +69,7 @@ impl From<DomainError> for ApiError {
             | DomainError::HouseholdNotFound(_)
             | DomainError::MemoNotFound { .. }
             | DomainError::NoticeNotPending { .. }
+            | DomainError::KatagakiNotFound { .. }
             | DomainError::NoticeSubjectUnknown { .. }
             | DomainError::OutboundItemNotFound { .. } => StatusCode::NOT_FOUND,
             DomainError::Conflict { .. } | DomainError::MemoStale { .. } => StatusCode::CONFLICT,

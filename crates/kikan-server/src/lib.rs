@@ -6,6 +6,7 @@
 //! and the API's JSON shapes.
 
 pub mod accounts;
+pub mod addresses;
 pub mod auth;
 pub mod business;
 pub mod certificates;
@@ -109,6 +110,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         suppress::add, suppress::list, suppress::release_temporarily, suppress::release,
         suppress::take_locks, suppress::give_back_locks, suppress::list_locks, suppress::force_release,
         places::put_place, places::places, places::put_terminal, places::terminals,
+        addresses::towns, addresses::levels, addresses::put_town, addresses::import, addresses::numbers, addresses::katagaki, addresses::put_katagaki,
         memos::list, memos::write, memos::revise, memos::list_remarks, memos::write_remark, memos::revise_remark,
         business::list, business::set,
         immigration::import, immigration::list, immigration::apply, immigration::reject,
@@ -126,6 +128,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         (name = "residents", description = "住民票, 世帯, search and extraction"),
         (name = "accounts", description = "Login, staff accounts and API tokens"),
         (name = "audit", description = "The audit log (監査)"),
+        (name = "addresses", description = "住所辞書 (1.3.2–1.3.4): 町字, 住居表示・地番, 郵便番号, 方書"),
         (name = "support", description = "支援措置 (DB C) and decisions on requests concerning protected persons"),
         (name = "certificates", description = "住民票の写し, 記載事項証明書, 除票の写し: preview, issue, re-print, the issuance register and verification"),
     )
@@ -312,6 +315,13 @@ api! {
     get "/api/v1/tenants/{tenant}/support-measures/{id}/end-notice" => letters::support_period_notice, Policy::Needs(Permission::ApproveException);
     post "/api/v1/tenants/{tenant}/places" => places::put_place, Policy::Needs(Permission::ManageAccounts);
     get "/api/v1/tenants/{tenant}/places" => places::places, Policy::SignedIn;
+    get "/api/v1/tenants/{tenant}/address-dictionary/towns" => addresses::towns, Policy::SignedIn;
+    post "/api/v1/tenants/{tenant}/address-dictionary/towns" => addresses::put_town, Policy::Needs(Permission::ManageAddresses);
+    get "/api/v1/tenants/{tenant}/address-dictionary/levels" => addresses::levels, Policy::SignedIn;
+    post "/api/v1/tenants/{tenant}/address-dictionary/import" => addresses::import, Policy::Needs(Permission::ManageAddresses);
+    get "/api/v1/tenants/{tenant}/address-dictionary/numbers" => addresses::numbers, Policy::SignedIn;
+    get "/api/v1/tenants/{tenant}/address-dictionary/katagaki" => addresses::katagaki, Policy::SignedIn;
+    post "/api/v1/tenants/{tenant}/address-dictionary/katagaki" => addresses::put_katagaki, Policy::Needs(Permission::ManageAddresses);
     get "/api/v1/tenants/{tenant}/jobs/daily" => jobs::runs, Policy::Needs(Permission::RunCheck);
     post "/api/v1/tenants/{tenant}/jobs/daily" => jobs::run_now, Policy::Needs(Permission::CommitChange);
     get "/api/v1/tenants/{tenant}/move-outs/awaiting-notice" => jobs::awaiting_notice, Policy::Needs(Permission::ReadResidents);

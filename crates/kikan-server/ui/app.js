@@ -221,6 +221,7 @@ const MENU = [
   ['#/certsettings', '認証者・公印', 'manage_certificate_settings'],
   ['#/daily', '日次処理', 'run_check'],
   ['#/places', '入力場所・端末', 'manage_accounts'],
+  ['#/addresses', '住所辞書', null],
   ['#/terminal', 'この端末', null],
   ['#/password', 'パスワード変更', null],
 ];
@@ -626,15 +627,112 @@ function notificationFields(prefix) {
       // 4.2.0.2 / 4.2.0.5: a 届出's change made by 職権, or by 職権 on a 申出.
       field('記載の根拠', basis)));
 }
-function addressFields(legend, prefix, dataPrefix) {
-  return h('fieldset', {}, h('legend', {}, legend), h('div', { class: 'row' },
-    field('郵便番号', text(`${prefix}postal_code`, `${dataPrefix}.postal_code`, { inputmode: 'numeric' })),
-    field('都道府県・市区町村・町字', text(`${prefix}place`, `${dataPrefix}.place`, { size: 30 }), { required: true }),
-    field('番地', text(`${prefix}banchi`, `${dataPrefix}.banchi`)),
-    field('方書', text(`${prefix}katagaki`, `${dataPrefix}.katagaki`), { hint: '建物名・部屋番号' })));
+// 住所辞書 (1.3.3): an address is taken from the dictionary by 住所カナ入力 (「ト ヒ シ」), by
+// 郵便番号, or by choosing 都道府県 → 市区町村 → 大字 → 小字 from lists; the 町字 fills the
+// 住所 and its 住所コード (kept in a hidden field, cleared when the text is typed over).
+// 方書入力補助 (4.0.7): the 方書 registered at the 番地 entered are offered as candidates
+// (never the other way round: the standard forbids choosing an address from a 方書).
+// The look-ups of the 住所辞書: 住所カナ・郵便番号 and the lists; `take` gets the 町字
+// chosen, `takeLine` a line of the postal code file (an address outside the dictionary).
+function addressPicker(name, abolishedToo, take, takeLine) {
+  const found = h('div', { class: 'address-found', 'aria-live': 'polite' });
+  const chosen = (t) => { show(found); take(t); };
+  const offer = (towns, postalLines) => {
+    if (!towns.length && !(postalLines || []).length) { show(found, h('p', { class: 'muted' }, '住所辞書に該当がありません。')); return; }
+    show(found, h('ul', { class: 'plain' },
+      towns.map((t) => h('li', {}, h('button', { class: 'button button-secondary button-small', type: 'button', onclick: () => chosen(t) },
+        `${t.text}${t.postal_code ? `(〒${t.postal_code})` : ''}${t.abolished_on ? '(廃止)' : ''}`))),
+      takeLine ? (postalLines || []).map((e) => h('li', {}, h('button', { class: 'button button-secondary button-small', type: 'button',
+        onclick: () => { show(found); takeLine(e); } }, `${e.text}(郵便番号簿)`))) : []));
+  };
+  const lookup = text(`${name}lookup`, `${name}lookup`, { size: 16, autocomplete: 'off' });
+  const abolished = abolishedToo ? '&abolished=true' : '';
+  const search = async () => {
+    const q = lookup.value.trim();
+    if (!q) return;
+    const digits = q.replace(/[０-９]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xFEE0)).replace(/[-－ー]/g, '');
+    const path = /^\d{7}$/.test(digits) ? `/address-dictionary/towns?postal_code=${digits}${abolished}` : `/address-dictionary/towns?kana=${encodeURIComponent(q)}${abolished}`;
+    const r = await api('GET', path);
+    if (!r.ok) { show(found, banner('error', r.data ? r.data.message : '検索できませんでした')); return; }
+    offer(r.data.towns, r.data.postal);
+  };
+  lookup.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); search(); } });
+  // The lists 都道府県 → 市区町村 → 大字 → 小字.
+  const levels = h('div', { class: 'row address-levels' });
+  const LEVEL_NAMES = ['都道府県', '市区町村', '大字・町', '小字・丁目'];
+  const openLevel = async (parent, depth) => {
+    $$('.field', levels).slice(depth).forEach((el) => el.remove());
+    const r = depth < 4 ? await api('GET', `/address-dictionary/levels?parent=${parent}${abolished}`) : { ok: true, data: [] };
+    if (!r.ok) return;
+    if (!r.data.length) {
+      // The bottom: the 町字 itself (a 大字 without 小字 is one).
+      const t = await api('GET', `/address-dictionary/towns?code=${parent}${abolished}`);
+      const exact = t.ok ? t.data.towns.find((x) => x.code === parent.padEnd(11, '0')) : null;
+      if (exact) { $$('.field', levels).forEach((el) => el.remove()); chosen(exact); }
+      return;
+    }
+    const sel = select(`${name}level${depth}`, [['', '(選択)'], ...r.data.map((i) => [i.code, i.name || '(大字なし)'])], `${name}level${depth}`);
+    sel.addEventListener('change', () => { if (sel.value) openLevel(sel.value, depth + 1); });
+    levels.append(field(LEVEL_NAMES[depth], sel));
+    if (depth === 3) {
+      // A 大字 may be chosen without a 小字.
+      levels.append(h('div', { class: 'actions' }, h('button', { class: 'button button-secondary button-small', type: 'button', onclick: () => openLevel(parent, 4) }, '小字・丁目なしで選ぶ')));
+    }
+  };
+  return { offer, take: chosen, element: h('div', { class: 'address-picker' },
+    h('div', { class: 'row' },
+      field('住所カナ・郵便番号で探す', lookup, { hint: '例: ト ヒ シ(各階層の読みの頭文字を空白で区切る)または 1910016' }),
+      h('div', { class: 'actions' }, h('button', { class: 'button button-secondary button-small', type: 'button', onclick: search }, '住所辞書を検索'),
+        h('button', { class: 'button button-secondary button-small', type: 'button', onclick: () => { show(found); openLevel('', 0); } }, '一覧から選ぶ'))),
+    levels, found) };
+}
+
+// 住所辞書 (1.3.3): an address is taken from the dictionary by 住所カナ入力 (「ト ヒ シ」), by
+// 郵便番号, or by choosing 都道府県 → 市区町村 → 大字 → 小字 from lists; the 町字 fills the
+// 住所 and its 住所コード (kept in a hidden field, cleared when the text is typed over).
+// 方書入力補助 (4.0.7): the 方書 registered at the 番地 entered are offered as candidates
+// (never the other way round: the standard forbids choosing an address from a 方書).
+function addressFields(legend, prefix, dataPrefix, opts) {
+  const o = opts || {};
+  const place = text(`${prefix}place`, `${dataPrefix}.place`, { size: 30 });
+  const postal = text(`${prefix}postal_code`, `${dataPrefix}.postal_code`, { inputmode: 'numeric' });
+  const code = h('input', { type: 'hidden', name: `${prefix}code`, dataset: { field: `${dataPrefix}.code` } });
+  const banchi = text(`${prefix}banchi`, `${dataPrefix}.banchi`);
+  const listId = nextId('katagaki');
+  const katagaki = text(`${prefix}katagaki`, `${dataPrefix}.katagaki`, { list: listId, autocomplete: 'off' });
+  const katagakiList = h('datalist', { id: listId });
+  const codeShown = h('p', { class: 'muted' });
+  const loadKatagaki = async () => {
+    if (!code.value || !banchi.value.trim()) { katagakiList.replaceChildren(); return; }
+    const r = await api('GET', `/address-dictionary/katagaki?town=${code.value}&banchi=${encodeURIComponent(banchi.value)}`);
+    katagakiList.replaceChildren(...(r.ok ? r.data.map((k) => h('option', { value: k.name })) : []));
+  };
+  const picker = addressPicker(prefix, o.abolished, (t) => {
+    place.value = t.text;
+    code.value = t.code;
+    if (t.postal_code) postal.value = t.postal_code;
+    codeShown.textContent = `住所コード ${t.code}`;
+    loadKatagaki();
+  }, (e) => { place.value = e.text; code.value = ''; postal.value = e.postal_code; codeShown.textContent = ''; });
+  place.addEventListener('input', () => { code.value = ''; codeShown.textContent = ''; });
+  postal.addEventListener('change', async () => {
+    const digits = postal.value.replace(/[^0-9０-９]/g, '');
+    if (digits.length !== 7 || place.value.trim()) return;
+    const r = await api('GET', `/address-dictionary/towns?postal_code=${encodeURIComponent(postal.value)}${o.abolished ? '&abolished=true' : ''}`);
+    if (!r.ok) return;
+    if (r.data.towns.length === 1) picker.take(r.data.towns[0]); else picker.offer(r.data.towns, r.data.postal);
+  });
+  banchi.addEventListener('change', loadKatagaki);
+  return h('fieldset', {}, h('legend', {}, legend), picker.element,
+    h('div', { class: 'row' },
+      field('郵便番号', postal),
+      field('都道府県・市区町村・町字', place, { required: true }),
+      field('番地', banchi),
+      field('方書', katagaki, { hint: '建物名・部屋番号(登録された方書は候補に出ます)' })),
+    katagakiList, code, codeShown);
 }
 function addressOf(form, prefix) {
-  return { postal_code: opt(v(form, `${prefix}postal_code`)), place: v(form, `${prefix}place`), banchi: v(form, `${prefix}banchi`), katagaki: opt(v(form, `${prefix}katagaki`)) };
+  return { postal_code: opt(v(form, `${prefix}postal_code`)), place: v(form, `${prefix}place`), banchi: v(form, `${prefix}banchi`), katagaki: opt(v(form, `${prefix}katagaki`)), code: opt(v(form, `${prefix}code`)) };
 }
 function notifier(form) {
   const name = v(form, 'notifier_name');
@@ -658,6 +756,9 @@ function personFields(i) {
     h('div', { class: 'row' },
       field('本籍', honsekiInput(p, d), { hint: '候補から選べます。「なし」「不明」も可' }),
       field('筆頭者', text(`${p}.head_name`, `${d}.honseki.head_name`)),
+      // 本籍 from the 住所辞書 (1.3.3), old 町名 included.
+      h('details', { class: 'honseki-dictionary' }, h('summary', {}, '本籍を住所辞書から選ぶ'),
+        addressPicker(`${p}.honseki_`, true, (t) => { const el = $(`[name="${p}.domicile"]`); if (el) el.value = t.text; }).element),
       // 再転入者 (4.1.1.2): the 宛名番号 of their 除票, which the record takes up again;
       // the 除票's items can be taken into the form and corrected there.
       field('再転入者の宛名番号', text(`${p}.returning_person_id`, `${d}.returning_person_id`, { inputmode: 'numeric' }), { hint: '除票がある人のみ(個人番号・住民票コード・在留カード等番号が除票と一致するときは必須)' }),
@@ -810,7 +911,7 @@ async function moveInScreen(main) {
     field('種類', select('kind', ['転入', '国外からの転入', '職権記載', '法第30条の46転入', '法第30条の47届出'], 'change.kind'), { hint: '国外からの転入・職権記載・法第30条の46転入・第30条の47届出では転入前住所は空欄でかまいません' }),
     notificationFields(''),
     addressFields('新しい住所', 'to_', 'change.address'),
-    addressFields('転入前住所', 'from_', 'change.previous_address'),
+    addressFields('転入前住所', 'from_', 'change.previous_address', { abolished: true }),
     // 未届転入・住所設定 (4.1.1.4, 4.2.1.1).
     h('div', { class: 'row' },
       checkbox('unnotified', '未届転入(転入前住所は届出のなかった直近の住所)'),
@@ -1796,6 +1897,112 @@ async function suppressScreen(main, q) {
 }
 
 // 入力場所・入力端末 (1.3.1): 管理者 registers the places and their terminals.
+// ---------- 住所辞書 (1.3.2–1.3.4) ----------
+// The dictionary's 町字 found by 住所カナ, 郵便番号 or 住所コード; for those who keep it,
+// the edit of a 町字 (kept over later imports), the imports of the public files, and the
+// 方書 master of a 町字 with its 住居表示・地番 numbers.
+const TOWN_FIELDS = [['pref', '都道府県'], ['pref_kana', '都道府県(カナ)'], ['county', '郡'], ['county_kana', '郡(カナ)'],
+  ['city', '市区町村'], ['city_kana', '市区町村(カナ)'], ['ward', '区'], ['ward_kana', '区(カナ)'], ['oaza', '大字・町'],
+  ['oaza_kana', '大字・町(カナ)'], ['chome', '丁目'], ['chome_kana', '丁目(カナ)'], ['koaza', '小字'], ['koaza_kana', '小字(カナ)'],
+  ['postal_code', '郵便番号'], ['effective_on', '効力発生日'], ['abolished_on', '廃止日']];
+async function addressesScreen(main, q) {
+  const manage = can('manage_addresses');
+  const query = q.get('q') || '';
+  const out = h('div', { 'aria-live': 'polite', id: 'addresses-out' });
+  const form = h('form', { class: 'row', novalidate: true },
+    field('住所カナ・郵便番号・住所コード', text('q', 'q', { value: query, size: 20 }), { hint: '例: ト ヒ シ、1910016、13212(前方一致)' }),
+    checkbox('abolished', '廃止された町字も', 'true', q.get('abolished') === 'true'),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '検索')));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    location.hash = `#/addresses?q=${encodeURIComponent(v(form, 'q'))}${form.elements.abolished.checked ? '&abolished=true' : ''}`;
+  });
+  let towns = [];
+  if (query) {
+    const digits = query.replace(/[-－]/g, '');
+    // Seven digits are a 郵便番号; other digits a 住所コード or its prefix; the rest kana.
+    const key = /^\d+$/.test(digits) ? (digits.length === 7 ? 'postal_code' : 'code') : 'kana';
+    const r = await api('GET', `/address-dictionary/towns?${key}=${encodeURIComponent(key === 'kana' ? query : digits)}${q.get('abolished') === 'true' ? '&abolished=true' : ''}`);
+    if (!r.ok) show(out, banner('error', r.data ? r.data.message : '検索できませんでした'));
+    else towns = r.data.towns;
+  }
+  const detail = h('div', { id: 'town-detail' });
+  const open = async (t) => {
+    const [nums, kat] = await Promise.all([api('GET', `/address-dictionary/numbers?town=${t.code}`), api('GET', `/address-dictionary/katagaki?town=${t.code}`)]);
+    const edit = h('form', { novalidate: true },
+      h('div', { class: 'row' }, TOWN_FIELDS.map(([k, label]) => field(label, text(k, k, { value: t[k] || '', size: 14 })))),
+      checkbox('residential', '住居表示実施済み', 'true', t.residential),
+      h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '町字を修正')));
+    edit.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const body = { code: t.code, residential: edit.elements.residential.checked };
+      for (const [k] of TOWN_FIELDS) body[k] = v(edit, k);
+      for (const k of ['postal_code', 'effective_on', 'abolished_on']) body[k] = opt(body[k]);
+      const r = await api('POST', '/address-dictionary/towns', body);
+      if (!r.ok) { showError(edit, r); return; }
+      show(out, banner('success', `${r.data.text}(${r.data.code})を修正しました`, '以後の取込みでも職員の修正が保たれます。'));
+      open(r.data);
+    });
+    const katForm = h('form', { novalidate: true },
+      h('div', { class: 'row' },
+        field('番地', text('banchi', 'banchi'), { required: true, hint: '例: 1番2号' }),
+        field('建物名', text('name', 'name'), { required: true }),
+        field('建物名(カナ)', text('kana', 'kana'))),
+      h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '方書を登録')));
+    katForm.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const r = await api('POST', '/address-dictionary/katagaki', { town: t.code, banchi: v(katForm, 'banchi'), name: v(katForm, 'name'), kana: v(katForm, 'kana') });
+      if (!r.ok) { showError(katForm, r); return; }
+      show(out, banner('success', `方書「${r.data.name}」(${r.data.banchi})を登録しました`));
+      open(t);
+    });
+    const retire = async (k) => {
+      const r = await api('POST', '/address-dictionary/katagaki', { id: k.id, town: t.code, banchi: k.banchi, name: k.name, kana: k.kana, active: !k.active });
+      if (!r.ok) { show(out, banner('error', r.data.message)); return; }
+      open(t);
+    };
+    const numbers = nums.ok ? nums.data : [];
+    const katagaki = kat.ok ? kat.data : [];
+    show(detail, h('h2', {}, `${t.text}(住所コード ${t.code})`),
+      t.edited ? h('p', { class: 'muted' }, '職員が修正した町字です(取込みで上書きされません)。') : null,
+      manage ? edit : null,
+      h('h3', {}, `住居表示・地番 ${numbers.length}件`),
+      numbers.length ? h('p', {}, numbers.map((n) => `${n.kind === 'residence' ? '住居表示' : '地番'} ${n.text}${n.abolished_on ? '(廃止)' : ''}`).join('、')) : h('p', { class: 'muted' }, '登録されていません。'),
+      h('h3', {}, `方書 ${katagaki.length}件`),
+      katagaki.length ? h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['番地', '建物名', '状態', '操作'].map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, katagaki.map((k) => h('tr', {}, h('td', {}, k.banchi), h('td', {}, k.name, k.kana ? h('div', { class: 'muted' }, k.kana) : null),
+          h('td', {}, k.active ? '使用中' : '使用停止'),
+          h('td', {}, manage ? h('button', { class: 'button button-secondary button-small', type: 'button', onclick: () => retire(k) }, k.active ? '使用停止' : '再使用') : null))))) : h('p', { class: 'muted' }, '登録されていません。'),
+      manage ? katForm : null);
+  };
+  const importForm = h('form', { novalidate: true },
+    h('div', { class: 'row' },
+      field('ファイルの種類', select('kind', [['towns', '町字マスター(アドレス・ベース・レジストリ)'], ['residence', '住居表示-住居マスター'], ['parcel', '地番マスター'], ['postal', '郵便番号データ(KEN_ALL.CSV, Shift_JIS)']], 'kind')),
+      field('ファイル', h('input', { type: 'file', name: 'file', accept: '.csv,.CSV,text/csv' }), { hint: '1 MiB まで。大きなファイルは kikan address import で取り込みます' })),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '取り込む')));
+  importForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const file = importForm.elements.file.files[0];
+    if (!file) { show(out, banner('error', 'ファイルを選んでください')); return; }
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    let bin = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    const r = await api('POST', '/address-dictionary/import', { kind: v(importForm, 'kind'), base64: btoa(bin) });
+    if (!r.ok) { showError(importForm, r); return; }
+    show(out, banner('success', `${r.data.lines}行を取り込みました(書込み${r.data.written}件、職員修正済み${r.data.kept}件を保持)`,
+      r.data.ambiguous.length ? ` 郵便番号が複数あり設定しなかった町字: ${r.data.ambiguous.join('、')}` : ''));
+  });
+  show(main, h('h1', {}, '住所辞書'), out, form,
+    query ? h('h2', {}, `町字 ${towns.length}件`) : null,
+    query && towns.length ? h('table', { class: 'table' },
+      h('thead', {}, h('tr', {}, ['住所コード', '住所', '郵便番号', '住居表示', '廃止日', '操作'].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, towns.map((t) => h('tr', {}, h('td', {}, t.code), h('td', {}, t.text, h('div', { class: 'muted' }, t.kana)),
+        h('td', {}, t.postal_code || ''), h('td', {}, t.residential ? '実施済み' : ''), h('td', {}, t.abolished_on ? wareki(t.abolished_on) : ''),
+        h('td', {}, h('button', { class: 'button button-secondary button-small', type: 'button', 'aria-label': `${t.text}を開く`, onclick: () => open(t) }, '開く')))))) : null,
+    detail,
+    manage ? [h('h2', {}, 'ファイルの取込み'), importForm] : null);
+}
+
 async function placesScreen(main) {
   const [places, terminals] = await Promise.all([api('GET', '/places'), api('GET', '/terminals')]);
   const ps = places.ok ? places.data : [];
@@ -2113,6 +2320,7 @@ async function render(message) {
     access: () => accessScreen(main),
     suppress: () => suppressScreen(main, q),
     places: () => placesScreen(main),
+    addresses: () => addressesScreen(main, q),
     awaiting: () => awaitingScreen(main),
     headless: () => headlessScreen(main),
     inspection: () => inspectionScreen(main),

@@ -278,6 +278,22 @@ impl<E: Engine> SqlStore<E> {
     }
 }
 
+/// The range of codes that begin with a digit prefix: from the prefix to the next
+/// prefix of its length (none after 99…9). Digits compare alike in every collation.
+fn code_range(prefix: &str) -> (String, Option<String>) {
+    let mut hi: Vec<u8> = prefix.as_bytes().to_vec();
+    while let Some(last) = hi.pop() {
+        if last < b'9' {
+            hi.push(last + 1);
+            return (
+                prefix.to_string(),
+                Some(String::from_utf8_lossy(&hi).into_owned()),
+            );
+        }
+    }
+    (prefix.to_string(), None)
+}
+
 fn key(t: LocalGovCode) -> String {
     t.to_string()
 }
@@ -1986,6 +2002,326 @@ impl<E: Engine> Store for SqlStore<E> {
             .map(|r| decode(r.text("data")?))
             .transpose()?;
         Ok(Some((terminal, place)))
+    }
+
+    async fn put_towns(
+        &self,
+        tenant: LocalGovCode,
+        towns: &[kikan_domain::address::Town],
+    ) -> Result<(), StoreError> {
+        let t = key(tenant);
+        let mut qs = Vec::with_capacity(towns.len());
+        for town in towns {
+            let [pref, city, oaza, small] = town.level_names();
+            qs.push(
+                Q::new(
+                    "INSERT INTO address_towns (tenant_id, code, registry_id, pref_name, city_name,
+                        oaza_name, small_name, pref_kana, city_kana, county_kana, postal_code,
+                        abolished_on, data)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                     ON CONFLICT (tenant_id, code) DO UPDATE SET registry_id = excluded.registry_id,
+                        pref_name = excluded.pref_name, city_name = excluded.city_name,
+                        oaza_name = excluded.oaza_name, small_name = excluded.small_name,
+                        pref_kana = excluded.pref_kana, city_kana = excluded.city_kana,
+                        county_kana = excluded.county_kana, postal_code = excluded.postal_code,
+                        abolished_on = excluded.abolished_on, data = excluded.data",
+                )
+                .arg(&t)
+                .arg(town.code.as_str())
+                .arg(town.registry_id.clone())
+                .arg(pref)
+                .arg(city)
+                .arg(oaza)
+                .arg(small)
+                .arg(kikan_domain::names::kana_key(&town.pref_kana))
+                .arg(kikan_domain::names::kana_key(&town.city_kana))
+                .arg(kikan_domain::names::kana_key(&town.county_kana))
+                .arg(town.postal_code.as_ref().map(|p| p.as_str().to_string()))
+                .arg(town.abolished_on.map(|d| d.to_string()))
+                .arg(json(town)?),
+            );
+        }
+        self.write(tenant, qs, || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn towns_in(
+        &self,
+        tenant: LocalGovCode,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<kikan_domain::address::Town>, StoreError> {
+        let (lo, hi) = code_range(prefix);
+        let mut q = Q::new("SELECT data FROM address_towns WHERE tenant_id = $1 AND code >= $2")
+            .arg(key(tenant))
+            .arg(lo);
+        if let Some(hi) = hi {
+            let p = q.param(hi);
+            q.push(&format!(" AND code < {p}"));
+        }
+        let p = q.param(limit as i64);
+        q.push(&format!(" ORDER BY code LIMIT {p}"));
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
+    async fn address_level(
+        &self,
+        tenant: LocalGovCode,
+        parent: &str,
+        abolished: bool,
+    ) -> Result<Vec<kikan_store::AddressLevelItem>, StoreError> {
+        let Some(len) = kikan_domain::address::child_length(parent) else {
+            return Ok(vec![]);
+        };
+        let (name, kana) = match len {
+            2 => ("pref_name", "pref_kana"),
+            5 => ("city_name", "city_kana"),
+            8 => ("oaza_name", "oaza_name"),
+            _ => ("small_name", "small_name"),
+        };
+        let (lo, hi) = code_range(parent);
+        let mut q = Q::new(format!(
+            "SELECT substr(code, 1, {len}) AS c, MIN({name}) AS name, MIN({kana}) AS kana
+             FROM address_towns WHERE tenant_id = $1 AND code >= $2"
+        ))
+        .arg(key(tenant))
+        .arg(lo);
+        if let Some(hi) = hi {
+            let p = q.param(hi);
+            q.push(&format!(" AND code < {p}"));
+        }
+        if len == 11 {
+            q.push(" AND substr(code, 9, 3) <> '000'");
+        }
+        if !abolished {
+            q.push(" AND abolished_on IS NULL");
+        }
+        q.push(&format!(" GROUP BY substr(code, 1, {len}) ORDER BY c"));
+        let rows = self.read(tenant, q).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(kikan_store::AddressLevelItem {
+                code: r.text("c")?.to_string(),
+                name: r.get::<Option<String>>("name")?.unwrap_or_default(),
+                kana: r.get::<Option<String>>("kana")?.unwrap_or_default(),
+            });
+        }
+        // The reading of a 大字 or 小字 level is in the document, not in a column.
+        if len >= 8 {
+            let towns = self.towns_in(tenant, parent, 100_000).await?;
+            for item in &mut out {
+                if let Some(t) = towns
+                    .iter()
+                    .find(|t| t.code.as_str().starts_with(&item.code))
+                {
+                    item.kana = t.level_kana()[if len == 8 { 2 } else { 3 }].clone();
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn towns_by_kana(
+        &self,
+        tenant: LocalGovCode,
+        pref_head: &str,
+        city_head: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<kikan_domain::address::Town>, StoreError> {
+        let like = |h: &str| format!("{}%", h.replace(['%', '_'], ""));
+        let mut q =
+            Q::new("SELECT data FROM address_towns WHERE tenant_id = $1 AND pref_kana LIKE $2")
+                .arg(key(tenant))
+                .arg(like(pref_head));
+        if let Some(c) = city_head {
+            let p = q.param(like(c));
+            q.push(&format!(
+                " AND (city_kana LIKE {p} OR county_kana LIKE {p})"
+            ));
+        }
+        let p = q.param(limit as i64);
+        q.push(&format!(" ORDER BY code LIMIT {p}"));
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
+    async fn towns_by_postal_code(
+        &self,
+        tenant: LocalGovCode,
+        code: &kikan_domain::PostalCode,
+    ) -> Result<Vec<kikan_domain::address::Town>, StoreError> {
+        let q = Q::new(
+            "SELECT data FROM address_towns WHERE tenant_id = $1 AND postal_code = $2 ORDER BY code",
+        )
+        .arg(key(tenant))
+        .arg(code.as_str());
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
+    async fn replace_postal_entries(
+        &self,
+        tenant: LocalGovCode,
+        entries: &[kikan_domain::address::PostalEntry],
+        towns: &[kikan_domain::address::Town],
+    ) -> Result<(), StoreError> {
+        let t = key(tenant);
+        let mut qs = vec![Q::new("DELETE FROM postal_codes WHERE tenant_id = $1").arg(&t)];
+        let mut seq: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+        for e in entries {
+            let n = seq.entry(e.postal_code.as_str()).or_insert(0);
+            *n += 1;
+            qs.push(
+                Q::new(
+                    "INSERT INTO postal_codes (tenant_id, postal_code, seq, data) VALUES ($1, $2, $3, $4)",
+                )
+                .arg(&t)
+                .arg(e.postal_code.as_str())
+                .arg(*n)
+                .arg(json(e)?),
+            );
+        }
+        for town in towns {
+            qs.push(
+                Q::new(
+                    "UPDATE address_towns SET postal_code = $3, data = $4
+                     WHERE tenant_id = $1 AND code = $2",
+                )
+                .arg(&t)
+                .arg(town.code.as_str())
+                .arg(town.postal_code.as_ref().map(|p| p.as_str().to_string()))
+                .arg(json(town)?),
+            );
+        }
+        self.write(tenant, qs, || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn postal_entries(
+        &self,
+        tenant: LocalGovCode,
+        code: &kikan_domain::PostalCode,
+    ) -> Result<Vec<kikan_domain::address::PostalEntry>, StoreError> {
+        let q = Q::new(
+            "SELECT data FROM postal_codes WHERE tenant_id = $1 AND postal_code = $2 ORDER BY seq",
+        )
+        .arg(key(tenant))
+        .arg(code.as_str());
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
+    async fn put_address_numbers(
+        &self,
+        tenant: LocalGovCode,
+        numbers: &[kikan_domain::address::AddressNumber],
+    ) -> Result<(), StoreError> {
+        let t = key(tenant);
+        let mut qs = Vec::with_capacity(numbers.len());
+        for n in numbers {
+            let [a, b, c] = n.numbers.0;
+            qs.push(
+                Q::new(
+                    "INSERT INTO address_numbers (tenant_id, town_code, kind, n1, n2, n3, data)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)
+                     ON CONFLICT (tenant_id, town_code, kind, n1, n2, n3) DO UPDATE SET data = excluded.data",
+                )
+                .arg(&t)
+                .arg(n.town.as_str())
+                .arg(n.kind.code())
+                .arg(a)
+                .arg(b)
+                .arg(c)
+                .arg(json(n)?),
+            );
+        }
+        self.write(tenant, qs, || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn address_numbers(
+        &self,
+        tenant: LocalGovCode,
+        town: &kikan_domain::address::AddressCode,
+    ) -> Result<Vec<kikan_domain::address::AddressNumber>, StoreError> {
+        let q = Q::new(
+            "SELECT data FROM address_numbers WHERE tenant_id = $1 AND town_code = $2
+             ORDER BY kind, n1, n2, n3",
+        )
+        .arg(key(tenant))
+        .arg(town.as_str());
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
+    async fn put_katagaki(
+        &self,
+        tenant: LocalGovCode,
+        k: &kikan_domain::address::Katagaki,
+    ) -> Result<i64, StoreError> {
+        let t = key(tenant);
+        let mut k = k.clone();
+        if k.id == 0 {
+            let q = Q::new("SELECT COALESCE(MAX(id), 0) AS m FROM katagaki WHERE tenant_id = $1")
+                .arg(&t);
+            let m: i64 = match self.read_one(tenant, q).await? {
+                Some(r) => r.get("m")?,
+                None => 0,
+            };
+            k.id = m + 1;
+        }
+        let [a, b, c] = k.numbers.map(|n| n.0).unwrap_or_default();
+        let q = Q::new(
+            "INSERT INTO katagaki (tenant_id, id, town_code, n1, n2, n3, active, data)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (tenant_id, id) DO UPDATE SET town_code = excluded.town_code,
+                n1 = excluded.n1, n2 = excluded.n2, n3 = excluded.n3,
+                active = excluded.active, data = excluded.data",
+        )
+        .arg(&t)
+        .arg(k.id)
+        .arg(k.town.as_str())
+        .arg(a)
+        .arg(b)
+        .arg(c)
+        .arg(k.active)
+        .arg(json(&k)?);
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(k.id)
+    }
+
+    async fn katagaki_by_id(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+    ) -> Result<Option<kikan_domain::address::Katagaki>, StoreError> {
+        let q = Q::new("SELECT data FROM katagaki WHERE tenant_id = $1 AND id = $2")
+            .arg(key(tenant))
+            .arg(id);
+        match self.read_one(tenant, q).await? {
+            Some(r) => Ok(Some(decode(r.text("data")?)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn katagaki(
+        &self,
+        tenant: LocalGovCode,
+        town: &kikan_domain::address::AddressCode,
+        at: Option<kikan_domain::address::BanchiNumbers>,
+    ) -> Result<Vec<kikan_domain::address::Katagaki>, StoreError> {
+        let mut q = Q::new("SELECT data FROM katagaki WHERE tenant_id = $1 AND town_code = $2")
+            .arg(key(tenant))
+            .arg(town.as_str());
+        if let Some(n) = at {
+            let [a, b, c] = n.0;
+            let (pa, pb, pc) = (q.param(a), q.param(b), q.param(c));
+            q.push(&format!(" AND n1 = {pa} AND n2 = {pb} AND n3 = {pc}"));
+        }
+        q.push(" ORDER BY n1, n2, n3, id");
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
     }
 
     async fn add_suppression(

@@ -35,6 +35,15 @@ pub struct Tenant {
     pub mayor: String,
 }
 
+/// One entry of a level of the 住所辞書's choice (1.3.3).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AddressLevelItem {
+    /// The code prefix of the level: 2, 5, 8 or 11 digits.
+    pub code: String,
+    pub name: String,
+    pub kana: String,
+}
+
 /// The tenants this process has found. Tenants are never removed or renamed, so a
 /// found tenant stays valid; engines consult it before asking the database.
 #[derive(Debug, Default)]
@@ -934,6 +943,89 @@ pub trait Store: Send + Sync + 'static {
         tenant: LocalGovCode,
         code: &str,
     ) -> Result<Option<(places::Terminal, Option<places::Place>)>, StoreError>;
+
+    // ---- 住所辞書 (1.3.2–1.3.4) ----
+
+    /// Adds or replaces 町字 (by their 住所コード), all of them or none.
+    async fn put_towns(
+        &self,
+        tenant: LocalGovCode,
+        towns: &[kikan_domain::address::Town],
+    ) -> Result<(), StoreError>;
+    /// The 町字 whose code begins with `prefix` ("" for all), by code, at most `limit`.
+    async fn towns_in(
+        &self,
+        tenant: LocalGovCode,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<kikan_domain::address::Town>, StoreError>;
+    /// One level of the choice 都道府県 → 市区町村 → 大字 → 小字 below `parent` (a code
+    /// prefix of 0, 2, 5 or 8 digits): each child's code prefix, name and reading.
+    /// Abolished 町字 only with `abolished` (本籍 may name an old 町名).
+    async fn address_level(
+        &self,
+        tenant: LocalGovCode,
+        parent: &str,
+        abolished: bool,
+    ) -> Result<Vec<AddressLevelItem>, StoreError>;
+    /// 住所カナ入力: the 町字 whose 都道府県 reading begins with `pref_head` and, when
+    /// given, whose 郡 or 市区町村 reading begins with `city_head`; at most `limit`.
+    async fn towns_by_kana(
+        &self,
+        tenant: LocalGovCode,
+        pref_head: &str,
+        city_head: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<kikan_domain::address::Town>, StoreError>;
+    /// The 町字 that carry a 郵便番号.
+    async fn towns_by_postal_code(
+        &self,
+        tenant: LocalGovCode,
+        code: &kikan_domain::PostalCode,
+    ) -> Result<Vec<kikan_domain::address::Town>, StoreError>;
+    /// Replaces the postal code file's lines, and writes the 町字 whose 郵便番号 it set,
+    /// in one transaction.
+    async fn replace_postal_entries(
+        &self,
+        tenant: LocalGovCode,
+        entries: &[kikan_domain::address::PostalEntry],
+        towns: &[kikan_domain::address::Town],
+    ) -> Result<(), StoreError>;
+    async fn postal_entries(
+        &self,
+        tenant: LocalGovCode,
+        code: &kikan_domain::PostalCode,
+    ) -> Result<Vec<kikan_domain::address::PostalEntry>, StoreError>;
+    /// Adds or replaces 住居表示 and 地番 numbers, all or none.
+    async fn put_address_numbers(
+        &self,
+        tenant: LocalGovCode,
+        numbers: &[kikan_domain::address::AddressNumber],
+    ) -> Result<(), StoreError>;
+    /// A 町字's 住居表示 and 地番, in numeric order.
+    async fn address_numbers(
+        &self,
+        tenant: LocalGovCode,
+        town: &kikan_domain::address::AddressCode,
+    ) -> Result<Vec<kikan_domain::address::AddressNumber>, StoreError>;
+    /// Adds (id 0: a new id is given) or replaces a 方書; returns its id.
+    async fn put_katagaki(
+        &self,
+        tenant: LocalGovCode,
+        k: &kikan_domain::address::Katagaki,
+    ) -> Result<i64, StoreError>;
+    async fn katagaki_by_id(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+    ) -> Result<Option<kikan_domain::address::Katagaki>, StoreError>;
+    /// The 方書 of a 町字, those at one 番地 when `at` is given, in numeric order.
+    async fn katagaki(
+        &self,
+        tenant: LocalGovCode,
+        town: &kikan_domain::address::AddressCode,
+        at: Option<kikan_domain::address::BanchiNumbers>,
+    ) -> Result<Vec<kikan_domain::address::Katagaki>, StoreError>;
 
     // ---- 抑止 (3.1) ----
 
