@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod address_change;
 pub mod addresses;
 pub mod audit;
 pub mod business;

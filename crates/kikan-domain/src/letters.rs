@@ -285,3 +285,62 @@ pub fn support_period_notice(
         reply: vec![],
     })
 }
+
+/// 住所一括変更の通知 (9.7): the household is told, before or after, how a 住居表示の実施,
+/// 町名変更, 地番変更 or 区画整理 changes its address (or the 本籍 of `persons`).
+#[allow(clippy::too_many_arguments)]
+pub fn address_change_notice(
+    from: &Sender,
+    household: &Household,
+    members: &[Person],
+    persons: &[crate::PersonId],
+    honseki: bool,
+    (old, new): (&str, &str),
+    reason: &str,
+    on: NaiveDate,
+    before: bool,
+    today: NaiveDate,
+) -> Result<Letter, DomainError> {
+    let listed = current(household, members);
+    let to = household
+        .head
+        .and_then(|h| listed.iter().copied().find(|m| m.id == h))
+        .or_else(|| addressee(household, members))
+        .ok_or(DomainError::HouseholdHeadless {
+            id: household.id.to_string(),
+        })?;
+    let item = if honseki { "本籍" } else { "住所" };
+    let date = format_wareki(on)?;
+    let body = if before {
+        format!(
+            "{date}に実施される{reason}により、あなたの{item}の表示が次のとおり変わりますのでお知らせします。届出の必要はありません。"
+        )
+    } else {
+        format!(
+            "{date}に実施された{reason}により、住民票の{item}の表示を次のとおり変更しましたので通知します。届出の必要はありません。"
+        )
+    };
+    let concerned: Vec<&Person> = listed
+        .iter()
+        .copied()
+        .filter(|m| persons.is_empty() || persons.contains(&m.id))
+        .collect();
+    Ok(Letter {
+        title: format!(
+            "{item}の表示の変更について（{}）",
+            if before { "お知らせ" } else { "通知" }
+        ),
+        to: vec![household.address.line(), format!("{}　様", to.name.full())],
+        dated: format_wareki(today)?,
+        from: from.mayor.clone(),
+        body: vec![body],
+        items: vec![
+            (format!("変更前の{item}"), old.to_string()),
+            (format!("変更後の{item}"), new.to_string()),
+            ("実施日".into(), date),
+            ("事由".into(), reason.to_string()),
+        ],
+        table: members_table(&concerned)?,
+        reply: vec![],
+    })
+}

@@ -10,7 +10,7 @@ use axum::Extension;
 use axum::extract::{Query, State};
 use base64::Engine;
 use chrono::NaiveDate;
-use kikan_app::addresses;
+use kikan_app::{address_change, addresses};
 use kikan_domain::address::{AddressCode, AddressNumber, Katagaki, NumberKind, PostalEntry, Town};
 use kikan_domain::{DomainError, PostalCode};
 use serde::{Deserialize, Serialize};
@@ -508,4 +508,139 @@ pub async fn put_katagaki(
     )
     .await?;
     Ok(Json(katagaki_view(&k)))
+}
+
+/// 住所一括変更 (9.7): a file of 世帯番号 (現住所) or 宛名番号 (本籍) with the values before
+/// and after.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AddressChangeIn {
+    /// address (現住所, by 世帯番号) or honseki (本籍, by 宛名番号).
+    pub kind: address_change::BatchKind,
+    /// 住居表示の実施, 町名変更, 地番変更 or 区画整理.
+    pub reason: String,
+    /// 実施日 (和暦 or 西暦), the 異動日 of every entry.
+    pub effective_on: String,
+    /// The CSV (UTF-8, header row): see docs/formats.md.
+    pub csv: String,
+    /// 本処理 (true) or 仮処理 (false: nothing is written).
+    #[serde(default)]
+    pub apply: bool,
+}
+
+async fn batch(
+    state: &AppState,
+    p: &Principal,
+    i: &AddressChangeIn,
+    apply: bool,
+) -> R<address_change::BatchResult> {
+    p.purpose()?;
+    let on = kikan_domain::wareki::parse_date(&i.effective_on)
+        .map_err(|e| ApiError::from(e).at("effective_on"))?;
+    let r = address_change::run(
+        &*state.store,
+        &p.actor(),
+        i.kind,
+        i.reason.trim(),
+        &i.csv,
+        on,
+        state.clock.today(),
+        chrono::Utc::now(),
+        apply,
+    )
+    .await
+    .map_err(|e| match &e {
+        kikan_store::StoreError::Domain(DomainError::AddressImportLine { .. }) => {
+            ApiError::from(e).at("csv")
+        }
+        _ => ApiError::from(e),
+    })?;
+    Ok(r)
+}
+
+fn batch_persons(r: &address_change::BatchResult) -> Vec<i64> {
+    r.items
+        .iter()
+        .flat_map(|i| i.person_ids.iter().copied())
+        .collect()
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/address-changes", tag = "changes", request_body = AddressChangeIn,
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "処理結果確認一覧: each line's household or person, 対象・変更済み・除外 and why", body = address_change::BatchResult),
+        (status = 400, description = "No stated purpose (E-AUTH-004)", body = ErrorBody), (status = 422, description = "A line that cannot be read, named (E-ADDR-010): nothing done", body = ErrorBody)))]
+pub async fn address_change(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(i): Json<AddressChangeIn>,
+) -> R<Json<address_change::BatchResult>> {
+    let r = batch(&state, &p, &i, i.apply).await?;
+    audit(
+        &state,
+        &p,
+        if i.apply {
+            "address.batch.apply"
+        } else {
+            "address.batch.preview"
+        },
+        batch_persons(&r),
+        format!(
+            "住所一括変更({}・{})の{}: {}行、変更{}件、除外{}件",
+            i.reason.trim(),
+            r.effective_on,
+            if i.apply { "本処理" } else { "仮処理" },
+            r.items.len(),
+            r.changed,
+            r.excluded
+        ),
+    )
+    .await?;
+    Ok(Json(r))
+}
+
+/// The notices of a batch, before or after it.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AddressChangeNoticesIn {
+    #[serde(flatten)]
+    pub batch: AddressChangeIn,
+    /// before (事前のお知らせ) or after (事後の通知).
+    pub when: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/address-changes/notices", tag = "changes", request_body = AddressChangeNoticesIn,
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "One letter per household not left out, as one PDF", content_type = "application/pdf"),
+        (status = 400, description = "No stated purpose (E-AUTH-004)", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn address_change_notices(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(i): Json<AddressChangeNoticesIn>,
+) -> R<axum::response::Response> {
+    let before = match i.when.as_str() {
+        "before" => true,
+        "after" => false,
+        _ => return Err(bad("when", "before(事前)か after(事後)を指定してください")),
+    };
+    let r = batch(&state, &p, &i.batch, false).await?;
+    let letters =
+        address_change::notices(&*state.store, p.tenant, &r, before, state.clock.today()).await?;
+    if letters.is_empty() {
+        return Err(bad("csv", "通知の対象になる世帯がありません"));
+    }
+    audit(
+        &state,
+        &p,
+        "letter.address_change",
+        batch_persons(&r),
+        format!(
+            "住所一括変更の{}通知の作成: {}通",
+            if before { "事前" } else { "事後" },
+            letters.len()
+        ),
+    )
+    .await?;
+    let font = crate::certificates::font(&state).await?;
+    let rendered =
+        crate::certificates::blocking(move || Ok(kikan_cert::render_letters(&font, &letters)?))
+            .await?;
+    crate::certificates::pdf_named(rendered, "address-change-notices.pdf")
 }

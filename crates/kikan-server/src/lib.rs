@@ -110,7 +110,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         suppress::add, suppress::list, suppress::release_temporarily, suppress::release,
         suppress::take_locks, suppress::give_back_locks, suppress::list_locks, suppress::force_release,
         places::put_place, places::places, places::put_terminal, places::terminals,
-        addresses::towns, addresses::levels, addresses::put_town, addresses::import, addresses::numbers, addresses::katagaki, addresses::put_katagaki,
+        addresses::towns, addresses::levels, addresses::put_town, addresses::import, addresses::numbers, addresses::katagaki, addresses::put_katagaki, addresses::address_change, addresses::address_change_notices,
         memos::list, memos::write, memos::revise, memos::list_remarks, memos::write_remark, memos::revise_remark,
         business::list, business::set,
         immigration::import, immigration::list, immigration::apply, immigration::reject,
@@ -322,6 +322,8 @@ api! {
     get "/api/v1/tenants/{tenant}/address-dictionary/numbers" => addresses::numbers, Policy::SignedIn;
     get "/api/v1/tenants/{tenant}/address-dictionary/katagaki" => addresses::katagaki, Policy::SignedIn;
     post "/api/v1/tenants/{tenant}/address-dictionary/katagaki" => addresses::put_katagaki, Policy::Needs(Permission::ManageAddresses);
+    post "/api/v1/tenants/{tenant}/address-changes" => addresses::address_change, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/address-changes/notices" => addresses::address_change_notices, Policy::Needs(Permission::CommitChange);
     get "/api/v1/tenants/{tenant}/jobs/daily" => jobs::runs, Policy::Needs(Permission::RunCheck);
     post "/api/v1/tenants/{tenant}/jobs/daily" => jobs::run_now, Policy::Needs(Permission::CommitChange);
     get "/api/v1/tenants/{tenant}/move-outs/awaiting-notice" => jobs::awaiting_notice, Policy::Needs(Permission::ReadResidents);

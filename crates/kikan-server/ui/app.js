@@ -222,6 +222,7 @@ const MENU = [
   ['#/daily', '日次処理', 'run_check'],
   ['#/places', '入力場所・端末', 'manage_accounts'],
   ['#/addresses', '住所辞書', null],
+  ['#/address-changes', '住所一括変更', 'commit_change'],
   ['#/terminal', 'この端末', null],
   ['#/password', 'パスワード変更', null],
 ];
@@ -2003,6 +2004,52 @@ async function addressesScreen(main, q) {
     manage ? [h('h2', {}, 'ファイルの取込み'), importForm] : null);
 }
 
+// 住所一括変更 (9.7): a 住居表示の実施, 町名変更, 地番変更 or 区画整理 from a CSV of 世帯番号
+// (現住所) or 宛名番号 (本籍) with the values before and after; 仮処理 lists what would be
+// done, 本処理 records it (a second run applies nothing twice); the notices to the
+// households before or after, as one PDF.
+async function addressChangesScreen(main) {
+  const out = h('div', { 'aria-live': 'polite', id: 'address-changes-out' });
+  const result = h('div', { id: 'address-changes-result' });
+  const form = h('form', { novalidate: true },
+    h('div', { class: 'row' },
+      field('変更する項目', select('kind', [['address', '現住所(世帯番号ごと)'], ['honseki', '本籍(宛名番号ごと)']], 'kind')),
+      field('事由', select('reason', ['住居表示の実施', '町名変更', '地番変更', '区画整理'], 'reason')),
+      field('実施日', text('effective_on', 'effective_on'), { required: true, hint: '例: 令和8年10月1日' })),
+    field('変更ファイル(CSV)', h('input', { type: 'file', name: 'file', accept: '.csv,text/csv' }),
+      { hint: '現住所: 世帯番号,変更前住所,変更前番地,変更後住所,変更後番地(任意: 変更後住所コード,変更後郵便番号)/本籍: 宛名番号,変更前本籍,変更後本籍' }),
+    field('または内容を貼り付け', h('textarea', { name: 'csv', rows: 5, dataset: { field: 'csv' } })),
+    h('div', { class: 'actions' },
+      h('button', { class: 'button button-secondary', type: 'submit', value: 'preview' }, '仮処理(一覧の作成)'),
+      h('button', { class: 'button button-primary', type: 'submit', value: 'apply' }, '本処理(一括更新)'),
+      h('button', { class: 'button button-secondary', type: 'submit', value: 'before' }, '事前通知を作成'),
+      h('button', { class: 'button button-secondary', type: 'submit', value: 'after' }, '事後通知を作成')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const action = e.submitter ? e.submitter.value : 'preview';
+    const f = form.elements.file.files[0];
+    const body = { kind: v(form, 'kind'), reason: v(form, 'reason'), effective_on: v(form, 'effective_on'), csv: f ? await f.text() : v(form, 'csv'), apply: action === 'apply' };
+    if (action === 'apply' && !window.confirm('一括更新を実行します。よろしいですか。')) return;
+    if (action === 'before' || action === 'after') {
+      const r = await api('POST', '/address-changes/notices', Object.assign(body, { when: action }));
+      if (!r.ok) { showError(form, r); return; }
+      const url = URL.createObjectURL(r.data);
+      show(out, banner('success', '通知を作成しました', h('a', { href: url, download: `address-change-${action}.pdf` }, 'PDFを保存する')));
+      return;
+    }
+    const r = await api('POST', '/address-changes', body);
+    if (!r.ok) { showError(form, r); return; }
+    const d = r.data;
+    show(out, banner('success', d.applied ? `本処理を行いました: 変更${d.changed}件、除外${d.excluded}件` : `仮処理の一覧を作成しました(まだ更新していません): 除外${d.excluded}件`));
+    show(result, h('h2', {}, `処理結果確認一覧 ${d.items.length}件`),
+      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['行', '世帯番号', '氏名', '変更前', '変更後', '結果'].map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, d.items.map((i) => h('tr', {}, h('td', {}, String(i.line)), h('td', {}, i.household_id ? String(i.household_id) : ''),
+          h('td', {}, i.names.join('、')), h('td', {}, i.before), h('td', {}, i.after),
+          h('td', {}, i.status, i.reason ? h('div', { class: 'error-text' }, i.reason) : null))))));
+  });
+  show(main, h('h1', {}, '住所一括変更'), out, form, result);
+}
+
 async function placesScreen(main) {
   const [places, terminals] = await Promise.all([api('GET', '/places'), api('GET', '/terminals')]);
   const ps = places.ok ? places.data : [];
@@ -2321,6 +2368,7 @@ async function render(message) {
     suppress: () => suppressScreen(main, q),
     places: () => placesScreen(main),
     addresses: () => addressesScreen(main, q),
+    'address-changes': () => addressChangesScreen(main),
     awaiting: () => awaitingScreen(main),
     headless: () => headlessScreen(main),
     inspection: () => inspectionScreen(main),
