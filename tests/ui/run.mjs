@@ -1067,6 +1067,36 @@ try {
   await examiner.getByText('本処理を行いました: 変更1件、除外0件').waitFor();
   await shot(examiner, 'address-changes');
   log('住所一括変更: 仮処理 lists the household, 本処理 changes it');
+  // 区からの検索 (2.1.3): a 区役所 registered with its ward's code; a browser set as a
+  // terminal there searches its ward by default (the 住所コード's first five digits).
+  await admin.goto(`${base}/ui/#/places`);
+  await admin.getByRole('heading', { name: '入力場所・端末' }).waitFor();
+  const wardPlace = admin.locator('form').filter({ hasText: '場所を登録' });
+  await lab(wardPlace, '場所コード').fill('CHUO');
+  await lab(wardPlace, '名称').fill('中央区役所');
+  await lab(wardPlace, '種別').selectOption('区役所');
+  await lab(wardPlace, '行政区').fill('中央区');
+  await lab(wardPlace, '行政区のコード').fill('149811');
+  await wardPlace.getByRole('button', { name: '場所を登録' }).click();
+  await admin.getByText('入力場所 CHUO を登録しました').waitFor();
+  const wardTerminal = admin.locator('form').filter({ hasText: '端末を登録' });
+  await lab(wardTerminal, '端末コード').fill('T02');
+  await lab(wardTerminal, '端末名').fill('中央区役所窓口');
+  await lab(wardTerminal, '入力場所').selectOption('CHUO');
+  await wardTerminal.getByRole('button', { name: '端末を登録' }).click();
+  await admin.getByText('入力端末 T02 を登録しました').waitFor();
+  await examiner.goto(`${base}/ui/#/terminal`);
+  await lab(examiner, 'この端末').selectOption('T02');
+  await examiner.getByRole('button', { name: '保存' }).click();
+  await examiner.getByText('この端末を T02 として記録します').waitFor();
+  await examiner.goto(`${base}/ui/#/search`);
+  await examiner.getByRole('heading', { name: '住民検索' }).waitFor();
+  assert.equal(await lab(examiner, '区').inputValue(), '14981', 'the terminal\'s ward by default');
+  await lab(examiner, '振り仮名').fill('じしょ');
+  await examiner.getByRole('button', { name: '検索' }).click();
+  await examiner.getByRole('link', { name: '辞書　花子' }).waitFor();
+  assert.equal(await lab(examiner, '区').inputValue(), '14981');
+  log('区からの検索: the terminal\'s ward is the default of the search (by 住所コード), another may be chosen');
   log(`no serious or critical axe-core violation (WCAG 2.1 A/AA) on ${checked.length} screens: ${checked.join(', ')}`);
   console.log('all UI tests passed');
 } finally {

@@ -45,6 +45,7 @@ fn search_detail(p: &SearchParams) -> String {
         ("生年月日まで", &p.birth_to),
         ("住所", &p.address),
         ("方書", &p.katagaki),
+        ("住所コード", &p.address_code),
         ("住民票コード", &p.juminhyo_code),
         ("旧氏", &p.former_surname),
         ("通称", &p.alias),
@@ -443,6 +444,9 @@ pub struct SearchParams {
     pub address: Option<String>,
     /// The beginning of the 方書.
     pub katagaki: Option<String>,
+    /// 住所コード or its prefix (2.1.3): 5 digits name a 市区町村 or a designated city's
+    /// 区 (区からの検索), 8 a 大字, 11 a 町字.
+    pub address_code: Option<String>,
     pub juminhyo_code: Option<String>,
     /// 個人番号 (12 digits): found by its blind index; the number is never stored in the clear.
     pub individual_number: Option<String>,
@@ -506,6 +510,8 @@ pub struct SearchConditions {
     pub address: Option<String>,
     #[serde(default)]
     pub katagaki: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_code: Option<String>,
     pub juminhyo_code: Option<String>,
     pub former_surname: Option<String>,
     #[serde(default)]
@@ -552,6 +558,7 @@ impl SearchHistoryView {
                 birth_to: t(&p.birth_to),
                 address: t(&p.address),
                 katagaki: t(&p.katagaki),
+                address_code: t(&p.address_code),
                 juminhyo_code: t(&p.juminhyo_code),
                 former_surname: t(&p.former_surname),
                 alias: t(&p.alias),
@@ -680,6 +687,23 @@ pub async fn search(
         born,
         address: p.address.clone(),
         katagaki: p.katagaki.clone(),
+        address_code: match p
+            .address_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            Some(c) if c.len() <= 11 && c.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(c.to_string())
+            }
+            Some(c) => {
+                return Err(
+                    ApiError::from(DomainError::InvalidAddressCode { code: c.into() })
+                        .at("address_code"),
+                );
+            }
+            None => None,
+        },
         juminhyo_code: p.juminhyo_code.clone(),
         individual_number: p.individual_number.clone(),
         former_surname: p.former_surname.clone(),

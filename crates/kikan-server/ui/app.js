@@ -235,7 +235,7 @@ function drawNav() {
 // ---------- search ----------
 // The search's conditions beyond the first rows (2.1.3), and how names are compared
 // (2.1.2); the form opens them when a search used them.
-const SEARCH_MORE = ['given', 'alias', 'katagaki', 'birth_from', 'birth_to', 'sex', 'relationship', 'removal_reason', 'household_id', 'person_id', 'empty', 'card_number'];
+const SEARCH_MORE = ['given', 'alias', 'katagaki', 'address_code', 'ward', 'birth_from', 'birth_to', 'sex', 'relationship', 'removal_reason', 'household_id', 'person_id', 'empty', 'card_number'];
 const SEARCH_FLAGS = ['fuzzy', 'past', 'include_removed'];
 async function searchScreen(main, q) {
   const sel = (name, options, label) => {
@@ -243,12 +243,29 @@ async function searchScreen(main, q) {
     el.value = q.get(name) || '';
     return field(label, el);
   };
+  // 区からの検索 (2.1.3, designated cities): the wards whose 区役所 are registered; the
+  // ward of this terminal's place is the default, another may be chosen.
+  const [placesRes, terminalsRes] = await Promise.all([api('GET', '/places'), api('GET', '/terminals')]);
+  const places = placesRes.ok ? placesRes.data : [];
+  const wards = places.filter((p) => p.kind === '区役所' && p.ward_code);
+  let wardField = null;
+  if (wards.length) {
+    const here = localStorage.getItem(`kikan.terminal.${S.tenant}`);
+    const terminal = (terminalsRes.ok ? terminalsRes.data : []).find((t) => t.code === here);
+    const place = terminal && places.find((p) => p.code === terminal.place);
+    const own = place && wards.find((w) => w.ward === place.ward);
+    const el = select('ward', [['', '全区'], ...wards.map((w) => [w.ward_code.slice(0, 5), w.ward])], 'ward');
+    el.value = q.has('ward') ? q.get('ward') : (own && [...q.keys()].length === 0 ? own.ward_code.slice(0, 5) : '');
+    wardField = field('区', el, { hint: '端末の所属する区が既定値です' });
+  }
   const more = h('details', { class: 'search-more', open: SEARCH_MORE.some((k) => q.get(k)) || null },
     h('summary', {}, '詳細条件'),
     h('div', { class: 'row' },
       field('名', text('given', 'given', { value: q.get('given') || '' }), { hint: '名だけで探します(読み・漢字)' }),
       field('通称', text('alias', 'alias', { value: q.get('alias') || '' }), { hint: '外国人住民の通称・その読み' }),
-      field('方書', text('katagaki', 'katagaki', { value: q.get('katagaki') || '' }), { hint: '前方一致' })),
+      field('方書', text('katagaki', 'katagaki', { value: q.get('katagaki') || '' }), { hint: '前方一致' }),
+      field('住所コード', text('address_code', 'address_code', { value: q.get('address_code') || '', inputmode: 'numeric' }), { hint: '11桁、または前方の桁(5桁で市区町村、8桁で大字)' }),
+      wardField),
     h('div', { class: 'row' },
       field('生年月日(から)', text('birth_from', 'birth_from', { value: q.get('birth_from') || '' }), { hint: '例: 昭和50年、S50.4、1975' }),
       field('生年月日(まで)', text('birth_to', 'birth_to', { value: q.get('birth_to') || '' }), { hint: '年・年月・年月日' }),
@@ -296,7 +313,7 @@ async function searchScreen(main, q) {
   const drawHistory = async () => {
     const r = await api('GET', '/search-history');
     if (!r.ok || r.data.length === 0) return;
-    const LABELS = { kana: '振り仮名', name: '氏名', given: '名', birth_date: '生年月日', birth_from: '生年月日から', birth_to: '生年月日まで', address: '住所', katagaki: '方書', juminhyo_code: '住民票コード', former_surname: '旧氏', alias: '通称', card_number: '在留カード等番号', sex: '性別', relationship: '続柄', removal_reason: '消除事由', household_id: '世帯番号', person_id: '宛名番号', empty: '未入力' };
+    const LABELS = { kana: '振り仮名', name: '氏名', given: '名', birth_date: '生年月日', birth_from: '生年月日から', birth_to: '生年月日まで', address: '住所', katagaki: '方書', address_code: '住所コード', juminhyo_code: '住民票コード', former_surname: '旧氏', alias: '通称', card_number: '在留カード等番号', sex: '性別', relationship: '続柄', removal_reason: '消除事由', household_id: '世帯番号', person_id: '宛名番号', empty: '未入力' };
     const MATCH = { exact: '完全一致', partial: '部分一致' };
     const FLAGS = { fuzzy: 'あいまい', past: '過去を含む', include_removed: '除票も含める' };
     show(history, h('h2', { id: 'search-history-h' }, '検索履歴'),
@@ -309,7 +326,7 @@ async function searchScreen(main, q) {
           ...(x.match ? [MATCH[x.match]] : []), ...Object.keys(FLAGS).filter((k) => x[k]).map((k) => FLAGS[k])].join('・');
         return h('li', {}, h('a', { href: `#/search?${p}`, 'aria-label': `再検索 ${said}` }, said), ` ${jst(x.at)} `,
           h('button', { class: 'button button-secondary button-small', type: 'button', 'aria-label': `条件を入力欄へ ${said}`, onclick: () => {
-            for (const k of KEYS) form.elements[k].value = p.get(k) || '';
+            for (const k of KEYS) if (form.elements[k]) form.elements[k].value = p.get(k) || '';
             form.elements.match.value = x.match || 'prefix';
             for (const k of SEARCH_FLAGS) form.elements[k].checked = !!x[k];
             if (SEARCH_MORE.some((k) => p.get(k))) more.open = true;
@@ -318,7 +335,11 @@ async function searchScreen(main, q) {
       })));
   };
   if ([...q.keys()].length === 0) { form.elements.kana.focus(); await drawHistory(); return; }
-  const res = await api('GET', `/search?${q}`);
+  // The 区 is the first five digits of the 住所コード.
+  const asked = new URLSearchParams(q);
+  if (asked.get('ward') && !asked.get('address_code')) asked.set('address_code', asked.get('ward'));
+  asked.delete('ward');
+  const res = await api('GET', `/search?${asked}`);
   await drawHistory();
   if (!res.ok) return showError(form, res);
   const hits = res.data;

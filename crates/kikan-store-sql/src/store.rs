@@ -924,6 +924,13 @@ impl<E: Engine> Store for SqlStore<E> {
             let (a, b) = (q.param(from), q.param(to));
             cond.push_str(&format!(" AND birth_date >= {a} AND birth_date <= {b}"));
         }
+        if let Some(prefix) = &k.address_code {
+            let (lo, hi) = code_range(prefix);
+            cond.push_str(&format!(" AND address_code >= {}", q.param(lo)));
+            if let Some(hi) = hi {
+                cond.push_str(&format!(" AND address_code < {}", q.param(hi)));
+            }
+        }
         if let Some(c) = &k.juminhyo_code {
             cond.push_str(&format!(" AND juminhyo_code = {}", q.param(c)));
         }
@@ -2949,7 +2956,8 @@ impl<E: Engine> Store for SqlStore<E> {
         let q = Q::new(
             "SELECT version, register, household_id, kana_key, name_key, birth_date, address_line,
                 juminhyo_code, data, moving_out_on, former_key, card_number, kana_fuzzy, given_kana,
-                given_fuzzy, given_key, alias_key, alias_kana, sex, relationship, removal_reason
+                given_fuzzy, given_key, alias_key, alias_kana, sex, relationship, removal_reason,
+                address_code
              FROM persons WHERE tenant_id = $1 AND person_id > $2 ORDER BY person_id LIMIT $3",
         )
         .arg(&t)
@@ -2980,6 +2988,7 @@ impl<E: Engine> Store for SqlStore<E> {
                     sex: r.get::<Option<String>>("sex")?.unwrap_or_default(),
                     relationship: r.get::<Option<String>>("relationship")?.unwrap_or_default(),
                     removal_reason: r.get("removal_reason")?,
+                    address_code: r.get("address_code")?,
                 };
                 Ok((ix, self.person(&t, r)?))
             })

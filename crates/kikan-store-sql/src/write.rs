@@ -222,15 +222,15 @@ async fn write_change(
             "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key,
                 birth_date, address_line, juminhyo_code, data, number_index, moving_out_on, former_key,
                 card_number, kana_fuzzy, given_kana, given_fuzzy, given_key, alias_key, alias_kana, sex,
-                relationship, removal_reason)
+                relationship, removal_reason, address_code)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15, $16, $17, $18,
-                $19, $20, $21, $22, $23, $24)"
+                $19, $20, $21, $22, $23, $24, $25)"
         } else {
             "UPDATE persons SET version = $3, register = $4, household_id = $5, kana_key = $6, name_key = $7,
                 birth_date = $8, address_line = $9, juminhyo_code = $10, data = $11::jsonb, number_index = $12,
                 moving_out_on = $13, former_key = $14, card_number = $15, kana_fuzzy = $16, given_kana = $17,
                 given_fuzzy = $18, given_key = $19, alias_key = $20, alias_kana = $21, sex = $22,
-                relationship = $23, removal_reason = $24
+                relationship = $23, removal_reason = $24, address_code = $25
              WHERE tenant_id = $1 AND person_id = $2 AND version = $3 - 1"
         };
         let done = tx
@@ -259,7 +259,8 @@ async fn write_change(
                     .arg(&ix.alias_kana)
                     .arg(&ix.sex)
                     .arg(&ix.relationship)
-                    .arg(&ix.removal_reason),
+                    .arg(&ix.removal_reason)
+                    .arg(&ix.address_code),
             )
             .await
             .map_err(|e| e.or_unique(StoreError::Conflict))?;
@@ -549,6 +550,7 @@ pub async fn bulk_insert(
             "sex",
             "relationship",
             "removal_reason",
+            "address_code",
         ],
         &[10],
         &rows.persons,
@@ -579,6 +581,7 @@ pub async fn bulk_insert(
                 (&r.index.sex).into(),
                 (&r.index.relationship).into(),
                 (&r.index.removal_reason).into(),
+                (&r.index.address_code).into(),
             ]
         },
         || StoreError::Conflict,

@@ -96,6 +96,8 @@ pub struct PersonIndex {
     pub sex: String,
     pub relationship: String,
     pub removal_reason: Option<String>,
+    /// The 住所コード of the address (1.3.3), when it was taken from the 住所辞書 (2.1.3).
+    pub address_code: Option<String>,
 }
 
 /// A 在留カード等番号 as kept for lookup: blanks removed, letters in upper case.
@@ -174,6 +176,7 @@ impl PersonIndex {
                 PersonStatus::Removed { reason, .. } => Some(reason.label().to_string()),
                 _ => None,
             },
+            address_code: p.address.code.as_ref().map(|c| c.to_string()),
         }
     }
 
@@ -349,6 +352,9 @@ pub struct SearchQuery {
     pub address: Option<String>,
     /// Part of the 方書.
     pub katagaki: Option<String>,
+    /// A 住所コード or its prefix (2.1.3): 2 digits a 都道府県, 5 a 市区町村 (a designated
+    /// city's ward), 8 a 大字, 11 a 町字.
+    pub address_code: Option<String>,
     pub juminhyo_code: Option<String>,
     /// The 個人番号 (found by its blind index; never stored in the clear).
     pub individual_number: Option<String>,
@@ -390,6 +396,8 @@ pub struct SearchKeys {
     pub texts: Vec<TextCond>,
     pub birth_date: Option<NaiveDate>,
     pub born: Option<(NaiveDate, NaiveDate)>,
+    /// The addresses whose 住所コード begins with this (digits only).
+    pub address_code: Option<String>,
     pub juminhyo_code: Option<String>,
     /// The 個人番号 as typed (the engine compares its blind index).
     pub individual_number: Option<String>,
@@ -414,6 +422,7 @@ impl SearchKeys {
         self.texts.is_empty()
             && self.birth_date.is_none()
             && self.born.is_none()
+            && self.address_code.is_none()
             && self.juminhyo_code.is_none()
             && self.individual_number.is_none()
             && self.card_number.is_none()
@@ -423,9 +432,9 @@ impl SearchKeys {
             && self.empty.is_empty()
     }
 
-    /// Does it search by an address (current or past) or a 方書?
+    /// Does it search by an address (current or past), its code or a 方書?
     pub fn by_address(&self) -> bool {
-        self.texts.iter().any(|t| t.column == "address_line")
+        self.address_code.is_some() || self.texts.iter().any(|t| t.column == "address_line")
     }
 }
 
@@ -520,6 +529,12 @@ impl SearchQuery {
             texts,
             birth_date: self.birth_date,
             born: self.born,
+            address_code: self
+                .address_code
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
             juminhyo_code: given(&self.juminhyo_code),
             individual_number: self
                 .individual_number

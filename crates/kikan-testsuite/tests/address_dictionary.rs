@@ -403,6 +403,28 @@ async fn address_dictionary(s: TestStore) {
         "{p}"
     );
 
+    // 住所コード as a search key (2.1.3): a 町字, a 大字 or a city by its prefix.
+    for (code, hits) in [
+        ("13212001001", 1),
+        ("13212001", 1),
+        ("13212", 1),
+        ("13212002", 0),
+    ] {
+        let (status, v) = examiner
+            .get(&format!("/api/v1/tenants/{t}/search?address_code={code}"))
+            .await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v.as_array().map(Vec::len), Some(hits), "{code}: {v}");
+    }
+    let (status, v) = examiner
+        .get(&format!("/api/v1/tenants/{t}/search?address_code=13-212"))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (422, Some("E-ADDR-001")),
+        "{v}"
+    );
+
     // The master's changes are audited.
     let auditor = app.as_role(t, Role::Auditor).await;
     let (_, log) = auditor
