@@ -403,6 +403,22 @@ async fn address_dictionary(s: TestStore) {
         "{p}"
     );
 
+    // A 転出先 taken from the dictionary keeps its code (4.1.3.0.2), checked as the others.
+    let move_out = |code: &str| {
+        json!({"effective_on": "2026-11-20", "notified_on": "2026-11-20",
+            "change": {"type": "move_out", "person_ids": [id], "planned_on": "2026-12-20",
+                "destination": {"place": "東京都西多摩郡瑞穂町箱根ケ崎", "banchi": "1番地", "code": code}}})
+    };
+    let (status, v) = examiner.post(&changes, move_out("13212001001")).await;
+    assert_eq!((status, v["code"].as_str()), (422, Some("E-ADDR-004")), "{v}");
+    let (status, v) = examiner.post(&changes, move_out("13303001000")).await;
+    assert_eq!(status, 201, "{v}");
+    let (_, p) = examiner
+        .get(&format!("/api/v1/tenants/{t}/persons/{id}"))
+        .await;
+    assert_eq!(p["status"]["destination"]["code"], "13303001000", "{p}");
+    assert_eq!(p["status"]["destination"]["postal_code"], "190-1221", "{p}");
+
     // 住所コード as a search key (2.1.3): a 町字, a 大字 or a city by its prefix.
     for (code, hits) in [
         ("13212001001", 1),
