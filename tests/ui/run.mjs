@@ -584,6 +584,8 @@ try {
   await lab(alien, '氏(振り仮名)').fill('トラン　クオック　バオ');
   await lab(alien, '生年月日').fill('1995-05-05');
   await lab(alien, '国籍・地域').fill('ベトナム');
+  // 国名 (1.3.3): the 住所辞書's country list is offered.
+  await examiner.waitForFunction(() => [...document.querySelectorAll('#countries option')].some((o) => o.value === 'ベトナム'));
   await lab(alien, '30条45規定区分').selectOption('中長期在留者');
   await lab(alien, '在留資格').fill('技術・人文知識・国際業務');
   await lab(alien, '在留期間').fill('3年');

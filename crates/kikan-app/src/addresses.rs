@@ -384,6 +384,65 @@ pub async fn import_numbers(
     Ok(report)
 }
 
+const COUNTRY_FILE: &str = "国名データ";
+
+/// Imports the country list (1.3.3: updated yearly): UTF-8 CSV with a header row naming
+/// `code` (ISO 3166-1 numeric, 3 digits) and `name`, and optionally `alpha2`, `kana` and
+/// `abolished_on`. A country in the list is replaced; one not in it stays (the records
+/// that name it keep their value).
+pub async fn import_countries(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    bytes: &[u8],
+) -> Result<ImportReport, StoreError> {
+    let f = Named::read(COUNTRY_FILE, bytes, &["code", "name"])?;
+    let mut out = Vec::with_capacity(f.rows.len());
+    let mut seen = HashSet::new();
+    for (line, rec) in &f.rows {
+        let line = *line;
+        let code = f.get(rec, "code");
+        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(line_error(
+                COUNTRY_FILE,
+                line,
+                format!("国名コード「{code}」は3桁の数字ではありません"),
+            ));
+        }
+        if !seen.insert(code.to_string()) {
+            return Err(line_error(
+                COUNTRY_FILE,
+                line,
+                format!("国名コード {code} が重複しています"),
+            ));
+        }
+        let name = f.get(rec, "name");
+        if name.is_empty() {
+            return Err(line_error(COUNTRY_FILE, line, "国名が空です"));
+        }
+        let kana = f.get(rec, "kana");
+        if !kana.is_empty() && !kikan_domain::names::is_reading(kana) {
+            return Err(line_error(
+                COUNTRY_FILE,
+                line,
+                format!("kana「{kana}」はカナではありません"),
+            ));
+        }
+        out.push(kikan_domain::address::Country {
+            code: code.into(),
+            alpha2: f.get(rec, "alpha2").to_ascii_uppercase(),
+            name: name.into(),
+            kana: kikan_domain::names::kana_key(kana),
+            abolished_on: f.date(rec, "abolished_on", line)?,
+        });
+    }
+    store.put_countries(tenant, &out).await?;
+    Ok(ImportReport {
+        lines: f.rows.len(),
+        written: out.len(),
+        ..Default::default()
+    })
+}
+
 const POSTAL_FILE: &str = "郵便番号データ";
 
 /// Reads KEN_ALL.CSV (Shift_JIS): one entry per 郵便番号 and 町域, a 町域 continued over

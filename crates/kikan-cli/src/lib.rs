@@ -375,8 +375,8 @@ enum AddressCommand {
         #[arg(long)]
         tenant: String,
         /// towns (アドレス・ベース・レジストリ 町字マスター, UTF-8 CSV), residence
-        /// (住居表示-住居マスター), parcel (地番マスター) or postal (Japan Post's
-        /// KEN_ALL.CSV, Shift_JIS).
+        /// (住居表示-住居マスター), parcel (地番マスター), postal (Japan Post's
+        /// KEN_ALL.CSV, Shift_JIS) or countries (国名: code,name[,alpha2][,kana]).
         #[arg(long)]
         kind: String,
         file: PathBuf,
@@ -1219,11 +1219,14 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
             let report = match kind.as_str() {
                 "towns" => kikan_app::addresses::import_towns(s, tenant, &bytes).await?,
                 "postal" => kikan_app::addresses::import_postal_codes(s, tenant, &bytes).await?,
+                "countries" => kikan_app::addresses::import_countries(s, tenant, &bytes).await?,
                 k => match kikan_domain::address::NumberKind::parse(k) {
                     Some(kind) => {
                         kikan_app::addresses::import_numbers(s, tenant, kind, &bytes).await?
                     }
-                    None => bail!("--kind は towns・residence・parcel・postal のいずれかです"),
+                    None => bail!(
+                        "--kind は towns・residence・parcel・postal・countries のいずれかです"
+                    ),
                 },
             };
             let detail = format!(
@@ -1407,6 +1410,8 @@ async fn load_demo(
     // The 住所辞書 first, through the import a municipality uses for the registry's file.
     let towns = synth::town_csv("神奈川県", "カナガワケン", DEMO_NAME, "ミホンシ");
     kikan_app::addresses::import_towns(store, code, towns.as_bytes()).await?;
+    kikan_app::addresses::import_countries(store, code, include_bytes!("../data/countries.csv"))
+        .await?;
     let mut synth = synth::Synth::new(seed, "神奈川県みほん市", today).with_dictionary();
     let mut people = 0;
     while people < residents {

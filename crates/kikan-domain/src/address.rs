@@ -424,6 +424,24 @@ impl PostalEntry {
     }
 }
 
+/// 国名 (1.3.3: 国名については、毎年、最新の情報に更新すること): a country or region as the
+/// registry writes it in a 国籍・地域 and in an address abroad, by its ISO 3166-1 numeric
+/// code; an abolished one is kept for the records that name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Country {
+    /// ISO 3166-1 numeric (3 digits).
+    pub code: String,
+    /// ISO 3166-1 alpha-2, where the list gives it.
+    #[serde(default)]
+    pub alpha2: String,
+    /// The name as the registry writes it (ベトナム).
+    pub name: String,
+    #[serde(default)]
+    pub kana: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abolished_on: Option<NaiveDate>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

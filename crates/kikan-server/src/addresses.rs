@@ -324,8 +324,8 @@ pub async fn put_town(
 /// is Shift_JIS). The API takes files up to 1 MiB; `kikan address import` takes any.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AddressFileIn {
-    /// towns (町字マスター), residence (住居表示-住居マスター), parcel (地番マスター) or
-    /// postal (KEN_ALL.CSV).
+    /// towns (町字マスター), residence (住居表示-住居マスター), parcel (地番マスター),
+    /// postal (KEN_ALL.CSV) or countries (国名).
     pub kind: String,
     pub csv: Option<String>,
     pub base64: Option<String>,
@@ -368,6 +368,7 @@ async fn run_import(
     let r = match kind {
         "towns" => addresses::import_towns(store, tenant, bytes).await,
         "postal" => addresses::import_postal_codes(store, tenant, bytes).await,
+        "countries" => addresses::import_countries(store, tenant, bytes).await,
         k => match NumberKind::parse(k) {
             Some(kind) => addresses::import_numbers(store, tenant, kind, bytes).await,
             None => {
@@ -643,4 +644,45 @@ pub async fn address_change_notices(
         crate::certificates::blocking(move || Ok(kikan_cert::render_letters(&font, &letters)?))
             .await?;
     crate::certificates::pdf_named(rendered, "address-change-notices.pdf")
+}
+
+/// A country of the list (国名).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CountryView {
+    /// ISO 3166-1 numeric.
+    pub code: String,
+    pub alpha2: String,
+    pub name: String,
+    pub kana: String,
+    pub abolished_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CountryQuery {
+    /// Abolished ones too.
+    pub abolished: Option<bool>,
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/address-dictionary/countries", tag = "addresses",
+    params(("tenant" = String, Path), CountryQuery),
+    responses((status = 200, description = "国名: the country list, for 国籍・地域 and addresses abroad", body = Vec<CountryView>)))]
+pub async fn countries(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<CountryQuery>,
+) -> R<Json<Vec<CountryView>>> {
+    let all = q.abolished.unwrap_or(false);
+    let list = state.store.countries(p.tenant).await?;
+    Ok(Json(
+        list.into_iter()
+            .filter(|c| all || c.abolished_on.is_none())
+            .map(|c| CountryView {
+                code: c.code,
+                alpha2: c.alpha2,
+                name: c.name,
+                kana: c.kana,
+                abolished_on: c.abolished_on,
+            })
+            .collect(),
+    ))
 }

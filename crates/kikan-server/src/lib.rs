@@ -110,7 +110,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         suppress::add, suppress::list, suppress::release_temporarily, suppress::release,
         suppress::take_locks, suppress::give_back_locks, suppress::list_locks, suppress::force_release,
         places::put_place, places::places, places::put_terminal, places::terminals,
-        addresses::towns, addresses::levels, addresses::put_town, addresses::import, addresses::numbers, addresses::katagaki, addresses::put_katagaki, addresses::address_change, addresses::address_change_notices,
+        addresses::towns, addresses::levels, addresses::countries, addresses::put_town, addresses::import, addresses::numbers, addresses::katagaki, addresses::put_katagaki, addresses::address_change, addresses::address_change_notices,
         memos::list, memos::write, memos::revise, memos::list_remarks, memos::write_remark, memos::revise_remark,
         business::list, business::set,
         immigration::import, immigration::list, immigration::apply, immigration::reject,
@@ -318,6 +318,7 @@ api! {
     get "/api/v1/tenants/{tenant}/address-dictionary/towns" => addresses::towns, Policy::SignedIn;
     post "/api/v1/tenants/{tenant}/address-dictionary/towns" => addresses::put_town, Policy::Needs(Permission::ManageAddresses);
     get "/api/v1/tenants/{tenant}/address-dictionary/levels" => addresses::levels, Policy::SignedIn;
+    get "/api/v1/tenants/{tenant}/address-dictionary/countries" => addresses::countries, Policy::SignedIn;
     post "/api/v1/tenants/{tenant}/address-dictionary/import" => addresses::import, Policy::Needs(Permission::ManageAddresses);
     get "/api/v1/tenants/{tenant}/address-dictionary/numbers" => addresses::numbers, Policy::SignedIn;
     get "/api/v1/tenants/{tenant}/address-dictionary/katagaki" => addresses::katagaki, Policy::SignedIn;

@@ -620,6 +620,15 @@ async function outboxScreen(main, q) {
 // 妻の父, 子の子の子の子); 縁故者; 同居人. The list (every term and every pair) comes from
 // the server once; longer chains are typed, and the server checks every form (孫 or 祖父
 // are refused with the form to use).
+// 国名 (1.3.3): the 住所辞書's country list, offered for a 国籍・地域 (loaded once).
+function countryInput(name, dataField) {
+  if (!document.getElementById('countries')) {
+    const list = h('datalist', { id: 'countries' });
+    (document.body || document.documentElement).append(list);
+    api('GET', '/address-dictionary/countries').then((r) => { if (r.ok) list.replaceChildren(...r.data.map((c) => h('option', { value: c.name }))); });
+  }
+  return text(name, dataField, { list: 'countries', autocomplete: 'off' });
+}
 function relationshipInput(name, dataField, value, attrs) {
   if (!document.getElementById('relationships')) {
     const list = h('datalist', { id: 'relationships' });
@@ -791,7 +800,7 @@ function personFields(i) {
     // 外国人住民 (1.1.2): the 法第30条の45 items; 国籍・地域 makes the record a foreign one.
     h('fieldset', { class: 'subgroup' }, h('legend', {}, '外国人住民の事項(外国人住民のみ)'),
       h('div', { class: 'row' },
-        field('国籍・地域', text(`${p}.nationality`, `${d}.foreign.nationality`)),
+        field('国籍・地域', countryInput(`${p}.nationality`, `${d}.foreign.nationality`), { hint: '住所辞書の国名から選べます' }),
         field('30条45規定区分', select(`${p}.category`, FOREIGN_CATEGORIES, `${d}.foreign.category`)),
         field('在留資格', text(`${p}.status`, `${d}.foreign.status`), { hint: '中長期在留者のみ' }),
         field('在留期間', text(`${p}.period`, `${d}.foreign.period`), { hint: '例: 3年' }),
@@ -1107,7 +1116,7 @@ async function householdChangeScreen(main, q) {
       const more = h('div', {});
       const drawMore = () => show(more, kind.value === '国籍喪失'
         ? h('div', { class: 'row' },
-          field('国籍・地域', text('nat_nationality', 'change.foreign.nationality'), { required: true }),
+          field('国籍・地域', countryInput('nat_nationality', 'change.foreign.nationality'), { required: true }),
           field('30条45規定区分', select('nat_category', FOREIGN_CATEGORIES, 'change.foreign.category'), { required: true }),
           field('在留資格', text('nat_status', 'change.foreign.status')), field('在留期間', text('nat_period', 'change.foreign.period'), { hint: '例: 3年' }),
           field('満了日', text('nat_expires_on', 'change.foreign.expires_on')), field('在留カード等番号', text('nat_card_number', 'change.foreign.card_number')))
@@ -1999,7 +2008,7 @@ async function addressesScreen(main, q) {
   };
   const importForm = h('form', { novalidate: true },
     h('div', { class: 'row' },
-      field('ファイルの種類', select('kind', [['towns', '町字マスター(アドレス・ベース・レジストリ)'], ['residence', '住居表示-住居マスター'], ['parcel', '地番マスター'], ['postal', '郵便番号データ(KEN_ALL.CSV, Shift_JIS)']], 'kind')),
+      field('ファイルの種類', select('kind', [['towns', '町字マスター(アドレス・ベース・レジストリ)'], ['residence', '住居表示-住居マスター'], ['parcel', '地番マスター'], ['postal', '郵便番号データ(KEN_ALL.CSV, Shift_JIS)'], ['countries', '国名(code,name,alpha2,kana)']], 'kind')),
       field('ファイル', h('input', { type: 'file', name: 'file', accept: '.csv,.CSV,text/csv' }), { hint: '1 MiB まで。大きなファイルは kikan address import で取り込みます' })),
     h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '取り込む')));
   importForm.addEventListener('submit', async (e) => {

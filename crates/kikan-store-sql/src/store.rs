@@ -2262,6 +2262,38 @@ impl<E: Engine> Store for SqlStore<E> {
         rows.iter().map(|r| decode(r.text("data")?)).collect()
     }
 
+    async fn put_countries(
+        &self,
+        tenant: LocalGovCode,
+        countries: &[kikan_domain::address::Country],
+    ) -> Result<(), StoreError> {
+        let t = key(tenant);
+        let mut qs = Vec::with_capacity(countries.len());
+        for c in countries {
+            qs.push(
+                Q::new(
+                    "INSERT INTO countries (tenant_id, code, data) VALUES ($1, $2, $3)
+                     ON CONFLICT (tenant_id, code) DO UPDATE SET data = excluded.data",
+                )
+                .arg(&t)
+                .arg(c.code.as_str())
+                .arg(json(c)?),
+            );
+        }
+        self.write(tenant, qs, || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn countries(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Vec<kikan_domain::address::Country>, StoreError> {
+        let q = Q::new("SELECT data FROM countries WHERE tenant_id = $1 ORDER BY code")
+            .arg(key(tenant));
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
     async fn put_katagaki(
         &self,
         tenant: LocalGovCode,

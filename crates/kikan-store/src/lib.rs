@@ -1023,6 +1023,17 @@ pub trait Store: Send + Sync + 'static {
         tenant: LocalGovCode,
         town: &kikan_domain::address::AddressCode,
     ) -> Result<Vec<kikan_domain::address::AddressNumber>, StoreError>;
+    /// Adds or replaces countries (by their code), all or none.
+    async fn put_countries(
+        &self,
+        tenant: LocalGovCode,
+        countries: &[kikan_domain::address::Country],
+    ) -> Result<(), StoreError>;
+    /// The country list, by code.
+    async fn countries(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Vec<kikan_domain::address::Country>, StoreError>;
     /// Adds (id 0: a new id is given) or replaces a 方書; returns its id.
     async fn put_katagaki(
         &self,

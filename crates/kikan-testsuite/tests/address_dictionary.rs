@@ -410,7 +410,11 @@ async fn address_dictionary(s: TestStore) {
                 "destination": {"place": "東京都西多摩郡瑞穂町箱根ケ崎", "banchi": "1番地", "code": code}}})
     };
     let (status, v) = examiner.post(&changes, move_out("13212001001")).await;
-    assert_eq!((status, v["code"].as_str()), (422, Some("E-ADDR-004")), "{v}");
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (422, Some("E-ADDR-004")),
+        "{v}"
+    );
     let (status, v) = examiner.post(&changes, move_out("13303001000")).await;
     assert_eq!(status, 201, "{v}");
     let (_, p) = examiner
@@ -440,6 +444,40 @@ async fn address_dictionary(s: TestStore) {
         (422, Some("E-ADDR-001")),
         "{v}"
     );
+
+    // 国名 (1.3.3): the country list, updated yearly by import; a bad line refuses it.
+    let countries = include_str!("../data/address/countries_sample.csv");
+    let (status, v) = admin
+        .post(
+            &import,
+            json!({"kind": "countries", "csv": countries.replacen("704,", "70,", 1)}),
+        )
+        .await;
+    assert_line_error(status, &v, 3);
+    let (status, v) = admin
+        .post(&import, json!({"kind": "countries", "csv": countries}))
+        .await;
+    assert_eq!((status, v["written"].as_i64()), (200, Some(20)), "{v}");
+    let next_year = "code,alpha2,name,kana,abolished_on\n704,VN,ベトナム社会主義共和国,ベトナムシャカイシュギキョウワコク,\n158,TW,台湾,タイワン,2027-01-01\n";
+    let (status, v) = admin
+        .post(&import, json!({"kind": "countries", "csv": next_year}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (_, v) = clerk.get(&format!("{base}/countries")).await;
+    let names: Vec<&str> = v
+        .as_array()
+        .map(|a| a.iter().filter_map(|c| c["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        names.contains(&"ベトナム社会主義共和国") && !names.contains(&"ベトナム"),
+        "{v}"
+    );
+    assert!(
+        !names.contains(&"台湾") && names.contains(&"中国"),
+        "abolished left out: {v}"
+    );
+    let (_, v) = clerk.get(&format!("{base}/countries?abolished=true")).await;
+    assert!(v.to_string().contains("台湾"), "{v}");
 
     // The master's changes are audited.
     let auditor = app.as_role(t, Role::Auditor).await;
