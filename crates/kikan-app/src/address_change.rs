@@ -197,14 +197,19 @@ pub async fn run(
         changed: 0,
         excluded: 0,
     };
+    let r = Run {
+        store,
+        actor,
+        reason,
+        effective_on,
+        today,
+        now,
+        apply,
+    };
     for l in lines {
         let item = match kind {
-            BatchKind::Address => {
-                household_line(store, actor, &l, reason, effective_on, today, now, apply).await?
-            }
-            BatchKind::Honseki => {
-                person_line(store, actor, &l, reason, effective_on, today, now, apply).await?
-            }
+            BatchKind::Address => household_line(&r, &l).await?,
+            BatchKind::Honseki => person_line(&r, &l).await?,
         };
         if item.status == EXCLUDED {
             result.excluded += 1;
@@ -216,22 +221,23 @@ pub async fn run(
     Ok(result)
 }
 
-fn names(members: &[&Person]) -> Vec<String> {
-    members.iter().map(|m| m.name.full()).collect()
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn household_line(
-    store: &dyn Store,
-    actor: &Actor,
-    l: &Line,
-    reason: &str,
+/// What every line of a run shares.
+struct Run<'a> {
+    store: &'a dyn Store,
+    actor: &'a Actor,
+    reason: &'a str,
     effective_on: NaiveDate,
     today: NaiveDate,
     now: DateTime<Utc>,
     apply: bool,
-) -> Result<BatchItem, StoreError> {
-    let tenant = actor.tenant;
+}
+
+fn names(members: &[&Person]) -> Vec<String> {
+    members.iter().map(|m| m.name.full()).collect()
+}
+
+async fn household_line(r: &Run<'_>, l: &Line) -> Result<BatchItem, StoreError> {
+    let (store, tenant) = (r.store, r.actor.tenant);
     let mut item = BatchItem {
         line: l.line,
         household_id: Some(l.id),
@@ -285,7 +291,7 @@ async fn household_line(
     }
     .coded(l.code.as_deref())
     .map_err(StoreError::Domain)?;
-    if !apply {
+    if !r.apply {
         return Ok(item);
     }
     let change = Change::Correction {
@@ -296,48 +302,31 @@ async fn household_line(
         },
         kind: CorrectionKind::Minor,
     };
-    record_line(
-        store,
-        actor,
-        item,
-        change,
-        reason,
-        effective_on,
-        today,
-        now,
-        &h,
-    )
-    .await
+    record_line(r, item, change, &h).await
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn record_line(
-    store: &dyn Store,
-    actor: &Actor,
+    r: &Run<'_>,
     mut item: BatchItem,
     change: Change,
-    reason: &str,
-    effective_on: NaiveDate,
-    today: NaiveDate,
-    now: DateTime<Utc>,
     h: &Household,
 ) -> Result<BatchItem, StoreError> {
     let entry = LedgerEntry::at_intake(
         change,
-        effective_on,
-        today,
-        now,
-        actor.name.clone(),
+        r.effective_on,
+        r.today,
+        r.now,
+        r.actor.name.clone(),
         None,
-        today,
+        r.today,
     )?;
     let event = change_event(
-        actor,
+        r.actor,
         &entry,
-        Some(format!("住所一括変更({reason}) 行{}", item.line)),
+        Some(format!("住所一括変更({}) 行{}", r.reason, item.line)),
     );
     let expect = [(h.id, h.version)];
-    match record_audited(store, actor.tenant, entry, &expect, Some(event), None).await {
+    match record_audited(r.store, r.actor.tenant, entry, &expect, Some(event), None).await {
         Ok(recorded) => {
             item.status = DONE.into();
             item.seq = Some(recorded.entry.seq);
@@ -351,18 +340,8 @@ async fn record_line(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn person_line(
-    store: &dyn Store,
-    actor: &Actor,
-    l: &Line,
-    reason: &str,
-    effective_on: NaiveDate,
-    today: NaiveDate,
-    now: DateTime<Utc>,
-    apply: bool,
-) -> Result<BatchItem, StoreError> {
-    let tenant = actor.tenant;
+async fn person_line(r: &Run<'_>, l: &Line) -> Result<BatchItem, StoreError> {
+    let (store, tenant) = (r.store, r.actor.tenant);
     let mut item = BatchItem {
         line: l.line,
         household_id: None,
@@ -397,7 +376,7 @@ async fn person_line(
     if matches!(p.status, PersonStatus::MovingOut { .. }) {
         return Ok(excluded(item, "転出予定者です"));
     }
-    if !apply {
+    if !r.apply {
         return Ok(item);
     }
     let mut new = honseki.clone();
@@ -417,18 +396,7 @@ async fn person_line(
         },
         kind: CorrectionKind::ExOfficio,
     };
-    record_line(
-        store,
-        actor,
-        item,
-        change,
-        reason,
-        effective_on,
-        today,
-        now,
-        &h,
-    )
-    .await
+    record_line(r, item, change, &h).await
 }
 
 /// The notices to the households of a batch (9.7: 事前又は事後の通知), one letter each,
