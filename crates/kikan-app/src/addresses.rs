@@ -778,3 +778,193 @@ pub async fn complete_addresses(
     }
     Ok(())
 }
+
+/// A household's address and the 町字 it was matched to (none: listed for staff).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Matched {
+    pub household_id: i64,
+    pub place: String,
+    /// The 住所コード found; None when no 町字 of the dictionary reads so.
+    pub code: Option<String>,
+    /// The 町字 as the dictionary writes it.
+    pub town: Option<String>,
+    /// The ledger entry that gave the address its code.
+    pub seq: Option<i64>,
+}
+
+/// What [`migrate`] found and did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Migration {
+    pub coded: Vec<Matched>,
+    pub unmatched: Vec<Matched>,
+    /// Households whose address carried a code already.
+    pub already: usize,
+}
+
+/// A place as compared with the dictionary: 全角数字 as digits, blanks left out,
+/// ヶ and ケ alike, and the number of a 丁目 in kanji (２丁目 and 2丁目 read 二丁目).
+pub fn place_key(s: &str) -> String {
+    let t: String = fold_width(s)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| if c == 'ヶ' || c == 'ヵ' { 'ケ' } else { c })
+        .collect();
+    let chars: Vec<char> = t.chars().collect();
+    let mut out = String::with_capacity(t.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            let digits: String = chars[start..i].iter().collect();
+            let chome = chars.get(i) == Some(&'丁');
+            match digits.parse::<u32>() {
+                Ok(n) if chome && (1..100).contains(&n) => out.push_str(&kanji_number(n)),
+                _ => out.push_str(&digits),
+            }
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+fn kanji_number(n: u32) -> String {
+    const D: [&str; 10] = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    let (tens, ones) = ((n / 10) as usize, (n % 10) as usize);
+    match tens {
+        0 => D[ones].to_string(),
+        1 => format!("十{}", D[ones]),
+        t => format!("{}十{}", D[t], D[ones]),
+    }
+}
+
+/// Full-width digits, Latin letters and the hyphen as their ASCII forms, the
+/// ideographic space as a blank. (Not NFKC: it would fold compatibility ideographs and
+/// lose the registered glyph.)
+fn fold_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '－' => {
+                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+            }
+            '　' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+/// 既存住所の移行 (issue 17): gives each household on the register whose address is free
+/// text the 住所コード of the 町字 of its 都道府県 that reads the same ([`place_key`]),
+/// as a 軽微な修正 written in the dictionary's form; lists those that match none, for
+/// staff. Without `apply`, only lists.
+pub async fn migrate(
+    store: &dyn Store,
+    actor: &crate::Actor,
+    today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+    apply: bool,
+) -> Result<Migration, StoreError> {
+    let tenant = actor.tenant;
+    let pref: String = tenant.to_string().chars().take(2).collect();
+    let mut by_key: HashMap<String, Town> = HashMap::new();
+    for t in store.towns_in(tenant, &pref, usize::MAX >> 1).await? {
+        if t.in_force(today) {
+            by_key.insert(place_key(&t.text()), t);
+        }
+    }
+    let mut out = Migration::default();
+    let mut after = None;
+    loop {
+        let page = store.household_rows(tenant, after, 500).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        for h in page {
+            if h.dissolved_on.is_some() {
+                continue;
+            }
+            if h.address.code.is_some() {
+                out.already += 1;
+                continue;
+            }
+            let mut m = Matched {
+                household_id: h.id.0,
+                place: h.address.place.clone(),
+                code: None,
+                town: None,
+                seq: None,
+            };
+            let Some(t) = by_key.get(&place_key(&h.address.place)) else {
+                out.unmatched.push(m);
+                continue;
+            };
+            m.code = Some(t.code.to_string());
+            m.town = Some(t.text());
+            let Some(first) = h.head.or_else(|| h.members.first().copied()) else {
+                out.unmatched.push(m);
+                continue;
+            };
+            if apply {
+                let mut new = h.address.clone();
+                new.place = t.text();
+                new.code = Some(t.code.clone());
+                if new.postal_code.is_none() {
+                    new.postal_code = t.postal_code.clone();
+                }
+                let entry = kikan_domain::LedgerEntry::at_intake(
+                    Change::Correction {
+                        person: first,
+                        correction: kikan_domain::ledger::Correction::Address {
+                            old: h.address.clone(),
+                            new,
+                        },
+                        kind: kikan_domain::CorrectionKind::Minor,
+                    },
+                    today,
+                    today,
+                    now,
+                    actor.name.clone(),
+                    None,
+                    today,
+                )?;
+                let event = crate::record::change_event(
+                    actor,
+                    &entry,
+                    Some(format!("住所コードの付番(住所辞書への移行): {}", t.code)),
+                );
+                let recorded = crate::record::record_audited(
+                    store,
+                    tenant,
+                    entry,
+                    &[(h.id, h.version)],
+                    Some(event),
+                    None,
+                )
+                .await?;
+                m.seq = Some(recorded.entry.seq);
+            }
+            out.coded.push(m);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::place_key;
+
+    #[test]
+    fn places_compare_as_the_dictionary_writes_them() {
+        assert_eq!(
+            place_key("東京都日野市神明２丁目"),
+            "東京都日野市神明二丁目"
+        );
+        assert_eq!(place_key("大通西10丁目"), "大通西十丁目");
+        assert_eq!(place_key("大通西23丁目"), "大通西二十三丁目");
+        assert_eq!(place_key("霞ヶ関　1"), "霞ケ関1");
+        assert_eq!(place_key("本町一丁目"), "本町一丁目");
+    }
+}

@@ -381,6 +381,16 @@ enum AddressCommand {
         kind: String,
         file: PathBuf,
     },
+    /// Give the free-text addresses on the register the 住所コード of the 町字 that reads
+    /// the same (a 軽微な修正 each, with --apply); list those that match none.
+    Migrate {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        apply: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -1246,6 +1256,44 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                     println!("複数の郵便番号があり設定しなかった町字: {t}");
                 }
             }
+            Ok(())
+        }
+        Command::Address {
+            command:
+                AddressCommand::Migrate {
+                    store,
+                    tenant,
+                    apply,
+                },
+        } => {
+            let store = store.open().await?;
+            let tenant = registered(&*store, &tenant).await?;
+            let actor = kikan_app::Actor::command_line(tenant, Some("住所辞書への移行"));
+            let today = kikan_app::japan_today();
+            let m =
+                kikan_app::addresses::migrate(&*store, &actor, today, chrono::Utc::now(), apply)
+                    .await?;
+            for x in &m.coded {
+                println!(
+                    "{}\t世帯{}\t{}\t→ {}({})",
+                    if apply { "付番" } else { "付番できる" },
+                    x.household_id,
+                    x.place,
+                    x.town.as_deref().unwrap_or(""),
+                    x.code.as_deref().unwrap_or("")
+                );
+            }
+            for x in &m.unmatched {
+                println!("一致なし\t世帯{}\t{}", x.household_id, x.place);
+            }
+            println!(
+                "{}: 付番{} {} 件、一致なし {} 件、付番済み {} 件",
+                tenant,
+                if apply { "" } else { "できる" },
+                m.coded.len(),
+                m.unmatched.len(),
+                m.already
+            );
             Ok(())
         }
         Command::Daily {
