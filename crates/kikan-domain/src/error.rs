@@ -245,6 +245,8 @@ pub enum DomainError {
     },
     #[error("方書(番号{id})は見つかりません")]
     KatagakiNotFound { id: i64 },
+    #[error("{person}は{ward}の住民ではありません(この端末の異動は{ward}の住民に限られています)")]
+    OutsideWard { ward: String, person: String },
     #[error("メモが入力されていません")]
     MemoEmpty,
     #[error("メモは{max}文字以内で入力してください")]
@@ -393,6 +395,7 @@ impl DomainError {
             AddressKana { .. } => "E-ADDR-005",
             AddressImportLine { .. } => "E-ADDR-010",
             KatagakiNotFound { .. } => "E-ADDR-020",
+            OutsideWard { .. } => "E-WARD-001",
             MemoEmpty => "E-MEMO-001",
             MemoTooLong { .. } => "E-MEMO-002",
             MemoNotFound { .. } => "E-MEMO-003",

@@ -115,6 +115,7 @@ pub async fn add(
     let req = parse_request(&text)?;
     // The same checks as a commit, now, so that the counter hears of a mistake at once.
     let (mut entry, expect) = prepare_entry(&state, p.tenant, &p.actor, &req).await?;
+    crate::places::check_ward(&state, &p, &entry.change).await?;
     // 入力場所・入力端末: where the draft was entered.
     entry.terminal = p.terminal.clone();
     let intake = Intake { entry, expect };
@@ -218,6 +219,7 @@ pub async fn commit(
 ) -> R<(StatusCode, Json<ChangeResult>)> {
     let d = app::pending(&*state.store, p.tenant, path.1).await?;
     let intake = intake(&state, &p, &d).await?;
+    crate::places::check_ward(&state, &p, &intake.entry.change).await?;
     let recorded = app::commit(&*state.store, &p.actor(), &d, intake).await?;
     state.metrics.change(p.tenant, &recorded.entry);
     Ok((StatusCode::CREATED, Json(change_result(&recorded))))

@@ -73,6 +73,8 @@ impl From<DomainError> for ApiError {
             | DomainError::NoticeSubjectUnknown { .. }
             | DomainError::OutboundItemNotFound { .. } => StatusCode::NOT_FOUND,
             DomainError::Conflict { .. } | DomainError::MemoStale { .. } => StatusCode::CONFLICT,
+            // 4.0.1: this terminal's 区役所 enters 異動 for its ward's residents only.
+            DomainError::OutsideWard { .. } => StatusCode::FORBIDDEN,
             // 抑止: the record is held for this processing until released.
             DomainError::Suppressed { .. }
             | DomainError::Locked { .. }

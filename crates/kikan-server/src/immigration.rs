@@ -176,8 +176,16 @@ pub async fn list(
         .await?;
     let mut out = Vec::with_capacity(notices.len());
     let mut persons = Vec::new();
+    // 4.5.6: a 区役所 that limits its 異動 to its ward lists its ward's residents only.
+    let ward = crate::places::ward_limit(&state, &p).await?;
+    let city = state.store.registered_tenant(p.tenant).await?.name;
     for n in &notices {
         let subject = immigration::subject(&*state.store, p.tenant, n).await?;
+        if let (Some(w), Some(s)) = (&ward, &subject)
+            && !crate::places::in_ward(&s.address, w, &city)
+        {
+            continue;
+        }
         if let Some(s) = &subject {
             persons.push(s.id.0);
         }
@@ -195,6 +203,18 @@ pub async fn apply(
     Extension(p): Extension<Principal>,
     Path(path): Path<(String, i64)>,
 ) -> R<(StatusCode, Json<crate::dto::ChangeResult>)> {
+    // 4.5.6: at a 区役所 limited to its ward, its ward's residents only.
+    if let Some(n) = state
+        .store
+        .notices(p.tenant, true)
+        .await?
+        .into_iter()
+        .find(|n| n.id == path.1)
+        && let Some(s) = immigration::subject(&*state.store, p.tenant, &n).await?
+    {
+        let change = immigration::change_of(&n, &s);
+        crate::places::check_ward(&state, &p, &change).await?;
+    }
     let (recorded, _) = immigration::apply(
         &*state.store,
         p.tenant,

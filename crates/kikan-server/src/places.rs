@@ -39,6 +39,8 @@ pub struct PlaceView {
     pub ward: Option<String>,
     /// A 区役所's ward's 全国地方公共団体コード.
     pub ward_code: Option<String>,
+    /// A 区役所 whose terminals enter 異動 only for the residents of its ward.
+    pub limit_changes: bool,
     pub active: bool,
 }
 
@@ -50,6 +52,7 @@ impl From<Place> for PlaceView {
             kind: p.kind,
             ward: p.ward,
             ward_code: p.ward_code,
+            limit_changes: p.limit_changes,
             active: p.active,
         }
     }
@@ -115,6 +118,9 @@ pub struct PlaceIn {
     pub ward: Option<String>,
     /// A 区役所's ward's 全国地方公共団体コード (with its check digit).
     pub ward_code: Option<String>,
+    /// A 区役所 only: its terminals enter 異動 only for the residents of its ward (4.0.1)
+    /// and list only theirs among the 入管通知 (4.5.6).
+    pub limit_changes: Option<bool>,
     /// false takes it out of use; true when absent.
     pub active: Option<bool>,
 }
@@ -178,6 +184,8 @@ pub async fn put_place(
         code: code_in(&input.code, "場所コード")?,
         name: name_in(&input.name)?,
         kind: kind.into(),
+        limit_changes: input.limit_changes.unwrap_or(false)
+            && kind == kikan_store::places::WARD_OFFICE,
         ward,
         ward_code,
         active: input.active.unwrap_or(true),
@@ -279,4 +287,71 @@ pub async fn terminals(
             .map(TerminalView::from)
             .collect(),
     ))
+}
+
+/// The ward a request's 異動 are limited to (4.0.1, 4.5.6): its terminal's place, when
+/// that is a 区役所 in use that limits them and knows its ward's code.
+pub async fn ward_limit(state: &AppState, p: &Principal) -> R<Option<Place>> {
+    let Some(place_code) = p
+        .terminal
+        .as_deref()
+        .and_then(|t| t.split_once('@'))
+        .map(|x| x.1)
+    else {
+        return Ok(None);
+    };
+    Ok(state.store.places(p.tenant).await?.into_iter().find(|pl| {
+        pl.code == place_code
+            && pl.active
+            && pl.limit_changes
+            && pl.kind == kikan_store::places::WARD_OFFICE
+            && pl.ward_code.is_some()
+    }))
+}
+
+/// Does an address lie in `ward`: by its 住所コード (the ward's five digits), or, for a
+/// free-text address, by the ward's name after the city's?
+pub fn in_ward(a: &kikan_domain::Address, ward: &Place, city: &str) -> bool {
+    let code = ward.ward_code.as_deref().unwrap_or("");
+    match &a.code {
+        Some(c) => code.starts_with(c.city()),
+        None => ward
+            .ward
+            .as_deref()
+            .is_some_and(|w| a.place.contains(&format!("{city}{w}"))),
+    }
+}
+
+/// 4.0.1: at a 区役所 that limits its 異動 to its ward, a change may concern only persons
+/// and households whose address lies in the ward before it (a 区間転入, a 転居 into the
+/// ward from another, excepted).
+pub async fn check_ward(state: &AppState, p: &Principal, change: &kikan_domain::Change) -> R<()> {
+    let Some(ward) = ward_limit(state, p).await? else {
+        return Ok(());
+    };
+    let city = state.store.registered_tenant(p.tenant).await?.name;
+    if let kikan_domain::Change::Relocation { address, .. } = change
+        && in_ward(address, &ward, &city)
+    {
+        return Ok(());
+    }
+    let (persons, households) = change.references();
+    let name = ward.ward.clone().unwrap_or_default();
+    for person in state.store.persons(p.tenant, &persons).await? {
+        if !in_ward(&person.address, &ward, &city) {
+            return Err(ApiError::from(DomainError::OutsideWard {
+                ward: name,
+                person: format!("宛名番号{}", person.id),
+            }));
+        }
+    }
+    for h in state.store.households(p.tenant, &households).await? {
+        if !in_ward(&h.address, &ward, &city) {
+            return Err(ApiError::from(DomainError::OutsideWard {
+                ward: name,
+                person: format!("世帯{}", h.id),
+            }));
+        }
+    }
+    Ok(())
 }

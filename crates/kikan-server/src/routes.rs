@@ -137,6 +137,7 @@ pub async fn record_change(
     Json(req): Json<ChangeRequest>,
 ) -> R<(StatusCode, Json<ChangeResult>)> {
     let (mut entry, expect) = prepare_entry(&state, p.tenant, &p.actor, &req).await?;
+    crate::places::check_ward(&state, &p, &entry.change).await?;
     entry.terminal = p.terminal.clone();
     let event = record::change_event(&p.actor(), &entry, None);
     let recorded =

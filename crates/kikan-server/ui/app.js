@@ -2092,10 +2092,11 @@ async function placesScreen(main) {
       field('種別', select('kind', ['本庁', '支所', '出張所', '利用課', '区役所'], 'kind')),
       field('行政区', text('ward', 'ward'), { hint: '指定都市のみ。区役所はその区(例: 中区)、他の場所は所在の区' }),
       field('行政区のコード', text('ward_code', 'ward_code'), { hint: '区役所のみ。全国地方公共団体コード(例: 141038)' })),
+    checkbox('limit_changes', '区役所の端末の異動を自区の住民に限る(区間転入を除く)', 'true', false),
     h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '場所を登録')));
   placeForm.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const r = await api('POST', '/places', { code: v(placeForm, 'code'), name: v(placeForm, 'name'), kind: v(placeForm, 'kind'), ward: opt(v(placeForm, 'ward')), ward_code: opt(v(placeForm, 'ward_code')) });
+    const r = await api('POST', '/places', { code: v(placeForm, 'code'), name: v(placeForm, 'name'), kind: v(placeForm, 'kind'), ward: opt(v(placeForm, 'ward')), ward_code: opt(v(placeForm, 'ward_code')), limit_changes: placeForm.elements.limit_changes.checked });
     if (!r.ok) return showError(placeForm, r);
     await route();
     show($('#places-out'), banner('success', `入力場所 ${r.data.code} を登録しました`));

@@ -19,6 +19,10 @@ pub struct Place {
     /// A 区役所's ward's 全国地方公共団体コード (横浜市中区: 141038).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ward_code: Option<String>,
+    /// A 区役所 whose terminals enter 異動 only for the residents of its ward (4.0.1;
+    /// a 区間転入 into the ward excepted) and see only theirs among the 入管通知 (4.5.6).
+    #[serde(default)]
+    pub limit_changes: bool,
     pub active: bool,
 }
 
