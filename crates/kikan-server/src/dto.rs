@@ -1594,6 +1594,9 @@ pub struct HouseholdView {
     pub dissolved_on: Option<DateView>,
     /// The members (on the date asked for, with `as_of`), head first.
     pub members: Vec<PersonView>,
+    /// 消除対象者記載 (3.3): members removed from the register (転出, 死亡 …) whose last
+    /// household this was, as their 除票 stand (the current view only).
+    pub removed_members: Vec<PersonView>,
 }
 
 pub fn household_view(h: &Household, members: &[Shown]) -> HouseholdView {
@@ -1606,6 +1609,7 @@ pub fn household_view(h: &Household, members: &[Shown]) -> HouseholdView {
         version: h.version,
         dissolved_on: h.dissolved_on.map(date_view),
         members: members.into_iter().map(PersonView::from).collect(),
+        removed_members: vec![],
     }
 }
 

@@ -361,9 +361,37 @@ pub async fn get_household(
     )
     .await?;
     let (h, members) = found.ok_or_else(|| ApiError::not_found("世帯"))?;
-    let ids: Vec<PersonId> = members.iter().map(|m| m.id).collect();
+    // 消除対象者記載 (3.3): the members removed from it, on the current view.
+    let removed = if q.as_of.is_none() {
+        let keys = kikan_store::SearchKeys {
+            household_id: Some(id.0),
+            include_removed: true,
+            limit: 200,
+            every_hit: true,
+            ..Default::default()
+        };
+        let found = state.store.search(tenant, &keys).await?;
+        found.into_iter().filter(|x| x.is_removed()).collect()
+    } else {
+        vec![]
+    };
+    if !removed.is_empty() {
+        let refs: Vec<&kikan_domain::Person> = removed.iter().collect();
+        crate::suppress::inquiry(&state, &p, &refs).await?;
+        audit(
+            &state,
+            &p,
+            "household.read",
+            removed.iter().map(|x| x.id.0).collect(),
+            format!("世帯 {id} の消除された世帯員の参照"),
+        )
+        .await?;
+    }
+    let ids: Vec<PersonId> = members.iter().chain(&removed).map(|m| m.id).collect();
     let shield = Protection::of(&state, &p, &ids).await?;
-    Ok(Json(shield.household(&h, &members)))
+    let mut view = shield.household(&h, &members);
+    view.removed_members = removed.iter().map(|x| shield.person(x)).collect();
+    Ok(Json(view))
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/households/{id}/history", tag = "residents",

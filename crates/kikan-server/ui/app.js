@@ -439,7 +439,12 @@ async function personScreen(main, id, q) {
             ? letterButton(`/households/${hh.data.id}/head-letter`, '世帯主変更依頼通知書', `世帯主変更依頼通知書-${hh.data.id}.pdf`)
             : letterButton(`/households/${hh.data.id}/head-letter`, '世帯主変更通知書', `世帯主変更通知書-${hh.data.id}.pdf`)) : null,
           h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['氏名', '続柄', '生年月日'].map((t) => h('th', { scope: 'col' }, t)))),
-            h('tbody', {}, members.map((m) => h('tr', {}, h('td', {}, h('a', { href: `#/person/${m.id}` }, m.name.full), badges(m)), h('td', {}, m.relationship), h('td', {}, m.birth_date.shown)))))]
+            h('tbody', {}, members.map((m) => h('tr', {}, h('td', {}, h('a', { href: `#/person/${m.id}` }, m.name.full), badges(m)), h('td', {}, m.relationship), h('td', {}, m.birth_date.shown))))),
+          // 消除対象者記載 (3.3): the members removed from the register (転出, 死亡 …).
+          (hh.data.removed_members || []).length ? [h('h3', {}, '消除された世帯員'),
+            h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['氏名', '続柄', '消除事由', '消除日'].map((t) => h('th', { scope: 'col' }, t)))),
+              h('tbody', {}, hh.data.removed_members.map((m) => h('tr', {}, h('td', {}, h('a', { href: `#/person/${m.id}` }, m.name.full), badges(m)),
+                h('td', {}, m.relationship), h('td', {}, m.status.reason || ''), h('td', {}, m.status.removed_on ? m.status.removed_on.shown : '')))))] : null]
           : h('p', {}, '世帯を表示できません'),
         h('h2', {}, '異動履歴'),
         h('ol', { class: 'timeline', 'aria-label': '異動履歴(新しい順)' }, entries.map((e) => h('li', {},
