@@ -243,7 +243,16 @@ pub async fn prepare(
         today,
     )
     .await?;
-    match issue::prepare(store, &tenant, request, approval, today).await {
+    match issue::prepare(
+        store,
+        &tenant,
+        request,
+        approval,
+        today,
+        actor.terminal.as_deref(),
+    )
+    .await
+    {
         Ok(prepared) => {
             // Only a request that went through by the examiner's approval is one.
             if let Some(reason) = &prepared.approval {

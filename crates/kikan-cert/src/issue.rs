@@ -204,12 +204,32 @@ pub async fn household_members(
 /// Checks a request and builds its content. `approval` is the examiner's reason for
 /// a third-party request concerning a protected person; pass it only when the caller
 /// may approve exceptions.
+/// The 区 of a 区役所 where something is issued (`terminal@place`), for its 区長 (1.3.9).
+async fn ward_of(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    place: Option<&str>,
+) -> Result<Option<String>, StoreError> {
+    let Some(code) = place.and_then(|l| l.split_once('@')).map(|x| x.1) else {
+        return Ok(None);
+    };
+    Ok(store
+        .places(tenant)
+        .await?
+        .into_iter()
+        .find(|p| p.code == code && p.kind == kikan_store::places::WARD_OFFICE)
+        .and_then(|p| p.ward))
+}
+
+/// Checks a request and builds its content; `place` is where it is issued
+/// (`terminal@place`), which names the 区長 who certifies at a 区役所.
 pub async fn prepare(
     store: &dyn Store,
     tenant: &Tenant,
     mut request: CertificateRequest,
     approval: Option<&str>,
     today: NaiveDate,
+    place: Option<&str>,
 ) -> Result<Prepared, IssueError> {
     if request.persons.is_empty() {
         return Err(DomainError::NoPersons.into());
@@ -299,6 +319,7 @@ pub async fn prepare(
         request.certifier,
         request.seal,
         request.phrase.as_deref(),
+        ward_of(store, tenant.code, place).await?.as_deref(),
     )
     .await?;
     let mut content = build(
@@ -318,7 +339,7 @@ pub async fn prepare(
         content,
         support,
         approval,
-        place: None,
+        place: place.map(str::to_string),
         seal,
         overflow,
     })
@@ -581,8 +602,18 @@ pub async fn reissue(
             .ok_or(IssueError::NotFound(s))?,
         None => original,
     };
-    let certification =
-        crate::settings::certification(store, tenant, today, None, None, None).await?;
+    let certification = crate::settings::certification(
+        store,
+        tenant,
+        today,
+        None,
+        None,
+        None,
+        ward_of(store, tenant.code, first.place.as_deref())
+            .await?
+            .as_deref(),
+    )
+    .await?;
     let mut content = kikan_domain::transfer::reissue(
         &first.content,
         first.serial,

@@ -174,7 +174,8 @@ pub struct Certification {
 
 /// Chooses the 認証者, seal and phrase of a certificate: the one asked for or the one of
 /// the day (the 職務代理者 within their period), the seal asked for or the 証明書専用印,
-/// else the certifier's own; a seal or phrase asked for must be registered. Without any
+/// else the certifier's own; a seal or phrase asked for must be registered. Issued at a
+/// designated city's 区役所 (`ward`), its 区長 certifies where registered. Without any
 /// 認証者 registered, the mayor given at `tenant add` certifies.
 pub async fn certification(
     store: &dyn Store,
@@ -183,10 +184,11 @@ pub async fn certification(
     certifier: Option<CertifierRole>,
     seal: Option<SealChoice>,
     phrase: Option<&str>,
+    ward: Option<&str>,
 ) -> Result<Certification, StoreError> {
     use kikan_domain::certificate::SealPrint;
     let all = certifiers(store, tenant.code).await?;
-    let chosen = certifier_on(&all, day, certifier);
+    let chosen = certifier_on(&all, day, certifier, ward);
     let line = match (chosen, certifier) {
         (Some(c), _) => c.line(tenant.code),
         (None, Some(role)) => {

@@ -541,7 +541,7 @@ async fn bench(
         };
         let mut request = request_of(&input, Some(members)).map_err(|e| anyhow!("{e}"))?;
         request.whole_household = true;
-        match issue::prepare(&*store, &t, request, None, today).await {
+        match issue::prepare(&*store, &t, request, None, today, None).await {
             Ok(p) => prepared.push(p),
             // A protected household or a name the font cannot print: not part of the measure.
             Err(IssueError::Refused { .. } | IssueError::NeedsApproval { .. }) => {}

@@ -54,6 +54,10 @@ pub struct Certifier {
     /// The first and last day (None: until further notice).
     pub from: NaiveDate,
     pub to: Option<NaiveDate>,
+    /// A designated city's 区 (1.3.9): with it, the role is the 区長 or the 区長's
+    /// 職務代理者 of that ward, who certify what its 区役所 issues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ward: Option<String>,
 }
 
 impl Certifier {
@@ -79,7 +83,11 @@ impl Certifier {
         }
         let end = |c: &Certifier| c.to.unwrap_or(NaiveDate::MAX);
         if let Some(o) = others.iter().find(|o| {
-            o.id != self.id && o.role == self.role && o.from <= end(self) && self.from <= end(o)
+            o.id != self.id
+                && o.role == self.role
+                && o.ward == self.ward
+                && o.from <= end(self)
+                && self.from <= end(o)
         }) {
             return Err(DomainError::CertifierPeriod {
                 reason: format!(
@@ -105,17 +113,26 @@ impl Certifier {
 }
 
 /// The certifier of a day: the one asked for, or the 職務代理者 within their period, else
-/// the 市区町村長. None: nobody registered covers the day.
-pub fn certifier_on(
-    all: &[Certifier],
+/// the 市区町村長. Issued at a designated city's 区役所 (`ward`), the 区長 (or the
+/// 区長's 職務代理者) of that ward, where registered. None: nobody registered covers
+/// the day.
+pub fn certifier_on<'a>(
+    all: &'a [Certifier],
     day: NaiveDate,
     asked: Option<CertifierRole>,
-) -> Option<&Certifier> {
-    let of = |role| all.iter().find(|c| c.role == role && c.covers(day));
-    match asked {
-        Some(role) => of(role),
-        None => of(CertifierRole::Deputy).or_else(|| of(CertifierRole::Mayor)),
-    }
+    ward: Option<&str>,
+) -> Option<&'a Certifier> {
+    let pick = |w: Option<&str>| {
+        let of = |role| {
+            all.iter()
+                .find(|c| c.role == role && c.ward.as_deref() == w && c.covers(day))
+        };
+        match asked {
+            Some(role) => of(role),
+            None => of(CertifierRole::Deputy).or_else(|| of(CertifierRole::Mayor)),
+        }
+    };
+    ward.and_then(|w| pick(Some(w))).or_else(|| pick(None))
 }
 
 /// The kinds of 電子公印.
@@ -306,6 +323,7 @@ mod tests {
             name: name.into(),
             from: d(from),
             to: to.map(d),
+            ward: None,
         }
     }
 
@@ -328,7 +346,8 @@ mod tests {
                 Some("2026-08-31"),
             ),
         ];
-        let on = |day: &str, asked| certifier_on(&all, d(day), asked).map(|c| c.name.as_str());
+        let on =
+            |day: &str, asked| certifier_on(&all, d(day), asked, None).map(|c| c.name.as_str());
         assert_eq!(on("2026-08-19", None), Some("見本　一郎"));
         assert_eq!(on("2026-08-20", None), Some("代理　花子"));
         assert_eq!(on("2026-08-31", None), Some("代理　花子"));
@@ -343,6 +362,28 @@ mod tests {
             code.map(|code| all[1].line(code)),
             Some("神奈川県横浜市長　見本　二郎".to_string())
         );
+        // 指定都市 (1.3.9): what a 区役所 issues, its 区長 certifies (or the 区長's deputy
+        // in their period); a ward without one registered falls back to the mayor.
+        let mut ward_head = c(6, CertifierRole::Mayor, "中区長　太郎", "2026-04-01", None);
+        ward_head.ward = Some("中区".into());
+        let mut ward_deputy = c(
+            7,
+            CertifierRole::Deputy,
+            "中区代理　次郎",
+            "2026-10-01",
+            Some("2026-10-10"),
+        );
+        ward_deputy.ward = Some("中区".into());
+        let mut with_wards = all.clone();
+        with_wards.extend([ward_head.clone(), ward_deputy]);
+        let in_ward =
+            |day: &str, w| certifier_on(&with_wards, d(day), None, w).map(|c| c.name.as_str());
+        assert_eq!(in_ward("2026-09-15", Some("中区")), Some("中区長　太郎"));
+        assert_eq!(in_ward("2026-10-05", Some("中区")), Some("中区代理　次郎"));
+        assert_eq!(in_ward("2026-09-15", Some("西区")), Some("見本　二郎"));
+        assert_eq!(in_ward("2026-09-15", None), Some("見本　二郎"));
+        // A 区長 does not overlap the mayor: each ward is its own.
+        assert!(ward_head.validate(&all).is_ok());
         // Two mayors at once, or a period that ends before it starts, are refused.
         let overlap = c(4, CertifierRole::Mayor, "重複　太郎", "2026-08-01", None);
         assert_eq!(

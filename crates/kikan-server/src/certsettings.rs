@@ -10,6 +10,7 @@ use axum::Extension;
 use axum::extract::State;
 use base64::Engine;
 use kikan_cert::settings;
+use kikan_domain::DomainError;
 use kikan_domain::certifier::{Certifier, CertifierRole, SealKind, certifier_on};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -26,6 +27,8 @@ pub struct CertifierView {
     /// YYYY-MM-DD; `to` null: until further notice.
     pub from: String,
     pub to: Option<String>,
+    /// A designated city's 区: the 区長 (or the 区長's 職務代理者) of that ward.
+    pub ward: Option<String>,
     /// As printed, the prefecture included.
     pub line: String,
 }
@@ -55,7 +58,7 @@ pub struct CertificateSettingsView {
 async fn view(state: &AppState, p: &Principal) -> R<CertificateSettingsView> {
     let t = state.store.registered_tenant(p.tenant).await?;
     let certifiers = settings::certifiers(&*state.store, p.tenant).await?;
-    let today = certifier_on(&certifiers, state.clock.today(), None)
+    let today = certifier_on(&certifiers, state.clock.today(), None, None)
         .map_or_else(|| t.mayor.clone(), |c| c.line(p.tenant));
     Ok(CertificateSettingsView {
         certifiers: certifiers
@@ -67,6 +70,7 @@ async fn view(state: &AppState, p: &Principal) -> R<CertificateSettingsView> {
                 name: c.name.clone(),
                 from: c.from.to_string(),
                 to: c.to.map(|d| d.to_string()),
+                ward: c.ward.clone(),
                 line: c.line(p.tenant),
             })
             .collect(),
@@ -112,6 +116,9 @@ pub struct CertifierIn {
     /// First and last day (和暦 or 西暦); without `to`, until further notice.
     pub from: String,
     pub to: Option<String>,
+    /// A designated city's 区 (a registered 区役所's): the 区長 (市区町村長) or the 区長's
+    /// 職務代理者 of that ward, who certify what the 区役所 issues (1.3.9).
+    pub ward: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/certifiers", tag = "certificates", request_body = CertifierIn,
@@ -134,6 +141,28 @@ pub async fn put_certifier(
             .filter(|s| !s.trim().is_empty())
             .map(|s| date_in(s, "to"))
             .transpose()?,
+        ward: match input
+            .ward
+            .as_deref()
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+        {
+            None => None,
+            Some(w) => {
+                let places = state.store.places(p.tenant).await?;
+                if !kikan_store::places::wards(&places)
+                    .iter()
+                    .any(|x| x.ward.as_deref() == Some(w))
+                {
+                    return Err(ApiError::from(DomainError::Invalid {
+                        field: "行政区",
+                        reason: format!("行政区「{w}」の区役所が登録されていません"),
+                    })
+                    .at("ward"));
+                }
+                Some(w.to_string())
+            }
+        },
     };
     let c = settings::put_certifier(&*state.store, p.tenant, c).await?;
     audit(

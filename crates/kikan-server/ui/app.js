@@ -1456,11 +1456,12 @@ async function certSettingsScreen(main) {
     field('職名', text('title', 'title', { size: 28 }), { required: true, hint: '都道府県名は自動で付きます(例: 横浜市長職務代理者　横浜市副市長)' }),
     field('氏名', text('name', 'name'), { required: true }),
     field('開始日', text('from', 'from'), { required: true, hint: '和暦・西暦どちらでも' }),
-    field('終了日', text('to', 'to'), { hint: '空欄で期間の定めなし' })),
+    field('終了日', text('to', 'to'), { hint: '空欄で期間の定めなし' }),
+    field('行政区', text('ward', 'ward', { size: 8 }), { hint: '指定都市の区長・区長の職務代理者のみ(例: 中区)' })),
   h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '認証者を登録')));
   add.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const r = await api('POST', '/certifiers', { role: v(add, 'role'), title: v(add, 'title'), name: v(add, 'name'), from: v(add, 'from'), to: opt(v(add, 'to')) });
+    const r = await api('POST', '/certifiers', { role: v(add, 'role'), title: v(add, 'title'), name: v(add, 'name'), from: v(add, 'from'), to: opt(v(add, 'to')), ward: opt(v(add, 'ward')) });
     done(r, '認証者を登録しました', add);
   });
   const seal = h('form', { novalidate: true }, h('div', { class: 'row' },
@@ -1500,7 +1501,7 @@ async function certSettingsScreen(main) {
       h('button', { class: 'button button-secondary button-small', type: 'submit' }, '終了日を変更'));
     f.addEventListener('submit', async (e) => {
       e.preventDefault();
-      const r = await api('POST', '/certifiers', { id: c.id, role: c.role, title: c.title, name: c.name, from: c.from, to: opt(v(f, `to-${c.id}`)) });
+      const r = await api('POST', '/certifiers', { id: c.id, role: c.role, title: c.title, name: c.name, from: c.from, to: opt(v(f, `to-${c.id}`)), ward: c.ward || undefined });
       done(r, `${c.name}の期間を変更しました`, f);
     });
     return f;

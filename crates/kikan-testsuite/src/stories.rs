@@ -2499,7 +2499,8 @@ pub async fn corrections_of_every_item(s: TestStore) {
         seal: None,
         phrase: None,
     };
-    let prepared = ok(kikan_cert::issue::prepare(&*c.store, &tenant, request, None, c.today).await);
+    let prepared =
+        ok(kikan_cert::issue::prepare(&*c.store, &tenant, request, None, c.today, None).await);
     let head: Vec<&str> = prepared
         .content
         .entries

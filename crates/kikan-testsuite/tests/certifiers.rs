@@ -219,6 +219,41 @@ async fn certifiers_seals_and_phrases_print_as_registered(s: TestStore) {
         "{v}"
     );
 
+    // 指定都市 (1.3.9): the 区長 of 中区 certifies what 中区役所 issues; 本庁 stays the
+    // mayor's. A ward without a registered 区役所 is refused.
+    let (status, v) = admin
+        .post(&certifiers, json!({"role": "市区町村長", "title": "横浜市中区長", "name": "区長　三郎", "from": "2024-04-01", "ward": "中区"}))
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (422, Some("E-INPUT-003")),
+        "{v}"
+    );
+    let (status, v) = admin
+        .post(&format!("{base}/places"), json!({"code": "NAKA", "name": "中区役所", "kind": "区役所", "ward": "中区", "ward_code": "141038"}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = admin
+        .post(
+            &format!("{base}/terminals"),
+            json!({"code": "N1", "name": "中区役所窓口", "place": "NAKA"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = admin
+        .post(&certifiers, json!({"role": "市区町村長", "title": "横浜市中区長", "name": "区長　三郎", "from": "2024-04-01", "ward": "中区"}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let at_naka = app.as_role(t, Role::Examiner).await.at_terminal("N1");
+    let text = at_naka
+        .post_pdf_text(&certificates, copy(json!({})), "certifier-ward-head")
+        .await;
+    assert!(text.contains("神奈川県横浜市中区長区長三郎"), "{text}");
+    let text = examiner
+        .post_pdf_text(&certificates, copy(json!({})), "certifier-city-hall")
+        .await;
+    assert!(text.contains("神奈川県横浜市長見本一郎"), "{text}");
+
     // Audited.
     let (_, log) = auditor
         .get(&format!("{base}/audit?action=settings.certifier"))
