@@ -44,6 +44,8 @@ pub struct BenchOptions {
     pub paced_clients: usize,
     pub rate: f64,
     pub progress: bool,
+    /// Load the demo's 住所辞書 and have the online changes name 住所コード.
+    pub dictionary: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -166,7 +168,12 @@ async fn target(
         },
     )
     .await?;
-    Ok(Target { code, token, pool })
+    Ok(Target {
+        code,
+        token,
+        pool,
+        coded: false,
+    })
 }
 
 /// Households and their members, for the online test.
@@ -179,6 +186,20 @@ pub struct Target {
     pub code: LocalGovCode,
     pub token: String,
     pub pool: Pool,
+    /// The 住所辞書 is loaded: 転居 and 転入 name their addresses' 住所コード, which every
+    /// change then checks against it.
+    pub coded: bool,
+}
+
+/// An address of the bench's changes: in the demo's 中央区本町 (一丁目 or 二丁目), with its
+/// 住所コード when the dictionary is loaded.
+fn bench_address(chome: (&str, &str), banchi: String, coded: bool) -> serde_json::Value {
+    let mut a =
+        json!({"place": format!("{}中央区本町{}", generate::PLACE, chome.0), "banchi": banchi});
+    if coded {
+        a["code"] = json!(chome.1);
+    }
+    a
 }
 
 /// A load test's request: one change posted as the municipality's system; 201 is
@@ -228,7 +249,7 @@ fn relocate(
         let body = json!({
             "effective_on": today, "notified_on": today,
             "change": {"type": "relocation", "person_ids": members.iter().map(|p| p.0).collect::<Vec<_>>(),
-                "address": {"place": format!("{}中央区本町一丁目", generate::PLACE), "banchi": format!("{}番{}号", rng.random_range(1..40), rng.random_range(1..30))}}
+                "address": bench_address(("一丁目", "14981001001"), format!("{}番{}号", rng.random_range(1..40), rng.random_range(1..30)), t.coded)}
         });
         post_change(&client, &base, t, &body)
     }
@@ -266,7 +287,7 @@ fn move_in(
             "effective_on": today, "notified_on": today,
             "change": {"type": "move_in",
                 "persons": [person(n, "世帯主", day("1960-01-01", n)), person(n + 1, "子", day("2000-01-01", n))],
-                "address": {"place": format!("{}中央区本町二丁目", generate::PLACE), "banchi": format!("{}番{}号", c + 1, i % 50 + 1)},
+                "address": bench_address(("二丁目", "14981001002"), format!("{}番{}号", c + 1, i % 50 + 1), t.coded),
                 "previous_address": {"place": "東京都千代田区千代田", "banchi": "1番1号"}}
         });
         post_change(&client, &base, t, &body)
@@ -471,7 +492,12 @@ pub async fn run(
         "[3/5] オンライン異動(転居)と空エンドポイント: 同時接続 {:?}, 各 {} 秒",
         o.concurrency, o.duration
     );
-    let target = target(&*store, code, today, 20_000).await?;
+    let mut target = target(&*store, code, today, 20_000).await?;
+    if o.dictionary {
+        let towns = crate::synth::town_csv("神奈川県", "カナガワケン", "みほん市", "ミホンシ");
+        kikan_app::addresses::import_towns(&*store, code, towns.as_bytes()).await?;
+        target.coded = true;
+    }
     let token = target.token.clone();
     let targets = [target];
     let duration = Duration::from_secs(o.duration);

@@ -235,6 +235,10 @@ enum Command {
         tenants: Option<usize>,
         #[arg(long, default_value_t = 2_000)]
         tenant_residents: usize,
+        /// Load the demo's 住所辞書 first: the online 転居 and 転入 then name their
+        /// addresses' 住所コード, checked against it.
+        #[arg(long)]
+        dictionary: bool,
         /// Clients per municipality when all are driven together.
         #[arg(long, default_value_t = 2)]
         clients_per_tenant: usize,
@@ -638,6 +642,7 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
             tenant_residents,
             clients_per_tenant,
             bulk_residents,
+            dictionary,
         } => {
             let store = store_args.open().await?;
             if !store.tenants().await?.is_empty() {
@@ -676,6 +681,7 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                 paced_clients,
                 rate,
                 progress: std::io::stderr().is_terminal(),
+                dictionary,
             };
             let report = bench::run(store, server_args, &options).await?;
             bench::print(&report);
