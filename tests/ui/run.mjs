@@ -1016,6 +1016,13 @@ try {
   await admin.getByText('方書「本町ハイツ」(3番4号)を登録しました').waitFor();
   await admin.getByRole('cell', { name: '本町ハイツ' }).waitFor();
   await shot(admin, 'addresses');
+  const numbers = await admin.evaluate(async () => {
+    const csv = 'lg_code,machiaza_id,blk_num,rsdt_num,rsdt_num2\n149811,0001001,3,4,\n149811,0001001,3,5,\n';
+    const r = await fetch('/api/v1/tenants/149993/address-dictionary/import', { method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('kikan.csrf') }, body: JSON.stringify({ kind: 'residence', csv }) });
+    return r.status;
+  });
+  assert.equal(numbers, 200);
   await examiner.goto(`${base}/ui/#/change/move_in`);
   await examiner.getByRole('heading', { name: '転入の受付' }).waitFor();
   await lab(examiner, '異動日').fill(today);
@@ -1025,6 +1032,8 @@ try {
   assert.equal(await lab(examiner, '都道府県・市区町村・町字').first().inputValue(), '神奈川県みほん市中央区本町一丁目');
   assert.equal(await lab(examiner, '郵便番号').first().inputValue(), '900-0000');
   await examiner.getByText('住所コード 14981001001').waitFor();
+  // 1.3.2: the 町字's 住居表示 from the master are offered for the 番地.
+  await examiner.waitForFunction(() => [...document.querySelectorAll('datalist option')].some((o) => o.value === '3番4号'));
   await lab(examiner, '番地').first().fill('3番4号');
   await lab(examiner, '番地').first().press('Tab');
   await examiner.waitForFunction(() => [...document.querySelectorAll('datalist option')].some((o) => o.value === '本町ハイツ'));

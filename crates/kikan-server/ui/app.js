@@ -733,7 +733,15 @@ function addressFields(legend, prefix, dataPrefix, opts) {
   const place = text(`${prefix}place`, `${dataPrefix}.place`, { size: 30 });
   const postal = text(`${prefix}postal_code`, `${dataPrefix}.postal_code`, { inputmode: 'numeric' });
   const code = h('input', { type: 'hidden', name: `${prefix}code`, dataset: { field: `${dataPrefix}.code` } });
-  const banchi = text(`${prefix}banchi`, `${dataPrefix}.banchi`);
+  // 1.3.2: the 町字's 住居表示・地番 from the master, offered for the 番地.
+  const banchiId = nextId('banchi');
+  const banchi = text(`${prefix}banchi`, `${dataPrefix}.banchi`, { list: banchiId, autocomplete: 'off' });
+  const banchiList = h('datalist', { id: banchiId });
+  const loadNumbers = async () => {
+    if (!code.value) { banchiList.replaceChildren(); return; }
+    const r = await api('GET', `/address-dictionary/numbers?town=${code.value}`);
+    banchiList.replaceChildren(...(r.ok ? r.data.filter((n) => !n.abolished_on).map((n) => h('option', { value: n.text })) : []));
+  };
   const listId = nextId('katagaki');
   const katagaki = text(`${prefix}katagaki`, `${dataPrefix}.katagaki`, { list: listId, autocomplete: 'off' });
   const katagakiList = h('datalist', { id: listId });
@@ -748,6 +756,7 @@ function addressFields(legend, prefix, dataPrefix, opts) {
     code.value = t.code;
     if (t.postal_code) postal.value = t.postal_code;
     codeShown.textContent = `住所コード ${t.code}`;
+    loadNumbers();
     loadKatagaki();
   }, (e) => { place.value = e.text; code.value = ''; postal.value = e.postal_code; codeShown.textContent = ''; });
   place.addEventListener('input', () => { code.value = ''; codeShown.textContent = ''; });
@@ -765,7 +774,7 @@ function addressFields(legend, prefix, dataPrefix, opts) {
       field('都道府県・市区町村・町字', place, { required: true }),
       field('番地', banchi),
       field('方書', katagaki, { hint: '建物名・部屋番号(登録された方書は候補に出ます)' })),
-    katagakiList, code, codeShown);
+    banchiList, katagakiList, code, codeShown);
 }
 function addressOf(form, prefix) {
   return { postal_code: opt(v(form, `${prefix}postal_code`)), place: v(form, `${prefix}place`), banchi: v(form, `${prefix}banchi`), katagaki: opt(v(form, `${prefix}katagaki`)), code: opt(v(form, `${prefix}code`)) };
