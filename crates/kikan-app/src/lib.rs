@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod actor;
 pub mod address_change;
+pub mod archive;
 pub mod addresses;
 pub mod audit;
 pub mod business;

@@ -11,6 +11,9 @@ use kikan_domain::certifier::{
 use kikan_store::{Store, StoreError, Tenant};
 use serde::de::DeserializeOwned;
 
+/// Every kind of setting kept (the export carries them all).
+pub const KINDS: [&str; 4] = [CERTIFIER, SEAL, PHRASES, OVERFLOW];
+
 const CERTIFIER: &str = "certifier";
 const SEAL: &str = "seal";
 const PHRASES: &str = "phrases";

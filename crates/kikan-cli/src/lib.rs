@@ -246,6 +246,33 @@ enum Command {
         #[arg(long, default_value_t = 20_000)]
         bulk_residents: usize,
     },
+    /// Write a whole municipality to a new directory (10.6): the ledger, the audit
+    /// chain, the 住所辞書, 支援措置, 抑止, メモ, the other businesses' items, the
+    /// certificate settings and the issuance register, as JSON Lines with a manifest
+    /// (docs/formats.md). It holds the 個人番号 in the clear: keep it as the registry.
+    Export {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// 全国地方公共団体コード of the municipality.
+        #[arg(long)]
+        tenant: String,
+        /// The directory to create.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Put a municipality written by `kikan export` into this store (either engine):
+    /// the municipality must be empty; everything is checked before anything is
+    /// written, and the replay check runs after.
+    Import {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// 全国地方公共団体コード of the municipality (the exported one).
+        #[arg(long)]
+        tenant: String,
+        /// The directory `kikan export` wrote.
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// 基準日抽出: every resident on the register on a date, as JSON Lines.
     Extract {
         #[command(flatten)]
@@ -718,6 +745,52 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
             for t in store.open().await?.tenants().await? {
                 println!("{}\t{}\t{}", t.code, t.name, t.mayor);
             }
+            Ok(())
+        }
+        Command::Export { store, tenant, out } => {
+            let store = store.open().await?;
+            let tenant = registered(&*store, &tenant).await?;
+            let started = std::time::Instant::now();
+            let actor = kikan_app::Actor::command_line(tenant, Some("団体全体の書き出し"));
+            let done = kikan_app::archive::export(&*store, &actor, &out)
+                .await
+                .map_err(|e| anyhow::anyhow!("{} {e}", e.code()))?;
+            let m = &done.manifest;
+            println!(
+                "{tenant}: {} に書き出しました — 異動記録 {} 件, 監査記録 {} 件, 証明書 {} 件 ({:.1} 秒)。個人番号を含みます: 台帳と同じに保管してください",
+                out.display(),
+                m.ledger_last_seq,
+                m.files["audit.jsonl"].lines,
+                m.files["certificates.jsonl"].lines,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Import {
+            store,
+            tenant,
+            from,
+        } => {
+            let store = store.open().await?;
+            let tenant = LocalGovCode::parse(&tenant)?;
+            let started = std::time::Instant::now();
+            let actor = kikan_app::Actor::command_line(tenant, Some("団体全体の取込"));
+            let done = kikan_app::archive::import(&*store, &actor, &from)
+                .await
+                .map_err(|e| anyhow::anyhow!("{} {e}", e.code()))?;
+            let loaded = started.elapsed().as_secs_f64();
+            let r = kikan_app::check::check(&*store, tenant)
+                .await
+                .with_context(|| format!("団体 {tenant} の取込後の検査に失敗しました"))?;
+            println!(
+                "{tenant}: 取り込みました — 異動記録 {} 件, 住民 {} 人 (住民票 {} 人), 監査記録 {} 件, 証明書 {} 件 ({loaded:.1} 秒)。再生検査 OK (住民の版 {} 件)",
+                done.entries,
+                done.persons,
+                done.on_register,
+                done.audit_records,
+                done.certificates,
+                r.person_versions
+            );
             Ok(())
         }
         Command::Extract {

@@ -2205,6 +2205,18 @@ impl<E: Engine> Store for SqlStore<E> {
         Ok(())
     }
 
+    async fn all_postal_entries(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Vec<kikan_domain::address::PostalEntry>, StoreError> {
+        let q = Q::new(
+            "SELECT data FROM postal_codes WHERE tenant_id = $1 ORDER BY postal_code, seq",
+        )
+        .arg(key(tenant));
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
     async fn postal_entries(
         &self,
         tenant: LocalGovCode,

@@ -151,18 +151,15 @@ impl BulkRows {
     /// snapshot of every record. Returns how many persons end on register A.
     pub fn add_history(&mut self, entries: &[LedgerEntry]) -> Result<usize, DomainError> {
         let mut reg = Registry::new();
-        let mut last_version: HashMap<i64, usize> = HashMap::new();
         let mut last_index: HashMap<i64, PersonIndex> = HashMap::new();
         let mut past: BTreeSet<(i64, PastKind, String)> = BTreeSet::new();
+        let first = self.person_versions.len();
         for e in entries {
             let touched = reg.apply(e)?;
             let idx = self.ledger.len();
             self.ledger.push(LedgerRow::of(e));
             for id in touched.persons {
                 let Some(p) = reg.person(id) else { continue };
-                if let Some(prev) = last_version.insert(id.0, self.person_versions.len()) {
-                    self.person_versions[prev].valid_to = Some(e.effective_on);
-                }
                 let ix = PersonIndex::of(p);
                 if let Some(before) = last_index.get(&id.0) {
                     past.extend(before.past_keys(&ix).into_iter().map(|(k, v)| (id.0, k, v)));
@@ -188,6 +185,19 @@ impl BulkRows {
                     json: json(h),
                 });
             }
+        }
+        // Each version is valid until the earliest start of the versions after it (the
+        // next one's, or a later one's that took effect before it: a removal moved back
+        // to the 転入日, 1.1.5), as the online commit closes them; the last stays open.
+        let mut later: HashMap<i64, NaiveDate> = HashMap::new();
+        for i in (first..self.person_versions.len()).rev() {
+            let v = &mut self.person_versions[i];
+            v.valid_to = later.get(&v.id).copied();
+            let start = v.valid_from;
+            later
+                .entry(v.id)
+                .and_modify(|d| *d = (*d).min(start))
+                .or_insert(start);
         }
         self.past.extend(past);
         let mut active = 0;

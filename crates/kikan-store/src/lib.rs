@@ -1006,6 +1006,11 @@ pub trait Store: Send + Sync + 'static {
         entries: &[kikan_domain::address::PostalEntry],
         towns: &[kikan_domain::address::Town],
     ) -> Result<(), StoreError>;
+    /// Every entry of the postal-code list, by postal code and order (the export).
+    async fn all_postal_entries(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Vec<kikan_domain::address::PostalEntry>, StoreError>;
     async fn postal_entries(
         &self,
         tenant: LocalGovCode,
