@@ -83,7 +83,9 @@ pub enum ArchiveError {
     Io { path: String, reason: String },
     #[error("manifest.json が読めないか、対応していない形式です: {0}")]
     Manifest(String),
-    #[error("ファイル {file} が書き出された内容と一致しません(行数またはSHA-256): 壊れているか、書き換えられています")]
+    #[error(
+        "ファイル {file} が書き出された内容と一致しません(行数またはSHA-256): 壊れているか、書き換えられています"
+    )]
     Damaged { file: String },
     #[error("ファイル {file} の {line} 行目を読めません: {reason}")]
     Line {
@@ -183,17 +185,16 @@ impl Lines {
         })?;
         line.push('\n');
         self.hash.update(line.as_bytes());
-        self.out.write_all(line.as_bytes()).map_err(io(&self.path))?;
+        self.out
+            .write_all(line.as_bytes())
+            .map_err(io(&self.path))?;
         self.lines += 1;
         Ok(())
     }
 
     fn finish(mut self) -> Result<FileInfo, ArchiveError> {
         self.out.flush().map_err(io(&self.path))?;
-        self.out
-            .get_ref()
-            .sync_all()
-            .map_err(io(&self.path))?;
+        self.out.get_ref().sync_all().map_err(io(&self.path))?;
         Ok(FileInfo {
             lines: self.lines,
             sha256: hex(&self.hash.finalize()),
@@ -297,7 +298,10 @@ pub async fn export(
 
     // The 住所辞書.
     let towns = store.towns_in(tenant, "", i64::MAX as usize).await?;
-    files.insert("address_towns.jsonl".into(), all(dir, "address_towns.jsonl", &towns)?);
+    files.insert(
+        "address_towns.jsonl".into(),
+        all(dir, "address_towns.jsonl", &towns)?,
+    );
     let mut numbers = Lines::create(dir, "address_numbers.jsonl")?;
     let mut katagaki = Lines::create(dir, "katagaki.jsonl")?;
     for town in &towns {
@@ -311,9 +315,15 @@ pub async fn export(
     files.insert("address_numbers.jsonl".into(), numbers.finish()?);
     files.insert("katagaki.jsonl".into(), katagaki.finish()?);
     let postal = store.all_postal_entries(tenant).await?;
-    files.insert("postal_codes.jsonl".into(), all(dir, "postal_codes.jsonl", &postal)?);
+    files.insert(
+        "postal_codes.jsonl".into(),
+        all(dir, "postal_codes.jsonl", &postal)?,
+    );
     let countries = store.countries(tenant).await?;
-    files.insert("countries.jsonl".into(), all(dir, "countries.jsonl", &countries)?);
+    files.insert(
+        "countries.jsonl".into(),
+        all(dir, "countries.jsonl", &countries)?,
+    );
 
     // 支援措置 and 抑止.
     let measures = store.support_measures(tenant).await?;
@@ -368,7 +378,10 @@ pub async fn export(
     let places = store.places(tenant).await?;
     files.insert("places.jsonl".into(), all(dir, "places.jsonl", &places)?);
     let terminals = store.terminals(tenant).await?;
-    files.insert("terminals.jsonl".into(), all(dir, "terminals.jsonl", &terminals)?);
+    files.insert(
+        "terminals.jsonl".into(),
+        all(dir, "terminals.jsonl", &terminals)?,
+    );
 
     // The issuance register, by 交付番号, with its re-prints.
     let newest = store
@@ -709,7 +722,9 @@ pub async fn import(
     for cert in &c.certificates {
         store.add_certificate(tenant, cert).await?;
         for r in &cert.reprints {
-            store.add_certificate_reprint(tenant, cert.serial, r).await?;
+            store
+                .add_certificate_reprint(tenant, cert.serial, r)
+                .await?;
         }
     }
     store
@@ -742,5 +757,8 @@ pub async fn import(
 /// The number of the first entry a fresh registry refuses (for the error's message).
 fn first_refused(entries: &[LedgerEntry]) -> Option<i64> {
     let mut reg = kikan_domain::Registry::new();
-    entries.iter().find(|e| reg.apply(e).is_err()).map(|e| e.seq)
+    entries
+        .iter()
+        .find(|e| reg.apply(e).is_err())
+        .map(|e| e.seq)
 }

@@ -11,8 +11,8 @@
 pub mod accounts;
 pub mod actor;
 pub mod address_change;
-pub mod archive;
 pub mod addresses;
+pub mod archive;
 pub mod audit;
 pub mod business;
 pub mod cancel;

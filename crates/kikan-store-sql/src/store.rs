@@ -2209,10 +2209,9 @@ impl<E: Engine> Store for SqlStore<E> {
         &self,
         tenant: LocalGovCode,
     ) -> Result<Vec<kikan_domain::address::PostalEntry>, StoreError> {
-        let q = Q::new(
-            "SELECT data FROM postal_codes WHERE tenant_id = $1 ORDER BY postal_code, seq",
-        )
-        .arg(key(tenant));
+        let q =
+            Q::new("SELECT data FROM postal_codes WHERE tenant_id = $1 ORDER BY postal_code, seq")
+                .arg(key(tenant));
         let rows = self.read(tenant, q).await?;
         rows.iter().map(|r| decode(r.text("data")?)).collect()
     }
