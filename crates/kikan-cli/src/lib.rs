@@ -3,6 +3,7 @@
 //! `kikan-app`; `serve` hands the opened store to the HTTP server the binary passes in
 //! ([`Server`]), so this crate does not depend on `kikan-server`.
 
+mod backup;
 mod bench;
 mod cert;
 mod generate;
@@ -47,6 +48,16 @@ impl StoreArgs {
     /// embedded default without them, a key file `kikan.keys` (mode 0600) beside the
     /// database, created on first use.
     fn keys(&self) -> Result<Arc<Keyring>> {
+        self.keys_with(true)
+    }
+
+    /// The keys as they are, never new ones (`kikan restore`): from the environment or
+    /// an existing key file, else an error.
+    fn existing_keys(&self) -> Result<Arc<Keyring>> {
+        self.keys_with(false)
+    }
+
+    fn keys_with(&self, create: bool) -> Result<Arc<Keyring>> {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         if let (Some(data), Some(index)) = (env("KIKAN_DATA_KEYS"), env("KIKAN_INDEX_KEY")) {
             return Ok(Arc::new(Keyring::parse(&data, &index)?));
@@ -57,6 +68,12 @@ impl StoreArgs {
             );
         }
         let path = self.data_dir.join("kikan.keys");
+        if !path.exists() && !create {
+            bail!(
+                "E-BACKUP-004 鍵がありません: KIKAN_DATA_KEYS と KIKAN_INDEX_KEY を設定するか、鍵ファイル {} を戻してください(新しい鍵は作りません)",
+                path.display()
+            );
+        }
         if !path.exists() {
             // A database restored without its keys: new keys would read none of its
             // sealed data (and every sealed read would fail). Refuse instead.
@@ -96,6 +113,20 @@ impl StoreArgs {
 
     async fn open(&self) -> Result<Arc<dyn Store>> {
         self.open_with(true).await
+    }
+
+    /// The SQLite database file: `sqlite://PATH`, or `kikan.sqlite` in the data directory.
+    fn sqlite_path(&self, url: Option<&str>) -> Result<PathBuf> {
+        match url {
+            None => Ok(self.data_dir.join("kikan.sqlite")),
+            Some(u) => match u
+                .strip_prefix("sqlite://")
+                .or_else(|| u.strip_prefix("sqlite:"))
+            {
+                Some(rest) => Ok(PathBuf::from(rest.split('?').next().unwrap_or(rest))),
+                None => bail!("unsupported database URL {u:?} (postgres://… or sqlite://…)"),
+            },
+        }
     }
 
     /// The PostgreSQL URL, when the store is PostgreSQL.
@@ -259,6 +290,26 @@ enum Command {
         /// The directory to create.
         #[arg(long)]
         out: PathBuf,
+    },
+    /// A consistent copy of the whole database taken while the server runs (SQLite:
+    /// VACUUM INTO; PostgreSQL: pg_dump), with a record `<out>.json` of the keys that
+    /// read it (fingerprints, never the keys) and its SHA-256. Keep the keys apart.
+    Backup {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The copy to write (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Put a copy from `kikan backup` back into an empty place (SQLite: a data
+    /// directory or file without a database; PostgreSQL: an empty database). Refuses
+    /// missing or other keys; runs the replay check and the audit verification after.
+    Restore {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The copy `kikan backup` wrote (its record `<copy>.json` beside it).
+        #[arg(long)]
+        from: PathBuf,
     },
     /// Put a municipality written by `kikan export` into this store (either engine):
     /// the municipality must be empty; everything is checked before anything is
@@ -745,6 +796,103 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
             for t in store.open().await?.tenants().await? {
                 println!("{}\t{}\t{}", t.code, t.name, t.mayor);
             }
+            Ok(())
+        }
+        Command::Backup { store, out } => {
+            let keys = store.keys()?;
+            let started = std::time::Instant::now();
+            let (engine, heads) = match (store.postgres_url(), store.database_url.as_deref()) {
+                (Some(url), _) => {
+                    backup::postgres_copy(url, &out)?;
+                    ("postgresql", Vec::new())
+                }
+                (None, url) => {
+                    let db = store.sqlite_path(url)?;
+                    ("sqlite", backup::sqlite_copy(&db, &out)?)
+                }
+            };
+            let (sha256, bytes) = backup::sha256_file(&out)?;
+            let record = backup::BackupRecord {
+                format: backup::FORMAT.into(),
+                version: backup::VERSION,
+                engine: engine.into(),
+                created_at: chrono::Utc::now(),
+                file: out
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                sha256,
+                bytes,
+                keys: keys.fingerprints(),
+                ledger_heads: heads,
+            };
+            backup::write_private(
+                &backup::record_path(&out),
+                &serde_json::to_string_pretty(&record)?,
+            )?;
+            let opened = store.open().await?;
+            for t in opened.tenants().await? {
+                opened
+                    .append_audit(
+                        t.code,
+                        &[cli_event(
+                            t.code,
+                            "backup.create",
+                            Some("バックアップ"),
+                            format!("データベース全体のバックアップ {} を取得", out.display()),
+                        )],
+                    )
+                    .await?;
+            }
+            println!(
+                "{} に {engine} のバックアップを取りました({:.1} MB, {:.1} 秒)。鍵は含みません: 鍵は別に保管してください",
+                out.display(),
+                bytes as f64 / 1e6,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Restore { store, from } => {
+            let record = backup::read_record(&from)?;
+            let keys = store.existing_keys()?;
+            backup::check_keys(&record, &keys)?;
+            match (store.postgres_url(), record.engine.as_str()) {
+                (Some(url), "postgresql") => backup::postgres_put_back(url, &from)?,
+                (None, "sqlite") => {
+                    let db = store.sqlite_path(store.database_url.as_deref())?;
+                    backup::sqlite_put_back(&from, &db)?;
+                }
+                (_, engine) => bail!(
+                    "E-BACKUP-005 {engine} のバックアップはこの戻し先に戻せません(同じ種類のデータベースに戻し、別の種類へは kikan export / import で移してください)"
+                ),
+            }
+            let opened = store.open().await?;
+            let mut heads = Vec::new();
+            for t in opened.tenants().await? {
+                let r = kikan_app::check::check(&*opened, t.code)
+                    .await
+                    .with_context(|| format!("団体 {} の再生検査に失敗しました", t.code))?;
+                match kikan_app::audit::verify(&*opened, t.code).await? {
+                    Ok(_) => {}
+                    Err(b) => bail!("団体 {} の監査ログが壊れています: {b}", t.code),
+                }
+                heads.push((t.code, r.entries as i64));
+                println!(
+                    "{}: OK — 異動 {} 件を再生して一致、監査ログのつながりを確認",
+                    t.code, r.entries
+                );
+            }
+            let short = backup::short_ledgers(&record, &heads);
+            if !short.is_empty() {
+                bail!(
+                    "戻したデータの異動記録がバックアップの記録より少なくなっています: {short:?}"
+                );
+            }
+            println!(
+                "{} を戻しました({} に取得したバックアップ)",
+                from.display(),
+                record.created_at.format("%Y-%m-%d %H:%M:%S UTC")
+            );
             Ok(())
         }
         Command::Export { store, tenant, out } => {

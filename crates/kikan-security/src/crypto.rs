@@ -22,6 +22,26 @@ pub struct Keyring {
     keys: BTreeMap<u32, Aes256Gcm>,
     current: u32,
     index_key: Vec<u8>,
+    /// Each data key's fingerprint (see [`Keyring::fingerprints`]).
+    fingerprints: BTreeMap<u32, String>,
+}
+
+/// What identifies the keys without revealing them: SHA-256 of a label and each key
+/// (the keys are 256 random bits, so the hash gives nothing away). A backup records
+/// them; a restore refuses keys that do not match.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeyFingerprints {
+    /// Data keys by id.
+    pub data: BTreeMap<u32, String>,
+    pub index: String,
+}
+
+fn fingerprint(key: &[u8]) -> String {
+    use sha2::Digest;
+    let mut h = Sha256::new();
+    h.update(b"kikan key fingerprint\0");
+    h.update(key);
+    crate::token::hex(&h.finalize()[..16])
 }
 
 impl std::fmt::Debug for Keyring {
@@ -52,6 +72,7 @@ impl Keyring {
     /// and the blind-index key (base64, 32 bytes).
     pub fn parse(data_keys: &str, index_key: &str) -> Result<Self, SecurityError> {
         let mut keys = BTreeMap::new();
+        let mut fingerprints = BTreeMap::new();
         for part in data_keys.split(',').filter(|p| !p.trim().is_empty()) {
             let (id, key) = part
                 .split_once(':')
@@ -60,9 +81,11 @@ impl Keyring {
                 .trim()
                 .parse()
                 .map_err(|_| SecurityError::Key(format!("鍵番号 {id:?} が数字ではありません")))?;
-            let cipher = Aes256Gcm::new_from_slice(&key_bytes(key)?)
+            let bytes = key_bytes(key)?;
+            let cipher = Aes256Gcm::new_from_slice(&bytes)
                 .map_err(|_| SecurityError::Key("鍵の長さが違います".into()))?;
             keys.insert(id, cipher);
+            fingerprints.insert(id, fingerprint(&bytes));
         }
         let current = *keys
             .keys()
@@ -72,7 +95,16 @@ impl Keyring {
             keys,
             current,
             index_key: key_bytes(index_key)?,
+            fingerprints,
         })
+    }
+
+    /// The keys' fingerprints (never the keys).
+    pub fn fingerprints(&self) -> KeyFingerprints {
+        KeyFingerprints {
+            data: self.fingerprints.clone(),
+            index: fingerprint(&self.index_key),
+        }
     }
 
     /// A fresh random key, base64 (for `kikan keys new`).

@@ -355,3 +355,42 @@ fn fail_all(n: usize, e: &StoreError) -> Vec<Result<i64, StoreError>> {
         .map(|_| Err(StoreError::Database(e.to_string())))
         .collect()
 }
+
+/// A consistent copy of a live database file, taken online with `VACUUM INTO`: it
+/// reads in one transaction, so the copy holds every change committed before it began
+/// and none after, while the writer goes on. `dest` must not exist.
+pub fn backup_file(db: &Path, dest: &Path) -> Result<(), StoreError> {
+    let fail = |e: rusqlite::Error| StoreError::Database(format!("{}: {e}", db.display()));
+    if dest.exists() {
+        return Err(StoreError::Database(format!(
+            "{} は既にあります",
+            dest.display()
+        )));
+    }
+    let conn = rusqlite::Connection::open_with_flags(
+        db,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(fail)?;
+    conn.busy_timeout(Duration::from_secs(30)).map_err(fail)?;
+    let target = dest
+        .to_str()
+        .ok_or_else(|| StoreError::Database(format!("{}: not UTF-8", dest.display())))?;
+    conn.execute("VACUUM INTO ?1", [target]).map_err(fail)?;
+    Ok(())
+}
+
+/// Each municipality's last ledger number in a database file (a backup's contents).
+pub fn ledger_heads(db: &Path) -> Result<Vec<(String, i64)>, StoreError> {
+    let fail = |e: rusqlite::Error| StoreError::Database(format!("{}: {e}", db.display()));
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(fail)?;
+    let mut stmt = conn
+        .prepare("SELECT tenant_id, COALESCE(MAX(seq), 0) FROM ledger GROUP BY tenant_id ORDER BY tenant_id")
+        .map_err(fail)?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+        .map_err(fail)?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(fail)
+}

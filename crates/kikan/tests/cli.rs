@@ -419,3 +419,117 @@ fn staff_are_maintained_in_a_batch() {
     assert!(table.contains("戸籍の表示・個人番号"), "{table}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `kikan backup` and `kikan restore` on the embedded store: the copy's record holds
+/// the keys' fingerprints, never the keys; a restore without keys, with other keys, or
+/// onto an existing database is refused (nothing written), and with the keys it puts
+/// the copy back and checks it. `kikan export` and `kikan import` move the
+/// municipality into a new store with other keys.
+#[test]
+fn backup_restore_and_export_import_from_the_command_line() {
+    let root = std::env::temp_dir().join(format!("kikan-cli-bk-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let p = |n: &str| root.join(n).to_string_lossy().to_string();
+    let o = kikan(&[
+        "demo",
+        "--data-dir",
+        &p("live"),
+        "--no-serve",
+        "--residents",
+        "300",
+        "--seed",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = kikan(&["backup", "--data-dir", &p("live"), "--out", &p("copy.db")]);
+    assert!(o.status.success(), "{}", text(&o));
+    let record = std::fs::read_to_string(root.join("copy.db.json")).expect("record");
+    let keys = std::fs::read_to_string(root.join("live/kikan.keys")).expect("keys");
+    for line in keys.lines().filter(|l| l.contains('=')) {
+        let secret = line
+            .split_once('=')
+            .map(|(_, v)| v.trim_start_matches("1:"))
+            .unwrap_or("");
+        assert!(!record.contains(secret), "the record holds no key");
+    }
+    assert!(record.contains("\"149993\""), "{record}");
+
+    // No keys: refused, nothing written, no key made.
+    let o = kikan(&["restore", "--data-dir", &p("none"), "--from", &p("copy.db")]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("E-BACKUP-004"), "{}", text(&o));
+    assert!(!root.join("none/kikan.sqlite").exists());
+    assert!(!root.join("none/kikan.keys").exists());
+    // Other keys: refused.
+    std::fs::create_dir_all(root.join("other")).expect("dir");
+    let new_key = || {
+        String::from_utf8_lossy(&kikan(&["keys-new"]).stdout)
+            .trim()
+            .to_string()
+    };
+    std::fs::write(
+        root.join("other/kikan.keys"),
+        format!("data_keys=1:{}\nindex_key={}\n", new_key(), new_key()),
+    )
+    .expect("keys");
+    let o = kikan(&[
+        "restore",
+        "--data-dir",
+        &p("other"),
+        "--from",
+        &p("copy.db"),
+    ]);
+    assert!(text(&o).contains("E-BACKUP-003"), "{}", text(&o));
+    assert!(!root.join("other/kikan.sqlite").exists());
+    // A changed copy: refused.
+    std::fs::copy(root.join("copy.db"), root.join("bad.db")).expect("copy");
+    std::fs::copy(root.join("copy.db.json"), root.join("bad.db.json")).expect("copy");
+    let mut bytes = std::fs::read(root.join("bad.db")).expect("read");
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0xff;
+    std::fs::write(root.join("bad.db"), bytes).expect("write");
+    std::fs::create_dir_all(root.join("back")).expect("dir");
+    std::fs::write(root.join("back/kikan.keys"), &keys).expect("keys");
+    let o = kikan(&["restore", "--data-dir", &p("back"), "--from", &p("bad.db")]);
+    assert!(text(&o).contains("E-BACKUP-002"), "{}", text(&o));
+    // The keys: restored and checked; a second restore onto it is refused.
+    let o = kikan(&["restore", "--data-dir", &p("back"), "--from", &p("copy.db")]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("149993: OK"), "{}", text(&o));
+    let o = kikan(&["restore", "--data-dir", &p("back"), "--from", &p("copy.db")]);
+    assert!(text(&o).contains("E-BACKUP-006"), "{}", text(&o));
+
+    // Export and import into a store with keys of its own.
+    let o = kikan(&[
+        "export",
+        "--data-dir",
+        &p("live"),
+        "--tenant",
+        "149993",
+        "--out",
+        &p("export"),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = kikan(&[
+        "import",
+        "--data-dir",
+        &p("moved"),
+        "--tenant",
+        "149993",
+        "--from",
+        &p("export"),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("再生検査 OK"), "{}", text(&o));
+    let o = kikan(&[
+        "import",
+        "--data-dir",
+        &p("moved"),
+        "--tenant",
+        "149993",
+        "--from",
+        &p("export"),
+    ]);
+    assert!(text(&o).contains("E-ARCHIVE-005"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&root);
+}
