@@ -245,6 +245,16 @@ pub enum DomainError {
     },
     #[error("方書(番号{id})は見つかりません")]
     KatagakiNotFound { id: i64 },
+    /// 10.8: a CSV file's value that cannot be taken in.
+    #[error("CSVの{line}行目「{column}」: {reason}")]
+    IntakeLine {
+        line: usize,
+        column: String,
+        reason: String,
+    },
+    /// 10.8: a CSV file that cannot be read as the layout says.
+    #[error("CSVを取り込めません: {reason}")]
+    IntakeFile { reason: String },
     #[error("{person}は{ward}の住民ではありません(この端末の異動は{ward}の住民に限られています)")]
     OutsideWard { ward: String, person: String },
     #[error("メモが入力されていません")]
@@ -395,6 +405,8 @@ impl DomainError {
             AddressKana { .. } => "E-ADDR-005",
             AddressImportLine { .. } => "E-ADDR-010",
             KatagakiNotFound { .. } => "E-ADDR-020",
+            IntakeLine { .. } => "E-INTAKE-001",
+            IntakeFile { .. } => "E-INTAKE-002",
             OutsideWard { .. } => "E-WARD-001",
             MemoEmpty => "E-MEMO-001",
             MemoTooLong { .. } => "E-MEMO-002",

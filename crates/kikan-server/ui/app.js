@@ -204,6 +204,7 @@ const MENU = [
   ['#/search', '住民検索', 'read_residents'],
   ['#/change/move_in', '転入の受付', 'draft_change'],
   ['#/drafts', '審査待ち', 'draft_change'],
+  ['#/intake', 'CSV取込', 'draft_change'],
   ['#/certificates', '証明書交付簿', 'issue_certificate'],
   ['#/support', '支援措置', 'approve_exception'],
   ['#/audit', '監査ログ', 'read_audit'],
@@ -2095,6 +2096,86 @@ async function addressChangesScreen(main) {
   show(main, h('h1', {}, '住所一括変更'), out, form, result);
 }
 
+// CSV形式のデータの取込 (10.8): a file (UTF-8 or Shift_JIS, sent as base64) or text.
+async function csvBody(form) {
+  const f = form.elements.file.files[0];
+  if (!f) return { csv: v(form, 'csv') };
+  const bytes = new Uint8Array(await f.arrayBuffer());
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return { base64: btoa(bin) };
+}
+function csvFields(hint) {
+  return [
+    field('ファイル(CSV)', h('input', { type: 'file', name: 'file', accept: '.csv,text/csv' }), { hint }),
+    field('または内容を貼り付け', h('textarea', { name: 'csv', rows: 4, dataset: { field: 'csv' } })),
+  ];
+}
+async function intakeScreen(main) {
+  const out = h('div', { 'aria-live': 'polite', id: 'intake-out' });
+  const changes = h('form', { novalidate: true, 'aria-labelledby': 'intake-changes-h' },
+    field('様式', select('kind', ['転出証明書', '住民異動届'], 'kind')),
+    ...csvFields('1行目に項目名(氏,名,氏フリガナ,生年月日,性別,続柄 … 様式ごとの項目は利用の手引き)、1人1行。UTF-8 または Shift_JIS'),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '取り込んで審査待ちに登録')));
+  changes.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(changes);
+    const r = await api('POST', '/intake/changes', Object.assign({ kind: v(changes, 'kind') }, await csvBody(changes)));
+    if (!r.ok) return showError(changes, r);
+    show(out, banner('success', `審査待ちに登録しました(入力番号 ${r.data.id})`, h('a', { href: '#/drafts' }, '審査待ちの一覧へ')));
+  });
+  const certOut = h('div', { id: 'intake-certificate-out' });
+  const certs = h('form', { novalidate: true, 'aria-labelledby': 'intake-certificates-h' },
+    ...csvFields('証明書の種類,記載方式,世帯番号,宛名番号,記載事項,請求者の種類,請求者宛名番号,請求者氏名,利用目的,本人確認書類,通数 …'),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '申請書を読み込む')));
+  certs.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(certs);
+    const r = await api('POST', '/intake/certificates', await csvBody(certs));
+    if (!r.ok) return showError(certs, r);
+    const req = r.data.request;
+    const result = h('div', { 'aria-live': 'polite' });
+    const send = async (preview) => {
+      const res = await api('POST', preview ? '/certificates/preview' : '/certificates', req);
+      if (!res.ok) return show(result, banner('error', res.data.message || '交付できません'));
+      const serial = res.headers.get('x-kikan-certificate-serial');
+      show(result, h('div', { class: 'result', role: 'status' },
+        h('p', { class: 'big' }, preview ? '見本を作成しました(交付はまだです)' : `交付番号 第${String(serial).padStart(6, '0')}号 を交付しました`),
+        pdfLink(res.data, preview ? '見本PDFを開く' : 'PDFを開いて印刷', preview ? 'preview.pdf' : `certificate-${serial}.pdf`)));
+    };
+    show(certOut, h('h3', {}, '読み込んだ申請'),
+      h('dl', { class: 'summary' },
+        h('dt', {}, '証明書'), h('dd', {}, req.kind),
+        h('dt', {}, '対象'), h('dd', {}, req.household_id ? `世帯番号 ${req.household_id}(世帯全員)` : `宛名番号 ${(req.persons || []).join('、')}`),
+        h('dt', {}, '記載事項'), h('dd', {}, (req.items || []).join('、') || '既定'),
+        h('dt', {}, '請求者'), h('dd', {}, `${req.requester.kind}${req.requester.name ? ' ' + req.requester.name : ''}`),
+        h('dt', {}, '利用目的'), h('dd', {}, req.purpose || ''),
+        h('dt', {}, '本人確認書類'), h('dd', {}, req.identity_check), h('dt', {}, '通数'), h('dd', {}, String(req.copies))),
+      h('div', { class: 'actions' },
+        h('button', { class: 'button button-secondary', type: 'button', onclick: () => send(true) }, '見本を作成'),
+        h('button', { class: 'button button-primary', type: 'button', onclick: () => send(false) }, '交付する')),
+      result);
+  });
+  const cardOut = h('div', { id: 'intake-card-out' });
+  const card = h('form', { novalidate: true, 'aria-labelledby': 'intake-card-h' },
+    ...csvFields('氏名,住所,生年月日,性別,個人番号(任意: 旧氏,通称)の1行'),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '住民を探す')));
+  card.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(card);
+    const r = await api('POST', '/intake/card', await csvBody(card));
+    if (!r.ok) return showError(card, r);
+    const d = r.data;
+    show(cardOut, h('p', {}, `券面: ${d.card.name}・${d.card.birth_date}・${d.card.sex}・${d.card.address}(${d.found_by}で検索)`),
+      d.matches.length ? h('ul', {}, d.matches.map((m) => h('li', {}, h('a', { href: `#/person/${m.id}` }, `${m.name.full}(宛名番号 ${m.id})`))))
+        : banner('warning', '該当する住民はいません'));
+  });
+  show(main, h('h1', {}, 'CSV形式のデータの取込'), out,
+    h('h2', { id: 'intake-changes-h' }, '異動(転出証明書・住民異動届)'), changes,
+    can('issue_certificate') ? h('h2', { id: 'intake-certificates-h' }, '証明書の交付申請書') : null, can('issue_certificate') ? certs : null, certOut,
+    h('h2', { id: 'intake-card-h' }, '個人番号カードの券面事項'), card, cardOut);
+}
+
 async function placesScreen(main) {
   const [places, terminals] = await Promise.all([api('GET', '/places'), api('GET', '/terminals')]);
   const ps = places.ok ? places.data : [];
@@ -2415,6 +2496,7 @@ async function render(message) {
     places: () => placesScreen(main),
     addresses: () => addressesScreen(main, q),
     'address-changes': () => addressChangesScreen(main),
+    intake: () => intakeScreen(main),
     awaiting: () => awaitingScreen(main),
     headless: () => headlessScreen(main),
     inspection: () => inspectionScreen(main),

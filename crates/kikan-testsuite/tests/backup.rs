@@ -73,12 +73,9 @@ async fn a_copy_taken_under_load_holds_every_acknowledged_change() {
         before.len()
     );
 
-    let copy = kikan_store_sqlite::open(
-        &format!("sqlite://{}", dest.display()),
-        app.keys.clone(),
-    )
-    .await
-    .expect("open the copy");
+    let copy = kikan_store_sqlite::open(&format!("sqlite://{}", dest.display()), app.keys.clone())
+        .await
+        .expect("open the copy");
     let found = copy.persons(t, &before).await.expect("persons");
     assert_eq!(
         found.len(),
