@@ -533,3 +533,100 @@ fn backup_restore_and_export_import_from_the_command_line() {
     assert!(text(&o).contains("E-ARCHIVE-005"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// `kikan backup` and `kikan restore` on PostgreSQL (pg_dump, pg_restore): a copy of a
+/// database restored into an empty one passes the checks; other keys are refused.
+#[tokio::test]
+async fn postgres_backup_restores_into_an_empty_database() {
+    let Some(base) = std::env::var("KIKAN_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("KIKAN_TEST_DATABASE_URL is not set: PostgreSQL test skipped");
+        return;
+    };
+    let Some((_, host_db)) = base.split_once("://").and_then(|(_, r)| r.split_once('@')) else {
+        panic!("KIKAN_TEST_DATABASE_URL must name user@host/db: {base}")
+    };
+    let host = host_db.split('/').next().unwrap_or(host_db);
+    let admin = sqlx::PgPool::connect(&base).await.expect("connect");
+    let (from, to) = (
+        format!("kikan_bk_from_{}", std::process::id()),
+        format!("kikan_bk_to_{}", std::process::id()),
+    );
+    for db in [&from, &to] {
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {db}"),
+            format!("CREATE DATABASE {db}"),
+        ] {
+            sqlx::query(&sql).execute(&admin).await.expect("database");
+        }
+    }
+    let url = |db: &str| format!("postgres://postgres@{host}/{db}");
+    let new_key = || {
+        String::from_utf8_lossy(&kikan(&["keys-new"]).stdout)
+            .trim()
+            .to_string()
+    };
+    let keys = [
+        ("KIKAN_DATA_KEYS", format!("1:{}", new_key())),
+        ("KIKAN_INDEX_KEY", new_key()),
+    ];
+    let with = |args: &[&str], keys: &[(&str, String)]| {
+        Command::new(env!("CARGO_BIN_EXE_kikan"))
+            .args(args)
+            .envs(keys.iter().map(|(k, v)| (*k, v.as_str())))
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run kikan")
+    };
+    let dir = std::env::temp_dir().join(format!("kikan-pg-bk-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let copy = dir.join("copy.dump").to_string_lossy().to_string();
+    let o = with(
+        &[
+            "demo",
+            "--database-url",
+            &url(&from),
+            "--no-serve",
+            "--residents",
+            "150",
+        ],
+        &keys,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = with(
+        &["backup", "--database-url", &url(&from), "--out", &copy],
+        &keys,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let other = [
+        ("KIKAN_DATA_KEYS", format!("1:{}", new_key())),
+        ("KIKAN_INDEX_KEY", new_key()),
+    ];
+    let o = with(
+        &["restore", "--database-url", &url(&to), "--from", &copy],
+        &other,
+    );
+    assert!(text(&o).contains("E-BACKUP-003"), "{}", text(&o));
+    let o = with(
+        &["restore", "--database-url", &url(&to), "--from", &copy],
+        &keys,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("149993: OK"), "{}", text(&o));
+    let o = with(
+        &["restore", "--database-url", &url(&to), "--from", &copy],
+        &keys,
+    );
+    assert!(text(&o).contains("E-BACKUP-006"), "{}", text(&o));
+    admin.close().await;
+    let admin = sqlx::PgPool::connect(&base).await.expect("connect");
+    for db in [&from, &to] {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+            .execute(&admin)
+            .await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
