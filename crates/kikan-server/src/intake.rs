@@ -530,7 +530,7 @@ fn requester_kind(v: &str) -> Option<&'static str> {
 }
 
 /// 住民票の写し等の証明書の交付申請書に記載のデータ.
-fn application(text: &str) -> R<Value> {
+fn application(text: &str) -> R<(Value, usize)> {
     let rows = rows_of(
         text,
         &APPLICATION,
@@ -630,7 +630,7 @@ fn application(text: &str) -> R<Value> {
     if let Some(f) = common(&rows, "手数料免除")? {
         req["fee_exempt"] = json!(f);
     }
-    Ok(req)
+    Ok((req, rows.len()))
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/intake/certificates", tag = "certificates", request_body = IntakeIn,
@@ -643,8 +643,7 @@ pub async fn certificates(
     Json(i): Json<IntakeIn>,
 ) -> R<Json<CertificateIntake>> {
     let text = text_of(&i)?;
-    let request = application(&text)?;
-    let rows = text.lines().count().saturating_sub(1);
+    let (request, rows) = application(&text)?;
     crate::routes::audit(
         &state,
         &p,
