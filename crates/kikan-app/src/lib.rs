@@ -27,6 +27,7 @@ pub mod immigration;
 pub mod inspection;
 pub mod letters;
 pub mod memos;
+pub mod migration;
 pub mod outbound;
 pub mod protect;
 pub mod record;
