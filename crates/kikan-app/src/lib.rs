@@ -34,6 +34,7 @@ pub mod record;
 pub mod relationships;
 pub mod statistics;
 pub mod suppress;
+pub mod text;
 
 pub use actor::Actor;
 pub use clock::{Clock, japan_today};

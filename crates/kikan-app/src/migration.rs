@@ -117,7 +117,7 @@ pub struct GaijiMap(HashMap<char, String>);
 
 impl GaijiMap {
     pub fn read(bytes: &[u8]) -> Result<Self, MigrationError> {
-        let text = decode(bytes).map_err(MigrationError::Gaiji)?;
+        let text = crate::text::decode(bytes).map_err(MigrationError::Gaiji)?;
         let mut map = HashMap::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
@@ -187,22 +187,6 @@ impl GaijiMap {
     }
 }
 
-/// UTF-8 (a BOM allowed), or else Shift_JIS (CP932).
-fn decode(bytes: &[u8]) -> Result<String, String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(t) => Ok(t.to_string()),
-        Err(_) => {
-            let (t, _, bad) = encoding_rs::SHIFT_JIS.decode(bytes);
-            if bad {
-                Err("UTF-8 としても Shift_JIS としても読めません".into())
-            } else {
-                Ok(t.into_owned())
-            }
-        }
-    }
-}
-
 /// One resident as read.
 struct Resident {
     line: usize,
@@ -228,7 +212,7 @@ impl Plan {
 
 /// Reads and checks every row (each bad row listed, up to 100).
 pub fn read(bytes: &[u8], gaiji: &GaijiMap, cut_over: NaiveDate) -> Result<Plan, MigrationError> {
-    let text = decode(bytes).map_err(MigrationError::File)?;
+    let text = crate::text::decode(bytes).map_err(MigrationError::File)?;
     let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()

@@ -821,7 +821,8 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
             Ok(())
         }
         Command::Backup { store, out } => {
-            let keys = store.keys()?;
+            // The copy is of an existing database: its keys exist too (never made here).
+            let keys = store.existing_keys()?;
             let started = std::time::Instant::now();
             let (engine, heads) = match (store.postgres_url(), store.database_url.as_deref()) {
                 (Some(url), _) => {

@@ -116,12 +116,11 @@ pub async fn add(
 
 /// Enters a change request as a draft (the API's, or one read from a CSV file, 10.8).
 pub async fn enter(state: &AppState, p: &Principal, body: &serde_json::Value) -> R<DraftView> {
-    let state = state.clone();
     let text = body.to_string();
     let req = parse_request(&text)?;
     // The same checks as a commit, now, so that the counter hears of a mistake at once.
-    let (mut entry, expect) = prepare_entry(&state, p.tenant, &p.actor, &req).await?;
-    crate::places::check_ward(&state, p, &entry.change).await?;
+    let (mut entry, expect) = prepare_entry(state, p.tenant, &p.actor, &req).await?;
+    crate::places::check_ward(state, p, &entry.change).await?;
     // 入力場所・入力端末: where the draft was entered.
     entry.terminal = p.terminal.clone();
     let intake = Intake { entry, expect };
@@ -130,7 +129,7 @@ pub async fn enter(state: &AppState, p: &Principal, body: &serde_json::Value) ->
     // The check just made gave its alerts: nothing is loaded or looked up again.
     let mut w = entry_warnings(&*state.store, p.tenant, &intake.entry, state.clock.today()).await?;
     w.extend(alerts);
-    w.extend(crate::certificates::print_warnings(&state, &intake.entry).await);
+    w.extend(crate::certificates::print_warnings(state, &intake.entry).await);
     out.warnings = w;
     Ok(out)
 }

@@ -74,17 +74,7 @@ fn text_of(i: &IntakeIn) -> R<String> {
             .map_err(|_| file_error("base64 として読めません"))?,
         (None, None) => return Err(file_error("ファイルの内容がありません")),
     };
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(t) => Ok(t.to_string()),
-        Err(_) => {
-            let (t, _, bad) = encoding_rs::SHIFT_JIS.decode(bytes);
-            if bad {
-                return Err(file_error("UTF-8 としても Shift_JIS としても読めません"));
-            }
-            Ok(t.into_owned())
-        }
-    }
+    kikan_app::text::decode(&bytes).map_err(file_error)
 }
 
 /// The rows of a file whose columns are among `known`, `required` present.
