@@ -21,6 +21,7 @@ pub mod check;
 pub mod clock;
 pub mod daily;
 pub mod drafts;
+pub mod euc;
 pub mod extract;
 pub mod ids;
 pub mod immigration;

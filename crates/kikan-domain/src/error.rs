@@ -255,6 +255,21 @@ pub enum DomainError {
     /// 10.8: a CSV file that cannot be read as the layout says.
     #[error("CSVを取り込めません: {reason}")]
     IntakeFile { reason: String },
+    /// 10.1: an item the EUC table does not have for this caller.
+    #[error("「{table}」に項目「{item}」はありません(見ることのできない項目も含まれません)")]
+    EucItem { table: &'static str, item: String },
+    /// 10.1: a query the EUC data source cannot run.
+    #[error("抽出条件を実行できません: {reason}")]
+    EucQuery { reason: String },
+    /// 10.1: a query that would change data or reach outside the data source.
+    #[error("EUCでは抽出(SELECT)だけができます。データの変更や他のファイルの参照はできません")]
+    EucForbidden,
+    /// 10.1: a query that ran longer than it may.
+    #[error("抽出が{seconds}秒を超えたため中止しました。条件を絞ってください")]
+    EucTimeout { seconds: u64 },
+    /// 10.1: a result larger than one extraction may be.
+    #[error("抽出結果が{max}行を超えました。条件を絞るか、件数・集計で抽出してください")]
+    EucTooMany { max: usize },
     #[error("{person}は{ward}の住民ではありません(この端末の異動は{ward}の住民に限られています)")]
     OutsideWard { ward: String, person: String },
     #[error("メモが入力されていません")]
@@ -407,6 +422,11 @@ impl DomainError {
             KatagakiNotFound { .. } => "E-ADDR-020",
             IntakeLine { .. } => "E-INTAKE-001",
             IntakeFile { .. } => "E-INTAKE-002",
+            EucItem { .. } => "E-EUC-001",
+            EucQuery { .. } => "E-EUC-002",
+            EucForbidden => "E-EUC-003",
+            EucTimeout { .. } => "E-EUC-004",
+            EucTooMany { .. } => "E-EUC-005",
             OutsideWard { .. } => "E-WARD-001",
             MemoEmpty => "E-MEMO-001",
             MemoTooLong { .. } => "E-MEMO-002",

@@ -14,6 +14,7 @@ pub mod certsettings;
 pub mod drafts;
 pub mod dto;
 pub mod error;
+pub mod euc;
 pub mod immigration;
 pub mod inspection;
 pub mod intake;
@@ -65,6 +66,8 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     /// Deadlines and per-source bounds of connections.
     pub connections: listen::Connections,
+    /// EUC (10.1): the data sources, one built at a time, the last one kept.
+    pub euc: Arc<euc::Sources>,
 }
 
 impl AppState {
@@ -80,6 +83,7 @@ impl AppState {
             cert_font: Arc::default(),
             metrics: metrics::Metrics::new(None),
             connections: listen::Connections::default(),
+            euc: Arc::default(),
         }
     }
 
@@ -118,6 +122,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         outbound::list, outbound::send, outbound::results, outbound::resend,
         jobs::runs, jobs::run_now, jobs::awaiting_notice,
         letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, letters::entry_letter, letters::code_notice, inspection::inspection_list, inspection::random_extract, statistics::statistics, routes::relationships,
+        euc::tables, euc::query,
         certificates::preview, certificates::issue, certificates::reprint, certificates::reissue, certificates::dispose, certificates::register,
         certificates::get, certificates::verify,
         certsettings::get, certsettings::put_certifier, certsettings::add_seal, certsettings::set_phrases, certsettings::set_overflow,
@@ -340,6 +345,8 @@ api! {
     post "/api/v1/tenants/{tenant}/inspection-list" => inspection::inspection_list, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/statistics" => statistics::statistics, Policy::Needs(Permission::ReadResidents);
     post "/api/v1/tenants/{tenant}/random-extract" => inspection::random_extract, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/euc/tables" => euc::tables, Policy::Needs(Permission::Export);
+    post "/api/v1/tenants/{tenant}/euc/query" => euc::query, Policy::Needs(Permission::Export);
     get "/api/v1/tenants/{tenant}/relationships" => routes::relationships, Policy::SignedIn;
     post "/api/v1/tenants/{tenant}/terminals" => places::put_terminal, Policy::Needs(Permission::ManageAccounts);
     get "/api/v1/tenants/{tenant}/terminals" => places::terminals, Policy::SignedIn;

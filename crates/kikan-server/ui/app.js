@@ -101,7 +101,7 @@ async function api(method, path, body, keepalive) {
   const type = res.headers.get('content-type') || '';
   let data = null;
   if (type.includes('application/json')) data = await res.json();
-  else if (type.includes('application/pdf') || type.includes('text/csv')) data = await res.blob();
+  else if (type.includes('application/pdf') || type.includes('text/csv') || type.includes('application/xml')) data = await res.blob();
   if (res.status === 401 && !path.endsWith('/login')) {
     signedOut('ログインの有効期限が切れました。もう一度ログインしてください。');
   }
@@ -216,6 +216,7 @@ const MENU = [
   ['#/inspection', '閲覧用リスト', 'read_residents'],
   ['#/random', '無作為抽出', 'read_residents'],
   ['#/statistics', '統計', 'read_residents'],
+  ['#/euc', 'EUC(データ抽出)', 'export'],
   ['#/chars', '文字コード照会', null],
   ['#/notices', '入管通知', 'commit_change'],
   ['#/outbox', '入管への通知', 'commit_change'],
@@ -2380,6 +2381,89 @@ async function randomScreen(main) {
   show(main, h('h1', {}, '無作為抽出・条件指定抽出'), form);
 }
 
+// ---------- EUC (10.1) ----------
+// The wizard: a table of the data source, the items, conditions and the kind of result
+// (一覧・件数・集計), turned into SQL by the server and shown; the SQL can be edited and
+// run as it stands. Results on the screen (first 500 rows), as CSV (UTF-8 or
+// Shift_JIS), XML, a list or 宛名シール.
+async function eucScreen(main) {
+  const cat = await api('GET', '/euc/tables');
+  if (!cat.ok) { show(main, h('h1', {}, 'EUC(データ抽出)'), banner('error', cat.data ? cat.data.message : '表示できません')); return; }
+  const tables = cat.data.tables;
+  const output = h('div', { 'aria-live': 'polite' });
+  const items = h('fieldset', { class: 'euc-items' });
+  const conds = h('div', { class: 'euc-conds' });
+  const order = select('order', [['', '指定なし']], 'wizard.order');
+  const tableSel = select('table', tables.map((t) => [t.name, `${t.name}(${t.about})`]), 'wizard.table');
+  const columns = () => tables.find((t) => t.name === tableSel.value).columns;
+  const condRow = () => {
+    const row = h('div', { class: 'row euc-cond' },
+      field('項目', select('c_item', columns().map((c) => [c.name, `${c.name}(${c.kind_label})`]), 'wizard.conditions')),
+      field('条件', select('c_op', cat.data.operators, 'wizard.conditions')),
+      field('値', text('c_value', 'wizard.conditions', { size: 18 }), { hint: '日付は和暦・西暦どちらでも' }),
+      h('button', { class: 'button button-secondary', type: 'button', onclick: () => row.remove() }, 'この条件を削除'));
+    conds.append(row);
+  };
+  const redraw = () => {
+    show(items, h('legend', {}, '出力・集計する項目(一覧で何も選ばないときはすべて)'),
+      ...columns().map((c) => checkbox('item', c.name, c.name, false)));
+    show(conds);
+    show(order, h('option', { value: '' }, '指定なし'), ...columns().map((c) => h('option', { value: c.name }, c.name)));
+  };
+  tableSel.addEventListener('change', redraw);
+  redraw();
+  const sqlBox = h('textarea', { name: 'sql', id: nextId('f'), rows: 4, cols: 80, dataset: { field: 'sql' }, class: 'euc-sql' });
+  const form = h('form', { novalidate: true },
+    h('p', {}, '住民記録の全データ(住民・除票・異動履歴・証明書の交付履歴)から、条件に合う住民の一覧・件数・集計を抽出します。支援措置の対象者の住所は抽出されません。抽出は利用目的とともに記録されます。'),
+    h('div', { class: 'row' }, field('1. テーブル', tableSel), field('基準日', text('on', 'on'), { hint: '空欄は本日' })),
+    items,
+    h('h2', {}, '2. 条件'), conds,
+    h('div', { class: 'row' },
+      h('button', { class: 'button button-secondary', type: 'button', onclick: condRow }, '条件を追加'),
+      field('条件の組合せ', select('any', [['false', 'すべてに該当'], ['true', 'いずれかに該当']], 'wizard.any'))),
+    h('h2', {}, '3. 抽出の種類と出力'),
+    h('div', { class: 'row' },
+      field('種類', select('mode', [['list', '一覧'], ['count', '件数'], ['totals', '集計(選んだ項目ごとの件数)']], 'wizard.mode')),
+      field('並び順', order),
+      field('出力形式', select('format', [['json', '画面'], ['csv', 'CSV(UTF-8)'], ['csv_sjis', 'CSV(Shift_JIS)'], ['xml', 'XML'], ['pdf', '一覧(PDF)'], ['labels', '宛名シール(PDF)']], 'format'))),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '抽出')),
+    h('h2', {}, 'SQL(直接記述もできます)'),
+    field('SQL', sqlBox, { hint: '抽出を実行すると条件から作成したSQLが表示されます。SELECT文だけが実行できます。関数: ' + cat.data.functions.join('、') }),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'button', id: 'euc-run-sql' }, 'このSQLで抽出')),
+    output);
+  const run = async (body) => {
+    clearErrors(form);
+    const format = v(form, 'format');
+    const r = await api('POST', '/euc/query', Object.assign({ on: opt(v(form, 'on')), format }, body));
+    if (!r.ok) return showError(form, r);
+    if (format === 'json') {
+      const x = r.data;
+      sqlBox.value = x.sql;
+      show(output, h('div', { class: 'result', role: 'status' },
+        h('p', { class: 'big' }, `${x.total}件を抽出しました`),
+        h('p', {}, `基準日 ${wareki(x.on)}・データソース作成 ${jst(x.built_at)}(住民 ${x.counts.residents}人、除票 ${x.counts.removed}件)${x.total > x.rows.length ? `。画面には先頭の${x.rows.length}件を表示しています` : ''}`)),
+        h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
+          h('thead', {}, h('tr', {}, x.columns.map((c) => h('th', { scope: 'col' }, c)))),
+          h('tbody', {}, x.rows.map((row) => h('tr', {}, row.map((cell) => h('td', {}, cell === null ? '' : String(cell)))))))));
+    } else {
+      const ext = { csv: 'csv', csv_sjis: 'csv', xml: 'xml', pdf: 'pdf', labels: 'pdf' }[format];
+      const unmapped = r.headers.get('x-kikan-unmapped');
+      show(output, h('div', { class: 'result', role: 'status' },
+        h('p', { class: 'big' }, `${r.headers.get('x-kikan-rows')}件を抽出しました`),
+        unmapped && unmapped !== '0' ? h('p', {}, `Shift_JISで表せない文字 ${unmapped}字を〓にしました`) : null,
+        pdfLink(r.data, '抽出結果を開く', `EUC抽出.${ext}`)));
+    }
+  };
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const chosen = $$('input[name=item]', form).filter((c) => c.checked).map((c) => c.value);
+    const conditions = $$('.euc-cond', form).map((row) => ({ item: $('[name=c_item]', row).value, op: $('[name=c_op]', row).value, value: opt($('[name=c_value]', row).value.trim()) }));
+    run({ wizard: { table: tableSel.value, items: chosen, conditions, any: v(form, 'any') === 'true', mode: v(form, 'mode'), order: v(form, 'order') ? [v(form, 'order')] : [] } });
+  });
+  $('#euc-run-sql', form).addEventListener('click', () => run({ sql: sqlBox.value }));
+  show(main, h('h1', {}, 'EUC(データ抽出)'), form);
+}
+
 // ---------- 統計 (6.1) ----------
 // The 住民基本台帳関係年報's figures (population and households on the 基準日, the
 // period's 異動 by cause) and the 定期報告's, with the age pyramid drawn as SVG.
@@ -2481,6 +2565,7 @@ async function render(message) {
     search: () => searchScreen(main, q),
     chars: () => charsScreen(main, q),
     statistics: () => statisticsScreen(main, q),
+    euc: () => eucScreen(main),
     random: () => randomScreen(main),
     person: () => personScreen(main, parts[1], q),
     change: () => (parts[1] === 'relocation' ? relocationScreen(main, q)
