@@ -209,6 +209,28 @@ try {
   await examiner.getByRole('button', { name: 'このSQLで抽出' }).click();
   await examiner.getByRole('link', { name: '抽出結果を開く' }).waitFor();
   log(`EUC: the wizard's count (${women} women of 65 and over) and its SQL, a total by 性別 from typed SQL, Shift_JIS CSV`);
+  // 9.1 バッチ処理: 統計 run now (its file kept), the next run starts from its parameters
+  // and marks the one changed; a weekly schedule registered with them.
+  await examiner.goto(`${base}/ui/#/batch`);
+  await examiner.getByRole('heading', { name: 'バッチ処理', exact: true }).waitFor();
+  await lab(examiner, '基準日').fill(today);
+  await examiner.getByRole('button', { name: '今すぐ実行' }).click();
+  await examiner.getByText('正常終了しました').waitFor();
+  await examiner.getByRole('button', { name: '出力を作成' }).first().click();
+  await examiner.getByRole('link', { name: '出力を開く' }).waitFor();
+  assert.equal(await lab(examiner, '基準日').inputValue(), today, 'the last run\'s parameters');
+  const marked = examiner.locator('.badge-late:not([hidden])', { hasText: '前回から変更' });
+  assert.equal(await marked.count(), 0, 'nothing changed yet');
+  await lab(examiner, '集計期間').selectOption('previous_year');
+  await marked.first().waitFor();
+  assert.equal(await marked.count(), 1);
+  await lab(examiner, '起動方法').selectOption('weekly');
+  await lab(examiner, '曜日').selectOption('2');
+  await lab(examiner, '時刻').fill('03:00');
+  await examiner.getByRole('button', { name: '上のパラメータでスケジュールを登録' }).click();
+  await examiner.getByRole('cell', { name: '毎週水曜日 03:00' }).waitFor();
+  await shot(examiner, 'batch');
+  log('バッチ処理: 統計 run now with its file; the next run starts from its parameters and marks a changed one; a weekly schedule');
   // 9.4 成年被後見人: set by 審査 on the person's record (窓口 has no such form).
   await examiner.goto(`${base}/ui/#/search?kana=%E3%81%99%E3%81%9A%E3%81%8D`);
   await examiner.locator('#results tbody tr a').first().click();

@@ -82,55 +82,59 @@ pub async fn remove_due_move_outs(
     Ok(out)
 }
 
-/// Runs the daily work of `today` for `tenant` and records the run, failed or not.
+/// The daily work of `today`: whether it finished, and what it did.
+pub async fn work(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(bool, String), StoreError> {
+    let removed = remove_due_move_outs(store, tenant, today, now).await?;
+    // 10.3: the staff accounts' changes prepared for today (人事異動 …).
+    let staff = crate::accounts::apply_schedules(store, tenant, today).await?;
+    // A household held by a clerk leaves the run unfinished: the next one (the server
+    // tries again within the hour) removes it on the same date.
+    Ok((
+        removed.held == 0,
+        format!(
+            "転出予定日到来による消除 {} 世帯 {} 人{}、職員の予定変更 {} 件",
+            removed.done.len(),
+            removed.done.iter().map(|r| r.persons.len()).sum::<usize>(),
+            if removed.held > 0 {
+                format!(
+                    "(入力中で排他されているため次回に回した世帯 {})",
+                    removed.held
+                )
+            } else {
+                String::new()
+            },
+            staff.len()
+        ),
+    ))
+}
+
+/// Runs the daily work of `today` for `tenant` and records the run, failed or not
+/// (a failed run is returned with `ok` false and its error's code).
 pub async fn run(
     store: &dyn Store,
     tenant: LocalGovCode,
     today: NaiveDate,
     by: &str,
 ) -> Result<JobRun, StoreError> {
-    let started_at = Utc::now();
-    let outcome = async {
-        let removed = remove_due_move_outs(store, tenant, today, started_at).await?;
-        // 10.3: the staff accounts' changes prepared for today (人事異動 …).
-        let staff = crate::accounts::apply_schedules(store, tenant, today).await?;
-        Ok::<_, StoreError>((removed, staff))
-    }
-    .await;
-    let (ok, detail) = match &outcome {
-        // A household held by a clerk leaves the run unfinished: the next one (the
-        // server tries again within the hour) removes it on the same date.
-        Ok((removed, staff)) => (
-            removed.held == 0,
-            format!(
-                "転出予定日到来による消除 {} 世帯 {} 人{}、職員の予定変更 {} 件",
-                removed.done.len(),
-                removed.done.iter().map(|r| r.persons.len()).sum::<usize>(),
-                if removed.held > 0 {
-                    format!(
-                        "(入力中で排他されているため次回に回した世帯 {})",
-                        removed.held
-                    )
-                } else {
-                    String::new()
-                },
-                staff.len()
-            ),
-        ),
-        Err(e) => (false, format!("失敗しました({}): {e}", e.code())),
-    };
-    let run = JobRun {
-        id: crate::ids::new_id(),
-        job: JOB.into(),
-        on: today,
-        started_at,
-        finished_at: Utc::now(),
-        ok,
-        detail,
-        by: by.into(),
-    };
-    store.add_job_run(tenant, &run).await?;
-    outcome.map(|_| run)
+    crate::jobs::run(
+        store,
+        tenant,
+        crate::jobs::Job::Daily,
+        serde_json::Value::Null,
+        today,
+        crate::jobs::Start {
+            by,
+            schedule: None,
+            // The daily work writes no file.
+            dir: std::path::Path::new("."),
+        },
+    )
+    .await
 }
 
 /// Has the daily work of `today` run to its end for `tenant`?

@@ -190,6 +190,21 @@ pub async fn inspection_list(
     Ok(InspectionList { rows, withheld })
 }
 
+/// The list as CSV (UTF-8 with a byte order mark, CRLF): 氏名, 生年月日, 性別, 住所.
+pub fn csv(list: &InspectionList) -> String {
+    let mut out = String::from("\u{feff}氏名,生年月日,性別,住所\r\n");
+    for r in &list.rows {
+        out.push_str(&format!(
+            "{},{},{},{}\r\n",
+            kikan_domain::csv::cell(&r.name),
+            kikan_domain::csv::cell(&r.birth_date),
+            kikan_domain::csv::cell(&r.sex),
+            kikan_domain::csv::cell(&r.address)
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,7 @@ pub mod extract;
 pub mod ids;
 pub mod immigration;
 pub mod inspection;
+pub mod jobs;
 pub mod letters;
 pub mod memos;
 pub mod migration;

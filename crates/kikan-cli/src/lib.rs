@@ -1631,6 +1631,9 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
             );
             let run = kikan_app::daily::run(&*store, tenant, kikan_app::japan_today(), &by).await?;
             eprintln!("日次処理({}): {}", run.on, run.detail);
+            if !run.ok {
+                anyhow::bail!("日次処理が異常終了しました: {}", run.detail);
+            }
             Ok(())
         }
         Command::Relationships {

@@ -24,6 +24,7 @@ pub mod outbound;
 pub mod person;
 pub mod registry;
 pub mod relationship;
+pub mod schedule;
 pub mod statistics;
 pub mod support;
 pub mod suppress;

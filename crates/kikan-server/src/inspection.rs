@@ -215,17 +215,10 @@ pub async fn inspection_list(
         let rendered = blocking(move || Ok(kikan_cert::render_list(&font, &drawn)?)).await?;
         pdf_named(rendered, "inspection-list.pdf")?
     } else {
-        let mut out = String::from("\u{feff}氏名,生年月日,性別,住所\r\n");
-        for r in &list.rows {
-            out.push_str(&format!(
-                "{},{},{},{}\r\n",
-                kikan_domain::csv::cell(&r.name),
-                kikan_domain::csv::cell(&r.birth_date),
-                kikan_domain::csv::cell(&r.sex),
-                kikan_domain::csv::cell(&r.address)
-            ));
-        }
-        csv_response(out, "attachment; filename=\"inspection-list.csv\"")
+        csv_response(
+            inspection::csv(&list),
+            "attachment; filename=\"inspection-list.csv\"",
+        )
     };
     res.headers_mut()
         .insert("x-kikan-rows", HeaderValue::from(rows));

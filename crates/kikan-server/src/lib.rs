@@ -68,6 +68,11 @@ pub struct AppState {
     pub connections: listen::Connections,
     /// EUC (10.1): the data sources, one built at a time, the last one kept.
     pub euc: Arc<euc::Sources>,
+    /// バッチ処理 (9.1): where runs keep their files (`KIKAN_BATCH_DIR`), one directory
+    /// per municipality.
+    pub batch_dir: std::path::PathBuf,
+    /// The notification command a failed run is handed to (`KIKAN_ALERT_COMMAND`).
+    pub alert_command: Option<String>,
 }
 
 impl AppState {
@@ -84,6 +89,8 @@ impl AppState {
             metrics: metrics::Metrics::new(None),
             connections: listen::Connections::default(),
             euc: Arc::default(),
+            batch_dir: std::env::temp_dir().join("kikan-batch"),
+            alert_command: None,
         }
     }
 
@@ -120,7 +127,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         business::list, business::set,
         immigration::import, immigration::list, immigration::apply, immigration::reject,
         outbound::list, outbound::send, outbound::results, outbound::resend,
-        jobs::runs, jobs::run_now, jobs::awaiting_notice,
+        jobs::runs, jobs::run_now, jobs::awaiting_notice, jobs::catalogue, jobs::run_job, jobs::job_runs, jobs::output, jobs::schedules, jobs::put_schedule,
         letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, letters::entry_letter, letters::code_notice, inspection::inspection_list, inspection::random_extract, statistics::statistics, routes::relationships,
         euc::tables, euc::query,
         certificates::preview, certificates::issue, certificates::reprint, certificates::reissue, certificates::dispose, certificates::register,
@@ -336,6 +343,12 @@ api! {
     post "/api/v1/tenants/{tenant}/address-changes/notices" => addresses::address_change_notices, Policy::Needs(Permission::CommitChange);
     get "/api/v1/tenants/{tenant}/jobs/daily" => jobs::runs, Policy::Needs(Permission::RunCheck);
     post "/api/v1/tenants/{tenant}/jobs/daily" => jobs::run_now, Policy::Needs(Permission::CommitChange);
+    get "/api/v1/tenants/{tenant}/jobs" => jobs::catalogue, Policy::Needs(Permission::Export);
+    get "/api/v1/tenants/{tenant}/jobs/schedules" => jobs::schedules, Policy::Needs(Permission::Export);
+    post "/api/v1/tenants/{tenant}/jobs/schedules" => jobs::put_schedule, Policy::Needs(Permission::Export);
+    post "/api/v1/tenants/{tenant}/jobs/{job}/run" => jobs::run_job, Policy::Needs(Permission::Export);
+    get "/api/v1/tenants/{tenant}/jobs/{job}/runs" => jobs::job_runs, Policy::Needs(Permission::Export);
+    get "/api/v1/tenants/{tenant}/jobs/runs/{id}/output" => jobs::output, Policy::Needs(Permission::Export);
     get "/api/v1/tenants/{tenant}/move-outs/awaiting-notice" => jobs::awaiting_notice, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/persons/{id}/move-in-inquiry" => letters::move_in_inquiry, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/households/{id}/head-letter" => letters::head_letter, Policy::Needs(Permission::ReadResidents);

@@ -222,6 +222,7 @@ const MENU = [
   ['#/outbox', '入管への通知', 'commit_change'],
   ['#/certsettings', '認証者・公印', 'manage_certificate_settings'],
   ['#/daily', '日次処理', 'run_check'],
+  ['#/batch', 'バッチ処理', 'export'],
   ['#/places', '入力場所・端末', 'manage_accounts'],
   ['#/addresses', '住所辞書', null],
   ['#/address-changes', '住所一括変更', 'commit_change'],
@@ -2343,6 +2344,131 @@ async function dailyScreen(main, message) {
           h('td', {}, r.detail), h('td', {}, r.by))))));
 }
 
+// ---------- バッチ処理 (9.1) ----------
+// A job run now from the previous run's parameters (each field changed since is marked),
+// its schedules (年月日時分, 毎日, 毎週, 毎月, 毎月末) and its runs with their files.
+const BATCH_FIELDS = {
+  statistics: [
+    ['on', '基準日', 'text', { hint: '日付、run_day(実行日)、month_start(実行月の1日)。空欄は実行日' }],
+    ['period', '集計期間', [['previous_month', '前月'], ['previous_year', '前年'], ['', '日付で指定(から・まで)']]],
+    ['from', '集計期間(から)', 'text'], ['to', '集計期間(まで)', 'text'],
+  ],
+  euc: [
+    ['sql', '抽出条件(SQL)', 'textarea', { hint: 'EUC(データ抽出)の画面で作成したSQLを貼り付けます' }],
+    ['on', '基準日', 'text', { hint: '空欄は実行日' }],
+    ['format', '出力形式', [['csv', 'CSV(UTF-8)'], ['csv_sjis', 'CSV(Shift_JIS)'], ['xml', 'XML']]],
+    ['purpose', '利用目的', 'text'],
+  ],
+  inspection: [
+    ['on', '基準日', 'text', { hint: '空欄は実行日' }],
+    ['place_prefix', '住所(町字まで)', 'text', { hint: '例: 神奈川県みほん市中央四丁目' }],
+    ['sex', '性別', [['', '指定なし'], ['男', '男'], ['女', '女']]],
+    ['born_from', '生年月日(から)', 'text'], ['born_to', '生年月日(まで)', 'text'],
+  ],
+  daily: [],
+};
+// Parameters as staff read them: 基準日: 2026-12-03、集計期間: 前年.
+function paramText(job, params) {
+  return Object.entries(params || {}).filter(([k]) => k !== 'hidden').map(([k, val]) => {
+    const f = BATCH_FIELDS[job].find((x) => x[0] === k);
+    const shown = f && Array.isArray(f[2]) ? (f[2].find((o) => o[0] === val) || [val, val])[1] : val;
+    return `${f ? f[1] : k}: ${shown}`;
+  }).join('、');
+}
+async function batchScreen(main, message, chosen) {
+  const jobsRes = await api('GET', '/jobs');
+  if (!jobsRes.ok) { show(main, h('h1', {}, 'バッチ処理'), banner('error', jobsRes.data ? jobsRes.data.message : '表示できません')); return; }
+  const jobs = jobsRes.data;
+  const job = chosen || 'statistics';
+  const info = jobs.find((j) => j.job === job) || jobs[0];
+  const last = info.last_params || {};
+  const jobSel = select('job', jobs.map((j) => [j.job, j.label]), 'job');
+  jobSel.value = job;
+  jobSel.addEventListener('change', () => batchScreen(main, null, jobSel.value));
+  const inputs = {};
+  const fields = BATCH_FIELDS[job].map(([name, label, kind, o]) => {
+    const input = kind === 'textarea' ? h('textarea', { name, rows: 3, cols: 70, dataset: { field: `params.${name}` }, class: 'euc-sql' })
+      : Array.isArray(kind) ? select(name, kind, `params.${name}`) : text(name, `params.${name}`, { size: 24 });
+    if (last[name] !== undefined && last[name] !== null) input.value = String(last[name]);
+    const before = input.value;
+    inputs[name] = input;
+    const mark = h('span', { class: 'badge badge-late', hidden: true }, '前回から変更');
+    const update = () => { mark.hidden = !info.last_params || input.value.trim() === before; };
+    input.addEventListener('input', update); input.addEventListener('change', update);
+    const f = field(label, input, o || {});
+    $('label', f).after(mark);
+    return f;
+  });
+  const params = () => {
+    const out = {};
+    for (const [name, input] of Object.entries(inputs)) if (input.value.trim() !== '') out[name] = input.value.trim();
+    return out;
+  };
+  const runForm = h('form', { novalidate: true },
+    h('div', { class: 'row' }, field('処理', jobSel)),
+    info.last_params ? h('p', {}, '前回実行したときのパラメータを表示しています。変更した項目には「前回から変更」と表示されます。') : h('p', {}, 'この処理はまだ実行されていません。'),
+    ...fields,
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '今すぐ実行')));
+  runForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const r = await api('POST', `/jobs/${job}/run`, { params: params() });
+    if (!r.ok) return showError(runForm, r);
+    await batchScreen(main, banner(r.data.ok ? 'success' : 'error', r.data.ok ? '正常終了しました' : '異常終了しました', ` ${r.data.detail}`), job);
+  });
+
+  // スケジュール
+  const schedRes = await api('GET', '/jobs/schedules');
+  const schedules = (schedRes.ok ? schedRes.data : []).filter((x) => x.job === job);
+  const kindSel = select('kind', [['daily', '毎日'], ['weekly', '毎週(曜日)'], ['monthly', '毎月(日)'], ['month_end', '毎月末'], ['once', '年月日時分(1回)']], 'schedule');
+  const schedForm = h('form', { novalidate: true },
+    h('div', { class: 'row' },
+      field('起動方法', kindSel),
+      field('時刻', text('time', 'schedule.time', { size: 6, value: '02:00' }), { hint: '例: 02:00' }),
+      field('曜日', select('weekday', ['月', '火', '水', '木', '金', '土', '日'].map((d, i) => [String(i), `${d}曜日`]), 'schedule.weekday')),
+      field('日', text('day', 'schedule.day', { size: 3, inputmode: 'numeric' }), { hint: '毎月の日(1〜31)' }),
+      field('年月日', text('date', 'schedule.at', { size: 11 }), { hint: '1回だけのとき(2027-01-04)' })),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '上のパラメータでスケジュールを登録')));
+  schedForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const kind = v(schedForm, 'kind');
+    const time = `${v(schedForm, 'time')}:00`;
+    const schedule = { kind, time };
+    if (kind === 'weekly') schedule.weekday = Number(v(schedForm, 'weekday'));
+    if (kind === 'monthly') schedule.day = Number(v(schedForm, 'day'));
+    if (kind === 'once') { delete schedule.time; schedule.at = `${v(schedForm, 'date')}T${time}`; }
+    const r = await api('POST', '/jobs/schedules', { job, schedule, params: params() });
+    if (!r.ok) return showError(schedForm, r);
+    await batchScreen(main, banner('success', 'スケジュールを登録しました', ` ${r.data.label}`), job);
+  });
+  const toggle = (x) => h('button', { class: 'button button-secondary button-small', type: 'button', onclick: async () => {
+    const r = await api('POST', '/jobs/schedules', { id: x.id, job: x.job, schedule: x.schedule, params: x.params, active: !x.active });
+    await batchScreen(main, r.ok ? banner('success', x.active ? 'スケジュールを停止しました' : 'スケジュールを再開しました') : banner('error', r.data ? r.data.message : '変更できませんでした'), job);
+  } }, x.active ? '停止' : '再開');
+
+  // 実行結果
+  const runsRes = await api('GET', `/jobs/${job}/runs`);
+  const runs = runsRes.ok ? runsRes.data : [];
+  show(main, h('h1', {}, 'バッチ処理'), message || null,
+    h('p', {}, '統計の集計表やEUCの抽出などを、今すぐ、または日時・曜日・日付・月末を指定して自動で実行します。実行結果は処理時間・処理端末・エラーコードとともに記録され、異常終了は通報システムに連携されます。'),
+    h('h2', {}, '実行'), runForm,
+    h('h2', {}, 'スケジュール'),
+    schedules.length === 0 ? h('p', {}, 'この処理のスケジュールはありません。') :
+      h('table', { class: 'table' },
+        h('thead', {}, h('tr', {}, ['起動', '次回', '状態', 'パラメータ', '設定者', ''].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, schedules.map((x) => h('tr', {},
+          h('td', {}, x.label), h('td', {}, x.next ? x.next.replace('T', ' ').slice(0, 16) : '—'), h('td', {}, x.active ? '有効' : '停止中'),
+          h('td', {}, paramText(job, x.params)), h('td', {}, x.set_by), h('td', {}, toggle(x)))))),
+    schedForm,
+    h('h2', {}, '実行結果'),
+    runs.length === 0 ? h('p', {}, '実行記録はまだありません。') :
+      h('table', { class: 'table' },
+        h('thead', {}, h('tr', {}, ['開始', '処理時間', '結果', '内容', '処理端末', 'エラーコード', '起動', '出力'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, runs.map((r) => h('tr', {},
+          h('td', {}, jst(r.started_at)), h('td', {}, `${(r.duration_ms / 1000).toFixed(1)}秒`), h('td', {}, r.ok ? '正常終了' : '異常終了'),
+          h('td', {}, r.detail), h('td', {}, r.by), h('td', {}, r.error_code || ''), h('td', {}, r.schedule ? 'スケジュール' : '手動'),
+          h('td', {}, r.has_output ? letterButton(`/jobs/runs/${r.id}/output`, '出力', `${job}-${r.id}.${job === 'euc' && (r.params || {}).format === 'xml' ? 'xml' : 'csv'}`) : ''))))));
+}
+
 // ---------- 無作為抽出 (9.6) ----------
 // Residents drawn at random by 性別, 生年月日, 地区, 日本人・外国人の別 and a number, from a
 // seed shown (the same seed draws them again), as CSV, a list or 宛名シール.
@@ -2589,6 +2715,7 @@ async function render(message) {
     outbox: () => outboxScreen(main, q),
     certsettings: () => certSettingsScreen(main),
     daily: () => dailyScreen(main),
+    batch: () => batchScreen(main),
     terminal: () => terminalScreen(main),
     password: () => passwordScreen(main),
   };

@@ -2666,6 +2666,61 @@ impl<E: Engine> Store for SqlStore<E> {
         rows.iter().map(|r| decode(r.text("data")?)).collect()
     }
 
+    async fn job_run(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+    ) -> Result<Option<kikan_store::jobs::JobRun>, StoreError> {
+        let q = Q::new("SELECT data FROM job_runs WHERE tenant_id = $1 AND run_id = $2")
+            .arg(key(tenant))
+            .arg(id);
+        let rows = self.read(tenant, q).await?;
+        rows.first().map(|r| decode(r.text("data")?)).transpose()
+    }
+
+    async fn put_job_schedule(
+        &self,
+        tenant: LocalGovCode,
+        s: &kikan_store::jobs::JobSchedule,
+    ) -> Result<(), StoreError> {
+        let q = Q::new(
+            "INSERT INTO job_schedules (tenant_id, schedule_id, data) VALUES ($1, $2, $3)
+             ON CONFLICT (tenant_id, schedule_id) DO UPDATE SET data = excluded.data",
+        )
+        .arg(key(tenant))
+        .arg(s.id)
+        .arg(json(s)?);
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn job_schedules(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Vec<kikan_store::jobs::JobSchedule>, StoreError> {
+        let q = Q::new("SELECT data FROM job_schedules WHERE tenant_id = $1 ORDER BY schedule_id")
+            .arg(key(tenant));
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
+    async fn claim_job_slot(
+        &self,
+        tenant: LocalGovCode,
+        schedule: i64,
+        slot: &str,
+    ) -> Result<bool, StoreError> {
+        let q = Q::new(
+            "INSERT INTO job_slots (tenant_id, schedule_id, slot) VALUES ($1, $2, $3)
+             ON CONFLICT (tenant_id, schedule_id, slot) DO NOTHING",
+        )
+        .arg(key(tenant))
+        .arg(schedule)
+        .arg(slot);
+        let done = self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(done.first().copied().unwrap_or(0) == 1)
+    }
+
     async fn reserve_serials(
         &self,
         tenant: LocalGovCode,

@@ -1275,6 +1275,31 @@ pub trait Store: Send + Sync + 'static {
         job: &str,
         limit: u32,
     ) -> Result<Vec<jobs::JobRun>, StoreError>;
+    /// A run by its id (None: no such run in this municipality).
+    async fn job_run(
+        &self,
+        tenant: LocalGovCode,
+        id: i64,
+    ) -> Result<Option<jobs::JobRun>, StoreError>;
+    /// Adds or replaces a schedule (9.1).
+    async fn put_job_schedule(
+        &self,
+        tenant: LocalGovCode,
+        s: &jobs::JobSchedule,
+    ) -> Result<(), StoreError>;
+    /// Every schedule of the municipality, by id.
+    async fn job_schedules(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Vec<jobs::JobSchedule>, StoreError>;
+    /// Claims a schedule's slot (its due time, as text): true for the first claim, false
+    /// when it was claimed before (by this server or another).
+    async fn claim_job_slot(
+        &self,
+        tenant: LocalGovCode,
+        schedule: i64,
+        slot: &str,
+    ) -> Result<bool, StoreError>;
     /// Takes the next `n` serials of 宛名番号 (`persons`) or 世帯番号 (`households`) and
     /// returns the last; the serials are `last - n + 1 ..= last`. The first call for a
     /// tenant starts above the highest serial already used (a number below 10¹¹ is its

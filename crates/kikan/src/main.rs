@@ -22,6 +22,15 @@ fn serve(
             })?;
             state.connections.per_source = n.get();
         }
+        // バッチ処理 (9.1): where runs keep their files, and who hears of a failed one.
+        if let Ok(dir) = std::env::var("KIKAN_BATCH_DIR") {
+            state.batch_dir = dir.into();
+        }
+        state.alert_command = std::env::var("KIKAN_ALERT_COMMAND").ok();
+        // スケジュール管理 (KIKAN_SCHEDULER=0: no job starts by itself on this server).
+        if std::env::var("KIKAN_SCHEDULER").map_or(true, |v| v != "0") {
+            kikan_server::jobs::spawn_scheduler(state.clone());
+        }
         // 日次処理 (9.1): the work due on a date (KIKAN_DAILY=0 leaves it to `kikan daily`).
         if std::env::var("KIKAN_DAILY").map_or(true, |v| v != "0") {
             kikan_server::jobs::spawn_daily(state.clone());
