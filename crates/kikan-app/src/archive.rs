@@ -384,16 +384,7 @@ pub async fn export(
     );
 
     // The issuance register, by 交付番号, with its re-prints.
-    let newest = store
-        .certificates(
-            tenant,
-            &kikan_store::certificates::CertificateQuery {
-                limit: 1,
-                ..Default::default()
-            },
-        )
-        .await?;
-    let last_serial = newest.first().map_or(0, |c| c.serial);
+    let last_serial = crate::certificates::last_serial(store, tenant).await?;
     let mut certs = Lines::create(dir, "certificates.jsonl")?;
     for serial in 1..=last_serial {
         if let Some(c) = store.certificate(tenant, serial).await? {

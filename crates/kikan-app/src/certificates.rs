@@ -97,6 +97,24 @@ pub struct CertificateIn {
 
 /// Reads a request as the API (and the CLI) take it; `members` are the household's when
 /// 世帯全員 was asked for.
+/// The last 交付番号 issued in the municipality (0 before the first): the register runs
+/// from 1 to it.
+pub async fn last_serial(
+    store: &dyn Store,
+    tenant: kikan_domain::LocalGovCode,
+) -> Result<i64, kikan_store::StoreError> {
+    let newest = store
+        .certificates(
+            tenant,
+            &kikan_store::certificates::CertificateQuery {
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok(newest.first().map_or(0, |c| c.serial))
+}
+
 pub fn request_of(
     input: &CertificateIn,
     members: Option<Vec<PersonId>>,

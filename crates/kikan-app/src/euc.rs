@@ -704,16 +704,7 @@ pub async fn build(
     }
 
     // 交付履歴
-    let newest = store
-        .certificates(
-            tenant,
-            &kikan_store::certificates::CertificateQuery {
-                limit: 1,
-                ..Default::default()
-            },
-        )
-        .await?;
-    let last_serial = newest.first().map_or(0, |c| c.serial);
+    let last_serial = crate::certificates::last_serial(store, tenant).await?;
     let mut rows = Vec::new();
     for serial in 1..=last_serial {
         let Some(cert) = store.certificate(tenant, serial).await? else {

@@ -131,22 +131,31 @@ impl App {
     /// A new account of `role` in `tenant`, signed in (for 連携システム, an API token).
     pub async fn as_role(&self, tenant: LocalGovCode, role: Role) -> Caller {
         if role == Role::System {
-            // A system's role is an API token's (as the operator makes one).
-            let new = kikan_app::accounts::NewToken {
-                name: "連携システム",
-                role,
-                days: 1,
-                created_by: None,
-                hidden_items: Default::default(),
-                businesses: Default::default(),
-            };
-            let (token, _) =
-                ok(kikan_app::accounts::add_api_token(&*self.store, tenant, new).await);
-            return self.caller(Some(token));
+            return self.system(tenant, "連携システム", &[]).await;
         }
         let login = format!("{}-{:06x}", role.code(), rand::random::<u32>() & 0xFFFFFF);
         let staff = self.staff(tenant, &login, role).await;
         self.signed_in(tenant, &staff).await
+    }
+
+    /// A 連携システム's API token (as the operator makes one), the items it may not see
+    /// hidden (10.4).
+    pub async fn system(
+        &self,
+        tenant: LocalGovCode,
+        name: &str,
+        hidden: &[kikan_security::Item],
+    ) -> Caller {
+        let new = kikan_app::accounts::NewToken {
+            name,
+            role: Role::System,
+            days: 1,
+            created_by: None,
+            hidden_items: hidden.iter().copied().collect(),
+            businesses: Default::default(),
+        };
+        let (token, _) = ok(kikan_app::accounts::add_api_token(&*self.store, tenant, new).await);
+        self.caller(Some(token))
     }
 
     pub fn caller(&self, token: Option<String>) -> Caller {

@@ -8,12 +8,23 @@ use chrono::NaiveDateTime;
 use kikan_security::{Item, Role};
 use kikan_server::AppState;
 use kikan_testsuite::TestStore;
-use kikan_testsuite::http::{App, mother_and_son};
+use kikan_testsuite::http::{App, Caller, mother_and_son};
 use serde_json::json;
 use std::sync::Arc;
 
 fn at(s: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time")
+}
+
+/// The file a run wrote, as the API answers it.
+async fn output(c: &Caller, base: &str, id: i64) -> reqwest::Response {
+    c.request(
+        reqwest::Method::GET,
+        &format!("{base}/jobs/runs/{id}/output"),
+    )
+    .send()
+    .await
+    .expect("output")
 }
 
 async fn batch_work(s: TestStore) {
@@ -64,14 +75,7 @@ async fn batch_work(s: TestStore) {
     );
     assert_eq!(run["has_output"], true);
     let id = run["id"].as_i64().unwrap_or_default();
-    let res = examiner
-        .request(
-            reqwest::Method::GET,
-            &format!("{base}/jobs/runs/{id}/output"),
-        )
-        .send()
-        .await
-        .expect("output");
+    let res = output(&examiner, &base, id).await;
     assert_eq!(res.status().as_u16(), 200);
     let csv = res.text().await.expect("text");
     assert!(
@@ -120,14 +124,7 @@ async fn batch_work(s: TestStore) {
         "{run}"
     );
     let id = run["id"].as_i64().unwrap_or_default();
-    let res = examiner
-        .request(
-            reqwest::Method::GET,
-            &format!("{base}/jobs/runs/{id}/output"),
-        )
-        .send()
-        .await
-        .expect("output");
+    let res = output(&examiner, &base, id).await;
     let csv = res.text().await.expect("text");
     assert!(
         csv.starts_with("\u{feff}氏名,生年月日,性別,住所\r\n山本　花子,"),
@@ -156,14 +153,7 @@ async fn batch_work(s: TestStore) {
         "the caller's purpose: {run}"
     );
     let id = run["id"].as_i64().unwrap_or_default();
-    let res = examiner
-        .request(
-            reqwest::Method::GET,
-            &format!("{base}/jobs/runs/{id}/output"),
-        )
-        .send()
-        .await
-        .expect("output");
+    let res = output(&examiner, &base, id).await;
     let bytes = res.bytes().await.expect("bytes");
     let (text, _, bad) = encoding_rs::SHIFT_JIS.decode(&bytes);
     assert!(
@@ -173,18 +163,7 @@ async fn batch_work(s: TestStore) {
 
     // A 連携システム whose token hides 本籍 runs an extraction of 本籍: the run fails,
     // recorded with the error's code, and the notification command hears of it.
-    let new = kikan_app::accounts::NewToken {
-        name: "税務システム",
-        role: Role::System,
-        days: 1,
-        created_by: None,
-        hidden_items: [Item::Honseki].into(),
-        businesses: Default::default(),
-    };
-    let (token, _) = kikan_app::accounts::add_api_token(&*app.store, t, new)
-        .await
-        .expect("token");
-    let system = app.caller(Some(token));
+    let system = app.system(t, "税務システム", &[Item::Honseki]).await;
     let (status, run) = system
         .post(
             &format!("{base}/jobs/euc/run"),

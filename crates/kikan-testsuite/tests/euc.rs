@@ -407,18 +407,7 @@ async fn euc_extraction(s: TestStore) {
     assert_eq!(status, 400);
 
     // A 連携システム whose token hides 本籍 finds no 本籍 in the source.
-    let new = kikan_app::accounts::NewToken {
-        name: "税務システム",
-        role: Role::System,
-        days: 1,
-        created_by: None,
-        hidden_items: [Item::Honseki].into(),
-        businesses: Default::default(),
-    };
-    let (token, _) = kikan_app::accounts::add_api_token(&*app.store, t, new)
-        .await
-        .expect("token");
-    let system = app.caller(Some(token));
+    let system = app.system(t, "税務システム", &[Item::Honseki]).await;
     let (_, cat) = system.get(&format!("{base}/euc/tables")).await;
     assert!(!cat.to_string().contains("本籍"), "{cat}");
     let (status, v) = query(&system, &base, json!({"sql": "SELECT 本籍 FROM 住民"})).await;
