@@ -14,6 +14,24 @@ use kikan_store::{Store, StoreError};
 /// Rows and entries fetched per page.
 const PAGE: u32 = 10_000;
 
+/// The 基準日 and the period asked, with the 年報's defaults: the 基準日 is 1 January of
+/// this year, the period the calendar year before it (or the year of `to`).
+pub fn dates(
+    today: NaiveDate,
+    on: Option<NaiveDate>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<(NaiveDate, NaiveDate, NaiveDate), DomainError> {
+    use chrono::Datelike;
+    let on = on.unwrap_or_else(|| NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today));
+    let to = to.unwrap_or_else(|| on.pred_opt().unwrap_or(on));
+    let from = from.unwrap_or_else(|| NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to));
+    if from > to {
+        return Err(DomainError::InvalidDate(format!("{from} 〜 {to}")));
+    }
+    Ok((on, from, to))
+}
+
 /// The population and households on `on`.
 pub async fn population(
     store: &dyn Store,
@@ -58,6 +76,108 @@ pub async fn movement(
         }
     }
     Ok(tally.finish())
+}
+
+/// The figures drawn (6.1's charts, for the CLI and the batch): the 人口ピラミッド (男 left,
+/// 女 right, five-year bands, 日本人住民 and 外国人住民 together) and the persons concerned
+/// by the period's 異動 per month, as one SVG document.
+pub fn svg(pop: &Population, mov: &Movement) -> String {
+    use std::fmt::Write;
+    let (w, row, half, mid) = (720.0f64, 16.0f64, 250.0f64, 80.0f64);
+    let bands: Vec<(u64, u64)> = pop
+        .bands_japanese
+        .iter()
+        .zip(&pop.bands_foreign)
+        .map(|(j, f)| (j.male + f.male, j.female + f.female))
+        .collect();
+    let max = bands
+        .iter()
+        .map(|(m, f)| (*m).max(*f))
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let pyramid_h = 40.0 + bands.len() as f64 * row;
+    let mut months: Vec<(String, u64)> = Vec::new();
+    for m in &mov.monthly {
+        match months.last_mut() {
+            Some((k, n)) if *k == m.month => *n += m.japanese + m.foreign,
+            _ => months.push((m.month.clone(), m.japanese + m.foreign)),
+        }
+    }
+    let bar_top = pyramid_h + 50.0;
+    let bar_h = 160.0;
+    let h = bar_top + bar_h + 50.0;
+    let mut out = String::new();
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;");
+    let _ = writeln!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"人口ピラミッドと月別異動\">\n<rect width=\"{w}\" height=\"{h}\" fill=\"white\"/>"
+    );
+    let _ = writeln!(
+        out,
+        "<text x=\"10\" y=\"18\" font-size=\"14\">年齢階級別人口({} 現在、男 {} 人・女 {} 人)</text>",
+        pop.on.format("%Y-%m-%d"),
+        pop.japanese.male + pop.foreign.male,
+        pop.japanese.female + pop.foreign.female
+    );
+    let left = (w - 2.0 * half - mid) / 2.0;
+    for (i, (m, f)) in bands.iter().enumerate() {
+        let y = pyramid_h - (i as f64 + 1.0) * row;
+        let mw = *m as f64 / max * half;
+        let fw = *f as f64 / max * half;
+        let label = if i + 1 == bands.len() {
+            format!("{}+", i * 5)
+        } else {
+            format!("{}-{}", i * 5, i * 5 + 4)
+        };
+        let _ = writeln!(
+            out,
+            "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{mw:.1}\" height=\"{:.1}\" fill=\"#0054ac\"><title>{label}歳 男 {m}人</title></rect>\
+             <rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{fw:.1}\" height=\"{:.1}\" fill=\"#d4145a\"><title>{label}歳 女 {f}人</title></rect>\
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{label}</text>",
+            left + half - mw,
+            row - 2.0,
+            left + half + mid,
+            row - 2.0,
+            left + half + mid / 2.0,
+            y + row - 4.0
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<text x=\"{:.1}\" y=\"34\" text-anchor=\"middle\">男</text><text x=\"{:.1}\" y=\"34\" text-anchor=\"middle\">女</text>",
+        left + half / 2.0,
+        left + half + mid + half / 2.0
+    );
+    let _ = writeln!(
+        out,
+        "<text x=\"10\" y=\"{:.1}\" font-size=\"14\">月別の異動(人、{}〜{})</text>",
+        bar_top - 20.0,
+        mov.from.format("%Y-%m-%d"),
+        mov.to.format("%Y-%m-%d")
+    );
+    let most = months.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1) as f64;
+    let slot = ((w - 40.0) / months.len().max(1) as f64).min(60.0);
+    for (i, (month, n)) in months.iter().enumerate() {
+        let bh = *n as f64 / most * bar_h;
+        let x = 20.0 + i as f64 * slot;
+        let _ = writeln!(
+            out,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#0017c1\"><title>{} {n}人</title></rect>\
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{n}</text>",
+            x + slot * 0.15,
+            bar_top + bar_h - bh,
+            slot * 0.7,
+            esc(month),
+            x + slot / 2.0,
+            bar_top + bar_h + 14.0,
+            esc(month),
+            x + slot / 2.0,
+            bar_top + bar_h - bh - 3.0
+        );
+    }
+    out.push_str("</svg>\n");
+    out
 }
 
 /// The 年報 as CSV (UTF-8 with a BOM, for spreadsheet software): one row per figure,

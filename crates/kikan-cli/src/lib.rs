@@ -360,6 +360,29 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// 統計 (6.1): the 住民基本台帳関係年報's figures on a 基準日 and the 異動 of a period, as
+    /// CSV and as charts (SVG: the 人口ピラミッド and the 異動 per month). Defaults: 1 January
+    /// of this year, and the calendar year before it.
+    Statistics {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        tenant: String,
+        /// 基準日 (和暦 or 西暦).
+        #[arg(long)]
+        on: Option<String>,
+        /// The period of the 異動 (by 異動日, inclusive).
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        /// Write the CSV here (UTF-8 with BOM); standard output when neither file is given.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Write the charts here (SVG).
+        #[arg(long)]
+        svg: Option<PathBuf>,
+    },
     /// Staff accounts of a municipality (the first 管理者 is created here).
     Staff {
         #[command(subcommand)]
@@ -1021,6 +1044,64 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
                 done.certificates,
                 r.person_versions
             );
+            Ok(())
+        }
+        Command::Statistics {
+            store,
+            tenant,
+            on,
+            from,
+            to,
+            csv,
+            svg,
+        } => {
+            let store = store.open().await?;
+            let tenant = registered(&*store, &tenant).await?;
+            let day = |s: Option<String>| {
+                s.as_deref()
+                    .map(kikan_domain::wareki::parse_date)
+                    .transpose()
+            };
+            let (on, from, to) = kikan_app::statistics::dates(
+                kikan_app::japan_today(),
+                day(on)?,
+                day(from)?,
+                day(to)?,
+            )?;
+            let pop = kikan_app::statistics::population(&*store, tenant, on).await?;
+            let mov = kikan_app::statistics::movement(&*store, tenant, from, to).await?;
+            let table = kikan_app::statistics::csv(&pop, &mov);
+            let mut written = Vec::new();
+            if let Some(path) = &csv {
+                std::fs::write(path, &table)
+                    .with_context(|| format!("{} に書けません", path.display()))?;
+                written.push(path.display().to_string());
+            }
+            if let Some(path) = &svg {
+                std::fs::write(path, kikan_app::statistics::svg(&pop, &mov))
+                    .with_context(|| format!("{} に書けません", path.display()))?;
+                written.push(path.display().to_string());
+            }
+            if written.is_empty() {
+                print!("{}", table.trim_start_matches('\u{feff}'));
+            }
+            store
+                .append_audit(
+                    tenant,
+                    &[cli_event(
+                        tenant,
+                        "statistics.read",
+                        Some("統計"),
+                        format!("統計 基準日={on} 期間={from}〜{to} {}", written.join(" ")),
+                    )],
+                )
+                .await?;
+            if !written.is_empty() {
+                eprintln!(
+                    "統計(基準日 {on}、異動 {from}〜{to})を書き出しました: {}",
+                    written.join("、")
+                );
+            }
             Ok(())
         }
         Command::Extract {

@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use kikan_domain::DomainError;
 use kikan_domain::statistics::{Movement, Population};
 use serde::{Deserialize, Serialize};
@@ -59,22 +59,13 @@ pub async fn statistics(
     Extension(p): Extension<Principal>,
     Query(q): Query<StatisticsParams>,
 ) -> R<Response> {
-    let today = state.clock.today();
-    let on = match date("on", &q.on)? {
-        Some(d) => d,
-        None => NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today),
-    };
-    let to = match date("to", &q.to)? {
-        Some(d) => d,
-        None => on.pred_opt().unwrap_or(on),
-    };
-    let from = match date("from", &q.from)? {
-        Some(d) => d,
-        None => NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to),
-    };
-    if from > to {
-        return Err(ApiError::from(DomainError::InvalidDate(format!("{from} 〜 {to}"))).at("from"));
-    }
+    let (on, from, to) = kikan_app::statistics::dates(
+        state.clock.today(),
+        date("on", &q.on)?,
+        date("from", &q.from)?,
+        date("to", &q.to)?,
+    )
+    .map_err(|e| ApiError::from(e).at("from"))?;
     let csv = match q.format.as_deref().unwrap_or("json") {
         "json" => false,
         "csv" => true,

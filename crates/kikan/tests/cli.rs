@@ -630,3 +630,97 @@ async fn postgres_backup_restores_into_an_empty_database() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn statistics_as_csv_and_charts() {
+    let root = std::env::temp_dir().join(format!("kikan-cli-st-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let p = |n: &str| root.join(n).to_string_lossy().to_string();
+    let o = kikan(&[
+        "demo",
+        "--data-dir",
+        &p("d"),
+        "--no-serve",
+        "--residents",
+        "120",
+        "--seed",
+        "5",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = kikan(&[
+        "statistics",
+        "--data-dir",
+        &p("d"),
+        "--tenant",
+        "149993",
+        "--on",
+        "2999-01-01",
+        "--from",
+        "2000-01-01",
+        "--to",
+        "2998-12-31",
+        "--csv",
+        &p("s.csv"),
+        "--svg",
+        &p("s.svg"),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let csv = std::fs::read_to_string(root.join("s.csv")).expect("csv");
+    assert!(
+        csv.starts_with("\u{feff}区分,項目,日本人住民,外国人住民,計\r\n"),
+        "{csv}"
+    );
+    let total: u64 = csv
+        .lines()
+        .find(|l| l.starts_with("人口（2999-01-01現在）,計,"))
+        .and_then(|l| l.rsplit(',').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the total");
+    let svg = std::fs::read_to_string(root.join("s.svg")).expect("svg");
+    assert!(svg.starts_with("<svg"), "{svg}");
+    // 21 bands a side, and the persons they hold are the population.
+    let shown: u64 = svg
+        .split("<title>")
+        .skip(1)
+        .filter(|t| t.contains("歳 男 ") || t.contains("歳 女 "))
+        .filter_map(|t| {
+            t.split(' ')
+                .nth(2)
+                .and_then(|n| n.trim_end_matches(|c| c != '人').strip_suffix('人'))
+                .and_then(|n| n.parse::<u64>().ok())
+        })
+        .sum();
+    assert_eq!(svg.matches("歳 男 ").count(), 21);
+    assert_eq!(shown, total, "{svg}");
+    // Standard output when no file is named; a bad date is refused.
+    let o = kikan(&[
+        "statistics",
+        "--data-dir",
+        &p("d"),
+        "--tenant",
+        "149993",
+        "--on",
+        "2999-01-01",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).starts_with("区分,項目"),
+        "{}",
+        text(&o)
+    );
+    let o = kikan(&[
+        "statistics",
+        "--data-dir",
+        &p("d"),
+        "--tenant",
+        "149993",
+        "--on",
+        "2026-02-30",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("2026-02-30」を読み取れません"),
+        "{}",
+        text(&o)
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
