@@ -19,16 +19,17 @@ use crate::actor::Actor;
 use chrono::{NaiveDate, Utc};
 use kikan_domain::codes::serial_number;
 use kikan_domain::{
-    Address, Change, Correction, CorrectionKind, DomainError, Furigana, Honseki, HouseholdId,
-    IndividualNumber, JuminhyoCode, LedgerEntry, LocalGovCode, MoveInHousehold, MoveInKind,
-    PersonData, PersonId, PersonName, Relationship, Sex,
+    Address, Change, Correction, CorrectionKind, DomainError, ForeignCategory, ForeignDetails,
+    Furigana, Honseki, HouseholdId, IndividualNumber, JuminhyoCode, LedgerEntry, LocalGovCode,
+    MoveInHousehold, MoveInKind, PersonData, PersonId, PersonName, Relationship, ResidenceStatus,
+    Sex,
 };
 use kikan_store::bulk::BulkRows;
 use kikan_store::{SerialKind, Store, StoreError};
 use std::collections::{BTreeMap, HashMap};
 
 /// The columns of the layout; `*` ones are required.
-pub const COLUMNS: [&str; 19] = [
+pub const COLUMNS: [&str; 25] = [
     "世帯番号",
     "宛名番号",
     "氏",
@@ -48,6 +49,13 @@ pub const COLUMNS: [&str; 19] = [
     "筆頭者",
     "住民票コード",
     "個人番号",
+    // 外国人住民 (1.1.2): a row with 国籍・地域 is one.
+    "国籍・地域",
+    "法第30条の45に規定する区分",
+    "在留資格",
+    "在留期間",
+    "在留期間の満了の日",
+    "在留カード等の番号",
 ];
 const REQUIRED: [&str; 8] = [
     "世帯番号",
@@ -389,6 +397,53 @@ fn resident(
         Some(h) => Some(Honseki::parse(h, v("筆頭者")).map_err(|e| at("本籍", e))?),
         None => None,
     };
+    let foreign = match get("国籍・地域") {
+        None => None,
+        Some(nationality) => {
+            let category = get("法第30条の45に規定する区分").ok_or_else(|| RowError {
+                line,
+                column: "法第30条の45に規定する区分".into(),
+                reason: "外国人住民(国籍・地域のある行)には必要です".into(),
+            })?;
+            let mut fd = ForeignDetails::new(
+                nationality.to_string(),
+                ForeignCategory::parse(category)
+                    .map_err(|e| at("法第30条の45に規定する区分", e))?,
+            );
+            fd.status = get("在留資格")
+                .map(|s| ResidenceStatus::parse(s).map_err(|e| at("在留資格", e)))
+                .transpose()?;
+            fd.period = get("在留期間").map(String::from);
+            fd.expires_on = date("在留期間の満了の日")?;
+            fd.card_number = get("在留カード等の番号").map(String::from);
+            fd.validate().map_err(|e| at("在留資格", e))?;
+            Some(fd)
+        }
+    };
+    if foreign.is_none() {
+        for c in [
+            "法第30条の45に規定する区分",
+            "在留資格",
+            "在留期間",
+            "在留期間の満了の日",
+            "在留カード等の番号",
+        ] {
+            if get(c).is_some() {
+                return Err(RowError {
+                    line,
+                    column: c.into(),
+                    reason: "外国人住民の項目です(国籍・地域がありません)".into(),
+                });
+            }
+        }
+    }
+    if foreign.is_some() && honseki.is_some() {
+        return Err(RowError {
+            line,
+            column: "本籍".into(),
+            reason: "外国人住民に本籍はありません".into(),
+        });
+    }
     let data = PersonData {
         id: PersonId(0),
         juminhyo_code: get("住民票コード")
@@ -405,9 +460,10 @@ fn resident(
         sex: Sex::parse(v("性別")).map_err(|e| at("性別", e))?,
         relationship: Relationship::parse(v("続柄")).map_err(|e| at("続柄", e))?,
         honseki,
-        foreign: None,
+        foreign,
         returning: false,
         keep_former_names: false,
+        // A foreign resident's 住民となった年月日 is the 外国人住民となった年月日 (1.1.8).
         foreign_resident_since: None,
     };
     let address = Address::parse(get("郵便番号"), v("住所"), v("番地"), get("方書"))

@@ -1,4 +1,4 @@
-//! 移行 on both engines: a vendor's residents in Shift_JIS, a 外字 in the private-use
+//! 移行 on both engines: a vendor's residents (日本人住民 and 外国人住民) in Shift_JIS, a 外字 in the private-use
 //! area mapped to its MJ character, become households with their 住民となった年月日 and
 //! 住所を定めた年月日; the replay check passes. A file with bad rows lists each (line and
 //! column) and imports nothing; a municipality that already holds entries is refused.
@@ -10,7 +10,7 @@ use kikan_domain::{LocalGovCode, PersonId};
 use kikan_store::Tenant;
 use kikan_testsuite::TestStore;
 
-const HEAD: &str = "世帯番号,宛名番号,氏,名,氏フリガナ,名フリガナ,生年月日,性別,続柄,住民となった年月日,住所を定めた年月日,住所,番地,方書,本籍,筆頭者,住民票コード,個人番号\n";
+const HEAD: &str = "世帯番号,宛名番号,氏,名,氏フリガナ,名フリガナ,生年月日,性別,続柄,住民となった年月日,住所を定めた年月日,住所,番地,方書,本籍,筆頭者,住民票コード,個人番号,国籍・地域,法第30条の45に規定する区分,在留資格,在留期間,在留期間の満了の日,在留カード等の番号\n";
 
 /// The file in Shift_JIS (CP932), its 外字 U+E000… in the user-defined area (F040…),
 /// as a vendor's system writes them.
@@ -56,9 +56,10 @@ async fn vendor_residents_move_in(s: TestStore) {
 
     // Bad rows: each listed, nothing imported.
     let bad = file(
-        "A1,9001,\u{E000}田,太郎,ヨシダ,タロウ,昭和50年2月30日,男,世帯主,2001-04-01,,みほん県みほん市中央一丁目,1番1号,,,,,\n\
-         A2,9002,\u{E001}川,花子,ヨシカワ,ハナコ,1980-01-01,女,世帯主,2001-04-01,,みほん県みほん市中央一丁目,2番2号,,,,,\n\
-         A3,9003,山本,次郎,ヤマモト,ジロウ,1980-01-01,男,子,2001-04-01,,みほん県みほん市中央一丁目,3番3号,,,,,\n",
+        "A1,9001,\u{E000}田,太郎,ヨシダ,タロウ,昭和50年2月30日,男,世帯主,2001-04-01,,みほん県みほん市中央一丁目,1番1号,,,,,,,,,,,\n\
+         A2,9002,\u{E001}川,花子,ヨシカワ,ハナコ,1980-01-01,女,世帯主,2001-04-01,,みほん県みほん市中央一丁目,2番2号,,,,,,,,,,,\n\
+         A3,9003,山本,次郎,ヤマモト,ジロウ,1980-01-01,男,子,2001-04-01,,みほん県みほん市中央一丁目,3番3号,,,,,,,,,,,\n\
+         F1,9005,NGUYEN VAN AN,,グエン　ヴァン　アン,,1995-05-05,男,世帯主,2022-04-01,,みほん県みほん市中央一丁目,5番5号,,,,,,ベトナム,,留学,2年,2027-03-31,AB12345678CD\n",
     );
     let err = migration::read(&bad, &gaiji, cut_over)
         .map(|_| ())
@@ -67,7 +68,7 @@ async fn vendor_residents_move_in(s: TestStore) {
         panic!("{err}")
     };
     let listed: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
-    assert_eq!(rows.len(), 3, "{listed:?}");
+    assert_eq!(rows.len(), 4, "{listed:?}");
     assert!(listed[0].starts_with("2行目「生年月日」"), "{listed:?}");
     assert!(
         listed[1].contains("3行目「氏」") && listed[1].contains("U+E001"),
@@ -77,22 +78,27 @@ async fn vendor_residents_move_in(s: TestStore) {
         listed[2].contains("4行目「続柄」") && listed[2].contains("世帯主が 0 人"),
         "{listed:?}"
     );
+    assert!(
+        listed[3].contains("5行目「法第30条の45に規定する区分」"),
+        "a foreign resident without the 30条45区分: {listed:?}"
+    );
     assert_eq!(err.code(), "E-MIGRATE-002");
     assert!(store.ledger(t, 0, 1).await.expect("ledger").is_empty());
 
-    // A good file: two households, the 外字 mapped, the dates kept.
+    // A good file: three households (one of a 外国人住民), the 外字 mapped, the dates kept.
     let good = file(
-        "A1,9001,\u{E000}田,太郎,ヨシダ,タロウ,昭和50年2月3日,男,世帯主,平成13年4月1日,2010-05-01,みほん県みほん市中央一丁目,1番1号,みほんハイツ101,みほん県みほん市中央一丁目1番地,\u{E000}田　太郎,,123456789018\n\
-         A1,9002,\u{E000}田,花子,ヨシダ,ハナコ,1977-07-07,女,妻,2003-06-01,2010-05-01,みほん県みほん市中央一丁目,1番1号,みほんハイツ101,みほん県みほん市中央一丁目1番地,\u{E000}田　太郎,,\n\
-         A1,9003,\u{E000}田,健,ヨシダ,ケン,2015-03-03,男,子,2015-03-03,2015-03-03,みほん県みほん市中央一丁目,1番1号,みほんハイツ101,,,,\n\
-         B7,9004,佐藤,一,サトウ,ハジメ,1940-01-01,男,世帯主,1965-01-01,,みほん県みほん市東町,4番地,,,,,\n",
+        "A1,9001,\u{E000}田,太郎,ヨシダ,タロウ,昭和50年2月3日,男,世帯主,平成13年4月1日,2010-05-01,みほん県みほん市中央一丁目,1番1号,みほんハイツ101,みほん県みほん市中央一丁目1番地,\u{E000}田　太郎,,123456789018,,,,,,\n\
+         A1,9002,\u{E000}田,花子,ヨシダ,ハナコ,1977-07-07,女,妻,2003-06-01,2010-05-01,みほん県みほん市中央一丁目,1番1号,みほんハイツ101,みほん県みほん市中央一丁目1番地,\u{E000}田　太郎,,,,,,,,\n\
+         A1,9003,\u{E000}田,健,ヨシダ,ケン,2015-03-03,男,子,2015-03-03,2015-03-03,みほん県みほん市中央一丁目,1番1号,みほんハイツ101,,,,,,,,,,\n\
+         B7,9004,佐藤,一,サトウ,ハジメ,1940-01-01,男,世帯主,1965-01-01,,みほん県みほん市東町,4番地,,,,,,,,,,,\n\
+         F1,9005,NGUYEN VAN AN,,グエン　ヴァン　アン,,1995-05-05,男,世帯主,2022-04-01,,みほん県みほん市中央一丁目,5番5号,,,,,,ベトナム,中長期在留者,留学,2年,2027-03-31,AB12345678CD\n",
     );
     let plan = migration::read(&good, &gaiji, cut_over).expect("read");
-    assert_eq!((plan.households(), plan.persons), (2, 4));
+    assert_eq!((plan.households(), plan.persons), (3, 5));
     let done = migration::write(&*store, &actor, plan, cut_over, today)
         .await
         .expect("write");
-    assert_eq!((done.households, done.persons), (2, 4));
+    assert_eq!((done.households, done.persons), (3, 5));
     let ids: Vec<PersonId> = done.numbers.iter().map(|(_, id, _)| *id).collect();
     let persons = store.persons(t, &ids).await.expect("persons");
     let taro = persons
@@ -115,7 +121,28 @@ async fn vendor_residents_move_in(s: TestStore) {
     let report = kikan_app::check::check(&*store, t)
         .await
         .expect("replay check");
-    assert_eq!(report.persons, 4);
+    assert_eq!(report.persons, 5);
+    // The foreign resident with the 30条の45 items, 住民となった年月日 as the vendor's.
+    let an = persons
+        .iter()
+        .find(|p| p.id == done.numbers[4].1)
+        .expect("the foreign resident");
+    let f = an.foreign.as_ref().expect("foreign items");
+    assert_eq!(
+        (
+            f.nationality.as_str(),
+            f.category.label(),
+            f.status.map(|s| s.label())
+        ),
+        ("ベトナム", "中長期在留者", Some("留学"))
+    );
+    assert_eq!(f.card_number.as_deref(), Some("AB12345678CD"));
+    assert_eq!(f.expires_on, NaiveDate::from_ymd_opt(2027, 3, 31));
+    assert_eq!(
+        an.became_resident_on,
+        NaiveDate::from_ymd_opt(2022, 4, 1).expect("date")
+    );
+    assert!(an.honseki.is_none());
 
     // Not twice.
     let plan = migration::read(&good, &gaiji, cut_over).expect("read");
