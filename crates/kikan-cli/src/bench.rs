@@ -76,6 +76,13 @@ pub struct Report {
     /// 転居 offered at a fixed rate (open loop), latency from the scheduled start.
     pub relocation_paced: Latency,
     pub paced_rate: f64,
+    /// The same paced 転居 while EUC extractions (10.1, 9.1) run one after another, each
+    /// building its data source of the whole register afresh: the batch's effect on
+    /// online work.
+    pub relocation_paced_with_euc: Latency,
+    /// EUC extractions finished during that run, and their mean time.
+    pub euc_runs: u64,
+    pub euc_mean_seconds: f64,
     /// 転入 of a new two-person household, closed loop, per concurrency: the server
     /// numbers them (宛名番号・世帯番号) and looks for them among 除票 and residents.
     pub move_in: Vec<Latency>,
@@ -546,6 +553,49 @@ pub async fn run(
     .await;
 
     eprintln!(
+        "[3/5] 同じ一定到着率の転居を、EUC抽出(住民全員のデータソース作成と集計)を繰り返しながら {} 秒",
+        o.duration
+    );
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let euc = {
+        let (client, base, token, stop) =
+            (client.clone(), base.clone(), token.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut times = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let started = Instant::now();
+                let r = client
+                    .post(format!("{base}/api/v1/tenants/{code}/euc/query"))
+                    .bearer_auth(&token)
+                    .header("X-Kikan-Purpose", "%E3%83%99%E3%83%B3%E3%83%81")
+                    .json(&serde_json::json!({
+                        "sql": "SELECT 性別, count(*) FROM 住民 GROUP BY 性別",
+                        "refresh": true
+                    }))
+                    .send()
+                    .await;
+                match r {
+                    Ok(r) if r.status().is_success() => times.push(started.elapsed()),
+                    _ => break,
+                }
+            }
+            times
+        })
+    };
+    let relocation_paced_with_euc = load_test(
+        o.paced_clients,
+        duration,
+        Some(o.rate),
+        relocate(&client, &base, &targets, today, 200),
+    )
+    .await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let euc_times = euc.await.unwrap_or_default();
+    let euc_runs = euc_times.len() as u64;
+    let euc_mean_seconds =
+        euc_times.iter().map(Duration::as_secs_f64).sum::<f64>() / (euc_runs.max(1) as f64);
+
+    eprintln!(
         "[3/5] 転入(2人の新しい世帯): 同時接続 {:?}, 各 {} 秒",
         o.concurrency, o.duration
     );
@@ -638,6 +688,9 @@ pub async fn run(
         load_vs_ceiling: ceiling.insert_time.as_secs_f64() / load.elapsed.as_secs_f64().max(1e-9),
         relocation,
         relocation_paced,
+        relocation_paced_with_euc,
+        euc_runs,
+        euc_mean_seconds,
         move_in: move_ins,
         paced_rate: o.rate,
         noop,
@@ -690,6 +743,18 @@ pub fn print(r: &Report) {
     println!(
         "一定到着率 {:.0} 件/秒・同時接続 {}: 実績 {:.0} 件/秒  p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  競合 {}  誤り {}",
         r.paced_rate, p.clients, p.per_second, p.p50_ms, p.p95_ms, p.p99_ms, p.conflicts, p.errors
+    );
+    let e = &r.relocation_paced_with_euc;
+    println!(
+        "  EUC抽出を繰り返しながら: 実績 {:.0} 件/秒  p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  競合 {}  誤り {}  (EUC {} 回、平均 {:.2} 秒)",
+        e.per_second,
+        e.p50_ms,
+        e.p95_ms,
+        e.p99_ms,
+        e.conflicts,
+        e.errors,
+        r.euc_runs,
+        r.euc_mean_seconds
     );
     for m in &r.move_in {
         println!(
