@@ -364,7 +364,8 @@ pub async fn run_job(
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/jobs/{job}/runs", tag = "operations",
     params(("tenant" = String, Path), ("job" = String, Path)),
-    responses((status = 200, description = "実行結果: a job's latest 100 runs, newest first (処理内容, 結果, 処理時間, 処理端末, the error's code)", body = Vec<JobRunView>)))]
+    responses((status = 200, description = "実行結果: a job's latest 100 runs, newest first (処理内容, 結果, 処理時間, 処理端末, the error's code)", body = Vec<JobRunView>),
+              (status = 422, description = "No such job (E-CODE-005)", body = crate::error::ErrorBody)))]
 pub async fn job_runs(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
