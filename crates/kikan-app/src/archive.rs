@@ -208,11 +208,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// A new file readable and writable by its owner only (it holds personal data).
 fn private_file(path: &Path) -> Result<std::fs::File, ArchiveError> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    opts.open(path).map_err(io(path))
+    crate::files::create_private(path).map_err(io(path))
 }
 
 /// One audit record as the export writes it: the event exactly as hashed.
@@ -438,10 +434,7 @@ pub async fn export(
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), ArchiveError> {
-    let mut b = std::fs::DirBuilder::new();
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-    b.create(dir).map_err(io(dir))
+    crate::files::create_private_dir(dir, false).map_err(io(dir))
 }
 
 fn all<T: Serialize>(dir: &Path, name: &str, items: &[T]) -> Result<FileInfo, ArchiveError> {

@@ -743,8 +743,7 @@ pub async fn build(
     insert(&conn, &ISSUED, hidden, rows)?;
 
     conn.execute_batch(
-        "CREATE INDEX \"住民_世帯\" ON \"住民\" (\"世帯番号\");
-         CREATE INDEX \"異動履歴_宛名\" ON \"異動履歴\" (\"宛名番号\");
+        "CREATE INDEX \"異動履歴_宛名\" ON \"異動履歴\" (\"宛名番号\");
          ANALYZE;",
     )
     .map_err(db)?;
@@ -759,8 +758,10 @@ pub async fn build(
     })
 }
 
+/// Writes each household's 世帯主の氏名 on its members; the index it needs stays for
+/// the queries.
 fn fill_heads(conn: &Connection, heads: HashMap<i64, String>) -> Result<(), StoreError> {
-    conn.execute_batch("CREATE INDEX \"住民_世帯番号\" ON \"住民\" (\"世帯番号\");")
+    conn.execute_batch("CREATE INDEX \"住民_世帯\" ON \"住民\" (\"世帯番号\");")
         .map_err(db)?;
     let tx = conn.unchecked_transaction().map_err(db)?;
     {
@@ -772,9 +773,7 @@ fn fill_heads(conn: &Connection, heads: HashMap<i64, String>) -> Result<(), Stor
                 .map_err(db)?;
         }
     }
-    tx.commit().map_err(db)?;
-    conn.execute_batch("DROP INDEX \"住民_世帯番号\";")
-        .map_err(db)
+    tx.commit().map_err(db)
 }
 
 /// After the build: the spreadsheet functions, and from now on reading only.

@@ -391,19 +391,9 @@ fn keep(
 ) -> Result<String, StoreError> {
     let io = |e: std::io::Error| StoreError::Database(format!("バッチ処理の出力を書けません: {e}"));
     let dir = tenant_dir(root, tenant);
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-    b.create(&dir).map_err(io)?;
+    crate::files::create_private_dir(&dir, true).map_err(io)?;
     let file = format!("{run_id}-{name}");
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(dir.join(&file)).map_err(io)?;
-    std::io::Write::write_all(&mut f, bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
+    crate::files::write_private(&dir.join(&file), bytes).map_err(io)?;
     Ok(file)
 }
 

@@ -23,6 +23,7 @@ pub mod daily;
 pub mod drafts;
 pub mod euc;
 pub mod extract;
+pub mod files;
 pub mod ids;
 pub mod immigration;
 pub mod inspection;

@@ -73,16 +73,8 @@ pub fn sha256_file(path: &Path) -> Result<(String, u64)> {
 
 /// Writes a file readable by its owner only.
 pub fn write_private(path: &Path, text: &str) -> Result<()> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts
-        .open(path)
-        .with_context(|| format!("{} を作成できません", path.display()))?;
-    std::io::Write::write_all(&mut f, text.as_bytes())?;
-    f.sync_all()?;
-    Ok(())
+    kikan_app::files::write_private(path, text.as_bytes())
+        .with_context(|| format!("{} を作成できません", path.display()))
 }
 
 /// Takes the copy of a SQLite database file.

@@ -91,11 +91,7 @@ impl StoreArgs {
                 Keyring::new_key(),
                 Keyring::new_key()
             );
-            let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-            std::io::Write::write_all(&mut opts.open(&path)?, text.as_bytes())?;
+            kikan_app::files::write_private(&path, text.as_bytes())?;
             tracing::warn!(path = %path.display(), "created a key file; in production pass KIKAN_DATA_KEYS and KIKAN_INDEX_KEY from a secret store");
         }
         let text = std::fs::read_to_string(&path)
@@ -1902,11 +1898,10 @@ async fn demo_accounts(
     }
     std::fs::create_dir_all(data_dir)?;
     let path = data_dir.join("demo-accounts.txt");
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    std::io::Write::write_all(&mut opts.open(&path)?, text.as_bytes())?;
+    std::io::Write::write_all(
+        &mut kikan_app::files::replace_private(&path)?,
+        text.as_bytes(),
+    )?;
     eprintln!(
         "デモ用の職員アカウント(窓口・審査・管理者・監査)を作成し、{} に書き出しました。確認コードは `kikan totp-code --secret …` で表示できます",
         path.display()

@@ -208,7 +208,15 @@ async fn source(
         return Ok(s);
     }
     let today = state.clock.today();
-    let built = euc::build(&*state.store, p.tenant, on, today, &p.hidden).await?;
+    // The build writes hundreds of thousands of rows into SQLite: it runs on a
+    // blocking thread, so the runtime's workers stay free for the counter's requests.
+    let (store, tenant, hidden) = (state.store.clone(), p.tenant, p.hidden.clone());
+    let runtime = tokio::runtime::Handle::current();
+    let built = tokio::task::spawn_blocking(move || {
+        runtime.block_on(euc::build(&*store, tenant, on, today, &hidden))
+    })
+    .await
+    .map_err(|_| poisoned())??;
     let s = Arc::new(Mutex::new(built));
     state.euc.keep(key, s.clone());
     Ok(s)
