@@ -860,6 +860,25 @@ try {
   assert.match(await binh.first().textContent(), /未送信/);
   log('市町村通知・市町村伝達: listed in the ledger\'s order and classed, sent as a batch with its file, an エラー read back and sent again');
 
+  // 住基ネット連携 (7.1.1.1–7.1.1.2, 4.3.1): the demo's simulated CS; this run's 異動 sent
+  // (審査's 「送信」 beside the server's own); the 空きコード alert, codes taken from the CS;
+  // the 整合性確認 answered.
+  await examiner.goto(`${base}/ui/#/cs`);
+  await examiner.getByRole('heading', { name: '住基ネット連携(CS)' }).waitFor();
+  await examiner.getByText('sim', { exact: true }).waitFor();
+  await examiner.getByText(/住民票コードの空きコードが残り0件/).waitFor();
+  await examiner.getByRole('button', { name: '今すぐ送信する' }).click();
+  await examiner.getByText(/送信済み\d+件、エラー\d+件/).waitFor();
+  await examiner.locator('tr', { hasText: 'TRAN THI BINH' }).first().getByText('送信済み').waitFor();
+  await shot(examiner, 'cs');
+  await lab(examiner, '取得する件数').fill('500');
+  await examiner.getByRole('button', { name: '空きコードを取得' }).click();
+  await examiner.getByText('空きコードを取得しました').waitFor();
+  assert.equal(await examiner.getByText(/空きコードが残り/).count(), 0);
+  await examiner.getByRole('button', { name: '整合性確認' }).click();
+  await examiner.getByText(/CSの本人確認情報(と相違はありません|との相違)/).waitFor();
+  log('住基ネット連携: this run\'s 異動 sent to the simulated CS, 空きコード taken with the alert cleared, 整合性確認 answered');
+
   // 日次処理 (9.1): 審査 runs the daily work now; the run is listed with its outcome. The
   // 転入通知未着者一覧 (4.1.3.1.4) opens from the menu.
   await examiner.goto(`${base}/ui/#/daily`);

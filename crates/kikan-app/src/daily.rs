@@ -132,6 +132,7 @@ pub async fn run(
             schedule: None,
             // The daily work writes no file.
             dir: std::path::Path::new("."),
+            cs: None,
         },
     )
     .await

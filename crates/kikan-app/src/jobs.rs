@@ -29,10 +29,18 @@ pub enum Job {
     Statistics,
     Euc,
     Inspection,
+    /// 整合性確認 (7.1.1.2): the register against the CS's 本人確認情報.
+    Reconcile,
 }
 
 impl Job {
-    pub const ALL: [Job; 4] = [Job::Daily, Job::Statistics, Job::Euc, Job::Inspection];
+    pub const ALL: [Job; 5] = [
+        Job::Daily,
+        Job::Statistics,
+        Job::Euc,
+        Job::Inspection,
+        Job::Reconcile,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -40,6 +48,7 @@ impl Job {
             Job::Statistics => "statistics",
             Job::Euc => "euc",
             Job::Inspection => "inspection",
+            Job::Reconcile => "cs_reconcile",
         }
     }
     pub fn label(self) -> &'static str {
@@ -48,6 +57,7 @@ impl Job {
             Job::Statistics => "統計(住民基本台帳関係年報の集計表)",
             Job::Euc => "EUC抽出(保存した抽出条件)",
             Job::Inspection => "閲覧用リスト(住民基本台帳の一部の写し、9.5)",
+            Job::Reconcile => "住基ネット整合性確認(CSの本人確認情報との突合、7.1.1.2)",
         }
     }
     pub fn parse(s: &str) -> Result<Job, DomainError> {
@@ -165,7 +175,7 @@ fn day(field: &'static str, s: &str, run_day: NaiveDate) -> Result<NaiveDate, Do
 /// Checks a job's parameters before they are saved with a schedule or run.
 pub fn check(job: Job, v: &Value, today: NaiveDate) -> Result<(), DomainError> {
     match job {
-        Job::Daily => Ok(()),
+        Job::Daily | Job::Reconcile => Ok(()),
         Job::Statistics => statistics_days(&params(v)?, today).map(|_| ()),
         Job::Inspection => inspection_query(&params(v)?, today).map(|_| ()),
         Job::Euc => {
@@ -268,8 +278,65 @@ async fn work(
     v: &Value,
     today: NaiveDate,
     now: DateTime<Utc>,
+    cs: Option<&dyn crate::cs::CsLink>,
 ) -> Result<Done, StoreError> {
     match job {
+        Job::Reconcile => {
+            let Some(link) = cs else {
+                return Ok(Done {
+                    ok: false,
+                    detail: "住基ネット(CS)との連携が設定されていないため、整合性確認ができません"
+                        .into(),
+                    file: None,
+                });
+            };
+            let diff = match crate::cs::reconcile(store, link, tenant).await {
+                Ok(d) => d,
+                Err(crate::cs::CsError::Store(e)) => return Err(e),
+                Err(crate::cs::CsError::Link(e)) => {
+                    return Ok(Done {
+                        ok: false,
+                        detail: format!("整合性確認ができません: {e}"),
+                        file: None,
+                    });
+                }
+            };
+            let unexplained = diff.iter().filter(|d| !d.unsent).count();
+            let detail = format!(
+                "整合性確認: 相違{}件(うち未送信によるもの{}件)",
+                diff.len(),
+                diff.len() - unexplained
+            );
+            store
+                .append_audit(
+                    tenant,
+                    &[batch_actor(tenant, "住基ネット(CS)との整合性確認").event(
+                        "cs.reconcile",
+                        diff.iter().filter_map(|d| d.person.map(|p| p.0)).collect(),
+                        detail.clone(),
+                    )],
+                )
+                .await?;
+            let mut csv = String::from("\u{feff}住民票コード,宛名番号,相違,未送信\n");
+            for d in &diff {
+                csv.push_str(&format!(
+                    "{},{},{},{}\n",
+                    d.code,
+                    d.person.map(|p| p.0.to_string()).unwrap_or_default(),
+                    d.items.join("・"),
+                    if d.unsent { "未送信あり" } else { "" }
+                ));
+            }
+            Ok(Done {
+                // A difference no unsent item explains is a failure: the operator hears.
+                ok: unexplained == 0,
+                detail,
+                file: Some((
+                    format!("cs-reconcile-{}.csv", today.format("%Y%m%d")),
+                    csv.into_bytes(),
+                )),
+            })
+        }
         Job::Daily => {
             let (ok, detail) = crate::daily::work(store, tenant, today, now).await?;
             Ok(Done {
@@ -425,13 +492,15 @@ pub fn changed(before: Option<&Value>, now: &Value) -> Vec<String> {
 }
 
 /// How a run was started.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Start<'a> {
     /// 処理端末名称: the server's host, `cli:<user>` or the staff member.
     pub by: &'a str,
     pub schedule: Option<i64>,
     /// The batch directory (its municipality's subdirectory is made on the first file).
     pub dir: &'a Path,
+    /// The CS, for the 整合性確認 (none: that job fails, saying so).
+    pub cs: Option<&'a dyn crate::cs::CsLink>,
 }
 
 /// Runs `job` with `params` for `tenant` and records the run, failed or not. The
@@ -449,7 +518,7 @@ pub async fn run(
     let started_at = Utc::now();
     let id = crate::ids::new_id();
     let outcome = match check(job, &params, today) {
-        Ok(()) => work(store, tenant, job, &params, today, started_at).await,
+        Ok(()) => work(store, tenant, job, &params, today, started_at, start.cs).await,
         Err(e) => Err(e.into()),
     };
     let outcome = outcome.and_then(|d| {

@@ -19,6 +19,7 @@ pub mod cancel;
 pub mod certificates;
 pub mod check;
 pub mod clock;
+pub mod cs;
 pub mod daily;
 pub mod drafts;
 pub mod euc;

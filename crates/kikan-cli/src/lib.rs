@@ -31,6 +31,13 @@ pub struct Cli {
     command: Command,
 }
 
+impl Cli {
+    /// `kikan demo`: the server it starts links to a simulated CS unless told otherwise.
+    pub fn is_demo(&self) -> bool {
+        matches!(self.command, Command::Demo { .. })
+    }
+}
+
 /// Where the data lives: a directory for the embedded SQLite file, or a database URL.
 #[derive(Args, Clone)]
 struct StoreArgs {

@@ -252,6 +252,28 @@ pub enum DomainError {
         column: String,
         reason: String,
     },
+    /// 7.1.1.1: a line of the 住基ネット統一文字 conversion table that cannot be read.
+    #[error("変換表の{line}行目を読めません: {why}")]
+    CharMapLine { line: usize, why: String },
+    /// 7.1.1.1: not a 住基ネット統一文字 code.
+    #[error("「{text}」は住基ネット統一文字のコード(J+ と16進4桁、例: J+845B)ではありません")]
+    JukiCode { text: String },
+    /// 7.1.1.1: no CS item of that number in a state that allows what was asked.
+    #[error("送信番号{id}の住基ネット電文はありません(またはその操作ができる状態ではありません)")]
+    CsItemNotFound { id: i64 },
+    /// 7.1.1.1: a resend of an item after which the person has newer information.
+    #[error(
+        "送信番号{id}の後に同じ人の電文({later})があるため、古い内容は再送信できません。最新の電文を再送信してください"
+    )]
+    CsResendStale { id: i64, later: i64 },
+    /// 7.1.1.1: a supplement of a field that cannot be supplemented.
+    #[error("「{field}」は補完できません(補完できる項目: 氏名・振り仮名・旧氏・住所)")]
+    CsSupplementField { field: String },
+    /// 4.3.1: no 住民票コード空きコード left to give.
+    #[error(
+        "住民票コードの空きコードがありません。住基ネット連携の画面でCSから空きコードを取得してください"
+    )]
+    NoFreeCode,
     /// 10.8: a CSV file that cannot be read as the layout says.
     #[error("CSVを取り込めません: {reason}")]
     IntakeFile { reason: String },
@@ -422,6 +444,12 @@ impl DomainError {
             KatagakiNotFound { .. } => "E-ADDR-020",
             IntakeLine { .. } => "E-INTAKE-001",
             IntakeFile { .. } => "E-INTAKE-002",
+            CharMapLine { .. } => "E-CS-001",
+            JukiCode { .. } => "E-CS-002",
+            CsItemNotFound { .. } => "E-CS-003",
+            CsResendStale { .. } => "E-CS-004",
+            CsSupplementField { .. } => "E-CS-005",
+            NoFreeCode => "E-CS-008",
             EucItem { .. } => "E-EUC-001",
             EucQuery { .. } => "E-EUC-002",
             EucForbidden => "E-EUC-003",

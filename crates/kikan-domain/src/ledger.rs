@@ -571,6 +571,16 @@ impl Change {
     /// The identifiers this change gives to new persons (転入, 出生) and households
     /// (転入 to a new household, 転居 or 世帯分離 into one), to be numbered before it is
     /// recorded (1.1.13).
+    /// The persons this change brings into the registry (転入, 出生, 職権記載), to be
+    /// given their numbers; a 再転入者 is among them (their 除票 may lack a code).
+    pub fn new_persons_mut(&mut self) -> Vec<&mut PersonData> {
+        match self {
+            Change::MoveIn { persons, .. } => persons.iter_mut().collect(),
+            Change::Birth { person, .. } => vec![&mut **person],
+            _ => vec![],
+        }
+    }
+
     pub fn new_ids_mut(&mut self) -> (Vec<&mut PersonId>, Vec<&mut HouseholdId>) {
         match self {
             Change::MoveIn {

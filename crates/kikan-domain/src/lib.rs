@@ -9,6 +9,7 @@ pub mod business;
 pub mod certificate;
 pub mod certifier;
 pub mod codes;
+pub mod cs;
 pub mod csv;
 pub mod dates;
 pub mod error;

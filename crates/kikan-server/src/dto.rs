@@ -287,7 +287,8 @@ impl PersonIn {
                 .transpose()?,
             juminhyo_code: match self.juminhyo_code.as_deref() {
                 Some(c) => Some(at(JuminhyoCode::parse(c), &format!("{f}.juminhyo_code"))?),
-                None => Some(fresh_juminhyo_code(&format!("{f}.juminhyo_code"))?),
+                // Given at intake: from the CS's 空きコード (4.3.1).
+                None => None,
             },
             individual_number: self
                 .individual_number
@@ -329,14 +330,6 @@ impl PersonIn {
             foreign,
         })
     }
-}
-
-/// A 住民票コード for a person new to the registry. (In production the code comes from
-/// the prefecture's allocation through 住基ネット; until that link exists this draws a
-/// valid one at random.)
-fn fresh_juminhyo_code(field: &str) -> R<JuminhyoCode> {
-    let body = format!("{:010}", new_person_id().0 as u64 % 10_000_000_000);
-    at(JuminhyoCode::from_body(&body), field)
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

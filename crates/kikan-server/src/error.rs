@@ -71,7 +71,9 @@ impl From<DomainError> for ApiError {
             | DomainError::NoticeNotPending { .. }
             | DomainError::KatagakiNotFound { .. }
             | DomainError::NoticeSubjectUnknown { .. }
-            | DomainError::OutboundItemNotFound { .. } => StatusCode::NOT_FOUND,
+            | DomainError::OutboundItemNotFound { .. }
+            | DomainError::CsItemNotFound { .. } => StatusCode::NOT_FOUND,
+            DomainError::CsResendStale { .. } => StatusCode::CONFLICT,
             DomainError::Conflict { .. } | DomainError::MemoStale { .. } => StatusCode::CONFLICT,
             // 4.0.1: this terminal's 区役所 enters 異動 for its ward's residents only.
             DomainError::OutsideWard { .. } => StatusCode::FORBIDDEN,

@@ -224,6 +224,7 @@ pub async fn run_due(state: &AppState, now: chrono::NaiveDateTime) -> Vec<JobRun
                 by: &by,
                 schedule: Some(s.id),
                 dir: &state.batch_dir,
+                cs: state.cs.as_ref().map(|l| &*l.link),
             };
             match kikan_app::jobs::run(
                 &*state.store,
@@ -272,7 +273,7 @@ pub struct JobView {
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/jobs", tag = "operations",
     params(("tenant" = String, Path)),
-    responses((status = 200, description = "バッチ処理 (9.1): the jobs (daily, statistics, euc), each with its latest run and that run's parameters (前回のパラメータ)", body = Vec<JobView>)))]
+    responses((status = 200, description = "バッチ処理 (9.1): the jobs (daily, statistics, euc, inspection, cs_reconcile), each with its latest run and that run's parameters (前回のパラメータ)", body = Vec<JobView>)))]
 pub async fn catalogue(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
@@ -354,6 +355,7 @@ pub async fn run_job(
         by: &by,
         schedule: None,
         dir: &state.batch_dir,
+        cs: state.cs.as_ref().map(|l| &*l.link),
     };
     let run = kikan_app::jobs::run(&*state.store, p.tenant, job, params, today, start).await?;
     if !run.ok {

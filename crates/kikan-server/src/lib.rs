@@ -11,6 +11,8 @@ pub mod auth;
 pub mod business;
 pub mod certificates;
 pub mod certsettings;
+pub mod cs;
+pub mod cs_link;
 pub mod drafts;
 pub mod dto;
 pub mod error;
@@ -73,6 +75,8 @@ pub struct AppState {
     pub batch_dir: std::path::PathBuf,
     /// The notification command a failed run is handed to (`KIKAN_ALERT_COMMAND`).
     pub alert_command: Option<String>,
+    /// 住基ネット (CS) 連携 (7.1.1.1): the link to the CS (`KIKAN_CS`), if any.
+    pub cs: Option<Arc<cs::Link>>,
 }
 
 impl AppState {
@@ -91,6 +95,7 @@ impl AppState {
             euc: Arc::default(),
             batch_dir: std::env::temp_dir().join("kikan-batch"),
             alert_command: None,
+            cs: None,
         }
     }
 
@@ -127,6 +132,8 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         business::list, business::set,
         immigration::import, immigration::list, immigration::apply, immigration::reject,
         outbound::list, outbound::send, outbound::results, outbound::resend,
+        cs::items, cs::send, cs::resend, cs::supplement, cs::withdraw, cs::status,
+        cs::put_settings, cs::put_chars, cs::chars, cs::reconcile, cs::fetch_codes,
         jobs::runs, jobs::run_now, jobs::awaiting_notice, jobs::catalogue, jobs::run_job, jobs::job_runs, jobs::output, jobs::schedules, jobs::put_schedule,
         letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, letters::entry_letter, letters::code_notice, inspection::inspection_list, inspection::random_extract, statistics::statistics, routes::relationships,
         euc::tables, euc::query,
@@ -274,6 +281,17 @@ api! {
     post "/api/v1/tenants/{tenant}/immigration-outbox/send" => outbound::send, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/immigration-outbox/results" => outbound::results, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/immigration-outbox/{id}/resend" => outbound::resend, Policy::Needs(Permission::CommitChange);
+    get "/api/v1/tenants/{tenant}/cs/items" => cs::items, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/cs/send" => cs::send, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/cs/items/{id}/resend" => cs::resend, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/cs/items/{id}/supplement" => cs::supplement, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/cs/items/{id}/withdraw" => cs::withdraw, Policy::Needs(Permission::CommitChange);
+    get "/api/v1/tenants/{tenant}/cs/status" => cs::status, Policy::Needs(Permission::CommitChange);
+    put "/api/v1/tenants/{tenant}/cs/settings" => cs::put_settings, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/cs/chars" => cs::put_chars, Policy::Needs(Permission::CommitChange);
+    get "/api/v1/tenants/{tenant}/cs/chars" => cs::chars, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/cs/reconcile" => cs::reconcile, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/cs/codes" => cs::fetch_codes, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/drafts" => drafts::add, Policy::Needs(Permission::DraftChange);
     post "/api/v1/tenants/{tenant}/intake/changes" => intake::changes, Policy::Needs(Permission::DraftChange);
     post "/api/v1/tenants/{tenant}/intake/certificates" => intake::certificates, Policy::Needs(Permission::IssueCertificate);

@@ -175,6 +175,10 @@ pub async fn prepare_entry(
     let mut parsed = req.parse(current.as_ref())?;
     // 宛名番号・世帯番号 (1.1.13): the new persons and households take the next serials.
     kikan_app::ids::number(&*state.store, tenant, &mut parsed.change).await?;
+    // 住民票コード (4.3.1): drawn at random from the codes the CS gave.
+    kikan_app::cs::assign_codes(&*state.store, tenant, &mut parsed.change)
+        .await
+        .map_err(|e| ApiError::from(e).at("change.persons"))?;
     // 転入通知: removal on the earlier of the 転入日 and the 転出予定日 (1.1.5).
     record::settle_move_in_notice(
         &*state.store,

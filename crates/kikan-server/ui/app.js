@@ -220,6 +220,7 @@ const MENU = [
   ['#/chars', '文字コード照会', null],
   ['#/notices', '入管通知', 'commit_change'],
   ['#/outbox', '入管への通知', 'commit_change'],
+  ['#/cs', '住基ネット連携', 'commit_change'],
   ['#/certsettings', '認証者・公印', 'manage_certificate_settings'],
   ['#/daily', '日次処理', 'run_check'],
   ['#/batch', 'バッチ処理', 'export'],
@@ -621,6 +622,95 @@ async function outboxScreen(main, q) {
           h('td', {}, wareki(i.due_on)), h('td', {}, `${i.state_label}${i.batch ? `(第${i.batch}回)` : ''}`, i.error ? h('div', { class: 'error-text' }, i.error) : null),
           h('td', {}, ['sent', 'failed'].includes(i.state) ? h('button', { class: 'button button-secondary button-small', type: 'button', 'aria-label': `送信番号${i.id}を再送信する`, onclick: () => resend(i) }, '再送信') : null))))),
     h('h2', {}, '処理結果の取込み'), results);
+}
+
+// 住基ネット (CS) 連携 (7.1.1.1–7.1.1.2, 7.1.2.4, 4.3.1): the 稼働状況, what is still to
+// be sent (by state), the error list with 再送信 (the 異動事由 may be changed), 補完 and
+// 送信取消し, the characters items wait for and the conversion table, 手動連携, the
+// 整合性確認 and the 住民票コード空きコード.
+const CS_STATES = [['', 'すべて'], ['pending', '未送信'], ['held', '文字変換待ち'], ['refused', 'エラー'], ['accepted', '送信済み'], ['withdrawn', '送信取消し']];
+async function csScreen(main, q) {
+  const state = q.get('state') || '';
+  const [stRes, res] = await Promise.all([api('GET', '/cs/status'), api('GET', `/cs/items${state ? `?state=${state}` : ''}`)]);
+  const st = stRes.ok ? stRes.data : null;
+  const list = res.ok ? res.data : [];
+  const out = h('div', { 'aria-live': 'polite', id: 'cs-out' });
+  const done = async (r, message) => {
+    if (!r.ok) { show($('#cs-out'), banner('error', r.data ? r.data.message : '処理できませんでした')); return; }
+    await route();
+    show($('#cs-out'), typeof message === 'function' ? message(r.data) : banner('success', message));
+  };
+  const button = (label, onclick, kind = 'secondary') => h('button', { class: `button button-${kind}`, type: 'button', onclick }, label);
+  const send = button('今すぐ送信する', async () => done(await api('POST', '/cs/send', {}), (d) =>
+    d.failure ? banner('error', `CSに接続できませんでした: ${d.failure}(未送信のまま、次の送信で再試行します)`)
+      : banner('success', `送信済み${d.accepted.length}件、エラー${d.refused.length}件、文字変換待ち${d.held.length}件、待機${d.waiting}件`)), 'primary');
+  const manual = st && button(st.settings.manual ? '自動送信に戻す' : '手動連携に切り替える',
+    async () => done(await api('PUT', '/cs/settings', { manual: !st.settings.manual }), st.settings.manual ? '自動送信に戻しました' : '手動連携に切り替えました(自動送信を停止)'));
+  const reconcile = button('整合性確認', async () => done(await api('POST', '/cs/reconcile', {}), (d) => d.length === 0
+    ? banner('success', 'CSの本人確認情報と相違はありません')
+    : h('div', {}, banner('warning', `CSの本人確認情報との相違 ${d.length}件`),
+      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['住民票コード', '宛名番号', '相違', '未送信'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, d.map((x) => h('tr', {}, h('td', {}, x.juminhyo_code), h('td', {}, x.person_id ? h('a', { href: `#/person/${x.person_id}` }, String(x.person_id)) : '—'),
+          h('td', {}, x.items.join('・')), h('td', {}, x.unsent ? '未送信あり' : ''))))))));
+  const codes = h('form', { class: 'row', novalidate: true },
+    field('取得する件数', text('count', 'count', { value: '1000', inputmode: 'numeric' })),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '空きコードを取得')));
+  codes.addEventListener('submit', async (e) => { e.preventDefault(); done(await api('POST', '/cs/codes', { count: Number(v(codes, 'count')) }), '空きコードを取得しました'); });
+  const chars = csvForm('変換表(CSV)', '見出しに 住基ネット統一文字コード と 実装したMoji_JohoコレクションIVS または 対応するUCS(MJ文字情報一覧表の列)',
+    3, h('button', { class: 'button button-secondary', type: 'submit' }, '変換表を取り込む'), '/cs/chars',
+    (d) => show($('#cs-out'), banner('success', `変換表を${d.loaded}件取り込みました(計${d.total}件)`)));
+  const filter = h('form', { class: 'row', novalidate: true }, field('状態', select('state', CS_STATES, 'state')),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '表示'),
+      button('一覧表(CSV)', async () => {
+        const r = await api('GET', `/cs/items?format=csv${state ? `&state=${state}` : ''}`);
+        show($('#cs-out'), r.ok ? pdfLink(r.data, '一覧表を保存する', 'cs-items.csv') : banner('error', r.data ? r.data.message : '作成できませんでした'));
+      })));
+  filter.elements.state.value = state;
+  filter.addEventListener('submit', (e) => { e.preventDefault(); location.hash = `#/cs${v(filter, 'state') ? `?state=${v(filter, 'state')}` : ''}`; });
+  const actions = (i) => {
+    const cells = [];
+    if (['refused', 'accepted'].includes(i.state)) {
+      const reason = text(`reason-${i.id}`, 'reason', { placeholder: i.reason, 'aria-label': `送信番号${i.id}の再送信時の異動事由` });
+      cells.push(reason, button('再送信', async () => done(await api('POST', `/cs/items/${i.id}/resend`, { reason: reason.value }), `送信番号${i.id}を再送信の対象にしました`)));
+    }
+    if (['pending', 'held', 'refused'].includes(i.state)) {
+      const fieldName = select(`sup-field-${i.id}`, ['氏名', '振り仮名', '旧氏', '住所'], 'field');
+      const value = text(`sup-${i.id}`, 'value', { placeholder: '[J+XXXX] で文字コードを指定', 'aria-label': `送信番号${i.id}の補完する内容` });
+      cells.push(h('details', {}, h('summary', {}, '補完'), fieldName, value,
+        button('補完して送信待ちにする', async () => done(await api('POST', `/cs/items/${i.id}/supplement`, { fields: { [fieldName.value]: value.value } }), `送信番号${i.id}を補完しました`))),
+      button('送信取消し', async () => done(await api('POST', `/cs/items/${i.id}/withdraw`, {}), `送信番号${i.id}の送信を取り消しました`)));
+    }
+    return cells;
+  };
+  const waiting = st ? Object.entries(st.waiting_chars) : [];
+  show(main, h('h1', {}, '住基ネット連携(CS)'), !res.ok ? banner('error', res.data.message) : null,
+    st && !st.configured ? banner('warning', 'このサーバにはCSとの連携が設定されていません(KIKAN_CS)。送信データは蓄積されます。') : null,
+    st && st.codes.alert ? banner('warning', `住民票コードの空きコードが残り${st.codes.free}件です(${st.codes.alert_below}件未満)。CSから取得してください。`) : null,
+    st && st.settings.manual ? banner('info', `手動連携中(${st.settings.manual_by || ''}が切替): 自動送信を停止しています`) : null,
+    out,
+    st ? h('dl', { class: 'summary' },
+      h('dt', {}, '連携先'), h('dd', {}, st.link || '未設定'),
+      h('dt', {}, '稼働状況'), h('dd', {}, st.failures ? `接続できません(${st.failures}回連続): ${st.last_failure || ''}` : (st.last_ok ? `正常(最終応答 ${st.last_ok.replace('T', ' ').slice(0, 19)})` : '未接続')),
+      h('dt', {}, '送信待ち'), h('dd', {}, `未送信 ${st.pending}件、文字変換待ち ${st.held}件、エラー ${st.refused}件`),
+      h('dt', {}, '住民票コード空きコード'), h('dd', {}, `${st.codes.free}件`)) : null,
+    h('div', { class: 'actions' }, send, reconcile, manual),
+    waiting.length ? h('div', {}, h('h2', {}, '住基ネット統一文字に変換できない文字'),
+      h('ul', {}, waiting.map(([c, ids]) => h('li', {}, h('span', { class: 'glyph' }, c), ` U+${[...c].map((x) => x.codePointAt(0).toString(16).toUpperCase()).join(' U+')}(送信番号 ${ids.join('、')})`)))) : null,
+    filter,
+    h('h2', {}, `送信データ ${list.length}件`),
+    list.length === 0 ? h('p', {}, '該当する送信データはありません。') :
+      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['送信番号', '異動', '対象者', '住民票コード', '状態', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, list.map((i) => h('tr', {}, h('td', {}, String(i.id), i.resends ? h('div', { class: 'muted' }, `再送元 ${i.resends}`) : null),
+          h('td', {}, `${i.reason} ${wareki(i.effective_on)}`, i.removed_on ? h('div', { class: 'muted' }, '消除') : null),
+          h('td', {}, h('a', { href: `#/person/${i.person_id}` }, i.name), h('div', { class: 'muted' }, i.address)),
+          h('td', {}, i.juminhyo_code),
+          h('td', {}, i.state_label, i.error ? h('div', { class: 'error-text' }, `${i.error_code} ${i.error}`) : null,
+            i.chars.length ? h('div', { class: 'error-text' }, `変換できない文字: ${i.chars.join(' ')}`) : null,
+            i.attempts ? h('div', { class: 'muted' }, `未達${i.attempts}回: ${i.last_failure || ''}`) : null,
+            Object.keys(i.supplement).length ? h('div', { class: 'muted' }, `補完: ${Object.entries(i.supplement).map(([k, x]) => `${k}=${x}`).join('、')}`) : null),
+          h('td', {}, actions(i)))))),
+    h('h2', {}, '住民票コード空きコードの取得'), codes,
+    h('h2', {}, '住基ネット統一文字との変換表'), chars);
 }
 
 // ---------- 異動: 受付 (draft) ----------
@@ -2366,6 +2456,7 @@ const BATCH_FIELDS = {
     ['born_from', '生年月日(から)', 'text'], ['born_to', '生年月日(まで)', 'text'],
   ],
   daily: [],
+  cs_reconcile: [],
 };
 // Parameters as staff read them: 基準日: 2026-12-03、集計期間: 前年.
 function paramText(job, params) {
@@ -2713,6 +2804,7 @@ async function render(message) {
     inspection: () => inspectionScreen(main),
     notices: () => noticesScreen(main),
     outbox: () => outboxScreen(main, q),
+    cs: () => csScreen(main, q),
     certsettings: () => certSettingsScreen(main),
     daily: () => dailyScreen(main),
     batch: () => batchScreen(main),

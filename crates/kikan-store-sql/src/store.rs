@@ -1894,6 +1894,249 @@ impl<E: Engine> Store for SqlStore<E> {
         }
     }
 
+    async fn cs_head(&self, tenant: LocalGovCode) -> Result<i64, StoreError> {
+        let q = Q::new("SELECT seq FROM cs_outbox_heads WHERE tenant_id = $1").arg(key(tenant));
+        match self.read_one(tenant, q).await? {
+            Some(r) => r.get("seq"),
+            None => Ok(0),
+        }
+    }
+
+    async fn add_cs_items(
+        &self,
+        tenant: LocalGovCode,
+        head: i64,
+        items: &[kikan_domain::cs::CsItem],
+    ) -> Result<(), StoreError> {
+        let t = key(tenant);
+        let mut tx = self.engine.begin(Some(&t), true).await?;
+        // The head moves only from where the caller read it: another reader first is a
+        // conflict, and nothing is written twice.
+        let was: i64 = match tx
+            .row(Q::new("SELECT seq FROM cs_outbox_heads WHERE tenant_id = $1").arg(&t))
+            .await?
+        {
+            Some(r) => r.get("seq")?,
+            None => 0,
+        };
+        if was > head {
+            return Err(StoreError::Conflict);
+        }
+        for i in items {
+            // 個人番号 and the rest of 本人確認情報: sealed like a person's record.
+            let data = self.sealer.seal(&t, &json(i)?)?.0;
+            tx.exec(
+                Q::new(
+                    "INSERT INTO cs_outbox (tenant_id, item_id, person_id, state, data)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .arg(&t)
+                .arg(i.id)
+                .arg(i.person.0)
+                .arg(i.state.name())
+                .arg(data),
+            )
+            .await
+            .map_err(|e| e.or_unique(StoreError::Conflict))?;
+        }
+        tx.exec(
+            Q::new(
+                "INSERT INTO cs_outbox_heads (tenant_id, seq) VALUES ($1, $2)
+                 ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq",
+            )
+            .arg(&t)
+            .arg(head),
+        )
+        .await?;
+        self.engine.commit(tx).await
+    }
+
+    async fn cs_items(
+        &self,
+        tenant: LocalGovCode,
+        states: &[&str],
+        person: Option<PersonId>,
+    ) -> Result<Vec<kikan_domain::cs::CsItem>, StoreError> {
+        let t = key(tenant);
+        let mut q = Q::new("SELECT data FROM cs_outbox WHERE tenant_id = $1").arg(&t);
+        if !states.is_empty() {
+            let ps: Vec<String> = states.iter().map(|s| q.param(*s)).collect();
+            q.push(&format!(" AND state IN ({})", ps.join(", ")));
+        }
+        if let Some(p) = person {
+            let n = q.param(p.0);
+            q.push(&format!(" AND person_id = {n}"));
+        }
+        q.push(" ORDER BY item_id");
+        let rows = self.read(tenant, q).await?;
+        rows.iter()
+            .map(|r| decode(&self.sealer.unseal(&t, r.text("data")?)?))
+            .collect()
+    }
+
+    async fn update_cs_items(
+        &self,
+        tenant: LocalGovCode,
+        items: &[(kikan_domain::cs::CsItem, &str)],
+    ) -> Result<(), StoreError> {
+        let t = key(tenant);
+        let mut statements = Vec::with_capacity(items.len());
+        for (i, was) in items {
+            let data = self.sealer.seal(&t, &json(i)?)?.0;
+            statements.push(
+                Q::new(
+                    "UPDATE cs_outbox SET state = $3, data = $4
+                     WHERE tenant_id = $1 AND item_id = $2 AND state = $5",
+                )
+                .arg(&t)
+                .arg(i.id)
+                .arg(i.state.name())
+                .arg(data)
+                .arg(*was),
+            );
+        }
+        self.write_each_one(tenant, statements).await
+    }
+
+    async fn put_cs_chars(
+        &self,
+        tenant: LocalGovCode,
+        entries: &[(String, u16)],
+    ) -> Result<(), StoreError> {
+        let statements = entries
+            .iter()
+            .map(|(chars, code)| {
+                Q::new(
+                    "INSERT INTO cs_chars (tenant_id, chars, code) VALUES ($1, $2, $3)
+                     ON CONFLICT (tenant_id, chars) DO UPDATE SET code = excluded.code",
+                )
+                .arg(key(tenant))
+                .arg(chars.as_str())
+                .arg(i64::from(*code))
+            })
+            .collect();
+        self.write(tenant, statements, || StoreError::Conflict)
+            .await?;
+        Ok(())
+    }
+
+    async fn cs_chars(&self, tenant: LocalGovCode) -> Result<Vec<(String, u16)>, StoreError> {
+        let q = Q::new("SELECT chars, code FROM cs_chars WHERE tenant_id = $1 ORDER BY chars")
+            .arg(key(tenant));
+        self.read(tenant, q)
+            .await?
+            .into_iter()
+            .map(|mut r| {
+                let code: i64 = r.get("code")?;
+                let code = u16::try_from(code)
+                    .map_err(|_| StoreError::Corrupt(format!("住基ネット統一文字 {code}")))?;
+                Ok((r.take_text("chars")?, code))
+            })
+            .collect()
+    }
+
+    async fn cs_settings(&self, tenant: LocalGovCode) -> Result<Option<String>, StoreError> {
+        let q = Q::new("SELECT data FROM cs_settings WHERE tenant_id = $1").arg(key(tenant));
+        match self.read_one(tenant, q).await? {
+            Some(mut r) => Ok(Some(r.take_text("data")?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn put_cs_settings(&self, tenant: LocalGovCode, data: &str) -> Result<(), StoreError> {
+        let q = Q::new(
+            "INSERT INTO cs_settings (tenant_id, data) VALUES ($1, $2)
+             ON CONFLICT (tenant_id) DO UPDATE SET data = excluded.data",
+        )
+        .arg(key(tenant))
+        .arg(data);
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn add_free_codes(
+        &self,
+        tenant: LocalGovCode,
+        codes: &[String],
+    ) -> Result<u64, StoreError> {
+        let statements = codes
+            .iter()
+            .map(|c| {
+                Q::new(
+                    "INSERT INTO juminhyo_code_pool (tenant_id, code) VALUES ($1, $2)
+                     ON CONFLICT (tenant_id, code) DO NOTHING",
+                )
+                .arg(key(tenant))
+                .arg(c.as_str())
+            })
+            .collect();
+        let done = self
+            .write(tenant, statements, || StoreError::Conflict)
+            .await?;
+        Ok(done.iter().sum())
+    }
+
+    async fn free_code_count(&self, tenant: LocalGovCode) -> Result<u64, StoreError> {
+        let q = Q::new(
+            "SELECT COUNT(*) AS n FROM juminhyo_code_pool WHERE tenant_id = $1 AND taken_by IS NULL",
+        )
+        .arg(key(tenant));
+        match self.read_one(tenant, q).await? {
+            Some(r) => Ok(r.get::<i64>("n")?.max(0) as u64),
+            None => Ok(0),
+        }
+    }
+
+    async fn take_free_code(
+        &self,
+        tenant: LocalGovCode,
+        nth: u64,
+        person: PersonId,
+    ) -> Result<Option<String>, StoreError> {
+        let t = key(tenant);
+        let mut tx = self.engine.begin(Some(&t), true).await?;
+        let Some(mut row) = tx
+            .row(
+                Q::new(
+                    "SELECT code FROM juminhyo_code_pool WHERE tenant_id = $1 AND taken_by IS NULL
+                     ORDER BY code LIMIT 1 OFFSET $2",
+                )
+                .arg(&t)
+                .arg(nth as i64),
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let code = row.take_text("code")?;
+        let n = tx
+            .exec(
+                Q::new(
+                    "UPDATE juminhyo_code_pool SET taken_by = $3
+                     WHERE tenant_id = $1 AND code = $2 AND taken_by IS NULL",
+                )
+                .arg(&t)
+                .arg(code.as_str())
+                .arg(person.0),
+            )
+            .await?;
+        if n != 1 {
+            return Ok(None);
+        }
+        self.engine.commit(tx).await?;
+        Ok(Some(code))
+    }
+
+    async fn release_free_code(&self, tenant: LocalGovCode, code: &str) -> Result<(), StoreError> {
+        let q = Q::new(
+            "UPDATE juminhyo_code_pool SET taken_by = NULL WHERE tenant_id = $1 AND code = $2",
+        )
+        .arg(key(tenant))
+        .arg(code);
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
+    }
+
     async fn add_memo_revision(
         &self,
         tenant: LocalGovCode,

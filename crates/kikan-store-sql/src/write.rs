@@ -487,6 +487,25 @@ pub async fn bulk_insert(
         )
         .await?;
     }
+    // Nor are CS items (7.1.1.1): the CS holds what the former system sent it.
+    let cs_head: i64 = match tx
+        .row(Q::new("SELECT seq FROM cs_outbox_heads WHERE tenant_id = $1").arg(t))
+        .await?
+    {
+        Some(r) => r.get("seq")?,
+        None => 0,
+    };
+    if cs_head >= base {
+        tx.exec(
+            Q::new(
+                "INSERT INTO cs_outbox_heads (tenant_id, seq) VALUES ($1, $2)
+                 ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq",
+            )
+            .arg(t)
+            .arg(base + n),
+        )
+        .await?;
+    }
     let db = || StoreError::Database("a bulk row collides with a stored one".into());
     insert_chunks(
         tx,

@@ -1225,6 +1225,64 @@ pub trait Store: Send + Sync + 'static {
     /// The highest batch number used (0: none).
     async fn outbox_last_batch(&self, tenant: LocalGovCode) -> Result<i64, StoreError>;
 
+    // ---- 住基ネット (CS) 連携 (7.1.1.1) ----
+    /// The last ledger number whose CS items are made (0: none yet).
+    async fn cs_head(&self, tenant: LocalGovCode) -> Result<i64, StoreError>;
+    /// Adds the items of the entries up to `head` and moves the head there, all or
+    /// nothing; items already made (another reader first) are a conflict. Also adds a
+    /// resend (with `head` the head as read).
+    async fn add_cs_items(
+        &self,
+        tenant: LocalGovCode,
+        head: i64,
+        items: &[kikan_domain::cs::CsItem],
+    ) -> Result<(), StoreError>;
+    /// The items in number order: with `states` only those in one of them, with
+    /// `person` only theirs.
+    async fn cs_items(
+        &self,
+        tenant: LocalGovCode,
+        states: &[&str],
+        person: Option<PersonId>,
+    ) -> Result<Vec<kikan_domain::cs::CsItem>, StoreError>;
+    /// Writes the items' new states, all or nothing; an item whose state moved since
+    /// `was` (its state name when read) fails the whole with a conflict.
+    async fn update_cs_items(
+        &self,
+        tenant: LocalGovCode,
+        items: &[(kikan_domain::cs::CsItem, &str)],
+    ) -> Result<(), StoreError>;
+    /// Adds or replaces entries of the 住基ネット統一文字 conversion table.
+    async fn put_cs_chars(
+        &self,
+        tenant: LocalGovCode,
+        entries: &[(String, u16)],
+    ) -> Result<(), StoreError>;
+    /// The conversion table.
+    async fn cs_chars(&self, tenant: LocalGovCode) -> Result<Vec<(String, u16)>, StoreError>;
+    /// The link's settings document, if set.
+    async fn cs_settings(&self, tenant: LocalGovCode) -> Result<Option<String>, StoreError>;
+    async fn put_cs_settings(&self, tenant: LocalGovCode, data: &str) -> Result<(), StoreError>;
+    /// Adds 住民票コード空きコード (4.3.1); codes already held are passed over. The number
+    /// added.
+    async fn add_free_codes(
+        &self,
+        tenant: LocalGovCode,
+        codes: &[String],
+    ) -> Result<u64, StoreError>;
+    /// The number of free codes not taken.
+    async fn free_code_count(&self, tenant: LocalGovCode) -> Result<u64, StoreError>;
+    /// Takes the free code at place `nth` (0-based, among those not taken, in code
+    /// order) for `person`; None when there is none there (taken meanwhile).
+    async fn take_free_code(
+        &self,
+        tenant: LocalGovCode,
+        nth: u64,
+        person: PersonId,
+    ) -> Result<Option<String>, StoreError>;
+    /// Puts back a code taken for a record that was not written.
+    async fn release_free_code(&self, tenant: LocalGovCode, code: &str) -> Result<(), StoreError>;
+
     // ---- メモ (1.1.15) ----
     /// Adds a revision of a memo; another with the same memo and revision (someone
     /// else's edit first) is a conflict and nothing is written.

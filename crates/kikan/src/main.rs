@@ -3,6 +3,9 @@
 
 use clap::Parser;
 
+/// The command is `kikan demo` (its server links to a simulated CS).
+static DEMO: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn serve(
     listener: tokio::net::TcpListener,
     store: std::sync::Arc<dyn kikan_cli::Store>,
@@ -35,9 +38,54 @@ fn serve(
         if std::env::var("KIKAN_DAILY").map_or(true, |v| v != "0") {
             kikan_server::jobs::spawn_daily(state.clone());
         }
+        // 住基ネット (CS) 連携 (7.1.1.1): `sim` for the simulator inside the server (a
+        // demonstration), or the address of the CS adapter's HTTP boundary.
+        // `kikan demo` links to the simulator unless KIKAN_CS says otherwise (`off`: none).
+        let cs = std::env::var("KIKAN_CS")
+            .ok()
+            .or_else(|| {
+                DEMO.load(std::sync::atomic::Ordering::Relaxed)
+                    .then(|| "sim".into())
+            })
+            .filter(|v| v != "off");
+        if let Some(cs) = cs {
+            let link = kikan_server::cs_link::link(&cs).map_err(|e| anyhow::anyhow!(e))?;
+            state.cs = Some(std::sync::Arc::new(kikan_server::cs::Link::new(link, cs)));
+            let every = match std::env::var("KIKAN_CS_INTERVAL") {
+                Ok(v) => v.parse().map_err(|_| {
+                    anyhow::anyhow!("KIKAN_CS_INTERVAL は秒数(正の整数)で指定してください: {v}")
+                })?,
+                Err(_) => 10,
+            };
+            kikan_server::cs::spawn_sender(
+                state.clone(),
+                std::time::Duration::from_secs(every.max(1)),
+            );
+        }
         kikan_server::serve(listener, state).await?;
         Ok(())
     })
+}
+
+/// `kikan cs-simulator`: a simulated CS answering kikan's HTTP boundary
+/// (docs/integration.md), for demonstrations and tests between servers.
+#[derive(clap::Parser)]
+#[command(name = "kikan cs-simulator")]
+struct SimArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:7301")]
+    listen: String,
+    /// File the simulator keeps its state in (it survives a restart).
+    #[arg(long)]
+    state: Option<std::path::PathBuf>,
+}
+
+async fn cs_simulator(args: SimArgs) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&args.listen).await?;
+    eprintln!("CSシミュレータ: http://{}", listener.local_addr()?);
+    kikan_server::cs_link::serve_simulator(listener, args.state)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))
 }
 
 #[tokio::main]
@@ -49,7 +97,19 @@ async fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    if let Err(e) = kikan_cli::run(kikan_cli::Cli::parse(), serve).await {
+    let mut argv = std::env::args();
+    if argv.nth(1).as_deref() == Some("cs-simulator") {
+        let args =
+            SimArgs::parse_from(std::iter::once("kikan cs-simulator".to_string()).chain(argv));
+        if let Err(e) = cs_simulator(args).await {
+            eprintln!("エラー: {e:#}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    let cli = kikan_cli::Cli::parse();
+    DEMO.store(cli.is_demo(), std::sync::atomic::Ordering::Relaxed);
+    if let Err(e) = kikan_cli::run(cli, serve).await {
         eprintln!("エラー: {e:#}");
         std::process::exit(1);
     }

@@ -1,0 +1,839 @@
+//! 住基ネット (CS) 連携 (7.1.1.1–7.1.1.2, j1090–j1100): what the registry sends the
+//! municipality's コミュニケーションサーバ.
+//!
+//! - 本人確認情報 (住基法30条の6): 住民票コード, 氏名 and its 振り仮名, 旧氏, 生年月日,
+//!   性別, 住所, 個人番号, and whether the record stands or was removed. Every ledger
+//!   entry that changes them for someone gives one item for that person, in the
+//!   ledger's order (the 異動's time order holds); an entry that changes none of them
+//!   (a 世帯主変更, a 方書 or 本籍 correction) gives none.
+//! - Texts cross in 住基ネット統一文字 (codes written `J+XXXX`): a character of JIS X
+//!   0208 (the JIS 第1・第2水準 and the non-kanji) is its own UCS code; every other
+//!   character — an ideographic variation sequence, an MJ character beyond JIS X 0208 —
+//!   needs the municipality's conversion table ([`CharMap`]), loaded from the columns of
+//!   the MJ文字情報一覧表. What the table cannot map is listed and the item waits.
+//! - The boundary is kikan's own, documented in docs/integration.md: the
+//!   「既存住基システム改造仕様書」's 電文仕様 is not public, and a real CS adapter maps these
+//!   typed messages to it.
+
+use crate::DomainError;
+use crate::ledger::{Change, LedgerEntry};
+use crate::names::is_variation_selector;
+use crate::person::{Person, PersonId, PersonStatus};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// 本人確認情報 as kikan holds it (Unicode text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// 住民票コード (11 digits).
+    pub code: String,
+    /// The 住民票コード before this item changed it (住民票コードの変更).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_code: Option<String>,
+    /// 氏名: 氏 and 名 apart by a full-width space.
+    pub name: String,
+    /// 氏名の振り仮名 (katakana).
+    pub furigana: String,
+    /// 旧氏 (1.1.7), when recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub former_surname: Option<String>,
+    /// 生年月日 (the internal date) and, when 不詳, the text as recorded.
+    pub birth_date: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date_text: Option<String>,
+    /// 性別: 1 男, 2 女.
+    pub sex: u8,
+    /// 住所 (方書 is not 本人確認情報).
+    pub address: String,
+    /// 個人番号 (12 digits), when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub individual_number: Option<String>,
+    /// 消除: the day the record was removed from the register, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed_on: Option<NaiveDate>,
+}
+
+impl Identity {
+    /// The 本人確認情報 of a record; None for one with no 住民票コード (it is not known
+    /// to the CS until it has one).
+    pub fn of(p: &Person) -> Option<Identity> {
+        let code = p.juminhyo_code.as_ref()?.to_string();
+        let removed_on = match &p.status {
+            PersonStatus::Removed { on, .. } => Some(*on),
+            _ => None,
+        };
+        Some(Identity {
+            code,
+            previous_code: None,
+            name: p.name.full(),
+            furigana: p.furigana.full(),
+            former_surname: p.former_surname.as_ref().map(|f| f.surname.full()),
+            birth_date: p.birth_date,
+            birth_date_text: p.birth_date_text.clone(),
+            sex: match p.sex {
+                crate::lists::Sex::Male => 1,
+                crate::lists::Sex::Female => 2,
+            },
+            address: format!("{}{}", p.address.place, p.address.banchi),
+            individual_number: p.individual_number.as_ref().map(|n| n.as_str().to_string()),
+            removed_on,
+        })
+    }
+
+    /// The same facts, leaving aside how the item came (its previous code).
+    fn same_facts(&self, other: &Identity) -> bool {
+        Identity {
+            previous_code: None,
+            ..self.clone()
+        } == Identity {
+            previous_code: None,
+            ..other.clone()
+        }
+    }
+}
+
+/// Where an item stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum CsState {
+    /// 未送信: waiting for its day, its turn, or the CS.
+    Pending,
+    /// 文字変換待ち: characters with no 住基ネット統一文字 in the conversion table.
+    Held { chars: Vec<String> },
+    /// 送信済み: the CS took it.
+    Accepted { at: DateTime<Utc> },
+    /// エラー: the CS refused it, with its code and message.
+    Refused {
+        at: DateTime<Utc>,
+        code: String,
+        message: String,
+    },
+    /// 取消し: staff withdrew it (it will not be sent).
+    Withdrawn { at: DateTime<Utc>, by: String },
+}
+
+impl CsState {
+    /// The state's name as stored and asked for.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CsState::Pending => "pending",
+            CsState::Held { .. } => "held",
+            CsState::Accepted { .. } => "accepted",
+            CsState::Refused { .. } => "refused",
+            CsState::Withdrawn { .. } => "withdrawn",
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            CsState::Pending => "未送信",
+            CsState::Held { .. } => "文字変換待ち",
+            CsState::Accepted { .. } => "送信済み",
+            CsState::Refused { .. } => "エラー",
+            CsState::Withdrawn { .. } => "送信取消し",
+        }
+    }
+
+    /// Still to be sent (it holds back the person's later items).
+    pub fn is_open(&self) -> bool {
+        matches!(
+            self,
+            CsState::Pending | CsState::Held { .. } | CsState::Refused { .. }
+        )
+    }
+}
+
+/// The states a caller may ask for.
+pub const STATES: [&str; 5] = ["pending", "held", "accepted", "refused", "withdrawn"];
+
+/// The kinds of message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CsKind {
+    /// 本人確認情報の更新 (記載・修正・消除).
+    #[serde(rename = "本人確認情報")]
+    Identity,
+}
+
+impl CsKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            CsKind::Identity => "本人確認情報",
+        }
+    }
+}
+
+/// One message for the CS, as kikan keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsItem {
+    /// The entry's number × 1000 + the item's place in it (a resend: the next free
+    /// number): unique, in the ledger's order.
+    pub id: i64,
+    pub entry_seq: i64,
+    pub person: PersonId,
+    pub kind: CsKind,
+    /// 異動事由 as sent (staff may change it on a resend).
+    pub reason: String,
+    /// 異動年月日.
+    pub effective_on: NaiveDate,
+    /// Not sent before this day.
+    pub due_on: NaiveDate,
+    pub identity: Identity,
+    /// 手入力による補完: texts given by staff in place of the record's, for this item.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub supplement: BTreeMap<String, String>,
+    /// The item this one sends again (再送信), if it is a resend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resends: Option<i64>,
+    /// Tries that did not reach the CS, and the last such failure.
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failure: Option<String>,
+    pub state: CsState,
+}
+
+/// Items per entry at most (the id's room); resends take the free numbers after them.
+pub const PER_ENTRY: i64 = 1000;
+
+/// The items an entry gives: for each person it concerns whose 本人確認情報 it changed,
+/// one item with the information as the entry left it. `persons` pairs each person's
+/// record before the entry (None: new to the registry) with the record after it.
+pub fn items_of(
+    entry: &LedgerEntry,
+    persons: &[(Option<&Person>, &Person)],
+    recorded_on: NaiveDate,
+) -> Vec<CsItem> {
+    let reason = entry.reason().label().to_string();
+    let mut out = Vec::new();
+    for (before, after) in persons {
+        let Some(mut now) = Identity::of(after) else {
+            continue;
+        };
+        let was = before.and_then(Identity::of);
+        if was.as_ref().is_some_and(|w| w.same_facts(&now)) {
+            continue;
+        }
+        if let Some(w) = &was
+            && w.code != now.code
+        {
+            now.previous_code = Some(w.code.clone());
+        }
+        out.push(CsItem {
+            id: entry.seq * PER_ENTRY + out.len() as i64,
+            entry_seq: entry.seq,
+            person: after.id,
+            kind: CsKind::Identity,
+            reason: reason.clone(),
+            effective_on: entry.effective_on,
+            due_on: recorded_on,
+            identity: now,
+            supplement: BTreeMap::new(),
+            resends: None,
+            attempts: 0,
+            last_failure: None,
+            state: CsState::Pending,
+        });
+        if out.len() as i64 >= PER_ENTRY / 2 {
+            break;
+        }
+    }
+    out
+}
+
+/// The persons an entry concerns whose 本人確認情報 it may change.
+pub fn persons_concerned(entry: &LedgerEntry) -> Vec<PersonId> {
+    let mut ids = entry.change.persons_named();
+    if let Change::MoveIn { persons, .. } = &entry.change {
+        ids.extend(persons.iter().map(|d| d.id));
+    }
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+// ---- 住基ネット統一文字 ----
+
+/// A text in 住基ネット統一文字: one code per character.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct JukiText(pub Vec<u16>);
+
+impl JukiText {
+    /// `J+XXXX` codes, one per character, apart by spaces.
+    pub fn codes(&self) -> String {
+        self.0
+            .iter()
+            .map(|c| format!("J+{c:04X}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Reads `J+XXXX` codes apart by spaces (E-CS-001 when one is not such a code).
+    pub fn parse(s: &str) -> Result<JukiText, DomainError> {
+        s.split_whitespace()
+            .map(parse_code)
+            .collect::<Result<Vec<u16>, _>>()
+            .map(JukiText)
+    }
+}
+
+impl Serialize for JukiText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.codes())
+    }
+}
+
+impl<'de> Deserialize<'de> for JukiText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        JukiText::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Reads one `J+XXXX` code.
+pub fn parse_code(s: &str) -> Result<u16, DomainError> {
+    let bad = || DomainError::JukiCode {
+        text: s.chars().take(20).collect(),
+    };
+    let hex = s
+        .trim()
+        .strip_prefix("J+")
+        .or_else(|| s.trim().strip_prefix("j+"))
+        .ok_or_else(bad)?;
+    if hex.len() != 4 {
+        return Err(bad());
+    }
+    u16::from_str_radix(hex, 16).map_err(|_| bad())
+}
+
+/// The municipality's conversion table to 住基ネット統一文字: a character, or a base
+/// character with its variation selector, to its code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CharMap {
+    pub entries: BTreeMap<String, u16>,
+}
+
+/// A character of JIS X 0208 outside the table: its own UCS value is its code.
+fn common_code(c: char) -> Option<u16> {
+    let u = u32::from(c);
+    if !(0x20..=0xFFFF).contains(&u) || u == 0x7F {
+        return None;
+    }
+    if u < 0x7F {
+        return Some(u as u16);
+    }
+    let mut buf = [0u8; 4];
+    let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(c.encode_utf8(&mut buf));
+    // Single-byte forms beyond ASCII are the half-width katakana: not names' characters.
+    (!unmappable && bytes.len() == 2).then_some(u as u16)
+}
+
+impl CharMap {
+    /// Converts a text: each character (with its variation selector, if any) by the
+    /// table first, else as a JIS X 0208 character; the characters neither can give are
+    /// returned instead, each once, in the order met.
+    pub fn convert(&self, text: &str) -> Result<JukiText, Vec<String>> {
+        let mut codes = Vec::with_capacity(text.len());
+        let mut missing: Vec<String> = Vec::new();
+        let chars: Vec<char> = text.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            let seq: String = match chars.get(i + 1) {
+                Some(&v) if is_variation_selector(v) => [c, v].iter().collect(),
+                _ => c.to_string(),
+            };
+            i += seq.chars().count();
+            let code = self.entries.get(&seq).copied().or_else(|| {
+                // A sequence the table does not name is not its base character: the
+                // glyph may differ, so it waits for the table.
+                (seq.chars().count() == 1).then(|| common_code(c)).flatten()
+            });
+            match code {
+                Some(code) => codes.push(code),
+                None => {
+                    if !missing.contains(&seq) {
+                        missing.push(seq);
+                    }
+                }
+            }
+        }
+        if missing.is_empty() {
+            Ok(JukiText(codes))
+        } else {
+            Err(missing)
+        }
+    }
+
+    /// The Unicode text of codes, as far as the table or JIS X 0208 gives it back;
+    /// a code neither knows is shown as its `[J+XXXX]`.
+    pub fn text_of(&self, t: &JukiText) -> String {
+        let back: BTreeMap<u16, &str> =
+            self.entries.iter().map(|(s, c)| (*c, s.as_str())).collect();
+        t.0.iter()
+            .map(|c| {
+                if let Some(s) = back.get(c) {
+                    return (*s).to_string();
+                }
+                match char::from_u32(u32::from(*c)) {
+                    Some(ch) if common_code(ch) == Some(*c) => ch.to_string(),
+                    _ => format!("[J+{c:04X}]"),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Reads a conversion table in the columns of the MJ文字情報一覧表 (saved as CSV, UTF-8):
+/// a header naming 「住基ネット統一文字コード」 and one or more of
+/// 「実装したMoji_JohoコレクションIVS」 (`8FBA_E0101`), 「実装したUCS」 and 「対応するUCS」
+/// (`U+8FBA`). Each row with a 住基ネット統一文字コード gives its IVS sequence, and its
+/// UCS character when that holds no other code; rows without one are passed over. A
+/// value that cannot be read refuses the file, naming the line (E-CS-001).
+pub fn read_char_map(csv_text: &str) -> Result<CharMap, DomainError> {
+    let bad = |line: usize, why: String| DomainError::CharMapLine { line, why };
+    let mut r = ::csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(csv_text.trim_start_matches('\u{feff}').as_bytes());
+    let header = r
+        .headers()
+        .map_err(|e| bad(1, e.to_string()))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect::<Vec<_>>();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let code_col = col("住基ネット統一文字コード")
+        .ok_or_else(|| bad(1, "見出しに「住基ネット統一文字コード」がありません".into()))?;
+    let ivs_col = col("実装したMoji_JohoコレクションIVS");
+    let ucs_cols: Vec<usize> = ["実装したUCS", "対応するUCS"]
+        .iter()
+        .filter_map(|n| col(n))
+        .collect();
+    if ivs_col.is_none() && ucs_cols.is_empty() {
+        return Err(bad(
+            1,
+            "見出しに「実装したMoji_JohoコレクションIVS」「実装したUCS」「対応するUCS」のいずれもありません"
+                .into(),
+        ));
+    }
+    let mut map = CharMap::default();
+    let mut plain: Vec<(String, u16)> = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| bad(line, e.to_string()))?;
+        let cell = |c: usize| rec.get(c).map(str::trim).unwrap_or_default();
+        if cell(code_col).is_empty() {
+            continue;
+        }
+        let code = parse_code(cell(code_col)).map_err(|e| bad(line, e.to_string()))?;
+        if let Some(c) = ivs_col
+            && !cell(c).is_empty()
+        {
+            let seq = ivs(cell(c)).ok_or_else(|| {
+                bad(
+                    line,
+                    format!("IVS「{}」を読めません(例: 8FBA_E0101)", cell(c)),
+                )
+            })?;
+            map.entries.insert(seq, code);
+        }
+        if let Some(c) = ucs_cols.iter().map(|&c| cell(c)).find(|s| !s.is_empty()) {
+            let ch =
+                ucs(c).ok_or_else(|| bad(line, format!("UCS「{c}」を読めません(例: U+8FBA)")))?;
+            plain.push((ch.to_string(), code));
+        }
+    }
+    // A plain character takes a code only when no IVS row gave one to it alone: several
+    // MJ glyphs share a UCS character, and the plain character is the one whose code is
+    // that character's own (JIS X 0208), or the first listed.
+    for (s, code) in plain {
+        let own = s.chars().next().map(u32::from) == Some(u32::from(code));
+        match map.entries.get(&s) {
+            Some(_) if !own => {}
+            _ => {
+                map.entries.insert(s, code);
+            }
+        }
+    }
+    Ok(map)
+}
+
+fn ucs(s: &str) -> Option<char> {
+    let hex = s.strip_prefix("U+").or_else(|| s.strip_prefix("u+"))?;
+    char::from_u32(u32::from_str_radix(hex, 16).ok()?)
+}
+
+fn ivs(s: &str) -> Option<String> {
+    let (base, sel) = s.split_once('_')?;
+    let base = char::from_u32(u32::from_str_radix(base, 16).ok()?)?;
+    let sel = char::from_u32(u32::from_str_radix(sel, 16).ok()?)?;
+    is_variation_selector(sel).then(|| [base, sel].iter().collect())
+}
+
+// ---- what crosses the boundary ----
+
+/// 本人確認情報 in 住基ネット統一文字, as sent and as the CS holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireIdentity {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_code: Option<String>,
+    pub name: JukiText,
+    pub furigana: JukiText,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub former_surname: Option<JukiText>,
+    pub birth_date: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date_text: Option<String>,
+    pub sex: u8,
+    pub address: JukiText,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub individual_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed_on: Option<NaiveDate>,
+}
+
+/// One message as sent: the municipality, the item's number (the CS takes a number
+/// once: the same message again changes nothing), its kind, 異動事由 and 異動年月日.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsMessage {
+    pub municipality: String,
+    pub id: i64,
+    pub kind: CsKind,
+    pub reason: String,
+    pub effective_on: NaiveDate,
+    pub identity: WireIdentity,
+}
+
+/// The texts of an item that staff may supplement (手入力による補完).
+pub const SUPPLEMENTED: [&str; 4] = ["氏名", "振り仮名", "旧氏", "住所"];
+
+/// The text of a field as sent: staff's supplement (`J+XXXX` codes may stand for
+/// characters Unicode lacks, written `[J+XXXX]`) or the record's.
+fn field(map: &CharMap, item: &CsItem, name: &str, value: &str) -> Result<JukiText, Vec<String>> {
+    let Some(s) = item.supplement.get(name) else {
+        return map.convert(value);
+    };
+    let mut codes = Vec::new();
+    let mut missing = Vec::new();
+    let mut rest = s.as_str();
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('[')
+            && let Some((code, tail)) = after.split_once(']')
+            && let Ok(c) = parse_code(code)
+        {
+            codes.push(c);
+            rest = tail;
+            continue;
+        }
+        let n = rest
+            .char_indices()
+            .skip(1)
+            .find(|(_, c)| *c == '[')
+            .map(|(i, _)| i)
+            .unwrap_or(rest.len());
+        match map.convert(&rest[..n]) {
+            Ok(t) => codes.extend(t.0),
+            Err(m) => missing.extend(m),
+        }
+        rest = &rest[n..];
+    }
+    if missing.is_empty() {
+        Ok(JukiText(codes))
+    } else {
+        Err(missing)
+    }
+}
+
+/// The message of an item, its texts converted; or the characters that could not be.
+pub fn message(municipality: &str, item: &CsItem, map: &CharMap) -> Result<CsMessage, Vec<String>> {
+    let id = &item.identity;
+    let mut missing = Vec::new();
+    let mut conv = |name: &str, value: &str| match field(map, item, name, value) {
+        Ok(t) => t,
+        Err(m) => {
+            for c in m {
+                if !missing.contains(&c) {
+                    missing.push(c);
+                }
+            }
+            JukiText::default()
+        }
+    };
+    let name = conv("氏名", &id.name);
+    let furigana = conv("振り仮名", &id.furigana);
+    let former_surname = id.former_surname.as_deref().map(|f| conv("旧氏", f));
+    let address = conv("住所", &id.address);
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    Ok(CsMessage {
+        municipality: municipality.to_string(),
+        id: item.id,
+        kind: item.kind,
+        reason: item.reason.clone(),
+        effective_on: item.effective_on,
+        identity: WireIdentity {
+            code: id.code.clone(),
+            previous_code: id.previous_code.clone(),
+            name,
+            furigana,
+            former_surname,
+            birth_date: id.birth_date,
+            birth_date_text: id.birth_date_text.clone(),
+            sex: id.sex,
+            address,
+            individual_number: id.individual_number.clone(),
+            removed_on: id.removed_on,
+        },
+    })
+}
+
+/// The CS's answer to one message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum CsAnswer {
+    /// Taken (or taken before: the same number again).
+    Accepted,
+    /// Refused, with the CS's error code and message.
+    Refused { code: String, message: String },
+}
+
+// ---- 整合性確認 ----
+
+/// One difference between kikan's 本人確認情報 and the CS's copy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Difference {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<PersonId>,
+    /// The items that differ: 「CSにない」, 「住民記録にない」, or the item names.
+    pub items: Vec<String>,
+    /// An item still to be sent explains the difference (未送信あり).
+    pub unsent: bool,
+}
+
+/// Compares kikan's records (with their persons and whether an item is still to be
+/// sent) against the CS's copy. Texts are compared as sent, in 住基ネット統一文字; a
+/// record whose text the table cannot convert differs in that item.
+pub fn compare(
+    ours: &[(PersonId, Identity, bool)],
+    theirs: &[WireIdentity],
+    map: &CharMap,
+) -> Vec<Difference> {
+    let mut at_cs: BTreeMap<&str, &WireIdentity> =
+        theirs.iter().map(|w| (w.code.as_str(), w)).collect();
+    let mut out = Vec::new();
+    for (person, id, unsent) in ours {
+        let items = match at_cs.remove(id.code.as_str()) {
+            None => vec!["CSにない".to_string()],
+            Some(w) => {
+                let mut d = Vec::new();
+                let text = |t: &str, w: &JukiText| map.convert(t).ok().as_ref() != Some(w);
+                if text(&id.name, &w.name) {
+                    d.push("氏名");
+                }
+                if text(&id.furigana, &w.furigana) {
+                    d.push("振り仮名");
+                }
+                let fs = match (&id.former_surname, &w.former_surname) {
+                    (None, None) => false,
+                    (Some(a), Some(b)) => text(a, b),
+                    _ => true,
+                };
+                if fs {
+                    d.push("旧氏");
+                }
+                if id.birth_date != w.birth_date || id.birth_date_text != w.birth_date_text {
+                    d.push("生年月日");
+                }
+                if id.sex != w.sex {
+                    d.push("性別");
+                }
+                if text(&id.address, &w.address) {
+                    d.push("住所");
+                }
+                if id.individual_number != w.individual_number {
+                    d.push("個人番号");
+                }
+                if id.removed_on != w.removed_on {
+                    d.push("消除");
+                }
+                d.into_iter().map(String::from).collect()
+            }
+        };
+        if !items.is_empty() {
+            out.push(Difference {
+                code: id.code.clone(),
+                person: Some(*person),
+                items,
+                unsent: *unsent,
+            });
+        }
+    }
+    for code in at_cs.into_keys() {
+        out.push(Difference {
+            code: code.to_string(),
+            person: None,
+            items: vec!["住民記録にない".into()],
+            unsent: false,
+        });
+    }
+    out.sort_by(|a, b| a.code.cmp(&b.code));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jis_characters_are_their_own_codes_and_others_wait_for_the_table() {
+        let map = CharMap::default();
+        assert_eq!(
+            map.convert("葛飾　太郎").map(|t| t.codes()),
+            Ok("J+845B J+98FE J+3000 J+592A J+90CE".into())
+        );
+        // 𠮷 (beyond the BMP) and 葛 with a variation selector are not JIS X 0208.
+        assert_eq!(
+            map.convert("𠮷田 葛\u{E0101}子 𠮷"),
+            Err(vec!["𠮷".to_string(), "葛\u{E0101}".to_string()])
+        );
+        let mut map = CharMap::default();
+        map.entries.insert("𠮷".into(), 0xB9D9);
+        map.entries.insert("葛\u{E0101}".into(), 0xB9D5);
+        let t = map.convert("𠮷田葛\u{E0101}").expect("test value");
+        assert_eq!(t.codes(), "J+B9D9 J+7530 J+B9D5");
+        assert_eq!(map.text_of(&t), "𠮷田葛\u{E0101}");
+        assert_eq!(map.text_of(&JukiText(vec![0xAD01, 0x7530])), "[J+AD01]田");
+        assert_eq!(
+            JukiText::parse("J+B9D9 J+7530"),
+            Ok(JukiText(vec![0xB9D9, 0x7530]))
+        );
+        assert!(JukiText::parse("J+B9D").is_err());
+    }
+
+    #[test]
+    fn the_table_reads_the_mj_list_columns_and_refuses_a_bad_line() {
+        let csv = "MJ文字図形名,対応するUCS,実装したUCS,実装したMoji_JohoコレクションIVS,住基ネット統一文字コード\n\
+                   MJ000001,U+845B,U+845B,845B_E0100,J+845B\n\
+                   MJ000002,U+845B,U+845B,845B_E0101,J+B9D5\n\
+                   MJ000003,U+20BB7,U+20BB7,20BB7_E0100,J+B9D9\n\
+                   MJ000004,U+4E00,U+4E00,4E00_E0100,\n";
+        let map = read_char_map(csv).expect("test value");
+        assert_eq!(map.entries.get("葛"), Some(&0x845B));
+        assert_eq!(map.entries.get("葛\u{E0101}"), Some(&0xB9D5));
+        assert_eq!(map.entries.get("𠮷"), Some(&0xB9D9));
+        assert_eq!(map.entries.get("一\u{E0100}"), None);
+        for (csv, line) in [
+            ("対応するUCS\nU+845B\n", 1),
+            (
+                "住基ネット統一文字コード,対応するUCS\nJ+845B,U+845B\nJ+12,U+845B\n",
+                3,
+            ),
+            (
+                "住基ネット統一文字コード,実装したMoji_JohoコレクションIVS\nJ+845B,845B-E0100\n",
+                2,
+            ),
+        ] {
+            match read_char_map(csv) {
+                Err(DomainError::CharMapLine { line: l, .. }) => assert_eq!(l, line, "{csv}"),
+                other => panic!("{csv}: {other:?}"),
+            }
+        }
+    }
+
+    fn identity() -> Identity {
+        Identity {
+            code: "12345678901".into(),
+            previous_code: None,
+            name: "𠮷田　花子".into(),
+            furigana: "ヨシダ　ハナコ".into(),
+            former_surname: None,
+            birth_date: NaiveDate::from_ymd_opt(1990, 4, 1).expect("test value"),
+            birth_date_text: None,
+            sex: 2,
+            address: "葛飾市本町一丁目1番地".into(),
+            individual_number: None,
+            removed_on: None,
+        }
+    }
+
+    #[test]
+    fn supplements_stand_in_for_the_record_and_may_give_codes() {
+        let mut item = CsItem {
+            id: 5000,
+            entry_seq: 5,
+            person: PersonId(1),
+            kind: CsKind::Identity,
+            reason: "転入".into(),
+            effective_on: NaiveDate::from_ymd_opt(2026, 4, 1).expect("test value"),
+            due_on: NaiveDate::from_ymd_opt(2026, 4, 1).expect("test value"),
+            identity: identity(),
+            supplement: BTreeMap::new(),
+            resends: None,
+            attempts: 0,
+            last_failure: None,
+            state: CsState::Pending,
+        };
+        let map = CharMap::default();
+        assert_eq!(message("131016", &item, &map), Err(vec!["𠮷".to_string()]));
+        item.supplement
+            .insert("氏名".into(), "[J+B9D9]田　花子".into());
+        let m = message("131016", &item, &map).expect("test value");
+        assert_eq!(
+            m.identity.name.codes(),
+            "J+B9D9 J+7530 J+3000 J+82B1 J+5B50"
+        );
+        assert_eq!(m.id, 5000);
+    }
+
+    #[test]
+    fn differences_name_the_items_and_both_sides_missing_records() {
+        let map = CharMap {
+            entries: [("𠮷".to_string(), 0xB9D9)].into_iter().collect(),
+        };
+        let ours = identity();
+        let item = CsItem {
+            id: 1,
+            entry_seq: 0,
+            person: PersonId(1),
+            kind: CsKind::Identity,
+            reason: "転入".into(),
+            effective_on: ours.birth_date,
+            due_on: ours.birth_date,
+            identity: ours.clone(),
+            supplement: BTreeMap::new(),
+            resends: None,
+            attempts: 0,
+            last_failure: None,
+            state: CsState::Pending,
+        };
+        let same = message("131016", &item, &map).expect("test value").identity;
+        assert!(
+            compare(
+                &[(PersonId(1), ours.clone(), false)],
+                std::slice::from_ref(&same),
+                &map
+            )
+            .is_empty()
+        );
+        let mut moved = same.clone();
+        moved.address = map.convert("葛飾市本町二丁目1番地").expect("test value");
+        moved.sex = 1;
+        let mut stray = same.clone();
+        stray.code = "99999999999".into();
+        let mut other = ours.clone();
+        other.code = "11111111111".into();
+        let d = compare(
+            &[(PersonId(1), ours, true), (PersonId(2), other, false)],
+            &[moved, stray],
+            &map,
+        );
+        assert_eq!(d.len(), 3);
+        assert_eq!(d[0].items, vec!["CSにない"]);
+        assert_eq!(d[1].items, vec!["性別", "住所"]);
+        assert!(d[1].unsent);
+        assert_eq!(d[2].items, vec!["住民記録にない"]);
+    }
+}

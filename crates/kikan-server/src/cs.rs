@@ -1,0 +1,701 @@
+//! 住基ネット (CS) 連携 (7.1.1.1–7.1.1.2, 7.1.2.4, 4.3.1): the items the ledger gives
+//! the CS, sent by the server on its own (unless paused: 手動連携) or on 審査's
+//! 「送信」; the error list, 再送信 with a changed 異動事由, 手入力による補完; the
+//! 住基ネット統一文字 conversion table; the 整合性確認; the 稼働状況; and the
+//! 住民票コード空きコード taken from the CS.
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiJson as Json, ErrorBody};
+use crate::routes::audit;
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use kikan_app::cs::{self, CodePool, CsError, CsLink, Delivery, Settings};
+use kikan_domain::cs::{CsItem, CsState, Difference};
+use kikan_domain::{DomainError, LocalGovCode, PersonId};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use utoipa::{IntoParams, ToSchema};
+
+type R<T> = Result<T, ApiError>;
+
+/// The server's link to the CS, and what it last saw of it (稼働状況).
+pub struct Link {
+    pub link: Arc<dyn CsLink>,
+    /// Which side it is: the simulator, or the address of the CS adapter.
+    pub name: String,
+    contacts: Mutex<HashMap<LocalGovCode, Contact>>,
+}
+
+impl Link {
+    pub fn new(link: Arc<dyn CsLink>, name: impl Into<String>) -> Self {
+        Link {
+            link,
+            name: name.into(),
+            contacts: Mutex::default(),
+        }
+    }
+
+    fn note(&self, tenant: LocalGovCode, outcome: Result<(), String>) {
+        if let Ok(mut c) = self.contacts.lock() {
+            let e = c.entry(tenant).or_default();
+            let now = Utc::now();
+            match outcome {
+                Ok(()) => {
+                    e.last_ok = Some(now);
+                    e.failures = 0;
+                }
+                Err(why) => {
+                    e.last_failure = Some((now, why));
+                    e.failures += 1;
+                }
+            }
+        }
+    }
+
+    fn contact(&self, tenant: LocalGovCode) -> Contact {
+        self.contacts
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&tenant).cloned())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Contact {
+    last_ok: Option<DateTime<Utc>>,
+    last_failure: Option<(DateTime<Utc>, String)>,
+    failures: u32,
+}
+
+fn link(state: &AppState) -> R<&Arc<Link>> {
+    state.cs.as_ref().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "E-CS-006",
+            "住基ネット(CS)との連携が設定されていません(KIKAN_CS)",
+        )
+    })
+}
+
+fn cs_error(state: &AppState, tenant: LocalGovCode, e: CsError) -> ApiError {
+    match e {
+        CsError::Store(e) => e.into(),
+        CsError::Link(e) => {
+            if let Some(l) = &state.cs {
+                l.note(tenant, Err(e.0.clone()));
+            }
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "E-CS-007", e.to_string())
+        }
+    }
+}
+
+/// The server's own actor for what it sends unasked.
+fn server_actor(tenant: LocalGovCode) -> kikan_app::Actor {
+    kikan_app::Actor {
+        tenant,
+        name: "system:住基ネット連携".into(),
+        role: None,
+        purpose: Some("住基ネット(CS)への本人確認情報の送信".into()),
+        client: None,
+        terminal: None,
+    }
+}
+
+/// Sends what is due for every municipality, every `every` (KIKAN_CS_INTERVAL seconds),
+/// unless paused; a municipality whose CS could not be reached is tried again after
+/// a wait that doubles up to five minutes.
+pub fn spawn_sender(state: AppState, every: Duration) {
+    tokio::spawn(async move {
+        let mut next_try: HashMap<LocalGovCode, tokio::time::Instant> = HashMap::new();
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            let Some(l) = state.cs.clone() else { return };
+            let tenants = match state.store.tenants().await {
+                Ok(t) => t,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cs: tenants unreadable");
+                    continue;
+                }
+            };
+            for t in tenants {
+                let now = tokio::time::Instant::now();
+                if next_try.get(&t.code).is_some_and(|at| *at > now) {
+                    continue;
+                }
+                let today = state.clock.today();
+                match cs::deliver(&*state.store, &*l.link, &server_actor(t.code), today, false)
+                    .await
+                {
+                    Ok(d) => match d.failure {
+                        Some(why) => {
+                            l.note(t.code, Err(why.clone()));
+                            let n = l.contact(t.code).failures.min(5);
+                            let wait = (every * 2u32.pow(n)).min(Duration::from_secs(300));
+                            next_try.insert(t.code, now + wait);
+                            tracing::warn!(tenant = %t.code, %why, "cs: unreachable");
+                        }
+                        None => {
+                            let answered = !d.accepted.is_empty() || !d.refused.is_empty();
+                            if answered {
+                                l.note(t.code, Ok(()));
+                            }
+                            next_try.remove(&t.code);
+                        }
+                    },
+                    Err(e) => tracing::warn!(tenant = %t.code, error = %e, "cs: delivery failed"),
+                }
+            }
+        }
+    });
+}
+
+/// One item for the CS.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CsItemView {
+    /// 送信番号.
+    pub id: i64,
+    /// The ledger entry it came from.
+    pub seq: i64,
+    /// 本人確認情報.
+    pub kind: String,
+    pub reason: String,
+    pub effective_on: String,
+    pub due_on: String,
+    pub person_id: i64,
+    pub juminhyo_code: String,
+    pub name: String,
+    pub address: String,
+    /// 消除 (YYYY-MM-DD) when the item removes the record.
+    pub removed_on: Option<String>,
+    /// pending, held, accepted, refused or withdrawn; its label.
+    pub state: String,
+    pub state_label: String,
+    /// When the CS took it (送信日時).
+    pub accepted_at: Option<String>,
+    /// The CS's refusal.
+    pub error_code: Option<String>,
+    pub error: Option<String>,
+    /// Characters with no 住基ネット統一文字 (文字変換待ち).
+    pub chars: Vec<String>,
+    /// Tries that did not reach the CS, and the last failure.
+    pub attempts: u32,
+    pub last_failure: Option<String>,
+    /// 手入力による補完: item → text.
+    pub supplement: BTreeMap<String, String>,
+    /// The item this one sends again.
+    pub resends: Option<i64>,
+}
+
+fn view(i: &CsItem) -> CsItemView {
+    let (error_code, error) = match &i.state {
+        CsState::Refused { code, message, .. } => (Some(code.clone()), Some(message.clone())),
+        _ => (None, None),
+    };
+    CsItemView {
+        id: i.id,
+        seq: i.entry_seq,
+        kind: i.kind.label().into(),
+        reason: i.reason.clone(),
+        effective_on: i.effective_on.to_string(),
+        due_on: i.due_on.to_string(),
+        person_id: i.person.0,
+        juminhyo_code: i.identity.code.clone(),
+        name: i.identity.name.clone(),
+        address: i.identity.address.clone(),
+        removed_on: i.identity.removed_on.map(|d| d.to_string()),
+        state: i.state.name().into(),
+        state_label: i.state.label().into(),
+        accepted_at: match &i.state {
+            CsState::Accepted { at } => Some(at.to_rfc3339()),
+            _ => None,
+        },
+        error_code,
+        error,
+        chars: match &i.state {
+            CsState::Held { chars } => chars.clone(),
+            _ => vec![],
+        },
+        attempts: i.attempts,
+        last_failure: i.last_failure.clone(),
+        supplement: i.supplement.clone(),
+        resends: i.resends,
+    }
+}
+
+fn persons(items: &[CsItem]) -> Vec<i64> {
+    let mut ids: Vec<i64> = items.iter().map(|i| i.person.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ItemsQuery {
+    /// Comma-separated states: pending (未送信), held (文字変換待ち), accepted (送信済み),
+    /// refused (エラー), withdrawn (送信取消し); all without.
+    pub state: Option<String>,
+    /// Only this person's items (送信履歴).
+    pub person_id: Option<i64>,
+    /// `csv`: the list as CSV (一覧表).
+    pub format: Option<String>,
+}
+
+fn states(q: &ItemsQuery) -> R<Vec<&str>> {
+    let mut out = Vec::new();
+    for s in q.state.as_deref().unwrap_or_default().split(',') {
+        let s = s.trim();
+        if s.is_empty() {
+            continue;
+        }
+        match kikan_domain::cs::STATES.iter().find(|x| **x == s) {
+            Some(x) => out.push(*x),
+            None => {
+                return Err(ApiError::from(DomainError::UnknownCode {
+                    kind: "送信状態",
+                    value: s.to_string(),
+                })
+                .at("state"));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/cs/items", tag = "changes",
+    params(("tenant" = String, Path), ItemsQuery),
+    responses((status = 200, description = "The items for the CS (the ledger read first), in the ledger's order; with format=csv the 一覧表 as CSV (UTF-8 with BOM)", body = Vec<CsItemView>), (status = 400, description = "No stated purpose (E-AUTH-004)", body = ErrorBody), (status = 422, description = "An unknown state (E-CODE-005)", body = ErrorBody)))]
+pub async fn items(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<ItemsQuery>,
+) -> R<Response> {
+    p.purpose()?;
+    let wanted = states(&q)?;
+    let items = cs::list(&*state.store, p.tenant, &wanted, q.person_id.map(PersonId)).await?;
+    let csv = q.format.as_deref() == Some("csv");
+    audit(
+        &state,
+        &p,
+        "cs.list",
+        persons(&items),
+        format!(
+            "住基ネット(CS)送信データの{}({}件)",
+            if csv { "一覧表" } else { "照会" },
+            items.len()
+        ),
+    )
+    .await?;
+    if csv {
+        let mut res = Response::new(Body::from(cs::list_csv(&items)));
+        let h = res.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/csv; charset=utf-8"),
+        );
+        h.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment; filename=\"cs-items.csv\""),
+        );
+        return Ok(res);
+    }
+    let body = serde_json::to_vec(&items.iter().map(view).collect::<Vec<_>>())
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let mut res = Response::new(Body::from(body));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(res)
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/cs/send", tag = "changes",
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "Everything due sent now, also while paused (手動連携): what the CS took, refused, what waits for a character or an earlier item; `failure` when the CS could not be reached", body = Delivery), (status = 503, description = "No CS link configured (E-CS-006)", body = ErrorBody)))]
+pub async fn send(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> R<Json<Delivery>> {
+    let l = link(&state)?;
+    let d = cs::deliver(
+        &*state.store,
+        &*l.link,
+        &p.actor(),
+        state.clock.today(),
+        true,
+    )
+    .await?;
+    l.note(
+        p.tenant,
+        match &d.failure {
+            Some(f) => Err(f.clone()),
+            None => Ok(()),
+        },
+    );
+    Ok(Json(d))
+}
+
+/// 再送信.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResendIn {
+    /// The 異動事由 to send with, in place of the item's.
+    pub reason: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/cs/items/{id}/resend", tag = "changes", request_body = ResendIn,
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "A refused item back to be sent in its place; a sent one (the person's latest) as a new item", body = CsItemView), (status = 404, description = "No such item sent or refused (E-CS-003)", body = ErrorBody), (status = 409, description = "The person has a later item: send that one (E-CS-004)", body = ErrorBody)))]
+pub async fn resend(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+    Json(input): Json<ResendIn>,
+) -> R<Json<CsItemView>> {
+    let item = cs::resend(&*state.store, p.tenant, path.1, input.reason.as_deref()).await?;
+    audit(
+        &state,
+        &p,
+        "cs.resend",
+        vec![item.person.0],
+        format!(
+            "住基ネット(CS)への再送信: 送信番号{} → {}(異動事由 {})",
+            path.1, item.id, item.reason
+        ),
+    )
+    .await?;
+    Ok(Json(view(&item)))
+}
+
+/// 手入力による補完.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SupplementIn {
+    /// 氏名, 振り仮名, 旧氏 or 住所 → the text to send (`[J+XXXX]` for a character by
+    /// its 住基ネット統一文字 code; empty: the record's again).
+    pub fields: BTreeMap<String, String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/cs/items/{id}/supplement", tag = "changes", request_body = SupplementIn,
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "The item with its supplement, to be sent (未送信)", body = CsItemView), (status = 404, description = "No such item still to be sent (E-CS-003)", body = ErrorBody), (status = 422, description = "An item that cannot be supplemented (E-CS-005) or a bad code (E-CS-002)", body = ErrorBody)))]
+pub async fn supplement(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+    Json(input): Json<SupplementIn>,
+) -> R<Json<CsItemView>> {
+    let item = cs::supplement(&*state.store, p.tenant, path.1, &input.fields)
+        .await
+        .map_err(|e| ApiError::from(e).at("fields"))?;
+    audit(
+        &state,
+        &p,
+        "cs.supplement",
+        vec![item.person.0],
+        format!(
+            "住基ネット(CS)送信データの補完: 送信番号{}({})",
+            item.id,
+            input.fields.keys().cloned().collect::<Vec<_>>().join("・")
+        ),
+    )
+    .await?;
+    Ok(Json(view(&item)))
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/cs/items/{id}/withdraw", tag = "changes",
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "The item withdrawn (送信取消し): not sent, no longer holding the person's later items", body = CsItemView), (status = 404, description = "No such item still to be sent (E-CS-003)", body = ErrorBody)))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+) -> R<Json<CsItemView>> {
+    let item = cs::withdraw(&*state.store, p.tenant, path.1, &p.actor).await?;
+    audit(
+        &state,
+        &p,
+        "cs.withdraw",
+        vec![item.person.0],
+        format!("住基ネット(CS)送信データの送信取消し: 送信番号{}", item.id),
+    )
+    .await?;
+    Ok(Json(view(&item)))
+}
+
+/// 稼働状況 and the queue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CsStatus {
+    /// A link is configured; which side it is.
+    pub configured: bool,
+    pub link: Option<String>,
+    /// The last time the CS answered, and the last failure to reach it.
+    pub last_ok: Option<String>,
+    pub last_failure_at: Option<String>,
+    pub last_failure: Option<String>,
+    /// Failures in a row since it last answered.
+    pub failures: u32,
+    /// Items by state.
+    pub pending: u64,
+    pub held: u64,
+    pub refused: u64,
+    pub settings: Settings,
+    pub codes: CodePool,
+    /// Characters items wait for (文字変換待ち) → the items.
+    pub waiting_chars: BTreeMap<String, Vec<i64>>,
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/cs/status", tag = "changes",
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "住基ネットの稼働状況 (the last answer and failure), the items by state, the settings and the 住民票コード空きコード", body = CsStatus)))]
+pub async fn status(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> R<Json<CsStatus>> {
+    let open = cs::list(
+        &*state.store,
+        p.tenant,
+        &["pending", "held", "refused"],
+        None,
+    )
+    .await?;
+    let count = |s: &str| open.iter().filter(|i| i.state.name() == s).count() as u64;
+    let contact = state.cs.as_ref().map(|l| l.contact(p.tenant));
+    let failure = contact.as_ref().and_then(|c| c.last_failure.clone());
+    Ok(Json(CsStatus {
+        configured: state.cs.is_some(),
+        link: state.cs.as_ref().map(|l| l.name.clone()),
+        last_ok: contact
+            .as_ref()
+            .and_then(|c| c.last_ok)
+            .map(|t| t.to_rfc3339()),
+        last_failure_at: failure.as_ref().map(|(t, _)| t.to_rfc3339()),
+        last_failure: failure.map(|(_, w)| w),
+        failures: contact.map(|c| c.failures).unwrap_or_default(),
+        pending: count("pending"),
+        held: count("held"),
+        refused: count("refused"),
+        settings: cs::settings(&*state.store, p.tenant).await?,
+        codes: cs::code_pool(&*state.store, p.tenant).await?,
+        waiting_chars: cs::waiting_chars(&open),
+    }))
+}
+
+/// The link's settings.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SettingsIn {
+    /// 手動連携: pause automatic delivery (true) or resume it (false).
+    pub manual: Option<bool>,
+    /// The 住民票コード空きコード alert level.
+    pub code_alert_below: Option<u64>,
+}
+
+#[utoipa::path(put, path = "/api/v1/tenants/{tenant}/cs/settings", tag = "changes", request_body = SettingsIn,
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "The settings as stored", body = Settings)))]
+pub async fn put_settings(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<SettingsIn>,
+) -> R<Json<Settings>> {
+    let mut s = cs::settings(&*state.store, p.tenant).await?;
+    if let Some(m) = input.manual
+        && m != s.manual
+    {
+        s.manual = m;
+        s.manual_by = m.then(|| p.actor.clone());
+        s.manual_since = m.then(Utc::now);
+    }
+    if let Some(n) = input.code_alert_below {
+        s.code_alert_below = n;
+    }
+    cs::put_settings(&*state.store, p.tenant, &s).await?;
+    audit(
+        &state,
+        &p,
+        "cs.settings",
+        vec![],
+        format!(
+            "住基ネット連携の設定: {}、空きコードのアラート {}件未満",
+            if s.manual {
+                "手動連携"
+            } else {
+                "自動送信"
+            },
+            s.code_alert_below
+        ),
+    )
+    .await?;
+    Ok(Json(s))
+}
+
+/// A conversion table to load.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CharsIn {
+    pub name: String,
+    /// CSV (UTF-8) in the MJ文字情報一覧表's columns: 住基ネット統一文字コード and
+    /// 実装したMoji_JohoコレクションIVS and/or 実装したUCS / 対応するUCS.
+    pub csv: String,
+}
+
+/// The table loaded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CharsOut {
+    /// Entries in the file, and entries the table now holds.
+    pub loaded: usize,
+    pub total: usize,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/cs/chars", tag = "changes", request_body = CharsIn,
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "住基ネット統一文字との変換表 loaded (entries added or replaced); held items are tried again at the next send", body = CharsOut), (status = 422, description = "A line that cannot be read, named (E-CS-001): nothing loaded", body = ErrorBody)))]
+pub async fn put_chars(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<CharsIn>,
+) -> R<Json<CharsOut>> {
+    let map =
+        kikan_domain::cs::read_char_map(&input.csv).map_err(|e| ApiError::from(e).at("csv"))?;
+    let entries: Vec<(String, u16)> = map.entries.into_iter().collect();
+    for chunk in entries.chunks(5_000) {
+        state.store.put_cs_chars(p.tenant, chunk).await?;
+    }
+    let total = state.store.cs_chars(p.tenant).await?.len();
+    audit(
+        &state,
+        &p,
+        "cs.chars",
+        vec![],
+        format!(
+            "住基ネット統一文字の変換表の取込み: {}({}件)",
+            input.name.trim(),
+            entries.len()
+        ),
+    )
+    .await?;
+    Ok(Json(CharsOut {
+        loaded: entries.len(),
+        total,
+    }))
+}
+
+/// One entry of the conversion table.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CharView {
+    pub chars: String,
+    /// J+XXXX.
+    pub code: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/cs/chars", tag = "changes",
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "The municipality's conversion table to 住基ネット統一文字 (characters of JIS X 0208 outside it are their own UCS code)", body = Vec<CharView>)))]
+pub async fn chars(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> R<Json<Vec<CharView>>> {
+    Ok(Json(
+        state
+            .store
+            .cs_chars(p.tenant)
+            .await?
+            .into_iter()
+            .map(|(chars, code)| CharView {
+                chars,
+                code: format!("J+{code:04X}"),
+            })
+            .collect(),
+    ))
+}
+
+/// One difference the 整合性確認 found.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DifferenceView {
+    pub juminhyo_code: String,
+    /// The person in the register (none: the CS holds a record the register lacks).
+    pub person_id: Option<i64>,
+    /// 「CSにない」, 「住民記録にない」, or the items that differ (氏名, 振り仮名, 旧氏,
+    /// 生年月日, 性別, 住所, 個人番号, 消除).
+    pub items: Vec<String>,
+    /// An item of the person is still to be sent (未送信あり).
+    pub unsent: bool,
+}
+
+impl From<&Difference> for DifferenceView {
+    fn from(d: &Difference) -> Self {
+        DifferenceView {
+            juminhyo_code: d.code.clone(),
+            person_id: d.person.map(|p| p.0),
+            items: d.items.clone(),
+            unsent: d.unsent,
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/cs/reconcile", tag = "changes",
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "整合性確認: every record with a 住民票コード against the CS's copy; the differences by item (「CSにない」, 「住民記録にない」), each marked when an item is still to be sent", body = Vec<DifferenceView>), (status = 400, description = "No stated purpose (E-AUTH-004)", body = ErrorBody), (status = 503, description = "No CS link (E-CS-006) or the CS unreachable (E-CS-007)", body = ErrorBody)))]
+pub async fn reconcile(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> R<Json<Vec<DifferenceView>>> {
+    p.purpose()?;
+    let l = link(&state)?;
+    let diff = cs::reconcile(&*state.store, &*l.link, p.tenant)
+        .await
+        .map_err(|e| cs_error(&state, p.tenant, e))?;
+    l.note(p.tenant, Ok(()));
+    audit(
+        &state,
+        &p,
+        "cs.reconcile",
+        diff.iter().filter_map(|d| d.person.map(|p| p.0)).collect(),
+        format!("住基ネット(CS)との整合性確認: 相違{}件", diff.len()),
+    )
+    .await?;
+    Ok(Json(diff.iter().map(DifferenceView::from).collect()))
+}
+
+/// 空きコードの取得.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CodesIn {
+    /// How many to ask for (1–10,000).
+    pub count: u32,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/cs/codes", tag = "changes", request_body = CodesIn,
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "住民票コード空きコード taken from the CS into the pool (those held already passed over); the pool after", body = CodePool), (status = 422, description = "A count outside 1–10,000 (E-INPUT-003)", body = ErrorBody), (status = 503, description = "No CS link (E-CS-006) or the CS unreachable (E-CS-007)", body = ErrorBody)))]
+pub async fn fetch_codes(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<CodesIn>,
+) -> R<Json<CodePool>> {
+    if !(1..=10_000).contains(&input.count) {
+        return Err(ApiError::from(DomainError::Invalid {
+            field: "件数",
+            reason: "1〜10000で指定してください".into(),
+        })
+        .at("count"));
+    }
+    let l = link(&state)?;
+    let added = cs::fetch_codes(&*state.store, &*l.link, p.tenant, input.count)
+        .await
+        .map_err(|e| cs_error(&state, p.tenant, e))?;
+    l.note(p.tenant, Ok(()));
+    audit(
+        &state,
+        &p,
+        "cs.codes",
+        vec![],
+        format!("住民票コード空きコードの取込み: {added}件"),
+    )
+    .await?;
+    Ok(Json(cs::code_pool(&*state.store, p.tenant).await?))
+}

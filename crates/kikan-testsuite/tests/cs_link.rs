@@ -1,0 +1,386 @@
+//! 住基ネット (CS) 連携 (7.1.1.1–7.1.1.2, 4.3.1) over HTTP, on both engines, against the
+//! simulator: the items the ledger gives (none for a change that leaves 本人確認情報
+//! alone), delivered in order per person; an unreachable CS retried with nothing lost;
+//! a lost reply sent again and taken once (idempotent); a name whose character has no
+//! 住基ネット統一文字 held, with the person's later item behind it, until the conversion
+//! table is loaded; a refusal in the error list, resent with a changed 異動事由; staff's
+//! supplement; 手動連携 pausing automatic sending; the 整合性確認 finding what differs;
+//! 住民票コード drawn from the CS's 空きコード with the low-stock alert; audited; 窓口 kept
+//! out.
+
+use kikan_app::cs::sim::{Fault, Simulator};
+use kikan_security::Role;
+use kikan_server::AppState;
+use kikan_testsuite::TestStore;
+use kikan_testsuite::http::{App, person_json};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+fn ids(v: &Value, key: &str) -> Vec<i64> {
+    v[key]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_i64).collect())
+        .unwrap_or_default()
+}
+
+fn items(list: &Value) -> Vec<(i64, String, String, String)> {
+    list.as_array()
+        .map(|l| {
+            l.iter()
+                .map(|i| {
+                    let s = |k: &str| i[k].as_str().unwrap_or_default().to_string();
+                    (
+                        i["person_id"].as_i64().unwrap_or_default(),
+                        s("reason"),
+                        s("state"),
+                        s("address"),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn cs_outbox_delivers_in_order_and_reconciles(s: TestStore) {
+    let sim = Arc::new(Simulator::new());
+    let link: Arc<dyn kikan_app::cs::CsLink> = sim.clone();
+    let app = App::spawn_with(s, |mut st: AppState| {
+        st.cs = Some(Arc::new(kikan_server::cs::Link::new(link, "sim")));
+        st
+    })
+    .await;
+    let t = app.tenant("131016", "千代田区").await;
+    let muni = t.to_string();
+    let base = format!("/api/v1/tenants/{t}");
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let reception = app.as_role(t, Role::Reception).await;
+    let auditor = app.as_role(t, Role::Auditor).await;
+    let changes = format!("{base}/changes");
+    let today = kikan_app::clock::japan_today().to_string();
+    let at = |change: Value| json!({"effective_on": today, "notified_on": today, "change": change});
+    let cs = |p: &str| format!("{base}/cs/{p}");
+
+    // 住民票コード from the CS (4.3.1): 50 空きコード, below the alert level of 100.
+    let (status, pool) = examiner.post(&cs("codes"), json!({"count": 50})).await;
+    assert_eq!(status, 200, "{pool}");
+    assert_eq!(
+        (pool["free"].as_u64(), pool["alert"].as_bool()),
+        (Some(50), Some(true))
+    );
+    let given: Vec<String> = sim
+        .snapshot()
+        .next_code
+        .get(&muni)
+        .map(|next| {
+            (0..60)
+                .filter_map(|i| {
+                    let body = format!("{:010}", (next - 60 + i) % 10_000_000_000);
+                    kikan_domain::JuminhyoCode::from_body(&body)
+                        .ok()
+                        .map(|c| c.to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+
+    // A household of two moves in; the head's surname holds 𠮷 (no 住基ネット統一文字
+    // without the table).
+    let (status, v) = examiner
+        .post(
+            &changes,
+            at(json!({"type": "move_in", "kind": "転入",
+                "persons": [person_json(("𠮷田", "花子"), ("ヨシダ", "ハナコ"), "1980-04-01", "女", "世帯主"),
+                            person_json(("山田", "一郎"), ("ヤマダ", "イチロウ"), "1975-06-01", "男", "夫")],
+                "address": {"place": "東京都千代田区神田一丁目", "banchi": "1番地"},
+                "previous_address": {"place": "東京都港区芝一丁目", "banchi": "1番地"}})),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let (hanako, ichiro) = (ids(&v, "person_ids")[0], ids(&v, "person_ids")[1]);
+    let household = ids(&v, "household_ids")[0];
+    let (_, record) = examiner.get(&format!("{base}/persons/{ichiro}")).await;
+    let code = record["juminhyo_code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(given.contains(&code), "{code} is one of the CS's codes");
+    let (_, pool) = examiner.get(&cs("status")).await;
+    assert_eq!(pool["codes"]["free"].as_u64(), Some(48), "{pool}");
+
+    // A 世帯主変更 leaves 本人確認情報 alone: no item. A 転居 of both gives one each.
+    let (status, v) = examiner
+        .post(&changes, at(json!({"type": "head_change", "household_id": household,
+            "relationships": [{"person_id": ichiro, "relationship": "世帯主"}, {"person_id": hanako, "relationship": "妻"}]})))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let (status, v) = examiner
+        .post(
+            &changes,
+            at(json!({"type": "relocation", "person_ids": [hanako, ichiro],
+            "address": {"place": "東京都千代田区神田二丁目", "banchi": "2番地"}})),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let (status, list) = examiner.get(&cs("items")).await;
+    assert_eq!(status, 200, "{list}");
+    let first = "東京都千代田区神田一丁目1番地".to_string();
+    let second = "東京都千代田区神田二丁目2番地".to_string();
+    assert_eq!(
+        items(&list),
+        vec![
+            (hanako, "転入".into(), "pending".into(), first.clone()),
+            (ichiro, "転入".into(), "pending".into(), first.clone()),
+            (hanako, "転居".into(), "pending".into(), second.clone()),
+            (ichiro, "転居".into(), "pending".into(), second.clone()),
+        ]
+    );
+
+    // The CS unreachable: the run stops at the first item, which counts the try.
+    sim.inject(Fault::Unreachable);
+    let (status, d) = examiner.post(&cs("send"), json!({})).await;
+    assert_eq!(status, 200, "{d}");
+    assert!(d["failure"].is_string(), "{d}");
+    assert_eq!(ids(&d, "accepted"), Vec::<i64>::new());
+    let (_, status_now) = examiner.get(&cs("status")).await;
+    assert!(status_now["last_failure"].is_string(), "{status_now}");
+
+    // Next: 𠮷 holds 花子's 転入 and, behind it, her 転居; 一郎's go, his reply to the
+    // first lost (the CS applied it: sent again, taken once).
+    sim.inject(Fault::ReplyLost);
+    let (_, d) = examiner.post(&cs("send"), json!({})).await;
+    assert!(d["failure"].is_string(), "{d}");
+    let (_, d) = examiner.post(&cs("send"), json!({})).await;
+    assert_eq!(d["failure"], Value::Null, "{d}");
+    assert_eq!(ids(&d, "accepted").len(), 2, "{d}");
+    assert_eq!(ids(&d, "held").len(), 1, "{d}");
+    assert_eq!(sim.snapshot().duplicates, 1);
+    let (_, list) = examiner.get(&cs("items")).await;
+    let states: Vec<String> = items(&list).into_iter().map(|i| i.2).collect();
+    assert_eq!(states, ["held", "accepted", "pending", "accepted"]);
+    assert_eq!(list[1]["attempts"].as_u64(), Some(2), "{list}");
+    let (_, st) = examiner.get(&cs("status")).await;
+    assert_eq!(
+        st["waiting_chars"]["𠮷"].as_array().map(Vec::len),
+        Some(1),
+        "{st}"
+    );
+
+    // The conversion table in the MJ文字情報一覧表's columns: a bad line refuses it all.
+    let (status, e) = examiner
+        .post(
+            &cs("chars"),
+            json!({"name": "mj.csv",
+            "csv": "対応するUCS,住基ネット統一文字コード\nU+20BB7,J+B9D9\nU+5409,X\n"}),
+        )
+        .await;
+    assert_eq!((status, e["code"].as_str()), (422, Some("E-CS-001")), "{e}");
+    let (status, v) = examiner
+        .post(&cs("chars"), json!({"name": "mj.csv",
+            "csv": "MJ文字図形名,対応するUCS,実装したMoji_JohoコレクションIVS,住基ネット統一文字コード\nMJ000001,U+20BB7,20BB7_E0100,J+B9D9\n"}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    // The refused one: the CS refuses 花子's 転入 once.
+    sim.inject(Fault::Refuse {
+        code: "E1001".into(),
+        message: "氏名の文字が不正です".into(),
+    });
+    let (_, d) = examiner.post(&cs("send"), json!({})).await;
+    assert_eq!(ids(&d, "refused").len(), 1, "{d}");
+    let refused_id = ids(&d, "refused")[0];
+    let (_, errors) = examiner.get(&cs("items?state=refused")).await;
+    assert_eq!(errors[0]["error_code"], "E1001", "{errors}");
+    assert_eq!(errors[0]["person_id"].as_i64(), Some(hanako));
+    // Her 転居 waits behind it; an older item cannot be resent over a later one.
+    let (status, e) = examiner
+        .post(&cs(&format!("items/{}/resend", list[1]["id"])), json!({}))
+        .await;
+    assert_eq!((status, e["code"].as_str()), (409, Some("E-CS-004")), "{e}");
+    let (status, e) = examiner
+        .post(
+            &cs(&format!("items/{refused_id}/supplement")),
+            json!({"fields": {"本籍": "x"}}),
+        )
+        .await;
+    assert_eq!((status, e["code"].as_str()), (422, Some("E-CS-005")), "{e}");
+    // Resent with a changed 異動事由: in its place, before her 転居.
+    let (status, again) = examiner
+        .post(
+            &cs(&format!("items/{refused_id}/resend")),
+            json!({"reason": "職権修正"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(
+        (again["id"].as_i64(), again["state"].as_str()),
+        (Some(refused_id), Some("pending"))
+    );
+    let (_, d) = examiner.post(&cs("send"), json!({})).await;
+    assert_eq!(ids(&d, "accepted").len(), 2, "{d}");
+    let applied = sim.snapshot().applied;
+    let hanakos: Vec<(String, String)> = applied
+        .iter()
+        .filter(|m| m.identity.name.codes().starts_with("J+B9D9"))
+        .map(|m| (m.reason.clone(), m.identity.address.codes()))
+        .collect();
+    assert_eq!(hanakos.len(), 2);
+    assert_eq!(hanakos[0].0, "職権修正");
+    assert_eq!(hanakos[1].0, "転居", "her 転居 after her 転入");
+    assert_eq!(applied.len(), 4, "each taken once");
+
+    // 整合性確認: nothing differs; then the CS's copy changed behind kikan's back, and a
+    // change not yet sent.
+    let (status, diff) = examiner.post(&cs("reconcile"), json!({})).await;
+    assert_eq!(status, 200, "{diff}");
+    assert_eq!(diff, json!([]));
+    sim.tamper(&muni, &code, |r| r.sex = 2);
+    let (status, v) = examiner
+        .post(
+            &changes,
+            at(json!({"type": "correction", "person_id": hanako,
+            "correction": {"item": "name", "new": {"family": "𠮷田", "given": "華子"}}})),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let (_, diff) = examiner.post(&cs("reconcile"), json!({})).await;
+    let found: Vec<(i64, Vec<String>, bool)> = diff
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|d| {
+                    (
+                        d["person_id"].as_i64().unwrap_or_default(),
+                        d["items"]
+                            .as_array()
+                            .map(|i| {
+                                i.iter()
+                                    .filter_map(|x| x.as_str().map(String::from))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                        d["unsent"].as_bool().unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        found.contains(&(ichiro, vec!["性別".to_string()], false)),
+        "{diff}"
+    );
+    assert!(
+        found.contains(&(hanako, vec!["氏名".to_string()], true)),
+        "{diff}"
+    );
+    // The same as a batch job (7.1.1.2's 定期的に: a schedule runs it): a difference no
+    // unsent item explains fails the run, so the operator hears of it.
+    let (status, run) = examiner
+        .post(
+            &format!("{base}/jobs/cs_reconcile/run"),
+            json!({"params": {}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{run}");
+    assert_eq!(run["ok"].as_bool(), Some(false), "{run}");
+    assert!(
+        run["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("相違2件(うち未送信によるもの1件)")),
+        "{run}"
+    );
+
+    // 手動連携: the server's own sending pauses; staff's 「送信」 still sends.
+    let (status, v) = examiner.put(&cs("settings"), json!({"manual": true})).await;
+    assert_eq!((status, v["manual"].as_bool()), (200, Some(true)), "{v}");
+    let paused = kikan_app::cs::deliver(
+        &*app.store,
+        &*sim,
+        &kikan_app::Actor {
+            tenant: t,
+            name: "system:test".into(),
+            role: None,
+            purpose: None,
+            client: None,
+            terminal: None,
+        },
+        kikan_app::clock::japan_today(),
+        false,
+    )
+    .await
+    .expect("deliver");
+    assert!(paused.paused && paused.accepted.is_empty());
+    let (_, d) = examiner.post(&cs("send"), json!({})).await;
+    assert_eq!(ids(&d, "accepted").len(), 1, "{d}");
+
+    // The 一覧表 as CSV; the person's 送信履歴.
+    let res = examiner
+        .request(reqwest::Method::GET, &cs("items?format=csv"))
+        .send()
+        .await
+        .expect("csv");
+    let text = res.text().await.unwrap_or_default();
+    assert!(text.starts_with("\u{feff}送信番号,電文,異動事由"), "{text}");
+    assert_eq!(text.lines().count(), 1 + 5, "{text}");
+    let (_, mine) = examiner
+        .get(&cs(&format!("items?person_id={hanako}")))
+        .await;
+    assert_eq!(mine.as_array().map(Vec::len), Some(3), "{mine}");
+
+    // Unknown state refused; 窓口 kept out; what reached the CS audited by person.
+    let (status, e) = examiner.get(&cs("items?state=sent")).await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (422, Some("E-CODE-005")),
+        "{e}"
+    );
+    let (status, _) = reception.get(&cs("items")).await;
+    assert_eq!(status, 403);
+    let (_, log) = auditor.get(&format!("{base}/audit/persons/{hanako}")).await;
+    let actions: Vec<&str> = log
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["action"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(actions.contains(&"cs.deliver"), "{log}");
+    assert!(actions.contains(&"cs.resend"), "{log}");
+}
+
+/// Once the municipality takes codes from the CS, a 転入 with none left is refused
+/// and nothing is recorded.
+async fn no_free_code_refuses_the_move_in(s: TestStore) {
+    let sim = Arc::new(Simulator::new());
+    let link: Arc<dyn kikan_app::cs::CsLink> = sim.clone();
+    let app = App::spawn_with(s, |mut st: AppState| {
+        st.cs = Some(Arc::new(kikan_server::cs::Link::new(link, "sim")));
+        st
+    })
+    .await;
+    let t = app.tenant("131024", "中央区").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let (status, _) = examiner
+        .post(&format!("{base}/cs/codes"), json!({"count": 1}))
+        .await;
+    assert_eq!(status, 200);
+    let today = kikan_app::clock::japan_today().to_string();
+    let move_in = json!({"effective_on": today, "notified_on": today,
+        "change": {"type": "move_in", "kind": "転入",
+            "persons": [person_json(("見本", "一"), ("ミホン", "ハジメ"), "1990-01-01", "男", "世帯主"),
+                        person_json(("見本", "二"), ("ミホン", "フタバ"), "1992-01-01", "女", "妻")],
+            "address": {"place": "東京都中央区銀座一丁目", "banchi": "1番地"},
+            "previous_address": {"place": "東京都港区芝一丁目", "banchi": "1番地"}}});
+    let (status, e) = examiner.post(&format!("{base}/changes"), move_in).await;
+    assert_eq!((status, e["code"].as_str()), (422, Some("E-CS-008")), "{e}");
+    // The code the first person drew is back in the pool.
+    let (_, st) = examiner.get(&format!("{base}/cs/status")).await;
+    assert_eq!(st["codes"]["free"].as_u64(), Some(1), "{st}");
+    let (status, found) = examiner.get(&format!("{base}/search?kana=ミホン")).await;
+    assert_eq!(
+        (status, found.as_array().map(Vec::len)),
+        (200, Some(0)),
+        "{found}"
+    );
+}
+
+kikan_testsuite::on_both!(
+    cs_outbox_delivers_in_order_and_reconciles,
+    no_free_code_refuses_the_move_in
+);
