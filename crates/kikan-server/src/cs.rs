@@ -295,17 +295,10 @@ pub async fn items(
     )
     .await?;
     if csv {
-        let mut res = Response::new(Body::from(cs::list_csv(&items)));
-        let h = res.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/csv; charset=utf-8"),
-        );
-        h.insert(
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_static("attachment; filename=\"cs-items.csv\""),
-        );
-        return Ok(res);
+        return Ok(crate::routes::csv_response(
+            cs::list_csv(&items),
+            "cs-items.csv",
+        ));
     }
     let body = serde_json::to_vec(&items.iter().map(view).collect::<Vec<_>>())
         .map_err(|e| ApiError::bad_request(e.to_string()))?;

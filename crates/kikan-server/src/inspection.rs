@@ -11,9 +11,8 @@ use crate::error::ApiError;
 use crate::routes::audit;
 use axum::Extension;
 use axum::Json;
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
+use axum::http::HeaderValue;
 use axum::response::Response;
 use kikan_app::inspection::{self, InspectionQuery, Order};
 use kikan_domain::wareki::format_wareki;
@@ -129,17 +128,6 @@ fn seed_of(input: &InspectionIn) -> u64 {
         .unwrap_or_else(|| rand::random::<u64>() % 10_000_000_000)
 }
 
-fn csv_response(out: String, name: &'static str) -> Response {
-    let mut res = Response::new(Body::from(out));
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static(name));
-    res
-}
-
 fn date(field: &'static str, s: &Option<String>) -> R<Option<chrono::NaiveDate>> {
     match s.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
@@ -215,10 +203,7 @@ pub async fn inspection_list(
         let rendered = blocking(move || Ok(kikan_cert::render_list(&font, &drawn)?)).await?;
         pdf_named(rendered, "inspection-list.pdf")?
     } else {
-        csv_response(
-            inspection::csv(&list),
-            "attachment; filename=\"inspection-list.csv\"",
-        )
+        crate::routes::csv_response(inspection::csv(&list), "inspection-list.csv")
     };
     res.headers_mut()
         .insert("x-kikan-rows", HeaderValue::from(rows));
@@ -354,7 +339,7 @@ pub async fn random_extract(
                     kikan_domain::csv::cell(&r.address)
                 ));
             }
-            csv_response(out, "attachment; filename=\"random-extract.csv\"")
+            crate::routes::csv_response(out, "random-extract.csv")
         }
     };
     res.headers_mut()

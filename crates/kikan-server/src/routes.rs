@@ -33,6 +33,20 @@ pub(crate) async fn audit(
     Ok(())
 }
 
+/// A CSV answer (UTF-8) to be saved as `file`.
+pub(crate) fn csv_response(body: String, file: &'static str) -> axum::response::Response {
+    let mut res = axum::response::Response::new(axum::body::Body::from(body));
+    let h = res.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+        h.insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
 /// The criteria of a search, as typed, for the audit log.
 fn search_detail(p: &SearchParams) -> String {
     let mut parts = Vec::new();

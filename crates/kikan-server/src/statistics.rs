@@ -9,9 +9,7 @@ use crate::error::ApiError;
 use crate::routes::audit;
 use axum::Extension;
 use axum::Json;
-use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use kikan_domain::DomainError;
@@ -94,18 +92,8 @@ pub async fn statistics(
         })
         .into_response());
     }
-    let mut res = Response::new(Body::from(kikan_app::statistics::csv(
-        &population,
-        &movement,
-    )));
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"statistics.csv\""),
-    );
-    Ok(res)
+    Ok(crate::routes::csv_response(
+        kikan_app::statistics::csv(&population, &movement),
+        "statistics.csv",
+    ))
 }

@@ -457,6 +457,36 @@ async fn insert_chunks<R>(
 }
 
 /// Inserts a bulk load's finished rows, numbering its entries after the tenant's last.
+/// Moves a reader's head (a table of `(tenant_id, seq)`) past a bulk load of the entries
+/// after `base`, when it had read everything before it.
+async fn skip_bulk(
+    tx: &mut (impl Tx + ?Sized),
+    heads: &str,
+    t: &str,
+    base: i64,
+    to: i64,
+) -> Result<(), StoreError> {
+    let head: i64 = match tx
+        .row(Q::new(format!("SELECT seq FROM {heads} WHERE tenant_id = $1")).arg(t))
+        .await?
+    {
+        Some(r) => r.get("seq")?,
+        None => 0,
+    };
+    if head >= base {
+        tx.exec(
+            Q::new(format!(
+                "INSERT INTO {heads} (tenant_id, seq) VALUES ($1, $2)
+                 ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq"
+            ))
+            .arg(t)
+            .arg(to),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 pub async fn bulk_insert(
     tx: &mut (impl Tx + ?Sized),
     t: &str,
@@ -467,44 +497,11 @@ pub async fn bulk_insert(
     let n = rows.ledger.len() as i64;
     let base = take_ledger_numbers(tx, t, n).await? - n;
     let seq = |i: usize| base + 1 + i as i64;
-    // A bulk load (移行, a rehearsal's data) is history 出入国在留管理庁 has had: no
-    // 市町村通知 are made of it (4.5.7), when every entry before it has been read.
-    let head: i64 = match tx
-        .row(Q::new("SELECT seq FROM immigration_outbox_heads WHERE tenant_id = $1").arg(t))
-        .await?
-    {
-        Some(r) => r.get("seq")?,
-        None => 0,
-    };
-    if head >= base {
-        tx.exec(
-            Q::new(
-                "INSERT INTO immigration_outbox_heads (tenant_id, seq) VALUES ($1, $2)
-                 ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq",
-            )
-            .arg(t)
-            .arg(base + n),
-        )
-        .await?;
-    }
-    // Nor are CS items (7.1.1.1): the CS holds what the former system sent it.
-    let cs_head: i64 = match tx
-        .row(Q::new("SELECT seq FROM cs_outbox_heads WHERE tenant_id = $1").arg(t))
-        .await?
-    {
-        Some(r) => r.get("seq")?,
-        None => 0,
-    };
-    if cs_head >= base {
-        tx.exec(
-            Q::new(
-                "INSERT INTO cs_outbox_heads (tenant_id, seq) VALUES ($1, $2)
-                 ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq",
-            )
-            .arg(t)
-            .arg(base + n),
-        )
-        .await?;
+    // A bulk load (移行, a rehearsal's data) is history 出入国在留管理庁 and the CS have
+    // had: no 市町村通知 (4.5.7) nor CS items (7.1.1.1) are made of it, when every entry
+    // before it has been read.
+    for heads in ["immigration_outbox_heads", "cs_outbox_heads"] {
+        skip_bulk(tx, heads, t, base, base + n).await?;
     }
     let db = || StoreError::Database("a bulk row collides with a stored one".into());
     insert_chunks(

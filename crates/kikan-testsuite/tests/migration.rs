@@ -122,6 +122,11 @@ async fn vendor_residents_move_in(s: TestStore) {
         .await
         .expect("replay check");
     assert_eq!(report.persons, 5);
+    // The CS holds what the former system sent: a 移行 gives it no item (7.1.1.1).
+    let cs = kikan_app::cs::list(&*store, t, &[], None)
+        .await
+        .expect("cs items");
+    assert!(cs.is_empty(), "{cs:?}");
     // The foreign resident with the 30条の45 items, 住民となった年月日 as the vendor's.
     let an = persons
         .iter()
