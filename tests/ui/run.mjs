@@ -867,6 +867,9 @@ try {
   await examiner.getByRole('heading', { name: '住基ネット連携(CS)' }).waitFor();
   await examiner.getByText('sim', { exact: true }).waitFor();
   await examiner.getByText(/住民票コードの空きコードが残り0件/).waitFor();
+  await examiner.getByText('未処理の受信データはありません。').waitFor();
+  await examiner.getByRole('button', { name: '今すぐ受信する' }).click();
+  await examiner.getByText(/受信\d+件、転入通知の反映\d+件/).waitFor();
   await examiner.getByRole('button', { name: '今すぐ送信する' }).click();
   await examiner.getByText(/送信済み\d+件、エラー\d+件/).waitFor();
   await examiner.locator('tr', { hasText: 'TRAN THI BINH' }).first().getByText('送信済み').waitFor();

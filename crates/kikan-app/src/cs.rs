@@ -14,9 +14,10 @@ pub mod sim;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use kikan_domain::cs::{
-    CharMap, CsAnswer, CsItem, CsMessage, CsState, Difference, Identity, PER_ENTRY, SUPPLEMENTED,
-    WireIdentity, items_of, message, persons_concerned,
+    CharMap, CsAnswer, CsItem, CsKind, CsMessage, CsState, Difference, Identity, Inbound,
+    InboundState, PER_ENTRY, SUPPLEMENTED, WireIdentity, items_of, message, persons_concerned,
 };
+use kikan_domain::ledger::Transfer as EntryTransfer;
 use kikan_domain::{DomainError, JuminhyoCode, LocalGovCode, Person, PersonId};
 use kikan_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,19 @@ pub trait CsLink: Send + Sync {
     async fn identities(&self, municipality: &str) -> Result<Vec<WireIdentity>, LinkError>;
     /// Up to `n` 住民票コード空きコード for the municipality (4.3.1).
     async fn free_codes(&self, municipality: &str, n: u32) -> Result<Vec<String>, LinkError>;
+    /// The messages other municipalities sent this one (転出証明書情報, 転入通知) not yet
+    /// acknowledged, each with its delivery number; the same one may come again until
+    /// acknowledged.
+    async fn receive(&self, municipality: &str) -> Result<Vec<Received>, LinkError>;
+    /// Acknowledges deliveries: kept by the receiver, they are not sent again.
+    async fn ack(&self, municipality: &str, deliveries: &[u64]) -> Result<(), LinkError>;
+}
+
+/// A message received through the CS, with its delivery number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Received {
+    pub delivery: u64,
+    pub message: CsMessage,
 }
 
 /// A store or a link failure.
@@ -158,7 +172,61 @@ pub async fn scan(store: &dyn Store, tenant: LocalGovCode) -> Result<(), StoreEr
             Ok(()) | Err(StoreError::Conflict) => {}
             Err(e) => return Err(e),
         }
+        // A 特例転入 recorded: the 転出証明書情報 it was made from is done.
+        for e in &entries {
+            if let Some(EntryTransfer::MoveInNotice {
+                certificate: Some(key),
+                ..
+            }) = &e.transfer
+            {
+                settle_certificates(store, tenant, key, e.seq).await?;
+            }
+        }
     }
+}
+
+/// Marks the 転出証明書情報 of a household (the one named and those sent with it)
+/// done by entry `seq`.
+async fn settle_certificates(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    key: &str,
+    seq: i64,
+) -> Result<(), StoreError> {
+    let new = store.cs_inbound(tenant, &["new"]).await?;
+    let Some(named) = new.iter().find(|i| i.key == key) else {
+        return Ok(());
+    };
+    for i in household_of(&new, named) {
+        let done = Inbound {
+            state: InboundState::Done {
+                seq,
+                at: Utc::now(),
+            },
+            ..i.clone()
+        };
+        match store.update_cs_inbound(tenant, &done, "new").await {
+            Ok(()) | Err(StoreError::Conflict) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// The 転出証明書情報 sent with `named` for the same household (the same sender, the
+/// same 世帯 there), `named` first.
+pub fn household_of<'a>(all: &'a [Inbound], named: &'a Inbound) -> Vec<&'a Inbound> {
+    let household = |i: &Inbound| i.message.transfer.as_ref().map(|t| t.household);
+    let mut out = vec![named];
+    out.extend(all.iter().filter(|i| {
+        i.key != named.key
+            && i.message.kind == CsKind::MoveOutCertificate
+            && i.message.municipality == named.message.municipality
+            && household(i) == household(named)
+            && i.message.transfer.as_ref().map(|t| t.moved_on)
+                == named.message.transfer.as_ref().map(|t| t.moved_on)
+    }));
+    out
 }
 
 /// The items after a reading of the ledger: with `states` only those in them, with
@@ -644,4 +712,287 @@ pub async fn code_pool(store: &dyn Store, tenant: LocalGovCode) -> Result<CodePo
         alert_below,
         alert: free < alert_below,
     })
+}
+
+// ---- 特例転出・特例転入・転入通知 (4.1.3.0.4, 4.1.1.3, 4.1.3.1.1) ----
+
+/// What a change request asks to send another municipality through the CS.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TransferIn {
+    /// On a 転出: 特例転入を利用した転出 to this municipality (its 全国地方公共団体コード):
+    /// the 転出証明書情報 goes to the CS instead of a printed 転出証明書.
+    #[serde(default)]
+    pub special_move_out_to: Option<String>,
+    /// On a 転入: the municipality moved from, which the 転入通知 goes to.
+    #[serde(default)]
+    pub notice_to: Option<String>,
+    /// On a 特例転入: the 転出証明書情報 received (its key, `sender:number`) the 転入 is
+    /// made from; its 住民票コード and 個人番号 are taken from it, and the 転入通知 goes
+    /// to its sender.
+    #[serde(default)]
+    pub certificate: Option<String>,
+}
+
+/// The transfer a request asks for, checked; for a 特例転入 the persons take their
+/// 個人番号 (and 住民票コード, where the request left it out) from the 転出証明書情報,
+/// matched by 住民票コード or, failing that, by 氏名 and 生年月日.
+pub async fn transfer_of(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    t: Option<&TransferIn>,
+    change: &mut kikan_domain::Change,
+) -> Result<Option<EntryTransfer>, StoreError> {
+    let Some(t) = t else { return Ok(None) };
+    let code = |s: &str| LocalGovCode::parse(s.trim());
+    if let Some(to) = t
+        .special_move_out_to
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+    {
+        let to = code(to)?;
+        if to == tenant {
+            return Err(DomainError::Invalid {
+                field: "特例転出の転出先",
+                reason: "自らの市区町村には特例転出できません".into(),
+            }
+            .into());
+        }
+        return Ok(Some(EntryTransfer::SpecialMoveOut { to }));
+    }
+    if let Some(key) = t.certificate.as_deref().filter(|s| !s.trim().is_empty()) {
+        // The 特例転入 recorded so far have used theirs.
+        scan(store, tenant).await?;
+        let new = store.cs_inbound(tenant, &["new"]).await?;
+        let named = new
+            .iter()
+            .find(|i| i.key == key && i.message.kind == CsKind::MoveOutCertificate)
+            .ok_or_else(|| DomainError::CsInboundNotFound {
+                key: key.to_string(),
+            })?;
+        let map = char_map(store, tenant).await?;
+        let group: Vec<Identity> = household_of(&new, named)
+            .into_iter()
+            .map(|i| kikan_domain::cs::received_texts(&i.message, &map).0)
+            .collect();
+        let mut matched = 0;
+        for p in change.new_persons_mut() {
+            let by_code = p
+                .juminhyo_code
+                .as_ref()
+                .and_then(|c| group.iter().find(|g| g.code == c.to_string()));
+            let found = by_code.or_else(|| {
+                group
+                    .iter()
+                    .find(|g| g.name == p.name.full() && g.birth_date == p.birth_date)
+            });
+            if let Some(g) = found {
+                matched += 1;
+                if p.juminhyo_code.is_none() {
+                    p.juminhyo_code = Some(JuminhyoCode::parse(&g.code)?);
+                }
+                if p.individual_number.is_none()
+                    && let Some(n) = &g.individual_number
+                {
+                    p.individual_number = Some(kikan_domain::IndividualNumber::parse(n)?);
+                }
+            }
+        }
+        if matched == 0 {
+            return Err(DomainError::CsInboundNotFound {
+                key: key.to_string(),
+            }
+            .into());
+        }
+        return Ok(Some(EntryTransfer::MoveInNotice {
+            to: code(&named.message.municipality)?,
+            certificate: Some(key.to_string()),
+        }));
+    }
+    if let Some(to) = t.notice_to.as_deref().filter(|s| !s.trim().is_empty()) {
+        return Ok(Some(EntryTransfer::MoveInNotice {
+            to: code(to)?,
+            certificate: None,
+        }));
+    }
+    Ok(None)
+}
+
+/// What one receiving run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Receipt {
+    /// Messages newly kept (those received again are passed over).
+    pub kept: u64,
+    /// 転入通知 applied by themselves (their keys), and those that could not be.
+    pub applied: Vec<String>,
+    pub failed: Vec<String>,
+    /// The CS could not be reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+}
+
+/// Takes in what other municipalities sent (kept once each, then acknowledged), and
+/// applies the 転入通知 among them by themselves (4.1.3.1.2): the person who moved out
+/// is found by 住民票コード and their 転出 confirmed (転出確定) with the 転入日 and the
+/// new address, by `by`, audited. Of several 転入通知 for the same person the latest is
+/// applied, the others marked 再送により置換; one that cannot be applied is 取込エラー
+/// with its reason, for staff.
+pub async fn receive(
+    store: &dyn Store,
+    link: &dyn CsLink,
+    by: &crate::Actor,
+    today: NaiveDate,
+) -> Result<Receipt, StoreError> {
+    let tenant = by.tenant;
+    let mut out = Receipt::default();
+    let me = tenant.to_string();
+    match link.receive(&me).await {
+        Err(LinkError(why)) => out.failure = Some(why),
+        Ok(got) => {
+            let now = Utc::now();
+            let items: Vec<Inbound> = got
+                .iter()
+                .filter(|r| r.message.to.as_deref() == Some(me.as_str()))
+                .map(|r| Inbound {
+                    key: r.message.key(),
+                    received_at: now,
+                    message: r.message.clone(),
+                    state: InboundState::New,
+                })
+                .collect();
+            out.kept = store.add_cs_inbound(tenant, &items).await?;
+            let deliveries: Vec<u64> = got.iter().map(|r| r.delivery).collect();
+            if !deliveries.is_empty()
+                && let Err(LinkError(why)) = link.ack(&me, &deliveries).await
+            {
+                // Received again next time, and kept once.
+                out.failure = Some(why);
+            }
+        }
+    }
+    apply_notices(store, by, today, &mut out).await?;
+    Ok(out)
+}
+
+async fn apply_notices(
+    store: &dyn Store,
+    by: &crate::Actor,
+    today: NaiveDate,
+    out: &mut Receipt,
+) -> Result<(), StoreError> {
+    let tenant = by.tenant;
+    let mut notices: Vec<Inbound> = store
+        .cs_inbound(tenant, &["new"])
+        .await?
+        .into_iter()
+        .filter(|i| i.message.kind == CsKind::MoveInNotice)
+        .collect();
+    notices.sort_by_key(|i| (i.message.identity.code.clone(), i.message.id));
+    let map = char_map(store, tenant).await?;
+    let mut i = 0;
+    while i < notices.len() {
+        let code = notices[i].message.identity.code.clone();
+        let mut j = i;
+        while j + 1 < notices.len() && notices[j + 1].message.identity.code == code {
+            j += 1;
+        }
+        let latest = notices[j].clone();
+        for older in &notices[i..j] {
+            let s = Inbound {
+                state: InboundState::Superseded {
+                    by: latest.key.clone(),
+                },
+                ..older.clone()
+            };
+            match store.update_cs_inbound(tenant, &s, "new").await {
+                Ok(()) | Err(StoreError::Conflict) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let state = match apply_notice(store, by, today, &latest, &map).await {
+            Ok(seq) => {
+                out.applied.push(latest.key.clone());
+                InboundState::Done {
+                    seq,
+                    at: Utc::now(),
+                }
+            }
+            Err(StoreError::Domain(e)) => {
+                out.failed.push(latest.key.clone());
+                InboundState::Failed {
+                    at: Utc::now(),
+                    error: format!("{}: {e}", e.code()),
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        let done = Inbound { state, ..latest };
+        match store.update_cs_inbound(tenant, &done, "new").await {
+            Ok(()) | Err(StoreError::Conflict) => {}
+            Err(e) => return Err(e),
+        }
+        i = j + 1;
+    }
+    Ok(())
+}
+
+/// 転入通知の受理: the 転出確定 of the person the notice names.
+async fn apply_notice(
+    store: &dyn Store,
+    by: &crate::Actor,
+    today: NaiveDate,
+    n: &Inbound,
+    map: &CharMap,
+) -> Result<i64, StoreError> {
+    let tenant = by.tenant;
+    let (id, transfer) = kikan_domain::cs::received_texts(&n.message, map);
+    let found = store
+        .search(
+            tenant,
+            &kikan_store::SearchKeys {
+                juminhyo_code: Some(id.code.clone()),
+                include_removed: true,
+                limit: 5,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let person = found
+        .into_iter()
+        .find(|p| {
+            matches!(
+                p.status,
+                kikan_domain::PersonStatus::MovingOut { .. }
+                    | kikan_domain::PersonStatus::Removed { .. }
+            )
+        })
+        .ok_or_else(|| DomainError::Invalid {
+            field: "転入通知",
+            reason: format!("住民票コード{}の転出者が見つかりません", id.code),
+        })?;
+    let destination = kikan_domain::Address::parse(None, &id.address, "", None)?;
+    let from = LocalGovCode::parse(&n.message.municipality)?;
+    let mut change = kikan_domain::Change::MoveOutConfirmed {
+        persons: vec![person.id],
+        destination,
+        notice_from: Some(from),
+        succession: None,
+        moved_on: None,
+    };
+    let mut effective_on = transfer.as_ref().map(|t| t.moved_on).unwrap_or(today);
+    crate::record::settle_move_in_notice(store, tenant, &mut change, &mut effective_on, today)
+        .await?;
+    let entry = kikan_domain::LedgerEntry::at_intake(
+        change,
+        effective_on,
+        today,
+        Utc::now(),
+        by.name.clone(),
+        None,
+        today,
+    )?;
+    let event = crate::record::change_event(by, &entry, None);
+    let r = crate::record::record_audited(store, tenant, entry, &[], Some(event), None).await?;
+    Ok(r.entry.seq)
 }

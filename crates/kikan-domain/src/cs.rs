@@ -153,13 +153,66 @@ pub enum CsKind {
     /// 本人確認情報の更新 (記載・修正・消除).
     #[serde(rename = "本人確認情報")]
     Identity,
+    /// 転出証明書情報 of a 特例転出 (4.1.3.0.4), for the municipality moved to.
+    #[serde(rename = "転出証明書情報")]
+    MoveOutCertificate,
+    /// 転入通知 (住基法9条1項), for the municipality moved from (4.1.3.1.1).
+    #[serde(rename = "転入通知")]
+    MoveInNotice,
 }
 
 impl CsKind {
     pub fn label(self) -> &'static str {
         match self {
             CsKind::Identity => "本人確認情報",
+            CsKind::MoveOutCertificate => "転出証明書情報",
+            CsKind::MoveInNotice => "転入通知",
         }
+    }
+}
+
+/// What a 転出証明書情報 or 転入通知 carries beside the person's 本人確認情報; texts as
+/// kikan holds them (`String`) or as sent ([`JukiText`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Transfer<T> {
+    /// 世帯主の氏名 and 続柄.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_name: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relationship: Option<T>,
+    /// 本籍 and 筆頭者.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub honseki: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub honseki_head: Option<T>,
+    /// 転出先 (転出証明書情報) or 転入前住所 (転入通知).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_address: Option<T>,
+    /// 転出予定年月日 (転出証明書情報) or 転入年月日 (転入通知).
+    pub moved_on: NaiveDate,
+    /// 住所を定めた年月日 (転出証明書情報) and 届出年月日.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_since: Option<NaiveDate>,
+    pub notified_on: NaiveDate,
+    /// The 世帯 the persons moved as, so the receiver keeps them together: the
+    /// sender's 世帯番号.
+    pub household: i64,
+}
+
+impl<T> Transfer<T> {
+    fn map<U, E>(&self, mut f: impl FnMut(&T) -> Result<U, E>) -> Result<Transfer<U>, E> {
+        let mut opt = |o: &Option<T>| o.as_ref().map(&mut f).transpose();
+        Ok(Transfer {
+            head_name: opt(&self.head_name)?,
+            relationship: opt(&self.relationship)?,
+            honseki: opt(&self.honseki)?,
+            honseki_head: opt(&self.honseki_head)?,
+            other_address: opt(&self.other_address)?,
+            moved_on: self.moved_on,
+            address_since: self.address_since,
+            notified_on: self.notified_on,
+            household: self.household,
+        })
     }
 }
 
@@ -179,6 +232,11 @@ pub struct CsItem {
     /// Not sent before this day.
     pub due_on: NaiveDate,
     pub identity: Identity,
+    /// The municipality a 転出証明書情報 or 転入通知 is for, and what it carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<Transfer<String>>,
     /// 手入力による補完: texts given by staff in place of the record's, for this item.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub supplement: BTreeMap<String, String>,
@@ -228,6 +286,8 @@ pub fn items_of(
             effective_on: entry.effective_on,
             due_on: recorded_on,
             identity: now,
+            to: None,
+            transfer: None,
             supplement: BTreeMap::new(),
             resends: None,
             attempts: 0,
@@ -236,6 +296,72 @@ pub fn items_of(
         });
         if out.len() as i64 >= PER_ENTRY / 2 {
             break;
+        }
+    }
+    // 転出証明書情報 (特例転出) or 転入通知, one per person the entry moved.
+    if let Some(t) = &entry.transfer {
+        let (kind, to) = match t {
+            crate::ledger::Transfer::SpecialMoveOut { to } => (CsKind::MoveOutCertificate, to),
+            crate::ledger::Transfer::MoveInNotice { to, .. } => (CsKind::MoveInNotice, to),
+        };
+        let (moved, other, moved_on): (Vec<PersonId>, Option<String>, NaiveDate) =
+            match &entry.change {
+                Change::MoveOut {
+                    persons,
+                    destination,
+                    planned_on,
+                    ..
+                } => (persons.clone(), Some(destination.line()), *planned_on),
+                Change::MoveIn {
+                    persons,
+                    previous_address,
+                    ..
+                } => (
+                    persons.iter().map(|p| p.id).collect(),
+                    previous_address.as_ref().map(|a| a.line()),
+                    entry.effective_on,
+                ),
+                _ => (vec![], None, entry.effective_on),
+            };
+        let head_name = persons
+            .iter()
+            .map(|(_, a)| *a)
+            .find(|a| a.is_head())
+            .map(|a| a.name.full());
+        for id in moved {
+            let Some((_, after)) = persons.iter().find(|(_, a)| a.id == id) else {
+                continue;
+            };
+            let Some(identity) = Identity::of(after) else {
+                continue;
+            };
+            out.push(CsItem {
+                id: entry.seq * PER_ENTRY + out.len() as i64,
+                entry_seq: entry.seq,
+                person: after.id,
+                kind,
+                reason: entry.reason().label().to_string(),
+                effective_on: entry.effective_on,
+                due_on: recorded_on,
+                identity,
+                to: Some(to.to_string()),
+                transfer: Some(Transfer {
+                    head_name: head_name.clone(),
+                    relationship: Some(after.relationship.label()),
+                    honseki: after.honseki.as_ref().map(|h| h.domicile.clone()),
+                    honseki_head: after.honseki.as_ref().map(|h| h.head_name.clone()),
+                    other_address: other.clone(),
+                    moved_on,
+                    address_since: Some(after.address_since),
+                    notified_on: entry.notified_on,
+                    household: after.household_id.0,
+                }),
+                supplement: BTreeMap::new(),
+                resends: None,
+                attempts: 0,
+                last_failure: None,
+                state: CsState::Pending,
+            });
         }
     }
     out
@@ -503,6 +629,18 @@ pub struct CsMessage {
     pub reason: String,
     pub effective_on: NaiveDate,
     pub identity: WireIdentity,
+    /// The municipality a 転出証明書情報 or 転入通知 is for, and what it carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<Transfer<JukiText>>,
+}
+
+impl CsMessage {
+    /// The key a receiver keeps it under: the sender and its number.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.municipality, self.id)
+    }
 }
 
 /// The texts of an item that staff may supplement (手入力による補完).
@@ -564,6 +702,13 @@ pub fn message(municipality: &str, item: &CsItem, map: &CharMap) -> Result<CsMes
     let furigana = conv("振り仮名", &id.furigana);
     let former_surname = id.former_surname.as_deref().map(|f| conv("旧氏", f));
     let address = conv("住所", &id.address);
+    let transfer = item
+        .transfer
+        .as_ref()
+        .map(|t| t.map(|v| Ok::<_, ()>(conv("", v))))
+        .transpose()
+        .ok()
+        .flatten();
     if !missing.is_empty() {
         return Err(missing);
     }
@@ -586,7 +731,76 @@ pub fn message(municipality: &str, item: &CsItem, map: &CharMap) -> Result<CsMes
             individual_number: id.individual_number.clone(),
             removed_on: id.removed_on,
         },
+        to: item.to.clone(),
+        transfer,
     })
+}
+
+/// A received message's texts back in Unicode, as far as the table gives them
+/// (`[J+XXXX]` for a code it does not know: staff correct it).
+pub fn received_texts(m: &CsMessage, map: &CharMap) -> (Identity, Option<Transfer<String>>) {
+    let w = &m.identity;
+    let id = Identity {
+        code: w.code.clone(),
+        previous_code: w.previous_code.clone(),
+        name: map.text_of(&w.name),
+        furigana: map.text_of(&w.furigana),
+        former_surname: w.former_surname.as_ref().map(|t| map.text_of(t)),
+        birth_date: w.birth_date,
+        birth_date_text: w.birth_date_text.clone(),
+        sex: w.sex,
+        address: map.text_of(&w.address),
+        individual_number: w.individual_number.clone(),
+        removed_on: w.removed_on,
+    };
+    let t = m
+        .transfer
+        .as_ref()
+        .and_then(|t| t.map(|v| Ok::<_, ()>(map.text_of(v))).ok());
+    (id, t)
+}
+
+/// A message another municipality sent through the CS, as kept by the receiver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inbound {
+    /// The sender and its number ([`CsMessage::key`]): kept once.
+    pub key: String,
+    pub received_at: DateTime<Utc>,
+    pub message: CsMessage,
+    pub state: InboundState,
+}
+
+/// What became of a received message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum InboundState {
+    /// 未処理: a 転出証明書情報 waiting for its 特例転入, or a 転入通知 not yet applied.
+    New,
+    /// 処理済み: the ledger entry made from it (the 特例転入, or the 転出確定).
+    Done { seq: i64, at: DateTime<Utc> },
+    /// 取込エラー: it could not be applied by itself; staff see why.
+    Failed { at: DateTime<Utc>, error: String },
+    /// A later message about the same person took its place (再送分).
+    Superseded { by: String },
+}
+
+impl InboundState {
+    pub fn name(&self) -> &'static str {
+        match self {
+            InboundState::New => "new",
+            InboundState::Done { .. } => "done",
+            InboundState::Failed { .. } => "failed",
+            InboundState::Superseded { .. } => "superseded",
+        }
+    }
+    pub fn label(&self) -> &'static str {
+        match self {
+            InboundState::New => "未処理",
+            InboundState::Done { .. } => "処理済み",
+            InboundState::Failed { .. } => "取込エラー",
+            InboundState::Superseded { .. } => "再送により置換",
+        }
+    }
 }
 
 /// The CS's answer to one message.
@@ -770,6 +984,8 @@ mod tests {
             effective_on: NaiveDate::from_ymd_opt(2026, 4, 1).expect("test value"),
             due_on: NaiveDate::from_ymd_opt(2026, 4, 1).expect("test value"),
             identity: identity(),
+            to: None,
+            transfer: None,
             supplement: BTreeMap::new(),
             resends: None,
             attempts: 0,
@@ -803,6 +1019,8 @@ mod tests {
             effective_on: ours.birth_date,
             due_on: ours.birth_date,
             identity: ours.clone(),
+            to: None,
+            transfer: None,
             supplement: BTreeMap::new(),
             resends: None,
             attempts: 0,

@@ -269,6 +269,9 @@ pub enum DomainError {
     /// 7.1.1.1: a supplement of a field that cannot be supplemented.
     #[error("「{field}」は補完できません(補完できる項目: 氏名・振り仮名・旧氏・住所)")]
     CsSupplementField { field: String },
+    /// 4.1.1.3: no 転出証明書情報 received under that key (or it was used).
+    #[error("転出証明書情報「{key}」は受信していないか、既に転入に使われています")]
+    CsInboundNotFound { key: String },
     /// 4.3.1: no 住民票コード空きコード left to give.
     #[error(
         "住民票コードの空きコードがありません。住基ネット連携の画面でCSから空きコードを取得してください"
@@ -450,6 +453,7 @@ impl DomainError {
             CsResendStale { .. } => "E-CS-004",
             CsSupplementField { .. } => "E-CS-005",
             NoFreeCode => "E-CS-008",
+            CsInboundNotFound { .. } => "E-CS-009",
             EucItem { .. } => "E-EUC-001",
             EucQuery { .. } => "E-EUC-002",
             EucForbidden => "E-EUC-003",

@@ -887,9 +887,52 @@ pub struct LedgerEntry {
     /// 住民となった年月日 and 住所を定めた年月日. `effective_on` is then its internal date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_text: Option<String>,
+    /// What the entry sends another municipality through the CS (4.1.3.0.4, 4.1.1.3,
+    /// 4.1.3.1.1): the 転出証明書情報 of a 特例転出, or the 転入通知 of a 転入.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<Transfer>,
+}
+
+/// A message to another municipality an entry gives (through the CS).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Transfer {
+    /// 特例転入を利用した転出 (4.1.3.0.4): no 転出証明書 is printed; its 転出証明書情報
+    /// goes to the CS for the municipality `to`.
+    SpecialMoveOut { to: LocalGovCode },
+    /// A 転入 from another municipality: its 転入通知 (住基法9条1項) goes to `to`; a
+    /// 特例転入 names the 転出証明書情報 it was made from (`certificate`, as received).
+    MoveInNotice {
+        to: LocalGovCode,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        certificate: Option<String>,
+    },
 }
 
 impl LedgerEntry {
+    /// Gives the entry its message to another municipality: a 特例転出 only with a
+    /// 転出 within Japan, a 転入通知 only with a 転入 from another municipality.
+    pub fn with_transfer(mut self, t: Option<Transfer>) -> Result<Self, DomainError> {
+        let fits = match (&t, &self.change) {
+            (None, _) => true,
+            (Some(Transfer::SpecialMoveOut { .. }), Change::MoveOut { abroad, .. }) => !*abroad,
+            (Some(Transfer::MoveInNotice { .. }), Change::MoveIn { kind, .. }) => {
+                *kind == MoveInKind::Domestic
+            }
+            _ => false,
+        };
+        if !fits {
+            return Err(DomainError::Invalid {
+                field: "特例転出・転入通知",
+                reason:
+                    "特例転出は国内への転出に、転入通知は他の市区町村からの転入にだけ指定できます"
+                        .into(),
+            });
+        }
+        self.transfer = t;
+        Ok(self)
+    }
+
     /// Builds an entry at intake: checks the dates against `today` and the change's
     /// own date rules, and sets the late flag.
     pub fn at_intake(
@@ -958,6 +1001,7 @@ impl LedgerEntry {
             terminal: None,
             basis,
             effective_text: None,
+            transfer: None,
         })
     }
 
@@ -1137,6 +1181,7 @@ mod tests {
             terminal: None,
             basis,
             effective_text: None,
+            transfer: None,
         }
     }
 

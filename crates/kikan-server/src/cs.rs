@@ -132,6 +132,14 @@ pub fn spawn_sender(state: AppState, every: Duration) {
                     continue;
                 }
                 let today = state.clock.today();
+                // What other municipalities sent: kept, acknowledged, 転入通知 applied.
+                match cs::receive(&*state.store, &*l.link, &server_actor(t.code), today).await {
+                    Ok(r) if r.failure.is_some() => {
+                        tracing::warn!(tenant = %t.code, failure = ?r.failure, "cs: receive failed")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(tenant = %t.code, error = %e, "cs: receive failed"),
+                }
                 match cs::deliver(&*state.store, &*l.link, &server_actor(t.code), today, false)
                     .await
                 {
@@ -691,4 +699,221 @@ pub async fn fetch_codes(
     )
     .await?;
     Ok(Json(cs::code_pool(&*state.store, p.tenant).await?))
+}
+
+/// A message received through the CS.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InboundView {
+    /// The sender and its number (`131016:5000`).
+    pub key: String,
+    /// 転出証明書情報 or 転入通知.
+    pub kind: String,
+    /// The municipality that sent it.
+    pub from: String,
+    pub received_at: String,
+    /// new, done, failed or superseded; its label (未処理, 処理済み, 取込エラー,
+    /// 再送により置換).
+    pub state: String,
+    pub state_label: String,
+    pub error: Option<String>,
+    /// The entry made from it.
+    pub seq: Option<i64>,
+    pub juminhyo_code: String,
+    /// 氏名 and 住所 as this municipality's table gives them back (`[J+XXXX]`: a code
+    /// it does not know).
+    pub name: String,
+    pub address: String,
+    /// 転出先 (転出証明書情報) or 転入前住所 (転入通知), and the 転出予定日 or 転入日.
+    pub other_address: Option<String>,
+    pub moved_on: Option<String>,
+}
+
+fn inbound_view(i: &kikan_domain::cs::Inbound, map: &kikan_domain::cs::CharMap) -> InboundView {
+    use kikan_domain::cs::InboundState;
+    let (id, t) = kikan_domain::cs::received_texts(&i.message, map);
+    InboundView {
+        key: i.key.clone(),
+        kind: i.message.kind.label().into(),
+        from: i.message.municipality.clone(),
+        received_at: i.received_at.to_rfc3339(),
+        state: i.state.name().into(),
+        state_label: i.state.label().into(),
+        error: match &i.state {
+            InboundState::Failed { error, .. } => Some(error.clone()),
+            _ => None,
+        },
+        seq: match &i.state {
+            InboundState::Done { seq, .. } => Some(*seq),
+            _ => None,
+        },
+        juminhyo_code: id.code,
+        name: id.name,
+        address: id.address,
+        other_address: t.as_ref().and_then(|t| t.other_address.clone()),
+        moved_on: t.map(|t| t.moved_on.to_string()),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct InboxQuery {
+    /// Comma-separated: new (未処理), done, failed (取込エラー), superseded; all without.
+    pub state: Option<String>,
+    /// `csv`: the 一覧表 as CSV (UTF-8 with BOM).
+    pub format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/cs/inbox", tag = "changes",
+    params(("tenant" = String, Path), InboxQuery),
+    responses((status = 200, description = "The 転出証明書情報 and 転入通知 received through the CS, with what became of them (the 取込エラー一覧 with state=failed); with format=csv the 一覧表 as CSV (UTF-8 with BOM)", body = Vec<InboundView>), (status = 400, description = "No stated purpose (E-AUTH-004)", body = ErrorBody), (status = 422, description = "An unknown state (E-CODE-005)", body = ErrorBody)))]
+pub async fn inbox(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<InboxQuery>,
+) -> R<Response> {
+    p.purpose()?;
+    let mut states = Vec::new();
+    for s in q.state.as_deref().unwrap_or_default().split(',') {
+        let s = s.trim();
+        if s.is_empty() {
+            continue;
+        }
+        match ["new", "done", "failed", "superseded"]
+            .iter()
+            .find(|x| **x == s)
+        {
+            Some(x) => states.push(*x),
+            None => {
+                return Err(ApiError::from(DomainError::UnknownCode {
+                    kind: "受信状態",
+                    value: s.to_string(),
+                })
+                .at("state"));
+            }
+        }
+    }
+    let items = state.store.cs_inbound(p.tenant, &states).await?;
+    let map = cs::char_map(&*state.store, p.tenant).await?;
+    let views: Vec<InboundView> = items.iter().map(|i| inbound_view(i, &map)).collect();
+    audit(
+        &state,
+        &p,
+        "cs.inbox",
+        vec![],
+        format!(
+            "住基ネット(CS)から受信した転出証明書情報・転入通知の照会({}件: {})",
+            views.len(),
+            views
+                .iter()
+                .map(|v| v.juminhyo_code.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    )
+    .await?;
+    if q.format.as_deref() == Some("csv") {
+        let cell = kikan_domain::csv::cell;
+        let mut out = String::from(
+            "\u{feff}受信番号,電文,送信元,住民票コード,氏名,住所,転出先・転入前住所,異動年月日,状態,エラー\n",
+        );
+        for v in &views {
+            out.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{},{}\n",
+                v.key,
+                v.kind,
+                v.from,
+                v.juminhyo_code,
+                cell(&v.name),
+                cell(&v.address),
+                cell(v.other_address.as_deref().unwrap_or_default()),
+                v.moved_on.as_deref().unwrap_or_default(),
+                v.state_label,
+                cell(v.error.as_deref().unwrap_or_default())
+            ));
+        }
+        return Ok(crate::routes::csv_response(out, "cs-inbox.csv"));
+    }
+    Ok(axum::response::IntoResponse::into_response(Json(views)))
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/cs/inbox/{key}/move-in", tag = "changes",
+    params(("tenant" = String, Path), ("key" = String, Path)),
+    responses((status = 200, description = "特例転入 (4.1.1.3): a 転入 request filled in from the 転出証明書情報 received (the household sent with it together): 氏名, 振り仮名, 生年月日, 性別, 続柄, 本籍・筆頭者, 住民票コード, 転入前住所 and `cs.certificate`; staff add the new address and correct what needs it, then POST it to …/changes (the 個人番号 is taken from the 転出証明書情報 there, never shown)", body = serde_json::Value), (status = 400, description = "No stated purpose (E-AUTH-004)", body = ErrorBody), (status = 422, description = "No such 転出証明書情報 still to be used (E-CS-009)", body = ErrorBody)))]
+pub async fn move_in_request(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, String)>,
+) -> R<Json<serde_json::Value>> {
+    p.purpose()?;
+    let key = path.1;
+    let new = state.store.cs_inbound(p.tenant, &["new"]).await?;
+    let named = new
+        .iter()
+        .find(|i| i.key == key && i.message.kind == kikan_domain::cs::CsKind::MoveOutCertificate)
+        .ok_or_else(|| ApiError::from(DomainError::CsInboundNotFound { key: key.clone() }))?;
+    let map = cs::char_map(&*state.store, p.tenant).await?;
+    let mut persons = Vec::new();
+    let mut previous = None;
+    let mut codes = Vec::new();
+    for i in cs::household_of(&new, named) {
+        let (id, t) = kikan_domain::cs::received_texts(&i.message, &map);
+        let split = |s: &str| {
+            let (a, b) = s.split_once('　').unwrap_or((s, ""));
+            serde_json::json!({"family": a, "given": b})
+        };
+        previous.get_or_insert_with(|| id.address.clone());
+        codes.push(id.code.clone());
+        persons.push(serde_json::json!({
+            "name": split(&id.name),
+            "furigana": split(&id.furigana),
+            "birth_date": id.birth_date.to_string(),
+            "sex": if id.sex == 1 { "男" } else { "女" },
+            "relationship": t.as_ref().and_then(|t| t.relationship.clone()),
+            "honseki": t.as_ref().and_then(|t| t.honseki.clone()).map(|d| serde_json::json!({
+                "domicile": d,
+                "head_name": t.as_ref().and_then(|t| t.honseki_head.clone()).unwrap_or_default(),
+            })),
+            "juminhyo_code": id.code,
+        }));
+    }
+    audit(
+        &state,
+        &p,
+        "cs.move_in_request",
+        vec![],
+        format!(
+            "特例転入の入力(転出証明書情報 {key}、住民票コード {})",
+            codes.join(" ")
+        ),
+    )
+    .await?;
+    Ok(Json(serde_json::json!({
+        "notified_on": state.clock.today().to_string(),
+        "change": {
+            "type": "move_in",
+            "kind": "転入",
+            "persons": persons,
+            "address": null,
+            "previous_address": {"place": previous.unwrap_or_default(), "banchi": ""},
+        },
+        "cs": {"certificate": key},
+    })))
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/cs/receive", tag = "changes",
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "What other municipalities sent, taken in now (as the server does by itself): kept once each, acknowledged; the 転入通知 applied (転出確定) or listed as 取込エラー", body = cs::Receipt), (status = 503, description = "No CS link configured (E-CS-006)", body = ErrorBody)))]
+pub async fn receive(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> R<Json<cs::Receipt>> {
+    let l = link(&state)?;
+    let r = cs::receive(&*state.store, &*l.link, &p.actor(), state.clock.today()).await?;
+    l.note(
+        p.tenant,
+        match &r.failure {
+            Some(f) => Err(f.clone()),
+            None => Ok(()),
+        },
+    );
+    Ok(Json(r))
 }

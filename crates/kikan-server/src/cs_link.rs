@@ -5,6 +5,8 @@
 //! - `POST {base}/messages` — a [`CsMessage`]; the answer a [`CsAnswer`].
 //! - `GET {base}/identities/{municipality}` — the CS's 本人確認情報 of the municipality.
 //! - `POST {base}/free-codes/{municipality}?count=n` — 住民票コード空きコード.
+//! - `GET {base}/inbox/{municipality}` — messages for the municipality not yet
+//!   acknowledged; `POST {base}/inbox/{municipality}/ack` — `[delivery, …]` kept.
 //!
 //! Anything but a 200 with a readable body is "unreachable": the item stays to be sent.
 
@@ -14,7 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use kikan_app::cs::sim::{Fault, SimState, Simulator};
-use kikan_app::cs::{CsLink, LinkError};
+use kikan_app::cs::{CsLink, LinkError, Received};
 use kikan_domain::cs::{CsAnswer, CsMessage, WireIdentity};
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -65,6 +67,17 @@ impl CsLink for HttpLink {
     async fn free_codes(&self, municipality: &str, n: u32) -> Result<Vec<String>, LinkError> {
         let url = format!("{}/free-codes/{municipality}?count={n}", self.base);
         Self::read(self.client.post(url).send().await).await
+    }
+
+    async fn receive(&self, municipality: &str) -> Result<Vec<Received>, LinkError> {
+        let url = format!("{}/inbox/{municipality}", self.base);
+        Self::read(self.client.get(url).send().await).await
+    }
+
+    async fn ack(&self, municipality: &str, deliveries: &[u64]) -> Result<(), LinkError> {
+        let url = format!("{}/inbox/{municipality}/ack", self.base);
+        let _: usize = Self::read(self.client.post(url).json(deliveries).send().await).await?;
+        Ok(())
     }
 }
 
@@ -134,6 +147,39 @@ async fn faults(State(s): State<Sim>, axum::Json(f): axum::Json<Vec<Fault>>) -> 
     Ok(axum::Json(n))
 }
 
+async fn inbox(State(s): State<Sim>, Path(m): Path<String>) -> Answer<Vec<Received>> {
+    s.sim.receive(&m).await.map(axum::Json).map_err(unreachable)
+}
+
+async fn ack(
+    State(s): State<Sim>,
+    Path(m): Path<String>,
+    axum::Json(d): axum::Json<Vec<u64>>,
+) -> Answer<usize> {
+    s.sim.ack(&m, &d).await.map_err(unreachable)?;
+    s.save()?;
+    Ok(axum::Json(d.len()))
+}
+
+async fn release(State(s): State<Sim>) -> Answer<usize> {
+    let n = s.sim.snapshot().delayed.len();
+    s.sim.release();
+    s.save()?;
+    Ok(axum::Json(n))
+}
+
+async fn route_faults(
+    State(s): State<Sim>,
+    axum::Json(f): axum::Json<Vec<Fault>>,
+) -> Answer<usize> {
+    let n = f.len();
+    for f in f {
+        s.sim.inject_route(f);
+    }
+    s.save()?;
+    Ok(axum::Json(n))
+}
+
 async fn state(State(s): State<Sim>) -> Answer<SimState> {
     Ok(axum::Json(s.sim.snapshot()))
 }
@@ -154,6 +200,10 @@ pub fn simulator(file: Option<PathBuf>) -> Result<Router, String> {
         .route("/identities/{municipality}", get(identities))
         .route("/free-codes/{municipality}", post(free_codes))
         .route("/faults", post(faults))
+        .route("/route-faults", post(route_faults))
+        .route("/release", post(release))
+        .route("/inbox/{municipality}", get(inbox))
+        .route("/inbox/{municipality}/ack", post(ack))
         .route("/state", get(state))
         .with_state(Sim {
             sim: Arc::new(sim),

@@ -570,6 +570,9 @@ pub struct ChangeRequest {
     #[serde(default)]
     pub expect: Vec<ExpectIn>,
     pub change: ChangeIn,
+    /// 住基ネット: what the change sends another municipality through the CS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cs: Option<kikan_app::cs::TransferIn>,
 }
 
 /// What the request turns into, before the store sees it.

@@ -189,6 +189,12 @@ pub async fn prepare_entry(
     let mut parsed = req.parse(current.as_ref())?;
     // 宛名番号・世帯番号 (1.1.13): the new persons and households take the next serials.
     kikan_app::ids::number(&*state.store, tenant, &mut parsed.change).await?;
+    // 特例転出・特例転入・転入通知 (4.1.3.0.4, 4.1.1.3, 4.1.3.1.1): a 特例転入 takes its
+    // 住民票コード and 個人番号 from the 転出証明書情報 received.
+    let transfer =
+        kikan_app::cs::transfer_of(&*state.store, tenant, req.cs.as_ref(), &mut parsed.change)
+            .await
+            .map_err(|e| ApiError::from(e).at("cs"))?;
     // 住民票コード (4.3.1): drawn at random from the codes the CS gave.
     kikan_app::cs::assign_codes(&*state.store, tenant, &mut parsed.change)
         .await
@@ -213,7 +219,9 @@ pub async fn prepare_entry(
     )?
     .with_basis(parsed.basis)
     .with_effective_text(parsed.effective_text)
-    .map_err(|e| ApiError::from(e).at("effective_on"))?;
+    .map_err(|e| ApiError::from(e).at("effective_on"))?
+    .with_transfer(transfer)
+    .map_err(|e| ApiError::from(e).at("cs"))?;
     Ok((entry, parsed.expect))
 }
 

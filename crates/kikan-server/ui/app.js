@@ -629,11 +629,50 @@ async function outboxScreen(main, q) {
 // 送信取消し, the characters items wait for and the conversion table, 手動連携, the
 // 整合性確認 and the 住民票コード空きコード.
 const CS_STATES = [['', 'すべて'], ['pending', '未送信'], ['held', '文字変換待ち'], ['refused', 'エラー'], ['accepted', '送信済み'], ['withdrawn', '送信取消し']];
+// 特例転入 (4.1.1.3): the 転入 filled in from a 転出証明書情報 received (the household
+// sent with it together); staff give the new address and the 転入日 and correct a name
+// whose character this municipality's table lacks (shown as [J+XXXX]).
+function specialMoveIn(m, done) {
+  const names = h('div', {});
+  let pre = null;
+  const form = h('form', { novalidate: true }, names,
+    field('転入日', text('effective_on', 'effective_on', { placeholder: '例: 令和8年12月3日' })),
+    field('住所(町字まで)', text('place', 'change.address')),
+    field('番地', text('banchi', 'change.address.banchi')),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary button-small', type: 'submit' }, '特例転入として記録')));
+  const box = h('details', {}, h('summary', {}, '特例転入'), form);
+  // The request filled in from the 転出証明書情報, loaded when opened: each name may be
+  // corrected (a character this municipality's table lacks shows as [J+XXXX]).
+  box.addEventListener('toggle', async () => {
+    if (!box.open || pre) return;
+    const r = await api('GET', `/cs/inbox/${encodeURIComponent(m.key)}/move-in`);
+    if (!r.ok) return showError(form, r);
+    pre = r.data;
+    show(names, ...pre.change.persons.map((p, i) => h('div', { class: 'row' },
+      field(`氏(${i + 1}人目)`, text(`family-${i}`, `change.persons[${i}].name`, { value: p.name.family })),
+      field(`名(${i + 1}人目)`, text(`given-${i}`, `change.persons[${i}].name.given`, { value: p.name.given })))));
+  });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!pre) return;
+    const req = JSON.parse(JSON.stringify(pre));
+    req.change.persons.forEach((p, i) => { p.name = { family: v(form, `family-${i}`), given: v(form, `given-${i}`) }; });
+    req.effective_on = v(form, 'effective_on');
+    req.change.address = { place: v(form, 'place'), banchi: v(form, 'banchi') };
+    const r = await api('POST', '/changes', req);
+    if (!r.ok) return showError(form, r);
+    done(r, `特例転入を記録しました(${req.change.persons.length}人)`);
+  });
+  return box;
+}
+
 async function csScreen(main, q) {
   const state = q.get('state') || '';
-  const [stRes, res] = await Promise.all([api('GET', '/cs/status'), api('GET', `/cs/items${state ? `?state=${state}` : ''}`)]);
+  const [stRes, res, inRes] = await Promise.all([api('GET', '/cs/status'), api('GET', `/cs/items${state ? `?state=${state}` : ''}`),
+    api('GET', '/cs/inbox?state=new,failed')]);
   const st = stRes.ok ? stRes.data : null;
   const list = res.ok ? res.data : [];
+  const inbox = inRes.ok ? inRes.data : [];
   const out = h('div', { 'aria-live': 'polite', id: 'cs-out' });
   const done = async (r, message) => {
     if (!r.ok) { show($('#cs-out'), banner('error', r.data ? r.data.message : '処理できませんでした')); return; }
@@ -696,6 +735,17 @@ async function csScreen(main, q) {
     h('div', { class: 'actions' }, send, reconcile, manual),
     waiting.length ? h('div', {}, h('h2', {}, '住基ネット統一文字に変換できない文字'),
       h('ul', {}, waiting.map(([c, ids]) => h('li', {}, h('span', { class: 'glyph' }, c), ` U+${[...c].map((x) => x.codePointAt(0).toString(16).toUpperCase()).join(' U+')}(送信番号 ${ids.join('、')})`)))) : null,
+    h('h2', {}, `受信した転出証明書情報・転入通知(未処理・取込エラー) ${inbox.length}件`),
+    button('今すぐ受信する', async () => done(await api('POST', '/cs/receive', {}), (d) =>
+      d.failure ? banner('error', `CSに接続できませんでした: ${d.failure}`)
+        : banner('success', `受信${d.kept}件、転入通知の反映${d.applied.length}件、取込エラー${d.failed.length}件`))),
+    inbox.length === 0 ? h('p', {}, '未処理の受信データはありません。') :
+      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['受信', '送信元', '対象者', '内容', '状態', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, inbox.map((m) => h('tr', {}, h('td', {}, m.kind, h('div', { class: 'muted' }, m.key)), h('td', {}, m.from),
+          h('td', {}, m.name, h('div', { class: 'muted' }, `住民票コード ${m.juminhyo_code}`)),
+          h('td', {}, m.kind === '転出証明書情報' ? `転出先 ${m.other_address || ''}(転出予定 ${wareki(m.moved_on)})` : `転入先 ${m.address}(転入 ${wareki(m.moved_on)})`),
+          h('td', {}, m.state_label, m.error ? h('div', { class: 'error-text' }, m.error) : null),
+          h('td', {}, m.kind === '転出証明書情報' && m.state === 'new' ? specialMoveIn(m, done) : null))))),
     filter,
     h('h2', {}, `送信データ ${list.length}件`),
     list.length === 0 ? h('p', {}, '該当する送信データはありません。') :

@@ -2137,6 +2137,74 @@ impl<E: Engine> Store for SqlStore<E> {
         Ok(())
     }
 
+    async fn add_cs_inbound(
+        &self,
+        tenant: LocalGovCode,
+        items: &[kikan_domain::cs::Inbound],
+    ) -> Result<u64, StoreError> {
+        let t = key(tenant);
+        let mut statements = Vec::with_capacity(items.len());
+        for i in items {
+            let data = self.sealer.seal(&t, &json(i)?)?.0;
+            statements.push(
+                Q::new(
+                    "INSERT INTO cs_inbox (tenant_id, msg_key, kind, state, data)
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, msg_key) DO NOTHING",
+                )
+                .arg(&t)
+                .arg(i.key.as_str())
+                .arg(i.message.kind.label())
+                .arg(i.state.name())
+                .arg(data),
+            );
+        }
+        let done = self
+            .write(tenant, statements, || StoreError::Conflict)
+            .await?;
+        Ok(done.iter().sum())
+    }
+
+    async fn cs_inbound(
+        &self,
+        tenant: LocalGovCode,
+        states: &[&str],
+    ) -> Result<Vec<kikan_domain::cs::Inbound>, StoreError> {
+        let t = key(tenant);
+        let mut q = Q::new("SELECT data FROM cs_inbox WHERE tenant_id = $1").arg(&t);
+        if !states.is_empty() {
+            let ps: Vec<String> = states.iter().map(|s| q.param(*s)).collect();
+            q.push(&format!(" AND state IN ({})", ps.join(", ")));
+        }
+        q.push(" ORDER BY msg_key");
+        let rows = self.read(tenant, q).await?;
+        rows.iter()
+            .map(|r| decode(&self.sealer.unseal(&t, r.text("data")?)?))
+            .collect()
+    }
+
+    async fn update_cs_inbound(
+        &self,
+        tenant: LocalGovCode,
+        item: &kikan_domain::cs::Inbound,
+        was: &str,
+    ) -> Result<(), StoreError> {
+        let t = key(tenant);
+        let data = self.sealer.seal(&t, &json(item)?)?.0;
+        self.write_one(
+            tenant,
+            Q::new(
+                "UPDATE cs_inbox SET state = $3, data = $4
+                 WHERE tenant_id = $1 AND msg_key = $2 AND state = $5",
+            )
+            .arg(&t)
+            .arg(item.key.as_str())
+            .arg(item.state.name())
+            .arg(data)
+            .arg(was),
+        )
+        .await
+    }
+
     async fn add_memo_revision(
         &self,
         tenant: LocalGovCode,

@@ -1283,6 +1283,27 @@ pub trait Store: Send + Sync + 'static {
     /// Puts back a code taken for a record that was not written.
     async fn release_free_code(&self, tenant: LocalGovCode, code: &str) -> Result<(), StoreError>;
 
+    /// Keeps messages received through the CS; one already kept (the same sender and
+    /// number) is passed over. The number newly kept.
+    async fn add_cs_inbound(
+        &self,
+        tenant: LocalGovCode,
+        items: &[kikan_domain::cs::Inbound],
+    ) -> Result<u64, StoreError>;
+    /// The received messages in key order; with `states` only those in them.
+    async fn cs_inbound(
+        &self,
+        tenant: LocalGovCode,
+        states: &[&str],
+    ) -> Result<Vec<kikan_domain::cs::Inbound>, StoreError>;
+    /// Writes a received message's new state if it is still `was` (else a conflict).
+    async fn update_cs_inbound(
+        &self,
+        tenant: LocalGovCode,
+        item: &kikan_domain::cs::Inbound,
+        was: &str,
+    ) -> Result<(), StoreError>;
+
     // ---- メモ (1.1.15) ----
     /// Adds a revision of a memo; another with the same memo and revision (someone
     /// else's edit first) is a conflict and nothing is written.

@@ -15,6 +15,8 @@ pub struct App {
     pub client: reqwest::Client,
     pub store: Arc<dyn Store>,
     pub keys: Arc<Keyring>,
+    /// The server's task: stopped by [`App::stop`].
+    server: tokio::task::AbortHandle,
 }
 
 /// A staff member created for a test, with what they log in with.
@@ -52,16 +54,47 @@ impl App {
         let listener = ok(tokio::net::TcpListener::bind("127.0.0.1:0").await);
         let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
         let keys = Arc::new(s.store().sealer().keys().clone());
-        tokio::spawn(kikan_server::serve(
+        let server = tokio::spawn(kikan_server::serve(
             listener,
             adjust(AppState::new(s.store(), keys.clone())),
-        ));
+        ))
+        .abort_handle();
         App {
             base: format!("http://127.0.0.1:{port}"),
             client: reqwest::Client::new(),
             store: s.store(),
             keys,
+            server,
         }
+    }
+
+    /// Stops the server at once, whatever it was doing (its store stays: a killed
+    /// process's database).
+    pub fn stop(&self) {
+        self.server.abort();
+    }
+
+    /// Starts the server again on the same port and store.
+    pub async fn restart(&mut self, adjust: impl FnOnce(AppState) -> AppState) {
+        self.server.abort();
+        let addr = self.base.trim_start_matches("http://").to_string();
+        let mut tries = 0;
+        let listener = loop {
+            match tokio::net::TcpListener::bind(&addr).await {
+                Ok(l) => break l,
+                Err(e) if tries < 50 => {
+                    tries += 1;
+                    let _ = e;
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                Err(e) => panic!("cannot bind {addr} again: {e}"),
+            }
+        };
+        self.server = tokio::spawn(kikan_server::serve(
+            listener,
+            adjust(AppState::new(self.store.clone(), self.keys.clone())),
+        ))
+        .abort_handle();
     }
 
     /// Registers a municipality (as the operator's CLI does).

@@ -33,6 +33,17 @@ pub enum TestStore {
 }
 
 impl TestStore {
+    /// Another new store of the same engine (a second municipality's server).
+    pub async fn sibling(&self) -> TestStore {
+        match self {
+            TestStore::Sqlite(_) => fresh_sqlite().await,
+            TestStore::Postgres(_) => fresh_postgres().await.expect("PostgreSQL configured"),
+            TestStore::PostgresApp { .. } => {
+                fresh_postgres_app().await.expect("PostgreSQL configured")
+            }
+        }
+    }
+
     pub fn store(&self) -> Arc<dyn Store> {
         match self {
             TestStore::Sqlite(s) => s.clone(),

@@ -4,7 +4,7 @@
 //! 住民票コード空きコード, and fails on request (unreachable, reply lost, refusal) so
 //! that kikan's delivery can be shown to lose nothing and apply nothing twice.
 
-use super::{CsLink, LinkError};
+use super::{CsLink, LinkError, Received};
 use async_trait::async_trait;
 use kikan_domain::cs::{CsAnswer, CsMessage, WireIdentity};
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,10 @@ pub enum Fault {
     ReplyLost,
     /// The CS refuses the message.
     Refuse { code: String, message: String },
+    /// The network hands the next message it routes to its receiver twice.
+    Duplicate,
+    /// The network holds the next message it routes until [`Simulator::release`].
+    Delay,
 }
 
 /// What the simulator holds; kept as JSON by the simulator server between runs.
@@ -41,6 +45,14 @@ pub struct SimState {
     pub next_code: BTreeMap<String, u64>,
     /// Down: every call is unreachable until it is up again.
     pub down: bool,
+    /// Messages routed to each municipality (转出証明書情報, 転入通知), by delivery
+    /// number, until acknowledged.
+    pub inbox: BTreeMap<String, BTreeMap<u64, CsMessage>>,
+    /// Messages the network holds back (a delay), in order.
+    pub delayed: Vec<CsMessage>,
+    pub next_delivery: u64,
+    /// Faults of the network (routing), apart from the CS's own.
+    pub route_faults: VecDeque<Fault>,
 }
 
 #[derive(Debug, Default)]
@@ -77,6 +89,20 @@ impl Simulator {
         }
     }
 
+    /// Queues a fault of the network: the next message routed is duplicated or held.
+    pub fn inject_route(&self, f: Fault) {
+        if let Ok(mut s) = self.state.lock() {
+            s.route_faults.push_back(f);
+        }
+    }
+
+    /// Lets the messages held back go on to their receivers.
+    pub fn release(&self) {
+        if let Ok(mut s) = self.state.lock() {
+            release(&mut s);
+        }
+    }
+
     pub fn set_down(&self, down: bool) {
         if let Ok(mut s) = self.state.lock() {
             s.down = down;
@@ -101,6 +127,32 @@ impl Simulator {
     }
 }
 
+/// Lets the held messages go on to their receivers.
+pub fn release(s: &mut SimState) {
+    for m in std::mem::take(&mut s.delayed) {
+        put(s, m);
+    }
+}
+
+fn put(s: &mut SimState, m: CsMessage) {
+    let Some(to) = m.to.clone() else { return };
+    s.next_delivery += 1;
+    let n = s.next_delivery;
+    s.inbox.entry(to).or_default().insert(n, m);
+}
+
+/// Routes a message to its receiver, through the network's faults.
+fn route(s: &mut SimState, m: &CsMessage) {
+    match s.route_faults.pop_front() {
+        Some(Fault::Delay) => s.delayed.push(m.clone()),
+        Some(Fault::Duplicate) => {
+            put(s, m.clone());
+            put(s, m.clone());
+        }
+        _ => put(s, m.clone()),
+    }
+}
+
 /// Applies a message to the state: the CS's side of the boundary.
 pub fn apply(s: &mut SimState, m: &CsMessage) -> CsAnswer {
     let refuse = |code: &str, message: String| CsAnswer::Refused {
@@ -120,6 +172,19 @@ pub fn apply(s: &mut SimState, m: &CsMessage) -> CsAnswer {
             INVALID,
             format!("住民票コード{}の電文の内容が不正です", id.code),
         );
+    }
+    if m.kind != kikan_domain::cs::CsKind::Identity {
+        // 転出証明書情報・転入通知: for another municipality, through the network.
+        if m.to.is_none() {
+            return refuse(INVALID, "宛先の市区町村がありません".into());
+        }
+        s.taken
+            .entry(m.municipality.clone())
+            .or_default()
+            .insert(m.id);
+        s.applied.push(m.clone());
+        route(s, m);
+        return CsAnswer::Accepted;
     }
     let records = s.records.entry(m.municipality.clone()).or_default();
     let key = id.previous_code.as_deref().unwrap_or(&id.code);
@@ -183,6 +248,11 @@ impl CsLink for Simulator {
                 Err(LinkError("応答がありません(シミュレータ)".into()))
             }
             Some(Fault::Refuse { code, message }) => Ok(CsAnswer::Refused { code, message }),
+            // Faults of the network: for the routing, not the CS.
+            Some(f @ (Fault::Duplicate | Fault::Delay)) => {
+                s.route_faults.push_front(f);
+                Ok(apply(&mut s, m))
+            }
             None => Ok(apply(&mut s, m)),
         }
     }
@@ -204,5 +274,36 @@ impl CsLink for Simulator {
             return Err(LinkError("CSが停止しています(シミュレータ)".into()));
         }
         Ok(codes(&mut s, municipality, n.min(10_000)))
+    }
+
+    async fn receive(&self, municipality: &str) -> Result<Vec<Received>, LinkError> {
+        let s = self.lock()?;
+        if s.down {
+            return Err(LinkError("CSが停止しています(シミュレータ)".into()));
+        }
+        Ok(s.inbox
+            .get(municipality)
+            .map(|m| {
+                m.iter()
+                    .map(|(d, m)| Received {
+                        delivery: *d,
+                        message: m.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    async fn ack(&self, municipality: &str, deliveries: &[u64]) -> Result<(), LinkError> {
+        let mut s = self.lock()?;
+        if s.down {
+            return Err(LinkError("CSが停止しています(シミュレータ)".into()));
+        }
+        if let Some(m) = s.inbox.get_mut(municipality) {
+            for d in deliveries {
+                m.remove(d);
+            }
+        }
+        Ok(())
     }
 }
