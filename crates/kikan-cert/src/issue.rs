@@ -32,23 +32,36 @@ pub enum IssueError {
 
 /// The kind a 転出証明書 request is issued as: the 準ずる証明書 when the 転出 of the
 /// first person was recorded by 職権 (notified more than 14 days after the move,
-/// 4.1.3.0.1), the 転出証明書 itself otherwise — whichever of the two was asked for.
+/// 4.1.3.0.1), the 転出証明書 itself otherwise — whichever of the two was asked for;
+/// and whether that 転出 was a 特例転出 (4.1.3.0.4: its 転出証明書情報 went to the CS,
+/// and a 転出証明書 printed on request says 「特例による転出処理済」).
 async fn move_out_kind(
     store: &dyn Store,
     tenant: LocalGovCode,
     person: PersonId,
-) -> Result<kikan_domain::certificate::CertificateKind, IssueError> {
+) -> Result<(kikan_domain::certificate::CertificateKind, bool), IssueError> {
     use kikan_domain::certificate::CertificateKind;
     let entries = store.entries_for(tenant, Some(person), None).await?;
-    let basis = entries.iter().rev().find_map(|e| match &e.change {
-        kikan_domain::Change::MoveOut { persons, .. } if persons.contains(&person) => Some(e.basis),
-        _ => None,
+    let entry = entries.iter().rev().find(|e| {
+        matches!(&e.change, kikan_domain::Change::MoveOut { persons, .. } if persons.contains(&person))
     });
-    Ok(match basis {
-        Some(kikan_domain::Basis::ExOfficio) => CertificateKind::MoveOutQuasi,
-        _ => CertificateKind::MoveOut,
-    })
+    let special = entry.is_some_and(|e| {
+        matches!(
+            e.transfer,
+            Some(kikan_domain::ledger::Transfer::SpecialMoveOut { .. })
+        )
+    });
+    Ok((
+        match entry.map(|e| e.basis) {
+            Some(kikan_domain::Basis::ExOfficio) => CertificateKind::MoveOutQuasi,
+            _ => CertificateKind::MoveOut,
+        },
+        special,
+    ))
 }
+
+/// What a 転出証明書 of a 特例転出 prints (4.1.3.0.4).
+pub const SPECIAL_MOVE_OUT: &str = "特例による転出処理済";
 
 impl IssueError {
     pub fn code(&self) -> &'static str {
@@ -234,8 +247,10 @@ pub async fn prepare(
     if request.persons.is_empty() {
         return Err(DomainError::NoPersons.into());
     }
+    let mut special_move_out = false;
     if request.kind.of_move_out() {
-        request.kind = move_out_kind(store, tenant.code, request.persons[0]).await?;
+        (request.kind, special_move_out) =
+            move_out_kind(store, tenant.code, request.persons[0]).await?;
     }
     let subjects = subjects(store, tenant.code, &request.persons).await?;
     if request.whole_household {
@@ -332,6 +347,13 @@ pub async fn prepare(
     )?;
     content.seal = certification.seal;
     content.phrase = certification.phrase;
+    if special_move_out {
+        content.header.push(kikan_domain::certificate::Field {
+            label: "備考".into(),
+            value: SPECIAL_MOVE_OUT.into(),
+            wide: true,
+        });
+    }
     let seal = certification.image;
     let overflow = crate::settings::overflow_mode(store, tenant.code).await?;
     Ok(Prepared {

@@ -197,6 +197,17 @@ async fn exchange(a: Side, b: Side, net: &mut Network, restart_a: Option<&mut Ap
         )
         .await;
     assert_eq!(status, 201, "{v}");
+    // A 転出証明書 printed on request says it was a 特例転出.
+    let text = a
+        .examiner
+        .post_pdf_text(
+            &a.path("certificates"),
+            json!({"kind": "move_out", "persons": moved,
+                "requester": {"kind": "same_household", "person_id": moved[0]}, "identity_check": "個人番号カード"}),
+            "special-move-out-certificate",
+        )
+        .await;
+    assert!(text.contains("特例による転出処理済"), "{text}");
     // Killed before sending: the items are in its database all the same.
     if let Some(app) = restart_a {
         app.stop();
