@@ -272,7 +272,7 @@ pub async fn deliver(
 ) -> Result<Delivery, StoreError> {
     let tenant = by.tenant;
     let mut sent_to: BTreeSet<PersonId> = BTreeSet::new();
-    let out = deliver_items(store, link, tenant, today, forced, &mut sent_to).await;
+    let out = deliver_items(store, link, by, today, forced, &mut sent_to).await;
     if !sent_to.is_empty() {
         let detail = match &out {
             Ok(d) => format!(
@@ -299,11 +299,12 @@ pub async fn deliver(
 async fn deliver_items(
     store: &dyn Store,
     link: &dyn CsLink,
-    tenant: LocalGovCode,
+    by: &crate::Actor,
     today: NaiveDate,
     forced: bool,
     sent_to: &mut BTreeSet<PersonId>,
 ) -> Result<Delivery, StoreError> {
+    let tenant = by.tenant;
     let mut out = Delivery::default();
     if settings(store, tenant).await?.manual && !forced {
         out.paused = true;
@@ -360,6 +361,39 @@ async fn deliver_items(
                     ..item
                 }
             }
+            Ok(CsAnswer::Issued { value }) => {
+                match take_in(store, by, today, &item, &value).await {
+                    Ok(()) => {
+                        out.accepted.push(item.id);
+                        CsItem {
+                            answer: Some(value),
+                            state: CsState::Accepted { at: now },
+                            ..item
+                        }
+                    }
+                    // The record is being entered by a clerk: the same answer comes again
+                    // for the same number next time.
+                    Err(StoreError::Domain(DomainError::Locked { .. })) => {
+                        blocked.insert(item.person);
+                        out.waiting += 1;
+                        continue;
+                    }
+                    Err(StoreError::Domain(e)) => {
+                        blocked.insert(item.person);
+                        out.refused.push(item.id);
+                        CsItem {
+                            answer: Some(value),
+                            state: CsState::Refused {
+                                at: now,
+                                code: e.code().to_string(),
+                                message: format!("回答を取り込めません: {e}"),
+                            },
+                            ..item
+                        }
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
             Ok(CsAnswer::Refused { code, message }) => {
                 blocked.insert(item.person);
                 out.refused.push(item.id);
@@ -391,6 +425,120 @@ async fn deliver_items(
         }
     }
     Ok(out)
+}
+
+/// 生成された個人番号の取込 (7.1.2.1): a generated or changed 個人番号 recorded on the
+/// person by 職権 (a ledger entry, audited as `by`). A 符号 is kept with its item.
+async fn take_in(
+    store: &dyn Store,
+    by: &crate::Actor,
+    today: NaiveDate,
+    item: &CsItem,
+    value: &str,
+) -> Result<(), StoreError> {
+    if !matches!(item.kind, CsKind::NumberRequest | CsKind::NumberChange) {
+        return Ok(());
+    }
+    let number = kikan_domain::IndividualNumber::parse(value)?;
+    let person = store
+        .persons(by.tenant, &[item.person])
+        .await?
+        .pop()
+        .ok_or_else(|| DomainError::PersonNotFound(item.person.to_string()))?;
+    if person.individual_number.as_ref() == Some(&number) {
+        // Taken in before (the same answer again).
+        return Ok(());
+    }
+    let entry = kikan_domain::LedgerEntry::at_intake(
+        kikan_domain::Change::Correction {
+            person: person.id,
+            correction: kikan_domain::ledger::Correction::IndividualNumber {
+                old: person.individual_number.clone(),
+                new: Some(number),
+            },
+            kind: kikan_domain::ledger::CorrectionKind::ExOfficio,
+        },
+        today,
+        today,
+        Utc::now(),
+        by.name.clone(),
+        None,
+        today,
+    )?
+    .with_basis(kikan_domain::Basis::ExOfficio);
+    let event = crate::record::change_event(by, &entry, None);
+    crate::record::record_audited(store, by.tenant, entry, &[], Some(event), None).await?;
+    Ok(())
+}
+
+/// A request to the centre about a person, asked by staff (or a system): 個人番号の
+/// 変更要求 (on the person's 変更請求 or by 職権) or 符号の取得要求. Sent with the next
+/// delivery, after the person's earlier items.
+pub async fn request(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    person: PersonId,
+    kind: CsKind,
+    today: NaiveDate,
+) -> Result<CsItem, StoreError> {
+    if !matches!(kind, CsKind::NumberChange | CsKind::SymbolRequest) {
+        return Err(DomainError::Invalid {
+            field: "要求",
+            reason: "個人番号変更要求か符号取得要求を指定してください".into(),
+        }
+        .into());
+    }
+    scan(store, tenant).await?;
+    let p = store
+        .persons(tenant, &[person])
+        .await?
+        .pop()
+        .ok_or_else(|| DomainError::PersonNotFound(person.to_string()))?;
+    let identity = Identity::of(&p).ok_or(DomainError::Invalid {
+        field: "住民票コード",
+        reason: "住民票コードのない人の要求はできません".into(),
+    })?;
+    if kind == CsKind::NumberChange && p.individual_number.is_none() {
+        return Err(DomainError::Invalid {
+            field: "個人番号",
+            reason: "個人番号のない人は変更要求ではなく生成要求になります".into(),
+        }
+        .into());
+    }
+    let head = store.cs_head(tenant).await?;
+    let all = store.cs_items(tenant, &[], None).await?;
+    let next = all
+        .iter()
+        .map(|i| i.id)
+        .max()
+        .unwrap_or(0)
+        .max(head * PER_ENTRY)
+        + 1;
+    if next >= (head + 1) * PER_ENTRY {
+        return Err(StoreError::Conflict);
+    }
+    let item = CsItem {
+        id: next,
+        entry_seq: head,
+        person,
+        kind,
+        reason: kind.label().to_string(),
+        effective_on: today,
+        due_on: today,
+        identity,
+        to: None,
+        transfer: None,
+        supplement: BTreeMap::new(),
+        resends: None,
+        answer: None,
+        attempts: 0,
+        last_failure: None,
+        state: CsState::Pending,
+    };
+    store
+        .add_cs_items(tenant, head, std::slice::from_ref(&item))
+        .await?;
+    Ok(item)
 }
 
 /// An item still to be sent (pending, held or refused) or, for a resend, one sent.
@@ -464,6 +612,7 @@ pub async fn resend(
         id: next,
         reason,
         resends: Some(old.id),
+        answer: None,
         attempts: 0,
         last_failure: None,
         state: CsState::Pending,

@@ -159,6 +159,15 @@ pub enum CsKind {
     /// 転入通知 (住基法9条1項), for the municipality moved from (4.1.3.1.1).
     #[serde(rename = "転入通知")]
     MoveInNotice,
+    /// 個人番号の生成要求 (7.1.2.1): a person brought in without one.
+    #[serde(rename = "個人番号生成要求")]
+    NumberRequest,
+    /// 個人番号の変更要求 (7.1.2.1): on the person's 変更請求 or by 職権.
+    #[serde(rename = "個人番号変更要求")]
+    NumberChange,
+    /// 符号の取得要求 (7.1.2.2).
+    #[serde(rename = "符号取得要求")]
+    SymbolRequest,
 }
 
 impl CsKind {
@@ -167,7 +176,18 @@ impl CsKind {
             CsKind::Identity => "本人確認情報",
             CsKind::MoveOutCertificate => "転出証明書情報",
             CsKind::MoveInNotice => "転入通知",
+            CsKind::NumberRequest => "個人番号生成要求",
+            CsKind::NumberChange => "個人番号変更要求",
+            CsKind::SymbolRequest => "符号取得要求",
         }
+    }
+
+    /// A request the CS answers with a value (a 個人番号, a 符号).
+    pub fn is_request(self) -> bool {
+        matches!(
+            self,
+            CsKind::NumberRequest | CsKind::NumberChange | CsKind::SymbolRequest
+        )
     }
 }
 
@@ -243,6 +263,10 @@ pub struct CsItem {
     /// The item this one sends again (再送信), if it is a resend.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resends: Option<i64>,
+    /// What the CS answered a request with (the 個人番号 generated, the 符号), kept
+    /// sealed with the item; views never show a 個人番号.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
     /// Tries that did not reach the CS, and the last such failure.
     #[serde(default)]
     pub attempts: u32,
@@ -290,12 +314,40 @@ pub fn items_of(
             transfer: None,
             supplement: BTreeMap::new(),
             resends: None,
+            answer: None,
             attempts: 0,
             last_failure: None,
             state: CsState::Pending,
         });
         if out.len() as i64 >= PER_ENTRY / 2 {
             break;
+        }
+    }
+    // 個人番号の生成要求 for each person brought in without one (出生, 国外からの転入 …).
+    {
+        let brought: Vec<PersonId> = match &entry.change {
+            // A 転入 from another municipality brings the number it had (the
+            // 転出証明書's); the others are new to the 住基ネット or come back to it.
+            Change::MoveIn {
+                persons: new, kind, ..
+            } if *kind != crate::ledger::MoveInKind::Domestic => new.iter().map(|p| p.id).collect(),
+            Change::Birth { person, .. } => vec![person.id],
+            _ => vec![],
+        };
+        for id in brought {
+            if let Some((_, after)) = persons.iter().find(|(_, a)| a.id == id)
+                && after.individual_number.is_none()
+                && let Some(identity) = Identity::of(after)
+            {
+                out.push(request_item(
+                    entry,
+                    out.len(),
+                    after.id,
+                    CsKind::NumberRequest,
+                    identity,
+                    recorded_on,
+                ));
+            }
         }
     }
     // 転出証明書情報 (特例転出) or 転入通知, one per person the entry moved.
@@ -358,6 +410,7 @@ pub fn items_of(
                 }),
                 supplement: BTreeMap::new(),
                 resends: None,
+                answer: None,
                 attempts: 0,
                 last_failure: None,
                 state: CsState::Pending,
@@ -365,6 +418,35 @@ pub fn items_of(
         }
     }
     out
+}
+
+/// A request of `kind` about a person, made from an entry (or, by staff, after it).
+pub fn request_item(
+    entry: &LedgerEntry,
+    place: usize,
+    person: PersonId,
+    kind: CsKind,
+    identity: Identity,
+    due_on: NaiveDate,
+) -> CsItem {
+    CsItem {
+        id: entry.seq * PER_ENTRY + place as i64,
+        entry_seq: entry.seq,
+        person,
+        kind,
+        reason: kind.label().to_string(),
+        effective_on: entry.effective_on,
+        due_on,
+        identity,
+        to: None,
+        transfer: None,
+        supplement: BTreeMap::new(),
+        resends: None,
+        answer: None,
+        attempts: 0,
+        last_failure: None,
+        state: CsState::Pending,
+    }
 }
 
 /// The persons an entry concerns whose 本人確認情報 it may change.
@@ -809,6 +891,9 @@ impl InboundState {
 pub enum CsAnswer {
     /// Taken (or taken before: the same number again).
     Accepted,
+    /// A request answered: the 個人番号 generated or the 符号 (the same again for the same
+    /// message number).
+    Issued { value: String },
     /// Refused, with the CS's error code and message.
     Refused { code: String, message: String },
 }
@@ -988,6 +1073,7 @@ mod tests {
             transfer: None,
             supplement: BTreeMap::new(),
             resends: None,
+            answer: None,
             attempts: 0,
             last_failure: None,
             state: CsState::Pending,
@@ -1023,6 +1109,7 @@ mod tests {
             transfer: None,
             supplement: BTreeMap::new(),
             resends: None,
+            answer: None,
             attempts: 0,
             last_failure: None,
             state: CsState::Pending,

@@ -201,6 +201,10 @@ pub struct CsItemView {
     pub supplement: BTreeMap<String, String>,
     /// The item this one sends again.
     pub resends: Option<i64>,
+    /// A request answered (the 個人番号 generated is recorded on the person, never
+    /// shown here; a 符号 is shown).
+    pub answered: bool,
+    pub symbol: Option<String>,
 }
 
 fn view(i: &CsItem) -> CsItemView {
@@ -236,6 +240,11 @@ fn view(i: &CsItem) -> CsItemView {
         last_failure: i.last_failure.clone(),
         supplement: i.supplement.clone(),
         resends: i.resends,
+        answered: i.answer.is_some(),
+        symbol: match i.kind {
+            kikan_domain::cs::CsKind::SymbolRequest => i.answer.clone(),
+            _ => None,
+        },
     }
 }
 
@@ -916,4 +925,51 @@ pub async fn receive(
         },
     );
     Ok(Json(r))
+}
+
+/// A request to the centre about a person.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CsRequestIn {
+    /// `number_change` (個人番号の変更要求: on the person's 変更請求 or by 職権) or
+    /// `symbol` (符号の取得要求).
+    pub kind: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/cs/persons/{id}/requests", tag = "changes", request_body = CsRequestIn,
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 201, description = "The request queued for the CS behind the person's earlier items; its answer is taken in when sent (a 個人番号 recorded on the person by 職権, a 符号 kept with the item)", body = CsItemView), (status = 404, description = "No such person (E-IDO-001)", body = ErrorBody), (status = 422, description = "An unknown kind, or a person without a 住民票コード or (for a change) a 個人番号 (E-INPUT-003)", body = ErrorBody)))]
+pub async fn request(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+    Json(input): Json<CsRequestIn>,
+) -> R<(StatusCode, Json<CsItemView>)> {
+    let kind = match input.kind.trim() {
+        "number_change" => kikan_domain::cs::CsKind::NumberChange,
+        "symbol" => kikan_domain::cs::CsKind::SymbolRequest,
+        other => {
+            return Err(ApiError::from(DomainError::Invalid {
+                field: "要求",
+                reason: format!("「{other}」は要求の種類ではありません(number_change, symbol)"),
+            })
+            .at("kind"));
+        }
+    };
+    let item = cs::request(
+        &*state.store,
+        p.tenant,
+        PersonId(path.1),
+        kind,
+        state.clock.today(),
+    )
+    .await?;
+    audit(
+        &state,
+        &p,
+        "cs.request",
+        vec![item.person.0],
+        format!("住基ネット(CS)への{}: 送信番号{}", kind.label(), item.id),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(view(&item))))
 }

@@ -380,7 +380,138 @@ async fn no_free_code_refuses_the_move_in(s: TestStore) {
     );
 }
 
+/// 個人番号 and 符号 from the centre (7.1.2.1–7.1.2.2): a 出生 asks for a number by itself,
+/// the answer is recorded on the person by 職権 (a lost answer asked again gives the same
+/// number, recorded once), a 変更要求 gives another, a 符号 is kept with its request.
+async fn numbers_come_from_the_centre(s: TestStore) {
+    let sim = Arc::new(Simulator::new());
+    let link: Arc<dyn kikan_app::cs::CsLink> = sim.clone();
+    let app = App::spawn_with(s, |mut st: AppState| {
+        st.cs = Some(Arc::new(kikan_server::cs::Link::new(link, "sim")));
+        st
+    })
+    .await;
+    let t = app.tenant("131032", "港区").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let (hid, mother, _) = kikan_testsuite::http::mother_and_son(&examiner, &base).await;
+    let today = kikan_app::clock::japan_today().to_string();
+    let (status, v) = examiner
+        .post(&format!("{base}/changes"), json!({"effective_on": today, "notified_on": today,
+            "change": {"type": "birth", "household_id": hid,
+                "person": person_json(("山本", "陽菜"), ("ヤマモト", "ヒナ"), &today, "女", "子")}}))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let baby = ids(&v, "person_ids")[0];
+    let (_, list) = examiner
+        .get(&format!("{base}/cs/items?person_id={baby}"))
+        .await;
+    let kinds: Vec<&str> = list
+        .as_array()
+        .map(|l| l.iter().filter_map(|i| i["kind"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(kinds, ["本人確認情報", "個人番号生成要求"], "{list}");
+    // The answer lost once: asked again, the same number, recorded once.
+    sim.inject(Fault::Unreachable);
+    let (_, d) = examiner.post(&format!("{base}/cs/send"), json!({})).await;
+    assert!(d["failure"].is_string(), "{d}");
+    let (_, d) = examiner.post(&format!("{base}/cs/send"), json!({})).await;
+    assert_eq!(d["failure"], Value::Null, "{d}");
+    let (_, p) = examiner.get(&format!("{base}/persons/{baby}")).await;
+    assert_eq!(p["has_individual_number"], true, "{p}");
+    let (_, history) = examiner
+        .get(&format!("{base}/persons/{baby}/history"))
+        .await;
+    let corrections = history["entries"]
+        .as_array()
+        .map(|h| h.iter().filter(|e| e["reason"] == "職権修正").count())
+        .unwrap_or_default();
+    assert_eq!(corrections, 1, "{history}");
+    // The number reaches the CS's 本人確認情報 with the next send: nothing differs.
+    let (_, d) = examiner.post(&format!("{base}/cs/send"), json!({})).await;
+    assert_eq!(d["failure"], Value::Null, "{d}");
+    let (_, diff) = examiner
+        .post(&format!("{base}/cs/reconcile"), json!({}))
+        .await;
+    assert_eq!(diff, json!([]), "{diff}");
+    let first: Vec<String> = sim
+        .snapshot()
+        .answers
+        .values()
+        .flat_map(|a| a.values().cloned())
+        .collect();
+    // A 変更要求 gives another number; a 符号 is kept with its request.
+    let (status, r) = examiner
+        .post(
+            &format!("{base}/cs/persons/{baby}/requests"),
+            json!({"kind": "number_change"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{r}");
+    let (status, sym) = examiner
+        .post(
+            &format!("{base}/cs/persons/{mother}/requests"),
+            json!({"kind": "symbol"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{sym}");
+    let (status, e) = examiner
+        .post(
+            &format!("{base}/cs/persons/{mother}/requests"),
+            json!({"kind": "number_change"}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (422, Some("E-INPUT-003")),
+        "no number to change: {e}"
+    );
+    let (_, d) = examiner.post(&format!("{base}/cs/send"), json!({})).await;
+    assert_eq!(d["failure"], Value::Null, "{d}");
+    let answers: Vec<String> = sim
+        .snapshot()
+        .answers
+        .values()
+        .flat_map(|a| a.values().cloned())
+        .collect();
+    let new_number = answers
+        .iter()
+        .find(|a| !first.contains(a) && !a.starts_with("SYM"))
+        .expect("a second number");
+    assert_ne!(Some(new_number), first.first());
+    let (_, list) = examiner
+        .get(&format!(
+            "{base}/cs/items?person_id={mother}&state=accepted"
+        ))
+        .await;
+    let symbol = list
+        .as_array()
+        .and_then(|l| l.iter().find(|i| i["kind"] == "符号取得要求"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        symbol["symbol"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("SYM")),
+        "{list}"
+    );
+    let (_, all) = examiner.get(&format!("{base}/cs/items")).await;
+    assert!(
+        !all.to_string().contains(new_number.as_str()),
+        "no 個人番号 shown: {all}"
+    );
+    let (_, history) = examiner
+        .get(&format!("{base}/persons/{baby}/history"))
+        .await;
+    let corrections = history["entries"]
+        .as_array()
+        .map(|h| h.iter().filter(|e| e["reason"] == "職権修正").count())
+        .unwrap_or_default();
+    assert_eq!(corrections, 2, "{history}");
+}
+
 kikan_testsuite::on_both!(
     cs_outbox_delivers_in_order_and_reconciles,
-    no_free_code_refuses_the_move_in
+    no_free_code_refuses_the_move_in,
+    numbers_come_from_the_centre
 );

@@ -53,6 +53,10 @@ pub struct SimState {
     pub next_delivery: u64,
     /// Faults of the network (routing), apart from the CS's own.
     pub route_faults: VecDeque<Fault>,
+    /// The answers given to requests, by municipality and message number (the same
+    /// again for the same number), and the 個人番号 changes made per 住民票コード.
+    pub answers: BTreeMap<String, BTreeMap<i64, String>>,
+    pub number_changes: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Default)]
@@ -164,6 +168,11 @@ pub fn apply(s: &mut SimState, m: &CsMessage) -> CsAnswer {
         .is_some_and(|t| t.contains(&m.id))
     {
         s.duplicates += 1;
+        if let Some(value) = s.answers.get(&m.municipality).and_then(|a| a.get(&m.id)) {
+            return CsAnswer::Issued {
+                value: value.clone(),
+            };
+        }
         return CsAnswer::Accepted;
     }
     let id = &m.identity;
@@ -172,6 +181,19 @@ pub fn apply(s: &mut SimState, m: &CsMessage) -> CsAnswer {
             INVALID,
             format!("住民票コード{}の電文の内容が不正です", id.code),
         );
+    }
+    if m.kind.is_request() {
+        let value = answer(s, m);
+        s.taken
+            .entry(m.municipality.clone())
+            .or_default()
+            .insert(m.id);
+        s.answers
+            .entry(m.municipality.clone())
+            .or_default()
+            .insert(m.id, value.clone());
+        s.applied.push(m.clone());
+        return CsAnswer::Issued { value };
     }
     if m.kind != kikan_domain::cs::CsKind::Identity {
         // 転出証明書情報・転入通知: for another municipality, through the network.
@@ -211,6 +233,30 @@ pub fn apply(s: &mut SimState, m: &CsMessage) -> CsAnswer {
         .insert(m.id);
     s.applied.push(m.clone());
     CsAnswer::Accepted
+}
+
+/// The centre's answer to a request: a 個人番号 made from the 住民票コード (another one
+/// for each change), or a 符号.
+fn answer(s: &mut SimState, m: &CsMessage) -> String {
+    use kikan_domain::cs::CsKind;
+    let code: u64 = m.identity.code.parse().unwrap_or_default();
+    match m.kind {
+        CsKind::SymbolRequest => format!("SYM{:016X}", code.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+        kind => {
+            let changes = s.number_changes.entry(m.identity.code.clone()).or_default();
+            if kind == CsKind::NumberChange {
+                *changes += 1;
+            }
+            let body = (code.wrapping_mul(7) + 3 + *changes * 1_000_003) % 100_000_000_000;
+            let body = format!("{body:011}");
+            let digits: Vec<u32> = body.chars().filter_map(|c| c.to_digit(10)).collect();
+            let sum: u32 = (1..=11)
+                .map(|n| digits[11 - n] * if n <= 6 { n as u32 + 1 } else { n as u32 - 5 })
+                .sum();
+            let r = sum % 11;
+            format!("{body}{}", if r <= 1 { 0 } else { 11 - r })
+        }
+    }
 }
 
 /// A valid 住民票コード body from a counter (10 digits, then its check digit).
