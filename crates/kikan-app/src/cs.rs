@@ -436,6 +436,13 @@ async fn take_in(
     item: &CsItem,
     value: &str,
 ) -> Result<(), StoreError> {
+    if item.kind == CsKind::SerialRequest {
+        // 利用者証明用電子証明書のシリアル番号 (7.1.2.4): kept with the card's items.
+        return set_card(store, by, item.person, |c| {
+            c.certificate_serial = Some(value.to_string())
+        })
+        .await;
+    }
     if !matches!(item.kind, CsKind::NumberRequest | CsKind::NumberChange) {
         return Ok(());
     }
@@ -471,9 +478,66 @@ async fn take_in(
     Ok(())
 }
 
+/// The card's items of a person as last set, changed by `f` and set again (by `by`).
+async fn set_card(
+    store: &dyn Store,
+    by: &crate::Actor,
+    person: PersonId,
+    f: impl FnOnce(&mut CardFields),
+) -> Result<(), StoreError> {
+    use kikan_domain::business::BusinessItems;
+    let records = store.business_records(by.tenant, &[person]).await?;
+    let mut c = kikan_domain::business::latest(&records)
+        .into_iter()
+        .find_map(|r| match &r.items {
+            BusinessItems::Card {
+                holds,
+                kind,
+                status,
+                expires_on,
+                certificate_serial,
+            } => Some(CardFields {
+                holds: *holds,
+                kind: *kind,
+                status: status.clone(),
+                expires_on: *expires_on,
+                certificate_serial: certificate_serial.clone(),
+            }),
+            _ => None,
+        })
+        .unwrap_or_default();
+    f(&mut c);
+    crate::business::set(
+        store,
+        by.tenant,
+        person,
+        BusinessItems::Card {
+            holds: c.holds,
+            kind: c.kind,
+            status: c.status,
+            expires_on: c.expires_on,
+            certificate_serial: c.certificate_serial,
+        },
+        &by.name,
+        Utc::now(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The card's items, to change one at a time.
+#[derive(Debug, Clone, Default)]
+pub struct CardFields {
+    pub holds: bool,
+    pub kind: Option<kikan_domain::business::CardKind>,
+    pub status: Option<String>,
+    pub expires_on: Option<NaiveDate>,
+    pub certificate_serial: Option<String>,
+}
+
 /// A request to the centre about a person, asked by staff (or a system): 個人番号の
-/// 変更要求 (on the person's 変更請求 or by 職権) or 符号の取得要求. Sent with the next
-/// delivery, after the person's earlier items.
+/// 変更要求 (on the person's 変更請求 or by 職権), 符号の取得要求 or the 利用者証明用
+/// 電子証明書のシリアル番号. Sent with the next delivery, after the person's earlier items.
 pub async fn request(
     store: &dyn Store,
     tenant: LocalGovCode,
@@ -481,10 +545,15 @@ pub async fn request(
     kind: CsKind,
     today: NaiveDate,
 ) -> Result<CsItem, StoreError> {
-    if !matches!(kind, CsKind::NumberChange | CsKind::SymbolRequest) {
+    if !matches!(
+        kind,
+        CsKind::NumberChange | CsKind::SymbolRequest | CsKind::SerialRequest
+    ) {
         return Err(DomainError::Invalid {
             field: "要求",
-            reason: "個人番号変更要求か符号取得要求を指定してください".into(),
+            reason:
+                "個人番号変更要求・符号取得要求・シリアル番号取得要求のいずれかを指定してください"
+                    .into(),
         }
         .into());
     }
@@ -1021,7 +1090,70 @@ pub async fn receive(
         }
     }
     apply_notices(store, by, today, &mut out).await?;
+    apply_cards(store, by, &mut out).await?;
     Ok(out)
+}
+
+/// カードの発行状況 (7.1.1.3) the CS reported, set on each person's card items (found
+/// by 住民票コード), in the order received.
+async fn apply_cards(
+    store: &dyn Store,
+    by: &crate::Actor,
+    out: &mut Receipt,
+) -> Result<(), StoreError> {
+    let tenant = by.tenant;
+    let reports: Vec<Inbound> = store
+        .cs_inbound(tenant, &["new"])
+        .await?
+        .into_iter()
+        .filter(|i| i.message.kind == CsKind::CardStatus)
+        .collect();
+    for r in reports {
+        let found = store
+            .search(
+                tenant,
+                &kikan_store::SearchKeys {
+                    juminhyo_code: Some(r.message.identity.code.clone()),
+                    include_removed: true,
+                    limit: 2,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let state = match (found.first(), &r.message.card) {
+            (Some(p), Some(card)) => {
+                let card = card.clone();
+                set_card(store, by, p.id, move |c| {
+                    c.holds = card.holds;
+                    c.kind = Some(card.kind);
+                    c.status = Some(card.status);
+                    c.expires_on = card.expires_on;
+                })
+                .await?;
+                out.applied.push(r.key.clone());
+                InboundState::Done {
+                    seq: 0,
+                    at: Utc::now(),
+                }
+            }
+            _ => {
+                out.failed.push(r.key.clone());
+                InboundState::Failed {
+                    at: Utc::now(),
+                    error: format!(
+                        "住民票コード{}の住民が見つかりません",
+                        r.message.identity.code
+                    ),
+                }
+            }
+        };
+        let done = Inbound { state, ..r };
+        match store.update_cs_inbound(tenant, &done, "new").await {
+            Ok(()) | Err(StoreError::Conflict) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 async fn apply_notices(

@@ -81,6 +81,24 @@ impl Business {
     }
 }
 
+/// The card a person holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CardKind {
+    #[serde(rename = "個人番号カード")]
+    Individual,
+    #[serde(rename = "住基カード")]
+    Juki,
+}
+
+impl CardKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            CardKind::Individual => "個人番号カード",
+            CardKind::Juki => "住基カード",
+        }
+    }
+}
+
 /// 被保険者該当の有無 and the 資格取得・喪失年月日 (国保, 後期高齢者医療, 介護保険, 国民年金).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Coverage {
@@ -156,9 +174,19 @@ pub enum BusinessItems {
         from: Option<String>,
         until: Option<String>,
     },
-    /// 住基カード又は個人番号カードの保有の有無.
+    /// 住基カード又は個人番号カードの保有の有無, and as the カード管理システム reports it
+    /// through the CS (7.1.1.3): which card, its 発行状況, its 有効期限, and the
+    /// 利用者証明用電子証明書のシリアル番号 (7.1.2.4).
     Card {
         holds: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<CardKind>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_on: Option<NaiveDate>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        certificate_serial: Option<String>,
     },
     /// 成年被後見人であるか, and the day the 後見開始の審判 became final (and, once it
     /// ended, the day it ended).
@@ -310,12 +338,33 @@ impl BusinessItems {
                 from.as_deref().unwrap_or(""),
                 until.as_deref().unwrap_or("")
             ),
-            BusinessItems::Card { holds } => if *holds {
-                "保有あり"
-            } else {
-                "保有なし"
+            BusinessItems::Card {
+                holds,
+                kind,
+                status,
+                expires_on,
+                certificate_serial,
+            } => {
+                let mut s = if *holds {
+                    "保有あり"
+                } else {
+                    "保有なし"
+                }
+                .to_string();
+                if let Some(k) = kind {
+                    s.push_str(&format!("　{}", k.label()));
+                }
+                if let Some(st) = status {
+                    s.push_str(&format!("　発行状況 {st}"));
+                }
+                if expires_on.is_some() {
+                    s.push_str(&format!("　有効期限 {}", on(expires_on)));
+                }
+                if let Some(n) = certificate_serial {
+                    s.push_str(&format!("　利用者証明用電子証明書シリアル番号 {n}"));
+                }
+                s
             }
-            .into(),
             BusinessItems::AdultWard { ward, since, until } => {
                 let mut s = if *ward { "該当" } else { "非該当" }.to_string();
                 if since.is_some() {

@@ -168,6 +168,12 @@ pub enum CsKind {
     /// 符号の取得要求 (7.1.2.2).
     #[serde(rename = "符号取得要求")]
     SymbolRequest,
+    /// 利用者証明用電子証明書のシリアル番号の取得 (7.1.2.4).
+    #[serde(rename = "シリアル番号取得要求")]
+    SerialRequest,
+    /// カードの発行状況 (7.1.1.3), from the CS.
+    #[serde(rename = "カード発行状況")]
+    CardStatus,
 }
 
 impl CsKind {
@@ -179,6 +185,8 @@ impl CsKind {
             CsKind::NumberRequest => "個人番号生成要求",
             CsKind::NumberChange => "個人番号変更要求",
             CsKind::SymbolRequest => "符号取得要求",
+            CsKind::SerialRequest => "シリアル番号取得要求",
+            CsKind::CardStatus => "カード発行状況",
         }
     }
 
@@ -186,7 +194,10 @@ impl CsKind {
     pub fn is_request(self) -> bool {
         matches!(
             self,
-            CsKind::NumberRequest | CsKind::NumberChange | CsKind::SymbolRequest
+            CsKind::NumberRequest
+                | CsKind::NumberChange
+                | CsKind::SymbolRequest
+                | CsKind::SerialRequest
         )
     }
 }
@@ -716,6 +727,22 @@ pub struct CsMessage {
     pub to: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer: Option<Transfer<JukiText>>,
+    /// カードの発行状況 (from the CS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<CardReport>,
+}
+
+/// What the CS reports of a person's card (7.1.1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardReport {
+    /// 保有: the person holds a valid card.
+    pub holds: bool,
+    /// 個人番号カード or 住基カード.
+    pub kind: crate::business::CardKind,
+    /// 発行状況 as the カード管理システム words it (交付済み, 一時停止, 廃止 …).
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_on: Option<NaiveDate>,
 }
 
 impl CsMessage {
@@ -815,6 +842,7 @@ pub fn message(municipality: &str, item: &CsItem, map: &CharMap) -> Result<CsMes
         },
         to: item.to.clone(),
         transfer,
+        card: None,
     })
 }
 

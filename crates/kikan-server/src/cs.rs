@@ -202,7 +202,7 @@ pub struct CsItemView {
     /// The item this one sends again.
     pub resends: Option<i64>,
     /// A request answered (the 個人番号 generated is recorded on the person, never
-    /// shown here; a 符号 is shown).
+    /// shown here; a 符号 or a シリアル番号 is shown).
     pub answered: bool,
     pub symbol: Option<String>,
 }
@@ -242,7 +242,9 @@ fn view(i: &CsItem) -> CsItemView {
         resends: i.resends,
         answered: i.answer.is_some(),
         symbol: match i.kind {
-            kikan_domain::cs::CsKind::SymbolRequest => i.answer.clone(),
+            kikan_domain::cs::CsKind::SymbolRequest | kikan_domain::cs::CsKind::SerialRequest => {
+                i.answer.clone()
+            }
             _ => None,
         },
     }
@@ -930,8 +932,9 @@ pub async fn receive(
 /// A request to the centre about a person.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CsRequestIn {
-    /// `number_change` (個人番号の変更要求: on the person's 変更請求 or by 職権) or
-    /// `symbol` (符号の取得要求).
+    /// `number_change` (個人番号の変更要求: on the person's 変更請求 or by 職権), `symbol`
+    /// (符号の取得要求) or `certificate_serial` (利用者証明用電子証明書のシリアル番号, kept
+    /// with the person's card items).
     pub kind: String,
 }
 
@@ -947,10 +950,13 @@ pub async fn request(
     let kind = match input.kind.trim() {
         "number_change" => kikan_domain::cs::CsKind::NumberChange,
         "symbol" => kikan_domain::cs::CsKind::SymbolRequest,
+        "certificate_serial" => kikan_domain::cs::CsKind::SerialRequest,
         other => {
             return Err(ApiError::from(DomainError::Invalid {
                 field: "要求",
-                reason: format!("「{other}」は要求の種類ではありません(number_change, symbol)"),
+                reason: format!(
+                    "「{other}」は要求の種類ではありません(number_change, symbol, certificate_serial)"
+                ),
             })
             .at("kind"));
         }

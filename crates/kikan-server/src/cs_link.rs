@@ -180,6 +180,23 @@ async fn route_faults(
     Ok(axum::Json(n))
 }
 
+#[derive(Deserialize)]
+struct CardIn {
+    code: String,
+    #[serde(flatten)]
+    card: kikan_domain::cs::CardReport,
+}
+
+async fn card_status(
+    State(s): State<Sim>,
+    Path(m): Path<String>,
+    axum::Json(c): axum::Json<CardIn>,
+) -> Answer<bool> {
+    let ok = s.sim.report_card(&m, &c.code, c.card);
+    s.save()?;
+    Ok(axum::Json(ok))
+}
+
 async fn state(State(s): State<Sim>) -> Answer<SimState> {
     Ok(axum::Json(s.sim.snapshot()))
 }
@@ -202,6 +219,7 @@ pub fn simulator(file: Option<PathBuf>) -> Result<Router, String> {
         .route("/faults", post(faults))
         .route("/route-faults", post(route_faults))
         .route("/release", post(release))
+        .route("/card-status/{municipality}", post(card_status))
         .route("/inbox/{municipality}", get(inbox))
         .route("/inbox/{municipality}/ack", post(ack))
         .route("/state", get(state))

@@ -508,6 +508,54 @@ async fn numbers_come_from_the_centre(s: TestStore) {
         .map(|h| h.iter().filter(|e| e["reason"] == "職権修正").count())
         .unwrap_or_default();
     assert_eq!(corrections, 2, "{history}");
+
+    // カードの発行状況 from the CS (7.1.1.3) and the 利用者証明用電子証明書のシリアル番号
+    // (7.1.2.4): kept with the person's card items, shown on the record.
+    let (_, mother_record) = examiner.get(&format!("{base}/persons/{mother}")).await;
+    let code = mother_record["juminhyo_code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(sim.report_card(
+        &t.to_string(),
+        &code,
+        kikan_domain::cs::CardReport {
+            holds: true,
+            kind: kikan_domain::business::CardKind::Individual,
+            status: "交付済み".into(),
+            expires_on: chrono::NaiveDate::from_ymd_opt(2035, 2, 2),
+        }
+    ));
+    let (_, r) = examiner
+        .post(&format!("{base}/cs/receive"), json!({}))
+        .await;
+    assert_eq!(r["applied"].as_array().map(Vec::len), Some(1), "{r}");
+    let (status, _) = examiner
+        .post(
+            &format!("{base}/cs/persons/{mother}/requests"),
+            json!({"kind": "certificate_serial"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (_, d) = examiner.post(&format!("{base}/cs/send"), json!({})).await;
+    assert_eq!(d["failure"], Value::Null, "{d}");
+    let (_, items) = examiner
+        .get(&format!("{base}/persons/{mother}/business-items"))
+        .await;
+    let card = items["current"]
+        .as_array()
+        .and_then(|c| c.iter().find(|b| b["business"] == "card"))
+        .cloned()
+        .unwrap_or_default();
+    let line = card["line"].as_str().unwrap_or_default();
+    assert!(
+        line.starts_with("保有あり　個人番号カード　発行状況 交付済み"),
+        "{card}"
+    );
+    assert!(
+        line.contains("利用者証明用電子証明書シリアル番号 "),
+        "{card}"
+    );
 }
 
 kikan_testsuite::on_both!(

@@ -100,6 +100,20 @@ impl Simulator {
         }
     }
 
+    /// The カード管理システム reports a person's card (7.1.1.3): a message for the
+    /// municipality holding the record of `code`; false when it holds none.
+    pub fn report_card(
+        &self,
+        municipality: &str,
+        code: &str,
+        card: kikan_domain::cs::CardReport,
+    ) -> bool {
+        let Ok(mut s) = self.state.lock() else {
+            return false;
+        };
+        report_card(&mut s, municipality, code, card)
+    }
+
     /// Lets the messages held back go on to their receivers.
     pub fn release(&self) {
         if let Ok(mut s) = self.state.lock() {
@@ -129,6 +143,39 @@ impl Simulator {
             f(r);
         }
     }
+}
+
+/// A card report for `municipality`'s record of `code`, as a message from the CS.
+pub fn report_card(
+    s: &mut SimState,
+    municipality: &str,
+    code: &str,
+    card: kikan_domain::cs::CardReport,
+) -> bool {
+    let Some((identity, _)) = s
+        .records
+        .get(municipality)
+        .and_then(|m| m.get(code))
+        .cloned()
+    else {
+        return false;
+    };
+    let id = s.next_delivery as i64 + 1;
+    put(
+        s,
+        CsMessage {
+            municipality: "J-LIS".into(),
+            id,
+            kind: kikan_domain::cs::CsKind::CardStatus,
+            reason: "カード発行状況".into(),
+            effective_on: chrono::Utc::now().date_naive(),
+            identity,
+            to: Some(municipality.to_string()),
+            transfer: None,
+            card: Some(card),
+        },
+    );
+    true
 }
 
 /// Lets the held messages go on to their receivers.
@@ -242,6 +289,7 @@ fn answer(s: &mut SimState, m: &CsMessage) -> String {
     let code: u64 = m.identity.code.parse().unwrap_or_default();
     match m.kind {
         CsKind::SymbolRequest => format!("SYM{:016X}", code.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+        CsKind::SerialRequest => format!("{:016X}", code.wrapping_mul(0x2545_F491_4F6C_DD1D)),
         kind => {
             let changes = s.number_changes.entry(m.identity.code.clone()).or_default();
             if kind == CsKind::NumberChange {
