@@ -327,6 +327,7 @@ async fn deliver_items(
             continue;
         }
         let was = item.state.name();
+        let item = with_sending_address(store, tenant, item).await?;
         let m = match message(&municipality, &item, &map) {
             Ok(m) => m,
             Err(chars) => {
@@ -425,6 +426,52 @@ async fn deliver_items(
         }
     }
     Ok(out)
+}
+
+/// A 送付先情報 goes to the 居所 set for the person, when one is (7.1.1.4).
+async fn with_sending_address(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    mut item: CsItem,
+) -> Result<CsItem, StoreError> {
+    if item.kind != CsKind::SendingAddress {
+        return Ok(item);
+    }
+    if let Some((_, json)) = store
+        .sending_addresses(tenant, &[item.person])
+        .await?
+        .into_iter()
+        .next()
+    {
+        let a: kikan_domain::Address =
+            serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        if let Some(t) = item.transfer.as_mut() {
+            t.other_address = Some(a.line());
+        }
+    }
+    Ok(item)
+}
+
+/// 送付先 (7.1.1.4): sets a 居所 other than the address as where the person's card and
+/// 番号通知書類 go (None: the address again), and queues the person's 送付先情報.
+pub async fn set_sending_address(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    person: PersonId,
+    address: Option<&kikan_domain::Address>,
+    today: NaiveDate,
+) -> Result<CsItem, StoreError> {
+    let json = address
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::Database(e.to_string()))?;
+    if store.persons(tenant, &[person]).await?.is_empty() {
+        return Err(DomainError::PersonNotFound(person.to_string()).into());
+    }
+    store
+        .put_sending_address(tenant, person, json.as_deref())
+        .await?;
+    queue(store, tenant, person, CsKind::SendingAddress, today).await
 }
 
 /// 生成された個人番号の取込 (7.1.2.1): a generated or changed 個人番号 recorded on the
@@ -557,6 +604,17 @@ pub async fn request(
         }
         .into());
     }
+    queue(store, tenant, person, kind, today).await
+}
+
+/// Queues an item of `kind` about a person after the items made so far.
+async fn queue(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    person: PersonId,
+    kind: CsKind,
+    today: NaiveDate,
+) -> Result<CsItem, StoreError> {
     scan(store, tenant).await?;
     let p = store
         .persons(tenant, &[person])
@@ -586,6 +644,7 @@ pub async fn request(
     if next >= (head + 1) * PER_ENTRY {
         return Err(StoreError::Conflict);
     }
+    let transfer = (kind == CsKind::SendingAddress).then(|| kikan_domain::cs::sending(&p, today));
     let item = CsItem {
         id: next,
         entry_seq: head,
@@ -596,7 +655,7 @@ pub async fn request(
         due_on: today,
         identity,
         to: None,
-        transfer: None,
+        transfer,
         supplement: BTreeMap::new(),
         resends: None,
         answer: None,
@@ -1091,7 +1150,63 @@ pub async fn receive(
     }
     apply_notices(store, by, today, &mut out).await?;
     apply_cards(store, by, &mut out).await?;
+    apply_update_targets(store, by, today, &mut out).await?;
     Ok(out)
+}
+
+/// 更新対象者 (7.1.1.4): for each person the CS asks about, found by 住民票コード, a
+/// 送付先情報 is made from the register (and the 居所 set) and queued for the CS.
+async fn apply_update_targets(
+    store: &dyn Store,
+    by: &crate::Actor,
+    today: NaiveDate,
+    out: &mut Receipt,
+) -> Result<(), StoreError> {
+    let tenant = by.tenant;
+    let asked: Vec<Inbound> = store
+        .cs_inbound(tenant, &["new"])
+        .await?
+        .into_iter()
+        .filter(|i| i.message.kind == CsKind::UpdateTarget)
+        .collect();
+    for r in asked {
+        let found = store
+            .search(
+                tenant,
+                &kikan_store::SearchKeys {
+                    juminhyo_code: Some(r.message.identity.code.clone()),
+                    limit: 2,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let state = match found.first() {
+            Some(p) => {
+                let item = queue(store, tenant, p.id, CsKind::SendingAddress, today).await?;
+                out.applied.push(r.key.clone());
+                InboundState::Done {
+                    seq: item.entry_seq,
+                    at: Utc::now(),
+                }
+            }
+            None => {
+                out.failed.push(r.key.clone());
+                InboundState::Failed {
+                    at: Utc::now(),
+                    error: format!(
+                        "住民票コード{}の住民が見つかりません",
+                        r.message.identity.code
+                    ),
+                }
+            }
+        };
+        let done = Inbound { state, ..r };
+        match store.update_cs_inbound(tenant, &done, "new").await {
+            Ok(()) | Err(StoreError::Conflict) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// カードの発行状況 (7.1.1.3) the CS reported, set on each person's card items (found

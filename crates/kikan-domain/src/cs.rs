@@ -174,6 +174,13 @@ pub enum CsKind {
     /// カードの発行状況 (7.1.1.3), from the CS.
     #[serde(rename = "カード発行状況")]
     CardStatus,
+    /// 送付先情報 (7.1.1.4): where the 個人番号カード and the 番号通知書類 go
+    /// (`transfer.other_address`: the address, or the 居所 set instead).
+    #[serde(rename = "送付先情報")]
+    SendingAddress,
+    /// 更新対象者 (7.1.1.4), from the CS: persons whose 送付先情報 it asks for.
+    #[serde(rename = "更新対象者")]
+    UpdateTarget,
 }
 
 impl CsKind {
@@ -187,6 +194,8 @@ impl CsKind {
             CsKind::SymbolRequest => "符号取得要求",
             CsKind::SerialRequest => "シリアル番号取得要求",
             CsKind::CardStatus => "カード発行状況",
+            CsKind::SendingAddress => "送付先情報",
+            CsKind::UpdateTarget => "更新対象者",
         }
     }
 
@@ -334,6 +343,32 @@ pub fn items_of(
             break;
         }
     }
+    // 送付先情報 (7.1.1.4) for each person an entry brings in or moves to another address.
+    {
+        let moved: Vec<PersonId> = match &entry.change {
+            Change::MoveIn { persons: new, .. } => new.iter().map(|p| p.id).collect(),
+            Change::Birth { person, .. } => vec![person.id],
+            Change::Relocation { persons: who, .. } => who.clone(),
+            _ => vec![],
+        };
+        for id in moved {
+            if let Some((_, after)) = persons.iter().find(|(_, a)| a.id == id)
+                && let Some(identity) = Identity::of(after)
+            {
+                let mut item = request_item(
+                    entry,
+                    out.len(),
+                    after.id,
+                    CsKind::SendingAddress,
+                    identity,
+                    recorded_on,
+                );
+                item.reason = entry.reason().label().to_string();
+                item.transfer = Some(sending(after, entry.notified_on));
+                out.push(item);
+            }
+        }
+    }
     // 個人番号の生成要求 for each person brought in without one (出生, 国外からの転入 …).
     {
         let brought: Vec<PersonId> = match &entry.change {
@@ -429,6 +464,22 @@ pub fn items_of(
         }
     }
     out
+}
+
+/// What a 送付先情報 carries: the address with its 方書 (the 居所 set instead is put in
+/// when sent), the 続柄, the day.
+pub fn sending(p: &Person, on: NaiveDate) -> Transfer<String> {
+    Transfer {
+        head_name: None,
+        relationship: Some(p.relationship.label()),
+        honseki: None,
+        honseki_head: None,
+        other_address: Some(p.address.line()),
+        moved_on: on,
+        address_since: Some(p.address_since),
+        notified_on: on,
+        household: p.household_id.0,
+    }
 }
 
 /// A request of `kind` about a person, made from an entry (or, by staff, after it).

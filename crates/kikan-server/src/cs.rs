@@ -264,6 +264,8 @@ pub struct ItemsQuery {
     pub state: Option<String>,
     /// Only this person's items (送信履歴).
     pub person_id: Option<i64>,
+    /// Only items of this kind (本人確認情報, 送付先情報, 転出証明書情報 …).
+    pub kind: Option<String>,
     /// `csv`: the list as CSV (一覧表).
     pub format: Option<String>,
 }
@@ -299,7 +301,10 @@ pub async fn items(
 ) -> R<Response> {
     p.purpose()?;
     let wanted = states(&q)?;
-    let items = cs::list(&*state.store, p.tenant, &wanted, q.person_id.map(PersonId)).await?;
+    let mut items = cs::list(&*state.store, p.tenant, &wanted, q.person_id.map(PersonId)).await?;
+    if let Some(k) = q.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        items.retain(|i| i.kind.label() == k);
+    }
     let csv = q.format.as_deref() == Some("csv");
     audit(
         &state,
@@ -978,4 +983,47 @@ pub async fn request(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(view(&item))))
+}
+
+/// A 送付先 other than the address (7.1.1.4).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SendingAddressIn {
+    /// The 居所 (null: the address again).
+    pub address: Option<crate::dto::AddressIn>,
+}
+
+#[utoipa::path(put, path = "/api/v1/tenants/{tenant}/cs/persons/{id}/sending-address", tag = "changes", request_body = SendingAddressIn,
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "送付先 set (a 居所 other than the address) or cleared; the person's 送付先情報 queued for the CS", body = CsItemView), (status = 404, description = "No such person (E-IDO-001)", body = ErrorBody), (status = 422, description = "An address that cannot be read (E-INPUT-*)", body = ErrorBody)))]
+pub async fn sending_address(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+    Json(input): Json<SendingAddressIn>,
+) -> R<Json<CsItemView>> {
+    let address = input
+        .address
+        .as_ref()
+        .map(|a| a.parse("address"))
+        .transpose()?;
+    let item = cs::set_sending_address(
+        &*state.store,
+        p.tenant,
+        PersonId(path.1),
+        address.as_ref(),
+        state.clock.today(),
+    )
+    .await?;
+    audit(
+        &state,
+        &p,
+        "cs.sending_address",
+        vec![path.1],
+        match &address {
+            Some(_) => "送付先(居所)の設定",
+            None => "送付先(居所)の解除",
+        },
+    )
+    .await?;
+    Ok(Json(view(&item)))
 }

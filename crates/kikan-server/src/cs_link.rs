@@ -197,6 +197,21 @@ async fn card_status(
     Ok(axum::Json(ok))
 }
 
+#[derive(Deserialize)]
+struct CodeIn {
+    code: String,
+}
+
+async fn update_targets(
+    State(s): State<Sim>,
+    Path(m): Path<String>,
+    axum::Json(c): axum::Json<CodeIn>,
+) -> Answer<bool> {
+    let ok = s.sim.ask_sending(&m, &c.code);
+    s.save()?;
+    Ok(axum::Json(ok))
+}
+
 async fn state(State(s): State<Sim>) -> Answer<SimState> {
     Ok(axum::Json(s.sim.snapshot()))
 }
@@ -220,6 +235,7 @@ pub fn simulator(file: Option<PathBuf>) -> Result<Router, String> {
         .route("/route-faults", post(route_faults))
         .route("/release", post(release))
         .route("/card-status/{municipality}", post(card_status))
+        .route("/update-targets/{municipality}", post(update_targets))
         .route("/inbox/{municipality}", get(inbox))
         .route("/inbox/{municipality}/ack", post(ack))
         .route("/state", get(state))

@@ -134,7 +134,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         outbound::list, outbound::send, outbound::results, outbound::resend,
         cs::items, cs::send, cs::resend, cs::supplement, cs::withdraw, cs::status,
         cs::put_settings, cs::put_chars, cs::chars, cs::reconcile, cs::fetch_codes,
-        cs::inbox, cs::move_in_request, cs::receive, cs::request,
+        cs::inbox, cs::move_in_request, cs::receive, cs::request, cs::sending_address,
         jobs::runs, jobs::run_now, jobs::awaiting_notice, jobs::catalogue, jobs::run_job, jobs::job_runs, jobs::output, jobs::schedules, jobs::put_schedule,
         letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, letters::entry_letter, letters::code_notice, inspection::inspection_list, inspection::random_extract, statistics::statistics, routes::relationships,
         euc::tables, euc::query,
@@ -297,6 +297,7 @@ api! {
     get "/api/v1/tenants/{tenant}/cs/inbox/{key}/move-in" => cs::move_in_request, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/cs/receive" => cs::receive, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/cs/persons/{id}/requests" => cs::request, Policy::Needs(Permission::CommitChange);
+    put "/api/v1/tenants/{tenant}/cs/persons/{id}/sending-address" => cs::sending_address, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/drafts" => drafts::add, Policy::Needs(Permission::DraftChange);
     post "/api/v1/tenants/{tenant}/intake/changes" => intake::changes, Policy::Needs(Permission::DraftChange);
     post "/api/v1/tenants/{tenant}/intake/certificates" => intake::certificates, Policy::Needs(Permission::IssueCertificate);

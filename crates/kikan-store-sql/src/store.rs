@@ -2205,6 +2205,54 @@ impl<E: Engine> Store for SqlStore<E> {
         .await
     }
 
+    async fn put_sending_address(
+        &self,
+        tenant: LocalGovCode,
+        person: PersonId,
+        data: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let t = key(tenant);
+        let q = match data {
+            Some(d) => Q::new(
+                "INSERT INTO sending_addresses (tenant_id, person_id, data) VALUES ($1, $2, $3)
+                 ON CONFLICT (tenant_id, person_id) DO UPDATE SET data = excluded.data",
+            )
+            .arg(&t)
+            .arg(person.0)
+            .arg(self.sealer.seal(&t, d)?.0),
+            None => Q::new("DELETE FROM sending_addresses WHERE tenant_id = $1 AND person_id = $2")
+                .arg(&t)
+                .arg(person.0),
+        };
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn sending_addresses(
+        &self,
+        tenant: LocalGovCode,
+        persons: &[PersonId],
+    ) -> Result<Vec<(PersonId, String)>, StoreError> {
+        if persons.is_empty() {
+            return Ok(vec![]);
+        }
+        let t = key(tenant);
+        let mut q =
+            Q::new("SELECT person_id, data FROM sending_addresses WHERE tenant_id = $1").arg(&t);
+        let ps: Vec<String> = persons.iter().map(|p| q.param(p.0)).collect();
+        q.push(&format!(" AND person_id IN ({})", ps.join(", ")));
+        let rows = self.read(tenant, q).await?;
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.get("person_id")?;
+                Ok((
+                    PersonId(id),
+                    self.sealer.unseal(&t, r.text("data")?)?.into_owned(),
+                ))
+            })
+            .collect()
+    }
+
     async fn add_memo_revision(
         &self,
         tenant: LocalGovCode,

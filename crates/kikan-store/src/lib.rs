@@ -1304,6 +1304,21 @@ pub trait Store: Send + Sync + 'static {
         was: &str,
     ) -> Result<(), StoreError>;
 
+    /// Sets (Some) or clears (None) the 送付先 of a person: a 居所 (an address document)
+    /// other than the address (7.1.1.4).
+    async fn put_sending_address(
+        &self,
+        tenant: LocalGovCode,
+        person: PersonId,
+        data: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// The 送付先 set for these persons.
+    async fn sending_addresses(
+        &self,
+        tenant: LocalGovCode,
+        persons: &[PersonId],
+    ) -> Result<Vec<(PersonId, String)>, StoreError>;
+
     // ---- メモ (1.1.15) ----
     /// Adds a revision of a memo; another with the same memo and revision (someone
     /// else's edit first) is a conflict and nothing is written.

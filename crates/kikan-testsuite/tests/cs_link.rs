@@ -121,7 +121,9 @@ async fn cs_outbox_delivers_in_order_and_reconciles(s: TestStore) {
         )
         .await;
     assert_eq!(status, 201, "{v}");
-    let (status, list) = examiner.get(&cs("items")).await;
+    // 本人確認情報 (送付先情報 follow the same changes: see sending_addresses_follow).
+    let identity = |q: &str| cs(&format!("items?kind=本人確認情報{q}"));
+    let (status, list) = examiner.get(&identity("")).await;
     assert_eq!(status, 200, "{list}");
     let first = "東京都千代田区神田一丁目1番地".to_string();
     let second = "東京都千代田区神田二丁目2番地".to_string();
@@ -151,10 +153,11 @@ async fn cs_outbox_delivers_in_order_and_reconciles(s: TestStore) {
     assert!(d["failure"].is_string(), "{d}");
     let (_, d) = examiner.post(&cs("send"), json!({})).await;
     assert_eq!(d["failure"], Value::Null, "{d}");
-    assert_eq!(ids(&d, "accepted").len(), 2, "{d}");
+    // 一郎's 本人確認情報 and 送付先情報, both changes.
+    assert_eq!(ids(&d, "accepted").len(), 4, "{d}");
     assert_eq!(ids(&d, "held").len(), 1, "{d}");
     assert_eq!(sim.snapshot().duplicates, 1);
-    let (_, list) = examiner.get(&cs("items")).await;
+    let (_, list) = examiner.get(&identity("")).await;
     let states: Vec<String> = items(&list).into_iter().map(|i| i.2).collect();
     assert_eq!(states, ["held", "accepted", "pending", "accepted"]);
     assert_eq!(list[1]["attempts"].as_u64(), Some(2), "{list}");
@@ -215,8 +218,13 @@ async fn cs_outbox_delivers_in_order_and_reconciles(s: TestStore) {
         (Some(refused_id), Some("pending"))
     );
     let (_, d) = examiner.post(&cs("send"), json!({})).await;
-    assert_eq!(ids(&d, "accepted").len(), 2, "{d}");
-    let applied = sim.snapshot().applied;
+    assert_eq!(ids(&d, "accepted").len(), 4, "{d}");
+    let applied: Vec<_> = sim
+        .snapshot()
+        .applied
+        .into_iter()
+        .filter(|m| m.kind == kikan_domain::cs::CsKind::Identity)
+        .collect();
     let hanakos: Vec<(String, String)> = applied
         .iter()
         .filter(|m| m.identity.name.codes().starts_with("J+B9D9"))
@@ -313,7 +321,7 @@ async fn cs_outbox_delivers_in_order_and_reconciles(s: TestStore) {
 
     // The 一覧表 as CSV; the person's 送信履歴.
     let res = examiner
-        .request(reqwest::Method::GET, &cs("items?format=csv"))
+        .request(reqwest::Method::GET, &identity("&format=csv"))
         .send()
         .await
         .expect("csv");
@@ -323,7 +331,12 @@ async fn cs_outbox_delivers_in_order_and_reconciles(s: TestStore) {
     let (_, mine) = examiner
         .get(&cs(&format!("items?person_id={hanako}")))
         .await;
-    assert_eq!(mine.as_array().map(Vec::len), Some(3), "{mine}");
+    assert_eq!(mine.as_array().map(Vec::len), Some(5), "{mine}");
+    // Her 送付先情報 (7.1.1.4's 送信履歴): one per change of address.
+    let (_, sent) = examiner
+        .get(&cs(&format!("items?person_id={hanako}&kind=送付先情報")))
+        .await;
+    assert_eq!(sent.as_array().map(Vec::len), Some(2), "{sent}");
 
     // Unknown state refused; 窓口 kept out; what reached the CS audited by person.
     let (status, e) = examiner.get(&cs("items?state=sent")).await;
@@ -410,7 +423,11 @@ async fn numbers_come_from_the_centre(s: TestStore) {
         .as_array()
         .map(|l| l.iter().filter_map(|i| i["kind"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(kinds, ["本人確認情報", "個人番号生成要求"], "{list}");
+    assert_eq!(
+        kinds,
+        ["本人確認情報", "送付先情報", "個人番号生成要求"],
+        "{list}"
+    );
     // The answer lost once: asked again, the same number, recorded once.
     sim.inject(Fault::Unreachable);
     let (_, d) = examiner.post(&format!("{base}/cs/send"), json!({})).await;
@@ -558,8 +575,97 @@ async fn numbers_come_from_the_centre(s: TestStore) {
     );
 }
 
+/// 送付先情報 (7.1.1.4): made with each change of address and sent by itself; a 居所
+/// set instead of the address goes in its place; the CS's 更新対象者 answered with a new
+/// one; the 送信履歴 searched by person and kind.
+async fn sending_addresses_follow(s: TestStore) {
+    let sim = Arc::new(Simulator::new());
+    let link: Arc<dyn kikan_app::cs::CsLink> = sim.clone();
+    let app = App::spawn_with(s, |mut st: AppState| {
+        st.cs = Some(Arc::new(kikan_server::cs::Link::new(link, "sim")));
+        st
+    })
+    .await;
+    let t = app.tenant("131041", "新宿区").await;
+    let muni = t.to_string();
+    let base = format!("/api/v1/tenants/{t}");
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let (_, mother, son) = kikan_testsuite::http::mother_and_son(&examiner, &base).await;
+    let sent_to = |who: &str| -> Vec<String> {
+        let map = kikan_domain::cs::CharMap::default();
+        sim.snapshot()
+            .applied
+            .iter()
+            .filter(|m| {
+                m.kind == kikan_domain::cs::CsKind::SendingAddress
+                    && map.text_of(&m.identity.name) == who
+            })
+            .filter_map(|m| {
+                m.transfer
+                    .as_ref()?
+                    .other_address
+                    .as_ref()
+                    .map(|a| map.text_of(a))
+            })
+            .collect()
+    };
+    let (_, d) = examiner.post(&format!("{base}/cs/send"), json!({})).await;
+    assert_eq!(d["failure"], Value::Null, "{d}");
+    assert_eq!(sent_to("山本　健太"), ["神奈川県横浜市中区山下町7番地"]);
+    // A 居所 for the son (a student's dormitory): his 送付先情報 goes there.
+    let (status, v) = examiner
+        .put(
+            &format!("{base}/cs/persons/{son}/sending-address"),
+            json!({"address": {"place": "東京都新宿区西早稲田一丁目", "banchi": "6番地", "katagaki": "学生寮101号室"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["kind"], "送付先情報");
+    let (_, d) = examiner.post(&format!("{base}/cs/send"), json!({})).await;
+    assert_eq!(ids(&d, "accepted").len(), 1, "{d}");
+    assert_eq!(
+        sent_to("山本　健太").last().map(String::as_str),
+        Some("東京都新宿区西早稲田一丁目6番地　学生寮101号室")
+    );
+    // The CS asks for the mother's (更新対象者): a new one is made and sent.
+    let (_, record) = examiner.get(&format!("{base}/persons/{mother}")).await;
+    let code = record["juminhyo_code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(sim.ask_sending(&muni, &code));
+    let (_, r) = examiner
+        .post(&format!("{base}/cs/receive"), json!({}))
+        .await;
+    assert_eq!(r["applied"].as_array().map(Vec::len), Some(1), "{r}");
+    let (_, d) = examiner.post(&format!("{base}/cs/send"), json!({})).await;
+    assert_eq!(ids(&d, "accepted").len(), 1, "{d}");
+    assert_eq!(sent_to("山本　花子").len(), 2);
+    // The 送信履歴 of 送付先情報, by person.
+    let (_, sent) = examiner
+        .get(&format!(
+            "{base}/cs/items?person_id={son}&kind=送付先情報&state=accepted"
+        ))
+        .await;
+    assert_eq!(sent.as_array().map(Vec::len), Some(2), "{sent}");
+    // Cleared: his address again.
+    let (status, _) = examiner
+        .put(
+            &format!("{base}/cs/persons/{son}/sending-address"),
+            json!({"address": null}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    examiner.post(&format!("{base}/cs/send"), json!({})).await;
+    assert_eq!(
+        sent_to("山本　健太").last().map(String::as_str),
+        Some("神奈川県横浜市中区山下町7番地")
+    );
+}
+
 kikan_testsuite::on_both!(
     cs_outbox_delivers_in_order_and_reconciles,
     no_free_code_refuses_the_move_in,
-    numbers_come_from_the_centre
+    numbers_come_from_the_centre,
+    sending_addresses_follow
 );

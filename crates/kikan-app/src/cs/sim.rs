@@ -114,6 +114,14 @@ impl Simulator {
         report_card(&mut s, municipality, code, card)
     }
 
+    /// The CS asks for a person's 送付先情報 (更新対象者, 7.1.1.4).
+    pub fn ask_sending(&self, municipality: &str, code: &str) -> bool {
+        let Ok(mut s) = self.state.lock() else {
+            return false;
+        };
+        ask_sending(&mut s, municipality, code)
+    }
+
     /// Lets the messages held back go on to their receivers.
     pub fn release(&self) {
         if let Ok(mut s) = self.state.lock() {
@@ -143,6 +151,35 @@ impl Simulator {
             f(r);
         }
     }
+}
+
+/// 更新対象者 (7.1.1.4): the CS asks `municipality` for the 送付先情報 of the record of
+/// `code`; false when it holds none.
+pub fn ask_sending(s: &mut SimState, municipality: &str, code: &str) -> bool {
+    let Some((identity, _)) = s
+        .records
+        .get(municipality)
+        .and_then(|m| m.get(code))
+        .cloned()
+    else {
+        return false;
+    };
+    let id = s.next_delivery as i64 + 1;
+    put(
+        s,
+        CsMessage {
+            municipality: "J-LIS".into(),
+            id,
+            kind: kikan_domain::cs::CsKind::UpdateTarget,
+            reason: "更新対象者".into(),
+            effective_on: chrono::Utc::now().date_naive(),
+            identity,
+            to: Some(municipality.to_string()),
+            transfer: None,
+            card: None,
+        },
+    );
+    true
 }
 
 /// A card report for `municipality`'s record of `code`, as a message from the CS.
@@ -241,6 +278,15 @@ pub fn apply(s: &mut SimState, m: &CsMessage) -> CsAnswer {
             .insert(m.id, value.clone());
         s.applied.push(m.clone());
         return CsAnswer::Issued { value };
+    }
+    if m.kind == kikan_domain::cs::CsKind::SendingAddress {
+        // 送付先情報: for the カード管理システム, kept as sent.
+        s.taken
+            .entry(m.municipality.clone())
+            .or_default()
+            .insert(m.id);
+        s.applied.push(m.clone());
+        return CsAnswer::Accepted;
     }
     if m.kind != kikan_domain::cs::CsKind::Identity {
         // 転出証明書情報・転入通知: for another municipality, through the network.
