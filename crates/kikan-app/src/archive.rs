@@ -14,8 +14,9 @@
 //!
 //! Not carried: staff accounts, sessions and API tokens (credentials stay with the
 //! installation that issued them; the new one enrols its staff), drafts not yet decided,
-//! record locks, search histories, the daily work's run history and the 入管 exchange
-//! state. The export holds the 個人番号 in the clear (another installation does not have
+//! record locks, search histories, the daily work's run history, the 入管 exchange
+//! state and the 住基ネット (CS) link's (its items, what it received, the conversion
+//! table, the 空きコード, the 居所 set as 送付先). The export holds the 個人番号 in the clear (another installation does not have
 //! this one's keys): its files are written readable by their owner only.
 //!
 //! Everything is read and checked before anything is written: the manifest and every
