@@ -878,6 +878,10 @@ try {
   await examiner.getByRole('button', { name: '空きコードを取得' }).click();
   await examiner.getByText('空きコードを取得しました').waitFor();
   assert.equal(await examiner.getByText(/空きコードが残り/).count(), 0);
+  // A request about a person who is not there: refused, named.
+  await lab(examiner, '宛名番号').first().fill('999999');
+  await examiner.getByRole('button', { name: '要求を送信待ちにする' }).click();
+  await examiner.getByText(/住民\(ID 999999\)が見つかりません/).waitFor();
   await examiner.getByRole('button', { name: '整合性確認' }).click();
   await examiner.getByText(/CSの本人確認情報(と相違はありません|との相違)/).waitFor();
   log('住基ネット連携: this run\'s 異動 sent to the simulated CS, 空きコード taken with the alert cleared, 整合性確認 answered');

@@ -695,6 +695,32 @@ async function csScreen(main, q) {
     field('取得する件数', text('count', 'count', { value: '1000', inputmode: 'numeric' })),
     h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '空きコードを取得')));
   codes.addEventListener('submit', async (e) => { e.preventDefault(); done(await api('POST', '/cs/codes', { count: Number(v(codes, 'count')) }), '空きコードを取得しました'); });
+  // Requests about one person (7.1.2.1, 7.1.2.2, 7.1.2.4) and the 送付先 (7.1.1.4).
+  const requests = h('form', { class: 'row', novalidate: true },
+    field('宛名番号', text('person_id', 'person_id', { inputmode: 'numeric' })),
+    field('要求', select('kind', [['number_change', '個人番号変更要求'], ['symbol', '符号取得要求'], ['certificate_serial', '電子証明書シリアル番号の取得']], 'kind')),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '要求を送信待ちにする')));
+  requests.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await api('POST', `/cs/persons/${encodeURIComponent(v(requests, 'person_id'))}/requests`, { kind: v(requests, 'kind') });
+    if (!r.ok) return showError(requests, r);
+    done(r, `送信番号${r.data.id}(${r.data.kind})を送信待ちにしました`);
+  });
+  const sending = h('form', { novalidate: true },
+    h('div', { class: 'row' },
+      field('宛名番号', text('person_id', 'person_id', { inputmode: 'numeric' })),
+      field('居所(町字まで)', text('place', 'address.place'), { hint: '空欄で送付先の設定を解除(住所に送付)' }),
+      field('番地', text('banchi', 'address.banchi')),
+      field('方書', text('katagaki', 'address.katagaki'))),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '送付先を設定')));
+  sending.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const place = v(sending, 'place');
+    const address = place ? { place, banchi: v(sending, 'banchi'), katagaki: opt(v(sending, 'katagaki')) || null } : null;
+    const r = await api('PUT', `/cs/persons/${encodeURIComponent(v(sending, 'person_id'))}/sending-address`, { address });
+    if (!r.ok) return showError(sending, r);
+    done(r, place ? '送付先(居所)を設定し、送付先情報を送信待ちにしました' : '送付先の設定を解除し、送付先情報を送信待ちにしました');
+  });
   const chars = csvForm('変換表(CSV)', '見出しに 住基ネット統一文字コード と 実装したMoji_JohoコレクションIVS または 対応するUCS(MJ文字情報一覧表の列)',
     3, h('button', { class: 'button button-secondary', type: 'submit' }, '変換表を取り込む'), '/cs/chars',
     (d) => show($('#cs-out'), banner('success', `変換表を${d.loaded}件取り込みました(計${d.total}件)`)));
@@ -759,6 +785,8 @@ async function csScreen(main, q) {
             i.attempts ? h('div', { class: 'muted' }, `未達${i.attempts}回: ${i.last_failure || ''}`) : null,
             Object.keys(i.supplement).length ? h('div', { class: 'muted' }, `補完: ${Object.entries(i.supplement).map(([k, x]) => `${k}=${x}`).join('、')}`) : null),
           h('td', {}, actions(i)))))),
+    h('h2', {}, '個人番号・符号・電子証明書シリアル番号の要求'), requests,
+    h('h2', {}, '送付先(居所)の設定'), sending,
     h('h2', {}, '住民票コード空きコードの取得'), codes,
     h('h2', {}, '住基ネット統一文字との変換表'), chars);
 }
