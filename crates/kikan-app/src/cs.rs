@@ -135,6 +135,8 @@ pub async fn char_map(store: &dyn Store, tenant: LocalGovCode) -> Result<CharMap
 /// Makes the items of every entry recorded since the last reading. Another reader
 /// first is no error: its items stand.
 pub async fn scan(store: &dyn Store, tenant: LocalGovCode) -> Result<(), StoreError> {
+    // 管内本籍 (戸籍附票記載事項通知): a 本籍 naming this municipality.
+    let here = store.registered_tenant(tenant).await?.name;
     loop {
         let head = store.cs_head(tenant).await?;
         let entries = store.ledger(tenant, head, PAGE).await?;
@@ -166,6 +168,7 @@ pub async fn scan(store: &dyn Store, tenant: LocalGovCode) -> Result<(), StoreEr
                 entry,
                 &pairs,
                 crate::clock::japan_day(entry.recorded_at),
+                &here,
             ));
         }
         match store.add_cs_items(tenant, last, &items).await {

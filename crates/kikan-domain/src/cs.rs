@@ -181,6 +181,12 @@ pub enum CsKind {
     /// 更新対象者 (7.1.1.4), from the CS: persons whose 送付先情報 it asks for.
     #[serde(rename = "更新対象者")]
     UpdateTarget,
+    /// 戸籍附票記載事項通知 (住基法19条; 7.1.1.1, 7.2.4): a 記載, a change of address or
+    /// a 国外転出 of a person with a 本籍, for the 本籍地 — this municipality's
+    /// 戸籍附票システム when the 本籍 is here (`transfer.domicile_here`), else the 本籍地
+    /// through the CS.
+    #[serde(rename = "戸籍附票記載事項通知")]
+    FuhyoNotice,
 }
 
 impl CsKind {
@@ -196,6 +202,7 @@ impl CsKind {
             CsKind::CardStatus => "カード発行状況",
             CsKind::SendingAddress => "送付先情報",
             CsKind::UpdateTarget => "更新対象者",
+            CsKind::FuhyoNotice => "戸籍附票記載事項通知",
         }
     }
 
@@ -237,6 +244,9 @@ pub struct Transfer<T> {
     /// The 世帯 the persons moved as, so the receiver keeps them together: the
     /// sender's 世帯番号.
     pub household: i64,
+    /// A 戸籍附票記載事項通知's 本籍 is in this municipality (管内本籍).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domicile_here: Option<bool>,
 }
 
 impl<T> Transfer<T> {
@@ -252,6 +262,7 @@ impl<T> Transfer<T> {
             address_since: self.address_since,
             notified_on: self.notified_on,
             household: self.household,
+            domicile_here: self.domicile_here,
         })
     }
 }
@@ -305,6 +316,7 @@ pub fn items_of(
     entry: &LedgerEntry,
     persons: &[(Option<&Person>, &Person)],
     recorded_on: NaiveDate,
+    municipality: &str,
 ) -> Vec<CsItem> {
     let reason = entry.reason().label().to_string();
     let mut out = Vec::new();
@@ -342,6 +354,65 @@ pub fn items_of(
         if out.len() as i64 >= PER_ENTRY / 2 {
             break;
         }
+    }
+    // 戸籍附票記載事項通知 (住基法19条): a person with a 本籍 brought in, moved to another
+    // address, or gone abroad.
+    for (before, after) in persons {
+        let Some(h) = &after.honseki else { continue };
+        let abroad = matches!(
+            &after.status,
+            crate::person::PersonStatus::Removed {
+                reason: crate::lists::RemovalReason::Emigrated,
+                ..
+            }
+        ) && !before.is_some_and(|b| b.is_removed());
+        let (new_address, other) = match before {
+            None => (true, after.address.line()),
+            Some(b) => (
+                !b.address.same_dwelling(&after.address) && !after.is_removed(),
+                after.address.line(),
+            ),
+        };
+        let other = if abroad {
+            match &after.status {
+                crate::person::PersonStatus::Removed {
+                    destination: Some(d),
+                    ..
+                } => d.line(),
+                _ => "国外".to_string(),
+            }
+        } else {
+            other
+        };
+        // 本籍 「なし」 or 「不明」: there is no 本籍地 to tell.
+        if !(new_address || abroad) || h.domicile.is_empty() || h.head_name.is_empty() {
+            continue;
+        }
+        let Some(identity) = Identity::of(after) else {
+            continue;
+        };
+        let mut item = request_item(
+            entry,
+            out.len(),
+            after.id,
+            CsKind::FuhyoNotice,
+            identity,
+            recorded_on,
+        );
+        item.reason = entry.reason().label().to_string();
+        item.transfer = Some(Transfer {
+            head_name: None,
+            relationship: None,
+            honseki: Some(h.domicile.clone()),
+            honseki_head: Some(h.head_name.clone()),
+            other_address: Some(other),
+            moved_on: entry.effective_on,
+            address_since: Some(after.address_since),
+            notified_on: entry.notified_on,
+            household: after.household_id.0,
+            domicile_here: Some(!municipality.is_empty() && h.domicile.contains(municipality)),
+        });
+        out.push(item);
     }
     // 送付先情報 (7.1.1.4) for each person an entry brings in or moves to another address.
     {
@@ -453,6 +524,7 @@ pub fn items_of(
                     address_since: Some(after.address_since),
                     notified_on: entry.notified_on,
                     household: after.household_id.0,
+                    domicile_here: None,
                 }),
                 supplement: BTreeMap::new(),
                 resends: None,
@@ -479,6 +551,7 @@ pub fn sending(p: &Person, on: NaiveDate) -> Transfer<String> {
         address_since: Some(p.address_since),
         notified_on: on,
         household: p.household_id.0,
+        domicile_here: None,
     }
 }
 

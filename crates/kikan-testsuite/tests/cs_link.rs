@@ -153,8 +153,8 @@ async fn cs_outbox_delivers_in_order_and_reconciles(s: TestStore) {
     assert!(d["failure"].is_string(), "{d}");
     let (_, d) = examiner.post(&cs("send"), json!({})).await;
     assert_eq!(d["failure"], Value::Null, "{d}");
-    // 一郎's 本人確認情報 and 送付先情報, both changes.
-    assert_eq!(ids(&d, "accepted").len(), 4, "{d}");
+    // 一郎's 本人確認情報, 戸籍附票記載事項通知 and 送付先情報, both changes.
+    assert_eq!(ids(&d, "accepted").len(), 6, "{d}");
     assert_eq!(ids(&d, "held").len(), 1, "{d}");
     assert_eq!(sim.snapshot().duplicates, 1);
     let (_, list) = examiner.get(&identity("")).await;
@@ -218,7 +218,7 @@ async fn cs_outbox_delivers_in_order_and_reconciles(s: TestStore) {
         (Some(refused_id), Some("pending"))
     );
     let (_, d) = examiner.post(&cs("send"), json!({})).await;
-    assert_eq!(ids(&d, "accepted").len(), 4, "{d}");
+    assert_eq!(ids(&d, "accepted").len(), 6, "{d}");
     let applied: Vec<_> = sim
         .snapshot()
         .applied
@@ -331,7 +331,7 @@ async fn cs_outbox_delivers_in_order_and_reconciles(s: TestStore) {
     let (_, mine) = examiner
         .get(&cs(&format!("items?person_id={hanako}")))
         .await;
-    assert_eq!(mine.as_array().map(Vec::len), Some(5), "{mine}");
+    assert_eq!(mine.as_array().map(Vec::len), Some(7), "{mine}");
     // Her 送付先情報 (7.1.1.4's 送信履歴): one per change of address.
     let (_, sent) = examiner
         .get(&cs(&format!("items?person_id={hanako}&kind=送付先情報")))
@@ -425,7 +425,12 @@ async fn numbers_come_from_the_centre(s: TestStore) {
         .unwrap_or_default();
     assert_eq!(
         kinds,
-        ["本人確認情報", "送付先情報", "個人番号生成要求"],
+        [
+            "本人確認情報",
+            "戸籍附票記載事項通知",
+            "送付先情報",
+            "個人番号生成要求"
+        ],
         "{list}"
     );
     // The answer lost once: asked again, the same number, recorded once.
@@ -663,9 +668,112 @@ async fn sending_addresses_follow(s: TestStore) {
     );
 }
 
+/// 戸籍附票記載事項通知 (住基法19条; 7.1.1.1, 7.2.4): a person with a 本籍 brought in,
+/// moved, or gone abroad is notified to the 本籍地 — marked 管内 when the 本籍 is here (for
+/// this municipality's 戸籍附票システム); none for a change that leaves the address, nor
+/// for one without a 本籍.
+async fn fuhyo_notices_follow_the_address(s: TestStore) {
+    let sim = Arc::new(Simulator::new());
+    let link: Arc<dyn kikan_app::cs::CsLink> = sim.clone();
+    let app = App::spawn_with(s, |mut st: AppState| {
+        st.cs = Some(Arc::new(kikan_server::cs::Link::new(link, "sim")));
+        st
+    })
+    .await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let examiner = app.as_role(t, Role::Examiner).await;
+    // 本籍 in 横浜市 (person_json's): 管内.
+    let (_, _, son) = kikan_testsuite::http::mother_and_son(&examiner, &base).await;
+    let today = kikan_app::clock::japan_today().to_string();
+    // One whose 本籍 is elsewhere, and one with none.
+    let mut osaka = person_json(
+        ("大阪", "一"),
+        ("オオサカ", "ハジメ"),
+        "1970-01-01",
+        "男",
+        "世帯主",
+    );
+    osaka["honseki"] =
+        json!({"domicile": "大阪府大阪市北区梅田一丁目1番", "head_name": "大阪　一"});
+    let mut none = person_json(
+        ("無籍", "二"),
+        ("ムセキ", "ツギ"),
+        "1972-01-01",
+        "男",
+        "同居人",
+    );
+    none["honseki"] = json!({"domicile": "なし", "head_name": ""});
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/changes"),
+            json!({"effective_on": today, "notified_on": today,
+            "change": {"type": "move_in", "kind": "転入", "persons": [osaka, none],
+                "address": {"place": "神奈川県横浜市中区山下町", "banchi": "9番地"},
+                "previous_address": {"place": "大阪府大阪市北区梅田一丁目", "banchi": "2番地"}}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    // The son goes abroad: one notice, with where to.
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/changes"),
+            json!({"notified_on": today,
+            "change": {"type": "move_out", "person_ids": [son], "planned_on": today, "abroad": true,
+                "destination": {"place": "アメリカ合衆国カリフォルニア州", "banchi": ""}}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    // The daily work removes him on his planned day (today).
+    let (status, v) = examiner
+        .post(&format!("{base}/jobs/daily/run"), json!({"params": {}}))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let (_, d) = examiner.post(&format!("{base}/cs/send"), json!({})).await;
+    assert_eq!(d["failure"], Value::Null, "{d}");
+    let map = kikan_domain::cs::CharMap::default();
+    let notices: Vec<(String, Option<bool>, String)> = sim
+        .snapshot()
+        .applied
+        .iter()
+        .filter(|m| m.kind == kikan_domain::cs::CsKind::FuhyoNotice)
+        .filter_map(|m| {
+            let t = m.transfer.as_ref()?;
+            Some((
+                map.text_of(&m.identity.name),
+                t.domicile_here,
+                t.other_address
+                    .as_ref()
+                    .map(|a| map.text_of(a))
+                    .unwrap_or_default(),
+            ))
+        })
+        .collect();
+    let here = "神奈川県横浜市中区山下町7番地".to_string();
+    assert_eq!(
+        notices,
+        vec![
+            ("山本　花子".to_string(), Some(true), here.clone()),
+            ("山本　健太".to_string(), Some(true), here),
+            (
+                "大阪　一".to_string(),
+                Some(false),
+                "神奈川県横浜市中区山下町9番地".to_string()
+            ),
+            (
+                "山本　健太".to_string(),
+                Some(true),
+                "アメリカ合衆国カリフォルニア州".to_string()
+            ),
+        ],
+        "{notices:?}"
+    );
+}
+
 kikan_testsuite::on_both!(
     cs_outbox_delivers_in_order_and_reconciles,
     no_free_code_refuses_the_move_in,
     numbers_come_from_the_centre,
-    sending_addresses_follow
+    sending_addresses_follow,
+    fuhyo_notices_follow_the_address
 );

@@ -184,8 +184,8 @@ async fn exchange(a: Side, b: Side, net: &mut Network, restart_a: Option<&mut Ap
     assert_eq!(status, 201, "{v}");
     let moved = ids(&v, "person_ids");
     let d = a.send().await;
-    // 本人確認情報 and 送付先情報 of each.
-    assert_eq!(ids(&d, "accepted").len(), 4, "{d}");
+    // 本人確認情報, 戸籍附票記載事項通知 and 送付先情報 of each.
+    assert_eq!(ids(&d, "accepted").len(), 6, "{d}");
 
     // 特例転出 of both to b: no 転出証明書 printed, the 転出証明書情報 to the CS.
     let (status, v) = a

@@ -279,8 +279,12 @@ pub fn apply(s: &mut SimState, m: &CsMessage) -> CsAnswer {
         s.applied.push(m.clone());
         return CsAnswer::Issued { value };
     }
-    if m.kind == kikan_domain::cs::CsKind::SendingAddress {
-        // 送付先情報: for the カード管理システム, kept as sent.
+    if matches!(
+        m.kind,
+        kikan_domain::cs::CsKind::SendingAddress | kikan_domain::cs::CsKind::FuhyoNotice
+    ) {
+        // 送付先情報 (for the カード管理システム) and 戸籍附票記載事項通知 (for the 本籍地):
+        // kept as sent.
         s.taken
             .entry(m.municipality.clone())
             .or_default()
