@@ -91,6 +91,11 @@ pub struct Settings {
     /// before that, a municipality not yet linked draws valid codes at random.
     #[serde(default)]
     pub codes_from_cs: bool,
+    /// 宛名連携 (7.2.3): the change feed's timing — 0 (or none) リアルタイム, each change
+    /// visible once recorded; 1–10 準リアルタイム, the changes published every that many
+    /// minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed_interval_minutes: Option<u32>,
 }
 
 fn default_alert() -> u64 {
@@ -105,6 +110,7 @@ impl Default for Settings {
             manual_since: None,
             code_alert_below: default_alert(),
             codes_from_cs: false,
+            feed_interval_minutes: None,
         }
     }
 }
@@ -1394,4 +1400,39 @@ async fn apply_notice(
     let event = crate::record::change_event(by, &entry, None);
     let r = crate::record::record_audited(store, tenant, entry, &[], Some(event), None).await?;
     Ok(r.entry.seq)
+}
+
+// ---- 宛名連携 (7.2.3) ----
+
+/// The last moment whose changes the feed publishes: now (リアルタイム), or the latest
+/// boundary of `interval` minutes (準リアルタイム).
+pub fn feed_horizon(now: DateTime<Utc>, interval: Option<u32>) -> DateTime<Utc> {
+    match interval.filter(|m| *m > 0) {
+        None => now,
+        Some(m) => {
+            let step = i64::from(m) * 60;
+            let t = now.timestamp();
+            DateTime::from_timestamp(t - t.rem_euclid(step), 0).unwrap_or(now)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_feed_publishes_up_to_the_last_boundary() {
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .expect("time")
+                .with_timezone(&Utc)
+        };
+        let now = at("2026-12-03T03:17:42.5Z");
+        assert_eq!(feed_horizon(now, None), now);
+        assert_eq!(feed_horizon(now, Some(0)), now);
+        assert_eq!(feed_horizon(now, Some(10)), at("2026-12-03T03:10:00Z"));
+        assert_eq!(feed_horizon(now, Some(5)), at("2026-12-03T03:15:00Z"));
+        assert_eq!(feed_horizon(now, Some(1)), at("2026-12-03T03:17:00Z"));
+    }
 }

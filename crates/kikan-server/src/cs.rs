@@ -509,13 +509,15 @@ pub async fn status(
 pub struct SettingsIn {
     /// 手動連携: pause automatic delivery (true) or resume it (false).
     pub manual: Option<bool>,
+    /// 宛名連携's change feed (7.2.3): 0 リアルタイム, 1–10 準リアルタイム (minutes).
+    pub feed_interval_minutes: Option<u32>,
     /// The 住民票コード空きコード alert level.
     pub code_alert_below: Option<u64>,
 }
 
 #[utoipa::path(put, path = "/api/v1/tenants/{tenant}/cs/settings", tag = "changes", request_body = SettingsIn,
     params(("tenant" = String, Path)),
-    responses((status = 200, description = "The settings as stored", body = Settings)))]
+    responses((status = 200, description = "The settings as stored", body = Settings), (status = 422, description = "A feed interval beyond 10 minutes (E-INPUT-003)", body = ErrorBody)))]
 pub async fn put_settings(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
@@ -531,6 +533,16 @@ pub async fn put_settings(
     }
     if let Some(n) = input.code_alert_below {
         s.code_alert_below = n;
+    }
+    if let Some(m) = input.feed_interval_minutes {
+        if m > 10 {
+            return Err(ApiError::from(DomainError::Invalid {
+                field: "異動差分の提供間隔",
+                reason: "0(リアルタイム)か1〜10分で指定してください".into(),
+            })
+            .at("feed_interval_minutes"));
+        }
+        s.feed_interval_minutes = (m > 0).then_some(m);
     }
     cs::put_settings(&*state.store, p.tenant, &s).await?;
     audit(
@@ -1026,4 +1038,100 @@ pub async fn sending_address(
     )
     .await?;
     Ok(Json(view(&item)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct FeedQuery {
+    /// The cursor: the last entry number already read (0: from the start).
+    pub after: Option<i64>,
+    /// Entries at most (1–1,000; 100 without).
+    pub limit: Option<u32>,
+}
+
+/// One change in the feed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedEntry {
+    /// The entry's number: the cursor after it.
+    pub seq: i64,
+    /// 異動事由, 異動日, and when it was recorded.
+    pub reason: String,
+    pub effective_on: String,
+    pub recorded_at: String,
+    /// The records of the persons it changed, as they stand now (支援措置 and 抑止
+    /// marked, addresses withheld where they must be, the caller's hidden items left out;
+    /// names in 文字情報基盤 characters, their IVS kept).
+    pub persons: Vec<crate::dto::PersonView>,
+}
+
+/// A page of the change feed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Feed {
+    pub changes: Vec<FeedEntry>,
+    /// The cursor to ask with next (the last number given, or `after` again).
+    pub next: i64,
+    /// リアルタイム, or the minutes between publications (準リアルタイム).
+    pub interval_minutes: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/feed/changes", tag = "residents",
+    params(("tenant" = String, Path), FeedQuery),
+    responses((status = 200, description = "宛名連携 (7.2.3)'s 異動差分: the changes after the cursor, in the ledger's order, each with the records it changed as they stand; リアルタイム or every N minutes (準リアルタイム) as the municipality set it. The 全件 is `GET …/residents`", body = Feed), (status = 400, description = "No stated purpose (E-AUTH-004)", body = ErrorBody)))]
+pub async fn feed(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<FeedQuery>,
+) -> R<Json<Feed>> {
+    p.purpose()?;
+    let after = q.after.unwrap_or(0).max(0);
+    let limit = q.limit.unwrap_or(100).clamp(1, 1_000);
+    let interval = cs::settings(&*state.store, p.tenant)
+        .await?
+        .feed_interval_minutes;
+    let horizon = cs::feed_horizon(Utc::now(), interval);
+    let entries = state.store.ledger(p.tenant, after, limit).await?;
+    let published: Vec<_> = entries
+        .into_iter()
+        .take_while(|e| e.recorded_at <= horizon)
+        .collect();
+    let mut ids: Vec<PersonId> = published
+        .iter()
+        .flat_map(kikan_domain::cs::persons_concerned)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let shield = crate::support::Protection::of(&state, &p, &ids).await?;
+    let records = state.store.persons(p.tenant, &ids).await?;
+    let next = published.last().map(|e| e.seq).unwrap_or(after);
+    audit(
+        &state,
+        &p,
+        "feed.changes",
+        ids.iter().map(|i| i.0).collect(),
+        format!(
+            "宛名連携(異動差分): 異動 {} 件(番号 {}〜{})",
+            published.len(),
+            after + 1,
+            next
+        ),
+    )
+    .await?;
+    let changes = published
+        .iter()
+        .map(|e| FeedEntry {
+            seq: e.seq,
+            reason: e.reason().label().into(),
+            effective_on: e.effective_on.to_string(),
+            recorded_at: e.recorded_at.to_rfc3339(),
+            persons: kikan_domain::cs::persons_concerned(e)
+                .iter()
+                .filter_map(|id| records.iter().find(|r| r.id == *id))
+                .map(|r| shield.person(r))
+                .collect(),
+        })
+        .collect();
+    Ok(Json(Feed {
+        changes,
+        next,
+        interval_minutes: interval,
+    }))
 }

@@ -134,7 +134,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         outbound::list, outbound::send, outbound::results, outbound::resend,
         cs::items, cs::send, cs::resend, cs::supplement, cs::withdraw, cs::status,
         cs::put_settings, cs::put_chars, cs::chars, cs::reconcile, cs::fetch_codes,
-        cs::inbox, cs::move_in_request, cs::receive, cs::request, cs::sending_address,
+        cs::inbox, cs::move_in_request, cs::receive, cs::request, cs::sending_address, cs::feed,
         jobs::runs, jobs::run_now, jobs::awaiting_notice, jobs::catalogue, jobs::run_job, jobs::job_runs, jobs::output, jobs::schedules, jobs::put_schedule,
         letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, letters::entry_letter, letters::code_notice, inspection::inspection_list, inspection::random_extract, statistics::statistics, routes::relationships,
         euc::tables, euc::query,
@@ -321,6 +321,7 @@ api! {
     get "/api/v1/tenants/{tenant}/search-history" => routes::search_history, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/residents" => routes::residents, Policy::Needs(Permission::Export);
     get "/api/v1/tenants/{tenant}/ledger" => routes::ledger, Policy::Needs(Permission::Export);
+    get "/api/v1/tenants/{tenant}/feed/changes" => cs::feed, Policy::Needs(Permission::Export);
     post "/api/v1/tenants/{tenant}/check" => routes::check, Policy::Needs(Permission::RunCheck);
     get "/api/v1/tenants/{tenant}/staff" => accounts::list_staff, Policy::Needs(Permission::ManageAccounts);
     post "/api/v1/tenants/{tenant}/staff" => accounts::add_staff, Policy::Needs(Permission::ManageAccounts);

@@ -770,7 +770,81 @@ async fn fuhyo_notices_follow_the_address(s: TestStore) {
     );
 }
 
+/// 宛名連携 (7.2.3): the 異動差分 after a cursor, each change with the records it changed
+/// as they stand (names with their IVS), nothing repeated or skipped as the cursor moves;
+/// the timing set by the municipality (リアルタイム, or every 1–10 minutes).
+async fn address_feed_follows_a_cursor(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let (_, mother, son) = kikan_testsuite::http::mother_and_son(&examiner, &base).await;
+    let feed = |after: i64| format!("{base}/feed/changes?after={after}");
+    let (status, page) = examiner.get(&feed(0)).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["changes"].as_array().map(Vec::len), Some(1), "{page}");
+    assert_eq!(page["changes"][0]["reason"], "転入");
+    assert_eq!(
+        page["changes"][0]["persons"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let cursor = page["next"].as_i64().unwrap_or_default();
+    // Nothing new: the same cursor back.
+    let (_, page) = examiner.get(&feed(cursor)).await;
+    assert_eq!(page["changes"], json!([]), "{page}");
+    assert_eq!(page["next"].as_i64(), Some(cursor));
+    // A name with an IVS comes out with it (文字情報基盤 characters).
+    let today = kikan_app::clock::japan_today().to_string();
+    let (status, v) = examiner
+        .post(&format!("{base}/changes"), json!({"effective_on": today, "notified_on": today, "basis": "職権",
+            "change": {"type": "correction", "person_id": son,
+                "correction": {"item": "name", "new": {"family": "山本", "given": "葛\u{E0100}太"}}}}))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/changes"),
+            json!({"effective_on": today, "notified_on": today,
+            "change": {"type": "relocation", "person_ids": [mother, son],
+                "address": {"place": "神奈川県横浜市中区山下町", "banchi": "8番地"}}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let (_, page) = examiner.get(&format!("{}&limit=1", feed(cursor))).await;
+    assert_eq!(page["changes"].as_array().map(Vec::len), Some(1), "{page}");
+    assert_eq!(
+        page["changes"][0]["persons"][0]["name"]["given"],
+        "葛\u{E0100}太"
+    );
+    let cursor = page["next"].as_i64().unwrap_or_default();
+    let (_, page) = examiner.get(&feed(cursor)).await;
+    assert_eq!(page["changes"].as_array().map(Vec::len), Some(1), "{page}");
+    assert_eq!(page["changes"][0]["reason"], "転居");
+    // The timing: 準リアルタイム every 10 minutes at most.
+    let (status, e) = examiner
+        .put(
+            &format!("{base}/cs/settings"),
+            json!({"feed_interval_minutes": 11}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (422, Some("E-INPUT-003")),
+        "{e}"
+    );
+    let (status, _) = examiner
+        .put(
+            &format!("{base}/cs/settings"),
+            json!({"feed_interval_minutes": 10}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, page) = examiner.get(&feed(0)).await;
+    assert_eq!(page["interval_minutes"].as_u64(), Some(10), "{page}");
+}
+
 kikan_testsuite::on_both!(
+    address_feed_follows_a_cursor,
     cs_outbox_delivers_in_order_and_reconciles,
     no_free_code_refuses_the_move_in,
     numbers_come_from_the_centre,
