@@ -214,10 +214,7 @@ async fn settle_certificates(
             },
             ..i.clone()
         };
-        match store.update_cs_inbound(tenant, &done, "new").await {
-            Ok(()) | Err(StoreError::Conflict) => {}
-            Err(e) => return Err(e),
-        }
+        settle(store, tenant, done).await?;
     }
     Ok(())
 }
@@ -1158,71 +1155,17 @@ pub async fn receive(
         }
     }
     apply_notices(store, by, today, &mut out).await?;
-    apply_cards(store, by, &mut out).await?;
-    apply_update_targets(store, by, today, &mut out).await?;
+    apply_reports(store, by, today, &mut out).await?;
     Ok(out)
 }
 
-/// 更新対象者 (7.1.1.4): for each person the CS asks about, found by 住民票コード, a
-/// 送付先情報 is made from the register (and the 居所 set) and queued for the CS.
-async fn apply_update_targets(
+/// What the CS reported or asked about persons, found by 住民票コード, in the order
+/// received: カードの発行状況 (7.1.1.3) set on the person's card items; 更新対象者
+/// (7.1.1.4) answered with a 送付先情報 made from the register (and the 居所 set).
+async fn apply_reports(
     store: &dyn Store,
     by: &crate::Actor,
     today: NaiveDate,
-    out: &mut Receipt,
-) -> Result<(), StoreError> {
-    let tenant = by.tenant;
-    let asked: Vec<Inbound> = store
-        .cs_inbound(tenant, &["new"])
-        .await?
-        .into_iter()
-        .filter(|i| i.message.kind == CsKind::UpdateTarget)
-        .collect();
-    for r in asked {
-        let found = store
-            .search(
-                tenant,
-                &kikan_store::SearchKeys {
-                    juminhyo_code: Some(r.message.identity.code.clone()),
-                    limit: 2,
-                    ..Default::default()
-                },
-            )
-            .await?;
-        let state = match found.first() {
-            Some(p) => {
-                let item = queue(store, tenant, p.id, CsKind::SendingAddress, today).await?;
-                out.applied.push(r.key.clone());
-                InboundState::Done {
-                    seq: item.entry_seq,
-                    at: Utc::now(),
-                }
-            }
-            None => {
-                out.failed.push(r.key.clone());
-                InboundState::Failed {
-                    at: Utc::now(),
-                    error: format!(
-                        "住民票コード{}の住民が見つかりません",
-                        r.message.identity.code
-                    ),
-                }
-            }
-        };
-        let done = Inbound { state, ..r };
-        match store.update_cs_inbound(tenant, &done, "new").await {
-            Ok(()) | Err(StoreError::Conflict) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
-}
-
-/// カードの発行状況 (7.1.1.3) the CS reported, set on each person's card items (found
-/// by 住民票コード), in the order received.
-async fn apply_cards(
-    store: &dyn Store,
-    by: &crate::Actor,
     out: &mut Receipt,
 ) -> Result<(), StoreError> {
     let tenant = by.tenant;
@@ -1230,23 +1173,14 @@ async fn apply_cards(
         .cs_inbound(tenant, &["new"])
         .await?
         .into_iter()
-        .filter(|i| i.message.kind == CsKind::CardStatus)
+        .filter(|i| matches!(i.message.kind, CsKind::CardStatus | CsKind::UpdateTarget))
         .collect();
     for r in reports {
-        let found = store
-            .search(
-                tenant,
-                &kikan_store::SearchKeys {
-                    juminhyo_code: Some(r.message.identity.code.clone()),
-                    include_removed: true,
-                    limit: 2,
-                    ..Default::default()
-                },
-            )
-            .await?;
-        let state = match (found.first(), &r.message.card) {
+        let code = &r.message.identity.code;
+        let card = r.message.card.clone();
+        let found = person_by_code(store, tenant, code, card.is_some()).await?;
+        let state = match (found, card) {
             (Some(p), Some(card)) => {
-                let card = card.clone();
                 set_card(store, by, p.id, move |c| {
                     c.holds = card.holds;
                     c.kind = Some(card.kind);
@@ -1254,30 +1188,60 @@ async fn apply_cards(
                     c.expires_on = card.expires_on;
                 })
                 .await?;
-                out.applied.push(r.key.clone());
                 InboundState::Done {
                     seq: 0,
                     at: Utc::now(),
                 }
             }
-            _ => {
-                out.failed.push(r.key.clone());
-                InboundState::Failed {
+            (Some(p), None) => {
+                let item = queue(store, tenant, p.id, CsKind::SendingAddress, today).await?;
+                InboundState::Done {
+                    seq: item.entry_seq,
                     at: Utc::now(),
-                    error: format!(
-                        "住民票コード{}の住民が見つかりません",
-                        r.message.identity.code
-                    ),
                 }
             }
+            (None, _) => InboundState::Failed {
+                at: Utc::now(),
+                error: format!("住民票コード{code}の住民が見つかりません"),
+            },
         };
-        let done = Inbound { state, ..r };
-        match store.update_cs_inbound(tenant, &done, "new").await {
-            Ok(()) | Err(StoreError::Conflict) => {}
-            Err(e) => return Err(e),
+        match state {
+            InboundState::Done { .. } => out.applied.push(r.key.clone()),
+            _ => out.failed.push(r.key.clone()),
         }
+        settle(store, tenant, Inbound { state, ..r }).await?;
     }
     Ok(())
+}
+
+/// The record of a 住民票コード (with `removed`, a 除票 too).
+async fn person_by_code(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    code: &str,
+    removed: bool,
+) -> Result<Option<Person>, StoreError> {
+    Ok(store
+        .search(
+            tenant,
+            &kikan_store::SearchKeys {
+                juminhyo_code: Some(code.to_string()),
+                include_removed: removed,
+                limit: 5,
+                ..Default::default()
+            },
+        )
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// Writes what became of a received message (another reader first is no error).
+async fn settle(store: &dyn Store, tenant: LocalGovCode, i: Inbound) -> Result<(), StoreError> {
+    match store.update_cs_inbound(tenant, &i, "new").await {
+        Ok(()) | Err(StoreError::Conflict) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 async fn apply_notices(
@@ -1310,10 +1274,7 @@ async fn apply_notices(
                 },
                 ..older.clone()
             };
-            match store.update_cs_inbound(tenant, &s, "new").await {
-                Ok(()) | Err(StoreError::Conflict) => {}
-                Err(e) => return Err(e),
-            }
+            settle(store, tenant, s).await?;
         }
         let state = match apply_notice(store, by, today, &latest, &map).await {
             Ok(seq) => {
@@ -1333,10 +1294,7 @@ async fn apply_notices(
             Err(e) => return Err(e),
         };
         let done = Inbound { state, ..latest };
-        match store.update_cs_inbound(tenant, &done, "new").await {
-            Ok(()) | Err(StoreError::Conflict) => {}
-            Err(e) => return Err(e),
-        }
+        settle(store, tenant, done).await?;
         i = j + 1;
     }
     Ok(())

@@ -19,6 +19,23 @@ pub struct App {
     server: tokio::task::AbortHandle,
 }
 
+/// Binds the port of `base` (`http://host:port`) again once a stopped server has let
+/// it go.
+pub async fn bind_again(base: &str) -> tokio::net::TcpListener {
+    let addr = base.trim_start_matches("http://");
+    let mut tries = 0;
+    loop {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(l) => return l,
+            Err(_) if tries < 50 => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("cannot bind {addr} again: {e}"),
+        }
+    }
+}
+
 /// A staff member created for a test, with what they log in with.
 pub struct Staff {
     pub login: String,
@@ -77,19 +94,7 @@ impl App {
     /// Starts the server again on the same port and store.
     pub async fn restart(&mut self, adjust: impl FnOnce(AppState) -> AppState) {
         self.server.abort();
-        let addr = self.base.trim_start_matches("http://").to_string();
-        let mut tries = 0;
-        let listener = loop {
-            match tokio::net::TcpListener::bind(&addr).await {
-                Ok(l) => break l,
-                Err(e) if tries < 50 => {
-                    tries += 1;
-                    let _ = e;
-                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                }
-                Err(e) => panic!("cannot bind {addr} again: {e}"),
-            }
-        };
+        let listener = bind_again(&self.base).await;
         self.server = tokio::spawn(kikan_server::serve(
             listener,
             adjust(AppState::new(self.store.clone(), self.keys.clone())),

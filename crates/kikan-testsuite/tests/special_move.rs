@@ -53,19 +53,7 @@ impl Network {
     /// Kills the simulator and starts it again from its file.
     async fn restart(&mut self) {
         self.task.abort();
-        let addr = self.base.trim_start_matches("http://").to_string();
-        let mut tries = 0;
-        let listener = loop {
-            match tokio::net::TcpListener::bind(&addr).await {
-                Ok(l) => break l,
-                Err(e) if tries < 50 => {
-                    tries += 1;
-                    let _ = e;
-                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                }
-                Err(e) => panic!("cannot bind {addr} again: {e}"),
-            }
-        };
+        let listener = kikan_testsuite::http::bind_again(&self.base).await;
         self.task = Self::serve(listener, self.file.clone());
     }
 
