@@ -865,7 +865,7 @@ pub async fn inbox(
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/cs/inbox/{key}/move-in", tag = "changes",
     params(("tenant" = String, Path), ("key" = String, Path)),
-    responses((status = 200, description = "特例転入 (4.1.1.3): a 転入 request filled in from the 転出証明書情報 received (the household sent with it together): 氏名, 振り仮名, 生年月日, 性別, 続柄, 本籍・筆頭者, 住民票コード, 転入前住所 and `cs.certificate`; staff add the new address and correct what needs it, then POST it to …/changes (the 個人番号 is taken from the 転出証明書情報 there, never shown)", body = serde_json::Value), (status = 400, description = "No stated purpose (E-AUTH-004)", body = ErrorBody), (status = 422, description = "No such 転出証明書情報 still to be used (E-CS-009)", body = ErrorBody)))]
+    responses((status = 200, description = "特例転入 (4.1.1.3): a 転入 request filled in from the 転出証明書情報 received (the household sent with it together): 氏名, 振り仮名, 生年月日, 性別, 続柄, 本籍・筆頭者, 住民票コード, 転入前住所 and `cs.certificate`; a 再転入者 (a 除票 here with the same 住民票コード, 4.1.1.2) is marked with `returning_person_id` and keeps the 除票's 氏名; staff add the new address and correct what needs it, then POST it to …/changes (the 個人番号 is taken from the 転出証明書情報 there, never shown)", body = serde_json::Value), (status = 400, description = "No stated purpose (E-AUTH-004)", body = ErrorBody), (status = 422, description = "No such 転出証明書情報 still to be used (E-CS-009)", body = ErrorBody)))]
 pub async fn move_in_request(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
@@ -890,8 +890,30 @@ pub async fn move_in_request(
         };
         previous.get_or_insert_with(|| id.address.clone());
         codes.push(id.code.clone());
+        // 再転入者 (4.1.1.2): a 除票 here with the same 住民票コード is taken up again,
+        // its 氏名 kept (this municipality's own characters); the rest from the
+        // 転出証明書情報.
+        let former = state
+            .store
+            .search(
+                p.tenant,
+                &kikan_store::SearchKeys {
+                    juminhyo_code: Some(id.code.clone()),
+                    include_removed: true,
+                    limit: 5,
+                    ..Default::default()
+                },
+            )
+            .await?
+            .into_iter()
+            .find(|r| r.is_removed());
+        let name = match &former {
+            Some(r) => serde_json::json!({"family": r.name.family(), "given": r.name.given()}),
+            None => split(&id.name),
+        };
         persons.push(serde_json::json!({
-            "name": split(&id.name),
+            "returning_person_id": former.as_ref().map(|r| r.id.0),
+            "name": name,
             "furigana": split(&id.furigana),
             "birth_date": id.birth_date.to_string(),
             "sex": if id.sex == 1 { "男" } else { "女" },

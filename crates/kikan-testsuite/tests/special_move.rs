@@ -134,7 +134,7 @@ impl Side {
 
 /// The whole exchange between `a` (moved from) and `b` (moved to). `restart_a` kills
 /// and restarts a's server (None on one server, where it would stop b too).
-async fn exchange(a: Side, b: Side, net: &mut Network, restart_a: Option<&mut App>) {
+async fn exchange(mut a: Side, b: Side, net: &mut Network, restart_a: Option<&mut App>) {
     let today = kikan_app::clock::japan_today();
     let day = today.to_string();
     // The old municipality has the conversion table; the new one does not yet.
@@ -201,6 +201,9 @@ async fn exchange(a: Side, b: Side, net: &mut Network, restart_a: Option<&mut Ap
     if let Some(app) = restart_a {
         app.stop();
         app.restart(net.linked()).await;
+        // A new connection to the new server (the staff member signs in again).
+        let code = kikan_domain::LocalGovCode::parse(&a.code).expect("code");
+        a.examiner = app.as_role(code, Role::Examiner).await;
     }
     let (_, items) = a.examiner.get(&a.path("cs/items?state=pending")).await;
     let kinds: Vec<&str> = items
@@ -403,7 +406,105 @@ async fn special_move_between_two_municipalities_of_one_server(s: TestStore) {
     .await;
 }
 
+/// A 特例転出 there and back: the second 特例転入 finds the 除票 the first move left and
+/// takes it up again (4.1.1.2: the same 宛名番号, the 除票's 氏名, the rest from the
+/// 転出証明書情報).
+async fn special_move_back_takes_up_the_removed_record(s: TestStore) {
+    let net = Network::start().await;
+    let app = App::spawn_with(s, net.linked()).await;
+    let ta = app.tenant("131016", "千代田区").await;
+    let tb = app.tenant("141003", "横浜市").await;
+    let a = Side {
+        store: app.store.clone(),
+        code: ta.to_string(),
+        examiner: app.as_role(ta, Role::Examiner).await,
+    };
+    let b = Side {
+        store: app.store.clone(),
+        code: tb.to_string(),
+        examiner: app.as_role(tb, Role::Examiner).await,
+    };
+    let day = kikan_app::clock::japan_today().to_string();
+    let mut hanako = person_json(
+        ("見本", "花子"),
+        ("ミホン", "ハナコ"),
+        "1980-04-01",
+        "女",
+        "世帯主",
+    );
+    hanako["individual_number"] = json!("123456789018");
+    let (status, v) = a
+        .examiner
+        .post(
+            &a.path("changes"),
+            json!({"effective_on": day, "notified_on": day,
+            "change": {"type": "move_in", "kind": "転入", "persons": [hanako],
+                "address": {"place": "東京都千代田区神田一丁目", "banchi": "1番地"},
+                "previous_address": {"place": "東京都港区芝一丁目", "banchi": "1番地"}}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let first = ids(&v, "person_ids")[0];
+    // Out of a and into b, then back: each a 特例転出 and a 特例転入.
+    let mut moved = vec![first];
+    for (from, to, address) in [
+        (&a, &b, ("神奈川県横浜市中区山下町", "8番地")),
+        (&b, &a, ("東京都千代田区神田二丁目", "2番地")),
+    ] {
+        let (status, v) = from
+            .examiner
+            .post(
+                &from.path("changes"),
+                json!({"notified_on": day, "cs": {"special_move_out_to": to.code},
+                "change": {"type": "move_out", "person_ids": moved, "planned_on": day,
+                    "destination": {"place": address.0, "banchi": address.1}}}),
+            )
+            .await;
+        assert_eq!(status, 201, "{v}");
+        from.send().await;
+        to.receive().await;
+        let (_, inbox) = to.examiner.get(&to.path("cs/inbox?state=new")).await;
+        let key = inbox[0]["key"].as_str().unwrap_or_default().to_string();
+        let (status, mut req) = to
+            .examiner
+            .get(&to.path(&format!("cs/inbox/{key}/move-in")))
+            .await;
+        assert_eq!(status, 200, "{req}");
+        req["effective_on"] = json!(day);
+        req["change"]["address"] = json!({"place": address.0, "banchi": address.1});
+        if to.code == a.code {
+            // Back where she was: her 除票 is taken up again.
+            assert_eq!(
+                req["change"]["persons"][0]["returning_person_id"].as_i64(),
+                Some(first),
+                "{req}"
+            );
+            assert_eq!(
+                req["change"]["persons"][0]["name"],
+                json!({"family": "見本", "given": "花子"})
+            );
+        } else {
+            assert!(
+                req["change"]["persons"][0]["returning_person_id"].is_null(),
+                "{req}"
+            );
+        }
+        let (status, v) = to.examiner.post(&to.path("changes"), req).await;
+        assert_eq!(status, 201, "{v}");
+        moved = ids(&v, "person_ids");
+        to.send().await;
+        from.receive().await;
+    }
+    assert_eq!(moved, vec![first], "the same 宛名番号 again");
+    let (_, p) = a.examiner.get(&a.path(&format!("persons/{first}"))).await;
+    assert_eq!(p["status"]["state"], "住民", "{p}");
+    assert_eq!(p["has_individual_number"], true);
+    a.check().await;
+    b.check().await;
+}
+
 kikan_testsuite::on_both!(
     special_move_between_two_servers,
-    special_move_between_two_municipalities_of_one_server
+    special_move_between_two_municipalities_of_one_server,
+    special_move_back_takes_up_the_removed_record
 );
