@@ -1,10 +1,11 @@
 //! 特例転出 → 特例転入 → 転入通知 → 除票 (4.1.3.0.4, 4.1.1.3, 4.1.3.1.1–4.1.3.1.2) through
 //! the simulated 住基ネット over HTTP, on both engines: between two kikan servers (each
 //! its own database), and between two municipalities of one server. Faults on the way:
-//! the old municipality's server killed with the 転出証明書情報 unsent, the CS
-//! unreachable, a message duplicated and one delayed by the network, the simulator
-//! itself killed and started again from its file, a reply lost after the CS applied the
-//! message. Nothing is lost, nothing applied twice, and each side's replay check passes.
+//! the old municipality's server stopped (its task aborted) and started again on its
+//! database with the 転出証明書情報 unsent, the CS unreachable, a message duplicated and
+//! one delayed by the network, the simulator itself stopped and started again from its
+//! state file alone, a reply lost after the CS applied the message. Nothing is lost,
+//! nothing applied twice, and each side's replay check passes.
 
 use chrono::Duration;
 use kikan_security::Role;
