@@ -141,14 +141,19 @@ pub async fn char_map(store: &dyn Store, tenant: LocalGovCode) -> Result<CharMap
 /// Makes the items of every entry recorded since the last reading. Another reader
 /// first is no error: its items stand.
 pub async fn scan(store: &dyn Store, tenant: LocalGovCode) -> Result<(), StoreError> {
-    // 管内本籍 (戸籍附票記載事項通知): a 本籍 naming this municipality.
-    let here = store.registered_tenant(tenant).await?.name;
+    // 管内本籍 (戸籍附票記載事項通知): a 本籍 naming this municipality (read once there
+    // is something to read).
+    let mut here: Option<String> = None;
     loop {
         let head = store.cs_head(tenant).await?;
         let entries = store.ledger(tenant, head, PAGE).await?;
         let Some(last) = entries.last().map(|e| e.seq) else {
             return Ok(());
         };
+        if here.is_none() {
+            here = Some(store.registered_tenant(tenant).await?.name);
+        }
+        let here = here.as_deref().unwrap_or_default();
         let concerned: Vec<Vec<PersonId>> = entries.iter().map(persons_concerned).collect();
         let all: BTreeSet<PersonId> = concerned.iter().flatten().copied().collect();
         let mut versions = HashMap::new();
@@ -174,7 +179,7 @@ pub async fn scan(store: &dyn Store, tenant: LocalGovCode) -> Result<(), StoreEr
                 entry,
                 &pairs,
                 crate::clock::japan_day(entry.recorded_at),
-                &here,
+                here,
             ));
         }
         match store.add_cs_items(tenant, last, &items).await {
@@ -638,37 +643,10 @@ async fn queue(
         }
         .into());
     }
-    let head = store.cs_head(tenant).await?;
-    let all = store.cs_items(tenant, &[], None).await?;
-    let next = all
-        .iter()
-        .map(|i| i.id)
-        .max()
-        .unwrap_or(0)
-        .max(head * PER_ENTRY)
-        + 1;
-    if next >= (head + 1) * PER_ENTRY {
-        return Err(StoreError::Conflict);
-    }
+    let (head, next) = next_number(store, tenant).await?;
     let transfer = (kind == CsKind::SendingAddress).then(|| kikan_domain::cs::sending(&p, today));
-    let item = CsItem {
-        id: next,
-        entry_seq: head,
-        person,
-        kind,
-        reason: kind.label().to_string(),
-        effective_on: today,
-        due_on: today,
-        identity,
-        to: None,
-        transfer,
-        supplement: BTreeMap::new(),
-        resends: None,
-        answer: None,
-        attempts: 0,
-        last_failure: None,
-        state: CsState::Pending,
-    };
+    let mut item = CsItem::new(next, head, person, kind, identity, today, today);
+    item.transfer = transfer;
     store
         .add_cs_items(tenant, head, std::slice::from_ref(&item))
         .await?;
@@ -729,19 +707,7 @@ pub async fn resend(
         }
         .into());
     }
-    let head = store.cs_head(tenant).await?;
-    let all = store.cs_items(tenant, &[], None).await?;
-    let next = all
-        .iter()
-        .map(|i| i.id)
-        .max()
-        .unwrap_or(0)
-        .max(head * PER_ENTRY)
-        + 1;
-    if next >= (head + 1) * PER_ENTRY {
-        // The numbers after the last entry's are used up until the next entry.
-        return Err(StoreError::Conflict);
-    }
+    let (head, next) = next_number(store, tenant).await?;
     let again = CsItem {
         id: next,
         reason,
@@ -756,6 +722,18 @@ pub async fn resend(
         .add_cs_items(tenant, head, std::slice::from_ref(&again))
         .await?;
     Ok(again)
+}
+
+/// The reader's head and the number of an item made after it (a resend, a request):
+/// the next free one after the last entry's items. The numbers up to the next entry's
+/// are used up: a conflict until it comes.
+async fn next_number(store: &dyn Store, tenant: LocalGovCode) -> Result<(i64, i64), StoreError> {
+    let head = store.cs_head(tenant).await?;
+    let next = store.cs_last_item(tenant).await?.max(head * PER_ENTRY) + 1;
+    if next >= (head + 1) * PER_ENTRY {
+        return Err(StoreError::Conflict);
+    }
+    Ok((head, next))
 }
 
 /// 手入力による補完: texts staff give for this item in place of the record's (氏名,

@@ -333,24 +333,16 @@ pub fn items_of(
         {
             now.previous_code = Some(w.code.clone());
         }
-        out.push(CsItem {
-            id: entry.seq * PER_ENTRY + out.len() as i64,
-            entry_seq: entry.seq,
-            person: after.id,
-            kind: CsKind::Identity,
-            reason: reason.clone(),
-            effective_on: entry.effective_on,
-            due_on: recorded_on,
-            identity: now,
-            to: None,
-            transfer: None,
-            supplement: BTreeMap::new(),
-            resends: None,
-            answer: None,
-            attempts: 0,
-            last_failure: None,
-            state: CsState::Pending,
-        });
+        let mut item = request_item(
+            entry,
+            out.len(),
+            after.id,
+            CsKind::Identity,
+            now,
+            recorded_on,
+        );
+        item.reason = reason.clone();
+        out.push(item);
         if out.len() as i64 >= PER_ENTRY / 2 {
             break;
         }
@@ -504,35 +496,22 @@ pub fn items_of(
             let Some(identity) = Identity::of(after) else {
                 continue;
             };
-            out.push(CsItem {
-                id: entry.seq * PER_ENTRY + out.len() as i64,
-                entry_seq: entry.seq,
-                person: after.id,
-                kind,
-                reason: entry.reason().label().to_string(),
-                effective_on: entry.effective_on,
-                due_on: recorded_on,
-                identity,
-                to: Some(to.to_string()),
-                transfer: Some(Transfer {
-                    head_name: head_name.clone(),
-                    relationship: Some(after.relationship.label()),
-                    honseki: after.honseki.as_ref().map(|h| h.domicile.clone()),
-                    honseki_head: after.honseki.as_ref().map(|h| h.head_name.clone()),
-                    other_address: other.clone(),
-                    moved_on,
-                    address_since: Some(after.address_since),
-                    notified_on: entry.notified_on,
-                    household: after.household_id.0,
-                    domicile_here: None,
-                }),
-                supplement: BTreeMap::new(),
-                resends: None,
-                answer: None,
-                attempts: 0,
-                last_failure: None,
-                state: CsState::Pending,
+            let mut item = request_item(entry, out.len(), after.id, kind, identity, recorded_on);
+            item.reason = entry.reason().label().to_string();
+            item.to = Some(to.to_string());
+            item.transfer = Some(Transfer {
+                head_name: head_name.clone(),
+                relationship: Some(after.relationship.label()),
+                honseki: after.honseki.as_ref().map(|h| h.domicile.clone()),
+                honseki_head: after.honseki.as_ref().map(|h| h.head_name.clone()),
+                other_address: other.clone(),
+                moved_on,
+                address_since: Some(after.address_since),
+                notified_on: entry.notified_on,
+                household: after.household_id.0,
+                domicile_here: None,
             });
+            out.push(item);
         }
     }
     out
@@ -555,7 +534,40 @@ pub fn sending(p: &Person, on: NaiveDate) -> Transfer<String> {
     }
 }
 
-/// A request of `kind` about a person, made from an entry (or, by staff, after it).
+impl CsItem {
+    /// A new item of `kind` about a person, to be sent (its 異動事由 the kind's name
+    /// until set).
+    pub fn new(
+        id: i64,
+        entry_seq: i64,
+        person: PersonId,
+        kind: CsKind,
+        identity: Identity,
+        effective_on: NaiveDate,
+        due_on: NaiveDate,
+    ) -> CsItem {
+        CsItem {
+            id,
+            entry_seq,
+            person,
+            kind,
+            reason: kind.label().to_string(),
+            effective_on,
+            due_on,
+            identity,
+            to: None,
+            transfer: None,
+            supplement: BTreeMap::new(),
+            resends: None,
+            answer: None,
+            attempts: 0,
+            last_failure: None,
+            state: CsState::Pending,
+        }
+    }
+}
+
+/// An item of `kind` about a person made from an entry, at `place` among its items.
 pub fn request_item(
     entry: &LedgerEntry,
     place: usize,
@@ -564,24 +576,15 @@ pub fn request_item(
     identity: Identity,
     due_on: NaiveDate,
 ) -> CsItem {
-    CsItem {
-        id: entry.seq * PER_ENTRY + place as i64,
-        entry_seq: entry.seq,
+    CsItem::new(
+        entry.seq * PER_ENTRY + place as i64,
+        entry.seq,
         person,
         kind,
-        reason: kind.label().to_string(),
-        effective_on: entry.effective_on,
-        due_on,
         identity,
-        to: None,
-        transfer: None,
-        supplement: BTreeMap::new(),
-        resends: None,
-        answer: None,
-        attempts: 0,
-        last_failure: None,
-        state: CsState::Pending,
-    }
+        entry.effective_on,
+        due_on,
+    )
 }
 
 /// The persons an entry concerns whose 本人確認情報 it may change.
@@ -1212,24 +1215,8 @@ mod tests {
 
     #[test]
     fn supplements_stand_in_for_the_record_and_may_give_codes() {
-        let mut item = CsItem {
-            id: 5000,
-            entry_seq: 5,
-            person: PersonId(1),
-            kind: CsKind::Identity,
-            reason: "転入".into(),
-            effective_on: NaiveDate::from_ymd_opt(2026, 4, 1).expect("test value"),
-            due_on: NaiveDate::from_ymd_opt(2026, 4, 1).expect("test value"),
-            identity: identity(),
-            to: None,
-            transfer: None,
-            supplement: BTreeMap::new(),
-            resends: None,
-            answer: None,
-            attempts: 0,
-            last_failure: None,
-            state: CsState::Pending,
-        };
+        let day = NaiveDate::from_ymd_opt(2026, 4, 1).expect("test value");
+        let mut item = CsItem::new(5000, 5, PersonId(1), CsKind::Identity, identity(), day, day);
         let map = CharMap::default();
         assert_eq!(message("131016", &item, &map), Err(vec!["𠮷".to_string()]));
         item.supplement
@@ -1248,24 +1235,15 @@ mod tests {
             entries: [("𠮷".to_string(), 0xB9D9)].into_iter().collect(),
         };
         let ours = identity();
-        let item = CsItem {
-            id: 1,
-            entry_seq: 0,
-            person: PersonId(1),
-            kind: CsKind::Identity,
-            reason: "転入".into(),
-            effective_on: ours.birth_date,
-            due_on: ours.birth_date,
-            identity: ours.clone(),
-            to: None,
-            transfer: None,
-            supplement: BTreeMap::new(),
-            resends: None,
-            answer: None,
-            attempts: 0,
-            last_failure: None,
-            state: CsState::Pending,
-        };
+        let item = CsItem::new(
+            1,
+            0,
+            PersonId(1),
+            CsKind::Identity,
+            ours.clone(),
+            ours.birth_date,
+            ours.birth_date,
+        );
         let same = message("131016", &item, &map).expect("test value").identity;
         assert!(
             compare(

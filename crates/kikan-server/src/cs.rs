@@ -59,6 +59,17 @@ impl Link {
         }
     }
 
+    /// Notes a run that reached the CS, or the failure that stopped it.
+    fn note_run(&self, tenant: LocalGovCode, failure: &Option<String>) {
+        self.note(
+            tenant,
+            match failure {
+                Some(f) => Err(f.clone()),
+                None => Ok(()),
+            },
+        );
+    }
+
     fn contact(&self, tenant: LocalGovCode) -> Contact {
         self.contacts
             .lock()
@@ -270,18 +281,19 @@ pub struct ItemsQuery {
     pub format: Option<String>,
 }
 
-fn states(q: &ItemsQuery) -> R<Vec<&str>> {
+/// The states asked for (comma-separated), each one of `known`; none: all.
+fn states<'a>(asked: Option<&str>, known: &[&'a str], kind: &'static str) -> R<Vec<&'a str>> {
     let mut out = Vec::new();
-    for s in q.state.as_deref().unwrap_or_default().split(',') {
+    for s in asked.unwrap_or_default().split(',') {
         let s = s.trim();
         if s.is_empty() {
             continue;
         }
-        match kikan_domain::cs::STATES.iter().find(|x| **x == s) {
+        match known.iter().find(|x| **x == s) {
             Some(x) => out.push(*x),
             None => {
                 return Err(ApiError::from(DomainError::UnknownCode {
-                    kind: "送信状態",
+                    kind,
                     value: s.to_string(),
                 })
                 .at("state"));
@@ -300,7 +312,7 @@ pub async fn items(
     Query(q): Query<ItemsQuery>,
 ) -> R<Response> {
     p.purpose()?;
-    let wanted = states(&q)?;
+    let wanted = states(q.state.as_deref(), &kikan_domain::cs::STATES, "送信状態")?;
     let mut items = cs::list(&*state.store, p.tenant, &wanted, q.person_id.map(PersonId)).await?;
     if let Some(k) = q.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
         items.retain(|i| i.kind.label() == k);
@@ -350,13 +362,7 @@ pub async fn send(
         true,
     )
     .await?;
-    l.note(
-        p.tenant,
-        match &d.failure {
-            Some(f) => Err(f.clone()),
-            None => Ok(()),
-        },
-    );
+    l.note_run(p.tenant, &d.failure);
     Ok(Json(d))
 }
 
@@ -799,26 +805,11 @@ pub async fn inbox(
     Query(q): Query<InboxQuery>,
 ) -> R<Response> {
     p.purpose()?;
-    let mut states = Vec::new();
-    for s in q.state.as_deref().unwrap_or_default().split(',') {
-        let s = s.trim();
-        if s.is_empty() {
-            continue;
-        }
-        match ["new", "done", "failed", "superseded"]
-            .iter()
-            .find(|x| **x == s)
-        {
-            Some(x) => states.push(*x),
-            None => {
-                return Err(ApiError::from(DomainError::UnknownCode {
-                    kind: "受信状態",
-                    value: s.to_string(),
-                })
-                .at("state"));
-            }
-        }
-    }
+    let states = states(
+        q.state.as_deref(),
+        &["new", "done", "failed", "superseded"],
+        "受信状態",
+    )?;
     let items = state.store.cs_inbound(p.tenant, &states).await?;
     let map = cs::char_map(&*state.store, p.tenant).await?;
     let views: Vec<InboundView> = items.iter().map(|i| inbound_view(i, &map)).collect();
@@ -958,13 +949,7 @@ pub async fn receive(
 ) -> R<Json<cs::Receipt>> {
     let l = link(&state)?;
     let r = cs::receive(&*state.store, &*l.link, &p.actor(), state.clock.today()).await?;
-    l.note(
-        p.tenant,
-        match &r.failure {
-            Some(f) => Err(f.clone()),
-            None => Ok(()),
-        },
-    );
+    l.note_run(p.tenant, &r.failure);
     Ok(Json(r))
 }
 

@@ -1974,6 +1974,17 @@ impl<E: Engine> Store for SqlStore<E> {
             .collect()
     }
 
+    async fn cs_last_item(&self, tenant: LocalGovCode) -> Result<i64, StoreError> {
+        let q = Q::new(
+            "SELECT COALESCE(MAX(item_id), 0) AS item_id FROM cs_outbox WHERE tenant_id = $1",
+        )
+        .arg(key(tenant));
+        match self.read_one(tenant, q).await? {
+            Some(r) => r.get("item_id"),
+            None => Ok(0),
+        }
+    }
+
     async fn update_cs_items(
         &self,
         tenant: LocalGovCode,

@@ -1245,6 +1245,8 @@ pub trait Store: Send + Sync + 'static {
         states: &[&str],
         person: Option<PersonId>,
     ) -> Result<Vec<kikan_domain::cs::CsItem>, StoreError>;
+    /// The highest item number used (0: none).
+    async fn cs_last_item(&self, tenant: LocalGovCode) -> Result<i64, StoreError>;
     /// Writes the items' new states, all or nothing; an item whose state moved since
     /// `was` (its state name when read) fails the whole with a conflict.
     async fn update_cs_items(

@@ -16,6 +16,18 @@ use kikan_testsuite::http::{App, person_json};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+/// A server linked to a simulator of the CS, and the simulator.
+async fn linked(s: TestStore) -> (Arc<Simulator>, App) {
+    let sim = Arc::new(Simulator::new());
+    let link: Arc<dyn kikan_app::cs::CsLink> = sim.clone();
+    let app = App::spawn_with(s, |mut st: AppState| {
+        st.cs = Some(Arc::new(kikan_server::cs::Link::new(link, "sim")));
+        st
+    })
+    .await;
+    (sim, app)
+}
+
 fn ids(v: &Value, key: &str) -> Vec<i64> {
     v[key]
         .as_array()
@@ -42,13 +54,7 @@ fn items(list: &Value) -> Vec<(i64, String, String, String)> {
 }
 
 async fn cs_outbox_delivers_in_order_and_reconciles(s: TestStore) {
-    let sim = Arc::new(Simulator::new());
-    let link: Arc<dyn kikan_app::cs::CsLink> = sim.clone();
-    let app = App::spawn_with(s, |mut st: AppState| {
-        st.cs = Some(Arc::new(kikan_server::cs::Link::new(link, "sim")));
-        st
-    })
-    .await;
+    let (sim, app) = linked(s).await;
     let t = app.tenant("131016", "千代田区").await;
     let muni = t.to_string();
     let base = format!("/api/v1/tenants/{t}");
@@ -359,13 +365,7 @@ async fn cs_outbox_delivers_in_order_and_reconciles(s: TestStore) {
 /// Once the municipality takes codes from the CS, a 転入 with none left is refused
 /// and nothing is recorded.
 async fn no_free_code_refuses_the_move_in(s: TestStore) {
-    let sim = Arc::new(Simulator::new());
-    let link: Arc<dyn kikan_app::cs::CsLink> = sim.clone();
-    let app = App::spawn_with(s, |mut st: AppState| {
-        st.cs = Some(Arc::new(kikan_server::cs::Link::new(link, "sim")));
-        st
-    })
-    .await;
+    let (_sim, app) = linked(s).await;
     let t = app.tenant("131024", "中央区").await;
     let base = format!("/api/v1/tenants/{t}");
     let examiner = app.as_role(t, Role::Examiner).await;
@@ -397,13 +397,7 @@ async fn no_free_code_refuses_the_move_in(s: TestStore) {
 /// the answer is recorded on the person by 職権 (a lost answer asked again gives the same
 /// number, recorded once), a 変更要求 gives another, a 符号 is kept with its request.
 async fn numbers_come_from_the_centre(s: TestStore) {
-    let sim = Arc::new(Simulator::new());
-    let link: Arc<dyn kikan_app::cs::CsLink> = sim.clone();
-    let app = App::spawn_with(s, |mut st: AppState| {
-        st.cs = Some(Arc::new(kikan_server::cs::Link::new(link, "sim")));
-        st
-    })
-    .await;
+    let (sim, app) = linked(s).await;
     let t = app.tenant("131032", "港区").await;
     let base = format!("/api/v1/tenants/{t}");
     let examiner = app.as_role(t, Role::Examiner).await;
@@ -584,13 +578,7 @@ async fn numbers_come_from_the_centre(s: TestStore) {
 /// set instead of the address goes in its place; the CS's 更新対象者 answered with a new
 /// one; the 送信履歴 searched by person and kind.
 async fn sending_addresses_follow(s: TestStore) {
-    let sim = Arc::new(Simulator::new());
-    let link: Arc<dyn kikan_app::cs::CsLink> = sim.clone();
-    let app = App::spawn_with(s, |mut st: AppState| {
-        st.cs = Some(Arc::new(kikan_server::cs::Link::new(link, "sim")));
-        st
-    })
-    .await;
+    let (sim, app) = linked(s).await;
     let t = app.tenant("131041", "新宿区").await;
     let muni = t.to_string();
     let base = format!("/api/v1/tenants/{t}");
@@ -673,13 +661,7 @@ async fn sending_addresses_follow(s: TestStore) {
 /// this municipality's 戸籍附票システム); none for a change that leaves the address, nor
 /// for one without a 本籍.
 async fn fuhyo_notices_follow_the_address(s: TestStore) {
-    let sim = Arc::new(Simulator::new());
-    let link: Arc<dyn kikan_app::cs::CsLink> = sim.clone();
-    let app = App::spawn_with(s, |mut st: AppState| {
-        st.cs = Some(Arc::new(kikan_server::cs::Link::new(link, "sim")));
-        st
-    })
-    .await;
+    let (sim, app) = linked(s).await;
     let t = app.tenant("141003", "横浜市").await;
     let base = format!("/api/v1/tenants/{t}");
     let examiner = app.as_role(t, Role::Examiner).await;

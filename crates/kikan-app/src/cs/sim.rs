@@ -80,10 +80,16 @@ impl Simulator {
         }
     }
 
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, SimState>, LinkError> {
-        self.state
+    /// The state, for a call of the boundary: unreachable while down.
+    fn up(&self) -> Result<std::sync::MutexGuard<'_, SimState>, LinkError> {
+        let s = self
+            .state
             .lock()
-            .map_err(|_| LinkError("simulator poisoned".into()))
+            .map_err(|_| LinkError("simulator poisoned".into()))?;
+        if s.down {
+            return Err(LinkError("CSが停止しています(シミュレータ)".into()));
+        }
+        Ok(s)
     }
 
     /// Queues a fault for the next delivery.
@@ -156,30 +162,13 @@ impl Simulator {
 /// 更新対象者 (7.1.1.4): the CS asks `municipality` for the 送付先情報 of the record of
 /// `code`; false when it holds none.
 pub fn ask_sending(s: &mut SimState, municipality: &str, code: &str) -> bool {
-    let Some((identity, _)) = s
-        .records
-        .get(municipality)
-        .and_then(|m| m.get(code))
-        .cloned()
-    else {
-        return false;
-    };
-    let id = s.next_delivery as i64 + 1;
-    put(
+    from_cs(
         s,
-        CsMessage {
-            municipality: "J-LIS".into(),
-            id,
-            kind: kikan_domain::cs::CsKind::UpdateTarget,
-            reason: "更新対象者".into(),
-            effective_on: chrono::Utc::now().date_naive(),
-            identity,
-            to: Some(municipality.to_string()),
-            transfer: None,
-            card: None,
-        },
-    );
-    true
+        municipality,
+        code,
+        kikan_domain::cs::CsKind::UpdateTarget,
+        None,
+    )
 }
 
 /// A card report for `municipality`'s record of `code`, as a message from the CS.
@@ -188,6 +177,24 @@ pub fn report_card(
     municipality: &str,
     code: &str,
     card: kikan_domain::cs::CardReport,
+) -> bool {
+    from_cs(
+        s,
+        municipality,
+        code,
+        kikan_domain::cs::CsKind::CardStatus,
+        Some(card),
+    )
+}
+
+/// A message of `kind` from the CS itself about `municipality`'s record of `code`;
+/// false when it holds none.
+fn from_cs(
+    s: &mut SimState,
+    municipality: &str,
+    code: &str,
+    kind: kikan_domain::cs::CsKind,
+    card: Option<kikan_domain::cs::CardReport>,
 ) -> bool {
     let Some((identity, _)) = s
         .records
@@ -203,13 +210,13 @@ pub fn report_card(
         CsMessage {
             municipality: "J-LIS".into(),
             id,
-            kind: kikan_domain::cs::CsKind::CardStatus,
-            reason: "カード発行状況".into(),
+            kind,
+            reason: kind.label().into(),
             effective_on: chrono::Utc::now().date_naive(),
             identity,
             to: Some(municipality.to_string()),
             transfer: None,
-            card: Some(card),
+            card,
         },
     );
     true
@@ -268,15 +275,11 @@ pub fn apply(s: &mut SimState, m: &CsMessage) -> CsAnswer {
     }
     if m.kind.is_request() {
         let value = answer(s, m);
-        s.taken
-            .entry(m.municipality.clone())
-            .or_default()
-            .insert(m.id);
+        take(s, m);
         s.answers
             .entry(m.municipality.clone())
             .or_default()
             .insert(m.id, value.clone());
-        s.applied.push(m.clone());
         return CsAnswer::Issued { value };
     }
     if matches!(
@@ -285,11 +288,7 @@ pub fn apply(s: &mut SimState, m: &CsMessage) -> CsAnswer {
     ) {
         // 送付先情報 (for the カード管理システム) and 戸籍附票記載事項通知 (for the 本籍地):
         // kept as sent.
-        s.taken
-            .entry(m.municipality.clone())
-            .or_default()
-            .insert(m.id);
-        s.applied.push(m.clone());
+        take(s, m);
         return CsAnswer::Accepted;
     }
     if m.kind != kikan_domain::cs::CsKind::Identity {
@@ -297,11 +296,7 @@ pub fn apply(s: &mut SimState, m: &CsMessage) -> CsAnswer {
         if m.to.is_none() {
             return refuse(INVALID, "宛先の市区町村がありません".into());
         }
-        s.taken
-            .entry(m.municipality.clone())
-            .or_default()
-            .insert(m.id);
-        s.applied.push(m.clone());
+        take(s, m);
         route(s, m);
         return CsAnswer::Accepted;
     }
@@ -324,12 +319,18 @@ pub fn apply(s: &mut SimState, m: &CsMessage) -> CsAnswer {
     let mut kept = id.clone();
     kept.previous_code = None;
     records.insert(id.code.clone(), (kept, m.id));
+    take(s, m);
+    CsAnswer::Accepted
+}
+
+/// A message number taken (the same number again changes nothing), the message kept as
+/// applied.
+fn take(s: &mut SimState, m: &CsMessage) {
     s.taken
         .entry(m.municipality.clone())
         .or_default()
         .insert(m.id);
     s.applied.push(m.clone());
-    CsAnswer::Accepted
 }
 
 /// The centre's answer to a request: a 個人番号 made from the 住民票コード (another one
@@ -381,10 +382,7 @@ pub fn codes(s: &mut SimState, municipality: &str, n: u32) -> Vec<String> {
 #[async_trait]
 impl CsLink for Simulator {
     async fn deliver(&self, m: &CsMessage) -> Result<CsAnswer, LinkError> {
-        let mut s = self.lock()?;
-        if s.down {
-            return Err(LinkError("CSが停止しています(シミュレータ)".into()));
-        }
+        let mut s = self.up()?;
         match s.faults.pop_front() {
             Some(Fault::Unreachable) => Err(LinkError("接続できません(シミュレータ)".into())),
             Some(Fault::ReplyLost) => {
@@ -402,10 +400,7 @@ impl CsLink for Simulator {
     }
 
     async fn identities(&self, municipality: &str) -> Result<Vec<WireIdentity>, LinkError> {
-        let s = self.lock()?;
-        if s.down {
-            return Err(LinkError("CSが停止しています(シミュレータ)".into()));
-        }
+        let s = self.up()?;
         Ok(s.records
             .get(municipality)
             .map(|m| m.values().map(|(r, _)| r.clone()).collect())
@@ -413,18 +408,12 @@ impl CsLink for Simulator {
     }
 
     async fn free_codes(&self, municipality: &str, n: u32) -> Result<Vec<String>, LinkError> {
-        let mut s = self.lock()?;
-        if s.down {
-            return Err(LinkError("CSが停止しています(シミュレータ)".into()));
-        }
+        let mut s = self.up()?;
         Ok(codes(&mut s, municipality, n.min(10_000)))
     }
 
     async fn receive(&self, municipality: &str) -> Result<Vec<Received>, LinkError> {
-        let s = self.lock()?;
-        if s.down {
-            return Err(LinkError("CSが停止しています(シミュレータ)".into()));
-        }
+        let s = self.up()?;
         Ok(s.inbox
             .get(municipality)
             .map(|m| {
@@ -439,10 +428,7 @@ impl CsLink for Simulator {
     }
 
     async fn ack(&self, municipality: &str, deliveries: &[u64]) -> Result<(), LinkError> {
-        let mut s = self.lock()?;
-        if s.down {
-            return Err(LinkError("CSが停止しています(シミュレータ)".into()));
-        }
+        let mut s = self.up()?;
         if let Some(m) = s.inbox.get_mut(municipality) {
             for d in deliveries {
                 m.remove(d);
