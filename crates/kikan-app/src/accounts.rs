@@ -382,7 +382,7 @@ pub async fn approve_api_token(
 /// A name that becomes an audit actor or is shown beside one: at most 100 characters,
 /// no control characters and no bidirectional overrides (which would make a log line
 /// read other than it is).
-fn plain_name(name: &str, field: &'static str) -> Result<(), kikan_store::StoreError> {
+pub(crate) fn plain_name(name: &str, field: &'static str) -> Result<(), kikan_store::StoreError> {
     let bidi = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}');
     if name.chars().count() > 100 || name.chars().any(|c| c.is_control() || bidi(c)) {
         return Err(kikan_domain::DomainError::Invalid {

@@ -30,6 +30,7 @@ pub mod immigration;
 pub mod inspection;
 pub mod jobs;
 pub mod letters;
+pub mod link;
 pub mod memos;
 pub mod migration;
 pub mod outbound;

@@ -6,10 +6,13 @@
 //! - [`totp`]: the second factor (RFC 6238 time-based one-time codes).
 //! - [`token`]: session and API tokens, stored only as hashes.
 //! - [`audit`]: the audit event, its hash chain and the chain's verification.
+//! - [`link`]: 庁内データ連携: the scopes other business systems are given and their
+//!   client_secret_jwt assertions (OAuth 2.0 client credentials).
 //! - [`crypto`]: field encryption (AES-256-GCM, key rotation) and blind indexes.
 
 pub mod audit;
 pub mod crypto;
+pub mod link;
 pub mod password;
 pub mod roles;
 pub mod token;

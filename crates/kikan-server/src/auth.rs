@@ -27,6 +27,28 @@ pub enum Policy {
     SignedIn,
     /// A signed-in principal of the URL's municipality whose role allows this.
     Needs(Permission),
+    /// As [`Policy::Needs`] for staff and API tokens; a business system signed in with
+    /// OAuth client credentials (庁内データ連携) needs the resource in its token's scopes.
+    /// Client tokens are refused on every other route.
+    Scoped(Permission, kikan_security::link::Resource),
+}
+
+/// A business system signed in with an OAuth access token (庁内データ連携).
+#[derive(Debug, Clone)]
+pub struct LinkCaller {
+    pub client_id: String,
+    /// 業務システムID.
+    pub system_id: String,
+    /// The scopes of the token (as its registration allows them now).
+    pub scopes: std::collections::BTreeSet<kikan_security::link::Scope>,
+    /// 個人番号利用事務.
+    pub number_use: bool,
+}
+
+impl LinkCaller {
+    pub fn may(&self, r: kikan_security::link::Resource) -> bool {
+        self.scopes.iter().any(|s| s.resource == r)
+    }
 }
 
 /// How long a session lasts from login (a working day).
@@ -155,6 +177,8 @@ pub struct Principal {
     pub terminal: Option<String>,
     /// A 連携システム's scope: the businesses whose 法第7条 items it sets (empty for staff).
     pub businesses: std::collections::BTreeSet<kikan_domain::business::Business>,
+    /// A business system signed in with OAuth client credentials (None otherwise).
+    pub link: Option<LinkCaller>,
 }
 
 /// Who a credential belongs to.
@@ -165,6 +189,7 @@ struct Caller {
     staff_id: Option<i64>,
     hidden: std::collections::BTreeSet<kikan_security::Item>,
     businesses: std::collections::BTreeSet<kikan_domain::business::Business>,
+    link: Option<(LinkCaller, String)>,
 }
 
 impl Principal {
@@ -299,7 +324,14 @@ async fn authenticate(
             staff_id: None,
             hidden: t.hidden_items,
             businesses: t.businesses,
+            link: None,
         });
+    }
+    if !from_cookie
+        && let Some((client, scopes)) =
+            kikan_app::link::resolve(&*state.store, tenant, &hash, Utc::now()).await?
+    {
+        return Ok(link_caller(client, scopes));
     }
     // Unknown, expired and other municipalities' credentials look the same.
     Err(refused(
@@ -307,6 +339,41 @@ async fn authenticate(
         "E-AUTH-002",
         "認証情報が無効です。もう一度ログインしてください",
     ))
+}
+
+/// A business system's caller: the role of a 連携システム, which never sees the 住民票コード
+/// or the 本籍 (its business has no need of them), nor whether a 個人番号 is held unless
+/// its scopes include the number.
+fn link_caller(
+    client: kikan_app::link::LinkClient,
+    scopes: std::collections::BTreeSet<kikan_security::link::Scope>,
+) -> Caller {
+    use kikan_security::Item;
+    let mut hidden: std::collections::BTreeSet<Item> =
+        [Item::JuminhyoCode, Item::Honseki].into_iter().collect();
+    if !scopes
+        .iter()
+        .any(|s| s.resource == kikan_security::link::Resource::IndividualNumber)
+    {
+        hidden.insert(Item::IndividualNumber);
+    }
+    Caller {
+        actor: format!("client:{}", client.client_id),
+        role: Role::System,
+        session: None,
+        staff_id: None,
+        hidden,
+        businesses: Default::default(),
+        link: Some((
+            LinkCaller {
+                client_id: client.client_id,
+                system_id: client.system_id,
+                scopes,
+                number_use: client.number_use,
+            },
+            client.purpose,
+        )),
+    }
 }
 
 async fn session_principal(
@@ -357,6 +424,7 @@ async fn session_principal(
         staff_id: Some(staff.id),
         hidden,
         businesses: Default::default(),
+        link: None,
     })
 }
 
@@ -424,6 +492,7 @@ pub async fn authorize(
         staff_id,
         hidden,
         businesses,
+        link,
     } = match authenticate(&state, tenant, &method, &headers).await {
         Ok(p) => p,
         Err(err) => {
@@ -432,7 +501,32 @@ pub async fn authorize(
             return Err(err);
         }
     };
-    if let Policy::Needs(permission) = policy
+    // A business system's token opens only the routes its scopes name.
+    if let Some((l, _)) = &link {
+        let refusal = match policy {
+            Policy::Scoped(_, resource) if l.may(resource) => None,
+            Policy::Scoped(_, resource) => Some(refused(
+                StatusCode::FORBIDDEN,
+                "E-AUTH-012",
+                &format!(
+                    "このアクセストークンのスコープでは利用できません(必要なスコープ: {})",
+                    kikan_security::link::Scope::new(&l.system_id, resource)
+                ),
+            )),
+            _ => Some(refused(
+                StatusCode::FORBIDDEN,
+                "E-AUTH-011",
+                "業務システムのアクセストークンでは利用できない機能です",
+            )),
+        };
+        if let Some(err) = refusal {
+            let (event, err) = deny(actor, Some(role), err);
+            state.store.append_audit(tenant, &[event]).await?;
+            return Err(err);
+        }
+    }
+    if let Policy::Needs(permission) | Policy::Scoped(permission, _) = policy
+        && link.is_none()
         && !role.allows(permission)
     {
         let err = refused(
@@ -465,17 +559,23 @@ pub async fn authorize(
             }
         },
     };
+    // A business system states its purpose per request, or the one it was registered with.
+    let (link, registered_purpose) = match link {
+        Some((l, purpose)) => (Some(l), Some(purpose)),
+        None => (None, None),
+    };
     req.extensions_mut().insert(Principal {
         tenant,
         actor,
         role,
-        purpose: header_text(&headers, "x-kikan-purpose"),
+        purpose: header_text(&headers, "x-kikan-purpose").or(registered_purpose),
         client,
         session,
         staff_id,
         hidden,
         terminal,
         businesses,
+        link,
     });
     Ok(next.run(req).await)
 }

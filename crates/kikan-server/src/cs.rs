@@ -1055,6 +1055,91 @@ pub struct FeedQuery {
     pub limit: Option<u32>,
 }
 
+/// A page of the published ledger: the entries after the cursor up to the last
+/// publication (リアルタイム, or every N minutes), and the persons they changed.
+pub(crate) struct Published {
+    pub entries: Vec<kikan_domain::LedgerEntry>,
+    pub ids: Vec<PersonId>,
+    pub after: i64,
+    pub next: i64,
+    pub interval: Option<u32>,
+}
+
+impl Published {
+    /// What the audit log says of the page.
+    pub fn detail(&self, what: &str) -> String {
+        format!(
+            "{what}: 異動 {} 件(番号 {}〜{})",
+            self.entries.len(),
+            self.after + 1,
+            self.next
+        )
+    }
+}
+
+/// The page of the change feed a cursor asks for (a purpose stated).
+pub(crate) async fn published(state: &AppState, p: &Principal, q: &FeedQuery) -> R<Published> {
+    p.purpose()?;
+    let after = q.after.unwrap_or(0).max(0);
+    let limit = q.limit.unwrap_or(100).clamp(1, 1_000);
+    let interval = cs::settings(&*state.store, p.tenant)
+        .await?
+        .feed_interval_minutes;
+    let horizon = cs::feed_horizon(Utc::now(), interval);
+    let entries: Vec<_> = state
+        .store
+        .ledger(p.tenant, after, limit)
+        .await?
+        .into_iter()
+        .take_while(|e| e.recorded_at <= horizon)
+        .collect();
+    let mut ids: Vec<PersonId> = entries
+        .iter()
+        .flat_map(kikan_domain::cs::persons_concerned)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let next = entries.last().map(|e| e.seq).unwrap_or(after);
+    Ok(Published {
+        entries,
+        ids,
+        after,
+        next,
+        interval,
+    })
+}
+
+/// Person views as a caller may see them, marked with their 支援措置 and 抑止 (looked up
+/// once for a page).
+pub(crate) struct Views {
+    shield: crate::support::Protection,
+    held: Vec<kikan_domain::suppress::Suppression>,
+    today: chrono::NaiveDate,
+}
+
+impl Views {
+    pub async fn load(
+        state: &AppState,
+        p: &Principal,
+        records: &[kikan_domain::Person],
+    ) -> R<Views> {
+        let ids: Vec<PersonId> = records.iter().map(|r| r.id).collect();
+        let refs: Vec<&kikan_domain::Person> = records.iter().collect();
+        let subjects = kikan_app::suppress::subjects(&refs, &[]);
+        Ok(Views {
+            shield: crate::support::Protection::of(state, p, &ids).await?,
+            held: state.store.suppressions_for(p.tenant, &subjects).await?,
+            today: state.clock.today(),
+        })
+    }
+
+    pub fn of(&self, persons: &[&kikan_domain::Person]) -> Vec<crate::dto::PersonView> {
+        let mut views: Vec<_> = persons.iter().map(|r| self.shield.person(r)).collect();
+        crate::suppress::mark_with(&mut views, persons, &self.held, self.today);
+        views
+    }
+}
+
 /// One change in the feed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FeedEntry {
@@ -1088,40 +1173,23 @@ pub async fn feed(
     Extension(p): Extension<Principal>,
     Query(q): Query<FeedQuery>,
 ) -> R<Json<Feed>> {
-    p.purpose()?;
-    let after = q.after.unwrap_or(0).max(0);
-    let limit = q.limit.unwrap_or(100).clamp(1, 1_000);
-    let interval = cs::settings(&*state.store, p.tenant)
-        .await?
-        .feed_interval_minutes;
-    let horizon = cs::feed_horizon(Utc::now(), interval);
-    let entries = state.store.ledger(p.tenant, after, limit).await?;
-    let published: Vec<_> = entries
-        .into_iter()
-        .take_while(|e| e.recorded_at <= horizon)
-        .collect();
-    let mut ids: Vec<PersonId> = published
-        .iter()
-        .flat_map(kikan_domain::cs::persons_concerned)
-        .collect();
-    ids.sort();
-    ids.dedup();
-    let shield = crate::support::Protection::of(&state, &p, &ids).await?;
-    let records = state.store.persons(p.tenant, &ids).await?;
-    let next = published.last().map(|e| e.seq).unwrap_or(after);
+    let page = published(&state, &p, &q).await?;
+    let records = state.store.persons(p.tenant, &page.ids).await?;
+    let views = Views::load(&state, &p, &records).await?;
     audit(
         &state,
         &p,
         "feed.changes",
-        ids.iter().map(|i| i.0).collect(),
-        format!(
-            "宛名連携(異動差分): 異動 {} 件(番号 {}〜{})",
-            published.len(),
-            after + 1,
-            next
-        ),
+        page.ids.iter().map(|i| i.0).collect(),
+        page.detail("宛名連携(異動差分)"),
     )
     .await?;
+    let Published {
+        entries: published,
+        next,
+        interval,
+        ..
+    } = page;
     let changes = published
         .iter()
         .map(|e| FeedEntry {
@@ -1129,11 +1197,10 @@ pub async fn feed(
             reason: e.reason().label().into(),
             effective_on: e.effective_on.to_string(),
             recorded_at: e.recorded_at.to_rfc3339(),
-            persons: kikan_domain::cs::persons_concerned(e)
+            persons: views.of(&kikan_domain::cs::persons_concerned(e)
                 .iter()
                 .filter_map(|id| records.iter().find(|r| r.id == *id))
-                .map(|r| shield.person(r))
-                .collect(),
+                .collect::<Vec<_>>()),
         })
         .collect();
     Ok(Json(Feed {

@@ -22,6 +22,7 @@ pub mod inspection;
 pub mod intake;
 pub mod jobs;
 pub mod letters;
+pub mod link;
 pub mod listen;
 pub mod memos;
 pub mod metrics;
@@ -39,6 +40,7 @@ use axum::Json;
 use axum::Router;
 use kikan_security::Permission;
 use kikan_security::crypto::Keyring;
+use kikan_security::link::Resource;
 use kikan_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -110,7 +112,7 @@ impl AppState {
 #[openapi(
     info(title = "kikan", description = "住民記録システム API: the resident registry of a municipality. \
 Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or an API token as \
-`Authorization: Bearer …`; reads of personal data need the purpose in `X-Kikan-Purpose` \
+`Authorization: Bearer …` (a business system: an OAuth access token from POST …/oauth/token); reads of personal data need the purpose in `X-Kikan-Purpose` \
 (UTF-8, percent-encoded if needed).", license(name = "Apache-2.0")),
     paths(
         routes::health, metrics::ready, metrics::metrics, routes::list_tenants, routes::record_change,
@@ -135,6 +137,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         cs::items, cs::send, cs::resend, cs::supplement, cs::withdraw, cs::status,
         cs::put_settings, cs::put_chars, cs::chars, cs::reconcile, cs::fetch_codes,
         cs::inbox, cs::move_in_request, cs::receive, cs::request, cs::sending_address, cs::feed,
+        link::token, link::add_client, link::list_clients, link::approve_client, link::revoke_client, link::new_secret, link::atena, link::atena_changes,
         jobs::runs, jobs::run_now, jobs::awaiting_notice, jobs::catalogue, jobs::run_job, jobs::job_runs, jobs::output, jobs::schedules, jobs::put_schedule,
         letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, letters::entry_letter, letters::code_notice, inspection::inspection_list, inspection::random_extract, statistics::statistics, routes::relationships,
         euc::tables, euc::query,
@@ -151,6 +154,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         (name = "audit", description = "The audit log (監査)"),
         (name = "addresses", description = "住所辞書 (1.3.2–1.3.4): 町字, 住居表示・地番, 郵便番号, 方書"),
         (name = "support", description = "支援措置 (DB C) and decisions on requests concerning protected persons"),
+        (name = "link", description = "庁内データ連携 (7.1.2.3, 7.2.3): business systems as OAuth 2.0 clients (client_secret_jwt; HTTP Basic as an interim), short-lived bearer tokens with scopes `業務システムID:リソース名:操作名`, and the 団体内統合宛名 records"),
         (name = "certificates", description = "住民票の写し, 記載事項証明書, 除票の写し: preview, issue, re-print, the issuance register and verification"),
     )
 )]
@@ -199,7 +203,10 @@ pub fn api_description() -> utoipa::openapi::OpenApi {
                     "401",
                     "認証がない、期限切れ、または他の団体の認証(E-AUTH-001, E-AUTH-002)",
                 ));
-                common.push(("403", "この役割には許可されていない操作(E-AUTH-003)"));
+                common.push((
+                    "403",
+                    "この役割には許可されていない操作(E-AUTH-003)、または業務システムのアクセストークンのスコープ外(E-AUTH-011, E-AUTH-012)",
+                ));
             }
             if guarded || op.request_body.is_some() || op.parameters.is_some() {
                 common.push((
@@ -319,9 +326,17 @@ api! {
     get "/api/v1/tenants/{tenant}/households/{id}/history" => routes::household_history, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/search" => routes::search, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/search-history" => routes::search_history, Policy::Needs(Permission::ReadResidents);
-    get "/api/v1/tenants/{tenant}/residents" => routes::residents, Policy::Needs(Permission::Export);
+    get "/api/v1/tenants/{tenant}/residents" => routes::residents, Policy::Scoped(Permission::Export, Resource::Residents);
     get "/api/v1/tenants/{tenant}/ledger" => routes::ledger, Policy::Needs(Permission::Export);
-    get "/api/v1/tenants/{tenant}/feed/changes" => cs::feed, Policy::Needs(Permission::Export);
+    get "/api/v1/tenants/{tenant}/feed/changes" => cs::feed, Policy::Scoped(Permission::Export, Resource::Changes);
+    post "/api/v1/tenants/{tenant}/oauth/token" => link::token, Policy::Public;
+    post "/api/v1/tenants/{tenant}/link/clients" => link::add_client, Policy::Needs(Permission::ManageAccounts);
+    get "/api/v1/tenants/{tenant}/link/clients" => link::list_clients, Policy::Needs(Permission::ManageAccounts);
+    post "/api/v1/tenants/{tenant}/link/clients/{id}/approve" => link::approve_client, Policy::Needs(Permission::ApproveAccess);
+    post "/api/v1/tenants/{tenant}/link/clients/{id}/revoke" => link::revoke_client, Policy::Needs(Permission::ManageAccounts);
+    post "/api/v1/tenants/{tenant}/link/clients/{id}/secret" => link::new_secret, Policy::Needs(Permission::ManageAccounts);
+    get "/api/v1/tenants/{tenant}/atena" => link::atena, Policy::Scoped(Permission::Export, Resource::Atena);
+    get "/api/v1/tenants/{tenant}/atena/changes" => link::atena_changes, Policy::Scoped(Permission::Export, Resource::Atena);
     post "/api/v1/tenants/{tenant}/check" => routes::check, Policy::Needs(Permission::RunCheck);
     get "/api/v1/tenants/{tenant}/staff" => accounts::list_staff, Policy::Needs(Permission::ManageAccounts);
     post "/api/v1/tenants/{tenant}/staff" => accounts::add_staff, Policy::Needs(Permission::ManageAccounts);

@@ -8,7 +8,7 @@ use kikan_domain::support::{MeasureId, SupportMeasure};
 use kikan_domain::suppress::{Lock, Subject, Suppression, SuppressionId};
 use kikan_domain::{Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId};
 use kikan_security::{AuditEvent, AuditRecord, Role};
-use kikan_store::accounts::{ApiToken, LoginState, OidcProvider, Session, StaffAccount};
+use kikan_store::accounts::{ApiToken, LinkToken, LoginState, OidcProvider, Session, StaffAccount};
 use kikan_store::bulk::{BulkRows, HouseholdRow, LedgerRow, PersonRow};
 use kikan_store::certificates::{self, Certificate, CertificateQuery, Reprint};
 use kikan_store::drafts::{Draft, DraftDecision};
@@ -1386,6 +1386,104 @@ impl<E: Engine> Store for SqlStore<E> {
         .arg(false);
         let done = self.write(tenant, vec![q], || StoreError::Conflict).await?;
         Ok(done.first().is_some_and(|n| *n > 0))
+    }
+
+    async fn put_link_client(
+        &self,
+        tenant: LocalGovCode,
+        client_id: &str,
+        data: &str,
+    ) -> Result<(), StoreError> {
+        let t = key(tenant);
+        let q = Q::new(
+            "INSERT INTO link_clients (tenant_id, client_id, data) VALUES ($1, $2, $3)
+             ON CONFLICT (tenant_id, client_id) DO UPDATE SET data = excluded.data",
+        )
+        .arg(&t)
+        .arg(client_id)
+        .arg(self.sealer.seal(&t, data)?.0);
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
+    }
+
+    async fn link_clients(
+        &self,
+        tenant: LocalGovCode,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let t = key(tenant);
+        let q = Q::new(
+            "SELECT client_id, data FROM link_clients WHERE tenant_id = $1 ORDER BY client_id",
+        )
+        .arg(&t);
+        let rows = self.read(tenant, q).await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.get("client_id")?,
+                    self.sealer.unseal(&t, r.text("data")?)?.into_owned(),
+                ))
+            })
+            .collect()
+    }
+
+    async fn add_link_token(
+        &self,
+        tenant: LocalGovCode,
+        k: &LinkToken,
+        purge_before: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let purge = Q::new("DELETE FROM link_tokens WHERE tenant_id = $1 AND expires_at < $2")
+            .arg(key(tenant))
+            .arg(purge_before);
+        let add = Q::new(
+            "INSERT INTO link_tokens (tenant_id, token_hash, client_id, jti, scopes, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .arg(key(tenant))
+        .arg(&k.token_hash)
+        .arg(&k.client_id)
+        .arg(&k.jti)
+        .arg(&k.scopes)
+        .arg(k.expires_at);
+        self.write(tenant, vec![purge, add], || StoreError::Conflict)
+            .await?;
+        Ok(())
+    }
+
+    async fn link_token(
+        &self,
+        tenant: LocalGovCode,
+        token_hash: &str,
+    ) -> Result<Option<LinkToken>, StoreError> {
+        let q = Q::new(
+            "SELECT token_hash, client_id, jti, scopes, expires_at FROM link_tokens
+             WHERE tenant_id = $1 AND token_hash = $2",
+        )
+        .arg(key(tenant))
+        .arg(token_hash);
+        let row = self.read_one(tenant, q).await?;
+        row.map(|r| {
+            Ok(LinkToken {
+                token_hash: r.get("token_hash")?,
+                client_id: r.get("client_id")?,
+                jti: r.get("jti")?,
+                scopes: r.get("scopes")?,
+                expires_at: r.get("expires_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn end_link_tokens(
+        &self,
+        tenant: LocalGovCode,
+        client_id: &str,
+    ) -> Result<(), StoreError> {
+        let q = Q::new("DELETE FROM link_tokens WHERE tenant_id = $1 AND client_id = $2")
+            .arg(key(tenant))
+            .arg(client_id);
+        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(())
     }
 
     async fn set_oidc_provider(

@@ -230,3 +230,17 @@ impl std::fmt::Debug for OidcProvider {
             .finish_non_exhaustive()
     }
 }
+
+/// An access token given to a 庁内データ連携 client (a business system): short-lived,
+/// stored only as its hash, with the scopes granted (space-separated, as the token
+/// endpoint answered them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkToken {
+    pub token_hash: String,
+    pub client_id: String,
+    /// The `jti` of the client_secret_jwt assertion it was given for (None: HTTP Basic):
+    /// one assertion gives one token, so a replayed assertion is refused.
+    pub jti: Option<String>,
+    pub scopes: String,
+    pub expires_at: DateTime<Utc>,
+}

@@ -862,6 +862,39 @@ pub trait Store: Send + Sync + 'static {
         expires_at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
+    // ---- 庁内データ連携 clients (business systems, OAuth 2.0 client credentials) ----
+
+    /// Stores (or replaces) a client, its data sealed (it holds the client's secret).
+    async fn put_link_client(
+        &self,
+        tenant: LocalGovCode,
+        client_id: &str,
+        data: &str,
+    ) -> Result<(), StoreError>;
+    /// Every client of the tenant: (client id, data), by client id.
+    async fn link_clients(&self, tenant: LocalGovCode)
+    -> Result<Vec<(String, String)>, StoreError>;
+    /// Stores an access token; a token for an assertion (`jti`) the client used before
+    /// is a [`StoreError::Conflict`] and nothing is written. Tokens (and so the used
+    /// assertions) that expired before `purge_before` are deleted in the same write.
+    async fn add_link_token(
+        &self,
+        tenant: LocalGovCode,
+        token: &accounts::LinkToken,
+        purge_before: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn link_token(
+        &self,
+        tenant: LocalGovCode,
+        token_hash: &str,
+    ) -> Result<Option<accounts::LinkToken>, StoreError>;
+    /// Ends every token of a client (its registration revoked or its secret replaced).
+    async fn end_link_tokens(
+        &self,
+        tenant: LocalGovCode,
+        client_id: &str,
+    ) -> Result<(), StoreError>;
+
     // ---- OIDC ----
 
     async fn set_oidc_provider(

@@ -196,6 +196,83 @@ impl App {
         self.caller(Some(token))
     }
 
+    /// A business system registered and approved (庁内データ連携) with these resources,
+    /// signed in through the token endpoint with a client_secret_jwt assertion.
+    pub async fn business_system(
+        &self,
+        tenant: LocalGovCode,
+        system_id: &str,
+        resources: &[kikan_security::link::Resource],
+        number_use: bool,
+    ) -> Caller {
+        let c = ok(kikan_app::link::register(
+            &*self.store,
+            tenant,
+            kikan_app::link::NewClient {
+                system_id,
+                name: "業務システム",
+                purpose: "庁内データ連携の試験",
+                number_use,
+                allow_basic: false,
+                resources: resources.iter().copied().collect(),
+                created_by: None,
+            },
+        )
+        .await);
+        let approved = kikan_app::link::decide(
+            &*self.store,
+            tenant,
+            &c.client_id,
+            kikan_app::link::Decision::Approve { approver: 1 },
+        )
+        .await;
+        assert!(matches!(approved, Ok(Some(_))), "{approved:?}");
+        let token = self
+            .client_token(tenant, &c.client_id, &c.secret, None)
+            .await;
+        self.caller(Some(token))
+    }
+
+    /// An access token of a registered client, asked for with a fresh assertion.
+    pub async fn client_token(
+        &self,
+        tenant: LocalGovCode,
+        client_id: &str,
+        secret: &str,
+        scope: Option<&str>,
+    ) -> String {
+        let path = format!("/api/v1/tenants/{}/oauth/token", tenant.as_str());
+        let assertion = ok(kikan_security::link::make_assertion(
+            client_id,
+            secret.as_bytes(),
+            &format!("{}{path}", self.base),
+            &kikan_security::token::new_token(),
+            chrono::Utc::now().timestamp(),
+        ));
+        let mut form = vec![
+            ("grant_type", "client_credentials"),
+            (
+                "client_assertion_type",
+                kikan_security::link::ASSERTION_TYPE,
+            ),
+            ("client_assertion", assertion.as_str()),
+        ];
+        if let Some(s) = scope {
+            form.push(("scope", s));
+        }
+        let resp = ok(self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(&form)
+            .send()
+            .await);
+        let v: Value = ok(resp.json().await);
+        v["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no token: {v}"))
+            .to_string()
+    }
+
     pub fn caller(&self, token: Option<String>) -> Caller {
         Caller {
             app_base: self.base.clone(),

@@ -220,6 +220,14 @@ fn test_exists(reference: &str) -> Result<(), String> {
     if !defined {
         return Err(format!("{path} defines no fn {name}"));
     }
+    if let Some(file) = path.strip_prefix("crates/kikan-testsuite/tests/") {
+        let module = file.trim_end_matches(".rs");
+        if !suite_modules().iter().any(|m| m == module) {
+            return Err(format!(
+                "{path} is not a module of tests/suite.rs, so it never runs"
+            ));
+        }
+    }
     if path.ends_with("src/stories.rs") {
         let runner = read(&root().join("crates/kikan-testsuite/tests/stories.rs"));
         if !runner.contains(&format!("    {name},")) {
@@ -284,6 +292,35 @@ fn status_items_and_tests_agree() {
             if let Err(e) = test_exists(t) {
                 panic!("{s}: {e}");
             }
+        }
+    }
+}
+
+/// The modules tests/suite.rs declares: the test files that are compiled and run.
+fn suite_modules() -> Vec<String> {
+    read(&root().join("crates/kikan-testsuite/tests/suite.rs"))
+        .lines()
+        .filter_map(|l| l.strip_prefix("mod ")?.strip_suffix(';'))
+        .map(String::from)
+        .collect()
+}
+
+/// The test files share one binary (autotests are off), so a file tests/suite.rs does not
+/// name would never be compiled: every file must be named there.
+#[test]
+fn every_test_file_is_part_of_the_suite() {
+    let modules = suite_modules();
+    let dir = root().join("crates/kikan-testsuite/tests");
+    for entry in std::fs::read_dir(&dir).expect("the tests folder") {
+        let path = entry.expect("a test file").path();
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if path.extension().is_some_and(|e| e == "rs") && stem != "suite" {
+            assert!(
+                modules.iter().any(|m| m == stem),
+                "tests/{stem}.rs is not declared in tests/suite.rs, so it never runs"
+            );
         }
     }
 }

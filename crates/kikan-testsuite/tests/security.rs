@@ -4,6 +4,7 @@
 use kikan_domain::LocalGovCode;
 use kikan_security::Role;
 use kikan_security::audit::ChainBreak;
+use kikan_security::link::Resource;
 use kikan_server::{Policy, ROUTES};
 use kikan_testsuite::http::{App, Caller, audit_pairs};
 use kikan_testsuite::{TestStore, fresh_postgres, fresh_sqlite, ok};
@@ -71,6 +72,11 @@ async fn every_route_is_guarded(s: TestStore) {
         .0,
     ));
     let anonymous = app.anonymous();
+    // Business systems (庁内データ連携): one with every scope, one that reads residents only.
+    let every_scope = app.business_system(a, "kokuho", &Resource::ALL, true).await;
+    let residents_only = app
+        .business_system(a, "zeimu", &[Resource::Residents], false)
+        .await;
 
     let mut guarded = 0;
     for (method, path, policy) in ROUTES {
@@ -93,9 +99,31 @@ async fn every_route_is_guarded(s: TestStore) {
                 "{method} {path} with {B}'s credentials: {v}"
             );
         }
+        // A business system's token opens the routes its scopes name, and nothing else.
+        let (status, v) = call(&every_scope, method, &url).await;
+        if let Policy::Scoped(_, resource) = policy {
+            assert!(
+                ![401, 403].contains(&status),
+                "{method} {path} with a token of every scope: {status} {v}"
+            );
+            if *resource != Resource::Residents {
+                let (status, v) = call(&residents_only, method, &url).await;
+                assert_eq!(
+                    (status, v["code"].as_str()),
+                    (403, Some("E-AUTH-012")),
+                    "{method} {path} without its scope: {v}"
+                );
+            }
+        } else {
+            assert_eq!(
+                (status, v["code"].as_str()),
+                (403, Some("E-AUTH-011")),
+                "{method} {path} with a business system's token: {v}"
+            );
+        }
         for (role, c) in &by_role {
             let allowed = match policy {
-                Policy::Needs(p) => role.allows(*p),
+                Policy::Needs(p) | Policy::Scoped(p, _) => role.allows(*p),
                 _ => true,
             };
             // Signing out ends the session: that route gets a session of its own.

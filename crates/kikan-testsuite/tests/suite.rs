@@ -1,0 +1,43 @@
+//! Every integration test of the workspace in one binary: linking one test program instead of
+//! one per file keeps the build small and fast (the files stay where they were, each a module).
+
+mod address_change;
+mod address_dictionary;
+mod archive;
+mod backup;
+mod batch;
+mod business;
+mod certificate_pdf;
+mod certificates;
+mod certifiers;
+mod conformance;
+mod cs_link;
+mod disposal;
+mod documents;
+mod drafts;
+mod euc;
+mod findings;
+mod foreign_items;
+mod household_view;
+mod http;
+mod immigration;
+mod intake;
+mod letters;
+mod link_clients;
+mod memos;
+mod migration;
+mod oidc;
+mod operations;
+mod outbound;
+mod postal_codes;
+mod random_extract;
+mod row_security;
+mod search;
+mod search_history;
+mod security;
+mod special_move;
+mod statistics;
+mod stories;
+mod support;
+mod suppress;
+mod wards;
