@@ -973,6 +973,41 @@ try {
   await examiner.getByRole('region', { name: '他業務の事項(法第7条)' }).getByText(/該当　資格取得 令和8年4月1日/).waitFor();
   assert.doesNotMatch(await examiner.getByRole('region', { name: '他業務の事項(法第7条)' }).textContent(), /選挙人名簿/);
   log('法第7条: 国保システム\'s token (scope asked by 管理者, approved by 審査) sets its 国保 item and is refused the 選挙人名簿; the record shows it');
+  // 庁内データ連携: 管理者 registers 介護保険システム (異動差分) on its screen, 審査 lets it in on
+  // アクセス承認; the system signs a client_secret_jwt assertion, gets a bearer token and
+  // follows the change feed, and is refused the 全件 it was not given.
+  await admin.goto(`${base}/ui/#/link`);
+  await admin.getByRole('heading', { name: '庁内データ連携' }).waitFor();
+  await lab(admin, '業務システムID').fill('kaigo');
+  await lab(admin, '業務システム名').fill('介護保険システム');
+  await lab(admin, '業務の利用目的').fill('介護保険の資格管理');
+  await admin.getByLabel('異動差分').check();
+  await admin.getByRole('button', { name: '登録', exact: true }).click();
+  const registered = await admin.getByText(/クライアントシークレット\(この一度だけ表示\)/).textContent();
+  const clientId = registered.match(/クライアントID: (\S+)/)[1];
+  const clientSecret = registered.match(/表示\): (\S+)/)[1];
+  await admin.locator('tr', { hasText: '介護保険システム' }).getByText('承認待ち').waitFor();
+  await shot(admin, 'link');
+  await examiner.goto(`${base}/ui/#/search`);
+  await examiner.goto(`${base}/ui/#/access`);
+  await examiner.locator('tr', { hasText: '介護保険システム' }).getByText('kaigo:changes:read').waitFor();
+  await examiner.locator('tr', { hasText: '介護保険システム' }).getByRole('button', { name: '承認' }).click();
+  await examiner.getByText('「介護保険システム」を承認しました').waitFor();
+  const b64 = (x) => Buffer.from(x).toString('base64url');
+  const tokenPath = '/api/v1/tenants/149993/oauth/token';
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64(JSON.stringify({ iss: clientId, sub: clientId, aud: `${base}${tokenPath}`, jti: `ui-${now}`, iat: now, exp: now + 60 }))}`;
+  const signed = `${unsigned}.${createHmac('sha256', clientSecret).update(unsigned).digest('base64url')}`;
+  const granted = await (await fetch(`${base}${tokenPath}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: signed }) })).json();
+  assert.equal(granted.token_type, 'Bearer', JSON.stringify(granted));
+  assert.equal(granted.scope, 'kaigo:changes:read');
+  assert.equal(granted.refresh_token, undefined);
+  const asSystem = (path) => fetch(`${base}/api/v1/tenants/149993${path}`, { headers: { Authorization: `Bearer ${granted.access_token}` } });
+  const feed = await (await asSystem('/feed/changes?after=0&limit=5')).json();
+  assert.ok(feed.changes.length > 0 && feed.next === feed.changes.at(-1).seq, JSON.stringify(feed).slice(0, 300));
+  assert.equal((await asSystem('/residents')).status, 403);
+  log('庁内データ連携: 管理者 registers 介護保険システム, 審査 approves it; a client_secret_jwt assertion gets a 5-minute bearer token (no refresh) that reads the change feed and is refused the 全件');
   // 所属部署 (10.3, 組織単位): a department hiding 個人番号 from its members; the newcomer
   // joins it with a 利用期間, and a move to another department is prepared for later.
   await admin.goto(`${base}/ui/#/staff`);

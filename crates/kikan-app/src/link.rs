@@ -51,6 +51,11 @@ impl LinkClient {
             .collect()
     }
 
+    /// 承認待ち: registered, neither approved nor revoked.
+    pub fn awaiting_approval(&self) -> bool {
+        self.approved_by.is_none() && !self.revoked
+    }
+
     /// Approved and not revoked.
     pub fn usable(&self) -> bool {
         self.approved_by.is_some() && !self.revoked

@@ -452,6 +452,8 @@ pub async fn add_staff(
 pub struct AccessRequests {
     pub staff: Vec<StaffView>,
     pub tokens: Vec<TokenView>,
+    /// Business systems (庁内データ連携) registered and awaiting approval.
+    pub clients: Vec<crate::link::ClientView>,
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/access-requests", tag = "accounts",
@@ -470,7 +472,14 @@ pub async fn access_requests(
         .filter(|t| t.awaiting_approval(now))
         .map(|t| TokenView::of(t, &staff, now))
         .collect();
+    let clients = kikan_app::link::clients(&*state.store, p.tenant)
+        .await?
+        .iter()
+        .filter(|c| c.awaiting_approval())
+        .map(|c| crate::link::ClientView::of(c, &staff))
+        .collect();
     Ok(Json(AccessRequests {
+        clients,
         staff: staff
             .iter()
             .filter(|s| s.awaiting_approval)

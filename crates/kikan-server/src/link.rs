@@ -338,33 +338,31 @@ pub struct ClientSecretOut {
     pub token_endpoint: String,
 }
 
-async fn view(state: &AppState, p: &Principal, c: &LinkClient) -> R<ClientView> {
-    let login = |id: Option<i64>| async move {
-        match id {
-            Some(id) => Ok::<_, ApiError>(
-                state
-                    .store
-                    .staff_by_id(p.tenant, id)
-                    .await?
-                    .map(|s| s.login),
-            ),
-            None => Ok(None),
+impl ClientView {
+    pub fn of(c: &LinkClient, staff: &[kikan_store::accounts::StaffAccount]) -> Self {
+        let login = |id: Option<i64>| {
+            id.and_then(|id| staff.iter().find(|s| s.id == id))
+                .map(|s| s.login.clone())
+        };
+        ClientView {
+            client_id: c.client_id.clone(),
+            system_id: c.system_id.clone(),
+            name: c.name.clone(),
+            purpose: c.purpose.clone(),
+            number_use: c.number_use,
+            allow_basic: c.allow_basic,
+            scopes: c.scopes().iter().map(ToString::to_string).collect(),
+            created_at: c.created_at,
+            created_by: login(c.created_by),
+            approved_by: login(c.approved_by),
+            awaiting_approval: c.awaiting_approval(),
+            revoked: c.revoked,
         }
-    };
-    Ok(ClientView {
-        client_id: c.client_id.clone(),
-        system_id: c.system_id.clone(),
-        name: c.name.clone(),
-        purpose: c.purpose.clone(),
-        number_use: c.number_use,
-        allow_basic: c.allow_basic,
-        scopes: c.scopes().iter().map(ToString::to_string).collect(),
-        created_at: c.created_at,
-        created_by: login(c.created_by).await?,
-        approved_by: login(c.approved_by).await?,
-        awaiting_approval: c.approved_by.is_none() && !c.revoked,
-        revoked: c.revoked,
-    })
+    }
+}
+
+async fn view(state: &AppState, p: &Principal, c: &LinkClient) -> R<ClientView> {
+    Ok(ClientView::of(c, &state.store.staff_list(p.tenant).await?))
 }
 
 fn resources_in(names: &[String]) -> R<BTreeSet<Resource>> {
@@ -436,11 +434,14 @@ pub async fn list_clients(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
 ) -> R<Json<Vec<ClientView>>> {
-    let mut out = vec![];
-    for c in link::clients(&*state.store, p.tenant).await? {
-        out.push(view(&state, &p, &c).await?);
-    }
-    Ok(Json(out))
+    let staff = state.store.staff_list(p.tenant).await?;
+    Ok(Json(
+        link::clients(&*state.store, p.tenant)
+            .await?
+            .iter()
+            .map(|c| ClientView::of(c, &staff))
+            .collect(),
+    ))
 }
 
 async fn decide(

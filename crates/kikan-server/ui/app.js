@@ -225,6 +225,7 @@ const MENU = [
   ['#/daily', '日次処理', 'run_check'],
   ['#/batch', 'バッチ処理', 'export'],
   ['#/places', '入力場所・端末', 'manage_accounts'],
+  ['#/link', '庁内データ連携', 'manage_accounts'],
   ['#/addresses', '住所辞書', null],
   ['#/address-changes', '住所一括変更', 'commit_change'],
   ['#/terminal', 'この端末', null],
@@ -2010,7 +2011,8 @@ async function accessScreen(main) {
     const secret = r.data.totp_secret || r.data.token;
     await route();
     show($('#access-out'), banner('success', `${what}を承認しました`,
-      r.data.totp_secret ? ` 本人に渡す認証アプリの秘密鍵(この一度だけ表示): ${secret}` : ` 連携システムに設定するトークン(この一度だけ表示): ${secret}`));
+      r.data.totp_secret ? ` 本人に渡す認証アプリの秘密鍵(この一度だけ表示): ${secret}`
+        : r.data.token ? ` 連携システムに設定するトークン(この一度だけ表示): ${secret}` : ' 業務システムはアクセストークンを取得できるようになりました。'));
   }
   out.id = 'access-out';
   show(main, h('h1', {}, 'アクセス承認'),
@@ -2024,7 +2026,12 @@ async function accessScreen(main) {
     data.tokens.length === 0 ? h('p', {}, '承認待ちのAPIトークンはありません。') :
       h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['名称', '役割', '業務範囲(法第7条)', '依頼者', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, data.tokens.map((t) => h('tr', {}, h('td', {}, t.name), h('td', {}, t.role_label), h('td', {}, (t.businesses || []).map((b) => BUSINESSES[b] || b).join('、')), h('td', {}, t.created_by || ''),
-          h('td', {}, h('button', { class: 'button button-text', type: 'button', onclick: () => approve(`/tokens/${t.id}/approve`, `「${t.name}」`) }, '承認')))))));
+          h('td', {}, h('button', { class: 'button button-text', type: 'button', onclick: () => approve(`/tokens/${t.id}/approve`, `「${t.name}」`) }, '承認')))))),
+    h('h2', {}, '承認待ちの業務システム(庁内データ連携)'),
+    (data.clients || []).length === 0 ? h('p', {}, '承認待ちの業務システムはありません。') :
+      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['業務システム', 'スコープ', '個人番号利用事務', '依頼者', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, data.clients.map((c) => h('tr', {}, h('td', {}, `${c.name}(${c.system_id})`), h('td', {}, c.scopes.join(' ')), h('td', {}, c.number_use ? '○' : ''), h('td', {}, c.created_by || ''),
+          h('td', {}, h('button', { class: 'button button-text', type: 'button', onclick: () => approve(`/link/clients/${encodeURIComponent(c.client_id)}/approve`, `「${c.name}」`) }, '承認')))))));
 }
 
 // 異動・発行・照会抑止 (3.1): the suppressions in force (抑止対象者一覧, 9.2), each with
@@ -2344,6 +2351,56 @@ async function intakeScreen(main) {
     h('h2', { id: 'intake-changes-h' }, '異動(転出証明書・住民異動届)'), changes,
     can('issue_certificate') ? h('h2', { id: 'intake-certificates-h' }, '証明書の交付申請書') : null, can('issue_certificate') ? certs : null, certOut,
     h('h2', { id: 'intake-card-h' }, '個人番号カードの券面事項'), card, cardOut);
+}
+
+// 庁内データ連携 (7.1.2.3, 7.2.3): the business systems that read the register as OAuth
+// clients. 管理者 registers one (its secret shown once), 審査 lets it in on アクセス承認;
+// revoking it or giving it a new secret ends its tokens at once.
+const LINK_RESOURCES = [['residents', '住民情報(全件)'], ['changes', '異動差分'], ['atena', '団体内統合宛名'], ['individual_number', '個人番号(個人番号利用事務のみ)']];
+async function linkScreen(main) {
+  const res = await api('GET', '/link/clients');
+  const list = res.ok ? res.data : [];
+  const out = h('div', { 'aria-live': 'polite', id: 'link-out' });
+  const secretShown = (what, r) => banner('success', what,
+    ` クライアントID: ${r.client.client_id} / クライアントシークレット(この一度だけ表示): ${r.client_secret} / トークンエンドポイント: ${r.token_endpoint}`);
+  const form = h('form', { novalidate: true },
+    h('div', { class: 'row' },
+      field('業務システムID', text('system_id', 'system_id'), { required: true, hint: '半角英数字・ハイフン・下線(32文字まで)。スコープの先頭になります' }),
+      field('業務システム名', text('name', 'name'), { required: true }),
+      field('業務の利用目的', text('purpose', 'purpose'), { required: true, hint: '利用目的を送らない参照はこの目的で記録されます' })),
+    h('fieldset', { class: 'field', dataset: { field: 'resources' } }, h('legend', {}, '参照できる情報'),
+      ...LINK_RESOURCES.map(([code, label]) => checkbox('resources', label, code, false))),
+    checkbox('number_use', '個人番号利用事務の業務システム', 'true', false),
+    checkbox('allow_basic', 'Basic認証を暫定的に許可する(通常は client_secret_jwt)', 'true', false),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '登録')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const resources = $$('input[name="resources"]', form).filter((i) => i.checked).map((i) => i.value);
+    const r = await api('POST', '/link/clients', { system_id: v(form, 'system_id'), name: v(form, 'name'), purpose: v(form, 'purpose'),
+      resources, number_use: form.elements.number_use.checked, allow_basic: form.elements.allow_basic.checked });
+    if (!r.ok) return showError(form, r);
+    await route();
+    show($('#link-out'), secretShown(`業務システム「${r.data.client.name}」を承認待ちで登録しました。審査の職員が「アクセス承認」で承認すると使えます。`, r.data));
+  });
+  const act = async (c, path, what) => {
+    const r = await api('POST', `/link/clients/${encodeURIComponent(c.client_id)}/${path}`, {});
+    if (!r.ok) { show(out, banner('error', r.data.message, ` (${r.data.code})`)); return; }
+    await route();
+    show($('#link-out'), path === 'secret' ? secretShown(`「${c.name}」のシークレットを再発行しました(以前のトークンは無効です)`, r.data)
+      : banner('success', `「${c.name}」を${what}しました`));
+  };
+  const state = (c) => (c.revoked ? '取消済み' : c.awaiting_approval ? '承認待ち' : '利用中');
+  show(main, h('h1', {}, '庁内データ連携'),
+    h('p', {}, '他業務の業務システムは OAuth 2.0 クライアントクレデンシャル(client_secret_jwt)で短時間有効のアクセストークンを得て、スコープ「業務システムID:リソース名:操作名」の範囲だけを参照します。'),
+    !res.ok ? banner('error', res.data.message) : null, out,
+    list.length === 0 ? h('p', {}, '登録された業務システムはありません。') :
+      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['業務システム', 'クライアントID', 'スコープ', '個人番号利用事務', '状態', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, list.map((c) => h('tr', {}, h('td', {}, `${c.name}(${c.system_id})`), h('td', {}, c.client_id), h('td', {}, c.scopes.join(' ')),
+          h('td', {}, c.number_use ? '○' : ''), h('td', {}, state(c)),
+          h('td', {}, c.revoked ? null : [
+            h('button', { class: 'button button-text', type: 'button', onclick: () => act(c, 'secret', '') }, 'シークレット再発行'),
+            h('button', { class: 'button button-text', type: 'button', onclick: () => act(c, 'revoke', '取消') }, '取消')]))))),
+    h('h2', {}, '業務システムの登録'), form);
 }
 
 async function placesScreen(main) {
@@ -2874,6 +2931,7 @@ async function render(message) {
     access: () => accessScreen(main),
     suppress: () => suppressScreen(main, q),
     places: () => placesScreen(main),
+    link: () => linkScreen(main),
     addresses: () => addressesScreen(main, q),
     'address-changes': () => addressChangesScreen(main),
     intake: () => intakeScreen(main),
