@@ -724,3 +724,358 @@ fn statistics_as_csv_and_charts() {
     );
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// A free port on loopback (bound, then let go for the process to take).
+fn free_port() -> u16 {
+    match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
+        Ok(a) => a.port(),
+        Err(e) => panic!("no free port: {e}"),
+    }
+}
+
+/// A `kikan` process that is killed (SIGKILL) when dropped.
+struct Process(std::process::Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn(args: &[&str], env: &[(&str, String)]) -> Process {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kikan"));
+    c.args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    match c.spawn() {
+        Ok(child) => Process(child),
+        Err(e) => panic!("cannot run kikan: {e}"),
+    }
+}
+
+/// Waits until `check` holds (at most 30 s).
+async fn until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..300 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("waited 30 s for: {what}");
+}
+
+/// One municipality on its own `kikan serve` process, linked to the simulated CS.
+struct Server {
+    dir: std::path::PathBuf,
+    port: u16,
+    code: &'static str,
+    cs: String,
+    token: String,
+    client: reqwest::Client,
+}
+
+impl Server {
+    fn start(&self) -> Process {
+        let port = self.port.to_string();
+        let dir = self.dir.to_string_lossy().to_string();
+        spawn(
+            &["serve", "--data-dir", &dir, "--port", &port],
+            &[
+                ("KIKAN_CS", self.cs.clone()),
+                ("KIKAN_CS_INTERVAL", "1".into()),
+                ("KIKAN_SCHEDULER", "0".into()),
+                ("KIKAN_DAILY", "0".into()),
+            ],
+        )
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!(
+            "http://127.0.0.1:{}/api/v1/tenants/{}/{path}",
+            self.port, self.code
+        )
+    }
+
+    async fn up(&self) {
+        let health = format!("http://127.0.0.1:{}/health", self.port);
+        until("the server answers", || async {
+            self.client.get(&health).send().await.is_ok()
+        })
+        .await;
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut r = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(&self.token)
+            .header("X-Kikan-Purpose", "%E8%A9%A6%E9%A8%93");
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        match r.send().await {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+            }
+            Err(e) => panic!("{path}: {e}"),
+        }
+    }
+
+    async fn pending(&self) -> usize {
+        let (_, v) = self
+            .call(reqwest::Method::GET, "cs/items?state=pending", None)
+            .await;
+        v.as_array().map(Vec::len).unwrap_or(usize::MAX)
+    }
+}
+
+/// Makes a municipality and its 審査 in `dir`, starts its server and signs in.
+async fn municipality(dir: &Path, code: &'static str, name: &str, cs: &str) -> (Server, Process) {
+    let d = dir.to_string_lossy().to_string();
+    let o = kikan(&[
+        "tenant",
+        "add",
+        code,
+        "--name",
+        name,
+        "--mayor",
+        &format!("{name}長　見本　一郎"),
+        "--data-dir",
+        &d,
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = match Command::new(env!("CARGO_BIN_EXE_kikan"))
+        .args([
+            "staff",
+            "add",
+            "--tenant",
+            code,
+            "--login",
+            "shinsa",
+            "--name",
+            "審査　花子",
+            "--role",
+            "examiner",
+            "--data-dir",
+            &d,
+        ])
+        .env("KIKAN_NEW_PASSWORD", "a long enough password")
+        .env("RUST_LOG", "warn")
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) => panic!("{e}"),
+    };
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    let secret = out
+        .lines()
+        .find_map(|l| l.strip_prefix("TOTP秘密鍵: "))
+        .unwrap_or_else(|| panic!("no secret: {out}"))
+        .trim()
+        .to_string();
+    let code_now = text(&kikan(&["totp-code", "--secret", &secret]))
+        .trim()
+        .to_string();
+    let mut server = Server {
+        dir: dir.to_path_buf(),
+        port: free_port(),
+        code,
+        cs: cs.to_string(),
+        token: String::new(),
+        client: reqwest::Client::new(),
+    };
+    let process = server.start();
+    server.up().await;
+    let login = format!(
+        "http://127.0.0.1:{}/api/v1/tenants/{code}/login",
+        server.port
+    );
+    let v: serde_json::Value = match server
+        .client
+        .post(login)
+        .json(&serde_json::json!({"login": "shinsa", "password": "a long enough password", "totp": code_now}))
+        .send()
+        .await
+    {
+        Ok(r) => r.json().await.unwrap_or_default(),
+        Err(e) => panic!("{e}"),
+    };
+    server.token = v["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no session: {v}"))
+        .to_string();
+    (server, process)
+}
+
+/// 特例転出 between two `kikan serve` processes through the simulated 住基ネット (a
+/// third process), the old municipality's server killed with SIGKILL in the middle of
+/// the exchange: the CS has taken the 転出証明書情報 and its answer has not come back.
+/// Started again on its database, the server sends the item again by itself; the CS
+/// takes it once (a duplicate, answered 受付済み), the new municipality receives it once
+/// and records the 特例転入, its 転入通知 comes back and the 除票 is completed; both
+/// replay checks pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn special_move_survives_a_server_killed_mid_exchange() {
+    use reqwest::Method;
+    use serde_json::json;
+    let root = std::env::temp_dir().join(format!("kikan-kill-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let sim_port = free_port();
+    let sim_url = format!("http://127.0.0.1:{sim_port}");
+    let state = root.join("cs.json");
+    let _ = std::fs::create_dir_all(&root);
+    let _sim = spawn(
+        &[
+            "cs-simulator",
+            "--listen",
+            &format!("127.0.0.1:{sim_port}"),
+            "--state",
+            &state.to_string_lossy(),
+        ],
+        &[],
+    );
+    let client = reqwest::Client::new();
+    until("the simulator answers", || async {
+        client.get(format!("{sim_url}/state")).send().await.is_ok()
+    })
+    .await;
+    let sim_state = || async {
+        match client.get(format!("{sim_url}/state")).send().await {
+            Ok(r) => r.json::<serde_json::Value>().await.unwrap_or_default(),
+            Err(e) => panic!("simulator: {e}"),
+        }
+    };
+    let (a, process_a) = municipality(&root.join("a"), "131016", "千代田区", &sim_url).await;
+    let (b, _process_b) = municipality(&root.join("b"), "141003", "横浜市", &sim_url).await;
+
+    // A resident of a, whose items reach the CS by themselves.
+    let long_ago = (chrono::Utc::now().date_naive() - chrono::Duration::days(400)).to_string();
+    let (status, v) = a
+        .call(Method::POST, "changes", Some(json!({"effective_on": long_ago, "notified_on": long_ago,
+            "change": {"type": "move_in", "kind": "転入", "persons": [{
+                "name": {"family": "田中", "given": "一郎"}, "furigana": {"family": "タナカ", "given": "イチロウ"},
+                "birth_date": "1980-04-01", "sex": "男", "relationship": "世帯主",
+                "honseki": {"domicile": "東京都千代田区神田一丁目1番地", "head_name": "田中　一郎"}}],
+                "address": {"place": "東京都千代田区神田一丁目", "banchi": "1番地"},
+                "previous_address": {"place": "東京都港区芝一丁目", "banchi": "1番地"}}})))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let person = v["person_ids"][0].as_i64().unwrap_or_default();
+    until("a's items are sent", || async { a.pending().await == 0 }).await;
+    let applied_before = sim_state().await["applied"]
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or_default();
+
+    // The CS will take the next message and answer only 20 s later.
+    let r = client
+        .post(format!("{sim_url}/faults"))
+        .json(&json!([{"fault": "slow_reply", "millis": 20000}]))
+        .send()
+        .await;
+    assert!(r.is_ok_and(|r| r.status().is_success()));
+    let today = chrono::Utc::now().date_naive().to_string();
+    let (status, v) = a
+        .call(
+            Method::POST,
+            "changes",
+            Some(
+                json!({"notified_on": today, "cs": {"special_move_out_to": b.code},
+            "change": {"type": "move_out", "person_ids": [person], "planned_on": today,
+                "destination": {"place": "神奈川県横浜市中区山下町", "banchi": "8番地"}}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    // The CS has it; a's server waits for the answer: killed now.
+    until("the CS takes the 転出証明書情報", || async {
+        sim_state().await["applied"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or_default()
+            > applied_before
+    })
+    .await;
+    drop(process_a);
+    assert_eq!(sim_state().await["duplicates"], 0);
+
+    // Started again on its database: the item is still to send, and is sent again.
+    let _process_a = a.start();
+    a.up().await;
+    until("a sends the item again after the restart", || async {
+        a.pending().await == 0
+    })
+    .await;
+    let st = sim_state().await;
+    assert_eq!(
+        st["duplicates"], 1,
+        "taken once, answered 受付済み the second time"
+    );
+    let (_, items) = a.call(Method::GET, "cs/items?state=accepted", None).await;
+    let certificate = items
+        .as_array()
+        .and_then(|l| l.iter().find(|i| i["kind"] == "転出証明書情報"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(certificate["state"], "accepted", "{items}");
+
+    // b receives it once and records the 特例転入 from it.
+    let (status, r) = b.call(Method::POST, "cs/receive", Some(json!({}))).await;
+    assert_eq!((status, r["kept"].as_u64()), (200, Some(1)), "{r}");
+    let (_, inbox) = b.call(Method::GET, "cs/inbox?state=new", None).await;
+    assert_eq!(inbox.as_array().map(Vec::len), Some(1), "{inbox}");
+    let key = inbox[0]["key"].as_str().unwrap_or_default().to_string();
+    let (status, mut req) = b
+        .call(Method::GET, &format!("cs/inbox/{key}/move-in"), None)
+        .await;
+    assert_eq!(status, 200, "{req}");
+    req["effective_on"] = json!(today);
+    req["change"]["address"] = json!({"place": "神奈川県横浜市中区山下町", "banchi": "8番地"});
+    let (status, v) = b.call(Method::POST, "changes", Some(req)).await;
+    assert_eq!(status, 201, "{v}");
+    // b's 転入通知 goes back by itself; a takes it in and completes the 除票.
+    until("b's 転入通知 is sent", || async {
+        b.pending().await == 0
+    })
+    .await;
+    let (status, r) = a.call(Method::POST, "cs/receive", Some(json!({}))).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["applied"].as_array().map(Vec::len), Some(1), "{r}");
+    let (_, p) = a
+        .call(Method::GET, &format!("persons/{person}"), None)
+        .await;
+    assert_eq!(p["status"]["state"], "消除", "{p}");
+    let (_, history) = a
+        .call(Method::GET, &format!("persons/{person}/history"), None)
+        .await;
+    let confirmed = history["entries"]
+        .as_array()
+        .map(|h| h.iter().filter(|e| e["reason"] == "転出確定").count())
+        .unwrap_or_default();
+    assert_eq!(confirmed, 1, "{history}");
+    drop(_process_a);
+    drop(_process_b);
+
+    // Each side's replay check passes.
+    for side in [&a, &b] {
+        let o = kikan(&["check", "--data-dir", &side.dir.to_string_lossy()]);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -25,6 +25,9 @@ pub enum Fault {
     Duplicate,
     /// The network holds the next message it routes until [`Simulator::release`].
     Delay,
+    /// The message is applied, and its answer comes only after this many milliseconds:
+    /// a sender stopped meanwhile (killed mid-exchange) never hears it and sends again.
+    SlowReply { millis: u64 },
 }
 
 /// What the simulator holds; kept as JSON by the simulator server between runs.
@@ -379,24 +382,45 @@ pub fn codes(s: &mut SimState, municipality: &str, n: u32) -> Vec<String> {
     out
 }
 
-#[async_trait]
-impl CsLink for Simulator {
-    async fn deliver(&self, m: &CsMessage) -> Result<CsAnswer, LinkError> {
+impl Simulator {
+    /// A delivery as the CS takes it, through the next fault; and how long its answer
+    /// is held back (a slow reply).
+    #[allow(clippy::type_complexity)]
+    fn take(&self, m: &CsMessage) -> Result<(Result<CsAnswer, LinkError>, Option<u64>), LinkError> {
         let mut s = self.up()?;
-        match s.faults.pop_front() {
-            Some(Fault::Unreachable) => Err(LinkError("接続できません(シミュレータ)".into())),
+        Ok(match s.faults.pop_front() {
+            Some(Fault::Unreachable) => {
+                (Err(LinkError("接続できません(シミュレータ)".into())), None)
+            }
             Some(Fault::ReplyLost) => {
                 apply(&mut s, m);
-                Err(LinkError("応答がありません(シミュレータ)".into()))
+                (
+                    Err(LinkError("応答がありません(シミュレータ)".into())),
+                    None,
+                )
             }
-            Some(Fault::Refuse { code, message }) => Ok(CsAnswer::Refused { code, message }),
+            Some(Fault::Refuse { code, message }) => {
+                (Ok(CsAnswer::Refused { code, message }), None)
+            }
+            Some(Fault::SlowReply { millis }) => (Ok(apply(&mut s, m)), Some(millis)),
             // Faults of the network: for the routing, not the CS.
             Some(f @ (Fault::Duplicate | Fault::Delay)) => {
                 s.route_faults.push_front(f);
-                Ok(apply(&mut s, m))
+                (Ok(apply(&mut s, m)), None)
             }
-            None => Ok(apply(&mut s, m)),
+            None => (Ok(apply(&mut s, m)), None),
+        })
+    }
+}
+
+#[async_trait]
+impl CsLink for Simulator {
+    async fn deliver(&self, m: &CsMessage) -> Result<CsAnswer, LinkError> {
+        let (answer, wait) = self.take(m)?;
+        if let Some(millis) = wait {
+            tokio::time::sleep(std::time::Duration::from_millis(millis.min(60_000))).await;
         }
+        answer
     }
 
     async fn identities(&self, municipality: &str) -> Result<Vec<WireIdentity>, LinkError> {
