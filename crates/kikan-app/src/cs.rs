@@ -902,38 +902,60 @@ pub async fn assign_codes(
     store: &dyn Store,
     tenant: LocalGovCode,
     change: &mut kikan_domain::Change,
+    basis: kikan_domain::ledger::Basis,
 ) -> Result<(), StoreError> {
+    // 住民票コードの変更請求 (住基法30条の4, 4.3.1): the new code drawn like a new person's
+    // when the request names none.
+    if let kikan_domain::Change::Correction {
+        person,
+        correction:
+            kikan_domain::ledger::Correction::JuminhyoCode {
+                new: new @ None, ..
+            },
+        ..
+    } = change
+        && basis == kikan_domain::ledger::Basis::Request
+    {
+        *new = Some(new_code(store, tenant, *person).await?);
+        return Ok(());
+    }
     let mut persons = change.new_persons_mut();
     if persons.iter().all(|p| p.juminhyo_code.is_some()) {
         return Ok(());
     }
-    let from_cs = settings(store, tenant).await?.codes_from_cs;
     let mut taken: Vec<String> = Vec::new();
     for p in persons.iter_mut().filter(|p| p.juminhyo_code.is_none()) {
-        let code = if from_cs {
-            match draw_code(store, tenant, p.id).await {
-                Ok(Some(c)) => {
-                    taken.push(c.to_string());
-                    c
-                }
-                other => {
-                    // Put back what this change took before failing.
-                    for c in &taken {
-                        store.release_free_code(tenant, c).await?;
-                    }
-                    return Err(match other {
-                        Err(e) => e,
-                        _ => DomainError::NoFreeCode.into(),
-                    });
-                }
+        match new_code(store, tenant, p.id).await {
+            Ok(c) => {
+                taken.push(c.to_string());
+                p.juminhyo_code = Some(c);
             }
-        } else {
-            let body = format!("{:010}", rand::random::<u64>() % 10_000_000_000);
-            JuminhyoCode::from_body(&body)?
-        };
-        p.juminhyo_code = Some(code);
+            Err(e) => {
+                // Put back what this change took before failing.
+                for c in &taken {
+                    store.release_free_code(tenant, c).await?;
+                }
+                return Err(e);
+            }
+        }
     }
     Ok(())
+}
+
+/// A new 住民票コード for `person`: drawn at random from the CS's 空きコード where the
+/// municipality takes them from the CS (none left: `E-CS-008`), else made at random.
+async fn new_code(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    person: PersonId,
+) -> Result<JuminhyoCode, StoreError> {
+    if settings(store, tenant).await?.codes_from_cs {
+        return draw_code(store, tenant, person)
+            .await?
+            .ok_or_else(|| DomainError::NoFreeCode.into());
+    }
+    let body = format!("{:010}", rand::random::<u64>() % 10_000_000_000);
+    Ok(JuminhyoCode::from_body(&body)?)
 }
 
 /// A code for `person`, drawn at random from the pool; None when the pool is empty.

@@ -196,7 +196,7 @@ pub async fn prepare_entry(
             .await
             .map_err(|e| ApiError::from(e).at("cs"))?;
     // 住民票コード (4.3.1): drawn at random from the codes the CS gave.
-    kikan_app::cs::assign_codes(&*state.store, tenant, &mut parsed.change)
+    kikan_app::cs::assign_codes(&*state.store, tenant, &mut parsed.change, parsed.basis)
         .await
         .map_err(|e| ApiError::from(e).at("change.persons"))?;
     // 転入通知: removal on the earlier of the 転入日 and the 転出予定日 (1.1.5).

@@ -391,6 +391,49 @@ async fn no_free_code_refuses_the_move_in(s: TestStore) {
         (200, Some(0)),
         "{found}"
     );
+    // One person takes the one code; a 住民票コードの変更請求 then finds the pool empty,
+    // and takes the next code the CS gives (4.3.1: 変更異動 numbered from the pool).
+    let one = json!({"effective_on": today, "notified_on": today,
+        "change": {"type": "move_in", "kind": "転入",
+            "persons": [person_json(("見本", "一"), ("ミホン", "ハジメ"), "1990-01-01", "男", "世帯主")],
+            "address": {"place": "東京都中央区銀座一丁目", "banchi": "1番地"},
+            "previous_address": {"place": "東京都港区芝一丁目", "banchi": "1番地"}}});
+    let (status, v) = examiner.post(&format!("{base}/changes"), one).await;
+    assert_eq!(status, 201, "{v}");
+    let person = ids(&v, "person_ids")[0];
+    let (_, before) = examiner.get(&format!("{base}/persons/{person}")).await;
+    let request = json!({"effective_on": today, "notified_on": today, "basis": "申出",
+        "change": {"type": "correction", "person_id": person,
+            "correction": {"item": "juminhyo_code", "new": null}}});
+    let (status, e) = examiner
+        .post(&format!("{base}/changes"), request.clone())
+        .await;
+    assert_eq!((status, e["code"].as_str()), (422, Some("E-CS-008")), "{e}");
+    let (status, _) = examiner
+        .post(&format!("{base}/cs/codes"), json!({"count": 1}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, v) = examiner.post(&format!("{base}/changes"), request).await;
+    assert_eq!(status, 201, "{v}");
+    let (_, after) = examiner.get(&format!("{base}/persons/{person}")).await;
+    assert_eq!(
+        after["juminhyo_code"].as_str().map(str::len),
+        Some(11),
+        "{after}"
+    );
+    assert_ne!(after["juminhyo_code"], before["juminhyo_code"], "{after}");
+    let (_, st) = examiner.get(&format!("{base}/cs/status")).await;
+    assert_eq!(st["codes"]["free"].as_u64(), Some(0), "{st}");
+    // The CS hears of the change with the code it replaced.
+    let (_, items) = examiner
+        .get(&format!("{base}/cs/items?person_id={person}&state=pending"))
+        .await;
+    assert!(
+        items.as_array().is_some_and(|l| l
+            .iter()
+            .any(|i| i["juminhyo_code"] == after["juminhyo_code"])),
+        "{items}"
+    );
 }
 
 /// 個人番号 and 符号 from the centre (7.1.2.1–7.1.2.2): a 出生 asks for a number by itself,
