@@ -650,6 +650,58 @@ pub async fn by_postal_code(
     Ok((towns, entries))
 }
 
+/// The 郵便番号 of an address given as text (one outside the 住所辞書's 町字: the
+/// 転出先住所 of a 転入通知, say), from the postal code file: the line whose 町域 the text
+/// goes on with after its 都道府県 and 市区町村 (the longest), else that city's line for
+/// 「以下に掲載がない場合」. None when no line reads so, or the lines that do give more
+/// than one code (never a guess).
+pub async fn postal_code_of(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    text: &str,
+) -> Result<Option<PostalCode>, StoreError> {
+    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    // The 都道府県 and 市区町村 the text may begin with: each prefix ending in one of them.
+    let places: Vec<String> = text
+        .char_indices()
+        .take(24)
+        .filter(|(_, c)| matches!(c, '市' | '区' | '町' | '村'))
+        .map(|(i, c)| text[..i + c.len_utf8()].to_string())
+        .collect();
+    let entries = store.postal_entries_at(tenant, &places).await?;
+    let mut best: Option<(usize, BTreeSet<String>)> = None;
+    let mut elsewhere = BTreeSet::new();
+    for e in &entries {
+        let Some(rest) = text.strip_prefix(&format!("{}{}", e.pref, e.city)) else {
+            continue;
+        };
+        let town = e.town_base();
+        if town.is_empty() {
+            elsewhere.insert(e.postal_code.as_str().to_string());
+            continue;
+        }
+        if !rest.starts_with(town) {
+            continue;
+        }
+        let len = town.len();
+        match &mut best {
+            Some((l, codes)) if *l == len => {
+                codes.insert(e.postal_code.as_str().to_string());
+            }
+            Some((l, _)) if *l > len => {}
+            _ => best = Some((len, [e.postal_code.as_str().to_string()].into())),
+        }
+    }
+    let codes = match best {
+        Some((_, codes)) => codes,
+        None => elsewhere,
+    };
+    if codes.len() != 1 {
+        return Ok(None);
+    }
+    Ok(codes.iter().next().and_then(|c| PostalCode::parse(c).ok()))
+}
+
 /// One 町字 by its code.
 pub async fn town(
     store: &dyn Store,

@@ -1276,7 +1276,7 @@ async fn apply_notices(
             };
             settle(store, tenant, s).await?;
         }
-        let state = match apply_notice(store, by, today, &latest, &map).await {
+        let state = match apply_notice(store, by, today, &latest, &map, None).await {
             Ok(seq) => {
                 out.applied.push(latest.key.clone());
                 InboundState::Done {
@@ -1300,52 +1300,164 @@ async fn apply_notices(
     Ok(())
 }
 
-/// 転入通知の受理: the 転出確定 of the person the notice names.
+/// What staff give when they take in a received 転入通知 themselves (4.1.3.1.2): each
+/// corrects what the notice said, or what could not be applied by itself.
+#[derive(Debug, Clone, Default)]
+pub struct NoticeFix {
+    /// The 転出者, where the notice's 住民票コード found none.
+    pub person: Option<PersonId>,
+    /// The 転出先住所 as it should read (文字化け, an overflow).
+    pub destination: Option<kikan_domain::Address>,
+    /// 転出年月日（確定）: the 転入日.
+    pub moved_on: Option<NaiveDate>,
+}
+
+/// Takes in a received 転入通知 (未処理, or 取込エラー) with staff's corrections: the
+/// 転出確定 of the 転出者, or, for one whose 除票 a notice completed already (a notice
+/// sent again), the correction of its 転出先住所. The notice is then 処理済み. A domain
+/// error leaves it as it was.
+pub async fn take_notice(
+    store: &dyn Store,
+    by: &crate::Actor,
+    today: NaiveDate,
+    key: &str,
+    fix: &NoticeFix,
+) -> Result<i64, StoreError> {
+    let tenant = by.tenant;
+    let n = store
+        .cs_inbound(tenant, &["new", "failed"])
+        .await?
+        .into_iter()
+        .find(|i| i.key == key && i.message.kind == CsKind::MoveInNotice)
+        .ok_or_else(|| DomainError::CsInboundNotFound {
+            key: key.to_string(),
+        })?;
+    let map = char_map(store, tenant).await?;
+    let seq = apply_notice(store, by, today, &n, &map, Some(fix)).await?;
+    let before = n.state.name();
+    let done = Inbound {
+        state: InboundState::Done {
+            seq,
+            at: Utc::now(),
+        },
+        ..n
+    };
+    store.update_cs_inbound(tenant, &done, before).await?;
+    Ok(seq)
+}
+
+/// 転入通知の受理: the 転出確定 of the person the notice names. By itself (`fix` None) a
+/// notice for a 除票 another notice completed already is refused (取込エラー: staff take
+/// it in as a correction); with staff's `fix` it corrects the 転出先住所. A 転出先住所
+/// without a 郵便番号 takes it from the postal code file where that gives one.
 async fn apply_notice(
     store: &dyn Store,
     by: &crate::Actor,
     today: NaiveDate,
     n: &Inbound,
     map: &CharMap,
+    fix: Option<&NoticeFix>,
 ) -> Result<i64, StoreError> {
     let tenant = by.tenant;
     let (id, transfer) = kikan_domain::cs::received_texts(&n.message, map);
-    let found = store
-        .search(
-            tenant,
-            &kikan_store::SearchKeys {
-                juminhyo_code: Some(id.code.clone()),
-                include_removed: true,
-                limit: 5,
-                ..Default::default()
-            },
-        )
-        .await?;
-    let person = found
-        .into_iter()
-        .find(|p| {
-            matches!(
-                p.status,
-                kikan_domain::PersonStatus::MovingOut { .. }
-                    | kikan_domain::PersonStatus::Removed { .. }
+    let person = match fix.and_then(|f| f.person) {
+        Some(pid) => store
+            .persons(tenant, &[pid])
+            .await?
+            .pop()
+            .ok_or_else(|| DomainError::PersonNotFound(pid.to_string()))?,
+        None => store
+            .search(
+                tenant,
+                &kikan_store::SearchKeys {
+                    juminhyo_code: Some(id.code.clone()),
+                    include_removed: true,
+                    limit: 5,
+                    ..Default::default()
+                },
             )
-        })
-        .ok_or_else(|| DomainError::Invalid {
-            field: "転入通知",
-            reason: format!("住民票コード{}の転出者が見つかりません", id.code),
-        })?;
-    let destination = kikan_domain::Address::parse(None, &id.address, "", None)?;
-    let from = LocalGovCode::parse(&n.message.municipality)?;
-    let mut change = kikan_domain::Change::MoveOutConfirmed {
-        persons: vec![person.id],
-        destination,
-        notice_from: Some(from),
-        succession: None,
-        moved_on: None,
+            .await?
+            .into_iter()
+            .find(|p| {
+                matches!(
+                    p.status,
+                    kikan_domain::PersonStatus::MovingOut { .. }
+                        | kikan_domain::PersonStatus::Removed { .. }
+                )
+            })
+            .ok_or_else(|| DomainError::Invalid {
+                field: "転入通知",
+                reason: format!("住民票コード{}の転出者が見つかりません", id.code),
+            })?,
     };
-    let mut effective_on = transfer.as_ref().map(|t| t.moved_on).unwrap_or(today);
-    crate::record::settle_move_in_notice(store, tenant, &mut change, &mut effective_on, today)
-        .await?;
+    let mut destination = match fix.and_then(|f| f.destination.clone()) {
+        Some(d) => d,
+        None => kikan_domain::Address::parse(None, &id.address, "", None)?,
+    };
+    if destination.postal_code.is_none() {
+        let text = format!("{}{}", destination.place, destination.banchi);
+        destination.postal_code = crate::addresses::postal_code_of(store, tenant, &text).await?;
+    }
+    let (confirmed, current) = match &person.status {
+        kikan_domain::PersonStatus::Removed {
+            destination,
+            moved_out,
+            notice,
+            ..
+        } => (
+            notice.is_some() || moved_out.as_ref().is_some_and(|m| m.notice.is_some()),
+            destination.clone(),
+        ),
+        kikan_domain::PersonStatus::MovingOut { .. } => (false, None),
+        _ => {
+            return Err(DomainError::Invalid {
+                field: "転入通知",
+                reason: format!("{}さんは転出者ではありません", person.name.full()),
+            }
+            .into());
+        }
+    };
+    let (change, effective_on, basis) = if confirmed {
+        if fix.is_none() {
+            return Err(DomainError::Invalid {
+                field: "転入通知",
+                reason:
+                    "この転出者の転入通知は取込済みです(再送分は内容を確認して反映してください)"
+                        .into(),
+            }
+            .into());
+        }
+        // A notice sent again: its 転出先住所 corrects the 除票's.
+        let change = kikan_domain::Change::Correction {
+            person: person.id,
+            correction: kikan_domain::ledger::Correction::Destination {
+                old: current,
+                new: Some(destination),
+            },
+            kind: Default::default(),
+        };
+        (change, today, kikan_domain::ledger::Basis::ExOfficio)
+    } else {
+        let from = LocalGovCode::parse(&n.message.municipality)?;
+        let moved_on = fix.and_then(|f| f.moved_on);
+        let mut change = kikan_domain::Change::MoveOutConfirmed {
+            persons: vec![person.id],
+            destination,
+            notice_from: Some(from),
+            succession: None,
+            moved_on,
+        };
+        let mut effective_on = moved_on
+            .or(transfer.as_ref().map(|t| t.moved_on))
+            .unwrap_or(today);
+        crate::record::settle_move_in_notice(store, tenant, &mut change, &mut effective_on, today)
+            .await?;
+        (
+            change,
+            effective_on,
+            kikan_domain::ledger::Basis::Notification,
+        )
+    };
     let entry = kikan_domain::LedgerEntry::at_intake(
         change,
         effective_on,
@@ -1354,7 +1466,8 @@ async fn apply_notice(
         by.name.clone(),
         None,
         today,
-    )?;
+    )?
+    .with_basis(basis);
     let event = crate::record::change_event(by, &entry, None);
     let r = crate::record::record_audited(store, tenant, entry, &[], Some(event), None).await?;
     Ok(r.entry.seq)

@@ -167,6 +167,13 @@ pub enum Correction {
         new: Address,
     },
     /// 転入前住所.
+    /// 転出先住所 of a 除票: as the 転入通知 confirmed it (or as planned while none came),
+    /// corrected on a 転入通知 sent again or where what was received needs it (4.1.3.1.2).
+    /// The 転出届's 転出先住所（予定） is never changed.
+    Destination {
+        old: Option<Address>,
+        new: Option<Address>,
+    },
     PreviousAddress {
         old: Option<Address>,
         new: Option<Address>,
@@ -308,6 +315,7 @@ impl Correction {
             Correction::Nationality { .. } => "国籍・地域",
             Correction::Address { .. } => "住所",
             Correction::PreviousAddress { .. } => "転入前住所",
+            Correction::Destination { .. } => "転出先住所",
             Correction::BecameResidentOn { .. } => "住民となった年月日",
             Correction::AddressSince { .. } => "住所を定めた年月日",
             Correction::NotifiedOn { .. } => "届出の年月日",
@@ -542,6 +550,7 @@ impl Change {
                 | Correction::Nationality { .. }
                 | Correction::Address { .. }
                 | Correction::PreviousAddress { .. }
+                | Correction::Destination { .. }
                 | Correction::BecameResidentOn { .. }
                 | Correction::AddressSince { .. }
                 | Correction::NotifiedOn { .. }

@@ -1459,6 +1459,28 @@ impl Work<'_> {
                     })?;
                 swap(&mut m.previous_address, old, new)
             }
+            Correction::Destination { old, new } => match &mut p.status {
+                PersonStatus::Removed {
+                    destination,
+                    moved_out,
+                    notice,
+                    ..
+                } => {
+                    swap(destination, old, new)?;
+                    // What the 転入通知 said is corrected with it; the 予定 stays.
+                    let received = moved_out
+                        .as_mut()
+                        .and_then(|m| m.notice.as_mut())
+                        .or(notice.as_deref_mut());
+                    if let (Some(n), Some(a)) = (received, new) {
+                        n.destination = a.clone();
+                    }
+                    Ok(())
+                }
+                _ => Err(DomainError::CorrectionNotApplicable {
+                    item: "転出先住所"
+                }),
+            },
             Correction::BecameResidentOn {
                 old,
                 new,

@@ -953,6 +953,54 @@ pub async fn receive(
     Ok(Json(r))
 }
 
+/// Staff's corrections of a received 転入通知 as they take it in (4.1.3.1.2).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct NoticeFixIn {
+    /// The 転出者 (宛名番号), where the notice's 住民票コード found none.
+    pub person_id: Option<i64>,
+    /// The 転出先住所 as it should read (文字化け, an overflow); the notice's otherwise.
+    pub destination: Option<crate::dto::AddressIn>,
+    /// 転出年月日（確定） (和暦 or 西暦); the notice's 転入日 otherwise.
+    pub moved_on: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/cs/inbox/{key}/apply", tag = "changes", request_body = NoticeFixIn,
+    params(("tenant" = String, Path), ("key" = String, Path)),
+    responses((status = 200, description = "CSから受信した転入通知の受理 by staff (4.1.3.1.2): a 未処理 or 取込エラー 転入通知 taken in with their corrections — the 転出確定, or for a 除票 a notice completed already (a notice sent again) the correction of its 転出先住所 — and marked 処理済み", body = InboundView),
+        (status = 404, description = "No such person (E-IDO-001)", body = ErrorBody),
+        (status = 422, description = "No such 転入通知 still to take in (E-CS-009), an impossible date, or a change the record refuses (the notice stays as it was)", body = ErrorBody)))]
+pub async fn apply_notice(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, String)>,
+    Json(input): Json<NoticeFixIn>,
+) -> R<Json<InboundView>> {
+    let fix = cs::NoticeFix {
+        person: input.person_id.map(PersonId),
+        destination: input
+            .destination
+            .as_ref()
+            .map(|a| a.parse("destination"))
+            .transpose()?,
+        moved_on: input
+            .moved_on
+            .as_deref()
+            .map(|d| crate::dto::date_in(d, "moved_on"))
+            .transpose()?,
+    };
+    let key = path.1;
+    cs::take_notice(&*state.store, &p.actor(), state.clock.today(), &key, &fix).await?;
+    let map = cs::char_map(&*state.store, p.tenant).await?;
+    let taken = state
+        .store
+        .cs_inbound(p.tenant, &["done"])
+        .await?
+        .into_iter()
+        .find(|i| i.key == key)
+        .ok_or_else(|| ApiError::from(DomainError::CsInboundNotFound { key: key.clone() }))?;
+    Ok(Json(inbound_view(&taken, &map)))
+}
+
 /// A request to the centre about a person.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CsRequestIn {

@@ -388,21 +388,55 @@ pub struct ResidenceIn {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "item", rename_all = "snake_case")]
 pub enum CorrectionIn {
-    Name { new: NameIn },
-    Furigana { new: NameIn },
-    BirthDate { new: String },
-    Sex { new: String },
-    Honseki { new: Option<HonsekiIn> },
-    Relationship { new: String },
-    JuminhyoCode { new: Option<String> },
-    IndividualNumber { new: Option<String> },
-    Nationality { new: String },
-    Address { new: AddressIn },
-    PreviousAddress { new: Option<AddressIn> },
-    BecameResidentOn { new: String },
-    AddressSince { new: String },
-    NotifiedOn { new: String },
-    Residence { new: ResidenceIn },
+    Name {
+        new: NameIn,
+    },
+    Furigana {
+        new: NameIn,
+    },
+    BirthDate {
+        new: String,
+    },
+    Sex {
+        new: String,
+    },
+    Honseki {
+        new: Option<HonsekiIn>,
+    },
+    Relationship {
+        new: String,
+    },
+    JuminhyoCode {
+        new: Option<String>,
+    },
+    IndividualNumber {
+        new: Option<String>,
+    },
+    Nationality {
+        new: String,
+    },
+    Address {
+        new: AddressIn,
+    },
+    PreviousAddress {
+        new: Option<AddressIn>,
+    },
+    /// 転出先住所 of a 除票 (4.1.3.1.2).
+    Destination {
+        new: Option<AddressIn>,
+    },
+    BecameResidentOn {
+        new: String,
+    },
+    AddressSince {
+        new: String,
+    },
+    NotifiedOn {
+        new: String,
+    },
+    Residence {
+        new: ResidenceIn,
+    },
 }
 
 /// One 異動, by type.
@@ -609,6 +643,7 @@ impl ChangeRequest {
                 | CorrectionIn::Nationality { .. }
                 | CorrectionIn::Address { .. }
                 | CorrectionIn::PreviousAddress { .. }
+                | CorrectionIn::Destination { .. }
                 | CorrectionIn::BecameResidentOn { .. }
                 | CorrectionIn::AddressSince { .. }
                 | CorrectionIn::NotifiedOn { .. }
@@ -1023,6 +1058,13 @@ impl CorrectionIn {
             },
             CorrectionIn::PreviousAddress { new } => Correction::PreviousAddress {
                 old: p.moved_in.as_ref().and_then(|m| m.previous_address.clone()),
+                new: new.as_ref().map(|a| a.parse(f)).transpose()?,
+            },
+            CorrectionIn::Destination { new } => Correction::Destination {
+                old: match &p.status {
+                    kikan_domain::PersonStatus::Removed { destination, .. } => destination.clone(),
+                    _ => None,
+                },
                 new: new.as_ref().map(|a| a.parse(f)).transpose()?,
             },
             CorrectionIn::BecameResidentOn { new } => {

@@ -136,7 +136,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         outbound::list, outbound::send, outbound::results, outbound::resend,
         cs::items, cs::send, cs::resend, cs::supplement, cs::withdraw, cs::status,
         cs::put_settings, cs::put_chars, cs::chars, cs::reconcile, cs::fetch_codes,
-        cs::inbox, cs::move_in_request, cs::receive, cs::request, cs::sending_address, cs::feed,
+        cs::inbox, cs::move_in_request, cs::apply_notice, cs::receive, cs::request, cs::sending_address, cs::feed,
         link::token, link::add_client, link::list_clients, link::approve_client, link::revoke_client, link::new_secret, link::atena, link::atena_changes,
         jobs::runs, jobs::run_now, jobs::awaiting_notice, jobs::catalogue, jobs::run_job, jobs::job_runs, jobs::output, jobs::schedules, jobs::put_schedule,
         letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, letters::entry_letter, letters::code_notice, inspection::inspection_list, inspection::random_extract, statistics::statistics, routes::relationships,
@@ -302,6 +302,7 @@ api! {
     post "/api/v1/tenants/{tenant}/cs/codes" => cs::fetch_codes, Policy::Needs(Permission::CommitChange);
     get "/api/v1/tenants/{tenant}/cs/inbox" => cs::inbox, Policy::Needs(Permission::CommitChange);
     get "/api/v1/tenants/{tenant}/cs/inbox/{key}/move-in" => cs::move_in_request, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/cs/inbox/{key}/apply" => cs::apply_notice, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/cs/receive" => cs::receive, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/cs/persons/{id}/requests" => cs::request, Policy::Needs(Permission::CommitChange);
     put "/api/v1/tenants/{tenant}/cs/persons/{id}/sending-address" => cs::sending_address, Policy::Needs(Permission::CommitChange);

@@ -667,6 +667,27 @@ function specialMoveIn(m, done) {
   return box;
 }
 
+// CSから受信した転入通知の受理 (4.1.3.1.2): a 転入通知 not applied by itself (no 転出者
+// found, a character garbled, a notice sent again for a 除票 already complete) is taken
+// in by staff, the 転出者, the 転出先住所 and the 転入日 corrected where needed.
+function noticeFix(m, done) {
+  const form = h('form', { novalidate: true },
+    field('転出者の宛名番号', text('person_id', 'person_id', { inputmode: 'numeric' }), { hint: '住民票コードで見つからない場合' }),
+    field('転出先住所(町字まで)', text('place', 'destination')),
+    field('番地', text('banchi', 'destination.banchi')),
+    field('転入日', text('moved_on', 'moved_on', { placeholder: '例: 令和8年12月3日' })),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary button-small', type: 'submit' }, '転入通知を反映')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = { person_id: v(form, 'person_id') ? Number(v(form, 'person_id')) : undefined, moved_on: opt(v(form, 'moved_on')),
+      destination: v(form, 'place') ? { place: v(form, 'place'), banchi: v(form, 'banchi') } : undefined };
+    const r = await api('POST', `/cs/inbox/${encodeURIComponent(m.key)}/apply`, body);
+    if (!r.ok) return showError(form, r);
+    done(r, '転入通知を反映しました');
+  });
+  return h('details', {}, h('summary', {}, '確認して反映'), form);
+}
+
 async function csScreen(main, q) {
   const state = q.get('state') || '';
   const [stRes, res, inRes] = await Promise.all([api('GET', '/cs/status'), api('GET', `/cs/items${state ? `?state=${state}` : ''}`),
@@ -772,7 +793,7 @@ async function csScreen(main, q) {
           h('td', {}, m.name, h('div', { class: 'muted' }, `住民票コード ${m.juminhyo_code}`)),
           h('td', {}, m.kind === '転出証明書情報' ? `転出先 ${m.other_address || ''}(転出予定 ${wareki(m.moved_on)})` : `転入先 ${m.address}(転入 ${wareki(m.moved_on)})`),
           h('td', {}, m.state_label, m.error ? h('div', { class: 'error-text' }, m.error) : null),
-          h('td', {}, m.kind === '転出証明書情報' && m.state === 'new' ? specialMoveIn(m, done) : null))))),
+          h('td', {}, m.kind === '転出証明書情報' && m.state === 'new' ? specialMoveIn(m, done) : m.kind === '転入通知' ? noticeFix(m, done) : null))))),
     filter,
     h('h2', {}, `送信データ ${list.length}件`),
     list.length === 0 ? h('p', {}, '該当する送信データはありません。') :

@@ -2649,12 +2649,14 @@ impl<E: Engine> Store for SqlStore<E> {
             *n += 1;
             qs.push(
                 Q::new(
-                    "INSERT INTO postal_codes (tenant_id, postal_code, seq, data) VALUES ($1, $2, $3, $4)",
+                    "INSERT INTO postal_codes (tenant_id, postal_code, seq, data, place)
+                     VALUES ($1, $2, $3, $4, $5)",
                 )
                 .arg(&t)
                 .arg(e.postal_code.as_str())
                 .arg(*n)
-                .arg(json(e)?),
+                .arg(json(e)?)
+                .arg(format!("{}{}", e.pref, e.city)),
             );
         }
         for town in towns {
@@ -2694,6 +2696,24 @@ impl<E: Engine> Store for SqlStore<E> {
         )
         .arg(key(tenant))
         .arg(code.as_str());
+        let rows = self.read(tenant, q).await?;
+        rows.iter().map(|r| decode(r.text("data")?)).collect()
+    }
+
+    async fn postal_entries_at(
+        &self,
+        tenant: LocalGovCode,
+        places: &[String],
+    ) -> Result<Vec<kikan_domain::address::PostalEntry>, StoreError> {
+        if places.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut q = Q::new("SELECT data FROM postal_codes WHERE tenant_id = $1").arg(key(tenant));
+        let ps: Vec<String> = places.iter().map(|p| q.param(p.as_str())).collect();
+        q.push(&format!(
+            " AND place IN ({}) ORDER BY postal_code, seq",
+            ps.join(", ")
+        ));
         let rows = self.read(tenant, q).await?;
         rows.iter().map(|r| decode(r.text("data")?)).collect()
     }

@@ -1044,6 +1044,13 @@ pub trait Store: Send + Sync + 'static {
         &self,
         tenant: LocalGovCode,
     ) -> Result<Vec<kikan_domain::address::PostalEntry>, StoreError>;
+    /// The postal code lines of these places (都道府県 and 市区町村 as written together,
+    /// 「東京都日野市」).
+    async fn postal_entries_at(
+        &self,
+        tenant: LocalGovCode,
+        places: &[String],
+    ) -> Result<Vec<kikan_domain::address::PostalEntry>, StoreError>;
     async fn postal_entries(
         &self,
         tenant: LocalGovCode,

@@ -868,7 +868,177 @@ async fn address_feed_follows_a_cursor(s: TestStore) {
     assert_eq!(page["interval_minutes"].as_u64(), Some(10), "{page}");
 }
 
+const KEN_ALL: &[u8] = include_bytes!("../data/address/KEN_ALL_sample.CSV");
+
+/// CSから受信した転入通知の受理 (4.1.3.1.2): a 転入通知 that names no 転出者 here is a
+/// 取込エラー; staff take it in with the person and the 転入日, and the 転出先住所 gets its
+/// 郵便番号 from the postal code file. The same notice sent again is a 取込エラー by
+/// itself (the 除票 is complete); staff take it in as a correction of the 転出先住所.
+async fn move_in_notices_are_taken_in_by_staff(s: TestStore) {
+    use base64::Engine;
+    let (sim, app) = linked(s).await;
+    let a = app.tenant("131016", "千代田区").await;
+    let b = app.tenant("132128", "日野市").await;
+    let (base_a, base_b) = (
+        format!("/api/v1/tenants/{a}"),
+        format!("/api/v1/tenants/{b}"),
+    );
+    let ea = app.as_role(a, Role::Examiner).await;
+    let eb = app.as_role(b, Role::Examiner).await;
+    let admin = app.as_role(a, Role::Admin).await;
+    let (status, v) = admin
+        .post(
+            &format!("{base_a}/address-dictionary/import"),
+            json!({"kind": "postal", "base64": base64::engine::general_purpose::STANDARD.encode(KEN_ALL)}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let today = kikan_app::clock::japan_today().to_string();
+    let (status, v) = ea
+        .post(&format!("{base_a}/changes"), json!({"effective_on": "2025-04-01", "notified_on": "2025-04-01",
+            "change": {"type": "move_in", "kind": "転入",
+                "persons": [person_json(("田中", "一郎"), ("タナカ", "イチロウ"), "1980-01-01", "男", "世帯主")],
+                "address": {"place": "東京都千代田区神田一丁目", "banchi": "1番地"},
+                "previous_address": {"place": "東京都港区芝一丁目", "banchi": "1番地"}}}))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let person = ids(&v, "person_ids")[0];
+    let (status, v) = ea
+        .post(
+            &format!("{base_a}/changes"),
+            json!({"notified_on": today,
+            "change": {"type": "move_out", "person_ids": [person], "planned_on": today,
+                "destination": {"place": "東京都日野市神明一丁目", "banchi": "2番3号"}}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    // 日野市 records the 転入 with a 住民票コード that is not his (a mistake there): its
+    // 転入通知 names nobody here.
+    let wrong = kikan_domain::JuminhyoCode::from_body("1234567890").expect("code");
+    let mut moved = person_json(
+        ("田中", "一郎"),
+        ("タナカ", "イチロウ"),
+        "1980-01-01",
+        "男",
+        "世帯主",
+    );
+    moved["juminhyo_code"] = json!(wrong.to_string());
+    let (status, v) = eb
+        .post(
+            &format!("{base_b}/changes"),
+            json!({"effective_on": today, "notified_on": today,
+            "cs": {"notice_to": a.to_string()},
+            "change": {"type": "move_in", "kind": "転入", "persons": [moved],
+                "address": {"place": "東京都日野市神明一丁目", "banchi": "2番3号"},
+                "previous_address": {"place": "東京都千代田区神田一丁目", "banchi": "1番地"}}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let (_, d) = eb.post(&format!("{base_b}/cs/send"), json!({})).await;
+    assert_eq!(d["failure"], Value::Null, "{d}");
+    let (status, r) = ea.post(&format!("{base_a}/cs/receive"), json!({})).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["failed"].as_array().map(Vec::len), Some(1), "{r}");
+    let (_, failed) = ea.get(&format!("{base_a}/cs/inbox?state=failed")).await;
+    let key = failed[0]["key"].as_str().unwrap_or_default().to_string();
+    assert!(
+        failed.to_string().contains("転出者が見つかりません"),
+        "{failed}"
+    );
+    // Staff take it in: the person named, the 転入日 given.
+    let (status, v) = ea
+        .post(
+            &format!("{base_a}/cs/inbox/{key}/apply"),
+            json!({"person_id": 999_999}),
+        )
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (404, Some("E-IDO-001")),
+        "{v}"
+    );
+    let (status, v) = ea
+        .post(
+            &format!("{base_a}/cs/inbox/{key}/apply"),
+            json!({"person_id": person, "moved_on": today}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["state"], "done", "{v}");
+    let (_, p) = ea.get(&format!("{base_a}/persons/{person}")).await;
+    assert_eq!(p["status"]["state"], "消除", "{p}");
+    assert_eq!(
+        p["status"]["destination"]["postal_code"], "191-0016",
+        "from KEN_ALL: {p}"
+    );
+    // Taken in once: not again.
+    let (status, v) = ea
+        .post(
+            &format!("{base_a}/cs/inbox/{key}/apply"),
+            json!({"person_id": person}),
+        )
+        .await;
+    assert_eq!((status, v["code"].as_str()), (422, Some("E-CS-009")), "{v}");
+
+    // The notice sent again (a new number): by itself a 取込エラー; staff take it in as a
+    // correction of the 転出先住所 (a 文字化け mended by hand).
+    {
+        let mut st = sim.state.lock().expect("simulator");
+        let mut again = st
+            .applied
+            .iter()
+            .rev()
+            .find(|m| m.kind == kikan_domain::cs::CsKind::MoveInNotice)
+            .cloned()
+            .expect("the 転入通知");
+        again.id += 1000;
+        again.identity.code = p["juminhyo_code"].as_str().unwrap_or_default().to_string();
+        st.next_delivery += 1;
+        let n = st.next_delivery;
+        st.inbox.entry(a.to_string()).or_default().insert(n, again);
+    }
+    let (_, r) = ea.post(&format!("{base_a}/cs/receive"), json!({})).await;
+    assert_eq!(r["failed"].as_array().map(Vec::len), Some(1), "{r}");
+    let (_, failed) = ea.get(&format!("{base_a}/cs/inbox?state=failed")).await;
+    assert!(failed.to_string().contains("取込済み"), "{failed}");
+    let key = failed[0]["key"].as_str().unwrap_or_default().to_string();
+    let (status, v) = ea
+        .post(
+            &format!("{base_a}/cs/inbox/{key}/apply"),
+            json!({"destination": {"place": "東京都日野市程久保二丁目", "banchi": "4番5号"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (_, p) = ea.get(&format!("{base_a}/persons/{person}")).await;
+    assert_eq!(
+        p["status"]["destination"]["place"], "東京都日野市程久保二丁目",
+        "{p}"
+    );
+    assert_eq!(p["status"]["destination"]["postal_code"], "191-0042", "{p}");
+    // The 転出届's 予定 is kept as it was.
+    assert_eq!(
+        p["status"]["moved_out"]["planned_destination"]["place"], "東京都日野市神明一丁目",
+        "{p}"
+    );
+    let (_, history) = ea.get(&format!("{base_a}/persons/{person}/history")).await;
+    let reasons: Vec<&str> = history["entries"]
+        .as_array()
+        .map(|h| h.iter().filter_map(|e| e["reason"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        reasons.iter().filter(|r| **r == "転出確定").count(),
+        1,
+        "{reasons:?}"
+    );
+    assert!(reasons.contains(&"職権修正"), "{reasons:?}");
+    let report = kikan_app::check::check(&*app.store, a)
+        .await
+        .expect("replay check");
+    assert!(report.persons > 0);
+}
+
 kikan_testsuite::on_both!(
+    move_in_notices_are_taken_in_by_staff,
     address_feed_follows_a_cursor,
     cs_outbox_delivers_in_order_and_reconciles,
     no_free_code_refuses_the_move_in,
