@@ -650,6 +650,19 @@ pub async fn by_postal_code(
     Ok((towns, entries))
 }
 
+/// An address text without blanks, and the 都道府県・市区町村 it may begin with (each of
+/// its prefixes ending in 市, 区, 町 or 村), to look its postal code lines up by.
+pub fn place_prefixes(text: &str) -> (String, Vec<String>) {
+    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let places = text
+        .char_indices()
+        .take(24)
+        .filter(|(_, c)| matches!(c, '市' | '区' | '町' | '村'))
+        .map(|(i, c)| text[..i + c.len_utf8()].to_string())
+        .collect();
+    (text, places)
+}
+
 /// The 郵便番号 of an address given as text (one outside the 住所辞書's 町字: the
 /// 転出先住所 of a 転入通知, say), from the postal code file: the line whose 町域 the text
 /// goes on with after its 都道府県 and 市区町村 (the longest), else that city's line for
@@ -660,14 +673,7 @@ pub async fn postal_code_of(
     tenant: LocalGovCode,
     text: &str,
 ) -> Result<Option<PostalCode>, StoreError> {
-    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    // The 都道府県 and 市区町村 the text may begin with: each prefix ending in one of them.
-    let places: Vec<String> = text
-        .char_indices()
-        .take(24)
-        .filter(|(_, c)| matches!(c, '市' | '区' | '町' | '村'))
-        .map(|(i, c)| text[..i + c.len_utf8()].to_string())
-        .collect();
+    let (text, places) = place_prefixes(text);
     let entries = store.postal_entries_at(tenant, &places).await?;
     let mut best: Option<(usize, BTreeSet<String>)> = None;
     let mut elsewhere = BTreeSet::new();

@@ -1026,7 +1026,9 @@ pub async fn transfer_of(
     t: Option<&TransferIn>,
     change: &mut kikan_domain::Change,
 ) -> Result<Option<EntryTransfer>, StoreError> {
-    let Some(t) = t else { return Ok(None) };
+    let Some(t) = t else {
+        return notice_to_previous_address(store, tenant, change).await;
+    };
     let code = |s: &str| LocalGovCode::parse(s.trim());
     if let Some(to) = t
         .special_move_out_to
@@ -1098,7 +1100,69 @@ pub async fn transfer_of(
             certificate: None,
         }));
     }
-    Ok(None)
+    notice_to_previous_address(store, tenant, change).await
+}
+
+/// The 指定都市: a ward's (行政区's) 転入通知 goes to its city.
+const DESIGNATED_CITIES: [u32; 20] = [
+    1100, 4100, 11100, 12100, 14100, 14130, 14150, 15100, 22100, 22130, 23100, 26100, 27100, 27140,
+    28100, 33100, 34100, 40100, 40130, 43100,
+];
+
+/// The municipality the 住基ネット knows for a postal line's 5-digit code: a ward of a
+/// 指定都市 is its city (東京都's 特別区 are municipalities themselves).
+fn municipality_of(city_code: &str) -> Option<LocalGovCode> {
+    let n: u32 = city_code.parse().ok()?;
+    let city = DESIGNATED_CITIES
+        .iter()
+        .copied()
+        .filter(|c| *c < n && n < c + 30)
+        .max()
+        .unwrap_or(n);
+    LocalGovCode::from_five(&format!("{city:05}")).ok()
+}
+
+/// 9条1項 転入通知 (7.1.1.1): a 転入 that names no municipality sends its 転入通知 to the
+/// one of its 転入前住所 (for a 未届転入, of the 最終住民登録地 where given), as the postal
+/// code file tells it (its lines carry the 全国地方公共団体コード). None when the file does
+/// not tell, or tells this municipality: staff name it (`notice_to`).
+async fn notice_to_previous_address(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    change: &kikan_domain::Change,
+) -> Result<Option<EntryTransfer>, StoreError> {
+    let kikan_domain::Change::MoveIn {
+        kind: kikan_domain::ledger::MoveInKind::Domestic,
+        previous_address: Some(previous),
+        last_registered,
+        ..
+    } = change
+    else {
+        return Ok(None);
+    };
+    let from = last_registered.as_ref().unwrap_or(previous);
+    let (text, places) =
+        crate::addresses::place_prefixes(&format!("{}{}", from.place, from.banchi));
+    let mut found: BTreeSet<LocalGovCode> = BTreeSet::new();
+    let mut longest = 0;
+    for e in store.postal_entries_at(tenant, &places).await? {
+        let place = format!("{}{}", e.pref, e.city);
+        if !text.starts_with(&place) || place.len() < longest {
+            continue;
+        }
+        if place.len() > longest {
+            longest = place.len();
+            found.clear();
+        }
+        found.extend(municipality_of(&e.city_code));
+    }
+    Ok(match (found.len(), found.into_iter().next()) {
+        (1, Some(to)) if to != tenant => Some(EntryTransfer::MoveInNotice {
+            to,
+            certificate: None,
+        }),
+        _ => None,
+    })
 }
 
 /// What one receiving run did.

@@ -1031,6 +1031,37 @@ async fn move_in_notices_are_taken_in_by_staff(s: TestStore) {
         "{reasons:?}"
     );
     assert!(reasons.contains(&"職権修正"), "{reasons:?}");
+
+    // 9条1項 (7.1.1.1): a 転入 naming no municipality sends its 転入通知 to the one of
+    // its 転入前住所, as the postal code file tells (瑞穂町); a 転入前住所 the file does not
+    // know (港区: not in the sample) sends none.
+    for (given, kana, from) in [
+        ("次郎", "ジロウ", ("東京都西多摩郡瑞穂町箱根ケ崎", "1番地")),
+        ("三郎", "サブロウ", ("東京都港区芝一丁目", "2番地")),
+    ] {
+        let (status, v) = ea
+            .post(&format!("{base_a}/changes"), json!({"effective_on": today, "notified_on": today,
+                "change": {"type": "move_in", "kind": "転入",
+                    "persons": [person_json(("田中", given), ("タナカ", kana), "1985-01-01", "男", "世帯主")],
+                    "address": {"place": "東京都千代田区神田一丁目", "banchi": "3番地"},
+                    "previous_address": {"place": from.0, "banchi": from.1}}}))
+            .await;
+        assert_eq!(status, 201, "{v}");
+    }
+    let (_, d) = ea.post(&format!("{base_a}/cs/send"), json!({})).await;
+    assert_eq!(d["failure"], Value::Null, "{d}");
+    let notices: Vec<Option<String>> = sim
+        .state
+        .lock()
+        .expect("simulator")
+        .applied
+        .iter()
+        .filter(|m| {
+            m.kind == kikan_domain::cs::CsKind::MoveInNotice && m.municipality == a.to_string()
+        })
+        .map(|m| m.to.clone())
+        .collect();
+    assert_eq!(notices, [Some("133035".to_string())], "瑞穂町 only");
     let report = kikan_app::check::check(&*app.store, a)
         .await
         .expect("replay check");
