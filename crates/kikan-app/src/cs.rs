@@ -541,26 +541,14 @@ async fn set_card(
     store: &dyn Store,
     by: &crate::Actor,
     person: PersonId,
-    f: impl FnOnce(&mut CardFields),
+    f: impl FnOnce(&mut kikan_domain::business::CardItems),
 ) -> Result<(), StoreError> {
     use kikan_domain::business::BusinessItems;
     let records = store.business_records(by.tenant, &[person]).await?;
     let mut c = kikan_domain::business::latest(&records)
         .into_iter()
         .find_map(|r| match &r.items {
-            BusinessItems::Card {
-                holds,
-                kind,
-                status,
-                expires_on,
-                certificate_serial,
-            } => Some(CardFields {
-                holds: *holds,
-                kind: *kind,
-                status: status.clone(),
-                expires_on: *expires_on,
-                certificate_serial: certificate_serial.clone(),
-            }),
+            BusinessItems::Card(c) => Some(c.clone()),
             _ => None,
         })
         .unwrap_or_default();
@@ -569,28 +557,12 @@ async fn set_card(
         store,
         by.tenant,
         person,
-        BusinessItems::Card {
-            holds: c.holds,
-            kind: c.kind,
-            status: c.status,
-            expires_on: c.expires_on,
-            certificate_serial: c.certificate_serial,
-        },
+        BusinessItems::Card(c),
         &by.name,
         Utc::now(),
     )
     .await?;
     Ok(())
-}
-
-/// The card's items, to change one at a time.
-#[derive(Debug, Clone, Default)]
-pub struct CardFields {
-    pub holds: bool,
-    pub kind: Option<kikan_domain::business::CardKind>,
-    pub status: Option<String>,
-    pub expires_on: Option<NaiveDate>,
-    pub certificate_serial: Option<String>,
 }
 
 /// A request to the centre about a person, asked by staff (or a system): 個人番号の
@@ -1285,16 +1257,7 @@ async fn person_by_code(
     code: &str,
     removed: bool,
 ) -> Result<Option<Person>, StoreError> {
-    Ok(store
-        .search(
-            tenant,
-            &kikan_store::SearchKeys {
-                juminhyo_code: Some(code.to_string()),
-                include_removed: removed,
-                limit: 5,
-                ..Default::default()
-            },
-        )
+    Ok(with_code(store, tenant, code, removed)
         .await?
         .into_iter()
         .next())
@@ -1364,6 +1327,26 @@ async fn apply_notices(
     Ok(())
 }
 
+/// The records here with this 住民票コード (with `removed`, 除票 too).
+pub async fn with_code(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    code: &str,
+    removed: bool,
+) -> Result<Vec<kikan_domain::Person>, StoreError> {
+    store
+        .search(
+            tenant,
+            &kikan_store::SearchKeys {
+                juminhyo_code: Some(code.to_string()),
+                include_removed: removed,
+                limit: 5,
+                ..Default::default()
+            },
+        )
+        .await
+}
+
 /// What staff give when they take in a received 転入通知 themselves (4.1.3.1.2): each
 /// corrects what the notice said, or what could not be applied by itself.
 #[derive(Debug, Clone, Default)]
@@ -1430,16 +1413,7 @@ async fn apply_notice(
             .await?
             .pop()
             .ok_or_else(|| DomainError::PersonNotFound(pid.to_string()))?,
-        None => store
-            .search(
-                tenant,
-                &kikan_store::SearchKeys {
-                    juminhyo_code: Some(id.code.clone()),
-                    include_removed: true,
-                    limit: 5,
-                    ..Default::default()
-                },
-            )
+        None => with_code(store, tenant, &id.code, true)
             .await?
             .into_iter()
             .find(|p| {

@@ -392,7 +392,7 @@ fn business_columns(records: &[&business::BusinessRecord]) -> BusinessColumns {
                     (Some(_), Some(_)) | (None, _) => text("非該当"),
                 }
             }
-            BusinessItems::Card { holds, .. } => b.card = yes(*holds, "有", "無"),
+            BusinessItems::Card(c) => b.card = yes(c.holds, "有", "無"),
             BusinessItems::AdultWard { ward, .. } => b.ward = yes(*ward, "該当", "非該当"),
         }
     }

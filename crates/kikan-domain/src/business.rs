@@ -148,6 +148,22 @@ impl PensionKind {
     }
 }
 
+/// 住基カード又は個人番号カード: whether one is held, and as the カード管理システム reports
+/// it through the CS (7.1.1.3): which card, its 発行状況, its 有効期限, and the
+/// 利用者証明用電子証明書のシリアル番号 (7.1.2.4).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardItems {
+    pub holds: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<CardKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_serial: Option<String>,
+}
+
 /// The items of one business, as its system sets them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "business", rename_all = "snake_case")]
@@ -177,17 +193,7 @@ pub enum BusinessItems {
     /// 住基カード又は個人番号カードの保有の有無, and as the カード管理システム reports it
     /// through the CS (7.1.1.3): which card, its 発行状況, its 有効期限, and the
     /// 利用者証明用電子証明書のシリアル番号 (7.1.2.4).
-    Card {
-        holds: bool,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        kind: Option<CardKind>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        status: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        expires_on: Option<NaiveDate>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        certificate_serial: Option<String>,
-    },
+    Card(CardItems),
     /// 成年被後見人であるか, and the day the 後見開始の審判 became final (and, once it
     /// ended, the day it ended).
     AdultWard {
@@ -206,7 +212,7 @@ impl BusinessItems {
             BusinessItems::LongTermCare(_) => Business::LongTermCare,
             BusinessItems::NationalPension { .. } => Business::NationalPension,
             BusinessItems::ChildAllowance { .. } => Business::ChildAllowance,
-            BusinessItems::Card { .. } => Business::Card,
+            BusinessItems::Card(_) => Business::Card,
             BusinessItems::AdultWard { .. } => Business::AdultWard,
         }
     }
@@ -235,7 +241,7 @@ impl BusinessItems {
             Ok(())
         };
         match self {
-            BusinessItems::Elector { .. } | BusinessItems::Card { .. } => Ok(()),
+            BusinessItems::Elector { .. } | BusinessItems::Card(_) => Ok(()),
             BusinessItems::AdultWard { ward, since, until } => {
                 if *ward && until.is_some() {
                     return Err(bad(
@@ -338,13 +344,13 @@ impl BusinessItems {
                 from.as_deref().unwrap_or(""),
                 until.as_deref().unwrap_or("")
             ),
-            BusinessItems::Card {
+            BusinessItems::Card(CardItems {
                 holds,
                 kind,
                 status,
                 expires_on,
                 certificate_serial,
-            } => {
+            }) => {
                 let mut s = if *holds {
                     "保有あり"
                 } else {

@@ -884,17 +884,7 @@ pub async fn move_in_request(
         // 再転入者 (4.1.1.2): a 除票 here with the same 住民票コード is taken up again,
         // its 氏名 kept (this municipality's own characters); the rest from the
         // 転出証明書情報.
-        let former = state
-            .store
-            .search(
-                p.tenant,
-                &kikan_store::SearchKeys {
-                    juminhyo_code: Some(id.code.clone()),
-                    include_removed: true,
-                    limit: 5,
-                    ..Default::default()
-                },
-            )
+        let former = cs::with_code(&*state.store, p.tenant, &id.code, true)
             .await?
             .into_iter()
             .find(|r| r.is_removed());
