@@ -15,7 +15,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use kikan_domain::cs::{
     CharMap, CsAnswer, CsItem, CsKind, CsMessage, CsState, Difference, Identity, Inbound,
-    InboundState, PER_ENTRY, SUPPLEMENTED, WireIdentity, items_of, message, persons_concerned,
+    InboundState, PER_ENTRY, SUPPLEMENTED, SendingSetting, WireIdentity, items_of, message,
+    persons_concerned,
 };
 use kikan_domain::ledger::Transfer as EntryTransfer;
 use kikan_domain::{DomainError, JuminhyoCode, LocalGovCode, Person, PersonId};
@@ -439,7 +440,20 @@ async fn deliver_items(
     Ok(out)
 }
 
-/// A 送付先情報 goes to the 居所 set for the person, when one is (7.1.1.4).
+/// Reads a stored 送付先 setting (a bare address, as first kept, is the 居所 alone).
+fn sending_setting(json: &str) -> Result<SendingSetting, StoreError> {
+    serde_json::from_str::<SendingSetting>(json)
+        .or_else(|_| {
+            serde_json::from_str::<kikan_domain::Address>(json).map(|a| SendingSetting {
+                address: Some(a),
+                ..Default::default()
+            })
+        })
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// A 送付先情報 goes to the 居所 set for the person, when one is (7.1.1.4), with the
+/// 印刷区分 and 特別な事情 staff set (7.1.1.1).
 async fn with_sending_address(
     store: &dyn Store,
     tenant: LocalGovCode,
@@ -454,26 +468,31 @@ async fn with_sending_address(
         .into_iter()
         .next()
     {
-        let a: kikan_domain::Address =
-            serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let s = sending_setting(&json)?;
         if let Some(t) = item.transfer.as_mut() {
-            t.other_address = Some(a.line());
+            if let Some(a) = &s.address {
+                t.other_address = Some(a.line());
+            }
+            t.print_category = s.print_category;
+            t.special_circumstances = s.special_circumstances.then_some(true);
         }
     }
     Ok(item)
 }
 
-/// 送付先 (7.1.1.4): sets a 居所 other than the address as where the person's card and
-/// 番号通知書類 go (None: the address again), and queues the person's 送付先情報.
+/// 送付先 (7.1.1.4, 7.1.1.1): sets a 居所 other than the address as where the person's
+/// card and 番号通知書類 go (none: the address again), the 印刷区分 and whether the person
+/// has 特別な事情, and queues the person's 送付先情報 (sent once so set).
 pub async fn set_sending_address(
     store: &dyn Store,
     tenant: LocalGovCode,
     person: PersonId,
-    address: Option<&kikan_domain::Address>,
+    setting: &SendingSetting,
     today: NaiveDate,
 ) -> Result<CsItem, StoreError> {
-    let json = address
-        .map(serde_json::to_string)
+    setting.validate()?;
+    let json = (!setting.is_empty())
+        .then(|| serde_json::to_string(setting))
         .transpose()
         .map_err(|e| StoreError::Database(e.to_string()))?;
     if store.persons(tenant, &[person]).await?.is_empty() {

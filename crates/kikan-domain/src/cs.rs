@@ -247,6 +247,48 @@ pub struct Transfer<T> {
     /// A 戸籍附票記載事項通知's 本籍 is in this municipality (管内本籍).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domicile_here: Option<bool>,
+    /// A 送付先情報's 印刷区分, as staff set it (the 電文仕様's code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub print_category: Option<String>,
+    /// A 送付先情報 of a person with 特別な事情 (the documents go only where set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub special_circumstances: Option<bool>,
+}
+
+/// 送付先情報 (7.1.1.1, 7.1.1.4) as staff set it for a person: a 居所 other than the
+/// address, the 印刷区分 and whether the person has 特別な事情.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendingSetting {
+    /// The 居所 (None: the address).
+    #[serde(default)]
+    pub address: Option<crate::Address>,
+    /// 印刷区分: 1–8 ASCII letters or digits, the 電文仕様's code, passed on as set.
+    #[serde(default)]
+    pub print_category: Option<String>,
+    /// 特別な事情がある者.
+    #[serde(default)]
+    pub special_circumstances: bool,
+}
+
+impl SendingSetting {
+    /// Checks the 印刷区分's form.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        if let Some(c) = &self.print_category
+            && !((1..=8).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphanumeric()))
+        {
+            return Err(DomainError::Invalid {
+                field: "印刷区分",
+                reason: "英数字1〜8文字のコードにしてください".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Nothing set: the address, no 印刷区分, no 特別な事情.
+    pub fn is_empty(&self) -> bool {
+        *self == SendingSetting::default()
+    }
 }
 
 impl<T> Transfer<T> {
@@ -263,6 +305,8 @@ impl<T> Transfer<T> {
             notified_on: self.notified_on,
             household: self.household,
             domicile_here: self.domicile_here,
+            print_category: self.print_category.clone(),
+            special_circumstances: self.special_circumstances,
         })
     }
 }
@@ -403,6 +447,8 @@ pub fn items_of(
             notified_on: entry.notified_on,
             household: after.household_id.0,
             domicile_here: Some(!municipality.is_empty() && h.domicile.contains(municipality)),
+            print_category: None,
+            special_circumstances: None,
         });
         out.push(item);
     }
@@ -510,6 +556,8 @@ pub fn items_of(
                 notified_on: entry.notified_on,
                 household: after.household_id.0,
                 domicile_here: None,
+                print_category: None,
+                special_circumstances: None,
             });
             out.push(item);
         }
@@ -531,6 +579,8 @@ pub fn sending(p: &Person, on: NaiveDate) -> Transfer<String> {
         notified_on: on,
         household: p.household_id.0,
         domicile_here: None,
+        print_category: None,
+        special_circumstances: None,
     }
 }
 

@@ -1047,11 +1047,17 @@ pub async fn request(
 pub struct SendingAddressIn {
     /// The 居所 (null: the address again).
     pub address: Option<crate::dto::AddressIn>,
+    /// 印刷区分 (7.1.1.1): the 電文仕様's code, 1–8 ASCII letters or digits.
+    #[serde(default)]
+    pub print_category: Option<String>,
+    /// 特別な事情がある者 (7.1.1.1).
+    #[serde(default)]
+    pub special_circumstances: bool,
 }
 
 #[utoipa::path(put, path = "/api/v1/tenants/{tenant}/cs/persons/{id}/sending-address", tag = "changes", request_body = SendingAddressIn,
     params(("tenant" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, description = "送付先 set (a 居所 other than the address) or cleared; the person's 送付先情報 queued for the CS", body = CsItemView), (status = 404, description = "No such person (E-IDO-001)", body = ErrorBody), (status = 422, description = "An address that cannot be read (E-INPUT-*)", body = ErrorBody)))]
+    responses((status = 200, description = "送付先 set (a 居所 other than the address, the 印刷区分, 特別な事情) or cleared; the person's 送付先情報 queued for the CS", body = CsItemView), (status = 404, description = "No such person (E-IDO-001)", body = ErrorBody), (status = 422, description = "An address that cannot be read (E-INPUT-*)", body = ErrorBody)))]
 pub async fn sending_address(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
@@ -1063,25 +1069,36 @@ pub async fn sending_address(
         .as_ref()
         .map(|a| a.parse("address"))
         .transpose()?;
+    let setting = kikan_domain::cs::SendingSetting {
+        address,
+        print_category: input
+            .print_category
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(String::from),
+        special_circumstances: input.special_circumstances,
+    };
     let item = cs::set_sending_address(
         &*state.store,
         p.tenant,
         PersonId(path.1),
-        address.as_ref(),
+        &setting,
         state.clock.today(),
     )
-    .await?;
-    audit(
-        &state,
-        &p,
-        "cs.sending_address",
-        vec![path.1],
-        match &address {
-            Some(_) => "送付先(居所)の設定",
-            None => "送付先(居所)の解除",
-        },
-    )
-    .await?;
+    .await
+    .map_err(|e| ApiError::from(e).at("print_category"))?;
+    let mut detail = match &setting.address {
+        Some(_) => "送付先(居所)の設定".to_string(),
+        None => "送付先(住所)の設定".to_string(),
+    };
+    if let Some(c) = &setting.print_category {
+        detail.push_str(&format!("、印刷区分 {c}"));
+    }
+    if setting.special_circumstances {
+        detail.push_str("、特別な事情あり");
+    }
+    audit(&state, &p, "cs.sending_address", vec![path.1], detail).await?;
     Ok(Json(view(&item)))
 }
 

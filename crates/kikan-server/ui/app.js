@@ -733,13 +733,16 @@ async function csScreen(main, q) {
       field('宛名番号', text('person_id', 'person_id', { inputmode: 'numeric' })),
       field('居所(町字まで)', text('place', 'address.place'), { hint: '空欄で送付先の設定を解除(住所に送付)' }),
       field('番地', text('banchi', 'address.banchi')),
-      field('方書', text('katagaki', 'address.katagaki'))),
+      field('方書', text('katagaki', 'address.katagaki')),
+      field('印刷区分', text('print_category', 'print_category'), { hint: '電文仕様のコード(英数字)' })),
+    checkbox('special_circumstances', '特別な事情がある者', 'true', false),
     h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '送付先を設定')));
   sending.addEventListener('submit', async (e) => {
     e.preventDefault();
     const place = v(sending, 'place');
     const address = place ? { place, banchi: v(sending, 'banchi'), katagaki: opt(v(sending, 'katagaki')) || null } : null;
-    const r = await api('PUT', `/cs/persons/${encodeURIComponent(v(sending, 'person_id'))}/sending-address`, { address });
+    const r = await api('PUT', `/cs/persons/${encodeURIComponent(v(sending, 'person_id'))}/sending-address`,
+      { address, print_category: opt(v(sending, 'print_category')), special_circumstances: sending.elements.special_circumstances.checked });
     if (!r.ok) return showError(sending, r);
     done(r, place ? '送付先(居所)を設定し、送付先情報を送信待ちにしました' : '送付先の設定を解除し、送付先情報を送信待ちにしました');
   });

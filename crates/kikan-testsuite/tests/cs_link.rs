@@ -663,6 +663,45 @@ async fn sending_addresses_follow(s: TestStore) {
         sent_to("山本　健太").last().map(String::as_str),
         Some("東京都新宿区西早稲田一丁目6番地　学生寮101号室")
     );
+    // 印刷区分 and 特別な事情 (7.1.1.1) set for the mother: her 送付先情報 carries them;
+    // a 印刷区分 that is not a code is refused, nothing queued.
+    let (status, e) = examiner
+        .put(
+            &format!("{base}/cs/persons/{mother}/sending-address"),
+            json!({"address": null, "print_category": "印刷あり"}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["code"].as_str(), e["field"].as_str()),
+        (422, Some("E-INPUT-003"), Some("print_category")),
+        "{e}"
+    );
+    let (status, v) = examiner
+        .put(
+            &format!("{base}/cs/persons/{mother}/sending-address"),
+            json!({"address": null, "print_category": "2", "special_circumstances": true}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (_, d) = examiner.post(&format!("{base}/cs/send"), json!({})).await;
+    assert_eq!(ids(&d, "accepted").len(), 1, "{d}");
+    let last = sim
+        .snapshot()
+        .applied
+        .iter()
+        .rev()
+        .find(|m| m.kind == kikan_domain::cs::CsKind::SendingAddress)
+        .and_then(|m| m.transfer.clone())
+        .expect("a 送付先情報");
+    assert_eq!(
+        (last.print_category.as_deref(), last.special_circumstances),
+        (Some("2"), Some(true))
+    );
+    assert_eq!(
+        sent_to("山本　花子").last().map(String::as_str),
+        Some("神奈川県横浜市中区山下町7番地"),
+        "no 居所: her address"
+    );
     // The CS asks for the mother's (更新対象者): a new one is made and sent.
     let (_, record) = examiner.get(&format!("{base}/persons/{mother}")).await;
     let code = record["juminhyo_code"]
@@ -676,7 +715,11 @@ async fn sending_addresses_follow(s: TestStore) {
     assert_eq!(r["applied"].as_array().map(Vec::len), Some(1), "{r}");
     let (_, d) = examiner.post(&format!("{base}/cs/send"), json!({})).await;
     assert_eq!(ids(&d, "accepted").len(), 1, "{d}");
-    assert_eq!(sent_to("山本　花子").len(), 2);
+    assert_eq!(
+        sent_to("山本　花子").len(),
+        3,
+        "with the one of her 印刷区分"
+    );
     // The 送信履歴 of 送付先情報, by person.
     let (_, sent) = examiner
         .get(&format!(
