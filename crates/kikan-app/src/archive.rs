@@ -48,14 +48,18 @@ use std::path::{Path, PathBuf};
 /// The layout's name in `manifest.json`.
 pub const FORMAT: &str = "kikan-municipality-export";
 /// The layout's version; an import refuses any other.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 const PAGE: u32 = 5_000;
 /// Persons per query of the records kept per person (メモ, 法第7条 items).
 const PERSONS_PER_QUERY: usize = 500;
 
+/// How many of [`FILES`] version 1 had (an export of version 1 is read as having none
+/// of the later ones).
+const V1_FILES: usize = 16;
+
 /// The files of the layout, in the order they are written and read.
-pub const FILES: [&str; 16] = [
+pub const FILES: [&str; 18] = [
     "ledger.jsonl",
     "audit.jsonl",
     "address_towns.jsonl",
@@ -72,7 +76,25 @@ pub const FILES: [&str; 16] = [
     "terminals.jsonl",
     "certificates.jsonl",
     "persons.jsonl",
+    // Version 2: the 住基ネット統一文字 conversion table and the 送付先 set per person.
+    "cs_chars.jsonl",
+    "sending_addresses.jsonl",
 ];
+
+/// One line of the 住基ネット統一文字 conversion table: the character (with its IVS) and
+/// its code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CharLine {
+    character: String,
+    code: u16,
+}
+
+/// The 送付先 set for a person (7.1.1.1, 7.1.1.4).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SendingLine {
+    person_id: i64,
+    setting: kikan_domain::cs::SendingSetting,
+}
 
 /// Why an export or an import failed. Nothing is written by an import that fails
 /// before its first write (every check comes first).
@@ -347,6 +369,7 @@ pub async fn export(
     files.insert("persons.jsonl".into(), all(dir, "persons.jsonl", &persons)?);
     let mut memos = Lines::create(dir, "memos.jsonl")?;
     let mut business = Lines::create(dir, "business_items.jsonl")?;
+    let mut sending = Lines::create(dir, "sending_addresses.jsonl")?;
     for chunk in ids.chunks(PERSONS_PER_QUERY) {
         for r in store.memo_revisions(tenant, chunk).await? {
             memos.put(&r)?;
@@ -354,9 +377,23 @@ pub async fn export(
         for r in store.business_records(tenant, chunk).await? {
             business.put(&r)?;
         }
+        for (person, json) in store.sending_addresses(tenant, chunk).await? {
+            sending.put(&SendingLine {
+                person_id: person.0,
+                setting: crate::cs::sending_setting(&json)?,
+            })?;
+        }
     }
     files.insert("memos.jsonl".into(), memos.finish()?);
     files.insert("business_items.jsonl".into(), business.finish()?);
+    files.insert("sending_addresses.jsonl".into(), sending.finish()?);
+    let chars: Vec<CharLine> = store
+        .cs_chars(tenant)
+        .await?
+        .into_iter()
+        .map(|(character, code)| CharLine { character, code })
+        .collect();
+    files.insert("cs_chars.jsonl".into(), all(dir, "cs_chars.jsonl", &chars)?);
 
     // 認証者・公印・固定文言, places and terminals.
     let mut settings = Lines::create(dir, "certificate_settings.jsonl")?;
@@ -452,14 +489,19 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, ArchiveError> {
     let text = std::fs::read_to_string(&path).map_err(io(&path))?;
     let m: Manifest =
         serde_json::from_str(&text).map_err(|e| ArchiveError::Manifest(e.to_string()))?;
-    if m.format != FORMAT || m.version != VERSION {
+    if m.format != FORMAT || !(1..=VERSION).contains(&m.version) {
         return Err(ArchiveError::Manifest(format!(
             "{} 版 {} (この kikan が読めるのは {FORMAT} 版 {VERSION})",
             m.format, m.version
         )));
     }
-    for name in FILES {
-        if !m.files.contains_key(name) {
+    let files = if m.version == 1 {
+        &FILES[..V1_FILES]
+    } else {
+        &FILES[..]
+    };
+    for name in files {
+        if !m.files.contains_key(*name) {
             return Err(ArchiveError::Manifest(format!("{name} がありません")));
         }
     }
@@ -512,6 +554,8 @@ struct Contents {
     places: Vec<Place>,
     terminals: Vec<Terminal>,
     certificates: Vec<Certificate>,
+    chars: Vec<CharLine>,
+    sending: Vec<SendingLine>,
 }
 
 /// What an import put in.
@@ -588,7 +632,21 @@ fn read_contents(dir: &Path, m: &Manifest, tenant: &str) -> Result<Contents, Arc
         places: read_all(dir, m, "places.jsonl")?,
         terminals: read_all(dir, m, "terminals.jsonl")?,
         certificates: read_all(dir, m, "certificates.jsonl")?,
+        chars: since_v2(dir, m, "cs_chars.jsonl")?,
+        sending: since_v2(dir, m, "sending_addresses.jsonl")?,
     })
+}
+
+/// A file version 2 added: none in an export of version 1.
+fn since_v2<T: DeserializeOwned>(
+    dir: &Path,
+    m: &Manifest,
+    name: &str,
+) -> Result<Vec<T>, ArchiveError> {
+    if m.version == 1 {
+        return Ok(vec![]);
+    }
+    read_all(dir, m, name)
 }
 
 /// Puts the export in `dir` into the actor's municipality, which must be the
@@ -711,6 +769,24 @@ pub async fn import(
                 .add_certificate_reprint(tenant, cert.serial, r)
                 .await?;
         }
+    }
+    if !c.chars.is_empty() {
+        let entries: Vec<(String, u16)> = c
+            .chars
+            .iter()
+            .map(|l| (l.character.clone(), l.code))
+            .collect();
+        store.put_cs_chars(tenant, &entries).await?;
+    }
+    for l in &c.sending {
+        let json = serde_json::to_string(&l.setting).map_err(|e| ArchiveError::Line {
+            file: "sending_addresses.jsonl".into(),
+            line: 0,
+            reason: e.to_string(),
+        })?;
+        store
+            .put_sending_address(tenant, kikan_domain::PersonId(l.person_id), Some(&json))
+            .await?;
     }
     store
         .append_audit(

@@ -441,7 +441,7 @@ async fn deliver_items(
 }
 
 /// Reads a stored 送付先 setting (a bare address, as first kept, is the 居所 alone).
-fn sending_setting(json: &str) -> Result<SendingSetting, StoreError> {
+pub(crate) fn sending_setting(json: &str) -> Result<SendingSetting, StoreError> {
     serde_json::from_str::<SendingSetting>(json)
         .or_else(|_| {
             serde_json::from_str::<kikan_domain::Address>(json).map(|a| SendingSetting {

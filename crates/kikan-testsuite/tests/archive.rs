@@ -114,6 +114,30 @@ async fn municipality_moves_to_the_other_engine(s: TestStore) {
     assert_eq!(status, 201, "{m}");
     let (_, memos_before) = examiner.get(&format!("{base}/persons/{son}/memos")).await;
     let (_, measures_before) = examiner.get(&format!("{base}/support-measures")).await;
+    // The 住基ネット統一文字 conversion table and a 送付先 (layout version 2).
+    let (status, v) = examiner
+        .post(&format!("{base}/cs/chars"), json!({"name": "mj.csv",
+            "csv": "対応するUCS,実装したMoji_JohoコレクションIVS,住基ネット統一文字コード\nU+20BB7,20BB7_E0100,J+B9D9\n"}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = examiner
+        .put(
+            &format!("{base}/cs/persons/{son}/sending-address"),
+            json!({
+            "address": {"place": "東京都新宿区西早稲田一丁目", "banchi": "6番地"},
+            "print_category": "2", "special_circumstances": true}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let chars_before = app.store.cs_chars(t).await.expect("chars");
+    let son_id = kikan_domain::PersonId(son);
+    let sending_before = app
+        .store
+        .sending_addresses(t, &[son_id])
+        .await
+        .expect("sending");
+    assert!(!chars_before.is_empty());
+    assert_eq!(sending_before.len(), 1);
 
     // Out.
     let dir = temp_dir("export");
@@ -193,6 +217,13 @@ async fn municipality_moves_to_the_other_engine(s: TestStore) {
             .map(|r| r.hash.clone()),
         out.manifest.audit_head.as_ref().map(|h| h.1.clone()),
         "the exported head is in the new chain"
+    );
+
+    // The conversion table and the 送付先 came along.
+    assert_eq!(ts.cs_chars(t).await.expect("chars"), chars_before);
+    assert_eq!(
+        ts.sending_addresses(t, &[son_id]).await.expect("sending"),
+        sending_before
     );
 
     // The new server: the same メモ, 支援措置 and a re-print of the issued bytes.
