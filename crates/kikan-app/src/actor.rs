@@ -22,6 +22,18 @@ pub struct Actor {
 
 impl Actor {
     /// The operator at the command line of this machine (`cli:$USER`).
+    /// The server itself, doing `what` unasked (`system:…` in the audit log).
+    pub fn system(tenant: LocalGovCode, what: &str, purpose: &str) -> Self {
+        Actor {
+            tenant,
+            name: format!("system:{what}"),
+            role: None,
+            purpose: Some(purpose.to_string()),
+            client: None,
+            terminal: None,
+        }
+    }
+
     pub fn command_line(tenant: LocalGovCode, purpose: Option<&str>) -> Self {
         Actor {
             tenant,

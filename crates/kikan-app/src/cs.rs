@@ -97,6 +97,11 @@ pub struct Settings {
     /// minutes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feed_interval_minutes: Option<u32>,
+    /// 住基ネット共同利用 (7.1.1.1): the CS server this municipality shares with others,
+    /// named as the CS names its inbox. What it receives is sorted to the members on this
+    /// server (the municipalities set to the same group), each keeping its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_group: Option<String>,
 }
 
 fn default_alert() -> u64 {
@@ -112,6 +117,7 @@ impl Default for Settings {
             code_alert_below: default_alert(),
             codes_from_cs: false,
             feed_interval_minutes: None,
+            shared_group: None,
         }
     }
 }
@@ -1156,12 +1162,26 @@ async fn notice_to_previous_address(
     })
 }
 
+/// The municipalities on this server that share the CS server `group` (共同利用).
+async fn members_of(store: &dyn Store, group: &str) -> Result<Vec<LocalGovCode>, StoreError> {
+    let mut out = Vec::new();
+    for t in store.tenants().await? {
+        if settings(store, t.code).await?.shared_group.as_deref() == Some(group) {
+            out.push(t.code);
+        }
+    }
+    Ok(out)
+}
+
 /// What one receiving run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Receipt {
     /// Messages newly kept (those received again are passed over).
     pub kept: u64,
+    /// 共同利用: messages for the other members, kept for them.
+    #[serde(default)]
+    pub distributed: u64,
     /// 転入通知 applied by themselves (their keys), and those that could not be.
     pub applied: Vec<String>,
     pub failed: Vec<String>,
@@ -1185,24 +1205,58 @@ pub async fn receive(
     let tenant = by.tenant;
     let mut out = Receipt::default();
     let me = tenant.to_string();
-    match link.receive(&me).await {
+    // 住基ネット共同利用: the shared CS's inbox, sorted to the members on this server.
+    let group = settings(store, tenant).await?.shared_group;
+    let inbox = group.clone().unwrap_or_else(|| me.clone());
+    match link.receive(&inbox).await {
         Err(LinkError(why)) => out.failure = Some(why),
         Ok(got) => {
             let now = Utc::now();
-            let items: Vec<Inbound> = got
+            let members = match &group {
+                Some(g) => members_of(store, g).await?,
+                None => vec![tenant],
+            };
+            for m in &members {
+                let code = m.to_string();
+                let items: Vec<Inbound> = got
+                    .iter()
+                    .filter(|r| r.message.to.as_deref() == Some(code.as_str()))
+                    .map(|r| Inbound {
+                        key: r.message.key(),
+                        received_at: now,
+                        message: r.message.clone(),
+                        state: InboundState::New,
+                    })
+                    .collect();
+                let kept = store.add_cs_inbound(*m, &items).await?;
+                if *m == tenant {
+                    out.kept = kept;
+                } else if kept > 0 {
+                    out.distributed += kept;
+                    let event = crate::Actor::system(
+                        *m,
+                        "住基ネット共同利用",
+                        "受信した電文の構成団体への振り分け",
+                    )
+                    .event(
+                        "cs.distribute",
+                        vec![],
+                        format!("{me} が受信した電文 {kept} 件を振り分け"),
+                    );
+                    store.append_audit(*m, &[event]).await?;
+                }
+            }
+            // Shared: what is for a municipality not on this server stays at the CS.
+            let codes: Vec<String> = members.iter().map(ToString::to_string).collect();
+            let deliveries: Vec<u64> = got
                 .iter()
-                .filter(|r| r.message.to.as_deref() == Some(me.as_str()))
-                .map(|r| Inbound {
-                    key: r.message.key(),
-                    received_at: now,
-                    message: r.message.clone(),
-                    state: InboundState::New,
+                .filter(|r| {
+                    group.is_none() || r.message.to.as_ref().is_some_and(|t| codes.contains(t))
                 })
+                .map(|r| r.delivery)
                 .collect();
-            out.kept = store.add_cs_inbound(tenant, &items).await?;
-            let deliveries: Vec<u64> = got.iter().map(|r| r.delivery).collect();
             if !deliveries.is_empty()
-                && let Err(LinkError(why)) = link.ack(&me, &deliveries).await
+                && let Err(LinkError(why)) = link.ack(&inbox, &deliveries).await
             {
                 // Received again next time, and kept once.
                 out.failure = Some(why);

@@ -110,14 +110,11 @@ fn cs_error(state: &AppState, tenant: LocalGovCode, e: CsError) -> ApiError {
 
 /// The server's own actor for what it sends unasked.
 fn server_actor(tenant: LocalGovCode) -> kikan_app::Actor {
-    kikan_app::Actor {
+    kikan_app::Actor::system(
         tenant,
-        name: "system:住基ネット連携".into(),
-        role: None,
-        purpose: Some("住基ネット(CS)への本人確認情報の送信".into()),
-        client: None,
-        terminal: None,
-    }
+        "住基ネット連携",
+        "住基ネット(CS)への本人確認情報の送信",
+    )
 }
 
 /// Sends what is due for every municipality, every `every` (KIKAN_CS_INTERVAL seconds),
@@ -519,6 +516,9 @@ pub struct SettingsIn {
     pub feed_interval_minutes: Option<u32>,
     /// The 住民票コード空きコード alert level.
     pub code_alert_below: Option<u64>,
+    /// 住基ネット共同利用: the shared CS server's group (as the CS names its inbox);
+    /// an empty text: not shared.
+    pub shared_group: Option<String>,
 }
 
 #[utoipa::path(put, path = "/api/v1/tenants/{tenant}/cs/settings", tag = "changes", request_body = SettingsIn,
@@ -540,6 +540,20 @@ pub async fn put_settings(
     if let Some(n) = input.code_alert_below {
         s.code_alert_below = n;
     }
+    if let Some(g) = input.shared_group.as_deref().map(str::trim) {
+        if g.len() > 32
+            || !g
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(ApiError::from(DomainError::Invalid {
+                field: "共同利用のグループ",
+                reason: "英数字・ハイフン・下線の32文字以内で指定してください".into(),
+            })
+            .at("shared_group"));
+        }
+        s.shared_group = (!g.is_empty()).then(|| g.to_string());
+    }
     if let Some(m) = input.feed_interval_minutes {
         if m > 10 {
             return Err(ApiError::from(DomainError::Invalid {
@@ -557,13 +571,17 @@ pub async fn put_settings(
         "cs.settings",
         vec![],
         format!(
-            "住基ネット連携の設定: {}、空きコードのアラート {}件未満",
+            "住基ネット連携の設定: {}、空きコードのアラート {}件未満{}",
             if s.manual {
                 "手動連携"
             } else {
                 "自動送信"
             },
-            s.code_alert_below
+            s.code_alert_below,
+            s.shared_group
+                .as_ref()
+                .map(|g| format!("、共同利用 {g}"))
+                .unwrap_or_default()
         ),
     )
     .await?;

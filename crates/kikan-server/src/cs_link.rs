@@ -212,6 +212,20 @@ async fn update_targets(
     Ok(axum::Json(ok))
 }
 
+/// 住基ネット共同利用: municipalities sharing one CS server, its inbox the group's.
+#[derive(Debug, Deserialize)]
+struct GroupIn {
+    group: String,
+    members: Vec<String>,
+}
+
+async fn groups(State(s): State<Sim>, axum::Json(g): axum::Json<GroupIn>) -> Answer<usize> {
+    let members: Vec<&str> = g.members.iter().map(String::as_str).collect();
+    s.sim.share(&g.group, &members);
+    s.save()?;
+    Ok(axum::Json(members.len()))
+}
+
 async fn state(State(s): State<Sim>) -> Answer<SimState> {
     Ok(axum::Json(s.sim.snapshot()))
 }
@@ -239,6 +253,7 @@ pub fn simulator(file: Option<PathBuf>) -> Result<Router, String> {
         .route("/inbox/{municipality}", get(inbox))
         .route("/inbox/{municipality}/ack", post(ack))
         .route("/state", get(state))
+        .route("/groups", post(groups))
         .with_state(Sim {
             sim: Arc::new(sim),
             file,

@@ -1111,7 +1111,119 @@ async fn move_in_notices_are_taken_in_by_staff(s: TestStore) {
     assert!(report.persons > 0);
 }
 
+/// 住基ネット共同利用 (7.1.1.1): two municipalities of this server share one CS server;
+/// what one receives from its inbox is sorted to each (the other's kept for it, its
+/// receipt then applies it); a group name that is not a plain code is refused.
+async fn shared_cs_sorts_to_members(s: TestStore) {
+    let (sim, app) = linked(s).await;
+    let (x, y, z) = (
+        app.tenant("131016", "千代田区").await,
+        app.tenant("131024", "中央区").await,
+        app.tenant("141003", "横浜市").await,
+    );
+    let base = |t: kikan_domain::LocalGovCode| format!("/api/v1/tenants/{t}");
+    let (ex, ey, ez) = (
+        app.as_role(x, Role::Examiner).await,
+        app.as_role(y, Role::Examiner).await,
+        app.as_role(z, Role::Examiner).await,
+    );
+    for (e, t) in [(&ex, x), (&ey, y)] {
+        let (status, v) = e
+            .put(
+                &format!("{}/cs/settings", base(t)),
+                json!({"shared_group": "kyodo-1"}),
+            )
+            .await;
+        assert_eq!(
+            (status, v["shared_group"].as_str()),
+            (200, Some("kyodo-1")),
+            "{v}"
+        );
+    }
+    let (status, v) = ex
+        .put(
+            &format!("{}/cs/settings", base(x)),
+            json!({"shared_group": "共同"}),
+        )
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (422, Some("E-INPUT-003")),
+        "{v}"
+    );
+    sim.share("kyodo-1", &["131016", "131024"]);
+    let today = kikan_app::clock::japan_today().to_string();
+    // One resident of each moves out to 横浜市, which records their 転入.
+    let mut moved = Vec::new();
+    for (e, t, given, kana) in [(&ex, x, "一", "ハジメ"), (&ey, y, "二", "フタバ")] {
+        let (status, v) = e
+            .post(&format!("{}/changes", base(t)), json!({"effective_on": "2025-04-01", "notified_on": "2025-04-01",
+                "change": {"type": "move_in", "kind": "転入",
+                    "persons": [person_json(("共同", given), ("キョウドウ", kana), "1980-01-01", "男", "世帯主")],
+                    "address": {"place": "東京都中央区銀座一丁目", "banchi": "1番地"},
+                    "previous_address": {"place": "東京都港区芝一丁目", "banchi": "1番地"}}}))
+            .await;
+        assert_eq!(status, 201, "{v}");
+        let person = ids(&v, "person_ids")[0];
+        let (_, p) = e.get(&format!("{}/persons/{person}", base(t))).await;
+        let (status, v) = e
+            .post(
+                &format!("{}/changes", base(t)),
+                json!({"notified_on": today,
+                "change": {"type": "move_out", "person_ids": [person], "planned_on": today,
+                    "destination": {"place": "神奈川県横浜市中区山下町", "banchi": "1番地"}}}),
+            )
+            .await;
+        assert_eq!(status, 201, "{v}");
+        let mut arriving = person_json(
+            ("共同", given),
+            ("キョウドウ", kana),
+            "1980-01-01",
+            "男",
+            "世帯主",
+        );
+        arriving["juminhyo_code"] = p["juminhyo_code"].clone();
+        let (status, v) = ez
+            .post(
+                &format!("{}/changes", base(z)),
+                json!({"effective_on": today, "notified_on": today,
+                "cs": {"notice_to": t.to_string()},
+                "change": {"type": "move_in", "kind": "転入", "persons": [arriving],
+                    "address": {"place": "神奈川県横浜市中区山下町", "banchi": "1番地"},
+                    "previous_address": {"place": "東京都中央区銀座一丁目", "banchi": "1番地"}}}),
+            )
+            .await;
+        assert_eq!(status, 201, "{v}");
+        moved.push((e, t, person));
+    }
+    let (_, d) = ez.post(&format!("{}/cs/send", base(z)), json!({})).await;
+    assert_eq!(d["failure"], Value::Null, "{d}");
+    assert_eq!(
+        sim.snapshot().inbox.get("kyodo-1").map(|m| m.len()),
+        Some(2),
+        "both 転入通知 in the shared CS's inbox"
+    );
+    // 千代田区 receives: its own applied, 中央区's kept for it.
+    let (_, r) = ex.post(&format!("{}/cs/receive", base(x)), json!({})).await;
+    assert_eq!(
+        (r["kept"].as_u64(), r["distributed"].as_u64()),
+        (Some(1), Some(1)),
+        "{r}"
+    );
+    assert_eq!(r["applied"].as_array().map(Vec::len), Some(1), "{r}");
+    let (_, inbox) = ey.get(&format!("{}/cs/inbox?state=new", base(y))).await;
+    assert_eq!(inbox.as_array().map(Vec::len), Some(1), "{inbox}");
+    // 中央区's receipt applies what was kept for it.
+    let (_, r) = ey.post(&format!("{}/cs/receive", base(y)), json!({})).await;
+    assert_eq!(r["applied"].as_array().map(Vec::len), Some(1), "{r}");
+    for (e, t, person) in moved {
+        let (_, p) = e.get(&format!("{}/persons/{person}", base(t))).await;
+        assert_eq!(p["status"]["state"], "消除", "{p}");
+    }
+}
+
 kikan_testsuite::on_both!(
+    shared_cs_sorts_to_members,
     move_in_notices_are_taken_in_by_staff,
     address_feed_follows_a_cursor,
     cs_outbox_delivers_in_order_and_reconciles,

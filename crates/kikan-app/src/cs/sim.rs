@@ -60,6 +60,10 @@ pub struct SimState {
     /// again for the same number), and the 個人番号 changes made per 住民票コード.
     pub answers: BTreeMap<String, BTreeMap<i64, String>>,
     pub number_changes: BTreeMap<String, u64>,
+    /// 住基ネット共同利用: the municipalities sharing one CS server, by member: their
+    /// messages go to the group's one inbox.
+    #[serde(default)]
+    pub groups: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default)]
@@ -129,6 +133,15 @@ impl Simulator {
             return false;
         };
         ask_sending(&mut s, municipality, code)
+    }
+
+    /// 住基ネット共同利用: `members` share one CS server, whose inbox is `group`'s.
+    pub fn share(&self, group: &str, members: &[&str]) {
+        if let Ok(mut s) = self.state.lock() {
+            for m in members {
+                s.groups.insert(m.to_string(), group.to_string());
+            }
+        }
     }
 
     /// Lets the messages held back go on to their receivers.
@@ -236,7 +249,8 @@ fn put(s: &mut SimState, m: CsMessage) {
     let Some(to) = m.to.clone() else { return };
     s.next_delivery += 1;
     let n = s.next_delivery;
-    s.inbox.entry(to).or_default().insert(n, m);
+    let inbox = s.groups.get(&to).cloned().unwrap_or(to);
+    s.inbox.entry(inbox).or_default().insert(n, m);
 }
 
 /// Routes a message to its receiver, through the network's faults.
