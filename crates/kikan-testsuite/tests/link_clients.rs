@@ -69,6 +69,15 @@ fn jwt_form<'a>(assertion: &'a str, scope: Option<&'a str>) -> Vec<(&'a str, &'a
     f
 }
 
+/// The client id and secret a registration answered with (shown once).
+fn credentials(reg: &Value) -> (String, String) {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    (
+        text(&reg["client"]["client_id"]),
+        text(&reg["client_secret"]),
+    )
+}
+
 /// A family of three moved in (the mother, head of the household, holds a 個人番号).
 async fn family(examiner: &Caller, base: &str) -> (i64, i64, i64) {
     let mut mother = person_json(
@@ -149,14 +158,7 @@ async fn business_systems_read_only_their_scopes(s: TestStore) {
         reg["client"]["scopes"],
         json!(["kokuho:residents:read", "kokuho:changes:read"])
     );
-    let id = reg["client"]["client_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let secret = reg["client_secret"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let (id, secret) = credentials(&reg);
     assert_eq!(reg["token_endpoint"], format!("{base}/oauth/token"));
     // A 個人番号 only for a 個人番号利用事務; an unknown resource; a malformed system id.
     for (body, code) in [
@@ -499,14 +501,7 @@ async fn basic_where_allowed(s: TestStore) {
                    "allow_basic": true, "resources": ["changes"]}),
         )
         .await;
-    let id = reg["client"]["client_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let secret = reg["client_secret"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let (id, secret) = credentials(&reg);
     let (status, _) = examiner
         .post(&format!("{base}/link/clients/{id}/approve"), json!({}))
         .await;
