@@ -458,6 +458,17 @@ pub fn items_of(
             Change::MoveIn { persons: new, .. } => new.iter().map(|p| p.id).collect(),
             Change::Birth { person, .. } => vec![person.id],
             Change::Relocation { persons: who, .. } => who.clone(),
+            // A household's address corrected (住所一括変更's 軽微な修正 among them, 9.7).
+            Change::Correction {
+                correction: crate::ledger::Correction::Address { .. },
+                ..
+            } => persons
+                .iter()
+                .filter(|(b, a)| {
+                    !a.is_removed() && b.is_some_and(|b| !b.address.same_dwelling(&a.address))
+                })
+                .map(|(_, a)| a.id)
+                .collect(),
             _ => vec![],
         };
         for id in moved {

@@ -208,6 +208,24 @@ async fn residential_addressing_over_a_town(s: TestStore) {
     // The one left out is as it was.
     let (_, third) = examiner.get(&person(people[2], None)).await;
     assert_eq!(third["address"]["place"], "東京都日野市程久保", "{third}");
+    // 住基ネット (9.7): each person changed gets their 本人確認情報, 戸籍附票記載事項通知
+    // and 送付先情報, the 異動事由 「軽微な修正」.
+    let (status, items) = examiner
+        .get(&format!("{base}/cs/items?person_id={}", people[0]))
+        .await;
+    assert_eq!(status, 200, "{items}");
+    let minor: Vec<&str> = items
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .filter(|i| i["reason"] == "軽微な修正")
+                .filter_map(|i| i["kind"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    for kind in ["本人確認情報", "戸籍附票記載事項通知", "送付先情報"] {
+        assert!(minor.contains(&kind), "{kind}: {items}");
+    }
 
     // Run again: nothing applied twice.
     let (status, v) = examiner.post(&url, batch(true)).await;

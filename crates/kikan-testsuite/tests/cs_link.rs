@@ -1078,14 +1078,24 @@ async fn move_in_notices_are_taken_in_by_staff(s: TestStore) {
     // 9条1項 (7.1.1.1): a 転入 naming no municipality sends its 転入通知 to the one of
     // its 転入前住所, as the postal code file tells (瑞穂町); a 転入前住所 the file does not
     // know (港区: not in the sample) sends none.
-    for (given, kana, from) in [
-        ("次郎", "ジロウ", ("東京都西多摩郡瑞穂町箱根ケ崎", "1番地")),
-        ("三郎", "サブロウ", ("東京都港区芝一丁目", "2番地")),
+    for (given, kana, born, from) in [
+        (
+            "次郎",
+            "ジロウ",
+            "1985-01-01",
+            ("東京都西多摩郡瑞穂町箱根ケ崎", "1番地"),
+        ),
+        (
+            "三郎",
+            "サブロウ",
+            "昭和60年頃",
+            ("東京都港区芝一丁目", "2番地"),
+        ),
     ] {
         let (status, v) = ea
             .post(&format!("{base_a}/changes"), json!({"effective_on": today, "notified_on": today,
                 "change": {"type": "move_in", "kind": "転入",
-                    "persons": [person_json(("田中", given), ("タナカ", kana), "1985-01-01", "男", "世帯主")],
+                    "persons": [person_json(("田中", given), ("タナカ", kana), born, "男", "世帯主")],
                     "address": {"place": "東京都千代田区神田一丁目", "banchi": "3番地"},
                     "previous_address": {"place": from.0, "banchi": from.1}}}))
             .await;
@@ -1105,6 +1115,19 @@ async fn move_in_notices_are_taken_in_by_staff(s: TestStore) {
         .map(|m| m.to.clone())
         .collect();
     assert_eq!(notices, [Some("133035".to_string())], "瑞穂町 only");
+    // 1.1.8: a 不詳 birth date goes to the CS as written, beside a date that sorts.
+    let saburo = sim
+        .snapshot()
+        .applied
+        .iter()
+        .find(|m| {
+            m.kind == kikan_domain::cs::CsKind::Identity
+                && kikan_domain::cs::CharMap::default().text_of(&m.identity.name) == "田中　三郎"
+        })
+        .map(|m| m.identity.clone())
+        .expect("三郎's 本人確認情報");
+    assert_eq!(saburo.birth_date_text.as_deref(), Some("昭和60年頃"));
+    assert_eq!(chrono::Datelike::year(&saburo.birth_date), 1985);
     let report = kikan_app::check::check(&*app.store, a)
         .await
         .expect("replay check");
