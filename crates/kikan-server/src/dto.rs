@@ -505,8 +505,14 @@ pub enum ChangeIn {
         into_household_id: i64,
         relationships: Vec<RelIn>,
     },
-    /// 出生.
-    Birth { household_id: i64, person: PersonIn },
+    /// 出生. `quote_honseki_of`: 戸籍の表示の引用 (4.2.0.3) — the child's 本籍・筆頭者 taken
+    /// from this member of the household (the child's own `honseki` left out).
+    Birth {
+        household_id: i64,
+        person: PersonIn,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        quote_honseki_of: Option<i64>,
+    },
     /// 死亡.
     Death {
         person_id: i64,
@@ -848,6 +854,7 @@ impl ChangeIn {
             ChangeIn::Birth {
                 household_id,
                 person,
+                ..
             } => Change::Birth {
                 person: Box::new(person.parse("change.person")?),
                 household: HouseholdId(*household_id),

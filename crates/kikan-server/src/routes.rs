@@ -187,6 +187,22 @@ pub async fn prepare_entry(
         None => None,
     };
     let mut parsed = req.parse(current.as_ref())?;
+    // 戸籍の表示の引用 (4.2.0.3): a child's 本籍 taken from a member of the household.
+    if let crate::dto::ChangeIn::Birth {
+        quote_honseki_of: Some(member),
+        household_id,
+        ..
+    } = &req.change
+    {
+        quote_honseki(
+            state,
+            tenant,
+            PersonId(*member),
+            HouseholdId(*household_id),
+            &mut parsed.change,
+        )
+        .await?;
+    }
     // 宛名番号・世帯番号 (1.1.13): the new persons and households take the next serials.
     kikan_app::ids::number(&*state.store, tenant, &mut parsed.change).await?;
     // 特例転出・特例転入・転入通知 (4.1.3.0.4, 4.1.1.3, 4.1.3.1.1): a 特例転入 takes its
@@ -223,6 +239,44 @@ pub async fn prepare_entry(
     .with_transfer(transfer)
     .map_err(|e| ApiError::from(e).at("cs"))?;
     Ok((entry, parsed.expect))
+}
+
+/// 戸籍の表示の引用 (4.2.0.3): the 本籍・筆頭者 of `member`, who must belong to the
+/// household, written on the child of a 出生 that gives none itself.
+async fn quote_honseki(
+    state: &AppState,
+    tenant: LocalGovCode,
+    member: PersonId,
+    household: HouseholdId,
+    change: &mut kikan_domain::Change,
+) -> R<()> {
+    let invalid = |reason: &str| {
+        ApiError::from(DomainError::Invalid {
+            field: "本籍の引用",
+            reason: reason.to_string(),
+        })
+        .at("change.quote_honseki_of")
+    };
+    let kikan_domain::Change::Birth { person, .. } = change else {
+        return Ok(());
+    };
+    if person.honseki.is_some() {
+        return Err(invalid(
+            "本籍を入力するか、世帯員から引用するかのどちらかにしてください",
+        ));
+    }
+    let m = state
+        .store
+        .persons(tenant, &[member])
+        .await?
+        .pop()
+        .filter(|m| m.household_id == household && !m.is_removed())
+        .ok_or_else(|| invalid("引用できるのはこの世帯の世帯員の本籍だけです"))?;
+    person.honseki = Some(
+        m.honseki
+            .ok_or_else(|| invalid("引用する世帯員に本籍が記載されていません"))?,
+    );
+    Ok(())
 }
 
 pub fn change_result(recorded: &record::Recorded) -> ChangeResult {

@@ -666,3 +666,60 @@ async fn family_life_over_http_postgres() {
 async fn errors_over_http() {
     errors_have_codes_and_japanese_messages(TestApp::spawn(fresh_sqlite().await).await).await;
 }
+
+/// 戸籍の表示の引用 (4.2.0.3): a 出生 takes the child's 本籍・筆頭者 from a member of the
+/// household; a member of another household, or a 本籍 given as well, is refused.
+async fn a_birth_quotes_a_members_honseki(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let (hid, mother, _) = kikan_testsuite::http::mother_and_son(&examiner, &base).await;
+    // A person of another household.
+    let (status, v) = examiner
+        .post(&format!("{base}/changes"), json!({"effective_on": "2026-04-01", "notified_on": "2026-04-01",
+            "change": {"type": "move_in", "persons": [person_json(("別", "世帯"), ("ベツ", "セタイ"), "1970-01-01", "男", "世帯主")],
+                "address": {"place": "神奈川県横浜市中区本町一丁目", "banchi": "2番地"},
+                "previous_address": {"place": "東京都千代田区千代田", "banchi": "1番1号"}}}))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let stranger = v["person_ids"][0].as_i64().unwrap_or_default();
+    let mut child = person_json(
+        ("山本", "陽菜"),
+        ("ヤマモト", "ヒナ"),
+        "2026-05-10",
+        "女",
+        "子",
+    );
+    if let Some(o) = child.as_object_mut() {
+        o.remove("honseki");
+    }
+    let birth = |quote: i64, child: &Value| {
+        json!({"effective_on": "2026-05-10", "notified_on": "2026-05-12",
+            "change": {"type": "birth", "household_id": hid, "person": child, "quote_honseki_of": quote}})
+    };
+    let mut given = child.clone();
+    given["honseki"] = json!({"domicile": "東京都港区芝一丁目1番地", "head_name": "山本　一郎"});
+    for (quote, body) in [(stranger, &child), (mother, &given)] {
+        let (status, e) = examiner
+            .post(&format!("{base}/changes"), birth(quote, body))
+            .await;
+        assert_eq!(
+            (status, e["code"].as_str(), e["field"].as_str()),
+            (422, Some("E-INPUT-003"), Some("change.quote_honseki_of")),
+            "{e}"
+        );
+    }
+    let (status, v) = examiner
+        .post(&format!("{base}/changes"), birth(mother, &child))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let baby = v["person_ids"][0].as_i64().unwrap_or_default();
+    let (_, m) = examiner.get(&format!("{base}/persons/{mother}")).await;
+    let (_, b) = examiner.get(&format!("{base}/persons/{baby}")).await;
+    assert_eq!(b["honseki"], m["honseki"], "{b}");
+    assert_eq!(b["honseki_head"], m["honseki_head"], "{b}");
+    assert!(b["honseki"].is_string(), "{b}");
+}
+
+kikan_testsuite::on_both!(a_birth_quotes_a_members_honseki);
