@@ -49,7 +49,11 @@ async fn foreign_resident_items_are_kept_shown_and_printed(s: TestStore) {
     refuge_status["status"] = json!("留学");
     let mut refuge_open = refuge.clone();
     refuge_open["expires_on"] = Value::Null;
+    // 空欄を許容しない (1.1.6): a 特別永住者証明書 number left blank.
+    let mut no_card = special.clone();
+    no_card["card_number"] = Value::Null;
     for (foreign, kind, want) in [
+        (no_card, "転入", "E-INPUT-001"),
         (late, "転入", "E-IDO-069"),
         (since_later, "転入", "E-IDO-070"),
         (bad_body, "転入", "E-CODE-001"),
