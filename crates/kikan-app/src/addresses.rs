@@ -650,17 +650,32 @@ pub async fn by_postal_code(
     Ok((towns, entries))
 }
 
-/// An address text without blanks, and the 都道府県・市区町村 it may begin with (each of
-/// its prefixes ending in 市, 区, 町 or 村), to look its postal code lines up by.
-pub fn place_prefixes(text: &str) -> (String, Vec<String>) {
+/// The postal code file's lines whose 都道府県・市区町村 an address text (blanks left out)
+/// begins with, each with the rest of the text after them.
+pub async fn postal_lines_of(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    text: &str,
+) -> Result<Vec<(PostalEntry, String)>, StoreError> {
     let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let places = text
+    // The places the text may begin with: each prefix ending in 市, 区, 町 or 村.
+    let places: Vec<String> = text
         .char_indices()
         .take(24)
         .filter(|(_, c)| matches!(c, '市' | '区' | '町' | '村'))
         .map(|(i, c)| text[..i + c.len_utf8()].to_string())
         .collect();
-    (text, places)
+    Ok(store
+        .postal_entries_at(tenant, &places)
+        .await?
+        .into_iter()
+        .filter_map(|e| {
+            let rest = text
+                .strip_prefix(&format!("{}{}", e.pref, e.city))?
+                .to_string();
+            Some((e, rest))
+        })
+        .collect())
 }
 
 /// The 郵便番号 of an address given as text (one outside the 住所辞書's 町字: the
@@ -673,14 +688,9 @@ pub async fn postal_code_of(
     tenant: LocalGovCode,
     text: &str,
 ) -> Result<Option<PostalCode>, StoreError> {
-    let (text, places) = place_prefixes(text);
-    let entries = store.postal_entries_at(tenant, &places).await?;
     let mut best: Option<(usize, BTreeSet<String>)> = None;
     let mut elsewhere = BTreeSet::new();
-    for e in &entries {
-        let Some(rest) = text.strip_prefix(&format!("{}{}", e.pref, e.city)) else {
-            continue;
-        };
+    for (e, rest) in postal_lines_of(store, tenant, text).await? {
         let town = e.town_base();
         if town.is_empty() {
             elsewhere.insert(e.postal_code.as_str().to_string());

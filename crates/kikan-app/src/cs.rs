@@ -913,16 +913,18 @@ pub async fn assign_codes(
     } = change
         && basis == kikan_domain::ledger::Basis::Request
     {
-        *new = Some(new_code(store, tenant, *person).await?);
+        let from_cs = settings(store, tenant).await?.codes_from_cs;
+        *new = Some(new_code(store, tenant, *person, from_cs).await?);
         return Ok(());
     }
     let mut persons = change.new_persons_mut();
     if persons.iter().all(|p| p.juminhyo_code.is_some()) {
         return Ok(());
     }
+    let from_cs = settings(store, tenant).await?.codes_from_cs;
     let mut taken: Vec<String> = Vec::new();
     for p in persons.iter_mut().filter(|p| p.juminhyo_code.is_none()) {
-        match new_code(store, tenant, p.id).await {
+        match new_code(store, tenant, p.id, from_cs).await {
             Ok(c) => {
                 taken.push(c.to_string());
                 p.juminhyo_code = Some(c);
@@ -940,13 +942,15 @@ pub async fn assign_codes(
 }
 
 /// A new 住民票コード for `person`: drawn at random from the CS's 空きコード where the
-/// municipality takes them from the CS (none left: `E-CS-008`), else made at random.
+/// municipality takes them from the CS (`from_cs`; none left: `E-CS-008`), else made at
+/// random.
 async fn new_code(
     store: &dyn Store,
     tenant: LocalGovCode,
     person: PersonId,
+    from_cs: bool,
 ) -> Result<JuminhyoCode, StoreError> {
-    if settings(store, tenant).await?.codes_from_cs {
+    if from_cs {
         return draw_code(store, tenant, person)
             .await?
             .ok_or_else(|| DomainError::NoFreeCode.into());
@@ -1138,21 +1142,16 @@ async fn notice_to_previous_address(
         return Ok(None);
     };
     let from = last_registered.as_ref().unwrap_or(previous);
-    let (text, places) =
-        crate::addresses::place_prefixes(&format!("{}{}", from.place, from.banchi));
-    let mut found: BTreeSet<LocalGovCode> = BTreeSet::new();
-    let mut longest = 0;
-    for e in store.postal_entries_at(tenant, &places).await? {
-        let place = format!("{}{}", e.pref, e.city);
-        if !text.starts_with(&place) || place.len() < longest {
-            continue;
-        }
-        if place.len() > longest {
-            longest = place.len();
-            found.clear();
-        }
-        found.extend(municipality_of(&e.city_code));
-    }
+    let lines =
+        crate::addresses::postal_lines_of(store, tenant, &format!("{}{}", from.place, from.banchi))
+            .await?;
+    // The longest 市区町村 the address begins with: the shortest rest.
+    let shortest = lines.iter().map(|(_, rest)| rest.len()).min();
+    let found: BTreeSet<LocalGovCode> = lines
+        .iter()
+        .filter(|(_, rest)| Some(rest.len()) == shortest)
+        .filter_map(|(e, _)| municipality_of(&e.city_code))
+        .collect();
     Ok(match (found.len(), found.into_iter().next()) {
         (1, Some(to)) if to != tenant => Some(EntryTransfer::MoveInNotice {
             to,
@@ -1434,15 +1433,15 @@ pub struct NoticeFix {
 
 /// Takes in a received 転入通知 (未処理, or 取込エラー) with staff's corrections: the
 /// 転出確定 of the 転出者, or, for one whose 除票 a notice completed already (a notice
-/// sent again), the correction of its 転出先住所. The notice is then 処理済み. A domain
-/// error leaves it as it was.
+/// sent again), the correction of its 転出先住所. The notice is then 処理済み (returned so).
+/// A domain error leaves it as it was.
 pub async fn take_notice(
     store: &dyn Store,
     by: &crate::Actor,
     today: NaiveDate,
     key: &str,
     fix: &NoticeFix,
-) -> Result<i64, StoreError> {
+) -> Result<Inbound, StoreError> {
     let tenant = by.tenant;
     let n = store
         .cs_inbound(tenant, &["new", "failed"])
@@ -1463,7 +1462,7 @@ pub async fn take_notice(
         ..n
     };
     store.update_cs_inbound(tenant, &done, before).await?;
-    Ok(seq)
+    Ok(done)
 }
 
 /// 転入通知の受理: the 転出確定 of the person the notice names. By itself (`fix` None) a

@@ -164,7 +164,7 @@ pub async fn clients(
         .link_clients(tenant)
         .await?
         .iter()
-        .map(|(_, data)| serde_json::from_str(data).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .map(|(_, data)| decode(data))
         .collect()
 }
 
@@ -174,10 +174,16 @@ pub async fn client(
     tenant: LocalGovCode,
     client_id: &str,
 ) -> Result<Option<LinkClient>, StoreError> {
-    Ok(clients(store, tenant)
+    store
+        .link_client(tenant, client_id)
         .await?
-        .into_iter()
-        .find(|c| c.client_id == client_id))
+        .as_deref()
+        .map(decode)
+        .transpose()
+}
+
+fn decode(data: &str) -> Result<LinkClient, StoreError> {
+    serde_json::from_str(data).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// What a staff member did to a registration.

@@ -43,6 +43,8 @@ pub struct LinkCaller {
     pub scopes: std::collections::BTreeSet<kikan_security::link::Scope>,
     /// 個人番号利用事務.
     pub number_use: bool,
+    /// The 利用目的 it was registered with: a request stating none is recorded under it.
+    pub purpose: String,
 }
 
 impl LinkCaller {
@@ -189,7 +191,7 @@ struct Caller {
     staff_id: Option<i64>,
     hidden: std::collections::BTreeSet<kikan_security::Item>,
     businesses: std::collections::BTreeSet<kikan_domain::business::Business>,
-    link: Option<(LinkCaller, String)>,
+    link: Option<LinkCaller>,
 }
 
 impl Principal {
@@ -349,30 +351,26 @@ fn link_caller(
     scopes: std::collections::BTreeSet<kikan_security::link::Scope>,
 ) -> Caller {
     use kikan_security::Item;
+    let l = LinkCaller {
+        client_id: client.client_id,
+        system_id: client.system_id,
+        scopes,
+        number_use: client.number_use,
+        purpose: client.purpose,
+    };
     let mut hidden: std::collections::BTreeSet<Item> =
         [Item::JuminhyoCode, Item::Honseki].into_iter().collect();
-    if !scopes
-        .iter()
-        .any(|s| s.resource == kikan_security::link::Resource::IndividualNumber)
-    {
+    if !l.may(kikan_security::link::Resource::IndividualNumber) {
         hidden.insert(Item::IndividualNumber);
     }
     Caller {
-        actor: format!("client:{}", client.client_id),
+        actor: format!("client:{}", l.client_id),
         role: Role::System,
         session: None,
         staff_id: None,
         hidden,
         businesses: Default::default(),
-        link: Some((
-            LinkCaller {
-                client_id: client.client_id,
-                system_id: client.system_id,
-                scopes,
-                number_use: client.number_use,
-            },
-            client.purpose,
-        )),
+        link: Some(l),
     }
 }
 
@@ -502,7 +500,7 @@ pub async fn authorize(
         }
     };
     // A business system's token opens only the routes its scopes name.
-    if let Some((l, _)) = &link {
+    if let Some(l) = &link {
         let refusal = match policy {
             Policy::Scoped(_, resource) if l.may(resource) => None,
             Policy::Scoped(_, resource) => Some(refused(
@@ -559,16 +557,13 @@ pub async fn authorize(
             }
         },
     };
-    // A business system states its purpose per request, or the one it was registered with.
-    let (link, registered_purpose) = match link {
-        Some((l, purpose)) => (Some(l), Some(purpose)),
-        None => (None, None),
-    };
     req.extensions_mut().insert(Principal {
         tenant,
         actor,
         role,
-        purpose: header_text(&headers, "x-kikan-purpose").or(registered_purpose),
+        // A business system states its purpose per request, or the one it was registered with.
+        purpose: header_text(&headers, "x-kikan-purpose")
+            .or_else(|| link.as_ref().map(|l| l.purpose.clone())),
         client,
         session,
         staff_id,

@@ -996,16 +996,15 @@ pub async fn apply_notice(
             .map(|d| crate::dto::date_in(d, "moved_on"))
             .transpose()?,
     };
-    let key = path.1;
-    cs::take_notice(&*state.store, &p.actor(), state.clock.today(), &key, &fix).await?;
+    let taken = cs::take_notice(
+        &*state.store,
+        &p.actor(),
+        state.clock.today(),
+        &path.1,
+        &fix,
+    )
+    .await?;
     let map = cs::char_map(&*state.store, p.tenant).await?;
-    let taken = state
-        .store
-        .cs_inbound(p.tenant, &["done"])
-        .await?
-        .into_iter()
-        .find(|i| i.key == key)
-        .ok_or_else(|| ApiError::from(DomainError::CsInboundNotFound { key: key.clone() }))?;
     Ok(Json(inbound_view(&taken, &map)))
 }
 

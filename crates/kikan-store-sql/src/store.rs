@@ -1406,6 +1406,21 @@ impl<E: Engine> Store for SqlStore<E> {
         Ok(())
     }
 
+    async fn link_client(
+        &self,
+        tenant: LocalGovCode,
+        client_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let t = key(tenant);
+        let q = Q::new("SELECT data FROM link_clients WHERE tenant_id = $1 AND client_id = $2")
+            .arg(&t)
+            .arg(client_id);
+        self.read_one(tenant, q)
+            .await?
+            .map(|r| Ok(self.sealer.unseal(&t, r.text("data")?)?.into_owned()))
+            .transpose()
+    }
+
     async fn link_clients(
         &self,
         tenant: LocalGovCode,

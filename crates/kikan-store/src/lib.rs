@@ -871,6 +871,12 @@ pub trait Store: Send + Sync + 'static {
         client_id: &str,
         data: &str,
     ) -> Result<(), StoreError>;
+    /// One client's data, by its client id.
+    async fn link_client(
+        &self,
+        tenant: LocalGovCode,
+        client_id: &str,
+    ) -> Result<Option<String>, StoreError>;
     /// Every client of the tenant: (client id, data), by client id.
     async fn link_clients(&self, tenant: LocalGovCode)
     -> Result<Vec<(String, String)>, StoreError>;
