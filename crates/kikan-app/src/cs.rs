@@ -19,6 +19,7 @@ use kikan_domain::cs::{
     persons_concerned,
 };
 use kikan_domain::ledger::Transfer as EntryTransfer;
+use kikan_domain::suppress::{Process, Subject};
 use kikan_domain::{DomainError, JuminhyoCode, LocalGovCode, Person, PersonId};
 use kikan_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -510,6 +511,73 @@ pub async fn set_sending_address(
     queue(store, tenant, person, CsKind::SendingAddress, today).await
 }
 
+/// The persons a suppression concerns now: its person, or its household's members.
+pub async fn persons_of(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    subject: Subject,
+) -> Result<Vec<PersonId>, StoreError> {
+    Ok(match subject {
+        Subject::Person(p) => vec![p],
+        Subject::Household(h) => store
+            .households(tenant, &[h])
+            .await?
+            .into_iter()
+            .flat_map(|h| h.members)
+            .collect(),
+    })
+}
+
+/// 交付抑止情報 (3.1): queues, for each of `persons` who has a 住民票コード and is on
+/// the register, the whole state of the suppressions of their certificates (theirs and
+/// their household's, set or released). Called when such a suppression is set or
+/// released (never on a 一時解除), and by staff after a 整合性確認 found the CS's copy
+/// different (a member who joined a held household since).
+pub async fn send_holds(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    persons: &[PersonId],
+    today: NaiveDate,
+) -> Result<Vec<CsItem>, StoreError> {
+    let mut out = Vec::new();
+    for p in store.persons(tenant, persons).await? {
+        if p.is_removed() || p.juminhyo_code.is_none() {
+            continue;
+        }
+        let subjects = [Subject::Person(p.id), Subject::Household(p.household_id)];
+        let held = store.suppressions_for(tenant, &subjects).await?;
+        let holds = kikan_domain::cs::hold_notices(&held);
+        let item = queue_with(store, tenant, p.id, CsKind::IssuanceHold, today, |i| {
+            i.holds = Some(holds)
+        })
+        .await?;
+        out.push(item);
+    }
+    Ok(out)
+}
+
+/// The 交付抑止 each person has here, for the 整合性確認: the suppressions of their
+/// certificates (theirs and their household's) set and not released.
+async fn holds_here(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+) -> Result<BTreeMap<PersonId, Vec<i64>>, StoreError> {
+    let mut out: BTreeMap<PersonId, Vec<i64>> = BTreeMap::new();
+    for s in store.suppressions(tenant).await? {
+        if s.released_on.is_some() || !s.processes.contains(&Process::Certificate) {
+            continue;
+        }
+        for p in persons_of(store, tenant, s.subject).await? {
+            out.entry(p).or_default().push(s.id.0);
+        }
+    }
+    for v in out.values_mut() {
+        v.sort_unstable();
+        v.dedup();
+    }
+    Ok(out)
+}
+
 /// 生成された個人番号の取込 (7.1.2.1): a generated or changed 個人番号 recorded on the
 /// person by 職権 (a ledger entry, audited as `by`). A 符号 is kept with its item.
 async fn take_in(
@@ -623,6 +691,18 @@ async fn queue(
     kind: CsKind,
     today: NaiveDate,
 ) -> Result<CsItem, StoreError> {
+    queue_with(store, tenant, person, kind, today, |_| {}).await
+}
+
+/// [`queue`], the item completed by `f` before it is kept.
+async fn queue_with(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    person: PersonId,
+    kind: CsKind,
+    today: NaiveDate,
+    f: impl FnOnce(&mut CsItem),
+) -> Result<CsItem, StoreError> {
     scan(store, tenant).await?;
     let p = store
         .persons(tenant, &[person])
@@ -644,6 +724,7 @@ async fn queue(
     let transfer = (kind == CsKind::SendingAddress).then(|| kikan_domain::cs::sending(&p, today));
     let mut item = CsItem::new(next, head, person, kind, identity, today, today);
     item.transfer = transfer;
+    f(&mut item);
     store
         .add_cs_items(tenant, head, std::slice::from_ref(&item))
         .await?;
@@ -804,6 +885,7 @@ pub async fn reconcile(
         .map(|i| i.person)
         .collect();
     let mut ours = Vec::new();
+    let mut removed = BTreeSet::new();
     let mut after = None;
     loop {
         let page = store.person_rows(tenant, after, PAGE).await?;
@@ -811,6 +893,9 @@ pub async fn reconcile(
         after = Some(last.id);
         for (_, p) in &page {
             if let Some(id) = Identity::of(p) {
+                if id.removed_on.is_some() {
+                    removed.insert(p.id);
+                }
                 ours.push((p.id, id, open.contains(&p.id)));
             }
         }
@@ -819,7 +904,23 @@ pub async fn reconcile(
         }
     }
     let map = char_map(store, tenant).await?;
-    Ok(kikan_domain::cs::compare(&ours, &theirs, &map))
+    // A 除票's certificates are not the CS's to refuse.
+    let mut holds = holds_here(store, tenant).await?;
+    holds.retain(|p, _| !removed.contains(p));
+    Ok(kikan_domain::cs::compare(&ours, &holds, &theirs, &map))
+}
+
+/// What a 交付抑止情報 or 広域交付住民票情報 carries, in words, for lists.
+pub fn detail(i: &CsItem) -> Option<String> {
+    if let Some(h) = &i.holds {
+        let held = h.iter().filter(|h| h.released_on.is_none()).count();
+        return Some(format!("抑止中 {held}件、解除 {}件", h.len() - held));
+    }
+    let w = i.wide.as_ref()?;
+    Some(match &w.refusal {
+        Some(why) => format!("交付不可({why}) 要求 {}", w.request),
+        None => format!("{}人 要求 {}", w.members.len(), w.request),
+    })
 }
 
 /// The characters items wait for (文字変換待ち), each with the items that need it.
@@ -839,7 +940,7 @@ pub fn waiting_chars(items: &[CsItem]) -> BTreeMap<String, Vec<i64>> {
 pub fn list_csv(items: &[CsItem]) -> String {
     let cell = kikan_domain::csv::cell;
     let mut out = String::from(
-        "\u{feff}送信番号,電文,異動事由,異動年月日,宛名番号,住民票コード,氏名,住所,状態,結果,再送元\n",
+        "\u{feff}送信番号,電文,異動事由,異動年月日,宛名番号,住民票コード,氏名,住所,宛先,内容,状態,結果,再送元\n",
     );
     for i in items {
         let result = match &i.state {
@@ -859,6 +960,8 @@ pub fn list_csv(items: &[CsItem]) -> String {
                 i.identity.code.clone(),
                 cell(&i.identity.name),
                 cell(&i.identity.address),
+                i.to.clone().unwrap_or_default(),
+                cell(&detail(i).unwrap_or_default()),
                 i.state.label().to_string(),
                 cell(&result),
                 i.resends.map(|r| r.to_string()).unwrap_or_default(),
@@ -1281,9 +1384,37 @@ async fn apply_reports(
         .cs_inbound(tenant, &["new"])
         .await?
         .into_iter()
-        .filter(|i| matches!(i.message.kind, CsKind::CardStatus | CsKind::UpdateTarget))
+        .filter(|i| {
+            matches!(
+                i.message.kind,
+                CsKind::CardStatus | CsKind::UpdateTarget | CsKind::WideAreaRequest
+            )
+        })
         .collect();
     for r in reports {
+        if r.message.kind == CsKind::WideAreaRequest {
+            let state = match answer_wide(store, by, today, &r).await? {
+                Some(item) => {
+                    out.applied.push(r.key.clone());
+                    InboundState::Done {
+                        seq: item.entry_seq,
+                        at: Utc::now(),
+                    }
+                }
+                None => {
+                    out.failed.push(r.key.clone());
+                    InboundState::Failed {
+                        at: Utc::now(),
+                        error: format!(
+                            "住民票コード{}の住民が見つかりません",
+                            r.message.identity.code
+                        ),
+                    }
+                }
+            };
+            settle(store, tenant, Inbound { state, ..r }).await?;
+            continue;
+        }
         let code = &r.message.identity.code;
         let card = r.message.card.clone();
         let found = person_by_code(store, tenant, code, card.is_some()).await?;
@@ -1320,6 +1451,99 @@ async fn apply_reports(
         settle(store, tenant, Inbound { state, ..r }).await?;
     }
     Ok(())
+}
+
+/// 広域交付 (7.1.1.1): answers a 交付要求 with the 広域交付住民票情報 for the 交付市区町村
+/// (the request's sender), queued behind the person's earlier items: the person's items,
+/// or their household's, as asked — or, where an error-level 抑止 holds the certificates
+/// of anyone concerned, the refusal (the reason not told: it may be a 支援措置). The
+/// persons' data read for it is audited as `by` issuing it. None when no resident here
+/// has the request's 住民票コード (staff see it as 取込エラー).
+async fn answer_wide(
+    store: &dyn Store,
+    by: &crate::Actor,
+    today: NaiveDate,
+    r: &Inbound,
+) -> Result<Option<CsItem>, StoreError> {
+    let tenant = by.tenant;
+    let Some(p) = person_by_code(store, tenant, &r.message.identity.code, false).await? else {
+        return Ok(None);
+    };
+    let ask = r.message.ask.clone().unwrap_or_default();
+    let household = store.households(tenant, &[p.household_id]).await?.pop();
+    let members: Vec<Person> = match (&household, ask.whole_household) {
+        (Some(h), true) => store.persons(tenant, &h.members).await?,
+        _ => vec![p.clone()],
+    };
+    let head = match household.as_ref().and_then(|h| h.head) {
+        Some(h) if h == p.id => Some(p.clone()),
+        Some(h) => store.persons(tenant, &[h]).await?.pop(),
+        None => None,
+    };
+    let refs: Vec<&Person> = members.iter().collect();
+    let subjects = crate::suppress::subjects(&refs, &[]);
+    let held = store.suppressions_for(tenant, &subjects).await?;
+    let names: Vec<i64> = members.iter().map(|m| m.id.0).collect();
+    let (wide, detail) = match crate::suppress::enforce_held(
+        store,
+        by,
+        Process::Certificate,
+        &subjects,
+        &held,
+        today,
+    )
+    .await
+    {
+        Ok(alerts) => (
+            kikan_domain::cs::WideArea {
+                request: r.key.clone(),
+                refusal: None,
+                members: members
+                    .iter()
+                    .map(|m| kikan_domain::cs::WideMember::<String>::of(m, head.as_ref(), &ask))
+                    .collect(),
+            },
+            format!(
+                "広域交付住民票情報を{}へ送信({}人){}",
+                r.message.municipality,
+                members.len(),
+                if alerts.is_empty() {
+                    String::new()
+                } else {
+                    format!("。アラート: {}", alerts.join(" / "))
+                }
+            ),
+        ),
+        Err(StoreError::Domain(DomainError::Suppressed { .. })) => (
+            kikan_domain::cs::WideArea {
+                request: r.key.clone(),
+                refusal: Some("交付できません(住所地市区町村にお問い合わせください)".into()),
+                members: vec![],
+            },
+            format!(
+                "広域交付住民票の交付要求({})を抑止により拒否",
+                r.message.municipality
+            ),
+        ),
+        Err(e) => return Err(e),
+    };
+    let from = r.message.municipality.clone();
+    let item = queue_with(
+        store,
+        tenant,
+        p.id,
+        CsKind::WideAreaCertificate,
+        today,
+        |i| {
+            i.to = Some(from);
+            i.wide = Some(wide);
+        },
+    )
+    .await?;
+    store
+        .append_audit(tenant, &[by.event("cs.wide_area", names, detail)])
+        .await?;
+    Ok(Some(item))
 }
 
 /// The record of a 住民票コード (with `removed`, a 除票 too).

@@ -81,3 +81,19 @@ pub async fn enforce_held(
         }
     }
 }
+
+/// 3.1: a suppression of certificates set or released goes to the CS as the
+/// 交付抑止情報 of each person it concerns now (a temporary release never does: other
+/// systems must not take it for a release). Nothing for a suppression of other work.
+pub async fn feed_holds(
+    store: &dyn Store,
+    tenant: kikan_domain::LocalGovCode,
+    s: &Suppression,
+    today: NaiveDate,
+) -> Result<Vec<kikan_domain::cs::CsItem>, StoreError> {
+    if !s.processes.contains(&Process::Certificate) {
+        return Ok(vec![]);
+    }
+    let persons = crate::cs::persons_of(store, tenant, s.subject).await?;
+    crate::cs::send_holds(store, tenant, &persons, today).await
+}

@@ -187,6 +187,19 @@ pub enum CsKind {
     /// through the CS.
     #[serde(rename = "戸籍附票記載事項通知")]
     FuhyoNotice,
+    /// 証明書発行の抑止設定・解除 (3.1): the suppressions of a person's certificates, set
+    /// or released, for the CS to refuse a 広域交付 or コンビニ交付 meanwhile
+    /// ([`HoldNotice`]). A temporary release (一時解除) is never sent.
+    #[serde(rename = "交付抑止情報")]
+    IssuanceHold,
+    /// 広域交付住民票の交付要求 (7.1.1.1), from the 交付市区町村 through the CS: a person
+    /// asks another municipality's counter for their 住民票 ([`WideAsk`]).
+    #[serde(rename = "広域交付住民票交付要求")]
+    WideAreaRequest,
+    /// 広域交付住民票情報 (7.1.1.1): the answer to a 交付要求, for the 交付市区町村's CS
+    /// ([`WideArea`]).
+    #[serde(rename = "広域交付住民票情報")]
+    WideAreaCertificate,
 }
 
 impl CsKind {
@@ -203,6 +216,9 @@ impl CsKind {
             CsKind::SendingAddress => "送付先情報",
             CsKind::UpdateTarget => "更新対象者",
             CsKind::FuhyoNotice => "戸籍附票記載事項通知",
+            CsKind::IssuanceHold => "交付抑止情報",
+            CsKind::WideAreaRequest => "広域交付住民票交付要求",
+            CsKind::WideAreaCertificate => "広域交付住民票情報",
         }
     }
 
@@ -291,6 +307,189 @@ impl SendingSetting {
     }
 }
 
+/// 交付抑止情報 (3.1): one suppression of a person's certificates, as set or released.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldNotice {
+    /// The suppression (one person may have several).
+    pub suppression: i64,
+    /// error (refused) or alert (allowed, with the alert shown).
+    pub level: String,
+    pub starts_on: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_on: Option<NaiveDate>,
+    /// 解除: holds no more from this day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released_on: Option<NaiveDate>,
+}
+
+impl HoldNotice {
+    /// Whether it holds on `on`: an end date does not end it, a release does.
+    pub fn holds_on(&self, on: NaiveDate) -> bool {
+        self.starts_on <= on && self.released_on.is_none_or(|r| on < r)
+    }
+}
+
+/// 交付抑止情報 (3.1) of a person: each of `held` (the suppressions of the person and of
+/// their household) that holds certificates, set or released, oldest first. A temporary
+/// release is not there: it is the suppression's own business.
+pub fn hold_notices(held: &[crate::suppress::Suppression]) -> Vec<HoldNotice> {
+    let mut out: Vec<HoldNotice> = held
+        .iter()
+        .filter(|s| s.processes.contains(&crate::suppress::Process::Certificate))
+        .map(|s| HoldNotice {
+            suppression: s.id.0,
+            level: match s.level {
+                crate::suppress::Level::Error => "error",
+                crate::suppress::Level::Alert => "alert",
+            }
+            .into(),
+            starts_on: s.starts_on,
+            ends_on: s.ends_on,
+            released_on: s.released_on,
+        })
+        .collect();
+    out.sort_by_key(|h| h.suppression);
+    out
+}
+
+/// What a 広域交付住民票の交付要求 asks for: the person named by the message's
+/// 本人確認情報, or their whole household, and the items to include beyond the
+/// 住民票's own (住基法12条の4: never the 本籍・筆頭者).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WideAsk {
+    /// 世帯全員 (else the person alone).
+    #[serde(default)]
+    pub whole_household: bool,
+    /// 世帯主の氏名及び続柄.
+    #[serde(default)]
+    pub head_and_relationship: bool,
+    /// 住民票コード.
+    #[serde(default)]
+    pub juminhyo_code: bool,
+    /// 個人番号.
+    #[serde(default)]
+    pub individual_number: bool,
+}
+
+/// 広域交付住民票情報 (7.1.1.1): the answer to a 交付要求 — the persons' items, or the
+/// refusal (a 抑止, no such resident); texts as kikan holds them (`String`) or as sent
+/// ([`JukiText`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WideArea<T> {
+    /// The 交付要求 answered ([`CsMessage::key`]).
+    pub request: String,
+    /// 交付不可 and why; then no persons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<WideMember<T>>,
+}
+
+/// One person on a 広域交付住民票.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WideMember<T> {
+    pub name: T,
+    pub furigana: T,
+    pub birth_date: NaiveDate,
+    /// A 不詳 birth date as recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date_text: Option<String>,
+    /// 1 男, 2 女.
+    pub sex: u8,
+    pub address: T,
+    /// 住民となった年月日, 住所を定めた年月日 and its 届出日.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resident_since: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_since: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notified_on: Option<NaiveDate>,
+    /// 従前の住所.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_address: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_name: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relationship: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub juminhyo_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub individual_number: Option<String>,
+}
+
+impl WideMember<String> {
+    /// A person's items on a 広域交付住民票 as `ask` asks (the 本籍・筆頭者 never: 住基法
+    /// 12条の4), `head` the 世帯主 (for the 世帯主の氏名).
+    pub fn of(p: &Person, head: Option<&Person>, ask: &WideAsk) -> WideMember<String> {
+        let previous = p.previous_address_in_city.as_ref().or(p
+            .moved_in
+            .as_ref()
+            .and_then(|m| m.previous_address.as_ref()));
+        WideMember {
+            name: p.name.full(),
+            furigana: p.furigana.full(),
+            birth_date: p.birth_date,
+            birth_date_text: p.birth_date_text.clone(),
+            sex: match p.sex {
+                crate::lists::Sex::Male => 1,
+                crate::lists::Sex::Female => 2,
+            },
+            address: p.address.line(),
+            resident_since: Some(p.became_resident_on),
+            address_since: Some(p.address_since),
+            notified_on: p.moved_in.as_ref().map(|m| m.notified_on),
+            previous_address: previous.map(|a| a.line()),
+            head_name: ask
+                .head_and_relationship
+                .then(|| head.map(|h| h.name.full()))
+                .flatten(),
+            relationship: ask.head_and_relationship.then(|| p.relationship.label()),
+            juminhyo_code: ask
+                .juminhyo_code
+                .then(|| p.juminhyo_code.as_ref().map(ToString::to_string))
+                .flatten(),
+            individual_number: ask
+                .individual_number
+                .then(|| p.individual_number.as_ref().map(|n| n.as_str().to_string()))
+                .flatten(),
+        }
+    }
+}
+
+impl<T> WideArea<T> {
+    /// The same answer with every text converted by `f`.
+    pub fn map<U, E>(&self, mut f: impl FnMut(&T) -> Result<U, E>) -> Result<WideArea<U>, E> {
+        let mut members = Vec::with_capacity(self.members.len());
+        for m in &self.members {
+            let mut opt = |o: &Option<T>| o.as_ref().map(&mut f).transpose();
+            let head_name = opt(&m.head_name)?;
+            let relationship = opt(&m.relationship)?;
+            let previous_address = opt(&m.previous_address)?;
+            members.push(WideMember {
+                name: f(&m.name)?,
+                furigana: f(&m.furigana)?,
+                birth_date: m.birth_date,
+                birth_date_text: m.birth_date_text.clone(),
+                sex: m.sex,
+                address: f(&m.address)?,
+                resident_since: m.resident_since,
+                address_since: m.address_since,
+                notified_on: m.notified_on,
+                previous_address,
+                head_name,
+                relationship,
+                juminhyo_code: m.juminhyo_code.clone(),
+                individual_number: m.individual_number.clone(),
+            });
+        }
+        Ok(WideArea {
+            request: self.request.clone(),
+            refusal: self.refusal.clone(),
+            members,
+        })
+    }
+}
+
 impl<T> Transfer<T> {
     fn map<U, E>(&self, mut f: impl FnMut(&T) -> Result<U, E>) -> Result<Transfer<U>, E> {
         let mut opt = |o: &Option<T>| o.as_ref().map(&mut f).transpose();
@@ -332,6 +531,13 @@ pub struct CsItem {
     pub to: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer: Option<Transfer<String>>,
+    /// 交付抑止情報: every suppression of the person's certificates, as set or released
+    /// (the whole state, so a later item replaces an earlier one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holds: Option<Vec<HoldNotice>>,
+    /// 広域交付住民票情報: what the answer carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wide: Option<WideArea<String>>,
     /// 手入力による補完: texts given by staff in place of the record's, for this item.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub supplement: BTreeMap<String, String>,
@@ -623,6 +829,8 @@ impl CsItem {
             answer: None,
             attempts: 0,
             last_failure: None,
+            holds: None,
+            wide: None,
             state: CsState::Pending,
         }
     }
@@ -898,6 +1106,10 @@ pub struct WireIdentity {
     pub individual_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removed_on: Option<NaiveDate>,
+    /// The CS's copy only (整合性確認): the 交付抑止 it holds for the person (the
+    /// suppressions set and not released).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holds: Vec<i64>,
 }
 
 /// One message as sent: the municipality, the item's number (the CS takes a number
@@ -918,6 +1130,15 @@ pub struct CsMessage {
     /// カードの発行状況 (from the CS).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<CardReport>,
+    /// 交付抑止情報 (3.1): the person's suppressions of certificates, set or released.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holds: Option<Vec<HoldNotice>>,
+    /// What a 広域交付住民票の交付要求 asks for (received from the 交付市区町村).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ask: Option<WideAsk>,
+    /// 広域交付住民票情報 (sent to the 交付市区町村).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wide: Option<WideArea<JukiText>>,
 }
 
 /// What the CS reports of a person's card (7.1.1.3).
@@ -1006,6 +1227,13 @@ pub fn message(municipality: &str, item: &CsItem, map: &CharMap) -> Result<CsMes
         .transpose()
         .ok()
         .flatten();
+    let wide = item
+        .wide
+        .as_ref()
+        .map(|w| w.map(|v| Ok::<_, ()>(conv("", v))))
+        .transpose()
+        .ok()
+        .flatten();
     if !missing.is_empty() {
         return Err(missing);
     }
@@ -1027,10 +1255,14 @@ pub fn message(municipality: &str, item: &CsItem, map: &CharMap) -> Result<CsMes
             address,
             individual_number: id.individual_number.clone(),
             removed_on: id.removed_on,
+            holds: vec![],
         },
         to: item.to.clone(),
         transfer,
         card: None,
+        holds: item.holds.clone(),
+        ask: None,
+        wide,
     })
 }
 
@@ -1131,8 +1363,12 @@ pub struct Difference {
 /// Compares kikan's records (with their persons and whether an item is still to be
 /// sent) against the CS's copy. Texts are compared as sent, in 住基ネット統一文字; a
 /// record whose text the table cannot convert differs in that item.
+///
+/// `holds` are the 交付抑止 (3.1) each person has here (the suppressions of their
+/// certificates set and not released, in order): the CS's copy should hold the same.
 pub fn compare(
     ours: &[(PersonId, Identity, bool)],
+    holds: &BTreeMap<PersonId, Vec<i64>>,
     theirs: &[WireIdentity],
     map: &CharMap,
 ) -> Vec<Difference> {
@@ -1173,6 +1409,11 @@ pub fn compare(
                 }
                 if id.removed_on != w.removed_on {
                     d.push("消除");
+                }
+                let mut held = w.holds.clone();
+                held.sort_unstable();
+                if holds.get(person).map_or(&[][..], Vec::as_slice) != held.as_slice() {
+                    d.push("交付抑止");
                 }
                 d.into_iter().map(String::from).collect()
             }
@@ -1309,11 +1550,22 @@ mod tests {
         assert!(
             compare(
                 &[(PersonId(1), ours.clone(), false)],
+                &BTreeMap::new(),
                 std::slice::from_ref(&same),
                 &map
             )
             .is_empty()
         );
+        // 交付抑止: set here and not at the CS, then at the CS too.
+        let held: BTreeMap<PersonId, Vec<i64>> = [(PersonId(1), vec![7])].into();
+        let one = [(PersonId(1), ours.clone(), false)];
+        assert_eq!(
+            compare(&one, &held, std::slice::from_ref(&same), &map)[0].items,
+            vec!["交付抑止"]
+        );
+        let mut holding = same.clone();
+        holding.holds = vec![7];
+        assert!(compare(&one, &held, &[holding], &map).is_empty());
         let mut moved = same.clone();
         moved.address = map.convert("葛飾市本町二丁目1番地").expect("test value");
         moved.sex = 1;
@@ -1323,6 +1575,7 @@ mod tests {
         other.code = "11111111111".into();
         let d = compare(
             &[(PersonId(1), ours, true), (PersonId(2), other, false)],
+            &BTreeMap::new(),
             &[moved, stray],
             &map,
         );

@@ -27,14 +27,18 @@ pub enum Resource {
     /// 個人番号: the number itself, with the 団体内統合宛名 records. Only a system of a
     /// 個人番号利用事務 may hold this scope.
     IndividualNumber,
+    /// 証明書発行抑止 (3.1): the suppressions of certificates, set and released, for the
+    /// コンビニ交付システム (never a 一時解除, never the reason).
+    IssuanceHolds,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 4] = [
+    pub const ALL: [Resource; 5] = [
         Resource::Residents,
         Resource::Changes,
         Resource::Atena,
         Resource::IndividualNumber,
+        Resource::IssuanceHolds,
     ];
 
     pub fn code(self) -> &'static str {
@@ -43,6 +47,7 @@ impl Resource {
             Resource::Changes => "changes",
             Resource::Atena => "atena",
             Resource::IndividualNumber => "individual_number",
+            Resource::IssuanceHolds => "issuance_holds",
         }
     }
 
@@ -52,6 +57,7 @@ impl Resource {
             Resource::Changes => "異動差分",
             Resource::Atena => "団体内統合宛名",
             Resource::IndividualNumber => "個人番号",
+            Resource::IssuanceHolds => "証明書発行抑止",
         }
     }
 

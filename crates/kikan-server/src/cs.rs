@@ -213,6 +213,10 @@ pub struct CsItemView {
     /// shown here; a 符号 or a シリアル番号 is shown).
     pub answered: bool,
     pub symbol: Option<String>,
+    /// The municipality a 転出証明書情報, 転入通知 or 広域交付住民票情報 is for.
+    pub to: Option<String>,
+    /// What a 交付抑止情報 or 広域交付住民票情報 carries, in words (抑止中 2件 …).
+    pub detail: Option<String>,
 }
 
 fn view(i: &CsItem) -> CsItemView {
@@ -255,6 +259,8 @@ fn view(i: &CsItem) -> CsItemView {
             }
             _ => None,
         },
+        to: i.to.clone(),
+        detail: cs::detail(i),
     }
 }
 
@@ -276,6 +282,9 @@ pub struct ItemsQuery {
     pub kind: Option<String>,
     /// `csv`: the list as CSV (一覧表).
     pub format: Option<String>,
+    /// Only the persons whose address lies in this 行政区 (a 指定都市's ward, its name or
+    /// code): the 一覧表 split by ward.
+    pub ward: Option<String>,
 }
 
 /// The states asked for (comma-separated), each one of `known`; none: all.
@@ -314,6 +323,10 @@ pub async fn items(
     if let Some(k) = q.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
         items.retain(|i| i.kind.label() == k);
     }
+    crate::suppress::keep_ward(&state, &p, q.ward.as_deref(), &mut items, |i| {
+        i.identity.address.clone()
+    })
+    .await?;
     let csv = q.format.as_deref() == Some("csv");
     audit(
         &state,
@@ -812,6 +825,10 @@ pub struct InboxQuery {
     pub state: Option<String>,
     /// `csv`: the 一覧表 as CSV (UTF-8 with BOM).
     pub format: Option<String>,
+    /// Only what concerns an address in this 行政区 (a 指定都市's ward, its name or code):
+    /// a 転出証明書情報's 転出先 here, a 転入通知's 転入前住所 here, else the address the CS
+    /// holds for the person.
+    pub ward: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/cs/inbox", tag = "changes",
@@ -830,7 +847,11 @@ pub async fn inbox(
     )?;
     let items = state.store.cs_inbound(p.tenant, &states).await?;
     let map = cs::char_map(&*state.store, p.tenant).await?;
-    let views: Vec<InboundView> = items.iter().map(|i| inbound_view(i, &map)).collect();
+    let mut views: Vec<InboundView> = items.iter().map(|i| inbound_view(i, &map)).collect();
+    crate::suppress::keep_ward(&state, &p, q.ward.as_deref(), &mut views, |v| {
+        v.other_address.clone().unwrap_or_else(|| v.address.clone())
+    })
+    .await?;
     audit(
         &state,
         &p,
@@ -1280,4 +1301,35 @@ pub async fn feed(
         next,
         interval_minutes: interval,
     }))
+}
+
+/// The persons whose 交付抑止情報 to send again.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct HoldsIn {
+    pub person_ids: Vec<i64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/cs/holds", tag = "changes", request_body = HoldsIn,
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "交付抑止情報 (3.1) queued for each person named who has a 住民票コード and is on the register: the whole state of the suppressions of their certificates, after a 整合性確認 found the CS's copy different (a member who joined a held household since)", body = Vec<CsItemView>),
+        (status = 422, description = "No person named (E-INPUT-001)", body = ErrorBody)))]
+pub async fn send_holds(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<HoldsIn>,
+) -> R<Json<Vec<CsItemView>>> {
+    if input.person_ids.is_empty() {
+        return Err(ApiError::from(DomainError::Missing { field: "対象者" }).at("person_ids"));
+    }
+    let ids: Vec<PersonId> = input.person_ids.iter().copied().map(PersonId).collect();
+    let items = cs::send_holds(&*state.store, p.tenant, &ids, state.clock.today()).await?;
+    audit(
+        &state,
+        &p,
+        "cs.holds",
+        persons(&items),
+        format!("住基ネット(CS)への交付抑止情報({}件)", items.len()),
+    )
+    .await?;
+    Ok(Json(items.iter().map(view).collect()))
 }

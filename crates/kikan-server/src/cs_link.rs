@@ -212,6 +212,30 @@ async fn update_targets(
     Ok(axum::Json(ok))
 }
 
+/// 広域交付 (7.1.1.1): a counter of `from` asks `to` for the 住民票 of `code`.
+#[derive(Deserialize)]
+struct WideIn {
+    from: String,
+    to: String,
+    code: String,
+    #[serde(default)]
+    ask: kikan_domain::cs::WideAsk,
+}
+
+/// The request's number, or the CS's refusal (a 交付抑止, no such record) as 409.
+async fn wide_area(
+    State(s): State<Sim>,
+    axum::Json(w): axum::Json<WideIn>,
+) -> Result<axum::Json<i64>, (StatusCode, String)> {
+    let today = chrono::Utc::now().date_naive();
+    let n = s
+        .sim
+        .ask_wide(&w.from, &w.to, &w.code, w.ask, today)
+        .map_err(|why| (StatusCode::CONFLICT, why))?;
+    s.save()?;
+    Ok(axum::Json(n))
+}
+
 /// 住基ネット共同利用: municipalities sharing one CS server, its inbox the group's.
 #[derive(Debug, Deserialize)]
 struct GroupIn {
@@ -254,6 +278,7 @@ pub fn simulator(file: Option<PathBuf>) -> Result<Router, String> {
         .route("/inbox/{municipality}/ack", post(ack))
         .route("/state", get(state))
         .route("/groups", post(groups))
+        .route("/wide-area", post(wide_area))
         .with_state(Sim {
             sim: Arc::new(sim),
             file,

@@ -136,8 +136,8 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         outbound::list, outbound::send, outbound::results, outbound::resend,
         cs::items, cs::send, cs::resend, cs::supplement, cs::withdraw, cs::status,
         cs::put_settings, cs::put_chars, cs::chars, cs::reconcile, cs::fetch_codes,
-        cs::inbox, cs::move_in_request, cs::apply_notice, cs::receive, cs::request, cs::sending_address, cs::feed,
-        link::token, link::add_client, link::list_clients, link::approve_client, link::revoke_client, link::new_secret, link::atena, link::atena_changes,
+        cs::inbox, cs::move_in_request, cs::apply_notice, cs::receive, cs::request, cs::sending_address, cs::feed, cs::send_holds,
+        link::token, link::add_client, link::list_clients, link::approve_client, link::revoke_client, link::new_secret, link::atena, link::atena_changes, link::issuance_holds,
         jobs::runs, jobs::run_now, jobs::awaiting_notice, jobs::catalogue, jobs::run_job, jobs::job_runs, jobs::output, jobs::schedules, jobs::put_schedule,
         letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, letters::entry_letter, letters::code_notice, inspection::inspection_list, inspection::random_extract, statistics::statistics, routes::relationships,
         euc::tables, euc::query,
@@ -305,6 +305,7 @@ api! {
     post "/api/v1/tenants/{tenant}/cs/inbox/{key}/apply" => cs::apply_notice, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/cs/receive" => cs::receive, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/cs/persons/{id}/requests" => cs::request, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/cs/holds" => cs::send_holds, Policy::Needs(Permission::CommitChange);
     put "/api/v1/tenants/{tenant}/cs/persons/{id}/sending-address" => cs::sending_address, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/drafts" => drafts::add, Policy::Needs(Permission::DraftChange);
     post "/api/v1/tenants/{tenant}/intake/changes" => intake::changes, Policy::Needs(Permission::DraftChange);
@@ -338,6 +339,7 @@ api! {
     post "/api/v1/tenants/{tenant}/link/clients/{id}/secret" => link::new_secret, Policy::Needs(Permission::ManageAccounts);
     get "/api/v1/tenants/{tenant}/atena" => link::atena, Policy::Scoped(Permission::Export, Resource::Atena);
     get "/api/v1/tenants/{tenant}/atena/changes" => link::atena_changes, Policy::Scoped(Permission::Export, Resource::Atena);
+    get "/api/v1/tenants/{tenant}/issuance-holds" => link::issuance_holds, Policy::Scoped(Permission::Export, Resource::IssuanceHolds);
     post "/api/v1/tenants/{tenant}/check" => routes::check, Policy::Needs(Permission::RunCheck);
     get "/api/v1/tenants/{tenant}/staff" => accounts::list_staff, Policy::Needs(Permission::ManageAccounts);
     post "/api/v1/tenants/{tenant}/staff" => accounts::add_staff, Policy::Needs(Permission::ManageAccounts);

@@ -753,3 +753,90 @@ pub async fn atena_changes(
         interval_minutes: interval,
     }))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct HoldsQuery {
+    /// Only those set or released after this time (RFC 3339): the feed's cursor.
+    pub changed_since: Option<DateTime<Utc>>,
+}
+
+/// 証明書発行抑止 (3.1) as other systems see it: set or released. Neither its reason
+/// nor a 一時解除 is given: the one may be a 支援措置, the other must not be taken for a
+/// release.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssuanceHold {
+    pub suppression: i64,
+    /// The 宛名番号 of the persons it holds now (a household's: its current members).
+    pub atena_numbers: Vec<i64>,
+    /// error (issue nothing) or alert (issue at a counter, with the alert shown).
+    pub level: String,
+    pub starts_on: String,
+    pub ends_on: Option<String>,
+    /// 解除: holds no more from this day.
+    pub released_on: Option<String>,
+    /// Holds today: started and not released (its end date does not end it).
+    pub in_force: bool,
+    /// Its last 設定 or 解除: ask with `changed_since` set to the latest seen.
+    pub changed_at: DateTime<Utc>,
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/issuance-holds", tag = "link",
+    params(("tenant" = String, Path), HoldsQuery),
+    responses((status = 200, description = "証明書発行抑止 (3.1) for the コンビニ交付システム and the other systems that issue: every suppression of certificates set or released (after `changed_since`), with the persons it holds; never a 一時解除 (E-AUTH-012 for a system without the scope)", body = Vec<IssuanceHold>),
+        (status = 400, description = "No stated purpose (E-AUTH-004)", body = ErrorBody)))]
+pub async fn issuance_holds(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<HoldsQuery>,
+) -> R<Json<Vec<IssuanceHold>>> {
+    p.purpose()?;
+    let today = state.clock.today();
+    let mut out = Vec::new();
+    let mut persons = BTreeSet::new();
+    for s in state.store.suppressions(p.tenant).await? {
+        if !s
+            .processes
+            .contains(&kikan_domain::suppress::Process::Certificate)
+        {
+            continue;
+        }
+        let Some(changed_at) = s
+            .history
+            .iter()
+            .rev()
+            .find(|e| e.action != "一時解除")
+            .map(|e| e.at)
+        else {
+            continue;
+        };
+        if q.changed_since.is_some_and(|since| changed_at <= since) {
+            continue;
+        }
+        let held = kikan_app::cs::persons_of(&*state.store, p.tenant, s.subject).await?;
+        persons.extend(held.iter().map(|h| h.0));
+        out.push(IssuanceHold {
+            suppression: s.id.0,
+            atena_numbers: held.iter().map(|h| h.0).collect(),
+            level: match s.level {
+                kikan_domain::suppress::Level::Error => "error",
+                kikan_domain::suppress::Level::Alert => "alert",
+            }
+            .into(),
+            starts_on: s.starts_on.to_string(),
+            ends_on: s.ends_on.map(|d| d.to_string()),
+            released_on: s.released_on.map(|d| d.to_string()),
+            in_force: s.in_force(today),
+            changed_at,
+        });
+    }
+    out.sort_by_key(|h| (h.changed_at, h.suppression));
+    let detail = format!("証明書発行抑止の連携({}件)", out.len());
+    state
+        .store
+        .append_audit(
+            p.tenant,
+            &[p.event("link.issuance_holds", persons.into_iter().collect(), detail)],
+        )
+        .await?;
+    Ok(Json(out))
+}

@@ -139,7 +139,7 @@ pub struct SuppressionView {
     /// Its life: 設定, 一時解除, 解除.
     pub history: Vec<SuppressionEventView>,
     pub version: u64,
-    /// The last change (for feeds: `changed_since`).
+    /// The last 設定 or 解除 (for feeds: `changed_since`); a 一時解除 does not count.
     pub changed_at: DateTime<Utc>,
     /// 行政区 of a designated city (9.2): the ward the person's or household's address
     /// lies in, when the city has registered its wards (区役所, 1.3.1).
@@ -194,9 +194,66 @@ fn view(s: &Suppression, today: NaiveDate) -> SuppressionView {
             })
             .collect(),
         version: s.version,
-        changed_at: s.history.last().map_or(now, |e| e.at),
+        // A 一時解除 is no change for other systems (3.1).
+        changed_at: s
+            .history
+            .iter()
+            .rev()
+            .find(|e| e.action != "一時解除")
+            .map_or(now, |e| e.at),
         ward: None,
     }
+}
+
+/// The 行政区 asked for (its name or code) among the city's `wards`: its name; None when
+/// none was asked; `E-CODE-005` for one the city has not registered.
+pub(crate) fn ward_named(
+    wards: &[&kikan_store::places::Place],
+    asked: Option<&str>,
+) -> R<Option<String>> {
+    let Some(asked) = asked.map(str::trim).filter(|w| !w.is_empty()) else {
+        return Ok(None);
+    };
+    wards
+        .iter()
+        .find(|w| w.ward.as_deref() == Some(asked) || w.ward_code.as_deref() == Some(asked))
+        .and_then(|w| w.ward.clone())
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::from(DomainError::UnknownCode {
+                kind: "行政区",
+                value: asked.to_string(),
+            })
+            .at("ward")
+        })
+}
+
+/// A list split by 行政区 (指定都市, 7.1.1.1 and 9.2): keeps what lies in the ward asked
+/// for, the address of each read by `address`. Nothing asked: all kept.
+pub(crate) async fn keep_ward<T>(
+    state: &AppState,
+    p: &Principal,
+    asked: Option<&str>,
+    list: &mut Vec<T>,
+    address: impl Fn(&T) -> String,
+) -> R<()> {
+    if asked.map(str::trim).is_none_or(str::is_empty) {
+        return Ok(());
+    }
+    let places = state.store.places(p.tenant).await?;
+    let wards = kikan_store::places::wards(&places);
+    let Some(ward) = ward_named(&wards, asked)? else {
+        return Ok(());
+    };
+    let city = state
+        .store
+        .tenant(p.tenant)
+        .await?
+        .map(|t| t.name)
+        .unwrap_or_default();
+    let inside = format!("{city}{ward}");
+    list.retain(|x| address(x).contains(&inside));
+    Ok(())
 }
 
 /// 9.2: each view's 行政区, from the address of its person or household, when the city
@@ -315,6 +372,7 @@ pub async fn add(
         &p.actor,
     )?;
     state.store.add_suppression(p.tenant, &s).await?;
+    kikan_app::suppress::feed_holds(&*state.store, p.tenant, &s, today).await?;
     audit(
         &state,
         &p,
@@ -402,18 +460,7 @@ pub async fn list(
     let places = state.store.places(p.tenant).await?;
     let wards = kikan_store::places::wards(&places);
     set_wards(&state, &p, &wards, &mut views).await?;
-    if let Some(asked) = q.ward.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
-        let ward = wards
-            .iter()
-            .find(|w| w.ward.as_deref() == Some(asked) || w.ward_code.as_deref() == Some(asked))
-            .and_then(|w| w.ward.clone())
-            .ok_or_else(|| {
-                ApiError::from(DomainError::UnknownCode {
-                    kind: "行政区",
-                    value: asked.to_string(),
-                })
-                .at("ward")
-            })?;
+    if let Some(ward) = ward_named(&wards, q.ward.as_deref())? {
         views.retain(|v| v.ward.as_deref() == Some(ward.as_str()));
     }
     let persons: Vec<i64> = views
@@ -462,6 +509,10 @@ async fn change(
         .ok_or_else(|| ApiError::not_found("抑止"))?;
     f(&mut s, today)?;
     state.store.update_suppression(p.tenant, &s).await?;
+    if s.released_on.is_some() {
+        // 解除 (a 一時解除 is never fed to other systems).
+        kikan_app::suppress::feed_holds(&*state.store, p.tenant, &s, today).await?;
+    }
     let last = s
         .history
         .last()

@@ -629,6 +629,8 @@ async function outboxScreen(main, q) {
 // be sent (by state), the error list with 再送信 (the 異動事由 may be changed), 補完 and
 // 送信取消し, the characters items wait for and the conversion table, 手動連携, the
 // 整合性確認 and the 住民票コード空きコード.
+const CS_KINDS = [['', 'すべて'], ...['本人確認情報', '転出証明書情報', '転入通知', '戸籍附票記載事項通知', '送付先情報', '広域交付住民票情報', '交付抑止情報',
+  '個人番号生成要求', '個人番号変更要求', '符号取得要求', 'シリアル番号取得要求'].map((k) => [k, k])];
 const CS_STATES = [['', 'すべて'], ['pending', '未送信'], ['held', '文字変換待ち'], ['refused', 'エラー'], ['accepted', '送信済み'], ['withdrawn', '送信取消し']];
 // 特例転入 (4.1.1.3): the 転入 filled in from a 転出証明書情報 received (the household
 // sent with it together); staff give the new address and the 転入日 and correct a name
@@ -690,8 +692,13 @@ function noticeFix(m, done) {
 
 async function csScreen(main, q) {
   const state = q.get('state') || '';
-  const [stRes, res, inRes] = await Promise.all([api('GET', '/cs/status'), api('GET', `/cs/items${state ? `?state=${state}` : ''}`),
-    api('GET', '/cs/inbox?state=new,failed')]);
+  const kind = q.get('kind') || '';
+  const ward = q.get('ward') || '';
+  // 照会・一覧表 by state, kind and (指定都市) 行政区.
+  const query = new URLSearchParams(Object.entries({ state, kind, ward }).filter(([, x]) => x)).toString();
+  const [stRes, res, inRes, places] = await Promise.all([api('GET', '/cs/status'), api('GET', `/cs/items${query ? `?${query}` : ''}`),
+    api('GET', '/cs/inbox?state=new,failed'), api('GET', '/places')]);
+  const wards = (places.ok ? places.data : []).filter((p) => p.kind === '区役所' && p.ward).map((p) => p.ward);
   const st = stRes.ok ? stRes.data : null;
   const list = res.ok ? res.data : [];
   const inbox = inRes.ok ? inRes.data : [];
@@ -712,7 +719,9 @@ async function csScreen(main, q) {
     : h('div', {}, banner('warning', `CSの本人確認情報との相違 ${d.length}件`),
       h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['住民票コード', '宛名番号', '相違', '未送信'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, d.map((x) => h('tr', {}, h('td', {}, x.juminhyo_code), h('td', {}, x.person_id ? h('a', { href: `#/person/${x.person_id}` }, String(x.person_id)) : '—'),
-          h('td', {}, x.items.join('・')), h('td', {}, x.unsent ? '未送信あり' : ''))))))));
+          h('td', {}, x.items.join('・'), x.person_id && x.items.includes('交付抑止')
+            ? button('交付抑止情報を再送', async () => done(await api('POST', '/cs/holds', { person_ids: [x.person_id] }), `宛名番号${x.person_id}の交付抑止情報を送信待ちにしました`)) : null),
+          h('td', {}, x.unsent ? '未送信あり' : ''))))))));
   const codes = h('form', { class: 'row', novalidate: true },
     field('取得する件数', text('count', 'count', { value: '1000', inputmode: 'numeric' })),
     h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '空きコードを取得')));
@@ -750,13 +759,21 @@ async function csScreen(main, q) {
     3, h('button', { class: 'button button-secondary', type: 'submit' }, '変換表を取り込む'), '/cs/chars',
     (d) => show($('#cs-out'), banner('success', `変換表を${d.loaded}件取り込みました(計${d.total}件)`)));
   const filter = h('form', { class: 'row', novalidate: true }, field('状態', select('state', CS_STATES, 'state')),
+    field('電文', select('kind', CS_KINDS, 'kind')),
+    wards.length ? field('行政区', select('ward', [['', 'すべての区'], ...wards.map((w) => [w, w])], 'ward')) : null,
     h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '表示'),
       button('一覧表(CSV)', async () => {
-        const r = await api('GET', `/cs/items?format=csv${state ? `&state=${state}` : ''}`);
+        const r = await api('GET', `/cs/items?format=csv${query ? `&${query}` : ''}`);
         show($('#cs-out'), r.ok ? pdfLink(r.data, '一覧表を保存する', 'cs-items.csv') : banner('error', r.data ? r.data.message : '作成できませんでした'));
       })));
   filter.elements.state.value = state;
-  filter.addEventListener('submit', (e) => { e.preventDefault(); location.hash = `#/cs${v(filter, 'state') ? `?state=${v(filter, 'state')}` : ''}`; });
+  filter.elements.kind.value = kind;
+  if (filter.elements.ward) filter.elements.ward.value = ward;
+  filter.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const asked = new URLSearchParams(['state', 'kind', 'ward'].map((k) => [k, filter.elements[k] ? v(filter, k) : '']).filter(([, x]) => x)).toString();
+    location.hash = `#/cs${asked ? `?${asked}` : ''}`;
+  });
   const actions = (i) => {
     const cells = [];
     if (['refused', 'accepted'].includes(i.state)) {
@@ -786,7 +803,7 @@ async function csScreen(main, q) {
     h('div', { class: 'actions' }, send, reconcile, manual),
     waiting.length ? h('div', {}, h('h2', {}, '住基ネット統一文字に変換できない文字'),
       h('ul', {}, waiting.map(([c, ids]) => h('li', {}, h('span', { class: 'glyph' }, c), ` U+${[...c].map((x) => x.codePointAt(0).toString(16).toUpperCase()).join(' U+')}(送信番号 ${ids.join('、')})`)))) : null,
-    h('h2', {}, `受信した転出証明書情報・転入通知(未処理・取込エラー) ${inbox.length}件`),
+    h('h2', {}, `受信した電文(未処理・取込エラー) ${inbox.length}件`),
     button('今すぐ受信する', async () => done(await api('POST', '/cs/receive', {}), (d) =>
       d.failure ? banner('error', `CSに接続できませんでした: ${d.failure}`)
         : banner('success', `受信${d.kept}件、転入通知の反映${d.applied.length}件、取込エラー${d.failed.length}件`))),
@@ -794,15 +811,16 @@ async function csScreen(main, q) {
       h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['受信', '送信元', '対象者', '内容', '状態', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, inbox.map((m) => h('tr', {}, h('td', {}, m.kind, h('div', { class: 'muted' }, m.key)), h('td', {}, m.from),
           h('td', {}, m.name, h('div', { class: 'muted' }, `住民票コード ${m.juminhyo_code}`)),
-          h('td', {}, m.kind === '転出証明書情報' ? `転出先 ${m.other_address || ''}(転出予定 ${wareki(m.moved_on)})` : `転入先 ${m.address}(転入 ${wareki(m.moved_on)})`),
+          h('td', {}, m.kind === '転出証明書情報' ? `転出先 ${m.other_address || ''}(転出予定 ${wareki(m.moved_on)})` : m.kind === '転入通知' ? `転入先 ${m.address}(転入 ${wareki(m.moved_on)})` : m.address),
           h('td', {}, m.state_label, m.error ? h('div', { class: 'error-text' }, m.error) : null),
           h('td', {}, m.kind === '転出証明書情報' && m.state === 'new' ? specialMoveIn(m, done) : m.kind === '転入通知' ? noticeFix(m, done) : null))))),
     filter,
     h('h2', {}, `送信データ ${list.length}件`),
     list.length === 0 ? h('p', {}, '該当する送信データはありません。') :
-      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['送信番号', '異動', '対象者', '住民票コード', '状態', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['送信番号', '電文・異動', '対象者', '住民票コード', '状態', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, list.map((i) => h('tr', {}, h('td', {}, String(i.id), i.resends ? h('div', { class: 'muted' }, `再送元 ${i.resends}`) : null),
-          h('td', {}, `${i.reason} ${wareki(i.effective_on)}`, i.removed_on ? h('div', { class: 'muted' }, '消除') : null),
+          h('td', {}, h('div', {}, i.kind), `${i.reason} ${wareki(i.effective_on)}`, i.removed_on ? h('div', { class: 'muted' }, '消除') : null,
+            i.to ? h('div', { class: 'muted' }, `宛先 ${i.to}`) : null, i.detail ? h('div', { class: 'muted' }, i.detail) : null),
           h('td', {}, h('a', { href: `#/person/${i.person_id}` }, i.name), h('div', { class: 'muted' }, i.address)),
           h('td', {}, i.juminhyo_code),
           h('td', {}, i.state_label, i.error ? h('div', { class: 'error-text' }, `${i.error_code} ${i.error}`) : null,

@@ -11,6 +11,7 @@ mod certificate_pdf;
 mod certificates;
 mod certifiers;
 mod conformance;
+mod cs_holds;
 mod cs_link;
 mod disposal;
 mod documents;

@@ -6,7 +6,7 @@
 
 use super::{CsLink, LinkError, Received};
 use async_trait::async_trait;
-use kikan_domain::cs::{CsAnswer, CsMessage, WireIdentity};
+use kikan_domain::cs::{CsAnswer, CsKind, CsMessage, HoldNotice, WideAsk, WireIdentity};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Mutex;
@@ -64,6 +64,10 @@ pub struct SimState {
     /// messages go to the group's one inbox.
     #[serde(default)]
     pub groups: BTreeMap<String, String>,
+    /// 交付抑止 (3.1), by municipality then 住民票コード: the suppressions of the person's
+    /// certificates as last sent.
+    #[serde(default)]
+    pub holds: BTreeMap<String, BTreeMap<String, Vec<HoldNotice>>>,
 }
 
 #[derive(Debug, Default)]
@@ -135,6 +139,25 @@ impl Simulator {
         ask_sending(&mut s, municipality, code)
     }
 
+    /// 広域交付 (7.1.1.1): the counter of `from` asks `to` for the 住民票 of its record of
+    /// `code`. The CS refuses at once a person whose certificates an error-level
+    /// 交付抑止 holds today; else the request goes to `to` (its answer comes back to
+    /// `from`'s inbox). The request's number, or why there is none.
+    pub fn ask_wide(
+        &self,
+        from: &str,
+        to: &str,
+        code: &str,
+        ask: WideAsk,
+        today: chrono::NaiveDate,
+    ) -> Result<i64, String> {
+        let mut s = self
+            .state
+            .lock()
+            .map_err(|_| "simulator poisoned".to_string())?;
+        ask_wide(&mut s, from, to, code, ask, today)
+    }
+
     /// 住基ネット共同利用: `members` share one CS server, whose inbox is `group`'s.
     pub fn share(&self, group: &str, members: &[&str]) {
         if let Ok(mut s) = self.state.lock() {
@@ -178,13 +201,50 @@ impl Simulator {
 /// 更新対象者 (7.1.1.4): the CS asks `municipality` for the 送付先情報 of the record of
 /// `code`; false when it holds none.
 pub fn ask_sending(s: &mut SimState, municipality: &str, code: &str) -> bool {
-    from_cs(
+    from_cs(s, municipality, code, CsKind::UpdateTarget, None)
+}
+
+/// [`Simulator::ask_wide`] on a state.
+pub fn ask_wide(
+    s: &mut SimState,
+    from: &str,
+    to: &str,
+    code: &str,
+    ask: WideAsk,
+    today: chrono::NaiveDate,
+) -> Result<i64, String> {
+    let Some((identity, _)) = s.records.get(to).and_then(|m| m.get(code)).cloned() else {
+        return Err(format!(
+            "住民票コード{code}の本人確認情報が{to}にありません"
+        ));
+    };
+    let held = s
+        .holds
+        .get(to)
+        .and_then(|m| m.get(code))
+        .is_some_and(|h| h.iter().any(|h| h.level == "error" && h.holds_on(today)));
+    if held {
+        return Err(format!("住民票コード{code}は交付抑止の対象です"));
+    }
+    let id = s.next_delivery as i64 + 1;
+    put(
         s,
-        municipality,
-        code,
-        kikan_domain::cs::CsKind::UpdateTarget,
-        None,
-    )
+        CsMessage {
+            municipality: from.to_string(),
+            id,
+            kind: CsKind::WideAreaRequest,
+            reason: CsKind::WideAreaRequest.label().into(),
+            effective_on: today,
+            identity,
+            to: Some(to.to_string()),
+            transfer: None,
+            card: None,
+            holds: None,
+            ask: Some(ask),
+            wide: None,
+        },
+    );
+    Ok(id)
 }
 
 /// A card report for `municipality`'s record of `code`, as a message from the CS.
@@ -194,13 +254,7 @@ pub fn report_card(
     code: &str,
     card: kikan_domain::cs::CardReport,
 ) -> bool {
-    from_cs(
-        s,
-        municipality,
-        code,
-        kikan_domain::cs::CsKind::CardStatus,
-        Some(card),
-    )
+    from_cs(s, municipality, code, CsKind::CardStatus, Some(card))
 }
 
 /// A message of `kind` from the CS itself about `municipality`'s record of `code`;
@@ -209,7 +263,7 @@ fn from_cs(
     s: &mut SimState,
     municipality: &str,
     code: &str,
-    kind: kikan_domain::cs::CsKind,
+    kind: CsKind,
     card: Option<kikan_domain::cs::CardReport>,
 ) -> bool {
     let Some((identity, _)) = s
@@ -233,6 +287,9 @@ fn from_cs(
             to: Some(municipality.to_string()),
             transfer: None,
             card,
+            holds: None,
+            ask: None,
+            wide: None,
         },
     );
     true
@@ -299,16 +356,25 @@ pub fn apply(s: &mut SimState, m: &CsMessage) -> CsAnswer {
             .insert(m.id, value.clone());
         return CsAnswer::Issued { value };
     }
-    if matches!(
-        m.kind,
-        kikan_domain::cs::CsKind::SendingAddress | kikan_domain::cs::CsKind::FuhyoNotice
-    ) {
+    if m.kind == CsKind::IssuanceHold {
+        // 交付抑止情報: the person's whole state, replacing what was sent before.
+        let holds = m.holds.clone().unwrap_or_default();
+        let by_code = s.holds.entry(m.municipality.clone()).or_default();
+        if holds.is_empty() {
+            by_code.remove(&id.code);
+        } else {
+            by_code.insert(id.code.clone(), holds);
+        }
+        take(s, m);
+        return CsAnswer::Accepted;
+    }
+    if matches!(m.kind, CsKind::SendingAddress | CsKind::FuhyoNotice) {
         // 送付先情報 (for the カード管理システム) and 戸籍附票記載事項通知 (for the 本籍地):
         // kept as sent.
         take(s, m);
         return CsAnswer::Accepted;
     }
-    if m.kind != kikan_domain::cs::CsKind::Identity {
+    if m.kind != CsKind::Identity {
         // 転出証明書情報・転入通知: for another municipality, through the network.
         if m.to.is_none() {
             return refuse(INVALID, "宛先の市区町村がありません".into());
@@ -353,7 +419,6 @@ fn take(s: &mut SimState, m: &CsMessage) {
 /// The centre's answer to a request: a 個人番号 made from the 住民票コード (another one
 /// for each change), or a 符号.
 fn answer(s: &mut SimState, m: &CsMessage) -> String {
-    use kikan_domain::cs::CsKind;
     let code: u64 = m.identity.code.parse().unwrap_or_default();
     match m.kind {
         CsKind::SymbolRequest => format!("SYM{:016X}", code.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
@@ -439,9 +504,28 @@ impl CsLink for Simulator {
 
     async fn identities(&self, municipality: &str) -> Result<Vec<WireIdentity>, LinkError> {
         let s = self.up()?;
+        let holds = s.holds.get(municipality);
         Ok(s.records
             .get(municipality)
-            .map(|m| m.values().map(|(r, _)| r.clone()).collect())
+            .map(|m| {
+                m.values()
+                    .map(|(r, _)| {
+                        let mut r = r.clone();
+                        if r.removed_on.is_none() {
+                            r.holds = holds
+                                .and_then(|h| h.get(&r.code))
+                                .map(|h| {
+                                    h.iter()
+                                        .filter(|h| h.released_on.is_none())
+                                        .map(|h| h.suppression)
+                                        .collect()
+                                })
+                                .unwrap_or_default();
+                        }
+                        r
+                    })
+                    .collect()
+            })
             .unwrap_or_default())
     }
 
