@@ -705,6 +705,17 @@ try {
   await examiner.getByText('備考を追加しました').waitFor();
   await examiner.getByRole('region', { name: '備考(統合記載欄)' }).locator('.memo-text', { hasText: '事実上の世帯主　児童養護施設長　見本　次郎' }).waitFor();
   log('備考: the 事実上の世帯主 written in the 統合記載欄\'s C類型');
+  // 統合記載欄 (1.1.14): the 異動履歴 (A類型) made by itself; a 留意事項 (B類型) tied to an
+  // 異動 and its 異動項目, in the standard's wording; the 備考 (C類型) under them.
+  const integrated = examiner.getByRole('region', { name: '統合記載欄', exact: true });
+  await integrated.getByText('異動履歴').first().waitFor();
+  await integrated.getByText('留意事項の記載').click();
+  await integrated.getByLabel('文言').selectOption('special_adoption');
+  await integrated.getByRole('button', { name: '留意事項を追加' }).click();
+  await examiner.getByText('留意事項を追加しました').waitFor();
+  await integrated.getByText('（住所）特別養子縁組').waitFor();
+  await integrated.getByText('事実上の世帯主　児童養護施設長　見本　次郎').waitFor();
+  log('統合記載欄: the 異動履歴, a 留意事項 tied to its 異動 and 異動項目 in the standard\'s wording, and the 備考');
 
   // キーボードのみの画面操作 (2.3.2, j400): a whole 転入 without the mouse, from the menu
   // to the committed change: Tab to each field by its label, type, Space on the box,

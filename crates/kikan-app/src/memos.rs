@@ -3,11 +3,13 @@
 //! items of the record and no certificate reads them.
 
 use chrono::{DateTime, Utc};
-use kikan_domain::memo::{Memo, MemoRevision, NoteKind, fold, memo_text};
+use kikan_domain::memo::{
+    CautionLink, Memo, MemoRevision, NoteKind, caution_item, fold, memo_text,
+};
 use kikan_domain::{DomainError, LocalGovCode, PersonId};
 use kikan_store::{Store, StoreError};
 
-/// The メモ and 備考 on a person (deleted ones included, with their history). The person
+/// The メモ, 備考 and 留意事項 on a person (deleted ones included, with their history). The person
 /// must be on the tenant's register (A or B).
 pub async fn memos_of(
     store: &dyn Store,
@@ -18,21 +20,45 @@ pub async fn memos_of(
     Ok(fold(store.memo_revisions(tenant, &[person]).await?))
 }
 
-/// Writes a new メモ or 備考 on a person.
+/// Writes a new メモ, 備考 or 留意事項 on a person. A 留意事項 (1.1.14, B類型) names
+/// the 異動 it belongs to — an entry that changed this person — and the 異動項目 it
+/// concerns (`link`); the others take none.
+#[allow(clippy::too_many_arguments)]
 pub async fn write(
     store: &dyn Store,
     tenant: LocalGovCode,
     person: PersonId,
     kind: NoteKind,
+    link: Option<CautionLink>,
     text: &str,
     author: &str,
     at: DateTime<Utc>,
 ) -> Result<MemoRevision, StoreError> {
     let text = memo_text(text)?;
     known(store, tenant, person).await?;
+    let link = match (kind, link) {
+        (NoteKind::Caution, Some(l)) => {
+            let item = caution_item(&l.item)?;
+            let entries = store.entries_for(tenant, Some(person), None).await?;
+            if !entries.iter().any(|e| e.seq == l.seq) {
+                return Err(DomainError::Invalid {
+                    field: "異動",
+                    reason: format!("台帳番号{}はこの方の異動ではありません", l.seq),
+                }
+                .into());
+            }
+            Some(CautionLink {
+                seq: l.seq,
+                item: item.to_string(),
+            })
+        }
+        (NoteKind::Caution, None) => return Err(DomainError::Missing { field: "異動" }.into()),
+        (_, _) => None,
+    };
     let r = MemoRevision {
         memo_id: crate::ids::new_id(),
         kind,
+        link,
         revision: 1,
         person,
         text: Some(text),
@@ -67,6 +93,7 @@ pub async fn revise(
     let r = MemoRevision {
         memo_id,
         kind: memo.kind(),
+        link: None,
         revision: memo.next_revision(seen)?,
         person,
         text,

@@ -99,14 +99,16 @@ async fn subjects(
     store: &dyn Store,
     tenant: LocalGovCode,
     ids: &[PersonId],
+    with_history: bool,
 ) -> Result<Vec<Subject>, IssueError> {
     let found = store.persons(tenant, ids).await?;
     // The 法第7条 items of other businesses, current values (printed when asked for).
     let business = store.business_records(tenant, ids).await?;
     let business = kikan_domain::business::latest(&business);
-    // 備考 (統合記載欄 C類型) in force; メモ never.
-    let remarks: Vec<_> = kikan_domain::memo::fold(store.memo_revisions(tenant, ids).await?)
-        .into_iter()
+    // 備考 (統合記載欄 C類型) in force, and 留意事項 (B類型) with the 異動履歴; メモ never.
+    let notes = kikan_domain::memo::fold(store.memo_revisions(tenant, ids).await?);
+    let remarks: Vec<_> = notes
+        .iter()
         .filter(|m| m.kind() == kikan_domain::memo::NoteKind::Remark)
         .collect();
     let mut out = Vec::with_capacity(ids.len());
@@ -149,11 +151,27 @@ async fn subjects(
             .filter(|m| m.person == person.id)
             .filter_map(|m| m.current().and_then(|r| r.text.clone()))
             .collect();
+        let history = if with_history {
+            let entries = store.entries_for(tenant, Some(person.id), None).await?;
+            let mine: Vec<_> = notes
+                .iter()
+                .filter(|m| m.person == person.id)
+                .cloned()
+                .collect();
+            kikan_domain::integrated::lines(&person, &entries, &mine)?
+                .into_iter()
+                .filter(|l| l.class != kikan_domain::integrated::Class::Remark)
+                .map(|l| l.printed())
+                .collect()
+        } else {
+            vec![]
+        };
         out.push(Subject {
             person,
             head_name,
             business,
             remarks,
+            history,
         });
     }
     Ok(out)
@@ -252,7 +270,10 @@ pub async fn prepare(
         (request.kind, special_move_out) =
             move_out_kind(store, tenant.code, request.persons[0]).await?;
     }
-    let subjects = subjects(store, tenant.code, &request.persons).await?;
+    let with_history = request
+        .items
+        .contains(&kikan_domain::certificate::Item::History);
+    let subjects = subjects(store, tenant.code, &request.persons, with_history).await?;
     if request.whole_household {
         // 世帯全員: every current member, and no one else.
         let h = subjects[0].person.household_id;

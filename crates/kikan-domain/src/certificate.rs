@@ -164,10 +164,13 @@ pub enum Item {
     /// 備考 (1.1.14, the 統合記載欄's C類型; the 事実上の世帯主 of 4.1.4.3): printed where
     /// the record has one.
     Remarks,
+    /// 異動履歴 (1.1.14, the 統合記載欄's A類型) with the 留意事項 of each 異動 (B類型):
+    /// printed only when asked for.
+    History,
 }
 
 impl Item {
-    pub const ALL: [Item; 20] = [
+    pub const ALL: [Item; 21] = [
         Item::Name,
         Item::Furigana,
         Item::BirthDate,
@@ -188,6 +191,7 @@ impl Item {
         Item::Removal,
         Item::BusinessItems,
         Item::Remarks,
+        Item::History,
     ];
 
     /// The label printed beside the value.
@@ -213,6 +217,7 @@ impl Item {
             Item::Removal => "消除",
             Item::BusinessItems => "法第7条の業務事項",
             Item::Remarks => "備考",
+            Item::History => "異動履歴",
         }
     }
 
@@ -238,6 +243,7 @@ impl Item {
             Item::Removal => "removal",
             Item::BusinessItems => "business_items",
             Item::Remarks => "remarks",
+            Item::History => "history",
         }
     }
 
@@ -262,6 +268,7 @@ impl Item {
                 | Item::IndividualNumber
                 | Item::ResidenceDetails
                 | Item::BusinessItems
+                | Item::History
         )
     }
 }
@@ -396,6 +403,9 @@ pub struct Subject {
     pub business: Vec<(String, String)>,
     /// The 備考 in force (統合記載欄 C類型), oldest first.
     pub remarks: Vec<String>,
+    /// The 異動履歴 with its 留意事項 (統合記載欄 A and B類型) as printed, oldest first;
+    /// read only when asked for ([`Item::History`]).
+    pub history: Vec<String>,
 }
 
 /// One printed line: a label and its value.
@@ -667,6 +677,8 @@ pub fn build(
                 Item::ResidenceDetails => subjects.iter().any(|s| s.person.foreign.is_some()),
                 // The 法第7条 items other businesses keep: where some are recorded.
                 Item::BusinessItems => subjects.iter().any(|s| !s.business.is_empty()),
+                // The 異動履歴 is asked for where wanted; never named as left out.
+                Item::History => false,
                 _ => true,
             })
             .collect()
@@ -930,6 +942,11 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
             Item::Remarks => {
                 for r in &s.remarks {
                     out.push(field(label, r.clone(), true));
+                }
+            }
+            Item::History => {
+                for line in &s.history {
+                    out.push(field(label, line.clone(), true));
                 }
             }
         }

@@ -15,6 +15,7 @@ pub mod dates;
 pub mod error;
 pub mod holidays;
 pub mod immigration;
+pub mod integrated;
 pub mod ledger;
 pub mod letters;
 pub mod lists;

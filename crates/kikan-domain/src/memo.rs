@@ -21,6 +21,9 @@ pub enum NoteKind {
     /// 備考 (1.1.14, C類型): a matter apart from the 異動履歴, printed in the 統合記載欄;
     /// the 事実上の世帯主 (4.1.4.3) is written here.
     Remark,
+    /// 留意事項 (1.1.14, B類型): a matter of one 異動, tied to the 異動項目 it concerns
+    /// ([`CautionLink`]), printed with that 異動 in the 統合記載欄's 異動履歴.
+    Caution,
 }
 
 impl NoteKind {
@@ -31,8 +34,57 @@ impl NoteKind {
         match self {
             NoteKind::Memo => "メモ",
             NoteKind::Remark => "備考",
+            NoteKind::Caution => "留意事項",
         }
     }
+}
+
+/// The 異動 (ledger entry) and the 異動項目 a 留意事項 belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CautionLink {
+    /// The entry's number.
+    pub seq: i64,
+    /// The 異動項目, one of [`CAUTION_ITEMS`].
+    pub item: String,
+}
+
+/// The 異動項目 a 留意事項 may be tied to.
+pub const CAUTION_ITEMS: [&str; 16] = [
+    "氏名",
+    "振り仮名",
+    "旧氏",
+    "生年月日",
+    "性別",
+    "世帯主",
+    "続柄",
+    "住所",
+    "住民となった年月日",
+    "住所を定めた年月日",
+    "転入前住所",
+    "転出先住所（予定）",
+    "転出先住所（確定）",
+    "本籍",
+    "筆頭者",
+    "消除",
+];
+
+/// 特別養子縁組 (1.1.14): the 留意事項 the standard words, and the 異動項目 each is tied to —
+/// on the 除票 of the child who moved out, the 転出先住所 (予定 and 確定); on the record
+/// made by their 転入, the 転入前住所.
+pub const SPECIAL_ADOPTION: &str = "特別養子縁組";
+pub const SPECIAL_ADOPTION_ENDED: &str = "特別養子縁組解消";
+
+/// The 異動項目 named, as [`CAUTION_ITEMS`] spells it; `E-INPUT-003` otherwise.
+pub fn caution_item(s: &str) -> Result<&'static str, DomainError> {
+    let t = s.trim();
+    CAUTION_ITEMS
+        .iter()
+        .copied()
+        .find(|i| *i == t || i.replace('（', "(").replace('）', ")") == t)
+        .ok_or_else(|| DomainError::Invalid {
+            field: "異動項目",
+            reason: format!("「{t}」は留意事項を紐付けられる異動項目ではありません"),
+        })
 }
 
 /// 事実上の世帯主 (4.1.4.3, j740): a head of household outside the law (a diplomat, a
@@ -50,6 +102,9 @@ pub struct MemoRevision {
     /// メモ or 備考 (absent: メモ).
     #[serde(default, skip_serializing_if = "NoteKind::is_memo")]
     pub kind: NoteKind,
+    /// A 留意事項's 異動 and 異動項目 (as first written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<CautionLink>,
     /// 1 for the first; each edit or deletion adds one.
     pub revision: u32,
     pub person: PersonId,
@@ -69,9 +124,13 @@ pub struct Memo {
 }
 
 impl Memo {
-    /// メモ or 備考, as first written.
+    /// メモ, 備考 or 留意事項, as first written.
     pub fn kind(&self) -> NoteKind {
         self.revisions.first().map(|r| r.kind).unwrap_or_default()
+    }
+    /// A 留意事項's 異動 and 異動項目.
+    pub fn link(&self) -> Option<&CautionLink> {
+        self.revisions.first().and_then(|r| r.link.as_ref())
     }
     /// The latest revision.
     pub fn current(&self) -> Option<&MemoRevision> {
@@ -157,6 +216,7 @@ mod tests {
             person: PersonId(7),
             text: text.map(str::to_string),
             kind: NoteKind::Memo,
+            link: None,
             author: author.into(),
             at: DateTime::<Utc>::default(),
         }
@@ -196,5 +256,10 @@ mod tests {
             Err("E-NAME-001")
         );
         assert_eq!(memo_text(" 一行目\r\n二行目 "), Ok("一行目\n二行目".into()));
+        assert_eq!(caution_item("転出先住所(予定)"), Ok("転出先住所（予定）"));
+        assert_eq!(
+            caution_item("趣味").map_err(|e| e.code()),
+            Err("E-INPUT-003")
+        );
     }
 }

@@ -398,8 +398,8 @@ async function personScreen(main, id, q) {
   const res = await api('GET', `/persons/${id}${suffix}`);
   if (!res.ok) { show(main, h('h1', {}, '住民票'), banner('error', res.data ? res.data.message : '表示できません')); return; }
   const p = res.data;
-  const [hh, hist, memos, business, remarks] = await Promise.all([api('GET', `/households/${p.household_id}${suffix}`), api('GET', `/persons/${id}/history`),
-    api('GET', `/persons/${id}/memos`), api('GET', `/persons/${id}/business-items`), api('GET', `/persons/${id}/remarks`)]);
+  const [hh, hist, memos, business, remarks, integ] = await Promise.all([api('GET', `/households/${p.household_id}${suffix}`), api('GET', `/persons/${id}/history`),
+    api('GET', `/persons/${id}/memos`), api('GET', `/persons/${id}/business-items`), api('GET', `/persons/${id}/remarks`), api('GET', `/persons/${id}/integrated`)]);
   const asOfForm = h('form', { class: 'row', novalidate: true },
     field('基準日(この日現在の内容を表示)', text('as_of', 'as_of', { value: asOf }), { hint: '和暦・西暦どちらでも。空欄で現在' }),
     h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '表示')));
@@ -435,6 +435,7 @@ async function personScreen(main, id, q) {
             h('dd', {}, b.line, h('span', { class: 'muted' }, ` (${b.set_by}・${jst(b.at)})`))]))
             : h('p', { class: 'muted' }, '他業務から設定された事項はありません。'),
           can('set_business_items') && p.register === 'A' ? wardForm(main, p, q, business.ok ? business.data.current : []) : null),
+        integratedSection(main, id, q, integ.ok ? integ.data : [], hist.ok ? hist.data.entries : []),
         noteSection(main, id, q, remarks.ok ? remarks.data : [], 'remark'),
         noteSection(main, id, q, memos.ok ? memos.data : [], 'memo')),
       h('section', { 'aria-labelledby': 'hh-h' }, h('h2', { id: 'hh-h' }, '世帯'),
@@ -474,6 +475,34 @@ async function personScreen(main, id, q) {
               await personScreen(main, id, q);
               main.prepend(banner('success', `台帳番号${e.seq}の${e.reason}を${p.name.full}さんについて取り消しました`));
             } }, 'この人のみ取消し') : null))))));
+}
+
+// 統合記載欄 (1.1.14): the 異動履歴 (A類型) with the 留意事項 of each 異動 (B類型, tied to
+// an 異動項目; 審査 writes them, in the standard's wording for a 特別養子縁組), then the
+// 備考 (C類型, written below).
+const CAUTION_ITEMS = ['住所', '転入前住所', '転出先住所（予定）', '転出先住所（確定）', '氏名', '振り仮名', '旧氏', '生年月日', '性別', '世帯主', '続柄',
+  '住民となった年月日', '住所を定めた年月日', '本籍', '筆頭者', '消除'];
+function integratedSection(main, id, q, lines, entries) {
+  const cls = { A: '異動履歴', B: '留意事項', C: '備考' };
+  const add = h('form', { novalidate: true },
+    h('div', { class: 'row' },
+      field('異動', select('seq', entries.map((e) => [String(e.seq), `${e.effective_on.shown} ${e.reason}(台帳番号${e.seq})`]), 'seq')),
+      field('異動項目', select('caution_item', CAUTION_ITEMS, 'item')),
+      field('文言', select('wording', [['', '自由入力'], ['special_adoption', '特別養子縁組'], ['special_adoption_ended', '特別養子縁組解消']], 'wording'))),
+    field('留意事項', h('textarea', { name: 'caution', rows: 2, dataset: { field: 'text' } }), { hint: '文言を選ぶと定型の文言を記載します' }),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary button-small', type: 'submit' }, '留意事項を追加')));
+  add.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const wording = v(add, 'wording');
+    const r = await api('POST', `/persons/${id}/cautions`, { seq: Number(v(add, 'seq')), item: v(add, 'caution_item'), ...(wording ? { wording } : { text: v(add, 'caution') }) });
+    if (!r.ok) return showError(add, r);
+    await personScreen(main, id, q);
+    main.prepend(banner('success', '留意事項を追加しました'));
+  });
+  return h('section', { 'aria-labelledby': 'integ-h' }, h('h2', { id: 'integ-h' }, '統合記載欄'),
+    lines.length === 0 ? h('p', { class: 'muted' }, '記載はありません。') :
+      h('ul', { class: 'memos' }, lines.map((l) => h('li', {}, h('span', { class: 'muted' }, `${cls[l.class]}${l.automatic ? '(自動)' : ''} `), l.printed))),
+    can('commit_change') && entries.length ? h('details', {}, h('summary', {}, '留意事項の記載'), add) : null);
 }
 
 // The two kinds of note on a person: メモ (1.1.15, staff only, never printed) and 備考

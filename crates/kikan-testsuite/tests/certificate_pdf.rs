@@ -125,6 +125,7 @@ fn household() -> Vec<Subject> {
             head_name: Some(head_name.clone()),
             business: vec![],
             remarks: vec![],
+            history: vec![],
         })
         .collect()
 }

@@ -193,4 +193,219 @@ async fn memos_are_kept_with_history_and_never_printed(s: TestStore) {
     assert!(actions.iter().any(|a| a == "memo.read"), "{actions:?}");
 }
 
-kikan_testsuite::on_both!(memos_are_kept_with_history_and_never_printed);
+/// 統合記載欄 (1.1.14): the 異動履歴 made by itself (A類型), 留意事項 tied to an 異動 and
+/// one of its 異動項目 (B類型) — written, in the standard's wording for a 特別養子縁組, or
+/// by itself for a 未届転入 (4.1.1.4) — and the 備考 (C類型) apart; printed with the
+/// 異動履歴 on a 写し that asks for it.
+async fn cautions_are_tied_to_changes_and_printed_with_the_history(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let reception = app.as_role(t, Role::Reception).await;
+    // A 未届転入 of a child (his 転入前住所 never notified there).
+    let (status, v) = examiner
+        .post(&format!("{base}/changes"), json!({
+            "effective_on": "2026-04-01", "notified_on": "2026-04-10",
+            "change": {"type": "move_in",
+                "persons": [kikan_testsuite::http::person_json(("森", "陽太"), ("モリ", "ヨウタ"), "2020-05-05", "男", "世帯主")],
+                "address": {"place": "神奈川県横浜市中区山下町", "banchi": "8番地"},
+                "previous_address": {"place": "東京都千代田区霞が関一丁目", "banchi": "1番1号"},
+                "unnotified": true}
+        }))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let child = v["person_ids"][0].as_i64().unwrap_or_default();
+    let seq = v["entry"]["seq"].as_i64().unwrap_or_default();
+    let (_, mother, _) = kikan_testsuite::http::mother_and_son(&examiner, &base).await;
+    let cautions = format!("{base}/persons/{child}/cautions");
+
+    // Written by 審査 on the 転入, tied to the 転入前住所; in the standard's wording.
+    let (status, c) = examiner
+        .post(
+            &cautions,
+            json!({"seq": seq, "item": "転入前住所", "wording": "special_adoption"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{c}");
+    assert_eq!(
+        (c["seq"].as_i64(), c["item"].as_str()),
+        (Some(seq), Some("転入前住所")),
+        "{c}"
+    );
+    assert_eq!(c["current"]["text"], "特別養子縁組", "{c}");
+    let (status, c2) = examiner
+        .post(
+            &cautions,
+            json!({"seq": seq, "item": "住所(確認)", "text": "x"}),
+        )
+        .await;
+    assert_eq!((status, c2["field"].as_str()), (422, Some("item")), "{c2}");
+
+    // Refused, nothing written: an 異動 not his, an unknown wording, no text, 窓口.
+    let (_, mine) = examiner
+        .get(&format!("{base}/persons/{mother}/history"))
+        .await;
+    let hers = mine["entries"][0]["seq"].as_i64().unwrap_or_default();
+    for (who, body, want) in [
+        (
+            &examiner,
+            json!({"seq": hers, "item": "住所", "text": "x"}),
+            (422, Some("seq")),
+        ),
+        (
+            &examiner,
+            json!({"seq": seq, "item": "住所", "wording": "養子"}),
+            (422, Some("wording")),
+        ),
+        (
+            &examiner,
+            json!({"seq": seq, "item": "住所"}),
+            (422, Some("text")),
+        ),
+        (
+            &reception,
+            json!({"seq": seq, "item": "住所", "text": "x"}),
+            (403, None),
+        ),
+    ] {
+        let (status, e) = who.post(&cautions, body).await;
+        assert_eq!(
+            (
+                status,
+                if want.1.is_some() {
+                    e["field"].as_str()
+                } else {
+                    None
+                }
+            ),
+            want,
+            "{e}"
+        );
+    }
+    let (_, listed) = reception.get(&cautions).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    // A 備考 beside them, apart from the 異動履歴.
+    let (status, _) = examiner
+        .post(
+            &format!("{base}/persons/{child}/remarks"),
+            json!({"text": "施設入所中"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    // The 統合記載欄: A (no address), its B lines (the 未届転入's by itself), then C.
+    let (status, lines) = reception
+        .get(&format!("{base}/persons/{child}/integrated"))
+        .await;
+    assert_eq!(status, 200, "{lines}");
+    let got: Vec<(String, bool, String)> = lines
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .map(|x| {
+                    (
+                        x["class"].as_str().unwrap_or_default().to_string(),
+                        x["automatic"].as_bool().unwrap_or_default(),
+                        x["printed"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "A".into(),
+                false,
+                "令和8年4月1日　転入　令和8年4月10日届出".into()
+            ),
+            ("B".into(), false, "　（転入前住所）特別養子縁組".into()),
+            ("B".into(), true, "　（転入前住所）未届転入".into()),
+            ("C".into(), false, "施設入所中".into()),
+        ],
+        "{lines}"
+    );
+
+    // Printed with the 異動履歴 when asked for; not otherwise.
+    let copy = |items: Value| {
+        json!({"kind": "resident_copy", "layout": "individual", "persons": [child],
+            "items": items, "requester": {"kind": "self", "person_id": child},
+            "purpose": "勤務先へ提出", "identity_check": "運転免許証"})
+    };
+    let text = examiner
+        .post_pdf_text(
+            &format!("{base}/certificates"),
+            copy(json!(["history"])),
+            "history",
+        )
+        .await;
+    for want in [
+        "異動履歴令和8年4月1日転入令和8年4月10日届出",
+        "（転入前住所）特別養子縁組",
+        "（転入前住所）未届転入",
+        "備考施設入所中",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    let text = examiner
+        .post_pdf_text(
+            &format!("{base}/certificates"),
+            copy(json!([])),
+            "no-history",
+        )
+        .await;
+    assert!(
+        !text.contains("特別養子縁組") && text.contains("施設入所中"),
+        "{text}"
+    );
+
+    // Deleted: gone from the 統合記載欄, its history kept.
+    let id = c["id"].as_i64().unwrap_or_default();
+    let (status, d) = examiner
+        .post(&format!("{cautions}/{id}"), json!({"revision": 1}))
+        .await;
+    assert_eq!((status, d["deleted"].as_bool()), (200, Some(true)), "{d}");
+    let (_, lines) = reception
+        .get(&format!("{base}/persons/{child}/integrated"))
+        .await;
+    assert_eq!(lines.as_array().map(Vec::len), Some(3), "{lines}");
+
+    // A 除票 (1.1.5): a 誤記 found in its 消除 is written as a 留意事項 on that 異動.
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/changes"),
+            json!({"effective_on": "2026-06-01", "notified_on": "2026-06-02",
+            "change": {"type": "death", "person_id": mother}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let death = v["entry"]["seq"].as_i64().unwrap_or_default();
+    let (status, c) = examiner
+        .post(&format!("{base}/persons/{mother}/cautions"),
+            json!({"seq": death, "item": "消除", "text": "消除の年月日は誤記。正しくは令和8年5月31日"}))
+        .await;
+    assert_eq!(status, 200, "{c}");
+    let (_, lines) = reception
+        .get(&format!("{base}/persons/{mother}/integrated"))
+        .await;
+    let printed: Vec<&str> = lines
+        .as_array()
+        .map(|l| l.iter().filter_map(|x| x["printed"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        printed.last().copied(),
+        Some("　（消除）消除の年月日は誤記。正しくは令和8年5月31日"),
+        "{lines}"
+    );
+    assert!(
+        printed.iter().any(|l| l.starts_with("令和8年6月1日　死亡")),
+        "{lines}"
+    );
+}
+
+kikan_testsuite::on_both!(
+    memos_are_kept_with_history_and_never_printed,
+    cautions_are_tied_to_changes_and_printed_with_the_history
+);
