@@ -716,7 +716,6 @@ try {
   await integrated.getByText('（住所）特別養子縁組').waitFor();
   await integrated.getByText('事実上の世帯主　児童養護施設長　見本　次郎').waitFor();
   log('統合記載欄: the 異動履歴, a 留意事項 tied to its 異動 and 異動項目 in the standard\'s wording, and the 備考');
-
   // キーボードのみの画面操作 (2.3.2, j400): a whole 転入 without the mouse, from the menu
   // to the committed change: Tab to each field by its label, type, Space on the box,
   // Enter on the links and buttons.
@@ -764,6 +763,17 @@ try {
         address: { place: '神奈川県みほん市中央四丁目', banchi: '1番1号' }, previous_address: { place: '東京都港区芝公園四丁目', banchi: '2番8号' } } }) });
     return (await r.json()).household_ids[0];
   }, '149993');
+  // 世帯員の並び順 (5.2): the household's own order for its 世帯連記式 写し, from the record:
+  // the son moved up and saved.
+  await examiner.goto(`${base}/ui/#/search?kana=${encodeURIComponent('ブンキョ')}`);
+  await examiner.locator('tr', { hasText: '分居　母子' }).getByRole('link', { name: '分居　母子' }).click();
+  const orderBox = examiner.locator('details', { hasText: '世帯員の並び順(世帯連記式の写し)' });
+  await orderBox.getByText('世帯員の並び順(世帯連記式の写し)').click();
+  await orderBox.getByRole('button', { name: '分居　息子を上へ' }).click();
+  assert.match(await orderBox.locator('.order-list').textContent(), /^分居　息子.*分居　母子/);
+  await orderBox.getByRole('button', { name: 'この並び順を保存' }).click();
+  await examiner.getByText('世帯員の並び順を保存しました').waitFor();
+  log('世帯員の並び順: a household\'s own order set from the record');
   await examiner.goto(`${base}/ui/#/change/relocation?household=${pair}`);
   await examiner.getByRole('heading', { name: '転居の受付' }).waitFor();
   await examiner.getByLabel('分居　母子(世帯主)').uncheck();

@@ -291,6 +291,19 @@ pub async fn prepare(
         }
         request.persons = members;
     }
+    // 世帯員の並び順 (5.2): a 世帯連記式 写し of one household in its set order.
+    if request.layout == kikan_domain::certificate::Layout::Household && request.persons.len() > 1 {
+        let h = subjects[0].person.household_id;
+        if subjects.iter().all(|s| s.person.household_id == h) {
+            let asked: Vec<&Person> = request
+                .persons
+                .iter()
+                .filter_map(|id| subjects.iter().find(|s| s.person.id == *id))
+                .map(|s| &s.person)
+                .collect();
+            request.persons = crate::settings::ordered(store, tenant.code, h, &asked).await?;
+        }
+    }
     let requester_person = match request.requester.person_id {
         Some(id) => Some(
             store

@@ -22,6 +22,7 @@ pub mod lists;
 pub mod memo;
 pub mod names;
 pub mod notices;
+pub mod order;
 pub mod outbound;
 pub mod person;
 pub mod registry;

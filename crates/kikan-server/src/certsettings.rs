@@ -7,11 +7,12 @@ use crate::dto::date_in;
 use crate::error::{ApiError, ApiJson as Json, ErrorBody};
 use crate::routes::audit;
 use axum::Extension;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use base64::Engine;
 use kikan_cert::settings;
 use kikan_domain::DomainError;
 use kikan_domain::certifier::{Certifier, CertifierRole, SealKind, certifier_on};
+use kikan_domain::order::MemberOrder;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -51,6 +52,8 @@ pub struct CertificateSettingsView {
     /// 文字溢れ (5.8): what a value too long for its box prints — limit (限界まで出力) or
     /// blank (空白で出力).
     pub overflow: String,
+    /// 世帯員の並び順 (5.2) of a 世帯連記式 写し: joined (記載順) or standard (標準の順位).
+    pub member_order: String,
     /// Who certifies today, as printed (none registered: the mayor given at setup).
     pub today: String,
 }
@@ -90,6 +93,11 @@ async fn view(state: &AppState, p: &Principal) -> R<CertificateSettingsView> {
             .await?
             .label()
             .into(),
+        member_order: match settings::member_order(&*state.store, p.tenant).await? {
+            MemberOrder::Joined => "joined",
+            MemberOrder::Standard => "standard",
+        }
+        .into(),
         today,
     })
 }
@@ -288,4 +296,138 @@ pub async fn set_overflow(
     )
     .await?;
     Ok(Json(view(&state, &p).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MemberOrderIn {
+    /// joined (記載順: as the members joined, one who joins written last) or standard
+    /// (標準の順位 of 5.2).
+    pub order: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/tenants/{tenant}/certificate-member-order", tag = "certificates", request_body = MemberOrderIn,
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "世帯員の並び順 (5.2): how a 世帯連記式 写し orders a household's members (a household's own order, where set, comes first); the settings", body = CertificateSettingsView), (status = 422, description = "Neither joined nor standard (E-INPUT-003)", body = ErrorBody)))]
+pub async fn set_member_order(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<MemberOrderIn>,
+) -> R<Json<CertificateSettingsView>> {
+    let order = match input.order.trim() {
+        "joined" | "記載順" => MemberOrder::Joined,
+        "standard" | "標準の順位" => MemberOrder::Standard,
+        other => {
+            return Err(ApiError::from(DomainError::Invalid {
+                field: "世帯員の並び順",
+                reason: format!("「{other}」は joined か standard にしてください"),
+            })
+            .at("order"));
+        }
+    };
+    settings::set_member_order(&*state.store, p.tenant, order).await?;
+    audit(
+        &state,
+        &p,
+        "settings.member_order",
+        vec![],
+        format!("世帯員の並び順の設定: {}", order.label()),
+    )
+    .await?;
+    Ok(Json(view(&state, &p).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct HouseholdOrderIn {
+    /// Every current member once, in the order to print; empty: back to the
+    /// municipality's rule.
+    pub person_ids: Vec<i64>,
+}
+
+/// A household's members in the order its 世帯連記式 写し prints them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdOrderView {
+    pub household_id: i64,
+    /// Set for this household (任意の並び順), or the municipality's rule.
+    pub own: bool,
+    pub person_ids: Vec<i64>,
+}
+
+async fn household_order_view(state: &AppState, p: &Principal, id: i64) -> R<HouseholdOrderView> {
+    let household = kikan_domain::HouseholdId(id);
+    let h = state
+        .store
+        .households(p.tenant, &[household])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::from(DomainError::HouseholdNotFound(id.to_string())))?;
+    let members = state.store.persons(p.tenant, &h.members).await?;
+    let asked: Vec<&kikan_domain::Person> = h
+        .members
+        .iter()
+        .filter_map(|m| members.iter().find(|x| x.id == *m))
+        .collect();
+    let own = !settings::household_order(&*state.store, p.tenant, household)
+        .await?
+        .is_empty();
+    let order = settings::ordered(&*state.store, p.tenant, household, &asked).await?;
+    Ok(HouseholdOrderView {
+        household_id: id,
+        own,
+        person_ids: order.iter().map(|x| x.0).collect(),
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/households/{id}/member-order", tag = "certificates",
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "世帯員の並び順 (5.2): the 宛名番号 of the household's members in the order a 世帯連記式 写し prints them", body = HouseholdOrderView), (status = 404, body = ErrorBody)))]
+pub async fn household_order(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+) -> R<Json<HouseholdOrderView>> {
+    p.purpose()?;
+    let v = household_order_view(&state, &p, path.1).await?;
+    audit(
+        &state,
+        &p,
+        "household.member_order",
+        v.person_ids.clone(),
+        format!("世帯 {} の世帯員の並び順の参照", path.1),
+    )
+    .await?;
+    Ok(Json(v))
+}
+
+#[utoipa::path(put, path = "/api/v1/tenants/{tenant}/households/{id}/member-order", tag = "certificates", request_body = HouseholdOrderIn,
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "任意の並び順 (5.2) set for the household (or cleared), kept until changed; a member who joins later follows it by the municipality's rule", body = HouseholdOrderView), (status = 404, body = ErrorBody), (status = 422, description = "Not every current member once (E-INPUT-003)", body = ErrorBody)))]
+pub async fn set_household_order(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+    Json(input): Json<HouseholdOrderIn>,
+) -> R<Json<HouseholdOrderView>> {
+    let ids: Vec<kikan_domain::PersonId> = input
+        .person_ids
+        .iter()
+        .copied()
+        .map(kikan_domain::PersonId)
+        .collect();
+    settings::set_household_order(
+        &*state.store,
+        p.tenant,
+        kikan_domain::HouseholdId(path.1),
+        &ids,
+    )
+    .await
+    .map_err(|e| ApiError::from(e).at("person_ids"))?;
+    audit(
+        &state,
+        &p,
+        "settings.household_order",
+        input.person_ids.clone(),
+        format!("世帯 {} の世帯員の並び順の設定", path.1),
+    )
+    .await?;
+    Ok(Json(household_order_view(&state, &p, path.1).await?))
 }

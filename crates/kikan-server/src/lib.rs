@@ -143,7 +143,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         euc::tables, euc::query,
         certificates::preview, certificates::issue, certificates::reprint, certificates::reissue, certificates::dispose, certificates::register,
         certificates::get, certificates::verify,
-        certsettings::get, certsettings::put_certifier, certsettings::add_seal, certsettings::set_phrases, certsettings::set_overflow,
+        certsettings::get, certsettings::put_certifier, certsettings::add_seal, certsettings::set_phrases, certsettings::set_overflow, certsettings::set_member_order, certsettings::household_order, certsettings::set_household_order,
     ),
     tags(
         (name = "operations", description = "Readiness and metrics, for operators"),
@@ -286,6 +286,9 @@ api! {
     post "/api/v1/tenants/{tenant}/seals" => certsettings::add_seal, Policy::Needs(Permission::ManageCertificateSettings);
     put "/api/v1/tenants/{tenant}/certificate-phrases" => certsettings::set_phrases, Policy::Needs(Permission::ManageCertificateSettings);
     put "/api/v1/tenants/{tenant}/certificate-overflow" => certsettings::set_overflow, Policy::Needs(Permission::ManageCertificateSettings);
+    put "/api/v1/tenants/{tenant}/certificate-member-order" => certsettings::set_member_order, Policy::Needs(Permission::ManageCertificateSettings);
+    get "/api/v1/tenants/{tenant}/households/{id}/member-order" => certsettings::household_order, Policy::Needs(Permission::ReadResidents);
+    put "/api/v1/tenants/{tenant}/households/{id}/member-order" => certsettings::set_household_order, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/immigration-outbox/send" => outbound::send, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/immigration-outbox/results" => outbound::results, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/immigration-outbox/{id}/resend" => outbound::resend, Policy::Needs(Permission::CommitChange);

@@ -446,6 +446,7 @@ async function personScreen(main, id, q) {
             : letterButton(`/households/${hh.data.id}/head-letter`, '世帯主変更通知書', `世帯主変更通知書-${hh.data.id}.pdf`)) : null,
           h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['氏名', '続柄', '生年月日'].map((t) => h('th', { scope: 'col' }, t)))),
             h('tbody', {}, members.map((m) => h('tr', {}, h('td', {}, h('a', { href: `#/person/${m.id}` }, m.name.full), badges(m)), h('td', {}, m.relationship), h('td', {}, m.birth_date.shown))))),
+          can('commit_change') && !hh.data.dissolved_on && members.length > 1 ? memberOrderEditor(main, id, q, hh.data.id, members) : null,
           // 消除対象者記載 (3.3): the members removed from the register (転出, 死亡 …).
           (hh.data.removed_members || []).length ? [h('h3', {}, '消除された世帯員'),
             h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['氏名', '続柄', '消除事由', '消除日'].map((t) => h('th', { scope: 'col' }, t)))),
@@ -475,6 +476,39 @@ async function personScreen(main, id, q) {
               await personScreen(main, id, q);
               main.prepend(banner('success', `台帳番号${e.seq}の${e.reason}を${p.name.full}さんについて取り消しました`));
             } }, 'この人のみ取消し') : null))))));
+}
+
+// 世帯員の並び順 (5.2): the household's own order for its 世帯連記式 写し (任意の並び順),
+// moved with ▲▼ and saved, or put back to the municipality's rule.
+function memberOrderEditor(main, id, q, household, members) {
+  const path = `/households/${household}/member-order`;
+  const list = h('ol', { class: 'order-list' });
+  let order = [];
+  let own = false;
+  const name = (pid) => (members.find((m) => m.id === pid) || { name: { full: String(pid) } }).name.full;
+  const move = (i, d) => { const j = i + d; if (j < 0 || j >= order.length) return; [order[i], order[j]] = [order[j], order[i]]; draw(); };
+  const small = (label, aria, onclick) => h('button', { class: 'button button-secondary button-small', type: 'button', 'aria-label': aria, onclick }, label);
+  const draw = () => list.replaceChildren(...order.map((pid, i) => h('li', {}, name(pid), ' ',
+    small('▲', `${name(pid)}を上へ`, () => move(i, -1)), small('▼', `${name(pid)}を下へ`, () => move(i, 1)))));
+  const status = h('p', { class: 'muted' });
+  const load = async () => {
+    const r = await api('GET', path);
+    order = r.ok ? r.data.person_ids : members.map((m) => m.id);
+    own = r.ok && r.data.own;
+    status.textContent = own ? 'この世帯に設定した並び順です。' : '市区町村の設定(記載順または標準の順位)による並び順です。';
+    draw();
+  };
+  const save = async (ids, message) => {
+    const r = await api('PUT', path, { person_ids: ids });
+    if (!r.ok) { main.prepend(banner('error', r.data ? r.data.message : '保存できませんでした')); return; }
+    await personScreen(main, id, q);
+    main.prepend(banner('success', message));
+  };
+  const box = h('details', {}, h('summary', {}, '世帯員の並び順(世帯連記式の写し)'), status, list,
+    h('div', { class: 'actions' }, small('この並び順を保存', 'この並び順を保存', () => save(order, '世帯員の並び順を保存しました')),
+      small('設定を解除', '世帯員の並び順の設定を解除', () => save([], '世帯員の並び順の設定を解除しました'))));
+  box.addEventListener('toggle', () => { if (box.open && order.length === 0) load(); });
+  return box;
 }
 
 // 統合記載欄 (1.1.14): the 異動履歴 (A類型) with the 留意事項 of each 異動 (B類型, tied to
@@ -1747,6 +1781,15 @@ async function certSettingsScreen(main) {
     const r = await api('PUT', '/certificate-overflow', { mode: v(overflow, 'mode') });
     done(r, '文字溢れ時の出力を保存しました', overflow);
   });
+  // 世帯員の並び順 (5.2): as the members joined, or the standard's 順位.
+  const order = h('form', { class: 'inline', novalidate: true },
+    field('世帯員の並び順', select('order', [['joined', '記載順(異動の順)'], ['standard', '標準の順位(世帯主・配偶者・子…)']], 'order')),
+    h('button', { class: 'button button-secondary', type: 'submit' }, '並び順を保存'));
+  order.elements.order.value = st.member_order;
+  order.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    done(await api('PUT', '/certificate-member-order', { order: v(order, 'order') }), '世帯員の並び順を保存しました', order);
+  });
   const endForm = (c) => {
     const f = h('form', { class: 'inline', novalidate: true },
       text(`to-${c.id}`, 'to', { 'aria-label': `${c.name}の終了日`, value: c.to || '', size: 12 }),
@@ -1771,7 +1814,8 @@ async function certSettingsScreen(main) {
         ` ${x.kind} ${x.size_mm}mm角${x.red ? '(赤)' : ''}`))),
     seal,
     h('h2', {}, '固定文言'), phrases,
-    h('h2', {}, '文字溢れ'), h('p', {}, '枠に収まらない値(最小の文字の大きさでも)は、証明書交付簿の文字超過リストに記録されます。'), overflow);
+    h('h2', {}, '文字溢れ'), h('p', {}, '枠に収まらない値(最小の文字の大きさでも)は、証明書交付簿の文字超過リストに記録されます。'), overflow,
+    h('h2', {}, '世帯員の並び順'), h('p', {}, '世帯連記式の住民票の写しの記載順です。世帯ごとに任意の並び順を設定した世帯は、その順になります(住民票の世帯欄から設定)。'), order);
 }
 
 async function registerScreen(main, q) {

@@ -25,6 +25,7 @@ mod immigration;
 mod intake;
 mod letters;
 mod link_clients;
+mod member_order;
 mod memos;
 mod migration;
 mod oidc;
