@@ -230,6 +230,7 @@ const MENU = [
   ['#/address-changes', '住所一括変更', 'commit_change'],
   ['#/terminal', 'この端末', null],
   ['#/password', 'パスワード変更', null],
+  ['#/help', 'ヘルプ', null],
 ];
 function drawNav() {
   const here = location.hash.split('?')[0];
@@ -3020,6 +3021,74 @@ function charsScreen(main, q) {
   show(main, h('h1', {}, '文字コード照会'), charPanel(q.get('text') || ''));
 }
 
+// ---------- ヘルプ (10.5) ----------
+// The on-screen manual: each screen's purpose and how it is used, shown on the screen
+// (「この画面の使い方」) and all together on the ヘルプ screen. docs/manual.md is the
+// operator's manual beside it. Every screen of the router has its entry (a test checks).
+const HELP = {
+  search: { title: '住民検索', does: '住民・除票を氏名(漢字・カナ)、生年月日、住所、宛名番号などで検索し、住民票を開きます。',
+    steps: ['氏名はカナの清濁・大小・長音の違いや異体字を区別せずに検索します(あいまい検索)。', '「詳細な条件」で通称・方書・区・続柄・消除事由・旧氏などを指定できます。', '抑止・支援措置の対象者は一覧に表示されます。検索には利用目的(画面上部)が必要です。'] },
+  person: { title: '住民票', does: '一人の記載事項、世帯、異動履歴、統合記載欄、他業務の事項、備考・メモを表示します。',
+    steps: ['「基準日」を入れると、その日現在の内容を表示します(後日修正された項目は警告で示します)。', '証明書の交付、転居・その他の異動の受付、抑止の設定はこの画面から始めます。', '統合記載欄では異動ごとに留意事項を、世帯欄では世帯連記式の写しの世帯員の並び順を設定できます(審査)。', '異動履歴から異動の取消し、受理通知の作成ができます。'] },
+  change: { title: '異動の受付', does: '転入・転居・転出・出生・死亡・世帯変更・修正などの異動を入力します。',
+    steps: ['入力した異動は仮登録(審査待ち)になり、審査担当が確定(本登録)します。審査担当は「審査を経ずにこのまま確定する」で直接確定もできます。', '開いている間、対象の世帯は他の職員が異動を入力できないよう保持されます(排他制御)。', '届出期間(14日)を過ぎた届出や抑止の対象は警告が表示されます。'] },
+  drafts: { title: '審査待ち', does: '仮登録された異動の一覧です。内容を確認し、確定・差戻し・取消しをします。',
+    steps: ['全件・選択した異動・入力場所ごとに確定できます。', '仮登録中の内容は証明書や他システムに反映されません。'] },
+  intake: { title: 'CSV取込', does: '異動・証明書請求・カード情報をCSVファイルから取り込みます。',
+    steps: ['誤りのある行は行番号とコードつきで示し、何も取り込みません。', '取り込んだ異動は仮登録になります。'] },
+  certificate: { title: '証明書の交付', does: '住民票の写し・記載事項証明書・除票・転出証明書などを作成して交付します。',
+    steps: ['請求者の区分と本人確認書類を入力します。本籍・続柄・住民票コードなどは請求があったときだけ記載します。', '支援措置の対象者は審査担当の判断が必要です。', '「見本を作成」で交付前に確認できます。交付すると証明書交付簿に記録されます。'] },
+  certificates: { title: '証明書交付簿', does: '交付した証明書の記録を検索し、再交付・処分の記録をします。',
+    steps: ['照合番号で証明書の真正性を確認できます。', '文字溢れのあった証明書は一覧で確認できます。'] },
+  support: { title: '支援措置', does: 'DV・ストーカー等の被害者の支援措置の申出を登録し、期間と対象者を管理します。',
+    steps: ['対象者の住所は窓口に表示されず、証明書の交付・閲覧は審査担当の判断が必要になります。', '期間の終了前に警告を表示します。'] },
+  audit: { title: '監査ログ', does: '個人情報の参照・更新の記録を期間・職員・住民で検索し、改ざんがないか検証します。',
+    steps: ['記録はハッシュの連鎖で保護されています。「検証」で連鎖を確認します。'] },
+  staff: { title: '職員管理', does: '職員のアカウント、役割、所属部署、利用期間を管理します。',
+    steps: ['管理者が申請したアカウントは審査担当の承認で使えるようになります。', '所属部署ごとに表示しない項目(個人番号など)を設定できます。'] },
+  access: { title: 'アクセス承認', does: '職員アカウントや庁内の業務システムの利用申請を承認します。', steps: ['申請した本人は承認できません。'] },
+  suppress: { title: '抑止', does: '個人・世帯ごとに異動入力・証明書発行・照会を抑止(エラー・アラート)します。',
+    steps: ['終了日を過ぎても自動では解除されません。「解除」で解除します。', '一時解除は理由と時間を入力し、時間が過ぎると自動で抑止に戻ります。一時解除は他システムに連携されません。', '証明書発行の抑止は住基ネット(CS)とコンビニ交付システムに自動連携されます。', '異動入力中の保持(排他制御)の一覧と強制解除もこの画面です。'] },
+  awaiting: { title: '転入通知未着', does: '転出予定日を過ぎても転入通知が届かない転出者の一覧です。', steps: ['照会書を作成できます。'] },
+  headless: { title: '世帯主不在世帯', does: '世帯主のいない世帯の一覧です。', steps: ['世帯主変更依頼通知書を作成できます。'] },
+  inspection: { title: '閲覧用リスト', does: '住民基本台帳の一部の写し(閲覧用)を町字ごとに作成します。', steps: ['支援措置の対象者は記載されません。並びの乱数の種は記録されます。'] },
+  random: { title: '無作為抽出', does: '条件を指定して住民を無作為に抽出し、CSVと宛名ラベルを作成します。', steps: ['乱数の種を記録し、同じ抽出をやり直せます。'] },
+  statistics: { title: '統計', does: '基準日現在の人口・世帯数を町字・年齢・性別・国籍などで集計し、月ごとの異動件数を表示します。', steps: ['台帳から計算するため、過去の月の数値はいつ求めても同じです。CSVで保存できます。'] },
+  euc: { title: 'EUC(データ抽出)', does: '項目・条件・基準日を指定して住民データをCSV(UTF-8・Shift_JIS)で抽出します。', steps: ['抽出は利用目的とともに監査ログに記録されます。'] },
+  chars: { title: '文字コード照会', does: '氏名・住所の文字を1字ずつ拡大し、文字コードを表示します。', steps: ['異体字やIVS(異体字セレクタ)を確認するときに使います。'] },
+  notices: { title: '入管通知', does: '出入国在留管理庁長官からの通知ファイルを取り込み、未処理の通知を反映します。', steps: ['通知ごとに処理結果確認票を作成し、職権で修正・消除します。'] },
+  outbox: { title: '入管への通知', does: '外国人住民の異動について、出入国在留管理庁への市町村通知・市町村伝達を作成・送信します。', steps: ['エラーとなった通知は修正して再送信できます。'] },
+  cs: { title: '住基ネット連携(CS)', does: '本人確認情報などの送信データ、受信した電文、整合性確認、住民票コードの空きコードを管理します。',
+    steps: ['送信データは異動の順に自動送信されます。手動連携に切り替えると自動送信を停止します。', '電文の種類・状態・行政区で絞り込み、一覧表をCSVで保存できます。', 'エラーになった送信データは補完・異動事由の変更をして再送信できます。', '受信した転出証明書情報から特例転入を、転入通知から転出の確定をします。広域交付住民票の交付要求には自動で回答します。'] },
+  certsettings: { title: '認証者・公印の設定', does: '証明書に印字する認証者(期間つき)、電子公印、固定文言、文字溢れ時の出力、世帯員の並び順を設定します。', steps: ['職務代理者は期間を登録すると、その期間の証明書に印字されます。'] },
+  daily: { title: '日次処理', does: '転出予定日の到来による消除などの日次の処理を実行し、結果を確認します。', steps: [] },
+  batch: { title: 'バッチ処理', does: '統計・抽出・整合性確認などのバッチ処理を予定し、実行履歴を確認します。', steps: ['失敗した処理は再実行できます。同じ処理が二重に反映されることはありません。'] },
+  places: { title: '入力場所・端末', does: '本庁・区役所・出張所などの入力場所と端末を登録します。', steps: ['指定都市では区役所に行政区を登録すると、一覧を区ごとに分けられます。'] },
+  link: { title: '庁内データ連携', does: '住民データを参照する庁内の業務システムを登録し、参照できる情報(スコープ)を管理します。', steps: ['登録は審査担当の承認で有効になります。シークレットは登録時に一度だけ表示されます。'] },
+  addresses: { title: '住所辞書', does: '町字・丁目・番地・方書の辞書と郵便番号を管理し、取り込みます。', steps: [] },
+  'address-changes': { title: '住所一括変更', does: '町名変更・住居表示の実施などで、対象の世帯の住所を一括で変更します。', steps: ['仮処理で対象を確認してから本処理をします。中断しても二重に反映されません。'] },
+  terminal: { title: 'この端末', does: 'この端末(パソコン)の入力場所と端末コードを設定します。', steps: ['異動と証明書の記録に入力場所・端末が記録されます。'] },
+  password: { title: 'パスワード変更', does: '自分のパスワードを変更します。', steps: [] },
+  help: { title: 'ヘルプ', does: 'すべての画面の機能と操作方法の一覧です(オンラインマニュアル)。', steps: ['各画面の「この画面の使い方」でも同じ説明を表示します。運用の手引きは docs/manual.md にあります。'] },
+};
+function helpBody(k) {
+  const e = HELP[k];
+  return [h('p', {}, e.does), e.steps.length ? h('ul', {}, e.steps.map((s) => h('li', {}, s))) : null];
+}
+// 「この画面の使い方」: the screen's own entry, folded; its text is put in when opened
+// (so that it never stands beside the screen's own words until asked for).
+function helpBox(k) {
+  if (!HELP[k]) return null;
+  const box = h('details', { class: 'help' }, h('summary', {}, 'この画面の使い方'));
+  box.addEventListener('toggle', () => { if (box.open && box.children.length === 1) box.append(...helpBody(k).filter(Boolean)); });
+  return box;
+}
+function helpScreen(main) {
+  show(main, h('h1', {}, 'ヘルプ'),
+    h('p', {}, '画面ごとの機能と操作方法です。各画面の上部の「この画面の使い方」からも確認できます。'),
+    ...Object.keys(HELP).filter((k) => k !== 'help').flatMap((k) => [h('h2', { id: `help-${k}` }, HELP[k].title), ...helpBody(k)]));
+}
+
 // ---------- routing ----------
 async function render(message) {
   const main = $('#main');
@@ -3061,8 +3130,10 @@ async function render(message) {
     batch: () => batchScreen(main),
     terminal: () => terminalScreen(main),
     password: () => passwordScreen(main),
+    help: () => helpScreen(main),
   };
-  const screen = screens[parts[0]] || screens.search;
+  const key = screens[parts[0]] ? parts[0] : 'search';
+  const screen = screens[key];
   // Leaving a 異動 form gives its record back to the others.
   await giveBack().catch(() => {});
   delete main.dataset.loaded;
@@ -3071,6 +3142,9 @@ async function render(message) {
   // For tests and measurements: the screen of this address is complete.
   main.dataset.loaded = location.hash;
   const h1 = $('h1', main);
+  // ヘルプ (10.5): the screen's own help under its heading.
+  const help = key !== 'help' && helpBox(key);
+  if (h1 && help) h1.after(help);
   document.title = `${h1 ? h1.textContent : ''} - kikan 住民記録システム`;
   main.focus({ preventScroll: true });
 }

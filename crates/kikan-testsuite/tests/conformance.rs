@@ -359,3 +359,33 @@ fn readme_states_the_measured_share() {
         "README must state chapter 4 as {ch4:?}"
     );
 }
+
+/// ヘルプ (10.5): every screen of the staff UI's router has its on-screen help, and no
+/// help stands for a screen that is not there.
+#[test]
+fn every_screen_has_its_help() {
+    let app = read(&root().join("crates/kikan-server/ui/app.js"));
+    let keys = |start: &str, marker: &str| -> BTreeSet<String> {
+        let from = app
+            .find(start)
+            .unwrap_or_else(|| panic!("{start} in app.js"));
+        let body = &app[from + start.len()..];
+        let body = &body[..body
+            .find("\n  };")
+            .or_else(|| body.find("\n};"))
+            .unwrap_or(body.len())];
+        body.lines()
+            .filter_map(|l| {
+                let l = l.trim_start();
+                let (k, rest) = l.split_once(':')?;
+                rest.trim_start()
+                    .starts_with(marker)
+                    .then(|| k.trim_matches('\'').to_string())
+            })
+            .collect()
+    };
+    let screens = keys("const screens = {", "() =>");
+    let help = keys("const HELP = {", "{ title");
+    assert!(screens.len() > 30, "{screens:?}");
+    assert_eq!(screens, help, "the router's screens and the help entries");
+}
