@@ -302,6 +302,10 @@ try {
   await examiner.goto(`${base}/ui/#/drafts`);
   await examiner.getByRole('heading', { name: /転入$/ }).first().waitFor();
   await shot(examiner, 'drafts');
+  // 確認用帳票 (4.0.9): the 仮登録 drawn before it is committed.
+  await examiner.locator('form[data-draft]').filter({ hasText: '見本' }).getByRole('button', { name: '確認用帳票を作成' }).click();
+  await examiner.locator('form[data-draft]').filter({ hasText: '見本' }).getByRole('link', { name: '確認用帳票を開く' }).waitFor();
+  log('確認用帳票 of the 仮登録 drawn from 審査待ち');
   await examiner.locator('form[data-draft]').filter({ hasText: '見本' }).getByRole('button', { name: '確定' }).click();
   await examiner.getByText(/を確定しました/).waitFor();
   log('審査 commits the 転入');

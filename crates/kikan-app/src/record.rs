@@ -148,6 +148,36 @@ pub async fn dry_run(
     Ok((alerts, own))
 }
 
+/// What a change would write, recording nothing (the 確認用帳票 of a draft, 4.0.9): each
+/// person it touches as the change leaves them, with their record before it (None: new
+/// to the register), in the order the change names them.
+pub async fn preview(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    entry: &LedgerEntry,
+    expect: &[(HouseholdId, u64)],
+) -> Result<Vec<(Person, Option<Person>)>, StoreError> {
+    let (reg, touched, _) = apply_on_slice(store, tenant, entry, expect).await?;
+    let before = store.persons(tenant, &touched.persons).await?;
+    let order = entry.change.persons_named();
+    let mut out: Vec<(Person, Option<Person>)> = touched
+        .persons
+        .iter()
+        .filter_map(|id| reg.person(*id).cloned())
+        .map(|after| {
+            let was = before.iter().find(|b| b.id == after.id).cloned();
+            (after, was)
+        })
+        .collect();
+    out.sort_by_key(|(p, _)| {
+        order
+            .iter()
+            .position(|id| *id == p.id)
+            .unwrap_or(usize::MAX)
+    });
+    Ok(out)
+}
+
 /// Records one change: loads what it touches, checks the versions the clerk saw
 /// (`expect`), applies the domain rules and commits all of it or nothing.
 pub async fn record(

@@ -199,42 +199,132 @@ pub fn ex_officio_notice(
     })
 }
 
+/// The items a notice compares, of one version of a person.
+fn items_of(p: &Person) -> Result<[(&'static str, String); 8], DomainError> {
+    Ok([
+        ("氏名", p.name.full()),
+        ("フリガナ", p.furigana.full()),
+        ("生年月日", p.birth_date_shown()?),
+        ("性別", p.sex.label().to_string()),
+        ("続柄", p.relationship.label()),
+        ("住所", p.address.line()),
+        (
+            "本籍",
+            p.honseki
+                .as_ref()
+                .map(crate::person::Honseki::line)
+                .unwrap_or_default(),
+        ),
+        (
+            "住民票コード",
+            p.juminhyo_code
+                .as_ref()
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+        ),
+    ])
+}
+
 /// What changed between two versions of a person, item by item (before, after).
 fn differences(w: &Written) -> Result<Vec<(String, String, String)>, DomainError> {
     let after = &w.0;
     let Some(before) = &w.1 else {
         return Ok(vec![]);
     };
-    let line = |p: &Person| -> Result<[(&'static str, String); 8], DomainError> {
-        Ok([
-            ("氏名", p.name.full()),
-            ("フリガナ", p.furigana.full()),
-            ("生年月日", p.birth_date_shown()?),
-            ("性別", p.sex.label().to_string()),
-            ("続柄", p.relationship.label()),
-            ("住所", p.address.line()),
-            (
-                "本籍",
-                p.honseki
-                    .as_ref()
-                    .map(crate::person::Honseki::line)
-                    .unwrap_or_default(),
-            ),
-            (
-                "住民票コード",
-                p.juminhyo_code
-                    .as_ref()
-                    .map(|c| c.to_string())
-                    .unwrap_or_default(),
-            ),
-        ])
-    };
-    Ok(line(before)?
+    Ok(items_of(before)?
         .into_iter()
-        .zip(line(after)?)
+        .zip(items_of(after)?)
         .filter(|((_, b), (_, a))| a != b)
         .map(|((label, b), (_, a))| (label.to_string(), b, a))
         .collect())
+}
+
+/// 確認用帳票 (4.0.9, 20.0.1): a 異動 entered and not yet committed (仮登録), as it would
+/// write the register — for each person what it records, removes or changes, item by
+/// item, before and after — for staff to check on screen or on paper before 審査
+/// commits it. Addresses come as the caller shows them (支援措置 withheld).
+pub fn confirmation_sheet(
+    from: &Sender,
+    entry: &LedgerEntry,
+    persons: &[Written],
+    draft: i64,
+    entered_by: &str,
+    today: NaiveDate,
+) -> Result<Letter, DomainError> {
+    let mut table = vec![vec![
+        "氏名".to_string(),
+        "区分".to_string(),
+        "事項".to_string(),
+        "異動前".to_string(),
+        "異動後".to_string(),
+    ]];
+    for w in persons {
+        let name = w.0.name.full();
+        match (&w.0.status, &w.1) {
+            (_, None) => {
+                for (item, value) in items_of(&w.0)? {
+                    if !value.is_empty() {
+                        table.push(vec![
+                            name.clone(),
+                            "記載".into(),
+                            item.into(),
+                            String::new(),
+                            value,
+                        ]);
+                    }
+                }
+            }
+            (PersonStatus::Removed { on, reason, .. }, Some(b)) if !b.is_removed() => {
+                table.push(vec![
+                    name.clone(),
+                    "消除".into(),
+                    reason.label().into(),
+                    b.address.line(),
+                    format_wareki(*on)?,
+                ]);
+            }
+            _ => {
+                let diff = differences(w)?;
+                if diff.is_empty() {
+                    table.push(vec![
+                        name.clone(),
+                        "修正".into(),
+                        "(記載事項の変更なし)".into(),
+                        String::new(),
+                        String::new(),
+                    ]);
+                }
+                for (item, before, after) in diff {
+                    table.push(vec![name.clone(), "修正".into(), item, before, after]);
+                }
+            }
+        }
+    }
+    let notifier = entry
+        .notifier
+        .as_ref()
+        .map(|n| n.name.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_default();
+    Ok(Letter {
+        title: "異動入力確認用帳票".into(),
+        to: vec![format!("{}（庁内確認用）", from.municipality)],
+        dated: format_wareki(today)?,
+        from: from.mayor.clone(),
+        body: vec![
+            "下記の異動は仮登録の状態であり、住民票にはまだ記載されていません。内容を確認してください。".into(),
+        ],
+        items: vec![
+            ("仮登録番号".into(), draft.to_string()),
+            ("異動事由".into(), entry.reason().label().into()),
+            ("異動日".into(), crate::person::shown(entry.effective_on, &entry.effective_text)?),
+            ("届出日".into(), format_wareki(entry.notified_on)?),
+            ("届出人".into(), notifier),
+            ("入力者".into(), entered_by.into()),
+        ],
+        table,
+        reply: vec![],
+    })
 }
 
 /// 職権記録書 (4.2.0.1): the office's written record of a change made by 職権 — what was

@@ -331,3 +331,59 @@ pub async fn code_notice(
     .await?;
     draw(&state, letter, &format!("code-notice-{id}.pdf")).await
 }
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/drafts/{id}/confirmation", tag = "changes",
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "確認用帳票 (4.0.9, 20.0.1) of a 異動 still 仮登録: what it would record, remove or change for each person, item by item, before and after (支援措置 addresses withheld as on screen), as a PDF; nothing is recorded", content_type = "application/pdf"),
+        (status = 404, description = "No such draft", body = crate::error::ErrorBody),
+        (status = 409, description = "Committed or rejected already (E-DRAFT-001)", body = crate::error::ErrorBody),
+        (status = 422, description = "The draft no longer applies to the register as it is (it would be refused on commit)", body = crate::error::ErrorBody)))]
+pub async fn draft_confirmation(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+) -> R<Response> {
+    p.purpose()?;
+    let id = path.1;
+    let d = kikan_app::drafts::pending(&*state.store, p.tenant, id).await?;
+    let intake = kikan_app::drafts::intake_of(&d)?.ok_or_else(|| {
+        ApiError::from(kikan_domain::DomainError::LetterNotApplicable {
+            letter: "確認用帳票",
+            reason: "この下書きは確認用帳票に対応する前の形式です".into(),
+        })
+    })?;
+    let written =
+        kikan_app::record::preview(&*state.store, p.tenant, &intake.entry, &intake.expect).await?;
+    let on_register: Vec<&kikan_domain::Person> =
+        written.iter().filter_map(|(_, b)| b.as_ref()).collect();
+    crate::suppress::inquiry(&state, &p, &on_register).await?;
+    let ids: Vec<PersonId> = written.iter().map(|(after, _)| after.id).collect();
+    let shield = Protection::of(&state, &p, &ids).await?;
+    let shown: Vec<notices::Written> = written
+        .iter()
+        .map(|(after, before)| {
+            (
+                shield.record(after),
+                before.as_ref().map(|b| shield.record(b)),
+            )
+        })
+        .collect();
+    let from = app::sender(&*state.store, p.tenant).await?;
+    let letter = notices::confirmation_sheet(
+        &from,
+        &intake.entry,
+        &shown,
+        id,
+        &d.created_by,
+        state.clock.today(),
+    )?;
+    audit(
+        &state,
+        &p,
+        "letter.confirmation",
+        ids.iter().map(|x| x.0).collect(),
+        format!("確認用帳票の作成(仮登録番号 {id})"),
+    )
+    .await?;
+    draw(&state, letter, &format!("confirmation-{id}.pdf")).await
+}

@@ -1517,6 +1517,8 @@ async function draftsScreen(main) {
         h('p', {}, draftSummary(d)),
         h('p', { class: 'muted' }, `異動日 ${d.request.effective_on || ''}・届出日 ${d.request.notified_on || ''}・受付 ${d.created_by}(${jst(d.created_at)})`),
         warn.map((w) => banner('warning', w)),
+        // 確認用帳票 (4.0.9): the 仮登録 as it would write the register, before and after.
+        h('div', { class: 'actions' }, letterButton(`/drafts/${d.id}/confirmation`, '確認用帳票', `確認用帳票-${d.id}.pdf`)),
         can('commit_change') ? [
           field('差戻しの理由', text('note', 'note'), { hint: '差し戻すときに入力' }),
           h('div', { class: 'actions' },

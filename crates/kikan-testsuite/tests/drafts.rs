@@ -147,3 +147,88 @@ async fn a_draft_keeps_its_checked_change_and_shows_no_number() {
         .await;
     assert_eq!(found[0]["id"].as_i64(), Some(pid), "{found}");
 }
+
+/// 確認用帳票 (4.0.9): a 仮登録 drawn as the register would be written — a 転入's persons
+/// as recorded, a 転居's address before and after — with nothing recorded; refused once
+/// the draft is committed.
+async fn a_draft_is_checked_on_its_confirmation_sheet(s: kikan_testsuite::TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let reception = app.as_role(t, Role::Reception).await;
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let (status, d) = reception
+        .post(&format!("{base}/drafts"), move_in_body("確認"))
+        .await;
+    assert_eq!(status, 201, "{d}");
+    let id = d["id"].as_i64().unwrap_or_default();
+    let sheet = format!("{base}/drafts/{id}/confirmation");
+    let text = reception.pdf_text(&sheet, "confirmation-move-in").await;
+    for want in [
+        "異動入力確認用帳票",
+        "仮登録",
+        "転入",
+        "競合確認",
+        "記載",
+        "神奈川県横浜市中区本町一丁目1番地",
+    ] {
+        let want = kikan_testsuite::pdf::squeezed(want);
+        assert!(text.contains(&want), "{want}: {text}");
+    }
+    let (_, found) = examiner.get(&format!("{base}/search?name=競合")).await;
+    assert_eq!(
+        found.as_array().map(Vec::len),
+        Some(0),
+        "nothing recorded: {found}"
+    );
+
+    // A 転居 of a resident: the address before and after.
+    let (household, mother, son) = kikan_testsuite::http::mother_and_son(&examiner, &base).await;
+    let (status, r) = reception
+        .post(
+            &format!("{base}/drafts"),
+            json!({
+            "effective_on": "2026-05-01", "notified_on": "2026-05-01",
+            "change": {"type": "relocation", "household_id": household, "person_ids": [mother, son],
+                "address": {"place": "神奈川県横浜市中区本町二丁目", "banchi": "2番地"}}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{r}");
+    let rid = r["id"].as_i64().unwrap_or_default();
+    let text = reception
+        .pdf_text(
+            &format!("{base}/drafts/{rid}/confirmation"),
+            "confirmation-relocation",
+        )
+        .await;
+    for want in [
+        "転居",
+        "山本　花子",
+        "修正",
+        "住所",
+        "神奈川県横浜市中区山下町7番地",
+        "神奈川県横浜市中区本町二丁目2番地",
+    ] {
+        let want = kikan_testsuite::pdf::squeezed(want);
+        assert!(text.contains(&want), "{want}: {text}");
+    }
+    // Committed: no more a 仮登録.
+    let (status, v) = examiner
+        .post(&format!("{base}/drafts/{id}/commit"), json!({}))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let res = reception
+        .request(reqwest::Method::GET, &sheet)
+        .send()
+        .await
+        .expect("sheet");
+    assert_eq!(res.status().as_u16(), 409);
+    let (_, log) = app
+        .as_role(t, Role::Auditor)
+        .await
+        .get(&format!("{base}/audit/persons/{mother}"))
+        .await;
+    assert!(log.to_string().contains("letter.confirmation"), "{log}");
+}
+
+kikan_testsuite::on_both!(a_draft_is_checked_on_its_confirmation_sheet);
