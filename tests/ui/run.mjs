@@ -729,6 +729,13 @@ try {
   await integrated.getByText('（住所）特別養子縁組').waitFor();
   await integrated.getByText('事実上の世帯主　児童養護施設長　見本　次郎').waitFor();
   log('統合記載欄: the 異動履歴, a 留意事項 tied to its 異動 and 異動項目 in the standard\'s wording, and the 備考');
+  // 画面のハードコピー (10.7): printed through the system, so the access log has it; the
+  // paper carries who printed it and when.
+  await examiner.evaluate(() => { window.print = () => { window.__printed = true; }; });
+  await examiner.getByRole('button', { name: '画面を印刷' }).click();
+  await examiner.waitForFunction(() => window.__printed === true);
+  assert.match(await examiner.locator('#hardcopy-mark').textContent(), /画面のハードコピー.*さんの住民票.*監査ログ記録済み/);
+  log('画面のハードコピー: recorded in the access log, then printed with its mark');
   // キーボードのみの画面操作 (2.3.2, j400): a whole 転入 without the mouse, from the menu
   // to the committed change: Tab to each field by its label, type, Space on the box,
   // Enter on the links and buttons.

@@ -387,3 +387,69 @@ pub async fn draft_confirmation(
     .await?;
     draw(&state, letter, &format!("confirmation-{id}.pdf")).await
 }
+
+/// A 画面のハードコピー about to be printed (10.7).
+#[derive(Debug, serde::Deserialize, ToSchema)]
+pub struct HardcopyIn {
+    /// The screen's address (`#/person/123` …), up to 200 characters.
+    pub screen: String,
+    /// Its heading, up to 100 characters.
+    pub title: String,
+    /// The residents shown on it (up to 500).
+    #[serde(default)]
+    pub person_ids: Vec<i64>,
+}
+
+/// The access log's record of a hard copy: when and by whom (printed on the paper).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HardcopyView {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub by: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/hardcopies", tag = "audit", request_body = HardcopyIn,
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "画面のハードコピー (10.7): recorded in the access log (`ui.hardcopy`, with the residents shown and the stated purpose) before the staff UI prints the screen, marked with this record", body = HardcopyView),
+        (status = 400, description = "No stated purpose (E-AUTH-004)", body = crate::error::ErrorBody),
+        (status = 422, description = "A screen, title or list longer than allowed (E-INPUT-003)", body = crate::error::ErrorBody)))]
+pub async fn hardcopy(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<HardcopyIn>,
+) -> R<Json<HardcopyView>> {
+    p.purpose()?;
+    let too_long = |field: &'static str, max: usize| {
+        ApiError::from(kikan_domain::DomainError::Invalid {
+            field,
+            reason: format!("{max}以内にしてください"),
+        })
+    };
+    if input.screen.chars().count() > 200 {
+        return Err(too_long("画面", 200).at("screen"));
+    }
+    if input.title.chars().count() > 100 {
+        return Err(too_long("見出し", 100).at("title"));
+    }
+    if input.person_ids.len() > 500 {
+        return Err(too_long("表示された住民", 500).at("person_ids"));
+    }
+    let clean = |s: &str| s.chars().filter(|c| !c.is_control()).collect::<String>();
+    let mut persons = input.person_ids.clone();
+    persons.sort_unstable();
+    persons.dedup();
+    let event = p.event(
+        "ui.hardcopy",
+        persons,
+        format!(
+            "画面のハードコピー: {}({})",
+            clean(&input.title),
+            clean(&input.screen)
+        ),
+    );
+    let at = event.at;
+    state.store.append_audit(p.tenant, &[event]).await?;
+    Ok(Json(HardcopyView {
+        at,
+        by: p.actor.clone(),
+    }))
+}

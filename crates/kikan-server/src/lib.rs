@@ -123,7 +123,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         accounts::change_password, accounts::reset_password, accounts::reset_second_factor,
         accounts::deactivate_staff, accounts::add_token, accounts::list_tokens, accounts::revoke_token, accounts::audit_log, accounts::audit_person,
         accounts::audit_actor, accounts::audit_verify, accounts::audit_summary,
-        drafts::add, drafts::list, drafts::commit, drafts::reject, letters::draft_confirmation, intake::changes, intake::certificates, intake::card,
+        drafts::add, drafts::list, drafts::commit, drafts::reject, letters::draft_confirmation, letters::hardcopy, intake::changes, intake::certificates, intake::card,
         support::register, support::list, support::extend, support::end, support::confirm,
         support::correct_period, support::transfer, support::decide_request,
         suppress::add, suppress::list, suppress::release_temporarily, suppress::release,
@@ -316,6 +316,7 @@ api! {
     post "/api/v1/tenants/{tenant}/intake/card" => intake::card, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/drafts" => drafts::list, Policy::Needs(Permission::DraftChange);
     get "/api/v1/tenants/{tenant}/drafts/{id}/confirmation" => letters::draft_confirmation, Policy::Needs(Permission::DraftChange);
+    post "/api/v1/tenants/{tenant}/hardcopies" => letters::hardcopy, Policy::SignedIn;
     post "/api/v1/tenants/{tenant}/drafts/{id}/commit" => drafts::commit, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/drafts/{id}/reject" => drafts::reject, Policy::Needs(Permission::CommitChange);
     get "/api/v1/tenants/{tenant}/persons/{id}" => routes::get_person, Policy::Needs(Permission::ReadResidents);

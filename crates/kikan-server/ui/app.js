@@ -3152,11 +3152,34 @@ async function render(message) {
 }
 const route = () => render().catch((e) => show($('#main'), banner('error', '画面を表示できませんでした', ` ${e.message}`)));
 
+// 画面のハードコピー (10.7): the screen as shown, printed through the system so that
+// the access log has it — who, when, which screen and which residents were on it —
+// marked on the paper; then the browser's print of this page alone.
+async function hardcopy() {
+  const main = $('#main');
+  const ids = new Set();
+  const here = location.hash.match(/^#\/person\/(\d+)/);
+  if (here) ids.add(Number(here[1]));
+  for (const a of main.querySelectorAll('a[href^="#/person/"]')) {
+    const m = a.getAttribute('href').match(/^#\/person\/(\d+)/);
+    if (m) ids.add(Number(m[1]));
+  }
+  const h1 = $('h1', main);
+  const title = h1 ? h1.textContent.slice(0, 100) : '';
+  const r = await api('POST', '/hardcopies', { screen: location.hash.slice(0, 200), title, person_ids: [...ids].slice(0, 500) });
+  if (!r.ok) { main.prepend(banner('error', r.data ? r.data.message : '印刷できませんでした')); return; }
+  const mark = $('#hardcopy-mark');
+  mark.textContent = `画面のハードコピー　${title}　${jst(r.data.at)}　${r.data.by}(監査ログ記録済み)`;
+  mark.hidden = false;
+  window.print();
+}
+
 window.addEventListener('hashchange', route);
 // Closing or reloading the page leaves the form too.
 window.addEventListener('pagehide', () => { giveBack(true).catch(() => {}); });
 window.addEventListener('DOMContentLoaded', async () => {
   $('#logout').addEventListener('click', async () => { await api('POST', '/logout'); signedOut('ログアウトしました。'); });
+  $('#hardcopy').addEventListener('click', () => { hardcopy().catch(() => {}); });
   $('#purpose').value = sessionStorage.getItem('kikan.purpose') || $('#purpose').value;
   $('#purpose').addEventListener('change', () => sessionStorage.setItem('kikan.purpose', $('#purpose').value));
   S.tenant = sessionStorage.getItem('kikan.tenant');

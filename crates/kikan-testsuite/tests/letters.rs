@@ -227,3 +227,46 @@ async fn letters_postgres() {
     };
     letters(s).await;
 }
+
+/// 画面のハードコピー (10.7): recorded in the access log with the residents shown before
+/// it is printed; an oversize request refused and nothing recorded.
+async fn hard_copies_are_in_the_access_log(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let reception = app.as_role(t, Role::Reception).await;
+    let (_, mother, son) = kikan_testsuite::http::mother_and_son(&examiner, &base).await;
+    let (status, v) = reception
+        .post(
+            &format!("{base}/hardcopies"),
+            json!({"screen": format!("#/person/{mother}"),
+            "title": "山本　花子 さんの住民票", "person_ids": [mother, son, mother]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert!(v["at"].is_string() && v["by"].is_string(), "{v}");
+    let (status, e) = reception
+        .post(
+            &format!("{base}/hardcopies"),
+            json!({"screen": "x".repeat(201), "title": "t"}),
+        )
+        .await;
+    assert_eq!((status, e["field"].as_str()), (422, Some("screen")), "{e}");
+    let (_, log) = app
+        .as_role(t, Role::Auditor)
+        .await
+        .get(&format!("{base}/audit/persons/{son}"))
+        .await;
+    let copies: Vec<&serde_json::Value> = log
+        .as_array()
+        .map(|a| a.iter().filter(|e| e["action"] == "ui.hardcopy").collect())
+        .unwrap_or_default();
+    assert_eq!(copies.len(), 1, "{log}");
+    assert!(
+        copies[0].to_string().contains("山本　花子 さんの住民票"),
+        "{log}"
+    );
+}
+
+kikan_testsuite::on_both!(hard_copies_are_in_the_access_log);
