@@ -23,6 +23,27 @@ use utoipa::ToSchema;
 
 type R<T> = Result<T, ApiError>;
 
+/// The persons of a letter as the reader may see them: addresses of protected persons
+/// withheld as on screen (支援措置); with their ids.
+async fn shielded(
+    state: &AppState,
+    p: &Principal,
+    written: &[notices::Written],
+) -> R<(Vec<PersonId>, Vec<notices::Written>)> {
+    let ids: Vec<PersonId> = written.iter().map(|(after, _)| after.id).collect();
+    let shield = Protection::of(state, p, &ids).await?;
+    let shown = written
+        .iter()
+        .map(|(after, before)| {
+            (
+                shield.record(after),
+                before.as_ref().map(|b| shield.record(b)),
+            )
+        })
+        .collect();
+    Ok((ids, shown))
+}
+
 async fn draw(state: &AppState, letter: Letter, name: &str) -> R<Response> {
     let font = font(state).await?;
     let rendered = blocking(move || Ok(kikan_cert::render_letter(&font, &letter)?)).await?;
@@ -228,18 +249,7 @@ pub async fn entry_letter(
     let (entry, written) = app::entry_written(&*state.store, p.tenant, seq).await?;
     let now: Vec<&kikan_domain::Person> = written.iter().map(|(after, _)| after).collect();
     crate::suppress::inquiry(&state, &p, &now).await?;
-    let ids: Vec<PersonId> = written.iter().map(|(after, _)| after.id).collect();
-    // Addresses of protected persons are withheld as on screen (支援措置).
-    let shield = Protection::of(&state, &p, &ids).await?;
-    let shown: Vec<notices::Written> = written
-        .iter()
-        .map(|(after, before)| {
-            (
-                shield.record(after),
-                before.as_ref().map(|b| shield.record(b)),
-            )
-        })
-        .collect();
+    let (ids, shown) = shielded(&state, &p, &written).await?;
     let from = app::sender(&*state.store, p.tenant).await?;
     let today = state.clock.today();
     let (letter, event, name) = match which {
@@ -357,17 +367,7 @@ pub async fn draft_confirmation(
     let on_register: Vec<&kikan_domain::Person> =
         written.iter().filter_map(|(_, b)| b.as_ref()).collect();
     crate::suppress::inquiry(&state, &p, &on_register).await?;
-    let ids: Vec<PersonId> = written.iter().map(|(after, _)| after.id).collect();
-    let shield = Protection::of(&state, &p, &ids).await?;
-    let shown: Vec<notices::Written> = written
-        .iter()
-        .map(|(after, before)| {
-            (
-                shield.record(after),
-                before.as_ref().map(|b| shield.record(b)),
-            )
-        })
-        .collect();
+    let (ids, shown) = shielded(&state, &p, &written).await?;
     let from = app::sender(&*state.store, p.tenant).await?;
     let letter = notices::confirmation_sheet(
         &from,

@@ -228,6 +228,16 @@ pub(crate) fn ward_named(
         })
 }
 
+/// The municipality's name, as its wards' addresses begin (横浜市 of 横浜市中区).
+async fn city_name(state: &AppState, p: &Principal) -> R<String> {
+    Ok(state
+        .store
+        .tenant(p.tenant)
+        .await?
+        .map(|t| t.name)
+        .unwrap_or_default())
+}
+
 /// A list split by 行政区 (指定都市, 7.1.1.1 and 9.2): keeps what lies in the ward asked
 /// for, the address of each read by `address`. Nothing asked: all kept.
 pub(crate) async fn keep_ward<T>(
@@ -245,12 +255,7 @@ pub(crate) async fn keep_ward<T>(
     let Some(ward) = ward_named(&wards, asked)? else {
         return Ok(());
     };
-    let city = state
-        .store
-        .tenant(p.tenant)
-        .await?
-        .map(|t| t.name)
-        .unwrap_or_default();
+    let city = city_name(state, p).await?;
     let inside = format!("{city}{ward}");
     list.retain(|x| address(x).contains(&inside));
     Ok(())
@@ -267,12 +272,7 @@ async fn set_wards(
     if wards.is_empty() || views.is_empty() {
         return Ok(());
     }
-    let city = state
-        .store
-        .tenant(p.tenant)
-        .await?
-        .map(|t| t.name)
-        .unwrap_or_default();
+    let city = city_name(state, p).await?;
     let ids = |kind: &str| -> Vec<i64> {
         views
             .iter()

@@ -59,13 +59,7 @@ async fn certificate_holds_reach_the_cs_and_other_systems(s: TestStore) {
     let base = format!("/api/v1/tenants/{t}");
     let admin = app.as_role(t, Role::Admin).await;
     let examiner = app.as_role(t, Role::Examiner).await;
-    for body in [
-        json!({"code": "NAKA", "name": "中区役所", "kind": "区役所", "ward": "中区", "ward_code": "141038"}),
-        json!({"code": "NISHI", "name": "西区役所", "kind": "区役所", "ward": "西区", "ward_code": "141011"}),
-    ] {
-        let (status, v) = admin.post(&format!("{base}/places"), body).await;
-        assert_eq!(status, 200, "{v}");
-    }
+    kikan_testsuite::http::yokohama_wards(&admin, &base).await;
     // A mother and son in 中区, a man in 西区.
     let (household, mother, son) = kikan_testsuite::http::mother_and_son(&examiner, &base).await;
     let (status, v) = examiner
