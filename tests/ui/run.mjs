@@ -736,6 +736,10 @@ try {
   await examiner.waitForFunction(() => window.__printed === true);
   assert.match(await examiner.locator('#hardcopy-mark').textContent(), /画面のハードコピー.*さんの住民票.*監査ログ記録済み/);
   log('画面のハードコピー: recorded in the access log, then printed with its mark');
+  // 交付履歴照会 (2.2.2): opened on the record.
+  await examiner.getByText('交付履歴・カードの交付状況').click();
+  await examiner.getByText(/カードの交付状況の報告はありません|個人番号カード|住基カード/).first().waitFor();
+  log('交付履歴照会: the certificates issued and the card\'s status, on the record');
   // キーボードのみの画面操作 (2.3.2, j400): a whole 転入 without the mouse, from the menu
   // to the committed change: Tab to each field by its label, type, Space on the box,
   // Enter on the links and buttons.

@@ -569,12 +569,21 @@ pub struct RegisterParams {
     /// Only those where a value did not fit (文字超過リスト, 5.8), among the latest
     /// `limit` matching.
     pub overflow: Option<bool>,
+    /// 1.3.8's other items (2.2.2), among the latest `limit` matching: 交付場所 or 端末
+    /// (part of `terminal@place`), a 記載事項 printed (its code or label), 枚数, 発行番号,
+    /// 処分情報 (true: only those disposed of, false: none of them).
+    pub place: Option<String>,
+    pub item: Option<String>,
+    pub copies: Option<u32>,
+    pub serial: Option<i64>,
+    pub disposed: Option<bool>,
     pub limit: Option<u32>,
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/certificates", tag = "certificates",
     params(("tenant" = String, Path), RegisterParams),
-    responses((status = 200, body = Vec<CertificateView>)))]
+    responses((status = 200, body = Vec<CertificateView>),
+        (status = 422, description = "An impossible date, or a kind or 記載事項 not known (E-DATE-001, E-CODE-005)", body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
@@ -613,6 +622,20 @@ pub async fn register(
     if q.overflow == Some(true) {
         found.retain(|c| !c.content.overflow.is_empty());
     }
+    let item = q
+        .item
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|i| Item::parse(i).map_err(|e| ApiError::from(e).at("item")))
+        .transpose()?;
+    let place = q.place.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    found.retain(|c| {
+        place.is_none_or(|w| c.place.as_deref().is_some_and(|x| x.contains(w)))
+            && item.is_none_or(|i| c.content.items.contains(&i))
+            && q.copies.is_none_or(|n| c.request.copies == n)
+            && q.serial.is_none_or(|n| c.serial == n)
+            && q.disposed.is_none_or(|d| c.disposal().is_some() == d)
+    });
     let persons: Vec<i64> = found
         .iter()
         .flat_map(|c| c.persons().iter().map(|x| x.0))
@@ -739,4 +762,108 @@ pub async fn verify(
         .append_audit(p.tenant, &[p.event("certificate.verify", persons, detail)])
         .await?;
     Ok(axum::Json(out))
+}
+
+/// A person's card as the カード管理システム last reported it (7.1.1.3).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CardStatusView {
+    /// 個人番号カード or 住基カード.
+    pub kind: Option<String>,
+    /// Holds a valid card.
+    pub holds: bool,
+    /// 発行状況 as reported (交付済み, 一時停止, 廃止 …).
+    pub status: Option<String>,
+    pub expires_on: Option<String>,
+    /// Who set it (the CS's report, a business system) and when.
+    pub set_by: String,
+    pub at: String,
+}
+
+/// 交付履歴照会 (2.2.2): what was issued about one person, and their card.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssuanceHistoryView {
+    /// The certificates naming the person (the issuance register, 1.3.8), newest first.
+    pub certificates: Vec<CertificateView>,
+    /// The 住民票コード通知票・変更通知票・修正通知票 drawn for the person (the access
+    /// log's records of them: when, by whom, which), newest first.
+    pub code_notices: Vec<IssuedNotice>,
+    /// 個人番号カード・住基カードの交付状況; None when nothing was reported.
+    pub card: Option<CardStatusView>,
+}
+
+/// A notice drawn for a person, as the access log keeps it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssuedNotice {
+    pub at: String,
+    pub staff: String,
+    pub detail: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/persons/{id}/issuance-history", tag = "certificates",
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "交付履歴照会 (2.2.2): the certificates issued naming the person (up to 1,000, newest first), the 住民票コード通知票 drawn for them, and their 個人番号カード・住基カード as last reported", body = IssuanceHistoryView),
+        (status = 400, description = "No stated purpose (E-AUTH-004)", body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn issuance_history(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+) -> R<axum::Json<IssuanceHistoryView>> {
+    p.purpose()?;
+    let id = PersonId(path.1);
+    let person = state
+        .store
+        .persons(p.tenant, &[id])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::from(kikan_domain::DomainError::PersonNotFound(id.to_string())))?;
+    crate::suppress::inquiry(&state, &p, &[&person]).await?;
+    let query = CertificateQuery {
+        from: None,
+        to: None,
+        person: Some(id),
+        staff: None,
+        kind: None,
+        limit: 1000,
+    };
+    let certificates = state.store.certificates(p.tenant, &query).await?;
+    let code_notices = state
+        .store
+        .audit_for_person(p.tenant, id, 1000)
+        .await?
+        .iter()
+        .filter_map(|r| r.event())
+        .filter(|e| e.action == "letter.code_notice")
+        .map(|e| IssuedNotice {
+            at: e.at.to_rfc3339(),
+            staff: e.actor,
+            detail: e.detail,
+        })
+        .collect();
+    let records = state.store.business_records(p.tenant, &[id]).await?;
+    let card = kikan_domain::business::latest(&records)
+        .into_iter()
+        .find_map(|r| match &r.items {
+            kikan_domain::business::BusinessItems::Card(c) => Some(CardStatusView {
+                kind: c.kind.map(|k| k.label().to_string()),
+                holds: c.holds,
+                status: c.status.clone(),
+                expires_on: c.expires_on.map(|d| d.to_string()),
+                set_by: r.set_by.clone(),
+                at: r.at.to_rfc3339(),
+            }),
+            _ => None,
+        });
+    crate::routes::audit(
+        &state,
+        &p,
+        "certificate.history",
+        vec![id.0],
+        "交付履歴照会",
+    )
+    .await?;
+    Ok(axum::Json(IssuanceHistoryView {
+        certificates: certificates.iter().map(view).collect(),
+        code_notices,
+        card,
+    }))
 }

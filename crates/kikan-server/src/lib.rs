@@ -130,7 +130,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         suppress::take_locks, suppress::give_back_locks, suppress::list_locks, suppress::force_release,
         places::put_place, places::places, places::put_terminal, places::terminals,
         addresses::towns, addresses::levels, addresses::countries, addresses::put_town, addresses::import, addresses::numbers, addresses::katagaki, addresses::put_katagaki, addresses::address_change, addresses::address_change_notices,
-        memos::list, memos::write, memos::revise, memos::list_remarks, memos::write_remark, memos::revise_remark, memos::list_cautions, memos::write_caution, memos::revise_caution, memos::integrated,
+        memos::list, memos::write, memos::revise, memos::list_remarks, memos::write_remark, memos::revise_remark, memos::list_cautions, certificates::issuance_history, memos::write_caution, memos::revise_caution, memos::integrated,
         business::list, business::set,
         immigration::import, immigration::list, immigration::apply, immigration::reject,
         outbound::list, outbound::send, outbound::results, outbound::resend,
@@ -330,6 +330,7 @@ api! {
     post "/api/v1/tenants/{tenant}/persons/{id}/remarks" => memos::write_remark, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/persons/{id}/remarks/{memo_id}" => memos::revise_remark, Policy::Needs(Permission::CommitChange);
     get "/api/v1/tenants/{tenant}/persons/{id}/cautions" => memos::list_cautions, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/persons/{id}/issuance-history" => certificates::issuance_history, Policy::Needs(Permission::IssueCertificate);
     post "/api/v1/tenants/{tenant}/persons/{id}/cautions" => memos::write_caution, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/persons/{id}/cautions/{memo_id}" => memos::revise_caution, Policy::Needs(Permission::CommitChange);
     get "/api/v1/tenants/{tenant}/persons/{id}/integrated" => memos::integrated, Policy::Needs(Permission::ReadResidents);

@@ -437,6 +437,7 @@ async function personScreen(main, id, q) {
             : h('p', { class: 'muted' }, '他業務から設定された事項はありません。'),
           can('set_business_items') && p.register === 'A' ? wardForm(main, p, q, business.ok ? business.data.current : []) : null),
         integratedSection(main, id, q, integ.ok ? integ.data : [], hist.ok ? hist.data.entries : []),
+        can('issue_certificate') ? issuanceHistory(id) : null,
         noteSection(main, id, q, remarks.ok ? remarks.data : [], 'remark'),
         noteSection(main, id, q, memos.ok ? memos.data : [], 'memo')),
       h('section', { 'aria-labelledby': 'hh-h' }, h('h2', { id: 'hh-h' }, '世帯'),
@@ -477,6 +478,27 @@ async function personScreen(main, id, q) {
               await personScreen(main, id, q);
               main.prepend(banner('success', `台帳番号${e.seq}の${e.reason}を${p.name.full}さんについて取り消しました`));
             } }, 'この人のみ取消し') : null))))));
+}
+
+// 交付履歴照会 (2.2.2): the certificates issued naming the person, the 住民票コード通知票
+// drawn for them and their card as last reported; read (and audited) when opened.
+function issuanceHistory(id) {
+  const body = h('div', { 'aria-live': 'polite' });
+  const box = h('details', {}, h('summary', {}, '交付履歴・カードの交付状況'), body);
+  box.addEventListener('toggle', async () => {
+    if (!box.open || body.childElementCount) return;
+    const r = await api('GET', `/persons/${id}/issuance-history`);
+    if (!r.ok) { show(body, banner('error', r.data ? r.data.message : '表示できません')); return; }
+    const d = r.data;
+    show(body,
+      h('p', {}, d.card ? `${d.card.kind || 'カード'}: ${d.card.status || ''}${d.card.holds ? '(保有)' : ''}${d.card.expires_on ? ` 有効期限 ${wareki(d.card.expires_on)}` : ''}` : 'カードの交付状況の報告はありません。'),
+      d.certificates.length === 0 ? h('p', { class: 'muted' }, '交付した証明書はありません。') :
+        h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['発行番号', '交付日時', '種別', '交付場所', '職員', '処分'].map((t) => h('th', { scope: 'col' }, t)))),
+          h('tbody', {}, d.certificates.map((c) => h('tr', {}, h('td', {}, String(c.serial)), h('td', {}, jst(c.issued_at)), h('td', {}, c.title),
+            h('td', {}, c.place || ''), h('td', {}, c.staff), h('td', {}, c.disposed ? '処分済み' : ''))))),
+      d.code_notices.length ? h('ul', {}, d.code_notices.map((n) => h('li', {}, `${jst(n.at)} ${n.detail}(${n.staff})`))) : null);
+  });
+  return h('section', { 'aria-labelledby': `issued-h-${id}` }, h('h2', { id: `issued-h-${id}` }, '交付履歴'), box);
 }
 
 // 世帯員の並び順 (5.2): the household's own order for its 世帯連記式 写し (任意の並び順),

@@ -23,6 +23,7 @@ mod household_view;
 mod http;
 mod immigration;
 mod intake;
+mod issuance_history;
 mod letters;
 mod link_clients;
 mod member_order;
