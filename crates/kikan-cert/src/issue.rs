@@ -301,7 +301,9 @@ pub async fn prepare(
                 .filter_map(|id| subjects.iter().find(|s| s.person.id == *id))
                 .map(|s| &s.person)
                 .collect();
-            request.persons = crate::settings::ordered(store, tenant.code, h, &asked).await?;
+            request.persons = crate::settings::ordered(store, tenant.code, h, &asked)
+                .await?
+                .0;
         }
     }
     let requester_person = match request.requester.person_id {

@@ -251,13 +251,14 @@ pub async fn set_household_order(
 
 /// The members of `household` among `asked`, in the order a 世帯連記式 写し prints them
 /// (5.2): the household's own order where set, else the municipality's rule — the
-/// standard's 順位, or `asked` as it is (the order they joined, or staff's).
+/// standard's 順位, or `asked` as it is (the order they joined, or staff's). With
+/// whether the household's own order decided it.
 pub async fn ordered(
     store: &dyn Store,
     tenant: LocalGovCode,
     household: HouseholdId,
     asked: &[&kikan_domain::Person],
-) -> Result<Vec<PersonId>, StoreError> {
+) -> Result<(Vec<PersonId>, bool), StoreError> {
     let ids: Vec<PersonId> = asked.iter().map(|p| p.id).collect();
     let rule = match member_order(store, tenant).await? {
         MemberOrder::Standard => kikan_domain::order::standard_order(asked),
@@ -265,9 +266,9 @@ pub async fn ordered(
     };
     let set = household_order(store, tenant, household).await?;
     Ok(if set.is_empty() {
-        rule
+        (rule, false)
     } else {
-        kikan_domain::order::in_set_order(&ids, &set, &rule)
+        (kikan_domain::order::in_set_order(&ids, &set, &rule), true)
     })
 }
 

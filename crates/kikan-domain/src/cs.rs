@@ -23,6 +23,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// 性別 as the 住基ネット codes it: 1 男, 2 女.
+fn sex_code(s: crate::lists::Sex) -> u8 {
+    match s {
+        crate::lists::Sex::Male => 1,
+        crate::lists::Sex::Female => 2,
+    }
+}
+
 /// 本人確認情報 as kikan holds it (Unicode text).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
@@ -71,10 +79,7 @@ impl Identity {
             former_surname: p.former_surname.as_ref().map(|f| f.surname.full()),
             birth_date: p.birth_date,
             birth_date_text: p.birth_date_text.clone(),
-            sex: match p.sex {
-                crate::lists::Sex::Male => 1,
-                crate::lists::Sex::Female => 2,
-            },
+            sex: sex_code(p.sex),
             address: format!("{}{}", p.address.place, p.address.banchi),
             individual_number: p.individual_number.as_ref().map(|n| n.as_str().to_string()),
             removed_on,
@@ -338,11 +343,7 @@ pub fn hold_notices(held: &[crate::suppress::Suppression]) -> Vec<HoldNotice> {
         .filter(|s| s.processes.contains(&crate::suppress::Process::Certificate))
         .map(|s| HoldNotice {
             suppression: s.id.0,
-            level: match s.level {
-                crate::suppress::Level::Error => "error",
-                crate::suppress::Level::Alert => "alert",
-            }
-            .into(),
+            level: s.level.code().into(),
             starts_on: s.starts_on,
             ends_on: s.ends_on,
             released_on: s.released_on,
@@ -430,10 +431,7 @@ impl WideMember<String> {
             furigana: p.furigana.full(),
             birth_date: p.birth_date,
             birth_date_text: p.birth_date_text.clone(),
-            sex: match p.sex {
-                crate::lists::Sex::Male => 1,
-                crate::lists::Sex::Female => 2,
-            },
+            sex: sex_code(p.sex),
             address: p.address.line(),
             resident_since: Some(p.became_resident_on),
             address_since: Some(p.address_since),

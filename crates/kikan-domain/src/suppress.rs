@@ -83,6 +83,14 @@ pub enum Level {
 }
 
 impl Level {
+    /// `error` or `alert`, as the API and other systems write it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Alert => "alert",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Level::Error => "エラー",
@@ -127,6 +135,9 @@ pub struct Release {
     pub by: String,
     pub reason: String,
 }
+
+/// The history's word for a temporary release.
+const TEMPORARY_RELEASE: &str = "一時解除";
 
 /// The longest temporary release, in minutes.
 pub const RELEASE_MINUTES_MAX: i64 = 480;
@@ -209,6 +220,16 @@ impl Suppression {
         self.starts_on <= on && self.released_on.is_none_or(|r| on < r)
     }
 
+    /// Its last 設定 or 解除: what other systems are told of it changed (a 一時解除 is
+    /// the suppression's own business, 3.1).
+    pub fn changed_at(&self) -> Option<DateTime<Utc>> {
+        self.history
+            .iter()
+            .rev()
+            .find(|e| e.action != TEMPORARY_RELEASE)
+            .map(|e| e.at)
+    }
+
     /// Whether a temporary release is running at `now`.
     pub fn temporarily_released(&self, now: DateTime<Utc>) -> bool {
         self.release.as_ref().is_some_and(|r| now < r.until)
@@ -267,7 +288,7 @@ impl Suppression {
         });
         self.push(
             now,
-            "一時解除",
+            TEMPORARY_RELEASE,
             by,
             Some(format!("{minutes}分間: {}", reason.trim())),
         );

@@ -366,10 +366,7 @@ async fn household_order_view(state: &AppState, p: &Principal, id: i64) -> R<Hou
         .iter()
         .filter_map(|m| members.iter().find(|x| x.id == *m))
         .collect();
-    let own = !settings::household_order(&*state.store, p.tenant, household)
-        .await?
-        .is_empty();
-    let order = settings::ordered(&*state.store, p.tenant, household, &asked).await?;
+    let (order, own) = settings::ordered(&*state.store, p.tenant, household, &asked).await?;
     Ok(HouseholdOrderView {
         household_id: id,
         own,

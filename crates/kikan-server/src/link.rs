@@ -800,13 +800,7 @@ pub async fn issuance_holds(
         {
             continue;
         }
-        let Some(changed_at) = s
-            .history
-            .iter()
-            .rev()
-            .find(|e| e.action != "一時解除")
-            .map(|e| e.at)
-        else {
+        let Some(changed_at) = s.changed_at() else {
             continue;
         };
         if q.changed_since.is_some_and(|since| changed_at <= since) {
@@ -817,11 +811,7 @@ pub async fn issuance_holds(
         out.push(IssuanceHold {
             suppression: s.id.0,
             atena_numbers: held.iter().map(|h| h.0).collect(),
-            level: match s.level {
-                kikan_domain::suppress::Level::Error => "error",
-                kikan_domain::suppress::Level::Alert => "alert",
-            }
-            .into(),
+            level: s.level.code().into(),
             starts_on: s.starts_on.to_string(),
             ends_on: s.ends_on.map(|d| d.to_string()),
             released_on: s.released_on.map(|d| d.to_string()),

@@ -421,12 +421,7 @@ pub async fn integrated(
 ) -> R<Json<Vec<IntegratedLineView>>> {
     p.purpose()?;
     let id = PersonId(path.1);
-    let person = state
-        .store
-        .persons(p.tenant, &[id])
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::from(kikan_domain::DomainError::PersonNotFound(id.to_string())))?;
+    let person = kikan_app::letters::person(&*state.store, p.tenant, id).await?;
     crate::suppress::inquiry(&state, &p, &[&person]).await?;
     let entries = state.store.entries_for(p.tenant, Some(id), None).await?;
     let notes = memos::memos_of(&*state.store, p.tenant, id).await?;

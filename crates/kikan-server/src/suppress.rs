@@ -167,11 +167,7 @@ fn view(s: &Suppression, today: NaiveDate) -> SuppressionView {
         category: s.category.label().into(),
         processes: s.processes.iter().map(|p| p.code().into()).collect(),
         process_labels: s.processes.iter().map(|p| p.label().into()).collect(),
-        level: match s.level {
-            Level::Error => "error",
-            Level::Alert => "alert",
-        }
-        .into(),
+        level: s.level.code().into(),
         reason: s.reason.clone(),
         starts_on: date_view(s.starts_on),
         ends_on: s.ends_on.map(date_view),
@@ -195,12 +191,7 @@ fn view(s: &Suppression, today: NaiveDate) -> SuppressionView {
             .collect(),
         version: s.version,
         // A 一時解除 is no change for other systems (3.1).
-        changed_at: s
-            .history
-            .iter()
-            .rev()
-            .find(|e| e.action != "一時解除")
-            .map_or(now, |e| e.at),
+        changed_at: s.changed_at().unwrap_or(now),
         ward: None,
     }
 }

@@ -454,6 +454,25 @@ pub async fn yokohama_wards(admin: &Caller, base: &str) {
     }
 }
 
+/// 西川　明, alone in a household in 横浜市西区 (moved in on 2026-04-01): its 世帯番号 and
+/// his 宛名番号.
+pub async fn west_ward_resident(examiner: &Caller, base: &str) -> (i64, i64) {
+    let (status, v) = examiner
+        .post(&format!("{base}/changes"), json!({
+            "effective_on": "2026-04-01", "notified_on": "2026-04-01",
+            "change": {"type": "move_in",
+                "persons": [person_json(("西川", "明"), ("ニシカワ", "アキラ"), "1970-01-01", "男", "世帯主")],
+                "address": {"place": "神奈川県横浜市西区みなとみらい", "banchi": "1番"},
+                "previous_address": {"place": "東京都港区芝", "banchi": "1番"}}
+        }))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    (
+        v["household_ids"][0].as_i64().unwrap_or_default(),
+        v["person_ids"][0].as_i64().unwrap_or_default(),
+    )
+}
+
 pub async fn mother_and_son(examiner: &Caller, base: &str) -> (i64, i64, i64) {
     let (status, v) = examiner
         .post(&format!("{base}/changes"), json!({

@@ -62,17 +62,7 @@ async fn certificate_holds_reach_the_cs_and_other_systems(s: TestStore) {
     kikan_testsuite::http::yokohama_wards(&admin, &base).await;
     // A mother and son in 中区, a man in 西区.
     let (household, mother, son) = kikan_testsuite::http::mother_and_son(&examiner, &base).await;
-    let (status, v) = examiner
-        .post(&format!("{base}/changes"), json!({
-            "effective_on": "2026-04-01", "notified_on": "2026-04-01",
-            "change": {"type": "move_in",
-                "persons": [kikan_testsuite::http::person_json(("西川", "明"), ("ニシカワ", "アキラ"), "1970-01-01", "男", "世帯主")],
-                "address": {"place": "神奈川県横浜市西区みなとみらい", "banchi": "1番"},
-                "previous_address": {"place": "東京都港区芝", "banchi": "1番"}}
-        }))
-        .await;
-    assert_eq!(status, 201, "{v}");
-    let nishikawa = v["person_ids"][0].as_i64().unwrap_or_default();
+    let (_, nishikawa) = kikan_testsuite::http::west_ward_resident(&examiner, &base).await;
     assert!(send(&examiner, &base).await >= 3);
     let code_of = |record: &Value| {
         record["juminhyo_code"]

@@ -551,17 +551,7 @@ async fn lists_split_by_ward(s: TestStore) {
     }
     // Two households, one in each ward, each held.
     let (_, mother, _) = kikan_testsuite::http::mother_and_son(&examiner, &base).await;
-    let (status, v) = examiner
-        .post(&format!("{base}/changes"), json!({
-            "effective_on": "2026-04-01", "notified_on": "2026-04-01",
-            "change": {"type": "move_in",
-                "persons": [kikan_testsuite::http::person_json(("西川", "明"), ("ニシカワ", "アキラ"), "1970-01-01", "男", "世帯主")],
-                "address": {"place": "神奈川県横浜市西区みなとみらい", "banchi": "1番"},
-                "previous_address": {"place": "東京都港区芝", "banchi": "1番"}}
-        }))
-        .await;
-    assert_eq!(status, 201, "{v}");
-    let west = v["household_ids"][0].as_i64().unwrap_or_default();
+    let (west, _) = kikan_testsuite::http::west_ward_resident(&examiner, &base).await;
     let suppressions = format!("{base}/suppressions");
     for subject in [
         json!({"kind": "person", "id": mother}),

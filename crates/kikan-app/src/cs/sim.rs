@@ -155,7 +155,23 @@ impl Simulator {
             .state
             .lock()
             .map_err(|_| "simulator poisoned".to_string())?;
-        ask_wide(&mut s, from, to, code, ask, today)
+        let Some(mut m) = about(&s, from, to, code, CsKind::WideAreaRequest, today) else {
+            return Err(format!(
+                "住民票コード{code}の本人確認情報が{to}にありません"
+            ));
+        };
+        let held = s
+            .holds
+            .get(to)
+            .and_then(|m| m.get(code))
+            .is_some_and(|h| h.iter().any(|h| h.level == "error" && h.holds_on(today)));
+        if held {
+            return Err(format!("住民票コード{code}は交付抑止の対象です"));
+        }
+        m.ask = Some(ask);
+        let id = m.id;
+        put(&mut s, m);
+        Ok(id)
     }
 
     /// 住基ネット共同利用: `members` share one CS server, whose inbox is `group`'s.
@@ -204,49 +220,6 @@ pub fn ask_sending(s: &mut SimState, municipality: &str, code: &str) -> bool {
     from_cs(s, municipality, code, CsKind::UpdateTarget, None)
 }
 
-/// [`Simulator::ask_wide`] on a state.
-pub fn ask_wide(
-    s: &mut SimState,
-    from: &str,
-    to: &str,
-    code: &str,
-    ask: WideAsk,
-    today: chrono::NaiveDate,
-) -> Result<i64, String> {
-    let Some((identity, _)) = s.records.get(to).and_then(|m| m.get(code)).cloned() else {
-        return Err(format!(
-            "住民票コード{code}の本人確認情報が{to}にありません"
-        ));
-    };
-    let held = s
-        .holds
-        .get(to)
-        .and_then(|m| m.get(code))
-        .is_some_and(|h| h.iter().any(|h| h.level == "error" && h.holds_on(today)));
-    if held {
-        return Err(format!("住民票コード{code}は交付抑止の対象です"));
-    }
-    let id = s.next_delivery as i64 + 1;
-    put(
-        s,
-        CsMessage {
-            municipality: from.to_string(),
-            id,
-            kind: CsKind::WideAreaRequest,
-            reason: CsKind::WideAreaRequest.label().into(),
-            effective_on: today,
-            identity,
-            to: Some(to.to_string()),
-            transfer: None,
-            card: None,
-            holds: None,
-            ask: Some(ask),
-            wide: None,
-        },
-    );
-    Ok(id)
-}
-
 /// A card report for `municipality`'s record of `code`, as a message from the CS.
 pub fn report_card(
     s: &mut SimState,
@@ -266,33 +239,40 @@ fn from_cs(
     kind: CsKind,
     card: Option<kikan_domain::cs::CardReport>,
 ) -> bool {
-    let Some((identity, _)) = s
-        .records
-        .get(municipality)
-        .and_then(|m| m.get(code))
-        .cloned()
-    else {
+    let today = chrono::Utc::now().date_naive();
+    let Some(mut m) = about(s, "J-LIS", municipality, code, kind, today) else {
         return false;
     };
-    let id = s.next_delivery as i64 + 1;
-    put(
-        s,
-        CsMessage {
-            municipality: "J-LIS".into(),
-            id,
-            kind,
-            reason: kind.label().into(),
-            effective_on: chrono::Utc::now().date_naive(),
-            identity,
-            to: Some(municipality.to_string()),
-            transfer: None,
-            card,
-            holds: None,
-            ask: None,
-            wide: None,
-        },
-    );
+    m.card = card;
+    put(s, m);
     true
+}
+
+/// A message of `kind` from `sender` to `to` about `to`'s record of `code`, numbered as
+/// the next delivery; None when the CS holds no such record.
+fn about(
+    s: &SimState,
+    sender: &str,
+    to: &str,
+    code: &str,
+    kind: CsKind,
+    on: chrono::NaiveDate,
+) -> Option<CsMessage> {
+    let (identity, _) = s.records.get(to).and_then(|m| m.get(code)).cloned()?;
+    Some(CsMessage {
+        municipality: sender.to_string(),
+        id: s.next_delivery as i64 + 1,
+        kind,
+        reason: kind.label().into(),
+        effective_on: on,
+        identity,
+        to: Some(to.to_string()),
+        transfer: None,
+        card: None,
+        holds: None,
+        ask: None,
+        wide: None,
+    })
 }
 
 /// Lets the held messages go on to their receivers.
