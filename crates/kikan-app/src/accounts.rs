@@ -202,7 +202,7 @@ pub async fn reset_password(
     Ok(account)
 }
 
-/// 10.3: the administrator resets an account's second factor (a lost phone). A new
+/// 10.3: the administrator resets an account's second factor (a lost phone, IC card or key). A new
 /// TOTP secret is made; for a role that sees personal data the account waits for
 /// approval again and only the approver is shown the secret ([`approve_staff`]), so
 /// that the administrator, who may know the password, never holds both.
@@ -230,6 +230,8 @@ pub async fn reset_second_factor(
     store
         .reset_staff_credentials(tenant, account.id, &reset)
         .await?;
+    // A lost IC card or a broken reader: every security key goes with the old secret.
+    store.remove_staff_keys(tenant, account.id, None).await?;
     account.totp_secret = sealed;
     account.awaiting_approval = awaiting;
     account.active = account.active && !awaiting;

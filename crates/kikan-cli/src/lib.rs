@@ -653,6 +653,7 @@ pub type Server = fn(
     tokio::net::TcpListener,
     Arc<dyn Store>,
     Arc<Keyring>,
+    PathBuf,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send>>;
 
 /// Runs one command line.
@@ -665,12 +666,14 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
             no_migrate,
         } => {
             let keys = store.keys()?;
+            let data_dir = store.data_dir.clone();
             serve(
                 server,
                 store.open_with(!no_migrate).await?,
                 keys,
                 &bind,
                 port,
+                data_dir,
             )
             .await
         }
@@ -713,7 +716,7 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
             if no_serve {
                 Ok(())
             } else {
-                serve(server, store, keys, &bind, port).await
+                serve(server, store, keys, &bind, port, data_dir).await
             }
         }
         Command::Gen {
@@ -1922,6 +1925,7 @@ async fn serve(
     keys: Arc<Keyring>,
     bind: &str,
     port: u16,
+    data_dir: PathBuf,
 ) -> Result<()> {
     let listener = tokio::net::TcpListener::bind((bind, port))
         .await
@@ -1931,5 +1935,5 @@ async fn serve(
         "kikan: http://{addr}/ で待ち受けています(API: /api/v1, 仕様: /openapi.json, 保存先: {})",
         store.engine()
     );
-    server(listener, store, keys).await
+    server(listener, store, keys, data_dir).await
 }

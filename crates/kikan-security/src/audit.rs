@@ -164,8 +164,15 @@ impl AuditRecord {
 
 /// The link of one record.
 pub fn link(tenant: &str, seq: i64, prev_hash: &str, event_json: &str) -> String {
+    chain_hash(&[tenant, &seq.to_string(), prev_hash, event_json])
+}
+
+/// SHA-256 (lowercase hex) over `parts`, each preceded by its length so that no two
+/// lists of parts hash alike: the link of a record in a hash chain (the audit log's,
+/// the 通信ログ's).
+pub fn chain_hash(parts: &[&str]) -> String {
     let mut h = Sha256::new();
-    for part in [tenant, &seq.to_string(), prev_hash, event_json] {
+    for part in parts {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }

@@ -21,8 +21,15 @@ type R<T> = Result<T, ApiError>;
 pub struct LoginIn {
     pub login: String,
     pub password: String,
-    /// The 6-digit code of the authenticator app (TOTP).
+    /// The 6-digit code of the authenticator app (TOTP), for an account without security
+    /// keys.
+    #[serde(default)]
     pub totp: String,
+    /// 10.3: for an account with security keys (IC card or biometrics), what the key
+    /// answered to the options of `POST …/login/key-options` (the `PublicKeyCredential`
+    /// of `navigator.credentials.get()` as JSON, binary fields base64url).
+    #[schema(value_type = Option<Object>)]
+    pub security_key: Option<webauthn_rs::prelude::PublicKeyCredential>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -175,22 +182,28 @@ pub async fn login(
             .await?;
         return Err(login_refused());
     };
-    let secret =
-        state
-            .keys
-            .decrypt(&tenant.to_string(), "staff.totp_secret", &staff.totp_secret)?;
     // A lock holds the sources that failed on this account (or every source once
     // the failures pile up): whoever knows a login name cannot lock its owner out.
     let lock_applies = state.sign_ins.failed_here(tenant, staff.id, &source)
         || staff.failed_logins >= auth::HARD_MAX_FAILURES;
-    let decision = auth::decide_login(
-        &staff,
-        &secret,
-        &input.password,
-        &input.totp,
-        now,
-        lock_applies,
-    );
+    // 10.3: an account with security keys signs in with one of them, not the app's code.
+    let keys = state.store.staff_keys(tenant, staff.id).await?;
+    let (second, used_key) = if keys.is_empty() {
+        let secret =
+            state
+                .keys
+                .decrypt(&tenant.to_string(), "staff.totp_secret", &staff.totp_secret)?;
+        let step = kikan_security::totp::check(&secret, &input.totp, now.timestamp().max(0) as u64)
+            .filter(|s| *s as i64 > staff.totp_last_step);
+        (auth::SecondFactor::Totp(step), None)
+    } else {
+        let used = match (&input.security_key, state.security_keys.as_deref()) {
+            (Some(answer), Some(rp)) => rp.verify_sign_in(tenant, &staff, &keys, answer),
+            _ => None,
+        };
+        (auth::SecondFactor::Key(used.is_some()), used)
+    };
+    let decision = auth::decide_login(&staff, &input.password, second, now, lock_applies);
     state
         .store
         .set_login_state(
@@ -213,6 +226,8 @@ pub async fn login(
             "無効なアカウント"
         } else if locked {
             "ロック中"
+        } else if matches!(second, auth::SecondFactor::Key(_)) {
+            "パスワードまたはセキュリティキーの誤り"
         } else {
             "パスワードまたは確認コードの誤り"
         };
@@ -233,11 +248,19 @@ pub async fn login(
         // list, auditors in the log.
         return Err(login_refused());
     }
+    let detail = match &used_key {
+        Some(k) => {
+            // The key's signature counter moves on (a cloned key shows as a step back).
+            state.store.put_staff_key(tenant, k).await?;
+            format!("ログイン(セキュリティキー「{}」)", k.name)
+        }
+        None => "ログイン".to_string(),
+    };
     open_session(
         &state,
         tenant,
         &staff,
-        event(&staff.login, Some(staff.role), Outcome::Ok, "ログイン"),
+        event(&staff.login, Some(staff.role), Outcome::Ok, &detail),
     )
     .await
 }

@@ -123,11 +123,7 @@ pub struct TownQuery {
 }
 
 fn bad(field: &'static str, reason: &str) -> ApiError {
-    ApiError::from(DomainError::Invalid {
-        field,
-        reason: reason.into(),
-    })
-    .at(field)
+    ApiError::invalid(field, reason, field)
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/address-dictionary/towns", tag = "addresses",

@@ -583,27 +583,38 @@ pub struct LoginDecision {
     pub totp_step: Option<u64>,
 }
 
+/// The second factor a sign-in brought, as checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecondFactor {
+    /// The authenticator app's code: the time step it matched (not used before), if any.
+    Totp(Option<u64>),
+    /// A security key (IC card or biometrics, 10.3): whether it answered a challenge of
+    /// this account. An account with keys signs in with one of them only.
+    Key(bool),
+}
+
 /// Decides a login: the account must be active and not locked, the password and
-/// the TOTP code (not used before) must match. Five failures lock it for 15 minutes;
+/// the second factor must match. Five failures lock it for 15 minutes;
 /// the lock holds where `lock_applies` (the sources that failed on the account, or all
 /// once it failed [`HARD_MAX_FAILURES`] times).
 pub fn decide_login(
     staff: &kikan_store::accounts::StaffAccount,
-    totp_secret: &str,
     password: &str,
-    code: &str,
+    second: SecondFactor,
     now: DateTime<Utc>,
     lock_applies: bool,
 ) -> LoginDecision {
     let locked = lock_applies && staff.locked_until.is_some_and(|t| t > now);
     let password_ok = kikan_security::password::verify(password, &staff.password_hash);
-    let step = kikan_security::totp::check(totp_secret, code, now.timestamp().max(0) as u64)
-        .filter(|s| *s as i64 > staff.totp_last_step);
+    let (second_ok, step) = match second {
+        SecondFactor::Totp(step) => (step.is_some(), step),
+        SecondFactor::Key(ok) => (ok, None),
+    };
     // 10.3: outside its 利用期間 an account signs in no more than a deactivated one.
     let usable = staff
         .profile
         .usable_on((now + chrono::Duration::hours(9)).date_naive());
-    let ok = staff.active && usable && !locked && password_ok && step.is_some();
+    let ok = staff.active && usable && !locked && password_ok && second_ok;
     if ok {
         return LoginDecision {
             ok,

@@ -104,8 +104,21 @@ fn cs_error(state: &AppState, tenant: LocalGovCode, e: CsError) -> ApiError {
                 l.note(tenant, Err(e.0.clone()));
             }
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "E-CS-007", e.to_string())
+                .talking_to(crate::commlog::Peer::Cs, &e.0)
         }
     }
+}
+
+/// What the 通信ログ names as the work when the CS did not answer.
+const SENDING: &str = "住基ネット送信";
+const RECEIVING: &str = "住基ネット受信";
+
+/// The CS did not answer `what` for `tenant`: the 通信ログ (10.2) keeps it.
+async fn cs_unreachable(state: &AppState, tenant: LocalGovCode, what: &str, why: &str) {
+    state
+        .comm_log
+        .note(crate::commlog::Peer::Cs, Some(tenant), what, why)
+        .await;
 }
 
 /// The server's own actor for what it sends unasked.
@@ -130,7 +143,15 @@ pub fn spawn_sender(state: AppState, every: Duration) {
             let tenants = match state.store.tenants().await {
                 Ok(t) => t,
                 Err(e) => {
-                    tracing::warn!(error = %e, "cs: tenants unreadable");
+                    state
+                        .comm_log
+                        .note(
+                            crate::commlog::Peer::Database,
+                            None,
+                            "住基ネット送信(団体の一覧)",
+                            &e.to_string(),
+                        )
+                        .await;
                     continue;
                 }
             };
@@ -143,7 +164,8 @@ pub fn spawn_sender(state: AppState, every: Duration) {
                 // What other municipalities sent: kept, acknowledged, 転入通知 applied.
                 match cs::receive(&*state.store, &*l.link, &server_actor(t.code), today).await {
                     Ok(r) if r.failure.is_some() => {
-                        tracing::warn!(tenant = %t.code, failure = ?r.failure, "cs: receive failed")
+                        let why = r.failure.unwrap_or_default();
+                        cs_unreachable(&state, t.code, RECEIVING, &why).await;
                     }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(tenant = %t.code, error = %e, "cs: receive failed"),
@@ -157,7 +179,7 @@ pub fn spawn_sender(state: AppState, every: Duration) {
                             let n = l.contact(t.code).failures.min(5);
                             let wait = (every * 2u32.pow(n)).min(Duration::from_secs(300));
                             next_try.insert(t.code, now + wait);
-                            tracing::warn!(tenant = %t.code, %why, "cs: unreachable");
+                            cs_unreachable(&state, t.code, SENDING, &why).await;
                         }
                         None => {
                             let answered = !d.accepted.is_empty() || !d.refused.is_empty();
@@ -373,6 +395,9 @@ pub async fn send(
     )
     .await?;
     l.note_run(p.tenant, &d.failure);
+    if let Some(why) = &d.failure {
+        cs_unreachable(&state, p.tenant, SENDING, why).await;
+    }
     Ok(Json(d))
 }
 
@@ -979,6 +1004,9 @@ pub async fn receive(
     let l = link(&state)?;
     let r = cs::receive(&*state.store, &*l.link, &p.actor(), state.clock.today()).await?;
     l.note_run(p.tenant, &r.failure);
+    if let Some(why) = &r.failure {
+        cs_unreachable(&state, p.tenant, RECEIVING, why).await;
+    }
     Ok(Json(r))
 }
 

@@ -42,6 +42,8 @@ pub struct DraftView {
     /// The request is withheld from this reader (it may tell where a protected person
     /// lives or moves to); only the kind is shown.
     pub withheld: bool,
+    /// 入力場所 (1.3.1): the code of the place it was entered at, when a terminal was named.
+    pub place: Option<String>,
 }
 
 fn parse_request(text: &str) -> R<ChangeRequest> {
@@ -88,7 +90,17 @@ fn view(d: &Draft) -> DraftView {
         warnings: vec![],
         support_measure: false,
         withheld: false,
+        place: None,
     }
+}
+
+/// The place code of a `terminal@place` recorded on an entry.
+fn place_of(i: &Intake) -> Option<String> {
+    i.entry
+        .terminal
+        .as_deref()
+        .and_then(|t| t.split_once('@'))
+        .map(|(_, place)| place.to_string())
 }
 
 /// The change a draft keeps, or (for a draft entered before intakes were kept) its
@@ -138,6 +150,8 @@ pub async fn enter(state: &AppState, p: &Principal, body: &serde_json::Value) ->
 pub struct ListParams {
     /// pending (default), committed, rejected or all.
     pub status: Option<String>,
+    /// 入力場所 (4.0.8): only the drafts entered at this place (its code).
+    pub place: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/drafts", tag = "changes",
@@ -188,9 +202,14 @@ pub async fn list(
             )],
         )
         .await?;
+    let place = q.place.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let mut out = Vec::with_capacity(drafts.len());
     for (d, i) in drafts.iter().zip(&intakes) {
         let mut v = view(d);
+        v.place = i.as_ref().and_then(place_of);
+        if place.is_some() && v.place.as_deref() != place {
+            continue;
+        }
         if let Some(i) = i {
             let concerned = i.entry.change.references().0;
             let protected = concerned.iter().any(|id| shield.is_protected(*id));
@@ -222,12 +241,135 @@ pub async fn commit(
     Extension(p): Extension<Principal>,
     Path(path): Path<(String, i64)>,
 ) -> R<(StatusCode, Json<ChangeResult>)> {
-    let d = app::pending(&*state.store, p.tenant, path.1).await?;
-    let intake = intake(&state, &p, &d).await?;
-    crate::places::check_ward(&state, &p, &intake.entry.change).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(commit_one(&state, &p, path.1).await?),
+    ))
+}
+
+/// 本登録 of one pending draft.
+async fn commit_one(state: &AppState, p: &Principal, id: i64) -> R<ChangeResult> {
+    let d = app::pending(&*state.store, p.tenant, id).await?;
+    let intake = intake(state, p, &d).await?;
+    crate::places::check_ward(state, p, &intake.entry.change).await?;
     let recorded = app::commit(&*state.store, &p.actor(), &d, intake).await?;
     state.metrics.change(p.tenant, &recorded.entry);
-    Ok((StatusCode::CREATED, Json(change_result(&recorded))))
+    Ok(change_result(&recorded))
+}
+
+/// The most drafts one 一括本登録 commits when it names none (全部本登録's 上限), unless
+/// the request sets a lower limit.
+pub const COMMIT_ALL_LIMIT: usize = 100;
+
+/// 一括本登録 (4.0.8): the drafts named, or all pending ones (of a place).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CommitManyIn {
+    /// The drafts chosen (選択異動者); none: all pending ones.
+    #[serde(default)]
+    pub ids: Vec<i64>,
+    /// 入力場所: all pending drafts entered at this place (its code).
+    pub place: Option<String>,
+    /// 件数の上限 of an all-pending commit (1 to 100; 100 unless set).
+    pub limit: Option<usize>,
+}
+
+/// A draft of an 一括本登録 that could not be committed (it stays pending).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommitFailure {
+    pub id: i64,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommitMany {
+    /// (draft id, ledger number) of each committed, in the order they were entered.
+    pub committed: Vec<CommittedDraft>,
+    /// Those refused, with the reason; they stay pending.
+    pub failed: Vec<CommitFailure>,
+    /// Pending drafts of the selection left for a later run (beyond the limit).
+    pub left: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommittedDraft {
+    pub id: i64,
+    pub seq: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/drafts/commit", tag = "changes", request_body = CommitManyIn,
+    params(("tenant" = String, Path)),
+    responses((status = 200, description = "一括本登録 (4.0.8): the drafts named, or all pending ones (of an 入力場所) up to the limit, committed one by one in the order they were entered; each refused one stays pending with its reason", body = CommitMany),
+        (status = 422, body = ErrorBody)))]
+pub async fn commit_many(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Json(input): Json<CommitManyIn>,
+) -> R<Json<CommitMany>> {
+    let limit = input.limit.unwrap_or(COMMIT_ALL_LIMIT);
+    if !(1..=COMMIT_ALL_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid(
+            "件数の上限",
+            format!("1〜{COMMIT_ALL_LIMIT}件で指定してください"),
+            "limit",
+        ));
+    }
+    if input.ids.len() > COMMIT_ALL_LIMIT {
+        return Err(ApiError::invalid(
+            "本登録する異動",
+            format!("一度に本登録できるのは{COMMIT_ALL_LIMIT}件までです"),
+            "ids",
+        ));
+    }
+    let place = input
+        .place
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    // In the order they were entered (受付順); a chosen one no longer pending comes last
+    // and is answered with its reason.
+    let pending = state.store.drafts(p.tenant, Some("pending")).await?;
+    let wanted: std::collections::BTreeSet<i64> = input.ids.iter().copied().collect();
+    let mut chosen = Vec::new();
+    for d in &pending {
+        let pick = if !input.ids.is_empty() {
+            wanted.contains(&d.id)
+        } else if place.is_some() {
+            let at = intake(&state, &p, d).await.ok();
+            at.as_ref().and_then(place_of).as_deref() == place
+        } else {
+            true
+        };
+        if pick {
+            chosen.push(d.id);
+        }
+    }
+    chosen.extend(
+        wanted
+            .iter()
+            .filter(|id| !pending.iter().any(|d| d.id == **id)),
+    );
+    let left = chosen.len().saturating_sub(limit);
+    chosen.truncate(limit);
+    let mut out = CommitMany {
+        committed: vec![],
+        failed: vec![],
+        left,
+    };
+    for id in chosen {
+        match commit_one(&state, &p, id).await {
+            Ok(r) => out.committed.push(CommittedDraft {
+                id,
+                seq: r.entry.seq,
+            }),
+            Err(e) => out.failed.push(CommitFailure {
+                id,
+                code: e.body.code,
+                message: e.body.message,
+            }),
+        }
+    }
+    Ok(Json(out))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -29,6 +29,8 @@ pub struct ApiError {
     pub body: ErrorBody,
     /// The `Allow` header of a 405.
     pub allow: Option<String>,
+    /// 通信ログ (10.2): the communication error behind it, if any.
+    pub comm: Option<Box<crate::commlog::CommFailure>>,
 }
 
 impl ApiError {
@@ -36,6 +38,7 @@ impl ApiError {
         ApiError {
             status,
             allow: None,
+            comm: None,
             body: ErrorBody {
                 code: code.into(),
                 message: message.into(),
@@ -52,6 +55,23 @@ impl ApiError {
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "E-HTTP-400", message)
+    }
+    /// 422 `E-INPUT-003`: `field` (its Japanese name) is not right, for `reason`; `at`
+    /// names the request field.
+    pub fn invalid(field: &'static str, reason: impl Into<String>, at: &str) -> Self {
+        ApiError::from(DomainError::Invalid {
+            field,
+            reason: reason.into(),
+        })
+        .at(at)
+    }
+    /// Marks the error as one of talking to `peer` (written to the 通信ログ, 10.2).
+    pub fn talking_to(mut self, peer: crate::commlog::Peer, error: impl ToString) -> Self {
+        self.comm = Some(Box::new(crate::commlog::CommFailure {
+            peer,
+            error: error.to_string(),
+        }));
+        self
     }
     /// Attaches the request field the error is about.
     pub fn at(mut self, field: impl Into<String>) -> Self {
@@ -98,10 +118,15 @@ impl From<StoreError> for ApiError {
             StoreError::TenantExists(_) | StoreError::Exists(_) => {
                 ApiError::new(StatusCode::CONFLICT, e.code(), e.to_string())
             }
-            StoreError::Corrupt(ref cause) | StoreError::Database(ref cause) => {
+            StoreError::Corrupt(ref cause) => {
                 // The cause goes to the log; staff see the plain message.
                 tracing::error!(code = e.code(), %cause, "store failure");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.code(), e.to_string())
+            }
+            StoreError::Database(ref cause) => {
+                tracing::error!(code = e.code(), %cause, "store failure");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.code(), e.to_string())
+                    .talking_to(crate::commlog::Peer::Database, cause)
             }
         }
     }
@@ -139,6 +164,9 @@ impl IntoResponse for ApiError {
         let code = crate::metrics::ErrorCode(self.body.code.clone());
         let mut res = (self.status, Json(self.body)).into_response();
         res.extensions_mut().insert(code);
+        if let Some(comm) = self.comm {
+            res.extensions_mut().insert(*comm);
+        }
         if let Some(allow) = self.allow.and_then(|a| a.parse().ok()) {
             res.headers_mut().insert(axum::http::header::ALLOW, allow);
         }

@@ -31,10 +31,20 @@ pub fn spawn_daily(state: AppState) {
         loop {
             tick.tick().await;
             let today = state.clock.today();
+            // 通信ログ (10.2): day files past each municipality's 保管期間 go.
+            crate::commlog::upkeep(&state, today).await;
             let tenants = match state.store.tenants().await {
                 Ok(t) => t,
                 Err(e) => {
-                    tracing::warn!(error = %e, "daily work: tenants unreadable");
+                    state
+                        .comm_log
+                        .note(
+                            crate::commlog::Peer::Database,
+                            None,
+                            "日次処理(団体の一覧)",
+                            &e.to_string(),
+                        )
+                        .await;
                     continue;
                 }
             };
@@ -129,6 +139,7 @@ pub async fn run_now(
     Extension(p): Extension<Principal>,
 ) -> R<(StatusCode, Json<JobRunView>)> {
     audit(&state, &p, "job.run", vec![], "日次処理の実行").await?;
+    crate::commlog::prune_tenant(&state, p.tenant, state.clock.today()).await;
     let run = daily::run(
         &*state.store,
         p.tenant,

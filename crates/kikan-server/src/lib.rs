@@ -11,6 +11,7 @@ pub mod auth;
 pub mod business;
 pub mod certificates;
 pub mod certsettings;
+pub mod commlog;
 pub mod cs;
 pub mod cs_link;
 pub mod drafts;
@@ -21,6 +22,7 @@ pub mod immigration;
 pub mod inspection;
 pub mod intake;
 pub mod jobs;
+pub mod keys;
 pub mod letters;
 pub mod link;
 pub mod listen;
@@ -79,6 +81,13 @@ pub struct AppState {
     pub alert_command: Option<String>,
     /// 住基ネット (CS) 連携 (7.1.1.1): the link to the CS (`KIKAN_CS`), if any.
     pub cs: Option<Arc<cs::Link>>,
+    /// 二要素認証 by IC card or biometrics (10.3): the WebAuthn relying party at the
+    /// origin staff open kikan at (`KIKAN_WEBAUTHN_ORIGIN`; `http://localhost:<port>` when
+    /// unset).
+    pub security_keys: Option<Arc<keys::SecurityKeys>>,
+    /// 通信ログ (10.2): errors talking to the database, the CS and the identity provider
+    /// (`KIKAN_COMM_LOG_DIR`, by default `<data-dir>/comm-log`).
+    pub comm_log: Arc<commlog::CommLog>,
 }
 
 impl AppState {
@@ -97,6 +106,10 @@ impl AppState {
             euc: Arc::default(),
             batch_dir: std::env::temp_dir().join("kikan-batch"),
             alert_command: None,
+            security_keys: None,
+            comm_log: Arc::new(commlog::CommLog::new(
+                std::env::temp_dir().join("kikan-comm-log"),
+            )),
             cs: None,
         }
     }
@@ -118,12 +131,12 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         routes::health, metrics::ready, metrics::metrics, routes::list_tenants, routes::record_change,
         routes::cancel_change, routes::get_person, routes::person_history, routes::get_household, routes::household_history,
         routes::search, routes::search_history, routes::residents, routes::ledger, routes::check,
-        accounts::login, oidc::login, oidc::callback, accounts::logout, accounts::me, accounts::list_staff, accounts::add_staff,
+        accounts::login, commlog::list, commlog::retention, commlog::set_retention, keys::sign_in_options, keys::register_options, keys::register, keys::list, keys::remove, oidc::login, oidc::callback, accounts::logout, accounts::me, accounts::list_staff, accounts::add_staff,
         accounts::access_requests, accounts::approve_staff, accounts::approve_token, accounts::set_items, accounts::set_profile, accounts::permission_table, accounts::schedule, accounts::departments, accounts::put_department,
         accounts::change_password, accounts::reset_password, accounts::reset_second_factor,
         accounts::deactivate_staff, accounts::add_token, accounts::list_tokens, accounts::revoke_token, accounts::audit_log, accounts::audit_person,
         accounts::audit_actor, accounts::audit_verify, accounts::audit_summary,
-        drafts::add, drafts::list, drafts::commit, drafts::reject, letters::draft_confirmation, letters::hardcopy, intake::changes, intake::certificates, intake::card,
+        drafts::add, drafts::list, drafts::commit, drafts::commit_many, drafts::reject, letters::draft_confirmation, letters::hardcopy, intake::changes, intake::certificates, intake::card,
         support::register, support::list, support::extend, support::end, support::confirm,
         support::correct_period, support::transfer, support::decide_request,
         suppress::add, suppress::list, suppress::release_temporarily, suppress::release,
@@ -270,6 +283,11 @@ api! {
     get "/openapi.json" => openapi, Policy::Public;
     get "/api/v1/tenants" => routes::list_tenants, Policy::Public;
     post "/api/v1/tenants/{tenant}/login" => accounts::login, Policy::Public;
+    post "/api/v1/tenants/{tenant}/login/key-options" => keys::sign_in_options, Policy::Public;
+    post "/api/v1/tenants/{tenant}/me/security-keys/options" => keys::register_options, Policy::SignedIn;
+    post "/api/v1/tenants/{tenant}/me/security-keys" => keys::register, Policy::SignedIn;
+    get "/api/v1/tenants/{tenant}/me/security-keys" => keys::list, Policy::SignedIn;
+    delete "/api/v1/tenants/{tenant}/me/security-keys/{id}" => keys::remove, Policy::SignedIn;
     get "/api/v1/tenants/{tenant}/oidc/login" => oidc::login, Policy::Public;
     get "/api/v1/tenants/{tenant}/oidc/callback" => oidc::callback, Policy::Public;
     post "/api/v1/tenants/{tenant}/logout" => accounts::logout, Policy::SignedIn;
@@ -318,6 +336,7 @@ api! {
     get "/api/v1/tenants/{tenant}/drafts/{id}/confirmation" => letters::draft_confirmation, Policy::Needs(Permission::DraftChange);
     post "/api/v1/tenants/{tenant}/hardcopies" => letters::hardcopy, Policy::SignedIn;
     post "/api/v1/tenants/{tenant}/drafts/{id}/commit" => drafts::commit, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/drafts/commit" => drafts::commit_many, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/drafts/{id}/reject" => drafts::reject, Policy::Needs(Permission::CommitChange);
     get "/api/v1/tenants/{tenant}/persons/{id}" => routes::get_person, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/persons/{id}/history" => routes::person_history, Policy::Needs(Permission::ReadResidents);
@@ -370,6 +389,9 @@ api! {
     get "/api/v1/tenants/{tenant}/tokens" => accounts::list_tokens, Policy::Needs(Permission::ManageAccounts);
     post "/api/v1/tenants/{tenant}/tokens/{id}/revoke" => accounts::revoke_token, Policy::Needs(Permission::ManageAccounts);
     get "/api/v1/tenants/{tenant}/audit" => accounts::audit_log, Policy::Needs(Permission::ReadAudit);
+    get "/api/v1/tenants/{tenant}/comm-log" => commlog::list, Policy::Needs(Permission::ReadAudit);
+    get "/api/v1/tenants/{tenant}/log-retention" => commlog::retention, Policy::SignedIn;
+    put "/api/v1/tenants/{tenant}/log-retention" => commlog::set_retention, Policy::Needs(Permission::ManageAccounts);
     get "/api/v1/tenants/{tenant}/audit/persons/{id}" => accounts::audit_person, Policy::Needs(Permission::ReadAudit);
     get "/api/v1/tenants/{tenant}/audit/staff/{actor}" => accounts::audit_actor, Policy::Needs(Permission::ReadAudit);
     get "/api/v1/tenants/{tenant}/audit/summary" => accounts::audit_summary, Policy::Needs(Permission::ReadAudit);
@@ -618,7 +640,14 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves the application on `listener` until ctrl-c.
-pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+pub async fn serve(listener: tokio::net::TcpListener, mut state: AppState) -> std::io::Result<()> {
+    if state.security_keys.is_none() {
+        // Keys are bound to a host name, never an IP address: on this machine, localhost.
+        let port = listener.local_addr()?.port();
+        state.security_keys = keys::SecurityKeys::for_origin(&format!("http://localhost:{port}"))
+            .ok()
+            .map(Arc::new);
+    }
     metrics::spawn_upkeep(state.metrics.clone());
     let limits = state.connections;
     listen::serve(listener, router(state), limits, async {

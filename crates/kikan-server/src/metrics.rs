@@ -109,11 +109,16 @@ pub fn spawn_upkeep(m: Metrics) {
 
 /// The registered municipality a path names, for the tenant label.
 async fn tenant_label(state: &AppState, path: &str) -> String {
-    let code = path.split('/').nth(4).unwrap_or_default();
-    match LocalGovCode::parse(code) {
-        Ok(c) if matches!(state.store.tenant(c).await, Ok(Some(_))) => c.to_string(),
+    match path_tenant(path) {
+        Some(c) if matches!(state.store.tenant(c).await, Ok(Some(_))) => c.to_string(),
         _ => "-".into(),
     }
+}
+
+/// The municipality a path under `/api/v1/tenants/` names, if its code is well formed.
+fn path_tenant(path: &str) -> Option<LocalGovCode> {
+    let code = path.strip_prefix("/api/v1/tenants/")?.split('/').next()?;
+    LocalGovCode::parse(code).ok()
 }
 
 /// Middleware: counts and times every answer of a route.
@@ -129,13 +134,17 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let Some(route) = route else {
         return res; // no route: nothing to label it by
     };
+    // 通信ログ (10.2): a handler that failed to talk to another server said so.
+    if let Some(f) = res.extensions().get::<crate::commlog::CommFailure>() {
+        let operation = format!("{method} {route}");
+        state
+            .comm_log
+            .note(f.peer, path_tenant(&path), &operation, &f.error)
+            .await;
+    }
     let secs = started.elapsed().as_secs_f64();
     let status = res.status().as_u16();
-    let tenant = if path.starts_with("/api/v1/tenants/") {
-        tenant_label(&state, &path).await
-    } else {
-        "-".into()
-    };
+    let tenant = tenant_label(&state, &path).await;
     let refused = matches!(status, 401 | 403).then(|| {
         res.extensions()
             .get::<ErrorCode>()

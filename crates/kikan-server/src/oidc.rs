@@ -51,6 +51,13 @@ fn provider_error(e: impl std::fmt::Display) -> ApiError {
     )
 }
 
+/// A failed exchange with the provider over the network (discovery, the token
+/// request): refused as any provider error, and written to the 通信ログ (10.2).
+fn exchange_error(e: impl std::fmt::Display) -> ApiError {
+    let text = e.to_string();
+    provider_error(&text).talking_to(crate::commlog::Peer::IdentityProvider, text)
+}
+
 fn http_client() -> R<openidconnect::reqwest::Client> {
     openidconnect::reqwest::ClientBuilder::new()
         // Following redirects would open the exchange to request forgery.
@@ -82,7 +89,7 @@ async fn provider(
     let issuer = IssuerUrl::new(p.issuer.clone()).map_err(provider_error)?;
     let metadata = CoreProviderMetadata::discover_async(issuer, http)
         .await
-        .map_err(provider_error)?;
+        .map_err(exchange_error)?;
     let client_secret =
         state
             .keys
@@ -97,7 +104,8 @@ async fn provider(
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/oidc/login", tag = "accounts",
     params(("tenant" = String, Path)),
-    responses((status = 303, description = "To the identity provider"), (status = 404, body = ErrorBody)))]
+    responses((status = 303, description = "To the identity provider"), (status = 404, body = ErrorBody),
+        (status = 401, description = "No identity provider set for the municipality (E-AUTH-012), or it could not be reached (E-AUTH-013, written to the 通信ログ)", body = ErrorBody)))]
 pub async fn login(State(state): State<AppState>, Path(code): Path<String>) -> R<Response> {
     let tenant = crate::routes::tenant(&state, &code).await?;
     let http = http_client()?;
@@ -197,7 +205,7 @@ pub async fn callback(
             .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier))
             .request_async(&http)
             .await
-            .map_err(provider_error)?;
+            .map_err(exchange_error)?;
         let id_token = token
             .id_token()
             .ok_or_else(|| provider_error("no ID token"))?;

@@ -79,16 +79,12 @@ impl From<Terminal> for TerminalView {
     }
 }
 
-fn invalid(field: &'static str, reason: String, at: &str) -> ApiError {
-    ApiError::from(DomainError::Invalid { field, reason }).at(at)
-}
-
 fn code_in(code: &str, field: &'static str) -> R<String> {
     let code = code.trim();
     if !valid_code(code) {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             field,
-            "半角英数字と - _ で16文字以内にしてください".into(),
+            "半角英数字と - _ で16文字以内にしてください",
             "code",
         ));
     }
@@ -98,9 +94,9 @@ fn code_in(code: &str, field: &'static str) -> R<String> {
 fn name_in(name: &str) -> R<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 50 || name.chars().any(char::is_control) {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "名称",
-            "制御文字を含まない50文字以内にしてください".into(),
+            "制御文字を含まない50文字以内にしてください",
             "name",
         ));
     }
@@ -135,7 +131,7 @@ pub async fn put_place(
 ) -> R<Json<PlaceView>> {
     let kind = input.kind.trim();
     if !PLACE_KINDS.contains(&kind) {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "場所の種別",
             format!("{}のいずれかにしてください", PLACE_KINDS.join("・")),
             "kind",
@@ -161,9 +157,9 @@ pub async fn put_place(
     if kind == kikan_store::places::WARD_OFFICE {
         // 1.3.1: a designated city's 行政区, each with its 区役所.
         if !ward.as_deref().is_some_and(|w| w.ends_with('区')) {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "行政区",
-                "区役所には、その行政区の名称(〜区)を指定してください".into(),
+                "区役所には、その行政区の名称(〜区)を指定してください",
                 "ward",
             ));
         }
@@ -173,7 +169,7 @@ pub async fn put_place(
             .iter()
             .any(|x| x.ward.as_deref() == Some(w.as_str()))
         {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "行政区",
                 format!("行政区「{w}」の区役所が登録されていません。先に区役所を登録してください"),
                 "ward",
@@ -245,7 +241,7 @@ pub async fn put_terminal(
         .iter()
         .any(|x| x.code == place)
     {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "入力場所",
             format!("場所コード {place} は登録されていません"),
             "place",

@@ -294,10 +294,6 @@ fn date_in(s: &str, field: &str) -> R<NaiveDate> {
     kikan_domain::wareki::parse_date(s).map_err(|e| ApiError::from(e).at(field))
 }
 
-fn invalid(field: &'static str, reason: String, at: &str) -> ApiError {
-    ApiError::from(DomainError::Invalid { field, reason }).at(at)
-}
-
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/suppressions", tag = "support", request_body = SuppressionIn,
     params(("tenant" = String, Path)),
     responses((status = 201, body = SuppressionView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -312,7 +308,7 @@ pub async fn add(
         "support" | "支援対象者" => Category::Support,
         "other" | "その他" => Category::Other,
         other => {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "抑止の区分",
                 format!("「{other}」は support か other にしてください"),
                 "category",
@@ -322,7 +318,7 @@ pub async fn add(
     let mut processes = std::collections::BTreeSet::new();
     for (i, code) in input.processes.iter().enumerate() {
         let process = Process::parse(code).ok_or_else(|| {
-            invalid(
+            ApiError::invalid(
                 "抑止する処理",
                 format!("「{code}」は change(異動入力)・certificate(証明書発行)・inquiry(照会)のいずれかにしてください"),
                 &format!("processes[{i}]"),
@@ -334,7 +330,7 @@ pub async fn add(
         "error" | "エラー" => Level::Error,
         "alert" | "アラート" => Level::Alert,
         other => {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "抑止レベル",
                 format!("「{other}」は error か alert にしてください"),
                 "level",
@@ -396,7 +392,7 @@ async fn subject_in(state: &AppState, p: &Principal, s: &SubjectIn, at: &str) ->
             }
             Ok(Subject::Household(id))
         }
-        other => Err(invalid(
+        other => Err(ApiError::invalid(
             "抑止の対象",
             format!("「{other}」は person(個人)か household(世帯)にしてください"),
             &format!("{at}.kind"),

@@ -164,14 +164,14 @@ async function loginScreen(main, message) {
     field('職員ID', text('login', 'login', { autocomplete: 'username' }), { required: true }),
     field('パスワード', h('input', { type: 'password', name: 'password', autocomplete: 'current-password', dataset: { field: 'password' } }), { required: true }),
     field('確認コード(6桁)', text('totp', 'totp', { inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: '6' }),
-      { required: true, hint: '認証アプリに表示されている6桁の数字' }),
-    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, 'ログイン')));
+      { hint: '認証アプリに表示されている6桁の数字(セキュリティキーを登録した職員は不要)' }),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, 'ログイン'),
+      window.PublicKeyCredential ? h('button', { class: 'button button-secondary', type: 'button', dataset: { key: 'login' } }, 'ICカード・生体認証でログイン') : null));
   const last = sessionStorage.getItem('kikan.tenant');
   if (last) form.elements.tenant.value = last;
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  const signIn = async (second) => {
     S.tenant = v(form, 'tenant');
-    const res = await api('POST', '/login', { login: v(form, 'login'), password: form.elements.password.value, totp: v(form, 'totp') });
+    const res = await api('POST', '/login', { login: v(form, 'login'), password: form.elements.password.value, ...second });
     if (!res.ok) { form.elements.password.value = ''; return showError(form, res); }
     S.csrf = res.data.csrf;
     S.flash = null;
@@ -179,10 +179,47 @@ async function loginScreen(main, message) {
     sessionStorage.setItem('kikan.csrf', S.csrf);
     await loadMe();
     location.hash = '#/search';
+  };
+  form.addEventListener('submit', (e) => { e.preventDefault(); signIn({ totp: v(form, 'totp') }); });
+  // 10.3: the second factor from an IC card (with its PIN) or a fingerprint or face reader.
+  const keyButton = form.querySelector('[data-key="login"]');
+  if (keyButton) keyButton.addEventListener('click', async () => {
+    S.tenant = v(form, 'tenant');
+    const opts = await api('POST', '/login/key-options', { login: v(form, 'login') });
+    if (!opts.ok) return showError(form, opts);
+    let answer;
+    try { answer = await webauthn.get(opts.data.options); } catch (err) {
+      return showError(form, { status: 0, data: { message: `セキュリティキーで確認できませんでした: ${err.name || err}`, code: 'WebAuthn' } });
+    }
+    signIn({ security_key: answer });
   });
   show(main, form);
   form.elements.login.focus();
 }
+
+// WebAuthn (10.3): the server's options and the key's answers carry binary fields as
+// base64url.
+const webauthn = {
+  dec: (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4)), (c) => c.charCodeAt(0)),
+  enc: (buf) => btoa(String.fromCharCode(...new Uint8Array(buf))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
+  async create(options) {
+    const pk = { ...options.publicKey, challenge: webauthn.dec(options.publicKey.challenge),
+      user: { ...options.publicKey.user, id: webauthn.dec(options.publicKey.user.id) },
+      excludeCredentials: (options.publicKey.excludeCredentials || []).map((c) => ({ ...c, id: webauthn.dec(c.id) })) };
+    const c = await navigator.credentials.create({ publicKey: pk });
+    return { id: c.id, rawId: webauthn.enc(c.rawId), type: c.type, extensions: {},
+      response: { attestationObject: webauthn.enc(c.response.attestationObject), clientDataJSON: webauthn.enc(c.response.clientDataJSON) } };
+  },
+  async get(options) {
+    const pk = { ...options.publicKey, challenge: webauthn.dec(options.publicKey.challenge),
+      allowCredentials: (options.publicKey.allowCredentials || []).map((c) => ({ ...c, id: webauthn.dec(c.id) })) };
+    const c = await navigator.credentials.get({ publicKey: pk });
+    const r = c.response;
+    return { id: c.id, rawId: webauthn.enc(c.rawId), type: c.type, extensions: {},
+      response: { authenticatorData: webauthn.enc(r.authenticatorData), clientDataJSON: webauthn.enc(r.clientDataJSON),
+        signature: webauthn.enc(r.signature), userHandle: r.userHandle ? webauthn.enc(r.userHandle) : null } };
+  },
+};
 
 async function loadMe() {
   const me = await api('GET', '/me');
@@ -208,6 +245,7 @@ const MENU = [
   ['#/certificates', '証明書交付簿', 'issue_certificate'],
   ['#/support', '支援措置', 'approve_exception'],
   ['#/audit', '監査ログ', 'read_audit'],
+  ['#/comm-log', '通信ログ', 'read_audit'],
   ['#/staff', '職員管理', 'manage_accounts'],
   ['#/access', 'アクセス承認', 'approve_access'],
   ['#/suppress', '抑止', 'manage_suppression'],
@@ -230,6 +268,7 @@ const MENU = [
   ['#/address-changes', '住所一括変更', 'commit_change'],
   ['#/terminal', 'この端末', null],
   ['#/password', 'パスワード変更', null],
+  ['#/keys', 'セキュリティキー', null],
   ['#/help', 'ヘルプ', null],
 ];
 function drawNav() {
@@ -1093,6 +1132,9 @@ function personFields(i) {
       field('名', text(`${p}.given`, `${d}.name.given`)),
       field('氏(振り仮名)', text(`${p}.kana_family`, `${d}.furigana`), { required: true }),
       field('名(振り仮名)', text(`${p}.kana_given`, `${d}.furigana.given`))),
+    h('div', { class: 'actions' },
+      i > 0 ? h('button', { class: 'button button-secondary button-small', type: 'button', onclick: (e) => applyHeadSurname(e.target.closest('fieldset')) }, '世帯主の氏を適用') : null,
+      h('button', { class: 'button button-secondary button-small', type: 'button', onclick: (e) => applyHonsekiHeadSurname(e.target.closest('fieldset')) }, '筆頭者の氏を適用')),
     h('div', { class: 'row' },
       field('生年月日', text(`${p}.birth_date`, `${d}.birth_date`), { required: true }),
       field('性別', select(`${p}.sex`, ['男', '女'], `${d}.sex`), { required: true }),
@@ -1100,7 +1142,7 @@ function personFields(i) {
       field('個人番号', text(`${p}.individual_number`, `${d}.individual_number`, { inputmode: 'numeric', autocomplete: 'off' }), { hint: '12桁(任意)' })),
     h('div', { class: 'row' },
       field('本籍', honsekiInput(p, d), { hint: '候補から選べます。「なし」「不明」も可' }),
-      field('筆頭者', text(`${p}.head_name`, `${d}.honseki.head_name`)),
+      field('筆頭者', headNameInput(p, d), { hint: '候補: 入力した人の氏名' }),
       // 本籍 from the 住所辞書 (1.3.3), old 町名 included.
       h('details', { class: 'honseki-dictionary' }, h('summary', {}, '本籍を住所辞書から選ぶ'),
         addressPicker(`${p}.honseki_`, true, (t) => { const el = $(`[name="${p}.domicile"]`); if (el) el.value = t.text; }).element),
@@ -1166,6 +1208,62 @@ function personBody(g) {
         recorded_on: g('alias_on'), municipality_code: g('alias_code'), municipality_name: g('alias_body') } : undefined }, foreignMore(g, ''));
   }
   return person;
+}
+
+// 一括入力 (4.0.10): a person added takes what the person before them was entered with —
+// the 氏 and its reading, and for a Japanese the 本籍 and 筆頭者, for a foreign resident the
+// 国籍・地域 and 30条45規定区分 (the two kept apart); never a 旧氏. The 異動日, 届出日 and
+// addresses are the form's, one for all.
+function carryOver(from, to) {
+  const get = (k) => { const el = from.querySelector(`[name$=".${k}"]`); return el ? el.value : ''; };
+  const put = (k, val) => { const el = to.querySelector(`[name$=".${k}"]`); if (el && val && !el.value) el.value = val; };
+  put('family', get('family')); put('kana_family', get('kana_family'));
+  if (get('nationality')) {
+    put('nationality', get('nationality'));
+    const category = to.querySelector('[name$=".category"]');
+    if (category) category.value = get('category');
+  }
+  else { put('domicile', get('domicile')); put('head_name', get('head_name')); }
+}
+
+// 一括入力 (4.0.10): the 氏 of the 世帯主 entered (or of the household's, on its form).
+function applyHeadSurname(block) {
+  const form = block.closest('form');
+  const head = $$('[data-person]', form).find((fs) => { const r = fs.querySelector('[name$=".relationship"]'); return r && r.value === '世帯主'; });
+  const family = head ? head.querySelector('[name$=".family"]').value : '';
+  const kana = head ? head.querySelector('[name$=".kana_family"]').value : '';
+  if (!family) return;
+  block.querySelector('[name$=".family"]').value = family;
+  if (kana) block.querySelector('[name$=".kana_family"]').value = kana;
+}
+
+// 一括入力 (4.0.10): the 氏 of the 筆頭者 entered for this person (up to the space).
+function applyHonsekiHeadSurname(block) {
+  const head = block.querySelector('[name$=".head_name"]').value.trim();
+  const family = head.split(/[\s　]+/)[0];
+  if (family) block.querySelector('[name$=".family"]').value = family;
+}
+
+// 筆頭者: the names entered on the form offered (氏名, 筆頭者 and 世帯主 apply to each other).
+function headNameInput(p, d) {
+  const listId = nextId('head');
+  const input = text(`${p}.head_name`, `${d}.honseki.head_name`, { list: listId, autocomplete: 'off' });
+  const list = h('datalist', { id: listId });
+  (document.body || document.documentElement).append(list);
+  input.addEventListener('focus', () => {
+    const form = input.form;
+    if (!form) return;
+    const names = new Set();
+    for (const fs of $$('[data-person]', form)) {
+      const f = fs.querySelector('[name$=".family"]').value;
+      const g = fs.querySelector('[name$=".given"]').value;
+      if (f) names.add(g ? `${f}　${g}` : f);
+      const hn = fs.querySelector('[name$=".head_name"]');
+      if (hn && hn !== input && hn.value) names.add(hn.value);
+    }
+    list.replaceChildren(...[...names].map((x) => h('option', { value: x })));
+  });
+  return input;
 }
 
 // 本籍入力補助 (4.0.6): the 本籍 field proposes the 現住所 and 転入前住所 entered, the 本籍 of
@@ -1262,7 +1360,12 @@ async function moveInScreen(main) {
       checkbox('unnotified', '未届転入(転入前住所は届出のなかった直近の住所)'),
       field('最終登録住所地', text('last_registered', 'change.last_registered_address', { size: 30 }), { hint: '住民登録のあった最後の住所(任意)' })),
     h('h2', {}, '転入する人'), people,
-    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'button', id: 'add-person', onclick: () => { people.append(personFields(count++)); } }, '人を追加')),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'button', id: 'add-person', onclick: () => {
+      const added = personFields(count++);
+      people.append(added);
+      const before = $$('[data-person]', people);
+      if (before.length > 1) carryOver(before[before.length - 2], added);
+    } }, '人を追加')),
     can('commit_change') ? checkbox('commit_now', '審査を経ずにこのまま確定する(審査担当のみ)') : null,
     h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, can('commit_change') ? '登録' : '受付(審査へ)')));
   form.addEventListener('submit', (e) => {
@@ -1526,16 +1629,41 @@ function draftSummary(d) {
   return [names, c.person_ids ? `対象 ${c.person_ids.length}人` : '', addr ? `住所: ${addr}` : ''].filter(Boolean).join(' / ');
 }
 
-async function draftsScreen(main) {
-  const res = await api('GET', '/drafts');
+async function draftsScreen(main, q) {
+  const place = q.get('place') || '';
+  const [res, places] = await Promise.all([api('GET', `/drafts${place ? `?place=${encodeURIComponent(place)}` : ''}`), api('GET', '/places')]);
   const list = res.ok ? res.data : [];
-  show(main, h('h1', {}, '審査待ちの異動'),
+  // 仮登録一覧 (4.0.8) by 入力場所, and 一括本登録 of the chosen ones or of the whole list.
+  const filter = h('form', { novalidate: true, role: 'search', class: 'row' },
+    field('入力場所', select('place', [['', 'すべて'], ...(places.ok ? places.data : []).map((x) => [x.code, `${x.name}(${x.code})`])], 'place')),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '表示')));
+  filter.elements.place.value = place;
+  filter.addEventListener('submit', (e) => { e.preventDefault(); location.hash = `#/drafts${v(filter, 'place') ? `?place=${encodeURIComponent(v(filter, 'place'))}` : ''}`; });
+  const out = h('div', { 'aria-live': 'polite' });
+  const many = async (body) => {
+    const r = await api('POST', '/drafts/commit', body);
+    if (!r.ok) return show(out, banner('error', r.data.message, ` (${r.data.code})`));
+    await draftsScreen(main, q);
+    show($('div[aria-live]', main), banner(r.data.failed.length ? 'warning' : 'success', `${r.data.committed.length}件を本登録しました`,
+      r.data.left ? ` 上限を超えた${r.data.left}件は残っています。` : '',
+      ...r.data.failed.map((f) => h('p', {}, `受付番号 ${f.id}: ${f.message}(${f.code})`))));
+  };
+  const bulk = can('commit_change') && list.length ? h('div', { class: 'actions' },
+    h('button', { class: 'button button-primary', type: 'button', onclick: () => {
+      const ids = $$('input[name="chosen"]:checked', main).map((c) => Number(c.value));
+      if (!ids.length) return show(out, banner('error', '本登録する異動を選んでください'));
+      many({ ids });
+    } }, '選択した異動を本登録'),
+    h('button', { class: 'button button-secondary', type: 'button', onclick: () => many(place ? { place } : {}) }, `一覧の全部を本登録(上限100件)`)) : null;
+  show(main, h('h1', {}, '審査待ちの異動'), out, filter, bulk,
     !res.ok ? banner('error', res.data.message) : null,
     list.length === 0 ? h('p', {}, '審査待ちの異動はありません。') : null,
     ...list.map((d) => {
       const warn = d.warnings || [];
       const form = h('form', { class: 'person-block', novalidate: true, dataset: { draft: String(d.id) } },
         h('h2', {}, `受付番号 ${d.id}: ${KINDS[d.kind] || d.kind}`),
+        can('commit_change') ? checkbox('chosen', `受付番号 ${d.id} を選択`, String(d.id)) : null,
+        d.place ? h('p', { class: 'muted' }, `入力場所 ${d.place}`) : null,
         h('p', {}, draftSummary(d)),
         h('p', { class: 'muted' }, `異動日 ${d.request.effective_on || ''}・届出日 ${d.request.notified_on || ''}・受付 ${d.created_by}(${jst(d.created_at)})`),
         warn.map((w) => banner('warning', w)),
@@ -2032,6 +2160,35 @@ async function auditScreen(main, q) {
       h('tbody', {}, summary.data.map((x) => h('tr', {}, [x.actor, x.logins, x.failed_logins, x.reads, x.searches, x.search_hits, x.largest_search, x.exports, x.denied, x.after_hours, x.my_number].map((c) => h('td', {}, c)))))) : null);
 }
 
+// 通信ログ (10.2): this server's errors talking to the database, the CS and the IdP.
+async function commLogScreen(main, q) {
+  const params = new URLSearchParams();
+  for (const k of ['from', 'to', 'peer']) if (q.get(k)) params.set(k, q.get(k));
+  const [log, period] = await Promise.all([api('GET', `/comm-log?${params}`), api('GET', '/log-retention')]);
+  const form = h('form', { novalidate: true, role: 'search' },
+    h('div', { class: 'row' },
+      field('期間(から)', text('from', 'from', { value: q.get('from') || '' }), { hint: '例: 令和8年12月1日' }),
+      field('期間(まで)', text('to', 'to', { value: q.get('to') || '' })),
+      field('通信先', select('peer', [['', 'すべて'], ['database', 'データベースサーバ'], ['cs', '住基ネット(CS)'], ['idp', 'IDプロバイダ']], 'peer'))),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '検索')));
+  form.elements.peer.value = q.get('peer') || '';
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const p = new URLSearchParams();
+    for (const k of ['from', 'to', 'peer']) if (v(form, k)) p.set(k, v(form, k));
+    location.hash = `#/comm-log?${p}`;
+  });
+  const rows = log.ok ? log.data.records.slice().reverse() : [];
+  show(main, h('h1', {}, '通信ログ'),
+    period.ok ? h('p', {}, `保管期間: ${period.data.years}年${period.data.set ? '' : '(既定)'}。期間を過ぎた日のログは日次処理で削除します。`) : null,
+    log.ok ? banner(log.data.chain_ok ? 'success' : 'error', log.data.chain_ok ? '通信ログのハッシュ連鎖は正常です' : '通信ログの改ざんを検出しました', ` ${log.data.chain_error || ''}`)
+      : banner('error', log.data.message, ` (${log.data.code})`),
+    form,
+    rows.length ? h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['日時', '通信先', '処理', 'エラー'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, rows.map((r) => h('tr', {}, h('td', {}, jst(r.at)), h('td', {}, r.peer_label), h('td', {}, r.operation), h('td', {}, r.error)))))
+      : h('p', {}, '該当する通信エラーはありません。'));
+}
+
 async function staffScreen(main) {
   const [res, deps, table] = await Promise.all([api('GET', '/staff'), api('GET', '/departments'), api('GET', '/staff/permission-table')]);
   const list = res.ok ? res.data : [];
@@ -2121,9 +2278,23 @@ async function staffScreen(main) {
     await route();
     show($('main div[aria-live]'), banner('success', `所属部署 ${r.data.name} を保存しました`));
   });
+  // ログの保管期間 (10.2): set by the municipality (管理者), 1 to 30 years.
+  const retention = await api('GET', '/log-retention');
+  const periodOut = h('div', { 'aria-live': 'polite' });
+  const periodForm = h('form', { novalidate: true },
+    field('ログの保管期間(年)', text('years', 'years', { inputmode: 'numeric', value: retention.ok ? String(retention.data.years) : '5' }), { hint: '1〜30年。通信ログは期間を過ぎた日の分を日次処理で削除します' }),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '保管期間を保存')), periodOut);
+  periodForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await api('PUT', '/log-retention', { years: Number(v(periodForm, 'years')) });
+    if (!r.ok) return showError(periodForm, r);
+    clearErrors(periodForm);
+    show(periodOut, banner('success', `ログの保管期間を${r.data.years}年にしました`));
+  });
   show(main, h('h1', {}, '職員管理'),
     h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['職員ID', '氏名', '役割', '状態', '非表示項目', '所属・利用期間', '操作'].map((t) => h('th', { scope: 'col' }, t)))), tbody),
     h('h2', {}, '職員の追加'), form,
+    h('h2', {}, 'ログの保管期間'), periodForm,
     // 操作権限一覧表 (10.3): each account against each permission of its role.
     table.ok ? [h('h2', {}, '操作権限一覧表'),
       h('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': '操作権限一覧表' }, h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['職員ID', '役割', '所属部署', '利用', ...table.data.permissions, '非表示項目'].map((t) => h('th', { scope: 'col' }, t)))),
@@ -2602,6 +2773,44 @@ async function passwordScreen(main) {
   show(main, h('h1', {}, 'パスワード変更'), form);
 }
 
+// セキュリティキー (10.3): the signed-in staff member's IC cards and biometric readers.
+async function keysScreen(main) {
+  const res = await api('GET', '/me/security-keys');
+  const keys = res.ok ? res.data : [];
+  const when = (t) => (t ? new Date(t).toLocaleString('ja-JP') : '未使用');
+  const form = h('form', { novalidate: true },
+    field('キーの名前', text('key_name', 'key_name', { maxlength: '40' }), { required: true, hint: '例: 庁内ICカード、指紋リーダー' }),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, 'キーを登録')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const opts = await api('POST', '/me/security-keys/options', { name: v(form, 'key_name') });
+    if (!opts.ok) return showError(form, opts);
+    let credential;
+    try { credential = await webauthn.create(opts.data.options); } catch (err) {
+      return show($('div[aria-live]', main), banner('error', 'キーを登録できませんでした', ` ${err.message || err}`));
+    }
+    const r = await api('POST', '/me/security-keys', { credential });
+    if (!r.ok) return showError(form, r);
+    await keysScreen(main);
+    show($('div[aria-live]', main), banner('success', `セキュリティキー「${r.data.name}」を登録しました`, ' 次回からパスワードとこのキーでログインします。'));
+  });
+  const rows = keys.map((k) => {
+    const del = h('button', { class: 'button button-secondary button-small', type: 'button' }, '削除');
+    del.addEventListener('click', async () => {
+      if (!window.confirm(`「${k.name}」を削除しますか`)) return;
+      const r = await api('DELETE', `/me/security-keys/${encodeURIComponent(k.id)}`);
+      if (!r.ok) return show($('div[aria-live]', main), banner('error', r.data.message || '削除できませんでした'));
+      await keysScreen(main);
+    });
+    return h('tr', {}, h('td', {}, k.name), h('td', {}, when(k.created_at)), h('td', {}, when(k.last_used_at)), h('td', {}, del));
+  });
+  show(main, h('h1', {}, 'セキュリティキー'), h('div', { 'aria-live': 'polite' }),
+    h('p', {}, 'ICカード(PIN入力)や指紋・顔認証のリーダーを二要素目として登録します。登録すると、ログインにはパスワードとキーが必要になり、認証アプリの確認コードは使えなくなります。キーをなくしたときは管理者に確認コードの再発行を依頼してください(登録したキーはすべて削除されます)。'),
+    keys.length ? h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['名前', '登録日時', '最終使用', ''].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows))
+      : h('p', {}, '登録されたキーはありません(確認コードでログインします)。'),
+    h('h2', {}, 'キーの登録'), form);
+}
+
 // この端末: which registered terminal this browser is; every request then names it.
 async function terminalScreen(main) {
   const res = await api('GET', '/terminals');
@@ -3057,7 +3266,7 @@ const HELP = {
   change: { title: '異動の受付', does: '転入・転居・転出・出生・死亡・世帯変更・修正などの異動を入力します。',
     steps: ['入力した異動は仮登録(審査待ち)になり、審査担当が確定(本登録)します。審査担当は「審査を経ずにこのまま確定する」で直接確定もできます。', '開いている間、対象の世帯は他の職員が異動を入力できないよう保持されます(排他制御)。', '届出期間(14日)を過ぎた届出や抑止の対象は警告が表示されます。'] },
   drafts: { title: '審査待ち', does: '仮登録された異動の一覧です。内容を確認し、確定・差戻し・取消しをします。',
-    steps: ['全件・選択した異動・入力場所ごとに確定できます。', '仮登録中の内容は証明書や他システムに反映されません。'] },
+    steps: ['入力場所で絞り込み、選択した異動または一覧の全部(一度に100件まで)をまとめて確定できます。確定できなかった異動は理由とともに残ります。', '仮登録中の内容は証明書や他システムに反映されません。'] },
   intake: { title: 'CSV取込', does: '異動・証明書請求・カード情報をCSVファイルから取り込みます。',
     steps: ['誤りのある行は行番号とコードつきで示し、何も取り込みません。', '取り込んだ異動は仮登録になります。'] },
   certificate: { title: '証明書の交付', does: '住民票の写し・記載事項証明書・除票・転出証明書などを作成して交付します。',
@@ -3068,6 +3277,7 @@ const HELP = {
     steps: ['対象者の住所は窓口に表示されず、証明書の交付・閲覧は審査担当の判断が必要になります。', '期間の終了前に警告を表示します。'] },
   audit: { title: '監査ログ', does: '個人情報の参照・更新の記録を期間・職員・住民で検索し、改ざんがないか検証します。',
     steps: ['記録はハッシュの連鎖で保護されています。「検証」で連鎖を確認します。'] },
+  'comm-log': { title: '通信ログ', does: 'データベースサーバ・住基ネット(CS)・IDプロバイダとの通信エラーを期間・通信先で検索し、改ざんがないか検証します。', steps: ['保管期間は管理者が職員管理画面で設定します。期間を過ぎた日のログは日次処理で削除されます。'] },
   staff: { title: '職員管理', does: '職員のアカウント、役割、所属部署、利用期間を管理します。',
     steps: ['管理者が申請したアカウントは審査担当の承認で使えるようになります。', '所属部署ごとに表示しない項目(個人番号など)を設定できます。'] },
   access: { title: 'アクセス承認', does: '職員アカウントや庁内の業務システムの利用申請を承認します。', steps: ['申請した本人は承認できません。'] },
@@ -3093,6 +3303,7 @@ const HELP = {
   'address-changes': { title: '住所一括変更', does: '町名変更・住居表示の実施などで、対象の世帯の住所を一括で変更します。', steps: ['仮処理で対象を確認してから本処理をします。中断しても二重に反映されません。'] },
   terminal: { title: 'この端末', does: 'この端末(パソコン)の入力場所と端末コードを設定します。', steps: ['異動と証明書の記録に入力場所・端末が記録されます。'] },
   password: { title: 'パスワード変更', does: '自分のパスワードを変更します。', steps: [] },
+  keys: { title: 'セキュリティキー', does: 'ICカードや指紋・顔認証のリーダーを二要素認証のキーとして登録・削除します。', steps: ['登録後はログイン画面の「ICカード・生体認証でログイン」を使います。', 'キーをなくしたときは管理者が確認コードを再発行します(キーはすべて削除されます)。'] },
   help: { title: 'ヘルプ', does: 'すべての画面の機能と操作方法の一覧です(オンラインマニュアル)。', steps: ['各画面の「この画面の使い方」でも同じ説明を表示します。運用の手引きは docs/manual.md にあります。'] },
 };
 function helpBody(k) {
@@ -3130,11 +3341,12 @@ async function render(message) {
     person: () => personScreen(main, parts[1], q),
     change: () => (parts[1] === 'relocation' ? relocationScreen(main, q)
       : parts[1] === 'household' ? householdChangeScreen(main, q) : moveInScreen(main)),
-    drafts: () => draftsScreen(main),
+    drafts: () => draftsScreen(main, q),
     certificate: () => certificateScreen(main, q),
     certificates: () => registerScreen(main, q),
     support: () => supportScreen(main),
     audit: () => auditScreen(main, q),
+    'comm-log': () => commLogScreen(main, q),
     staff: () => staffScreen(main),
     access: () => accessScreen(main),
     suppress: () => suppressScreen(main, q),
@@ -3154,6 +3366,7 @@ async function render(message) {
     batch: () => batchScreen(main),
     terminal: () => terminalScreen(main),
     password: () => passwordScreen(main),
+    keys: () => keysScreen(main),
     help: () => helpScreen(main),
   };
   const key = screens[parts[0]] ? parts[0] : 'search';

@@ -8,7 +8,9 @@ use kikan_domain::support::{MeasureId, SupportMeasure};
 use kikan_domain::suppress::{Lock, Subject, Suppression, SuppressionId};
 use kikan_domain::{Household, HouseholdId, LedgerEntry, LocalGovCode, Person, PersonId};
 use kikan_security::{AuditEvent, AuditRecord, Role};
-use kikan_store::accounts::{ApiToken, LinkToken, LoginState, OidcProvider, Session, StaffAccount};
+use kikan_store::accounts::{
+    ApiToken, LinkToken, LoginState, OidcProvider, Session, StaffAccount, StaffKey,
+};
 use kikan_store::bulk::{BulkRows, HouseholdRow, LedgerRow, PersonRow};
 use kikan_store::certificates::{self, Certificate, CertificateQuery, Reprint};
 use kikan_store::drafts::{Draft, DraftDecision};
@@ -1386,6 +1388,81 @@ impl<E: Engine> Store for SqlStore<E> {
         .arg(false);
         let done = self.write(tenant, vec![q], || StoreError::Conflict).await?;
         Ok(done.first().is_some_and(|n| *n > 0))
+    }
+
+    async fn put_staff_key(&self, tenant: LocalGovCode, k: &StaffKey) -> Result<(), StoreError> {
+        let t = key(tenant);
+        let q = Q::new(
+            "INSERT INTO staff_keys (tenant_id, credential_id, staff_id, name, data, created_at,
+                 last_used_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (tenant_id, credential_id) DO UPDATE SET data = excluded.data,
+                 last_used_at = excluded.last_used_at
+             WHERE staff_keys.staff_id = excluded.staff_id",
+        )
+        .arg(&t)
+        .arg(&k.credential_id)
+        .arg(k.staff_id)
+        .arg(&k.name)
+        .arg(self.sealer.seal(&t, &k.data)?.0)
+        .arg(k.created_at)
+        .arg(k.last_used_at);
+        let done = self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        // A credential id another staff member holds is not taken over.
+        if done.first().is_some_and(|n| *n == 0) {
+            return Err(StoreError::Conflict);
+        }
+        Ok(())
+    }
+
+    async fn staff_keys(
+        &self,
+        tenant: LocalGovCode,
+        staff_id: i64,
+    ) -> Result<Vec<StaffKey>, StoreError> {
+        let t = key(tenant);
+        let q = Q::new(
+            "SELECT credential_id, staff_id, name, data, created_at, last_used_at FROM staff_keys
+             WHERE tenant_id = $1 AND staff_id = $2 ORDER BY created_at, credential_id",
+        )
+        .arg(&t)
+        .arg(staff_id);
+        let rows = self.read(tenant, q).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StaffKey {
+                    credential_id: r.get("credential_id")?,
+                    staff_id: r.get("staff_id")?,
+                    name: r.get("name")?,
+                    data: self.sealer.unseal(&t, r.text("data")?)?.into_owned(),
+                    created_at: r.get("created_at")?,
+                    last_used_at: r.get("last_used_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn remove_staff_keys(
+        &self,
+        tenant: LocalGovCode,
+        staff_id: i64,
+        credential_id: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        let t = key(tenant);
+        let q = match credential_id {
+            Some(id) => Q::new(
+                "DELETE FROM staff_keys WHERE tenant_id = $1 AND staff_id = $2
+                 AND credential_id = $3",
+            )
+            .arg(&t)
+            .arg(staff_id)
+            .arg(id),
+            None => Q::new("DELETE FROM staff_keys WHERE tenant_id = $1 AND staff_id = $2")
+                .arg(&t)
+                .arg(staff_id),
+        };
+        let done = self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        Ok(done.first().copied().unwrap_or(0))
     }
 
     async fn put_link_client(

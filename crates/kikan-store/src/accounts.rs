@@ -210,6 +210,21 @@ impl ApiToken {
     }
 }
 
+/// A staff member's security key (二要素認証 by IC card or biometrics, 10.3): a WebAuthn
+/// credential, kept as the relying party needs it (public key and signature counter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffKey {
+    /// The credential's id (base64url), unique within the municipality.
+    pub credential_id: String,
+    pub staff_id: i64,
+    /// What the staff member called it (「庁内ICカード」, 「指紋リーダー」 …).
+    pub name: String,
+    /// The credential as JSON (the relying party library's own form).
+    pub data: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
 /// A municipality's identity provider (OIDC), for staff who sign in there.
 #[derive(Clone, PartialEq, Eq)]
 pub struct OidcProvider {

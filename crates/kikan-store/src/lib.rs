@@ -862,6 +862,29 @@ pub trait Store: Send + Sync + 'static {
         expires_at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
+    // ---- security keys (二要素認証 by IC card or biometrics, 10.3) ----
+
+    /// Stores a key, or replaces the one with the same credential id (its counter and
+    /// last use after a sign-in).
+    async fn put_staff_key(
+        &self,
+        tenant: LocalGovCode,
+        key: &accounts::StaffKey,
+    ) -> Result<(), StoreError>;
+    /// A staff member's keys, oldest first.
+    async fn staff_keys(
+        &self,
+        tenant: LocalGovCode,
+        staff_id: i64,
+    ) -> Result<Vec<accounts::StaffKey>, StoreError>;
+    /// Removes one of a staff member's keys (`Some`) or all of them (`None`); how many.
+    async fn remove_staff_keys(
+        &self,
+        tenant: LocalGovCode,
+        staff_id: i64,
+        credential_id: Option<&str>,
+    ) -> Result<u64, StoreError>;
+
     // ---- 庁内データ連携 clients (business systems, OAuth 2.0 client credentials) ----
 
     /// Stores (or replaces) a client, its data sealed (it holds the client's secret).

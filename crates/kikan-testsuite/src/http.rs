@@ -396,6 +396,10 @@ impl Caller {
         self.send(self.request(reqwest::Method::GET, path)).await
     }
 
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        self.send(self.request(reqwest::Method::DELETE, path)).await
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         self.send(self.request(reqwest::Method::POST, path).json(&body))
             .await

@@ -17,6 +17,15 @@ fn move_in_body(given: &str) -> Value {
     })
 }
 
+/// A 転居 of mother and son to 本町二丁目.
+fn relocation_body(household: i64, mother: i64, son: i64) -> Value {
+    json!({
+        "effective_on": "2026-05-01", "notified_on": "2026-05-01",
+        "change": {"type": "relocation", "household_id": household, "person_ids": [mother, son],
+            "address": {"place": "神奈川県横浜市中区本町二丁目", "banchi": "2番地"}}
+    })
+}
+
 /// Two servers (each with its own store and connections) on one database; the same
 /// draft is committed through both at the same moment, several times over.
 async fn one_draft_two_servers(first: TestStore, second: TestStore) {
@@ -187,10 +196,7 @@ async fn a_draft_is_checked_on_its_confirmation_sheet(s: kikan_testsuite::TestSt
     let (status, r) = reception
         .post(
             &format!("{base}/drafts"),
-            json!({
-            "effective_on": "2026-05-01", "notified_on": "2026-05-01",
-            "change": {"type": "relocation", "household_id": household, "person_ids": [mother, son],
-                "address": {"place": "神奈川県横浜市中区本町二丁目", "banchi": "2番地"}}}),
+            relocation_body(household, mother, son),
         )
         .await;
     assert_eq!(status, 201, "{r}");
@@ -231,4 +237,188 @@ async fn a_draft_is_checked_on_its_confirmation_sheet(s: kikan_testsuite::TestSt
     assert!(log.to_string().contains("letter.confirmation"), "{log}");
 }
 
-kikan_testsuite::on_both!(a_draft_is_checked_on_its_confirmation_sheet);
+/// 一括本登録 (4.0.8): the 仮登録 list by 入力場所, and committed all at once (up to a
+/// limit), by place, or as chosen; a draft that cannot be committed stays pending with
+/// its reason while the others go on.
+async fn drafts_are_committed_by_choice_place_and_all_up_to_a_limit(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let admin = app.as_role(t, Role::Admin).await;
+    for (code, name, kind) in [
+        ("HONCHO", "本庁市民課", "本庁"),
+        ("KITA", "北出張所", "出張所"),
+    ] {
+        let (status, v) = admin
+            .post(
+                &format!("{base}/places"),
+                json!({"code": code, "name": name, "kind": kind}),
+            )
+            .await;
+        assert_eq!(status, 200, "{v}");
+        let (status, v) = admin
+            .post(
+                &format!("{base}/terminals"),
+                json!({"code": format!("T-{code}"), "name": name, "place": code}),
+            )
+            .await;
+        assert_eq!(status, 200, "{v}");
+    }
+    let honcho = app
+        .as_role(t, Role::Reception)
+        .await
+        .at_terminal("T-HONCHO");
+    let kita = app.as_role(t, Role::Reception).await.at_terminal("T-KITA");
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let mut ids = vec![];
+    for (clerk, given) in [
+        (&honcho, "一郎"),
+        (&honcho, "二郎"),
+        (&kita, "三郎"),
+        (&kita, "四郎"),
+        (&kita, "五郎"),
+    ] {
+        let (status, d) = clerk
+            .post(&format!("{base}/drafts"), move_in_body(given))
+            .await;
+        assert_eq!(status, 201, "{d}");
+        ids.push(d["id"].as_i64().unwrap_or_default());
+    }
+    // The list by place.
+    let (_, at_kita) = examiner.get(&format!("{base}/drafts?place=KITA")).await;
+    let listed: Vec<i64> = at_kita
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["id"].as_i64())
+        .collect();
+    assert_eq!(listed, ids[2..].to_vec(), "{at_kita}");
+    assert_eq!(at_kita[0]["place"], "KITA");
+
+    // Chosen ones: 二郎 and 四郎.
+    let (status, r) = examiner
+        .post(
+            &format!("{base}/drafts/commit"),
+            json!({"ids": [ids[3], ids[1]]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let committed: Vec<i64> = r["committed"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["id"].as_i64())
+        .collect();
+    assert_eq!(committed, vec![ids[1], ids[3]], "{r}");
+    assert!(r["committed"][0]["seq"].as_i64().is_some_and(|s| s > 0));
+    // A place: what is left at 本庁 (一郎).
+    let (_, r) = examiner
+        .post(&format!("{base}/drafts/commit"), json!({"place": "HONCHO"}))
+        .await;
+    assert_eq!(r["committed"][0]["id"].as_i64(), Some(ids[0]), "{r}");
+    assert_eq!(r["left"], 0);
+    // 全部本登録 with its upper limit: one of the two left at 北 goes, one stays.
+    let (status, v) = examiner
+        .post(&format!("{base}/drafts/commit"), json!({"limit": 0}))
+        .await;
+    assert_eq!((status, v["field"].as_str()), (422, Some("limit")), "{v}");
+    let (_, r) = examiner
+        .post(&format!("{base}/drafts/commit"), json!({"limit": 1}))
+        .await;
+    assert_eq!(
+        (r["committed"].as_array().map(Vec::len), r["left"].as_u64()),
+        (Some(1), Some(1)),
+        "{r}"
+    );
+    // One that cannot be committed (decided already) is named; the rest go on.
+    let (_, r) = examiner
+        .post(
+            &format!("{base}/drafts/commit"),
+            json!({"ids": [ids[0], ids[4]]}),
+        )
+        .await;
+    assert_eq!(r["failed"][0]["id"].as_i64(), Some(ids[0]), "{r}");
+    assert!(r["failed"][0]["code"].is_string(), "{r}");
+    assert_eq!(r["committed"][0]["id"].as_i64(), Some(ids[4]), "{r}");
+    let (_, pending) = examiner.get(&format!("{base}/drafts")).await;
+    assert_eq!(pending.as_array().map(Vec::len), Some(0), "{pending}");
+    // The five are residents now, each once.
+    let (_, found) = examiner.get(&format!("{base}/search?name=競合")).await;
+    assert_eq!(found.as_array().map(Vec::len), Some(5), "{found}");
+}
+
+/// 仮登録 (4.0.8): a draft reaches nothing until it is committed — the record, the
+/// 住基ネット's items and the business systems' change feed keep the data before it; after
+/// the 本登録 all three have it.
+async fn a_draft_reaches_no_record_cs_or_feed_until_committed(s: TestStore) {
+    let app = App::spawn_with(s, |mut st| {
+        let link = kikan_server::cs_link::link("sim").expect("simulator");
+        st.cs = Some(Arc::new(kikan_server::cs::Link::new(link, "sim")));
+        st
+    })
+    .await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let reception = app.as_role(t, Role::Reception).await;
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let (household, mother, son) = kikan_testsuite::http::mother_and_son(&examiner, &base).await;
+    let (_, page) = examiner.get(&format!("{base}/feed/changes?after=0")).await;
+    let cursor = page["next"].as_i64().unwrap_or_default();
+    let items = |person: i64| {
+        let path = format!("{base}/cs/items?person_id={person}");
+        let examiner = &examiner;
+        async move {
+            let (status, v) = examiner.get(&path).await;
+            assert_eq!(status, 200, "{v}");
+            v.as_array().map(Vec::len).unwrap_or_default()
+        }
+    };
+    let before = items(mother).await;
+    let address = |v: &Value| {
+        v["address"]["place"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (_, record) = examiner.get(&format!("{base}/persons/{mother}")).await;
+    let old_place = address(&record);
+
+    let (status, d) = reception
+        .post(
+            &format!("{base}/drafts"),
+            relocation_body(household, mother, son),
+        )
+        .await;
+    assert_eq!(status, 201, "{d}");
+    let id = d["id"].as_i64().unwrap_or_default();
+    // Provisional: nothing of it anywhere.
+    let (_, record) = examiner.get(&format!("{base}/persons/{mother}")).await;
+    assert_eq!(address(&record), old_place, "{record}");
+    assert_eq!(
+        items(mother).await,
+        before,
+        "no 住基ネット item for a 仮登録"
+    );
+    let (_, page) = examiner
+        .get(&format!("{base}/feed/changes?after={cursor}"))
+        .await;
+    assert_eq!(page["changes"], json!([]), "{page}");
+
+    let (status, v) = examiner
+        .post(&format!("{base}/drafts/{id}/commit"), json!({}))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let (_, record) = examiner.get(&format!("{base}/persons/{mother}")).await;
+    assert_eq!(address(&record), "神奈川県横浜市中区本町二丁目", "{record}");
+    assert!(items(mother).await > before, "the 本登録 goes to the CS");
+    let (_, page) = examiner
+        .get(&format!("{base}/feed/changes?after={cursor}"))
+        .await;
+    assert_eq!(page["changes"].as_array().map(Vec::len), Some(1), "{page}");
+}
+
+kikan_testsuite::on_both!(
+    a_draft_is_checked_on_its_confirmation_sheet,
+    drafts_are_committed_by_choice_place_and_all_up_to_a_limit,
+    a_draft_reaches_no_record_cs_or_feed_until_committed
+);

@@ -25,6 +25,7 @@ async fn call(c: &Caller, method: &str, path: &str) -> (u16, Value) {
         "get" => c.get(path).await,
         "post" => c.post(path, json!({})).await,
         "put" => c.put(path, json!({})).await,
+        "delete" => c.delete(path).await,
         other => panic!("method {other} has no test yet: add it here"),
     }
 }

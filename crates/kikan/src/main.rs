@@ -10,6 +10,7 @@ fn serve(
     listener: tokio::net::TcpListener,
     store: std::sync::Arc<dyn kikan_cli::Store>,
     keys: std::sync::Arc<kikan_cli::Keyring>,
+    data_dir: std::path::PathBuf,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>> {
     Box::pin(async move {
         // The metrics endpoint's own credential (none: no endpoint).
@@ -18,6 +19,16 @@ fn serve(
             kikan_server::AppState::new(store, keys).with_metrics_token(token.as_deref());
         // Behind TLS the session cookie is marked Secure.
         state.cookie_secure = std::env::var("KIKAN_COOKIE_SECURE").is_ok_and(|v| v == "1");
+        // 通信ログ (10.2): this server's communication errors, apart from the tracing output.
+        let comm_dir = std::env::var("KIKAN_COMM_LOG_DIR")
+            .map_or_else(|_| data_dir.join("comm-log"), std::path::PathBuf::from);
+        state.comm_log = std::sync::Arc::new(kikan_server::commlog::CommLog::new(comm_dir));
+        // 二要素認証 by IC card or biometrics (10.3): keys bind to the address staff open.
+        if let Ok(origin) = std::env::var("KIKAN_WEBAUTHN_ORIGIN") {
+            let rp = kikan_server::keys::SecurityKeys::for_origin(&origin)
+                .map_err(|e| anyhow::anyhow!("KIKAN_WEBAUTHN_ORIGIN を確認してください: {e}"))?;
+            state.security_keys = Some(std::sync::Arc::new(rp));
+        }
         // Behind a reverse proxy every connection comes from the proxy.
         if let Ok(v) = std::env::var("KIKAN_CONNECTIONS_PER_SOURCE") {
             let n: std::num::NonZeroUsize = v.parse().map_err(|_| {
