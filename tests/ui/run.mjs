@@ -656,6 +656,21 @@ try {
   await examiner.goto(`${base}/ui/#/search?former_surname=${encodeURIComponent('山田')}`);
   await examiner.getByRole('link', { name: '見本　一郎' }).first().waitFor();
   log('旧氏 recorded on a 請求: on the record with its reading, and found by the 旧氏 search');
+  // 改製 (1.1.4): by 職権 from その他の異動 at any time; the record keeps the 改製年月日 and
+  // the history names it.
+  await examiner.goto(personUrl);
+  await examiner.getByRole('link', { name: 'その他の異動を受付' }).click();
+  await lab(examiner, '異動の種類').selectOption('remake');
+  await lab(examiner, '改製・再製の区分').selectOption('改製');
+  await lab(examiner, '異動日').fill(today);
+  await examiner.getByLabel('見本　一郎を対象にする').check();
+  await examiner.getByText('審査を経ずにこのまま確定する').click();
+  await examiner.getByRole('button', { name: '登録' }).click();
+  await examiner.getByText('異動を確定しました').waitFor();
+  await examiner.goto(personUrl);
+  await examiner.locator('.record').getByText('改製年月日').waitFor();
+  await examiner.locator('.timeline').getByText(/改製/).first().waitFor();
+  log('改製 by 職権: the record shows its 改製年月日 and the history the 改製');
 
   // 外国人住民 (1.1.2): a 国外からの転入 with every 30条の45 item, committed by 審査; the
   // record shows them and the 外国人住民となった年月日. Then 帰化 (4.5.3): the same record

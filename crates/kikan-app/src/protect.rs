@@ -238,6 +238,8 @@ mod tests {
             foreign: None,
             former_surname: None,
             nationality_changed_on: None,
+            remade_on: None,
+            reissued_on: None,
             status: PersonStatus::MovingOut {
                 planned_on: day("2026-10-01"),
                 destination: address("東京都千代田区千代田", "1番"),

@@ -4,7 +4,7 @@
 
 use crate::{CertError, CertFont, Rendered, Stamp, render, sha256_hex};
 use chrono::{Duration, NaiveDate, Utc};
-use kikan_domain::certificate::{CertificateContent, CertificateRequest, Subject, build};
+use kikan_domain::certificate::{CertificateContent, CertificateRequest, Item, Subject, build};
 use kikan_domain::support::{MeasureId, RequestDecision, Requester, Service, decide_for};
 use kikan_domain::{DomainError, HouseholdId, LocalGovCode, Person, PersonId, PersonStatus};
 use kikan_store::certificates::{Certificate, Reprint};
@@ -100,6 +100,7 @@ async fn subjects(
     tenant: LocalGovCode,
     ids: &[PersonId],
     with_history: bool,
+    with_special: bool,
 ) -> Result<Vec<Subject>, IssueError> {
     let found = store.persons(tenant, ids).await?;
     // The 法第7条 items of other businesses, current values (printed when asked for).
@@ -158,11 +159,7 @@ async fn subjects(
                 .filter(|m| m.person == person.id)
                 .cloned()
                 .collect();
-            kikan_domain::integrated::lines(&person, &entries, &mine)?
-                .into_iter()
-                .filter(|l| l.class != kikan_domain::integrated::Class::Remark)
-                .map(|l| l.printed())
-                .collect()
+            kikan_domain::integrated::printed_history(&person, &entries, &mine, with_special)?
         } else {
             vec![]
         };
@@ -270,10 +267,16 @@ pub async fn prepare(
         (request.kind, special_move_out) =
             move_out_kind(store, tenant.code, request.persons[0]).await?;
     }
-    let with_history = request
-        .items
-        .contains(&kikan_domain::certificate::Item::History);
-    let subjects = subjects(store, tenant.code, &request.persons, with_history).await?;
+    let with_special = request.items.contains(&Item::SpecialHistory);
+    let with_history = with_special || request.items.contains(&Item::History);
+    let subjects = subjects(
+        store,
+        tenant.code,
+        &request.persons,
+        with_history,
+        with_special,
+    )
+    .await?;
     if request.whole_household {
         // 世帯全員: every current member, and no one else.
         let h = subjects[0].person.household_id;

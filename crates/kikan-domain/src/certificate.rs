@@ -167,10 +167,13 @@ pub enum Item {
     /// 異動履歴 (1.1.14, the 統合記載欄's A類型) with the 留意事項 of each 異動 (B類型):
     /// printed only when asked for.
     History,
+    /// The 異動履歴 of a 特別な事由 (特別養子縁組, its 解消, 性別の変更; 1.1.4, j40): left
+    /// out of the 異動履歴 by default; asked for, printed within it (本人・同一世帯 only).
+    SpecialHistory,
 }
 
 impl Item {
-    pub const ALL: [Item; 21] = [
+    pub const ALL: [Item; 22] = [
         Item::Name,
         Item::Furigana,
         Item::BirthDate,
@@ -192,6 +195,7 @@ impl Item {
         Item::BusinessItems,
         Item::Remarks,
         Item::History,
+        Item::SpecialHistory,
     ];
 
     /// The label printed beside the value.
@@ -218,6 +222,7 @@ impl Item {
             Item::BusinessItems => "法第7条の業務事項",
             Item::Remarks => "備考",
             Item::History => "異動履歴",
+            Item::SpecialHistory => "特別な事由の異動履歴",
         }
     }
 
@@ -244,6 +249,7 @@ impl Item {
             Item::BusinessItems => "business_items",
             Item::Remarks => "remarks",
             Item::History => "history",
+            Item::SpecialHistory => "special_history",
         }
     }
 
@@ -269,6 +275,7 @@ impl Item {
                 | Item::ResidenceDetails
                 | Item::BusinessItems
                 | Item::History
+                | Item::SpecialHistory
         )
     }
 }
@@ -646,6 +653,10 @@ pub fn build(
         v.extend(req.items.iter().copied().filter(|i| i.omitted_by_default()));
         v
     };
+    // 特別な事由 (1.1.4) are printed within the 異動履歴.
+    if items.contains(&Item::SpecialHistory) {
+        items.push(Item::History);
+    }
     items.sort();
     items.dedup();
     if !req.kind.of_removed() {
@@ -656,7 +667,9 @@ pub fn build(
     }
     for item in &items {
         match item {
-            Item::IndividualNumber | Item::JuminhyoCode if !kind.may_see_numbers() => {
+            Item::IndividualNumber | Item::JuminhyoCode | Item::SpecialHistory
+                if !kind.may_see_numbers() =>
+            {
                 return Err(refuse(
                     *item,
                     "本人又は同一世帯の方からの請求に限り記載できます",
@@ -678,7 +691,7 @@ pub fn build(
                 // The 法第7条 items other businesses keep: where some are recorded.
                 Item::BusinessItems => subjects.iter().any(|s| !s.business.is_empty()),
                 // The 異動履歴 is asked for where wanted; never named as left out.
-                Item::History => false,
+                Item::History | Item::SpecialHistory => false,
                 _ => true,
             })
             .collect()
@@ -949,6 +962,8 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
                     out.push(field(label, line.clone(), true));
                 }
             }
+            // Printed among the 異動履歴 (Subject::history holds them).
+            Item::SpecialHistory => {}
         }
     }
     Ok(out)

@@ -9,7 +9,8 @@
 //! on the 転入前住所 of the 転入 that recorded it.
 
 use crate::DomainError;
-use crate::ledger::{Basis, Change, LedgerEntry};
+use crate::ledger::{Basis, Change, Correction, LedgerEntry};
+use crate::lists::RemakeKind;
 use crate::memo::{Memo, NoteKind};
 use crate::person::Person;
 use serde::{Deserialize, Serialize};
@@ -112,6 +113,70 @@ pub fn lines(
         });
     }
     Ok(out)
+}
+
+/// The 異動履歴 with its 留意事項 as a 住民票の写し prints them (1.1.4, j40): only what
+/// follows the latest 改製 (the rest is on the 改製原住民票; a cancelled 改製 cuts
+/// nothing), and the 異動 of a 特別な事由 — a 特別養子縁組 or its 解消 (tied to the
+/// 異動 by their 留意事項, 1.1.14) and a 性別の変更 — only when `with_special` asks.
+pub fn printed_history(
+    person: &Person,
+    entries: &[LedgerEntry],
+    notes: &[Memo],
+    with_special: bool,
+) -> Result<Vec<String>, DomainError> {
+    let cancelled = |seq: i64| {
+        entries
+            .iter()
+            .any(|e| matches!(e.change, Change::Cancellation { cancelled, .. } if cancelled == seq))
+    };
+    let since = entries
+        .iter()
+        .rev()
+        .find(|e| {
+            matches!(
+                e.change,
+                Change::Remake {
+                    kind: RemakeKind::Remake,
+                    ..
+                }
+            ) && !cancelled(e.seq)
+        })
+        .map(|e| e.seq);
+    let special: Vec<i64> = entries
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.change,
+                Change::Correction {
+                    correction: Correction::Sex { .. },
+                    ..
+                }
+            ) || notes.iter().any(|m| {
+                m.kind() == NoteKind::Caution
+                    && !m.is_deleted()
+                    && m.link().is_some_and(|l| l.seq == e.seq)
+                    && m.current()
+                        .and_then(|r| r.text.as_deref())
+                        .is_some_and(|t| {
+                            t == crate::memo::SPECIAL_ADOPTION
+                                || t == crate::memo::SPECIAL_ADOPTION_ENDED
+                        })
+            })
+        })
+        .map(|e| e.seq)
+        .collect();
+    Ok(lines(person, entries, notes)?
+        .into_iter()
+        .filter(|l| l.class != Class::Remark)
+        .filter(|l| match l.seq {
+            Some(seq) => {
+                since.is_none_or(|s| seq >= s) && (with_special || !special.contains(&seq))
+            }
+            None => true,
+        })
+        .map(|l| l.printed())
+        .collect())
 }
 
 impl Line {

@@ -8,7 +8,7 @@ use crate::DomainError;
 use crate::codes::{IndividualNumber, JuminhyoCode, LocalGovCode};
 use crate::lists::{
     ChangeReason, ForeignCategory, ForeignRemovalReason, NationalityChangeKind, Relationship,
-    ResidenceStatus, Sex, StandardReason,
+    RemakeKind, ResidenceStatus, Sex, StandardReason,
 };
 use crate::names::{Furigana, PersonName};
 use crate::person::{Address, ForeignDetails, Honseki, HouseholdId, LocalBody, PersonId};
@@ -482,6 +482,15 @@ pub enum Change {
         /// The 30条の45 items of the foreign record (国籍喪失).
         foreign: Option<ForeignDetails>,
     },
+    /// 改製 or 再製 (1.1.4, j40; 1.2.2, j210) of the 住民票 of `persons`, by 職権, on
+    /// the entry's date: no item changes; the record keeps the date (改製年月日,
+    /// 再製年月日). The entry stands for the standard's two reasons: 改製（消除）of the
+    /// old 住民票 and 改製（記載）of the new (likewise 再製). There is no 満欄 and so
+    /// never an automatic 改製.
+    Remake {
+        persons: Vec<PersonId>,
+        kind: RemakeKind,
+    },
     /// 異動の取消し (4.6, j980): the records an entry wrote are put back as they were
     /// before it, as a new entry; those it brought in leave the register. Refused when a
     /// later entry changed one of them.
@@ -573,7 +582,8 @@ impl Change {
             | Change::FormerSurnameRecord { .. }
             | Change::FormerSurnameChange { .. }
             | Change::FormerSurnameDeletion { .. }
-            | Change::NationalityChange { .. } => vec![],
+            | Change::NationalityChange { .. }
+            | Change::Remake { .. } => vec![],
         }
     }
 
@@ -630,6 +640,7 @@ impl Change {
             | Change::FormerSurnameChange { .. }
             | Change::FormerSurnameDeletion { .. }
             | Change::NationalityChange { .. }
+            | Change::Remake { .. }
             | Change::Cancellation { .. } => (vec![], vec![]),
         }
     }
@@ -697,6 +708,10 @@ impl Change {
             Change::FormerSurnameRecord { .. } => ChangeReason::FormerSurnameRecord,
             Change::FormerSurnameChange { .. } => ChangeReason::FormerSurnameChange,
             Change::FormerSurnameDeletion { .. } => ChangeReason::FormerSurnameDeletion,
+            Change::Remake { kind, .. } => match kind {
+                RemakeKind::Remake => ChangeReason::Remake,
+                RemakeKind::Reissue => ChangeReason::Reissue,
+            },
             Change::NationalityChange { kind, .. } => match kind {
                 NationalityChangeKind::Naturalisation => ChangeReason::Naturalisation,
                 NationalityChangeKind::Acquisition => ChangeReason::NationalityAcquisition,
@@ -787,7 +802,9 @@ impl Change {
                 vec![],
             ),
             Change::HouseholdSplit { persons, .. } => (persons.clone(), vec![]),
-            Change::MoveOutDue { persons } => (persons.clone(), vec![]),
+            Change::MoveOutDue { persons } | Change::Remake { persons, .. } => {
+                (persons.clone(), vec![])
+            }
             Change::HouseholdMerge { absorbed, into, .. } => (vec![], vec![*absorbed, *into]),
             Change::HeadChange { household, .. } => (vec![], vec![*household]),
             Change::CompositionChange { persons, into, .. } => (persons.clone(), vec![*into]),
@@ -1117,6 +1134,12 @@ impl LedgerEntry {
                     vec![S::RemovalNaturalisation, S::RecordNaturalisation]
                 } else {
                     vec![S::RemovalNationalityLoss, S::RecordNationalityLoss]
+                };
+            }
+            Change::Remake { kind, .. } => {
+                return match kind {
+                    RemakeKind::Remake => vec![S::RemovalRemake, S::RecordRemake],
+                    RemakeKind::Reissue => vec![S::RemovalReissue, S::RecordReissue],
                 };
             }
             Change::Cancellation { kind, .. } => match kind {

@@ -42,7 +42,7 @@ pub use ledger::{
 };
 pub use lists::{
     ChangeReason, ForeignCategory, ForeignRemovalReason, NationalityChangeKind, Relationship,
-    RemovalReason, ResidenceStatus, Sex, StandardReason,
+    RemakeKind, RemovalReason, ResidenceStatus, Sex, StandardReason,
 };
 pub use names::{Furigana, PersonName};
 pub use person::{

@@ -69,6 +69,16 @@ closed_list!(
         Naturalisation => "帰化", NationalityAcquisition => "国籍取得",
         NationalityLoss => "国籍喪失",
         Article46 => "法第30条の46転入", Article47 => "法第30条の47届出",
+        Remake => "改製", Reissue => "再製",
+    }
+);
+
+closed_list!(
+    /// 改製 or 再製 (1.1.4, 1.2.2): the 住民票 made anew — by 改製 at any time the
+    /// municipality chooses (its earlier history stays on the 改製原住民票), by 再製 when
+    /// it was lost or damaged (its history carried over as it was).
+    RemakeKind, "改製・再製", {
+        Remake => "改製", Reissue => "再製",
     }
 );
 

@@ -504,6 +504,14 @@ pub struct Person {
     /// the other kind (日本人住民・外国人住民) before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nationality_changed_on: Option<NaiveDate>,
+    /// 改製年月日 (1.1.4): the day of the latest 改製 of this 住民票; the 異動履歴 before
+    /// it belongs to the 改製原住民票 and is not printed on the new one's copies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remade_on: Option<NaiveDate>,
+    /// 再製年月日 (1.2.2): the day the 住民票 was last made again (再製) after it was lost
+    /// or damaged; its history stays as it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reissued_on: Option<NaiveDate>,
     pub status: PersonStatus,
     /// The effective date of the latest change to this record.
     pub last_change_on: NaiveDate,

@@ -548,6 +548,8 @@ impl Work<'_> {
             foreign,
             former_surname: kept.and_then(|(surname, _)| surname),
             nationality_changed_on: None,
+            remade_on: None,
+            reissued_on: None,
             status: PersonStatus::Active,
             last_change_on: self.on,
             // A 再転入者's record continues its 除票's versions.
@@ -1193,6 +1195,24 @@ impl Work<'_> {
                 honseki,
                 foreign,
             } => self.change_nationality(*person, *kind, name, furigana, honseki, foreign),
+            Change::Remake { persons, kind } => {
+                unique(persons)?;
+                if persons.is_empty() {
+                    return Err(DomainError::Missing { field: "対象者" });
+                }
+                for id in persons {
+                    self.check_present(*id)?;
+                }
+                let on = self.on;
+                for id in persons {
+                    let p = self.person_mut(*id)?;
+                    match kind {
+                        crate::lists::RemakeKind::Remake => p.remade_on = Some(on),
+                        crate::lists::RemakeKind::Reissue => p.reissued_on = Some(on),
+                    }
+                }
+                Ok(())
+            }
             Change::FormerSurnameDeletion { person } => {
                 let p = self.check_present(*person)?;
                 if p.former_surname.is_none() {

@@ -579,6 +579,13 @@ pub enum ChangeIn {
         honseki: Option<HonsekiIn>,
         foreign: Option<ForeignIn>,
     },
+    /// 改製 or 再製 (1.1.4, 1.2.2) of the 住民票 of `person_ids`, always by 職権:
+    /// `effective_on` is the 改製年月日 (再製年月日); no item changes.
+    Remake {
+        person_ids: Vec<i64>,
+        /// 改製 or 再製.
+        kind: String,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -671,7 +678,8 @@ impl ChangeRequest {
             | ChangeIn::FormerSurnameRecord { .. }
             | ChangeIn::FormerSurnameChange { .. }
             | ChangeIn::FormerSurnameDeletion { .. }
-            | ChangeIn::NationalityChange { .. } => {}
+            | ChangeIn::NationalityChange { .. }
+            | ChangeIn::Remake { .. } => {}
         }
         self
     }
@@ -700,18 +708,33 @@ impl ChangeRequest {
                 name: n.name.clone(),
                 capacity: n.capacity.clone(),
             }),
-            basis: self
-                .basis
-                .as_deref()
-                .map(|b| at(Basis::parse(b), "basis"))
-                .transpose()?
-                .unwrap_or_default(),
+            basis: self.basis()?,
             expect: self
                 .expect
                 .iter()
                 .map(|e| (HouseholdId(e.household_id), e.version))
                 .collect(),
         })
+    }
+}
+
+impl ChangeRequest {
+    /// 届出, 職権 or 申出 as given (absent: 届出); a 改製・再製 is only ever by 職権.
+    fn basis(&self) -> R<Basis> {
+        let given = self
+            .basis
+            .as_deref()
+            .map(|b| at(Basis::parse(b), "basis"))
+            .transpose()?;
+        match (&self.change, given) {
+            (ChangeIn::Remake { .. }, None | Some(Basis::ExOfficio)) => Ok(Basis::ExOfficio),
+            (ChangeIn::Remake { .. }, Some(_)) => Err(ApiError::invalid(
+                "届出の区分",
+                "改製・再製は職権で行います",
+                "basis",
+            )),
+            (_, b) => Ok(b.unwrap_or_default()),
+        }
     }
 }
 
@@ -972,6 +995,10 @@ impl ChangeIn {
             }
             ChangeIn::FormerSurnameDeletion { person_id } => Change::FormerSurnameDeletion {
                 person: PersonId(*person_id),
+            },
+            ChangeIn::Remake { person_ids, kind } => Change::Remake {
+                persons: ids(person_ids),
+                kind: at(RemakeKind::parse(kind), "change.kind")?,
             },
             ChangeIn::NationalityChange {
                 person_id,
@@ -1335,6 +1362,12 @@ pub struct PersonView {
     /// 旧氏 (1.1.7) and its フリガナ, where recorded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub former_surname: Option<FormerSurnameView>,
+    /// 改製年月日 (1.1.4), where the 住民票 was remade.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remade_on: Option<DateView>,
+    /// 再製年月日 (1.2.2), where it was made again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reissued_on: Option<DateView>,
     /// The name holds an ideographic variation sequence.
     pub has_variation_sequence: bool,
     pub birth_date: DateView,
@@ -1558,6 +1591,8 @@ impl From<&Person> for PersonView {
                 furigana: f.furigana.as_ref().map(|k| k.full()),
                 recorded_on: date_view(f.recorded_on),
             }),
+            remade_on: p.remade_on.map(date_view),
+            reissued_on: p.reissued_on.map(date_view),
             has_variation_sequence: p.name.has_variation_sequence(),
             birth_date: DateView {
                 shown: p.birth_date_shown().unwrap_or_default(),

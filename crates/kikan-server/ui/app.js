@@ -411,6 +411,7 @@ function recordList(p) {
     ...(p.status.moved_out ? [['転出予定', `${p.status.moved_out.planned_on.wareki} ${p.status.moved_out.planned_destination.line}`],
       ['転入通知', p.status.moved_out.notified_on ? `${p.status.moved_out.notified_on.wareki} 受理(転出年月日 ${p.status.moved_out.moved_on.wareki})` : '未着']] : []),
     ['前住所', p.previous_address_in_city ? p.previous_address_in_city.line : ''],
+    ...(p.remade_on ? [['改製年月日', p.remade_on.wareki]] : []), ...(p.reissued_on ? [['再製年月日', p.reissued_on.wareki]] : []),
     ['住民票コード', p.juminhyo_code || ''], ['本籍・筆頭者', p.honseki ? (p.honseki_head ? `${p.honseki} 筆頭者 ${p.honseki_head}` : p.honseki) : ''],
   ];
   if (p.foreign) rows.push(...foreignRows(p.foreign));
@@ -1434,7 +1435,7 @@ const HOUSEHOLD_CHANGES = [
   ['ex_officio_removal', '職権消除'], ['correction', '修正(職権修正・軽微な修正・誤記修正)'], ['residence_status_change', '在留資格等の変更(法第30条の50)'],
   ['foreign_removal', '法第30条の50による消除'], ['alias_record', '通称の記載'], ['alias_deletion', '通称の削除'],
   ['former_surname_record', '旧氏の記載'], ['former_surname_change', '旧氏の変更'], ['former_surname_deletion', '旧氏の削除'],
-  ['nationality_change', '帰化・国籍取得・国籍喪失'],
+  ['nationality_change', '帰化・国籍取得・国籍喪失'], ['remake', '改製・再製(住民票を作り直す)'],
 ];
 const FOREIGN_CATEGORIES = ['中長期在留者', '特別永住者', '一時庇護許可者', '仮滞在許可者', '出生による経過滞在者', '国籍喪失による経過滞在者'];
 // 修正 (4.2.3): every item the record keeps, as 職権修正, 軽微な修正 (氏名・住所 only) or 誤記修正.
@@ -1521,6 +1522,11 @@ async function householdChangeScreen(main, q) {
         field('在留資格', text('status', 'change.status')), field('在留期間', text('period', 'change.period'), { hint: '例: 3年' }),
         field('満了日', text('expires_on', 'change.expires_on')), field('在留カード等番号', text('card_number', 'change.card_number'))));
     }
+    // 改製・再製 (1.1.4): by 職権, on the 異動日; no item changes.
+    if (t === 'remake') {
+      parts.push(field('改製・再製の区分', select('remake_kind', [['改製', '改製(以前の履歴は改製原住民票へ)'], ['再製', '再製(滅失・き損した住民票を作り直す)']], 'change.kind'), { required: true }),
+        h('p', { class: 'hint' }, '職権で行います。異動日が改製年月日(再製年月日)になります。'));
+    }
     if (t === 'foreign_removal') parts.push(field('消除事由', select('reason', ['出国', '在留期間満了', '在留資格取消', '退去強制', '日本国籍取得'], 'change.reason'), { required: true }));
     if (t === 'former_surname_record' || t === 'former_surname_change') {
       parts.push(h('div', { class: 'row' },
@@ -1592,6 +1598,7 @@ async function householdChangeScreen(main, q) {
     } else if (t === 'residence_status_change') {
       change = { type: t, person_id: targets[0], status: opt(v(form, 'status')), period: opt(v(form, 'period')), expires_on: opt(v(form, 'expires_on')), card_number: opt(v(form, 'card_number')) };
     } else if (t === 'foreign_removal') change = { type: t, person_id: targets[0], reason: v(form, 'reason'), succession };
+    else if (t === 'remake') change = { type: t, person_ids: targets, kind: v(form, 'remake_kind') };
     else if (t === 'alias_record') {
       change = { type: t, person_id: targets[0], alias: { family: v(form, 'alias_family'), given: v(form, 'alias_given') },
         furigana: v(form, 'alias_kana_family') ? { family: v(form, 'alias_kana_family'), given: v(form, 'alias_kana_given') } : undefined };
@@ -1612,7 +1619,7 @@ async function householdChangeScreen(main, q) {
       // Nobody chosen: say so at the member list, like any other error.
       return showError(form, { status: 422, data: { code: 'E-IDO-043', message: '対象者が指定されていません', field: 'change.person_ids' } });
     }
-    const body = { effective_on: opt(v(form, 'effective_on')), notified_on: v(form, 'notified_on'), notifier: notifier(form), basis: v(form, 'basis'),
+    const body = { effective_on: opt(v(form, 'effective_on')), notified_on: v(form, 'notified_on'), notifier: notifier(form), basis: t === 'remake' ? '職権' : v(form, 'basis'),
       expect: [{ household_id: hh.id, version: hh.version }], change };
     submitDraft(form, body, (d, committed) => draftDone(main, d, committed));
   });
@@ -1620,7 +1627,7 @@ async function householdChangeScreen(main, q) {
 }
 
 // ---------- 審査 ----------
-const KINDS = { move_in: '転入', foreign_removal: '法第30条の50による消除', residence_status_change: '在留資格等の変更', alias_record: '通称の記載', alias_deletion: '通称の削除', former_surname_record: '旧氏の記載', former_surname_change: '旧氏の変更', former_surname_deletion: '旧氏の削除', nationality_change: '帰化・国籍取得・国籍喪失', relocation: '転居', move_out: '転出', move_out_confirmed: '転出確定', household_split: '世帯分離', household_merge: '世帯合併', head_change: '世帯主変更', composition_change: '世帯構成変更', birth: '出生', death: '死亡', ex_officio_removal: '職権消除', correction: '職権修正' };
+const KINDS = { move_in: '転入', foreign_removal: '法第30条の50による消除', residence_status_change: '在留資格等の変更', alias_record: '通称の記載', alias_deletion: '通称の削除', former_surname_record: '旧氏の記載', former_surname_change: '旧氏の変更', former_surname_deletion: '旧氏の削除', nationality_change: '帰化・国籍取得・国籍喪失', relocation: '転居', move_out: '転出', move_out_confirmed: '転出確定', household_split: '世帯分離', household_merge: '世帯合併', head_change: '世帯主変更', composition_change: '世帯構成変更', birth: '出生', death: '死亡', ex_officio_removal: '職権消除', correction: '職権修正', remake: '改製・再製' };
 
 function draftSummary(d) {
   const c = d.request.change || {};
@@ -1693,7 +1700,8 @@ async function draftsScreen(main, q) {
 
 // ---------- certificates ----------
 const CERT_KINDS = [['resident_copy', '住民票の写し'], ['resident_items', '住民票記載事項証明書'], ['removed_copy', '除票の写し'], ['removed_items', '除票記載事項証明書']];
-const OPTIONAL = [['honseki', '本籍・筆頭者'], ['relationship', '続柄'], ['juminhyo_code', '住民票コード'], ['individual_number', '個人番号'], ['residence_details', '在留資格等'], ['business_items', '法第7条の業務事項']];
+const OPTIONAL = [['honseki', '本籍・筆頭者'], ['relationship', '続柄'], ['juminhyo_code', '住民票コード'], ['individual_number', '個人番号'], ['residence_details', '在留資格等'], ['business_items', '法第7条の業務事項'],
+  ['history', '異動履歴'], ['special_history', '特別な事由の異動履歴(特別養子縁組・性別の変更)']];
 const ITEMS = [['birth_date', '生年月日'], ['sex', '性別'], ['head', '世帯主'], ['address', '住所'], ['address_since', '住所を定めた年月日'], ['became_resident', '住民となった年月日'], ['previous_address', '前住所'], ['moved_in_from', '転入前住所'], ['removal', '消除'], ['remarks', '備考']];
 const REQUESTERS = [['self', '本人'], ['same_household', '同一世帯'], ['third_party', '第三者'], ['professional', '弁護士等(職務上請求)']];
 

@@ -68,6 +68,8 @@ fn person(
         foreign: None,
         former_surname: None,
         nationality_changed_on: None,
+        remade_on: None,
+        reissued_on: None,
         status: PersonStatus::Active,
         last_change_on: d("2025-10-01"),
         version: 3,

@@ -328,7 +328,8 @@ async fn cautions_are_tied_to_changes_and_printed_with_the_history(s: TestStore)
         "{lines}"
     );
 
-    // Printed with the 異動履歴 when asked for; not otherwise.
+    // Printed with the 異動履歴 when asked for; not otherwise. The 転入 of a 特別養子縁組
+    // is a 特別な事由 (1.1.4): off the 異動履歴 unless that too is asked for.
     let copy = |items: Value| {
         json!({"kind": "resident_copy", "layout": "individual", "persons": [child],
             "items": items, "requester": {"kind": "self", "person_id": child},
@@ -339,6 +340,19 @@ async fn cautions_are_tied_to_changes_and_printed_with_the_history(s: TestStore)
             &format!("{base}/certificates"),
             copy(json!(["history"])),
             "history",
+        )
+        .await;
+    assert!(
+        !text.contains("特別養子縁組")
+            && !text.contains("令和8年4月1日転入")
+            && text.contains("施設入所中"),
+        "{text}"
+    );
+    let text = examiner
+        .post_pdf_text(
+            &format!("{base}/certificates"),
+            copy(json!(["history", "special_history"])),
+            "special-history",
         )
         .await;
     for want in [

@@ -35,6 +35,7 @@ mod operations;
 mod outbound;
 mod postal_codes;
 mod random_extract;
+mod remake;
 mod row_security;
 mod search;
 mod search_history;
