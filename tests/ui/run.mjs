@@ -648,14 +648,16 @@ try {
   await examiner.getByLabel('見本　一郎を対象にする').check();
   await lab(examiner, '旧氏').fill('山田');
   await lab(examiner, '旧氏の振り仮名').fill('ヤマダ');
+  // フリガナ確認フラグ (1.1.18): the reading confirmed with the person.
+  await examiner.getByLabel('旧氏の振り仮名を本人に確認した').check();
   await examiner.getByText('審査を経ずにこのまま確定する').click();
   await examiner.getByRole('button', { name: '登録' }).click();
   await examiner.getByText('異動を確定しました').waitFor();
   await examiner.goto(personUrl);
-  await examiner.locator('.record').getByText('山田(ヤマダ)').waitFor();
+  await examiner.locator('.record').getByText('山田(ヤマダ) 本人確認済').waitFor();
   await examiner.goto(`${base}/ui/#/search?former_surname=${encodeURIComponent('山田')}`);
   await examiner.getByRole('link', { name: '見本　一郎' }).first().waitFor();
-  log('旧氏 recorded on a 請求: on the record with its reading, and found by the 旧氏 search');
+  log('旧氏 recorded on a 請求: on the record with its reading and its フリガナ確認フラグ, and found by the 旧氏 search');
   // 改製 (1.1.4): by 職権 from その他の異動 at any time; the record keeps the 改製年月日 and
   // the history names it.
   await examiner.goto(personUrl);

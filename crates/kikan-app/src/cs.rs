@@ -1425,6 +1425,7 @@ async fn apply_reports(
                     c.kind = Some(card.kind);
                     c.status = Some(card.status);
                     c.expires_on = card.expires_on;
+                    c.signature_serial = card.signature_serial;
                 })
                 .await?;
                 InboundState::Done {

@@ -121,6 +121,15 @@ use Kind::{Date, Integer, Text};
 
 const YES_NO: &str = "該当・非該当(未設定は空)";
 
+/// フリガナ確認フラグ (1.1.18) as the extraction writes it.
+fn checked(k: &kikan_domain::Furigana) -> &'static str {
+    if k.confirmed() {
+        "確認済"
+    } else {
+        "未確認"
+    }
+}
+
 /// 住民: everyone on the register on the 基準日.
 pub const RESIDENTS: Table = Table {
     name: "住民",
@@ -132,8 +141,18 @@ pub const RESIDENTS: Table = Table {
         c("住民状態", Text, "住民・転出予定"),
         c("氏名", Text, "登録された文字のまま(外字・異体字を含む)"),
         c("氏名のフリガナ", Text, "カタカナ"),
+        c(
+            "氏名のフリガナ確認フラグ",
+            Text,
+            "確認済・未確認(本人への確認の有無)",
+        ),
         c("旧氏", Text, ""),
         c("旧氏のフリガナ", Text, ""),
+        c(
+            "旧氏のフリガナ確認フラグ",
+            Text,
+            "確認済・未確認(旧氏のフリガナがあるとき)",
+        ),
         c("通称", Text, "外国人住民"),
         c("生年月日", Date, "並べ替え・比較用の日付(不詳日は推定日)"),
         c(
@@ -439,12 +458,18 @@ fn resident_row(
         }),
         text(p.name.full()),
         text(p.furigana.full()),
+        text(checked(&p.furigana)),
         opt(p.former_surname.as_ref().map(|s| s.surname.full())),
         opt(p
             .former_surname
             .as_ref()
             .and_then(|s| s.furigana.as_ref())
             .map(|f| f.full())),
+        opt(p
+            .former_surname
+            .as_ref()
+            .and_then(|s| s.furigana.as_ref())
+            .map(checked)),
         opt(f.and_then(|f| f.alias.as_ref()).map(|a| a.name.full())),
         date(p.birth_date),
         text(p.birth_date_shown()?),

@@ -29,13 +29,15 @@ use kikan_store::{SerialKind, Store, StoreError};
 use std::collections::{BTreeMap, HashMap};
 
 /// The columns of the layout; `*` ones are required.
-pub const COLUMNS: [&str; 25] = [
+pub const COLUMNS: [&str; 26] = [
     "世帯番号",
     "宛名番号",
     "氏",
     "名",
     "氏フリガナ",
     "名フリガナ",
+    // フリガナ確認フラグ (1.1.18): 1 (確認済) or 0 / empty (未確認).
+    "フリガナ確認フラグ",
     "生年月日",
     "性別",
     "続柄",
@@ -454,7 +456,20 @@ fn resident(
             .transpose()?,
         name: PersonName::parse(v("氏"), v("名")).map_err(|e| at("氏", e))?,
         furigana: Furigana::parse(v("氏フリガナ"), v("名フリガナ"))
-            .map_err(|e| at("氏フリガナ", e))?,
+            .map_err(|e| at("氏フリガナ", e))?
+            .confirmed_as(match v("フリガナ確認フラグ") {
+                "1" | "確認済" => true,
+                "" | "0" | "未確認" => false,
+                other => {
+                    return Err(RowError {
+                        line,
+                        column: "フリガナ確認フラグ".into(),
+                        reason: format!(
+                            "「{other}」はフリガナ確認フラグの値ではありません(1・0・確認済・未確認)"
+                        ),
+                    });
+                }
+            }),
         birth_date: birth,
         birth_date_text: None,
         sex: Sex::parse(v("性別")).map_err(|e| at("性別", e))?,

@@ -149,8 +149,8 @@ impl PensionKind {
 }
 
 /// 住基カード又は個人番号カード: whether one is held, and as the カード管理システム reports
-/// it through the CS (7.1.1.3): which card, its 発行状況, its 有効期限, and the
-/// 利用者証明用電子証明書のシリアル番号 (7.1.2.4).
+/// it through the CS (7.1.1.3): which card, its 発行状況, its 有効期限, its
+/// 署名用電子証明書のシリアル番号, and the 利用者証明用電子証明書のシリアル番号 (7.1.2.4).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardItems {
     pub holds: bool,
@@ -162,6 +162,9 @@ pub struct CardItems {
     pub expires_on: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_serial: Option<String>,
+    /// 署名用電子証明書のシリアル番号 (1.1.1, 1.1.2), as the card's report gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_serial: Option<String>,
 }
 
 /// The items of one business, as its system sets them.
@@ -350,6 +353,7 @@ impl BusinessItems {
                 status,
                 expires_on,
                 certificate_serial,
+                signature_serial,
             }) => {
                 let mut s = if *holds {
                     "保有あり"
@@ -365,6 +369,9 @@ impl BusinessItems {
                 }
                 if expires_on.is_some() {
                     s.push_str(&format!("　有効期限 {}", on(expires_on)));
+                }
+                if let Some(n) = signature_serial {
+                    s.push_str(&format!("　署名用電子証明書シリアル番号 {n}"));
                 }
                 if let Some(n) = certificate_serial {
                     s.push_str(&format!("　利用者証明用電子証明書シリアル番号 {n}"));

@@ -46,6 +46,10 @@ pub struct Identity {
     /// 旧氏 (1.1.7), when recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub former_surname: Option<String>,
+    /// 旧氏の振り仮名 (katakana, 1.1.18), when recorded: sent with the 旧氏 as the
+    /// network's 本人確認情報 carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub former_surname_furigana: Option<String>,
     /// 生年月日 (the internal date) and, when 不詳, the text as recorded.
     pub birth_date: NaiveDate,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,6 +81,11 @@ impl Identity {
             name: p.name.full(),
             furigana: p.furigana.full(),
             former_surname: p.former_surname.as_ref().map(|f| f.surname.full()),
+            former_surname_furigana: p
+                .former_surname
+                .as_ref()
+                .and_then(|f| f.furigana.as_ref())
+                .map(|k| k.full()),
             birth_date: p.birth_date,
             birth_date_text: p.birth_date_text.clone(),
             sex: sex_code(p.sex),
@@ -1095,6 +1104,8 @@ pub struct WireIdentity {
     pub furigana: JukiText,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub former_surname: Option<JukiText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub former_surname_furigana: Option<JukiText>,
     pub birth_date: NaiveDate,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birth_date_text: Option<String>,
@@ -1150,6 +1161,10 @@ pub struct CardReport {
     pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_on: Option<NaiveDate>,
+    /// 署名用電子証明書のシリアル番号 of the card (1.1.1, 1.1.2), where one was issued
+    /// with it (none for a child under 15, or when declined).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_serial: Option<String>,
 }
 
 impl CsMessage {
@@ -1217,6 +1232,10 @@ pub fn message(municipality: &str, item: &CsItem, map: &CharMap) -> Result<CsMes
     let name = conv("氏名", &id.name);
     let furigana = conv("振り仮名", &id.furigana);
     let former_surname = id.former_surname.as_deref().map(|f| conv("旧氏", f));
+    let former_surname_furigana = id
+        .former_surname_furigana
+        .as_deref()
+        .map(|f| conv("旧氏の振り仮名", f));
     let address = conv("住所", &id.address);
     let transfer = item
         .transfer
@@ -1247,6 +1266,7 @@ pub fn message(municipality: &str, item: &CsItem, map: &CharMap) -> Result<CsMes
             name,
             furigana,
             former_surname,
+            former_surname_furigana,
             birth_date: id.birth_date,
             birth_date_text: id.birth_date_text.clone(),
             sex: id.sex,
@@ -1274,6 +1294,7 @@ pub fn received_texts(m: &CsMessage, map: &CharMap) -> (Identity, Option<Transfe
         name: map.text_of(&w.name),
         furigana: map.text_of(&w.furigana),
         former_surname: w.former_surname.as_ref().map(|t| map.text_of(t)),
+        former_surname_furigana: w.former_surname_furigana.as_ref().map(|t| map.text_of(t)),
         birth_date: w.birth_date,
         birth_date_text: w.birth_date_text.clone(),
         sex: w.sex,
@@ -1385,13 +1406,16 @@ pub fn compare(
                 if text(&id.furigana, &w.furigana) {
                     d.push("振り仮名");
                 }
-                let fs = match (&id.former_surname, &w.former_surname) {
+                let differs = |a: &Option<String>, b: &Option<JukiText>| match (a, b) {
                     (None, None) => false,
                     (Some(a), Some(b)) => text(a, b),
                     _ => true,
                 };
-                if fs {
+                if differs(&id.former_surname, &w.former_surname) {
                     d.push("旧氏");
+                }
+                if differs(&id.former_surname_furigana, &w.former_surname_furigana) {
+                    d.push("旧氏の振り仮名");
                 }
                 if id.birth_date != w.birth_date || id.birth_date_text != w.birth_date_text {
                     d.push("生年月日");
@@ -1504,6 +1528,7 @@ mod tests {
             name: "𠮷田　花子".into(),
             furigana: "ヨシダ　ハナコ".into(),
             former_surname: None,
+            former_surname_furigana: None,
             birth_date: NaiveDate::from_ymd_opt(1990, 4, 1).expect("test value"),
             birth_date_text: None,
             sex: 2,

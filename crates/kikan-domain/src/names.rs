@@ -114,11 +114,15 @@ impl PersonName {
 }
 
 /// 振り仮名: the reading in full-width katakana. Hiragana and half-width katakana are
-/// accepted on input and stored as full-width katakana.
+/// accepted on input and stored as full-width katakana. It carries its フリガナ確認フラグ
+/// (1.1.18, j180): whether the reading was confirmed with the person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Furigana {
     family: String,
     given: String,
+    /// フリガナ確認フラグ: confirmed with the person (本人への確認あり).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    confirmed: bool,
 }
 
 impl Furigana {
@@ -133,7 +137,24 @@ impl Furigana {
                 return Err(DomainError::InvalidFurigana(part.clone()));
             }
         }
-        Ok(Furigana { family, given })
+        Ok(Furigana {
+            family,
+            given,
+            confirmed: false,
+        })
+    }
+    /// The same reading with its フリガナ確認フラグ set to `yes`.
+    pub fn confirmed_as(mut self, yes: bool) -> Self {
+        self.confirmed = yes;
+        self
+    }
+    /// フリガナ確認フラグ (1.1.18): was the reading confirmed with the person?
+    pub fn confirmed(&self) -> bool {
+        self.confirmed
+    }
+    /// The same reading, whatever its フリガナ確認フラグ.
+    pub fn same_reading(&self, other: &Furigana) -> bool {
+        self.family == other.family && self.given == other.given
     }
     pub fn family(&self) -> &str {
         &self.family

@@ -65,6 +65,28 @@ fn opt_address(a: &Option<AddressIn>, field: &str) -> R<Option<Address>> {
     a.as_ref().map(|a| a.parse(field)).transpose()
 }
 
+/// A フリガナ (any kana form: stored as katakana) with its フリガナ確認フラグ (1.1.18).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct KanaIn {
+    /// 氏 (or the whole reading of a foreign resident's name).
+    pub family: String,
+    /// 名.
+    #[serde(default)]
+    pub given: String,
+    /// フリガナ確認フラグ: the reading was confirmed with the person (absent: not).
+    #[serde(default)]
+    pub confirmed: bool,
+}
+
+impl KanaIn {
+    fn parse(&self, f: &str) -> R<Furigana> {
+        Ok(at(Furigana::parse(&self.family, &self.given), f)?.confirmed_as(self.confirmed))
+    }
+    fn is_blank(&self) -> bool {
+        self.family.trim().is_empty() && self.given.trim().is_empty()
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct NameIn {
     /// 氏 (or the whole name of a foreign resident).
@@ -112,7 +134,7 @@ pub struct ForeignMoreIn {
     /// 氏名（漢字）, where held beside the alphabet name.
     pub kanji_name: Option<NameIn>,
     /// 氏名（漢字）の振り仮名.
-    pub kanji_furigana: Option<NameIn>,
+    pub kanji_furigana: Option<KanaIn>,
     /// 旧外登法による登録年月日 (不詳 allowed; up to 平成24年7月8日).
     pub old_law_registered_on: Option<String>,
     /// 住居地の届出の有無: the 転入 was also the 入管法 住居地の届出.
@@ -136,13 +158,10 @@ impl ForeignMoreIn {
             };
         }
         if let Some(n) = &self.kanji_furigana {
-            fd.kanji_furigana = if blank(n) {
+            fd.kanji_furigana = if n.is_blank() {
                 None
             } else {
-                Some(at(
-                    Furigana::parse(&n.family, &n.given),
-                    &format!("{f}.kanji_furigana"),
-                )?)
+                Some(n.parse(&format!("{f}.kanji_furigana"))?)
             };
         }
         if let Some(s) = &self.old_law_registered_on {
@@ -168,7 +187,7 @@ impl ForeignMoreIn {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AliasIn {
     pub name: NameIn,
-    pub furigana: Option<NameIn>,
+    pub furigana: Option<KanaIn>,
     /// 通称を記載した年月日.
     pub recorded_on: String,
     /// 通称を記載した市区町村: its 全国地方公共団体コード and name.
@@ -186,12 +205,7 @@ impl AliasIn {
             furigana: self
                 .furigana
                 .as_ref()
-                .map(|n| {
-                    at(
-                        Furigana::parse(&n.family, &n.given),
-                        &format!("{f}.furigana"),
-                    )
-                })
+                .map(|n| n.parse(&format!("{f}.furigana")))
                 .transpose()?,
             recorded_on: date_in(&self.recorded_on, &format!("{f}.recorded_on"))?,
             recorded_by: Some(at(
@@ -209,8 +223,8 @@ impl AliasIn {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PersonIn {
     pub name: NameIn,
-    /// 振り仮名 (any kana form).
-    pub furigana: NameIn,
+    /// 振り仮名 (any kana form), with its フリガナ確認フラグ.
+    pub furigana: KanaIn,
     pub birth_date: String,
     /// 男 or 女.
     pub sex: String,
@@ -304,10 +318,7 @@ impl PersonIn {
                 PersonName::parse(&self.name.family, &self.name.given),
                 &format!("{f}.name"),
             )?,
-            furigana: at(
-                Furigana::parse(&self.furigana.family, &self.furigana.given),
-                &format!("{f}.furigana"),
-            )?,
+            furigana: self.furigana.parse(&format!("{f}.furigana"))?,
             // 生年月日 may be 不詳 or not a calendar day (1.1.8): kept as written beside
             // its internal date.
             birth_date: birth.sort,
@@ -391,8 +402,9 @@ pub enum CorrectionIn {
     Name {
         new: NameIn,
     },
+    /// A new reading, or the same one with its フリガナ確認フラグ changed.
     Furigana {
-        new: NameIn,
+        new: KanaIn,
     },
     BirthDate {
         new: String,
@@ -547,7 +559,7 @@ pub enum ChangeIn {
     AliasRecord {
         person_id: i64,
         alias: NameIn,
-        furigana: Option<NameIn>,
+        furigana: Option<KanaIn>,
     },
     /// 通称削除.
     AliasDeletion { person_id: i64 },
@@ -557,12 +569,17 @@ pub enum ChangeIn {
         surname: String,
         /// フリガナ of the 旧氏 (any kana form).
         furigana: Option<String>,
+        /// Its フリガナ確認フラグ (1.1.18): confirmed with the person.
+        #[serde(default)]
+        furigana_confirmed: bool,
     },
     /// 旧氏の変更.
     FormerSurnameChange {
         person_id: i64,
         surname: String,
         furigana: Option<String>,
+        #[serde(default)]
+        furigana_confirmed: bool,
     },
     /// 旧氏の削除.
     FormerSurnameDeletion { person_id: i64 },
@@ -575,7 +592,7 @@ pub enum ChangeIn {
         kind: String,
         /// The name on the new record.
         name: NameIn,
-        furigana: NameIn,
+        furigana: KanaIn,
         honseki: Option<HonsekiIn>,
         foreign: Option<ForeignIn>,
     },
@@ -954,7 +971,7 @@ impl ChangeIn {
                 )?,
                 furigana: furigana
                     .as_ref()
-                    .map(|f| at(Furigana::parse(&f.family, &f.given), "change.furigana"))
+                    .map(|f| f.parse("change.furigana"))
                     .transpose()?,
                 // This municipality: set at intake.
                 municipality: None,
@@ -967,16 +984,21 @@ impl ChangeIn {
                 person_id,
                 surname,
                 furigana,
+                furigana_confirmed,
             }
             | ChangeIn::FormerSurnameChange {
                 person_id,
                 surname,
                 furigana,
+                furigana_confirmed,
             } => {
                 let surname = at(PersonName::parse(surname, ""), "change.surname")?;
                 let furigana = furigana
                     .as_deref()
-                    .map(|f| at(Furigana::parse(f, ""), "change.furigana"))
+                    .map(|f| {
+                        at(Furigana::parse(f, ""), "change.furigana")
+                            .map(|k| k.confirmed_as(*furigana_confirmed))
+                    })
                     .transpose()?;
                 let person = PersonId(*person_id);
                 if matches!(self, ChangeIn::FormerSurnameRecord { .. }) {
@@ -1011,10 +1033,7 @@ impl ChangeIn {
                 person: PersonId(*person_id),
                 kind: at(NationalityChangeKind::parse(kind), "change.kind")?,
                 name: at(PersonName::parse(&name.family, &name.given), "change.name")?,
-                furigana: at(
-                    Furigana::parse(&furigana.family, &furigana.given),
-                    "change.furigana",
-                )?,
+                furigana: furigana.parse("change.furigana")?,
                 honseki: honseki
                     .as_ref()
                     .map(|h| at(Honseki::parse(&h.domicile, &h.head_name), "change.honseki"))
@@ -1038,7 +1057,7 @@ impl CorrectionIn {
             },
             CorrectionIn::Furigana { new } => Correction::Furigana {
                 old: p.furigana.clone(),
-                new: at(Furigana::parse(&new.family, &new.given), f)?,
+                new: new.parse(f)?,
             },
             CorrectionIn::BirthDate { new } => {
                 let new = recorded_in(new, f)?;
@@ -1238,6 +1257,16 @@ pub struct NameView {
     pub full: String,
 }
 
+/// A フリガナ with its フリガナ確認フラグ (1.1.18).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KanaView {
+    pub family: String,
+    pub given: String,
+    pub full: String,
+    /// フリガナ確認フラグ: confirmed with the person.
+    pub confirmed: bool,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AddressView {
     pub postal_code: Option<String>,
@@ -1305,7 +1334,7 @@ pub struct ForeignView {
     pub expires_on: Option<DateView>,
     pub card_number: Option<String>,
     pub alias: Option<NameView>,
-    pub alias_furigana: Option<NameView>,
+    pub alias_furigana: Option<KanaView>,
     /// 通称を記載した年月日 and 市区町村（コード）.
     pub alias_recorded_on: Option<DateView>,
     pub alias_recorded_by: Option<String>,
@@ -1313,7 +1342,7 @@ pub struct ForeignView {
     pub past_aliases: Vec<PastAliasView>,
     /// 氏名（漢字） and its reading.
     pub kanji_name: Option<NameView>,
-    pub kanji_furigana: Option<NameView>,
+    pub kanji_furigana: Option<KanaView>,
     /// 旧外登法による登録年月日.
     pub old_law_registered_on: Option<DateView>,
     /// 住居地の届出の有無.
@@ -1347,6 +1376,8 @@ pub struct MoveInView {
 pub struct FormerSurnameView {
     pub surname: String,
     pub furigana: Option<String>,
+    /// フリガナ確認フラグ of the 旧氏's reading (1.1.18).
+    pub furigana_confirmed: bool,
     pub recorded_on: DateView,
 }
 
@@ -1358,7 +1389,7 @@ pub struct PersonView {
     pub register: String,
     pub status: StatusView,
     pub name: NameView,
-    pub furigana: NameView,
+    pub furigana: KanaView,
     /// 旧氏 (1.1.7) and its フリガナ, where recorded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub former_surname: Option<FormerSurnameView>,
@@ -1520,11 +1551,12 @@ fn name_view(n: &PersonName) -> NameView {
         full: n.full(),
     }
 }
-fn kana_view(n: &Furigana) -> NameView {
-    NameView {
+fn kana_view(n: &Furigana) -> KanaView {
+    KanaView {
         family: n.family().into(),
         given: n.given().into(),
         full: n.full(),
+        confirmed: n.confirmed(),
     }
 }
 
@@ -1589,6 +1621,7 @@ impl From<&Person> for PersonView {
             former_surname: p.former_surname.as_ref().map(|f| FormerSurnameView {
                 surname: f.surname.full(),
                 furigana: f.furigana.as_ref().map(|k| k.full()),
+                furigana_confirmed: f.furigana.as_ref().is_some_and(|k| k.confirmed()),
                 recorded_on: date_view(f.recorded_on),
             }),
             remade_on: p.remade_on.map(date_view),

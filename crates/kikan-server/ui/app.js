@@ -75,6 +75,7 @@ function badges(p) {
 }
 const v = (form, name) => {
   const el = form.elements[name];
+  if (el && el.type === 'checkbox') return el.checked ? String(el.value) : '';
   return el ? String(el.value || '').trim() : '';
 };
 // A time as the counter reads it: Japan Standard Time, whatever the PC's zone.
@@ -400,10 +401,12 @@ async function searchScreen(main, q) {
 }
 
 // ---------- a resident, the household, the history ----------
+// フリガナ確認フラグ (1.1.18): whether a reading was confirmed with the person.
+const kanaChecked = (yes) => (yes ? ' 本人確認済' : ' 本人未確認');
 function recordList(p) {
   const rows = [
-    ['氏名', [p.name.full, ...badges(p)]], ['振り仮名', p.furigana.full],
-    ...(p.former_surname ? [['旧氏', `${p.former_surname.surname}${p.former_surname.furigana ? `(${p.former_surname.furigana})` : ''}`]] : []), ['生年月日', p.birth_date.shown],
+    ['氏名', [p.name.full, ...badges(p)]], ['振り仮名', `${p.furigana.full}${kanaChecked(p.furigana.confirmed)}`],
+    ...(p.former_surname ? [['旧氏', `${p.former_surname.surname}${p.former_surname.furigana ? `(${p.former_surname.furigana})${kanaChecked(p.former_surname.furigana_confirmed)}` : ''}`]] : []), ['生年月日', p.birth_date.shown],
     ['性別', p.sex], ['続柄', p.relationship], ['住所', p.address.line], ['状態', p.status.state + (p.status.removed_on ? ` ${p.status.removed_on.shown} ${p.status.reason || ''}` : '')],
     [p.foreign ? '外国人住民となった年月日' : '住民となった年月日', p.became_resident_on.shown], ['住所を定めた年月日', p.address_since.shown],
     ['転入前住所', p.moved_in && p.moved_in.previous_address ? `${p.moved_in.previous_address.line}${p.moved_in.unnotified ? '（未届）' : ''}` : ''],
@@ -421,7 +424,7 @@ function recordList(p) {
 // A foreign resident's items (1.1.2): the kanji name, the 30条の45 items with the period
 // as the category names it, the 通称 with where it was recorded, and its history.
 function foreignRows(f) {
-  const alias = f.alias ? `${f.alias.full}${f.alias_furigana ? `(${f.alias_furigana.full})` : ''} ${f.alias_recorded_on ? f.alias_recorded_on.shown : ''}記載${f.alias_recorded_by ? ` ${f.alias_recorded_by}` : ''}` : '';
+  const alias = f.alias ? `${f.alias.full}${f.alias_furigana ? `(${f.alias_furigana.full})${kanaChecked(f.alias_furigana.confirmed)}` : ''} ${f.alias_recorded_on ? f.alias_recorded_on.shown : ''}記載${f.alias_recorded_by ? ` ${f.alias_recorded_by}` : ''}` : '';
   return [
     ...(f.kanji_name ? [['氏名（漢字）', `${f.kanji_name.full}${f.kanji_furigana ? `(${f.kanji_furigana.full})` : ''}`]] : []),
     ['国籍・地域', f.nationality], ['30条45規定区分', f.category], ['在留資格', f.status || ''],
@@ -1133,6 +1136,7 @@ function personFields(i) {
       field('名', text(`${p}.given`, `${d}.name.given`)),
       field('氏(振り仮名)', text(`${p}.kana_family`, `${d}.furigana`), { required: true }),
       field('名(振り仮名)', text(`${p}.kana_given`, `${d}.furigana.given`))),
+    checkbox(`${p}.kana_confirmed`, '振り仮名を本人に確認した(フリガナ確認フラグ)'),
     h('div', { class: 'actions' },
       i > 0 ? h('button', { class: 'button button-secondary button-small', type: 'button', onclick: (e) => applyHeadSurname(e.target.closest('fieldset')) }, '世帯主の氏を適用') : null,
       h('button', { class: 'button button-secondary button-small', type: 'button', onclick: (e) => applyHonsekiHeadSurname(e.target.closest('fieldset')) }, '筆頭者の氏を適用')),
@@ -1197,7 +1201,7 @@ function foreignMore(g, p) {
 // resident or the 30条の45 items of a foreign one (g reads the block's fields).
 function personBody(g) {
   const person = {
-    name: { family: g('family'), given: g('given') }, furigana: { family: g('kana_family'), given: g('kana_given') },
+    name: { family: g('family'), given: g('given') }, furigana: { family: g('kana_family'), given: g('kana_given'), confirmed: !!g('kana_confirmed') },
     birth_date: g('birth_date'), sex: g('sex'), relationship: g('relationship'),
     individual_number: opt(g('individual_number')),
   };
@@ -1508,7 +1512,8 @@ async function householdChangeScreen(main, q) {
         } else {
           show(values, h('div', { class: 'row' },
             field('修正後(氏・値)', text('new_value', 'change.correction.new'), { required: true, hint: '日付は和暦・西暦どちらでも' }),
-            ['name', 'furigana'].includes(i) ? field('修正後(名)', text('new_given', 'change.correction.new.given')) : null));
+            ['name', 'furigana'].includes(i) ? field('修正後(名)', text('new_given', 'change.correction.new.given')) : null),
+          i === 'furigana' ? checkbox('new_kana_confirmed', '振り仮名を本人に確認した(フリガナ確認フラグ。読みが同じでも確認の記録として修正できます)') : null);
         }
       };
       item.addEventListener('change', drawValues);
@@ -1531,7 +1536,7 @@ async function householdChangeScreen(main, q) {
     if (t === 'former_surname_record' || t === 'former_surname_change') {
       parts.push(h('div', { class: 'row' },
         field('旧氏', text('surname', 'change.surname'), { required: true, hint: '請求日は届出日欄に入力' }),
-        field('旧氏の振り仮名', text('surname_kana', 'change.furigana'))));
+        field('旧氏の振り仮名', text('surname_kana', 'change.furigana'))), checkbox('surname_kana_confirmed', '旧氏の振り仮名を本人に確認した'));
     }
     // 帰化・国籍取得・国籍喪失 (4.5.3–4.5.5): the same person, a new kind of record.
     if (t === 'nationality_change') {
@@ -1558,7 +1563,8 @@ async function householdChangeScreen(main, q) {
     if (t === 'alias_record') {
       parts.push(h('div', { class: 'row' },
         field('通称(氏)', text('alias_family', 'change.alias'), { required: true }), field('通称(名)', text('alias_given', 'change.alias.given')),
-        field('通称の振り仮名(氏)', text('alias_kana_family', 'change.furigana')), field('通称の振り仮名(名)', text('alias_kana_given', 'change.furigana.given'))));
+        field('通称の振り仮名(氏)', text('alias_kana_family', 'change.furigana')), field('通称の振り仮名(名)', text('alias_kana_given', 'change.furigana.given'))),
+        checkbox('alias_kana_confirmed', '通称の振り仮名を本人に確認した'));
     }
     show(specific, parts);
   };
@@ -1586,7 +1592,8 @@ async function householdChangeScreen(main, q) {
     else if (t === 'correction') {
       const item = v(form, 'correction_item');
       let value;
-      if (['name', 'furigana'].includes(item)) value = { family: v(form, 'new_value'), given: v(form, 'new_given') };
+      if (item === 'name') value = { family: v(form, 'new_value'), given: v(form, 'new_given') };
+      else if (item === 'furigana') value = { family: v(form, 'new_value'), given: v(form, 'new_given'), confirmed: !!v(form, 'new_kana_confirmed') };
       else if (item === 'address') value = addressOf(form, 'corr_');
       else if (item === 'previous_address') value = v(form, 'corr_place') ? addressOf(form, 'corr_') : null;
       else if (item === 'residence') {
@@ -1601,10 +1608,10 @@ async function householdChangeScreen(main, q) {
     else if (t === 'remake') change = { type: t, person_ids: targets, kind: v(form, 'remake_kind') };
     else if (t === 'alias_record') {
       change = { type: t, person_id: targets[0], alias: { family: v(form, 'alias_family'), given: v(form, 'alias_given') },
-        furigana: v(form, 'alias_kana_family') ? { family: v(form, 'alias_kana_family'), given: v(form, 'alias_kana_given') } : undefined };
+        furigana: v(form, 'alias_kana_family') ? { family: v(form, 'alias_kana_family'), given: v(form, 'alias_kana_given'), confirmed: !!v(form, 'alias_kana_confirmed') } : undefined };
     } else if (t === 'alias_deletion') change = { type: t, person_id: targets[0] };
     else if (t === 'former_surname_record' || t === 'former_surname_change') {
-      change = { type: t, person_id: targets[0], surname: v(form, 'surname'), furigana: opt(v(form, 'surname_kana')) };
+      change = { type: t, person_id: targets[0], surname: v(form, 'surname'), furigana: opt(v(form, 'surname_kana')), furigana_confirmed: !!v(form, 'surname_kana_confirmed') };
     } else if (t === 'former_surname_deletion') change = { type: t, person_id: targets[0] };
     else if (t === 'nationality_change') {
       const kind = v(form, 'nat_kind');

@@ -583,6 +583,7 @@ async fn numbers_come_from_the_centre(s: TestStore) {
             kind: kikan_domain::business::CardKind::Individual,
             status: "交付済み".into(),
             expires_on: chrono::NaiveDate::from_ymd_opt(2035, 2, 2),
+            signature_serial: Some("0A1B2C3D4E5F6071".into()),
         }
     ));
     let (_, r) = examiner
@@ -612,7 +613,8 @@ async fn numbers_come_from_the_centre(s: TestStore) {
         "{card}"
     );
     assert!(
-        line.contains("利用者証明用電子証明書シリアル番号 "),
+        line.contains("署名用電子証明書シリアル番号 0A1B2C3D4E5F6071")
+            && line.contains("利用者証明用電子証明書シリアル番号 "),
         "{card}"
     );
 }

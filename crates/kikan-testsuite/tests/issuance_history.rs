@@ -55,6 +55,7 @@ async fn a_persons_issuance_history_and_the_register_by_item(s: TestStore) {
             status: Some("交付済み".into()),
             expires_on: chrono::NaiveDate::from_ymd_opt(2035, 2, 2),
             certificate_serial: None,
+            signature_serial: None,
         }),
         "system:住基ネット",
         chrono::Utc::now(),

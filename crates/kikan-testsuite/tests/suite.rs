@@ -20,6 +20,7 @@ mod drafts;
 mod euc;
 mod findings;
 mod foreign_items;
+mod furigana;
 mod household_view;
 mod http;
 mod immigration;
