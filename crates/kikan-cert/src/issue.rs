@@ -152,23 +152,25 @@ async fn subjects(
             .filter(|m| m.person == person.id)
             .filter_map(|m| m.current().and_then(|r| r.text.clone()))
             .collect();
+        let mine: Vec<_> = notes
+            .iter()
+            .filter(|m| m.person == person.id)
+            .cloned()
+            .collect();
         let history = if with_history {
             let entries = store.entries_for(tenant, Some(person.id), None).await?;
-            let mine: Vec<_> = notes
-                .iter()
-                .filter(|m| m.person == person.id)
-                .cloned()
-                .collect();
             kikan_domain::integrated::printed_history(&person, &entries, &mine, with_special)?
         } else {
             vec![]
         };
+        let blank_destination = kikan_domain::memo::destination_left_blank(&mine);
         out.push(Subject {
             person,
             head_name,
             business,
             remarks,
             history,
+            blank_destination,
         });
     }
     Ok(out)

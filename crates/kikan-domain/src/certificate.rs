@@ -413,6 +413,8 @@ pub struct Subject {
     /// The 異動履歴 with its 留意事項 (統合記載欄 A and B類型) as printed, oldest first;
     /// read only when asked for ([`Item::History`]).
     pub history: Vec<String>,
+    /// 特別養子縁組 (1.1.5): the 除票's 転出先住所 is printed blank.
+    pub blank_destination: bool,
 }
 
 /// One printed line: a label and its value.
@@ -932,12 +934,13 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
                         crate::person::shown(*on, on_text)?,
                         reason.label()
                     );
-                    if let Some(d) = destination {
+                    if let Some(d) = destination.as_ref().filter(|_| !s.blank_destination) {
                         v.push_str(&format!("　転出先 {}", d.line()));
                     }
                     // The 予定 stays beside the 確定 (4.1.3.1.1); without a 転入通知 the
                     // destination is the planned one.
                     match moved_out {
+                        _ if s.blank_destination => {}
                         Some(m) if m.notice.is_none() => v.push_str("(予定)"),
                         Some(m) if destination.as_ref() != Some(&m.planned_destination) => {
                             v.push_str(&format!("　転出先(予定) {}", m.planned_destination.line()))

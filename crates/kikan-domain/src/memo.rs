@@ -74,6 +74,19 @@ pub const CAUTION_ITEMS: [&str; 16] = [
 pub const SPECIAL_ADOPTION: &str = "特別養子縁組";
 pub const SPECIAL_ADOPTION_ENDED: &str = "特別養子縁組解消";
 
+/// 特別養子縁組 (1.1.5, j50): the 転出先住所 of the adopted child's 除票 is left blank —
+/// where a live 留意事項 in the standard's wording is tied to it (予定 or 確定).
+pub fn destination_left_blank(notes: &[Memo]) -> bool {
+    notes.iter().any(|m| {
+        m.kind() == NoteKind::Caution
+            && !m.is_deleted()
+            && m.link().is_some_and(|l| l.item.starts_with("転出先住所"))
+            && m.current()
+                .and_then(|r| r.text.as_deref())
+                .is_some_and(|t| t == SPECIAL_ADOPTION)
+    })
+}
+
 /// The 異動項目 named, as [`CAUTION_ITEMS`] spells it; `E-INPUT-003` otherwise.
 pub fn caution_item(s: &str) -> Result<&'static str, DomainError> {
     let t = s.trim();
@@ -220,6 +233,44 @@ mod tests {
             author: author.into(),
             at: DateTime::<Utc>::default(),
         }
+    }
+
+    #[test]
+    fn a_special_adoption_on_the_destination_leaves_it_blank() {
+        let caution = |memo_id: i64, item: &str, text: Option<&str>, revision: u32| MemoRevision {
+            kind: NoteKind::Caution,
+            link: Some(CautionLink {
+                seq: 3,
+                item: item.into(),
+            }),
+            ..rev(memo_id, revision, text, "shinsa")
+        };
+        let on = |revs: Vec<MemoRevision>| destination_left_blank(&fold(revs));
+        assert!(on(vec![caution(
+            1,
+            "転出先住所（予定）",
+            Some(SPECIAL_ADOPTION),
+            1
+        )]));
+        assert!(on(vec![caution(
+            1,
+            "転出先住所（確定）",
+            Some(SPECIAL_ADOPTION),
+            1
+        )]));
+        // Another item, another wording, a メモ, or the 留意事項 deleted: printed as it is.
+        assert!(!on(vec![caution(
+            1,
+            "転入前住所",
+            Some(SPECIAL_ADOPTION),
+            1
+        )]));
+        assert!(!on(vec![caution(1, "転出先住所（予定）", Some("誤記"), 1)]));
+        assert!(!on(vec![rev(1, 1, Some(SPECIAL_ADOPTION), "shinsa")]));
+        assert!(!on(vec![
+            caution(1, "転出先住所（予定）", Some(SPECIAL_ADOPTION), 1),
+            caution(1, "転出先住所（予定）", None, 2),
+        ]));
     }
 
     #[test]

@@ -128,6 +128,7 @@ fn household() -> Vec<Subject> {
             business: vec![],
             remarks: vec![],
             history: vec![],
+            blank_destination: false,
         })
         .collect()
 }
@@ -385,6 +386,16 @@ fn removed_copy_and_items_certificate() {
     );
     for absent in ["123456789018", "筆頭者葛"] {
         assert!(!text.contains(absent), "{absent:?} printed");
+    }
+    // 特別養子縁組 (1.1.5): the adopted child's 転出先住所 left blank.
+    let mut adopted = subjects.clone();
+    adopted[0].blank_destination = true;
+    let content = make(&req, &adopted, None).expect("content");
+    let r = render(&font(), &content, &stamp()).expect("render");
+    let text = squeezed(&pdftotext(&r.pdf, "removed-adopted"));
+    has_all(&text, &["除票の写し", "令和8年9月30日転出"]);
+    for absent in ["転出先", "梅田"] {
+        assert!(!text.contains(absent), "{absent:?} printed: {text}");
     }
     // 除票 are printed one person a sheet.
     req.layout = Layout::Household;
