@@ -294,6 +294,7 @@ try {
   assert.equal(await lab(person(1), '名').inputValue(), '花子', 'nothing typed is lost');
   await shot(clerk, 'move-in-error');
   await lab(person(0), '氏').fill('見本');
+  await lab(clerk, '転入前の世帯主の氏名').fill('見本　次郎');
   await clerk.getByRole('button', { name: '受付(審査へ)' }).click();
   await clerk.getByText(/受付番号 \d+ を審査に回しました/).waitFor();
   log('転入 of a family entered by 窓口 as a draft (an error first, shown at the field)');
@@ -321,7 +322,12 @@ try {
     await lab(person(1), '筆頭者').fill('筆頭　一郎');
     await person(1).getByRole('button', { name: '筆頭者の氏を適用' }).click();
     assert.equal(await lab(person(1), '氏').inputValue(), '筆頭');
-    log('一括入力: the person added takes the 氏, 本籍 and 筆頭者 entered before; 世帯主の氏を適用, 筆頭者の氏を適用');
+    // 氏名, 筆頭者 and 転入前の世帯主の氏名 apply to each other: the names entered are offered.
+    const prevHead = lab(clerk, '転入前の世帯主の氏名');
+    await prevHead.focus();
+    const offered = await prevHead.evaluate((el) => [...el.list.options].map((o) => o.value));
+    assert.ok(offered.includes('一括　太郎') && offered.includes('筆頭　一郎'), offered.join(','));
+    log('一括入力: the person added takes the 氏, 本籍 and 筆頭者 entered before; 世帯主の氏を適用, 筆頭者の氏を適用; 転入前の世帯主の氏名 offers the names entered');
   }
 
   // 審査 commits it.
@@ -341,6 +347,7 @@ try {
   await clerk.getByRole('link', { name: '見本　一郎' }).click();
   await clerk.getByRole('heading', { name: '見本　一郎 さんの住民票' }).waitFor();
   assert.match(await clerk.locator('.record').textContent(), /東京都千代田区霞が関二丁目1番2号/);
+  assert.match(await clerk.locator('.record').textContent(), /転入前の世帯主見本　次郎/);
   // The 不詳日 is shown as entered (the household's table).
   await clerk.getByRole('cell', { name: '平成27年3月頃' }).waitFor();
   await shot(clerk, 'person');

@@ -602,6 +602,7 @@ pub async fn write(
             previous_address: None,
             unnotified: false,
             last_registered: None,
+            previous_head: None,
         })?);
         for c in corrections {
             history.push(entry(c)?);

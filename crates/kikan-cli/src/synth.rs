@@ -808,6 +808,7 @@ impl Synth {
                 previous_address: if from_abroad { None } else { Some(previous) },
                 unnotified: false,
                 last_registered: None,
+                previous_head: None,
             },
             moved_in,
         )?);
@@ -893,6 +894,7 @@ impl Synth {
                     planned_on: on,
                     abroad: false,
                     succession: None,
+                    destination_head: None,
                 },
                 on,
             )?);

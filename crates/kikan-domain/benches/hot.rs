@@ -51,6 +51,7 @@ fn family(hid: HouseholdId) -> Option<LedgerEntry> {
         previous_address: Some(address),
         unnotified: false,
         last_registered: None,
+        previous_head: None,
     };
     LedgerEntry::at_intake(
         change,

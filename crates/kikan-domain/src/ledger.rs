@@ -342,6 +342,9 @@ pub enum Change {
         /// 最終登録住所地 (4.1.1.4, 4.2.1.1).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         last_registered: Option<Address>,
+        /// 転入前の世帯主の氏名 (4.0.10).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        previous_head: Option<String>,
     },
     /// 転居: moving within the municipality.
     Relocation {
@@ -357,6 +360,9 @@ pub enum Change {
         planned_on: NaiveDate,
         abroad: bool,
         succession: Option<Succession>,
+        /// 転出先の世帯主の氏名 (4.0.10).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        destination_head: Option<String>,
     },
     /// 転出確定: the new municipality's 転入通知 arrived (or a move abroad fell due).
     /// Its 異動日 is the removal's: the earlier of the 転入日 and the 転出予定日 (1.1.5),

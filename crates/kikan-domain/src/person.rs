@@ -408,6 +408,9 @@ pub enum PersonStatus {
         /// take effect when the removal does (unless the 転出確定 gives its own).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         succession: Option<crate::ledger::Succession>,
+        /// 転出先の世帯主の氏名, as the 転出届 gave it (4.0.10).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        destination_head: Option<String>,
     },
     /// 除票: removed from A on `on`, for `reason`.
     Removed {
@@ -436,6 +439,9 @@ pub struct MoveOutRecord {
     pub planned_destination: Address,
     /// The 転入通知, once received: None while it has not arrived (転入通知未着).
     pub notice: Option<MoveInNotice>,
+    /// 転出先の世帯主の氏名, as the 転出届 gave it (4.0.10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_head: Option<String>,
 }
 
 /// 転入通知: what the new municipality notified (4.1.3.1.1, j680).
@@ -462,6 +468,9 @@ pub struct MoveInRecord {
     /// registered, kept as data (not a 住民票 item).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_registered: Option<Address>,
+    /// 転入前の世帯主の氏名, as the 転入届 gave it (4.0.10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_head: Option<String>,
 }
 
 /// One resident's record as it stands (住民票, or 除票 once removed).
@@ -557,7 +566,14 @@ impl Person {
         self.previous_address_in_city = None;
         match &mut self.status {
             PersonStatus::Active => {}
-            PersonStatus::MovingOut { destination, .. } => *destination = Address::withheld(),
+            PersonStatus::MovingOut {
+                destination,
+                destination_head,
+                ..
+            } => {
+                *destination = Address::withheld();
+                *destination_head = None;
+            }
             PersonStatus::Removed {
                 destination,
                 moved_out,
@@ -568,6 +584,7 @@ impl Person {
                 }
                 if let Some(m) = moved_out {
                     m.planned_destination = Address::withheld();
+                    m.destination_head = None;
                     if let Some(n) = &mut m.notice {
                         n.destination = Address::withheld();
                     }

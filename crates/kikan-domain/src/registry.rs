@@ -637,6 +637,7 @@ impl Work<'_> {
                 previous_address,
                 unnotified,
                 last_registered,
+                previous_head,
             } => {
                 if persons.is_empty() {
                     return Err(DomainError::NoPersons);
@@ -723,6 +724,7 @@ impl Work<'_> {
                     previous_address: previous_address.clone(),
                     unnotified: *unnotified,
                     last_registered: last_registered.clone(),
+                    previous_head: previous_head.clone(),
                 };
                 // 職権記載 (住所設定) keeps a 転入 record when it says something of where the
                 // person came from (未届, 最終登録住所地).
@@ -810,6 +812,7 @@ impl Work<'_> {
                 planned_on,
                 abroad,
                 succession,
+                destination_head,
             } => {
                 unique(persons)?;
                 for id in persons {
@@ -856,6 +859,7 @@ impl Work<'_> {
                             destination: destination.clone(),
                             abroad: *abroad,
                             succession: succession.clone(),
+                            destination_head: destination_head.clone(),
                         };
                     }
                 }
@@ -1245,6 +1249,7 @@ impl Work<'_> {
                 succession: given,
                 planned_on,
                 destination: planned,
+                destination_head,
             } = &p.status
             else {
                 return Err(DomainError::NotMovingOut {
@@ -1275,6 +1280,7 @@ impl Work<'_> {
                 planned_on: *planned_on,
                 planned_destination: planned.clone(),
                 notice: notice.clone(),
+                destination_head: destination_head.clone(),
             });
             let reason = if *abroad {
                 RemovalReason::Emigrated

@@ -468,6 +468,9 @@ pub enum ChangeIn {
         unnotified: Option<bool>,
         /// 最終登録住所地 (4.1.1.4, 4.2.1.1).
         last_registered_address: Option<AddressIn>,
+        /// 転入前の世帯主の氏名 (4.0.10), as the 転入届 gives it.
+        #[serde(default)]
+        previous_head: Option<String>,
     },
     /// 転居. The whole household moves, or with `relationships` the movers form a new
     /// household, or with `join_household_id` they join one at the new address.
@@ -486,6 +489,9 @@ pub enum ChangeIn {
         #[serde(default)]
         abroad: bool,
         succession: Option<Vec<RelIn>>,
+        /// 転出先の世帯主の氏名 (4.0.10), as the 転出届 gives it.
+        #[serde(default)]
+        destination_head: Option<String>,
     },
     /// 転出確定, on the new municipality's 転入通知.
     MoveOutConfirmed {
@@ -735,6 +741,15 @@ impl ChangeRequest {
     }
 }
 
+/// 転入前・転出先の世帯主の氏名 (4.0.10): a name as written (氏 and 名 apart by a space
+/// or not), checked as a 氏名 is; empty is none.
+fn head_name(s: &Option<String>, f: &str) -> R<Option<String>> {
+    match s.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) => Ok(Some(at(PersonName::parse(t, ""), f)?.full())),
+    }
+}
+
 impl ChangeRequest {
     /// 届出, 職権 or 申出 as given (absent: 届出); a 改製・再製 is only ever by 職権.
     fn basis(&self) -> R<Basis> {
@@ -774,6 +789,7 @@ impl ChangeIn {
                 previous_address,
                 unnotified,
                 last_registered_address,
+                previous_head,
             } => Change::MoveIn {
                 kind: match kind.as_deref().map(str::trim) {
                     None | Some("転入") => MoveInKind::Domestic,
@@ -809,6 +825,7 @@ impl ChangeIn {
                     last_registered_address,
                     "change.last_registered_address",
                 )?,
+                previous_head: head_name(previous_head, "change.previous_head")?,
             },
             ChangeIn::Relocation {
                 person_ids,
@@ -836,12 +853,14 @@ impl ChangeIn {
                 planned_on,
                 abroad,
                 succession: s,
+                destination_head,
             } => Change::MoveOut {
                 persons: ids(person_ids),
                 destination: destination.parse("change.destination")?,
                 planned_on: date_in(planned_on, "change.planned_on")?,
                 abroad: *abroad,
                 succession: succession(s)?,
+                destination_head: head_name(destination_head, "change.destination_head")?,
             },
             ChangeIn::MoveOutConfirmed {
                 person_ids,
@@ -1307,6 +1326,9 @@ pub struct StatusView {
     /// （確定）; the confirmed address is `destination`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notice: Option<NoticeView>,
+    /// 転出先の世帯主の氏名 as the 転出届 gave it (4.0.10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination_head: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1368,6 +1390,9 @@ pub struct MoveInView {
     pub unnotified: bool,
     /// 最終登録住所地.
     pub last_registered: Option<AddressView>,
+    /// 転入前の世帯主の氏名 as the 転入届 gave it (4.0.10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_head: Option<String>,
 }
 
 /// A resident's record (住民票, or 除票 when `register` is B). The 個人番号 is never
@@ -1571,11 +1596,13 @@ impl From<&Person> for PersonView {
                 destination: None,
                 moved_out: None,
                 notice: None,
+                destination_head: None,
             },
             PersonStatus::MovingOut {
                 planned_on,
                 destination,
                 abroad,
+                destination_head,
                 ..
             } => StatusView {
                 state: "転出予定".into(),
@@ -1585,6 +1612,7 @@ impl From<&Person> for PersonView {
                 destination: Some(address_view(destination)),
                 moved_out: None,
                 notice: None,
+                destination_head: destination_head.clone(),
             },
             PersonStatus::Removed {
                 on,
@@ -1609,6 +1637,7 @@ impl From<&Person> for PersonView {
                     notified_on: date_view(n.notified_on),
                     moved_on: date_view(n.moved_on),
                 }),
+                destination_head: moved_out.as_ref().and_then(|m| m.destination_head.clone()),
             },
         };
         PersonView {
@@ -1641,6 +1670,7 @@ impl From<&Person> for PersonView {
                 previous_address: m.previous_address.as_ref().map(address_view),
                 unnotified: m.unnotified,
                 last_registered: m.last_registered.as_ref().map(address_view),
+                previous_head: m.previous_head.clone(),
             }),
             previous_address_in_city: p.previous_address_in_city.as_ref().map(address_view),
             juminhyo_code: p.juminhyo_code.as_ref().map(|c| c.to_string()),

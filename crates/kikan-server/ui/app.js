@@ -411,6 +411,8 @@ function recordList(p) {
     [p.foreign ? '外国人住民となった年月日' : '住民となった年月日', p.became_resident_on.shown], ['住所を定めた年月日', p.address_since.shown],
     ['転入前住所', p.moved_in && p.moved_in.previous_address ? `${p.moved_in.previous_address.line}${p.moved_in.unnotified ? '（未届）' : ''}` : ''],
     ...(p.moved_in && p.moved_in.last_registered ? [['最終登録住所地', p.moved_in.last_registered.line]] : []),
+    ...(p.moved_in && p.moved_in.previous_head ? [['転入前の世帯主', p.moved_in.previous_head]] : []),
+    ...(p.status.destination_head ? [['転出先の世帯主', p.status.destination_head]] : []),
     ...(p.status.moved_out ? [['転出予定', `${p.status.moved_out.planned_on.wareki} ${p.status.moved_out.planned_destination.line}`],
       ['転入通知', p.status.moved_out.notified_on ? `${p.status.moved_out.notified_on.wareki} 受理(転出年月日 ${p.status.moved_out.moved_on.wareki})` : '未着']] : []),
     ['前住所', p.previous_address_in_city ? p.previous_address_in_city.line : ''],
@@ -1249,27 +1251,30 @@ function applyHonsekiHeadSurname(block) {
   if (family) block.querySelector('[name$=".family"]').value = family;
 }
 
-// 筆頭者: the names entered on the form offered (氏名, 筆頭者 and 世帯主 apply to each other).
-function headNameInput(p, d) {
-  const listId = nextId('head');
-  const input = text(`${p}.head_name`, `${d}.honseki.head_name`, { list: listId, autocomplete: 'off' });
+// 一括入力 (4.0.10): 氏名, 筆頭者, 転入前・転出先の世帯主の氏名 and the 世帯主's apply to each
+// other: a name field offers the names entered on the form and the household's members
+// (data-names on the form).
+function nameInput(name, dataField) {
+  const listId = nextId('names');
+  const input = text(name, dataField, { list: listId, autocomplete: 'off', 'data-names': '1' });
   const list = h('datalist', { id: listId });
   (document.body || document.documentElement).append(list);
   input.addEventListener('focus', () => {
     const form = input.form;
     if (!form) return;
-    const names = new Set();
+    const names = new Set(JSON.parse(form.dataset.names || '[]'));
     for (const fs of $$('[data-person]', form)) {
       const f = fs.querySelector('[name$=".family"]').value;
       const g = fs.querySelector('[name$=".given"]').value;
       if (f) names.add(g ? `${f}　${g}` : f);
-      const hn = fs.querySelector('[name$=".head_name"]');
-      if (hn && hn !== input && hn.value) names.add(hn.value);
     }
+    for (const el of $$('input[data-names]', form)) if (el !== input && el.value) names.add(el.value);
     list.replaceChildren(...[...names].map((x) => h('option', { value: x })));
   });
   return input;
 }
+// 筆頭者: one of those name fields.
+const headNameInput = (p, d) => nameInput(`${p}.head_name`, `${d}.honseki.head_name`);
 
 // 本籍入力補助 (4.0.6): the 本籍 field proposes the 現住所 and 転入前住所 entered, the 本籍 of
 // the household's members (data-household on the form) and of the other persons entered,
@@ -1360,6 +1365,7 @@ async function moveInScreen(main) {
     notificationFields(''),
     addressFields('新しい住所', 'to_', 'change.address'),
     addressFields('転入前住所', 'from_', 'change.previous_address', { abolished: true }),
+    field('転入前の世帯主の氏名', nameInput('previous_head', 'change.previous_head'), { hint: '転出証明書のとおり(入力した氏名・筆頭者から選べます)' }),
     // 未届転入・住所設定 (4.1.1.4, 4.2.1.1).
     h('div', { class: 'row' },
       checkbox('unnotified', '未届転入(転入前住所は届出のなかった直近の住所)'),
@@ -1388,7 +1394,8 @@ async function moveInScreen(main) {
       change: { type: 'move_in', kind: v(form, 'kind'), persons, address: addressOf(form, 'to_'),
         previous_address: v(form, 'from_place') ? addressOf(form, 'from_') : undefined,
         unnotified: form.elements.unnotified.checked || undefined,
-        last_registered_address: v(form, 'last_registered') ? { place: v(form, 'last_registered') } : undefined },
+        last_registered_address: v(form, 'last_registered') ? { place: v(form, 'last_registered') } : undefined,
+        previous_head: opt(v(form, 'previous_head')) },
     }, (d, committed) => draftDone(main, d, committed));
   });
   show(main, h('h1', {}, '転入の受付'), h('p', {}, '転出証明書(または特例転入の転出証明書情報)の内容を入力します。入力内容はすぐに住民記録と照合されます。'), form);
@@ -1467,7 +1474,7 @@ async function householdChangeScreen(main, q) {
   // 本籍入力補助 (4.0.6): the 現住所 and the members' 本籍 for the 出生 form.
   const candidates = [{ honseki: `${hh.address.place}${hh.address.banchi || ''}` },
     ...hh.members.filter((m) => m.honseki).map((m) => ({ honseki: m.honseki, head: m.honseki_head }))];
-  const form = h('form', { novalidate: true, dataset: { household: JSON.stringify(candidates) } },
+  const form = h('form', { novalidate: true, dataset: { household: JSON.stringify(candidates), names: JSON.stringify(hh.members.map((m) => m.name.full)) } },
     h('p', {}, `世帯: ${hh.address.line}(世帯番号 ${hh.id})`),
     hh.head_id == null ? banner('warning', '世帯主がいません', ' 世帯主変更で新しい世帯主を定めてください。') : null,
     field('異動の種類', type, { required: true }),
@@ -1485,6 +1492,7 @@ async function householdChangeScreen(main, q) {
     }
     if (t === 'move_out_confirmed') parts.push(field('転入通知を送った団体のコード', text('notice_from', 'change.notice_from', { inputmode: 'numeric' }), { hint: '6桁' }));
     if (t === 'move_out' || t === 'move_out_confirmed') parts.push(addressFields('転出先', 'dest_', 'change.destination'));
+    if (t === 'move_out') parts.push(field('転出先の世帯主の氏名', nameInput('destination_head', 'change.destination_head'), { hint: '世帯員・入力した氏名から選べます' }));
     if (t === 'birth') parts.push(personFields(0));
     if (t === 'household_merge' || t === 'composition_change') {
       parts.push(field('移る先の世帯番号', text('into_household_id', 'change.into_household_id', { inputmode: 'numeric' }), { required: true, hint: '同じ住所の世帯。続柄は移る先の世帯主から見たもの' }));
@@ -1580,7 +1588,7 @@ async function householdChangeScreen(main, q) {
     // set, one who stays alone becomes head by 職権 and two or more stay without a head.
     const succession = targets.includes(hh.head_id) && stay.some((id) => v(form, `rel-${id}`) === '世帯主') ? rel(stay) : undefined;
     let change;
-    if (t === 'move_out') change = { type: t, person_ids: targets, destination: addressOf(form, 'dest_'), planned_on: v(form, 'planned_on'), abroad: form.elements.abroad.checked, succession };
+    if (t === 'move_out') change = { type: t, person_ids: targets, destination: addressOf(form, 'dest_'), planned_on: v(form, 'planned_on'), abroad: form.elements.abroad.checked, succession, destination_head: opt(v(form, 'destination_head')) };
     else if (t === 'move_out_confirmed') change = { type: t, person_ids: targets, destination: addressOf(form, 'dest_'), notice_from: opt(v(form, 'notice_from')), succession };
     else if (t === 'household_split') change = { type: t, person_ids: targets, relationships: rel(targets) };
     else if (t === 'head_change') change = { type: t, household_id: hh.id, relationships: rel(hh.members.map((m) => m.id)) };

@@ -62,6 +62,7 @@ pub async fn move_in_family(c: &Clerk) -> Family {
                 previous_address: Some(addr("東京都千代田区千代田", "1番1号", None)),
                 unnotified: false,
                 last_registered: None,
+                previous_head: None,
             },
             "2026-04-01",
             "2026-04-05",
@@ -242,6 +243,7 @@ pub async fn move_in_and_search(s: TestStore) {
             previous_address: Some(addr("大阪府大阪市北区梅田", "1丁目1番", None)),
             unnotified: false,
             last_registered: None,
+            previous_head: None,
         },
         "2026-04-10",
         "2026-04-10",
@@ -271,6 +273,7 @@ pub async fn move_in_refuses_impossible_requests(s: TestStore) {
         previous_address: prev,
         unnotified: false,
         last_registered: None,
+        previous_head: None,
     };
     let a = || {
         japanese(
@@ -375,6 +378,7 @@ pub async fn move_in_refuses_impossible_requests(s: TestStore) {
         previous_address: prev.clone(),
         unnotified: false,
         last_registered: None,
+        previous_head: None,
     };
     assert_eq!(
         code(&c.record(elsewhere, "2026-04-01", "2026-04-01").await),
@@ -388,6 +392,7 @@ pub async fn move_in_refuses_impossible_requests(s: TestStore) {
         previous_address: prev.clone(),
         unnotified: false,
         last_registered: None,
+        previous_head: None,
     };
     assert_eq!(
         code(&c.record(second_head, "2026-04-01", "2026-04-01").await),
@@ -417,6 +422,7 @@ pub async fn late_notifications_are_flagged(s: TestStore) {
         previous_address: Some(addr("アメリカ合衆国", "", None)),
         unnotified: false,
         last_registered: None,
+        previous_head: None,
     };
     let r = ok(c.record(change, "2026-04-01", "2026-04-16").await);
     assert!(r.entry.late, "15 days after is late");
@@ -549,6 +555,7 @@ pub async fn move_out_planned_then_confirmed(s: TestStore) {
                 planned_on: d("2026-09-30"),
                 abroad: false,
                 succession: None,
+                destination_head: None,
             },
             "2026-09-30",
             "2026-09-20",
@@ -663,6 +670,7 @@ pub async fn emigration_removes_at_the_date(s: TestStore) {
                 planned_on: d("2026-07-01"),
                 abroad: true,
                 succession: Some(succession),
+                destination_head: None,
             },
             "2026-07-01",
             "2026-07-05",
@@ -815,6 +823,7 @@ pub async fn household_split_merge_head_and_composition(s: TestStore) {
             previous_address: Some(home()),
             unnotified: false,
             last_registered: None,
+            previous_head: None,
         },
         "2026-07-01",
         "2026-07-01",
@@ -958,6 +967,7 @@ pub async fn ex_officio_record_removal_and_correction(s: TestStore) {
             previous_address: None,
             unnotified: false,
             last_registered: None,
+            previous_head: None,
         },
         "2026-05-01",
         "2026-05-01",
@@ -1152,6 +1162,7 @@ pub async fn foreign_couple(c: &Clerk, statuses: (&str, &str)) -> (PersonId, Per
             previous_address: None,
             unnotified: false,
             last_registered: None,
+            previous_head: None,
         },
         "2026-04-01",
         "2026-04-03",
@@ -1926,6 +1937,7 @@ pub async fn households_without_a_head(s: TestStore) {
             previous_address: Some(addr("東京都港区芝公園", "4番2号", None)),
             unnotified: false,
             last_registered: None,
+            previous_head: None,
         },
         "2026-06-10",
         "2026-06-10",
@@ -1961,6 +1973,7 @@ pub async fn households_without_a_head(s: TestStore) {
                 succession: Some(Succession {
                     relationships: vec![rel(f.daughter, "子"), rel(baby_id, "妹")],
                 }),
+                destination_head: None,
             },
             "2026-08-20",
             "2026-08-20",
@@ -1976,6 +1989,7 @@ pub async fn households_without_a_head(s: TestStore) {
             succession: Some(Succession {
                 relationships: vec![rel(f.daughter, "世帯主"), rel(baby_id, "妹")],
             }),
+            destination_head: None,
         },
         "2026-08-20",
         "2026-08-20",
@@ -2015,6 +2029,7 @@ pub async fn households_without_a_head(s: TestStore) {
                 planned_on: d("2026-09-30"),
                 abroad: false,
                 succession: None,
+                destination_head: None,
             },
             "2026-09-20",
             "2026-09-20",
@@ -2057,6 +2072,7 @@ pub async fn households_without_a_head(s: TestStore) {
                 previous_address: Some(addr("東京都港区芝公園", "4番2号", None)),
                 unnotified: false,
                 last_registered: None,
+                previous_head: None,
             },
             "2026-10-01",
             "2026-10-01",
@@ -2073,6 +2089,7 @@ pub async fn households_without_a_head(s: TestStore) {
                 previous_address: Some(addr("東京都港区芝公園", "4番2号", None)),
                 unnotified: false,
                 last_registered: None,
+                previous_head: None,
             },
             "2026-10-01",
             "2026-10-01",
@@ -2090,6 +2107,7 @@ pub async fn households_without_a_head(s: TestStore) {
             previous_address: Some(addr("東京都港区芝公園", "4番2号", None)),
             unnotified: false,
             last_registered: None,
+            previous_head: None,
         },
         "2026-10-01",
         "2026-10-01",
@@ -2142,6 +2160,7 @@ pub async fn relationships_as_the_standard_writes_them(s: TestStore) {
             previous_address: Some(addr("東京都千代田区千代田", "1番1号", None)),
             unnotified: false,
             last_registered: None,
+            previous_head: None,
         },
         "2026-04-01",
         "2026-04-01",
@@ -2403,6 +2422,7 @@ pub async fn corrections_of_every_item(s: TestStore) {
             previous_address: None,
             unnotified: false,
             last_registered: None,
+            previous_head: None,
         },
         "2026-04-10",
         "2026-04-10",
@@ -2550,6 +2570,7 @@ pub async fn move_out_takes_effect_by_itself(s: TestStore) {
         planned_on: d(planned),
         abroad: false,
         succession: None,
+        destination_head: None,
     };
     ok(
         c.record(move_out(f.son, "2026-09-10"), "2026-09-01", "2026-09-01")
@@ -2773,6 +2794,7 @@ pub async fn ex_officio_changes_are_marked(s: TestStore) {
             planned_on: d("2026-07-01"),
             abroad: false,
             succession: None,
+            destination_head: None,
         },
         "2026-07-01",
         "2026-07-21",
@@ -2787,6 +2809,7 @@ pub async fn ex_officio_changes_are_marked(s: TestStore) {
             planned_on: d("2026-07-10"),
             abroad: false,
             succession: None,
+            destination_head: None,
         },
         "2026-07-10",
         "2026-07-05",
@@ -2834,6 +2857,7 @@ pub async fn returning_residents_and_duplicates(s: TestStore) {
             planned_on: d("2026-05-10"),
             abroad: false,
             succession: None,
+            destination_head: None,
         },
         "2026-05-01",
         "2026-05-01",
@@ -2864,6 +2888,7 @@ pub async fn returning_residents_and_duplicates(s: TestStore) {
         previous_address: Some(addr("大阪府大阪市北区", "1番", None)),
         unnotified: false,
         last_registered: None,
+        previous_head: None,
     };
     let newcomer = || {
         let mut p = japanese(
@@ -2977,6 +3002,7 @@ pub async fn returning_residents_and_duplicates(s: TestStore) {
             planned_on: d("2026-08-20"),
             abroad: true,
             succession: None,
+            destination_head: None,
         },
         "2026-08-20",
         "2026-08-20",
@@ -3100,6 +3126,7 @@ pub async fn cancellations(s: TestStore) {
                 previous_address: Some(addr("東京都港区芝公園", "4番2号", None)),
                 unnotified: false,
                 last_registered: None,
+                previous_head: None,
             },
             "2026-05-20",
             "2026-05-20",
@@ -3293,6 +3320,7 @@ pub async fn former_surnames(s: TestStore) {
             previous_address: None,
             unnotified: false,
             last_registered: None,
+            previous_head: None,
         },
         "2026-04-10",
         "2026-04-10",
@@ -3337,6 +3365,7 @@ pub async fn unnotified_move_ins(s: TestStore) {
         previous_address: previous,
         unnotified: true,
         last_registered: Some(addr("北海道札幌市中央区北一条西", "2丁目", None)),
+        previous_head: None,
     };
     let refused = c
         .record(set(p.clone(), None), "2026-06-01", "2026-06-01")
@@ -3388,6 +3417,7 @@ pub async fn unknown_dates_beyond_birth(s: TestStore) {
             previous_address: None,
             unnotified: false,
             last_registered: None,
+            previous_head: None,
         },
         "平成15年頃",
         "2026-05-01",
@@ -3525,6 +3555,7 @@ pub async fn former_names_come_back_from_abroad(s: TestStore) {
             planned_on: d("2026-06-01"),
             abroad: true,
             succession: None,
+            destination_head: None,
         },
         "2026-06-01",
         "2026-06-02",
@@ -3551,6 +3582,7 @@ pub async fn former_names_come_back_from_abroad(s: TestStore) {
             previous_address: Some(addr("アメリカ合衆国ニューヨーク州", "", None)),
             unnotified: false,
             last_registered: None,
+            previous_head: None,
         }
     };
     // Asked for a 転入 from within Japan: refused, nothing changed.
@@ -3596,6 +3628,7 @@ pub async fn former_names_come_back_from_abroad(s: TestStore) {
                 previous_address: None,
                 unnotified: false,
                 last_registered: None,
+                previous_head: None,
             },
             "2026-09-03",
             "2026-09-03",
@@ -3622,6 +3655,7 @@ pub async fn former_names_come_back_from_abroad(s: TestStore) {
         previous_address: None,
         unnotified: false,
         last_registered: None,
+        previous_head: None,
     };
     ok(c.record(
         arrive(anh.clone(), MoveInHousehold::New { id: anh_household }),
@@ -3648,6 +3682,7 @@ pub async fn former_names_come_back_from_abroad(s: TestStore) {
             planned_on: d("2026-06-10"),
             abroad: true,
             succession: None,
+            destination_head: None,
         },
         "2026-06-10",
         "2026-06-10",
@@ -3743,6 +3778,7 @@ pub async fn partial_cancellations(s: TestStore) {
                 previous_address: Some(addr("東京都千代田区千代田", "1番1号", None)),
                 unnotified: false,
                 last_registered: None,
+                previous_head: None,
             },
             "2026-06-01",
             "2026-06-01",
@@ -3978,6 +4014,7 @@ pub async fn article_46_and_47(s: TestStore) {
         previous_address: None,
         unnotified: false,
         last_registered: None,
+        previous_head: None,
     };
     let newcomer = foreigner(
         "LE VAN BA",

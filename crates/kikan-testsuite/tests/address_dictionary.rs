@@ -515,6 +515,7 @@ async fn free_text_addresses_migrate(s: TestStore) {
                     previous_address: Some(addr("東京都千代田区千代田", "1番1号", None)),
                     unnotified: false,
                     last_registered: None,
+                    previous_head: None,
                 },
                 "2026-09-01",
                 "2026-09-01",

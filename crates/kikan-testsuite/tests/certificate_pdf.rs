@@ -60,6 +60,7 @@ fn person(
             previous_address: Some(addr("東京都千代田区霞が関一丁目", "1番1号", None)),
             unnotified: false,
             last_registered: None,
+            previous_head: None,
         }),
         previous_address_in_city: Some(addr("みほん県みほん市本町一丁目", "5番地", None)),
         honseki: Some(

@@ -21,6 +21,7 @@ mod euc;
 mod findings;
 mod foreign_items;
 mod furigana;
+mod head_names;
 mod household_view;
 mod http;
 mod immigration;
