@@ -182,7 +182,17 @@ mod tests {
         assert_eq!(q.address.place, WITHHELD);
         assert!(q.moved_in.is_none() && q.previous_address_in_city.is_none());
         match &q.status {
-            PersonStatus::MovingOut { destination, .. } => assert_eq!(destination.place, WITHHELD),
+            PersonStatus::MovingOut {
+                destination,
+                destination_head,
+                ..
+            } => {
+                assert_eq!(destination.place, WITHHELD);
+                assert_eq!(
+                    destination_head, &None,
+                    "the 転出先の世帯主 would tell where"
+                );
+            }
             other => panic!("{other:?}"),
         }
         assert_eq!((q.name.full(), q.birth_date), (p.name.full(), p.birth_date));
@@ -246,7 +256,7 @@ mod tests {
                 destination: address("東京都千代田区千代田", "1番"),
                 abroad: false,
                 succession: None,
-                destination_head: None,
+                destination_head: Some("鈴木　花子".into()),
             },
             last_change_on: day("2021-04-01"),
             version: 2,
