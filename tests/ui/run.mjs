@@ -512,6 +512,29 @@ try {
   await examiner.locator('.record').getByText(`${home} 筆頭者 見本　一郎`).waitFor();
   await examiner.goto(personUrl);
   log('出生 entered and committed by 審査, its 本籍 chosen from the proposed ones (4.0.6) and on the child\'s record');
+  // 本籍入力補助 (4.0.6): 一郎's 本籍・筆頭者 corrected, and in one go 花子's, which was the
+  // same; みらい's, another, is left.
+  await examiner.getByRole('link', { name: 'その他の異動を受付' }).click();
+  await lab(examiner, '異動の種類').selectOption('correction');
+  await lab(examiner, '異動日').fill(today);
+  await lab(examiner, '届出日').fill(today);
+  await examiner.getByLabel('見本　一郎を対象にする').check();
+  await lab(examiner, '修正する事項').selectOption('honseki');
+  await lab(examiner, '修正後の本籍').fill('東京都千代田区霞が関二丁目1番地');
+  await lab(examiner, '修正後の筆頭者').fill('見本　一郎');
+  await examiner.getByLabel('世帯内で同じ本籍・筆頭者の人も一括して修正する').check();
+  await examiner.getByText('審査を経ずにこのまま確定する').click();
+  await examiner.getByRole('button', { name: '登録' }).click();
+  await examiner.getByText('本籍・筆頭者: 見本　一郎、見本　花子').waitFor();
+  await examiner.goto(personUrl);
+  await examiner.locator('.record').getByText('東京都千代田区霞が関二丁目1番地 筆頭者 見本　一郎').waitFor();
+  await examiner.getByRole('link', { name: '見本　花子' }).click();
+  await examiner.locator('.record').getByText('東京都千代田区霞が関二丁目1番地 筆頭者 見本　一郎').waitFor();
+  await examiner.goto(personUrl);
+  await examiner.getByRole('link', { name: '見本　みらい' }).click();
+  await examiner.locator('.record').getByText(`${home} 筆頭者 見本　一郎`).waitFor();
+  await examiner.goto(personUrl);
+  log('本籍・筆頭者 corrected for one member and in one go for the member who had the same (4.0.6)');
 
   // 世帯主変更: every member's 続柄 restated from the new head, committed by 審査.
   await examiner.getByRole('link', { name: 'その他の異動を受付' }).click();

@@ -1450,7 +1450,7 @@ const HOUSEHOLD_CHANGES = [
 ];
 const FOREIGN_CATEGORIES = ['中長期在留者', '特別永住者', '一時庇護許可者', '仮滞在許可者', '出生による経過滞在者', '国籍喪失による経過滞在者'];
 // 修正 (4.2.3): every item the record keeps, as 職権修正, 軽微な修正 (氏名・住所 only) or 誤記修正.
-const CORRECTABLE = [['address', '住所(方書・郵便番号を含む。世帯全員)'], ['name', '氏名'], ['furigana', '振り仮名'], ['birth_date', '生年月日'], ['sex', '性別'],
+const CORRECTABLE = [['address', '住所(方書・郵便番号を含む。世帯全員)'], ['name', '氏名'], ['furigana', '振り仮名'], ['birth_date', '生年月日'], ['sex', '性別'], ['honseki', '本籍・筆頭者'],
   ['relationship', '続柄'], ['previous_address', '転入前住所'], ['became_resident_on', '住民となった年月日'], ['address_since', '住所を定めた年月日'],
   ['notified_on', '届出の年月日(転入)'], ['residence', '30条45規定区分・在留資格等(外国人住民)']];
 const CORRECTION_KINDS = ['職権修正', '軽微な修正', '誤記修正'];
@@ -1503,6 +1503,13 @@ async function householdChangeScreen(main, q) {
       const drawValues = () => {
         const i = item.value;
         if (i === 'address' || i === 'previous_address') show(values, addressFields('修正後の住所', 'corr_', 'change.correction.new'));
+        // 本籍入力補助 (4.0.6): the same 本籍・筆頭者 of others in the household corrected with it.
+        else if (i === 'honseki') {
+          show(values, h('div', { class: 'row' },
+            field('修正後の本籍', honsekiInput('corr', 'change.correction.new'), { required: true, hint: '現住所・世帯員の本籍から選べます' }),
+            field('修正後の筆頭者', headNameInput('corr', 'change.correction.new'))),
+          checkbox('same_honseki', '世帯内で同じ本籍・筆頭者の人も一括して修正する'));
+        }
         else if (i === 'residence') {
           show(values, h('div', { class: 'row' },
             field('30条45規定区分', select('res_category', FOREIGN_CATEGORIES, 'change.correction.new.category'), { required: true }),
@@ -1603,6 +1610,7 @@ async function householdChangeScreen(main, q) {
       if (item === 'name') value = { family: v(form, 'new_value'), given: v(form, 'new_given') };
       else if (item === 'furigana') value = { family: v(form, 'new_value'), given: v(form, 'new_given'), confirmed: !!v(form, 'new_kana_confirmed') };
       else if (item === 'address') value = addressOf(form, 'corr_');
+      else if (item === 'honseki') value = { domicile: v(form, 'corr.domicile'), head_name: v(form, 'corr.head_name') };
       else if (item === 'previous_address') value = v(form, 'corr_place') ? addressOf(form, 'corr_') : null;
       else if (item === 'residence') {
         value = Object.assign({ category: v(form, 'res_category'), status: opt(v(form, 'res_status')), period: opt(v(form, 'res_period')),
@@ -1636,9 +1644,37 @@ async function householdChangeScreen(main, q) {
     }
     const body = { effective_on: opt(v(form, 'effective_on')), notified_on: v(form, 'notified_on'), notifier: notifier(form), basis: t === 'remake' ? '職権' : v(form, 'basis'),
       expect: [{ household_id: hh.id, version: hh.version }], change };
+    if (t === 'correction' && change.correction.item === 'honseki' && v(form, 'same_honseki')) {
+      return correctHonsekiTogether(main, form, hh, body);
+    }
     submitDraft(form, body, (d, committed) => draftDone(main, d, committed));
   });
   show(main, h('h1', {}, '異動の受付'), form);
+}
+
+// 本籍入力補助 (4.0.6): the 本籍・筆頭者 corrected for the one chosen, then the same for each
+// member of the household who had the same 本籍・筆頭者, one 修正 each, in member order;
+// the first refusal stops there and says who was corrected.
+async function correctHonsekiTogether(main, form, hh, body) {
+  clearErrors(form);
+  const first = hh.members.find((m) => m.id === body.change.person_id);
+  if (!first) return showError(form, { status: 422, data: { code: 'E-IDO-043', message: '対象者が指定されていません', field: 'change.person_ids' } });
+  const same = hh.members.filter((m) => m.id !== first.id && (m.honseki || '') === (first.honseki || '') && (m.honseki_head || '') === (first.honseki_head || ''));
+  const committed = can('commit_change') && form.elements.commit_now && form.elements.commit_now.checked;
+  const done = [];
+  let last;
+  for (const m of [first, ...same]) {
+    const res = await api('POST', committed ? '/changes' : '/drafts', Object.assign({}, body, { change: Object.assign({}, body.change, { person_id: m.id }) }));
+    if (!res.ok) {
+      showError(form, res);
+      if (done.length) form.prepend(banner('warning', '一部のみ修正', ` ${done.join('、')}は修正済みです。`));
+      return;
+    }
+    done.push(m.name.full);
+    last = res.data;
+  }
+  draftDone(main, last, committed);
+  main.prepend(banner('success', '一括して修正しました', ` 本籍・筆頭者: ${done.join('、')}`));
 }
 
 // ---------- 審査 ----------
