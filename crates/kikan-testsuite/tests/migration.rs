@@ -157,4 +157,72 @@ async fn vendor_residents_move_in(s: TestStore) {
     assert_eq!(err.code(), "E-MIGRATE-004");
 }
 
-kikan_testsuite::on_both!(vendor_residents_move_in);
+/// フリガナ確認フラグ (1.1.18): taken from the vendor's column when it has one (`1`,
+/// `確認済`; `0`, `未確認` or empty: not confirmed); any other value is a bad row.
+async fn furigana_confirmation_is_taken_over(s: TestStore) {
+    let store = s.store();
+    let t = LocalGovCode::parse("149993").expect("code");
+    store
+        .add_tenant(&Tenant {
+            code: t,
+            name: "みほん市".into(),
+            mayor: "みほん市長　見本　一郎".into(),
+        })
+        .await
+        .expect("tenant");
+    let cut_over = NaiveDate::from_ymd_opt(2026, 10, 1).expect("date");
+    let head = "世帯番号,氏,名,氏フリガナ,名フリガナ,フリガナ確認フラグ,生年月日,性別,続柄,住民となった年月日,住所,番地\n";
+    let csv = |rows: &str| format!("{head}{rows}").into_bytes();
+    let err = migration::read(
+        &csv("A1,青木,太郎,アオキ,タロウ,はい,1980-01-01,男,世帯主,2001-04-01,みほん県みほん市中央一丁目,1番1号\n"),
+        &GaijiMap::default(),
+        cut_over,
+    )
+    .map(|_| ())
+    .expect_err("bad flag");
+    let MigrationError::Rows(rows) = &err else {
+        panic!("{err}")
+    };
+    assert!(
+        rows.len() == 1
+            && rows[0]
+                .to_string()
+                .starts_with("2行目「フリガナ確認フラグ」"),
+        "{rows:?}"
+    );
+    let plan = migration::read(
+        &csv("A1,青木,太郎,アオキ,タロウ,確認済,1980-01-01,男,世帯主,2001-04-01,みほん県みほん市中央一丁目,1番1号\n\
+              A1,青木,花子,アオキ,ハナコ,,1982-02-02,女,妻,2001-04-01,みほん県みほん市中央一丁目,1番1号\n"),
+        &GaijiMap::default(),
+        cut_over,
+    )
+    .expect("read");
+    let today = NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
+    let done = migration::write(
+        &*store,
+        &Actor::command_line(t, Some("移行")),
+        plan,
+        cut_over,
+        today,
+    )
+    .await
+    .expect("write");
+    let ids: Vec<PersonId> = done.numbers.iter().map(|(_, id, _)| *id).collect();
+    let mut flags: Vec<(String, bool)> = store
+        .persons(t, &ids)
+        .await
+        .expect("persons")
+        .iter()
+        .map(|p| (p.name.given().to_string(), p.furigana.confirmed()))
+        .collect();
+    flags.sort();
+    assert_eq!(
+        flags,
+        vec![("太郎".to_string(), true), ("花子".to_string(), false)]
+    );
+}
+
+kikan_testsuite::on_both!(
+    vendor_residents_move_in,
+    furigana_confirmation_is_taken_over
+);
