@@ -287,6 +287,9 @@ try {
   await lab(person(1), '生年月日').fill('平成27年3月頃');
   await lab(person(1), '性別').selectOption('女');
   await lab(person(1), '続柄').fill('子');
+  // 4.1.1.1: the 旧氏 the 転出証明書 gives (before an adoption, say), with the 転入.
+  await lab(person(1), '旧氏').fill('山川');
+  await lab(person(1), '旧氏の振り仮名').fill('ヤマカワ');
   await clerk.getByRole('button', { name: '受付(審査へ)' }).click();
   await clerk.locator('.field-error').waitFor();
   const err = await clerk.locator('.field-error').textContent();
@@ -530,6 +533,7 @@ try {
   await examiner.locator('.record').getByText('東京都千代田区霞が関二丁目1番地 筆頭者 見本　一郎').waitFor();
   await examiner.getByRole('link', { name: '見本　花子' }).click();
   await examiner.locator('.record').getByText('東京都千代田区霞が関二丁目1番地 筆頭者 見本　一郎').waitFor();
+  await examiner.locator('.record').getByText('山川(ヤマカワ) 本人未確認').waitFor();
   await examiner.goto(personUrl);
   await examiner.getByRole('link', { name: '見本　みらい' }).click();
   await examiner.locator('.record').getByText(`${home} 筆頭者 見本　一郎`).waitFor();

@@ -479,7 +479,7 @@ fn resident(
         returning: false,
         keep_former_names: false,
         // A foreign resident's 住民となった年月日 is the 外国人住民となった年月日 (1.1.8).
-        foreign_resident_since: None,
+        foreign_resident_since: None, former_surname: None,
     };
     let address = Address::parse(get("郵便番号"), v("住所"), v("番地"), get("方書"))
         .map_err(|e| at("住所", e))?;

@@ -573,6 +573,7 @@ impl Synth {
                 returning: false,
                 keep_former_names: false,
                 foreign_resident_since: None,
+                former_surname: None,
             },
         })
     }
@@ -650,6 +651,7 @@ impl Synth {
                 returning: false,
                 keep_former_names: false,
                 foreign_resident_since: None,
+                former_surname: None,
             },
         })
     }

@@ -29,6 +29,7 @@ fn family(hid: HouseholdId) -> Option<LedgerEntry> {
             returning: false,
             keep_former_names: false,
             foreign_resident_since: None,
+            former_surname: None,
         })
     };
     let address = Address::parse(

@@ -463,6 +463,9 @@ impl Work<'_> {
             if d.honseki.is_some() {
                 return Err(DomainError::HonsekiOnForeign);
             }
+            if d.former_surname.is_some() {
+                return Err(DomainError::FormerSurnameOnForeign);
+            }
             f.validate()?;
         }
         if let Some(since) = d.foreign_resident_since {
@@ -546,7 +549,15 @@ impl Work<'_> {
             previous_address_in_city: None,
             honseki: d.honseki.clone(),
             foreign,
-            former_surname: kept.and_then(|(surname, _)| surname),
+            former_surname: kept.and_then(|(surname, _)| surname).or_else(|| {
+                d.former_surname
+                    .as_ref()
+                    .map(|(surname, furigana)| FormerSurname {
+                        surname: surname.clone(),
+                        furigana: furigana.clone(),
+                        recorded_on: self.on,
+                    })
+            }),
             nationality_changed_on: None,
             remade_on: None,
             reissued_on: None,
@@ -1033,6 +1044,12 @@ impl Work<'_> {
                     return Err(DomainError::Invalid {
                         field: "再転入者",
                         reason: "出生の届出では指定できません".into(),
+                    });
+                }
+                if person.former_surname.is_some() {
+                    return Err(DomainError::Invalid {
+                        field: "旧氏",
+                        reason: "出生の届出では記載できません".into(),
                     });
                 }
                 self.new_person(person)?;

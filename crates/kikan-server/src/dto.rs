@@ -241,6 +241,19 @@ pub struct PersonIn {
     /// 旧氏 and 通称 their 除票 kept (1.1.7).
     #[serde(default)]
     pub keep_former_names: bool,
+    /// 旧氏 as the 転出証明書 gives it (4.1.1.1; Japanese residents only).
+    #[serde(default)]
+    pub former_surname: Option<FormerSurnameIn>,
+}
+
+/// A 旧氏 entered with a new person: the surname, its reading (any kana form) and its
+/// フリガナ確認フラグ.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FormerSurnameIn {
+    pub surname: String,
+    pub furigana: Option<String>,
+    #[serde(default)]
+    pub furigana_confirmed: bool,
 }
 
 impl ForeignIn {
@@ -339,6 +352,27 @@ impl PersonIn {
                 })
                 .transpose()?,
             foreign,
+            former_surname: self
+                .former_surname
+                .as_ref()
+                .filter(|x| !x.surname.trim().is_empty())
+                .map(|x| -> R<_> {
+                    Ok((
+                        at(
+                            PersonName::parse(&x.surname, ""),
+                            &format!("{f}.former_surname"),
+                        )?,
+                        x.furigana
+                            .as_deref()
+                            .filter(|k| !k.trim().is_empty())
+                            .map(|k| {
+                                at(Furigana::parse(k, ""), &format!("{f}.former_surname"))
+                                    .map(|k| k.confirmed_as(x.furigana_confirmed))
+                            })
+                            .transpose()?,
+                    ))
+                })
+                .transpose()?,
         })
     }
 }

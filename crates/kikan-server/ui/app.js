@@ -1129,7 +1129,7 @@ function notifier(form) {
   return name ? { name, capacity: v(form, 'notifier_capacity') } : undefined;
 }
 
-function personFields(i) {
+function personFields(i, opts) {
   const p = `persons[${i}]`;
   const d = `change.persons[${i}]`;
   return h('fieldset', { class: 'person-block', dataset: { person: String(i) } }, h('legend', {}, `${i + 1}人目`),
@@ -1139,6 +1139,11 @@ function personFields(i) {
       field('氏(振り仮名)', text(`${p}.kana_family`, `${d}.furigana`), { required: true }),
       field('名(振り仮名)', text(`${p}.kana_given`, `${d}.furigana.given`))),
     checkbox(`${p}.kana_confirmed`, '振り仮名を本人に確認した(フリガナ確認フラグ)'),
+    // 旧氏 (1.1.7) as the 転出証明書 gives it (4.1.1.1).
+    opts && opts.moveIn ? h('div', { class: 'row' },
+      field('旧氏', text(`${p}.former_surname`, `${d}.former_surname`), { hint: '転出証明書に記載があるとき(日本人住民)' }),
+      field('旧氏の振り仮名', text(`${p}.former_surname_kana`, `${d}.former_surname.furigana`)),
+      checkbox(`${p}.former_surname_kana_confirmed`, '旧氏の振り仮名を本人に確認した')) : null,
     h('div', { class: 'actions' },
       i > 0 ? h('button', { class: 'button button-secondary button-small', type: 'button', onclick: (e) => applyHeadSurname(e.target.closest('fieldset')) }, '世帯主の氏を適用') : null,
       h('button', { class: 'button button-secondary button-small', type: 'button', onclick: (e) => applyHonsekiHeadSurname(e.target.closest('fieldset')) }, '筆頭者の氏を適用')),
@@ -1205,6 +1210,7 @@ function personBody(g) {
   const person = {
     name: { family: g('family'), given: g('given') }, furigana: { family: g('kana_family'), given: g('kana_given'), confirmed: !!g('kana_confirmed') },
     birth_date: g('birth_date'), sex: g('sex'), relationship: g('relationship'),
+    former_surname: g('former_surname') ? { surname: g('former_surname'), furigana: opt(g('former_surname_kana')), furigana_confirmed: !!g('former_surname_kana_confirmed') } : undefined,
     individual_number: opt(g('individual_number')),
   };
   if (g('domicile')) person.honseki = { domicile: g('domicile'), head_name: g('head_name') };
@@ -1359,7 +1365,7 @@ function draftDone(main, d, committed) {
 
 async function moveInScreen(main) {
   let count = 1;
-  const people = h('div', {}, personFields(0));
+  const people = h('div', {}, personFields(0, { moveIn: true }));
   const form = h('form', { novalidate: true },
     field('種類', select('kind', ['転入', '国外からの転入', '職権記載', '法第30条の46転入', '法第30条の47届出'], 'change.kind'), { hint: '国外からの転入・職権記載・法第30条の46転入・第30条の47届出では転入前住所は空欄でかまいません' }),
     notificationFields(''),
@@ -1372,7 +1378,7 @@ async function moveInScreen(main) {
       field('最終登録住所地', text('last_registered', 'change.last_registered_address', { size: 30 }), { hint: '住民登録のあった最後の住所(任意)' })),
     h('h2', {}, '転入する人'), people,
     h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'button', id: 'add-person', onclick: () => {
-      const added = personFields(count++);
+      const added = personFields(count++, { moveIn: true });
       people.append(added);
       const before = $$('[data-person]', people);
       if (before.length > 1) carryOver(before[before.length - 2], added);

@@ -256,6 +256,7 @@ pub fn japanese(
         returning: false,
         keep_former_names: false,
         foreign_resident_since: None,
+        former_surname: None,
     }
 }
 
@@ -289,6 +290,7 @@ pub fn foreigner(
         returning: false,
         keep_former_names: false,
         foreign_resident_since: None,
+        former_surname: None,
     }
 }
 

@@ -80,4 +80,84 @@ async fn heads_of_the_households_before_and_after(s: TestStore) {
     );
 }
 
-kikan_testsuite::on_both!(heads_of_the_households_before_and_after);
+/// 転入者情報入力 (4.1.1.1): the 旧氏 the 転出証明書 gives is entered with the 転入, its
+/// reading and フリガナ確認フラグ with it; refused for a foreign resident and at a 出生.
+async fn former_surname_with_the_move_in(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let changes = format!("{base}/changes");
+    let mut wife = person_json(
+        ("青木", "花子"),
+        ("アオキ", "ハナコ"),
+        "1990-02-02",
+        "女",
+        "世帯主",
+    );
+    wife["former_surname"] =
+        json!({"surname": "佐藤", "furigana": "さとう", "furigana_confirmed": true});
+    let body = |p: serde_json::Value| {
+        json!({"effective_on": "2026-04-01", "notified_on": "2026-04-01",
+            "change": {"type": "move_in", "persons": [p],
+                "address": {"place": "神奈川県横浜市中区松町", "banchi": "2番地"},
+                "previous_address": {"place": "東京都千代田区千代田", "banchi": "1番1号"}}})
+    };
+    // A foreign resident has no 旧氏: refused, nothing recorded.
+    let mut foreigner = wife.clone();
+    foreigner["honseki"] = serde_json::Value::Null;
+    foreigner["foreign"] =
+        json!({"nationality": "韓国", "category": "特別永住者", "card_number": "AB12345678CD"});
+    let (status, e) = examiner.post(&changes, body(foreigner)).await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (422, Some("E-IDO-058")),
+        "{e}"
+    );
+    let (status, found) = examiner.get(&format!("{base}/search?name=青木")).await;
+    assert_eq!((status, found), (200, json!([])), "nothing recorded");
+
+    let (status, v) = examiner.post(&changes, body(wife)).await;
+    assert_eq!(status, 201, "{v}");
+    let id = v["person_ids"][0].as_i64().unwrap_or_default();
+    let hid = v["household_ids"][0].as_i64().unwrap_or_default();
+    let (_, p) = examiner.get(&format!("{base}/persons/{id}")).await;
+    assert_eq!(
+        (
+            p["former_surname"]["surname"].as_str(),
+            p["former_surname"]["furigana"].as_str(),
+            p["former_surname"]["furigana_confirmed"].as_bool(),
+            p["former_surname"]["recorded_on"]["iso"].as_str()
+        ),
+        (Some("佐藤"), Some("サトウ"), Some(true), Some("2026-04-01")),
+        "{p}"
+    );
+    // A 出生 carries none.
+    let mut baby = person_json(
+        ("青木", "みらい"),
+        ("アオキ", "ミライ"),
+        "2026-05-05",
+        "女",
+        "子",
+    );
+    baby["former_surname"] = json!({"surname": "佐藤"});
+    let (status, e) = examiner
+        .post(
+            &changes,
+            json!({"effective_on": "2026-05-05", "notified_on": "2026-05-06",
+            "change": {"type": "birth", "household_id": hid, "person": baby}}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (422, Some("E-INPUT-003")),
+        "{e}"
+    );
+    let (_, h) = examiner.get(&format!("{base}/households/{hid}")).await;
+    assert_eq!(h["members"].as_array().map(Vec::len), Some(1), "{h}");
+}
+
+kikan_testsuite::on_both!(
+    heads_of_the_households_before_and_after,
+    former_surname_with_the_move_in
+);
