@@ -78,9 +78,14 @@ pub struct KanaIn {
     pub confirmed: bool,
 }
 
+/// A reading with its フリガナ確認フラグ; `f` names the field in errors.
+fn kana(family: &str, given: &str, confirmed: bool, f: &str) -> R<Furigana> {
+    Ok(at(Furigana::parse(family, given), f)?.confirmed_as(confirmed))
+}
+
 impl KanaIn {
     fn parse(&self, f: &str) -> R<Furigana> {
-        Ok(at(Furigana::parse(&self.family, &self.given), f)?.confirmed_as(self.confirmed))
+        kana(&self.family, &self.given, self.confirmed, f)
     }
     fn is_blank(&self) -> bool {
         self.family.trim().is_empty() && self.given.trim().is_empty()
@@ -366,8 +371,7 @@ impl PersonIn {
                             .as_deref()
                             .filter(|k| !k.trim().is_empty())
                             .map(|k| {
-                                at(Furigana::parse(k, ""), &format!("{f}.former_surname"))
-                                    .map(|k| k.confirmed_as(x.furigana_confirmed))
+                                kana(k, "", x.furigana_confirmed, &format!("{f}.former_surname"))
                             })
                             .transpose()?,
                     ))
@@ -1048,10 +1052,7 @@ impl ChangeIn {
                 let surname = at(PersonName::parse(surname, ""), "change.surname")?;
                 let furigana = furigana
                     .as_deref()
-                    .map(|f| {
-                        at(Furigana::parse(f, ""), "change.furigana")
-                            .map(|k| k.confirmed_as(*furigana_confirmed))
-                    })
+                    .map(|f| kana(f, "", *furigana_confirmed, "change.furigana"))
                     .transpose()?;
                 let person = PersonId(*person_id);
                 if matches!(self, ChangeIn::FormerSurnameRecord { .. }) {

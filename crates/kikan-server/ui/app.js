@@ -1326,9 +1326,11 @@ async function takeFromRemoved(block, p) {
   note.replaceChildren(`${x.name.full}さんの除票から取り込みました。内容を確認し、必要なら修正してください。`);
 }
 
+// Where a change entered on `form` goes: committed at once (審査, when asked) or a draft.
+const changePath = (form) => (can('commit_change') && form.elements.commit_now && form.elements.commit_now.checked ? '/changes' : '/drafts');
 async function submitDraft(form, body, done) {
   clearErrors(form);
-  const path = can('commit_change') && form.elements.commit_now && form.elements.commit_now.checked ? '/changes' : '/drafts';
+  const path = changePath(form);
   const res = await api('POST', path, body);
   if (!res.ok) return showError(form, res);
   done(res.data, path === '/changes');
@@ -1666,11 +1668,11 @@ async function correctHonsekiTogether(main, form, hh, body) {
   const first = hh.members.find((m) => m.id === body.change.person_id);
   if (!first) return showError(form, { status: 422, data: { code: 'E-IDO-043', message: '対象者が指定されていません', field: 'change.person_ids' } });
   const same = hh.members.filter((m) => m.id !== first.id && (m.honseki || '') === (first.honseki || '') && (m.honseki_head || '') === (first.honseki_head || ''));
-  const committed = can('commit_change') && form.elements.commit_now && form.elements.commit_now.checked;
+  const path = changePath(form);
   const done = [];
   let last;
   for (const m of [first, ...same]) {
-    const res = await api('POST', committed ? '/changes' : '/drafts', Object.assign({}, body, { change: Object.assign({}, body.change, { person_id: m.id }) }));
+    const res = await api('POST', path, Object.assign({}, body, { change: Object.assign({}, body.change, { person_id: m.id }) }));
     if (!res.ok) {
       showError(form, res);
       if (done.length) form.prepend(banner('warning', '一部のみ修正', ` ${done.join('、')}は修正済みです。`));
@@ -1679,7 +1681,7 @@ async function correctHonsekiTogether(main, form, hh, body) {
     done.push(m.name.full);
     last = res.data;
   }
-  draftDone(main, last, committed);
+  draftDone(main, last, path === '/changes');
   main.prepend(banner('success', '一括して修正しました', ` 本籍・筆頭者: ${done.join('、')}`));
 }
 

@@ -38,8 +38,8 @@ fn file(rows: &str) -> Vec<u8> {
     out
 }
 
-async fn vendor_residents_move_in(s: TestStore) {
-    let store = s.store();
+/// みほん市, empty: the municipality a vendor's file moves into.
+async fn tenant(store: &dyn kikan_store::Store) -> LocalGovCode {
     let t = LocalGovCode::parse("149993").expect("code");
     store
         .add_tenant(&Tenant {
@@ -49,6 +49,12 @@ async fn vendor_residents_move_in(s: TestStore) {
         })
         .await
         .expect("tenant");
+    t
+}
+
+async fn vendor_residents_move_in(s: TestStore) {
+    let store = s.store();
+    let t = tenant(&*store).await;
     let gaiji = GaijiMap::read("外字,文字\nU+E000,𠮷\n".as_bytes()).expect("gaiji");
     let cut_over = NaiveDate::from_ymd_opt(2026, 10, 1).expect("date");
     let today = NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
@@ -161,15 +167,7 @@ async fn vendor_residents_move_in(s: TestStore) {
 /// `確認済`; `0`, `未確認` or empty: not confirmed); any other value is a bad row.
 async fn furigana_confirmation_is_taken_over(s: TestStore) {
     let store = s.store();
-    let t = LocalGovCode::parse("149993").expect("code");
-    store
-        .add_tenant(&Tenant {
-            code: t,
-            name: "みほん市".into(),
-            mayor: "みほん市長　見本　一郎".into(),
-        })
-        .await
-        .expect("tenant");
+    let t = tenant(&*store).await;
     let cut_over = NaiveDate::from_ymd_opt(2026, 10, 1).expect("date");
     let head = "世帯番号,氏,名,氏フリガナ,名フリガナ,フリガナ確認フラグ,生年月日,性別,続柄,住民となった年月日,住所,番地\n";
     let csv = |rows: &str| format!("{head}{rows}").into_bytes();
