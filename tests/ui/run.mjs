@@ -428,6 +428,15 @@ try {
   await clerk.getByRole('heading', { name: '証明書の交付' }).waitFor();
   const certificateUrl = clerk.url();
   await lab(clerk, '使用目的').fill('勤務先へ提出');
+  // 省略する事項 (5.1): what a 写し prints unless the requester asks to leave it out.
+  const omitBox = clerk.locator('fieldset', { hasText: '省略する事項(写し)' });
+  await omitBox.getByRole('checkbox', { name: '世帯主', exact: true }).check();
+  const [omitted] = await Promise.all([clerk.waitForRequest((r) => r.url().endsWith('/certificates/preview')),
+    clerk.getByRole('button', { name: '見本を表示' }).click()]);
+  assert.deepEqual(JSON.parse(omitted.postData()).omit, ['head']);
+  await clerk.getByText('見本を作成しました').waitFor();
+  await omitBox.getByRole('checkbox', { name: '世帯主', exact: true }).uncheck();
+  log('省略する事項: the 世帯主 left out of a 写し on request');
   await clerk.getByRole('button', { name: '見本を表示' }).click();
   await clerk.getByText('見本を作成しました').waitFor();
   await shot(clerk, 'certificate');

@@ -69,9 +69,13 @@ pub struct CertificateIn {
     #[serde(default)]
     pub persons: Vec<i64>,
     /// 写し: optional items asked for (honseki, relationship, juminhyo_code,
-    /// individual_number, residence_details). 記載事項証明書: the items certified.
+    /// individual_number, residence_details, card_number, alias_history …).
+    /// 記載事項証明書: the items certified.
     #[serde(default)]
     pub items: Vec<String>,
+    /// 写し: items printed by default to leave out (head, nationality, category, alias).
+    #[serde(default)]
+    pub omit: Vec<String>,
     pub requester: RequesterIn,
     /// 使用目的 (a 転出証明書's is the 転入届 unless said).
     #[serde(default)]
@@ -140,12 +144,14 @@ pub fn request_of(
             ));
         }
     };
-    let items = input
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, s)| Item::parse(s).map_err(|e| FieldError::at(e, format!("items[{i}]"))))
-        .collect::<Result<Vec<_>, _>>()?;
+    let parse_items = |list: &[String], name: &str| {
+        list.iter()
+            .enumerate()
+            .map(|(i, s)| Item::parse(s).map_err(|e| FieldError::at(e, format!("{name}[{i}]"))))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let items = parse_items(&input.items, "items")?;
+    let omit = parse_items(&input.omit, "omit")?;
     let r = &input.requester;
     let requester = RequesterInfo {
         kind: Some(RequesterKind::parse(&r.kind).map_err(|e| FieldError::at(e, "requester.kind"))?),
@@ -169,6 +175,7 @@ pub fn request_of(
         persons,
         whole_household: whole,
         items,
+        omit,
         requester,
         // A 転出証明書 is for the 転入届 (the counter need not say so).
         purpose: match input.purpose.trim() {

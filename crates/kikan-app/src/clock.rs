@@ -26,6 +26,10 @@ impl Clock {
     pub fn fixed(day: NaiveDate) -> Self {
         Clock(Arc::new(move || day))
     }
+    /// Whatever `day` says (a rehearsal that moves through the calendar).
+    pub fn from_fn(day: impl Fn() -> NaiveDate + Send + Sync + 'static) -> Self {
+        Clock(Arc::new(day))
+    }
     pub fn today(&self) -> NaiveDate {
         (self.0)()
     }

@@ -101,6 +101,7 @@ async fn subjects(
     ids: &[PersonId],
     with_history: bool,
     with_special: bool,
+    today: NaiveDate,
 ) -> Result<Vec<Subject>, IssueError> {
     let found = store.persons(tenant, ids).await?;
     // The 法第7条 items of other businesses, current values (printed when asked for).
@@ -159,7 +160,13 @@ async fn subjects(
             .collect();
         let history = if with_history {
             let entries = store.entries_for(tenant, Some(person.id), None).await?;
-            kikan_domain::integrated::printed_history(&person, &entries, &mine, with_special)?
+            kikan_domain::integrated::printed_history(
+                &person,
+                &entries,
+                &mine,
+                with_special,
+                today,
+            )?
         } else {
             vec![]
         };
@@ -277,6 +284,7 @@ pub async fn prepare(
         &request.persons,
         with_history,
         with_special,
+        today,
     )
     .await?;
     if request.whole_household {

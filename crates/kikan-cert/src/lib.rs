@@ -609,7 +609,7 @@ pub fn fit(
         Ok(())
     };
     fit_all(&mut content.header, w)?;
-    for e in &mut content.entries {
+    for e in content.entries.iter_mut().chain(&mut content.annex) {
         fit_all(&mut e.fields, w - NUMBER_W)?;
     }
     content.overflow.extend(found);
@@ -652,8 +652,142 @@ pub fn render(
     render_copies(font, content, std::slice::from_ref(stamp))
 }
 
+/// A person's rows on one page: all of them, or a part when they run over a page.
+struct Block<'c> {
+    /// The person's number on the certificate (1, 2 …).
+    number: usize,
+    rows: Vec<Vec<&'c Field>>,
+}
+
+/// One page: the persons' blocks (or, on a 別紙, their 通称の記載及び削除に関する事項).
+struct Sheet<'c> {
+    annex: bool,
+    blocks: Vec<Block<'c>>,
+}
+
+/// Where the entries start on a page, below the title, the number lines and the header.
+fn body_top(content: &CertificateContent, annex: bool) -> f32 {
+    if annex || content.header.is_empty() {
+        112.0
+    } else {
+        112.0 + rows_of(&content.header).len() as f32 * ROW + 6.0
+    }
+}
+
+/// How far the entries may reach: above the closing lines on a page that continues, above
+/// the 認証文 on the last.
+const BODY_END: f32 = PAGE_H - 96.0;
+const LAST_BODY_END: f32 = FOOTER_TOP - 18.0;
+/// The gap below each person's box.
+const GAP: f32 = 5.0;
+
+/// Lays the persons out on pages (5.1, 様式): at most `layout.per_page()` a page, each
+/// page filled no further than its end, a person too long for one page (a long 異動履歴)
+/// carried on to the next, and the last page leaving room for the 認証文; then the 別紙,
+/// when there is one, on pages of its own.
+fn paginate(content: &CertificateContent) -> Vec<Sheet<'_>> {
+    let mut sheets: Vec<Sheet<'_>> = vec![];
+    for (annex, entries) in [(false, &content.entries), (true, &content.annex)] {
+        if annex && entries.is_empty() {
+            continue;
+        }
+        let top = body_top(content, annex);
+        let per_page = if annex { 4 } else { content.layout.per_page() };
+        let mut sheet = Sheet {
+            annex,
+            blocks: vec![],
+        };
+        let (mut y, mut persons) = (top, 0);
+        for e in entries.iter() {
+            // A 別紙 numbers each person as the certificate does.
+            let number = content
+                .entries
+                .iter()
+                .position(|m| m.person_id == e.person_id)
+                .unwrap_or(0)
+                + 1;
+            let mut rows: Vec<Vec<&Field>> = rows_of(&e.fields)
+                .into_iter()
+                .map(|r| r.into_iter().map(|i| &e.fields[i]).collect())
+                .collect();
+            if persons == per_page {
+                sheets.push(std::mem::replace(
+                    &mut sheet,
+                    Sheet {
+                        annex,
+                        blocks: vec![],
+                    },
+                ));
+                (y, persons) = (top, 0);
+            }
+            persons += 1;
+            loop {
+                let room = ((BODY_END - y - GAP) / ROW).floor().max(0.0) as usize;
+                // Start a person on a new page rather than leave one row behind.
+                if room == 0 || (room < 2 && rows.len() > 1) {
+                    sheets.push(std::mem::replace(
+                        &mut sheet,
+                        Sheet {
+                            annex,
+                            blocks: vec![],
+                        },
+                    ));
+                    (y, persons) = (top, 1);
+                    continue;
+                }
+                let rest = rows.split_off(room.min(rows.len()));
+                y += rows.len() as f32 * ROW + GAP;
+                sheet.blocks.push(Block { number, rows });
+                if rest.is_empty() {
+                    break;
+                }
+                rows = rest;
+                sheets.push(std::mem::replace(
+                    &mut sheet,
+                    Sheet {
+                        annex,
+                        blocks: vec![],
+                    },
+                ));
+                (y, persons) = (top, 1);
+            }
+        }
+        sheets.push(sheet);
+    }
+    // The last page holds the 認証文: what reaches into it goes on to one more page.
+    if let Some(last) = sheets.last_mut() {
+        let top = body_top(content, last.annex);
+        let mut y = top;
+        let mut moved: Vec<Block<'_>> = vec![];
+        for block in std::mem::take(&mut last.blocks) {
+            let room = ((LAST_BODY_END - y - GAP) / ROW).floor().max(0.0) as usize;
+            if !moved.is_empty() || room < block.rows.len().min(2) {
+                moved.push(block);
+            } else if room >= block.rows.len() {
+                y += block.rows.len() as f32 * ROW + GAP;
+                last.blocks.push(block);
+            } else {
+                let Block { number, mut rows } = block;
+                let rest = rows.split_off(room);
+                y += rows.len() as f32 * ROW + GAP;
+                last.blocks.push(Block { number, rows });
+                moved.push(Block { number, rows: rest });
+            }
+        }
+        if !moved.is_empty() {
+            let annex = last.annex;
+            sheets.push(Sheet {
+                annex,
+                blocks: moved,
+            });
+        }
+    }
+    sheets
+}
+
 /// Draws `content` once per stamp, one copy after the other, as one A4 PDF: each copy
 /// carries its own 交付番号, 照合番号 and 発行番号 (5.5). `pages` counts every page.
+/// The 認証文 is printed on the last page only, the 別紙's when there is one (5.1).
 pub fn render_copies(
     font: &CertFont,
     content: &CertificateContent,
@@ -662,9 +796,8 @@ pub fn render_copies(
     // Every string is checked as it is shaped (`shape`): a missing glyph stops the
     // drawing with an error naming the text, and the half-drawn document is dropped.
     let face = font.face()?;
-    let per_page = content.layout.per_page();
-    let chunks: Vec<_> = content.entries.chunks(per_page).collect();
-    let pages = chunks.len().max(1) as u32;
+    let sheets = paginate(content);
+    let pages = sheets.len() as u32;
     let mut doc = Document::new();
     doc.set_metadata(
         Metadata::new()
@@ -677,7 +810,7 @@ pub fn render_copies(
         } else {
             format!("交付番号 第{:06}号", stamp.serial)
         };
-        for (page_no, entries) in chunks.iter().enumerate() {
+        for (page_no, sheet) in sheets.iter().enumerate() {
             let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
                 .ok_or_else(|| CertError::Pdf("page size".into()))?;
             let mut page = doc.start_page_with(settings);
@@ -688,8 +821,19 @@ pub fn render_copies(
                     font: font.font.clone(),
                 };
                 pen.background();
-                // Title and the line under it; 「公用」 (5.7) boxed at the top left.
-                pen.centered(PAGE_W / 2.0, 74.0, 22.0, &content.title)?;
+                // Title and the line under it; 「公用」 (5.7) boxed at the top left. A
+                // 別紙 says whose it is.
+                if sheet.annex {
+                    pen.centered(PAGE_W / 2.0, 66.0, 16.0, "別紙")?;
+                    pen.centered(
+                        PAGE_W / 2.0,
+                        88.0,
+                        12.0,
+                        &format!("{}　通称の記載及び削除に関する事項", content.title),
+                    )?;
+                } else {
+                    pen.centered(PAGE_W / 2.0, 74.0, 22.0, &content.title)?;
+                }
                 if content.official {
                     pen.rect(LEFT, 54.0, 48.0, 26.0, 1.2);
                     pen.centered(LEFT + 24.0, 73.0, 15.0, "公用")?;
@@ -698,25 +842,27 @@ pub fn render_copies(
                 pen.right(RIGHT, 104.0, 9.0, &format!("{}／{}頁", page_no + 1, pages))?;
                 let mut y = 112.0;
                 let w = RIGHT - LEFT;
-                if !content.header.is_empty() {
+                if !sheet.annex && !content.header.is_empty() {
                     y = pen.fields(LEFT, y, w, &content.header)?;
                     y += 6.0;
                 }
-                for (i, e) in entries.iter().enumerate() {
-                    let n = page_no * per_page + i + 1;
+                for block in &sheet.blocks {
                     let top = y;
-                    y = pen.fields(LEFT + NUMBER_W, y, w - NUMBER_W, &e.fields)?;
+                    for cells in &block.rows {
+                        pen.row(LEFT + NUMBER_W, y, w - NUMBER_W, cells)?;
+                        y += ROW;
+                    }
                     pen.rect(LEFT, top, NUMBER_W, y - top, 0.5);
                     pen.centered(
                         LEFT + NUMBER_W / 2.0,
                         (top + y) / 2.0 + 4.0,
                         10.0,
-                        &n.to_string(),
+                        &block.number.to_string(),
                     )?;
                     pen.rect(LEFT, top, w, y - top, 1.2);
-                    y += 5.0;
+                    y += GAP;
                 }
-                let last = page_no + 1 == chunks.len();
+                let last = page_no + 1 == sheets.len();
                 if last {
                     if !content.omitted.is_empty() {
                         let names: Vec<&str> = content.omitted.iter().map(|i| i.label()).collect();

@@ -150,12 +150,19 @@ pub enum Item {
     Honseki,
     JuminhyoCode,
     IndividualNumber,
-    /// 国籍・地域 and the 30条45規定区分.
+    /// 国籍・地域.
     Nationality,
-    /// 在留資格, 在留期間, its 満了日 and the 在留カード等番号.
+    /// 法第30条の45に規定する区分.
+    Category,
+    /// 在留資格, 在留期間等 and its 満了日.
     ResidenceDetails,
+    /// 在留カード等番号.
+    CardNumber,
     /// 通称.
     Alias,
+    /// 通称の記載及び削除に関する事項 (住基法施行令30条の26): when and by which
+    /// municipality each 通称 was recorded and deleted; printed on a 別紙 (5.1).
+    AliasHistory,
     /// 消除 (除票 only): the date and reason of removal.
     Removal,
     /// The 法第7条 items other businesses keep (選挙人名簿, 国民健康保険, 後期高齢者医療,
@@ -173,7 +180,7 @@ pub enum Item {
 }
 
 impl Item {
-    pub const ALL: [Item; 22] = [
+    pub const ALL: [Item; 25] = [
         Item::Name,
         Item::Furigana,
         Item::BirthDate,
@@ -189,8 +196,11 @@ impl Item {
         Item::JuminhyoCode,
         Item::IndividualNumber,
         Item::Nationality,
+        Item::Category,
         Item::ResidenceDetails,
+        Item::CardNumber,
         Item::Alias,
+        Item::AliasHistory,
         Item::Removal,
         Item::BusinessItems,
         Item::Remarks,
@@ -216,8 +226,11 @@ impl Item {
             Item::JuminhyoCode => "住民票コード",
             Item::IndividualNumber => "個人番号",
             Item::Nationality => "国籍・地域",
+            Item::Category => "法第30条の45に規定する区分",
             Item::ResidenceDetails => "在留資格等",
+            Item::CardNumber => "在留カード等番号",
             Item::Alias => "通称",
+            Item::AliasHistory => "通称の記載及び削除に関する事項",
             Item::Removal => "消除",
             Item::BusinessItems => "法第7条の業務事項",
             Item::Remarks => "備考",
@@ -243,8 +256,11 @@ impl Item {
             Item::JuminhyoCode => "juminhyo_code",
             Item::IndividualNumber => "individual_number",
             Item::Nationality => "nationality",
+            Item::Category => "category",
             Item::ResidenceDetails => "residence_details",
+            Item::CardNumber => "card_number",
             Item::Alias => "alias",
+            Item::AliasHistory => "alias_history",
             Item::Removal => "removal",
             Item::BusinessItems => "business_items",
             Item::Remarks => "remarks",
@@ -273,10 +289,42 @@ impl Item {
                 | Item::JuminhyoCode
                 | Item::IndividualNumber
                 | Item::ResidenceDetails
+                | Item::CardNumber
+                | Item::AliasHistory
                 | Item::BusinessItems
                 | Item::History
                 | Item::SpecialHistory
         )
+    }
+
+    /// Items a 写し prints unless the requester asks to leave them out (5.1: 世帯主, and a
+    /// foreign resident's 国籍・地域, 30条の45の区分 and 通称).
+    pub fn omittable(self) -> bool {
+        matches!(
+            self,
+            Item::Head | Item::Nationality | Item::Category | Item::Alias
+        )
+    }
+
+    /// Does any of `subjects` have something this item prints? (An item left out is named
+    /// on the paper as 省略 only then.)
+    fn concerns(self, subjects: &[Subject]) -> bool {
+        let foreign = || subjects.iter().filter_map(|s| s.person.foreign.as_ref());
+        match self {
+            Item::Honseki => subjects.iter().any(|s| s.person.foreign.is_none()),
+            Item::Nationality | Item::Category | Item::ResidenceDetails | Item::CardNumber => {
+                subjects.iter().any(|s| s.person.foreign.is_some())
+            }
+            Item::Alias => foreign().any(|f| f.alias.is_some()),
+            Item::AliasHistory => {
+                foreign().any(|f| f.alias.is_some() || !f.past_aliases.is_empty())
+            }
+            // The 法第7条 items other businesses keep: where some are recorded.
+            Item::BusinessItems => subjects.iter().any(|s| !s.business.is_empty()),
+            // The 異動履歴 is asked for where wanted; never named as left out.
+            Item::History | Item::SpecialHistory => false,
+            _ => true,
+        }
     }
 }
 
@@ -360,6 +408,10 @@ pub struct CertificateRequest {
     pub whole_household: bool,
     /// For a 写し: the optional items asked for. For a 記載事項証明書: the items certified.
     pub items: Vec<Item>,
+    /// For a 写し: items printed by default that the requester asked to leave out
+    /// ([`Item::omittable`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub omit: Vec<Item>,
     pub requester: RequesterInfo,
     /// 使用目的.
     pub purpose: String,
@@ -442,6 +494,10 @@ pub struct CertificateContent {
     /// 世帯連記式: the household's address and head, printed once above the members.
     pub header: Vec<Field>,
     pub entries: Vec<Entry>,
+    /// 別紙 (5.1): each printed person's 通称の記載及び削除に関する事項, when asked for,
+    /// on pages after the persons; the 認証文 is printed on the last of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub annex: Vec<Entry>,
     /// The items printed (for the issuance register).
     pub items: Vec<Item>,
     /// The optional items left out, named on the certificate as 省略.
@@ -531,7 +587,12 @@ impl CertificateContent {
     pub fn texts(&self) -> impl Iterator<Item = &str> {
         self.header
             .iter()
-            .chain(self.entries.iter().flat_map(|e| e.fields.iter()))
+            .chain(
+                self.entries
+                    .iter()
+                    .chain(&self.annex)
+                    .flat_map(|e| e.fields.iter()),
+            )
             .flat_map(|f| [f.label.as_str(), f.value.as_str()])
             .chain([
                 self.title.as_str(),
@@ -661,6 +722,19 @@ pub fn build(
     }
     items.sort();
     items.dedup();
+    // Items the requester asked to leave out (5.1): a 写し's only.
+    for item in &req.omit {
+        if req.kind.items_only() {
+            return Err(refuse(
+                *item,
+                "記載事項証明書では証明する事項を選んでください(省略の指定はできません)",
+            ));
+        }
+        if !item.omittable() {
+            return Err(refuse(*item, "この事項は省略できません"));
+        }
+    }
+    items.retain(|i| !req.omit.contains(i));
     if !req.kind.of_removed() {
         if req.kind.items_only() && items.contains(&Item::Removal) {
             return Err(refuse(Item::Removal, "住民票には消除の記載がありません"));
@@ -683,19 +757,11 @@ pub fn build(
     let omitted: Vec<Item> = if req.kind.items_only() {
         vec![]
     } else {
+        // Name an item as left out only where somebody has it.
         Item::ALL
             .into_iter()
-            .filter(|i| i.omitted_by_default() && !items.contains(i))
-            .filter(|i| match i {
-                // Name an item as left out only where somebody has it.
-                Item::Honseki => subjects.iter().any(|s| s.person.foreign.is_none()),
-                Item::ResidenceDetails => subjects.iter().any(|s| s.person.foreign.is_some()),
-                // The 法第7条 items other businesses keep: where some are recorded.
-                Item::BusinessItems => subjects.iter().any(|s| !s.business.is_empty()),
-                // The 異動履歴 is asked for where wanted; never named as left out.
-                Item::History | Item::SpecialHistory => false,
-                _ => true,
-            })
+            .filter(|i| (i.omitted_by_default() || i.omittable()) && !items.contains(i))
+            .filter(|i| i.concerns(subjects))
             .collect()
     };
 
@@ -720,6 +786,21 @@ pub fn build(
             fields: fields_of(s, &items, req.layout)?,
         });
     }
+    let mut annex = vec![];
+    if items.contains(&Item::AliasHistory) {
+        for s in subjects {
+            let Some(f) = &s.person.foreign else { continue };
+            let lines = alias_fields(f)?;
+            if !lines.is_empty() {
+                let mut fields = name_fields(&s.person);
+                fields.extend(lines);
+                annex.push(Entry {
+                    person_id: s.person.id,
+                    fields,
+                });
+            }
+        }
+    }
     let certification = certification(req.kind, req.whole_household).to_string();
     Ok(CertificateContent {
         kind: req.kind,
@@ -727,6 +808,7 @@ pub fn build(
         title: req.kind.title().to_string(),
         header,
         entries,
+        annex,
         items,
         omitted,
         certification,
@@ -899,21 +981,25 @@ fn fields_of(s: &Subject, items: &[Item], layout: Layout) -> Result<Vec<Field>, 
             Item::Nationality => {
                 if let Some(f) = &p.foreign {
                     out.push(field(label, f.nationality.clone(), false));
-                    out.push(field(
-                        "法第30条の45に規定する区分",
-                        f.category.label().into(),
-                        false,
-                    ));
+                }
+            }
+            Item::Category => {
+                if let Some(f) = &p.foreign {
+                    out.push(field(label, f.category.label().into(), false));
                 }
             }
             Item::ResidenceDetails => {
                 if let Some(f) = &p.foreign {
                     out.push(field(label, residence_line(f), true));
-                    if let Some(card) = &f.card_number {
-                        out.push(field("在留カード等番号", card.clone(), false));
-                    }
                 }
             }
+            Item::CardNumber => {
+                if let Some(card) = p.foreign.as_ref().and_then(|f| f.card_number.as_ref()) {
+                    out.push(field(label, card.clone(), false));
+                }
+            }
+            // Printed on the 別紙 ([`CertificateContent::annex`]).
+            Item::AliasHistory => {}
             Item::Alias => {
                 if let Some(a) = p.foreign.as_ref().and_then(|f| f.alias.as_ref()) {
                     out.push(field(label, a.name.full(), false));
@@ -983,6 +1069,45 @@ pub(crate) fn name_fields(p: &Person) -> Vec<Field> {
         out.push(field("氏名（漢字）", k.full(), false));
     }
     out
+}
+
+/// 通称の記載及び削除に関する事項 (住基法施行令30条の26): the 通称 in force with the day
+/// and the municipality that recorded it, then each deleted one with both days and both
+/// municipalities, as a 転出証明書 and a 写し's 別紙 print them.
+pub(crate) fn alias_fields(f: &crate::ForeignDetails) -> Result<Vec<Field>, DomainError> {
+    let by = |b: &Option<crate::person::LocalBody>| {
+        b.as_ref()
+            .map(|b| format!("　{}({})", b.name, b.code))
+            .unwrap_or_default()
+    };
+    let mut out = vec![];
+    if let Some(a) = &f.alias {
+        out.push(field(
+            "通称",
+            format!(
+                "{}　{}記載{}",
+                a.name.full(),
+                format_wareki(a.recorded_on)?,
+                by(&a.recorded_by)
+            ),
+            true,
+        ));
+    }
+    for past in &f.past_aliases {
+        out.push(field(
+            "通称の履歴",
+            format!(
+                "{}　{}記載{}　{}削除{}",
+                past.alias.name.full(),
+                format_wareki(past.alias.recorded_on)?,
+                by(&past.alias.recorded_by),
+                format_wareki(past.deleted_on)?,
+                by(&past.deleted_by)
+            ),
+            true,
+        ));
+    }
+    Ok(out)
 }
 
 /// 在留資格 with the 在留期間 (or 上陸期間, 仮滞在期間, as the category has it) and its

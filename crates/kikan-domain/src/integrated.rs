@@ -12,7 +12,8 @@ use crate::DomainError;
 use crate::ledger::{Basis, Change, Correction, LedgerEntry};
 use crate::lists::RemakeKind;
 use crate::memo::{Memo, NoteKind};
-use crate::person::Person;
+use crate::person::{Person, PersonStatus};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// The kinds of line.
@@ -118,12 +119,14 @@ pub fn lines(
 /// The 異動履歴 with its 留意事項 as a 住民票の写し prints them (1.1.4, j40): only what
 /// follows the latest 改製 (the rest is on the 改製原住民票; a cancelled 改製 cuts
 /// nothing), and the 異動 of a 特別な事由 — a 特別養子縁組 or its 解消 (tied to the
-/// 異動 by their 留意事項, 1.1.14) and a 性別の変更 — only when `with_special` asks.
+/// 異動 by their 留意事項, 1.1.14) and a 性別の変更 — only when `with_special` asks; a
+/// 転出届 whose planned date is after `today` (the day of issue) not at all (5.1).
 pub fn printed_history(
     person: &Person,
     entries: &[LedgerEntry],
     notes: &[Memo],
     with_special: bool,
+    today: NaiveDate,
 ) -> Result<Vec<String>, DomainError> {
     let cancelled = |seq: i64| {
         entries
@@ -166,12 +169,24 @@ pub fn printed_history(
         })
         .map(|e| e.seq)
         .collect();
+    // A 転出届 not yet in effect (5.1): before its planned date, a certificate leaves off
+    // what it recorded.
+    let pending_move_out = match &person.status {
+        PersonStatus::MovingOut { planned_on, .. } if *planned_on > today => entries
+            .iter()
+            .rev()
+            .find(|e| matches!(e.change, Change::MoveOut { .. }) && !cancelled(e.seq))
+            .map(|e| e.seq),
+        _ => None,
+    };
     Ok(lines(person, entries, notes)?
         .into_iter()
         .filter(|l| l.class != Class::Remark)
         .filter(|l| match l.seq {
             Some(seq) => {
-                since.is_none_or(|s| seq >= s) && (with_special || !special.contains(&seq))
+                since.is_none_or(|s| seq >= s)
+                    && (with_special || !special.contains(&seq))
+                    && pending_move_out != Some(seq)
             }
             None => true,
         })

@@ -144,6 +144,7 @@ pub fn build(
         });
     }
     Ok(CertificateContent {
+        annex: vec![],
         kind: req.kind,
         layout: Layout::Household,
         title: req.kind.title().to_string(),
@@ -222,39 +223,7 @@ fn fields_of(s: &Subject) -> Result<Vec<Field>, DomainError> {
             if let Some(card) = &f.card_number {
                 out.push(field("在留カード等番号", card.clone(), false));
             }
-            if let Some(a) = &f.alias {
-                let by = a
-                    .recorded_by
-                    .as_ref()
-                    .map(|b| format!("　{}({})", b.name, b.code))
-                    .unwrap_or_default();
-                out.push(field(
-                    "通称",
-                    format!(
-                        "{}　{}記載{by}",
-                        a.name.full(),
-                        format_wareki(a.recorded_on)?
-                    ),
-                    true,
-                ));
-            }
-            for past in &f.past_aliases {
-                let by = past
-                    .deleted_by
-                    .as_ref()
-                    .map(|b| format!("　{}({})", b.name, b.code))
-                    .unwrap_or_default();
-                out.push(field(
-                    "通称の履歴",
-                    format!(
-                        "{}　{}記載　{}削除{by}",
-                        past.alias.name.full(),
-                        format_wareki(past.alias.recorded_on)?,
-                        format_wareki(past.deleted_on)?
-                    ),
-                    true,
-                ));
-            }
+            out.extend(crate::certificate::alias_fields(f)?);
         }
     }
     for (business, line) in s

@@ -1759,9 +1759,12 @@ async function draftsScreen(main, q) {
 
 // ---------- certificates ----------
 const CERT_KINDS = [['resident_copy', '住民票の写し'], ['resident_items', '住民票記載事項証明書'], ['removed_copy', '除票の写し'], ['removed_items', '除票記載事項証明書']];
-const OPTIONAL = [['honseki', '本籍・筆頭者'], ['relationship', '続柄'], ['juminhyo_code', '住民票コード'], ['individual_number', '個人番号'], ['residence_details', '在留資格等'], ['business_items', '法第7条の業務事項'],
-  ['history', '異動履歴'], ['special_history', '特別な事由の異動履歴(特別養子縁組・性別の変更)']];
-const ITEMS = [['birth_date', '生年月日'], ['sex', '性別'], ['head', '世帯主'], ['address', '住所'], ['address_since', '住所を定めた年月日'], ['became_resident', '住民となった年月日'], ['previous_address', '前住所'], ['moved_in_from', '転入前住所'], ['removal', '消除'], ['remarks', '備考']];
+const OPTIONAL = [['honseki', '本籍・筆頭者'], ['relationship', '続柄'], ['juminhyo_code', '住民票コード'], ['individual_number', '個人番号'], ['residence_details', '在留資格・在留期間等'], ['card_number', '在留カード等番号'],
+  ['alias_history', '通称の記載及び削除に関する事項(別紙)'], ['business_items', '法第7条の業務事項'], ['history', '異動履歴'], ['special_history', '特別な事由の異動履歴(特別養子縁組・性別の変更)']];
+const ITEMS = [['birth_date', '生年月日'], ['sex', '性別'], ['head', '世帯主'], ['address', '住所'], ['address_since', '住所を定めた年月日'], ['became_resident', '住民となった年月日'], ['previous_address', '前住所'], ['moved_in_from', '転入前住所'],
+  ['nationality', '国籍・地域'], ['category', '法第30条の45に規定する区分'], ['alias', '通称'], ['removal', '消除'], ['remarks', '備考']];
+// 写し: what is printed unless the requester asks to leave it out (5.1).
+const OMITTABLE = [['head', '世帯主'], ['nationality', '国籍・地域'], ['category', '法第30条の45に規定する区分'], ['alias', '通称']];
 const REQUESTERS = [['self', '本人'], ['same_household', '同一世帯'], ['third_party', '第三者'], ['professional', '弁護士等(職務上請求)']];
 
 // 文字溢れ (5.8): the alert when a value did not fit its box.
@@ -1875,6 +1878,9 @@ async function certificateScreen(main, q) {
     h('fieldset', {}, h('legend', {}, '記載事項'),
       h('p', { class: 'hint' }, '写し: 省略される事項のうち記載を求められたもの。記載事項証明書: 証明する事項(氏名は必ず記載)。'),
       h('div', { class: 'checks', dataset: { field: 'items' } }, OPTIONAL.concat(ITEMS).map(([k, l]) => checkbox('items', l, k, false)))),
+    h('fieldset', {}, h('legend', {}, '省略する事項(写し)'),
+      h('p', { class: 'hint' }, '通常は記載される事項のうち、請求者が省略を求めたもの。外国人住民の国籍・地域などを含みます。'),
+      h('div', { class: 'checks', dataset: { field: 'omit' } }, OMITTABLE.map(([k, l]) => checkbox('omit', l, k, false)))),
     h('fieldset', {}, h('legend', {}, '請求者'),
       h('div', { class: 'row' },
         field('区分', select('requester_kind', REQUESTERS, 'requester.kind'), { required: true }),
@@ -1911,6 +1917,7 @@ async function certificateScreen(main, q) {
       kind: v(form, 'kind'), layout: v(form, 'layout'),
       household_id: whole ? hh.id : undefined, persons: whole ? [] : persons,
       items: $$('input[name=items]:checked', form).map((c) => c.value),
+      omit: $$('input[name=omit]:checked', form).map((c) => c.value),
       requester: { kind: v(form, 'requester_kind'), person_id: rp ? Number(rp) : undefined, name: opt(v(form, 'requester_name')),
         birth_date: opt(v(form, 'requester_birth_date')), reason: opt(v(form, 'reason')), qualification: opt(v(form, 'qualification')) },
       purpose: v(form, 'purpose'), identity_check: v(form, 'identity_check'), copies: Number(v(form, 'copies') || 1),

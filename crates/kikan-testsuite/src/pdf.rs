@@ -10,11 +10,22 @@ pub fn text(pdf: &[u8], name: &str) -> String {
         let path = std::path::Path::new(&dir).join(format!("{name}.pdf"));
         std::fs::write(&path, pdf).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
+    extract(pdf, name, &[])
+}
+
+/// The text of one page (1, 2 …) of a PDF, as [`text`] reads it.
+pub fn page_text(pdf: &[u8], page: u32, name: &str) -> String {
+    let page = page.to_string();
+    extract(pdf, name, &["-f", &page, "-l", &page])
+}
+
+fn extract(pdf: &[u8], name: &str, pages: &[&str]) -> String {
     let dir = tempdir(name);
     let path = dir.join("c.pdf");
     std::fs::write(&path, pdf).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let out = Command::new("pdftotext")
         .args(["-enc", "UTF-8", "-raw"])
+        .args(pages)
         .arg(&path)
         .arg("-")
         .output()

@@ -2500,6 +2500,7 @@ pub async fn corrections_of_every_item(s: TestStore) {
     };
     let tenant = ok(c.store.tenant(c.tenant).await).unwrap_or_else(|| panic!("tenant"));
     let request = CertificateRequest {
+        omit: vec![],
         kind: CertificateKind::ResidentCopy,
         layout: Layout::Individual,
         persons: vec![f.wife],

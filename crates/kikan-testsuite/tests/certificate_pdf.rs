@@ -11,9 +11,10 @@ use kikan_domain::codes::{IndividualNumber, JuminhyoCode};
 use kikan_domain::lists::{ForeignCategory, Relationship, RemovalReason, ResidenceStatus, Sex};
 use kikan_domain::names::{Furigana, PersonName};
 use kikan_domain::person::{
-    Address, ForeignDetails, Honseki, HouseholdId, MoveInRecord, Person, PersonId, PersonStatus,
+    Address, Alias, ForeignDetails, Honseki, HouseholdId, LocalBody, MoveInRecord, PastAlias,
+    Person, PersonId, PersonStatus,
 };
-use kikan_testsuite::pdf::{fonts, squeezed, text as pdftotext};
+use kikan_testsuite::pdf::{fonts, page_text, squeezed, text as pdftotext};
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
@@ -136,6 +137,7 @@ fn household() -> Vec<Subject> {
 
 fn request(kind: CertificateKind, layout: Layout, persons: &[i64]) -> CertificateRequest {
     CertificateRequest {
+        omit: vec![],
         kind,
         layout,
         persons: persons.iter().map(|i| PersonId(*i)).collect(),
@@ -449,6 +451,130 @@ fn a_household_of_more_than_four_takes_two_pages() {
     assert_eq!(r.pages, 2);
     let text = squeezed(&pdftotext(&r.pdf, "pages"));
     assert!(text.contains("1／2頁") && text.contains("2／2頁") && text.contains("次頁に続く"));
+    // The 認証文 on the last page only (5.1).
+    let certification = squeezed("この写しは、住民票の原本と相違ないことを証明する。");
+    let first = squeezed(&page_text(&r.pdf, 1, "pages-1"));
+    let second = squeezed(&page_text(&r.pdf, 2, "pages-2"));
+    assert!(!first.contains(&certification), "{first}");
+    assert!(first.contains("次頁に続く"), "{first}");
+    assert!(second.contains(&certification), "{second}");
+    assert!(!second.contains("次頁に続く"), "{second}");
+}
+
+/// A person whose 異動履歴 is longer than a page (5.1, 様式): carried on to the next page,
+/// every line printed once, none under the 認証文, which is on the last page only.
+#[test]
+fn a_long_history_runs_on_to_the_next_page() {
+    let mut subjects = household();
+    subjects.truncate(1);
+    let lines: Vec<String> = (1..=60)
+        .map(|i| format!("第{i}回　令和元年5月1日転居　令和元年5月1日届出"))
+        .collect();
+    subjects[0].history = lines.clone();
+    let mut req = request(CertificateKind::ResidentCopy, Layout::Individual, &[1]);
+    req.items = vec![Item::History];
+    let content = make(&req, &subjects, Some(&subjects[0].person)).expect("content");
+    let r = render(&font(), &content, &stamp()).expect("render");
+    assert!(r.pages >= 2, "{} pages", r.pages);
+    let certification = squeezed("この写しは、住民票の原本と相違ないことを証明する。");
+    let mut all = String::new();
+    for page in 1..=r.pages {
+        let text = squeezed(&page_text(&r.pdf, page, &format!("history-{page}")));
+        let last = page == r.pages;
+        assert_eq!(text.contains(&certification), last, "page {page}: {text}");
+        assert_eq!(text.contains("次頁に続く"), !last, "page {page}: {text}");
+        all.push_str(&text);
+    }
+    for line in &lines {
+        let l = squeezed(line);
+        assert_eq!(all.matches(&l).count(), 1, "{line} printed other than once");
+    }
+}
+
+/// A foreign resident's items (5.1): 国籍・地域, 30条の45の区分 and 通称 left out when
+/// asked (and named as 省略), the 在留カード等番号 printed when asked, and the 通称の記載
+/// 及び削除に関する事項 on a 別紙 that carries the 認証文.
+#[test]
+fn foreign_items_may_be_left_out_and_the_alias_history_goes_on_an_annex() {
+    let mut subjects = household();
+    let body = |code: &str, name: &str| LocalBody {
+        code: code.into(),
+        name: name.into(),
+    };
+    if let Some(f) = subjects[2].person.foreign.as_mut() {
+        f.alias = Some(Alias {
+            name: PersonName::parse("中村", "安").expect("alias"),
+            furigana: None,
+            recorded_on: d("2025-04-01"),
+            recorded_by: Some(body("999998", "みほん市")),
+        });
+        f.past_aliases = vec![PastAlias {
+            alias: Alias {
+                name: PersonName::parse("阮", "文安").expect("alias"),
+                furigana: None,
+                recorded_on: d("2020-04-01"),
+                recorded_by: Some(body("131016", "千代田区")),
+            },
+            deleted_on: d("2024-03-31"),
+            deleted_by: Some(body("131016", "千代田区")),
+        }];
+    }
+    let mut req = request(CertificateKind::ResidentCopy, Layout::Individual, &[3]);
+    req.requester.person_id = Some(PersonId(3));
+    req.omit = vec![Item::Nationality, Item::Category];
+    req.items = vec![Item::CardNumber, Item::AliasHistory];
+    let content = make(&req, &subjects[2..3], Some(&subjects[2].person)).expect("content");
+    let r = render(&font(), &content, &stamp()).expect("render");
+    assert_eq!(r.pages, 2);
+    let first = squeezed(&page_text(&r.pdf, 1, "foreign-1"));
+    let annex = squeezed(&page_text(&r.pdf, 2, "foreign-2"));
+    has_all(
+        &first,
+        &[
+            "グエンヴァンアン",
+            "在留カード等番号",
+            "AB12345678CD",
+            "通称中村安",
+            "次頁に続く",
+        ],
+    );
+    for absent in ["ベトナム", "中長期在留者", "認証", "証明する", "阮"] {
+        assert!(!first.contains(absent), "{absent:?} on page 1: {first}");
+    }
+    has_all(
+        &annex,
+        &[
+            "別紙",
+            "住民票の写し通称の記載及び削除に関する事項",
+            "グエンヴァンアン",
+            "中村安令和7年4月1日記載みほん市(999998)",
+            "阮文安令和2年4月1日記載千代田区(131016)令和6年3月31日削除千代田区(131016)",
+            "個人番号、国籍・地域、法第30条の45に規定する区分、在留資格等）",
+            "この写しは、住民票の原本と相違ないことを証明する。",
+            "2／2頁",
+        ],
+    );
+    // The 通称 itself left out: not printed, named as 省略; no 別紙 unless asked.
+    req.omit = vec![Item::Alias];
+    req.items = vec![];
+    let content = make(&req, &subjects[2..3], Some(&subjects[2].person)).expect("content");
+    let r = render(&font(), &content, &stamp()).expect("render");
+    assert_eq!(r.pages, 1);
+    let text = squeezed(&pdftotext(&r.pdf, "foreign-no-alias"));
+    has_all(&text, &["ベトナム", "中長期在留者", "省略した事項："]);
+    assert!(text.contains("、通称") || text.contains("：通称"), "{text}");
+    assert!(!text.contains("中村安") && !text.contains("別紙"), "{text}");
+    // Items a 写し must print cannot be left out, and a 記載事項証明書 takes no omission.
+    req.omit = vec![Item::Address];
+    let me = Some(&subjects[2].person);
+    let err = make(&req, &subjects[2..3], me).expect_err("address");
+    assert_eq!(err.code(), "E-CERT-001");
+    assert!(err.to_string().contains("住所"), "{err}");
+    req.omit = vec![Item::Nationality];
+    req.kind = CertificateKind::ResidentItems;
+    req.items = vec![Item::Address];
+    let err = make(&req, &subjects[2..3], me).expect_err("items certificate");
+    assert_eq!(err.code(), "E-CERT-001");
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod archive;
 mod backup;
 mod batch;
 mod business;
+mod certificate_items;
 mod certificate_pdf;
 mod certificates;
 mod certifiers;
