@@ -178,8 +178,11 @@ try {
   const total = await clerk.locator('table').first().locator('tbody tr').nth(2).locator('td').nth(2).textContent();
   assert.ok(Number(total.replace(/,/g, '')) > 0, `a population: ${total}`);
   await clerk.getByRole('link', { name: '集計結果をCSVで保存' }).waitFor();
+  // 9.1: the deliverable as XLSX, beside the CSV.
+  const xlsxHref = await clerk.getByRole('link', { name: '提出用のXLSXで保存' }).getAttribute('href');
+  assert.ok(xlsxHref.startsWith('blob:'), 'the XLSX is offered');
   await shot(clerk, 'statistics');
-  log(`統計: ${total} residents on ${today}, the year's 異動, the pyramid and the CSV`);
+  log(`統計: ${total} residents on ${today}, the year's 異動, the pyramid, the CSV and the XLSX`);
   // 9.6 無作為抽出: 5 women drawn, their 宛名シール made; the seed is shown.
   await clerk.getByRole('link', { name: '無作為抽出' }).click();
   await lab(clerk, '性別').selectOption('女');

@@ -81,6 +81,20 @@ struct StatisticsParams {
     period: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    /// What the run writes: `csv` (the default) or `xlsx` (the deliverable, 9.1).
+    format: Option<String>,
+}
+
+/// Is the statistics run's file an XLSX workbook (else CSV)?
+fn statistics_xlsx(p: &StatisticsParams) -> Result<bool, DomainError> {
+    match p.format.as_deref().map(str::trim) {
+        None | Some("" | "csv") => Ok(false),
+        Some("xlsx") => Ok(true),
+        Some(other) => Err(DomainError::UnknownCode {
+            kind: "出力形式",
+            value: other.to_string(),
+        }),
+    }
 }
 
 /// The parameters of an `inspection` run (9.5: the 閲覧用 list in address order).
@@ -176,7 +190,11 @@ fn day(field: &'static str, s: &str, run_day: NaiveDate) -> Result<NaiveDate, Do
 pub fn check(job: Job, v: &Value, today: NaiveDate) -> Result<(), DomainError> {
     match job {
         Job::Daily | Job::Reconcile => Ok(()),
-        Job::Statistics => statistics_days(&params(v)?, today).map(|_| ()),
+        Job::Statistics => {
+            let p = params(v)?;
+            statistics_xlsx(&p)?;
+            statistics_days(&p, today).map(|_| ())
+        }
         Job::Inspection => inspection_query(&params(v)?, today).map(|_| ()),
         Job::Euc => {
             let p: EucParams = params(v)?;
@@ -346,18 +364,25 @@ async fn work(
             })
         }
         Job::Statistics => {
-            let (on, from, to) = statistics_days(&params(v)?, today)?;
+            let p = params(v)?;
+            let (on, from, to) = statistics_days(&p, today)?;
             let pop = crate::statistics::population(store, tenant, on).await?;
             let mov = crate::statistics::movement(store, tenant, from, to).await?;
             let total: u64 =
                 pop.japanese.male + pop.japanese.female + pop.foreign.male + pop.foreign.female;
+            let name = format!("statistics-{}", on.format("%Y%m%d"));
+            let file = if statistics_xlsx(&p)? {
+                (format!("{name}.xlsx"), crate::statistics::xlsx(&pop, &mov)?)
+            } else {
+                (
+                    format!("{name}.csv"),
+                    crate::statistics::csv(&pop, &mov).into_bytes(),
+                )
+            };
             Ok(Done {
                 ok: true,
                 detail: format!("統計: 基準日 {on} の人口 {total}人、異動 {from}〜{to}"),
-                file: Some((
-                    format!("statistics-{}.csv", on.format("%Y%m%d")),
-                    crate::statistics::csv(&pop, &mov).into_bytes(),
-                )),
+                file: Some(file),
             })
         }
         Job::Inspection => {

@@ -385,6 +385,9 @@ enum Command {
         /// Write the charts here (SVG).
         #[arg(long)]
         svg: Option<PathBuf>,
+        /// Write the tables here as the XLSX deliverable (one sheet 集計表).
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
     },
     /// Staff accounts of a municipality (the first 管理者 is created here).
     Staff {
@@ -1060,6 +1063,7 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
             to,
             csv,
             svg,
+            xlsx,
         } => {
             let store = store.open().await?;
             let tenant = registered(&*store, &tenant).await?;
@@ -1085,6 +1089,11 @@ pub async fn run(cli: Cli, server: Server) -> Result<()> {
             }
             if let Some(path) = &svg {
                 std::fs::write(path, kikan_app::statistics::svg(&pop, &mov))
+                    .with_context(|| format!("{} に書けません", path.display()))?;
+                written.push(path.display().to_string());
+            }
+            if let Some(path) = &xlsx {
+                std::fs::write(path, kikan_app::statistics::xlsx(&pop, &mov)?)
                     .with_context(|| format!("{} に書けません", path.display()))?;
                 written.push(path.display().to_string());
             }

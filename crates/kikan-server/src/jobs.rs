@@ -392,7 +392,7 @@ pub async fn job_runs(
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/jobs/runs/{id}/output", tag = "operations",
     params(("tenant" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, description = "The file a run wrote (統計 CSV, EUC CSV/XML); a purpose is required and the read is audited", content_type = "application/octet-stream"),
+    responses((status = 200, description = "The file a run wrote (統計 CSV or XLSX, EUC CSV/XML); a purpose is required and the read is audited", content_type = "application/octet-stream"),
               (status = 404, body = crate::error::ErrorBody)))]
 pub async fn output(
     State(state): State<AppState>,
@@ -425,21 +425,14 @@ pub async fn output(
     .await?;
     let ctype = if file.ends_with(".xml") {
         "application/xml; charset=utf-8"
+    } else if file.ends_with(".xlsx") {
+        crate::routes::XLSX
     } else if file.ends_with("-sjis.csv") {
         "text/csv; charset=shift_jis"
     } else {
         "text/csv; charset=utf-8"
     };
-    let mut res = axum::response::Response::new(axum::body::Body::from(bytes));
-    let h = res.headers_mut();
-    h.insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static(ctype),
-    );
-    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
-        h.insert(axum::http::header::CONTENT_DISPOSITION, v);
-    }
-    Ok(res)
+    Ok(crate::routes::file_response(bytes, ctype, &file))
 }
 
 /// A schedule as the screen shows it.

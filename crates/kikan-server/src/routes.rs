@@ -35,11 +35,23 @@ pub(crate) async fn audit(
 
 /// A CSV answer (UTF-8) to be saved as `file`.
 pub(crate) fn csv_response(body: String, file: &'static str) -> axum::response::Response {
+    file_response(body.into_bytes(), "text/csv; charset=utf-8", file)
+}
+
+/// The media type of an XLSX workbook.
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file to download: its bytes, media type and name.
+pub(crate) fn file_response(
+    body: Vec<u8>,
+    content_type: &'static str,
+    file: &str,
+) -> axum::response::Response {
     let mut res = axum::response::Response::new(axum::body::Body::from(body));
     let h = res.headers_mut();
     h.insert(
         axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static("text/csv; charset=utf-8"),
+        axum::http::HeaderValue::from_static(content_type),
     );
     if let Ok(v) = axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
         h.insert(axum::http::header::CONTENT_DISPOSITION, v);

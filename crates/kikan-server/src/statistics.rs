@@ -28,7 +28,7 @@ pub struct StatisticsParams {
     /// when left out.
     pub from: Option<String>,
     pub to: Option<String>,
-    /// json (the default) or csv.
+    /// json (the default), csv or xlsx.
     pub format: Option<String>,
 }
 
@@ -50,7 +50,7 @@ fn date(field: &'static str, s: &Option<String>) -> R<Option<NaiveDate>> {
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/statistics", tag = "residents",
     params(("tenant" = String, Path), StatisticsParams),
-    responses((status = 200, description = "統計 (6.1): population and households on the 基準日 (男女, 日本人住民・外国人住民, 年齢階級, 町字, 国籍, 在留資格; a 転出予定者 whose date has not come counts) and the 異動 of the period by cause (転入, 出生, 転出, 死亡, その他) with the 定期報告's 住居地の届出 and the monthly counts by 異動事由; JSON, or CSV (UTF-8 with BOM) with format=csv", body = StatisticsView),
+    responses((status = 200, description = "統計 (6.1): population and households on the 基準日 (男女, 日本人住民・外国人住民, 年齢階級, 町字, 国籍, 在留資格; a 転出予定者 whose date has not come counts) and the 異動 of the period by cause (転入, 出生, 転出, 死亡, その他) with the 定期報告's 住居地の届出 and the monthly counts by 異動事由; JSON, or CSV (UTF-8 with BOM) with format=csv, or the XLSX workbook (one sheet 集計表, the CSV's rows) with format=xlsx", body = StatisticsView),
         (status = 422, body = crate::error::ErrorBody)))]
 pub async fn statistics(
     State(state): State<AppState>,
@@ -64,9 +64,8 @@ pub async fn statistics(
         date("to", &q.to)?,
     )
     .map_err(|e| ApiError::from(e).at("from"))?;
-    let csv = match q.format.as_deref().unwrap_or("json") {
-        "json" => false,
-        "csv" => true,
+    let format = match q.format.as_deref().unwrap_or("json") {
+        f @ ("json" | "csv" | "xlsx") => f,
         other => {
             return Err(ApiError::from(DomainError::UnknownCode {
                 kind: "出力形式",
@@ -85,15 +84,20 @@ pub async fn statistics(
         format!("統計 基準日={on} 期間={from}〜{to}"),
     )
     .await?;
-    if !csv {
-        return Ok(Json(StatisticsView {
+    Ok(match format {
+        "csv" => crate::routes::csv_response(
+            kikan_app::statistics::csv(&population, &movement),
+            "statistics.csv",
+        ),
+        "xlsx" => crate::routes::file_response(
+            kikan_app::statistics::xlsx(&population, &movement)?,
+            crate::routes::XLSX,
+            "statistics.xlsx",
+        ),
+        _ => Json(StatisticsView {
             population,
             movement,
         })
-        .into_response());
-    }
-    Ok(crate::routes::csv_response(
-        kikan_app::statistics::csv(&population, &movement),
-        "statistics.csv",
-    ))
+        .into_response(),
+    })
 }

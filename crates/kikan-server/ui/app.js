@@ -102,7 +102,7 @@ async function api(method, path, body, keepalive) {
   const type = res.headers.get('content-type') || '';
   let data = null;
   if (type.includes('application/json')) data = await res.json();
-  else if (type.includes('application/pdf') || type.includes('text/csv') || type.includes('application/xml')) data = await res.blob();
+  else if (type.includes('application/pdf') || type.includes('text/csv') || type.includes('application/xml') || type.includes('spreadsheetml')) data = await res.blob();
   if (res.status === 401 && !path.endsWith('/login')) {
     signedOut('ログインの有効期限が切れました。もう一度ログインしてください。');
   }
@@ -3000,6 +3000,7 @@ const BATCH_FIELDS = {
     ['on', '基準日', 'text', { hint: '日付、run_day(実行日)、month_start(実行月の1日)。空欄は実行日' }],
     ['period', '集計期間', [['previous_month', '前月'], ['previous_year', '前年'], ['', '日付で指定(から・まで)']]],
     ['from', '集計期間(から)', 'text'], ['to', '集計期間(まで)', 'text'],
+    ['format', '出力形式', [['csv', 'CSV(UTF-8)'], ['xlsx', 'XLSX(提出用の集計表)']]],
   ],
   euc: [
     ['sql', '抽出条件(SQL)', 'textarea', { hint: 'EUC(データ抽出)の画面で作成したSQLを貼り付けます' }],
@@ -3272,7 +3273,7 @@ async function statisticsScreen(main, q) {
   const r = await api('GET', `/statistics?${params()}`);
   if (!r.ok) return showError(form, r);
   const { population: pop, movement: mov } = r.data;
-  const csv = await api('GET', `/statistics?${params()}&format=csv`);
+  const [csv, xlsx] = await Promise.all([api('GET', `/statistics?${params()}&format=csv`), api('GET', `/statistics?${params()}&format=xlsx`)]);
   const num = (n) => Number(n).toLocaleString('ja-JP');
   const table = (caption, head, rows) => h('table', { class: 'table' }, h('caption', {}, caption),
     h('thead', {}, h('tr', {}, head.map((t) => h('th', { scope: 'col' }, t)))),
@@ -3296,7 +3297,8 @@ async function statisticsScreen(main, q) {
     table(`定期報告(${mov.from} 〜 ${mov.to})`, ['', '件数'], [['住居地の届出(新規)', mov.residence_notified_new], ['住居地の届出(変更)', mov.residence_notified_change],
       ...Object.entries(pop.by_status).map(([k, n]) => [`中長期在留者 ${k}(${pop.on} 現在)`, n])]),
     h('h2', {}, '年齢階級別人口'), pyramid(pop),
-    csv.ok ? h('div', { class: 'actions' }, pdfLink(csv.data, '集計結果をCSVで保存', `統計-${pop.on}.csv`)) : null);
+    h('div', { class: 'actions' }, csv.ok ? pdfLink(csv.data, '集計結果をCSVで保存', `統計-${pop.on}.csv`) : null,
+      xlsx.ok ? pdfLink(xlsx.data, '提出用のXLSXで保存', `統計-${pop.on}.xlsx`) : null));
 }
 
 // ---------- 文字コード照会 (2.2.3) ----------

@@ -27,6 +27,20 @@ async fn output(c: &Caller, base: &str, id: i64) -> reqwest::Response {
     .expect("output")
 }
 
+/// An XLSX workbook's shared strings and its first sheet, as XML text.
+fn workbook(bytes: &[u8]) -> (String, String) {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an XLSX is a zip");
+    let mut read = |name: &str| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).expect(name), &mut s).expect(name);
+        s
+    };
+    (
+        read("xl/sharedStrings.xml"),
+        read("xl/worksheets/sheet1.xml"),
+    )
+}
+
 async fn batch_work(s: TestStore) {
     let dir = std::env::temp_dir().join(format!("kikan-batch-{:016x}", rand::random::<u64>()));
     let alerts = dir.join("alerts.jsonl");
@@ -109,6 +123,56 @@ async fn batch_work(s: TestStore) {
             .unwrap_or_default()
             .contains("前回から変更したパラメータ: on"),
         "{run}"
+    );
+
+    // The deliverable as XLSX (9.1): the same figures in a workbook, numbers as numbers.
+    let (status, run) = examiner
+        .post(
+            &format!("{base}/jobs/statistics/run"),
+            json!({"params": {"on": "2026-06-01", "from": "2026-04-01", "to": "2026-04-30", "format": "xlsx"}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{run}");
+    let res = output(&examiner, &base, run["id"].as_i64().unwrap_or_default()).await;
+    assert_eq!(
+        res.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    );
+    let (strings, sheet) = workbook(&res.bytes().await.expect("bytes"));
+    for want in [
+        "<t>区分</t>",
+        "<t>日本人住民</t>",
+        "<t>人口（2026-06-01現在）</t>",
+    ] {
+        assert!(strings.contains(want), "{want} not in {strings}");
+    }
+    // 人口 計: 2 Japanese residents, 0 foreign, 2 in all (row 4: C, D, E).
+    for cell in [r#"<c r="C4"><v>2</v></c>"#, r#"<c r="E4"><v>2</v></c>"#] {
+        assert!(sheet.contains(cell), "{cell} not in {sheet}");
+    }
+    let res = examiner
+        .request(
+            reqwest::Method::GET,
+            &format!("{base}/statistics?on=2026-06-01&format=xlsx"),
+        )
+        .send()
+        .await
+        .expect("statistics");
+    assert_eq!(res.status().as_u16(), 200);
+    let (_, online) = workbook(&res.bytes().await.expect("bytes"));
+    assert!(online.contains(r#"<c r="E4"><v>2</v></c>"#), "{online}");
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/jobs/statistics/run"),
+            json!({"params": {"format": "pdf"}}),
+        )
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (422, Some("E-CODE-005")),
+        "{v}"
     );
 
     // 閲覧用リスト (9.5) as a batch, at a registered terminal.

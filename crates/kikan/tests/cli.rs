@@ -663,8 +663,13 @@ fn statistics_as_csv_and_charts() {
         &p("s.csv"),
         "--svg",
         &p("s.svg"),
+        "--xlsx",
+        &p("s.xlsx"),
     ]);
     assert!(o.status.success(), "{}", text(&o));
+    // The XLSX deliverable (9.1): a zip package (tests/batch.rs reads its cells).
+    let xlsx = std::fs::read(root.join("s.xlsx")).expect("xlsx");
+    assert!(xlsx.starts_with(b"PK\x03\x04"), "not an XLSX package");
     let csv = std::fs::read_to_string(root.join("s.csv")).expect("csv");
     assert!(
         csv.starts_with("\u{feff}区分,項目,日本人住民,外国人住民,計\r\n"),
