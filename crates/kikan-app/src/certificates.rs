@@ -123,7 +123,19 @@ pub fn request_of(
     input: &CertificateIn,
     members: Option<Vec<PersonId>>,
 ) -> Result<CertificateRequest, FieldError> {
-    let kind = CertificateKind::parse(&input.kind).map_err(|e| FieldError::at(e, "kind"))?;
+    let kind = CertificateKind::parse(&input.kind)
+        .and_then(|k| {
+            // 通知票 and the 閲覧用 写し are made where they belong (1.3.8 records them).
+            if k.register_only() {
+                Err(DomainError::UnknownCode {
+                    kind: "証明書の種類",
+                    value: input.kind.clone(),
+                })
+            } else {
+                Ok(k)
+            }
+        })
+        .map_err(|e| FieldError::at(e, "kind"))?;
     let layout = match input.layout.as_deref().map(str::trim) {
         None | Some("") => {
             if kind.of_removed() {

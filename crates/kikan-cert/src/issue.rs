@@ -544,6 +544,118 @@ pub async fn issue(
     Ok((first, rendered))
 }
 
+/// A document other than a certificate, as the issuance register keeps it (1.3.8): a
+/// 住民票コード通知票 (or its 変更・修正) or a 閲覧用 一部の写し.
+pub struct Document {
+    pub kind: kikan_domain::certificate::CertificateKind,
+    /// 交付対象者 with their names: the person notified; none for a 閲覧用 list (`about`
+    /// says whom it lists).
+    pub persons: Vec<(PersonId, String)>,
+    /// 記載事項.
+    pub items: Vec<Item>,
+    /// What it lists (the conditions and the count of a 閲覧用 list), as labelled lines.
+    pub about: Vec<(String, String)>,
+    /// 使用目的, as the staff member gave it.
+    pub purpose: String,
+    /// 交付場所 (`terminal@place`), when known.
+    pub place: Option<String>,
+    pub issued_on: NaiveDate,
+    pub municipality: String,
+}
+
+/// Takes a 交付番号 for a document (1.3.8) before it is drawn, so that it can print it.
+pub async fn reserve(store: &dyn Store, tenant: LocalGovCode) -> Result<i64, IssueError> {
+    Ok(store.reserve_certificate_serials(tenant, 1).await?)
+}
+
+/// Records a document drawn under `serial` (from [`reserve`]) in the issuance register:
+/// its kind, for whom, what it lists, its pages and the hash of what was handed out (the
+/// PDF, or the CSV of a 閲覧用 list, which has no pages). No fee: 通知票 and 閲覧 are not
+/// charged per copy here.
+pub async fn register(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    serial: i64,
+    doc: Document,
+    staff: &str,
+    pages: u32,
+    bytes: &[u8],
+) -> Result<Certificate, IssueError> {
+    use kikan_domain::certificate::{
+        CertificateContent, Entry, Field, Layout, RequesterInfo, SealPrint,
+    };
+    let c = Certificate {
+        serial,
+        code: new_code(),
+        issued_at: Utc::now(),
+        staff: staff.to_string(),
+        request: CertificateRequest {
+            kind: doc.kind,
+            layout: Layout::Individual,
+            persons: doc.persons.iter().map(|(id, _)| *id).collect(),
+            whole_household: false,
+            items: doc.items.clone(),
+            omit: vec![],
+            requester: RequesterInfo::default(),
+            purpose: doc.purpose,
+            identity_check: String::new(),
+            copies: 1,
+            fee_exempt: None,
+            official: false,
+            certifier: None,
+            seal: None,
+            phrase: None,
+        },
+        content: CertificateContent {
+            kind: doc.kind,
+            layout: Layout::Individual,
+            title: doc.kind.title().to_string(),
+            header: doc
+                .about
+                .into_iter()
+                .map(|(label, value)| Field {
+                    label,
+                    value,
+                    wide: true,
+                })
+                .collect(),
+            entries: doc
+                .persons
+                .into_iter()
+                .map(|(person_id, name)| Entry {
+                    person_id,
+                    fields: vec![Field {
+                        label: Item::Name.label().to_string(),
+                        value: name,
+                        wide: false,
+                    }],
+                })
+                .collect(),
+            annex: vec![],
+            items: doc.items,
+            omitted: vec![],
+            certification: String::new(),
+            issued_on: doc.issued_on,
+            issued_on_text: kikan_domain::wareki::format_wareki(doc.issued_on)?,
+            municipality: doc.municipality,
+            mayor: String::new(),
+            seal: SealPrint::Omitted,
+            phrase: None,
+            official: false,
+            reissue_of: None,
+            overflow: vec![],
+        },
+        support: None,
+        place: doc.place,
+        fee: 0,
+        pages,
+        pdf_sha256: sha256_hex(bytes),
+        reprints: vec![],
+    };
+    store.add_certificate(tenant, &c).await?;
+    Ok(c)
+}
+
 /// Re-prints an issued certificate (the same serial, code and content) and records it.
 pub async fn reprint(
     store: &dyn Store,
@@ -565,6 +677,13 @@ pub async fn reprint(
         .await?
         .ok_or(IssueError::NotFound(serial))?;
     not_disposed(&c)?;
+    if c.request.kind.register_only() {
+        return Err(DomainError::LetterNotApplicable {
+            letter: c.request.kind.title(),
+            reason: "交付簿からは再印刷できません。もう一度作成してください".into(),
+        }
+        .into());
+    }
     let seal = seal_of(store, tenant, &c.content).await?;
     let rendered = render(
         font,

@@ -79,6 +79,9 @@ fn draw_page(
         };
         let w = RIGHT - LEFT;
         pen.right(RIGHT, 64.0, BODY, &letter.dated)?;
+        if let Some(serial) = letter.serial {
+            pen.text(LEFT, 64.0, 9.0, &format!("交付番号 第{serial:06}号"), None)?;
+        }
         let mut y = 96.0;
         for (i, line) in letter.to.iter().enumerate() {
             let size = if i + 1 == letter.to.len() { 13.0 } else { BODY };

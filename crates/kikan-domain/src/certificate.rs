@@ -32,16 +32,28 @@ pub enum CertificateKind {
     /// 転出証明書に準ずる証明書: for a 転出 recorded by 職権 (notified more than 14 days
     /// after the move, 4.1.3.0.1).
     MoveOutQuasi,
+    /// 住民票コード通知票 (4.3.3): recorded in the issuance register when made (1.3.8).
+    CodeNotice,
+    /// 住民票コード変更通知票.
+    CodeChangeNotice,
+    /// 住民票コード修正通知票.
+    CodeCorrectionNotice,
+    /// 住民基本台帳の一部の写し（閲覧用） (9.5).
+    InspectionCopy,
 }
 
 impl CertificateKind {
-    pub const ALL: [CertificateKind; 6] = [
+    pub const ALL: [CertificateKind; 10] = [
         CertificateKind::ResidentCopy,
         CertificateKind::ResidentItems,
         CertificateKind::RemovedCopy,
         CertificateKind::RemovedItems,
         CertificateKind::MoveOut,
         CertificateKind::MoveOutQuasi,
+        CertificateKind::CodeNotice,
+        CertificateKind::CodeChangeNotice,
+        CertificateKind::CodeCorrectionNotice,
+        CertificateKind::InspectionCopy,
     ];
 
     /// The title printed at the head of the certificate.
@@ -53,6 +65,10 @@ impl CertificateKind {
             CertificateKind::RemovedItems => "除票記載事項証明書",
             CertificateKind::MoveOut => "転出証明書",
             CertificateKind::MoveOutQuasi => "転出証明書に準ずる証明書",
+            CertificateKind::CodeNotice => "住民票コード通知票",
+            CertificateKind::CodeChangeNotice => "住民票コード変更通知票",
+            CertificateKind::CodeCorrectionNotice => "住民票コード修正通知票",
+            CertificateKind::InspectionCopy => "住民基本台帳の一部の写し（閲覧用）",
         }
     }
 
@@ -65,7 +81,24 @@ impl CertificateKind {
             CertificateKind::RemovedItems => "removed_items",
             CertificateKind::MoveOut => "move_out",
             CertificateKind::MoveOutQuasi => "move_out_quasi",
+            CertificateKind::CodeNotice => "code_notice",
+            CertificateKind::CodeChangeNotice => "code_change_notice",
+            CertificateKind::CodeCorrectionNotice => "code_correction_notice",
+            CertificateKind::InspectionCopy => "inspection_copy",
         }
+    }
+
+    /// A document the issuance register records (1.3.8) but the certificate request does
+    /// not make: a 住民票コード通知票 or a 閲覧用 一部の写し, made where it belongs and not
+    /// re-printed from the register.
+    pub fn register_only(self) -> bool {
+        matches!(
+            self,
+            CertificateKind::CodeNotice
+                | CertificateKind::CodeChangeNotice
+                | CertificateKind::CodeCorrectionNotice
+                | CertificateKind::InspectionCopy
+        )
     }
 
     pub fn parse(s: &str) -> Result<Self, DomainError> {
@@ -629,6 +662,12 @@ pub fn build(
     if subjects.is_empty() {
         return Err(DomainError::NoPersons);
     }
+    if req.kind.register_only() {
+        return Err(DomainError::UnknownCode {
+            kind: "証明書の種類",
+            value: req.kind.code().to_string(),
+        });
+    }
     if req.kind.of_move_out() {
         for (i, s) in subjects.iter().enumerate() {
             if subjects[..i].iter().any(|o| o.person.id == s.person.id) {
@@ -1142,5 +1181,10 @@ pub fn certification(kind: CertificateKind, whole_household: bool) -> &'static s
         CertificateKind::MoveOut | CertificateKind::MoveOutQuasi => {
             crate::transfer::certification(kind)
         }
+        // Not certificates: they certify nothing.
+        CertificateKind::CodeNotice
+        | CertificateKind::CodeChangeNotice
+        | CertificateKind::CodeCorrectionNotice
+        | CertificateKind::InspectionCopy => "",
     }
 }

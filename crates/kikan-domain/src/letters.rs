@@ -33,6 +33,9 @@ pub struct Letter {
     pub table: Vec<Vec<String>>,
     /// 回答欄: what the recipient fills in and sends back.
     pub reply: Vec<String>,
+    /// The 交付番号 of a document the issuance register records (1.3.8), printed at
+    /// the top.
+    pub serial: Option<i64>,
 }
 
 /// The municipality sending a letter.
@@ -99,6 +102,7 @@ pub fn move_in_inquiry(
         }
     };
     Ok(Letter {
+        serial: None,
         title: "転入通知未着照会書".into(),
         to: vec![
             format!("転出先 {destination}"),
@@ -149,6 +153,7 @@ pub fn head_change_notice(
         })?;
     let to = addressee(household, members).unwrap_or(head);
     Ok(Letter {
+        serial: None,
         title: "世帯主変更通知書".into(),
         to: vec![to.address.line(), format!("{}　様", to.name.full())],
         dated: format_wareki(today)?,
@@ -183,7 +188,7 @@ pub fn head_change_request(
     let to = addressee(household, members).ok_or(DomainError::HouseholdHasHead {
         id: household.id.to_string(),
     })?;
-    Ok(Letter {
+    Ok(Letter { serial: None,
         title: "世帯主変更依頼通知書".into(),
         to: vec![to.address.line(), format!("{}　様", to.name.full())],
         dated: format_wareki(today)?,
@@ -256,6 +261,7 @@ pub fn support_period_notice(
     let ends = format_wareki(measure.ends_on)?;
     let from_day = format_wareki(measure.extendable_from())?;
     Ok(Letter {
+        serial: None,
         title: "支援措置期間終了通知".into(),
         to: vec![address, format!("{}　様", applicant.name.full())],
         dated: format_wareki(today)?,
@@ -326,6 +332,7 @@ pub fn address_change_notice(
         .filter(|m| persons.is_empty() || persons.contains(&m.id))
         .collect();
     Ok(Letter {
+        serial: None,
         title: format!(
             "{item}の表示の変更について（{}）",
             if before { "お知らせ" } else { "通知" }

@@ -97,6 +97,7 @@ pub fn receipt_notice(
         reason.push_str("(転出証明書に準ずる証明書の交付)");
     }
     Ok(Letter {
+        serial: None,
         title: LETTER.into(),
         to,
         dated: format_wareki(today)?,
@@ -176,7 +177,7 @@ pub fn ex_officio_notice(
             ex_officio_kind(w).to_string(),
         ]);
     }
-    Ok(Letter {
+    Ok(Letter { serial: None,
         title: LETTER.into(),
         to: vec![address_of(first), format!("{}　様", first.0.name.full())],
         dated: format_wareki(today)?,
@@ -306,7 +307,7 @@ pub fn confirmation_sheet(
         .map(|n| n.name.trim().to_string())
         .filter(|n| !n.is_empty())
         .unwrap_or_default();
-    Ok(Letter {
+    Ok(Letter { serial: None,
         title: "異動入力確認用帳票".into(),
         to: vec![format!("{}（庁内確認用）", from.municipality)],
         dated: format_wareki(today)?,
@@ -372,6 +373,7 @@ pub fn ex_officio_record(
         .map(|n| format!("{}({})", n.name, n.capacity))
         .unwrap_or_default();
     Ok(Letter {
+        serial: None,
         title: LETTER.into(),
         to: vec![format!("{}（庁内保存）", from.municipality)],
         dated: format_wareki(today)?,
@@ -404,6 +406,15 @@ pub enum CodeNotice {
 }
 
 impl CodeNotice {
+    /// Its kind in the issuance register (1.3.8).
+    pub fn kind(self) -> crate::certificate::CertificateKind {
+        use crate::certificate::CertificateKind;
+        match self {
+            CodeNotice::Recorded => CertificateKind::CodeNotice,
+            CodeNotice::Changed => CertificateKind::CodeChangeNotice,
+            CodeNotice::Corrected => CertificateKind::CodeCorrectionNotice,
+        }
+    }
     pub fn title(self) -> &'static str {
         match self {
             CodeNotice::Recorded => "住民票コード通知票",
@@ -467,7 +478,7 @@ pub fn code_notice(
     if person.is_removed() {
         return Err(not_for(kind.title(), "除票の方には通知しません"));
     }
-    Ok(Letter {
+    Ok(Letter { serial: None,
         title: kind.title().into(),
         to: vec![person.address.line(), format!("{}　様", person.name.full())],
         dated: format_wareki(today)?,
@@ -544,6 +555,7 @@ pub fn ward_notice(
         ]);
     }
     Ok(Letter {
+        serial: None,
         title: LETTER.into(),
         to: vec![
             format!("転入地 {}", destination.line()),

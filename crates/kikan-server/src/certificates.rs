@@ -39,7 +39,7 @@ impl From<IssueError> for ApiError {
     }
 }
 
-fn cert_error(c: CertError) -> ApiError {
+pub(crate) fn cert_error(c: CertError) -> ApiError {
     match c {
         CertError::MissingGlyph { .. } => {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, c.code(), c.to_string())
@@ -93,6 +93,35 @@ pub async fn print_warnings(state: &AppState, entry: &kikan_domain::LedgerEntry)
 }
 
 /// Runs a drawing on the blocking pool (a certificate takes milliseconds of CPU).
+/// A document the issuance register records (1.3.8: a 住民票コード通知票, a 閲覧用 一部の
+/// 写し), made under a new 交付番号: `make` draws it with the number (the caller has
+/// checked it can be drawn, so no number is lost) and gives its bytes and pages; the
+/// register's record follows, with the staff member and the terminal.
+pub(crate) async fn registered(
+    state: &AppState,
+    p: &Principal,
+    doc: issue::Document,
+    make: impl FnOnce(i64) -> Result<(Vec<u8>, u32), IssueError> + Send + 'static,
+) -> R<(i64, Vec<u8>, u32)> {
+    let serial = issue::reserve(&*state.store, p.tenant).await?;
+    let (bytes, pages) = blocking(move || make(serial)).await?;
+    let doc = issue::Document {
+        place: p.terminal.clone(),
+        ..doc
+    };
+    issue::register(
+        &*state.store,
+        p.tenant,
+        serial,
+        doc,
+        &p.actor,
+        pages,
+        &bytes,
+    )
+    .await?;
+    Ok((serial, bytes, pages))
+}
+
 pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, IssueError> + Send + 'static,
 ) -> R<T> {
@@ -471,6 +500,9 @@ pub struct CertificateView {
     pub disposed: Option<DisposalView>,
     /// 文字溢れ (5.8): the values that did not fit, whole and as printed.
     pub overflow: Vec<OverflowView>,
+    /// What a document other than a certificate lists (a 閲覧用 写し's 抽出条件 and 件数),
+    /// as `label: value` lines.
+    pub about: Vec<String>,
 }
 
 /// A value too long for its box (the 文字超過リスト, 5.8 and 10.7).
@@ -539,6 +571,15 @@ fn view(c: &Certificate) -> CertificateView {
                 reason: x.reason.clone(),
             })
             .collect(),
+        about: if c.content.kind.register_only() {
+            c.content
+                .header
+                .iter()
+                .map(|f| format!("{}: {}", f.label, f.value))
+                .collect()
+        } else {
+            vec![]
+        },
         disposed: c.disposal().map(|x| DisposalView {
             at: x.at.to_rfc3339(),
             staff: x.staff.clone(),

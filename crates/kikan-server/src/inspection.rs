@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::certificates::{blocking, font, pdf_named};
+use crate::certificates::{blocking, font, pdf_named, registered};
 use crate::dto::date_in;
 use crate::error::ApiError;
 use crate::routes::audit;
@@ -15,6 +15,7 @@ use axum::extract::State;
 use axum::http::HeaderValue;
 use axum::response::Response;
 use kikan_app::inspection::{self, InspectionQuery, Order};
+use kikan_domain::certificate::{CertificateKind, Item};
 use kikan_domain::wareki::format_wareki;
 use kikan_domain::{DomainError, Sex};
 use serde::Deserialize;
@@ -170,24 +171,28 @@ pub async fn inspection_list(
     };
     let (q, about) = conditions(&input, today, order)?;
     let list = inspection::inspection_list(&*state.store, p.tenant, &q, today).await?;
-    audit(
-        &state,
-        &p,
-        "inspection.list",
-        vec![],
-        format!(
-            "住民基本台帳の一部の写し(閲覧用)の作成: {} {}件(支援措置の対象者 {}件を除く) {}",
-            about.join("・"),
-            list.rows.len(),
-            list.withheld,
-            if pdf { "PDF" } else { "CSV" }
-        ),
-    )
-    .await?;
     let rows = list.rows.len();
-    let mut res = if pdf {
+    let count = format!("{rows}件(支援措置の対象者 {}件を除く)", list.withheld);
+    // Recorded in the issuance register (1.3.8) under its own 交付番号.
+    let doc = kikan_cert::issue::Document {
+        kind: CertificateKind::InspectionCopy,
+        persons: vec![],
+        items: vec![Item::Name, Item::BirthDate, Item::Sex, Item::Address],
+        about: vec![
+            ("抽出条件".into(), about.join("・")),
+            ("件数".into(), count.clone()),
+            ("出力形式".into(), if pdf { "PDF" } else { "CSV" }.into()),
+        ],
+        purpose: p.purpose()?.to_string(),
+        place: None,
+        issued_on: today,
+        municipality: kikan_app::letters::sender(&*state.store, p.tenant)
+            .await?
+            .municipality,
+    };
+    let (serial, mut res) = if pdf {
         let font = font(&state).await?;
-        let drawn = kikan_cert::List {
+        let mut drawn = kikan_cert::List {
             title: "住民基本台帳の一部の写し（閲覧用）".into(),
             about: vec![about.join("　")],
             headings: ["氏名", "生年月日", "性別", "住所"]
@@ -200,13 +205,51 @@ pub async fn inspection_list(
                 .map(|r| vec![r.name, r.birth_date, r.sex, r.address])
                 .collect(),
         };
-        let rendered = blocking(move || Ok(kikan_cert::render_list(&font, &drawn)?)).await?;
-        pdf_named(rendered, "inspection-list.pdf")?
+        // Every glyph checked before a 交付番号 is taken.
+        font.check_all(
+            drawn
+                .rows
+                .iter()
+                .flatten()
+                .chain(&drawn.about)
+                .map(String::as_str),
+        )
+        .map_err(crate::certificates::cert_error)?;
+        let (serial, pdf, pages) = registered(&state, &p, doc, move |serial| {
+            drawn.about.push(format!("交付番号 第{serial:06}号"));
+            let r = kikan_cert::render_list(&font, &drawn)?;
+            Ok((r.pdf, r.pages))
+        })
+        .await?;
+        (
+            serial,
+            pdf_named(kikan_cert::Rendered { pdf, pages }, "inspection-list.pdf")?,
+        )
     } else {
-        crate::routes::csv_response(inspection::csv(&list), "inspection-list.csv")
+        let csv = inspection::csv(&list);
+        let (serial, bytes, _) =
+            registered(&state, &p, doc, move |_| Ok((csv.into_bytes(), 0))).await?;
+        (
+            serial,
+            crate::routes::file_response(bytes, "text/csv; charset=utf-8", "inspection-list.csv"),
+        )
     };
+    audit(
+        &state,
+        &p,
+        "inspection.list",
+        vec![],
+        format!(
+            "住民基本台帳の一部の写し(閲覧用)の作成: {} {count} {}(交付番号 {serial})",
+            about.join("・"),
+            if pdf { "PDF" } else { "CSV" }
+        ),
+    )
+    .await?;
     res.headers_mut()
         .insert("x-kikan-rows", HeaderValue::from(rows));
+    res.headers_mut()
+        .insert("x-kikan-certificate-serial", HeaderValue::from(serial));
     if let Order::Random(seed) = order {
         res.headers_mut()
             .insert("x-kikan-seed", HeaderValue::from(seed));

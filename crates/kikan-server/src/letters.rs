@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::certificates::{blocking, font, pdf_named};
+use crate::certificates::{blocking, font, pdf_named, registered};
 use crate::dto::{AddressView, DateView, address_view, date_view};
 use crate::error::ApiError;
 use crate::routes::audit;
@@ -15,6 +15,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use kikan_app::letters as app;
+use kikan_domain::certificate::Item;
 use kikan_domain::letters::{self, Letter};
 use kikan_domain::notices;
 use kikan_domain::{HouseholdId, PersonId};
@@ -310,7 +311,7 @@ pub async fn entry_letter(
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/persons/{id}/code-notice", tag = "residents",
     params(("tenant" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, description = "住民票コード通知票, 変更通知票 or 修正通知票 (4.3.3), as the latest entry that set the code calls for; drawn again on request", content_type = "application/pdf"),
+    responses((status = 200, description = "住民票コード通知票, 変更通知票 or 修正通知票 (4.3.3), as the latest entry that set the code calls for; each one made is recorded in the issuance register (1.3.8) under its own 交付番号, printed on it and answered in X-Kikan-Certificate-Serial", content_type = "application/pdf"),
         (status = 422, description = "E-CERT-040: no code recorded, or a 除票", body = crate::error::ErrorBody)))]
 pub async fn code_notice(
     State(state): State<AppState>,
@@ -324,22 +325,45 @@ pub async fn code_notice(
     let (kind, on) = app::code_notice_of(&*state.store, p.tenant, &person).await?;
     let shield = Protection::of(&state, &p, &[id]).await?;
     let from = app::sender(&*state.store, p.tenant).await?;
-    let letter = notices::code_notice(
-        &from,
-        &shield.record(&person),
-        kind,
-        on,
-        state.clock.today(),
-    )?;
+    let today = state.clock.today();
+    let mut letter = notices::code_notice(&from, &shield.record(&person), kind, on, today)?;
+    // Drawn once to check every glyph before a 交付番号 is taken.
+    let font = font(&state).await?;
+    let check = (font.clone(), letter.clone());
+    blocking(move || Ok(kikan_cert::render_letter(&check.0, &check.1).map(|_| ())?)).await?;
+    let doc = kikan_cert::issue::Document {
+        kind: kind.kind(),
+        persons: vec![(id, person.name.full())],
+        items: vec![Item::Name, Item::Address, Item::JuminhyoCode],
+        about: vec![],
+        purpose: p.purpose()?.to_string(),
+        place: None,
+        issued_on: today,
+        municipality: from.municipality.clone(),
+    };
+    let (serial, pdf, pages) = registered(&state, &p, doc, move |serial| {
+        letter.serial = Some(serial);
+        let r = kikan_cert::render_letter(&font, &letter)?;
+        Ok((r.pdf, r.pages))
+    })
+    .await?;
     audit(
         &state,
         &p,
         "letter.code_notice",
         vec![id.0],
-        format!("{}の作成({id})", kind.title()),
+        format!("{}の作成({id}、交付番号 {serial})", kind.title()),
     )
     .await?;
-    draw(&state, letter, &format!("code-notice-{id}.pdf")).await
+    let mut res = pdf_named(
+        kikan_cert::Rendered { pdf, pages },
+        &format!("code-notice-{id}.pdf"),
+    )?;
+    res.headers_mut().insert(
+        "x-kikan-certificate-serial",
+        axum::http::HeaderValue::from(serial),
+    );
+    Ok(res)
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/drafts/{id}/confirmation", tag = "changes",

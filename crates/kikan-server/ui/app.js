@@ -2079,7 +2079,7 @@ async function registerScreen(main, q) {
       h('thead', {}, h('tr', {}, ['交付番号', '交付日時', '証明書', '対象者', '請求者', '使用目的', '通数・手数料', '職員', '再印刷', '再交付', '文字溢れ', '処分'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, list.map((c) => h('tr', {},
         h('td', {}, `第${String(c.serial).padStart(6, '0')}号`), h('td', {}, jst(c.issued_at)),
-        h('td', {}, c.title), h('td', {}, c.persons.map((p) => p.name).join('、')),
+        h('td', {}, c.title), h('td', {}, c.persons.length ? c.persons.map((p) => p.name).join('、') : (c.about || []).join('、')),
         h('td', {}, `${c.requester_kind}${c.requester_name ? `(${c.requester_name})` : ''}`), h('td', {}, c.purpose),
         h('td', {}, `${c.copies}通 ${c.fee}円`), h('td', {}, c.staff),
         h('td', {}, `${c.reprints.length}回`),

@@ -418,8 +418,21 @@ async fn documents(s: TestStore) {
             "佐藤　二葉　様",
             "住民票コードを記載しました",
             "令和8年4月1日",
+            "交付番号",
         ],
     );
+    // Recorded in the issuance register (1.3.8): for whom, what it says, its number.
+    let notices: Vec<Value> = register_of(&examiner, &base, futaba)
+        .await
+        .into_iter()
+        .filter(|c| c["kind"] == "code_notice")
+        .collect();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0]["persons"][0]["name"], "佐藤　二葉");
+    assert_eq!(notices[0]["items"], json!(["氏名", "住所", "住民票コード"]));
+    assert_eq!(notices[0]["pages"], 1);
+    let serial = notices[0]["serial"].as_i64().unwrap_or_default();
+    assert!(text.contains(&format!("交付番号第{serial:06}号")), "{text}");
     for (basis, code, title, verb) in [
         ("職権", "23456789013", "住民票コード修正通知票", "修正"),
         ("申出", "13579135799", "住民票コード変更通知票", "変更"),
@@ -678,6 +691,90 @@ async fn inspection(s: TestStore) {
         ],
     );
     has_none(&text, &["江藤"]);
+    // In the issuance register under its own 交付番号, printed on it (1.3.8); the CSV
+    // too, with no pages; neither re-printed from the register, both disposable.
+    let serial = header(&h, "x-kikan-certificate-serial");
+    assert!(
+        text.contains(&format!("交付番号第{:0>6}号", serial)),
+        "{serial}: {text}"
+    );
+    let (_, csv_headers, _) = file(&examiner, &list, json!({"sex": "女"})).await;
+    let csv_serial = header(&csv_headers, "x-kikan-certificate-serial");
+    let (status, register) = examiner.get(&format!("{base}/certificates")).await;
+    assert_eq!(status, 200, "{register}");
+    let row = |serial: &str| {
+        register
+            .as_array()
+            .and_then(|r| {
+                r.iter().find(|c| {
+                    c["serial"].as_i64().map(|n| n.to_string()).as_deref() == Some(serial)
+                })
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("{serial} not in {register}"))
+    };
+    let (pdf_row, csv_row) = (row(&serial), row(&csv_serial));
+    assert_eq!(pdf_row["kind"], "inspection_copy", "{pdf_row}");
+    assert_eq!(pdf_row["title"], "住民基本台帳の一部の写し（閲覧用）");
+    assert!(
+        pdf_row["pages"].as_u64().unwrap_or_default() >= 1,
+        "{pdf_row}"
+    );
+    assert_eq!(
+        pdf_row["items"],
+        json!(["氏名", "生年月日", "性別", "住所"])
+    );
+    assert!(
+        pdf_row["about"].as_array().is_some_and(|a| a
+            .iter()
+            .any(|l| l.as_str().unwrap_or_default().contains("出力形式: PDF"))),
+        "{pdf_row}"
+    );
+    assert!(
+        pdf_row["staff"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("examiner-")
+    );
+    assert_eq!(csv_row["pages"], 0, "{csv_row}");
+    assert!(
+        csv_row["about"].as_array().is_some_and(|a| a
+            .iter()
+            .filter_map(|l| l.as_str())
+            .any(|l| l.starts_with("抽出条件: ") && l.contains('女'))),
+        "{csv_row}"
+    );
+    let (status, e) = examiner
+        .post(
+            &format!("{base}/certificates/{serial}/reprint"),
+            json!({"reason": "用紙詰まり"}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (422, Some("E-CERT-040")),
+        "{e}"
+    );
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/certificates/{csv_serial}/dispose"),
+            json!({"reason": "条件を誤って作成したため廃棄"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    // Not a certificate a request can ask for.
+    let (status, e) = examiner
+        .post(
+            &format!("{base}/certificates"),
+            json!({"kind": "inspection_copy", "persons": [ids[0]], "requester": {"kind": "self", "person_id": ids[0]},
+                "purpose": "閲覧", "identity_check": "運転免許証"}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["code"].as_str(), e["field"].as_str()),
+        (422, Some("E-CODE-005"), Some("kind")),
+        "{e}"
+    );
     // Refused with the field named.
     for (body, code, field) in [
         (

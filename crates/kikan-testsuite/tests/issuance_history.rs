@@ -68,8 +68,10 @@ async fn a_persons_issuance_history_and_the_register_by_item(s: TestStore) {
         .await;
     assert_eq!(status, 200, "{h}");
     let mine = serials(&h["certificates"]);
-    // Two copies are two certificates, each with its 発行番号 (5.5).
-    assert_eq!(mine.len(), 3, "hers only: {h}");
+    // Two copies are two certificates, each with its 発行番号 (5.5); the 住民票コード
+    // 通知票 is in the register too (1.3.8).
+    assert_eq!(mine.len(), 4, "hers only: {h}");
+    assert_eq!(h["certificates"][0]["kind"], "code_notice", "{h}");
     assert_eq!(h["code_notices"].as_array().map(Vec::len), Some(1), "{h}");
     assert_eq!(
         (
@@ -90,17 +92,17 @@ async fn a_persons_issuance_history_and_the_register_by_item(s: TestStore) {
 
     // The register by 1.3.8's items.
     let (_, all) = reception.get(&certs).await;
-    assert_eq!(serials(&all).len(), 4, "{all}");
+    assert_eq!(serials(&all).len(), 5, "{all}");
     let (_, honseki) = reception.get(&format!("{certs}?item=本籍・筆頭者")).await;
     assert_eq!(serials(&honseki).len(), 2, "{honseki}");
     let (_, ones) = reception.get(&format!("{certs}?copies=1")).await;
     let (_, twos) = reception.get(&format!("{certs}?copies=2")).await;
-    assert_eq!((serials(&ones).len(), serials(&twos).len()), (4, 0));
+    assert_eq!((serials(&ones).len(), serials(&twos).len()), (5, 0));
     let one = serials(&honseki)[0];
     let (_, by_serial) = reception.get(&format!("{certs}?serial={one}")).await;
     assert_eq!(serials(&by_serial), vec![one]);
     let (_, kept) = reception.get(&format!("{certs}?disposed=false")).await;
-    assert_eq!(serials(&kept).len(), 4);
+    assert_eq!(serials(&kept).len(), 5);
     let (_, disposed) = reception.get(&format!("{certs}?disposed=true")).await;
     assert_eq!(serials(&disposed).len(), 0);
     let (_, nowhere) = reception
