@@ -581,30 +581,20 @@ pub async fn register(
     pages: u32,
     bytes: &[u8],
 ) -> Result<Certificate, IssueError> {
-    use kikan_domain::certificate::{
-        CertificateContent, Entry, Field, Layout, RequesterInfo, SealPrint,
-    };
+    use kikan_domain::certificate::{CertificateContent, Entry, Field, Layout, SealPrint};
     let c = Certificate {
         serial,
         code: new_code(),
         issued_at: Utc::now(),
         staff: staff.to_string(),
         request: CertificateRequest {
-            kind: doc.kind,
-            layout: Layout::Individual,
-            persons: doc.persons.iter().map(|(id, _)| *id).collect(),
-            whole_household: false,
             items: doc.items.clone(),
-            omit: vec![],
-            requester: RequesterInfo::default(),
             purpose: doc.purpose,
-            identity_check: String::new(),
-            copies: 1,
-            fee_exempt: None,
-            official: false,
-            certifier: None,
-            seal: None,
-            phrase: None,
+            ..CertificateRequest::new(
+                doc.kind,
+                Layout::Individual,
+                doc.persons.iter().map(|(id, _)| *id).collect(),
+            )
         },
         content: CertificateContent {
             kind: doc.kind,

@@ -665,6 +665,18 @@ struct Sheet<'c> {
     blocks: Vec<Block<'c>>,
 }
 
+/// Closes `sheet` and starts the next page of the same kind.
+fn next_page<'c>(sheets: &mut Vec<Sheet<'c>>, sheet: &mut Sheet<'c>) {
+    let annex = sheet.annex;
+    sheets.push(std::mem::replace(
+        sheet,
+        Sheet {
+            annex,
+            blocks: vec![],
+        },
+    ));
+}
+
 /// Where the entries start on a page, below the title, the number lines and the header.
 fn body_top(content: &CertificateContent, annex: bool) -> f32 {
     if annex || content.header.is_empty() {
@@ -711,13 +723,7 @@ fn paginate(content: &CertificateContent) -> Vec<Sheet<'_>> {
                 .map(|r| r.into_iter().map(|i| &e.fields[i]).collect())
                 .collect();
             if persons == per_page {
-                sheets.push(std::mem::replace(
-                    &mut sheet,
-                    Sheet {
-                        annex,
-                        blocks: vec![],
-                    },
-                ));
+                next_page(&mut sheets, &mut sheet);
                 (y, persons) = (top, 0);
             }
             persons += 1;
@@ -725,13 +731,7 @@ fn paginate(content: &CertificateContent) -> Vec<Sheet<'_>> {
                 let room = ((BODY_END - y - GAP) / ROW).floor().max(0.0) as usize;
                 // Start a person on a new page rather than leave one row behind.
                 if room == 0 || (room < 2 && rows.len() > 1) {
-                    sheets.push(std::mem::replace(
-                        &mut sheet,
-                        Sheet {
-                            annex,
-                            blocks: vec![],
-                        },
-                    ));
+                    next_page(&mut sheets, &mut sheet);
                     (y, persons) = (top, 1);
                     continue;
                 }
@@ -742,13 +742,7 @@ fn paginate(content: &CertificateContent) -> Vec<Sheet<'_>> {
                     break;
                 }
                 rows = rest;
-                sheets.push(std::mem::replace(
-                    &mut sheet,
-                    Sheet {
-                        annex,
-                        blocks: vec![],
-                    },
-                ));
+                next_page(&mut sheets, &mut sheet);
                 (y, persons) = (top, 1);
             }
         }

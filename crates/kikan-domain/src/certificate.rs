@@ -468,6 +468,28 @@ pub struct CertificateRequest {
 }
 
 impl CertificateRequest {
+    /// A request of one copy for `persons`, with nothing else said: no optional item, no
+    /// requester, purpose or 本人確認 yet (the counter fills them in).
+    pub fn new(kind: CertificateKind, layout: Layout, persons: Vec<PersonId>) -> Self {
+        CertificateRequest {
+            kind,
+            layout,
+            persons,
+            whole_household: false,
+            items: vec![],
+            omit: vec![],
+            requester: RequesterInfo::default(),
+            purpose: String::new(),
+            identity_check: String::new(),
+            copies: 1,
+            fee_exempt: None,
+            official: false,
+            certifier: None,
+            seal: None,
+            phrase: None,
+        }
+    }
+
     /// The fee charged, in yen.
     pub fn fee(&self) -> u32 {
         // A 転出証明書 is part of the 転出届: no fee.

@@ -2500,12 +2500,6 @@ pub async fn corrections_of_every_item(s: TestStore) {
     };
     let tenant = ok(c.store.tenant(c.tenant).await).unwrap_or_else(|| panic!("tenant"));
     let request = CertificateRequest {
-        omit: vec![],
-        kind: CertificateKind::ResidentCopy,
-        layout: Layout::Individual,
-        persons: vec![f.wife],
-        whole_household: false,
-        items: vec![],
         requester: RequesterInfo {
             kind: Some(RequesterKind::Himself),
             person_id: Some(f.wife),
@@ -2513,12 +2507,11 @@ pub async fn corrections_of_every_item(s: TestStore) {
         },
         purpose: "勤務先提出".into(),
         identity_check: "運転免許証".into(),
-        copies: 1,
-        fee_exempt: None,
-        official: false,
-        certifier: None,
-        seal: None,
-        phrase: None,
+        ..CertificateRequest::new(
+            CertificateKind::ResidentCopy,
+            Layout::Individual,
+            vec![f.wife],
+        )
     };
     let prepared =
         ok(kikan_cert::issue::prepare(&*c.store, &tenant, request, None, c.today, None).await);

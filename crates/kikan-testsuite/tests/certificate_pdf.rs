@@ -137,12 +137,6 @@ fn household() -> Vec<Subject> {
 
 fn request(kind: CertificateKind, layout: Layout, persons: &[i64]) -> CertificateRequest {
     CertificateRequest {
-        omit: vec![],
-        kind,
-        layout,
-        persons: persons.iter().map(|i| PersonId(*i)).collect(),
-        whole_household: false,
-        items: vec![],
         requester: RequesterInfo {
             kind: Some(RequesterKind::SameHousehold),
             person_id: Some(PersonId(1)),
@@ -150,12 +144,7 @@ fn request(kind: CertificateKind, layout: Layout, persons: &[i64]) -> Certificat
         },
         purpose: "勤務先提出".into(),
         identity_check: "運転免許証".into(),
-        copies: 1,
-        fee_exempt: None,
-        official: false,
-        certifier: None,
-        seal: None,
-        phrase: None,
+        ..CertificateRequest::new(kind, layout, persons.iter().map(|i| PersonId(*i)).collect())
     }
 }
 
