@@ -205,6 +205,23 @@ pub fn csv(list: &InspectionList) -> String {
     out
 }
 
+/// A 無作為抽出 (9.6) as CSV (UTF-8 with a byte order mark, CRLF): 氏名, 生年月日, 性別,
+/// 郵便番号, 住所.
+pub fn draw_csv(list: &InspectionList) -> String {
+    let mut out = String::from("\u{feff}氏名,生年月日,性別,郵便番号,住所\r\n");
+    for r in &list.rows {
+        out.push_str(&format!(
+            "{},{},{},{},{}\r\n",
+            kikan_domain::csv::cell(&r.name),
+            kikan_domain::csv::cell(&r.birth_date),
+            kikan_domain::csv::cell(&r.sex),
+            kikan_domain::csv::cell(r.postal_code.as_deref().unwrap_or_default()),
+            kikan_domain::csv::cell(&r.address)
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

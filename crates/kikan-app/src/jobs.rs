@@ -31,15 +31,21 @@ pub enum Job {
     Inspection,
     /// 整合性確認 (7.1.1.2): the register against the CS's 本人確認情報.
     Reconcile,
+    /// 無作為抽出 (9.6) from a recorded seed.
+    RandomExtract,
+    /// 抑止対象者一覧 (9.2).
+    Suppressed,
 }
 
 impl Job {
-    pub const ALL: [Job; 5] = [
+    pub const ALL: [Job; 7] = [
         Job::Daily,
         Job::Statistics,
         Job::Euc,
         Job::Inspection,
         Job::Reconcile,
+        Job::RandomExtract,
+        Job::Suppressed,
     ];
 
     pub fn code(self) -> &'static str {
@@ -49,6 +55,8 @@ impl Job {
             Job::Euc => "euc",
             Job::Inspection => "inspection",
             Job::Reconcile => "cs_reconcile",
+            Job::RandomExtract => "random_extract",
+            Job::Suppressed => "suppressed",
         }
     }
     pub fn label(self) -> &'static str {
@@ -58,6 +66,8 @@ impl Job {
             Job::Euc => "EUC抽出(保存した抽出条件)",
             Job::Inspection => "閲覧用リスト(住民基本台帳の一部の写し、9.5)",
             Job::Reconcile => "住基ネット整合性確認(CSの本人確認情報との突合、7.1.1.2)",
+            Job::RandomExtract => "無作為抽出(記録したシードによる抽出、9.6)",
+            Job::Suppressed => "抑止対象者一覧(9.2)",
         }
     }
     pub fn parse(s: &str) -> Result<Job, DomainError> {
@@ -109,6 +119,58 @@ struct InspectionParams {
     sex: Option<String>,
     born_from: Option<String>,
     born_to: Option<String>,
+    /// `random_extract` only: 抽出人数 (required) and the seed (a new one, recorded with
+    /// the run, when left out); numbers or their digits (the screen sends text).
+    count: Option<Number>,
+    seed: Option<Number>,
+}
+
+/// A number as JSON or as the text of its digits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum Number {
+    Value(u64),
+    Text(String),
+}
+
+impl Number {
+    fn get(&self, field: &'static str) -> Result<u64, DomainError> {
+        match self {
+            Number::Value(n) => Ok(*n),
+            Number::Text(t) => t.trim().parse().map_err(|_| DomainError::Invalid {
+                field,
+                reason: format!("数字で指定してください({t})"),
+            }),
+        }
+    }
+}
+
+/// The most a 無作為抽出 draws at once.
+const MAX_DRAW: usize = 100_000;
+
+/// A `random_extract` run's query and seed.
+fn draw_query(
+    p: &InspectionParams,
+    run_day: NaiveDate,
+) -> Result<(crate::inspection::InspectionQuery, u64), DomainError> {
+    let count = match p.count.as_ref().map(|n| n.get("count")).transpose()? {
+        Some(n) if (1..=MAX_DRAW as u64).contains(&n) => n as usize,
+        Some(_) => {
+            return Err(DomainError::Invalid {
+                field: "count",
+                reason: format!("1から{MAX_DRAW}までの人数を指定してください"),
+            });
+        }
+        None => return Err(DomainError::Missing { field: "count" }),
+    };
+    let seed = match &p.seed {
+        Some(n) => n.get("seed")?,
+        None => rand::random::<u64>() % 10_000_000_000,
+    };
+    let mut q = inspection_query(p, run_day)?;
+    q.order = crate::inspection::Order::Random(seed);
+    q.count = Some(count);
+    Ok((q, seed))
 }
 
 fn inspection_query(
@@ -189,13 +251,24 @@ fn day(field: &'static str, s: &str, run_day: NaiveDate) -> Result<NaiveDate, Do
 /// Checks a job's parameters before they are saved with a schedule or run.
 pub fn check(job: Job, v: &Value, today: NaiveDate) -> Result<(), DomainError> {
     match job {
-        Job::Daily | Job::Reconcile => Ok(()),
+        Job::Daily | Job::Reconcile | Job::Suppressed => Ok(()),
+        Job::RandomExtract => draw_query(&params(v)?, today).map(|_| ()),
         Job::Statistics => {
             let p = params(v)?;
             statistics_xlsx(&p)?;
             statistics_days(&p, today).map(|_| ())
         }
-        Job::Inspection => inspection_query(&params(v)?, today).map(|_| ()),
+        Job::Inspection => {
+            let p: InspectionParams = params(v)?;
+            if p.count.is_some() || p.seed.is_some() {
+                return Err(DomainError::Invalid {
+                    field: "count",
+                    reason: "閲覧用リストは住所順です(無作為抽出は random_extract で行います)"
+                        .into(),
+                });
+            }
+            inspection_query(&p, today).map(|_| ())
+        }
         Job::Euc => {
             let p: EucParams = params(v)?;
             euc_sql(&p)?;
@@ -383,6 +456,56 @@ async fn work(
                 ok: true,
                 detail: format!("統計: 基準日 {on} の人口 {total}人、異動 {from}〜{to}"),
                 file: Some(file),
+            })
+        }
+        Job::RandomExtract => {
+            let (q, seed) = draw_query(&params(v)?, today)?;
+            let list = crate::inspection::inspection_list(store, tenant, &q, today).await?;
+            let detail = format!(
+                "無作為抽出: 基準日 {} シード {seed} {}人(支援措置の対象者 {}人を除く)",
+                q.on,
+                list.rows.len(),
+                list.withheld
+            );
+            store
+                .append_audit(
+                    tenant,
+                    &[batch_actor(tenant, "無作為抽出").event(
+                        "extract.random.batch",
+                        vec![],
+                        detail.clone(),
+                    )],
+                )
+                .await?;
+            Ok(Done {
+                ok: true,
+                detail,
+                file: Some((
+                    format!("random-extract-{}-{seed}.csv", q.on.format("%Y%m%d")),
+                    crate::inspection::draw_csv(&list).into_bytes(),
+                )),
+            })
+        }
+        Job::Suppressed => {
+            let rows = crate::suppress::list_csv(store, tenant, today).await?;
+            let detail = format!("抑止対象者一覧: {today} 現在 {}件", rows.1);
+            store
+                .append_audit(
+                    tenant,
+                    &[batch_actor(tenant, "抑止対象者一覧の作成").event(
+                        "suppress.list.batch",
+                        vec![],
+                        detail.clone(),
+                    )],
+                )
+                .await?;
+            Ok(Done {
+                ok: true,
+                detail,
+                file: Some((
+                    format!("suppressed-{}.csv", today.format("%Y%m%d")),
+                    rows.0.into_bytes(),
+                )),
             })
         }
         Job::Inspection => {

@@ -6,7 +6,7 @@
 use crate::Actor;
 use chrono::{NaiveDate, Utc};
 use kikan_domain::suppress::{Process, Subject, Suppression, SuppressionId, decide};
-use kikan_domain::{DomainError, HouseholdId, Person, PersonId};
+use kikan_domain::{DomainError, HouseholdId, LocalGovCode, Person, PersonId};
 use kikan_security::Outcome;
 use kikan_store::{Store, StoreError};
 use std::collections::BTreeSet;
@@ -96,4 +96,59 @@ pub async fn feed_holds(
     }
     let persons = crate::cs::persons_of(store, tenant, s.subject).await?;
     crate::cs::send_holds(store, tenant, &persons, today).await
+}
+
+/// 抑止対象者一覧 (9.2) as CSV (UTF-8 with BOM, CRLF): each suppression in force on `on`,
+/// with its subject (宛名番号 and name, or 世帯番号), 区分, the processes it holds, エラー or
+/// アラート, its reason and dates; and how many it lists. The names are read as of `on`.
+pub async fn list_csv(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    on: NaiveDate,
+) -> Result<(String, usize), StoreError> {
+    use kikan_domain::csv::cell;
+    let held: Vec<_> = store
+        .suppressions(tenant)
+        .await?
+        .into_iter()
+        .filter(|s| s.in_force(on))
+        .collect();
+    let ids: Vec<PersonId> = held
+        .iter()
+        .filter_map(|s| match s.subject {
+            Subject::Person(id) => Some(id),
+            Subject::Household(_) => None,
+        })
+        .collect();
+    let persons = store.persons(tenant, &ids).await?;
+    let mut out = String::from(
+        "\u{feff}抑止番号,対象,宛名番号・世帯番号,氏名,区分,抑止する処理,エラー・アラート,理由,開始日,終了日\r\n",
+    );
+    for s in &held {
+        let (kind, number, name) = match s.subject {
+            Subject::Person(id) => (
+                "個人",
+                id.to_string(),
+                persons
+                    .iter()
+                    .find(|p| p.id == id)
+                    .map(|p| p.name.full())
+                    .unwrap_or_default(),
+            ),
+            Subject::Household(h) => ("世帯", h.to_string(), String::new()),
+        };
+        let processes: Vec<&str> = s.processes.iter().map(|p| p.label()).collect();
+        out.push_str(&format!(
+            "{},{kind},{number},{},{},{},{},{},{},{}\r\n",
+            s.id.0,
+            cell(&name),
+            s.category.label(),
+            processes.join("・"),
+            s.level.label(),
+            cell(&s.reason),
+            s.starts_on,
+            s.ends_on.map(|d| d.to_string()).unwrap_or_default()
+        ));
+    }
+    Ok((out, held.len()))
 }

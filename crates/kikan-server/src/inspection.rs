@@ -370,20 +370,7 @@ pub async fn random_extract(
             let rendered = blocking(move || Ok(kikan_cert::render_list(&font, &drawn)?)).await?;
             pdf_named(rendered, "random-extract.pdf")?
         }
-        Out::Csv => {
-            let mut out = String::from("\u{feff}氏名,生年月日,性別,郵便番号,住所\r\n");
-            for r in &list.rows {
-                out.push_str(&format!(
-                    "{},{},{},{},{}\r\n",
-                    kikan_domain::csv::cell(&r.name),
-                    kikan_domain::csv::cell(&r.birth_date),
-                    kikan_domain::csv::cell(&r.sex),
-                    kikan_domain::csv::cell(r.postal_code.as_deref().unwrap_or_default()),
-                    kikan_domain::csv::cell(&r.address)
-                ));
-            }
-            crate::routes::csv_response(out, "random-extract.csv")
-        }
+        Out::Csv => crate::routes::csv_response(inspection::draw_csv(&list), "random-extract.csv"),
     };
     res.headers_mut()
         .insert("x-kikan-rows", HeaderValue::from(rows));

@@ -3014,8 +3014,17 @@ const BATCH_FIELDS = {
     ['sex', '性別', [['', '指定なし'], ['男', '男'], ['女', '女']]],
     ['born_from', '生年月日(から)', 'text'], ['born_to', '生年月日(まで)', 'text'],
   ],
+  random_extract: [
+    ['count', '抽出人数', 'text', { hint: '1〜100000' }],
+    ['seed', 'シード', 'text', { hint: '空欄で新しいシード(実行結果に記録されます)。同じシードで同じ抽出をやり直せます' }],
+    ['on', '基準日', 'text', { hint: '空欄は実行日' }],
+    ['place_prefix', '住所(町字まで)', 'text'],
+    ['sex', '性別', [['', '指定なし'], ['男', '男'], ['女', '女']]],
+    ['born_from', '生年月日(から)', 'text'], ['born_to', '生年月日(まで)', 'text'],
+  ],
   daily: [],
   cs_reconcile: [],
+  suppressed: [],
 };
 // Parameters as staff read them: 基準日: 2026-12-03、集計期間: 前年.
 function paramText(job, params) {

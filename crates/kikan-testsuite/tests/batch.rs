@@ -58,10 +58,10 @@ async fn batch_work(s: TestStore) {
     let examiner = app.as_role(t, Role::Examiner).await;
     mother_and_son(&examiner, &base).await;
 
-    // The catalogue: five jobs, none run yet.
+    // The catalogue: seven jobs, none run yet.
     let (status, jobs) = examiner.get(&format!("{base}/jobs")).await;
     assert_eq!(status, 200, "{jobs}");
-    assert_eq!(jobs.as_array().map(Vec::len), Some(5));
+    assert_eq!(jobs.as_array().map(Vec::len), Some(7));
     assert!(jobs[1]["last_params"].is_null());
 
     // 統計 by hand: the file of the 年報's figures, kept and read back.
@@ -201,6 +201,66 @@ async fn batch_work(s: TestStore) {
         )
         .await;
     assert_eq!(status, 422, "checked before it runs: {v}");
+
+    // 無作為抽出 (9.6) as a batch: the seed recorded with the run draws the same again;
+    // 抑止対象者一覧 (9.2) likewise, as CSV.
+    let mut drawn = vec![];
+    for _ in 0..2 {
+        let (status, run) = examiner
+            .post(
+                &format!("{base}/jobs/random_extract/run"),
+                json!({"params": {"count": "1", "seed": "42"}}),
+            )
+            .await;
+        assert_eq!(status, 201, "{run}");
+        let detail = run["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains("シード 42") && detail.contains("1人"),
+            "{run}"
+        );
+        let res = output(&examiner, &base, run["id"].as_i64().unwrap_or_default()).await;
+        drawn.push(res.text().await.expect("text"));
+    }
+    assert!(
+        drawn[0].starts_with("\u{feff}氏名,生年月日,性別,郵便番号,住所\r\n山本　"),
+        "{drawn:?}"
+    );
+    assert_eq!(drawn[0], drawn[1], "the same seed, the same draw");
+    let (status, run) = examiner
+        .post(
+            &format!("{base}/jobs/random_extract/run"),
+            json!({"params": {"count": "1"}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{run}");
+    assert!(
+        run["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("シード "),
+        "a new seed is recorded: {run}"
+    );
+    let (status, v) = examiner
+        .post(
+            &format!("{base}/jobs/random_extract/run"),
+            json!({"params": {"seed": "7"}}),
+        )
+        .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (422, Some("E-INPUT-001")),
+        "抽出人数 first: {v}"
+    );
+    let (status, run) = examiner
+        .post(
+            &format!("{base}/jobs/suppressed/run"),
+            json!({"params": {}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{run}");
+    let res = output(&examiner, &base, run["id"].as_i64().unwrap_or_default()).await;
+    let csv = res.text().await.expect("text");
+    assert!(csv.starts_with("\u{feff}抑止番号,対象,"), "{csv}");
 
     // EUC as a batch: a saved extraction, its file in Shift_JIS.
     let (status, run) = examiner

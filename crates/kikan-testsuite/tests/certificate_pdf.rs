@@ -465,6 +465,11 @@ fn a_long_history_runs_on_to_the_next_page() {
     let content = make(&req, &subjects, Some(&subjects[0].person)).expect("content");
     let r = render(&font(), &content, &stamp()).expect("render");
     assert!(r.pages >= 2, "{} pages", r.pages);
+    let whole = squeezed(&pdftotext(&r.pdf, "long-history"));
+    assert!(
+        whole.contains("1／") && whole.contains("次頁に続く"),
+        "{whole}"
+    );
     let certification = squeezed("この写しは、住民票の原本と相違ないことを証明する。");
     let mut all = String::new();
     for page in 1..=r.pages {
@@ -515,6 +520,9 @@ fn foreign_items_may_be_left_out_and_the_alias_history_goes_on_an_annex() {
     let content = make(&req, &subjects[2..3], Some(&subjects[2].person)).expect("content");
     let r = render(&font(), &content, &stamp()).expect("render");
     assert_eq!(r.pages, 2);
+    // The 別紙 once, on the last page (the whole text also keeps the sample).
+    let whole = squeezed(&pdftotext(&r.pdf, "alias-annex"));
+    assert_eq!(whole.matches("別紙").count(), 1, "{whole}");
     let first = squeezed(&page_text(&r.pdf, 1, "foreign-1"));
     let annex = squeezed(&page_text(&r.pdf, 2, "foreign-2"));
     has_all(
