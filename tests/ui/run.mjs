@@ -376,6 +376,8 @@ try {
   await clerk.getByRole('button', { name: '受付(審査へ)' }).click();
   await clerk.getByText(/受付番号 \d+ を審査に回しました/).waitFor();
   await examiner.goto(`${base}/ui/#/search`);
+  // The search screen drawn first, so that it cannot be drawn over the next one.
+  await examiner.getByRole('heading', { name: '住民検索' }).waitFor();
   await examiner.goto(`${base}/ui/#/drafts`);
   await examiner.getByRole('heading', { name: /転居$/ }).first().waitFor();
   await examiner.locator('form[data-draft]').filter({ hasText: '本町三丁目' }).getByRole('button', { name: '確定' }).click();
@@ -1090,6 +1092,8 @@ try {
   }, '149993');
   assert.equal(asked[0], 201, asked[1]);
   await examiner.goto(`${base}/ui/#/search`);
+  // The search screen drawn first, so that it cannot be drawn over the next one.
+  await examiner.getByRole('heading', { name: '住民検索' }).waitFor();
   await examiner.goto(`${base}/ui/#/access`);
   await examiner.locator('tr', { hasText: '国保システム' }).getByText('国民健康保険').waitFor();
   await examiner.locator('tr', { hasText: '国保システム' }).getByRole('button', { name: '承認' }).click();
@@ -1123,6 +1127,8 @@ try {
   await admin.locator('tr', { hasText: '介護保険システム' }).getByText('承認待ち').waitFor();
   await shot(admin, 'link');
   await examiner.goto(`${base}/ui/#/search`);
+  // The search screen drawn first, so that it cannot be drawn over the next one.
+  await examiner.getByRole('heading', { name: '住民検索' }).waitFor();
   await examiner.goto(`${base}/ui/#/access`);
   await examiner.locator('tr', { hasText: '介護保険システム' }).getByText('kaigo:changes:read').waitFor();
   await examiner.locator('tr', { hasText: '介護保険システム' }).getByRole('button', { name: '承認' }).click();
