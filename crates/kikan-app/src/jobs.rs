@@ -467,46 +467,30 @@ async fn work(
                 list.rows.len(),
                 list.withheld
             );
-            store
-                .append_audit(
-                    tenant,
-                    &[batch_actor(tenant, "無作為抽出").event(
-                        "extract.random.batch",
-                        vec![],
-                        detail.clone(),
-                    )],
-                )
-                .await?;
-            Ok(Done {
-                ok: true,
+            audited(
+                store,
+                tenant,
+                "無作為抽出",
+                "extract.random.batch",
                 detail,
-                file: Some((
-                    format!("random-extract-{}-{seed}.csv", q.on.format("%Y%m%d")),
-                    crate::inspection::draw_csv(&list).into_bytes(),
-                )),
-            })
+                format!("random-extract-{}-{seed}.csv", q.on.format("%Y%m%d")),
+                crate::inspection::draw_csv(&list).into_bytes(),
+            )
+            .await
         }
         Job::Suppressed => {
             let rows = crate::suppress::list_csv(store, tenant, today).await?;
             let detail = format!("抑止対象者一覧: {today} 現在 {}件", rows.1);
-            store
-                .append_audit(
-                    tenant,
-                    &[batch_actor(tenant, "抑止対象者一覧の作成").event(
-                        "suppress.list.batch",
-                        vec![],
-                        detail.clone(),
-                    )],
-                )
-                .await?;
-            Ok(Done {
-                ok: true,
+            audited(
+                store,
+                tenant,
+                "抑止対象者一覧の作成",
+                "suppress.list.batch",
                 detail,
-                file: Some((
-                    format!("suppressed-{}.csv", today.format("%Y%m%d")),
-                    rows.0.into_bytes(),
-                )),
-            })
+                format!("suppressed-{}.csv", today.format("%Y%m%d")),
+                rows.0.into_bytes(),
+            )
+            .await
         }
         Job::Inspection => {
             let q = inspection_query(&params(v)?, today)?;
@@ -517,24 +501,16 @@ async fn work(
                 list.rows.len(),
                 list.withheld
             );
-            store
-                .append_audit(
-                    tenant,
-                    &[batch_actor(tenant, "住民基本台帳の一部の写しの閲覧").event(
-                        "inspection.batch",
-                        vec![],
-                        detail.clone(),
-                    )],
-                )
-                .await?;
-            Ok(Done {
-                ok: true,
+            audited(
+                store,
+                tenant,
+                "住民基本台帳の一部の写しの閲覧",
+                "inspection.batch",
                 detail,
-                file: Some((
-                    format!("inspection-{}.csv", q.on.format("%Y%m%d")),
-                    crate::inspection::csv(&list).into_bytes(),
-                )),
-            })
+                format!("inspection-{}.csv", q.on.format("%Y%m%d")),
+                crate::inspection::csv(&list).into_bytes(),
+            )
+            .await
         }
         Job::Euc => {
             let p: EucParams = params(v)?;
@@ -590,6 +566,30 @@ async fn work(
             })
         }
     }
+}
+
+/// A run that wrote a file: its audit event (by the batch, for `purpose`), then the
+/// result with the file.
+async fn audited(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    purpose: &str,
+    action: &str,
+    detail: String,
+    name: String,
+    bytes: Vec<u8>,
+) -> Result<Done, StoreError> {
+    store
+        .append_audit(
+            tenant,
+            &[batch_actor(tenant, purpose).event(action, vec![], detail.clone())],
+        )
+        .await?;
+    Ok(Done {
+        ok: true,
+        detail,
+        file: Some((name, bytes)),
+    })
 }
 
 /// The municipality's batch directory under `root`.
