@@ -243,6 +243,42 @@ try {
   await examiner.getByRole('cell', { name: '毎週水曜日 03:00' }).waitFor();
   await shot(examiner, 'batch');
   log('バッチ処理: 統計 run now with its file; the next run starts from its parameters and marks a changed one; a weekly schedule');
+  // 9.3 除票用データベースへの移行: a 除票 of more than five years (recorded in 2015, died in
+  // 2016) moved by the job run now; the move every year outside the busy season by a
+  // schedule; the 除票 search still finds it, marked, and it is brought back (4.6.0.1).
+  const oldStatus = await examiner.evaluate(async (tenant) => {
+    const post = (body) => fetch(`/api/v1/tenants/${tenant}/changes`, { method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('kikan.csrf'), 'X-Kikan-Purpose': encodeURIComponent('住民異動届の処理') },
+      body: JSON.stringify(body) });
+    const r = await post({ effective_on: '2015-04-01', notified_on: '2015-04-01', change: { type: 'move_in',
+      persons: [{ name: { family: '移行', given: '古票' }, furigana: { family: 'イコウ', given: 'コヒョウ' }, birth_date: '1930-01-01', sex: '男', relationship: '世帯主' }],
+      address: { place: '神奈川県みほん市中央四丁目', banchi: '3番3号' }, previous_address: { place: '東京都港区芝公園四丁目', banchi: '2番8号' } } });
+    const v = await r.json();
+    if (r.status !== 201) return `${r.status} ${JSON.stringify(v)}`;
+    const d = await post({ effective_on: '2016-05-01', notified_on: '2016-05-01', change: { type: 'death', person_id: v.person_ids[0] } });
+    return d.status === 201 ? 'ok' : `${d.status} ${await d.text()}`;
+  }, '149993');
+  assert.equal(oldStatus, 'ok');
+  await lab(examiner, '処理').selectOption('archive_removed');
+  await examiner.locator('select[name=period]').waitFor({ state: 'detached' });
+  await examiner.getByRole('button', { name: '今すぐ実行' }).click();
+  const moved = await examiner.getByText(/除票用データベースへの移行: \d+人/).first().textContent();
+  assert.match(moved, /移行: [1-9]\d*人/, moved);
+  await lab(examiner, '起動方法').selectOption('yearly');
+  await lab(examiner, '月').fill('10');
+  await lab(examiner, '日').fill('15');
+  await lab(examiner, '時刻').fill('03:00');
+  await examiner.getByRole('button', { name: '上のパラメータでスケジュールを登録' }).click();
+  await examiner.getByRole('cell', { name: '毎年10月15日 03:00' }).waitFor();
+  await examiner.goto(`${base}/ui/#/search?kana=${encodeURIComponent('イコウ')}&include_removed=true`);
+  const oldRow = examiner.locator('#results tr', { hasText: '移行　古票' });
+  await oldRow.getByText('除票用DB').waitFor();
+  await oldRow.getByRole('link', { name: '移行　古票' }).click();
+  await examiner.getByText('除票用データベースの除票です').waitFor();
+  await examiner.getByRole('button', { name: '住民記録データベースに戻す' }).click();
+  await examiner.getByText('除票用データベースの除票です').waitFor({ state: 'detached' });
+  await examiner.getByRole('heading', { name: '移行　古票 さんの住民票' }).waitFor();
+  log(`除票用データベース: ${moved.trim()}; a yearly schedule; found by the 除票 search, marked 除票用DB, brought back`);
   // 9.4 成年被後見人: set by 審査 on the person's record (窓口 has no such form).
   await examiner.goto(`${base}/ui/#/search?kana=%E3%81%99%E3%81%9A%E3%81%8D`);
   await examiner.locator('#results tbody tr a').first().click();

@@ -35,10 +35,12 @@ pub enum Job {
     RandomExtract,
     /// 抑止対象者一覧 (9.2).
     Suppressed,
+    /// 除票用データベースへの移行 (9.3): the 除票 five years after their removal.
+    ArchiveRemoved,
 }
 
 impl Job {
-    pub const ALL: [Job; 7] = [
+    pub const ALL: [Job; 8] = [
         Job::Daily,
         Job::Statistics,
         Job::Euc,
@@ -46,6 +48,7 @@ impl Job {
         Job::Reconcile,
         Job::RandomExtract,
         Job::Suppressed,
+        Job::ArchiveRemoved,
     ];
 
     pub fn code(self) -> &'static str {
@@ -57,6 +60,7 @@ impl Job {
             Job::Reconcile => "cs_reconcile",
             Job::RandomExtract => "random_extract",
             Job::Suppressed => "suppressed",
+            Job::ArchiveRemoved => "archive_removed",
         }
     }
     pub fn label(self) -> &'static str {
@@ -68,6 +72,9 @@ impl Job {
             Job::Reconcile => "住基ネット整合性確認(CSの本人確認情報との突合、7.1.1.2)",
             Job::RandomExtract => "無作為抽出(記録したシードによる抽出、9.6)",
             Job::Suppressed => "抑止対象者一覧(9.2)",
+            Job::ArchiveRemoved => {
+                "除票用データベースへの移行(消除から5年を経過した除票、9.3。年1回以上、繁忙期を避けて)"
+            }
         }
     }
     pub fn parse(s: &str) -> Result<Job, DomainError> {
@@ -251,7 +258,7 @@ fn day(field: &'static str, s: &str, run_day: NaiveDate) -> Result<NaiveDate, Do
 /// Checks a job's parameters before they are saved with a schedule or run.
 pub fn check(job: Job, v: &Value, today: NaiveDate) -> Result<(), DomainError> {
     match job {
-        Job::Daily | Job::Reconcile | Job::Suppressed => Ok(()),
+        Job::Daily | Job::Reconcile | Job::Suppressed | Job::ArchiveRemoved => Ok(()),
         Job::RandomExtract => draw_query(&params(v)?, today).map(|_| ()),
         Job::Statistics => {
             let p = params(v)?;
@@ -426,6 +433,28 @@ async fn work(
                     format!("cs-reconcile-{}.csv", today.format("%Y%m%d")),
                     csv.into_bytes(),
                 )),
+            })
+        }
+        Job::ArchiveRemoved => {
+            let actor = batch_actor(tenant, "除票用データベースへの移行");
+            let moved = crate::removed_db::move_due(store, tenant, today, now, &actor).await?;
+            Ok(Done {
+                ok: moved.held == 0,
+                detail: format!(
+                    "除票用データベースへの移行: {}人(消除日が{}以前の除票、{}件の記録){}",
+                    moved.persons,
+                    crate::removed_db::due_removed_by(today),
+                    moved.entries,
+                    if moved.held > 0 {
+                        format!(
+                            "。入力中で排他されているため次回に回した記録 {}件",
+                            moved.held
+                        )
+                    } else {
+                        String::new()
+                    }
+                ),
+                file: None,
             })
         }
         Job::Daily => {

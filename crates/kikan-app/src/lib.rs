@@ -37,6 +37,7 @@ pub mod outbound;
 pub mod protect;
 pub mod record;
 pub mod relationships;
+pub mod removed_db;
 pub mod statistics;
 pub mod suppress;
 pub mod text;

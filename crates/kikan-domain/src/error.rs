@@ -190,6 +190,18 @@ pub enum DomainError {
     CancellationBlocked { seq: String },
     #[error("台帳番号{seq}の異動は取り消せません({reason})")]
     NotCancellable { seq: String, reason: &'static str },
+    #[error("{name}さんは除票ではないため、除票用データベースに移行できません")]
+    NotRemovedForArchive { name: String },
+    #[error(
+        "{name}さんの除票は消除から5年を経過していないため、除票用データベースに移行できません({from}から移行できます)"
+    )]
+    ArchiveTooEarly { name: String, from: String },
+    #[error(
+        "{name}さん(宛名番号{id})の除票は除票用データベースに移行済みです。住民記録データベースに戻してから入力してください"
+    )]
+    Archived { name: String, id: String },
+    #[error("{name}さんの除票は除票用データベースにありません")]
+    NotArchived { name: String },
     #[error("{name}さんには旧氏が記載されていません")]
     NoFormerSurname { name: String },
     #[error("{name}さんには旧氏が記載されています(別の旧氏にするときは旧氏の変更としてください)")]
@@ -409,6 +421,10 @@ impl DomainError {
             MoveOutDue { .. } => "E-IDO-048",
             SameAddress => "E-IDO-050",
             NoFormerSurname { .. } => "E-IDO-056",
+            NotRemovedForArchive { .. } => "E-JOHYO-001",
+            ArchiveTooEarly { .. } => "E-JOHYO-002",
+            Archived { .. } => "E-JOHYO-003",
+            NotArchived { .. } => "E-JOHYO-004",
             FormerSurnameExists { .. } => "E-IDO-057",
             FormerSurnameOnForeign => "E-IDO-058",
             CancellationBlocked { .. } => "E-IDO-054",

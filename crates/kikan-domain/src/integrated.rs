@@ -67,6 +67,14 @@ pub fn lines(
         .map(|e| e.seq)
         .filter(|_| unnotified);
     let mut out = Vec::new();
+    // Where the record is kept (住民記録 database or 除票用データベース, 9.3) is not a
+    // 異動 of the 住民票.
+    let entries = entries.iter().filter(|e| {
+        !matches!(
+            e.change,
+            Change::Archive { .. } | Change::ArchiveReturn { .. }
+        )
+    });
     for e in entries {
         let how = match e.basis {
             Basis::ExOfficio => "職権".to_string(),

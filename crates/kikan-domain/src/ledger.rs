@@ -18,6 +18,10 @@ use serde::{Deserialize, Serialize};
 /// 届出期間: a notification more than 14 days after the event is late (住基法22条ほか).
 pub const NOTIFICATION_PERIOD_DAYS: i64 = 14;
 
+/// A 除票 stays in the 住民記録 database this many years after its removal before the
+/// yearly batch moves it to the 除票用データベース (9.3).
+pub const ARCHIVE_AFTER_YEARS: u32 = 5;
+
 /// The items of a person entering the registry (転入, 出生, 職権記載).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonData {
@@ -502,6 +506,14 @@ pub enum Change {
         persons: Vec<PersonId>,
         kind: RemakeKind,
     },
+    /// 除票用データベースへの移行 (9.3, j1300; 1.1.5, j50): the 除票 of `persons`, each
+    /// removed at least [`ARCHIVE_AFTER_YEARS`] years before the entry's date, leave the
+    /// 住民記録 database for the 除票用データベース. No item changes; the records are
+    /// marked with the day (`archived_on`) and the store keeps them apart from then on.
+    Archive { persons: Vec<PersonId> },
+    /// A 除票 brought back from the 除票用データベース to the 住民記録 database (4.6.0.1),
+    /// so that an entry of it can be cancelled or its items corrected.
+    ArchiveReturn { persons: Vec<PersonId> },
     /// 異動の取消し (4.6, j980): the records an entry wrote are put back as they were
     /// before it, as a new entry; those it brought in leave the register. Refused when a
     /// later entry changed one of them.
@@ -594,7 +606,9 @@ impl Change {
             | Change::FormerSurnameChange { .. }
             | Change::FormerSurnameDeletion { .. }
             | Change::NationalityChange { .. }
-            | Change::Remake { .. } => vec![],
+            | Change::Remake { .. }
+            | Change::Archive { .. }
+            | Change::ArchiveReturn { .. } => vec![],
         }
     }
 
@@ -652,6 +666,8 @@ impl Change {
             | Change::FormerSurnameDeletion { .. }
             | Change::NationalityChange { .. }
             | Change::Remake { .. }
+            | Change::Archive { .. }
+            | Change::ArchiveReturn { .. }
             | Change::Cancellation { .. } => (vec![], vec![]),
         }
     }
@@ -723,6 +739,8 @@ impl Change {
                 RemakeKind::Remake => ChangeReason::Remake,
                 RemakeKind::Reissue => ChangeReason::Reissue,
             },
+            Change::Archive { .. } => ChangeReason::Archive,
+            Change::ArchiveReturn { .. } => ChangeReason::ArchiveReturn,
             Change::NationalityChange { kind, .. } => match kind {
                 NationalityChangeKind::Naturalisation => ChangeReason::Naturalisation,
                 NationalityChangeKind::Acquisition => ChangeReason::NationalityAcquisition,
@@ -813,9 +831,10 @@ impl Change {
                 vec![],
             ),
             Change::HouseholdSplit { persons, .. } => (persons.clone(), vec![]),
-            Change::MoveOutDue { persons } | Change::Remake { persons, .. } => {
-                (persons.clone(), vec![])
-            }
+            Change::MoveOutDue { persons }
+            | Change::Remake { persons, .. }
+            | Change::Archive { persons }
+            | Change::ArchiveReturn { persons } => (persons.clone(), vec![]),
             Change::HouseholdMerge { absorbed, into, .. } => (vec![], vec![*absorbed, *into]),
             Change::HeadChange { household, .. } => (vec![], vec![*household]),
             Change::CompositionChange { persons, into, .. } => (persons.clone(), vec![*into]),
@@ -1153,6 +1172,8 @@ impl LedgerEntry {
                     RemakeKind::Reissue => vec![S::RemovalReissue, S::RecordReissue],
                 };
             }
+            // Not a 異動 of the 住民票: where its record is kept.
+            Change::Archive { .. } | Change::ArchiveReturn { .. } => return vec![],
             Change::Cancellation { kind, .. } => match kind {
                 CancellationKind::Increase => S::CancellationIncrease,
                 CancellationKind::Decrease => S::CancellationDecrease,

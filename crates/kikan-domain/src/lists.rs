@@ -70,6 +70,7 @@ closed_list!(
         NationalityLoss => "国籍喪失",
         Article46 => "法第30条の46転入", Article47 => "法第30条の47届出",
         Remake => "改製", Reissue => "再製",
+        Archive => "除票用データベースへの移行", ArchiveReturn => "除票用データベースからの復元",
     }
 );
 

@@ -521,6 +521,11 @@ pub struct Person {
     /// or damaged; its history stays as it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reissued_on: Option<NaiveDate>,
+    /// 除票用データベースへの移行 (9.3, 1.1.5): the day this 除票 left the 住民記録
+    /// database for the 除票用データベース, where it is kept until 150 years after its
+    /// removal; None while it is in the 住民記録 database (or back from the other).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived_on: Option<NaiveDate>,
     pub status: PersonStatus,
     /// The effective date of the latest change to this record.
     pub last_change_on: NaiveDate,

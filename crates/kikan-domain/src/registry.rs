@@ -5,8 +5,8 @@
 //! projections are, by construction, a fold of the ledger.
 
 use crate::ledger::{
-    Change, Correction, CorrectionKind, LedgerEntry, MemberRelationship, MoveInHousehold,
-    MoveInKind, PersonData, RelocationTarget, Residence, Succession,
+    ARCHIVE_AFTER_YEARS, Change, Correction, CorrectionKind, LedgerEntry, MemberRelationship,
+    MoveInHousehold, MoveInKind, PersonData, RelocationTarget, Residence, Succession,
 };
 use crate::lists::{ForeignCategory, NationalityChangeKind, Relationship, RemovalReason};
 use crate::names::{Furigana, PersonName};
@@ -125,6 +125,17 @@ impl Registry {
             notices: vec![],
         };
         w.change(entry)?;
+        // A 除票 in the 除票用データベース takes part in nothing until it is brought back.
+        if !matches!(entry.change, Change::ArchiveReturn { .. }) {
+            for (id, p) in &w.persons {
+                if let Some(was) = self.persons.get(id).filter(|b| b.archived_on.is_some()) {
+                    return Err(DomainError::Archived {
+                        name: was.name.full(),
+                        id: p.id.to_string(),
+                    });
+                }
+            }
+        }
         let Work {
             persons,
             households,
@@ -137,9 +148,18 @@ impl Registry {
             households: households.keys().copied().collect(),
             notices,
         };
+        // A move between the 住民記録 database and the 除票用データベース changes no item:
+        // the record keeps its version and its last 異動日 (a cancellation of an earlier
+        // entry is not blocked by it, 4.6.0.1).
+        let moved_only = matches!(
+            entry.change,
+            Change::Archive { .. } | Change::ArchiveReturn { .. }
+        );
         for (id, mut p) in persons {
-            p.version += 1;
-            p.last_change_on = p.last_change_on.max(on);
+            if !moved_only {
+                p.version += 1;
+                p.last_change_on = p.last_change_on.max(on);
+            }
             self.persons.insert(id, p);
         }
         for (id, mut h) in households {
@@ -526,6 +546,7 @@ impl Work<'_> {
             f.alias = Some(alias.clone());
         }
         let p = Person {
+            archived_on: None,
             id: d.id,
             juminhyo_code: d.juminhyo_code.clone(),
             individual_number: d.individual_number.clone(),
@@ -1231,6 +1252,60 @@ impl Work<'_> {
                         crate::lists::RemakeKind::Remake => p.remade_on = Some(on),
                         crate::lists::RemakeKind::Reissue => p.reissued_on = Some(on),
                     }
+                }
+                Ok(())
+            }
+            Change::Archive { persons } => {
+                unique(persons)?;
+                if persons.is_empty() {
+                    return Err(DomainError::Missing { field: "対象者" });
+                }
+                let on = self.on;
+                for id in persons {
+                    let p = self.person(*id)?;
+                    let PersonStatus::Removed { on: removed, .. } = p.status else {
+                        return Err(DomainError::NotRemovedForArchive {
+                            name: p.name.full(),
+                        });
+                    };
+                    let from = removed
+                        .checked_add_months(chrono::Months::new(12 * ARCHIVE_AFTER_YEARS))
+                        .unwrap_or(NaiveDate::MAX);
+                    if on < from {
+                        return Err(DomainError::ArchiveTooEarly {
+                            name: p.name.full(),
+                            from: from.to_string(),
+                        });
+                    }
+                    if p.archived_on.is_some() {
+                        return Err(DomainError::Archived {
+                            name: p.name.full(),
+                            id: id.to_string(),
+                        });
+                    }
+                    self.check_order(p)?;
+                }
+                for id in persons {
+                    self.person_mut(*id)?.archived_on = Some(on);
+                }
+                Ok(())
+            }
+            Change::ArchiveReturn { persons } => {
+                unique(persons)?;
+                if persons.is_empty() {
+                    return Err(DomainError::Missing { field: "対象者" });
+                }
+                for id in persons {
+                    let p = self.person(*id)?;
+                    if p.archived_on.is_none() {
+                        return Err(DomainError::NotArchived {
+                            name: p.name.full(),
+                        });
+                    }
+                    self.check_order(p)?;
+                }
+                for id in persons {
+                    self.person_mut(*id)?.archived_on = None;
                 }
                 Ok(())
             }

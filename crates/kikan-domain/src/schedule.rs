@@ -1,6 +1,7 @@
 //! スケジュール管理 (9.1, j1280): when a batch job starts by itself — once at a date and
-//! time, every day, every week on a weekday, every month on a day, or at every month's
-//! end — always in Japan's time.
+//! time, every day, every week on a weekday, every month on a day, at every month's
+//! end, or every year on a day (the 除票用データベースへの移行 outside the busy season,
+//! 9.3) — always in Japan's time.
 //!
 //! A schedule names **slots**: the instants it is due. The runner asks for the latest
 //! slot in `(after, now]` and runs the job once for it; a slot is claimed before the
@@ -25,6 +26,8 @@ pub enum Schedule {
     Monthly { day: u8, time: NaiveTime },
     /// 毎月末.
     MonthEnd { time: NaiveTime },
+    /// 毎年○月○日 (2月29日 runs on 2月28日 in other years).
+    Yearly { month: u8, day: u8, time: NaiveTime },
 }
 
 const WEEKDAYS: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];
@@ -54,6 +57,13 @@ impl Schedule {
             Schedule::Monthly { day, .. } if !(1..=31).contains(&day) => {
                 Err(bad("日は1から31で指定してください"))
             }
+            Schedule::Yearly { month, day, .. }
+                if !(1..=12).contains(&month)
+                    || day == 0
+                    || u32::from(day) > last_day(2024, u32::from(month)).day() =>
+            {
+                Err(bad("月日は実在する月日(2月は29日まで)で指定してください"))
+            }
             _ => Ok(()),
         }
     }
@@ -71,6 +81,7 @@ impl Schedule {
             ),
             Schedule::Monthly { day, time } => format!("毎月{day}日 {}", t(time)),
             Schedule::MonthEnd { time } => format!("毎月末 {}", t(time)),
+            Schedule::Yearly { month, day, time } => format!("毎年{month}月{day}日 {}", t(time)),
         }
     }
 
@@ -90,6 +101,19 @@ impl Schedule {
             Schedule::MonthEnd { time } => {
                 (d == last_day(d.year(), d.month())).then(|| d.and_time(time))
             }
+            Schedule::Yearly { month, day, time } => {
+                let last = last_day(d.year(), u32::from(month));
+                (d.month() == u32::from(month) && d.day() == u32::from(day).min(last.day()))
+                    .then(|| d.and_time(time))
+            }
+        }
+    }
+
+    /// Days within which every kind but `Once` has a slot.
+    fn period_days(&self) -> i64 {
+        match self {
+            Schedule::Yearly { .. } => 366,
+            _ => 31,
         }
     }
 
@@ -101,9 +125,11 @@ impl Schedule {
         if let Schedule::Once { at } = *self {
             return (after < at && at <= now).then_some(at);
         }
-        // Every kind has a slot at least once in 31 days; look back no further.
+        // Every kind has a slot at least once in its period; look back no further.
         let mut d = now.date();
-        let stop = after.date().max(now.date() - Duration::days(31));
+        let stop = after
+            .date()
+            .max(now.date() - Duration::days(self.period_days()));
         while d >= stop {
             if let Some(slot) = self.on_day(d)
                 && after < slot
@@ -125,7 +151,7 @@ impl Schedule {
             return (at > now).then_some(at);
         }
         let mut d = now.date();
-        for _ in 0..=62 {
+        for _ in 0..=2 * self.period_days() {
             if let Some(slot) = self.on_day(d)
                 && slot > now
             {
@@ -214,6 +240,43 @@ mod tests {
             None
         );
         assert_eq!(once.next(at("2026-12-25 00:00")), None);
+        // 毎年: the 除票用データベースへの移行 outside the busy season (9.3).
+        let yearly = Schedule::Yearly {
+            month: 10,
+            day: 15,
+            time: time("01:00"),
+        };
+        assert_eq!(
+            yearly.next(at("2026-12-01 00:00")),
+            Some(at("2027-10-15 01:00"))
+        );
+        assert_eq!(
+            yearly.due(at("2026-10-15 01:00"), at("2027-10-15 00:59")),
+            None
+        );
+        assert_eq!(
+            yearly.due(at("2026-10-15 01:00"), at("2027-11-02 09:00")),
+            Some(at("2027-10-15 01:00"))
+        );
+        assert_eq!(yearly.label(), "毎年10月15日 01:00");
+        let leap = Schedule::Yearly {
+            month: 2,
+            day: 29,
+            time: time("01:00"),
+        };
+        assert_eq!(
+            leap.next(at("2027-01-01 00:00")),
+            Some(at("2027-02-28 01:00"))
+        );
+        assert!(leap.validate().is_ok());
+        for (month, day) in [(2, 30), (13, 1), (4, 31), (1, 0)] {
+            let bad = Schedule::Yearly {
+                month,
+                day,
+                time: time("01:00"),
+            };
+            assert!(bad.validate().is_err(), "{month}/{day}");
+        }
         assert_eq!(weekly.label(), "毎週水曜日 06:30");
         assert!(
             Schedule::Monthly {

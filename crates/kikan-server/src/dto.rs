@@ -1459,6 +1459,9 @@ pub struct PersonView {
     /// 再製年月日 (1.2.2), where it was made again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reissued_on: Option<DateView>,
+    /// The day this 除票 moved to the 除票用データベース (9.3), while it is there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archived_on: Option<DateView>,
     /// The name holds an ideographic variation sequence.
     pub has_variation_sequence: bool,
     pub birth_date: DateView,
@@ -1690,6 +1693,7 @@ impl From<&Person> for PersonView {
             }),
             remade_on: p.remade_on.map(date_view),
             reissued_on: p.reissued_on.map(date_view),
+            archived_on: p.archived_on.map(date_view),
             has_variation_sequence: p.name.has_variation_sequence(),
             birth_date: DateView {
                 shown: p.birth_date_shown().unwrap_or_default(),

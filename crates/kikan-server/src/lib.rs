@@ -129,7 +129,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
 (UTF-8, percent-encoded if needed).", license(name = "Apache-2.0")),
     paths(
         routes::health, metrics::ready, metrics::metrics, routes::list_tenants, routes::record_change,
-        routes::cancel_change, routes::get_person, routes::person_history, routes::get_household, routes::household_history,
+        routes::cancel_change, routes::archive_return, routes::get_person, routes::person_history, routes::get_household, routes::household_history,
         routes::search, routes::search_history, routes::residents, routes::ledger, routes::check,
         accounts::login, commlog::list, commlog::retention, commlog::set_retention, keys::sign_in_options, keys::register_options, keys::register, keys::list, keys::remove, oidc::login, oidc::callback, accounts::logout, accounts::me, accounts::list_staff, accounts::add_staff,
         accounts::access_requests, accounts::approve_staff, accounts::approve_token, accounts::set_items, accounts::set_profile, accounts::permission_table, accounts::schedule, accounts::departments, accounts::put_department,
@@ -294,6 +294,7 @@ api! {
     get "/api/v1/tenants/{tenant}/me" => accounts::me, Policy::SignedIn;
     post "/api/v1/tenants/{tenant}/changes" => routes::record_change, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/changes/{seq}/cancel" => routes::cancel_change, Policy::Needs(Permission::CommitChange);
+    post "/api/v1/tenants/{tenant}/persons/{id}/archive-return" => routes::archive_return, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/immigration-notices" => immigration::import, Policy::Needs(Permission::CommitChange);
     get "/api/v1/tenants/{tenant}/immigration-notices" => immigration::list, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/immigration-notices/{id}/apply" => immigration::apply, Policy::Needs(Permission::CommitChange);

@@ -853,7 +853,20 @@ pub async fn search(
             field: "検索条件"
         }));
     }
-    let hits = state.store.search(tenant, &keys).await?;
+    let mut hits = state.store.search(tenant, &keys).await?;
+    // 除票 (1.1.5): one search reads the 住民記録 database first, then the
+    // 除票用データベース (9.3) with the same conditions, its 除票 after the others.
+    let room = keys
+        .limit
+        .saturating_sub(u32::try_from(hits.len()).unwrap_or(u32::MAX));
+    if keys.include_removed && room > 0 {
+        let archive = kikan_store::SearchKeys {
+            archive: true,
+            limit: room,
+            ..keys.clone()
+        };
+        hits.extend(state.store.search(tenant, &archive).await?);
+    }
     let ids: Vec<PersonId> = hits.iter().map(|h| h.id).collect();
     let shield = Protection::of(&state, &principal, &ids).await?;
     // A search by address must not confirm where a protected person lives.
@@ -993,6 +1006,29 @@ pub async fn check(
         person_versions: r.person_versions,
         household_versions: r.household_versions,
     }))
+}
+
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/persons/{id}/archive-return", tag = "changes",
+    params(("tenant" = String, Path), ("id" = i64, Path, description = "宛名番号 of the 除票")),
+    responses((status = 201, description = "除票用データベースからの復元 (4.6.0.1, 9.3): the 除票 back in the 住民記録 database, so that an entry of it can be cancelled or an item corrected; the next yearly move takes it again", body = ChangeResult),
+              (status = 404, body = ErrorBody),
+              (status = 422, description = "Not in the 除票用データベース (E-JOHYO-004)", body = ErrorBody)))]
+pub async fn archive_return(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+) -> R<(StatusCode, Json<ChangeResult>)> {
+    let recorded = kikan_app::removed_db::bring_back(
+        &*state.store,
+        p.tenant,
+        PersonId(path.1),
+        state.clock.today(),
+        chrono::Utc::now(),
+        &p.actor(),
+    )
+    .await?;
+    state.metrics.change(p.tenant, &recorded.entry);
+    Ok((StatusCode::CREATED, Json(change_result(&recorded))))
 }
 
 /// 異動の取消し (4.6): by 職権 or on a 申出 (4.6.1.1, whose 申出日 is `notified_on`).

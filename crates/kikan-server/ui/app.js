@@ -70,6 +70,7 @@ function badges(p) {
     p.support_measure ? h('span', { class: 'badge badge-support', title: '支援措置対象者' }, '支援措置') : null,
     (p.suppressions || []).length ? h('span', { class: 'badge badge-late', title: p.suppressions.join('\n') }, '抑止') : null,
     p.register === 'B' ? h('span', { class: 'badge badge-removed' }, '除票') : null,
+    p.archived_on ? h('span', { class: 'badge badge-removed', title: `除票用データベースに移行(${p.archived_on.wareki})` }, '除票用DB') : null,
     p.has_variation_sequence ? h('span', { class: 'badge badge-ivs', title: '異体字(IVS)を含む氏名' }, '異体字') : null,
   ];
 }
@@ -460,6 +461,13 @@ async function personScreen(main, id, q) {
       can('approve_exception') ? h('a', { href: '#/support' }, ' 支援措置の内容を見る') : null) : null,
     ...(p.support_measures || []).filter((m) => m.alert).map((m) => banner('warning', '支援措置の期間', ` ${m.alert}`)),
     ...(p.suppressions || []).map((t) => banner('warning', '抑止対象', ` ${t}`)),
+    // 除票用データベース (9.3): read from there; brought back before any change (4.6.0.1).
+    p.archived_on ? banner('info', '除票用データベースの除票です', ` ${p.archived_on.wareki}に住民記録データベースから移行しました。異動の取消しや修正は、住民記録データベースに戻してから行います。`,
+      can('commit_change') ? h('button', { class: 'button button-secondary button-small', type: 'button', onclick: async (ev) => {
+        const r = await api('POST', `/persons/${p.id}/archive-return`, {});
+        if (!r.ok) { ev.target.replaceWith(banner('error', r.data ? r.data.message : '戻せませんでした')); return; }
+        await personScreen(main, id, q);
+      } }, '住民記録データベースに戻す') : null) : null,
     // As of a date: the items shown that a later correction replaced.
     (p.corrected_later || []).length ? banner('warning', 'この日より後に修正された項目があります',
       ` ${p.corrected_later.map((c) => `${c.item}(${c.on.wareki} ${c.reason})`).join('、')}`) : null,
@@ -3025,6 +3033,7 @@ const BATCH_FIELDS = {
   daily: [],
   cs_reconcile: [],
   suppressed: [],
+  archive_removed: [],
 };
 // Parameters as staff read them: 基準日: 2026-12-03、集計期間: 前年.
 function paramText(job, params) {
@@ -3078,13 +3087,14 @@ async function batchScreen(main, message, chosen) {
   // スケジュール
   const schedRes = await api('GET', '/jobs/schedules');
   const schedules = (schedRes.ok ? schedRes.data : []).filter((x) => x.job === job);
-  const kindSel = select('kind', [['daily', '毎日'], ['weekly', '毎週(曜日)'], ['monthly', '毎月(日)'], ['month_end', '毎月末'], ['once', '年月日時分(1回)']], 'schedule');
+  const kindSel = select('kind', [['daily', '毎日'], ['weekly', '毎週(曜日)'], ['monthly', '毎月(日)'], ['month_end', '毎月末'], ['yearly', '毎年(月日)'], ['once', '年月日時分(1回)']], 'schedule');
   const schedForm = h('form', { novalidate: true },
     h('div', { class: 'row' },
       field('起動方法', kindSel),
       field('時刻', text('time', 'schedule.time', { size: 6, value: '02:00' }), { hint: '例: 02:00' }),
       field('曜日', select('weekday', ['月', '火', '水', '木', '金', '土', '日'].map((d, i) => [String(i), `${d}曜日`]), 'schedule.weekday')),
-      field('日', text('day', 'schedule.day', { size: 3, inputmode: 'numeric' }), { hint: '毎月の日(1〜31)' }),
+      field('月', text('month', 'schedule.month', { size: 3, inputmode: 'numeric' }), { hint: '毎年の月(1〜12)' }),
+      field('日', text('day', 'schedule.day', { size: 3, inputmode: 'numeric' }), { hint: '毎月・毎年の日(1〜31)' }),
       field('年月日', text('date', 'schedule.at', { size: 11 }), { hint: '1回だけのとき(2027-01-04)' })),
     h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '上のパラメータでスケジュールを登録')));
   schedForm.addEventListener('submit', async (ev) => {
@@ -3093,7 +3103,8 @@ async function batchScreen(main, message, chosen) {
     const time = `${v(schedForm, 'time')}:00`;
     const schedule = { kind, time };
     if (kind === 'weekly') schedule.weekday = Number(v(schedForm, 'weekday'));
-    if (kind === 'monthly') schedule.day = Number(v(schedForm, 'day'));
+    if (kind === 'monthly' || kind === 'yearly') schedule.day = Number(v(schedForm, 'day'));
+    if (kind === 'yearly') schedule.month = Number(v(schedForm, 'month'));
     if (kind === 'once') { delete schedule.time; schedule.at = `${v(schedForm, 'date')}T${time}`; }
     const r = await api('POST', '/jobs/schedules', { job, schedule, params: params() });
     if (!r.ok) return showError(schedForm, r);

@@ -586,9 +586,13 @@ impl<E: Engine> Store for SqlStore<E> {
         if ids.is_empty() {
             return Ok(vec![]);
         }
+        // A 除票 in the 除票用データベース (9.3) is found by its id as well.
         let mut q = Q::new("SELECT data FROM persons WHERE tenant_id = $1").arg(key(tenant));
         let list = in_list(&mut q, ids.iter().map(|i| i.0));
-        q.push(&format!(" AND person_id IN {list}"));
+        q.push(&format!(
+            " AND person_id IN {list}
+             UNION ALL SELECT data FROM archive_persons WHERE tenant_id = $1 AND person_id IN {list}"
+        ));
         let rows = self.read(tenant, q).await?;
         self.persons_of(&key(tenant), &rows)
     }
@@ -768,7 +772,11 @@ impl<E: Engine> Store for SqlStore<E> {
                 tenant,
                 Q::new(
                     "SELECT seq, valid_from, valid_to, data FROM person_versions
-                     WHERE tenant_id = $1 AND person_id = $2 ORDER BY seq",
+                      WHERE tenant_id = $1 AND person_id = $2
+                     UNION ALL
+                     SELECT seq, valid_from, valid_to, data FROM archive_versions
+                      WHERE tenant_id = $1 AND person_id = $2
+                     ORDER BY seq",
                 )
                 .arg(&t)
                 .arg(id.0),
@@ -788,7 +796,9 @@ impl<E: Engine> Store for SqlStore<E> {
         // without statistics would otherwise walk the tenant's whole ledger.
         let (sql, id) = match (person, household) {
             (Some(p), _) => (
-                "FROM person_versions v CROSS JOIN ledger l
+                "FROM (SELECT tenant_id, person_id, seq FROM person_versions
+                       UNION ALL SELECT tenant_id, person_id, seq FROM archive_versions) v
+                 CROSS JOIN ledger l
                  WHERE l.tenant_id = v.tenant_id AND l.seq = v.seq
                    AND v.tenant_id = $1 AND v.person_id = $2 ORDER BY v.seq",
                 p.0,
@@ -820,7 +830,10 @@ impl<E: Engine> Store for SqlStore<E> {
             .read_one(
                 tenant,
                 Q::new(
-                    "SELECT data FROM person_versions WHERE tenant_id = $1 AND person_id = $2
+                    "SELECT seq, data FROM person_versions WHERE tenant_id = $1 AND person_id = $2
+                       AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)
+                     UNION ALL
+                     SELECT seq, data FROM archive_versions WHERE tenant_id = $1 AND person_id = $2
                        AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)
                      ORDER BY seq DESC LIMIT 1",
                 )
@@ -856,7 +869,10 @@ impl<E: Engine> Store for SqlStore<E> {
         let rows = tx
             .rows(
                 Q::new(
-                    "SELECT data FROM person_versions WHERE tenant_id = $1 AND household_id = $2
+                    "SELECT person_id, data FROM person_versions WHERE tenant_id = $1 AND household_id = $2
+                       AND register = 'A' AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)
+                     UNION ALL
+                     SELECT person_id, data FROM archive_versions WHERE tenant_id = $1 AND household_id = $2
                        AND register = 'A' AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)
                      ORDER BY person_id",
                 )
@@ -900,7 +916,12 @@ impl<E: Engine> Store for SqlStore<E> {
         k: &SearchKeys,
     ) -> Result<Vec<Person>, StoreError> {
         let t = key(tenant);
-        let mut q = Q::new("SELECT data FROM persons WHERE tenant_id = $1").arg(&t);
+        let table = if k.archive {
+            "archive_persons"
+        } else {
+            "persons"
+        };
+        let mut q = Q::new(format!("SELECT data FROM {table} WHERE tenant_id = $1")).arg(&t);
         let mut cond = String::new();
         if !k.include_removed {
             cond.push_str(" AND register = 'A'");
@@ -3125,15 +3146,21 @@ impl<E: Engine> Store for SqlStore<E> {
     ) -> Result<kikan_store::EntryRecords, StoreError> {
         let t = key(tenant);
         let mut out = kikan_store::EntryRecords::default();
+        // The versions of a record in the 除票用データベース (9.3) are read there.
         let q = Q::new(
-            "SELECT person_id, data FROM person_versions WHERE tenant_id = $1 AND seq = $2 ORDER BY person_id",
+            "SELECT person_id, data FROM person_versions WHERE tenant_id = $1 AND seq = $2
+             UNION ALL
+             SELECT person_id, data FROM archive_versions WHERE tenant_id = $1 AND seq = $2
+             ORDER BY person_id",
         )
         .arg(&t)
         .arg(seq);
         for r in self.read(tenant, q).await? {
             let after = self.person(&t, &r)?;
             let q = Q::new(
-                "SELECT data FROM person_versions WHERE tenant_id = $1 AND person_id = $2 AND seq < $3
+                "SELECT seq, data FROM person_versions WHERE tenant_id = $1 AND person_id = $2 AND seq < $3
+                 UNION ALL
+                 SELECT seq, data FROM archive_versions WHERE tenant_id = $1 AND person_id = $2 AND seq < $3
                  ORDER BY seq DESC LIMIT 1",
             )
             .arg(&t)
@@ -3196,6 +3223,29 @@ impl<E: Engine> Store for SqlStore<E> {
         .arg(&t);
         let rows = self.read(tenant, q).await?;
         self.persons_of(&t, &rows)
+    }
+
+    async fn removed_records(
+        &self,
+        tenant: LocalGovCode,
+        archive: bool,
+        after: Option<PersonId>,
+        limit: u32,
+    ) -> Result<Vec<Person>, StoreError> {
+        let table = if archive {
+            "archive_persons"
+        } else {
+            "persons"
+        };
+        let q = Q::new(format!(
+            "SELECT data FROM {table} WHERE tenant_id = $1 AND register = 'B' AND person_id > $2
+              ORDER BY person_id LIMIT $3"
+        ))
+        .arg(key(tenant))
+        .arg(after.map_or(0, |p| p.0))
+        .arg(limit);
+        let rows = self.read(tenant, q).await?;
+        self.persons_of(&key(tenant), &rows)
     }
 
     async fn headless_households(
@@ -3631,13 +3681,17 @@ impl<E: Engine> Store for SqlStore<E> {
         limit: u32,
     ) -> Result<Vec<(PersonIndex, Person)>, StoreError> {
         let t = key(tenant);
-        let q = Q::new(
-            "SELECT version, register, household_id, kana_key, name_key, birth_date, address_line,
-                juminhyo_code, data, moving_out_on, former_key, card_number, kana_fuzzy, given_kana,
-                given_fuzzy, given_key, alias_key, alias_kana, sex, relationship, removal_reason,
-                address_code
-             FROM persons WHERE tenant_id = $1 AND person_id > $2 ORDER BY person_id LIMIT $3",
-        )
+        // The 除票用データベース's records with the others (9.3): the check covers both.
+        const COLUMNS: &str = "person_id, version, register, household_id, kana_key, name_key,
+            birth_date, address_line, juminhyo_code, data, moving_out_on, former_key, card_number,
+            kana_fuzzy, given_kana, given_fuzzy, given_key, alias_key, alias_kana, sex,
+            relationship, removal_reason, address_code";
+        let q = Q::new(format!(
+            "SELECT {COLUMNS} FROM persons WHERE tenant_id = $1 AND person_id > $2
+             UNION ALL
+             SELECT {COLUMNS} FROM archive_persons WHERE tenant_id = $1 AND person_id > $2
+             ORDER BY person_id LIMIT $3"
+        ))
         .arg(&t)
         .arg(after.map_or(0, |p| p.0))
         .arg(limit);
@@ -3700,7 +3754,11 @@ impl<E: Engine> Store for SqlStore<E> {
         let (p, s) = after.map_or((0, 0), |(p, s)| (p.0, s));
         let q = Q::new(
             "SELECT person_id, seq, valid_from, valid_to, data FROM person_versions
-             WHERE tenant_id = $1 AND (person_id, seq) > ($2, $3) ORDER BY person_id, seq LIMIT $4",
+              WHERE tenant_id = $1 AND (person_id, seq) > ($2, $3)
+             UNION ALL
+             SELECT person_id, seq, valid_from, valid_to, data FROM archive_versions
+              WHERE tenant_id = $1 AND (person_id, seq) > ($2, $3)
+             ORDER BY person_id, seq LIMIT $4",
         )
         .arg(&t)
         .arg(p)

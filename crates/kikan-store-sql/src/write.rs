@@ -189,6 +189,82 @@ async fn keep_past_keys(
     Ok(())
 }
 
+/// The columns `persons` and `archive_persons` share.
+const PERSON_COLUMNS: &str =
+    "tenant_id, person_id, version, register, household_id, kana_key, name_key,
+    birth_date, address_line, juminhyo_code, data, number_index, moving_out_on, former_key,
+    card_number, kana_fuzzy, given_kana, given_fuzzy, given_key, alias_key, alias_kana, sex,
+    relationship, removal_reason, address_code";
+/// The columns `person_versions` and `archive_versions` share.
+const VERSION_COLUMNS: &str =
+    "tenant_id, person_id, seq, valid_from, valid_to, register, household_id, data";
+
+/// Moves a person's rows between the 住民記録 database and the 除票用データベース (9.3):
+/// the record and every version, from `persons`/`person_versions` to
+/// `archive_persons`/`archive_versions` (`to_archive`) or back. The search keys of past
+/// names and addresses (`person_past`) are not kept for an archived person. A person
+/// not in the source tables is a conflict (another change moved it first).
+pub async fn move_person(
+    tx: &mut (impl Tx + ?Sized),
+    t: &str,
+    person: i64,
+    to_archive: bool,
+) -> Result<(), StoreError> {
+    let (from, to, vfrom, vto) = if to_archive {
+        (
+            "persons",
+            "archive_persons",
+            "person_versions",
+            "archive_versions",
+        )
+    } else {
+        (
+            "archive_persons",
+            "persons",
+            "archive_versions",
+            "person_versions",
+        )
+    };
+    let moved = tx
+        .exec(
+            Q::new(format!(
+                "INSERT INTO {to} ({PERSON_COLUMNS}) SELECT {PERSON_COLUMNS} FROM {from}
+                  WHERE tenant_id = $1 AND person_id = $2"
+            ))
+            .arg(t)
+            .arg(person),
+        )
+        .await
+        .map_err(|e| e.or_unique(StoreError::Conflict))?;
+    if moved != 1 {
+        return Err(StoreError::Conflict);
+    }
+    tx.exec(
+        Q::new(format!(
+            "INSERT INTO {vto} ({VERSION_COLUMNS}) SELECT {VERSION_COLUMNS} FROM {vfrom}
+              WHERE tenant_id = $1 AND person_id = $2"
+        ))
+        .arg(t)
+        .arg(person),
+    )
+    .await?;
+    let mut gone = vec![vfrom, from];
+    if to_archive {
+        gone.insert(0, "person_past");
+    }
+    for table in gone {
+        tx.exec(
+            Q::new(format!(
+                "DELETE FROM {table} WHERE tenant_id = $1 AND person_id = $2"
+            ))
+            .arg(t)
+            .arg(person),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 async fn write_change(
     tx: &mut (impl Tx + ?Sized),
     t: &str,
@@ -213,12 +289,24 @@ async fn write_change(
         .arg(change.sealer.entry_mac(t, seq, &e.json)),
     )
     .await?;
+    let archiving = e.reason == kikan_domain::ChangeReason::Archive.label();
+    let returning = e.reason == kikan_domain::ChangeReason::ArchiveReturn.label();
     for p in &change.persons {
         let ix = &p.index;
+        if returning {
+            // Back in the 住民記録 database first, then changed as any record.
+            move_person(tx, t, p.id, false).await?;
+        } else if p.archived {
+            // Only a 除票用データベースへの移行 changes an archived record (the rules
+            // refuse any other change of it).
+            if !archiving {
+                return Err(StoreError::Conflict);
+            }
+        }
         if ix.version > 1 {
             keep_past_keys(tx, t, p.id, ix).await?;
         }
-        let q = if ix.version == 1 {
+        let q = if ix.version == 1 && !(archiving || returning) {
             "INSERT INTO persons (tenant_id, person_id, version, register, household_id, kana_key, name_key,
                 birth_date, address_line, juminhyo_code, data, number_index, moving_out_on, former_key,
                 card_number, kana_fuzzy, given_kana, given_fuzzy, given_key, alias_key, alias_kana, sex,
@@ -232,6 +320,12 @@ async fn write_change(
                 given_fuzzy = $18, given_key = $19, alias_key = $20, alias_kana = $21, sex = $22,
                 relationship = $23, removal_reason = $24, address_code = $25
              WHERE tenant_id = $1 AND person_id = $2 AND version = $3 - 1"
+        };
+        // A move to or from the 除票用データベース keeps the record's version.
+        let q = if archiving || returning {
+            std::borrow::Cow::Owned(q.replace("version = $3 - 1", "version = $3"))
+        } else {
+            std::borrow::Cow::Borrowed(q)
         };
         let done = tx
             .exec(
@@ -292,6 +386,9 @@ async fn write_change(
             .arg(&p.json),
         )
         .await?;
+        if archiving && p.archived {
+            move_person(tx, t, p.id, true).await?;
+        }
     }
     for h in &change.households {
         let q = if h.version == 1 {
@@ -603,6 +700,12 @@ pub async fn bulk_insert(
         || StoreError::Conflict,
     )
     .await?;
+    let archived: std::collections::HashSet<i64> = rows
+        .persons
+        .iter()
+        .filter(|r| r.archived)
+        .map(|r| r.id)
+        .collect();
     insert_chunks(
         tx,
         "person_past",
@@ -686,5 +789,10 @@ pub async fn bulk_insert(
         },
         db,
     )
-    .await
+    .await?;
+    // The 除票 the history moved to the 除票用データベース go there with their versions.
+    for id in archived {
+        move_person(tx, t, id, true).await?;
+    }
+    Ok(())
 }

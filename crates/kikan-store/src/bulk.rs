@@ -27,6 +27,9 @@ pub struct PersonRow {
     pub json: String,
     /// The blind index of the 個人番号, filled in by the engine when it seals `json`.
     pub number_index: Option<String>,
+    /// In the 除票用データベース (9.3): the engine keeps the row, and every version of
+    /// the person, in the archive tables.
+    pub archived: bool,
 }
 
 pub struct PersonVersionRow {
@@ -122,6 +125,7 @@ impl PersonRow {
             index: PersonIndex::of(p),
             json: json(p),
             number_index: None,
+            archived: p.archived_on.is_some(),
         }
     }
 }

@@ -409,6 +409,8 @@ pub struct SearchKeys {
     pub person_id: Option<i64>,
     pub empty: Vec<EmptyItem>,
     pub include_removed: bool,
+    /// Search the 除票用データベース (9.3) instead of the 住民記録 database.
+    pub archive: bool,
     pub limit: u32,
     /// Every hit up to `limit`, in no particular order before they are sorted (a check
     /// that compares them all, by an index of its own such as the birth date's), rather
@@ -526,6 +528,7 @@ impl SearchQuery {
             }
         }
         SearchKeys {
+            archive: false,
             texts,
             birth_date: self.birth_date,
             born: self.born,
@@ -1426,6 +1429,15 @@ pub trait Store: Send + Sync + 'static {
     async fn awaiting_move_in_notice(
         &self,
         tenant: LocalGovCode,
+    ) -> Result<Vec<Person>, StoreError>;
+    /// The 除票 in the 住民記録 database (or, `archive`, in the 除票用データベース, 9.3),
+    /// by person id after `after`, a page at a time.
+    async fn removed_records(
+        &self,
+        tenant: LocalGovCode,
+        archive: bool,
+        after: Option<PersonId>,
+        limit: u32,
     ) -> Result<Vec<Person>, StoreError>;
     /// Households on the register without a 世帯主 (4.0.4, 4.0.5), by household id.
     async fn headless_households(&self, tenant: LocalGovCode)

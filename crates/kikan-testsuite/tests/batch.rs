@@ -58,10 +58,10 @@ async fn batch_work(s: TestStore) {
     let examiner = app.as_role(t, Role::Examiner).await;
     mother_and_son(&examiner, &base).await;
 
-    // The catalogue: seven jobs, none run yet.
+    // The catalogue: eight jobs, none run yet.
     let (status, jobs) = examiner.get(&format!("{base}/jobs")).await;
     assert_eq!(status, 200, "{jobs}");
-    assert_eq!(jobs.as_array().map(Vec::len), Some(7));
+    assert_eq!(jobs.as_array().map(Vec::len), Some(8));
     assert!(jobs[1]["last_params"].is_null());
 
     // 統計 by hand: the file of the 年報's figures, kept and read back.

@@ -39,6 +39,7 @@ mod outbound;
 mod postal_codes;
 mod random_extract;
 mod remake;
+mod removed_db;
 mod row_security;
 mod search;
 mod search_history;
