@@ -40,6 +40,19 @@ pub struct Moved {
     pub held: usize,
 }
 
+/// A move's entry: by 職権, on `today`, in `actor`'s name.
+fn entry_of(
+    change: Change,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<LedgerEntry, DomainError> {
+    Ok(
+        LedgerEntry::at_intake(change, today, today, now, actor.name.clone(), None, today)?
+            .with_basis(kikan_domain::Basis::ExOfficio),
+    )
+}
+
 /// The latest removal day of a 除票 due to move on `today`: five years before it.
 pub fn due_removed_by(today: NaiveDate) -> NaiveDate {
     today
@@ -83,16 +96,13 @@ pub async fn move_due(
     let due = due(store, tenant, today).await?;
     let mut out = Moved::default();
     for chunk in due.chunks(PER_ENTRY) {
-        let entry = LedgerEntry::at_intake(
+        let entry = entry_of(
             Change::Archive {
                 persons: chunk.to_vec(),
             },
             today,
-            today,
             now,
-            actor.name.clone(),
-            None,
-            today,
+            actor,
         )?;
         let event = change_event(
             actor,
@@ -121,16 +131,13 @@ pub async fn bring_back(
     now: DateTime<Utc>,
     actor: &Actor,
 ) -> Result<Recorded, StoreError> {
-    let entry = LedgerEntry::at_intake(
+    let entry = entry_of(
         Change::ArchiveReturn {
             persons: vec![person],
         },
         today,
-        today,
         now,
-        actor.name.clone(),
-        None,
-        today,
+        actor,
     )?;
     let event = change_event(actor, &entry, None);
     record_audited(store, tenant, entry, &[], Some(event), None).await

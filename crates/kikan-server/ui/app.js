@@ -439,7 +439,10 @@ function foreignRows(f) {
   ];
 }
 
+// The latest drawing of a record: an earlier one still loading is not drawn over it.
+let personDrawing = 0;
 async function personScreen(main, id, q) {
+  const drawing = ++personDrawing;
   const asOf = q.get('as_of') || '';
   const suffix = asOf ? `?as_of=${encodeURIComponent(asOf)}` : '';
   const res = await api('GET', `/persons/${id}${suffix}`);
@@ -447,6 +450,7 @@ async function personScreen(main, id, q) {
   const p = res.data;
   const [hh, hist, memos, business, remarks, integ] = await Promise.all([api('GET', `/households/${p.household_id}${suffix}`), api('GET', `/persons/${id}/history`),
     api('GET', `/persons/${id}/memos`), api('GET', `/persons/${id}/business-items`), api('GET', `/persons/${id}/remarks`), api('GET', `/persons/${id}/integrated`)]);
+  if (drawing !== personDrawing) return;
   const asOfForm = h('form', { class: 'row', novalidate: true },
     field('基準日(この日現在の内容を表示)', text('as_of', 'as_of', { value: asOf }), { hint: '和暦・西暦どちらでも。空欄で現在' }),
     h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '表示')));

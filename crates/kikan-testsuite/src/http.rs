@@ -67,6 +67,19 @@ impl App {
     }
 
     /// A server whose state is adjusted first (a metrics token, say).
+    /// A server whose today is a [`Calendar`] the test moves, from `first_day`.
+    pub async fn spawn_on(s: TestStore, first_day: &str) -> (App, Calendar) {
+        let calendar = Calendar(Arc::new(std::sync::atomic::AtomicI32::new(0)));
+        calendar.set(first_day);
+        let days = calendar.clone();
+        let app = App::spawn_with(s, move |mut st| {
+            st.clock = kikan_app::Clock::from_fn(move || days.today());
+            st
+        })
+        .await;
+        (app, calendar)
+    }
+
     pub async fn spawn_with(s: TestStore, adjust: impl FnOnce(AppState) -> AppState) -> App {
         let listener = ok(tokio::net::TcpListener::bind("127.0.0.1:0").await);
         let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
@@ -495,4 +508,25 @@ pub async fn mother_and_son(examiner: &Caller, base: &str) -> (i64, i64, i64) {
         panic!("{h}")
     };
     (hid, mother, son)
+}
+
+/// The counter's calendar, moved by a test (the server's today, [`App::spawn_on`]).
+#[derive(Clone)]
+pub struct Calendar(Arc<std::sync::atomic::AtomicI32>);
+
+impl Calendar {
+    /// Moves to `day` (YYYY-MM-DD).
+    pub fn set(&self, day: &str) {
+        use chrono::Datelike;
+        let d = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .unwrap_or_else(|e| panic!("{day}: {e}"));
+        self.0
+            .store(d.num_days_from_ce(), std::sync::atomic::Ordering::SeqCst);
+    }
+    pub fn today(&self) -> chrono::NaiveDate {
+        chrono::NaiveDate::from_num_days_from_ce_opt(
+            self.0.load(std::sync::atomic::Ordering::SeqCst),
+        )
+        .unwrap_or_default()
+    }
 }

@@ -3,30 +3,15 @@
 //! 在留カード等番号 on request, the 通称の記載及び削除に関する事項 on a 別紙 with the
 //! 認証文 on its last page; and a 転出届 left off the 異動履歴 before its planned date.
 
-use chrono::{Datelike, NaiveDate};
 use kikan_security::Role;
 use kikan_testsuite::TestStore;
 use kikan_testsuite::http::{App, mother_and_son};
 use kikan_testsuite::pdf::{page_text, squeezed};
 use serde_json::json;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, Ordering};
-
-fn day(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
-}
 
 async fn foreign_items_and_a_pending_move_out(s: TestStore) {
     // The counter's calendar, moved by the test.
-    let today = Arc::new(AtomicI32::new(day("2026-06-10").num_days_from_ce()));
-    let clock = today.clone();
-    let app = App::spawn_with(s, move |mut st| {
-        st.clock = kikan_app::Clock::from_fn(move || {
-            NaiveDate::from_num_days_from_ce_opt(clock.load(Ordering::SeqCst)).unwrap_or_default()
-        });
-        st
-    })
-    .await;
+    let (app, calendar) = App::spawn_on(s, "2026-06-10").await;
     let t = app.tenant("141003", "横浜市").await;
     let base = format!("/api/v1/tenants/{t}");
     let examiner = app.as_role(t, Role::Examiner).await;
@@ -134,7 +119,7 @@ async fn foreign_items_and_a_pending_move_out(s: TestStore) {
         "the 転出届 printed before its day: {before}"
     );
     // On the planned date (before the day's removal has run) it is printed.
-    today.store(day("2026-07-01").num_days_from_ce(), Ordering::SeqCst);
+    calendar.set("2026-07-01");
     let on_the_day = history(
         &examiner
             .post_pdf(&certificates, copy(json!([]), json!(["history"]), son))

@@ -6,15 +6,13 @@
 //! cancelled; the replay check passes throughout, and an export carries it to another
 //! database where it is in the 除票用データベース again.
 
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use kikan_app::Actor;
 use kikan_domain::{Change, LedgerEntry, PersonId};
 use kikan_security::Role;
 use kikan_testsuite::TestStore;
 use kikan_testsuite::http::{App, Caller, mother_and_son};
 use serde_json::{Value, json};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, Ordering};
 
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
@@ -47,16 +45,8 @@ async fn archived_ids(app: &App, t: kikan_domain::LocalGovCode, archive: bool) -
 }
 
 async fn removed_db(s: TestStore) {
-    let today = Arc::new(AtomicI32::new(day("2026-06-10").num_days_from_ce()));
-    let clock = today.clone();
-    let app = App::spawn_with(s, move |mut st| {
-        st.clock = kikan_app::Clock::from_fn(move || {
-            NaiveDate::from_num_days_from_ce_opt(clock.load(Ordering::SeqCst)).unwrap_or_default()
-        });
-        st
-    })
-    .await;
-    let set_day = |d: &str| today.store(day(d).num_days_from_ce(), Ordering::SeqCst);
+    let (app, calendar) = App::spawn_on(s, "2026-06-10").await;
+    let set_day = |d: &str| calendar.set(d);
     let t = app.tenant("141003", "横浜市").await;
     let base = format!("/api/v1/tenants/{t}");
     let examiner = app.as_role(t, Role::Examiner).await;
