@@ -447,6 +447,7 @@ fn resident(
         });
     }
     let data = PersonData {
+        foreign_resident_since_text: None,
         id: PersonId(0),
         juminhyo_code: get("住民票コード")
             .map(|c| JuminhyoCode::parse(c).map_err(|e| at("住民票コード", e)))

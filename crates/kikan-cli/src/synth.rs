@@ -555,6 +555,7 @@ impl Synth {
         let town = self.pick(TOWNS);
         Some(Member {
             data: PersonData {
+                foreign_resident_since_text: None,
                 id: PersonId(serial_number(id)),
                 juminhyo_code: JuminhyoCode::from_body(&body).ok(),
                 individual_number: IndividualNumber::from_body(&number).ok(),
@@ -606,6 +607,7 @@ impl Synth {
         };
         Some(Member {
             data: PersonData {
+                foreign_resident_since_text: None,
                 id: PersonId(serial_number(id)),
                 juminhyo_code: JuminhyoCode::from_body(&format!(
                     "{:010}",

@@ -15,6 +15,7 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 fn family(hid: HouseholdId) -> Option<LedgerEntry> {
     let person = |id: i64, given: &str, rel: Relationship| -> Option<PersonData> {
         Some(PersonData {
+            foreign_resident_since_text: None,
             id: PersonId(id),
             juminhyo_code: JuminhyoCode::from_body("1234567890").ok(),
             individual_number: IndividualNumber::from_body("12345678901").ok(),

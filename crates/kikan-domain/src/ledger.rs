@@ -51,6 +51,10 @@ pub struct PersonData {
     /// moving in keeps the day they first became one, not the 転入日. None: the 異動日.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub foreign_resident_since: Option<NaiveDate>,
+    /// The 外国人住民となった年月日 as written when it is 不詳 (1.1.8): `foreign_resident_since`
+    /// is then its sortable date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub foreign_resident_since_text: Option<String>,
     /// 旧氏 (1.1.7) and its フリガナ, as the 転出証明書 gives it (4.1.1.1): recorded with
     /// the 転入 (a Japanese resident only). A 再転入者 keeping their former names takes
     /// the 除票's instead.

@@ -560,7 +560,7 @@ impl Work<'_> {
             address: address.clone(),
             became_resident_on: d.foreign_resident_since.unwrap_or(self.on),
             became_resident_text: if d.foreign_resident_since.is_some() {
-                None
+                d.foreign_resident_since_text.clone()
             } else {
                 self.on_text.clone()
             },

@@ -128,7 +128,8 @@ pub struct ForeignIn {
     pub more: ForeignMoreIn,
     /// 通称 carried by the 転出証明書 (a 転入), with the municipality that recorded it.
     pub alias: Option<AliasIn>,
-    /// 外国人住民となった年月日 as the 転出証明書 gives it; without it, the 異動日.
+    /// 外国人住民となった年月日 as the 転出証明書 gives it (a day, or a 不詳日 such as
+    /// 平成24年頃: 1.1.8); without it, the 異動日.
     pub foreign_resident_since: Option<String>,
 }
 
@@ -304,19 +305,22 @@ impl PersonIn {
             .map(|x| x.parse(&format!("{f}.foreign")))
             .transpose()?;
         let birth = recorded_in(&self.birth_date, &format!("{f}.birth_date"))?;
+        // 外国人住民となった年月日: a day, or a 不詳日 kept with a date that sorts (1.1.8).
+        let foreign_since = self
+            .foreign
+            .as_ref()
+            .and_then(|x| x.foreign_resident_since.as_deref())
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| recorded_in(s, &format!("{f}.foreign.foreign_resident_since")))
+            .transpose()?;
         Ok(PersonData {
             id: self
                 .returning_person_id
                 .map_or_else(new_person_id, PersonId),
             returning: self.returning_person_id.is_some(),
             keep_former_names: self.keep_former_names,
-            foreign_resident_since: self
-                .foreign
-                .as_ref()
-                .and_then(|x| x.foreign_resident_since.as_deref())
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| date_in(s, &format!("{f}.foreign.foreign_resident_since")))
-                .transpose()?,
+            foreign_resident_since: foreign_since.as_ref().map(|d| d.sort),
+            foreign_resident_since_text: foreign_since.and_then(|d| d.text),
             juminhyo_code: match self.juminhyo_code.as_deref() {
                 Some(c) => Some(at(JuminhyoCode::parse(c), &format!("{f}.juminhyo_code"))?),
                 // Given at intake: from the CS's 空きコード (4.3.1).

@@ -1190,7 +1190,7 @@ function personFields(i, opts) {
         field('氏名（漢字）(氏)', text(`${p}.kanji_family`, `${d}.foreign.kanji_name`)), field('氏名（漢字）(名)', text(`${p}.kanji_given`, `${d}.foreign.kanji_name.given`)),
         field('漢字氏名の振り仮名(氏)', text(`${p}.kanji_kana_family`, `${d}.foreign.kanji_furigana`)), field('漢字氏名の振り仮名(名)', text(`${p}.kanji_kana_given`, `${d}.foreign.kanji_furigana.given`))),
       h('div', { class: 'row' },
-        field('外国人住民となった年月日', text(`${p}.foreign_resident_since`, `${d}.foreign.foreign_resident_since`), { hint: '転出証明書の日付。空欄で異動日' }),
+        field('外国人住民となった年月日', text(`${p}.foreign_resident_since`, `${d}.foreign.foreign_resident_since`), { hint: '転出証明書の日付(「平成24年頃」等の不詳日も可)。空欄で異動日' }),
         field('旧外登法による登録年月日', text(`${p}.old_law_registered_on`, `${d}.foreign.old_law_registered_on`), { hint: '不詳可(例: 昭和60年頃)' }),
         field('住居地の届出', select(`${p}.residence_notified`, YES_NO, `${d}.foreign.residence_notified`)),
         field('上陸許可証による転入', select(`${p}.landing_permit`, YES_NO, `${d}.foreign.landing_permit`))),

@@ -233,6 +233,7 @@ pub fn japanese(
     rel: &str,
 ) -> PersonData {
     PersonData {
+        foreign_resident_since_text: None,
         id: new_person_id(),
         juminhyo_code: Some(ok(JuminhyoCode::from_body(&format!(
             "{:010}",
@@ -270,6 +271,7 @@ pub fn foreigner(
     status: &str,
 ) -> PersonData {
     PersonData {
+        foreign_resident_since_text: None,
         id: new_person_id(),
         juminhyo_code: None,
         individual_number: None,

@@ -3,7 +3,7 @@
 //! (不詳 allowed, none after the law's repeal); 上陸期間 and 仮滞在期間 for the categories
 //! that have them; 住居地の届出の有無 and 上陸許可証による転入の旨; the 通称 with the
 //! municipality that recorded it and the one that deleted it; 外国人住民となった年月日
-//! carried by the 転出証明書. Invalid input is refused with
+//! carried by the 転出証明書, a 不詳日 among them. Invalid input is refused with
 //! a stable code and nothing written.
 
 use kikan_security::Role;
@@ -99,6 +99,22 @@ async fn foreign_resident_items_are_kept_shown_and_printed(s: TestStore) {
     assert_eq!(f["period_label"], "在留期間", "{p}");
     // 外国人住民となった年月日 as the 転出証明書 gave it, not the 転入日.
     assert_eq!(p["became_resident_on"]["iso"], "2012-07-09", "{p}");
+    // A 不詳 外国人住民となった年月日 as the 転出証明書 wrote it (1.1.8): kept as written,
+    // beside a date that sorts.
+    let student = json!({"nationality": "ベトナム", "category": "中長期在留者", "status": "留学",
+        "period": "2年", "expires_on": "2027-03-31", "card_number": "AB98765432CD",
+        "residence_notified": true, "foreign_resident_since": "平成24年頃"});
+    let (status, v) = examiner
+        .post(
+            &changes,
+            move_in("転入", student, "NGUYEN VAN AN", "グエン　ヴァン　アン"),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let an = v["person_ids"][0].as_i64().unwrap_or_default();
+    let (_, p) = examiner.get(&format!("{base}/persons/{an}")).await;
+    assert_eq!(p["became_resident_on"]["shown"], "平成24年頃", "{p}");
+    assert_eq!(p["became_resident_on"]["iso"], "2012-01-01", "{p}");
     // The 氏名（漢字） is a search key.
     let (_, found) = examiner
         .get(&format!("{base}/search?former_surname=金"))
