@@ -8,8 +8,8 @@
 //! projections stay a fold of the ledger (`kikan check` replays it) and an export carries
 //! it. The store keeps an archived record and all its versions in tables of their own:
 //! searches, lists, statistics and the online work read the 住民記録 database; the 除票
-//! search reads it first and the 除票用データベース when it finds no one there; a record
-//! asked for by its 宛名番号 (its 異動履歴, a 除票の写し) is found in either.
+//! search reads it first and the 除票用データベース after it (its hits after the others); a
+//! record asked for by its 宛名番号 (its 異動履歴, a 除票の写し) is found in either.
 //!
 //! A 除票 in the 除票用データベース takes part in no change. To cancel an entry of it or
 //! correct an item (4.6.0.1), staff bring it back first (除票用データベースからの復元), which

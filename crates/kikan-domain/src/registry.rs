@@ -1255,7 +1255,10 @@ impl Work<'_> {
                 }
                 Ok(())
             }
-            Change::Archive { persons } => {
+            // A record already in the 除票用データベース is refused a second move by
+            // `apply`, as any change of it is.
+            Change::Archive { persons } | Change::ArchiveReturn { persons } => {
+                let to_archive = matches!(entry.change, Change::Archive { .. });
                 unique(persons)?;
                 if persons.is_empty() {
                     return Err(DomainError::Missing { field: "対象者" });
@@ -1263,41 +1266,22 @@ impl Work<'_> {
                 let on = self.on;
                 for id in persons {
                     let p = self.person(*id)?;
-                    let PersonStatus::Removed { on: removed, .. } = p.status else {
-                        return Err(DomainError::NotRemovedForArchive {
-                            name: p.name.full(),
-                        });
-                    };
-                    let from = removed
-                        .checked_add_months(chrono::Months::new(12 * ARCHIVE_AFTER_YEARS))
-                        .unwrap_or(NaiveDate::MAX);
-                    if on < from {
-                        return Err(DomainError::ArchiveTooEarly {
-                            name: p.name.full(),
-                            from: from.to_string(),
-                        });
-                    }
-                    if p.archived_on.is_some() {
-                        return Err(DomainError::Archived {
-                            name: p.name.full(),
-                            id: id.to_string(),
-                        });
-                    }
-                    self.check_order(p)?;
-                }
-                for id in persons {
-                    self.person_mut(*id)?.archived_on = Some(on);
-                }
-                Ok(())
-            }
-            Change::ArchiveReturn { persons } => {
-                unique(persons)?;
-                if persons.is_empty() {
-                    return Err(DomainError::Missing { field: "対象者" });
-                }
-                for id in persons {
-                    let p = self.person(*id)?;
-                    if p.archived_on.is_none() {
+                    if to_archive {
+                        let PersonStatus::Removed { on: removed, .. } = p.status else {
+                            return Err(DomainError::NotRemovedForArchive {
+                                name: p.name.full(),
+                            });
+                        };
+                        let from = removed
+                            .checked_add_months(chrono::Months::new(12 * ARCHIVE_AFTER_YEARS))
+                            .unwrap_or(NaiveDate::MAX);
+                        if on < from {
+                            return Err(DomainError::ArchiveTooEarly {
+                                name: p.name.full(),
+                                from: from.to_string(),
+                            });
+                        }
+                    } else if p.archived_on.is_none() {
                         return Err(DomainError::NotArchived {
                             name: p.name.full(),
                         });
@@ -1305,7 +1289,7 @@ impl Work<'_> {
                     self.check_order(p)?;
                 }
                 for id in persons {
-                    self.person_mut(*id)?.archived_on = None;
+                    self.person_mut(*id)?.archived_on = to_archive.then_some(on);
                 }
                 Ok(())
             }

@@ -296,6 +296,15 @@ fn code_range(prefix: &str) -> (String, Option<String>) {
     (prefix.to_string(), None)
 }
 
+/// The table of current records: the 住民記録 database's, or the 除票用データベース's (9.3).
+fn persons_table(archive: bool) -> &'static str {
+    if archive {
+        "archive_persons"
+    } else {
+        "persons"
+    }
+}
+
 fn key(t: LocalGovCode) -> String {
     t.to_string()
 }
@@ -916,11 +925,7 @@ impl<E: Engine> Store for SqlStore<E> {
         k: &SearchKeys,
     ) -> Result<Vec<Person>, StoreError> {
         let t = key(tenant);
-        let table = if k.archive {
-            "archive_persons"
-        } else {
-            "persons"
-        };
+        let table = persons_table(k.archive);
         let mut q = Q::new(format!("SELECT data FROM {table} WHERE tenant_id = $1")).arg(&t);
         let mut cond = String::new();
         if !k.include_removed {
@@ -3232,11 +3237,7 @@ impl<E: Engine> Store for SqlStore<E> {
         after: Option<PersonId>,
         limit: u32,
     ) -> Result<Vec<Person>, StoreError> {
-        let table = if archive {
-            "archive_persons"
-        } else {
-            "persons"
-        };
+        let table = persons_table(archive);
         let q = Q::new(format!(
             "SELECT data FROM {table} WHERE tenant_id = $1 AND register = 'B' AND person_id > $2
               ORDER BY person_id LIMIT $3"

@@ -248,10 +248,11 @@ pub async fn move_person(
         .arg(person),
     )
     .await?;
-    let mut gone = vec![vfrom, from];
-    if to_archive {
-        gone.insert(0, "person_past");
-    }
+    let gone: &[&str] = if to_archive {
+        &["person_past", vfrom, from]
+    } else {
+        &[vfrom, from]
+    };
     for table in gone {
         tx.exec(
             Q::new(format!(
@@ -296,12 +297,10 @@ async fn write_change(
         if returning {
             // Back in the 住民記録 database first, then changed as any record.
             move_person(tx, t, p.id, false).await?;
-        } else if p.archived {
+        } else if p.archived && !archiving {
             // Only a 除票用データベースへの移行 changes an archived record (the rules
             // refuse any other change of it).
-            if !archiving {
-                return Err(StoreError::Conflict);
-            }
+            return Err(StoreError::Conflict);
         }
         if ix.version > 1 {
             keep_past_keys(tx, t, p.id, ix).await?;
