@@ -390,6 +390,8 @@ try {
   await clerk.getByRole('heading', { name: '見本　一郎 さんの住民票' }).waitFor();
   assert.match(await clerk.locator('.record').textContent(), /東京都千代田区霞が関二丁目1番2号/);
   assert.match(await clerk.locator('.record').textContent(), /転入前の世帯主見本　次郎/);
+  // 世帯主の氏名 (1.2.1): kept on each member's record and shown with it.
+  assert.match(await clerk.locator('.record').textContent(), /性別男世帯主見本　一郎続柄/);
   // The 不詳日 is shown as entered (the household's table).
   await clerk.getByRole('cell', { name: '平成27年3月頃' }).waitFor();
   await shot(clerk, 'person');

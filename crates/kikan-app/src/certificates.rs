@@ -90,6 +90,10 @@ pub struct CertificateIn {
     /// 公用: a public office's request; 「公用」 is printed (5.7).
     #[serde(default)]
     pub official: bool,
+    /// 区間異動による除票 (4.0.2): the 除票 of the ward a person left by the 区間異動 of
+    /// this ledger number (one person, 除票の写し or 除票記載事項証明書).
+    #[serde(default)]
+    pub ward_removal: Option<i64>,
     /// 認証者: 市区町村長 or 職務代理者; without it, the one of the day.
     pub certifier: Option<String>,
     /// 公印: 市区町村長印, 職務代理者印, 証明書専用印, or なし (omitted); without it, the
@@ -212,6 +216,7 @@ pub fn request_of(
             )),
         },
         phrase: input.phrase.clone().filter(|s| !s.trim().is_empty()),
+        ward_removal: input.ward_removal,
     })
 }
 

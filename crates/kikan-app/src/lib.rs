@@ -25,6 +25,7 @@ pub mod drafts;
 pub mod euc;
 pub mod extract;
 pub mod files;
+pub mod honseki;
 pub mod ids;
 pub mod immigration;
 pub mod inspection;
@@ -41,6 +42,7 @@ pub mod removed_db;
 pub mod statistics;
 pub mod suppress;
 pub mod text;
+pub mod wards;
 
 pub use actor::Actor;
 pub use clock::{Clock, japan_today};

@@ -446,7 +446,7 @@ fn resident(
             reason: "外国人住民に本籍はありません".into(),
         });
     }
-    let data = PersonData {
+    let data = PersonData { with_birth: false,
         foreign_resident_since_text: None,
         id: PersonId(0),
         juminhyo_code: get("住民票コード")

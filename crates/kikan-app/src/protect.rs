@@ -222,6 +222,7 @@ mod tests {
         };
         let here = address("横浜市中区本町一丁目", "1番地");
         Person {
+            head_name: None,
             archived_on: None,
             id: PersonId(7),
             juminhyo_code: None,

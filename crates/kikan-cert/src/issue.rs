@@ -8,6 +8,7 @@ use kikan_domain::certificate::{CertificateContent, CertificateRequest, Item, Su
 use kikan_domain::support::{MeasureId, RequestDecision, Requester, Service, decide_for};
 use kikan_domain::{DomainError, HouseholdId, LocalGovCode, Person, PersonId, PersonStatus};
 use kikan_store::certificates::{Certificate, Reprint};
+use kikan_store::places::WardRemoval;
 use kikan_store::{Store, StoreError, Tenant};
 use rand::Rng;
 
@@ -102,8 +103,14 @@ async fn subjects(
     with_history: bool,
     with_special: bool,
     today: NaiveDate,
+    ward_removal: Option<&WardRemoval>,
 ) -> Result<Vec<Subject>, IssueError> {
-    let found = store.persons(tenant, ids).await?;
+    // The 異動元区's 除票 of a 区間異動 (4.0.2): the record before it, closed by it, with
+    // the history up to it.
+    let found = match ward_removal {
+        Some(r) => vec![r.record.clone()],
+        None => store.persons(tenant, ids).await?,
+    };
     // The 法第7条 items of other businesses, current values (printed when asked for).
     let business = store.business_records(tenant, ids).await?;
     let business = kikan_domain::business::latest(&business);
@@ -122,7 +129,11 @@ async fn subjects(
             .find(|p| p.id == *id)
             .cloned()
             .ok_or(DomainError::PersonNotFound(id.to_string()))?;
-        let head_name = if person.is_head() {
+        // 世帯主の氏名 as the record holds it (1.2.1); a record written before it did
+        // looks the household up.
+        let head_name = if let Some(name) = &person.head_name {
+            Some(name.clone())
+        } else if person.is_head() {
             Some(person.name.full())
         } else {
             let key = (person.household_id, removed_on(&person));
@@ -159,7 +170,10 @@ async fn subjects(
             .cloned()
             .collect();
         let history = if with_history {
-            let entries = store.entries_for(tenant, Some(person.id), None).await?;
+            let mut entries = store.entries_for(tenant, Some(person.id), None).await?;
+            if let Some(r) = ward_removal {
+                entries.retain(|e| e.seq < r.seq);
+            }
             kikan_domain::integrated::printed_history(
                 &person,
                 &entries,
@@ -181,6 +195,38 @@ async fn subjects(
         });
     }
     Ok(out)
+}
+
+/// The 除票 of the 異動元区 a request names by its 区間異動 (4.0.2): of one person only.
+async fn ward_removal(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    request: &CertificateRequest,
+    seq: i64,
+) -> Result<WardRemoval, IssueError> {
+    let [id] = request.persons[..] else {
+        return Err(DomainError::CertificateLayout(
+            "区間異動による除票の証明書は一人ずつ交付します".into(),
+        )
+        .into());
+    };
+    if request.whole_household {
+        return Err(DomainError::CertificateLayout(
+            "区間異動による除票の証明書は一人ずつ交付します".into(),
+        )
+        .into());
+    }
+    kikan_store::places::ward_removals(store, tenant, id)
+        .await?
+        .into_iter()
+        .find(|r| r.seq == seq)
+        .ok_or_else(|| {
+            DomainError::WardRemovalNotFound {
+                person: format!("宛名番号{id}"),
+                seq,
+            }
+            .into()
+        })
 }
 
 /// A household, and the day of removal for a 除票 (None: today).
@@ -276,6 +322,10 @@ pub async fn prepare(
         (request.kind, special_move_out) =
             move_out_kind(store, tenant.code, request.persons[0]).await?;
     }
+    let ward_removal = match request.ward_removal {
+        Some(seq) => Some(ward_removal(store, tenant.code, &request, seq).await?),
+        None => None,
+    };
     let with_special = request.items.contains(&Item::SpecialHistory);
     let with_history = with_special || request.items.contains(&Item::History);
     let subjects = subjects(
@@ -285,6 +335,7 @@ pub async fn prepare(
         with_history,
         with_special,
         today,
+        ward_removal.as_ref(),
     )
     .await?;
     if request.whole_household {
@@ -396,6 +447,13 @@ pub async fn prepare(
     )?;
     content.seal = certification.seal;
     content.phrase = certification.phrase;
+    if let Some(r) = &ward_removal {
+        content.header.push(kikan_domain::certificate::Field {
+            label: "備考".into(),
+            value: format!("{}の除票({}への区間異動による)", r.ward, r.to),
+            wide: true,
+        });
+    }
     if special_move_out {
         content.header.push(kikan_domain::certificate::Field {
             label: "備考".into(),

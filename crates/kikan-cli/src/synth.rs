@@ -555,6 +555,7 @@ impl Synth {
         let town = self.pick(TOWNS);
         Some(Member {
             data: PersonData {
+                with_birth: false,
                 foreign_resident_since_text: None,
                 id: PersonId(serial_number(id)),
                 juminhyo_code: JuminhyoCode::from_body(&body).ok(),
@@ -607,6 +608,7 @@ impl Synth {
         };
         Some(Member {
             data: PersonData {
+                with_birth: false,
                 foreign_resident_since_text: None,
                 id: PersonId(serial_number(id)),
                 juminhyo_code: JuminhyoCode::from_body(&format!(
@@ -843,6 +845,7 @@ impl Synth {
             let to = self.address();
             out.push(self.entry(
                 Change::Relocation {
+                    ward_move: None,
                     persons: ids.clone(),
                     address: to,
                     target: RelocationTarget::WholeHousehold,

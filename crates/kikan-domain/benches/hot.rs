@@ -15,6 +15,7 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 fn family(hid: HouseholdId) -> Option<LedgerEntry> {
     let person = |id: i64, given: &str, rel: Relationship| -> Option<PersonData> {
         Some(PersonData {
+            with_birth: false,
             foreign_resident_since_text: None,
             id: PersonId(id),
             juminhyo_code: JuminhyoCode::from_body("1234567890").ok(),
@@ -98,6 +99,7 @@ fn benches(c: &mut Criterion) {
     };
     let relocation = LedgerEntry::at_intake(
         Change::Relocation {
+            ward_move: None,
             persons: vec![PersonId(1), PersonId(2), PersonId(3), PersonId(4)],
             address: to,
             target: RelocationTarget::WholeHousehold,

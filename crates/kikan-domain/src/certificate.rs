@@ -465,6 +465,11 @@ pub struct CertificateRequest {
     /// A registered fixed phrase to print (「公印省略」「この印は黒色です」…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phrase: Option<String>,
+    /// The 除票 of the 異動元区 of a 区間異動 (4.0.2), by the ledger number of that
+    /// 区間異動: the record as it stood in the old ward, closed by it (a 除票 certificate
+    /// of one person).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ward_removal: Option<i64>,
 }
 
 impl CertificateRequest {
@@ -472,6 +477,7 @@ impl CertificateRequest {
     /// requester, purpose or 本人確認 yet (the counter fills them in).
     pub fn new(kind: CertificateKind, layout: Layout, persons: Vec<PersonId>) -> Self {
         CertificateRequest {
+            ward_removal: None,
             kind,
             layout,
             persons,

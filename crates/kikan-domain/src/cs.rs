@@ -748,7 +748,12 @@ pub fn items_of(
                     previous_address,
                     ..
                 } => (
-                    persons.iter().map(|p| p.id).collect(),
+                    // A child whose 出生届 came with the 転入届 was never there (4.1.0.1).
+                    persons
+                        .iter()
+                        .filter(|p| !p.with_birth)
+                        .map(|p| p.id)
+                        .collect(),
                     previous_address.as_ref().map(|a| a.line()),
                     entry.effective_on,
                 ),

@@ -119,6 +119,12 @@ pub enum DomainError {
     PartialMoveNeedsTarget,
     #[error("異動日({effective})が生年月日({birth})より前です")]
     BeforeBirth { effective: String, birth: String },
+    /// 4.1.0.1: only a 転入 (or 国外からの転入) takes a child whose 出生届 comes with it,
+    /// born on or before the 届出日.
+    #[error(
+        "出生届と同時の転入として入力できるのは、転入・国外からの転入で、届出日({notified})までに生まれた子です(生年月日 {birth})"
+    )]
+    WithBirth { notified: String, birth: String },
     #[error(
         "{name}さんには、より後の日付({last})の異動が既に記録されています。遡った異動は職権修正で行ってください"
     )]
@@ -309,6 +315,17 @@ pub enum DomainError {
     EucTooMany { max: usize },
     #[error("{person}は{ward}の住民ではありません(この端末の異動は{ward}の住民に限られています)")]
     OutsideWard { ward: String, person: String },
+    /// 区間異動 (1.1.13): the movers enter the new ward's register in a household with a
+    /// new 世帯番号.
+    #[error(
+        "{from}から{to}への区間異動では世帯番号を新たに付番します。異動先の世帯を新しい世帯(または異動先区の既存の世帯)として入力してください"
+    )]
+    WardMoveNeedsNewHousehold { from: String, to: String },
+    #[error("区間異動の異動元区と異動先区が同じです({ward})")]
+    WardMoveSameWard { ward: String },
+    /// 4.0.2: a 除票 of the 異動元区 asked for that the person's history does not hold.
+    #[error("{person}に異動番号{seq}の区間異動による除票はありません")]
+    WardRemovalNotFound { person: String, seq: i64 },
     #[error("メモが入力されていません")]
     MemoEmpty,
     #[error("メモは{max}文字以内で入力してください")]
@@ -445,6 +462,7 @@ impl DomainError {
             PeriodEndRequired { .. } => "E-IDO-068",
             OldLawRegistrationTooLate { .. } => "E-IDO-069",
             ForeignResidentSince { .. } => "E-IDO-070",
+            WithBirth { .. } => "E-IDO-071",
             OutboundResultLine { .. } => "E-OUTBOX-001",
             CertifierPeriod { .. } => "E-CERT-030",
             SealImage { .. } => "E-CERT-031",
@@ -476,6 +494,9 @@ impl DomainError {
             EucTimeout { .. } => "E-EUC-004",
             EucTooMany { .. } => "E-EUC-005",
             OutsideWard { .. } => "E-WARD-001",
+            WardMoveNeedsNewHousehold { .. } => "E-WARD-002",
+            WardMoveSameWard { .. } => "E-WARD-003",
+            WardRemovalNotFound { .. } => "E-WARD-004",
             MemoEmpty => "E-MEMO-001",
             MemoTooLong { .. } => "E-MEMO-002",
             MemoNotFound { .. } => "E-MEMO-003",

@@ -49,11 +49,19 @@ pub const UNNOTIFIED: &str = "未届転入";
 /// The 統合記載欄 of `person`: for each of `entries` (those that changed the person,
 /// oldest first) its A line and the B lines tied to it, then the C lines. `notes` are the
 /// person's memos of every kind (deleted ones and メモ are passed over).
+///
+/// 除票固有の記載事項 (1.1.5) are written in it: a 転出's A line carries its
+/// 転出予定年月日 (the day of the 事由) and its 転出先住所（予定）; the 消除事由 and its day
+/// are the A line of the removal itself. The 転出先 is left out where a 特別養子縁組's
+/// 留意事項 leaves it blank, and where `withhold_address` (a reader a 支援措置 keeps from
+/// the person's whereabouts).
 pub fn lines(
     person: &Person,
     entries: &[LedgerEntry],
     notes: &[Memo],
+    withhold_address: bool,
 ) -> Result<Vec<Line>, DomainError> {
+    let blank_destination = withhold_address || crate::memo::destination_left_blank(notes);
     let live = |kind: NoteKind| {
         notes
             .iter()
@@ -81,11 +89,26 @@ pub fn lines(
             _ => format!("{}届出", crate::wareki::format_wareki(e.notified_on)?),
         };
         let on = crate::person::shown(e.effective_on, &e.effective_text)?;
+        let mut text = format!("{on}　{}　{how}", e.reason().label());
+        if let Change::MoveOut {
+            destination,
+            planned_on,
+            ..
+        } = &e.change
+        {
+            text.push_str(&format!(
+                "　転出予定年月日 {}",
+                crate::wareki::format_wareki(*planned_on)?
+            ));
+            if !blank_destination {
+                text.push_str(&format!("　転出先住所（予定） {}", destination.line()));
+            }
+        }
         out.push(Line {
             class: Class::History,
             seq: Some(e.seq),
             item: None,
-            text: format!("{on}　{}　{how}", e.reason().label()),
+            text,
             automatic: false,
         });
         let mut written = Vec::new();
@@ -187,7 +210,7 @@ pub fn printed_history(
             .map(|e| e.seq),
         _ => None,
     };
-    Ok(lines(person, entries, notes)?
+    Ok(lines(person, entries, notes, false)?
         .into_iter()
         .filter(|l| l.class != Class::Remark)
         .filter(|l| match l.seq {

@@ -43,6 +43,13 @@ pub struct PersonData {
     /// record takes up again (its history continues).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub returning: bool,
+    /// 転入届と出生届が同時に出された場合 (4.1.0.1): a child born since the household's
+    /// 転出 (not on its 転出証明書), whose 出生届 comes with the 転入届. Recorded by the
+    /// 転入 (異動事由 国内転入 or 国外転入等, not 出生); born after the 転入日 (and on or
+    /// before the 届出日), resident from the day of birth; named in no 転入通知 (the
+    /// municipality left never held them).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub with_birth: bool,
     /// A 再転入者 back from abroad in the municipality they emigrated from, on the first
     /// 転入 since: the 旧氏 and 通称 their 除票 kept take effect again (1.1.7).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -126,6 +133,18 @@ pub enum RelocationTarget {
         id: HouseholdId,
         relationships: Vec<MemberRelationship>,
     },
+}
+
+/// 区間異動 (1.1.13, 4.0.2, 4.1.0.1): in a 指定都市, a 転居 from one 行政区 to another.
+/// Each ward keeps its own register (法第38条), so the movers leave the old ward's as a
+/// 除票 (区間転出) and enter the new ward's (区間転入) in a household with a new 世帯番号,
+/// keeping their 宛名番号. Decided at intake from the wards the municipality registered
+/// (its 区役所, 1.3.1) and kept on the entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WardMove {
+    /// 異動元区 and 異動先区, by name (中区, 西区 …).
+    pub from: String,
+    pub to: String,
 }
 
 /// An item corrected by 職権修正, with the value it replaces.
@@ -364,6 +383,9 @@ pub enum Change {
         persons: Vec<PersonId>,
         address: Address,
         target: RelocationTarget,
+        /// 区間異動: the wards, when the 転居 crosses from one to another.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ward_move: Option<WardMove>,
     },
     /// 転出 (国外転出 when `abroad`): planned, or immediate for a move abroad that has
     /// already happened.
@@ -715,6 +737,9 @@ impl Change {
                 kind: MoveInKind::Article47,
                 ..
             } => ChangeReason::Article47,
+            Change::Relocation {
+                ward_move: Some(_), ..
+            } => ChangeReason::WardMove,
             Change::Relocation { .. } => ChangeReason::Relocation,
             Change::MoveOut { abroad: true, .. } => ChangeReason::Emigration,
             Change::MoveOut { .. } => ChangeReason::MoveOut,

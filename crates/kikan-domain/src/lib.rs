@@ -38,7 +38,7 @@ pub use codes::{IndividualNumber, JuminhyoCode, LocalGovCode, PostalCode};
 pub use error::DomainError;
 pub use ledger::{
     Basis, Change, Correction, CorrectionKind, LedgerEntry, MemberRelationship, MoveInHousehold,
-    MoveInKind, Notifier, PersonData, RelocationTarget, Succession,
+    MoveInKind, Notifier, PersonData, RelocationTarget, Succession, WardMove,
 };
 pub use lists::{
     ChangeReason, ForeignCategory, ForeignRemovalReason, NationalityChangeKind, Relationship,

@@ -52,6 +52,7 @@ closed_list!(
     /// 異動事由: the reason of a change, as recorded and printed.
     ChangeReason, "異動事由", {
         MoveIn => "転入", MoveInFromAbroad => "国外からの転入", Relocation => "転居",
+        WardMove => "区間転入",
         MoveOut => "転出", MoveOutConfirmed => "転出確定",
         MoveOutDue => "転出(予定日到来)", Emigration => "国外転出",
         HouseholdSplit => "世帯分離", HouseholdMerge => "世帯合併",
@@ -190,7 +191,7 @@ closed_list!(
     RemovalReason, "消除事由", {
         MovedOut => "転出", Emigrated => "国外転出", Died => "死亡",
         ExOfficio => "職権消除", ForeignNotice => "法第30条の50による消除",
-        Cancelled => "異動の取消し",
+        Cancelled => "異動の取消し", WardMove => "区間転出",
     }
 );
 

@@ -163,6 +163,25 @@ impl Honseki {
         })
     }
 
+    /// The places its 本籍 might begin with, as 都道府県 and 市区町村 written together
+    /// (「東京都保谷市」, 「京都府京都市中京区」, 「北海道虻田郡倶知安町」): every beginning
+    /// that ends with 市, 区, 町 or 村 within its first 20 characters. One of them is a
+    /// municipality of today when the 本籍 lies in one (4.0.6).
+    pub fn municipality_prefixes(&self) -> Vec<String> {
+        if self.is_word() {
+            return vec![];
+        }
+        let mut out = Vec::new();
+        let mut prefix = String::new();
+        for c in self.domicile.chars().take(20) {
+            prefix.push(c);
+            if matches!(c, '市' | '区' | '町' | '村') {
+                out.push(prefix.clone());
+            }
+        }
+        out
+    }
+
     /// 「なし」 or 「不明」 rather than a 本籍.
     pub fn is_word(&self) -> bool {
         self.domicile == HONSEKI_NONE || self.domicile == HONSEKI_UNKNOWN
@@ -488,6 +507,12 @@ pub struct Person {
     pub birth_date_text: Option<String>,
     pub sex: Sex,
     pub household_id: HouseholdId,
+    /// 世帯主の氏名 (1.2.1): the household's common data, kept on each member's record so
+    /// that every version of it holds the 世帯主 of its time (a 世帯主変更 or a correction
+    /// of the head's name gives each member a new version). None while the household has
+    /// no 世帯主; a 除票 keeps the one of the household it left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_name: Option<String>,
     pub relationship: Relationship,
     pub address: Address,
     /// 住民となった年月日.
@@ -647,6 +672,34 @@ impl Household {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_honseki_names_the_places_it_may_lie_in() {
+        let h = |d: &str| {
+            let head = if d == HONSEKI_NONE {
+                ""
+            } else {
+                "戻井　一郎"
+            };
+            Honseki::parse(d, head).map(|h| h.municipality_prefixes())
+        };
+        assert_eq!(
+            h("東京都保谷市東町一丁目1番地"),
+            Ok(vec![
+                "東京都保谷市".to_string(),
+                "東京都保谷市東町".to_string()
+            ])
+        );
+        assert_eq!(
+            h("京都府京都市中京区寺町通1番地"),
+            Ok(vec![
+                "京都府京都市".to_string(),
+                "京都府京都市中京区".to_string(),
+                "京都府京都市中京区寺町".to_string()
+            ])
+        );
+        assert_eq!(h("なし"), Ok(vec![]));
+    }
 
     #[test]
     fn addresses_with_katagaki() {

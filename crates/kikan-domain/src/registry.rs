@@ -122,9 +122,16 @@ impl Registry {
             households: BTreeMap::new(),
             on: entry.effective_on,
             on_text: entry.effective_text.clone(),
+            notified_on: entry.notified_on,
             notices: vec![],
         };
         w.change(entry)?;
+        if !matches!(
+            entry.change,
+            Change::Archive { .. } | Change::ArchiveReturn { .. }
+        ) {
+            w.refresh_head_names()?;
+        }
         // A 除票 in the 除票用データベース takes part in nothing until it is brought back.
         if !matches!(entry.change, Change::ArchiveReturn { .. }) {
             for (id, p) in &w.persons {
@@ -178,6 +185,8 @@ struct Work<'a> {
     on: NaiveDate,
     /// The 異動日 as recorded when 不詳 (1.1.8).
     on_text: Option<String>,
+    /// 届出日 (or the day of the notice, the 申出日).
+    notified_on: NaiveDate,
     notices: Vec<Notice>,
 }
 
@@ -208,6 +217,68 @@ fn unique(persons: &[PersonId]) -> Result<(), DomainError> {
 }
 
 impl Work<'_> {
+    /// 世帯ごとに共通のデータも個人ごとに保持する (1.2.1): every member of a household the
+    /// change wrote, or of the household of a person it wrote (the head's name corrected),
+    /// holds the 世帯主の氏名 of after it. A member whose record already holds it is left
+    /// untouched (no new version).
+    fn refresh_head_names(&mut self) -> Result<(), DomainError> {
+        let mut hids: BTreeSet<HouseholdId> = self.households.keys().copied().collect();
+        hids.extend(self.persons.values().map(|p| p.household_id));
+        for hid in hids {
+            let h = self
+                .household_record(hid)
+                .ok_or_else(|| DomainError::HouseholdNotFound(hid.to_string()))?;
+            if h.dissolved_on.is_some() {
+                continue;
+            }
+            let (head, members) = (h.head, h.members.clone());
+            // The same 世帯主 under the same name: only a member new to the household (or
+            // a record written before it held the name) needs it, and the records of the
+            // others are not read (the replay check keeps few in memory).
+            let renamed = head.is_some_and(|id| {
+                self.persons
+                    .get(&id)
+                    .is_some_and(|p| self.base.persons.get(&id).is_none_or(|b| b.name != p.name))
+            });
+            let same_head = !renamed
+                && self
+                    .base
+                    .households
+                    .get(&hid)
+                    .is_some_and(|b| b.head == head);
+            let visit: Vec<PersonId> = if same_head {
+                members
+                    .into_iter()
+                    .filter(|m| {
+                        self.persons.get(m).is_some_and(|p| {
+                            (p.head_name.is_none() && head.is_some())
+                                || self
+                                    .base
+                                    .persons
+                                    .get(m)
+                                    .is_none_or(|b| b.household_id != hid)
+                        })
+                    })
+                    .collect()
+            } else {
+                members
+            };
+            if visit.is_empty() {
+                continue;
+            }
+            let name = match head {
+                Some(id) => Some(self.person(id)?.name.full()),
+                None => None,
+            };
+            for m in visit {
+                if self.person(m)?.head_name != name {
+                    self.person_mut(m)?.head_name = name.clone();
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn person(&self, id: PersonId) -> Result<&Person, DomainError> {
         self.persons
             .get(&id)
@@ -473,7 +544,14 @@ impl Work<'_> {
         } else {
             self.person_is_new(d.id)?;
         }
-        if d.birth_date > self.on {
+        // 転入届と出生届が同時 (4.1.0.1): a child born after the 転入日, by the 届出日.
+        if d.with_birth && (d.birth_date > self.notified_on || d.returning) {
+            return Err(DomainError::WithBirth {
+                notified: self.notified_on.to_string(),
+                birth: d.birth_date.to_string(),
+            });
+        }
+        if d.birth_date > self.on && !d.with_birth {
             return Err(DomainError::BeforeBirth {
                 effective: self.on.to_string(),
                 birth: d.birth_date.to_string(),
@@ -541,11 +619,19 @@ impl Work<'_> {
                     old.foreign.as_ref().and_then(|f| f.alias.clone()),
                 )
             });
+        // A child of a 転入 born after the 転入日 (出生届と同時, 4.1.0.1) is resident from
+        // the day of birth.
+        let (since, since_text) = if d.birth_date > self.on {
+            (d.birth_date, None)
+        } else {
+            (self.on, self.on_text.clone())
+        };
         let mut foreign = d.foreign.clone();
         if let (Some(f), Some((_, Some(alias)))) = (foreign.as_mut(), &kept) {
             f.alias = Some(alias.clone());
         }
         let p = Person {
+            head_name: None,
             archived_on: None,
             id: d.id,
             juminhyo_code: d.juminhyo_code.clone(),
@@ -558,14 +644,14 @@ impl Work<'_> {
             household_id,
             relationship: d.relationship,
             address: address.clone(),
-            became_resident_on: d.foreign_resident_since.unwrap_or(self.on),
+            became_resident_on: d.foreign_resident_since.unwrap_or(since),
             became_resident_text: if d.foreign_resident_since.is_some() {
                 d.foreign_resident_since_text.clone()
             } else {
-                self.on_text.clone()
+                since_text.clone()
             },
-            address_since: self.on,
-            address_since_text: self.on_text.clone(),
+            address_since: since,
+            address_since_text: since_text,
             moved_in,
             previous_address_in_city: None,
             honseki: d.honseki.clone(),
@@ -698,6 +784,14 @@ impl Work<'_> {
                     }
                 }
                 for d in persons {
+                    if d.with_birth
+                        && !matches!(kind, MoveInKind::Domestic | MoveInKind::FromAbroad)
+                    {
+                        return Err(DomainError::WithBirth {
+                            notified: self.notified_on.to_string(),
+                            birth: d.birth_date.to_string(),
+                        });
+                    }
                     self.new_person(d)?;
                     if d.keep_former_names {
                         self.check_carry_over(d, *kind)?;
@@ -776,8 +870,24 @@ impl Work<'_> {
                 persons,
                 address,
                 target,
+                ward_move,
             } => {
                 unique(persons)?;
+                // 区間異動 (1.1.13): never within one ward; the movers take a new 世帯番号
+                // (or join a household of the new ward), never keep theirs.
+                if let Some(w) = ward_move {
+                    if w.from == w.to {
+                        return Err(DomainError::WardMoveSameWard {
+                            ward: w.from.clone(),
+                        });
+                    }
+                    if matches!(target, RelocationTarget::WholeHousehold) {
+                        return Err(DomainError::WardMoveNeedsNewHousehold {
+                            from: w.from.clone(),
+                            to: w.to.clone(),
+                        });
+                    }
+                }
                 for id in persons {
                     self.check_active(*id)?;
                 }

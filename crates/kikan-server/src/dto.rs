@@ -247,6 +247,10 @@ pub struct PersonIn {
     /// 旧氏 and 通称 their 除票 kept (1.1.7).
     #[serde(default)]
     pub keep_former_names: bool,
+    /// 転入届と出生届が同時 (4.1.0.1): a child born since the 転出, not on the 転出証明書,
+    /// whose 出生届 comes with the 転入届; may be born after the 転入日 (by the 届出日).
+    #[serde(default)]
+    pub with_birth: bool,
     /// 旧氏 as the 転出証明書 gives it (4.1.1.1; Japanese residents only).
     #[serde(default)]
     pub former_surname: Option<FormerSurnameIn>,
@@ -319,6 +323,7 @@ impl PersonIn {
                 .map_or_else(new_person_id, PersonId),
             returning: self.returning_person_id.is_some(),
             keep_former_names: self.keep_former_names,
+            with_birth: self.with_birth,
             foreign_resident_since: foreign_since.as_ref().map(|d| d.sort),
             foreign_resident_since_text: foreign_since.and_then(|d| d.text),
             juminhyo_code: match self.juminhyo_code.as_deref() {
@@ -888,6 +893,8 @@ impl ChangeIn {
                     },
                     (None, None) => RelocationTarget::WholeHousehold,
                 },
+                // 区間異動: decided at intake from the municipality's wards.
+                ward_move: None,
             },
             ChangeIn::MoveOut {
                 person_ids,
@@ -1470,6 +1477,9 @@ pub struct PersonView {
     pub has_variation_sequence: bool,
     pub birth_date: DateView,
     pub sex: String,
+    /// 世帯主の氏名 (1.2.1) as this record (this version of it) holds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head_name: Option<String>,
     pub relationship: String,
     pub address: AddressView,
     pub became_resident_on: DateView,
@@ -1704,6 +1714,7 @@ impl From<&Person> for PersonView {
                 ..date_view(p.birth_date)
             },
             sex: p.sex.label().into(),
+            head_name: p.head_name.clone(),
             relationship: p.relationship.label(),
             address: address_view(&p.address),
             became_resident_on: recorded_view(p.became_resident_on, &p.became_resident_text),
@@ -1896,6 +1907,35 @@ pub struct VersionView {
     pub seq: i64,
     pub valid_from: DateView,
     pub valid_to: Option<DateView>,
+    pub record: PersonView,
+}
+
+/// 本籍入力補助 (4.0.6): a 再転入者's 本籍 from their own history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HonsekiCandidatesView {
+    /// Newest first, each once: the ones whose municipality exists today.
+    pub candidates: Vec<HonsekiCandidateView>,
+    /// Left out: their municipality is not one of today (市町村合併), or nothing could
+    /// be checked (`checked` false: the postal code file is not taken in).
+    pub left_out: Vec<HonsekiCandidateView>,
+    pub checked: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HonsekiCandidateView {
+    pub domicile: String,
+    pub head_name: String,
+}
+
+/// A 除票 of the 異動元区 of a 区間異動 (4.0.2).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WardRemovalView {
+    /// The ledger number of the 区間異動 (asked for as a certificate's `ward_removal`).
+    pub seq: i64,
+    /// 異動元区, whose register this 除票 is, and 異動先区.
+    pub ward: String,
+    pub to: String,
+    /// The record as it stood in the old ward, closed by the 区間異動 (消除事由 区間転出).
     pub record: PersonView,
 }
 

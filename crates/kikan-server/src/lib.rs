@@ -129,7 +129,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
 (UTF-8, percent-encoded if needed).", license(name = "Apache-2.0")),
     paths(
         routes::health, metrics::ready, metrics::metrics, routes::list_tenants, routes::record_change,
-        routes::cancel_change, routes::archive_return, routes::get_person, routes::person_history, routes::get_household, routes::household_history,
+        routes::cancel_change, routes::archive_return, routes::get_person, routes::person_history, routes::ward_removals, routes::honseki_candidates, routes::get_household, routes::household_history,
         routes::search, routes::search_history, routes::residents, routes::ledger, routes::check,
         accounts::login, commlog::list, commlog::retention, commlog::set_retention, keys::sign_in_options, keys::register_options, keys::register, keys::list, keys::remove, oidc::login, oidc::callback, accounts::logout, accounts::me, accounts::list_staff, accounts::add_staff,
         accounts::access_requests, accounts::approve_staff, accounts::approve_token, accounts::set_items, accounts::set_profile, accounts::permission_table, accounts::schedule, accounts::departments, accounts::put_department,
@@ -341,6 +341,8 @@ api! {
     post "/api/v1/tenants/{tenant}/drafts/{id}/reject" => drafts::reject, Policy::Needs(Permission::CommitChange);
     get "/api/v1/tenants/{tenant}/persons/{id}" => routes::get_person, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/persons/{id}/history" => routes::person_history, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/persons/{id}/ward-removals" => routes::ward_removals, Policy::Needs(Permission::ReadResidents);
+    get "/api/v1/tenants/{tenant}/persons/{id}/honseki-candidates" => routes::honseki_candidates, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/persons/{id}/memos" => memos::list, Policy::Needs(Permission::ReadResidents);
     get "/api/v1/tenants/{tenant}/persons/{id}/business-items" => business::list, Policy::Needs(Permission::ReadResidents);
     post "/api/v1/tenants/{tenant}/persons/{id}/business-items" => business::set, Policy::Needs(Permission::SetBusinessItems);

@@ -412,7 +412,7 @@ pub struct IntegratedLineView {
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/persons/{id}/integrated", tag = "residents",
     params(("tenant" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, description = "統合記載欄 (1.1.14): the 異動履歴 made from the ledger (A類型, never an address), the 留意事項 under the 異動 each belongs to (B類型; 「未届転入」 by itself on a 未届転入), then the 備考 (C類型)", body = Vec<IntegratedLineView>), (status = 400, description = "No stated purpose (E-AUTH-004)", body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 200, description = "統合記載欄 (1.1.14): the 異動履歴 made from the ledger (A類型; a 転出's carries the 除票固有の記載事項 of 1.1.5, its 転出予定年月日 and 転出先住所（予定）, the latter withheld from a reader a 支援措置 keeps from the address), the 留意事項 under the 異動 each belongs to (B類型; 「未届転入」 by itself on a 未届転入), then the 備考 (C類型)", body = Vec<IntegratedLineView>), (status = 400, description = "No stated purpose (E-AUTH-004)", body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 423, description = "抑止 (3.1): an error-level suppression of 照会 (E-SUPPRESS-003)", body = ErrorBody)))]
 pub async fn integrated(
     State(state): State<AppState>,
@@ -425,7 +425,11 @@ pub async fn integrated(
     crate::suppress::inquiry(&state, &p, &[&person]).await?;
     let entries = state.store.entries_for(p.tenant, Some(id), None).await?;
     let notes = memos::memos_of(&*state.store, p.tenant, id).await?;
-    let lines = kikan_domain::integrated::lines(&person, &entries, &notes)?;
+    // 除票固有の記載事項 (1.1.5): the 転出先住所（予定） withheld from a reader a 支援措置
+    // keeps from the person's whereabouts.
+    let shield = crate::support::Protection::of(&state, &p, &[id]).await?;
+    let withheld = shield.person(&person).address_withheld;
+    let lines = kikan_domain::integrated::lines(&person, &entries, &notes, withheld)?;
     audit(
         &state,
         &p,

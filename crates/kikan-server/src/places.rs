@@ -308,14 +308,7 @@ pub async fn ward_limit(state: &AppState, p: &Principal) -> R<Option<Place>> {
 /// Does an address lie in `ward`: by its 住所コード (the ward's five digits), or, for a
 /// free-text address, by the ward's name after the city's?
 pub fn in_ward(a: &kikan_domain::Address, ward: &Place, city: &str) -> bool {
-    let code = ward.ward_code.as_deref().unwrap_or("");
-    match &a.code {
-        Some(c) => code.starts_with(c.city()),
-        None => ward
-            .ward
-            .as_deref()
-            .is_some_and(|w| a.place.contains(&format!("{city}{w}"))),
-    }
+    kikan_store::places::ward_of_address(a, city, &[ward]).is_some()
 }
 
 /// 4.0.1: at a 区役所 that limits its 異動 to its ward, a change may concern only persons

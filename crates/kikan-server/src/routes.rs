@@ -215,6 +215,8 @@ pub async fn prepare_entry(
         )
         .await?;
     }
+    // 区間異動 (1.1.13, 4.1.0.1): a 転居 across wards of a 指定都市, into a new household.
+    kikan_app::wards::mark_ward_move(&*state.store, tenant, &mut parsed.change).await?;
     // 宛名番号・世帯番号 (1.1.13): the new persons and households take the next serials.
     kikan_app::ids::number(&*state.store, tenant, &mut parsed.change).await?;
     // 特例転出・特例転入・転入通知 (4.1.3.0.4, 4.1.1.3, 4.1.3.1.1): a 特例転入 takes its
@@ -297,6 +299,24 @@ pub fn change_result(recorded: &record::Recorded) -> ChangeResult {
         warnings.push(record::LATE.to_string());
     }
     warnings.extend(recorded.alerts.iter().cloned());
+    // 区間異動 (1.1.13, 4.0.2): staff hear that it was one, and of the new 世帯番号.
+    if let kikan_domain::Change::Relocation {
+        ward_move: Some(w),
+        target,
+        ..
+    } = &recorded.entry.change
+    {
+        let household = match target {
+            kikan_domain::RelocationTarget::NewHousehold { id, .. } => {
+                format!("新しい世帯番号{id}を付番し、")
+            }
+            _ => String::new(),
+        };
+        warnings.push(format!(
+            "{}から{}への区間異動として、{household}{}の住民票を除票としました",
+            w.from, w.to, w.from
+        ));
+    }
     ChangeResult {
         entry: EntryView::from(&recorded.entry),
         warnings,
@@ -407,6 +427,77 @@ pub async fn person_history(
             })
             .collect(),
     }))
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/persons/{id}/honseki-candidates", tag = "residents",
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "本籍入力補助 (4.0.6): the 本籍 a 再転入者's own history holds, as candidates for the 転入, never one whose municipality no longer exists (市町村合併; checked against the postal code file, and nothing offered without it)", body = HonsekiCandidatesView), (status = 404, body = ErrorBody), (status = 423, description = "抑止 (3.1): an error-level suppression holds this processing for a person or household concerned (E-SUPPRESS-001 異動入力, -002 証明書発行, -003 照会)", body = ErrorBody)))]
+pub async fn honseki_candidates(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+) -> R<Json<HonsekiCandidatesView>> {
+    p.purpose()?;
+    let id = PersonId(path.1);
+    let Some(person) = state.store.persons(p.tenant, &[id]).await?.pop() else {
+        return Err(ApiError::not_found("住民"));
+    };
+    crate::suppress::inquiry(&state, &p, &[&person]).await?;
+    let c = kikan_app::honseki::candidates(&*state.store, p.tenant, id).await?;
+    audit(
+        &state,
+        &p,
+        "person.honseki_candidates",
+        vec![id.0],
+        "再転入者の本籍の候補の参照",
+    )
+    .await?;
+    let view = |h: &kikan_domain::person::Honseki| HonsekiCandidateView {
+        domicile: h.domicile.clone(),
+        head_name: h.head_name.clone(),
+    };
+    Ok(Json(HonsekiCandidatesView {
+        candidates: c.offered.iter().map(view).collect(),
+        left_out: c.left_out.iter().map(view).collect(),
+        checked: c.checked,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/persons/{id}/ward-removals", tag = "residents",
+    params(("tenant" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "区間異動による除票 (4.0.2): the 除票 the person left in each ward they moved out of within a 指定都市, oldest first", body = Vec<WardRemovalView>), (status = 404, body = ErrorBody), (status = 423, description = "抑止 (3.1): an error-level suppression holds this processing for a person or household concerned (E-SUPPRESS-001 異動入力, -002 証明書発行, -003 照会)", body = ErrorBody)))]
+pub async fn ward_removals(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<(String, i64)>,
+) -> R<Json<Vec<WardRemovalView>>> {
+    p.purpose()?;
+    let id = PersonId(path.1);
+    let Some(person) = state.store.persons(p.tenant, &[id]).await?.pop() else {
+        return Err(ApiError::not_found("住民"));
+    };
+    crate::suppress::inquiry(&state, &p, &[&person]).await?;
+    let removals = kikan_store::places::ward_removals(&*state.store, p.tenant, id).await?;
+    audit(
+        &state,
+        &p,
+        "person.ward_removals",
+        vec![id.0],
+        "区間異動による除票の参照",
+    )
+    .await?;
+    let shield = Protection::of(&state, &p, &[id]).await?;
+    Ok(Json(
+        removals
+            .iter()
+            .map(|r| WardRemovalView {
+                seq: r.seq,
+                ward: r.ward.clone(),
+                to: r.to.clone(),
+                record: shield.person(&r.record),
+            })
+            .collect(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/households/{id}", tag = "residents",

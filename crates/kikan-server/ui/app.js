@@ -408,7 +408,7 @@ function recordList(p) {
   const rows = [
     ['氏名', [p.name.full, ...badges(p)]], ['振り仮名', `${p.furigana.full}${kanaChecked(p.furigana.confirmed)}`],
     ...(p.former_surname ? [['旧氏', `${p.former_surname.surname}${p.former_surname.furigana ? `(${p.former_surname.furigana})${kanaChecked(p.former_surname.furigana_confirmed)}` : ''}`]] : []), ['生年月日', p.birth_date.shown],
-    ['性別', p.sex], ['続柄', p.relationship], ['住所', p.address.line], ['状態', p.status.state + (p.status.removed_on ? ` ${p.status.removed_on.shown} ${p.status.reason || ''}` : '')],
+    ['性別', p.sex], ['世帯主', p.head_name || ''], ['続柄', p.relationship], ['住所', p.address.line], ['状態', p.status.state + (p.status.removed_on ? ` ${p.status.removed_on.shown} ${p.status.reason || ''}` : '')],
     [p.foreign ? '外国人住民となった年月日' : '住民となった年月日', p.became_resident_on.shown], ['住所を定めた年月日', p.address_since.shown],
     ['転入前住所', p.moved_in && p.moved_in.previous_address ? `${p.moved_in.previous_address.line}${p.moved_in.unnotified ? '（未届）' : ''}` : ''],
     ...(p.moved_in && p.moved_in.last_registered ? [['最終登録住所地', p.moved_in.last_registered.line]] : []),
@@ -448,8 +448,9 @@ async function personScreen(main, id, q) {
   const res = await api('GET', `/persons/${id}${suffix}`);
   if (!res.ok) { show(main, h('h1', {}, '住民票'), banner('error', res.data ? res.data.message : '表示できません')); return; }
   const p = res.data;
-  const [hh, hist, memos, business, remarks, integ] = await Promise.all([api('GET', `/households/${p.household_id}${suffix}`), api('GET', `/persons/${id}/history`),
-    api('GET', `/persons/${id}/memos`), api('GET', `/persons/${id}/business-items`), api('GET', `/persons/${id}/remarks`), api('GET', `/persons/${id}/integrated`)]);
+  const [hh, hist, memos, business, remarks, integ, wardRemovals] = await Promise.all([api('GET', `/households/${p.household_id}${suffix}`), api('GET', `/persons/${id}/history`),
+    api('GET', `/persons/${id}/memos`), api('GET', `/persons/${id}/business-items`), api('GET', `/persons/${id}/remarks`), api('GET', `/persons/${id}/integrated`),
+    api('GET', `/persons/${id}/ward-removals`)]);
   if (drawing !== personDrawing) return;
   const asOfForm = h('form', { class: 'row', novalidate: true },
     field('基準日(この日現在の内容を表示)', text('as_of', 'as_of', { value: asOf }), { hint: '和暦・西暦どちらでも。空欄で現在' }),
@@ -493,6 +494,7 @@ async function personScreen(main, id, q) {
             h('dd', {}, b.line, h('span', { class: 'muted' }, ` (${b.set_by}・${jst(b.at)})`))]))
             : h('p', { class: 'muted' }, '他業務から設定された事項はありません。'),
           can('set_business_items') && p.register === 'A' ? wardForm(main, p, q, business.ok ? business.data.current : []) : null),
+        wardRemovalSection(p, wardRemovals.ok ? wardRemovals.data : []),
         integratedSection(main, id, q, integ.ok ? integ.data : [], hist.ok ? hist.data.entries : []),
         can('issue_certificate') ? issuanceHistory(id) : null,
         noteSection(main, id, q, remarks.ok ? remarks.data : [], 'remark'),
@@ -589,6 +591,17 @@ function memberOrderEditor(main, id, q, household, members) {
       small('設定を解除', '世帯員の並び順の設定を解除', () => save([], '世帯員の並び順の設定を解除しました'))));
   box.addEventListener('toggle', () => { if (box.open && order.length === 0) load(); });
   return box;
+}
+
+// 区間異動による除票 (4.0.2): in a 指定都市, the record a person left in each ward they
+// moved out of, closed by the 区間異動; its 除票の写し is issued from here.
+function wardRemovalSection(p, list) {
+  if (!list.length) return null;
+  return h('section', { 'aria-labelledby': 'ward-h' }, h('h2', { id: 'ward-h' }, '区間異動による除票'),
+    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['異動元区', '消除日', '消除事由', '異動元区の住所', '異動先区', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, list.map((r) => h('tr', {}, h('td', {}, r.ward), h('td', {}, r.record.status.removed_on ? r.record.status.removed_on.shown : ''),
+        h('td', {}, r.record.status.reason || ''), h('td', {}, r.record.address.line), h('td', {}, r.to),
+        h('td', {}, can('issue_certificate') ? h('a', { href: `#/certificate?household=${p.household_id}&person=${p.id}&ward_removal=${r.seq}` }, '除票の写しを交付') : null))))));
 }
 
 // 統合記載欄 (1.1.14): the 異動履歴 (A類型) with the 留意事項 of each 異動 (B類型, tied to
@@ -1176,7 +1189,9 @@ function personFields(i, opts) {
       h('div', { class: 'field' }, h('button', { class: 'button button-secondary button-small', type: 'button', onclick: (e) => takeFromRemoved(e.target.closest('fieldset'), p) }, '除票から取り込む'),
         h('span', { class: 'hint', 'aria-live': 'polite', dataset: { taken: p } })),
       // 1.1.7: back from abroad where they emigrated from, the 旧氏・通称 kept on the 除票 return.
-      checkbox(`${p}.keep_former_names`, '旧氏・通称を引き継ぐ(国外転出後、最初の国外からの転入)')),
+      checkbox(`${p}.keep_former_names`, '旧氏・通称を引き継ぐ(国外転出後、最初の国外からの転入)'),
+      // 4.1.0.1: a child whose 出生届 comes with the 転入届 is recorded as moving in.
+      checkbox(`${p}.with_birth`, '出生届と同時に届け出た子(転出証明書に記載なし。異動事由は転入)')),
     // 外国人住民 (1.1.2): the 法第30条の45 items; 国籍・地域 makes the record a foreign one.
     h('fieldset', { class: 'subgroup' }, h('legend', {}, '外国人住民の事項(外国人住民のみ)'),
       h('div', { class: 'row' },
@@ -1311,6 +1326,8 @@ function honsekiInput(p, d) {
     const addr = (prefix) => { if (v(form, `${prefix}place`)) add(v(form, `${prefix}place`) + v(form, `${prefix}banchi`)); };
     addr('to_'); addr('from_');
     for (const m of JSON.parse(form.dataset.household || '[]')) add(m.honseki, m.head);
+    // 再転入者 (4.0.6): the 本籍 of their own history that still exist (市町村合併).
+    for (const c of JSON.parse(input.dataset.history || '[]')) add(c.domicile, c.head_name);
     for (const el of $$('input[name$=".domicile"]', form)) if (el !== input) add(el.value, v(form, el.name.replace(/domicile$/, 'head_name')));
     add('なし'); add('不明');
     list.replaceChildren(...[...heads.keys()].map((x) => h('option', { value: x })));
@@ -1334,8 +1351,18 @@ async function takeFromRemoved(block, p) {
   set('family', x.name.family); set('given', x.name.given);
   set('kana_family', x.furigana.family); set('kana_given', x.furigana.given);
   set('birth_date', x.birth_date.shown); set('sex', x.sex);
-  set('domicile', x.honseki); set('head_name', x.honseki_head);
-  note.replaceChildren(`${x.name.full}さんの除票から取り込みました。内容を確認し、必要なら修正してください。`);
+  // 本籍 (4.0.6): from the person's history, never one whose municipality no longer exists.
+  const hc = await api('GET', `/persons/${encodeURIComponent(id)}/honseki-candidates`);
+  const offered = hc.ok ? hc.data.candidates : [];
+  const domicile = block.querySelector(`[name="${p}.domicile"]`);
+  if (domicile) domicile.dataset.history = JSON.stringify(offered);
+  const current = offered.find((c) => c.domicile === x.honseki);
+  if (current) { set('domicile', current.domicile); set('head_name', current.head_name); }
+  const left = hc.ok && x.honseki && !current && !['なし', '不明'].includes(x.honseki)
+    ? (hc.data.checked ? `本籍「${x.honseki}」は現在の市区町村にない(市町村合併等)ため取り込みませんでした。` : '郵便番号データが未登録のため、本籍は取り込みませんでした。')
+    : '';
+  if (['なし', '不明'].includes(x.honseki)) set('domicile', x.honseki);
+  note.replaceChildren(`${x.name.full}さんの除票から取り込みました。${left}内容を確認し、必要なら修正してください。`);
 }
 
 // Where a change entered on `form` goes: committed at once (審査, when asked) or a draft.
@@ -1407,6 +1434,7 @@ async function moveInScreen(main) {
       return Object.assign(personBody(g), {
         returning_person_id: g('returning_person_id') ? Number(g('returning_person_id')) : undefined,
         keep_former_names: !!(form.elements[`persons[${i}].keep_former_names`] || {}).checked,
+        with_birth: !!(form.elements[`persons[${i}].with_birth`] || {}).checked,
       });
     });
     submitDraft(form, {
@@ -1879,14 +1907,22 @@ async function certificateScreen(main, q) {
   if (!res.ok) { show(main, h('h1', {}, '証明書の交付'), banner('error', res.data ? res.data.message : '世帯を表示できません')); return; }
   const hh = res.data;
   const chosen = q.get('person');
+  // 区間異動による除票 (4.0.2): the one person's 除票 of the ward they left.
+  let ward = null;
+  if (q.get('ward_removal')) {
+    const wr = await api('GET', `/persons/${chosen}/ward-removals`);
+    ward = wr.ok ? wr.data.find((r) => String(r.seq) === q.get('ward_removal')) : null;
+    if (!ward) { show(main, h('h1', {}, '証明書の交付'), banner('error', wr.ok ? '区間異動による除票が見つかりません' : wr.data.message)); return; }
+  }
   const output = h('div', { 'aria-live': 'polite' });
   const form = h('form', { novalidate: true },
     h('fieldset', {}, h('legend', {}, '証明書'), h('div', { class: 'row' },
-      field('種類', select('kind', CERT_KINDS, 'kind'), { required: true }),
+      field('種類', select('kind', ward ? CERT_KINDS.filter(([k]) => k.startsWith('removed')) : CERT_KINDS, 'kind'), { required: true }),
       field('様式', select('layout', [['household', '世帯連記式'], ['individual', '個人票']], 'layout')))),
     h('fieldset', {}, h('legend', {}, '記載する人'), h('div', { class: 'checks', dataset: { field: 'persons' } },
-      hh.members.map((m) => checkbox('persons', `${m.name.full}(${m.relationship})`, m.id, !chosen || String(m.id) === chosen))),
-    h('p', { class: 'hint' }, '全員を選ぶと「世帯全員の写し」になります。')),
+      ward ? [checkbox('persons', `${ward.record.name.full}(${ward.ward}の除票)`, ward.record.id, true)]
+        : hh.members.map((m) => checkbox('persons', `${m.name.full}(${m.relationship})`, m.id, !chosen || String(m.id) === chosen))),
+    ward ? null : h('p', { class: 'hint' }, '全員を選ぶと「世帯全員の写し」になります。')),
     h('fieldset', {}, h('legend', {}, '記載事項'),
       h('p', { class: 'hint' }, '写し: 省略される事項のうち記載を求められたもの。記載事項証明書: 証明する事項(氏名は必ず記載)。'),
       h('div', { class: 'checks', dataset: { field: 'items' } }, OPTIONAL.concat(ITEMS).map(([k, l]) => checkbox('items', l, k, false)))),
@@ -1920,10 +1956,11 @@ async function certificateScreen(main, q) {
     output);
   const mePerson = hh.members.find((m) => String(m.id) === chosen);
   if (mePerson) form.elements.requester_person.value = String(mePerson.id);
+  if (ward) form.elements.layout.value = 'individual';
   if (chosen) form.elements.requester_kind.value = 'self';
   function body() {
     const persons = $$('input[name=persons]:checked', form).map((c) => Number(c.value));
-    const whole = persons.length === hh.members.length && form.elements.kind.value.startsWith('resident');
+    const whole = !ward && persons.length === hh.members.length && form.elements.kind.value.startsWith('resident');
     const rp = v(form, 'requester_person');
     return {
       kind: v(form, 'kind'), layout: v(form, 'layout'),
@@ -1935,7 +1972,7 @@ async function certificateScreen(main, q) {
       purpose: v(form, 'purpose'), identity_check: v(form, 'identity_check'), copies: Number(v(form, 'copies') || 1),
       approval_reason: form.elements.approval_reason ? opt(v(form, 'approval_reason')) : undefined,
       certifier: opt(v(form, 'certifier')), seal: opt(v(form, 'seal')), phrase: opt(v(form, 'phrase')),
-      official: form.elements.official.checked,
+      official: form.elements.official.checked, ward_removal: ward ? ward.seq : undefined,
     };
   }
   async function send(preview) {
@@ -1961,7 +1998,7 @@ async function certificateScreen(main, q) {
     box.focus();
   }
   form.addEventListener('submit', (e) => { e.preventDefault(); send(false); });
-  show(main, h('h1', {}, '証明書の交付'), h('p', {}, `世帯: ${hh.address.line}`), form);
+  show(main, h('h1', {}, '証明書の交付'), h('p', {}, ward ? `${ward.ward}の除票(${ward.to}への区間異動): ${ward.record.address.line}` : `世帯: ${hh.address.line}`), form);
 }
 
 // 認証者・公印・固定文言 (1.3.7, 1.3.9, 5.6): 管理者 registers the 市区町村長 and 職務代理者

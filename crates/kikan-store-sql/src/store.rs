@@ -2314,6 +2314,15 @@ impl<E: Engine> Store for SqlStore<E> {
         }
     }
 
+    async fn postal_entry_count(&self, tenant: LocalGovCode) -> Result<u64, StoreError> {
+        let q =
+            Q::new("SELECT COUNT(*) AS n FROM postal_codes WHERE tenant_id = $1").arg(key(tenant));
+        match self.read_one(tenant, q).await? {
+            Some(r) => Ok(r.get::<i64>("n")?.max(0) as u64),
+            None => Ok(0),
+        }
+    }
+
     async fn take_free_code(
         &self,
         tenant: LocalGovCode,

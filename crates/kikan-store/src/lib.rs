@@ -1346,6 +1346,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<u64, StoreError>;
     /// The number of free codes not taken.
     async fn free_code_count(&self, tenant: LocalGovCode) -> Result<u64, StoreError>;
+    /// The number of lines of the postal code file taken in (0: none yet).
+    async fn postal_entry_count(&self, tenant: LocalGovCode) -> Result<u64, StoreError>;
     /// Takes the free code at place `nth` (0-based, among those not taken, in code
     /// order) for `person`; None when there is none there (taken meanwhile).
     async fn take_free_code(

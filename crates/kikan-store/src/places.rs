@@ -2,6 +2,9 @@
 //! department using it) and the terminals there. A request names its terminal
 //! (`X-Kikan-Terminal`); the audit log, the ledger and the issuance register record it.
 
+use kikan_domain::{
+    Change, LedgerEntry, LocalGovCode, Person, PersonId, PersonStatus, RemovalReason,
+};
 use serde::{Deserialize, Serialize};
 
 /// 入力場所: a place where the registry is used.
@@ -47,6 +50,24 @@ pub fn ward_of<'a>(address: &str, city: &str, wards: &[&'a Place]) -> Option<&'a
     })
 }
 
+/// The ward a registered address lies in: by its 住所コード (the ward's 団体コード, the
+/// first five digits of both), or, for a free-text address, by the ward's name after the
+/// city's. None outside the city or in a municipality without wards.
+pub fn ward_of_address<'a>(
+    address: &kikan_domain::Address,
+    city: &str,
+    wards: &[&'a Place],
+) -> Option<&'a Place> {
+    match &address.code {
+        Some(code) => wards.iter().copied().find(|w| {
+            w.ward_code
+                .as_deref()
+                .is_some_and(|c| c.starts_with(code.city()))
+        }),
+        None => ward_of(&address.place, city, wards),
+    }
+}
+
 /// 入力端末: a terminal at a place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Terminal {
@@ -69,4 +90,68 @@ pub fn valid_code(code: &str) -> bool {
         && code
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// A 除票 of the 異動元区 (4.0.2): the record as it stood in the old ward, closed on the
+/// day of the 区間異動 with the 消除事由 区間転出 and the new address as its 転出先.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WardRemoval {
+    /// The ward whose register it was (異動元区) and the one it went to.
+    pub ward: String,
+    pub to: String,
+    /// The ledger entry of the 区間異動.
+    pub seq: i64,
+    pub record: Person,
+}
+
+/// The 除票 a person left in the wards they moved out of, oldest first: for each 区間異動
+/// of theirs, the version of their record before it, closed by it.
+pub async fn ward_removals(
+    store: &dyn crate::Store,
+    tenant: LocalGovCode,
+    person: PersonId,
+) -> Result<Vec<WardRemoval>, crate::StoreError> {
+    let entries = store.entries_for(tenant, Some(person), None).await?;
+    let moves: Vec<&LedgerEntry> = entries
+        .iter()
+        .filter(|e| {
+            matches!(&e.change, Change::Relocation { persons, ward_move: Some(_), .. }
+                if persons.contains(&person))
+        })
+        .collect();
+    if moves.is_empty() {
+        return Ok(vec![]);
+    }
+    let versions = store.person_versions(tenant, person).await?;
+    let mut out = Vec::with_capacity(moves.len());
+    for e in moves {
+        let Change::Relocation {
+            address,
+            ward_move: Some(w),
+            ..
+        } = &e.change
+        else {
+            continue;
+        };
+        // The version the 区間異動 closed: the latest one an earlier entry wrote.
+        let Some(before) = versions.iter().rfind(|v| v.seq < e.seq) else {
+            continue;
+        };
+        let mut record = before.person.clone();
+        record.status = PersonStatus::Removed {
+            on: e.effective_on,
+            reason: RemovalReason::WardMove,
+            on_text: e.effective_text.clone(),
+            destination: Some(address.clone()),
+            moved_out: None,
+            notice: None,
+        };
+        out.push(WardRemoval {
+            ward: w.from.clone(),
+            to: w.to.clone(),
+            seq: e.seq,
+            record,
+        });
+    }
+    Ok(out)
 }

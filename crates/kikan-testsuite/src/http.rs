@@ -458,8 +458,6 @@ pub fn members_by_given(household: &Value, given: &[&str]) -> Vec<i64> {
         .collect()
 }
 
-/// A mother and son (山本 花子 and 健太) who moved in to 横浜市中区山下町 on 2026-04-01,
-/// recorded by `examiner`: (household, mother, son).
 /// Registers 横浜市's 中区 and 西区 (their 区役所, 指定都市) through `admin`.
 pub async fn yokohama_wards(admin: &Caller, base: &str) {
     for body in [
@@ -490,6 +488,8 @@ pub async fn west_ward_resident(examiner: &Caller, base: &str) -> (i64, i64) {
     )
 }
 
+/// A mother and son (山本 花子 and 健太) who moved in to 横浜市中区山下町 on 2026-04-01,
+/// recorded by `examiner`: (household, mother, son).
 pub async fn mother_and_son(examiner: &Caller, base: &str) -> (i64, i64, i64) {
     let (status, v) = examiner
         .post(&format!("{base}/changes"), json!({

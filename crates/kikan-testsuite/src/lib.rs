@@ -233,6 +233,7 @@ pub fn japanese(
     rel: &str,
 ) -> PersonData {
     PersonData {
+        with_birth: false,
         foreign_resident_since_text: None,
         id: new_person_id(),
         juminhyo_code: Some(ok(JuminhyoCode::from_body(&format!(
@@ -271,6 +272,7 @@ pub fn foreigner(
     status: &str,
 ) -> PersonData {
     PersonData {
+        with_birth: false,
         foreign_resident_since_text: None,
         id: new_person_id(),
         juminhyo_code: None,

@@ -430,6 +430,7 @@ pub async fn late_notifications_are_flagged(s: TestStore) {
     let r = ok(c
         .record(
             Change::Relocation {
+                ward_move: None,
                 persons: vec![f.head, f.wife, f.son, f.daughter],
                 address: addr("神奈川県横浜市中区山下町", "3番地", None),
                 target: RelocationTarget::WholeHousehold,
@@ -452,6 +453,7 @@ pub async fn relocation(s: TestStore) {
     );
     // Part of a household cannot just move without saying where it goes.
     let partial = Change::Relocation {
+        ward_move: None,
         persons: vec![f.son],
         address: new_home.clone(),
         target: RelocationTarget::WholeHousehold,
@@ -460,8 +462,42 @@ pub async fn relocation(s: TestStore) {
         code(&c.record(partial, "2026-05-01", "2026-05-01").await),
         "E-IDO-021"
     );
+    // 区間異動 (1.1.13): the movers take a new 世帯番号, and it crosses wards.
+    for (from, target, want) in [
+        ("西区", RelocationTarget::WholeHousehold, "E-WARD-002"),
+        (
+            "中区",
+            RelocationTarget::NewHousehold {
+                id: new_household_id(),
+                relationships: vec![MemberRelationship {
+                    person: f.son,
+                    relationship: Relationship::Head,
+                }],
+            },
+            "E-WARD-003",
+        ),
+    ] {
+        let across = Change::Relocation {
+            persons: if want == "E-WARD-002" {
+                all.clone()
+            } else {
+                vec![f.son]
+            },
+            address: new_home.clone(),
+            target,
+            ward_move: Some(kikan_domain::WardMove {
+                from: from.into(),
+                to: "中区".into(),
+            }),
+        };
+        assert_eq!(
+            code(&c.record(across, "2026-05-01", "2026-05-01").await),
+            want
+        );
+    }
     ok(c.record(
         Change::Relocation {
+            ward_move: None,
             persons: all.clone(),
             address: new_home.clone(),
             target: RelocationTarget::WholeHousehold,
@@ -480,6 +516,7 @@ pub async fn relocation(s: TestStore) {
     let hid = new_household_id();
     ok(c.record(
         Change::Relocation {
+            ward_move: None,
             persons: vec![f.son],
             address: son_home.clone(),
             target: RelocationTarget::NewHousehold {
@@ -495,6 +532,7 @@ pub async fn relocation(s: TestStore) {
     assert_eq!(c.household(f.household).await.members.len(), 3);
     // The daughter joins her brother; the address must be his.
     let wrong = Change::Relocation {
+        ward_move: None,
         persons: vec![f.daughter],
         address: new_home.clone(),
         target: RelocationTarget::JoinHousehold {
@@ -508,6 +546,7 @@ pub async fn relocation(s: TestStore) {
     );
     ok(c.record(
         Change::Relocation {
+            ward_move: None,
             persons: vec![f.daughter],
             address: son_home,
             target: RelocationTarget::JoinHousehold {
@@ -525,6 +564,7 @@ pub async fn relocation(s: TestStore) {
     );
     // A change dated before the person's latest one is refused.
     let back = Change::Relocation {
+        ward_move: None,
         persons: vec![f.daughter],
         address: new_home,
         target: RelocationTarget::WholeHousehold,
@@ -575,6 +615,7 @@ pub async fn move_out_planned_then_confirmed(s: TestStore) {
     let r = c2
         .record(
             Change::Relocation {
+                ward_move: None,
                 persons: all.clone(),
                 address: home(),
                 target: RelocationTarget::WholeHousehold,
@@ -1649,6 +1690,7 @@ async fn interleaved_families(c: &Clerk) -> (Family, Family) {
     let a = move_in_family(c).await;
     let b = move_in_family(c).await;
     let whole = |f: &Family, line: &str| Change::Relocation {
+        ward_move: None,
         persons: vec![f.head, f.wife, f.son, f.daughter],
         address: addr("神奈川県横浜市中区山下町", line, None),
         target: RelocationTarget::WholeHousehold,
@@ -1823,6 +1865,7 @@ pub async fn households_without_a_head(s: TestStore) {
     let r = ok(c
         .record(
             Change::Relocation {
+                ward_move: None,
                 persons: vec![f.head],
                 address: flat.clone(),
                 target: RelocationTarget::NewHousehold {
@@ -2754,6 +2797,7 @@ pub async fn ex_officio_changes_are_marked(s: TestStore) {
     // A 転居 found by 実態調査, made by 職権 20 days after the move: no 届出期間.
     let relocation = entry(
         Change::Relocation {
+            ward_move: None,
             persons: vec![f.head, f.wife, f.son, f.daughter],
             address: addr("神奈川県横浜市中区山下町", "3番地", None),
             target: RelocationTarget::WholeHousehold,
@@ -2958,6 +3002,7 @@ pub async fn returning_residents_and_duplicates(s: TestStore) {
     let stay = c
         .record(
             Change::Relocation {
+                ward_move: None,
                 persons: vec![f.son],
                 address: flat.clone(),
                 target: RelocationTarget::WholeHousehold,
@@ -2969,6 +3014,7 @@ pub async fn returning_residents_and_duplicates(s: TestStore) {
     assert_eq!(code(&stay), "E-IDO-050");
     ok(c.record(
         Change::Relocation {
+            ward_move: None,
             persons: vec![f.son],
             address: addr("神奈川県横浜市中区山下町", "7番地", Some("山下荘2号室")),
             target: RelocationTarget::WholeHousehold,
@@ -3067,6 +3113,7 @@ pub async fn cancellations(s: TestStore) {
     let moved = ok(c
         .record(
             Change::Relocation {
+                ward_move: None,
                 persons: vec![f.head, f.wife, f.son, f.daughter],
                 address: addr("神奈川県横浜市中区山下町", "3番地", None),
                 target: RelocationTarget::WholeHousehold,
@@ -3137,6 +3184,7 @@ pub async fn cancellations(s: TestStore) {
     let moved = ok(c
         .record(
             Change::Relocation {
+                ward_move: None,
                 persons: vec![f.head, f.wife, f.son, f.daughter],
                 address: addr("神奈川県横浜市中区山下町", "5番地", None),
                 target: RelocationTarget::WholeHousehold,
@@ -3430,6 +3478,7 @@ pub async fn unknown_dates_beyond_birth(s: TestStore) {
     let r = c
         .record_dated(
             Change::Relocation {
+                ward_move: None,
                 persons: vec![found_id],
                 address: addr("神奈川県横浜市中区本町三丁目", "3番地", None),
                 target: RelocationTarget::WholeHousehold,
@@ -3485,6 +3534,7 @@ pub async fn unknown_dates_beyond_birth(s: TestStore) {
     // A 転居 then sets a known 住所を定めた年月日 and leaves the 住民となった年月日.
     ok(c.record(
         Change::Relocation {
+            ward_move: None,
             persons: vec![found_id],
             address: addr("神奈川県横浜市中区本町四丁目", "4番地", None),
             target: RelocationTarget::WholeHousehold,
@@ -3714,6 +3764,7 @@ pub async fn partial_cancellations(s: TestStore) {
     let moved = ok(c
         .record(
             Change::Relocation {
+                ward_move: None,
                 persons: vec![f.head, f.wife, f.son, f.daughter],
                 address: yamashita.clone(),
                 target: RelocationTarget::WholeHousehold,

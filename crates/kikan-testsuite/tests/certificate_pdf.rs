@@ -37,6 +37,7 @@ fn person(
     code_body: &str,
 ) -> Person {
     Person {
+        head_name: None,
         archived_on: None,
         id: PersonId(id),
         juminhyo_code: Some(JuminhyoCode::from_body(code_body).expect("code")),

@@ -1103,6 +1103,19 @@ async fn move_in_notices_are_taken_in_by_staff(s: TestStore) {
             .await;
         assert_eq!(status, 201, "{v}");
     }
+    // 4.1.0.1: a child whose 出生届 came with the 転入届 was never in 瑞穂町: the 転入通知
+    // names the father only.
+    let mut child = person_json(("田中", "五子"), ("タナカ", "イツコ"), &today, "女", "子");
+    child["with_birth"] = json!(true);
+    let (status, v) = ea
+        .post(&format!("{base_a}/changes"), json!({"effective_on": today, "notified_on": today,
+            "change": {"type": "move_in", "kind": "転入",
+                "persons": [person_json(("田中", "四郎"), ("タナカ", "シロウ"), "1990-01-01", "男", "世帯主"), child],
+                "address": {"place": "東京都千代田区神田一丁目", "banchi": "4番地"},
+                "previous_address": {"place": "東京都西多摩郡瑞穂町箱根ケ崎", "banchi": "2番地"}}}))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["entry"]["reason"], "転入", "{v}");
     let (_, d) = ea.post(&format!("{base_a}/cs/send"), json!({})).await;
     assert_eq!(d["failure"], Value::Null, "{d}");
     let notices: Vec<Option<String>> = sim
@@ -1116,7 +1129,11 @@ async fn move_in_notices_are_taken_in_by_staff(s: TestStore) {
         })
         .map(|m| m.to.clone())
         .collect();
-    assert_eq!(notices, [Some("133035".to_string())], "瑞穂町 only");
+    assert_eq!(
+        notices,
+        [Some("133035".to_string()), Some("133035".to_string())],
+        "瑞穂町 only, 次郎 and 四郎"
+    );
     // 1.1.8: a 不詳 birth date goes to the CS as written, beside a date that sorts.
     let saburo = sim
         .snapshot()

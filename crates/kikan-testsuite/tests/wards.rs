@@ -3,10 +3,14 @@
 //! (by 住所コード, or by the ward's name in a free-text address), a 区間転入 into the ward
 //! excepted, a newcomer always; its 入管通知 list holds its ward's residents only, and
 //! applying another ward's notice is refused. Without the terminal, nothing is limited.
+//!
+//! 区間異動 (1.1.13, 4.0.2, 4.1.0.1): a 転居 from one ward to another is a 区間転入 into a
+//! household with a new 世帯番号 (the same 宛名番号); the old ward keeps a 除票 (区間転出)
+//! that prints as a 除票の写し. A 転居 within a ward stays a 転居.
 
 use kikan_security::Role;
 use kikan_testsuite::TestStore;
-use kikan_testsuite::http::{App, person_json};
+use kikan_testsuite::http::{App, members_by_given, mother_and_son, person_json, yokohama_wards};
 use serde_json::{Value, json};
 
 async fn a_ward_office_enters_changes_for_its_ward(s: TestStore) {
@@ -161,4 +165,176 @@ async fn a_ward_office_enters_changes_for_its_ward(s: TestStore) {
     );
 }
 
-kikan_testsuite::on_both!(a_ward_office_enters_changes_for_its_ward);
+async fn a_move_between_wards_is_a_ward_move(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    yokohama_wards(&app.as_role(t, Role::Admin).await, &base).await;
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let changes = format!("{base}/changes");
+    // 山本 花子 and 健太, in 中区山下町 since 2026-04-01.
+    let (old_household, mother, son) = mother_and_son(&examiner, &base).await;
+    let relocation = |place: &str, on: &str| {
+        json!({"effective_on": on, "notified_on": on,
+            "change": {"type": "relocation", "person_ids": [mother, son],
+                "address": {"place": place, "banchi": "3番地"}}})
+    };
+    // Within 中区: a 転居, the household kept.
+    let (status, v) = examiner
+        .post(
+            &changes,
+            relocation("神奈川県横浜市中区本町一丁目", "2026-06-01"),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["entry"]["reason"], "転居", "{v}");
+    let (_, p) = examiner.get(&format!("{base}/persons/{son}")).await;
+    assert_eq!(p["household_id"], old_household, "{p}");
+    // To 西区: a 区間転入, in a household with a new 世帯番号; the 宛名番号 kept.
+    let (status, v) = examiner
+        .post(
+            &changes,
+            relocation("神奈川県横浜市西区みなとみらい二丁目", "2026-10-01"),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["entry"]["reason"], "区間転入", "{v}");
+    let seq = v["entry"]["seq"].as_i64().unwrap_or_default();
+    assert!(
+        v["warnings"].as_array().is_some_and(|w| w.iter().any(|m| m
+            .as_str()
+            .is_some_and(|m| m.contains("中区から西区への区間異動")))),
+        "{v}"
+    );
+    let (_, p) = examiner.get(&format!("{base}/persons/{son}")).await;
+    let new_household = p["household_id"].as_i64().unwrap_or_default();
+    assert_ne!(new_household, old_household, "{p}");
+    assert!(
+        kikan_domain::codes::is_serial_number(new_household),
+        "{new_household}"
+    );
+    assert_eq!(p["id"], son, "{p}");
+    assert_eq!(p["relationship"], "子", "{p}");
+    assert_eq!(p["head_name"], "山本　花子", "{p}");
+    assert!(
+        p["previous_address_in_city"]["line"]
+            .as_str()
+            .is_some_and(|l| l.contains("中区本町一丁目")),
+        "{p}"
+    );
+    let (_, h) = examiner
+        .get(&format!("{base}/households/{new_household}"))
+        .await;
+    assert_eq!(
+        members_by_given(&h, &["花子", "健太"]),
+        [mother, son],
+        "{h}"
+    );
+    assert_eq!(h["head_id"], mother, "{h}");
+    let (_, old) = examiner
+        .get(&format!("{base}/households/{old_household}"))
+        .await;
+    assert!(old["dissolved_on"].is_object(), "{old}");
+    // The 異動元区's 除票: the record before the move, closed by it.
+    let (status, removals) = examiner
+        .get(&format!("{base}/persons/{son}/ward-removals"))
+        .await;
+    assert_eq!(status, 200, "{removals}");
+    let [r] = removals.as_array().map(Vec::as_slice).unwrap_or_default() else {
+        panic!("{removals}")
+    };
+    assert_eq!(
+        (r["ward"].as_str(), r["to"].as_str()),
+        (Some("中区"), Some("西区")),
+        "{r}"
+    );
+    assert_eq!(r["seq"], seq, "{r}");
+    assert_eq!(r["record"]["register"], "B", "{r}");
+    assert_eq!(r["record"]["status"]["reason"], "区間転出", "{r}");
+    assert_eq!(r["record"]["household_id"], old_household, "{r}");
+    assert!(
+        r["record"]["address"]["line"]
+            .as_str()
+            .is_some_and(|l| l.contains("中区本町一丁目")),
+        "{r}"
+    );
+    // Its 除票の写し: the old ward's address, the 消除 by 区間転出 with the new address.
+    let certs = format!("{base}/certificates");
+    let request = |ward_removal: i64| {
+        json!({"kind": "removed_copy", "layout": "individual", "persons": [son],
+            "ward_removal": ward_removal, "items": ["history"],
+            "requester": {"kind": "self", "person_id": son},
+            "purpose": "学校への提出", "identity_check": "運転免許証"})
+    };
+    let text = examiner
+        .post_pdf_text(&certs, request(seq), "ward-removal")
+        .await;
+    for want in [
+        "除票の写し",
+        "山本健太",
+        "中区の除票",
+        "神奈川県横浜市中区本町一丁目3番地",
+        "区間転出",
+        "神奈川県横浜市西区みなとみらい二丁目3番地",
+        "山本花子",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    // A 住民票の写し of today is of 西区.
+    let text = examiner
+        .post_pdf_text(
+            &certs,
+            json!({"kind": "resident_copy", "layout": "individual", "persons": [son],
+                "requester": {"kind": "same_household", "person_id": mother},
+                "purpose": "学校への提出", "identity_check": "運転免許証"}),
+            "ward-resident",
+        )
+        .await;
+    assert!(text.contains("西区みなとみらい二丁目"), "{text}");
+    assert!(!text.contains("区間転出"), "{text}");
+    // No such 区間異動: refused with its code.
+    let (status, v) = examiner.post(&certs, request(seq + 1000)).await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (422, Some("E-WARD-004")),
+        "{v}"
+    );
+    // Back to 中区, the son alone into his own household: another 区間異動.
+    let (status, v) = examiner
+        .post(
+            &changes,
+            json!({"effective_on": "2026-11-01", "notified_on": "2026-11-01",
+            "change": {"type": "relocation", "person_ids": [son],
+                "address": {"place": "神奈川県横浜市中区山下町", "banchi": "9番地"},
+                "relationships": [{"person_id": son, "relationship": "世帯主"}]}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["entry"]["reason"], "区間転入", "{v}");
+    let (_, removals) = examiner
+        .get(&format!("{base}/persons/{son}/ward-removals"))
+        .await;
+    let wards: Vec<(&str, &str)> = removals
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| Some((r["ward"].as_str()?, r["record"]["head_name"].as_str()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        wards,
+        [("中区", "山本　花子"), ("西区", "山本　花子")],
+        "{removals}"
+    );
+    let (_, p) = examiner.get(&format!("{base}/persons/{son}")).await;
+    assert_eq!(p["head_name"], "山本　健太", "{p}");
+    // The mother stays in 西区, head of the household he left.
+    let (_, m) = examiner.get(&format!("{base}/persons/{mother}")).await;
+    assert_eq!(m["household_id"], new_household, "{m}");
+}
+
+kikan_testsuite::on_both!(
+    a_ward_office_enters_changes_for_its_ward,
+    a_move_between_wards_is_a_ward_move
+);
