@@ -675,7 +675,7 @@ try {
   await examiner.getByRole('button', { name: '登録' }).click();
   await examiner.getByText('異動を確定しました').waitFor();
   await examiner.goto(personUrl);
-  await examiner.locator('.record').getByText('世帯主', { exact: true }).waitFor();
+  await examiner.locator('.record dd').getByText('世帯主', { exact: true }).waitFor();
   assert.equal(await examiner.getByText('この世帯には世帯主がいません').count(), 0);
   log('a household left without a head by the head\'s death: alerted, marked on the record, then a 世帯主変更 names the head');
 

@@ -125,6 +125,12 @@ pub enum DomainError {
         "出生届と同時の転入として入力できるのは、転入・国外からの転入で、届出日({notified})までに生まれた子です(生年月日 {birth})"
     )]
     WithBirth { notified: String, birth: String },
+    /// 4.5.7: a 特別永住者証明書 is a 特別永住者's.
+    #[error("{name}さんは特別永住者ではありません(特別永住者証明書の申請等は特別永住者のみです)")]
+    NotSpecialPermanent { name: String },
+    /// 4.5.7: the 交付 writes the new certificate's number; an application none.
+    #[error("特別永住者証明書の番号は交付のときに入力します(申請・届出では入力しません)")]
+    SpecialPermanentNumber,
     #[error(
         "{name}さんには、より後の日付({last})の異動が既に記録されています。遡った異動は職権修正で行ってください"
     )]
@@ -463,6 +469,8 @@ impl DomainError {
             OldLawRegistrationTooLate { .. } => "E-IDO-069",
             ForeignResidentSince { .. } => "E-IDO-070",
             WithBirth { .. } => "E-IDO-071",
+            NotSpecialPermanent { .. } => "E-IDO-072",
+            SpecialPermanentNumber => "E-IDO-073",
             OutboundResultLine { .. } => "E-OUTBOX-001",
             CertifierPeriod { .. } => "E-CERT-030",
             SealImage { .. } => "E-CERT-031",

@@ -80,7 +80,9 @@ pub fn lines(
     let entries = entries.iter().filter(|e| {
         !matches!(
             e.change,
-            Change::Archive { .. } | Change::ArchiveReturn { .. }
+            Change::Archive { .. }
+                | Change::ArchiveReturn { .. }
+                | Change::SpecialPermanentCertificate { .. }
         )
     });
     for e in entries {

@@ -135,6 +135,57 @@ pub enum RelocationTarget {
     },
 }
 
+/// 特別永住者証明書 (入管特例法; 4.5.7, j970): what a 特別永住者 files at the counter, passed
+/// on to 出入国在留管理庁 as a 市町村伝達, and the new certificate handed over, notified
+/// as a 市町村通知 (its number written on the 住民票).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SpecialPermanentKind {
+    /// 記載事項変更届出 (特例法11条): 氏名, 国籍・地域 … changed.
+    #[serde(rename = "記載事項変更届出")]
+    Particulars,
+    /// 有効期間更新申請 (特例法12条).
+    #[serde(rename = "有効期間更新申請")]
+    Renewal,
+    /// 紛失等による再交付申請 (特例法13条).
+    #[serde(rename = "紛失等による再交付申請")]
+    LossReissue,
+    /// 汚損等による再交付申請 (特例法14条).
+    #[serde(rename = "汚損等による再交付申請")]
+    DamageReissue,
+    /// 特別永住者証明書の交付: the new certificate handed over, with its number.
+    #[serde(rename = "交付")]
+    Delivery,
+}
+
+impl SpecialPermanentKind {
+    pub const ALL: [SpecialPermanentKind; 5] = [
+        SpecialPermanentKind::Particulars,
+        SpecialPermanentKind::Renewal,
+        SpecialPermanentKind::LossReissue,
+        SpecialPermanentKind::DamageReissue,
+        SpecialPermanentKind::Delivery,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            SpecialPermanentKind::Particulars => "記載事項変更届出",
+            SpecialPermanentKind::Renewal => "有効期間更新申請",
+            SpecialPermanentKind::LossReissue => "紛失等による再交付申請",
+            SpecialPermanentKind::DamageReissue => "汚損等による再交付申請",
+            SpecialPermanentKind::Delivery => "特別永住者証明書の交付",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        let t = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|k| k.label() == t || (t == "交付" && *k == SpecialPermanentKind::Delivery))
+            .ok_or_else(|| DomainError::UnknownCode {
+                kind: "特別永住者証明書の申請等",
+                value: t.to_string(),
+            })
+    }
+}
+
 /// 区間異動 (1.1.13, 4.0.2, 4.1.0.1): in a 指定都市, a 転居 from one 行政区 to another.
 /// Each ward keeps its own register (法第38条), so the movers leave the old ward's as a
 /// 除票 (区間転出) and enter the new ward's (区間転入) in a household with a new 世帯番号,
@@ -540,6 +591,16 @@ pub enum Change {
     /// A 除票 brought back from the 除票用データベース to the 住民記録 database (4.6.0.1),
     /// so that an entry of it can be cancelled or its items corrected.
     ArchiveReturn { persons: Vec<PersonId> },
+    /// 特別永住者証明書の申請等 (4.5.7): an application or 届出 of a 特別永住者 taken at the
+    /// counter (no item of the 住民票 changes), or the new certificate handed over (its
+    /// number, `card_number`, becomes the 住民票's 特別永住者証明書番号). Not a 異動 of
+    /// the 住民票: kept in the ledger for the 市町村伝達・市町村通知 it gives, in order.
+    SpecialPermanentCertificate {
+        person: PersonId,
+        kind: SpecialPermanentKind,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        card_number: Option<String>,
+    },
     /// 異動の取消し (4.6, j980): the records an entry wrote are put back as they were
     /// before it, as a new entry; those it brought in leave the register. Refused when a
     /// later entry changed one of them.
@@ -634,7 +695,8 @@ impl Change {
             | Change::NationalityChange { .. }
             | Change::Remake { .. }
             | Change::Archive { .. }
-            | Change::ArchiveReturn { .. } => vec![],
+            | Change::ArchiveReturn { .. }
+            | Change::SpecialPermanentCertificate { .. } => vec![],
         }
     }
 
@@ -694,6 +756,7 @@ impl Change {
             | Change::Remake { .. }
             | Change::Archive { .. }
             | Change::ArchiveReturn { .. }
+            | Change::SpecialPermanentCertificate { .. }
             | Change::Cancellation { .. } => (vec![], vec![]),
         }
     }
@@ -770,6 +833,7 @@ impl Change {
             },
             Change::Archive { .. } => ChangeReason::Archive,
             Change::ArchiveReturn { .. } => ChangeReason::ArchiveReturn,
+            Change::SpecialPermanentCertificate { .. } => ChangeReason::SpecialPermanentCertificate,
             Change::NationalityChange { kind, .. } => match kind {
                 NationalityChangeKind::Naturalisation => ChangeReason::Naturalisation,
                 NationalityChangeKind::Acquisition => ChangeReason::NationalityAcquisition,
@@ -864,6 +928,7 @@ impl Change {
             | Change::Remake { persons, .. }
             | Change::Archive { persons }
             | Change::ArchiveReturn { persons } => (persons.clone(), vec![]),
+            Change::SpecialPermanentCertificate { person, .. } => (vec![*person], vec![]),
             Change::HouseholdMerge { absorbed, into, .. } => (vec![], vec![*absorbed, *into]),
             Change::HeadChange { household, .. } => (vec![], vec![*household]),
             Change::CompositionChange { persons, into, .. } => (persons.clone(), vec![*into]),
@@ -1202,7 +1267,9 @@ impl LedgerEntry {
                 };
             }
             // Not a 異動 of the 住民票: where its record is kept.
-            Change::Archive { .. } | Change::ArchiveReturn { .. } => return vec![],
+            Change::Archive { .. }
+            | Change::ArchiveReturn { .. }
+            | Change::SpecialPermanentCertificate { .. } => return vec![],
             Change::Cancellation { kind, .. } => match kind {
                 CancellationKind::Increase => S::CancellationIncrease,
                 CancellationKind::Decrease => S::CancellationDecrease,

@@ -72,6 +72,7 @@ closed_list!(
         Article46 => "法第30条の46転入", Article47 => "法第30条の47届出",
         Remake => "改製", Reissue => "再製",
         Archive => "除票用データベースへの移行", ArchiveReturn => "除票用データベースからの復元",
+        SpecialPermanentCertificate => "特別永住者証明書の申請等",
     }
 );
 

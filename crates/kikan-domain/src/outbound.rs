@@ -154,6 +154,20 @@ pub fn items_of(
         };
         // 住居地の届出: a 転入 that the record says was one, or a 転居 (住居地変更届出) of
         // those who hold a card.
+        // 特別永住者証明書 (入管特例法): an application passed on, a 交付 notified.
+        if let Change::SpecialPermanentCertificate { person, kind, .. } = &entry.change {
+            if *person == p.id {
+                out.push((
+                    p,
+                    LawClass::Immigration,
+                    match kind {
+                        crate::ledger::SpecialPermanentKind::Delivery => OutboundKind::Notice,
+                        _ => OutboundKind::Transmission,
+                    },
+                ));
+            }
+            continue;
+        }
         let carded = matches!(
             f.category,
             ForeignCategory::MidToLongTerm | ForeignCategory::SpecialPermanent
@@ -173,7 +187,10 @@ pub fn items_of(
             out.push((p, LawClass::Resident, OutboundKind::Notice));
         }
     }
-    let reason = entry.reason().label().to_string();
+    let reason = match &entry.change {
+        Change::SpecialPermanentCertificate { kind, .. } => kind.label().to_string(),
+        _ => entry.reason().label().to_string(),
+    };
     out.into_iter()
         .enumerate()
         .map(|(i, (p, class, kind))| OutboundItem {

@@ -1365,6 +1365,47 @@ impl Work<'_> {
                 }
                 Ok(())
             }
+            // 特別永住者証明書 (4.5.7): a 特別永住者 of the register; the 交付 writes the
+            // new certificate's number, an application changes nothing.
+            Change::SpecialPermanentCertificate {
+                person,
+                kind,
+                card_number,
+            } => {
+                self.check_active(*person)?;
+                let p = self.person(*person)?;
+                if !p
+                    .foreign
+                    .as_ref()
+                    .is_some_and(|f| f.category == ForeignCategory::SpecialPermanent)
+                {
+                    return Err(DomainError::NotSpecialPermanent {
+                        name: p.name.full(),
+                    });
+                }
+                match (kind, card_number) {
+                    (crate::ledger::SpecialPermanentKind::Delivery, Some(number)) => {
+                        if !crate::person::is_card_number(number) {
+                            return Err(DomainError::UnknownCode {
+                                kind: "特別永住者証明書番号",
+                                value: number.clone(),
+                            });
+                        }
+                        self.check_order(p)?;
+                        if let Some(f) = self.person_mut(*person)?.foreign.as_mut() {
+                            f.card_number = Some(number.clone());
+                        }
+                        Ok(())
+                    }
+                    (crate::ledger::SpecialPermanentKind::Delivery, None) => {
+                        Err(DomainError::Missing {
+                            field: "特別永住者証明書番号",
+                        })
+                    }
+                    (_, Some(_)) => Err(DomainError::SpecialPermanentNumber),
+                    (_, None) => Ok(()),
+                }
+            }
             // A record already in the 除票用データベース is refused a second move by
             // `apply`, as any change of it is.
             Change::Archive { persons } | Change::ArchiveReturn { persons } => {

@@ -583,6 +583,14 @@ pub enum ChangeIn {
         person_id: i64,
         succession: Option<Vec<RelIn>>,
     },
+    /// 特別永住者証明書の申請等 (4.5.7): `kind` 記載事項変更届出, 有効期間更新申請,
+    /// 紛失等による再交付申請, 汚損等による再交付申請 or 交付 (with the new certificate's
+    /// `card_number`).
+    SpecialPermanentCertificate {
+        person_id: i64,
+        kind: String,
+        card_number: Option<String>,
+    },
     /// 職権消除.
     ExOfficioRemoval {
         person_id: i64,
@@ -740,6 +748,7 @@ impl ChangeRequest {
             | ChangeIn::HeadChange { .. }
             | ChangeIn::CompositionChange { .. }
             | ChangeIn::Death { .. }
+            | ChangeIn::SpecialPermanentCertificate { .. }
             | ChangeIn::ExOfficioRemoval { .. }
             | ChangeIn::ResidenceStatusChange { .. }
             | ChangeIn::ForeignRemoval { .. }
@@ -973,6 +982,22 @@ impl ChangeIn {
             } => Change::Death {
                 person: PersonId(*person_id),
                 succession: succession(s)?,
+            },
+            ChangeIn::SpecialPermanentCertificate {
+                person_id,
+                kind,
+                card_number,
+            } => Change::SpecialPermanentCertificate {
+                person: PersonId(*person_id),
+                kind: at(
+                    kikan_domain::ledger::SpecialPermanentKind::parse(kind),
+                    "change.kind",
+                )?,
+                card_number: card_number
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
             },
             ChangeIn::ExOfficioRemoval {
                 person_id,

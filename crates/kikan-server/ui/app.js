@@ -494,6 +494,7 @@ async function personScreen(main, id, q) {
             h('dd', {}, b.line, h('span', { class: 'muted' }, ` (${b.set_by}・${jst(b.at)})`))]))
             : h('p', { class: 'muted' }, '他業務から設定された事項はありません。'),
           can('set_business_items') && p.register === 'A' ? wardForm(main, p, q, business.ok ? business.data.current : []) : null),
+        p.register === 'A' && p.foreign && p.foreign.category === '特別永住者' && can('commit_change') ? specialPermanentForm(main, p, q) : null,
         wardRemovalSection(p, wardRemovals.ok ? wardRemovals.data : []),
         integratedSection(main, id, q, integ.ok ? integ.data : [], hist.ok ? hist.data.entries : []),
         can('issue_certificate') ? issuanceHistory(id) : null,
@@ -1836,6 +1837,30 @@ function wardForm(main, p, q, current) {
     await personScreen(main, p.id, q);
   });
   return h('details', { class: 'ward' }, h('summary', {}, '成年被後見人の設定'), form);
+}
+
+// 特別永住者証明書 (4.5.7): an application or 届出 taken at the counter (passed on as a
+// 市町村伝達), or the new certificate handed over with its number (a 市町村通知).
+const SP_KINDS = ['有効期間更新申請', '紛失等による再交付申請', '汚損等による再交付申請', '記載事項変更届出', '交付'];
+function specialPermanentForm(main, p, q) {
+  const today = new Date().toISOString().slice(0, 10);
+  const form = h('form', { class: 'row', novalidate: true, 'aria-label': '特別永住者証明書の申請等' },
+    field('申請等の種類', select('kind', SP_KINDS, 'change.kind'), { required: true }),
+    field('受付日', text('on', 'notified_on', { value: today })),
+    field('新しい特別永住者証明書番号', text('card_number', 'change.card_number', { size: 14 }), { hint: '交付のときのみ(例: AB12345678CD)' }),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'submit' }, '受け付ける')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    const on = v(form, 'on');
+    const r = await api('POST', '/changes', { effective_on: on, notified_on: on,
+      change: { type: 'special_permanent_certificate', person_id: p.id, kind: v(form, 'kind'), card_number: opt(v(form, 'card_number')) } });
+    if (!r.ok) return showError(form, r);
+    await personScreen(main, p.id, q);
+    const out = $('#sp-h');
+    if (out) out.after(banner('success', `${v(form, 'kind')}を受け付けました(市町村通知・市町村伝達の一覧に載ります)`));
+  });
+  return h('section', { 'aria-labelledby': 'sp-h' }, h('h2', { id: 'sp-h' }, '特別永住者証明書の申請等'), form);
 }
 
 // The documents an entry gives, any day after it (4.1.0.3, 4.2.0.1): the 住民異動届受理通知

@@ -261,4 +261,115 @@ async fn immigration_outbox_sends_in_order_and_reads_results(s: TestStore) {
     }
 }
 
-kikan_testsuite::on_both!(immigration_outbox_sends_in_order_and_reads_results);
+/// 特別永住者証明書に関する市町村通知及び市町村伝達 (4.5.7): an application taken at the
+/// counter is passed on as a 市町村伝達 (入管法), the new certificate's 交付 notified as a
+/// 市町村通知 with its number written on the 住民票; neither is a 異動 of the 住民票. Only
+/// a 特別永住者's, the number only with the 交付.
+async fn special_permanent_certificates_are_passed_on(s: TestStore) {
+    let app = App::spawn(s).await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let examiner = app.as_role(t, Role::Examiner).await;
+    let changes = format!("{base}/changes");
+    let today = kikan_app::clock::japan_today().to_string();
+    let move_in = |name: &str, foreign: Value| {
+        json!({"effective_on": today, "notified_on": today,
+            "change": {"type": "move_in", "kind": "転入",
+                "persons": [{"name": {"family": name, "given": ""}, "furigana": {"family": "パク", "given": ""},
+                    "birth_date": "1960-01-01", "sex": "女", "relationship": "世帯主", "foreign": foreign}],
+                "address": {"place": "神奈川県横浜市中区山下町", "banchi": "9番地"},
+                "previous_address": {"place": "東京都新宿区大久保", "banchi": "1番地"}}})
+    };
+    let (status, v) = examiner
+        .post(
+            &changes,
+            move_in(
+                "PARK MI RA",
+                json!({"nationality": "韓国",
+            "category": "特別永住者", "card_number": "SP11111111ZZ"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let park = v["person_ids"][0].as_i64().unwrap_or_default();
+    let (status, v) = examiner
+        .post(&changes, move_in("NGUYEN", json!({"nationality": "ベトナム",
+            "category": "中長期在留者", "status": "留学", "period": "2年", "expires_on": "2030-03-31",
+            "card_number": "AB22222222CD"})))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let nguyen = v["person_ids"][0].as_i64().unwrap_or_default();
+    let apply = |id: i64, kind: &str, number: Option<&str>| {
+        json!({"effective_on": today, "notified_on": today,
+            "change": {"type": "special_permanent_certificate", "person_id": id, "kind": kind, "card_number": number}})
+    };
+    let code = |v: &Value| v["code"].as_str().map(str::to_string);
+    let (status, v) = examiner
+        .post(&changes, apply(nguyen, "有効期間更新申請", None))
+        .await;
+    assert_eq!((status, code(&v)), (422, Some("E-IDO-072".into())), "{v}");
+    let (status, v) = examiner
+        .post(
+            &changes,
+            apply(park, "有効期間更新申請", Some("SP33333333ZZ")),
+        )
+        .await;
+    assert_eq!((status, code(&v)), (422, Some("E-IDO-073".into())), "{v}");
+    let (status, v) = examiner.post(&changes, apply(park, "交付", None)).await;
+    assert_eq!(status, 422, "{v}");
+    let (status, v) = examiner
+        .post(&changes, apply(park, "有効期間の延長", None))
+        .await;
+    assert_eq!(status, 422, "{v}");
+    // The application: no version of the record, one 市町村伝達.
+    let (status, v) = examiner
+        .post(&changes, apply(park, "有効期間更新申請", None))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["person_ids"], json!([]), "{v}");
+    let (_, p) = examiner.get(&format!("{base}/persons/{park}")).await;
+    assert_eq!(p["foreign"]["card_number"], "SP11111111ZZ", "{p}");
+    // The 交付: the new number on the 住民票, one 市町村通知.
+    let (status, v) = examiner
+        .post(&changes, apply(park, "交付", Some("SP44444444ZZ")))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let (_, p) = examiner.get(&format!("{base}/persons/{park}")).await;
+    assert_eq!(p["foreign"]["card_number"], "SP44444444ZZ", "{p}");
+    let (status, list) = examiner.get(&format!("{base}/immigration-outbox")).await;
+    assert_eq!(status, 200, "{list}");
+    let park_items: Vec<(String, String, String)> = list
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .filter(|i| i["person_id"] == park)
+                .map(|i| {
+                    (
+                        i["reason"].as_str().unwrap_or_default().to_string(),
+                        i["kind"].as_str().unwrap_or_default().to_string(),
+                        i["class"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let want: Vec<(String, String, String)> = [
+        ("転入", "市町村通知", "住基法"),
+        ("有効期間更新申請", "市町村伝達", "入管法"),
+        ("特別永住者証明書の交付", "市町村通知", "入管法"),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(park_items, want, "{list}");
+    // Not a 異動 of the 住民票: the 統合記載欄 has the 転入 only.
+    let (_, lines) = examiner
+        .get(&format!("{base}/persons/{park}/integrated"))
+        .await;
+    assert_eq!(lines.as_array().map(Vec::len), Some(1), "{lines}");
+}
+
+kikan_testsuite::on_both!(
+    immigration_outbox_sends_in_order_and_reads_results,
+    special_permanent_certificates_are_passed_on
+);
