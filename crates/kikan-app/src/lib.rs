@@ -14,6 +14,7 @@ pub mod address_change;
 pub mod addresses;
 pub mod archive;
 pub mod audit;
+pub mod background;
 pub mod business;
 pub mod cancel;
 pub mod certificates;

@@ -208,15 +208,16 @@ async fn source(
         return Ok(s);
     }
     let today = state.clock.today();
-    // The build writes hundreds of thousands of rows into SQLite: it runs on a
-    // blocking thread, so the runtime's workers stay free for the counter's requests.
+    // The build writes hundreds of thousands of rows into SQLite: it runs on a thread
+    // of its own at the lowest priority (9.1), so the runtime's workers and the
+    // processors stay free for the counter's requests.
     let (store, tenant, hidden) = (state.store.clone(), p.tenant, p.hidden.clone());
-    let runtime = tokio::runtime::Handle::current();
-    let built = tokio::task::spawn_blocking(move || {
-        runtime.block_on(euc::build(&*store, tenant, on, today, &hidden))
-    })
-    .await
-    .map_err(|_| poisoned())??;
+    let built =
+        kikan_app::background::at_low_priority(tokio::runtime::Handle::current(), async move {
+            euc::build(&*store, tenant, on, today, &hidden).await
+        })
+        .await
+        .ok_or_else(poisoned)??;
     let s = Arc::new(Mutex::new(built));
     state.euc.keep(key, s.clone());
     Ok(s)

@@ -429,6 +429,16 @@ pub async fn person_history(
     }))
 }
 
+/// A person read by a caller who stated a purpose, unless an 照会 抑止 holds them (3.1).
+async fn inquired_person(state: &AppState, p: &Principal, id: PersonId) -> R<kikan_domain::Person> {
+    p.purpose()?;
+    let Some(person) = state.store.persons(p.tenant, &[id]).await?.pop() else {
+        return Err(ApiError::not_found("住民"));
+    };
+    crate::suppress::inquiry(state, p, &[&person]).await?;
+    Ok(person)
+}
+
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/persons/{id}/honseki-candidates", tag = "residents",
     params(("tenant" = String, Path), ("id" = i64, Path)),
     responses((status = 200, description = "本籍入力補助 (4.0.6): the 本籍 a 再転入者's own history holds, as candidates for the 転入, never one whose municipality no longer exists (市町村合併; checked against the postal code file, and nothing offered without it)", body = HonsekiCandidatesView), (status = 404, body = ErrorBody), (status = 423, description = "抑止 (3.1): an error-level suppression holds this processing for a person or household concerned (E-SUPPRESS-001 異動入力, -002 証明書発行, -003 照会)", body = ErrorBody)))]
@@ -437,12 +447,8 @@ pub async fn honseki_candidates(
     Extension(p): Extension<Principal>,
     Path(path): Path<(String, i64)>,
 ) -> R<Json<HonsekiCandidatesView>> {
-    p.purpose()?;
     let id = PersonId(path.1);
-    let Some(person) = state.store.persons(p.tenant, &[id]).await?.pop() else {
-        return Err(ApiError::not_found("住民"));
-    };
-    crate::suppress::inquiry(&state, &p, &[&person]).await?;
+    inquired_person(&state, &p, id).await?;
     let c = kikan_app::honseki::candidates(&*state.store, p.tenant, id).await?;
     audit(
         &state,
@@ -471,12 +477,8 @@ pub async fn ward_removals(
     Extension(p): Extension<Principal>,
     Path(path): Path<(String, i64)>,
 ) -> R<Json<Vec<WardRemovalView>>> {
-    p.purpose()?;
     let id = PersonId(path.1);
-    let Some(person) = state.store.persons(p.tenant, &[id]).await?.pop() else {
-        return Err(ApiError::not_found("住民"));
-    };
-    crate::suppress::inquiry(&state, &p, &[&person]).await?;
+    inquired_person(&state, &p, id).await?;
     let removals = kikan_store::places::ward_removals(&*state.store, p.tenant, id).await?;
     audit(
         &state,
