@@ -112,11 +112,20 @@ pub async fn ward_removals(
     person: PersonId,
 ) -> Result<Vec<WardRemoval>, crate::StoreError> {
     let entries = store.entries_for(tenant, Some(person), None).await?;
+    // A 区間異動 cancelled (異動の取消し, 4.6) left no 除票 behind.
+    let cancelled: Vec<i64> = entries
+        .iter()
+        .filter_map(|e| match &e.change {
+            Change::Cancellation { cancelled, .. } => Some(*cancelled),
+            _ => None,
+        })
+        .collect();
     let moves: Vec<&LedgerEntry> = entries
         .iter()
         .filter(|e| {
             matches!(&e.change, Change::Relocation { persons, ward_move: Some(_), .. }
                 if persons.contains(&person))
+                && !cancelled.contains(&e.seq)
         })
         .collect();
     if moves.is_empty() {

@@ -311,6 +311,7 @@ async fn a_move_between_wards_is_a_ward_move(s: TestStore) {
         .await;
     assert_eq!(status, 201, "{v}");
     assert_eq!(v["entry"]["reason"], "区間転入", "{v}");
+    let back = v["entry"]["seq"].as_i64().unwrap_or_default();
     let (_, removals) = examiner
         .get(&format!("{base}/persons/{son}/ward-removals"))
         .await;
@@ -332,6 +333,15 @@ async fn a_move_between_wards_is_a_ward_move(s: TestStore) {
     // The mother stays in 西区, head of the household he left.
     let (_, m) = examiner.get(&format!("{base}/persons/{mother}")).await;
     assert_eq!(m["household_id"], new_household, "{m}");
+    // That 区間異動 cancelled (4.6): its 除票 goes with it.
+    let (status, v) = examiner
+        .post(&format!("{base}/changes/{back}/cancel"), json!({}))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let (_, removals) = examiner
+        .get(&format!("{base}/persons/{son}/ward-removals"))
+        .await;
+    assert_eq!(removals.as_array().map(Vec::len), Some(1), "{removals}");
 }
 
 kikan_testsuite::on_both!(
