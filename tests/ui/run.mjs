@@ -56,6 +56,10 @@ const lab = (root, name) => root.getByLabel(new RegExp(`^${name.replace(/[()]/g,
 function log(message) { console.log(`ok - ${message}`); }
 
 const server = spawn(bin, ['demo', '--data-dir', dataDir, '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+// 印刷 (10.7): a simulated IPP printer beside the demo; it writes each job it takes here.
+const printerPort = port + 1;
+const printedDir = join(dataDir, 'printed');
+const printer = spawn(bin, ['printer-simulator', '--listen', `127.0.0.1:${printerPort}`, '--out', printedDir, '--trays', 'tray-1,tray-2'], { stdio: ['ignore', 'ignore', 'inherit'] });
 let browser;
 try {
   // Our server up: it answers, and it wrote its accounts (another server on the same
@@ -1248,6 +1252,32 @@ try {
   await clerk.getByText('公用(「公用」と印字する)').click();
   await clerk.getByRole('button', { name: '見本を表示' }).click();
   await clerk.getByText('見本を作成しました(交付はまだです)').waitFor();
+  // 印刷 (10.7): 管理者 registers the counter's printer (the simulated one) with two trays;
+  // the clerk issues to its second tray: printed, no PDF link, the job at the printer with
+  // the tray asked for and the printer's number in the 発行番号.
+  const printerForm = admin.locator('#printer-form');
+  await lab(printerForm, 'プリンタの名称').fill('市民課 窓口1');
+  await lab(printerForm, 'アドレス').fill(`ipp://127.0.0.1:${printerPort}/ipp/print`);
+  await lab(printerForm, 'トレー').fill('tray-1=トレー1(普通紙), tray-2=トレー2(改ざん防止用紙)');
+  await admin.getByRole('button', { name: 'プリンタを登録' }).click();
+  await admin.getByText('プリンタを登録しました').waitFor();
+  await admin.locator('#printers', { hasText: 'プリンタ001' }).waitFor();
+  await clerk.goto(`${base}/ui/#/search`);
+  await clerk.goto(certificateUrl);
+  await clerk.getByRole('heading', { name: '証明書の交付' }).waitFor();
+  await lab(clerk, '使用目的').fill('勤務先へ提出');
+  await lab(clerk, '出力先').selectOption({ label: 'プリンタ001 市民課 窓口1・トレー2(改ざん防止用紙)' });
+  await clerk.getByRole('button', { name: '交付する' }).click();
+  await clerk.locator('#printed').waitFor();
+  assert.match(await clerk.locator('#printed').textContent(), /プリンタ001 市民課 窓口1・トレー2\(改ざん防止用紙\)に印刷しました/);
+  assert.equal(await clerk.getByRole('link', { name: 'PDFを開いて印刷' }).count(), 0);
+  const printedSerial = (await clerk.locator('#issued').textContent()).match(/第(\d{6})号/)[1];
+  const job = JSON.parse(readFileSync(join(printedDir, 'job-0001.json'), 'utf8'));
+  assert.equal(job.media_source, 'tray-2');
+  assert.equal(job.format, 'application/pdf');
+  assert.match(job.name, new RegExp(`第${printedSerial}号`));
+  assert.ok(readFileSync(join(printedDir, 'job-0001.pdf')).subarray(0, 4).toString() === '%PDF');
+  log('印刷: 管理者 registers a printer and its trays; the counter issues to tray 2 and the simulated IPP printer takes the PDF');
   log('認証者・公印: a 職務代理者 for a period and a 証明書専用印 registered by 管理者; 文字溢れ set to blank; the counter\'s form names today\'s 認証者 and prints a phrase and 公用');
   // 窓口 has no audit menu, and the API refuses it.
   assert.equal(await clerk.locator('#nav a', { hasText: '監査ログ' }).count(), 0);
@@ -1480,6 +1510,7 @@ try {
 } finally {
   if (browser) await browser.close();
   server.kill('SIGINT');
+  printer.kill('SIGINT');
   await sleep(300);
   rmSync(dataDir, { recursive: true, force: true });
 }

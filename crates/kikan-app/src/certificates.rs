@@ -101,6 +101,20 @@ pub struct CertificateIn {
     pub seal: Option<String>,
     /// A registered fixed phrase to print (「公印省略」…).
     pub phrase: Option<String>,
+    /// 印刷 (10.7): printed by kikan on this registered printer and tray; without it,
+    /// the PDF is answered for the browser.
+    #[serde(default)]
+    pub output: Option<OutputIn>,
+}
+
+/// The output staff chose for a document: a registered printer and one of its trays.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OutputIn {
+    /// The printer's number (プリンタ001 is 1).
+    pub printer: i64,
+    /// The tray's `media-source` keyword; without it, the printer's first.
+    pub tray: Option<String>,
 }
 
 /// Reads a request as the API (and the CLI) take it; `members` are the household's when

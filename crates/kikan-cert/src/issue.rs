@@ -93,6 +93,8 @@ pub struct Prepared {
     pub seal: Option<kikan_domain::certifier::Seal>,
     /// What a value too long for its box prints (5.8), as the municipality set.
     pub overflow: kikan_domain::certificate::OverflowMode,
+    /// The registered printer it goes to (10.7; None: a PDF for the browser).
+    pub printer: Option<i64>,
 }
 
 /// The persons of a request, with their heads' names, in the order asked.
@@ -471,6 +473,7 @@ pub async fn prepare(
         place: place.map(str::to_string),
         seal,
         overflow,
+        printer: None,
     })
 }
 
@@ -529,6 +532,7 @@ pub fn preview(
             preview: true,
             seal: None,
             place: None,
+            printer: None,
         },
     )?;
     Ok((rendered, content.overflow))
@@ -560,6 +564,7 @@ pub async fn issue(
             preview: false,
             seal: p.seal.as_ref(),
             place: p.place.clone(),
+            printer: p.printer,
         })
         .collect();
     // Each record is of one copy.
@@ -582,6 +587,7 @@ pub async fn issue(
             content: p.content.clone(),
             support: p.support.clone(),
             place: p.place.clone(),
+            printer: p.printer,
             pages: rendered.pages,
             pdf_sha256: rendered.sha256(),
             reprints: vec![],
@@ -695,6 +701,7 @@ pub async fn register(
         },
         support: None,
         place: doc.place,
+        printer: None,
         fee: 0,
         pages,
         pdf_sha256: sha256_hex(bytes),
@@ -742,6 +749,7 @@ pub async fn reprint(
             preview: false,
             seal: seal.as_ref(),
             place: c.place.clone(),
+            printer: c.printer,
         },
     )?;
     store
@@ -873,6 +881,7 @@ pub async fn reissue(
         place: first.place.clone(),
         seal: certification.image,
         overflow: crate::settings::overflow_mode(store, tenant.code).await?,
+        printer: None,
     };
     issue(store, font, tenant.code, p, staff).await
 }

@@ -231,11 +231,15 @@ pub struct Stamp<'a> {
     pub seal: Option<&'a kikan_domain::certifier::Seal>,
     /// 交付場所 (`terminal@place`), when known: its terminal is part of the 発行番号.
     pub place: Option<String>,
+    /// The registered printer it is printed on (10.7), when printed by kikan: its number
+    /// is part of the 発行番号.
+    pub printer: Option<i64>,
 }
 
 impl Stamp<'_> {
-    /// 発行番号 (5.5): 発行年月日・市区町村名・発行端末・(プリンタ: not known to a browser,
-    /// left out)・発行された順の番号・頁／総頁 — 20261202 横浜市 T01 000123 1/2.
+    /// 発行番号 (5.5): 発行年月日・市区町村名・発行端末・発行プリンタ (when kikan prints it; a
+    /// PDF handed to the browser names none)・発行された順の番号・頁／総頁 —
+    /// 20261202 横浜市 T01 プリンタ001 000123 1/2.
     pub fn issue_number(&self, content: &CertificateContent, page: u32, pages: u32) -> String {
         if self.preview {
             return "発行番号 ―（見本）".into();
@@ -247,8 +251,12 @@ impl Stamp<'_> {
             .filter(|t| !t.is_empty())
             .map(|t| format!("{t} "))
             .unwrap_or_default();
+        let printer = self
+            .printer
+            .map(|n| format!("{} ", kikan_domain::printer::Printer::number_label(n)))
+            .unwrap_or_default();
         format!(
-            "発行番号 {} {} {terminal}{:06} {page}/{pages}",
+            "発行番号 {} {} {terminal}{printer}{:06} {page}/{pages}",
             content.issued_on.format("%Y%m%d"),
             content.municipality,
             self.serial

@@ -9,18 +9,20 @@ use kikan_domain::certifier::{
     Certifier, CertifierRole, Seal, SealChoice, SealKind, certifier_on, seal_of,
 };
 use kikan_domain::order::MemberOrder;
+use kikan_domain::printer::{Printer, Tray};
 use kikan_domain::{HouseholdId, PersonId};
 use kikan_store::{Store, StoreError, Tenant};
 use serde::de::DeserializeOwned;
 
 /// Every kind of setting kept (the export carries them all).
-pub const KINDS: [&str; 6] = [
+pub const KINDS: [&str; 7] = [
     CERTIFIER,
     SEAL,
     PHRASES,
     OVERFLOW,
     MEMBER_ORDER,
     HOUSEHOLD_ORDER,
+    PRINTER,
 ];
 
 const CERTIFIER: &str = "certifier";
@@ -30,6 +32,8 @@ const OVERFLOW: &str = "overflow";
 const MEMBER_ORDER: &str = "member_order";
 /// A household's own order of its members (id: the 世帯番号).
 const HOUSEHOLD_ORDER: &str = "household_order";
+/// 印刷 (10.7): a registered printer (id: its number).
+const PRINTER: &str = "printer";
 
 fn decode<T: DeserializeOwned>(s: &str) -> Result<T, StoreError> {
     serde_json::from_str(s).map_err(|e| StoreError::Database(format!("setting: {e}")))
@@ -83,6 +87,50 @@ pub async fn put_certifier(
         .put_certificate_setting(tenant, CERTIFIER, c.id, &encode(&c)?)
         .await?;
     Ok(c)
+}
+
+/// The registered printers (10.7), by number.
+pub async fn printers(store: &dyn Store, tenant: LocalGovCode) -> Result<Vec<Printer>, StoreError> {
+    store
+        .certificate_settings(tenant, PRINTER)
+        .await?
+        .iter()
+        .map(|(_, d)| decode(d))
+        .collect()
+}
+
+/// Registers a printer (id 0: the next free number) or corrects one (E-PRINT-001).
+pub async fn put_printer(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    mut p: Printer,
+) -> Result<Printer, StoreError> {
+    if p.id == 0 {
+        p.id = next_id(store, tenant, PRINTER).await?;
+    }
+    p.validate()?;
+    store
+        .put_certificate_setting(tenant, PRINTER, p.id, &encode(&p)?)
+        .await?;
+    Ok(p)
+}
+
+/// A printer in use and its tray (the first unless one is named): E-PRINT-002 otherwise.
+pub async fn printer_tray(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    id: i64,
+    tray: Option<&str>,
+) -> Result<(Printer, Tray), StoreError> {
+    let printer = printers(store, tenant)
+        .await?
+        .into_iter()
+        .find(|p| p.id == id && p.in_use)
+        .ok_or_else(|| DomainError::NoPrinter {
+            what: Printer::number_label(id),
+        })?;
+    let tray = printer.tray(tray)?.clone();
+    Ok((printer, tray))
 }
 
 pub async fn seals(store: &dyn Store, tenant: LocalGovCode) -> Result<Vec<Seal>, StoreError> {

@@ -598,6 +598,7 @@ async fn bench(
                             preview: false,
                             seal: with_seal.then_some(&*seal),
                             place: Some("T01@HONCHO".into()),
+                            printer: Some(1),
                         },
                     )
                     .map_err(|e| anyhow!("{} {e}", e.code()))?;

@@ -158,6 +158,12 @@ pub enum DomainError {
     SealImage { reason: String },
     #[error("固定文言「{phrase}」は登録されていません")]
     UnknownPhrase { phrase: String },
+    /// 印刷 (10.7): a printer registration that cannot be kept.
+    #[error("プリンタを登録できません: {reason}")]
+    PrinterRegistration { reason: String },
+    /// 印刷 (10.7): a printer or tray not registered (or out of use).
+    #[error("{what}は登録されていません(または使用を停止しています)")]
+    NoPrinter { what: String },
     #[error("結果ファイルの{line}行目を読めません: {why}")]
     OutboundResultLine { line: usize, why: String },
     #[error(
@@ -475,6 +481,8 @@ impl DomainError {
             CertifierPeriod { .. } => "E-CERT-030",
             SealImage { .. } => "E-CERT-031",
             UnknownPhrase { .. } => "E-CERT-032",
+            PrinterRegistration { .. } => "E-PRINT-001",
+            NoPrinter { .. } => "E-PRINT-002",
             OutboundItemNotFound { .. } => "E-OUTBOX-002",
             BusinessItems { .. } => "E-BIZ-001",
             NoticeLine { .. } => "E-NOTICE-001",

@@ -25,6 +25,7 @@ pub mod notices;
 pub mod order;
 pub mod outbound;
 pub mod person;
+pub mod printer;
 pub mod registry;
 pub mod relationship;
 pub mod schedule;

@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::auth::Principal;
 use crate::dto::date_in;
 use crate::error::{ApiError, ApiJson as Json, ApiPath as Path, ApiQuery as Query, ErrorBody};
+use crate::printing;
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
@@ -283,7 +284,9 @@ pub async fn preview(
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/certificates", tag = "certificates",
     request_body = CertificateIn, params(("tenant" = String, Path)),
-    responses((status = 201, description = "The issued certificate as a PDF, every copy with its own 交付番号 (one after the other: the first and last in X-Kikan-Certificate-Serial and X-Kikan-Certificate-Last-Serial) and 照合番号 (the first copy's in X-Kikan-Verification-Code)", content_type = "application/pdf"),
+    responses((status = 201, description = "The issued certificate as a PDF, every copy with its own 交付番号 (one after the other: the first and last in X-Kikan-Certificate-Serial and X-Kikan-Certificate-Last-Serial) and 照合番号 (the first copy's in X-Kikan-Verification-Code); with `output`, printed on that printer and tray (10.7) and the print answered as JSON with the same headers", content((printing::PdfDocument = "application/pdf"), (printing::Printed = "application/json"))),
+        (status = 502, description = "E-PRINT-004: the printer refused the job; the certificate is recorded (re-print it or record its 処分)", body = ErrorBody),
+        (status = 503, description = "E-PRINT-003: the printer does not take jobs now or lacks the tray; nothing recorded", body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 423, description = "抑止 (3.1): an error-level suppression holds this processing for a person or household concerned (E-SUPPRESS-001 異動入力, -002 証明書発行, -003 照会)", body = ErrorBody)))]
 pub async fn issue(
     State(state): State<AppState>,
@@ -292,47 +295,82 @@ pub async fn issue(
 ) -> R<Response> {
     let mut prepared = prepare(&state, &p, &input).await?;
     prepared.place = p.terminal.clone();
+    // 印刷 (10.7): the printer and tray chosen; its number is part of the 発行番号.
+    let target = match &input.output {
+        Some(out) => Some(printing::Target::of(&state, &p, out).await?),
+        None => None,
+    };
+    prepared.printer = target.as_ref().map(|t| t.printer.id);
+    let persons: Vec<i64> = prepared.request.persons.iter().map(|x| x.0).collect();
     let tenant = p.tenant;
     // One 交付番号 per copy, in a row (5.5).
     let copies = i64::from(prepared.request.copies.max(1));
-    let (c, rendered) = drawn(
-        &state,
-        &p,
-        "certificate.issue",
-        move |store, font, staff| async move {
-            issue::issue(store.as_ref(), &font, tenant, prepared, &staff).await
-        },
-        move |c| {
-            let mut d = describe(c);
-            if copies > 1 {
-                d.push_str(&format!(
-                    "（{copies}通: 第{:06}号〜第{:06}号）",
-                    c.serial,
-                    c.serial + copies - 1
-                ));
-            }
-            d
-        },
-    )
+    let issued = || {
+        drawn(
+            &state,
+            &p,
+            "certificate.issue",
+            move |store, font, staff| async move {
+                issue::issue(store.as_ref(), &font, tenant, prepared, &staff).await
+            },
+            move |c| format!("{}{}", describe(c), numbers(c, copies)),
+        )
+    };
+    let Some(target) = target else {
+        let (c, rendered) = issued().await?;
+        let mut res = pdf_response(rendered, Some(&c))?;
+        *res.status_mut() = StatusCode::CREATED;
+        res.headers_mut().insert(
+            "x-kikan-certificate-last-serial",
+            HeaderValue::from(c.serial + copies - 1),
+        );
+        return Ok(res);
+    };
+    let (printed, c) = printing::print(&state, &p, &target, persons, || async {
+        let (c, rendered) = issued().await?;
+        Ok(printing::Drawn {
+            what: format!(
+                "{} 第{:06}号{}",
+                c.content.title,
+                c.serial,
+                numbers(&c, copies)
+            ),
+            pdf: rendered.pdf,
+            pages: rendered.pages,
+            extra: c,
+        })
+    })
     .await?;
-    let mut res = pdf_response(rendered, Some(&c))?;
-    *res.status_mut() = StatusCode::CREATED;
-    res.headers_mut().insert(
-        "x-kikan-certificate-last-serial",
-        HeaderValue::from(c.serial + copies - 1),
-    );
-    Ok(res)
+    Ok(printed.response(c.serial, c.serial + copies - 1, &c.code))
+}
+
+/// 「（2通: 第000123号〜第000124号）」 for more than one copy.
+fn numbers(c: &Certificate, copies: i64) -> String {
+    if copies > 1 {
+        format!(
+            "（{copies}通: 第{:06}号〜第{:06}号）",
+            c.serial,
+            c.serial + copies - 1
+        )
+    } else {
+        String::new()
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReprintIn {
     /// 再印刷の理由 (用紙詰まり, 汚損 …).
     pub reason: String,
+    /// 印刷 (10.7): printed by kikan on this printer and tray; without it, the PDF.
+    #[serde(default)]
+    pub output: Option<printing::OutputIn>,
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/certificates/{serial}/reprint", tag = "certificates",
     request_body = ReprintIn, params(("tenant" = String, Path), ("serial" = i64, Path)),
-    responses((status = 200, description = "The same certificate again (same serial and 照合番号)", content_type = "application/pdf"),
+    responses((status = 200, description = "The same certificate again (same serial and 照合番号); with `output`, printed on that printer and tray (10.7) and the print answered as JSON", content((printing::PdfDocument = "application/pdf"), (printing::Printed = "application/json"))),
+        (status = 502, description = "E-PRINT-004: the printer refused the job (the re-print is recorded)", body = ErrorBody),
+        (status = 503, description = "E-PRINT-003: the printer does not take jobs now or lacks the tray; nothing recorded", body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, description = "E-CERT-041: recorded as 処分 (1.3.8)", body = ErrorBody)))]
 pub async fn reprint(
     State(state): State<AppState>,
@@ -344,17 +382,43 @@ pub async fn reprint(
     p.purpose()?;
     certificates::may_reprint(&*state.store, &p.actor(), serial, state.clock.today()).await?;
     let tenant = p.tenant;
-    let (c, rendered) = drawn(
-        &state,
-        &p,
-        "certificate.reprint",
-        move |store, font, staff| async move {
-            issue::reprint(store.as_ref(), &font, tenant, serial, &staff, &input.reason).await
-        },
-        |c| format!("{} 第{:06}号を再印刷", c.content.title, c.serial),
-    )
+    let target = match &input.output {
+        Some(out) => Some(printing::Target::of(&state, &p, out).await?),
+        None => None,
+    };
+    let reason = input.reason;
+    let reprinted = || {
+        drawn(
+            &state,
+            &p,
+            "certificate.reprint",
+            move |store, font, staff| async move {
+                issue::reprint(store.as_ref(), &font, tenant, serial, &staff, &reason).await
+            },
+            |c| format!("{} 第{:06}号を再印刷", c.content.title, c.serial),
+        )
+    };
+    let Some(target) = target else {
+        let (c, rendered) = reprinted().await?;
+        return pdf_response(rendered, Some(&c));
+    };
+    let persons = match state.store.certificate(p.tenant, serial).await? {
+        Some(c) => c.persons().iter().map(|x| x.0).collect(),
+        None => vec![],
+    };
+    let (printed, c) = printing::print(&state, &p, &target, persons, || async {
+        let (c, rendered) = reprinted().await?;
+        Ok(printing::Drawn {
+            what: format!("{} 第{:06}号(再印刷)", c.content.title, c.serial),
+            pdf: rendered.pdf,
+            pages: rendered.pages,
+            extra: c,
+        })
+    })
     .await?;
-    pdf_response(rendered, Some(&c))
+    let mut res = printed.response(c.serial, c.serial, &c.code);
+    *res.status_mut() = StatusCode::OK;
+    Ok(res)
 }
 
 /// 処分 of a certificate issued in error (1.3.8).
@@ -503,6 +567,8 @@ pub struct CertificateView {
     /// What a document other than a certificate lists (a 閲覧用 写し's 抽出条件 and 件数),
     /// as `label: value` lines.
     pub about: Vec<String>,
+    /// 印刷 (10.7): the printer kikan printed it on (プリンタ001), when it did.
+    pub printer: Option<String>,
 }
 
 /// A value too long for its box (the 文字超過リスト, 5.8 and 10.7).
@@ -580,6 +646,7 @@ fn view(c: &Certificate) -> CertificateView {
         } else {
             vec![]
         },
+        printer: c.printer.map(kikan_domain::printer::Printer::number_label),
         disposed: c.disposal().map(|x| DisposalView {
             at: x.at.to_rfc3339(),
             staff: x.staff.clone(),

@@ -31,6 +31,7 @@ pub mod metrics;
 pub mod oidc;
 pub mod outbound;
 pub mod places;
+pub mod printing;
 pub mod routes;
 pub mod statistics;
 pub mod support;
@@ -156,7 +157,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         euc::tables, euc::query,
         certificates::preview, certificates::issue, certificates::reprint, certificates::reissue, certificates::dispose, certificates::register,
         certificates::get, certificates::verify,
-        certsettings::get, certsettings::put_certifier, certsettings::add_seal, certsettings::set_phrases, certsettings::set_overflow, certsettings::set_member_order, certsettings::household_order, certsettings::set_household_order,
+        certsettings::get, certsettings::put_certifier, certsettings::add_seal, certsettings::set_phrases, certsettings::set_overflow, certsettings::set_member_order, certsettings::household_order, certsettings::set_household_order, printing::list, printing::put,
     ),
     tags(
         (name = "operations", description = "Readiness and metrics, for operators"),
@@ -308,6 +309,8 @@ api! {
     put "/api/v1/tenants/{tenant}/certificate-member-order" => certsettings::set_member_order, Policy::Needs(Permission::ManageCertificateSettings);
     get "/api/v1/tenants/{tenant}/households/{id}/member-order" => certsettings::household_order, Policy::Needs(Permission::ReadResidents);
     put "/api/v1/tenants/{tenant}/households/{id}/member-order" => certsettings::set_household_order, Policy::Needs(Permission::CommitChange);
+    get "/api/v1/tenants/{tenant}/printers" => printing::list, Policy::SignedIn;
+    post "/api/v1/tenants/{tenant}/printers" => printing::put, Policy::Needs(Permission::ManageCertificateSettings);
     post "/api/v1/tenants/{tenant}/immigration-outbox/send" => outbound::send, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/immigration-outbox/results" => outbound::results, Policy::Needs(Permission::CommitChange);
     post "/api/v1/tenants/{tenant}/immigration-outbox/{id}/resend" => outbound::resend, Policy::Needs(Permission::CommitChange);

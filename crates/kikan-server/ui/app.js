@@ -1925,10 +1925,27 @@ function letterButton(path, label, name) {
   return h('span', {}, button, status);
 }
 
+// 印刷 (10.7): the chosen output (`printer|tray`) as the API takes it.
+function outputOf(value) {
+  if (!value) return undefined;
+  const [printer, tray] = value.split('|');
+  return { printer: Number(printer), tray };
+}
+
+function printerLabel(p) {
+  return `プリンタ${String(p.printer).padStart(3, '0')} ${p.printer_name}・${p.tray}`;
+}
+
 async function certificateScreen(main, q) {
   const hid = q.get('household');
-  const [res, settings] = await Promise.all([api('GET', `/households/${hid}`), api('GET', '/certificate-settings')]);
+  const [res, settings, printersRes] = await Promise.all([api('GET', `/households/${hid}`), api('GET', '/certificate-settings'), api('GET', '/printers')]);
   const phrases = settings.ok ? settings.data.phrases : [];
+  // 印刷 (10.7): PDF for the browser, or a registered printer and tray; this terminal's
+  // printer is the default.
+  const printers = (printersRes.ok ? printersRes.data : []).filter((p) => p.in_use);
+  const outputs = [['', 'PDF(画面に表示して印刷)']].concat(printers.flatMap((p) => p.trays.map((t) => [`${p.id}|${t.keyword}`, `${p.number} ${p.name}・${t.label}`])));
+  const here = localStorage.getItem(`kikan.terminal.${S.tenant}`);
+  const mine = printers.find((p) => here && p.terminals.includes(here));
   if (!res.ok) { show(main, h('h1', {}, '証明書の交付'), banner('error', res.data ? res.data.message : '世帯を表示できません')); return; }
   const hh = res.data;
   const chosen = q.get('person');
@@ -1967,6 +1984,7 @@ async function certificateScreen(main, q) {
       field('使用目的', text('purpose', 'purpose', { size: 24 }), { required: true }),
       field('本人確認書類', select('identity_check', ['運転免許証', 'マイナンバーカード', '旅券', '在留カード', '健康保険証等2点', 'その他'], 'identity_check'), { required: true }),
       field('通数', h('input', { type: 'number', name: 'copies', min: '1', max: '20', value: '1', dataset: { field: 'copies' } }), { required: true }),
+      field('出力先', select('output', outputs, 'output'), { hint: 'プリンタを選ぶと交付と同時に印刷します' }),
       can('approve_exception') ? field('承認理由(支援措置・審査担当)', text('approval_reason', 'approval_reason', { size: 30 })) : null)),
     // 認証者・公印・固定文言 (5.6) and 公用 (5.7): by default the 認証者 of the day and the
     // registered seal.
@@ -1983,6 +2001,7 @@ async function certificateScreen(main, q) {
   if (mePerson) form.elements.requester_person.value = String(mePerson.id);
   if (ward) form.elements.layout.value = 'individual';
   if (chosen) form.elements.requester_kind.value = 'self';
+  if (mine) form.elements.output.value = `${mine.id}|${mine.trays[0].keyword}`;
   function body() {
     const persons = $$('input[name=persons]:checked', form).map((c) => Number(c.value));
     const whole = !ward && persons.length === hh.members.length && form.elements.kind.value.startsWith('resident');
@@ -1998,6 +2017,7 @@ async function certificateScreen(main, q) {
       approval_reason: form.elements.approval_reason ? opt(v(form, 'approval_reason')) : undefined,
       certifier: opt(v(form, 'certifier')), seal: opt(v(form, 'seal')), phrase: opt(v(form, 'phrase')),
       official: form.elements.official.checked, ward_removal: ward ? ward.seq : undefined,
+      output: outputOf(v(form, 'output')),
     };
   }
   async function send(preview) {
@@ -2014,11 +2034,13 @@ async function certificateScreen(main, q) {
     const last = r.headers.get('x-kikan-certificate-last-serial') || serial;
     const numbers = last === serial ? `第${String(serial).padStart(6, '0')}号` : `第${String(serial).padStart(6, '0')}号〜第${String(last).padStart(6, '0')}号(1通ずつ)`;
     const code = (r.headers.get('x-kikan-verification-code') || '').replace(/(.{4})(?=.)/g, '$1-');
+    const paper = r.data instanceof Blob ? null : r.data;
     const box = h('div', { class: 'result', role: 'status', tabindex: '-1' },
       h('p', { class: 'big', id: 'issued' }, `交付番号 ${numbers} を交付しました`),
       overflowAlert(r),
-      h('p', {}, `照合番号 ${code}・${r.headers.get('x-kikan-pages')}頁・手数料 ${300 * Number(v(form, 'copies') || 1)}円`),
-      h('div', { class: 'actions' }, pdfLink(r.data, 'PDFを開いて印刷', `certificate-${serial}.pdf`), h('a', { href: '#/certificates' }, '証明書交付簿へ')));
+      paper ? h('p', { id: 'printed' }, `${printerLabel(paper)}に印刷しました(ジョブ ${paper.job})`) : null,
+      h('p', {}, `照合番号 ${code}・${paper ? paper.pages : r.headers.get('x-kikan-pages')}頁・手数料 ${300 * Number(v(form, 'copies') || 1)}円`),
+      h('div', { class: 'actions' }, paper ? null : pdfLink(r.data, 'PDFを開いて印刷', `certificate-${serial}.pdf`), h('a', { href: '#/certificates' }, '証明書交付簿へ')));
     show(output, box);
     box.focus();
   }
@@ -2030,7 +2052,8 @@ async function certificateScreen(main, q) {
 // with their periods (the one of the day certifies), the seal images (printed black, at
 // most 25 mm) and the phrases the counter may print.
 async function certSettingsScreen(main) {
-  const res = await api('GET', '/certificate-settings');
+  const [res, printersRes] = await Promise.all([api('GET', '/certificate-settings'), api('GET', '/printers')]);
+  const printers = printersRes.ok ? printersRes.data : [];
   const st = res.ok ? res.data : { certifiers: [], seals: [], phrases: [], today: '' };
   const out = h('div', { 'aria-live': 'polite', id: 'settings-out' });
   const done = async (r, message, form) => {
@@ -2091,6 +2114,25 @@ async function certSettingsScreen(main) {
     e.preventDefault();
     done(await api('PUT', '/certificate-member-order', { order: v(order, 'order') }), '世帯員の並び順を保存しました', order);
   });
+  // 印刷 (10.7): the counter's printers (IPP) and their trays; a terminal's default.
+  const printer = h('form', { novalidate: true, id: 'printer-form' },
+    h('div', { class: 'row' },
+      field('プリンタの名称', text('name', 'name', { size: 20 }), { required: true }),
+      field('アドレス', text('uri', 'uri', { size: 32, placeholder: 'ipp://192.0.2.10/ipp/print' }), { required: true, hint: 'IPPのURI(ipp://、ipps://)' }),
+      field('トレー', text('trays', 'trays', { size: 36, value: 'tray-1=トレー1, tray-2=トレー2' }), { required: true, hint: 'media-sourceのキーワード=表示名 をカンマ区切りで(先頭が既定)' }),
+      field('既定とする端末', text('terminals', 'terminals', { size: 12 }), { hint: '端末コードをカンマ区切りで' })),
+    h('button', { class: 'button button-secondary', type: 'submit' }, 'プリンタを登録'));
+  printer.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const list = (x) => x.split(/[,、]/).map((t) => t.trim()).filter(Boolean);
+    const trays = list(v(printer, 'trays')).map((t) => { const [keyword, label] = t.split('='); return { keyword: keyword.trim(), label: (label || '').trim() }; });
+    const r = await api('POST', '/printers', { name: v(printer, 'name'), uri: v(printer, 'uri'), trays, terminals: list(v(printer, 'terminals')) });
+    done(r, 'プリンタを登録しました', printer);
+  });
+  const printerTable = printers.length === 0 ? h('p', {}, '登録されていません(証明書はPDFで画面に表示して印刷します)。') :
+    h('table', { class: 'table', id: 'printers' }, h('thead', {}, h('tr', {}, ['番号', '名称', 'アドレス', 'トレー', '既定の端末', '状態'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, printers.map((p) => h('tr', {}, h('td', {}, p.number), h('td', {}, p.name), h('td', {}, p.uri),
+        h('td', {}, p.trays.map((t) => `${t.label}(${t.keyword})`).join('、')), h('td', {}, p.terminals.join('、')), h('td', {}, p.in_use ? '使用中' : '使用停止')))));
   const endForm = (c) => {
     const f = h('form', { class: 'inline', novalidate: true },
       text(`to-${c.id}`, 'to', { 'aria-label': `${c.name}の終了日`, value: c.to || '', size: 12 }),
@@ -2116,7 +2158,8 @@ async function certSettingsScreen(main) {
     seal,
     h('h2', {}, '固定文言'), phrases,
     h('h2', {}, '文字溢れ'), h('p', {}, '枠に収まらない値(最小の文字の大きさでも)は、証明書交付簿の文字超過リストに記録されます。'), overflow,
-    h('h2', {}, '世帯員の並び順'), h('p', {}, '世帯連記式の住民票の写しの記載順です。世帯ごとに任意の並び順を設定した世帯は、その順になります(住民票の世帯欄から設定)。'), order);
+    h('h2', {}, '世帯員の並び順'), h('p', {}, '世帯連記式の住民票の写しの記載順です。世帯ごとに任意の並び順を設定した世帯は、その順になります(住民票の世帯欄から設定)。'), order,
+    h('h2', {}, 'プリンタ'), h('p', {}, '証明書の交付時に出力先として選べるプリンタとトレーです。印刷はすべてアクセスログに記録され、プリンタ番号は発行番号に印字されます。'), printerTable, printer);
 }
 
 async function registerScreen(main, q) {
@@ -2145,8 +2188,9 @@ async function registerScreen(main, q) {
     show(verified, banner(r.data.genuine ? 'success' : 'error', r.data.message,
       r.data.certificate ? ` 第${String(r.data.certificate.serial).padStart(6, '0')}号 ${r.data.certificate.title} ${r.data.certificate.persons.map((p) => p.name).join('、')}` : ''));
   });
-  const res = await api('GET', `/certificates?${q}`);
+  const [res, printersRes] = await Promise.all([api('GET', `/certificates?${q}`), api('GET', '/printers')]);
   const list = res.ok ? res.data : [];
+  const printers = (printersRes.ok ? printersRes.data : []).filter((p) => p.in_use);
   show(main, h('h1', {}, '証明書交付簿'), form,
     !res.ok ? banner('error', res.data.message) : null,
     h('table', { class: 'table' },
@@ -2156,7 +2200,7 @@ async function registerScreen(main, q) {
         h('td', {}, c.title), h('td', {}, c.persons.length ? c.persons.map((p) => p.name).join('、') : (c.about || []).join('、')),
         h('td', {}, `${c.requester_kind}${c.requester_name ? `(${c.requester_name})` : ''}`), h('td', {}, c.purpose),
         h('td', {}, `${c.copies}通 ${c.fee}円`), h('td', {}, c.staff),
-        h('td', {}, `${c.reprints.length}回`),
+        h('td', {}, `${c.reprints.length}回`, c.printer ? h('div', {}, c.printer) : null, c.disposed ? null : reprintButton(c, printers)),
         // 再交付 (4.1.3.0.3): a 転出証明書 lost or damaged, issued again as first printed.
         h('td', {}, c.kind === 'move_out' || c.kind === 'move_out_quasi' ? reissueButton(main, c) : null),
         // 文字超過リスト (5.8, 10.7): the whole value beside what was printed.
@@ -2164,6 +2208,26 @@ async function registerScreen(main, q) {
         // 処分情報 (1.3.8): a certificate issued in error and destroyed.
         h('td', {}, c.disposed ? `処分済み ${jst(c.disposed.at)} ${c.disposed.staff}(${c.disposed.reason})` : disposeButton(main, c)))))),
     h('h2', {}, '照合番号による確認'), verify, verified);
+}
+
+// 再印刷 (1.3.8, 10.7): the same certificate again (用紙詰まり …), as a PDF or to a printer.
+function reprintButton(c, printers) {
+  const no = `第${String(c.serial).padStart(6, '0')}号`;
+  const status = h('span', { 'aria-live': 'polite' });
+  const reason = h('input', { name: 'reason', value: '用紙詰まり', size: 8, 'aria-label': `再印刷の理由 ${no}` });
+  const output = select('output', [['', 'PDF']].concat(printers.flatMap((p) => p.trays.map((t) => [`${p.id}|${t.keyword}`, `${p.number}・${t.label}`]))), 'output');
+  output.setAttribute('aria-label', `再印刷の出力先 ${no}`);
+  const button = h('button', { class: 'button button-secondary button-small', type: 'submit', 'aria-label': `再印刷 ${no}` }, '再印刷');
+  const form = h('form', { class: 'inline', novalidate: true }, reason, output, button, status);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    button.disabled = true;
+    const r = await api('POST', `/certificates/${c.serial}/reprint`, { reason: reason.value, output: outputOf(output.value) });
+    button.disabled = false;
+    if (!r.ok) { status.replaceChildren(r.data && r.data.message ? r.data.message : '再印刷できませんでした'); return; }
+    status.replaceChildren(r.data instanceof Blob ? pdfLink(r.data, 'PDFを開く', `certificate-${c.serial}.pdf`) : `${printerLabel(r.data)}に印刷しました`);
+  });
+  return form;
 }
 
 function disposeButton(main, c) {

@@ -32,6 +32,9 @@ pub struct Certificate {
     /// 交付場所 (1.3.1): where it was issued, as `terminal@place`, when known.
     #[serde(default)]
     pub place: Option<String>,
+    /// The registered printer it was printed on by kikan (10.7), part of its 発行番号.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub printer: Option<i64>,
     pub fee: u32,
     pub pages: u32,
     /// SHA-256 of the PDF as issued (hex).

@@ -185,6 +185,7 @@ fn stamp() -> Stamp<'static> {
         preview: false,
         seal: None,
         place: Some("T01@HONCHO".into()),
+        printer: Some(1),
     }
 }
 
@@ -205,7 +206,7 @@ fn resident_copy_household_layout_prints_the_defaults_and_omits_the_rest() {
             "交付番号第000123号",
             "1／1頁",
             // 発行番号 (5.5): date, municipality, terminal, number, page.
-            "発行番号20261125みほん市T010001231/1",
+            "発行番号20261125みほん市T01プリンタ0010001231/1",
             "みほん県みほん市中央二丁目3番4号みほんハイツ201号室",
             // The names keep their registered variation selector.
             "葛\u{E0102}西辻\u{E0102}男",
@@ -638,6 +639,7 @@ fn a_preview_is_marked_and_carries_no_serial() {
         preview: true,
         seal: None,
         place: None,
+        printer: None,
     };
     let r = render(&font(), &content, &preview).expect("render");
     let text = squeezed(&pdftotext(&r.pdf, "preview"));

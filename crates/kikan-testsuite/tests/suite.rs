@@ -40,6 +40,7 @@ mod oidc;
 mod operations;
 mod outbound;
 mod postal_codes;
+mod printing;
 mod random_extract;
 mod remake;
 mod removed_db;

@@ -99,6 +99,38 @@ async fn cs_simulator(args: SimArgs) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!(e))
 }
 
+/// `kikan printer-simulator`: an IPP printer (10.7) that keeps each job it takes, for
+/// demonstrations and the browser test.
+#[derive(clap::Parser)]
+#[command(name = "kikan printer-simulator")]
+struct PrinterArgs {
+    /// Address to listen on (register the printer as `ipp://ADDRESS/ipp/print`).
+    #[arg(long, default_value = "127.0.0.1:8631")]
+    listen: String,
+    /// Folder each job's PDF and attributes are written to (job-0001.pdf, job-0001.json).
+    #[arg(long)]
+    out: std::path::PathBuf,
+    /// Its trays (IPP media-source keywords), comma-separated.
+    #[arg(long, default_value = "tray-1,tray-2", value_delimiter = ',')]
+    trays: Vec<String>,
+}
+
+async fn printer_simulator(args: PrinterArgs) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&args.listen).await?;
+    eprintln!(
+        "プリンタシミュレータ: ipp://{}/ipp/print",
+        listener.local_addr()?
+    );
+    let sim = kikan_server::printing::SimPrinter {
+        trays: args.trays,
+        dir: Some(args.out),
+        ..Default::default()
+    };
+    kikan_server::printing::serve_simulator(listener, std::sync::Arc::new(sim.into()))
+        .await
+        .map_err(|e| anyhow::anyhow!(e))
+}
+
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
@@ -113,6 +145,16 @@ async fn main() {
         let args =
             SimArgs::parse_from(std::iter::once("kikan cs-simulator".to_string()).chain(argv));
         if let Err(e) = cs_simulator(args).await {
+            eprintln!("エラー: {e:#}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    if std::env::args().nth(1).as_deref() == Some("printer-simulator") {
+        let args = PrinterArgs::parse_from(
+            std::iter::once("kikan printer-simulator".to_string()).chain(std::env::args().skip(2)),
+        );
+        if let Err(e) = printer_simulator(args).await {
             eprintln!("エラー: {e:#}");
             std::process::exit(1);
         }
