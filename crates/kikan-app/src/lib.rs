@@ -31,6 +31,7 @@ pub mod ids;
 pub mod immigration;
 pub mod inspection;
 pub mod jobs;
+pub mod kiosk;
 pub mod letters;
 pub mod link;
 pub mod memos;

@@ -158,6 +158,15 @@ pub enum DomainError {
     SealImage { reason: String },
     #[error("固定文言「{phrase}」は登録されていません")]
     UnknownPhrase { phrase: String },
+    /// コンビニ交付 (7.2.5): no current resident holds a card with this 利用者証明用電子証明書.
+    #[error("このカードの利用者証明用電子証明書に該当する住民はいません")]
+    KioskCardUnknown,
+    /// コンビニ交付 (7.2.5): what only the counter may decide (the reason is not told).
+    #[error("この証明書はコンビニ交付できません。市区町村の窓口で請求してください")]
+    KioskRefused,
+    /// コンビニ交付 (7.2.5): something a terminal does not issue.
+    #[error("{what}はコンビニ交付では扱いません")]
+    KioskItem { what: String },
     /// 印刷 (10.7): a printer registration that cannot be kept.
     #[error("プリンタを登録できません: {reason}")]
     PrinterRegistration { reason: String },
@@ -481,6 +490,9 @@ impl DomainError {
             CertifierPeriod { .. } => "E-CERT-030",
             SealImage { .. } => "E-CERT-031",
             UnknownPhrase { .. } => "E-CERT-032",
+            KioskCardUnknown => "E-KIOSK-001",
+            KioskRefused => "E-KIOSK-002",
+            KioskItem { .. } => "E-KIOSK-003",
             PrinterRegistration { .. } => "E-PRINT-001",
             NoPrinter { .. } => "E-PRINT-002",
             OutboundItemNotFound { .. } => "E-OUTBOX-002",

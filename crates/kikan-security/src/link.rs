@@ -30,16 +30,30 @@ pub enum Resource {
     /// 証明書発行抑止 (3.1): the suppressions of certificates, set and released, for the
     /// コンビニ交付システム (never a 一時解除, never the reason).
     IssuanceHolds,
+    /// コンビニ交付 (7.2.5): certificates issued at a terminal (a convenience store's
+    /// multi-copy machine, a キオスク端末) to the holder of a 個人番号カード, asked by the
+    /// 証明書交付センター with the card's 利用者証明用電子証明書のシリアル番号. The one
+    /// resource whose operation is `issue`.
+    KioskCertificates,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 5] = [
+    pub const ALL: [Resource; 6] = [
         Resource::Residents,
         Resource::Changes,
         Resource::Atena,
         Resource::IndividualNumber,
         Resource::IssuanceHolds,
+        Resource::KioskCertificates,
     ];
+
+    /// What may be done with it: `issue` for [`Resource::KioskCertificates`], else `read`.
+    pub fn operation(self) -> Operation {
+        match self {
+            Resource::KioskCertificates => Operation::Issue,
+            _ => Operation::Read,
+        }
+    }
 
     pub fn code(self) -> &'static str {
         match self {
@@ -48,6 +62,7 @@ impl Resource {
             Resource::Atena => "atena",
             Resource::IndividualNumber => "individual_number",
             Resource::IssuanceHolds => "issuance_holds",
+            Resource::KioskCertificates => "kiosk_certificates",
         }
     }
 
@@ -58,6 +73,7 @@ impl Resource {
             Resource::Atena => "団体内統合宛名",
             Resource::IndividualNumber => "個人番号",
             Resource::IssuanceHolds => "証明書発行抑止",
+            Resource::KioskCertificates => "コンビニ交付",
         }
     }
 
@@ -68,23 +84,31 @@ impl Resource {
     }
 }
 
-/// What a business system may do with a resource (操作名): kikan serves reads only.
+/// What a business system may do with a resource (操作名): reads, and the one issue of
+/// コンビニ交付.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Operation {
     /// 参照.
     Read,
+    /// 交付: certificates issued at a terminal (コンビニ交付).
+    Issue,
 }
 
 impl Operation {
     pub fn code(self) -> &'static str {
         match self {
             Operation::Read => "read",
+            Operation::Issue => "issue",
         }
     }
 
     pub fn parse(s: &str) -> Option<Operation> {
-        (s == "read" || s == "参照").then_some(Operation::Read)
+        match s {
+            "read" | "参照" => Some(Operation::Read),
+            "issue" | "交付" => Some(Operation::Issue),
+            _ => None,
+        }
     }
 }
 
@@ -104,9 +128,11 @@ pub enum ScopeError {
     SystemId(String),
     #[error("スコープ「{0}」は 業務システムID:リソース名:操作名 の形にしてください")]
     Form(String),
-    #[error("リソース名「{0}」はありません(residents, changes, atena, individual_number)")]
+    #[error(
+        "リソース名「{0}」はありません(residents, changes, atena, individual_number, issuance_holds, kiosk_certificates)"
+    )]
     Resource(String),
-    #[error("操作名「{0}」はありません(read)")]
+    #[error("操作名「{0}」はこのリソースにはありません(kiosk_certificatesはissue、ほかはread)")]
     Operation(String),
 }
 
@@ -124,7 +150,7 @@ impl Scope {
         Scope {
             system: system.to_string(),
             resource,
-            operation: Operation::Read,
+            operation: resource.operation(),
         }
     }
 
@@ -136,12 +162,16 @@ impl Scope {
             return Err(ScopeError::Form(s.to_string()));
         };
         check_system_id(system)?;
+        let resource =
+            Resource::parse(resource).ok_or_else(|| ScopeError::Resource(resource.to_string()))?;
+        // Each resource has its one operation (`read`, or `issue` for コンビニ交付).
+        let operation = Operation::parse(operation)
+            .filter(|o| *o == resource.operation())
+            .ok_or_else(|| ScopeError::Operation(operation.to_string()))?;
         Ok(Scope {
             system: system.to_string(),
-            resource: Resource::parse(resource)
-                .ok_or_else(|| ScopeError::Resource(resource.to_string()))?,
-            operation: Operation::parse(operation)
-                .ok_or_else(|| ScopeError::Operation(operation.to_string()))?,
+            resource,
+            operation,
         })
     }
 }
@@ -391,6 +421,19 @@ mod tests {
             Scope::parse("国保:residents:read"),
             Err(ScopeError::SystemId(_))
         ));
+        // コンビニ交付: the one resource that is issued, not read.
+        let kiosk = Scope::parse("konbini:kiosk_certificates:issue").expect("kiosk");
+        assert_eq!(kiosk, Scope::new("konbini", Resource::KioskCertificates));
+        assert_eq!(
+            Scope::parse("konbini:コンビニ交付:交付").expect("labels"),
+            kiosk
+        );
+        for wrong in ["konbini:kiosk_certificates:read", "konbini:residents:issue"] {
+            assert!(
+                matches!(Scope::parse(wrong), Err(ScopeError::Operation(_))),
+                "{wrong}"
+            );
+        }
         let set = parse_scopes(" kokuho:changes:read  kokuho:residents:read ").expect("set");
         assert_eq!(
             scope_text(&set),

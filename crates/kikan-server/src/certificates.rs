@@ -140,7 +140,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
 
 /// Runs an issue or a re-print (store calls around a drawing) on the blocking pool,
 /// then appends its audit event.
-async fn drawn<Fut>(
+pub(crate) async fn drawn<Fut>(
     state: &AppState,
     p: &Principal,
     action: &str,
@@ -186,7 +186,7 @@ async fn prepare(state: &AppState, p: &Principal, input: &CertificateIn) -> R<Pr
     Ok(certificates::prepare(&*state.store, &p.actor(), input, state.clock.today()).await?)
 }
 
-fn pdf_response(r: Rendered, c: Option<&Certificate>) -> R<Response> {
+pub(crate) fn pdf_response(r: Rendered, c: Option<&Certificate>) -> R<Response> {
     let name = match c {
         Some(c) => format!("certificate-{:06}.pdf", c.serial),
         None => "preview.pdf".to_string(),
@@ -233,7 +233,7 @@ pub(crate) fn pdf_named(r: Rendered, name: &str) -> R<Response> {
     Ok(res)
 }
 
-fn describe(c: &Certificate) -> String {
+pub(crate) fn describe(c: &Certificate) -> String {
     let r = &c.request;
     let who = r.requester.kind.map(|k| k.label()).unwrap_or_default();
     let items: Vec<&str> = c.content.items.iter().map(|i| i.label()).collect();

@@ -92,7 +92,9 @@ impl From<DomainError> for ApiError {
             | DomainError::KatagakiNotFound { .. }
             | DomainError::NoticeSubjectUnknown { .. }
             | DomainError::OutboundItemNotFound { .. }
-            | DomainError::CsItemNotFound { .. } => StatusCode::NOT_FOUND,
+            | DomainError::CsItemNotFound { .. }
+            | DomainError::KioskCardUnknown => StatusCode::NOT_FOUND,
+            DomainError::KioskRefused => StatusCode::FORBIDDEN,
             DomainError::CsResendStale { .. } => StatusCode::CONFLICT,
             DomainError::Conflict { .. } | DomainError::MemoStale { .. } => StatusCode::CONFLICT,
             // 4.0.1: this terminal's 区役所 enters 異動 for its ward's residents only.

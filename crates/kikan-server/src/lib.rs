@@ -23,6 +23,7 @@ pub mod inspection;
 pub mod intake;
 pub mod jobs;
 pub mod keys;
+pub mod kiosk;
 pub mod letters;
 pub mod link;
 pub mod listen;
@@ -151,7 +152,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         cs::items, cs::send, cs::resend, cs::supplement, cs::withdraw, cs::status,
         cs::put_settings, cs::put_chars, cs::chars, cs::reconcile, cs::fetch_codes,
         cs::inbox, cs::move_in_request, cs::apply_notice, cs::receive, cs::request, cs::sending_address, cs::feed, cs::send_holds,
-        link::token, link::add_client, link::list_clients, link::approve_client, link::revoke_client, link::new_secret, link::atena, link::atena_changes, link::issuance_holds,
+        link::token, link::add_client, link::list_clients, link::approve_client, link::revoke_client, link::new_secret, link::atena, link::atena_changes, link::issuance_holds, kiosk::issue,
         jobs::runs, jobs::run_now, jobs::awaiting_notice, jobs::catalogue, jobs::run_job, jobs::job_runs, jobs::output, jobs::schedules, jobs::put_schedule,
         letters::move_in_inquiry, letters::head_letter, letters::headless, letters::support_period_notice, letters::entry_letter, letters::code_notice, inspection::inspection_list, inspection::random_extract, statistics::statistics, routes::relationships,
         euc::tables, euc::query,
@@ -375,6 +376,7 @@ api! {
     get "/api/v1/tenants/{tenant}/atena" => link::atena, Policy::Scoped(Permission::Export, Resource::Atena);
     get "/api/v1/tenants/{tenant}/atena/changes" => link::atena_changes, Policy::Scoped(Permission::Export, Resource::Atena);
     get "/api/v1/tenants/{tenant}/issuance-holds" => link::issuance_holds, Policy::Scoped(Permission::Export, Resource::IssuanceHolds);
+    post "/api/v1/tenants/{tenant}/kiosk/certificates" => kiosk::issue, Policy::Scoped(Permission::IssueCertificate, Resource::KioskCertificates);
     post "/api/v1/tenants/{tenant}/check" => routes::check, Policy::Needs(Permission::RunCheck);
     get "/api/v1/tenants/{tenant}/staff" => accounts::list_staff, Policy::Needs(Permission::ManageAccounts);
     post "/api/v1/tenants/{tenant}/staff" => accounts::add_staff, Policy::Needs(Permission::ManageAccounts);

@@ -2879,7 +2879,8 @@ async function intakeScreen(main) {
 // 庁内データ連携 (7.1.2.3, 7.2.3): the business systems that read the register as OAuth
 // clients. 管理者 registers one (its secret shown once), 審査 lets it in on アクセス承認;
 // revoking it or giving it a new secret ends its tokens at once.
-const LINK_RESOURCES = [['residents', '住民情報(全件)'], ['changes', '異動差分'], ['atena', '団体内統合宛名'], ['individual_number', '個人番号(個人番号利用事務のみ)']];
+const LINK_RESOURCES = [['residents', '住民情報(全件)'], ['changes', '異動差分'], ['atena', '団体内統合宛名'], ['individual_number', '個人番号(個人番号利用事務のみ)'],
+  ['issuance_holds', '証明書発行抑止(コンビニ交付システム)'], ['kiosk_certificates', 'コンビニ交付(証明書交付センター: 証明書の交付)']];
 async function linkScreen(main) {
   const res = await api('GET', '/link/clients');
   const list = res.ok ? res.data : [];
@@ -2891,7 +2892,7 @@ async function linkScreen(main) {
       field('業務システムID', text('system_id', 'system_id'), { required: true, hint: '半角英数字・ハイフン・下線(32文字まで)。スコープの先頭になります' }),
       field('業務システム名', text('name', 'name'), { required: true }),
       field('業務の利用目的', text('purpose', 'purpose'), { required: true, hint: '利用目的を送らない参照はこの目的で記録されます' })),
-    h('fieldset', { class: 'field', dataset: { field: 'resources' } }, h('legend', {}, '参照できる情報'),
+    h('fieldset', { class: 'field', dataset: { field: 'resources' } }, h('legend', {}, '参照・交付できる情報'),
       ...LINK_RESOURCES.map(([code, label]) => checkbox('resources', label, code, false))),
     checkbox('number_use', '個人番号利用事務の業務システム', 'true', false),
     checkbox('allow_basic', 'Basic認証を暫定的に許可する(通常は client_secret_jwt)', 'true', false),

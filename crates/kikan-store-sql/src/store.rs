@@ -1838,8 +1838,43 @@ impl<E: Engine> Store for SqlStore<E> {
         .arg(r.items.business().code())
         .arg(i64::from(r.revision))
         .arg(json(r)?);
-        self.write(tenant, vec![q], || StoreError::Conflict).await?;
+        let mut statements = vec![q];
+        // コンビニ交付 (7.2.5): the card's 利用者証明用電子証明書 serial, for lookup.
+        if let kikan_domain::business::BusinessItems::Card(c) = &r.items
+            && let Some(serial) = c.certificate_serial.as_deref()
+        {
+            statements.push(
+                Q::new(
+                    "INSERT INTO card_serials (tenant_id, serial, person_id, revision)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .arg(key(tenant))
+                .arg(serial)
+                .arg(r.person.0)
+                .arg(i64::from(r.revision)),
+            );
+        }
+        self.write(tenant, statements, || StoreError::Conflict)
+            .await?;
         Ok(())
+    }
+
+    async fn persons_by_card_serial(
+        &self,
+        tenant: LocalGovCode,
+        serial: &str,
+    ) -> Result<Vec<PersonId>, StoreError> {
+        let q = Q::new(
+            "SELECT DISTINCT person_id FROM card_serials WHERE tenant_id = $1 AND serial = $2
+             ORDER BY person_id",
+        )
+        .arg(key(tenant))
+        .arg(serial);
+        self.read(tenant, q)
+            .await?
+            .iter()
+            .map(|r| Ok(PersonId(r.get("person_id")?)))
+            .collect()
     }
 
     async fn business_records(

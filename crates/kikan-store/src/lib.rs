@@ -1207,6 +1207,13 @@ pub trait Store: Send + Sync + 'static {
         tenant: LocalGovCode,
         persons: &[PersonId],
     ) -> Result<Vec<kikan_domain::business::BusinessRecord>, StoreError>;
+    /// コンビニ交付 (7.2.5): the persons a card record ever named with this
+    /// 利用者証明用電子証明書のシリアル番号 (the caller checks each one's latest card).
+    async fn persons_by_card_serial(
+        &self,
+        tenant: LocalGovCode,
+        serial: &str,
+    ) -> Result<Vec<PersonId>, StoreError>;
 
     // ---- 出入国在留管理庁長官通知 (4.5.6) ----
     /// Stores notices read from a file, all or none.

@@ -30,6 +30,7 @@ mod http;
 mod immigration;
 mod intake;
 mod issuance_history;
+mod kiosk;
 mod letters;
 mod link_clients;
 mod member_order;
