@@ -5,9 +5,9 @@
 //
 //   KIKAN_BIN=target/debug/kikan node tests/ui/run.mjs
 import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -1278,6 +1278,41 @@ try {
   assert.match(job.name, new RegExp(`第${printedSerial}号`));
   assert.ok(readFileSync(join(printedDir, 'job-0001.pdf')).subarray(0, 4).toString() === '%PDF');
   log('印刷: 管理者 registers a printer and its trays; the counter issues to tray 2 and the simulated IPP printer takes the PDF');
+  // 電子申請 (7.2.5): a test 署名用認証局 and its CRL made with the openssl command; 管理者
+  // registers both; 見本 一郎's signed application is verified on the 取込 screen and issued.
+  const pki = join(dataDir, 'pki');
+  execFileSync('mkdir', ['-p', pki]);
+  const ossl = (...args) => execFileSync('openssl', args, { cwd: pki, stdio: ['ignore', 'ignore', 'pipe'] });
+  ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '30', '-subj', '/C=JP/O=JPKI/CN=Test Signature CA',
+    '-addext', 'basicConstraints=critical,CA:true', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  ossl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'holder.key', '-out', 'holder.csr', '-subj', '/C=JP/CN=Signer');
+  writeFileSync(join(pki, 'ext.cnf'), 'subjectAltName=otherName:1.2.392.200149.8.5.5.1;UTF8:見本 一郎,otherName:1.2.392.200149.8.5.5.4;UTF8:19850505\nkeyUsage=critical,nonRepudiation,digitalSignature\n');
+  ossl('x509', '-req', '-in', 'holder.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '77', '-days', '30', '-out', 'holder.pem', '-extfile', 'ext.cnf');
+  writeFileSync(join(pki, 'index.txt'), '');
+  writeFileSync(join(pki, 'crlnumber'), '01\n');
+  writeFileSync(join(pki, 'ca.cnf'), '[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\ncrlnumber=crlnumber\ndefault_md=sha256\ndefault_crl_days=30\n');
+  ossl('ca', '-gencrl', '-config', 'ca.cnf', '-keyfile', 'ca.key', '-cert', 'ca.pem', '-out', 'crl.pem');
+  writeFileSync(join(pki, 'application.json'), JSON.stringify({ kind: 'resident_copy', items: [], copies: 1, purpose: '年金の手続' }));
+  ossl('dgst', '-sha256', '-sign', 'holder.key', '-out', 'application.sig', 'application.json');
+  await admin.goto(`${base}/ui/#/certsettings`);
+  await admin.getByRole('heading', { name: '認証者・公印の設定' }).waitFor();
+  await lab(admin, '認証局の証明書').fill(readFileSync(join(pki, 'ca.pem'), 'utf8'));
+  await admin.getByRole('button', { name: '認証局の証明書を登録' }).click();
+  await admin.getByText('認証局を登録しました').waitFor();
+  await lab(admin, '失効リスト').fill(readFileSync(join(pki, 'crl.pem'), 'utf8'));
+  await admin.getByRole('button', { name: '失効リストを登録' }).click();
+  await admin.getByText('失効リストを取り込みました').waitFor();
+  await clerk.goto(`${base}/ui/#/intake`);
+  const eappForm = clerk.locator('form', { hasText: '署名を検証する' });
+  await eappForm.locator('input[name=document]').setInputFiles(join(pki, 'application.json'));
+  await eappForm.locator('input[name=signature]').setInputFiles(join(pki, 'application.sig'));
+  await eappForm.locator('input[name=certificate]').setInputFiles(join(pki, 'holder.pem'));
+  await clerk.getByRole('button', { name: '署名を検証する' }).click();
+  await clerk.getByText('電子署名を検証しました').waitFor();
+  assert.match(await clerk.locator('#intake-eapp-out').textContent(), /見本　一郎/);
+  await clerk.locator('#intake-eapp-out').getByRole('button', { name: '交付する' }).click();
+  await clerk.locator('#intake-eapp-out').getByText(/交付番号 第\d{6}号 を交付しました/).waitFor();
+  log('電子申請: a 署名用認証局 and its CRL registered; a signed application verified and its certificate issued');
   log('認証者・公印: a 職務代理者 for a period and a 証明書専用印 registered by 管理者; 文字溢れ set to blank; the counter\'s form names today\'s 認証者 and prints a phrase and 公用');
   // 窓口 has no audit menu, and the API refuses it.
   assert.equal(await clerk.locator('#nav a', { hasText: '監査ログ' }).count(), 0);

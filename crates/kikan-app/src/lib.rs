@@ -23,6 +23,7 @@ pub mod clock;
 pub mod cs;
 pub mod daily;
 pub mod drafts;
+pub mod e_application;
 pub mod euc;
 pub mod extract;
 pub mod files;

@@ -15,7 +15,7 @@ use kikan_store::{Store, StoreError, Tenant};
 use serde::de::DeserializeOwned;
 
 /// Every kind of setting kept (the export carries them all).
-pub const KINDS: [&str; 7] = [
+pub const KINDS: [&str; 9] = [
     CERTIFIER,
     SEAL,
     PHRASES,
@@ -23,6 +23,8 @@ pub const KINDS: [&str; 7] = [
     MEMBER_ORDER,
     HOUSEHOLD_ORDER,
     PRINTER,
+    JPKI_AUTHORITY,
+    JPKI_CRL,
 ];
 
 const CERTIFIER: &str = "certifier";
@@ -32,6 +34,9 @@ const OVERFLOW: &str = "overflow";
 const MEMBER_ORDER: &str = "member_order";
 /// A household's own order of its members (id: the 世帯番号).
 const HOUSEHOLD_ORDER: &str = "household_order";
+/// 電子申請 (7.2.5): a registered 署名用認証局 certificate, and a CRL taken in.
+pub const JPKI_AUTHORITY: &str = "jpki_authority";
+pub const JPKI_CRL: &str = "jpki_crl";
 /// 印刷 (10.7): a registered printer (id: its number).
 const PRINTER: &str = "printer";
 

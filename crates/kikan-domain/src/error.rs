@@ -167,6 +167,9 @@ pub enum DomainError {
     /// コンビニ交付 (7.2.5): something a terminal does not issue.
     #[error("{what}はコンビニ交付では扱いません")]
     KioskItem { what: String },
+    /// 電子申請 (7.2.5): a signed application not accepted (the code says why).
+    #[error("{reason}")]
+    ElectronicApplication { code: &'static str, reason: String },
     /// 印刷 (10.7): a printer registration that cannot be kept.
     #[error("プリンタを登録できません: {reason}")]
     PrinterRegistration { reason: String },
@@ -490,6 +493,7 @@ impl DomainError {
             CertifierPeriod { .. } => "E-CERT-030",
             SealImage { .. } => "E-CERT-031",
             UnknownPhrase { .. } => "E-CERT-032",
+            ElectronicApplication { code, .. } => code,
             KioskCardUnknown => "E-KIOSK-001",
             KioskRefused => "E-KIOSK-002",
             KioskItem { .. } => "E-KIOSK-003",

@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod crypto;
+pub mod jpki;
 pub mod link;
 pub mod password;
 pub mod roles;

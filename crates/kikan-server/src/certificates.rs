@@ -296,10 +296,7 @@ pub async fn issue(
     let mut prepared = prepare(&state, &p, &input).await?;
     prepared.place = p.terminal.clone();
     // 印刷 (10.7): the printer and tray chosen; its number is part of the 発行番号.
-    let target = match &input.output {
-        Some(out) => Some(printing::Target::of(&state, &p, out).await?),
-        None => None,
-    };
+    let target = printing::Target::chosen(&state, &p, input.output.as_ref()).await?;
     prepared.printer = target.as_ref().map(|t| t.printer.id);
     let persons: Vec<i64> = prepared.request.persons.iter().map(|x| x.0).collect();
     let tenant = p.tenant;
@@ -382,10 +379,7 @@ pub async fn reprint(
     p.purpose()?;
     certificates::may_reprint(&*state.store, &p.actor(), serial, state.clock.today()).await?;
     let tenant = p.tenant;
-    let target = match &input.output {
-        Some(out) => Some(printing::Target::of(&state, &p, out).await?),
-        None => None,
-    };
+    let target = printing::Target::chosen(&state, &p, input.output.as_ref()).await?;
     let reason = input.reason;
     let reprinted = || {
         drawn(

@@ -61,6 +61,18 @@ impl Target {
         Ok(Target { printer, tray })
     }
 
+    /// The printer and tray chosen, if any (a PDF for the browser otherwise).
+    pub async fn chosen(
+        state: &AppState,
+        p: &Principal,
+        out: Option<&OutputIn>,
+    ) -> R<Option<Target>> {
+        match out {
+            Some(out) => Ok(Some(Target::of(state, p, out).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// 「プリンタ001 市民課 窓口1 トレー1」, as the access log and the answer give it.
     pub fn describe(&self) -> String {
         format!(

@@ -2052,8 +2052,9 @@ async function certificateScreen(main, q) {
 // with their periods (the one of the day certifies), the seal images (printed black, at
 // most 25 mm) and the phrases the counter may print.
 async function certSettingsScreen(main) {
-  const [res, printersRes] = await Promise.all([api('GET', '/certificate-settings'), api('GET', '/printers')]);
+  const [res, printersRes, jpkiRes] = await Promise.all([api('GET', '/certificate-settings'), api('GET', '/printers'), api('GET', '/jpki')]);
   const printers = printersRes.ok ? printersRes.data : [];
+  const jpki = jpkiRes.ok ? jpkiRes.data : { authorities: [], crls: [] };
   const st = res.ok ? res.data : { certifiers: [], seals: [], phrases: [], today: '' };
   const out = h('div', { 'aria-live': 'polite', id: 'settings-out' });
   const done = async (r, message, form) => {
@@ -2133,6 +2134,19 @@ async function certSettingsScreen(main) {
     h('table', { class: 'table', id: 'printers' }, h('thead', {}, h('tr', {}, ['番号', '名称', 'アドレス', 'トレー', '既定の端末', '状態'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, printers.map((p) => h('tr', {}, h('td', {}, p.number), h('td', {}, p.name), h('td', {}, p.uri),
         h('td', {}, p.trays.map((t) => `${t.label}(${t.keyword})`).join('、')), h('td', {}, p.terminals.join('、')), h('td', {}, p.in_use ? '使用中' : '使用停止')))));
+  // 電子申請 (7.2.5): the 署名用認証局 and its CRL (taken in as J-LIS publishes it).
+  const pemForm = (label, path, done_) => {
+    const f = h('form', { novalidate: true },
+      field(label, h('textarea', { name: 'pem', rows: 3, cols: 64, dataset: { field: 'pem' } }), { hint: 'PEM(-----BEGIN …)' }),
+      h('button', { class: 'button button-secondary', type: 'submit' }, `${label}を登録`));
+    f.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      done(await api('POST', path, { pem: v(f, 'pem') }), done_, f);
+    });
+    return f;
+  };
+  const trustList = (items, what) => items.length === 0 ? h('p', {}, `${what}は登録されていません。`) :
+    h('ul', {}, items.map((x) => h('li', {}, `${x.name}(${what === '失効リスト' ? '次回更新' : '有効期限'} ${x.until})`)));
   const endForm = (c) => {
     const f = h('form', { class: 'inline', novalidate: true },
       text(`to-${c.id}`, 'to', { 'aria-label': `${c.name}の終了日`, value: c.to || '', size: 12 }),
@@ -2159,7 +2173,10 @@ async function certSettingsScreen(main) {
     h('h2', {}, '固定文言'), phrases,
     h('h2', {}, '文字溢れ'), h('p', {}, '枠に収まらない値(最小の文字の大きさでも)は、証明書交付簿の文字超過リストに記録されます。'), overflow,
     h('h2', {}, '世帯員の並び順'), h('p', {}, '世帯連記式の住民票の写しの記載順です。世帯ごとに任意の並び順を設定した世帯は、その順になります(住民票の世帯欄から設定)。'), order,
-    h('h2', {}, 'プリンタ'), h('p', {}, '証明書の交付時に出力先として選べるプリンタとトレーです。印刷はすべてアクセスログに記録され、プリンタ番号は発行番号に印字されます。'), printerTable, printer);
+    h('h2', {}, 'プリンタ'), h('p', {}, '証明書の交付時に出力先として選べるプリンタとトレーです。印刷はすべてアクセスログに記録され、プリンタ番号は発行番号に印字されます。'), printerTable, printer,
+    h('h2', {}, '電子申請の署名検証(公的個人認証)'), h('p', {}, '署名用電子証明書の認証局と、その失効リスト(CRL)です。失効リストが取り込まれていない、または次回更新日を過ぎているときは、電子申請を受け付けません。'),
+    trustList(jpki.authorities, '認証局'), pemForm('認証局の証明書', '/jpki/authorities', '認証局を登録しました'),
+    trustList(jpki.crls, '失効リスト'), pemForm('失効リスト', '/jpki/crls', '失効リストを取り込みました'));
 }
 
 async function registerScreen(main, q) {
@@ -2811,6 +2828,32 @@ function csvFields(hint) {
     field('または内容を貼り付け', h('textarea', { name: 'csv', rows: 4, dataset: { field: 'csv' } })),
   ];
 }
+// A certificate request read in (a 交付申請書, a verified 電子申請): what it asks, a
+// preview, and the issue.
+function requestReview(req) {
+  const result = h('div', { 'aria-live': 'polite' });
+  const send = async (preview) => {
+    const res = await api('POST', preview ? '/certificates/preview' : '/certificates', req);
+    if (!res.ok) return show(result, banner('error', res.data.message || '交付できません'));
+    const serial = res.headers.get('x-kikan-certificate-serial');
+    show(result, h('div', { class: 'result', role: 'status' },
+      h('p', { class: 'big' }, preview ? '見本を作成しました(交付はまだです)' : `交付番号 第${String(serial).padStart(6, '0')}号 を交付しました`),
+      pdfLink(res.data, preview ? '見本PDFを開く' : 'PDFを開いて印刷', preview ? 'preview.pdf' : `certificate-${serial}.pdf`)));
+  };
+  return h('div', {},
+    h('dl', { class: 'summary' },
+      h('dt', {}, '証明書'), h('dd', {}, req.kind),
+      h('dt', {}, '対象'), h('dd', {}, req.household_id ? `世帯番号 ${req.household_id}(世帯全員)` : `宛名番号 ${(req.persons || []).join('、')}`),
+      h('dt', {}, '記載事項'), h('dd', {}, (req.items || []).join('、') || '既定'),
+      h('dt', {}, '請求者'), h('dd', {}, `${req.requester.kind}${req.requester.name ? ' ' + req.requester.name : ''}`),
+      h('dt', {}, '利用目的'), h('dd', {}, req.purpose || ''),
+      h('dt', {}, '本人確認書類'), h('dd', {}, req.identity_check), h('dt', {}, '通数'), h('dd', {}, String(req.copies))),
+    h('div', { class: 'actions' },
+      h('button', { class: 'button button-secondary', type: 'button', onclick: () => send(true) }, '見本を作成'),
+      h('button', { class: 'button button-primary', type: 'button', onclick: () => send(false) }, '交付する')),
+    result);
+}
+
 async function intakeScreen(main) {
   const out = h('div', { 'aria-live': 'polite', id: 'intake-out' });
   const changes = h('form', { novalidate: true, 'aria-labelledby': 'intake-changes-h' },
@@ -2833,28 +2876,37 @@ async function intakeScreen(main) {
     clearErrors(certs);
     const r = await api('POST', '/intake/certificates', await csvBody(certs));
     if (!r.ok) return showError(certs, r);
-    const req = r.data.request;
-    const result = h('div', { 'aria-live': 'polite' });
-    const send = async (preview) => {
-      const res = await api('POST', preview ? '/certificates/preview' : '/certificates', req);
-      if (!res.ok) return show(result, banner('error', res.data.message || '交付できません'));
-      const serial = res.headers.get('x-kikan-certificate-serial');
-      show(result, h('div', { class: 'result', role: 'status' },
-        h('p', { class: 'big' }, preview ? '見本を作成しました(交付はまだです)' : `交付番号 第${String(serial).padStart(6, '0')}号 を交付しました`),
-        pdfLink(res.data, preview ? '見本PDFを開く' : 'PDFを開いて印刷', preview ? 'preview.pdf' : `certificate-${serial}.pdf`)));
+    show(certOut, h('h3', {}, '読み込んだ申請'), requestReview(r.data.request));
+  });
+  // 電子申請 (7.2.5): an application signed with the 署名用電子証明書, verified, then issued
+  // here and mailed to the registered address.
+  const eappOut = h('div', { id: 'intake-eapp-out' });
+  const eapp = h('form', { novalidate: true, 'aria-labelledby': 'intake-eapp-h' },
+    h('div', { class: 'row' },
+      field('申請データ', h('input', { type: 'file', name: 'document', dataset: { field: 'document' } }), { required: true }),
+      field('電子署名', h('input', { type: 'file', name: 'signature', dataset: { field: 'signature' } }), { required: true }),
+      field('署名用電子証明書', h('input', { type: 'file', name: 'certificate', dataset: { field: 'certificate' } }), { required: true, hint: 'PEMまたはDER' })),
+    h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '署名を検証する')));
+  eapp.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(eapp);
+    const b64 = async (name) => {
+      const f = eapp.elements[name].files[0];
+      if (!f) return '';
+      const bytes = new Uint8Array(await f.arrayBuffer());
+      let bin = '';
+      for (const b of bytes) bin += String.fromCharCode(b);
+      return btoa(bin);
     };
-    show(certOut, h('h3', {}, '読み込んだ申請'),
+    const r = await api('POST', '/e-applications/verify', { document: await b64('document'), signature: await b64('signature'), certificate: await b64('certificate') });
+    if (!r.ok) { show(eappOut); return showError(eapp, r); }
+    const d = r.data;
+    show(eappOut, banner('success', '電子署名を検証しました', ` 署名用電子証明書 ${d.signer.serial}(有効期限 ${d.signer.not_after})`),
       h('dl', { class: 'summary' },
-        h('dt', {}, '証明書'), h('dd', {}, req.kind),
-        h('dt', {}, '対象'), h('dd', {}, req.household_id ? `世帯番号 ${req.household_id}(世帯全員)` : `宛名番号 ${(req.persons || []).join('、')}`),
-        h('dt', {}, '記載事項'), h('dd', {}, (req.items || []).join('、') || '既定'),
-        h('dt', {}, '請求者'), h('dd', {}, `${req.requester.kind}${req.requester.name ? ' ' + req.requester.name : ''}`),
-        h('dt', {}, '利用目的'), h('dd', {}, req.purpose || ''),
-        h('dt', {}, '本人確認書類'), h('dd', {}, req.identity_check), h('dt', {}, '通数'), h('dd', {}, String(req.copies))),
-      h('div', { class: 'actions' },
-        h('button', { class: 'button button-secondary', type: 'button', onclick: () => send(true) }, '見本を作成'),
-        h('button', { class: 'button button-primary', type: 'button', onclick: () => send(false) }, '交付する')),
-      result);
+        h('dt', {}, '申請者(電子証明書)'), h('dd', {}, `${d.signer.name}・${d.signer.birth}・${d.signer.sex || ''}・${d.signer.address || ''}`),
+        h('dt', {}, '住民'), h('dd', {}, h('a', { href: `#/person/${d.applicant.id}` }, `${d.applicant.name}(宛名番号 ${d.applicant.id})`), ` ${d.applicant.address}`),
+        h('dt', {}, '住所の照合'), h('dd', {}, d.address_matches ? '一致' : '一致しません(住所を確認してください)')),
+      requestReview(d.request));
   });
   const cardOut = h('div', { id: 'intake-card-out' });
   const card = h('form', { novalidate: true, 'aria-labelledby': 'intake-card-h' },
@@ -2873,6 +2925,7 @@ async function intakeScreen(main) {
   show(main, h('h1', {}, 'CSV形式のデータの取込'), out,
     h('h2', { id: 'intake-changes-h' }, '異動(転出証明書・住民異動届)'), changes,
     can('issue_certificate') ? h('h2', { id: 'intake-certificates-h' }, '証明書の交付申請書') : null, can('issue_certificate') ? certs : null, certOut,
+    can('issue_certificate') ? h('h2', { id: 'intake-eapp-h' }, '電子申請(公的個人認証)') : null, can('issue_certificate') ? eapp : null, eappOut,
     h('h2', { id: 'intake-card-h' }, '個人番号カードの券面事項'), card, cardOut);
 }
 

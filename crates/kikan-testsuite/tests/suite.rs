@@ -18,6 +18,7 @@ mod cs_link;
 mod disposal;
 mod documents;
 mod drafts;
+mod e_applications;
 mod euc;
 mod findings;
 mod foreign_items;
