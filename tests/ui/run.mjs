@@ -1286,7 +1286,9 @@ try {
   ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '30', '-subj', '/C=JP/O=JPKI/CN=Test Signature CA',
     '-addext', 'basicConstraints=critical,CA:true', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
   ossl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'holder.key', '-out', 'holder.csr', '-subj', '/C=JP/CN=Signer');
-  writeFileSync(join(pki, 'ext.cnf'), 'subjectAltName=otherName:1.2.392.200149.8.5.5.1;UTF8:見本 一郎,otherName:1.2.392.200149.8.5.5.4;UTF8:19850505\nkeyUsage=critical,nonRepudiation,digitalSignature\n');
+  // The 基本4情報 as otherName values (FORMAT:UTF8: the name is read as UTF-8, not Latin-1).
+  writeFileSync(join(pki, 'ext.cnf'), 'subjectAltName=@alt\nkeyUsage=critical,nonRepudiation,digitalSignature\n[alt]\n'
+    + 'otherName.1=1.2.392.200149.8.5.5.1;FORMAT:UTF8,UTF8:見本 一郎\notherName.2=1.2.392.200149.8.5.5.4;UTF8:19850505\n');
   ossl('x509', '-req', '-in', 'holder.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '77', '-days', '30', '-out', 'holder.pem', '-extfile', 'ext.cnf');
   writeFileSync(join(pki, 'index.txt'), '');
   writeFileSync(join(pki, 'crlnumber'), '01\n');
