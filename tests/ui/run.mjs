@@ -1315,6 +1315,13 @@ try {
   await clerk.locator('#intake-eapp-out').getByRole('button', { name: '交付する' }).click();
   await clerk.locator('#intake-eapp-out').getByText(/交付番号 第\d{6}号 を交付しました/).waitFor();
   log('電子申請: a 署名用認証局 and its CRL registered; a signed application verified and its certificate issued');
+  // 券面記載 (7.1.1.3): 一郎's 転入 written for his card's 追記欄 (the oldest entry).
+  await clerk.goto(`${base}/ui/#/person/${id}`);
+  await clerk.getByRole('heading', { name: '見本　一郎 さんの住民票' }).waitFor();
+  const endorseForm = clerk.locator('form', { hasText: '券面記載' }).last();
+  await endorseForm.getByRole('button', { name: '券面記載' }).click();
+  await endorseForm.getByText(/追記を開く\(2行\)/).waitFor();
+  log('券面記載: the 転入 drawn for the card printer (2 lines)');
   log('認証者・公印: a 職務代理者 for a period and a 証明書専用印 registered by 管理者; 文字溢れ set to blank; the counter\'s form names today\'s 認証者 and prints a phrase and 公用');
   // 窓口 has no audit menu, and the API refuses it.
   assert.equal(await clerk.locator('#nav a', { hasText: '監査ログ' }).count(), 0);

@@ -15,7 +15,7 @@ const LABEL_W: f32 = 130.0;
 
 /// Splits `text` into lines no wider than `max` at `size` (Japanese text breaks
 /// anywhere; a variation sequence stays with its base character).
-fn wrap(
+pub(crate) fn wrap_text(
     face: &rustybuzz::Face<'_>,
     text: &str,
     size: f32,
@@ -94,7 +94,10 @@ fn draw_page(
         pen.centered(PAGE_W / 2.0, y, 18.0, &letter.title)?;
         y += 34.0;
         for paragraph in &letter.body {
-            for (i, line) in wrap(face, paragraph, BODY, w - BODY)?.iter().enumerate() {
+            for (i, line) in wrap_text(face, paragraph, BODY, w - BODY)?
+                .iter()
+                .enumerate()
+            {
                 let indent = if i == 0 { BODY } else { 0.0 };
                 pen.text(LEFT + indent, y, BODY, line, None)?;
                 y += LINE;

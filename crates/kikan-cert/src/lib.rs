@@ -8,6 +8,7 @@
 //! every variation sequence is looked up in the font: a missing glyph is an error
 //! ([`CertError::MissingGlyph`]), never a silent fallback to another character.
 
+pub mod endorse;
 pub mod issue;
 pub mod labels;
 pub mod letter;

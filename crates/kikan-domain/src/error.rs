@@ -167,6 +167,9 @@ pub enum DomainError {
     /// コンビニ交付 (7.2.5): something a terminal does not issue.
     #[error("{what}はコンビニ交付では扱いません")]
     KioskItem { what: String },
+    /// 券面記載 (7.1.1.3): nothing of this 異動 goes on this card.
+    #[error("券面に記載できません: {reason}")]
+    CardEndorsement { reason: String },
     /// 電子申請 (7.2.5): a signed application not accepted (the code says why).
     #[error("{reason}")]
     ElectronicApplication { code: &'static str, reason: String },
@@ -494,6 +497,7 @@ impl DomainError {
             SealImage { .. } => "E-CERT-031",
             UnknownPhrase { .. } => "E-CERT-032",
             ElectronicApplication { code, .. } => code,
+            CardEndorsement { .. } => "E-CARD-001",
             KioskCardUnknown => "E-KIOSK-001",
             KioskRefused => "E-KIOSK-002",
             KioskItem { .. } => "E-KIOSK-003",

@@ -12,6 +12,7 @@ pub mod codes;
 pub mod cs;
 pub mod csv;
 pub mod dates;
+pub mod endorsement;
 pub mod error;
 pub mod holidays;
 pub mod immigration;

@@ -49,6 +49,14 @@ closed_list!(
 pub use crate::relationship::{Kin, LegacyRelationship, Relationship};
 
 closed_list!(
+    /// 券面記載の対象とするカード (7.1.1.3): the cards whose 追記欄 the municipality writes.
+    EndorsedCard, "カードの種類", {
+        IndividualNumberCard => "個人番号カード", JukiCard => "住基カード",
+        ResidenceCard => "在留カード", SpecialPermanentCertificate => "特別永住者証明書"
+    }
+);
+
+closed_list!(
     /// 異動事由: the reason of a change, as recorded and printed.
     ChangeReason, "異動事由", {
         MoveIn => "転入", MoveInFromAbroad => "国外からの転入", Relocation => "転居",

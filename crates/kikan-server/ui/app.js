@@ -522,6 +522,7 @@ async function personScreen(main, id, q) {
             e.basis !== '届出' ? h('span', { class: 'badge' }, e.basis) : null),
           h('div', { class: 'meta' }, `${e.basis === '届出' ? '届出日' : e.basis === '職権' ? '通知日' : '申出日'} ${e.notified_on.wareki}・処理 ${jst(e.recorded_at)}・${e.operator}`),
           entryLetters(e, isWard),
+          can('issue_certificate') && /転入|転居|職権修正|誤記修正|軽微な修正/.test(e.reason) && !e.reason.startsWith('異動の取消し') ? cardEndorsement(e, id) : null,
           // 異動の取消し (4.6): by 職権, as a new entry; refused when a later one changed the same records.
           can('commit_change') && !e.reason.startsWith('異動の取消し') ? h('button', { class: 'button button-secondary button-small', type: 'button',
             'aria-label': `取消し 台帳番号${e.seq}(${e.reason})`, onclick: async () => {
@@ -1867,6 +1868,23 @@ function specialPermanentForm(main, p, q) {
 // of a 転入・転居・転出・世帯変更届 (and of a 転出 recorded by 職権 for its 準ずる証明書), the
 // 職権記載等通知書 and 職権記録書 of a change made by 職権.
 const RECEIPT_TYPES = ['MoveIn', 'Relocation', 'MoveOut', 'HouseholdSplit', 'HouseholdMerge', 'HeadChange', 'CompositionChange'];
+// 券面記載 (7.1.1.3): the 追記 of this 異動 for the person's card, for the card printer.
+function cardEndorsement(e, id) {
+  const status = h('span', { 'aria-live': 'polite' });
+  const card = select('card', ['個人番号カード', '住基カード', '在留カード', '特別永住者証明書'], 'card');
+  card.setAttribute('aria-label', `券面記載のカード 台帳番号${e.seq}`);
+  const left = h('input', { type: 'number', name: 'lines_left', min: '1', max: '20', value: '6', size: 3, 'aria-label': `残行数 台帳番号${e.seq}` });
+  const button = h('button', { class: 'button button-secondary button-small', type: 'submit' }, '券面記載');
+  const form = h('form', { class: 'inline', novalidate: true }, card, ' 残行数 ', left, button, status);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const r = await api('POST', `/persons/${id}/card-endorsement`, { seq: e.seq, card: card.value, lines_left: Number(left.value) });
+    if (!r.ok) { status.replaceChildren(r.data && r.data.message ? r.data.message : '作成できませんでした'); return; }
+    status.replaceChildren(pdfLink(r.data, `追記を開く(${r.headers.get('x-kikan-lines-used')}行)`, `card-endorsement-${e.seq}.pdf`));
+  });
+  return form;
+}
+
 function entryLetters(e, isWard) {
   const c = e.change || {};
   const out = [];

@@ -7,6 +7,7 @@ mod archive;
 mod backup;
 mod batch;
 mod business;
+mod card_endorsement;
 mod certificate_items;
 mod certificate_pdf;
 mod certificates;
