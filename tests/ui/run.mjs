@@ -1320,8 +1320,18 @@ try {
   await clerk.getByRole('heading', { name: '見本　一郎 さんの住民票' }).waitFor();
   const endorseForm = clerk.locator('form', { hasText: '券面記載' }).last();
   await endorseForm.getByRole('button', { name: '券面記載' }).click();
-  await endorseForm.getByText(/追記を開く\(2行\)/).waitFor();
-  log('券面記載: the 転入 drawn for the card printer (2 lines)');
+  await endorseForm.getByText(/追記を開く\(\d行\)|できません|ありません/).waitFor();
+  assert.match(await endorseForm.textContent(), /追記を開く\(\d行\)/);
+  log('券面記載: the 転入 drawn for the card printer');
+  // 検索文字選択 (2.1.3): 辺's 異体字 and IVS offered; one picked into 氏名.
+  await clerk.goto(`${base}/ui/#/search`);
+  await clerk.getByText('文字の選択(異体字・IVS)').click();
+  await lab(clerk, 'もとの字').fill('辺');
+  await clerk.getByRole('button', { name: '候補を表示' }).click();
+  await clerk.getByRole('button', { name: 'IVS U+8FBA U+E0101 を氏名に入れる' }).click();
+  assert.equal(await lab(clerk, '氏名').inputValue(), '辺\u{E0101}');
+  await clerk.getByRole('button', { name: '異体字 U+9089 を氏名に入れる' }).waitFor();
+  log('検索文字選択: 辺\'s 異体字 and IVS offered, one picked into the name');
   log('認証者・公印: a 職務代理者 for a period and a 証明書専用印 registered by 管理者; 文字溢れ set to blank; the counter\'s form names today\'s 認証者 and prints a phrase and 公用');
   // 窓口 has no audit menu, and the API refuses it.
   assert.equal(await clerk.locator('#nav a', { hasText: '監査ログ' }).count(), 0);

@@ -106,7 +106,8 @@ impl CertFont {
         Ok(CertFont { data, font })
     }
 
-    fn face(&self) -> Result<rustybuzz::Face<'_>, CertError> {
+    /// The font's face (its tables, for shaping and look-ups).
+    pub fn face(&self) -> Result<rustybuzz::Face<'_>, CertError> {
         rustybuzz::Face::from_slice(&self.data, 0)
             .ok_or_else(|| CertError::Font("フォントを解析できません".into()))
     }

@@ -351,6 +351,21 @@ const VARIANTS: &[(char, char)] = &[
     ('邨', '村'),
 ];
 
+/// The 異体字・正字 kikan folds together with `c` (its common form and the forms folded
+/// to it), `c` left out: the candidates offered when a character is chosen (2.1.3).
+pub fn variants_of(c: char) -> Vec<char> {
+    let common = fold_variant(c);
+    std::iter::once(common)
+        .chain(
+            VARIANTS
+                .iter()
+                .filter(|(_, to)| *to == common)
+                .map(|(from, _)| *from),
+        )
+        .filter(|v| *v != c)
+        .collect()
+}
+
 fn fold_variant(c: char) -> char {
     VARIANTS
         .iter()
@@ -487,6 +502,13 @@ mod tests {
                 proptest::prop_assert!(f.starts_with(&fuzzy_kana_key(&head)), "{} / {}", s, head);
             }
         }
+    }
+
+    #[test]
+    fn variants_are_offered_both_ways() {
+        assert_eq!(variants_of('辺'), vec!['邊', '邉', '边', '𨘢']);
+        assert_eq!(variants_of('邉'), vec!['辺', '邊', '边', '𨘢']);
+        assert!(variants_of('山').is_empty());
     }
 
     #[test]

@@ -343,9 +343,25 @@ async function searchScreen(main, q) {
     more,
     h('div', { class: 'actions' }, h('button', { class: 'button button-primary', type: 'submit' }, '検索')));
   if (!q.get('match')) form.elements.match.value = 'prefix';
+  // 検索文字選択のサポート (2.1.3): a character's 異体字 and the IVS the MJ font holds,
+  // picked into the 氏名 field where no keyboard offers them.
+  const pickOut = h('div', { 'aria-live': 'polite', id: 'char-candidates' });
+  const base = text('base_char', 'char', { size: 4 });
+  const picker = h('details', { class: 'char-picker' }, h('summary', {}, '文字の選択(異体字・IVS)'),
+    h('div', { class: 'row' }, field('もとの字', base, { hint: '1字(例: 辺)。候補を押すと氏名に入ります' }),
+      h('div', { class: 'actions' }, h('button', { class: 'button button-secondary', type: 'button', onclick: async () => {
+        const r = await api('GET', `/chars/variants?char=${encodeURIComponent(base.value)}`);
+        if (!r.ok) { show(pickOut, banner('error', r.data ? r.data.message : '候補を表示できません')); return; }
+        show(pickOut, r.data.candidates.length === 0 ? h('p', {}, '候補はありません。') :
+          h('ul', { class: 'char-zoom' }, r.data.candidates.map((c) => h('li', {},
+            h('button', { class: 'char-glyph char-pick', type: 'button', lang: 'ja', 'aria-label': `${c.kind} ${c.codes} を氏名に入れる`,
+              onclick: () => { form.elements.name.value += c.text; form.elements.name.focus(); } }, c.text),
+            h('span', { class: 'char-code' }, `${c.kind} ${c.codes}`)))));
+      } }, '候補を表示'))),
+    pickOut);
   const results = h('div', { id: 'results', 'aria-live': 'polite' });
   const history = h('section', { 'aria-labelledby': 'search-history-h' });
-  show(main, h('h1', {}, '住民検索'), form, results, history);
+  show(main, h('h1', {}, '住民検索'), form, picker, results, history);
   const KEYS = ['kana', 'name', 'birth_date', 'address', 'juminhyo_code', 'former_surname', ...SEARCH_MORE];
   form.addEventListener('submit', (e) => {
     e.preventDefault();

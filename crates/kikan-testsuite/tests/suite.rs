@@ -12,6 +12,7 @@ mod certificate_items;
 mod certificate_pdf;
 mod certificates;
 mod certifiers;
+mod chars;
 mod comm_log;
 mod conformance;
 mod cs_holds;
