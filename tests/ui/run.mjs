@@ -1315,10 +1315,11 @@ try {
   await clerk.locator('#intake-eapp-out').getByRole('button', { name: '交付する' }).click();
   await clerk.locator('#intake-eapp-out').getByText(/交付番号 第\d{6}号 を交付しました/).waitFor();
   log('電子申請: a 署名用認証局 and its CRL registered; a signed application verified and its certificate issued');
-  // 券面記載 (7.1.1.3): 一郎's 転入 written for his card's 追記欄 (the oldest entry).
-  await clerk.goto(`${base}/ui/#/person/${id}`);
-  await clerk.getByRole('heading', { name: '見本　一郎 さんの住民票' }).waitFor();
-  const endorseForm = clerk.locator('form', { hasText: '券面記載' }).last();
+  // 券面記載 (7.1.1.3): 一郎's 転入 written for his card's 追記欄 (the oldest entry); he is
+  // under a 支援措置, so 審査 makes it (the 追記 prints his address).
+  await examiner.goto(`${base}/ui/#/person/${id}`);
+  await examiner.getByRole('heading', { name: '見本　一郎 さんの住民票' }).waitFor();
+  const endorseForm = examiner.locator('form', { hasText: '券面記載' }).last();
   await endorseForm.getByRole('button', { name: '券面記載' }).click();
   await endorseForm.getByText(/追記を開く\(\d行\)|できません|ありません/).waitFor();
   assert.match(await endorseForm.textContent(), /追記を開く\(\d行\)/);

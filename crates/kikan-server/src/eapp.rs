@@ -171,6 +171,9 @@ pub async fn verify(
         &certificate,
     )
     .await?;
+    // A protected person's address is 審査's to see (支援措置): withheld from the answer.
+    let shield = crate::support::Protection::of(&state, &p, &[v.person.id]).await?;
+    let withheld = "(支援措置により表示しません)";
     let whole = v.form.whole_household;
     let request = serde_json::json!({
         "kind": v.form.kind,
@@ -191,13 +194,21 @@ pub async fn verify(
             name: v.signer.name,
             birth: v.signer.birth,
             sex: v.signer.sex,
-            address: v.signer.address,
+            address: if shield.withholds() {
+                v.signer.address.map(|_| withheld.to_string())
+            } else {
+                v.signer.address
+            },
         },
         applicant: ApplicantView {
             id: v.person.id.0,
             name: v.person.name.full(),
             household_id: v.person.household_id.0,
-            address: v.person.address.line(),
+            address: if shield.withholds() {
+                withheld.to_string()
+            } else {
+                v.person.address.line()
+            },
         },
         address_matches: v.address_matches,
         form: v.form,

@@ -60,6 +60,7 @@ fn layout_error(e: LayoutError) -> ApiError {
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/persons/{id}/card-endorsement", tag = "persons",
     request_body = EndorseIn, params(("tenant" = String, Path), ("id" = i64, Path)),
     responses((status = 200, description = "The 追記 (異動事由, 異動後の項目, 届出日, 職印) as a card-sized PDF for the card printer (X-Kikan-Lines-Used, X-Kikan-Font-Size); with `output`, printed on that printer and the print answered as JSON", content((printing::PdfDocument = "application/pdf"), (printing::Printed = "application/json"))),
+        (status = 403, description = "E-SUPPORT-002: a protected person's 追記 is made by 審査", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 422, description = "E-CARD-001: this 異動 writes nothing on this person's card; E-CARD-002: the lines or size asked for do not fit; E-CODE-005: no such card", body = ErrorBody),
         (status = 502, description = "E-PRINT-004", body = ErrorBody), (status = 503, description = "E-PRINT-003", body = ErrorBody)))]
@@ -95,6 +96,22 @@ pub async fn endorse(
             ))
         })?;
     let e = endorsement(&entry, &who, card).map_err(|e| ApiError::from(e).at("seq"))?;
+    // A protected person's address is 審査's to see (支援措置): so is the 追記 that prints it.
+    let shield = crate::support::Protection::of(&state, &p, &[person]).await?;
+    if shield.withholds() {
+        let mut event = p.event(
+            "card.endorse",
+            vec![person.0],
+            format!("{}の追記を拒否(支援措置)", card.label()),
+        );
+        event.outcome = kikan_security::Outcome::Denied;
+        state.store.append_audit(p.tenant, &[event]).await?;
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "E-SUPPORT-002",
+            "支援措置の対象者の券面記載は審査担当が作成します",
+        ));
+    }
     let seals = kikan_cert::settings::seals(&*state.store, p.tenant).await?;
     let seal = seal_of(&seals, SealKind::Card).map(|s| s.png.clone());
     let layout = CardLayout {

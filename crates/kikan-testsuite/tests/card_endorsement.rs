@@ -223,6 +223,25 @@ async fn changes_are_written_on_the_card(s: TestStore) {
     .await;
     refused(&d, 404, "E-CARD-003", "seq");
 
+    // A 支援措置 for the son: his 追記 (which prints his address) is 審査's to make.
+    let (status, m) = examiner
+        .post(&format!("{base}/support-measures"), json!({
+            "applicant": son, "together": [], "kind": "DV",
+            "offenders": [{"name": "佐藤　剛", "birth_date": "昭和50年1月1日", "relation": "元配偶者"}]
+        }))
+        .await;
+    assert_eq!(status, 201, "{m}");
+    let body = json!({"seq": moved, "card": "個人番号カード", "lines_left": 3});
+    let d = endorse(&reception, &base, son, body.clone()).await;
+    assert_eq!(
+        (d.status, d.error["code"].as_str()),
+        (403, Some("E-SUPPORT-002")),
+        "{}",
+        d.error
+    );
+    let d = endorse(&examiner, &base, son, body).await;
+    assert_eq!(d.status, 200, "{}", d.error);
+
     // To the card printer.
     let sim: SimHandle = Arc::new(Mutex::new(SimPrinter {
         trays: vec!["card".into()],

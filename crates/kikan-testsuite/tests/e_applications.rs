@@ -171,6 +171,29 @@ async fn signed_applications_are_verified_and_handed_to_the_counter(s: TestStore
     // A certificate naming no resident here.
     let (status, v) = signed_by(&reception, &base, &doc, &nobody).await;
     refused(status, &v, 422, "E-EAPP-006");
+    // A 支援措置 for her: the counter is not shown where she lives (審査 is).
+    let (status, m) = examiner
+        .post(&format!("{base}/support-measures"), json!({
+            "applicant": mother, "together": [], "kind": "DV",
+            "offenders": [{"name": "佐藤　剛", "birth_date": "昭和50年1月1日", "relation": "元配偶者"}]
+        }))
+        .await;
+    assert_eq!(status, 201, "{m}");
+    let (status, v) = check(&reception, &base, &doc, &sig, &cert).await;
+    assert_eq!(status, 200, "{v}");
+    assert!(!v.to_string().contains("山下町"), "{v}");
+    assert_eq!(
+        v["applicant"]["address"], "(支援措置により表示しません)",
+        "{v}"
+    );
+    let (_, v) = check(&examiner, &base, &doc, &sig, &cert).await;
+    assert!(
+        v["applicant"]["address"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("山下町"),
+        "{v}"
+    );
     // Revoked: the newer CRL names it.
     let (status, v) = admin
         .post(
