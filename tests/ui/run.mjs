@@ -1333,6 +1333,29 @@ try {
   assert.equal(await lab(clerk, '氏名').inputValue(), '辺\u{E0101}');
   await clerk.getByRole('button', { name: '異体字 U+9089 を氏名に入れる' }).waitFor();
   log('検索文字選択: 辺\'s 異体字 and IVS offered, one picked into the name');
+  // 外字 (2.1.2): 審査 registers 𠮷 with its 異体字 吉; at once a search for 𠮷田 finds
+  // the town's 吉田, and choosing 吉 offers the registered 𠮷.
+  await lab(clerk, '氏名').fill('𠮷田');
+  await clerk.getByRole('button', { name: '検索' }).click();
+  await clerk.getByRole('heading', { name: '検索結果 0件' }).waitFor();
+  await examiner.goto(`${base}/ui/#/chars`);
+  await examiner.getByRole('heading', { name: '外字の登録' }).waitFor();
+  await lab(examiner, '外字').fill('𠮷');
+  await lab(examiner, '異体字').fill('吉');
+  await examiner.getByRole('button', { name: '外字を登録' }).click();
+  await examiner.getByText(/外字「𠮷」を登録しました/).waitFor();
+  await examiner.locator('#gaiji-list').getByText('U+20BB7').waitFor();
+  await shot(examiner, 'gaiji');
+  await clerk.goto(`${base}/ui/#/search`);
+  await lab(clerk, '氏名').fill('𠮷田');
+  await clerk.getByRole('button', { name: '検索' }).click();
+  await clerk.getByRole('heading', { name: /検索結果 [1-9]\d*件/ }).waitFor();
+  assert.match(await clerk.locator('#results tbody').textContent(), /吉田/);
+  await clerk.getByText('文字の選択(異体字・IVS)').click();
+  await lab(clerk, 'もとの字').fill('吉');
+  await clerk.getByRole('button', { name: '候補を表示' }).click();
+  await clerk.getByRole('button', { name: '登録外字 U+20BB7 を氏名に入れる' }).waitFor();
+  log('外字: 𠮷 registered with 吉 by 審査; 𠮷田 then finds the town\'s 吉田; choosing 吉 offers 𠮷');
   log('認証者・公印: a 職務代理者 for a period and a 証明書専用印 registered by 管理者; 文字溢れ set to blank; the counter\'s form names today\'s 認証者 and prints a phrase and 公用');
   // 窓口 has no audit menu, and the API refuses it.
   assert.equal(await clerk.locator('#nav a', { hasText: '監査ログ' }).count(), 0);

@@ -453,9 +453,24 @@ pub async fn check_newcomers(
             every_hit: true,
             ..Default::default()
         };
+        // Names a registered 外字 makes one (2.1.2) count as the same name; the
+        // registrations are read only when a name differs.
+        let mut registered = None;
         for p in store.search(tenant, &keys).await? {
-            if p.id == d.id || p.name.key() != d.name.key() || p.sex != d.sex {
+            if p.id == d.id || p.sex != d.sex {
                 continue;
+            }
+            let (a, b) = (p.name.key(), d.name.key());
+            if a != b {
+                if registered.is_none() {
+                    registered = Some(kikan_cert::settings::variant_groups(store, tenant).await?);
+                }
+                if registered
+                    .as_ref()
+                    .is_none_or(|g| g.canonical(&a) != g.canonical(&b))
+                {
+                    continue;
+                }
             }
             alerts.push(if p.is_removed() {
                 format!(

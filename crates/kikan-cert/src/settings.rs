@@ -8,6 +8,7 @@ use kikan_domain::certificate::OverflowMode;
 use kikan_domain::certifier::{
     Certifier, CertifierRole, Seal, SealChoice, SealKind, certifier_on, seal_of,
 };
+use kikan_domain::gaiji::{Gaiji, VariantGroups};
 use kikan_domain::order::MemberOrder;
 use kikan_domain::printer::{Printer, Tray};
 use kikan_domain::{HouseholdId, PersonId};
@@ -15,7 +16,7 @@ use kikan_store::{Store, StoreError, Tenant};
 use serde::de::DeserializeOwned;
 
 /// Every kind of setting kept (the export carries them all).
-pub const KINDS: [&str; 9] = [
+pub const KINDS: [&str; 10] = [
     CERTIFIER,
     SEAL,
     PHRASES,
@@ -25,6 +26,7 @@ pub const KINDS: [&str; 9] = [
     PRINTER,
     JPKI_AUTHORITY,
     JPKI_CRL,
+    GAIJI,
 ];
 
 const CERTIFIER: &str = "certifier";
@@ -37,6 +39,8 @@ const HOUSEHOLD_ORDER: &str = "household_order";
 /// 電子申請 (7.2.5): a registered 署名用認証局 certificate, and a CRL taken in.
 pub const JPKI_AUTHORITY: &str = "jpki_authority";
 pub const JPKI_CRL: &str = "jpki_crl";
+/// 外字 (2.1.2): a registered character and its 異体字 (id: its 登録番号).
+const GAIJI: &str = "gaiji";
 /// 印刷 (10.7): a registered printer (id: its number).
 const PRINTER: &str = "printer";
 
@@ -92,6 +96,48 @@ pub async fn put_certifier(
         .put_certificate_setting(tenant, CERTIFIER, c.id, &encode(&c)?)
         .await?;
     Ok(c)
+}
+
+/// The registered 外字 (2.1.2), by 登録番号.
+pub async fn gaiji(store: &dyn Store, tenant: LocalGovCode) -> Result<Vec<Gaiji>, StoreError> {
+    store
+        .certificate_settings(tenant, GAIJI)
+        .await?
+        .iter()
+        .map(|(_, d)| decode(d))
+        .collect()
+}
+
+/// Registers a 外字 with its 異体字 (id 0: the next number) or corrects one: E-GAIJI-001
+/// for what cannot be kept, -002 for a character registered already, -003 for a
+/// number not registered.
+pub async fn put_gaiji(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+    mut g: Gaiji,
+) -> Result<Gaiji, StoreError> {
+    let all = gaiji(store, tenant).await?;
+    if g.id == 0 {
+        g.id = all.last().map_or(1, |x| x.id + 1);
+    } else if !all.iter().any(|x| x.id == g.id) {
+        return Err(DomainError::NoGaiji { id: g.id }.into());
+    }
+    g.validate()?;
+    if g.in_use {
+        kikan_domain::gaiji::check_unique(&g, &all)?;
+    }
+    store
+        .put_certificate_setting(tenant, GAIJI, g.id, &encode(&g)?)
+        .await?;
+    Ok(g)
+}
+
+/// The 外字 in use as the groups a search widens names by (2.1.2).
+pub async fn variant_groups(
+    store: &dyn Store,
+    tenant: LocalGovCode,
+) -> Result<VariantGroups, StoreError> {
+    Ok(VariantGroups::new(&gaiji(store, tenant).await?))
 }
 
 /// The registered printers (10.7), by number.

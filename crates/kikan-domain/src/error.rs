@@ -173,6 +173,15 @@ pub enum DomainError {
     /// 電子申請 (7.2.5): a signed application not accepted (the code says why).
     #[error("{reason}")]
     ElectronicApplication { code: &'static str, reason: String },
+    /// 外字 (2.1.2): a registration that cannot be kept.
+    #[error("外字を登録できません: {reason}")]
+    GaijiRegistration { reason: String },
+    /// 外字 (2.1.2): the character is registered already (as another 外字 or its 異体字).
+    #[error("「{text}」はすでに登録されています(登録番号{id})。その登録を修正してください")]
+    GaijiRegistered { text: String, id: i64 },
+    /// 外字 (2.1.2): no registration with this number.
+    #[error("登録番号{id}の外字は登録されていません")]
+    NoGaiji { id: i64 },
     /// 印刷 (10.7): a printer registration that cannot be kept.
     #[error("プリンタを登録できません: {reason}")]
     PrinterRegistration { reason: String },
@@ -501,6 +510,9 @@ impl DomainError {
             KioskCardUnknown => "E-KIOSK-001",
             KioskRefused => "E-KIOSK-002",
             KioskItem { .. } => "E-KIOSK-003",
+            GaijiRegistration { .. } => "E-GAIJI-001",
+            GaijiRegistered { .. } => "E-GAIJI-002",
+            NoGaiji { .. } => "E-GAIJI-003",
             PrinterRegistration { .. } => "E-PRINT-001",
             NoPrinter { .. } => "E-PRINT-002",
             OutboundItemNotFound { .. } => "E-OUTBOX-002",

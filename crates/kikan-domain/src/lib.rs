@@ -14,6 +14,7 @@ pub mod csv;
 pub mod dates;
 pub mod endorsement;
 pub mod error;
+pub mod gaiji;
 pub mod holidays;
 pub mod immigration;
 pub mod integrated;

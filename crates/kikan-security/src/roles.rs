@@ -57,6 +57,8 @@ pub enum Permission {
     SetBusinessItems,
     /// Keep the 住所辞書 and the 方書 master (1.3.3, 1.3.4): imports and staff edits.
     ManageAddresses,
+    /// Register 外字 and their 異体字, which a search finds one by the other (2.1.2).
+    ManageCharacters,
 }
 
 impl Role {
@@ -87,10 +89,15 @@ impl Role {
                     | ReleaseSuppression
                     | SetBusinessItems
                     | ManageAddresses
+                    | ManageCharacters
             ),
             Role::Admin => matches!(
                 p,
-                ManageAccounts | ManageCertificateSettings | RunCheck | ManageAddresses
+                ManageAccounts
+                    | ManageCertificateSettings
+                    | RunCheck
+                    | ManageAddresses
+                    | ManageCharacters
             ),
             Role::Auditor => matches!(p, ReadAudit),
             Role::System => matches!(p, ReadResidents | Export | SetBusinessItems),
@@ -196,7 +203,7 @@ pub fn items_to_json(items: &std::collections::BTreeSet<Item>) -> String {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Permission::ReadResidents,
         Permission::DraftChange,
         Permission::CommitChange,
@@ -212,6 +219,7 @@ impl Permission {
         Permission::ReleaseSuppression,
         Permission::SetBusinessItems,
         Permission::ManageAddresses,
+        Permission::ManageCharacters,
     ];
 
     pub fn label(self) -> &'static str {
@@ -231,6 +239,7 @@ impl Permission {
             Permission::ReleaseSuppression => "抑止の一時解除",
             Permission::SetBusinessItems => "法第7条の業務事項の設定",
             Permission::ManageAddresses => "住所辞書・方書の管理",
+            Permission::ManageCharacters => "外字の登録",
         }
     }
 }
@@ -263,6 +272,7 @@ mod tests {
                     ReleaseSuppression,
                     SetBusinessItems,
                     ManageAddresses,
+                    ManageCharacters,
                 ],
             ),
             (
@@ -272,6 +282,7 @@ mod tests {
                     ManageCertificateSettings,
                     RunCheck,
                     ManageAddresses,
+                    ManageCharacters,
                 ],
             ),
             (Role::Auditor, &[ReadAudit]),

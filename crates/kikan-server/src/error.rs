@@ -93,9 +93,12 @@ impl From<DomainError> for ApiError {
             | DomainError::NoticeSubjectUnknown { .. }
             | DomainError::OutboundItemNotFound { .. }
             | DomainError::CsItemNotFound { .. }
+            | DomainError::NoGaiji { .. }
             | DomainError::KioskCardUnknown => StatusCode::NOT_FOUND,
             DomainError::KioskRefused => StatusCode::FORBIDDEN,
-            DomainError::CsResendStale { .. } => StatusCode::CONFLICT,
+            DomainError::CsResendStale { .. } | DomainError::GaijiRegistered { .. } => {
+                StatusCode::CONFLICT
+            }
             DomainError::Conflict { .. } | DomainError::MemoStale { .. } => StatusCode::CONFLICT,
             // 4.0.1: this terminal's 区役所 enters 異動 for its ward's residents only.
             DomainError::OutsideWard { .. } => StatusCode::FORBIDDEN,

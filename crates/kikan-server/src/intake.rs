@@ -718,7 +718,8 @@ pub async fn card(
         limit: 20,
         ..Default::default()
     };
-    let hits = state.store.search(p.tenant, &q.keys()).await?;
+    let keys = crate::chars::widened(&state, p.tenant, q.keys()).await?;
+    let hits = state.store.search(p.tenant, &keys).await?;
     let ids: Vec<PersonId> = hits.iter().map(|h| h.id).collect();
     let shield = Protection::of(&state, &p, &ids).await?;
     let event = p

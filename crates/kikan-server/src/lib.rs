@@ -161,7 +161,7 @@ Every route under /api/v1/tenants/{tenant}/ needs a session (POST …/login) or 
         euc::tables, euc::query,
         certificates::preview, certificates::issue, certificates::reprint, certificates::reissue, certificates::dispose, certificates::register,
         certificates::get, certificates::verify,
-        certsettings::get, certsettings::put_certifier, certsettings::add_seal, certsettings::set_phrases, certsettings::set_overflow, certsettings::set_member_order, certsettings::household_order, certsettings::set_household_order, printing::list, printing::put, endorse::endorse, chars::variants, eapp::trust, eapp::add_authority, eapp::add_crl, eapp::verify,
+        certsettings::get, certsettings::put_certifier, certsettings::add_seal, certsettings::set_phrases, certsettings::set_overflow, certsettings::set_member_order, certsettings::household_order, certsettings::set_household_order, printing::list, printing::put, endorse::endorse, chars::variants, chars::list, chars::put, eapp::trust, eapp::add_authority, eapp::add_crl, eapp::verify,
     ),
     tags(
         (name = "operations", description = "Readiness and metrics, for operators"),
@@ -316,6 +316,8 @@ api! {
     get "/api/v1/tenants/{tenant}/printers" => printing::list, Policy::SignedIn;
     get "/api/v1/tenants/{tenant}/jpki" => eapp::trust, Policy::SignedIn;
     get "/api/v1/tenants/{tenant}/chars/variants" => chars::variants, Policy::SignedIn;
+    get "/api/v1/tenants/{tenant}/gaiji" => chars::list, Policy::SignedIn;
+    post "/api/v1/tenants/{tenant}/gaiji" => chars::put, Policy::Needs(Permission::ManageCharacters);
     post "/api/v1/tenants/{tenant}/persons/{id}/card-endorsement" => endorse::endorse, Policy::Needs(Permission::IssueCertificate);
     post "/api/v1/tenants/{tenant}/jpki/authorities" => eapp::add_authority, Policy::Needs(Permission::ManageCertificateSettings);
     post "/api/v1/tenants/{tenant}/jpki/crls" => eapp::add_crl, Policy::Needs(Permission::ManageCertificateSettings);

@@ -946,6 +946,7 @@ pub async fn search(
             field: "検索条件"
         }));
     }
+    let keys = crate::chars::widened(&state, tenant, keys).await?;
     let mut hits = state.store.search(tenant, &keys).await?;
     // 除票 (1.1.5): one search reads the 住民記録 database first, then the
     // 除票用データベース (9.3) with the same conditions, its 除票 after the others.

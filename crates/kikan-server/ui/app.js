@@ -257,7 +257,7 @@ const MENU = [
   ['#/random', '無作為抽出', 'read_residents'],
   ['#/statistics', '統計', 'read_residents'],
   ['#/euc', 'EUC(データ抽出)', 'export'],
-  ['#/chars', '文字コード照会', null],
+  ['#/chars', '文字コード照会・外字', null],
   ['#/notices', '入管通知', 'commit_change'],
   ['#/outbox', '入管への通知', 'commit_change'],
   ['#/cs', '住基ネット連携', 'commit_change'],
@@ -356,7 +356,7 @@ async function searchScreen(main, q) {
           h('ul', { class: 'char-zoom' }, r.data.candidates.map((c) => h('li', {},
             h('button', { class: 'char-glyph char-pick', type: 'button', lang: 'ja', 'aria-label': `${c.kind} ${c.codes} を氏名に入れる`,
               onclick: () => { form.elements.name.value += c.text; form.elements.name.focus(); } }, c.text),
-            h('span', { class: 'char-code' }, `${c.kind} ${c.codes}`)))));
+            h('span', { class: 'char-code' }, `${c.kind} ${c.codes}${c.printable ? '' : ' 証明書に印字不可'}`)))));
       } }, '候補を表示'))),
     pickOut);
   const results = h('div', { id: 'results', 'aria-live': 'polite' });
@@ -3564,8 +3564,70 @@ function charPanel(initial) {
   input.addEventListener('input', () => show(out, charTable(input.value)));
   return h('div', {}, field('文字(拡大して入力・照会)', input, { hint: '氏名・住所などを入力または貼り付けると、1字ずつ拡大して文字コードを表示します' }), out);
 }
-function charsScreen(main, q) {
-  show(main, h('h1', {}, '文字コード照会'), charPanel(q.get('text') || ''));
+// 外字 (2.1.2): the municipality's registered characters, each with the 異体字 a search
+// finds it by; 審査 and 管理者 register and correct them, or take one out of use.
+async function gaijiSection() {
+  const manage = can('manage_characters');
+  const out = h('div', { 'aria-live': 'polite', id: 'gaiji-out' });
+  const list = h('div', { id: 'gaiji-list' });
+  const form = h('form', { novalidate: true, id: 'gaiji-form' },
+    h('input', { type: 'hidden', name: 'id', value: '0' }),
+    h('div', { class: 'row' },
+      field('外字', text('text', 'text', { size: 4, class: 'char-input' }), { required: true, hint: '漢字1字(IVS付きも可)' }),
+      field('異体字', text('variants', 'variants', { size: 16 }), { required: true, hint: 'この字で検索しても外字の氏名が見つかる字。複数は空白で区切る' }),
+      field('MJ文字図形名', text('mj', 'mj', { size: 10 }), { hint: '例: MJ012345(任意)' }),
+      field('備考', text('note', 'note', { size: 16 }))),
+    h('div', { class: 'actions' },
+      h('button', { class: 'button button-primary', type: 'submit' }, '外字を登録'),
+      h('button', { class: 'button button-secondary', type: 'reset' }, '新規入力に戻す')));
+  const body = (f, extra) => Object.assign({ id: Number(f.elements.id.value) || 0, text: v(f, 'text'),
+    variants: v(f, 'variants').split(/[\s,、・]+/u).filter(Boolean), mj: opt(v(f, 'mj')), note: v(f, 'note') }, extra || {});
+  const draw = (all) => show(list, all.length === 0 ? h('p', { class: 'muted' }, '登録された外字はありません。') :
+    h('table', { class: 'table' },
+      h('caption', {}, '登録外字'),
+      h('thead', {}, h('tr', {}, ['登録番号', '外字', '異体字', 'MJ文字図形名', '備考', '状態', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, all.map((g) => h('tr', {},
+        h('td', {}, String(g.id)),
+        h('td', {}, h('span', { class: 'char-glyph', lang: 'ja' }, g.text), h('span', { class: 'char-code' }, g.codes),
+          g.printable ? null : h('span', { class: 'badge badge-late' }, '証明書に印字不可')),
+        h('td', {}, g.variants.map((x) => h('span', { class: 'gaiji-variant' }, h('span', { lang: 'ja' }, x.text), ` ${x.codes} `))),
+        h('td', {}, g.mj || ''),
+        h('td', {}, g.note),
+        h('td', {}, g.in_use ? '使用中' : '使用停止'),
+        h('td', {}, manage ? [
+          h('button', { class: 'button button-secondary', type: 'button', onclick: () => {
+            form.elements.id.value = String(g.id);
+            form.elements.text.value = g.text;
+            form.elements.variants.value = g.variants.map((x) => x.text).join(' ');
+            form.elements.mj.value = g.mj || '';
+            form.elements.note.value = g.note;
+            form.elements.text.focus();
+          } }, `${g.text}を修正`),
+          h('button', { class: 'button button-secondary', type: 'button', onclick: async () => {
+            const r = await api('POST', '/gaiji', { id: g.id, text: g.text, variants: g.variants.map((x) => x.text), mj: g.mj, note: g.note, in_use: !g.in_use });
+            if (!r.ok) { show(out, banner('error', `${r.data.message}(${r.data.code})`)); return; }
+            show(out, banner('success', `${g.text}を${g.in_use ? '使用停止' : '使用再開'}しました`));
+            draw(r.data);
+          } }, g.in_use ? `${g.text}を使用停止` : `${g.text}を使用再開`)] : null))))));
+  form.addEventListener('reset', () => { setTimeout(() => { form.elements.id.value = '0'; }, 0); });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await api('POST', '/gaiji', body(form));
+    if (!r.ok) { showError(form, r); return; }
+    clearErrors(form);
+    const saved = r.data.find((g) => g.text === v(form, 'text'));
+    show(out, banner('success', `外字「${v(form, 'text')}」を登録しました${saved ? `(登録番号 ${saved.id})` : ''}`, '異体字で検索しても、この外字の氏名が見つかります。'));
+    form.reset();
+    draw(r.data);
+  });
+  const r = await api('GET', '/gaiji');
+  if (r.ok) draw(r.data); else show(out, banner('error', r.data ? r.data.message : '外字を表示できません'));
+  return h('section', { 'aria-labelledby': 'gaiji-h' }, h('h2', { id: 'gaiji-h' }, '外字の登録'),
+    h('p', {}, '外字と、その外字の氏名を検索するときに使う異体字を登録します。登録するとすぐに、どちらの字で検索しても見つかります。'),
+    out, list, manage ? form : null);
+}
+async function charsScreen(main, q) {
+  show(main, h('h1', {}, '文字コード照会・外字'), charPanel(q.get('text') || ''), await gaijiSection());
 }
 
 // ---------- ヘルプ (10.5) ----------
@@ -3603,7 +3665,7 @@ const HELP = {
   random: { title: '無作為抽出', does: '条件を指定して住民を無作為に抽出し、CSVと宛名ラベルを作成します。', steps: ['乱数の種を記録し、同じ抽出をやり直せます。'] },
   statistics: { title: '統計', does: '基準日現在の人口・世帯数を町字・年齢・性別・国籍などで集計し、月ごとの異動件数を表示します。', steps: ['台帳から計算するため、過去の月の数値はいつ求めても同じです。CSVで保存できます。'] },
   euc: { title: 'EUC(データ抽出)', does: '項目・条件・基準日を指定して住民データをCSV(UTF-8・Shift_JIS)で抽出します。', steps: ['抽出は利用目的とともに監査ログに記録されます。'] },
-  chars: { title: '文字コード照会', does: '氏名・住所の文字を1字ずつ拡大し、文字コードを表示します。', steps: ['異体字やIVS(異体字セレクタ)を確認するときに使います。'] },
+  chars: { title: '文字コード照会・外字', does: '氏名・住所の文字を1字ずつ拡大し、文字コードを表示します。外字とその異体字を登録します。', steps: ['異体字やIVS(異体字セレクタ)を確認するときに使います。', '外字を異体字とあわせて登録すると、どちらの字で検索しても見つかります(審査・管理者)。使用停止にすると元に戻ります。', '「証明書に印字不可」の外字は証明書のフォント(IPAmj明朝)にない字です。'] },
   notices: { title: '入管通知', does: '出入国在留管理庁長官からの通知ファイルを取り込み、未処理の通知を反映します。', steps: ['通知ごとに処理結果確認票を作成し、職権で修正・消除します。'] },
   outbox: { title: '入管への通知', does: '外国人住民の異動について、出入国在留管理庁への市町村通知・市町村伝達を作成・送信します。', steps: ['エラーとなった通知は修正して再送信できます。'] },
   cs: { title: '住基ネット連携(CS)', does: '本人確認情報などの送信データ、受信した電文、整合性確認、住民票コードの空きコードを管理します。',

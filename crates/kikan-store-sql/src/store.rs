@@ -932,12 +932,12 @@ impl<E: Engine> Store for SqlStore<E> {
             cond.push_str(" AND register = 'A'");
         }
         for c in &k.texts {
-            let on_column = text_cond(&mut q, c.column, c.matching, &c.value);
+            let on_column = text_conds(&mut q, c.column, c.matching, &c.values);
             match c.past {
                 None => cond.push_str(&format!(" AND {on_column}")),
                 Some(kind) => {
                     let kind = q.param(kind.code());
-                    let on_key = text_cond(&mut q, "key", c.matching, &c.value);
+                    let on_key = text_conds(&mut q, "key", c.matching, &c.values);
                     cond.push_str(&format!(
                         " AND ({on_column} OR person_id IN (SELECT person_id FROM person_past
                               WHERE tenant_id = $1 AND kind = {kind} AND {on_key}))"
@@ -3845,6 +3845,21 @@ impl<E: Engine> Store for SqlStore<E> {
 
 /// One text condition on `column` (a fixed name, never input): a prefix range, an
 /// equality or a part (2.1.2: 前方・完全・部分一致).
+/// One of the values matches (a single value needs no parentheses).
+fn text_conds(q: &mut Q, column: &str, m: NameMatch, values: &[String]) -> String {
+    match values {
+        [] => "1 = 0".into(),
+        [one] => text_cond(q, column, m, one),
+        many => {
+            let each: Vec<String> = many
+                .iter()
+                .map(|v| format!("({})", text_cond(q, column, m, v)))
+                .collect();
+            format!("({})", each.join(" OR "))
+        }
+    }
+}
+
 fn text_cond(q: &mut Q, column: &str, m: NameMatch, value: &str) -> String {
     match m {
         NameMatch::Prefix => {

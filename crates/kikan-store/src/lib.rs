@@ -378,12 +378,18 @@ pub struct SearchQuery {
     pub limit: u32,
 }
 
+/// The columns that keep a name's characters as [`kikan_domain::names::kanji_key`] folds
+/// them: a registered 外字 widens a search on them.
+pub const KANJI_COLUMNS: [&str; 4] = ["name_key", "given_key", "former_key", "alias_key"];
+
 /// One text condition of a search, on one index column of `persons`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextCond {
     /// The column compared (one of a fixed set: never from input).
     pub column: &'static str,
-    pub value: String,
+    /// The text, and the other spellings that match as well (the 異体字 of a registered
+    /// 外字, 2.1.2): one of them must match.
+    pub values: Vec<String>,
     pub matching: NameMatch,
     /// Past keys of this kind match too (table `person_past`).
     pub past: Option<PastKind>,
@@ -434,6 +440,29 @@ impl SearchKeys {
             && self.empty.is_empty()
     }
 
+    /// The names searched also as the registered 外字 and their 異体字 spell them (2.1.2):
+    /// each text on a kanji column widened to its spellings.
+    pub fn widened(mut self, registered: &kikan_domain::gaiji::VariantGroups) -> Self {
+        if registered.is_empty() || !self.by_name() {
+            return self;
+        }
+        for t in &mut self.texts {
+            if KANJI_COLUMNS.contains(&t.column) {
+                t.values = t
+                    .values
+                    .iter()
+                    .flat_map(|v| registered.spellings(v))
+                    .collect();
+            }
+        }
+        self
+    }
+
+    /// Does it search by a name's characters (a column a registered 外字 widens)?
+    pub fn by_name(&self) -> bool {
+        self.texts.iter().any(|t| KANJI_COLUMNS.contains(&t.column))
+    }
+
     /// Does it search by an address (current or past), its code or a 方書?
     pub fn by_address(&self) -> bool {
         self.address_code.is_some() || self.texts.iter().any(|t| t.column == "address_line")
@@ -456,7 +485,7 @@ impl SearchQuery {
             if !value.is_empty() {
                 texts.push(TextCond {
                     column,
-                    value,
+                    values: vec![value],
                     matching,
                     past,
                 });

@@ -25,6 +25,7 @@ mod euc;
 mod findings;
 mod foreign_items;
 mod furigana;
+mod gaiji;
 mod head_names;
 mod honseki_candidates;
 mod household_common;
