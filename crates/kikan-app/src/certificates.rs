@@ -277,6 +277,18 @@ pub async fn prepare(
     input: &CertificateIn,
     today: NaiveDate,
 ) -> Result<Prepared, PrepareError> {
+    Ok(prepare_alerted(store, actor, input, today).await?.0)
+}
+
+/// [`prepare`], with the alerts of a suppression of certificates at the alert level (3.1)
+/// that let it through: the counter's staff are shown them; a terminal nobody watches
+/// refuses on them.
+pub async fn prepare_alerted(
+    store: &dyn Store,
+    actor: &Actor,
+    input: &CertificateIn,
+    today: NaiveDate,
+) -> Result<(Prepared, Vec<String>), PrepareError> {
     let members = match input.household_id {
         Some(h) => Some(issue::household_members(store, actor.tenant, HouseholdId(h)).await?),
         None => None,
@@ -291,7 +303,7 @@ pub async fn prepare(
     // 抑止 of 証明書発行 (3.1): refused before anything is built.
     let printed = store.persons(actor.tenant, &request.persons).await?;
     let printed: Vec<&kikan_domain::Person> = printed.iter().collect();
-    crate::suppress::enforce(
+    let alerts = crate::suppress::enforce(
         store,
         actor,
         kikan_domain::suppress::Process::Certificate,
@@ -319,7 +331,7 @@ pub async fn prepare(
                 );
                 store.append_audit(actor.tenant, &[e]).await?;
             }
-            Ok(prepared)
+            Ok((prepared, alerts))
         }
         Err(IssueError::Refused { measure }) => {
             let mut e = actor.event(

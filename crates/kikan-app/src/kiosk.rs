@@ -17,7 +17,6 @@ use crate::certificates::{CertificateIn, PrepareError, RequesterIn};
 use chrono::NaiveDate;
 use kikan_cert::issue::{self, IssueError, Prepared};
 use kikan_domain::business::{Business, BusinessItems, latest};
-use kikan_domain::suppress::{Process, Subject};
 use kikan_domain::{DomainError, PersonId};
 use kikan_security::Outcome;
 use kikan_store::{Store, StoreError};
@@ -146,27 +145,6 @@ pub async fn prepare(
     let holder = cardholder(store, actor.tenant, &r.card_serial)
         .await
         .map_err(|e| PrepareError::Issue(e.into()))?;
-    let printed = if r.whole_household {
-        issue::household_members(store, actor.tenant, holder.household_id).await?
-    } else {
-        vec![holder.id]
-    };
-    let persons = store.persons(actor.tenant, &printed).await?;
-    let refs: Vec<&kikan_domain::Person> = persons.iter().collect();
-    let subjects: Vec<Subject> = crate::suppress::subjects(&refs, &[]);
-    // A suppression at either level: no one at a terminal could heed an alert.
-    let alerts = crate::suppress::enforce(store, actor, Process::Certificate, &subjects, today)
-        .await
-        .map_err(|e| match e {
-            StoreError::Domain(DomainError::Suppressed { .. }) => {
-                PrepareError::Issue(IssueError::Domain(refused()))
-            }
-            other => PrepareError::Issue(other.into()),
-        })?;
-    if !alerts.is_empty() {
-        deny(store, actor, &printed, "証明書発行の抑止(アラート)").await?;
-        return Err(PrepareError::Issue(refused().into()));
-    }
     let input = CertificateIn {
         kind: r.kind.clone(),
         layout: Some(
@@ -200,16 +178,43 @@ pub async fn prepare(
         copies: Some(r.copies),
         ..Default::default()
     };
-    let mut prepared = match crate::certificates::prepare(store, actor, &input, today).await {
-        Err(PrepareError::Issue(IssueError::Refused { .. } | IssueError::NeedsApproval { .. })) => {
-            deny(store, actor, &printed, "支援措置").await?;
-            return Err(PrepareError::Issue(refused().into()));
+    // The persons printed, for the access log of a refusal.
+    let printed = || async {
+        if r.whole_household {
+            issue::household_members(store, actor.tenant, holder.household_id).await
+        } else {
+            Ok(vec![holder.id])
         }
-        other => other?,
     };
+    let (mut prepared, alerts) =
+        match crate::certificates::prepare_alerted(store, actor, &input, today).await {
+            // A suppression at the error level: its refusal is in the access log already.
+            Err(PrepareError::Issue(
+                IssueError::Store(StoreError::Domain(DomainError::Suppressed { .. }))
+                | IssueError::Domain(DomainError::Suppressed { .. }),
+            )) => return Err(PrepareError::Issue(refused().into())),
+            Err(PrepareError::Issue(
+                IssueError::Refused { .. } | IssueError::NeedsApproval { .. },
+            )) => {
+                deny(store, actor, &printed().await?, "支援措置").await?;
+                return Err(PrepareError::Issue(refused().into()));
+            }
+            other => other?,
+        };
+    // At the alert level too: no one at a terminal could heed an alert.
+    if !alerts.is_empty() {
+        deny(
+            store,
+            actor,
+            &prepared.request.persons,
+            "証明書発行の抑止(アラート)",
+        )
+        .await?;
+        return Err(PrepareError::Issue(refused().into()));
+    }
     // A 支援措置 concerning anyone printed: the counter, not a terminal, decides.
     if prepared.support.is_some() {
-        deny(store, actor, &printed, "支援措置").await?;
+        deny(store, actor, &prepared.request.persons, "支援措置").await?;
         return Err(PrepareError::Issue(refused().into()));
     }
     prepared.place = Some(format!("{kiosk}@コンビニ交付"));

@@ -206,18 +206,12 @@ async fn ward_removal(
     request: &CertificateRequest,
     seq: i64,
 ) -> Result<WardRemoval, IssueError> {
-    let [id] = request.persons[..] else {
+    let (&[id], false) = (&request.persons[..], request.whole_household) else {
         return Err(DomainError::CertificateLayout(
             "区間異動による除票の証明書は一人ずつ交付します".into(),
         )
         .into());
     };
-    if request.whole_household {
-        return Err(DomainError::CertificateLayout(
-            "区間異動による除票の証明書は一人ずつ交付します".into(),
-        )
-        .into());
-    }
     kikan_store::places::ward_removals(store, tenant, id)
         .await?
         .into_iter()

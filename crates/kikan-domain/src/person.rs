@@ -305,6 +305,18 @@ pub fn is_card_number(s: &str) -> bool {
         && b[10..].iter().all(u8::is_ascii_uppercase)
 }
 
+/// A 在留カード等番号 (`kind` names which card in the error), or E-CODE for anything else.
+pub fn check_card_number(kind: &'static str, s: &str) -> Result<(), DomainError> {
+    if is_card_number(s) {
+        Ok(())
+    } else {
+        Err(DomainError::UnknownCode {
+            kind,
+            value: s.to_string(),
+        })
+    }
+}
+
 impl ForeignDetails {
     /// The 国籍・地域 and category, with none of the other items.
     pub fn new(nationality: String, category: ForeignCategory) -> Self {
@@ -345,13 +357,8 @@ impl ForeignDetails {
         {
             return Err(DomainError::OldLawRegistrationTooLate { on: d });
         }
-        if let Some(card) = &self.card_number
-            && !is_card_number(card)
-        {
-            return Err(DomainError::UnknownCode {
-                kind: "在留カード等番号",
-                value: card.clone(),
-            });
+        if let Some(card) = &self.card_number {
+            check_card_number("在留カード等番号", card)?;
         }
         // 空欄を許容しない (1.1.6, j60): the 在留カード or 特別永住者証明書 number — but for a
         // 転入 on a 上陸許可証, whose card is issued later (its 30条の50 notice gives it).

@@ -125,11 +125,15 @@ impl Registry {
             notified_on: entry.notified_on,
             notices: vec![],
         };
-        w.change(entry)?;
-        if !matches!(
+        // A move between the 住民記録 database and the 除票用データベース changes no item:
+        // the record keeps its version and its last 異動日 (a cancellation of an earlier
+        // entry is not blocked by it, 4.6.0.1), and its head's name as it was.
+        let moved_only = matches!(
             entry.change,
             Change::Archive { .. } | Change::ArchiveReturn { .. }
-        ) {
+        );
+        w.change(entry)?;
+        if !moved_only {
             w.refresh_head_names()?;
         }
         // A 除票 in the 除票用データベース takes part in nothing until it is brought back.
@@ -155,13 +159,6 @@ impl Registry {
             households: households.keys().copied().collect(),
             notices,
         };
-        // A move between the 住民記録 database and the 除票用データベース changes no item:
-        // the record keeps its version and its last 異動日 (a cancellation of an earlier
-        // entry is not blocked by it, 4.6.0.1).
-        let moved_only = matches!(
-            entry.change,
-            Change::Archive { .. } | Change::ArchiveReturn { .. }
-        );
         for (id, mut p) in persons {
             if !moved_only {
                 p.version += 1;
@@ -1385,12 +1382,7 @@ impl Work<'_> {
                 }
                 match (kind, card_number) {
                     (crate::ledger::SpecialPermanentKind::Delivery, Some(number)) => {
-                        if !crate::person::is_card_number(number) {
-                            return Err(DomainError::UnknownCode {
-                                kind: "特別永住者証明書番号",
-                                value: number.clone(),
-                            });
-                        }
+                        crate::person::check_card_number("特別永住者証明書番号", number)?;
                         self.check_order(p)?;
                         if let Some(f) = self.person_mut(*person)?.foreign.as_mut() {
                             f.card_number = Some(number.clone());

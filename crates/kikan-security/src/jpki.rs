@@ -337,19 +337,31 @@ pub mod sample {
         v
     }
 
+    /// A new key and a v3 certificate builder for it: its serial, subject, issuer and
+    /// validity from today for `days` set.
+    fn builder(
+        serial: u32,
+        subject: &openssl::x509::X509NameRef,
+        issuer: &openssl::x509::X509NameRef,
+        days: u32,
+    ) -> Result<(PKey<Private>, X509Builder), ErrorStack> {
+        let key = PKey::from_rsa(Rsa::generate(2048)?)?;
+        let mut b = X509Builder::new()?;
+        b.set_version(2)?;
+        let number = int(serial)?;
+        b.set_serial_number(&number)?;
+        b.set_subject_name(subject)?;
+        b.set_issuer_name(issuer)?;
+        b.set_pubkey(&key)?;
+        b.set_not_before(&*Asn1Time::days_from_now(0)?)?;
+        b.set_not_after(&*Asn1Time::days_from_now(days)?)?;
+        Ok((key, b))
+    }
+
     impl Authority {
         pub fn new(cn: &str) -> Result<Self, ErrorStack> {
-            let key = PKey::from_rsa(Rsa::generate(2048)?)?;
-            let mut b = X509Builder::new()?;
-            b.set_version(2)?;
-            let one = int(1)?;
-            b.set_serial_number(&one)?;
             let n = name(cn)?;
-            b.set_subject_name(&n)?;
-            b.set_issuer_name(&n)?;
-            b.set_pubkey(&key)?;
-            b.set_not_before(&*Asn1Time::days_from_now(0)?)?;
-            b.set_not_after(&*Asn1Time::days_from_now(3650)?)?;
+            let (key, mut b) = builder(1, &n, &n, 3650)?;
             b.append_extension(BasicConstraints::new().critical().ca().build()?)?;
             b.append_extension(
                 KeyUsage::new()
@@ -381,17 +393,8 @@ pub mod sample {
             address: &str,
             days: u32,
         ) -> Result<Holder, ErrorStack> {
-            let key = PKey::from_rsa(Rsa::generate(2048)?)?;
-            let mut b = X509Builder::new()?;
-            b.set_version(2)?;
-            let number = int(serial)?;
-            b.set_serial_number(&number)?;
             let subject = name(&format!("JPKI Signer {serial}"))?;
-            b.set_subject_name(&subject)?;
-            b.set_issuer_name(self.cert.subject_name())?;
-            b.set_pubkey(&key)?;
-            b.set_not_before(&*Asn1Time::days_from_now(0)?)?;
-            b.set_not_after(&*Asn1Time::days_from_now(days)?)?;
+            let (key, mut b) = builder(serial, &subject, self.cert.subject_name(), days)?;
             let mut san = SubjectAlternativeName::new();
             for (oid, value) in [
                 (super::OID_NAME, holder),

@@ -530,3 +530,57 @@ impl Calendar {
         .unwrap_or_default()
     }
 }
+
+/// A simulated IPP printer (10.7) with these trays, served on a free port: its state (the
+/// jobs it took) and its `ipp://` address.
+pub async fn simulated_printer(trays: &[&str]) -> (kikan_server::printing::SimHandle, String) {
+    let sim: kikan_server::printing::SimHandle =
+        Arc::new(std::sync::Mutex::new(kikan_server::printing::SimPrinter {
+            trays: trays.iter().map(|t| t.to_string()).collect(),
+            ..Default::default()
+        }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let handle = sim.clone();
+    tokio::spawn(async move {
+        let _ = kikan_server::printing::serve_simulator(listener, handle).await;
+    });
+    (sim, format!("ipp://{addr}/ipp/print"))
+}
+
+/// NGUYEN VAN AN, a 中長期在留者 (留学, 在留カード AB12345678CD, to 2027-03-31) who moved in
+/// from abroad to 横浜市中区山下町8番地 on 2026-04-01, recorded by `examiner`: his 宛名番号
+/// and the entry's seq.
+pub async fn foreign_student(examiner: &Caller, base: &str) -> (i64, i64) {
+    let (status, v) = examiner
+        .post(&format!("{base}/changes"), json!({
+            "effective_on": "2026-04-01", "notified_on": "2026-04-01",
+            "change": {"type": "move_in", "kind": "国外からの転入",
+                "persons": [{"name": {"family": "NGUYEN VAN AN", "given": ""}, "furigana": {"family": "グエン　ヴァン　アン", "given": ""},
+                    "birth_date": "1995-05-05", "sex": "男", "relationship": "世帯主",
+                    "foreign": {"nationality": "ベトナム", "category": "中長期在留者", "status": "留学", "period": "2年",
+                        "expires_on": "2027-03-31", "card_number": "AB12345678CD"}}],
+                "address": {"place": "神奈川県横浜市中区山下町", "banchi": "8番地"}}
+        }))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    (
+        v["person_ids"][0].as_i64().unwrap_or_default(),
+        v["entry"]["seq"].as_i64().unwrap_or_default(),
+    )
+}
+
+/// A 支援措置 (DV, the offender 佐藤　剛, 元配偶者) for `person` alone, registered by
+/// `examiner`: the measure as answered.
+pub async fn protect(examiner: &Caller, base: &str, person: i64) -> Value {
+    let (status, m) = examiner
+        .post(&format!("{base}/support-measures"), json!({
+            "applicant": person, "together": [], "kind": "DV",
+            "offenders": [{"name": "佐藤　剛", "birth_date": "昭和50年1月1日", "relation": "元配偶者"}]
+        }))
+        .await;
+    assert_eq!(status, 201, "{m}");
+    m
+}

@@ -6,12 +6,12 @@
 //! (the simulated IPP printer) like any print; every 追記 in the access log.
 
 use kikan_security::Role;
-use kikan_server::printing::{SimHandle, SimPrinter};
 use kikan_testsuite::TestStore;
-use kikan_testsuite::http::{App, Caller, mother_and_son};
+use kikan_testsuite::http::{
+    App, Caller, foreign_student, mother_and_son, protect, simulated_printer,
+};
 use kikan_testsuite::pdf::text;
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
 
 struct Drawn {
     status: u16,
@@ -171,24 +171,12 @@ async fn changes_are_written_on_the_card(s: TestStore) {
     )
     .await;
     refused(&d, 422, "E-CARD-001", "seq");
-    let (status, v) = examiner
-        .post(&format!("{base}/changes"), json!({
-            "effective_on": "2026-04-01", "notified_on": "2026-04-06",
-            "change": {"type": "move_in", "kind": "国外からの転入",
-                "persons": [{"name": {"family": "NGUYEN VAN AN", "given": ""}, "furigana": {"family": "グエン　ヴァン　アン", "given": ""},
-                    "birth_date": "1995-05-05", "sex": "男", "relationship": "世帯主",
-                    "foreign": {"nationality": "ベトナム", "category": "中長期在留者", "status": "留学", "period": "2年",
-                        "expires_on": "2027-03-31", "card_number": "AB12345678CD"}}],
-                "address": {"place": "神奈川県横浜市中区山下町", "banchi": "8番地"}}
-        }))
-        .await;
-    assert_eq!(status, 201, "{v}");
-    let an = v["person_ids"][0].as_i64().unwrap_or_default();
+    let (an, seq) = foreign_student(&examiner, &base).await;
     let d = endorse(
         &reception,
         &base,
         an,
-        json!({"seq": v["entry"]["seq"], "card": "在留カード", "lines_left": 3}),
+        json!({"seq": seq, "card": "在留カード", "lines_left": 3}),
     )
     .await;
     assert_eq!(d.status, 200, "{}", d.error);
@@ -224,13 +212,7 @@ async fn changes_are_written_on_the_card(s: TestStore) {
     refused(&d, 404, "E-CARD-003", "seq");
 
     // A 支援措置 for the son: his 追記 (which prints his address) is 審査's to make.
-    let (status, m) = examiner
-        .post(&format!("{base}/support-measures"), json!({
-            "applicant": son, "together": [], "kind": "DV",
-            "offenders": [{"name": "佐藤　剛", "birth_date": "昭和50年1月1日", "relation": "元配偶者"}]
-        }))
-        .await;
-    assert_eq!(status, 201, "{m}");
+    protect(&examiner, &base, son).await;
     let body = json!({"seq": moved, "card": "個人番号カード", "lines_left": 3});
     let d = endorse(&reception, &base, son, body.clone()).await;
     assert_eq!(
@@ -243,23 +225,12 @@ async fn changes_are_written_on_the_card(s: TestStore) {
     assert_eq!(d.status, 200, "{}", d.error);
 
     // To the card printer.
-    let sim: SimHandle = Arc::new(Mutex::new(SimPrinter {
-        trays: vec!["card".into()],
-        ..Default::default()
-    }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let handle = sim.clone();
-    tokio::spawn(async move {
-        let _ = kikan_server::printing::serve_simulator(listener, handle).await;
-    });
+    let (sim, uri) = simulated_printer(&["card"]).await;
     let admin = app.as_role(t, Role::Admin).await;
     let (status, v) = admin
         .post(
             &format!("{base}/printers"),
-            json!({"name": "カード券面プリンタ", "uri": format!("ipp://{addr}/ipp/print"),
+            json!({"name": "カード券面プリンタ", "uri": uri,
                 "trays": [{"keyword": "card", "label": "カード"}]}),
         )
         .await;

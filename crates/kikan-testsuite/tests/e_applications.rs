@@ -9,7 +9,7 @@ use base64::Engine;
 use kikan_security::Role;
 use kikan_security::jpki::sample::{Authority, Holder};
 use kikan_testsuite::TestStore;
-use kikan_testsuite::http::{App, Caller, mother_and_son};
+use kikan_testsuite::http::{App, Caller, mother_and_son, protect};
 use serde_json::{Value, json};
 
 fn b64(bytes: &[u8]) -> String {
@@ -172,13 +172,7 @@ async fn signed_applications_are_verified_and_handed_to_the_counter(s: TestStore
     let (status, v) = signed_by(&reception, &base, &doc, &nobody).await;
     refused(status, &v, 422, "E-EAPP-006");
     // A 支援措置 for her: the counter is not shown where she lives (審査 is).
-    let (status, m) = examiner
-        .post(&format!("{base}/support-measures"), json!({
-            "applicant": mother, "together": [], "kind": "DV",
-            "offenders": [{"name": "佐藤　剛", "birth_date": "昭和50年1月1日", "relation": "元配偶者"}]
-        }))
-        .await;
-    assert_eq!(status, 201, "{m}");
+    protect(&examiner, &base, mother).await;
     let (status, v) = check(&reception, &base, &doc, &sig, &cert).await;
     assert_eq!(status, 200, "{v}");
     assert!(!v.to_string().contains("山下町"), "{v}");

@@ -5,7 +5,7 @@
 
 use kikan_security::Role;
 use kikan_testsuite::TestStore;
-use kikan_testsuite::http::App;
+use kikan_testsuite::http::{App, foreign_student};
 use serde_json::{Value, json};
 
 const HEADER: &str =
@@ -17,19 +17,7 @@ async fn immigration_notices_are_read_listed_and_applied(s: TestStore) {
     let base = format!("/api/v1/tenants/{t}");
     let examiner = app.as_role(t, Role::Examiner).await;
     let reception = app.as_role(t, Role::Reception).await;
-    let (status, v) = examiner
-        .post(&format!("{base}/changes"), json!({
-            "effective_on": "2026-04-01", "notified_on": "2026-04-01",
-            "change": {"type": "move_in", "kind": "国外からの転入",
-                "persons": [{"name": {"family": "NGUYEN VAN AN", "given": ""}, "furigana": {"family": "グエン　ヴァン　アン", "given": ""},
-                    "birth_date": "1995-05-05", "sex": "男", "relationship": "世帯主",
-                    "foreign": {"nationality": "ベトナム", "category": "中長期在留者", "status": "留学", "period": "2年",
-                        "expires_on": "2027-03-31", "card_number": "AB12345678CD"}}],
-                "address": {"place": "神奈川県横浜市中区山下町", "banchi": "8番地"}}
-        }))
-        .await;
-    assert_eq!(status, 201, "{v}");
-    let an = v["person_ids"][0].as_i64().unwrap_or_default();
+    let (an, _) = foreign_student(&examiner, &base).await;
     let notices = format!("{base}/immigration-notices");
 
     // A bad line refuses the file, naming it; nothing is stored.

@@ -12,7 +12,7 @@ use kikan_domain::{LocalGovCode, PersonId};
 use kikan_security::Role;
 use kikan_security::link::Resource;
 use kikan_testsuite::TestStore;
-use kikan_testsuite::http::{App, Caller, audit_pairs, mother_and_son};
+use kikan_testsuite::http::{App, Caller, audit_pairs, mother_and_son, protect};
 use kikan_testsuite::pdf::text;
 use serde_json::{Value, json};
 
@@ -194,13 +194,7 @@ async fn the_centre_asks_with_the_cards_serial(s: TestStore) {
     assert_eq!(a.status, 201, "{}", a.error);
 
     // A 支援措置 for the mother: even her own copy is for the counter.
-    let (status, m) = examiner
-        .post(&format!("{base}/support-measures"), json!({
-            "applicant": mother, "together": [], "kind": "DV",
-            "offenders": [{"name": "佐藤　剛", "birth_date": "昭和50年1月1日", "relation": "元配偶者"}]
-        }))
-        .await;
-    assert_eq!(status, 201, "{m}");
+    protect(&examiner, &base, mother).await;
     let a = ask(&centre, &base, request("3A5F00002", false)).await;
     refused(&a, 403, "E-KIOSK-002");
     untold(&a, "支援");

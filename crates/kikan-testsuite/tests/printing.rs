@@ -9,26 +9,13 @@
 use kikan_security::Role;
 use kikan_server::printing::{SimHandle, SimPrinter};
 use kikan_testsuite::TestStore;
-use kikan_testsuite::http::{App, audit_pairs, mother_and_son};
+use kikan_testsuite::http::{App, audit_pairs, mother_and_son, simulated_printer};
 use kikan_testsuite::pdf::text;
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
 
 /// A simulated printer with trays `tray-1` and `tray-2`, and its address.
 async fn printer() -> (SimHandle, String) {
-    let sim: SimHandle = Arc::new(Mutex::new(SimPrinter {
-        trays: vec!["tray-1".into(), "tray-2".into()],
-        ..Default::default()
-    }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let handle = sim.clone();
-    tokio::spawn(async move {
-        let _ = kikan_server::printing::serve_simulator(listener, handle).await;
-    });
-    (sim, format!("ipp://{addr}/ipp/print"))
+    simulated_printer(&["tray-1", "tray-2"]).await
 }
 
 fn sim(h: &SimHandle) -> std::sync::MutexGuard<'_, SimPrinter> {
