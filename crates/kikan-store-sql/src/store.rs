@@ -57,6 +57,102 @@ impl Drop for Writing<'_> {
 }
 
 impl<E: Engine> SqlStore<E> {
+    /// A search of one spelling (see [`SearchKeys::spelled_out`]).
+    async fn search_one(
+        &self,
+        tenant: LocalGovCode,
+        k: &SearchKeys,
+    ) -> Result<Vec<Person>, StoreError> {
+        let t = key(tenant);
+        let table = persons_table(k.archive);
+        let mut q = Q::new(format!("SELECT data FROM {table} WHERE tenant_id = $1")).arg(&t);
+        let mut cond = String::new();
+        if !k.include_removed {
+            cond.push_str(" AND register = 'A'");
+        }
+        for c in &k.texts {
+            let on_column = text_conds(&mut q, c.column, c.matching, &c.values);
+            match c.past {
+                None => cond.push_str(&format!(" AND {on_column}")),
+                Some(kind) => {
+                    let kind = q.param(kind.code());
+                    let on_key = text_conds(&mut q, "key", c.matching, &c.values);
+                    cond.push_str(&format!(
+                        " AND ({on_column} OR person_id IN (SELECT person_id FROM person_past
+                              WHERE tenant_id = $1 AND kind = {kind} AND {on_key}))"
+                    ));
+                }
+            }
+        }
+        if let Some(d) = k.birth_date {
+            cond.push_str(&format!(" AND birth_date = {}", q.param(d)));
+        }
+        if let Some((from, to)) = k.born {
+            let (a, b) = (q.param(from), q.param(to));
+            cond.push_str(&format!(" AND birth_date >= {a} AND birth_date <= {b}"));
+        }
+        if let Some(prefix) = &k.address_code {
+            let (lo, hi) = code_range(prefix);
+            cond.push_str(&format!(" AND address_code >= {}", q.param(lo)));
+            if let Some(hi) = hi {
+                cond.push_str(&format!(" AND address_code < {}", q.param(hi)));
+            }
+        }
+        if let Some(c) = &k.juminhyo_code {
+            cond.push_str(&format!(" AND juminhyo_code = {}", q.param(c)));
+        }
+        if let Some(c) = &k.card_number {
+            cond.push_str(&format!(" AND card_number = {}", q.param(c)));
+        }
+        if let Some(n) = &k.individual_number {
+            let index = self.sealer.index(&t, n);
+            cond.push_str(&format!(" AND number_index = {}", q.param(index)));
+        }
+        for (column, v) in &k.labels {
+            cond.push_str(&format!(" AND {column} = {}", q.param(v)));
+        }
+        if let Some(h) = k.household_id {
+            cond.push_str(&format!(" AND household_id = {}", q.param(h)));
+        }
+        if let Some(p) = k.person_id {
+            cond.push_str(&format!(" AND person_id = {}", q.param(p)));
+        }
+        for e in &k.empty {
+            cond.push_str(match e {
+                EmptyItem::JuminhyoCode => " AND juminhyo_code IS NULL",
+                EmptyItem::IndividualNumber => " AND number_index IS NULL",
+                EmptyItem::GivenReading => " AND given_kana = ''",
+                EmptyItem::Katagaki => " AND strpos(address_line, '　') = 0",
+            });
+        }
+        // Order by the key searched, so the index gives the order and LIMIT stops early;
+        // an exact code or number finds its few rows by its own index (ordering those by
+        // reading would have the planner walk the whole reading index instead), as does
+        // a lookup that wants every hit: those are put in order here.
+        let exact = !k.walks();
+        let walked = k.walked();
+        let order = match walked {
+            _ if exact => String::new(),
+            Some(column) => format!(" ORDER BY {column}, person_id"),
+            None => " ORDER BY kana_key, person_id".to_string(),
+        };
+        let by_reading = !exact && matches!(walked, None | Some("kana_key"));
+        let limit = q.param(k.limit);
+        cond.push_str(&format!("{order} LIMIT {limit}"));
+        q.push(&cond);
+        let rows = self.read(tenant, q).await?;
+        let mut found = self.persons_of(&t, &rows)?;
+        if !by_reading {
+            found.sort_by(|a, b| {
+                a.furigana
+                    .key()
+                    .cmp(&b.furigana.key())
+                    .then(a.id.cmp(&b.id))
+            });
+        }
+        Ok(found)
+    }
+
     pub fn new(engine: E, sealer: Sealer) -> Self {
         SqlStore {
             engine,
@@ -924,101 +1020,34 @@ impl<E: Engine> Store for SqlStore<E> {
         tenant: LocalGovCode,
         k: &SearchKeys,
     ) -> Result<Vec<Person>, StoreError> {
-        let t = key(tenant);
-        let table = persons_table(k.archive);
-        let mut q = Q::new(format!("SELECT data FROM {table} WHERE tenant_id = $1")).arg(&t);
-        let mut cond = String::new();
-        if !k.include_removed {
-            cond.push_str(" AND register = 'A'");
+        let spelled = k.spelled_out();
+        if spelled.len() == 1 {
+            return self.search_one(tenant, k).await;
         }
-        for c in &k.texts {
-            let on_column = text_conds(&mut q, c.column, c.matching, &c.values);
-            match c.past {
-                None => cond.push_str(&format!(" AND {on_column}")),
-                Some(kind) => {
-                    let kind = q.param(kind.code());
-                    let on_key = text_conds(&mut q, "key", c.matching, &c.values);
-                    cond.push_str(&format!(
-                        " AND ({on_column} OR person_id IN (SELECT person_id FROM person_past
-                              WHERE tenant_id = $1 AND kind = {kind} AND {on_key}))"
-                    ));
-                }
+        // A text widened by registered 外字 (2.1.2): one search per spelling, the hits
+        // merged in the order each walked, the first `limit` kept.
+        let mut hits: std::collections::BTreeMap<PersonId, (String, Person)> =
+            std::collections::BTreeMap::new();
+        let column = k.walked();
+        for one in &spelled {
+            for p in self.search_one(tenant, one).await? {
+                let at = match column {
+                    Some(c) if k.walks() => PersonIndex::of(&p).walked_value(c).to_string(),
+                    _ => p.furigana.key(),
+                };
+                hits.entry(p.id).or_insert((at, p));
             }
         }
-        if let Some(d) = k.birth_date {
-            cond.push_str(&format!(" AND birth_date = {}", q.param(d)));
-        }
-        if let Some((from, to)) = k.born {
-            let (a, b) = (q.param(from), q.param(to));
-            cond.push_str(&format!(" AND birth_date >= {a} AND birth_date <= {b}"));
-        }
-        if let Some(prefix) = &k.address_code {
-            let (lo, hi) = code_range(prefix);
-            cond.push_str(&format!(" AND address_code >= {}", q.param(lo)));
-            if let Some(hi) = hi {
-                cond.push_str(&format!(" AND address_code < {}", q.param(hi)));
-            }
-        }
-        if let Some(c) = &k.juminhyo_code {
-            cond.push_str(&format!(" AND juminhyo_code = {}", q.param(c)));
-        }
-        if let Some(c) = &k.card_number {
-            cond.push_str(&format!(" AND card_number = {}", q.param(c)));
-        }
-        if let Some(n) = &k.individual_number {
-            let index = self.sealer.index(&t, n);
-            cond.push_str(&format!(" AND number_index = {}", q.param(index)));
-        }
-        for (column, v) in &k.labels {
-            cond.push_str(&format!(" AND {column} = {}", q.param(v)));
-        }
-        if let Some(h) = k.household_id {
-            cond.push_str(&format!(" AND household_id = {}", q.param(h)));
-        }
-        if let Some(p) = k.person_id {
-            cond.push_str(&format!(" AND person_id = {}", q.param(p)));
-        }
-        for e in &k.empty {
-            cond.push_str(match e {
-                EmptyItem::JuminhyoCode => " AND juminhyo_code IS NULL",
-                EmptyItem::IndividualNumber => " AND number_index IS NULL",
-                EmptyItem::GivenReading => " AND given_kana = ''",
-                EmptyItem::Katagaki => " AND strpos(address_line, '　') = 0",
-            });
-        }
-        // Order by the key searched, so the index gives the order and LIMIT stops early;
-        // an exact code or number finds its few rows by its own index (ordering those by
-        // reading would have the planner walk the whole reading index instead), as does
-        // a lookup that wants every hit: those are put in order here.
-        let exact = k.juminhyo_code.is_some()
-            || k.individual_number.is_some()
-            || k.card_number.is_some()
-            || k.person_id.is_some()
-            || k.every_hit;
-        let walked = k
-            .texts
-            .iter()
-            .find(|c| c.past.is_none() && c.matching != NameMatch::Partial)
-            .map(|c| c.column);
-        let order = match walked {
-            _ if exact => String::new(),
-            Some(column) => format!(" ORDER BY {column}, person_id"),
-            None => " ORDER BY kana_key, person_id".to_string(),
-        };
-        let by_reading = !exact && matches!(walked, None | Some("kana_key"));
-        let limit = q.param(k.limit);
-        cond.push_str(&format!("{order} LIMIT {limit}"));
-        q.push(&cond);
-        let rows = self.read(tenant, q).await?;
-        let mut found = self.persons_of(&t, &rows)?;
-        if !by_reading {
-            found.sort_by(|a, b| {
-                a.furigana
-                    .key()
-                    .cmp(&b.furigana.key())
-                    .then(a.id.cmp(&b.id))
-            });
-        }
+        let mut found: Vec<(String, Person)> = hits.into_values().collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
+        found.truncate(k.limit as usize);
+        let mut found: Vec<Person> = found.into_iter().map(|(_, p)| p).collect();
+        found.sort_by(|a, b| {
+            a.furigana
+                .key()
+                .cmp(&b.furigana.key())
+                .then(a.id.cmp(&b.id))
+        });
         Ok(found)
     }
 

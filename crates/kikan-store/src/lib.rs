@@ -109,6 +109,22 @@ pub fn card_key(card: &str) -> String {
 }
 
 impl PersonIndex {
+    /// The value of a text column a search walks (`kana_key` and the kanji columns).
+    pub fn walked_value(&self, column: &str) -> &str {
+        match column {
+            "name_key" => &self.name_key,
+            "given_key" => &self.given_key,
+            "former_key" => self.former_key.as_deref().unwrap_or_default(),
+            "alias_key" => self.alias_key.as_deref().unwrap_or_default(),
+            "given_kana" => &self.given_kana,
+            "given_fuzzy" => &self.given_fuzzy,
+            "kana_fuzzy" => &self.kana_fuzzy,
+            "alias_kana" => self.alias_kana.as_deref().unwrap_or_default(),
+            "address_line" => &self.address_line,
+            _ => &self.kana_key,
+        }
+    }
+
     pub fn of(p: &Person) -> Self {
         PersonIndex {
             register: if matches!(p.status, PersonStatus::Removed { .. }) {
@@ -456,6 +472,54 @@ impl SearchKeys {
             }
         }
         self
+    }
+
+    /// The column a store walks the hits in (the first text compared on its column by
+    /// prefix or exactly, not on past keys); `None` for the reading's order. An exact code
+    /// or number, or a lookup that wants every hit, walks none: see [`SearchKeys::walks`].
+    pub fn walked(&self) -> Option<&'static str> {
+        self.texts
+            .iter()
+            .find(|c| c.past.is_none() && c.matching != NameMatch::Partial)
+            .map(|c| c.column)
+    }
+
+    /// Does the store take the hits in an order (and stop at the limit), rather than find
+    /// a few rows by an exact code or number and put them in order afterwards?
+    pub fn walks(&self) -> bool {
+        !(self.juminhyo_code.is_some()
+            || self.individual_number.is_some()
+            || self.card_number.is_some()
+            || self.person_id.is_some()
+            || self.every_hit)
+    }
+
+    /// The search as searches of one spelling each (a text widened by registered 外字
+    /// asked for in each of its spellings, every combination, at most
+    /// [`kikan_domain::gaiji::MAX_SPELLINGS`]): each walks one index range, where one
+    /// query of ranges joined by OR would have the engine walk the whole index in order.
+    /// The hits of all, in the walked order, up to the limit, are the search's.
+    pub fn spelled_out(&self) -> Vec<SearchKeys> {
+        let mut out = vec![self.clone()];
+        for (i, t) in self.texts.iter().enumerate() {
+            if t.values.len() < 2 {
+                continue;
+            }
+            if out.len() * t.values.len() > kikan_domain::gaiji::MAX_SPELLINGS {
+                break;
+            }
+            out = out
+                .iter()
+                .flat_map(|k| {
+                    t.values.iter().map(move |v| {
+                        let mut one = k.clone();
+                        one.texts[i].values = vec![v.clone()];
+                        one
+                    })
+                })
+                .collect();
+        }
+        out
     }
 
     /// Does it search by a name's characters (a column a registered 外字 widens)?
@@ -1636,4 +1700,55 @@ pub trait Store: Send + Sync + 'static {
         after: Option<(HouseholdId, i64)>,
         limit: u32,
     ) -> Result<Vec<HouseholdVersion>, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kikan_domain::gaiji::{Gaiji, VariantGroups};
+
+    #[test]
+    fn a_widened_search_is_spelled_out_one_range_each() {
+        let groups = VariantGroups::new(&[Gaiji {
+            id: 1,
+            text: "𠮷".into(),
+            mj: None,
+            note: String::new(),
+            variants: vec!["吉".into()],
+            in_use: true,
+        }]);
+        let q = SearchQuery {
+            name: Some("吉田".into()),
+            former_surname: Some("吉川".into()),
+            kana: Some("ヨシダ".into()),
+            limit: 20,
+            ..Default::default()
+        };
+        let k = q.keys().widened(&groups);
+        let values = |k: &SearchKeys, column: &str| -> Vec<String> {
+            k.texts
+                .iter()
+                .find(|t| t.column == column)
+                .map(|t| t.values.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(values(&k, "name_key"), vec!["吉田", "𠮷田"]);
+        assert_eq!(values(&k, "former_key"), vec!["吉川", "𠮷川"]);
+        // The reading is not a kanji column: as typed.
+        assert_eq!(values(&k, "kana_key").len(), 1);
+        let each = k.spelled_out();
+        assert_eq!(each.len(), 4, "every combination");
+        assert!(
+            each.iter()
+                .all(|k| k.texts.iter().all(|t| t.values.len() == 1))
+        );
+        assert_eq!(each[0].texts, q.keys().texts, "the search as typed first");
+        // The walked column is the first text compared by prefix: the reading here.
+        assert_eq!(k.walked(), Some("kana_key"));
+        assert!(k.walks());
+        // Nothing registered, or nothing searched by name: nothing widened.
+        let plain = q.keys();
+        assert_eq!(plain.clone().widened(&VariantGroups::new(&[])), plain);
+        assert_eq!(plain.spelled_out().len(), 1);
+    }
 }

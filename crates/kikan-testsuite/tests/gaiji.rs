@@ -207,6 +207,19 @@ async fn registered_gaiji_are_searched_with_their_variants(s: TestStore) {
         by_name(&reception, &base, "柏木", "exact", false).await,
         vec![kashiwa]
     );
+    // Each spelling is searched on its own; the first hits by 氏名 of them all are kept.
+    let (status, v) = reception
+        .get(&format!(
+            "{base}/search?name={}&matching=exact&limit=1",
+            enc("𠮷田")
+        ))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let ids: Vec<i64> = v
+        .as_array()
+        .map(|l| l.iter().filter_map(|p| p["id"].as_i64()).collect())
+        .unwrap_or_default();
+    assert_eq!(ids, vec![yoshi], "吉田 comes before 𠮷田: {v}");
     // The other municipality registered nothing: its search is as before.
     let other_reception = app.as_role(other, Role::Reception).await;
     assert_eq!(
