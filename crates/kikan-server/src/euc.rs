@@ -43,14 +43,42 @@ type Key = (LocalGovCode, NaiveDate, BTreeSet<Item>);
 /// A built source, shared by the requests that read it.
 type Shared = Arc<Mutex<Source>>;
 
-/// The server's EUC sources: one built at a time, the last one kept.
-#[derive(Default)]
+/// How long a request waits for the source it needs before answering that it is being
+/// built (E-EUC-007): under the server's request timeout (60 s). The build goes on and
+/// is kept; the same request made again takes it.
+pub const BUILD_WAIT: Duration = Duration::from_secs(45);
+
+/// A build under way: its key, and where its outcome is told (None until done).
+type Building = (
+    Key,
+    tokio::sync::watch::Receiver<Option<Result<Shared, String>>>,
+);
+
+/// The server's EUC sources: one built at a time (detached from the request that asked
+/// for it, so a large city's build outlives a request's timeout), the last one kept.
 pub struct Sources {
-    gate: tokio::sync::Mutex<()>,
+    building: Mutex<Option<Building>>,
     last: Mutex<Option<(Key, Instant, Shared)>>,
+    /// How long a request waits for a build ([`BUILD_WAIT`]).
+    wait: Duration,
+}
+
+impl Default for Sources {
+    fn default() -> Self {
+        Sources::waiting(BUILD_WAIT)
+    }
 }
 
 impl Sources {
+    /// Sources whose requests wait `wait` for a build.
+    pub fn waiting(wait: Duration) -> Self {
+        Sources {
+            building: Mutex::new(None),
+            last: Mutex::new(None),
+            wait,
+        }
+    }
+
     fn cached(&self, key: &Key) -> Option<Arc<Mutex<Source>>> {
         let last = self.last.lock().ok()?;
         match &*last {
@@ -195,7 +223,7 @@ fn file(body: Vec<u8>, ctype: &'static str, name: &'static str) -> Response {
 }
 
 /// The source for this caller and date: the kept one, or a new one (one build at a
-/// time per server).
+/// time per server). A build not done within the wait answers E-EUC-007 and goes on.
 async fn source(
     state: &AppState,
     p: &Principal,
@@ -203,24 +231,84 @@ async fn source(
     refresh: bool,
 ) -> R<Arc<Mutex<Source>>> {
     let key: Key = (p.tenant, on, p.hidden.clone());
-    let _turn = state.euc.gate.lock().await;
-    if !refresh && let Some(s) = state.euc.cached(&key) {
-        return Ok(s);
+    let deadline = tokio::time::Instant::now() + state.euc.wait;
+    let fresh_enough = !refresh;
+    loop {
+        if fresh_enough && let Some(s) = state.euc.cached(&key) {
+            return Ok(s);
+        }
+        let (theirs, mut outcome) = start_or_join(state, &key)?;
+        // Wait for the build under way (ours, or another's before ours).
+        let done = tokio::time::timeout_at(deadline, outcome.wait_for(Option::is_some)).await;
+        let told = match done {
+            Ok(Ok(told)) => told.clone(),
+            Ok(Err(_)) => return Err(poisoned()),
+            Err(_) => return Err(building()),
+        };
+        match told {
+            Some(Ok(s)) if theirs == key => return Ok(s),
+            Some(Err(e)) if theirs == key => {
+                return Err(ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "E-EUC-006",
+                    e,
+                ));
+            }
+            // Another's build is done: ours is next.
+            _ => continue,
+        }
     }
+}
+
+/// The build under way (its key and outcome), or a new one for `key` started.
+fn start_or_join(state: &AppState, key: &Key) -> R<Building> {
+    let mut building = state.euc.building.lock().map_err(|_| poisoned())?;
+    if let Some((k, rx)) = &*building
+        && rx.borrow().is_none()
+    {
+        return Ok((k.clone(), rx.clone()));
+    }
+    let (tx, rx) = tokio::sync::watch::channel(None);
+    *building = Some((key.clone(), rx.clone()));
     let today = state.clock.today();
     // The build writes hundreds of thousands of rows into SQLite: it runs on a thread
     // of its own at the lowest priority (9.1), so the runtime's workers and the
     // processors stay free for the counter's requests.
-    let (store, tenant, hidden) = (state.store.clone(), p.tenant, p.hidden.clone());
-    let built =
-        kikan_app::background::at_low_priority(tokio::runtime::Handle::current(), async move {
-            euc::build(&*store, tenant, on, today, &hidden).await
-        })
-        .await
-        .ok_or_else(poisoned)??;
-    let s = Arc::new(Mutex::new(built));
-    state.euc.keep(key, s.clone());
-    Ok(s)
+    let (store, sources) = (state.store.clone(), state.euc.clone());
+    let (tenant, on, hidden) = (key.0, key.1, key.2.clone());
+    let kept = key.clone();
+    tokio::spawn(async move {
+        let built =
+            kikan_app::background::at_low_priority(tokio::runtime::Handle::current(), async move {
+                euc::build(&*store, tenant, on, today, &hidden).await
+            })
+            .await;
+        let told = match built {
+            Some(Ok(source)) => {
+                let s = Arc::new(Mutex::new(source));
+                sources.keep(kept, s.clone());
+                Ok(s)
+            }
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "EUC data source not built");
+                Err("EUCのデータソースを作成できませんでした。もう一度お試しください".to_string())
+            }
+            None => {
+                Err("EUCのデータソースを作成できませんでした。もう一度お試しください".to_string())
+            }
+        };
+        let _ = tx.send(Some(told));
+    });
+    Ok((key.clone(), rx))
+}
+
+/// E-EUC-007: the source is being built; the same request made again later takes it.
+fn building() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "E-EUC-007",
+        "EUCのデータソースを作成しています(住民数が多いと数分かかります)。しばらくしてから、もう一度抽出してください",
+    )
 }
 
 fn poisoned() -> ApiError {
@@ -234,7 +322,8 @@ fn poisoned() -> ApiError {
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/euc/query", tag = "residents",
     request_body = EucIn, params(("tenant" = String, Path)),
     responses((status = 200, description = "EUC (10.1): runs the wizard's query (or one SELECT) on the data source as of the 基準日 (tables 住民, 除票, 異動履歴, 交付履歴; 支援措置 subjects without addresses; hidden items absent) and answers the screen (SQL, first 500 rows, count), CSV in UTF-8 or Shift_JIS (unmappable characters as 〓, counted in X-Kikan-Unmapped), XML, a list PDF or 宛名シール; the count in X-Kikan-Rows; purpose required, audited with the SQL", body = EucView),
-        (status = 422, body = crate::error::ErrorBody)))]
+        (status = 422, body = crate::error::ErrorBody),
+        (status = 503, description = "E-EUC-007: the data source is being built (a large city's takes minutes); the build goes on and the same request made again takes it", body = crate::error::ErrorBody)))]
 pub async fn query(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,

@@ -12,7 +12,7 @@ use kikan_app::euc::{self, Limits};
 use kikan_domain::DomainError;
 use kikan_security::{Item, Role};
 use kikan_testsuite::TestStore;
-use kikan_testsuite::http::{App, Caller, person_json};
+use kikan_testsuite::http::{App, Caller, mother_and_son, person_json};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -464,4 +464,62 @@ async fn euc_extraction(s: TestStore) {
     assert!(matches!(err, DomainError::EucTooMany { max: 3 }), "{err}");
 }
 
-kikan_testsuite::on_both!(euc_extraction);
+/// A source not built within the wait (a large city's takes minutes; here the wait is
+/// none) answers E-EUC-007 at once and goes on being built; the same query again takes
+/// it when it is kept, and the queries after it are answered from it at once.
+async fn a_slow_build_is_kept_for_the_next_try(s: TestStore) {
+    let app = App::spawn_with(s, |mut st| {
+        st.euc = std::sync::Arc::new(kikan_server::euc::Sources::waiting(
+            std::time::Duration::ZERO,
+        ));
+        st
+    })
+    .await;
+    let t = app.tenant("141003", "横浜市").await;
+    let base = format!("/api/v1/tenants/{t}");
+    let examiner = app.as_role(t, Role::Examiner).await;
+    mother_and_son(&examiner, &base).await;
+    let sql = json!({"sql": "SELECT count(*) FROM 住民"});
+    let (status, v) = query(&examiner, &base, sql.clone()).await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (503, Some("E-EUC-007")),
+        "{v}"
+    );
+    assert!(
+        v["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("もう一度抽出")),
+        "{v}"
+    );
+    let v = kept(&examiner, &base, &sql).await;
+    assert_eq!(v["rows"][0][0], 2, "{v}");
+    // Kept: the next query (a total this time) is answered at once.
+    let (status, v) = query(
+        &examiner,
+        &base,
+        json!({"sql": "SELECT 性別, count(*) FROM 住民 GROUP BY 性別 ORDER BY 性別"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["rows"], json!([["女", 1], ["男", 1]]), "{v}");
+}
+
+/// The query asked again until the source is kept (E-EUC-007 meanwhile): its answer.
+async fn kept(c: &Caller, base: &str, sql: &Value) -> Value {
+    for _ in 0..300 {
+        let (status, v) = query(c, base, sql.clone()).await;
+        if status == 200 {
+            return v;
+        }
+        assert_eq!(
+            (status, v["code"].as_str()),
+            (503, Some("E-EUC-007")),
+            "{v}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the source was not built and kept in 30 s")
+}
+
+kikan_testsuite::on_both!(euc_extraction, a_slow_build_is_kept_for_the_next_try);
