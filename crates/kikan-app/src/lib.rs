@@ -42,6 +42,7 @@ pub mod protect;
 pub mod record;
 pub mod relationships;
 pub mod removed_db;
+pub mod search;
 pub mod statistics;
 pub mod suppress;
 pub mod text;

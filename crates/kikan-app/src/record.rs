@@ -390,6 +390,9 @@ pub async fn check_newcomers(
         return Ok(vec![]);
     };
     let mut alerts = vec![];
+    // Names a registered 外字 makes one (2.1.2) count as the same name; the registrations
+    // are read once, and only when a name differs.
+    let mut registered = None;
     for d in persons.iter().filter(|d| !d.returning) {
         let mut by_number = vec![];
         if let Some(n) = &d.individual_number {
@@ -453,9 +456,6 @@ pub async fn check_newcomers(
             every_hit: true,
             ..Default::default()
         };
-        // Names a registered 外字 makes one (2.1.2) count as the same name; the
-        // registrations are read only when a name differs.
-        let mut registered = None;
         for p in store.search(tenant, &keys).await? {
             if p.id == d.id || p.sex != d.sex {
                 continue;

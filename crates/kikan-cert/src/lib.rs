@@ -124,6 +124,12 @@ impl CertFont {
         texts.into_iter().try_for_each(|t| check_with(&face, t))
     }
 
+    /// A test of [`CertFont::check`] to run on many strings, with one parse of the font.
+    pub fn printable(&self) -> Result<impl Fn(&str) -> bool + '_, CertError> {
+        let face = self.face()?;
+        Ok(move |text: &str| check_with(&face, text).is_ok())
+    }
+
     /// The glyph the font draws for `text` (one character, optionally with a selector).
     pub fn glyph_of(&self, text: &str) -> Result<u16, CertError> {
         let face = self.face()?;

@@ -98,6 +98,15 @@ pub struct Report {
     pub as_of_residents: usize,
     pub as_of_seconds: f64,
     pub server_peak_rss_mib: f64,
+    /// The server's resident memory after each phase (VmRSS now, VmHWM so far).
+    pub server_rss: Vec<RssAt>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RssAt {
+    pub after: String,
+    pub now_mib: f64,
+    pub peak_mib: f64,
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -385,14 +394,20 @@ where
     out
 }
 
-fn peak_rss_mib(pid: u32) -> f64 {
+/// The server's memory after a phase.
+fn rss_at(pid: u32, after: &str) -> RssAt {
+    RssAt {
+        after: after.to_string(),
+        now_mib: status_mib(pid, "VmRSS:"),
+        peak_mib: status_mib(pid, "VmHWM:"),
+    }
+}
+
+/// A size from `/proc/PID/status` (`VmRSS:`, `VmHWM:`) in MiB.
+fn status_mib(pid: u32, field: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(str::to_string)
-        })
+        .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(str::to_string))
         .and_then(|l| {
             l.split_whitespace()
                 .nth(1)
@@ -499,6 +514,7 @@ pub async fn run(
 
     let (mut child, base, client) = start_server(&server_args).await?;
     let pid = child.id().unwrap_or(0);
+    let mut server_rss = vec![rss_at(pid, "起動")];
 
     eprintln!(
         "[3/5] オンライン異動(転居)と空エンドポイント: 同時接続 {:?}, 各 {} 秒",
@@ -545,6 +561,7 @@ pub async fn run(
         );
     }
 
+    server_rss.push(rss_at(pid, "転居"));
     eprintln!(
         "[3/5] 一定の到着率の転居: {} 件/秒を同時接続 {} で {} 秒",
         o.rate, o.paced_clients, o.duration
@@ -557,6 +574,7 @@ pub async fn run(
     )
     .await;
 
+    server_rss.push(rss_at(pid, "一定到着率の転居"));
     eprintln!(
         "[3/5] 同じ一定到着率の転居を、EUC抽出(住民全員のデータソース作成と集計)を繰り返しながら {} 秒",
         o.duration
@@ -619,6 +637,7 @@ pub async fn run(
         "[3/5] 転入(2人の新しい世帯): 同時接続 {:?}, 各 {} 秒",
         o.concurrency, o.duration
     );
+    server_rss.push(rss_at(pid, "EUC"));
     let mut move_ins = Vec::new();
     for &clients in &o.concurrency {
         move_ins.push(
@@ -632,6 +651,7 @@ pub async fn run(
         );
     }
 
+    server_rss.push(rss_at(pid, "転入"));
     eprintln!("[4/5] 氏名検索(かな前方一致・異体字を含む漢字)");
     let search = |field: &'static str, values: &'static [&'static str]| {
         let (client, base, token) = (client.clone(), base.clone(), token.clone());
@@ -710,7 +730,8 @@ pub async fn run(
     let count = done.residents as usize;
     let as_of_seconds = started.elapsed().as_secs_f64();
     let _ = std::fs::remove_file(&path);
-    let server_peak_rss_mib = peak_rss_mib(pid);
+    server_rss.push(rss_at(pid, "検索"));
+    let server_peak_rss_mib = status_mib(pid, "VmHWM:");
     let _ = child.kill().await;
 
     Ok(Report {
@@ -739,6 +760,7 @@ pub async fn run(
         as_of_residents: count,
         as_of_seconds,
         server_peak_rss_mib,
+        server_rss,
     })
 }
 
@@ -819,6 +841,12 @@ pub fn print(r: &Report) {
         r.as_of_date, r.as_of_residents, r.as_of_seconds
     );
     println!("サーバーの最大RSS  {:.0} MiB", r.server_peak_rss_mib);
+    let phases: Vec<String> = r
+        .server_rss
+        .iter()
+        .map(|m| format!("{} {:.0}/{:.0}", m.after, m.now_mib, m.peak_mib))
+        .collect();
+    println!("  各段階の後(現在/最大 MiB): {}", phases.join("、"));
     println!();
     println!(
         "目標(組込み既定・380万人の場合。この実行は {} 人・{}):",

@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::certificates::font;
+use crate::certificates::{cert_error, font};
 use crate::error::{ApiError, ApiJson as Json, ApiQuery as Query, ErrorBody};
 use crate::routes::audit;
 use axum::Extension;
@@ -14,7 +14,6 @@ use axum::http::StatusCode;
 use kikan_cert::settings;
 use kikan_domain::LocalGovCode;
 use kikan_domain::gaiji::Gaiji;
-use kikan_store::SearchKeys;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -78,9 +77,8 @@ pub async fn variants(
         .chain(kikan_domain::names::variants_of(base))
         .collect();
     let f = font(&state).await?;
-    let face = f
-        .face()
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.code(), e.to_string()))?;
+    let face = f.face().map_err(cert_error)?;
+    let printable = f.printable().map_err(cert_error)?;
     let mut candidates = vec![];
     // The municipality's registered 外字 naming it, and their 異体字 (2.1.2), first.
     let typed = base.to_string();
@@ -94,7 +92,7 @@ pub async fn variants(
             if text != typed {
                 candidates.push(Candidate {
                     codes: codes(&text),
-                    printable: f.check(&text).is_ok(),
+                    printable: printable(&text),
                     text,
                     kind: kind.into(),
                 });
@@ -132,16 +130,6 @@ pub async fn variants(
 }
 
 // ---------- 外字 (2.1.2) ----------
-
-/// The search keys widened by the municipality's registered 外字 (2.1.2): the
-/// registrations are read only for a search by a name's characters.
-pub async fn widened(state: &AppState, tenant: LocalGovCode, keys: SearchKeys) -> R<SearchKeys> {
-    if !keys.by_name() {
-        return Ok(keys);
-    }
-    let groups = settings::variant_groups(&*state.store, tenant).await?;
-    Ok(keys.widened(&groups))
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GaijiChar {
@@ -193,10 +181,11 @@ fn yes() -> bool {
 async fn gaiji_views(state: &AppState, tenant: LocalGovCode) -> R<Vec<GaijiView>> {
     let all = settings::gaiji(&*state.store, tenant).await?;
     let f = font(state).await?;
+    let printable = f.printable().map_err(cert_error)?;
     let view = |text: &str| GaijiChar {
         text: text.to_string(),
         codes: codes(text),
-        printable: f.check(text).is_ok(),
+        printable: printable(text),
     };
     Ok(all
         .iter()

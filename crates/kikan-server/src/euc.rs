@@ -51,7 +51,7 @@ pub const BUILD_WAIT: Duration = Duration::from_secs(45);
 /// A build under way: its key, and where its outcome is told (None until done).
 type Building = (
     Key,
-    tokio::sync::watch::Receiver<Option<Result<Shared, String>>>,
+    tokio::sync::watch::Receiver<Option<Result<Shared, ()>>>,
 );
 
 /// The server's EUC sources: one built at a time (detached from the request that asked
@@ -247,11 +247,9 @@ async fn source(
         };
         match told {
             Some(Ok(s)) if theirs == key => return Ok(s),
-            Some(Err(e)) if theirs == key => {
-                return Err(ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "E-EUC-006",
-                    e,
+            Some(Err(())) if theirs == key => {
+                return Err(unusable(
+                    "EUCのデータソースを作成できませんでした。もう一度お試しください",
                 ));
             }
             // Another's build is done: ours is next.
@@ -291,11 +289,9 @@ fn start_or_join(state: &AppState, key: &Key) -> R<Building> {
             }
             Some(Err(e)) => {
                 tracing::warn!(error = %e, "EUC data source not built");
-                Err("EUCのデータソースを作成できませんでした。もう一度お試しください".to_string())
+                Err(())
             }
-            None => {
-                Err("EUCのデータソースを作成できませんでした。もう一度お試しください".to_string())
-            }
+            None => Err(()),
         };
         let _ = tx.send(Some(told));
     });
@@ -311,12 +307,13 @@ fn building() -> ApiError {
     )
 }
 
+/// E-EUC-006: the source could not be built or cannot be used.
+fn unusable(message: &str) -> ApiError {
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "E-EUC-006", message)
+}
+
 fn poisoned() -> ApiError {
-    ApiError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "E-EUC-006",
-        "EUCのデータソースを使えません。もう一度お試しください",
-    )
+    unusable("EUCのデータソースを使えません。もう一度お試しください")
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/euc/query", tag = "residents",

@@ -718,8 +718,7 @@ pub async fn card(
         limit: 20,
         ..Default::default()
     };
-    let keys = crate::chars::widened(&state, p.tenant, q.keys()).await?;
-    let hits = state.store.search(p.tenant, &keys).await?;
+    let hits = kikan_app::search::residents(&*state.store, p.tenant, q.keys()).await?;
     let ids: Vec<PersonId> = hits.iter().map(|h| h.id).collect();
     let shield = Protection::of(&state, &p, &ids).await?;
     let event = p

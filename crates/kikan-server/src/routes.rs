@@ -946,25 +946,12 @@ pub async fn search(
             field: "検索条件"
         }));
     }
-    let keys = crate::chars::widened(&state, tenant, keys).await?;
-    let mut hits = state.store.search(tenant, &keys).await?;
-    // 除票 (1.1.5): one search reads the 住民記録 database first, then the
-    // 除票用データベース (9.3) with the same conditions, its 除票 after the others.
-    let room = keys
-        .limit
-        .saturating_sub(u32::try_from(hits.len()).unwrap_or(u32::MAX));
-    if keys.include_removed && room > 0 {
-        let archive = kikan_store::SearchKeys {
-            archive: true,
-            limit: room,
-            ..keys.clone()
-        };
-        hits.extend(state.store.search(tenant, &archive).await?);
-    }
+    let by_address = keys.by_address();
+    let hits = kikan_app::search::residents(&*state.store, tenant, keys).await?;
     let ids: Vec<PersonId> = hits.iter().map(|h| h.id).collect();
     let shield = Protection::of(&state, &principal, &ids).await?;
     // A search by address must not confirm where a protected person lives.
-    let by_address = keys.by_address() && shield.withholds();
+    let by_address = by_address && shield.withholds();
     let shown: Vec<&kikan_domain::Person> = hits
         .iter()
         .filter(|h| !(by_address && shield.is_protected(h.id)))

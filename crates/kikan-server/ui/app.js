@@ -457,8 +457,12 @@ function foreignRows(f) {
 
 // The latest drawing of a record: an earlier one still loading is not drawn over it.
 let personDrawing = 0;
-async function personScreen(main, id, q) {
+// The outcome of an action taken on the record (a banner), shown at the top of its next
+// drawing — that drawing may be another than the one the action asked for.
+let personNotice = null;
+async function personScreen(main, id, q, notice) {
   const drawing = ++personDrawing;
+  if (notice) personNotice = { id: String(id), notice };
   const asOf = q.get('as_of') || '';
   const suffix = asOf ? `?as_of=${encodeURIComponent(asOf)}` : '';
   const res = await api('GET', `/persons/${id}${suffix}`);
@@ -475,7 +479,9 @@ async function personScreen(main, id, q) {
   const members = hh.ok ? hh.data.members : [];
   const entries = hist.ok ? hist.data.entries.slice().reverse() : [];
   const isWard = business.ok && business.data.current.some((b) => b.business === 'adult_ward' && b.items.ward);
-  show(main, 
+  const told = personNotice && personNotice.id === String(id) ? personNotice.notice : null;
+  personNotice = null;
+  show(main, told,
     h('h1', {}, `${p.name.full} さんの住民票`, asOf ? h('span', { class: 'muted' }, `(${asOf} 現在)`) : null),
     p.support_measure ? banner('warning', (p.support_measures || []).some((m) => m.provisional) ? '仮支援措置の対象者です' : '支援措置の対象者です',
       p.address_withheld ? '住所は表示しません。証明書の交付・閲覧は審査担当の判断が必要です。' : '証明書の交付・閲覧の請求には支援措置の確認が必要です。',
@@ -544,16 +550,14 @@ async function personScreen(main, id, q) {
             'aria-label': `取消し 台帳番号${e.seq}(${e.reason})`, onclick: async () => {
               const r = await api('POST', `/changes/${e.seq}/cancel`, { basis: '職権' });
               if (!r.ok) { main.prepend(banner('error', r.data ? r.data.message : '取り消せませんでした')); return; }
-              await personScreen(main, id, q);
-              main.prepend(banner('success', `台帳番号${e.seq}の${e.reason}を取り消しました`));
+              await personScreen(main, id, q, banner('success', `台帳番号${e.seq}の${e.reason}を取り消しました`));
             } }, '取消し') : null,
           // 4.6.0.1: for this person only (一部), when the entry concerned others too.
           can('commit_change') && !e.reason.startsWith('異動の取消し') && (e.person_ids || []).length > 1 ? h('button', { class: 'button button-secondary button-small', type: 'button',
             'aria-label': `この人のみ取消し 台帳番号${e.seq}(${e.reason})`, onclick: async () => {
               const r = await api('POST', `/changes/${e.seq}/cancel`, { basis: '職権', person_ids: [Number(id)] });
               if (!r.ok) { main.prepend(banner('error', r.data ? r.data.message : '取り消せませんでした')); return; }
-              await personScreen(main, id, q);
-              main.prepend(banner('success', `台帳番号${e.seq}の${e.reason}を${p.name.full}さんについて取り消しました`));
+              await personScreen(main, id, q, banner('success', `台帳番号${e.seq}の${e.reason}を${p.name.full}さんについて取り消しました`));
             } }, 'この人のみ取消し') : null))))));
 }
 
@@ -601,8 +605,7 @@ function memberOrderEditor(main, id, q, household, members) {
   const save = async (ids, message) => {
     const r = await api('PUT', path, { person_ids: ids });
     if (!r.ok) { main.prepend(banner('error', r.data ? r.data.message : '保存できませんでした')); return; }
-    await personScreen(main, id, q);
-    main.prepend(banner('success', message));
+    await personScreen(main, id, q, banner('success', message));
   };
   const box = h('details', {}, h('summary', {}, '世帯員の並び順(世帯連記式の写し)'), status, list,
     h('div', { class: 'actions' }, small('この並び順を保存', 'この並び順を保存', () => save(order, '世帯員の並び順を保存しました')),
@@ -641,8 +644,7 @@ function integratedSection(main, id, q, lines, entries) {
     const wording = v(add, 'wording');
     const r = await api('POST', `/persons/${id}/cautions`, { seq: Number(v(add, 'seq')), item: v(add, 'caution_item'), ...(wording ? { wording } : { text: v(add, 'caution') }) });
     if (!r.ok) return showError(add, r);
-    await personScreen(main, id, q);
-    main.prepend(banner('success', '留意事項を追加しました'));
+    await personScreen(main, id, q, banner('success', '留意事項を追加しました'));
   });
   return h('section', { 'aria-labelledby': 'integ-h' }, h('h2', { id: 'integ-h' }, '統合記載欄'),
     lines.length === 0 ? h('p', { class: 'muted' }, '記載はありません。') :
@@ -661,8 +663,7 @@ function noteSection(main, id, q, notes, which) {
   const word = k.title.replace(/\(.*\)$/, '');
   const again = async (r, done) => {
     if (!r.ok) { main.prepend(banner('error', r.data ? r.data.message : `${word}を保存できませんでした`)); return; }
-    await personScreen(main, id, q);
-    main.prepend(banner('success', done));
+    await personScreen(main, id, q, banner('success', done));
   };
   const add = h('form', { novalidate: true },
     field(`新しい${word}`, h('textarea', { name: 'memo', rows: 3, dataset: { field: 'text' } }), { hint: k.hint }),

@@ -56,6 +56,11 @@ impl Drop for Writing<'_> {
     }
 }
 
+/// Search hits as staff read them: by reading (フリガナ), then 宛名番号.
+fn in_reading_order(found: &mut [Person]) {
+    found.sort_by_cached_key(|p| (p.furigana.key(), p.id));
+}
+
 impl<E: Engine> SqlStore<E> {
     /// A search of one spelling (see [`SearchKeys::spelled_out`]).
     async fn search_one(
@@ -143,12 +148,7 @@ impl<E: Engine> SqlStore<E> {
         let rows = self.read(tenant, q).await?;
         let mut found = self.persons_of(&t, &rows)?;
         if !by_reading {
-            found.sort_by(|a, b| {
-                a.furigana
-                    .key()
-                    .cmp(&b.furigana.key())
-                    .then(a.id.cmp(&b.id))
-            });
+            in_reading_order(&mut found);
         }
         Ok(found)
     }
@@ -1032,7 +1032,7 @@ impl<E: Engine> Store for SqlStore<E> {
         for one in &spelled {
             for p in self.search_one(tenant, one).await? {
                 let at = match column {
-                    Some(c) if k.walks() => PersonIndex::of(&p).walked_value(c).to_string(),
+                    Some(c) if k.walks() => PersonIndex::walked_of(&p, c),
                     _ => p.furigana.key(),
                 };
                 hits.entry(p.id).or_insert((at, p));
@@ -1042,12 +1042,7 @@ impl<E: Engine> Store for SqlStore<E> {
         found.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
         found.truncate(k.limit as usize);
         let mut found: Vec<Person> = found.into_iter().map(|(_, p)| p).collect();
-        found.sort_by(|a, b| {
-            a.furigana
-                .key()
-                .cmp(&b.furigana.key())
-                .then(a.id.cmp(&b.id))
-        });
+        in_reading_order(&mut found);
         Ok(found)
     }
 

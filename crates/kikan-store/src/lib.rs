@@ -100,6 +100,37 @@ pub struct PersonIndex {
     pub address_code: Option<String>,
 }
 
+/// The second name a search finds: the 旧氏, or a foreign resident's 氏名（漢字） (who
+/// has no 旧氏).
+fn former_key(p: &Person) -> Option<String> {
+    p.former_surname
+        .as_ref()
+        .map(|f| f.surname.key())
+        .or_else(|| {
+            p.foreign
+                .as_ref()
+                .and_then(|f| f.kanji_name.as_ref())
+                .map(kikan_domain::names::PersonName::key)
+        })
+}
+
+/// A foreign resident's 通称, variant-folded (2.1.3).
+fn alias_key(p: &Person) -> Option<String> {
+    p.foreign
+        .as_ref()
+        .and_then(|f| f.alias.as_ref())
+        .map(|a| a.name.key())
+}
+
+/// The reading of a foreign resident's 通称.
+fn alias_kana(p: &Person) -> Option<String> {
+    p.foreign
+        .as_ref()
+        .and_then(|f| f.alias.as_ref())
+        .and_then(|a| a.furigana.as_ref())
+        .map(kikan_domain::names::Furigana::key)
+}
+
 /// A 在留カード等番号 as kept for lookup: blanks removed, letters in upper case.
 pub fn card_key(card: &str) -> String {
     card.chars()
@@ -109,19 +140,20 @@ pub fn card_key(card: &str) -> String {
 }
 
 impl PersonIndex {
-    /// The value of a text column a search walks (`kana_key` and the kanji columns).
-    pub fn walked_value(&self, column: &str) -> &str {
+    /// A person's value of one text column a search walks (`kana_key` and the kanji
+    /// columns), as [`PersonIndex::of`] derives it, without deriving the others.
+    pub fn walked_of(p: &Person, column: &str) -> String {
         match column {
-            "name_key" => &self.name_key,
-            "given_key" => &self.given_key,
-            "former_key" => self.former_key.as_deref().unwrap_or_default(),
-            "alias_key" => self.alias_key.as_deref().unwrap_or_default(),
-            "given_kana" => &self.given_kana,
-            "given_fuzzy" => &self.given_fuzzy,
-            "kana_fuzzy" => &self.kana_fuzzy,
-            "alias_kana" => self.alias_kana.as_deref().unwrap_or_default(),
-            "address_line" => &self.address_line,
-            _ => &self.kana_key,
+            "name_key" => p.name.key(),
+            "given_key" => kikan_domain::names::kanji_key(p.name.given()),
+            "former_key" => former_key(p).unwrap_or_default(),
+            "alias_key" => alias_key(p).unwrap_or_default(),
+            "given_kana" => kikan_domain::names::kana_key(p.furigana.given()),
+            "given_fuzzy" => kikan_domain::names::fuzzy_kana_key(p.furigana.given()),
+            "kana_fuzzy" => p.furigana.fuzzy_key(),
+            "alias_kana" => alias_kana(p).unwrap_or_default(),
+            "address_line" => p.address.line(),
+            _ => p.furigana.key(),
         }
     }
 
@@ -154,18 +186,7 @@ impl PersonIndex {
                 } => Some(*on),
                 _ => None,
             },
-            // The second name a search finds: the 旧氏, or a foreign resident's
-            // 氏名（漢字） (who has no 旧氏).
-            former_key: p
-                .former_surname
-                .as_ref()
-                .map(|f| f.surname.key())
-                .or_else(|| {
-                    p.foreign
-                        .as_ref()
-                        .and_then(|f| f.kanji_name.as_ref())
-                        .map(kikan_domain::names::PersonName::key)
-                }),
+            former_key: former_key(p),
             card_number: p
                 .foreign
                 .as_ref()
@@ -175,17 +196,8 @@ impl PersonIndex {
             given_kana: kikan_domain::names::kana_key(p.furigana.given()),
             given_fuzzy: kikan_domain::names::fuzzy_kana_key(p.furigana.given()),
             given_key: kikan_domain::names::kanji_key(p.name.given()),
-            alias_key: p
-                .foreign
-                .as_ref()
-                .and_then(|f| f.alias.as_ref())
-                .map(|a| a.name.key()),
-            alias_kana: p
-                .foreign
-                .as_ref()
-                .and_then(|f| f.alias.as_ref())
-                .and_then(|a| a.furigana.as_ref())
-                .map(kikan_domain::names::Furigana::key),
+            alias_key: alias_key(p),
+            alias_kana: alias_kana(p),
             sex: p.sex.label().to_string(),
             relationship: p.relationship.to_string(),
             removal_reason: match &p.status {

@@ -52,6 +52,7 @@ mod removed_db;
 mod removed_items;
 mod row_security;
 mod search;
+mod search_columns;
 mod search_history;
 mod security;
 mod security_keys;
